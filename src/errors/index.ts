@@ -1,0 +1,2 @@
+export { CODES, type Code, type CodeSpec, type ErrorCode, type WarningCode, type Severity } from './codes.ts';
+export { FerryError, isFerryError, fromSystemError, type FerryErrorOptions } from './ferry-error.ts';

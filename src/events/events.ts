@@ -1,0 +1,97 @@
+// One typed event stream for everything long-running in Ferry: the rule engine, the store,
+// ScanState/LoadState, the task sequence engine, the SMP client and the agent all emit these,
+// and every consumer (CLI progress bar, `--json`, CMTrace logs, agent status, console) reads
+// the same shapes. Add a variant here rather than inventing a side channel.
+import type { Code } from '../errors/codes.ts';
+
+export interface EventBase {
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+export type FerryEvent = EventBase &
+  (
+    | { readonly type: 'phase'; readonly phase: string; readonly status: 'start' | 'end'; readonly ok?: boolean }
+    | {
+        readonly type: 'progress';
+        readonly phase: string;
+        readonly done: number;
+        readonly total?: number;
+        readonly bytesDone?: number;
+        readonly bytesTotal?: number;
+        readonly current?: string;
+      }
+    | {
+        readonly type: 'decision';
+        /** Encoded location of the object (`C:\Users\a\x.doc` or `HKCU\Software\X [V]`). */
+        readonly object: string;
+        readonly decision: 'include' | 'exclude';
+        readonly user?: string;
+        readonly component?: string;
+        readonly rule?: string;
+      }
+    | { readonly type: 'warning'; readonly code: Code; readonly message: string; readonly path?: string }
+    | { readonly type: 'error'; readonly code: Code; readonly message: string; readonly path?: string }
+    | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly component: string; readonly message: string }
+    | {
+        readonly type: 'step';
+        readonly step: string;
+        readonly stepType: string;
+        readonly status: 'start' | 'end' | 'skipped';
+        readonly exitCode?: number;
+        readonly ok?: boolean;
+      }
+  );
+
+export type EventType = FerryEvent['type'];
+export type EventOf<T extends EventType> = Extract<FerryEvent, { type: T }>;
+/** An event as emitted: `at` is filled in by the stream. */
+export type EventInput = FerryEvent extends infer E ? (E extends FerryEvent ? Omit<E, 'at'> & { at?: number } : never) : never;
+
+export type Listener = (event: FerryEvent) => void;
+
+/**
+ * A synchronous, typed event stream. Listeners must not throw; an exception in one listener is
+ * swallowed (and reported on stderr) so that a broken consumer never aborts a migration.
+ */
+export class EventStream {
+  readonly #listeners = new Set<Listener>();
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(input: EventInput): void {
+    const event = { at: Date.now(), ...input } as FerryEvent;
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        process.stderr.write(`ferry: event listener failed: ${String(err)}\n`);
+      }
+    }
+  }
+
+  phase(phase: string, status: 'start' | 'end', ok?: boolean): void {
+    this.emit({ type: 'phase', phase, status, ...(ok === undefined ? {} : { ok }) });
+  }
+
+  warn(code: Code, message: string, path?: string): void {
+    this.emit({ type: 'warning', code, message, ...(path === undefined ? {} : { path }) });
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', component: string, message: string): void {
+    this.emit({ type: 'log', level, component, message });
+  }
+
+  /** Collect events into an array (tests, summaries). */
+  record(): FerryEvent[] {
+    const events: FerryEvent[] = [];
+    this.on((e) => events.push(e));
+    return events;
+  }
+}
+
+/** A stream nobody listens to, for callers that do not care. */
+export const silentEvents = (): EventStream => new EventStream();
