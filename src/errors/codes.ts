@@ -59,6 +59,17 @@ export const CODES = {
   // ── smp (State Migration Point) ────────────────────────────────────────────────────────
 
   // ── site, agent, console ───────────────────────────────────────────────────────────────
+  FERRY_E_AGENT_ENROLLMENT_REFUSED: e('An agent tried to register with a missing or wrong enrollment token.', 'Start the agent with `--enroll <token>` using the token in the site data directory (`enroll-token`).', { http: 403 }),
+  FERRY_E_AGENT_REVOKED: e('The agent credential is unknown or was revoked by an administrator.', 'Re-register the agent (`ferry agent --enroll <token>`) or restore the computer in the console.', { http: 401 }),
+  FERRY_E_CONSOLE_BUILD_FAILED: e('The web console bundle could not be built with Vite.', 'Run `npx vite build console` to see the error; `npm ci` restores missing dependencies.'),
+  FERRY_E_SITE_AUTH_REQUIRED: e('The request has no valid console session or sign-in token.', 'Open the sign-in URL that `ferry serve` printed; restart `ferry serve` for a new one.', { http: 401 }),
+  FERRY_E_SITE_CONFLICT: e('The object was changed by someone else since it was loaded (version mismatch).', 'Reload the object, re-apply your change and save again; nothing was overwritten.', { http: 409 }),
+  FERRY_E_SITE_CSRF: e('A state-changing request lacked the matching CSRF token header.', 'Reload the console page; scripts must send the `ferry_csrf` cookie value in the `x-ferry-csrf` header.', { http: 403 }),
+  FERRY_E_SITE_DUPLICATE_NAME: e('Another object of the same kind already has this name.', 'Choose a different name.', { http: 409 }),
+  FERRY_E_SITE_IN_USE: e('The object is still referenced (e.g. a task sequence with deployments).', 'Delete the deployments or references named in the message first.', { http: 409 }),
+  FERRY_E_SITE_INVALID: e('A request body or a property value is invalid.', 'Fix the fields listed in the error details and submit again.', { http: 400 }),
+  FERRY_E_SITE_NOT_FOUND: e('The requested site object does not exist.', 'Check the identifier; the object may have been deleted.', { http: 404 }),
+  FERRY_E_SITE_UNREACHABLE: e('The agent could not reach the site server.', 'Check `--site URL` and that `ferry serve` is running; the agent retries and resumes.'),
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CODES;
