@@ -46,6 +46,14 @@ export const CODES = {
 
   // ── migxml (rules, Config.xml) ─────────────────────────────────────────────────────────
   FERRY_E_XML_MALFORMED: e('An XML file is not well-formed or is unsafe (DTD/entities are refused).', 'Fix the XML at the file and line given in the message.', { usmt: 29 }),
+  FERRY_E_MIGXML_FILE_NOT_FOUND: e('A migration XML file given with /i could not be found or read.', 'Check the path given to /i (relative paths are resolved from the current folder).', { usmt: 28 }),
+  FERRY_E_MIGXML_INVALID: e('A migration XML file is well-formed but not valid MigXML (wrong root, bad attribute value, bad pattern or script syntax, missing named element).', 'Fix the element at the file and line given in the message; check that Config.xml was not passed with /i.', { usmt: 28 }),
+  FERRY_E_MIGXML_UNKNOWN_ELEMENT: e('A migration XML file contains an element Ferry does not know at that place.', 'Fix or remove the element at the file and line given; see docs for the MigXML element reference.', { usmt: 28 }),
+  FERRY_E_MIGXML_UNKNOWN_FUNCTION: e('A migration XML file calls a helper function that does not exist or is not allowed where it is used.', 'Use a MigXmlHelper function valid for that element (condition, script, filter, merge, locationModify, contentModify).', { usmt: 28 }),
+  FERRY_E_CONFIG_INVALID: e('The Config.xml given with /config could not be read or is not a valid Config.xml.', 'Regenerate it with /genconfig, or fix the element at the file and line given.', { usmt: 39 }),
+  FERRY_W_MIGXML_DUPLICATE_URLID: w('Two /i files share the same migration urlid; the later file on the command line was not processed.', 'Give each custom migration XML file its own urlid.'),
+  FERRY_W_MIGDOCS_WITH_MIGUSER: w('MigDocs.xml and MigUser.xml were both given; they collect the same files with different rules, so files may be applied twice to different places.', 'Use MigDocs.xml or MigUser.xml, not both.'),
+  FERRY_W_MIGXML_UNRESOLVED_VARIABLE: w('A pattern uses an environment variable that has no value for this pass, so the pattern matches nothing.', 'Define the variable in an <environment> of the component, or ignore this if the application is not installed.'),
   FERRY_W_REGISTRY_UNAVAILABLE: w('Registry hives could not be read, so registry objects are treated as absent.', 'Make sure the volume holds readable hives under Windows\\System32\\config and each profile.'),
 
   // ── store ──────────────────────────────────────────────────────────────────────────────
