@@ -57,6 +57,20 @@ export const CODES = {
   FERRY_W_REGISTRY_UNAVAILABLE: w('Registry hives could not be read, so registry objects are treated as absent.', 'Make sure the volume holds readable hives under Windows\\System32\\config and each profile.'),
 
   // ── store ──────────────────────────────────────────────────────────────────────────────
+  FERRY_E_STORE_BAD_KEY: e('The store is encrypted and no key, or not the key it was created with, was given.', 'Give the same `/key:` or `/keyfile:` that ScanState used (`/decrypt`); the key is never stored and cannot be recovered.', { usmt: 37 }),
+  FERRY_E_STORE_CROSS_VOLUME: e('A hard-link store can only link files on its own file system; this file is on another one.', 'Put the store on the volume that holds the data, or use a compressed store (drop `/hardlink /nocompress`).', { usmt: 27 }),
+  FERRY_E_STORE_EXISTS: e('The store path already holds a store.', 'Use `/o` to overwrite it, choose another store path, or re-run the interrupted capture to resume it.', { usmt: 27 }),
+  FERRY_E_STORE_INCOMPLETE: e('The store was not finished: its capture was interrupted, so it is not restored as if whole.', 'Re-run the same ScanState command to resume the capture, then restore.', { usmt: 27 }),
+  FERRY_E_STORE_KEYFILE: e('The `/keyfile:` file cannot be read or holds no key.', 'Point `/keyfile:` at a readable text file whose first line is the key (at least one character).', { usmt: 33 }),
+  FERRY_E_STORE_NOT_FOUND: e('No Ferry/USMT store was found at the given path.', 'Give the store path ScanState wrote (the folder that holds `USMT`), or the `USMT.MIG` file itself.', { usmt: 27 }),
+  FERRY_E_STORE_NOT_HARDLINK: e('The folder is not a hard-link store, so it is not deleted.', 'Use `usmtutils /rd` only on a hard-link store; delete other folders with ordinary tools.', { usmt: 35 }),
+  FERRY_E_STORE_OPTIONS: e('The requested store options cannot be combined (e.g. encryption with an uncompressed store).', 'Drop `/encrypt` with `/nocompress`, or drop `/nocompress`.', { usmt: 11 }),
+  FERRY_E_STORE_RESUME_MISMATCH: e('The interrupted store was started with other options (type or encryption) than this run.', 'Resume with the same options as the first run, or use `/o` to start over.', { usmt: 27 }),
+  FERRY_E_STORE_ROOT_FOLDER: e('The store path is the root of a volume, which a store may not be.', 'Use a folder below the volume root, e.g. `/mnt/data/USMTStore` instead of `/mnt/data`.', { usmt: 27 }),
+  FERRY_E_STORE_TAMPERED: e('The store failed an integrity check: a frame, the catalog or a file was changed, reordered or damaged.', 'Do not restore from it; capture again or use the store\'s copy on the State Migration Point. `usmtutils /verify:all` lists the damaged files.', { usmt: 42 }),
+  FERRY_E_STORE_TRUNCATED: e('The store file ends early: it was cut short after it was written (copy or transfer interrupted).', 'Copy the store again from its source, or capture again.', { usmt: 42 }),
+  FERRY_E_STORE_UNSAFE_PATH: e('A path in the store would land outside the destination (`..`, absolute, drive-relative or device name).', 'Do not extract from this store; it was not written by ScanState or was altered.', { usmt: 42 }),
+  FERRY_E_STORE_VERSION: e('The store was written by a newer Ferry with a format version this one cannot read.', 'Restore with the Ferry version that captured it, or a newer one.', { usmt: 27 }),
 
   // ── usmt (scanstate / loadstate / usmtutils) ───────────────────────────────────────────
 
