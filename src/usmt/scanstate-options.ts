@@ -1,0 +1,173 @@
+// ScanState's command line (spec/usmt-cli.md §2) → a typed, validated option object.
+import { all, has, one, onlyAllowedWith, parseAlgId, parseArgs, parseInteger, parseKeySource, parseUserSelection, parseVerbosity, type AlgId, type KeySource, type ToolSpec, type UserSelection } from './args.ts';
+import { usmtError } from './usmt-error.ts';
+
+export const SCANSTATE_SPEC: ToolSpec = {
+  i: { value: 'required', repeatable: true },
+  o: { value: 'none' },
+  v: { value: 'required' },
+  nocompress: { value: 'none' },
+  localonly: { value: 'none' },
+  vsc: { value: 'none' },
+  hardlink: { value: 'none' },
+  encrypt: { value: 'optional' },
+  key: { value: 'required' },
+  keyfile: { value: 'required' },
+  l: { value: 'required' },
+  progress: { value: 'required' },
+  listfiles: { value: 'required' },
+  r: { value: 'required' },
+  w: { value: 'required' },
+  c: { value: 'none' },
+  p: { value: 'optional' },
+  all: { value: 'none' },
+  ui: { value: 'required', repeatable: true },
+  ue: { value: 'required', repeatable: true },
+  uel: { value: 'required' },
+  efs: { value: 'required' },
+  offline: { value: 'required' },
+  offlinewindir: { value: 'required' },
+  offlinewinold: { value: 'required' },
+  genconfig: { value: 'required' },
+  genmigxml: { value: 'required' },
+  config: { value: 'required' },
+  auto: { value: 'optional' },
+  apps: { value: 'none' },
+  ppkg: { value: 'optional' },
+};
+
+export type StoreKind = 'compressed' | 'uncompressed' | 'hardlink';
+export type EfsMode = 'abort' | 'skip' | 'decryptcopy' | 'copyraw' | 'hardlink';
+export type OfflineSource = { readonly kind: 'windir' | 'winold' | 'xml'; readonly path: string };
+
+export interface ScanStateOptions {
+  readonly tool: 'scanstate';
+  /** What the run does: capture into a store, estimate its size, or write Config.xml / a MigXML. */
+  readonly mode: 'capture' | 'estimate' | 'genconfig' | 'genmigxml';
+  readonly storePath?: string;
+  readonly ruleFiles: readonly string[];
+  readonly configFile?: string;
+  /** Output of /genconfig or /genmigxml. */
+  readonly generatePath?: string;
+  readonly overwrite: boolean;
+  readonly verbosity: number;
+  readonly storeKind: StoreKind;
+  readonly encryption?: { readonly algId: AlgId; readonly keySource: KeySource };
+  readonly localOnly: boolean;
+  readonly vsc: boolean;
+  readonly logFile: string;
+  readonly progressFile?: string;
+  readonly listFile?: string;
+  readonly retries: number;
+  readonly waitSeconds: number;
+  readonly continueOnError: boolean;
+  /** /p: the XML report path; '' for bare /p (legacy Usmtsize.txt in the store folder). */
+  readonly estimatePath?: string;
+  readonly users: UserSelection;
+  readonly efs: EfsMode;
+  readonly offline?: OfflineSource;
+  readonly json: boolean;
+}
+
+export type ParsedCommand<T> = { readonly help: true } | (T & { readonly help?: false });
+
+const EFS_MODES: readonly EfsMode[] = ['abort', 'skip', 'decryptcopy', 'copyraw', 'hardlink'];
+
+export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanStateOptions> {
+  const args = parseArgs(argv, SCANSTATE_SPEC);
+  if (args.help) return { help: true };
+  if (argv.length === 0 || (args.options.size === 0 && args.positionals.length === 0)) {
+    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', 'Command line arguments are required. Specify /? for options.');
+  }
+  if (args.positionals.length > 1) {
+    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`);
+  }
+  const storePath = args.positionals[0];
+  const fail = (message: string) => usmtError('FERRY_E_USMT_INVALID_PARAMETERS', message);
+
+  let ruleFiles = [...all(args, 'i')];
+  let verbosity = parseVerbosity(one(args, 'v'));
+  if (has(args, 'auto')) {
+    for (const o of ['all', 'ui', 'ue', 'v'] as const) {
+      if (has(args, o)) throw fail('By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.');
+    }
+    const folder = one(args, 'auto') || '.';
+    ruleFiles = [`${folder}/MigDocs.xml`, `${folder}/MigApp.xml`, ...ruleFiles];
+    verbosity = 5;
+  }
+
+  const generator = has(args, 'genconfig') ? 'genconfig' : has(args, 'genmigxml') ? 'genmigxml' : undefined;
+  if (has(args, 'genconfig') && has(args, 'genmigxml')) throw fail('/genconfig and /genmigxml cannot be used together.');
+  if (generator) {
+    onlyAllowedWith(args, generator, ['i', 'v', 'l', 'o', 'offline', 'offlinewindir', 'offlinewinold'], `/${generator} can't be used with most other options`);
+    if (storePath !== undefined) throw fail(`/${generator} writes a file and creates no store: remove the StorePath "${storePath}".`);
+  } else if (storePath === undefined) {
+    throw fail('The store parameter is required but not specified.');
+  }
+
+  const nocompress = has(args, 'nocompress');
+  const hardlink = has(args, 'hardlink');
+  if (hardlink && !nocompress) throw fail('/hardlink requires /nocompress.');
+  if (hardlink && has(args, 'vsc')) throw fail('Volume shadow copy feature is not supported with a hardlink store (/hardlink with /vsc).');
+  if (nocompress && has(args, 'encrypt')) throw fail('/nocompress cannot be combined with /encrypt: an uncompressed store is never encrypted.');
+  const keySource = parseKeySource(args, 'encrypt');
+  const encryption = keySource ? { algId: parseAlgId(one(args, 'encrypt')!), keySource } : undefined;
+  if (keySource && 'key' in keySource && keySource.key === '') {
+    throw usmtError('FERRY_E_USMT_KEY_UNREADABLE', 'The encryption key must have at least one character.');
+  }
+
+  const efsValue = (one(args, 'efs') ?? 'abort').toLowerCase();
+  const efs = EFS_MODES.find((m) => m === efsValue);
+  if (!efs) throw fail(`EFS parameter specified is not valid for /efs: "${one(args, 'efs')}". Use abort, skip, decryptcopy, copyraw or hardlink.`);
+  if (efs === 'hardlink' && !hardlink) throw fail('The /efs:hardlink requires /hardlink.');
+
+  const offlineKinds = (['offline', 'offlinewindir', 'offlinewinold'] as const).filter((o) => has(args, o));
+  if (offlineKinds.length > 1) throw fail(`Only one of /offline, /offlinewindir and /offlinewinold may be used (got ${offlineKinds.map((o) => `/${o}`).join(' ')}).`);
+  const offlineKind = offlineKinds[0];
+  const offline: OfflineSource | undefined = offlineKind
+    ? { kind: offlineKind === 'offline' ? 'xml' : offlineKind === 'offlinewindir' ? 'windir' : 'winold', path: one(args, offlineKind)! }
+    : undefined;
+
+  const users = parseUserSelection(args);
+  if (offline && users.lastLogon && 'days' in users.lastLogon && users.lastLogon.days === 0) {
+    throw fail('/uel:0 (users logged on now) is not valid in offline mode: nobody is logged on to an offline volume.');
+  }
+
+  if (has(args, 'listfiles') && has(args, 'p')) throw fail('/listfiles cannot be combined with /p.');
+  const estimatePath = one(args, 'p');
+  if (estimatePath === '' && !nocompress) {
+    throw fail('Use /nocompress, or provide an XML file path with /p:"pathtoafile" to get a compressed store size estimate.');
+  }
+
+  const mode = generator ?? (estimatePath !== undefined ? 'estimate' : 'capture');
+  return {
+    tool: 'scanstate',
+    mode,
+    ...(storePath === undefined ? {} : { storePath }),
+    ruleFiles,
+    ...optional('configFile', one(args, 'config')),
+    ...optional('generatePath', generator ? one(args, generator) : undefined),
+    overwrite: has(args, 'o'),
+    verbosity,
+    storeKind: hardlink ? 'hardlink' : nocompress ? 'uncompressed' : 'compressed',
+    ...(encryption ? { encryption } : {}),
+    localOnly: has(args, 'localonly'),
+    vsc: has(args, 'vsc'),
+    logFile: one(args, 'l') ?? 'ScanState.log',
+    ...optional('progressFile', one(args, 'progress')),
+    ...optional('listFile', one(args, 'listfiles')),
+    retries: parseInteger(one(args, 'r'), 3, 'Retry'),
+    waitSeconds: parseInteger(one(args, 'w'), 1, 'Wait delay'),
+    continueOnError: has(args, 'c'),
+    ...optional('estimatePath', estimatePath),
+    users,
+    efs,
+    ...(offline ? { offline } : {}),
+    json: args.json,
+  };
+}
+
+/** `{ [key]: value }` when value is defined, `{}` otherwise (exactOptionalPropertyTypes-friendly). */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
