@@ -1,0 +1,139 @@
+// What the three USMT-shaped commands share around their work: `/?`, the `/l` log, the
+// `/progress` log, rendering events (a progress bar on a TTY, JSON lines with `--json`), and
+// turning any failure into a message on the console and in the log plus USMT's return code.
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { EventStream, type FerryEvent } from '../events/index.ts';
+import { FerryError, fromSystemError } from '../errors/index.ts';
+import { UsmtLog } from './usmt-log.ts';
+import { ProgressLog } from './progress-log.ts';
+import { USMT_DISPLAY_HELP } from './usmt-error.ts';
+import type { ParsedCommand } from './scanstate-options.ts';
+
+export interface RunContext {
+  readonly events: EventStream;
+  /** The `/l` log; absent for programmatic callers that did not ask for one. */
+  readonly log?: UsmtLog;
+  /** The `/progress` log. */
+  readonly progress?: ProgressLog;
+}
+
+interface CommonOptions {
+  readonly logFile?: string;
+  readonly verbosity: number;
+  readonly progressFile?: string;
+  readonly json?: boolean;
+}
+
+export interface Tool<T extends CommonOptions> {
+  /** `ScanState`, `LoadState`, `UsmtUtils`: the program name in logs. */
+  readonly program: string;
+  readonly help: string;
+  parse(argv: readonly string[]): ParsedCommand<T>;
+  execute(options: T, ctx: RunContext): Promise<number>;
+}
+
+export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[]): Promise<number> {
+  let options: T;
+  try {
+    const parsed = tool.parse(argv);
+    if (parsed.help) {
+      process.stdout.write(tool.help);
+      return USMT_DISPLAY_HELP;
+    }
+    options = parsed as T;
+  } catch (err) {
+    return report(err, undefined, argv.includes('--json'));
+  }
+
+  const events = new EventStream();
+  let log: UsmtLog | undefined;
+  let progress: ProgressLog | undefined;
+  const detach: (() => void)[] = [];
+  try {
+    if (options.logFile !== undefined) log = UsmtLog.open(resolve(options.logFile), options.verbosity);
+    if (options.progressFile !== undefined) progress = ProgressLog.open(resolve(options.progressFile));
+    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    progress?.write('program', `${tool.program}.exe`);
+    progress?.write('productVersion', 'Ferry 0.1.0');
+    progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    if (log) detach.push(events.on(logListener(log)));
+    detach.push(events.on(options.json ? jsonListener() : consoleListener()));
+    const code = await tool.execute(options, { events, ...(log ? { log } : {}), ...(progress ? { progress } : {}) });
+    log?.info(`${tool.program} return code: ${code}`);
+    return code;
+  } catch (err) {
+    return report(err, log, options.json === true);
+  } finally {
+    for (const d of detach) d();
+    log?.close();
+    progress?.close();
+  }
+}
+
+function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {
+  const fe = err instanceof FerryError ? err : fromSystemError(err, 'running');
+  const code = fe.usmtExitCode;
+  log?.error(`${fe.code}: ${fe.message}`, code);
+  log?.info(`return code: ${code}`);
+  if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
+  process.stderr.write(`${fe.code}: ${fe.message}\n`);
+  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  return code;
+}
+
+function logListener(log: UsmtLog): (e: FerryEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'warning':
+        log.warning(`${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}`);
+        break;
+      case 'error':
+        log.error(`${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}`);
+        break;
+      case 'decision':
+        log.object(`${e.decision === 'include' ? 'Included' : 'Excluded'} ${e.object}${e.component ? ` [${e.component}]` : ''}${e.user ? ` for ${e.user}` : ''}`);
+        break;
+      case 'phase':
+        log.info(`${e.status === 'start' ? 'Starting' : 'Finished'} ${e.phase}${e.ok === false ? ' (failed)' : ''}`);
+        break;
+      case 'log':
+        if (e.level === 'debug') log.detail(e.message);
+        else if (e.level === 'warn') log.warning(e.message);
+        else if (e.level === 'error') log.error(e.message);
+        else log.info(e.message);
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+function jsonListener(): (e: FerryEvent) => void {
+  return (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
+}
+
+/** A progress bar on a TTY; elsewhere only phase lines and warnings, so logs stay readable. */
+function consoleListener(): (e: FerryEvent) => void {
+  const tty = process.stderr.isTTY === true;
+  let bar: cliProgress.SingleBar | undefined;
+  return (e) => {
+    if (e.type === 'progress' && tty && e.total) {
+      if (!bar) {
+        bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {phase} [{bar}] {percentage}% | {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(e.total, e.done, { phase: e.phase });
+      }
+      bar.setTotal(e.total);
+      bar.update(e.done, { phase: e.phase });
+    } else if (e.type === 'phase' && e.status === 'end') {
+      bar?.stop();
+      bar = undefined;
+    } else if (e.type === 'warning') {
+      bar?.stop();
+      bar = undefined;
+      process.stderr.write(`warning ${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}\n`);
+    } else if (e.type === 'log' && e.level === 'info' && e.component === 'summary') {
+      process.stdout.write(`${e.message}\n`);
+    }
+  };
+}
