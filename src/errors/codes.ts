@@ -42,7 +42,13 @@ export const CODES = {
   FERRY_E_ACCESS_DENIED: e('A file or folder could not be read or written because access was denied.', 'Grant read access, run with sufficient rights, or use `/c` to continue past such files.', { usmt: 26, http: 403 }),
 
   // ── volume (Windows volume model) ──────────────────────────────────────────────────────
-  FERRY_E_NOT_A_WINDOWS_DIR: e('The given Windows directory does not look like a Windows installation.', 'Point `/offlinewindir:` at the `Windows` folder of the mounted volume (it holds System32\\config).', { usmt: 31 }),
+  FERRY_E_DRIVE_NOT_MAPPED: e('A Windows path names a drive letter that is not mapped to a folder of this host (only the system drive is mapped by default).', 'Map the drive (e.g. `/offline:Offline.xml` with a `<mappings>` entry, or the volume option `drives`), or change the path to the system drive.', { usmt: 29 }),
+  FERRY_E_NOT_A_WINDOWS_DIR: e('The given Windows directory does not look like a Windows installation (it has no System32 folder).', 'Point `/offlinewindir:` at the `Windows` folder of the mounted volume (it holds System32\\config).', { usmt: 26 }),
+  FERRY_E_PATH_OUTSIDE_VOLUME: e('A path would lead outside the Windows volume (through `..`, a symlink or junction, or a host path that is not below the volume root); nothing was read or written there.', 'Use a path inside the volume; links on the volume are reported, never followed.'),
+  FERRY_E_WINDIR_NOT_FOUND: e('The Windows directory given for the offline volume does not exist or is not a folder.', 'Mount the volume and pass the host path of its `Windows` folder, e.g. `/offlinewindir:/mnt/win/Windows`.', { usmt: 11 }),
+  FERRY_E_WIN_PATH_INVALID: e('A Windows path contains characters Windows does not allow in names (control characters or `<>:"|?*`).', 'Correct the path; names on a Windows volume cannot contain these characters.'),
+  FERRY_W_PROFILE_MISSING: w('A profile listed in the registry (ProfileList) has no folder on the volume, so it is skipped.', 'Nothing to do if the account was deleted; otherwise check that the whole volume is mounted.'),
+  FERRY_W_PROFILE_TEMPORARY: w('A profile is marked temporary or backup in ProfileList (State flags or a `.bak` key), so it is not migrated.', 'Sign in once with that account so Windows repairs the profile (or remove the stale `.bak` key), then capture again.'),
 
   // ── migxml (rules, Config.xml) ─────────────────────────────────────────────────────────
   FERRY_E_XML_MALFORMED: e('An XML file is not well-formed or is unsafe (DTD/entities are refused).', 'Fix the XML at the file and line given in the message.', { usmt: 29 }),

@@ -1,6 +1,7 @@
 // The Windows volume model: how the migration engine sees an offline Windows installation
 // (a mounted disk or a generated tree) on Linux. The rule engine, the store and
 // ScanState/LoadState depend only on these types; `src/volume/` implements them.
+import type { Hive } from '../registry/types.ts';
 
 /** FILE_ATTRIBUTE_* bits, as Windows defines them. */
 export const FileAttr = {
@@ -45,6 +46,9 @@ export interface VolumeEntry {
   readonly linkTarget?: string;
 }
 
+/** How a profile was found. */
+export type ProfileSource = 'ProfileList' | 'Users';
+
 /** A user profile on the volume. */
 export interface Profile {
   /** The user name as ScanState shows it (`alice`). */
@@ -65,6 +69,8 @@ export interface Profile {
   readonly ntuserMtimeMs?: number;
   /** Profile state flags from ProfileList (temporary/backup/…), when known. */
   readonly state?: number;
+  /** Where the profile came from: the SOFTWARE hive's ProfileList, or the `Users\*` fallback. */
+  readonly source?: ProfileSource;
 }
 
 export interface WalkOptions {
@@ -74,12 +80,23 @@ export interface WalkOptions {
   readonly enterDir?: (entry: VolumeEntry) => boolean;
   /** Called for unreadable folders/files instead of throwing (errors are coded FerryErrors). */
   readonly onError?: (winPath: string, err: Error) => void;
+  /**
+   * Visit each folder's children in case-insensitive name order (as NTFS lists them). Costs one
+   * folder listing in memory per level; the default streams in the host's readdir order.
+   */
+  readonly sorted?: boolean;
 }
+
+export type MachineHiveName = 'SOFTWARE' | 'SYSTEM' | 'SAM' | 'SECURITY' | 'DEFAULT';
 
 /** Read access to registry hives of the volume; absent until hives are readable. */
 export interface VolumeRegistry {
-  /** Open HKLM\<hive> (SOFTWARE, SYSTEM, SAM) or null when missing/unreadable. */
+  /** True when the SOFTWARE or SYSTEM hive of the volume could be opened. */
   readonly available: boolean;
+  /** HKLM\<name> from `Windows\System32\config`, opened once and cached; null when missing/unreadable. */
+  machine(name: MachineHiveName): Promise<Hive | null>;
+  /** The profile's NTUSER.DAT (HKCU), opened once and cached; null when missing/unreadable. */
+  user(profile: Profile): Promise<Hive | null>;
 }
 
 /**
@@ -96,6 +113,12 @@ export interface WindowsVolume {
   readonly systemDrive: string;
   /** Computer name (from the SYSTEM hive when readable, else derived). */
   readonly computerName: string;
+  /** 64-bit Windows (SysWOW64 or `Program Files (x86)` present). */
+  readonly is64Bit: boolean;
+  /** Where FILE_ATTRIBUTE_* bits come from on this volume. */
+  readonly attributeSource: 'ntfs-3g' | 'dosattrib';
+  /** The volume's registry hives. */
+  readonly registry: VolumeRegistry;
 
   /** Resolve a Windows path to a host path (case-insensitively); null if it does not exist. */
   resolve(winPath: string): Promise<string | null>;
@@ -114,4 +137,8 @@ export interface WindowsVolume {
   systemEnv(): Promise<Map<string, string>>;
   /** Environment for one user (§4.1 + §4.2: CSIDL_*, FOLDERID_*, USERPROFILE, …). */
   userEnv(profile: Profile): Promise<Map<string, string>>;
+  /** Host folder of a drive letter (`C:` → root; others only when mapped); null if unmapped. */
+  driveRoot(drive: string): string | null;
+  /** Close cached hives. The volume stays usable for file access. */
+  close(): void;
 }

@@ -1,0 +1,59 @@
+// Windows FILE_ATTRIBUTE_* bits of a host file, from whatever the volume carries: ntfs-3g's
+// `system.ntfs_attrib_be`, Samba's `user.DOSATTRIB`, and the POSIX mode (a file without any
+// write bit is READONLY). The xattr source is chosen once per volume (by probing the root), so
+// reading one entry costs at most one getxattr call; symlinks are never asked (that would follow
+// them) and are reported as REPARSE_POINT.
+import { getAttributeSync } from '@napi-rs/xattr';
+import { FileAttr, type EntryKind } from './types.ts';
+import { decodeDosAttrib, decodeNtfsAttrib } from './dosattrib.ts';
+
+export type AttributeSource = 'ntfs-3g' | 'dosattrib';
+
+const NTFS_XATTR = 'system.ntfs_attrib_be';
+const DOS_XATTR = 'user.DOSATTRIB';
+
+/** ntfs-3g exposes `system.ntfs_attrib_be` on every inode; elsewhere the value is absent. */
+export function detectAttributeSource(hostRoot: string): AttributeSource {
+  try {
+    const v = getAttributeSync(hostRoot, NTFS_XATTR);
+    if (v && decodeNtfsAttrib(v) !== null) return 'ntfs-3g';
+  } catch {
+    // not ntfs-3g
+  }
+  return 'dosattrib';
+}
+
+/** Raw attribute bits stored on the inode, or null when none are stored or readable. */
+export function readStoredAttributes(hostPath: string, source: AttributeSource): number | null {
+  let value: Buffer | null;
+  try {
+    value = getAttributeSync(hostPath, source === 'ntfs-3g' ? NTFS_XATTR : DOS_XATTR);
+  } catch {
+    return null;
+  }
+  if (!value) return null;
+  return source === 'ntfs-3g' ? decodeNtfsAttrib(value) : decodeDosAttrib(value);
+}
+
+/**
+ * Combine stored bits with what the host says: DIRECTORY for folders, REPARSE_POINT for links,
+ * READONLY for a file without write bits. A file with no bit at all is NORMAL, as Windows reports.
+ */
+export function composeAttributes(kind: EntryKind, mode: number, stored: number | null): number {
+  let a = stored ?? 0;
+  if (kind === 'dir') a |= FileAttr.DIRECTORY;
+  else if (kind === 'symlink') a |= FileAttr.REPARSE_POINT;
+  else {
+    a &= ~FileAttr.DIRECTORY;
+    if ((mode & 0o222) === 0) a |= FileAttr.READONLY;
+  }
+  if (a & ~FileAttr.NORMAL) a &= ~FileAttr.NORMAL;
+  else a = FileAttr.NORMAL;
+  return a >>> 0;
+}
+
+/** Attributes of one host entry (never follows a symlink). */
+export function readAttributes(hostPath: string, kind: EntryKind, mode: number, source: AttributeSource): number {
+  const stored = kind === 'symlink' ? null : readStoredAttributes(hostPath, source);
+  return composeAttributes(kind, mode, stored);
+}

@@ -1,0 +1,78 @@
+// Case-insensitive name lookup on a case-sensitive file system. Each folder's listing is read
+// once and kept in a bounded LRU (by folder count and total names), so resolving many paths
+// under the same folders costs map lookups, and memory stays bounded whatever the tree size.
+import { readdirSync } from 'node:fs';
+import type { EntryKind } from './types.ts';
+import { foldCase } from './winpath.ts';
+
+export interface ListedName {
+  readonly name: string;
+  readonly kind: EntryKind | 'other';
+}
+
+interface Listing {
+  readonly exact: Map<string, ListedName>;
+  readonly folded: Map<string, ListedName>;
+}
+
+export interface DirIndexLimits {
+  readonly maxDirs?: number;
+  readonly maxNames?: number;
+}
+
+export class DirIndex {
+  readonly #cache = new Map<string, Listing>();
+  readonly #maxDirs: number;
+  readonly #maxNames: number;
+  #names = 0;
+
+  constructor(limits: DirIndexLimits = {}) {
+    this.#maxDirs = limits.maxDirs ?? 1024;
+    this.#maxNames = limits.maxNames ?? 200_000;
+  }
+
+  /** The entry of `hostDir` whose name equals `name` exactly, else case-insensitively; null if none. Throws if the folder cannot be read. */
+  lookup(hostDir: string, name: string): ListedName | null {
+    const listing = this.#listing(hostDir);
+    return listing.exact.get(name) ?? listing.folded.get(foldCase(name)) ?? null;
+  }
+
+  /** Forget a folder's listing (after creating something in it). */
+  invalidate(hostDir: string): void {
+    const l = this.#cache.get(hostDir);
+    if (!l) return;
+    this.#names -= l.exact.size;
+    this.#cache.delete(hostDir);
+  }
+
+  #listing(hostDir: string): Listing {
+    const hit = this.#cache.get(hostDir);
+    if (hit) {
+      this.#cache.delete(hostDir);
+      this.#cache.set(hostDir, hit);
+      return hit;
+    }
+    const exact = new Map<string, ListedName>();
+    const folded = new Map<string, ListedName>();
+    for (const d of readdirSync(hostDir, { withFileTypes: true })) {
+      const kind: ListedName['kind'] = d.isSymbolicLink() ? 'symlink' : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other';
+      const item = { name: d.name, kind };
+      exact.set(d.name, item);
+      const key = foldCase(d.name);
+      // Two names differing only in case cannot exist on NTFS; on a host that has both, the
+      // first in code-point order wins so the result does not depend on readdir order.
+      const prev = folded.get(key);
+      if (!prev || d.name < prev.name) folded.set(key, item);
+    }
+    const listing = { exact, folded };
+    this.#cache.set(hostDir, listing);
+    this.#names += exact.size;
+    for (const [dir, l] of this.#cache) {
+      if (this.#cache.size <= this.#maxDirs && this.#names <= this.#maxNames) break;
+      if (dir === hostDir) continue;
+      this.#cache.delete(dir);
+      this.#names -= l.exact.size;
+    }
+    return listing;
+  }
+}

@@ -1,0 +1,140 @@
+// Profile discovery. With a readable SOFTWARE hive, profiles are the ProfileList entries
+// (SID, ProfileImagePath, State); otherwise the folders of the profiles folder (`Users\*`) that
+// hold an NTUSER.DAT, minus Default, Default User, Public and All Users.
+//
+// Local vs domain: a ProfileList holds SIDs only. When the SAM hive yields the machine SID, an
+// `S-1-5-21-…` account of another domain is a domain account (its domain name is Winlogon's
+// DefaultDomainName, else the first label of the TCP/IP domain, else "DOMAIN"); `S-1-12-1-…` is
+// Azure AD. Without the machine SID every `S-1-5-21-…` account counts as local (its domain is
+// the computer name), which is what `/ue:%computername%\*` then matches.
+import type { Hive } from '../registry/types.ts';
+import type { EventStream } from '../events/index.ts';
+import type { Profile } from './types.ts';
+import { expandEnv } from './env.ts';
+import { foldCase, formatWinPath, parseWinPath } from './winpath.ts';
+
+/** ProfileList `State` bits that mark a profile Ferry must not treat as the user's real one. */
+export const ProfileState = {
+  TEMP_ASSIGNED: 0x0800,
+  THIS_IS_BACKUP: 0x8000,
+} as const;
+
+const SYSTEM_SIDS = new Set(['S-1-5-18', 'S-1-5-19', 'S-1-5-20']);
+const NOT_PROFILES = new Set(['DEFAULT', 'DEFAULT USER', 'PUBLIC', 'ALL USERS'].map(foldCase));
+
+/** What profile discovery needs from the volume. */
+export interface ProfileHost {
+  readonly systemDrive: string;
+  readonly computerName: string;
+  readonly events: EventStream;
+  /** System environment (for %SystemDrive%, %SystemRoot% in ProfileImagePath). */
+  readonly env: ReadonlyMap<string, string>;
+  /** Resolve a Windows path: host path and real-case Windows path, kind; null if absent. */
+  lookup(winPath: string): { hostPath: string; winPath: string; kind: string } | null;
+  /** List the names in a folder (Windows path); empty if unreadable. */
+  names(winPath: string): string[];
+  /** mtime of a host file, or undefined. */
+  mtime(hostPath: string): number | undefined;
+}
+
+export interface DomainInfo {
+  /** `S-1-5-21-a-b-c` of this computer, when the SAM hive gives it. */
+  readonly machineSid: string | null;
+  readonly domainName: string | null;
+}
+
+/** Machine SID from SAM\Domains\Account [V] (its last 12 bytes are the three sub-authorities). */
+export function machineSidFromSam(sam: Hive | null): string | null {
+  const v = sam?.key('SAM\\Domains\\Account')?.value('V')?.raw;
+  if (!v || v.length < 12) return null;
+  const a = v.readUInt32LE(v.length - 12);
+  const b = v.readUInt32LE(v.length - 8);
+  const c = v.readUInt32LE(v.length - 4);
+  return `S-1-5-21-${a}-${b}-${c}`;
+}
+
+export function domainNameFrom(software: Hive | null, system: Hive | null, controlSet: string, computerName: string): string | null {
+  const str = (h: Hive | null, key: string, name: string): string | null => {
+    const d = h?.key(key)?.value(name)?.data;
+    return typeof d === 'string' && d.trim() ? d.trim() : null;
+  };
+  const winlogon = str(software, 'Microsoft\\Windows NT\\CurrentVersion\\Winlogon', 'DefaultDomainName');
+  if (winlogon && foldCase(winlogon) !== foldCase(computerName)) return winlogon;
+  const tcpip = `${controlSet}\\Services\\Tcpip\\Parameters`;
+  const dns = str(system, tcpip, 'Domain') ?? str(system, tcpip, 'NV Domain');
+  return dns ? dns.split('.')[0]!.toUpperCase() : null;
+}
+
+function classify(sid: string, host: ProfileHost, info: DomainInfo): { domain: string; isLocal: boolean } {
+  if (sid.startsWith('S-1-12-1-')) return { domain: 'AzureAD', isLocal: false };
+  if (info.machineSid && sid.startsWith('S-1-5-21-') && !sid.startsWith(`${info.machineSid}-`)) {
+    return { domain: info.domainName ?? 'DOMAIN', isLocal: false };
+  }
+  return { domain: host.computerName, isLocal: true };
+}
+
+function makeProfile(host: ProfileHost, found: { hostPath: string; winPath: string }, extra: Partial<Profile> & Pick<Profile, 'domain' | 'isLocal' | 'source'>): Profile {
+  const ntuser = host.lookup(`${found.winPath}\\NTUSER.DAT`);
+  const ntuserHostPath = ntuser?.hostPath ?? `${found.hostPath}/NTUSER.DAT`;
+  const parts = parseWinPath(found.winPath).parts;
+  const ntuserMtimeMs = ntuser ? host.mtime(ntuser.hostPath) : undefined;
+  return {
+    userName: parts[parts.length - 1] ?? '',
+    profilePath: found.winPath,
+    hostPath: found.hostPath,
+    ntuserHostPath,
+    ...(ntuserMtimeMs === undefined ? {} : { ntuserMtimeMs }),
+    ...extra,
+  };
+}
+
+/** Profiles from ProfileList; null when the key is absent (the caller falls back to Users\*). */
+export function profilesFromProfileList(host: ProfileHost, software: Hive, info: DomainInfo): Profile[] | null {
+  const list = software.key('Microsoft\\Windows NT\\CurrentVersion\\ProfileList');
+  if (!list) return null;
+  const out: Profile[] = [];
+  for (const key of list.subkeys()) {
+    const isBak = /\.bak$/i.test(key.name);
+    const sid = key.name.replace(/\.bak$/i, '').toUpperCase();
+    if (!sid.startsWith('S-1-') || SYSTEM_SIDS.has(sid)) continue;
+    const imageRaw = key.value('ProfileImagePath')?.data;
+    if (typeof imageRaw !== 'string' || imageRaw.trim() === '') continue;
+    const stateRaw = key.value('State')?.data;
+    const state = typeof stateRaw === 'number' ? stateRaw : undefined;
+    const image = formatWinPath(parseWinPath(expandEnv(imageRaw.trim(), host.env)).drive || host.systemDrive, parseWinPath(expandEnv(imageRaw.trim(), host.env)).parts);
+    if (isBak || (state !== undefined && state & (ProfileState.TEMP_ASSIGNED | ProfileState.THIS_IS_BACKUP))) {
+      host.events.warn('FERRY_W_PROFILE_TEMPORARY', `Profile ${image} (${key.name}) is marked ${isBak || (state! & ProfileState.THIS_IS_BACKUP) ? 'as a backup' : 'temporary'} in ProfileList and is not migrated. Sign in once with that account so Windows repairs the profile, then capture again.`, image);
+      continue;
+    }
+    const found = host.lookup(image);
+    if (!found || found.kind !== 'dir') {
+      host.events.warn('FERRY_W_PROFILE_MISSING', `Profile ${image} of ${sid} is listed in ProfileList but its folder is not on the volume; skipped.`, image);
+      continue;
+    }
+    out.push(makeProfile(host, found, { sid, ...classify(sid, host, info), ...(state === undefined ? {} : { state }), source: 'ProfileList' }));
+  }
+  return out;
+}
+
+/** Profiles from the profiles folder's subfolders (no hive). */
+export function profilesFromFolders(host: ProfileHost, profilesFolder: string): Profile[] {
+  const out: Profile[] = [];
+  const base = host.lookup(profilesFolder);
+  if (!base || base.kind !== 'dir') return out;
+  for (const name of host.names(base.winPath)) {
+    if (NOT_PROFILES.has(foldCase(name))) continue;
+    const found = host.lookup(`${base.winPath}\\${name}`);
+    if (!found || found.kind !== 'dir') continue;
+    if (!host.lookup(`${found.winPath}\\NTUSER.DAT`)) continue;
+    out.push(makeProfile(host, found, { domain: host.computerName, isLocal: true, source: 'Users' }));
+  }
+  return out;
+}
+
+export function sortProfiles(profiles: Profile[]): Profile[] {
+  return profiles.sort((a, b) => {
+    const fa = foldCase(a.profilePath);
+    const fb = foldCase(b.profilePath);
+    return fa < fb ? -1 : fa > fb ? 1 : 0;
+  });
+}
