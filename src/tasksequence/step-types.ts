@@ -1,0 +1,278 @@
+// What each known step type is: its XML `type=`, default environment and success codes, the
+// property ↔ `<defaultVarList>` variable mapping (user-state-steps.md tables, task-sequence.md
+// §5 and §7), the client command line in `<action>`, and how typed values are read and written.
+import type { KnownStepType, PropertiesByType, RunIn, TsVariable } from './model.ts';
+
+export type PropType =
+  | { kind: 'string'; maxLength?: number }
+  | { kind: 'bool' }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'list' };
+
+export interface PropSpec {
+  /** SDK property name (XML `property=`, key in `properties`). */
+  property: string;
+  /** Task sequence variable the value is injected as while the step runs. */
+  variable: string;
+  type: PropType;
+  /** Exported with `hidden="true"` by the console. */
+  hidden?: boolean;
+  /** Write the variable only when this says so (default: always). */
+  emitWhen?: (props: Record<string, unknown>) => boolean;
+}
+
+export interface StepTypeSpec<T extends KnownStepType = KnownStepType> {
+  type: T;
+  /** Editor name, also the default step name. */
+  label: string;
+  defaultRunIn: RunIn;
+  defaultSuccessCodes: number[];
+  props: PropSpec[];
+  defaults(): PropertiesByType[T];
+  /** The `<action>` client command line for these properties. */
+  action(props: PropertiesByType[T]): string;
+  /** Fill properties that only the `<action>` text carries (exports without a defaultVarList). */
+  fromAction?(action: string, props: PropertiesByType[T], present: Set<string>): void;
+}
+
+const bool = { kind: 'bool' } as const;
+const str = (maxLength?: number): PropType => (maxLength === undefined ? { kind: 'string' } : { kind: 'string', maxLength });
+const nonEmpty = (p: string) => (props: Record<string, unknown>) => {
+  const v = props[p];
+  return Array.isArray(v) ? v.length > 0 : v !== '' && v !== false && v !== undefined;
+};
+
+const requestStateStore: StepTypeSpec<'SMS_TaskSequence_RequestStateStoreAction'> = {
+  type: 'SMS_TaskSequence_RequestStateStoreAction',
+  label: 'Request State Store',
+  defaultRunIn: 'FullOS',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'FallbackToNAA', variable: 'OSDStateFallbackToNAA', type: bool },
+    { property: 'RequestType', variable: 'OSDStateRequestType', type: { kind: 'enum', values: ['capture', 'restore'] }, hidden: true },
+    { property: 'SMPRetryCount', variable: 'OSDStateSMPRetryCount', type: { kind: 'int', min: 0, max: 30 }, hidden: true },
+    { property: 'SMPRetryTime', variable: 'OSDStateSMPRetryTime', type: { kind: 'int', min: 0, max: 600 }, hidden: true },
+  ],
+  defaults: () => ({ RequestType: 'capture', SMPRetryCount: 3, SMPRetryTime: 10, FallbackToNAA: false }),
+  action: (p) => `osdsmpclient.exe /${p.RequestType}`,
+  fromAction(action, props, present) {
+    const m = /\/(capture|restore)\b/i.exec(action);
+    if (m && !present.has('RequestType')) props.RequestType = m[1]!.toLowerCase() as 'capture' | 'restore';
+  },
+};
+
+const captureUserState: StepTypeSpec<'SMS_TaskSequence_CaptureUserStateAction'> = {
+  type: 'SMS_TaskSequence_CaptureUserStateAction',
+  label: 'Capture User State',
+  defaultRunIn: 'FullOS',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'ConfigFiles', variable: 'OSDMigrateConfigFiles', type: { kind: 'list' }, emitWhen: nonEmpty('ConfigFiles') },
+    { property: 'ContinueOnLockedFiles', variable: 'OSDMigrateContinueOnLockedFiles', type: bool },
+    { property: 'EnableVerboseLogging', variable: 'OSDMigrateEnableVerboseLogging', type: bool },
+    { property: 'FileAccess', variable: 'OSDMigrateFileAccess', type: { kind: 'enum', values: ['Normal', 'VSS'] } },
+    { property: 'Mode', variable: 'OSDMigrateMode', type: { kind: 'enum', values: ['Simple', 'Advanced'] } },
+    { property: 'OfflineUserState', variable: '_OSDMigrateOfflineUserState', type: bool },
+    { property: 'SkipEncryptedFiles', variable: 'OSDMigrateSkipEncryptedFiles', type: bool },
+    { property: 'UseHardlinks', variable: '_OSDMigrateUseHardlinks', type: bool },
+    { property: 'UsmtPackageID', variable: '_OSDMigrateUsmtPackageID', type: str() },
+  ],
+  defaults: () => ({
+    UsmtPackageID: '',
+    Mode: 'Simple',
+    ConfigFiles: [],
+    EnableVerboseLogging: false,
+    SkipEncryptedFiles: false,
+    FileAccess: 'Normal',
+    ContinueOnLockedFiles: true,
+    UseHardlinks: false,
+    OfflineUserState: false,
+  }),
+  action: () => 'osdmigrateuserstate.exe /collect /continueOnError:%OSDMigrateContinueOnLockedFiles% /skipefs:%OSDMigrateSkipEncryptedFiles%',
+};
+
+const restoreUserState: StepTypeSpec<'SMS_TaskSequence_RestoreUserStateAction'> = {
+  type: 'SMS_TaskSequence_RestoreUserStateAction',
+  label: 'Restore User State',
+  defaultRunIn: 'FullOS',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'ConfigFiles', variable: 'OSDMigrateConfigFiles', type: { kind: 'list' }, emitWhen: nonEmpty('ConfigFiles') },
+    { property: 'ContinueOnRestore', variable: 'OSDMigrateContinueOnRestore', type: bool },
+    { property: 'EnableVerboseLogging', variable: 'OSDMigrateEnableVerboseLogging', type: bool },
+    { property: 'LocalAccountPassword', variable: 'OSDMigrateLocalAccountPassword', type: str(), hidden: true, emitWhen: nonEmpty('LocalAccountPassword') },
+    { property: 'LocalAccounts', variable: 'OSDMigrateLocalAccounts', type: bool },
+    { property: 'Mode', variable: 'OSDMigrateMode', type: { kind: 'enum', values: ['Simple', 'Advanced'] } },
+    { property: 'UsmtRestorePackageID', variable: '_OSDMigrateUsmtRestorePackageID', type: str() },
+  ],
+  defaults: () => ({
+    UsmtRestorePackageID: '',
+    Mode: 'Simple',
+    ConfigFiles: [],
+    LocalAccounts: false,
+    LocalAccountPassword: '',
+    ContinueOnRestore: true,
+    EnableVerboseLogging: false,
+  }),
+  action: () => 'osdmigrateuserstate.exe /apply /continueOnError:%OSDMigrateContinueOnRestore%',
+};
+
+const releaseStateStore: StepTypeSpec<'SMS_TaskSequence_ReleaseStateStoreAction'> = {
+  type: 'SMS_TaskSequence_ReleaseStateStoreAction',
+  label: 'Release State Store',
+  defaultRunIn: 'FullOS',
+  defaultSuccessCodes: [0],
+  props: [],
+  defaults: () => ({}),
+  action: () => 'osdsmpclient.exe /release',
+};
+
+const runCommandLine: StepTypeSpec<'SMS_TaskSequence_RunCommandLineAction'> = {
+  type: 'SMS_TaskSequence_RunCommandLineAction',
+  label: 'Run Command Line',
+  defaultRunIn: 'WinPEandFullOS',
+  defaultSuccessCodes: [0, 3010],
+  props: [
+    { property: 'CommandLine', variable: 'CommandLine', type: str(32000), hidden: true },
+    { property: 'DisableWow64Redirection', variable: 'SMSTSDisableWow64Redirection', type: bool, emitWhen: nonEmpty('DisableWow64Redirection') },
+    { property: 'OutputVariableName', variable: 'SMSTSRunCommandLineOutputVariableName', type: str(256), emitWhen: nonEmpty('OutputVariableName') },
+    { property: 'PackageID', variable: 'PackageID', type: str(), emitWhen: nonEmpty('PackageID') },
+    { property: 'RunAsUser', variable: '_SMSTSRunCommandLineAsUser', type: bool, emitWhen: nonEmpty('RunAsUser') },
+    { property: 'UserName', variable: 'SMSTSRunCommandLineUserName', type: str(), emitWhen: nonEmpty('UserName') },
+    { property: 'UserPassword', variable: 'SMSTSRunCommandLineUserPassword', type: str(), hidden: true, emitWhen: nonEmpty('UserPassword') },
+    { property: 'WorkingDirectory', variable: 'WorkingDirectory', type: str(255), emitWhen: nonEmpty('WorkingDirectory') },
+  ],
+  defaults: () => ({
+    CommandLine: '',
+    WorkingDirectory: '',
+    PackageID: '',
+    DisableWow64Redirection: false,
+    OutputVariableName: '',
+    RunAsUser: false,
+    UserName: '',
+    UserPassword: '',
+  }),
+  action: (p) => `smsswd.exe /run:${p.PackageID} ${p.CommandLine}`,
+  fromAction(action, props, present) {
+    const m = /^\s*smsswd(?:\.exe)?\s+\/run:(\S*)\s?([\s\S]*)$/i.exec(action);
+    if (!m) return;
+    if (!present.has('PackageID')) props.PackageID = m[1]!;
+    if (!present.has('CommandLine')) props.CommandLine = m[2]!;
+  },
+};
+
+const reboot: StepTypeSpec<'SMS_TaskSequence_RebootAction'> = {
+  type: 'SMS_TaskSequence_RebootAction',
+  label: 'Restart Computer',
+  defaultRunIn: 'WinPEandFullOS',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'Message', variable: 'SMSRebootMessage', type: str(512), emitWhen: nonEmpty('Message') },
+    { property: 'MessageTimeout', variable: 'SMSRebootTimeout', type: { kind: 'int', min: 0, max: 2_147_483_647 } },
+    { property: 'Target', variable: 'SMSRebootTarget', type: { kind: 'enum', values: ['WinPE', 'HD'] }, hidden: true },
+  ],
+  defaults: () => ({ Target: 'HD', Message: '', MessageTimeout: 60 }),
+  action: (p) => `smsboot.exe /target:${p.Target}`,
+  fromAction(action, props, present) {
+    const m = /\/target:(WinPE|HD)\b/i.exec(action);
+    if (m && !present.has('Target')) props.Target = m[1]!.toLowerCase() === 'hd' ? 'HD' : 'WinPE';
+  },
+};
+
+const setVariable: StepTypeSpec<'SMS_TaskSequence_SetVariableAction'> = {
+  type: 'SMS_TaskSequence_SetVariableAction',
+  label: 'Set Task Sequence Variable',
+  defaultRunIn: 'WinPEandFullOS',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'DoNotShowVariableValue', variable: 'DoNotShowVariableValue', type: bool, hidden: true },
+    { property: 'VariableName', variable: 'VariableName', type: str(256), hidden: true },
+    { property: 'VariableValue', variable: 'VariableValue', type: str(4001), hidden: true },
+  ],
+  defaults: () => ({ VariableName: '', VariableValue: '', DoNotShowVariableValue: false }),
+  action: (p) => `tsenv.exe "${p.VariableName}=${p.DoNotShowVariableValue ? '' : p.VariableValue}" /hiddenflag:${p.DoNotShowVariableValue ? 'True' : 'False'}`,
+  fromAction(action, props, present) {
+    const m = /^\s*tsenv(?:\.exe)?\s+"([^"=]*)=([\s\S]*)"(?:\s+\/hiddenflag:(\w+))?\s*$/i.exec(action);
+    if (!m) return;
+    if (!present.has('VariableName')) props.VariableName = m[1]!;
+    if (!present.has('VariableValue')) props.VariableValue = m[2]!;
+    if (!present.has('DoNotShowVariableValue') && m[3]) props.DoNotShowVariableValue = m[3].toLowerCase() === 'true';
+  },
+};
+
+export const STEP_TYPES: { readonly [T in KnownStepType]: StepTypeSpec<T> } = {
+  SMS_TaskSequence_RequestStateStoreAction: requestStateStore,
+  SMS_TaskSequence_CaptureUserStateAction: captureUserState,
+  SMS_TaskSequence_RestoreUserStateAction: restoreUserState,
+  SMS_TaskSequence_ReleaseStateStoreAction: releaseStateStore,
+  SMS_TaskSequence_RunCommandLineAction: runCommandLine,
+  SMS_TaskSequence_RebootAction: reboot,
+  SMS_TaskSequence_SetVariableAction: setVariable,
+};
+
+export function stepTypeSpec(type: string): StepTypeSpec | undefined {
+  return Object.hasOwn(STEP_TYPES, type) ? (STEP_TYPES[type as KnownStepType] as StepTypeSpec) : undefined;
+}
+
+/** Parse one property value from its XML text; a string reason when it does not fit. */
+export function parsePropValue(spec: PropSpec, text: string): { value: unknown } | { error: string } {
+  const t = spec.type;
+  switch (t.kind) {
+    case 'string':
+      if (t.maxLength !== undefined && text.length > t.maxLength) return { error: `longer than ${t.maxLength} characters` };
+      return { value: text };
+    case 'bool': {
+      const v = text.trim().toLowerCase();
+      if (v === 'true') return { value: true };
+      if (v === 'false') return { value: false };
+      return { error: 'expected true or false' };
+    }
+    case 'int': {
+      if (!/^\s*\d+\s*$/.test(text)) return { error: `expected a whole number ${t.min}–${t.max}` };
+      const n = Number(text);
+      if (n < t.min || n > t.max) return { error: `out of range ${t.min}–${t.max}` };
+      return { value: n };
+    }
+    case 'enum': {
+      const hit = t.values.find((v) => v.toLowerCase() === text.trim().toLowerCase());
+      return hit === undefined ? { error: `expected one of ${t.values.join(', ')}` } : { value: hit };
+    }
+    case 'list':
+      return { value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+  }
+}
+
+export function formatPropValue(spec: PropSpec, value: unknown): string {
+  if (spec.type.kind === 'list') return (value as string[]).join(',');
+  if (spec.type.kind === 'bool') return value ? 'true' : 'false';
+  return String(value);
+}
+
+/**
+ * The mapped `<defaultVarList>` entries a step of this type writes for these properties: in the
+ * order (and with the `hidden=` flags) of `layout` when given, then any others the properties
+ * now need; variables named in `skip` (kept verbatim elsewhere) are left out.
+ */
+export function propertyVariables(
+  spec: StepTypeSpec,
+  props: Record<string, unknown>,
+  layout?: readonly { name: string; hidden: boolean }[],
+  skip: ReadonlySet<string> = new Set(),
+): TsVariable[] {
+  const byName = new Map(spec.props.map((p) => [p.variable.toLowerCase(), p]));
+  const out: TsVariable[] = [];
+  const done = new Set<string>();
+  const push = (p: PropSpec, hidden: boolean) => {
+    const key = p.variable.toLowerCase();
+    if (done.has(key) || skip.has(key) || skip.has(p.property.toLowerCase())) return;
+    done.add(key);
+    out.push({ name: p.variable, property: p.property, value: formatPropValue(p, props[p.property]), ...(hidden ? { hidden: true } : {}) });
+  };
+  for (const l of layout ?? []) {
+    const p = byName.get(l.name.toLowerCase());
+    if (p) push(p, l.hidden);
+  }
+  for (const p of spec.props) if (p.emitWhen ? p.emitWhen(props) : true) push(p, p.hidden === true);
+  return out;
+}
