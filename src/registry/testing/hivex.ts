@@ -18,14 +18,14 @@ function run(cmd: string, args: string[], input?: string): string {
   return r.stdout;
 }
 
-/** `hivexregedit --export HIVE '\'`. */
+/** `hivexregedit --export HIVE '\'`, Perl I/O in UTF-8 (else Latin-1 names print as raw bytes). */
 export function hivexExport(hivePath: string): string {
-  return spawnSync('hivexregedit', ['--export', hivePath, '\\'], { maxBuffer: 1 << 30 }).stdout.toString('utf8');
+  return run('hivexregedit', ['--export', hivePath, '\\']);
 }
 
-/** `hivexregedit --merge HIVE` with .reg text (keys must be listed parents first). */
-export function hivexMerge(hivePath: string, regText: string): void {
-  run('hivexregedit', ['--merge', '--encoding', 'UTF-16LE', hivePath], regText);
+/** `hivexregedit --merge [--prefix P] HIVE` with .reg text (keys must be listed parents first). */
+export function hivexMerge(hivePath: string, regText: string, prefix?: string): void {
+  run('hivexregedit', ['--merge', ...(prefix ? ['--prefix', prefix] : []), hivePath], regText);
 }
 
 /** `hivexget HIVE KEY [VALUE]`. */
