@@ -1,0 +1,149 @@
+// `ferry smp serve`: a standalone State Migration Point (fastify) with its data directory,
+// database, API docs and the deletion job. The all-in-one server builds the same pieces with
+// `openSmp` and mounts `registerSmpRoutes` next to the site's routes.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createServer, type AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { openDatabase, type FerryDatabase } from '../../db/database.ts';
+import type { MigrationSet } from '../../db/migrations.ts';
+import { KyselySmpRepository } from '../../db/smp-repository.ts';
+import { smpMigrations, type SmpTables } from '../../db/smp-schema.ts';
+import { defaultDatabasePath, loadDataDir } from '../../smp/data-dir.ts';
+import { startDeletionJob, type DeletionJob } from '../../smp/deletion.ts';
+import { SmpService } from '../../smp/service.ts';
+import { registerSmpRoutes } from './routes.ts';
+
+export interface OpenSmpOptions {
+  readonly dataDir: string;
+  /** `postgres://…` or a SQLite path; default `<dataDir>/smp.sqlite`. */
+  readonly db?: string;
+  /** This SMP's name in the site (default `<hostname>:<port>`). */
+  readonly name?: string;
+  /** Base URL clients use to reach the SMP routes (store locations are built from it). */
+  readonly publicUrl: string;
+  /** Site key file shared by the SMPs of a site (default `<dataDir>/site.key`, created on first start). */
+  readonly siteKeyFile?: string;
+  readonly chunkSize?: number;
+  readonly maxStoreBytes?: number;
+  readonly credentialTtlSeconds?: number;
+  readonly verifyStore?: (dir: string, dataKey: Buffer) => Promise<void>;
+  /** Extra migration sets to apply to the same database (the all-in-one server's own). */
+  readonly extraMigrations?: readonly MigrationSet[];
+}
+
+export interface OpenedSmp {
+  readonly service: SmpService;
+  readonly database: FerryDatabase<SmpTables>;
+  /** Secrets created by this start, to print once. */
+  readonly firstStart: { readonly adminToken?: string; readonly recoveryKey?: string };
+}
+
+export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
+  const secrets = loadDataDir(o.dataDir, o.siteKeyFile);
+  const database = await openDatabase<SmpTables>(o.db ?? defaultDatabasePath(o.dataDir), { migrations: [smpMigrations, ...(o.extraMigrations ?? [])] });
+  try {
+    const service = new SmpService({
+      repo: new KyselySmpRepository(database.db),
+      serverName: o.name ?? hostname(),
+      serverUrl: o.publicUrl,
+      siteKey: secrets.siteKey,
+      adminTokenHash: secrets.adminTokenHash,
+      ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+      ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
+      ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
+      ...(o.verifyStore ? { verifyStore: o.verifyStore } : {}),
+    });
+    const init = await service.init();
+    return { service, database, firstStart: { ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}), ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}) } };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+export interface CreateSmpServerOptions extends Omit<OpenSmpOptions, 'publicUrl' | 'name'> {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly name?: string;
+  readonly publicUrl?: string;
+  /** fastify/pino logger options; `false` for none. Default: JSON access log on stdout. */
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly rateLimitPerMinute?: number;
+  /** How often the deletion job looks for stores whose retention ran out. */
+  readonly deletionIntervalMs?: number;
+}
+
+export interface SmpServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly service: SmpService;
+  readonly firstStart: OpenedSmp['firstStart'];
+  readonly deletion: DeletionJob;
+  close(): Promise<void>;
+}
+
+export async function addApiDocs(app: FastifyInstance, title: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: { title, version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Start a State Migration Point listening on `host:port` (127.0.0.1 by default). */
+export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpServer> {
+  const host = o.host ?? '127.0.0.1';
+  const port = o.port || (await freePort(host));
+  const publicUrl = (o.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const opened = await openSmp({ ...o, name: o.name ?? `${hostname()}:${port}`, publicUrl });
+  const app = Fastify({
+    logger: o.logger ?? { level: 'info' },
+    // The chunk route streams its body itself; this bounds every other body.
+    bodyLimit: 1024 * 1024,
+  });
+  const deletion = startDeletionJob(
+    opened.service,
+    o.deletionIntervalMs ?? 60_000,
+    (err) => app.log.error({ err }, 'deletion job failed'),
+    (ids) => app.log.info({ stores: ids }, 'deleted released stores'),
+  );
+  try {
+    await addApiDocs(app, 'Ferry State Migration Point');
+    await registerSmpRoutes(app, { service: opened.service, ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}) });
+    await app.listen({ host, port });
+  } catch (err) {
+    await deletion.stop();
+    await app.close();
+    await opened.database.close();
+    throw err;
+  }
+  return {
+    app,
+    url: publicUrl,
+    service: opened.service,
+    firstStart: opened.firstStart,
+    deletion,
+    async close() {
+      await deletion.stop();
+      await app.close();
+      await opened.database.close();
+    },
+  };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}

@@ -1,0 +1,68 @@
+// What the SMP domain needs from persistence. `src/db/smp-repository.ts` implements it over
+// Kysely (SQLite or PostgreSQL); every state change the service makes runs inside `transaction`.
+import type { Association, Computer, KeySlotKind, SmpServerRecord, StorageFolder, StoreFile, StoreRecord } from './types.ts';
+
+export interface EnrollmentTokenRecord {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly expiresAt: string;
+  readonly usesLeft: number;
+}
+
+export interface SmpRepository {
+  transaction<T>(fn: (repo: SmpRepository) => Promise<T>): Promise<T>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  /** Store `value` unless the key exists; returns the value now in force (first writer wins). */
+  initSetting(key: string, value: string): Promise<string>;
+  setSetting(key: string, value: string | null): Promise<void>;
+
+  upsertServer(server: SmpServerRecord): Promise<void>;
+  getServer(name: string): Promise<SmpServerRecord | undefined>;
+  listServers(): Promise<SmpServerRecord[]>;
+
+  insertComputer(computer: Computer): Promise<void>;
+  getComputer(id: string): Promise<Computer | undefined>;
+  findComputerByName(name: string): Promise<Computer | undefined>;
+  setComputerCredential(id: string, credentialHash: string, expiresAt: string): Promise<void>;
+  listComputers(): Promise<Computer[]>;
+
+  insertEnrollmentToken(token: EnrollmentTokenRecord): Promise<void>;
+  /** Use one of the token's uses if it exists, has uses left and has not expired at `now`. */
+  consumeEnrollmentToken(tokenHash: string, now: string): Promise<boolean>;
+
+  insertFolder(folder: StorageFolder): Promise<void>;
+  getFolder(id: string): Promise<StorageFolder | undefined>;
+  listFolders(serverName?: string): Promise<StorageFolder[]>;
+  updateFolder(id: string, patch: Partial<Omit<StorageFolder, 'id' | 'serverName' | 'path'>>): Promise<void>;
+  deleteFolder(id: string): Promise<void>;
+  /** Stores not yet deleted per folder id: the folder's current client count. */
+  countActiveStoresByFolder(): Promise<Map<string, number>>;
+
+  insertAssociation(association: Association): Promise<void>;
+  getAssociation(id: string): Promise<Association | undefined>;
+  listAssociations(): Promise<Association[]>;
+  deleteAssociation(id: string): Promise<void>;
+  updateAssociation(id: string, patch: Partial<Pick<Association, 'migrationStatus' | 'storeId' | 'storeCreationDate' | 'storeReleaseDate' | 'storeDeletionDate'>>): Promise<void>;
+  associationsBySource(computerId: string): Promise<Association[]>;
+  associationsByRestore(computerId: string): Promise<Association[]>;
+  associationsByStore(storeId: string): Promise<Association[]>;
+
+  insertStore(store: StoreRecord): Promise<void>;
+  getStore(id: string): Promise<StoreRecord | undefined>;
+  updateStore(id: string, patch: Partial<Omit<StoreRecord, 'id' | 'sourceComputerId' | 'folderId' | 'serverName' | 'createdAt'>>): Promise<void>;
+  listStores(): Promise<StoreRecord[]>;
+  /** Stores of `serverName` that are released and due at `now`, or left half-deleted. */
+  storesToDelete(serverName: string, now: string): Promise<StoreRecord[]>;
+
+  insertKeySlot(storeId: string, kind: KeySlotKind, wrapped: string): Promise<void>;
+  getKeySlot(storeId: string, kind: KeySlotKind): Promise<string | undefined>;
+
+  replaceStoreFiles(storeId: string, files: readonly StoreFile[]): Promise<void>;
+  getStoreFiles(storeId: string): Promise<StoreFile[]>;
+  setFileVerified(storeId: string, index: number, verified: boolean): Promise<void>;
+  addChunk(storeId: string, index: number, chunk: number): Promise<void>;
+  /** Received chunk numbers per file index. */
+  getChunks(storeId: string): Promise<Map<number, number[]>>;
+  clearChunks(storeId: string, index?: number): Promise<void>;
+}
