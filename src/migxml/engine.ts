@@ -1,0 +1,743 @@
+// Rule evaluation (spec §6): one System pass and one pass per selected user; per pass the
+// detected components with their expanded include/exclude/unconditionalExclude rules; then a
+// single streaming walk of only the folders some include can reach, deciding every object with
+// the specificity algorithm of §6.4. Nothing holds the tree: objects are decided as the walk
+// yields them.
+import { FerryError } from '../errors/index.ts';
+import { EventStream } from '../events/events.ts';
+import type { RegValue } from '../registry/types.ts';
+import type { Profile, VolumeEntry, WindowsVolume } from '../volume/types.ts';
+import {
+  DEFAULT_OS_VERSION,
+  contentFilter,
+  evaluateCondition,
+  objectSetScript,
+  registryObjects,
+  regDataString,
+  scanFilter,
+  variableScript,
+  type HelperScope,
+  type MachineInfo,
+} from './helpers.ts';
+import { patternMatcher, type Matcher } from './matcher.ts';
+import type { Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
+import { namedKey } from './model.ts';
+import { compareSpecificity, compilePattern, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
+import { closeMounts, openMachineMounts, openUserMount, RegistryView, type HiveOpener, type RegistryMount } from './registry-view.ts';
+import { destinationOf, type RelocationEnv } from './relocate.ts';
+import type { ScriptCall } from './script-call.ts';
+import { expand, VarScope } from './variables.ts';
+
+/** The rule that decided an object, as explain/plan print it. */
+export interface RuleRef {
+  readonly file: string;
+  readonly component: string;
+  readonly kind: RuleKind;
+  readonly pattern: string;
+  readonly line?: number;
+}
+
+export interface ActiveRule {
+  readonly matcher: Matcher;
+  readonly ref: RuleRef;
+  /** include/exclude filter. */
+  readonly filter?: ScriptCall;
+  /** merge / locationModify / contentModify script. */
+  readonly script?: ScriptCall;
+}
+
+export interface ActiveComponent {
+  readonly component: Component;
+  readonly vars: VarScope;
+  readonly rules: Record<RuleKind, ActiveRule[]>;
+}
+
+export interface Pass {
+  readonly index: number;
+  /** Absent for the System pass. */
+  readonly user?: Profile;
+  readonly label: string;
+  readonly vars: VarScope;
+  readonly registry: RegistryView;
+  readonly components: readonly ActiveComponent[];
+}
+
+export interface PassInclusion {
+  readonly pass: Pass;
+  readonly component: ActiveComponent;
+  readonly rule: RuleRef;
+}
+
+export interface Decision {
+  readonly decision: 'include' | 'exclude' | 'none';
+  /** The winning include, or the exclude/unconditionalExclude that removed it. */
+  readonly rule: RuleRef | null;
+  /** Every pass/component that includes the object (the first is the primary one). */
+  readonly inclusions: readonly PassInclusion[];
+}
+
+/** One object that migrates, as the walk yields it. ScanState stores it once. */
+export interface DecidedObject {
+  readonly kind: 'file' | 'dir' | 'registry';
+  /** Windows path for files and folders. */
+  readonly winPath?: string;
+  /** Encoded registry location (`HKCU\Software\X [V]`, or the key alone). */
+  readonly regLocation?: string;
+  readonly entry?: VolumeEntry;
+  readonly value?: RegValue;
+  /** The user of the primary pass (absent when only the System pass includes it). */
+  readonly user?: Profile;
+  readonly component: string;
+  readonly rule: RuleRef;
+  /** Windows path / registry location after locationModify of the primary pass. */
+  readonly destination: string;
+  readonly inclusions: readonly PassInclusion[];
+}
+
+export interface EngineOptions {
+  readonly volume: WindowsVolume;
+  readonly files: readonly RuleFile[];
+  /** Users to process (after /ui /ue /uel selection). */
+  readonly users: readonly Profile[];
+  readonly events?: EventStream;
+  /** Hive reader; without it registry objects are absent. */
+  readonly openHive?: HiveOpener;
+  /** Components switched off by Config.xml (`migrate="no"`). */
+  readonly isDisabled?: (component: Component) => boolean;
+  /** LoadState ignores detection (§6.2). */
+  readonly phase?: 'scan' | 'apply';
+}
+
+const RULE_KINDS: readonly RuleKind[] = [
+  'include',
+  'exclude',
+  'unconditionalExclude',
+  'merge',
+  'locationModify',
+  'contentModify',
+  'destinationCleanup',
+  'includeAttributes',
+  'excludeAttributes',
+];
+
+const emptyRules = (): Record<RuleKind, ActiveRule[]> => Object.fromEntries(RULE_KINDS.map((k) => [k, []])) as unknown as Record<RuleKind, ActiveRule[]>;
+
+// ── index of rules by literal path prefix ─────────────────────────────────────────────────
+
+const ROLE_INCLUDE = 0;
+const ROLE_EXCLUDE = 1;
+const ROLE_UNCONDITIONAL = 2;
+
+interface IndexEntry {
+  readonly pass: number;
+  readonly comp: number;
+  readonly role: number;
+  readonly rule: ActiveRule;
+}
+
+interface IndexNode {
+  readonly children: Map<string, IndexNode>;
+  readonly entries: IndexEntry[];
+}
+
+const newNode = (): IndexNode => ({ children: new Map(), entries: [] });
+
+class RuleIndex {
+  readonly root = newNode();
+  size = 0;
+
+  add(e: IndexEntry): void {
+    let n = this.root;
+    for (const seg of e.rule.matcher.prefix) {
+      let c = n.children.get(seg);
+      if (!c) n.children.set(seg, (c = newNode()));
+      n = c;
+    }
+    n.entries.push(e);
+    this.size++;
+  }
+
+  /** Entries whose prefix is a prefix of `node`. */
+  *candidates(node: readonly string[]): Generator<IndexEntry> {
+    let n: IndexNode | undefined = this.root;
+    for (let i = 0; n; i++) {
+      yield* n.entries;
+      if (i >= node.length) break;
+      n = n.children.get(node[i]!);
+    }
+  }
+
+  /** Could an include rule match something inside `dir`? Decides which folders the walk enters. */
+  mayEnter(dir: readonly string[]): boolean {
+    let n: IndexNode | undefined = this.root;
+    for (let i = 0; n; i++) {
+      for (const e of n.entries) if (e.role === ROLE_INCLUDE && e.rule.matcher.mayMatchBelow(dir)) return true;
+      if (i >= dir.length) return n.children.size > 0;
+      n = n.children.get(dir[i]!);
+    }
+    return false;
+  }
+}
+
+// ── the engine ────────────────────────────────────────────────────────────────────────────
+
+const contextApplies = (ctx: Context, system: boolean) => ctx === 'UserAndSystem' || (system ? ctx === 'System' : ctx === 'User');
+
+/** Effective context of a nested element in a component (§6.1): wider behaves as the component's; outside it, absent. */
+function effectiveContext(component: Context, element: Context): Context | null {
+  if (element === 'UserAndSystem' || element === component) return component;
+  if (component === 'UserAndSystem') return element;
+  return null;
+}
+
+export class RuleEngine {
+  readonly volume: WindowsVolume;
+  readonly passes: Pass[] = [];
+  readonly machine: MachineInfo;
+  readonly events: EventStream;
+  readonly #files: readonly RuleFile[];
+  readonly #options: EngineOptions;
+  readonly #fileIndex = new RuleIndex();
+  readonly #regIndex = new RuleIndex();
+  readonly #mounts: RegistryMount[] = [];
+  #registryWarned = false;
+  readonly #unresolvedWarned = new Set<string>();
+
+  private constructor(options: EngineOptions, machine: MachineInfo) {
+    this.volume = options.volume;
+    this.#files = options.files;
+    this.#options = options;
+    this.machine = machine;
+    this.events = options.events ?? new EventStream();
+  }
+
+  /** Prepare every pass: variables, detection, rules expanded and indexed. */
+  static async create(options: EngineOptions): Promise<RuleEngine> {
+    const { volume } = options;
+    const machineMounts = options.openHive ? await openMachineMounts(volume, options.openHive) : [];
+    const machineView = new RegistryView(machineMounts);
+    const engine = new RuleEngine(options, await readMachineInfo(volume, machineView));
+    engine.#mounts.push(...machineMounts);
+
+    const systemVars = new VarScope(undefined, await volume.systemEnv());
+    const userScopes: { profile: Profile; vars: VarScope; registry: RegistryView }[] = [];
+    for (const profile of options.users) {
+      const userMounts = options.openHive ? openUserMount(profile, options.openHive) : [];
+      engine.#mounts.push(...userMounts);
+      userScopes.push({ profile, vars: new VarScope(undefined, await volume.userEnv(profile)), registry: new RegistryView([...machineMounts, ...userMounts]) });
+    }
+    const users = userScopes.map(({ profile, vars }) => ({ profile, vars }));
+    const specs = [{ vars: systemVars, registry: machineView } as { profile?: Profile; vars: VarScope; registry: RegistryView }, ...userScopes];
+    for (const spec of specs) {
+      const pass: Pass = {
+        index: engine.passes.length,
+        ...(spec.profile ? { user: spec.profile } : {}),
+        label: spec.profile ? `${spec.profile.domain}\\${spec.profile.userName}` : 'System',
+        vars: spec.vars,
+        registry: spec.registry,
+        components: [],
+      };
+      const scope = (vars: VarScope): HelperScope => ({
+        volume,
+        vars,
+        systemContext: !spec.profile,
+        machine: engine.machine,
+        registry: spec.registry,
+        onRegistryUse: () => engine.#registryUsed(spec.registry),
+        ...(spec.profile ? { user: spec.profile } : {}),
+        users,
+        systemVars,
+      });
+      const builder = new PassBuilder(engine, pass, scope);
+      for (const file of options.files) for (const c of file.components) await builder.component(file, c, pass.vars);
+      engine.passes.push(pass);
+    }
+    engine.#buildIndex();
+    return engine;
+  }
+
+  #registryUsed(view: RegistryView): void {
+    if (view.available || this.#registryWarned) return;
+    this.#registryWarned = true;
+    this.events.warn('FERRY_W_REGISTRY_UNAVAILABLE', 'Registry hives are not readable on this volume: registry conditions are FALSE and registry objects are absent.');
+  }
+
+  warnUnresolved(name: string, pattern: string): void {
+    const key = name.toUpperCase();
+    if (this.#unresolvedWarned.has(key)) return;
+    this.#unresolvedWarned.add(key);
+    this.events.warn('FERRY_W_MIGXML_UNRESOLVED_VARIABLE', `%${name}% has no value; patterns using it match nothing (first seen in "${pattern}").`);
+  }
+
+  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(file: RuleFile, kind: K, name: string) {
+    const key = namedKey(name);
+    const own = file.named[kind].get(key);
+    if (own) return own as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
+    for (const f of this.#files) {
+      const v = f.named[kind].get(key);
+      if (v) return v as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
+    }
+    throw new FerryError('FERRY_E_MIGXML_INVALID', `${file.file}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`, { details: { file: file.file, name } });
+  }
+
+  get phase(): 'scan' | 'apply' {
+    return this.#options.phase ?? 'scan';
+  }
+
+  isDisabled(c: Component): boolean {
+    return this.#options.isDisabled?.(c) ?? false;
+  }
+
+  #buildIndex(): void {
+    for (const pass of this.passes) {
+      pass.components.forEach((ac, comp) => {
+        const roles: [RuleKind, number][] = [
+          ['include', ROLE_INCLUDE],
+          ['exclude', ROLE_EXCLUDE],
+          ['unconditionalExclude', ROLE_UNCONDITIONAL],
+        ];
+        for (const [kind, role] of roles) {
+          for (const rule of ac.rules[kind]) {
+            const index = rule.matcher.type === 'Registry' ? this.#regIndex : rule.matcher.type === 'File' ? this.#fileIndex : null;
+            index?.add({ pass: pass.index, comp, role, rule });
+          }
+        }
+      });
+    }
+  }
+
+  /** Decide one object. `node`/`leaf` are lower-cased segments (see pattern.objectKey). */
+  decideKey(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
+    const index = type === 'File' ? this.#fileIndex : this.#regIndex;
+    // Best include and exclude per (pass, component).
+    const best = new Map<number, { inc?: ActiveRule; incSpec?: Specificity; exc?: ActiveRule; excSpec?: Specificity; pass: number; comp: number }>();
+    let unconditional: ActiveRule | undefined;
+    for (const e of index.candidates(node)) {
+      if (onlyPass !== undefined && e.pass !== onlyPass) continue;
+      if (e.role === ROLE_UNCONDITIONAL) {
+        if (!unconditional && e.rule.matcher.matches(node, leaf, entry)) unconditional = e.rule;
+        continue;
+      }
+      if (!e.rule.matcher.matches(node, leaf, entry)) continue;
+      if (e.rule.filter && !scanFilter(e.rule.filter, entry, null)) continue;
+      const key = e.pass * 65536 + e.comp;
+      let b = best.get(key);
+      if (!b) best.set(key, (b = { pass: e.pass, comp: e.comp }));
+      const spec = e.rule.matcher.specificity(node, leaf);
+      if (e.role === ROLE_INCLUDE) {
+        if (!b.inc || compareSpecificity(spec, b.incSpec!) > 0) {
+          b.inc = e.rule;
+          b.incSpec = spec;
+        }
+      } else if (!b.exc || compareSpecificity(spec, b.excSpec!) > 0) {
+        b.exc = e.rule;
+        b.excSpec = spec;
+      }
+    }
+    const inclusions: PassInclusion[] = [];
+    let excludedBy: ActiveRule | undefined;
+    for (const b of best.values()) {
+      if (!b.inc) continue;
+      // Ties go to the exclude (§6.3 step 2).
+      if (b.exc && compareSpecificity(b.incSpec!, b.excSpec!) <= 0) {
+        excludedBy ??= b.exc;
+        continue;
+      }
+      const pass = this.passes[b.pass]!;
+      inclusions.push({ pass, component: pass.components[b.comp]!, rule: b.inc.ref });
+    }
+    if (inclusions.length && unconditional) return { decision: 'exclude', rule: unconditional.ref, inclusions: [] };
+    if (inclusions.length) {
+      inclusions.sort((a, b) => primaryRank(a, node) - primaryRank(b, node) || a.pass.index - b.pass.index);
+      return { decision: 'include', rule: inclusions[0]!.rule, inclusions };
+    }
+    if (excludedBy) return { decision: 'exclude', rule: excludedBy.ref, inclusions: [] };
+    return { decision: 'none', rule: null, inclusions: [] };
+  }
+
+  /** Destination of an object for one inclusion: the most specific locationModify of that component. */
+  destinationFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): string {
+    const key = type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+    let bestRule: ActiveRule | undefined;
+    let bestSpec: Specificity | undefined;
+    for (const r of inc.component.rules.locationModify) {
+      if (r.matcher.type !== type || !r.matcher.matches(key.node, key.leaf)) continue;
+      const s = r.matcher.specificity(key.node, key.leaf);
+      if (!bestSpec || compareSpecificity(s, bestSpec) > 0) {
+        bestRule = r;
+        bestSpec = s;
+      }
+    }
+    const env: RelocationEnv = { source: inc.pass.vars, destination: inc.pass.vars };
+    if (type === 'Registry') {
+      if (!bestRule?.script) return path;
+      const { node, leaf } = splitLocation(path);
+      const moved = destinationOf(leaf === null ? node : `${node}\\${leaf}`, leaf === null, bestRule.script, env);
+      if (leaf === null) return moved;
+      const i = moved.lastIndexOf('\\');
+      return `${moved.slice(0, i)} [${moved.slice(i + 1)}]`;
+    }
+    return destinationOf(path, isContainer, bestRule?.script, env);
+  }
+
+  /** The most specific merge script that applies to an object of a component (§6.6). */
+  mergeScriptFor(path: string, isContainer: boolean, component: ActiveComponent, type: ObjectType = 'File'): ScriptCall | undefined {
+    const key = type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+    let best: ActiveRule | undefined;
+    let bestSpec: Specificity | undefined;
+    for (const r of component.rules.merge) {
+      if (r.matcher.type !== type || !r.matcher.matches(key.node, key.leaf)) continue;
+      const s = r.matcher.specificity(key.node, key.leaf);
+      if (!bestSpec || compareSpecificity(s, bestSpec) > 0) {
+        best = r;
+        bestSpec = s;
+      }
+    }
+    return best?.script;
+  }
+
+  /** Decide a Windows path or registry location as given on the explain command line. */
+  async explain(target: string): Promise<{ decision: Decision; destination: string | null }> {
+    if (/^(hkcu|hklm|hkey_current_user|hkey_local_machine)(\\|$)/i.test(target.trim())) {
+      const { node, leaf } = splitLocation(target);
+      const key = registryKey(target);
+      for (const pass of this.passes) pass.registry.available || this.#registryUsed(pass.registry);
+      let fallback: Decision | undefined;
+      for (const pass of this.passes) {
+        if (/^(hkcu|hkey_current_user)/i.test(node) && !pass.user) continue;
+        const d = this.decideKey('Registry', key.node, key.leaf, undefined, pass.index);
+        if (d.decision === 'include') return { decision: d, destination: this.destinationFor(target, leaf === null, d.inclusions[0]!, 'Registry') };
+        if (!fallback || (fallback.decision === 'none' && d.decision === 'exclude')) fallback = d;
+      }
+      return { decision: fallback ?? { decision: 'none', rule: null, inclusions: [] }, destination: null };
+    }
+    const path = target.trim().replace(/\\+$/, (m) => (/^[A-Za-z]:\\$/.test(target.trim()) ? m : ''));
+    const entry = (await this.volume.stat(path)) ?? undefined;
+    const isContainer = entry ? entry.kind === 'dir' : /\\$/.test(target.trim());
+    const key = fileKey(path, isContainer);
+    const d = this.decideKey('File', key.node, key.leaf, entry);
+    return { decision: d, destination: d.decision === 'include' ? this.destinationFor(path, isContainer, d.inclusions[0]!) : null };
+  }
+
+  /** Folders the walk starts from: the literal roots of every File include, minimized. */
+  walkRoots(): string[][] {
+    const roots: string[][] = [];
+    for (const pass of this.passes) {
+      for (const ac of pass.components) {
+        for (const r of ac.rules.include) {
+          if (r.matcher.type !== 'File') continue;
+          const rs = r.matcher.roots ?? [r.matcher.prefix];
+          for (const root of rs) roots.push(root.length ? [...root] : [this.volume.systemDrive.toLowerCase()]);
+        }
+      }
+    }
+    roots.sort((a, b) => a.length - b.length);
+    const out: string[][] = [];
+    for (const r of roots) if (!out.some((o) => o.length <= r.length && o.every((s, i) => r[i] === s))) out.push(r);
+    return out;
+  }
+
+  /** Every object that migrates: files and folders (one streaming walk), then registry objects. */
+  async *objects(): AsyncGenerator<DecidedObject> {
+    for (const root of this.walkRoots()) {
+      const rootPath = root.length === 1 ? `${root[0]!.toUpperCase()}\\` : root.join('\\');
+      if (!(await this.volume.stat(rootPath))) continue;
+      const walk = this.volume.walk(rootPath, {
+        enterDir: (d) => this.#fileIndex.mayEnter(pathSegments(d.winPath)),
+        onError: (winPath, err) => this.events.warn(isCoded(err) ? err.code : 'FERRY_E_IO', `Skipped ${winPath}: ${err.message}`, winPath),
+      });
+      for await (const entry of walk) {
+        if (entry.kind === 'symlink') continue;
+        const isContainer = entry.kind === 'dir';
+        const key = fileKey(entry.winPath, isContainer);
+        const d = this.decideKey('File', key.node, key.leaf, entry);
+        if (d.decision !== 'include') continue;
+        const primary = d.inclusions[0]!;
+        yield {
+          kind: isContainer ? 'dir' : 'file',
+          winPath: entry.winPath,
+          entry,
+          ...(primary.pass.user ? { user: primary.pass.user } : {}),
+          component: primary.component.component.displayName,
+          rule: primary.rule,
+          destination: this.destinationFor(entry.winPath, isContainer, primary),
+          inclusions: d.inclusions,
+        };
+      }
+    }
+    yield* this.#registryObjects();
+  }
+
+  *#registryObjects(): Generator<DecidedObject> {
+    const seenMachine = new Set<string>();
+    for (const pass of this.passes) {
+      if (!pass.registry.available) {
+        if (pass.components.some((c) => c.rules.include.some((r) => r.matcher.type === 'Registry'))) this.#registryUsed(pass.registry);
+        continue;
+      }
+      const seen = new Set<string>();
+      for (const ac of pass.components) {
+        for (const r of ac.rules.include) {
+          if (r.matcher.type !== 'Registry') continue;
+          const compiled = compilePattern('Registry', r.matcher.text);
+          for (const { keyPath, value } of registryObjects(pass.registry, compiled)) {
+            const location = value ? `${keyPath} [${value.name}]` : keyPath;
+            const lower = location.toLowerCase();
+            const machine = !lower.startsWith('hkcu');
+            if ((machine ? seenMachine : seen).has(lower)) continue;
+            (machine ? seenMachine : seen).add(lower);
+            const key = registryKey(location);
+            const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index);
+            if (d.decision !== 'include') continue;
+            const primary = d.inclusions[0]!;
+            yield {
+              kind: 'registry',
+              regLocation: location,
+              ...(value ? { value } : {}),
+              ...(primary.pass.user ? { user: primary.pass.user } : {}),
+              component: primary.component.component.displayName,
+              rule: primary.rule,
+              destination: this.destinationFor(location, !value, primary, 'Registry'),
+              inclusions: d.inclusions,
+            };
+          }
+        }
+      }
+    }
+  }
+
+  close(): void {
+    closeMounts(this.#mounts);
+    this.#mounts.length = 0;
+  }
+}
+
+const isCoded = (err: Error): err is FerryError => err instanceof FerryError;
+
+/** Prefer the pass of the user whose profile holds the object, then user passes, then System. */
+function primaryRank(inc: PassInclusion, node: readonly string[]): number {
+  const user = inc.pass.user;
+  if (!user) return 2;
+  const p = pathSegments(user.profilePath);
+  return p.every((s, i) => node[i] === s) ? 0 : 1;
+}
+
+export function fileKey(path: string, isContainer: boolean): { node: string[]; leaf: string | null } {
+  const segs = pathSegments(path);
+  if (isContainer) return { node: segs, leaf: null };
+  const leaf = segs.pop() ?? '';
+  return { node: segs, leaf };
+}
+
+export function registryKey(location: string): { node: string[]; leaf: string | null } {
+  const { node, leaf } = splitLocation(location);
+  return { node: pathSegments(node), leaf: leaf === null ? null : leaf.toLowerCase() };
+}
+
+async function readMachineInfo(volume: WindowsVolume, registry: RegistryView): Promise<MachineInfo> {
+  const is64Bit = (await volume.stat(`${volume.systemDrive}\\Windows\\SysWOW64`))?.kind === 'dir';
+  let version: number[] = [...DEFAULT_OS_VERSION];
+  let sp = '';
+  const cv = registry.key('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion');
+  if (cv) {
+    const num = (name: string) => {
+      const v = cv.value(name)?.data;
+      return typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+    };
+    const major = num('CurrentMajorVersionNumber');
+    const minor = num('CurrentMinorVersionNumber');
+    const build = num('CurrentBuildNumber') ?? num('CurrentBuild');
+    if (major !== undefined && build !== undefined) version = [major, minor ?? 0, build];
+    else {
+      const cur = cv.value('CurrentVersion')?.data;
+      if (typeof cur === 'string' && build !== undefined) version = [...cur.split('.').map(Number), build];
+    }
+    const csd = cv.value('CSDVersion')?.data;
+    if (typeof csd === 'string') sp = csd;
+  }
+  return { osVersion: version, osVersionText: `${version.join('.')}.${sp}`, is64Bit };
+}
+
+// ── building one pass ─────────────────────────────────────────────────────────────────────
+
+class PassBuilder {
+  readonly #engine: RuleEngine;
+  readonly #pass: Pass;
+  readonly #scope: (vars: VarScope) => HelperScope;
+  readonly #system: boolean;
+
+  constructor(engine: RuleEngine, pass: Pass, scope: (vars: VarScope) => HelperScope) {
+    this.#engine = engine;
+    this.#pass = pass;
+    this.#scope = scope;
+    this.#system = !pass.user;
+  }
+
+  async component(file: RuleFile, c: Component, parentVars: VarScope): Promise<void> {
+    if (this.#engine.isDisabled(c) || !contextApplies(c.context, this.#system)) return;
+    const vars = parentVars.child();
+    for (const env of c.environments) await this.#environment(file, c, env, vars);
+    const active: ActiveComponent = { component: c, vars, rules: emptyRules() };
+    const children: Component[] = [];
+    const visitRole = async (role: Role, roleVars: VarScope): Promise<void> => {
+      for (const env of role.environments) await this.#environment(file, c, env, roleVars);
+      if (this.#engine.phase === 'scan' && !(await this.#detected(file, c, role, roleVars))) return;
+      for (const rules of role.rules) await this.#rules(file, c, rules, active, roleVars);
+      for (const nested of role.roles) await visitRole(nested, roleVars);
+      children.push(...role.components);
+    };
+    const roleVars = vars;
+    for (const role of c.roles) await visitRole(role, roleVars);
+    for (const ext of c.extensions) {
+      const text = `${this.#engine.volume.systemDrive}\\* [*.${ext}]`;
+      active.rules.include.push({ matcher: patternMatcher(compilePattern('File', text)), ref: { file: file.file, component: c.displayName, kind: 'include', pattern: text, ...(c.line ? { line: c.line } : {}) } });
+    }
+    if (RULE_KINDS.some((k) => active.rules[k].length)) (this.#pass.components as ActiveComponent[]).push(active);
+    for (const child of children) await this.component(file, child, vars);
+  }
+
+  async #environment(file: RuleFile, c: Component, env: Environment, vars: VarScope): Promise<void> {
+    const def = env.ref ? this.#engine.namedLookup(file, 'environments', env.ref) : env;
+    const ctx = effectiveContext(c.context, def.context);
+    if (!ctx || !contextApplies(ctx, this.#system)) return;
+    if (!(await this.#all(file, def.conditions, vars))) return;
+    for (const v of def.variables) {
+      let value: string | null = null;
+      if ('text' in v.value) value = v.value.text;
+      else if ('script' in v.value) value = await variableScript(v.value.script, this.#scope(vars));
+      else {
+        const ms = await this.#objectSet(file, c, v.value.objectSet, vars, 'include');
+        for (const m of ms) {
+          const { node, leaf } = splitLocation(m.text);
+          if (m.type === 'File' && (await this.#engine.volume.stat(leaf ? `${node}\\${leaf}` : node))) {
+            value = leaf ? `${node}\\${leaf}` : node;
+            break;
+          }
+        }
+      }
+      if (value !== null) vars.set(v.name, value);
+    }
+  }
+
+  async #detected(file: RuleFile, c: Component, role: Role, vars: VarScope): Promise<boolean> {
+    const applies = (ctx: Context) => {
+      const eff = effectiveContext(c.context, ctx);
+      return !!eff && contextApplies(eff, this.#system);
+    };
+    const detections = role.detections.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref) : d) as Detection).filter((d) => applies(d.context));
+    const detects = role.detects.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref) : d) as Detects).filter((d) => applies(d.context));
+    if (!detections.length && !detects.length) return true;
+    for (const d of detections) if (!d.conditions || (await this.#conditions(file, d.conditions, vars))) return true;
+    for (const d of detects) if (await this.#detects(file, c, d, vars)) return true;
+    return false;
+  }
+
+  async #detects(file: RuleFile, c: Component, d: Detects, vars: VarScope): Promise<boolean> {
+    for (const one of d.detects) {
+      const det = one.ref ? this.#engine.namedLookup(file, 'detect', one.ref) : one;
+      let any = det.items.length === 0;
+      for (const item of det.items) {
+        if ('kind' in item && (item.kind === 'condition' || item.kind === 'conditions')) {
+          if (await this.#one(file, item, vars)) any = true;
+        } else if ((await this.#objectSetNonEmpty(file, c, item as ObjectSet, vars))) any = true;
+        if (any) break;
+      }
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  async #objectSetNonEmpty(file: RuleFile, c: Component, set: ObjectSet, vars: VarScope): Promise<boolean> {
+    const ms = await this.#objectSet(file, c, set, vars, 'include');
+    const scope = this.#scope(vars);
+    for (const m of ms) {
+      const text = m.type === 'File' ? `MigXmlHelper.DoesObjectExist("File", "${m.text}")` : `MigXmlHelper.DoesObjectExist("Registry", "${m.text}")`;
+      if (await evaluateCondition({ prefix: 'MigXmlHelper', name: 'DoesObjectExist', args: [m.type, m.text], text }, scope)) return true;
+    }
+    return false;
+  }
+
+  async #rules(file: RuleFile, c: Component, rules: Rules, active: ActiveComponent, vars: VarScope): Promise<void> {
+    const def = rules.ref ? this.#engine.namedLookup(file, 'rules', rules.ref) : rules;
+    const ctx = effectiveContext(c.context, rules.ref ? rules.context : def.context);
+    if (!ctx || !contextApplies(ctx, this.#system)) return;
+    if (def.conditions && !(await this.#conditions(file, def.conditions, vars))) return;
+    if (def.detects.length) {
+      let ok = false;
+      for (const d of def.detects) if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref) : d, vars)) ok = true;
+      if (!ok) return;
+    }
+    for (const el of def.elements) {
+      for (const set of el.objectSets) {
+        for (const m of await this.#objectSet(file, c, set, vars, el.kind)) {
+          active.rules[el.kind].push({
+            matcher: m,
+            ref: { file: file.file, component: c.displayName, kind: el.kind, pattern: m.text, ...(el.line ? { line: el.line } : {}) },
+            ...(el.script && (el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup') ? { filter: el.script } : {}),
+            ...(el.script && !(el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup') ? { script: el.script } : {}),
+          });
+        }
+      }
+    }
+    for (const nested of def.nested) await this.#rules(file, c, nested, active, vars);
+  }
+
+  async #objectSet(file: RuleFile, c: Component, set: ObjectSet, vars: VarScope, kind: RuleKind): Promise<Matcher[]> {
+    if (!(await this.#all(file, set.conditions, vars))) return [];
+    const out: Matcher[] = [];
+    const addText = (type: ObjectType, raw: string) => {
+      const e = expand(raw, vars);
+      if (e.unresolved.length) {
+        for (const n of e.unresolved) this.#engine.warnUnresolved(n, raw);
+        return;
+      }
+      out.push(patternMatcher(compilePattern(type, e.text)));
+    };
+    for (const item of set.items) {
+      if (item.kind === 'pattern') addText(item.type, item.text);
+      else if (item.kind === 'script') {
+        const produced = await objectSetScript(item.call, this.#scope(vars));
+        for (const p of produced) {
+          if ('matches' in p) out.push(p);
+          else addText(p.type, p.text);
+        }
+      } else {
+        const scope = this.#scope(vars);
+        for (const inner of item.objectSets) {
+          for (const m of await this.#objectSet(file, c, inner, vars, kind)) {
+            if (m.type !== 'Registry') continue;
+            scope.onRegistryUse();
+            for (const { value } of registryObjects(scope.registry, compilePattern('Registry', m.text))) {
+              if (!value) continue;
+              for (const text of await contentFilter(item.filter, value.data, scope)) addText('File', text);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  async #all(file: RuleFile, items: readonly (Condition | Conditions)[], vars: VarScope): Promise<boolean> {
+    for (const item of items) if (!(await this.#one(file, item, vars))) return false;
+    return true;
+  }
+
+  async #one(file: RuleFile, item: Condition | Conditions, vars: VarScope): Promise<boolean> {
+    if (item.kind === 'conditions') return this.#conditions(file, item, vars);
+    const r = await evaluateCondition(item.call, this.#scope(vars));
+    return item.negate ? !r : r;
+  }
+
+  async #conditions(file: RuleFile, conds: Conditions, vars: VarScope): Promise<boolean> {
+    const def = conds.ref ? this.#engine.namedLookup(file, 'conditions', conds.ref) : conds;
+    if (def.operation === 'OR') {
+      for (const item of def.items) if (await this.#one(file, item, vars)) return true;
+      return def.items.length === 0;
+    }
+    return this.#all(file, def.items, vars);
+  }
+}
+
+/** String form of a registry object, for filters and explain. */
+export const registryValueString = (v: RegValue) => regDataString(v.data);

@@ -1,0 +1,213 @@
+// Encoded locations and location patterns (spec §3): `node [leaf]`, `^` escapes, `*` as the
+// only wildcard, node-only patterns match containers only, a trailing `\*` is recursive, and the
+// specificity order of §6.4. Patterns are compiled once per pass into matchers that compare
+// pre-split, lower-cased path segments, so evaluating a path costs string compares, not regexes.
+
+export type ObjectType = 'File' | 'Registry' | 'Ini';
+
+export interface SplitLocation {
+  /** Node (folder / key), unescaped, without the trailing `\`. */
+  readonly node: string;
+  /** Leaf (file / value name), unescaped; null when the text has no bracket part. */
+  readonly leaf: string | null;
+}
+
+function unescape(s: string): string {
+  return s.includes('^') ? s.replace(/\^(.)/g, '$1') : s;
+}
+
+/**
+ * Split `node [leaf]` at the last unescaped `[` whose `]` ends the text (§3.2 rule 2).
+ * `^` escapes a bracket (`file^].txt`).
+ */
+export function splitLocation(text: string): SplitLocation {
+  const t = text.trim();
+  let node = t;
+  let leaf: string | null = null;
+  if (t.endsWith(']') && !isEscaped(t, t.length - 1)) {
+    for (let i = t.length - 2; i >= 0; i--) {
+      if (t[i] === '[' && !isEscaped(t, i)) {
+        leaf = unescape(t.slice(i + 1, -1));
+        node = t.slice(0, i);
+        break;
+      }
+    }
+  }
+  node = node.trimEnd();
+  if (node.endsWith('\\') && node.length > 1) node = node.slice(0, -1);
+  return { node: unescape(node), leaf };
+}
+
+function isEscaped(s: string, i: number): boolean {
+  let n = 0;
+  for (let j = i - 1; j >= 0 && s[j] === '^'; j--) n++;
+  return n % 2 === 1;
+}
+
+/** Encode a node and optional leaf back into `node [leaf]` form, escaping brackets. */
+export function encodeLocation(node: string, leaf?: string | null): string {
+  const esc = (s: string) => s.replace(/[\^[\]]/g, (c) => `^${c}`);
+  return leaf === undefined || leaf === null ? esc(node) : `${esc(node)} [${esc(leaf)}]`;
+}
+
+const HIVE_ALIASES: Record<string, string> = {
+  hkey_current_user: 'hkcu',
+  hkey_local_machine: 'hklm',
+  hkey_users: 'hku',
+  hkey_classes_root: 'hkcr',
+};
+
+/** Lower-cased `\`-separated segments of a Windows path or registry key (`C:` is one segment). */
+export function pathSegments(path: string): string[] {
+  if (path === '') return [];
+  const segs = path.toLowerCase().split('\\');
+  if (segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
+  const alias = HIVE_ALIASES[segs[0]!];
+  if (alias) segs[0] = alias;
+  return segs;
+}
+
+// ── glob ──────────────────────────────────────────────────────────────────────────────────
+
+/** Test for one name segment, given lower-cased. */
+export type NameTest = (lowerName: string) => boolean;
+
+const anyName: NameTest = () => true;
+
+/** Compile a `*` glob (no other wildcard) into the cheapest test that implements it. */
+export function compileGlob(glob: string): NameTest {
+  const g = glob.toLowerCase();
+  if (g === '*') return anyName;
+  const parts = g.split('*');
+  if (parts.length === 1) return (n) => n === g;
+  if (parts.length === 2) {
+    const [pre, suf] = parts as [string, string];
+    if (pre === '') return (n) => n.endsWith(suf);
+    if (suf === '') return (n) => n.startsWith(pre);
+    return (n) => n.length >= pre.length + suf.length && n.startsWith(pre) && n.endsWith(suf);
+  }
+  const re = new RegExp(`^${parts.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  return (n) => re.test(n);
+}
+
+export const hasWildcard = (s: string) => s.includes('*');
+
+// ── compiled patterns ─────────────────────────────────────────────────────────────────────
+
+/** Specificity per §6.4: literal leading node segments, then non-recursive, then leaf rank. */
+export interface Specificity {
+  readonly nodeLiterals: number;
+  readonly nonRecursive: 0 | 1;
+  /** 2 exact name, 1 partial wildcard (`*.txt`), 0 `*` or node-only. */
+  readonly leafRank: 0 | 1 | 2;
+}
+
+/** > 0 when a is more specific than b. */
+export function compareSpecificity(a: Specificity, b: Specificity): number {
+  return a.nodeLiterals - b.nodeLiterals || a.nonRecursive - b.nonRecursive || a.leafRank - b.leafRank;
+}
+
+export interface CompiledPattern {
+  readonly type: ObjectType;
+  /** The pattern after variable expansion, as shown in logs and explain output. */
+  readonly text: string;
+  /** Literal leading node segments, lower-cased (the walk root and the index key). */
+  readonly prefix: readonly string[];
+  /** Node segments after the prefix (each may hold `*`). */
+  readonly rest: readonly NameTest[];
+  /** Trailing `\*`: the node and everything below it. */
+  readonly recursive: boolean;
+  /** Drive-less `*` node (`*[*.library-ms]`): any node anywhere. */
+  readonly anyNode: boolean;
+  /** Leaf test; null for node-only patterns (containers only). */
+  readonly leaf: NameTest | null;
+  /** Leaf is exactly `*` (then containers under the node are matched too). */
+  readonly leafIsStar: boolean;
+  /** For Ini patterns: the file and section of `file.ini|Section[Setting]`. */
+  readonly ini?: { readonly file: string; readonly section: string };
+  readonly specificity: Specificity;
+}
+
+/** Compile an already-expanded pattern text. */
+export function compilePattern(type: ObjectType, text: string): CompiledPattern {
+  const { node: rawNode, leaf } = splitLocation(text);
+  let node = rawNode;
+  let ini: CompiledPattern['ini'];
+  if (type === 'Ini') {
+    const bar = node.lastIndexOf('|');
+    const file = bar === -1 ? node : node.slice(0, bar);
+    ini = { file, section: bar === -1 ? '' : node.slice(bar + 1) };
+    node = file;
+  }
+  let segs = pathSegments(node);
+  let recursive = false;
+  let anyNode = false;
+  if (segs.length === 1 && segs[0] === '*') {
+    anyNode = true;
+    segs = [];
+  } else if (segs.length > 1 && segs[segs.length - 1] === '*') {
+    recursive = true;
+    segs = segs.slice(0, -1);
+  }
+  let literal = 0;
+  while (literal < segs.length && !hasWildcard(segs[literal]!)) literal++;
+  const prefix = segs.slice(0, literal);
+  const rest = segs.slice(literal).map(compileGlob);
+  const leafRank: 0 | 1 | 2 = leaf === null || leaf === '*' ? 0 : hasWildcard(leaf) ? 1 : 2;
+  return {
+    type,
+    text: text.trim(),
+    prefix,
+    rest,
+    recursive: recursive || anyNode,
+    anyNode,
+    leaf: leaf === null ? null : compileGlob(leaf),
+    leafIsStar: leaf === '*',
+    ...(ini ? { ini } : {}),
+    specificity: { nodeLiterals: literal, nonRecursive: recursive || anyNode ? 0 : 1, leafRank },
+  };
+}
+
+/** Does the pattern's node part match these node segments? */
+export function nodeMatches(p: CompiledPattern, node: readonly string[]): boolean {
+  if (p.anyNode) return true;
+  const fixed = p.prefix.length + p.rest.length;
+  if (node.length < fixed || (!p.recursive && node.length !== fixed)) return false;
+  for (let i = 0; i < p.prefix.length; i++) if (node[i] !== p.prefix[i]) return false;
+  for (let i = 0; i < p.rest.length; i++) if (!p.rest[i]!(node[p.prefix.length + i]!)) return false;
+  return true;
+}
+
+/**
+ * Match an object given as lower-cased node segments and leaf (null for a container).
+ * Containers match node-only patterns, and leaf patterns whose leaf is `*` (`C:\Dir\* [*]`
+ * takes the folders along) or empty (`d:\folder[]`, the folder object itself).
+ */
+export function patternMatches(p: CompiledPattern, node: readonly string[], leaf: string | null): boolean {
+  if (leaf === null) {
+    if (p.leaf !== null && !p.leafIsStar && !p.leaf('')) return false;
+  } else if (p.leaf === null || !p.leaf(leaf)) {
+    return false;
+  }
+  return nodeMatches(p, node);
+}
+
+/** Could this pattern match something strictly inside the container with these segments? */
+export function mayMatchBelow(p: CompiledPattern, dir: readonly string[]): boolean {
+  if (p.anyNode) return true;
+  const n = Math.min(dir.length, p.prefix.length);
+  for (let i = 0; i < n; i++) if (dir[i] !== p.prefix[i]) return false;
+  for (let i = p.prefix.length; i < dir.length && i - p.prefix.length < p.rest.length; i++) {
+    if (!p.rest[i - p.prefix.length]!(dir[i]!)) return false;
+  }
+  // Objects inside `dir` have node length >= dir.length (files) or dir.length + 1 (folders).
+  return p.recursive || p.prefix.length + p.rest.length >= dir.length;
+}
+
+/** Split a Windows path / registry location of an object into segments + leaf for matching. */
+export function objectKey(path: string, isContainer: boolean): { node: string[]; leaf: string | null } {
+  const segs = pathSegments(path);
+  if (isContainer) return { node: segs, leaf: null };
+  const leaf = segs.pop() ?? '';
+  return { node: segs, leaf };
+}
