@@ -26,7 +26,7 @@ function sample(): Buffer {
 
 function walkAll(k: RegKey): number {
   let n = 1;
-  k.className;
+  void k.className;
   for (const v of k.values()) void v.data;
   for (const s of k.subkeys()) n += walkAll(s);
   return n;
@@ -50,11 +50,13 @@ function expectCode(fn: () => unknown, code: string, reason?: string): void {
   });
 }
 
-const fixChecksum = (b: Buffer): void => b.writeUInt32LE(baseBlockChecksum(b), BB.checksum);
+const fixChecksum = (b: Buffer): void => {
+  b.writeUInt32LE(baseBlockChecksum(b), BB.checksum);
+};
 /** File offset of a cell's data (after its size) given its hive-bins offset. */
 const at = (cell: number): number => BASE_BLOCK_SIZE + cell + 4;
 
-function locate(bytes: Buffer, file: string, fn: (h: ReturnType<typeof openHive>) => number): number {
+function locate<T>(bytes: Buffer, file: string, fn: (h: ReturnType<typeof openHive>) => T): T {
   writeFileSync(file, bytes);
   const h = openHive(file);
   try {
