@@ -1,0 +1,104 @@
+// Store encryption (docs/store-format.md §4): scrypt → HKDF → AES-256-GCM, with nonces built
+// from (domain, session, counter) so that no two sealed things in one store share a nonce.
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, scrypt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { FerryError, fromSystemError } from '../errors/index.ts';
+
+export interface KdfParams {
+  readonly name: 'scrypt';
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keyLength: number;
+  /** base64, 16 random bytes per store. */
+  readonly salt: string;
+}
+
+export const NONCE_DOMAIN = { keyCheck: 0, frame: 1, journal: 2 } as const;
+export const TAG_LENGTH = 16;
+export const MAX_SESSION = 0xffffff;
+/** The AlgIDs USMT accepts for `/encrypt` and `/decrypt` (spec/usmt-cli.md §2.1); 3DES is its default. */
+export const USMT_ALG_IDS = ['AES', 'AES_128', 'AES_192', 'AES_256', '3DES', '3DES_112'] as const;
+export const DEFAULT_ALG_ID = '3DES';
+
+export function newKdfParams(): KdfParams {
+  return { name: 'scrypt', N: 32768, r: 8, p: 1, keyLength: 32, salt: randomBytes(16).toString('base64') };
+}
+
+/** The passphrase or key file text as bytes; an empty key is refused as USMT does. */
+function secretBytes(secret: Buffer | string): Buffer {
+  const b = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  if (b.length === 0) throw new FerryError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
+  return b;
+}
+
+export async function deriveStoreKey(secret: Buffer | string, kdf: KdfParams, storeId: Buffer): Promise<Buffer> {
+  // A tampered header must not make us allocate gigabytes: accept only sane scrypt parameters.
+  const sane = kdf.name === 'scrypt' && kdf.keyLength === 32 && kdf.N >= 1024 && kdf.N <= 1 << 20 && (kdf.N & (kdf.N - 1)) === 0 && kdf.r >= 1 && kdf.r <= 32 && kdf.p >= 1 && kdf.p <= 16;
+  if (!sane) throw new FerryError('FERRY_E_STORE_TAMPERED', 'The store header holds key-derivation parameters Ferry never writes; the header was altered.', { details: { kdf } });
+  const salt = Buffer.from(kdf.salt, 'base64');
+  const master = await new Promise<Buffer>((ok, fail) =>
+    scrypt(secretBytes(secret), salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 }, (err, key) => (err ? fail(err) : ok(key))),
+  );
+  return Buffer.from(hkdfSync('sha256', master, storeId, 'ferry-store-v1 aes-256-gcm', 32));
+}
+
+export function nonce(domain: number, session: number, counter: number): Buffer {
+  const n = Buffer.alloc(12);
+  n.writeUInt32BE(((domain << 24) | session) >>> 0, 0);
+  n.writeBigUInt64BE(BigInt(counter), 4);
+  return n;
+}
+
+export function seal(key: Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(aad);
+  const body = c.update(plaintext);
+  c.final();
+  return Buffer.concat([body, c.getAuthTag()]);
+}
+
+/** The plaintext, or null when the tag does not verify (wrong key or altered bytes). */
+export function unseal(key: Buffer, iv: Buffer, aad: Buffer, sealed: Buffer): Buffer | null {
+  if (sealed.length < TAG_LENGTH) return null;
+  const d = createDecipheriv('aes-256-gcm', key, iv);
+  d.setAAD(aad);
+  d.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
+  const body = d.update(sealed.subarray(0, sealed.length - TAG_LENGTH));
+  try {
+    d.final();
+  } catch {
+    return null;
+  }
+  return body;
+}
+
+const KEYCHECK_AAD = Buffer.from('ferry-keycheck');
+
+export function makeKeyCheck(key: Buffer, storeId: Buffer): string {
+  return seal(key, nonce(NONCE_DOMAIN.keyCheck, 0, 0), Buffer.concat([storeId, KEYCHECK_AAD]), Buffer.alloc(16)).toString('base64');
+}
+
+export function keyMatches(key: Buffer, storeId: Buffer, keyCheck: string): boolean {
+  return unseal(key, nonce(NONCE_DOMAIN.keyCheck, 0, 0), Buffer.concat([storeId, KEYCHECK_AAD]), Buffer.from(keyCheck, 'base64')) !== null;
+}
+
+export function sha256(...parts: Buffer[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/** The key in a `/keyfile:` text file: its first line, without the line ending. */
+export async function readKeyFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const sys = fromSystemError(err, 'reading the /keyfile');
+    throw new FerryError('FERRY_E_STORE_KEYFILE', `Error accessing the file specified by the /keyfile parameter (${path}): ${sys.message}`, { cause: err, details: { path } });
+  }
+  const key = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+  if (key.length === 0) throw new FerryError('FERRY_E_STORE_KEYFILE', `The key file ${path} holds no key; its first line must be the key.`, { details: { path } });
+  return key;
+}

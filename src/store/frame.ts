@@ -1,0 +1,180 @@
+// The container framing shared by USMT.MIG and catalog.mig (docs/store-format.md §2).
+import type { FileHandle } from 'node:fs/promises';
+import { FerryError } from '../errors/index.ts';
+import { NONCE_DOMAIN, TAG_LENGTH, nonce, seal, sha256, unseal, type KdfParams } from './crypto.ts';
+import type { StoreSource, StoreType } from './types.ts';
+
+export const FORMAT_VERSION = 1;
+export const MAGIC = Buffer.from('FERRYMIG');
+export const FOOTER_MAGIC = Buffer.from('FERRYEND');
+export const FOOTER_SIZE = 16;
+export const FRAME_HEADER_SIZE = 32;
+export const CHUNK_SIZE = 4 * 1024 * 1024;
+export const ZSTD_LEVEL = 3;
+
+export const FrameType = { data: 1, catalog: 2, chunkMap: 3, trailer: 4 } as const;
+export const FLAG_ZSTD = 1;
+
+export interface StoreHeader {
+  readonly format: 'ferry-store';
+  readonly version: number;
+  readonly type: StoreType;
+  readonly storeId: string;
+  readonly createdAt: string;
+  readonly source: StoreSource;
+  readonly compression: { readonly algorithm: 'zstd'; readonly level: number; readonly chunkSize: number } | null;
+  readonly encryption: {
+    readonly cipher: 'AES-256-GCM';
+    readonly algId: string;
+    readonly kdf: KdfParams;
+    readonly keyCheck: string;
+  } | null;
+}
+
+export interface Trailer {
+  readonly version: number;
+  readonly storeId: string;
+  readonly headerSha256: string;
+  readonly frames: number;
+  readonly dataFrames: number;
+  readonly contentBytes: number;
+  readonly catalogOffset: number;
+  readonly catalogFrames: number;
+  readonly chunkMapOffset: number;
+  readonly chunkMapFrames: number;
+  readonly entries: number;
+  readonly files: number;
+  readonly dirs: number;
+  readonly registry: number;
+  readonly bytes: number;
+  readonly completedAt: string;
+  readonly extra?: Record<string, unknown>;
+}
+
+export function encodeHeader(header: StoreHeader): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const fixed = Buffer.alloc(16);
+  MAGIC.copy(fixed, 0);
+  fixed.writeUInt16LE(header.version, 8);
+  fixed.writeUInt32LE(json.length, 12);
+  return Buffer.concat([fixed, json]);
+}
+
+/** Read and check the header at the start of a container or journal; returns it and its bytes. */
+export async function readHeader(fh: FileHandle, path: string, magic: Buffer = MAGIC): Promise<{ header: StoreHeader; bytes: Buffer }> {
+  const fixed = Buffer.alloc(16);
+  const { bytesRead } = await fh.read(fixed, 0, 16, 0);
+  if (bytesRead < 16 || !fixed.subarray(0, 8).equals(magic)) {
+    throw new FerryError('FERRY_E_STORE_NOT_FOUND', `${path} is not a Ferry store file (no ${magic.toString()} signature).`, { details: { path } });
+  }
+  const version = fixed.readUInt16LE(8);
+  if (version > FORMAT_VERSION) throw futureVersion(path, version);
+  const len = fixed.readUInt32LE(12);
+  if (len > 1024 * 1024) throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} claims ${len} bytes; it was altered.`, { details: { path } });
+  const json = Buffer.alloc(len);
+  const r = await fh.read(json, 0, len, 16);
+  if (r.bytesRead < len) throw new FerryError('FERRY_E_STORE_TRUNCATED', `${path} ends inside its header.`, { details: { path } });
+  let header: StoreHeader;
+  try {
+    header = JSON.parse(json.toString('utf8')) as StoreHeader;
+  } catch {
+    throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} is not valid; it was altered.`, { details: { path } });
+  }
+  if (header.format !== 'ferry-store' || typeof header.storeId !== 'string' || !/^[0-9a-f]{32}$/.test(header.storeId)) {
+    throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} is not a Ferry store header; it was altered.`, { details: { path } });
+  }
+  if (header.version !== version) throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} disagrees with itself about the format version.`, { details: { path } });
+  return { header, bytes: Buffer.concat([fixed, json]) };
+}
+
+export function futureVersion(path: string, version: number): FerryError {
+  return new FerryError(
+    'FERRY_E_STORE_VERSION',
+    `${path} has store format version ${version}; this Ferry reads versions up to ${FORMAT_VERSION}. Restore it with the Ferry version that captured it, or a newer one.`,
+    { details: { path, version, supported: FORMAT_VERSION } },
+  );
+}
+
+export interface FrameHeader {
+  readonly type: number;
+  readonly flags: number;
+  readonly session: number;
+  readonly seq: number;
+  readonly storedLen: number;
+  readonly rawLen: number;
+  readonly rawOffset: number;
+}
+
+export function encodeFrameHeader(h: FrameHeader): Buffer {
+  const b = Buffer.alloc(FRAME_HEADER_SIZE);
+  b.writeUInt8(h.type, 0);
+  b.writeUInt8(h.flags, 1);
+  b.writeUInt32LE(h.session, 4);
+  b.writeBigUInt64LE(BigInt(h.seq), 8);
+  b.writeUInt32LE(h.storedLen, 16);
+  b.writeUInt32LE(h.rawLen, 20);
+  b.writeBigUInt64LE(BigInt(h.rawOffset), 24);
+  return b;
+}
+
+export function decodeFrameHeader(b: Buffer): FrameHeader {
+  return {
+    type: b.readUInt8(0),
+    flags: b.readUInt8(1),
+    session: b.readUInt32LE(4),
+    seq: Number(b.readBigUInt64LE(8)),
+    storedLen: b.readUInt32LE(16),
+    rawLen: b.readUInt32LE(20),
+    rawOffset: Number(b.readBigUInt64LE(24)),
+  };
+}
+
+/** Seals and opens frames and journal records of one store: AES-256-GCM with a key, else SHA-256. */
+export class FrameCodec {
+  readonly storeId: Buffer;
+  readonly key: Buffer | null;
+  readonly macLength: number;
+
+  constructor(storeId: Buffer, key: Buffer | null) {
+    this.storeId = storeId;
+    this.key = key;
+    this.macLength = key ? TAG_LENGTH : 32;
+  }
+
+  /** payload (already compressed) → header ‖ sealed payload ‖ MAC. */
+  frame(h: Omit<FrameHeader, 'storedLen'>, payload: Buffer): Buffer {
+    const head = encodeFrameHeader({ ...h, storedLen: payload.length });
+    const aad = Buffer.concat([this.storeId, head]);
+    if (this.key) return Buffer.concat([head, seal(this.key, nonce(NONCE_DOMAIN.frame, h.session, h.seq), aad, payload)]);
+    return Buffer.concat([head, payload, sha256(aad, payload)]);
+  }
+
+  /** The payload of a frame whose header is `head` and body (`payload ‖ MAC`) is `body`; null if it does not verify. */
+  openFrame(head: Buffer, body: Buffer): Buffer | null {
+    const h = decodeFrameHeader(head);
+    const aad = Buffer.concat([this.storeId, head]);
+    if (this.key) return unseal(this.key, nonce(NONCE_DOMAIN.frame, h.session, h.seq), aad, body);
+    const payload = body.subarray(0, body.length - 32);
+    return sha256(aad, payload).equals(body.subarray(body.length - 32)) ? payload : null;
+  }
+
+  sealRecord(session: number, counter: number, head: Buffer, payload: Buffer): Buffer {
+    const aad = Buffer.concat([this.storeId, head]);
+    if (this.key) return seal(this.key, nonce(NONCE_DOMAIN.journal, session, counter), aad, payload);
+    return Buffer.concat([payload, sha256(aad, payload)]);
+  }
+
+  openRecord(session: number, counter: number, head: Buffer, body: Buffer): Buffer | null {
+    const aad = Buffer.concat([this.storeId, head]);
+    if (this.key) return unseal(this.key, nonce(NONCE_DOMAIN.journal, session, counter), aad, body);
+    const payload = body.subarray(0, body.length - 32);
+    return sha256(aad, payload).equals(body.subarray(body.length - 32)) ? payload : null;
+  }
+}
+
+export function encodeFooter(trailerOffset: number): Buffer {
+  const b = Buffer.alloc(FOOTER_SIZE);
+  b.writeBigUInt64LE(BigInt(trailerOffset), 0);
+  FOOTER_MAGIC.copy(b, 8);
+  return b;
+}

@@ -1,0 +1,47 @@
+// Mapping Windows paths from a store onto host folders without ever leaving the destination.
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import { FerryError } from '../errors/index.ts';
+
+const DEVICE_NAME = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+function unsafe(path: string, why: string): FerryError {
+  return new FerryError('FERRY_E_STORE_UNSAFE_PATH', `Refusing path ${JSON.stringify(path)}: ${why}. Do not extract from this store.`, { details: { path, why } });
+}
+
+/**
+ * Join a relative Windows path (`\` or `/` separated) under `destRoot`. Refuses `..`, absolute,
+ * UNC/device (`\\?\`, `\\.\`) and drive-relative (`C:x`) paths, `:` anywhere (streams), reserved
+ * device names, names made only of dots and spaces, and control characters.
+ */
+export function safeJoin(destRoot: string, relativeWindowsPath: string): string {
+  const p = relativeWindowsPath;
+  if (p.length === 0) throw unsafe(p, 'empty path');
+  if (/[\u0000-\u001f]/.test(p)) throw unsafe(p, 'control character in path');
+  if (/^[\\/]/.test(p) || isAbsolute(p)) throw unsafe(p, 'absolute path');
+  if (p.includes(':')) throw unsafe(p, 'drive letter or stream name');
+  const parts = p.split(/[\\/]+/).filter((c) => c !== '' && c !== '.');
+  if (parts.length === 0) throw unsafe(p, 'no file name');
+  for (const c of parts) {
+    if (/^[. ]+$/.test(c)) throw unsafe(p, `"${c}" leads outside the destination`);
+    if (DEVICE_NAME.test(c.replace(/[. ]+$/, ''))) throw unsafe(p, `"${c}" is a device name`);
+    if (/[<>"|?*]/.test(c)) throw unsafe(p, `"${c}" holds a character Windows forbids in names`);
+  }
+  const root = resolve(destRoot);
+  const out = join(root, ...parts);
+  if (!out.startsWith(root + sep)) throw unsafe(p, 'leads outside the destination');
+  return out;
+}
+
+/** `C:\Users\a\x.txt` → `C\Users\a\x.txt` (one folder per drive letter); other forms are refused. */
+export function driveRelative(winPath: string): string {
+  const m = /^([A-Za-z]):\\(.*)$/s.exec(winPath);
+  if (!m) throw unsafe(winPath, 'not a drive-letter path (C:\\…)');
+  return `${m[1]!.toUpperCase()}\\${m[2]}`;
+}
+
+/** Store-relative POSIX path of a file in a folder store: `File/C/Users/a/x.txt`. */
+export function folderStorePath(winPath: string): string {
+  const rel = driveRelative(winPath);
+  const parts = safeJoin('/x', rel).slice(3).split(sep);
+  return ['File', ...parts].join('/');
+}

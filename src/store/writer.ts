@@ -1,0 +1,794 @@
+// Writing a store (docs/store-format.md §5): content → journal → catalog → trailer, renamed into
+// place last, so a crash leaves either a whole store or an incomplete, resumable one.
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, open, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { constants as zc, zstdCompress, zstdCompressSync } from 'node:zlib';
+import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
+import { silentEvents, type EventStream } from '../events/index.ts';
+import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
+import {
+  CHUNK_SIZE, FLAG_ZSTD, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameCodec, FrameType, ZSTD_LEVEL, decodeFrameHeader, encodeFooter, encodeHeader, readHeader,
+  type StoreHeader, type Trailer,
+} from './frame.ts';
+import { JournalWriter, readJournal, readJournalHeader, type EntryJson, type SourceStamp } from './journal.ts';
+import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } from './layout.ts';
+import { folderStorePath } from './safe-path.ts';
+import type { ObjectMeta, RegistryObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
+
+const compressAsync = promisify(zstdCompress);
+const ZSTD_PARAMS = { params: { [zc.ZSTD_c_compressionLevel]: ZSTD_LEVEL } };
+/** Chunks compressing or waiting to be written at once: enough to keep every core busy, bounded for memory. */
+const MAX_IN_FLIGHT = availableParallelism() + 2;
+const SYNC_EVERY = 64 * 1024 * 1024;
+const COPY_BUFFER = 1024 * 1024;
+const JOURNAL_FLUSH_MS = 200;
+
+export interface CreateStoreOptions {
+  readonly type?: StoreType;
+  /** `/encrypt[:AlgID]` with `/key:` or the `/keyfile:` text; compressed stores only. */
+  readonly encryption?: { readonly key: Buffer | string; readonly algId?: string };
+  /** Continue an interrupted capture of this store (re-running the same ScanState). */
+  readonly resume?: boolean;
+  /** `/o`: replace an existing store. */
+  readonly overwrite?: boolean;
+  readonly events?: EventStream;
+  readonly source?: StoreSource;
+  /** Hard-link stores: also compute each file's SHA-256 (reads every file). */
+  readonly hashHardLinks?: boolean;
+}
+
+export interface AddFileResult {
+  readonly sha256: string | null;
+  readonly reused: boolean;
+}
+
+interface PendingObject {
+  readonly entry: EntryJson;
+  readonly src?: SourceStamp;
+  readonly endRaw: number;
+}
+
+interface InFlight {
+  readonly seq: number;
+  readonly rawOffset: number;
+  readonly rawLen: number;
+  readonly frame: Promise<Buffer>;
+}
+
+interface ResumedObject {
+  readonly ordinal: number;
+  readonly entry: EntryJson;
+  readonly src?: SourceStamp;
+}
+
+/** Where a compressed store's content stream stands (fresh: just after the header). */
+interface ContentState {
+  fileOffset: number;
+  nextSeq: number;
+  rawEnd: number;
+}
+
+function normaliseAlgId(algId: string | undefined): string {
+  const id = (algId ?? DEFAULT_ALG_ID).toUpperCase();
+  if (!(USMT_ALG_IDS as readonly string[]).includes(id)) {
+    throw new FerryError('FERRY_E_STORE_OPTIONS', `Specified encryption algorithm is not supported: ${algId}. Use one of ${USMT_ALG_IDS.join(', ')}.`, { details: { algId } });
+  }
+  return id;
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function entryJson(meta: ObjectMeta | RegistryObjectMeta, id: number): EntryJson {
+  if (meta.kind === 'registry') {
+    const { data, ...rest } = meta;
+    return { id, ...rest, ...(data ? { data: data.toString('base64') } : {}) } as EntryJson;
+  }
+  const { size: _size, ...rest } = meta;
+  return { id, ...rest } as EntryJson;
+}
+
+/** Open a store for writing. See docs/store-format.md §5 for what resume does. */
+export async function createStore(storeDir: string, options: CreateStoreOptions = {}): Promise<StoreWriter> {
+  const type = options.type ?? 'compressed';
+  if (options.encryption && type !== 'compressed') {
+    throw new FerryError('FERRY_E_STORE_OPTIONS', 'An uncompressed or hard-link store cannot be encrypted (/nocompress cannot be combined with /encrypt).');
+  }
+  const algId = options.encryption ? normaliseAlgId(options.encryption.algId) : undefined;
+  const dir = resolve(storeDir);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw fromSystemError(err, 'creating the store folder');
+  }
+  await assertNotVolumeRoot(dir);
+  const paths = storePaths(dir);
+  const st = await storeState(paths);
+  if (st.state === 'complete' && !options.overwrite) {
+    throw new FerryError('FERRY_E_STORE_EXISTS', `A store already exists at ${dir}; specify /o to overwrite it.`, { details: { path: dir } });
+  }
+  if (st.state === 'incomplete' && !options.overwrite && !options.resume) {
+    throw new FerryError('FERRY_E_STORE_EXISTS', `An interrupted capture left an incomplete store at ${dir}; re-run the capture to resume it, or specify /o to start over.`, { details: { path: dir } });
+  }
+  if (st.state !== 'none' && options.overwrite) {
+    try {
+      await rm(paths.usmtDir, { recursive: true, force: true });
+    } catch (err) {
+      throw fromSystemError(err, 'removing the existing store (/o)');
+    }
+  }
+  const events = options.events ?? silentEvents();
+  if (st.state === 'incomplete' && options.resume && !options.overwrite && (await exists(paths.journal))) {
+    return resumeStore(paths, type, options, events);
+  }
+  // An incomplete store without a journal stored nothing yet: start it again.
+  await rm(paths.migPartial, { force: true });
+  return freshStore(paths, type, options, algId, events);
+}
+
+async function freshStore(paths: StorePaths, type: StoreType, options: CreateStoreOptions, algId: string | undefined, events: EventStream): Promise<StoreWriter> {
+  const storeId = randomBytes(16);
+  let key: Buffer | null = null;
+  let encryption: StoreHeader['encryption'] = null;
+  if (options.encryption) {
+    const kdf = newKdfParams();
+    key = await deriveStoreKey(options.encryption.key, kdf, storeId);
+    encryption = { cipher: 'AES-256-GCM', algId: algId!, kdf, keyCheck: makeKeyCheck(key, storeId) };
+  }
+  const header: StoreHeader = {
+    format: 'ferry-store',
+    version: FORMAT_VERSION,
+    type,
+    storeId: storeId.toString('hex'),
+    createdAt: new Date().toISOString(),
+    source: options.source ?? {},
+    compression: type === 'compressed' ? { algorithm: 'zstd', level: ZSTD_LEVEL, chunkSize: CHUNK_SIZE } : null,
+    encryption,
+  };
+  const headerBytes = encodeHeader(header);
+  const codec = new FrameCodec(storeId, key);
+  let content: FileHandle | null = null;
+  try {
+    await mkdir(type === 'compressed' ? paths.usmtDir : paths.fileDir, { recursive: true });
+    if (type === 'compressed') {
+      content = await open(paths.migPartial, 'wx');
+      await writeAll(content, headerBytes, 0);
+      await content.sync();
+    }
+  } catch (err) {
+    await content?.close();
+    throw fromSystemError(err, 'creating the store');
+  }
+  const journal = await JournalWriter.create(paths.journal, header, codec).catch(async (err: unknown) => {
+    await content?.close();
+    throw err;
+  });
+  const storeDev = (await stat(paths.usmtDir)).dev;
+  return new StoreWriter({
+    paths, type, header, headerBytes, codec, journal, content, events, storeDev,
+    state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 },
+    resumed: new Map(), nextId: 0, firstOrdinal: 0, hashHardLinks: options.hashHardLinks ?? false,
+  });
+}
+
+async function resumeStore(paths: StorePaths, type: StoreType, options: CreateStoreOptions, events: EventStream): Promise<StoreWriter> {
+  const { header, headerLength } = await readJournalHeader(paths.journal);
+  if (header.type !== type || (header.encryption !== null) !== (options.encryption !== undefined)) {
+    throw new FerryError(
+      'FERRY_E_STORE_RESUME_MISMATCH',
+      `The interrupted store at ${paths.storeDir} is a ${header.type}${header.encryption ? ', encrypted' : ''} store; this run asks for a ${type}${options.encryption ? ', encrypted' : ''} one. Resume with the same options or use /o.`,
+      { details: { stored: header.type, requested: type } },
+    );
+  }
+  const storeId = Buffer.from(header.storeId, 'hex');
+  let key: Buffer | null = null;
+  if (header.encryption) {
+    key = await deriveStoreKey(options.encryption!.key, header.encryption.kdf, storeId);
+    if (!keyMatches(key, storeId, header.encryption.keyCheck)) {
+      throw new FerryError('FERRY_E_STORE_BAD_KEY', `The key does not match the one the interrupted store at ${paths.storeDir} was started with; resume with the same /key or /keyfile.`);
+    }
+  }
+  const codec = new FrameCodec(storeId, key);
+
+  let content: FileHandle | null = null;
+  let headerBytes: Buffer = Buffer.alloc(0);
+  if (type === 'compressed') {
+    if (!(await exists(paths.migPartial))) {
+      throw new FerryError('FERRY_E_STORE_INCOMPLETE', `The interrupted store at ${paths.storeDir} lost its content file (${paths.migPartial}); capture again with /o.`);
+    }
+    content = await open(paths.migPartial, 'r+');
+    const h = await readHeader(content, paths.migPartial);
+    if (h.header.storeId !== header.storeId) {
+      await content.close();
+      throw new FerryError('FERRY_E_STORE_TAMPERED', `The content file and journal of the interrupted store at ${paths.storeDir} belong to different stores; capture again with /o.`);
+    }
+    headerBytes = h.bytes;
+  }
+
+  // Pass 1: how far the journal is valid, and the chunks written since the last fsync.
+  let maxSession = 0;
+  let validEnd = headerLength;
+  let unsynced: { start: number; rec: { seq: number; off: number; raw: number; len: number; flen: number } }[] = [];
+  for await (const r of readJournal(paths.journal, headerLength, codec)) {
+    maxSession = Math.max(maxSession, r.session);
+    validEnd = r.end;
+    if (r.rec.t === 's') unsynced = [];
+    else if (r.rec.t === 'c') unsynced.push({ start: r.start, rec: r.rec });
+  }
+  // Re-check those chunks against the content file: a crash may have lost any of them.
+  if (content) {
+    const size = (await content.stat()).size;
+    for (const { start, rec } of unsynced) {
+      const ok = rec.off + rec.flen <= size && (await chunkVerifies(content, codec, rec));
+      if (!ok) {
+        validEnd = start;
+        break;
+      }
+    }
+  }
+  // Pass 2: what survives, up to validEnd.
+  const resumed = new Map<string, ResumedObject>();
+  const state: ContentState = { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 };
+  let nextId = 0;
+  let ordinals = 0;
+  for await (const r of readJournal(paths.journal, headerLength, codec)) {
+    if (r.start >= validEnd) break;
+    ordinals = r.ordinal + 1;
+    if (r.rec.t === 'c') {
+      state.fileOffset = r.rec.off + r.rec.flen;
+      state.nextSeq = r.rec.seq + 1;
+      state.rawEnd = r.rec.raw + r.rec.len;
+    } else if (r.rec.t === 'o') {
+      nextId = Math.max(nextId, r.rec.e.id + 1);
+      if (r.rec.e.kind === 'file') resumed.set(r.rec.e.winPath, { ordinal: r.ordinal, entry: r.rec.e, ...(r.rec.src ? { src: r.rec.src } : {}) });
+    }
+  }
+  if (maxSession + 1 > MAX_SESSION) {
+    await content?.close();
+    throw new FerryError('FERRY_E_STORE_INCOMPLETE', `The store at ${paths.storeDir} was resumed too many times; capture again with /o.`);
+  }
+  try {
+    await content?.truncate(state.fileOffset);
+  } catch (err) {
+    await content?.close();
+    throw fromSystemError(err, 'trimming the interrupted store');
+  }
+  const journal = await JournalWriter.resume(paths.journal, codec, validEnd, maxSession + 1, ordinals);
+  events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${resumed.size} files already stored, session ${maxSession + 1}.`);
+  const storeDev = (await stat(paths.usmtDir)).dev;
+  return new StoreWriter({
+    paths, type, header, headerBytes, codec, journal, content, events, storeDev, state,
+    resumed, nextId, firstOrdinal: ordinals, hashHardLinks: options.hashHardLinks ?? false,
+  });
+}
+
+async function chunkVerifies(fh: FileHandle, codec: FrameCodec, rec: { seq: number; off: number; raw: number; len: number; flen: number }): Promise<boolean> {
+  const buf = Buffer.alloc(rec.flen);
+  const { bytesRead } = await fh.read(buf, 0, rec.flen, rec.off);
+  if (bytesRead < rec.flen || rec.flen < FRAME_HEADER_SIZE) return false;
+  const h = decodeFrameHeader(buf.subarray(0, FRAME_HEADER_SIZE));
+  if (h.type !== FrameType.data || h.seq !== rec.seq || h.rawOffset !== rec.raw || h.rawLen !== rec.len) return false;
+  if (FRAME_HEADER_SIZE + h.storedLen + codec.macLength !== rec.flen) return false;
+  return codec.openFrame(buf.subarray(0, FRAME_HEADER_SIZE), buf.subarray(FRAME_HEADER_SIZE)) !== null;
+}
+
+interface WriterInit {
+  readonly paths: StorePaths;
+  readonly type: StoreType;
+  readonly header: StoreHeader;
+  readonly headerBytes: Buffer;
+  readonly codec: FrameCodec;
+  readonly journal: JournalWriter;
+  readonly content: FileHandle | null;
+  readonly events: EventStream;
+  readonly storeDev: number;
+  readonly state: ContentState;
+  readonly resumed: Map<string, ResumedObject>;
+  readonly nextId: number;
+  readonly firstOrdinal: number;
+  readonly hashHardLinks: boolean;
+}
+
+/**
+ * Adds objects to a store. Calls are serialised (safe to call without awaiting each), and
+ * the writer survives a source file that cannot be read (the error is thrown, the store stays
+ * usable — what `/c` needs); an error writing the store itself makes every later call fail.
+ */
+export class StoreWriter {
+  readonly type: StoreType;
+  readonly storeId: string;
+  readonly #init: WriterInit;
+  readonly #codec: FrameCodec;
+  readonly #journal: JournalWriter;
+  readonly #content: FileHandle | null;
+  readonly #state: ContentState;
+  readonly #resumed: Map<string, ResumedObject>;
+  readonly #live = new Set<number>();
+  #nextId: number;
+  #chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  #fill = 0;
+  #chunkStart: number;
+  #writtenRawEnd: number;
+  #inFlight: InFlight[] = [];
+  #pending: PendingObject[] = [];
+  #sinceSync = 0;
+  #lastFlush = Date.now();
+  #madeDir = '';
+  #reused = 0;
+  #files = 0;
+  #failed: FerryError | null = null;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(init: WriterInit) {
+    this.#init = init;
+    this.type = init.type;
+    this.storeId = init.header.storeId;
+    this.#codec = init.codec;
+    this.#journal = init.journal;
+    this.#content = init.content;
+    this.#state = init.state;
+    this.#resumed = init.resumed;
+    this.#nextId = init.nextId;
+    this.#chunkStart = init.state.rawEnd;
+    this.#writtenRawEnd = init.state.rawEnd;
+  }
+
+  /** Files found already stored by the interrupted run so far (not read again). */
+  get reusedFiles(): number {
+    return this.#reused;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new FerryError('FERRY_E_INTERNAL', 'The store writer is already finished or aborted.');
+      if (this.#failed) throw this.#failed;
+      return fn();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** An error writing the store: remembered, so the capture stops cleanly with a resumable store. */
+  #storeError(err: unknown, what: string): FerryError {
+    const fe = isFerryError(err) ? err : fromSystemError(err, what);
+    this.#failed = fe;
+    return fe;
+  }
+
+  addFile(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
+    return this.#serial(async () => {
+      if (meta.kind !== 'file') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addFile got a ${meta.kind} object (${meta.winPath}).`);
+      const reused = await this.#tryReuse(meta, hostPath);
+      if (reused) return reused;
+      const result = this.type === 'compressed' ? await this.#addCompressed(meta, hostPath) : await this.#addToFolder(meta, hostPath);
+      this.#files++;
+      return result;
+    });
+  }
+
+  addDirectory(meta: ObjectMeta): Promise<void> {
+    return this.#serial(async () => {
+      if (meta.kind !== 'dir') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addDirectory got a ${meta.kind} object (${meta.winPath}).`);
+      await this.#queueObject(entryJson(meta, this.#nextId++));
+    });
+  }
+
+  addRegistry(meta: RegistryObjectMeta): Promise<void> {
+    return this.#serial(async () => {
+      await this.#queueObject(entryJson({ ...meta, kind: 'registry' }, this.#nextId++));
+    });
+  }
+
+  async #queueObject(entry: EntryJson, src?: SourceStamp): Promise<void> {
+    this.#pending.push({ entry, ...(src ? { src } : {}), endRaw: this.#state.rawEnd });
+    this.#releaseObjects();
+    if (this.type !== 'compressed' && (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS)) await this.#flushJournal();
+  }
+
+  async #flushJournal(): Promise<void> {
+    try {
+      await this.#journal.flush();
+    } catch (err) {
+      throw this.#storeError(err, 'writing the store journal');
+    }
+    this.#lastFlush = Date.now();
+  }
+
+  async #tryReuse(meta: ObjectMeta, hostPath: string): Promise<AddFileResult | null> {
+    const prior = this.#resumed.get(meta.winPath);
+    if (!prior || !prior.src || prior.entry.kind !== 'file') return null;
+    this.#resumed.delete(meta.winPath);
+    let src;
+    try {
+      src = await stat(hostPath);
+    } catch {
+      return null;
+    }
+    if (src.size !== prior.src.size || src.mtimeMs !== prior.src.mtimeMs) return null;
+    if ('path' in prior.entry.content) {
+      const copy = await stat(join(this.#init.paths.usmtDir, prior.entry.content.path)).catch(() => null);
+      if (!copy || copy.size !== src.size || (this.type === 'hardlink' && copy.ino !== src.ino)) return null;
+    }
+    this.#live.add(prior.ordinal);
+    this.#reused++;
+    this.#files++;
+    return { sha256: prior.entry.sha256, reused: true };
+  }
+
+  async #addCompressed(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
+    let fh: FileHandle;
+    try {
+      fh = await open(hostPath, 'r');
+    } catch (err) {
+      throw fromSystemError(err, `reading ${meta.winPath}`);
+    }
+    const start = this.#state.rawEnd;
+    const hash = createHash('sha256');
+    let stamp: SourceStamp;
+    try {
+      const st = await fh.stat();
+      stamp = { size: st.size, mtimeMs: st.mtimeMs };
+      for (;;) {
+        let n: number;
+        try {
+          n = (await fh.read(this.#chunk, this.#fill, CHUNK_SIZE - this.#fill, null)).bytesRead;
+        } catch (err) {
+          throw fromSystemError(err, `reading ${meta.winPath}`);
+        }
+        if (n === 0) break;
+        hash.update(this.#chunk.subarray(this.#fill, this.#fill + n));
+        this.#fill += n;
+        this.#state.rawEnd += n;
+        if (this.#fill === CHUNK_SIZE) await this.#dispatch();
+      }
+    } finally {
+      await fh.close();
+    }
+    const sha = hash.digest('hex');
+    const size = this.#state.rawEnd - start;
+    const entry = { ...entryJson(meta, this.#nextId++), size, sha256: sha, content: { offset: start } } as EntryJson;
+    await this.#queueObject(entry, stamp);
+    return { sha256: sha, reused: false };
+  }
+
+  async #dispatch(): Promise<void> {
+    if (this.#fill === 0) return;
+    const raw = this.#chunk.subarray(0, this.#fill);
+    const seq = this.#state.nextSeq++;
+    const rawOffset = this.#chunkStart;
+    this.#chunkStart += this.#fill;
+    this.#chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.#fill = 0;
+    const session = this.#journal.session;
+    const frame = compressAsync(raw, ZSTD_PARAMS).then((z) => {
+      const packed = z.length < raw.length;
+      return this.#codec.frame({ type: FrameType.data, flags: packed ? FLAG_ZSTD : 0, session, seq, rawLen: raw.length, rawOffset }, packed ? z : raw);
+    });
+    frame.catch(() => undefined);
+    this.#inFlight.push({ seq, rawOffset, rawLen: raw.length, frame });
+    while (this.#inFlight.length > MAX_IN_FLIGHT) await this.#drainOne();
+  }
+
+  async #drainOne(): Promise<void> {
+    const c = this.#inFlight.shift()!;
+    let frame: Buffer;
+    try {
+      frame = await c.frame;
+    } catch (err) {
+      throw this.#storeError(err, 'compressing store content');
+    }
+    const off = this.#state.fileOffset;
+    try {
+      await writeAll(this.#content!, frame, off);
+    } catch (err) {
+      throw this.#storeError(err, 'writing the store');
+    }
+    this.#state.fileOffset += frame.length;
+    this.#writtenRawEnd = c.rawOffset + c.rawLen;
+    this.#journal.add({ t: 'c', seq: c.seq, off, raw: c.rawOffset, len: c.rawLen, flen: frame.length });
+    this.#releaseObjects();
+    this.#sinceSync += frame.length;
+    if (this.#sinceSync >= SYNC_EVERY) {
+      try {
+        await this.#content!.sync();
+      } catch (err) {
+        throw this.#storeError(err, 'syncing the store');
+      }
+      this.#journal.add({ t: 's', off: this.#state.fileOffset });
+      this.#sinceSync = 0;
+    }
+    await this.#flushJournal();
+    this.#init.events.emit({ type: 'progress', phase: 'store', done: this.#files, bytesDone: this.#writtenRawEnd - this.#init.state.rawEnd });
+  }
+
+  #releaseObjects(): void {
+    while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd) {
+      const p = this.#pending.shift()!;
+      this.#journal.add({ t: 'o', e: p.entry, ...(p.src ? { src: p.src } : {}) });
+    }
+  }
+
+  async #addToFolder(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
+    const rel = folderStorePath(meta.winPath);
+    const dst = join(this.#init.paths.usmtDir, rel);
+    const parent = dirname(dst);
+    if (parent !== this.#madeDir) {
+      try {
+        await mkdir(parent, { recursive: true });
+      } catch (err) {
+        throw this.#storeError(err, 'creating a store folder');
+      }
+      this.#madeDir = parent;
+    }
+    let src;
+    try {
+      src = await stat(hostPath);
+    } catch (err) {
+      throw fromSystemError(err, `reading ${meta.winPath}`);
+    }
+    let sha: string | null = null;
+    if (this.type === 'hardlink') {
+      if (src.dev !== this.#init.storeDev) {
+        throw new FerryError('FERRY_E_STORE_CROSS_VOLUME', `${meta.winPath} (${hostPath}) is on another file system than the hard-link store ${this.#init.paths.storeDir}; a hard-link store can only link files on its own volume.`, { details: { path: hostPath } });
+      }
+      await this.#link(hostPath, dst);
+      if (this.#init.hashHardLinks) sha = await hashFile(hostPath, meta.winPath);
+    } else {
+      sha = await this.#copy(hostPath, dst, meta);
+    }
+    const entry = { ...entryJson(meta, this.#nextId++), size: src.size, sha256: sha, content: { path: rel } } as EntryJson;
+    await this.#queueObject(entry, { size: src.size, mtimeMs: src.mtimeMs });
+    return { sha256: sha, reused: false };
+  }
+
+  async #link(hostPath: string, dst: string): Promise<void> {
+    try {
+      await link(hostPath, dst);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        // Left by an interrupted run: replace it.
+        await unlink(dst).catch(() => undefined);
+        try {
+          await link(hostPath, dst);
+          return;
+        } catch (again) {
+          throw this.#storeError(again, 'linking into the store');
+        }
+      }
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV') {
+        throw new FerryError('FERRY_E_STORE_CROSS_VOLUME', `${hostPath} is on another file system than the hard-link store; a hard-link store can only link files on its own volume.`, { cause: err, details: { path: hostPath } });
+      }
+      const errno = (err as NodeJS.ErrnoException).code;
+      throw errno === 'EACCES' || errno === 'EPERM' ? fromSystemError(err, `linking ${hostPath}`) : this.#storeError(err, 'linking into the store');
+    }
+  }
+
+  async #copy(hostPath: string, dst: string, meta: ObjectMeta): Promise<string> {
+    let input: FileHandle;
+    try {
+      input = await open(hostPath, 'r');
+    } catch (err) {
+      throw fromSystemError(err, `reading ${meta.winPath}`);
+    }
+    const tmp = `${dst}.ferry-partial`;
+    let output: FileHandle | null = null;
+    const hash = createHash('sha256');
+    try {
+      try {
+        output = await open(tmp, 'w');
+      } catch (err) {
+        throw this.#storeError(err, 'writing the store');
+      }
+      const buf = Buffer.allocUnsafe(COPY_BUFFER);
+      let pos = 0;
+      for (;;) {
+        let n: number;
+        try {
+          n = (await input.read(buf, 0, buf.length, null)).bytesRead;
+        } catch (err) {
+          throw fromSystemError(err, `reading ${meta.winPath}`);
+        }
+        if (n === 0) break;
+        hash.update(buf.subarray(0, n));
+        try {
+          await writeAll(output, buf.subarray(0, n), pos);
+        } catch (err) {
+          throw this.#storeError(err, 'writing the store');
+        }
+        pos += n;
+      }
+      try {
+        await output.datasync();
+        await output.close();
+        output = null;
+        await rename(tmp, dst);
+        await utimes(dst, meta.atimeMs / 1000, meta.mtimeMs / 1000);
+      } catch (err) {
+        throw this.#storeError(err, 'writing the store');
+      }
+    } catch (err) {
+      await output?.close();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    } finally {
+      await input.close();
+    }
+    return hash.digest('hex');
+  }
+
+  /** Write catalog, chunk map and trailer, then rename the store into place. */
+  finish(extra?: Record<string, unknown>): Promise<StoreSummary> {
+    return this.#serial(async () => {
+      try {
+        return await this.#finish(extra);
+      } catch (err) {
+        throw this.#storeError(err, 'finishing the store');
+      }
+    });
+  }
+
+  async #finish(extra?: Record<string, unknown>): Promise<StoreSummary> {
+    const { paths, type, header } = this.#init;
+    await this.#dispatch();
+    while (this.#inFlight.length > 0) await this.#drainOne();
+    this.#releaseObjects();
+    await this.#journal.flush();
+
+    const compressed = type === 'compressed';
+    const out = compressed ? this.#content! : await open(paths.catalogTmp, 'w');
+    const headerBytes = compressed ? this.#init.headerBytes : encodeHeader(header);
+    let offset = compressed ? this.#state.fileOffset : 0;
+    if (!compressed) await writeAll(out, headerBytes, 0), (offset = headerBytes.length);
+    const session = this.#journal.session;
+    let seq = compressed ? this.#state.nextSeq : 0;
+    const dataFrames = seq;
+    const put = async (frameType: number, raw: Buffer, rawOffset: number): Promise<void> => {
+      const z = zstdCompressSync(raw, ZSTD_PARAMS);
+      const frame = this.#codec.frame({ type: frameType, flags: FLAG_ZSTD, session, seq: seq++, rawLen: raw.length, rawOffset }, z);
+      await writeAll(out, frame, offset);
+      offset += frame.length;
+    };
+
+    // Catalog: the live object records of the journal, in order, batched into frames.
+    const catalogOffset = offset;
+    const counts = { entries: 0, files: 0, dirs: 0, registry: 0, bytes: 0 };
+    const chunkOffsets: number[] = [];
+    const chunkRaws: number[] = [];
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let batchFirst = 0;
+    for await (const r of readJournal(paths.journal, headerBytes.length, this.#codec)) {
+      if (r.rec.t === 'c') {
+        chunkOffsets.push(r.rec.off);
+        chunkRaws.push(r.rec.raw);
+      }
+      if (r.rec.t !== 'o' || (r.ordinal < this.#init.firstOrdinal && !this.#live.has(r.ordinal))) continue;
+      const line = Buffer.from(`${JSON.stringify(r.rec.e)}\n`, 'utf8');
+      batch.push(line);
+      batchBytes += line.length;
+      counts.entries++;
+      if (r.rec.e.kind === 'file') (counts.files++, (counts.bytes += r.rec.e.size));
+      else if (r.rec.e.kind === 'dir') counts.dirs++;
+      else counts.registry++;
+      if (batchBytes >= CHUNK_SIZE) {
+        await put(FrameType.catalog, Buffer.concat(batch), batchFirst);
+        batchFirst = counts.entries;
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    if (batch.length > 0) await put(FrameType.catalog, Buffer.concat(batch), batchFirst);
+    const catalogFrames = seq - dataFrames;
+    if (chunkOffsets.length !== dataFrames) {
+      throw new FerryError('FERRY_E_INTERNAL', `The store journal lists ${chunkOffsets.length} chunks but ${dataFrames} were written.`);
+    }
+
+    // Chunk map: file offset and raw offset of every data frame.
+    const chunkMapOffset = offset;
+    const perFrame = CHUNK_SIZE / 16;
+    for (let i = 0; i < chunkOffsets.length; i += perFrame) {
+      const n = Math.min(perFrame, chunkOffsets.length - i);
+      const map = Buffer.alloc(n * 16);
+      for (let j = 0; j < n; j++) {
+        map.writeBigUInt64LE(BigInt(chunkOffsets[i + j]!), j * 16);
+        map.writeBigUInt64LE(BigInt(chunkRaws[i + j]!), j * 16 + 8);
+      }
+      await put(FrameType.chunkMap, map, i);
+    }
+    const chunkMapFrames = seq - dataFrames - catalogFrames;
+
+    const trailer: Trailer = {
+      version: FORMAT_VERSION,
+      storeId: header.storeId,
+      headerSha256: sha256(headerBytes).toString('hex'),
+      frames: seq,
+      dataFrames,
+      contentBytes: this.#state.rawEnd,
+      catalogOffset,
+      catalogFrames,
+      chunkMapOffset,
+      chunkMapFrames,
+      ...counts,
+      completedAt: new Date().toISOString(),
+      ...(extra ? { extra } : {}),
+    };
+    const trailerOffset = offset;
+    const trailerFrame = this.#codec.frame({ type: FrameType.trailer, flags: 0, session, seq, rawLen: 0, rawOffset: 0 }, Buffer.from(JSON.stringify(trailer), 'utf8'));
+    await writeAll(out, Buffer.concat([trailerFrame, encodeFooter(trailerOffset)]), offset);
+    offset += trailerFrame.length + 16;
+    await out.truncate(offset);
+    await out.sync();
+    await out.close();
+    const final = compressed ? paths.mig : paths.catalog;
+    await rename(compressed ? paths.migPartial : paths.catalogTmp, final);
+    await fsyncDir(paths.usmtDir);
+    await this.#journal.close();
+    this.#closed = true;
+    await unlink(paths.journal);
+    await fsyncDir(paths.usmtDir);
+    this.#init.events.log('info', 'store', `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} registry objects, ${this.#reused} reused from the interrupted run.`);
+    return { type, storeId: header.storeId, path: final, ...counts, storeBytes: offset, reusedFiles: this.#reused };
+  }
+
+  /** Stop: write what is ready, keep the journal; the store stays incomplete and resumable. */
+  abort(): Promise<void> {
+    const run = this.#queue.then(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      if (!this.#failed) {
+        try {
+          await this.#dispatch();
+          while (this.#inFlight.length > 0) await this.#drainOne();
+          await this.#journal.sync();
+        } catch {
+          // What could not be written is simply captured again on resume.
+        }
+      }
+      await this.#journal.close();
+      await this.#content?.close().catch(() => undefined);
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+async function hashFile(hostPath: string, winPath: string): Promise<string> {
+  const hash = createHash('sha256');
+  let fh: FileHandle;
+  try {
+    fh = await open(hostPath, 'r');
+  } catch (err) {
+    throw fromSystemError(err, `reading ${winPath}`);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(COPY_BUFFER);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } catch (err) {
+    throw fromSystemError(err, `reading ${winPath}`);
+  } finally {
+    await fh.close();
+  }
+  return hash.digest('hex');
+}
