@@ -1,0 +1,50 @@
+// `ferry explain --offlinewindir DIR /i:X.xml … [--json] PATH…`: for each Windows path or
+// registry location, the final decision over the System pass and every user pass, the winning
+// rule and the destination after locationModify. `--json`: one object per PATH per line.
+import { EventStream } from '../events/events.ts';
+import { openPlanning } from '../migxml/planning.ts';
+import { parseRuleOptions, reportError } from './rule-options.ts';
+
+const USAGE = 'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json] PATH…';
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const { args, input } = parseRuleOptions(argv, USAGE);
+    if (args.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!args.positionals.length) {
+      process.stderr.write(`FERRY_E_INVALID_ARGUMENT: give at least one PATH (C:\\… or HKCU\\…) to explain.\n${USAGE}\n`);
+      return 11;
+    }
+    const events = new EventStream();
+    events.on((e) => {
+      if (e.type === 'warning') process.stderr.write(`warning ${e.code}: ${e.message}\n`);
+    });
+    const { engine } = await openPlanning({ ...input, events });
+    try {
+      for (const path of args.positionals) {
+        const { decision, destination } = await engine.explain(path);
+        const rule = decision.rule ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern } : null;
+        if (args.json) {
+          process.stdout.write(`${JSON.stringify({ path, decision: decision.decision, rule, destination })}\n`);
+          continue;
+        }
+        const lines = [`${path}`, `  decision:    ${decision.decision}`];
+        if (decision.rule) {
+          const r = decision.rule;
+          lines.push(`  rule:        <${r.kind}> ${r.pattern}`, `  component:   ${r.component}`, `  file:        ${r.file}${r.line ? `:${r.line}` : ''}`);
+        }
+        if (decision.inclusions.length) lines.push(`  passes:      ${decision.inclusions.map((i) => `${i.pass.label} (${i.component.component.displayName})`).join(', ')}`);
+        if (destination) lines.push(`  destination: ${destination}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+    } finally {
+      engine.close();
+    }
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}

@@ -1,0 +1,59 @@
+// `ferry plan --offlinewindir DIR /i:… [--json]`: every object that would migrate, with totals
+// per user and per component; nothing is written (the basis of ScanState /p).
+import { EventStream } from '../events/events.ts';
+import { count, newSummary, openPlanning, type Totals } from '../migxml/planning.ts';
+import { parseRuleOptions, reportError } from './rule-options.ts';
+
+const USAGE = 'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json]';
+
+const fmt = (t: Totals) => `${t.files} files, ${t.folders} folders, ${t.registry} registry, ${t.bytes} bytes`;
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const { args, input } = parseRuleOptions(argv, USAGE);
+    if (args.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (args.positionals.length) {
+      process.stderr.write(`FERRY_E_INVALID_ARGUMENT: unexpected argument "${args.positionals[0]}".\n${USAGE}\n`);
+      return 11;
+    }
+    const events = new EventStream();
+    events.on((e) => {
+      if (e.type !== 'warning') return;
+      if (args.json) process.stdout.write(`${JSON.stringify({ warning: { code: e.code, message: e.message } })}\n`);
+      else process.stderr.write(`warning ${e.code}: ${e.message}\n`);
+    });
+    const { engine } = await openPlanning({ ...input, events });
+    const summary = newSummary();
+    try {
+      for await (const o of engine.objects()) {
+        count(summary, o);
+        const user = o.user ? `${o.user.domain}\\${o.user.userName}` : null;
+        const path = o.winPath ?? o.regLocation!;
+        if (args.json) {
+          const rule = { file: o.rule.file, component: o.rule.component, kind: o.rule.kind, pattern: o.rule.pattern };
+          process.stdout.write(`${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, size: o.entry?.size ?? null })}\n`);
+        } else {
+          process.stdout.write(`${o.kind.padEnd(8)} ${path}${o.destination !== path ? ` -> ${o.destination}` : ''}  [${user ?? 'System'}: ${o.component}]\n`);
+        }
+      }
+    } finally {
+      engine.close();
+    }
+    if (args.json) {
+      const obj = (m: Map<string, Totals>) => Object.fromEntries(m);
+      process.stdout.write(`${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) } })}\n`);
+    } else {
+      const lines = ['', `Total: ${summary.total.objects} objects (${fmt(summary.total)})`, 'Per user:'];
+      for (const [u, t] of summary.byUser) lines.push(`  ${u}: ${fmt(t)}`);
+      lines.push('Per component:');
+      for (const [c, t] of summary.byComponent) lines.push(`  ${c}: ${fmt(t)}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}

@@ -1,0 +1,37 @@
+// Options shared by `ferry explain` and `ferry plan`: the source volume, the rule files, the
+// Config.xml and the user selection, in USMT syntax (see usmt-args.ts for the GNU forms).
+import { FerryError } from '../errors/index.ts';
+import type { PlanningInput } from '../migxml/planning.ts';
+import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/args.ts';
+import { normalizeUsmtArgs } from './usmt-args.ts';
+
+export const RULE_OPTIONS: ToolSpec = {
+  offlinewindir: { value: 'required' },
+  i: { value: 'required', repeatable: true },
+  config: { value: 'required' },
+  all: { value: 'none' },
+  ui: { value: 'required', repeatable: true },
+  ue: { value: 'required', repeatable: true },
+  uel: { value: 'required' },
+};
+
+export function parseRuleOptions(argv: readonly string[], usage: string): { args: ParsedArgs; input: PlanningInput } {
+  const args = parseArgs(normalizeUsmtArgs(argv, RULE_OPTIONS), RULE_OPTIONS);
+  if (args.help) return { args, input: { windowsDir: '', ruleFiles: [] } };
+  const windowsDir = one(args, 'offlinewindir');
+  if (!windowsDir) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--offlinewindir DIR is required (the Windows folder of the offline volume).\n${usage}`);
+  const config = one(args, 'config');
+  return {
+    args,
+    input: { windowsDir, ruleFiles: all(args, 'i'), ...(config ? { config } : {}), selection: parseUserSelection(args) },
+  };
+}
+
+/** Print a coded error and give the exit code (the USMT return code of the error). */
+export function reportError(err: unknown): number {
+  if (err instanceof FerryError) {
+    process.stderr.write(`${err.code}: ${err.message}\n`);
+    return err.usmtExitCode;
+  }
+  throw err;
+}

@@ -1,0 +1,87 @@
+// What `ferry plan`, `ferry explain` and ScanState share: open the volume, load the `/i` rules
+// and `/config`, select users, and build the rule engine. `plan` then lists every migrating
+// object with totals per user and per component, writing nothing.
+import { EventStream } from '../events/events.ts';
+import { openHive } from '../registry/index.ts';
+import { openVolume } from '../volume/index.ts';
+import type { Profile, WindowsVolume } from '../volume/types.ts';
+import { isComponentDisabled, loadConfig, type MigrationConfig } from './config-xml.ts';
+import { RuleEngine, type DecidedObject } from './engine.ts';
+import { loadRuleSet } from './rule-set.ts';
+import { selectUsers, type UserSelection } from './user-selection.ts';
+
+export interface PlanningInput {
+  /** `/offlinewindir:` host path. */
+  readonly windowsDir: string;
+  /** `/i` files, in command-line order. */
+  readonly ruleFiles: readonly string[];
+  /** `/config` file. */
+  readonly config?: string;
+  readonly selection?: UserSelection;
+  readonly events?: EventStream;
+}
+
+export interface Planning {
+  readonly volume: WindowsVolume;
+  readonly engine: RuleEngine;
+  readonly users: readonly Profile[];
+  readonly config?: MigrationConfig;
+}
+
+export async function openPlanning(input: PlanningInput): Promise<Planning> {
+  const events = input.events ?? new EventStream();
+  const volume = await openVolume(input.windowsDir, { events });
+  const files = await loadRuleSet(input.ruleFiles, events);
+  const config = input.config ? await loadConfig(input.config) : undefined;
+  const profiles = await volume.profiles();
+  const users = selectUsers(profiles, input.selection ?? { include: [], exclude: [] }, { computerName: volume.computerName, offline: true });
+  const engine = await RuleEngine.create({
+    volume,
+    files,
+    users,
+    events,
+    openHive,
+    ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),
+  });
+  return { volume, engine, users, ...(config ? { config } : {}) };
+}
+
+export interface Totals {
+  objects: number;
+  files: number;
+  folders: number;
+  registry: number;
+  bytes: number;
+}
+
+const zero = (): Totals => ({ objects: 0, files: 0, folders: 0, registry: 0, bytes: 0 });
+
+export interface PlanSummary {
+  readonly total: Totals;
+  /** By `DOMAIN\user`, or `System` for objects only the System pass includes. */
+  readonly byUser: Map<string, Totals>;
+  readonly byComponent: Map<string, Totals>;
+}
+
+export function newSummary(): PlanSummary {
+  return { total: zero(), byUser: new Map(), byComponent: new Map() };
+}
+
+/** Add one decided object to the totals. */
+export function count(summary: PlanSummary, o: DecidedObject): void {
+  const user = o.user ? `${o.user.domain}\\${o.user.userName}` : 'System';
+  for (const t of [summary.total, get(summary.byUser, user), get(summary.byComponent, o.component)]) {
+    t.objects++;
+    if (o.kind === 'file') {
+      t.files++;
+      t.bytes += o.entry?.size ?? 0;
+    } else if (o.kind === 'dir') t.folders++;
+    else t.registry++;
+  }
+}
+
+function get(map: Map<string, Totals>, key: string): Totals {
+  let t = map.get(key);
+  if (!t) map.set(key, (t = zero()));
+  return t;
+}
