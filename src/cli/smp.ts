@@ -1,0 +1,263 @@
+// `ferry smp`: run a State Migration Point, act as its client (what Request / Release State
+// Store do), and administer it (storage folders, associations, enrollment, NAA, recovery).
+import { Command, CommanderError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { FerryError } from '../errors/index.ts';
+import { EventStream } from '../events/index.ts';
+import { SmpClient } from '../smp/client.ts';
+import { openRecoverySlot } from '../smp/keys.ts';
+import { createSmpServer } from '../server/smp/server.ts';
+
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${name} must be a whole number, not ${JSON.stringify(v)}.`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+interface ClientFlags {
+  server: string[];
+  computer?: string;
+  credential?: string;
+  naaCredential?: string;
+  fallbackToNaa?: boolean;
+  retryCount: number;
+  retryTime: number;
+  json?: boolean;
+}
+
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--server <url>', 'SMP URL; repeat to give the list to try in turn', collect)
+    .option('--computer <name>', 'this computer name (default: $FERRY_COMPUTER_NAME or the host name)')
+    .addOption(new Option('--credential <credential>', 'computer credential from `ferry smp register`').env('FERRY_SMP_CREDENTIAL'))
+    .addOption(new Option('--naa-credential <credential>', 'Network Access Account credential').env('FERRY_SMP_NAA_CREDENTIAL'))
+    .option('--fallback-to-naa', 'use the Network Access Account if the computer credential is refused (OSDStateFallbackToNAA)')
+    .option('--retry-count <n>', 'OSDStateSMPRetryCount (0–30)', int('--retry-count'), 3)
+    .option('--retry-time <seconds>', 'OSDStateSMPRetryTime (0–600)', int('--retry-time'), 10)
+    .option('--json', 'print JSON');
+}
+
+function makeClient(f: ClientFlags, events?: EventStream): SmpClient {
+  if (f.retryCount > 30) throw new FerryError('FERRY_E_INVALID_ARGUMENT', '--retry-count is 0–30.');
+  if (f.retryTime > 600) throw new FerryError('FERRY_E_INVALID_ARGUMENT', '--retry-time is 0–600 seconds.');
+  return new SmpClient({
+    servers: f.server,
+    computerName: f.computer ?? process.env.FERRY_COMPUTER_NAME ?? (process.env.HOSTNAME || 'localhost'),
+    ...(f.credential ? { credential: f.credential } : {}),
+    ...(f.naaCredential ? { naaCredential: f.naaCredential } : {}),
+    fallbackToNaa: f.fallbackToNaa === true,
+    retryCount: f.retryCount,
+    retryDelaySeconds: f.retryTime,
+    ...(events ? { events } : {}),
+  });
+}
+
+function progressEvents(json: boolean | undefined): EventStream {
+  const events = new EventStream();
+  let lastPct = -1;
+  events.on((e) => {
+    if (e.type === 'log') process.stderr.write(`${e.component}: ${e.message}\n`);
+    if (e.type === 'progress' && e.bytesTotal && !json) {
+      const pct = Math.floor((100 * (e.bytesDone ?? 0)) / e.bytesTotal);
+      if (pct !== lastPct && pct % 10 === 0) process.stderr.write(`${e.phase} ${pct}%\n`);
+      lastPct = pct;
+    }
+  });
+  return events;
+}
+
+function print(value: unknown, json: boolean | undefined): void {
+  if (json || typeof value !== 'object' || value === null) console.log(JSON.stringify(value, null, 2));
+  else for (const [k, v] of Object.entries(value)) console.log(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+}
+
+interface AdminFlags {
+  server: string;
+  token: string;
+}
+
+function adminOptions(cmd: Command): Command {
+  return cmd.requiredOption('--server <url>', 'SMP URL').addOption(new Option('--token <token>', 'admin token printed at first start').env('FERRY_SMP_ADMIN_TOKEN').makeOptionMandatory());
+}
+
+async function admin(f: AdminFlags, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${f.server.replace(/\/+$/, '')}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${f.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  }).catch((err: unknown) => {
+    throw new FerryError('FERRY_E_SMP_UNREACHABLE', `Cannot reach ${f.server}: ${(err as Error).message}.`);
+  });
+  if (res.status === 204) return { ok: true };
+  const data = (await res.json()) as { code?: string; message?: string };
+  if (!res.ok) throw new FerryError((data.code?.startsWith('FERRY_E_') ? data.code : 'FERRY_E_INTERNAL') as 'FERRY_E_INTERNAL', data.message ?? `HTTP ${res.status}`);
+  return data;
+}
+
+function build(): Command {
+  const program = new Command('ferry smp').description('State Migration Point: serve, request, transfer, release, administer').exitOverride().showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run a State Migration Point (HTTP, 127.0.0.1 unless --host)')
+    .option('--port <port>', 'TCP port', int('--port'), 8740)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--data <dir>', 'data directory (database, site key, admin token hash)', 'ferry-smp-data')
+    .option('--db <url>', 'postgres://… for a shared site database, or a SQLite file (default <data>/smp.sqlite)')
+    .option('--name <name>', 'this SMP name in the site (default <host name>:<port>)')
+    .option('--public-url <url>', 'URL clients reach this SMP at (default http://<host>:<port>)')
+    .option('--site-key <file>', 'site key file shared by the SMPs of a site (default <data>/site.key)')
+    .option('--max-store-size <bytes>', 'largest store accepted', int('--max-store-size'))
+    .option('--chunk-size <bytes>', 'upload chunk size', int('--chunk-size'))
+    .option('--rate-limit <perMinute>', 'requests per minute per credential', int('--rate-limit'))
+    .option('--deletion-interval <seconds>', 'how often released stores are checked for deletion', int('--deletion-interval'), 60)
+    .option('--credential-ttl <seconds>', 'lifetime of computer credentials', int('--credential-ttl'))
+    .action(async (o) => {
+      const server = await createSmpServer({
+        dataDir: resolve(o.data),
+        port: o.port,
+        host: o.host,
+        ...(o.db ? { db: o.db } : {}),
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        ...(o.siteKey ? { siteKeyFile: resolve(o.siteKey) } : {}),
+        ...(o.maxStoreSize ? { maxStoreBytes: o.maxStoreSize } : {}),
+        ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+        ...(o.rateLimit ? { rateLimitPerMinute: o.rateLimit } : {}),
+        ...(o.credentialTtl ? { credentialTtlSeconds: o.credentialTtl } : {}),
+        deletionIntervalMs: o.deletionInterval * 1000,
+      });
+      if (server.firstStart.adminToken) console.log(`Admin token (shown once; keep it): ${server.firstStart.adminToken}`);
+      if (server.firstStart.recoveryKey) console.log(`Site recovery key (shown once; keep it offline): ${server.firstStart.recoveryKey}`);
+      console.log(`SMP ${server.service.serverName} listening on ${server.url} (API docs ${server.url}/docs)`);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(done);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('register')
+    .description('register this computer with an enrollment token; prints its credential')
+    .requiredOption('--server <url>', 'SMP URL')
+    .requiredOption('--enrollment-token <token>', 'token from `ferry smp enrollment create`')
+    .requiredOption('--computer <name>', 'this computer name')
+    .option('--json', 'print JSON')
+    .action(async (o) => print(await SmpClient.register(o.server, o.enrollmentToken, o.computer), o.json));
+
+  clientOptions(program.command('request').description('Request State Store: get a store to capture into or restore from'))
+    .option('--capture', 'capture state from this computer')
+    .option('--restore', 'restore state from another computer (or this one after a refresh)')
+    .action(async (o) => {
+      if (Boolean(o.capture) === Boolean(o.restore)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give exactly one of --capture or --restore.');
+      const client = makeClient(o, progressEvents(o.json));
+      const grant = o.capture ? await client.requestCapture() : await client.requestRestore();
+      print({ OSDStateStorePath: grant.location, OSDStateStoreKey: grant.key, storeId: grant.storeId, kind: grant.kind, users: grant.users, sourceComputer: grant.sourceComputer }, o.json);
+    });
+
+  clientOptions(program.command('upload').description('upload a captured store folder to its SMP location (resumes)'))
+    .requiredOption('--store <dir>', 'store folder written by ScanState')
+    .requiredOption('--location <url>', 'OSDStateStorePath from `ferry smp request --capture`')
+    .action(async (o) => print(await makeClient(o, progressEvents(o.json)).upload(resolve(o.store), o.location), o.json));
+
+  clientOptions(program.command('download').description('download a store from its SMP location (resumes, verifies)'))
+    .requiredOption('--location <url>', 'OSDStateStorePath from `ferry smp request --restore`')
+    .requiredOption('--dest <dir>', 'folder to download into')
+    .action(async (o) => print(await makeClient(o, progressEvents(o.json)).download(o.location, resolve(o.dest)), o.json));
+
+  clientOptions(program.command('release').description('Release State Store'))
+    .requiredOption('--location <url>', 'OSDStateStorePath')
+    .option('--capture', 'release after capture: the store becomes available for restore')
+    .option('--restore', 'release after a restore; needs --store of the verified download')
+    .option('--store <dir>', 'restore: the downloaded store folder, verified against the manifest first')
+    .action(async (o) => {
+      if (Boolean(o.capture) === Boolean(o.restore)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give exactly one of --capture or --restore.');
+      const client = makeClient(o, progressEvents(o.json));
+      if (o.capture) return print(await client.releaseCapture(o.location), o.json);
+      if (!o.store) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Release after restore needs --store <dir> (the downloaded store, to verify).');
+      const report = await client.verifyDownload(o.location, resolve(o.store));
+      if (!report.verified) throw new FerryError('FERRY_E_SMP_STORE_STATE', `The store in ${o.store} does not match the SMP's manifest; restore again before releasing.`);
+      print(await client.releaseRestore(o.location, report), o.json);
+    });
+
+  const folder = program.command('folder').description('storage folders');
+  adminOptions(folder.command('add').argument('<path>', 'absolute path on the SMP server'))
+    .option('--max-clients <n>', 'maximum number of clients (1–99999)', int('--max-clients'), 100)
+    .option('--min-free <n>', 'minimum free space (with --unit)', int('--min-free'), 1)
+    .addOption(new Option('--unit <unit>', 'unit of --min-free').choices(['Megabyte', 'Gigabyte', 'Percent']).default('Gigabyte'))
+    .option('--smp <name>', 'SMP that owns the folder (default: the one at --server)')
+    .action(async (path: string, o) => print(await admin(o, 'POST', '/admin/folders', { path, maxClients: o.maxClients, minFreeSpace: o.minFree, spaceUnit: o.unit, ...(o.smp ? { serverName: o.smp } : {}) }), true));
+  adminOptions(folder.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/folders'), true));
+  adminOptions(folder.command('set').argument('<id>'))
+    .option('--max-clients <n>', 'maximum number of clients', int('--max-clients'))
+    .option('--min-free <n>', 'minimum free space', int('--min-free'))
+    .addOption(new Option('--unit <unit>', 'unit of --min-free').choices(['Megabyte', 'Gigabyte', 'Percent']))
+    .action(async (id: string, o) => print(await admin(o, 'PATCH', `/admin/folders/${encodeURIComponent(id)}`, { ...(o.maxClients ? { maxClients: o.maxClients } : {}), ...(o.minFree ? { minFreeSpace: o.minFree } : {}), ...(o.unit ? { spaceUnit: o.unit } : {}) }), true));
+  adminOptions(folder.command('remove').argument('<id>')).action(async (id: string, o) => print(await admin(o, 'DELETE', `/admin/folders/${encodeURIComponent(id)}`), true));
+
+  adminOptions(program.command('settings').description('restore-only mode and deletion policy of this SMP'))
+    .addOption(new Option('--restore-only <on|off>', 'restore-only mode').choices(['on', 'off']))
+    .option('--delete-immediately', 'delete a store as soon as its restore is released')
+    .option('--delete-after <n>', 'delete a released store after n --unit', int('--delete-after'))
+    .addOption(new Option('--unit <unit>', 'unit of --delete-after').choices(['Days', 'Hours', 'Seconds']).default('Days'))
+    .action(async (o) => {
+      const patch = { ...(o.restoreOnly ? { restoreOnly: o.restoreOnly === 'on' } : {}), ...(o.deleteImmediately ? { deleteImmediately: true } : {}), ...(o.deleteAfter ? { timeDeleteAfter: o.deleteAfter, timeUnit: o.unit } : {}) };
+      print(await admin(o, Object.keys(patch).length ? 'PATCH' : 'GET', '/admin/settings', Object.keys(patch).length ? patch : undefined), true);
+    });
+
+  const association = program.command('association').description('computer associations');
+  adminOptions(association.command('add').argument('<source>').argument('<destination>'))
+    .addOption(new Option('--behavior <n>', '0 capture and restore all, 1 capture all and restore specified, 2 capture and restore specified').choices(['0', '1', '2']).default('2'))
+    .option('--user <account>', 'user account to migrate (repeat)', collect)
+    .action(async (source: string, destination: string, o) => print(await admin(o, 'POST', '/admin/associations', { source, destination, migrationBehavior: Number(o.behavior), userNames: o.user ?? [] }), true));
+  adminOptions(association.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/associations'), true));
+  adminOptions(association.command('remove').argument('<id>')).action(async (id: string, o) => print(await admin(o, 'DELETE', `/admin/associations/${encodeURIComponent(id)}`), true));
+
+  const computer = program.command('computer').description('computers known to the SMP');
+  adminOptions(computer.command('add').argument('<name>').description('import a computer (e.g. a new destination)')).action(async (name: string, o) => print(await admin(o, 'POST', '/admin/computers', { name }), true));
+  adminOptions(computer.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/computers'), true));
+
+  adminOptions(program.command('enrollment').command('create').description('create an enrollment token for `ferry smp register`'))
+    .option('--uses <n>', 'how many computers may use it', int('--uses'), 1)
+    .option('--expires <seconds>', 'lifetime', int('--expires'), 86400)
+    .action(async (o) => print(await admin(o, 'POST', '/admin/enrollment-tokens', { uses: o.uses, expiresInSeconds: o.expires }), true));
+
+  const naa = program.command('naa').description('the Network Access Account credential');
+  adminOptions(naa.command('set').description('create a new NAA credential (shown once; replaces the old)')).action(async (o) => print(await admin(o, 'PUT', '/admin/naa', { enabled: true }), true));
+  adminOptions(naa.command('disable')).action(async (o) => print(await admin(o, 'PUT', '/admin/naa', { enabled: false }), true));
+
+  adminOptions(program.command('stores').description('every store of the site')).action(async (o) => print(await admin(o, 'GET', '/admin/stores'), true));
+  adminOptions(program.command('recovery').argument('<storeId>').description('View Recovery Information: the store key and its recovery slot')).action(async (id: string, o) =>
+    print(await admin(o, 'GET', `/admin/stores/${encodeURIComponent(id)}/recovery`), true),
+  );
+  program
+    .command('recover-key')
+    .description('open a store recovery slot offline with the site recovery key')
+    .requiredOption('--store <id>', 'store id')
+    .requiredOption('--slot <slot>', 'recoverySlot from `ferry smp recovery`')
+    .addOption(new Option('--recovery-key <key>', 'site recovery key (frk_…)').env('FERRY_SMP_RECOVERY_KEY').makeOptionMandatory())
+    .action((o) => print({ storeId: o.store, key: openRecoverySlot(o.slot, o.recoveryKey, o.store).toString('base64') }, true));
+
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const program = build();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof FerryError) {
+      console.error(`${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
