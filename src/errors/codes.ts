@@ -42,6 +42,7 @@ export const CODES = {
   FERRY_E_ACCESS_DENIED: e('A file or folder could not be read or written because access was denied.', 'Grant read access, run with sufficient rights, or use `/c` to continue past such files.', { usmt: 26, http: 403 }),
 
   // ── volume (Windows volume model) ──────────────────────────────────────────────────────
+  FERRY_E_ACCOUNT_PLAN_INVALID: e('The offline account plan on the target (Windows\\Ferry\\accounts-plan.json) exists but is not a valid plan, so it was not overwritten.', 'Move the file aside (or fix its JSON) and run LoadState again; it is rewritten with every account of both runs.'),
   FERRY_E_DRIVE_NOT_MAPPED: e('A Windows path names a drive letter that is not mapped to a folder of this host (only the system drive is mapped by default).', 'Map the drive (e.g. `/offline:Offline.xml` with a `<mappings>` entry, or the volume option `drives`), or change the path to the system drive.', { usmt: 29 }),
   FERRY_E_NOT_A_WINDOWS_DIR: e('The given Windows directory does not look like a Windows installation (it has no System32 folder).', 'Point `/offlinewindir:` at the `Windows` folder of the mounted volume (it holds System32\\config).', { usmt: 26 }),
   FERRY_E_PATH_OUTSIDE_VOLUME: e('A path would lead outside the Windows volume (through `..`, a symlink or junction, or a host path that is not below the volume root); nothing was read or written there.', 'Use a path inside the volume; links on the volume are reported, never followed.'),
@@ -83,6 +84,7 @@ export const CODES = {
   FERRY_E_USMT_CONFIG_FILE: e('The Config.xml given with `/config:` is missing, unreadable or invalid.', 'Check the path given to `/config:`; generate a fresh one with `scanstate /genconfig:Config.xml /i:…`.', { usmt: 39 }),
   FERRY_E_USMT_CORRUPTED_STORE: e('The store contains one or more corrupted files (their content no longer matches the catalog).', 'Run `usmtutils /verify:failureonly` to list them; capture again from the source if it is still available.', { usmt: 42 }),
   FERRY_E_USMT_ESTIMATE_FILE: e('The space-estimate file given with `/p:` could not be written.', 'Give `/p:` a writable path outside the store.', { usmt: 41 }),
+  FERRY_E_USMT_INIT_ERROR: e('No usable Windows installation was found for the offline operation, or several were found where only one is allowed.', 'Point `/offlinewindir:` (or the `<path>` entries of Offline.xml) at the Windows folder of the mounted volume.', { usmt: 26 }),
   FERRY_E_USMT_INVALID_PARAMETERS: e('The USMT command line is invalid: an unknown, repeated, incomplete or conflicting option.', 'Correct the option named in the message; `/?` lists the options.', { usmt: 11 }),
   FERRY_E_USMT_KEY_UNREADABLE: e('The encryption key is empty or the `/keyfile:` file cannot be read.', 'Give `/key:` at least one character, or a readable text file to `/keyfile:`.', { usmt: 33 }),
   FERRY_E_USMT_LOCAL_ACCOUNT: e('A local account in the store does not exist on the target and `/lac` was not given, so its data was not restored.', 'Add `/lac` (optionally `/lac:Password` and `/lae`) to create the missing local accounts, or map the user with `/mu`.', { usmt: 14 }),
@@ -94,6 +96,7 @@ export const CODES = {
   FERRY_E_USMT_SCRIPT_FILE: e('A migration XML given with `/i:` is missing or is not a valid MigXML file (often Config.xml passed with `/i`).', 'Check each `/i:` path; pass Config.xml with `/config:` instead.', { usmt: 28 }),
   FERRY_E_USMT_STOPPED_ON_ERROR: e('The capture or restore stopped at the first file it could not read or write, because `/c` was not given.', 'Fix access to the file named in the message and run the same command again (it resumes), or add `/c` to continue past such files.', { usmt: 61 }),
   FERRY_E_USMT_STORE_LOCATION: e('The store path cannot be used: it already holds a store (without `/o`), is a volume root, lies inside the source, or holds no store of the requested kind.', 'Choose another store folder, add `/o` to overwrite, or pass the options the store was made with (`/nocompress`, `/hardlink`).', { usmt: 27 }),
+  FERRY_E_USMT_UNSUPPORTED_OPTION: e('The option exists in USMT but has no Ferry equivalent (`/genmigxml`, `/apps`, `/ppkg`).', 'Drop the option; write the MigXML by hand (start from MigDocs.xml) or list apps with MigApp.xml.', { usmt: 11 }),
   FERRY_W_USMT_ERRORS_SKIPPED: w('At least one file could not be read or written and was skipped because `/c` was given.', 'Read the list of skipped files at the end of the log; fix access and run again if they matter.', { usmt: 3 }),
   FERRY_W_USMT_LINK_UNPARSEABLE: w('A shortcut (.lnk) could not be parsed, so IgnoreIrrelevantLinks could not check its target; it was restored anyway.', 'Check the shortcut on the target; delete it if it points nowhere.'),
 

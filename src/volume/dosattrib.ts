@@ -4,8 +4,8 @@
 //    NDR-encoded `xattr_DOSATTRIB` blob (librpc/idl/xattr.idl).
 //
 // The NDR blob is: a NUL-terminated ASCII `attrib_hex` (often empty since Samba 4.9), then,
-// aligned to 2, `uint16 version`; then the `xattr_DosInfo` union aligned to 4: its `uint16`
-// level (equal to the version), then the arm aligned to 4:
+// aligned to 2, `uint16 version`; then the `xattr_DosInfo` union: its `uint16` level (equal to
+// the version), then the arm, a struct aligned to 4 (NTTIME and udlong align to 4 in NDR):
 //   v1      attrib, ea_size, size, alloc_size, create_time, change_time
 //   v2(old) flags, attrib, …
 //   v3/4/5  valid_flags, attrib, …   (attrib meaningful only with XATTR_DOSINFO_ATTRIB = 0x1)
@@ -40,7 +40,7 @@ export function decodeDosAttrib(value: Uint8Array): number | null {
   let off = align(nul + 1, 2);
   const version = u16(off);
   if (version === null) return fromHex;
-  off = align(off + 2, 4);
+  off += 2;
   const level = u16(off);
   if (level !== version) return fromHex;
   off = align(off + 2, 4);

@@ -6,3 +6,4 @@ export { parseWinPath, formatWinPath, normalizeWinPath, joinWinPath, foldCase, w
 export { decodeDosAttrib, decodeNtfsAttrib } from './dosattrib.ts';
 export { composeAttributes, type AttributeSource } from './attributes.ts';
 export { ProfileState } from './profiles.ts';
+export { openTargetVolume, TargetVolume, type TargetPath } from './target.ts';

@@ -1,0 +1,106 @@
+// The offline account plan: what LoadState `/lac[:Password]` and `/lae` would have done to a
+// running Windows, recorded on the offline target as `Windows\Ferry\accounts-plan.json` for a
+// first-boot step (e.g. SetupComplete.cmd) to apply. Format and rules: src/platform/README.md.
+// The password itself is never written to the volume, only whether one was given.
+import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { FerryError, fromSystemError } from '../errors/index.ts';
+import type { TargetVolume } from '../volume/target.ts';
+
+export const ACCOUNT_PLAN_FORMAT = 'ferry-accounts-plan';
+export const ACCOUNT_PLAN_VERSION = 1;
+export const ACCOUNT_PLAN_FILE = 'accounts-plan.json';
+
+export interface PlannedAccount {
+  /** Local account name to create on the target. */
+  readonly userName: string;
+  /** `/lae`: create it enabled; USMT creates accounts disabled otherwise. */
+  readonly enabled: boolean;
+  /** `/lac:Password` was given (the password is passed to the first-boot step separately). */
+  readonly passwordProvided: boolean;
+  /** Where the restored profile lives on the target, e.g. `C:\Users\alice`. */
+  readonly profilePath?: string;
+  /** Identity on the source, for the log and the SID mapping of restored ACLs. */
+  readonly sourceDomain?: string;
+  readonly sourceSid?: string;
+  readonly fullName?: string;
+}
+
+export interface AccountPlan {
+  readonly format: typeof ACCOUNT_PLAN_FORMAT;
+  readonly version: typeof ACCOUNT_PLAN_VERSION;
+  readonly updatedAt: string;
+  readonly accounts: PlannedAccount[];
+}
+
+/** Where the plan goes on a target: what the recorder needs from TargetVolume. */
+export type PlanTarget = Pick<TargetVolume, 'ensureDir' | 'windowsWinPath'>;
+
+function isPlan(v: unknown): v is AccountPlan {
+  const p = v as AccountPlan | null;
+  return (
+    typeof p === 'object' && p !== null && p.format === ACCOUNT_PLAN_FORMAT && p.version === ACCOUNT_PLAN_VERSION && Array.isArray(p.accounts) &&
+    p.accounts.every((a) => typeof a?.userName === 'string' && typeof a.enabled === 'boolean' && typeof a.passwordProvided === 'boolean')
+  );
+}
+
+const key = (userName: string): string => userName.toUpperCase();
+
+/** Collects accounts during a LoadState run and writes them, merged with an existing plan. */
+export class AccountPlanRecorder {
+  readonly #target: PlanTarget;
+  readonly #accounts = new Map<string, PlannedAccount>();
+
+  constructor(target: PlanTarget) {
+    this.#target = target;
+  }
+
+  /** Record one account; a later record for the same name (case-insensitive) replaces it. */
+  add(account: PlannedAccount): void {
+    if (!account.userName.trim() || /[\x00-\x1f"/\\[\]:;|=,+*?<>@]/.test(account.userName) || account.userName.length > 20) {
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `"${account.userName}" cannot be a Windows local account name (1–20 characters, none of " / \\ [ ] : ; | = , + * ? < > @). Map the user to a valid name with /mu.`, { details: { userName: account.userName } });
+    }
+    this.#accounts.set(key(account.userName), account);
+  }
+
+  get accounts(): PlannedAccount[] {
+    return [...this.#accounts.values()];
+  }
+
+  /** Write `Windows\Ferry\accounts-plan.json` (atomically) and return its host path. */
+  async write(): Promise<string> {
+    const dir = await this.#target.ensureDir(`${this.#target.windowsWinPath}\\Ferry`);
+    const file = `${dir}/${ACCOUNT_PLAN_FILE}`;
+    const merged = new Map<string, PlannedAccount>();
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (st) {
+      let existing: unknown = null;
+      if (st.isFile()) {
+        try {
+          existing = JSON.parse(readFileSync(file, 'utf8'));
+        } catch {
+          existing = null;
+        }
+      }
+      if (!isPlan(existing)) {
+        throw new FerryError('FERRY_E_ACCOUNT_PLAN_INVALID', `${file} is not a Ferry account plan (format ${ACCOUNT_PLAN_FORMAT} v${ACCOUNT_PLAN_VERSION}); it was left as it is. Move it aside and run again.`, { details: { file } });
+      }
+      for (const a of existing.accounts) merged.set(key(a.userName), a);
+    }
+    for (const [k, a] of this.#accounts) merged.set(k, a);
+    const plan: AccountPlan = {
+      format: ACCOUNT_PLAN_FORMAT,
+      version: ACCOUNT_PLAN_VERSION,
+      updatedAt: new Date().toISOString(),
+      accounts: [...merged.values()].sort((a, b) => (key(a.userName) < key(b.userName) ? -1 : 1)),
+    };
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw fromSystemError(err, `writing the account plan ${file}`);
+    }
+    return file;
+  }
+}
