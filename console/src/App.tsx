@@ -1,0 +1,61 @@
+// Console shell: a left navigation (the ConfigMgr workspaces Ferry has) and hash routes, so the
+// server only ever serves index.html and the bundle.
+import { useEffect, useState } from 'react';
+import { TaskSequencesPage } from './pages/TaskSequences.tsx';
+import { EditorPage } from './pages/Editor.tsx';
+import { DeployPage } from './pages/Deploy.tsx';
+import { MonitoringPage } from './pages/Monitoring.tsx';
+import { ComputersPage } from './pages/Computers.tsx';
+import { CollectionsPage } from './pages/Collections.tsx';
+
+export function useRoute(): string[] {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+export const go = (...parts: string[]) => {
+  location.hash = `#/${parts.map(encodeURIComponent).join('/')}`;
+};
+
+const NAV: { route: string; label: string; section: string }[] = [
+  { route: 'task-sequences', label: 'Task Sequences', section: 'Software Library › Operating Systems' },
+  { route: 'monitoring', label: 'Deployments', section: 'Monitoring' },
+  { route: 'computers', label: 'Devices', section: 'Assets and Compliance' },
+  { route: 'collections', label: 'Device Collections', section: 'Assets and Compliance' },
+];
+
+export function App() {
+  const route = useRoute();
+  const [page, ...rest] = route.length ? route : ['task-sequences'];
+  let body;
+  if (page === 'task-sequences' && rest[0] && rest[1] === 'edit') body = <EditorPage id={rest[0]} />;
+  else if (page === 'task-sequences' && rest[0] && rest[1] === 'deploy') body = <DeployPage id={rest[0]} />;
+  else if (page === 'monitoring') body = <MonitoringPage deploymentId={rest[0]} computerId={rest[1]} />;
+  else if (page === 'computers') body = <ComputersPage />;
+  else if (page === 'collections') body = <CollectionsPage />;
+  else body = <TaskSequencesPage />;
+  const sections = [...new Set(NAV.map((n) => n.section))];
+  return (
+    <div className="shell">
+      <nav className="nav" aria-label="Workspaces">
+        <div className="brand">Ferry</div>
+        {sections.map((s) => (
+          <div key={s}>
+            <div className="nav-section">{s}</div>
+            {NAV.filter((n) => n.section === s).map((n) => (
+              <a key={n.route} href={`#/${n.route}`} className={page === n.route ? 'active' : ''} aria-current={page === n.route ? 'page' : undefined}>
+                {n.label}
+              </a>
+            ))}
+          </div>
+        ))}
+      </nav>
+      <main className="main">{body}</main>
+    </div>
+  );
+}

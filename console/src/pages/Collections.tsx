@@ -1,0 +1,158 @@
+// Assets and Compliance › Device Collections: direct members, a name rule, collection variables.
+import { useState } from 'react';
+import { api, type Collection, type Computer, type Variable } from '../api.ts';
+import { Dialog, ErrorBanner, useLoad } from '../ui.tsx';
+import { VariablesEditor } from './Variables.tsx';
+
+export function CollectionsPage() {
+  const list = useLoad(() => api<Collection[]>('GET', '/api/collections'), []);
+  const computers = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
+  const [selected, setSelected] = useState<string>();
+  const [creating, setCreating] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const sel = list.data?.find((c) => c.id === selected);
+  const nameOf = (id: string) => computers.data?.find((c) => c.id === id)?.name ?? id;
+  const save = async (c: Collection, patch: Partial<Collection>) => {
+    setError(undefined);
+    try {
+      const next = { ...c, ...patch };
+      await api('PUT', `/api/collections/${encodeURIComponent(c.id)}`, { name: next.name, description: next.description, rule: next.rule, members: next.directMembers, variables: next.variables });
+      list.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section>
+      <h1>Device Collections</h1>
+      <div className="toolbar">
+        <button onClick={() => setCreating(true)}>Create Device Collection</button>
+        <button
+          className="danger"
+          disabled={!sel}
+          onClick={async () => {
+            if (!sel || !confirm(`Delete collection ${sel.name}?`)) return;
+            try {
+              await api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`);
+              list.reload();
+            } catch (e) {
+              setError(e);
+            }
+          }}
+        >
+          Delete
+        </button>
+      </div>
+      <ErrorBanner error={error ?? list.error} />
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Collection ID</th>
+            <th>Rule (name matches)</th>
+            <th>Members</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.map((c) => (
+            <tr key={c.id} className={c.id === selected ? 'selected' : ''} tabIndex={0} onClick={() => setSelected(c.id)} onKeyDown={(e) => e.key === 'Enter' && setSelected(c.id)}>
+              <td>{c.name}</td>
+              <td>{c.id}</td>
+              <td>{c.rule.namePattern}</td>
+              <td>{c.members.length}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {sel ? (
+        <div className="panel">
+          <h2>{sel.name}</h2>
+          <p>{sel.description}</p>
+          <h3>Membership</h3>
+          <label>
+            Query rule: computer name matches (wildcards * and ?; empty = none)
+            <input key={sel.id} defaultValue={sel.rule.namePattern} onBlur={(e) => e.target.value !== sel.rule.namePattern && save(sel, { rule: { namePattern: e.target.value } })} />
+          </label>
+          <fieldset>
+            <legend>Direct members</legend>
+            {computers.data?.map((c) => (
+              <label key={c.id} className="check">
+                <input
+                  type="checkbox"
+                  checked={sel.directMembers.includes(c.id)}
+                  onChange={(e) => save(sel, { directMembers: e.target.checked ? [...sel.directMembers, c.id] : sel.directMembers.filter((m) => m !== c.id) })}
+                />
+                {c.name}
+              </label>
+            ))}
+          </fieldset>
+          <p>Members now: {sel.members.map(nameOf).join(', ') || 'none'}</p>
+          <h3>Collection variables</h3>
+          <VariablesEditor key={sel.id} initial={sel.variables} onSave={(v: Variable[]) => save(sel, { variables: v })} />
+        </div>
+      ) : null}
+      {creating ? (
+        <CreateCollection
+          computers={computers.data ?? []}
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            setSelected(id);
+            list.reload();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function CreateCollection({ computers, onClose, onCreated }: { computers: Computer[]; onClose: () => void; onCreated: (id: string) => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [pattern, setPattern] = useState('');
+  const [members, setMembers] = useState<string[]>([]);
+  const [error, setError] = useState<unknown>();
+  return (
+    <Dialog title="Create Device Collection" onClose={onClose}>
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Comment
+        <input value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <label>
+        Query rule: computer name matches (optional)
+        <input value={pattern} onChange={(e) => setPattern(e.target.value)} />
+      </label>
+      <fieldset>
+        <legend>Direct members</legend>
+        {computers.map((c) => (
+          <label key={c.id} className="check">
+            <input type="checkbox" checked={members.includes(c.id)} onChange={(e) => setMembers(e.target.checked ? [...members, c.id] : members.filter((m) => m !== c.id))} />
+            {c.name}
+          </label>
+        ))}
+      </fieldset>
+      <ErrorBanner error={error} />
+      <div className="buttons">
+        <button
+          className="primary"
+          disabled={!name.trim()}
+          onClick={async () => {
+            try {
+              const c = await api<Collection>('POST', '/api/collections', { name, description, rule: { namePattern: pattern }, members });
+              onCreated(c.id);
+            } catch (e) {
+              setError(e);
+            }
+          }}
+        >
+          Create
+        </button>
+        <button onClick={onClose}>Cancel</button>
+      </div>
+    </Dialog>
+  );
+}

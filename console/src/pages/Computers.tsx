@@ -1,0 +1,70 @@
+// Assets and Compliance › Devices: registered agents, their device variables, revoke.
+import { useState } from 'react';
+import { api, type Computer, type Variable } from '../api.ts';
+import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+import { VariablesEditor } from './Variables.tsx';
+
+export function ComputersPage() {
+  const list = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
+  const [selected, setSelected] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const sel = list.data?.find((c) => c.id === selected);
+  const act = async (f: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await f();
+      list.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section>
+      <h1>Devices</h1>
+      <div className="toolbar">
+        <button className="danger" disabled={!sel || sel.revoked} onClick={() => sel && confirm(`Revoke the credential of ${sel.name}?`) && act(() => api('POST', `/api/computers/${encodeURIComponent(sel.id)}/revoke`))}>
+          Revoke credential
+        </button>
+        <button className="danger" disabled={!sel} onClick={() => sel && confirm(`Delete ${sel.name}?`) && act(() => api('DELETE', `/api/computers/${encodeURIComponent(sel.id)}`))}>
+          Delete
+        </button>
+      </div>
+      <ErrorBanner error={error ?? list.error} />
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Resource ID</th>
+            <th>Client</th>
+            <th>Registered</th>
+            <th>Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.map((c) => (
+            <tr key={c.id} className={c.id === selected ? 'selected' : ''} tabIndex={0} onClick={() => setSelected(c.id)} onKeyDown={(e) => e.key === 'Enter' && setSelected(c.id)}>
+              <td>{c.name}</td>
+              <td>{c.id}</td>
+              <td>{c.revoked ? 'Revoked' : 'Active'}</td>
+              <td>{fmtTime(c.registeredAt)}</td>
+              <td>{fmtTime(c.lastSeen)}</td>
+            </tr>
+          ))}
+          {list.data?.length === 0 ? (
+            <tr>
+              <td colSpan={5} className="empty">
+                No computers yet. Start `ferry agent --site URL --enroll TOKEN --root VOLUME --name NAME`.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+      {sel ? (
+        <div className="panel">
+          <h2>Device variables — {sel.name}</h2>
+          <VariablesEditor key={sel.id} initial={sel.variables} onSave={(v: Variable[]) => act(() => api('PUT', `/api/computers/${encodeURIComponent(sel.id)}/variables`, { variables: v }))} />
+        </div>
+      ) : null}
+    </section>
+  );
+}

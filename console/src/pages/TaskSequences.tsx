@@ -1,0 +1,228 @@
+// Software Library › Operating Systems › Task Sequences: list, Create Task Sequence wizard
+// (custom or "Install an existing image package"), Import, Export, Copy, Delete, Edit, Deploy.
+import { useState } from 'react';
+import { api, type Package, type TsFull, type TsSummary } from '../api.ts';
+import { go } from '../App.tsx';
+import { Dialog, ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+
+export function TaskSequencesPage() {
+  const list = useLoad(() => api<TsSummary[]>('GET', '/api/task-sequences'), []);
+  const [selected, setSelected] = useState<string>();
+  const [dialog, setDialog] = useState<'create' | 'import'>();
+  const [error, setError] = useState<unknown>();
+  const sel = list.data?.find((t) => t.id === selected);
+
+  const act = async (f: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await f();
+      list.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Task Sequences</h1>
+      <div className="toolbar" role="toolbar" aria-label="Task sequence actions">
+        <button onClick={() => setDialog('create')}>Create Task Sequence</button>
+        <button onClick={() => setDialog('import')}>Import</button>
+        <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'edit')}>
+          Edit
+        </button>
+        <button disabled={!sel} onClick={() => sel && act(() => api('POST', `/api/task-sequences/${sel.id}/copy`, {}))}>
+          Copy
+        </button>
+        <a className={`button${sel ? '' : ' disabled'}`} aria-disabled={!sel} href={sel ? `/api/task-sequences/${encodeURIComponent(sel.id)}/export` : undefined} download>
+          Export
+        </a>
+        <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'deploy')}>
+          Deploy
+        </button>
+        <button
+          className="danger"
+          disabled={!sel}
+          onClick={() => sel && confirm(`Delete task sequence "${sel.name}"?`) && act(() => api('DELETE', `/api/task-sequences/${sel.id}`))}
+        >
+          Delete
+        </button>
+      </div>
+      <ErrorBanner error={error ?? list.error} />
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Package ID</th>
+            <th>Description</th>
+            <th>Steps</th>
+            <th>Version</th>
+            <th>Deployments</th>
+            <th>Last modified</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.map((t) => (
+            <tr
+              key={t.id}
+              className={t.id === selected ? 'selected' : ''}
+              tabIndex={0}
+              aria-selected={t.id === selected}
+              onClick={() => setSelected(t.id)}
+              onDoubleClick={() => go('task-sequences', t.id, 'edit')}
+              onKeyDown={(e) => {
+                if (e.key === ' ') setSelected(t.id);
+                if (e.key === 'Enter') go('task-sequences', t.id, 'edit');
+              }}
+            >
+              <td>{t.name}</td>
+              <td>{t.id}</td>
+              <td>{t.description}</td>
+              <td>{t.steps}</td>
+              <td>{t.version}</td>
+              <td>{t.deployments}</td>
+              <td>{fmtTime(t.updatedAt)}</td>
+            </tr>
+          ))}
+          {list.data?.length === 0 ? (
+            <tr>
+              <td colSpan={7} className="empty">
+                No task sequences yet. Create one or import an exported XML.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+      {dialog === 'create' ? <CreateWizard onClose={() => setDialog(undefined)} onCreated={(id) => go('task-sequences', id, 'edit')} /> : null}
+      {dialog === 'import' ? (
+        <ImportDialog
+          onClose={() => setDialog(undefined)}
+          onImported={() => {
+            setDialog(undefined);
+            list.reload();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
+  const packages = useLoad(() => api<Package[]>('GET', '/api/packages'), []);
+  const [page, setPage] = useState(0);
+  const [template, setTemplate] = useState<'custom' | 'image-package'>('image-package');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [pkg, setPkg] = useState('');
+  const [error, setError] = useState<unknown>();
+  const usmt = pkg || packages.data?.find((p) => p.kind === 'usmt')?.id || '';
+  const create = async () => {
+    setError(undefined);
+    try {
+      const ts = await api<TsFull>('POST', '/api/task-sequences', { name, description, template, usmtPackageId: usmt });
+      onCreated(ts.id);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Dialog title="Create Task Sequence Wizard" onClose={onClose}>
+      {page === 0 ? (
+        <fieldset>
+          <legend>Create a new task sequence</legend>
+          <label className="radio">
+            <input type="radio" name="tpl" checked={template === 'image-package'} onChange={() => setTemplate('image-package')} />
+            Install an existing image package
+            <small>Adds the Capture Files and Settings and Restore User Files and Settings groups with the user-state steps.</small>
+          </label>
+          <label className="radio">
+            <input type="radio" name="tpl" checked={template === 'custom'} onChange={() => setTemplate('custom')} />
+            Create a new custom task sequence
+          </label>
+        </fieldset>
+      ) : (
+        <fieldset>
+          <legend>Task sequence information</legend>
+          <label>
+            Task sequence name
+            <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Description
+            <textarea value={description} maxLength={512} onChange={(e) => setDescription(e.target.value)} />
+          </label>
+          {template === 'image-package' ? (
+            <label>
+              User state migration tool package
+              <select value={usmt} onChange={(e) => setPkg(e.target.value)}>
+                {packages.data?.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name} ({p.id})
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+        </fieldset>
+      )}
+      <ErrorBanner error={error} />
+      <div className="buttons">
+        {page > 0 ? <button onClick={() => setPage(0)}>Previous</button> : null}
+        {page === 0 ? (
+          <button className="primary" onClick={() => setPage(1)}>
+            Next
+          </button>
+        ) : (
+          <button className="primary" disabled={!name.trim()} onClick={create}>
+            Create
+          </button>
+        )}
+        <button onClick={onClose}>Cancel</button>
+      </div>
+    </Dialog>
+  );
+}
+
+function ImportDialog({ onClose, onImported }: { onClose: () => void; onImported: () => void }) {
+  const [name, setName] = useState('');
+  const [xml, setXml] = useState('');
+  const [error, setError] = useState<unknown>();
+  return (
+    <Dialog title="Import Task Sequence" onClose={onClose}>
+      <label>
+        XML file
+        <input
+          type="file"
+          accept=".xml,application/xml,text/xml"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            if (f) setXml(await f.text());
+          }}
+        />
+      </label>
+      <label>
+        Name (optional; default: the name in the file)
+        <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <ErrorBanner error={error} />
+      <div className="buttons">
+        <button
+          className="primary"
+          disabled={!xml}
+          onClick={async () => {
+            setError(undefined);
+            try {
+              await api('POST', '/api/task-sequences/import', { xml, ...(name.trim() ? { name } : {}) });
+              onImported();
+            } catch (e) {
+              setError(e);
+            }
+          }}
+        >
+          Import
+        </button>
+        <button onClick={onClose}>Cancel</button>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,70 @@
+// `ferry serve`: the all-in-one server — site REST API, State Migration Point and the web
+// console in one process on embedded SQLite (or PostgreSQL by URL). Prints the console URL with
+// a one-time sign-in token, as Jupyter does. Builds the console bundle first when it is missing.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { FerryError } from '../errors/index.ts';
+import { createSite } from '../server/site/app.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CONSOLE_DIST = resolve(REPO_ROOT, 'console/dist');
+
+/** Build console/ into console/dist with Vite unless it is already built. */
+export async function ensureConsoleBuilt(log: (s: string) => void = () => {}): Promise<string> {
+  if (existsSync(resolve(CONSOLE_DIST, 'index.html'))) return CONSOLE_DIST;
+  log('Building the web console (first run)…');
+  try {
+    const { build } = await import('vite');
+    await build({ configFile: resolve(REPO_ROOT, 'console/vite.config.ts'), logLevel: 'warn' });
+  } catch (err) {
+    throw new FerryError('FERRY_E_CONSOLE_BUILD_FAILED', `Building the console failed: ${(err as Error).message}`, { cause: err });
+  }
+  return CONSOLE_DIST;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const cmd = new Command('ferry serve')
+    .description('all-in-one server: site REST API + State Migration Point + web console')
+    .option('--port <port>', 'TCP port (0 = any free port)', port, 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'data directory (SQLite database, enrollment token, state stores)', './.ferry-data')
+    .option('--db <url>', 'database: postgres://… URL or SQLite file (default <data>/site.db)')
+    .exitOverride();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    const e = err as { exitCode?: number; code?: string };
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+  }
+  const o = cmd.opts<{ port: number; host: string; data: string; db?: string }>();
+  const dataDir = resolve(o.data);
+  const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
+  const site = await createSite({ dataDir, consoleDir, ...(o.db ? { db: o.db } : {}) });
+  const address = await site.app.listen({ port: o.port, host: o.host });
+  const url = new URL(address);
+  if (o.host === '0.0.0.0' || o.host === '::') url.hostname = '127.0.0.1';
+  console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
+  console.log(`Agents enroll with the token in ${resolve(dataDir, 'enroll-token')}:`);
+  console.log(`  ferry agent --site ${url.origin} --enroll $(cat ${resolve(dataDir, 'enroll-token')}) --root VOLUME --name NAME`);
+  console.log('');
+  console.log('Open the console (one-time sign-in link):');
+  console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void site.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,177 @@
+// The site server: one fastify app with the REST API (+ /openapi.json), the agent API, live
+// status events and the built console. Every console request needs a session (from the one-time
+// sign-in token); state-changing console requests need the CSRF header; agents use their own
+// bearer credential. Errors are coded JSON: `{ code, message, details }`.
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { FerryError, isFerryError } from '../../errors/index.ts';
+import { openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SESSION_COOKIE } from './auth.ts';
+import { SiteRepository } from './repository.ts';
+import { registerAdminRoutes } from './routes-admin.ts';
+import { registerAgentRoutes } from './routes-agent.ts';
+import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
+
+export interface SiteOptions {
+  dataDir: string;
+  /** Database: a `postgres://` URL or a SQLite file; default `<dataDir>/site.db`. */
+  db?: string;
+  /** Built console folder (index.html + assets); the console is not served when absent. */
+  consoleDir?: string;
+  logger?: boolean;
+  /** Extra routes mounted beside the site (e.g. the State Migration Point). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export interface Site {
+  app: FastifyInstance;
+  repo: SiteRepository;
+  database: FerryDatabase<SiteTables>;
+  auth: ConsoleAuth;
+  /** The enrollment token local agents register with (`<dataDir>/enroll-token`). */
+  enrollToken: string;
+  /** Emits `change` with `{ kind, id }` whenever status or objects change (SSE feed). */
+  events: EventEmitter;
+  close(): Promise<void>;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function readOrCreateSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const s = secret();
+  writeFileSync(file, `${s}\n`, { mode: 0o600 });
+  return s;
+}
+
+const SIGNED_OUT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry — sign in</title>
+<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}code{background:#eef1f4;padding:.1rem .3rem}</style></head>
+<body><h1>Ferry console</h1><p>You are not signed in. Open the sign-in URL that <code>ferry serve</code> printed in its terminal
+(it carries a one-time token). Restart <code>ferry serve</code> to get a new one.</p></body></html>`;
+
+export async function createSite(options: SiteOptions): Promise<Site> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const database = await openDatabase<SiteTables>(options.db ?? join(options.dataDir, 'site.db'), { migrations: [SITE_MIGRATIONS] });
+  const repo = new SiteRepository(database.db);
+  await repo.ensureDefaultPackage();
+  await repo.ensureAllSystems();
+  const auth = new ConsoleAuth();
+  const enrollToken = readOrCreateSecret(join(options.dataDir, 'enroll-token'));
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    if (isFerryError(err)) return reply.status(err.httpStatus).send(err.toJSON());
+    const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
+    if (e.validation)
+      return reply.status(400).send({ code: 'FERRY_E_SITE_INVALID', message: `Invalid request: ${e.message}. Fix the fields and submit again.`, details: { validation: e.validation } });
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+      return reply.status(e.statusCode).send({ code: 'FERRY_E_SITE_INVALID', message: e.message ?? 'Invalid request.', details: { fastify: e.code } });
+    req.log.error(err);
+    return reply.status(500).send({ code: 'FERRY_E_INTERNAL', message: 'An unexpected internal error occurred; the server log has the details. Nothing was changed.', details: {} });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ code: 'FERRY_E_SITE_NOT_FOUND', message: `No such resource: ${req.method} ${req.url.split('?')[0]}.`, details: {} });
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Ferry site API', version: '1' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
+          agent: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+
+  for (const plugin of options.plugins ?? []) await plugin(app);
+
+  // Everything below is the site proper, behind the session / agent checks.
+  await app.register(async (site) => {
+    site.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      const path = req.url.split('?')[0]!;
+      if (path.startsWith('/api/agent/')) return; // agent routes authenticate by credential
+      const query = new URL(req.url, 'http://x').searchParams;
+      const token = query.get('token');
+      if (token && req.method === 'GET') {
+        const s = auth.signIn(token);
+        if (s) {
+          reply.header('set-cookie', [cookie(SESSION_COOKIE, s.session, { httpOnly: true }), cookie(CSRF_COOKIE, s.csrf, { httpOnly: false })]);
+          query.delete('token');
+          const rest = query.toString();
+          return reply.redirect(`${path}${rest ? `?${rest}` : ''}`, 303);
+        }
+      }
+      const cookies = parseCookies(req.headers.cookie);
+      const session = auth.session(cookies[SESSION_COOKIE]);
+      if (!session) {
+        if (path.startsWith('/api/') || path === '/openapi.json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed.');
+        return reply.status(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(SIGNED_OUT_PAGE);
+      }
+      if (UNSAFE.has(req.method)) {
+        const header = req.headers[CSRF_HEADER];
+        if (typeof header !== 'string' || header !== session.csrf)
+          throw new FerryError('FERRY_E_SITE_CSRF', `Missing or wrong ${CSRF_HEADER} header; reload the console page and try again.`);
+      }
+    });
+    site.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      return payload;
+    });
+
+    site.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    site.post('/api/session/sign-out', { schema: { tags: ['session'] } }, async (req, reply) => {
+      auth.signOut(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+      reply.header('set-cookie', [`${SESSION_COOKIE}=; Path=/; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`]);
+      return { ok: true };
+    });
+
+    // Live monitoring: server-sent events, one `change` per status update or object save.
+    site.get('/api/events', { schema: { tags: ['monitoring'], summary: 'Server-sent events: change notifications' } }, (req, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      reply.raw.write('retry: 2000\n\n');
+      const send = (e: unknown) => reply.raw.write(`event: change\ndata: ${JSON.stringify(e)}\n\n`);
+      const ping = setInterval(() => reply.raw.write(': ping\n\n'), 15000);
+      events.on('change', send);
+      req.raw.on('close', () => {
+        clearInterval(ping);
+        events.off('change', send);
+      });
+    });
+
+    await registerAdminRoutes(site, { repo, events });
+
+    if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
+      await site.register(fastifyStatic, { root: options.consoleDir, prefix: '/', index: ['index.html'], wildcard: true, cacheControl: false });
+    }
+  });
+
+  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken }));
+
+  await app.ready();
+  return {
+    app,
+    repo,
+    database,
+    auth,
+    enrollToken,
+    events,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}

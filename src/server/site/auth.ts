@@ -1,0 +1,74 @@
+// Console sign-in (Jupyter-style one-time token → session cookie), double-submit CSRF tokens,
+// and agent credentials (random secrets stored as SHA-256 hashes).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const SESSION_COOKIE = 'ferry_session';
+export const CSRF_COOKIE = 'ferry_csrf';
+export const CSRF_HEADER = 'x-ferry-csrf';
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export const secret = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+export const hashSecret = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+interface Session {
+  csrf: string;
+  expires: number;
+}
+
+/** Sessions live in memory: a restarted server prints a new sign-in URL. */
+export class ConsoleAuth {
+  readonly #signInTokens = new Set<string>();
+  readonly #sessions = new Map<string, Session>();
+
+  /** A new one-time sign-in token (printed in the console URL). */
+  issueSignInToken(): string {
+    const t = secret();
+    this.#signInTokens.add(hashSecret(t));
+    return t;
+  }
+
+  /** Exchange a sign-in token for a session; the token is spent. */
+  signIn(token: string): { session: string; csrf: string } | undefined {
+    const h = hashSecret(token);
+    if (!this.#signInTokens.delete(h)) return undefined;
+    const session = secret();
+    const csrf = secret(18);
+    this.#sessions.set(hashSecret(session), { csrf, expires: Date.now() + SESSION_TTL_MS });
+    return { session, csrf };
+  }
+
+  session(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const key = hashSecret(id);
+    const s = this.#sessions.get(key);
+    if (!s) return undefined;
+    if (s.expires < Date.now()) {
+      this.#sessions.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+
+  signOut(id: string | undefined): void {
+    if (id) this.#sessions.delete(hashSecret(id));
+  }
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+export function cookie(name: string, value: string, opts: { httpOnly: boolean }): string {
+  return `${name}=${encodeURIComponent(value)}; Path=/; SameSite=Strict${opts.httpOnly ? '; HttpOnly' : ''}`;
+}
