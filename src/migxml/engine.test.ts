@@ -1,0 +1,258 @@
+// The worked examples of spec/migxml.md §9 and the precedence table of §6.4, run through the
+// engine on small real volumes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FileAttr } from '../volume/types.ts';
+import { RuleEngine } from './engine.ts';
+import { parseRuleText } from './parser.ts';
+import { makeTree, type TreeItem } from './testing/tree.ts';
+
+const migration = (components: string, urlid = 'http://test/a') => `<?xml version="1.0"?><migration urlid="${urlid}">${components}</migration>`;
+
+const component = (name: string, rules: string, context = 'UserAndSystem', type = 'Documents') =>
+  `<component type="${type}" context="${context}"><displayName>${name}</displayName><role role="Data"><rules>${rules}</rules></role></component>`;
+
+const set = (...patterns: string[]) => `<objectSet>${patterns.map((p) => `<pattern type="File">${p}</pattern>`).join('')}</objectSet>`;
+const inc = (...p: string[]) => `<include>${set(...p)}</include>`;
+const exc = (...p: string[]) => `<exclude>${set(...p)}</exclude>`;
+
+/** Run the rules on a tree; returns the included files (Windows paths) and the engine. */
+async function evaluate(xmls: string[], items: readonly (TreeItem | string)[], users: string[] = []) {
+  const tree = makeTree(items, users);
+  try {
+    const volume = await tree.open();
+    const engine = await RuleEngine.create({ volume, files: xmls.map((x, i) => parseRuleText(x, `rules${i}.xml`)), users: await volume.profiles(), events: tree.events });
+    const files = new Set<string>();
+    const dirs = new Set<string>();
+    const objects = [];
+    for await (const o of engine.objects()) {
+      objects.push(o);
+      (o.kind === 'file' ? files : dirs).add(o.winPath!);
+    }
+    const explain = async (p: string) => engine.explain(p);
+    return { files, dirs, objects, engine, explain, cleanup: tree.cleanup };
+  } catch (err) {
+    tree.cleanup();
+    throw err;
+  }
+}
+
+async function included(xmls: string[], items: string[], users: string[] = []): Promise<string[]> {
+  const r = await evaluate(xmls, items, users);
+  r.cleanup();
+  return [...r.files].sort();
+}
+
+test('§9.1 include with exclude by extension', async () => {
+  const xml = migration(component('MP3 Files', `<include filter='MigXmlHelper.IgnoreIrrelevantLinks()'>${set('C:\\* [*]')}</include>${exc('C:\\* [*.mp3]')}`));
+  const got = await included([xml], ['C:\\a.txt', 'C:\\Music\\song.mp3', 'C:\\Music\\cover.jpg', 'C:\\Tools\\x.lnk']);
+  // Windows\System32\config exists in every test tree but holds no files.
+  assert.deepEqual(got, ['C:\\Music\\cover.jpg', 'C:\\Tools\\x.lnk', 'C:\\a.txt']);
+});
+
+test('§9.2 directory beats extension', async () => {
+  const xml = migration(component('C', inc('C:\\Data\\* [*]') + exc('C:\\* [*.mp3]')));
+  assert.deepEqual(await included([xml], ['C:\\Data\\a.mp3', 'C:\\Other\\b.mp3']), ['C:\\Data\\a.mp3']);
+});
+
+test('§9.3 files of a folder but not its own top-level files, and the subfolder itself', async () => {
+  const xml = migration(component('C', inc('C:\\EngineeringDrafts\\* [*]') + exc('C:\\EngineeringDrafts\\ [*]')));
+  const r = await evaluate([xml], ['C:\\EngineeringDrafts\\plan.dwg', 'C:\\EngineeringDrafts\\2019\\old.dwg']);
+  try {
+    assert.deepEqual([...r.files], ['C:\\EngineeringDrafts\\2019\\old.dwg']);
+    assert.ok(r.dirs.has('C:\\EngineeringDrafts\\2019'));
+    assert.ok(!r.dirs.has('C:\\EngineeringDrafts'));
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('§9.4 a User-context reroute runs in every user pass; the object is decided once', async () => {
+  const pattern = 'C:\\EngineeringDrafts\\* [*]';
+  const xml = migration(
+    component('Drafts', `${inc(pattern)}<locationModify script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">${set(pattern)}</locationModify>`, 'User'),
+  );
+  const r = await evaluate([xml], ['C:\\EngineeringDrafts\\sub\\a.dwg'], ['ann', 'bob']);
+  try {
+    const files = r.objects.filter((o) => o.kind === 'file');
+    assert.equal(files.length, 1);
+    const o = files[0]!;
+    assert.equal(o.inclusions.length, 2);
+    const dests = o.inclusions.map((i) => r.engine.destinationFor(o.winPath!, false, i)).sort();
+    assert.deepEqual(dests, ['C:\\Users\\ann\\Documents\\sub\\a.dwg', 'C:\\Users\\bob\\Documents\\sub\\a.dwg']);
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('§9.6 unconditionalExclude beats MigDocs; a plain exclude in another component does not', async () => {
+  const migdocs = migration(
+    component('MigDocUser', `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>`, 'User') +
+      component('MigDocSystem', `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>`, 'System'),
+    'http://test/migdocs',
+  );
+  const tree = ['C:\\new folder\\new text document.txt', 'C:\\Users\\bob\\Documents\\notes.txt', 'C:\\Users\\bob\\Documents\\a.docx'];
+  const uncond = migration(component('NoTxt', `<unconditionalExclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></unconditionalExclude>`, 'UserandSystem'), 'http://test/x');
+  assert.deepEqual(await included([migdocs, uncond], tree, ['bob']), ['C:\\Users\\bob\\Documents\\a.docx']);
+  const plain = migration(component('NoTxt', `<exclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></exclude>`), 'http://test/x');
+  assert.deepEqual(await included([migdocs, plain], tree, ['bob']), ['C:\\Users\\bob\\Documents\\a.docx', 'C:\\Users\\bob\\Documents\\notes.txt', 'C:\\new folder\\new text document.txt']);
+  // Inside MigDocs' own component a wildcard exclude loses to the finder's exact-file include.
+  const own = migration(
+    component('MigDocUser', `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>${exc('%CSIDL_PERSONAL%\\* [*.txt]')}`, 'User'),
+    'http://test/migdocs',
+  );
+  assert.deepEqual(await included([own], tree, ['bob']), ['C:\\Users\\bob\\Documents\\a.docx', 'C:\\Users\\bob\\Documents\\notes.txt']);
+});
+
+test('§9.7 MigUser.xml: profile folders by their component, the rest of C: by User Data', async () => {
+  const { readFileSync } = await import('node:fs');
+  const migUser = readFileSync(new URL('../../../shared/fixtures/usmt/MigUser.xml', import.meta.url), 'utf8');
+  const r = await evaluate([migUser], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\Users\\bob\\Music\\s.mp3', 'C:\\Projects\\q.xlsx', 'C:\\Projects\\p.psd', 'C:\\Windows\\t.txt'], ['bob']);
+  try {
+    assert.deepEqual([...r.files].sort(), ['C:\\Projects\\q.xlsx', 'C:\\Users\\bob\\Music\\s.mp3', 'C:\\Users\\bob\\Documents\\r.docx'].sort());
+    const byPath = new Map(r.objects.map((o) => [o.winPath, o]));
+    assert.equal(byPath.get('C:\\Users\\bob\\Documents\\r.docx')!.component, 'My Documents');
+    assert.equal(byPath.get('C:\\Users\\bob\\Music\\s.mp3')!.component, 'My Music');
+    assert.equal(byPath.get('C:\\Projects\\q.xlsx')!.component, 'User Data');
+    // A .docx in the profile is not "User Data": its exclude of %PROFILESFOLDER% is more specific.
+    const e = await r.explain('C:\\Users\\bob\\Documents\\r.docx');
+    assert.equal(e.decision.rule!.component, 'My Documents');
+    const w = await r.explain('C:\\Windows\\t.txt');
+    assert.equal(w.decision.decision, 'exclude');
+    assert.equal(w.decision.rule!.component, 'User Data');
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('§9.9 two components: an object included by any component migrates', async () => {
+  const xml = migration(component('C1', inc('C:\\Dir1\\* [*]') + exc('C:\\Dir1\\Dir2\\* [*.txt]')) + component('C2', inc('C:\\Dir1\\Dir2\\* [*.txt]') + exc('C:\\Dir1\\* [*]')));
+  assert.deepEqual(await included([xml], ['C:\\Dir1\\a.txt', 'C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\c.doc']), ['C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\c.doc', 'C:\\Dir1\\a.txt']);
+});
+
+test('§6.4 same-component precedence table (file rows)', async () => {
+  const tree = ['C:\\Dir1\\a.txt', 'C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\b.doc', 'C:\\Dir1\\Dir3\\c.txt'];
+  const rows: [string, string, string[]][] = [
+    ['C:\\Dir1\\* [*]', 'C:\\* [*.txt]', tree],
+    ['C:\\Dir1\\* [*]', 'C:\\Dir1\\Dir2\\* [*.txt]', ['C:\\Dir1\\a.txt', 'C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.doc', 'C:\\Dir1\\Dir3\\c.txt']],
+    ['C:\\Dir1\\* [*]', 'C:\\Dir1\\* [*.txt]', ['C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.doc']],
+    ['C:\\Dir1\\Dir2\\* [*.txt]', 'C:\\Dir1\\Dir2\\* [*.txt]', []],
+    ['C:\\Dir1\\* [*.txt]', 'C:\\Dir1\\Dir2\\* [*]', ['C:\\Dir1\\a.txt', 'C:\\Dir1\\Dir3\\c.txt']],
+    // DOC CONFLICT row: the model keeps Dir2's .txt (deeper include node).
+    ['C:\\Dir1\\Dir2\\* [*]', 'C:\\Dir1\\* [*.txt]', ['C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\b.doc']],
+  ];
+  for (const [i, e, want] of rows) {
+    const xml = migration(component('C', inc(i) + exc(e)));
+    assert.deepEqual(await included([xml], tree), [...want].sort(), `include ${i} / exclude ${e}`);
+  }
+});
+
+test('§6.4 cross-component rows: an exclude without an include in its component does nothing', async () => {
+  const tree = ['C:\\Dir1\\a.txt', 'C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\b.doc'];
+  const xml = migration(component('C1', exc('C:\\Dir1\\Dir2\\* [*]')) + component('C2', inc('C:\\Dir1\\* [*.txt]')));
+  assert.deepEqual(await included([xml], tree), ['C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\a.txt']);
+  const conflict = migration(component('C1', inc('C:\\Dir1\\Dir2\\* [*]')) + component('C2', exc('C:\\Dir1\\* [*.txt]')));
+  assert.deepEqual(await included([conflict], tree), ['C:\\Dir1\\Dir2\\b.doc', 'C:\\Dir1\\Dir2\\b.txt']);
+});
+
+test('rules in separate <rules> blocks of one component combine; context gates passes', async () => {
+  const xml = migration(
+    `<component type="Documents" context="UserAndSystem"><displayName>C</displayName><role role="Data">
+       <rules context="User">${inc('%CSIDL_PERSONAL%\\* [*]')}</rules>
+       <rules>${exc('%CSIDL_PERSONAL%\\ [*.tmp]')}</rules>
+       <rules context="System">${inc('C:\\Shared\\* [*]')}</rules>
+     </role></component>`,
+  );
+  const got = await included([xml], ['C:\\Users\\bob\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.tmp', 'C:\\Shared\\s.txt'], ['bob']);
+  assert.deepEqual(got, ['C:\\Shared\\s.txt', 'C:\\Users\\bob\\Documents\\a.doc']);
+});
+
+test('detection: a component whose detection is FALSE contributes nothing; negation and OR work', async () => {
+  const detected = (cond: string) =>
+    migration(`<component type="Application" context="System"><displayName>App</displayName><role role="Settings">
+      <detection><conditions operation="OR">${cond}</conditions></detection>
+      <rules>${inc('C:\\App\\* [*]')}</rules></role></component>`);
+  const tree = ['C:\\App\\settings.ini', 'C:\\App\\bin\\app.exe'];
+  assert.deepEqual(await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\bin [app.exe]")</condition>')], tree), ['C:\\App\\bin\\app.exe', 'C:\\App\\settings.ini']);
+  assert.deepEqual(await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>')], tree), []);
+  assert.deepEqual(await included([detected('<condition negation="Yes">MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>')], tree), tree.slice().sort());
+  assert.deepEqual(
+    await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition><condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\* [*.ini]")</condition>')], tree),
+    tree.slice().sort(),
+  );
+});
+
+test('environment variables of a component, named environments and rules', async () => {
+  const xml = migration(
+    `<namedElements>
+       <environment name="Env"><variable name="AppRoot"><text>C:\\App</text></variable></environment>
+       <rules name="AppRules">${inc('%AppRoot%\\* [*.cfg]')}</rules>
+     </namedElements>
+     <component type="Application" context="System"><displayName>App</displayName>
+       <environment name="Env"/>
+       <environment><variable name="Sub"><text>%AppRoot%\\data</text></variable></environment>
+       <role role="Settings"><rules name="AppRules"/><rules>${inc('%Sub%\\ [*]')}</rules></role></component>`,
+  );
+  assert.deepEqual(await included([xml], ['C:\\App\\a.cfg', 'C:\\App\\x\\b.cfg', 'C:\\App\\data\\d.bin', 'C:\\App\\c.txt']), ['C:\\App\\a.cfg', 'C:\\App\\data\\d.bin', 'C:\\App\\x\\b.cfg']);
+});
+
+test('MigDocs document finder skips hidden+system files, AppData, Windows and Program Files', async () => {
+  const { readFileSync } = await import('node:fs');
+  const migDocs = readFileSync(new URL('../../../shared/fixtures/usmt/MigDocs.xml', import.meta.url), 'utf8');
+  const hs = FileAttr.HIDDEN | FileAttr.SYSTEM | FileAttr.ARCHIVE;
+  const r = await evaluate(
+    [migDocs],
+    [
+      { path: 'C:\\pagefile.sys', attributes: hs },
+      'C:\\readme.txt',
+      'C:\\Data\\report.docx',
+      'C:\\Program Files\\App\\app.exe',
+      'C:\\Windows\\win.ini',
+      'C:\\Users\\bob\\Documents\\r.docx',
+      { path: 'C:\\Users\\bob\\Documents\\desktop.ini', attributes: hs },
+      'C:\\Users\\bob\\AppData\\Local\\Temp\\x.tmp',
+      'C:\\Users\\Public\\Documents\\shared.docx',
+    ],
+    ['bob'],
+  );
+  try {
+    assert.deepEqual([...r.files].sort(), ['C:\\Data\\report.docx', 'C:\\Users\\Public\\Documents\\shared.docx', 'C:\\Users\\bob\\Documents\\r.docx', 'C:\\readme.txt'].sort());
+    // The finder never generates include patterns for hidden+system files.
+    assert.equal((await r.explain('C:\\pagefile.sys')).decision.decision, 'none');
+    assert.equal((await r.explain('C:\\Users\\bob\\Documents\\desktop.ini')).decision.decision, 'none');
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('locationModify Move keeps the path below the deepest known folder; destination in explain', async () => {
+  const xml = migration(component('Mp3', `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></include><locationModify script="MigXmlHelper.Move('C:\\Music')"><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></locationModify>`, 'System'));
+  const r = await evaluate([xml], ['C:\\Party\\x.mp3']);
+  try {
+    const e = await r.explain('C:\\Party\\x.mp3');
+    assert.equal(e.decision.decision, 'include');
+    assert.equal(e.destination, 'C:\\Music\\Party\\x.mp3');
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('merge: the most specific merge rule of the component decides', async () => {
+  const xml = migration(
+    component(
+      'C',
+      `${inc('C:\\* [*]')}<merge script="MigXmlHelper.SourcePriority()">${set('C:\\* [*]')}</merge><merge script="MigXmlHelper.DestinationPriority()">${set('C:\\subfolder\\* [*]')}</merge>`,
+      'System',
+    ),
+  );
+  const r = await evaluate([xml], ['C:\\subfolder\\a.txt', 'C:\\b.txt']);
+  try {
+    const objs = new Map(r.objects.map((o) => [o.winPath, o]));
+    const a = objs.get('C:\\subfolder\\a.txt')!;
+    const b = objs.get('C:\\b.txt')!;
+    assert.equal(r.engine.mergeScriptFor(a.winPath!, false, a.inclusions[0]!.component)?.name, 'DestinationPriority');
+    assert.equal(r.engine.mergeScriptFor(b.winPath!, false, b.inclusions[0]!.component)?.name, 'SourcePriority');
+  } finally {
+    r.cleanup();
+  }
+});
