@@ -85,6 +85,9 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
   const storePath = args.positionals[0];
   const fail = (message: string) => usmtError('FERRY_E_USMT_INVALID_PARAMETERS', message);
 
+  for (const o of ['apps', 'ppkg'] as const) {
+    if (has(args, o)) throw usmtError('FERRY_E_USMT_UNSUPPORTED_OPTION', `/${o} has no Ferry equivalent: list the applications to migrate with MigApp.xml (/i:MigApp.xml).`);
+  }
   let ruleFiles = [...all(args, 'i')];
   let verbosity = parseVerbosity(one(args, 'v'));
   if (has(args, 'auto')) {

@@ -1,0 +1,335 @@
+// ScanState on an offline Windows volume: select users, evaluate the `/i` rules, and stream every
+// decided object into the store (or only count them for `/p`, or write Config.xml for
+// `/genconfig`). Unreadable source files follow `/c` and Config.xml's <ErrorControl>: skipped and
+// listed (return code 3), or the capture stops with a resumable store (return code 61).
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { lstat, writeFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { FerryError, isFerryError } from '../errors/index.ts';
+import type { FerryEvent } from '../events/index.ts';
+import { errorRuleFor, generateConfig } from '../migxml/config-xml.ts';
+import type { DecidedObject } from '../migxml/engine.ts';
+import { openPlanning, type Planning } from '../migxml/planning.ts';
+import { loadRuleSet } from '../migxml/rule-set.ts';
+import { currentPlatform } from '../platform/index.ts';
+import { regTypeName } from '../registry/index.ts';
+import { createStore, inspectStore, readKeyFile, type StoreSummary, type StoreUser, type StoreWriter } from '../store/index.ts';
+import { FileAttr, type Profile } from '../volume/types.ts';
+import type { RunContext } from './cli-runner.ts';
+import { EstimateCounter, estimateText, estimateXml, writeEstimate } from './estimate.ts';
+import { offlineWindowsDir } from './offline-source.ts';
+import type { ScanStateOptions } from './scanstate-options.ts';
+import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
+
+/** A source object that could not be read and was skipped (`/c` or a non-fatal ErrorControl rule). */
+export interface SkippedObject {
+  readonly winPath: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ScanStateResult {
+  readonly exitCode: number;
+  readonly mode: ScanStateOptions['mode'];
+  readonly users: readonly string[];
+  readonly files: number;
+  readonly dirs: number;
+  readonly registry: number;
+  readonly bytes: number;
+  readonly skipped: readonly SkippedObject[];
+  /** The finished store (capture mode). */
+  readonly store?: StoreSummary;
+}
+
+/** What LoadState needs to know about each captured user, kept in the store's trailer. */
+export interface CapturedUser {
+  readonly name: string;
+  readonly domain: string;
+  readonly isLocal: boolean;
+  readonly sid?: string;
+  readonly profilePath: string;
+}
+
+const WIN32 = { EACCES: 5, EPERM: 5, ENOENT: 2, EBUSY: 32 } as Record<string, number>;
+
+export async function scanState(options: ScanStateOptions, ctx: RunContext): Promise<ScanStateResult> {
+  const { events, log, progress } = ctx;
+  const platform = currentPlatform();
+  if (options.vsc) await platform.createSnapshot(options.storePath ?? 'the system volume');
+  if (options.localOnly) log?.info('/localonly: an offline volume has only the drives mapped for it; every mapped drive is treated as fixed.');
+  if (!options.offline) {
+    throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'Use /offline to run gather on this platform: ScanState reads an offline Windows volume here; add /offlinewindir:<the volume\'s Windows folder>.');
+  }
+  const windowsDir = await offlineWindowsDir(options.offline);
+  log?.info(`Offline Windows directory: ${windowsDir}`);
+
+  const keyText = options.encryption ? await keyOf(options.encryption.keySource) : undefined;
+  const storeDir = options.storePath === undefined ? undefined : resolve(options.storePath);
+
+  progress?.write('PHASE', 'Initializing');
+  const planning = await openPlanningForUsmt(options, windowsDir, ctx);
+  const { volume, engine, users } = planning;
+  try {
+    const all = await volume.profiles();
+    const selected = new Set(users.map((u) => u.sid ?? `${u.domain}\\${u.userName}`));
+    for (const p of all) {
+      const included = selected.has(p.sid ?? `${p.domain}\\${p.userName}`);
+      progress?.write('detectedUser', `${p.domain}\\${p.userName}`);
+      progress?.write('includedInMigration', included ? 'Yes' : 'No');
+      log?.info(`User ${p.domain}\\${p.userName} (${p.profilePath}): ${included ? 'included' : 'excluded by /ui /ue /uel'}`);
+    }
+
+    if (options.mode === 'genconfig') {
+      const present = new Set(engine.passes.flatMap((p) => p.components.map((c) => c.component)));
+      const target = resolve(options.generatePath!);
+      if (!options.overwrite && (await exists(target))) {
+        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
+      }
+      try {
+        await writeFile(target, generateConfig(await loadRuleSet(options.ruleFiles.map((f) => resolve(f))), (c) => present.has(c)));
+      } catch (err) {
+        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+      }
+      log?.info(`Wrote ${target}`);
+      return { exitCode: USMT_SUCCESS, mode: 'genconfig', users: users.map(label), files: 0, dirs: 0, registry: 0, bytes: 0, skipped: [] };
+    }
+
+    return await collect(options, ctx, planning, storeDir!, keyText);
+  } finally {
+    engine.close();
+    volume.close();
+  }
+}
+
+async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string, ctx: RunContext): Promise<Planning> {
+  try {
+    return await openPlanning({
+      windowsDir,
+      ruleFiles: options.ruleFiles.map((f) => resolve(f)),
+      ...(options.configFile ? { config: resolve(options.configFile) } : {}),
+      selection: options.users,
+      events: ctx.events,
+    });
+  } catch (err) {
+    // A rule file that is not XML is "Script file is invalid for /i" (28), not a generic XML error.
+    if (isFerryError(err, 'FERRY_E_XML_MALFORMED') || isFerryError(err, 'FERRY_E_IO')) {
+      const file = String(err.details.file ?? '');
+      if (options.ruleFiles.some((f) => resolve(f) === file)) {
+        throw new FerryError('FERRY_E_USMT_SCRIPT_FILE', `Script file is invalid for /i: ${err.message}`, { cause: err, details: err.details });
+      }
+    }
+    throw err;
+  }
+}
+
+async function collect(options: ScanStateOptions, ctx: RunContext, planning: Planning, storeDir: string, keyText: string | undefined): Promise<ScanStateResult> {
+  const { events, log, progress } = ctx;
+  const { volume, engine, users, config } = planning;
+  const estimate = options.mode === 'estimate';
+  const skipped: SkippedObject[] = [];
+  const counts = { files: 0, dirs: 0, registry: 0, bytes: 0 };
+  const counter = new EstimateCounter();
+  const storeUsers = new Map<Profile, StoreUser>();
+  const storeUser = (p: Profile): StoreUser => {
+    let u = storeUsers.get(p);
+    if (!u) storeUsers.set(p, (u = { name: p.userName, domain: p.domain, ...(p.sid ? { sid: p.sid } : {}) }));
+    return u;
+  };
+  const listFd = options.listFile === undefined ? undefined : openListFile(options.listFile);
+
+  let writer: StoreWriter | undefined;
+  if (!estimate) {
+    const state = await inspectStore(storeDir).catch(() => null);
+    const resume = !!state && !state.complete && !options.overwrite;
+    if (resume) log?.info(`Resuming the interrupted capture in ${storeDir}`);
+    writer = await createStore(storeDir, {
+      type: options.storeKind,
+      ...(keyText !== undefined ? { encryption: { key: keyText, algId: options.encryption!.algId } } : {}),
+      resume,
+      overwrite: options.overwrite,
+      events,
+      source: { computer: volume.computerName, ferryVersion: '0.1.0' },
+    });
+  }
+
+  // Folders the walk could not read arrive as warnings from the rule engine; they are source
+  // errors like an unreadable file.
+  const walkErrors: SkippedObject[] = [];
+  const detach = events.on((e: FerryEvent) => {
+    if (e.type === 'warning' && (e.code === 'FERRY_E_ACCESS_DENIED' || e.code === 'FERRY_E_IO') && e.path) walkErrors.push({ winPath: e.path, code: e.code, message: e.message });
+  });
+
+  const excluded = [storeDir, ...[options.logFile, options.progressFile, options.listFile].filter((f): f is string => f !== undefined).map((f) => resolve(f))];
+  const isExcluded = (hostPath: string) => excluded.some((x) => hostPath === x || hostPath.startsWith(x + sep));
+
+  /** Skip (returns) or stop (throws) for one unreadable source object. */
+  const sourceFailure = async (winPath: string, err: FerryError): Promise<void> => {
+    const errno = String(err.details.errno ?? '');
+    const rule = errorRuleFor(config, 'file', winPath, WIN32[errno] ?? 0);
+    const fatal = rule ? rule.fatal : !options.continueOnError;
+    progress?.write('error', errno === 'EACCES' || errno === 'EPERM' ? 'UnableToOpen' : 'UnableToCopy');
+    progress?.write('objectName', winPath);
+    progress?.write('action', fatal ? 'Abort' : 'Ignore');
+    progress?.write('errorCode', WIN32[errno] ?? 0);
+    if (fatal) {
+      log?.error(`Unable to read ${winPath}: ${err.message}`, WIN32[errno] ?? 0);
+      await writer?.abort();
+      throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`, {
+        cause: err,
+        details: { path: winPath, errno },
+      });
+    }
+    skipped.push({ winPath, code: err.code, message: err.message });
+    log?.warning(`Skipped ${winPath} (/c): ${err.message}`, WIN32[errno] ?? 0);
+    progress?.write('numberOfIgnoredErrors', skipped.length);
+  };
+
+  events.phase(estimate ? 'Estimating' : 'Collecting', 'start');
+  progress?.write('PHASE', estimate ? 'Estimating' : 'Collecting');
+  progress?.percent(0);
+  let collectingUser: string | undefined;
+  try {
+    for await (const obj of engine.objects()) {
+      for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED', w.message, { details: { errno: 'EACCES' } }));
+      const who = obj.user ? label(obj.user) : 'This Computer';
+      if (who !== collectingUser) {
+        collectingUser = who;
+        progress?.write('collectingUser', who);
+      }
+      if (obj.kind === 'registry') {
+        counts.registry++;
+        if (writer && obj.regLocation) await writer.addRegistry(registryMeta(obj, obj.user ? storeUser(obj.user) : undefined));
+        continue;
+      }
+      const entry = obj.entry!;
+      if (isExcluded(entry.hostPath)) continue;
+      const meta = {
+        kind: obj.kind,
+        winPath: entry.winPath,
+        ...(obj.user ? { user: storeUser(obj.user) } : {}),
+        component: obj.component,
+        size: entry.size,
+        mtimeMs: entry.mtimeMs,
+        atimeMs: entry.atimeMs,
+        birthtimeMs: entry.birthtimeMs,
+        attributes: entry.attributes,
+      };
+      if (obj.kind === 'dir') {
+        counts.dirs++;
+        await writer?.addDirectory(meta);
+        continue;
+      }
+      if (entry.attributes & FileAttr.ENCRYPTED) {
+        if (options.efs === 'abort') {
+          await writer?.abort();
+          throw usmtError('FERRY_E_USMT_CANCELED', `Gather was aborted because of an EFS file: ${entry.winPath}. Use /efs:skip to leave EFS files out.`, { path: entry.winPath });
+        }
+        if (options.efs === 'skip') {
+          log?.warning(`Skipped the EFS-encrypted file ${entry.winPath} (/efs:skip)`);
+          continue;
+        }
+        await currentPlatform().readEncryptedRaw(entry.hostPath);
+      }
+      if (estimate) {
+        counter.add(entry.size);
+      } else {
+        try {
+          await writer!.addFile(meta, entry.hostPath);
+        } catch (err) {
+          if (isSourceReadError(err)) {
+            await sourceFailure(entry.winPath, err);
+            continue;
+          }
+          throw err;
+        }
+      }
+      counts.files++;
+      counts.bytes += entry.size;
+      if (listFd !== undefined) writeSync(listFd, `${entry.winPath}\r\n`);
+      log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
+      events.emit({ type: 'progress', phase: estimate ? 'Estimating' : 'Collecting', done: counts.files, bytesDone: counts.bytes, current: entry.winPath });
+    }
+    for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED', w.message, { details: { errno: 'EACCES' } }));
+  } catch (err) {
+    await writer?.abort();
+    events.phase(estimate ? 'Estimating' : 'Collecting', 'end', false);
+    throw err;
+  } finally {
+    detach();
+    if (listFd !== undefined) closeSync(listFd);
+  }
+  events.phase(estimate ? 'Estimating' : 'Collecting', 'end', true);
+
+  let store: StoreSummary | undefined;
+  if (estimate) {
+    const result = counter.result(counts.files * 512 + counts.registry * 256);
+    const target = options.estimatePath ? resolve(options.estimatePath) : join(storeDir, 'Usmtsize.txt');
+    writeEstimate(target, options.estimatePath ? estimateXml(result) : estimateText(result));
+    log?.info(`Space estimate written to ${target}: store ${result.storeBytes} bytes, temporary ${result.temporaryBytes} bytes`);
+  } else {
+    progress?.write('PHASE', 'Saving');
+    const captured: CapturedUser[] = users.map((u) => ({ name: u.userName, domain: u.domain, isLocal: u.isLocal, ...(u.sid ? { sid: u.sid } : {}), profilePath: u.profilePath }));
+    store = await writer!.finish({ users: captured, computerName: volume.computerName, systemDrive: volume.systemDrive });
+    progress?.write('totalSizeInMBToTransfer', (counts.bytes / 1048576).toFixed(2));
+  }
+  progress?.percent(100);
+
+  if (skipped.length > 0) {
+    events.warn('FERRY_W_USMT_ERRORS_SKIPPED', `${skipped.length} file(s) could not be read and were skipped (/c).`);
+    log?.warning(`Skipped because of /c (${skipped.length}):`);
+    for (const s of skipped) log?.warning(`  ${s.winPath}: ${s.code}`);
+  }
+  const summary = `${estimate ? 'Estimated' : 'Captured'} ${counts.files} files (${counts.bytes} bytes), ${counts.dirs} folders, ${counts.registry} registry objects for ${users.length} user(s)${skipped.length ? `; ${skipped.length} skipped` : ''}${store?.reusedFiles ? `; ${store.reusedFiles} reused from the interrupted run` : ''}.`;
+  events.log('info', 'summary', summary);
+  return {
+    exitCode: skipped.length > 0 ? USMT_WOULD_HAVE_FAILED : USMT_SUCCESS,
+    mode: options.mode,
+    users: users.map(label),
+    ...counts,
+    skipped,
+    ...(store ? { store } : {}),
+  };
+}
+
+const label = (p: Profile) => `${p.domain}\\${p.userName}`;
+
+/** A read failure of a source file (as the store reports it), as opposed to a store failure. */
+function isSourceReadError(err: unknown): err is FerryError {
+  return (
+    (isFerryError(err, 'FERRY_E_ACCESS_DENIED') || isFerryError(err, 'FERRY_E_IO')) &&
+    (/^(reading|linking) /.test(String(err.details.what ?? '')) || String(err.details.what ?? '') === '')
+  );
+}
+
+function registryMeta(obj: DecidedObject, user: StoreUser | undefined) {
+  const location = obj.regLocation!;
+  const m = /^(.*?)(?: \[(.*)\])?$/.exec(location)!;
+  const [hive, ...rest] = m[1]!.split('\\');
+  return {
+    kind: 'registry' as const,
+    winPath: location,
+    ...(user ? { user } : {}),
+    component: obj.component,
+    hive: hive!,
+    key: rest.join('\\'),
+    valueName: obj.value ? obj.value.name : null,
+    ...(obj.value ? { regType: regTypeName(obj.value.type), data: obj.value.raw } : {}),
+  };
+}
+
+async function keyOf(source: { key: string } | { keyFile: string }): Promise<string> {
+  if ('key' in source) return source.key;
+  return readKeyFile(resolve(source.keyFile));
+}
+
+function openListFile(path: string): number {
+  try {
+    return openSync(resolve(path), 'w');
+  } catch (err) {
+    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `List file path argument is invalid for /listfiles: cannot create ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => null)) !== null;
+}
