@@ -102,9 +102,14 @@ export class OfflineVolume implements WindowsVolume {
     this.index = new DirIndex(options.dirIndex);
     this.#drives.set(this.systemDrive, root);
     for (const [letter, hostDir] of Object.entries(options.drives ?? {})) {
-      const drive = parseWinPath(letter).drive;
-      if (!drive || drive === this.systemDrive) continue;
-      this.#drives.set(drive, realpathSync(hostDir));
+      const drive = /^[A-Za-z]:?$/.test(letter) ? `${letter[0]!.toUpperCase()}:` : '';
+      if (!drive) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `"${letter}" is not a drive letter; map drives as { 'D:': '/host/folder' }.`, { details: { drive: letter } });
+      if (drive === this.systemDrive) continue;
+      try {
+        this.#drives.set(drive, realpathSync(hostDir));
+      } catch (err) {
+        throw new FerryError('FERRY_E_DRIVE_NOT_MAPPED', `Drive ${drive} is mapped to ${hostDir}, which does not exist; mount that volume first.`, { cause: err, details: { drive, hostDir } });
+      }
     }
     this.attributeSource = detectAttributeSource(root);
     this.is64Bit = this.resolveSync(`${this.windowsWinPath}\\SysWOW64`)?.kind === 'dir' || this.resolveSync(`${this.systemDrive}\\Program Files (x86)`)?.kind === 'dir';
