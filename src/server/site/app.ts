@@ -95,22 +95,24 @@ export async function createSite(options: SiteOptions): Promise<Site> {
 
   for (const plugin of options.plugins ?? []) await plugin(app);
 
+  // The one-time sign-in link works on any console path: it sets the session and redirects to
+  // the same path without the token.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'GET' || !req.url.includes('token=')) return;
+    const url = new URL(req.url, 'http://x');
+    const token = url.searchParams.get('token');
+    const s = token ? auth.signIn(token) : undefined;
+    if (!s) return;
+    reply.header('set-cookie', [cookie(SESSION_COOKIE, s.session, { httpOnly: true }), cookie(CSRF_COOKIE, s.csrf, { httpOnly: false })]);
+    url.searchParams.delete('token');
+    return reply.redirect(`${url.pathname}${url.search}`, 303);
+  });
+
   // Everything below is the site proper, behind the session / agent checks.
   await app.register(async (site) => {
     site.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split('?')[0]!;
       if (path.startsWith('/api/agent/')) return; // agent routes authenticate by credential
-      const query = new URL(req.url, 'http://x').searchParams;
-      const token = query.get('token');
-      if (token && req.method === 'GET') {
-        const s = auth.signIn(token);
-        if (s) {
-          reply.header('set-cookie', [cookie(SESSION_COOKIE, s.session, { httpOnly: true }), cookie(CSRF_COOKIE, s.csrf, { httpOnly: false })]);
-          query.delete('token');
-          const rest = query.toString();
-          return reply.redirect(`${path}${rest ? `?${rest}` : ''}`, 303);
-        }
-      }
       const cookies = parseCookies(req.headers.cookie);
       const session = auth.session(cookies[SESSION_COOKIE]);
       if (!session) {
@@ -156,6 +158,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
       await site.register(fastifyStatic, { root: options.consoleDir, prefix: '/', index: ['index.html'], wildcard: true, cacheControl: false });
+    } else {
+      site.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>Ferry</title><p>The console bundle is not built; `ferry serve` builds it.</p>'));
     }
   });
 

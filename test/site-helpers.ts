@@ -1,0 +1,58 @@
+// Shared helpers for the site suites: start a site on a random port with a temporary data
+// directory, sign in with the one-time token, and call the API with session + CSRF headers.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSite, type Site, type SiteOptions } from '../src/server/site/app.ts';
+
+export interface RunningSite {
+  site: Site;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startSite(options: Partial<SiteOptions> = {}): Promise<RunningSite> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ferry-site-'));
+  const site = await createSite({ dataDir, ...options });
+  const url = await site.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    site,
+    url,
+    dataDir,
+    async close() {
+      await site.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+export async function signIn(s: RunningSite): Promise<Session> {
+  const res = await fetch(`${s.url}/?token=${s.site.auth.issueSignInToken()}`, { redirect: 'manual' });
+  const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+  const csrf = decodeURIComponent(cookies.find((c) => c.startsWith('ferry_csrf='))!.split('=')[1]!);
+  return { cookie: cookies.join('; '), csrf };
+}
+
+export async function call<T = any>(s: RunningSite, session: Session | undefined, method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const headers: Record<string, string> = { ...extra };
+  if (session) {
+    headers.cookie = session.cookie;
+    if (method !== 'GET' && !('x-ferry-csrf' in extra)) headers['x-ferry-csrf'] = session.csrf;
+  }
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${s.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // XML or HTML bodies stay text
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
