@@ -22,10 +22,11 @@ const ROOT_ABBREVIATIONS: Record<string, string> = {
 /**
  * A registry object in MigXML encoded-location form: `ROOT\key\path` for a key,
  * `ROOT\key\path [value]` for a value (`[]` is the default value). `root` is e.g. `HKCU`,
- * `HKLM\SOFTWARE` or `HKEY_CURRENT_USER` (long names are abbreviated).
+ * `HKLM\SOFTWARE` or `HKEY_CURRENT_USER` (long names are abbreviated). Brackets and `^` in a
+ * value name are escaped with `^`, as the MigXML parser expects.
  */
 export function formatRegPath(root: string, keyPath: string, valueName?: string | null): string {
   const [first = '', ...rest] = splitRegPath(root);
   const node = joinRegPath(ROOT_ABBREVIATIONS[first.toUpperCase()] ?? first, ...rest, keyPath);
-  return valueName === undefined || valueName === null ? node : `${node} [${valueName}]`;
+  return valueName === undefined || valueName === null ? node : `${node} [${valueName.replace(/[[\]^]/g, '^$&')}]`;
 }

@@ -88,4 +88,5 @@ test('formatRegPath writes MigXML encoded locations', () => {
   assert.equal(formatRegPath('HKCU', 'Control Panel\\Desktop', 'Wallpaper'), 'HKCU\\Control Panel\\Desktop [Wallpaper]');
   assert.equal(formatRegPath('HKEY_LOCAL_MACHINE\\SOFTWARE', '\\MyKey\\', ''), 'HKLM\\SOFTWARE\\MyKey []');
   assert.equal(formatRegPath('HKLM', 'SOFTWARE\\MyKey'), 'HKLM\\SOFTWARE\\MyKey');
+  assert.equal(formatRegPath('HKCU', 'K', 'a[1]^b'), 'HKCU\\K [a^[1^]^^b]');
 });
