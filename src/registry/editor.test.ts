@@ -286,3 +286,21 @@ test('a process killed while saving leaves the old or the new hive, whole', asyn
     assert.equal(h.key('Bulk')?.subkeys().length, 50);
   });
 });
+
+test('hivex can edit a hive Ferry wrote (free space and bins as its allocator expects)', (t) => {
+  const missing = hivexMissing();
+  if (missing) return t.skip(missing);
+  const file = join(tmp(t), 'FERRY.DAT');
+  const e = HiveEditor.create({ now: () => T0 });
+  fillAllTypes(e, 'Software\\Ferry');
+  for (let i = 0; i < 700; i++) e.ensureKey(`Software\\Wide\\W${i}`);
+  e.save(file);
+  hivexMerge(file, ['Windows Registry Editor Version 5.00', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Software\\Ferry\\Added]', '"x"=dword:00000003', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Software\\Wide\\W350]', '"y"=hex:01,02', ''].join('\n'), 'HKEY_LOCAL_MACHINE\\SOFTWARE');
+  checkAllTypes(file, 'Software\\Ferry');
+  readHiveFile(file, (h) => {
+    assert.equal(h.key('Software\\Ferry\\Added')?.value('x')?.data, 3);
+    assert.deepEqual(h.key('Software\\Wide\\W350')?.value('y')?.data, Buffer.from([1, 2]));
+    assert.equal(h.key('Software\\Wide')?.subkeys().length, 700);
+    assert.equal(hivexExport(file), ferryExport(h.root));
+  });
+});
