@@ -1,0 +1,369 @@
+// LoadState onto an offline Windows volume (`/offlinewindir:`, Ferry's extension): choose the
+// store's users (/ui /ue /uel), rename them (/mu /md), record missing local accounts (/lac /lae)
+// in the target's account plan, then apply every file of the store (spec/migxml.md §6.8):
+// destination by the rules' <locationModify> and the user's new profile, collisions by <merge>
+// or USMT's `name(1).ext`, IgnoreIrrelevantLinks for shortcuts, times and attributes, and a
+// read-back check of every restored file against its catalog hash.
+import { lstatSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FerryError, isFerryError } from '../errors/index.ts';
+import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
+import { fileKey, RuleEngine, type PassInclusion } from '../migxml/engine.ts';
+import { resolveCollision } from '../migxml/relocate.ts';
+import { loadRuleSet } from '../migxml/rule-set.ts';
+import { selectUsers } from '../migxml/user-selection.ts';
+import { AccountPlanRecorder } from '../platform/index.ts';
+import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type StoreReader } from '../store/index.ts';
+import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
+import type { Profile, VolumeEntry } from '../volume/types.ts';
+import type { RunContext } from './cli-runner.ts';
+import type { LoadStateOptions } from './loadstate-options.ts';
+import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
+import type { CapturedUser } from './scanstate.ts';
+import { parseShellLink } from './shell-link.ts';
+import { mapAccount } from './user-mapping.ts';
+import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
+
+const USMT_ERROR_USE_LAC = 14;
+
+export interface LoadStateResult {
+  readonly exitCode: number;
+  /** Source user → target user (`DOMAIN\name`). */
+  readonly users: ReadonlyMap<string, string>;
+  /** Local users not restored because /lac was not given. */
+  readonly needsLac: readonly string[];
+  readonly restored: number;
+  readonly renamed: number;
+  readonly kept: number;
+  readonly overwritten: number;
+  readonly linksDropped: number;
+  readonly verified: number;
+  readonly registrySkipped: number;
+  readonly failed: readonly { readonly winPath: string; readonly message: string }[];
+  readonly accountPlan?: string;
+}
+
+/** One user of the store and where it goes. */
+interface UserPlan {
+  readonly source: CapturedUser;
+  readonly target: { readonly name: string; readonly domain: string; readonly profilePath: string };
+  readonly passIndex?: number;
+}
+
+/** Where one catalog entry lands, or why it does not. */
+type Placement =
+  | { readonly skip: string }
+  | { readonly dest: string; readonly inclusion?: PassInclusion; readonly user?: UserPlan };
+
+export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
+  const { events, log, progress } = ctx;
+  if (options.targetWindowsDir === undefined) {
+    throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'LoadState restores onto an offline Windows volume on this platform: add /offlinewindir:<the target volume\'s Windows folder>.');
+  }
+  const key = options.decryption ? ('key' in options.decryption.keySource ? options.decryption.keySource.key : await readKeyFile(resolve(options.decryption.keySource.keyFile))) : undefined;
+
+  progress?.write('PHASE', 'Initializing');
+  const reader = await openStore(resolve(options.storePath), key === undefined ? {} : { key });
+  try {
+    if (reader.type !== options.storeKind) {
+      const need = reader.type === 'compressed' ? 'no /nocompress' : reader.type === 'hardlink' ? '/hardlink /nocompress' : '/nocompress';
+      throw usmtError('FERRY_E_USMT_STORE_LOCATION', `The store at ${options.storePath} is a ${reader.type} store; restore it with ${need}.`, { path: options.storePath });
+    }
+    const target = await openTargetVolume(resolve(options.targetWindowsDir), { events });
+    try {
+      return await apply(options, ctx, reader, target);
+    } finally {
+      target.close();
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreReader, target: TargetVolume): Promise<LoadStateResult> {
+  const { events, log, progress } = ctx;
+  const extra = (reader.trailer.extra ?? {}) as { users?: CapturedUser[]; computerName?: string };
+  const captured = extra.users ?? [];
+  const sourceComputer = extra.computerName ?? '';
+
+  // ── users: select, rename, local accounts ──────────────────────────────────────────────
+  const asProfile = (u: CapturedUser): Profile => {
+    const host = target.hostPathFor(u.profilePath);
+    return { userName: u.name, domain: u.domain, isLocal: u.isLocal, ...(u.sid ? { sid: u.sid } : {}), profilePath: u.profilePath, hostPath: host, ntuserHostPath: `${host}/NTUSER.DAT` };
+  };
+  const chosen = new Set(selectUsers(captured.map(asProfile), options.users, { computerName: sourceComputer, offline: true }).map((p) => p.profilePath.toLowerCase()));
+  const targetProfiles = await target.profiles();
+  const plans: UserPlan[] = [];
+  const needsLac: string[] = [];
+  const accounts = options.createLocalAccounts ? new AccountPlanRecorder(target) : undefined;
+  for (const u of captured) {
+    progress?.write('detectedUser', `${u.domain}\\${u.name}`);
+    if (!chosen.has(u.profilePath.toLowerCase())) {
+      progress?.write('includedInMigration', 'No');
+      log?.info(`User ${u.domain}\\${u.name}: excluded by /ui /ue /uel`);
+      continue;
+    }
+    const to = mapAccount({ name: u.name, domain: u.domain }, options.userMoves, options.domainMoves);
+    const existing = targetProfiles.find((p) => p.userName.toLowerCase() === to.name.toLowerCase() && (p.domain.toLowerCase() === to.domain.toLowerCase() || p.isLocal));
+    const stillLocal = u.isLocal && to.domain.toLowerCase() === u.domain.toLowerCase();
+    if (stillLocal && !existing && !accounts) {
+      needsLac.push(`${u.domain}\\${u.name}`);
+      progress?.write('includedInMigration', 'No');
+      log?.error(`Unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`, USMT_ERROR_USE_LAC);
+      continue;
+    }
+    const profilePath = existing?.profilePath ?? `${target.systemDrive}\\Users\\${to.name}`;
+    if (stillLocal && !existing && accounts) {
+      accounts.add({
+        userName: to.name,
+        enabled: options.createLocalAccounts!.enable,
+        passwordProvided: options.createLocalAccounts!.password !== '',
+        profilePath,
+        sourceDomain: u.domain,
+        ...(u.sid ? { sourceSid: u.sid } : {}),
+      });
+    }
+    plans.push({ source: u, target: { name: to.name, domain: to.domain, profilePath } });
+    progress?.write('includedInMigration', 'Yes');
+    log?.info(`User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
+  }
+
+  // ── rules: locationModify and merge come from the /i files given to LoadState ─────────
+  const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
+  const engine = options.ruleFiles.length
+    ? await RuleEngine.create({
+        volume: target,
+        files: await loadRuleSet(options.ruleFiles.map((f) => resolve(f)), events),
+        users: plans.map((p) => asProfile(p.source)),
+        events,
+        phase: 'apply',
+        ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),
+      })
+    : undefined;
+  const planOf = new Map<string, UserPlan>();
+  plans.forEach((p, i) => planOf.set(userKey(p.source.name, p.source.domain), engine ? { ...p, passIndex: i + 1 } : p));
+  const excludedUsers = new Set(captured.map((u) => userKey(u.name, u.domain)).filter((k) => !planOf.has(k)));
+
+  const place = (entry: CatalogEntry): Placement => {
+    if (entry.kind === 'registry') return { skip: 'registry' };
+    const user = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
+    if (entry.user && !user) return { skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    let dest = entry.winPath;
+    let inclusion: PassInclusion | undefined;
+    if (engine) {
+      const k = fileKey(entry.winPath, entry.kind === 'dir');
+      const d = engine.decideKey('File', k.node, k.leaf, pseudoEntry(entry), user?.passIndex);
+      if (d.decision === 'include') {
+        inclusion = d.inclusions[0]!;
+        dest = engine.destinationFor(entry.winPath, entry.kind === 'dir', inclusion);
+      } else if (config) {
+        return { skip: `not included by the LoadState rules and Config.xml (${d.rule ? `${d.rule.component}: ${d.rule.pattern}` : 'no rule'})` };
+      }
+    }
+    if (user) dest = reroot(dest, user.source.profilePath, user.target.profilePath);
+    const drive = /^[A-Za-z]:/.exec(dest)?.[0];
+    if (drive && target.driveRoot(drive) === null) dest = target.systemDrive + dest.slice(2);
+    return { dest, ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}) };
+  };
+
+  // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
+  const attributeTarget: AttributeTarget = target.attributeSource;
+  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registrySkipped: 0 };
+  const failed: { winPath: string; message: string }[] = [];
+  const total = reader.trailer.files;
+  let done = 0;
+  events.phase('Applying', 'start');
+  progress?.write('PHASE', 'Applying');
+  progress?.percent(0);
+
+  const hostExists = (winPath: string): boolean => {
+    try {
+      return lstatSync(target.mapPath(winPath).hostPath, { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+
+  const applyFile = async (entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> => {
+    const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
+    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists });
+    if (outcome.action === 'skip') {
+      stats.kept++;
+      log?.detail(`Kept the existing ${dest}; ${entry.winPath} from the store is not applied (${merge?.name ?? 'collision'})`);
+      return;
+    }
+    if (outcome.path !== dest) {
+      stats.renamed++;
+      log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
+    }
+    if (outcome.action === 'overwrite') stats.overwritten++;
+    const parent = outcome.path.slice(0, outcome.path.lastIndexOf('\\'));
+    await target.ensureDir(parent);
+    const host = target.mapPath(outcome.path).hostPath;
+    const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
+    try {
+      await restoreFile(host, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, entry, attributeTarget);
+    } catch (err) {
+      const fe = err instanceof FerryError ? err : null;
+      if (fe && (fe.code === 'FERRY_E_STORE_TAMPERED' || fe.code === 'FERRY_E_STORE_TRUNCATED' || fe.code === 'FERRY_E_DISK_FULL')) throw fe;
+      const message = fe?.message ?? String(err);
+      if (!options.continueOnError) {
+        throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped: ${entry.winPath} could not be restored to ${outcome.path}: ${message}. Fix the target and run again, or add /c to continue past such files.`, { cause: err, details: { path: entry.winPath } });
+      }
+      failed.push({ winPath: entry.winPath, message });
+      progress?.write('error', 'UnableToApply');
+      progress?.write('objectName', entry.winPath);
+      progress?.write('action', 'Ignore');
+      log?.warning(`Could not restore ${entry.winPath} (/c): ${message}`);
+      return;
+    }
+    stats.restored++;
+    stats.verified++;
+    log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
+  };
+
+  try {
+    for await (const entry of reader.entries()) {
+      const p = place(entry);
+      if ('skip' in p) {
+        if (entry.kind === 'registry') stats.registrySkipped++;
+        else log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
+        if (entry.kind === 'file') done++;
+        continue;
+      }
+      if (entry.kind === 'dir') {
+        await target.ensureDir(p.dest);
+        continue;
+      }
+      if (entry.kind !== 'file') continue;
+      done++;
+      if (/\.lnk$/i.test(entry.winPath)) continue;
+      await applyFile(entry, p.dest, p.inclusion);
+      events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
+      if (total) progress?.percent((done / total) * 99);
+    }
+
+    for await (const entry of reader.entries()) {
+      if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
+      const p = place(entry);
+      if ('skip' in p) continue;
+      const relevant = await linkIsRelevant(entry, p.dest, p.user, reader, target, hostExists, events, log);
+      if (!relevant) {
+        stats.linksDropped++;
+        continue;
+      }
+      await applyFile(entry, p.dest, p.inclusion);
+    }
+
+    // Folder times last: writing their files changed them.
+    for await (const entry of reader.entries()) {
+      if (entry.kind !== 'dir') continue;
+      const p = place(entry);
+      if ('skip' in p) continue;
+      const mapped = target.mapPath(p.dest);
+      if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${p.dest}: ${(err as Error).message}`));
+    }
+  } catch (err) {
+    events.phase('Applying', 'end', false);
+    throw isFerryError(err) || !(err instanceof Error) ? err : new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${err.message}`, { cause: err });
+  } finally {
+    engine?.close();
+  }
+  events.phase('Applying', 'end', true);
+
+  const accountPlan = accounts && accounts.accounts.length ? await accounts.write() : undefined;
+  if (accountPlan) log?.info(`Local accounts to create on first boot recorded in ${accountPlan}`);
+  progress?.percent(100);
+
+  if (stats.registrySkipped) log?.info(`${stats.registrySkipped} registry objects in the store were not applied (registry apply is not part of this restore).`);
+  const summary =
+    `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
+    `${stats.linksDropped} irrelevant shortcuts dropped; verified ${stats.verified} restored files against the catalog: all match.` +
+    (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
+    (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '');
+  events.log('info', 'summary', summary);
+  if (failed.length) events.warn('FERRY_W_USMT_ERRORS_SKIPPED', `${failed.length} file(s) could not be restored and were skipped (/c).`);
+
+  const exitCode = needsLac.length ? USMT_ERROR_USE_LAC : failed.length ? USMT_WOULD_HAVE_FAILED : USMT_SUCCESS;
+  return {
+    exitCode,
+    users: new Map(plans.map((p) => [`${p.source.domain}\\${p.source.name}`, `${p.target.domain}\\${p.target.name}`])),
+    needsLac,
+    ...stats,
+    failed,
+    ...(accountPlan ? { accountPlan } : {}),
+  };
+}
+
+const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCase();
+
+/** Move `path` from under `from` to under `to` (case-insensitive, whole segments). */
+function reroot(path: string, from: string, to: string): string {
+  if (from.toLowerCase() === to.toLowerCase()) return path;
+  const p = path.toLowerCase();
+  const f = from.replace(/\\+$/, '').toLowerCase();
+  if (p === f || p.startsWith(`${f}\\`)) return to.replace(/\\+$/, '') + path.slice(f.length);
+  return path;
+}
+
+/** A catalog entry seen as a volume entry, for include filters that look at attributes or size. */
+function pseudoEntry(entry: Exclude<CatalogEntry, { kind: 'registry' }>): VolumeEntry {
+  return {
+    winPath: entry.winPath,
+    hostPath: '',
+    kind: entry.kind,
+    size: entry.kind === 'file' ? entry.size : 0,
+    mtimeMs: entry.mtimeMs,
+    atimeMs: entry.atimeMs,
+    birthtimeMs: entry.birthtimeMs,
+    attributes: entry.attributes,
+    mode: entry.kind === 'dir' ? 0o755 : 0o644,
+    dev: 0,
+    ino: 0,
+    nlink: 1,
+  };
+}
+
+const MAX_LINK_BYTES = 1024 * 1024;
+
+/**
+ * IgnoreIrrelevantLinks: a shortcut whose target can be read and does not exist on the target
+ * (after this restore, with the user's profile moved) is dropped; an unreadable one is kept
+ * with a warning; a network target cannot be checked offline and is kept.
+ */
+async function linkIsRelevant(
+  entry: FileEntry,
+  dest: string,
+  user: UserPlan | undefined,
+  reader: StoreReader,
+  target: TargetVolume,
+  exists: (winPath: string) => boolean,
+  events: RunContext['events'],
+  log: RunContext['log'],
+): Promise<boolean> {
+  if (entry.size > MAX_LINK_BYTES) return true;
+  const chunks: Buffer[] = [];
+  for await (const c of reader.openContent(entry)) chunks.push(c as Buffer);
+  const parsed = parseShellLink(Buffer.concat(chunks));
+  if (!parsed) {
+    events.warn('FERRY_W_USMT_LINK_UNPARSEABLE', `The shortcut ${entry.winPath} could not be parsed; it is restored without checking its target.`, entry.winPath);
+    return true;
+  }
+  if (parsed.kind === 'network') return true;
+  let linkTarget = parsed.kind === 'relative' ? resolveRelative(dest, parsed.path) : parsed.path;
+  if (user) linkTarget = reroot(linkTarget, user.source.profilePath, user.target.profilePath);
+  const drive = /^[A-Za-z]:/.exec(linkTarget)?.[0];
+  if (drive && target.driveRoot(drive) === null) linkTarget = target.systemDrive + linkTarget.slice(2);
+  if (exists(linkTarget)) return true;
+  log?.info(`Dropped the shortcut ${entry.winPath}: its target ${linkTarget} does not exist on the target (IgnoreIrrelevantLinks)`);
+  return false;
+}
+
+function resolveRelative(linkPath: string, rel: string): string {
+  const parts = linkPath.split('\\').slice(0, -1);
+  for (const seg of rel.split('\\')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('\\');
+}
