@@ -259,6 +259,8 @@ export class RuleEngine {
   #registryUsed(view: RegistryView): void {
     if (view.available || this.#registryWarned) return;
     this.#registryWarned = true;
+    // The volume model already reported missing machine hives (FERRY_W_REGISTRY_UNAVAILABLE) when it opened.
+    if ((this.volume as { registry?: { available?: boolean } }).registry?.available === false) return;
     this.events.warn('FERRY_W_REGISTRY_UNAVAILABLE', 'Registry hives are not readable on this volume: registry conditions are FALSE and registry objects are absent.');
   }
 

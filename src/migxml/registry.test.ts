@@ -1,0 +1,100 @@
+// Registry rules against real hives written with the registry library (spec §9.10), and the
+// machine facts read from the SOFTWARE hive.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { HiveEditor, RegType, openHive } from '../registry/index.ts';
+import { RuleEngine } from './engine.ts';
+import { parseRuleText } from './parser.ts';
+import { makeTree } from './testing/tree.ts';
+
+const rules = (body: string) =>
+  parseRuleText(`<migration urlid="http://t/reg"><component type="System" context="System"><displayName>Cmd</displayName><role role="Settings">${body}</role></component></migration>`);
+
+async function withSoftwareHive(fn: (engineFor: (body: string) => Promise<RuleEngine>) => Promise<void>): Promise<void> {
+  const tree = makeTree(['C:\\Windows\\SysWOW64\\']);
+  try {
+    const e = HiveEditor.create({ rootName: 'SOFTWARE' });
+    e.setValue('Microsoft\\Command Processor', 'DefaultColor', RegType.DWORD, 7);
+    e.setValue('Microsoft\\Command Processor', 'AutoRun', RegType.SZ, 'cls');
+    e.setValue('Microsoft\\Command Processor\\Sub', 'X', RegType.SZ, 'x');
+    e.setValue('Microsoft\\Windows NT\\CurrentVersion', 'CurrentMajorVersionNumber', RegType.DWORD, 10);
+    e.setValue('Microsoft\\Windows NT\\CurrentVersion', 'CurrentMinorVersionNumber', RegType.DWORD, 0);
+    e.setValue('Microsoft\\Windows NT\\CurrentVersion', 'CurrentBuildNumber', RegType.SZ, '22631');
+    e.save(join(tree.root, 'Windows', 'System32', 'config', 'SOFTWARE'));
+    const volume = await tree.open();
+    const engines: RuleEngine[] = [];
+    await fn(async (body) => {
+      const engine = await RuleEngine.create({ volume, files: [rules(body)], users: [], events: tree.events, openHive });
+      engines.push(engine);
+      return engine;
+    });
+    for (const en of engines) en.close();
+  } finally {
+    tree.cleanup();
+  }
+}
+
+const regSet = (p: string) => `<objectSet><pattern type="Registry">${p}</pattern></objectSet>`;
+const CP = 'HKLM\\Software\\Microsoft\\Command Processor';
+
+async function locations(engine: RuleEngine): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of engine.objects()) if (o.kind === 'registry') out.push(o.regLocation!);
+  return out.sort();
+}
+
+test('§9.10 include a key tree, exclude one value', async () => {
+  await withSoftwareHive(async (engineFor) => {
+    const all = await locations(await engineFor(`<rules><include>${regSet(`${CP}\\* [*]`)}</include><exclude>${regSet(`${CP} [DefaultColor]`)}</exclude></rules>`));
+    assert.deepEqual(all, [
+      'HKLM\\SOFTWARE\\Microsoft\\Command Processor',
+      'HKLM\\SOFTWARE\\Microsoft\\Command Processor [AutoRun]',
+      'HKLM\\SOFTWARE\\Microsoft\\Command Processor\\Sub',
+      'HKLM\\SOFTWARE\\Microsoft\\Command Processor\\Sub [X]',
+    ]);
+    const only = await locations(await engineFor(`<rules><include>${regSet(`${CP} [DefaultColor]`)}</include><exclude>${regSet(`${CP}\\* [*]`)}</exclude></rules>`));
+    assert.deepEqual(only, ['HKLM\\SOFTWARE\\Microsoft\\Command Processor [DefaultColor]']);
+    const none = await locations(await engineFor(`<rules><include>${regSet(`${CP} [DefaultColor]`)}</include><exclude>${regSet(`${CP} [DefaultColor]`)}</exclude></rules>`));
+    assert.deepEqual(none, []);
+  });
+});
+
+test('registry conditions, GetStringContent, OS version and 64-bit from the volume', async () => {
+  await withSoftwareHive(async (engineFor) => {
+    const detected = async (cond: string) => {
+      const engine = await engineFor(`<detection><conditions>${cond}</conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`);
+      return (await locations(engine)).length === 1;
+    };
+    assert.equal(await detected(`<condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition>`), true);
+    assert.equal(await detected(`<condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [Nope]")</condition>`), false);
+    assert.equal(await detected(`<condition>MigXmlHelper.DoesStringContentEqual("Registry","${CP} [AutoRun]","CLS")</condition>`), true);
+    assert.equal(await detected('<condition>MigXmlHelper.IsOSLaterThan("NT","10.0.22000")</condition>'), true);
+    assert.equal(await detected('<condition>MigXmlHelper.IsOSEarlierThan("NT","6.1")</condition>'), false);
+    assert.equal(await detected('<condition>MigXmlHelper.DoesOSMatch("NT","10.0.*")</condition>'), true);
+    assert.equal(await detected('<condition>MigXmlHelper.IsNative64Bit()</condition>'), true);
+    const engine = await engineFor(
+      `<environment><variable name="Cmd"><script>MigXmlHelper.GetStringContent("Registry","${CP} [AutoRun]")</script></variable></environment><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
+    );
+    assert.equal(engine.passes[0]!.components[0]!.vars.get('Cmd'), 'cls');
+    assert.deepEqual(engine.machine.osVersion, [10, 0, 22631]);
+  });
+});
+
+test('without readable hives registry conditions are FALSE and one warning says so', async () => {
+  const tree = makeTree([]);
+  try {
+    const seen = tree.events.record();
+    const volume = await tree.open();
+    const files = [
+      rules(`<detection><conditions><condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition><condition>MigXmlHelper.DoesObjectExist("Registry","HKLM\\Software\\X")</condition></conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`),
+    ];
+    const engine = await RuleEngine.create({ volume, files, users: [], events: tree.events });
+    assert.equal(engine.passes[0]!.components.length, 0);
+    assert.deepEqual(engine.machine.osVersion, [10, 0, 19045]);
+    const warnings = seen.filter((e) => e.type === 'warning' && e.code === 'FERRY_W_REGISTRY_UNAVAILABLE');
+    assert.equal(warnings.length, 1);
+  } finally {
+    tree.cleanup();
+  }
+});

@@ -1,0 +1,117 @@
+// End to end: `ferry plan` and `ferry explain` as processes on a gen-profiles volume with the
+// shipped rule files (MigUser+MigApp and MigDocs+MigApp).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const FIX = join(ROOT, '../shared/fixtures/usmt');
+const GEN = join(ROOT, '../shared/tools/gen-profiles');
+let dir = '';
+let windowsDir = '';
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-plan-'));
+  const vol = join(dir, 'vol');
+  const g = spawnSync(process.execPath, [GEN, '--out', vol, '--size', '20M', '--users', '2', '--seed', '3'], { encoding: 'utf8' });
+  assert.equal(g.status, 0, g.stderr);
+  windowsDir = join(vol, 'Windows');
+  // gen-profiles installs Chrome machine-wide; MigApp detects the per-user install, so give
+  // alice one (MigApp.xml's detection: Application [chrome.exe] AND a version folder Application\1.*).
+  const app = join(vol, 'Users', 'alice', 'AppData', 'Local', 'Google', 'Chrome', 'Application');
+  mkdirSync(join(app, '1.0.154.65'), { recursive: true });
+  writeFileSync(join(app, 'chrome.exe'), 'MZ');
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function ferry(...args: string[]): { status: number | null; lines: string[]; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, lines: r.stdout.split('\n').filter(Boolean), stderr: r.stderr };
+}
+
+interface PlanLine {
+  kind?: string;
+  path?: string;
+  user?: string | null;
+  component?: string;
+  totals?: { total: { objects: number }; byUser: Record<string, unknown>; byComponent: Record<string, unknown> };
+}
+
+function plan(...rules: string[]): { objects: PlanLine[]; totals: NonNullable<PlanLine['totals']> } {
+  const r = ferry('plan', '--offlinewindir', windowsDir, ...rules.map((x) => `/i:${join(FIX, x)}`), '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const parsed = r.lines.map((l) => JSON.parse(l) as PlanLine);
+  const totals = parsed.find((p) => p.totals)!.totals!;
+  return { objects: parsed.filter((p) => p.kind), totals };
+}
+
+function checkCommon(objects: PlanLine[]): void {
+  const files = objects.filter((o) => o.kind === 'file').map((o) => o.path!);
+  const has = (re: RegExp) => files.some((f) => re.test(f));
+  for (const user of ['alice', 'bob.smith']) {
+    const u = user.replace('.', '\\.');
+    assert.ok(has(new RegExp(`^C:\\\\Users\\\\${u}\\\\Documents\\\\`)), `${user}: documents`);
+    assert.ok(has(new RegExp(`^C:\\\\Users\\\\${u}\\\\Desktop\\\\`)), `${user}: desktop`);
+    assert.ok(has(new RegExp(`^C:\\\\Users\\\\${u}\\\\Favorites\\\\`)), `${user}: favorites`);
+  }
+  // MigApp's Google Chrome component: settings in, cache out.
+  assert.ok(has(/^C:\\Users\\alice\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\(Preferences|Bookmarks)$/), 'app settings (Chrome)');
+  assert.ok(!has(/\\Google\\Chrome\\User Data\\[^\\]+\\Cache\\/i), 'Chrome cache');
+  const all = objects.map((o) => o.path!);
+  for (const bad of [/\\AppData\\Local\\Temp(\\|$)/i, /\\INetCache(\\|$)/i, /^C:\\pagefile\.sys$/i, /^C:\\hiberfil\.sys$/i, /^C:\\Windows(\\|$)/i, /^C:\\Program Files(\\|$)/i]) {
+    assert.deepEqual(all.filter((p) => bad.test(p)), [], `nothing matching ${bad}`);
+  }
+}
+
+test('ferry plan with MigUser.xml + MigApp.xml', () => {
+  const { objects, totals } = plan('MigUser.xml', 'MigApp.xml');
+  checkCommon(objects);
+  const byComp = new Set(objects.map((o) => o.component));
+  for (const c of ['My Documents', 'Desktop', 'Favorites', 'Google Chrome']) assert.ok(byComp.has(c), c);
+  assert.equal(totals.total.objects, objects.length);
+  assert.ok(Object.keys(totals.byUser).some((u) => u.endsWith('\\alice')));
+  assert.ok('My Documents' in totals.byComponent);
+});
+
+test('ferry plan with MigDocs.xml + MigApp.xml', () => {
+  const { objects } = plan('MigDocs.xml', 'MigApp.xml');
+  checkCommon(objects);
+  assert.ok(objects.some((o) => o.path === 'C:\\Data\\Scans' || o.path?.startsWith('C:\\Data\\')), 'non-profile data of the drive root');
+});
+
+test('ferry explain --json: one object per path, in order, with the decision, rule and destination', () => {
+  const paths = ['C:\\Users\\alice\\Desktop', 'C:\\pagefile.sys', 'C:\\Users\\alice\\AppData\\Local\\Temp', 'HKCU\\Control Panel\\Desktop [Wallpaper]'];
+  const r = ferry('explain', `--offlinewindir=${windowsDir}`, '--i', join(FIX, 'MigUser.xml'), `/i:${join(FIX, 'MigApp.xml')}`, '--json', ...paths);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.lines.length, paths.length);
+  const objs = r.lines.map((l) => JSON.parse(l));
+  objs.forEach((o, i) => {
+    assert.deepEqual(Object.keys(o), ['path', 'decision', 'rule', 'destination']);
+    assert.equal(o.path, paths[i]);
+    assert.ok(['include', 'exclude', 'none'].includes(o.decision));
+  });
+  assert.equal(objs[0].decision, 'include');
+  assert.deepEqual(Object.keys(objs[0].rule), ['file', 'component', 'kind', 'pattern']);
+  assert.equal(objs[0].rule.component, 'Desktop');
+  assert.equal(objs[0].destination, 'C:\\Users\\alice\\Desktop');
+  assert.equal(objs[1].decision, 'none');
+  assert.equal(objs[1].rule, null);
+  assert.equal(objs[1].destination, null);
+});
+
+test('bad input: missing rule file 28, malformed XML 29, /uel:0 11, not a Windows folder', () => {
+  assert.equal(ferry('plan', '--offlinewindir', windowsDir, '/i:' + join(dir, 'nope.xml')).status, 28);
+  const bad = join(dir, 'bad.xml');
+  writeFileSync(bad, '<migration urlid="u"><component>');
+  const r = ferry('plan', '--offlinewindir', windowsDir, '/i:' + bad);
+  assert.equal(r.status, 29);
+  assert.match(r.stderr, /FERRY_E_XML_MALFORMED: .*bad\.xml:1/);
+  assert.equal(ferry('plan', '--offlinewindir', windowsDir, '/i:' + join(FIX, 'MigDocs.xml'), '/uel:0').status, 11);
+  const notWin = ferry('plan', '--offlinewindir', dir, '/i:' + join(FIX, 'MigDocs.xml'));
+  assert.notEqual(notWin.status, 0);
+  assert.match(notWin.stderr, /FERRY_E_(NOT_A_WINDOWS_DIR|WINDIR_NOT_FOUND)/);
+});
