@@ -113,10 +113,13 @@ function jsonListener(): (e: FerryEvent) => void {
   return (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
 }
 
-/** A progress bar on a TTY; elsewhere only phase lines and warnings, so logs stay readable. */
+const CONSOLE_WARNINGS = 10;
+
+/** A progress bar on a TTY, the first warnings and the summary; everything else is in the log. */
 function consoleListener(): (e: FerryEvent) => void {
   const tty = process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
+  let warnings = 0;
   return (e) => {
     if (e.type === 'progress' && tty && e.total) {
       if (!bar) {
@@ -129,10 +132,12 @@ function consoleListener(): (e: FerryEvent) => void {
       bar?.stop();
       bar = undefined;
     } else if (e.type === 'warning') {
+      if (++warnings > CONSOLE_WARNINGS) return;
       bar?.stop();
       bar = undefined;
       process.stderr.write(`warning ${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}\n`);
     } else if (e.type === 'log' && e.level === 'info' && e.component === 'summary') {
+      if (warnings > CONSOLE_WARNINGS) process.stderr.write(`${warnings - CONSOLE_WARNINGS} more warnings are in the log (/l).\n`);
       process.stdout.write(`${e.message}\n`);
     }
   };
