@@ -7,6 +7,7 @@ import { DeployPage } from './pages/Deploy.tsx';
 import { MonitoringPage } from './pages/Monitoring.tsx';
 import { ComputersPage } from './pages/Computers.tsx';
 import { CollectionsPage } from './pages/Collections.tsx';
+import { SmpPage } from './pages/Smp.tsx';
 
 export function useRoute(): string[] {
   const [hash, setHash] = useState(location.hash);
@@ -27,6 +28,7 @@ const NAV: { route: string; label: string; section: string }[] = [
   { route: 'monitoring', label: 'Deployments', section: 'Monitoring' },
   { route: 'computers', label: 'Devices', section: 'Assets and Compliance' },
   { route: 'collections', label: 'Device Collections', section: 'Assets and Compliance' },
+  { route: 'smp', label: 'State Migration Point', section: 'Administration' },
 ];
 
 export function App() {
@@ -38,6 +40,7 @@ export function App() {
   else if (page === 'monitoring') body = <MonitoringPage deploymentId={rest[0]} computerId={rest[1]} />;
   else if (page === 'computers') body = <ComputersPage />;
   else if (page === 'collections') body = <CollectionsPage />;
+  else if (page === 'smp') body = <SmpPage />;
   else body = <TaskSequencesPage />;
   const sections = [...new Set(NAV.map((n) => n.section))];
   return (

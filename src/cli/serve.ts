@@ -2,6 +2,7 @@
 // console in one process on embedded SQLite (or PostgreSQL by URL). Prints the console URL with
 // a one-time sign-in token, as Jupyter does. Builds the console bundle first when it is missing.
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -22,6 +23,17 @@ export async function ensureConsoleBuilt(log: (s: string) => void = () => {}): P
     throw new FerryError('FERRY_E_CONSOLE_BUILD_FAILED', `Building the console failed: ${(err as Error).message}`, { cause: err });
   }
   return CONSOLE_DIST;
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, host, () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => done(p));
+    });
+  });
 }
 
 function port(v: string): number {
@@ -47,14 +59,18 @@ export async function run(argv: string[]): Promise<number> {
   const o = cmd.opts<{ port: number; host: string; data: string; db?: string }>();
   const dataDir = resolve(o.data);
   const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
-  const site = await createSite({ dataDir, consoleDir, ...(o.db ? { db: o.db } : {}) });
-  const address = await site.app.listen({ port: o.port, host: o.host });
-  const url = new URL(address);
+  // The SMP builds store locations from its public URL, so the port is fixed before starting.
+  const listenPort = o.port || (await freePort(o.host));
+  const url = new URL(`http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${listenPort}`);
   if (o.host === '0.0.0.0' || o.host === '::') url.hostname = '127.0.0.1';
+  const site = await createSite({ dataDir, consoleDir, smp: { publicUrl: url.origin }, ...(o.db ? { db: o.db } : {}) });
+  await site.app.listen({ port: listenPort, host: o.host });
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
   console.log(`Agents enroll with the token in ${resolve(dataDir, 'enroll-token')}:`);
   console.log(`  ferry agent --site ${url.origin} --enroll $(cat ${resolve(dataDir, 'enroll-token')}) --root VOLUME --name NAME`);
   console.log('');
+  if (site.smp?.smp.firstStart.adminToken) console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
+  if (site.smp?.smp.firstStart.recoveryKey) console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
   console.log('Open the console (one-time sign-in link):');
   console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
   await new Promise<void>((done) => {

@@ -9,12 +9,13 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FerryError, isFerryError } from '../../errors/index.ts';
-import { openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
 import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
 import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
+import { openSmpBridge, type SmpBridge } from './smp-bridge.ts';
 
 export interface SiteOptions {
   dataDir: string;
@@ -23,8 +24,8 @@ export interface SiteOptions {
   /** Built console folder (index.html + assets); the console is not served when absent. */
   consoleDir?: string;
   logger?: boolean;
-  /** Extra routes mounted beside the site (e.g. the State Migration Point). */
-  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Run the State Migration Point in this process; `publicUrl` is where agents reach the server. */
+  smp?: { publicUrl: string };
 }
 
 export interface Site {
@@ -36,6 +37,7 @@ export interface Site {
   enrollToken: string;
   /** Emits `change` with `{ kind, id }` whenever status or objects change (SSE feed). */
   events: EventEmitter;
+  smp?: SmpBridge;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,9 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   const enrollToken = readOrCreateSecret(join(options.dataDir, 'enroll-token'));
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const smp = options.smp
+    ? await openSmpBridge({ dataDir: options.dataDir, publicUrl: options.smp.publicUrl, siteDb: database.db, ...(options.db && isPostgresUrl(options.db) ? { db: options.db } : {}) })
+    : undefined;
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false });
 
@@ -93,7 +98,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     },
   });
 
-  for (const plugin of options.plugins ?? []) await plugin(app);
+  if (smp) await smp.registerRoutes(app);
 
   // The one-time sign-in link works on any console path: it sets the session and redirects to
   // the same path without the token.
@@ -155,6 +160,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     });
 
     await registerAdminRoutes(site, { repo, events });
+    if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
       await site.register(fastifyStatic, { root: options.consoleDir, prefix: '/', index: ['index.html'], wildcard: true, cacheControl: false });
@@ -163,7 +169,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     }
   });
 
-  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken }));
+  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, ...(smp ? { smp } : {}) }));
 
   await app.ready();
   return {
@@ -173,8 +179,10 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     auth,
     enrollToken,
     events,
+    ...(smp ? { smp } : {}),
     async close() {
       await app.close();
+      await smp?.close();
       await database.close();
     },
   };

@@ -7,6 +7,7 @@ import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
 import { sameSecret } from './auth.ts';
 import type { SiteRepository, StatusInput } from './repository.ts';
+import type { SmpBridge } from './smp-bridge.ts';
 import { STATUS_MESSAGES } from './status-messages.ts';
 
 const Register = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }), enrollToken: Type.String({ maxLength: 200 }) });
@@ -27,7 +28,7 @@ const Status = Type.Object({
 });
 const DeploymentId = Type.Object({ id: Type.String({ maxLength: 20 }) });
 
-export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string }): Promise<void> {
+export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string; smp?: SmpBridge }): Promise<void> {
   const { repo, events } = deps;
   const agent = (req: FastifyRequest) => {
     const h = req.headers.authorization;
@@ -61,6 +62,7 @@ export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: Si
       taskSequence: { id: ts.id, name: ts.name, version: ts.version, sequence: ts.document },
       variables: await repo.runVariables(id, me.id),
       packages: await repo.listPackages(),
+      smp: deps.smp ? await deps.smp.credentialFor(me.name) : null,
     };
   });
 

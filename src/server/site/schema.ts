@@ -34,6 +34,7 @@ export interface SiteTables {
     exit_code: number | null;
     message: string;
   };
+  audit_log: { id: string; at: string; actor: string; action: string; target: string; address: string };
   status_messages: {
     id: string;
     /** Order of the message within its (deployment, computer) run history. */
@@ -159,6 +160,19 @@ export const SITE_MIGRATIONS: MigrationSet = {
           .addColumn('execution_time', 'text', (c) => c.notNull())
           .execute();
         await s.createIndex('status_by_run').on('status_messages').columns(['deployment_id', 'computer_id', 'seq']).execute();
+      },
+    },
+    '0002_audit_log': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .execute();
       },
     },
   },

@@ -1,0 +1,286 @@
+// Administration › State Migration Point: storage folders, restore-only mode, deletion policy;
+// Assets and Compliance › User State Migration: computer associations (the three user options),
+// stores and View Recovery Information (each view is audited).
+import { useState } from 'react';
+import { api } from '../api.ts';
+import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+
+interface Folder {
+  id: string;
+  path: string;
+  maxClients: number;
+  minFreeSpace: number;
+  spaceUnit: string;
+  clients: number;
+  freeBytes?: number;
+}
+interface Settings {
+  name: string;
+  url: string;
+  restoreOnly: boolean;
+  deleteAfterSeconds: number;
+}
+interface Association {
+  id: string;
+  sourceName: string;
+  restoreName: string;
+  migrationBehavior: number;
+  userNames: string[];
+  migrationStatus: number;
+  storeId: string | null;
+  storePath: string | null;
+  createdAt: string;
+}
+interface Store {
+  id: string;
+  status: string;
+  [k: string]: unknown;
+}
+interface Audit {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  address: string;
+}
+
+const BEHAVIOR = ['Capture and restore all user accounts', 'Capture all user accounts and restore specified accounts', 'Capture and restore specified user accounts'];
+const STATUS = ['Not started', 'In progress (captured, awaiting restore)', 'Completed'];
+
+export function SmpPage() {
+  const folders = useLoad(() => api<Folder[]>('GET', '/api/smp/folders'), []);
+  const settings = useLoad(() => api<Settings>('GET', '/api/smp/settings'), []);
+  const assocs = useLoad(() => api<Association[]>('GET', '/api/smp/associations'), []);
+  const stores = useLoad(() => api<Store[]>('GET', '/api/smp/stores'), []);
+  const audit = useLoad(() => api<Audit[]>('GET', '/api/audit'), []);
+  const [error, setError] = useState<unknown>();
+  const [folder, setFolder] = useState({ path: '', maxClients: 100, minFreeSpace: 1, spaceUnit: 'Gigabyte' });
+  const [assoc, setAssoc] = useState({ source: '', destination: '', migrationBehavior: 0, users: '' });
+  const [days, setDays] = useState(1);
+  const [recovery, setRecovery] = useState<{ storeId: string; key: string; recoverySlot: string }>();
+  const act = async (f: () => Promise<unknown>, reload: () => void) => {
+    setError(undefined);
+    try {
+      await f();
+      reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section>
+      <h1>State Migration Point</h1>
+      <ErrorBanner error={error ?? folders.error ?? settings.error} />
+      <div className="panel">
+        <h2>Storage folders</h2>
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>Folder</th>
+              <th>Maximum clients</th>
+              <th>Minimum free space</th>
+              <th>Clients</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {folders.data?.map((f) => (
+              <tr key={f.id}>
+                <td>{f.path}</td>
+                <td>{f.maxClients}</td>
+                <td>
+                  {f.minFreeSpace} {f.spaceUnit}
+                </td>
+                <td>{f.clients}</td>
+                <td>
+                  <button className="link" onClick={() => confirm(`Remove ${f.path}?`) && act(() => api('DELETE', `/api/smp/folders/${encodeURIComponent(f.id)}`), folders.reload)}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="row-form">
+          <label>
+            Storage folder
+            <input value={folder.path} onChange={(e) => setFolder({ ...folder, path: e.target.value })} />
+          </label>
+          <label>
+            Maximum number of clients
+            <input type="number" value={folder.maxClients} onChange={(e) => setFolder({ ...folder, maxClients: Number(e.target.value) })} />
+          </label>
+          <label>
+            Minimum free space
+            <input type="number" value={folder.minFreeSpace} onChange={(e) => setFolder({ ...folder, minFreeSpace: Number(e.target.value) })} />
+          </label>
+          <label>
+            Unit
+            <select value={folder.spaceUnit} onChange={(e) => setFolder({ ...folder, spaceUnit: e.target.value })}>
+              <option>Megabyte</option>
+              <option>Gigabyte</option>
+              <option>Percent</option>
+            </select>
+          </label>
+          <button disabled={!folder.path} onClick={() => act(() => api('POST', '/api/smp/folders', folder), folders.reload)}>
+            Add folder
+          </button>
+        </div>
+      </div>
+      {settings.data ? (
+        <div className="panel">
+          <h2>Settings — {settings.data.name}</h2>
+          <label className="check">
+            <input type="checkbox" checked={settings.data.restoreOnly} onChange={(e) => act(() => api('PUT', '/api/smp/settings', { restoreOnly: e.target.checked }), settings.reload)} />
+            Enable restore-only mode
+          </label>
+          <p>
+            Deletion policy: {settings.data.deleteAfterSeconds === 0 ? 'Delete immediately' : `Delete after ${Math.round(settings.data.deleteAfterSeconds / 3600)} hours`}
+          </p>
+          <div className="row-form">
+            <button onClick={() => act(() => api('PUT', '/api/smp/settings', { deleteImmediately: true }), settings.reload)}>Delete immediately</button>
+            <label>
+              Days
+              <input type="number" min={1} value={days} onChange={(e) => setDays(Number(e.target.value))} />
+            </label>
+            <button onClick={() => act(() => api('PUT', '/api/smp/settings', { timeDeleteAfter: days, timeUnit: 'Days' }), settings.reload)}>Delete after days</button>
+          </div>
+        </div>
+      ) : null}
+      <div className="panel">
+        <h2>Computer associations</h2>
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>Source computer</th>
+              <th>Destination computer</th>
+              <th>User accounts</th>
+              <th>Status</th>
+              <th>Store</th>
+              <th>Created</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {assocs.data?.map((a) => (
+              <tr key={a.id}>
+                <td>{a.sourceName}</td>
+                <td>{a.restoreName}</td>
+                <td>
+                  {BEHAVIOR[a.migrationBehavior]}
+                  {a.userNames.length ? `: ${a.userNames.join(', ')}` : ''}
+                </td>
+                <td>{STATUS[a.migrationStatus]}</td>
+                <td>{a.storeId ?? '—'}</td>
+                <td>{fmtTime(a.createdAt)}</td>
+                <td>
+                  <button className="link" onClick={() => confirm('Delete this association?') && act(() => api('DELETE', `/api/smp/associations/${encodeURIComponent(a.id)}`), assocs.reload)}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h3>Create Computer Association</h3>
+        <div className="row-form">
+          <label>
+            Source computer
+            <input value={assoc.source} onChange={(e) => setAssoc({ ...assoc, source: e.target.value })} />
+          </label>
+          <label>
+            Destination computer
+            <input value={assoc.destination} onChange={(e) => setAssoc({ ...assoc, destination: e.target.value })} />
+          </label>
+        </div>
+        <fieldset>
+          <legend>User accounts</legend>
+          {BEHAVIOR.map((b, i) => (
+            <label key={b} className="radio">
+              <input type="radio" name="behavior" checked={assoc.migrationBehavior === i} onChange={() => setAssoc({ ...assoc, migrationBehavior: i })} />
+              {b}
+            </label>
+          ))}
+          {assoc.migrationBehavior !== 0 ? (
+            <label>
+              User accounts (DOMAIN\user, comma separated)
+              <input value={assoc.users} onChange={(e) => setAssoc({ ...assoc, users: e.target.value })} />
+            </label>
+          ) : null}
+        </fieldset>
+        <button
+          disabled={!assoc.source || !assoc.destination}
+          onClick={() =>
+            act(
+              () =>
+                api('POST', '/api/smp/associations', {
+                  source: assoc.source,
+                  destination: assoc.destination,
+                  migrationBehavior: assoc.migrationBehavior,
+                  userNames: assoc.users
+                    .split(',')
+                    .map((u) => u.trim())
+                    .filter(Boolean),
+                }),
+              assocs.reload,
+            )
+          }
+        >
+          Create association
+        </button>
+      </div>
+      <div className="panel">
+        <h2>State stores</h2>
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>Store</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {stores.data?.map((st) => (
+              <tr key={st.id}>
+                <td>{st.id}</td>
+                <td>{st.status}</td>
+                <td>
+                  <button
+                    className="link"
+                    onClick={() =>
+                      act(async () => {
+                        setRecovery(await api('GET', `/api/smp/stores/${encodeURIComponent(st.id)}/recovery`));
+                      }, audit.reload)
+                    }
+                  >
+                    View Recovery Information
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {recovery ? (
+          <div className="recovery" role="region" aria-label="Recovery information">
+            <p>
+              Store {recovery.storeId} — key (base64): <code>{recovery.key}</code>
+            </p>
+            <p>
+              Recovery slot: <code className="wrap">{recovery.recoverySlot}</code>
+            </p>
+            <button onClick={() => setRecovery(undefined)}>Hide</button>
+          </div>
+        ) : null}
+        <h3>Audit: recovery information views</h3>
+        <ul>
+          {audit.data?.map((a) => (
+            <li key={a.id}>
+              {fmtTime(a.at)} — {a.actor} viewed the key of {a.target} from {a.address}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+// The State Migration Point inside the all-in-one server: its HTTP routes under /smp for the
+// agents' SMP client, console routes under /api/smp (the signed-in administrator acts as the
+// SMP admin), SMP credentials handed to enrolled agents, and an audit trail of recovery-key views.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventEmitter } from 'node:events';
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { openSmp, type OpenedSmp } from '../smp/server.ts';
+import { registerSmpRoutes } from '../smp/routes.ts';
+import { startDeletionJob, type DeletionJob } from '../../smp/deletion.ts';
+import type { Principal } from '../../smp/service.ts';
+import type { SiteDb } from './schema.ts';
+
+const ADMIN: Principal = { kind: 'admin' };
+
+export interface SmpBridge {
+  readonly smp: OpenedSmp;
+  readonly url: string;
+  /** A fresh SMP credential for an enrolled agent (one-use enrollment behind the scenes). */
+  credentialFor(computerName: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
+  registerRoutes(app: FastifyInstance): Promise<void>;
+  registerConsoleRoutes(app: FastifyInstance, events: EventEmitter): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl: string; siteDb: SiteDb }): Promise<SmpBridge> {
+  const url = `${o.publicUrl.replace(/\/+$/, '')}/smp`;
+  const smp = await openSmp({ dataDir: join(o.dataDir, 'smp'), publicUrl: url, name: 'site', ...(o.db ? { db: o.db } : {}) });
+  const service = smp.service;
+  // A fresh all-in-one server stores state under its data directory until the admin adds folders.
+  if ((await service.listFolders(ADMIN)).length === 0) {
+    const path = join(o.dataDir, 'smp', 'stores');
+    mkdirSync(path, { recursive: true });
+    await service.addFolder(ADMIN, { path, maxClients: 100, minFreeSpace: 1, spaceUnit: 'Megabyte' });
+  }
+  let deletion: DeletionJob | undefined;
+
+  const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
+  const FolderBody = Type.Object({
+    path: Type.String({ minLength: 1, maxLength: 4096 }),
+    maxClients: Type.Integer({ minimum: 1, maximum: 99999 }),
+    minFreeSpace: Type.Integer({ minimum: 1, maximum: 99999 }),
+    spaceUnit: Type.Union([Type.Literal('Megabyte'), Type.Literal('Gigabyte'), Type.Literal('Percent')]),
+  });
+  const SettingsBody = Type.Object({
+    restoreOnly: Type.Optional(Type.Boolean()),
+    deleteImmediately: Type.Optional(Type.Boolean()),
+    timeDeleteAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 99999 })),
+    timeUnit: Type.Optional(Type.Union([Type.Literal('Days'), Type.Literal('Hours')])),
+  });
+  const AssociationBody = Type.Object({
+    source: Type.String({ minLength: 1, maxLength: 63 }),
+    destination: Type.String({ minLength: 1, maxLength: 63 }),
+    migrationBehavior: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
+    userNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
+  });
+
+  return {
+    smp,
+    url,
+    async credentialFor(computerName) {
+      const token = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 300, uses: 1 });
+      const r = await service.register(token.token, computerName);
+      return { servers: [url], credential: r.credential, expiresAt: r.expiresAt };
+    },
+    async registerRoutes(app) {
+      await app.register(async (scope) => registerSmpRoutes(scope, { service }), { prefix: '/smp' });
+      deletion = startDeletionJob(service, 60_000, (err) => app.log.error({ err }, 'SMP deletion job failed'));
+    },
+    async registerConsoleRoutes(app, events) {
+      const tag = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['state migration point'], summary, security: [{ session: [], csrf: [] }], ...extra } });
+      const changed = () => events.emit('change', { kind: 'smp' });
+      app.get('/api/smp/folders', tag('Storage folders'), async () => service.listFolders(ADMIN));
+      app.post('/api/smp/folders', tag('Add a storage folder', { body: FolderBody }), async (req, reply) => {
+        const f = await service.addFolder(ADMIN, req.body as Static<typeof FolderBody>);
+        changed();
+        return reply.status(201).send(f);
+      });
+      app.delete('/api/smp/folders/:id', tag('Remove a storage folder', { params: Id }), async (req) => {
+        await service.removeFolder(ADMIN, (req.params as { id: string }).id);
+        changed();
+        return { ok: true };
+      });
+      app.get('/api/smp/settings', tag('Restore-only mode and deletion policy'), async () => service.getSettings(ADMIN));
+      app.put('/api/smp/settings', tag('Change restore-only mode / deletion policy', { body: SettingsBody }), async (req) => {
+        const b = req.body as Static<typeof SettingsBody>;
+        const patch: { restoreOnly?: boolean; deleteAfterSeconds?: number } = {};
+        if (b.restoreOnly !== undefined) patch.restoreOnly = b.restoreOnly;
+        if (b.deleteImmediately) patch.deleteAfterSeconds = 0;
+        else if (b.timeDeleteAfter !== undefined) patch.deleteAfterSeconds = b.timeDeleteAfter * (b.timeUnit === 'Hours' ? 3600 : 86400);
+        const s = await service.updateSettings(ADMIN, patch);
+        changed();
+        return s;
+      });
+      app.get('/api/smp/computers', tag('Computers known to the SMP'), async () => service.listComputers(ADMIN));
+      app.get('/api/smp/associations', tag('Computer associations'), async () => service.listAssociations(ADMIN));
+      app.post('/api/smp/associations', tag('Create a computer association', { body: AssociationBody }), async (req, reply) => {
+        const b = req.body as Static<typeof AssociationBody>;
+        for (const name of [b.source, b.destination]) if (!(await service.listComputers(ADMIN)).some((c) => c.name.toLowerCase() === name.toLowerCase())) await service.importComputer(ADMIN, name);
+        const a = await service.createAssociation(ADMIN, { source: b.source, destination: b.destination, migrationBehavior: b.migrationBehavior, ...(b.userNames ? { userNames: b.userNames } : {}) });
+        changed();
+        return reply.status(201).send(a);
+      });
+      app.delete('/api/smp/associations/:id', tag('Delete an association', { params: Id }), async (req) => {
+        await service.deleteAssociation(ADMIN, (req.params as { id: string }).id);
+        changed();
+        return { ok: true };
+      });
+      app.get('/api/smp/stores', tag('State stores'), async () => service.listStores(ADMIN));
+      app.get('/api/smp/stores/:id/recovery', tag('View Recovery Information (audited)', { params: Id }), async (req) => {
+        const id = (req.params as { id: string }).id;
+        const info = await service.recoveryInformation(ADMIN, id);
+        await o.siteDb
+          .insertInto('audit_log')
+          .values({ id: randomUUID(), at: new Date().toISOString(), actor: 'console administrator', action: 'view-recovery-key', target: id, address: req.ip })
+          .execute();
+        return info;
+      });
+      app.get('/api/audit', tag('Audit log (recovery key views)'), async () => o.siteDb.selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(500).execute());
+    },
+    async close() {
+      await deletion?.stop();
+      await smp.database.close();
+    },
+  };
+}
