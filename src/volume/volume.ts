@@ -37,6 +37,14 @@ export interface Resolved {
 
 export const FALLBACK_COMPUTER_NAME = 'FERRY-OFFLINE';
 
+async function* noEntries(): AsyncGenerator<VolumeEntry> {}
+
+/** A walk whose root cannot be read: reported when iterated, like every other walk error. */
+async function* failed(err: FerryError, options: WalkOptions): AsyncGenerator<VolumeEntry> {
+  if (!options.onError) throw err;
+  options.onError(String(err.details.winPath ?? ''), err);
+}
+
 function isDirNoFollow(hostPath: string): boolean {
   const st = lstatSync(hostPath, { throwIfNoEntry: false });
   return st !== undefined && st.isDirectory();
@@ -216,20 +224,19 @@ export class OfflineVolume implements WindowsVolume {
     });
   }
 
-  async *walk(winPath: string, options: WalkOptions = {}): AsyncIterable<VolumeEntry> {
+  walk(winPath: string, options: WalkOptions = {}): AsyncIterable<VolumeEntry> {
     const r = this.resolveSync(winPath);
-    if (!r) return;
+    if (!r) return noEntries();
     let root;
     try {
       root = statEntry(r.winPath, r.hostPath, this.attributeSource);
     } catch (err) {
       const fe = accessError(err, r.winPath, r.hostPath, 'reading');
-      if (!options.onError) throw fe;
-      options.onError(r.winPath, fe);
-      return;
+      return failed(fe, options);
     }
-    if (!root) return;
-    yield* walkHost(root, { ...options, attributeSource: this.attributeSource });
+    if (!root) return noEntries();
+    // Returned directly (not re-yielded) so each entry costs one promise, not two.
+    return walkHost(root, { ...options, attributeSource: this.attributeSource });
   }
 
   profiles(): Promise<Profile[]> {

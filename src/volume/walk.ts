@@ -1,11 +1,14 @@
-// Depth-first streaming walk over a host subtree with an explicit stack of open directory
-// handles: memory is proportional to depth, not to tree size. Symlinks are reported as entries
-// and never descended into; folders that cannot be listed and names that cannot be stat'ed go
-// to `onError` as coded FerryErrors (or are thrown when no `onError` is given).
-import { opendirSync, readdirSync, type Dir, type Dirent } from 'node:fs';
+// Depth-first streaming walk over a host subtree with an explicit stack of folders: ordinary
+// folders are listed whole (one readdir), folders whose directory file exceeds 256 KiB are
+// streamed through an open handle, so memory depends on depth and folder width, never on tree
+// size. Children's kinds come from the listing; nothing is stat'ed unless asked (entry.ts).
+// Symlinks are reported as entries and never descended into. Folders that cannot be listed,
+// children of folders that cannot be searched, and paths too long for the host go to `onError`
+// as coded FerryErrors (or are thrown when no `onError` is given).
+import { accessSync, constants as fsConstants, opendirSync, readdirSync, type Dir, type Dirent } from 'node:fs';
 import { FerryError, fromSystemError } from '../errors/index.ts';
-import type { VolumeEntry, WalkOptions } from './types.ts';
-import { statEntry, type HostEntry } from './entry.ts';
+import type { EntryKind, VolumeEntry, WalkOptions } from './types.ts';
+import { HostEntry } from './entry.ts';
 import type { AttributeSource } from './attributes.ts';
 import { foldCase } from './winpath.ts';
 
@@ -18,16 +21,24 @@ export interface HostWalkOptions extends WalkOptions {
 interface Frame {
   readonly winPath: string;
   readonly hostPath: string;
+  /** Streaming handle, for folders too big to list at once. */
   readonly dir: Dir | null;
-  /** Names read up front (sorted walk, or deeper than `maxOpenDirs`). */
-  readonly names: string[] | null;
+  /** The whole listing, for ordinary folders (and every folder of a sorted walk). */
+  readonly dirents: Dirent[] | null;
+  /** Listable but not searchable (r without x): children cannot be opened or stat'ed. */
+  readonly unsearchable: boolean;
   next: number;
 }
 
-const byFoldedName = (a: string, b: string): number => {
-  const fa = foldCase(a);
-  const fb = foldCase(b);
-  return fa < fb ? -1 : fa > fb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+/** Folders whose directory file is larger than this are streamed with a handle instead of listed whole. */
+const LIST_WHOLE_MAX_BYTES = 256 * 1024;
+/** Longest path the host's system calls accept (PATH_MAX, including the NUL). */
+const HOST_PATH_MAX = 4095;
+
+const byFoldedName = (a: Dirent, b: Dirent): number => {
+  const fa = foldCase(a.name);
+  const fb = foldCase(b.name);
+  return fa < fb ? -1 : fa > fb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 };
 
 export function accessError(err: unknown, winPath: string, hostPath: string, what: string): FerryError {
@@ -43,11 +54,11 @@ export function accessError(err: unknown, winPath: string, hostPath: string, wha
   return fe;
 }
 
-/** Read one name from a frame; null when the folder is exhausted. */
-function nextName(frame: Frame): string | null {
-  if (frame.names) return frame.next < frame.names.length ? frame.names[frame.next++]! : null;
-  const d: Dirent | null = frame.dir!.readSync();
-  return d ? d.name : null;
+const kindOfDirent = (d: Dirent): EntryKind => (d.isSymbolicLink() ? 'symlink' : d.isDirectory() ? 'dir' : 'file');
+
+function nextDirent(frame: Frame): Dirent | null {
+  if (frame.dirents) return frame.next < frame.dirents.length ? frame.dirents[frame.next++]! : null;
+  return frame.dir!.readSync();
 }
 
 export async function* walkHost(root: HostEntry, options: HostWalkOptions): AsyncGenerator<VolumeEntry> {
@@ -60,19 +71,27 @@ export async function* walkHost(root: HostEntry, options: HostWalkOptions): Asyn
   const stack: Frame[] = [];
   let open = 0;
 
-  const push = (entry: VolumeEntry): void => {
+  const push = (entry: HostEntry): void => {
+    const { winPath, hostPath } = entry;
     try {
-      if (sorted || open >= maxOpen) {
-        const names = readdirSync(entry.hostPath);
-        if (sorted) names.sort(byFoldedName);
-        stack.push({ winPath: entry.winPath, hostPath: entry.hostPath, dir: null, names, next: 0 });
-      } else {
-        const dir = opendirSync(entry.hostPath, { bufferSize: 128 });
+      // A folder with read but no search permission lists fine, but nothing in it can be opened.
+      let unsearchable = false;
+      try {
+        accessSync(hostPath, fsConstants.X_OK);
+      } catch {
+        unsearchable = true;
+      }
+      if (!sorted && open < maxOpen && entry.stats.size > LIST_WHOLE_MAX_BYTES) {
+        const dir = opendirSync(hostPath, { bufferSize: 256 });
         open++;
-        stack.push({ winPath: entry.winPath, hostPath: entry.hostPath, dir, names: null, next: 0 });
+        stack.push({ winPath, hostPath, dir, dirents: null, unsearchable, next: 0 });
+      } else {
+        const dirents = readdirSync(hostPath, { withFileTypes: true });
+        if (sorted) dirents.sort(byFoldedName);
+        stack.push({ winPath, hostPath, dir: null, dirents, unsearchable, next: 0 });
       }
     } catch (err) {
-      report(accessError(err, entry.winPath, entry.hostPath, 'listing folder'));
+      report(accessError(err, winPath, hostPath, 'listing folder'));
     }
   };
   const pop = (): void => {
@@ -93,29 +112,30 @@ export async function* walkHost(root: HostEntry, options: HostWalkOptions): Asyn
     push(root);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
-      let name: string | null;
+      let d: Dirent | null;
       try {
-        name = nextName(frame);
+        d = nextDirent(frame);
       } catch (err) {
         pop();
         report(accessError(err, frame.winPath, frame.hostPath, 'listing folder'));
         continue;
       }
-      if (name === null) {
+      if (d === null) {
         pop();
         continue;
       }
+      const name = d.name;
       const winPath = frame.winPath.endsWith('\\') ? frame.winPath + name : `${frame.winPath}\\${name}`;
       const hostPath = `${frame.hostPath}/${name}`;
-      let entry: HostEntry;
-      try {
-        const e = statEntry(winPath, hostPath, attributeSource);
-        if (!e) continue; // removed while walking
-        entry = e;
-      } catch (err) {
-        report(accessError(err, winPath, hostPath, 'reading'));
+      if (frame.unsearchable) {
+        report(accessError(Object.assign(new Error('EACCES'), { code: 'EACCES' }), winPath, hostPath, 'reading'));
         continue;
       }
+      if (hostPath.length > HOST_PATH_MAX / 3 && Buffer.byteLength(hostPath) > HOST_PATH_MAX) {
+        report(new FerryError('FERRY_E_IO', `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as UTF-8); it is skipped. Shorten the path on Windows before capture.`, { details: { winPath, hostPath, errno: 'ENAMETOOLONG' } }));
+        continue;
+      }
+      const entry = new HostEntry(winPath, hostPath, kindOfDirent(d), attributeSource);
       yield entry;
       if (entry.kind === 'dir' && recursive && (!enterDir || enterDir(entry))) push(entry);
     }

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { VolumeEntry } from './types.ts';
+import { statEntry } from './entry.ts';
+import { walkHost } from './walk.ts';
+
+test('a folder too big to list at once is streamed through a handle, with the same result', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ferry-wide-'));
+  try {
+    const wide = join(base, 'wide');
+    mkdirSync(wide);
+    mkdirSync(join(base, 'wide', 'sub'));
+    closeSync(openSync(join(base, 'wide', 'sub', 'inner.txt'), 'w'));
+    const n = 6000;
+    for (let i = 0; i < n; i++) closeSync(openSync(join(wide, `file-with-a-rather-long-name-${String(i).padStart(6, '0')}.txt`), 'w'));
+    assert.ok(statSync(wide).size > 256 * 1024, 'the directory file is big enough to be streamed');
+    const root = statEntry('C:\\wide', wide, 'dosattrib')!;
+    const streamed: VolumeEntry[] = [];
+    for await (const e of walkHost(root, { attributeSource: 'dosattrib' })) streamed.push(e);
+    assert.equal(streamed.length, n + 3);
+    assert.ok(streamed.some((e) => e.winPath === 'C:\\wide\\sub\\inner.txt'));
+    const sorted: string[] = [];
+    for await (const e of walkHost(root, { attributeSource: 'dosattrib', sorted: true })) sorted.push(e.winPath);
+    assert.deepEqual([...sorted].sort(), streamed.map((e) => e.winPath).sort());
+    assert.equal(sorted[1], 'C:\\wide\\file-with-a-rather-long-name-000000.txt');
+    // Past the open-handle budget, folders are listed whole instead.
+    const limited: string[] = [];
+    for await (const e of walkHost(root, { attributeSource: 'dosattrib', maxOpenDirs: 0 })) limited.push(e.winPath);
+    assert.equal(limited.length, n + 3);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('lazy stat fields read 0 when the object is gone', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ferry-gone-'));
+  try {
+    closeSync(openSync(join(base, 'a.txt'), 'w'));
+    const root = statEntry('C:\\d', base, 'dosattrib')!;
+    const seen: VolumeEntry[] = [];
+    for await (const e of walkHost(root, { attributeSource: 'dosattrib' })) {
+      if (e.kind === 'file') rmSync(e.hostPath);
+      seen.push(e);
+    }
+    const gone = seen.find((e) => e.kind === 'file')!;
+    assert.equal(gone.size, 0);
+    assert.equal(gone.mtimeMs, 0);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
