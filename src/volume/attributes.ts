@@ -52,8 +52,12 @@ export function composeAttributes(kind: EntryKind, mode: number, stored: number 
   return a >>> 0;
 }
 
-/** Attributes of one host entry (never follows a symlink). */
-export function readAttributes(hostPath: string, kind: EntryKind, mode: number, source: AttributeSource): number {
+/**
+ * Attributes of one host entry (never follows a symlink). `mode` is asked for only when needed:
+ * NTFS attributes from ntfs-3g already carry READONLY, so no stat is spent on them.
+ */
+export function readAttributes(hostPath: string, kind: EntryKind, mode: () => number, source: AttributeSource): number {
   const stored = kind === 'symlink' ? null : readStoredAttributes(hostPath, source);
-  return composeAttributes(kind, mode, stored);
+  if (stored !== null && source === 'ntfs-3g') return composeAttributes(kind, 0o666, stored);
+  return composeAttributes(kind, kind === 'file' ? mode() : 0, stored);
 }

@@ -82,7 +82,7 @@ export class HostEntry implements VolumeEntry {
   }
 
   get attributes(): number {
-    if (this.#attributes < 0) this.#attributes = readAttributes(this.hostPath, this.kind, this.mode, this.#source);
+    if (this.#attributes < 0) this.#attributes = readAttributes(this.hostPath, this.kind, () => this.mode, this.#source);
     return this.#attributes;
   }
 

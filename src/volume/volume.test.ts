@@ -19,6 +19,7 @@ before(() => {
   chmodSync(join(gen.root, 'Users/alice/Documents'), 0o755);
   writeFileSync(join(gen.root, 'Users/alice/Documents/frozen.txt'), 'x');
   chmodSync(join(gen.root, 'Users/alice/Documents/frozen.txt'), 0o444);
+  mkdirSync(join(gen.root, 'Users/alice/Documents', 'Rene\u0301 NFD'));
 });
 after(() => gen.cleanup());
 
@@ -61,9 +62,12 @@ describe('paths', () => {
     assert.equal(await vol.resolve('C:/users/zoë müller'), join(gen.root, 'Users/Zoë Müller'));
     assert.equal((await vol.stat('c:\\users\\alice\\appdata'))?.winPath, 'C:\\Users\\alice\\AppData');
     assert.equal(await vol.resolve('C:\\'), gen.root);
+    // Stored decomposed (NFD, as macOS tools write), asked for precomposed: found, reported as stored.
+    assert.equal((await vol.stat('C:\\Users\\alice\\Documents\\RENÉ nfd'))?.winPath, 'C:\\Users\\alice\\Documents\\Rene\u0301 NFD');
     assert.equal(await vol.resolve('\\Windows'), gen.windowsDir, 'a rootless path is on the system drive');
     assert.equal(await vol.resolve('C:\\Users\\nobody'), null);
     assert.equal(await vol.resolve('D:\\Users'), null, 'unmapped drive');
+    assert.equal(await vol.resolve('\\\\Users\\alice'), null, 'a UNC path is not on the volume');
     vol.close();
   });
 

@@ -12,6 +12,12 @@ test('parses drive, separators, prefixes, . and ..', () => {
   assert.deepEqual(parseWinPath('C:\\..\\..\\etc\\passwd'), { drive: 'C:', parts: ['etc', 'passwd'] });
 });
 
+test('UNC paths keep their share as the root and never map to a drive', () => {
+  assert.deepEqual(parseWinPath('\\\\fs01\\home$\\bob\\Documents'), { drive: '\\\\fs01\\home$', parts: ['bob', 'Documents'] });
+  assert.deepEqual(parseWinPath('\\\\?\\UNC\\fs01\\home$\\..\\..\\x'), { drive: '\\\\fs01\\home$', parts: ['x'] });
+  assert.equal(normalizeWinPath('//fs01/home$/bob'), '\\\\fs01\\home$\\bob');
+});
+
 test('formats and normalises', () => {
   assert.equal(formatWinPath('C:', []), 'C:\\');
   assert.equal(formatWinPath('C:', ['Users', 'a']), 'C:\\Users\\a');

@@ -3,7 +3,10 @@
 // and parts ['Users', 'a']. `..` never climbs above the drive root (as on Windows).
 
 export interface WinPath {
-  /** Upper-case drive with colon (`C:`), or '' for a rootless path (`\Users\a`). */
+  /**
+   * Upper-case drive with colon (`C:`), '' for a rootless path (`\Users\a`), or the share of a
+   * UNC path (`\\server\share`), which never maps to a drive of the volume.
+   */
   readonly drive: string;
   /** Path components below the drive root, `.`/`..` resolved, empty components dropped. */
   readonly parts: readonly string[];
@@ -14,20 +17,32 @@ const DRIVE = /^([A-Za-z]):/;
 /** Parse a Windows path. Accepts `\` and `/`, the `\\?\` and `\??\` prefixes, and `C:` alone. */
 export function parseWinPath(text: string): WinPath {
   let s = text;
-  if (s.startsWith('\\\\?\\') || s.startsWith('\\??\\') || s.startsWith('//?/')) s = s.slice(4);
+  if (s.startsWith('\\\\?\\') || s.startsWith('\\??\\') || s.startsWith('//?/')) {
+    s = s.slice(4);
+    if (/^UNC[\\/]/i.test(s)) s = `\\\\${s.slice(4)}`;
+  }
+  const unc = /^[\\/]{2}([^\\/]+)(?:[\\/]+([^\\/]+))?/.exec(s);
+  if (unc) {
+    const drive = `\\\\${unc[1]}${unc[2] === undefined ? '' : `\\${unc[2]}`}`;
+    return { drive, parts: splitParts(s.slice(unc[0].length)) };
+  }
   let drive = '';
   const m = DRIVE.exec(s);
   if (m) {
     drive = `${m[1]!.toUpperCase()}:`;
     s = s.slice(2);
   }
+  return { drive, parts: splitParts(s) };
+}
+
+function splitParts(s: string): string[] {
   const parts: string[] = [];
   for (const part of s.split(/[\\/]/)) {
     if (part === '' || part === '.') continue;
     if (part === '..') parts.pop();
     else parts.push(part);
   }
-  return { drive, parts };
+  return parts;
 }
 
 /** Format drive + parts as a Windows path: `C:\Users\a`; the drive root is `C:\`. */
