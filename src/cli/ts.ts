@@ -1,0 +1,155 @@
+// `ferry ts`: show, validate, convert, run and resume task sequences.
+//
+// Exit codes: 0 success; 1 the sequence failed, has validation errors or could not be read;
+// 2 usage error; 3 (`run`/`resume`) a restart is due — continue with `ferry ts resume --state DIR`.
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { FerryError } from '../errors/index.ts';
+import { EventStream, type FerryEvent } from '../events/index.ts';
+import { describeSequence, maskSecrets } from '../tasksequence/describe.ts';
+import { Engine, type RunResult } from '../tasksequence/engine.ts';
+import { loadSequenceFile } from '../tasksequence/input.ts';
+import { localPackages } from '../tasksequence/ports.ts';
+import { hasErrors, validateSequence } from '../tasksequence/validate.ts';
+import { serializeSequenceXml } from '../tasksequence/xml.ts';
+
+export const EXIT_RESTART = 3;
+
+/** Index paths are 0-based in the API; `ts show` numbers from 1. */
+const displayPath = (path: string) => path.split('.').map((n) => Number(n) + 1).join('.');
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function pairs(values: string[] | undefined, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${what} "${v}" must be NAME=VALUE.`);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+function renderEvents(json: boolean): EventStream {
+  const events = new EventStream();
+  events.on((e: FerryEvent) => {
+    if (json) {
+      process.stdout.write(JSON.stringify(e) + '\n');
+      return;
+    }
+    if (e.type === 'step') {
+      if (e.status === 'start') console.log(`▶ ${e.step}`);
+      else if (e.status === 'skipped') console.log(`  skipped: ${e.step}`);
+      else console.log(`  ${e.ok ? 'ok' : 'FAILED'}: ${e.step} (exit ${e.exitCode})`);
+    } else if (e.type === 'warning') console.log(`  warning ${e.code}: ${e.message}`);
+    else if (e.type === 'error') console.log(`  error ${e.code}: ${e.message}`);
+  });
+  return events;
+}
+
+function report(result: RunResult, json: boolean): number {
+  if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
+  else if (result.status === 'succeeded') console.log(`Task sequence succeeded. Log: ${result.logPath}`);
+  else if (result.status === 'restart') console.log(`Restart into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} requested. Continue with: ferry ts resume --state ${result.stateDir}`);
+  else console.log(`Task sequence failed at "${result.failedStep?.name}" (exit ${result.failedStep?.exitCode}). Log: ${result.logPath}`);
+  return result.status === 'succeeded' ? 0 : result.status === 'restart' ? EXIT_RESTART : 1;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('ferry ts')
+    .description('Task sequences: show, validate, convert, run, resume. FILE is a <sequence> XML, a console object.xml or a console export zip.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('show')
+    .argument('<file>')
+    .option('--json', 'print the model as JSON')
+    .description('every group and step with type, name, enabled, continue on error, conditions and variables')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const loaded = await loadSequenceFile(file);
+      if (o.json) console.log(JSON.stringify(maskSecrets({ form: loaded.form, package: loaded.package, entry: loaded.entry, sequence: loaded.sequence }), null, 2));
+      else console.log(describeSequence(loaded.sequence));
+    });
+
+  program
+    .command('validate')
+    .argument('<file>')
+    .option('--json', 'print the issues as JSON')
+    .option('--package <ID=DIR>', 'map a package id to a folder (repeatable)', collect)
+    .description('validation errors and warnings with codes; exit 1 when there is an error')
+    .action(async (file: string, o: { json?: boolean; package?: string[] }) => {
+      const loaded = await loadSequenceFile(file);
+      const issues = validateSequence(loaded.sequence, { packages: localPackages(pairs(o.package, '--package')) });
+      if (o.json) console.log(JSON.stringify(issues, null, 2));
+      else if (issues.length === 0) console.log('No errors or warnings.');
+      else for (const i of issues) console.log(`${i.severity} ${i.code}${i.step ? ` "${i.step}"` : ''}${i.path ? ` [${displayPath(i.path)}]` : ''}: ${i.message}`);
+      code = hasErrors(issues) ? 1 : 0;
+    });
+
+  program
+    .command('convert')
+    .argument('<file>')
+    .requiredOption('--out <file>', 'the task sequence XML to write')
+    .description('read and write back as a plain <sequence> XML')
+    .action(async (file: string, o: { out: string }) => {
+      const loaded = await loadSequenceFile(file);
+      writeFileSync(o.out, serializeSequenceXml(loaded.sequence));
+      console.log(`Wrote ${o.out}.`);
+    });
+
+  program
+    .command('run')
+    .argument('<file>')
+    .requiredOption('--root <volume>', 'the Windows volume root (what C:\\ is)')
+    .option('--var <NAME=VALUE>', 'a deployment variable (repeatable); overrides collection/device variables', collect)
+    .option('--state <dir>', 'state folder for restart/resume (default <root>/_SMSTaskSequence)')
+    .option('--winpe', 'start in Windows PE (_SMSTSInWinPE=true)')
+    .option('--package <ID=DIR>', 'map a package id to a folder of XML files (repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}', collect)
+    .option('--name <computer>', 'computer name')
+    .option('--mac <address>', 'MAC address')
+    .option('--smbios-guid <guid>', 'SMBIOS GUID')
+    .addOption(new Option('--json', 'print events as JSON lines'))
+    .description('run a task sequence on a volume; exit 0 success, 1 failure, 3 restart due')
+    .action(async (file: string, o: { root: string; var?: string[]; state?: string; winpe?: boolean; package?: string[]; name?: string; mac?: string; smbiosGuid?: string; json?: boolean }) => {
+      const loaded = await loadSequenceFile(file);
+      const engine = await Engine.start({
+        sequence: loaded.sequence,
+        computer: { root: o.root, ...(o.name ? { name: o.name } : {}), ...(o.mac ? { macAddress: o.mac } : {}), ...(o.smbiosGuid ? { smbiosGuid: o.smbiosGuid } : {}) },
+        ...(o.state ? { stateDir: o.state } : {}),
+        winPE: o.winpe === true,
+        variables: { deployment: pairs(o.var, '--var') },
+        packageFolders: pairs(o.package, '--package'),
+        identity: { ...(loaded.package?.packageId ? { packageId: loaded.package.packageId } : {}), ...(loaded.package?.name ? { packageName: loaded.package.name } : {}) },
+        events: renderEvents(o.json === true),
+      });
+      code = report(await engine.run(), o.json === true);
+    });
+
+  program
+    .command('resume')
+    .requiredOption('--state <dir>', 'the state folder of the interrupted or restarting run')
+    .option('--package <ID=DIR>', 'map a package id to a folder (repeatable; replaces the mappings of the run)', collect)
+    .addOption(new Option('--json', 'print events as JSON lines'))
+    .description('continue after a restart or an interruption; exit 0 success, 1 failure, 3 restart due')
+    .action(async (o: { state: string; package?: string[]; json?: boolean }) => {
+      const engine = await Engine.resume(o.state, {
+        events: renderEvents(o.json === true),
+        ...(o.package ? { packages: localPackages(pairs(o.package, '--package')) } : {}),
+      });
+      code = report(await engine.run(), o.json === true);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof FerryError) {
+      console.error(`${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  return code;
+}

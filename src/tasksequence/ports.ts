@@ -1,0 +1,154 @@
+// What the engine needs from other parts of Ferry, as interfaces it is given: the USMT tools,
+// the State Migration Point client and the packages. Defaults here work without a site: the
+// USMT tools load lazily from src/usmt/, and any USMT package id resolves to Ferry's built-in
+// engine with its bundled default XML files unless `--package ID=DIR` maps it to a folder.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FerryError } from '../errors/index.ts';
+import type { EventStream } from '../events/index.ts';
+import type { UsmtPackage } from './usmt-args.ts';
+
+// ── USMT ─────────────────────────────────────────────────────────────────────────────────
+
+export interface UsmtRunContext {
+  cwd: string;
+  env: Record<string, string>;
+  events: EventStream;
+}
+
+/** Runs ScanState / LoadState / UsmtUtils with USMT arguments; resolves to the USMT return code. */
+export interface UsmtRunner {
+  scanstate(args: string[], ctx: UsmtRunContext): Promise<number>;
+  loadstate(args: string[], ctx: UsmtRunContext): Promise<number>;
+  usmtutils(args: string[], ctx: UsmtRunContext): Promise<number>;
+}
+
+type ToolModule = { run(argv: string[]): Promise<number> };
+
+const TOOL_MODULES = {
+  scanstate: '../usmt/scanstate-cli.ts',
+  loadstate: '../usmt/loadstate-cli.ts',
+  usmtutils: '../usmt/usmtutils-cli.ts',
+} as const;
+
+/**
+ * Ferry's own engine, run in this process. The tools read the current folder and environment,
+ * so both are set for the call and restored after; the engine runs one step at a time.
+ */
+export function builtinUsmtRunner(): UsmtRunner {
+  const call = async (tool: keyof typeof TOOL_MODULES, args: string[], ctx: UsmtRunContext): Promise<number> => {
+    const specifier: string = TOOL_MODULES[tool];
+    let mod: ToolModule;
+    try {
+      mod = (await import(specifier)) as ToolModule;
+    } catch (err) {
+      throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine (${specifier.replace('../', 'src/')}) could not be loaded: ${(err as Error).message}`, {
+        cause: err,
+        details: { tool },
+      });
+    }
+    if (typeof mod.run !== 'function') throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine module exports no run(argv).`, { details: { tool } });
+    const cwd = process.cwd();
+    const saved = Object.fromEntries(Object.keys(ctx.env).map((k) => [k, process.env[k]]));
+    try {
+      process.chdir(ctx.cwd);
+      Object.assign(process.env, ctx.env);
+      return await mod.run(args);
+    } finally {
+      process.chdir(cwd);
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+  return {
+    scanstate: (args, ctx) => call('scanstate', args, ctx),
+    loadstate: (args, ctx) => call('loadstate', args, ctx),
+    usmtutils: (args, ctx) => call('usmtutils', args, ctx),
+  };
+}
+
+// ── State Migration Point ────────────────────────────────────────────────────────────────
+
+/** A store granted by a state migration point (what src/smp's client returns). */
+export interface SmpGrant {
+  storeId: string;
+  kind: 'capture' | 'restore';
+  /** The store's location on the SMP: becomes OSDStateStorePath. */
+  location: string;
+  /** The store's data key; Capture encrypts and Restore decrypts with it. */
+  key: string;
+}
+
+/** The State Migration Point client as the four steps use it (src/smp/client.ts satisfies it). */
+export interface SmpClient {
+  requestCapture(): Promise<SmpGrant>;
+  requestRestore(): Promise<SmpGrant>;
+  /** Send the captured store folder to the store at `location`. */
+  upload(storeDir: string, location: string, events?: EventStream): Promise<{ manifestDigest: string }>;
+  /** Fetch the store at `location` into `destDir`. */
+  download(location: string, destDir: string, events?: EventStream): Promise<{ manifestDigest: string }>;
+  release(grant: Pick<SmpGrant, 'kind' | 'location'>, report?: { verified: boolean; manifestDigest: string }): Promise<unknown>;
+}
+
+/** Request State Store's settings for one request (OSDStateSMPRetryCount/Time, OSDStateFallbackToNAA). */
+export interface SmpRequestSettings {
+  retryCount: number;
+  retryDelaySeconds: number;
+  fallbackToNaa: boolean;
+  events: EventStream;
+}
+
+/** Makes an SMP client for the step's settings; absent when no site/SMP is configured. */
+export type SmpClientFactory = (settings: SmpRequestSettings) => SmpClient;
+
+// ── packages ─────────────────────────────────────────────────────────────────────────────
+
+export interface PackageResolver {
+  /** A USMT package by id; undefined when it cannot be found. */
+  usmt(id: string): UsmtPackage | undefined;
+  /** Host folder of any package (Run Command Line's PackageID); undefined when unknown. */
+  folder(id: string): string | undefined;
+  /** The id → folder map, kept in the engine state so `ts resume` sees the same packages. */
+  mappings(): Record<string, string>;
+}
+
+export const BUILTIN_USMT_VERSION = '10.0';
+export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
+
+/** `DIR/ferry-package.json` may declare `{ "usmtVersion": "4.0" }`; the default is 10.0. */
+export const PACKAGE_MANIFEST = 'ferry-package.json';
+
+/**
+ * Packages on this computer: `mappings` (id → folder, from `--package ID=DIR`); any other USMT
+ * package id resolves to the built-in engine with its bundled default XML files.
+ */
+export function localPackages(mappings: Record<string, string> = {}): PackageResolver {
+  const byId = new Map(Object.entries(mappings).map(([id, dir]) => [id.toUpperCase(), resolve(dir)]));
+  return {
+    usmt(id) {
+      const dir = byId.get(id.toUpperCase());
+      if (dir === undefined) return { id, usmtVersion: BUILTIN_USMT_VERSION, files: [...BUILTIN_USMT_FILES], builtin: true };
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+      let usmtVersion = BUILTIN_USMT_VERSION;
+      const manifest = join(dir, PACKAGE_MANIFEST);
+      if (existsSync(manifest)) {
+        try {
+          const v = (JSON.parse(readFileSync(manifest, 'utf8')) as { usmtVersion?: unknown }).usmtVersion;
+          if (typeof v === 'string' || typeof v === 'number') usmtVersion = String(v);
+        } catch (err) {
+          throw new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `${manifest} is not valid JSON: ${(err as Error).message}`, { cause: err, details: { id, dir } });
+        }
+      }
+      const files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.xml'));
+      return { id, dir, usmtVersion, files, builtin: false };
+    },
+    folder(id) {
+      return byId.get(id.toUpperCase());
+    },
+    mappings() {
+      return Object.fromEntries([...byId.entries()]);
+    },
+  };
+}

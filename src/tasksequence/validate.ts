@@ -1,0 +1,152 @@
+// Validation of a task sequence: errors refuse save and run, warnings are reported and never
+// block (issue 5 "Validation"; user-state-steps.md rules). `ts show` and `ts convert` never
+// validate; `ts validate` and `ts run` do.
+import type { Code } from '../errors/codes.ts';
+import { isDriveRoot, isNetworkPath } from './computer.ts';
+import { isStepOfType, isUnknownStep, walkSteps, type Condition, type Group, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
+import type { PackageResolver } from './ports.ts';
+import { stepTypeSpec } from './step-types.ts';
+import { usmtVersionAtLeast } from './usmt-args.ts';
+import { checkVariableName } from './variables.ts';
+import { FerryError } from '../errors/index.ts';
+
+export interface ValidationIssue {
+  severity: 'error' | 'warning';
+  code: Code;
+  message: string;
+  /** Name of the step or group concerned. */
+  step?: string;
+  /** Index path of the step (`0.2`). */
+  path?: string;
+}
+
+export interface ValidateOptions {
+  /** Resolves USMT package ids (config files held, USMT version); without it those checks are skipped. */
+  packages?: PackageResolver;
+  /** Variables the computer starts with (collection/device/deployment). */
+  variables?: Record<string, string>;
+}
+
+const get = (vars: Record<string, string> | undefined, name: string): string | undefined => {
+  if (!vars) return undefined;
+  const k = Object.keys(vars).find((x) => x.toLowerCase() === name.toLowerCase());
+  return k === undefined ? undefined : vars[k];
+};
+
+/** True when the condition (an and-chain) requires `_SMSTSInWinPE` to be false. */
+function requiresFullOs(c: Condition | undefined): boolean {
+  if (!c) return false;
+  if (c.kind === 'operator') return c.operator === 'and' && c.operands.some(requiresFullOs);
+  return c.kind === 'variable' && c.variable.toLowerCase() === '_smstsinwinpe' && c.operator === 'equals' && (c.value ?? '').toLowerCase() === 'false';
+}
+
+export function validateSequence(seq: TaskSequence, options: ValidateOptions = {}): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const add = (severity: 'error' | 'warning', code: Code, message: string, node?: SequenceNode, path?: number[]) =>
+    issues.push({ severity, code, message, ...(node ? { step: node.name } : {}), ...(path ? { path: path.join('.') } : {}) });
+
+  const all = [...walkSteps(seq.children)];
+  const steps = all.filter((e): e is typeof e & { node: Step } => e.node.kind === 'step');
+  const enabled = steps.filter((e) => !e.node.disabled && !e.parents.some((g: Group) => g.disabled));
+
+  // Literal OSDStateStorePath values: from the starting variables and Set Task Sequence Variable steps.
+  const storePaths: { value: string; node?: SequenceNode; path?: number[] }[] = [];
+  const startPath = get(options.variables, 'OSDStateStorePath');
+  if (startPath !== undefined) storePaths.push({ value: startPath });
+  for (const e of enabled) {
+    if (isStepOfType(e.node, 'SMS_TaskSequence_SetVariableAction') && e.node.properties.VariableName.toLowerCase() === 'osdstatestorepath') {
+      storePaths.push({ value: e.node.properties.VariableValue, node: e.node, path: e.path });
+    }
+  }
+  for (const sp of storePaths) {
+    if (!sp.value.includes('%') && !isNetworkPath(sp.value) && isDriveRoot(sp.value)) {
+      add('error', 'FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath "${sp.value}" is a drive root; a local state store must be a folder or subfolder (e.g. C:\\UserState).`, sp.node, sp.path);
+    }
+  }
+  const hasRequest = enabled.some((e) => isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction'));
+  const networkStore = storePaths.some((sp) => isNetworkPath(sp.value));
+
+  for (const e of steps) {
+    const n = e.node;
+    if (isUnknownStep(n)) {
+      add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
+      continue;
+    }
+    for (const bad of (n as KnownStep).invalid ?? []) {
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${bad.property} = "${bad.value}": ${bad.reason}.`, n, e.path);
+    }
+    if (n.name.length === 0 || n.name.length > 100) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
+    if (n.description.length > 255) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
+    const runIn = n.runIn ?? stepTypeSpec(n.type)!.defaultRunIn;
+
+    if (isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
+      const p = n.properties;
+      if (!p.UsmtPackageID) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Capture User State needs a USMT package (UsmtPackageID).', n, e.path);
+      if (p.UseHardlinks && (hasRequest || networkStore)) {
+        add('error', 'FERRY_E_TS_HARDLINK_NETWORK_STORE', 'Capture User State uses hard links, but the store is on a state migration point or a network share; hard links need a local store on the same computer.', n, e.path);
+      }
+      if (p.OfflineUserState && (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))) {
+        add('error', 'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE', 'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.', n, e.path);
+      }
+    }
+    if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);
+    }
+    if (isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') || isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) {
+      const p = n.properties;
+      const id = 'UsmtPackageID' in p ? p.UsmtPackageID : p.UsmtRestorePackageID;
+      const pkg = id && options.packages ? options.packages.usmt(id) : undefined;
+      if (pkg && p.Mode === 'Advanced') {
+        for (const f of p.ConfigFiles) {
+          if (!pkg.files.some((h) => h.toLowerCase() === f.toLowerCase())) {
+            add('error', 'FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE', `Configuration file ${f} is not in USMT package ${id} (it holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`, n, e.path);
+          }
+        }
+      }
+      if (pkg && !usmtVersionAtLeast(pkg.usmtVersion, 4) && isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
+        const q = n.properties;
+        const set = [q.UseHardlinks && 'hard links', q.OfflineUserState && 'off-line capture', q.FileAccess === 'VSS' && 'VSS'].filter(Boolean);
+        if (set.length > 0) add('warning', 'FERRY_W_TS_SETTING_IGNORED_OLD_USMT', `${set.join(', ')} need USMT 4.0 or later; package ${id} is USMT ${pkg.usmtVersion}, so they are ignored.`, n, e.path);
+      }
+    }
+    if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') && n.properties.CommandLine.trim() === '') {
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, e.path);
+    }
+    if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction')) {
+      try {
+        checkVariableName(n.properties.VariableName);
+      } catch (err) {
+        add('error', 'FERRY_E_TS_VARIABLE_INVALID', (err as FerryError).message, n, e.path);
+      }
+    }
+  }
+
+  // Capture-all with a restore that does not restore local accounts.
+  const captureAll = enabled.find((e) => isStepOfType(e.node, 'SMS_TaskSequence_CaptureUserStateAction') && e.node.properties.Mode === 'Simple');
+  for (const e of enabled) {
+    if (captureAll && isStepOfType(e.node, 'SMS_TaskSequence_RestoreUserStateAction') && !e.node.properties.LocalAccounts) {
+      add(
+        'warning',
+        'FERRY_W_TS_RESTORE_WITHOUT_LOCAL_ACCOUNTS',
+        `"${captureAll.node.name}" captures all user profiles but this step does not restore local computer user profiles; it fails if the store holds local accounts (USMT 14).`,
+        e.node,
+        e.path,
+      );
+    }
+  }
+
+  // Release State Store: the step before it must succeed; every Request needs a Release after it.
+  for (let i = 0; i < enabled.length; i++) {
+    const e = enabled[i]!;
+    if (isStepOfType(e.node, 'SMS_TaskSequence_ReleaseStateStoreAction') && i > 0 && enabled[i - 1]!.node.continueOnError) {
+      const prev = enabled[i - 1]!.node;
+      add('warning', 'FERRY_W_TS_CONTINUE_BEFORE_RELEASE', `"${prev.name}" runs right before Release State Store with "Continue on error"; if it fails, Release State Store refuses to run and the store stays reserved.`, e.node, e.path);
+    }
+    if (isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction') && !enabled.slice(i + 1).some((x) => isStepOfType(x.node, 'SMS_TaskSequence_ReleaseStateStoreAction'))) {
+      add('warning', 'FERRY_W_TS_REQUEST_WITHOUT_RELEASE', 'Request State Store has no Release State Store after it; the store stays reserved on the state migration point.', e.node, e.path);
+    }
+  }
+  return issues;
+}
+
+export const hasErrors = (issues: ValidationIssue[]): boolean => issues.some((i) => i.severity === 'error');
