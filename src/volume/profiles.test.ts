@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventStream } from '../events/index.ts';
 import { RegType } from '../registry/types.ts';
 import { memoryHive } from './memory-hive.ts';
-import { domainNameFrom, machineSidFromSam, profilesFromProfileList, type ProfileHost } from './profiles.ts';
+import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromProfileList, userNameFor, type ProfileHost } from './profiles.ts';
 import { foldCase } from './winpath.ts';
 
 const LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
@@ -51,7 +51,7 @@ test('ProfileList: system SIDs skipped, temp/backup warned, missing folders warn
     profiles.map((p) => [p.userName, p.sid, p.domain, p.isLocal, p.profilePath]),
     [
       ['alice', `${MACHINE}-1001`, 'PC1', true, 'C:\\Users\\alice'],
-      ['bob.CORP', 'S-1-5-21-7-8-9-1105', 'CORP', false, 'C:\\Users\\bob.CORP'],
+      ['bob', 'S-1-5-21-7-8-9-1105', 'CORP', false, 'C:\\Users\\bob.CORP'],
       ['AzureAD_carol', 'S-1-12-1-11-22-33-44', 'AzureAD', false, 'C:\\Users\\AzureAD_carol'],
     ],
   );
@@ -82,4 +82,20 @@ test('machine SID from SAM and domain name from Winlogon or TCP/IP', () => {
   const system = memoryHive({ 'ControlSet001\\Services\\Tcpip\\Parameters': { Domain: [RegType.SZ, 'corp.example.com'] } });
   assert.equal(domainNameFrom(local, system, 'ControlSet001', 'PC1'), 'CORP');
   assert.equal(domainNameFrom(null, null, 'ControlSet001', 'PC1'), null);
+});
+
+test('account names: SAM names by RID for local accounts, profile-folder suffixes stripped otherwise', () => {
+  const sam = memoryHive({
+    'SAM\\Domains\\Account\\Users\\Names\\Alice Renamed': { '': [1001, Buffer.alloc(0)] },
+    'SAM\\Domains\\Account\\Users\\Names\\Administrator': { '': [500, Buffer.alloc(0)] },
+  });
+  const localNames = localAccountNames(sam);
+  assert.deepEqual([...localNames], [[1001, 'Alice Renamed'], [500, 'Administrator']]);
+  const info = { machineSid: MACHINE, domainName: 'CORP', localNames };
+  assert.equal(userNameFor('alice', `${MACHINE}-1001`, 'PC1', info), 'Alice Renamed');
+  assert.equal(userNameFor('bob.CORP', 'S-1-5-21-7-8-9-1105', 'CORP', info), 'bob');
+  assert.equal(userNameFor('bob.corp.001', 'S-1-5-21-7-8-9-1105', 'CORP', info), 'bob');
+  assert.equal(userNameFor('carol.PC1', `${MACHINE}-1009`, 'PC1', info), 'carol');
+  assert.equal(userNameFor('dave.smith', undefined, 'PC1', null), 'dave.smith');
+  assert.equal(userNameFor('.CORP', 'S-1-5-21-7-8-9-1', 'CORP', info), '.CORP');
 });

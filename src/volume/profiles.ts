@@ -41,6 +41,36 @@ export interface DomainInfo {
   /** `S-1-5-21-a-b-c` of this computer, when the SAM hive gives it. */
   readonly machineSid: string | null;
   readonly domainName: string | null;
+  /** Local account names by RID, from the SAM hive (empty when unreadable). */
+  readonly localNames?: ReadonlyMap<number, string>;
+}
+
+/**
+ * Local account names from SAM\Domains\Account\Users\Names: one key per account, whose
+ * default value has the account's RID as its (otherwise unused) type number.
+ */
+export function localAccountNames(sam: Hive | null): Map<number, string> {
+  const out = new Map<number, string>();
+  const names = sam?.key('SAM\\Domains\\Account\\Users\\Names');
+  for (const k of names?.subkeys() ?? []) {
+    const v = k.value('');
+    if (v && v.type > 0) out.set(v.type, k.name);
+  }
+  return out;
+}
+
+/**
+ * The account name behind a profile folder. Windows names a second profile of the same name
+ * `name.DOMAIN`, `name.COMPUTER` or `name.DOMAIN.000`; those suffixes are not part of the name.
+ */
+export function userNameFor(folder: string, sid: string | undefined, domain: string, info: DomainInfo | null): string {
+  const rid = sid ? Number(sid.slice(sid.lastIndexOf('-') + 1)) : Number.NaN;
+  const local = info?.localNames?.get(rid);
+  if (local && info?.machineSid && sid?.startsWith(`${info.machineSid}-`)) return local;
+  let name = folder.replace(/\.\d{3}$/, '');
+  const suffix = `.${foldCase(domain)}`;
+  if (foldCase(name).endsWith(suffix) && name.length > suffix.length) name = name.slice(0, -suffix.length);
+  return name;
 }
 
 /** Machine SID from SAM\Domains\Account [V] (its last 12 bytes are the three sub-authorities). */
@@ -73,13 +103,13 @@ function classify(sid: string, host: ProfileHost, info: DomainInfo): { domain: s
   return { domain: host.computerName, isLocal: true };
 }
 
-function makeProfile(host: ProfileHost, found: { hostPath: string; winPath: string }, extra: Partial<Profile> & Pick<Profile, 'domain' | 'isLocal' | 'source'>): Profile {
+function makeProfile(host: ProfileHost, found: { hostPath: string; winPath: string }, info: DomainInfo | null, extra: Partial<Profile> & Pick<Profile, 'domain' | 'isLocal' | 'source'>): Profile {
   const ntuser = host.lookup(`${found.winPath}\\NTUSER.DAT`);
   const ntuserHostPath = ntuser?.hostPath ?? `${found.hostPath}/NTUSER.DAT`;
   const parts = parseWinPath(found.winPath).parts;
   const ntuserMtimeMs = ntuser ? host.mtime(ntuser.hostPath) : undefined;
   return {
-    userName: parts[parts.length - 1] ?? '',
+    userName: userNameFor(parts[parts.length - 1] ?? '', extra.sid, extra.domain, info),
     profilePath: found.winPath,
     hostPath: found.hostPath,
     ntuserHostPath,
@@ -111,7 +141,7 @@ export function profilesFromProfileList(host: ProfileHost, software: Hive, info:
       host.events.warn('FERRY_W_PROFILE_MISSING', `Profile ${image} of ${sid} is listed in ProfileList but its folder is not on the volume; skipped.`, image);
       continue;
     }
-    out.push(makeProfile(host, found, { sid, ...classify(sid, host, info), ...(state === undefined ? {} : { state }), source: 'ProfileList' }));
+    out.push(makeProfile(host, found, info, { sid, ...classify(sid, host, info), ...(state === undefined ? {} : { state }), source: 'ProfileList' }));
   }
   return out;
 }
@@ -126,7 +156,7 @@ export function profilesFromFolders(host: ProfileHost, profilesFolder: string): 
     const found = host.lookup(`${base.winPath}\\${name}`);
     if (!found || found.kind !== 'dir') continue;
     if (!host.lookup(`${found.winPath}\\NTUSER.DAT`)) continue;
-    out.push(makeProfile(host, found, { domain: host.computerName, isLocal: true, source: 'Users' }));
+    out.push(makeProfile(host, found, null, { domain: host.computerName, isLocal: true, source: 'Users' }));
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { accessError, walkHost } from './walk.ts';
 import { foldCase, formatWinPath, parseWinPath } from './winpath.ts';
 import { VolumeHives } from './hives.ts';
 import { buildSystemEnv, buildUserEnv, type Env } from './env.ts';
-import { domainNameFrom, machineSidFromSam, profilesFromFolders, profilesFromProfileList, sortProfiles, type ProfileHost } from './profiles.ts';
+import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromFolders, profilesFromProfileList, sortProfiles, type ProfileHost } from './profiles.ts';
 
 export interface OpenVolumeOptions {
   /** Drive letter of the system volume (default `C:`). */
@@ -305,8 +305,10 @@ export class OfflineVolume implements WindowsVolume {
     const software = this.registry.machineSync('SOFTWARE');
     if (software) {
       const system = this.registry.machineSync('SYSTEM');
+      const sam = this.registry.machineSync('SAM');
       const info = {
-        machineSid: machineSidFromSam(this.registry.machineSync('SAM')),
+        machineSid: machineSidFromSam(sam),
+        localNames: localAccountNames(sam),
         domainName: domainNameFrom(software, system, this.#controlSet(system), this.computerName),
       };
       const fromList = profilesFromProfileList(host, software, info);
