@@ -346,6 +346,7 @@ export class Engine {
       result = { exitCode: E_FAIL, error: e };
     }
     for (const name of added) this.#env.delete(name);
+    for (const [k, v] of Object.entries(result.outputs ?? {})) this.#env.set(k, v);
 
     const successCodes = step.successCodes ?? (stepTypeSpec(step.type)?.defaultSuccessCodes ?? [0]);
     const ok = result.error === undefined && (result.succeeded ?? successCodes.includes(result.exitCode));
@@ -364,9 +365,9 @@ export class Engine {
     const requested = this.#env.get('SMSTSRebootRequested');
     const retry = (this.#env.get('SMSTSRetryRequested') ?? '').toLowerCase() === 'true';
     this.#env.delete('SMSTSRebootRequested');
-    this.#env.delete('SMSTSRetryRequested');
     let restart = ok ? result.restart : undefined;
     if (requested !== undefined) restart = requested.toLowerCase() === 'winpe' ? 'WinPE' : 'HD';
+    if (restart) this.#env.delete('SMSTSRetryRequested');
 
     const outcome: NodeOutcome = ok ? 'succeeded' : 'failed';
     if (restart && retry) delete this.#state.nodes[id];
@@ -430,7 +431,7 @@ export class Engine {
       case 'SMS_TaskSequence_RebootAction': {
         const target = (this.#env.get('SMSRebootTarget') ?? s.properties.Target).toLowerCase() === 'winpe' ? 'WinPE' : 'HD';
         const message = this.#env.get('SMSRebootMessage') ?? s.properties.Message;
-        this.#log.info('Reboot', `Restart into ${target === 'WinPE' ? 'the boot image' : 'the installed operating system'}${message ? `: ${message}` : ''}.`);
+        this.#log.info('Reboot', `Restart into ${target === 'WinPE' ? 'the boot image' : 'the installed operating system'}${message ? `: ${message.replace(/\.$/, '')}` : ''}.`);
         return { exitCode: 0, restart: target };
       }
       case 'SMS_TaskSequence_RequestStateStoreAction':
@@ -485,6 +486,7 @@ export class Engine {
 interface StepExecution {
   exitCode: number;
   succeeded?: boolean;
+  outputs?: Record<string, string>;
   error?: FerryError;
   restart?: 'HD' | 'WinPE';
 }

@@ -37,6 +37,8 @@ export interface UserStateResult {
   exitCode: number;
   /** Success despite a non-zero code (USMT 3 with continue-if-some-files-fail). */
   succeeded?: boolean;
+  /** Variables the step leaves set after its own action variables are removed. */
+  outputs?: Record<string, string>;
   error?: FerryError;
 }
 
@@ -169,7 +171,7 @@ export async function captureUserState(step: KnownStep<'SMS_TaskSequence_Capture
   const outcome = usmtOutcome('ScanState', code, continueOn, ctx, 'OSDMigrateUserState');
   if (outcome.error) return outcome;
   // Later steps (Partition Disk, the clean-up after a failed restore) test it, so it outlives the step.
-  ctx.env.set('_OSDMigrateUseHardlinks', ctx.env.get('_OSDMigrateUseHardlinks') ?? String(step.properties.UseHardlinks));
+  const outputs = { _OSDMigrateUseHardlinks: ctx.env.get('_OSDMigrateUseHardlinks') ?? String(step.properties.UseHardlinks) };
   if (loc.smp && ctx.smp && ctx.state.smp) {
     const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
     try {
@@ -180,7 +182,7 @@ export async function captureUserState(step: KnownStep<'SMS_TaskSequence_Capture
       return fail(err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Uploading the store failed: ${(err as Error).message}`, { cause: err }));
     }
   }
-  return outcome;
+  return { ...outcome, outputs };
 }
 
 export async function restoreUserState(step: KnownStep<'SMS_TaskSequence_RestoreUserStateAction'>, ctx: UserStateContext): Promise<UserStateResult> {
