@@ -130,6 +130,10 @@ export interface WindowsVolume {
   list(winPath: string): Promise<VolumeEntry[]>;
   /** Stream a subtree depth-first (the folder itself first), without holding it in memory. */
   walk(winPath: string, options?: WalkOptions): AsyncIterable<VolumeEntry>;
+  /** The same walk in arrays of up to `batchSize` (default 512) entries: one await per batch. */
+  walkBatches(winPath: string, options?: WalkOptions & { readonly batchSize?: number }): AsyncIterable<readonly VolumeEntry[]>;
+  /** The same walk, synchronously (fastest; blocks the event loop while iterating). */
+  walkSync(winPath: string, options?: WalkOptions): Iterable<VolumeEntry>;
 
   /** User profiles found on the volume (ProfileList when readable, else Users\*). */
   profiles(): Promise<Profile[]>;

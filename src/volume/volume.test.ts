@@ -169,6 +169,23 @@ describe('walk', () => {
     vol.close();
   });
 
+  test('walkBatches and walkSync give the same entries in the same order', async () => {
+    const vol = await openVolume(gen.windowsDir);
+    const one = (await collect(vol.walk('C:\\Users'))).map((e) => e.winPath);
+    const batches: string[] = [];
+    let count = 0;
+    for await (const b of vol.walkBatches('C:\\Users', { batchSize: 100 })) {
+      assert.ok(b.length <= 100);
+      count++;
+      for (const e of b) batches.push(e.winPath);
+    }
+    assert.deepEqual(batches, one);
+    assert.equal(count, Math.ceil(one.length / 100));
+    assert.deepEqual([...vol.walkSync('C:\\Users')].map((e) => e.winPath), one);
+    assert.deepEqual([...vol.walkSync('C:\\Nothing')], []);
+    vol.close();
+  });
+
   test('breaking out of a walk closes its folder handles', async () => {
     const vol = await openVolume(gen.windowsDir);
     const openFds = (): number => readdirSync('/proc/self/fd').length;

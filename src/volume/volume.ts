@@ -10,8 +10,8 @@ import type { Hive } from '../registry/types.ts';
 import type { Profile, VolumeEntry, WalkOptions, WindowsVolume } from './types.ts';
 import { DirIndex, type DirIndexLimits } from './dir-index.ts';
 import { detectAttributeSource, type AttributeSource } from './attributes.ts';
-import { statEntry } from './entry.ts';
-import { accessError, walkHost } from './walk.ts';
+import { statEntry, type HostEntry } from './entry.ts';
+import { accessError, walkHost, walkHostBatches, walkHostSync } from './walk.ts';
 import { foldCase, formatWinPath, parseWinPath } from './winpath.ts';
 import { VolumeHives } from './hives.ts';
 import { buildSystemEnv, buildUserEnv, type Env } from './env.ts';
@@ -37,12 +37,11 @@ export interface Resolved {
 
 export const FALLBACK_COMPUTER_NAME = 'FERRY-OFFLINE';
 
-async function* noEntries(): AsyncGenerator<VolumeEntry> {}
+async function* noEntries<T>(): AsyncGenerator<T> {}
 
-/** A walk whose root cannot be read: reported when iterated, like every other walk error. */
-async function* failed(err: FerryError, options: WalkOptions): AsyncGenerator<VolumeEntry> {
-  if (!options.onError) throw err;
-  options.onError(String(err.details.winPath ?? ''), err);
+/** A walk whose root cannot be read fails when iterated, like every other walk error. */
+async function* failed<T>(err: FerryError): AsyncGenerator<T> {
+  throw err;
 }
 
 function isDirNoFollow(hostPath: string): boolean {
@@ -225,18 +224,35 @@ export class OfflineVolume implements WindowsVolume {
   }
 
   walk(winPath: string, options: WalkOptions = {}): AsyncIterable<VolumeEntry> {
+    const root = this.#walkRoot(winPath, options);
+    if (root instanceof FerryError) return failed(root);
+    return root ? walkHost(root, { ...options, attributeSource: this.attributeSource }) : noEntries();
+  }
+
+  walkBatches(winPath: string, options: WalkOptions & { readonly batchSize?: number } = {}): AsyncIterable<readonly VolumeEntry[]> {
+    const root = this.#walkRoot(winPath, options);
+    if (root instanceof FerryError) return failed(root);
+    return root ? walkHostBatches(root, { ...options, attributeSource: this.attributeSource }, options.batchSize) : noEntries();
+  }
+
+  walkSync(winPath: string, options: WalkOptions = {}): Iterable<VolumeEntry> {
+    const root = this.#walkRoot(winPath, options);
+    if (root instanceof FerryError) throw root;
+    return root ? walkHostSync(root, { ...options, attributeSource: this.attributeSource }) : [];
+  }
+
+  /** The walk's first entry; null when absent or reported to onError; the error when there is no onError. */
+  #walkRoot(winPath: string, options: WalkOptions): HostEntry | FerryError | null {
     const r = this.resolveSync(winPath);
-    if (!r) return noEntries();
-    let root;
+    if (!r) return null;
     try {
-      root = statEntry(r.winPath, r.hostPath, this.attributeSource);
+      return statEntry(r.winPath, r.hostPath, this.attributeSource);
     } catch (err) {
       const fe = accessError(err, r.winPath, r.hostPath, 'reading');
-      return failed(fe, options);
+      if (!options.onError) return fe;
+      options.onError(r.winPath, fe);
+      return null;
     }
-    if (!root) return noEntries();
-    // Returned directly (not re-yielded) so each entry costs one promise, not two.
-    return walkHost(root, { ...options, attributeSource: this.attributeSource });
   }
 
   profiles(): Promise<Profile[]> {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VolumeEntry } from './types.ts';
 import { statEntry } from './entry.ts';
-import { walkHost } from './walk.ts';
+import { walkHost, walkHostSync } from './walk.ts';
 
 test('a folder too big to list at once is streamed through a handle, with the same result', async () => {
   const base = mkdtempSync(join(tmpdir(), 'ferry-wide-'));
@@ -26,6 +26,13 @@ test('a folder too big to list at once is streamed through a handle, with the sa
     for await (const e of walkHost(root, { attributeSource: 'dosattrib', sorted: true })) sorted.push(e.winPath);
     assert.deepEqual([...sorted].sort(), streamed.map((e) => e.winPath).sort());
     assert.equal(sorted[1], 'C:\\wide\\file-with-a-rather-long-name-000000.txt');
+    // Stopping half-way closes the streaming handle.
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    let k = 0;
+    for await (const e of walkHost(root, { attributeSource: 'dosattrib' })) if (e.kind === 'file' && ++k === 100) break;
+    for (const e of walkHostSync(root, { attributeSource: 'dosattrib' })) if (e.kind === 'file' && ++k === 200) break;
+    assert.equal(fds(), before);
     // Past the open-handle budget, folders are listed whole instead.
     const limited: string[] = [];
     for await (const e of walkHost(root, { attributeSource: 'dosattrib', maxOpenDirs: 0 })) limited.push(e.winPath);

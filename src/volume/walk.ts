@@ -61,7 +61,8 @@ function nextDirent(frame: Frame): Dirent | null {
   return frame.dir!.readSync();
 }
 
-export async function* walkHost(root: HostEntry, options: HostWalkOptions): AsyncGenerator<VolumeEntry> {
+/** The walk itself: synchronous (every step is a cheap system call), wrapped by the async forms below. */
+export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Generator<VolumeEntry, void, undefined> {
   const { attributeSource, onError, enterDir, recursive = true, sorted = false } = options;
   const maxOpen = options.maxOpenDirs ?? 64;
   const report = (err: FerryError): void => {
@@ -142,4 +143,22 @@ export async function* walkHost(root: HostEntry, options: HostWalkOptions): Asyn
   } finally {
     while (stack.length > 0) pop();
   }
+}
+
+/** One entry per step of an async iteration (the WindowsVolume `walk`). */
+export async function* walkHost(root: HostEntry, options: HostWalkOptions): AsyncGenerator<VolumeEntry> {
+  yield* walkHostSync(root, options);
+}
+
+/** Arrays of up to `batchSize` entries per async step: one await per batch instead of per entry. */
+export async function* walkHostBatches(root: HostEntry, options: HostWalkOptions, batchSize = 512): AsyncGenerator<VolumeEntry[]> {
+  let batch: VolumeEntry[] = [];
+  for (const e of walkHostSync(root, options)) {
+    batch.push(e);
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
