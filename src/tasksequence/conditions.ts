@@ -8,6 +8,7 @@ import { expandSystemEnv, identityWmi, toHostPath, type Computer, type RegistryD
 import type { CompareOperator, Condition, ConditionExpression, VariableCondition } from './model.ts';
 import type { TsEnvironment } from './variables.ts';
 import { matches, parseWql, WqlError } from './wql.ts';
+import { readFileVersion } from '../migxml/pe-version.ts';
 
 export interface ConditionNote {
   code: WarningCode;
@@ -132,7 +133,11 @@ async function evaluateExpression(c: ConditionExpression, ctx: Ctx): Promise<boo
       const exists = st !== null && (c.kind === 'file' ? st.isFile() : st.isDirectory());
       if (!exists) return false;
       if (c.kind === 'file' && c.version !== undefined && c.version !== '') {
-        throw new CannotEvaluate(`file version of ${winPath} cannot be read on this platform`);
+        const wanted = parseVersion(c.version);
+        if (!wanted) throw new CannotEvaluate(`version "${c.version}" in the file condition is not a version number`);
+        // A file without a version resource (not a PE image) does not match any version test.
+        const have = (await readFileVersion(host))?.fileVersion;
+        if (!have || !applyCompare(c.versionOperator ?? 'equals', compareVersions(have, wanted))) return false;
       }
       if (c.dateTime !== undefined && c.dateTime !== '') {
         const when = parseConditionDate(c.dateTime);
@@ -182,6 +187,20 @@ async function evaluateExpression(c: ConditionExpression, ctx: Ctx): Promise<boo
     case 'unknown':
       throw new CannotEvaluate(`condition type ${c.type} is not known to Ferry`);
   }
+}
+
+function parseVersion(text: string): number[] | undefined {
+  if (!/^\s*\d+(\.\d+){0,3}\s*$/.test(text)) return undefined;
+  return text.trim().split('.').map(Number);
+}
+
+/** Compare dotted versions part by part; missing parts count as 0. */
+export function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
 }
 
 function registryText(d: RegistryData): string {
