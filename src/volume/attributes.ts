@@ -1,8 +1,9 @@
 // Windows FILE_ATTRIBUTE_* bits of a host file, from whatever the volume carries: ntfs-3g's
 // `system.ntfs_attrib_be`, Samba's `user.DOSATTRIB`, and the POSIX mode (a file without any
 // write bit is READONLY). The xattr source is chosen once per volume (by probing the root), so
-// reading one entry costs at most one getxattr call; symlinks are never asked (that would follow
-// them) and are reported as REPARSE_POINT.
+// reading one entry costs at most one getxattr call. @napi-rs/xattr reads without following
+// symlinks (lgetxattr; a test pins this), so a link reports its own bits (a junction on
+// ntfs-3g: DIRECTORY|REPARSE_POINT|…) plus REPARSE_POINT, never its target's.
 import { getAttributeSync } from '@napi-rs/xattr';
 import { FileAttr, type EntryKind } from './types.ts';
 import { decodeDosAttrib, decodeNtfsAttrib } from './dosattrib.ts';
@@ -57,7 +58,7 @@ export function composeAttributes(kind: EntryKind, mode: number, stored: number 
  * NTFS attributes from ntfs-3g already carry READONLY, so no stat is spent on them.
  */
 export function readAttributes(hostPath: string, kind: EntryKind, mode: () => number, source: AttributeSource): number {
-  const stored = kind === 'symlink' ? null : readStoredAttributes(hostPath, source);
+  const stored = readStoredAttributes(hostPath, source);
   if (stored !== null && source === 'ntfs-3g') return composeAttributes(kind, 0o666, stored);
   return composeAttributes(kind, kind === 'file' ? mode() : 0, stored);
 }

@@ -20,6 +20,7 @@ before(() => {
   writeFileSync(join(gen.root, 'Users/alice/Documents/frozen.txt'), 'x');
   chmodSync(join(gen.root, 'Users/alice/Documents/frozen.txt'), 0o444);
   mkdirSync(join(gen.root, 'Users/alice/Documents', 'Rene\u0301 NFD'));
+  symlinkSync('../../pagefile.sys', join(gen.root, 'Users/alice/pagefile-link'));
 });
 after(() => gen.cleanup());
 
@@ -116,6 +117,8 @@ describe('attributes', () => {
     assert.equal(await attrs('C:\\Users\\alice\\Documents\\frozen.txt'), FileAttr.READONLY);
     assert.equal(await attrs('C:\\Users\\alice\\Documents'), FileAttr.DIRECTORY);
     assert.equal(await attrs('C:\\Users\\alice\\My Documents'), FileAttr.REPARSE_POINT);
+    // A link to a hidden+system file reports its own (no) bits: the xattr read does not follow it.
+    assert.equal(await attrs('C:\\Users\\alice\\pagefile-link'), FileAttr.REPARSE_POINT);
     const ini = await vol.stat('C:\\Users\\alice\\Desktop\\desktop.ini');
     assert.ok(ini && (ini.attributes & (FileAttr.HIDDEN | FileAttr.SYSTEM)) === (FileAttr.HIDDEN | FileAttr.SYSTEM));
     assert.equal(JSON.parse(JSON.stringify(ini)).attributes, ini.attributes, 'attributes survive JSON');
