@@ -4,10 +4,10 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { EventStream, type FerryEvent } from '../events/index.ts';
-import { FerryError, fromSystemError } from '../errors/index.ts';
+import { FerryError } from '../errors/index.ts';
 import { UsmtLog } from './usmt-log.ts';
 import { ProgressLog } from './progress-log.ts';
-import { USMT_DISPLAY_HELP } from './usmt-error.ts';
+import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
 
 export interface RunContext {
@@ -72,8 +72,8 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
 }
 
 function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {
-  const fe = err instanceof FerryError ? err : fromSystemError(err, 'running');
-  const code = fe.usmtExitCode;
+  const fe = asFerryError(err);
+  const code = exitCodeOf(fe);
   log?.error(`${fe.code}: ${fe.message}`, code);
   log?.info(`return code: ${code}`);
   if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);

@@ -6,9 +6,23 @@ export function usmtError(code: ErrorCode, message: string, details?: Record<str
   return new FerryError(code, message, details ? { details } : {});
 }
 
+/**
+ * General codes whose USMT number is fixed by what the tools were doing: running out of space
+ * while writing the store or the target is 72 ("out of disk space writing the store").
+ */
+const IN_MIGRATION: Partial<Record<ErrorCode, number>> = { FERRY_E_DISK_FULL: 72 };
+
+/** Any thrown value as a coded error: system errors by errno, anything else as internal. */
+export function asFerryError(err: unknown): FerryError {
+  if (err instanceof FerryError) return err;
+  if (typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string') return fromSystemError(err, 'running');
+  return new FerryError('FERRY_E_INTERNAL', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. Re-run with FERRY_DEBUG=1 for the stack and report it.`, { cause: err });
+}
+
 /** Return code for an error that ends a run: its catalog `usmt` number, 26 when it has none. */
 export function exitCodeOf(err: unknown): number {
-  return (err instanceof FerryError ? err : fromSystemError(err, 'running')).usmtExitCode;
+  const fe = asFerryError(err);
+  return IN_MIGRATION[fe.code] ?? fe.usmtExitCode;
 }
 
 export const USMT_SUCCESS = 0;
