@@ -256,3 +256,20 @@ test('merge: the most specific merge rule of the component decides', async () =>
     r.cleanup();
   }
 });
+
+test('§9.11 includeAttributes/excludeAttributes: the most specific rule decides which metadata travels', async () => {
+  const attrs = (kind: string, p: string) => `<${kind} attributes="TimeFields">${set(p)}</${kind}>`;
+  const xml = migration(
+    component('Txt', inc('%SYSTEMDRIVE%\\ [*.txt]') + attrs('excludeAttributes', '%SYSTEMDRIVE%\\ [a*.txt]') + attrs('includeAttributes', '%SYSTEMDRIVE%\\ [aa.txt]'), 'System'),
+  );
+  const r = await evaluate([xml], ['C:\\b.txt', 'C:\\ab.txt', 'C:\\aa.txt', 'C:\\sub\\c.txt']);
+  try {
+    assert.deepEqual([...r.files].sort(), ['C:\\aa.txt', 'C:\\ab.txt', 'C:\\b.txt']);
+    const comp = r.objects[0]!.inclusions[0]!.component;
+    assert.deepEqual(r.engine.metadataFor('C:\\b.txt', false, comp), { security: true, timeFields: true });
+    assert.deepEqual(r.engine.metadataFor('C:\\ab.txt', false, comp), { security: true, timeFields: false });
+    assert.deepEqual(r.engine.metadataFor('C:\\aa.txt', false, comp), { security: true, timeFields: true });
+  } finally {
+    r.cleanup();
+  }
+});

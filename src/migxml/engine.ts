@@ -44,6 +44,8 @@ export interface ActiveRule {
   readonly filter?: ScriptCall;
   /** merge / locationModify / contentModify script. */
   readonly script?: ScriptCall;
+  /** includeAttributes / excludeAttributes: `Security`, `TimeFields`. */
+  readonly attributes?: readonly string[];
 }
 
 export interface ActiveComponent {
@@ -157,14 +159,16 @@ class RuleIndex {
     this.size++;
   }
 
-  /** Entries whose prefix is a prefix of `node`. */
-  *candidates(node: readonly string[]): Generator<IndexEntry> {
+  /** Index nodes along `node` (each holds entries whose prefix is a prefix of `node`), into `out`. */
+  candidates(node: readonly string[], out: IndexNode[]): number {
+    let count = 0;
     let n: IndexNode | undefined = this.root;
     for (let i = 0; n; i++) {
-      yield* n.entries;
+      if (n.entries.length) out[count++] = n;
       if (i >= node.length) break;
       n = n.children.get(node[i]!);
     }
+    return count;
   }
 
   /** Could an include rule match something inside `dir`? Decides which folders the walk enters. */
@@ -201,6 +205,11 @@ export class RuleEngine {
   readonly #regIndex = new RuleIndex();
   readonly #mounts: RegistryMount[] = [];
   #registryWarned = false;
+  /** Objects seen and included by objects(), for progress and benchmarks. */
+  readonly stats = { walked: 0, included: 0 };
+  readonly #scratch: IndexNode[] = [];
+  /** Components present in at least one pass (detection TRUE or absent): what /genconfig lists. */
+  readonly detected = new Set<Component>();
   readonly #unresolvedWarned = new Set<string>();
 
   private constructor(options: EngineOptions, machine: MachineInfo) {
@@ -311,37 +320,51 @@ export class RuleEngine {
   /** Decide one object. `node`/`leaf` are lower-cased segments (see pattern.objectKey). */
   decideKey(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
     const index = type === 'File' ? this.#fileIndex : this.#regIndex;
-    // Best include and exclude per (pass, component).
-    const best = new Map<number, { inc?: ActiveRule; incSpec?: Specificity; exc?: ActiveRule; excSpec?: Specificity; pass: number; comp: number }>();
-    let unconditional: ActiveRule | undefined;
-    for (const e of index.candidates(node)) {
-      if (onlyPass !== undefined && e.pass !== onlyPass) continue;
-      if (e.role === ROLE_UNCONDITIONAL) {
-        if (!unconditional && e.rule.matcher.matches(node, leaf, entry)) unconditional = e.rule;
-        continue;
-      }
-      if (!e.rule.matcher.matches(node, leaf, entry)) continue;
-      if (e.rule.filter && !scanFilter(e.rule.filter, entry, null)) continue;
-      const key = e.pass * 65536 + e.comp;
-      let b = best.get(key);
-      if (!b) best.set(key, (b = { pass: e.pass, comp: e.comp }));
-      const spec = e.rule.matcher.specificity(node, leaf);
-      if (e.role === ROLE_INCLUDE) {
-        if (!b.inc || compareSpecificity(spec, b.incSpec!) > 0) {
+    // Best include and exclude per (pass, component); few per object, so a flat list.
+    const best: { inc: ActiveRule; incSpec: Specificity; exc?: ActiveRule; excSpec?: Specificity; pass: number; comp: number }[] = [];
+    const nodes = this.#scratch;
+    const n = index.candidates(node, nodes);
+    // Includes first: excludes only matter for components that include the object.
+    for (let ni = 0; ni < n; ni++) {
+      for (const e of nodes[ni]!.entries) {
+        if (e.role !== ROLE_INCLUDE || (onlyPass !== undefined && e.pass !== onlyPass)) continue;
+        if (!e.rule.matcher.matches(node, leaf, entry)) continue;
+        if (e.rule.filter && !scanFilter(e.rule.filter, entry, null)) continue;
+        const spec = e.rule.matcher.specificity(node, leaf);
+        let b: (typeof best)[number] | undefined;
+        for (const x of best) if (x.pass === e.pass && x.comp === e.comp) b = x;
+        if (!b) best.push({ inc: e.rule, incSpec: spec, pass: e.pass, comp: e.comp });
+        else if (compareSpecificity(spec, b.incSpec) > 0) {
           b.inc = e.rule;
           b.incSpec = spec;
         }
-      } else if (!b.exc || compareSpecificity(spec, b.excSpec!) > 0) {
-        b.exc = e.rule;
-        b.excSpec = spec;
+      }
+    }
+    if (!best.length) return NONE;
+    let unconditional: ActiveRule | undefined;
+    for (let ni = 0; ni < n; ni++) {
+      for (const e of nodes[ni]!.entries) {
+        if (e.role === ROLE_INCLUDE || (onlyPass !== undefined && e.pass !== onlyPass)) continue;
+        if (e.role === ROLE_UNCONDITIONAL) {
+          if (!unconditional && e.rule.matcher.matches(node, leaf, entry)) unconditional = e.rule;
+          continue;
+        }
+        let b: (typeof best)[number] | undefined;
+        for (const x of best) if (x.pass === e.pass && x.comp === e.comp) b = x;
+        if (!b || !e.rule.matcher.matches(node, leaf, entry)) continue;
+        if (e.rule.filter && !scanFilter(e.rule.filter, entry, null)) continue;
+        const spec = e.rule.matcher.specificity(node, leaf);
+        if (!b.exc || compareSpecificity(spec, b.excSpec!) > 0) {
+          b.exc = e.rule;
+          b.excSpec = spec;
+        }
       }
     }
     const inclusions: PassInclusion[] = [];
     let excludedBy: ActiveRule | undefined;
-    for (const b of best.values()) {
-      if (!b.inc) continue;
+    for (const b of best) {
       // Ties go to the exclude (§6.3 step 2).
-      if (b.exc && compareSpecificity(b.incSpec!, b.excSpec!) <= 0) {
+      if (b.exc && compareSpecificity(b.incSpec, b.excSpec!) <= 0) {
         excludedBy ??= b.exc;
         continue;
       }
@@ -354,7 +377,7 @@ export class RuleEngine {
       return { decision: 'include', rule: inclusions[0]!.rule, inclusions };
     }
     if (excludedBy) return { decision: 'exclude', rule: excludedBy.ref, inclusions: [] };
-    return { decision: 'none', rule: null, inclusions: [] };
+    return NONE;
   }
 
   /** Destination of an object for one inclusion: the most specific locationModify of that component. */
@@ -396,6 +419,29 @@ export class RuleEngine {
       }
     }
     return best?.script;
+  }
+
+  /**
+   * Which metadata travels with an object (includeAttributes / excludeAttributes, §2): per kind
+   * (Security, TimeFields) the most specific matching rule of the component wins, an exclude on a
+   * tie; without a rule everything migrates.
+   */
+  metadataFor(path: string, isContainer: boolean, component: ActiveComponent, type: ObjectType = 'File'): { security: boolean; timeFields: boolean } {
+    const key = type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+    const keep = (attribute: string): boolean => {
+      let inc: Specificity | undefined;
+      let exc: Specificity | undefined;
+      for (const kind of ['includeAttributes', 'excludeAttributes'] as const) {
+        for (const r of component.rules[kind]) {
+          if (r.matcher.type !== type || !r.attributes?.some((a) => a.toLowerCase() === attribute) || !r.matcher.matches(key.node, key.leaf)) continue;
+          const sp = r.matcher.specificity(key.node, key.leaf);
+          if (kind === 'includeAttributes') inc = !inc || compareSpecificity(sp, inc) > 0 ? sp : inc;
+          else exc = !exc || compareSpecificity(sp, exc) > 0 ? sp : exc;
+        }
+      }
+      return !exc || (!!inc && compareSpecificity(inc, exc) > 0);
+    };
+    return { security: keep('security'), timeFields: keep('timefields') };
   }
 
   /** Decide a Windows path or registry location as given on the explain command line. */
@@ -449,11 +495,13 @@ export class RuleEngine {
         onError: (winPath, err) => this.events.warn(isCoded(err) ? err.code : 'FERRY_E_IO', `Skipped ${winPath}: ${err.message}`, winPath),
       });
       for await (const entry of walk) {
+        if (++this.stats.walked % 4096 === 0) this.events.emit({ type: 'progress', phase: 'rules', done: this.stats.walked, current: entry.winPath });
         if (entry.kind === 'symlink') continue;
         const isContainer = entry.kind === 'dir';
         const key = fileKey(entry.winPath, isContainer);
         const d = this.decideKey('File', key.node, key.leaf, entry);
         if (d.decision !== 'include') continue;
+        this.stats.included++;
         const primary = d.inclusions[0]!;
         yield {
           kind: isContainer ? 'dir' : 'file',
@@ -513,6 +561,8 @@ export class RuleEngine {
     this.#mounts.length = 0;
   }
 }
+
+const NONE: Decision = Object.freeze({ decision: 'none', rule: null, inclusions: [] });
 
 const isCoded = (err: Error): err is FerryError => err instanceof FerryError;
 
@@ -584,12 +634,12 @@ class PassBuilder {
     const visitRole = async (role: Role, roleVars: VarScope): Promise<void> => {
       for (const env of role.environments) await this.#environment(file, c, env, roleVars);
       if (this.#engine.phase === 'scan' && !(await this.#detected(file, c, role, roleVars))) return;
+      this.#engine.detected.add(c);
       for (const rules of role.rules) await this.#rules(file, c, rules, active, roleVars);
       for (const nested of role.roles) await visitRole(nested, roleVars);
       children.push(...role.components);
     };
-    const roleVars = vars;
-    for (const role of c.roles) await visitRole(role, roleVars);
+    for (const role of c.roles) await visitRole(role, vars);
     for (const ext of c.extensions) {
       const text = `${this.#engine.volume.systemDrive}\\* [*.${ext}]`;
       active.rules.include.push({ matcher: patternMatcher(compilePattern('File', text)), ref: { file: file.file, component: c.displayName, kind: 'include', pattern: text, ...(c.line ? { line: c.line } : {}) } });
@@ -677,6 +727,7 @@ class PassBuilder {
             ref: { file: file.file, component: c.displayName, kind: el.kind, pattern: m.text, ...(el.line ? { line: el.line } : {}) },
             ...(el.script && (el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup') ? { filter: el.script } : {}),
             ...(el.script && !(el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup') ? { script: el.script } : {}),
+            ...(el.attributes ? { attributes: el.attributes } : {}),
           });
         }
       }

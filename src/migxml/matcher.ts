@@ -37,7 +37,9 @@ export function patternMatcher(p: CompiledPattern): Matcher {
   };
 }
 
-const exactSpecificity = (node: readonly string[]): Specificity => ({ nodeLiterals: node.length, nonRecursive: 1, leafRank: 2 });
+const EXACT: Specificity[] = [];
+/** The specificity of an exact `node [leaf]` pattern for this node (cached: evaluated per path). */
+const exactSpecificity = (node: readonly string[]): Specificity => (EXACT[node.length] ??= { nodeLiterals: node.length, nonRecursive: 1, leafRank: 2 });
 
 const startsWith = (node: readonly string[], base: readonly string[]) => {
   if (node.length < base.length) return false;
@@ -102,7 +104,7 @@ export function docFinderMatcher(scope: DocFinderScope, include: boolean): Match
       if ((entry.attributes & hs) === hs) return true;
     }
     if (system.some((s) => startsWith(node, s))) return true;
-    if (appData && startsWith(leaf === null ? node : [...node, leaf], appData)) return true;
+    if (appData && startsWith(node, appData)) return true;
     if (profile && leaf !== null && node.length === profile.length && PROFILE_HIVE_FILE.test(leaf)) return true;
     return false;
   };
@@ -136,10 +138,11 @@ export function docFinderMatcher(scope: DocFinderScope, include: boolean): Match
       specificity: exactSpecificity,
     };
   }
+  // In a user pass the finder's includes lie in the profile, so its excludes only matter there.
   return {
     type: 'File',
     text,
-    prefix: [],
+    prefix: profile ?? [],
     roots,
     matches: (node, leaf, entry) => excluded(node, leaf, entry),
     mayMatchBelow: () => true,
