@@ -1,6 +1,6 @@
 // Store encryption (docs/store-format.md §4): scrypt → HKDF → AES-256-GCM, with nonces built
 // from (domain, session, counter) so that no two sealed things in one store share a nonce.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, randomBytes, scrypt, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FerryError, fromSystemError } from '../errors/index.ts';
 
@@ -32,7 +32,8 @@ function secretBytes(secret: Buffer | string): Buffer {
   return b;
 }
 
-export async function deriveStoreKey(secret: Buffer | string, kdf: KdfParams, storeId: Buffer): Promise<Buffer> {
+/** The AES-256-GCM key of a store, as a KeyObject (cheaper per cipher than raw bytes). */
+export async function deriveStoreKey(secret: Buffer | string, kdf: KdfParams, storeId: Buffer): Promise<KeyObject> {
   // A tampered header must not make us allocate gigabytes: accept only sane scrypt parameters.
   const sane = kdf.name === 'scrypt' && kdf.keyLength === 32 && kdf.N >= 1024 && kdf.N <= 1 << 20 && (kdf.N & (kdf.N - 1)) === 0 && kdf.r >= 1 && kdf.r <= 32 && kdf.p >= 1 && kdf.p <= 16;
   if (!sane) throw new FerryError('FERRY_E_STORE_TAMPERED', 'The store header holds key-derivation parameters Ferry never writes; the header was altered.', { details: { kdf } });
@@ -40,7 +41,7 @@ export async function deriveStoreKey(secret: Buffer | string, kdf: KdfParams, st
   const master = await new Promise<Buffer>((ok, fail) =>
     scrypt(secretBytes(secret), salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 }, (err, key) => (err ? fail(err) : ok(key))),
   );
-  return Buffer.from(hkdfSync('sha256', master, storeId, 'ferry-store-v1 aes-256-gcm', 32));
+  return createSecretKey(Buffer.from(hkdfSync('sha256', master, storeId, 'ferry-store-v1 aes-256-gcm', 32)));
 }
 
 export function nonce(domain: number, session: number, counter: number): Buffer {
@@ -50,16 +51,21 @@ export function nonce(domain: number, session: number, counter: number): Buffer 
   return n;
 }
 
-export function seal(key: Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
+/** Encrypt: [ciphertext, tag] (kept apart so large payloads are not copied again). */
+export function sealParts(key: KeyObject, iv: Buffer, aad: Buffer, plaintext: Buffer): [Buffer, Buffer] {
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(aad);
   const body = c.update(plaintext);
   c.final();
-  return Buffer.concat([body, c.getAuthTag()]);
+  return [body, c.getAuthTag()];
+}
+
+export function seal(key: KeyObject, iv: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
+  return Buffer.concat(sealParts(key, iv, aad, plaintext));
 }
 
 /** The plaintext, or null when the tag does not verify (wrong key or altered bytes). */
-export function unseal(key: Buffer, iv: Buffer, aad: Buffer, sealed: Buffer): Buffer | null {
+export function unseal(key: KeyObject, iv: Buffer, aad: Buffer, sealed: Buffer): Buffer | null {
   if (sealed.length < TAG_LENGTH) return null;
   const d = createDecipheriv('aes-256-gcm', key, iv);
   d.setAAD(aad);
@@ -75,11 +81,11 @@ export function unseal(key: Buffer, iv: Buffer, aad: Buffer, sealed: Buffer): Bu
 
 const KEYCHECK_AAD = Buffer.from('ferry-keycheck');
 
-export function makeKeyCheck(key: Buffer, storeId: Buffer): string {
+export function makeKeyCheck(key: KeyObject, storeId: Buffer): string {
   return seal(key, nonce(NONCE_DOMAIN.keyCheck, 0, 0), Buffer.concat([storeId, KEYCHECK_AAD]), Buffer.alloc(16)).toString('base64');
 }
 
-export function keyMatches(key: Buffer, storeId: Buffer, keyCheck: string): boolean {
+export function keyMatches(key: KeyObject, storeId: Buffer, keyCheck: string): boolean {
   return unseal(key, nonce(NONCE_DOMAIN.keyCheck, 0, 0), Buffer.concat([storeId, KEYCHECK_AAD]), Buffer.from(keyCheck, 'base64')) !== null;
 }
 

@@ -1,7 +1,8 @@
 // The container framing shared by USMT.MIG and catalog.mig (docs/store-format.md §2).
 import type { FileHandle } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
-import { NONCE_DOMAIN, TAG_LENGTH, nonce, seal, sha256, unseal, type KdfParams } from './crypto.ts';
+import type { KeyObject } from 'node:crypto';
+import { NONCE_DOMAIN, TAG_LENGTH, nonce, seal, sealParts, sha256, unseal, type KdfParams } from './crypto.ts';
 import type { StoreSource, StoreType } from './types.ts';
 
 export const FORMAT_VERSION = 1;
@@ -132,21 +133,21 @@ export function decodeFrameHeader(b: Buffer): FrameHeader {
 /** Seals and opens frames and journal records of one store: AES-256-GCM with a key, else SHA-256. */
 export class FrameCodec {
   readonly storeId: Buffer;
-  readonly key: Buffer | null;
+  readonly key: KeyObject | null;
   readonly macLength: number;
 
-  constructor(storeId: Buffer, key: Buffer | null) {
+  constructor(storeId: Buffer, key: KeyObject | null) {
     this.storeId = storeId;
     this.key = key;
     this.macLength = key ? TAG_LENGTH : 32;
   }
 
-  /** payload (already compressed) → header ‖ sealed payload ‖ MAC. */
-  frame(h: Omit<FrameHeader, 'storedLen'>, payload: Buffer): Buffer {
+  /** payload (already compressed) → [header, sealed payload, MAC], to be written in that order. */
+  frame(h: Omit<FrameHeader, 'storedLen'>, payload: Buffer): Buffer[] {
     const head = encodeFrameHeader({ ...h, storedLen: payload.length });
     const aad = Buffer.concat([this.storeId, head]);
-    if (this.key) return Buffer.concat([head, seal(this.key, nonce(NONCE_DOMAIN.frame, h.session, h.seq), aad, payload)]);
-    return Buffer.concat([head, payload, sha256(aad, payload)]);
+    if (this.key) return [head, ...sealParts(this.key, nonce(NONCE_DOMAIN.frame, h.session, h.seq), aad, payload)];
+    return [head, payload, sha256(aad, payload)];
   }
 
   /** The payload of a frame whose header is `head` and body (`payload ‖ MAC`) is `body`; null if it does not verify. */

@@ -1,7 +1,8 @@
 // Reading a store (docs/store-format.md §2–4): every frame is authenticated before use, every file
 // is checked against its catalog hash, and every failure is a coded error.
-import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { createHash, type KeyObject } from 'node:crypto';
+import { closeSync, linkSync, openSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { zstdDecompress } from 'node:zlib';
@@ -93,7 +94,7 @@ export class StoreReader {
   static async load(paths: StorePaths, file: string, fh: FileHandle, options: OpenStoreOptions): Promise<StoreReader> {
     const { header, bytes: headerBytes } = await readHeader(fh, file);
     const storeId = Buffer.from(header.storeId, 'hex');
-    let key: Buffer | null = null;
+    let key: KeyObject | null = null;
     if (header.encryption) {
       if (options.key === undefined) {
         throw new FerryError('FERRY_E_STORE_BAD_KEY', `The store ${file} is encrypted; give its key with /decrypt and /key: or /keyfile:.`, { details: { path: file } });
@@ -163,7 +164,7 @@ export class StoreReader {
   async #unpack(h: FrameHeader, payload: Buffer): Promise<Buffer> {
     let raw: Buffer;
     try {
-      raw = h.flags & FLAG_ZSTD ? await decompressAsync(payload) : payload;
+      raw = h.flags & FLAG_ZSTD ? await decompressAsync(payload, { chunkSize: Math.max(h.rawLen, 1024), maxOutputLength: Math.max(h.rawLen, 1) }) : payload;
     } catch {
       throw tampered(this.file, `frame ${h.seq} does not decompress`);
     }
@@ -282,9 +283,13 @@ export class StoreReader {
     return p;
   }
 
-  async *#fromFolder(entry: FileEntry, rel: string): AsyncGenerator<Buffer> {
+  #folderFile(entry: FileEntry, rel: string): string {
     if (!rel.startsWith('File/')) throw tampered(this.file, `${entry.winPath} points outside the store's File folder`);
-    const path = safeJoin(this.paths.usmtDir, rel);
+    return safeJoin(this.paths.usmtDir, rel);
+  }
+
+  async *#fromFolder(entry: FileEntry, rel: string): AsyncGenerator<Buffer> {
+    const path = this.#folderFile(entry, rel);
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -306,6 +311,41 @@ export class StoreReader {
       }
     } finally {
       await fh.close();
+    }
+  }
+
+  /**
+   * Write one file to `destPath` (which the caller chose, e.g. with safeJoin and collision
+   * renaming): to `destPath.ferry-partial` first, renamed only once every byte matched the
+   * catalog, then given the catalog's times. `hardlink` (folder stores): link to the store's copy
+   * instead of copying it. On any error nothing is left at `destPath` by this call.
+   */
+  async extractFile(entry: FileEntry, destPath: string, options: { readonly hardlink?: boolean } = {}): Promise<void> {
+    const tmp = `${destPath}.ferry-partial`;
+    try {
+      if (options.hardlink) {
+        if (!('path' in entry.content)) throw new FerryError('FERRY_E_STORE_OPTIONS', 'Only an uncompressed or hard-link store can be restored with hard links (/hardlink /nocompress).');
+        const src = this.#folderFile(entry, entry.content.path);
+        const st = await stat(src).catch(() => null);
+        if (!st || st.size !== entry.size) throw tampered(this.file, `${entry.winPath} is missing from the store or has another size`, { winPath: entry.winPath });
+        rmSync(tmp, { force: true });
+        linkSync(src, tmp);
+      } else {
+        // Synchronous writes: no thread-pool round trip per small file; chunks still decompress ahead.
+        const fd = openSync(tmp, 'w');
+        try {
+          for await (const piece of this.#content(entry)) {
+            for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done, piece.length - done);
+          }
+        } finally {
+          closeSync(fd);
+        }
+      }
+      utimesSync(tmp, entry.atimeMs / 1000, entry.mtimeMs / 1000);
+      renameSync(tmp, destPath);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw isFerryError(err) ? err : fromSystemError(err, `restoring ${entry.winPath} to ${destPath}`);
     }
   }
 

@@ -1,0 +1,139 @@
+// Store benchmark: one gen-profiles tree, then in one run Ferry's capture (compressed+encrypted),
+// hard-link capture, restore and re-capture after an interruption against tar|zstd, restic, cp -al
+// and zstd -d|tar -x. Every tool runs as a child under /usr/bin/time -v, so wall time, CPU and
+// peak RSS are measured the same way for all.
+//   node bench/store.ts [--size 2G] [--users 6] [--keep]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createStore, driveRelative, openStore, safeJoin, type StoreType } from '../src/store/index.ts';
+
+const KEY = 'bench-key';
+const self = new URL(import.meta.url).pathname;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : process.argv[i + 1]!;
+}
+
+/** What a volume walker hands ScanState: every folder and regular file, depth first, with its stat. */
+function* walk(host: string, win: string): Generator<{ host: string; win: string; dir: boolean; st: Stats }> {
+  for (const d of readdirSync(host, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const h = join(host, d.name);
+    const w = `${win}\\${d.name}`;
+    if (d.isDirectory()) {
+      yield { host: h, win: w, dir: true, st: statSync(h) };
+      yield* walk(h, w);
+    } else if (d.isFile()) yield { host: h, win: w, dir: false, st: statSync(h) };
+  }
+}
+
+/** The Ferry side of each measurement, run in a child process. */
+async function child(mode: string, src: string, out: string): Promise<void> {
+  if (mode === 'restore') {
+    const r = await openStore(src, { key: KEY });
+    let made = '';
+    for await (const e of r.entries()) {
+      if (e.kind === 'registry') continue;
+      const dest = safeJoin(out, driveRelative(e.winPath));
+      const dir = e.kind === 'dir' ? dest : dirname(dest);
+      if (dir !== made) mkdirSync(dir, { recursive: true }), (made = dir);
+      if (e.kind === 'file') await r.extractFile(e, dest);
+    }
+    await r.close();
+    return;
+  }
+  const type: StoreType = mode === 'hardlink' ? 'hardlink' : 'compressed';
+  const w = await createStore(out, { type, resume: mode === 'resume', ...(type === 'compressed' ? { encryption: { key: KEY, algId: 'AES_256' } } : {}) });
+  for (const f of walk(src, 'C:')) {
+    const st = f.st;
+    const meta = { winPath: f.win, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, birthtimeMs: st.birthtimeMs, attributes: f.dir ? 0x10 : 0x20 };
+    if (f.dir) await w.addDirectory({ kind: 'dir', ...meta });
+    else await w.addFile({ kind: 'file', size: st.size, ...meta }, f.host);
+  }
+  const s = await w.finish();
+  if (mode === 'resume') process.stderr.write(`resume reused ${s.reusedFiles} of ${s.files} files\n`);
+}
+
+interface Row {
+  readonly name: string;
+  readonly wall: number;
+  readonly cpu: number;
+  readonly rssMiB: number;
+  readonly outBytes: number;
+}
+
+function timed(name: string, cmd: string[], env: NodeJS.ProcessEnv = {}): Omit<Row, 'outBytes'> {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const wall = (performance.now() - t0) / 1000;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const cpu = /Percent of CPU this job got: (\d+)%/.exec(r.stderr);
+  if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const note = r.stderr.split('\n').find((l) => l.startsWith('resume reused'));
+  if (note) console.log(`  (${note})`);
+  return { name, wall, cpu: Number(cpu?.[1] ?? 0), rssMiB: Number(rss?.[1] ?? 0) / 1024 };
+}
+
+function du(path: string): number {
+  const r = spawnSync('du', ['-sb', path], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]);
+}
+
+async function main(): Promise<void> {
+  const size = arg('--size', '2G');
+  const users = arg('--users', '6');
+  const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));
+  const vol = join(work, 'vol');
+  const ferry = (mode: string, src: string, out: string) => [process.execPath, self, '--child', mode, src, out];
+  try {
+    console.log(`generating a ${size} tree for ${users} users in ${vol} …`);
+    const g = spawnSync(process.execPath, [new URL('../../shared/tools/gen-profiles', import.meta.url).pathname, '--out', vol, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (g.status !== 0) throw new Error('gen-profiles failed');
+    // Everything below reads the tree from the page cache: warm it once for all tools alike.
+    spawnSync('tar', ['-cf', '/dev/null', '-C', vol, '.']);
+    let data = 0;
+    for (const f of walk(vol, 'C:')) if (!f.dir) data += f.st.size;
+
+    const rows: Row[] = [];
+    const add = (r: Omit<Row, 'outBytes'>, out: string) => rows.push({ ...r, outBytes: du(out) });
+
+    add(timed('ferry capture (zstd-3 + AES-256-GCM)', ferry('capture', vol, join(work, 'ferry'))), join(work, 'ferry'));
+    add(timed('tar -cf - | zstd -T0 -3', ['bash', '-c', `tar -cf - -C '${vol}' . | zstd -q -T0 -3 -o '${join(work, 'vol.tar.zst')}'`]), join(work, 'vol.tar.zst'));
+    spawnSync('restic', ['init', '--repo', join(work, 'restic'), '-q'], { env: { ...process.env, RESTIC_PASSWORD: KEY } });
+    add(timed('restic backup (first)', ['restic', 'backup', '--repo', join(work, 'restic'), '-q', vol], { RESTIC_PASSWORD: KEY, RESTIC_CACHE_DIR: join(work, 'restic-cache') }), join(work, 'restic'));
+    add(timed('ferry hard-link capture', ferry('hardlink', vol, join(work, 'hl'))), join(work, 'hl'));
+    add(timed('cp -al', ['cp', '-al', vol, join(work, 'cpal')]), join(work, 'cpal'));
+    add(timed('ferry restore (extract all)', ferry('restore', join(work, 'ferry'), join(work, 'restored'))), join(work, 'restored'));
+    await mkdir(join(work, 'untarred'));
+    add(timed('zstd -d | tar -x', ['bash', '-c', `zstd -q -d -c '${join(work, 'vol.tar.zst')}' | tar -x -C '${join(work, 'untarred')}'`]), join(work, 'untarred'));
+
+    // Re-capture after an interruption: kill a capture at half its time, then time the resume.
+    const half = rows[0]!.wall / 2;
+    const killed = spawn(process.execPath, [self, '--child', 'capture', vol, join(work, 'resumed')], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, half * 1000));
+    killed.kill('SIGKILL');
+    await new Promise((r) => killed.on('exit', r));
+    add(timed(`ferry re-capture after kill -9 at ${half.toFixed(1)} s`, ferry('resume', vol, join(work, 'resumed'))), join(work, 'resumed'));
+
+    const mb = data / 1e6;
+    console.log(`\nsource: ${mb.toFixed(0)} MB in regular files (${size}, ${users} users); MB/s = source MB / wall time\n`);
+    const head = ['tool', 'wall s', 'MB/s', 'output MB', 'peak RSS MiB', 'CPU %'];
+    const lines = rows.map((r) => [r.name, r.wall.toFixed(2), (mb / r.wall).toFixed(0), (r.outBytes / 1e6).toFixed(1), r.rssMiB.toFixed(0), String(r.cpu)]);
+    const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+    const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    console.log(fmt(head));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const l of lines) console.log(fmt(l));
+    const by = (n: string) => rows.find((r) => r.name.startsWith(n))!;
+    console.log(`\nratios: capture/tar|zstd time ${(by('ferry capture').wall / by('tar').wall).toFixed(2)}× (goal ≤ 1.0), size ${(by('ferry capture').outBytes / by('tar').outBytes).toFixed(3)}× (≤ 1.02); restic/capture ${(by('restic').wall / by('ferry capture').wall).toFixed(2)}× (≥ 3); hard-link/cp -al ${(by('ferry hard-link').wall / by('cp -al').wall).toFixed(2)}× (≤ 1.2); restore/zstd|tar ${(by('ferry restore').wall / by('zstd -d').wall).toFixed(2)}× (≤ 1.0); peak RSS ≤ 256 MiB`);
+  } finally {
+    if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
+    else console.log(`kept ${work}`);
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+else await main();
