@@ -19,7 +19,7 @@ import { propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types
 import { captureUserState, E_FAIL, releaseStateStore, requestStateStore, restoreUserState, type UserStateContext } from './user-state.ts';
 import { hasErrors, validateSequence, type ValidationIssue } from './validate.ts';
 import { checkVariableName, checkVariableValue, layerVariables, TsEnvironment, type VariableLayers } from './variables.ts';
-import { operatingSystemWmi, volumeRegistry } from './volume-facts.ts';
+import { computerNameFromVolume, operatingSystemWmi, volumeRegistry } from './volume-facts.ts';
 import { parseSequenceXml, serializeSequenceXml } from './xml.ts';
 
 /** What other parts inject; none of it is persisted (given again to `resume`). */
@@ -120,7 +120,7 @@ export class Engine {
     const unlock = lockState(stateDir);
     try {
       const identity: ComputerIdentity = {
-        name: options.computer.name ?? 'MINWINPC',
+        name: options.computer.name ?? (await computerNameFromVolume(options.registry ?? volumeRegistry(root))) ?? 'MINWINPC',
         macAddress: options.computer.macAddress ?? '00:15:5D:00:00:01',
         smbiosGuid: options.computer.smbiosGuid ?? '00000000-0000-0000-0000-000000000001',
       };

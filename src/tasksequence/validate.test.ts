@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { localPackages } from './ports.ts';
+import { tempDir } from './test-support.ts';
+import { validateSequence } from './validate.ts';
+import { parseSequenceXml } from './xml.ts';
+
+const tmp = tempDir('ferry-ts-validate-');
+after(tmp.cleanup);
+
+const capture = (vars: string, attrs = '') =>
+  `<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture" ${attrs}><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">OLD00001</variable>${vars}</defaultVarList></step>`;
+const restore = (vars: string, attrs = '') =>
+  `<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore" ${attrs}><action/><defaultVarList><variable name="_OSDMigrateUsmtRestorePackageID" property="UsmtRestorePackageID">OLD00001</variable>${vars}</defaultVarList></step>`;
+const setVar = (name: string, value: string) => `<step type="SMS_TaskSequence_SetVariableAction" name="Set ${name}"><action>tsenv.exe "${name}=${value}"</action></step>`;
+const request = '<step type="SMS_TaskSequence_RequestStateStoreAction" name="Request"><action>osdsmpclient.exe /capture</action></step>';
+const release = '<step type="SMS_TaskSequence_ReleaseStateStoreAction" name="Release"><action>osdsmpclient.exe /release</action></step>';
+const v = (name: string, property: string, value: string) => `<variable name="${name}" property="${property}">${value}</variable>`;
+const codes = (xml: string, vars?: Record<string, string>) => {
+  const pkgDir = join(tmp.dir, 'usmt3');
+  mkdirSync(pkgDir, { recursive: true });
+  writeFileSync(join(pkgDir, 'MigUser.xml'), '<migration/>');
+  writeFileSync(join(pkgDir, 'ferry-package.json'), '{"usmtVersion": "3.0"}');
+  return validateSequence(parseSequenceXml(`<sequence version="3.10">${xml}</sequence>`), { packages: localPackages({ OLD00001: pkgDir }), ...(vars ? { variables: vars } : {}) }).map(
+    (i) => `${i.severity}:${i.code}`,
+  );
+};
+
+test('errors: drive-root store, hard links with a network store or an SMP, off-line in the full OS, a config file the package lacks', () => {
+  assert.deepEqual(codes(setVar('OSDStateStorePath', 'C:\\')), ['error:FERRY_E_TS_STORE_PATH_ROOT']);
+  assert.deepEqual(codes('', { OSDStateStorePath: 'D:' }), ['error:FERRY_E_TS_STORE_PATH_ROOT']);
+  assert.deepEqual(codes(setVar('OSDStateStorePath', 'C:\\Store')), []);
+  assert.deepEqual(codes(setVar('OSDStateStorePath', '%Base%')), [], 'not a literal');
+  assert.ok(codes(setVar('OSDStateStorePath', '\\\\srv\\share\\s') + capture(v('_OSDMigrateUseHardlinks', 'UseHardlinks', 'true'))).includes('error:FERRY_E_TS_HARDLINK_NETWORK_STORE'));
+  assert.ok(codes(request + capture(v('_OSDMigrateUseHardlinks', 'UseHardlinks', 'true')) + release).includes('error:FERRY_E_TS_HARDLINK_NETWORK_STORE'));
+  assert.ok(codes(capture(v('_OSDMigrateOfflineUserState', 'OfflineUserState', 'true'), 'runIn="FullOS"')).includes('error:FERRY_E_TS_OFFLINE_OUTSIDE_WINPE'));
+  assert.ok(!codes(capture(v('_OSDMigrateOfflineUserState', 'OfflineUserState', 'true'), 'runIn="WinPEandFullOS"')).includes('error:FERRY_E_TS_OFFLINE_OUTSIDE_WINPE'));
+  const inFullOsGroup = `<group name="g"><condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">_SMSTSInWinPE</variable><variable name="Operator">equals</variable><variable name="Value">false</variable></expression></condition>${capture(v('_OSDMigrateOfflineUserState', 'OfflineUserState', 'true'), 'runIn="WinPEandFullOS"')}</group>`;
+  assert.ok(codes(inFullOsGroup).includes('error:FERRY_E_TS_OFFLINE_OUTSIDE_WINPE'));
+  assert.deepEqual(codes(capture(v('OSDMigrateMode', 'Mode', 'Advanced') + v('OSDMigrateConfigFiles', 'ConfigFiles', 'miguser.xml,MigApp.xml'))), ['error:FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE']);
+  assert.deepEqual(codes(setVar('_SMSTSBad', 'x')), ['error:FERRY_E_TS_VARIABLE_INVALID']);
+  assert.deepEqual(codes(capture(v('OSDMigrateContinueOnLockedFiles', 'ContinueOnLockedFiles', 'perhaps'))), ['error:FERRY_E_TS_PROPERTY_INVALID']);
+});
+
+test('warnings: capture-all without local accounts, continue on error before Release, Request without Release, old USMT, unknown steps', () => {
+  assert.deepEqual(codes(capture('') + restore('')), ['warning:FERRY_W_TS_RESTORE_WITHOUT_LOCAL_ACCOUNTS']);
+  assert.deepEqual(codes(capture('') + restore(v('OSDMigrateLocalAccounts', 'LocalAccounts', 'true'))), []);
+  assert.deepEqual(codes(request + capture('', 'continueOnError="true"') + release), ['warning:FERRY_W_TS_CONTINUE_BEFORE_RELEASE']);
+  assert.deepEqual(codes(request + capture('')), ['warning:FERRY_W_TS_REQUEST_WITHOUT_RELEASE']);
+  assert.deepEqual(codes(capture(v('OSDMigrateFileAccess', 'FileAccess', 'VSS'))), ['warning:FERRY_W_TS_SETTING_IGNORED_OLD_USMT']);
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_PartitionDiskAction" name="Partition"/>'), ['warning:FERRY_W_TS_UNKNOWN_STEP_TYPE']);
+  assert.deepEqual(codes(`<group name="off" disable="true">${request}</group>`), [], 'disabled steps do not count');
+});
