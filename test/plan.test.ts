@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -114,4 +114,26 @@ test('bad input: missing rule file 28, malformed XML 29, /uel:0 11, not a Window
   const notWin = ferry('plan', '--offlinewindir', dir, '/i:' + join(FIX, 'MigDocs.xml'));
   assert.notEqual(notWin.status, 0);
   assert.match(notWin.stderr, /FERRY_E_(NOT_A_WINDOWS_DIR|WINDIR_NOT_FOUND)/);
+});
+
+test('an unreadable folder is reported and skipped; the rest is still planned (run without root)', (t) => {
+  if (process.getuid?.() === 0 && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status !== 0) {
+    return t.skip('setpriv is not available to drop root privileges');
+  }
+  const locked = join(windowsDir, '..', 'Users', 'alice', 'Documents', 'Locked');
+  mkdirSync(locked, { recursive: true });
+  writeFileSync(join(locked, 'secret.docx'), 'x');
+  chmodSync(dir, 0o755);
+  chmodSync(locked, 0o000);
+  try {
+    const cmd = [process.execPath, join(ROOT, 'src/cli/main.ts'), 'plan', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigUser.xml')}`, '--json'];
+    const r = process.getuid?.() === 0 ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(lines.some((l) => l.warning && /Locked/.test(l.warning.message)), 'a warning names the unreadable folder');
+    assert.ok(lines.some((l) => l.kind === 'file' && /\\alice\\Documents\\/.test(l.path)), 'the readable documents are still planned');
+    assert.ok(!lines.some((l) => l.path && /secret\.docx/.test(l.path)));
+  } finally {
+    chmodSync(locked, 0o755);
+  }
 });
