@@ -273,3 +273,17 @@ test('§9.11 includeAttributes/excludeAttributes: the most specific rule decides
     r.cleanup();
   }
 });
+
+test('excluded paths (a store on the source volume) are never collected', async () => {
+  const tree = makeTree(['C:\\Data\\a.txt', 'C:\\Data\\Store\\USMT\\USMT.MIG']);
+  try {
+    const volume = await tree.open();
+    const files = [parseRuleText(migration(component('C', inc('C:\\Data\\* [*]'), 'System')))];
+    const engine = await RuleEngine.create({ volume, files, users: [], excludedPaths: ['C:\\Data\\Store'] });
+    const got: string[] = [];
+    for await (const o of engine.objects()) got.push(o.winPath!);
+    assert.deepEqual(got.sort(), ['C:\\Data', 'C:\\Data\\a.txt']);
+  } finally {
+    tree.cleanup();
+  }
+});

@@ -52,6 +52,8 @@ export interface ActiveComponent {
   readonly component: Component;
   readonly vars: VarScope;
   readonly rules: Record<RuleKind, ActiveRule[]>;
+  /** `<variable remap="TRUE">`: objects under the variable's source value follow it to its destination value. */
+  readonly remaps: { readonly name: string; readonly source: string }[];
 }
 
 export interface Pass {
@@ -108,6 +110,8 @@ export interface EngineOptions {
   readonly isDisabled?: (component: Component) => boolean;
   /** LoadState ignores detection (§6.2). */
   readonly phase?: 'scan' | 'apply';
+  /** Folders never collected, e.g. a store on the source volume (§6.3 step 5). Windows paths. */
+  readonly excludedPaths?: readonly string[];
 }
 
 const RULE_KINDS: readonly RuleKind[] = [
@@ -402,7 +406,7 @@ export class RuleEngine {
       const i = moved.lastIndexOf('\\');
       return `${moved.slice(0, i)} [${moved.slice(i + 1)}]`;
     }
-    return destinationOf(path, isContainer, bestRule?.script, env);
+    return destinationOf(path, isContainer, bestRule?.script, env, inc.component.remaps);
   }
 
   /** The most specific merge script that applies to an object of a component (§6.6). */
@@ -487,11 +491,16 @@ export class RuleEngine {
 
   /** Every object that migrates: files and folders (one streaming walk), then registry objects. */
   async *objects(): AsyncGenerator<DecidedObject> {
+    const excluded = (this.#options.excludedPaths ?? []).map(pathSegments);
+    const isExcluded = (segs: readonly string[]) => excluded.some((x) => x.length <= segs.length && x.every((s, i) => segs[i] === s));
     for (const root of this.walkRoots()) {
       const rootPath = root.length === 1 ? `${root[0]!.toUpperCase()}\\` : root.join('\\');
       if (!(await this.volume.stat(rootPath))) continue;
       const walk = this.volume.walk(rootPath, {
-        enterDir: (d) => this.#fileIndex.mayEnter(pathSegments(d.winPath)),
+        enterDir: (d) => {
+          const segs = pathSegments(d.winPath);
+          return !isExcluded(segs) && this.#fileIndex.mayEnter(segs);
+        },
         onError: (winPath, err) => this.events.warn(isCoded(err) ? err.code : 'FERRY_E_IO', `Skipped ${winPath}: ${err.message}`, winPath),
       });
       for await (const entry of walk) {
@@ -499,6 +508,7 @@ export class RuleEngine {
         if (entry.kind === 'symlink') continue;
         const isContainer = entry.kind === 'dir';
         const key = fileKey(entry.winPath, isContainer);
+        if (excluded.length && isExcluded(isContainer ? key.node : [...key.node, key.leaf!])) continue;
         const d = this.decideKey('File', key.node, key.leaf, entry);
         if (d.decision !== 'include') continue;
         this.stats.included++;
@@ -617,6 +627,7 @@ class PassBuilder {
   readonly #pass: Pass;
   readonly #scope: (vars: VarScope) => HelperScope;
   readonly #system: boolean;
+  #remaps: { name: string; source: string }[] = [];
 
   constructor(engine: RuleEngine, pass: Pass, scope: (vars: VarScope) => HelperScope) {
     this.#engine = engine;
@@ -628,8 +639,9 @@ class PassBuilder {
   async component(file: RuleFile, c: Component, parentVars: VarScope): Promise<void> {
     if (this.#engine.isDisabled(c) || !contextApplies(c.context, this.#system)) return;
     const vars = parentVars.child();
+    const active: ActiveComponent = { component: c, vars, rules: emptyRules(), remaps: [] };
+    this.#remaps = active.remaps;
     for (const env of c.environments) await this.#environment(file, c, env, vars);
-    const active: ActiveComponent = { component: c, vars, rules: emptyRules() };
     const children: Component[] = [];
     const visitRole = async (role: Role, roleVars: VarScope): Promise<void> => {
       for (const env of role.environments) await this.#environment(file, c, env, roleVars);
@@ -667,7 +679,9 @@ class PassBuilder {
           }
         }
       }
-      if (value !== null) vars.set(v.name, value);
+      if (value === null) continue;
+      vars.set(v.name, value);
+      if (v.remap) this.#remaps.push({ name: v.name, source: expand(value, vars).text });
     }
   }
 

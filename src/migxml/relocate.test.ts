@@ -49,3 +49,10 @@ test('§6.6 collisions: default rename r(1).docx, registry overwrite, merge scri
   assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleB.txt', exists, merge: call('MigXmlHelper.SourcePriority()') }), { action: 'overwrite', path: 'C:\\Data\\SampleB.txt' });
   assert.deepEqual(resolveCollision({ kind: 'registry', path: 'C:\\Data\\SampleB.txt', exists }), { action: 'overwrite', path: 'C:\\Data\\SampleB.txt' });
 });
+
+test('variable remap: objects under the source value follow the variable to its destination value', () => {
+  const e = { source: new Map([['APP', 'C:\\Old\\App']]), destination: new Map([['APP', 'D:\\New\\App']]) };
+  const remaps = [{ name: 'App', source: 'C:\\Old\\App' }];
+  assert.equal(destinationOf('C:\\Old\\App\\data\\x.db', false, undefined, e, remaps), 'D:\\New\\App\\data\\x.db');
+  assert.equal(destinationOf('C:\\Other\\x.db', false, undefined, e, remaps), 'C:\\Other\\x.db');
+});

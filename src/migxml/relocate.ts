@@ -75,9 +75,26 @@ export function mapMissingDrive(path: string, env: RelocationEnv): string {
   return (env.systemDrive ?? 'C:') + path.slice(2);
 }
 
-/** The destination path of an object: its locationModify (if any), then drive mapping. */
-export function destinationOf(path: string, isContainer: boolean, locationModify: ScriptCall | undefined, env: RelocationEnv): string {
-  const moved = locationModify ? applyLocationModify(locationModify, path, isContainer, env) : null;
+/** `<variable remap="TRUE">` (§6.7): a path under a variable's source value moves under its destination value. */
+export function applyRemaps(path: string, remaps: readonly { readonly name: string; readonly source: string }[], env: RelocationEnv): string | null {
+  for (const r of remaps) {
+    if (!r.source || !isUnder(path, r.source)) continue;
+    const to = expand(`%${r.name}%`, env.destination);
+    if (to.unresolved.length) continue;
+    return to.text.replace(/\\+$/, '') + path.slice(r.source.replace(/\\+$/, '').length);
+  }
+  return null;
+}
+
+/** The destination path of an object: its locationModify (if any) or variable remap, then drive mapping. */
+export function destinationOf(
+  path: string,
+  isContainer: boolean,
+  locationModify: ScriptCall | undefined,
+  env: RelocationEnv,
+  remaps: readonly { readonly name: string; readonly source: string }[] = [],
+): string {
+  const moved = (locationModify ? applyLocationModify(locationModify, path, isContainer, env) : null) ?? applyRemaps(path, remaps, env);
   return mapMissingDrive(moved ?? path, env);
 }
 
