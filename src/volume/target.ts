@@ -6,11 +6,9 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { FerryError } from '../errors/index.ts';
 import { OfflineVolume, type OpenVolumeOptions } from './volume.ts';
-import { formatWinPath, parseWinPath } from './winpath.ts';
+import { INVALID_NAME_CHARS, formatWinPath, parseWinPath } from './winpath.ts';
 import { accessError } from './walk.ts';
 
-// Control characters and the characters Win32 forbids in names.
-const FORBIDDEN = /[\x00-\x1f<>:"|?*]/;
 
 export interface TargetPath {
   /** Windows path with the case of existing components, e.g. `C:\Users\alice\Documents`. */
@@ -104,7 +102,7 @@ export class TargetVolume extends OfflineVolume {
       if (depth < 0) throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${winPath} climbs above the root of drive ${drive}.`, { details: { winPath } });
     }
     for (const part of raw.parts) {
-      if (FORBIDDEN.test(part)) throw new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} contains a character Windows does not allow in the name "${part}".`, { details: { winPath } });
+      if (INVALID_NAME_CHARS.test(part)) throw new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} contains a character Windows does not allow in the name "${part}".`, { details: { winPath } });
     }
     return { drive, parts: raw.parts };
   }

@@ -21,6 +21,10 @@ before(() => {
   chmodSync(join(gen.root, 'Users/alice/Documents/frozen.txt'), 0o444);
   mkdirSync(join(gen.root, 'Users/alice/Documents', 'Rene\u0301 NFD'));
   symlinkSync('../../pagefile.sys', join(gen.root, 'Users/alice/pagefile-link'));
+  mkdirSync(join(gen.root, 'Odd'));
+  writeFileSync(join(gen.root, 'Odd', '..\\..\\..\\Windows\\System32\\evil.dll'), 'x');
+  writeFileSync(join(gen.root, 'Odd', 'a:b'), 'x');
+  writeFileSync(join(gen.root, 'Odd', 'fine.txt'), 'x');
 });
 after(() => gen.cleanup());
 
@@ -131,8 +135,8 @@ describe('walk', () => {
     const vol = await openVolume(gen.windowsDir);
     const errors: string[] = [];
     const all = await collect(vol.walk('C:\\', { onError: (p) => errors.push(p) }));
-    assert.deepEqual(errors, []);
-    assert.equal(all.length, findCount(gen.root));
+    assert.equal(errors.length, 2, 'the two invalid names in C:\\Odd');
+    assert.equal(all.length, findCount(gen.root) - 2);
     assert.equal(all[0]!.winPath, 'C:\\');
     const seen = new Set<string>();
     for (const e of all) {
@@ -155,6 +159,16 @@ describe('walk', () => {
     assert.ok(!all.some((e) => e.winPath.startsWith('C:\\Users\\alice\\escape\\')));
     assert.ok(all.some((e) => e.winPath.length > 260), 'long paths');
     assert.ok(all.some((e) => e.winPath.includes('설명서')), 'unicode names as stored');
+    vol.close();
+  });
+
+  test('host names Windows cannot have are reported, never posing as other paths', async () => {
+    const vol = await openVolume(gen.windowsDir);
+    const errors: Array<[string, string]> = [];
+    const seen = await collect(vol.walk('C:\\Odd', { onError: (p, e) => errors.push([p, (e as FerryError).code]) }));
+    assert.deepEqual(seen.map((e) => e.winPath), ['C:\\Odd', 'C:\\Odd\\fine.txt']);
+    assert.deepEqual(errors.map(([, c]) => c), ['FERRY_E_WIN_PATH_INVALID', 'FERRY_E_WIN_PATH_INVALID']);
+    assert.deepEqual((await vol.list('C:\\Odd')).map((e) => e.winPath), ['C:\\Odd\\fine.txt']);
     vol.close();
   });
 

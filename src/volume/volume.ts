@@ -12,7 +12,7 @@ import { DirIndex, type DirIndexLimits } from './dir-index.ts';
 import { detectAttributeSource, type AttributeSource } from './attributes.ts';
 import { statEntry, type HostEntry } from './entry.ts';
 import { accessError, walkHost, walkHostBatches, walkHostSync } from './walk.ts';
-import { foldCase, formatWinPath, parseWinPath } from './winpath.ts';
+import { INVALID_NAME_CHARS, foldCase, formatWinPath, parseWinPath } from './winpath.ts';
 import { VolumeHives } from './hives.ts';
 import { buildSystemEnv, buildUserEnv, type Env } from './env.ts';
 import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromFolders, profilesFromProfileList, sortProfiles, type ProfileHost } from './profiles.ts';
@@ -207,6 +207,7 @@ export class OfflineVolume implements WindowsVolume {
     }
     const out: VolumeEntry[] = [];
     for (const name of names) {
+      if (INVALID_NAME_CHARS.test(name)) continue;
       const child = `${r.hostPath}/${name}`;
       const childWin = r.winPath.endsWith('\\') ? r.winPath + name : `${r.winPath}\\${name}`;
       try {

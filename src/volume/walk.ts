@@ -3,14 +3,14 @@
 // streamed through an open handle, so memory depends on depth and folder width, never on tree
 // size. Children's kinds come from the listing; nothing is stat'ed unless asked (entry.ts).
 // Symlinks are reported as entries and never descended into. Folders that cannot be listed,
-// children of folders that cannot be searched, and paths too long for the host go to `onError`
-// as coded FerryErrors (or are thrown when no `onError` is given).
+// children of folders that cannot be searched, names Windows cannot have and paths too long
+// for the host go to `onError` as coded FerryErrors (or are thrown when no `onError` is given).
 import { accessSync, constants as fsConstants, opendirSync, readdirSync, type Dir, type Dirent } from 'node:fs';
 import { FerryError, fromSystemError } from '../errors/index.ts';
 import type { EntryKind, VolumeEntry, WalkOptions } from './types.ts';
 import { HostEntry } from './entry.ts';
 import type { AttributeSource } from './attributes.ts';
-import { foldCase } from './winpath.ts';
+import { INVALID_NAME_CHARS, foldCase } from './winpath.ts';
 
 export interface HostWalkOptions extends WalkOptions {
   readonly attributeSource: AttributeSource;
@@ -128,6 +128,10 @@ export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Genera
       const name = d.name;
       const winPath = frame.winPath.endsWith('\\') ? frame.winPath + name : `${frame.winPath}\\${name}`;
       const hostPath = `${frame.hostPath}/${name}`;
+      if (INVALID_NAME_CHARS.test(name)) {
+        report(new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`, { details: { winPath, hostPath } }));
+        continue;
+      }
       if (frame.unsearchable) {
         report(accessError(Object.assign(new Error('EACCES'), { code: 'EACCES' }), winPath, hostPath, 'reading'));
         continue;

@@ -95,3 +95,10 @@ export function isWinPathWithin(child: string, parent: string): boolean {
   if (c === p) return true;
   return c.startsWith(p.endsWith('\\') ? p : `${p}\\`);
 }
+
+/**
+ * Characters no Windows name can contain: control characters, `\` and `<>:"|?*`. A host name
+ * with one of them (possible on Linux or in NTFS's POSIX namespace) has no Windows path; a `\`
+ * would even let a name pose as a path (`..\Windows\x.dll`).
+ */
+export const INVALID_NAME_CHARS = /[\x00-\x1f\\<>:"|?*]/;
