@@ -11,6 +11,10 @@ import { parseSequenceXml } from './xml.ts';
 
 const tmp = tempDir('ferry-ts-engine-');
 after(tmp.cleanup);
+// Ferry's bundled default XML files, as the built-in USMT package finds them.
+const xmlDir = join(tmp.dir, 'usmt-xml');
+mkdirSync(xmlDir);
+process.env.FERRY_USMT_XML_DIR = xmlDir;
 let counter = 0;
 
 /** A volume root, a state folder, a probe script that records its label/arguments and exits with a code. */
@@ -246,8 +250,8 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   const logDir = join(s.root, 'Windows', 'CCM', 'Logs', 'SMSTSLog');
   assert.deepEqual(usmt.calls[0]!.args, [
     store,
-    '/i:MigUser.xml',
-    '/i:MigApp.xml',
+    `/i:${xmlDir}/MigUser.xml`,
+    `/i:${xmlDir}/MigApp.xml`,
     '/o',
     '/hardlink',
     '/nocompress',
@@ -264,8 +268,8 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   assert.equal(r2.status, 'restart', 'the clean-up group restarts after UsmtUtils');
   assert.deepEqual(usmt.calls[1]!.args, [
     store,
-    '/i:MigUser.xml',
-    '/i:MigApp.xml',
+    `/i:${xmlDir}/MigUser.xml`,
+    `/i:${xmlDir}/MigApp.xml`,
     '/c',
     '/lac:Temp0rary!Pass',
     '/lae',

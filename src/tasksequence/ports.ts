@@ -115,6 +115,15 @@ export interface PackageResolver {
 }
 
 export const BUILTIN_USMT_VERSION = '10.0';
+
+/**
+ * Folder of Ferry's bundled default migration XML files (MigApp.xml, MigDocs.xml, MigUser.xml):
+ * `FERRY_USMT_XML_DIR`, else `src/usmt/xml/`. Undefined while that folder does not exist.
+ */
+export function builtinXmlDir(): string | undefined {
+  const dir = process.env.FERRY_USMT_XML_DIR ?? new URL('../usmt/xml/', import.meta.url).pathname;
+  return existsSync(dir) && statSync(dir).isDirectory() ? dir.replace(/\/+$/, '') : undefined;
+}
 export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
 
 /** `DIR/ferry-package.json` may declare `{ "usmtVersion": "4.0" }`; the default is 10.0. */
@@ -129,7 +138,10 @@ export function localPackages(mappings: Record<string, string> = {}): PackageRes
   return {
     usmt(id) {
       const dir = byId.get(id.toUpperCase());
-      if (dir === undefined) return { id, usmtVersion: BUILTIN_USMT_VERSION, files: [...BUILTIN_USMT_FILES], builtin: true };
+      if (dir === undefined) {
+        const xmlDir = builtinXmlDir();
+        return { id, ...(xmlDir ? { dir: xmlDir } : {}), usmtVersion: BUILTIN_USMT_VERSION, files: [...BUILTIN_USMT_FILES], builtin: true };
+      }
       if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
       let usmtVersion = BUILTIN_USMT_VERSION;
       const manifest = join(dir, PACKAGE_MANIFEST);

@@ -2,7 +2,7 @@
 // would grow past `maxBytes` it is renamed `smsts-yyyyMMdd-HHmmss.log` and a new one started;
 // only the newest `maxHistory` rolled files are kept. Lines are appended synchronously so the
 // log is complete up to the moment a process is killed.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type CmTraceType = 1 | 2 | 3;
@@ -118,6 +118,11 @@ export class SmstsLog {
       // Keep an earlier sequence's final log: roll it aside first.
       if (f === 'smsts.log' && existsSync(to)) renameSync(to, rolledPath(dir, new Date()));
       renameSync(from, to);
+    }
+    try {
+      rmdirSync(this.#dir);
+    } catch {
+      // not empty (other tools' files): leave it
     }
     this.#dir = dir;
   }

@@ -12,7 +12,7 @@ import type { KnownStep } from './model.ts';
 import type { PackageResolver, SmpClientFactory, UsmtRunner } from './ports.ts';
 import type { EngineState } from './state.ts';
 import { probeStore } from './store-probe.ts';
-import { buildLoadStateArgs, buildScanStateArgs, displayUsmtArgs } from './usmt-args.ts';
+import { buildLoadStateArgs, buildScanStateArgs, displayUsmtArgs, type UsmtPackage } from './usmt-args.ts';
 import type { TsEnvironment } from './variables.ts';
 
 /** HRESULT E_FAIL: the return code of a step the engine itself fails (no process exit code). */
@@ -150,6 +150,18 @@ function usmtOutcome(tool: string, code: number, continueOption: boolean, ctx: U
   return { exitCode: code, error: new FerryError('FERRY_E_TS_USMT_FAILED', `${tool} returned ${code}; see ${tool}.log in ${ctx.logDir}.`, { details: { tool, code } }) };
 }
 
+function packageProblem(pkg: UsmtPackage | undefined, id: string): FerryError | undefined {
+  if (!pkg) return new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `USMT package ${id} is not available; map it with --package ${id}=DIR.`, { details: { id } });
+  if (pkg.builtin && pkg.dir === undefined) {
+    return new FerryError(
+      'FERRY_E_TS_PACKAGE_NOT_FOUND',
+      `USMT package ${id} resolves to Ferry's built-in engine, but its default migration XML files are not installed (src/usmt/xml, or FERRY_USMT_XML_DIR). Map the package to a folder with --package ${id}=DIR.`,
+      { details: { id } },
+    );
+  }
+  return undefined;
+}
+
 function usmtEnv(ctx: UserStateContext): Record<string, string> {
   const work = join(ctx.stateDir, 'usmt-work');
   mkdirSync(work, { recursive: true });
@@ -161,7 +173,8 @@ export async function captureUserState(step: KnownStep<'SMS_TaskSequence_Capture
   if (loc instanceof FerryError) return fail(loc);
   const pkgId = ctx.env.get('_OSDMigrateUsmtPackageID') ?? step.properties.UsmtPackageID;
   const pkg = ctx.packages.usmt(pkgId);
-  if (!pkg) return fail(new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `USMT package ${pkgId} is not available; map it with --package ${pkgId}=DIR.`));
+  const missing = packageProblem(pkg, pkgId);
+  if (missing) return fail(missing);
   const windowsDir = toHostPath(ctx.computer.root, 'C:\\Windows') ?? join(ctx.computer.root, 'Windows');
   const args = buildScanStateArgs(step, ctx.env, pkg, { storePath: loc.host, logDir: ctx.logDir, windowsDir, ...(loc.key === undefined ? {} : { key: loc.key }) });
   ctx.log(1, 'OSDMigrateUserState', `Command line: ${displayUsmtArgs('scanstate.exe', args)}`);
@@ -190,7 +203,8 @@ export async function restoreUserState(step: KnownStep<'SMS_TaskSequence_Restore
   if (loc instanceof FerryError) return fail(loc);
   const pkgId = ctx.env.get('_OSDMigrateUsmtRestorePackageID') ?? step.properties.UsmtRestorePackageID;
   const pkg = ctx.packages.usmt(pkgId);
-  if (!pkg) return fail(new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `USMT package ${pkgId} is not available; map it with --package ${pkgId}=DIR.`));
+  const missing = packageProblem(pkg, pkgId);
+  if (missing) return fail(missing);
   if (loc.smp && ctx.smp && ctx.state.smp) {
     const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
     try {

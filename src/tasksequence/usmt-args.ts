@@ -15,7 +15,7 @@ export interface VariableReader {
 /** A USMT package as a step sees it. */
 export interface UsmtPackage {
   id: string;
-  /** Host folder holding the package's XML files; absent for Ferry's built-in defaults. */
+  /** Host folder holding the package's XML files (for the built-in package: the bundled defaults, when installed). */
   dir?: string;
   /** Declared USMT version, e.g. `10.0`; hard links, off-line and VSS need 4.0 or later. */
   usmtVersion: string;

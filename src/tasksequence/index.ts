@@ -1,0 +1,28 @@
+// Public API of the task sequence core: the model, ConfigMgr XML import/export, validation,
+// conditions, and the engine with the ports (USMT runner, SMP client, packages) it is given.
+export * from './model.ts';
+export { STEP_TYPES, stepTypeSpec, propertyVariables, type StepTypeSpec, type PropSpec } from './step-types.ts';
+export { parseSequenceXml, serializeSequenceXml, parseXmlDocument } from './xml.ts';
+export { loadSequenceFile, parseSequenceDocument, decodeXmlBytes, type LoadedSequence } from './input.ts';
+export { validateSequence, hasErrors, type ValidationIssue, type ValidateOptions } from './validate.ts';
+export { evaluateCondition, osVersionCondition, type ConditionResult, type ConditionNote } from './conditions.ts';
+export { TsEnvironment, layerVariables, checkVariableName, type VariableLayers } from './variables.ts';
+export { splitWindowsCommandLine, splitArguments } from './command-line.ts';
+export { buildScanStateArgs, buildLoadStateArgs, type UsmtPackage, type UsmtArgContext, type VariableReader, type StoreType } from './usmt-args.ts';
+export {
+  builtinUsmtRunner,
+  localPackages,
+  builtinXmlDir,
+  type UsmtRunner,
+  type UsmtRunContext,
+  type SmpClient,
+  type SmpClientFactory,
+  type SmpGrant,
+  type SmpRequestSettings,
+  type PackageResolver,
+} from './ports.ts';
+export type { Computer, ComputerIdentity, RegistryReader, WmiInstance } from './computer.ts';
+export { Engine, type EngineDeps, type StartOptions, type RunResult, type TaskSequenceIdentity } from './engine.ts';
+export { loadState, type EngineState, type NodeRecord } from './state.ts';
+export { SmstsLog, formatCmTraceLine, parseCmTrace, type CmTraceRecord } from './smsts-log.ts';
+export { describeSequence, describeCondition } from './describe.ts';
