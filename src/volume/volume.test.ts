@@ -169,6 +169,7 @@ describe('walk', () => {
     assert.deepEqual(seen.map((e) => e.winPath), ['C:\\Odd', 'C:\\Odd\\fine.txt']);
     assert.deepEqual(errors.map(([, c]) => c), ['FERRY_E_WIN_PATH_INVALID', 'FERRY_E_WIN_PATH_INVALID']);
     assert.deepEqual((await vol.list('C:\\Odd')).map((e) => e.winPath), ['C:\\Odd\\fine.txt']);
+    assert.equal(await vol.resolve('C:\\Odd\\a:b'), null);
     vol.close();
   });
 

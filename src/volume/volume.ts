@@ -152,7 +152,7 @@ export class OfflineVolume implements WindowsVolume {
   }
 
   #lookup(hostDir: string, name: string): { name: string; kind: Resolved['kind'] } | null {
-    if (name.includes('\0')) return null;
+    if (INVALID_NAME_CHARS.test(name)) return null;
     try {
       return this.index.lookup(hostDir, name);
     } catch {
