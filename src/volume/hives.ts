@@ -12,6 +12,8 @@ export type HiveLocator = (winPath: string) => string | null;
 
 export class VolumeHives implements VolumeRegistry {
   readonly available: boolean;
+  /** Warnings emitted so far (a hive that exists but cannot be read). */
+  warnings = 0;
   readonly #locate: HiveLocator;
   readonly #windowsWinPath: string;
   readonly #events: EventStream;
@@ -58,6 +60,7 @@ export class VolumeHives implements VolumeRegistry {
         hive = h;
       } catch (err) {
         const why = isFerryError(err) ? `${err.code}: ${err.message}` : String(err);
+        this.warnings++;
         this.#events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `Registry hive ${winPath} could not be read (${why}); its keys are treated as absent.`, winPath);
       }
     }
