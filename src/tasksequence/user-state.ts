@@ -150,7 +150,7 @@ function usmtOutcome(tool: string, code: number, continueOption: boolean, ctx: U
   return { exitCode: code, error: new FerryError('FERRY_E_TS_USMT_FAILED', `${tool} returned ${code}; see ${tool}.log in ${ctx.logDir}.`, { details: { tool, code } }) };
 }
 
-function packageProblem(pkg: UsmtPackage | undefined, id: string): FerryError | undefined {
+function usablePackage(pkg: UsmtPackage | undefined, id: string): UsmtPackage | FerryError {
   if (!pkg) return new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `USMT package ${id} is not available; map it with --package ${id}=DIR.`, { details: { id } });
   if (pkg.builtin && pkg.dir === undefined) {
     return new FerryError(
@@ -159,7 +159,7 @@ function packageProblem(pkg: UsmtPackage | undefined, id: string): FerryError | 
       { details: { id } },
     );
   }
-  return undefined;
+  return pkg;
 }
 
 function usmtEnv(ctx: UserStateContext): Record<string, string> {
@@ -172,9 +172,8 @@ export async function captureUserState(step: KnownStep<'SMS_TaskSequence_Capture
   const loc = storeLocation(ctx, 'capture');
   if (loc instanceof FerryError) return fail(loc);
   const pkgId = ctx.env.get('_OSDMigrateUsmtPackageID') ?? step.properties.UsmtPackageID;
-  const pkg = ctx.packages.usmt(pkgId);
-  const missing = packageProblem(pkg, pkgId);
-  if (missing) return fail(missing);
+  const pkg = usablePackage(ctx.packages.usmt(pkgId), pkgId);
+  if (pkg instanceof FerryError) return fail(pkg);
   const windowsDir = toHostPath(ctx.computer.root, 'C:\\Windows') ?? join(ctx.computer.root, 'Windows');
   const args = buildScanStateArgs(step, ctx.env, pkg, { storePath: loc.host, logDir: ctx.logDir, windowsDir, ...(loc.key === undefined ? {} : { key: loc.key }) });
   ctx.log(1, 'OSDMigrateUserState', `Command line: ${displayUsmtArgs('scanstate.exe', args)}`);
@@ -202,9 +201,8 @@ export async function restoreUserState(step: KnownStep<'SMS_TaskSequence_Restore
   const loc = storeLocation(ctx, 'restore');
   if (loc instanceof FerryError) return fail(loc);
   const pkgId = ctx.env.get('_OSDMigrateUsmtRestorePackageID') ?? step.properties.UsmtRestorePackageID;
-  const pkg = ctx.packages.usmt(pkgId);
-  const missing = packageProblem(pkg, pkgId);
-  if (missing) return fail(missing);
+  const pkg = usablePackage(ctx.packages.usmt(pkgId), pkgId);
+  if (pkg instanceof FerryError) return fail(pkg);
   if (loc.smp && ctx.smp && ctx.state.smp) {
     const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
     try {
