@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { EventStream } from '../events/index.ts';
 import type { FerryError } from '../errors/index.ts';
-import { openVolume, FileAttr, type VolumeEntry } from './index.ts';
+import { findWindowsDir, openVolume, FileAttr, type VolumeEntry } from './index.ts';
 import { DirIndex } from './dir-index.ts';
 import { generateVolume, type GeneratedVolume } from './testing.ts';
 
@@ -50,6 +50,13 @@ describe('openVolume', () => {
     assert.equal(vol.registry.available, true);
     assert.equal(vol.attributeSource, 'dosattrib');
     vol.close();
+  });
+
+  test('findWindowsDir takes a Windows folder or a volume root (Offline.xml <path>)', () => {
+    assert.equal(findWindowsDir(gen.windowsDir), gen.windowsDir);
+    assert.equal(findWindowsDir(`${gen.root}/`), gen.windowsDir);
+    assert.equal(findWindowsDir(join(gen.root, 'Users')), null);
+    assert.equal(findWindowsDir('/no/such'), null);
   });
 
   test('a missing folder is FERRY_E_WINDIR_NOT_FOUND (USMT 11), a non-Windows one FERRY_E_NOT_A_WINDOWS_DIR (USMT 26)', async () => {

@@ -337,6 +337,22 @@ export class OfflineVolume implements WindowsVolume {
 }
 
 /**
+ * For Offline.xml `<winDir><path>` entries, which may name a Windows folder or a volume root
+ * (`E:\`): the host path of the Windows folder there, or null when neither holds one.
+ */
+export function findWindowsDir(hostPath: string): string | null {
+  for (const candidate of [hostPath, `${hostPath.replace(/\/+$/, '')}/Windows`]) {
+    try {
+      const { root, windowsName } = locateWindowsDir(candidate);
+      return `${root}/${windowsName}`;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+
+/**
  * Open an offline Windows installation by its Windows folder (as `/offlinewindir:` takes it);
  * the volume root is its parent. Throws FERRY_E_WINDIR_NOT_FOUND or FERRY_E_NOT_A_WINDOWS_DIR.
  */
