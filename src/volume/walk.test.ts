@@ -59,3 +59,19 @@ test('lazy stat fields read 0 when the object is gone', async () => {
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('a name that is not valid UTF-8 is reported, not turned into a wrong path', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ferry-latin1-'));
+  try {
+    closeSync(openSync(Buffer.concat([Buffer.from(`${base}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'w'));
+    closeSync(openSync(join(base, 'ok.txt'), 'w'));
+    const root = statEntry('C:\\d', base, 'dosattrib')!;
+    const errors: string[] = [];
+    const seen: string[] = [];
+    for (const e of walkHostSync(root, { attributeSource: 'dosattrib', onError: (_p, err) => errors.push((err as { code?: string }).code ?? '') })) seen.push(e.winPath);
+    assert.deepEqual(seen, ['C:\\d', 'C:\\d\\ok.txt']);
+    assert.deepEqual(errors, ['FERRY_E_WIN_PATH_INVALID']);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,7 @@
 // Symlinks are reported as entries and never descended into. Folders that cannot be listed,
 // children of folders that cannot be searched, names Windows cannot have and paths too long
 // for the host go to `onError` as coded FerryErrors (or are thrown when no `onError` is given).
-import { accessSync, constants as fsConstants, opendirSync, readdirSync, type Dir, type Dirent } from 'node:fs';
+import { accessSync, constants as fsConstants, lstatSync, opendirSync, readdirSync, type Dir, type Dirent } from 'node:fs';
 import { FerryError, fromSystemError } from '../errors/index.ts';
 import type { EntryKind, VolumeEntry, WalkOptions } from './types.ts';
 import { HostEntry } from './entry.ts';
@@ -55,6 +55,14 @@ export function accessError(err: unknown, winPath: string, hostPath: string, wha
 }
 
 const kindOfDirent = (d: Dirent): EntryKind => (d.isSymbolicLink() ? 'symlink' : d.isDirectory() ? 'dir' : 'file');
+
+function existsNoFollow(hostPath: string): boolean {
+  try {
+    return lstatSync(hostPath, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+}
 
 function nextDirent(frame: Frame): Dirent | null {
   if (frame.dirents) return frame.next < frame.dirents.length ? frame.dirents[frame.next++]! : null;
@@ -130,6 +138,11 @@ export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Genera
       const hostPath = `${frame.hostPath}/${name}`;
       if (INVALID_NAME_CHARS.test(name)) {
         report(new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`, { details: { winPath, hostPath } }));
+        continue;
+      }
+      // A name that is not valid UTF-8 decodes with U+FFFD and no longer names the file.
+      if (name.includes('\uFFFD') && !existsNoFollow(hostPath)) {
+        report(new FerryError('FERRY_E_WIN_PATH_INVALID', `A name in ${frame.winPath} is not valid UTF-8 (shown as ${name}); it is skipped. Rename it on the volume to migrate it.`, { details: { winPath, hostPath } }));
         continue;
       }
       if (frame.unsearchable) {
