@@ -1,0 +1,112 @@
+// End to end through `ferry ts run` / `ferry ts resume` with Ferry's real ScanState and LoadState
+// on generated volumes: the hard-link refresh example with its restart, and a replace onto a
+// second volume through a local store.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { after, test } from 'node:test';
+import { parseCmTrace } from './smsts-log.ts';
+import { tempDir } from './test-support.ts';
+
+const main = new URL('../cli/main.ts', import.meta.url).pathname;
+const gen = new URL('../../../shared/tools/gen-profiles', import.meta.url).pathname;
+const examples = new URL('./examples/', import.meta.url).pathname;
+const usmtAvailable = ['scanstate-cli.ts', 'loadstate-cli.ts'].every((f) => existsSync(new URL(`../usmt/${f}`, import.meta.url)));
+const tmp = tempDir('ferry-ts-e2e-');
+after(tmp.cleanup);
+
+const ferry = (...args: string[]) => spawnSync(process.execPath, [main, 'ts', ...args], { encoding: 'utf8', timeout: 300_000 });
+
+/** A small USMT package: Documents of every user (the bundled defaults are not required). */
+function usmtPackage(): string {
+  const dir = join(tmp.dir, 'pkg');
+  if (existsSync(dir)) return dir;
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, 'MigUser.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/miguser">
+  <component type="Documents" context="User">
+    <displayName>Documents</displayName>
+    <role role="Data"><rules><include><objectSet><pattern type="File">%CSIDL_PERSONAL%\\* [*]</pattern></objectSet></include></rules></role>
+  </component>
+</migration>
+`,
+  );
+  writeFileSync(join(dir, 'MigApp.xml'), '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n');
+  return dir;
+}
+
+function volume(name: string, users: number, seed: number): string {
+  const out = join(tmp.dir, name);
+  const r = spawnSync(process.execPath, [gen, '--out', out, '--size', '4M', '--users', String(users), '--seed', String(seed)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(p);
+      else if (st?.isFile()) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', { skip: !usmtAvailable && 'src/usmt ScanState/LoadState not present' }, () => {
+  const root = volume('refresh', 2, 11);
+  const state = join(tmp.dir, 'refresh-state');
+  const pkg = `CM100005=${usmtPackage()}`;
+  const r1 = ferry('run', join(examples, 'refresh-hardlink.xml'), '--root', root, '--state', state, '--package', pkg);
+  assert.equal(r1.status, 3, r1.stdout + r1.stderr);
+  assert.ok(existsSync(join(root, 'StateStore', 'USMT', 'catalog.mig')), 'a hard-link store was captured');
+  const r2 = ferry('resume', '--state', state);
+  assert.equal(r2.status, 0, r2.stdout + r2.stderr);
+  assert.match(r2.stdout, /skipped: Clean up hard links after a failed restore/);
+  const logs = join(root, 'Windows', 'CCM', 'Logs');
+  for (const f of ['smsts.log', 'ScanState.log', 'LoadState.log']) assert.ok(existsSync(join(logs, f)), f);
+  const records = parseCmTrace(readFileSync(join(logs, 'smsts.log'), 'utf8'));
+  assert.ok(records.some((x) => /Resuming after restart 1/.test(x.message)));
+  assert.ok(records.some((x) => /completed successfully/.test(x.message)));
+  assert.match(readFileSync(join(logs, 'LoadState.log'), 'utf8'), /return code: 0/i);
+});
+
+test('replace onto another volume through a local store: the target holds the migrated profiles', { skip: !usmtAvailable && 'src/usmt ScanState/LoadState not present' }, () => {
+  const source = volume('source', 2, 21);
+  const target = volume('target', 1, 22);
+  const store = join(tmp.dir, 'replace-store');
+  const pkg = `CM100005=${usmtPackage()}`;
+  const seq = (file: string, step: string) => {
+    writeFileSync(join(tmp.dir, file), `<sequence version="3.10">${step}</sequence>`);
+    return join(tmp.dir, file);
+  };
+  const capture = seq(
+    'capture.xml',
+    '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">CM100005</variable></defaultVarList></step>',
+  );
+  const restore = seq(
+    'restore.xml',
+    '<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore User State"><action/><defaultVarList><variable name="_OSDMigrateUsmtRestorePackageID" property="UsmtRestorePackageID">CM100005</variable><variable name="OSDMigrateLocalAccounts" property="LocalAccounts">true</variable><variable name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" hidden="true">Temp0rary!</variable></defaultVarList></step>',
+  );
+  // An uncompressed store (additional capture options), which Restore recognises by itself.
+  const c = ferry('run', capture, '--root', source, '--state', join(tmp.dir, 'sa'), '--package', pkg, '--var', `OSDStateStorePath=${store}`, '--var', 'OSDMigrateAdditionalCaptureOptions=/nocompress');
+  assert.equal(c.status, 0, c.stdout + c.stderr);
+  const r = ferry('run', restore, '--root', target, '--state', join(tmp.dir, 'sb'), '--package', pkg, '--var', `OSDStateStorePath=${store}`);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const users = readdirSync(join(source, 'Users')).filter(
+    (u) => !['Public', 'Default'].includes(u) && lstatSync(join(source, 'Users', u)).isDirectory() && existsSync(join(source, 'Users', u, 'Documents')) && files(join(source, 'Users', u, 'Documents')).length > 0,
+  );
+  assert.equal(users.length, 2, users.join(', '));
+  for (const u of users) {
+    const want = files(join(source, 'Users', u, 'Documents'));
+    const got = new Set(files(join(target, 'Users', u, 'Documents')));
+    for (const f of want) assert.ok(got.has(f) || [...got].some((g) => g.startsWith(f.replace(/(\.[^./]*)?$/, ''))), `${u}: ${f}`);
+  }
+  assert.doesNotMatch(readFileSync(join(target, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8'), /Temp0rary!/);
+});
