@@ -29,6 +29,8 @@ export interface Tool<T extends CommonOptions> {
   /** `ScanState`, `LoadState`, `UsmtUtils`: the program name in logs. */
   readonly program: string;
   readonly help: string;
+  /** Where a command-line error is logged when the command line could not be read (USMT writes it to the default log). */
+  readonly defaultLog?: string;
   parse(argv: readonly string[]): ParsedCommand<T>;
   execute(options: T, ctx: RunContext): Promise<number>;
 }
@@ -43,7 +45,17 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     }
     options = parsed as T;
   } catch (err) {
-    return report(err, undefined, argv.includes('--json'));
+    let log: UsmtLog | undefined;
+    try {
+      if (tool.defaultLog) log = UsmtLog.open(resolve(tool.defaultLog), 0);
+    } catch {
+      // The console still gets the message.
+    }
+    try {
+      return report(err, log, argv.includes('--json'));
+    } finally {
+      log?.close();
+    }
   }
 
   const events = new EventStream();

@@ -1,21 +1,20 @@
 // `ferry scanstate` / `scanstate`: USMT ScanState's command line and return codes.
 import { runTool } from './cli-runner.ts';
 import { SCANSTATE_HELP } from './help.ts';
-import { scanState } from './scanstate.ts';
 import { parseScanStateArgs, type ScanStateOptions } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
 
-export { scanState, type ScanStateResult, type SkippedObject, type CapturedUser } from './scanstate.ts';
 
 export function run(argv: string[]): Promise<number> {
   return runTool<ScanStateOptions>(
     {
       program: 'ScanState',
+      defaultLog: 'ScanState.log',
       help: SCANSTATE_HELP,
       parse: parseScanStateArgs,
       execute: async (options, ctx) => {
         if (options.mode === 'genmigxml') throw usmtError('FERRY_E_USMT_UNSUPPORTED_OPTION', '/genmigxml has no Ferry equivalent: write the MigXML by hand, starting from MigDocs.xml.');
-        return (await scanState(options, ctx)).exitCode;
+        return (await (await import('./scanstate.ts')).scanState(options, ctx)).exitCode;
       },
     },
     argv,

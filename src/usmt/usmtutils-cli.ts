@@ -1,11 +1,9 @@
 // `ferry usmtutils` / `usmtutils`: USMT UsmtUtils' command line and return codes.
 import { runTool } from './cli-runner.ts';
 import { USMTUTILS_HELP } from './help.ts';
-import { usmtUtils } from './usmtutils.ts';
 import { parseUsmtUtilsArgs, type UsmtUtilsOptions } from './usmtutils-options.ts';
 
-export { usmtUtils } from './usmtutils.ts';
 
 export function run(argv: string[]): Promise<number> {
-  return runTool<UsmtUtilsOptions>({ program: 'UsmtUtils', help: USMTUTILS_HELP, parse: parseUsmtUtilsArgs, execute: (options, ctx) => usmtUtils(options, ctx) }, argv);
+  return runTool<UsmtUtilsOptions>({ program: 'UsmtUtils', help: USMTUTILS_HELP, parse: parseUsmtUtilsArgs, execute: async (options, ctx) => (await import('./usmtutils.ts')).usmtUtils(options, ctx) }, argv);
 }

@@ -1,0 +1,128 @@
+// The USMT tools' return codes for bad command lines and bad inputs (spec/usmt-cli.md §6), run
+// as real processes, plus `--json` event streaming and IgnoreIrrelevantLinks on a real restore.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildShellLink } from '../src/usmt/shell-link.ts';
+
+const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const FIXTURES = '/work/shared/fixtures/usmt';
+let work: string;
+let windir: string;
+
+function run(tool: 'scanstate' | 'loadstate' | 'usmtutils', args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+}
+const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'ferry-usmt-cli-'));
+  const vol = join(work, 'vol');
+  const gen = spawnSync(process.execPath, ['/work/shared/tools/gen-profiles', '--out', vol, '--size', '4M', '--users', '1', '--seed', '5'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  windir = join(vol, 'Windows');
+  const desktop = join(vol, 'Users/alice/Desktop');
+  mkdirSync(desktop, { recursive: true });
+  writeFileSync(join(desktop, 'Notes.lnk'), buildShellLink('C:\\Users\\alice\\Desktop\\notes.txt'));
+  writeFileSync(join(desktop, 'notes.txt'), 'notes');
+  writeFileSync(join(desktop, 'Gone.lnk'), buildShellLink('C:\\Program Files\\Retired App\\retired.exe'));
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('command-line return codes: help 1, invalid 11, too long 12, platform 36', () => {
+  const cases: [string, string[], number, RegExp?][] = [
+    ['scanstate', ['/?'], 1, /ScanState \(Ferry\)/],
+    ['loadstate', ['/help'], 1],
+    ['usmtutils', ['/?'], 1],
+    ['scanstate', [], 11, /Command line arguments are required/],
+    ['scanstate', ['store', '/nocompress', '/encrypt', '/key:k'], 11],
+    ['scanstate', ['store', '/hardlink'], 11, /\/hardlink requires \/nocompress/],
+    ['scanstate', ['store', '/v:2'], 11, /Verbosity level/],
+    ['scanstate', ['store', '/vsc', `/offlinewindir:${windir}`], 11, /FERRY_E_NOT_SUPPORTED_ON_PLATFORM/],
+    ['scanstate', ['store', '/genmigxml:x.xml'], 11, /FERRY_E_USMT_INVALID_PARAMETERS|FERRY_E_USMT_UNSUPPORTED_OPTION/],
+    ['scanstate', ['store', `/offlinewindir:${windir}`, '/uel:0'], 11],
+    ['scanstate', [`s${'x'.repeat(300)}`], 12],
+    ['scanstate', ['store'], 36, /Use \/offline to run gather on this platform/],
+    ['loadstate', ['store'], 36, /offlinewindir/],
+    ['loadstate', ['store', '/offline:o.xml'], 36],
+    ['loadstate', ['store', '/lae'], 11, /\/lae is only used with \/lac/],
+    ['usmtutils', ['/verify'], 11],
+  ];
+  for (const [tool, args, code, re] of cases) {
+    const r = run(tool as 'scanstate', args);
+    assert.equal(r.status, code, `${tool} ${args.join(' ')}: ${show(r)}`);
+    if (re) assert.match(r.stdout + r.stderr, re, `${tool} ${args.join(' ')}`);
+  }
+});
+
+test('input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, Offline.xml 11/26, store root and existing store 27, /rd 35', () => {
+  const store = join(work, 'store');
+  const base = [store, `/offlinewindir:${windir}`];
+  writeFileSync(join(work, 'notxml.xml'), 'this is not xml');
+  writeFileSync(join(work, 'offline.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path></winDir></offline>`);
+  writeFileSync(join(work, 'offline-good.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path><path>${windir}</path></winDir></offline>`);
+  writeFileSync(join(work, 'file'), '');
+  const cases: [string[], number, RegExp?][] = [
+    [[...base, '/i:missing.xml'], 28],
+    [[...base, '/i:notxml.xml'], 28, /Script file is invalid for \/i/],
+    [[...base, `/i:${FIXTURES}/Config.xml`], 28],
+    [[...base, '/config:missing.xml'], 39],
+    [[...base, '/l:file/x.log'], 13],
+    [[...base, '/progress:file/p.log'], 40],
+    [[...base, '/encrypt', '/keyfile:missing.txt'], 33],
+    [[store, '/offline:missing.xml'], 11],
+    [[store, '/offline:offline.xml'], 26, /Unable to find a valid Windows directory/],
+    [['/', `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigDocs.xml`, '/nocompress'], 27, /FERRY_E_STORE_ROOT_FOLDER/],
+  ];
+  for (const [args, code, re] of cases) {
+    const r = run('scanstate', args);
+    assert.equal(r.status, code, `scanstate ${args.join(' ')}: ${show(r)}`);
+    if (re) assert.match(r.stdout + r.stderr, re);
+  }
+  const first = run('scanstate', [store, '/offline:offline-good.xml', `/i:${FIXTURES}/MigDocs.xml`, '/nocompress']);
+  assert.equal(first.status, 0, show(first));
+  const again = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigDocs.xml`, '/nocompress']);
+  assert.equal(again.status, 27, show(again));
+  assert.match(again.stderr, /specify \/o/);
+  const rd = run('usmtutils', ['/rd', store, '/y']);
+  assert.equal(rd.status, 35, show(rd));
+  assert.ok(existsSync(join(store, 'USMT')), '/rd refuses a store that is not a hard-link store');
+  const wrongKind = run('loadstate', [store, `/offlinewindir:${windir}`]);
+  assert.equal(wrongKind.status, 27, show(wrongKind));
+  assert.match(wrongKind.stderr, /\/nocompress/);
+});
+
+test('--json streams typed events, one JSON object per line', () => {
+  const r = run('scanstate', [join(work, 'store-json'), `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigUser.xml`, '--json']);
+  assert.equal(r.status, 0, show(r));
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; component?: string });
+  assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'Collecting'));
+  assert.ok(events.some((e) => e.type === 'progress'));
+  assert.ok(events.some((e) => e.type === 'log' && e.component === 'summary'));
+  const bad = run('scanstate', ['store', '--json']);
+  assert.equal(bad.status, 36);
+  assert.deepEqual(JSON.parse(bad.stdout.trim()).exitCode, 36);
+});
+
+test('IgnoreIrrelevantLinks: a shortcut to a missing target is dropped, one to a restored file kept, an unparseable one kept with a warning', () => {
+  const store = join(work, 'store-links');
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigUser.xml`, '/nocompress']);
+  assert.equal(scan.status, 0, show(scan));
+  const target = join(work, 'target-links');
+  mkdirSync(join(target, 'Windows/System32'), { recursive: true });
+  const log = join(work, 'links.log');
+  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, `/i:${FIXTURES}/MigUser.xml`, '/nocompress', '/lac', `/l:${log}`]);
+  assert.equal(load.status, 0, show(load));
+  assert.ok(existsSync(join(target, 'Users/alice/Desktop/Notes.lnk')), 'the shortcut to a restored file is kept');
+  assert.ok(existsSync(join(target, 'Users/alice/Desktop/notes.txt')));
+  assert.ok(!existsSync(join(target, 'Users/alice/Desktop/Gone.lnk')), 'the shortcut to a missing program is dropped');
+  const text = readFileSync(log, 'utf8');
+  assert.match(text, /Dropped the shortcut C:\\Users\\alice\\Desktop\\Gone\.lnk/);
+  assert.match(text, /FERRY_W_USMT_LINK_UNPARSEABLE/, 'gen-profiles shortcuts are not real links: kept with a warning');
+});
