@@ -2,6 +2,8 @@
 // checked against what its parent may hold (spec §2); anything else is a coded error naming
 // file, line and element. Internal elements of the shipped files are accepted and ignored.
 import type { Element } from '@xmldom/xmldom';
+import { stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import type {
   AddedObject,
@@ -451,10 +453,23 @@ export function parseRuleDocument(xml: LoadedXml): RuleFile {
   return { file: xml.file, urlid: urlid!, components, named: named as unknown as NamedElements };
 }
 
+/**
+ * Parsed files by path, reused while the file is unchanged: the model is immutable, MigApp.xml
+ * takes ~150 ms to parse, and callers that load the same `/i` set twice (ScanState's /genconfig)
+ * then see the same Component objects.
+ */
+const parsed = new Map<string, { size: number; mtimeMs: number; rules: RuleFile }>();
+
 /** Load and parse one `/i` file. */
 export async function loadRuleFile(file: string): Promise<RuleFile> {
+  const key = resolvePath(file);
+  const st = await stat(key).catch(() => null);
+  const hit = parsed.get(key);
+  if (st && hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.rules;
   const xml = await loadXmlFile(file, { missingCode: 'FERRY_E_MIGXML_FILE_NOT_FOUND', malformedCode: 'FERRY_E_XML_MALFORMED' });
-  return parseRuleDocument(xml);
+  const rules = parseRuleDocument(xml);
+  if (st) parsed.set(key, { size: st.size, mtimeMs: st.mtimeMs, rules });
+  return rules;
 }
 
 /** Parse rule XML held in memory (tests, generated rules). */
