@@ -49,7 +49,7 @@ export const CODES = {
   FERRY_E_WINDIR_NOT_FOUND: e('The Windows directory given for the offline volume does not exist or is not a folder.', 'Mount the volume and pass the host path of its `Windows` folder, e.g. `/offlinewindir:/mnt/win/Windows`.', { usmt: 11 }),
   FERRY_E_WIN_PATH_INVALID: e('A Windows path, or a file name on the volume, contains characters Windows does not allow in names (control characters or `\\<>:"|?*`); such a file is skipped.', 'Correct the path, or rename the file on the volume (it was created outside Windows) so it can be migrated.'),
   FERRY_W_PROFILE_MISSING: w('A profile listed in the registry (ProfileList) has no folder on the volume, so it is skipped.', 'Nothing to do if the account was deleted; otherwise check that the whole volume is mounted.'),
-  FERRY_W_PROFILE_TEMPORARY: w('A profile is marked temporary or backup in ProfileList (State flags or a `.bak` key), so it is not migrated.', 'Sign in once with that account so Windows repairs the profile (or remove the stale `.bak` key), then capture again.'),
+  FERRY_W_PROFILE_TEMPORARY: w('A ProfileList entry is temporary or a backup (State flags or a `.bak` key): it is not migrated; when a temporary entry has a good `.bak` entry, the `.bak` profile folder is migrated instead.', 'Sign in once with that account so Windows repairs the profile (or remove the stale `.bak` key), then capture again if the message says a profile was skipped.'),
 
   // ── migxml (rules, Config.xml) ─────────────────────────────────────────────────────────
   FERRY_E_XML_MALFORMED: e('An XML file is not well-formed or is unsafe (DTD/entities are refused).', 'Fix the XML at the file and line given in the message.', { usmt: 29 }),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventStream } from '../events/index.ts';
 import { RegType } from '../registry/types.ts';
 import { memoryHive } from './memory-hive.ts';
-import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromProfileList, userNameFor, type ProfileHost } from './profiles.ts';
+import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromProfileList, sortProfiles, userNameFor, type ProfileHost } from './profiles.ts';
 import { foldCase } from './winpath.ts';
 
 const LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
@@ -43,21 +43,33 @@ test('ProfileList: system SIDs skipped, temp/backup warned, missing folders warn
     [`${LIST}\\S-1-12-1-11-22-33-44`]: entry('%SYSTEMDRIVE%\\Users\\AzureAD_carol'),
     [`${LIST}\\${MACHINE}-1002`]: entry('C:\\Users\\TEMP', 0x0800),
     [`${LIST}\\${MACHINE}-1003.bak`]: entry('C:\\Users\\dave'),
+    [`${LIST}\\${MACHINE}-1003`]: entry('C:\\Users\\TEMP.PC1', 0x0800),
+    [`${LIST}\\${MACHINE}-1005`]: entry('C:\\Users\\erin'),
+    [`${LIST}\\${MACHINE}-1005.bak`]: entry('C:\\Users\\erin.old'),
+    [`${LIST}\\${MACHINE}-1006.bak`]: entry('C:\\Users\\frank', 0x8000),
     [`${LIST}\\${MACHINE}-1004`]: entry('C:\\Users\\gone'),
   });
-  const { host, warnings } = fakeHost(['C:\\Users\\alice', 'C:\\Users\\alice\\NTUSER.DAT', 'C:\\Users\\bob.CORP', 'C:\\Users\\AzureAD_carol', 'C:\\Users\\TEMP', 'C:\\Users\\dave']);
-  const profiles = profilesFromProfileList(host, software, { machineSid: MACHINE, domainName: 'CORP' })!;
+  const { host, warnings } = fakeHost(['C:\\Users\\alice', 'C:\\Users\\alice\\NTUSER.DAT', 'C:\\Users\\bob.CORP', 'C:\\Users\\AzureAD_carol', 'C:\\Users\\TEMP', 'C:\\Users\\dave', 'C:\\Users\\erin', 'C:\\Users\\frank']);
+  const profiles = sortProfiles(profilesFromProfileList(host, software, { machineSid: MACHINE, domainName: 'CORP' })!);
   assert.deepEqual(
     profiles.map((p) => [p.userName, p.sid, p.domain, p.isLocal, p.profilePath]),
     [
       ['alice', `${MACHINE}-1001`, 'PC1', true, 'C:\\Users\\alice'],
-      ['bob', 'S-1-5-21-7-8-9-1105', 'CORP', false, 'C:\\Users\\bob.CORP'],
       ['AzureAD_carol', 'S-1-12-1-11-22-33-44', 'AzureAD', false, 'C:\\Users\\AzureAD_carol'],
+      ['bob', 'S-1-5-21-7-8-9-1105', 'CORP', false, 'C:\\Users\\bob.CORP'],
+      ['dave', `${MACHINE}-1003`, 'PC1', true, 'C:\\Users\\dave'],
+      ['erin', `${MACHINE}-1005`, 'PC1', true, 'C:\\Users\\erin'],
     ],
   );
   assert.equal(profiles[0]!.ntuserMtimeMs, 1_700_000_000_000);
   assert.equal(profiles[1]!.ntuserMtimeMs, undefined, 'no NTUSER.DAT: no last-logon time');
-  assert.deepEqual(warnings.sort(), ['FERRY_W_PROFILE_MISSING C:\\Users\\gone', 'FERRY_W_PROFILE_TEMPORARY C:\\Users\\TEMP', 'FERRY_W_PROFILE_TEMPORARY C:\\Users\\dave']);
+  assert.deepEqual(warnings.sort(), [
+    'FERRY_W_PROFILE_MISSING C:\\Users\\gone',
+    'FERRY_W_PROFILE_TEMPORARY C:\\Users\\TEMP', // temporary, no backup: skipped
+    'FERRY_W_PROFILE_TEMPORARY C:\\Users\\TEMP.PC1', // temporary; its .bak (dave) is migrated
+    'FERRY_W_PROFILE_TEMPORARY C:\\Users\\erin.old', // stale .bak beside a good entry
+    'FERRY_W_PROFILE_TEMPORARY C:\\Users\\frank', // .bak flagged as backup
+  ]);
 });
 
 test('without the machine SID every S-1-5-21 account is a local account of the computer', () => {

@@ -7,7 +7,7 @@
 // DefaultDomainName, else the first label of the TCP/IP domain, else "DOMAIN"); `S-1-12-1-…` is
 // Azure AD. Without the machine SID every `S-1-5-21-…` account counts as local (its domain is
 // the computer name), which is what `/ue:%computername%\*` then matches.
-import type { Hive } from '../registry/types.ts';
+import type { Hive, RegKey } from '../registry/types.ts';
 import type { EventStream } from '../events/index.ts';
 import type { Profile } from './types.ts';
 import { expandEnv } from './env.ts';
@@ -118,30 +118,67 @@ function makeProfile(host: ProfileHost, found: { hostPath: string; winPath: stri
   };
 }
 
-/** Profiles from ProfileList; null when the key is absent (the caller falls back to Users\*). */
+interface ListEntry {
+  readonly keyName: string;
+  readonly image: string;
+  readonly state: number | undefined;
+  /** Temporary or backup by its State flags. */
+  readonly flagged: boolean;
+}
+
+function readEntry(host: ProfileHost, key: RegKey): ListEntry | null {
+  const imageRaw = key.value('ProfileImagePath')?.data;
+  if (typeof imageRaw !== 'string' || imageRaw.trim() === '') return null;
+  const stateRaw = key.value('State')?.data;
+  const state = typeof stateRaw === 'number' ? stateRaw : undefined;
+  const parsed = parseWinPath(expandEnv(imageRaw.trim(), host.env));
+  const image = formatWinPath(parsed.drive || host.systemDrive, parsed.parts);
+  const flagged = state !== undefined && (state & (ProfileState.TEMP_ASSIGNED | ProfileState.THIS_IS_BACKUP)) !== 0;
+  return { keyName: key.name, image, state, flagged };
+}
+
+/**
+ * Profiles from ProfileList; null when the key is absent (the caller falls back to Users\*).
+ * When Windows could not load a profile it renames its key `<SID>.bak` and signs the user in
+ * with a temporary profile under `<SID>`: then the `.bak` entry holds the user's real folder
+ * and is the one migrated (with a warning); a temporary entry alone is skipped.
+ */
 export function profilesFromProfileList(host: ProfileHost, software: Hive, info: DomainInfo): Profile[] | null {
   const list = software.key('Microsoft\\Windows NT\\CurrentVersion\\ProfileList');
   if (!list) return null;
-  const out: Profile[] = [];
+  const bySid = new Map<string, { main?: ListEntry; bak?: ListEntry }>();
   for (const key of list.subkeys()) {
     const isBak = /\.bak$/i.test(key.name);
     const sid = key.name.replace(/\.bak$/i, '').toUpperCase();
     if (!sid.startsWith('S-1-') || SYSTEM_SIDS.has(sid)) continue;
-    const imageRaw = key.value('ProfileImagePath')?.data;
-    if (typeof imageRaw !== 'string' || imageRaw.trim() === '') continue;
-    const stateRaw = key.value('State')?.data;
-    const state = typeof stateRaw === 'number' ? stateRaw : undefined;
-    const image = formatWinPath(parseWinPath(expandEnv(imageRaw.trim(), host.env)).drive || host.systemDrive, parseWinPath(expandEnv(imageRaw.trim(), host.env)).parts);
-    if (isBak || (state !== undefined && state & (ProfileState.TEMP_ASSIGNED | ProfileState.THIS_IS_BACKUP))) {
-      host.events.warn('FERRY_W_PROFILE_TEMPORARY', `Profile ${image} (${key.name}) is marked ${isBak || (state! & ProfileState.THIS_IS_BACKUP) ? 'as a backup' : 'temporary'} in ProfileList and is not migrated. Sign in once with that account so Windows repairs the profile, then capture again.`, image);
+    const entry = readEntry(host, key);
+    if (!entry) continue;
+    const slot = bySid.get(sid) ?? {};
+    if (isBak) slot.bak = entry;
+    else slot.main = entry;
+    bySid.set(sid, slot);
+  }
+  const warnTemp = (e: ListEntry, what: string): void =>
+    host.events.warn('FERRY_W_PROFILE_TEMPORARY', `Profile ${e.image} (ProfileList\\${e.keyName}) ${what}`, e.image);
+  const out: Profile[] = [];
+  for (const [sid, { main, bak }] of bySid) {
+    let use: ListEntry | null = null;
+    if (main && !main.flagged) {
+      use = main;
+      if (bak) warnTemp(bak, `is a stale backup entry of ${sid}; ${main.image} is migrated instead. Remove the .bak key when the profile is fine.`);
+    } else if (bak && !bak.flagged) {
+      use = bak;
+      if (main) warnTemp(main, `is a temporary profile; the user's own profile ${bak.image} (ProfileList\\${bak.keyName}) is migrated instead. Repair the profile on Windows so the user stops getting a temporary one.`);
+    } else {
+      for (const e of [main, bak]) if (e) warnTemp(e, 'is marked temporary or backup in ProfileList and is not migrated. Sign in once with that account so Windows repairs the profile, then capture again.');
       continue;
     }
-    const found = host.lookup(image);
+    const found = host.lookup(use.image);
     if (!found || found.kind !== 'dir') {
-      host.events.warn('FERRY_W_PROFILE_MISSING', `Profile ${image} of ${sid} is listed in ProfileList but its folder is not on the volume; skipped.`, image);
+      host.events.warn('FERRY_W_PROFILE_MISSING', `Profile ${use.image} of ${sid} is listed in ProfileList but its folder is not on the volume; skipped.`, use.image);
       continue;
     }
-    out.push(makeProfile(host, found, info, { sid, ...classify(sid, host, info), ...(state === undefined ? {} : { state }), source: 'ProfileList' }));
+    out.push(makeProfile(host, found, info, { sid, ...classify(sid, host, info), ...(use.state === undefined ? {} : { state: use.state }), source: 'ProfileList' }));
   }
   return out;
 }
