@@ -179,7 +179,7 @@ test('hard-link store: a file on another file system is FERRY_E_STORE_CROSS_VOLU
 });
 
 for (const type of ['compressed', 'uncompressed'] as const) {
-  test(`${type}: a full disk (ENOSPC) is FERRY_E_DISK_FULL, the store is left incomplete, the source untouched`, async (t) => {
+  test(`${type}: a full disk (ENOSPC) is FERRY_E_DISK_FULL, the store is left incomplete, the source untouched, and it resumes once space is freed`, async (t) => {
     const dir = tempDir(t);
     const m = mountTmpfs(t, '3m');
     if ('why' in m) return t.skip(m.why);
@@ -196,6 +196,18 @@ for (const type of ['compressed', 'uncompressed'] as const) {
     assert.equal((await inspectStore(join(mnt, 'store'))).complete, false);
     await assert.rejects(openStore(join(mnt, 'store')), code('FERRY_E_STORE_INCOMPLETE'));
     assert.deepEqual(files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex')), before);
+
+    // Space freed (the tmpfs grown): the same capture resumes and completes.
+    const grown = spawnSync('mount', ['-o', 'remount,size=64m', mnt], { encoding: 'utf8' });
+    if (grown.status !== 0) return t.skip(`cannot grow the tmpfs to resume (${grown.stderr.trim()})`);
+    const again = await createStore(join(mnt, 'store'), { type, resume: true });
+    await addAll(again, files);
+    const summary = await again.finish();
+    assert.equal(summary.files, files.length);
+    const r = await openStore(join(mnt, 'store'));
+    const { contents } = await readAll(r);
+    for (const f of files) assert.ok(contents.get(f.winPath)!.equals(f.content), f.winPath);
+    await r.close();
   });
 }
 
