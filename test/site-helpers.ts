@@ -2,6 +2,7 @@
 // directory, sign in with the one-time token, and call the API with session + CSRF headers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createSite, type Site, type SiteOptions } from '../src/server/site/app.ts';
 
@@ -12,10 +13,24 @@ export interface RunningSite {
   close(): Promise<void>;
 }
 
-export async function startSite(options: Partial<SiteOptions> = {}): Promise<RunningSite> {
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => done(p));
+    });
+  });
+}
+
+/** A site on 127.0.0.1; with `withSmp` the State Migration Point runs in it, as in `ferry serve`. */
+export async function startSite(options: Partial<SiteOptions> & { withSmp?: boolean } = {}): Promise<RunningSite> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-site-'));
-  const site = await createSite({ dataDir, ...options });
-  const url = await site.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = await freePort();
+  const { withSmp, ...rest } = options;
+  const site = await createSite({ dataDir, ...rest, ...(withSmp ? { smp: { publicUrl: `http://127.0.0.1:${port}` } } : {}) });
+  const url = await site.app.listen({ port, host: '127.0.0.1' });
   return {
     site,
     url,

@@ -1,11 +1,12 @@
 // Assets and Compliance › Devices: registered agents, their device variables, revoke.
-import { useState } from 'react';
-import { api, type Computer, type Variable } from '../api.ts';
+import { useEffect, useState } from 'react';
+import { api, subscribeChanges, type Computer, type Variable } from '../api.ts';
 import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
 export function ComputersPage() {
   const list = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
+  useEffect(() => subscribeChanges(list.reload), [list.reload]);
   const [selected, setSelected] = useState<string>();
   const [error, setError] = useState<unknown>();
   const sel = list.data?.find((c) => c.id === selected);

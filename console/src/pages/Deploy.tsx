@@ -64,7 +64,7 @@ export function DeployPage({ id }: { id: string }) {
             </p>
             <label>
               Collection
-              <select value={col} onChange={(e) => setCollectionId(e.target.value)}>
+              <select aria-label="Collection" value={col} onChange={(e) => setCollectionId(e.target.value)}>
                 {cols.data?.map((c) => (
                   <option key={c.id} value={c.id}>
                     {c.name} ({c.members.length} members)
@@ -117,7 +117,7 @@ export function DeployPage({ id }: { id: string }) {
             ) : null}
             <label>
               Rerun behavior
-              <select value={rerun} onChange={(e) => setRerun(e.target.value as 'always')}>
+              <select aria-label="Rerun behavior" value={rerun} onChange={(e) => setRerun(e.target.value as 'always')}>
                 {RERUN.map(([v, l]) => (
                   <option key={v} value={v}>
                     {l}

@@ -73,12 +73,18 @@ export function EditorPage({ id }: { id: string }) {
   };
   const item = selected ? nodeAt(doc, selected) : undefined;
 
+  // A step goes into the selected group (at its end) or after the selected step; a group goes
+  // after the selected item; with nothing selected, at the end of the sequence.
   const insert = (node: SequenceNode) => {
     let at: Path;
     edit((d) => {
-      if (!selected) {
+      const target = selected ? nodeAt(d, selected) : undefined;
+      if (!selected || !target) {
         d.children.push(node);
         at = [d.children.length - 1];
+      } else if (target.kind === 'group' && node.kind === 'step') {
+        target.children.push(node);
+        at = [...selected, target.children.length - 1];
       } else {
         const list = siblings(d, selected);
         const i = selected[selected.length - 1]! + 1;
@@ -212,7 +218,7 @@ export function EditorPage({ id }: { id: string }) {
               </div>
             </>
           ) : (
-            <p className="hint">Select a step or group, or use Add to insert one. New steps are inserted after the selected item.</p>
+            <p className="hint">Select a step or group, or use Add to insert one. A new step goes into the selected group, or after the selected step.</p>
           )}
         </div>
       </div>
@@ -354,6 +360,7 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
       return (
         <Field label={f.label} error={error}>
           <input
+            aria-label={f.label}
             type="number"
             inputMode="numeric"
             value={typeof value === 'number' && Number.isFinite(value) ? value : ''}
@@ -364,7 +371,7 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
     case 'package':
       return (
         <Field label={f.label} error={error}>
-          <select value={String(value)} onChange={(e) => onChange(e.target.value)}>
+          <select aria-label={f.label} value={String(value)} onChange={(e) => onChange(e.target.value)}>
             <option value="">(none)</option>
             {packages.map((p) => (
               <option key={p.id} value={p.id}>
@@ -378,6 +385,7 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
       return (
         <Field label={`${f.label}${f.help ? ` (${f.help})` : ''}`} error={error}>
           <input
+            aria-label={f.label}
             value={Array.isArray(value) ? value.join(', ') : ''}
             onChange={(e) =>
               onChange(
@@ -393,7 +401,7 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
     default:
       return (
         <Field label={f.label} error={error}>
-          <input type={f.kind === 'password' ? 'password' : 'text'} value={String(value)} onChange={(e) => onChange(e.target.value)} />
+          <input aria-label={f.label} type={f.kind === 'password' ? 'password' : 'text'} value={String(value)} onChange={(e) => onChange(e.target.value)} />
         </Field>
       );
   }
@@ -487,7 +495,7 @@ function OperatorNode({ node, onChange, onRemove }: { node: ConditionOperator; o
       <div className="row">
         <label>
           If
-          <select value={node.operator} onChange={(e) => onChange({ ...node, operator: e.target.value as 'and' })}>
+          <select aria-label="If" value={node.operator} onChange={(e) => onChange({ ...node, operator: e.target.value as 'and' })}>
             <option value="and">All conditions are true</option>
             <option value="or">Any condition is true</option>
             <option value="not">None of the conditions are true</option>
@@ -526,13 +534,13 @@ function ExpressionNode({ expr, onChange, onRemove }: { expr: ConditionExpressio
         <label key={f.name}>
           {f.label}
           {f.choices ? (
-            <select value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)}>
+            <select aria-label={f.label} value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)}>
               {f.choices.map((c) => (
                 <option key={c}>{c}</option>
               ))}
             </select>
           ) : (
-            <input value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)} />
+            <input aria-label={f.label} value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)} />
           )}
         </label>
       ))}
