@@ -318,6 +318,15 @@ export class KyselySmpRepository implements SmpRepository {
     }
     return out;
   }
+  async countChunks(storeId: string, index: number) {
+    const r = await this.#db
+      .selectFrom('smp_store_chunks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('store_id', '=', storeId)
+      .where('idx', '=', index)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
   async clearChunks(storeId: string, index?: number) {
     let q = this.#db.deleteFrom('smp_store_chunks').where('store_id', '=', storeId);
     if (index !== undefined) q = q.where('idx', '=', index);

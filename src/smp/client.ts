@@ -7,7 +7,7 @@
 // verified by SHA-256 against the manifest.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -192,6 +192,7 @@ export class SmpClient {
       for (let pass = 0; ; pass++) {
         await this.#transfer(`downloading ${f.path}`, async () => {
           const offset = Math.min((await sizeOf(part)) ?? 0, f.size);
+          if (f.size === 0) return writeFile(part, '');
           if (offset === f.size) return;
           const res = await this.#call(`${location}/files/${index}`, { method: 'GET', headers: { range: `bytes=${offset}-` } });
           if (res.status !== 206 || !res.body) throw new FerryError('FERRY_E_INTERNAL', `The SMP did not answer the range request for ${f.path} (HTTP ${res.status}).`);
@@ -203,12 +204,7 @@ export class SmpClient {
               cb(null, chunk);
             },
           });
-          const fh = await open(part, offset ? 'r+' : 'w');
-          try {
-            await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream('', { fd: fh, start: offset, autoClose: false }));
-          } finally {
-            await fh.close();
-          }
+          await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(part, { flags: offset ? 'r+' : 'w', start: offset }));
         });
         if ((await sizeOf(part)) === f.size && (await sha256File(part)) === f.sha256) break;
         await rm(part, { force: true });

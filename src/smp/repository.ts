@@ -64,5 +64,6 @@ export interface SmpRepository {
   addChunk(storeId: string, index: number, chunk: number): Promise<void>;
   /** Received chunk numbers per file index. */
   getChunks(storeId: string): Promise<Map<number, number[]>>;
+  countChunks(storeId: string, index: number): Promise<number>;
   clearChunks(storeId: string, index?: number): Promise<void>;
 }

@@ -108,6 +108,7 @@ export class SmpService {
   readonly #ttl: number;
   readonly #verifyStore: SmpServiceOptions['verifyStore'];
   readonly #now: () => Date;
+  readonly #finishing = new Map<string, Promise<void>>();
 
   constructor(o: SmpServiceOptions) {
     this.repo = o.repo;
@@ -405,8 +406,20 @@ export class SmpService {
     }
     await writeChunk(join(dir, file.path + PART_SUFFIX), chunk * this.chunkSize, chunkLength(file.size, this.chunkSize, chunk), sha256, body);
     await this.repo.addChunk(storeId, index, chunk);
-    const received = (await this.repo.getChunks(storeId)).get(index) ?? [];
-    if (received.length < count) return { fileComplete: false };
+    if ((await this.repo.countChunks(storeId, index)) < count) return { fileComplete: false };
+    // Parallel last chunks of one file both get here: one verifies, the others wait for it.
+    const key = `${storeId}/${index}`;
+    let finishing = this.#finishing.get(key);
+    if (!finishing) {
+      finishing = this.#finishFile(storeId, dir, file).finally(() => this.#finishing.delete(key));
+      this.#finishing.set(key, finishing);
+    }
+    await finishing;
+    return { fileComplete: true };
+  }
+
+  async #finishFile(storeId: string, dir: string, file: StoreFile): Promise<void> {
+    if ((await this.repo.getStoreFiles(storeId)).find((f) => f.index === file.index)?.verified) return;
     let ok: boolean;
     try {
       ok = await finishFile(dir, file);
@@ -414,11 +427,10 @@ export class SmpService {
       throw mapDiskError(err, `verifying ${file.path}`);
     }
     if (!ok) {
-      await this.repo.clearChunks(storeId, index);
+      await this.repo.clearChunks(storeId, file.index);
       throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `File ${file.path} does not match its manifest SHA-256 after all chunks arrived; upload it again.`, { details: { path: file.path } });
     }
-    await this.repo.setFileVerified(storeId, index, true);
-    return { fileComplete: true };
+    await this.repo.setFileVerified(storeId, file.index, true);
   }
 
   /** The files of a store for its restoring computer, with the digest to report at release. */

@@ -1,0 +1,136 @@
+// Shared pieces of the SMP end-to-end suites: servers in-process and as `ferry smp serve`
+// processes, admin calls, registered computers, and generated store folders.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, relative, sep } from 'node:path';
+import { SmpClient, type SmpClientOptions } from '../src/smp/client.ts';
+import { createSmpServer, type CreateSmpServerOptions, type SmpServer } from '../src/server/smp/server.ts';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+
+export async function startSmp(o: CreateSmpServerOptions): Promise<SmpServer> {
+  return createSmpServer({ logger: false, deletionIntervalMs: 3_600_000, ...o });
+}
+
+export async function api(base: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export async function adminOk(base: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
+  const r = await api(base, token, method, path, body);
+  if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function registerComputer(base: string, adminToken: string, name: string): Promise<string> {
+  const { token } = await adminOk(base, adminToken, 'POST', '/admin/enrollment-tokens', { uses: 1 });
+  return (await SmpClient.register(base, token, name)).credential;
+}
+
+export function client(servers: string | string[], computerName: string, credential: string | undefined, extra: Partial<SmpClientOptions> = {}): SmpClient {
+  return new SmpClient({ servers: Array.isArray(servers) ? servers : [servers], computerName, ...(credential ? { credential } : {}), retryCount: 0, retryDelaySeconds: 0, sleep: async () => {}, ...extra });
+}
+
+/** A store-shaped folder: USMT/USMT.MIG plus a few files, sizes in bytes. */
+export function makeStore(dir: string, sizes: number[] = [300_000, 70_000, 1, 0, 150_000]): void {
+  const names = ['USMT/USMT.MIG', 'USMT/File/C$/Users/alice/Documents/Ünïcode report.docx', 'USMT/File/C$/Users/bob/a.txt', 'USMT/File/empty.dat', 'catalog.json'];
+  sizes.forEach((size, i) => {
+    const path = join(dir, names[i % names.length] + (i >= names.length ? `.${i}` : ''));
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, randomBytes(size));
+  });
+}
+
+/** path → sha256 of every file under dir. */
+export function treeHashes(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(relative(dir, p).split(sep).join('/'), createHash('sha256').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function treeSize(dir: string): number {
+  let n = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else n += statSync(p).size;
+    }
+  };
+  walk(dir);
+  return n;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SmpProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly adminToken?: string;
+  readonly recoveryKey?: string;
+  readonly output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Run `ferry smp serve` as its own process and wait until it listens. */
+export async function spawnSmp(args: string[]): Promise<SmpProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ferry smp serve did not start:\n${out}`)), 20_000);
+    const check = (): void => {
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ferry smp serve exited with ${code}:\n${out}`));
+    });
+  });
+  const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1];
+  const recovery = /Site recovery key \(shown once; keep it offline\): (\S+)/.exec(out)?.[1];
+  return {
+    child,
+    url,
+    ...(admin ? { adminToken: admin } : {}),
+    ...(recovery ? { recoveryKey: recovery } : {}),
+    output: () => out,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,8 @@
+import { defineSmpSuite } from './smp-suite.ts';
+
+defineSmpSuite({
+  name: 'sqlite',
+  setup: async () => undefined,
+  database: () => undefined,
+  teardown: async () => {},
+});
