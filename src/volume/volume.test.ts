@@ -8,6 +8,7 @@ import { EventStream } from '../events/index.ts';
 import type { FerryError } from '../errors/index.ts';
 import { findWindowsDir, openVolume, FileAttr, type VolumeEntry } from './index.ts';
 import { DirIndex } from './dir-index.ts';
+import { HiveEditor, RegType } from '../registry/index.ts';
 import { generateVolume, type GeneratedVolume } from './testing.ts';
 
 let gen: GeneratedVolume;
@@ -305,6 +306,32 @@ describe('profiles', () => {
       assert.ok(seen.some((e) => e.type === 'warning' && e.code === 'FERRY_W_REGISTRY_UNAVAILABLE'));
       const env = await vol.userEnv(profiles[0]!);
       assert.equal(env.get('CSIDL_PERSONAL'), 'C:\\Users\\alice\\Documents', 'known-folder defaults without a hive');
+      vol.close();
+    } finally {
+      g.cleanup();
+    }
+  });
+});
+
+describe('real hives edited with the registry library', () => {
+  test('a redirected Documents and a temporary profile are honoured', async () => {
+    const g = generateVolume({ users: 2 });
+    try {
+      const ntuser = HiveEditor.open(join(g.root, 'Users/alice/NTUSER.DAT'));
+      ntuser.setValue('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders', 'Personal', RegType.EXPAND_SZ, 'D:\\Docs\\%USERNAME%');
+      ntuser.save(join(g.root, 'Users/alice/NTUSER.DAT'));
+      const software = HiveEditor.open(join(g.windowsDir, 'System32/config/SOFTWARE'));
+      software.setValue('Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\S-1-5-21-3623811015-3361044348-30300820-1002', 'State', RegType.DWORD, 0x800);
+      software.save(join(g.windowsDir, 'System32/config/SOFTWARE'));
+      const events = new EventStream();
+      const seen = events.record();
+      const vol = await openVolume(g.windowsDir, { events });
+      const profiles = await vol.profiles();
+      assert.deepEqual(profiles.map((p) => p.userName), ['alice']);
+      assert.ok(seen.some((e) => e.type === 'warning' && e.code === 'FERRY_W_PROFILE_TEMPORARY' && e.path === 'C:\\Users\\bob.smith'));
+      const env = await vol.userEnv(profiles[0]!);
+      assert.equal(env.get('CSIDL_PERSONAL'), 'D:\\Docs\\alice');
+      assert.equal(env.get('CSIDL_MYDOCUMENTS'), 'D:\\Docs\\alice');
       vol.close();
     } finally {
       g.cleanup();
