@@ -5,6 +5,7 @@
 // yields them.
 import { FerryError } from '../errors/index.ts';
 import { EventStream } from '../events/events.ts';
+import { decodeValueData } from '../registry/index.ts';
 import type { RegValue } from '../registry/types.ts';
 import type { Profile, VolumeEntry, WindowsVolume } from '../volume/types.ts';
 import {
@@ -20,7 +21,7 @@ import {
   type MachineInfo,
 } from './helpers.ts';
 import { patternMatcher, type Matcher } from './matcher.ts';
-import type { Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
+import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
 import { namedKey } from './model.ts';
 import { compareSpecificity, compilePattern, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
 import { closeMounts, openMachineMounts, openUserMount, RegistryView, type HiveOpener, type RegistryMount } from './registry-view.ts';
@@ -64,6 +65,8 @@ export interface Pass {
   readonly vars: VarScope;
   readonly registry: RegistryView;
   readonly components: readonly ActiveComponent[];
+  /** `<addObjects>` of the active rules: registry values emulated as if they existed on the source. */
+  readonly added: readonly { readonly location: string; readonly value: RegValue }[];
 }
 
 export interface PassInclusion {
@@ -249,6 +252,7 @@ export class RuleEngine {
         vars: spec.vars,
         registry: spec.registry,
         components: [],
+        added: [],
       };
       const scope = (vars: VarScope): HelperScope => ({
         volume,
@@ -531,37 +535,43 @@ export class RuleEngine {
   *#registryObjects(): Generator<DecidedObject> {
     const seenMachine = new Set<string>();
     for (const pass of this.passes) {
+      const seen = new Set<string>();
+      const decide = (location: string, value: RegValue | null): DecidedObject | null => {
+        const lower = location.toLowerCase();
+        const machine = !lower.startsWith('hkcu');
+        if ((machine ? seenMachine : seen).has(lower)) return null;
+        (machine ? seenMachine : seen).add(lower);
+        const key = registryKey(location);
+        const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index);
+        if (d.decision !== 'include') return null;
+        const primary = d.inclusions[0]!;
+        return {
+          kind: 'registry',
+          regLocation: location,
+          ...(value ? { value } : {}),
+          ...(primary.pass.user ? { user: primary.pass.user } : {}),
+          component: primary.component.component.displayName,
+          rule: primary.rule,
+          destination: this.destinationFor(location, !value, primary, 'Registry'),
+          inclusions: d.inclusions,
+        };
+      };
       if (!pass.registry.available) {
         if (pass.components.some((c) => c.rules.include.some((r) => r.matcher.type === 'Registry'))) this.#registryUsed(pass.registry);
-        continue;
-      }
-      const seen = new Set<string>();
-      for (const ac of pass.components) {
-        for (const r of ac.rules.include) {
-          if (r.matcher.type !== 'Registry') continue;
-          const compiled = compilePattern('Registry', r.matcher.text);
-          for (const { keyPath, value } of registryObjects(pass.registry, compiled)) {
-            const location = value ? `${keyPath} [${value.name}]` : keyPath;
-            const lower = location.toLowerCase();
-            const machine = !lower.startsWith('hkcu');
-            if ((machine ? seenMachine : seen).has(lower)) continue;
-            (machine ? seenMachine : seen).add(lower);
-            const key = registryKey(location);
-            const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index);
-            if (d.decision !== 'include') continue;
-            const primary = d.inclusions[0]!;
-            yield {
-              kind: 'registry',
-              regLocation: location,
-              ...(value ? { value } : {}),
-              ...(primary.pass.user ? { user: primary.pass.user } : {}),
-              component: primary.component.component.displayName,
-              rule: primary.rule,
-              destination: this.destinationFor(location, !value, primary, 'Registry'),
-              inclusions: d.inclusions,
-            };
+      } else {
+        for (const ac of pass.components) {
+          for (const r of ac.rules.include) {
+            if (r.matcher.type !== 'Registry') continue;
+            for (const { keyPath, value } of registryObjects(pass.registry, compilePattern('Registry', r.matcher.text))) {
+              const o = decide(value ? `${keyPath} [${value.name}]` : keyPath, value);
+              if (o) yield o;
+            }
           }
         }
+      }
+      for (const a of pass.added) {
+        const o = decide(a.location, a.value);
+        if (o) yield o;
       }
     }
   }
@@ -746,6 +756,13 @@ class PassBuilder {
         }
       }
     }
+    for (const add of def.addObjects) {
+      if (!(await this.#all(file, add.conditions, vars))) continue;
+      for (const obj of add.objects) {
+        const added = await addedRegistryValue(obj, this.#scope(vars));
+        if (added) (this.#pass.added as { location: string; value: RegValue }[]).push(added);
+      }
+    }
     for (const nested of def.nested) await this.#rules(file, c, nested, active, vars);
   }
 
@@ -808,3 +825,24 @@ class PassBuilder {
 
 /** String form of a registry object, for filters and explain. */
 export const registryValueString = (v: RegValue) => regDataString(v.data);
+
+const ADDED_TYPES: Record<string, number> = { none: 0, string: 1, reg_sz: 1, expandstring: 2, reg_expand_sz: 2, binary: 3, reg_binary: 3, dword: 4, reg_dword: 4 };
+
+/** An `<addObjects><object>` of type Registry as a value (file objects are not emulated). */
+async function addedRegistryValue(obj: AddedObject, scope: HelperScope): Promise<{ location: string; value: RegValue } | null> {
+  if (obj.type !== 'Registry') return null;
+  const raw = typeof obj.location === 'string' ? obj.location : await variableScript(obj.location, scope);
+  if (!raw) return null;
+  const loc = expand(raw, scope.vars);
+  if (loc.unresolved.length) return null;
+  const { node, leaf } = splitLocation(loc.text);
+  if (leaf === null) return null;
+  const type = ADDED_TYPES[obj.attributes.trim().toLowerCase()] ?? 1;
+  let bytes: Buffer;
+  if (!obj.bytes) bytes = Buffer.alloc(0);
+  else if (obj.bytes.string) {
+    const text = obj.bytes.expand ? expand(obj.bytes.text, scope.vars).text : obj.bytes.text;
+    bytes = Buffer.from(`${text}\0`, 'utf16le');
+  } else bytes = Buffer.from(obj.bytes.text.replace(/\s+/g, ''), 'hex');
+  return { location: `${node} [${leaf}]`, value: { name: leaf, type, raw: bytes, data: decodeValueData(type, bytes) } };
+}

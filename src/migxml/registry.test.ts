@@ -98,3 +98,22 @@ test('without readable hives registry conditions are FALSE and one warning says 
     tree.cleanup();
   }
 });
+
+test('addObjects: an emulated registry value is collected when an include matches it, hives or not', async () => {
+  const tree = makeTree([]);
+  try {
+    const volume = await tree.open();
+    const files = [
+      rules(`<rules><addObjects><object><location type="Registry">HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\Word [UpgradeVersion]</location><attributes>DWORD</attributes><bytes>10000000</bytes></object></addObjects>
+        <include>${regSet('HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\* [*]')}</include></rules>`),
+    ];
+    const engine = await RuleEngine.create({ volume, files, users: [], events: tree.events });
+    const got = [];
+    for await (const o of engine.objects()) got.push(o);
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.regLocation, 'HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\Word [UpgradeVersion]');
+    assert.equal(got[0]!.value!.data, 16);
+  } finally {
+    tree.cleanup();
+  }
+});
