@@ -101,7 +101,14 @@ export class Engine {
     this.#smp = deps.smp;
     this.#events = deps.events ?? silentEvents();
     this.#packages = deps.packages ?? localPackages(state.packages);
-    this.#log = new SmstsLog(state.logDir, deps.log);
+    const events = this.#events;
+    this.#log = new SmstsLog(state.logDir, {
+      ...deps.log,
+      onRecord: (rec) => {
+        deps.log?.onRecord?.(rec);
+        events.log(rec.type === 3 ? 'error' : rec.type === 2 ? 'warn' : 'info', rec.component, rec.message);
+      },
+    });
     this.#unlock = unlock;
   }
 

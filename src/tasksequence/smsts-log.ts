@@ -51,6 +51,8 @@ export interface SmstsLogOptions {
   maxBytes?: number;
   /** Rolled logs kept (default 3). */
   maxHistory?: number;
+  /** Called with every record written (the engine mirrors them as `log` events). */
+  onRecord?: (rec: CmTraceRecord) => void;
 }
 
 function rolledPath(dir: string, t: Date): string {
@@ -64,9 +66,11 @@ export class SmstsLog {
   #dir: string;
   readonly #maxBytes: number;
   readonly #maxHistory: number;
+  readonly #onRecord: ((rec: CmTraceRecord) => void) | undefined;
 
   constructor(dir: string, options: SmstsLogOptions = {}) {
     this.#dir = dir;
+    this.#onRecord = options.onRecord;
     this.#maxBytes = options.maxBytes ?? 1024 * 1024;
     this.#maxHistory = options.maxHistory ?? 3;
     mkdirSync(dir, { recursive: true });
@@ -85,6 +89,7 @@ export class SmstsLog {
     const size = existsSync(this.path) ? statSync(this.path).size : 0;
     if (size > 0 && size + Buffer.byteLength(line) > this.#maxBytes) this.#rollover(rec.time ?? new Date());
     appendFileSync(this.path, line);
+    this.#onRecord?.(rec);
   }
 
   info(component: string, message: string): void {

@@ -50,7 +50,7 @@ export function parseXmlDocument(text: string, source: string): XElement {
   try {
     doc = parser.parseFromString(body, 'text/xml');
   } catch (err) {
-    firstError ??= (err as Error).message;
+    firstError ??= err instanceof RangeError ? 'elements are nested too deeply' : (err as Error).message;
   }
   const root = doc?.documentElement;
   if (firstError !== undefined || !root) {
@@ -67,7 +67,14 @@ const elements = (el: XElement): XElement[] => {
   return out;
 };
 const local = (el: XElement): string => el.localName ?? el.nodeName;
-const serializeElement = (el: XElement): string => new XMLSerializer().serializeToString(el);
+function serializeElement(el: XElement): string {
+  try {
+    return new XMLSerializer().serializeToString(el);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new FerryError('FERRY_E_XML_MALFORMED', `<${el.nodeName}> is nested too deeply to keep; refusing the file.`, { cause: err });
+  }
+}
 
 function attributes(el: XElement): ExtraAttribute[] {
   const out: ExtraAttribute[] = [];
@@ -88,6 +95,15 @@ function invalid(message: string, details: Record<string, unknown>): FerryError 
 export function parseSequenceXml(text: string, source = 'task sequence'): TaskSequence {
   const root = parseXmlDocument(text, source);
   return parseSequenceElement(root, source);
+}
+
+/** Groups and condition operators nest at most this deep (the editor never comes close). */
+export const MAX_NESTING = 256;
+
+function checkDepth(at: string, source: string): void {
+  if (at.split('/').length > MAX_NESTING) {
+    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: groups or conditions are nested deeper than ${MAX_NESTING} levels at ${at.slice(0, 80)}…; refusing the file.`, { details: { source } });
+  }
 }
 
 export function parseSequenceElement(root: XElement, source: string): TaskSequence {
@@ -144,6 +160,7 @@ const STEP_ATTRS = new Set(['type', 'name', 'description', 'disable', 'continueO
 const RUN_IN: readonly RunIn[] = ['WinPE', 'FullOS', 'WinPEandFullOS'];
 
 function parseNode(el: XElement, at: string, source: string): SequenceNode {
+  checkDepth(at, source);
   if (local(el) === 'group') {
     const { attrs, ...common } = parseCommon(el, at, source, GROUP_ATTRS);
     const group: Group = { kind: 'group', ...common, children: [] };
@@ -278,6 +295,7 @@ function parseConditionElement(el: XElement, at: string, source: string): Condit
 }
 
 function parseOperand(el: XElement, at: string, source: string): Condition {
+  checkDepth(at, source);
   if (local(el) === 'operator') {
     const type = el.getAttribute('type') ?? '';
     const operator = pickOp(['and', 'or', 'not'] as const, type, 'operator type', at, source);
