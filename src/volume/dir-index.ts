@@ -37,7 +37,18 @@ export class DirIndex {
     return listing.exact.get(name) ?? listing.folded.get(foldCase(name)) ?? null;
   }
 
-  /** Forget a folder's listing (after creating something in it). */
+  /** Add a name just created in `hostDir` to its cached listing (no-op when not cached). */
+  add(hostDir: string, name: string, kind: ListedName['kind']): void {
+    const l = this.#cache.get(hostDir);
+    if (!l || l.exact.has(name)) return;
+    const item = { name, kind };
+    l.exact.set(name, item);
+    const key = foldCase(name);
+    if (!l.folded.has(key)) l.folded.set(key, item);
+    this.#names++;
+  }
+
+  /** Forget a folder's listing. */
   invalidate(hostDir: string): void {
     const l = this.#cache.get(hostDir);
     if (!l) return;

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FerryError } from '../errors/index.ts';
 import { openTargetVolume } from './index.ts';
@@ -53,5 +53,17 @@ test('a mapped second drive is writable, its root never escaped', async () => {
   const t = await openTargetVolume(gen.windowsDir, { drives: { D: data } });
   assert.equal(await t.ensureDir('D:\\Shares\\Team'), join(data, 'Shares/Team'));
   assert.throws(() => t.hostPathFor('D:\\..\\vol'), (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME');
+  t.close();
+});
+
+test('noteCreated makes a file written by the caller visible to later lookups in any case', async () => {
+  const t = await openTargetVolume(gen.windowsDir);
+  const dir = await t.ensureDir('C:\\Users\\alice\\Restored');
+  assert.equal(t.mapPath('C:\\Users\\alice\\Restored\\x').exists, false, 'listing now cached');
+  const first = t.mapPath('C:\\Users\\alice\\Restored\\Report.docx');
+  writeFileSync(first.hostPath, 'v1');
+  t.noteCreated(first.hostPath);
+  const second = t.mapPath('c:\\users\\alice\\restored\\REPORT.DOCX');
+  assert.deepEqual(second, { winPath: 'C:\\Users\\alice\\Restored\\Report.docx', hostPath: join(dir, 'Report.docx'), exists: true });
   t.close();
 });

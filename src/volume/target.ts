@@ -4,6 +4,7 @@
 // A path never leaves its drive root: `..` cannot climb above it, an existing symlink or
 // junction on the way is refused (it could point anywhere), and names Windows forbids are refused.
 import { lstatSync, mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { OfflineVolume, type OpenVolumeOptions } from './volume.ts';
 import { INVALID_NAME_CHARS, formatWinPath, parseWinPath } from './winpath.ts';
@@ -78,6 +79,14 @@ export class TargetVolume extends OfflineVolume {
       host = next;
     }
     return host;
+  }
+
+  /**
+   * Tell the volume that the caller created `hostPath` (a path from mapPath/hostPathFor), so
+   * that later lookups of the same name in another case find it (listings are cached).
+   */
+  noteCreated(hostPath: string, kind: 'file' | 'dir' = 'file'): void {
+    this.index.add(dirname(hostPath), basename(hostPath), kind);
   }
 
   #find(hostDir: string, name: string): { name: string; kind: string } | null {
