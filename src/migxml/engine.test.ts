@@ -287,3 +287,21 @@ test('excluded paths (a store on the source volume) are never collected', async 
     tree.cleanup();
   }
 });
+
+test('DoesFileVersionMatch / IsFileVersionAbove / IsFileVersionBelow read the PE version resource', async () => {
+  const { peWithVersion, versionResource } = await import('./testing/pe-image.ts');
+  const exe = peWithVersion(versionResource([9, 1, 0, 0], { ProductVersion: '9.1.0.0', FileVersion: '9.1.0.0' }));
+  const detected = (cond: string) =>
+    migration(`<component type="Application" context="System"><displayName>App</displayName><role role="Settings">
+      <detection><conditions>${cond}</conditions></detection><rules>${inc('C:\\App\\ [*.ini]')}</rules></role></component>`);
+  const tree = [{ path: 'C:\\App\\app.exe', content: exe }, 'C:\\App\\a.ini'];
+  const run = async (cond: string) => {
+    const r = await evaluate([detected(cond)], tree);
+    r.cleanup();
+    return [...r.files];
+  };
+  assert.deepEqual(await run('<condition>MigXmlHelper.DoesFileVersionMatch("C:\\App\\app.exe","ProductVersion","9.*")</condition>'), ['C:\\App\\a.ini']);
+  assert.deepEqual(await run('<condition>MigXmlHelper.DoesFileVersionMatch("C:\\App\\app.exe","ProductVersion","8.*")</condition>'), []);
+  assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionAbove("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), ['C:\\App\\a.ini']);
+  assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionBelow("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), []);
+});
