@@ -48,14 +48,6 @@ export class DirIndex {
     this.#names++;
   }
 
-  /** Forget a folder's listing. */
-  invalidate(hostDir: string): void {
-    const l = this.#cache.get(hostDir);
-    if (!l) return;
-    this.#names -= l.exact.size;
-    this.#cache.delete(hostDir);
-  }
-
   #listing(hostDir: string): Listing {
     const hit = this.#cache.get(hostDir);
     if (hit) {

@@ -68,7 +68,7 @@ export class TargetVolume extends OfflineVolume {
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw accessError(err, formatWinPath(p.drive, [...parts, name]), next, 'creating folder');
         }
-        this.index.invalidate(host);
+        this.index.add(host, name, 'dir');
       }
       // Check what is there now (also after mkdir: something may have raced us).
       const st = lstatSync(next, { throwIfNoEntry: false });
