@@ -305,3 +305,26 @@ test('DoesFileVersionMatch / IsFileVersionAbove / IsFileVersionBelow read the PE
   assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionAbove("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), ['C:\\App\\a.ini']);
   assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionBelow("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), []);
 });
+
+test('GenerateUserPatterns expands a pattern for every migrated user (optionally not the current one)', async () => {
+  const xml = migration(
+    component('Others', `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%CSIDL_PERSONAL%\\* [*.doc]","FALSE")</script></objectSet></include>`, 'User'),
+  );
+  const r = await evaluate([xml], ['C:\\Users\\ann\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.doc'], ['ann', 'bob']);
+  try {
+    const owner = new Map(r.objects.filter((o) => o.kind === 'file').map((o) => [o.winPath, o.inclusions.map((i) => i.pass.user!.userName)]));
+    assert.deepEqual(owner.get('C:\\Users\\ann\\Documents\\a.doc'), ['bob']);
+    assert.deepEqual(owner.get('C:\\Users\\bob\\Documents\\b.doc'), ['ann']);
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('IsSameObject and GenerateDrivePatterns for drive types an offline volume does not have', async () => {
+  const xml = migration(
+    `<component type="Documents" context="User"><displayName>Docs</displayName><role role="Data">
+      <detects><detect><condition negation="Yes">MigXmlHelper.IsSameObject("File","%CSIDL_PERSONAL%","%CSIDL_COMMON_DOCUMENTS%")</condition></detect></detects>
+      <rules>${inc('%CSIDL_PERSONAL%\\* [*]')}<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.usb]","Removable")</script></objectSet></include></rules></role></component>`,
+  );
+  assert.deepEqual(await included([xml], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\x.usb', 'C:\\Users\\Public\\Documents\\s.docx'], ['bob']), ['C:\\Users\\bob\\Documents\\r.docx']);
+});

@@ -117,3 +117,26 @@ test('addObjects: an emulated registry value is collected when an include matche
     tree.cleanup();
   }
 });
+
+test('content filter ExtractSingleFile turns a registry value into a file include (Outlook .pst)', async () => {
+  const tree = makeTree(['C:\\Mail\\archive.pst', 'C:\\Mail\\other.pst'], ['bob']);
+  try {
+    const e = HiveEditor.create({ rootName: 'NTUSER' });
+    e.setValue('Software\\Microsoft\\Office\\16.0\\Outlook\\Search\\Catalog', 'C:\\Mail\\archive.pst', RegType.BINARY, Buffer.alloc(4));
+    e.setValue('Software\\Vendor', 'DataFile', RegType.SZ, 'C:\\Mail\\archive.pst,-2');
+    e.save(join(tree.root, 'Users', 'bob', 'NTUSER.DAT'));
+    const volume = await tree.open();
+    const files = [
+      parseRuleText(`<migration urlid="http://t/c"><component type="Application" context="User"><displayName>Pst</displayName><role role="Settings"><rules><include><objectSet>
+        <content filter="MigXmlHelper.ExtractSingleFile(',', NULL)"><objectSet><pattern type="Registry">HKCU\\Software\\Vendor [DataFile]</pattern></objectSet></content>
+      </objectSet></include></rules></role></component></migration>`),
+    ];
+    const engine = await RuleEngine.create({ volume, files, users: await volume.profiles(), events: tree.events, openHive });
+    const got: string[] = [];
+    for await (const o of engine.objects()) got.push(o.winPath ?? o.regLocation!);
+    engine.close();
+    assert.deepEqual(got, ['C:\\Mail\\archive.pst']);
+  } finally {
+    tree.cleanup();
+  }
+});
