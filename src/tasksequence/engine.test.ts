@@ -154,6 +154,7 @@ test('Restart Computer persists the state and resume continues at the next step'
     s.ran().map((x) => x.label),
     ['BEFORE'],
   );
+  await assert.rejects(start(s, seq), (err: unknown) => isFerryError(err, 'FERRY_E_TS_IN_PROGRESS'));
   const second = await Engine.resume(s.stateDir, { usmt });
   assert.equal(second.variables()._SMSTSInWinPE, 'true');
   assert.equal(second.variables().Kept, 'yes');
@@ -347,4 +348,15 @@ test('replace through a state migration point: grant, encrypted capture, upload,
   assert.ok(load.includes('/decrypt:AES_256') && load.includes('/key:a2V5LWZvci10ZXN0cw==') && !load.includes('/nocompress'));
   assert.equal(smp.log.at(-1), 'release restore http://smp.test/stores/store1 verified=true digest=digest-store1');
   assert.match(smp.log[0]!, /naa=true/);
+});
+
+test('SMSTSPostAction starts after the sequence ends, without waiting for it', async () => {
+  const s = setup();
+  const seq = seqOf(setVar('SMSTSPostAction', s.cmd('POST', 0, '%_SMSTSMachineName%')));
+  const r = await (await start(s, seq)).run();
+  assert.equal(r.status, 'succeeded');
+  const until = Date.now() + 10_000;
+  while (s.ran().length === 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(s.ran(), [{ label: 'POST', args: ['PC01'] }]);
+  assert.match(readFileSync(r.logPath, 'utf8'), /Starting the post action/);
 });

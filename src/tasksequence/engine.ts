@@ -4,7 +4,8 @@
 // `_SMSTSLastAction*`. Its whole state is persisted before and after every step, so a Restart
 // Computer step (or a kill -9) is followed by `Engine.resume`, which continues at the next step
 // without running a finished one again.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
@@ -12,9 +13,9 @@ import { toHostPath, type Computer, type ComputerIdentity, type RegistryReader, 
 import { evaluateCondition } from './conditions.ts';
 import type { KnownStep, SequenceNode, Step, TaskSequence } from './model.ts';
 import { builtinUsmtRunner, localPackages, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
-import { runCommandLine } from './run-command.ts';
+import { commandArgv, runCommandLine } from './run-command.ts';
 import { SmstsLog, type SmstsLogOptions } from './smsts-log.ts';
-import { lockState, loadState, saveState, SEQUENCE_FILE, writeFileAtomic, type EngineState, type NodeOutcome } from './state.ts';
+import { lockState, loadState, saveState, SEQUENCE_FILE, STATE_FILE, writeFileAtomic, type EngineState, type NodeOutcome } from './state.ts';
 import { propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types.ts';
 import { captureUserState, E_FAIL, releaseStateStore, requestStateStore, restoreUserState, type UserStateContext } from './user-state.ts';
 import { hasErrors, validateSequence, type ValidationIssue } from './validate.ts';
@@ -126,6 +127,14 @@ export class Engine {
     }
     const unlock = lockState(stateDir);
     try {
+      if (existsSync(join(stateDir, STATE_FILE))) {
+        const previous = loadState(stateDir);
+        if (previous.status === 'running' || previous.status === 'restarting') {
+          throw new FerryError('FERRY_E_TS_IN_PROGRESS', `A task sequence is ${previous.status === 'restarting' ? 'waiting for its restart' : 'in progress'} in ${stateDir}; continue it with \`ferry ts resume --state ${stateDir}\` or use another state folder.`, {
+            details: { stateDir, status: previous.status },
+          });
+        }
+      }
       const identity: ComputerIdentity = {
         name: options.computer.name ?? (await computerNameFromVolume(options.registry ?? volumeRegistry(root))) ?? 'MINWINPC',
         macAddress: options.computer.macAddress ?? '00:15:5D:00:00:01',
@@ -245,6 +254,7 @@ export class Engine {
       else this.#log.error(TS, `Task sequence execution failed (step ${this.#state.failedStep ?? '?'}, return code ${this.#env.get('_SMSTSLastActionRetCode') ?? '?'}).`);
       this.#finishLogs();
       this.#save();
+      this.#postAction();
       this.#events.phase('tasksequence', 'end', ok);
       return { status: ok ? 'succeeded' : 'failed', stateDir: this.#stateDir, logPath: this.#log.path, ...(ok ? {} : { failedStep: this.#failedStep() }) };
     } catch (err) {
@@ -274,6 +284,23 @@ export class Engine {
       nodes = node?.kind === 'group' ? node.children : [];
     }
     return { name: node?.name ?? '', path, exitCode: this.#state.nodes[path]?.exitCode ?? E_FAIL };
+  }
+
+  /** SMSTSPostAction: started just before the engine ends, not awaited, no status (task-sequence.md §3.1). */
+  #postAction(): void {
+    const line = this.#env.get('SMSTSPostAction');
+    if (!line) return;
+    const argv = commandArgv(line, this.#env);
+    if (argv.length === 0 || argv[0] === '') return;
+    const program = /[\\]|^[A-Za-z]:/.test(argv[0]!) ? (toHostPath(this.#computer.root, argv[0]!) ?? argv[0]!) : argv[0]!;
+    this.#log.info(TS, `Starting the post action: ${this.#env.redact(argv.join(' '))}`);
+    try {
+      const child = spawn(program, argv.slice(1), { cwd: this.#computer.root, detached: true, stdio: 'ignore', shell: false });
+      child.on('error', (err) => this.#events.log('warn', TS, `The post action ${program} did not start: ${err.message}`));
+      child.unref();
+    } catch (err) {
+      this.#log.warn(TS, `The post action ${program} did not start: ${(err as Error).message}`);
+    }
   }
 
   /** Logs move to `C:\Windows\CCM\Logs` when the sequence ends in the full OS. */
