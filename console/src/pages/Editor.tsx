@@ -44,6 +44,8 @@ export function EditorPage({ id }: { id: string }) {
   const [saved, setSaved] = useState('');
   const [packages, setPackages] = useState<Package[]>([]);
   const [menu, setMenu] = useState<string | false>(false);
+  // The engine's own validation (codes FERRY_*), as the server reported it at the last load/save.
+  const [serverProblems, setServerProblems] = useState<TsProblem[]>([]);
 
   const load = async () => {
     const t = await api<TsFull>('GET', `/api/task-sequences/${encodeURIComponent(id)}`);
@@ -52,6 +54,7 @@ export function EditorPage({ id }: { id: string }) {
     setName(t.name);
     setDescription(t.description);
     setDirty(false);
+    setServerProblems(t.problems.filter((p) => p.message.startsWith('FERRY_')));
   };
   useEffect(() => {
     load().catch(setError);
@@ -60,6 +63,7 @@ export function EditorPage({ id }: { id: string }) {
 
   const packageIds = useMemo(() => new Set(packages.map((p) => p.id)), [packages]);
   const problems: TsProblem[] = useMemo(() => (doc ? validateDocument(doc, packageIds) : []), [doc, packageIds]);
+  const shown = [...problems, ...serverProblems.filter((p) => !problems.some((q) => q.message === p.message))];
   const errors = problems.filter((p) => p.severity === 'error');
 
   if (!doc || !ts) return <ErrorBanner error={error} />;
@@ -128,10 +132,12 @@ export function EditorPage({ id }: { id: string }) {
       setTs(t);
       setDoc(t.document);
       setDirty(false);
+      setServerProblems(t.problems.filter((p) => p.message.startsWith('FERRY_')));
       setSaved(`Saved version ${t.version}.`);
       if (close) go('task-sequences');
     } catch (e) {
       setError(e);
+      if (e instanceof ApiError && Array.isArray(e.details.problems)) setServerProblems(e.details.problems as TsProblem[]);
     }
   };
 
@@ -222,9 +228,9 @@ export function EditorPage({ id }: { id: string }) {
           )}
         </div>
       </div>
-      {problems.length ? (
+      {shown.length ? (
         <ul className="problems" aria-label="Problems">
-          {problems.map((p, i) => (
+          {shown.map((p, i) => (
             <li key={i} className={p.severity}>
               <button className="link" onClick={() => setSelected(p.path)}>
                 {nodeAt(doc, p.path)?.name ?? '?'}

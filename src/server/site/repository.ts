@@ -7,6 +7,7 @@ import { hashSecret, sameSecret, secret } from './auth.ts';
 import { nextId, type SiteDb } from './schema.ts';
 import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
+import { validateSequence } from '../../tasksequence/validate.ts';
 
 export interface Variable {
   name: string;
@@ -129,12 +130,28 @@ export class SiteRepository {
     const r = await this.db.selectFrom('task_sequences').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) notFound('Task sequence', id);
     const document = JSON.parse(r.body) as TaskSequence;
-    return { id: r.id, name: r.name, description: r.description, version: r.version, updatedAt: r.updated_at, document, problems: validateDocument(document, await this.packageIds()) };
+    return { id: r.id, name: r.name, description: r.description, version: r.version, updatedAt: r.updated_at, document, problems: await this.problems(document) };
+  }
+
+  /**
+   * The editor's property checks plus the task sequence module's own validation (the same
+   * rules `ferry ts validate` and the engine apply); an engine issue on an item the editor
+   * already flags with the same severity is not repeated.
+   */
+  async problems(document: TaskSequence): Promise<TsProblem[]> {
+    const mine = validateDocument(document, await this.packageIds());
+    const engine = validateSequence(document).map((i): TsProblem => ({
+      path: (i.path ?? '').split('.').filter((x) => x !== '').map(Number),
+      severity: i.severity,
+      message: `${i.code}: ${i.message}`,
+    }));
+    const seen = new Set(mine.map((p) => `${p.path.join('.')}|${p.severity}`));
+    return [...mine, ...engine.filter((p) => !seen.has(`${p.path.join('.')}|${p.severity}`))];
   }
 
   /** Errors refuse the save; warnings are returned with the saved object. */
   async #checkDocument(document: TaskSequence): Promise<TsProblem[]> {
-    const problems = validateDocument(document, await this.packageIds());
+    const problems = await this.problems(document);
     const errors = problems.filter((p) => p.severity === 'error');
     if (errors.length)
       throw new FerryError('FERRY_E_SITE_INVALID', `The task sequence has ${errors.length} error(s): ${errors[0]!.message}${errors.length > 1 ? ' …' : ''}`, { details: { problems: errors } });

@@ -7,7 +7,7 @@ import { FerryError } from '../../errors/index.ts';
 import { checkDocumentShape } from './document-shape.ts';
 import type { Assignment, SiteRepository } from './repository.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
-import { imagePackageTemplate, newSequence, validateDocument } from './ts-document.ts';
+import { imagePackageTemplate, newSequence } from './ts-document.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -68,7 +68,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
   });
   app.post('/api/task-sequences/validate', tag('task sequences', 'Validate a sequence without saving', { body: Type.Object({ sequence: Sequence }) }), async (req) => {
     const sequence = checkDocumentShape((req.body as { sequence: unknown }).sequence);
-    return { problems: validateDocument(sequence, await repo.packageIds()) };
+    return { problems: await repo.problems(sequence) };
   });
   app.get('/api/task-sequences/:id', tag('task sequences', 'Get a task sequence (ETag = version)', { params: Id }), async (req, reply) => {
     const ts = await repo.getTaskSequence((req.params as { id: string }).id);
