@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildShellLink } from '../src/usmt/shell-link.ts';
@@ -125,4 +125,38 @@ test('IgnoreIrrelevantLinks: a shortcut to a missing target is dropped, one to a
   const text = readFileSync(log, 'utf8');
   assert.match(text, /Dropped the shortcut C:\\Users\\alice\\Desktop\\Gone\.lnk/);
   assert.match(text, /FERRY_W_USMT_LINK_UNPARSEABLE/, 'gen-profiles shortcuts are not real links: kept with a warning');
+});
+
+test('restore faults: a target path that cannot be written stops with 61, or is skipped with /c (3); a full target is 72', async (t) => {
+  const store = join(work, 'store-links');
+  const blocked = join(work, 'target-blocked');
+  mkdirSync(join(blocked, 'Windows/System32'), { recursive: true });
+  mkdirSync(join(blocked, 'Users/alice'), { recursive: true });
+  writeFileSync(join(blocked, 'Users/alice/Desktop'), 'a file where the Desktop folder should be');
+  const args = [store, `/offlinewindir:${join(blocked, 'Windows')}`, `/i:${FIXTURES}/MigUser.xml`, '/nocompress', '/lac'];
+  const stop = run('loadstate', args);
+  assert.equal(stop.status, 61, show(stop));
+  assert.match(stop.stderr, /FERRY_E_USMT_STOPPED_ON_ERROR/);
+  const cont = run('loadstate', [...args, '/c', `/l:${work}/blocked.log`]);
+  assert.equal(cont.status, 3, show(cont));
+  assert.match(readFileSync(`${work}/blocked.log`, 'utf8'), /Could not restore C:\\Users\\alice\\Desktop\\notes\.txt \(\/c\)/);
+  assert.ok(existsSync(join(blocked, 'Users/alice/Documents')), 'the rest of the profile is restored with /c');
+
+  const mnt = join(work, 'tiny-target');
+  mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    t.skip(`cannot mount a tmpfs here (${m.stderr.trim()})`);
+    return;
+  }
+  try {
+    mkdirSync(join(mnt, 'Windows/System32'), { recursive: true });
+    const full = run('loadstate', [store, `/offlinewindir:${join(mnt, 'Windows')}`, '/nocompress', '/lac', '/c']);
+    assert.equal(full.status, 72, show(full));
+    assert.match(full.stderr, /FERRY_E_DISK_FULL/);
+    const leftovers = readdirSync(mnt, { recursive: true }).filter((f) => String(f).endsWith('.tmp'));
+    assert.deepEqual(leftovers, [], 'no half-written file is left behind');
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });

@@ -22,9 +22,10 @@ import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file
 import type { CapturedUser } from './scanstate.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
-import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
+import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
 
 const USMT_ERROR_USE_LAC = 14;
+const FATAL_ON_APPLY = new Set(['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TRUNCATED', 'FERRY_E_DISK_FULL']);
 
 export interface LoadStateResult {
   readonly exitCode: number;
@@ -89,7 +90,16 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   // ── users: select, rename, local accounts ──────────────────────────────────────────────
   const asProfile = (u: CapturedUser): Profile => {
     const host = target.hostPathFor(u.profilePath);
-    return { userName: u.name, domain: u.domain, isLocal: u.isLocal, ...(u.sid ? { sid: u.sid } : {}), profilePath: u.profilePath, hostPath: host, ntuserHostPath: `${host}/NTUSER.DAT` };
+    return {
+      userName: u.name,
+      domain: u.domain,
+      isLocal: u.isLocal,
+      ...(u.sid ? { sid: u.sid } : {}),
+      profilePath: u.profilePath,
+      hostPath: host,
+      ntuserHostPath: `${host}/NTUSER.DAT`,
+      ...(u.ntuserMtimeMs !== undefined ? { ntuserMtimeMs: u.ntuserMtimeMs } : {}),
+    };
   };
   const chosen = new Set(selectUsers(captured.map(asProfile), options.users, { computerName: sourceComputer, offline: true }).map((p) => p.profilePath.toLowerCase()));
   const targetProfiles = await target.profiles();
@@ -184,6 +194,27 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     }
   };
 
+  /** Run one write; a failure stops the run (61) or, with /c, is listed and skipped (false). */
+  const attempt = async (winPath: string, dest: string, write: () => Promise<void>): Promise<boolean> => {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      const fe = asFerryError(err);
+      // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
+      if (FATAL_ON_APPLY.has(fe.code)) throw fe;
+      if (!options.continueOnError) {
+        throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`, { cause: err, details: { path: winPath } });
+      }
+      failed.push({ winPath, message: fe.message });
+      progress?.write('error', 'UnableToApply');
+      progress?.write('objectName', winPath);
+      progress?.write('action', 'Ignore');
+      log?.warning(`Could not restore ${winPath} (/c): ${fe.message}`);
+      return false;
+    }
+  };
+
   const applyFile = async (entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> => {
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
     const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists });
@@ -197,26 +228,12 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
     }
     if (outcome.action === 'overwrite') stats.overwritten++;
-    const parent = outcome.path.slice(0, outcome.path.lastIndexOf('\\'));
-    await target.ensureDir(parent);
-    const host = target.mapPath(outcome.path).hostPath;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
-    try {
-      await restoreFile(host, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, entry, attributeTarget);
-    } catch (err) {
-      const fe = err instanceof FerryError ? err : null;
-      if (fe && (fe.code === 'FERRY_E_STORE_TAMPERED' || fe.code === 'FERRY_E_STORE_TRUNCATED' || fe.code === 'FERRY_E_DISK_FULL')) throw fe;
-      const message = fe?.message ?? String(err);
-      if (!options.continueOnError) {
-        throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped: ${entry.winPath} could not be restored to ${outcome.path}: ${message}. Fix the target and run again, or add /c to continue past such files.`, { cause: err, details: { path: entry.winPath } });
-      }
-      failed.push({ winPath: entry.winPath, message });
-      progress?.write('error', 'UnableToApply');
-      progress?.write('objectName', entry.winPath);
-      progress?.write('action', 'Ignore');
-      log?.warning(`Could not restore ${entry.winPath} (/c): ${message}`);
-      return;
-    }
+    const ok = await attempt(entry.winPath, outcome.path, async () => {
+      await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
+      await restoreFile(target.mapPath(outcome.path).hostPath, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, entry, attributeTarget);
+    });
+    if (!ok) return;
     stats.restored++;
     stats.verified++;
     log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
@@ -232,7 +249,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         continue;
       }
       if (entry.kind === 'dir') {
-        await target.ensureDir(p.dest);
+        await attempt(entry.winPath, p.dest, async () => void (await target.ensureDir(p.dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
@@ -260,12 +277,18 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (entry.kind !== 'dir') continue;
       const p = place(entry);
       if ('skip' in p) continue;
-      const mapped = target.mapPath(p.dest);
+      let mapped;
+      try {
+        mapped = target.mapPath(p.dest);
+      } catch {
+        continue; // a folder that could not be created (reported above with /c)
+      }
       if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${p.dest}: ${(err as Error).message}`));
     }
   } catch (err) {
     events.phase('Applying', 'end', false);
-    throw isFerryError(err) || !(err instanceof Error) ? err : new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${err.message}`, { cause: err });
+    if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
+    throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   } finally {
     engine?.close();
   }

@@ -48,6 +48,8 @@ export interface CapturedUser {
   readonly isLocal: boolean;
   readonly sid?: string;
   readonly profilePath: string;
+  /** NTUSER.DAT's modification time on the source, for LoadState's `/uel`. */
+  readonly ntuserMtimeMs?: number;
 }
 
 const WIN32 = { EACCES: 5, EPERM: 5, ENOENT: 2, EBUSY: 32 } as Record<string, number>;
@@ -268,7 +270,14 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
     log?.info(`Space estimate written to ${target}: store ${result.storeBytes} bytes, temporary ${result.temporaryBytes} bytes`);
   } else {
     progress?.write('PHASE', 'Saving');
-    const captured: CapturedUser[] = users.map((u) => ({ name: u.userName, domain: u.domain, isLocal: u.isLocal, ...(u.sid ? { sid: u.sid } : {}), profilePath: u.profilePath }));
+    const captured: CapturedUser[] = users.map((u) => ({
+      name: u.userName,
+      domain: u.domain,
+      isLocal: u.isLocal,
+      ...(u.sid ? { sid: u.sid } : {}),
+      profilePath: u.profilePath,
+      ...(u.ntuserMtimeMs !== undefined ? { ntuserMtimeMs: u.ntuserMtimeMs } : {}),
+    }));
     store = await writer!.finish({ users: captured, computerName: volume.computerName, systemDrive: volume.systemDrive });
     progress?.write('totalSizeInMBToTransfer', (counts.bytes / 1048576).toFixed(2));
   }
