@@ -1,0 +1,75 @@
+// `ferry smp` as an administrator and two computers use it: serve, folders, enrollment,
+// register, association, request / upload / release on the source, request / download /
+// release on the destination, recovery.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { freePort, makeStore, ROOT, spawnSmp, treeHashes } from './smp-helpers.ts';
+
+const run = promisify(execFile);
+
+async function ferry(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const kv = (out: string): Record<string, string> => Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+test('ferry smp: the replace scenario from the command line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-cli-'));
+  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', String(await freePort())]);
+  t.after(async () => {
+    await smp.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const admin = { FERRY_SMP_ADMIN_TOKEN: smp.adminToken as string };
+  const S = ['--server', smp.url];
+  assert.equal((await ferry(['folder', 'add', join(dir, 'sf'), ...S, '--min-free', '1', '--unit', 'Megabyte'], admin)).code, 0);
+  const enroll = JSON.parse((await ferry(['enrollment', 'create', ...S, '--uses', '2'], admin)).stdout) as { token: string };
+  const regA = kv((await ferry(['register', ...S, '--enrollment-token', enroll.token, '--computer', 'OLDPC'])).stdout);
+  const regB = kv((await ferry(['register', ...S, '--enrollment-token', enroll.token, '--computer', 'NEWPC'])).stdout);
+  assert.match(regA.credential ?? '', /^fc_/);
+  assert.equal((await ferry(['association', 'add', 'OLDPC', 'NEWPC', ...S, '--behavior', '1', '--user', 'CORP\\alice'], admin)).code, 0);
+
+  const A = [...S, '--computer', 'OLDPC', '--credential', regA.credential as string, '--retry-count', '0'];
+  const grant = kv((await ferry(['request', '--capture', ...A])).stdout);
+  assert.match(grant.OSDStateStorePath ?? '', new RegExp(`^${smp.url}/stores/`));
+  assert.equal(grant.users, 'all');
+  const store = join(dir, 'store');
+  makeStore(store);
+  assert.equal((await ferry(['upload', ...A, '--store', store, '--location', grant.OSDStateStorePath as string])).code, 0);
+  assert.equal((await ferry(['release', '--capture', ...A, '--location', grant.OSDStateStorePath as string])).code, 0);
+
+  const B = [...S, '--computer', 'NEWPC', '--credential', regB.credential as string, '--retry-count', '0'];
+  const rg = kv((await ferry(['request', '--restore', ...B])).stdout);
+  assert.equal(rg.OSDStateStoreKey, grant.OSDStateStoreKey);
+  assert.equal(rg.users, '["CORP\\\\alice"]');
+  const out = join(dir, 'out');
+  assert.equal((await ferry(['download', ...B, '--location', rg.OSDStateStorePath as string, '--dest', out])).code, 0);
+  assert.deepEqual(treeHashes(out), treeHashes(store));
+  const released = JSON.parse((await ferry(['release', '--restore', ...B, '--location', rg.OSDStateStorePath as string, '--store', out, '--json'])).stdout) as { status: string };
+  assert.equal(released.status, 'released');
+
+  const recovery = JSON.parse((await ferry(['recovery', grant.storeId as string, ...S], admin)).stdout) as { key: string; recoverySlot: string };
+  assert.equal(recovery.key, grant.OSDStateStoreKey);
+  const opened = JSON.parse((await ferry(['recover-key', '--store', grant.storeId as string, '--slot', recovery.recoverySlot], { FERRY_SMP_RECOVERY_KEY: smp.recoveryKey as string })).stdout) as { key: string };
+  assert.equal(opened.key, grant.OSDStateStoreKey);
+
+  // Faults are coded on the command line too.
+  const denied = await ferry(['request', '--capture', ...S, '--computer', 'OLDPC', '--credential', 'fc_x.y', '--retry-count', '0']);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /FERRY_E_SMP_UNAUTHORIZED/);
+  const noAdmin = await ferry(['folder', 'list', ...S], { FERRY_SMP_ADMIN_TOKEN: 'fa_wrong' });
+  assert.match(noAdmin.stderr, /FERRY_E_SMP_UNAUTHORIZED/);
+  const both = await ferry(['request', '--capture', '--restore', ...A]);
+  assert.match(both.stderr, /FERRY_E_INVALID_ARGUMENT/);
+});
