@@ -67,5 +67,10 @@ export function describeSequence(seq: TaskSequence): string {
 
 /** The model for `--json`, with secret property values masked. */
 export function maskSecrets<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (typeof v === 'string' && v !== '' && SECRET_RE.test(key) ? '********' : v)) as T;
+  return JSON.parse(JSON.stringify(value), (key, v: unknown) => {
+    if (typeof v === 'string' && v !== '' && SECRET_RE.test(key)) return '********';
+    // `{ name, value }` variables (defaultVarList entries kept verbatim).
+    if (v && typeof v === 'object' && 'name' in v && 'value' in v && SECRET_RE.test(String(v.name)) && v.value !== '') return { ...v, value: '********' };
+    return v;
+  }) as T;
 }

@@ -360,3 +360,40 @@ test('SMSTSPostAction starts after the sequence ends, without waiting for it', a
   assert.deepEqual(s.ran(), [{ label: 'POST', args: ['PC01'] }]);
   assert.match(readFileSync(r.logPath, 'utf8'), /Starting the post action/);
 });
+
+test('Run Command Line: time-out stops the process; Start in maps into the volume; a package folder is the default folder; a missing program fails clearly', async () => {
+  const s = setup();
+  const sleeper = join(s.base, 'sleep.mjs');
+  writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
+  const cwdProbe = join(s.base, 'cwd.mjs');
+  writeFileSync(cwdProbe, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(s.base, 'cwd.txt'))}, process.cwd() + '\\n');\n`);
+  mkdirSync(join(s.root, 'Work Dir'));
+  const pkgDir = join(s.base, 'pkg');
+  mkdirSync(pkgDir);
+  const withVar = (xml: string, name: string, property: string, value: string) => xml.replace('</defaultVarList>', `<variable name="${name}" property="${property}">${value}</variable></defaultVarList>`);
+  const seq = seqOf(
+    step('Hangs', `"${process.execPath}" "${sleeper}"`, 'timeout="1" continueOnError="true"'),
+    withVar(step('Start in', `"${process.execPath}" "${cwdProbe}"`), 'WorkingDirectory', 'WorkingDirectory', 'C:\\work dir'),
+    withVar(step('In package', `"${process.execPath}" "${cwdProbe}"`), 'PackageID', 'PackageID', 'CM200001'),
+    step('Missing program', 'no-such-program-ferry.exe /x', 'continueOnError="true"'),
+  );
+  const events = new EventStream();
+  const seen = events.record();
+  const started = Date.now();
+  const r = await (await start(s, seq, { events, packageFolders: { CM200001: pkgDir } })).run();
+  assert.equal(r.status, 'succeeded');
+  assert.ok(Date.now() - started < 20_000);
+  const ends = seen.filter((e): e is Extract<FerryEvent, { type: 'step' }> => e.type === 'step' && e.status === 'end');
+  assert.deepEqual(
+    ends.map((e) => [e.step, e.ok, e.exitCode]),
+    [
+      ['Hangs', false, 1460],
+      ['Start in', true, 0],
+      ['In package', true, 0],
+      ['Missing program', false, 2],
+    ],
+  );
+  const errors = seen.filter((e) => e.type === 'error').map((e) => (e as { code: string }).code);
+  assert.deepEqual(errors, ['FERRY_E_TS_STEP_TIMEOUT', 'FERRY_E_TS_COMMAND_NOT_STARTED']);
+  assert.deepEqual(readFileSync(join(s.base, 'cwd.txt'), 'utf8').trim().split('\n'), [join(s.root, 'Work Dir'), pkgDir]);
+});
