@@ -69,7 +69,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     ? await openSmpBridge({ dataDir: options.dataDir, publicUrl: options.smp.publicUrl, siteDb: database.db, ...(options.db && isPostgresUrl(options.db) ? { db: options.db } : {}) })
     : undefined;
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false });
+  // forceCloseConnections: open event streams (Monitoring tabs) must not hold up a shutdown.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false, forceCloseConnections: true });
 
   app.setErrorHandler((err: unknown, req, reply) => {
     if (isFerryError(err)) return reply.status(err.httpStatus).send(err.toJSON());

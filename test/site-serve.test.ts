@@ -1,0 +1,90 @@
+// `ferry serve` as a process: it prints the one-time sign-in URL, serves the console only to a
+// signed-in browser, mounts the State Migration Point, and the console's SMP pages act on it
+// (default storage folder, associations, recovery key views audited).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { call, signIn, startSite } from './site-helpers.ts';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+test('ferry serve prints the sign-in URL and serves the console and the SMP', { timeout: 120_000 }, async () => {
+  const data = mkdtempSync(join(tmpdir(), 'ferry-serve-'));
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  try {
+    const link = await new Promise<string>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no sign-in URL printed:\n${out}`)), 90_000);
+      const look = () => {
+        const m = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          done(m[0]);
+        }
+      };
+      child.stdout!.on('data', look);
+      child.once('exit', () => fail(new Error(`ferry serve exited:\n${out}`)));
+    });
+    const origin = new URL(link).origin;
+    assert.match(out, /ferry agent --site http:\/\/127\.0\.0\.1:\d+ --enroll/);
+    assert.equal((await fetch(`${origin}/`)).status, 401);
+    assert.equal((await fetch(`${origin}/smp/health`)).status, 200);
+    const signIn = await fetch(link, { redirect: 'manual' });
+    assert.equal(signIn.status, 303);
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await fetch(`${origin}/`, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<div id="root"><\/div>/);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    assert.equal((await fetch(`${origin}${script}`, { headers: { cookie } })).status, 200);
+    assert.equal((await fetch(`${origin}${script}`)).status, 401, 'assets need the session too');
+    assert.equal((await fetch(link, { redirect: 'manual' })).status, 401, 'the link works once');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('console SMP routes: default folder, settings, associations, audited recovery view', async () => {
+  const s = await startSite({ withSmp: true });
+  try {
+    const session = await signIn(s);
+    const folders = (await call(s, session, 'GET', '/api/smp/folders')).body;
+    assert.equal(folders.length, 1, 'a fresh all-in-one server stores under its data directory');
+    assert.ok(folders[0].path.startsWith(s.dataDir));
+    const settings = await call(s, session, 'PUT', '/api/smp/settings', { restoreOnly: true });
+    assert.equal(settings.body.restoreOnly, true);
+    assert.equal((await call(s, session, 'PUT', '/api/smp/settings', { restoreOnly: false, timeDeleteAfter: 2, timeUnit: 'Days' })).body.deleteAfterSeconds, 172800);
+    const noUsers = await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 2 });
+    assert.equal(noUsers.status, 400);
+    assert.match(noUsers.body.code, /^FERRY_E_/);
+    const a = await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 1, userNames: ['CONTOSO\\alice'] });
+    assert.equal(a.status, 201, JSON.stringify(a.body));
+    assert.equal((await call(s, session, 'GET', '/api/smp/associations')).body[0].restoreName, 'DST');
+    assert.equal((await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 0 }, { 'x-ferry-csrf': 'x' })).body.code, 'FERRY_E_SITE_CSRF');
+
+    // A computer credential from the site (as an agent gets it) requests a capture store.
+    const cred = await s.site.smp!.credentialFor('SRC');
+    const grant = await fetch(`${cred.servers[0]}/requests/capture`, { method: 'POST', headers: { authorization: `Bearer ${cred.credential}` } });
+    assert.equal(grant.status, 200, await grant.clone().text());
+    const { storeId } = (await grant.json()) as { storeId: string };
+    const recovery = await call(s, session, 'GET', `/api/smp/stores/${storeId}/recovery`);
+    assert.equal(recovery.status, 200);
+    assert.equal(Buffer.from(recovery.body.key, 'base64').length, 32);
+    const audit = (await call(s, session, 'GET', '/api/audit')).body;
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].action, 'view-recovery-key');
+    assert.equal(audit[0].target, storeId);
+    assert.equal((await call(s, undefined, 'GET', `/api/smp/stores/${storeId}/recovery`)).status, 401);
+  } finally {
+    await s.close();
+  }
+});
