@@ -133,13 +133,16 @@ function consoleListener(): (e: FerryEvent) => void {
   let bar: cliProgress.SingleBar | undefined;
   let warnings = 0;
   return (e) => {
-    if (e.type === 'progress' && tty && e.total) {
+    if (e.type === 'progress' && tty && e.phase !== 'store') {
+      const mb = ((e.bytesDone ?? 0) / 1048576).toFixed(1);
+      // Capture streams as it walks, so it has no total: a counter instead of a bar.
       if (!bar) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {phase} [{bar}] {percentage}% | {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic);
-        bar.start(e.total, e.done, { phase: e.phase });
+        const format = e.total ? ' {phase} [{bar}] {percentage}% | {value}/{total} files' : ' {phase} {value} files, {mb} MB';
+        bar = new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(e.total ?? Number.MAX_SAFE_INTEGER, e.done, { phase: e.phase, mb });
       }
-      bar.setTotal(e.total);
-      bar.update(e.done, { phase: e.phase });
+      if (e.total) bar.setTotal(e.total);
+      bar.update(e.done, { phase: e.phase, mb });
     } else if (e.type === 'phase' && e.status === 'end') {
       bar?.stop();
       bar = undefined;

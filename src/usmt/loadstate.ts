@@ -231,7 +231,9 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await attempt(entry.winPath, outcome.path, async () => {
       await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
-      await restoreFile(target.mapPath(outcome.path).hostPath, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, entry, attributeTarget);
+      const host = target.mapPath(outcome.path).hostPath;
+      await restoreFile(host, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, entry, attributeTarget);
+      target.noteCreated(host);
     });
     if (!ok) return;
     stats.restored++;
