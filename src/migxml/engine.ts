@@ -14,7 +14,6 @@ import {
   evaluateCondition,
   objectSetScript,
   registryObjects,
-  regDataString,
   scanFilter,
   variableScript,
   type HelperScope,
@@ -23,7 +22,7 @@ import {
 import { patternMatcher, type Matcher } from './matcher.ts';
 import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
 import { namedKey } from './model.ts';
-import { compareSpecificity, compilePattern, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
+import { compareSpecificity, compilePattern, objectKey, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
 import { closeMounts, openMachineMounts, openUserMount, RegistryView, type HiveOpener, type RegistryMount } from './registry-view.ts';
 import { destinationOf, type RelocationEnv } from './relocate.ts';
 import type { ScriptCall } from './script-call.ts';
@@ -457,7 +456,7 @@ export class RuleEngine {
     if (/^(hkcu|hklm|hkey_current_user|hkey_local_machine)(\\|$)/i.test(target.trim())) {
       const { node, leaf } = splitLocation(target);
       const key = registryKey(target);
-      for (const pass of this.passes) pass.registry.available || this.#registryUsed(pass.registry);
+      for (const pass of this.passes) this.#registryUsed(pass.registry);
       let fallback: Decision | undefined;
       for (const pass of this.passes) {
         if (/^(hkcu|hkey_current_user)/i.test(node) && !pass.user) continue;
@@ -594,12 +593,8 @@ function primaryRank(inc: PassInclusion, node: readonly string[]): number {
   return p.every((s, i) => node[i] === s) ? 0 : 1;
 }
 
-export function fileKey(path: string, isContainer: boolean): { node: string[]; leaf: string | null } {
-  const segs = pathSegments(path);
-  if (isContainer) return { node: segs, leaf: null };
-  const leaf = segs.pop() ?? '';
-  return { node: segs, leaf };
-}
+/** Lower-cased node segments and leaf of a file or folder path (the form decideKey takes). */
+export const fileKey = objectKey;
 
 export function registryKey(location: string): { node: string[]; leaf: string | null } {
   const { node, leaf } = splitLocation(location);
@@ -822,9 +817,6 @@ class PassBuilder {
     return this.#all(file, def.items, vars);
   }
 }
-
-/** String form of a registry object, for filters and explain. */
-export const registryValueString = (v: RegValue) => regDataString(v.data);
 
 const ADDED_TYPES: Record<string, number> = { none: 0, string: 1, reg_sz: 1, expandstring: 2, reg_expand_sz: 2, binary: 3, reg_binary: 3, dword: 4, reg_dword: 4 };
 

@@ -324,7 +324,7 @@ export async function contentFilter(call: ScriptCall, data: RegData, scope: Help
     const text = call.name === 'ExtractSingleFileAnsiBin' ? data.toString('latin1') : data.toString('utf16le');
     values.push(text.split('\0')[0] ?? '');
   }
-  const separators = call.name === 'ExtractDirectory' ? arg(call, 0) : arg(call, 0);
+  const separators = arg(call, 0);
   const hintsRaw = call.name === 'ExtractDirectory' ? null : arg(call, 1);
   const hints = hintsRaw && hintsRaw.toUpperCase() !== 'NULL' ? expand(hintsRaw, scope.vars).text.split(';').filter(Boolean) : [];
   const out: string[] = [];
