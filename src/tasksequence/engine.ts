@@ -425,7 +425,7 @@ export class Engine {
     const added: string[] = [];
     for (const v of vars) {
       if (v.name === '' || this.#env.has(v.name)) continue;
-      this.#env.set(v.name, v.value, { secret: v.hidden === true && /password|key/i.test(v.name) });
+      this.#env.set(v.name, v.value);
       if (this.#env.has(v.name)) added.push(v.name);
     }
     return added;
@@ -486,7 +486,6 @@ export class Engine {
       const value = this.#env.expand(p.VariableValue);
       checkVariableValue(name, value);
       this.#env.set(name, value, { secret: p.DoNotShowVariableValue });
-      if (value === '') this.#env.delete(name);
       this.#log.info('TSEnv', `Set variable ${name} to ${p.DoNotShowVariableValue ? '(hidden)' : this.#env.redact(value) || '(deleted)'}.`);
       return { exitCode: 0 };
     } catch (err) {

@@ -30,7 +30,7 @@ export function checkVariableValue(name: string, value: string): void {
 /** The task sequence environment: one case-insensitive map that keeps each name's first spelling. */
 export class TsEnvironment {
   readonly #vars = new Map<string, { name: string; value: string }>();
-  /** Names whose values never appear in logs (passwords, hidden Set Task Sequence Variable values). */
+  /** Names whose values never appear in logs: hidden Set Task Sequence Variable values and every `*Password*`. */
   readonly #secret = new Set<string>();
 
   constructor(initial: Record<string, string> = {}, secret: Iterable<string> = []) {
@@ -55,7 +55,7 @@ export class TsEnvironment {
     }
     const existing = this.#vars.get(key);
     this.#vars.set(key, { name: existing?.name ?? name.trim(), value });
-    if (options.secret) this.#secret.add(key);
+    if (options.secret || /password/i.test(key)) this.#secret.add(key);
   }
 
   delete(name: string): void {

@@ -198,7 +198,8 @@ function parseStep(el: XElement, at: string, source: string): Step {
     if (!hit) throw invalid(`${source}: ${at}: runIn="${runIn}" must be WinPE, FullOS or WinPEandFullOS.`, { source, at, attribute: 'runIn', value: runIn });
     base.runIn = hit;
   }
-  if (attrs.has('successCodeList')) base.successCodes = parseCodeList(attrs.get('successCodeList')!, 'successCodeList', at, source);
+  // An empty list means the type's default, as an absent one does.
+  if (attrs.has('successCodeList') && attrs.get('successCodeList')!.trim() !== '') base.successCodes = parseCodeList(attrs.get('successCodeList')!, 'successCodeList', at, source);
   if (attrs.has('timeout')) base.timeout = parseIntAttr(attrs.get('timeout')!, 'timeout', at, source);
   if (attrs.has('retryCount')) base.retryCount = parseIntAttr(attrs.get('retryCount')!, 'retryCount', at, source);
   if (attrs.has('runFromNet')) base.runFromNet = parseBool(attrs.get('runFromNet')!);
