@@ -1,0 +1,146 @@
+// SMP benchmark on loopback, against a `ferry smp serve` child process:
+//  1. one client uploading a store of --size bytes vs 50 clients uploading --size/50 each at
+//     once (aggregate throughput; target ≥ 80 % of the single client's);
+//  2. latency of Request State Store (capture) and Release State Store at a steady 200
+//     requests/s (open loop: requests are sent on schedule, not after the previous answer);
+//  3. the server's resident memory (peak VmHWM; target ≤ 512 MB).
+//   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SmpClient } from '../src/smp/client.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : (process.argv[i + 1] as string);
+}
+function bytes(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(s);
+  if (!m) throw new Error(`bad size ${s}`);
+  return Math.round(Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] as string).toUpperCase() as '' | 'K' | 'M' | 'G']);
+}
+
+const size = bytes(arg('--size', '512M'));
+const clients = Number(arg('--clients', '50'));
+const ops = Number(arg('--ops', '1000'));
+const rate = Number(arg('--rate', '200'));
+const db = arg('--db', '');
+const root = new URL('..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'ferry-bench-smp-'));
+const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function memory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+
+const port = await freePort();
+const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'smp', 'serve', '--port', String(port), '--data', join(work, 'data'), '--rate-limit', '10000000', ...(db ? ['--db', db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+let out = '';
+child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+const url = await new Promise<string>((resolve, reject) => {
+  child.stdout.on('data', () => {
+    const m = /listening on (\S+)/.exec(out);
+    if (m) resolve(m[1] as string);
+  });
+  child.once('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
+});
+const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1] as string;
+const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+  const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+};
+
+try {
+  await call('POST', '/admin/folders', { path: join(work, 'folder'), maxClients: 99999, minFreeSpace: 1, spaceUnit: 'Gigabyte' });
+  const { token } = await call('POST', '/admin/enrollment-tokens', { uses: 100000 });
+  const register = async (name: string): Promise<SmpClient> => {
+    const { credential } = await SmpClient.register(url, token, name);
+    return new SmpClient({ servers: [url], computerName: name, credential, retryCount: 0 });
+  };
+
+  // Source stores: the single client's holds `clients` files; each concurrent client's holds one.
+  const per = Math.floor(size / clients);
+  const one = join(work, 'one');
+  const single = join(work, 'single');
+  mkdirSync(one);
+  mkdirSync(single);
+  const data = randomBytes(per);
+  writeFileSync(join(one, 'USMT.MIG'), data);
+  for (let i = 0; i < clients; i++) writeFileSync(join(single, `USMT-${i}.MIG`), data);
+
+  console.log(`SMP benchmark on ${url} (${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(1)}), ${db ? 'PostgreSQL' : 'SQLite'}, store ${mb(size)} MiB`);
+  const c0 = await register('BENCH-SINGLE');
+  let t = performance.now();
+  const g0 = await c0.requestCapture();
+  await c0.upload(single, g0.location);
+  const singleSec = (performance.now() - t) / 1000;
+  const singleRate = (per * clients) / singleSec;
+  console.log(`one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`);
+
+  const many = await Promise.all(Array.from({ length: clients }, (_, i) => register(`BENCH-C${i}`)));
+  t = performance.now();
+  await Promise.all(
+    many.map(async (c) => {
+      const g = await c.requestCapture();
+      await c.upload(one, g.location);
+    }),
+  );
+  const manySec = (performance.now() - t) / 1000;
+  const manyRate = (per * clients) / manySec;
+  console.log(`${clients} uploads at once  ${mb(per * clients)} MiB in ${manySec.toFixed(2)} s = ${mb(manyRate)} MiB/s aggregate = ${((100 * manyRate) / singleRate).toFixed(0)} % of one (target ≥ 80 %)   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`);
+
+  // Request / release latency at a steady rate.
+  const computers: SmpClient[] = [];
+  for (let i = 0; i < ops; i++) computers.push(await register(`BENCH-L${i}`));
+  const tiny = join(work, 'tiny');
+  mkdirSync(tiny);
+  writeFileSync(join(tiny, 'USMT.MIG'), 'x');
+  const paced = async <T>(label: string, n: number, fn: (i: number) => Promise<T>): Promise<T[]> => {
+    const lat: number[] = [];
+    const start = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const due = start + (i * 1000) / rate;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+        const t0 = performance.now();
+        const r = await fn(i);
+        lat.push(performance.now() - t0);
+        return r;
+      }),
+    );
+    const achieved = n / ((performance.now() - start) / 1000);
+    console.log(`${label.padEnd(18)} ${n} at ${rate}/s (achieved ${achieved.toFixed(0)}/s): p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+    return results;
+  };
+  const grants = await paced('request (capture)', ops, (i) => (computers[i] as SmpClient).requestCapture());
+  for (let i = 0; i < ops; i += 50) await Promise.all(grants.slice(i, i + 50).map((g, j) => (computers[i + j] as SmpClient).upload(tiny, g.location)));
+  await paced('release (capture)', ops, (i) => (computers[i] as SmpClient).releaseCapture((grants[i] as { location: string }).location));
+
+  const m = memory(child.pid as number);
+  console.log(`server RSS now ${mb(m.rss)} MiB, peak ${mb(m.peak)} MiB (target ≤ 512 MiB)`);
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  rmSync(work, { recursive: true, force: true });
+}
