@@ -328,3 +328,28 @@ test('IsSameObject and GenerateDrivePatterns for drive types an offline volume d
   );
   assert.deepEqual(await included([xml], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\x.usb', 'C:\\Users\\Public\\Documents\\s.docx'], ['bob']), ['C:\\Users\\bob\\Documents\\r.docx']);
 });
+
+test('§6.7 another component\'s locationModify applies the object in both places', async () => {
+  const xml = migration(
+    component('Inc', inc('C:\\Drafts\\* [*]'), 'System') +
+      component('Move', `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${set('C:\\Drafts\\* [*]')}</locationModify>`, 'System'),
+  );
+  const r = await evaluate([xml], ['C:\\Drafts\\a.dwg']);
+  try {
+    const o = r.objects.find((x) => x.winPath === 'C:\\Drafts\\a.dwg')!;
+    assert.equal(o.destination, 'C:\\Drafts\\a.dwg');
+    assert.deepEqual(r.engine.destinationsFor(o.winPath!, false, o.inclusions[0]!), ['C:\\Drafts\\a.dwg', 'C:\\Archive\\Drafts\\a.dwg']);
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('FileProperties filter: size and date ranges', async () => {
+  const xml = migration(component('Big', `<include filter='MigXmlHelper.FileProperties("filesize","gte","1KB")'>${set('C:\\Data\\* [*]')}</include>`, 'System'));
+  const r = await evaluate([xml], [{ path: 'C:\\Data\\big.bin', content: Buffer.alloc(2048) }, 'C:\\Data\\small.txt']);
+  try {
+    assert.deepEqual([...r.files], ['C:\\Data\\big.bin']);
+  } finally {
+    r.cleanup();
+  }
+});

@@ -12,6 +12,7 @@ import {
   DEFAULT_OS_VERSION,
   contentFilter,
   evaluateCondition,
+  regDataString,
   objectSetScript,
   registryObjects,
   scanFilter,
@@ -324,8 +325,12 @@ export class RuleEngine {
     }
   }
 
-  /** Decide one object. `node`/`leaf` are lower-cased segments (see pattern.objectKey). */
-  decideKey(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
+  /**
+   * Decide one object. `node`/`leaf` are lower-cased segments (see fileKey / registryKey);
+   * `onlyPass` restricts to one pass (HKCU objects belong to their user's pass); `content` is the
+   * string form of a registry value, for CompareStringContent filters.
+   */
+  decideKey(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number, content: string | null = null): Decision {
     const index = type === 'File' ? this.#fileIndex : this.#regIndex;
     // Best include and exclude per (pass, component); few per object, so a flat list.
     const best: { inc: ActiveRule; incSpec: Specificity; exc?: ActiveRule; excSpec?: Specificity; pass: number; comp: number }[] = [];
@@ -336,7 +341,7 @@ export class RuleEngine {
       for (const e of nodes[ni]!.entries) {
         if (e.role !== ROLE_INCLUDE || (onlyPass !== undefined && e.pass !== onlyPass)) continue;
         if (!e.rule.matcher.matches(node, leaf, entry)) continue;
-        if (e.rule.filter && !scanFilter(e.rule.filter, entry, null)) continue;
+        if (e.rule.filter && !scanFilter(e.rule.filter, entry, content)) continue;
         const spec = e.rule.matcher.specificity(node, leaf);
         let b: (typeof best)[number] | undefined;
         for (const x of best) if (x.pass === e.pass && x.comp === e.comp) b = x;
@@ -359,7 +364,7 @@ export class RuleEngine {
         let b: (typeof best)[number] | undefined;
         for (const x of best) if (x.pass === e.pass && x.comp === e.comp) b = x;
         if (!b || !e.rule.matcher.matches(node, leaf, entry)) continue;
-        if (e.rule.filter && !scanFilter(e.rule.filter, entry, null)) continue;
+        if (e.rule.filter && !scanFilter(e.rule.filter, entry, content)) continue;
         const spec = e.rule.matcher.specificity(node, leaf);
         if (!b.exc || compareSpecificity(spec, b.excSpec!) > 0) {
           b.exc = e.rule;
@@ -410,6 +415,20 @@ export class RuleEngine {
       return `${moved.slice(0, i)} [${moved.slice(i + 1)}]`;
     }
     return destinationOf(path, isContainer, bestRule?.script, env, inc.component.remaps);
+  }
+
+  /**
+   * Every place an object is applied (§6.7): the destination of its primary inclusion, plus the
+   * destination given by another component's locationModify in the same pass, when that differs.
+   */
+  destinationsFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): string[] {
+    const out = [this.destinationFor(path, isContainer, inc, type)];
+    for (const other of inc.pass.components) {
+      if (other === inc.component || !other.rules.locationModify.length) continue;
+      const d = this.destinationFor(path, isContainer, { ...inc, component: other }, type);
+      if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
+    }
+    return out;
   }
 
   /** The most specific merge script that applies to an object of a component (§6.6). */
@@ -541,7 +560,7 @@ export class RuleEngine {
         if ((machine ? seenMachine : seen).has(lower)) return null;
         (machine ? seenMachine : seen).add(lower);
         const key = registryKey(location);
-        const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index);
+        const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index, value ? regDataString(value.data) : null);
         if (d.decision !== 'include') return null;
         const primary = d.inclusions[0]!;
         return {
