@@ -163,6 +163,20 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await select('Capture Files and Settings');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('status').getByText('Saved version 2.').waitFor();
+    // Keyboard: arrows walk the tree, Ctrl+C / Ctrl+V duplicate, Delete removes.
+    await select('Capture Files and Settings');
+    await page.keyboard.press('ArrowDown');
+    await page.getByText('Type: Request State Store').waitFor();
+    const steps = () => tree.getByRole('treeitem').count();
+    const before = await steps();
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    assert.equal(await steps(), before + 1);
+    await page.keyboard.press('Delete');
+    assert.equal(await steps(), before);
+    await page.getByRole('status').getByText('Unsaved changes.').waitFor();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('status').getByText('Saved version 3.').waitFor();
     await select('Capture User State');
     await screenshot('editor');
 

@@ -12,6 +12,7 @@ import {
   EXPRESSION_CATALOG,
   STEP_CATALOG,
   fieldVisible,
+  flatten,
   newExpression,
   newGroup,
   newStep,
@@ -44,6 +45,7 @@ export function EditorPage({ id }: { id: string }) {
   const [saved, setSaved] = useState('');
   const [packages, setPackages] = useState<Package[]>([]);
   const [menu, setMenu] = useState<string | false>(false);
+  const [clipboard, setClipboard] = useState<SequenceNode>();
   // The engine's own validation (codes FERRY_*), as the server reported it at the last load/save.
   const [serverProblems, setServerProblems] = useState<TsProblem[]>([]);
 
@@ -143,6 +145,28 @@ export function EditorPage({ id }: { id: string }) {
 
   const problemsAt = (p: Path) => problems.filter((x) => samePath(x.path, p));
 
+  // Keyboard: ↑/↓ select, Alt+↑/↓ move, Delete removes, Ctrl+C / Ctrl+X / Ctrl+V copy, cut, paste.
+  const onTreeKey = (e: React.KeyboardEvent) => {
+    const order = flatten(doc.children).map((f) => f.path);
+    const i = selected ? order.findIndex((p) => samePath(p, selected)) : -1;
+    const focusSelected = () => requestAnimationFrame(() => document.querySelector<HTMLElement>('.tree-item.selected')?.focus());
+    if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !e.altKey) {
+      const next = order[Math.min(order.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))];
+      if (next) setSelected(next);
+      focusSelected();
+    } else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && e.altKey) {
+      move(e.key === 'ArrowDown' ? 1 : -1);
+      focusSelected();
+    } else if (e.key === 'Delete' && selected) remove();
+    else if ((e.ctrlKey || e.metaKey) && e.key === 'c' && item) setClipboard(structuredClone(item));
+    else if ((e.ctrlKey || e.metaKey) && e.key === 'x' && item) {
+      setClipboard(structuredClone(item));
+      remove();
+    } else if ((e.ctrlKey || e.metaKey) && e.key === 'v' && clipboard) insert(structuredClone(clipboard));
+    else return;
+    e.preventDefault();
+  };
+
   return (
     <section className="editor">
       <h1>
@@ -183,6 +207,12 @@ export function EditorPage({ id }: { id: string }) {
         <button disabled={!selected} onClick={remove}>
           Remove
         </button>
+        <button disabled={!item} onClick={() => item && setClipboard(structuredClone(item))} title="Ctrl+C">
+          Copy
+        </button>
+        <button disabled={!clipboard} onClick={() => clipboard && insert(structuredClone(clipboard))} title="Ctrl+V">
+          Paste
+        </button>
         <button disabled={!selected} onClick={() => move(-1)} aria-label="Move Up">
           Move Up
         </button>
@@ -200,7 +230,7 @@ export function EditorPage({ id }: { id: string }) {
             Description
             <input aria-label="Task sequence description" value={description} maxLength={512} onChange={(e) => (setDescription(e.target.value), setDirty(true))} />
           </label>
-          <ul className="tree" role="tree" aria-label="Steps">
+          <ul className="tree" role="tree" aria-label="Steps" onKeyDown={onTreeKey}>
             <Tree nodes={doc.children} base={[]} selected={selected} onSelect={setSelected} problemsAt={problemsAt} parentDisabled={false} />
           </ul>
         </div>
