@@ -1,6 +1,9 @@
 // Options shared by `ferry explain` and `ferry plan`: the source volume, the rule files, the
 // Config.xml and the user selection, in USMT syntax (see usmt-args.ts for the GNU forms).
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { FerryError } from '../errors/index.ts';
+import { builtinXmlDir } from '../tasksequence/ports.ts';
 import type { PlanningInput } from '../migxml/planning.ts';
 import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/args.ts';
 import { normalizeUsmtArgs } from './usmt-args.ts';
@@ -23,8 +26,19 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
   const config = one(args, 'config');
   return {
     args,
-    input: { windowsDir, ruleFiles: all(args, 'i'), ...(config ? { config } : {}), selection: parseUserSelection(args) },
+    input: { windowsDir, ruleFiles: all(args, 'i').map(locateRuleFile), ...(config ? { config } : {}), selection: parseUserSelection(args) },
   };
+}
+
+/**
+ * A relative `/i` file is looked up in the current folder, as USMT does; when it is not there,
+ * in Ferry's bundled default XML folder (USMT is normally run from its own folder, which holds
+ * MigApp.xml, MigDocs.xml and MigUser.xml).
+ */
+function locateRuleFile(file: string): string {
+  if (isAbsolute(file) || existsSync(file)) return file;
+  const bundled = builtinXmlDir();
+  return bundled && existsSync(join(bundled, file)) ? join(bundled, file) : file;
 }
 
 /** Print a coded error and give the exit code (the USMT return code of the error). */
