@@ -459,8 +459,12 @@ export class Engine {
           log: (type, message) => this.#log.write({ component: 'RunCommandLine', message: this.#env.redact(message), type }),
         });
         const outVar = s.properties.OutputVariableName;
-        if (outVar && r.error === undefined) this.#env.set(outVar, r.output.slice(-1000));
-        return { exitCode: r.exitCode, ...(r.error ? { error: r.error } : {}), ...(r.exitCode === 3010 ? { restart: 'HD' as const } : {}) };
+        return {
+          exitCode: r.exitCode,
+          ...(r.error ? { error: r.error } : {}),
+          ...(r.exitCode === 3010 ? { restart: 'HD' as const } : {}),
+          ...(outVar && r.error === undefined ? { outputs: { [outVar]: r.output.slice(-1000) } } : {}),
+        };
       }
       case 'SMS_TaskSequence_RebootAction': {
         const target = (this.#env.get('SMSRebootTarget') ?? s.properties.Target).toLowerCase() === 'winpe' ? 'WinPE' : 'HD';

@@ -41,6 +41,10 @@ test('errors: drive-root store, hard links with a network store or an SMP, off-l
   assert.ok(codes(inFullOsGroup).includes('error:FERRY_E_TS_OFFLINE_OUTSIDE_WINPE'));
   assert.deepEqual(codes(capture(v('OSDMigrateMode', 'Mode', 'Advanced') + v('OSDMigrateConfigFiles', 'ConfigFiles', 'miguser.xml,MigApp.xml'))), ['error:FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE']);
   assert.deepEqual(codes(setVar('_SMSTSBad', 'x')), ['error:FERRY_E_TS_VARIABLE_INVALID']);
+  assert.deepEqual(
+    codes('<step type="SMS_TaskSequence_RunCommandLineAction" name="c"><action/><defaultVarList><variable name="CommandLine" property="CommandLine">x</variable><variable name="SMSTSRunCommandLineOutputVariableName" property="OutputVariableName">_SMSTSLogPath</variable></defaultVarList></step>'),
+    ['error:FERRY_E_TS_VARIABLE_INVALID'],
+  );
   assert.deepEqual(codes(capture(v('OSDMigrateContinueOnLockedFiles', 'ContinueOnLockedFiles', 'perhaps'))), ['error:FERRY_E_TS_PROPERTY_INVALID']);
 });
 

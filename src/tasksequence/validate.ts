@@ -109,8 +109,16 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
         if (set.length > 0) add('warning', 'FERRY_W_TS_SETTING_IGNORED_OLD_USMT', `${set.join(', ')} need USMT 4.0 or later; package ${id} is USMT ${pkg.usmtVersion}, so they are ignored.`, n, e.path);
       }
     }
-    if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') && n.properties.CommandLine.trim() === '') {
-      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, e.path);
+    if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction')) {
+      if (n.properties.CommandLine.trim() === '') add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, e.path);
+      const out = n.properties.OutputVariableName;
+      if (out !== '') {
+        try {
+          checkVariableName(out);
+        } catch (err) {
+          add('error', 'FERRY_E_TS_VARIABLE_INVALID', `Output to task sequence variable: ${(err as FerryError).message}`, n, e.path);
+        }
+      }
     }
     if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction')) {
       try {
