@@ -73,3 +73,22 @@ test('ferry smp: the replace scenario from the command line', async (t) => {
   const both = await ferry(['request', '--capture', '--restore', ...A]);
   assert.match(both.stderr, /FERRY_E_INVALID_ARGUMENT/);
 });
+
+test('ferry smp serve over HTTPS: clients that trust the certificate get in, others are refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  try {
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  } catch (err) {
+    return t.skip(`openssl cannot make a test certificate: ${(err as Error).message}`);
+  }
+  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', String(await freePort()), '--tls-cert', cert, '--tls-key', key]);
+  t.after(() => smp.kill());
+  assert.match(smp.url, /^https:\/\/127\.0\.0\.1:/);
+  const admin = { FERRY_SMP_ADMIN_TOKEN: smp.adminToken as string };
+  const trusted = await ferry(['folder', 'list', '--server', smp.url], { ...admin, NODE_EXTRA_CA_CERTS: cert });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  const untrusted = await ferry(['folder', 'list', '--server', smp.url], admin);
+  assert.match(untrusted.stderr, /FERRY_E_SMP_UNREACHABLE/);
+});

@@ -1,6 +1,7 @@
 // `ferry smp`: run a State Migration Point, act as its client (what Request / Release State
 // Store do), and administer it (storage folders, associations, enrollment, NAA, recovery).
 import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { EventStream } from '../events/index.ts';
@@ -108,13 +109,17 @@ function build(): Command {
     .option('--name <name>', 'this SMP name in the site (default <host name>:<port>)')
     .option('--public-url <url>', 'URL clients reach this SMP at (default http://<host>:<port>)')
     .option('--site-key <file>', 'site key file shared by the SMPs of a site (default <data>/site.key)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--max-store-size <bytes>', 'largest store accepted', int('--max-store-size'))
     .option('--chunk-size <bytes>', 'upload chunk size', int('--chunk-size'))
     .option('--rate-limit <perMinute>', 'requests per minute per credential', int('--rate-limit'))
     .option('--deletion-interval <seconds>', 'how often released stores are checked for deletion', int('--deletion-interval'), 60)
     .option('--credential-ttl <seconds>', 'lifetime of computer credentials', int('--credential-ttl'))
     .action(async (o) => {
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give both --tls-cert and --tls-key, or neither.');
       const server = await createSmpServer({
+        ...(o.tlsCert ? { tls: { cert: readFileSync(resolve(o.tlsCert)), key: readFileSync(resolve(o.tlsKey)) } } : {}),
         dataDir: resolve(o.data),
         port: o.port,
         host: o.host,

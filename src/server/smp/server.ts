@@ -65,6 +65,8 @@ export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
 
 export interface CreateSmpServerOptions extends Omit<OpenSmpOptions, 'publicUrl' | 'name'> {
   readonly host?: string;
+  /** Serve HTTPS with this PEM key and certificate (chain). */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   /** 0 picks a free port. */
   readonly port?: number;
   readonly name?: string;
@@ -100,13 +102,15 @@ export async function addApiDocs(app: FastifyInstance, title: string): Promise<v
 export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpServer> {
   const host = o.host ?? '127.0.0.1';
   const port = o.port || (await freePort(host));
-  const publicUrl = (o.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const scheme = o.tls ? 'https' : 'http';
+  const publicUrl = (o.publicUrl ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   const opened = await openSmp({ ...o, name: o.name ?? `${hostname()}:${port}`, publicUrl });
   const app = Fastify({
     logger: o.logger ?? { level: 'info' },
     // The chunk route streams its body itself; this bounds every other body.
     bodyLimit: 1024 * 1024,
-  });
+    ...(o.tls ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
+  }) as unknown as FastifyInstance;
   const deletion = startDeletionJob(
     opened.service,
     o.deletionIntervalMs ?? 60_000,
