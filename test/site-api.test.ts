@@ -127,6 +127,12 @@ test('XML export and re-import round-trip; copy; names with markup are kept verb
     const bad = await call(s, session, 'POST', '/api/task-sequences/import', { xml: '<notasequence/>' });
     assert.equal(bad.status, 400);
     assert.match(bad.body.code, /^FERRY_E_/);
+    const malformed = await call(s, session, 'POST', '/api/task-sequences/import', { xml: '<sequence><group name="x"></sequence>' });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body.code, 'FERRY_E_SITE_INVALID');
+    assert.match(malformed.body.message, /FERRY_E_XML_MALFORMED/);
+    const entity = await call(s, session, 'POST', '/api/task-sequences/import', { xml: '<!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><sequence version="3.10">&x;</sequence>' });
+    assert.equal(entity.status, 400, 'DTDs and external entities are refused');
     const copy = await call(s, session, 'POST', `/api/task-sequences/${ts.id}/copy`, {});
     assert.equal(copy.body.name, `${xssName} - Copy`);
     assert.equal((await call(s, session, 'GET', '/api/task-sequences')).body.length, 3);

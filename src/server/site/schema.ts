@@ -178,13 +178,21 @@ export const SITE_MIGRATIONS: MigrationSet = {
   },
 };
 
-/** Next identifier of a series, e.g. `FRY00001` (task sequences) or `FRY20001` (deployments). */
+/**
+ * Next identifier of a series, e.g. `FRY00001` (task sequences) or `FRY20001` (deployments):
+ * one atomic increment, so servers sharing a PostgreSQL database never hand out the same id.
+ */
 export async function nextId(db: SiteDb, series: string, prefix: string, start: number): Promise<string> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('counters').select('value').where('name', '=', series).executeTakeFirst();
-    const value = (row?.value ?? start - 1) + 1;
-    if (row) await trx.updateTable('counters').set({ value }).where('name', '=', series).execute();
-    else await trx.insertInto('counters').values({ name: series, value }).execute();
-    return `${prefix}${String(value).padStart(5, '0')}`;
-  });
+  await db
+    .insertInto('counters')
+    .values({ name: series, value: start - 1 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db
+    .updateTable('counters')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('name', '=', series)
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return `${prefix}${String(row.value).padStart(5, '0')}`;
 }
