@@ -145,11 +145,20 @@ test('a restore onto a target that already holds a file renames the store copy t
   const rel = targetRel(win);
   mkdirSync(join(target, rel, '..'), { recursive: true });
   writeFileSync(join(target, rel), 'already here');
+  const desk = [...expected.keys()].find((w) => /^C:\\Users\\bob\.smith\\Desktop\\[^\\]+$/i.test(w) && !/\.(lnk|ini)$/i.test(w))!;
+  assert.ok(desk, 'the generated volume has a file on bob\'s desktop');
+  mkdirSync(join(target, targetRel(desk), '..'), { recursive: true });
+  writeFileSync(join(target, targetRel(desk)), 'mine');
   const load = cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, ...RULES, '/nocompress', '/lac', '/mu:alice:alice2']);
   assert.equal(rc(load), 0, explain(load));
   assert.equal(readFileSync(join(target, rel), 'utf8'), 'already here', 'nothing is overwritten without a merge rule');
   const renamed = join(target, rel.replace(/\.docx$/, '(1).docx'));
   assert.equal(sha(renamed), sha(src));
+  // MigUser.xml gives the Desktop DestinationPriority: the target's copy stays, no (1) copy.
+  const deskRel = targetRel(desk);
+  assert.equal(readFileSync(join(target, deskRel), 'utf8'), 'mine', 'DestinationPriority keeps the target file');
+  const stem = deskRel.replace(/(\.[^./]+)?$/, '');
+  assert.deepEqual(filesUnder(join(target, deskRel, '..')).filter((f) => f.startsWith(`${stem.split('/').pop()}(1)`)), [], 'and writes no renamed copy');
 });
 
 test('the spec\'s ScanState example command lines run unchanged (plus the offline source)', () => {
