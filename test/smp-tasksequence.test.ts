@@ -1,0 +1,97 @@
+// Done-when of the SMP: computer A runs the replace capture sequence (Request → Capture →
+// Release) against a running SMP, computer B, associated with A, runs the restore sequence
+// (Request restore → Restore → Release) and gets A's users; the store is then deleted by the
+// deletion policy. Real task sequence engine, real ScanState/LoadState, real HTTP.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { SmpClient } from '../src/smp/client.ts';
+import { Engine, parseSequenceXml } from '../src/tasksequence/index.ts';
+import { localPackages, type SmpClientFactory } from '../src/tasksequence/ports.ts';
+import { adminOk, registerComputer, startSmp } from './smp-helpers.ts';
+
+const gen = new URL('../../shared/tools/gen-profiles', import.meta.url).pathname;
+const examples = new URL('../src/tasksequence/examples/', import.meta.url).pathname;
+const usmtAvailable = ['scanstate-cli.ts', 'loadstate-cli.ts'].every((f) => existsSync(new URL(`../src/usmt/${f}`, import.meta.url)));
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(p);
+      else if (st?.isFile()) out.push(relative(dir, p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out.sort();
+}
+
+test('replace through a real SMP: capture sequence on A, restore sequence on B, store deleted', { skip: (!usmtAvailable && 'src/usmt ScanState/LoadState not present') || (!existsSync(gen) && 'gen-profiles not present') }, async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'ferry-smp-ts-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const volume = (name: string, users: number, seed: number): string => {
+    const out = join(base, name);
+    const r = spawnSync(process.execPath, [gen, '--out', out, '--size', '4M', '--users', String(users), '--seed', String(seed)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  };
+  const source = volume('source', 2, 31);
+  const target = volume('target', 1, 32);
+  const pkg = join(base, 'pkg');
+  mkdirSync(pkg);
+  writeFileSync(
+    join(pkg, 'MigUser.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/miguser">
+  <component type="Documents" context="User">
+    <displayName>Documents</displayName>
+    <role role="Data"><rules><include><objectSet><pattern type="File">%CSIDL_PERSONAL%\\* [*]</pattern></objectSet></include></rules></role>
+  </component>
+</migration>
+`,
+  );
+  writeFileSync(join(pkg, 'MigApp.xml'), '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n');
+
+  const smp = await startSmp({ dataDir: join(base, 'smp') });
+  t.after(() => smp.close());
+  const admin = smp.firstStart.adminToken as string;
+  await adminOk(smp.url, admin, 'POST', '/admin/folders', { path: join(base, 'smp', 'folder'), maxClients: 10, minFreeSpace: 1, spaceUnit: 'Megabyte' });
+  const credentials = { OLDPC: await registerComputer(smp.url, admin, 'OLDPC'), NEWPC: await registerComputer(smp.url, admin, 'NEWPC') };
+  await adminOk(smp.url, admin, 'POST', '/admin/associations', { source: 'OLDPC', destination: 'NEWPC', migrationBehavior: 0 });
+  const factory =
+    (name: 'OLDPC' | 'NEWPC'): SmpClientFactory =>
+    (settings) =>
+      new SmpClient({ servers: [smp.url], computerName: name, credential: credentials[name], retryCount: settings.retryCount, retryDelaySeconds: settings.retryDelaySeconds, fallbackToNaa: settings.fallbackToNaa, events: settings.events });
+  const packages = localPackages({ CM100005: pkg });
+
+  const capture = await Engine.start({ sequence: parseSequenceXml(readFileSync(join(examples, 'replace-capture-smp.xml'), 'utf8')), computer: { root: source, name: 'OLDPC' }, stateDir: join(base, 'state-a'), smp: factory('OLDPC'), packages });
+  const r1 = await capture.run();
+  assert.equal(r1.status, 'succeeded', readFileSync(r1.logPath, 'utf8').slice(-3000));
+  const [stored] = await adminOk(smp.url, admin, 'GET', '/admin/stores');
+  assert.equal(stored.status, 'captured');
+  assert.ok(stored.totalSize > 0);
+
+  const restore = await Engine.start({ sequence: parseSequenceXml(readFileSync(join(examples, 'replace-restore-smp.xml'), 'utf8')), computer: { root: target, name: 'NEWPC' }, stateDir: join(base, 'state-b'), smp: factory('NEWPC'), packages });
+  const r2 = await restore.run();
+  assert.equal(r2.status, 'succeeded', readFileSync(r2.logPath, 'utf8').slice(-3000));
+
+  const users = readdirSync(join(source, 'Users')).filter((u) => !['Public', 'Default'].includes(u) && files(join(source, 'Users', u, 'Documents')).length > 0);
+  assert.equal(users.length, 2, users.join(', '));
+  for (const u of users) {
+    const want = files(join(source, 'Users', u, 'Documents'));
+    const got = new Set(files(join(target, 'Users', u, 'Documents')));
+    for (const f of want) assert.ok(got.has(f) || [...got].some((g) => g.startsWith(f.replace(/(\.[^./]*)?$/, ''))), `${u}: ${f}`);
+  }
+
+  const [released] = await adminOk(smp.url, admin, 'GET', '/admin/stores');
+  assert.equal(released.status, 'released');
+  await smp.deletion.runOnce();
+  const [deleted] = await adminOk(smp.url, admin, 'GET', '/admin/stores');
+  assert.equal(deleted.status, 'deleted');
+  assert.ok(!existsSync(join(base, 'smp', 'folder', stored.id)));
+});
