@@ -353,3 +353,18 @@ test('FileProperties filter: size and date ranges', async () => {
     r.cleanup();
   }
 });
+
+test('the walk skips folders whose every reaching include is beaten by a covering exclude', async () => {
+  const xml = migration(
+    component('User Data', `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("* [*.doc]", "Fixed")</script></objectSet></include>${exc('%CSIDL_WINDOWS%\\* [*]', '%PROFILESFOLDER%\\* [*]')}`, 'System'),
+  );
+  const windowsFiles = Array.from({ length: 50 }, (_, i) => `C:\\Windows\\System32\\f${i}.doc`);
+  const r = await evaluate([xml], ['C:\\Projects\\a.doc', ...windowsFiles]);
+  try {
+    assert.deepEqual([...r.files], ['C:\\Projects\\a.doc']);
+    assert.ok(r.engine.stats.walked < 20, `walked ${r.engine.stats.walked} entries`);
+    assert.equal((await r.explain('C:\\Windows\\System32\\f1.doc')).decision.decision, 'exclude');
+  } finally {
+    r.cleanup();
+  }
+});

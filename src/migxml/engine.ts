@@ -178,17 +178,45 @@ class RuleIndex {
     return count;
   }
 
-  /** Could an include rule match something inside `dir`? Decides which folders the walk enters. */
+  /**
+   * Could anything inside `dir` be included? Decides which folders the walk enters: a folder is
+   * skipped when no include can reach inside it, or when every include that can is beaten, in
+   * its own component, by an exclude covering the whole folder (MigUser's `%CSIDL_WINDOWS%\* [*]`
+   * against `C:\* [*.doc]`), or an unconditionalExclude covers it.
+   */
   mayEnter(dir: readonly string[]): boolean {
+    const along: IndexNode[] = [];
     let n: IndexNode | undefined = this.root;
     for (let i = 0; n; i++) {
-      for (const e of n.entries) if (e.role === ROLE_INCLUDE && e.rule.matcher.mayMatchBelow(dir)) return true;
-      if (i >= dir.length) return n.children.size > 0;
+      along.push(n);
+      if (i >= dir.length) {
+        // Includes rooted deeper than `dir` exist: enter.
+        if (n.children.size > 0) return true;
+        break;
+      }
       n = n.children.get(dir[i]!);
     }
-    return false;
+    const reaching: IndexEntry[] = [];
+    for (const node of along) for (const e of node.entries) if (e.role === ROLE_INCLUDE && e.rule.matcher.mayMatchBelow(dir)) reaching.push(e);
+    if (!reaching.length) return false;
+    const covering = (e: IndexEntry) => (!e.rule.filter || ALWAYS_TRUE_AT_SCAN.has(e.rule.filter.name) ? e.rule.matcher.coversBelow(dir) : null);
+    for (const node of along) for (const e of node.entries) if (e.role === ROLE_UNCONDITIONAL && covering(e)) return false;
+    return reaching.some((inc) => {
+      const max = inc.rule.matcher.maxSpecificityBelow(dir);
+      for (const node of along) {
+        for (const e of node.entries) {
+          if (e.role !== ROLE_EXCLUDE || e.pass !== inc.pass || e.comp !== inc.comp) continue;
+          const spec = covering(e);
+          if (spec && compareSpecificity(spec, max) >= 0) return false;
+        }
+      }
+      return true;
+    });
   }
 }
+
+/** Filters that are TRUE for every object at ScanState (so they never stop an exclude from applying). */
+const ALWAYS_TRUE_AT_SCAN = new Set(['IgnoreIrrelevantLinks', 'NeverRestore', 'SameRegContent']);
 
 // ── the engine ────────────────────────────────────────────────────────────────────────────
 

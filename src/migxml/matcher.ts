@@ -24,7 +24,14 @@ export interface Matcher {
   matches(node: readonly string[], leaf: string | null, entry?: VolumeEntry): boolean;
   mayMatchBelow(dir: readonly string[]): boolean;
   specificity(node: readonly string[], leaf: string | null): Specificity;
+  /** The highest specificity it can have for any object inside `dir` (for pruning the walk). */
+  maxSpecificityBelow(dir: readonly string[]): Specificity;
+  /** When it matches every object inside `dir`: the lowest specificity it has for them; else null. */
+  coversBelow(dir: readonly string[]): Specificity | null;
 }
+
+/** Stands for "an exact `node [leaf]` pattern of the object itself", whatever its depth. */
+const EXACT_ANY: Specificity = { nodeLiterals: 1_000_000, nonRecursive: 1, leafRank: 2 };
 
 export function patternMatcher(p: CompiledPattern): Matcher {
   return {
@@ -34,6 +41,8 @@ export function patternMatcher(p: CompiledPattern): Matcher {
     matches: (node, leaf) => patternMatches(p, node, leaf),
     mayMatchBelow: (dir) => mayMatchBelow(p, dir),
     specificity: () => p.specificity,
+    maxSpecificityBelow: () => p.specificity,
+    coversBelow: (dir) => (p.leafIsStar && p.recursive && p.rest.length === 0 && startsWith(dir, p.prefix) ? p.specificity : null),
   };
 }
 
@@ -136,6 +145,8 @@ export function docFinderMatcher(scope: DocFinderScope, include: boolean): Match
         return drives.some((d) => startsWith(dir, d)) && (dir.length === 1 || !SYSTEM_ROOT_FOLDERS.has(dir[1]!));
       },
       specificity: exactSpecificity,
+      maxSpecificityBelow: () => EXACT_ANY,
+      coversBelow: () => null,
     };
   }
   // In a user pass the finder's includes lie in the profile, so its excludes only matter there.
@@ -147,5 +158,8 @@ export function docFinderMatcher(scope: DocFinderScope, include: boolean): Match
     matches: (node, leaf, entry) => excluded(node, leaf, entry),
     mayMatchBelow: () => true,
     specificity: exactSpecificity,
+    maxSpecificityBelow: () => EXACT_ANY,
+    // System folders and AppData are excluded whole: as exact as the finder's own includes.
+    coversBelow: (dir) => (system.some((x) => startsWith(dir, x)) || (appData && startsWith(dir, appData)) ? EXACT_ANY : null),
   };
 }
