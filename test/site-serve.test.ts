@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,8 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 test('ferry serve prints the sign-in URL and serves the console and the SMP', { timeout: 120_000 }, async () => {
   const data = mkdtempSync(join(tmpdir(), 'ferry-serve-'));
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  mkdirSync(join(data, 'vol', 'Windows'), { recursive: true });
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data', join(data, 'site'), '--agent', `PC1=${join(data, 'vol')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -32,7 +33,7 @@ test('ferry serve prints the sign-in URL and serves the console and the SMP', { 
       child.once('exit', () => fail(new Error(`ferry serve exited:\n${out}`)));
     });
     const origin = new URL(link).origin;
-    assert.match(out, /ferry agent --site http:\/\/127\.0\.0\.1:\d+ --enroll/);
+    assert.match(out, /ferry agent --site http:\/\/127\.0\.0\.1:\d+ --enroll \S+enroll-token/);
     assert.equal((await fetch(`${origin}/`)).status, 401);
     assert.equal((await fetch(`${origin}/smp/health`)).status, 200);
     const signIn = await fetch(link, { redirect: 'manual' });
@@ -46,6 +47,14 @@ test('ferry serve prints the sign-in URL and serves the console and the SMP', { 
     assert.equal((await fetch(`${origin}${script}`, { headers: { cookie } })).status, 200);
     assert.equal((await fetch(`${origin}${script}`)).status, 401, 'assets need the session too');
     assert.equal((await fetch(link, { redirect: 'manual' })).status, 401, 'the link works once');
+    // The local agent given with --agent enrolled itself with the data directory's token.
+    const deadline = Date.now() + 20_000;
+    let computers: { name: string }[] = [];
+    while (!computers.some((c) => c.name === 'PC1')) {
+      assert.ok(Date.now() < deadline, `local agent did not register:\n${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+      computers = (await (await fetch(`${origin}/api/computers`, { headers: { cookie } })).json()) as { name: string }[];
+    }
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));

@@ -2,6 +2,7 @@
 // --name NAME [--enroll TOKEN]` registers (first time) and then polls and runs deployments;
 // `ferry agent run <deployment> [--state DIR]` runs an available deployment now (the user's
 // "Install" in Software Center) and exits with 0 when the task sequence succeeded.
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { Agent } from '../agent/index.ts';
@@ -54,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     .requiredOption('--root <dir>', "this computer's volume root (offline Windows tree)")
     .requiredOption('--name <name>', 'computer name')
     .option('--state <dir>', 'state folder: credential and task sequence state (default ./.ferry-agent/<name>)')
-    .option('--enroll <token>', "the site's enrollment token (first start only)")
+    .option('--enroll <token|file>', "the site's enrollment token, or the file holding it (<data>/enroll-token); first start only")
     .option('--poll <seconds>', 'policy poll interval', (v) => Number(v), 5)
     .option('--once', 'poll once, run what is due, then exit');
   const early = await parse(cmd, argv);
@@ -70,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     name: o.name,
     stateDir: resolve(o.state ?? defaultState(o.name)),
     pollMs: o.poll * 1000,
-    ...(o.enroll ? { enrollToken: o.enroll } : {}),
+    ...(o.enroll ? { enrollToken: existsSync(o.enroll) ? readFileSync(o.enroll, 'utf8').trim() : o.enroll } : {}),
   });
   if (o.once) {
     await agent.register();

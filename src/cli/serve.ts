@@ -1,6 +1,7 @@
 // `ferry serve`: the all-in-one server — site REST API, State Migration Point and the web
 // console in one process on embedded SQLite (or PostgreSQL by URL). Prints the console URL with
 // a one-time sign-in token, as Jupyter does. Builds the console bundle first when it is missing.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -49,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'data directory (SQLite database, enrollment token, state stores)', './.ferry-data')
     .option('--db <url>', 'database: postgres://… URL or SQLite file (default <data>/site.db)')
+    .option('--agent <name=root>', 'also run a local agent for this computer name and volume root (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .exitOverride();
   try {
     cmd.parse(argv, { from: 'user' });
@@ -56,7 +58,12 @@ export async function run(argv: string[]): Promise<number> {
     const e = err as { exitCode?: number; code?: string };
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
   }
-  const o = cmd.opts<{ port: number; host: string; data: string; db?: string }>();
+  const o = cmd.opts<{ port: number; host: string; data: string; db?: string; agent: string[] }>();
+  const agents = o.agent.map((a) => /^([^=]+)=(.+)$/.exec(a));
+  if (agents.some((m) => !m)) {
+    console.error('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
+    return 2;
+  }
   const dataDir = resolve(o.data);
   const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
   // The SMP builds store locations from its public URL, so the port is fixed before starting.
@@ -66,17 +73,29 @@ export async function run(argv: string[]): Promise<number> {
   const site = await createSite({ dataDir, consoleDir, smp: { publicUrl: url.origin }, ...(o.db ? { db: o.db } : {}) });
   await site.app.listen({ port: listenPort, host: o.host });
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
-  console.log(`Agents enroll with the token in ${resolve(dataDir, 'enroll-token')}:`);
-  console.log(`  ferry agent --site ${url.origin} --enroll $(cat ${resolve(dataDir, 'enroll-token')}) --root VOLUME --name NAME`);
+  console.log('Agents enroll with the token file of the data directory:');
+  console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
   console.log('');
   if (site.smp?.smp.firstStart.adminToken) console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
   if (site.smp?.smp.firstStart.recoveryKey) console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
   console.log('Open the console (one-time sign-in link):');
   console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
+  // Local agents are enrolled by the server itself with the token of its data directory.
+  const children = agents.map((m) => {
+    const [, name, root] = m!;
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./main.ts', import.meta.url)), 'agent', '--site', url.origin, '--root', resolve(root!), '--name', name!, '--state', resolve(dataDir, 'agents', name!), '--enroll', site.enrollToken],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    console.log(`Local agent ${name} (volume ${resolve(root!)}) started, pid ${child.pid}.`);
+    return child;
+  });
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      for (const c of children) c.kill('SIGTERM');
       void site.close().then(done);
     };
     process.on('SIGINT', stop);
