@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createStore, driveRelative, openStore, safeJoin, type StoreType } from '../src/store/index.ts';
 
@@ -61,6 +61,8 @@ interface Row {
   readonly name: string;
   readonly wall: number;
   readonly cpu: number;
+  /** user + system CPU seconds: steadier than wall time when the machine is shared. */
+  readonly cpuSec: number;
   readonly rssMiB: number;
   readonly outBytes: number;
 }
@@ -71,10 +73,12 @@ function timed(name: string, cmd: string[], env: NodeJS.ProcessEnv = {}): Omit<R
   const wall = (performance.now() - t0) / 1000;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const cpu = /Percent of CPU this job got: (\d+)%/.exec(r.stderr);
+  const user = Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)?.[1] ?? 0);
+  const sys = Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)?.[1] ?? 0);
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const note = r.stderr.split('\n').find((l) => l.startsWith('resume reused'));
   if (note) console.log(`  (${note})`);
-  return { name, wall, cpu: Number(cpu?.[1] ?? 0), rssMiB: Number(rss?.[1] ?? 0) / 1024 };
+  return { name, wall, cpu: Number(cpu?.[1] ?? 0), cpuSec: user + sys, rssMiB: Number(rss?.[1] ?? 0) / 1024 };
 }
 
 function du(path: string): number {
@@ -119,9 +123,9 @@ async function main(): Promise<void> {
     add(timed(`ferry re-capture after kill -9 at ${half.toFixed(1)} s`, ferry('resume', vol, join(work, 'resumed'))), join(work, 'resumed'));
 
     const mb = data / 1e6;
-    console.log(`\nsource: ${mb.toFixed(0)} MB in regular files (${size}, ${users} users); MB/s = source MB / wall time\n`);
-    const head = ['tool', 'wall s', 'MB/s', 'output MB', 'peak RSS MiB', 'CPU %'];
-    const lines = rows.map((r) => [r.name, r.wall.toFixed(2), (mb / r.wall).toFixed(0), (r.outBytes / 1e6).toFixed(1), r.rssMiB.toFixed(0), String(r.cpu)]);
+    console.log(`\nsource: ${mb.toFixed(0)} MB in regular files (${size}, ${users} users); MB/s = source MB / wall time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`);
+    const head = ['tool', 'wall s', 'MB/s', 'output MB', 'peak RSS MiB', 'CPU %', 'CPU s'];
+    const lines = rows.map((r) => [r.name, r.wall.toFixed(2), (mb / r.wall).toFixed(0), (r.outBytes / 1e6).toFixed(1), r.rssMiB.toFixed(0), String(r.cpu), r.cpuSec.toFixed(2)]);
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(fmt(head));
