@@ -3,6 +3,8 @@
 // only where the spec says so, one positional StorePath, 256-character argument limit.
 // On Linux an absolute path also starts with `/`, so a token is an option only when its name
 // (the part before the first `:`) is an option of the tool; `/tmp/store` stays positional.
+import type { UserSelection } from '../migxml/user-selection.ts';
+import { USMT_ALG_IDS } from '../store/index.ts';
 import { usmtError } from './usmt-error.ts';
 
 export type ValueKind = 'none' | 'required' | 'optional';
@@ -129,14 +131,13 @@ export function parseInteger(value: string | undefined, fallback: number, what: 
   return Number(value);
 }
 
-export const ALG_IDS = ['AES', 'AES_128', 'AES_192', 'AES_256', '3DES', '3DES_112'] as const;
-export type AlgId = (typeof ALG_IDS)[number];
+export type AlgId = (typeof USMT_ALG_IDS)[number];
 
 /** `/encrypt[:AlgID]` / `/decrypt[:AlgID]`; USMT's default is 3DES (Ferry always uses AES-256-GCM). */
 export function parseAlgId(value: string): AlgId {
   if (value === '') return '3DES';
-  const alg = ALG_IDS.find((a) => a === value.toUpperCase());
-  if (!alg) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Specified encryption algorithm is not supported: ${value}. Use one of ${ALG_IDS.join(', ')}.`);
+  const alg = USMT_ALG_IDS.find((a) => a === value.toUpperCase());
+  if (!alg) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Specified encryption algorithm is not supported: ${value}. Use one of ${USMT_ALG_IDS.join(', ')}.`);
   return alg;
 }
 
@@ -155,14 +156,6 @@ export function parseKeySource(args: ParsedArgs, switchName: 'encrypt' | 'decryp
   if (key !== undefined && keyFile !== undefined) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', '/key and /keyfile both specified; give only one.');
   if (key === undefined && keyFile === undefined) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/${switchName} requires /key or /keyfile.`);
   return key !== undefined ? { key } : { keyFile: keyFile! };
-}
-
-export interface UserSelection {
-  readonly all: boolean;
-  readonly include: readonly string[];
-  readonly exclude: readonly string[];
-  /** `/uel`: days (0 = logged on now) or a date. */
-  readonly lastLogon?: { readonly days: number } | { readonly since: Date };
 }
 
 /** `/all`, `/ui`, `/ue`, `/uel` (§2.5). */

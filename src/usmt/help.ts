@@ -25,7 +25,7 @@ loadstate StorePath /offlinewindir:<target Windows folder> [/i:[Path\\]File]... 
   [/lac[:Password] [/lae]] [/auto[:Folder]]
 
 /offlinewindir: (Ferry extension) names the target volume's Windows folder. Local accounts
-that /lac creates are written to the target's account plan (Windows\\Ferry\\accounts.json).
+that /lac creates are written to the target's account plan (Windows\\Ferry\\accounts-plan.json).
 Return codes: 0 success, 1 help, 3 errors skipped with /c, 11 invalid command line, 14 /lac
 needed, 27 store, 28 /i script, 33 key, 36 platform, 37 wrong key, 42 corrupted store, 72 failed.
 `;

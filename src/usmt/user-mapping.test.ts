@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collisionName, mapAccount } from './user-mapping.ts';
+import { mapAccount } from './user-mapping.ts';
 
 test('/mu renames one user; /md moves domains, first match wins; /mu beats /md', () => {
   const mu = [{ fromDomain: 'PC1', fromUser: 'alice', toDomain: 'contoso', toUser: 'alice2' }, { fromUser: 'bob', toUser: 'robert' }];
@@ -14,11 +14,4 @@ test('/mu renames one user; /md moves domains, first match wins; /mu beats /md',
   assert.deepEqual(mapAccount({ name: 'bob', domain: 'corporate' }, mu, md), { name: 'robert', domain: 'corporate' });
   assert.deepEqual(mapAccount({ name: 'carol', domain: 'corporate' }, mu, md), { name: 'carol', domain: 'fabrikam' });
   assert.deepEqual(mapAccount({ name: 'dan', domain: 'corpX' }, mu, md), { name: 'dan', domain: 'other' });
-});
-
-test('collision names are name(1).ext with no space', () => {
-  assert.equal(collisionName('r.docx', 1), 'r(1).docx');
-  assert.equal(collisionName('archive.tar.gz', 2), 'archive.tar(2).gz');
-  assert.equal(collisionName('README', 1), 'README(1)');
-  assert.equal(collisionName('.profile', 1), '.profile(1)');
 });

@@ -7,7 +7,7 @@ import { isFerryError } from '../errors/index.ts';
 import { deleteHardlinkStore, driveRelative, openStore, readKeyFile, safeJoin, USMT_ALG_IDS, type StoreReader } from '../store/index.ts';
 import type { RunContext } from './cli-runner.ts';
 import { restoreFile } from './restore-file.ts';
-import { wildcardMatch } from './user-mapping.ts';
+import { compileGlob } from '../migxml/pattern.ts';
 import { USMT_SUCCESS, usmtError } from './usmt-error.ts';
 import type { UsmtUtilsOptions } from './usmtutils-options.ts';
 
@@ -82,7 +82,7 @@ async function verify(options: Extract<UsmtUtilsOptions, { command: 'verify' }>,
 /** `/i:` and `/e:` are plain file-name patterns (a pattern with `\` is matched against the whole path). */
 function matches(patterns: readonly string[], winPath: string): boolean {
   const name = winPath.slice(winPath.lastIndexOf('\\') + 1);
-  return patterns.some((p) => wildcardMatch(p, p.includes('\\') ? winPath : name));
+  return patterns.some((p) => compileGlob(p)((p.includes('\\') ? winPath : name).toLowerCase()));
 }
 
 async function extract(options: Extract<UsmtUtilsOptions, { command: 'extract' }>, ctx: RunContext, write: (line: string) => void): Promise<number> {
