@@ -355,6 +355,19 @@ function PropertiesTab({ node, packages, problems, update }: { node: SequenceNod
           <PropertyField key={f.property} field={f} value={props[f.property] ?? f.default} packages={packages} error={msg(f.property)} onChange={(v) => setProp(f.property, v)} />
         ))}
       {node.kind === 'step' && spec && spec.fields.length === 0 ? <p className="hint">This step has no properties other than its name and description.</p> : null}
+      {node.kind === 'step' && node.type === 'SMS_TaskSequence_RunCommandLineAction' ? (
+        <>
+          <label className="check">
+            <input type="checkbox" checked={node.timeout !== undefined} onChange={(e) => update((n) => void (e.target.checked ? ((n as Step).timeout = 15 * 60) : delete (n as Step).timeout))} />
+            Time-out (minutes)
+          </label>
+          {node.timeout !== undefined ? (
+            <Field label="Minutes" error={msg('timeout')}>
+              <input aria-label="Time-out minutes" type="number" min={1} max={999} value={node.timeout / 60} onChange={(e) => update((n) => void ((n as Step).timeout = Math.round(Number(e.target.value) * 60)))} />
+            </Field>
+          ) : null}
+        </>
+      ) : null}
     </div>
   );
 }
