@@ -8,13 +8,8 @@ function unsafe(path: string, why: string): FerryError {
   return new FerryError('FERRY_E_STORE_UNSAFE_PATH', `Refusing path ${JSON.stringify(path)}: ${why}. Do not extract from this store.`, { details: { path, why } });
 }
 
-/**
- * Join a relative Windows path (`\` or `/` separated) under `destRoot`. Refuses `..`, absolute,
- * UNC/device (`\\?\`, `\\.\`) and drive-relative (`C:x`) paths, `:` anywhere (streams), reserved
- * device names, names made only of dots and spaces, and control characters.
- */
-export function safeJoin(destRoot: string, relativeWindowsPath: string): string {
-  const p = relativeWindowsPath;
+/** The components of a relative Windows path, each checked as safeJoin describes. */
+function checkedParts(p: string): string[] {
   if (p.length === 0) throw unsafe(p, 'empty path');
   if (/[\u0000-\u001f]/.test(p)) throw unsafe(p, 'control character in path');
   if (/^[\\/]/.test(p) || isAbsolute(p)) throw unsafe(p, 'absolute path');
@@ -26,9 +21,19 @@ export function safeJoin(destRoot: string, relativeWindowsPath: string): string 
     if (DEVICE_NAME.test(c.replace(/[. ]+$/, ''))) throw unsafe(p, `"${c}" is a device name`);
     if (/[<>"|?*]/.test(c)) throw unsafe(p, `"${c}" holds a character Windows forbids in names`);
   }
+  return parts;
+}
+
+/**
+ * Join a relative Windows path (`\` or `/` separated) under `destRoot`. Refuses `..`, absolute,
+ * UNC/device (`\\?\`, `\\.\`) and drive-relative (`C:x`) paths, `:` anywhere (streams), reserved
+ * device names, names made only of dots and spaces, and control characters.
+ */
+export function safeJoin(destRoot: string, relativeWindowsPath: string): string {
+  const parts = checkedParts(relativeWindowsPath);
   const root = resolve(destRoot);
   const out = join(root, ...parts);
-  if (!out.startsWith(root + sep)) throw unsafe(p, 'leads outside the destination');
+  if (!out.startsWith(root + sep)) throw unsafe(relativeWindowsPath, 'leads outside the destination');
   return out;
 }
 
@@ -41,7 +46,5 @@ export function driveRelative(winPath: string): string {
 
 /** Store-relative POSIX path of a file in a folder store: `File/C/Users/a/x.txt`. */
 export function folderStorePath(winPath: string): string {
-  const rel = driveRelative(winPath);
-  const parts = safeJoin('/x', rel).slice(3).split(sep);
-  return ['File', ...parts].join('/');
+  return ['File', ...checkedParts(driveRelative(winPath))].join('/');
 }

@@ -394,7 +394,7 @@ export class StoreWriter {
   addFile(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
     return this.#serial(async () => {
       if (meta.kind !== 'file') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addFile got a ${meta.kind} object (${meta.winPath}).`);
-      const reused = await this.#tryReuse(meta, hostPath);
+      const reused = this.#resumed.size > 0 ? await this.#tryReuse(meta, hostPath) : null;
       if (reused) return reused;
       const result = this.type === 'compressed' ? await this.#addCompressed(meta, hostPath) : await this.#addToFolder(meta, hostPath);
       this.#files++;
@@ -552,7 +552,7 @@ export class StoreWriter {
 
   async #addToFolder(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
     const rel = folderStorePath(meta.winPath);
-    const dst = join(this.#init.paths.usmtDir, rel);
+    const dst = `${this.#init.paths.usmtDir}/${rel}`;
     const parent = dirname(dst);
     try {
       this.#ensureDir(parent);
