@@ -54,7 +54,7 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 const port = await freePort();
-const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'smp', 'serve', '--port', String(port), '--data', join(work, 'data'), '--rate-limit', '10000000', ...(db ? ['--db', db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'smp', 'serve', '--port', String(port), '--data', join(work, 'data'), '--rate-limit', '10000000', '--no-verify-stores', ...(db ? ['--db', db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 child.stdout.on('data', (d: Buffer) => (out += d.toString()));
 const url = await new Promise<string>((resolve, reject) => {

@@ -26,7 +26,7 @@ const kv = (out: string): Record<string, string> => Object.fromEntries(out.trim(
 
 test('ferry smp: the replace scenario from the command line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-cli-'));
-  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', String(await freePort())]);
+  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', String(await freePort()), '--no-verify-stores']);
   t.after(async () => {
     await smp.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -30,9 +30,9 @@ it('two SMP processes on one PostgreSQL database serve captures and restores thr
   if (typeof pg === 'string') return t.skip(pg);
   const db = pg.createDatabase('smp_scaleout');
   const [dirA, dirB] = [tmp(), tmp()];
-  const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', String(await freePort()), '--chunk-size', '65536']);
+  const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', String(await freePort()), '--chunk-size', '65536', '--no-verify-stores']);
   procs.push(a);
-  const b = await spawnSmp(['--data', dirB, '--db', db, '--name', 'smp-b', '--port', String(await freePort()), '--chunk-size', '65536', '--site-key', join(dirA, 'site.key')]);
+  const b = await spawnSmp(['--data', dirB, '--db', db, '--name', 'smp-b', '--port', String(await freePort()), '--chunk-size', '65536', '--no-verify-stores', '--site-key', join(dirA, 'site.key')]);
   procs.push(b);
   assert.ok(a.recoveryKey, 'the first SMP of the site prints the recovery key');
   assert.equal(b.recoveryKey, undefined, 'the second SMP joins the existing site');

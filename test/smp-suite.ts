@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { isFerryError } from '../src/errors/index.ts';
 import { openRecoverySlot } from '../src/smp/keys.ts';
+import { createStore } from '../src/store/index.ts';
 import type { SmpServer } from '../src/server/smp/server.ts';
 import { adminOk, api, client, freePort, makeStore, registerComputer, ROOT, sleep, spawnSmp, startSmp, treeHashes, treeSize } from './smp-helpers.ts';
 
@@ -293,6 +294,33 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal((await api(s.url, cred, 'POST', `/stores/${g.storeId}/release`, { kind: 'capture' })).status, 200);
     });
 
+    it('a capture is released only if the upload is an intact store under the grant key', async (t) => {
+      if (guard(t)) return;
+      const s = await site({ verifyStore: undefined });
+      const cred = await registerComputer(s.url, s.adminToken, 'PC-V');
+      const c = client(s.url, 'PC-V', cred);
+      const g = await c.requestCapture();
+      const src = tmp();
+      const doc = join(src, 'doc.txt');
+      writeFileSync(doc, 'quarterly numbers');
+      const storeDir = join(src, 'store');
+      const w = await createStore(storeDir, { encryption: { key: g.key } });
+      await w.addFile({ kind: 'file', winPath: 'C:\\Users\\alice\\Documents\\doc.txt', user: { name: 'alice', domain: 'PC-V' }, component: 'Documents', size: 17, mtimeMs: 1, atimeMs: 1, birthtimeMs: 1, attributes: 0x20 }, doc);
+      await w.finish();
+
+      // Tampered in transit or on the client: every byte matches the manifest, but not the store's own MAC.
+      const mig = join(storeDir, 'USMT', 'USMT.MIG');
+      const good = readFileSync(mig);
+      const bad = Buffer.from(good);
+      bad[bad.length - 40] = (bad[bad.length - 40] as number) ^ 1;
+      writeFileSync(mig, bad);
+      await c.upload(storeDir, g.location);
+      await assert.rejects(c.releaseCapture(g.location), (e) => isFerryError(e, 'FERRY_E_SMP_STORE_REJECTED'));
+      writeFileSync(mig, good);
+      await c.upload(storeDir, g.location);
+      assert.equal((await c.releaseCapture(g.location)).status, 'captured');
+    });
+
     it('full storage folder, maximum clients and restore-only mode are not chosen for capture', async (t) => {
       if (guard(t)) return;
       const s = await site();
@@ -385,7 +413,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const dataDir = tmp();
       const db = backend.database();
       const port = await freePort();
-      const args = ['--port', String(port), '--data', dataDir, '--chunk-size', String(CHUNK), '--rate-limit', '100000', ...(db ? ['--db', db] : [])];
+      const args = ['--port', String(port), '--data', dataDir, '--chunk-size', String(CHUNK), '--rate-limit', '100000', '--no-verify-stores', ...(db ? ['--db', db] : [])];
       let smp = await spawnSmp(args);
       t.after(() => smp.kill('SIGKILL'));
       const adminToken = smp.adminToken as string;

@@ -115,6 +115,7 @@ function build(): Command {
     .option('--chunk-size <bytes>', 'upload chunk size', int('--chunk-size'))
     .option('--rate-limit <perMinute>', 'requests per minute per credential', int('--rate-limit'))
     .option('--deletion-interval <seconds>', 'how often released stores are checked for deletion', int('--deletion-interval'), 60)
+    .option('--no-verify-stores', 'release captures without checking them as migration stores (for non-store payloads)')
     .option('--credential-ttl <seconds>', 'lifetime of computer credentials', int('--credential-ttl'))
     .action(async (o) => {
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give both --tls-cert and --tls-key, or neither.');
@@ -132,6 +133,7 @@ function build(): Command {
         ...(o.rateLimit ? { rateLimitPerMinute: o.rateLimit } : {}),
         ...(o.credentialTtl ? { credentialTtlSeconds: o.credentialTtl } : {}),
         deletionIntervalMs: o.deletionInterval * 1000,
+        ...(o.verifyStores === false ? { verifyStore: false as const } : {}),
       });
       if (server.firstStart.adminToken) console.log(`Admin token (shown once; keep it): ${server.firstStart.adminToken}`);
       if (server.firstStart.recoveryKey) console.log(`Site recovery key (shown once; keep it offline): ${server.firstStart.recoveryKey}`);

@@ -13,6 +13,7 @@ import { smpMigrations, type SmpTables } from '../../db/smp-schema.ts';
 import { defaultDatabasePath, loadDataDir } from '../../smp/data-dir.ts';
 import { startDeletionJob, type DeletionJob } from '../../smp/deletion.ts';
 import { SmpService } from '../../smp/service.ts';
+import { verifyUploadedStore } from '../../smp/store-check.ts';
 import { registerSmpRoutes } from './routes.ts';
 
 export interface OpenSmpOptions {
@@ -28,7 +29,8 @@ export interface OpenSmpOptions {
   readonly chunkSize?: number;
   readonly maxStoreBytes?: number;
   readonly credentialTtlSeconds?: number;
-  readonly verifyStore?: (dir: string, dataKey: Buffer) => Promise<void>;
+  /** Check a store's own authentication before releasing its capture (default: src/store's verify); `false` accepts any files. */
+  readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false;
   /** Extra migration sets to apply to the same database (the all-in-one server's own). */
   readonly extraMigrations?: readonly MigrationSet[];
 }
@@ -53,7 +55,7 @@ export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
       ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
       ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
       ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
-      ...(o.verifyStore ? { verifyStore: o.verifyStore } : {}),
+      ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore }),
     });
     const init = await service.init();
     return { service, database, firstStart: { ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}), ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}) } };
