@@ -368,3 +368,21 @@ test('the walk skips folders whose every reaching include is beaten by a coverin
     r.cleanup();
   }
 });
+
+test('§6.5 Config.xml migrate="no" removes a component as if it were not in the XML', async () => {
+  const { parseConfigText, isComponentDisabled } = await import('./config-xml.ts');
+  const xml = migration(component('My Documents', inc('%CSIDL_PERSONAL%\\* [*]'), 'User') + component('Doc files', inc('%CSIDL_PERSONAL%\\* [*.doc]'), 'User'), 'http://t/cfg');
+  const config = parseConfigText(`<Configuration><Documents>
+    <component displayname="My Documents" migrate="no" ID="http://t/cfg/my documents/data"/>
+    <component displayname="Doc files" migrate="yes" ID="http://t/cfg/doc files/data"/></Documents></Configuration>`);
+  const tree = makeTree(['C:\\Users\\bob\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.xlsx'], ['bob']);
+  try {
+    const volume = await tree.open();
+    const engine = await RuleEngine.create({ volume, files: [parseRuleText(xml)], users: await volume.profiles(), isDisabled: (c) => isComponentDisabled(config, c) });
+    const got: string[] = [];
+    for await (const o of engine.objects()) if (o.kind === 'file') got.push(o.winPath!);
+    assert.deepEqual(got, ['C:\\Users\\bob\\Documents\\a.doc']);
+  } finally {
+    tree.cleanup();
+  }
+});

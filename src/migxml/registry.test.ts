@@ -140,3 +140,37 @@ test('content filter ExtractSingleFile turns a registry value into a file includ
     tree.cleanup();
   }
 });
+
+test('MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWARE\\Wow6432Node on a 64-bit volume', async () => {
+  const profile = 'C:\\Users\\bob\\AppData';
+  const tree = makeTree(
+    [
+      'C:\\Windows\\SysWOW64\\',
+      `${profile}\\Roaming\\Mozilla\\Firefox\\profiles.ini`,
+      `${profile}\\Roaming\\Mozilla\\Firefox\\Profiles\\x.default\\prefs.js`,
+      `${profile}\\Roaming\\Mozilla\\Firefox\\Crash Reports\\c.dmp`,
+      `${profile}\\Local\\Mozilla\\Firefox\\Profiles\\x.default\\Cache\\blob`,
+      `${profile}\\Local\\Mozilla\\Firefox\\Profiles\\x.default\\startupCache.bin`,
+    ],
+    ['bob'],
+  );
+  try {
+    const e = HiveEditor.create({ rootName: 'SOFTWARE' });
+    e.setValue('Wow6432Node\\Mozilla\\Mozilla Firefox 3.6.28\\bin', 'PathToExe', RegType.SZ, 'C:\\Program Files (x86)\\Mozilla Firefox\\firefox.exe');
+    e.save(join(tree.root, 'Windows', 'System32', 'config', 'SOFTWARE'));
+    const volume = await tree.open();
+    const { loadRuleFile } = await import('./parser.ts');
+    const migApp = await loadRuleFile(new URL('../../../shared/fixtures/usmt/MigApp.xml', import.meta.url).pathname);
+    const engine = await RuleEngine.create({ volume, files: [migApp], users: await volume.profiles(), events: tree.events, openHive });
+    const got: string[] = [];
+    for await (const o of engine.objects()) if (o.kind === 'file') got.push(o.winPath!.slice(profile.length + 1));
+    engine.close();
+    assert.deepEqual(got.sort(), [
+      'Local\\Mozilla\\Firefox\\Profiles\\x.default\\startupCache.bin',
+      'Roaming\\Mozilla\\Firefox\\Profiles\\x.default\\prefs.js',
+      'Roaming\\Mozilla\\Firefox\\profiles.ini',
+    ]);
+  } finally {
+    tree.cleanup();
+  }
+});
