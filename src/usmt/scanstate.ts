@@ -166,15 +166,16 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
 
   /** Skip (returns) or stop (throws) for one unreadable source object. */
   const sourceFailure = async (winPath: string, err: FerryError): Promise<void> => {
-    const errno = String(err.details.errno ?? '');
-    const rule = errorRuleFor(config, 'file', winPath, WIN32[errno] ?? 0);
+    const errno = String(err.details.errno ?? (err.code === 'FERRY_E_ACCESS_DENIED' ? 'EACCES' : ''));
+    const win32 = WIN32[errno] ?? 0;
+    const rule = errorRuleFor(config, 'file', winPath, win32);
     const fatal = rule ? rule.fatal : !options.continueOnError;
-    progress?.write('error', errno === 'EACCES' || errno === 'EPERM' ? 'UnableToOpen' : 'UnableToCopy');
+    progress?.write('error', err.code === 'FERRY_E_ACCESS_DENIED' ? 'UnableToOpen' : 'UnableToCopy');
     progress?.write('objectName', winPath);
     progress?.write('action', fatal ? 'Abort' : 'Ignore');
-    progress?.write('errorCode', WIN32[errno] ?? 0);
+    progress?.write('errorCode', win32);
     if (fatal) {
-      log?.error(`Unable to read ${winPath}: ${err.message}`, WIN32[errno] ?? 0);
+      log?.error(`Unable to read ${winPath}: ${err.message}`, win32);
       await writer?.abort();
       throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`, {
         cause: err,
@@ -182,8 +183,11 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       });
     }
     skipped.push({ winPath, code: err.code, message: err.message });
-    log?.warning(`Skipped ${winPath} (/c): ${err.message}`, WIN32[errno] ?? 0);
+    log?.warning(`Skipped ${winPath} (/c): ${err.message}`, win32);
     progress?.write('numberOfIgnoredErrors', skipped.length);
+  };
+  const walkFailures = async () => {
+    for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
   };
 
   events.phase(estimate ? 'Estimating' : 'Collecting', 'start');
@@ -192,7 +196,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   let collectingUser: string | undefined;
   try {
     for await (const obj of engine.objects()) {
-      for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED', w.message, { details: { errno: 'EACCES' } }));
+      await walkFailures();
       const who = obj.user ? label(obj.user) : 'This Computer';
       if (who !== collectingUser) {
         collectingUser = who;
@@ -251,7 +255,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
       events.emit({ type: 'progress', phase: estimate ? 'Estimating' : 'Collecting', done: counts.files, bytesDone: counts.bytes, current: entry.winPath });
     }
-    for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED', w.message, { details: { errno: 'EACCES' } }));
+    await walkFailures();
   } catch (err) {
     await writer?.abort();
     events.phase(estimate ? 'Estimating' : 'Collecting', 'end', false);
