@@ -109,6 +109,7 @@ export class SmpService {
   readonly #verifyStore: SmpServiceOptions['verifyStore'];
   readonly #now: () => Date;
   readonly #finishing = new Map<string, Promise<void>>();
+  #onReleased: (store: StoreRecord) => void = () => {};
 
   constructor(o: SmpServiceOptions) {
     this.repo = o.repo;
@@ -121,6 +122,11 @@ export class SmpService {
     this.#ttl = o.credentialTtlSeconds ?? DEFAULT_TTL;
     this.#verifyStore = o.verifyStore;
     this.#now = o.now ?? (() => new Date());
+  }
+
+  /** Called after a store's final release (the deletion job uses it to honour "delete immediately"). */
+  onStoreReleased(listener: (store: StoreRecord) => void): void {
+    this.#onReleased = listener;
   }
 
   /** Register this server, check its site key against the site's, create the recovery key pair on the site's first start. */
@@ -411,18 +417,19 @@ export class SmpService {
     const key = `${storeId}/${index}`;
     let finishing = this.#finishing.get(key);
     if (!finishing) {
-      finishing = this.#finishFile(storeId, dir, file).finally(() => this.#finishing.delete(key));
+      // A file sent as one chunk was just hashed whole: no need to read it again.
+      finishing = this.#finishFile(storeId, dir, file, count === 1 ? sha256.toLowerCase() : undefined).finally(() => this.#finishing.delete(key));
       this.#finishing.set(key, finishing);
     }
     await finishing;
     return { fileComplete: true };
   }
 
-  async #finishFile(storeId: string, dir: string, file: StoreFile): Promise<void> {
+  async #finishFile(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {
     if ((await this.repo.getStoreFiles(storeId)).find((f) => f.index === file.index)?.verified) return;
     let ok: boolean;
     try {
-      ok = await finishFile(dir, file);
+      ok = await finishFile(dir, file, knownSha256);
     } catch (err) {
       throw mapDiskError(err, `verifying ${file.path}`);
     }
@@ -496,7 +503,9 @@ export class SmpService {
         await repo.updateStore(storeId, { status: 'released', releasedAt: nowIso(now), deleteAfter: nowIso(deleteAfter) });
       }
     });
-    return (await this.repo.getStore(storeId)) as StoreRecord;
+    const after = (await this.repo.getStore(storeId)) as StoreRecord;
+    if (after.status === 'released') this.#onReleased(after);
+    return after;
   }
 
   /** Stores the computer captured or may restore (never another computer's). */

@@ -119,6 +119,9 @@ export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpSer
     (err) => app.log.error({ err }, 'deletion job failed'),
     (ids) => app.log.info({ stores: ids }, 'deleted released stores'),
   );
+  opened.service.onStoreReleased((store) => {
+    if (store.deleteAfter && store.deleteAfter <= new Date().toISOString()) void deletion.runOnce();
+  });
   try {
     await addApiDocs(app, 'Ferry State Migration Point');
     await registerSmpRoutes(app, { service: opened.service, ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}) });
