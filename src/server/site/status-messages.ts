@@ -20,7 +20,8 @@ export const STATUS_MESSAGES = {
 export type StatusKind = keyof typeof STATUS_MESSAGES;
 
 export function statusText(kind: StatusKind, action: string, group: string, exitCode: number | null): string {
-  return STATUS_MESSAGES[kind].text.replace('%1', action).replace('%2', group).replace('%3', String(exitCode ?? ''));
+  const text = group ? STATUS_MESSAGES[kind].text : STATUS_MESSAGES[kind].text.replace(' in the group (%2)', '');
+  return text.replace('%1', action).replace('%2', group).replace('%3', String(exitCode ?? ''));
 }
 
 export const DEPLOYMENT_CATEGORIES = ['Success', 'In Progress', 'Error', 'Requirements Not Met', 'Unknown'] as const;
