@@ -94,7 +94,17 @@ export class Agent {
 
   /** Poll until stopped: resume interrupted runs, then run every due deployment in turn. */
   async loop(): Promise<void> {
-    await this.register();
+    // The site may come up after the agent (both started at boot): keep trying to reach it.
+    for (;;) {
+      try {
+        await this.register();
+        break;
+      } catch (err) {
+        if (!isFerryError(err, 'FERRY_E_SITE_UNREACHABLE') || this.#stopped) throw err;
+        this.#log(`${err.code}: ${err.message} (retrying)`);
+        await new Promise((r) => setTimeout(r, this.options.pollMs ?? 5000));
+      }
+    }
     await this.resumeInterrupted();
     while (!this.#stopped) {
       try {
