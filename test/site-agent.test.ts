@@ -110,6 +110,13 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     running.push(revoked.child);
     assert.equal(await revoked.exit, 1);
     assert.match(revoked.output(), /FERRY_E_AGENT_REVOKED/);
+    // With the enrollment token it registers again (a new credential for the same computer).
+    const again = ferry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
+    assert.equal(await again.exit, 0, again.output());
+    assert.match(again.output(), /registering again/);
+    const after = (await call(s, session, 'GET', '/api/computers')).body.find((c: any) => c.name === 'PC1');
+    assert.equal(after.id, pc.id);
+    assert.equal(after.revoked, false);
   } finally {
     for (const c of running) if (c.exitCode === null) c.kill('SIGKILL');
     await s.close();

@@ -69,10 +69,19 @@ export class Agent {
   async register(): Promise<Identity> {
     if (existsSync(this.#identityFile)) {
       const stored = JSON.parse(readFileSync(this.#identityFile, 'utf8')) as Identity;
-      if (!this.options.enrollToken || (stored.site === this.options.site && stored.name === this.options.name)) {
+      const same = stored.site === this.options.site && stored.name === this.options.name;
+      if (!this.options.enrollToken || same) {
         this.#identity = stored;
         this.#client = new SiteClient(stored.site, stored.credential);
-        return stored;
+        if (!this.options.enrollToken) return stored;
+        // With the enrollment token at hand, a revoked credential is replaced by re-registering.
+        try {
+          await this.#client.policy();
+          return stored;
+        } catch (err) {
+          if (!isFerryError(err, 'FERRY_E_AGENT_REVOKED')) throw err;
+          this.#log('The stored credential was revoked; registering again with the enrollment token.');
+        }
       }
     }
     if (!this.options.enrollToken)
