@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EventStream, type FerryEvent } from '../../events/index.ts';
+import { HiveEditor, RegType } from '../../registry/index.ts';
 import { newSummary, count, openPlanning, type DecidedObject, type PlanSummary } from '../../migxml/index.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -29,6 +30,14 @@ before(() => {
   const libraries = join(vol, 'Users', 'alice', 'AppData', 'Roaming', 'Microsoft', 'Windows', 'Libraries');
   mkdirSync(libraries, { recursive: true });
   writeFileSync(join(libraries, 'Documents.library-ms'), '<libraryDescription/>');
+  // bob keeps a stock Windows wallpaper: the value migrates, the image stays (the destination has it).
+  const web = join(vol, 'Windows', 'Web', 'Wallpaper', 'Windows');
+  mkdirSync(web, { recursive: true });
+  writeFileSync(join(web, 'img0.jpg'), 'jpeg');
+  const ntuser = join(vol, 'Users', 'bob.smith', 'NTUSER.DAT');
+  const hive = HiveEditor.open(ntuser);
+  hive.setValue('Control Panel\\Desktop', 'Wallpaper', RegType.SZ, 'C:\\Windows\\Web\\Wallpaper\\Windows\\img0.jpg');
+  hive.save(ntuser);
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,7 +115,6 @@ test('MigUser.xml + MigApp.xml: known folders, application settings and Windows 
     for (const folder of ['Documents', 'Desktop', 'Favorites', 'Pictures', 'Downloads', 'Links', 'Searches', 'Contacts', 'Saved Games']) {
       assert.ok(under(e.files, `${profile}\\${folder}`).length > 0, `${user}: ${folder}`);
     }
-    assert.ok(e.files.has(`${profile}\\Pictures\\wallpaper.jpg`), `${user}: wallpaper file`);
     assert.ok(under(e.files, `${profile}\\AppData\\Roaming\\Microsoft\\Signatures`).length > 0, `${user}: Outlook signatures`);
     assert.ok(under(e.files, `${profile}\\AppData\\Roaming\\Microsoft\\Sticky Notes`).length > 0, `${user}: Sticky Notes`);
     for (const f of ['Preferences', 'Bookmarks']) assert.ok(e.files.has(`${profile}\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\${f}`), `${user}: Chrome ${f}`);
@@ -126,6 +134,8 @@ test('MigUser.xml + MigApp.xml: known folders, application settings and Windows 
       assert.ok(e.registry.has(`${user}:${v}`), `${user}: ${v}`);
     }
   }
+  // alice's wallpaper is her own picture, bob's a stock Windows one (assertNothingUnwanted: not collected).
+  assert.equal(e.objects.find((o) => o.winPath === 'C:\\Users\\alice\\Pictures\\wallpaper.jpg')?.kind, 'file');
   // Source paths of known folders stay behind: the destination has its own.
   assert.ok(![...e.registry].some((r) => /\\Explorer\\(User )?Shell Folders/i.test(r)), 'Shell Folders');
   assert.ok(under(e.files, 'C:\\Users\\Public\\Documents').length > 0, 'Public Documents');
