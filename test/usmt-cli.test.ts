@@ -160,3 +160,34 @@ test('restore faults: a target path that cannot be written stops with 61, or is 
     spawnSync('umount', [mnt]);
   }
 });
+
+test('registry settings round-trip into the renamed user\'s NTUSER.DAT on the target', async () => {
+  const { openHive } = await import('../src/registry/index.ts');
+  const rules = join(work, 'desktop-settings.xml');
+  writeFileSync(
+    rules,
+    `<?xml version="1.0"?>
+<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/ferrytest">
+  <component type="Documents" context="User">
+    <displayName>Desktop settings</displayName>
+    <role role="Settings"><rules><include><objectSet>
+      <pattern type="Registry">HKCU\\Control Panel\\Desktop\\* [*]</pattern>
+    </objectSet></include></rules></role>
+  </component>
+</migration>`,
+  );
+  const store = join(work, 'store-registry');
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${rules}`, '/nocompress']);
+  assert.equal(scan.status, 0, show(scan));
+  const target = join(work, 'target-registry');
+  mkdirSync(join(target, 'Windows/System32'), { recursive: true });
+  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, `/i:${rules}`, '/nocompress', '/lac', '/mu:alice:al']);
+  assert.equal(load.status, 0, show(load));
+  const source = openHive(join(windir, '../Users/alice/NTUSER.DAT'), { allowDirty: true });
+  const restored = openHive(join(target, 'Users/al/NTUSER.DAT'));
+  const values = (h: typeof source) => (h.key('Control Panel\\Desktop')?.values() ?? []).map((v) => [v.name, v.type, v.raw.toString('hex')]);
+  assert.ok(values(source).length > 0, 'the generated hive has Control Panel\\Desktop values');
+  assert.deepEqual(values(restored), values(source));
+  source.close();
+  restored.close();
+});

@@ -8,18 +8,19 @@ import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
-import { fileKey, RuleEngine, type PassInclusion } from '../migxml/engine.ts';
+import { fileKey, registryKey, RuleEngine, type PassInclusion } from '../migxml/engine.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import { loadRuleSet } from '../migxml/rule-set.ts';
 import { selectUsers } from '../migxml/user-selection.ts';
 import { AccountPlanRecorder } from '../platform/index.ts';
-import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type StoreReader } from '../store/index.ts';
+import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type RegistryEntry, type StoreReader } from '../store/index.ts';
 import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
 import type { Profile, VolumeEntry } from '../volume/types.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import type { CapturedUser } from './scanstate.ts';
+import { parseRegLocation, RegistryApplier, type RegistryOutcome } from './registry-apply.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
@@ -39,6 +40,8 @@ export interface LoadStateResult {
   readonly overwritten: number;
   readonly linksDropped: number;
   readonly verified: number;
+  readonly registryApplied: number;
+  readonly registryKept: number;
   readonly registrySkipped: number;
   readonly failed: readonly { readonly winPath: string; readonly message: string }[];
   readonly accountPlan?: string;
@@ -155,21 +158,23 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   const excludedUsers = new Set(captured.map((u) => userKey(u.name, u.domain)).filter((k) => !planOf.has(k)));
 
   const place = (entry: CatalogEntry): Placement => {
-    if (entry.kind === 'registry') return { skip: 'registry' };
     const user = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
     if (entry.user && !user) return { skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    const registry = entry.kind === 'registry';
+    const container = registry ? entry.valueName === null : entry.kind === 'dir';
     let dest = entry.winPath;
     let inclusion: PassInclusion | undefined;
     if (engine) {
-      const k = fileKey(entry.winPath, entry.kind === 'dir');
-      const d = engine.decideKey('File', k.node, k.leaf, pseudoEntry(entry), user?.passIndex);
+      const k = registry ? registryKey(entry.winPath) : fileKey(entry.winPath, container);
+      const d = engine.decideKey(registry ? 'Registry' : 'File', k.node, k.leaf, registry ? undefined : pseudoEntry(entry), user?.passIndex);
       if (d.decision === 'include') {
         inclusion = d.inclusions[0]!;
-        dest = engine.destinationFor(entry.winPath, entry.kind === 'dir', inclusion);
+        dest = engine.destinationFor(entry.winPath, container, inclusion, registry ? 'Registry' : 'File');
       } else if (config) {
         return { skip: `not included by the LoadState rules and Config.xml (${d.rule ? `${d.rule.component}: ${d.rule.pattern}` : 'no rule'})` };
       }
     }
+    if (registry) return { dest, ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}) };
     if (user) dest = reroot(dest, user.source.profilePath, user.target.profilePath);
     const drive = /^[A-Za-z]:/.exec(dest)?.[0];
     if (drive && target.driveRoot(drive) === null) dest = target.systemDrive + dest.slice(2);
@@ -178,7 +183,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
   const attributeTarget: AttributeTarget = target.attributeSource;
-  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registrySkipped: 0 };
+  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0 };
+  const registry = new RegistryApplier(target);
   const failed: { winPath: string; message: string }[] = [];
   const total = reader.trailer.files;
   let done = 0;
@@ -241,13 +247,31 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
   };
 
+  const applyRegistry = async (entry: RegistryEntry, dest: string, inclusion: PassInclusion | undefined, user: UserPlan | undefined): Promise<void> => {
+    const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, entry.valueName === null, inclusion.component, 'Registry') : undefined;
+    const result: { outcome?: RegistryOutcome } = {};
+    const ok = await attempt(entry.winPath, dest, async () => {
+      result.outcome = await registry.apply(entry, parseRegLocation(dest), user?.target.profilePath, merge);
+    });
+    if (!ok) return;
+    if (result.outcome === 'written') stats.registryApplied++;
+    else if (result.outcome === 'kept') stats.registryKept++;
+    else {
+      stats.registrySkipped++;
+      log?.detail(`Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
+    }
+  };
+
   try {
     for await (const entry of reader.entries()) {
       const p = place(entry);
       if ('skip' in p) {
-        if (entry.kind === 'registry') stats.registrySkipped++;
-        else log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
+        log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
         if (entry.kind === 'file') done++;
+        continue;
+      }
+      if (entry.kind === 'registry') {
+        await applyRegistry(entry, p.dest, p.inclusion, p.user);
         continue;
       }
       if (entry.kind === 'dir') {
@@ -294,16 +318,18 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   } finally {
     engine?.close();
   }
+  const hives = registry.save();
+  for (const h of hives) log?.info(`Registry settings written to ${h}`);
   events.phase('Applying', 'end', true);
 
   const accountPlan = accounts && accounts.accounts.length ? await accounts.write() : undefined;
   if (accountPlan) log?.info(`Local accounts to create on first boot recorded in ${accountPlan}`);
   progress?.percent(100);
 
-  if (stats.registrySkipped) log?.info(`${stats.registrySkipped} registry objects in the store were not applied (registry apply is not part of this restore).`);
   const summary =
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
-    `${stats.linksDropped} irrelevant shortcuts dropped; verified ${stats.verified} restored files against the catalog: all match.` +
+    `${stats.linksDropped} irrelevant shortcuts dropped; verified ${stats.verified} restored files against the catalog: all match. ` +
+    `Registry: ${stats.registryApplied} applied, ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
     (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
     (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '');
   events.log('info', 'summary', summary);
