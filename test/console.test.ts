@@ -72,7 +72,7 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     let shot = 0;
-    const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+    const screenshot = (name: string, fullPage = true) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
 
     // Without the token nothing is served; the one-time link signs in.
     await page.goto(s.url);
@@ -178,7 +178,7 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('status').getByText('Saved version 3.').waitFor();
     await select('Capture User State');
-    await screenshot('editor');
+    await screenshot('editor', false);
 
     // Save from a stale copy (another administrator) is refused with 409 and nothing is lost.
     const stale = await page.evaluate(async () => {

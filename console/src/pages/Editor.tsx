@@ -220,6 +220,18 @@ export function EditorPage({ id }: { id: string }) {
           Move Down
         </button>
       </div>
+      {shown.length ? (
+        <ul className="problems" aria-label="Problems">
+          {shown.map((p, i) => (
+            <li key={i} className={p.severity}>
+              <button className="link" onClick={() => setSelected(p.path)}>
+                {nodeAt(doc, p.path)?.name ?? '?'}
+              </button>
+              : {p.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <div className="editor-body">
         <div className="tree-pane">
           <label>
@@ -258,18 +270,6 @@ export function EditorPage({ id }: { id: string }) {
           )}
         </div>
       </div>
-      {shown.length ? (
-        <ul className="problems" aria-label="Problems">
-          {shown.map((p, i) => (
-            <li key={i} className={p.severity}>
-              <button className="link" onClick={() => setSelected(p.path)}>
-                {nodeAt(doc, p.path)?.name ?? '?'}
-              </button>
-              : {p.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
       <ErrorBanner error={error} />
       {error instanceof ApiError && error.code === 'FERRY_E_SITE_CONFLICT' ? (
         <p className="conflict">
@@ -352,7 +352,9 @@ function PropertiesTab({ node, packages, problems, update }: { node: SequenceNod
       {spec?.fields
         .filter((f) => fieldVisible(f, props))
         .map((f) => (
-          <PropertyField key={f.property} field={f} value={props[f.property] ?? f.default} packages={packages} error={msg(f.property)} onChange={(v) => setProp(f.property, v)} />
+          <div key={f.property} className={f.when ? 'sub' : undefined}>
+            <PropertyField field={f} value={props[f.property] ?? f.default} packages={packages} error={msg(f.property)} onChange={(v) => setProp(f.property, v)} />
+          </div>
         ))}
       {node.kind === 'step' && spec && spec.fields.length === 0 ? <p className="hint">This step has no properties other than its name and description.</p> : null}
       {node.kind === 'step' && node.type === 'SMS_TaskSequence_RunCommandLineAction' ? (
