@@ -48,6 +48,8 @@ test('state-changing calls need the CSRF header', () =>
     const wrong = await call(s, session, 'DELETE', '/api/task-sequences/FRY00001', undefined, { 'x-ferry-csrf': 'guess' });
     assert.equal(wrong.body.code, 'FERRY_E_SITE_CSRF');
     assert.equal((await call(s, session, 'GET', '/api/task-sequences')).body.length, 0, 'nothing was created');
+    assert.equal((await call(s, session, 'POST', '/api/session/sign-out', {})).status, 200);
+    assert.equal((await call(s, session, 'GET', '/api/task-sequences')).body.code, 'FERRY_E_SITE_AUTH_REQUIRED', 'signed out');
   }));
 
 test('the image-package template, property validation, duplicate names, versions and 409 conflicts', () =>
@@ -66,6 +68,7 @@ test('the image-package template, property validation, duplicate names, versions
     assert.deepEqual(request.properties, { RequestType: 'capture', SMPRetryCount: 3, SMPRetryTime: 10, FallbackToNAA: false });
     assert.equal(ts.document.children[1].children[1].properties.UsmtRestorePackageID, 'FRY00001');
 
+    assert.equal((await call(s, session, 'GET', '/api/task-sequences')).body[0].errors, 0);
     const dup = await call(s, session, 'POST', '/api/task-sequences', { name: 'Refresh' });
     assert.equal(dup.status, 409);
     assert.equal(dup.body.code, 'FERRY_E_SITE_DUPLICATE_NAME');

@@ -1,6 +1,7 @@
 // Console shell: a left navigation (the ConfigMgr workspaces Ferry has) and hash routes, so the
 // server only ever serves index.html and the bundle.
 import { useEffect, useState } from 'react';
+import { api } from './api.ts';
 import { TaskSequencesPage } from './pages/TaskSequences.tsx';
 import { EditorPage } from './pages/Editor.tsx';
 import { DeployPage } from './pages/Deploy.tsx';
@@ -59,6 +60,15 @@ export function App() {
         ))}
       </nav>
       <main className="main">{body}</main>
+      <button
+        className="link sign-out"
+        onClick={async () => {
+          await api('POST', '/api/session/sign-out', {});
+          location.reload();
+        }}
+      >
+        Sign out
+      </button>
     </div>
   );
 }

@@ -42,6 +42,7 @@ export interface TsSummary {
   updatedAt: string;
   deployments: number;
   steps: number;
+  errors: number;
 }
 export interface TsFull {
   id: string;

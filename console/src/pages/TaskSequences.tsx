@@ -37,7 +37,11 @@ export function TaskSequencesPage() {
         <a className={`button${sel ? '' : ' disabled'}`} aria-disabled={!sel} href={sel ? `/api/task-sequences/${encodeURIComponent(sel.id)}/export` : undefined} download>
           Export
         </a>
-        <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'deploy')}>
+        <button
+          disabled={!sel || sel.errors > 0}
+          title={sel && sel.errors > 0 ? 'Fix the errors in the task sequence (Edit) before deploying it.' : undefined}
+          onClick={() => sel && go('task-sequences', sel.id, 'deploy')}
+        >
           Deploy
         </button>
         <button
@@ -75,7 +79,14 @@ export function TaskSequencesPage() {
                 if (e.key === 'Enter') go('task-sequences', t.id, 'edit');
               }}
             >
-              <td>{t.name}</td>
+              <td>
+                {t.errors ? (
+                  <span className="icon bad" title={`${t.errors} error(s)`}>
+                    ✖{' '}
+                  </span>
+                ) : null}
+                {t.name}
+              </td>
               <td>{t.id}</td>
               <td>{t.description}</td>
               <td>{t.steps}</td>

@@ -2,7 +2,7 @@
 // `{ children: [...] }` because the tree is recursive. Property values are checked afterwards
 // by `validateDocument` (and the engine's own validation).
 import { FerryError } from '../../errors/index.ts';
-import type { Condition, SequenceNode, TaskSequence } from './ts-document.ts';
+import type { TaskSequence } from './ts-document.ts';
 
 const MAX_DEPTH = 32;
 
@@ -70,5 +70,3 @@ export function checkDocumentShape(doc: unknown): TaskSequence {
   doc.children.forEach((n, i) => node(n, `children[${i}]`, 0));
   return doc as unknown as TaskSequence;
 }
-
-export type { SequenceNode, Condition };

@@ -115,6 +115,7 @@ export class SiteRepository {
   async listTaskSequences() {
     const rows = await this.db.selectFrom('task_sequences').select(['id', 'name', 'description', 'version', 'updated_at', 'body']).orderBy('name').execute();
     const deployments = await this.db.selectFrom('deployments').select(['ts_id']).execute();
+    const packages = await this.packageIds();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -123,6 +124,8 @@ export class SiteRepository {
       updatedAt: r.updated_at,
       deployments: deployments.filter((d) => d.ts_id === r.id).length,
       steps: countSteps((JSON.parse(r.body) as TaskSequence).children),
+      /** Editor errors (e.g. a missing package): such a sequence cannot be deployed. */
+      errors: validateDocument(JSON.parse(r.body) as TaskSequence, packages).filter((p) => p.severity === 'error').length,
     }));
   }
 
