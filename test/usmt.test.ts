@@ -117,7 +117,10 @@ for (const mode of MODES) {
     const store = join(work, `store-${mode.name}`);
     const scan = cli('scanstate', [store, `/offlinewindir:${windir}`, ...RULES, ...mode.scan, `/l:${store}.scan.log`, `/progress:${store}.progress.log`, '/v:5', '/o']);
     assert.equal(rc(scan), 0, explain(scan));
-    assert.match(readFileSync(`${store}.progress.log`, 'utf8'), /, totalPercentageCompleted, 100\n/);
+    const progressLog = readFileSync(`${store}.progress.log`, 'utf8');
+    assert.match(progressLog, /, totalPercentageCompleted, 100\n/);
+    assert.ok((progressLog.match(/totalPercentageCompleted/g) ?? []).length >= 3, 'the percentage advances during the capture');
+    assert.match(progressLog, /, PHASE, Scanning\n[^]*, totalSizeInMBToTransfer, \d+\.\d\d\n[^]*, PHASE, Collecting\n/);
     const target = makeTarget(`target-${mode.name}`);
     const load = cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, ...RULES, ...mode.load, '/mu:alice:alice2', '/lac', `/l:${store}.load.log`]);
     assert.equal(rc(load), 0, explain(load));

@@ -157,8 +157,10 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   // Folders the walk could not read arrive as warnings from the rule engine; they are source
   // errors like an unreadable file.
   const walkErrors: SkippedObject[] = [];
+  let watchWalk = true;
+  const stopWatchingWalk = () => (watchWalk = false);
   const detach = events.on((e: FerryEvent) => {
-    if (e.type === 'warning' && (e.code === 'FERRY_E_ACCESS_DENIED' || e.code === 'FERRY_E_IO') && e.path) walkErrors.push({ winPath: e.path, code: e.code, message: e.message });
+    if (watchWalk && e.type === 'warning' && (e.code === 'FERRY_E_ACCESS_DENIED' || e.code === 'FERRY_E_IO') && e.path) walkErrors.push({ winPath: e.path, code: e.code, message: e.message });
   });
 
   const excluded = [storeDir, ...[options.logFile, options.progressFile, options.listFile].filter((f): f is string => f !== undefined).map((f) => resolve(f))];
@@ -189,6 +191,32 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   const walkFailures = async () => {
     for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
   };
+
+  // A capture first counts what it will store (USMT's Scanning phase), so that progress can be
+  // reported as a percentage; unreadable folders are met (and handled) here, before any writing.
+  const planned = { files: 0, bytes: 0 };
+  if (!estimate) {
+    events.phase('Scanning', 'start');
+    progress?.write('PHASE', 'Scanning');
+    try {
+      for await (const obj of engine.objects()) {
+        await walkFailures();
+        if (obj.kind === 'file' && !isExcluded(obj.entry!.hostPath)) {
+          planned.files++;
+          planned.bytes += obj.entry!.size;
+        }
+      }
+      await walkFailures();
+    } catch (err) {
+      detach();
+      if (listFd !== undefined) closeSync(listFd);
+      events.phase('Scanning', 'end', false);
+      throw err;
+    }
+    events.phase('Scanning', 'end', true);
+    stopWatchingWalk();
+    progress?.write('totalSizeInMBToTransfer', (planned.bytes / 1048576).toFixed(2));
+  }
 
   events.phase(estimate ? 'Estimating' : 'Collecting', 'start');
   progress?.write('PHASE', estimate ? 'Estimating' : 'Collecting');
@@ -253,7 +281,15 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       counts.bytes += entry.size;
       if (listFd !== undefined) writeSync(listFd, `${entry.winPath}\r\n`);
       log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
-      events.emit({ type: 'progress', phase: estimate ? 'Estimating' : 'Collecting', done: counts.files, bytesDone: counts.bytes, current: entry.winPath });
+      events.emit({
+        type: 'progress',
+        phase: estimate ? 'Estimating' : 'Collecting',
+        done: counts.files,
+        bytesDone: counts.bytes,
+        current: entry.winPath,
+        ...(estimate ? {} : { total: Math.max(planned.files, counts.files), bytesTotal: planned.bytes }),
+      });
+      if (planned.bytes > 0) progress?.percent((counts.bytes / planned.bytes) * 99);
     }
     await walkFailures();
   } catch (err) {
@@ -283,7 +319,6 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       ...(u.ntuserMtimeMs !== undefined ? { ntuserMtimeMs: u.ntuserMtimeMs } : {}),
     }));
     store = await writer!.finish({ users: captured, computerName: volume.computerName, systemDrive: volume.systemDrive });
-    progress?.write('totalSizeInMBToTransfer', (counts.bytes / 1048576).toFixed(2));
   }
   progress?.percent(100);
 
