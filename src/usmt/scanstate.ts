@@ -87,8 +87,9 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
       if (!options.overwrite && (await exists(target))) {
         throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
       }
+      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map((f) => resolve(f))), (c) => present.has(c));
       try {
-        await writeFile(target, generateConfig(await loadRuleSet(options.ruleFiles.map((f) => resolve(f))), (c) => present.has(c)));
+        await writeFile(target, xml);
       } catch (err) {
         throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
       }
