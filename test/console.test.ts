@@ -14,6 +14,7 @@ import { startSite } from './site-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
+const GEN_PROFILES = join(ROOT, '../shared/tools/gen-profiles');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 // The migration itself needs ScanState/LoadState and the built-in package's default XML files.
 const USMT_AVAILABLE =
@@ -23,6 +24,7 @@ const USMT_AVAILABLE =
 
 test('console: author, export/import, deploy to two agents and monitor', { timeout: 240_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
+  if (!existsSync(GEN_PROFILES)) return t.skip(`${GEN_PROFILES} is missing (test volumes cannot be generated)`);
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-'));
   const children: ChildProcess[] = [];
@@ -42,7 +44,7 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
       ['src', '2'],
       ['dst', '0'],
     ] as const) {
-      const r = spawnSync(process.execPath, ['/work/shared/tools/gen-profiles', '--out', join(work, name), '--size', name === 'src' ? '20M' : '1M', '--users', users], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', name === 'src' ? '20M' : '1M', '--users', users], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
     }
     const sourceUsers = readdirSync(join(work, 'src/Users')).filter((u) => !['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'].includes(u));
