@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,6 +318,27 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       await assert.rejects(c.releaseCapture(g.location), (e) => isFerryError(e, 'FERRY_E_SMP_STORE_REJECTED'));
       writeFileSync(mig, good);
       await c.upload(storeDir, g.location);
+      assert.equal((await c.releaseCapture(g.location)).status, 'captured');
+    });
+
+    it('a crash between the last chunk and its check is finished when the client resumes', async (t) => {
+      if (guard(t)) return;
+      const s = await site();
+      const cred = await registerComputer(s.url, s.adminToken, 'PC-C');
+      const c = client(s.url, 'PC-C', cred);
+      const g = await c.requestCapture();
+      const src = tmp();
+      makeStore(src, [200_000, 3_000]);
+      await c.upload(src, g.location);
+      const repo = s.server.service.repo;
+      const dir = join(s.folder.path, g.storeId);
+      // File 0: all chunks recorded, never checked (part file still there).
+      renameSync(join(dir, 'USMT/USMT.MIG'), join(dir, 'USMT/USMT.MIG.ferry-part'));
+      await repo.setFileVerified(g.storeId, 0, false);
+      // File 1: moved into place, but the database never heard of it.
+      await repo.setFileVerified(g.storeId, 1, false);
+      const again = await c.upload(src, g.location);
+      assert.equal(again.bytesTransferred, 0);
       assert.equal((await c.releaseCapture(g.location)).status, 'captured');
     });
 

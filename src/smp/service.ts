@@ -374,13 +374,22 @@ export class SmpService {
       if (total > room) {
         throw new FerryError('FERRY_E_SMP_FOLDER_FULL', `The store needs ${total} bytes but storage folder ${folder.path} has ${Math.max(0, room)} above its minimum free space.`, { details: { total, room: Math.max(0, room) } });
       }
-      await removeStoreDirectory(dir);
+      // Database first: a crash after it leaves stale files, never a stale "verified".
       await this.repo.transaction(async (repo) => {
         await repo.replaceStoreFiles(storeId, files);
         await repo.updateStore(storeId, { manifestDigest: digest, totalSize: total });
       });
+      await removeStoreDirectory(dir);
     }
-    await prepareStoreFiles(dir, await this.repo.getStoreFiles(storeId));
+    const declared = await this.repo.getStoreFiles(storeId);
+    await prepareStoreFiles(dir, declared);
+    // Files whose chunks all arrived but whose check a crash interrupted are finished now.
+    const chunks = await this.repo.getChunks(storeId);
+    for (const f of declared) {
+      if (!f.verified && (chunks.get(f.index)?.length ?? 0) >= chunkCount(f.size, this.chunkSize)) {
+        await this.#finishFile(storeId, dir, f).catch(() => {});
+      }
+    }
     return this.uploadState(p, storeId);
   }
 

@@ -3,7 +3,7 @@
 // all its chunks arrived and its SHA-256 matched the manifest, then it is renamed into place.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, statfsSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -124,21 +124,46 @@ export async function writeChunk(partFile: string, offset: number, expectedLengt
       done(null, chunk);
     },
   });
+  // The body is piped by hand, not by pipeline(): on a refusal (too large, disk full) the rest
+  // of the request is drained so the client reads the coded answer instead of a reset socket.
+  const written = pipeline(meter, createWriteStream(partFile, { flags: 'r+', start: offset }));
+  const onGone = (): void => {
+    if (!body.readableEnded) meter.destroy(truncated(received, expectedLength));
+  };
+  body.once('close', onGone);
+  body.once('error', onGone);
+  body.pipe(meter);
   try {
-    await pipeline(body, meter, createWriteStream(partFile, { flags: 'r+', start: offset }));
+    await written;
   } catch (err) {
+    body.unpipe(meter);
+    await drain(body, expectedLength);
     if (err instanceof FerryError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED') {
-      throw truncated(received, expectedLength);
-    }
     throw mapDiskError(err, 'writing an uploaded chunk');
+  } finally {
+    body.off('close', onGone);
+    body.off('error', onGone);
   }
   if (received !== expectedLength) throw truncated(received, expectedLength);
   const actual = hash.digest('hex');
   if (actual !== expectedSha256.toLowerCase()) {
     throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `The chunk's SHA-256 is ${actual}, not the ${expectedSha256} the client declared; send it again.`, { details: { expected: expectedSha256, actual } });
   }
+}
+
+/** Read and drop what is left of a request body, up to `limit` more bytes (then give up on it). */
+function drain(body: Readable, limit: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (body.readableEnded || body.destroyed) return resolve();
+    let left = limit;
+    body.on('data', (c: Buffer) => {
+      left -= c.length;
+      if (left < 0) body.destroy();
+    });
+    body.once('end', () => resolve());
+    body.once('close', () => resolve());
+    body.resume();
+  });
 }
 
 function truncated(received: number, expected: number): FerryError {
@@ -157,9 +182,21 @@ export async function sha256File(path: string): Promise<string> {
  */
 export async function finishFile(dir: string, file: StoreFile, knownSha256?: string): Promise<boolean> {
   const part = join(dir, file.path + PART_SUFFIX);
-  const size = (await stat(part)).size;
-  if (size !== file.size || (knownSha256 ?? (await sha256File(part))) !== file.sha256.toLowerCase()) return false;
-  await rename(part, join(dir, file.path));
+  const final = join(dir, file.path);
+  const partSize = (await stat(part).catch(() => undefined))?.size;
+  if (partSize === undefined || partSize < file.size) {
+    // Moved into place just before a crash, before the database recorded it?
+    if ((await stat(final).catch(() => undefined))?.size === file.size && (await sha256File(final)) === file.sha256.toLowerCase()) {
+      await rm(part, { force: true });
+      return true;
+    }
+    await (await open(part, 'a')).close();
+    return false;
+  }
+  // Every chunk is in, so bytes past the end can only be left from an earlier, longer declaration.
+  if (partSize > file.size) await truncate(part, file.size);
+  if ((partSize === file.size && knownSha256 ? knownSha256 : await sha256File(part)) !== file.sha256.toLowerCase()) return false;
+  await rename(part, final);
   return true;
 }
 

@@ -133,7 +133,7 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
         try {
           return await service.putChunk(principal(req), p.id, p.index, p.chunk, String(req.headers['x-ferry-sha256']), req.raw);
         } catch (err) {
-          // The rest of a refused body is not worth reading: close the connection after replying.
+          // Refused before the body was read (auth, state): do not keep a half-read connection.
           if (!req.raw.readableEnded) reply.raw.setHeader('connection', 'close');
           throw err;
         }
