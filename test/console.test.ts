@@ -218,6 +218,16 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click();
     await page.getByRole('cell', { name: 'Refresh (imported)' }).waitFor();
 
+    // View shows the imported sequence read-only.
+    await page.getByRole('cell', { name: 'Refresh (imported)' }).click();
+    await page.getByRole('button', { name: 'View' }).click();
+    await page.getByRole('heading', { name: /Task Sequence \(view\)/ }).waitFor();
+    await tree.getByRole('button', { name: /Request State Store/ }).nth(1).click();
+    assert.equal(await page.getByLabel('Restore state from another computer').isChecked(), true);
+    assert.equal(await page.getByLabel('Number of retries').isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Apply' }).isVisible(), false);
+    await page.getByRole('button', { name: 'Close' }).click();
+
     // Device variables say which computer is the source and which the destination.
     await page.getByRole('link', { name: 'Devices' }).click();
     for (const [name, role] of [

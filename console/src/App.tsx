@@ -36,7 +36,8 @@ export function App() {
   const route = useRoute();
   const [page, ...rest] = route.length ? route : ['task-sequences'];
   let body;
-  if (page === 'task-sequences' && rest[0] && rest[1] === 'edit') body = <EditorPage id={rest[0]} />;
+  if (page === 'task-sequences' && rest[0] && rest[1] === 'edit') body = <EditorPage key={`${rest[0]}-edit`} id={rest[0]} />;
+  else if (page === 'task-sequences' && rest[0] && rest[1] === 'view') body = <EditorPage key={`${rest[0]}-view`} id={rest[0]} readOnly />;
   else if (page === 'task-sequences' && rest[0] && rest[1] === 'deploy') body = <DeployPage id={rest[0]} />;
   else if (page === 'monitoring') body = <MonitoringPage deploymentId={rest[0]} computerId={rest[1]} />;
   else if (page === 'computers') body = <ComputersPage />;

@@ -33,7 +33,8 @@ function siblings(doc: TaskSequence, path: Path): SequenceNode[] {
   return parent && parent.kind === 'group' ? parent.children : [];
 }
 
-export function EditorPage({ id }: { id: string }) {
+/** `readOnly`: the View command (the tree and both tabs, nothing editable). */
+export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: boolean }) {
   const [ts, setTs] = useState<TsFull>();
   const [doc, setDoc] = useState<TaskSequence>();
   const [name, setName] = useState('');
@@ -170,9 +171,9 @@ export function EditorPage({ id }: { id: string }) {
   return (
     <section className="editor">
       <h1>
-        Task Sequence Editor — <span className="ts-name">{ts.name}</span> <small>({ts.id}, version {ts.version})</small>
+        {readOnly ? 'Task Sequence (view)' : 'Task Sequence Editor'} — <span className="ts-name">{ts.name}</span> <small>({ts.id}, version {ts.version})</small>
       </h1>
-      <div className="toolbar" role="toolbar" aria-label="Editor">
+      <div className="toolbar" role="toolbar" aria-label="Editor" hidden={readOnly}>
         <div className="menu-wrap">
           <button aria-haspopup="menu" aria-expanded={!!menu} onClick={() => setMenu(menu ? false : 'root')}>
             Add ▾
@@ -236,13 +237,13 @@ export function EditorPage({ id }: { id: string }) {
         <div className="tree-pane">
           <label>
             Name
-            <input aria-label="Task sequence name" value={name} maxLength={100} onChange={(e) => (setName(e.target.value), setDirty(true))} />
+            <input aria-label="Task sequence name" readOnly={readOnly} value={name} maxLength={100} onChange={(e) => (setName(e.target.value), setDirty(true))} />
           </label>
           <label>
             Description
-            <input aria-label="Task sequence description" value={description} maxLength={512} onChange={(e) => (setDescription(e.target.value), setDirty(true))} />
+            <input aria-label="Task sequence description" readOnly={readOnly} value={description} maxLength={512} onChange={(e) => (setDescription(e.target.value), setDirty(true))} />
           </label>
-          <ul className="tree" role="tree" aria-label="Steps" onKeyDown={onTreeKey}>
+          <ul className="tree" role="tree" aria-label="Steps" onKeyDown={readOnly ? undefined : onTreeKey}>
             <Tree nodes={doc.children} base={[]} selected={selected} onSelect={setSelected} problemsAt={problemsAt} parentDisabled={false} />
           </ul>
         </div>
@@ -257,13 +258,13 @@ export function EditorPage({ id }: { id: string }) {
                   Options
                 </button>
               </div>
-              <div role="tabpanel" className="tabpanel">
+              <fieldset role="tabpanel" className="tabpanel" disabled={readOnly}>
                 {tab === 'properties' ? (
                   <PropertiesTab node={item} packages={packages} problems={problemsAt(selected!)} update={update} />
                 ) : (
                   <OptionsTab node={item} update={update} />
                 )}
-              </div>
+              </fieldset>
             </>
           ) : (
             <p className="hint">Select a step or group, or use Add to insert one. A new step goes into the selected group, or after the selected step.</p>
@@ -276,7 +277,7 @@ export function EditorPage({ id }: { id: string }) {
           Your edit is still here. <button onClick={() => load().catch(setError)}>Discard my changes and reload</button>
         </p>
       ) : null}
-      <div className="buttons sticky">
+      <div className="buttons sticky" hidden={readOnly}>
         <span className="status" role="status">
           {saved}
           {dirty ? ' Unsaved changes.' : ''}
@@ -287,6 +288,14 @@ export function EditorPage({ id }: { id: string }) {
         <button onClick={() => (!dirty || confirm('Discard unsaved changes?')) && go('task-sequences')}>Cancel</button>
         <button onClick={() => apply(false)}>Apply</button>
       </div>
+      {readOnly ? (
+        <div className="buttons">
+          <button onClick={() => go('task-sequences', id, 'edit')}>Edit</button>
+          <button className="primary" onClick={() => go('task-sequences')}>
+            Close
+          </button>
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -28,6 +28,9 @@ export function TaskSequencesPage() {
       <div className="toolbar" role="toolbar" aria-label="Task sequence actions">
         <button onClick={() => setDialog('create')}>Create Task Sequence</button>
         <button onClick={() => setDialog('import')}>Import</button>
+        <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'view')}>
+          View
+        </button>
         <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'edit')}>
           Edit
         </button>
@@ -73,7 +76,7 @@ export function TaskSequencesPage() {
               tabIndex={0}
               aria-selected={t.id === selected}
               onClick={() => setSelected(t.id)}
-              onDoubleClick={() => go('task-sequences', t.id, 'edit')}
+              onDoubleClick={() => go('task-sequences', t.id, 'view')}
               onKeyDown={(e) => {
                 if (e.key === ' ') setSelected(t.id);
                 if (e.key === 'Enter') go('task-sequences', t.id, 'edit');
