@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import Fastify from 'fastify';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createSmpServer } from './server.ts';
+import { openDatabase } from '../../db/database.ts';
+import { SmpClient } from '../../smp/client.ts';
+import { registerSmpRoutes } from './routes.ts';
+import { createSmpServer, openSmp } from './server.ts';
 
 test('docs, OpenAPI, health are public; rate limit and body limit answer with codes; access log', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-routes-'));
@@ -44,4 +49,42 @@ test('docs, OpenAPI, health are public; rate limit and body limit answer with co
   const log = lines.map((l) => JSON.parse(l) as { msg?: string; req?: { url: string }; res?: { statusCode: number } });
   assert.ok(log.some((l) => l.msg === 'request completed' && l.res?.statusCode === 429));
   assert.ok(!lines.some((l) => l.includes(String(server.firstStart.adminToken))));
+});
+
+test('all-in-one use: SMP routes under a prefix on a shared fastify and database', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-mounted-'));
+  const database = await openDatabase(join(dir, 'site.sqlite'));
+  const app = Fastify({ logger: false });
+  t.after(async () => {
+    await app.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = s.address() as AddressInfo;
+      s.close(() => resolve(p));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const smp = await openSmp({ dataDir: join(dir, 'smp'), database, publicUrl: `${base}/smp`, name: 'all-in-one', verifyStore: false });
+  await app.register((scope) => registerSmpRoutes(scope, { service: smp.service }), { prefix: '/smp' });
+  app.get('/site/health', async () => ({ ok: true }));
+  await app.listen({ host: '127.0.0.1', port });
+
+  // The all-in-one server enrolls its local agent itself, in process.
+  const { token } = await smp.service.createEnrollmentToken({ kind: 'admin' }, { expiresInSeconds: 60, uses: 1 });
+  await smp.service.addFolder({ kind: 'admin' }, { path: join(dir, 'folder'), maxClients: 5, minFreeSpace: 1, spaceUnit: 'Megabyte' });
+  const { credential } = await SmpClient.register(`${base}/smp`, token, 'AGENT1');
+  const client = new SmpClient({ servers: [`${base}/smp`], computerName: 'AGENT1', credential, retryCount: 0 });
+  const grant = await client.requestCapture();
+  assert.ok(grant.location.startsWith(`${base}/smp/stores/`));
+  const src = join(dir, 'src');
+  mkdirSync(src);
+  writeFileSync(join(src, 'USMT.MIG'), 'state');
+  await client.upload(src, grant.location);
+  assert.equal((await client.releaseCapture(grant.location)).status, 'captured');
+  assert.equal((await fetch(`${base}/site/health`)).status, 200);
+  // The shared database holds the SMP tables beside whatever else the site keeps there.
+  assert.equal((await database.db.selectFrom('smp_stores' as never).selectAll().execute()).length, 1);
 });

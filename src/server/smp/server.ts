@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { openDatabase, type FerryDatabase } from '../../db/database.ts';
-import type { MigrationSet } from '../../db/migrations.ts';
+import { migrate, type MigrationSet } from '../../db/migrations.ts';
 import { KyselySmpRepository } from '../../db/smp-repository.ts';
 import { smpMigrations, type SmpTables } from '../../db/smp-schema.ts';
 import { defaultDatabasePath, loadDataDir } from '../../smp/data-dir.ts';
@@ -20,6 +20,8 @@ export interface OpenSmpOptions {
   readonly dataDir: string;
   /** `postgres://…` or a SQLite path; default `<dataDir>/smp.sqlite`. */
   readonly db?: string;
+  /** An already open database to use instead of `db` (the all-in-one server's); it is migrated, not closed. */
+  readonly database?: FerryDatabase<unknown>;
   /** This SMP's name in the site (default `<hostname>:<port>`). */
   readonly name?: string;
   /** Base URL clients use to reach the SMP routes (store locations are built from it). */
@@ -44,7 +46,11 @@ export interface OpenedSmp {
 
 export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
   const secrets = loadDataDir(o.dataDir, o.siteKeyFile);
-  const database = await openDatabase<SmpTables>(o.db ?? defaultDatabasePath(o.dataDir), { migrations: [smpMigrations, ...(o.extraMigrations ?? [])] });
+  const shared = o.database as FerryDatabase<SmpTables> | undefined;
+  if (shared) await migrate(shared.db, [smpMigrations, ...(o.extraMigrations ?? [])]);
+  const database: FerryDatabase<SmpTables> = shared
+    ? { ...shared, close: async () => {} }
+    : await openDatabase<SmpTables>(o.db ?? defaultDatabasePath(o.dataDir), { migrations: [smpMigrations, ...(o.extraMigrations ?? [])] });
   try {
     const service = new SmpService({
       repo: new KyselySmpRepository(database.db),
