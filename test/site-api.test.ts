@@ -111,6 +111,9 @@ test('the image-package template, property validation, duplicate names, versions
       [2, 1],
     );
     assert.equal((await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/1`)).body.document.children[0].children[0].properties.SMPRetryCount, 3);
+    const v1 = await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/1/export`);
+    assert.match(v1.body, /<variable name="OSDStateSMPRetryCount" property="SMPRetryCount" hidden="true">3<\/variable>/);
+    assert.equal((await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/9`)).body.code, 'FERRY_E_SITE_NOT_FOUND');
   }));
 
 test('XML export and re-import round-trip; copy; names with markup are kept verbatim as data', () =>

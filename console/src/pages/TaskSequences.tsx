@@ -107,6 +107,7 @@ export function TaskSequencesPage() {
           ) : null}
         </tbody>
       </table>
+      {sel ? <Versions key={`${sel.id}-${sel.version}`} id={sel.id} /> : null}
       {dialog === 'create' ? <CreateWizard onClose={() => setDialog(undefined)} onCreated={(id) => go('task-sequences', id, 'edit')} /> : null}
       {dialog === 'import' ? (
         <ImportDialog
@@ -238,5 +239,39 @@ function ImportDialog({ onClose, onImported }: { onClose: () => void; onImported
         <button onClick={onClose}>Cancel</button>
       </div>
     </Dialog>
+  );
+}
+
+function Versions({ id }: { id: string }) {
+  const versions = useLoad(() => api<{ version: number; name: string; saved_at: string }[]>('GET', `/api/task-sequences/${encodeURIComponent(id)}/versions`), [id]);
+  return (
+    <div className="panel">
+      <h2>Saved versions</h2>
+      <ErrorBanner error={versions.error} />
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Name</th>
+            <th>Saved</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {versions.data?.map((v) => (
+            <tr key={v.version}>
+              <td>{v.version}</td>
+              <td>{v.name}</td>
+              <td>{fmtTime(v.saved_at)}</td>
+              <td>
+                <a href={`/api/task-sequences/${encodeURIComponent(id)}/versions/${v.version}/export`} download>
+                  Export XML
+                </a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

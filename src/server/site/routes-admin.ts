@@ -103,6 +103,16 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
       return repo.getVersion(p.id, p.version);
     },
   );
+  app.get(
+    '/api/task-sequences/:id/versions/:version/export',
+    tag('task sequences', 'Export one saved version as XML', { params: Type.Object({ id: Type.String(), version: Type.Integer() }) }),
+    async (req, reply) => {
+      const p = req.params as { id: string; version: number };
+      const v = await repo.getVersion(p.id, p.version);
+      const xml = exportSequenceXml({ ...v.document, name: v.name, description: v.description });
+      return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${p.id}-v${v.version}.xml"`).send(xml);
+    },
+  );
   app.get('/api/task-sequences/:id/export', tag('task sequences', 'Export as ConfigMgr task sequence XML', { params: Id }), async (req, reply) => {
     const ts = await repo.getTaskSequence((req.params as { id: string }).id);
     const xml = exportSequenceXml({ ...ts.document, name: ts.name, description: ts.description });
