@@ -167,8 +167,11 @@ export class Agent {
 
   /** Run one deployment now (policy says it is due, or `ferry agent run`); resolves to the outcome. */
   async runDeployment(deploymentId: string): Promise<RunResult['status'] | 'not-started'> {
-    const detail = await this.client.deployment(deploymentId);
     const dir = this.#runDir(deploymentId);
+    // A run of this deployment is in progress here (or was interrupted and is resumed at the
+    // agent's next start): never start a second one, nor fetch a new SMP credential under it.
+    if (existsSync(join(dir, 'engine', 'state.json')) && ['running', 'restarting'].includes(loadState(join(dir, 'engine')).status)) return 'not-started';
+    const detail = await this.client.deployment(deploymentId);
     mkdirSync(dir, { recursive: true });
     writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ deploymentId, smp: detail.smp } satisfies RunRecord));
     const start = (deps: EngineDeps) =>
