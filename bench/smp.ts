@@ -56,7 +56,10 @@ const percentile = (xs: number[], p: number): number => {
 const port = await freePort();
 const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'smp', 'serve', '--port', String(port), '--data', join(work, 'data'), '--rate-limit', '10000000', '--no-verify-stores', ...(db ? ['--db', db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
-child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+const collect = (d: Buffer): void => {
+  out += d.toString();
+};
+child.stdout.on('data', collect);
 const url = await new Promise<string>((resolve, reject) => {
   child.stdout.on('data', () => {
     const m = /listening on (\S+)/.exec(out);
@@ -64,6 +67,8 @@ const url = await new Promise<string>((resolve, reject) => {
   });
   child.once('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
 });
+// From here on the access log (one JSON line per request) is read and dropped.
+child.stdout.off('data', collect);
 const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1] as string;
 const call = async (method: string, path: string, body?: unknown): Promise<any> => {
   const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
