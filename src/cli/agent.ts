@@ -10,7 +10,7 @@ import { Agent } from '../agent/index.ts';
 const defaultState = (name: string) => resolve('.ferry-agent', name);
 
 async function parse(cmd: Command, argv: string[]): Promise<number | undefined> {
-  cmd.exitOverride();
+  cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`FERRY_E_INVALID_ARGUMENT: ${str.replace(/^error: /, '')}`) });
   try {
     cmd.parse(argv, { from: 'user' });
     return undefined;

@@ -64,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     .option('--data <dir>', 'data directory (SQLite database, enrollment token, state stores)', './.ferry-data')
     .option('--db <url>', 'database: postgres://… URL or SQLite file (default <data>/site.db)')
     .option('--agent <name=root>', 'also run a local agent for this computer name and volume root (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`FERRY_E_INVALID_ARGUMENT: ${str.replace(/^error: /, '')}`) });
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (err) {
