@@ -85,7 +85,15 @@ export async function run(argv: string[]): Promise<number> {
   const url = new URL(`http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${listenPort}`);
   if (o.host === '0.0.0.0' || o.host === '::') url.hostname = '127.0.0.1';
   const site = await createSite({ dataDir, consoleDir, smp: { publicUrl: url.origin }, ...(o.db ? { db: o.db } : {}) });
-  await site.app.listen({ port: listenPort, host: o.host });
+  try {
+    await site.app.listen({ port: listenPort, host: o.host });
+  } catch (err) {
+    await site.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Cannot listen on ${o.host}:${listenPort} (${code}); choose another --port or --host.`, { cause: err });
+    throw err;
+  }
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
   console.log('Agents enroll with the token file of the data directory:');
   console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
