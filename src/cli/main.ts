@@ -48,19 +48,17 @@ export async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
+/** Run `ferry` with these arguments and return the exit code; coded errors are printed, not thrown. */
+export async function cli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (err) {
+    if (err instanceof FerryError) console.error(`${err.code}: ${err.message}`);
+    else console.error(err);
+    return 1;
+  }
+}
+
 if (import.meta.main) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      if (err instanceof FerryError) {
-        console.error(`${err.code}: ${err.message}`);
-        process.exitCode = 1;
-      } else {
-        console.error(err);
-        process.exitCode = 1;
-      }
-    },
-  );
+  process.exitCode = await cli(process.argv.slice(2));
 }

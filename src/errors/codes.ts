@@ -38,7 +38,7 @@ export const CODES = {
   FERRY_E_NODE_VERSION: e('Ferry is running on a Node.js older than 24.', 'Run `npm ci` in the Ferry folder; it installs Node 24 for the project.'),
   FERRY_E_NOT_SUPPORTED_ON_PLATFORM: e('The operation needs Windows (VSS, live registry, local accounts) and this is not Windows.', 'Use the offline equivalent (e.g. `/offlinewindir:`) or run on Windows.', { usmt: 11 }),
   FERRY_E_IO: e('A file-system operation failed.', 'Check the path named in the message, its permissions and free space.', { usmt: 26 }),
-  FERRY_E_DISK_FULL: e('The destination ran out of space (ENOSPC).', 'Free space on the destination or choose another; the partial output is marked incomplete and can be resumed.', { usmt: 26, http: 507 }),
+  FERRY_E_DISK_FULL: e('The destination ran out of space (ENOSPC).', 'Free space on the destination or choose another; the partial output is marked incomplete and can be resumed.', { usmt: 72, http: 507 }),
   FERRY_E_ACCESS_DENIED: e('A file or folder could not be read or written because access was denied.', 'Grant read access, run with sufficient rights, or use `/c` to continue past such files.', { usmt: 26, http: 403 }),
 
   // ── volume (Windows volume model) ──────────────────────────────────────────────────────

@@ -6,12 +6,6 @@ export function usmtError(code: ErrorCode, message: string, details?: Record<str
   return new FerryError(code, message, details ? { details } : {});
 }
 
-/**
- * General codes whose USMT number is fixed by what the tools were doing: running out of space
- * while writing the store or the target is 72 ("out of disk space writing the store").
- */
-const IN_MIGRATION: Partial<Record<ErrorCode, number>> = { FERRY_E_DISK_FULL: 72 };
-
 /** Any thrown value as a coded error: system errors by errno, anything else as internal. */
 export function asFerryError(err: unknown): FerryError {
   if (err instanceof FerryError) return err;
@@ -21,8 +15,7 @@ export function asFerryError(err: unknown): FerryError {
 
 /** Return code for an error that ends a run: its catalog `usmt` number, 26 when it has none. */
 export function exitCodeOf(err: unknown): number {
-  const fe = asFerryError(err);
-  return IN_MIGRATION[fe.code] ?? fe.usmtExitCode;
+  return asFerryError(err).usmtExitCode;
 }
 
 export const USMT_SUCCESS = 0;
