@@ -110,6 +110,7 @@ export class SmpService {
   readonly #now: () => Date;
   readonly #finishing = new Map<string, Promise<void>>();
   #onReleased: (store: StoreRecord) => void = () => {};
+  #recoveryPublicKey: string | undefined;
 
   constructor(o: SmpServiceOptions) {
     this.repo = o.repo;
@@ -207,7 +208,9 @@ export class SmpService {
       throw new FerryError('FERRY_E_SMP_NO_ELIGIBLE_FOLDER', `State Migration Point ${server.name} is in restore-only mode and takes no new captures; the client tries another SMP.`, { details: { server: server.name, reason: 'restore-only' } });
     }
     const dataKey = newDataKey();
-    const recoveryPublicKey = (await this.repo.getSetting('recovery_public_key')) as string;
+    // Set once per site, at its first start: read once per process.
+    this.#recoveryPublicKey ??= (await this.repo.getSetting('recovery_public_key')) as string;
+    const recoveryPublicKey = this.#recoveryPublicKey;
     const now = nowIso(this.#now());
     const grant = await this.repo.transaction(async (repo) => {
       const open = (await repo.associationsBySource(computer.id)).filter((a) => a.migrationStatus !== MIGRATION_STATUS.COMPLETED);
@@ -243,7 +246,7 @@ export class SmpService {
       } catch (err) {
         throw mapDiskError(err, 'creating the store folder');
       }
-      return this.#grant(repo, store, 'capture', captureUsers(associations), computer.name);
+      return this.#grant(repo, store, 'capture', captureUsers(associations), computer.name, dataKey);
     });
     return grant;
   }
@@ -262,11 +265,9 @@ export class SmpService {
     });
   }
 
-  async #grant(repo: SmpRepository, store: StoreRecord, kind: 'capture' | 'restore', users: UserSelection, sourceComputer: string): Promise<StoreGrant> {
-    const slot = await repo.getKeySlot(store.id, 'site');
-    const key = unwrapWithSiteKey(slot as string, this.#siteKey, store.id);
-    const server = await repo.getServer(store.serverName);
-    const base = server?.url ?? this.serverUrl;
+  async #grant(repo: SmpRepository, store: StoreRecord, kind: 'capture' | 'restore', users: UserSelection, sourceComputer: string, newKey?: Buffer): Promise<StoreGrant> {
+    const key = newKey ?? unwrapWithSiteKey((await repo.getKeySlot(store.id, 'site')) as string, this.#siteKey, store.id);
+    const base = store.serverName === this.serverName ? this.serverUrl : ((await repo.getServer(store.serverName))?.url ?? this.serverUrl);
     return { storeId: store.id, kind, location: `${base}/stores/${store.id}`, key: key.toString('base64'), chunkSize: this.chunkSize, users, sourceComputer };
   }
 
