@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { FerryError } from '../errors/index.ts';
-import { builtinXmlDir } from '../tasksequence/ports.ts';
+import { locateRuleFile } from '../usmt/default-rules.ts';
 import type { PlanningInput } from '../migxml/planning.ts';
 import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/args.ts';
 import { normalizeUsmtArgs } from './usmt-args.ts';
@@ -28,17 +28,6 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
     args,
     input: { windowsDir, ruleFiles: all(args, 'i').map(locateRuleFile), ...(config ? { config } : {}), selection: parseUserSelection(args) },
   };
-}
-
-/**
- * A relative `/i` file is looked up in the current folder, as USMT does; when it is not there,
- * in Ferry's bundled default XML folder (USMT is normally run from its own folder, which holds
- * MigApp.xml, MigDocs.xml and MigUser.xml).
- */
-function locateRuleFile(file: string): string {
-  if (isAbsolute(file) || existsSync(file)) return file;
-  const bundled = builtinXmlDir();
-  return bundled && existsSync(join(bundled, file)) ? join(bundled, file) : file;
 }
 
 /** Print a coded error and give the exit code (the USMT return code of the error). */

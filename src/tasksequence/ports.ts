@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { UsmtPackage } from './usmt-args.ts';
+import { builtinXmlDir, BUILTIN_USMT_FILES } from '../usmt/default-rules.ts';
 
 // ── USMT ─────────────────────────────────────────────────────────────────────────────────
 
@@ -116,15 +117,7 @@ export interface PackageResolver {
 
 export const BUILTIN_USMT_VERSION = '10.0';
 
-/**
- * Folder of Ferry's bundled default migration XML files (MigApp.xml, MigDocs.xml, MigUser.xml):
- * `FERRY_USMT_XML_DIR`, else `src/usmt/xml/`. Undefined while that folder does not exist.
- */
-export function builtinXmlDir(): string | undefined {
-  const dir = process.env.FERRY_USMT_XML_DIR ?? new URL('../usmt/xml/', import.meta.url).pathname;
-  return existsSync(dir) && statSync(dir).isDirectory() ? dir.replace(/\/+$/, '') : undefined;
-}
-export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
+export { builtinXmlDir, BUILTIN_USMT_FILES };
 
 /** `DIR/ferry-package.json` may declare `{ "usmtVersion": "4.0" }`; the default is 10.0. */
 export const PACKAGE_MANIFEST = 'ferry-package.json';

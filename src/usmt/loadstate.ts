@@ -24,6 +24,7 @@ import { parseRegLocation, RegistryApplier, type RegistryOutcome } from './regis
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
+import { locateRuleFile } from './default-rules.ts';
 
 const USMT_ERROR_USE_LAC = 14;
 const FATAL_ON_APPLY = new Set(['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TRUNCATED', 'FERRY_E_DISK_FULL']);
@@ -146,7 +147,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   const engine = options.ruleFiles.length
     ? await RuleEngine.create({
         volume: target,
-        files: await loadRuleSet(options.ruleFiles.map((f) => resolve(f)), events),
+        files: await loadRuleSet(options.ruleFiles.map(locateRuleFile), events),
         users: plans.map((p) => asProfile(p.source)),
         events,
         phase: 'apply',

@@ -20,6 +20,7 @@ import { EstimateCounter, estimateText, estimateXml, writeEstimate } from './est
 import { offlineWindowsDir } from './offline-source.ts';
 import type { ScanStateOptions } from './scanstate-options.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
+import { locateRuleFile } from './default-rules.ts';
 
 /** A source object that could not be read and was skipped (`/c` or a non-fatal ErrorControl rule). */
 export interface SkippedObject {
@@ -87,7 +88,7 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
       if (!options.overwrite && (await exists(target))) {
         throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
       }
-      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map((f) => resolve(f))), (c) => present.has(c));
+      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map(locateRuleFile)), (c) => present.has(c));
       try {
         await writeFile(target, xml);
       } catch (err) {
@@ -108,7 +109,7 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
   try {
     return await openPlanning({
       windowsDir,
-      ruleFiles: options.ruleFiles.map((f) => resolve(f)),
+      ruleFiles: options.ruleFiles.map(locateRuleFile),
       ...(options.configFile ? { config: resolve(options.configFile) } : {}),
       selection: options.users,
       events: ctx.events,
@@ -117,7 +118,7 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
     // A rule file that is not XML is "Script file is invalid for /i" (28), not a generic XML error.
     if (isFerryError(err, 'FERRY_E_XML_MALFORMED') || isFerryError(err, 'FERRY_E_IO')) {
       const file = String(err.details.file ?? '');
-      if (options.ruleFiles.some((f) => resolve(f) === file)) {
+      if (options.ruleFiles.some((f) => locateRuleFile(f) === file)) {
         throw new FerryError('FERRY_E_USMT_SCRIPT_FILE', `Script file is invalid for /i: ${err.message}`, { cause: err, details: err.details });
       }
     }

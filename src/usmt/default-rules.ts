@@ -1,0 +1,24 @@
+// Ferry's bundled default migration XML files (src/usmt/xml: MigApp.xml, MigDocs.xml,
+// MigUser.xml) and how a relative `/i:` name finds them.
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** `FERRY_USMT_XML_DIR`, else `src/usmt/xml/`; undefined while that folder does not exist. */
+export function builtinXmlDir(): string | undefined {
+  const dir = process.env.FERRY_USMT_XML_DIR ?? new URL('./xml/', import.meta.url).pathname;
+  return existsSync(dir) && statSync(dir).isDirectory() ? dir.replace(/\/+$/, '') : undefined;
+}
+
+export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
+
+/**
+ * A relative `/i` file is looked up in the current folder, as USMT does; when it is not there,
+ * in the bundled default folder (USMT is normally run from its own folder, which holds
+ * MigApp.xml, MigDocs.xml and MigUser.xml). Returns an absolute path; a file found nowhere is
+ * returned as given (resolved), so the caller reports it as missing (USMT 28).
+ */
+export function locateRuleFile(file: string): string {
+  if (isAbsolute(file) || existsSync(file)) return resolve(file);
+  const bundled = builtinXmlDir();
+  return bundled && existsSync(join(bundled, file)) ? join(bundled, file) : resolve(file);
+}
