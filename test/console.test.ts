@@ -73,6 +73,8 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
+    // A cell of the task sequence list (the first table; the versions panel repeats names).
+    const listCell = (name: string) => page.locator('table.grid').first().getByRole('cell', { name, exact: true });
     let shot = 0;
     const screenshot = (name: string, fullPage = true) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
 
@@ -198,13 +200,13 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     assert.equal(stale.body.code, 'FERRY_E_SITE_CONFLICT');
     await page.getByRole('button', { name: 'OK' }).click();
     await page.getByRole('heading', { name: 'Task Sequences' }).waitFor();
-    await page.getByRole('cell', { name: tsName }).waitFor();
+    await listCell(tsName).waitFor();
     assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined, 'markup in names is shown as text');
     await screenshot('task-sequences');
 
     // Export, then import the file as a new task sequence.
-    await page.getByRole('cell', { name: tsName }).click();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
+    await listCell(tsName).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export', exact: true }).click()]);
     const xmlPath = join(work, 'exported.xml');
     await download.saveAs(xmlPath);
     const xml = readFileSync(xmlPath, 'utf8');
@@ -216,10 +218,10 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await page.getByLabel('XML file').setInputFiles(xmlPath);
     await page.getByLabel(/^Name \(optional/).fill('Refresh (imported)');
     await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click();
-    await page.getByRole('cell', { name: 'Refresh (imported)' }).waitFor();
+    await listCell('Refresh (imported)').waitFor();
 
     // View shows the imported sequence read-only.
-    await page.getByRole('cell', { name: 'Refresh (imported)' }).click();
+    await listCell('Refresh (imported)').click();
     await page.getByRole('button', { name: 'View' }).click();
     await page.getByRole('heading', { name: /Task Sequence \(view\)/ }).waitFor();
     await tree.getByRole('button', { name: /Request State Store/ }).nth(1).click();
@@ -265,7 +267,7 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
 
     // Deploy the imported sequence: required, as soon as possible.
     await page.getByRole('link', { name: 'Task Sequences' }).click();
-    await page.getByRole('cell', { name: 'Refresh (imported)' }).click();
+    await listCell('Refresh (imported)').click();
     await page.getByRole('button', { name: 'Deploy' }).click();
     await page.getByLabel('Collection').selectOption({ label: 'Refresh PCs (2 members)' });
     await page.getByRole('button', { name: 'Next' }).click();
