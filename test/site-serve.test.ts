@@ -66,6 +66,8 @@ test('console SMP routes: default folder, settings, associations, audited recove
   const s = await startSite({ withSmp: true });
   try {
     const session = await signIn(s);
+    const spec = (await call(s, session, 'GET', '/openapi.json')).body;
+    assert.ok(spec.paths['/smp/requests/capture'] && spec.paths['/api/smp/associations'] && spec.paths['/api/deployments'], 'one OpenAPI document for site and SMP');
     const folders = (await call(s, session, 'GET', '/api/smp/folders')).body;
     assert.equal(folders.length, 1, 'a fresh all-in-one server stores under its data directory');
     assert.ok(folders[0].path.startsWith(s.dataDir));

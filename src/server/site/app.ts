@@ -94,6 +94,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
           csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
           agent: { type: 'http', scheme: 'bearer' },
+          // The State Migration Point routes (/smp) take computer or SMP-admin credentials.
+          bearer: { type: 'http', scheme: 'bearer' },
         },
       },
     },
