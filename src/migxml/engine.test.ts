@@ -218,8 +218,9 @@ test('MigDocs document finder skips hidden+system files, AppData, Windows and Pr
   try {
     assert.deepEqual([...r.files].sort(), ['C:\\Data\\report.docx', 'C:\\Users\\Public\\Documents\\shared.docx', 'C:\\Users\\bob\\Documents\\r.docx', 'C:\\readme.txt'].sort());
     // The finder never generates include patterns for hidden+system files.
-    assert.equal((await r.explain('C:\\pagefile.sys')).decision.decision, 'none');
-    assert.equal((await r.explain('C:\\Users\\bob\\Documents\\desktop.ini')).decision.decision, 'none');
+    // Explain still names an exclude that matches what nothing includes (the reason it stays).
+    assert.notEqual((await r.explain('C:\\pagefile.sys')).decision.decision, 'include');
+    assert.notEqual((await r.explain('C:\\Users\\bob\\Documents\\desktop.ini')).decision.decision, 'include');
   } finally {
     r.cleanup();
   }
@@ -384,5 +385,23 @@ test('§6.5 Config.xml migrate="no" removes a component as if it were not in the
     assert.deepEqual(got, ['C:\\Users\\bob\\Documents\\a.doc']);
   } finally {
     tree.cleanup();
+  }
+});
+
+test('explain names the exclude that keeps an object out even when nothing includes it', async () => {
+  const xml = migration(
+    component('Data', `<include><objectSet><pattern type="File">C:\\Data\\* [*]</pattern></objectSet></include>`, 'System') +
+      component('Caches', `<unconditionalExclude><objectSet><pattern type="File">C:\\Temp\\* [*]</pattern></objectSet></unconditionalExclude>`, 'System'),
+  );
+  const r = await evaluate([xml], ['C:\\Data\\a.txt', 'C:\\Temp\\t.tmp', 'C:\\Other\\o.txt']);
+  try {
+    const t = await r.explain('C:\\Temp\\t.tmp');
+    assert.equal(t.decision.decision, 'exclude');
+    assert.equal(t.decision.rule?.kind, 'unconditionalExclude');
+    assert.equal(t.decision.rule?.component, 'Caches');
+    assert.equal((await r.explain('C:\\Other\\o.txt')).decision.decision, 'none');
+    assert.equal((await r.explain('C:\\Data\\a.txt')).decision.decision, 'include');
+  } finally {
+    r.cleanup();
   }
 });

@@ -146,10 +146,13 @@ interface IndexEntry {
 
 interface IndexNode {
   readonly children: Map<string, IndexNode>;
-  readonly entries: IndexEntry[];
+  /** Include rules, apart: every decision looks at them first, and most objects stop there. */
+  readonly includes: IndexEntry[];
+  /** Exclude and unconditionalExclude rules, in the order they were added. */
+  readonly excludes: IndexEntry[];
 }
 
-const newNode = (): IndexNode => ({ children: new Map(), entries: [] });
+const newNode = (): IndexNode => ({ children: new Map(), includes: [], excludes: [] });
 
 class RuleIndex {
   readonly root = newNode();
@@ -162,7 +165,7 @@ class RuleIndex {
       if (!c) n.children.set(seg, (c = newNode()));
       n = c;
     }
-    n.entries.push(e);
+    (e.role === ROLE_INCLUDE ? n.includes : n.excludes).push(e);
     this.size++;
   }
 
@@ -171,7 +174,7 @@ class RuleIndex {
     let count = 0;
     let n: IndexNode | undefined = this.root;
     for (let i = 0; n; i++) {
-      if (n.entries.length) out[count++] = n;
+      if (n.includes.length || n.excludes.length) out[count++] = n;
       if (i >= node.length) break;
       n = n.children.get(node[i]!);
     }
@@ -185,7 +188,8 @@ class RuleIndex {
    * against `C:\* [*.doc]`), or an unconditionalExclude covers it.
    */
   mayEnter(dir: readonly string[]): boolean {
-    const along: IndexNode[] = [];
+    const along = this.#along;
+    along.length = 0;
     let n: IndexNode | undefined = this.root;
     for (let i = 0; n; i++) {
       along.push(n);
@@ -196,23 +200,26 @@ class RuleIndex {
       }
       n = n.children.get(dir[i]!);
     }
-    const reaching: IndexEntry[] = [];
-    for (const node of along) for (const e of node.entries) if (e.role === ROLE_INCLUDE && e.rule.matcher.mayMatchBelow(dir)) reaching.push(e);
-    if (!reaching.length) return false;
     const covering = (e: IndexEntry) => (!e.rule.filter || ALWAYS_TRUE_AT_SCAN.has(e.rule.filter.name) ? e.rule.matcher.coversBelow(dir) : null);
-    for (const node of along) for (const e of node.entries) if (e.role === ROLE_UNCONDITIONAL && covering(e)) return false;
-    return reaching.some((inc) => {
+    for (const node of along) for (const e of node.excludes) if (e.role === ROLE_UNCONDITIONAL && covering(e)) return false;
+    const beaten = (inc: IndexEntry): boolean => {
       const max = inc.rule.matcher.maxSpecificityBelow(dir);
       for (const node of along) {
-        for (const e of node.entries) {
+        for (const e of node.excludes) {
           if (e.role !== ROLE_EXCLUDE || e.pass !== inc.pass || e.comp !== inc.comp) continue;
           const spec = covering(e);
-          if (spec && compareSpecificity(spec, max) >= 0) return false;
+          if (spec && compareSpecificity(spec, max) >= 0) return true;
         }
       }
-      return true;
-    });
+      return false;
+    };
+    // Enter at the first include that reaches inside and is not beaten (most folders: the first).
+    for (const node of along) for (const e of node.includes) if (e.rule.matcher.mayMatchBelow(dir) && !beaten(e)) return true;
+    return false;
   }
+
+  /** Scratch for mayEnter (index nodes along a folder's path). */
+  readonly #along: IndexNode[] = [];
 }
 
 /** Filters that are TRUE for every object at ScanState (so they never stop an exclude from applying). */
@@ -366,8 +373,8 @@ export class RuleEngine {
     const n = index.candidates(node, nodes);
     // Includes first: excludes only matter for components that include the object.
     for (let ni = 0; ni < n; ni++) {
-      for (const e of nodes[ni]!.entries) {
-        if (e.role !== ROLE_INCLUDE || (onlyPass !== undefined && e.pass !== onlyPass)) continue;
+      for (const e of nodes[ni]!.includes) {
+        if (onlyPass !== undefined && e.pass !== onlyPass) continue;
         if (!e.rule.matcher.matches(node, leaf, entry)) continue;
         if (e.rule.filter && !scanFilter(e.rule.filter, entry, content)) continue;
         const spec = e.rule.matcher.specificity(node, leaf);
@@ -383,8 +390,8 @@ export class RuleEngine {
     if (!best.length) return NONE;
     let unconditional: ActiveRule | undefined;
     for (let ni = 0; ni < n; ni++) {
-      for (const e of nodes[ni]!.entries) {
-        if (e.role === ROLE_INCLUDE || (onlyPass !== undefined && e.pass !== onlyPass)) continue;
+      for (const e of nodes[ni]!.excludes) {
+        if (onlyPass !== undefined && e.pass !== onlyPass) continue;
         if (e.role === ROLE_UNCONDITIONAL) {
           if (!unconditional && e.rule.matcher.matches(node, leaf, entry)) unconditional = e.rule;
           continue;
@@ -418,6 +425,38 @@ export class RuleEngine {
     }
     if (excludedBy) return { decision: 'exclude', rule: excludedBy.ref, inclusions: [] };
     return NONE;
+  }
+
+  /**
+   * Why an object that nothing includes is still excluded, for explain: the unconditionalExclude
+   * that matches it, else the most specific matching exclude. Migration never needs this (an
+   * object without an include does not migrate either way); an administrator asking does.
+   */
+  #excludingRule(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): ActiveRule | undefined {
+    const index = type === 'File' ? this.#fileIndex : this.#regIndex;
+    const nodes: IndexNode[] = [];
+    const n = index.candidates(node, nodes);
+    let found: ActiveRule | undefined;
+    let foundSpec: Specificity | undefined;
+    for (let ni = 0; ni < n; ni++) {
+      for (const e of nodes[ni]!.excludes) {
+        if (onlyPass !== undefined && e.pass !== onlyPass) continue;
+        if (!e.rule.matcher.matches(node, leaf, entry)) continue;
+        if (e.role === ROLE_UNCONDITIONAL) return e.rule;
+        const spec = e.rule.matcher.specificity(node, leaf);
+        if (!foundSpec || compareSpecificity(spec, foundSpec) > 0) {
+          found = e.rule;
+          foundSpec = spec;
+        }
+      }
+    }
+    return found;
+  }
+
+  #explained(d: Decision, type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
+    if (d.decision !== 'none') return d;
+    const rule = this.#excludingRule(type, node, leaf, entry, onlyPass);
+    return rule ? { decision: 'exclude', rule: rule.ref, inclusions: [] } : d;
   }
 
   /** Destination of an object for one inclusion: the most specific locationModify of that component. */
@@ -507,7 +546,7 @@ export class RuleEngine {
       let fallback: Decision | undefined;
       for (const pass of this.passes) {
         if (/^(hkcu|hkey_current_user)/i.test(node) && !pass.user) continue;
-        const d = this.decideKey('Registry', key.node, key.leaf, undefined, pass.index);
+        const d = this.#explained(this.decideKey('Registry', key.node, key.leaf, undefined, pass.index), 'Registry', key.node, key.leaf, undefined, pass.index);
         if (d.decision === 'include') return { decision: d, destination: this.destinationFor(target, leaf === null, d.inclusions[0]!, 'Registry') };
         if (!fallback || (fallback.decision === 'none' && d.decision === 'exclude')) fallback = d;
       }
@@ -517,7 +556,7 @@ export class RuleEngine {
     const entry = (await this.volume.stat(path)) ?? undefined;
     const isContainer = entry ? entry.kind === 'dir' : /\\$/.test(target.trim());
     const key = fileKey(path, isContainer);
-    const d = this.decideKey('File', key.node, key.leaf, entry);
+    const d = this.#explained(this.decideKey('File', key.node, key.leaf, entry), 'File', key.node, key.leaf, entry);
     return { decision: d, destination: d.decision === 'include' ? this.destinationFor(path, isContainer, d.inclusions[0]!) : null };
   }
 
@@ -543,21 +582,41 @@ export class RuleEngine {
   async *objects(): AsyncGenerator<DecidedObject> {
     const excluded = (this.#options.excludedPaths ?? []).map(pathSegments);
     const isExcluded = (segs: readonly string[]) => excluded.some((x) => x.length <= segs.length && x.every((s, i) => segs[i] === s));
+    // Folders on the walk's current branch with their segments (the walk is depth first): an
+    // entry's key is its folder's segments plus its own lower-cased name, so no path is split
+    // whole, and the key of a folder is computed once for both deciding and entering it.
+    const branch: { winPath: string; segs: string[] }[] = [];
+    const keyOf = (winPath: string, isContainer: boolean): { node: string[]; leaf: string | null } => {
+      const cut = winPath.lastIndexOf('\\');
+      const parent = winPath.slice(0, cut);
+      while (branch.length && branch[branch.length - 1]!.winPath !== parent) branch.pop();
+      const top = branch[branch.length - 1];
+      if (!top || cut === winPath.length - 1) return fileKey(winPath, isContainer);
+      const name = winPath.slice(cut + 1).toLowerCase();
+      if (!isContainer) return { node: top.segs, leaf: name };
+      const segs = [...top.segs, name];
+      return { node: segs, leaf: null };
+    };
     for (const root of this.walkRoots()) {
       const rootPath = root.length === 1 ? `${root[0]!.toUpperCase()}\\` : root.join('\\');
       if (!(await this.volume.stat(rootPath))) continue;
-      const walk = this.volume.walk(rootPath, {
+      branch.length = 0;
+      // The synchronous walk: each step is a cheap system call, and this generator's own yield
+      // is where the consumer awaits; a second async layer per entry would only add overhead.
+      const walk = this.volume.walkSync(rootPath, {
         enterDir: (d) => {
-          const segs = pathSegments(d.winPath);
+          const top = branch[branch.length - 1];
+          const segs = top?.winPath === d.winPath ? top.segs : pathSegments(d.winPath);
           return !isExcluded(segs) && this.#fileIndex.mayEnter(segs);
         },
         onError: (winPath, err) => this.events.warn(isCoded(err) ? err.code : 'FERRY_E_IO', `Skipped ${winPath}: ${err.message}`, winPath),
       });
-      for await (const entry of walk) {
+      for (const entry of walk) {
         if (++this.stats.walked % 4096 === 0) this.events.emit({ type: 'progress', phase: 'rules', done: this.stats.walked, current: entry.winPath });
         if (entry.kind === 'symlink') continue;
         const isContainer = entry.kind === 'dir';
-        const key = fileKey(entry.winPath, isContainer);
+        const key = keyOf(entry.winPath, isContainer);
+        if (isContainer) branch.push({ winPath: entry.winPath, segs: key.node });
         if (excluded.length && isExcluded(isContainer ? key.node : [...key.node, key.leaf!])) continue;
         const d = this.decideKey('File', key.node, key.leaf, entry);
         if (d.decision !== 'include') continue;
