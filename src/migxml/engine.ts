@@ -461,11 +461,14 @@ export class RuleEngine {
 
   /** Destination of an object for one inclusion: the most specific locationModify of that component. */
   destinationFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): string {
-    const key = type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+    // Split the path only for components that relocate (most have no locationModify).
+    let key: { node: string[]; leaf: string | null } | undefined;
     let bestRule: ActiveRule | undefined;
     let bestSpec: Specificity | undefined;
     for (const r of inc.component.rules.locationModify) {
-      if (r.matcher.type !== type || !r.matcher.matches(key.node, key.leaf)) continue;
+      if (r.matcher.type !== type) continue;
+      key ??= type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+      if (!r.matcher.matches(key.node, key.leaf)) continue;
       const s = r.matcher.specificity(key.node, key.leaf);
       if (!bestSpec || compareSpecificity(s, bestSpec) > 0) {
         bestRule = r;

@@ -107,14 +107,16 @@ export function docFinderMatcher(scope: DocFinderScope, include: boolean): Match
   const roots = profile ? [profile] : drives;
   const text = `MigXmlHelper.GenerateDocPatterns(${include ? 'include' : 'exclude'}${profile ? `, ${scope.profilePath}` : ''})`;
 
+  // The path tests come first: reading attributes costs system calls (a getxattr, and an lstat
+  // for the mode), which files excluded by their path (all of AppData) need not pay.
   const excluded = (node: readonly string[], leaf: string | null, entry?: VolumeEntry): boolean => {
+    if (system.some((s) => startsWith(node, s))) return true;
+    if (appData && startsWith(node, appData)) return true;
+    if (profile && leaf !== null && node.length === profile.length && PROFILE_HIVE_FILE.test(leaf)) return true;
     if (entry && entry.kind === 'file') {
       const hs = FileAttr.HIDDEN | FileAttr.SYSTEM;
       if ((entry.attributes & hs) === hs) return true;
     }
-    if (system.some((s) => startsWith(node, s))) return true;
-    if (appData && startsWith(node, appData)) return true;
-    if (profile && leaf !== null && node.length === profile.length && PROFILE_HIVE_FILE.test(leaf)) return true;
     return false;
   };
 
