@@ -188,7 +188,9 @@ test('registry settings round-trip into the renamed user\'s NTUSER.DAT on the ta
   const restored = openHive(join(target, 'Users/al/NTUSER.DAT'));
   const values = (h: typeof source) => (h.key('Control Panel\\Desktop')?.values() ?? []).map((v) => [v.name, v.type, v.raw.toString('hex')]);
   assert.ok(values(source).length > 0, 'the generated hive has Control Panel\\Desktop values');
-  assert.deepEqual(values(restored), values(source));
+  // The wallpaper path moves with the profile folder (C:\Users\alice → C:\Users\al); the rest is as captured.
+  const moved = (v: unknown[]) => (v[0] === 'Wallpaper' ? [v[0], v[1], Buffer.from('C:\\Users\\al\\Pictures\\wallpaper.jpg\0', 'utf16le').toString('hex')] : v);
+  assert.deepEqual(values(restored), values(source).map(moved));
   source.close();
   restored.close();
 });

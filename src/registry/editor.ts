@@ -45,7 +45,8 @@ export interface KeyOptions {
   readonly className?: string;
 }
 
-function sid(text: string): Buffer {
+/** A SID string (`S-1-5-21-…`) as the binary SID Windows stores (ProfileList `Sid`, security descriptors). */
+export function encodeSid(text: string): Buffer {
   const [rev, auth, ...subs] = text.split('-').slice(1).map(Number);
   const b = Buffer.alloc(8 + 4 * subs.length);
   b[0] = rev!;
@@ -58,7 +59,7 @@ function sid(text: string): Buffer {
 /** Owner Administrators, group SYSTEM; SYSTEM and Administrators full control, Users read; inheritable. */
 export function defaultSecurityDescriptor(): Buffer {
   const ace = (mask: number, who: string): Buffer => {
-    const s = sid(who);
+    const s = encodeSid(who);
     const a = Buffer.alloc(8 + s.length);
     a[0] = 0; // ACCESS_ALLOWED_ACE_TYPE
     a[1] = 0x02; // CONTAINER_INHERIT_ACE
@@ -72,8 +73,8 @@ export function defaultSecurityDescriptor(): Buffer {
   acl[0] = 2;
   acl.writeUInt16LE(8 + aces.length, 2);
   acl.writeUInt16LE(3, 4);
-  const owner = sid('S-1-5-32-544');
-  const group = sid('S-1-5-18');
+  const owner = encodeSid('S-1-5-32-544');
+  const group = encodeSid('S-1-5-18');
   const hdr = Buffer.alloc(20);
   hdr[0] = 1;
   hdr.writeUInt16LE(0x8004, 2); // SE_SELF_RELATIVE | SE_DACL_PRESENT

@@ -13,6 +13,7 @@ import { resolveCollision } from '../migxml/relocate.ts';
 import { loadRuleSet } from '../migxml/rule-set.ts';
 import { selectUsers } from '../migxml/user-selection.ts';
 import { AccountPlanRecorder } from '../platform/index.ts';
+import { openHive } from '../registry/index.ts';
 import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type RegistryEntry, type StoreReader } from '../store/index.ts';
 import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
 import type { Profile, VolumeEntry } from '../volume/types.ts';
@@ -20,7 +21,8 @@ import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import type { CapturedUser } from './scanstate.ts';
-import { parseRegLocation, RegistryApplier, type RegistryOutcome } from './registry-apply.ts';
+import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
+import type { ProfileRemap } from './profile-remap.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
@@ -52,6 +54,8 @@ export interface LoadStateResult {
 interface UserPlan {
   readonly source: CapturedUser;
   readonly target: { readonly name: string; readonly domain: string; readonly profilePath: string };
+  /** Set when the profile is new on the target (no profile of that account there yet). */
+  readonly created: boolean;
   readonly passIndex?: number;
 }
 
@@ -137,7 +141,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         ...(u.sid ? { sourceSid: u.sid } : {}),
       });
     }
-    plans.push({ source: u, target: { name: to.name, domain: to.domain, profilePath } });
+    plans.push({ source: u, target: { name: to.name, domain: to.domain, profilePath }, created: !existing });
     progress?.write('includedInMigration', 'Yes');
     log?.info(`User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
   }
@@ -151,6 +155,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         users: plans.map((p) => asProfile(p.source)),
         events,
         phase: 'apply',
+        // Registry conditions of the LoadState rules read the target's hives, as on the destination computer.
+        openHive,
         ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),
       })
     : undefined;
@@ -248,11 +254,26 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
   };
 
+  // New profiles get a ProfileList entry; values move with the profile folder and the SID.
+  const registryUsers = new Map<UserPlan, RegistryUser>();
+  for (const plan of planOf.values()) {
+    const sid = plan.created ? profileSid(plan, registry, log) : undefined;
+    if (sid) {
+      const listed = registry.registerProfile(sid, plan.target.profilePath);
+      if (listed === null) log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
+      else if (listed !== 'present') log?.info(`ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
+    }
+    const { profilePath: fromProfile, sid: fromSid } = plan.source;
+    const remap: ProfileRemap = { fromProfile, toProfile: plan.target.profilePath, ...(fromSid && sid && sid !== fromSid ? { fromSid, toSid: sid } : {}) };
+    const moved = remap.fromProfile.toLowerCase() !== remap.toProfile.toLowerCase() || remap.toSid !== undefined;
+    registryUsers.set(plan, { profilePath: plan.target.profilePath, ...(moved ? { remap } : {}) });
+  }
+
   const applyRegistry = async (entry: RegistryEntry, dest: string, inclusion: PassInclusion | undefined, user: UserPlan | undefined): Promise<void> => {
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, entry.valueName === null, inclusion.component, 'Registry') : undefined;
     const result: { outcome?: RegistryOutcome } = {};
     const ok = await attempt(entry.winPath, dest, async () => {
-      result.outcome = await registry.apply(entry, parseRegLocation(dest), user?.target.profilePath, merge);
+      result.outcome = await registry.apply(entry, parseRegLocation(dest), user ? registryUsers.get(user) : undefined, merge);
     });
     if (!ok) return;
     if (result.outcome === 'written') stats.registryApplied++;
@@ -321,6 +342,9 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   }
   const hives = registry.save();
   for (const h of hives) log?.info(`Registry settings written to ${h}`);
+  if (registry.missingSoftware) {
+    events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `The target has no SOFTWARE hive under ${target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} HKLM\\Software registry object(s) were not applied.`, target.windowsWinPath);
+  }
   events.phase('Applying', 'end', true);
 
   const accountPlan = accounts && accounts.accounts.length ? await accounts.write() : undefined;
@@ -330,7 +354,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   const summary =
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
     `${stats.linksDropped} irrelevant shortcuts dropped; verified ${stats.verified} restored files against the catalog: all match. ` +
-    `Registry: ${stats.registryApplied} applied, ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
+    `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
     (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
     (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '');
   events.log('info', 'summary', summary);
@@ -348,6 +372,21 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 }
 
 const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCase();
+
+/**
+ * The SID of a profile LoadState creates: the captured SID when the account is the same one
+ * (no /mu, no /md); a new local SID for a local account renamed with /mu (the account is
+ * created on the target, see /lac). A domain account under another name or domain has a SID
+ * only its domain knows: none, and no ProfileList entry (Windows makes one at first logon).
+ */
+function profileSid(plan: UserPlan, registry: RegistryApplier, log: RunContext['log']): string | undefined {
+  const { source, target } = plan;
+  const sameDomain = source.domain.toLowerCase() === target.domain.toLowerCase();
+  if (sameDomain && source.name.toLowerCase() === target.name.toLowerCase()) return source.sid;
+  if (sameDomain && source.isLocal) return registry.newLocalSid();
+  log?.info(`${target.domain}\\${target.name} is a different domain account: its SID is not known offline, so no ProfileList entry is written for ${target.profilePath}.`);
+  return undefined;
+}
 
 /** Move `path` from under `from` to under `to` (case-insensitive, whole segments). */
 function reroot(path: string, from: string, to: string): string {

@@ -2,12 +2,14 @@
 // NTUSER.DAT (started from the target's Default profile hive, as a new profile is), HKLM\Software
 // into Windows\System32\config\SOFTWARE. Collisions follow migxml.md §6.6 (no merge rule: the
 // source value overwrites). Each hive is saved once, atomically, at the end.
+import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { decodeValueData, HiveEditor, parseRegTypeName } from '../registry/index.ts';
+import { encodeSid, HiveEditor, openHive, parseRegTypeName, RegType } from '../registry/index.ts';
 import type { ScriptCall } from '../migxml/script-call.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import type { RegistryEntry } from '../store/index.ts';
-import type { TargetVolume } from '../volume/index.ts';
+import { machineSidFromSam, type TargetVolume } from '../volume/index.ts';
+import { remapValueData, type ProfileRemap } from './profile-remap.ts';
 
 /** A registry location `HIVE\key [value]` (value absent for a key). */
 export interface RegLocation {
@@ -22,20 +24,40 @@ export function parseRegLocation(location: string): RegLocation {
   return { hive: hive.toUpperCase(), key: rest.join('\\'), valueName: m[2] ?? null };
 }
 
+/** The target user a registry object belongs to. */
+export interface RegistryUser {
+  readonly profilePath: string;
+  readonly remap?: ProfileRemap;
+}
+
+const PROFILE_LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
+
+const isHklmSoftware = (dest: RegLocation) => (dest.hive === 'HKLM' || dest.hive === 'HKEY_LOCAL_MACHINE') && /^software(\\|$)/i.test(dest.key);
+
 export type RegistryOutcome = 'written' | 'kept' | 'unsupported';
 
 export class RegistryApplier {
   readonly #target: TargetVolume;
   readonly #editors = new Map<string, HiveEditor>();
+  readonly #issued: string[] = [];
+  #noSoftware = 0;
+  /** String values whose profile paths or SID were remapped. */
+  remapped = 0;
 
   constructor(target: TargetVolume) {
     this.#target = target;
   }
 
-  /** Apply one registry object at `dest`; `profilePath` is the target user's for HKCU. */
-  async apply(entry: RegistryEntry, dest: RegLocation, profilePath: string | undefined, merge: ScriptCall | undefined): Promise<RegistryOutcome> {
-    const hive = await this.#hiveFor(dest, profilePath);
-    if (!hive) return 'unsupported';
+  /**
+   * Apply one registry object at `dest`. `user` is the target user's, for HKCU; its `remap`
+   * moves profile paths and the SID inside string values (see profile-remap.ts).
+   */
+  async apply(entry: RegistryEntry, dest: RegLocation, user: RegistryUser | undefined, merge: ScriptCall | undefined): Promise<RegistryOutcome> {
+    const hive = await this.#hiveFor(dest, user?.profilePath);
+    if (!hive) {
+      if (isHklmSoftware(dest)) this.#noSoftware++;
+      return 'unsupported';
+    }
     const { editor, key } = hive;
     const exists = () => {
       const k = editor.key(key);
@@ -43,20 +65,82 @@ export class RegistryApplier {
     };
     const outcome = resolveCollision({ kind: 'registry', path: entry.winPath, ...(merge ? { merge } : {}), exists });
     if (outcome.action === 'skip') return 'kept';
-    if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) {
-      editor.ensureKey(key);
-      return 'written';
-    }
-    const type = parseRegTypeName(entry.regType) ?? 0;
     editor.ensureKey(key);
-    editor.setValue(key, dest.valueName, type, decodeValueData(type, entry.data));
+    if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) return 'written';
+    const type = parseRegTypeName(entry.regType) ?? 0;
+    const data = user?.remap ? remapValueData(type, entry.data, user.remap) : entry.data;
+    if (data !== entry.data) this.remapped++;
+    // The raw bytes, so the value reads back exactly as captured (or as remapped).
+    editor.setValue(key, dest.valueName, type, data);
     return 'written';
+  }
+
+  /** HKLM\Software objects not applied because the target has no SOFTWARE hive. */
+  get missingSoftware(): number {
+    return this.#noSoftware;
+  }
+
+  /**
+   * The target's ProfileList entry for a profile LoadState created: `sid` → `profilePath`, in
+   * the same SOFTWARE edit (and atomic save) as the HKLM\Software values. An entry already
+   * present keeps its other values; its ProfileImagePath is pointed at the restored folder.
+   * Null when the target has no SOFTWARE hive.
+   */
+  registerProfile(sid: string, profilePath: string): 'added' | 'updated' | 'present' | null {
+    const software = this.#software();
+    if (!software) return null;
+    const key = `${PROFILE_LIST}\\${sid}`;
+    const existing = software.key(key);
+    const image = existing?.value('ProfileImagePath')?.data;
+    if (existing && typeof image === 'string' && image.toLowerCase() === profilePath.toLowerCase()) return 'present';
+    software.setValue(key, 'ProfileImagePath', RegType.EXPAND_SZ, profilePath);
+    if (existing) return 'updated';
+    software.setValue(key, 'Sid', RegType.BINARY, encodeSid(sid));
+    software.setValue(key, 'Flags', RegType.DWORD, 0);
+    software.setValue(key, 'State', RegType.DWORD, 0);
+    return 'added';
+  }
+
+  /**
+   * A SID for a new local account on the target: the target's machine SID (from its SAM hive)
+   * when readable, else a new random machine-style prefix, with the next RID above 1000 that
+   * the target's ProfileList does not use.
+   */
+  newLocalSid(): string {
+    const t = this.#target;
+    const sam = t.mapPath(`${t.windowsWinPath}\\System32\\config\\SAM`);
+    let prefix: string | null = null;
+    if (sam.exists) {
+      try {
+        const hive = openHive(sam.hostPath, { allowDirty: true });
+        prefix = machineSidFromSam(hive);
+        hive.close();
+      } catch {
+        // An unreadable SAM gives no machine SID; a generated prefix stands in.
+      }
+    }
+    prefix ??= `S-1-5-21-${randomInt(1, 2 ** 32)}-${randomInt(1, 2 ** 32)}-${randomInt(1, 2 ** 32)}`;
+    let rid = 1000;
+    for (const k of this.#software()?.key(PROFILE_LIST)?.subkeys() ?? []) {
+      if (k.name.toLowerCase().startsWith(`${prefix.toLowerCase()}-`)) rid = Math.max(rid, Number(k.name.slice(prefix.length + 1)) || 0);
+    }
+    for (const sid of this.#issued) if (sid.startsWith(`${prefix}-`)) rid = Math.max(rid, Number(sid.slice(prefix.length + 1)));
+    const sid = `${prefix}-${rid + 1}`;
+    this.#issued.push(sid);
+    return sid;
   }
 
   /** Write every changed hive (atomically); returns their host paths. */
   save(): string[] {
     for (const [path, editor] of this.#editors) editor.save(path);
     return [...this.#editors.keys()];
+  }
+
+  #software(): HiveEditor | null {
+    const t = this.#target;
+    const mapped = t.mapPath(`${t.windowsWinPath}\\System32\\config\\SOFTWARE`);
+    if (!mapped.exists) return null;
+    return this.#editor(mapped.hostPath, () => HiveEditor.open(mapped.hostPath, { allowDirty: true }));
   }
 
   async #hiveFor(dest: RegLocation, profilePath: string | undefined): Promise<{ editor: HiveEditor; key: string } | null> {
@@ -66,10 +150,9 @@ export class RegistryApplier {
       const path = t.mapPath(`${profilePath}\\NTUSER.DAT`).hostPath;
       return { editor: this.#editor(path, () => this.#newUserHive()), key: dest.key };
     }
-    if ((dest.hive === 'HKLM' || dest.hive === 'HKEY_LOCAL_MACHINE') && /^software(\\|$)/i.test(dest.key)) {
-      const mapped = t.mapPath(`${t.windowsWinPath}\\System32\\config\\SOFTWARE`);
-      if (!mapped.exists) return null;
-      return { editor: this.#editor(mapped.hostPath, () => HiveEditor.open(mapped.hostPath, { allowDirty: true })), key: dest.key.replace(/^software\\?/i, '') };
+    if (isHklmSoftware(dest)) {
+      const editor = this.#software();
+      return editor ? { editor, key: dest.key.replace(/^software\\?/i, '') } : null;
     }
     return null;
   }

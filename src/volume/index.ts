@@ -5,5 +5,5 @@ export { expandEnv, type Env } from './env.ts';
 export { parseWinPath, formatWinPath, normalizeWinPath, joinWinPath, foldCase, winPathEquals, isWinPathWithin, type WinPath } from './winpath.ts';
 export { decodeDosAttrib, decodeNtfsAttrib } from './dosattrib.ts';
 export { composeAttributes, type AttributeSource } from './attributes.ts';
-export { ProfileState } from './profiles.ts';
+export { ProfileState, machineSidFromSam } from './profiles.ts';
 export { openTargetVolume, TargetVolume, type TargetPath } from './target.ts';

@@ -119,5 +119,6 @@ export class TargetVolume extends OfflineVolume {
 
 /** Open LoadState's target volume by its Windows folder (same validation as openVolume). */
 export async function openTargetVolume(windowsDir: string, options: OpenVolumeOptions = {}): Promise<TargetVolume> {
-  return new TargetVolume(windowsDir, options);
+  // LoadState reports what a missing hive keeps it from applying; the hives it creates are no loss.
+  return new TargetVolume(windowsDir, { warnMissingHives: false, ...options });
 }

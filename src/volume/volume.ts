@@ -26,6 +26,8 @@ export interface OpenVolumeOptions {
   readonly events?: EventStream;
   /** Bounds of the case-insensitive folder-listing cache. */
   readonly dirIndex?: DirIndexLimits;
+  /** False for a volume that is written to (LoadState): missing hives are created, not a loss. */
+  readonly warnMissingHives?: boolean;
 }
 
 /** A Windows path resolved on the host: real-case Windows path, host path and kind. */
@@ -122,7 +124,7 @@ export class OfflineVolume implements WindowsVolume {
     this.is64Bit = this.resolveSync(`${this.windowsWinPath}\\SysWOW64`)?.kind === 'dir' || this.resolveSync(`${this.systemDrive}\\Program Files (x86)`)?.kind === 'dir';
     this.registry = new VolumeHives(this.windowsWinPath, (w) => this.resolveSync(w)?.hostPath ?? null, this.events);
     this.computerName = this.#readComputerName();
-    if (!this.registry.available && this.registry.warnings === 0) {
+    if (!this.registry.available && this.registry.warnings === 0 && options.warnMissingHives !== false) {
       this.events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `No readable SOFTWARE or SYSTEM hive under ${this.windowsWinPath}\\System32\\config: profiles come from the Users folder and registry objects are absent.`, this.windowsWinPath);
     }
   }

@@ -1,0 +1,189 @@
+// Issue 8 end to end: a generated volume's user settings (wallpaper, Explorer, regional
+// settings, Outlook signatures) captured by `scanstate` with the bundled MigUser.xml and
+// MigApp.xml into a compressed, encrypted store, then restored by `loadstate` onto a fresh
+// target, where Debian's hivex — an independent regf implementation — reads them back from the
+// new user's NTUSER.DAT (made from the target's Default profile hive) with the same data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HiveEditor, RegType } from '../src/registry/index.ts';
+import { hivexMissing } from '../src/registry/testing/hivex.ts';
+import { openStore, type RegistryEntry } from '../src/store/index.ts';
+import { openVolume } from '../src/volume/index.ts';
+import { GEN_PROFILES, HIVE_FIXTURES } from './support/shared.ts';
+
+const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const KEY = 'registry-migration-key';
+const ALICE_SID = 'S-1-5-21-3623811015-3361044348-30300820-1001';
+const PROFILE_LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
+const OUTLOOK_ACCOUNT = 'Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\9375CFF0413111d3B88A00104B2A6676\\00000002';
+
+/** HKCU settings the issue names, as MigApp.xml collects them: [key, value]. */
+const EXPECTED: readonly (readonly [string, string])[] = [
+  ['Control Panel\\Desktop', 'Wallpaper'],
+  ['Control Panel\\Desktop', 'WallpaperStyle'],
+  ['Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced', 'HideFileExt'],
+  ['Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced', 'Hidden'],
+  ['Control Panel\\International', 'LocaleName'],
+  ['Control Panel\\International', 'sShortDate'],
+  ['Software\\Microsoft\\Office\\16.0\\Common\\MailSettings', 'NewSignature'],
+  ['Software\\Microsoft\\Office\\16.0\\Common\\MailSettings', 'ReplySignature'],
+  [OUTLOOK_ACCOUNT, 'New Signature'],
+  [OUTLOOK_ACCOUNT, 'Reply-Forward Signature'],
+];
+
+const hivex = hivexMissing();
+let work: string;
+let windir: string;
+let store: string;
+/** alice's registry values in the catalog, by `HKCU\key [value]`. */
+const catalog = new Map<string, RegistryEntry>();
+
+function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+}
+const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-2500)}`;
+const location = (key: string, value: string) => `HKCU\\${key} [${value}]`;
+const hex = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(',');
+
+/** One key's values as hivexregedit exports them: lower-cased name → data bytes as `aa,bb,…`. */
+function hivexValues(hive: string, key: string): Map<string, string> {
+  const r = spawnSync('hivexregedit', ['--export', hive, `\\${key}`], { encoding: 'utf8', env: { ...process.env, PERL_UNICODE: 'SDA' } });
+  assert.equal(r.status, 0, `hivexregedit --export ${hive} \\${key}: ${r.stderr}`);
+  const values = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^"((?:[^"\\]|\\.)*)"=(?:dword:([0-9a-f]{8})|hex\([0-9a-f]+\):([0-9a-f,]*))$/.exec(line);
+    if (!m) continue;
+    const name = m[1]!.replace(/\\(.)/g, '$1').toLowerCase();
+    if (m[2]) {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(parseInt(m[2], 16));
+      values.set(name, hex(b));
+    } else values.set(name, m[3]!);
+  }
+  return values;
+}
+
+const hivexGet = (hive: string, key: string, value: string) => {
+  const r = spawnSync('hivexget', [hive, key, value], { encoding: 'utf8', env: { ...process.env, PERL_UNICODE: 'SDA' } });
+  return r.status === 0 ? r.stdout.replace(/\n$/, '') : null;
+};
+
+/**
+ * A fresh target: Windows\System32\config\SOFTWARE without the fixture's user profiles, and
+ * Users\Default\NTUSER.DAT carrying a marker key (a new profile's hive must start from it).
+ */
+function freshTarget(name: string, { software = true } = {}): string {
+  const root = join(work, name);
+  mkdirSync(join(root, 'Windows/System32/config'), { recursive: true });
+  mkdirSync(join(root, 'Users/Default'), { recursive: true });
+  if (software) {
+    const path = join(root, 'Windows/System32/config/SOFTWARE');
+    const editor = HiveEditor.open(join(HIVE_FIXTURES, 'SOFTWARE'));
+    for (const k of editor.key(PROFILE_LIST)!.subkeys()) if (k.name.startsWith('S-1-5-21-')) editor.deleteKey(`${PROFILE_LIST}\\${k.name}`);
+    editor.deleteKey('Microsoft\\Windows\\CurrentVersion\\App Paths');
+    editor.save(path);
+  }
+  const defaultHive = join(root, 'Users/Default/NTUSER.DAT');
+  copyFileSync(join(HIVE_FIXTURES, 'NTUSER-Default.DAT'), defaultHive);
+  const editor = HiveEditor.open(defaultHive);
+  editor.setValue('Software\\FerryTarget', 'FromDefault', RegType.SZ, 'target default profile');
+  editor.save(defaultHive);
+  return root;
+}
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ferry-registry-migration-'));
+  const vol = join(work, 'vol');
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '8'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  windir = join(vol, 'Windows');
+  store = join(work, 'store');
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/i:MigApp.xml', '/encrypt', `/key:${KEY}`]);
+  assert.equal(scan.status, 0, show(scan));
+  const reader = await openStore(store, { key: KEY });
+  try {
+    for await (const e of reader.entries()) if (e.kind === 'registry' && e.user?.name === 'alice' && e.valueName !== null) catalog.set(e.winPath.toLowerCase(), e);
+  } finally {
+    await reader.close();
+  }
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed values, as hivex reads them on the source', (t) => {
+  if (hivex) return t.skip(hivex);
+  const source = join(windir, '../Users/alice/NTUSER.DAT');
+  for (const [key, value] of EXPECTED) {
+    const entry = catalog.get(location(key, value).toLowerCase());
+    assert.ok(entry?.data, `the catalog holds ${location(key, value)}`);
+    assert.equal(hex(entry.data), hivexValues(source, key).get(value.toLowerCase()), `${location(key, value)} as captured`);
+  }
+  assert.equal(catalog.get(location('Control Panel\\Desktop', 'Wallpaper').toLowerCase())!.regType, 'REG_SZ');
+  assert.equal(catalog.get(location('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced', 'HideFileExt').toLowerCase())!.regType, 'REG_DWORD');
+});
+
+test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default hive and hivex reads the same values; ProfileList lists the profile', async (t) => {
+  if (hivex) return t.skip(hivex);
+  const target = freshTarget('target-same');
+  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/decrypt', `/key:${KEY}`, '/lac']);
+  assert.equal(load.status, 0, show(load));
+  assert.doesNotMatch(load.stderr, /FERRY_W_REGISTRY_UNAVAILABLE/);
+  const ntuser = join(target, 'Users/alice/NTUSER.DAT');
+  assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
+  for (const [key, value] of EXPECTED) {
+    assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);
+  }
+  assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
+
+  const software = join(target, 'Windows/System32/config/SOFTWARE');
+  assert.equal(hivexGet(software, `${PROFILE_LIST}\\${ALICE_SID}`, 'ProfileImagePath'), 'C:\\Users\\alice');
+  const volume = await openVolume(join(target, 'Windows'));
+  try {
+    const alice = (await volume.profiles()).find((p) => p.userName === 'alice');
+    assert.equal(alice?.sid, ALICE_SID);
+    assert.equal(alice?.profilePath, 'C:\\Users\\alice');
+  } finally {
+    volume.close();
+  }
+});
+
+test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpaper path remapped), a new local SID in ProfileList', (t) => {
+  if (hivex) return t.skip(hivex);
+  const target = freshTarget('target-mu');
+  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/decrypt', `/key:${KEY}`, '/lac', '/mu:alice:alice2']);
+  assert.equal(load.status, 0, show(load));
+  assert.doesNotMatch(load.stderr, /FERRY_W_REGISTRY_UNAVAILABLE/);
+  const ntuser = join(target, 'Users/alice2/NTUSER.DAT');
+  assert.equal(existsSync(join(target, 'Users/alice')), false);
+  assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
+  assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice2\\Pictures\\wallpaper.jpg');
+  assert.equal(hivexGet(ntuser, 'Environment', 'OneDrive'), 'C:\\Users\\alice2\\OneDrive');
+  assert.equal(hivexGet(ntuser, 'Environment', 'TEMP'), '%USERPROFILE%\\AppData\\Local\\Temp');
+  for (const [key, value] of EXPECTED) {
+    if (value === 'Wallpaper') continue;
+    assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);
+  }
+
+  const software = join(target, 'Windows/System32/config/SOFTWARE');
+  const list = spawnSync('hivexregedit', ['--export', software, `\\${PROFILE_LIST}`], { encoding: 'utf8' }).stdout;
+  const sids = [...list.matchAll(/^\[\\.*\\ProfileList\\(S-1-5-21-[^\]]+)\]$/gm)].map((m) => m[1]!);
+  assert.equal(sids.length, 1, list);
+  assert.match(sids[0]!, /^S-1-5-21-\d+-\d+-\d+-1001$/);
+  assert.notEqual(sids[0], ALICE_SID);
+  assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
+});
+
+test('a target without hives: HKCU settings are still written; one accurate warning only if something could not be applied', (t) => {
+  if (hivex) return t.skip(hivex);
+  const target = freshTarget('target-nohives', { software: false });
+  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/decrypt', `/key:${KEY}`, '/lac']);
+  assert.equal(load.status, 0, show(load));
+  assert.doesNotMatch(load.stderr, /FERRY_W_REGISTRY_UNAVAILABLE/);
+  assert.equal(hivexGet(join(target, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
+});
