@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HiveEditor, RegType } from '../src/registry/index.ts';
@@ -41,10 +41,19 @@ let windir: string;
 let store: string;
 /** alice's registry values in the catalog, by `HKCU\key [value]`. */
 const catalog = new Map<string, RegistryEntry>();
+/** HKLM\Software keys and values in the catalog (App Paths, collected by AppPaths.xml). */
+let machineObjects = 0;
 
 function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
 }
+/** `loadstate` of the store onto `target` with the same rules; its /l log text comes back too. */
+function loadTo(target: string, ...extra: string[]): { r: SpawnSyncReturns<string>; log: string } {
+  const logFile = `${target}.log`;
+  const r = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/i:AppPaths.xml', '/decrypt', `/key:${KEY}`, '/lac', `/l:${logFile}`, ...extra]);
+  return { r, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
+}
+const registryWarnings = (log: string) => log.split('\n').filter((l) => l.includes('FERRY_W_REGISTRY_UNAVAILABLE'));
 const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-2500)}`;
 const location = (key: string, value: string) => `HKCU\\${key} [${value}]`;
 const hex = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(',');
@@ -102,11 +111,27 @@ before(async () => {
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   store = join(work, 'store');
-  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/i:MigApp.xml', '/encrypt', `/key:${KEY}`]);
+  writeFileSync(
+    join(work, 'AppPaths.xml'),
+    `<?xml version="1.0"?>
+<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/ferryapppaths">
+  <component type="Application" context="System">
+    <displayName>App Paths</displayName>
+    <role role="Settings"><rules><include><objectSet>
+      <pattern type="Registry">HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\App Paths\\* [*]</pattern>
+    </objectSet></include></rules></role>
+  </component>
+</migration>`,
+  );
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/i:MigApp.xml', '/i:AppPaths.xml', '/encrypt', `/key:${KEY}`]);
   assert.equal(scan.status, 0, show(scan));
   const reader = await openStore(store, { key: KEY });
   try {
-    for await (const e of reader.entries()) if (e.kind === 'registry' && e.user?.name === 'alice' && e.valueName !== null) catalog.set(e.winPath.toLowerCase(), e);
+    for await (const e of reader.entries()) {
+      if (e.kind !== 'registry') continue;
+      if (!e.user && /^HKLM\\Software\\/i.test(e.winPath)) machineObjects++;
+      if (e.user?.name === 'alice' && e.valueName !== null) catalog.set(e.winPath.toLowerCase(), e);
+    }
   } finally {
     await reader.close();
   }
@@ -131,9 +156,9 @@ test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed 
 test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default hive and hivex reads the same values; ProfileList lists the profile', async (t) => {
   if (hivex) return t.skip(hivex);
   const target = freshTarget('target-same');
-  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/decrypt', `/key:${KEY}`, '/lac']);
+  const { r: load, log } = loadTo(target);
   assert.equal(load.status, 0, show(load));
-  assert.doesNotMatch(load.stderr, /FERRY_W_REGISTRY_UNAVAILABLE/);
+  assert.deepEqual(registryWarnings(log), []);
   const ntuser = join(target, 'Users/alice/NTUSER.DAT');
   assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
   for (const [key, value] of EXPECTED) {
@@ -143,6 +168,11 @@ test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default 
 
   const software = join(target, 'Windows/System32/config/SOFTWARE');
   assert.equal(hivexGet(software, `${PROFILE_LIST}\\${ALICE_SID}`, 'ProfileImagePath'), 'C:\\Users\\alice');
+  // HKLM\Software values from the store, in the same atomic SOFTWARE write.
+  const chrome = 'Microsoft\\Windows\\CurrentVersion\\App Paths\\chrome.exe';
+  assert.deepEqual(hivexValues(software, chrome), hivexValues(join(windir, 'System32/config/SOFTWARE'), chrome));
+  assert.equal(hivexGet(software, chrome, 'Path'), 'C:\\Program Files\\Google\\Chrome\\Application');
+  assert.equal(hivexGet(software, 'Microsoft\\Windows NT\\CurrentVersion', 'ProductName'), 'Windows 10 Pro', 'the rest of the target hive is kept');
   const volume = await openVolume(join(target, 'Windows'));
   try {
     const alice = (await volume.profiles()).find((p) => p.userName === 'alice');
@@ -156,9 +186,9 @@ test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default 
 test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpaper path remapped), a new local SID in ProfileList', (t) => {
   if (hivex) return t.skip(hivex);
   const target = freshTarget('target-mu');
-  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/decrypt', `/key:${KEY}`, '/lac', '/mu:alice:alice2']);
+  const { r: load, log } = loadTo(target, '/mu:alice:alice2');
   assert.equal(load.status, 0, show(load));
-  assert.doesNotMatch(load.stderr, /FERRY_W_REGISTRY_UNAVAILABLE/);
+  assert.deepEqual(registryWarnings(log), []);
   const ntuser = join(target, 'Users/alice2/NTUSER.DAT');
   assert.equal(existsSync(join(target, 'Users/alice')), false);
   assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
@@ -179,11 +209,14 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
 });
 
-test('a target without hives: HKCU settings are still written; one accurate warning only if something could not be applied', (t) => {
+test('a target without hives: HKCU settings are still written; one accurate warning for the HKLM\\Software objects it could not take', (t) => {
   if (hivex) return t.skip(hivex);
+  assert.ok(machineObjects > 0, 'AppPaths.xml collected HKLM\\Software objects');
   const target = freshTarget('target-nohives', { software: false });
-  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/decrypt', `/key:${KEY}`, '/lac']);
+  const { r: load, log } = loadTo(target);
   assert.equal(load.status, 0, show(load));
-  assert.doesNotMatch(load.stderr, /FERRY_W_REGISTRY_UNAVAILABLE/);
+  const warnings = registryWarnings(log);
+  assert.equal(warnings.length, 1, log);
+  assert.match(warnings[0]!, new RegExp(`no SOFTWARE hive .*: ${machineObjects} HKLM\\\\Software registry object`));
   assert.equal(hivexGet(join(target, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
 });
