@@ -1,11 +1,14 @@
 // Rule-evaluation benchmark (issue 3 "Performance"): on a gen-profiles volume, run the rule
 // engine with MigDocs+MigApp and with MigUser+MigApp. Each rule set runs in its own child
 // process so that its peak RSS is its own. Two numbers per set:
-//   walk+decide  paths/s of engine.objects() (streaming walk of the folders rules can reach)
+//   walk+decide  paths/s of engine.objects() (streaming walk of the folders rules can reach, with
+//                the size of every included file read, as a capture does), in wall time and per
+//                CPU-second; the first run after start-up includes the JIT warm-up, so the best
+//                of three runs is reported too
 //   decide only  paths/s of engine.decideKey() over every path of the volume (rule matching alone),
 //                in wall time and per CPU-second (the second is what the target is checked against:
 //                on a shared machine wall time mostly measures the neighbours)
-//   node bench/rules.ts [--size 2G] [--users 6] [--volume DIR]
+//   node bench/rules.ts [--size 2G] [--users 6] [--tree ROOT | --volume ROOT/Windows]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,12 +30,24 @@ async function measure(windowsDir: string, rules: string[]): Promise<void> {
   const volume = await openVolume(windowsDir);
   const files = await loadRuleSet(rules.map((r) => FIXTURES + r));
   const t0 = performance.now();
-  const engine = await RuleEngine.create({ volume, files, users: await volume.profiles(), openHive });
+  const users = await volume.profiles();
+  const engine = await RuleEngine.create({ volume, files, users, openHive });
   const tPrepared = performance.now();
   let bytes = 0;
+  let c = process.cpuUsage();
   for await (const o of engine.objects()) bytes += o.entry?.size ?? 0;
   const tWalked = performance.now();
+  const cpuSec = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+  const walkCpu = cpuSec(process.cpuUsage(c));
   const rss = process.resourceUsage().maxRSS / 1024;
+  let bestWalkCpu = walkCpu;
+  for (let r = 0; r < 2; r++) {
+    const again = await RuleEngine.create({ volume, files, users, openHive });
+    c = process.cpuUsage();
+    for await (const o of again.objects()) void o.entry?.size;
+    bestWalkCpu = Math.min(bestWalkCpu, cpuSec(process.cpuUsage(c)));
+    again.close();
+  }
   // Rule matching alone, on every path of the volume (the walk above prunes what rules cannot reach).
   let paths = 0;
   let evalMs = 0;
@@ -76,6 +91,8 @@ async function measure(windowsDir: string, rules: string[]): Promise<void> {
       includedBytes: bytes,
       walkMs: Math.round(tWalked - tPrepared),
       walkPathsPerSec: Math.round(engine.stats.walked / ((tWalked - tPrepared) / 1000)),
+      walkPathsPerCpuSec: Math.round(engine.stats.walked / walkCpu),
+      walkBestPerCpuSec: Math.round(engine.stats.walked / bestWalkCpu),
       decidePaths: paths,
       decidePathsPerSec: Math.round(paths / (evalMs / 1000)),
       decidePathsPerCpuSec: Math.round(paths / (evalCpuMs / 1000)),
@@ -89,7 +106,8 @@ async function main(): Promise<void> {
   const child = arg('--child');
   if (child) return measure(arg('--windows')!, child.split('+'));
   let dir: string | undefined;
-  let windowsDir = arg('--volume');
+  const tree = arg('--tree');
+  let windowsDir = arg('--volume') ?? (tree ? join(tree, 'Windows') : undefined);
   if (!windowsDir) {
     dir = mkdtempSync(join(tmpdir(), 'ferry-bench-rules-'));
     const size = arg('--size') ?? '2G';
@@ -109,9 +127,16 @@ async function main(): Promise<void> {
     }
     console.table(rows);
     const target = 200_000;
+    const verdict = (ok: boolean) => (ok ? 'meets' : 'misses');
     for (const r of rows) {
-      const ok = ((r.decideSteadyPerCpuSec ?? r.decidePathsPerCpuSec) as number) >= target && (r.peakRssMiB as number) <= 256;
-      console.log(`${r.rules}: decide ${r.decidePathsPerSec} paths/s wall, ${r.decidePathsPerCpuSec} paths per CPU-second (${r.decideSteadyPerCpuSec} steady state); walk+decide ${r.walkPathsPerSec} paths/s, peak RSS ${r.peakRssMiB} MiB — ${ok ? 'meets' : 'misses'} the target (≥ ${target} paths/s, ≤ 256 MiB)`);
+      const rssOk = (r.peakRssMiB as number) <= 256;
+      const decideOk = ((r.decideSteadyPerCpuSec ?? r.decidePathsPerCpuSec) as number) >= target;
+      const walkOk = (r.walkBestPerCpuSec as number) >= target;
+      console.log(
+        `${r.rules}: decide ${r.decidePathsPerSec} paths/s wall, ${r.decidePathsPerCpuSec} paths per CPU-second (${r.decideSteadyPerCpuSec} steady state) — ${verdict(decideOk)}; ` +
+          `walk+decide ${r.walkPathsPerSec} paths/s wall, ${r.walkPathsPerCpuSec} per CPU-second (${r.walkBestPerCpuSec} best of 3) — ${verdict(walkOk)}; ` +
+          `peak RSS ${r.peakRssMiB} MiB — ${verdict(rssOk)} (targets ≥ ${target} paths/s, ≤ 256 MiB)`,
+      );
     }
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 // hard-link capture, restore and re-capture after an interruption against tar|zstd, restic, cp -al
 // and zstd -d|tar -x. Every tool runs as a child under /usr/bin/time -v, so wall time, CPU and
 // peak RSS are measured the same way for all.
-//   node bench/store.ts [--size 2G] [--users 6] [--keep]
+//   node bench/store.ts [--size 2G] [--users 6] [--keep] [--tree ROOT]  (ROOT: a gen-profiles tree
+//   on the same file system as the temporary folder, for cp -al and hard-link capture)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
@@ -90,12 +91,15 @@ async function main(): Promise<void> {
   const size = arg('--size', '2G');
   const users = arg('--users', '6');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));
-  const vol = join(work, 'vol');
+  const tree = arg('--tree', '');
+  const vol = tree || join(work, 'vol');
   const ferry = (mode: string, src: string, out: string) => [process.execPath, self, '--child', mode, src, out];
   try {
-    console.log(`generating a ${size} tree for ${users} users in ${vol} …`);
-    const g = spawnSync(process.execPath, [new URL('../../shared/tools/gen-profiles', import.meta.url).pathname, '--out', vol, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (g.status !== 0) throw new Error('gen-profiles failed');
+    if (!tree) {
+      console.log(`generating a ${size} tree for ${users} users in ${vol} …`);
+      const g = spawnSync(process.execPath, [new URL('../../shared/tools/gen-profiles', import.meta.url).pathname, '--out', vol, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (g.status !== 0) throw new Error('gen-profiles failed');
+    }
     // Everything below reads the tree from the page cache: warm it once for all tools alike.
     spawnSync('tar', ['-cf', '/dev/null', '-C', vol, '.']);
     let data = 0;
@@ -123,7 +127,7 @@ async function main(): Promise<void> {
     add(timed(`ferry re-capture after kill -9 at ${half.toFixed(1)} s`, ferry('resume', vol, join(work, 'resumed'))), join(work, 'resumed'));
 
     const mb = data / 1e6;
-    console.log(`\nsource: ${mb.toFixed(0)} MB in regular files (${size}, ${users} users); MB/s = source MB / wall time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`);
+    console.log(`\nsource: ${mb.toFixed(0)} MB in regular files (${tree || `${size}, ${users} users`}); MB/s = source MB / wall time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`);
     const head = ['tool', 'wall s', 'MB/s', 'output MB', 'peak RSS MiB', 'CPU %', 'CPU s'];
     const lines = rows.map((r) => [r.name, r.wall.toFixed(2), (mb / r.wall).toFixed(0), (r.outBytes / 1e6).toFixed(1), r.rssMiB.toFixed(0), String(r.cpu), r.cpuSec.toFixed(2)]);
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

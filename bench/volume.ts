@@ -1,7 +1,8 @@
 // Volume-model benchmark: walk a generated volume (gen-profiles) with each walk form, with and
-// without reading attributes and stat fields, and report paths/s and peak RSS. This is the floor
-// under the rule engine's throughput (the rules bench measures the whole evaluation).
-//   node bench/volume.ts [--size 500M] [--users 6] [--rounds 5]
+// without reading attributes and stat fields, and report paths/s (wall, and per CPU-second: on a
+// shared machine wall time mostly measures the neighbours) and peak RSS. This is the floor under
+// the rule engine's throughput (the rules bench measures the whole evaluation).
+//   node bench/volume.ts [--size 500M] [--users 6] [--rounds 5] [--tree ROOT]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,11 +18,14 @@ function arg(name: string, fallback: string): string {
 const size = arg('--size', '500M');
 const users = arg('--users', '6');
 const rounds = Number(arg('--rounds', '5'));
-const base = mkdtempSync(join(tmpdir(), 'ferry-bench-vol-'));
+const tree = arg('--tree', '');
+const base = tree ? null : mkdtempSync(join(tmpdir(), 'ferry-bench-vol-'));
 try {
-  const root = join(base, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', root, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (gen.status !== 0) throw new Error('gen-profiles failed');
+  const root = tree || join(base!, 'vol');
+  if (!tree) {
+    const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', root, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (gen.status !== 0) throw new Error('gen-profiles failed');
+  }
   const vol = await openVolume(join(root, 'Windows'));
   const touch = { none: (_e: VolumeEntry) => 0, attributes: (e: VolumeEntry) => e.attributes, stat: (e: VolumeEntry) => e.size };
   const forms = {
@@ -41,22 +45,27 @@ try {
       return n;
     },
   };
-  console.log(`volume: gen-profiles --size ${size} --users ${users}; best of ${rounds} rounds`);
-  console.log('form          reads        paths   paths/s');
+  console.log(`volume: ${tree ? tree : `gen-profiles --size ${size} --users ${users}`}; best of ${rounds} rounds`);
+  console.log('form          reads        paths   paths/s  paths/CPU-s');
   for (const [form, run] of Object.entries(forms)) {
     for (const [what, f] of Object.entries(touch)) {
       let best = Infinity;
+      let bestCpu = Infinity;
       let paths = 0;
       for (let r = 0; r < rounds; r++) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         paths = await run(f);
+        const c = process.cpuUsage(c0);
         best = Math.min(best, performance.now() - t0);
+        bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
       }
-      console.log(`${form.padEnd(13)} ${what.padEnd(11)} ${String(paths).padStart(7)} ${String(Math.round((paths / best) * 1000)).padStart(9)}`);
+      const rate = (ms: number) => String(Math.round((paths / ms) * 1000));
+      console.log(`${form.padEnd(13)} ${what.padEnd(11)} ${String(paths).padStart(7)} ${rate(best).padStart(9)} ${rate(bestCpu).padStart(12)}`);
     }
   }
   console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
   vol.close();
 } finally {
-  rmSync(base, { recursive: true, force: true });
+  if (base) rmSync(base, { recursive: true, force: true });
 }
