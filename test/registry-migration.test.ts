@@ -195,6 +195,8 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice2\\Pictures\\wallpaper.jpg');
   assert.equal(hivexGet(ntuser, 'Environment', 'OneDrive'), 'C:\\Users\\alice2\\OneDrive');
   assert.equal(hivexGet(ntuser, 'Environment', 'TEMP'), '%USERPROFILE%\\AppData\\Local\\Temp');
+  // Shell Folders come from the target's Default hive, pointed at the new profile.
+  assert.equal(hivexGet(ntuser, 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders', 'Personal'), 'C:\\Users\\alice2\\Documents');
   for (const [key, value] of EXPECTED) {
     if (value === 'Wallpaper') continue;
     assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);

@@ -122,5 +122,8 @@ test('HKCU values of a moved profile: remapped into the new NTUSER.DAT, made fro
   const hive = openHive(join(root, 'Users/al/NTUSER.DAT'));
   assert.equal(hive.key('Control Panel\\Desktop')?.value('Wallpaper')?.data, 'C:\\Users\\al\\Pictures\\w.jpg');
   assert.ok(hive.key('Control Panel\\International'), 'the Default hive\'s keys are there');
+  const shellFolders = hive.key('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders')!;
+  assert.equal(shellFolders.value('Personal')?.data, 'C:\\Users\\al\\Documents');
+  assert.ok(shellFolders.values().every((v) => !/\\Users\\Default\b/i.test(String(v.data))), 'no path is left under Users\\Default');
   hive.close();
 });

@@ -4,7 +4,7 @@
 // source value overwrites). Each hive is saved once, atomically, at the end.
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { encodeSid, HiveEditor, openHive, parseRegTypeName, RegType } from '../registry/index.ts';
+import { encodeSid, HiveEditor, openHive, parseRegTypeName, RegType, type ModelKey } from '../registry/index.ts';
 import type { ScriptCall } from '../migxml/script-call.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import type { RegistryEntry } from '../store/index.ts';
@@ -148,7 +148,7 @@ export class RegistryApplier {
     if ((dest.hive === 'HKCU' || dest.hive === 'HKEY_CURRENT_USER') && profilePath) {
       await t.ensureDir(profilePath);
       const path = t.mapPath(`${profilePath}\\NTUSER.DAT`).hostPath;
-      return { editor: this.#editor(path, () => this.#newUserHive()), key: dest.key };
+      return { editor: this.#editor(path, () => this.#newUserHive(profilePath)), key: dest.key };
     }
     if (isHklmSoftware(dest)) {
       const editor = this.#software();
@@ -163,9 +163,25 @@ export class RegistryApplier {
     return e;
   }
 
-  /** A new profile's hive starts as a copy of the target's Default user hive. */
-  #newUserHive(): HiveEditor {
-    const template = this.#target.mapPath(`${this.#target.systemDrive}\\Users\\Default\\NTUSER.DAT`);
-    return template.exists ? HiveEditor.open(template.hostPath, { allowDirty: true }) : HiveEditor.create();
+  /**
+   * A new profile's hive starts as a copy of the target's Default user hive, with the Default
+   * folder's absolute paths (its `Shell Folders`) pointed at the new profile, as Windows has them
+   * once the user has logged on.
+   */
+  #newUserHive(profilePath: string): HiveEditor {
+    const defaultProfile = `${this.#target.systemDrive}\\Users\\Default`;
+    const template = this.#target.mapPath(`${defaultProfile}\\NTUSER.DAT`);
+    if (!template.exists) return HiveEditor.create();
+    const editor = HiveEditor.open(template.hostPath, { allowDirty: true });
+    const remap = { fromProfile: template.winPath.slice(0, template.winPath.lastIndexOf('\\')), toProfile: profilePath };
+    const visit = (key: ModelKey): void => {
+      for (const v of key.values()) {
+        const raw = remapValueData(v.type, v.raw, remap);
+        if (raw !== v.raw) editor.setValue(key.path, v.name, v.type, raw);
+      }
+      for (const sub of key.subkeys()) visit(sub);
+    };
+    visit(editor.root);
+    return editor;
   }
 }
