@@ -211,6 +211,20 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
 });
 
+test('loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain\'s)', (t) => {
+  if (hivex) return t.skip(hivex);
+  const target = freshTarget('target-md');
+  const { r: load, log } = loadTo(target, '/md:DESKTOP-FIXTURE:CORP');
+  assert.equal(load.status, 0, show(load));
+  const ntuser = join(target, 'Users/alice/NTUSER.DAT');
+  for (const [key, value] of EXPECTED) {
+    assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);
+  }
+  const list = spawnSync('hivexregedit', ['--export', join(target, 'Windows/System32/config/SOFTWARE'), `\\${PROFILE_LIST}`], { encoding: 'utf8' }).stdout;
+  assert.doesNotMatch(list, /ProfileList\\S-1-5-21-/);
+  assert.match(log, /CORP\\alice is a different domain account: its SID is not known offline/);
+});
+
 test('a target without hives: HKCU settings are still written; one accurate warning for the HKLM\\Software objects it could not take', (t) => {
   if (hivex) return t.skip(hivex);
   assert.ok(machineObjects > 0, 'AppPaths.xml collected HKLM\\Software objects');
