@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { isFerryError } from '../src/errors/index.ts';
+import { SmpClient } from '../src/smp/client.ts';
 import { openRecoverySlot } from '../src/smp/keys.ts';
 import { createStore } from '../src/store/index.ts';
 import type { SmpServer } from '../src/server/smp/server.ts';
@@ -215,6 +216,64 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(expired.status, 401);
       assert.equal(expired.body.code, 'FERRY_E_SMP_CREDENTIAL_EXPIRED');
       await assert.rejects(client(s.url, 'PC-E', cred, { retryCount: 2 }).requestCapture(), (e) => isFerryError(e, 'FERRY_E_SMP_CREDENTIAL_EXPIRED'));
+    });
+
+    it('re-registration needs proof: the current credential or a token bound to the computer; revocation is immediate', async (t) => {
+      if (guard(t)) return;
+      const s = await site({ credentialTtlSeconds: 1, credentialRenewalGraceSeconds: 1 });
+      const owner = await registerComputer(s.url, s.adminToken, 'PC-OWN');
+      const ownerId = (await api(s.url, s.adminToken, 'GET', '/admin/computers')).body.find((c: { name: string }) => c.name === 'PC-OWN').id;
+
+      // An unbound enrollment token cannot take over a registered name (in any case); the refused
+      // attempt does not use up the token, and the owner keeps its credential.
+      const { token } = await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { uses: 1 });
+      for (const name of ['PC-OWN', 'pc-own']) {
+        const takeover = await api(s.url, undefined, 'POST', '/register', { enrollmentToken: token, computerName: name });
+        assert.equal(takeover.status, 409);
+        assert.equal(takeover.body.code, 'FERRY_E_SMP_COMPUTER_REGISTERED');
+        assert.match(takeover.body.message, /enrollment create --computer PC-OWN/);
+      }
+      assert.equal((await api(s.url, owner, 'GET', '/stores')).status, 200);
+      const other = (await api(s.url, undefined, 'POST', '/register', { enrollmentToken: token, computerName: 'PC-NEW' })).body.credential as string;
+      assert.ok(other);
+
+      // Renewal with the current credential replaces it; another computer's credential renews nothing.
+      const renewed = await api(s.url, undefined, 'POST', '/register', { currentCredential: owner, computerName: 'PC-OWN' });
+      assert.equal(renewed.status, 200);
+      assert.equal(renewed.body.computerId, ownerId);
+      assert.equal((await api(s.url, owner, 'GET', '/stores')).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
+      assert.equal((await api(s.url, undefined, 'POST', '/register', { currentCredential: other, computerName: 'PC-OWN' })).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
+      assert.equal((await api(s.url, undefined, 'POST', '/register', { computerName: 'PC-OWN' })).status, 400);
+
+      // A token bound to the computer resets it, and only it, once.
+      assert.equal((await api(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { uses: 2, computer: 'PC-OWN' })).status, 400);
+      const bound = await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' });
+      assert.equal(bound.computer, 'PC-OWN');
+      assert.equal((await api(s.url, undefined, 'POST', '/register', { enrollmentToken: bound.token, computerName: 'PC-NEW' })).body.code, 'FERRY_E_SMP_ENROLLMENT_REFUSED');
+      const reset = await api(s.url, undefined, 'POST', '/register', { enrollmentToken: bound.token, computerName: 'PC-OWN' });
+      assert.equal(reset.status, 200);
+      assert.equal(reset.body.computerId, ownerId);
+      assert.equal((await api(s.url, renewed.body.credential, 'GET', '/stores')).status, 401);
+
+      // Revocation: refused at once, cannot renew itself, and a plain token cannot re-register it.
+      const current: string = reset.body.credential;
+      assert.deepEqual(await adminOk(s.url, s.adminToken, 'POST', '/admin/computers/PC-OWN/revoke'), { revoked: true });
+      assert.equal((await api(s.url, current, 'GET', '/stores')).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
+      assert.equal((await api(s.url, undefined, 'POST', '/register', { currentCredential: current, computerName: 'PC-OWN' })).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
+      const { token: plain } = await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { uses: 1 });
+      assert.equal((await api(s.url, undefined, 'POST', '/register', { enrollmentToken: plain, computerName: 'PC-OWN' })).body.code, 'FERRY_E_SMP_COMPUTER_REGISTERED');
+      const listed = (await adminOk(s.url, s.adminToken, 'GET', '/admin/computers')).find((c: { name: string }) => c.name === 'PC-OWN');
+      assert.equal(listed.registered, false);
+      assert.ok(listed.credentialRevokedAt);
+      assert.equal((await api(s.url, s.adminToken, 'POST', '/admin/computers/NOPE/revoke')).body.code, 'FERRY_E_SMP_UNKNOWN_COMPUTER');
+      const back = await SmpClient.register(s.url, (await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' })).token, 'PC-OWN');
+
+      // An expired credential renews within the grace, not after it.
+      await sleep(1200);
+      assert.equal((await api(s.url, back.credential, 'GET', '/stores')).body.code, 'FERRY_E_SMP_CREDENTIAL_EXPIRED');
+      const late = await SmpClient.renew(s.url, back.credential, 'PC-OWN');
+      await sleep(2100);
+      await assert.rejects(SmpClient.renew(s.url, late.credential, 'PC-OWN'), (e) => isFerryError(e, 'FERRY_E_SMP_UNAUTHORIZED'));
     });
 
     it('Network Access Account: only with fallback on, only for a known computer', async (t) => {

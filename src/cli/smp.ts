@@ -151,12 +151,17 @@ function build(): Command {
 
   program
     .command('register')
-    .description('register this computer with an enrollment token; prints its credential')
+    .description('register this computer (enrollment token) or renew its credential (current credential); prints the new credential')
     .requiredOption('--server <url>', 'SMP URL')
-    .requiredOption('--enrollment-token <token>', 'token from `ferry smp enrollment create`')
+    .option('--enrollment-token <token>', 'token from `ferry smp enrollment create` (bound to this computer when it is already registered)')
+    .addOption(new Option('--current-credential <credential>', 'renew: the credential this computer holds now').env('FERRY_SMP_CREDENTIAL'))
     .requiredOption('--computer <name>', 'this computer name')
     .option('--json', 'print JSON')
-    .action(async (o) => print(await SmpClient.register(o.server, o.enrollmentToken, o.computer), o.json));
+    .action(async (o) => {
+      if (o.enrollmentToken) return print(await SmpClient.register(o.server, o.enrollmentToken, o.computer), o.json);
+      if (o.currentCredential) return print(await SmpClient.renew(o.server, o.currentCredential, o.computer), o.json);
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give --enrollment-token (register) or --current-credential (renew).');
+    });
 
   clientOptions(program.command('request').description('Request State Store: get a store to capture into or restore from'))
     .option('--capture', 'capture state from this computer')
@@ -229,11 +234,15 @@ function build(): Command {
   const computer = program.command('computer').description('computers known to the SMP');
   adminOptions(computer.command('add').argument('<name>').description('import a computer (e.g. a new destination)')).action(async (name: string, o) => print(await admin(o, 'POST', '/admin/computers', { name }), true));
   adminOptions(computer.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/computers'), true));
+  adminOptions(computer.command('revoke').argument('<name>').description("revoke the computer's credential now")).action(async (name: string, o) =>
+    print(await admin(o, 'POST', `/admin/computers/${encodeURIComponent(name)}/revoke`), true),
+  );
 
   adminOptions(program.command('enrollment').command('create').description('create an enrollment token for `ferry smp register`'))
     .option('--uses <n>', 'how many computers may use it', int('--uses'), 1)
     .option('--expires <seconds>', 'lifetime', int('--expires'), 86400)
-    .action(async (o) => print(await admin(o, 'POST', '/admin/enrollment-tokens', { uses: o.uses, expiresInSeconds: o.expires }), true));
+    .option('--computer <name>', 'bind the token to this computer: it re-registers (resets) that computer, once')
+    .action(async (o) => print(await admin(o, 'POST', '/admin/enrollment-tokens', { uses: o.uses, expiresInSeconds: o.expires, ...(o.computer ? { computer: o.computer } : {}) }), true));
 
   const naa = program.command('naa').description('the Network Access Account credential');
   adminOptions(naa.command('set').description('create a new NAA credential (shown once; replaces the old)')).action(async (o) => print(await admin(o, 'PUT', '/admin/naa', { enabled: true }), true));

@@ -24,6 +24,7 @@ const toComputer = (r: Row<'smp_computers'>): Computer => ({
   name: r.name,
   credentialHash: r.credential_hash,
   credentialExpiresAt: r.credential_expires_at,
+  credentialRevokedAt: r.credential_revoked_at,
   createdAt: r.created_at,
 });
 const toFolder = (r: Row<'smp_folders'>): StorageFolder => ({
@@ -118,7 +119,7 @@ export class KyselySmpRepository implements SmpRepository {
   async insertComputer(c: Computer) {
     await this.#db
       .insertInto('smp_computers')
-      .values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), credential_hash: c.credentialHash, credential_expires_at: c.credentialExpiresAt, created_at: c.createdAt })
+      .values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), credential_hash: c.credentialHash, credential_expires_at: c.credentialExpiresAt, credential_revoked_at: c.credentialRevokedAt, created_at: c.createdAt })
       .execute();
   }
   async getComputer(id: string) {
@@ -130,14 +131,17 @@ export class KyselySmpRepository implements SmpRepository {
     return r && toComputer(r);
   }
   async setComputerCredential(id: string, credentialHash: string, expiresAt: string) {
-    await this.#db.updateTable('smp_computers').set({ credential_hash: credentialHash, credential_expires_at: expiresAt }).where('id', '=', id).execute();
+    await this.#db.updateTable('smp_computers').set({ credential_hash: credentialHash, credential_expires_at: expiresAt, credential_revoked_at: null }).where('id', '=', id).execute();
+  }
+  async revokeComputerCredential(id: string, at: string) {
+    await this.#db.updateTable('smp_computers').set({ credential_hash: null, credential_expires_at: null, credential_revoked_at: at }).where('id', '=', id).execute();
   }
   async listComputers() {
     return (await this.#db.selectFrom('smp_computers').selectAll().orderBy('name_key').execute()).map(toComputer);
   }
 
   async insertEnrollmentToken(t: EnrollmentTokenRecord) {
-    await this.#db.insertInto('smp_enrollment_tokens').values({ id: t.id, token_hash: t.tokenHash, expires_at: t.expiresAt, uses_left: t.usesLeft }).execute();
+    await this.#db.insertInto('smp_enrollment_tokens').values({ id: t.id, token_hash: t.tokenHash, expires_at: t.expiresAt, uses_left: t.usesLeft, computer_name_key: t.computerNameKey }).execute();
   }
   async consumeEnrollmentToken(tokenHash: string, now: string) {
     const r = await this.#db
@@ -146,8 +150,9 @@ export class KyselySmpRepository implements SmpRepository {
       .where('token_hash', '=', tokenHash)
       .where('uses_left', '>', 0)
       .where('expires_at', '>', now)
+      .returningAll()
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return r && { id: r.id, tokenHash: r.token_hash, expiresAt: r.expires_at, usesLeft: Number(r.uses_left), computerNameKey: r.computer_name_key };
   }
 
   async insertFolder(f: StorageFolder) {

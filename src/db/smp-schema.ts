@@ -5,8 +5,8 @@ import type { MigrationSet } from './migrations.ts';
 export interface SmpTables {
   smp_settings: { key: string; value: string };
   smp_servers: { name: string; url: string; restore_only: number; delete_after_seconds: number };
-  smp_computers: { id: string; name: string; name_key: string; credential_hash: string | null; credential_expires_at: string | null; created_at: string };
-  smp_enrollment_tokens: { id: string; token_hash: string; expires_at: string; uses_left: number };
+  smp_computers: { id: string; name: string; name_key: string; credential_hash: string | null; credential_expires_at: string | null; credential_revoked_at: string | null; created_at: string };
+  smp_enrollment_tokens: { id: string; token_hash: string; expires_at: string; uses_left: number; computer_name_key: string | null };
   smp_folders: { id: string; server_name: string; path: string; max_clients: number; min_free_space: number; space_unit: string };
   smp_associations: {
     id: string;
@@ -138,6 +138,14 @@ export const smpMigrations: MigrationSet = {
           .addColumn('chunk', 'integer', (c) => c.notNull())
           .addPrimaryKeyConstraint('smp_store_chunks_pk', ['store_id', 'idx', 'chunk'])
           .execute();
+      },
+    },
+    // Re-registration needs proof: tokens bound to one computer, and a revoked credential is
+    // remembered so that the computer is not treated as never registered.
+    '0002_credential_proof': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('smp_computers').addColumn('credential_revoked_at', 'text').execute();
+        await db.schema.alterTable('smp_enrollment_tokens').addColumn('computer_name_key', 'text').execute();
       },
     },
   },

@@ -79,10 +79,17 @@ export class SmpClient {
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** `POST /register`: get this computer's credential with an enrollment token. */
-  static async register(serverUrl: string, enrollmentToken: string, computerName: string): Promise<{ computerId: string; credential: string; expiresAt: string }> {
-    const res = await fetchOrThrow(`${serverUrl.replace(/\/+$/, '')}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enrollmentToken, computerName }) });
-    return (await res.json()) as { computerId: string; credential: string; expiresAt: string };
+  /**
+   * `POST /register`: get this computer's credential with an enrollment token (a new computer, or
+   * a token the administrator bound to this one).
+   */
+  static register(serverUrl: string, enrollmentToken: string, computerName: string): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+    return postRegister(serverUrl, { enrollmentToken, computerName });
+  }
+
+  /** `POST /register` with the current credential (valid, or recently expired): a new credential replaces it. */
+  static renew(serverUrl: string, currentCredential: string, computerName: string): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+    return postRegister(serverUrl, { currentCredential, computerName });
   }
 
   /** Request State Store /capture. */
@@ -290,6 +297,11 @@ export class SmpClient {
     }
     throw last as FerryError;
   }
+}
+
+async function postRegister(serverUrl: string, body: { computerName: string; enrollmentToken?: string; currentCredential?: string }): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+  const res = await fetchOrThrow(`${serverUrl.replace(/\/+$/, '')}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return (await res.json()) as { computerId: string; credential: string; expiresAt: string };
 }
 
 async function fetchOrThrow(url: string, init: RequestInit): Promise<Response> {

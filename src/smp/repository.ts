@@ -7,6 +7,8 @@ export interface EnrollmentTokenRecord {
   readonly tokenHash: string;
   readonly expiresAt: string;
   readonly usesLeft: number;
+  /** Lower-cased name of the one computer this token may (re-)register, or null for any new computer. */
+  readonly computerNameKey: string | null;
 }
 
 export interface SmpRepository {
@@ -24,12 +26,15 @@ export interface SmpRepository {
   insertComputer(computer: Computer): Promise<void>;
   getComputer(id: string): Promise<Computer | undefined>;
   findComputerByName(name: string): Promise<Computer | undefined>;
+  /** Set a new credential (clearing any revocation). */
   setComputerCredential(id: string, credentialHash: string, expiresAt: string): Promise<void>;
+  /** Drop the credential and record when it was revoked. */
+  revokeComputerCredential(id: string, at: string): Promise<void>;
   listComputers(): Promise<Computer[]>;
 
   insertEnrollmentToken(token: EnrollmentTokenRecord): Promise<void>;
-  /** Use one of the token's uses if it exists, has uses left and has not expired at `now`. */
-  consumeEnrollmentToken(tokenHash: string, now: string): Promise<boolean>;
+  /** Use one of the token's uses if it exists, has uses left and has not expired at `now`; returns the token, or undefined. */
+  consumeEnrollmentToken(tokenHash: string, now: string): Promise<EnrollmentTokenRecord | undefined>;
 
   insertFolder(folder: StorageFolder): Promise<void>;
   getFolder(id: string): Promise<StorageFolder | undefined>;

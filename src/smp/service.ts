@@ -43,6 +43,18 @@ import {
 
 export type Principal = { readonly kind: 'admin' } | { readonly kind: 'computer'; readonly computer: Computer } | { readonly kind: 'naa'; readonly computer: Computer };
 
+export interface RegistrationProof {
+  readonly enrollmentToken?: string;
+  /** The computer's current credential: renews it without an enrollment token. */
+  readonly currentCredential?: string;
+}
+
+export interface Registration {
+  readonly computerId: string;
+  readonly credential: string;
+  readonly expiresAt: string;
+}
+
 export interface SmpServiceOptions {
   readonly repo: SmpRepository;
   /** This server's record; created or updated (URL) at `init`. */
@@ -54,6 +66,8 @@ export interface SmpServiceOptions {
   readonly chunkSize?: number;
   readonly maxStoreBytes?: number;
   readonly credentialTtlSeconds?: number;
+  /** How long after expiry a credential still proves its computer for renewal. Default 7 days. */
+  readonly credentialRenewalGraceSeconds?: number;
   /** The store's own authentication (catalog MAC, …), checked before a capture is released. */
   readonly verifyStore?: (dir: string, dataKey: Buffer) => Promise<void>;
   readonly now?: () => Date;
@@ -93,6 +107,7 @@ export interface InitResult {
 
 const DEFAULT_CHUNK = 8 * 1024 * 1024;
 const DEFAULT_TTL = 90 * 24 * 3600;
+const DEFAULT_RENEWAL_GRACE = 7 * 24 * 3600;
 const nowIso = (d: Date): string => d.toISOString();
 
 const notFound = (id: string): FerryError => new FerryError('FERRY_E_SMP_STORE_NOT_FOUND', `No store ${id} exists for this computer; use the location returned by Request State Store.`, { details: { storeId: id } });
@@ -106,6 +121,7 @@ export class SmpService {
   readonly #siteKey: Buffer;
   readonly #adminTokenHash: string;
   readonly #ttl: number;
+  readonly #renewalGrace: number;
   readonly #verifyStore: SmpServiceOptions['verifyStore'];
   readonly #now: () => Date;
   readonly #finishing = new Map<string, Promise<void>>();
@@ -121,6 +137,7 @@ export class SmpService {
     this.#siteKey = o.siteKey;
     this.#adminTokenHash = o.adminTokenHash;
     this.#ttl = o.credentialTtlSeconds ?? DEFAULT_TTL;
+    this.#renewalGrace = o.credentialRenewalGraceSeconds ?? DEFAULT_RENEWAL_GRACE;
     this.#verifyStore = o.verifyStore;
     this.#now = o.now ?? (() => new Date());
   }
@@ -175,28 +192,74 @@ export class SmpService {
     throw new FerryError('FERRY_E_SMP_UNAUTHORIZED', 'The credential is not valid here; register the computer again or check the token.');
   }
 
-  /** `POST /register`: exchange an enrollment token for this computer's own credential. */
-  async register(enrollmentToken: string, computerName: string): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+  /**
+   * `POST /register`: this computer's own credential, against an enrollment token or (to renew)
+   * its current credential. A computer that already holds a credential, or had one revoked, is
+   * re-registered only with proof that it is that computer: its current credential (still valid,
+   * or expired within the renewal grace) or an enrollment token the administrator bound to its
+   * name. An unbound token registers only new computers (and imported ones never registered).
+   */
+  async register(computerName: string, proof: RegistrationProof, options: { readonly ttlSeconds?: number } = {}): Promise<Registration> {
     const name = computerName.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
     }
+    if (!proof.enrollmentToken && !proof.currentCredential) {
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Registration needs an enrollment token (new computer) or the current credential (renewal).');
+    }
     const now = this.#now();
     return this.repo.transaction(async (repo) => {
-      if (!(await repo.consumeEnrollmentToken(hashSecret(enrollmentToken), nowIso(now)))) {
-        throw new FerryError('FERRY_E_SMP_ENROLLMENT_REFUSED', 'The enrollment token is unknown, expired or used up; ask the administrator for a new one.');
-      }
       let computer = await repo.findComputerByName(name);
+      if (!(computer && proof.currentCredential && this.#renewable(computer, proof.currentCredential, now))) {
+        if (!proof.enrollmentToken) {
+          throw new FerryError('FERRY_E_SMP_UNAUTHORIZED', `The credential cannot renew ${name} (not its current one, revoked, or expired too long ago); register it with an enrollment token bound to it (\`ferry smp enrollment create --computer ${name}\`).`, {
+            details: { computer: name },
+          });
+        }
+        const token = await repo.consumeEnrollmentToken(hashSecret(proof.enrollmentToken), nowIso(now));
+        if (!token) {
+          throw new FerryError('FERRY_E_SMP_ENROLLMENT_REFUSED', 'The enrollment token is unknown, expired or used up; ask the administrator for a new one.');
+        }
+        if (token.computerNameKey && token.computerNameKey !== name.toLowerCase()) {
+          throw new FerryError('FERRY_E_SMP_ENROLLMENT_REFUSED', `This enrollment token is bound to another computer and cannot register ${name}.`, { details: { computer: name } });
+        }
+        // Only a token bound to this name takes over an identity that was ever registered.
+        if (computer && (computer.credentialHash !== null || computer.credentialRevokedAt !== null) && !token.computerNameKey) {
+          throw new FerryError(
+            'FERRY_E_SMP_COMPUTER_REGISTERED',
+            `Computer ${computer.name} is already registered. Renew with its current credential, or ask the administrator for an enrollment token bound to it (\`ferry smp enrollment create --computer ${computer.name}\`).`,
+            { details: { computer: computer.name } },
+          );
+        }
+      }
       if (!computer) {
-        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, createdAt: nowIso(now) };
+        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now) };
         await repo.insertComputer(computer);
       }
-      // Re-registering (a reimaged computer) replaces the previous credential.
+      // One credential per computer: the new one replaces (revokes) the previous.
       const credential = newSecret('computer', computer.id);
-      const expiresAt = nowIso(new Date(now.getTime() + this.#ttl * 1000));
+      const expiresAt = nowIso(new Date(now.getTime() + Math.min(options.ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
       await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt);
       return { computerId: computer.id, credential, expiresAt };
     });
+  }
+
+  /** The computer's own credential, not revoked, unexpired or expired within the renewal grace. */
+  #renewable(computer: Computer, credential: string, now: Date): boolean {
+    if (computerIdOf(credential) !== computer.id || !secretMatches(credential, computer.credentialHash) || !computer.credentialExpiresAt) return false;
+    return new Date(computer.credentialExpiresAt).getTime() + this.#renewalGrace * 1000 > now.getTime();
+  }
+
+  /**
+   * Revoke a computer's credential at once (the site revoked or deleted the computer). From then
+   * on only an enrollment token bound to it registers it again. False when the SMP does not know it.
+   */
+  async revokeComputer(p: Principal, name: string): Promise<boolean> {
+    requireAdmin(p);
+    const computer = await this.repo.findComputerByName(name);
+    if (!computer) return false;
+    await this.repo.revokeComputerCredential(computer.id, nowIso(this.#now()));
+    return true;
   }
 
   // ── Request State Store ─────────────────────────────────────────────────────────────────
@@ -616,12 +679,20 @@ export class SmpService {
     return next;
   }
 
-  async createEnrollmentToken(p: Principal, input: { expiresInSeconds: number; uses: number }): Promise<{ token: string; expiresAt: string; uses: number }> {
+  /**
+   * An enrollment token. Bound to `computer`, it is the administrator's "reset computer": it may
+   * re-register that computer (replacing its credential) and no other, once.
+   */
+  async createEnrollmentToken(p: Principal, input: { expiresInSeconds: number; uses: number; computer?: string }): Promise<{ token: string; expiresAt: string; uses: number; computer?: string }> {
     requireAdmin(p);
+    if (input.computer !== undefined) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(input.computer)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(input.computer)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
+      if (input.uses !== 1) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'A token bound to a computer has exactly one use.');
+    }
     const token = newSecret('enrollment');
     const expiresAt = nowIso(new Date(this.#now().getTime() + input.expiresInSeconds * 1000));
-    await this.repo.insertEnrollmentToken({ id: randomUUID(), tokenHash: hashSecret(token), expiresAt, usesLeft: input.uses });
-    return { token, expiresAt, uses: input.uses };
+    await this.repo.insertEnrollmentToken({ id: randomUUID(), tokenHash: hashSecret(token), expiresAt, usesLeft: input.uses, computerNameKey: input.computer?.toLowerCase() ?? null });
+    return { token, expiresAt, uses: input.uses, ...(input.computer !== undefined ? { computer: input.computer } : {}) };
   }
 
   /** Import a computer (e.g. a destination that has never run Ferry) so an association can name it. */
@@ -629,14 +700,14 @@ export class SmpService {
     requireAdmin(p);
     const existing = await this.repo.findComputerByName(name);
     if (existing) return existing;
-    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, createdAt: nowIso(this.#now()) };
+    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()) };
     await this.repo.insertComputer(computer);
     return computer;
   }
 
-  async listComputers(p: Principal): Promise<{ id: string; name: string; registered: boolean; credentialExpiresAt: string | null }[]> {
+  async listComputers(p: Principal): Promise<{ id: string; name: string; registered: boolean; credentialExpiresAt: string | null; credentialRevokedAt: string | null }[]> {
     requireAdmin(p);
-    return (await this.repo.listComputers()).map((c) => ({ id: c.id, name: c.name, registered: c.credentialHash !== null, credentialExpiresAt: c.credentialExpiresAt }));
+    return (await this.repo.listComputers()).map((c) => ({ id: c.id, name: c.name, registered: c.credentialHash !== null, credentialExpiresAt: c.credentialExpiresAt, credentialRevokedAt: c.credentialRevokedAt }));
   }
 
   /** The Network Access Account credential: a new one replaces the old; shown once. */

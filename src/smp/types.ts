@@ -28,6 +28,8 @@ export interface Computer {
   readonly name: string;
   readonly credentialHash: string | null;
   readonly credentialExpiresAt: string | null;
+  /** Set when the credential was revoked; cleared by the next registration. */
+  readonly credentialRevokedAt: string | null;
   readonly createdAt: string;
 }
 

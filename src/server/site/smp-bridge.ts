@@ -18,7 +18,7 @@ const ADMIN: Principal = { kind: 'admin' };
 export interface SmpBridge {
   readonly smp: OpenedSmp;
   readonly url: string;
-  /** A fresh SMP credential for an enrolled agent (one-use enrollment behind the scenes). */
+  /** A fresh SMP credential for an enrolled agent, replacing its previous one. */
   credentialFor(computerName: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
   registerRoutes(app: FastifyInstance): Promise<void>;
   registerConsoleRoutes(app: FastifyInstance, events: EventEmitter): Promise<void>;
@@ -61,8 +61,10 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
     smp,
     url,
     async credentialFor(computerName) {
-      const token = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 300, uses: 1 });
-      const r = await service.register(token.token, computerName);
+      // The site vouches for the agent (it holds its site credential), as an administrator's
+      // bound token does. The computer has one SMP credential: this one replaces the last.
+      const token = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 60, uses: 1, computer: computerName });
+      const r = await service.register(computerName, { enrollmentToken: token.token });
       return { servers: [url], credential: r.credential, expiresAt: r.expiresAt };
     },
     async registerRoutes(app) {

@@ -93,10 +93,14 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
       server: service.serverName,
     }));
 
-    smp.post('/register', { config: { smpPublic: true }, schema: { tags: computer, summary: 'Exchange an enrollment token for a computer credential', body: S.RegisterBody, response: { 200: S.RegisterReply, ...errorReply } } }, async (req) => {
-      const b = req.body as Static<typeof S.RegisterBody>;
-      return service.register(b.enrollmentToken, b.computerName);
-    });
+    smp.post(
+      '/register',
+      { config: { smpPublic: true }, schema: { tags: computer, summary: 'Get a computer credential: enrollment token (new computer, or one bound to it) or current credential (renewal)', body: S.RegisterBody, response: { 200: S.RegisterReply, ...errorReply } } },
+      async (req) => {
+        const b = req.body as Static<typeof S.RegisterBody>;
+        return service.register(b.computerName, { ...(b.enrollmentToken ? { enrollmentToken: b.enrollmentToken } : {}), ...(b.currentCredential ? { currentCredential: b.currentCredential } : {}) });
+      },
+    );
 
     smp.post('/requests/capture', { schema: { tags: computer, security, summary: 'Request State Store (capture)', response: { 200: S.StoreGrant, ...errorReply } } }, async (req) => service.requestCapture(principal(req)));
     smp.post('/requests/restore', { schema: { tags: computer, security, summary: 'Request State Store (restore)', response: { 200: S.StoreGrant, ...errorReply } } }, async (req) => service.requestRestore(principal(req)));
@@ -193,13 +197,18 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
 
     smp.post('/admin/enrollment-tokens', { schema: { tags: admin, security, summary: 'Create an enrollment token (shown once)', body: S.EnrollmentBody, response: { 200: S.EnrollmentReply, ...errorReply } } }, async (req) => {
       const b = (req.body ?? {}) as Static<typeof S.EnrollmentBody>;
-      return service.createEnrollmentToken(principal(req), { expiresInSeconds: b.expiresInSeconds ?? 86400, uses: b.uses ?? 1 });
+      return service.createEnrollmentToken(principal(req), { expiresInSeconds: b.expiresInSeconds ?? 86400, uses: b.uses ?? 1, ...(b.computer ? { computer: b.computer } : {}) });
     });
 
     smp.get('/admin/computers', { schema: { tags: admin, security, response: { 200: Type.Array(S.ComputerReply), ...errorReply } } }, async (req) => service.listComputers(principal(req)));
     smp.post('/admin/computers', { schema: { tags: admin, security, summary: 'Import a computer (e.g. a destination)', body: S.ComputerBody, response: { 200: S.ComputerReply, ...errorReply } } }, async (req) => {
       const c = await service.importComputer(principal(req), (req.body as Static<typeof S.ComputerBody>).name);
-      return { id: c.id, name: c.name, registered: c.credentialHash !== null, credentialExpiresAt: c.credentialExpiresAt };
+      return { id: c.id, name: c.name, registered: c.credentialHash !== null, credentialExpiresAt: c.credentialExpiresAt, credentialRevokedAt: c.credentialRevokedAt };
+    });
+    smp.post('/admin/computers/:name/revoke', { schema: { tags: admin, security, summary: "Revoke a computer's credential now (it re-registers only with a token bound to it)", params: S.NameParams, response: { 200: Type.Object({ revoked: Type.Boolean() }), ...errorReply } } }, async (req) => {
+      const name = (req.params as Static<typeof S.NameParams>).name;
+      if (!(await service.revokeComputer(principal(req), name))) throw new FerryError('FERRY_E_SMP_UNKNOWN_COMPUTER', `Computer ${name} is not known to the SMP.`, { details: { computer: name } });
+      return { revoked: true };
     });
 
     smp.put('/admin/naa', { schema: { tags: admin, security, summary: 'Enable (new credential, shown once) or disable the Network Access Account', body: S.NaaBody, response: { 200: S.NaaReply, ...errorReply } } }, async (req) =>

@@ -7,7 +7,8 @@ const Iso = Type.String({ description: 'ISO-8601 UTC timestamp' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const RegisterBody = Type.Object({
-  enrollmentToken: Type.String({ minLength: 1, maxLength: 200 }),
+  enrollmentToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'registers a new computer; re-registers an existing one only when bound to it' })),
+  currentCredential: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "renews the computer's credential (valid, or expired within the renewal grace)" })),
   computerName: Type.String({ minLength: 1, maxLength: 63 }),
 });
 export const RegisterReply = Type.Object({ computerId: Type.String(), credential: Type.String(), expiresAt: Iso });
@@ -120,11 +121,13 @@ export const SettingsPatch = Type.Object({
 export const EnrollmentBody = Type.Object({
   expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600, default: 24 * 3600 })),
   uses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1 })),
+  computer: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'bind the token to this computer: it may re-register it (reset), once' })),
 });
-export const EnrollmentReply = Type.Object({ token: Type.String(), expiresAt: Iso, uses: Type.Integer() });
+export const EnrollmentReply = Type.Object({ token: Type.String(), expiresAt: Iso, uses: Type.Integer(), computer: Type.Optional(Type.String()) });
 
 export const ComputerBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) });
-export const ComputerReply = Type.Object({ id: Type.String(), name: Type.String(), registered: Type.Boolean(), credentialExpiresAt: Nullable(Iso) });
+export const ComputerReply = Type.Object({ id: Type.String(), name: Type.String(), registered: Type.Boolean(), credentialExpiresAt: Nullable(Iso), credentialRevokedAt: Nullable(Iso) });
+export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) });
 
 export const NaaBody = Type.Object({ enabled: Type.Boolean() });
 export const NaaReply = Type.Object({ credential: Type.Optional(Type.String()) });

@@ -31,6 +31,8 @@ export interface OpenSmpOptions {
   readonly chunkSize?: number;
   readonly maxStoreBytes?: number;
   readonly credentialTtlSeconds?: number;
+  /** How long after expiry a credential may still renew itself (default 7 days). */
+  readonly credentialRenewalGraceSeconds?: number;
   /** Check a store's own authentication before releasing its capture (default: src/store's verify); `false` accepts any files. */
   readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false;
   /** Extra migration sets to apply to the same database (the all-in-one server's own). */
@@ -61,6 +63,7 @@ export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
       ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
       ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
       ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
+      ...(o.credentialRenewalGraceSeconds !== undefined ? { credentialRenewalGraceSeconds: o.credentialRenewalGraceSeconds } : {}),
       ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore }),
     });
     const init = await service.init();
