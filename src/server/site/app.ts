@@ -162,7 +162,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       });
     });
 
-    await registerAdminRoutes(site, { repo, events });
+    await registerAdminRoutes(site, { repo, events, ...(smp ? { smp } : {}) });
     if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {

@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
 import { checkDocumentShape } from './document-shape.ts';
 import type { Assignment, SiteRepository } from './repository.ts';
+import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
 
@@ -44,7 +45,7 @@ const CreateDeployment = Type.Object({
   comments: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
-export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter }): Promise<void> {
+export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer'> }): Promise<void> {
   const { repo, events } = deps;
   const changed = (kind: string, id: string) => events.emit('change', { kind, id });
   const tag = (t: string, summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: [t], summary, security: [{ session: [], csrf: [] }], ...extra } });
@@ -142,15 +143,20 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     changed('computer', id);
     return repo.getComputer(id);
   });
-  app.post('/api/computers/:id/revoke', tag('computers', 'Revoke the agent credential', { params: Id }), async (req) => {
+  // The agent's SMP credential goes with its site credential: the SMP refuses it at once.
+  app.post('/api/computers/:id/revoke', tag('computers', 'Revoke the agent credential (and its State Migration Point credential)', { params: Id }), async (req) => {
     const id = (req.params as { id: string }).id;
+    const { name } = await repo.getComputer(id);
     await repo.setComputerRevoked(id, true);
+    await deps.smp?.revokeComputer(name);
     changed('computer', id);
     return repo.getComputer(id);
   });
-  app.delete('/api/computers/:id', tag('computers', 'Delete a computer record', { params: Id }), async (req) => {
+  app.delete('/api/computers/:id', tag('computers', 'Delete a computer record (its State Migration Point credential is revoked)', { params: Id }), async (req) => {
     const id = (req.params as { id: string }).id;
+    const { name } = await repo.getComputer(id);
     await repo.deleteComputer(id);
+    await deps.smp?.revokeComputer(name);
     changed('computer', id);
     return { ok: true };
   });

@@ -14,12 +14,16 @@ import type { Principal } from '../../smp/service.ts';
 import type { SiteDb } from './schema.ts';
 
 const ADMIN: Principal = { kind: 'admin' };
+/** SMP credentials handed out with a deployment last one run; a resumed run fetches a new one. */
+const RUN_CREDENTIAL_TTL_SECONDS = 24 * 3600;
 
 export interface SmpBridge {
   readonly smp: OpenedSmp;
   readonly url: string;
-  /** A fresh SMP credential for an enrolled agent, replacing its previous one. */
+  /** A fresh SMP credential for an enrolled agent, replacing its previous one; valid for one run. */
   credentialFor(computerName: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
+  /** Revoke the computer's SMP credential at once (the site revoked or deleted it). */
+  revokeComputer(computerName: string): Promise<void>;
   registerRoutes(app: FastifyInstance): Promise<void>;
   registerConsoleRoutes(app: FastifyInstance, events: EventEmitter): Promise<void>;
   close(): Promise<void>;
@@ -64,8 +68,11 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       // The site vouches for the agent (it holds its site credential), as an administrator's
       // bound token does. The computer has one SMP credential: this one replaces the last.
       const token = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 60, uses: 1, computer: computerName });
-      const r = await service.register(computerName, { enrollmentToken: token.token });
+      const r = await service.register(computerName, { enrollmentToken: token.token }, { ttlSeconds: RUN_CREDENTIAL_TTL_SECONDS });
       return { servers: [url], credential: r.credential, expiresAt: r.expiresAt };
+    },
+    async revokeComputer(computerName) {
+      await service.revokeComputer(ADMIN, computerName);
     },
     async registerRoutes(app) {
       await app.register(async (scope) => registerSmpRoutes(scope, { service }), { prefix: '/smp' });
