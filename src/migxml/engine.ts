@@ -17,6 +17,7 @@ import {
   registryObjects,
   scanFilter,
   variableScript,
+  type ApplyFilterState,
   type HelperScope,
   type MachineInfo,
 } from './helpers.ts';
@@ -222,6 +223,8 @@ class RuleIndex {
   readonly #along: IndexNode[] = [];
 }
 
+const LINK_RELEVANT: ApplyFilterState = { linkRelevant: true };
+
 /** Filters that are TRUE for every object at ScanState (so they never stop an exclude from applying). */
 const ALWAYS_TRUE_AT_SCAN = new Set(['IgnoreIrrelevantLinks', 'NeverRestore', 'SameRegContent']);
 
@@ -363,9 +366,20 @@ export class RuleEngine {
   /**
    * Decide one object. `node`/`leaf` are lower-cased segments (see fileKey / registryKey);
    * `onlyPass` restricts to one pass (HKCU objects belong to their user's pass); `content` is the
-   * string form of a registry value, for CompareStringContent filters.
+   * string form of a registry value, for CompareStringContent filters; `filters` is what the
+   * include/exclude filters see at LoadState (default in the apply phase: the shortcut is
+   * relevant), null for ScanState's view.
    */
-  decideKey(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number, content: string | null = null): Decision {
+  decideKey(
+    type: 'File' | 'Registry',
+    node: readonly string[],
+    leaf: string | null,
+    entry?: VolumeEntry,
+    onlyPass?: number,
+    content: string | null = null,
+    filters: ApplyFilterState | null = this.phase === 'apply' ? LINK_RELEVANT : null,
+  ): Decision {
+    const apply = filters ?? undefined;
     const index = type === 'File' ? this.#fileIndex : this.#regIndex;
     // Best include and exclude per (pass, component); few per object, so a flat list.
     const best: { inc: ActiveRule; incSpec: Specificity; exc?: ActiveRule; excSpec?: Specificity; pass: number; comp: number }[] = [];
@@ -376,7 +390,7 @@ export class RuleEngine {
       for (const e of nodes[ni]!.includes) {
         if (onlyPass !== undefined && e.pass !== onlyPass) continue;
         if (!e.rule.matcher.matches(node, leaf, entry)) continue;
-        if (e.rule.filter && !scanFilter(e.rule.filter, entry, content)) continue;
+        if (e.rule.filter && !scanFilter(e.rule.filter, entry, content, apply)) continue;
         const spec = e.rule.matcher.specificity(node, leaf);
         let b: (typeof best)[number] | undefined;
         for (const x of best) if (x.pass === e.pass && x.comp === e.comp) b = x;
@@ -399,7 +413,7 @@ export class RuleEngine {
         let b: (typeof best)[number] | undefined;
         for (const x of best) if (x.pass === e.pass && x.comp === e.comp) b = x;
         if (!b || !e.rule.matcher.matches(node, leaf, entry)) continue;
-        if (e.rule.filter && !scanFilter(e.rule.filter, entry, content)) continue;
+        if (e.rule.filter && !scanFilter(e.rule.filter, entry, content, apply)) continue;
         const spec = e.rule.matcher.specificity(node, leaf);
         if (!b.exc || compareSpecificity(spec, b.excSpec!) > 0) {
           b.exc = e.rule;

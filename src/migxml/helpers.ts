@@ -370,14 +370,24 @@ function parseDate(s: string): number {
   return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime() : NaN;
 }
 
+/** What an include/exclude filter sees at LoadState (§5.4). */
+export interface ApplyFilterState {
+  /** IgnoreIrrelevantLinks: FALSE for a shortcut whose target does not exist on the destination. */
+  readonly linkRelevant: boolean;
+}
+
 /**
- * An include/exclude filter at ScanState: TRUE keeps the object for that rule.
- * IgnoreIrrelevantLinks is decided at LoadState (every .lnk is stored); NeverRestore is TRUE here.
+ * An include/exclude filter: TRUE keeps the object for that rule. At ScanState (`apply`
+ * absent) IgnoreIrrelevantLinks and NeverRestore are TRUE (every .lnk is stored, NeverRestore
+ * objects are gathered); at LoadState NeverRestore is FALSE and IgnoreIrrelevantLinks is what
+ * the caller found for the shortcut.
  */
-export function scanFilter(call: ScriptCall, entry: VolumeEntry | undefined, content: string | null): boolean {
+export function scanFilter(call: ScriptCall, entry: VolumeEntry | undefined, content: string | null, apply?: ApplyFilterState): boolean {
   switch (call.name) {
     case 'IgnoreIrrelevantLinks':
+      return apply?.linkRelevant ?? true;
     case 'NeverRestore':
+      return !apply;
     case 'SameRegContent':
       return true;
     case 'AnswerNo':

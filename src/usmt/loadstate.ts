@@ -8,12 +8,14 @@ import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
-import { fileKey, registryKey, RuleEngine, type PassInclusion } from '../migxml/engine.ts';
+import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
+import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
+import { allComponents } from '../migxml/parser.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import { loadRuleSet } from '../migxml/rule-set.ts';
 import { selectUsers } from '../migxml/user-selection.ts';
 import { AccountPlanRecorder } from '../platform/index.ts';
-import { openHive } from '../registry/index.ts';
+import { decodeValueData, openHive, parseRegTypeName } from '../registry/index.ts';
 import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type RegistryEntry, type StoreReader } from '../store/index.ts';
 import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
 import type { Profile, VolumeEntry } from '../volume/types.ts';
@@ -29,6 +31,8 @@ import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from '.
 import { locateRuleFile } from './default-rules.ts';
 
 const USMT_ERROR_USE_LAC = 14;
+const LINK_RELEVANT: ApplyFilterState = { linkRelevant: true };
+const LINK_IRRELEVANT: ApplyFilterState = { linkRelevant: false };
 const FATAL_ON_APPLY = new Set(['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TRUNCATED', 'FERRY_E_DISK_FULL']);
 
 export interface LoadStateResult {
@@ -46,6 +50,8 @@ export interface LoadStateResult {
   readonly registryApplied: number;
   readonly registryKept: number;
   readonly registrySkipped: number;
+  /** Store objects not applied, by reason: user not selected, not included by the LoadState rules, component off in Config.xml, NeverRestore. */
+  readonly notApplied: { readonly user: number; readonly rules: number; readonly config: number; readonly neverRestore: number };
   readonly failed: readonly { readonly winPath: string; readonly message: string }[];
   readonly accountPlan?: string;
 }
@@ -61,8 +67,17 @@ interface UserPlan {
 
 /** Where one catalog entry lands, or why it does not. */
 type Placement =
-  | { readonly skip: string }
-  | { readonly dest: string; readonly inclusion?: PassInclusion; readonly user?: UserPlan };
+  | { readonly skip: string; readonly reason: SkipReason }
+  | {
+      readonly dest: string;
+      readonly inclusion?: PassInclusion;
+      readonly user?: UserPlan;
+      /** A shortcut only an include with IgnoreIrrelevantLinks brings in: restored only if its target exists. */
+      readonly checkLink?: boolean;
+    };
+
+/** Why a store object is not applied; the summary counts each. */
+type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
   const { events, log, progress } = ctx;
@@ -148,10 +163,11 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── rules: locationModify and merge come from the /i files given to LoadState ─────────
   const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
-  const engine = options.ruleFiles.length
+  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map(locateRuleFile), events) : [];
+  const engine = ruleFiles.length
     ? await RuleEngine.create({
         volume: target,
-        files: await loadRuleSet(options.ruleFiles.map(locateRuleFile), events),
+        files: ruleFiles,
         users: plans.map((p) => asProfile(p.source)),
         events,
         phase: 'apply',
@@ -164,28 +180,50 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   plans.forEach((p, i) => planOf.set(userKey(p.source.name, p.source.domain), engine ? { ...p, passIndex: i + 1 } : p));
   const excludedUsers = new Set(captured.map((u) => userKey(u.name, u.domain)).filter((k) => !planOf.has(k)));
 
+  // Components Config.xml turns off, by display name, to say why their objects are not applied.
+  const configOff = new Set<string>();
+  if (engine && config) for (const f of ruleFiles) for (const { component } of allComponents(f.components)) if (isComponentDisabled(config, component)) configOff.add(component.displayName.toLowerCase());
+
+  // With /i files the LoadState rules decide what is applied (usmt-cli.md §3.2): a store object
+  // they do not include, a NeverRestore object, a component Config.xml turns off stays in the store.
   const place = (entry: CatalogEntry): Placement => {
     const user = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
-    if (entry.user && !user) return { skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    if (entry.user && !user) return { reason: 'user', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
     const registry = entry.kind === 'registry';
     const container = registry ? entry.valueName === null : entry.kind === 'dir';
     let dest = entry.winPath;
     let inclusion: PassInclusion | undefined;
+    let checkLink = false;
     if (engine) {
+      const type = registry ? 'Registry' : 'File';
       const k = registry ? registryKey(entry.winPath) : fileKey(entry.winPath, container);
-      const d = engine.decideKey(registry ? 'Registry' : 'File', k.node, k.leaf, registry ? undefined : pseudoEntry(entry), user?.passIndex);
-      if (d.decision === 'include') {
-        inclusion = d.inclusions[0]!;
-        dest = engine.destinationFor(entry.winPath, container, inclusion, registry ? 'Registry' : 'File');
-      } else if (config) {
-        return { skip: `not included by the LoadState rules and Config.xml (${d.rule ? `${d.rule.component}: ${d.rule.pattern}` : 'no rule'})` };
+      const volumeEntry = registry ? undefined : pseudoEntry(entry);
+      const content = registry && entry.regType !== undefined && entry.data !== undefined ? regDataString(decodeValueData(parseRegTypeName(entry.regType) ?? 0, entry.data)) : null;
+      const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, user?.passIndex, content, filters);
+      let d = decide(LINK_RELEVANT);
+      if (d.decision !== 'include') return notApplied(entry, d, decide(null).decision === 'include');
+      if (entry.kind === 'file' && /\.lnk$/i.test(entry.winPath)) {
+        // IgnoreIrrelevantLinks only matters when no include without it brings the shortcut in.
+        const regardless = decide(LINK_IRRELEVANT);
+        if (regardless.decision === 'include') d = regardless;
+        else checkLink = true;
       }
+      inclusion = d.inclusions[0]!;
+      dest = engine.destinationFor(entry.winPath, container, inclusion, type);
     }
-    if (registry) return { dest, ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}) };
+    const found = { ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}), ...(checkLink ? { checkLink } : {}) };
+    if (registry) return { dest, ...found };
     if (user) dest = reroot(dest, user.source.profilePath, user.target.profilePath);
     const drive = /^[A-Za-z]:/.exec(dest)?.[0];
     if (drive && target.driveRoot(drive) === null) dest = target.systemDrive + dest.slice(2);
-    return { dest, ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}) };
+    return { dest, ...found };
+  };
+
+  const notApplied = (entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement => {
+    if (gatheredOnly) return { reason: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
+    if (entry.component && configOff.has(entry.component.toLowerCase())) return { reason: 'config', skip: `its component "${entry.component}" is turned off in Config.xml` };
+    if (d.decision === 'exclude' && d.rule) return { reason: 'rules', skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
+    return { reason: 'rules', skip: 'not included by the LoadState rules' };
   };
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
@@ -193,6 +231,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0 };
   const registry = new RegistryApplier(target);
   const failed: { winPath: string; message: string }[] = [];
+  const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
   const total = reader.trailer.files;
   let done = 0;
   events.phase('Applying', 'start');
@@ -288,6 +327,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     for await (const entry of reader.entries()) {
       const p = place(entry);
       if ('skip' in p) {
+        skipped[p.reason]++;
         log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
         if (entry.kind === 'file') done++;
         continue;
@@ -312,8 +352,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
       const p = place(entry);
       if ('skip' in p) continue;
-      const relevant = await linkIsRelevant(entry, p.dest, p.user, reader, target, hostExists, events, log);
-      if (!relevant) {
+      if (p.checkLink && !(await linkIsRelevant(entry, p.dest, p.user, reader, target, hostExists, events, log))) {
         stats.linksDropped++;
         continue;
       }
@@ -355,6 +394,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
     `${stats.linksDropped} irrelevant shortcuts dropped; verified ${stats.verified} restored files against the catalog: all match. ` +
     `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
+    ` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.` +
     (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
     (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '');
   events.log('info', 'summary', summary);
@@ -366,6 +406,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     users: new Map(plans.map((p) => [`${p.source.domain}\\${p.source.name}`, `${p.target.domain}\\${p.target.name}`])),
     needsLac,
     ...stats,
+    notApplied: skipped,
     failed,
     ...(accountPlan ? { accountPlan } : {}),
   };

@@ -1,0 +1,117 @@
+// End to end: the /i rules given to LoadState decide what is applied (usmt-cli.md §3.2,
+// migxml.md §5.4, §6.3): objects they do not include or exclude, NeverRestore objects and
+// components Config.xml turns off stay in the store; IgnoreIrrelevantLinks drops only shortcuts
+// whose include names it. Real scanstate → loadstate on a small generated volume.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildShellLink } from '../src/usmt/shell-link.ts';
+import { GEN_PROFILES } from './support/shared.ts';
+
+const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const URLID = 'http://test/ferry/usmt-rules';
+let work: string;
+let windir: string;
+
+function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+}
+const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
+
+/** One System-context Documents component per entry: [name, rules XML]. */
+function ruleFile(name: string, components: readonly (readonly [string, string])[]): string {
+  const body = components
+    .map(([display, rules]) => `<component type="Documents" context="System"><displayName>${display}</displayName><role role="Data"><rules>${rules}</rules></role></component>`)
+    .join('\n');
+  const path = join(work, name);
+  writeFileSync(path, `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="${URLID}">\n${body}\n</migration>\n`);
+  return path;
+}
+const inc = (pattern: string, filter?: string) => `<include${filter ? ` filter="MigXmlHelper.${filter}()"` : ''}><objectSet><pattern type="File">${pattern}</pattern></objectSet></include>`;
+const exc = (pattern: string) => `<exclude><objectSet><pattern type="File">${pattern}</pattern></objectSet></exclude>`;
+
+const A = 'C:\\Users\\alice';
+const COMMON = [
+  ['Vault', inc(`${A}\\Vault\\* [*]`, 'NeverRestore')],
+  ['Tunes', inc(`${A}\\Tunes\\* [*]`)],
+  ['Shortcuts', inc(`${A}\\Shortcuts\\* [*]`, 'IgnoreIrrelevantLinks')],
+  ['Tools', inc(`${A}\\Tools\\* [*]`)],
+] as const;
+let scanRules: string;
+let loadRules: string;
+let store: string;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'ferry-usmt-rules-'));
+  const vol = join(work, 'vol');
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '3M', '--users', '1', '--seed', '11'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  windir = join(vol, 'Windows');
+  const put = (rel: string, data: string | Buffer) => {
+    mkdirSync(join(vol, rel, '..'), { recursive: true });
+    writeFileSync(join(vol, rel), data);
+  };
+  put('Users/alice/Projects/plan.txt', 'plan');
+  put('Users/alice/Projects/report.docx', 'report');
+  put('Users/alice/Vault/secret.txt', 'secret');
+  put('Users/alice/Extra/x.txt', 'extra');
+  put('Users/alice/Tunes/song.txt', 'song');
+  put('Users/alice/Shortcuts/Here.lnk', buildShellLink(`${A}\\Projects\\plan.txt`));
+  put('Users/alice/Shortcuts/Gone.lnk', buildShellLink('C:\\Program Files\\Retired\\retired.exe'));
+  put('Users/alice/Tools/Old.lnk', buildShellLink('C:\\Program Files\\Retired\\retired.exe'));
+  scanRules = ruleFile('scan.xml', [['Projects', inc(`${A}\\Projects\\* [*]`)], ['Extra', inc(`${A}\\Extra\\* [*]`)], ...COMMON]);
+  // LoadState's set: Extra is gone, Projects excludes .docx.
+  loadRules = ruleFile('load.xml', [['Projects', inc(`${A}\\Projects\\* [*]`) + exc(`${A}\\Projects\\* [*.docx]`)], ...COMMON]);
+  store = join(work, 'store');
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/nocompress']);
+  assert.equal(scan.status, 0, show(scan));
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function restore(name: string, extra: readonly string[]): { target: string; log: string; out: SpawnSyncReturns<string> } {
+  const target = join(work, name);
+  mkdirSync(join(target, 'Windows/System32'), { recursive: true });
+  const log = join(work, `${name}.log`);
+  const out = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/nocompress', '/lac', '/v:5', `/l:${log}`, ...extra]);
+  assert.equal(out.status, 0, show(out));
+  return { target, log: readFileSync(log, 'utf8'), out };
+}
+
+test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore is never applied; each skip is logged and counted', () => {
+  const config = join(work, 'config.xml');
+  writeFileSync(config, `<?xml version="1.0" encoding="UTF-8"?>\n<Configuration><Documents><component displayname="Tunes" migrate="no" ID="${URLID}/tunes/data"/></Documents></Configuration>\n`);
+  const { target, log } = restore('target-rules', [`/i:${loadRules}`, `/config:${config}`]);
+  const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
+  assert.ok(at('Projects/plan.txt'), 'included by the LoadState rules');
+  assert.ok(!at('Projects/report.docx'), 'excluded by the LoadState rules');
+  assert.ok(!at('Extra/x.txt'), 'in the store, but no LoadState rule includes it');
+  assert.ok(!at('Vault/secret.txt'), 'NeverRestore: gathered, never applied');
+  assert.ok(!at('Tunes/song.txt'), 'its component is turned off in Config.xml');
+  assert.match(log, /Not applied: C:\\Users\\alice\\Projects\\report\.docx \(excluded by the LoadState rules \(Projects: <exclude> /);
+  assert.match(log, /Not applied: C:\\Users\\alice\\Extra\\x\.txt \(not included by the LoadState rules\)/);
+  assert.match(log, /Not applied: C:\\Users\\alice\\Vault\\secret\.txt \(NeverRestore/);
+  assert.match(log, /Not applied: C:\\Users\\alice\\Tunes\\song\.txt \(its component "Tunes" is turned off in Config\.xml\)/);
+  const summary = /Not applied: (\d+) not included by the LoadState rules, (\d+) of components turned off in Config\.xml, (\d+) NeverRestore/.exec(log);
+  assert.ok(summary, 'the summary counts what was not applied');
+  assert.ok(Number(summary[1]) >= 2 && Number(summary[2]) >= 1 && Number(summary[3]) >= 1, summary[0]);
+});
+
+test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without /i everything in the store is applied', () => {
+  const { target, log } = restore('target-links', [`/i:${loadRules}`]);
+  const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
+  assert.ok(at('Shortcuts/Here.lnk'), 'its target is restored in the same run');
+  assert.ok(!at('Shortcuts/Gone.lnk'), 'its include names IgnoreIrrelevantLinks and its target is missing');
+  assert.match(log, /Dropped the shortcut C:\\Users\\alice\\Shortcuts\\Gone\.lnk/);
+  assert.ok(at('Tools/Old.lnk'), 'its include has no IgnoreIrrelevantLinks: restored though its target is missing');
+
+  const all = restore('target-no-rules', []);
+  const got = (rel: string) => existsSync(join(all.target, 'Users/alice', rel));
+  for (const rel of ['Projects/report.docx', 'Extra/x.txt', 'Shortcuts/Gone.lnk', 'Tools/Old.lnk']) assert.ok(got(rel), `no /i: ${rel} is applied`);
+  assert.ok(got('Vault/secret.txt'), 'no /i: no rule says NeverRestore, so the store applies it');
+});
