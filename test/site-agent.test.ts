@@ -33,7 +33,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_0
   }
 }
 
-test('agent: runs a deployment with restart, resumes after being killed, runs on request, refuses when revoked', { timeout: 120_000 }, async () => {
+test('agent: runs a deployment with restart, resumes after being killed, runs on request, refuses when revoked until reset', { timeout: 120_000 }, async () => {
   const s = await startSite();
   const work = mkdtempSync(join(tmpdir(), 'ferry-agent-'));
   const running: ChildProcess[] = [];
@@ -110,8 +110,13 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     running.push(revoked.child);
     assert.equal(await revoked.exit, 1);
     assert.match(revoked.output(), /FERRY_E_AGENT_REVOKED/);
-    // With the enrollment token it registers again (a new credential for the same computer).
-    const again = ferry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
+    // The site's shared enrollment token does not undo a revocation …
+    const shared = ferry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
+    assert.equal(await shared.exit, 1);
+    assert.match(shared.output(), /FERRY_E_AGENT_ALREADY_REGISTERED/);
+    // … the administrator's reset does: its one-time token registers the same computer again.
+    const reset = (await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc.id)}/reset`)).body;
+    const again = ferry([...agentArgs, '--enroll', reset.enrollToken, '--once']);
     assert.equal(await again.exit, 0, again.output());
     assert.match(again.output(), /registering again/);
     const after = (await call(s, session, 'GET', '/api/computers')).body.find((c: any) => c.name === 'PC1');

@@ -243,6 +243,36 @@ test('the State Migration Point follows the site: revoking or deleting a compute
   }
 });
 
+test("the shared enrollment token registers new computers only; a registered or revoked one re-registers with its administrator's reset token", () =>
+  withSite(async (s, session) => {
+    const register = (name: string, enrollToken: string) => call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken });
+    const pc1 = (await register('PC1', s.site.enrollToken)).body;
+    const policy = async (credential: string) => (await call(s, undefined, 'GET', '/api/agent/policy', undefined, { authorization: `Bearer ${credential}` })).status;
+
+    for (const name of ['PC1', 'pc1']) {
+      const takeover = await register(name, s.site.enrollToken);
+      assert.equal(takeover.status, 409);
+      assert.equal(takeover.body.code, 'FERRY_E_AGENT_ALREADY_REGISTERED');
+      assert.match(takeover.body.message, /\/reset/);
+    }
+    assert.equal(await policy(pc1.credential), 200, 'the owner keeps its credential');
+    assert.equal((await call(s, session, 'GET', '/api/computers')).body.length, 1);
+
+    await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
+    assert.equal((await register('PC1', s.site.enrollToken)).body.code, 'FERRY_E_AGENT_ALREADY_REGISTERED', 'the shared token does not undo a revocation');
+    const reset = await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/reset`);
+    assert.equal(reset.status, 200);
+    assert.equal(reset.body.name, 'PC1');
+    assert.equal((await register('PC2', reset.body.enrollToken)).body.code, 'FERRY_E_AGENT_ENROLLMENT_REFUSED', 'a reset token registers only its computer');
+    const again = await register('PC1', reset.body.enrollToken);
+    assert.equal(again.status, 201);
+    assert.equal(again.body.computerId, pc1.computerId);
+    assert.equal(await policy(again.body.credential), 200);
+    assert.equal((await call(s, session, 'GET', `/api/computers/${encodeURIComponent(pc1.computerId)}`)).body.revoked, false);
+    assert.equal((await register('PC1', reset.body.enrollToken)).body.code, 'FERRY_E_AGENT_ENROLLMENT_REFUSED', 'a reset token works once');
+    assert.equal((await call(s, session, 'POST', '/api/computers/nope/reset')).body.code, 'FERRY_E_SITE_NOT_FOUND');
+  }));
+
 test('deployment input is validated', () =>
   withSite(async (s, session) => {
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'T', template: 'image-package' })).body;

@@ -169,8 +169,9 @@ export const CODES = {
   FERRY_E_SMP_UNREACHABLE: e('No State Migration Point granted the request within the retries (OSDStateSMPRetryCount × OSDStateSMPRetryTime).', 'Check the SMP URLs, that `ferry smp serve` is running, and the last error in the details; raise the retry count or delay if the SMP is busy.'),
 
   // ── site, agent, console ───────────────────────────────────────────────────────────────
+  FERRY_E_AGENT_ALREADY_REGISTERED: e("An agent registered with the site's shared enrollment token under the name of a computer that is already registered (or revoked).", 'If the computer was reimaged or revoked, reset it (POST /api/computers/{id}/reset) and start its agent with `--enroll <the reset token>`; otherwise choose another name.', { http: 409 }),
   FERRY_E_AGENT_ENROLLMENT_REFUSED: e('An agent tried to register with a missing or wrong enrollment token.', 'Start the agent with `--enroll <token>` using the token in the site data directory (`enroll-token`).', { http: 403 }),
-  FERRY_E_AGENT_REVOKED: e('The agent credential is unknown or was revoked by an administrator.', 'Re-register the agent (`ferry agent --enroll <token>`) or restore the computer in the console.', { http: 401 }),
+  FERRY_E_AGENT_REVOKED: e('The agent credential is unknown or was revoked by an administrator.', 'Reset the computer (POST /api/computers/{id}/reset) and re-register the agent with `ferry agent --enroll <the reset token>`.', { http: 401 }),
   FERRY_E_CONSOLE_BUILD_FAILED: e('The web console bundle could not be built with Vite.', 'Run `npx vite build console` to see the error; `npm ci` restores missing dependencies.'),
   FERRY_E_SITE_AUTH_REQUIRED: e('The request has no valid console session or sign-in token.', 'Open the sign-in URL that `ferry serve` printed; restart `ferry serve` for a new one.', { http: 401 }),
   FERRY_E_SITE_CONFLICT: e('The object was changed by someone else since it was loaded (version mismatch).', 'Reload the object, re-apply your change and save again; nothing was overwritten.', { http: 409 }),

@@ -2,6 +2,7 @@
 // computers, collections (direct members + name rule), variables, deployments, runs and
 // status messages. Route handlers stay thin; everything with a rule lives here.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret, sameSecret, secret } from './auth.ts';
 import { nextId, type SiteDb } from './schema.ts';
@@ -33,6 +34,8 @@ export interface StatusInput {
 }
 
 const now = () => new Date().toISOString();
+const RESET_TTL_MS = 24 * 3600 * 1000;
+const enrollmentRefused = () => new FerryError('FERRY_E_AGENT_ENROLLMENT_REFUSED', 'The enrollment token is wrong; use the token from the site data directory (enroll-token), or the reset token an administrator issued for this computer.');
 const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,255}$/;
 
 function notFound(kind: string, id: string): never {
@@ -235,27 +238,62 @@ export class SiteRepository {
   }
 
   // ── computers ─────────────────────────────────────────────────────────────────────────
-  /** Register (or re-register) an agent; returns its new credential, shown only once. */
-  async registerComputer(name: string): Promise<{ id: string; credential: string }> {
+  /**
+   * Register an agent; returns its new credential, shown only once. The site's shared enrollment
+   * token registers new computers only: a name already registered (in any case — Windows names,
+   * and the SMP's, ignore case) is re-registered only with the one-time token of an
+   * administrator's reset, so that holding the shared token is not enough to take it over.
+   */
+  async registerComputer(name: string, enrollToken: string, sharedTokenMatches: boolean): Promise<{ id: string; credential: string }> {
     const n = checkName('computer', name, 63);
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n)) throw new FerryError('FERRY_E_SITE_INVALID', 'A computer name holds letters, digits, ".", "_" and "-".', { details: { field: 'name' } });
     const credential = secret();
-    const existing = await this.db.selectFrom('computers').select('id').where('name', '=', n).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom('computers')
+      .select(['id', 'name', 'reset_token_hash', 'reset_expires_at'])
+      .where(sql<string>`lower(name)`, '=', n.toLowerCase())
+      .executeTakeFirst();
     if (existing) {
-      await this.db.updateTable('computers').set({ credential_hash: hashSecret(credential), revoked: 0, last_seen: now() }).where('id', '=', existing.id).execute();
+      const reset = existing.reset_token_hash !== null && existing.reset_expires_at !== null && existing.reset_expires_at > now() && sameSecret(hashSecret(enrollToken), existing.reset_token_hash);
+      if (!reset) {
+        if (!sharedTokenMatches) throw enrollmentRefused();
+        throw new FerryError(
+          'FERRY_E_AGENT_ALREADY_REGISTERED',
+          `Computer ${existing.name} is already registered. To re-register it (reimaged, or revoked), an administrator resets it (POST /api/computers/${existing.id}/reset) and the agent starts with --enroll <the reset token>.`,
+          { details: { computer: existing.name, computerId: existing.id } },
+        );
+      }
+      // The reset token is spent by the compare-and-clear, so two agents cannot both use it.
+      const r = await this.db
+        .updateTable('computers')
+        .set({ credential_hash: hashSecret(credential), revoked: 0, last_seen: now(), reset_token_hash: null, reset_expires_at: null })
+        .where('id', '=', existing.id)
+        .where('reset_token_hash', '=', existing.reset_token_hash)
+        .executeTakeFirst();
+      if (!Number(r.numUpdatedRows)) throw enrollmentRefused();
       return { id: existing.id, credential };
     }
+    if (!sharedTokenMatches) throw enrollmentRefused();
     const id = `GUID:${randomUUID().toUpperCase()}`;
     await uniqueName('computer', n, () =>
-      this.db.insertInto('computers').values({ id, name: n, credential_hash: hashSecret(credential), revoked: 0, registered_at: now(), last_seen: now(), variables: '[]' }).execute(),
+      this.db.insertInto('computers').values({ id, name: n, credential_hash: hashSecret(credential), revoked: 0, registered_at: now(), last_seen: now(), variables: '[]', reset_token_hash: null, reset_expires_at: null }).execute(),
     );
     return { id, credential };
+  }
+
+  /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers. */
+  async resetComputer(id: string): Promise<{ computerId: string; name: string; enrollToken: string; expiresAt: string }> {
+    const { name } = await this.getComputer(id);
+    const enrollToken = secret();
+    const expiresAt = new Date(Date.now() + RESET_TTL_MS).toISOString();
+    await this.db.updateTable('computers').set({ reset_token_hash: hashSecret(enrollToken), reset_expires_at: expiresAt }).where('id', '=', id).execute();
+    return { computerId: id, name, enrollToken, expiresAt };
   }
 
   async authenticateAgent(credential: string): Promise<{ id: string; name: string }> {
     const r = await this.db.selectFrom('computers').select(['id', 'name', 'credential_hash', 'revoked']).where('credential_hash', '=', hashSecret(credential)).executeTakeFirst();
     if (!r || r.revoked || !sameSecret(r.credential_hash, hashSecret(credential)))
-      throw new FerryError('FERRY_E_AGENT_REVOKED', 'This agent credential is not valid (revoked or unknown); re-register the agent with the enrollment token.');
+      throw new FerryError('FERRY_E_AGENT_REVOKED', 'This agent credential is not valid (revoked or unknown); an administrator resets the computer (POST /api/computers/{id}/reset) and the agent re-registers with --enroll <the reset token>.');
     await this.db.updateTable('computers').set({ last_seen: now() }).where('id', '=', r.id).execute();
     return { id: r.id, name: r.name };
   }

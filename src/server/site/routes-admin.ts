@@ -152,6 +152,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     changed('computer', id);
     return repo.getComputer(id);
   });
+  app.post('/api/computers/:id/reset', tag('computers', "Reset: a one-time enrollment token (shown once, valid a day) with which the computer's agent re-registers", { params: Id }), async (req) => {
+    const id = (req.params as { id: string }).id;
+    const r = await repo.resetComputer(id);
+    changed('computer', id);
+    return r;
+  });
   app.delete('/api/computers/:id', tag('computers', 'Delete a computer record (its State Migration Point credential is revoked)', { params: Id }), async (req) => {
     const id = (req.params as { id: string }).id;
     const { name } = await repo.getComputer(id);

@@ -38,11 +38,9 @@ export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: Si
   };
   const tag = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['agent'], summary, security: [{ agent: [] }], ...extra } });
 
-  app.post('/api/agent/register', { schema: { tags: ['agent'], summary: 'Register with the enrollment token; returns the credential', body: Register } }, async (req, reply) => {
+  app.post('/api/agent/register', { schema: { tags: ['agent'], summary: "Register a new computer with the site's enrollment token, or a reset computer with its reset token; returns the credential", body: Register } }, async (req, reply) => {
     const b = req.body as Static<typeof Register>;
-    if (!sameSecret(b.enrollToken, deps.enrollToken))
-      throw new FerryError('FERRY_E_AGENT_ENROLLMENT_REFUSED', 'The enrollment token is wrong; use the token from the site data directory (enroll-token).');
-    const r = await repo.registerComputer(b.name);
+    const r = await repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken));
     events.emit('change', { kind: 'computer', id: r.id });
     return reply.status(201).send({ computerId: r.id, credential: r.credential });
   });

@@ -9,7 +9,18 @@ export interface SiteTables {
   task_sequences: { id: string; name: string; description: string; version: number; body: string; created_at: string; updated_at: string };
   task_sequence_versions: { ts_id: string; version: number; name: string; description: string; body: string; saved_at: string };
   packages: { id: string; name: string; description: string; kind: string; source: string; created_at: string };
-  computers: { id: string; name: string; credential_hash: string; revoked: number; registered_at: string; last_seen: string | null; variables: string };
+  computers: {
+    id: string;
+    name: string;
+    credential_hash: string;
+    revoked: number;
+    registered_at: string;
+    last_seen: string | null;
+    variables: string;
+    /** An administrator's reset: the one-time enrollment token that may re-register this computer. */
+    reset_token_hash: string | null;
+    reset_expires_at: string | null;
+  };
   collections: { id: string; name: string; description: string; rule: string; variables: string; created_at: string };
   collection_members: { collection_id: string; computer_id: string };
   deployments: {
@@ -173,6 +184,12 @@ export const SITE_MIGRATIONS: MigrationSet = {
           .addColumn('target', 'text', (c) => c.notNull())
           .addColumn('address', 'text', (c) => c.notNull())
           .execute();
+      },
+    },
+    '0003_computer_reset': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('computers').addColumn('reset_token_hash', 'text').execute();
+        await db.schema.alterTable('computers').addColumn('reset_expires_at', 'text').execute();
       },
     },
   },
