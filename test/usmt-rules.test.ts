@@ -5,9 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { buildShellLink } from '../src/usmt/shell-link.ts';
 import { GEN_PROFILES } from './support/shared.ts';
 
@@ -39,6 +40,12 @@ const COMMON = [
   ['Tunes', inc(`${A}\\Tunes\\* [*]`)],
   ['Shortcuts', inc(`${A}\\Shortcuts\\* [*]`, 'IgnoreIrrelevantLinks')],
   ['Tools', inc(`${A}\\Tools\\* [*]`)],
+  [
+    'Notes',
+    inc(`${A}\\Notes\\* [*]`) +
+      `<merge script="MigXmlHelper.SourcePriority()"><objectSet><pattern type="File">${A}\\Notes\\* [*]</pattern></objectSet></merge>` +
+      `<contentModify script="MigXmlHelper.KeepExisting('TimeFields','FileAttrib:H')"><objectSet><pattern type="File">${A}\\Notes\\* [*]</pattern></objectSet></contentModify>`,
+  ],
 ] as const;
 let scanRules: string;
 let loadRules: string;
@@ -61,6 +68,7 @@ before(() => {
   put('Users/alice/Tunes/song.txt', 'song');
   put('Users/alice/Shortcuts/Here.lnk', buildShellLink(`${A}\\Projects\\plan.txt`));
   put('Users/alice/Shortcuts/Gone.lnk', buildShellLink('C:\\Program Files\\Retired\\retired.exe'));
+  put('Users/alice/Notes/n.txt', 'notes from the store');
   put('Users/alice/Tools/Old.lnk', buildShellLink('C:\\Program Files\\Retired\\retired.exe'));
   scanRules = ruleFile('scan.xml', [['Projects', inc(`${A}\\Projects\\* [*]`)], ['Extra', inc(`${A}\\Extra\\* [*]`)], ...COMMON]);
   // LoadState's set: Extra is gone, Projects excludes .docx.
@@ -74,9 +82,10 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function restore(name: string, extra: readonly string[]): { target: string; log: string; out: SpawnSyncReturns<string> } {
+function restore(name: string, extra: readonly string[], prepare?: (target: string) => void): { target: string; log: string; out: SpawnSyncReturns<string> } {
   const target = join(work, name);
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
+  prepare?.(target);
   const log = join(work, `${name}.log`);
   const out = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/nocompress', '/lac', '/v:5', `/l:${log}`, ...extra]);
   assert.equal(out.status, 0, show(out));
@@ -114,4 +123,21 @@ test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without
   const got = (rel: string) => existsSync(join(all.target, 'Users/alice', rel));
   for (const rel of ['Projects/report.docx', 'Extra/x.txt', 'Shortcuts/Gone.lnk', 'Tools/Old.lnk']) assert.ok(got(rel), `no /i: ${rel} is applied`);
   assert.ok(got('Vault/secret.txt'), 'no /i: no rule says NeverRestore, so the store applies it');
+});
+
+test('<contentModify> KeepExisting: a file replaced by SourcePriority keeps the times and the hidden bit of the target\'s copy', () => {
+  const old = new Date('2001-02-03T04:05:06Z');
+  const { target, log } = restore('target-keep', [`/i:${loadRules}`], (t) => {
+    const file = join(t, 'Users/alice/Notes/n.txt');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'the target\'s notes');
+    setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x22'));
+    utimesSync(file, old, old);
+  });
+  const file = join(target, 'Users/alice/Notes/n.txt');
+  assert.equal(readFileSync(file, 'utf8'), 'notes from the store', 'SourcePriority overwrites');
+  assert.equal(statSync(file).mtimeMs, old.getTime(), 'TimeFields kept from the target\'s copy');
+  const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
+  assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
+  assert.match(log, /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/);
 });

@@ -5,12 +5,14 @@
 // or USMT's `name(1).ext`, IgnoreIrrelevantLinks for shortcuts, times and attributes, and a
 // read-back check of every restored file against its catalog hash.
 import { lstatSync } from 'node:fs';
+import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
 import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
 import { allComponents } from '../migxml/parser.ts';
+import { contentModifyFor, keepExisting } from '../migxml/content-modify.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import { loadRuleSet } from '../migxml/rule-set.ts';
 import { selectUsers } from '../migxml/user-selection.ts';
@@ -50,6 +52,10 @@ export interface LoadStateResult {
   readonly registryApplied: number;
   readonly registryKept: number;
   readonly registrySkipped: number;
+  /** Files that kept properties of the destination file they replaced (KeepExisting). */
+  readonly contentModified: number;
+  /** Registry values rewritten by a <contentModify> script. */
+  readonly registryModified: number;
   /** Store objects not applied, by reason: user not selected, not included by the LoadState rules, component off in Config.xml, NeverRestore. */
   readonly notApplied: { readonly user: number; readonly rules: number; readonly config: number; readonly neverRestore: number };
   readonly failed: readonly { readonly winPath: string; readonly message: string }[];
@@ -228,7 +234,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
   const attributeTarget: AttributeTarget = target.attributeSource;
-  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0 };
+  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, contentModified: 0 };
   const registry = new RegistryApplier(target);
   const failed: { winPath: string; message: string }[] = [];
   const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
@@ -280,11 +286,28 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
     }
     if (outcome.action === 'overwrite') stats.overwritten++;
+    // KeepExisting (<contentModify>): properties of the file being replaced survive the store's copy.
+    const modify = inclusion ? contentModifyFor(entry.winPath, false, inclusion) : undefined;
+    const existing = outcome.action === 'overwrite' && modify?.name === 'KeepExisting' ? await target.stat(outcome.path) : null;
+    const kept = existing && modify ? keepExisting(modify) : undefined;
+    const meta = existing && kept
+      ? {
+          ...entry,
+          ...(kept.timeFields ? { mtimeMs: existing.mtimeMs, atimeMs: existing.atimeMs } : {}),
+          attributes: (entry.attributes & ~kept.attributeMask) | (existing.attributes & kept.attributeMask),
+        }
+      : entry;
+    const owner = kept?.security ? lstatSync(target.mapPath(outcome.path).hostPath) : undefined;
+    if (kept) {
+      stats.contentModified++;
+      log?.detail(`${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`);
+    }
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await attempt(entry.winPath, outcome.path, async () => {
       await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
       const host = target.mapPath(outcome.path).hostPath;
-      await restoreFile(host, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, entry, attributeTarget);
+      await restoreFile(host, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, meta, attributeTarget);
+      if (owner) await chown(host, owner.uid, owner.gid);
       target.noteCreated(host);
     });
     if (!ok) return;
@@ -310,9 +333,10 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   const applyRegistry = async (entry: RegistryEntry, dest: string, inclusion: PassInclusion | undefined, user: UserPlan | undefined): Promise<void> => {
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, entry.valueName === null, inclusion.component, 'Registry') : undefined;
+    const modify = inclusion && entry.valueName !== null ? contentModifyFor(entry.winPath, false, inclusion, 'Registry') : undefined;
     const result: { outcome?: RegistryOutcome } = {};
     const ok = await attempt(entry.winPath, dest, async () => {
-      result.outcome = await registry.apply(entry, parseRegLocation(dest), user ? registryUsers.get(user) : undefined, merge);
+      result.outcome = await registry.apply(entry, parseRegLocation(dest), user ? registryUsers.get(user) : undefined, merge, modify);
     });
     if (!ok) return;
     if (result.outcome === 'written') stats.registryApplied++;
@@ -392,8 +416,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   const summary =
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
-    `${stats.linksDropped} irrelevant shortcuts dropped; verified ${stats.verified} restored files against the catalog: all match. ` +
-    `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
+    `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
+    `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
     ` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.` +
     (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
     (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '');
@@ -407,6 +431,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     needsLac,
     ...stats,
     notApplied: skipped,
+    registryModified: registry.modified,
     failed,
     ...(accountPlan ? { accountPlan } : {}),
   };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { HiveEditor, openHive, RegType } from '../registry/index.ts';
 import type { RegistryEntry } from '../store/index.ts';
 import { openTargetVolume } from '../volume/index.ts';
+import { parseScriptCall } from '../migxml/script-call.ts';
 import { parseRegLocation, RegistryApplier } from './registry-apply.ts';
 
 const HIVES = new URL('../../../shared/fixtures/hives/dat', import.meta.url).pathname;
@@ -125,5 +126,33 @@ test('HKCU values of a moved profile: remapped into the new NTUSER.DAT, made fro
   const shellFolders = hive.key('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders')!;
   assert.equal(shellFolders.value('Personal')?.data, 'C:\\Users\\al\\Documents');
   assert.ok(shellFolders.values().every((v) => !/\\Users\\Default\b/i.test(String(v.data))), 'no path is left under Users\\Default');
+  hive.close();
+});
+
+test('<contentModify> rewrites a value before it is written: merged with the target\'s value, converted, or left as the target has it', async (t) => {
+  const root = targetTree(t);
+  const software = join(root, 'Windows/System32/config/SOFTWARE');
+  const seed = HiveEditor.open(software, { allowDirty: true });
+  seed.setValue('Ferry\\Test', 'Path', RegType.SZ, 'C:\\mine;C:\\shared');
+  seed.setValue('Ferry\\Test', 'Mode', RegType.SZ, 'keep me');
+  seed.save(software);
+  const target = await openTargetVolume(join(root, 'Windows'));
+  try {
+    const applier = new RegistryApplier(target);
+    const apply = (e: RegistryEntry, script: string) => applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script));
+    assert.equal(await apply(machineValue('Path', 'C:\\shared;C:\\app'), 'MigXmlHelper.MergeDelimitedContent(";","Add","C:\\extra")'), 'written');
+    assert.equal(await apply(machineValue('Level', '42'), 'MigXmlHelper.ConvertToDWORD(NULL)'), 'written');
+    assert.equal(await apply(machineValue('Mode', 'unknown'), 'MigXmlHelper.SetValueByTable("a,b","1,2",NULL)'), 'kept');
+    assert.equal(applier.modified, 2);
+    applier.save();
+  } finally {
+    target.close();
+  }
+  const hive = openHive(software);
+  const key = hive.key('Ferry\\Test')!;
+  assert.equal(key.value('Path')?.data, 'C:\\mine;C:\\shared;C:\\app;C:\\extra');
+  assert.equal(key.value('Level')?.type, RegType.DWORD);
+  assert.equal(key.value('Level')?.data, 42);
+  assert.equal(key.value('Mode')?.data, 'keep me');
   hive.close();
 });

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { encodeSid, HiveEditor, openHive, parseRegTypeName, RegType, type ModelKey } from '../registry/index.ts';
 import type { ScriptCall } from '../migxml/script-call.ts';
+import { modifyRegistryValue, REGISTRY_CONTENT_FUNCTIONS, type RawValue } from '../migxml/content-modify.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import type { RegistryEntry } from '../store/index.ts';
 import { machineSidFromSam, type TargetVolume } from '../volume/index.ts';
@@ -43,6 +44,8 @@ export class RegistryApplier {
   #noSoftware = 0;
   /** String values whose profile paths or SID were remapped. */
   remapped = 0;
+  /** Values rewritten by a <contentModify> script. */
+  modified = 0;
 
   constructor(target: TargetVolume) {
     this.#target = target;
@@ -50,9 +53,11 @@ export class RegistryApplier {
 
   /**
    * Apply one registry object at `dest`. `user` is the target user's, for HKCU; its `remap`
-   * moves profile paths and the SID inside string values (see profile-remap.ts).
+   * moves profile paths and the SID inside string values (see profile-remap.ts); `modify` is
+   * the value's <contentModify> script (§5.7), applied last, with the destination's value for
+   * the Merge* functions.
    */
-  async apply(entry: RegistryEntry, dest: RegLocation, user: RegistryUser | undefined, merge: ScriptCall | undefined): Promise<RegistryOutcome> {
+  async apply(entry: RegistryEntry, dest: RegLocation, user: RegistryUser | undefined, merge: ScriptCall | undefined, modify?: ScriptCall): Promise<RegistryOutcome> {
     const hive = await this.#hiveFor(dest, user?.profilePath);
     if (!hive) {
       if (isHklmSoftware(dest)) this.#noSoftware++;
@@ -65,13 +70,23 @@ export class RegistryApplier {
     };
     const outcome = resolveCollision({ kind: 'registry', path: entry.winPath, ...(merge ? { merge } : {}), exists });
     if (outcome.action === 'skip') return 'kept';
-    editor.ensureKey(key);
-    if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) return 'written';
+    if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) {
+      editor.ensureKey(key);
+      return 'written';
+    }
     const type = parseRegTypeName(entry.regType) ?? 0;
     const data = user?.remap ? remapValueData(type, entry.data, user.remap) : entry.data;
     if (data !== entry.data) this.remapped++;
-    // The raw bytes, so the value reads back exactly as captured (or as remapped).
-    editor.setValue(key, dest.valueName, type, data);
+    let value: RawValue | null = { type, raw: data };
+    if (modify && REGISTRY_CONTENT_FUNCTIONS.has(modify.name)) {
+      const current = editor.key(key)?.value(dest.valueName);
+      value = modifyRegistryValue(modify, value, current ? { type: current.type, raw: current.raw } : null);
+      if (value === null) return 'kept';
+      this.modified++;
+    }
+    editor.ensureKey(key);
+    // The raw bytes, so the value reads back exactly as captured (or as remapped / modified).
+    editor.setValue(key, dest.valueName, value.type, value.raw);
     return 'written';
   }
 
