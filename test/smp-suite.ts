@@ -304,6 +304,12 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.code, 'FERRY_E_SMP_UNKNOWN_COMPUTER');
       assert.equal((await api(s.url, naa, 'GET', '/admin/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code, 'FERRY_E_SMP_FORBIDDEN');
+      assert.equal((await api(s.url, naa, 'GET', '/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code, 'FERRY_E_SMP_FORBIDDEN', 'the NAA does not list stores');
+      // A revoked computer cannot be reached through the NAA either.
+      await adminOk(s.url, s.adminToken, 'POST', '/admin/computers/NEWPC/revoke');
+      const revoked = await api(s.url, naa, 'POST', '/requests/restore', undefined, { 'x-ferry-computer': 'NEWPC' });
+      assert.equal(revoked.status, 403);
+      assert.equal(revoked.body.code, 'FERRY_E_SMP_FORBIDDEN');
       await adminOk(s.url, s.adminToken, 'PUT', '/admin/naa', { enabled: false });
       assert.equal((await api(s.url, naa, 'GET', '/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code, 'FERRY_E_SMP_NAA_NOT_ALLOWED');
     });

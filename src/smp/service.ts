@@ -177,6 +177,10 @@ export class SmpService {
         if (!naaComputerName) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'A Network Access Account request must name its computer in the x-ferry-computer header.');
         const computer = await this.repo.findComputerByName(naaComputerName);
         if (!computer) throw unknownComputer(naaComputerName);
+        // The NAA is a fallback for a computer whose own credential fails, not a way around revocation.
+        if (computer.credentialRevokedAt !== null) {
+          throw new FerryError('FERRY_E_SMP_FORBIDDEN', `Computer ${computer.name} was revoked; the Network Access Account cannot act for it. Re-register it with an enrollment token bound to it.`, { details: { computer: computer.name } });
+        }
         return { kind: 'naa', computer };
       }
     } else {
@@ -581,8 +585,9 @@ export class SmpService {
     return after;
   }
 
-  /** Stores the computer captured or may restore (never another computer's). */
+  /** Stores the computer captured or may restore (never another computer's); not for the NAA, whose reach is the steps' own requests. */
   async listOwnStores(p: Principal): Promise<StoreRecord[]> {
+    if (p.kind === 'naa') throw new FerryError('FERRY_E_SMP_FORBIDDEN', 'The Network Access Account only requests, transfers and releases stores for the steps; listing needs the computer credential.');
     const computer = requireComputer(p);
     const ids = new Set<string>();
     for (const a of [...(await this.repo.associationsBySource(computer.id)), ...(await this.repo.associationsByRestore(computer.id))]) if (a.storeId) ids.add(a.storeId);
