@@ -6,7 +6,7 @@ import { parseScriptCall } from './script-call.ts';
 
 const value = (type: number, data: Parameters<typeof encodeValueData>[1]): RawValue => ({ type, raw: encodeValueData(type, data) });
 const run = (script: string, source: RawValue, existing: RawValue | null = null) => {
-  const out = modifyRegistryValue(parseScriptCall(script), source, existing);
+  const out = modifyRegistryValue(parseScriptCall(script, { file: 'test' }), source, existing);
   return out && { type: out.type, data: decodeValueData(out.type, out.raw) };
 };
 
@@ -42,6 +42,6 @@ test('MergeMultiSzContent and MergeDelimitedContent merge with the destination, 
 });
 
 test('KeepExisting: Security, TimeFields, FileAttrib letters; the right-most FileAttrib wins', () => {
-  assert.deepEqual(keepExisting(parseScriptCall('MigXmlHelper.KeepExisting("TimeFields","FileAttrib:hr")')), { security: false, timeFields: true, attributeMask: 0x3 });
-  assert.deepEqual(keepExisting(parseScriptCall('MigXmlHelper.KeepExisting("Security","FileAttrib:S","FileAttrib:A")')), { security: true, timeFields: false, attributeMask: 0x20 });
+  assert.deepEqual(keepExisting(parseScriptCall('MigXmlHelper.KeepExisting("TimeFields","FileAttrib:hr")', { file: 'test' })), { security: false, timeFields: true, attributeMask: 0x3 });
+  assert.deepEqual(keepExisting(parseScriptCall('MigXmlHelper.KeepExisting("Security","FileAttrib:S","FileAttrib:A")', { file: 'test' })), { security: true, timeFields: false, attributeMask: 0x20 });
 });

@@ -139,7 +139,7 @@ test('<contentModify> rewrites a value before it is written: merged with the tar
   const target = await openTargetVolume(join(root, 'Windows'));
   try {
     const applier = new RegistryApplier(target);
-    const apply = (e: RegistryEntry, script: string) => applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script));
+    const apply = (e: RegistryEntry, script: string) => applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script, { file: 'test' }));
     assert.equal(await apply(machineValue('Path', 'C:\\shared;C:\\app'), 'MigXmlHelper.MergeDelimitedContent(";","Add","C:\\extra")'), 'written');
     assert.equal(await apply(machineValue('Level', '42'), 'MigXmlHelper.ConvertToDWORD(NULL)'), 'written');
     assert.equal(await apply(machineValue('Mode', 'unknown'), 'MigXmlHelper.SetValueByTable("a,b","1,2",NULL)'), 'kept');
