@@ -243,6 +243,13 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
       await page.getByRole('button', { name: 'Save variables' }).click();
       await page.getByRole('heading', { name: `Device variables — ${name}` }).waitFor();
     }
+    // Reset hands out a one-time re-enrollment token for the selected computer, shown once; the
+    // computer keeps its credential until the token is used.
+    await page.getByRole('button', { name: 'Reset (re-enroll)' }).click();
+    const resetPanel = page.getByRole('status').filter({ hasText: 'Reset token for DST' });
+    await resetPanel.waitFor();
+    assert.match(await resetPanel.innerText(), /--enroll \S{20,}/);
+    await resetPanel.getByRole('button', { name: 'Done' }).click();
     await screenshot('devices');
 
     // A collection with both computers.

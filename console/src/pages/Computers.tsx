@@ -1,14 +1,23 @@
-// Assets and Compliance › Devices: registered agents, their device variables, revoke.
+// Assets and Compliance › Devices: registered agents, their device variables, revoke, and reset
+// (a one-time enrollment token with which a reimaged or revoked computer's agent registers again).
 import { useEffect, useState } from 'react';
 import { api, subscribeChanges, type Computer, type Variable } from '../api.ts';
 import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
+
+interface ResetToken {
+  computerId: string;
+  name: string;
+  enrollToken: string;
+  expiresAt: string;
+}
 
 export function ComputersPage() {
   const list = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
   useEffect(() => subscribeChanges(list.reload), [list.reload]);
   const [selected, setSelected] = useState<string>();
   const [error, setError] = useState<unknown>();
+  const [reset, setReset] = useState<ResetToken>();
   const sel = list.data?.find((c) => c.id === selected);
   const act = async (f: () => Promise<unknown>) => {
     setError(undefined);
@@ -26,11 +35,24 @@ export function ComputersPage() {
         <button className="danger" disabled={!sel || sel.revoked} onClick={() => sel && confirm(`Revoke the credential of ${sel.name}?`) && act(() => api('POST', `/api/computers/${encodeURIComponent(sel.id)}/revoke`))}>
           Revoke credential
         </button>
+        <button disabled={!sel} onClick={() => sel && act(async () => setReset(await api<ResetToken>('POST', `/api/computers/${encodeURIComponent(sel.id)}/reset`)))}>
+          Reset (re-enroll)
+        </button>
         <button className="danger" disabled={!sel} onClick={() => sel && confirm(`Delete ${sel.name}?`) && act(() => api('DELETE', `/api/computers/${encodeURIComponent(sel.id)}`))}>
           Delete
         </button>
       </div>
       <ErrorBanner error={error ?? list.error} />
+      {reset ? (
+        <div className="panel" role="status">
+          <h2>Reset token for {reset.name} (shown once, valid until {fmtTime(reset.expiresAt)})</h2>
+          <p>
+            Start the computer's agent with <code>--enroll {reset.enrollToken}</code>; it registers again as the same computer. The site's shared enrollment token does not re-register a
+            registered or revoked computer.
+          </p>
+          <button onClick={() => setReset(undefined)}>Done</button>
+        </div>
+      ) : null}
       <table className="grid">
         <thead>
           <tr>
