@@ -71,8 +71,12 @@ before(() => {
   put('Users/alice/Notes/n.txt', 'notes from the store');
   put('Users/alice/Tools/Old.lnk', buildShellLink('C:\\Program Files\\Retired\\retired.exe'));
   scanRules = ruleFile('scan.xml', [['Projects', inc(`${A}\\Projects\\* [*]`)], ['Extra', inc(`${A}\\Extra\\* [*]`)], ...COMMON]);
-  // LoadState's set: Extra is gone, Projects excludes .docx.
-  loadRules = ruleFile('load.xml', [['Projects', inc(`${A}\\Projects\\* [*]`) + exc(`${A}\\Projects\\* [*.docx]`)], ...COMMON]);
+  // LoadState's set: Extra is gone, Projects excludes .docx, Cleanup deletes the target's stale .tmp files.
+  loadRules = ruleFile('load.xml', [
+    ['Projects', inc(`${A}\\Projects\\* [*]`) + exc(`${A}\\Projects\\* [*.docx]`)],
+    ['Cleanup', `<destinationCleanup><objectSet><pattern type="File">${A}\\Cache\\* [*.tmp]</pattern></objectSet></destinationCleanup>`],
+    ...COMMON,
+  ]);
   store = join(work, 'store');
   const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/nocompress']);
   assert.equal(scan.status, 0, show(scan));
@@ -140,4 +144,20 @@ test('<contentModify> KeepExisting: a file replaced by SourcePriority keeps the 
   const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
   assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
   assert.match(log, /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/);
+});
+
+test('<destinationCleanup> deletes, before applying, only the target files its pattern names, each one logged', () => {
+  const { target, log, out } = restore('target-cleanup', [`/i:${loadRules}`], (t) => {
+    for (const rel of ['Cache/a.tmp', 'Cache/deep/b.TMP', 'Cache/keep.txt', 'Other/c.tmp']) {
+      mkdirSync(join(t, 'Users/alice', rel, '..'), { recursive: true });
+      writeFileSync(join(t, 'Users/alice', rel), rel);
+    }
+  });
+  const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
+  assert.ok(!at('Cache/a.tmp') && !at('Cache/deep/b.TMP'), 'the named files are deleted');
+  assert.ok(at('Cache/keep.txt') && at('Cache/deep') && at('Other/c.tmp'), 'nothing else: other files and the folders stay');
+  assert.match(log, /Deleted C:\\Users\\alice\\Cache\\a\.tmp on the target before applying: <destinationCleanup> C:\\Users\\alice\\Cache\\\* \[\*\.tmp\] \(Cleanup, /i);
+  assert.match(log, /Deleted C:\\Users\\alice\\Cache\\deep\\b\.TMP on the target/i);
+  assert.match(`${out.stdout}${log}`, /Deleted 2 target file\(s\) named by <destinationCleanup> rules/);
+  assert.ok(at('Projects/plan.txt'), 'then the store is applied');
 });

@@ -27,6 +27,7 @@ import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
+import { destinationCleanup } from './loadstate-cleanup.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
@@ -54,6 +55,8 @@ export interface LoadStateResult {
   readonly registrySkipped: number;
   /** Files that kept properties of the destination file they replaced (KeepExisting). */
   readonly contentModified: number;
+  /** Target files deleted by <destinationCleanup> before applying (each logged). */
+  readonly cleanedUp: number;
   /** Registry values rewritten by a <contentModify> script. */
   readonly registryModified: number;
   /** Store objects not applied, by reason: user not selected, not included by the LoadState rules, component off in Config.xml, NeverRestore. */
@@ -234,7 +237,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
   const attributeTarget: AttributeTarget = target.attributeSource;
-  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, contentModified: 0 };
+  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, contentModified: 0, cleanedUp: 0 };
   const registry = new RegistryApplier(target);
   const failed: { winPath: string; message: string }[] = [];
   const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
@@ -348,6 +351,20 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   };
 
   try {
+    // <destinationCleanup> runs before anything is applied (§6.8).
+    const planOfPass = new Map([...planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
+    const cleaned = engine
+      ? await destinationCleanup(
+          engine,
+          target,
+          (pass) => {
+            const plan = planOfPass.get(pass.index);
+            return plan ? { from: plan.source.profilePath, to: plan.target.profilePath } : undefined;
+          },
+          log,
+        )
+      : [];
+    stats.cleanedUp = cleaned.length;
     for await (const entry of reader.entries()) {
       const p = place(entry);
       if ('skip' in p) {
@@ -415,6 +432,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   progress?.percent(100);
 
   const summary =
+    (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
     `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
     `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
