@@ -1,6 +1,6 @@
 // `ferry smp` as an administrator and two computers use it: serve, folders, enrollment,
 // register, association, request / upload / release on the source, request / download /
-// release on the destination, recovery.
+// release on the destination, recovery, renewal, revocation and reset.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -72,6 +72,20 @@ test('ferry smp: the replace scenario from the command line', async (t) => {
   assert.match(noAdmin.stderr, /FERRY_E_SMP_UNAUTHORIZED/);
   const both = await ferry(['request', '--capture', '--restore', ...A]);
   assert.match(both.stderr, /FERRY_E_INVALID_ARGUMENT/);
+
+  // Re-registration: a plain token cannot take NEWPC over; its current credential renews it; once
+  // revoked, only a token bound to it registers it again.
+  const plain = JSON.parse((await ferry(['enrollment', 'create', ...S], admin)).stdout) as { token: string };
+  const takeover = await ferry(['register', ...S, '--enrollment-token', plain.token, '--computer', 'NEWPC']);
+  assert.equal(takeover.code, 1);
+  assert.match(takeover.stderr, /FERRY_E_SMP_COMPUTER_REGISTERED/);
+  const renewed = kv((await ferry(['register', ...S, '--current-credential', regB.credential as string, '--computer', 'NEWPC'])).stdout);
+  assert.match(renewed.credential ?? '', /^fc_/);
+  assert.equal((await ferry(['computer', 'revoke', 'NEWPC', ...S], admin)).code, 0);
+  const bound = JSON.parse((await ferry(['enrollment', 'create', ...S, '--computer', 'NEWPC'], admin)).stdout) as { token: string; computer: string };
+  assert.equal(bound.computer, 'NEWPC');
+  const reset = kv((await ferry(['register', ...S, '--enrollment-token', bound.token, '--computer', 'NEWPC'])).stdout);
+  assert.equal(reset.computerId, regB.computerId);
 });
 
 test('ferry smp serve over HTTPS: clients that trust the certificate get in, others are refused', async (t) => {
