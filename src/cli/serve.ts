@@ -97,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
   console.log('Agents enroll with the token file of the data directory:');
   console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
+  console.log('  (a registered or revoked computer re-enrolls with its one-time reset token: console Devices › Reset)');
   console.log('');
   if (site.smp?.smp.firstStart.adminToken) console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
   if (site.smp?.smp.firstStart.recoveryKey) console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
