@@ -158,6 +158,6 @@ test('<destinationCleanup> deletes, before applying, only the target files its p
   assert.ok(at('Cache/keep.txt') && at('Cache/deep') && at('Other/c.tmp'), 'nothing else: other files and the folders stay');
   assert.match(log, /Deleted C:\\Users\\alice\\Cache\\a\.tmp on the target before applying: <destinationCleanup> C:\\Users\\alice\\Cache\\\* \[\*\.tmp\] \(Cleanup, /i);
   assert.match(log, /Deleted C:\\Users\\alice\\Cache\\deep\\b\.TMP on the target/i);
-  assert.match(`${out.stdout}${log}`, /Deleted 2 target file\(s\) named by <destinationCleanup> rules/);
+  assert.match(`${out.stdout}${log}`, /Deleted 2 target file\(s\) and registry value\(s\) named by <destinationCleanup> rules/);
   assert.ok(at('Projects/plan.txt'), 'then the store is applied');
 });

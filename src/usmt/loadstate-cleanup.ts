@@ -1,12 +1,13 @@
-// <destinationCleanup> (migxml.md §2, §6.8): before anything is applied, the target's files that a
-// cleanup pattern of the LoadState rules names are deleted — only files the pattern itself
-// matches (never a folder), each one logged, the count in the summary. Ferry deletes nothing else
-// on the target.
+// <destinationCleanup> (migxml.md §2, §6.8): before anything is applied, the target's files and
+// registry values that a cleanup pattern of the LoadState rules names are deleted — only what the
+// pattern itself matches (never a folder or a key), each one logged, the count in the summary.
+// Ferry deletes nothing else on the target.
 import { rm } from 'node:fs/promises';
-import { fileKey, type PassInclusion, type RuleEngine } from '../migxml/engine.ts';
+import { fileKey, registryKey, type Pass, type RuleEngine } from '../migxml/engine.ts';
 import { scanFilter } from '../migxml/helpers.ts';
 import type { TargetVolume } from '../volume/index.ts';
 import type { RunContext } from './cli-runner.ts';
+import type { RegistryApplier, RegistryUser } from './registry-apply.ts';
 
 /** Where a pass's user profile lands on the target (a `/mu` move), to find its files there. */
 export interface ProfileMove {
@@ -14,18 +15,37 @@ export interface ProfileMove {
   readonly to: string;
 }
 
-/** Delete the target's files named by the rules' destinationCleanup patterns; returns them (Windows paths). */
-export async function destinationCleanup(engine: RuleEngine, target: TargetVolume, moveOf: (pass: PassInclusion['pass']) => ProfileMove | undefined, log: RunContext['log']): Promise<string[]> {
+/** Delete the target's files and registry values named by the rules' destinationCleanup patterns; returns them (Windows paths, registry locations). */
+export async function destinationCleanup(
+  engine: RuleEngine,
+  target: TargetVolume,
+  registry: RegistryApplier,
+  moveOf: (pass: Pass) => ProfileMove | undefined,
+  registryUserOf: (pass: Pass) => RegistryUser | undefined,
+  log: RunContext['log'],
+): Promise<string[]> {
   const deleted: string[] = [];
   for (const pass of engine.passes) {
     const move = moveOf(pass);
     for (const component of pass.components) {
       for (const rule of component.rules.destinationCleanup) {
-        if (rule.matcher.type !== 'File') {
-          log?.info(`<destinationCleanup> ${rule.ref.pattern} (${rule.ref.component}): only files are cleaned up on an offline target; nothing deleted`);
+        const m = rule.matcher;
+        const why = `<destinationCleanup> ${rule.ref.pattern} (${rule.ref.component}, ${rule.ref.file})`;
+        if (m.type === 'Registry') {
+          for (const rootSegs of m.roots ?? [m.prefix]) {
+            if (rootSegs.length < 2) continue;
+            const names = (location: string) => {
+              const k = registryKey(location);
+              return m.matches(k.node, k.leaf);
+            };
+            for (const location of await registry.deleteValues(rootSegs.join('\\'), names, registryUserOf(pass))) {
+              deleted.push(location);
+              log?.warning(`Deleted ${location} on the target before applying: ${why}`);
+            }
+          }
           continue;
         }
-        const m = rule.matcher;
+        if (m.type !== 'File') continue;
         const doomed: { winPath: string; hostPath: string }[] = [];
         for (const rootSegs of m.roots ?? [m.prefix]) {
           if (rootSegs.length === 0) continue;
@@ -44,7 +64,7 @@ export async function destinationCleanup(engine: RuleEngine, target: TargetVolum
         for (const d of doomed) {
           await rm(d.hostPath);
           deleted.push(d.winPath);
-          log?.warning(`Deleted ${d.winPath} on the target before applying: <destinationCleanup> ${rule.ref.pattern} (${rule.ref.component}, ${rule.ref.file})`);
+          log?.warning(`Deleted ${d.winPath} on the target before applying: ${why}`);
         }
       }
     }

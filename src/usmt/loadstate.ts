@@ -55,7 +55,7 @@ export interface LoadStateResult {
   readonly registrySkipped: number;
   /** Files that kept properties of the destination file they replaced (KeepExisting). */
   readonly contentModified: number;
-  /** Target files deleted by <destinationCleanup> before applying (each logged). */
+  /** Target files and registry values deleted by <destinationCleanup> before applying (each logged). */
   readonly cleanedUp: number;
   /** Registry values rewritten by a <contentModify> script. */
   readonly registryModified: number;
@@ -357,9 +357,14 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       ? await destinationCleanup(
           engine,
           target,
+          registry,
           (pass) => {
             const plan = planOfPass.get(pass.index);
             return plan ? { from: plan.source.profilePath, to: plan.target.profilePath } : undefined;
+          },
+          (pass) => {
+            const plan = planOfPass.get(pass.index);
+            return plan ? registryUsers.get(plan) : undefined;
           },
           log,
         )
@@ -432,7 +437,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   progress?.percent(100);
 
   const summary =
-    (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
+    (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
     `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
     `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +

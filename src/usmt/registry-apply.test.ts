@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { HiveEditor, openHive, RegType } from '../registry/index.ts';
 import type { RegistryEntry } from '../store/index.ts';
 import { openTargetVolume } from '../volume/index.ts';
+import { registryKey } from '../migxml/engine.ts';
+import { compilePattern, patternMatches } from '../migxml/pattern.ts';
 import { parseScriptCall } from '../migxml/script-call.ts';
 import { parseRegLocation, RegistryApplier } from './registry-apply.ts';
 
@@ -154,5 +156,36 @@ test('<contentModify> rewrites a value before it is written: merged with the tar
   assert.equal(key.value('Level')?.type, RegType.DWORD);
   assert.equal(key.value('Level')?.data, 42);
   assert.equal(key.value('Mode')?.data, 'keep me');
+  hive.close();
+});
+
+test('<destinationCleanup> of registry values: only the values the pattern names, never a key', async (t) => {
+  const root = targetTree(t);
+  const software = join(root, 'Windows/System32/config/SOFTWARE');
+  const seed = HiveEditor.open(software, { allowDirty: true });
+  seed.setValue('Ferry\\Test', 'Stale', RegType.SZ, 'x');
+  seed.setValue('Ferry\\Test\\Sub', 'Stale', RegType.SZ, 'y');
+  seed.setValue('Ferry\\Test\\Sub', 'Keep', RegType.SZ, 'z');
+  seed.save(software);
+  const target = await openTargetVolume(join(root, 'Windows'));
+  try {
+    const applier = new RegistryApplier(target);
+    const p = compilePattern('Registry', 'HKLM\\Software\\Ferry\\Test\\* [Stale]');
+    const names = (location: string) => {
+      const k = registryKey(location);
+      return patternMatches(p, k.node, k.leaf);
+    };
+    assert.deepEqual((await applier.deleteValues('HKLM\\Software\\Ferry\\Test', names, undefined)).sort(), ['HKLM\\Software\\Ferry\\Test [Stale]', 'HKLM\\Software\\Ferry\\Test\\Sub [Stale]']);
+    assert.deepEqual(await applier.deleteValues('HKCU\\Software', () => true, undefined), [], 'HKCU needs a user');
+    assert.deepEqual(await applier.deleteValues('HKCU\\Software', () => true, { profilePath: 'C:\\Users\\new' }), [], 'a profile without a hive has nothing to clean');
+    assert.ok(!existsSync(join(root, 'Users/new')), 'and cleanup creates no profile or hive');
+    applier.save();
+  } finally {
+    target.close();
+  }
+  const hive = openHive(software);
+  assert.equal(hive.key('Ferry\\Test\\Sub')?.value('Keep')?.data, 'z');
+  assert.equal(hive.key('Ferry\\Test\\Sub')?.value('Stale'), null);
+  assert.ok(hive.key('Ferry\\Test'), 'the key stays');
   hive.close();
 });

@@ -90,6 +90,46 @@ export class RegistryApplier {
     return 'written';
   }
 
+  /**
+   * <destinationCleanup> for registry values: every value at or under `root` (a key location,
+   * `HKCU\…` in `user`'s hive or `HKLM\Software\…`) whose location `names` accepts is deleted —
+   * values only, never keys. Returns the deleted locations.
+   */
+  async deleteValues(root: string, names: (location: string) => boolean, user: RegistryUser | undefined): Promise<string[]> {
+    const dest = parseRegLocation(root);
+    const userHive = dest.hive === 'HKCU' || dest.hive === 'HKEY_CURRENT_USER';
+    if (userHive && !user) return [];
+    // Only a hive the target has (or this run already opened): cleanup never creates one.
+    const hostPath = userHive ? this.#target.mapPath(`${user!.profilePath}\\NTUSER.DAT`).hostPath : null;
+    if (hostPath && !this.#editors.has(hostPath) && !existsSync(hostPath)) return [];
+    const opened = new Set(this.#editors.keys());
+    const hive = await this.#hiveFor(dest, user?.profilePath);
+    const start = hive?.editor.key(hive.key);
+    const forget = () => {
+      for (const path of this.#editors.keys()) if (!opened.has(path)) this.#editors.delete(path);
+    };
+    if (!hive || !start) {
+      forget();
+      return [];
+    }
+    const hiveName = dest.hive.startsWith('HKEY_') ? (dest.hive === 'HKEY_CURRENT_USER' ? 'HKCU' : 'HKLM') : dest.hive;
+    const base = `${hiveName}\\${isHklmSoftware(dest) ? 'Software\\' : ''}`;
+    const deleted: string[] = [];
+    const visit = (key: ModelKey): void => {
+      for (const v of key.values()) {
+        const location = `${base}${key.path} [${v.name}]`;
+        if (!names(location)) continue;
+        hive.editor.deleteValue(key.path, v.name);
+        deleted.push(location);
+      }
+      for (const sub of key.subkeys()) visit(sub);
+    };
+    visit(start);
+    // A hive opened only to look and left unchanged is not saved again.
+    if (!deleted.length) forget();
+    return deleted;
+  }
+
   /** HKLM\Software objects not applied because the target has no SOFTWARE hive. */
   get missingSoftware(): number {
     return this.#noSoftware;
