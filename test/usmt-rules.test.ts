@@ -86,12 +86,12 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function restore(name: string, extra: readonly string[], prepare?: (target: string) => void): { target: string; log: string; out: SpawnSyncReturns<string> } {
+function restore(name: string, extra: readonly string[], prepare?: (target: string) => void, from = [store, '/nocompress']): { target: string; log: string; out: SpawnSyncReturns<string> } {
   const target = join(work, name);
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
   prepare?.(target);
   const log = join(work, `${name}.log`);
-  const out = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/nocompress', '/lac', '/v:5', `/l:${log}`, ...extra]);
+  const out = run('loadstate', [from[0]!, `/offlinewindir:${join(target, 'Windows')}`, ...from.slice(1), '/lac', '/v:5', `/l:${log}`, ...extra]);
   assert.equal(out.status, 0, show(out));
   return { target, log: readFileSync(log, 'utf8'), out };
 }
@@ -129,22 +129,38 @@ test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without
   assert.ok(got('Vault/secret.txt'), 'no /i: no rule says NeverRestore, so the store applies it');
 });
 
-test('<contentModify> KeepExisting: a file replaced by SourcePriority keeps the times and the hidden bit of the target\'s copy', () => {
-  const old = new Date('2001-02-03T04:05:06Z');
-  const { target, log } = restore('target-keep', [`/i:${loadRules}`], (t) => {
-    const file = join(t, 'Users/alice/Notes/n.txt');
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, 'the target\'s notes');
-    setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x22'));
-    utimesSync(file, old, old);
+for (const kind of ['uncompressed', 'hard-link'] as const) {
+  test(`<contentModify> KeepExisting: a file replaced by SourcePriority keeps the times and the hidden bit of the target's copy (${kind} store)`, () => {
+    const old = new Date('2001-02-03T04:05:06Z');
+    let from = [store, '/nocompress'];
+    if (kind === 'hard-link') {
+      from = [join(work, 'store-hardlink'), '/hardlink', '/nocompress'];
+      const scan = run('scanstate', [from[0]!, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/hardlink', '/nocompress']);
+      assert.equal(scan.status, 0, show(scan));
+    }
+    const source = join(windir, '../Users/alice/Notes/n.txt');
+    const sourceMtime = statSync(source).mtimeMs;
+    const { target, log } = restore(
+      `target-keep-${kind}`,
+      [`/i:${loadRules}`],
+      (t) => {
+        const file = join(t, 'Users/alice/Notes/n.txt');
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, 'the target\'s notes');
+        setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x22'));
+        utimesSync(file, old, old);
+      },
+      from,
+    );
+    const file = join(target, 'Users/alice/Notes/n.txt');
+    assert.equal(readFileSync(file, 'utf8'), 'notes from the store', 'SourcePriority overwrites');
+    assert.equal(statSync(file).mtimeMs, old.getTime(), 'TimeFields kept from the target\'s copy');
+    const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
+    assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
+    assert.match(log, /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/);
+    assert.equal(statSync(source).mtimeMs, sourceMtime, 'the source (and a hard-link store\'s copy) keeps its own times');
   });
-  const file = join(target, 'Users/alice/Notes/n.txt');
-  assert.equal(readFileSync(file, 'utf8'), 'notes from the store', 'SourcePriority overwrites');
-  assert.equal(statSync(file).mtimeMs, old.getTime(), 'TimeFields kept from the target\'s copy');
-  const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
-  assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
-  assert.match(log, /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/);
-});
+}
 
 test('<destinationCleanup> deletes, before applying, only the target files its pattern names, each one logged', () => {
   const { target, log, out } = restore('target-cleanup', [`/i:${loadRules}`], (t) => {

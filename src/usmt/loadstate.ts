@@ -305,11 +305,12 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       stats.contentModified++;
       log?.detail(`${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`);
     }
+    // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await attempt(entry.winPath, outcome.path, async () => {
       await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
       const host = target.mapPath(outcome.path).hostPath;
-      await restoreFile(host, { ...(linkFrom ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, meta, attributeTarget);
+      await restoreFile(host, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, meta, attributeTarget);
       if (owner) await chown(host, owner.uid, owner.gid);
       target.noteCreated(host);
     });
