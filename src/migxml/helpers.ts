@@ -1,7 +1,7 @@
 // The MigXmlHelper functions that decide at ScanState time (spec §5.1–§5.4): conditions,
 // pattern-producing scripts, variable scripts and include/exclude filters, evaluated against
-// the offline volume and its hives. LoadState-only helpers (locationModify, merge,
-// contentModify) live in relocate.ts / merge.ts.
+// the offline volume and its hives. LoadState-only helpers live in relocate.ts (locationModify,
+// merge) and content-modify.ts (contentModify).
 import { readFile } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
 import type { RegData, RegValue } from '../registry/types.ts';

@@ -1,9 +1,10 @@
 // LoadState onto an offline Windows volume (`/offlinewindir:`, Ferry's extension): choose the
 // store's users (/ui /ue /uel), rename them (/mu /md), record missing local accounts (/lac /lae)
-// in the target's account plan, then apply every file of the store (spec/migxml.md §6.8):
-// destination by the rules' <locationModify> and the user's new profile, collisions by <merge>
-// or USMT's `name(1).ext`, IgnoreIrrelevantLinks for shortcuts, times and attributes, and a
-// read-back check of every restored file against its catalog hash.
+// in the target's account plan, run the rules' <destinationCleanup>, then apply what the LoadState
+// rules include of the store (all of it without /i; spec/migxml.md §6.8): destination by
+// <locationModify> and the user's new profile, collisions by <merge> or USMT's `name(1).ext`,
+// <contentModify>, IgnoreIrrelevantLinks for the shortcuts whose include names it, times and
+// attributes, and a read-back check of every restored file against its catalog hash.
 import { lstatSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
