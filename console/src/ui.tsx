@@ -31,6 +31,25 @@ export function Dialog({ title, children, onClose }: { title: string; children: 
   );
 }
 
+/** Run a change, then reload what it changed; the last error stays for an ErrorBanner. */
+export function useAction(defaultReload?: () => void): {
+  error: unknown;
+  setError: (e: unknown) => void;
+  act: (f: () => Promise<unknown>, reload?: () => void) => Promise<void>;
+} {
+  const [error, setError] = useState<unknown>();
+  const act = async (f: () => Promise<unknown>, reload = defaultReload) => {
+    setError(undefined);
+    try {
+      await f();
+      reload?.();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return { error, setError, act };
+}
+
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; reload: () => void } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();

@@ -1,7 +1,7 @@
 // Assets and Compliance › Device Collections: direct members, a name rule, collection variables.
 import { useState } from 'react';
 import { api, type Collection, type Computer, type Variable } from '../api.ts';
-import { Dialog, ErrorBanner, useLoad } from '../ui.tsx';
+import { Dialog, ErrorBanner, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
 export function CollectionsPage() {
@@ -9,19 +9,14 @@ export function CollectionsPage() {
   const computers = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
   const [selected, setSelected] = useState<string>();
   const [creating, setCreating] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { error, act } = useAction(list.reload);
   const sel = list.data?.find((c) => c.id === selected);
   const nameOf = (id: string) => computers.data?.find((c) => c.id === id)?.name ?? id;
-  const save = async (c: Collection, patch: Partial<Collection>) => {
-    setError(undefined);
-    try {
+  const save = (c: Collection, patch: Partial<Collection>) =>
+    act(() => {
       const next = { ...c, ...patch };
-      await api('PUT', `/api/collections/${encodeURIComponent(c.id)}`, { name: next.name, description: next.description, rule: next.rule, members: next.directMembers, variables: next.variables });
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+      return api('PUT', `/api/collections/${encodeURIComponent(c.id)}`, { name: next.name, description: next.description, rule: next.rule, members: next.directMembers, variables: next.variables });
+    });
   return (
     <section>
       <h1>Device Collections</h1>
@@ -30,15 +25,7 @@ export function CollectionsPage() {
         <button
           className="danger"
           disabled={!sel}
-          onClick={async () => {
-            if (!sel || !confirm(`Delete collection ${sel.name}?`)) return;
-            try {
-              await api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`);
-              list.reload();
-            } catch (e) {
-              setError(e);
-            }
-          }}
+          onClick={() => sel && confirm(`Delete collection ${sel.name}?`) && act(() => api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`))}
         >
           Delete
         </button>

@@ -2,7 +2,7 @@
 // (a one-time enrollment token with which a reimaged or revoked computer's agent registers again).
 import { useEffect, useState } from 'react';
 import { api, subscribeChanges, type Computer, type Variable } from '../api.ts';
-import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+import { ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
 interface ResetToken {
@@ -16,18 +16,9 @@ export function ComputersPage() {
   const list = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
   useEffect(() => subscribeChanges(list.reload), [list.reload]);
   const [selected, setSelected] = useState<string>();
-  const [error, setError] = useState<unknown>();
   const [reset, setReset] = useState<ResetToken>();
   const sel = list.data?.find((c) => c.id === selected);
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, act } = useAction(list.reload);
   return (
     <section>
       <h1>Devices</h1>

@@ -3,7 +3,7 @@
 // stores and View Recovery Information (each view is audited).
 import { useState } from 'react';
 import { api } from '../api.ts';
-import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+import { ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
 
 interface Folder {
   id: string;
@@ -54,20 +54,11 @@ export function SmpPage() {
   const assocs = useLoad(() => api<Association[]>('GET', '/api/smp/associations'), []);
   const stores = useLoad(() => api<Store[]>('GET', '/api/smp/stores'), []);
   const audit = useLoad(() => api<Audit[]>('GET', '/api/audit'), []);
-  const [error, setError] = useState<unknown>();
   const [folder, setFolder] = useState({ path: '', maxClients: 100, minFreeSpace: 1, spaceUnit: 'Gigabyte' });
   const [assoc, setAssoc] = useState({ source: '', destination: '', migrationBehavior: 0, users: '' });
   const [days, setDays] = useState(1);
   const [recovery, setRecovery] = useState<{ storeId: string; key: string; recoverySlot: string }>();
-  const act = async (f: () => Promise<unknown>, reload: () => void) => {
-    setError(undefined);
-    try {
-      await f();
-      reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, act } = useAction();
   return (
     <section>
       <h1>State Migration Point</h1>

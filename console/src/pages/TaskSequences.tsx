@@ -3,24 +3,15 @@
 import { useState } from 'react';
 import { api, type Package, type TsFull, type TsSummary } from '../api.ts';
 import { go } from '../App.tsx';
-import { Dialog, ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+import { Dialog, ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
 
 export function TaskSequencesPage() {
   const list = useLoad(() => api<TsSummary[]>('GET', '/api/task-sequences'), []);
   const [selected, setSelected] = useState<string>();
   const [dialog, setDialog] = useState<'create' | 'import'>();
-  const [error, setError] = useState<unknown>();
   const sel = list.data?.find((t) => t.id === selected);
+  const { error, act } = useAction(list.reload);
 
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
 
   return (
     <section>
