@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { SmpClient } from '../src/smp/client.ts';
 import { Engine, parseSequenceXml } from '../src/tasksequence/index.ts';
 import { localPackages, type SmpClientFactory } from '../src/tasksequence/ports.ts';
+import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 import { adminOk, registerComputer, startSmp } from './smp-helpers.ts';
 
 const gen = new URL('../../shared/tools/gen-profiles', import.meta.url).pathname;
@@ -42,20 +43,7 @@ test('replace through a real SMP: capture sequence on A, restore sequence on B, 
   };
   const source = volume('source', 2, 31);
   const target = volume('target', 1, 32);
-  const pkg = join(base, 'pkg');
-  mkdirSync(pkg);
-  writeFileSync(
-    join(pkg, 'MigUser.xml'),
-    `<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/miguser">
-  <component type="Documents" context="User">
-    <displayName>Documents</displayName>
-    <role role="Data"><rules><include><objectSet><pattern type="File">%CSIDL_PERSONAL%\\* [*]</pattern></objectSet></include></rules></role>
-  </component>
-</migration>
-`,
-  );
-  writeFileSync(join(pkg, 'MigApp.xml'), '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n');
+  const pkg = writeDocumentsPackage(join(base, 'pkg'));
 
   // The stores ScanState writes are checked as stores before their capture is released.
   const smp = await startSmp({ dataDir: join(base, 'smp'), verifyStore: undefined });

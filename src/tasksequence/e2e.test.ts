@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { parseCmTrace } from './smsts-log.ts';
-import { tempDir } from './test-support.ts';
+import { tempDir, writeDocumentsPackage } from './test-support.ts';
 
 const main = new URL('../cli/main.ts', import.meta.url).pathname;
 const gen = new URL('../../../shared/tools/gen-profiles', import.meta.url).pathname;
@@ -21,21 +21,7 @@ const ferry = (...args: string[]) => spawnSync(process.execPath, [main, 'ts', ..
 /** A small USMT package: Documents of every user (the bundled defaults are not required). */
 function usmtPackage(): string {
   const dir = join(tmp.dir, 'pkg');
-  if (existsSync(dir)) return dir;
-  mkdirSync(dir);
-  writeFileSync(
-    join(dir, 'MigUser.xml'),
-    `<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/miguser">
-  <component type="Documents" context="User">
-    <displayName>Documents</displayName>
-    <role role="Data"><rules><include><objectSet><pattern type="File">%CSIDL_PERSONAL%\\* [*]</pattern></objectSet></include></rules></role>
-  </component>
-</migration>
-`,
-  );
-  writeFileSync(join(dir, 'MigApp.xml'), '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n');
-  return dir;
+  return existsSync(dir) ? dir : writeDocumentsPackage(dir);
 }
 
 function volume(name: string, users: number, seed: number): string {

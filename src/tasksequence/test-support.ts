@@ -108,3 +108,21 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A small USMT package folder: MigUser.xml takes every user's Documents, MigApp.xml is empty. */
+export function writeDocumentsPackage(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'MigUser.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/miguser">
+  <component type="Documents" context="User">
+    <displayName>Documents</displayName>
+    <role role="Data"><rules><include><objectSet><pattern type="File">%CSIDL_PERSONAL%\\* [*]</pattern></objectSet></include></rules></role>
+  </component>
+</migration>
+`,
+  );
+  writeFileSync(join(dir, 'MigApp.xml'), '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n');
+  return dir;
+}
