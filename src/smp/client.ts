@@ -382,6 +382,11 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * Run `fn` over `items`, `width` at a time. After a failure no new item starts, and the first
+ * error is thrown only once every item in flight has settled: a resumed upload never overlaps
+ * requests of the attempt that failed.
+ */
 async function runPool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;

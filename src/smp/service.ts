@@ -455,7 +455,7 @@ export class SmpService {
     const chunks = await this.repo.getChunks(storeId);
     for (const f of declared) {
       if (!f.verified && (chunks.get(f.index)?.length ?? 0) >= chunkCount(f.size, this.chunkSize)) {
-        await this.#finishFile(storeId, dir, f).catch(() => {});
+        await this.#finishOnce(storeId, dir, f).catch(() => {});
       }
     }
     return this.uploadState(p, storeId);
@@ -490,16 +490,20 @@ export class SmpService {
     await writeChunk(join(dir, file.path + PART_SUFFIX), chunk * this.chunkSize, chunkLength(file.size, this.chunkSize, chunk), sha256, body);
     await this.repo.addChunk(storeId, index, chunk);
     if ((await this.repo.countChunks(storeId, index)) < count) return { fileComplete: false };
-    // Parallel last chunks of one file both get here: one verifies, the others wait for it.
-    const key = `${storeId}/${index}`;
+    // A file sent as one chunk was just hashed whole: no need to read it again.
+    await this.#finishOnce(storeId, dir, file, count === 1 ? sha256.toLowerCase() : undefined);
+    return { fileComplete: true };
+  }
+
+  /** Parallel last chunks of one file, and a resuming manifest, all get here: one verifies, the others wait for it. */
+  #finishOnce(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {
+    const key = `${storeId}/${file.index}`;
     let finishing = this.#finishing.get(key);
     if (!finishing) {
-      // A file sent as one chunk was just hashed whole: no need to read it again.
-      finishing = this.#finishFile(storeId, dir, file, count === 1 ? sha256.toLowerCase() : undefined).finally(() => this.#finishing.delete(key));
+      finishing = this.#finishFile(storeId, dir, file, knownSha256).finally(() => this.#finishing.delete(key));
       this.#finishing.set(key, finishing);
     }
-    await finishing;
-    return { fileComplete: true };
+    return finishing;
   }
 
   async #finishFile(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { checkStorePath, chunkCount, chunkLength, manifestDigest, minimumFreeBytes } from './storage.ts';
+import { isFerryError } from '../errors/index.ts';
+import { checkStorePath, chunkCount, chunkLength, manifestDigest, minimumFreeBytes, writeChunk } from './storage.ts';
 
 test('store paths stay inside the store', () => {
   for (const ok of ['USMT/USMT.MIG', 'USMT/File/C$/Users/ünï/a b.txt', 'catalog.json']) assert.equal(checkStorePath(ok), ok);
@@ -23,4 +30,37 @@ test('manifest digest ignores order and hash case', () => {
   const b = { path: 'b', size: 2, sha256: 'cd'.repeat(32) };
   assert.equal(manifestDigest([a, b]), manifestDigest([b, { ...a, sha256: a.sha256.toLowerCase() }]));
   assert.notEqual(manifestDigest([a]), manifestDigest([{ ...a, size: 2 }]));
+});
+
+test('a chunk cut short by a full disk is refused and never lands on its neighbour', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  const mnt = mkdtempSync(join(tmpdir(), 'ferry-smp-enospc-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+  } catch (err) {
+    rmSync(mnt, { recursive: true, force: true });
+    return t.skip(`cannot mount a tmpfs here: ${(err as Error).message}`);
+  }
+  t.after(() => {
+    execFileSync('umount', ['-l', mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  const sha256Hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  const chunk = 64 * 1024;
+  const part = join(mnt, 'USMT.MIG.ferry-part');
+  writeFileSync(part, '');
+  // Chunk 1 is already in (its pages are allocated); then the disk fills up to 8 free pages.
+  const next = randomBytes(chunk);
+  await writeChunk(part, chunk, chunk, sha256Hex(next), Readable.from([next]));
+  const { bavail, bsize } = statfsSync(mnt);
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(bavail * bsize - 8 * 4096));
+  // Chunk 0 arrives in small pieces, as from a socket, so the writes are batched; the kernel
+  // takes only part of a batch before the disk is full.
+  const data = randomBytes(chunk);
+  const pieces = Array.from({ length: 16 }, (_, i) => data.subarray(i * 4096, (i + 1) * 4096));
+  await assert.rejects(writeChunk(part, 0, chunk, sha256Hex(data), Readable.from(pieces)), (e) => isFerryError(e, 'FERRY_E_SMP_FOLDER_FULL'));
+  assert.ok(readFileSync(part).subarray(chunk, 2 * chunk).equals(next), 'the bytes of chunk 1 are untouched');
+  rmSync(join(mnt, 'filler'));
+  await writeChunk(part, 0, chunk, sha256Hex(data), Readable.from(pieces));
+  assert.ok(readFileSync(part).equals(Buffer.concat([data, next])));
 });

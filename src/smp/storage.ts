@@ -2,10 +2,10 @@
 // A store lives in `<folder>/<storeId>/`; a file being uploaded is `<path>.ferry-part` until
 // all its chunks arrived and its SHA-256 matched the manifest, then it is renamed into place.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statfsSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { createReadStream, statfsSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, fromSystemError } from '../errors/index.ts';
 import type { StorageFolder, StoreFile } from './types.ts';
@@ -106,64 +106,76 @@ export function mapDiskError(err: unknown, what: string): FerryError {
 }
 
 /**
- * Stream one chunk from `body` into the part file at its offset, hashing as it goes. It is
- * accepted only if exactly `expectedLength` bytes arrived and their SHA-256 is `expectedSha256`;
- * otherwise nothing is recorded (the bytes written are overwritten by the retry).
+ * Receive one chunk from `body` and write it into the part file at its offset. The chunk is
+ * held in memory and checked (exactly `expectedLength` bytes, SHA-256 `expectedSha256`) before
+ * a byte of it is written, and it is written and flushed before this resolves, so a chunk the
+ * caller records is on disk, and a refused one never overwrote what an earlier copy wrote.
  */
 export async function writeChunk(partFile: string, offset: number, expectedLength: number, expectedSha256: string, body: Readable): Promise<void> {
-  const hash = createHash('sha256');
-  let received = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      if (received > expectedLength) {
-        done(new FerryError('FERRY_E_SMP_TOO_LARGE', `The chunk is larger than the ${expectedLength} bytes it must have; send chunks of the announced size.`, { details: { expectedLength } }));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  // The body is piped by hand, not by pipeline(): on a refusal (too large, disk full) the rest
-  // of the request is drained so the client reads the coded answer instead of a reset socket.
-  const written = pipeline(meter, createWriteStream(partFile, { flags: 'r+', start: offset }));
-  const onGone = (): void => {
-    if (!body.readableEnded) meter.destroy(truncated(received, expectedLength));
-  };
-  body.once('close', onGone);
-  body.once('error', onGone);
-  body.pipe(meter);
-  try {
-    await written;
-  } catch (err) {
-    body.unpipe(meter);
-    await drain(body, expectedLength);
-    if (err instanceof FerryError) throw err;
-    throw mapDiskError(err, 'writing an uploaded chunk');
-  } finally {
-    body.off('close', onGone);
-    body.off('error', onGone);
-  }
-  if (received !== expectedLength) throw truncated(received, expectedLength);
-  const actual = hash.digest('hex');
+  const data = await receiveChunk(body, expectedLength);
+  const actual = createHash('sha256').update(data).digest('hex');
   if (actual !== expectedSha256.toLowerCase()) {
     throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `The chunk's SHA-256 is ${actual}, not the ${expectedSha256} the client declared; send it again.`, { details: { expected: expectedSha256, actual } });
   }
+  await writeAt(partFile, offset, data);
 }
 
-/** Read and drop what is left of a request body, up to `limit` more bytes (then give up on it). */
-function drain(body: Readable, limit: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (body.readableEnded || body.destroyed) return resolve();
-    let left = limit;
-    body.on('data', (c: Buffer) => {
-      left -= c.length;
-      if (left < 0) body.destroy();
-    });
-    body.once('end', () => resolve());
-    body.once('close', () => resolve());
-    body.resume();
+/**
+ * Read a request body of exactly `expectedLength` bytes. A body that is too large is read on
+ * (up to `expectedLength` more bytes, then dropped) so the client gets the coded answer instead
+ * of a reset socket.
+ */
+function receiveChunk(body: Readable, expectedLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.allocUnsafe(expectedLength);
+    let received = 0;
+    let settled = false;
+    const settle = (ended: boolean): void => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      if (received > expectedLength) {
+        reject(new FerryError('FERRY_E_SMP_TOO_LARGE', `The chunk is larger than the ${expectedLength} bytes it must have; send chunks of the announced size.`, { details: { expectedLength } }));
+      } else if (!ended || received !== expectedLength) {
+        reject(truncated(received, expectedLength));
+      } else {
+        resolve(data);
+      }
+    };
+    const onData = (c: Buffer): void => {
+      if (received + c.length <= expectedLength) c.copy(data, received);
+      received += c.length;
+      if (received > 2 * expectedLength) body.destroy();
+    };
+    if (body.readableEnded) return settle(true);
+    body.on('data', onData);
+    body.once('end', () => settle(true));
+    body.once('close', () => settle(body.readableEnded));
+    body.once('error', () => settle(false));
   });
+}
+
+/**
+ * Write `data` at `offset` and flush it. Short writes (a disk filling up) go on from where they
+ * stopped; fs.WriteStream is not used because its batched writes resume a short write at the
+ * end of the batch, placing the rest of the chunk over the next one.
+ */
+async function writeAt(path: string, offset: number, data: Buffer): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r+');
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+      if (bytesWritten === 0) throw new FerryError('FERRY_E_IO', `Writing ${path} made no progress; check the storage folder's disk.`, { details: { path } });
+      done += bytesWritten;
+    }
+    await fh.datasync();
+  } catch (err) {
+    if (err instanceof FerryError) throw err;
+    throw mapDiskError(err, 'writing an uploaded chunk');
+  } finally {
+    await fh?.close();
+  }
 }
 
 function truncated(received: number, expected: number): FerryError {
