@@ -99,3 +99,41 @@ test('console SMP routes: default folder, settings, associations, audited recove
     await s.close();
   }
 });
+
+test('/docs: swagger-ui for the whole API behind the session, every asset served locally', async () => {
+  const s = await startSite({ withSmp: true });
+  try {
+    const signedOut = await fetch(`${s.url}/docs/`);
+    assert.equal(signedOut.status, 401);
+    assert.match(await signedOut.text(), /not signed in/);
+    assert.equal((await call(s, undefined, 'GET', '/docs/json')).body.code, 'FERRY_E_SITE_AUTH_REQUIRED');
+
+    // The sign-in link works on the docs page as on any console path.
+    const link = await fetch(`${s.url}/docs/?token=${s.site.auth.issueSignInToken()}`, { redirect: 'manual' });
+    assert.equal(link.status, 303);
+    assert.equal(link.headers.get('location'), '/docs/');
+    const cookie = link.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await fetch(`${s.url}/docs/`, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy')!, /default-src 'self'/);
+    const html = await page.text();
+    assert.match(html, /<div id="swagger-ui">/);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(assets.some((a) => a.endsWith('swagger-ui-bundle.js')) && assets.some((a) => a.endsWith('swagger-ui.css')), assets.join(' '));
+    for (const asset of assets) {
+      assert.doesNotMatch(asset, /^(https?:)?\/\//, `${asset} would leave the server`);
+      const res = await fetch(new URL(asset, `${s.url}/docs/`), { headers: { cookie } });
+      assert.equal(res.status, 200, asset);
+      assert.equal((await fetch(new URL(asset, `${s.url}/docs/`))).status, 401, `${asset} needs the session too`);
+    }
+    const initializer = await (await fetch(`${s.url}/docs/static/swagger-initializer.js`, { headers: { cookie } })).text();
+    assert.match(initializer, /validatorUrl: null/, 'no validator badge from validator.swagger.io');
+    assert.doesNotMatch(initializer, /url: ['"]https?:/);
+
+    const spec = (await (await fetch(`${s.url}/docs/json`, { headers: { cookie } })).json()) as { paths: Record<string, unknown> };
+    assert.ok(spec.paths['/api/deployments'] && spec.paths['/api/agent/policy'] && spec.paths['/smp/requests/capture'], 'site, agent and SMP routes in one document');
+    assert.ok(!spec.paths['/docs/'] && !spec.paths['/openapi.json'], 'the docs do not document themselves');
+  } finally {
+    await s.close();
+  }
+});

@@ -1,4 +1,4 @@
-// The site server: one fastify app with the REST API (+ /openapi.json), the agent API, live
+// The site server: one fastify app with the REST API (+ /openapi.json and the /docs page), the agent API, live
 // status events and the built console. Every console request needs a session (from the one-time
 // sign-in token); state-changing console requests need the CSRF header; agents use their own
 // bearer credential. Errors are coded JSON: `{ code, message, details }`.
@@ -6,9 +6,9 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FerryError, isFerryError } from '../../errors/index.ts';
+import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
 import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
@@ -86,18 +86,15 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     reply.status(404).send({ code: 'FERRY_E_SITE_NOT_FOUND', message: `No such resource: ${req.method} ${req.url.split('?')[0]}.`, details: {} });
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'Ferry site API', version: '1' },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
-          csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
-          agent: { type: 'http', scheme: 'bearer' },
-          // The State Migration Point routes (/smp) take computer or SMP-admin credentials.
-          bearer: { type: 'http', scheme: 'bearer' },
-        },
-      },
+  await registerOpenApi(app, {
+    title: 'Ferry site API',
+    version: '1',
+    securitySchemes: {
+      session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+      csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
+      agent: { type: 'http', scheme: 'bearer' },
+      // The State Migration Point routes (/smp) take computer or SMP-admin credentials.
+      bearer: { type: 'http', scheme: 'bearer' },
     },
   });
 
@@ -124,7 +121,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       const cookies = parseCookies(req.headers.cookie);
       const session = auth.session(cookies[SESSION_COOKIE]);
       if (!session) {
-        if (path.startsWith('/api/') || path === '/openapi.json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed.');
+        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed.');
         return reply.status(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(SIGNED_OUT_PAGE);
       }
       if (UNSAFE.has(req.method)) {
@@ -141,7 +138,9 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       return payload;
     });
 
-    site.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    // The docs sit behind the session like the rest of the console: one sign-in link
+    // (`/docs/?token=…`) opens them, and the page's own fetch of the document carries the cookie.
+    await serveApiDocs(site);
     site.post('/api/session/sign-out', { schema: { tags: ['session'] } }, async (req, reply) => {
       auth.signOut(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
       reply.header('set-cookie', [`${SESSION_COOKIE}=; Path=/; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`]);

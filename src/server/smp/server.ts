@@ -1,8 +1,6 @@
 // `ferry smp serve`: a standalone State Migration Point (fastify) with its data directory,
 // database, API docs and the deletion job. The all-in-one server builds the same pieces with
 // `openSmp` and mounts `registerSmpRoutes` next to the site's routes.
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -14,6 +12,7 @@ import { defaultDatabasePath, loadDataDir } from '../../smp/data-dir.ts';
 import { startDeletionJob, type DeletionJob } from '../../smp/deletion.ts';
 import { SmpService } from '../../smp/service.ts';
 import { verifyUploadedStore } from '../../smp/store-check.ts';
+import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { registerSmpRoutes } from './routes.ts';
 
 export interface OpenSmpOptions {
@@ -98,15 +97,10 @@ export interface SmpServer {
   close(): Promise<void>;
 }
 
+/** The SMP's public API docs: `/openapi.json` and the swagger-ui page `/docs`. */
 export async function addApiDocs(app: FastifyInstance, title: string): Promise<void> {
-  await app.register(swagger, {
-    openapi: {
-      info: { title, version: '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, { title, version: '0.1.0', securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } });
+  await serveApiDocs(app);
 }
 
 /** Start a State Migration Point listening on `host:port` (127.0.0.1 by default). */
