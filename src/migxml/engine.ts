@@ -21,6 +21,7 @@ import {
   type HelperScope,
   type MachineInfo,
 } from './helpers.ts';
+import { iniLocation, iniSettings, readIniFile, splitIniLocation } from './ini.ts';
 import { patternMatcher, type Matcher } from './matcher.ts';
 import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
 import { namedKey } from './model.ts';
@@ -86,13 +87,15 @@ export interface Decision {
 
 /** One object that migrates, as the walk yields it. ScanState stores it once. */
 export interface DecidedObject {
-  readonly kind: 'file' | 'dir' | 'registry';
-  /** Windows path for files and folders. */
+  readonly kind: 'file' | 'dir' | 'registry' | 'ini';
+  /** Windows path for files and folders; the encoded location `C:\x.ini|Section[Setting]` of an INI setting. */
   readonly winPath?: string;
   /** Encoded registry location (`HKCU\Software\X [V]`, or the key alone). */
   readonly regLocation?: string;
   readonly entry?: VolumeEntry;
   readonly value?: RegValue;
+  /** An INI setting as read from its file (`file` is the Windows path). */
+  readonly ini?: { readonly file: string; readonly section: string; readonly key: string; readonly value: string };
   /** The user of the primary pass (absent when only the System pass includes it). */
   readonly user?: Profile;
   readonly component: string;
@@ -248,6 +251,7 @@ export class RuleEngine {
   readonly #options: EngineOptions;
   readonly #fileIndex = new RuleIndex();
   readonly #regIndex = new RuleIndex();
+  readonly #iniIndex = new RuleIndex();
   readonly #mounts: RegistryMount[] = [];
   #registryWarned = false;
   /** Objects seen and included by objects(), for progress and benchmarks. */
@@ -355,12 +359,15 @@ export class RuleEngine {
         ];
         for (const [kind, role] of roles) {
           for (const rule of ac.rules[kind]) {
-            const index = rule.matcher.type === 'Registry' ? this.#regIndex : rule.matcher.type === 'File' ? this.#fileIndex : null;
-            index?.add({ pass: pass.index, comp, role, rule });
+            this.#indexOf(rule.matcher.type).add({ pass: pass.index, comp, role, rule });
           }
         }
       });
     }
+  }
+
+  #indexOf(type: ObjectType): RuleIndex {
+    return type === 'Registry' ? this.#regIndex : type === 'Ini' ? this.#iniIndex : this.#fileIndex;
   }
 
   /**
@@ -371,7 +378,7 @@ export class RuleEngine {
    * relevant), null for ScanState's view.
    */
   decideKey(
-    type: 'File' | 'Registry',
+    type: ObjectType,
     node: readonly string[],
     leaf: string | null,
     entry?: VolumeEntry,
@@ -380,7 +387,7 @@ export class RuleEngine {
     filters: ApplyFilterState | null = this.phase === 'apply' ? LINK_RELEVANT : null,
   ): Decision {
     const apply = filters ?? undefined;
-    const index = type === 'File' ? this.#fileIndex : this.#regIndex;
+    const index = this.#indexOf(type);
     // Best include and exclude per (pass, component); few per object, so a flat list.
     const best: { inc: ActiveRule; incSpec: Specificity; exc?: ActiveRule; excSpec?: Specificity; pass: number; comp: number }[] = [];
     const nodes = this.#scratch;
@@ -446,8 +453,8 @@ export class RuleEngine {
    * that matches it, else the most specific matching exclude. Migration never needs this (an
    * object without an include does not migrate either way); an administrator asking does.
    */
-  #excludingRule(type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): ActiveRule | undefined {
-    const index = type === 'File' ? this.#fileIndex : this.#regIndex;
+  #excludingRule(type: ObjectType, node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): ActiveRule | undefined {
+    const index = this.#indexOf(type);
     const nodes: IndexNode[] = [];
     const n = index.candidates(node, nodes);
     let found: ActiveRule | undefined;
@@ -467,7 +474,7 @@ export class RuleEngine {
     return found;
   }
 
-  #explained(d: Decision, type: 'File' | 'Registry', node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
+  #explained(d: Decision, type: ObjectType, node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
     if (d.decision !== 'none') return d;
     const rule = this.#excludingRule(type, node, leaf, entry, onlyPass);
     return rule ? { decision: 'exclude', rule: rule.ref, inclusions: [] } : d;
@@ -481,7 +488,7 @@ export class RuleEngine {
     let bestSpec: Specificity | undefined;
     for (const r of inc.component.rules.locationModify) {
       if (r.matcher.type !== type) continue;
-      key ??= type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+      key ??= objectKeyOf(type, path, isContainer);
       if (!r.matcher.matches(key.node, key.leaf)) continue;
       const s = r.matcher.specificity(key.node, key.leaf);
       if (!bestSpec || compareSpecificity(s, bestSpec) > 0) {
@@ -490,6 +497,8 @@ export class RuleEngine {
       }
     }
     const env: RelocationEnv = { source: inc.pass.vars, destination: inc.pass.vars };
+    const ini = type === 'Ini' ? splitIniLocation(path) : null;
+    if (ini) return iniLocation(destinationOf(ini.file, false, bestRule?.script, env, inc.component.remaps), ini.section, ini.key);
     if (type === 'Registry') {
       if (!bestRule?.script) return path;
       const { node, leaf } = splitLocation(path);
@@ -517,7 +526,7 @@ export class RuleEngine {
 
   /** The most specific merge script that applies to an object of a component (§6.6). */
   mergeScriptFor(path: string, isContainer: boolean, component: ActiveComponent, type: ObjectType = 'File'): ScriptCall | undefined {
-    const key = type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+    const key = objectKeyOf(type, path, isContainer);
     let best: ActiveRule | undefined;
     let bestSpec: Specificity | undefined;
     for (const r of component.rules.merge) {
@@ -537,7 +546,7 @@ export class RuleEngine {
    * tie; without a rule everything migrates.
    */
   metadataFor(path: string, isContainer: boolean, component: ActiveComponent, type: ObjectType = 'File'): { security: boolean; timeFields: boolean } {
-    const key = type === 'Registry' ? registryKey(path) : fileKey(path, isContainer);
+    const key = objectKeyOf(type, path, isContainer);
     const keep = (attribute: string): boolean => {
       let inc: Specificity | undefined;
       let exc: Specificity | undefined;
@@ -556,6 +565,11 @@ export class RuleEngine {
 
   /** Decide a Windows path or registry location as given on the explain command line. */
   async explain(target: string): Promise<{ decision: Decision; destination: string | null }> {
+    if (splitIniLocation(target)) {
+      const key = iniKey(target);
+      const d = this.#explained(this.decideKey('Ini', key.node, key.leaf), 'Ini', key.node, key.leaf);
+      return { decision: d, destination: d.decision === 'include' ? this.destinationFor(target.trim(), false, d.inclusions[0]!, 'Ini') : null };
+    }
     if (/^(hkcu|hklm|hkey_current_user|hkey_local_machine)(\\|$)/i.test(target.trim())) {
       const { node, leaf } = splitLocation(target);
       const key = registryKey(target);
@@ -652,6 +666,46 @@ export class RuleEngine {
       }
     }
     yield* this.#registryObjects();
+    yield* this.#iniObjects();
+  }
+
+  /**
+   * INI settings: every file an Ini include names is read once; each of its settings is decided
+   * against all passes (a file is not a user's, as HKCU is: the pass of the profile holding it is
+   * the primary one). Wildcards may stand in the section and setting, not in the file's path.
+   */
+  async *#iniObjects(): AsyncGenerator<DecidedObject> {
+    const files = new Map<string, string>();
+    for (const pass of this.passes) {
+      for (const ac of pass.components) {
+        for (const r of ac.rules.include) {
+          const loc = r.matcher.type === 'Ini' ? splitIniLocation(r.matcher.text) : null;
+          if (loc && !loc.file.includes('*')) files.set(loc.file.toLowerCase(), loc.file);
+        }
+      }
+    }
+    for (const file of files.values()) {
+      const host = await this.volume.resolve(file);
+      const doc = host ? await readIniFile(host) : null;
+      if (!doc) continue;
+      for (const s of iniSettings(doc)) {
+        const location = iniLocation(file, s.section, s.key);
+        const key = iniKey(location);
+        const d = this.decideKey('Ini', key.node, key.leaf, undefined, undefined, s.value);
+        if (d.decision !== 'include') continue;
+        const primary = d.inclusions[0]!;
+        yield {
+          kind: 'ini',
+          winPath: location,
+          ini: { file, section: s.section, key: s.key, value: s.value },
+          ...(primary.pass.user ? { user: primary.pass.user } : {}),
+          component: primary.component.component.displayName,
+          rule: primary.rule,
+          destination: this.destinationFor(location, false, primary, 'Ini'),
+          inclusions: d.inclusions,
+        };
+      }
+    }
   }
 
   *#registryObjects(): Generator<DecidedObject> {
@@ -718,6 +772,17 @@ function primaryRank(inc: PassInclusion, node: readonly string[]): number {
 
 /** Lower-cased node segments and leaf of a file or folder path (the form decideKey takes). */
 export const fileKey = objectKey;
+
+/** Node segments (the file's, then the section) and lower-cased setting of an INI location. */
+export function iniKey(location: string): { node: string[]; leaf: string | null } {
+  const loc = splitIniLocation(location);
+  if (!loc) return { node: [], leaf: null };
+  return { node: [...pathSegments(loc.file), loc.section.toLowerCase()], leaf: loc.key.toLowerCase() };
+}
+
+function objectKeyOf(type: ObjectType, path: string, isContainer: boolean): { node: string[]; leaf: string | null } {
+  return type === 'Registry' ? registryKey(path) : type === 'Ini' ? iniKey(path) : fileKey(path, isContainer);
+}
 
 export function registryKey(location: string): { node: string[]; leaf: string | null } {
   const { node, leaf } = splitLocation(location);

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
 import type { RegData, RegValue } from '../registry/types.ts';
 import type { Profile, VolumeEntry, WindowsVolume } from '../volume/types.ts';
+import { iniValue as iniSettingValue, readIniFile, splitIniLocation } from './ini.ts';
 import { docFinderMatcher, type Matcher } from './matcher.ts';
 import { compileGlob, compilePattern, encodeLocation, patternMatches, mayMatchBelow, splitLocation, type CompiledPattern, type ObjectType } from './pattern.ts';
 import { readFileVersion, type FileVersionInfo } from './pe-version.ts';
@@ -107,30 +108,10 @@ export function regDataString(data: RegData): string {
 }
 
 async function iniValue(volume: WindowsVolume, location: string): Promise<string | null> {
-  const { node, leaf } = splitLocation(location);
-  const bar = node.lastIndexOf('|');
-  if (bar === -1 || leaf === null) return null;
-  const host = await volume.resolve(node.slice(0, bar));
-  if (!host) return null;
-  let text: string;
-  try {
-    const buf = await readFile(host);
-    text = buf[0] === 0xff && buf[1] === 0xfe ? buf.subarray(2).toString('utf16le') : buf.toString('latin1');
-  } catch {
-    return null;
-  }
-  const section = node.slice(bar + 1).toLowerCase();
-  let current = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const sec = /^\[(.*)\]$/.exec(line);
-    if (sec) current = sec[1]!.trim().toLowerCase();
-    else if (current === section) {
-      const eq = line.indexOf('=');
-      if (eq > 0 && line.slice(0, eq).trim().toLowerCase() === leaf.toLowerCase()) return line.slice(eq + 1).trim();
-    }
-  }
-  return null;
+  const loc = splitIniLocation(location);
+  const host = loc && (await volume.resolve(loc.file));
+  const doc = host ? await readIniFile(host) : null;
+  return doc && loc ? iniSettingValue(doc, loc.section, loc.key) : null;
 }
 
 /** GetStringContent and the string side of the content conditions. */

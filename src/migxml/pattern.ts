@@ -139,7 +139,8 @@ export function compilePattern(type: ObjectType, text: string): CompiledPattern 
     ini = { file, section: bar === -1 ? '' : node.slice(bar + 1) };
     node = file;
   }
-  let segs = pathSegments(node);
+  // An INI setting's node is its file's path plus its section: `[Section]` matches like one more folder.
+  let segs = ini ? [...pathSegments(node), ini.section.toLowerCase()] : pathSegments(node);
   let recursive = false;
   let anyNode = false;
   if (segs.length === 1 && segs[0] === '*') {

@@ -51,10 +51,12 @@ export interface Totals {
   files: number;
   folders: number;
   registry: number;
+  /** INI settings. */
+  ini: number;
   bytes: number;
 }
 
-const zero = (): Totals => ({ objects: 0, files: 0, folders: 0, registry: 0, bytes: 0 });
+const zero = (): Totals => ({ objects: 0, files: 0, folders: 0, registry: 0, ini: 0, bytes: 0 });
 
 export interface PlanSummary {
   readonly total: Totals;
@@ -76,6 +78,7 @@ export function count(summary: PlanSummary, o: DecidedObject): void {
       t.files++;
       t.bytes += o.entry?.size ?? 0;
     } else if (o.kind === 'dir') t.folders++;
+    else if (o.kind === 'ini') t.ini++;
     else t.registry++;
   }
 }

@@ -41,6 +41,16 @@ export interface RegistryObjectMeta extends ObjectMetaBase {
   readonly data?: Buffer;
 }
 
+/** An INI setting (`winPath` is its encoded location `C:\dir\f.ini|Section[Key]`). */
+export interface IniObjectMeta extends ObjectMetaBase {
+  readonly kind: 'ini';
+  /** Windows path of the INI file on the source. */
+  readonly file: string;
+  readonly section: string;
+  readonly key: string;
+  readonly value: string;
+}
+
 /** Where a file's bytes are: in the content stream (compressed) or a file under `USMT/`. */
 export type ContentRef = { readonly offset: number } | { readonly path: string };
 
@@ -59,7 +69,8 @@ export type FileEntry = CatalogBase &
   };
 export type DirEntry = CatalogBase & Omit<ObjectMeta, 'kind' | 'size'> & { readonly kind: 'dir' };
 export type RegistryEntry = CatalogBase & RegistryObjectMeta;
-export type CatalogEntry = FileEntry | DirEntry | RegistryEntry;
+export type IniEntry = CatalogBase & IniObjectMeta;
+export type CatalogEntry = FileEntry | DirEntry | RegistryEntry | IniEntry;
 
 export interface StoreSource {
   readonly computer?: string;

@@ -17,7 +17,7 @@ import {
 import { JournalWriter, readJournal, readJournalHeader, type EntryJson, type SourceStamp } from './journal.ts';
 import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } from './layout.ts';
 import { folderStorePath } from './safe-path.ts';
-import type { ObjectMeta, RegistryObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
+import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
 
 const compressAsync = promisify(zstdCompress);
 // One output buffer big enough for a whole chunk: with zlib's default 16 KiB the callback
@@ -113,11 +113,12 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function entryJson(meta: ObjectMeta | RegistryObjectMeta, id: number): EntryJson {
+function entryJson(meta: ObjectMeta | RegistryObjectMeta | IniObjectMeta, id: number): EntryJson {
   if (meta.kind === 'registry') {
     const { data, ...rest } = meta;
     return { id, ...rest, ...(data ? { data: data.toString('base64') } : {}) } as EntryJson;
   }
+  if (meta.kind === 'ini') return { id, ...meta };
   const { size: _size, ...rest } = meta;
   return { id, ...rest } as EntryJson;
 }
@@ -412,6 +413,12 @@ export class StoreWriter {
   addRegistry(meta: RegistryObjectMeta): Promise<void> {
     return this.#serial(async () => {
       await this.#queueObject(entryJson({ ...meta, kind: 'registry' }, this.#nextId++));
+    });
+  }
+
+  addIni(meta: IniObjectMeta): Promise<void> {
+    return this.#serial(async () => {
+      await this.#queueObject(entryJson({ ...meta, kind: 'ini' }, this.#nextId++));
     });
   }
 
@@ -723,7 +730,7 @@ export class StoreWriter {
       counts.entries++;
       if (r.rec.e.kind === 'file') (counts.files++, (counts.bytes += r.rec.e.size));
       else if (r.rec.e.kind === 'dir') counts.dirs++;
-      else counts.registry++;
+      else if (r.rec.e.kind === 'registry') counts.registry++;
       if (batchBytes >= CHUNK_SIZE) {
         await put(FrameType.catalog, Buffer.concat(batch), batchFirst);
         batchFirst = counts.entries;

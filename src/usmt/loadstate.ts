@@ -10,7 +10,7 @@ import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
-import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
+import { fileKey, iniKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
 import { allComponents } from '../migxml/parser.ts';
 import { contentModifyFor, keepExisting } from '../migxml/content-modify.ts';
@@ -29,6 +29,7 @@ import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
 import { destinationCleanup } from './loadstate-cleanup.ts';
+import { IniApplier } from './ini-apply.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
@@ -54,6 +55,9 @@ export interface LoadStateResult {
   readonly registryApplied: number;
   readonly registryKept: number;
   readonly registrySkipped: number;
+  /** INI settings written into the target's INI files, and those the target kept (merge rules). */
+  readonly iniApplied: number;
+  readonly iniKept: number;
   /** Files that kept properties of the destination file they replaced (KeepExisting). */
   readonly contentModified: number;
   /** Target files and registry values deleted by <destinationCleanup> before applying (each logged). */
@@ -72,6 +76,8 @@ interface UserPlan {
   readonly target: { readonly name: string; readonly domain: string; readonly profilePath: string };
   /** Set when the profile is new on the target (no profile of that account there yet). */
   readonly created: boolean;
+  /** Set when /lac records a new local account for it in the account plan. */
+  readonly plannedAccount?: boolean;
   readonly passIndex?: number;
 }
 
@@ -156,7 +162,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       continue;
     }
     const profilePath = existing?.profilePath ?? `${target.systemDrive}\\Users\\${to.name}`;
-    if (stillLocal && !existing && accounts) {
+    const plannedAccount = stillLocal && !existing && accounts !== undefined;
+    if (plannedAccount) {
       accounts.add({
         userName: to.name,
         enabled: options.createLocalAccounts!.enable,
@@ -166,7 +173,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         ...(u.sid ? { sourceSid: u.sid } : {}),
       });
     }
-    plans.push({ source: u, target: { name: to.name, domain: to.domain, profilePath }, created: !existing });
+    plans.push({ source: u, target: { name: to.name, domain: to.domain, profilePath }, created: !existing, ...(plannedAccount ? { plannedAccount } : {}) });
     progress?.write('includedInMigration', 'Yes');
     log?.info(`User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
   }
@@ -205,10 +212,16 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     let inclusion: PassInclusion | undefined;
     let checkLink = false;
     if (engine) {
-      const type = registry ? 'Registry' : 'File';
-      const k = registry ? registryKey(entry.winPath) : fileKey(entry.winPath, container);
-      const volumeEntry = registry ? undefined : pseudoEntry(entry);
-      const content = registry && entry.regType !== undefined && entry.data !== undefined ? regDataString(decodeValueData(parseRegTypeName(entry.regType) ?? 0, entry.data)) : null;
+      const ini = entry.kind === 'ini';
+      const type = registry ? 'Registry' : ini ? 'Ini' : 'File';
+      const k = registry ? registryKey(entry.winPath) : ini ? iniKey(entry.winPath) : fileKey(entry.winPath, container);
+      const volumeEntry = entry.kind === 'file' || entry.kind === 'dir' ? pseudoEntry(entry) : undefined;
+      const content =
+        entry.kind === 'registry' && entry.regType !== undefined && entry.data !== undefined
+          ? regDataString(decodeValueData(parseRegTypeName(entry.regType) ?? 0, entry.data))
+          : entry.kind === 'ini'
+            ? entry.value
+            : null;
       const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, user?.passIndex, content, filters);
       let d = decide(LINK_RELEVANT);
       if (d.decision !== 'include') return notApplied(entry, d, decide(null).decision === 'include');
@@ -238,8 +251,9 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
   const attributeTarget: AttributeTarget = target.attributeSource;
-  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, contentModified: 0, cleanedUp: 0 };
+  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, iniApplied: 0, iniKept: 0, contentModified: 0, cleanedUp: 0 };
   const registry = new RegistryApplier(target);
+  const iniSettings = new IniApplier(target);
   const failed: { winPath: string; message: string }[] = [];
   const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
   const total = reader.trailer.files;
@@ -329,6 +343,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       const listed = registry.registerProfile(sid, plan.target.profilePath);
       if (listed === null) log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
       else if (listed !== 'present') log?.info(`ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
+      // The first-boot step that creates the account finds its profile by this SID.
+      if (plan.plannedAccount) accounts?.setProfileSid(plan.target.name, sid);
     }
     const { profilePath: fromProfile, sid: fromSid } = plan.source;
     const remap: ProfileRemap = { fromProfile, toProfile: plan.target.profilePath, ...(fromSid && sid && sid !== fromSid ? { fromSid, toSid: sid } : {}) };
@@ -384,6 +400,11 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         await applyRegistry(entry, p.dest, p.inclusion, p.user);
         continue;
       }
+      if (entry.kind === 'ini') {
+        const merge = p.inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
+        iniSettings.add(entry.winPath, p.dest, entry.value, merge);
+        continue;
+      }
       if (entry.kind === 'dir') {
         await attempt(entry.winPath, p.dest, async () => void (await target.ensureDir(p.dest)));
         continue;
@@ -394,6 +415,17 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       await applyFile(entry, p.dest, p.inclusion);
       events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
       if (total) progress?.percent((done / total) * 99);
+    }
+
+    // INI settings: each destination file read and replaced once, with all its settings.
+    for (const file of iniSettings.files()) {
+      await attempt(file, file, async () => {
+        const r = await iniSettings.apply(file);
+        stats.iniApplied += r.applied.length;
+        stats.iniKept += r.kept.length;
+        for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
+        for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
+      });
     }
 
     for await (const entry of reader.entries()) {
@@ -442,6 +474,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
     `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
     `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
+    (stats.iniApplied || stats.iniKept ? `INI settings: ${stats.iniApplied} applied, ${stats.iniKept} kept from the target. ` : '') +
     `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
     ` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.` +
     (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
@@ -489,7 +522,7 @@ function reroot(path: string, from: string, to: string): string {
 }
 
 /** A catalog entry seen as a volume entry, for include filters that look at attributes or size. */
-function pseudoEntry(entry: Exclude<CatalogEntry, { kind: 'registry' }>): VolumeEntry {
+function pseudoEntry(entry: Exclude<CatalogEntry, { kind: 'registry' | 'ini' }>): VolumeEntry {
   return {
     winPath: entry.winPath,
     hostPath: '',

@@ -131,7 +131,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   const { volume, engine, users, config } = planning;
   const estimate = options.mode === 'estimate';
   const skipped: SkippedObject[] = [];
-  const counts = { files: 0, dirs: 0, registry: 0, bytes: 0 };
+  const counts = { files: 0, dirs: 0, registry: 0, ini: 0, bytes: 0 };
   const counter = new EstimateCounter();
   const storeUsers = new Map<Profile, StoreUser>();
   const storeUser = (p: Profile): StoreUser => {
@@ -237,6 +237,12 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
         if (writer && obj.regLocation) await writer.addRegistry(registryMeta(obj, obj.user ? storeUser(obj.user) : undefined));
         continue;
       }
+      if (obj.kind === 'ini') {
+        counts.ini++;
+        if (writer && obj.ini) await writer.addIni({ kind: 'ini', winPath: obj.winPath!, ...obj.ini, ...(obj.user ? { user: storeUser(obj.user) } : {}), component: obj.component });
+        log?.object(`${estimate ? 'Counted' : 'Stored'} ${obj.winPath} [${obj.component}]`);
+        continue;
+      }
       const entry = obj.entry!;
       if (isExcluded(entry.hostPath)) continue;
       const meta = {
@@ -329,7 +335,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
     log?.warning(`Skipped because of /c (${skipped.length}):`);
     for (const s of skipped) log?.warning(`  ${s.winPath}: ${s.code}`);
   }
-  const summary = `${estimate ? 'Estimated' : 'Captured'} ${counts.files} files (${counts.bytes} bytes), ${counts.dirs} folders, ${counts.registry} registry objects for ${users.length} user(s)${skipped.length ? `; ${skipped.length} skipped` : ''}${store?.reusedFiles ? `; ${store.reusedFiles} reused from the interrupted run` : ''}.`;
+  const summary = `${estimate ? 'Estimated' : 'Captured'} ${counts.files} files (${counts.bytes} bytes), ${counts.dirs} folders, ${counts.registry} registry objects${counts.ini ? `, ${counts.ini} INI settings` : ''} for ${users.length} user(s)${skipped.length ? `; ${skipped.length} skipped` : ''}${store?.reusedFiles ? `; ${store.reusedFiles} reused from the interrupted run` : ''}.`;
   events.log('info', 'summary', summary);
   return {
     exitCode: skipped.length > 0 ? USMT_WOULD_HAVE_FAILED : USMT_SUCCESS,

@@ -1,0 +1,112 @@
+// End to end: INI settings as migration objects (migxml.md §3.1, §3.2, §6.6). ScanState stores
+// the settings an Ini include selects from a file on the source volume; LoadState writes them into
+// the target's INI file (created if missing, every other line and its encoding kept, the
+// DestinationPriority setting left alone); plan and explain see the same objects; the shipped
+// MigApp.xml (281 Ini patterns) still loads and plans.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, newSummary, openPlanning } from '../src/migxml/index.ts';
+import { GEN_PROFILES } from './support/shared.ts';
+
+const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const MIGAPP = '/work/shared/fixtures/usmt/MigApp.xml';
+const INI = 'C:\\Apps\\Tool\\tool.ini';
+let work: string;
+let windir: string;
+let rules: string;
+let store: string;
+
+const run = (tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
+const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'ferry-usmt-ini-'));
+  const vol = join(work, 'vol');
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '1', '--seed', '5'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  windir = join(vol, 'Windows');
+  mkdirSync(join(vol, 'Apps/Tool'), { recursive: true });
+  writeFileSync(join(vol, 'Apps/Tool/tool.ini'), '; tool settings\r\n[General]\r\nColor=blue\r\nSize=12\r\nSecret=hunter2\r\n[Paths]\r\nData=C:\\Data\r\n[Window]\r\nX=5\r\n');
+  const pattern = (kind: string, p: string, script = '') => `<${kind}${script}><objectSet><pattern type="Ini">${p}</pattern></objectSet></${kind}>`;
+  rules = join(work, 'ini.xml');
+  writeFileSync(
+    rules,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://test/ferry/ini">\n<component type="Application" context="System"><displayName>Tool</displayName><role role="Settings"><rules>` +
+      pattern('include', `${INI}|General[*]`) +
+      pattern('include', `${INI}|P*s[Data]`) +
+      pattern('exclude', `${INI}|General[Secret]`) +
+      pattern('merge', `${INI}|General[Size]`, ' script="MigXmlHelper.DestinationPriority()"') +
+      `</rules></role></component>\n</migration>\n`,
+  );
+  store = join(work, 'store');
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${rules}`, '/nocompress', '/o']);
+  assert.equal(scan.status, 0, show(scan));
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('plan and explain see the INI settings the rules select', async () => {
+  const { engine } = await openPlanning({ windowsDir: windir, ruleFiles: [rules] });
+  try {
+    const summary = newSummary();
+    const found: string[] = [];
+    for await (const o of engine.objects()) {
+      count(summary, o);
+      if (o.kind === 'ini') found.push(`${o.winPath}=${o.ini!.value}`);
+    }
+    assert.deepEqual(found.sort(), [`${INI}|General[Color]=blue`, `${INI}|General[Size]=12`, `${INI}|Paths[Data]=C:\\Data`]);
+    assert.equal(summary.total.ini, 3);
+    assert.equal(summary.byComponent.get('Tool')?.ini, 3);
+    const secret = await engine.explain(`${INI}|General[Secret]`);
+    assert.equal(secret.decision.decision, 'exclude');
+    assert.equal(secret.decision.rule?.pattern, `${INI}|General[Secret]`);
+    const color = await engine.explain(`${INI}|general[color]`);
+    assert.equal(color.decision.decision, 'include');
+    assert.equal(color.destination, `${INI}|general[color]`);
+    assert.equal((await engine.explain(`${INI}|Window[X]`)).decision.decision, 'none');
+  } finally {
+    engine.close();
+  }
+});
+
+test('LoadState writes the settings into the target INI: file created when missing; an existing file keeps its encoding and other lines; DestinationPriority keeps the target value', () => {
+  // Target 1: no tool.ini yet.
+  const fresh = join(work, 'fresh');
+  mkdirSync(join(fresh, 'Windows/System32'), { recursive: true });
+  const a = run('loadstate', [store, `/offlinewindir:${join(fresh, 'Windows')}`, '/nocompress', `/i:${rules}`, '/lac', `/l:${join(work, 'fresh.log')}`]);
+  assert.equal(a.status, 0, show(a));
+  assert.equal(readFileSync(join(fresh, 'Apps/Tool/tool.ini'), 'latin1'), '[General]\r\nColor=blue\r\nSize=12\r\n\r\n[Paths]\r\nData=C:\\Data\r\n');
+
+  // Target 2: a UTF-16 tool.ini with its own settings.
+  const existing = join(work, 'existing');
+  mkdirSync(join(existing, 'Windows/System32'), { recursive: true });
+  mkdirSync(join(existing, 'Apps/Tool'), { recursive: true });
+  writeFileSync(join(existing, 'Apps/Tool/tool.ini'), utf16('[General]\r\nColor=red\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n'));
+  const log = join(work, 'existing.log');
+  const b = run('loadstate', [store, `/offlinewindir:${join(existing, 'Windows')}`, '/nocompress', `/i:${rules}`, '/lac', '/v:5', `/l:${log}`]);
+  assert.equal(b.status, 0, show(b));
+  const bytes = readFileSync(join(existing, 'Apps/Tool/tool.ini'));
+  assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'still UTF-16LE with its BOM');
+  assert.equal(bytes.subarray(2).toString('utf16le'), '[General]\r\nColor=blue\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n\r\n[Paths]\r\nData=C:\\Data\r\n');
+  assert.match(readFileSync(log, 'utf8'), /INI settings: 2 applied, 1 kept from the target/);
+});
+
+test('the shipped MigApp.xml (281 Ini patterns) loads and plans without error', async () => {
+  const { engine } = await openPlanning({ windowsDir: windir, ruleFiles: [MIGAPP] });
+  try {
+    const summary = newSummary();
+    for await (const o of engine.objects()) count(summary, o);
+    assert.ok(summary.total.objects >= 0);
+    assert.ok(Number.isInteger(summary.total.ini));
+  } finally {
+    engine.close();
+  }
+});
