@@ -209,6 +209,13 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.match(sids[0]!, /^S-1-5-21-\d+-\d+-\d+-1001$/);
   assert.notEqual(sids[0], ALICE_SID);
   assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
+  // /lac: the account plan names that SID, so the first-boot step finds the profile of the account it creates.
+  const plan = JSON.parse(readFileSync(join(target, 'Windows/Ferry/accounts-plan.json'), 'utf8')) as { accounts: Record<string, unknown>[] };
+  const alice2 = plan.accounts.find((a) => a.userName === 'alice2');
+  assert.ok(alice2, JSON.stringify(plan));
+  assert.equal(alice2.profileSid, sids[0]);
+  assert.equal(alice2.profilePath, 'C:\\Users\\alice2');
+  assert.equal(alice2.sourceSid, ALICE_SID);
 });
 
 test('loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain\'s)', (t) => {

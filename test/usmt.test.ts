@@ -85,7 +85,11 @@ function assertRestored(target: string, label: string): void {
   assert.ok(want.size > 50, `${label}: the rules should select a real amount of files (got ${want.size})`);
   assert.ok(got.has('Windows/Ferry/accounts-plan.json'), `${label}: /lac records the local accounts in the plan`);
   const plan = JSON.parse(readFileSync(join(target, 'Windows/Ferry/accounts-plan.json'), 'utf8'));
-  assert.ok(plan.accounts.some((a: { userName: string }) => a.userName === 'alice2'), `${label}: renamed account in the plan`);
+  const alice2 = plan.accounts.find((a: { userName: string }) => a.userName === 'alice2');
+  assert.ok(alice2, `${label}: renamed account in the plan`);
+  assert.equal(alice2.profilePath, 'C:\\Users\\alice2', `${label}: the plan names the profile folder`);
+  assert.match(alice2.profileSid, /^S-1-5-21-\d+-\d+-\d+-\d+$/, `${label}: the plan names the new local SID of the profile`);
+  assert.notEqual(alice2.profileSid, alice2.sourceSid, `${label}: /mu gives the renamed account a new SID`);
   assert.ok(hidden >= 0);
 }
 

@@ -18,7 +18,11 @@ test('writes Windows\\Ferry\\accounts-plan.json without the password, and merges
   const first = new AccountPlanRecorder(target);
   first.add({ userName: 'alice', enabled: false, passwordProvided: true, profilePath: 'C:\\Users\\alice', sourceDomain: 'OLDPC', sourceSid: 'S-1-5-21-1-2-3-1001' });
   first.add({ userName: 'bob', enabled: false, passwordProvided: false });
+  first.setProfileSid('Alice', 'S-1-5-21-7-8-9-1003');
+  first.setProfileSid('nobody', 'S-1-5-21-7-8-9-1004');
+  assert.deepEqual(first.accounts.map((a) => [a.userName, a.profilePath, a.profileSid]), [['alice', 'C:\\Users\\alice', 'S-1-5-21-7-8-9-1003'], ['bob', undefined, undefined]], 'the SID goes to the recorded account only');
   const file = await first.write();
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as AccountPlan).accounts[0]!.profileSid, 'S-1-5-21-7-8-9-1003');
   assert.equal(file, join(gen.root, 'Windows/Ferry/accounts-plan.json'));
   const second = new AccountPlanRecorder(target);
   second.add({ userName: 'ALICE', enabled: true, passwordProvided: true });

@@ -19,6 +19,11 @@ export interface PlannedAccount {
   readonly passwordProvided: boolean;
   /** Where the restored profile lives on the target, e.g. `C:\Users\alice`. */
   readonly profilePath?: string;
+  /**
+   * The SID LoadState gave that profile: its ProfileList key on the target and the SID restored
+   * settings were remapped to. A generated local SID when the account is renamed with /mu.
+   */
+  readonly profileSid?: string;
   /** Identity on the source, for the log and the SID mapping of restored ACLs. */
   readonly sourceDomain?: string;
   readonly sourceSid?: string;
@@ -39,7 +44,9 @@ function isPlan(v: unknown): v is AccountPlan {
   const p = v as AccountPlan | null;
   return (
     typeof p === 'object' && p !== null && p.format === ACCOUNT_PLAN_FORMAT && p.version === ACCOUNT_PLAN_VERSION && Array.isArray(p.accounts) &&
-    p.accounts.every((a) => typeof a?.userName === 'string' && typeof a.enabled === 'boolean' && typeof a.passwordProvided === 'boolean')
+    p.accounts.every(
+      (a) => typeof a?.userName === 'string' && typeof a.enabled === 'boolean' && typeof a.passwordProvided === 'boolean' && (a.profileSid === undefined || typeof a.profileSid === 'string'),
+    )
   );
 }
 
@@ -60,6 +67,12 @@ export class AccountPlanRecorder {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', `"${account.userName}" cannot be a Windows local account name (1–20 characters, none of " / \\ [ ] : ; | = , + * ? < > @). Map the user to a valid name with /mu.`, { details: { userName: account.userName } });
     }
     this.#accounts.set(key(account.userName), account);
+  }
+
+  /** Record the SID given to a recorded account's profile (known only once LoadState writes its ProfileList entry). */
+  setProfileSid(userName: string, sid: string): void {
+    const account = this.#accounts.get(key(userName));
+    if (account) this.#accounts.set(key(userName), { ...account, profileSid: sid });
   }
 
   get accounts(): PlannedAccount[] {
