@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, newSummary, openPlanning } from '../src/migxml/index.ts';
@@ -32,8 +32,15 @@ before(() => {
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   mkdirSync(join(vol, 'Apps/Tool'), { recursive: true });
+  mkdirSync(join(vol, 'Users/alice/AppData/Roaming/Tool'), { recursive: true });
+  writeFileSync(join(vol, 'Users/alice/AppData/Roaming/Tool/user.ini'), utf16('[Prefs]\r\nTheme=dark\r\nFont=Consolas\r\nName=Zoë 日本\r\n'));
   writeFileSync(join(vol, 'Apps/Tool/tool.ini'), '; tool settings\r\n[General]\r\nColor=blue\r\nSize=12\r\nSecret=hunter2\r\n[Paths]\r\nData=C:\\Data\r\n[Window]\r\nX=5\r\n');
   const pattern = (kind: string, p: string, script = '') => `<${kind}${script}><objectSet><pattern type="Ini">${p}</pattern></objectSet></${kind}>`;
+  // Detected only when its file holds a setting the DoesObjectExist pattern (with wildcards) matches.
+  const userComponent = (name: string, detect: string) =>
+    `<component type="Application" context="User"><displayName>${name}</displayName><role role="Settings">` +
+    `<detects><detect><condition>MigXmlHelper.DoesObjectExist("Ini","%CSIDL_APPDATA%\\Tool\\user.ini|${detect}")</condition></detect></detects>` +
+    `<rules>${pattern('include', '%CSIDL_APPDATA%\\Tool\\user.ini|Prefs[*]')}</rules></role></component>\n`;
   rules = join(work, 'ini.xml');
   writeFileSync(
     rules,
@@ -42,7 +49,10 @@ before(() => {
       pattern('include', `${INI}|P*s[Data]`) +
       pattern('exclude', `${INI}|General[Secret]`) +
       pattern('merge', `${INI}|General[Size]`, ' script="MigXmlHelper.DestinationPriority()"') +
-      `</rules></role></component>\n</migration>\n`,
+      `</rules></role></component>\n` +
+      userComponent('ToolUser', 'Pr*[The*]') +
+      userComponent('Absent', 'Missing[*]') +
+      `</migration>\n`,
   );
   store = join(work, 'store');
   const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${rules}`, '/nocompress', '/o']);
@@ -58,12 +68,16 @@ test('plan and explain see the INI settings the rules select', async () => {
   try {
     const summary = newSummary();
     const found: string[] = [];
+    const user: string[] = [];
     for await (const o of engine.objects()) {
       count(summary, o);
-      if (o.kind === 'ini') found.push(`${o.winPath}=${o.ini!.value}`);
+      if (o.kind === 'ini' && o.component === 'Tool') found.push(`${o.winPath}=${o.ini!.value}`);
+      if (o.kind === 'ini' && o.component !== 'Tool') user.push(`${o.component} ${o.user?.userName} ${o.winPath}=${o.ini!.value}`);
     }
     assert.deepEqual(found.sort(), [`${INI}|General[Color]=blue`, `${INI}|General[Size]=12`, `${INI}|Paths[Data]=C:\\Data`]);
-    assert.equal(summary.total.ini, 3);
+    const appData = 'C:\\Users\\alice\\AppData\\Roaming\\Tool\\user.ini';
+    assert.deepEqual(user.sort(), [`ToolUser alice ${appData}|Prefs[Font]=Consolas`, `ToolUser alice ${appData}|Prefs[Name]=Zoë 日本`, `ToolUser alice ${appData}|Prefs[Theme]=dark`], 'the Absent component is not detected');
+    assert.equal(summary.total.ini, 6);
     assert.equal(summary.byComponent.get('Tool')?.ini, 3);
     const secret = await engine.explain(`${INI}|General[Secret]`);
     assert.equal(secret.decision.decision, 'exclude');
@@ -96,7 +110,18 @@ test('LoadState writes the settings into the target INI: file created when missi
   const bytes = readFileSync(join(existing, 'Apps/Tool/tool.ini'));
   assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'still UTF-16LE with its BOM');
   assert.equal(bytes.subarray(2).toString('utf16le'), '[General]\r\nColor=blue\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n\r\n[Paths]\r\nData=C:\\Data\r\n');
-  assert.match(readFileSync(log, 'utf8'), /INI settings: 2 applied, 1 kept from the target/);
+  assert.match(readFileSync(log, 'utf8'), /INI settings: 5 applied, 1 kept from the target/);
+});
+
+test('/mu relocates an INI file in a profile to the new profile', () => {
+  const target = join(work, 'moved');
+  mkdirSync(join(target, 'Windows/System32'), { recursive: true });
+  const r = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/nocompress', `/i:${rules}`, '/lac', '/mu:alice:alice2', `/l:${join(work, 'moved.log')}`]);
+  assert.equal(r.status, 0, show(r));
+  const bytes = readFileSync(join(target, 'Users/alice2/AppData/Roaming/Tool/user.ini'));
+  assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'a new file holding non-ASCII text is UTF-16LE');
+  assert.equal(bytes.subarray(2).toString('utf16le'), '[Prefs]\r\nTheme=dark\r\nFont=Consolas\r\nName=Zoë 日本\r\n');
+  assert.equal(existsSync(join(target, 'Users/alice/AppData/Roaming/Tool/user.ini')), false);
 });
 
 test('the shipped MigApp.xml (281 Ini patterns) loads and plans without error', async () => {

@@ -21,7 +21,7 @@ import {
   type HelperScope,
   type MachineInfo,
 } from './helpers.ts';
-import { iniLocation, iniSettings, readIniFile, splitIniLocation } from './ini.ts';
+import { iniKey, iniLocation, iniSettings, readIniFile, splitIniLocation } from './ini.ts';
 import { patternMatcher, type Matcher } from './matcher.ts';
 import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
 import { namedKey } from './model.ts';
@@ -773,13 +773,6 @@ function primaryRank(inc: PassInclusion, node: readonly string[]): number {
 /** Lower-cased node segments and leaf of a file or folder path (the form decideKey takes). */
 export const fileKey = objectKey;
 
-/** Node segments (the file's, then the section) and lower-cased setting of an INI location. */
-export function iniKey(location: string): { node: string[]; leaf: string | null } {
-  const loc = splitIniLocation(location);
-  if (!loc) return { node: [], leaf: null };
-  return { node: [...pathSegments(loc.file), loc.section.toLowerCase()], leaf: loc.key.toLowerCase() };
-}
-
 function objectKeyOf(type: ObjectType, path: string, isContainer: boolean): { node: string[]; leaf: string | null } {
   return type === 'Registry' ? registryKey(path) : type === 'Ini' ? iniKey(path) : fileKey(path, isContainer);
 }
@@ -910,7 +903,7 @@ class PassBuilder {
     const ms = await this.#objectSet(file, c, set, vars, 'include');
     const scope = this.#scope(vars);
     for (const m of ms) {
-      const text = m.type === 'File' ? `MigXmlHelper.DoesObjectExist("File", "${m.text}")` : `MigXmlHelper.DoesObjectExist("Registry", "${m.text}")`;
+      const text = `MigXmlHelper.DoesObjectExist("${m.type}", "${m.text}")`;
       if (await evaluateCondition({ prefix: 'MigXmlHelper', name: 'DoesObjectExist', args: [m.type, m.text], text }, scope)) return true;
     }
     return false;

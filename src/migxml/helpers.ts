@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
 import type { RegData, RegValue } from '../registry/types.ts';
 import type { Profile, VolumeEntry, WindowsVolume } from '../volume/types.ts';
-import { iniValue as iniSettingValue, readIniFile, splitIniLocation } from './ini.ts';
+import { iniKey, iniLocation, iniSettings, iniValue as iniSettingValue, readIniFile, splitIniLocation } from './ini.ts';
 import { docFinderMatcher, type Matcher } from './matcher.ts';
 import { compileGlob, compilePattern, encodeLocation, patternMatches, mayMatchBelow, splitLocation, type CompiledPattern, type ObjectType } from './pattern.ts';
 import { readFileVersion, type FileVersionInfo } from './pe-version.ts';
@@ -114,6 +114,18 @@ async function iniValue(volume: WindowsVolume, location: string): Promise<string
   return doc && loc ? iniSettingValue(doc, loc.section, loc.key) : null;
 }
 
+/** Does the file of an Ini pattern hold a setting it matches (wildcards in section and setting)? */
+async function iniSettingExists(volume: WindowsVolume, p: CompiledPattern): Promise<boolean> {
+  const host = p.ini && !p.ini.file.includes('*') ? await volume.resolve(p.ini.file) : null;
+  const doc = host ? await readIniFile(host) : null;
+  if (!doc) return false;
+  for (const s of iniSettings(doc)) {
+    const key = iniKey(iniLocation(p.ini!.file, s.section, s.key));
+    if (patternMatches(p, key.node, key.leaf)) return true;
+  }
+  return false;
+}
+
 /** GetStringContent and the string side of the content conditions. */
 export async function stringContent(scope: HelperScope, type: string, location: string, expandContent = true): Promise<string | null> {
   const loc = expand(location, scope.vars).text;
@@ -139,7 +151,7 @@ async function objectExists(scope: HelperScope, type: string, location: string):
     for (const _ of registryObjects(scope.registry, p)) return true;
     return false;
   }
-  if (t === 'ini') return (await iniValue(scope.volume, e.text)) !== null;
+  if (t === 'ini') return iniSettingExists(scope.volume, compilePattern('Ini', e.text));
   return false;
 }
 

@@ -3,7 +3,7 @@
 export { loadRuleFile, parseRuleText, allComponents } from './parser.ts';
 export { loadRuleSet, dedupeRuleFiles } from './rule-set.ts';
 export type * from './model.ts';
-export { RuleEngine, fileKey, registryKey, iniKey, type ActiveComponent, type ActiveRule, type Decision, type DecidedObject, type EngineOptions, type Pass, type PassInclusion, type RuleRef } from './engine.ts';
+export { RuleEngine, fileKey, registryKey, type ActiveComponent, type ActiveRule, type Decision, type DecidedObject, type EngineOptions, type Pass, type PassInclusion, type RuleRef } from './engine.ts';
 export { openPlanning, newSummary, count, type Planning, type PlanningInput, type PlanSummary, type Totals } from './planning.ts';
 export { selectUsers, type UserSelection, type SelectOptions } from './user-selection.ts';
 export { loadConfig, parseConfigText, generateConfig, isComponentDisabled, errorRuleFor, componentIds, type MigrationConfig, type ErrorRule, type ChangeGroup } from './config-xml.ts';
@@ -22,6 +22,6 @@ export {
 } from './relocate.ts';
 export { compilePattern, splitLocation, encodeLocation, patternMatches, compareSpecificity, type CompiledPattern, type ObjectType, type Specificity } from './pattern.ts';
 export { parseScriptCall, type ScriptCall } from './script-call.ts';
-export { decodeIni, encodeIni, emptyIni, iniSettings, iniValue, setIniValue, readIniFile, splitIniLocation, iniLocation, MAX_INI_BYTES, type IniDocument, type IniEncoding, type IniSetting } from './ini.ts';
+export { iniKey, decodeIni, encodeIni, emptyIni, iniSettings, iniValue, setIniValue, readIniFile, splitIniLocation, iniLocation, MAX_INI_BYTES, type IniDocument, type IniEncoding, type IniSetting } from './ini.ts';
 export { readFileVersion, type FileVersionInfo } from './pe-version.ts';
 export { loadXmlFile, parseXmlText, MAX_XML_BYTES, MAX_ATTRIBUTE_CHARS } from './xml-load.ts';

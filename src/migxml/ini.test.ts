@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePattern, patternMatches } from './pattern.ts';
-import { decodeIni, encodeIni, emptyIni, iniLocation, iniSettings, iniValue, setIniValue, splitIniLocation } from './ini.ts';
-import { iniKey } from './engine.ts';
+import { decodeIni, encodeIni, emptyIni, iniKey, iniLocation, iniSettings, iniValue, setIniValue, splitIniLocation } from './ini.ts';
 
 const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 

@@ -4,7 +4,7 @@
 // Unicode INI files) or 8-bit text; an edit keeps the file's encoding, line ends and every line it
 // does not touch, so a setting merged into a target's INI changes nothing else in it.
 import { readFile, stat } from 'node:fs/promises';
-import { splitLocation } from './pattern.ts';
+import { pathSegments, splitLocation } from './pattern.ts';
 
 /** How the file's bytes are decoded and written back. */
 export type IniEncoding = 'utf16le' | 'utf16be' | 'utf8-bom' | 'utf8' | 'latin1';
@@ -178,6 +178,13 @@ export function splitIniLocation(location: string): { file: string; section: str
   const bar = node.lastIndexOf('|');
   if (bar === -1 || leaf === null) return null;
   return { file: node.slice(0, bar), section: node.slice(bar + 1), key: leaf };
+}
+
+/** Node segments (the file's, then the section) and lower-cased setting of an INI location: the form rules match. */
+export function iniKey(location: string): { node: string[]; leaf: string | null } {
+  const loc = splitIniLocation(location);
+  if (!loc) return { node: [], leaf: null };
+  return { node: [...pathSegments(loc.file), loc.section.toLowerCase()], leaf: loc.key.toLowerCase() };
 }
 
 /** The encoded location of a setting (no space before `[`, as §3.1 requires for INI). */

@@ -64,7 +64,7 @@ export class IniApplier {
     if (!existing && (await lstat(host).catch(() => null))) {
       throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `${file} exists on the target but is not a readable INI file (a folder, unreadable, or over 16 MiB): its settings are not applied. Fix or remove it and run LoadState again.`, { details: { path: file } });
     }
-    const doc = existing ?? emptyIni();
+    let doc = existing ?? emptyIni();
     for (const s of pending.settings) {
       const current = iniValue(doc, s.section, s.key);
       const outcome = resolveCollision({ kind: 'registry', path: file, ...(s.merge ? { merge: s.merge } : {}), exists: () => current !== null });
@@ -76,6 +76,8 @@ export class IniApplier {
       result.applied.push(s.from);
     }
     if (!result.applied.length) return result;
+    // A new file is ANSI while that holds its text, else UTF-16LE (what Windows' W profile API reads); an existing file keeps its encoding.
+    if (!existing && doc.lines.some((l) => /[^\x00-\x7f]/.test(l))) doc = { ...doc, encoding: 'utf16le' };
     const tmp = `${host}.ferry-${process.pid}.tmp`;
     try {
       await writeFile(tmp, encodeIni(doc), { flush: true });
