@@ -6,7 +6,7 @@ import { parseRuleOptions, reportError } from './rule-options.ts';
 
 const USAGE = 'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json]';
 
-const fmt = (t: Totals) => `${t.files} files, ${t.folders} folders, ${t.registry} registry, ${t.bytes} bytes`;
+const fmt = (t: Totals) => `${t.files} files, ${t.folders} folders, ${t.registry} registry, ${t.ini} INI, ${t.bytes} bytes`;
 
 export async function run(argv: string[]): Promise<number> {
   try {
