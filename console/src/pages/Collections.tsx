@@ -1,7 +1,7 @@
 // Assets and Compliance › Device Collections: direct members, a name rule, collection variables.
 import { useState } from 'react';
 import { api, type Collection, type Computer, type Variable } from '../api.ts';
-import { Dialog, ErrorBanner, useAction, useLoad } from '../ui.tsx';
+import { Dialog, ErrorBanner, SelectableRow, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
 export function CollectionsPage() {
@@ -42,12 +42,12 @@ export function CollectionsPage() {
         </thead>
         <tbody>
           {list.data?.map((c) => (
-            <tr key={c.id} className={c.id === selected ? 'selected' : ''} tabIndex={0} onClick={() => setSelected(c.id)} onKeyDown={(e) => e.key === 'Enter' && setSelected(c.id)}>
+            <SelectableRow key={c.id} selected={c.id === selected} onSelect={() => setSelected(c.id)}>
               <td>{c.name}</td>
               <td>{c.id}</td>
               <td>{c.rule.namePattern}</td>
               <td>{c.members.length}</td>
-            </tr>
+            </SelectableRow>
           ))}
         </tbody>
       </table>

@@ -2,7 +2,7 @@
 // (a one-time enrollment token with which a reimaged or revoked computer's agent registers again).
 import { useEffect, useState } from 'react';
 import { api, subscribeChanges, type Computer, type Variable } from '../api.ts';
-import { ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
+import { ErrorBanner, SelectableRow, fmtTime, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
 interface ResetToken {
@@ -56,13 +56,13 @@ export function ComputersPage() {
         </thead>
         <tbody>
           {list.data?.map((c) => (
-            <tr key={c.id} className={c.id === selected ? 'selected' : ''} tabIndex={0} onClick={() => setSelected(c.id)} onKeyDown={(e) => e.key === 'Enter' && setSelected(c.id)}>
+            <SelectableRow key={c.id} selected={c.id === selected} onSelect={() => setSelected(c.id)}>
               <td>{c.name}</td>
               <td>{c.id}</td>
               <td>{c.revoked ? 'Revoked' : 'Active'}</td>
               <td>{fmtTime(c.registeredAt)}</td>
               <td>{fmtTime(c.lastSeen)}</td>
-            </tr>
+            </SelectableRow>
           ))}
           {list.data?.length === 0 ? (
             <tr>
