@@ -59,7 +59,8 @@ function tryOpen(open: HiveOpener, hostPath: string | null, segs: string[], disp
 
 /** HKLM\SOFTWARE and HKLM\SYSTEM of the volume (those that open). */
 export async function openMachineMounts(volume: WindowsVolume, open: HiveOpener): Promise<RegistryMount[]> {
-  const config = `${volume.systemDrive}\\Windows\\System32\\config`;
+  // The offline Windows folder need not be called Windows (`/offlinewindir:` names it).
+  const config = `${volume.toWindowsPath(volume.windowsDir)}\\System32\\config`;
   return [
     ...tryOpen(open, await volume.resolve(`${config}\\SOFTWARE`), ['hklm', 'software'], 'HKLM\\SOFTWARE'),
     ...tryOpen(open, await volume.resolve(`${config}\\SYSTEM`), ['hklm', 'system'], 'HKLM\\SYSTEM'),
