@@ -783,7 +783,7 @@ export function registryKey(location: string): { node: string[]; leaf: string | 
 }
 
 async function readMachineInfo(volume: WindowsVolume, registry: RegistryView): Promise<MachineInfo> {
-  const is64Bit = (await volume.stat(`${volume.systemDrive}\\Windows\\SysWOW64`))?.kind === 'dir';
+  const is64Bit = volume.is64Bit;
   let version: number[] = [...DEFAULT_OS_VERSION];
   let sp = '';
   const cv = registry.key('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion');
