@@ -135,7 +135,7 @@ export class HiveEditor implements Hive {
 
   /** Load a whole hive for editing (refuses a dirty hive unless `allowDirty`). */
   static open(hostPath: string, options: OpenEditorOptions = {}): HiveEditor {
-    const hive = openHive(hostPath, { allowDirty: options.allowDirty });
+    const hive = openHive(hostPath, { allowDirty: options.allowDirty ?? false });
     try {
       const sds = new Map<number, Buffer>();
       const sdOf = (k: RegfKey, fallback: Buffer | null): Buffer => {

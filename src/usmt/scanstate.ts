@@ -57,7 +57,7 @@ export interface CapturedUser {
 const WIN32 = { EACCES: 5, EPERM: 5, ENOENT: 2, EBUSY: 32 } as Record<string, number>;
 
 export async function scanState(options: ScanStateOptions, ctx: RunContext): Promise<ScanStateResult> {
-  const { events, log, progress } = ctx;
+  const { log, progress } = ctx;
   const platform = currentPlatform();
   if (options.vsc) await platform.createSnapshot(options.storePath ?? 'the system volume');
   if (options.localOnly) log?.info('/localonly: an offline volume has only the drives mapped for it; every mapped drive is treated as fixed.');

@@ -34,7 +34,7 @@ export interface OpenSmpOptions {
   /** How long after expiry a credential may still renew itself (default 7 days). */
   readonly credentialRenewalGraceSeconds?: number;
   /** Check a store's own authentication before releasing its capture (default: src/store's verify); `false` accepts any files. */
-  readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false;
+  readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false | undefined;
   /** Extra migration sets to apply to the same database (the all-in-one server's own). */
   readonly extraMigrations?: readonly MigrationSet[];
 }
