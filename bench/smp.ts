@@ -7,7 +7,7 @@
 //   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -73,7 +73,7 @@ async function bareReference(dir: string, chunkSize: number): Promise<number> {
     const jobs: { name: string; offset: number; length: number }[] = [];
     let total = 0;
     for (const name of await readdir(dir)) {
-      const size = (await (await open(join(dir, name))).stat()).size;
+      const size = (await stat(join(dir, name))).size;
       for (let offset = 0; offset < size; offset += chunkSize) jobs.push({ name, offset, length: Math.min(chunkSize, size - offset) });
       total += size;
     }
