@@ -144,6 +144,16 @@ export const CODES = {
   FERRY_W_TS_UNDEFINED_VARIABLE: w('A condition references a task sequence variable that is not defined; it is compared as an empty value.', 'Define the variable (collection, device, or a Set Task Sequence Variable step) or use an exists/notExists condition.'),
   FERRY_W_TS_UNKNOWN_STEP_TYPE: w('The task sequence holds a step type Ferry does not know; it is kept verbatim on export and fails if it runs.', 'Disable or remove the step if the sequence is to run with Ferry.'),
 
+  // ── operating system images (Apply Operating System Image, wimlib) ─────────────────────
+  FERRY_E_OSIMAGE_ANSWER_FILE_MISSING: e('Apply Operating System Image names an answer file (package + OSDConfigFileName) that is not there; nothing was deleted.', 'Set OSDConfigFileName to a file of the answer file package, or clear the answer file option.'),
+  FERRY_E_OSIMAGE_APPLY_FAILED: e('wimapply could not extract the image onto the volume (or the NTFS volume could not be unmounted/mounted around it); the volume was already wiped except the kept folders.', 'Read the wimapply lines in smsts.log, fix the cause (space, a file held open on the volume) and run the step again; the user state store was kept.'),
+  FERRY_E_OSIMAGE_CORRUPT: e('The operating system image file is not a WIM wimlib can read; nothing was deleted.', 'Capture the image again or copy it again from its source, then update the image package.', { http: 422 }),
+  FERRY_E_OSIMAGE_INDEX_MISSING: e('The image index the step asks for (OSDImageIndex) does not exist in the WIM; nothing was deleted.', 'Choose one of the indexes the image package lists (Software Library › Operating System Images, or `wiminfo FILE`).'),
+  FERRY_E_OSIMAGE_NOT_APPLIED: e('A step that configures or starts the new operating system found no applied image on C: (no Windows folder).', 'Put Apply Operating System Image before Apply Windows/Network Settings and Setup Windows and ConfigMgr.'),
+  FERRY_E_OSIMAGE_NOT_FOUND: e('The operating system image (package or WIM file) is not available on this computer; nothing was deleted.', 'Register the WIM as an operating system image package in the site, or map the package id to the file with `--package ID=/path/install.wim`.', { http: 404 }),
+  FERRY_E_OSIMAGE_TARGET_REFUSED: e('Apply Operating System Image refused a destination that is not the task sequence\'s own volume (C:, the volume under --root); nothing was deleted.', 'Target the next available partition, disk 0 partition 1, or drive C:.'),
+  FERRY_E_OSIMAGE_WIMLIB_MISSING: e('wimlib (wimapply / wiminfo) is not installed on this computer.', 'Install the Debian package wimtools (scripts/install-system-deps.sh).'),
+
   // ── smp (State Migration Point) ────────────────────────────────────────────────────────
   FERRY_E_DB_MIGRATION: e('The database schema could not be brought to the current version.', 'Check the database named in the message is reachable and writable, and that no newer Ferry already migrated it; nothing was changed.'),
   FERRY_E_DB_OPEN: e('The metadata database could not be opened or reached.', 'Check the `--db` URL or path (e.g. `postgres://user@host:5432/ferry` or a writable SQLite file) and that the server is running.'),
