@@ -13,7 +13,7 @@ import { toHostPath, type Computer, type ComputerIdentity, type RegistryReader, 
 import { evaluateCondition } from './conditions.ts';
 import type { KnownStep, SequenceNode, Step, TaskSequence } from './model.ts';
 import { builtinUsmtRunner, localPackages, type ImageSource, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
-import { applyOperatingSystem, setupWindows, type OsImageContext } from './os-image.ts';
+import { applyOperatingSystem, DEFAULT_USER_STATE_PATH, setupWindows, type OsImageContext } from './os-image.ts';
 import { applyNetworkSettings, applyWindowsSettings } from './os-settings.ts';
 import { platformSkipReason } from './platform-skip.ts';
 import { commandArgv, runCommandLine } from './run-command.ts';
@@ -169,6 +169,8 @@ export class Engine {
         _SMSTSMDataPath: 'C:\\_SMSTaskSequence',
       };
       for (const [k, v] of Object.entries(builtins)) if (v !== undefined) env.set(k, v);
+      // The folder Apply Operating System Image keeps (ConfigMgr's local state store).
+      if (!env.has('_SMSTSUserStatePath')) env.set('_SMSTSUserStatePath', DEFAULT_USER_STATE_PATH);
       const now = new Date().toISOString();
       const state: EngineState = {
         format: 'ferry-ts-state',
