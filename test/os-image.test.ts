@@ -177,9 +177,9 @@ test('a missing file, a corrupt WIM, a missing index and a foreign destination f
     [corrupt, {}, 'FERRY_E_OSIMAGE_CORRUPT'],
     [freshImage(), { OSDImageIndex: '7' }, 'FERRY_E_OSIMAGE_INDEX_MISSING'],
   ];
-  const run = async (wim: string, vars: Record<string, string>, xmlTarget = '') => {
+  const run = async (wim: string, vars: Record<string, string>, xmlTarget = '', before = '') => {
     const seq = parseSequenceXml(
-      `<sequence version="3.10"><step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating System" runIn="WinPEandFullOS"><action>OSDApplyOS.exe /image:IMG00001,%OSDImageIndex%${xmlTarget} /runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">1</variable></defaultVarList></step></sequence>`,
+      `<sequence version="3.10">${before}<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating System" runIn="WinPEandFullOS"><action>OSDApplyOS.exe /image:IMG00001,%OSDImageIndex%${xmlTarget} /runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">1</variable></defaultVarList></step></sequence>`,
     );
     const engine = await Engine.start({ sequence: seq, computer: { root }, stateDir: join(base, `errors-state-${Math.random()}`), packages: localPackages({ IMG00001: wim }), variables: { deployment: vars } });
     const r = await engine.run();
@@ -192,5 +192,8 @@ test('a missing file, a corrupt WIM, a missing index and a foreign destination f
   }
   assert.match(await run(freshImage(), {}, ' /target:D:'), /FERRY_E_OSIMAGE_TARGET_REFUSED/);
   assert.match(await run(freshImage(), {}, ' /target:1,2'), /FERRY_E_OSIMAGE_TARGET_REFUSED/);
+  // A capture that failed (continue on error) leaves the profiles as the only copy: no wipe.
+  const failedCapture = '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State" continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">FRY00001</variable></defaultVarList></step>';
+  assert.match(await run(freshImage(), {}, '', failedCapture), /FERRY_E_OSIMAGE_CAPTURE_FAILED/);
   assert.ok(existsSync(join(root, 'Users', 'alice', 'Documents', 'keep.txt')));
 });

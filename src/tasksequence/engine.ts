@@ -6,12 +6,12 @@
 // without running a finished one again.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { toHostPath, type Computer, type ComputerIdentity, type RegistryReader, type WmiInstance } from './computer.ts';
 import { evaluateCondition } from './conditions.ts';
-import type { KnownStep, SequenceNode, Step, TaskSequence } from './model.ts';
+import { walkSteps, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
 import { builtinUsmtRunner, localPackages, type ImageSource, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
 import { applyOperatingSystem, DEFAULT_USER_STATE_PATH, setupWindows, type OsImageContext } from './os-image.ts';
 import { applyNetworkSettings, applyWindowsSettings } from './os-settings.ts';
@@ -122,8 +122,9 @@ export class Engine {
 
   /** Validate, create the state folder and prepare a run; refuses a sequence with validation errors. */
   static async start(options: StartOptions): Promise<Engine> {
-    const root = options.computer.root;
-    const stateDir = options.stateDir ?? join(root, '_SMSTaskSequence');
+    // Absolute: the USMT tools run with another current folder.
+    const root = resolve(options.computer.root);
+    const stateDir = resolve(options.stateDir ?? join(root, '_SMSTaskSequence'));
     const initial = layerVariables(options.variables ?? {});
     const packages = options.packages ?? localPackages(options.packageFolders ?? {});
     const issues = validateSequence(options.sequence, { packages, variables: initial });
@@ -178,7 +179,7 @@ export class Engine {
         status: 'running',
         startedAt: now,
         updatedAt: now,
-        computer: { root, ...(options.computer.device ? { device: options.computer.device } : {}), ...identity },
+        computer: { root, ...(options.computer.device ? { device: resolve(options.computer.device) } : {}), ...identity },
         inWinPE: winPE,
         variables: env.toRecord(),
         secretVariables: env.secretNames(),
@@ -552,6 +553,10 @@ export class Engine {
       logDir: this.#log.dir,
       events: this.#events,
       log: (type, component, message) => this.#log.write({ component, message: this.#env.redact(message), type }),
+      failedSteps: () =>
+        [...walkSteps(this.#seq.children)]
+          .filter((e) => this.#state.nodes[e.path.join('.')]?.outcome === 'failed' && e.node.kind === 'step')
+          .map((e) => ({ name: e.node.name, type: (e.node as Step).type })),
     };
   }
 

@@ -35,6 +35,8 @@ export interface OsImageContext {
   logDir: string;
   events: EventStream;
   log: (type: 1 | 2 | 3, component: string, message: string) => void;
+  /** Steps that failed earlier in this run (continue on error let the sequence go on). */
+  failedSteps?: () => { name: string; type: string }[];
 }
 
 const C = 'ApplyOperatingSystem';
@@ -51,6 +53,7 @@ export async function applyOperatingSystem(step: KnownStep<'SMS_TaskSequence_App
     const drive = targetDrive(step, ctx.env);
     const answer = suppliedAnswerFile(step, ctx);
     const root = checkedRoot(ctx.computer.root);
+    refuseAfterFailedCapture(ctx);
     ctx.log(1, C, `Applying image ${index} ("${image.name}"${image.edition ? `, ${image.edition}` : ''}) of ${wim} to ${drive} (${root}).`);
 
     // 2. The wipe.
@@ -83,6 +86,20 @@ async function resolveImage(id: string, ctx: OsImageContext): Promise<string> {
     throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', `Operating system image package ${id} is not available on this computer; map it with --package ${id}=/path/install.wim or register it in the site.`, { details: { id } });
   }
   return path;
+}
+
+/**
+ * User data first: when Capture User State failed earlier in this sequence (continue on error
+ * let it go on), the volume is not wiped — its profiles are the only copy of the user state.
+ */
+function refuseAfterFailedCapture(ctx: OsImageContext): void {
+  if ((ctx.env.get('OSDApplyAfterFailedCapture') ?? '').toLowerCase() === 'true') return;
+  const failed = ctx.failedSteps?.().find((s) => s.type === 'SMS_TaskSequence_CaptureUserStateAction');
+  if (failed) {
+    throw new FerryError('FERRY_E_OSIMAGE_CAPTURE_FAILED', `Capture User State ("${failed.name}") failed earlier in this sequence, so the volume still holds the only copy of the user state; nothing was deleted. Fix the capture (see ScanState.log) and run the sequence again, or set OSDApplyAfterFailedCapture=true to wipe anyway.`, {
+      details: { step: failed.name },
+    });
+  }
 }
 
 /** The drive the step targets; only the task sequence's own volume (C:) may be wiped. */

@@ -351,11 +351,14 @@ function verbatimStep(type: string, name: string, action: string, condition?: { 
  * Settings, Apply Device Drivers) and Setup Operating System (Setup Windows and ConfigMgr,
  * Install Updates), then Restore User Files and Settings (Request restore → Restore → Release,
  * or Restore alone from the local store).
- * Capture and Restore continue on error so that Release still runs.
+ * Capture (with a state migration point) and Restore continue on error so that Release still
+ * runs; Apply Operating System Image refuses to wipe after a failed capture anyway.
  */
 export function imagePackageTemplate(usmtPackageId: string, options: TemplateOptions = {}): TaskSequence {
   const capture = newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: usmtPackageId, ...(options.hardLinks ? { UseHardlinks: true } : {}) });
-  capture.continueOnError = true;
+  // With a state migration point, Release must still run after a failed capture; a local store
+  // has no Release, and a failed capture must stop the sequence before the volume is wiped.
+  capture.continueOnError = !options.hardLinks;
   const restore = newStep('SMS_TaskSequence_RestoreUserStateAction', { UsmtRestorePackageID: usmtPackageId });
   restore.continueOnError = true;
   // Saved locally with links (a refresh): the store goes to the folder Apply Operating System
