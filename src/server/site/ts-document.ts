@@ -525,9 +525,9 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
       default:
         if (typeof v !== 'string') err(f.property, `${f.label} must be text.`);
         else if (f.required && v.trim() === '')
-          err(f.property, f.kind === 'package' ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.` : `${f.label} is required.`);
+          err(f.property, f.kind === 'package' || f.kind === 'image' ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.` : `${f.label} is required.`);
         else if (f.maxLength !== undefined && v.length > f.maxLength) err(f.property, `${f.label} can be at most ${f.maxLength} characters.`);
-        else if (f.kind === 'package' && v && packageIds && !packageIds.has(v)) err(f.property, `Package ${v} does not exist; select an existing package.`);
+        else if ((f.kind === 'package' || f.kind === 'image') && v && packageIds && !packageIds.has(v)) err(f.property, `Package ${v} does not exist; select an existing package.`);
     }
   }
   if (p.Mode === 'Advanced') {
