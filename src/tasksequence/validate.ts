@@ -91,6 +91,9 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
         add('error', 'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE', 'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.', n, e.path);
       }
     }
+    if (isStepOfType(n, 'SMS_TaskSequence_ApplyOperatingSystemAction') && !n.properties.ImagePackageID) {
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Apply Operating System Image needs an operating system image package (/image: in its command line).', n, e.path);
+    }
     if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
       add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);
     }
