@@ -195,7 +195,10 @@ test('a missing file, a corrupt WIM, a missing index and a foreign destination f
   assert.match(await run(freshImage(), {}, ' /target:D:'), /FERRY_E_OSIMAGE_TARGET_REFUSED/);
   assert.match(await run(freshImage(), {}, ' /target:1,2'), /FERRY_E_OSIMAGE_TARGET_REFUSED/);
   // A capture that failed (continue on error) leaves the profiles as the only copy: no wipe.
-  const failedCapture = '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State" continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">FRY00001</variable></defaultVarList></step>';
+  // (Its store is on a drive this computer does not have, so ScanState never starts.)
+  const failedCapture =
+    '<step type="SMS_TaskSequence_SetVariableAction" name="Set Local State Location"><action/><defaultVarList><variable name="VariableName" property="VariableName">OSDStateStorePath</variable><variable name="VariableValue" property="VariableValue">D:\\UserState</variable></defaultVarList></step>' +
+    '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State" continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">FRY00001</variable></defaultVarList></step>';
   assert.match(await run(freshImage(), {}, '', failedCapture), /FERRY_E_OSIMAGE_CAPTURE_FAILED/);
   assert.ok(existsSync(join(root, 'Users', 'alice', 'Documents', 'keep.txt')));
 });
