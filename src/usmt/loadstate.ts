@@ -182,7 +182,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── rules: locationModify and merge come from the /i files given to LoadState ─────────
   const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
-  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map(locateRuleFile), events) : [];
+  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)), events) : [];
   const engine = ruleFiles.length
     ? await RuleEngine.create({
         volume: target,

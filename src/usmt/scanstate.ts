@@ -64,7 +64,7 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
   if (!options.offline) {
     throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'Use /offline to run gather on this platform: ScanState reads an offline Windows volume here; add /offlinewindir:<the volume\'s Windows folder>.');
   }
-  const windowsDir = await offlineWindowsDir(options.offline);
+  const windowsDir = await offlineWindowsDir(options.offline, ctx.cwd);
   log?.info(`Offline Windows directory: ${windowsDir}`);
 
   const keyText = options.encryption ? await keyOf(options.encryption.keySource) : undefined;
@@ -89,7 +89,7 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
       if (!options.overwrite && (await exists(target))) {
         throw usmtError('FERRY_E_INVALID_ARGUMENT', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
       }
-      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map(locateRuleFile)), (c) => present.has(c));
+      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd))), (c) => present.has(c));
       try {
         await writeFile(target, xml);
       } catch (err) {
@@ -110,7 +110,7 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
   try {
     return await openPlanning({
       windowsDir,
-      ruleFiles: options.ruleFiles.map(locateRuleFile),
+      ruleFiles: options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)),
       ...(options.configFile ? { config: resolve(options.configFile) } : {}),
       selection: options.users,
       events: ctx.events,
