@@ -15,7 +15,7 @@ export function renderErrorsDoc(): string {
   ];
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   for (const [code, spec] of rows) {
-    out.push(`| \`${code}\` | ${spec.severity} | ${cell(spec.meaning)} | ${cell(spec.remedy)} | ${spec.usmt ?? ''} | ${spec.http ?? ''} |`);
+    out.push(`| <a id="${code.toLowerCase()}"></a>\`${code}\` | ${spec.severity} | ${cell(spec.meaning)} | ${cell(spec.remedy)} | ${spec.usmt ?? ''} | ${spec.http ?? ''} |`);
   }
   return out.join('\n') + '\n';
 }
