@@ -33,6 +33,9 @@ export function barChart(title: string, items: readonly { label: string; value: 
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+/** Objects (files, folders, registry values, INI settings) a user's report lists as not migrated. */
+export const objectsNotMigrated = (u: MigrationReport['users'][string]): number => u.notMigrated.reduce((n, g) => n + g.count, 0);
+
 /** Chart data every view of a report shares (this page and the console). */
 export function chartData(r: MigrationReport) {
   const moved = (u: MigrationReport['users'][string]) => (r.kind === 'capture' ? u.bytes.captured : u.bytes.restored);
@@ -84,7 +87,7 @@ export function renderReportHtml(r: MigrationReport): string {
     ['Files selected', `${r.totals.files.selected}`],
     [`Files ${verb}`, `${moved}`],
     [`Bytes ${verb}`, formatBytes(movedBytes)],
-    ['Objects not migrated', `${r.totals.files.notMigrated + r.totals.registry.notMigrated + r.totals.ini.notMigrated}`],
+    ['Objects not migrated', `${Object.values(r.users).reduce((n, u) => n + objectsNotMigrated(u), 0)}`],
     [`Registry values ${verb}`, `${r.kind === 'capture' ? r.totals.registry.captured : r.totals.registry.restored}`],
     [`INI settings ${verb}`, `${r.kind === 'capture' ? r.totals.ini.captured : r.totals.ini.restored}`],
     ['Duration', formatDuration(r.durationMs)],

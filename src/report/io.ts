@@ -8,6 +8,9 @@ import { ReportCollector } from './collector.ts';
 import { renderReportHtml } from './html.ts';
 import { parseReport, type MigrationReport } from './model.ts';
 
+/** The `log` event component announcing a written report (message: the .report.json path). */
+export const REPORT_WRITTEN = 'migration report';
+
 export const reportPaths = (logFile: string) => ({ json: `${logFile}.report.json`, html: `${logFile}.report.html` });
 
 /** Write both files (each atomically: a reader never sees half a report). */

@@ -64,7 +64,7 @@ export function renderReportText(r: MigrationReport): string {
         `${u.files.selected}`,
         `${u.files[verb]}`,
         formatBytes(u.bytes[verb]),
-        `${u.files.notMigrated + u.registry.notMigrated + u.ini.notMigrated}`,
+        `${u.notMigrated.reduce((n, g) => n + g.count, 0)}`,
         `${u.registry[verb]}`,
         `${u.ini[verb]}`,
       ]),

@@ -24,7 +24,7 @@ export interface UsmtRunner {
   usmtutils(args: string[], ctx: UsmtRunContext): Promise<number>;
 }
 
-type ToolModule = { run(argv: string[]): Promise<number> };
+type ToolModule = { run(argv: string[], host?: { events?: EventStream }): Promise<number> };
 
 const TOOL_MODULES = {
   scanstate: '../usmt/scanstate-cli.ts',
@@ -54,7 +54,7 @@ export function builtinUsmtRunner(): UsmtRunner {
     try {
       process.chdir(ctx.cwd);
       Object.assign(process.env, ctx.env);
-      return await mod.run(args);
+      return await mod.run(args, { events: ctx.events });
     } finally {
       process.chdir(cwd);
       for (const [k, v] of Object.entries(saved)) {

@@ -10,7 +10,7 @@ import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
 import { ReportCollector } from '../report/collector.ts';
-import { writeReportFiles } from '../report/io.ts';
+import { REPORT_WRITTEN, writeReportFiles } from '../report/io.ts';
 
 export interface RunContext {
   readonly events: EventStream;
@@ -41,7 +41,13 @@ export interface Tool<T extends CommonOptions> {
   reportOf?(options: T): { readonly kind: 'capture' | 'restore'; readonly storePath: string; readonly storeType: 'compressed' | 'uncompressed' | 'hardlink' } | undefined;
 }
 
-export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[]): Promise<number> {
+/** What a caller running the tool in-process (the task sequence engine) hears of it. */
+export interface ToolHost {
+  /** Receives the tool's progress and phases, and a `log` event (component REPORT_WRITTEN) naming each report written. */
+  readonly events?: EventStream;
+}
+
+export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], host: ToolHost = {}): Promise<number> {
   let options: T;
   try {
     const parsed = tool.parse(argv);
@@ -71,6 +77,8 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   const reportSpec = options.logFile !== undefined ? tool.reportOf?.(options) : undefined;
   const collector = reportSpec ? new ReportCollector(reportSpec.kind) : undefined;
   if (collector) detach.push(collector.attach(events));
+  const outer = host.events;
+  if (outer) detach.push(events.on((e) => (e.type === 'progress' || e.type === 'phase' ? outer.emit(e) : undefined)));
   const finishReport = async (exitCode: number): Promise<void> => {
     if (!collector || !reportSpec) return;
     try {
@@ -82,6 +90,7 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
       });
       const written = await writeReportFiles(resolve(options.logFile!), r);
       log?.info(`Migration report written to ${written.json} and ${written.html}`);
+      host.events?.log('info', REPORT_WRITTEN, written.json);
     } catch (err) {
       const message = `The migration report could not be written: ${(err as Error).message}`;
       log?.warning(`FERRY_W_REPORT_NOT_WRITTEN: ${message}`);
