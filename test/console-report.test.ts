@@ -184,6 +184,8 @@ test('console: live progress and migration reports with charts, checked against 
         });
         assert.equal(box, 1, `"${header}" fits on one line at ${width} px`);
       }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the deployment list fits in ${width} px (overflows by ${overflow} px)`);
     }
     await shoot('deployments');
     assert.deepEqual(failed, [], 'no failed requests (favicon included)');

@@ -39,7 +39,8 @@ export const objectsNotMigrated = (u: MigrationReport['users'][string]): number 
 /** Chart data every view of a report shares (this page and the console). */
 export function chartData(r: MigrationReport) {
   const moved = (u: MigrationReport['users'][string]) => (r.kind === 'capture' ? u.bytes.captured : u.bytes.restored);
-  const bytesPerUser = Object.entries(r.users).map(([name, u]) => ({ label: name, value: moved(u), text: formatBytes(moved(u)) }));
+  // The account name alone: the domain is usually the same for all and would be cut off.
+  const bytesPerUser = Object.entries(r.users).map(([name, u]) => ({ label: name.slice(name.lastIndexOf('\\') + 1), value: moved(u), text: formatBytes(moved(u)) }));
   const reasons = new Map<string, number>();
   for (const u of Object.values(r.users)) for (const g of u.notMigrated) reasons.set(g.label, (reasons.get(g.label) ?? 0) + g.count);
   const notMigrated = [...reasons].sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value, text: `${value}` }));

@@ -114,7 +114,7 @@ function BarChart({ title, items }: { title: string; items: { label: string; val
         {items.map((it, i) => {
           const w = Math.max(it.value > 0 ? 2 : 0, Math.round((it.value / max) * barW));
           const y = i * row + 3;
-          const label = it.label.length > 23 ? `${it.label.slice(0, 22)}…` : it.label;
+          const label = it.label.length > 21 ? `${it.label.slice(0, 20)}…` : it.label;
           return (
             <g key={it.label}>
               <text x={labelW - 6} y={y + 14} textAnchor="end">
