@@ -188,6 +188,37 @@ test('console: live progress and migration reports with charts, checked against 
       assert.ok(overflow <= 0, `the deployment list fits in ${width} px (overflows by ${overflow} px)`);
     }
     await shoot('deployments');
+
+    // The editor: read-only hint, search, collapse/expand, ConfigMgr's operator words, password confirmation.
+    await page.goto(`${s.url}/#/task-sequences/${ts.id}/view`);
+    const tree = page.getByRole('tree', { name: 'Steps' });
+    await tree.waitFor();
+    await page.getByText('Select a step or group to see its properties.').waitFor();
+    assert.equal(await page.getByText(/use Add to insert one/).count(), 0);
+    await page.getByRole('button', { name: 'Collapse all' }).click();
+    assert.equal(await tree.getByRole('button', { name: /Capture User State/ }).count(), 0);
+    await page.getByRole('button', { name: 'Expand Capture Files and Settings' }).click();
+    await tree.getByRole('button', { name: /Capture User State/ }).waitFor();
+    await page.getByRole('button', { name: 'Expand all' }).click();
+    await page.getByLabel('Search steps').fill('restore');
+    await tree.getByRole('button', { name: /Restore User State/ }).waitFor();
+    assert.equal(await tree.getByRole('button', { name: /Capture User State/ }).count(), 0, 'search hides what does not match');
+    await page.getByLabel('Search steps').fill('');
+    await page.goto(`${s.url}/#/task-sequences/${ts.id}/edit`);
+    await tree.getByRole('button', { name: /^\S?\s*Restore Files and Settings/ }).click();
+    await page.getByRole('tab', { name: 'Options' }).click();
+    const operator = page.getByLabel('Condition', { exact: true });
+    assert.equal(await operator.locator('option:checked').innerText(), 'equals');
+    const words = await operator.locator('option').allInnerTexts();
+    for (const w of ['not equals', 'less than or equals', 'greater than']) assert.ok(words.includes(w), `${w} in ${words.join(', ')}`);
+    assert.ok(!words.some((w) => /notEquals|lessEqual/.test(w)));
+    await shoot('editor-conditions');
+    await page.getByRole('tab', { name: 'Properties' }).click();
+    await tree.getByRole('button', { name: /Restore User State/ }).click();
+    await page.getByLabel('Confirm Password', { exact: true }).waitFor();
+    await page.getByLabel('Password', { exact: true }).fill('changed');
+    await page.getByText('The passwords do not match.').waitFor();
+    await shoot('editor-password');
     assert.deepEqual(failed, [], 'no failed requests (favicon included)');
     assert.deepEqual(pageErrors, []);
   } finally {

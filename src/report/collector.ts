@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CODES, type Code } from '../errors/codes.ts';
 import type { EventStream, FerryEvent, ObjectReason } from '../events/index.ts';
 import { CONFIG_OFF_COMPONENT } from '../migxml/planning.ts';
+import { USMT_DIR } from '../store/layout.ts';
 import {
   PATHS_PER_GROUP,
   REASON_LABELS,
@@ -228,8 +229,14 @@ function sortGroups(groups: Map<string, ReportGroup>): ReportGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
-/** Bytes under a folder, each inode once (a hard-link store's links are not counted twice). */
-async function sizeOnDisk(path: string): Promise<number> {
+/**
+ * Bytes of a store, each inode once (a hard-link store's links are not counted twice). Only the
+ * store's own `USMT` folder is measured (or the store file itself): a store path the run refused,
+ * such as a volume root, is never walked.
+ */
+async function sizeOnDisk(storePath: string): Promise<number> {
+  const st = await lstat(storePath).catch(() => null);
+  const path = st?.isDirectory() ? join(storePath, USMT_DIR) : storePath;
   const seen = new Set<string>();
   let total = 0;
   const walk = async (p: string): Promise<void> => {

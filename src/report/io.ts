@@ -7,6 +7,7 @@ import { openStore } from '../store/index.ts';
 import { ReportCollector } from './collector.ts';
 import { renderReportHtml } from './html.ts';
 import { parseReport, type MigrationReport } from './model.ts';
+import { STORE_CATALOG } from './text.ts';
 
 /** The `log` event component announcing a written report (message: the .report.json path). */
 export const REPORT_WRITTEN = 'migration report';
@@ -72,7 +73,7 @@ async function storeReport(path: string, key: string | undefined): Promise<Migra
     collector.onEvent({ type: 'phase', phase: 'Collecting', status: 'end', ok: true, at: Date.now() });
     const source = reader.header.source;
     const report = await collector.finish({
-      tool: 'store catalog',
+      tool: STORE_CATALOG,
       commandLine: `ferry report ${path}`,
       exitCode: 0,
       ...(source?.computer ? { computer: source.computer } : {}),

@@ -22,6 +22,8 @@ export function formatDuration(ms: number): string {
 }
 
 const PATHS_IN_TERMINAL = 5;
+/** The `tool` of a report made from a store's catalog (`ferry report STORE`). */
+export const STORE_CATALOG = 'store catalog';
 
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -43,18 +45,17 @@ function groupLines(groups: readonly ReportGroup[], indent: string, paths = PATH
 export function renderReportText(r: MigrationReport): string {
   const verb = r.kind === 'capture' ? 'captured' : 'restored';
   const out: string[] = [];
-  out.push(`Ferry ${r.kind} report${r.computer ? ` — ${r.computer}` : ''}: ${r.tool} returned ${r.exitCode} (${r.ok ? 'success' : 'failed'}) in ${formatDuration(r.durationMs)}`);
-  out.push(`  ${r.commandLine}`);
+  const fromCatalog = r.tool === STORE_CATALOG;
+  if (fromCatalog) out.push(`Store ${r.store?.path ?? ''}${r.store?.type ? ` (${r.store.type})` : ''}${r.computer ? `, captured on ${r.computer}` : ''}: its catalog (the capture's own report has reasons and timings)`);
+  else out.push(`Ferry ${r.kind} report${r.computer ? ` — ${r.computer}` : ''}: ${r.tool} returned ${r.exitCode} (${r.ok ? 'success' : 'failed'}) in ${formatDuration(r.durationMs)}`, `  ${r.commandLine}`);
   const moved = r.kind === 'capture' ? r.totals.bytes.captured : r.totals.bytes.restored;
   out.push(
     `Files: ${r.totals.files.selected} selected, ${r.totals.files[verb]} ${verb} (${formatBytes(moved)}), ${r.totals.files.notMigrated} not migrated, ${r.totals.files.changed} changed; ` +
       `registry: ${r.totals.registry[verb]} ${verb}, ${r.totals.registry.notMigrated} not migrated; INI: ${r.totals.ini[verb]} ${verb}, ${r.totals.ini.notMigrated} not migrated.`,
   );
-  out.push(
-    `Throughput ${formatBytes(r.totals.throughputBytesPerSecond)}/s` +
-      (r.store ? `; store ${r.store.path}${r.store.type ? ` (${r.store.type})` : ''}: ${formatBytes(r.store.bytesOnDisk)}${r.store.compressionRatio !== undefined ? `, ${Math.round(r.store.compressionRatio * 100)} % of the data` : ''}` : '') +
-      '.',
-  );
+  const storeText = r.store ? `${formatBytes(r.store.bytesOnDisk)} on disk${r.store.compressionRatio !== undefined ? `, ${Math.round(r.store.compressionRatio * 100)} % of the data` : ''}` : '';
+  if (fromCatalog) out.push(`Store size: ${storeText}.`);
+  else out.push(`Throughput ${formatBytes(r.totals.throughputBytesPerSecond)}/s${r.store ? `; store ${r.store.path}${r.store.type ? ` (${r.store.type})` : ''}: ${storeText}` : ''}.`);
   out.push('');
   out.push(
     ...table([
@@ -81,7 +82,7 @@ export function renderReportText(r: MigrationReport): string {
     out.push('', 'Warnings and errors:');
     for (const w of r.warnings) out.push(`  ${w.code} ×${w.count} (${w.docs}): ${w.messages[0] ?? w.meaning}`);
   }
-  out.push('', `Phases: ${r.phases.map((p) => `${p.name} ${formatDuration(p.durationMs)}${p.ok ? '' : ' (failed)'}`).join(', ')}`);
+  if (r.phases.length) out.push('', `Phases: ${r.phases.map((p) => `${p.name} ${formatDuration(p.durationMs)}${p.ok ? '' : ' (failed)'}`).join(', ')}`);
   return `${out.join('\n')}\n`;
 }
 
