@@ -5,6 +5,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CODES, type Code } from '../errors/codes.ts';
+import { errorDocAnchor } from '../errors/render-doc.ts';
 import type { EventStream, FerryEvent, ObjectReason } from '../events/index.ts';
 import { CONFIG_OFF_COMPONENT } from '../migxml/planning.ts';
 import { USMT_DIR } from '../store/layout.ts';
@@ -178,7 +179,7 @@ export class ReportCollector {
     const moved = this.kind === 'capture' ? totals.bytes.captured : totals.bytes.restored;
     const warnings = [...this.#warnings].map(([code, w]) => {
       const spec = (CODES as Record<string, { meaning: string; remedy: string } | undefined>)[code];
-      return { code, severity: w.severity, count: w.count, meaning: spec?.meaning ?? '', remedy: spec?.remedy ?? '', docs: `docs/errors.md#${code.toLowerCase()}`, messages: w.messages };
+      return { code, severity: w.severity, count: w.count, meaning: spec?.meaning ?? '', remedy: spec?.remedy ?? '', docs: `docs/errors.md#${errorDocAnchor(code)}`, messages: w.messages };
     });
     let store: MigrationReport['store'];
     if (meta.store) {

@@ -1,8 +1,9 @@
 // Reports on disk: `<log file>.report.json` and `<log file>.report.html` beside the log, reading
 // one back (checked against the schema), and a report made from a store's catalog when the
 // capture's own report is not at hand.
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
+import { writeFileAtomic } from '../files/atomic-write.ts';
 import { openStore } from '../store/index.ts';
 import { ReportCollector } from './collector.ts';
 import { renderReportHtml } from './html.ts';
@@ -17,12 +18,8 @@ export const reportPaths = (logFile: string) => ({ json: `${logFile}.report.json
 /** Write both files (each atomically: a reader never sees half a report). */
 export async function writeReportFiles(logFile: string, report: MigrationReport): Promise<{ json: string; html: string }> {
   const paths = reportPaths(logFile);
-  const put = async (path: string, text: string) => {
-    await writeFile(`${path}.tmp`, text);
-    await rename(`${path}.tmp`, path);
-  };
-  await put(paths.json, `${JSON.stringify(report, null, 2)}\n`);
-  await put(paths.html, renderReportHtml(report));
+  writeFileAtomic(paths.json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(paths.html, renderReportHtml(report));
   return paths;
 }
 

@@ -11,9 +11,13 @@ import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
 import { ReportCollector } from '../report/collector.ts';
 import { REPORT_WRITTEN, writeReportFiles } from '../report/io.ts';
+import { locateRuleFile } from './default-rules.ts';
+import { FERRY_VERSION } from '../version.ts';
 
 export interface RunContext {
   readonly events: EventStream;
+  /** The folder relative paths on the command line (and in an /offline file) are read from. */
+  readonly cwd: string;
   /** The `/l` log; absent for programmatic callers that did not ask for one. */
   readonly log?: UsmtLog;
   /** The `/progress` log. */
@@ -41,13 +45,15 @@ export interface Tool<T extends CommonOptions> {
   reportOf?(options: T): { readonly kind: 'capture' | 'restore'; readonly storePath: string; readonly storeType: 'compressed' | 'uncompressed' | 'hardlink' } | undefined;
 }
 
-/** What a caller running the tool in-process (the task sequence engine) hears of it. */
-export interface ToolHost {
-  /** Receives the tool's progress and phases, and a `log` event (component REPORT_WRITTEN) naming each report written. */
+/** How a tool is started: its working folder (default: this process's), and who else hears it. */
+export interface ToolInvocation {
+  readonly cwd?: string;
+  /** An in-process caller (the task sequence engine): hears the tool's progress and phases, and a `log` event (component REPORT_WRITTEN) naming each report written. */
   readonly events?: EventStream;
 }
 
-export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], host: ToolHost = {}): Promise<number> {
+export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], invocation: ToolInvocation = {}): Promise<number> {
+  const cwd = invocation.cwd ?? process.cwd();
   let options: T;
   try {
     const parsed = tool.parse(argv);
@@ -55,11 +61,11 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
       process.stdout.write(tool.help);
       return USMT_DISPLAY_HELP;
     }
-    options = parsed as T;
+    options = withAbsolutePaths(parsed as T, cwd);
   } catch (err) {
     let log: UsmtLog | undefined;
     try {
-      if (tool.defaultLog) log = UsmtLog.open(resolve(tool.defaultLog), 0);
+      if (tool.defaultLog) log = UsmtLog.open(resolve(cwd, tool.defaultLog), 0);
     } catch {
       // The console still gets the message.
     }
@@ -77,7 +83,7 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   const reportSpec = options.logFile !== undefined ? tool.reportOf?.(options) : undefined;
   const collector = reportSpec ? new ReportCollector(reportSpec.kind) : undefined;
   if (collector) detach.push(collector.attach(events));
-  const outer = host.events;
+  const outer = invocation.events;
   if (outer) detach.push(events.on((e) => (e.type === 'progress' || e.type === 'phase' ? outer.emit(e) : undefined)));
   const finishReport = async (exitCode: number): Promise<void> => {
     if (!collector || !reportSpec) return;
@@ -86,11 +92,11 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
         tool: tool.program,
         commandLine: `${tool.program.toLowerCase()} ${argv.join(' ')}`,
         exitCode,
-        store: { path: resolve(reportSpec.storePath), type: reportSpec.storeType },
+        store: { path: resolve(cwd, reportSpec.storePath), type: reportSpec.storeType },
       });
-      const written = await writeReportFiles(resolve(options.logFile!), r);
+      const written = await writeReportFiles(resolve(cwd, options.logFile!), r);
       log?.info(`Migration report written to ${written.json} and ${written.html}`);
-      host.events?.log('info', REPORT_WRITTEN, written.json);
+      invocation.events?.log('info', REPORT_WRITTEN, written.json);
     } catch (err) {
       const message = `The migration report could not be written: ${(err as Error).message}`;
       log?.warning(`FERRY_W_REPORT_NOT_WRITTEN: ${message}`);
@@ -98,15 +104,15 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     }
   };
   try {
-    if (options.logFile !== undefined) log = UsmtLog.open(resolve(options.logFile), options.verbosity);
-    if (options.progressFile !== undefined) progress = ProgressLog.open(resolve(options.progressFile));
+    if (options.logFile !== undefined) log = UsmtLog.open(options.logFile, options.verbosity);
+    if (options.progressFile !== undefined) progress = ProgressLog.open(options.progressFile);
     log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
     progress?.write('program', `${tool.program}.exe`);
-    progress?.write('productVersion', 'Ferry 0.1.0');
+    progress?.write('productVersion', `Ferry ${FERRY_VERSION}`);
     progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
     if (log) detach.push(events.on(logListener(log)));
     detach.push(events.on(options.json ? jsonListener() : consoleListener()));
-    const code = await tool.execute(options, { events, ...(log ? { log } : {}), ...(progress ? { progress } : {}), ...(collector ? { report: collector } : {}) });
+    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}), ...(collector ? { report: collector } : {}) });
     await finishReport(code);
     log?.info(`${tool.program} return code: ${code}`);
     return code;
@@ -119,6 +125,27 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     log?.close();
     progress?.close();
   }
+}
+
+/** Options that name a file or folder; `estimatePath` may be '' (`/p` alone: the store's own folder). */
+const PATH_OPTIONS = ['storePath', 'storeDir', 'file', 'destination', 'configFile', 'generatePath', 'logFile', 'progressFile', 'listFile', 'estimatePath', 'targetWindowsDir'];
+
+/**
+ * Every path on the command line made absolute against the tool's working folder, and each `/i`
+ * file located as USMT does (that folder first, then the bundled rules), so that the work below
+ * never reads the process's current folder: several tools can run in one process at once.
+ */
+function withAbsolutePaths<T>(options: T, cwd: string): T {
+  const o: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const k of PATH_OPTIONS) if (typeof o[k] === 'string' && o[k] !== '') o[k] = resolve(cwd, o[k]);
+  if (Array.isArray(o.ruleFiles)) o.ruleFiles = (o.ruleFiles as string[]).map((f) => locateRuleFile(f, cwd));
+  const offline = o.offline as { kind: string; path: string } | undefined;
+  if (offline) o.offline = { ...offline, path: resolve(cwd, offline.path) };
+  for (const k of ['encryption', 'decryption']) {
+    const crypt = o[k] as { keySource: { keyFile?: string } } | undefined;
+    if (crypt?.keySource.keyFile !== undefined) o[k] = { ...crypt, keySource: { keyFile: resolve(cwd, crypt.keySource.keyFile) } };
+  }
+  return o as T;
 }
 
 function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {

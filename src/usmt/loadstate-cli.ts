@@ -1,9 +1,9 @@
 // `ferry loadstate` / `loadstate`: USMT LoadState's command line and return codes.
-import { runTool, type ToolHost } from './cli-runner.ts';
+import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { LOADSTATE_HELP } from './help.ts';
 import { parseLoadStateArgs, type LoadStateOptions } from './loadstate-options.ts';
 
-export function run(argv: string[], host: ToolHost = {}): Promise<number> {
+export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<LoadStateOptions>(
     {
       program: 'LoadState',
@@ -18,6 +18,6 @@ export function run(argv: string[], host: ToolHost = {}): Promise<number> {
       reportOf: (options) => ({ kind: 'restore', storePath: options.storePath, storeType: options.storeKind }),
     },
     argv,
-    host,
+    invocation,
   );
 }

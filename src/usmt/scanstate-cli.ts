@@ -1,11 +1,11 @@
 // `ferry scanstate` / `scanstate`: USMT ScanState's command line and return codes.
-import { runTool, type ToolHost } from './cli-runner.ts';
+import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { SCANSTATE_HELP } from './help.ts';
 import { parseScanStateArgs, type ScanStateOptions } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
 
 
-export function run(argv: string[], host: ToolHost = {}): Promise<number> {
+export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<ScanStateOptions>(
     {
       program: 'ScanState',
@@ -19,6 +19,6 @@ export function run(argv: string[], host: ToolHost = {}): Promise<number> {
       reportOf: (options) => (options.mode === 'capture' && options.storePath !== undefined ? { kind: 'capture', storePath: options.storePath, storeType: options.storeKind } : undefined),
     },
     argv,
-    host,
+    invocation,
   );
 }
