@@ -577,7 +577,9 @@ export class RuleEngine {
       let fallback: Decision | undefined;
       for (const pass of this.passes) {
         if (/^(hkcu|hkey_current_user)/i.test(node) && !pass.user) continue;
-        const d = this.#explained(this.decideKey('Registry', key.node, key.leaf, undefined, pass.index), 'Registry', key.node, key.leaf, undefined, pass.index);
+        // Filters such as CompareStringContent look at the value's data, as ScanState's walk gives it.
+        const content = leaf === null ? null : this.#registryContent(pass, node, leaf);
+        const d = this.#explained(this.decideKey('Registry', key.node, key.leaf, undefined, pass.index, content), 'Registry', key.node, key.leaf, undefined, pass.index);
         if (d.decision === 'include') return { decision: d, destination: this.destinationFor(target, leaf === null, d.inclusions[0]!, 'Registry') };
         if (!fallback || (fallback.decision === 'none' && d.decision === 'exclude')) fallback = d;
       }
@@ -589,6 +591,15 @@ export class RuleEngine {
     const key = fileKey(path, isContainer);
     const d = this.#explained(this.decideKey('File', key.node, key.leaf, entry), 'File', key.node, key.leaf, entry);
     return { decision: d, destination: d.decision === 'include' ? this.destinationFor(path, isContainer, d.inclusions[0]!) : null };
+  }
+
+  /** The string form of a registry value in a pass (or emulated by its `<addObjects>`), null when absent. */
+  #registryContent(pass: Pass, keyPath: string, valueName: string): string | null {
+    const value = pass.registry.available ? pass.registry.value(keyPath, valueName) : null;
+    if (value) return regDataString(value.data);
+    const location = `${keyPath} [${valueName}]`.toLowerCase();
+    const added = pass.added.find((a) => a.location.toLowerCase() === location);
+    return added ? regDataString(added.value.data) : null;
   }
 
   /** Folders the walk starts from: the literal roots of every File include, minimized. */
