@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
         const { decision, destination } = await engine.explain(path);
         const rule = decision.rule ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern } : null;
         if (args.json) {
-          process.stdout.write(`${JSON.stringify({ path, decision: decision.decision, rule, destination })}\n`);
+          process.stdout.write(`${JSON.stringify({ path, decision: decision.decision, rule, ...(decision.reason ? { reason: decision.reason } : {}), destination })}\n`);
           continue;
         }
         const lines = [`${path}`, `  decision:    ${decision.decision}`];
@@ -36,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
           const r = decision.rule;
           lines.push(`  rule:        <${r.kind}> ${r.pattern}`, `  component:   ${r.component}`, `  file:        ${r.file}${r.line ? `:${r.line}` : ''}`);
         }
+        if (decision.reason) lines.push(`  reason:      ${decision.reason}`);
         if (decision.inclusions.length) lines.push(`  passes:      ${decision.inclusions.map((i) => `${i.pass.label} (${i.component.component.displayName})`).join(', ')}`);
         if (destination) lines.push(`  destination: ${destination}`);
         process.stdout.write(`${lines.join('\n')}\n`);

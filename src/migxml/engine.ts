@@ -81,6 +81,8 @@ export interface Decision {
   readonly decision: 'include' | 'exclude' | 'none';
   /** The winning include, or the exclude/unconditionalExclude that removed it. */
   readonly rule: RuleRef | null;
+  /** Why an object is excluded without a rule (a profile not migrated, the store's folder). */
+  readonly reason?: string;
   /** Every pass/component that includes the object (the first is the primary one). */
   readonly inclusions: readonly PassInclusion[];
 }
@@ -119,6 +121,12 @@ export interface EngineOptions {
   readonly phase?: 'scan' | 'apply';
   /** Folders never collected, e.g. a store on the source volume (§6.3 step 5). Windows paths. */
   readonly excludedPaths?: readonly string[];
+  /**
+   * Profile folders of the volume's users that are not migrated (/ue, /ui, /uel): nothing in them
+   * is collected, whichever pass's pattern reaches them (`%ProfilesFolder%\* [*.doc]`,
+   * GenerateUserPatterns). "A user who is not migrated has none of their files migrated."
+   */
+  readonly unmigratedProfiles?: readonly string[];
 }
 
 const RULE_KINDS: readonly RuleKind[] = [
@@ -589,8 +597,19 @@ export class RuleEngine {
     const entry = (await this.volume.stat(path)) ?? undefined;
     const isContainer = entry ? entry.kind === 'dir' : /\\$/.test(target.trim());
     const key = fileKey(path, isContainer);
+    const segs = isContainer ? key.node : [...key.node, key.leaf!];
+    const root = this.#excludedRoots().find((x) => x.segs.length <= segs.length && x.segs.every((s, i) => segs[i] === s));
+    if (root) return { decision: { decision: 'exclude', rule: null, reason: root.reason, inclusions: [] }, destination: null };
     const d = this.#explained(this.decideKey('File', key.node, key.leaf, entry), 'File', key.node, key.leaf, entry);
     return { decision: d, destination: d.decision === 'include' ? this.destinationFor(path, isContainer, d.inclusions[0]!) : null };
+  }
+
+  /** Folders nothing is collected from, with the reason explain gives. */
+  #excludedRoots(): { segs: string[]; reason: string }[] {
+    return [
+      ...(this.#options.excludedPaths ?? []).map((p) => ({ segs: pathSegments(p), reason: `${p} is excluded from collection` })),
+      ...(this.#options.unmigratedProfiles ?? []).map((p) => ({ segs: pathSegments(p), reason: `${p} is the profile of a user who is not migrated (/ue, /ui, /uel)` })),
+    ];
   }
 
   /** The string form of a registry value in a pass (or emulated by its `<addObjects>`), null when absent. */
@@ -622,7 +641,7 @@ export class RuleEngine {
 
   /** Every object that migrates: files and folders (one streaming walk), then registry objects. */
   async *objects(): AsyncGenerator<DecidedObject> {
-    const excluded = (this.#options.excludedPaths ?? []).map(pathSegments);
+    const excluded = this.#excludedRoots().map((x) => x.segs);
     const isExcluded = (segs: readonly string[]) => excluded.some((x) => x.length <= segs.length && x.every((s, i) => segs[i] === s));
     // Folders on the walk's current branch with their segments (the walk is depth first): an
     // entry's key is its folder's segments plus its own lower-cased name, so no path is split
