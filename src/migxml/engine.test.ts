@@ -405,3 +405,50 @@ test('explain names the exclude that keeps an object out even when nothing inclu
     r.cleanup();
   }
 });
+
+// Explain and plan must always agree (issue 13): every file and folder of a tree is explained and
+// compared with what the walk migrates, over a rule set mixing the documented shapes — component
+// precedence (usmt-conflicts-and-precedence), a mid-path `*` (usmt-include-files-and-settings),
+// filters (usmt-xml-elements-library), an unconditionalExclude and a user-context component.
+test('explain agrees with plan on every object of a tree', async () => {
+  const items = [
+    'C:\\Dir1\\a.txt',
+    'C:\\Dir1\\Dir2\\b.txt',
+    'C:\\Dir1\\Dir2\\c.doc',
+    'C:\\Projects\\x\\EngineeringDrafts\\d.dwg',
+    'C:\\Projects\\y\\e.dwg',
+    'C:\\Data\\big.iso',
+    'C:\\Data\\small.txt',
+    'C:\\Users\\bob\\Documents\\r.docx',
+    'C:\\Users\\bob\\Documents\\s.mp3',
+    'C:\\Users\\bob\\Music\\t.mp3',
+  ];
+  const xml = migration(
+    component('C1', inc('C:\\Dir1\\* [*]') + exc('C:\\Dir1\\Dir2\\* [*.txt]'), 'System') +
+      component('C2', inc('C:\\Dir1\\Dir2\\* [*.txt]') + exc('C:\\Dir1\\* [*]'), 'System') +
+      component('Drafts', inc('C:\\*\\EngineeringDrafts\\* [*]'), 'System') +
+      component('Small', `<include filter='MigXmlHelper.FileProperties("filesize","lt","1KB")'>${set('C:\\Data\\* [*]')}</include>`, 'System') +
+      component('Docs', inc('%CSIDL_PERSONAL%\\* [*]') + exc('%CSIDL_PERSONAL%\\* [*.mp3]'), 'User') +
+      component('No iso', `<unconditionalExclude>${set('C:\\* [*.iso]')}</unconditionalExclude>`, 'System'),
+  );
+  const r = await evaluate([xml], [...items.filter((i) => !i.endsWith('.iso')), { path: 'C:\\Data\\big.iso', content: Buffer.alloc(4096) }], ['bob']);
+  try {
+    const planned = new Map(r.objects.map((o) => [o.winPath!.toLowerCase(), o.rule.pattern]));
+    assert.ok(planned.has('c:\\projects\\x\\engineeringdrafts\\d.dwg'));
+    assert.ok(!planned.has('c:\\data\\big.iso'));
+    const all = new Set<string>();
+    for (const f of items) {
+      const segs = f.split('\\');
+      for (let i = 2; i <= segs.length; i++) all.add(segs.slice(0, i).join('\\'));
+    }
+    for (const path of all) {
+      const { decision } = await r.explain(path);
+      const plan = planned.get(path.toLowerCase());
+      assert.equal(decision.decision === 'include', plan !== undefined, `explain ${path}: ${decision.decision}; plan: ${plan ?? 'not migrated'}`);
+      if (plan) assert.equal(decision.rule?.pattern, plan, path);
+    }
+  } finally {
+    r.engine.close();
+    r.cleanup();
+  }
+});

@@ -216,14 +216,13 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     const holder = onDisk ? profileHolding(entry.winPath, captured) : undefined;
     if (holder && excludedUsers.has(userKey(holder.name, holder.domain))) return { reason: 'user', skip: 'in the profile of a user not migrated' };
     const ownerless = onDisk && !holder;
-    const user = entry.user && !ownerless ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
+    const entryPlan = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
+    const user = ownerless ? undefined : entryPlan;
     if (entry.user && !ownerless && !user) return { reason: 'user', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
     const registry = entry.kind === 'registry';
     const container = registry ? entry.valueName === null : entry.kind === 'dir';
-    let dest = entry.winPath;
-    let inclusion: PassInclusion | undefined;
-    let checkLink = false;
     if (engine) {
+      let checkLink = false;
       const ini = entry.kind === 'ini';
       const type = registry ? 'Registry' : ini ? 'Ini' : 'File';
       const k = registry ? registryKey(entry.winPath) : ini ? iniKey(entry.winPath) : fileKey(entry.winPath, container);
@@ -249,9 +248,10 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       const primaryUser = user ?? planOfPass.get(primary.inclusion.pass.index);
       return { dest: primary.dest, inclusion: primary.inclusion, ...(primaryUser ? { user: primaryUser } : {}), ...(checkLink ? { checkLink } : {}), ...(also.length ? { also } : {}) };
     }
-    const found = { ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}), ...(checkLink ? { checkLink } : {}) };
-    if (registry) return { dest, ...found };
-    return { dest: onTarget(dest, user), ...found };
+    // Without /i everything is applied at its original path; the capturing user still moves a shortcut's target (/mu).
+    const found = { ...(entryPlan ? { user: entryPlan } : {}) };
+    if (registry) return { dest: entry.winPath, ...found };
+    return { dest: onTarget(entry.winPath, user), ...found };
   };
 
   /** A file path for the target: the user's new profile, a missing drive mapped to the system drive. */
