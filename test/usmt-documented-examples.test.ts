@@ -286,3 +286,27 @@ test('Exclude files and settings: a profile excluded with /ue keeps its files, w
     assert.ok(!existsSync(r.onTarget('C:\\Users\\carol')), 'nothing of carol reaches the target');
   });
 });
+
+// Conflicts and precedence, "What happens when there are conflicting <merge> rules?" /
+// "How does the <merge> rule work when files exist on the destination?": its table of outcomes
+// for C:\Data. The third row says C:\Data\Folder\SampleB.txt is "not restored", which contradicts
+// the page's own default rename rule: migxml.md §6.6 (DOC CONFLICT) keeps the default rule, so
+// the store copy arrives as SampleB(1).txt.
+test('Conflicts and precedence: the <merge> table for files that exist on the destination', async () => {
+  const source = ['C:\\Data\\SampleA.txt', 'C:\\Data\\SampleB.txt', 'C:\\Data\\Folder\\SampleB.txt'].map((path) => ({ path, content: `source ${path}` }));
+  const existing = ['C:\\Data\\SampleB.txt', 'C:\\Data\\Folder\\SampleB.txt'].map((path) => ({ path, content: `target ${path}` }));
+  const rows = [
+    ['DestinationPriority', 'c:\\data\\* [*]', { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'target', 'C:\\Data\\Folder\\SampleB.txt': 'target' }],
+    ['SourcePriority', 'c:\\data\\* [*]', { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'source', 'C:\\Data\\Folder\\SampleB.txt': 'source' }],
+    ['SourcePriority', 'c:\\data\\ [*]', { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'source', 'C:\\Data\\Folder\\SampleB.txt': 'target', 'C:\\Data\\Folder\\SampleB(1).txt': 'source' }],
+  ] as const;
+  for (const [script, pattern, expected] of rows) {
+    await withRun(makeTree(source), makeTree(existing), async (r) => {
+      r.rules('merge.xml', migration(component('Data', 'System', include('c:\\data\\* [*]') + `<merge script="MigXmlHelper.${script}()">${fileSet(pattern)}</merge>`)));
+      assert.equal(await r.scan(), 0);
+      assert.equal(await r.load(), 0);
+      const got = Object.fromEntries(filesOn(r.target.root, 'Data').map((f) => [f, readFileSync(r.onTarget(f), 'utf8').split(' ')[0]]));
+      assert.deepEqual(got, expected, `${script} on ${pattern}`);
+    });
+  }
+});
