@@ -229,7 +229,7 @@ test('General conventions: a component without <displayName> is ignored with a w
     assert.equal(await r.load(), 0);
     assert.ok(existsSync(r.onTarget('C:\\Keep\\k.txt')));
     assert.ok(!existsSync(r.onTarget('C:\\Nameless\\n.txt')));
-    const warning = r.events.find((e) => e.type === 'warning' && e.code === 'FERRY_W_MIGXML_COMPONENT_IGNORED');
+    const warning = r.events.find((e) => e.type === 'warning' && e.code === 'FERRY_W_MIGXML_ELEMENT_IGNORED');
     assert.ok(warning && warning.type === 'warning' && /partial\.xml:3:1: /.test(warning.message), JSON.stringify(warning));
   });
 });

@@ -187,7 +187,7 @@ export interface RuleFile {
 }
 
 export interface RuleFileWarning {
-  readonly code: 'FERRY_W_MIGXML_COMPONENT_IGNORED';
+  readonly code: 'FERRY_W_MIGXML_ELEMENT_IGNORED';
   readonly message: string;
   readonly file: string;
   readonly line?: number;

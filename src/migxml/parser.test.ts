@@ -91,12 +91,24 @@ test('a <component> without <displayName> is ignored with a warning naming file,
   const file = parseRuleText(text, 'x.xml');
   assert.deepEqual(file.components.map((c) => c.displayName), ['Kept']);
   assert.equal(file.warnings?.length, 1);
-  assert.equal(file.warnings![0]!.code, 'FERRY_W_MIGXML_COMPONENT_IGNORED');
+  assert.equal(file.warnings![0]!.code, 'FERRY_W_MIGXML_ELEMENT_IGNORED');
   assert.match(file.warnings![0]!.message, /^x\.xml:2:3: this <component> has no <displayName>/);
   const events = new EventStream();
   const seen = events.record();
   dedupeRuleFiles([file], events);
-  assert.deepEqual(seen.flatMap((e) => (e.type === 'warning' ? [e.code] : [])), ['FERRY_W_MIGXML_COMPONENT_IGNORED']);
+  assert.deepEqual(seen.flatMap((e) => (e.type === 'warning' ? [e.code] : [])), ['FERRY_W_MIGXML_ELEMENT_IGNORED']);
+});
+
+test('a <variable> without a value and an <object> without <location> are ignored with a warning', () => {
+  const file = parseRuleText(
+    wrap('<addObjects><object><attributes>DWORD</attributes></object></addObjects>').replace('<role role="Data">', '<environment><variable name="X"/><variable name="Y"><text>y</text></variable></environment><role role="Data">'),
+    'v.xml',
+  );
+  const c = file.components[0]!;
+  assert.deepEqual(c.environments[0]!.variables.map((v) => v.name), ['Y']);
+  assert.equal(c.environments[0]!.ref, undefined);
+  assert.deepEqual(c.roles[0]!.rules[0]!.addObjects[0]!.objects, []);
+  assert.deepEqual(file.warnings?.map((w) => w.message.replace(/, so it.*/, '')), ['v.xml:1:115: this <variable> has no <text>, <script> or <objectSet>', 'v.xml:1:230: this <object> has no <location>']);
 });
 
 test('a refused rule file names the file, line and column', () => {

@@ -71,6 +71,15 @@ class Ctx {
       { details: { ...this.details(el), element: el.tagName, parent } },
     );
   }
+  /** A missing required child element: reported, and the element has no effect (General conventions). Returns null. */
+  ignored(el: Element, what: string): null {
+    this.warnings.push({
+      code: 'FERRY_W_MIGXML_ELEMENT_IGNORED',
+      message: `${this.where(el)}: ${what}, so it has no effect (USMT ignores an element without its required child elements); the rest of the file is processed.`,
+      ...this.details(el),
+    });
+    return null;
+  }
   invalid(el: Element, why: string): never {
     throw new FerryError('FERRY_E_MIGXML_INVALID', `${this.where(el)}: <${el.tagName}>: ${why}`, {
       details: { ...this.details(el), element: el.tagName },
@@ -217,8 +226,8 @@ function parseAddObjects(ctx: Ctx, el: Element): AddObjects {
           bytes = { text: textOf(b), string: boolValue(ctx, b, 'string', false), expand: boolValue(ctx, b, 'expand', true) };
         },
       });
-      if (location === undefined) ctx.invalid(o, 'an <object> needs a <location>.');
-      objects.push({ ...ctx.pos(o), type, location: location!, attributes, ...(bytes ? { bytes } : {}) });
+      if (location === undefined) return ctx.ignored(o, 'this <object> has no <location>');
+      objects.push({ ...ctx.pos(o), type, location, attributes, ...(bytes ? { bytes } : {}) });
     },
     conditions: (c) => conditions.push(parseConditions(ctx, c)),
     condition: (c) => conditions.push(parseCondition(ctx, c)),
@@ -331,8 +340,10 @@ function parseEnvironment(ctx: Ctx, el: Element, inNamed: boolean): Environment 
   const name = attr(el, 'name');
   const variables: Variable[] = [];
   const conditions: (Condition | Conditions)[] = [];
+  let written = 0;
   eachChild(ctx, el, {
     variable: (v) => {
+      written++;
       const vname = attr(v, 'name');
       if (!vname) ctx.invalid(v, 'the name= attribute is required.');
       let value: Variable['value'] | undefined;
@@ -347,12 +358,12 @@ function parseEnvironment(ctx: Ctx, el: Element, inNamed: boolean): Environment 
           value = { objectSet: parseObjectSet(ctx, o) };
         },
       });
-      if (!value) ctx.invalid(v, 'a <variable> needs a <text>, <script> or <objectSet>.');
-      variables.push({ ...ctx.pos(v), name: vname!, remap: boolValue(ctx, v, 'remap', false), value: value! });
+      if (!value) return ctx.ignored(v, 'this <variable> has no <text>, <script> or <objectSet>');
+      variables.push({ ...ctx.pos(v), name: vname!, remap: boolValue(ctx, v, 'remap', false), value });
     },
     conditions: (c) => conditions.push(parseConditions(ctx, c)),
   });
-  const isRef = !!name && !inNamed && variables.length === 0;
+  const isRef = !!name && !inNamed && written === 0;
   return { ...ctx.pos(el), ...(name ? { name } : {}), ...(isRef ? { ref: name } : {}), context: contextOf(ctx, el), conditions, variables };
 }
 
@@ -407,14 +418,7 @@ function parseComponent(ctx: Ctx, el: Element, urlid: string): Component | null 
     role: (c) => roles.push(parseRole(ctx, c, urlid)),
     extensions: (c) => eachChild(ctx, c, { extension: (x) => extensions.push(textOf(x).replace(/^\./, '')) }),
   });
-  if (!displayName) {
-    ctx.warnings.push({
-      code: 'FERRY_W_MIGXML_COMPONENT_IGNORED',
-      message: `${ctx.where(el)}: this <component> has no <displayName>, so it has no effect (USMT ignores a component without its required child elements); the rest of the file is processed.`,
-      ...ctx.details(el),
-    });
-    return null;
-  }
+  if (!displayName) return ctx.ignored(el, 'this <component> has no <displayName>');
   const roleName = roles[0]?.role ?? 'Data';
   return {
     ...ctx.pos(el),
