@@ -452,3 +452,11 @@ test('explain agrees with plan on every object of a tree', async () => {
     r.cleanup();
   }
 });
+
+test('a reference to an undefined named element is refused with file, line and column (USMT exit 28)', async () => {
+  const xml = migration(component('C', '').replace('<rules></rules>', '<rules>\n</rules>').replace('<role role="Data">', '<role role="Data"><detection name="Nowhere"/>'));
+  await assert.rejects(
+    evaluate([xml], []),
+    (err: Error & { code?: string; usmtExitCode?: number }) => err.code === 'FERRY_E_MIGXML_INVALID' && /^rules0\.xml:1:\d+: <detections> named "Nowhere"/.test(err.message) && err.usmtExitCode === 28,
+  );
+});

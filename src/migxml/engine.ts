@@ -23,7 +23,7 @@ import {
 } from './helpers.ts';
 import { iniKey, iniLocation, iniSettings, readIniFile, splitIniLocation } from './ini.ts';
 import { patternMatcher, type Matcher } from './matcher.ts';
-import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
+import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Pos, Role, RuleFile, RuleKind, Rules } from './model.ts';
 import { namedKey } from './model.ts';
 import { compareSpecificity, compilePattern, objectKey, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
 import { closeMounts, openMachineMounts, openUserMount, RegistryView, type HiveOpener, type RegistryMount } from './registry-view.ts';
@@ -338,7 +338,7 @@ export class RuleEngine {
     this.events.warn('FERRY_W_MIGXML_UNRESOLVED_VARIABLE', `%${name}% has no value; patterns using it match nothing (first seen in "${pattern}").`);
   }
 
-  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(file: RuleFile, kind: K, name: string) {
+  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(file: RuleFile, kind: K, name: string, at?: Pos) {
     const key = namedKey(name);
     const own = file.named[kind].get(key);
     if (own) return own as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
@@ -346,7 +346,8 @@ export class RuleEngine {
       const v = f.named[kind].get(key);
       if (v) return v as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
     }
-    throw new FerryError('FERRY_E_MIGXML_INVALID', `${file.file}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`, { details: { file: file.file, name } });
+    const where = at?.line ? `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}` : file.file;
+    throw new FerryError('FERRY_E_MIGXML_INVALID', `${where}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`, { details: { file: file.file, name, ...(at?.line ? { line: at.line } : {}), ...(at?.column ? { column: at.column } : {}) } });
   }
 
   get phase(): 'scan' | 'apply' {
@@ -877,7 +878,7 @@ class PassBuilder {
   }
 
   async #environment(file: RuleFile, c: Component, env: Environment, vars: VarScope): Promise<void> {
-    const def = env.ref ? this.#engine.namedLookup(file, 'environments', env.ref) : env;
+    const def = env.ref ? this.#engine.namedLookup(file, 'environments', env.ref, env) : env;
     const ctx = effectiveContext(c.context, def.context);
     if (!ctx || !contextApplies(ctx, this.#system)) return;
     if (!(await this.#all(file, def.conditions, vars))) return;
@@ -906,8 +907,8 @@ class PassBuilder {
       const eff = effectiveContext(c.context, ctx);
       return !!eff && contextApplies(eff, this.#system);
     };
-    const detections = role.detections.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref) : d) as Detection).filter((d) => applies(d.context));
-    const detects = role.detects.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref) : d) as Detects).filter((d) => applies(d.context));
+    const detections = role.detections.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref, d) : d) as Detection).filter((d) => applies(d.context));
+    const detects = role.detects.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d) as Detects).filter((d) => applies(d.context));
     if (!detections.length && !detects.length) return true;
     for (const d of detections) if (!d.conditions || (await this.#conditions(file, d.conditions, vars))) return true;
     for (const d of detects) if (await this.#detects(file, c, d, vars)) return true;
@@ -916,7 +917,7 @@ class PassBuilder {
 
   async #detects(file: RuleFile, c: Component, d: Detects, vars: VarScope): Promise<boolean> {
     for (const one of d.detects) {
-      const det = one.ref ? this.#engine.namedLookup(file, 'detect', one.ref) : one;
+      const det = one.ref ? this.#engine.namedLookup(file, 'detect', one.ref, one) : one;
       let any = det.items.length === 0;
       for (const item of det.items) {
         if ('kind' in item && (item.kind === 'condition' || item.kind === 'conditions')) {
@@ -940,13 +941,13 @@ class PassBuilder {
   }
 
   async #rules(file: RuleFile, c: Component, rules: Rules, active: ActiveComponent, vars: VarScope): Promise<void> {
-    const def = rules.ref ? this.#engine.namedLookup(file, 'rules', rules.ref) : rules;
+    const def = rules.ref ? this.#engine.namedLookup(file, 'rules', rules.ref, rules) : rules;
     const ctx = effectiveContext(c.context, rules.ref ? rules.context : def.context);
     if (!ctx || !contextApplies(ctx, this.#system)) return;
     if (def.conditions && !(await this.#conditions(file, def.conditions, vars))) return;
     if (def.detects.length) {
       let ok = false;
-      for (const d of def.detects) if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref) : d, vars)) ok = true;
+      for (const d of def.detects) if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d, vars)) ok = true;
       if (!ok) return;
     }
     for (const el of def.elements) {
@@ -1020,7 +1021,7 @@ class PassBuilder {
   }
 
   async #conditions(file: RuleFile, conds: Conditions, vars: VarScope): Promise<boolean> {
-    const def = conds.ref ? this.#engine.namedLookup(file, 'conditions', conds.ref) : conds;
+    const def = conds.ref ? this.#engine.namedLookup(file, 'conditions', conds.ref, conds) : conds;
     if (def.operation === 'OR') {
       for (const item of def.items) if (await this.#one(file, item, vars)) return true;
       return def.items.length === 0;

@@ -10,6 +10,7 @@ export type RoleName = 'Container' | 'Binaries' | 'Settings' | 'Data';
 export interface Pos {
   readonly file: string;
   readonly line?: number;
+  readonly column?: number;
 }
 
 export interface Condition extends Pos {

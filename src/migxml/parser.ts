@@ -51,7 +51,8 @@ class Ctx {
   }
   pos(el: Element): Pos {
     const line = lineOfNode(el);
-    return line === undefined ? { file: this.file } : { file: this.file, line };
+    const column = columnOfNode(el);
+    return line === undefined ? { file: this.file } : { file: this.file, line, ...(column ? { column } : {}) };
   }
   /** `file:line:column` of an element, as every message about it starts. */
   where(el: Element): string {
@@ -61,8 +62,7 @@ class Ctx {
   }
   /** Position details of an error or warning about an element. */
   details(el: Element): { file: string; line?: number; column?: number } {
-    const column = columnOfNode(el);
-    return { ...this.pos(el), ...(column ? { column } : {}) };
+    return this.pos(el);
   }
   unknown(el: Element, parent: string): never {
     throw new FerryError(
