@@ -340,6 +340,8 @@ test('§6.7 another component\'s locationModify applies the object in both place
     const o = r.objects.find((x) => x.winPath === 'C:\\Drafts\\a.dwg')!;
     assert.equal(o.destination, 'C:\\Drafts\\a.dwg');
     assert.deepEqual(r.engine.destinationsFor(o.winPath!, false, o.inclusions[0]!), ['C:\\Drafts\\a.dwg', 'C:\\Archive\\Drafts\\a.dwg']);
+    // explain shows every place LoadState writes it.
+    assert.deepEqual((await r.explain('C:\\Drafts\\a.dwg')).destinations, ['C:\\Drafts\\a.dwg', 'C:\\Archive\\Drafts\\a.dwg']);
   } finally {
     r.cleanup();
   }

@@ -573,7 +573,7 @@ export class RuleEngine {
   }
 
   /** Decide a Windows path or registry location as given on the explain command line. */
-  async explain(target: string): Promise<{ decision: Decision; destination: string | null }> {
+  async explain(target: string): Promise<{ decision: Decision; destination: string | null; destinations?: string[] }> {
     if (splitIniLocation(target)) {
       const key = iniKey(target);
       const d = this.#explained(this.decideKey('Ini', key.node, key.leaf), 'Ini', key.node, key.leaf);
@@ -602,7 +602,10 @@ export class RuleEngine {
     const root = this.#excludedRoots().find((x) => x.segs.length <= segs.length && x.segs.every((s, i) => segs[i] === s));
     if (root) return { decision: { decision: 'exclude', rule: null, reason: root.reason, inclusions: [] }, destination: null };
     const d = this.#explained(this.decideKey('File', key.node, key.leaf, entry), 'File', key.node, key.leaf, entry);
-    return { decision: d, destination: d.decision === 'include' ? this.destinationFor(path, isContainer, d.inclusions[0]!) : null };
+    if (d.decision !== 'include') return { decision: d, destination: null };
+    // Every place LoadState writes it (§6.7): each including component's, another's locationModify.
+    const destinations = [...new Set(d.inclusions.flatMap((inc) => this.destinationsFor(path, isContainer, inc)))];
+    return { decision: d, destination: destinations[0]!, ...(destinations.length > 1 ? { destinations } : {}) };
   }
 
   /** Folders nothing is collected from, with the reason explain gives. */
