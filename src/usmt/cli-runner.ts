@@ -9,6 +9,7 @@ import { UsmtLog } from './usmt-log.ts';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
+import { FERRY_VERSION } from '../version.ts';
 
 export interface RunContext {
   readonly events: EventStream;
@@ -67,7 +68,7 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     if (options.progressFile !== undefined) progress = ProgressLog.open(resolve(options.progressFile));
     log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
     progress?.write('program', `${tool.program}.exe`);
-    progress?.write('productVersion', 'Ferry 0.1.0');
+    progress?.write('productVersion', `Ferry ${FERRY_VERSION}`);
     progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
     if (log) detach.push(events.on(logListener(log)));
     detach.push(events.on(options.json ? jsonListener() : consoleListener()));

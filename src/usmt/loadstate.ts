@@ -101,7 +101,7 @@ type Placement =
 type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
-  const { events, log, progress } = ctx;
+  const { events, progress } = ctx;
   if (options.targetWindowsDir === undefined) {
     throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'LoadState restores onto an offline Windows volume on this platform: add /offlinewindir:<the target volume\'s Windows folder>.');
   }

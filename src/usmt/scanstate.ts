@@ -21,6 +21,7 @@ import { offlineWindowsDir } from './offline-source.ts';
 import type { ScanStateOptions } from './scanstate-options.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
 import { locateRuleFile } from './default-rules.ts';
+import { FERRY_VERSION } from '../version.ts';
 
 /** A source object that could not be read and was skipped (`/c` or a non-fatal ErrorControl rule). */
 export interface SkippedObject {
@@ -56,7 +57,7 @@ export interface CapturedUser {
 const WIN32 = { EACCES: 5, EPERM: 5, ENOENT: 2, EBUSY: 32 } as Record<string, number>;
 
 export async function scanState(options: ScanStateOptions, ctx: RunContext): Promise<ScanStateResult> {
-  const { events, log, progress } = ctx;
+  const { log, progress } = ctx;
   const platform = currentPlatform();
   if (options.vsc) await platform.createSnapshot(options.storePath ?? 'the system volume');
   if (options.localOnly) log?.info('/localonly: an offline volume has only the drives mapped for it; every mapped drive is treated as fixed.');
@@ -152,7 +153,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       resume,
       overwrite: options.overwrite,
       events,
-      source: { computer: volume.computerName, ferryVersion: '0.1.0' },
+      source: { computer: volume.computerName, ferryVersion: FERRY_VERSION },
     });
   }
 
