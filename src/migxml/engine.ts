@@ -533,6 +533,16 @@ export class RuleEngine {
     return out;
   }
 
+  /**
+   * Every place LoadState writes a file or folder (§6.7), as explain and plan show it: the
+   * destination of each including component, and of another component's locationModify.
+   */
+  allDestinations(path: string, isContainer: boolean, inclusions: readonly PassInclusion[]): string[] {
+    const out: string[] = [];
+    for (const inc of inclusions) for (const d of this.destinationsFor(path, isContainer, inc)) if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
+    return out;
+  }
+
   /** The most specific merge script that applies to an object of a component (§6.6). */
   mergeScriptFor(path: string, isContainer: boolean, component: ActiveComponent, type: ObjectType = 'File'): ScriptCall | undefined {
     const key = objectKeyOf(type, path, isContainer);
@@ -603,8 +613,7 @@ export class RuleEngine {
     if (root) return { decision: { decision: 'exclude', rule: null, reason: root.reason, inclusions: [] }, destination: null };
     const d = this.#explained(this.decideKey('File', key.node, key.leaf, entry), 'File', key.node, key.leaf, entry);
     if (d.decision !== 'include') return { decision: d, destination: null };
-    // Every place LoadState writes it (§6.7): each including component's, another's locationModify.
-    const destinations = [...new Set(d.inclusions.flatMap((inc) => this.destinationsFor(path, isContainer, inc)))];
+    const destinations = this.allDestinations(path, isContainer, d.inclusions);
     return { decision: d, destination: destinations[0]!, ...(destinations.length > 1 ? { destinations } : {}) };
   }
 
