@@ -284,6 +284,11 @@ test('Exclude files and settings: a profile excluded with /ue keeps its files, w
     assert.equal(await r.load(), 0);
     assert.deepEqual(filesOn(r.target.root).filter((f) => f.endsWith('.doc')), ['C:\\Shared\\s.doc', 'C:\\Users\\ann\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.doc']);
     assert.ok(!existsSync(r.onTarget('C:\\Users\\carol')), 'nothing of carol reaches the target');
+    // Captured with every user, restored without carol: her files stay in the store, even those
+    // the System pass collected.
+    assert.equal(await r.scan(), 0);
+    assert.equal(await r.load(ue), 0);
+    assert.ok(!existsSync(r.onTarget('C:\\Users\\carol')), 'LoadState /ue leaves carol\'s files in the store');
   });
 });
 
