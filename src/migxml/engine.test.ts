@@ -462,3 +462,24 @@ test('a reference to an undefined named element is refused with file, line and c
     (err: Error & { code?: string; usmtExitCode?: number }) => err.code === 'FERRY_E_MIGXML_INVALID' && /^rules0\.xml:1:\d+: <detections> named "Nowhere"/.test(err.message) && err.usmtExitCode === 28,
   );
 });
+
+test('§6.7 only a matching locationModify of another component adds a place; contexts may differ', async () => {
+  const move = (from: string, to: string, pattern: string) => `<locationModify script="MigXmlHelper.RelativeMove('${from}','${to}')">${set(pattern)}</locationModify>`;
+  const xml = migration(
+    component('Drafts', inc('C:\\Drafts\\* [*]') + move('C:\\Drafts', 'C:\\Moved', 'C:\\Drafts\\* [*]'), 'System') +
+      component('Elsewhere', move('C:\\Other', 'C:\\Else', 'C:\\Other\\* [*]'), 'System') +
+      component('Archive', inc('C:\\Archive\\* [*]'), 'System') +
+      component('Personal copy', move('C:\\Archive', '%CSIDL_PERSONAL%\\Archive', 'C:\\Archive\\* [*]'), 'User'),
+  );
+  const r = await evaluate([xml], ['C:\\Drafts\\a.dwg', 'C:\\Archive\\b.txt'], ['bob', 'ann']);
+  try {
+    // An unrelated locationModify elsewhere does not bring the original path back.
+    assert.deepEqual((await r.explain('C:\\Drafts\\a.dwg')).destination, 'C:\\Moved\\a.dwg');
+    assert.equal((await r.explain('C:\\Drafts\\a.dwg')).destinations, undefined);
+    // A System include and a user-context reroute: the original place and every user's Documents.
+    assert.deepEqual((await r.explain('C:\\Archive\\b.txt')).destinations, ['C:\\Archive\\b.txt', 'C:\\Users\\ann\\Documents\\Archive\\b.txt', 'C:\\Users\\bob\\Documents\\Archive\\b.txt']);
+  } finally {
+    r.engine.close();
+    r.cleanup();
+  }
+});

@@ -521,14 +521,31 @@ export class RuleEngine {
 
   /**
    * Every place an object is applied (§6.7): the destination of its primary inclusion, plus the
-   * destination given by another component's locationModify in the same pass, when that differs.
+   * destination given by another component's matching locationModify, when that differs.
    */
   destinationsFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): string[] {
-    const out = [this.destinationFor(path, isContainer, inc, type)];
-    for (const other of inc.pass.components) {
-      if (other === inc.component || !other.rules.locationModify.length) continue;
-      const d = this.destinationFor(path, isContainer, { ...inc, component: other }, type);
-      if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
+    return this.placementsFor(path, isContainer, inc, type).map((p) => p.dest);
+  }
+
+  /**
+   * destinationsFor with the pass each destination belongs to (a user pass's reroute lands in
+   * that user's folders). Files: the other components of the inclusion's pass and of the passes
+   * beside it (System with every user pass, a user pass with System), since "another component"
+   * may have another context; registry objects: the same pass only (HKCU is per user).
+   */
+  placementsFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): { dest: string; inclusion: PassInclusion }[] {
+    const out = [{ dest: this.destinationFor(path, isContainer, inc, type), inclusion: inc }];
+    const passes = type !== 'File' ? [inc.pass] : inc.pass.user ? [inc.pass, this.passes[0]!] : this.passes;
+    let key: { node: string[]; leaf: string | null } | undefined;
+    for (const pass of passes) {
+      for (const other of pass.components) {
+        if (other === inc.component || !other.rules.locationModify.length) continue;
+        key ??= objectKeyOf(type, path, isContainer);
+        const k = key;
+        if (!other.rules.locationModify.some((r) => r.matcher.type === type && r.matcher.matches(k.node, k.leaf))) continue;
+        const d = this.destinationFor(path, isContainer, { ...inc, pass, component: other }, type);
+        if (!out.some((x) => x.dest.toLowerCase() === d.toLowerCase())) out.push({ dest: d, inclusion: { ...inc, pass } });
+      }
     }
     return out;
   }
