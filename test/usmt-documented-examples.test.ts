@@ -40,7 +40,7 @@ async function withRun(source: Tree, target: Tree, fn: (r: Run) => Promise<void>
   const ctx = () => {
     const stream = new EventStream();
     stream.on((e) => void events.push(e));
-    return { events: stream };
+    return { events: stream, cwd: work };
   };
   const store = join(work, 'store');
   const ruleFiles: string[] = [];

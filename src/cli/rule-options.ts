@@ -24,7 +24,7 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
   const config = one(args, 'config');
   return {
     args,
-    input: { windowsDir, ruleFiles: all(args, 'i').map(locateRuleFile), ...(config ? { config } : {}), selection: parseUserSelection(args) },
+    input: { windowsDir, ruleFiles: all(args, 'i').map((f) => locateRuleFile(f)), ...(config ? { config } : {}), selection: parseUserSelection(args) },
   };
 }
 
