@@ -204,10 +204,7 @@ export class SmpService {
    * name. An unbound token registers only new computers (and imported ones never registered).
    */
   async register(computerName: string, proof: RegistrationProof, options: { readonly ttlSeconds?: number } = {}): Promise<Registration> {
-    const name = computerName.trim();
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
-    }
+    const name = checkComputerName(computerName);
     if (!proof.enrollmentToken && !proof.currentCredential) {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Registration needs an enrollment token (new computer) or the current credential (renewal).');
     }
@@ -237,15 +234,43 @@ export class SmpService {
         }
       }
       if (!computer) {
-        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now) };
+        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now), owner: null };
         await repo.insertComputer(computer);
       }
-      // One credential per computer: the new one replaces (revokes) the previous.
-      const credential = newSecret('computer', computer.id);
-      const expiresAt = nowIso(new Date(now.getTime() + Math.min(options.ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
-      await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt);
-      return { computerId: computer.id, credential, expiresAt };
+      // A renewal keeps the holder; a token (plain or the administrator's bound one) hands the
+      // identity to whoever registered here, so the site no longer owns it.
+      const renewal = proof.currentCredential !== undefined && this.#renewable(computer, proof.currentCredential, now);
+      return this.#issue(repo, computer, now, options.ttlSeconds, renewal ? undefined : null);
     });
+  }
+
+  /**
+   * The all-in-one site's registration of its own agent `owner` (`site:<site computer id>`): no
+   * token is minted. The identity is issued when it is new, imported and never registered, or
+   * already held by `owner`; never when the SMP issued it to anyone else (a computer registered
+   * on the SMP itself, or one the site deleted and someone registered again under its name).
+   */
+  async registerOwned(computerName: string, owner: string, options: { readonly ttlSeconds?: number } = {}): Promise<Registration> {
+    const name = checkComputerName(computerName);
+    const now = this.#now();
+    return this.repo.transaction(async (repo) => {
+      let computer = await repo.findComputerByName(name);
+      if (!computer) {
+        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now), owner };
+        await repo.insertComputer(computer);
+      } else if (computer.owner !== owner && (computer.owner !== null || computer.credentialHash !== null || computer.credentialRevokedAt !== null)) {
+        throw new FerryError('FERRY_E_SMP_IDENTITY_NOT_OWNED', `The State Migration Point identity of ${computer.name} was issued to another holder; an administrator resets the computer to hand it on.`, { details: { computer: computer.name } });
+      }
+      return this.#issue(repo, computer, now, options.ttlSeconds, owner);
+    });
+  }
+
+  /** One credential per computer: the new one replaces (revokes) the previous. */
+  async #issue(repo: SmpRepository, computer: Computer, now: Date, ttlSeconds: number | undefined, owner: string | null | undefined): Promise<Registration> {
+    const credential = newSecret('computer', computer.id);
+    const expiresAt = nowIso(new Date(now.getTime() + Math.min(ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
+    await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt, owner);
+    return { computerId: computer.id, credential, expiresAt };
   }
 
   /** The computer's own credential, not revoked, unexpired or expired within the renewal grace. */
@@ -709,7 +734,7 @@ export class SmpService {
     requireAdmin(p);
     const existing = await this.repo.findComputerByName(name);
     if (existing) return existing;
-    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()) };
+    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()), owner: null };
     await this.repo.insertComputer(computer);
     return computer;
   }
@@ -805,6 +830,14 @@ export class SmpService {
   async #server(): Promise<SmpServerRecord> {
     return (await this.repo.getServer(this.serverName)) ?? { name: this.serverName, url: this.serverUrl, restoreOnly: false, deleteAfterSeconds: 0 };
   }
+}
+
+function checkComputerName(computerName: string): string {
+  const name = computerName.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
+  }
+  return name;
 }
 
 function requireComputer(p: Principal): Computer {

@@ -273,6 +273,8 @@ export class SiteRepository {
       if (!Number(r.numUpdatedRows)) throw enrollmentRefused();
       return { id: existing.id, credential };
     }
+    const retired = await this.db.selectFrom('retired_computers').selectAll().where('name_key', '=', n.toLowerCase()).executeTakeFirst();
+    if (retired) return this.#readmit(retired, enrollToken, sharedTokenMatches, credential);
     if (!sharedTokenMatches) throw enrollmentRefused();
     const id = `GUID:${randomUUID().toUpperCase()}`;
     await uniqueName('computer', n, () =>
@@ -281,13 +283,50 @@ export class SiteRepository {
     return { id, credential };
   }
 
-  /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers. */
+  /**
+   * A deleted computer's name comes back only with the reset token of its retired record; it
+   * comes back under its old id, so the State Migration Point identity the site owned for it
+   * (src/server/site/smp-bridge.ts) is handed back to it and to no one else.
+   */
+  async #readmit(retired: { id: string; name: string; reset_token_hash: string | null; reset_expires_at: string | null }, enrollToken: string, sharedTokenMatches: boolean, credential: string): Promise<{ id: string; credential: string }> {
+    const reset = retired.reset_token_hash !== null && retired.reset_expires_at !== null && retired.reset_expires_at > now() && sameSecret(hashSecret(enrollToken), retired.reset_token_hash);
+    if (!reset) {
+      if (!sharedTokenMatches) throw enrollmentRefused();
+      throw new FerryError('FERRY_E_AGENT_NAME_RETIRED', `Computer ${retired.name} was deleted by an administrator; its name stays unusable until they reset it (POST /api/computers/${retired.id}/reset) and the agent starts with --enroll <the reset token>.`, {
+        details: { computer: retired.name, computerId: retired.id },
+      });
+    }
+    await this.db.transaction().execute(async (trx) => {
+      // Compare-and-delete spends the reset token, so two agents cannot both use it.
+      const r = await trx.deleteFrom('retired_computers').where('id', '=', retired.id).where('reset_token_hash', '=', retired.reset_token_hash).executeTakeFirst();
+      if (!Number(r.numDeletedRows)) throw enrollmentRefused();
+      await trx
+        .insertInto('computers')
+        .values({ id: retired.id, name: retired.name, credential_hash: hashSecret(credential), revoked: 0, registered_at: now(), last_seen: now(), variables: '[]', reset_token_hash: null, reset_expires_at: null })
+        .execute();
+    });
+    return { id: retired.id, credential };
+  }
+
+  /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers; for a deleted computer, it re-admits its name. */
   async resetComputer(id: string): Promise<{ computerId: string; name: string; enrollToken: string; expiresAt: string }> {
-    const { name } = await this.getComputer(id);
     const enrollToken = secret();
     const expiresAt = new Date(Date.now() + RESET_TTL_MS).toISOString();
-    await this.db.updateTable('computers').set({ reset_token_hash: hashSecret(enrollToken), reset_expires_at: expiresAt }).where('id', '=', id).execute();
+    const set = { reset_token_hash: hashSecret(enrollToken), reset_expires_at: expiresAt };
+    const retired = await this.db.selectFrom('retired_computers').select('name').where('id', '=', id).executeTakeFirst();
+    if (retired) {
+      await this.db.updateTable('retired_computers').set(set).where('id', '=', id).execute();
+      return { computerId: id, name: retired.name, enrollToken, expiresAt };
+    }
+    const { name } = await this.getComputer(id);
+    await this.db.updateTable('computers').set(set).where('id', '=', id).execute();
     return { computerId: id, name, enrollToken, expiresAt };
+  }
+
+  /** Deleted computers whose names wait for an administrator's reset. */
+  async listRetiredComputers() {
+    const rows = await this.db.selectFrom('retired_computers').select(['id', 'name', 'deleted_at']).orderBy('name_key').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, deletedAt: r.deleted_at }));
   }
 
   async authenticateAgent(credential: string): Promise<{ id: string; name: string }> {
@@ -324,10 +363,16 @@ export class SiteRepository {
     return r ? (JSON.parse(r.variables) as Variable[]) : [];
   }
 
+  /** Delete a computer; its name is retired (kept unusable) until an administrator resets it. */
   async deleteComputer(id: string) {
-    const r = await this.db.deleteFrom('computers').where('id', '=', id).executeTakeFirst();
-    if (!r.numDeletedRows) notFound('Computer', id);
-    await this.db.deleteFrom('collection_members').where('computer_id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      const c = await trx.selectFrom('computers').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+      if (!c) notFound('Computer', id);
+      await trx.deleteFrom('computers').where('id', '=', id).execute();
+      await trx.deleteFrom('collection_members').where('computer_id', '=', id).execute();
+      await trx.deleteFrom('retired_computers').where('name_key', '=', c.name.toLowerCase()).execute();
+      await trx.insertInto('retired_computers').values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), deleted_at: now(), reset_token_hash: null, reset_expires_at: null }).execute();
+    });
   }
 
   // ── collections ───────────────────────────────────────────────────────────────────────
