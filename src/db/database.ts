@@ -2,7 +2,7 @@
 // `postgres://` / `postgresql://` URL, for several servers sharing one site). Callers get a
 // Kysely instance and say which modules' migrations to apply; the rest of Ferry never sees
 // which engine is underneath except through `dialect`.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -52,7 +52,11 @@ function openSqlite<DB>(target: string): FerryDatabase<DB> {
   const file = resolve(target.replace(/^sqlite:(\/\/)?/i, ''));
   let sqlite: BetterSqlite3.Database;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // The database (and its -wal/-shm, which SQLite creates with the database's mode) holds
+    // credential hashes and wrapped keys: owner only.
+    closeSync(openSync(file, 'a', 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     sqlite = new BetterSqlite3(file);
     // WAL lets readers proceed while a writer commits; busy_timeout covers a second process
     // (e.g. an admin CLI) holding the write lock briefly.

@@ -1,5 +1,5 @@
 // Tables of the State Migration Point and their migrations (module "smp").
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { MigrationSet } from './migrations.ts';
 
 export interface SmpTables {
@@ -154,6 +154,16 @@ export const smpMigrations: MigrationSet = {
     '0003_computer_owner': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('smp_computers').addColumn('owner', 'text').execute();
+      },
+    },
+    // Request State Store is atomic: at most one capture store open ('requested') per computer,
+    // enforced by the database, so parallel requests on one SMP or on several sharing PostgreSQL
+    // all get the same store. Duplicates a race left before this are released for deletion.
+    '0004_one_open_capture': {
+      async up(db: Kysely<any>) {
+        await sql`UPDATE smp_stores SET status = 'released', released_at = created_at, delete_after = created_at
+          WHERE status = 'requested' AND id NOT IN (SELECT MIN(id) FROM smp_stores WHERE status = 'requested' GROUP BY source_computer_id)`.execute(db);
+        await sql`CREATE UNIQUE INDEX smp_stores_one_open_capture ON smp_stores (source_computer_id) WHERE status = 'requested'`.execute(db);
       },
     },
   },

@@ -37,7 +37,7 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
   // A fresh all-in-one server stores state under its data directory until the admin adds folders.
   if ((await service.listFolders(ADMIN)).length === 0) {
     const path = join(o.dataDir, 'smp', 'stores');
-    mkdirSync(path, { recursive: true });
+    mkdirSync(path, { recursive: true, mode: 0o700 });
     await service.addFolder(ADMIN, { path, maxClients: 100, minFreeSpace: 1, spaceUnit: 'Megabyte' });
   }
   await adoptSiteComputers(smp, o.siteDb);
