@@ -5,13 +5,14 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FerryError, isFerryError } from '../../errors/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { FailedAuthLimiter } from '../auth-failures.ts';
 import { isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
-import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SESSION_COOKIE } from './auth.ts';
+import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
@@ -25,6 +26,8 @@ export interface SiteOptions {
   /** Built console folder (index.html + assets); the console is not served when absent. */
   consoleDir?: string;
   logger?: boolean;
+  /** Serve HTTPS with this PEM key and certificate (chain); the console cookies are then `Secure`. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Run the State Migration Point in this process; `publicUrl` is where agents reach the server. */
   smp?: { publicUrl: string };
 }
@@ -76,7 +79,9 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     : undefined;
 
   // forceCloseConnections: open event streams (Monitoring tabs) must not hold up a shutdown.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false, forceCloseConnections: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false, forceCloseConnections: true, ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}) }) as unknown as FastifyInstance;
+  // The maintained parser: a malformed cookie (a stray `%`) is kept raw, never a 500.
+  await app.register(fastifyCookie);
 
   app.setErrorHandler((err: unknown, req, reply) => {
     if (isFerryError(err)) {
@@ -123,7 +128,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       failedSignIn.add(req);
       return;
     }
-    reply.header('set-cookie', [cookie(SESSION_COOKIE, s.session, { httpOnly: true }), cookie(CSRF_COOKIE, s.csrf, { httpOnly: false })]);
+    const secure = req.protocol === 'https';
+    reply.setCookie(SESSION_COOKIE, s.session, cookieOptions({ httpOnly: true, secure })).setCookie(CSRF_COOKIE, s.csrf, cookieOptions({ httpOnly: false, secure }));
     url.searchParams.delete('token');
     return reply.redirect(`${url.pathname}${url.search}`, 303);
   });
@@ -134,8 +140,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       const path = req.url.split('?')[0]!;
       if (path.startsWith('/api/agent/')) return; // agent routes authenticate by credential
       failures.check(req.ip);
-      const cookies = parseCookies(req.headers.cookie);
-      const session = auth.session(cookies[SESSION_COOKIE]);
+      const session = auth.session(req.cookies[SESSION_COOKIE]);
       if (!session) {
         // One failure per request: a wrong sign-in token already counted.
         if (!failedSignIn.has(req)) failures.fail(req.ip);
@@ -160,8 +165,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     // (`/docs/?token=…`) opens them, and the page's own fetch of the document carries the cookie.
     await serveApiDocs(site);
     site.post('/api/session/sign-out', { schema: { tags: ['session'] } }, async (req, reply) => {
-      auth.signOut(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
-      reply.header('set-cookie', [`${SESSION_COOKIE}=; Path=/; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`]);
+      auth.signOut(req.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
       return { ok: true };
     });
 
