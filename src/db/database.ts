@@ -5,7 +5,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { FerryError } from '../errors/index.ts';
 import { migrate, type MigrationSet } from './migrations.ts';
@@ -67,8 +67,38 @@ function openSqlite<DB>(target: string): FerryDatabase<DB> {
   } catch (err) {
     throw new FerryError('FERRY_E_DB_OPEN', `Cannot open the SQLite database ${file}: ${(err as Error).message}. Check the path is writable.`, { cause: err, details: { file } });
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteAutoRollbackDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, …); the
+ * ROLLBACK that follows then fails with "cannot rollback - no transaction is active" and would
+ * replace the real cause. That one failure is dropped, so the caller sees the cause.
+ */
+class SqliteAutoRollbackDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      try {
+        await rollback(connection);
+      } catch (err) {
+        if (!/no transaction is active/i.test((err as Error).message)) throw err;
+      }
+    };
+    return driver;
+  }
+}
+
+/** A database error with a cause the administrator can act on, as a coded error; otherwise undefined. */
+export function databaseError(err: unknown): FerryError | undefined {
+  const code = (err as { code?: unknown })?.code;
+  // SQLITE_FULL: the disk (or max_page_count) is full; 53100: PostgreSQL's disk_full.
+  if (code === 'SQLITE_FULL' || code === '53100') {
+    return new FerryError('FERRY_E_DB_FULL', `The database could not write: ${(err as Error).message}. Free space on its disk and retry; the change was rolled back.`, { cause: err, details: { cause: code } });
+  }
+  return undefined;
 }
 
 async function openPostgres<DB>(url: string, options: OpenDatabaseOptions): Promise<FerryDatabase<DB>> {

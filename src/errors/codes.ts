@@ -145,6 +145,7 @@ export const CODES = {
   FERRY_W_TS_UNKNOWN_STEP_TYPE: w('The task sequence holds a step type Ferry does not know; it is kept verbatim on export and fails if it runs.', 'Disable or remove the step if the sequence is to run with Ferry.'),
 
   // ── smp (State Migration Point) ────────────────────────────────────────────────────────
+  FERRY_E_DB_FULL: e("The metadata database could not write: its disk (or PostgreSQL's) is full. The change was rolled back.", 'Free space on the disk of the database (the data directory for SQLite) and retry; nothing was half-written.', { http: 507 }),
   FERRY_E_DB_MIGRATION: e('The database schema could not be brought to the current version.', 'Check the database named in the message is reachable and writable, and that no newer Ferry already migrated it; nothing was changed.'),
   FERRY_E_DB_OPEN: e('The metadata database could not be opened or reached.', 'Check the `--db` URL or path (e.g. `postgres://user@host:5432/ferry` or a writable SQLite file) and that the server is running.'),
   FERRY_E_SMP_ASSOCIATION_CONFLICT: e('A computer association conflicts with an existing one (capture-and-restore-specified allows one association per source computer).', 'Delete the existing association of that source computer or use one of the capture-all options.', { http: 409 }),

@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { FerryError, isFerryError } from '../../errors/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { FailedAuthLimiter } from '../auth-failures.ts';
-import { isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
 import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
@@ -84,6 +84,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   await app.register(fastifyCookie);
 
   app.setErrorHandler((err: unknown, req, reply) => {
+    const fromDb = databaseError(err);
+    if (fromDb) return reply.status(fromDb.httpStatus).send(fromDb.toJSON());
     if (isFerryError(err)) {
       if (err.code === 'FERRY_E_SITE_RATE_LIMITED') void reply.header('retry-after', String(err.details.retryAfterSeconds ?? 60));
       return reply.status(err.httpStatus).send(err.toJSON());

@@ -4,6 +4,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { databaseError } from '../../db/database.ts';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret } from '../../smp/secrets.ts';
 import type { Principal, SmpService } from '../../smp/service.ts';
@@ -78,7 +79,9 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
 
     smp.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
       let ferry: FerryError;
+      const fromDb = databaseError(err);
       if (err instanceof FerryError) ferry = err;
+      else if (fromDb) ferry = fromDb;
       else if (err.validation) ferry = new FerryError('FERRY_E_INVALID_ARGUMENT', `Invalid request: ${err.message}.`);
       else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') ferry = new FerryError('FERRY_E_SMP_TOO_LARGE', 'The request body is larger than this server accepts.');
       else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') ferry = new FerryError('FERRY_E_INVALID_ARGUMENT', 'Unsupported content type: send application/json (or application/octet-stream for chunks).');
