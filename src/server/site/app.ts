@@ -14,6 +14,7 @@ import { FailedAuthLimiter } from '../auth-failures.ts';
 import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
 import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
+import { loadSiteKey, SecretBox } from './secret-box.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
 import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
@@ -64,7 +65,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
   const database = await openDatabase<SiteTables>(options.db ?? join(options.dataDir, 'site.db'), { migrations: [SITE_MIGRATIONS] });
-  const repo = new SiteRepository(database.db);
+  const repo = new SiteRepository(database.db, new SecretBox(loadSiteKey(options.dataDir)));
+  await repo.sealStoredSecrets();
   await repo.ensureDefaultPackage();
   await repo.ensureAllSystems();
   const auth = new ConsoleAuth();

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret, sameSecret, secret } from './auth.ts';
+import { SecretBox } from './secret-box.ts';
 import { nextId, type SiteDb } from './schema.ts';
 import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
@@ -84,8 +85,26 @@ const maskVars = (vars: Variable[]) => vars.map((v) => (v.hidden ? { ...v, value
 
 export class SiteRepository {
   readonly db: SiteDb;
-  constructor(db: SiteDb) {
+  readonly #box: SecretBox;
+  constructor(db: SiteDb, box: SecretBox) {
     this.db = db;
+    this.#box = box;
+  }
+
+  /** Hidden values sealed at rest (write-only: the API never returns them). */
+  #seal(vars: Variable[]): Variable[] {
+    return vars.map((v) => (v.hidden ? { ...v, value: this.#box.seal(v.value, v.name.toLowerCase()) } : v));
+  }
+
+  /** Seal hidden values stored in clear before sealing existed (once per start; cheap when none). */
+  async sealStoredSecrets(): Promise<void> {
+    const needs = (json: string) => (JSON.parse(json) as Variable[]).some((v) => v.hidden && v.value !== '' && !SecretBox.isSealed(v.value));
+    for (const c of await this.db.selectFrom('computers').select(['id', 'variables']).execute()) {
+      if (needs(c.variables)) await this.db.updateTable('computers').set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) }).where('id', '=', c.id).execute();
+    }
+    for (const c of await this.db.selectFrom('collections').select(['id', 'variables']).execute()) {
+      if (needs(c.variables)) await this.db.updateTable('collections').set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) }).where('id', '=', c.id).execute();
+    }
   }
 
   // ── packages ──────────────────────────────────────────────────────────────────────────
@@ -354,7 +373,7 @@ export class SiteRepository {
   }
 
   async setComputerVariables(id: string, vars: Variable[]) {
-    const r = await this.db.updateTable('computers').set({ variables: JSON.stringify(keepHidden(checkVariables(vars), await this.#rawComputerVars(id))) }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db.updateTable('computers').set({ variables: JSON.stringify(this.#seal(keepHidden(checkVariables(vars), await this.#rawComputerVars(id)))) }).where('id', '=', id).executeTakeFirst();
     if (!r.numUpdatedRows) notFound('Computer', id);
   }
 
@@ -418,7 +437,7 @@ export class SiteRepository {
     const id = await nextId(this.db, 'collection', 'FRY', 10001);
     await uniqueName('collection', name, () =>
       this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('collections').values({ id, name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(c.variables), created_at: now() }).execute();
+        await trx.insertInto('collections').values({ id, name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(this.#seal(c.variables)), created_at: now() }).execute();
         for (const m of new Set(c.members)) await trx.insertInto('collection_members').values({ collection_id: id, computer_id: m }).execute();
       }),
     );
@@ -430,7 +449,7 @@ export class SiteRepository {
     await this.#checkMembers(c.members);
     const old = await this.db.selectFrom('collections').select('variables').where('id', '=', id).executeTakeFirst();
     if (!old) notFound('Collection', id);
-    const variables = keepHidden(checkVariables(c.variables), JSON.parse(old.variables) as Variable[]);
+    const variables = this.#seal(keepHidden(checkVariables(c.variables), JSON.parse(old.variables) as Variable[]));
     await uniqueName('collection', name, () =>
       this.db.transaction().execute(async (trx) => {
         await trx.updateTable('collections').set({ name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(variables) }).where('id', '=', id).execute();
@@ -591,9 +610,18 @@ export class SiteRepository {
     const d = await this.getDeployment(deploymentId);
     const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
     const vars: Record<string, string> = {};
-    for (const v of JSON.parse(col?.variables ?? '[]') as Variable[]) vars[v.name] = v.value;
-    for (const v of await this.#rawComputerVars(computerId)) vars[v.name] = v.value;
+    const open = (v: Variable) => (v.hidden ? this.#box.open(v.value, v.name.toLowerCase()) : v.value);
+    for (const v of JSON.parse(col?.variables ?? '[]') as Variable[]) vars[v.name] = open(v);
+    for (const v of await this.#rawComputerVars(computerId)) vars[v.name] = open(v);
     return vars;
+  }
+
+  /** The hidden values a run of this deployment carries: masked wherever the run reports text. */
+  async #hiddenValues(deploymentId: string, computerId: string): Promise<string[]> {
+    const d = await this.getDeployment(deploymentId);
+    const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
+    const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
+    return all.filter((v) => v.hidden && v.value !== '').map((v) => this.#box.open(v.value, v.name.toLowerCase()));
   }
 
   async assertTargets(deploymentId: string, computerId: string) {
@@ -618,8 +646,12 @@ export class SiteRepository {
         .execute();
   }
 
-  async recordStatus(deploymentId: string, computerId: string, messages: StatusInput[]) {
+  async recordStatus(deploymentId: string, computerId: string, input: StatusInput[]) {
     await this.assertTargets(deploymentId, computerId);
+    // A step's output can echo a secret value (a command line with a password): never stored.
+    const hidden = (await this.#hiddenValues(deploymentId, computerId)).filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+    const mask = (text: string | undefined) => (text === undefined ? undefined : hidden.reduce((t, secretValue) => t.split(secretValue).join('********'), text));
+    const messages = input.map((m) => ({ ...m, ...(m.actionOutput !== undefined ? { actionOutput: mask(m.actionOutput) } : {}) }));
     for (const m of messages) {
       const spec = STATUS_MESSAGES[m.kind];
       const exitCode = m.exitCode ?? null;
