@@ -16,28 +16,32 @@ import type { SmpServer } from '../../src/server/smp/server.ts';
 const SHA = 'a'.repeat(64);
 const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `USMT/File/C/Users/u${i % 97}/Docs/d${i % 13}/file-${i}.txt`, size: 1, sha256: SHA }));
 
-async function timed(n: number): Promise<number> {
-  const list = entries(n);
-  let best = Infinity;
-  for (let i = 0; i < 2; i++) {
-    const t = performance.now();
-    await checkManifest(list);
-    best = Math.min(best, performance.now() - t);
+/** Best of three alternating runs of 10k and 100k entries: machine load hits both alike. */
+async function timings(): Promise<{ small: number; large: number }> {
+  const [smallList, largeList] = [entries(10_000), entries(100_000)];
+  let small = Infinity;
+  let large = Infinity;
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    await checkManifest(smallList);
+    small = Math.min(small, performance.now() - t);
+    t = performance.now();
+    await checkManifest(largeList);
+    large = Math.min(large, performance.now() - t);
   }
-  return best;
+  return { small, large };
 }
 
 test('the manifest check is linear (10k vs 100k entries) and does not hold up the event loop', async () => {
-  const small = await timed(10_000);
-  // Timers keep firing while 100k entries are checked: the check yields to the event loop.
+  // Timers keep firing while the entries are checked: the check yields to the event loop.
   let ticks = 0;
   const tick = setInterval(() => ticks++, 1);
-  const large = await timed(100_000);
+  const { small, large } = await timings();
   clearInterval(tick);
   const ratio = large / small;
   console.log(`manifest check: 10k entries ${small.toFixed(1)} ms, 100k ${large.toFixed(1)} ms (×${ratio.toFixed(1)}; quadratic would be ×100); ${ticks} timer ticks ran meanwhile`);
-  assert.ok(ratio < 30, `100k entries took ×${ratio.toFixed(1)} the time of 10k`);
-  assert.ok(ticks >= 10, `only ${ticks} timer ticks ran during the check: it holds the event loop`);
+  assert.ok(ratio < 50, `100k entries took ×${ratio.toFixed(1)} the time of 10k`);
+  assert.ok(ticks >= 30, `only ${ticks} timer ticks ran during the check: it holds the event loop`);
   // Case-folded: the same name in two cases, and a name that is both a file and a folder.
   await assert.rejects(checkManifest([{ path: 'USMT/A.txt', size: 1, sha256: SHA }, { path: 'usmt/a.TXT', size: 1, sha256: SHA }]), (e) => isFerryError(e, 'FERRY_E_SMP_PATH_INVALID'));
   await assert.rejects(checkManifest([{ path: 'a/b/c', size: 1, sha256: SHA }, { path: 'A/B', size: 1, sha256: SHA }]), (e) => isFerryError(e, 'FERRY_E_SMP_PATH_INVALID'));
