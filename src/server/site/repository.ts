@@ -9,6 +9,7 @@ import { nextId, type SiteDb } from './schema.ts';
 import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
 import { validateSequence } from '../../tasksequence/validate.ts';
+import { GLOB, compileWildcard } from '../../text/wildcard.ts';
 
 export interface Variable {
   name: string;
@@ -76,8 +77,9 @@ export function checkVariables(vars: Variable[]): Variable[] {
   return vars;
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+/** A collection name rule: `*` and `?`, case-insensitive, never backtracking (issue 11). */
+function wildcard(pattern: string): { test(name: string): boolean } {
+  return { test: compileWildcard(pattern, { syntax: GLOB, ignoreCase: true }) };
 }
 
 const maskVars = (vars: Variable[]) => vars.map((v) => (v.hidden ? { ...v, value: '' } : v));
