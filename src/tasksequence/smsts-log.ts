@@ -2,7 +2,7 @@
 // would grow past `maxBytes` it is renamed `smsts-yyyyMMdd-HHmmss.log` and a new one started;
 // only the newest `maxHistory` rolled files are kept. Lines are appended synchronously so the
 // log is complete up to the moment a process is killed.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type CmTraceType = 1 | 2 | 3;
@@ -53,6 +53,8 @@ export interface SmstsLogOptions {
   maxHistory?: number;
   /** Called with every record written (the engine mirrors them as `log` events). */
   onRecord?: (rec: CmTraceRecord) => void;
+  /** Applied to every message before it is written or passed on: masks secret values. */
+  mask?: (text: string) => string;
 }
 
 function rolledPath(dir: string, t: Date): string {
@@ -67,13 +69,16 @@ export class SmstsLog {
   readonly #maxBytes: number;
   readonly #maxHistory: number;
   readonly #onRecord: ((rec: CmTraceRecord) => void) | undefined;
+  readonly #mask: (text: string) => string;
 
   constructor(dir: string, options: SmstsLogOptions = {}) {
     this.#dir = dir;
     this.#onRecord = options.onRecord;
+    this.#mask = options.mask ?? ((t) => t);
     this.#maxBytes = options.maxBytes ?? 1024 * 1024;
     this.#maxHistory = options.maxHistory ?? 3;
     mkdirSync(dir, { recursive: true });
+    if (existsSync(this.path)) chmodSync(this.path, 0o600);
   }
 
   get dir(): string {
@@ -84,11 +89,15 @@ export class SmstsLog {
     return join(this.#dir, 'smsts.log');
   }
 
-  write(rec: CmTraceRecord): void {
+  write(record: CmTraceRecord): void {
+    // Every line and every event mirrored from it goes through the mask, whoever wrote it.
+    const rec = { ...record, message: this.#mask(record.message) };
     const line = formatCmTraceLine(rec) + '\r\n';
     const size = existsSync(this.path) ? statSync(this.path).size : 0;
     if (size > 0 && size + Buffer.byteLength(line) > this.#maxBytes) this.#rollover(rec.time ?? new Date());
-    appendFileSync(this.path, line);
+    // Owner-only: the log names computers, paths and accounts (a new file gets the mode; an
+    // existing one is set once when the log starts).
+    appendFileSync(this.path, line, { mode: 0o600 });
     this.#onRecord?.(rec);
   }
 

@@ -6,6 +6,8 @@ import cliProgress from 'cli-progress';
 import { EventStream, type FerryEvent } from '../events/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { UsmtLog } from './usmt-log.ts';
+import { commandLineSecrets, maskCommandLine, Redactor } from './redact.ts';
+import { readFile } from 'node:fs/promises';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
@@ -36,6 +38,10 @@ export interface Tool<T extends CommonOptions> {
 }
 
 export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[]): Promise<number> {
+  // Known before anything is parsed or written, so that no line — not even a parse error — shows a secret.
+  const redactor = new Redactor();
+  for (const secret of commandLineSecrets(argv)) redactor.add(secret);
+  const shownArgs = maskCommandLine(argv).join(' ');
   let options: T;
   try {
     const parsed = tool.parse(argv);
@@ -48,11 +54,12 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     let log: UsmtLog | undefined;
     try {
       if (tool.defaultLog) log = UsmtLog.open(resolve(tool.defaultLog), 0);
+      if (log) log.mask = (t) => redactor.mask(t);
     } catch {
       // The console still gets the message.
     }
     try {
-      return report(err, log, argv.includes('--json'));
+      return report(err, log, argv.includes('--json'), redactor);
     } finally {
       log?.close();
     }
@@ -63,19 +70,22 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   let progress: ProgressLog | undefined;
   const detach: (() => void)[] = [];
   try {
+    redactor.add(await keyFileSecret(options));
     if (options.logFile !== undefined) log = UsmtLog.open(resolve(options.logFile), options.verbosity);
     if (options.progressFile !== undefined) progress = ProgressLog.open(resolve(options.progressFile));
-    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    if (log) log.mask = (t) => redactor.mask(t);
+    if (progress) progress.mask = (t) => redactor.mask(t);
+    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${shownArgs}`);
     progress?.write('program', `${tool.program}.exe`);
     progress?.write('productVersion', 'Ferry 0.1.0');
-    progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    progress?.write('commandLine', `${tool.program.toLowerCase()} ${shownArgs}`);
     if (log) detach.push(events.on(logListener(log)));
-    detach.push(events.on(options.json ? jsonListener() : consoleListener()));
+    detach.push(events.on(options.json ? jsonListener(redactor) : consoleListener(redactor)));
     const code = await tool.execute(options, { events, ...(log ? { log } : {}), ...(progress ? { progress } : {}) });
     log?.info(`${tool.program} return code: ${code}`);
     return code;
   } catch (err) {
-    return report(err, log, options.json === true);
+    return report(err, log, options.json === true, redactor);
   } finally {
     for (const d of detach) d();
     log?.close();
@@ -83,14 +93,26 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   }
 }
 
-function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {
+/** The key in a `/keyfile:` file, read only to mask it; the tool itself reports an unreadable file. */
+async function keyFileSecret(options: object): Promise<string | undefined> {
+  const o = options as { encryption?: { keySource?: { keyFile?: string } }; decryption?: { keySource?: { keyFile?: string } } };
+  const file = o.encryption?.keySource?.keyFile ?? o.decryption?.keySource?.keyFile;
+  if (file === undefined) return undefined;
+  try {
+    return (await readFile(resolve(file), 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function report(err: unknown, log: UsmtLog | undefined, json: boolean, redactor: Redactor): number {
   const fe = asFerryError(err);
   const code = exitCodeOf(fe);
   log?.error(`${fe.code}: ${fe.message}`, code);
   log?.info(`return code: ${code}`);
-  if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
-  process.stderr.write(`${fe.code}: ${fe.message}\n`);
-  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  if (json) process.stdout.write(`${redactor.json({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
+  process.stderr.write(`${fe.code}: ${redactor.mask(fe.message)}\n`);
+  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
   return code;
 }
 
@@ -121,14 +143,14 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
   };
 }
 
-function jsonListener(): (e: FerryEvent) => void {
-  return (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
+function jsonListener(redactor: Redactor): (e: FerryEvent) => void {
+  return (e) => process.stdout.write(`${redactor.json(e)}\n`);
 }
 
 const CONSOLE_WARNINGS = 10;
 
 /** A progress bar on a TTY, the first warnings and the summary; everything else is in the log. */
-function consoleListener(): (e: FerryEvent) => void {
+function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
   const tty = process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let warnings = 0;
@@ -150,10 +172,10 @@ function consoleListener(): (e: FerryEvent) => void {
       if (++warnings > CONSOLE_WARNINGS) return;
       bar?.stop();
       bar = undefined;
-      process.stderr.write(`warning ${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}\n`);
+      process.stderr.write(`warning ${e.code}: ${redactor.mask(e.message)}${e.path ? ` (${e.path})` : ''}\n`);
     } else if (e.type === 'log' && e.level === 'info' && e.component === 'summary') {
       if (warnings > CONSOLE_WARNINGS) process.stderr.write(`${warnings - CONSOLE_WARNINGS} more warnings are in the log (/l).\n`);
-      process.stdout.write(`${e.message}\n`);
+      process.stdout.write(`${redactor.mask(e.message)}\n`);
     }
   };
 }

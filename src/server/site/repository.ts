@@ -553,6 +553,14 @@ export class SiteRepository {
     return vars;
   }
 
+  /** Names of the run's variables marked "do not display this value": the agent masks them in smsts.log and events. */
+  async runHiddenVariableNames(deploymentId: string, computerId: string): Promise<string[]> {
+    const d = await this.getDeployment(deploymentId);
+    const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
+    const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
+    return [...new Set(all.filter((v) => v.hidden).map((v) => v.name))];
+  }
+
   async assertTargets(deploymentId: string, computerId: string) {
     const d = await this.getDeployment(deploymentId);
     const members = (await this.getCollection(d.collectionId)).members;
