@@ -36,12 +36,28 @@ export function formatCmTraceLine(rec: CmTraceRecord): string {
   return `<![LOG[${message}]LOG]!><time="${time}" date="${date}" component="${attr(rec.component)}" context="" type="${rec.type}" thread="${rec.thread ?? process.pid}" file="${attr(rec.file ?? '')}">`;
 }
 
-/** Parse CMTrace records back (tests, `ts` tooling); messages may span lines. */
+/**
+ * Parse CMTrace records back (tests, `ts` tooling); messages may span lines. A log is untrusted
+ * input, so this scans with indexOf instead of a lazy regular expression, which took quadratic
+ * time on many unterminated `<![LOG[` records: each start reuses the end marker found for the
+ * previous one while it still lies ahead.
+ */
 export function parseCmTrace(text: string): (CmTraceRecord & { time: undefined; raw: { time: string; date: string } })[] {
   const out: (CmTraceRecord & { time: undefined; raw: { time: string; date: string } })[] = [];
-  const re = /<!\[LOG\[([\s\S]*?)\]LOG\]!><time="([^"]*)" date="([^"]*)" component="([^"]*)" context="([^"]*)" type="([123])" thread="(\d+)" file="([^"]*)">/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ message: m[1]!, component: m[4]!, type: Number(m[6]) as CmTraceType, thread: Number(m[7]), file: m[8]!, time: undefined, raw: { time: m[2]!, date: m[3]! } });
+  const OPEN = '<![LOG[';
+  const CLOSE = ']LOG]!>';
+  const tail = /<time="([^"]*)" date="([^"]*)" component="([^"]*)" context="([^"]*)" type="([123])" thread="(\d+)" file="([^"]*)">/y;
+  let end = -1;
+  for (let start = text.indexOf(OPEN); start !== -1; ) {
+    const body = start + OPEN.length;
+    if (end < body) end = text.indexOf(CLOSE, body);
+    if (end === -1) break;
+    tail.lastIndex = end + CLOSE.length;
+    const m = tail.exec(text);
+    if (m) {
+      out.push({ message: text.slice(body, end), component: m[3]!, type: Number(m[5]) as CmTraceType, thread: Number(m[6]), file: m[7]!, time: undefined, raw: { time: m[1]!, date: m[2]! } });
+      start = text.indexOf(OPEN, tail.lastIndex);
+    } else start = text.indexOf(OPEN, body);
   }
   return out;
 }
