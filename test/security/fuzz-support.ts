@@ -33,6 +33,7 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
     fc.asyncProperty(arb, async (input) => {
       runs++;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       try {
         await check(input);
         accepted++;
@@ -43,8 +44,12 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
         }
         coded++;
       }
+      // CPU time measures a hang on a shared CI machine; wall time (with room for a loaded
+      // machine) catches a case stuck waiting on nothing.
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       const ms = performance.now() - t0;
-      if (ms > CASE_LIMIT_MS) throw new FuzzFinding(`${target}: one case took ${ms.toFixed(0)} ms (limit ${CASE_LIMIT_MS})`);
+      if (cpuMs > CASE_LIMIT_MS || ms > 6 * CASE_LIMIT_MS) throw new FuzzFinding(`${target}: one case took ${cpuMs.toFixed(0)} ms of CPU, ${ms.toFixed(0)} ms in all (limit ${CASE_LIMIT_MS} ms)`);
       const rss = process.memoryUsage().rss;
       if (rss > MEMORY_LIMIT) throw new FuzzFinding(`${target}: the process grew to ${(rss / 1048576).toFixed(0)} MB (limit ${MEMORY_LIMIT / 1048576})`);
     }),
