@@ -63,18 +63,18 @@ async function fuzzStoreFile(t: Parameters<typeof fuzz>[0], target: string, stor
 
 test('fuzz: compressed store (header, frames, trailer, chunk map)', async (t) => {
   const store = await seedStore('compressed', {});
-  await fuzzStoreFile(t, 'store compressed USMT.MIG', store, 'USMT/USMT.MIG', undefined, 5_000);
+  await fuzzStoreFile(t, 'store compressed USMT.MIG', store, 'USMT/USMT.MIG', undefined, 4_000);
 });
 
 test('fuzz: encrypted store (KDF parameters, key check, sealed frames)', async (t) => {
   const store = await seedStore('encrypted', { encryption: { key: 'k3y' } });
   // Each case derives a key (scrypt, ~32 MiB): fewer cases.
-  await fuzzStoreFile(t, 'store encrypted USMT.MIG', store, 'USMT/USMT.MIG', 'k3y', 3_000);
+  await fuzzStoreFile(t, 'store encrypted USMT.MIG', store, 'USMT/USMT.MIG', 'k3y', 2_500);
 });
 
 test('fuzz: uncompressed store catalog', async (t) => {
   const store = await seedStore('uncompressed', { type: 'uncompressed' });
-  await fuzzStoreFile(t, 'store uncompressed catalog.mig', store, 'USMT/catalog.mig', undefined, 3_000);
+  await fuzzStoreFile(t, 'store uncompressed catalog.mig', store, 'USMT/catalog.mig', undefined, 2_500);
 });
 
 function walk(k: RegKey, budget: { n: number }): void {
@@ -103,7 +103,7 @@ test('fuzz: regf hives', async (t) => {
     } finally {
       h.close();
     }
-  }, { budgetMs: 4_000 });
+  }, { budgetMs: 3_000 });
 });
 
 test('fuzz: console export zips', async (t) => {
@@ -115,5 +115,5 @@ test('fuzz: console export zips', async (t) => {
   await fuzz(t, 'console export zip', mutatedBytes(seeds, 6), async (bytes) => {
     writeFileSync(file, bytes);
     await loadSequenceFile(file);
-  }, { budgetMs: 4_000 });
+  }, { budgetMs: 3_000 });
 });

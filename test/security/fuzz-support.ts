@@ -10,6 +10,8 @@ import { isFerryError } from '../../src/errors/index.ts';
 export const FUZZ_SEED = Number(process.env.FERRY_FUZZ_SEED ?? 20261204);
 export const CASE_LIMIT_MS = 5_000;
 export const MEMORY_LIMIT = 512 * 1024 * 1024;
+/** Multiplies every target's case and time budget (`FERRY_FUZZ_SCALE=20` for a long local run). */
+export const FUZZ_SCALE = Number(process.env.FERRY_FUZZ_SCALE ?? 1);
 
 export interface FuzzBudget {
   /** At most this many cases. */
@@ -23,7 +25,8 @@ export class FuzzFinding extends Error {}
 
 /**
  * Run `check` on generated inputs. `check` returns normally for success and may throw a
- * FerryError; it throws FuzzFinding for an unacceptable outcome it saw itself (e.g. a 500).
+ * FerryError; it throws FuzzFinding for an unacceptable outcome it saw itself (e.g. a 500), and
+ * returns 'coded' for a coded refusal it saw itself (e.g. a 4xx with a code).
  */
 export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<T>, check: (input: T) => unknown, budget: FuzzBudget = {}): Promise<void> {
   let runs = 0;
@@ -35,8 +38,8 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       try {
-        await check(input);
-        accepted++;
+        if ((await check(input)) === 'coded') coded++;
+        else accepted++;
       } catch (err) {
         if (err instanceof FuzzFinding || !isFerryError(err)) {
           const e = err as Error;
@@ -53,7 +56,7 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
       const rss = process.memoryUsage().rss;
       if (rss > MEMORY_LIMIT) throw new FuzzFinding(`${target}: the process grew to ${(rss / 1048576).toFixed(0)} MB (limit ${MEMORY_LIMIT / 1048576})`);
     }),
-    { seed: FUZZ_SEED, numRuns: budget.runs ?? 2000, interruptAfterTimeLimit: budget.budgetMs ?? 3_000, markInterruptAsFailure: false },
+    { seed: FUZZ_SEED, numRuns: Math.round((budget.runs ?? 2000) * FUZZ_SCALE), interruptAfterTimeLimit: Math.round((budget.budgetMs ?? 3_000) * FUZZ_SCALE), markInterruptAsFailure: false },
   );
   t.diagnostic(`fuzz ${target}: ${runs} cases (${accepted} accepted, ${coded} refused with a coded error), seed ${FUZZ_SEED}`);
 }

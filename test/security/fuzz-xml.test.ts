@@ -23,7 +23,7 @@ test('fuzz: MigXML rule files', async (t) => {
   await fuzz(t, 'MigXML', mutatedText([...RULES, ...SMALL_RULES]), (text) => {
     const rules = parseRuleText(text, 'fuzz.xml');
     for (const { component } of allComponents(rules.components)) void component;
-  }, { budgetMs: 5_000 });
+  }, { budgetMs: 4_000 });
 });
 
 test('fuzz: MigXML location patterns', async (t) => {
@@ -38,7 +38,7 @@ test('fuzz: MigXML location patterns', async (t) => {
 test('fuzz: Config.xml', async (t) => {
   const config = generateConfig(RULES.map((r, i) => parseRuleText(r, `r${i}.xml`)));
   const seeds = [config, '<Configuration><Policies><ErrorControl><fileError><nonFatal errorCode="33">C:\\x\\* [*]</nonFatal></fileError></ErrorControl><HardLinkStoreControl><fileLocked><createHardLink>C:\\* [*]</createHardLink></fileLocked></HardLinkStoreControl></Policies><ProfileControl><localGroups><mappings><changeGroup from="Administrators" to="Users" appliesTo="MigratedUsers"><include><pattern>DomainX\\*</pattern></include></changeGroup></mappings></localGroups></ProfileControl></Configuration>'];
-  await fuzz(t, 'Config.xml', mutatedText(seeds), (text) => parseConfigText(text, 'config.xml'), { budgetMs: 4_000 });
+  await fuzz(t, 'Config.xml', mutatedText(seeds), (text) => parseConfigText(text, 'config.xml'), { budgetMs: 2_500 });
 });
 
 const TS_DIR = join(ROOT, 'src/tasksequence/examples');
@@ -53,14 +53,14 @@ test('fuzz: task sequence XML and object.xml (parse, validate, export, re-import
     // What was imported must export and import again (one set of limits).
     const again = parseSequenceDocument(serializeSequenceXml(loaded.sequence), 'fuzz export');
     if (again.sequence.children.length !== loaded.sequence.children.length) throw new FuzzFinding('the export of an imported sequence lost steps');
-  }, { budgetMs: 5_000 });
+  }, { budgetMs: 4_000 });
 });
 
 test('fuzz: CMTrace (smsts.log) reader', async (t) => {
   const lines = Array.from({ length: 5 }, (_, i) => formatCmTraceLine({ message: `line ${i}\nsecond`, component: 'TSManager', type: ((i % 3) + 1) as 1 | 2 | 3, time: new Date(2026, 0, 1) })).join('\r\n');
   await fuzz(t, 'CMTrace', mutatedText([lines], 10, ['<![LOG[', ']LOG]!>', '<time="', '" date="', 'type="4"', '"', '>', '\r\n']), (text) => {
     parseCmTrace(text);
-  }, { budgetMs: 2_000 });
+  }, { budgetMs: 1_500 });
 });
 
 test('abuse: a CMTrace log of many unterminated records parses in linear time', () => {
