@@ -50,7 +50,7 @@ test('usmtutils /verify reports the hostile store as a corrupted catalog (42), f
   const store = await hostileStore(t, HOSTILE);
   const lines: string[] = [];
   const t0 = performance.now();
-  const rc = await usmtUtils(parseUsmtUtilsArgs(['/verify', join(store, 'USMT/USMT.MIG'), '/decrypt', '/key:k3y']) as UsmtUtilsOptions, { events: new EventStream() }, (l) => lines.push(l));
+  const rc = await usmtUtils(parseUsmtUtilsArgs(['/verify', join(store, 'USMT/USMT.MIG'), '/decrypt', '/key:k3y']) as UsmtUtilsOptions, { events: new EventStream(), cwd: process.cwd() }, (l) => lines.push(l));
   assert.equal(rc, 42);
   assert.deepEqual(lines, ['CATALOG\tCORRUPTED']);
   assert.ok(performance.now() - t0 < 2000);
@@ -60,7 +60,7 @@ test('loadstate refuses the hostile store with the coded error before deriving a
   const store = await hostileStore(t, HOSTILE);
   const options = parseLoadStateArgs([store, `/offlinewindir:${join(store, '..', 'Windows')}`, '/decrypt', '/key:k3y']) as LoadStateOptions;
   const t0 = performance.now();
-  await assert.rejects(loadState(options, { events: new EventStream() }), code('FERRY_E_STORE_KDF_PARAMS'));
+  await assert.rejects(loadState(options, { events: new EventStream(), cwd: process.cwd() }), code('FERRY_E_STORE_KDF_PARAMS'));
   assert.ok(performance.now() - t0 < 2000);
 });
 

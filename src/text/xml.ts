@@ -16,7 +16,7 @@ interface Locator {
 
 export function parseXmlRefusingDtd(text: string): XmlParseResult {
   let first: { message: string; locator?: Locator } | undefined;
-  let sawDtd: { line?: number } | undefined;
+  let sawDtd: { line: number | undefined } | undefined;
   const parser = new DOMParser({
     onError: (level, message, context) => {
       // The handler that builds the document has already been handed the DOCTYPE.
