@@ -3,7 +3,7 @@
 // specificity order of §6.4. Patterns are compiled once per pass into matchers that compare
 // pre-split, lower-cased path segments, so evaluating a path costs string compares, not regexes.
 
-import { STAR_ONLY, compileWildcard } from '../text/wildcard.ts';
+import { STAR_ONLY, compileWildcard } from '../text/index.ts';
 
 export type ObjectType = 'File' | 'Registry' | 'Ini';
 

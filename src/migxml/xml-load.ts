@@ -4,7 +4,7 @@
 // the parser itself (src/text/xml.ts). Errors carry the file and line.
 import { readFile, stat } from 'node:fs/promises';
 import type { Element, Node } from '@xmldom/xmldom';
-import { parseXmlRefusingDtd } from '../text/xml.ts';
+import { parseXmlRefusingDtd } from '../text/index.ts';
 import { FerryError, fromSystemError, type ErrorCode } from '../errors/index.ts';
 
 /** The shipped MigApp.xml is 650 KB; 32 MiB leaves room for any real rule file. */

@@ -9,7 +9,7 @@ import type { CompareOperator, Condition, ConditionExpression, VariableCondition
 import type { TsEnvironment } from './variables.ts';
 import { matches, parseWql, WqlError } from './wql.ts';
 import { readFileVersion } from '../migxml/pe-version.ts';
-import { GLOB, wildcardMatch as matchWildcard } from '../text/wildcard.ts';
+import { GLOB, wildcardMatch as matchWildcard } from '../text/index.ts';
 
 export interface ConditionNote {
   code: WarningCode;

@@ -2,7 +2,7 @@
 // comparisons, LIKE, IS [NOT] NULL, AND/OR/NOT and parentheses, evaluated over in-memory
 // instances. A query outside this subset is reported as unsupported, never guessed.
 import type { WmiInstance, WmiValue } from './computer.ts';
-import { WQL_LIKE, wildcardMatch } from '../text/wildcard.ts';
+import { WQL_LIKE, wildcardMatch } from '../text/index.ts';
 
 export interface WqlQuery {
   className: string;

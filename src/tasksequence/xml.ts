@@ -2,7 +2,7 @@
 // attributes and elements and any child order; export writes the console's shapes. For any XML
 // x: parse(serialize(parse(x))) equals parse(x) — the model keeps what it does not know verbatim.
 import { XMLSerializer, type Element as XElement } from '@xmldom/xmldom';
-import { parseXmlRefusingDtd } from '../text/xml.ts';
+import { parseXmlRefusingDtd } from '../text/index.ts';
 import { FerryError } from '../errors/index.ts';
 import type {
   CompareOperator,

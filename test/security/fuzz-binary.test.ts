@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { HiveEditor, openHive, RegType, type RegKey } from '../../src/registry/index.ts';
 import { createStore, inspectStore, openStore } from '../../src/store/index.ts';
-import { loadSequenceFile } from '../../src/tasksequence/input.ts';
+import { loadSequenceFile } from '../../src/tasksequence/index.ts';
 import { craftZip } from '../support/zip-craft.ts';
 import { fuzz, mutatedBytes } from './fuzz-support.ts';
 

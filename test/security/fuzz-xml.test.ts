@@ -4,13 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateConfig, parseConfigText } from '../../src/migxml/config-xml.ts';
-import { compilePattern, splitLocation } from '../../src/migxml/pattern.ts';
-import { allComponents, parseRuleText } from '../../src/migxml/parser.ts';
-import { parseSequenceDocument } from '../../src/tasksequence/input.ts';
-import { formatCmTraceLine, parseCmTrace } from '../../src/tasksequence/smsts-log.ts';
-import { validateSequence } from '../../src/tasksequence/validate.ts';
-import { serializeSequenceXml } from '../../src/tasksequence/xml.ts';
+import { allComponents, compilePattern, generateConfig, parseConfigText, parseRuleText, splitLocation } from '../../src/migxml/index.ts';
+import { formatCmTraceLine, parseCmTrace, parseSequenceDocument, serializeSequenceXml, validateSequence } from '../../src/tasksequence/index.ts';
 import { fuzz, FuzzFinding, mutatedText } from './fuzz-support.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

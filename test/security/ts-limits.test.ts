@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isFerryError } from '../../src/errors/index.ts';
-import { loadSequenceFile } from '../../src/tasksequence/input.ts';
-import { TS_LIMITS } from '../../src/tasksequence/limits.ts';
+import { loadSequenceFile, TS_LIMITS } from '../../src/tasksequence/index.ts';
 import { craftZip } from '../support/zip-craft.ts';
 import { call, signIn, startSite } from '../site-helpers.ts';
 

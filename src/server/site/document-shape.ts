@@ -2,7 +2,7 @@
 // `{ children: [...] }` because the tree is recursive. Property values are checked afterwards
 // by `validateDocument` (and the engine's own validation).
 import { FerryError } from '../../errors/index.ts';
-import { checkSequenceLimits, TS_LIMITS } from '../../tasksequence/limits.ts';
+import { checkSequenceLimits, TS_LIMITS } from '../../tasksequence/index.ts';
 import type { TaskSequence } from './ts-document.ts';
 
 // A guard for the recursion below; the rule itself is TS_LIMITS, checked on the whole document.

@@ -9,7 +9,7 @@ import type { Assignment, SiteRepository } from './repository.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
-import { TS_LIMITS, TS_REQUEST_BODY_BYTES } from '../../tasksequence/limits.ts';
+import { TS_LIMITS, TS_REQUEST_BODY_BYTES } from '../../tasksequence/index.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
