@@ -26,6 +26,7 @@ import type { Profile, VolumeEntry } from '../volume/types.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
+import { RestoreStaging } from './loadstate-staging.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -264,9 +265,13 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   progress?.write('PHASE', 'Applying');
   progress?.percent(0);
 
+  // Files and folders are staged and moved into place only once the whole store has authenticated.
+  const staging = new RestoreStaging(target);
+  /** On the target, or staged to be: what a collision or a shortcut's target sees. */
   const hostExists = (winPath: string): boolean => {
     try {
-      return lstatSync(target.mapPath(winPath).hostPath, { throwIfNoEntry: false }) !== undefined;
+      const mapped = target.mapPath(winPath);
+      return mapped.exists || staging.has(mapped);
     } catch {
       return false;
     }
@@ -325,11 +330,10 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await attempt(entry.winPath, outcome.path, async () => {
-      await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
-      const host = target.mapPath(outcome.path).hostPath;
-      await restoreFile(host, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, meta, attributeTarget);
-      if (owner) await chown(host, owner.uid, owner.gid);
-      target.noteCreated(host);
+      const staged = staging.fileFor(target.mapPath(outcome.path));
+      await restoreFile(staged, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true }, meta, attributeTarget, { direct: true });
+      if (owner) await chown(staged, owner.uid, owner.gid);
+      staging.added(staged);
     });
     if (!ok) return;
     stats.restored++;
@@ -408,7 +412,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         continue;
       }
       if (entry.kind === 'dir') {
-        await attempt(entry.winPath, p.dest, async () => void (await target.ensureDir(p.dest)));
+        await attempt(entry.winPath, p.dest, async () => staging.dirFor(target.mapPath(p.dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
@@ -417,17 +421,6 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       await applyFile(entry, p.dest, p.inclusion);
       events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
       if (total) progress?.percent((done / total) * 99);
-    }
-
-    // INI settings: each destination file read and replaced once, with all its settings.
-    for (const file of iniSettings.files()) {
-      await attempt(file, file, async () => {
-        const r = await iniSettings.apply(file);
-        stats.iniApplied += r.applied.length;
-        stats.iniKept += r.kept.length;
-        for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
-        for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
-      });
     }
 
     for await (const entry of reader.entries()) {
@@ -439,6 +432,19 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         continue;
       }
       await applyFile(entry, p.dest, p.inclusion);
+    }
+
+    await commitStaged(reader, staging, log);
+
+    // INI settings: each destination file read and replaced once, with all its settings.
+    for (const file of iniSettings.files()) {
+      await attempt(file, file, async () => {
+        const r = await iniSettings.apply(file);
+        stats.iniApplied += r.applied.length;
+        stats.iniKept += r.kept.length;
+        for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
+        for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
+      });
     }
 
     // Folder times last: writing their files changed them.
@@ -459,6 +465,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
     throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   } finally {
+    staging.discard();
     engine?.close();
   }
   const hives = registry.save();
@@ -498,6 +505,17 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 }
 
 const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCase();
+
+/**
+ * The commit point: every data frame not read for a restored file is authenticated now (each
+ * frame is read once in the whole run), and only then do the staged files and folders move into
+ * place. A damaged frame ends the run here, with nothing of the store on the target.
+ */
+async function commitStaged(reader: StoreReader, staging: RestoreStaging, log: RunContext['log']): Promise<void> {
+  await reader.authenticateRest();
+  const moved = staging.commit();
+  log?.info(`Every frame of the store authenticated: ${moved} staged file(s) and folder(s) moved into place.`);
+}
 
 /**
  * The SID of a profile LoadState creates: the captured SID when the account is the same one
