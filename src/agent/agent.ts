@@ -184,7 +184,7 @@ export class Agent {
         sequence: { ...detail.taskSequence.sequence, name: detail.taskSequence.name },
         computer: { root: this.options.root, name: this.#identity!.name },
         stateDir: join(dir, 'engine'),
-        variables: { device: detail.variables },
+        variables: { device: detail.variables, secret: detail.hiddenVariables ?? [] },
         identity: {
           packageId: detail.taskSequence.id,
           packageName: detail.taskSequence.name,

@@ -21,6 +21,8 @@ export interface DeploymentDetail {
   deployment: { id: string; purpose: string; collectionId: string };
   taskSequence: { id: string; name: string; version: number; sequence: TaskSequence };
   variables: Record<string, string>;
+  /** Names among `variables` whose values are secret (hidden on the site): masked in logs and events. */
+  hiddenVariables?: string[];
   smp: { servers: string[]; credential: string; expiresAt: string } | null;
   /** The site's packages; an image package's `source` is `file:<path on the site>`. */
   packages?: { id: string; kind: string; source: string }[];

@@ -132,5 +132,19 @@ export class EventStream {
   }
 }
 
+/**
+ * A stream that forwards every event to `target` with its text fields passed through `mask`
+ * (the task sequence engine scrubs secret variable values from whatever it reports).
+ */
+export function maskedStream(target: EventStream, mask: (text: string) => string): EventStream {
+  const s = new EventStream();
+  s.on((e) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'string' && k !== 'type' && k !== 'code' ? mask(v) : v;
+    target.emit(out as EventInput);
+  });
+  return s;
+}
+
 /** A stream nobody listens to, for callers that do not care. */
 export const silentEvents = (): EventStream => new EventStream();

@@ -178,3 +178,13 @@ test('an unreadable rule file is a coded error (checked as an unprivileged user)
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a DOCTYPE hidden after a processing instruction that looks like a comment is refused by the parser (issue 11)', () => {
+  for (const text of [
+    '<?x <!-- ?><!DOCTYPE m [<!ENTITY a "b">]><!-- --><migration urlid="u">&a;</migration>',
+    '<?x <!-- ?><!DOCTYPE m [<!ENTITY a "b">]><!-- --><migration urlid="u"/>',
+    '<?x <!-- ?>\n<!DOCTYPE m SYSTEM "http://127.0.0.1:9/x.dtd"><!-- --><migration urlid="u"/>',
+  ]) {
+    assertCode(() => parseRuleText(text, 'pi.xml'), 'FERRY_E_XML_MALFORMED', /pi\.xml:\d+: DTD and entity declarations are not allowed/);
+  }
+});

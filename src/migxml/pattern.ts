@@ -3,6 +3,8 @@
 // specificity order of §6.4. Patterns are compiled once per pass into matchers that compare
 // pre-split, lower-cased path segments, so evaluating a path costs string compares, not regexes.
 
+import { STAR_ONLY, compileWildcard } from '../text/index.ts';
+
 export type ObjectType = 'File' | 'Registry' | 'Ini';
 
 export interface SplitLocation {
@@ -74,20 +76,12 @@ export type NameTest = (lowerName: string) => boolean;
 
 const anyName: NameTest = () => true;
 
-/** Compile a `*` glob (no other wildcard) into the cheapest test that implements it. */
+/** Compile a `*` glob (no other wildcard) into a test (the shared, non-backtracking matcher). */
 export function compileGlob(glob: string): NameTest {
   const g = glob.toLowerCase();
   if (g === '*') return anyName;
-  const parts = g.split('*');
-  if (parts.length === 1) return (n) => n === g;
-  if (parts.length === 2) {
-    const [pre, suf] = parts as [string, string];
-    if (pre === '') return (n) => n.endsWith(suf);
-    if (suf === '') return (n) => n.startsWith(pre);
-    return (n) => n.length >= pre.length + suf.length && n.startsWith(pre) && n.endsWith(suf);
-  }
-  const re = new RegExp(`^${parts.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
-  return (n) => re.test(n);
+  // Names are given lower-cased, so the glob is folded once here.
+  return compileWildcard(g, { syntax: STAR_ONLY });
 }
 
 export const hasWildcard = (s: string) => s.includes('*');

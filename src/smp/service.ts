@@ -688,11 +688,20 @@ export class SmpService {
     checkFolderLimits(input);
     const serverName = input.serverName ?? this.serverName;
     const path = resolve(input.path);
+    // The database refuses a second (server, path) row; say so instead of failing the insert.
+    if ((await this.repo.listFolders()).some((f) => f.serverName === serverName && f.path === path)) {
+      throw new FerryError('FERRY_E_SMP_FOLDER_EXISTS', `Storage folder ${path} is already configured on ${serverName}; change its limits instead of adding it again.`, { details: { path, serverName } });
+    }
     if (serverName === this.serverName) {
       try {
         await mkdir(path, { recursive: true, mode: PRIVATE_DIR });
         freeSpace(path);
       } catch (err) {
+        // A path that names a file, or that the server may not create, is the administrator's input to fix.
+        const errno = (err as NodeJS.ErrnoException).code ?? '';
+        if (['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'EINVAL', 'ELOOP'].includes(errno)) {
+          throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Storage folder ${path} cannot be used: ${errno === 'EEXIST' || errno === 'ENOTDIR' ? 'it (or a folder on its path) is a file' : `the server cannot create it (${errno})`}. Give a folder path the SMP service may write.`, { cause: err, details: { path, errno } });
+        }
         throw mapDiskError(err, `creating storage folder ${path}`);
       }
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
@@ -399,4 +399,22 @@ test('Run Command Line: time-out stops the process; Start in maps into the volum
   const errors = seen.filter((e) => e.type === 'error').map((e) => (e as { code: string }).code);
   assert.deepEqual(errors, ['FERRY_E_TS_STEP_TIMEOUT', 'FERRY_E_TS_COMMAND_NOT_STARTED']);
   assert.deepEqual(readFileSync(join(s.base, 'cwd.txt'), 'utf8').trim().split('\n'), [join(s.root, 'Work Dir'), pkgDir]);
+});
+
+test('hidden site variables and password variables never reach smsts.log or events; the log is owner-only (issue 11)', async () => {
+  const s = setup();
+  const events = new EventStream();
+  const seen = events.record();
+  const seq = seqOf(step('Echo', s.cmd('E', 0, '%SiteSecret% %OSDLocalAdminPassword%')), step('Fail', s.cmd('F', 5, '%SiteSecret%'), 'continueOnError="true"'));
+  const engine = await start(s, seq, { events, variables: { device: { SiteSecret: 'Hunter2Hidden', OSDLocalAdminPassword: 'AdminPw!9z' }, secret: ['SiteSecret'] } });
+  const r = await engine.run();
+  assert.equal(r.status, 'succeeded');
+  const log = readFileSync(r.logPath, 'utf8');
+  assert.match(log, /Command line: .*\*{8} \*{8}/);
+  for (const secret of ['Hunter2Hidden', 'AdminPw!9z']) {
+    assert.ok(!log.includes(secret), `smsts.log shows ${secret}`);
+    assert.ok(!JSON.stringify(seen).includes(secret), `an event shows ${secret}`);
+  }
+  assert.equal(statSync(r.logPath).mode & 0o777, 0o600);
+  assert.deepEqual(s.ran()[0]!.args, ['Hunter2Hidden', 'AdminPw!9z'], 'the command still gets the real values');
 });

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
-import { silentEvents, type EventStream } from '../events/index.ts';
+import { maskedStream, silentEvents, type EventStream } from '../events/index.ts';
 import { toHostPath, type Computer, type ComputerIdentity, type RegistryReader, type WmiInstance } from './computer.ts';
 import { evaluateCondition } from './conditions.ts';
 import { walkSteps, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
@@ -106,12 +106,15 @@ export class Engine {
     this.#computer = computer;
     this.#usmt = deps.usmt ?? builtinUsmtRunner();
     this.#smp = deps.smp;
-    this.#events = deps.events ?? silentEvents();
+    const secretEnv = this.#env;
+    // Everything the engine reports goes out with secret variable values masked.
+    this.#events = maskedStream(deps.events ?? silentEvents(), (text) => secretEnv.redact(text));
     this.#packages = deps.packages ?? localPackages(state.packages);
     this.#images = deps.images;
     const events = this.#events;
     this.#log = new SmstsLog(state.logDir, {
       ...deps.log,
+      mask: (text) => secretEnv.redact(text),
       onRecord: (rec) => {
         deps.log?.onRecord?.(rec);
         events.log(rec.type === 3 ? 'error' : rec.type === 2 ? 'warn' : 'info', rec.component, rec.message);
@@ -150,7 +153,7 @@ export class Engine {
       };
       const winPE = options.winPE === true;
       const logDir = toHostPath(root, winPE ? 'C:\\_SMSTaskSequence\\Logs\\Smstslog' : 'C:\\Windows\\CCM\\Logs\\SMSTSLog')!;
-      const env = new TsEnvironment(initial);
+      const env = new TsEnvironment(initial, (options.variables?.secret ?? []).map((n) => n.toLowerCase()));
       for (const v of options.sequence.globalVariables ?? []) if (!env.has(v.name)) env.set(v.name, v.value);
       const id = options.identity ?? {};
       const builtins: Record<string, string | undefined> = {

@@ -344,6 +344,29 @@ export function parsePropValue(spec: PropSpec, text: string): { value: unknown }
   }
 }
 
+/**
+ * Why a property value held in a document (JSON from the site, a saved state) does not fit its
+ * type, or null. Documents do not only come from our own parser, so a missing or mistyped value
+ * must become a validation error instead of a crash further on.
+ */
+export function propValueProblem(spec: PropSpec, value: unknown): string | null {
+  const t = spec.type;
+  if (value === undefined || value === null) return 'is missing';
+  switch (t.kind) {
+    case 'string':
+      if (typeof value !== 'string') return 'must be text';
+      return t.maxLength !== undefined && value.length > t.maxLength ? `is longer than ${t.maxLength} characters` : null;
+    case 'bool':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'int':
+      return Number.isInteger(value) && (value as number) >= t.min && (value as number) <= t.max ? null : `must be a whole number ${t.min}–${t.max}`;
+    case 'enum':
+      return typeof value === 'string' && t.values.includes(value) ? null : `must be one of ${t.values.join(', ')}`;
+    case 'list':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? null : 'must be a list of names';
+  }
+}
+
 export function formatPropValue(spec: PropSpec, value: unknown): string {
   if (spec.type.kind === 'list') return (value as string[]).join(',');
   if (spec.type.kind === 'bool') return value ? 'true' : 'false';

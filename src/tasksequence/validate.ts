@@ -6,7 +6,7 @@ import { isDriveRoot, isNetworkPath } from './computer.ts';
 import { isStepOfType, isUnknownStep, walkSteps, type Condition, type Group, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
 import type { PackageResolver } from './ports.ts';
 import { HARDWARE_ONLY_STEPS } from './platform-skip.ts';
-import { stepTypeSpec } from './step-types.ts';
+import { propValueProblem, stepTypeSpec } from './step-types.ts';
 import { usmtVersionAtLeast } from './usmt-args.ts';
 import { checkVariableName } from './variables.ts';
 import { FerryError } from '../errors/index.ts';
@@ -77,6 +77,12 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
     for (const bad of (n as KnownStep).invalid ?? []) {
       add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${bad.property} = "${bad.value}": ${bad.reason}.`, n, e.path);
     }
+    // The checks below read typed properties: a document whose properties are missing or of the
+    // wrong type gets an error per property instead (and not a TypeError from deep inside).
+    const props = ((n as KnownStep).properties ?? {}) as Record<string, unknown>;
+    const shape = stepTypeSpec(n.type)!.props.map((p) => [p.property, propValueProblem(p, props[p.property])] as const).filter(([, why]) => why !== null);
+    for (const [property, why] of shape) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${property} ${why}.`, n, e.path);
+    if (shape.length > 0) continue;
     if (n.name.length === 0 || n.name.length > 100) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
     if (n.description.length > 255) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
     const runIn = n.runIn ?? stepTypeSpec(n.type)!.defaultRunIn;

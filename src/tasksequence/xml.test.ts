@@ -140,6 +140,8 @@ test('hostile and malformed XML is refused with a coded error', () => {
   const cases: [string, string][] = [
     ['<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><sequence version="3.00">&b;</sequence>', 'FERRY_E_XML_MALFORMED'],
     ['<!DOCTYPE x SYSTEM "file:///etc/passwd"><sequence/>', 'FERRY_E_XML_MALFORMED'],
+    // A DOCTYPE hidden behind a processing instruction that looks like a comment opener (issue 11).
+    ['<?x <!-- ?><!DOCTYPE x [<!ENTITY a "b">]><!-- --><sequence version="3.00"/>', 'FERRY_E_XML_MALFORMED'],
     ['<sequence version="3.00"><group name="a"></sequence>', 'FERRY_E_XML_MALFORMED'],
     ['', 'FERRY_E_XML_MALFORMED'],
     ['<tasks/>', 'FERRY_E_TS_INPUT_UNRECOGNIZED'],

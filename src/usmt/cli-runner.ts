@@ -6,6 +6,8 @@ import cliProgress from 'cli-progress';
 import { EventStream, type FerryEvent } from '../events/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { UsmtLog } from './usmt-log.ts';
+import { commandLineSecrets, maskCommandLine, Redactor } from './redact.ts';
+import { readFile } from 'node:fs/promises';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
@@ -54,6 +56,10 @@ export interface ToolInvocation {
 
 export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], invocation: ToolInvocation = {}): Promise<number> {
   const cwd = invocation.cwd ?? process.cwd();
+  // Known before anything is parsed or written, so that no line — not even a parse error — shows a secret.
+  const redactor = new Redactor();
+  for (const secret of commandLineSecrets(argv)) redactor.add(secret);
+  const shownArgs = maskCommandLine(argv).join(' ');
   let options: T;
   try {
     const parsed = tool.parse(argv);
@@ -66,11 +72,12 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     let log: UsmtLog | undefined;
     try {
       if (tool.defaultLog) log = UsmtLog.open(resolve(cwd, tool.defaultLog), 0);
+      if (log) log.mask = (t) => redactor.mask(t);
     } catch {
       // The console still gets the message.
     }
     try {
-      return report(err, log, argv.includes('--json'));
+      return report(err, log, argv.includes('--json'), redactor);
     } finally {
       log?.close();
     }
@@ -90,7 +97,7 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     try {
       const r = await collector.finish({
         tool: tool.program,
-        commandLine: `${tool.program.toLowerCase()} ${argv.join(' ')}`,
+        commandLine: `${tool.program.toLowerCase()} ${shownArgs}`,
         exitCode,
         store: { path: resolve(cwd, reportSpec.storePath), type: reportSpec.storeType },
       });
@@ -104,26 +111,41 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     }
   };
   try {
+    redactor.add(await keyFileSecret(options));
     if (options.logFile !== undefined) log = UsmtLog.open(options.logFile, options.verbosity);
     if (options.progressFile !== undefined) progress = ProgressLog.open(options.progressFile);
-    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    if (log) log.mask = (t) => redactor.mask(t);
+    if (progress) progress.mask = (t) => redactor.mask(t);
+    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${shownArgs}`);
     progress?.write('program', `${tool.program}.exe`);
     progress?.write('productVersion', `Ferry ${FERRY_VERSION}`);
-    progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    progress?.write('commandLine', `${tool.program.toLowerCase()} ${shownArgs}`);
     if (log) detach.push(events.on(logListener(log)));
-    detach.push(events.on(options.json ? jsonListener() : consoleListener()));
+    detach.push(events.on(options.json ? jsonListener(redactor) : consoleListener(redactor)));
     const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}), ...(collector ? { report: collector } : {}) });
     await finishReport(code);
     log?.info(`${tool.program} return code: ${code}`);
     return code;
   } catch (err) {
-    const code = report(err, log, options.json === true);
+    const code = report(err, log, options.json === true, redactor);
     await finishReport(code);
     return code;
   } finally {
     for (const d of detach) d();
     log?.close();
     progress?.close();
+  }
+}
+
+/** The key in a `/keyfile:` file, read only to mask it; the tool itself reports an unreadable file. */
+async function keyFileSecret(options: object): Promise<string | undefined> {
+  const o = options as { encryption?: { keySource?: { keyFile?: string } }; decryption?: { keySource?: { keyFile?: string } } };
+  const file = o.encryption?.keySource?.keyFile ?? o.decryption?.keySource?.keyFile;
+  if (file === undefined) return undefined;
+  try {
+    return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+  } catch {
+    return undefined;
   }
 }
 
@@ -148,14 +170,14 @@ function withAbsolutePaths<T>(options: T, cwd: string): T {
   return o as T;
 }
 
-function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {
+function report(err: unknown, log: UsmtLog | undefined, json: boolean, redactor: Redactor): number {
   const fe = asFerryError(err);
   const code = exitCodeOf(fe);
   log?.error(`${fe.code}: ${fe.message}`, code);
   log?.info(`return code: ${code}`);
-  if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
-  process.stderr.write(`${fe.code}: ${fe.message}\n`);
-  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  if (json) process.stdout.write(`${redactor.json({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
+  process.stderr.write(`${fe.code}: ${redactor.mask(fe.message)}\n`);
+  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
   return code;
 }
 
@@ -186,17 +208,17 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
   };
 }
 
-function jsonListener(): (e: FerryEvent) => void {
+function jsonListener(redactor: Redactor): (e: FerryEvent) => void {
   // Per-object outcomes are for the migration report; they would flood the stream.
   return (e) => {
-    if (e.type !== 'object') process.stdout.write(`${JSON.stringify(e)}\n`);
+    if (e.type !== 'object') process.stdout.write(`${redactor.json(e)}\n`);
   };
 }
 
 const CONSOLE_WARNINGS = 10;
 
 /** A progress bar on a TTY, the first warnings and the summary; everything else is in the log. */
-function consoleListener(): (e: FerryEvent) => void {
+function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
   const tty = process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let warnings = 0;
@@ -218,10 +240,10 @@ function consoleListener(): (e: FerryEvent) => void {
       if (++warnings > CONSOLE_WARNINGS) return;
       bar?.stop();
       bar = undefined;
-      process.stderr.write(`warning ${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}\n`);
+      process.stderr.write(`warning ${e.code}: ${redactor.mask(e.message)}${e.path ? ` (${e.path})` : ''}\n`);
     } else if (e.type === 'log' && e.level === 'info' && e.component === 'summary') {
       if (warnings > CONSOLE_WARNINGS) process.stderr.write(`${warnings - CONSOLE_WARNINGS} more warnings are in the log (/l).\n`);
-      process.stdout.write(`${e.message}\n`);
+      process.stdout.write(`${redactor.mask(e.message)}\n`);
     }
   };
 }

@@ -10,6 +10,7 @@ import { nextId, type SiteDb } from './schema.ts';
 import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
 import { validateSequence } from '../../tasksequence/validate.ts';
+import { GLOB, compileWildcard } from '../../text/index.ts';
 
 export interface Variable {
   name: string;
@@ -77,8 +78,9 @@ export function checkVariables(vars: Variable[]): Variable[] {
   return vars;
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+/** A collection name rule: `*` and `?`, case-insensitive, never backtracking (issue 11). */
+function wildcard(pattern: string): { test(name: string): boolean } {
+  return { test: compileWildcard(pattern, { syntax: GLOB, ignoreCase: true }) };
 }
 
 const maskVars = (vars: Variable[]) => vars.map((v) => (v.hidden ? { ...v, value: '' } : v));
@@ -627,6 +629,14 @@ export class SiteRepository {
     const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
     const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
     return all.filter((v) => v.hidden && v.value !== '').map((v) => this.#box.open(v.value, v.name.toLowerCase()));
+  }
+
+  /** Names of the run's variables marked "do not display this value": the agent masks them in smsts.log and events. */
+  async runHiddenVariableNames(deploymentId: string, computerId: string): Promise<string[]> {
+    const d = await this.getDeployment(deploymentId);
+    const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
+    const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
+    return [...new Set(all.filter((v) => v.hidden).map((v) => v.name))];
   }
 
   async assertTargets(deploymentId: string, computerId: string) {

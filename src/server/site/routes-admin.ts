@@ -11,6 +11,7 @@ import type { OsImages } from './os-images.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
+import { TS_LIMITS, TS_REQUEST_BODY_BYTES } from '../../tasksequence/index.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -31,7 +32,7 @@ const CreateTs = Type.Object({
   sequence: Type.Optional(Sequence),
 });
 const SaveTs = Type.Object({ name: Name, description: Desc, sequence: Sequence, version: Type.Integer({ minimum: 1 }) });
-const ImportTs = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Desc), xml: Type.String({ minLength: 1, maxLength: 2 * 1024 * 1024 }) });
+const ImportTs = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Desc), xml: Type.String({ minLength: 1, maxLength: 2 * TS_LIMITS.maxXmlBytes }) });
 const CreatePackage = Type.Object({ name: Name, description: Type.Optional(Desc), source: Type.Optional(Type.String({ maxLength: 1000 })) });
 const CollectionBody = Type.Object({
   name: Name,
@@ -59,7 +60,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
 
   // ── task sequences ────────────────────────────────────────────────────────────────────
   app.get('/api/task-sequences', tag('task sequences', 'List task sequences'), async () => repo.listTaskSequences());
-  app.post('/api/task-sequences', tag('task sequences', 'Create (custom, image-package template, or a given sequence)', { body: CreateTs }), async (req, reply) => {
+  app.post('/api/task-sequences', { ...tag('task sequences', 'Create (custom, image-package template, or a given sequence)', { body: CreateTs }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req, reply) => {
     const b = req.body as Static<typeof CreateTs>;
     const pkg = b.usmtPackageId ?? (await repo.listPackages()).find((p) => p.kind === 'usmt')?.id ?? '';
     const image = b.imagePackageId ? { imagePackageId: b.imagePackageId, imageIndex: b.imageIndex ?? 1 } : {};
@@ -68,14 +69,14 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     changed('task-sequence', ts.id);
     return reply.status(201).header('etag', `"${ts.version}"`).send(ts);
   });
-  app.post('/api/task-sequences/import', tag('task sequences', 'Import a task sequence XML', { body: ImportTs }), async (req, reply) => {
+  app.post('/api/task-sequences/import', { ...tag('task sequences', 'Import a task sequence XML', { body: ImportTs }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req, reply) => {
     const b = req.body as Static<typeof ImportTs>;
     const imported = importSequenceXml(b.xml);
     const ts = await repo.createTaskSequence({ name: b.name ?? imported.name ?? 'Imported task sequence', description: b.description ?? imported.description ?? '', document: imported });
     changed('task-sequence', ts.id);
     return reply.status(201).send(ts);
   });
-  app.post('/api/task-sequences/validate', tag('task sequences', 'Validate a sequence without saving', { body: Type.Object({ sequence: Sequence }) }), async (req) => {
+  app.post('/api/task-sequences/validate', { ...tag('task sequences', 'Validate a sequence without saving', { body: Type.Object({ sequence: Sequence }) }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req) => {
     const sequence = checkDocumentShape((req.body as { sequence: unknown }).sequence);
     return { problems: await repo.problems(sequence) };
   });
@@ -83,7 +84,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     const ts = await repo.getTaskSequence((req.params as { id: string }).id);
     return reply.header('etag', `"${ts.version}"`).send(ts);
   });
-  app.put('/api/task-sequences/:id', tag('task sequences', 'Save a new version; 409 if `version` is not current', { params: Id, body: SaveTs }), async (req, reply) => {
+  app.put('/api/task-sequences/:id', { ...tag('task sequences', 'Save a new version; 409 if `version` is not current', { params: Id, body: SaveTs }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req, reply) => {
     const b = req.body as Static<typeof SaveTs>;
     const ifMatch = req.headers['if-match'];
     const expected = typeof ifMatch === 'string' ? Number(ifMatch.replace(/"/g, '')) : b.version;

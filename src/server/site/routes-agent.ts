@@ -80,6 +80,7 @@ export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: Si
       deployment: d,
       taskSequence: { id: ts.id, name: ts.name, version: ts.version, sequence: ts.document },
       variables: await repo.runVariables(id, me.id),
+      hiddenVariables: await repo.runHiddenVariableNames(id, me.id),
       packages: await repo.listPackages(),
       smp: deps.smp ? await deps.smp.credentialFor(me.name, me.id) : null,
     };
