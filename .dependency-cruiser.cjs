@@ -9,10 +9,20 @@ module.exports = {
       name: 'no-reaching-into-folders',
       comment: 'Import another src/ folder through its index.ts.',
       severity: 'error',
-      from: { path: '^src/([^/]+)/' },
+      from: { path: '^src/([^/]+)/', pathNot: '\\.test\\.ts$' },
       to: {
         path: '^src/([^/]+)/.+',
         pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/version\\.ts$'],
+      },
+    },
+    {
+      name: 'unit-tests-use-public-surfaces',
+      comment: 'A unit test beside the code imports another folder through its index.ts or its test support.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/.+\\.test\\.ts$' },
+      to: {
+        path: '^src/([^/]+)/.+',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/version\\.ts$', '^src/[^/]+/(testing|test-support)(\\.ts|/)'],
       },
     },
     {
@@ -28,7 +38,9 @@ module.exports = {
     {
       name: 'console-uses-the-rest-api',
       comment: 'The console talks only to the REST API; it does not import server or engine code.',
-      severity: 'error',
+      // warn, not error, while the console's remaining imports of src/ (api.ts, pages/Editor.tsx)
+      // are replaced by types derived from the API schemas (issue 17, done separately).
+      severity: 'warn',
       from: { path: '^console/' },
       to: { path: '^src/' },
     },

@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHive } from '../src/registry/index.ts';
-import { RuleEngine, fileKey } from '../src/migxml/engine.ts';
-import { loadRuleSet } from '../src/migxml/rule-set.ts';
+import { RuleEngine, fileKey } from '../src/migxml/index.ts';
+import { loadRuleSet } from '../src/migxml/index.ts';
 import { openVolume, type VolumeEntry } from '../src/volume/index.ts';
 
 const FIXTURES = new URL('../../shared/fixtures/usmt/', import.meta.url).pathname;

@@ -13,8 +13,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmpClient } from '../src/smp/client.ts';
-import { checkManifest } from '../src/smp/storage.ts';
+import { SmpClient } from '../src/smp/index.ts';
+import { checkManifest } from '../src/smp/index.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);

@@ -1,6 +1,6 @@
 // Writes docs/errors.md from src/errors/codes.ts. `--check` exits 1 if the file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderErrorsDoc } from '../src/errors/render-doc.ts';
+import { renderErrorsDoc } from '../src/errors/index.ts';
 
 const target = new URL('../docs/errors.md', import.meta.url);
 const text = renderErrorsDoc();

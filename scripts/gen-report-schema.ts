@@ -1,7 +1,7 @@
 // Writes src/report/migration-report.schema.json from the report's zod schema (src/report/model.ts).
 // `--check` exits 1 if the committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { reportJsonSchema } from '../src/report/model.ts';
+import { reportJsonSchema } from '../src/report/index.ts';
 
 const target = new URL('../src/report/migration-report.schema.json', import.meta.url);
 const text = `${JSON.stringify(reportJsonSchema(), null, 2)}\n`;

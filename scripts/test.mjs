@@ -1,5 +1,5 @@
-// `npm test`: typecheck, then every *.test.ts (unit tests beside the code in src/, end-to-end
-// suites in test/) with node's own test runner, whose closing summary CI reads.
+// `npm test`: typecheck, folder boundaries, then every *.test.ts (unit tests beside the code in
+// src/, end-to-end suites in test/) with node's own test runner, whose closing summary CI reads.
 // Arguments narrow the run: `npm test -- src/migxml` runs only files under that path.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -31,6 +31,17 @@ if (!filters.length && !process.env.FERRY_SKIP_TYPECHECK) {
   const tc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', root, '--noEmit'], { stdio: 'inherit' });
   if (tc.status !== 0) {
     console.error('typecheck failed');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  // Folder boundaries (.dependency-cruiser.cjs, docs/architecture.md): imports across src/
+  // folders go through each folder's index.ts.
+  const dc = spawnSync(join(root, 'node_modules/.bin/depcruise'), ['src', 'test', 'bench', 'scripts', 'console/src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  if (dc.status !== 0) {
+    console.error('folder boundaries check failed: import the other folder through its index.ts (or its testing module from a test); see docs/architecture.md, "Folder boundaries"');
     console.log('0 passed, 1 failed');
     process.exit(1);
   }

@@ -11,8 +11,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newGroup, newSequence, newStep } from '../src/server/site/ts-document.ts';
-import { parseReport } from '../src/report/model.ts';
+import { newGroup, newSequence, newStep } from '../src/server/index.ts';
+import { parseReport } from '../src/report/index.ts';
 import { call, signIn, startSite } from './site-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -11,11 +11,11 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
-import { imagePackageTemplate } from '../src/server/site/ts-document.ts';
-import { Engine } from '../src/tasksequence/engine.ts';
-import { localPackages } from '../src/tasksequence/ports.ts';
+import { imagePackageTemplate } from '../src/server/index.ts';
+import { Engine } from '../src/tasksequence/index.ts';
+import { localPackages } from '../src/tasksequence/index.ts';
 import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
-import { parseSequenceXml, serializeSequenceXml } from '../src/tasksequence/xml.ts';
+import { parseSequenceXml, serializeSequenceXml } from '../src/tasksequence/index.ts';
 import { GEN_PROFILES } from '../src/volume/testing.ts';
 
 const ok = (cmd: string, args: string[]) => {

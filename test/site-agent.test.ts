@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, signIn, startSite } from './site-helpers.ts';
-import { newGroup, newSequence, newStep } from '../src/server/site/ts-document.ts';
+import { newGroup, newSequence, newStep } from '../src/server/index.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, signIn, startSite, type RunningSite, type Session } from './site-helpers.ts';
-import { isDue } from '../src/server/site/repository.ts';
+import { isDue } from '../src/server/index.ts';
 
 async function withSite(fn: (s: RunningSite, session: Session) => Promise<void>) {
   const s = await startSite();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createSite, type Site, type SiteOptions } from '../src/server/site/app.ts';
+import { createSite, type Site, type SiteOptions } from '../src/server/index.ts';
 
 export interface RunningSite {
   site: Site;

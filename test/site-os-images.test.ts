@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SiteClient } from '../src/agent/site-client.ts';
+import { SiteClient } from '../src/agent/index.ts';
 import { call, signIn, startSite } from './site-helpers.ts';
 
 const SKIP = spawnSync('sh', ['-c', 'command -v wimcapture && command -v wiminfo']).status === 0 ? false : 'wimtools is not installed (apt-get install wimtools)';

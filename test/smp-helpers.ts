@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
-import { SmpClient, type SmpClientOptions } from '../src/smp/client.ts';
-import { createSmpServer, type CreateSmpServerOptions, type SmpServer } from '../src/server/smp/server.ts';
+import { SmpClient, type SmpClientOptions } from '../src/smp/index.ts';
+import { createSmpServer, type CreateSmpServerOptions, type SmpServer } from '../src/server/index.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { isFerryError } from '../src/errors/index.ts';
-import { SmpClient } from '../src/smp/client.ts';
-import { openRecoverySlot } from '../src/smp/keys.ts';
+import { SmpClient } from '../src/smp/index.ts';
+import { openRecoverySlot } from '../src/smp/index.ts';
 import { createStore } from '../src/store/index.ts';
-import type { SmpServer } from '../src/server/smp/server.ts';
+import type { SmpServer } from '../src/server/index.ts';
 import { adminOk, api, client, freePort, makeStore, registerComputer, ROOT, sleep, spawnSmp, startSmp, treeHashes, treeSize } from './smp-helpers.ts';
 
 export interface SuiteBackend {

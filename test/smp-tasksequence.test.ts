@@ -8,9 +8,9 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { SmpClient } from '../src/smp/client.ts';
+import { SmpClient } from '../src/smp/index.ts';
 import { Engine, parseSequenceXml } from '../src/tasksequence/index.ts';
-import { localPackages, type SmpClientFactory } from '../src/tasksequence/ports.ts';
+import { localPackages, type SmpClientFactory } from '../src/tasksequence/index.ts';
 import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 import { adminOk, registerComputer, startSmp } from './smp-helpers.ts';
 

@@ -6,7 +6,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildShellLink } from '../src/usmt/shell-link.ts';
+import { buildShellLink } from '../src/usmt/index.ts';
 import { GEN_PROFILES, USMT_FIXTURES } from './support/shared.ts';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;

@@ -10,15 +10,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStream, type FerryEvent } from '../src/events/index.ts';
-import { openPlanning } from '../src/migxml/planning.ts';
+import { openPlanning } from '../src/migxml/index.ts';
 import { makeTree, type Tree, type TreeItem } from '../src/migxml/testing/tree.ts';
 import { peWithVersion, versionResource } from '../src/migxml/testing/pe-image.ts';
 import { HiveEditor, openHive, RegType } from '../src/registry/index.ts';
-import { loadState } from '../src/usmt/loadstate.ts';
-import { parseLoadStateArgs, type LoadStateOptions } from '../src/usmt/loadstate-options.ts';
-import { scanState } from '../src/usmt/scanstate.ts';
-import { parseScanStateArgs, type ScanStateOptions } from '../src/usmt/scanstate-options.ts';
-import { exitCodeOf } from '../src/usmt/usmt-error.ts';
+import { loadState } from '../src/usmt/index.ts';
+import { parseLoadStateArgs, type LoadStateOptions } from '../src/usmt/index.ts';
+import { scanState } from '../src/usmt/index.ts';
+import { parseScanStateArgs, type ScanStateOptions } from '../src/usmt/index.ts';
+import { exitCodeOf } from '../src/usmt/index.ts';
 
 interface Run {
   readonly work: string;

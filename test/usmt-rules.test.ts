@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, uti
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
-import { buildShellLink } from '../src/usmt/shell-link.ts';
+import { buildShellLink } from '../src/usmt/index.ts';
 import { GEN_PROFILES } from './support/shared.ts';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;

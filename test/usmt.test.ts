@@ -12,7 +12,7 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readd
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
-import { openPlanning } from '../src/migxml/planning.ts';
+import { openPlanning } from '../src/migxml/index.ts';
 import { inspectStore } from '../src/store/index.ts';
 import { GEN_PROFILES, USMT_FIXTURES } from './support/shared.ts';
 

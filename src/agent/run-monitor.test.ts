@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStream } from '../events/index.ts';
-import { REPORT_WRITTEN } from '../report/io.ts';
-import { newGroup, newSequence, newStep } from '../server/site/ts-document.ts';
+import { REPORT_WRITTEN } from '../report/index.ts';
+import { newGroup, newSequence, newStep } from '../server/index.ts';
 import { RunMonitor } from './run-monitor.ts';
 import type { RunProgress, SiteClient } from './site-client.ts';
 

@@ -3,8 +3,8 @@
 // events), and the migration reports the USMT steps wrote, uploaded to the site when written.
 import { readFile } from 'node:fs/promises';
 import type { FerryEvent } from '../events/index.ts';
-import { REPORT_WRITTEN } from '../report/io.ts';
-import type { SequenceNode, TaskSequence } from '../tasksequence/model.ts';
+import { REPORT_WRITTEN } from '../report/index.ts';
+import type { SequenceNode, TaskSequence } from '../tasksequence/index.ts';
 import type { RunProgress, SiteClient } from './site-client.ts';
 
 /** Progress is sent at most this often (step starts and ends are sent at once). */

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, type ErrorCode } from '../errors/index.ts';
-import { sha256File } from '../smp/storage.ts';
-import type { TaskSequence } from '../tasksequence/model.ts';
+import { sha256File } from '../smp/index.ts';
+import type { TaskSequence } from '../tasksequence/index.ts';
 
 export interface PolicyDeployment {
   id: string;

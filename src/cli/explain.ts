@@ -1,8 +1,8 @@
 // `ferry explain --offlinewindir DIR /i:X.xml … [--json] PATH…`: for each Windows path or
 // registry location, the final decision over the System pass and every user pass, the winning
 // rule and the destination after locationModify. `--json`: one object per PATH per line.
-import { EventStream } from '../events/events.ts';
-import { openPlanning } from '../migxml/planning.ts';
+import { EventStream } from '../events/index.ts';
+import { openPlanning } from '../migxml/index.ts';
 import { parseRuleOptions, reportError } from './rule-options.ts';
 
 const USAGE = 'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json] PATH…';

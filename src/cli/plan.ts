@@ -1,7 +1,7 @@
 // `ferry plan --offlinewindir DIR /i:… [--json]`: every object that would migrate, with totals
 // per user and per component; nothing is written (the basis of ScanState /p).
-import { EventStream } from '../events/events.ts';
-import { count, newSummary, openPlanning, type Totals } from '../migxml/planning.ts';
+import { EventStream } from '../events/index.ts';
+import { count, newSummary, openPlanning, type Totals } from '../migxml/index.ts';
 import { parseRuleOptions, reportError } from './rule-options.ts';
 
 const USAGE = 'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json]';

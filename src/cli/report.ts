@@ -2,8 +2,8 @@
 // `ferry report --compare CAPTURE RESTORE`: every object captured but not restored, with why.
 import { parseArgs } from 'node:util';
 import { FerryError } from '../errors/index.ts';
-import { loadReport } from '../report/io.ts';
-import { compareReports, renderComparisonText, renderReportText } from '../report/text.ts';
+import { loadReport } from '../report/index.ts';
+import { compareReports, renderComparisonText, renderReportText } from '../report/index.ts';
 import { reportError } from './rule-options.ts';
 
 const USAGE = [

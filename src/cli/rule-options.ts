@@ -1,9 +1,9 @@
 // Options shared by `ferry explain` and `ferry plan`: the source volume, the rule files, the
 // Config.xml and the user selection, in USMT syntax (see usmt-args.ts for the GNU forms).
 import { FerryError } from '../errors/index.ts';
-import { locateRuleFile } from '../usmt/default-rules.ts';
-import type { PlanningInput } from '../migxml/planning.ts';
-import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/args.ts';
+import { locateRuleFile } from '../usmt/index.ts';
+import type { PlanningInput } from '../migxml/index.ts';
+import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/index.ts';
 import { normalizeUsmtArgs } from './usmt-args.ts';
 
 export const RULE_OPTIONS: ToolSpec = {

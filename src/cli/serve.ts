@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../errors/index.ts';
-import { createSite } from '../server/site/app.ts';
+import { createSite } from '../server/index.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CONSOLE_DIST = resolve(REPO_ROOT, 'console/dist');

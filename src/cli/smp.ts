@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { EventStream } from '../events/index.ts';
-import { SmpClient } from '../smp/client.ts';
-import { rotateAdminToken } from '../smp/data-dir.ts';
-import { openRecoverySlot } from '../smp/keys.ts';
-import { createSmpServer } from '../server/smp/server.ts';
+import { SmpClient } from '../smp/index.ts';
+import { rotateAdminToken } from '../smp/index.ts';
+import { openRecoverySlot } from '../smp/index.ts';
+import { createSmpServer } from '../server/index.ts';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);

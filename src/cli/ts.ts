@@ -6,13 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../errors/index.ts';
 import { EventStream, type FerryEvent } from '../events/index.ts';
-import { describeSequence, maskSecrets } from '../tasksequence/describe.ts';
-import { Engine, type RunResult } from '../tasksequence/engine.ts';
-import { loadSequenceFile } from '../tasksequence/input.ts';
-import { localPackages } from '../tasksequence/ports.ts';
-import { hasErrors, validateSequence } from '../tasksequence/validate.ts';
-import { serializeSequenceXml } from '../tasksequence/xml.ts';
-import { imagePackageTemplate } from '../server/site/ts-document.ts';
+import { describeSequence, maskSecrets } from '../tasksequence/index.ts';
+import { Engine, type RunResult } from '../tasksequence/index.ts';
+import { loadSequenceFile } from '../tasksequence/index.ts';
+import { localPackages } from '../tasksequence/index.ts';
+import { hasErrors, validateSequence } from '../tasksequence/index.ts';
+import { serializeSequenceXml } from '../tasksequence/index.ts';
+import { imagePackageTemplate } from '../server/index.ts';
 
 export const EXIT_RESTART = 3;
 

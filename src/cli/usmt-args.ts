@@ -1,7 +1,7 @@
 // Ferry's own commands that take USMT-style rule options (`explain`, `plan`) accept both USMT's
 // slash syntax (`/i:MigDocs.xml`, `/offlinewindir:D:\Windows`) and GNU style (`--i MigDocs.xml`,
 // `--offlinewindir=DIR`). This turns the GNU forms into slash forms for src/usmt/args.ts.
-import type { ToolSpec } from '../usmt/args.ts';
+import type { ToolSpec } from '../usmt/index.ts';
 
 /** `--name value` / `--name=value` → `/name:value` for options of `spec`; everything else unchanged. */
 export function normalizeUsmtArgs(argv: readonly string[], spec: ToolSpec): string[] {

@@ -3,3 +3,4 @@ export { openDatabase, isPostgresUrl, type FerryDatabase, type DialectName, type
 export { migrate, type MigrationSet, type Migration } from './migrations.ts';
 export { KyselySmpRepository } from './smp-repository.ts';
 export { smpMigrations, type SmpTables } from './smp-schema.ts';
+export { databaseError } from './database.ts';

@@ -1,6 +1,6 @@
 // The SMP repository over Kysely; the same queries run on SQLite and PostgreSQL.
 import type { Kysely, Selectable } from 'kysely';
-import type { EnrollmentTokenRecord, SmpRepository } from '../smp/repository.ts';
+import type { EnrollmentTokenRecord, SmpRepository } from '../smp/index.ts';
 import type {
   Association,
   Computer,
@@ -14,7 +14,7 @@ import type {
   StoreFile,
   StoreRecord,
   StoreStatus,
-} from '../smp/types.ts';
+} from '../smp/index.ts';
 import type { SmpTables } from './smp-schema.ts';
 
 type Row<T extends keyof SmpTables> = Selectable<SmpTables[T]>;

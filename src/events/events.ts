@@ -2,7 +2,7 @@
 // ScanState/LoadState, the task sequence engine, the SMP client and the agent all emit these,
 // and every consumer (CLI progress bar, `--json`, CMTrace logs, agent status, console) reads
 // the same shapes. Add a variant here rather than inventing a side channel.
-import type { Code } from '../errors/codes.ts';
+import type { Code } from '../errors/index.ts';
 
 export interface EventBase {
   /** Milliseconds since the epoch. */

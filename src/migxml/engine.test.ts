@@ -2,7 +2,7 @@
 // engine on small real volumes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FileAttr } from '../volume/types.ts';
+import { FileAttr } from '../volume/index.ts';
 import { RuleEngine } from './engine.ts';
 import { parseRuleText } from './parser.ts';
 import { makeTree, type TreeItem } from './testing/tree.ts';

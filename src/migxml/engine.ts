@@ -4,10 +4,10 @@
 // the specificity algorithm of §6.4. Nothing holds the tree: objects are decided as the walk
 // yields them.
 import { FerryError } from '../errors/index.ts';
-import { EventStream } from '../events/events.ts';
+import { EventStream } from '../events/index.ts';
 import { decodeValueData } from '../registry/index.ts';
-import type { RegValue } from '../registry/types.ts';
-import type { Profile, VolumeEntry, WindowsVolume } from '../volume/types.ts';
+import type { RegValue } from '../registry/index.ts';
+import type { Profile, VolumeEntry, WindowsVolume } from '../volume/index.ts';
 import {
   DEFAULT_OS_VERSION,
   contentFilter,

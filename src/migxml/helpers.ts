@@ -4,8 +4,8 @@
 // merge) and content-modify.ts (contentModify).
 import { readFile } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
-import type { RegData, RegValue } from '../registry/types.ts';
-import type { Profile, VolumeEntry, WindowsVolume } from '../volume/types.ts';
+import type { RegData, RegValue } from '../registry/index.ts';
+import type { Profile, VolumeEntry, WindowsVolume } from '../volume/index.ts';
 import { iniKey, iniLocation, iniSettings, iniValue as iniSettingValue, readIniFile, splitIniLocation } from './ini.ts';
 import { docFinderMatcher, type Matcher } from './matcher.ts';
 import { compileGlob, compilePattern, encodeLocation, patternMatches, mayMatchBelow, splitLocation, type CompiledPattern, type ObjectType } from './pattern.ts';

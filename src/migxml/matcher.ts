@@ -3,7 +3,7 @@
 // one exact pattern per file (that would hold the whole tree in memory); instead it is a matcher
 // whose specificity is that of an exact-file pattern for every object it matches, which is
 // what USMT's generated `d:\folder[file.txt]` patterns amount to for precedence.
-import { FileAttr, type VolumeEntry } from '../volume/types.ts';
+import { FileAttr, type VolumeEntry } from '../volume/index.ts';
 import {
   mayMatchBelow,
   patternMatches,

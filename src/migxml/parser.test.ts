@@ -4,7 +4,7 @@ import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFerryError } from '../errors/index.ts';
-import { EventStream } from '../events/events.ts';
+import { EventStream } from '../events/index.ts';
 import { allComponents, loadRuleFile, parseRuleText } from './parser.ts';
 import { dedupeRuleFiles } from './rule-set.ts';
 import { MAX_ATTRIBUTE_CHARS } from './xml-load.ts';

@@ -1,10 +1,10 @@
 // What `ferry plan`, `ferry explain` and ScanState share: open the volume, load the `/i` rules
 // and `/config`, select users, and build the rule engine. `plan` then lists every migrating
 // object with totals per user and per component, writing nothing.
-import { EventStream } from '../events/events.ts';
+import { EventStream } from '../events/index.ts';
 import { openHive } from '../registry/index.ts';
 import { openVolume } from '../volume/index.ts';
-import type { Profile, WindowsVolume } from '../volume/types.ts';
+import type { Profile, WindowsVolume } from '../volume/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from './config-xml.ts';
 import { RuleEngine, type DecidedObject } from './engine.ts';
 import { allComponents } from './parser.ts';

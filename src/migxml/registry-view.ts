@@ -1,8 +1,8 @@
 // The registry as one pass of the rule engine sees it: HKLM\SOFTWARE and HKLM\SYSTEM from the
 // volume's Windows\System32\config, HKCU from the user's NTUSER.DAT. A hive that is missing or
 // unreadable is simply not mounted; callers report FERRY_W_REGISTRY_UNAVAILABLE once.
-import type { Hive, RegKey, RegValue } from '../registry/types.ts';
-import type { Profile, WindowsVolume } from '../volume/types.ts';
+import type { Hive, RegKey, RegValue } from '../registry/index.ts';
+import type { Profile, WindowsVolume } from '../volume/index.ts';
 import { pathSegments } from './pattern.ts';
 
 export type HiveOpener = (hostPath: string) => Hive;

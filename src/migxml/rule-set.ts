@@ -1,6 +1,6 @@
 // Loading the `/i` files as one rule set (spec §1): a urlid may appear once — a later file with
 // the same urlid is skipped with a warning — and MigDocs.xml with MigUser.xml draws a warning.
-import type { EventStream } from '../events/events.ts';
+import type { EventStream } from '../events/index.ts';
 import type { RuleFile } from './model.ts';
 import { loadRuleFile } from './parser.ts';
 

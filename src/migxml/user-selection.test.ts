@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isFerryError } from '../errors/index.ts';
-import type { Profile } from '../volume/types.ts';
+import type { Profile } from '../volume/index.ts';
 import { selectUsers } from './user-selection.ts';
 
 const DAY = 86_400_000;

@@ -3,7 +3,7 @@
 // Offline, `/uel` uses each NTUSER.DAT's modification time on the volume (a Ferry extension;
 // USMT refuses /uel offline); `/uel:0` ("logged on now") has no meaning offline and fails with 11.
 import { FerryError } from '../errors/index.ts';
-import type { Profile } from '../volume/types.ts';
+import type { Profile } from '../volume/index.ts';
 import { compileGlob } from './pattern.ts';
 
 export interface UserSelection {

@@ -5,7 +5,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { FerryError, fromSystemError } from '../errors/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
-import type { TargetVolume } from '../volume/target.ts';
+import type { TargetVolume } from '../volume/index.ts';
 
 export const ACCOUNT_PLAN_FORMAT = 'ferry-accounts-plan';
 export const ACCOUNT_PLAN_VERSION = 1;

@@ -3,7 +3,7 @@
 // what to use instead. Local accounts are the exception: they are recorded in an offline
 // account plan (account-plan.ts) for Windows to apply on first boot.
 import { FerryError } from '../errors/index.ts';
-import type { Hive } from '../registry/types.ts';
+import type { Hive } from '../registry/index.ts';
 
 export interface Snapshot {
   /** Host path where the snapshot of the volume is readable. */

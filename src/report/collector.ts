@@ -4,11 +4,11 @@
 // collector and calls finish() at the end.
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CODES, type Code } from '../errors/codes.ts';
-import { errorDocAnchor } from '../errors/render-doc.ts';
+import { CODES, type Code } from '../errors/index.ts';
+import { errorDocAnchor } from '../errors/index.ts';
 import type { EventStream, FerryEvent, ObjectReason } from '../events/index.ts';
-import { CONFIG_OFF_COMPONENT } from '../migxml/planning.ts';
-import { USMT_DIR } from '../store/layout.ts';
+import { CONFIG_OFF_COMPONENT } from '../migxml/index.ts';
+import { USMT_DIR } from '../store/index.ts';
 import {
   PATHS_PER_GROUP,
   REASON_LABELS,

@@ -3,7 +3,7 @@
 // capture's own report is not at hand.
 import { readFile, stat } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
-import { writeFileAtomic } from '../files/atomic-write.ts';
+import { writeFileAtomic } from '../files/index.ts';
 import { openStore } from '../store/index.ts';
 import { ReportCollector } from './collector.ts';
 import { renderReportHtml } from './html.ts';

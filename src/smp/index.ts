@@ -7,3 +7,7 @@ export { openRecoverySlot } from './keys.ts';
 export { loadDataDir, rotateAdminToken, defaultDatabasePath, type DataDirSecrets } from './data-dir.ts';
 export type { SmpRepository } from './repository.ts';
 export * from './types.ts';
+export { checkManifest, sha256File } from './storage.ts';
+export { type EnrollmentTokenRecord } from './repository.ts';
+export { hashSecret } from './secrets.ts';
+export { checkSmpStoreManifest } from './store-check.ts';

@@ -8,3 +8,4 @@ export { safeJoin, driveRelative } from './safe-path.ts';
 export { readKeyFile, USMT_ALG_IDS } from './crypto.ts';
 export { FORMAT_VERSION } from './frame.ts';
 export type * from './types.ts';
+export { USMT_DIR } from './layout.ts';

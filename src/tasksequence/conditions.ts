@@ -3,12 +3,12 @@
 // Ferry cannot read, a file version) makes the whole condition false — the step is skipped,
 // never run by accident — and is reported with FERRY_W_TS_CONDITION_NOT_EVALUATED.
 import { stat } from 'node:fs/promises';
-import type { WarningCode } from '../errors/codes.ts';
+import type { WarningCode } from '../errors/index.ts';
 import { expandSystemEnv, identityWmi, toHostPath, type Computer, type RegistryData } from './computer.ts';
 import type { CompareOperator, Condition, ConditionExpression, VariableCondition } from './model.ts';
 import type { TsEnvironment } from './variables.ts';
 import { matches, parseWql, WqlError } from './wql.ts';
-import { readFileVersion } from '../migxml/pe-version.ts';
+import { readFileVersion } from '../migxml/index.ts';
 import { GLOB, wildcardMatch as matchWildcard } from '../text/index.ts';
 
 export interface ConditionNote {

@@ -27,3 +27,5 @@ export { Engine, type EngineDeps, type StartOptions, type RunResult, type TaskSe
 export { readEngineState, writeEngineFile, type EngineState, type NodeRecord } from './state.ts';
 export { SmstsLog, formatCmTraceLine, parseCmTrace, type CmTraceRecord } from './smsts-log.ts';
 export { describeSequence, describeCondition } from './describe.ts';
+export { maskSecrets } from './describe.ts';
+export { wimInfo, type WimImage } from './wimlib.ts';

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { UsmtPackage } from './usmt-args.ts';
-import { builtinXmlDir, BUILTIN_USMT_FILES } from '../usmt/default-rules.ts';
+import { builtinXmlDir, BUILTIN_USMT_FILES } from '../usmt/index.ts';
 
 // ── USMT ─────────────────────────────────────────────────────────────────────────────────
 

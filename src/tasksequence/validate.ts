@@ -1,7 +1,7 @@
 // Validation of a task sequence: errors refuse save and run, warnings are reported and never
 // block (issue 5 "Validation"; user-state-steps.md rules). `ts show` and `ts convert` never
 // validate; `ts validate` and `ts run` do.
-import type { Code } from '../errors/codes.ts';
+import type { Code } from '../errors/index.ts';
 import { isDriveRoot, isNetworkPath } from './computer.ts';
 import { isStepOfType, isUnknownStep, walkSteps, type Condition, type Group, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
 import type { PackageResolver } from './ports.ts';

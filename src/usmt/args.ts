@@ -3,7 +3,7 @@
 // only where the spec says so, one positional StorePath, 256-character argument limit.
 // On Linux an absolute path also starts with `/`, so a token is an option only when its name
 // (the part before the first `:`) is an option of the tool; `/tmp/store` stays positional.
-import type { UserSelection } from '../migxml/user-selection.ts';
+import type { UserSelection } from '../migxml/index.ts';
 import { USMT_ALG_IDS } from '../store/index.ts';
 import { maskCommandLine } from './redact.ts';
 import { usmtError } from './usmt-error.ts';

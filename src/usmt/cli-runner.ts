@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
-import { ReportCollector } from '../report/collector.ts';
-import { REPORT_WRITTEN, writeReportFiles } from '../report/io.ts';
+import { ReportCollector } from '../report/index.ts';
+import { REPORT_WRITTEN, writeReportFiles } from '../report/index.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
 

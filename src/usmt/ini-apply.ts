@@ -4,10 +4,10 @@
 import { lstat } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
-import { emptyIni, encodeIni, iniValue, readIniFile, setIniValue, splitIniLocation } from '../migxml/ini.ts';
-import { compareRegistryValues } from '../migxml/merge-compare.ts';
-import { resolveCollision } from '../migxml/relocate.ts';
-import type { ScriptCall } from '../migxml/script-call.ts';
+import { emptyIni, encodeIni, iniValue, readIniFile, setIniValue, splitIniLocation } from '../migxml/index.ts';
+import { compareRegistryValues } from '../migxml/index.ts';
+import { resolveCollision } from '../migxml/index.ts';
+import type { ScriptCall } from '../migxml/index.ts';
 import type { TargetVolume } from '../volume/index.ts';
 
 interface PendingSetting {

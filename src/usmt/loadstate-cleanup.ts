@@ -3,8 +3,8 @@
 // pattern itself matches (never a folder or a key), each one logged, the count in the summary.
 // Ferry deletes nothing else on the target.
 import { rm } from 'node:fs/promises';
-import { fileKey, registryKey, type Pass, type RuleEngine } from '../migxml/engine.ts';
-import { scanFilter } from '../migxml/helpers.ts';
+import { fileKey, registryKey, type Pass, type RuleEngine } from '../migxml/index.ts';
+import { scanFilter } from '../migxml/index.ts';
 import type { TargetVolume } from '../volume/index.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { RegistryApplier, RegistryUser } from './registry-apply.ts';

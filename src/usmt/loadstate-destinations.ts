@@ -4,9 +4,9 @@
 // "migrated in both places"). A file outside every user's profile that a user-context component
 // includes is decided in every user pass, so a reroute into %CSIDL_PERSONAL% reaches "the My
 // Documents folder of every user" ("Reroute files and settings"), not only the first user's.
-import type { Decision, PassInclusion, RuleEngine } from '../migxml/engine.ts';
-import type { ObjectType } from '../migxml/pattern.ts';
-import { isUnder } from '../migxml/relocate.ts';
+import type { Decision, PassInclusion, RuleEngine } from '../migxml/index.ts';
+import type { ObjectType } from '../migxml/index.ts';
+import { isUnder } from '../migxml/index.ts';
 
 export interface Destination {
   readonly dest: string;

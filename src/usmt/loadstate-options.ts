@@ -1,7 +1,7 @@
 // LoadState's command line (spec/usmt-cli.md §3) → a typed, validated option object.
 // `/offlinewindir:` is Ferry's extension: the Windows folder of the target volume.
 import { all, has, one, parseAlgId, parseArgs, parseInteger, parseKeySource, parseUserSelection, parseVerbosity, type AlgId, type KeySource, type ToolSpec } from './args.ts';
-import type { UserSelection } from '../migxml/user-selection.ts';
+import type { UserSelection } from '../migxml/index.ts';
 import { optional, type ParsedCommand, type StoreKind } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { FerryError } from '../errors/index.ts';
-import { DirIndex } from '../volume/dir-index.ts';
+import { DirIndex } from '../volume/index.ts';
 import type { TargetPath, TargetVolume } from '../volume/index.ts';
 import { usmtError } from './usmt-error.ts';
 

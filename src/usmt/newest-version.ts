@@ -2,9 +2,9 @@
 // target are compared by their version resources. The store's copy is read from its content
 // (the linked file of a hard-link store, else the decoded stream, up to a size any versioned
 // executable fits in); a larger file is not judged, so the target keeps its copy.
-import { bufferFileVersion, readFileVersion, type FileVersionInfo } from '../migxml/pe-version.ts';
-import { compareFileVersions } from '../migxml/merge-compare.ts';
-import type { ScriptCall } from '../migxml/script-call.ts';
+import { bufferFileVersion, readFileVersion, type FileVersionInfo } from '../migxml/index.ts';
+import { compareFileVersions } from '../migxml/index.ts';
+import type { ScriptCall } from '../migxml/index.ts';
 import type { FileEntry, StoreReader } from '../store/index.ts';
 
 const MAX_IMAGE_BYTES = 256 * 1024 * 1024;

@@ -4,7 +4,7 @@
 // the first valid one wins, and `<failOnMultipleWinDir>1` refuses more than one valid one.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadXmlFile, childElements, textOf } from '../migxml/xml-load.ts';
+import { loadXmlFile, childElements, textOf } from '../migxml/index.ts';
 import { usmtError } from './usmt-error.ts';
 import type { OfflineSource } from './scanstate-options.ts';
 

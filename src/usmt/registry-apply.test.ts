@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { HiveEditor, openHive, RegType } from '../registry/index.ts';
 import type { RegistryEntry } from '../store/index.ts';
 import { openTargetVolume } from '../volume/index.ts';
-import { registryKey } from '../migxml/engine.ts';
-import { compilePattern, patternMatches } from '../migxml/pattern.ts';
-import { parseScriptCall } from '../migxml/script-call.ts';
+import { registryKey } from '../migxml/index.ts';
+import { compilePattern, patternMatches } from '../migxml/index.ts';
+import { parseScriptCall } from '../migxml/index.ts';
 import { parseRegLocation, RegistryApplier } from './registry-apply.ts';
 
 const HIVES = new URL('../../../shared/fixtures/hives/dat', import.meta.url).pathname;

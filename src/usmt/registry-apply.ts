@@ -5,10 +5,10 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { encodeSid, HiveEditor, openHive, parseRegTypeName, RegType, type ModelKey } from '../registry/index.ts';
-import type { ScriptCall } from '../migxml/script-call.ts';
-import { modifyRegistryValue, REGISTRY_CONTENT_FUNCTIONS, type RawValue } from '../migxml/content-modify.ts';
-import { compareRegistryValues } from '../migxml/merge-compare.ts';
-import { resolveCollision } from '../migxml/relocate.ts';
+import type { ScriptCall } from '../migxml/index.ts';
+import { modifyRegistryValue, REGISTRY_CONTENT_FUNCTIONS, type RawValue } from '../migxml/index.ts';
+import { compareRegistryValues } from '../migxml/index.ts';
+import { resolveCollision } from '../migxml/index.ts';
 import type { RegistryEntry } from '../store/index.ts';
 import { machineSidFromSam, type TargetVolume } from '../volume/index.ts';
 import { remapValueData, type ProfileRemap } from './profile-remap.ts';

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
-import { FileAttr } from '../volume/types.ts';
+import { FileAttr } from '../volume/index.ts';
 import { usmtError } from './usmt-error.ts';
 
 export type AttributeTarget = 'ntfs-3g' | 'dosattrib';

@@ -1,6 +1,6 @@
 // ScanState's command line (spec/usmt-cli.md §2) → a typed, validated option object.
 import { all, has, one, onlyAllowedWith, parseAlgId, parseArgs, parseInteger, parseKeySource, parseUserSelection, parseVerbosity, type AlgId, type KeySource, type ToolSpec } from './args.ts';
-import type { UserSelection } from '../migxml/user-selection.ts';
+import type { UserSelection } from '../migxml/index.ts';
 import { usmtError } from './usmt-error.ts';
 
 export const SCANSTATE_SPEC: ToolSpec = {

@@ -1,7 +1,7 @@
 // LoadState's account mapping (spec/usmt-cli.md §3.4): `/mu` renames one user (no wildcards),
 // `/md` moves a domain (OldDomain may hold `*`; the first matching mapping wins). A `/mu` that
 // names the user beats any `/md`.
-import { compileGlob } from '../migxml/pattern.ts';
+import { compileGlob } from '../migxml/index.ts';
 import type { DomainMove, UserMove } from './loadstate-options.ts';
 
 export interface Account {

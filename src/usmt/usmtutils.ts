@@ -7,7 +7,7 @@ import { isFerryError } from '../errors/index.ts';
 import { deleteHardlinkStore, driveRelative, openStore, readKeyFile, safeJoin, USMT_ALG_IDS, type StoreReader } from '../store/index.ts';
 import type { RunContext } from './cli-runner.ts';
 import { restoreFile } from './restore-file.ts';
-import { compileGlob } from '../migxml/pattern.ts';
+import { compileGlob } from '../migxml/index.ts';
 import { USMT_SUCCESS, usmtError } from './usmt-error.ts';
 import type { UsmtUtilsOptions } from './usmtutils-options.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSystemEnv, buildUserEnv, expandEnv } from './env.ts';
 import { memoryHive } from './memory-hive.ts';
-import { RegType } from '../registry/types.ts';
+import { RegType } from '../registry/index.ts';
 
 const SHELL = 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer';
 

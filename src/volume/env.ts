@@ -3,7 +3,7 @@
 // authoritative) or `Shell Folders` (absolute) values when the NTUSER.DAT is readable, so a
 // redirected Documents folder is where %CSIDL_PERSONAL% points. Virtual folders (Recycle Bin,
 // Control Panel, Printers, …) have no path and are not defined; expandEnv leaves them as text.
-import type { Hive } from '../registry/types.ts';
+import type { Hive } from '../registry/index.ts';
 import { joinWinPath, parseWinPath } from './winpath.ts';
 
 export type Env = Map<string, string>;

@@ -2,7 +2,7 @@
 // opened on first use and cached. A hive that is missing or unreadable is null plus one warning;
 // a dirty hive (unreplayed .LOG1/.LOG2) is read as it is, with FERRY_W_HIVE_DIRTY.
 import { openHive } from '../registry/index.ts';
-import type { Hive } from '../registry/types.ts';
+import type { Hive } from '../registry/index.ts';
 import { isFerryError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { MachineHiveName, Profile, VolumeRegistry } from './types.ts';

@@ -7,3 +7,4 @@ export { decodeDosAttrib, decodeNtfsAttrib } from './dosattrib.ts';
 export { composeAttributes, type AttributeSource } from './attributes.ts';
 export { ProfileState, machineSidFromSam } from './profiles.ts';
 export { openTargetVolume, TargetVolume, type TargetPath } from './target.ts';
+export { DirIndex } from './dir-index.ts';

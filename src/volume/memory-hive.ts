@@ -1,6 +1,6 @@
 // Test support: a Hive held in memory, built from `{ 'Key\\Path': { Value: [type, data] } }`,
 // for unit tests of code that reads hives (environment, ProfileList) without regf files.
-import type { Hive, RegData, RegKey, RegValue } from '../registry/types.ts';
+import type { Hive, RegData, RegKey, RegValue } from '../registry/index.ts';
 
 export type MemoryValues = Record<string, readonly [number, RegData]>;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventStream } from '../events/index.ts';
-import { RegType } from '../registry/types.ts';
+import { RegType } from '../registry/index.ts';
 import { memoryHive } from './memory-hive.ts';
 import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromProfileList, sortProfiles, userNameFor, type ProfileHost } from './profiles.ts';
 import { foldCase } from './winpath.ts';

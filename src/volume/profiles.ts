@@ -7,7 +7,7 @@
 // DefaultDomainName, else the first label of the TCP/IP domain, else "DOMAIN"); `S-1-12-1-…` is
 // Azure AD. Without the machine SID every `S-1-5-21-…` account counts as local (its domain is
 // the computer name), which is what `/ue:%computername%\*` then matches.
-import type { Hive, RegKey } from '../registry/types.ts';
+import type { Hive, RegKey } from '../registry/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { Profile } from './types.ts';
 import { expandEnv } from './env.ts';

@@ -1,7 +1,7 @@
 // The Windows volume model: how the migration engine sees an offline Windows installation
 // (a mounted disk or a generated tree) on Linux. The rule engine, the store and
 // ScanState/LoadState depend only on these types; `src/volume/` implements them.
-import type { Hive } from '../registry/types.ts';
+import type { Hive } from '../registry/index.ts';
 
 /** FILE_ATTRIBUTE_* bits, as Windows defines them. */
 export const FileAttr = {

@@ -6,7 +6,7 @@ import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve as resolveHost, sep } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
-import type { Hive } from '../registry/types.ts';
+import type { Hive } from '../registry/index.ts';
 import type { Profile, VolumeEntry, WalkOptions, WindowsVolume } from './types.ts';
 import { DirIndex, type DirIndexLimits } from './dir-index.ts';
 import { detectAttributeSource, type AttributeSource } from './attributes.ts';

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import { openDatabase } from '../../src/db/database.ts';
-import { registerSmpRoutes } from '../../src/server/smp/routes.ts';
-import { openSmp } from '../../src/server/smp/server.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import { registerSmpRoutes } from '../../src/server/index.ts';
+import { openSmp } from '../../src/server/index.ts';
 
 test('a full SQLite database answers FERRY_E_DB_FULL with the transaction rolled back', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-sec-dbfull-'));

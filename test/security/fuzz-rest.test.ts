@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { createSmpServer, type SmpServer } from '../../src/server/smp/index.ts';
+import { createSmpServer, type SmpServer } from '../../src/server/index.ts';
 import { signIn, startSite, type RunningSite, type Session } from '../site-helpers.ts';
 import { adminOk, registerComputer } from '../smp-helpers.ts';
 import { fuzz, FuzzFinding } from './fuzz-support.ts';

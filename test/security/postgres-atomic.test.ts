@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/index.ts';
 import { adminOk, api, freePort, registerComputer, spawnSmp, type SmpProcess } from '../smp-helpers.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 

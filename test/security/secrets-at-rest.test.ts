@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SmpClient } from '../../src/smp/client.ts';
+import { SmpClient } from '../../src/smp/index.ts';
 import { call, signIn, startSite } from '../site-helpers.ts';
 
 const mode = (p: string): number => statSync(p).mode & 0o777;

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConsoleAuth, SESSION_TTL_MS } from '../../src/server/site/auth.ts';
+import { ConsoleAuth, SESSION_TTL_MS } from '../../src/server/index.ts';
 import { startSite } from '../site-helpers.ts';
 
 test('cookies over HTTP: SameSite=Strict, an expiry, HttpOnly session, no Secure; a malformed cookie is 401', async () => {

@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFerryError } from '../../src/errors/index.ts';
-import { checkManifest } from '../../src/smp/storage.ts';
+import { checkManifest } from '../../src/smp/index.ts';
 import { createStore } from '../../src/store/index.ts';
 import { adminOk, api, client, registerComputer, startSmp } from '../smp-helpers.ts';
-import type { SmpServer } from '../../src/server/smp/server.ts';
+import type { SmpServer } from '../../src/server/index.ts';
 
 const SHA = 'a'.repeat(64);
 const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `USMT/File/C/Users/u${i % 97}/Docs/d${i % 13}/file-${i}.txt`, size: 1, sha256: SHA }));

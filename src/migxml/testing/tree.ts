@@ -4,7 +4,7 @@ import { setAttributeSync } from '@napi-rs/xattr';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { EventStream } from '../../events/events.ts';
+import { EventStream } from '../../events/index.ts';
 import { openVolume, type OfflineVolume } from '../../volume/index.ts';
 
 export interface TreeItem {

@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { FerryError, isFerryError } from '../../errors/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { FailedAuthLimiter } from '../auth-failures.ts';
-import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/index.ts';
 import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { loadSiteKey, SecretBox } from './secret-box.ts';

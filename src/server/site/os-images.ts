@@ -8,8 +8,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../errors/index.ts';
-import { sha256File } from '../../smp/storage.ts';
-import { wimInfo, type WimImage } from '../../tasksequence/wimlib.ts';
+import { sha256File } from '../../smp/index.ts';
+import { wimInfo, type WimImage } from '../../tasksequence/index.ts';
 import type { SiteRepository } from './repository.ts';
 
 export interface OsImagePackage {

@@ -9,7 +9,7 @@ import { SecretBox } from './secret-box.ts';
 import { nextId, type SiteDb } from './schema.ts';
 import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
-import { validateSequence } from '../../tasksequence/validate.ts';
+import { validateSequence } from '../../tasksequence/index.ts';
 import { GLOB, compileWildcard } from '../../text/index.ts';
 
 export interface Variable {

@@ -6,8 +6,8 @@ import type { EventEmitter } from 'node:events';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
-import { renderReportHtml } from '../../report/html.ts';
-import { parseReport, type MigrationReport } from '../../report/model.ts';
+import { renderReportHtml } from '../../report/index.ts';
+import { parseReport, type MigrationReport } from '../../report/index.ts';
 import type { SiteRepository } from './repository.ts';
 
 const Kind = Type.Union([Type.Literal('capture'), Type.Literal('restore')]);

@@ -2,7 +2,7 @@
 // (default, under the data directory) and PostgreSQL (`--db postgres://…`); JSON columns are
 // stored as text.
 import type { Kysely } from 'kysely';
-import type { MigrationSet } from '../../db/migrations.ts';
+import type { MigrationSet } from '../../db/index.ts';
 
 export interface SiteTables {
   counters: { name: string; value: number };

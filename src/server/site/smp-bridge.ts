@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { openSmp, type OpenedSmp } from '../smp/server.ts';
 import { registerSmpRoutes } from '../smp/routes.ts';
-import { startDeletionJob, type DeletionJob } from '../../smp/deletion.ts';
-import type { Principal } from '../../smp/service.ts';
+import { startDeletionJob, type DeletionJob } from '../../smp/index.ts';
+import type { Principal } from '../../smp/index.ts';
 import type { SiteDb } from './schema.ts';
 
 const ADMIN: Principal = { kind: 'admin' };

@@ -4,7 +4,7 @@
 // Options › Add Condition, and the wizard template. Pure data and functions, no Node imports:
 // the console bundles this file.
 
-import type { Condition, ConditionExpression, Group, KnownStep, RunIn, SequenceNode, Step, TaskSequence } from '../../tasksequence/model.ts';
+import type { Condition, ConditionExpression, Group, KnownStep, RunIn, SequenceNode, Step, TaskSequence } from '../../tasksequence/index.ts';
 
 export type { Condition, ConditionExpression, Group, RunIn, SequenceNode, Step, TaskSequence };
 export type PropertyValue = string | number | boolean | string[];

@@ -5,8 +5,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openDatabase } from '../../db/database.ts';
-import { SmpClient } from '../../smp/client.ts';
+import { openDatabase } from '../../db/index.ts';
+import { SmpClient } from '../../smp/index.ts';
 import { registerSmpRoutes } from './routes.ts';
 import { createSmpServer, openSmp } from './server.ts';
 

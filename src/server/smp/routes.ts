@@ -4,11 +4,11 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { databaseError } from '../../db/database.ts';
+import { databaseError } from '../../db/index.ts';
 import { FerryError } from '../../errors/index.ts';
-import { hashSecret } from '../../smp/secrets.ts';
-import type { Principal, SmpService } from '../../smp/service.ts';
-import type { MigrationBehavior } from '../../smp/types.ts';
+import { hashSecret } from '../../smp/index.ts';
+import type { Principal, SmpService } from '../../smp/index.ts';
+import type { MigrationBehavior } from '../../smp/index.ts';
 import { FAILED_AUTH_PER_MINUTE, FailedAuthLimiter } from '../auth-failures.ts';
 import * as S from './schemas.ts';
 

@@ -1,0 +1,5 @@
+export { REPORT_WRITTEN, loadReport, writeReportFiles } from './io.ts';
+export { compareReports, renderComparisonText, renderReportText } from './text.ts';
+export { renderReportHtml } from './html.ts';
+export { parseReport, reportJsonSchema, type MigrationReport } from './model.ts';
+export { ReportCollector } from './collector.ts';

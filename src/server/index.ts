@@ -1,0 +1,7 @@
+// The HTTP edges: the site server (console API, agent API) and the SMP server. The CLI and the
+// end-to-end suites start them through here.
+export { createSite, type Site, type SiteOptions } from './site/app.ts';
+export { ConsoleAuth, SESSION_TTL_MS } from './site/auth.ts';
+export { isDue } from './site/repository.ts';
+export { imagePackageTemplate, newGroup, newSequence, newStep } from './site/ts-document.ts';
+export * from './smp/index.ts';
