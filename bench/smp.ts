@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmpClient } from '../src/smp/index.ts';
+import { SmpHttpClient } from '../src/smp/index.ts';
 import { checkManifest } from '../src/smp/index.ts';
 
 function arg(name: string, fallback: string): string {
@@ -58,7 +58,7 @@ const percentile = (xs: number[], p: number): number => {
 
 /**
  * The reference: the same upload (the files of `dir`, in chunks of `chunkSize`, 4 in flight, each
- * read, hashed and PUT with fetch as SmpClient does) against bench/bare-put-server.ts.
+ * read, hashed and PUT with fetch as SmpHttpClient does) against bench/bare-put-server.ts.
  */
 async function bareReference(dir: string, chunkSize: number): Promise<number> {
   const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -128,9 +128,9 @@ const call = async (method: string, path: string, body?: unknown): Promise<any> 
 try {
   await call('POST', '/admin/folders', { path: join(work, 'folder'), maxClients: 99999, minFreeSpace: 1, spaceUnit: 'Gigabyte' });
   const { token } = await call('POST', '/admin/enrollment-tokens', { uses: 100000 });
-  const register = async (name: string): Promise<SmpClient> => {
-    const { credential } = await SmpClient.register(url, token, name);
-    return new SmpClient({ servers: [url], computerName: name, credential, retryCount: 0 });
+  const register = async (name: string): Promise<SmpHttpClient> => {
+    const { credential } = await SmpHttpClient.register(url, token, name);
+    return new SmpHttpClient({ servers: [url], computerName: name, credential, retryCount: 0 });
   };
 
   // Source stores: the single client's holds `clients` files; each concurrent client's holds one.
@@ -168,7 +168,7 @@ try {
   console.log(`${clients} uploads at once  ${mb(per * clients)} MiB in ${manySec.toFixed(2)} s = ${mb(manyRate)} MiB/s aggregate = ${((100 * manyRate) / singleRate).toFixed(0)} % of one (target ≥ 80 %)   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`);
 
   // Request / release latency at a steady rate.
-  const computers: SmpClient[] = [];
+  const computers: SmpHttpClient[] = [];
   for (let i = 0; i < ops; i++) computers.push(await register(`BENCH-L${i}`));
   const tiny = join(work, 'tiny');
   mkdirSync(tiny);
@@ -190,9 +190,9 @@ try {
     console.log(`${label.padEnd(18)} ${n} at ${rate}/s (achieved ${achieved.toFixed(0)}/s): p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
     return results;
   };
-  const grants = await paced('request (capture)', ops, (i) => (computers[i] as SmpClient).requestCapture());
-  for (let i = 0; i < ops; i += 50) await Promise.all(grants.slice(i, i + 50).map((g, j) => (computers[i + j] as SmpClient).upload(tiny, g.location)));
-  await paced('release (capture)', ops, (i) => (computers[i] as SmpClient).releaseCapture((grants[i] as { location: string }).location));
+  const grants = await paced('request (capture)', ops, (i) => (computers[i] as SmpHttpClient).requestCapture());
+  for (let i = 0; i < ops; i += 50) await Promise.all(grants.slice(i, i + 50).map((g, j) => (computers[i + j] as SmpHttpClient).upload(tiny, g.location)));
+  await paced('release (capture)', ops, (i) => (computers[i] as SmpHttpClient).releaseCapture((grants[i] as { location: string }).location));
 
   // The manifest check of a 100k-file store (e.g. a large /nocompress capture), in this process.
   const manifest = Array.from({ length: 100_000 }, (_, i) => ({ path: `USMT/File/C/Users/u${i % 97}/d${i % 13}/f-${i}.txt`, size: 1, sha256: 'a'.repeat(64) }));

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
-import { SmpClient, type SmpClientOptions } from '../src/smp/index.ts';
+import { SmpHttpClient, type SmpHttpClientOptions } from '../src/smp/index.ts';
 import { createSmpServer, type CreateSmpServerOptions, type SmpServer } from '../src/server/index.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
@@ -33,11 +33,11 @@ export async function adminOk(base: string, token: string, method: string, path:
 
 export async function registerComputer(base: string, adminToken: string, name: string): Promise<string> {
   const { token } = await adminOk(base, adminToken, 'POST', '/admin/enrollment-tokens', { uses: 1 });
-  return (await SmpClient.register(base, token, name)).credential;
+  return (await SmpHttpClient.register(base, token, name)).credential;
 }
 
-export function client(servers: string | string[], computerName: string, credential: string | undefined, extra: Partial<SmpClientOptions> = {}): SmpClient {
-  return new SmpClient({ servers: Array.isArray(servers) ? servers : [servers], computerName, ...(credential ? { credential } : {}), retryCount: 0, retryDelaySeconds: 0, sleep: async () => {}, ...extra });
+export function client(servers: string | string[], computerName: string, credential: string | undefined, extra: Partial<SmpHttpClientOptions> = {}): SmpHttpClient {
+  return new SmpHttpClient({ servers: Array.isArray(servers) ? servers : [servers], computerName, ...(credential ? { credential } : {}), retryCount: 0, retryDelaySeconds: 0, sleep: async () => {}, ...extra });
 }
 
 /** A store-shaped folder: USMT/USMT.MIG plus a few files, sizes in bytes. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { isFerryError } from '../src/errors/index.ts';
-import { SmpClient } from '../src/smp/index.ts';
+import { SmpHttpClient } from '../src/smp/index.ts';
 import { openRecoverySlot } from '../src/smp/index.ts';
 import { createStore } from '../src/store/index.ts';
 import type { SmpServer } from '../src/server/index.ts';
@@ -266,14 +266,14 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(listed.registered, false);
       assert.ok(listed.credentialRevokedAt);
       assert.equal((await api(s.url, s.adminToken, 'POST', '/admin/computers/NOPE/revoke')).body.code, 'FERRY_E_SMP_UNKNOWN_COMPUTER');
-      const back = await SmpClient.register(s.url, (await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' })).token, 'PC-OWN');
+      const back = await SmpHttpClient.register(s.url, (await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' })).token, 'PC-OWN');
 
       // An expired credential renews within the grace, not after it.
       await sleep(1200);
       assert.equal((await api(s.url, back.credential, 'GET', '/stores')).body.code, 'FERRY_E_SMP_CREDENTIAL_EXPIRED');
-      const late = await SmpClient.renew(s.url, back.credential, 'PC-OWN');
+      const late = await SmpHttpClient.renew(s.url, back.credential, 'PC-OWN');
       await sleep(2100);
-      await assert.rejects(SmpClient.renew(s.url, late.credential, 'PC-OWN'), (e) => isFerryError(e, 'FERRY_E_SMP_UNAUTHORIZED'));
+      await assert.rejects(SmpHttpClient.renew(s.url, late.credential, 'PC-OWN'), (e) => isFerryError(e, 'FERRY_E_SMP_UNAUTHORIZED'));
     });
 
     it('Network Access Account: only with fallback on, only for a known computer', async (t) => {

@@ -8,9 +8,9 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { SmpClient } from '../src/smp/index.ts';
+import { SmpHttpClient } from '../src/smp/index.ts';
 import { Engine, parseSequenceXml } from '../src/tasksequence/index.ts';
-import { localPackages, type SmpClientFactory } from '../src/tasksequence/index.ts';
+import { localPackages, type SmpPortFactory } from '../src/tasksequence/index.ts';
 import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 import { adminOk, registerComputer, startSmp } from './smp-helpers.ts';
 
@@ -53,9 +53,9 @@ test('replace through a real SMP: capture sequence on A, restore sequence on B, 
   const credentials = { OLDPC: await registerComputer(smp.url, admin, 'OLDPC'), NEWPC: await registerComputer(smp.url, admin, 'NEWPC') };
   await adminOk(smp.url, admin, 'POST', '/admin/associations', { source: 'OLDPC', destination: 'NEWPC', migrationBehavior: 0 });
   const factory =
-    (name: 'OLDPC' | 'NEWPC'): SmpClientFactory =>
+    (name: 'OLDPC' | 'NEWPC'): SmpPortFactory =>
     (settings) =>
-      new SmpClient({ servers: [smp.url], computerName: name, credential: credentials[name], retryCount: settings.retryCount, retryDelaySeconds: settings.retryDelaySeconds, fallbackToNaa: settings.fallbackToNaa, events: settings.events });
+      new SmpHttpClient({ servers: [smp.url], computerName: name, credential: credentials[name], retryCount: settings.retryCount, retryDelaySeconds: settings.retryDelaySeconds, fallbackToNaa: settings.fallbackToNaa, events: settings.events });
   const packages = localPackages({ CM100005: pkg });
 
   const capture = await Engine.start({ sequence: parseSequenceXml(readFileSync(join(examples, 'replace-capture-smp.xml'), 'utf8')), computer: { root: source, name: 'OLDPC' }, stateDir: join(base, 'state-a'), smp: factory('OLDPC'), packages });

@@ -76,7 +76,8 @@ export interface Variable {
   value: string;
   hidden: boolean;
 }
-export interface Computer {
+/** A computer registered with the site, as `GET /api/computers` lists it. */
+export interface SiteComputer {
   id: string;
   name: string;
   revoked: boolean;

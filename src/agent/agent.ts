@@ -6,10 +6,10 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, r
 import { join } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import { EventStream, type FerryEvent } from '../events/index.ts';
-import { SmpClient } from '../smp/index.ts';
+import { SmpHttpClient } from '../smp/index.ts';
 import { Engine, type EngineDeps, type RunResult } from '../tasksequence/index.ts';
 import type { SequenceNode, TaskSequence } from '../tasksequence/index.ts';
-import type { SmpClientFactory } from '../tasksequence/index.ts';
+import type { SmpPortFactory } from '../tasksequence/index.ts';
 import { readEngineState, writeEngineFile } from '../tasksequence/index.ts';
 import { RunMonitor } from './run-monitor.ts';
 import { SiteClient, type DeploymentDetail, type StatusMessage } from './site-client.ts';
@@ -198,9 +198,9 @@ export class Agent {
   }
 
   #deps(smp: DeploymentDetail['smp']): EngineDeps {
-    const factory: SmpClientFactory | undefined = smp
+    const factory: SmpPortFactory | undefined = smp
       ? (settings) =>
-          new SmpClient({
+          new SmpHttpClient({
             servers: smp.servers,
             computerName: this.#identity!.name,
             credential: smp.credential,

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { EventStream } from '../events/index.ts';
-import { SmpClient } from '../smp/index.ts';
+import { SmpHttpClient } from '../smp/index.ts';
 import { rotateAdminToken } from '../smp/index.ts';
 import { openRecoverySlot } from '../smp/index.ts';
 import { createSmpServer } from '../server/index.ts';
@@ -40,10 +40,10 @@ function clientOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
-function makeClient(f: ClientFlags, events?: EventStream): SmpClient {
+function makeClient(f: ClientFlags, events?: EventStream): SmpHttpClient {
   if (f.retryCount > 30) throw new FerryError('FERRY_E_INVALID_ARGUMENT', '--retry-count is 0–30.');
   if (f.retryTime > 600) throw new FerryError('FERRY_E_INVALID_ARGUMENT', '--retry-time is 0–600 seconds.');
-  return new SmpClient({
+  return new SmpHttpClient({
     servers: f.server,
     computerName: f.computer ?? process.env.FERRY_COMPUTER_NAME ?? (process.env.HOSTNAME || 'localhost'),
     ...(f.credential ? { credential: f.credential } : {}),
@@ -159,8 +159,8 @@ function build(): Command {
     .requiredOption('--computer <name>', 'this computer name')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      if (o.enrollmentToken) return print(await SmpClient.register(o.server, o.enrollmentToken, o.computer), o.json);
-      if (o.currentCredential) return print(await SmpClient.renew(o.server, o.currentCredential, o.computer), o.json);
+      if (o.enrollmentToken) return print(await SmpHttpClient.register(o.server, o.enrollmentToken, o.computer), o.json);
+      if (o.currentCredential) return print(await SmpHttpClient.renew(o.server, o.currentCredential, o.computer), o.json);
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give --enrollment-token (register) or --current-credential (renew).');
     });
 

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { EnrollmentTokenRecord, SmpRepository } from '../smp/index.ts';
 import type {
   Association,
-  Computer,
+  SmpComputer,
   KeySlotKind,
   MigrationBehavior,
   MigrationStatus,
@@ -19,7 +19,7 @@ import type { SmpTables } from './smp-schema.ts';
 
 type Row<T extends keyof SmpTables> = Selectable<SmpTables[T]>;
 
-const toComputer = (r: Row<'smp_computers'>): Computer => ({
+const toComputer = (r: Row<'smp_computers'>): SmpComputer => ({
   id: r.id,
   name: r.name,
   credentialHash: r.credential_hash,
@@ -117,7 +117,7 @@ export class KyselySmpRepository implements SmpRepository {
     return (await this.#db.selectFrom('smp_servers').selectAll().orderBy('name').execute()).map(toServer);
   }
 
-  async insertComputer(c: Computer) {
+  async insertComputer(c: SmpComputer) {
     await this.#db
       .insertInto('smp_computers')
       .values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), credential_hash: c.credentialHash, credential_expires_at: c.credentialExpiresAt, credential_revoked_at: c.credentialRevokedAt, created_at: c.createdAt, owner: c.owner })

@@ -19,7 +19,7 @@ import type { StoreRecord } from './types.ts';
 
 export type { StoreGrant, ManifestEntry };
 
-export interface SmpClientOptions {
+export interface SmpHttpClientOptions {
   /** SMP base URLs in the order to try them (the management point's list). */
   readonly servers: readonly string[];
   /** This computer's name (sent with Network Access Account requests). */
@@ -67,12 +67,13 @@ const AUTH_FAILURES = new Set(['FERRY_E_SMP_UNAUTHORIZED', 'FERRY_E_SMP_CREDENTI
 /** Answers that say the request itself is wrong: no other SMP or later retry will change them. */
 const FINAL = new Set(['FERRY_E_INVALID_ARGUMENT', 'FERRY_E_SMP_PATH_INVALID', 'FERRY_E_SMP_TOO_LARGE', 'FERRY_E_SMP_STORE_STATE', 'FERRY_E_SMP_STORE_NOT_FOUND', 'FERRY_E_SMP_STORE_INCOMPLETE', 'FERRY_E_SMP_NAA_NOT_ALLOWED']);
 
-export class SmpClient {
-  readonly #o: SmpClientOptions;
+/** HTTP client of a State Migration Point: registration, store requests, upload and download with retries across servers. */
+export class SmpHttpClient {
+  readonly #o: SmpHttpClientOptions;
   readonly #events: EventStream;
   readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(options: SmpClientOptions) {
+  constructor(options: SmpHttpClientOptions) {
     if (!options.servers.length) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'The SMP client needs at least one SMP URL.');
     this.#o = options;
     this.#events = options.events ?? silentEvents();

@@ -1,5 +1,5 @@
 // Public API of the State Migration Point core and its client.
-export { SmpClient, type SmpClientOptions, type TransferResult, type RestoreReport, type StoreGrant, type ManifestEntry } from './client.ts';
+export { SmpHttpClient, type SmpHttpClientOptions, type TransferResult, type RestoreReport, type StoreGrant, type ManifestEntry } from './client.ts';
 export { SmpService, type Principal, type SmpServiceOptions, type UploadState, type InitResult } from './service.ts';
 export { startDeletionJob, type DeletionJob } from './deletion.ts';
 export { verifyUploadedStore } from './store-check.ts';

@@ -1,6 +1,6 @@
 // What the SMP domain needs from persistence. `src/db/smp-repository.ts` implements it over
 // Kysely (SQLite or PostgreSQL); every state change the service makes runs inside `transaction`.
-import type { Association, Computer, KeySlotKind, SmpServerRecord, StorageFolder, StoreFile, StoreRecord } from './types.ts';
+import type { Association, SmpComputer, KeySlotKind, SmpServerRecord, StorageFolder, StoreFile, StoreRecord } from './types.ts';
 
 export interface EnrollmentTokenRecord {
   readonly id: string;
@@ -23,16 +23,16 @@ export interface SmpRepository {
   getServer(name: string): Promise<SmpServerRecord | undefined>;
   listServers(): Promise<SmpServerRecord[]>;
 
-  insertComputer(computer: Computer): Promise<void>;
-  getComputer(id: string): Promise<Computer | undefined>;
-  findComputerByName(name: string): Promise<Computer | undefined>;
+  insertComputer(computer: SmpComputer): Promise<void>;
+  getComputer(id: string): Promise<SmpComputer | undefined>;
+  findComputerByName(name: string): Promise<SmpComputer | undefined>;
   /** Set a new credential (clearing any revocation); `owner`, when given, replaces the identity's holder. */
   setComputerCredential(id: string, credentialHash: string, expiresAt: string, owner?: string | null): Promise<void>;
-  /** Record who holds the computer's identity (see `Computer.owner`). */
+  /** Record who holds the computer's identity (see `SmpComputer.owner`). */
   setComputerOwner(id: string, owner: string | null): Promise<void>;
   /** Drop the credential and record when it was revoked. */
   revokeComputerCredential(id: string, at: string): Promise<void>;
-  listComputers(): Promise<Computer[]>;
+  listComputers(): Promise<SmpComputer[]>;
 
   insertEnrollmentToken(token: EnrollmentTokenRecord): Promise<void>;
   /** Use one of the token's uses if it exists, has uses left and has not expired at `now`; returns the token, or undefined. */

@@ -32,7 +32,7 @@ import {
   MIGRATION_STATUS,
   MIGRATION_TYPE,
   type Association,
-  type Computer,
+  type SmpComputer,
   type MigrationBehavior,
   type SmpServerRecord,
   type SpaceUnit,
@@ -42,7 +42,7 @@ import {
   type UserSelection,
 } from './types.ts';
 
-export type Principal = { readonly kind: 'admin' } | { readonly kind: 'computer'; readonly computer: Computer } | { readonly kind: 'naa'; readonly computer: Computer };
+export type Principal = { readonly kind: 'admin' } | { readonly kind: 'computer'; readonly computer: SmpComputer } | { readonly kind: 'naa'; readonly computer: SmpComputer };
 
 export interface RegistrationProof {
   readonly enrollmentToken?: string;
@@ -277,7 +277,7 @@ export class SmpService {
   }
 
   /** One credential per computer: the new one replaces (revokes) the previous. */
-  async #issue(repo: SmpRepository, computer: Computer, now: Date, ttlSeconds: number | undefined, owner: string | null | undefined): Promise<Registration> {
+  async #issue(repo: SmpRepository, computer: SmpComputer, now: Date, ttlSeconds: number | undefined, owner: string | null | undefined): Promise<Registration> {
     const credential = newSecret('computer', computer.id);
     const expiresAt = nowIso(new Date(now.getTime() + Math.min(ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
     await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt, owner);
@@ -285,7 +285,7 @@ export class SmpService {
   }
 
   /** The computer's own credential, not revoked, unexpired or expired within the renewal grace. */
-  #renewable(computer: Computer, credential: string, now: Date): boolean {
+  #renewable(computer: SmpComputer, credential: string, now: Date): boolean {
     if (computerIdOf(credential) !== computer.id || !secretMatches(credential, computer.credentialHash) || !computer.credentialExpiresAt) return false;
     return new Date(computer.credentialExpiresAt).getTime() + this.#renewalGrace * 1000 > now.getTime();
   }
@@ -410,7 +410,7 @@ export class SmpService {
     return best.folder;
   }
 
-  async #inPlaceAssociation(repo: SmpRepository, computer: Computer, now: string): Promise<Association> {
+  async #inPlaceAssociation(repo: SmpRepository, computer: SmpComputer, now: string): Promise<Association> {
     const a: Association = {
       id: randomUUID(),
       sourceComputerId: computer.id,
@@ -772,11 +772,11 @@ export class SmpService {
   }
 
   /** Import a computer (e.g. a destination that has never run Ferry) so an association can name it. */
-  async importComputer(p: Principal, name: string): Promise<Computer> {
+  async importComputer(p: Principal, name: string): Promise<SmpComputer> {
     requireAdmin(p);
     const existing = await this.repo.findComputerByName(name);
     if (existing) return existing;
-    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()), owner: null };
+    const computer: SmpComputer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()), owner: null };
     await this.repo.insertComputer(computer);
     return computer;
   }
@@ -910,7 +910,7 @@ function checkComputerName(computerName: string): string {
   return name;
 }
 
-function requireComputer(p: Principal): Computer {
+function requireComputer(p: Principal): SmpComputer {
   if (p.kind === 'admin') throw new FerryError('FERRY_E_SMP_FORBIDDEN', 'The admin token administers the SMP; store requests and transfers use a computer credential.');
   return p.computer;
 }

@@ -23,7 +23,8 @@ export interface StorageFolder {
   readonly spaceUnit: SpaceUnit;
 }
 
-export interface Computer {
+/** A computer as the SMP knows it: its name and the credential it authenticates with. */
+export interface SmpComputer {
   readonly id: string;
   readonly name: string;
   readonly credentialHash: string | null;

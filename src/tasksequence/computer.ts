@@ -25,7 +25,8 @@ export interface RegistryReader {
 export type WmiValue = string | number | boolean | null;
 export type WmiInstance = Record<string, WmiValue>;
 
-export interface Computer extends ComputerIdentity {
+/** The computer a task sequence runs on: identity, volume root, registry and WMI for conditions. */
+export interface TaskSequenceComputer extends ComputerIdentity {
   /** Host path of the volume root (C:\). */
   root: string;
   registry?: RegistryReader;
@@ -94,7 +95,7 @@ export function isNetworkPath(path: string): boolean {
 }
 
 /** WMI instances the identity itself provides. */
-export function identityWmi(c: Computer): Record<string, WmiInstance[]> {
+export function identityWmi(c: TaskSequenceComputer): Record<string, WmiInstance[]> {
   return {
     Win32_ComputerSystem: [{ Name: c.name, DNSHostName: c.name }],
     Win32_ComputerSystemProduct: [{ UUID: c.smbiosGuid, IdentifyingNumber: null }],

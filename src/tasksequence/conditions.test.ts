@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { Computer, RegistryReader } from './computer.ts';
+import type { TaskSequenceComputer, RegistryReader } from './computer.ts';
 import { compareValues, compareVersions, evaluateCondition, osVersionCondition, packGuid, parseConditionDate, wildcardMatch } from './conditions.ts';
 import type { Condition } from './model.ts';
 import { tempDir } from './test-support.ts';
@@ -16,7 +16,7 @@ mkdirSync(join(root, 'Windows', 'System32'), { recursive: true });
 writeFileSync(join(root, 'Windows', 'System32', 'notepad.exe'), 'MZ');
 utimesSync(join(root, 'Windows', 'System32', 'notepad.exe'), new Date('2021-06-01T00:00:00Z'), new Date('2021-06-01T00:00:00Z'));
 
-const computer: Computer = {
+const computer: TaskSequenceComputer = {
   root,
   name: 'PC01',
   macAddress: '00:15:5d:01:02:03',

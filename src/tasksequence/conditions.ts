@@ -4,7 +4,7 @@
 // never run by accident — and is reported with FERRY_W_TS_CONDITION_NOT_EVALUATED.
 import { stat } from 'node:fs/promises';
 import type { WarningCode } from '../errors/index.ts';
-import { expandSystemEnv, identityWmi, toHostPath, type Computer, type RegistryData } from './computer.ts';
+import { expandSystemEnv, identityWmi, toHostPath, type TaskSequenceComputer, type RegistryData } from './computer.ts';
 import type { CompareOperator, Condition, ConditionExpression, VariableCondition } from './model.ts';
 import type { TsEnvironment } from './variables.ts';
 import { matches, parseWql, WqlError } from './wql.ts';
@@ -25,11 +25,11 @@ class CannotEvaluate extends Error {}
 
 interface Ctx {
   env: TsEnvironment;
-  computer: Computer;
+  computer: TaskSequenceComputer;
   notes: ConditionNote[];
 }
 
-export async function evaluateCondition(condition: Condition | undefined, env: TsEnvironment, computer: Computer): Promise<ConditionResult> {
+export async function evaluateCondition(condition: Condition | undefined, env: TsEnvironment, computer: TaskSequenceComputer): Promise<ConditionResult> {
   if (!condition) return { value: true, notes: [] };
   const ctx: Ctx = { env, computer, notes: [] };
   try {

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { maskedStream, silentEvents, type EventStream } from '../events/index.ts';
-import { toHostPath, type Computer, type ComputerIdentity, type RegistryReader, type WmiInstance } from './computer.ts';
+import { toHostPath, type TaskSequenceComputer, type ComputerIdentity, type RegistryReader, type WmiInstance } from './computer.ts';
 import { evaluateCondition } from './conditions.ts';
 import { walkSteps, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
-import { builtinUsmtRunner, localPackages, type ImageSource, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
+import { builtinUsmtRunner, localPackages, type ImageSource, type PackageResolver, type SmpPortFactory, type UsmtRunner } from './ports.ts';
 import { applyOperatingSystem, DEFAULT_USER_STATE_PATH, setupWindows, type OsImageContext } from './os-image.ts';
 import { applyNetworkSettings, applyWindowsSettings } from './os-settings.ts';
 import { platformSkipReason } from './platform-skip.ts';
@@ -31,7 +31,7 @@ export interface EngineDeps {
   /** ScanState/LoadState/UsmtUtils (default: Ferry's engine, loaded lazily). */
   usmt?: UsmtRunner;
   /** State migration point client factory; absent = no SMP configured. */
-  smp?: SmpClientFactory;
+  smp?: SmpPortFactory;
   events?: EventStream;
   /** Package resolver (default: `--package` mappings kept in the state, else built-in USMT). */
   packages?: PackageResolver;
@@ -89,16 +89,16 @@ export class Engine {
   readonly #state: EngineState;
   readonly #stateDir: string;
   readonly #env: TsEnvironment;
-  readonly #computer: Computer;
+  readonly #computer: TaskSequenceComputer;
   readonly #usmt: UsmtRunner;
-  readonly #smp: SmpClientFactory | undefined;
+  readonly #smp: SmpPortFactory | undefined;
   readonly #events: EventStream;
   readonly #packages: PackageResolver;
   readonly #images: ImageSource | undefined;
   readonly #log: SmstsLog;
   #unlock: (() => void) | undefined;
 
-  private constructor(seq: TaskSequence, state: EngineState, stateDir: string, deps: EngineDeps, computer: Computer, unlock: () => void) {
+  private constructor(seq: TaskSequence, state: EngineState, stateDir: string, deps: EngineDeps, computer: TaskSequenceComputer, unlock: () => void) {
     this.#seq = seq;
     this.#state = state;
     this.#stateDir = stateDir;
@@ -588,10 +588,10 @@ interface StepExecution {
   restart?: 'HD' | 'WinPE';
 }
 
-async function computerFor(state: EngineState, deps: EngineDeps): Promise<Computer> {
+async function computerFor(state: EngineState, deps: EngineDeps): Promise<TaskSequenceComputer> {
   const registry = deps.registry ?? volumeRegistry(state.computer.root);
   const os = await operatingSystemWmi(registry).catch(() => undefined);
-  const computer: Computer = { ...state.computer };
+  const computer: TaskSequenceComputer = { ...state.computer };
   if (registry) computer.registry = registry;
   const wmi = { ...(os ? { Win32_OperatingSystem: os } : {}), ...deps.wmi };
   if (Object.keys(wmi).length > 0) computer.wmi = wmi;

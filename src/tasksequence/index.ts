@@ -16,13 +16,13 @@ export {
   builtinXmlDir,
   type UsmtRunner,
   type UsmtRunContext,
-  type SmpClient,
-  type SmpClientFactory,
+  type SmpPort,
+  type SmpPortFactory,
   type SmpGrant,
   type SmpRequestSettings,
   type PackageResolver,
 } from './ports.ts';
-export type { Computer, ComputerIdentity, RegistryReader, WmiInstance } from './computer.ts';
+export type { TaskSequenceComputer, ComputerIdentity, RegistryReader, WmiInstance } from './computer.ts';
 export { Engine, type EngineDeps, type StartOptions, type RunResult, type TaskSequenceIdentity } from './engine.ts';
 export { readEngineState, writeEngineFile, type EngineState, type NodeRecord } from './state.ts';
 export { SmstsLog, formatCmTraceLine, parseCmTrace, type CmTraceRecord } from './smsts-log.ts';

@@ -10,7 +10,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { join, relative, resolve, sep } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import { isDriveRoot, toHostPath, type Computer } from './computer.ts';
+import { isDriveRoot, toHostPath, type TaskSequenceComputer } from './computer.ts';
 import type { KnownStep } from './model.ts';
 import type { ImageSource, PackageResolver } from './ports.ts';
 import type { EngineState } from './state.ts';
@@ -26,7 +26,7 @@ export const DEFAULT_WORKING_FOLDER = 'C:\\_SMSTaskSequence';
 
 export interface OsImageContext {
   env: TsEnvironment;
-  computer: Computer;
+  computer: TaskSequenceComputer;
   packages: PackageResolver;
   /** Fetches an image package's WIM (the agent: from the site); else the package resolver's path. */
   images?: ImageSource;

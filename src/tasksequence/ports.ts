@@ -72,8 +72,8 @@ export interface SmpGrant {
   key: string;
 }
 
-/** The State Migration Point client as the four steps use it (src/smp/client.ts satisfies it). */
-export interface SmpClient {
+/** The State Migration Point as the four user-state steps use it (`SmpHttpClient` in src/smp satisfies it). */
+export interface SmpPort {
   requestCapture(): Promise<SmpGrant>;
   requestRestore(): Promise<SmpGrant>;
   /** Send the captured store folder to the store at `location`. */
@@ -92,7 +92,7 @@ export interface SmpRequestSettings {
 }
 
 /** Makes an SMP client for the step's settings; absent when no site/SMP is configured. */
-export type SmpClientFactory = (settings: SmpRequestSettings) => SmpClient;
+export type SmpPortFactory = (settings: SmpRequestSettings) => SmpPort;
 
 // ── operating system images ──────────────────────────────────────────────────────────────
 

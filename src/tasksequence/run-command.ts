@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import { splitWindowsCommandLine } from './command-line.ts';
-import { toHostPath, type Computer } from './computer.ts';
+import { toHostPath, type TaskSequenceComputer } from './computer.ts';
 import type { KnownStep } from './model.ts';
 import type { PackageResolver, UsmtRunner } from './ports.ts';
 import type { TsEnvironment } from './variables.ts';
@@ -25,7 +25,7 @@ export interface CommandResult {
 
 export interface RunCommandContext {
   env: TsEnvironment;
-  computer: Computer;
+  computer: TaskSequenceComputer;
   packages: PackageResolver;
   usmt: UsmtRunner;
   events: EventStream;

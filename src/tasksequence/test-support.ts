@@ -3,7 +3,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SmpClient, SmpClientFactory, SmpGrant, UsmtRunContext, UsmtRunner } from './ports.ts';
+import type { SmpPort, SmpPortFactory, SmpGrant, UsmtRunContext, UsmtRunner } from './ports.ts';
 
 export interface RecordedCall {
   tool: 'scanstate' | 'loadstate' | 'usmtutils';
@@ -53,7 +53,7 @@ export function recordingUsmt(codes: Partial<Record<RecordedCall['tool'], number
 }
 
 export interface FakeSmp {
-  factory: SmpClientFactory;
+  factory: SmpPortFactory;
   log: string[];
   /** Stores held "on the SMP": storeId → folder. */
   stores: Map<string, string>;
@@ -68,9 +68,9 @@ export function fakeSmp(root: string): FakeSmp {
     const storeId = kind === 'capture' ? `store${++n}` : [...stores.keys()].at(-1) ?? 'none';
     return { storeId, kind, location: `http://smp.test/stores/${storeId}`, key: 'a2V5LWZvci10ZXN0cw==' };
   };
-  const factory: SmpClientFactory = (settings) => {
+  const factory: SmpPortFactory = (settings) => {
     log.push(`client retry=${settings.retryCount} delay=${settings.retryDelaySeconds} naa=${settings.fallbackToNaa}`);
-    const client: SmpClient = {
+    const client: SmpPort = {
       async requestCapture() {
         log.push('requestCapture');
         return grant('capture');

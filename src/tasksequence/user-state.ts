@@ -1,15 +1,15 @@
 // The four user-state steps (user-state-steps.md). Local mode needs no site: OSDStateStorePath
 // names a local folder (a drive path in the volume, or a host path), Request/Release only check
 // it, Capture runs ScanState into it and Restore runs LoadState from it. With a state migration
-// point (an SmpClientFactory), Request reserves a store, Capture encrypts with the store's key
+// point (an SmpPortFactory), Request reserves a store, Capture encrypts with the store's key
 // and uploads, Restore downloads and decrypts, Release tells the SMP the outcome.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import { isDriveRoot, isNetworkPath, toHostPath, type Computer } from './computer.ts';
+import { isDriveRoot, isNetworkPath, toHostPath, type TaskSequenceComputer } from './computer.ts';
 import type { KnownStep } from './model.ts';
-import type { PackageResolver, SmpClientFactory, UsmtRunner } from './ports.ts';
+import type { PackageResolver, SmpPortFactory, UsmtRunner } from './ports.ts';
 import type { EngineState } from './state.ts';
 import { probeStore } from './store-probe.ts';
 import { buildLoadStateArgs, buildScanStateArgs, displayUsmtArgs, type UsmtPackage } from './usmt-args.ts';
@@ -20,10 +20,10 @@ export const E_FAIL = -2147467259;
 
 export interface UserStateContext {
   env: TsEnvironment;
-  computer: Computer;
+  computer: TaskSequenceComputer;
   packages: PackageResolver;
   usmt: UsmtRunner;
-  smp?: SmpClientFactory;
+  smp?: SmpPortFactory;
   state: EngineState;
   stateDir: string;
   logDir: string;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SmpClient } from '../../src/smp/index.ts';
+import { SmpHttpClient } from '../../src/smp/index.ts';
 import { call, signIn, startSite } from '../site-helpers.ts';
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
@@ -47,7 +47,7 @@ test('site and SMP data: directories 0700, files 0600; hidden variables sealed, 
 
     // A store uploaded to the all-in-one SMP.
     const smp = fetched.smp as { servers: string[]; credential: string };
-    const client = new SmpClient({ servers: smp.servers, computerName: 'SECPC', credential: smp.credential, retryCount: 0 });
+    const client = new SmpHttpClient({ servers: smp.servers, computerName: 'SECPC', credential: smp.credential, retryCount: 0 });
     const grant = await client.requestCapture();
     const storeDir = join(s.dataDir, 'smp', 'stores', grant.storeId);
     assert.equal(mode(storeDir), 0o700);

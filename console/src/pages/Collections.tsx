@@ -1,12 +1,12 @@
 // Assets and Compliance › Device Collections: direct members, a name rule, collection variables.
 import { useState } from 'react';
-import { api, type Collection, type Computer, type Variable } from '../api.ts';
+import { api, type Collection, type SiteComputer, type Variable } from '../api.ts';
 import { Dialog, ErrorBanner, SelectableRow, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
 export function CollectionsPage() {
   const list = useLoad(() => api<Collection[]>('GET', '/api/collections'), []);
-  const computers = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
+  const computers = useLoad(() => api<SiteComputer[]>('GET', '/api/computers'), []);
   const [selected, setSelected] = useState<string>();
   const [creating, setCreating] = useState(false);
   const { error, act } = useAction(list.reload);
@@ -93,7 +93,7 @@ export function CollectionsPage() {
   );
 }
 
-function CreateCollection({ computers, onClose, onCreated }: { computers: Computer[]; onClose: () => void; onCreated: (id: string) => void }) {
+function CreateCollection({ computers, onClose, onCreated }: { computers: SiteComputer[]; onClose: () => void; onCreated: (id: string) => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [pattern, setPattern] = useState('');

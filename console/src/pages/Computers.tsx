@@ -1,7 +1,7 @@
 // Assets and Compliance › Devices: registered agents, their device variables, revoke, and reset
 // (a one-time enrollment token with which a reimaged or revoked computer's agent registers again).
 import { useEffect, useState } from 'react';
-import { api, subscribeChanges, type Computer, type Variable } from '../api.ts';
+import { api, subscribeChanges, type SiteComputer, type Variable } from '../api.ts';
 import { ErrorBanner, SelectableRow, fmtTime, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
 
@@ -13,7 +13,7 @@ interface ResetToken {
 }
 
 export function ComputersPage() {
-  const list = useLoad(() => api<Computer[]>('GET', '/api/computers'), []);
+  const list = useLoad(() => api<SiteComputer[]>('GET', '/api/computers'), []);
   useEffect(() => subscribeChanges(list.reload), [list.reload]);
   const [selected, setSelected] = useState<string>();
   const [reset, setReset] = useState<ResetToken>();

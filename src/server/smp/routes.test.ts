@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openDatabase } from '../../db/index.ts';
-import { SmpClient } from '../../smp/index.ts';
+import { SmpHttpClient } from '../../smp/index.ts';
 import { registerSmpRoutes } from './routes.ts';
 import { createSmpServer, openSmp } from './server.ts';
 
@@ -75,8 +75,8 @@ test('all-in-one use: SMP routes under a prefix on a shared fastify and database
   // The all-in-one server enrolls its local agent itself, in process.
   const { token } = await smp.service.createEnrollmentToken({ kind: 'admin' }, { expiresInSeconds: 60, uses: 1 });
   await smp.service.addFolder({ kind: 'admin' }, { path: join(dir, 'folder'), maxClients: 5, minFreeSpace: 1, spaceUnit: 'Megabyte' });
-  const { credential } = await SmpClient.register(`${base}/smp`, token, 'AGENT1');
-  const client = new SmpClient({ servers: [`${base}/smp`], computerName: 'AGENT1', credential, retryCount: 0 });
+  const { credential } = await SmpHttpClient.register(`${base}/smp`, token, 'AGENT1');
+  const client = new SmpHttpClient({ servers: [`${base}/smp`], computerName: 'AGENT1', credential, retryCount: 0 });
   const grant = await client.requestCapture();
   assert.ok(grant.location.startsWith(`${base}/smp/stores/`));
   const src = join(dir, 'src');
