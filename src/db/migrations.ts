@@ -14,6 +14,7 @@ export interface MigrationSet {
   readonly migrations: Readonly<Record<string, Migration>>;
 }
 
+/** Apply, per module, the migrations the database has not recorded yet, in name order. */
 export async function migrate(db: Kysely<any>, sets: readonly MigrationSet[]): Promise<void> {
   for (const set of sets) {
     if (!/^[a-z][a-z0-9_]*$/.test(set.module)) {

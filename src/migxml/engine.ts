@@ -250,6 +250,13 @@ function effectiveContext(component: Context, element: Context): Context | null 
   return null;
 }
 
+/**
+ * Evaluates MigXML rules over a volume: for each pass (a user or the machine) it decides what is
+ * collected or applied, and where it lands (precedence per spec/migxml.md).
+ * @example
+ * const engine = await RuleEngine.create({ volume, files: ruleFiles, users, events, phase: 'scan' });
+ * for (const pass of engine.passes) { ... } // each pass's decisions drive ScanState/LoadState
+ */
 export class RuleEngine {
   readonly volume: WindowsVolume;
   readonly passes: Pass[] = [];

@@ -117,6 +117,7 @@ const nowIso = (d: Date): string => d.toISOString();
 
 const notFound = (id: string): FerryError => new FerryError('FERRY_E_SMP_STORE_NOT_FOUND', `No store ${id} exists for this computer; use the location returned by Request State Store.`, { details: { storeId: id } });
 
+/** The State Migration Point's domain: registration, store requests and transfers, associations, administration. */
 export class SmpService {
   readonly repo: SmpRepository;
   readonly serverName: string;

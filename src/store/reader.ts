@@ -29,7 +29,12 @@ function tampered(path: string, what: string, details: Record<string, unknown> =
   return new FerryError('FERRY_E_STORE_TAMPERED', `The store ${path} failed an integrity check: ${what}. Do not restore from it.`, { details: { path, ...details } });
 }
 
-/** Open a complete store for reading. An incomplete one is refused with FERRY_E_STORE_INCOMPLETE. */
+/**
+ * Open a complete store for reading. An incomplete one is refused with FERRY_E_STORE_INCOMPLETE.
+ * @example
+ * const store = await openStore('D:\\Store', { key: 'secret' });
+ * try { await store.verify(); } finally { await store.close(); }
+ */
 export async function openStore(storeDir: string, options: OpenStoreOptions = {}): Promise<StoreReader> {
   const paths = await locateStore(storeDir);
   const st = await storeState(paths);

@@ -123,7 +123,13 @@ function entryJson(meta: ObjectMeta | RegistryObjectMeta | IniObjectMeta, id: nu
   return { id, ...rest } as EntryJson;
 }
 
-/** Open a store for writing. See docs/store-format.md §5 for what resume does. */
+/**
+ * Open a store for writing. See docs/store-format.md §5 for what resume does.
+ * @example
+ * const store = await createStore(dir, { encryption: { key: 'secret' } });
+ * await store.addFile(meta, hostPath); // once per captured object
+ * const summary = await store.finish(); // or store.abort() on failure
+ */
 export async function createStore(storeDir: string, options: CreateStoreOptions = {}): Promise<StoreWriter> {
   const type = options.type ?? 'compressed';
   if (options.encryption && type !== 'compressed') {

@@ -29,6 +29,7 @@ interface Ctx {
   notes: ConditionNote[];
 }
 
+/** Evaluate a step's or group's condition on the computer; `notes` are the warnings met while evaluating it. */
 export async function evaluateCondition(condition: Condition | undefined, env: TsEnvironment, computer: TaskSequenceComputer): Promise<ConditionResult> {
   if (!condition) return { value: true, notes: [] };
   const ctx: Ctx = { env, computer, notes: [] };

@@ -84,6 +84,13 @@ class RestartNow {}
 
 const TS = 'TSManager';
 
+/**
+ * Runs a task sequence on a computer, persisting its state after each step so a restart (or a
+ * kill) resumes at the next step.
+ * @example
+ * const engine = await Engine.start({ sequence, computer: { root: '/mnt/c' } });
+ * const result = await engine.run(); // later, after a restart: (await Engine.resume(stateDir)).run()
+ */
 export class Engine {
   readonly #seq: TaskSequence;
   readonly #state: EngineState;

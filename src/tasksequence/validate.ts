@@ -41,6 +41,7 @@ function requiresFullOs(c: Condition | undefined): boolean {
   return c.kind === 'variable' && c.variable.toLowerCase() === '_smstsinwinpe' && c.operator === 'equals' && (c.value ?? '').toLowerCase() === 'false';
 }
 
+/** Check a task sequence against the step catalog and limits: the errors and warnings found, in sequence order. */
 export function validateSequence(seq: TaskSequence, options: ValidateOptions = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const add = (severity: 'error' | 'warning', code: Code, message: string, node?: SequenceNode, path?: number[]) =>

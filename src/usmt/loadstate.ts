@@ -105,6 +105,7 @@ type Placement =
 /** Why a store object is not applied; the summary counts each. */
 type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 
+/** LoadState: restore a store onto a target volume (USMT return codes in the result). */
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
   const { events, progress } = ctx;
   if (options.targetWindowsDir === undefined) {

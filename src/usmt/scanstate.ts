@@ -56,6 +56,7 @@ export interface CapturedUser {
 
 const WIN32 = { EACCES: 5, EPERM: 5, ENOENT: 2, EBUSY: 32 } as Record<string, number>;
 
+/** ScanState: capture the selected users' state from a volume into a store (USMT return codes in the result). */
 export async function scanState(options: ScanStateOptions, ctx: RunContext): Promise<ScanStateResult> {
   const { log, progress } = ctx;
   const platform = currentPlatform();

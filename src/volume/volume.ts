@@ -357,6 +357,8 @@ export function findWindowsDir(hostPath: string): string | null {
 /**
  * Open an offline Windows installation by its Windows folder (as `/offlinewindir:` takes it);
  * the volume root is its parent. Throws FERRY_E_WINDIR_NOT_FOUND or FERRY_E_NOT_A_WINDOWS_DIR.
+ * @example
+ * const volume = await openVolume('/mnt/old/Windows'); // C:\ is /mnt/old
  */
 export async function openVolume(windowsDir: string, options: OpenVolumeOptions = {}): Promise<OfflineVolume> {
   return new OfflineVolume(windowsDir, options);

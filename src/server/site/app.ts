@@ -62,6 +62,7 @@ const SIGNED_OUT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf
 <body><h1>Ferry console</h1><p>You are not signed in. Open the sign-in URL that <code>ferry serve</code> printed in its terminal
 (it carries a one-time token). Restart <code>ferry serve</code> to get a new one.</p></body></html>`;
 
+/** Build the site server (REST API, agent API, console) over its database; the caller listens. */
 export async function createSite(options: SiteOptions): Promise<Site> {
   // The site's keys, tokens and database are the server's alone.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
