@@ -247,7 +247,7 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   const first = await Engine.start({ sequence: parseSequenceXml(xml), computer: { root: s.root }, stateDir: s.stateDir, usmt });
   const r1 = await first.run();
   assert.equal(r1.status, 'restart');
-  const store = join(s.root, 'StateStore');
+  const store = join(s.root, '_SMSTaskSequence', 'UserState');
   const logDir = join(s.root, 'Windows', 'CCM', 'Logs', 'SMSTSLog');
   assert.deepEqual(usmt.calls[0]!.args, [
     store,
@@ -287,6 +287,31 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   const log = readFileSync(r3.logPath, 'utf8');
   assert.doesNotMatch(log, /Temp0rary!Pass/);
   assert.match(log, /\/lac:\*\*\*\*\*\*\*\*/);
+  // A step failed (the restore, with continue on error): the working folder is kept.
+  assert.match(log, /A step failed during the sequence/);
+  assert.ok(existsSync(join(s.stateDir, 'usmt-work')));
+});
+
+test('a successful refresh in the default working folder removes the store and C:\\_SMSTaskSequence; a capture nobody restored is kept', async () => {
+  const s = setup();
+  const xml = readFileSync(new URL('./examples/refresh-hardlink.xml', import.meta.url), 'utf8');
+  const usmt = recordingUsmt();
+  const work = join(s.root, '_SMSTaskSequence');
+  const r1 = await (await Engine.start({ sequence: parseSequenceXml(xml), computer: { root: s.root }, usmt })).run();
+  assert.equal(r1.status, 'restart');
+  assert.equal(usmt.calls[0]!.args[0], join(work, 'UserState'));
+  assert.equal((await (await Engine.resume(work, { usmt })).run()).status, 'succeeded');
+  assert.equal(existsSync(work), false, 'C:\\_SMSTaskSequence is gone');
+  assert.ok(existsSync(join(s.root, 'Windows', 'CCM', 'Logs', 'smsts.log')));
+
+  // Capture only: the store waits for its restore.
+  const t = setup();
+  const capture = parseSequenceXml(xml);
+  capture.children = capture.children.slice(0, 1);
+  const r = await (await Engine.start({ sequence: capture, computer: { root: t.root }, usmt: recordingUsmt() })).run();
+  assert.equal(r.status, 'succeeded');
+  assert.ok(existsSync(join(t.root, '_SMSTaskSequence', 'UserState')), 'the captured store is kept');
+  assert.match(readFileSync(join(t.root, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8'), /is kept: nothing has restored it yet/);
 });
 
 test('ScanState 3 with continue-if-locked is success with a warning; without it the step fails', async () => {
