@@ -27,6 +27,7 @@ export type StatusKind =
   | 'actionFailed'
   | 'actionSkippedCondition'
   | 'actionSkippedDisabled'
+  | 'actionSkippedPlatform'
   | 'actionFailureIgnored'
   | 'requirementsNotMet';
 

@@ -198,15 +198,21 @@ test('SMSTSRebootRequested + SMSTSRetryRequested rerun the same step after the r
   );
 });
 
-test('unsupported step types fail when run; wrong environment fails; validation errors refuse the run', async () => {
+test('unsupported step types refuse the run; hardware-only steps are skipped for this platform; wrong environment fails', async () => {
   const s = setup();
-  const seq = seqOf('<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply OS" continueOnError="true"><action>osdapplyos.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
-  const engine = await start(s, seq);
+  const unsupported = seqOf('<step type="SMS_TaskSequence_InstallSoftwareUpdateAction" name="Updates" continueOnError="true"><action>smsswd.exe</action></step>');
+  await assert.rejects(start(setup(), unsupported), (err: unknown) => isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') && /FERRY_E_TS_STEP_UNSUPPORTED/.test(err.message));
+  const seq = seqOf('<step type="SMS_TaskSequence_PartitionDiskAction" name="Format and Partition Disk"><action>osddiskpart.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
+  const stream = new EventStream();
+  const events: FerryEvent[] = stream.record();
+  const engine = await start(s, seq, { events: stream });
   const r = await engine.run();
   assert.equal(r.status, 'failed');
   assert.equal(r.failedStep?.name, 'PE only');
+  assert.equal(engine.state.nodes['0']?.outcome, 'skipped');
+  assert.ok(events.some((e) => e.type === 'step' && e.status === 'skipped' && e.reason === 'platform'));
   const log = readFileSync(r.logPath, 'utf8');
-  assert.match(log, /FERRY_E_TS_STEP_UNSUPPORTED/);
+  assert.match(log, /The action \(Format and Partition Disk\) is skipped for this platform/);
   assert.match(log, /FERRY_E_TS_STEP_WRONG_ENVIRONMENT/);
 
   const bad = seqOf(setVar('OSDStateStorePath', 'C:\\'));

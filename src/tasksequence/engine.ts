@@ -16,7 +16,7 @@ import { builtinUsmtRunner, localPackages, type PackageResolver, type SmpClientF
 import { commandArgv, runCommandLine } from './run-command.ts';
 import { SmstsLog, type SmstsLogOptions } from './smsts-log.ts';
 import { lockState, loadState, saveState, SEQUENCE_FILE, STATE_FILE, writeFileAtomic, type EngineState, type NodeOutcome } from './state.ts';
-import { propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types.ts';
+import { platformSkipReason, propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types.ts';
 import { captureUserState, E_FAIL, releaseStateStore, requestStateStore, restoreUserState, type UserStateContext } from './user-state.ts';
 import { hasErrors, validateSequence, type ValidationIssue } from './validate.ts';
 import { checkVariableName, checkVariableValue, layerVariables, TsEnvironment, type VariableLayers } from './variables.ts';
@@ -123,7 +123,7 @@ export class Engine {
     const stateDir = options.stateDir ?? join(root, '_SMSTaskSequence');
     const initial = layerVariables(options.variables ?? {});
     const packages = options.packages ?? localPackages(options.packageFolders ?? {});
-    const issues = validateSequence(options.sequence, { packages, variables: initial });
+    const issues = validateSequence(options.sequence, { packages, variables: initial, purpose: 'run' });
     if (hasErrors(issues)) {
       throw new FerryError('FERRY_E_TS_SEQUENCE_INVALID', `The task sequence has ${issues.filter((i) => i.severity === 'error').length} validation error(s): ${describeIssues(issues)}`, {
         details: { issues },
@@ -405,6 +405,14 @@ export class Engine {
   }
 
   async #runStep(step: Step, id: string): Promise<NodeOutcome> {
+    const platform = 'unknown' in step ? platformSkipReason(step.type) : undefined;
+    if (platform !== undefined) {
+      this.#log.warn(TS, `The action (${step.name}) is skipped for this platform: ${platform}.`);
+      this.#events.emit({ type: 'step', step: step.name, stepType: step.type, status: 'skipped', reason: 'platform', detail: platform });
+      this.#state.nodes[id] = { status: 'done', outcome: 'skipped' };
+      this.#save();
+      return 'skipped';
+    }
     this.#state.nodes[id] = { status: 'running' };
     this.#save();
     this.#log.info(TS, `Start executing an instruction. Instruction name: ${step.name}. Instruction pointer: ${id}`);

@@ -211,6 +211,26 @@ export const STEP_TYPES: { readonly [T in KnownStepType]: StepTypeSpec<T> } = {
   SMS_TaskSequence_SetVariableAction: setVariable,
 };
 
+/**
+ * Step types that only have meaning on real hardware: on a mounted or generated volume there is
+ * no disk to partition, no TPM, no driver store to fill. They are kept verbatim, and the engine
+ * reports them as skipped for this platform instead of failing the sequence.
+ */
+export const PLATFORM_SKIPPED_STEP_TYPES: Readonly<Record<string, string>> = {
+  SMS_TaskSequence_PartitionDiskAction: 'Format and Partition Disk works on a physical disk; Ferry runs on a mounted volume that is already formatted',
+  SMS_TaskSequence_ConvertDiskAction: 'Convert Disk to Dynamic works on a physical disk; Ferry runs on a mounted volume',
+  SMS_TaskSequence_EnableBitLockerAction: 'Enable BitLocker needs the computer\'s TPM and the live volume',
+  SMS_TaskSequence_DisableBitLockerAction: 'Disable BitLocker needs the live encrypted volume',
+  SMS_TaskSequence_OfflineEnableBitLockerAction: 'Pre-provision BitLocker needs the physical disk in Windows PE',
+  SMS_TaskSequence_AutoApplyAction: 'Auto Apply Drivers detects the computer\'s hardware through Plug and Play',
+  SMS_TaskSequence_ApplyDriverPackageAction: 'Apply Driver Package stages drivers for the computer\'s hardware',
+  SMS_TaskSequence_SetupDiagnosticsAction: 'Run Memory Diagnostics tests the computer\'s RAM',
+};
+
+export function platformSkipReason(type: string): string | undefined {
+  return Object.hasOwn(PLATFORM_SKIPPED_STEP_TYPES, type) ? PLATFORM_SKIPPED_STEP_TYPES[type] : undefined;
+}
+
 export function stepTypeSpec(type: string): StepTypeSpec | undefined {
   return Object.hasOwn(STEP_TYPES, type) ? (STEP_TYPES[type as KnownStepType] as StepTypeSpec) : undefined;
 }
