@@ -9,6 +9,7 @@ import type { Assignment, SiteRepository } from './repository.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
+import { userStateTemplate } from './ts-templates.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -19,8 +20,10 @@ const Sequence = Type.Object({ children: Type.Array(Type.Unknown()) }, { additio
 const CreateTs = Type.Object({
   name: Name,
   description: Type.Optional(Desc),
-  template: Type.Optional(Type.Union([Type.Literal('custom'), Type.Literal('image-package')])),
+  template: Type.Optional(Type.Union([Type.Literal('custom'), Type.Literal('image-package'), Type.Literal('replace-capture'), Type.Literal('replace-restore'), Type.Literal('refresh')])),
   usmtPackageId: Type.Optional(Type.String({ maxLength: 20 })),
+  /** The password restored local accounts get (replace-restore and refresh templates). */
+  localAccountPassword: Type.Optional(Type.String({ maxLength: 255 })),
   sequence: Type.Optional(Sequence),
 });
 const SaveTs = Type.Object({ name: Name, description: Desc, sequence: Sequence, version: Type.Integer({ minimum: 1 }) });
@@ -55,7 +58,13 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
   app.post('/api/task-sequences', tag('task sequences', 'Create (custom, image-package template, or a given sequence)', { body: CreateTs }), async (req, reply) => {
     const b = req.body as Static<typeof CreateTs>;
     const pkg = b.usmtPackageId ?? (await repo.listPackages()).find((p) => p.kind === 'usmt')?.id ?? '';
-    const sequence = b.sequence ? checkDocumentShape(b.sequence) : b.template === 'image-package' ? imagePackageTemplate(pkg) : newSequence();
+    const sequence = b.sequence
+      ? checkDocumentShape(b.sequence)
+      : b.template === 'image-package'
+        ? imagePackageTemplate(pkg)
+        : b.template === 'replace-capture' || b.template === 'replace-restore' || b.template === 'refresh'
+          ? userStateTemplate(b.template, pkg, b.localAccountPassword ?? '')
+          : newSequence();
     const ts = await repo.createTaskSequence({ name: b.name, description: b.description ?? '', document: sequence });
     changed('task-sequence', ts.id);
     return reply.status(201).header('etag', `"${ts.version}"`).send(ts);
