@@ -16,6 +16,25 @@ export interface LoadedSequence {
   package?: { packageId?: string; name?: string; description?: string };
   /** The zip entry the sequence came from. */
   entry?: string;
+  /** A console export zip: every object it holds and what each task sequence references. */
+  export?: ExportSummary;
+}
+
+/** One object of a console export (a package, boot image, driver package, image, application…). */
+export interface ExportObject {
+  /** The WMI class (`SMS_Package`, `SMS_BootImagePackage`, `SMS_Application`…). */
+  kind: string;
+  /** PackageID, or the CI_UniqueID/ModelName of an application. */
+  id: string;
+  name?: string;
+  version?: string;
+  entry: string;
+}
+
+export interface ExportSummary {
+  sequences: { packageId: string; name?: string; entry: string; references: { id: string; kind?: string; name?: string; version?: string; inExport: boolean }[] }[];
+  /** Everything that is not a task sequence, kept as referenced content. */
+  content: ExportObject[];
 }
 
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
@@ -87,34 +106,118 @@ function instanceProperties(instance: XElement): Map<string, string> {
 }
 
 /** Load a task sequence from a file in any of the three forms. */
-export async function loadSequenceFile(file: string): Promise<LoadedSequence> {
+export async function loadSequenceFile(file: string, options: { packageId?: string } = {}): Promise<LoadedSequence> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
   } catch (err) {
     throw fromSystemError(err, `reading task sequence ${file}`);
   }
-  if (buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50) return loadFromZip(file);
+  if (buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50) return loadFromZip(file, options.packageId);
   return parseSequenceDocument(decodeXmlBytes(buf), file);
 }
 
-async function loadFromZip(file: string): Promise<LoadedSequence> {
+/** Load a task sequence from a file; in an export zip, `packageId` picks one of several sequences. */
+async function loadFromZip(file: string, packageId?: string): Promise<LoadedSequence> {
   const entries = await readXmlEntries(file);
-  const rank = (name: string) => (/(^|\/)object\.xml$/i.test(name) ? 0 : 1);
-  entries.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  const sequences: (LoadedSequence & { entry: string; refs: Set<string> })[] = [];
+  const content: ExportObject[] = [];
+  let references = new Map<string, Set<string>>();
   for (const e of entries) {
-    let loaded: LoadedSequence;
-    try {
-      loaded = parseSequenceDocument(decodeXmlBytes(e.data), `${file}:${e.name}`);
-    } catch (err) {
-      if (err instanceof FerryError && err.code === 'FERRY_E_TS_INPUT_UNRECOGNIZED' && !/Sequence property/.test(err.message)) continue;
-      throw err;
+    const source = `${file}:${e.name}`;
+    const text = decodeXmlBytes(e.data);
+    if (/(^|\/)ReferencesInfo\.xml$/i.test(e.name)) {
+      references = parseReferencesInfo(parseXmlDocument(text, source));
+      continue;
     }
-    return { ...loaded, form: 'zip', entry: e.name };
+    const root = parseXmlDocument(text, source);
+    if ((root.localName ?? root.nodeName) === 'sequence') {
+      sequences.push({ sequence: parseSequenceElement(root, source), form: 'zip', entry: e.name, refs: new Set() });
+      continue;
+    }
+    const instance = [root, ...descendants(root)].find((x) => /^INSTANCE$/i.test(x.localName ?? x.nodeName));
+    if (!instance) continue;
+    const kind = instance.getAttribute('CLASSNAME') ?? instance.getAttribute('classname') ?? '';
+    const props = instanceProperties(instance);
+    if (/^SMS_TaskSequencePackage$/i.test(kind)) {
+      const loaded = parseSequenceDocument(text, source);
+      const refs = new Set<string>([...embeddedReferences(instance), ...(props.get('bootimageid') ? [props.get('bootimageid')!] : [])]);
+      sequences.push({ ...loaded, form: 'zip', entry: e.name, refs });
+      continue;
+    }
+    const id = props.get('packageid') ?? props.get('modelname') ?? props.get('ci_uniqueid') ?? '';
+    const name = props.get('name') ?? props.get('localizeddisplayname');
+    const version = props.get('version') ?? props.get('softwareversion');
+    content.push({ kind, id, entry: e.name, ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}) });
   }
-  throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: the zip holds no object.xml with a task sequence (SMS_TaskSequencePackage) and no <sequence> XML.`, {
-    details: { file, entries: entries.map((e) => e.name) },
-  });
+  if (sequences.length === 0) {
+    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: the zip holds no object.xml with a task sequence (SMS_TaskSequencePackage) and no <sequence> XML.`, {
+      details: { file, entries: entries.map((e) => e.name) },
+    });
+  }
+  const summary: ExportSummary = {
+    sequences: sequences.map((s) => {
+      const id = s.package?.packageId ?? s.entry;
+      const ids = new Set([...s.refs, ...(references.get(id.toLowerCase()) ?? []), ...referencedIds(s.sequence)]);
+      return {
+        packageId: id,
+        ...(s.package?.name !== undefined ? { name: s.package.name } : {}),
+        entry: s.entry,
+        references: [...ids].sort().map((ref) => {
+          const o = content.find((c) => c.id.toLowerCase() === ref.toLowerCase() || c.id.toLowerCase().startsWith(`${ref.toLowerCase()}/`) || ref.toLowerCase().startsWith(`${c.id.toLowerCase()}/`));
+          return o ? { id: o.id, kind: o.kind, inExport: true, ...(o.name !== undefined ? { name: o.name } : {}), ...(o.version !== undefined ? { version: o.version } : {}) } : { id: ref, inExport: false };
+        }),
+      };
+    }),
+    content,
+  };
+  const pick = packageId === undefined ? sequences[0]! : sequences.find((s) => (s.package?.packageId ?? '').toLowerCase() === packageId.toLowerCase());
+  if (!pick) {
+    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: no task sequence ${packageId} in the export; it holds ${sequences.map((s) => s.package?.packageId ?? s.entry).join(', ')}.`, {
+      details: { file, packageId },
+    });
+  }
+  const { refs: _refs, ...loaded } = pick;
+  return { ...loaded, export: summary };
+}
+
+/** `PROPERTY.ARRAY NAME="References"` → the `Package` of each embedded SMS_TaskSequence_Reference. */
+function embeddedReferences(instance: XElement): string[] {
+  const out: string[] = [];
+  for (const el of descendants(instance)) {
+    if (!/^INSTANCE$/i.test(el.localName ?? el.nodeName) || !/SMS_TaskSequence_Reference/i.test(el.getAttribute('CLASSNAME') ?? '')) continue;
+    const pkg = instanceProperties(el).get('package');
+    if (pkg) out.push(pkg);
+  }
+  return out;
+}
+
+/** ReferencesInfo.xml: an element naming an object (ObjectID/PackageID) and the objects under it. */
+function parseReferencesInfo(root: XElement): Map<string, Set<string>> {
+  const idOf = (el: XElement) => el.getAttribute('ObjectID') || el.getAttribute('PackageID') || el.getAttribute('ID') || '';
+  const out = new Map<string, Set<string>>();
+  for (const el of descendants(root)) {
+    const id = idOf(el);
+    if (!id) continue;
+    const refs = [...descendants(el)].map(idOf).filter((x) => x !== '');
+    if (refs.length > 0) out.set(id.toLowerCase(), new Set(refs));
+  }
+  return out;
+}
+
+/** Package ids the sequence itself names: `<referenceList>` and the steps' package properties. */
+function referencedIds(seq: TaskSequence): string[] {
+  const out: string[] = [];
+  for (const x of seq.extraElements) for (const m of x.matchAll(/<reference\b[^>]*\bpackage="([^"]+)"/g)) out.push(m[1]!);
+  const walk = (nodes: TaskSequence['children']) => {
+    for (const n of nodes) {
+      if (n.kind === 'group') walk(n.children);
+      else if (!('unknown' in n)) for (const [k, v] of Object.entries(n.properties)) if (/PackageID$/i.test(k) && typeof v === 'string' && v !== '') out.push(v);
+    }
+  };
+  walk(seq.children);
+  return out;
 }
 
 function readXmlEntries(file: string): Promise<{ name: string; data: Buffer }[]> {
