@@ -135,6 +135,8 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       await page.getByRole('button', { name: 'Deploy' }).click();
       await page.getByLabel('Collection').selectOption({ label: collectionLabel });
       for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
+      await page.waitForTimeout(300);
+      assert.equal(await page.getByRole('alert', { name: 'Before you deploy' }).count(), 0, `${tsName} on ${collectionLabel} is not flagged`);
       await page.getByRole('button', { name: 'Deploy' }).click();
       await page.getByRole('heading', { name: /Deployment status/ }).waitFor();
     };
@@ -150,6 +152,18 @@ test('console: the real replace — association, capture on SRC, restore on DST,
         await page.waitForTimeout(1000);
       }
     };
+    // The wizard flags a restore-only sequence on a computer that no association names as a destination.
+    await page.getByRole('link', { name: 'Task Sequences' }).click();
+    await page.locator('table.grid').first().getByRole('cell', { name: 'Replace - restore', exact: true }).click();
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByLabel('Collection').selectOption({ label: 'Old computers (1 members)' });
+    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
+    const flagged = page.getByRole('alert', { name: 'Before you deploy' });
+    await flagged.waitFor();
+    assert.match(await flagged.innerText(), /SRC has no computer association as a destination/);
+    await screenshot('deploy-flagged');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
     await deploy('Replace - capture', 'Old computers (1 members)');
     await waitSuccess('Replace - capture');
     await deploy('Replace - restore', 'New computers (1 members)');

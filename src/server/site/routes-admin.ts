@@ -10,6 +10,7 @@ import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
 import { userStateTemplate } from './ts-templates.ts';
+import { deploymentWarnings, userStateRole } from '../../tasksequence/roles.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -48,7 +49,7 @@ const CreateDeployment = Type.Object({
   comments: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
-export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer'> }): Promise<void> {
+export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer' | 'associations'> }): Promise<void> {
   const { repo, events } = deps;
   const changed = (kind: string, id: string) => events.emit('change', { kind, id });
   const tag = (t: string, summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: [t], summary, security: [{ session: [], csrf: [] }], ...extra } });
@@ -205,6 +206,19 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
 
   // ── deployments and monitoring ────────────────────────────────────────────────────────
   app.get('/api/deployments', tag('deployments', 'Deployments with status counts'), async () => repo.listDeployments());
+  app.get(
+    '/api/deployments/check',
+    tag('deployments', 'What deploying this sequence to this collection would get wrong (association missing, capture on a destination)', {
+      querystring: Type.Object({ taskSequenceId: Type.String({ maxLength: 20 }), collectionId: Type.String({ maxLength: 20 }) }),
+    }),
+    async (req) => {
+      const q = req.query as { taskSequenceId: string; collectionId: string };
+      const ts = await repo.getTaskSequence(q.taskSequenceId);
+      const members = new Set((await repo.getCollection(q.collectionId)).members);
+      const names = (await repo.listComputers()).filter((c) => members.has(c.id)).map((c) => c.name);
+      return { warnings: deploymentWarnings(userStateRole(ts.document), names, deps.smp ? await deps.smp.associations() : []) };
+    },
+  );
   app.post('/api/deployments', tag('deployments', 'Deploy a task sequence to a collection', { body: CreateDeployment }), async (req, reply) => {
     const b = req.body as Static<typeof CreateDeployment>;
     const d = await repo.createDeployment({

@@ -24,6 +24,8 @@ export interface SmpBridge {
   credentialFor(computerName: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
   /** Revoke the computer's SMP credential at once (the site revoked or deleted it). */
   revokeComputer(computerName: string): Promise<void>;
+  /** The computer associations by computer name (an in-place one has source = destination). */
+  associations(): Promise<{ source: string; destination: string }[]>;
   registerRoutes(app: FastifyInstance): Promise<void>;
   registerConsoleRoutes(app: FastifyInstance, events: EventEmitter): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +72,9 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       const token = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 60, uses: 1, computer: computerName });
       const r = await service.register(computerName, { enrollmentToken: token.token }, { ttlSeconds: RUN_CREDENTIAL_TTL_SECONDS });
       return { servers: [url], credential: r.credential, expiresAt: r.expiresAt };
+    },
+    async associations() {
+      return (await service.listAssociations(ADMIN)).map((a) => ({ source: a.sourceName, destination: a.restoreName }));
     },
     async revokeComputer(computerName) {
       await service.revokeComputer(ADMIN, computerName);
