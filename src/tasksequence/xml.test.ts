@@ -193,3 +193,10 @@ test('an MDT sequence: Run Command Line keeps its command in <action>, and a rou
   assert.deepEqual(stepsOf(out), stepsOf(text));
   assert.doesNotMatch(out, /smsswd\.exe/);
 });
+
+test('malformed task sequence XML names the file, line and column', () => {
+  assert.throws(
+    () => parseSequenceXml('<sequence version="3.10">\n  <group name="a" name="b">\n  </group>\n</sequence>', 'broken.xml'),
+    (err: unknown) => isFerryError(err, 'FERRY_E_XML_MALFORMED') && /^broken\.xml:2:\d+: /.test(err.message) && err.details.line === 2 && typeof err.details.column === 'number',
+  );
+});

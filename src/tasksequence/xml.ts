@@ -40,9 +40,15 @@ export function parseXmlDocument(text: string, source: string): XElement {
     });
   }
   let firstError: string | undefined;
+  let at: { line: number; column: number } | undefined;
   const parser = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning' && firstError === undefined) firstError = message;
+    // The third argument is the parser's handler; its locator is where the parser stands.
+    onError: (level, message, context?: unknown) => {
+      if (level !== 'warning' && firstError === undefined) {
+        firstError = message;
+        const loc = (context as { locator?: { lineNumber?: number; columnNumber?: number } } | undefined)?.locator;
+        if (loc?.lineNumber !== undefined) at = { line: loc.lineNumber, column: loc.columnNumber ?? 1 };
+      }
       if (level === 'fatalError') throw new Error(message);
     },
   });
@@ -54,8 +60,8 @@ export function parseXmlDocument(text: string, source: string): XElement {
   }
   const root = doc?.documentElement;
   if (firstError !== undefined || !root) {
-    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is not well-formed: ${(firstError ?? 'no root element').replace(/\s+/g, ' ').trim()}`, {
-      details: { source },
+    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}${at ? `:${at.line}:${at.column}` : ''}: the XML is not well-formed: ${(firstError ?? 'no root element').replace(/\s+/g, ' ').trim()}`, {
+      details: { source, ...(at ? { line: at.line, column: at.column } : {}) },
     });
   }
   return root;
