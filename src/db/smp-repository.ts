@@ -307,6 +307,10 @@ export class KyselySmpRepository implements SmpRepository {
     const rows = await this.#db.selectFrom('smp_store_files').selectAll().where('store_id', '=', storeId).orderBy('idx').execute();
     return rows.map((r) => ({ index: Number(r.idx), path: r.path, size: Number(r.size), sha256: r.sha256, verified: Boolean(r.verified) }));
   }
+  async getStoreFile(storeId: string, index: number) {
+    const r = await this.#db.selectFrom('smp_store_files').selectAll().where('store_id', '=', storeId).where('idx', '=', index).executeTakeFirst();
+    return r ? { index: Number(r.idx), path: r.path, size: Number(r.size), sha256: r.sha256, verified: Boolean(r.verified) } : undefined;
+  }
   async setFileVerified(storeId: string, index: number, verified: boolean) {
     await this.#db.updateTable('smp_store_files').set({ verified: verified ? 1 : 0 }).where('store_id', '=', storeId).where('idx', '=', index).execute();
   }

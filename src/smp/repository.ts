@@ -65,6 +65,8 @@ export interface SmpRepository {
 
   replaceStoreFiles(storeId: string, files: readonly StoreFile[]): Promise<void>;
   getStoreFiles(storeId: string): Promise<StoreFile[]>;
+  /** One file of the manifest by number: what every chunk request needs, without reading the whole manifest. */
+  getStoreFile(storeId: string, index: number): Promise<StoreFile | undefined>;
   setFileVerified(storeId: string, index: number, verified: boolean): Promise<void>;
   addChunk(storeId: string, index: number, chunk: number): Promise<void>;
   /** Received chunk numbers per file index. */

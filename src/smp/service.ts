@@ -479,7 +479,7 @@ export class SmpService {
   /** Receive chunk `chunk` of file `index`; when it completes the file, verify and place it. */
   async putChunk(p: Principal, storeId: string, index: number, chunk: number, sha256: string, body: Readable): Promise<{ fileComplete: boolean }> {
     const { dir } = await this.#writable(p, storeId);
-    const file = (await this.repo.getStoreFiles(storeId)).find((f) => f.index === index);
+    const file = Number.isInteger(index) ? await this.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}; declare the manifest first.`, { details: { index } });
     const count = chunkCount(file.size, this.chunkSize);
     if (!Number.isInteger(chunk) || chunk < 0 || chunk >= count) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${file.path} has chunks 0–${count - 1}, not ${chunk}.`);
@@ -507,7 +507,7 @@ export class SmpService {
   }
 
   async #finishFile(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {
-    if ((await this.repo.getStoreFiles(storeId)).find((f) => f.index === file.index)?.verified) return;
+    if ((await this.repo.getStoreFile(storeId, file.index))?.verified) return;
     let ok: boolean;
     try {
       ok = await finishFile(dir, file, knownSha256);
@@ -531,7 +531,7 @@ export class SmpService {
   /** Open a store file for reading, from byte `start` to `end` inclusive. */
   async openFile(p: Principal, storeId: string, index: number, start?: number, end?: number): Promise<{ stream: Readable; size: number; path: string; sha256: string }> {
     const { dir } = await this.#readable(p, storeId);
-    const file = (await this.repo.getStoreFiles(storeId)).find((f) => f.index === index);
+    const file = Number.isInteger(index) ? await this.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}.`);
     const full = join(dir, file.path);
     const size = (await stat(full)).size;

@@ -8,7 +8,7 @@
 import { lstatSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FerryError, isFerryError } from '../errors/index.ts';
+import { CODES, FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
 import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
@@ -26,6 +26,7 @@ import type { Profile, VolumeEntry } from '../volume/types.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
+import { RestoreStaging } from './loadstate-staging.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -36,7 +37,8 @@ import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
 import { locateRuleFile } from './default-rules.ts';
 
-const USMT_ERROR_USE_LAC = 14;
+/** USMT_ERROR_USE_LAC: a local account is missing on the target and /lac was not given. */
+const USMT_ERROR_USE_LAC = CODES.FERRY_E_USMT_LOCAL_ACCOUNT.usmt!;
 const LINK_RELEVANT: ApplyFilterState = { linkRelevant: true };
 const LINK_IRRELEVANT: ApplyFilterState = { linkRelevant: false };
 const FATAL_ON_APPLY = new Set(['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TRUNCATED', 'FERRY_E_DISK_FULL']);
@@ -97,7 +99,7 @@ type Placement =
 type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
-  const { events, log, progress } = ctx;
+  const { events, progress } = ctx;
   if (options.targetWindowsDir === undefined) {
     throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'LoadState restores onto an offline Windows volume on this platform: add /offlinewindir:<the target volume\'s Windows folder>.');
   }
@@ -159,7 +161,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     if (stillLocal && !existing && !accounts) {
       needsLac.push(`${u.domain}\\${u.name}`);
       progress?.write('includedInMigration', 'No');
-      log?.error(`Unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`, USMT_ERROR_USE_LAC);
+      log?.error(`FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`, USMT_ERROR_USE_LAC);
       continue;
     }
     const profilePath = existing?.profilePath ?? `${target.systemDrive}\\Users\\${to.name}`;
@@ -181,7 +183,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── rules: locationModify and merge come from the /i files given to LoadState ─────────
   const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
-  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map(locateRuleFile), events) : [];
+  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)), events) : [];
   const engine = ruleFiles.length
     ? await RuleEngine.create({
         volume: target,
@@ -263,9 +265,13 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   progress?.write('PHASE', 'Applying');
   progress?.percent(0);
 
+  // Files and folders are staged and moved into place only once the whole store has authenticated.
+  const staging = new RestoreStaging(target);
+  /** On the target, or staged to be: what a collision or a shortcut's target sees. */
   const hostExists = (winPath: string): boolean => {
     try {
-      return lstatSync(target.mapPath(winPath).hostPath, { throwIfNoEntry: false }) !== undefined;
+      const mapped = target.mapPath(winPath);
+      return mapped.exists || staging.has(mapped);
     } catch {
       return false;
     }
@@ -324,11 +330,10 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await attempt(entry.winPath, outcome.path, async () => {
-      await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
-      const host = target.mapPath(outcome.path).hostPath;
-      await restoreFile(host, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, meta, attributeTarget);
-      if (owner) await chown(host, owner.uid, owner.gid);
-      target.noteCreated(host);
+      const staged = staging.fileFor(target.mapPath(outcome.path));
+      await restoreFile(staged, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true }, meta, attributeTarget, { direct: true });
+      if (owner) await chown(staged, owner.uid, owner.gid);
+      staging.added(staged);
     });
     if (!ok) return;
     stats.restored++;
@@ -407,7 +412,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         continue;
       }
       if (entry.kind === 'dir') {
-        await attempt(entry.winPath, p.dest, async () => void (await target.ensureDir(p.dest)));
+        await attempt(entry.winPath, p.dest, async () => staging.dirFor(target.mapPath(p.dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
@@ -416,17 +421,6 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       await applyFile(entry, p.dest, p.inclusion);
       events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
       if (total) progress?.percent((done / total) * 99);
-    }
-
-    // INI settings: each destination file read and replaced once, with all its settings.
-    for (const file of iniSettings.files()) {
-      await attempt(file, file, async () => {
-        const r = await iniSettings.apply(file);
-        stats.iniApplied += r.applied.length;
-        stats.iniKept += r.kept.length;
-        for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
-        for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
-      });
     }
 
     for await (const entry of reader.entries()) {
@@ -438,6 +432,19 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         continue;
       }
       await applyFile(entry, p.dest, p.inclusion);
+    }
+
+    await commitStaged(reader, staging, log);
+
+    // INI settings: each destination file read and replaced once, with all its settings.
+    for (const file of iniSettings.files()) {
+      await attempt(file, file, async () => {
+        const r = await iniSettings.apply(file);
+        stats.iniApplied += r.applied.length;
+        stats.iniKept += r.kept.length;
+        for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
+        for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
+      });
     }
 
     // Folder times last: writing their files changed them.
@@ -458,6 +465,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
     throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   } finally {
+    staging.discard();
     engine?.close();
   }
   const hives = registry.save();
@@ -497,6 +505,17 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 }
 
 const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCase();
+
+/**
+ * The commit point: every data frame not read for a restored file is authenticated now (each
+ * frame is read once in the whole run), and only then do the staged files and folders move into
+ * place. A damaged frame ends the run here, with nothing of the store on the target.
+ */
+async function commitStaged(reader: StoreReader, staging: RestoreStaging, log: RunContext['log']): Promise<void> {
+  await reader.authenticateRest();
+  const moved = staging.commit();
+  log?.info(`Every frame of the store authenticated: ${moved} staged file(s) and folder(s) moved into place.`);
+}
 
 /**
  * The SID of a profile LoadState creates: the captured SID when the account is the same one
