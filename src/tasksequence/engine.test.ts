@@ -141,22 +141,25 @@ test('Output to task sequence variable keeps the command output', async () => {
   assert.equal(engine.variables().CapturedOut, 'out:O\n');
 });
 
-test('Restart Computer persists the state and resume continues at the next step', async () => {
+test('Restart Computer persists the state and resume continues at the next step; a restart into Windows PE is skipped for this platform', async () => {
   const s = setup();
   // Linux exit codes stop at 255, so the 3010 comes from the USMT tool double (usmtutils).
-  const seq = seqOf(step('Before', s.cmd('BEFORE')), setVar('Kept', 'yes'), reboot('WinPE'), step('After', s.cmd('AFTER'), 'runIn="WinPE"'), step('Exit 3010', 'usmtutils.exe /ec'), step('Last', s.cmd('LAST')));
+  const seq = seqOf(step('Before', s.cmd('BEFORE')), setVar('Kept', 'yes'), reboot('WinPE'), step('After', s.cmd('AFTER'), 'runIn="WinPE"'), reboot('HD'), step('Exit 3010', 'usmtutils.exe /ec'), step('Last', s.cmd('LAST')));
   const usmt = recordingUsmt({ usmtutils: [3010] });
   const first = await start(s, seq, { usmt });
   const r1 = await first.run();
   assert.equal(r1.status, 'restart');
-  assert.equal(r1.restartInto, 'WinPE');
+  assert.equal(r1.restartInto, 'HD');
   assert.deepEqual(
     s.ran().map((x) => x.label),
-    ['BEFORE'],
+    ['BEFORE', 'AFTER'],
+    'no restart into Windows PE: the sequence continues in Windows PE',
   );
+  assert.match(readFileSync(r1.logPath, 'utf8'), /The step \(Restart Computer\) is skipped because there is no boot image .*skipped for this platform/);
+  assert.ok(r1.logPath.includes(join('_SMSTaskSequence', 'Logs', 'Smstslog')), 'in Windows PE the log is in the working folder');
   await assert.rejects(start(s, seq), (err: unknown) => isFerryError(err, 'FERRY_E_TS_IN_PROGRESS'));
   const second = await Engine.resume(s.stateDir, { usmt });
-  assert.equal(second.variables()._SMSTSInWinPE, 'true');
+  assert.equal(second.variables()._SMSTSInWinPE, 'false');
   assert.equal(second.variables().Kept, 'yes');
   const r2 = await second.run();
   assert.equal(r2.status, 'restart', 'exit code 3010 asks for a restart');
@@ -212,7 +215,7 @@ test('unsupported step types refuse the run; hardware-only steps are skipped for
   assert.equal(engine.state.nodes['0']?.outcome, 'skipped');
   assert.ok(events.some((e) => e.type === 'step' && e.status === 'skipped' && e.reason === 'platform'));
   const log = readFileSync(r.logPath, 'utf8');
-  assert.match(log, /The action \(Format and Partition Disk\) is skipped for this platform/);
+  assert.match(log, /The step \(Format and Partition Disk\) is skipped because .*skipped for this platform/);
   assert.match(log, /FERRY_E_TS_STEP_WRONG_ENVIRONMENT/);
 
   const bad = seqOf(setVar('OSDStateStorePath', 'C:\\'));

@@ -55,7 +55,9 @@ test('warnings: capture-all without local accounts, continue on error before Rel
   assert.deepEqual(codes(request + capture('', 'continueOnError="true"') + release), ['warning:FERRY_W_TS_CONTINUE_BEFORE_RELEASE']);
   assert.deepEqual(codes(request + capture('')), ['warning:FERRY_W_TS_REQUEST_WITHOUT_RELEASE']);
   assert.deepEqual(codes(local + capture(v('OSDMigrateFileAccess', 'FileAccess', 'VSS'))), ['warning:FERRY_W_TS_SETTING_IGNORED_OLD_USMT']);
-  assert.deepEqual(codes('<step type="SMS_TaskSequence_InstallSoftwareUpdateAction" name="Updates"/>'), ['warning:FERRY_W_TS_UNKNOWN_STEP_TYPE']);
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_InstallApplicationAction" name="Install"/>'), ['warning:FERRY_W_TS_UNKNOWN_STEP_TYPE']);
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_PartitionDiskAction" name="Partition"/>'), [], 'hardware-only steps are skipped for this platform, not unknown');
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply"><action>OSDApplyOS.exe /image:,%OSDImageIndex%</action></step>'), ['error:FERRY_E_TS_PROPERTY_INVALID']);
   assert.deepEqual(codes(`<group name="off" disable="true">${request}</group>`), [], 'disabled steps do not count');
 });
 

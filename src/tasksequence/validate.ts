@@ -5,7 +5,8 @@ import type { Code } from '../errors/codes.ts';
 import { isDriveRoot, isNetworkPath } from './computer.ts';
 import { isStepOfType, isUnknownStep, walkSteps, type Condition, type Group, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
 import type { PackageResolver } from './ports.ts';
-import { platformSkipReason, stepTypeSpec } from './step-types.ts';
+import { HARDWARE_ONLY_STEPS } from './platform-skip.ts';
+import { stepTypeSpec } from './step-types.ts';
 import { usmtVersionAtLeast } from './usmt-args.ts';
 import { checkVariableName } from './variables.ts';
 import { FerryError } from '../errors/index.ts';
@@ -74,7 +75,8 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
   for (const e of steps) {
     const n = e.node;
     if (isUnknownStep(n)) {
-      if (platformSkipReason(n.type) !== undefined) continue;
+      // Hardware-only steps are not unknown: they are skipped for this platform when reached.
+      if (HARDWARE_ONLY_STEPS[n.type] !== undefined) continue;
       const off = n.disabled || e.parents.some((g: Group) => g.disabled);
       if (options.purpose === 'run' && !off) add('error', 'FERRY_E_TS_STEP_UNSUPPORTED', `Step type ${n.type || '(none)'} cannot run in Ferry; disable or remove the step before deploying or running the sequence.`, n, e.path);
       else add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
@@ -96,6 +98,9 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       if (p.OfflineUserState && (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))) {
         add('error', 'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE', 'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.', n, e.path);
       }
+    }
+    if (isStepOfType(n, 'SMS_TaskSequence_ApplyOperatingSystemAction') && !n.properties.ImagePackageID) {
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Apply Operating System Image needs an operating system image package (/image: in its command line).', n, e.path);
     }
     if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
       add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);

@@ -429,11 +429,14 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
         </Field>
       );
     case 'package':
+    case 'image': {
+      // Image packages (Software Library › Operating System Images) for the image field, the others elsewhere.
+      const choices = packages.filter((p) => (p.kind === 'osimage') === (f.kind === 'image'));
       return (
         <Field label={f.label} error={error}>
           <select aria-label={f.label} value={String(value)} onChange={(e) => onChange(e.target.value)}>
             <option value="">(none)</option>
-            {packages.map((p) => (
+            {choices.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name} ({p.id})
               </option>
@@ -441,6 +444,7 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
           </select>
         </Field>
       );
+    }
     case 'list':
       return (
         <Field label={`${f.label}${f.help ? ` (${f.help})` : ''}`} error={error}>

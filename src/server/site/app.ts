@@ -14,6 +14,7 @@ import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SE
 import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
+import { OsImages } from './os-images.ts';
 import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
 import { openSmpBridge, type SmpBridge } from './smp-bridge.ts';
 
@@ -59,6 +60,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   mkdirSync(options.dataDir, { recursive: true });
   const database = await openDatabase<SiteTables>(options.db ?? join(options.dataDir, 'site.db'), { migrations: [SITE_MIGRATIONS] });
   const repo = new SiteRepository(database.db);
+  const osImages = new OsImages(repo, options.dataDir);
   await repo.ensureDefaultPackage();
   await repo.ensureAllSystems();
   const auth = new ConsoleAuth();
@@ -161,7 +163,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       });
     });
 
-    await registerAdminRoutes(site, { repo, events, ...(smp ? { smp } : {}) });
+    await registerAdminRoutes(site, { repo, events, osImages, ...(smp ? { smp } : {}) });
     if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
@@ -171,7 +173,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     }
   });
 
-  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, ...(smp ? { smp } : {}) }));
+  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, osImages, ...(smp ? { smp } : {}) }));
 
   await app.ready();
   return {

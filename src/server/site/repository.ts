@@ -105,6 +105,10 @@ export class SiteRepository {
     return id;
   }
 
+  async setPackageSource(id: string, source: string) {
+    await this.db.updateTable('packages').set({ source }).where('id', '=', id).execute();
+  }
+
   async deletePackage(id: string) {
     const r = await this.db.deleteFrom('packages').where('id', '=', id).executeTakeFirst();
     if (!r.numDeletedRows) notFound('Package', id);

@@ -1,11 +1,13 @@
 // Console-facing REST routes: task sequences, packages, computers, collections, deployments and
 // monitoring. Bodies are checked by their JSON schemas (typebox) and then by the repository.
 import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
 import { checkDocumentShape } from './document-shape.ts';
 import type { Assignment, SiteRepository } from './repository.ts';
+import type { OsImages } from './os-images.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
@@ -25,6 +27,11 @@ const CreateTs = Type.Object({
   usmtPackageId: Type.Optional(Type.String({ maxLength: 20 })),
   /** The password restored local accounts get (replace-restore and refresh templates). */
   localAccountPassword: Type.Optional(Type.String({ maxLength: 255 })),
+  /** The operating system image package: the template becomes the whole refresh. */
+  imagePackageId: Type.Optional(Type.String({ maxLength: 20 })),
+  imageIndex: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+  /** Capture locally by using links instead of a state migration point. */
+  hardLinks: Type.Optional(Type.Boolean()),
   sequence: Type.Optional(Sequence),
 });
 const SaveTs = Type.Object({ name: Name, description: Desc, sequence: Sequence, version: Type.Integer({ minimum: 1 }) });
@@ -49,8 +56,8 @@ const CreateDeployment = Type.Object({
   comments: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
-export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer' | 'associations'> }): Promise<void> {
-  const { repo, events } = deps;
+export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer' | 'associations'>; osImages: OsImages }): Promise<void> {
+  const { repo, events, osImages } = deps;
   const changed = (kind: string, id: string) => events.emit('change', { kind, id });
   const tag = (t: string, summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: [t], summary, security: [{ session: [], csrf: [] }], ...extra } });
 
@@ -59,10 +66,11 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
   app.post('/api/task-sequences', tag('task sequences', 'Create (custom, image-package template, or a given sequence)', { body: CreateTs }), async (req, reply) => {
     const b = req.body as Static<typeof CreateTs>;
     const pkg = b.usmtPackageId ?? (await repo.listPackages()).find((p) => p.kind === 'usmt')?.id ?? '';
+    const image = b.imagePackageId ? { imagePackageId: b.imagePackageId, imageIndex: b.imageIndex ?? 1 } : {};
     const sequence = b.sequence
       ? checkDocumentShape(b.sequence)
       : b.template === 'image-package'
-        ? imagePackageTemplate(pkg)
+        ? imagePackageTemplate(pkg, { ...image, hardLinks: b.hardLinks === true })
         : b.template === 'replace-capture' || b.template === 'replace-restore' || b.template === 'refresh'
           ? userStateTemplate(b.template, pkg, b.localAccountPassword ?? '')
           : newSequence();
@@ -141,6 +149,29 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
   });
   app.delete('/api/packages/:id', tag('packages', 'Delete a package', { params: Id }), async (req) => {
     await repo.deletePackage((req.params as { id: string }).id);
+    return { ok: true };
+  });
+
+  // ── operating system images ─────────────────────────────────────────────────────────────
+  const RegisterImage = Type.Object({ name: Name, description: Type.Optional(Desc), path: Type.String({ minLength: 1, maxLength: 1000 }) });
+  const UploadQuery = Type.Object({ name: Name, description: Type.Optional(Desc) });
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.get('/api/os-images', tag('operating system images', 'Operating system image packages with the images of each WIM (wiminfo)'), async () => osImages.list());
+  app.post('/api/os-images', tag('operating system images', 'Register a WIM by its path on the site server', { body: RegisterImage }), async (req, reply) => {
+    const img = await osImages.register(req.body as Static<typeof RegisterImage>);
+    changed('package', img.id);
+    return reply.status(201).send(img);
+  });
+  app.put('/api/os-images/upload', tag('operating system images', 'Upload a WIM (application/octet-stream) into the site and register it', { querystring: UploadQuery }), async (req, reply) => {
+    const q = req.query as Static<typeof UploadQuery>;
+    if (!(req.body && typeof (req.body as { pipe?: unknown }).pipe === 'function')) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Send the WIM file as application/octet-stream.');
+    const img = await osImages.upload(q, req.body as Readable);
+    changed('package', img.id);
+    return reply.status(201).send(img);
+  });
+  app.delete('/api/os-images/:id', tag('operating system images', 'Delete an image package (and its uploaded file)', { params: Id }), async (req) => {
+    await osImages.remove((req.params as { id: string }).id);
+    changed('package', (req.params as { id: string }).id);
     return { ok: true };
   });
 

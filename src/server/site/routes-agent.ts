@@ -2,11 +2,13 @@
 // read policy (deployments and whether each is due), fetch a deployment's task sequence and
 // variables, ask to run an available deployment, and stream status messages back.
 import type { EventEmitter } from 'node:events';
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
 import { sameSecret } from './auth.ts';
 import type { SiteRepository, StatusInput } from './repository.ts';
+import type { OsImages } from './os-images.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { STATUS_MESSAGES } from './status-messages.ts';
 
@@ -28,7 +30,7 @@ const Status = Type.Object({
 });
 const DeploymentId = Type.Object({ id: Type.String({ maxLength: 20 }) });
 
-export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string; smp?: SmpBridge }): Promise<void> {
+export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string; smp?: SmpBridge; osImages: OsImages }): Promise<void> {
   const { repo, events } = deps;
   const agent = (req: FastifyRequest) => {
     const h = req.headers.authorization;
@@ -62,6 +64,22 @@ export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: Si
       packages: await repo.listPackages(),
       smp: deps.smp ? await deps.smp.credentialFor(me.name) : null,
     };
+  });
+
+  // Image content for Apply Operating System Image: Range requests resume a download; the
+  // x-ferry-sha256 header is what the agent checks the whole file against.
+  app.get('/api/agent/os-images/:id/content', tag('The WIM of an operating system image package (Range supported)', { params: DeploymentId }), async (req, reply) => {
+    await agent(req);
+    const id = (req.params as { id: string }).id;
+    const img = await deps.osImages.get(id);
+    if (!img || img.error) throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', img?.error ?? `Operating system image package ${id} does not exist in the site.`, { details: { id } });
+    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? '').trim());
+    const start = range ? Number(range[1]) : 0;
+    void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', img.sha256).type('application/octet-stream');
+    if (start >= img.size && img.size > 0) return reply.status(416).header('content-range', `bytes */${img.size}`).send();
+    if (range) void reply.status(206).header('content-range', `bytes ${start}-${img.size - 1}/${img.size}`);
+    void reply.header('content-length', String(img.size - start));
+    return reply.send(createReadStream(img.path, { start }));
   });
 
   app.post('/api/agent/deployments/:id/request', tag('Run an available deployment now (user request)', { params: DeploymentId }), async (req) => {
