@@ -11,6 +11,7 @@ import { Engine, type EngineDeps, type RunResult } from '../tasksequence/engine.
 import type { SequenceNode, TaskSequence } from '../tasksequence/model.ts';
 import type { SmpClientFactory } from '../tasksequence/ports.ts';
 import { readEngineState, writeEngineFile } from '../tasksequence/index.ts';
+import { RunMonitor } from './run-monitor.ts';
 import { SiteClient, type DeploymentDetail, type StatusMessage } from './site-client.ts';
 
 export interface AgentOptions {
@@ -243,6 +244,8 @@ export class Agent {
         (m) => this.#send(deploymentId, [m]),
       );
       events.on((e) => reporter.onEvent(e));
+      const monitor = new RunMonitor(this.client, deploymentId, () => engine!.sequence, this.#log);
+      events.on((e) => monitor.onEvent(e));
       try {
         engine = await open({ ...this.#deps(smp), events });
       } catch (err) {
@@ -260,6 +263,7 @@ export class Agent {
       }
       first = false;
       const result = await engine.run();
+      await monitor.finish(result.status === 'restart');
       if (result.status === 'restart') {
         this.#log(`Deployment ${deploymentId}: restarting into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} and resuming.`);
         const stateDir = engine.stateDir;

@@ -48,6 +48,20 @@ export interface StatusMessage {
   time?: string;
 }
 
+/** The running step's progress, as the console shows it. */
+export interface RunProgress {
+  step: string;
+  /** 1-based position of the step among the sequence's steps, and their number. */
+  stepIndex: number;
+  stepCount: number;
+  phase?: string;
+  percent?: number;
+  bytesDone?: number;
+  bytesTotal?: number;
+  etaSeconds?: number;
+  running: boolean;
+}
+
 export class SiteClient {
   readonly site: string;
   readonly #credential: string | undefined;
@@ -147,5 +161,14 @@ export class SiteClient {
 
   status(id: string, messages: StatusMessage[]): Promise<unknown> {
     return this.#call('POST', `/api/agent/deployments/${encodeURIComponent(id)}/status`, { messages });
+  }
+
+  /** Upload a capture or restore report (the parsed `<log>.report.json`). */
+  report(id: string, kind: 'capture' | 'restore', report: unknown): Promise<unknown> {
+    return this.#call('PUT', `/api/agent/deployments/${encodeURIComponent(id)}/reports/${kind}`, report);
+  }
+
+  progress(id: string, progress: RunProgress): Promise<unknown> {
+    return this.#call('POST', `/api/agent/deployments/${encodeURIComponent(id)}/progress`, progress);
   }
 }

@@ -95,6 +95,8 @@ export const CODES = {
   FERRY_E_USMT_UNSUPPORTED_OPTION: e('The option exists in USMT but has no Ferry equivalent (`/genmigxml`, `/apps`, `/ppkg`).', 'Drop the option; write the MigXML by hand (start from MigDocs.xml) or list apps with MigApp.xml.', { usmt: 11 }),
   FERRY_W_USMT_ERRORS_SKIPPED: w('At least one file could not be read or written and was skipped because `/c` was given.', 'Read the list of skipped files at the end of the log; fix access and run again if they matter.', { usmt: 3 }),
   FERRY_W_USMT_LINK_UNPARSEABLE: w('A shortcut (.lnk) could not be parsed, so IgnoreIrrelevantLinks could not check its target; it was restored anyway.', 'Check the shortcut on the target; delete it if it points nowhere.'),
+  FERRY_E_REPORT_INVALID: e('The file given to `ferry report` is not a Ferry migration report of a known version (or not JSON), nor a store.', 'Give the `.report.json` file ScanState or LoadState wrote beside its `/l` log, or a store folder.', { usmt: 11 }),
+  FERRY_W_REPORT_NOT_WRITTEN: w('The migration report (`<log>.report.json` and `.report.html`) could not be written; the capture or restore itself is not affected.', 'Check that the folder of the `/l` log is writable and has free space.'),
 
   // ── registry (regf hives) ──────────────────────────────────────────────────────────────
   FERRY_E_HIVE_CORRUPT: e('A registry hive file is damaged (bad checksum, truncated, a cell outside the file or of an impossible size, a loop or mismatch in the key tree).', 'Use the hive from a backup or a System Restore point, or let Windows repair it by loading it once (`reg load`); the file was not changed.', { usmt: 26 }),

@@ -30,6 +30,24 @@ export type FerryEvent = EventBase &
         readonly component?: string;
         readonly rule?: string;
       }
+    | {
+        /**
+         * What became of one object of a capture or restore (the migration report is built from
+         * these): stored or applied, not migrated (with why), or migrated but changed.
+         */
+        readonly type: 'object';
+        readonly outcome: ObjectOutcome;
+        readonly kind: 'file' | 'dir' | 'registry' | 'ini';
+        /** Source location (Windows path, registry location, or INI location). */
+        readonly object: string;
+        /** Source user `DOMAIN\name`; absent for machine objects. */
+        readonly user?: string;
+        readonly bytes?: number;
+        /** Why, for `notMigrated` and `changed`. */
+        readonly reason?: ObjectReason;
+        /** The rule (`<exclude> C:\x\* [*]` in MigUser.xml), the new location, or the error. */
+        readonly detail?: string;
+      }
     | { readonly type: 'warning'; readonly code: Code; readonly message: string; readonly path?: string }
     | { readonly type: 'error'; readonly code: Code; readonly message: string; readonly path?: string }
     | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly component: string; readonly message: string }
@@ -45,6 +63,27 @@ export type FerryEvent = EventBase &
         readonly detail?: string;
       }
   );
+
+export type ObjectOutcome = 'captured' | 'restored' | 'notMigrated' | 'changed';
+
+/** Why an object was not migrated, or how it changed on the way (docs/report-format.md). */
+export const OBJECT_REASONS = [
+  'excludedByRule',
+  'notIncluded',
+  'componentOff',
+  'unreadable',
+  'efs',
+  'userNotMigrated',
+  'keptFromTarget',
+  'neverRestore',
+  'linkDropped',
+  'notApplicableOffline',
+  'restoreFailed',
+  'collisionRenamed',
+  'overwrittenByMerge',
+  'rerouted',
+] as const;
+export type ObjectReason = (typeof OBJECT_REASONS)[number];
 
 export type EventType = FerryEvent['type'];
 export type EventOf<T extends EventType> = Extract<FerryEvent, { type: T }>;

@@ -650,7 +650,10 @@ export class RuleEngine {
         if (isContainer) branch.push({ winPath: entry.winPath, segs: key.node });
         if (excluded.length && isExcluded(isContainer ? key.node : [...key.node, key.leaf!])) continue;
         const d = this.decideKey('File', key.node, key.leaf, entry);
-        if (d.decision !== 'include') continue;
+        if (d.decision !== 'include') {
+          if (d.decision === 'exclude') this.#reportExcluded(isContainer ? 'dir' : 'file', entry.winPath, d.rule, this.#ownerOf(key.node), isContainer ? 0 : entry.size);
+          continue;
+        }
         this.stats.included++;
         const primary = d.inclusions[0]!;
         yield {
@@ -692,7 +695,10 @@ export class RuleEngine {
         const location = iniLocation(file, s.section, s.key);
         const key = iniKey(location);
         const d = this.decideKey('Ini', key.node, key.leaf, undefined, undefined, s.value);
-        if (d.decision !== 'include') continue;
+        if (d.decision !== 'include') {
+          if (d.decision === 'exclude') this.#reportExcluded('ini', location, d.rule, this.#ownerOf(pathSegments(file)));
+          continue;
+        }
         const primary = d.inclusions[0]!;
         yield {
           kind: 'ini',
@@ -719,7 +725,10 @@ export class RuleEngine {
         (machine ? seenMachine : seen).add(lower);
         const key = registryKey(location);
         const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index, value ? regDataString(value.data) : null);
-        if (d.decision !== 'include') return null;
+        if (d.decision !== 'include') {
+          if (d.decision === 'exclude') this.#reportExcluded('registry', location, d.rule, machine ? undefined : pass.user);
+          return null;
+        }
         const primary = d.inclusions[0]!;
         return {
           kind: 'registry',
@@ -752,10 +761,38 @@ export class RuleEngine {
     }
   }
 
+  /** The user whose profile folder holds a path (the user an excluded object belongs to). */
+  #ownerOf(node: readonly string[]): Profile | undefined {
+    this.#profileSegs ??= this.#options.users.map((p) => ({ p, segs: pathSegments(p.profilePath) }));
+    return this.#profileSegs.find(({ segs }) => segs.length <= node.length && segs.every((s, i) => node[i] === s))?.p;
+  }
+
+  #profileSegs: { p: Profile; segs: string[] }[] | undefined;
+
+  /** An object a rule excluded, for the migration report (an `object` event; nothing else reads it). */
+  #reportExcluded(kind: 'file' | 'dir' | 'registry' | 'ini', object: string, rule: RuleRef | null, user: Profile | undefined, bytes?: number): void {
+    this.events.emit({
+      type: 'object',
+      outcome: 'notMigrated',
+      kind,
+      object,
+      reason: 'excludedByRule',
+      ...(user ? { user: `${user.domain}\\${user.userName}` } : {}),
+      ...(bytes ? { bytes } : {}),
+      ...(rule ? { detail: ruleText(rule) } : {}),
+    });
+  }
+
   close(): void {
     closeMounts(this.#mounts);
     this.#mounts.length = 0;
   }
+}
+
+/** A rule as a report names it: `<exclude> %CSIDL_WINDOWS%\* [*] (Component, MigUser.xml:12)`. */
+export function ruleText(rule: RuleRef): string {
+  const file = rule.file.split(/[\\/]/).pop() ?? rule.file;
+  return `<${rule.kind}> ${rule.pattern} (${rule.component}, ${file}${rule.line ? `:${rule.line}` : ''})`;
 }
 
 const NONE: Decision = Object.freeze({ decision: 'none', rule: null, inclusions: [] });

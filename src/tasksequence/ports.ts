@@ -24,7 +24,7 @@ export interface UsmtRunner {
   usmtutils(args: string[], ctx: UsmtRunContext): Promise<number>;
 }
 
-type ToolModule = { run(argv: string[], invocation?: { cwd?: string }): Promise<number> };
+type ToolModule = { run(argv: string[], invocation?: { cwd?: string; events?: EventStream }): Promise<number> };
 
 const TOOL_MODULES = {
   scanstate: '../usmt/scanstate-cli.ts',
@@ -51,7 +51,7 @@ export function builtinUsmtRunner(): UsmtRunner {
     }
     if (typeof mod.run !== 'function') throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine module exports no run(argv).`, { details: { tool } });
     // The working folder is passed, never set with process.chdir: the process is shared.
-    return mod.run(args, { cwd: ctx.cwd });
+    return mod.run(args, { cwd: ctx.cwd, events: ctx.events });
   };
   return {
     scanstate: (args, ctx) => call('scanstate', args, ctx),

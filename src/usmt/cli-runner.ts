@@ -9,6 +9,8 @@ import { UsmtLog } from './usmt-log.ts';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
+import { ReportCollector } from '../report/collector.ts';
+import { REPORT_WRITTEN, writeReportFiles } from '../report/io.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
 
@@ -20,6 +22,8 @@ export interface RunContext {
   readonly log?: UsmtLog;
   /** The `/progress` log. */
   readonly progress?: ProgressLog;
+  /** The migration report being collected (a capture or restore with `/l`). */
+  readonly report?: ReportCollector;
 }
 
 interface CommonOptions {
@@ -37,11 +41,15 @@ export interface Tool<T extends CommonOptions> {
   readonly defaultLog?: string;
   parse(argv: readonly string[]): ParsedCommand<T>;
   execute(options: T, ctx: RunContext): Promise<number>;
+  /** A capture or restore: the report it writes beside its `/l` log, and the store it names. */
+  reportOf?(options: T): { readonly kind: 'capture' | 'restore'; readonly storePath: string; readonly storeType: 'compressed' | 'uncompressed' | 'hardlink' } | undefined;
 }
 
-/** How a tool is started: its working folder (default: this process's). */
+/** How a tool is started: its working folder (default: this process's), and who else hears it. */
 export interface ToolInvocation {
   readonly cwd?: string;
+  /** An in-process caller (the task sequence engine): hears the tool's progress and phases, and a `log` event (component REPORT_WRITTEN) naming each report written. */
+  readonly events?: EventStream;
 }
 
 export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], invocation: ToolInvocation = {}): Promise<number> {
@@ -72,6 +80,29 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   let log: UsmtLog | undefined;
   let progress: ProgressLog | undefined;
   const detach: (() => void)[] = [];
+  const reportSpec = options.logFile !== undefined ? tool.reportOf?.(options) : undefined;
+  const collector = reportSpec ? new ReportCollector(reportSpec.kind) : undefined;
+  if (collector) detach.push(collector.attach(events));
+  const outer = invocation.events;
+  if (outer) detach.push(events.on((e) => (e.type === 'progress' || e.type === 'phase' ? outer.emit(e) : undefined)));
+  const finishReport = async (exitCode: number): Promise<void> => {
+    if (!collector || !reportSpec) return;
+    try {
+      const r = await collector.finish({
+        tool: tool.program,
+        commandLine: `${tool.program.toLowerCase()} ${argv.join(' ')}`,
+        exitCode,
+        store: { path: resolve(cwd, reportSpec.storePath), type: reportSpec.storeType },
+      });
+      const written = await writeReportFiles(resolve(cwd, options.logFile!), r);
+      log?.info(`Migration report written to ${written.json} and ${written.html}`);
+      invocation.events?.log('info', REPORT_WRITTEN, written.json);
+    } catch (err) {
+      const message = `The migration report could not be written: ${(err as Error).message}`;
+      log?.warning(`FERRY_W_REPORT_NOT_WRITTEN: ${message}`);
+      process.stderr.write(`warning FERRY_W_REPORT_NOT_WRITTEN: ${message}\n`);
+    }
+  };
   try {
     if (options.logFile !== undefined) log = UsmtLog.open(options.logFile, options.verbosity);
     if (options.progressFile !== undefined) progress = ProgressLog.open(options.progressFile);
@@ -81,11 +112,14 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
     if (log) detach.push(events.on(logListener(log)));
     detach.push(events.on(options.json ? jsonListener() : consoleListener()));
-    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}) });
+    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}), ...(collector ? { report: collector } : {}) });
+    await finishReport(code);
     log?.info(`${tool.program} return code: ${code}`);
     return code;
   } catch (err) {
-    return report(err, log, options.json === true);
+    const code = report(err, log, options.json === true);
+    await finishReport(code);
+    return code;
   } finally {
     for (const d of detach) d();
     log?.close();
@@ -153,7 +187,10 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
 }
 
 function jsonListener(): (e: FerryEvent) => void {
-  return (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
+  // Per-object outcomes are for the migration report; they would flood the stream.
+  return (e) => {
+    if (e.type !== 'object') process.stdout.write(`${JSON.stringify(e)}\n`);
+  };
 }
 
 const CONSOLE_WARNINGS = 10;

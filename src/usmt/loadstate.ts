@@ -10,7 +10,8 @@ import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CODES, FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
-import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
+import { fileKey, registryKey, ruleText, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
+import type { ObjectOutcome, ObjectReason } from '../events/index.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
 import { iniKey } from '../migxml/ini.ts';
 import { allComponents } from '../migxml/parser.ts';
@@ -86,13 +87,15 @@ interface UserPlan {
 
 /** Where one catalog entry lands, or why it does not. */
 type Placement =
-  | { readonly skip: string; readonly reason: SkipReason }
+  | { readonly skip: string; readonly reason: SkipReason; readonly why: ObjectReason; readonly rule?: string }
   | {
       readonly dest: string;
       readonly inclusion?: PassInclusion;
       readonly user?: UserPlan;
       /** A shortcut only an include with IgnoreIrrelevantLinks brings in: restored only if its target exists. */
       readonly checkLink?: boolean;
+      /** Set when a <locationModify> rule moved it (the rule's destination, before the profile move). */
+      readonly rerouted?: string;
     };
 
 /** Why a store object is not applied; the summary counts each. */
@@ -125,6 +128,7 @@ export async function loadState(options: LoadStateOptions, ctx: RunContext): Pro
 
 async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreReader, target: TargetVolume): Promise<LoadStateResult> {
   const { events, log, progress } = ctx;
+  ctx.report?.note({ computer: target.computerName });
   const extra = (reader.trailer.extra ?? {}) as { users?: CapturedUser[]; computerName?: string };
   const captured = extra.users ?? [];
   const sourceComputer = extra.computerName ?? '';
@@ -208,7 +212,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   // they do not include, a NeverRestore object, a component Config.xml turns off stays in the store.
   const place = (entry: CatalogEntry): Placement => {
     const user = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
-    if (entry.user && !user) return { reason: 'user', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    if (entry.user && !user) return { reason: 'user', why: 'userNotMigrated', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
     const registry = entry.kind === 'registry';
     const container = registry ? entry.valueName === null : entry.kind === 'dir';
     let dest = entry.winPath;
@@ -237,7 +241,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       inclusion = d.inclusions[0]!;
       dest = engine.destinationFor(entry.winPath, container, inclusion, type);
     }
-    const found = { ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}), ...(checkLink ? { checkLink } : {}) };
+    const rerouted = dest.toLowerCase() !== entry.winPath.toLowerCase() ? dest : undefined;
+    const found = { ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}), ...(checkLink ? { checkLink } : {}), ...(rerouted ? { rerouted } : {}) };
     if (registry) return { dest, ...found };
     if (user) dest = reroot(dest, user.source.profilePath, user.target.profilePath);
     const drive = /^[A-Za-z]:/.exec(dest)?.[0];
@@ -246,10 +251,10 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   };
 
   const notApplied = (entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement => {
-    if (gatheredOnly) return { reason: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
-    if (entry.component && configOff.has(entry.component.toLowerCase())) return { reason: 'config', skip: `its component "${entry.component}" is turned off in Config.xml` };
-    if (d.decision === 'exclude' && d.rule) return { reason: 'rules', skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
-    return { reason: 'rules', skip: 'not included by the LoadState rules' };
+    if (gatheredOnly) return { reason: 'neverRestore', why: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
+    if (entry.component && configOff.has(entry.component.toLowerCase())) return { reason: 'config', why: 'componentOff', rule: entry.component, skip: `its component "${entry.component}" is turned off in Config.xml` };
+    if (d.decision === 'exclude' && d.rule) return { reason: 'rules', why: 'excludedByRule', rule: ruleText(d.rule), skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
+    return { reason: 'rules', why: 'notIncluded', skip: 'not included by the LoadState rules' };
   };
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
@@ -257,6 +262,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, iniApplied: 0, iniKept: 0, contentModified: 0, cleanedUp: 0 };
   const registry = new RegistryApplier(target);
   const iniSettings = new IniApplier(target);
+  const iniEntries = new Map<string, CatalogEntry>();
   const failed: { winPath: string; message: string }[] = [];
   const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
   const total = reader.trailer.files;
@@ -264,6 +270,19 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   events.phase('Applying', 'start');
   progress?.write('PHASE', 'Applying');
   progress?.percent(0);
+
+  /** One object's outcome, for the migration report. */
+  const report = (outcome: ObjectOutcome, entry: CatalogEntry, reason?: ObjectReason, detail?: string): void =>
+    events.emit({
+      type: 'object',
+      outcome,
+      kind: entry.kind,
+      object: entry.winPath,
+      ...(entry.user ? { user: `${entry.user.domain}\\${entry.user.name}` } : {}),
+      ...(entry.kind === 'file' && entry.size ? { bytes: entry.size } : {}),
+      ...(reason ? { reason } : {}),
+      ...(detail ? { detail } : {}),
+    });
 
   // Files and folders are staged and moved into place only once the whole store has authenticated.
   const staging = new RestoreStaging(target);
@@ -303,14 +322,19 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists });
     if (outcome.action === 'skip') {
       stats.kept++;
+      report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
       log?.detail(`Kept the existing ${dest}; ${entry.winPath} from the store is not applied (${merge?.name ?? 'collision'})`);
       return;
     }
     if (outcome.path !== dest) {
       stats.renamed++;
+      report('changed', entry, 'collisionRenamed', outcome.path);
       log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
     }
-    if (outcome.action === 'overwrite') stats.overwritten++;
+    if (outcome.action === 'overwrite') {
+      stats.overwritten++;
+      report('changed', entry, 'overwrittenByMerge', merge?.name ?? 'merge rule');
+    }
     // KeepExisting (<contentModify>): properties of the file being replaced survive the store's copy.
     const modify = inclusion ? contentModifyFor(entry.winPath, false, inclusion) : undefined;
     const existing = outcome.action === 'overwrite' && modify?.name === 'KeepExisting' ? await target.stat(outcome.path) : null;
@@ -335,7 +359,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (owner) await chown(staged, owner.uid, owner.gid);
       staging.added(staged);
     });
-    if (!ok) return;
+    if (!ok) return report('notMigrated', entry, 'restoreFailed', failed.at(-1)?.message);
+    report('restored', entry);
     stats.restored++;
     stats.verified++;
     log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
@@ -365,11 +390,16 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     const ok = await attempt(entry.winPath, dest, async () => {
       result.outcome = await registry.apply(entry, parseRegLocation(dest), user ? registryUsers.get(user) : undefined, merge, modify);
     });
-    if (!ok) return;
-    if (result.outcome === 'written') stats.registryApplied++;
-    else if (result.outcome === 'kept') stats.registryKept++;
-    else {
+    if (!ok) return report('notMigrated', entry, 'restoreFailed', failed.at(-1)?.message);
+    if (result.outcome === 'written') {
+      stats.registryApplied++;
+      report('restored', entry);
+    } else if (result.outcome === 'kept') {
+      stats.registryKept++;
+      report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'merge rule');
+    } else {
       stats.registrySkipped++;
+      report('notMigrated', entry, 'notApplicableOffline', 'only HKCU and HKLM\\Software are written to an offline target');
       log?.detail(`Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
     }
   };
@@ -398,10 +428,12 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       const p = place(entry);
       if ('skip' in p) {
         skipped[p.reason]++;
+        report('notMigrated', entry, p.why, p.rule);
         log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
         if (entry.kind === 'file') done++;
         continue;
       }
+      if (p.rerouted) report('changed', entry, 'rerouted', p.rerouted);
       if (entry.kind === 'registry') {
         await applyRegistry(entry, p.dest, p.inclusion, p.user);
         continue;
@@ -409,6 +441,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (entry.kind === 'ini') {
         const merge = p.inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
         iniSettings.add(entry.winPath, p.dest, entry.value, merge);
+        iniEntries.set(entry.winPath, entry);
         continue;
       }
       if (entry.kind === 'dir') {
@@ -429,6 +462,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if ('skip' in p) continue;
       if (p.checkLink && !(await linkIsRelevant(entry, p.dest, p.user, reader, target, hostExists, events, log))) {
         stats.linksDropped++;
+        report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
         continue;
       }
       await applyFile(entry, p.dest, p.inclusion);
@@ -444,6 +478,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         stats.iniKept += r.kept.length;
         for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
         for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
+        for (const from of r.applied) report('restored', iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry));
+        for (const from of r.kept) report('notMigrated', iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry), 'keptFromTarget', 'merge rule');
       });
     }
 

@@ -15,6 +15,7 @@ import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
 import { OsImages } from './os-images.ts';
+import { registerReportRoutes, type Progress } from './routes-reports.ts';
 import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
 import { openSmpBridge, type SmpBridge } from './smp-bridge.ts';
 
@@ -67,6 +68,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   const enrollToken = readOrCreateSecret(join(options.dataDir, 'enroll-token'));
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const progress = new Map<string, Map<string, Progress>>();
   const smp = options.smp
     ? await openSmpBridge({ dataDir: options.dataDir, publicUrl: options.smp.publicUrl, siteDb: database.db, ...(options.db && isPostgresUrl(options.db) ? { db: options.db } : {}) })
     : undefined;
@@ -155,15 +157,20 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       reply.raw.write('retry: 2000\n\n');
       const send = (e: unknown) => reply.raw.write(`event: change\ndata: ${JSON.stringify(e)}\n\n`);
+      // Progress has its own event name: listeners of `change` do not reload on every tick.
+      const sendProgress = (e: unknown) => reply.raw.write(`event: progress\ndata: ${JSON.stringify(e)}\n\n`);
       const ping = setInterval(() => reply.raw.write(': ping\n\n'), 15000);
       events.on('change', send);
+      events.on('progress', sendProgress);
       req.raw.on('close', () => {
         clearInterval(ping);
         events.off('change', send);
+        events.off('progress', sendProgress);
       });
     });
 
     await registerAdminRoutes(site, { repo, events, osImages, ...(smp ? { smp } : {}) });
+    await registerReportRoutes(site, { repo, events, progress }, 'console');
     if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
@@ -174,6 +181,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   });
 
   await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, osImages, ...(smp ? { smp } : {}) }));
+  await app.register(async (agentScope) => registerReportRoutes(agentScope, { repo, events, progress }, 'agent'));
 
   await app.ready();
   return {

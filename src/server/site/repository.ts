@@ -452,6 +452,7 @@ export class SiteRepository {
     if (!r.numDeletedRows) notFound('Deployment', id);
     await this.db.deleteFrom('deployment_runs').where('deployment_id', '=', id).execute();
     await this.db.deleteFrom('status_messages').where('deployment_id', '=', id).execute();
+    await this.db.deleteFrom('migration_reports').where('deployment_id', '=', id).execute();
   }
 
   /** Deployments with Monitoring's per-category counts over the collection's members. */

@@ -46,6 +46,8 @@ export interface SiteTables {
     message: string;
   };
   audit_log: { id: string; at: string; actor: string; action: string; target: string; address: string };
+  /** The latest capture and restore report (src/report) an agent uploaded for a run. */
+  migration_reports: { deployment_id: string; computer_id: string; kind: string; body: string; received_at: string };
   status_messages: {
     id: string;
     /** Order of the message within its (deployment, computer) run history. */
@@ -190,6 +192,19 @@ export const SITE_MIGRATIONS: MigrationSet = {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('computers').addColumn('reset_token_hash', 'text').execute();
         await db.schema.alterTable('computers').addColumn('reset_expires_at', 'text').execute();
+      },
+    },
+    '0004_migration_reports': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('migration_reports')
+          .addColumn('deployment_id', 'text', (c) => c.notNull())
+          .addColumn('computer_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('mr_pk', ['deployment_id', 'computer_id', 'kind'])
+          .execute();
       },
     },
   },
