@@ -39,10 +39,12 @@ export async function openPlanning(input: PlanningInput): Promise<Planning> {
   const config = input.config ? await loadConfig(input.config) : undefined;
   const profiles = await volume.profiles();
   const users = selectUsers(profiles, input.selection ?? { include: [], exclude: [] }, { computerName: volume.computerName, offline: true });
+  const migrated = new Set(users.map((u) => u.profilePath.toLowerCase()));
   const engine = await RuleEngine.create({
     volume,
     files,
     users,
+    unmigratedProfiles: profiles.map((p) => p.profilePath).filter((p) => !migrated.has(p.toLowerCase())),
     events,
     openHive,
     ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),

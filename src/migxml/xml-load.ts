@@ -94,8 +94,9 @@ export function parseXmlText(text: string, file: string, malformedCode: ErrorCod
   } catch (err) {
     const loc = (err as { locator?: { lineNumber?: number; columnNumber?: number } }).locator;
     const line = loc?.lineNumber;
+    const column = loc?.columnNumber;
     const msg = (err as Error).message.split('\n')[0];
-    throw new FerryError(malformedCode, `${file}${line ? `:${line}` : ''}: the XML is not well-formed (${msg}). Fix the file at that line.`, {
+    throw new FerryError(malformedCode, `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: the XML is not well-formed (${msg}). Fix the file at that line and column.`, {
       cause: err,
       details: { file, line, column: loc?.columnNumber },
     });
@@ -139,6 +140,10 @@ export async function loadXmlFile(file: string, options: LoadXmlOptions = {}): P
 
 export function lineOfNode(node: Node): number | undefined {
   return (node as unknown as { lineNumber?: number }).lineNumber;
+}
+
+export function columnOfNode(node: Node): number | undefined {
+  return (node as unknown as { columnNumber?: number }).columnNumber;
 }
 
 export function childElements(el: Element): Element[] {

@@ -11,6 +11,9 @@ import { FerryError, fromSystemError } from '../errors/index.ts';
 import type { StorageFolder, StoreFile } from './types.ts';
 
 export const PART_SUFFIX = '.ferry-part';
+/** Store folders and files are the SMP's alone (mode bits are applied under the umask, which only removes). */
+export const PRIVATE_DIR = 0o700;
+export const PRIVATE_FILE = 0o600;
 
 export interface FreeSpace {
   readonly freeBytes: number;
@@ -45,20 +48,62 @@ const FORBIDDEN_CHARS = /[\u0000-\u001f\\:*?"<>|]/;
 /**
  * A manifest path must be a relative, forward-slash path that stays inside the store: no
  * leading `/`, no `.`/`..`/empty segments, no backslashes, drive letters or control characters,
- * and not ending in the part-file suffix.
+ * and no segment ending in the part-file suffix.
  */
 export function checkStorePath(path: string): string {
   const segments = path.split('/');
   const bad =
     path.length === 0 ||
     path.length > 4096 ||
-    path.endsWith(PART_SUFFIX) ||
     FORBIDDEN_CHARS.test(path) ||
-    segments.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 255);
+    // No segment may end in the part suffix: `a.ferry-part` is where file `a` is written.
+    segments.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 255 || s.toLowerCase().endsWith(PART_SUFFIX));
   if (bad) {
     throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The store file name ${JSON.stringify(path.slice(0, 300))} is not a safe relative path; names must stay inside the store.`, { details: { path: path.slice(0, 300) } });
   }
   return path;
+}
+
+export interface ManifestInput {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Check a manifest in one pass, linear in its total path length: every path safe, no name twice
+ * and no name both a file and a folder, comparing case-folded, NFC-normalised names (as Windows
+ * will when the store is restored). Yields to the event loop every few thousand entries so that
+ * a million-entry manifest delays no other request for long.
+ */
+export async function checkManifest(entries: readonly ManifestInput[]): Promise<{ files: StoreFile[]; total: number }> {
+  const fileKeys = new Set<string>();
+  const folderKeys = new Set<string>();
+  const files: StoreFile[] = new Array(entries.length);
+  let total = 0;
+  for (let index = 0; index < entries.length; index++) {
+    if (index % 1024 === 1023) await yieldToLoop();
+    const e = entries[index] as ManifestInput;
+    const path = checkStorePath(e.path);
+    const key = path.normalize('NFC').toLowerCase();
+    if (fileKeys.has(key)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} twice (names are case-insensitive on Windows).`, { details: { path } });
+    if (folderKeys.has(key)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} both as a file and as a folder.`, { details: { path } });
+    // Ancestors, deepest first: one already known as a folder means all above it are too.
+    for (let cut = key.lastIndexOf('/'); cut > 0; cut = key.lastIndexOf('/', cut - 1)) {
+      const folder = key.slice(0, cut);
+      if (fileKeys.has(folder)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path.slice(0, cut)} both as a file and as a folder.`, { details: { path } });
+      if (folderKeys.has(folder)) break;
+      folderKeys.add(folder);
+    }
+    fileKeys.add(key);
+    if (!Number.isSafeInteger(e.size) || e.size < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} has an invalid size.`);
+    if (!/^[0-9a-f]{64}$/i.test(e.sha256)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} needs a SHA-256 as 64 hex digits.`);
+    total += e.size;
+    files[index] = { index, path, size: e.size, sha256: e.sha256.toLowerCase(), verified: false };
+  }
+  return { files, total };
 }
 
 export function storeDirectory(folder: Pick<StorageFolder, 'path'>, storeId: string): string {
@@ -85,12 +130,12 @@ export function chunkLength(size: number, chunkSize: number, chunk: number): num
 /** Create the part file of every file not yet in place, so chunks can be written at any offset. */
 export async function prepareStoreFiles(dir: string, files: readonly StoreFile[]): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     for (const f of files) {
       if (f.verified) continue;
       const part = join(dir, f.path + PART_SUFFIX);
-      await mkdir(dirname(part), { recursive: true });
-      await (await open(part, 'a')).close();
+      await mkdir(dirname(part), { recursive: true, mode: PRIVATE_DIR });
+      await (await open(part, 'a', PRIVATE_FILE)).close();
     }
   } catch (err) {
     throw mapDiskError(err, 'preparing the store files');
@@ -226,7 +271,7 @@ export async function finishFile(dir: string, file: StoreFile, knownSha256?: str
       await rm(part, { force: true });
       return true;
     }
-    await (await open(part, 'a')).close();
+    await (await open(part, 'a', PRIVATE_FILE)).close();
     return false;
   }
   // Every chunk is in, so bytes past the end can only be left from an earlier, longer declaration.

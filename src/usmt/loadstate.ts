@@ -32,6 +32,8 @@ import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
 import { destinationCleanup } from './loadstate-cleanup.ts';
+import { applyDestinations, profileHolding } from './loadstate-destinations.ts';
+import { newestVersionCompare } from './newest-version.ts';
 import { IniApplier } from './ini-apply.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
@@ -96,6 +98,8 @@ type Placement =
       readonly checkLink?: boolean;
       /** Set when a <locationModify> rule moved it (the rule's destination, before the profile move). */
       readonly rerouted?: string;
+      /** Further places the object is applied (loadstate-destinations.ts). */
+      readonly also?: readonly { readonly dest: string; readonly inclusion: PassInclusion; readonly user?: UserPlan }[];
     };
 
 /** Why a store object is not applied; the summary counts each. */
@@ -210,15 +214,21 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // With /i files the LoadState rules decide what is applied (usmt-cli.md §3.2): a store object
   // they do not include, a NeverRestore object, a component Config.xml turns off stays in the store.
+  const planOfPass = new Map([...planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
   const place = (entry: CatalogEntry): Placement => {
-    const user = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
-    if (entry.user && !user) return { reason: 'user', why: 'userNotMigrated', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    // A file or folder in a user's profile is that user's, whichever pass collected it; one outside
+    // every profile belongs to no user and is decided in every pass (loadstate-destinations.ts).
+    const onDisk = entry.kind === 'file' || entry.kind === 'dir';
+    const holder = onDisk ? profileHolding(entry.winPath, captured) : undefined;
+    if (holder && excludedUsers.has(userKey(holder.name, holder.domain))) return { reason: 'user', why: 'userNotMigrated', skip: 'in the profile of a user not migrated' };
+    const ownerless = onDisk && !holder;
+    const entryPlan = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
+    const user = ownerless ? undefined : entryPlan;
+    if (entry.user && !ownerless && !user) return { reason: 'user', why: 'userNotMigrated', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
     const registry = entry.kind === 'registry';
     const container = registry ? entry.valueName === null : entry.kind === 'dir';
-    let dest = entry.winPath;
-    let inclusion: PassInclusion | undefined;
-    let checkLink = false;
     if (engine) {
+      let checkLink = false;
       const ini = entry.kind === 'ini';
       const type = registry ? 'Registry' : ini ? 'Ini' : 'File';
       const k = registry ? registryKey(entry.winPath) : ini ? iniKey(entry.winPath) : fileKey(entry.winPath, container);
@@ -229,7 +239,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
           : entry.kind === 'ini'
             ? entry.value
             : null;
-      const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, user?.passIndex, content, filters);
+      const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, ownerless ? undefined : user?.passIndex, content, filters);
       let d = decide(LINK_RELEVANT);
       if (d.decision !== 'include') return notApplied(entry, d, decide(null).decision === 'include');
       if (entry.kind === 'file' && /\.lnk$/i.test(entry.winPath)) {
@@ -238,16 +248,29 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         if (regardless.decision === 'include') d = regardless;
         else checkLink = true;
       }
-      inclusion = d.inclusions[0]!;
-      dest = engine.destinationFor(entry.winPath, container, inclusion, type);
+      // A <locationModify> destination, before the profile move, is what the report calls rerouted.
+      let rerouted: string | undefined;
+      const all = applyDestinations(engine, entry.winPath, container, d, type, (to, inc) => {
+        if (rerouted === undefined && to.toLowerCase() !== entry.winPath.toLowerCase()) rerouted = to;
+        return registry ? to : onTarget(to, planOfPass.get(inc.pass.index) ?? user);
+      });
+      const also = all.slice(1).map((x) => ({ ...x, ...(planOfPass.get(x.inclusion.pass.index) ? { user: planOfPass.get(x.inclusion.pass.index)! } : {}) }));
+      const primary = all[0]!;
+      const primaryUser = user ?? planOfPass.get(primary.inclusion.pass.index);
+      return { dest: primary.dest, inclusion: primary.inclusion, ...(primaryUser ? { user: primaryUser } : {}), ...(checkLink ? { checkLink } : {}), ...(also.length ? { also } : {}), ...(rerouted ? { rerouted } : {}) };
     }
-    const rerouted = dest.toLowerCase() !== entry.winPath.toLowerCase() ? dest : undefined;
-    const found = { ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}), ...(checkLink ? { checkLink } : {}), ...(rerouted ? { rerouted } : {}) };
-    if (registry) return { dest, ...found };
-    if (user) dest = reroot(dest, user.source.profilePath, user.target.profilePath);
+    // Without /i everything is applied at its original path; the capturing user still moves a shortcut's target (/mu).
+    const found = { ...(entryPlan ? { user: entryPlan } : {}) };
+    if (registry) return { dest: entry.winPath, ...found };
+    return { dest: onTarget(entry.winPath, user), ...found };
+  };
+
+  /** A file path for the target: the user's new profile, a missing drive mapped to the system drive. */
+  const onTarget = (path: string, user: UserPlan | undefined): string => {
+    let dest = user ? reroot(path, user.source.profilePath, user.target.profilePath) : path;
     const drive = /^[A-Za-z]:/.exec(dest)?.[0];
     if (drive && target.driveRoot(drive) === null) dest = target.systemDrive + dest.slice(2);
-    return { dest, ...found };
+    return dest;
   };
 
   const notApplied = (entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement => {
@@ -319,7 +342,8 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   const applyFile = async (entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> => {
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
-    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists });
+    const versions = merge?.name === 'NewestVersion' && hostExists(dest) ? await newestVersionCompare(merge, reader, entry, target.mapPath(dest).hostPath) : 0;
+    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists, compare: () => versions });
     if (outcome.action === 'skip') {
       stats.kept++;
       report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
@@ -406,7 +430,6 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   try {
     // <destinationCleanup> runs before anything is applied (§6.8).
-    const planOfPass = new Map([...planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
     const cleaned = engine
       ? await destinationCleanup(
           engine,
@@ -436,6 +459,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (p.rerouted) report('changed', entry, 'rerouted', p.rerouted);
       if (entry.kind === 'registry') {
         await applyRegistry(entry, p.dest, p.inclusion, p.user);
+        for (const a of p.also ?? []) await applyRegistry(entry, a.dest, a.inclusion, a.user);
         continue;
       }
       if (entry.kind === 'ini') {
@@ -445,13 +469,14 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         continue;
       }
       if (entry.kind === 'dir') {
-        await attempt(entry.winPath, p.dest, async () => staging.dirFor(target.mapPath(p.dest)));
+        for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) await attempt(entry.winPath, dest, async () => staging.dirFor(target.mapPath(dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
       done++;
       if (/\.lnk$/i.test(entry.winPath)) continue;
       await applyFile(entry, p.dest, p.inclusion);
+      for (const a of p.also ?? []) await applyFile(entry, a.dest, a.inclusion);
       events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
       if (total) progress?.percent((done / total) * 99);
     }
@@ -460,12 +485,14 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
       const p = place(entry);
       if ('skip' in p) continue;
-      if (p.checkLink && !(await linkIsRelevant(entry, p.dest, p.user, reader, target, hostExists, events, log))) {
-        stats.linksDropped++;
-        report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
-        continue;
+      for (const at of [p, ...(p.also ?? [])]) {
+        if (p.checkLink && !(await linkIsRelevant(entry, at.dest, at.user, reader, target, hostExists, events, log))) {
+          stats.linksDropped++;
+          report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
+          continue;
+        }
+        await applyFile(entry, at.dest, at.inclusion);
       }
-      await applyFile(entry, p.dest, p.inclusion);
     }
 
     await commitStaged(reader, staging, log);
@@ -488,13 +515,15 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (entry.kind !== 'dir') continue;
       const p = place(entry);
       if ('skip' in p) continue;
-      let mapped;
-      try {
-        mapped = target.mapPath(p.dest);
-      } catch {
-        continue; // a folder that could not be created (reported above with /c)
+      for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) {
+        let mapped;
+        try {
+          mapped = target.mapPath(dest);
+        } catch {
+          continue; // a folder that could not be created (reported above with /c)
+        }
+        if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`));
       }
-      if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${p.dest}: ${(err as Error).message}`));
     }
   } catch (err) {
     events.phase('Applying', 'end', false);

@@ -177,6 +177,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
 
   // ── computers ─────────────────────────────────────────────────────────────────────────
   app.get('/api/computers', tag('computers', 'Registered computers'), async () => repo.listComputers());
+  app.get('/api/computers/retired', tag('computers', 'Deleted computers: each name stays unusable until reset (POST /api/computers/{id}/reset)'), async () => repo.listRetiredComputers());
   app.get('/api/computers/:id', tag('computers', 'One computer', { params: Id }), async (req) => repo.getComputer((req.params as { id: string }).id));
   app.put('/api/computers/:id/variables', tag('computers', 'Set device variables', { params: Id, body: Type.Object({ variables: Type.Array(VariableT, { maxItems: 1000 }) }) }), async (req) => {
     const id = (req.params as { id: string }).id;

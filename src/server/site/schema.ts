@@ -21,6 +21,8 @@ export interface SiteTables {
     reset_token_hash: string | null;
     reset_expires_at: string | null;
   };
+  /** Deleted computers: the name stays unusable (and keeps its id) until an administrator resets it. */
+  retired_computers: { id: string; name: string; name_key: string; deleted_at: string; reset_token_hash: string | null; reset_expires_at: string | null };
   collections: { id: string; name: string; description: string; rule: string; variables: string; created_at: string };
   collection_members: { collection_id: string; computer_id: string };
   deployments: {
@@ -204,6 +206,19 @@ export const SITE_MIGRATIONS: MigrationSet = {
           .addColumn('body', 'text', (c) => c.notNull())
           .addColumn('received_at', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('mr_pk', ['deployment_id', 'computer_id', 'kind'])
+          .execute();
+      },
+    },
+    '0005_retired_computers': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('retired_computers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('name_key', 'text', (c) => c.notNull().unique())
+          .addColumn('deleted_at', 'text', (c) => c.notNull())
+          .addColumn('reset_token_hash', 'text')
+          .addColumn('reset_expires_at', 'text')
           .execute();
       },
     },
