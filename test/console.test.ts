@@ -266,12 +266,16 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await page.getByRole('cell', { name: 'Refresh PCs' }).waitFor();
     await screenshot('collections');
 
-    // State Migration Point: associate SRC → DST (capture and restore all user accounts).
-    await page.getByRole('link', { name: 'State Migration Point' }).click();
-    await page.getByLabel('Source computer').fill('SRC');
-    await page.getByLabel('Destination computer').fill('DST');
-    await page.getByLabel('Capture and restore all user accounts').check();
-    await page.getByRole('button', { name: 'Create association' }).click();
+    // User State Migration: associate SRC → DST (capture and restore all user accounts).
+    await page.getByRole('link', { name: 'User State Migration' }).click();
+    await page.getByRole('button', { name: 'Create Computer Association' }).click();
+    const wizard = page.getByRole('dialog');
+    await wizard.getByLabel('Source computer').fill('SRC');
+    await wizard.getByLabel('Destination computer').fill('DST');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByLabel('Capture and restore all user accounts').check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('cell', { name: 'DST', exact: true }).waitFor();
     await screenshot('state-migration-point');
 

@@ -137,3 +137,31 @@ test('an unreadable folder is reported and skipped; the rest is still planned (r
     chmodSync(locked, 0o755);
   }
 });
+
+test('plan and explain with --store: what ScanState excludes because it is the store it writes, with the reason', () => {
+  // A hard-link store left in _SMSTSUserStatePath holds copies MigDocs would otherwise pick up.
+  const vol = join(windowsDir, '..');
+  const copy = join(vol, '_SMSTaskSequence', 'UserState', 'USMT', 'File', 'C$', 'Users', 'alice', 'Documents');
+  mkdirSync(copy, { recursive: true });
+  writeFileSync(join(copy, 'Budget.docx'), 'PK');
+  const inStore = 'C:\\_SMSTaskSequence\\UserState\\USMT\\File\\C$\\Users\\alice\\Documents\\Budget.docx';
+  try {
+    const without = plan('MigDocs.xml', 'MigApp.xml');
+    assert.ok(without.objects.some((o) => o.path === inStore), 'without --store, MigDocs picks up the stale store');
+    const r = ferry('plan', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigDocs.xml')}`, `/i:${join(FIX, 'MigApp.xml')}`, '--store', join(vol, '_SMSTaskSequence', 'UserState'), '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.lines.map((l) => JSON.parse(l) as PlanLine & { excluded?: string; excludedStore?: { objects: number; reason: string } });
+    assert.ok(!lines.some((o) => o.kind && !o.excluded && o.path?.startsWith('C:\\_SMSTaskSequence\\UserState')));
+    assert.ok(lines.some((o) => o.path === inStore && /ScanState never captures the store it is writing/.test(o.excluded ?? '')));
+    assert.ok(lines.find((o) => o.excludedStore)!.excludedStore!.objects >= 1);
+    const text = ferry('plan', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigDocs.xml')}`, '--store', 'C:\\_SMSTaskSequence\\UserState');
+    assert.match(text.lines.join('\n'), /Excluded: \d+ objects inside the store path C:\\_SMSTaskSequence\\UserState: ScanState never captures the store it is writing\./);
+    const e = ferry('explain', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigDocs.xml')}`, '--store', 'C:\\_SMSTaskSequence\\UserState', '--json', inStore);
+    assert.equal(e.status, 0, e.stderr);
+    const ex = JSON.parse(e.lines[0]!);
+    assert.equal(ex.decision, 'excluded');
+    assert.match(ex.reason, /ScanState never captures the store it is writing/);
+  } finally {
+    rmSync(join(vol, '_SMSTaskSequence'), { recursive: true, force: true });
+  }
+});

@@ -51,9 +51,13 @@ test('refresh with hard links: capture, restart, resume, restore; logs next to s
   const pkg = `CM100005=${usmtPackage()}`;
   const r1 = ferry('run', join(examples, 'refresh-hardlink.xml'), '--root', root, '--state', state, '--package', pkg);
   assert.equal(r1.status, 3, r1.stdout + r1.stderr);
-  assert.ok(existsSync(join(root, 'StateStore', 'USMT', 'catalog.mig')), 'a hard-link store was captured');
+  // _SMSTSUserStatePath: ConfigMgr's local store folder.
+  assert.ok(existsSync(join(root, '_SMSTaskSequence', 'UserState', 'USMT', 'catalog.mig')), 'a hard-link store was captured');
   const r2 = ferry('resume', '--state', state);
   assert.equal(r2.status, 0, r2.stdout + r2.stderr);
+  // A successful refresh after a verified restore leaves no store and no working folder behind.
+  assert.ok(!existsSync(join(root, '_SMSTaskSequence')), 'the local store and its folder are removed');
+  assert.ok(!existsSync(join(state, 'usmt-work')), 'the USMT working folder is removed');
   assert.match(r2.stdout, /skipped: Clean up hard links after a failed restore/);
   const logs = join(root, 'Windows', 'CCM', 'Logs');
   for (const f of ['smsts.log', 'ScanState.log', 'LoadState.log']) assert.ok(existsSync(join(logs, f)), f);
