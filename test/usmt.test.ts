@@ -14,12 +14,13 @@ import { join, relative } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
 import { openPlanning } from '../src/migxml/planning.ts';
 import { inspectStore } from '../src/store/index.ts';
-import { GEN_PROFILES, USMT_FIXTURES } from './support/shared.ts';
+import { GEN_PROFILES } from './support/shared.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const MAIN = join(ROOT, 'src/cli/main.ts');
-const FIXTURES = USMT_FIXTURES;
-const RULES = [`/i:${FIXTURES}/MigUser.xml`, `/i:${FIXTURES}/MigApp.xml`];
+/** Ferry's bundled rule files (src/usmt/xml), by their bare names as USMT command lines give them. */
+const BUNDLED = new URL('../src/usmt/xml/', import.meta.url).pathname;
+const RULES = ['/i:MigUser.xml', '/i:MigApp.xml'];
 const KEY = '/key:correct horse';
 
 let work: string;
@@ -100,7 +101,7 @@ before(async () => {
   const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '30M', '--users', '3', '--seed', '7'], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
-  const planning = await openPlanning({ windowsDir: windir, ruleFiles: [`${FIXTURES}/MigUser.xml`, `${FIXTURES}/MigApp.xml`] });
+  const planning = await openPlanning({ windowsDir: windir, ruleFiles: [`${BUNDLED}MigUser.xml`, `${BUNDLED}MigApp.xml`] });
   expected = new Map();
   for await (const o of planning.engine.objects()) if (o.kind === 'file') expected.set(o.winPath!, o.entry!.hostPath);
   planning.engine.close();
@@ -172,7 +173,8 @@ test('a restore onto a target that already holds a file renames the store copy t
 test('the spec\'s ScanState example command lines run unchanged (plus the offline source)', () => {
   const cwd = join(work, 'example');
   mkdirSync(cwd);
-  for (const f of ['MigApp.xml', 'MigDocs.xml', 'Config.xml']) cpSync(join(FIXTURES, f), join(cwd, f));
+  for (const f of ['MigApp.xml', 'MigDocs.xml']) cpSync(join(BUNDLED, f), join(cwd, f));
+  writeFileSync(join(cwd, 'Config.xml'), '<?xml version="1.0"?>\n<Configuration><Applications/><Documents/><WindowsComponents/></Configuration>\n');
   const line = ['\\\\server\\share\\migration\\mystore', '/i:MigApp.xml', '/i:MigDocs.xml', '/o', '/config:Config.xml', '/v:13', '/encrypt', '/key:mykey', `/offlinewindir:${windir}`];
   const r = cli('scanstate', line, { cwd });
   assert.equal(rc(r), 0, explain(r));
