@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { requireVolumeRoot } from '../volume/root.ts';
 import { createSite } from '../server/site/app.ts';
+import { recordConsoleUrl } from '../server/site/sign-in-links.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CONSOLE_DIST = resolve(REPO_ROOT, 'console/dist');
@@ -78,6 +80,13 @@ export async function run(argv: string[]): Promise<number> {
     console.error('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
     return 2;
   }
+  try {
+    for (const m of agents) requireVolumeRoot(m![2]!, `--agent ${m![1]}=`);
+  } catch (err) {
+    if (!(err instanceof FerryError)) throw err;
+    console.error(`${err.code}: ${err.message}`);
+    return 2;
+  }
   const dataDir = resolve(o.data);
   const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
   // The SMP builds store locations from its public URL, so the port is fixed before starting.
@@ -94,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Cannot listen on ${o.host}:${listenPort} (${code}); choose another --port or --host.`, { cause: err });
     throw err;
   }
+  recordConsoleUrl(dataDir, url.origin);
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
   console.log('Agents enroll with the token file of the data directory:');
   console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
@@ -101,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log('');
   if (site.smp?.smp.firstStart.adminToken) console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
   if (site.smp?.smp.firstStart.recoveryKey) console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
-  console.log('Open the console (one-time sign-in link):');
+  console.log(`Open the console (one-time sign-in link; another one: ferry console-link --data ${o.data}):`);
   console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
   // Local agents are enrolled by the server itself with the token of its data directory.
   const children = agents.map((m) => {

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { FerryError, isFerryError } from '../../errors/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { redeemMintedToken } from './sign-in-links.ts';
 import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
@@ -53,7 +54,8 @@ function readOrCreateSecret(file: string): string {
 const SIGNED_OUT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry — sign in</title>
 <style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}code{background:#eef1f4;padding:.1rem .3rem}</style></head>
 <body><h1>Ferry console</h1><p>You are not signed in. Open the sign-in URL that <code>ferry serve</code> printed in its terminal
-(it carries a one-time token). Restart <code>ferry serve</code> to get a new one.</p></body></html>`;
+(it carries a one-time token). For a new link, without restarting the server, run
+<code>ferry console-link --data DIR</code> on the server with its data directory (default <code>.ferry-data</code>).</p></body></html>`;
 
 export async function createSite(options: SiteOptions): Promise<Site> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -106,7 +108,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     if (req.method !== 'GET' || !req.url.includes('token=')) return;
     const url = new URL(req.url, 'http://x');
     const token = url.searchParams.get('token');
-    const s = token ? auth.signIn(token) : undefined;
+    const s = token ? (auth.signIn(token) ?? (redeemMintedToken(options.dataDir, token) ? auth.openSession() : undefined)) : undefined;
     if (!s) return;
     reply.header('set-cookie', [cookie(SESSION_COOKIE, s.session, { httpOnly: true }), cookie(CSRF_COOKIE, s.csrf, { httpOnly: false })]);
     url.searchParams.delete('token');
