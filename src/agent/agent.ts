@@ -10,7 +10,7 @@ import { SmpClient } from '../smp/client.ts';
 import { Engine, type EngineDeps, type RunResult } from '../tasksequence/engine.ts';
 import type { SequenceNode, TaskSequence } from '../tasksequence/model.ts';
 import type { SmpClientFactory } from '../tasksequence/ports.ts';
-import { loadState, writeFileAtomic } from '../tasksequence/state.ts';
+import { readEngineState, writeEngineFile } from '../tasksequence/index.ts';
 import { SiteClient, type DeploymentDetail, type StatusMessage } from './site-client.ts';
 
 export interface AgentOptions {
@@ -88,7 +88,7 @@ export class Agent {
       throw new FerryError('FERRY_E_AGENT_ENROLLMENT_REFUSED', `This agent is not registered yet (${this.#identityFile} is missing); start it once with --enroll <token>.`);
     const r = await new SiteClient(this.options.site).register(this.options.name, this.options.enrollToken);
     const identity: Identity = { site: this.options.site, name: this.options.name, root: this.options.root, computerId: r.computerId, credential: r.credential };
-    writeFileAtomic(this.#identityFile, JSON.stringify(identity, null, 2));
+    writeEngineFile(this.#identityFile, JSON.stringify(identity, null, 2));
     chmodSync(this.#identityFile, 0o600);
     this.#identity = identity;
     this.#client = new SiteClient(identity.site, identity.credential);
@@ -147,7 +147,7 @@ export class Agent {
     for (const id of readdirSync(join(this.options.stateDir, 'runs'))) {
       const dir = this.#runDir(id);
       if (!existsSync(join(dir, 'engine', 'state.json'))) continue;
-      const state = loadState(join(dir, 'engine'));
+      const state = readEngineState(join(dir, 'engine'));
       if (state.status !== 'running' && state.status !== 'restarting') continue;
       this.#log(`Resuming deployment ${id} after the agent stopped.`);
       const rec = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord;
@@ -170,10 +170,10 @@ export class Agent {
     const dir = this.#runDir(deploymentId);
     // A run of this deployment is in progress here (or was interrupted and is resumed at the
     // agent's next start): never start a second one, nor fetch a new SMP credential under it.
-    if (existsSync(join(dir, 'engine', 'state.json')) && ['running', 'restarting'].includes(loadState(join(dir, 'engine')).status)) return 'not-started';
+    if (existsSync(join(dir, 'engine', 'state.json')) && ['running', 'restarting'].includes(readEngineState(join(dir, 'engine')).status)) return 'not-started';
     const detail = await this.client.deployment(deploymentId);
     mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ deploymentId, smp: detail.smp } satisfies RunRecord));
+    writeEngineFile(join(dir, 'run.json'), JSON.stringify({ deploymentId, smp: detail.smp } satisfies RunRecord));
     const start = (deps: EngineDeps) =>
       Engine.start({
         ...deps,

@@ -2,6 +2,7 @@
 // `run(argv): Promise<number>` (the process exit code). scanstate/loadstate/usmtutils take
 // USMT's slash syntax and exit with USMT's return codes; the rest use commander.
 import { FerryError } from '../errors/index.ts';
+import { FERRY_VERSION } from '../version.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version') {
-    console.log('ferry 0.1.0');
+    console.log(`ferry ${FERRY_VERSION}`);
     return 0;
   }
   const cmd = COMMANDS[name];

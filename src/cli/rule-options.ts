@@ -1,7 +1,5 @@
 // Options shared by `ferry explain` and `ferry plan`: the source volume, the rule files, the
 // Config.xml and the user selection, in USMT syntax (see usmt-args.ts for the GNU forms).
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { locateRuleFile } from '../usmt/default-rules.ts';
 import type { PlanningInput } from '../migxml/planning.ts';
@@ -26,7 +24,7 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
   const config = one(args, 'config');
   return {
     args,
-    input: { windowsDir, ruleFiles: all(args, 'i').map(locateRuleFile), ...(config ? { config } : {}), selection: parseUserSelection(args) },
+    input: { windowsDir, ruleFiles: all(args, 'i').map((f) => locateRuleFile(f)), ...(config ? { config } : {}), selection: parseUserSelection(args) },
   };
 }
 

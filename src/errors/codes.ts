@@ -34,7 +34,7 @@ const w = (meaning: string, remedy: string, extra: { usmt?: number; http?: numbe
 export const CODES = {
   // ── general ─────────────────────────────────────────────────────────────────────────────
   FERRY_E_INTERNAL: e('An unexpected internal error occurred.', 'Re-run with verbose logging and report the log; nothing was deleted.', { usmt: 26, http: 500 }),
-  FERRY_E_INVALID_ARGUMENT: e('A command-line option or argument is invalid or missing.', 'Check the command line against `--help` (or `/?`).', { usmt: 11, http: 400 }),
+  FERRY_E_INVALID_ARGUMENT: e('A command-line option or argument is invalid or missing: an unknown, repeated, incomplete or conflicting option, or a bad value.', 'Correct the option named in the message; `--help` (or `/?` for the USMT tools) lists the options.', { usmt: 11, http: 400 }),
   FERRY_E_NODE_VERSION: e('Ferry is running on a Node.js older than 24.', 'Run `npm ci` in the Ferry folder; it installs Node 24 for the project.'),
   FERRY_E_NOT_SUPPORTED_ON_PLATFORM: e('The operation needs Windows (VSS, live registry, local accounts) and this is not Windows.', 'Use the offline equivalent (e.g. `/offlinewindir:`) or run on Windows.', { usmt: 11 }),
   FERRY_E_IO: e('A file-system operation failed.', 'Check the path named in the message, its permissions and free space.', { usmt: 26 }),
@@ -54,11 +54,11 @@ export const CODES = {
 
   // ── migxml (rules, Config.xml) ─────────────────────────────────────────────────────────
   FERRY_E_XML_MALFORMED: e('An XML file is not well-formed or is unsafe (DTD/entities are refused).', 'Fix the XML at the file and line given in the message.', { usmt: 29 }),
-  FERRY_E_MIGXML_FILE_NOT_FOUND: e('A migration XML file given with /i could not be found or read.', 'Check the path given to /i (relative paths are resolved from the current folder).', { usmt: 28 }),
+  FERRY_E_MIGXML_FILE_NOT_FOUND: e('A migration XML file given with /i could not be found or read, or is not a MigXML file (often Config.xml passed with /i).', 'Check each /i path (relative paths are resolved from the current folder); pass Config.xml with /config instead.', { usmt: 28 }),
   FERRY_E_MIGXML_INVALID: e('A migration XML file is well-formed but not valid MigXML (wrong root, bad attribute value, bad pattern or script syntax, missing named element).', 'Fix the element at the file and line given in the message; check that Config.xml was not passed with /i.', { usmt: 28 }),
   FERRY_E_MIGXML_UNKNOWN_ELEMENT: e('A migration XML file contains an element Ferry does not know at that place.', 'Fix or remove the element at the file and line given; see docs for the MigXML element reference.', { usmt: 28 }),
   FERRY_E_MIGXML_UNKNOWN_FUNCTION: e('A migration XML file calls a helper function that does not exist or is not allowed where it is used.', 'Use a MigXmlHelper function valid for that element (condition, script, filter, merge, locationModify, contentModify).', { usmt: 28 }),
-  FERRY_E_CONFIG_INVALID: e('The Config.xml given with /config could not be read or is not a valid Config.xml.', 'Regenerate it with /genconfig, or fix the element at the file and line given.', { usmt: 39 }),
+  FERRY_E_CONFIG_INVALID: e('The Config.xml given with /config is missing, could not be read or is not a valid Config.xml.', 'Check the path given to /config; regenerate it with `scanstate /genconfig:Config.xml /i:…`, or fix the element at the file and line given.', { usmt: 39 }),
   FERRY_W_MIGXML_DUPLICATE_URLID: w('Two /i files share the same migration urlid; the later file on the command line was not processed.', 'Give each custom migration XML file its own urlid.'),
   FERRY_W_MIGDOCS_WITH_MIGUSER: w('MigDocs.xml and MigUser.xml were both given; they collect the same files with different rules, so files may be applied twice to different places.', 'Use MigDocs.xml or MigUser.xml, not both.'),
   FERRY_W_MIGXML_UNRESOLVED_VARIABLE: w('A pattern uses an environment variable that has no value for this pass, so the pattern matches nothing.', 'Define the variable in an <environment> of the component, or ignore this if the application is not installed.'),
@@ -69,7 +69,7 @@ export const CODES = {
   FERRY_E_STORE_CROSS_VOLUME: e('A hard-link store can only link files on its own file system; this file is on another one.', 'Put the store on the volume that holds the data, or use a compressed store (drop `/hardlink /nocompress`).', { usmt: 27 }),
   FERRY_E_STORE_EXISTS: e('The store path already holds a store.', 'Use `/o` to overwrite it, choose another store path, or re-run the interrupted capture to resume it.', { usmt: 27 }),
   FERRY_E_STORE_INCOMPLETE: e('The store was not finished: its capture was interrupted, so it is not restored as if whole.', 'Re-run the same ScanState command to resume the capture, then restore.', { usmt: 27 }),
-  FERRY_E_STORE_KEYFILE: e('The `/keyfile:` file cannot be read or holds no key.', 'Point `/keyfile:` at a readable text file whose first line is the key (at least one character).', { usmt: 33 }),
+  FERRY_E_STORE_KEYFILE: e('The encryption key is empty, or the `/keyfile:` file cannot be read or holds no key.', 'Give `/key:` at least one character, or point `/keyfile:` at a readable text file whose first line is the key.', { usmt: 33 }),
   FERRY_E_STORE_NOT_FOUND: e('No Ferry/USMT store was found at the given path.', 'Give the store path ScanState wrote (the folder that holds `USMT`), or the `USMT.MIG` file itself.', { usmt: 27 }),
   FERRY_E_STORE_NOT_HARDLINK: e('The folder is not a hard-link store, so it is not deleted.', 'Use `usmtutils /rd` only on a hard-link store; delete other folders with ordinary tools.', { usmt: 35 }),
   FERRY_E_STORE_OPTIONS: e('The requested store options cannot be combined (e.g. encryption with an uncompressed store).', 'Drop `/encrypt` with `/nocompress`, or drop `/nocompress`.', { usmt: 11 }),
@@ -82,20 +82,15 @@ export const CODES = {
 
   // ── usmt (scanstate / loadstate / usmtutils) ───────────────────────────────────────────
   FERRY_E_USMT_CANCELED: e('The capture was stopped: an EFS-encrypted file was found and `/efs:abort` (the default) is in force, or the run was interrupted.', 'Choose `/efs:skip` or `/efs:copyraw`, or run again to continue an interrupted capture.', { usmt: 2 }),
-  FERRY_E_USMT_CONFIG_FILE: e('The Config.xml given with `/config:` is missing, unreadable or invalid.', 'Check the path given to `/config:`; generate a fresh one with `scanstate /genconfig:Config.xml /i:…`.', { usmt: 39 }),
-  FERRY_E_USMT_CORRUPTED_STORE: e('The store contains one or more corrupted files (their content no longer matches the catalog).', 'Run `usmtutils /verify:failureonly` to list them; capture again from the source if it is still available.', { usmt: 42 }),
   FERRY_E_USMT_DELETE_STORE: e('`usmtutils /rd` could not remove the whole hard-link store (a file is locked, read-only or not permitted).', 'Close whatever holds the files, check permissions, and run `usmtutils /rd` again; the original files are not affected.', { usmt: 35 }),
   FERRY_E_USMT_ESTIMATE_FILE: e('The space-estimate file given with `/p:` could not be written.', 'Give `/p:` a writable path outside the store.', { usmt: 41 }),
   FERRY_E_USMT_INIT_ERROR: e('No usable Windows installation was found for the offline operation, or several were found where only one is allowed.', 'Point `/offlinewindir:` (or the `<path>` entries of Offline.xml) at the Windows folder of the mounted volume.', { usmt: 26 }),
-  FERRY_E_USMT_INVALID_PARAMETERS: e('The USMT command line is invalid: an unknown, repeated, incomplete or conflicting option.', 'Correct the option named in the message; `/?` lists the options.', { usmt: 11 }),
-  FERRY_E_USMT_KEY_UNREADABLE: e('The encryption key is empty or the `/keyfile:` file cannot be read.', 'Give `/key:` at least one character, or a readable text file to `/keyfile:`.', { usmt: 33 }),
   FERRY_E_USMT_LOCAL_ACCOUNT: e('A local account in the store does not exist on the target and `/lac` was not given, so its data was not restored.', 'Add `/lac` (optionally `/lac:Password` and `/lae`) to create the missing local accounts, or map the user with `/mu`.', { usmt: 14 }),
   FERRY_E_USMT_LOG_FILE: e('The log file given with `/l:` cannot be created.', 'Give `/l:` a writable path outside the store.', { usmt: 13 }),
   FERRY_E_USMT_OFFLINE_REQUIRED: e('On this platform ScanState and LoadState only work on an offline Windows volume, and no offline option was given (or `/offline` was given to LoadState).', 'Add `/offlinewindir:<path of the volume\'s Windows folder>` (or `/offline:Offline.xml` for ScanState).', { usmt: 36 }),
   FERRY_E_USMT_PARAM_TOO_LARGE: e('A command-line argument or the store path is longer than 256 characters.', 'Use a shorter path (e.g. a shorter store folder) or put long values in a file.', { usmt: 12 }),
   FERRY_E_USMT_PROGRESS_LOG: e('The progress log given with `/progress:` cannot be created or written.', 'Give `/progress:` a writable path outside the store.', { usmt: 40 }),
   FERRY_E_USMT_RESTORE_FAILED: e('Applying the store to the target failed (a file could not be written, or a restored file does not match its catalog hash).', 'Check free space and permissions on the target; the log names every file; run again with `/c` to continue past single files.', { usmt: 72 }),
-  FERRY_E_USMT_SCRIPT_FILE: e('A migration XML given with `/i:` is missing or is not a valid MigXML file (often Config.xml passed with `/i`).', 'Check each `/i:` path; pass Config.xml with `/config:` instead.', { usmt: 28 }),
   FERRY_E_USMT_STOPPED_ON_ERROR: e('The capture or restore stopped at the first file it could not read or write, because `/c` was not given.', 'Fix access to the file named in the message and run the same command again (it resumes), or add `/c` to continue past such files.', { usmt: 61 }),
   FERRY_E_USMT_STORE_LOCATION: e('The store path cannot be used: it already holds a store (without `/o`), is a volume root, lies inside the source, or holds no store of the requested kind.', 'Choose another store folder, add `/o` to overwrite, or pass the options the store was made with (`/nocompress`, `/hardlink`).', { usmt: 27 }),
   FERRY_E_USMT_UNSUPPORTED_OPTION: e('The option exists in USMT but has no Ferry equivalent (`/genmigxml`, `/apps`, `/ppkg`).', 'Drop the option; write the MigXML by hand (start from MigDocs.xml) or list apps with MigApp.xml.', { usmt: 11 }),

@@ -408,7 +408,7 @@ function parseComponent(ctx: Ctx, el: Element, urlid: string): Component {
 }
 
 function parseNamed(ctx: Ctx, el: Element, into: { [K in keyof NamedElements]: Map<string, unknown> }): void {
-  const put = (map: Map<string, unknown>, c: Element, value: { name?: string }) => {
+  const put = (map: Map<string, unknown>, c: Element, value: { name?: string | undefined }) => {
     if (!value.name) ctx.invalid(c, 'elements under <namedElements> need a name= attribute.');
     map.set(namedKey(value.name!), value);
   };

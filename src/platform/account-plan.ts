@@ -2,8 +2,9 @@
 // running Windows, recorded on the offline target as `Windows\Ferry\accounts-plan.json` for a
 // first-boot step (e.g. SetupComplete.cmd) to apply. Format and rules: src/platform/README.md.
 // The password itself is never written to the volume, only whether one was given.
-import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { FerryError, fromSystemError } from '../errors/index.ts';
+import { writeFileAtomic } from '../files/index.ts';
 import type { TargetVolume } from '../volume/target.ts';
 
 export const ACCOUNT_PLAN_FORMAT = 'ferry-accounts-plan';
@@ -106,12 +107,9 @@ export class AccountPlanRecorder {
       updatedAt: new Date().toISOString(),
       accounts: [...merged.values()].sort((a, b) => (key(a.userName) < key(b.userName) ? -1 : 1)),
     };
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
-      renameSync(tmp, file);
+      writeFileAtomic(file, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o644 });
     } catch (err) {
-      rmSync(tmp, { force: true });
       throw fromSystemError(err, `writing the account plan ${file}`);
     }
     return file;

@@ -78,7 +78,7 @@ test('bad checksum, truncation, wrong signature, log file, unsupported version',
   const good = sample();
 
   const bad = Buffer.from(good);
-  bad[BB.lastWritten] ^= 0xff;
+  bad.writeUInt8(bad.readUInt8(BB.lastWritten) ^ 0xff, BB.lastWritten);
   writeFileSync(file, bad);
   expectCode(() => openHive(file), 'FERRY_E_HIVE_CORRUPT', 'checksum');
 

@@ -152,7 +152,7 @@ test('security cells: one per distinct descriptor, reference counts and flink/bl
   const e = HiveEditor.create({ now: () => T0 });
   e.ensureKey('A\\B\\C');
   const other = Buffer.from(e.root.securityDescriptor);
-  other[other.length - 1] ^= 1;
+  other.writeUInt8(other.readUInt8(other.length - 1) ^ 1, other.length - 1);
   e.ensureKey('D').securityDescriptor = other;
   e.ensureKey('D\\E');
   e.save(file);

@@ -7,10 +7,8 @@
 // security descriptor (hivex does the same; Windows would compute an inherited one).
 // The saved file is consistent (equal sequence numbers, one above the old ones, so stale
 // entries in old .LOG1/.LOG2 files can never be replayed over it).
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
 import { FerryError, fromSystemError } from '../errors/index.ts';
+import { writeFileAtomic } from '../files/index.ts';
 import { KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, KEY_VOLATILE, NO_CELL, msToFiletime, upcaseName } from './format.ts';
 import { ModelKey, ModelValue } from './model.ts';
 import { splitRegPath } from './paths.ts';
@@ -135,7 +133,7 @@ export class HiveEditor implements Hive {
 
   /** Load a whole hive for editing (refuses a dirty hive unless `allowDirty`). */
   static open(hostPath: string, options: OpenEditorOptions = {}): HiveEditor {
-    const hive = openHive(hostPath, { allowDirty: options.allowDirty });
+    const hive = openHive(hostPath, { allowDirty: options.allowDirty ?? false });
     try {
       const sds = new Map<number, Buffer>();
       const sdOf = (k: RegfKey, fallback: Buffer | null): Buffer => {
@@ -285,48 +283,14 @@ export class HiveEditor implements Hive {
 
   /** Write the hive to `hostPath`, replacing any file there atomically. */
   save(hostPath: string): void {
-    writeFileAtomic(hostPath, this.toBuffer());
+    try {
+      writeFileAtomic(hostPath, this.toBuffer(), { mode: 0o644 });
+    } catch (err) {
+      throw fromSystemError(err, `writing registry hive ${hostPath}`);
+    }
   }
 
   /** Nothing to release: the editor holds no file open. Present so an editor can stand in for a Hive. */
   close(): void {}
 }
 
-/** Temp file in the target's folder, fsync, rename over the target, fsync the folder. */
-export function writeFileAtomic(target: string, data: Buffer): void {
-  const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  let mode = 0o644;
-  try {
-    mode = statSync(target).mode & 0o7777;
-  } catch {
-    // New file: default mode.
-  }
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'wx', mode);
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, target);
-  } catch (err) {
-    if (fd !== null) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created, or already renamed.
-    }
-    throw fromSystemError(err, `writing registry hive ${target}`);
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Some file systems cannot fsync a directory; the rename itself is already atomic.
-  }
-}

@@ -109,19 +109,71 @@ interface KeyPlan {
   security: number;
 }
 
-export function serializeHive(root: ModelKey, options: SerializeOptions): Buffer {
-  const layout = new Layout();
-  const cellsEndByBin = new Map<number, number>();
-  const alloc = (dataLength: number): number => {
-    const at = layout.alloc(dataLength);
-    cellsEndByBin.set(layout.currentBin, layout.position);
-    return at;
-  };
-  const useLh = options.minorVersion >= 5;
-  const useBigData = options.minorVersion >= 4;
+interface SecurityCell {
+  readonly cell: number;
+  readonly sd: Buffer;
+  refs: number;
+}
 
-  const plans: KeyPlan[] = [];
-  const plan = (key: ModelKey): KeyPlan => {
+/** Write `root` and everything below it as a regf file. */
+export function serializeHive(root: ModelKey, options: SerializeOptions): Buffer {
+  return new HiveSerializer(options).serialize(root);
+}
+
+/** The two passes of serializeHive: lay every cell out, then fill the cells in. */
+class HiveSerializer {
+  readonly #options: SerializeOptions;
+  readonly #layout = new Layout();
+  readonly #cellsEndByBin = new Map<number, number>();
+  readonly #useLh: boolean;
+  readonly #useBigData: boolean;
+  readonly #plans: KeyPlan[] = [];
+  /** One sk per distinct descriptor, found by identity first and by content second. */
+  readonly #sks = new Map<string, SecurityCell>();
+  readonly #sdCells = new Map<Buffer, SecurityCell>();
+  readonly #nkOf = new Map<ModelKey, number>();
+  #out = Buffer.alloc(0);
+
+  constructor(options: SerializeOptions) {
+    this.#options = options;
+    this.#useLh = options.minorVersion >= 5;
+    this.#useBigData = options.minorVersion >= 4;
+  }
+
+  serialize(root: ModelKey): Buffer {
+    const rootPlan = this.#plan(root);
+    rootPlan.nk = this.#alloc(NK.name + rootPlan.name.bytes.length);
+    // Security descriptors: one sk per distinct descriptor, right after the root nk.
+    for (const stack = [root]; stack.length; ) {
+      const k = stack.pop()!;
+      this.#securityOf(k);
+      for (const c of k.children.values()) stack.push(c);
+    }
+    this.#layOut(rootPlan, rootPlan);
+
+    const hbinsSize = this.#layout.bins.reduce((s, b) => s + b.size, 0);
+    this.#out = Buffer.alloc(BASE_BLOCK_SIZE + hbinsSize);
+    this.#writeBins();
+    this.#writeSecurityCells();
+    for (const p of this.#plans) this.#nkOf.set(p.key, p.nk);
+    for (const p of this.#plans) {
+      this.#writeKey(p);
+      this.#writeValues(p);
+      this.#writeSubkeyIndex(p);
+    }
+    writeBaseBlock(this.#out, this.#options, rootPlan.nk, hbinsSize);
+    return this.#out;
+  }
+
+  // ── pass 1: layout ────────────────────────────────────────────────────────────────────────
+
+  #alloc(dataLength: number): number {
+    const at = this.#layout.alloc(dataLength);
+    this.#cellsEndByBin.set(this.#layout.currentBin, this.#layout.position);
+    return at;
+  }
+
+  #plan(key: ModelKey): KeyPlan {
     const p: KeyPlan = {
       key,
       name: encodeName(key.name),
@@ -134,119 +186,105 @@ export function serializeHive(root: ModelKey, options: SerializeOptions): Buffer
       leaves: [],
       security: 0,
     };
-    plans.push(p);
+    this.#plans.push(p);
     return p;
-  };
+  }
 
-  // Security descriptors: one sk per distinct descriptor, right after the root nk.
-  const rootPlan = plan(root);
-  rootPlan.nk = alloc(NK.name + rootPlan.name.bytes.length);
-  const sks = new Map<string, { cell: number; sd: Buffer; refs: number }>();
-  const sdCells = new Map<Buffer, { cell: number; sd: Buffer; refs: number }>();
-  const securityOf = (key: ModelKey): { cell: number; sd: Buffer; refs: number } => {
-    let sk = sdCells.get(key.securityDescriptor);
+  #securityOf(key: ModelKey): SecurityCell {
+    let sk = this.#sdCells.get(key.securityDescriptor);
     if (!sk) {
       const id = key.securityDescriptor.toString('base64');
-      sk = sks.get(id);
+      sk = this.#sks.get(id);
       if (!sk) {
-        sk = { cell: alloc(SK.sd + key.securityDescriptor.length), sd: key.securityDescriptor, refs: 0 };
-        sks.set(id, sk);
+        sk = { cell: this.#alloc(SK.sd + key.securityDescriptor.length), sd: key.securityDescriptor, refs: 0 };
+        this.#sks.set(id, sk);
       }
-      sdCells.set(key.securityDescriptor, sk);
+      this.#sdCells.set(key.securityDescriptor, sk);
     }
     return sk;
-  };
-  const allKeys: ModelKey[] = [];
-  for (const stack = [root]; stack.length; ) {
-    const k = stack.pop()!;
-    allKeys.push(k);
-    for (const c of k.children.values()) stack.push(c);
   }
-  for (const k of allKeys) securityOf(k);
 
-  const layOut = (p: KeyPlan): void => {
+  /** Per key: nk, class name, value list, vk + data per value, subkey index, then subkeys depth first. */
+  #layOut(p: KeyPlan, rootPlan: KeyPlan): void {
     const { key } = p;
-    if (p !== rootPlan) p.nk = alloc(NK.name + p.name.bytes.length);
-    const sk = securityOf(key);
+    if (p !== rootPlan) p.nk = this.#alloc(NK.name + p.name.bytes.length);
+    const sk = this.#securityOf(key);
     sk.refs++;
     p.security = sk.cell;
-    if (key.classNameRaw && key.classNameRaw.length) p.classCell = alloc(key.classNameRaw.length);
-    if (p.values.length) p.valueList = alloc(4 * p.values.length);
-    for (const v of p.values) {
-      v.vk = alloc(VK.name + v.name.bytes.length);
-      const len = v.value.raw.length;
-      if (len <= 4) continue;
-      if (useBigData && len > BIG_DATA_SEGMENT) {
-        const n = Math.ceil(len / BIG_DATA_SEGMENT);
-        v.data = alloc(8);
-        v.segmentList = alloc(4 * n);
-        for (let i = 0; i < n; i++) v.segments.push(alloc(Math.min(BIG_DATA_SEGMENT, len - i * BIG_DATA_SEGMENT)));
-      } else {
-        v.data = alloc(len);
-      }
-    }
+    if (key.classNameRaw && key.classNameRaw.length) p.classCell = this.#alloc(key.classNameRaw.length);
+    if (p.values.length) p.valueList = this.#alloc(4 * p.values.length);
+    for (const v of p.values) this.#layOutValue(v);
     const n = p.sorted.length;
     if (n > LEAF_MAX) {
       const leafCount = Math.ceil(n / LEAF_MAX);
-      p.index = alloc(4 + 4 * leafCount);
+      p.index = this.#alloc(4 + 4 * leafCount);
       for (let i = 0; i < leafCount; i++) {
         const size = Math.floor((n * (i + 1)) / leafCount) - Math.floor((n * i) / leafCount);
-        p.leaves.push(alloc(4 + 8 * size));
+        p.leaves.push(this.#alloc(4 + 8 * size));
       }
     } else if (n > 0) {
-      p.index = alloc(4 + 8 * n);
+      p.index = this.#alloc(4 + 8 * n);
     }
-    for (const child of p.sorted) layOut(plan(child));
-  };
-  layOut(rootPlan);
-
-  const hbinsSize = layout.bins.reduce((s, b) => s + b.size, 0);
-  const out = Buffer.alloc(BASE_BLOCK_SIZE + hbinsSize);
-  const cell = (off: number, dataLength: number): Buffer => {
-    const at = BASE_BLOCK_SIZE + off;
-    out.writeInt32LE(-align8(dataLength + 4), at);
-    return out.subarray(at + 4, at + 4 + dataLength);
-  };
-  for (const [i, b] of layout.bins.entries()) {
-    const at = BASE_BLOCK_SIZE + b.start;
-    out.write('hbin', at, 'latin1');
-    out.writeUInt32LE(b.start, at + 4);
-    out.writeUInt32LE(b.size, at + 8);
-    if (i === 0) out.writeBigUInt64LE(options.lastWrittenFiletime, at + 0x14);
+    for (const child of p.sorted) this.#layOut(this.#plan(child), rootPlan);
   }
-  for (const [off, size] of layout.tails(cellsEndByBin)) out.writeInt32LE(size, BASE_BLOCK_SIZE + off);
 
-  const skList = [...sks.values()];
-  skList.forEach((sk, i) => {
-    const c = cell(sk.cell, SK.sd + sk.sd.length);
-    c.write('sk', 0, 'latin1');
-    c.writeUInt32LE(skList[(i + 1) % skList.length]!.cell, SK.flink);
-    c.writeUInt32LE(skList[(i + skList.length - 1) % skList.length]!.cell, SK.blink);
-    c.writeUInt32LE(sk.refs, SK.refCount);
-    c.writeUInt32LE(sk.sd.length, SK.sdSize);
-    sk.sd.copy(c, SK.sd);
-  });
+  #layOutValue(v: ValuePlan): void {
+    v.vk = this.#alloc(VK.name + v.name.bytes.length);
+    const len = v.value.raw.length;
+    if (len <= 4) return;
+    if (this.#useBigData && len > BIG_DATA_SEGMENT) {
+      const n = Math.ceil(len / BIG_DATA_SEGMENT);
+      v.data = this.#alloc(8);
+      v.segmentList = this.#alloc(4 * n);
+      for (let i = 0; i < n; i++) v.segments.push(this.#alloc(Math.min(BIG_DATA_SEGMENT, len - i * BIG_DATA_SEGMENT)));
+    } else {
+      v.data = this.#alloc(len);
+    }
+  }
 
-  const nkOf = new Map<ModelKey, number>();
-  for (const p of plans) nkOf.set(p.key, p.nk);
-  const writeLeaf = (off: number, keys: ModelKey[]): void => {
-    const c = cell(off, 4 + 8 * keys.length);
-    c.write(useLh ? 'lh' : 'lf', 0, 'latin1');
-    c.writeUInt16LE(keys.length, 2);
-    keys.forEach((k, i) => {
-      c.writeUInt32LE(nkOf.get(k)!, 4 + 8 * i);
-      c.writeUInt32LE(useLh ? lhHash(k.name) : lfHint(k.name), 8 + 8 * i);
+  // ── pass 2: contents ──────────────────────────────────────────────────────────────────────
+
+  /** The data of the cell at `off`, with its (allocated, negative) size written. */
+  #cell(off: number, dataLength: number): Buffer {
+    const at = BASE_BLOCK_SIZE + off;
+    this.#out.writeInt32LE(-align8(dataLength + 4), at);
+    return this.#out.subarray(at + 4, at + 4 + dataLength);
+  }
+
+  #writeBins(): void {
+    const out = this.#out;
+    for (const [i, b] of this.#layout.bins.entries()) {
+      const at = BASE_BLOCK_SIZE + b.start;
+      out.write('hbin', at, 'latin1');
+      out.writeUInt32LE(b.start, at + 4);
+      out.writeUInt32LE(b.size, at + 8);
+      if (i === 0) out.writeBigUInt64LE(this.#options.lastWrittenFiletime, at + 0x14);
+    }
+    for (const [off, size] of this.#layout.tails(this.#cellsEndByBin)) out.writeInt32LE(size, BASE_BLOCK_SIZE + off);
+  }
+
+  /** sk cells, chained in a circular flink/blink list. */
+  #writeSecurityCells(): void {
+    const skList = [...this.#sks.values()];
+    skList.forEach((sk, i) => {
+      const c = this.#cell(sk.cell, SK.sd + sk.sd.length);
+      c.write('sk', 0, 'latin1');
+      c.writeUInt32LE(skList[(i + 1) % skList.length]!.cell, SK.flink);
+      c.writeUInt32LE(skList[(i + skList.length - 1) % skList.length]!.cell, SK.blink);
+      c.writeUInt32LE(sk.refs, SK.refCount);
+      c.writeUInt32LE(sk.sd.length, SK.sdSize);
+      sk.sd.copy(c, SK.sd);
     });
-  };
+  }
 
-  for (const p of plans) {
+  #writeKey(p: KeyPlan): void {
     const { key } = p;
-    const c = cell(p.nk, NK.name + p.name.bytes.length);
+    const c = this.#cell(p.nk, NK.name + p.name.bytes.length);
     c.write('nk', 0, 'latin1');
     c.writeUInt16LE((key.flags & ~(KEY_COMP_NAME | KEY_VOLATILE)) | (p.name.compressed ? KEY_COMP_NAME : 0), NK.flags);
     c.writeBigUInt64LE(key.lastWrittenFiletime, NK.lastWritten);
     c.writeUInt32LE(key.access, NK.access);
-    c.writeUInt32LE(key.parent ? nkOf.get(key.parent)! : options.rootParentField, NK.parent);
+    c.writeUInt32LE(key.parent ? this.#nkOf.get(key.parent)! : this.#options.rootParentField, NK.parent);
     c.writeUInt32LE(p.sorted.length, NK.subkeyCount);
     c.writeUInt32LE(p.index, NK.subkeyList);
     c.writeUInt32LE(NO_CELL, NK.volatileSubkeyList);
@@ -273,16 +311,17 @@ export function serializeHive(root: ModelKey, options: SerializeOptions): Buffer
     c.writeUInt16LE(p.name.bytes.length, NK.nameLength);
     c.writeUInt16LE(key.classNameRaw?.length ?? 0, NK.classLength);
     p.name.bytes.copy(c, NK.name);
+    if (p.classCell !== NO_CELL) key.classNameRaw!.copy(this.#cell(p.classCell, key.classNameRaw!.length));
+  }
 
-    if (p.classCell !== NO_CELL) key.classNameRaw!.copy(cell(p.classCell, key.classNameRaw!.length));
-
+  #writeValues(p: KeyPlan): void {
     if (p.valueList !== NO_CELL) {
-      const list = cell(p.valueList, 4 * p.values.length);
+      const list = this.#cell(p.valueList, 4 * p.values.length);
       p.values.forEach((v, i) => list.writeUInt32LE(v.vk, 4 * i));
     }
     for (const v of p.values) {
       const raw = v.value.raw;
-      const vk = cell(v.vk, VK.name + v.name.bytes.length);
+      const vk = this.#cell(v.vk, VK.name + v.name.bytes.length);
       vk.write('vk', 0, 'latin1');
       vk.writeUInt16LE(v.name.bytes.length, VK.nameLength);
       vk.writeUInt32LE(v.value.type >>> 0, VK.type);
@@ -295,39 +334,51 @@ export function serializeHive(root: ModelKey, options: SerializeOptions): Buffer
       }
       vk.writeUInt32LE(raw.length, VK.dataSize);
       vk.writeUInt32LE(v.data, VK.dataOffset);
-      if (v.segments.length === 0) {
-        raw.copy(cell(v.data, raw.length));
-        continue;
-      }
-      const db = cell(v.data, 8);
-      db.write('db', 0, 'latin1');
-      db.writeUInt16LE(v.segments.length, 2);
-      db.writeUInt32LE(v.segmentList, 4);
-      const segList = cell(v.segmentList, 4 * v.segments.length);
-      v.segments.forEach((seg, i) => {
-        segList.writeUInt32LE(seg, 4 * i);
-        const from = i * BIG_DATA_SEGMENT;
-        const n = Math.min(BIG_DATA_SEGMENT, raw.length - from);
-        raw.copy(cell(seg, n), 0, from, from + n);
-      });
+      if (v.segments.length === 0) raw.copy(this.#cell(v.data, raw.length));
+      else this.#writeBigData(v);
     }
+  }
 
+  /** Data over 16 KiB (regf 1.4+): a db cell over a list of segments. */
+  #writeBigData(v: ValuePlan): void {
+    const raw = v.value.raw;
+    const db = this.#cell(v.data, 8);
+    db.write('db', 0, 'latin1');
+    db.writeUInt16LE(v.segments.length, 2);
+    db.writeUInt32LE(v.segmentList, 4);
+    const segList = this.#cell(v.segmentList, 4 * v.segments.length);
+    v.segments.forEach((seg, i) => {
+      segList.writeUInt32LE(seg, 4 * i);
+      const from = i * BIG_DATA_SEGMENT;
+      const n = Math.min(BIG_DATA_SEGMENT, raw.length - from);
+      raw.copy(this.#cell(seg, n), 0, from, from + n);
+    });
+  }
+
+  #writeSubkeyIndex(p: KeyPlan): void {
     if (p.leaves.length) {
-      const ri = cell(p.index, 4 + 4 * p.leaves.length);
+      const ri = this.#cell(p.index, 4 + 4 * p.leaves.length);
       ri.write('ri', 0, 'latin1');
       ri.writeUInt16LE(p.leaves.length, 2);
       const n = p.sorted.length;
       p.leaves.forEach((leaf, i) => {
         ri.writeUInt32LE(leaf, 4 + 4 * i);
-        writeLeaf(leaf, p.sorted.slice(Math.floor((n * i) / p.leaves.length), Math.floor((n * (i + 1)) / p.leaves.length)));
+        this.#writeLeaf(leaf, p.sorted.slice(Math.floor((n * i) / p.leaves.length), Math.floor((n * (i + 1)) / p.leaves.length)));
       });
     } else if (p.index !== NO_CELL) {
-      writeLeaf(p.index, p.sorted);
+      this.#writeLeaf(p.index, p.sorted);
     }
   }
 
-  writeBaseBlock(out, options, rootPlan.nk, hbinsSize);
-  return out;
+  #writeLeaf(off: number, keys: ModelKey[]): void {
+    const c = this.#cell(off, 4 + 8 * keys.length);
+    c.write(this.#useLh ? 'lh' : 'lf', 0, 'latin1');
+    c.writeUInt16LE(keys.length, 2);
+    keys.forEach((k, i) => {
+      c.writeUInt32LE(this.#nkOf.get(k)!, 4 + 8 * i);
+      c.writeUInt32LE(this.#useLh ? lhHash(k.name) : lfHint(k.name), 8 + 8 * i);
+    });
+  }
 }
 
 function writeBaseBlock(out: Buffer, o: SerializeOptions, rootCell: number, hbinsSize: number): void {

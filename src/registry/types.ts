@@ -36,7 +36,7 @@ export interface RegKey {
   /** Path from the hive root, `\`-separated, without the root key's own name ('' for the root). */
   readonly path: string;
   readonly lastWrittenMs: number;
-  readonly className?: string;
+  readonly className?: string | undefined;
   subkeys(): RegKey[];
   /** Case-insensitive lookup of a direct child. */
   subkey(name: string): RegKey | null;

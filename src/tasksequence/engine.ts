@@ -15,7 +15,7 @@ import type { KnownStep, SequenceNode, Step, TaskSequence } from './model.ts';
 import { builtinUsmtRunner, localPackages, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
 import { commandArgv, runCommandLine } from './run-command.ts';
 import { SmstsLog, type SmstsLogOptions } from './smsts-log.ts';
-import { lockState, loadState, saveState, SEQUENCE_FILE, STATE_FILE, writeFileAtomic, type EngineState, type NodeOutcome } from './state.ts';
+import { lockState, readEngineState, saveEngineState, SEQUENCE_FILE, STATE_FILE, writeEngineFile, type EngineState, type NodeOutcome } from './state.ts';
 import { propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types.ts';
 import { captureUserState, E_FAIL, releaseStateStore, requestStateStore, restoreUserState, type UserStateContext } from './user-state.ts';
 import { hasErrors, validateSequence, type ValidationIssue } from './validate.ts';
@@ -128,7 +128,7 @@ export class Engine {
     const unlock = lockState(stateDir);
     try {
       if (existsSync(join(stateDir, STATE_FILE))) {
-        const previous = loadState(stateDir);
+        const previous = readEngineState(stateDir);
         if (previous.status === 'running' || previous.status === 'restarting') {
           throw new FerryError('FERRY_E_TS_IN_PROGRESS', `A task sequence is ${previous.status === 'restarting' ? 'waiting for its restart' : 'in progress'} in ${stateDir}; continue it with \`ferry ts resume --state ${stateDir}\` or use another state folder.`, {
             details: { stateDir, status: previous.status },
@@ -179,8 +179,8 @@ export class Engine {
         restarts: 0,
       };
       mkdirSync(stateDir, { recursive: true });
-      writeFileAtomic(join(stateDir, SEQUENCE_FILE), serializeSequenceXml(options.sequence));
-      saveState(stateDir, state);
+      writeEngineFile(join(stateDir, SEQUENCE_FILE), serializeSequenceXml(options.sequence));
+      saveEngineState(stateDir, state);
       const engine = new Engine(options.sequence, state, stateDir, { ...options, packages }, await computerFor(state, options), unlock);
       engine.#log.info(TS, `Task sequence "${options.sequence.name ?? state.variables._SMSTSPackageName}" starting on ${identity.name} (${winPE ? 'Windows PE' : 'full OS'}), volume ${root}, state ${stateDir}.`);
       for (const w of issues) engine.#log.warn(TS, `${w.code}: ${w.step ? `"${w.step}": ` : ''}${w.message}`);
@@ -196,7 +196,7 @@ export class Engine {
   static async resume(stateDir: string, deps: EngineDeps = {}): Promise<Engine> {
     const unlock = lockState(stateDir);
     try {
-      const state = loadState(stateDir);
+      const state = readEngineState(stateDir);
       if (state.status === 'succeeded' || state.status === 'failed') {
         throw new FerryError('FERRY_E_TS_ALREADY_FINISHED', `The task sequence in ${stateDir} already ${state.status}; there is nothing to resume.`, { details: { stateDir, status: state.status } });
       }
@@ -272,7 +272,7 @@ export class Engine {
   #save(): void {
     this.#state.variables = this.#env.toRecord();
     this.#state.secretVariables = this.#env.secretNames();
-    saveState(this.#stateDir, this.#state);
+    saveEngineState(this.#stateDir, this.#state);
   }
 
   #failedStep(): { name: string; path: string; exitCode: number } {

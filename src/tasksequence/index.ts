@@ -23,6 +23,6 @@ export {
 } from './ports.ts';
 export type { Computer, ComputerIdentity, RegistryReader, WmiInstance } from './computer.ts';
 export { Engine, type EngineDeps, type StartOptions, type RunResult, type TaskSequenceIdentity } from './engine.ts';
-export { loadState, type EngineState, type NodeRecord } from './state.ts';
+export { readEngineState, writeEngineFile, type EngineState, type NodeRecord } from './state.ts';
 export { SmstsLog, formatCmTraceLine, parseCmTrace, type CmTraceRecord } from './smsts-log.ts';
 export { describeSequence, describeCondition } from './describe.ts';

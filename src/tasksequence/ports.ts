@@ -24,7 +24,7 @@ export interface UsmtRunner {
   usmtutils(args: string[], ctx: UsmtRunContext): Promise<number>;
 }
 
-type ToolModule = { run(argv: string[]): Promise<number> };
+type ToolModule = { run(argv: string[], invocation?: { cwd?: string }): Promise<number> };
 
 const TOOL_MODULES = {
   scanstate: '../usmt/scanstate-cli.ts',
@@ -33,8 +33,9 @@ const TOOL_MODULES = {
 } as const;
 
 /**
- * Ferry's own engine, run in this process. The tools read the current folder and environment,
- * so both are set for the call and restored after; the engine runs one step at a time.
+ * Ferry's own engine, run in this process. The step's working folder (the USMT package folder,
+ * where relative `/i:` files are found) is passed to the tool; the environment a step gives
+ * (USMT_WORKING_DIR) is for external tools and not read by Ferry's own.
  */
 export function builtinUsmtRunner(): UsmtRunner {
   const call = async (tool: keyof typeof TOOL_MODULES, args: string[], ctx: UsmtRunContext): Promise<number> => {
@@ -49,19 +50,8 @@ export function builtinUsmtRunner(): UsmtRunner {
       });
     }
     if (typeof mod.run !== 'function') throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine module exports no run(argv).`, { details: { tool } });
-    const cwd = process.cwd();
-    const saved = Object.fromEntries(Object.keys(ctx.env).map((k) => [k, process.env[k]]));
-    try {
-      process.chdir(ctx.cwd);
-      Object.assign(process.env, ctx.env);
-      return await mod.run(args);
-    } finally {
-      process.chdir(cwd);
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    // The working folder is passed, never set with process.chdir: the process is shared.
+    return mod.run(args, { cwd: ctx.cwd });
   };
   return {
     scanstate: (args, ctx) => call('scanstate', args, ctx),

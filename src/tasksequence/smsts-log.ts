@@ -12,7 +12,7 @@ export interface CmTraceRecord {
   component: string;
   /** 1 informational, 2 warning, 3 error. */
   type: CmTraceType;
-  time?: Date;
+  time?: Date | undefined;
   thread?: number;
   /** `source.ts:line`; may be empty. */
   file?: string;

@@ -2,9 +2,10 @@
 // step did. It is written atomically (temp file, fsync, rename, fsync of the folder) before and
 // after every step, so a restart or a kill -9 at any point resumes without re-running a step
 // that finished. The folder also holds the sequence itself and a lock naming the running engine.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError, fromSystemError } from '../errors/index.ts';
+import { writeFileAtomic } from '../files/index.ts';
 import type { ComputerIdentity } from './computer.ts';
 import type { SmpGrant } from './ports.ts';
 
@@ -47,34 +48,21 @@ export interface EngineState {
   failedStep?: string;
 }
 
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp`;
+/** Atomically replace one of the engine's files (0600: it may hold secret variables). */
+export function writeEngineFile(path: string, data: string): void {
   try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    const dir = openSync(join(path, '..'), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileAtomic(path, data, { mode: 0o600 });
   } catch (err) {
     throw fromSystemError(err, `writing ${path}`);
   }
 }
 
-export function saveState(dir: string, state: EngineState): void {
+export function saveEngineState(dir: string, state: EngineState): void {
   state.updatedAt = new Date().toISOString();
-  writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+  writeEngineFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
 }
 
-export function loadState(dir: string): EngineState {
+export function readEngineState(dir: string): EngineState {
   let text: string;
   try {
     text = readFileSync(join(dir, STATE_FILE), 'utf8');

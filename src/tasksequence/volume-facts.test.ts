@@ -10,7 +10,7 @@ import { parseSequenceXml } from './xml.ts';
 const tmp = tempDir('ferry-ts-facts-');
 after(tmp.cleanup);
 
-test('registry, OS version and computer name come from the generated volume\'s real hives', async (t) => {
+test('registry, OS version and computer name come from the generated volume\'s real hives', async () => {
   const root = join(tmp.dir, 'vol');
   generateSampleVolume({ out: root, size: 3 << 20, users: 1, seed: 7 });
   const reg = volumeRegistry(root);

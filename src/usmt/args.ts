@@ -50,7 +50,7 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
     const option = splitOption(token, spec);
     if (!option) {
       if (/^\/[A-Za-z?]+(?::|$)/.test(token)) {
-        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Command line option is not valid: ${token}. Specify /? for options.`);
+        throw usmtError('FERRY_E_INVALID_ARGUMENT', `Command line option is not valid: ${token}. Specify /? for options.`);
       }
       positionals.push(token);
       continue;
@@ -60,7 +60,7 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
     let value: string;
     if (def.value === 'none') {
       if (inlineValue !== undefined) {
-        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Option /${name} takes no value: ${token}.`);
+        throw usmtError('FERRY_E_INVALID_ARGUMENT', `Option /${name} takes no value: ${token}.`);
       }
       value = '';
     } else if (inlineValue !== undefined) {
@@ -68,7 +68,7 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
     } else if (def.value === 'required') {
       const next = argv[i + 1];
       if (next === undefined || splitOption(next, spec)) {
-        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Undefined or incomplete command line option: /${name} needs a value (/${name}:value).`);
+        throw usmtError('FERRY_E_INVALID_ARGUMENT', `Undefined or incomplete command line option: /${name} needs a value (/${name}:value).`);
       }
       if (next.length > MAX_ARGUMENT_LENGTH) {
         throw usmtError('FERRY_E_USMT_PARAM_TOO_LARGE', `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters (value of /${name}).`);
@@ -79,11 +79,11 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
       value = '';
     }
     if (def.value === 'required' && value === '') {
-      throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Undefined or incomplete command line option: /${name} needs a value.`);
+      throw usmtError('FERRY_E_INVALID_ARGUMENT', `Undefined or incomplete command line option: /${name} needs a value.`);
     }
     const values = options.get(name);
     if (values && !def.repeatable) {
-      throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `An option is specified more than once and is ambiguous: /${name}.`);
+      throw usmtError('FERRY_E_INVALID_ARGUMENT', `An option is specified more than once and is ambiguous: /${name}.`);
     }
     if (values) values.push(value);
     else options.set(name, [value]);
@@ -118,7 +118,7 @@ export function parseVerbosity(value: string | undefined): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!(VERBOSITY_LEVELS as readonly number[]).includes(n)) {
     throw usmtError(
-      'FERRY_E_USMT_INVALID_PARAMETERS',
+      'FERRY_E_INVALID_ARGUMENT',
       'Verbosity level must be specified as a sum of the desired log options: Verbose (0x01), Record Objects (0x04), Echo to debug port (0x08).',
     );
   }
@@ -127,7 +127,7 @@ export function parseVerbosity(value: string | undefined): number {
 
 export function parseInteger(value: string | undefined, fallback: number, what: 'Retry' | 'Wait delay'): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `${what} argument must be an integer: "${value}".`);
+  if (!/^\d+$/.test(value)) throw usmtError('FERRY_E_INVALID_ARGUMENT', `${what} argument must be an integer: "${value}".`);
   return Number(value);
 }
 
@@ -137,7 +137,7 @@ export type AlgId = (typeof USMT_ALG_IDS)[number];
 export function parseAlgId(value: string): AlgId {
   if (value === '') return '3DES';
   const alg = USMT_ALG_IDS.find((a) => a === value.toUpperCase());
-  if (!alg) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Specified encryption algorithm is not supported: ${value}. Use one of ${USMT_ALG_IDS.join(', ')}.`);
+  if (!alg) throw usmtError('FERRY_E_INVALID_ARGUMENT', `Specified encryption algorithm is not supported: ${value}. Use one of ${USMT_ALG_IDS.join(', ')}.`);
   return alg;
 }
 
@@ -149,12 +149,12 @@ export function parseKeySource(args: ParsedArgs, switchName: 'encrypt' | 'decryp
   const keyFile = one(args, 'keyfile');
   if (!has(args, switchName)) {
     if (key !== undefined || keyFile !== undefined) {
-      throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/key or /keyfile used without enabling ${switchName === 'encrypt' ? 'encryption (/encrypt)' : 'decryption (/decrypt)'}.`);
+      throw usmtError('FERRY_E_INVALID_ARGUMENT', `/key or /keyfile used without enabling ${switchName === 'encrypt' ? 'encryption (/encrypt)' : 'decryption (/decrypt)'}.`);
     }
     return undefined;
   }
-  if (key !== undefined && keyFile !== undefined) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', '/key and /keyfile both specified; give only one.');
-  if (key === undefined && keyFile === undefined) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/${switchName} requires /key or /keyfile.`);
+  if (key !== undefined && keyFile !== undefined) throw usmtError('FERRY_E_INVALID_ARGUMENT', '/key and /keyfile both specified; give only one.');
+  if (key === undefined && keyFile === undefined) throw usmtError('FERRY_E_INVALID_ARGUMENT', `/${switchName} requires /key or /keyfile.`);
   return key !== undefined ? { key } : { keyFile: keyFile! };
 }
 
@@ -165,12 +165,12 @@ export function parseUserSelection(args: ParsedArgs): UserSelection {
   const uel = one(args, 'uel');
   const allUsers = has(args, 'all');
   if (allUsers && (include.length || exclude.length || uel !== undefined)) {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', '/all conflicts with /ui, /ue or /uel.');
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', '/all conflicts with /ui, /ue or /uel.');
   }
   for (const [name, list] of [['ui', include], ['ue', exclude]] as const) {
     for (const u of list) {
       if (!/^[^\\]+(\\[^\\]+)?$/.test(u)) {
-        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `User ${name === 'ue' ? 'exclusion' : 'inclusion'} argument is invalid for /${name}: "${u}". Use Domain\\User or Computer\\User.`);
+        throw usmtError('FERRY_E_INVALID_ARGUMENT', `User ${name === 'ue' ? 'exclusion' : 'inclusion'} argument is invalid for /${name}: "${u}". Use Domain\\User or Computer\\User.`);
       }
     }
   }
@@ -184,12 +184,12 @@ function parseLastLogon(value: string): { days: number } | { since: Date } {
     const since = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
     if (since.getMonth() === Number(m[2]) - 1) return { since };
   }
-  throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/uel takes a number of days, a date YYYY/MM/DD or 0: "${value}".`);
+  throw usmtError('FERRY_E_INVALID_ARGUMENT', `/uel takes a number of days, a date YYYY/MM/DD or 0: "${value}".`);
 }
 
 /** Reject options that may not accompany `owner` (e.g. /genconfig allows only /i /v /l /o). */
 export function onlyAllowedWith(args: ParsedArgs, owner: string, allowed: readonly string[], message: string): void {
   for (const name of args.options.keys()) {
-    if (name !== owner && !allowed.includes(name)) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `${message} (/${name} is not allowed with /${owner}).`);
+    if (name !== owner && !allowed.includes(name)) throw usmtError('FERRY_E_INVALID_ARGUMENT', `${message} (/${name} is not allowed with /${owner}).`);
   }
 }

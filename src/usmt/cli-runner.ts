@@ -9,9 +9,13 @@ import { UsmtLog } from './usmt-log.ts';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
+import { locateRuleFile } from './default-rules.ts';
+import { FERRY_VERSION } from '../version.ts';
 
 export interface RunContext {
   readonly events: EventStream;
+  /** The folder relative paths on the command line (and in an /offline file) are read from. */
+  readonly cwd: string;
   /** The `/l` log; absent for programmatic callers that did not ask for one. */
   readonly log?: UsmtLog;
   /** The `/progress` log. */
@@ -35,7 +39,13 @@ export interface Tool<T extends CommonOptions> {
   execute(options: T, ctx: RunContext): Promise<number>;
 }
 
-export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[]): Promise<number> {
+/** How a tool is started: its working folder (default: this process's). */
+export interface ToolInvocation {
+  readonly cwd?: string;
+}
+
+export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], invocation: ToolInvocation = {}): Promise<number> {
+  const cwd = invocation.cwd ?? process.cwd();
   let options: T;
   try {
     const parsed = tool.parse(argv);
@@ -43,11 +53,11 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
       process.stdout.write(tool.help);
       return USMT_DISPLAY_HELP;
     }
-    options = parsed as T;
+    options = withAbsolutePaths(parsed as T, cwd);
   } catch (err) {
     let log: UsmtLog | undefined;
     try {
-      if (tool.defaultLog) log = UsmtLog.open(resolve(tool.defaultLog), 0);
+      if (tool.defaultLog) log = UsmtLog.open(resolve(cwd, tool.defaultLog), 0);
     } catch {
       // The console still gets the message.
     }
@@ -63,15 +73,15 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   let progress: ProgressLog | undefined;
   const detach: (() => void)[] = [];
   try {
-    if (options.logFile !== undefined) log = UsmtLog.open(resolve(options.logFile), options.verbosity);
-    if (options.progressFile !== undefined) progress = ProgressLog.open(resolve(options.progressFile));
+    if (options.logFile !== undefined) log = UsmtLog.open(options.logFile, options.verbosity);
+    if (options.progressFile !== undefined) progress = ProgressLog.open(options.progressFile);
     log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
     progress?.write('program', `${tool.program}.exe`);
-    progress?.write('productVersion', 'Ferry 0.1.0');
+    progress?.write('productVersion', `Ferry ${FERRY_VERSION}`);
     progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
     if (log) detach.push(events.on(logListener(log)));
     detach.push(events.on(options.json ? jsonListener() : consoleListener()));
-    const code = await tool.execute(options, { events, ...(log ? { log } : {}), ...(progress ? { progress } : {}) });
+    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}) });
     log?.info(`${tool.program} return code: ${code}`);
     return code;
   } catch (err) {
@@ -81,6 +91,27 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     log?.close();
     progress?.close();
   }
+}
+
+/** Options that name a file or folder; `estimatePath` may be '' (`/p` alone: the store's own folder). */
+const PATH_OPTIONS = ['storePath', 'storeDir', 'file', 'destination', 'configFile', 'generatePath', 'logFile', 'progressFile', 'listFile', 'estimatePath', 'targetWindowsDir'];
+
+/**
+ * Every path on the command line made absolute against the tool's working folder, and each `/i`
+ * file located as USMT does (that folder first, then the bundled rules), so that the work below
+ * never reads the process's current folder: several tools can run in one process at once.
+ */
+function withAbsolutePaths<T>(options: T, cwd: string): T {
+  const o: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const k of PATH_OPTIONS) if (typeof o[k] === 'string' && o[k] !== '') o[k] = resolve(cwd, o[k]);
+  if (Array.isArray(o.ruleFiles)) o.ruleFiles = (o.ruleFiles as string[]).map((f) => locateRuleFile(f, cwd));
+  const offline = o.offline as { kind: string; path: string } | undefined;
+  if (offline) o.offline = { ...offline, path: resolve(cwd, offline.path) };
+  for (const k of ['encryption', 'decryption']) {
+    const crypt = o[k] as { keySource: { keyFile?: string } } | undefined;
+    if (crypt?.keySource.keyFile !== undefined) o[k] = { ...crypt, keySource: { keyFile: resolve(cwd, crypt.keySource.keyFile) } };
+  }
+  return o as T;
 }
 
 function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {

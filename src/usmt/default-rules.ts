@@ -17,8 +17,9 @@ export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
  * MigApp.xml, MigDocs.xml and MigUser.xml). Returns an absolute path; a file found nowhere is
  * returned as given (resolved), so the caller reports it as missing (USMT 28).
  */
-export function locateRuleFile(file: string): string {
-  if (isAbsolute(file) || existsSync(file)) return resolve(file);
+export function locateRuleFile(file: string, cwd = process.cwd()): string {
+  const here = resolve(cwd, file);
+  if (isAbsolute(file) || existsSync(here)) return here;
   const bundled = builtinXmlDir();
-  return bundled && existsSync(join(bundled, file)) ? join(bundled, file) : resolve(file);
+  return bundled && existsSync(join(bundled, file)) ? join(bundled, file) : here;
 }

@@ -1,8 +1,9 @@
 // LoadState's INI settings: collected while the store is read, then written one file at a time,
 // each file read once, edited in place (its encoding, line ends and other lines kept) and
 // replaced atomically, so a failure never leaves a half-written INI file on the target.
-import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
+import { writeFileAtomic } from '../files/index.ts';
 import { emptyIni, encodeIni, iniValue, readIniFile, setIniValue, splitIniLocation } from '../migxml/ini.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import type { ScriptCall } from '../migxml/script-call.ts';
@@ -78,14 +79,7 @@ export class IniApplier {
     if (!result.applied.length) return result;
     // A new file is ANSI while that holds its text, else UTF-16LE (what Windows' W profile API reads); an existing file keeps its encoding.
     if (!existing && doc.lines.some((l) => /[^\x00-\x7f]/.test(l))) doc = { ...doc, encoding: 'utf16le' };
-    const tmp = `${host}.ferry-${process.pid}.tmp`;
-    try {
-      await writeFile(tmp, encodeIni(doc), { flush: true });
-      await rename(tmp, host);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
+    writeFileAtomic(host, encodeIni(doc), { mode: 0o644 });
     if (!existing) this.#target.noteCreated(host);
     return result;
   }

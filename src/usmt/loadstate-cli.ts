@@ -1,9 +1,9 @@
 // `ferry loadstate` / `loadstate`: USMT LoadState's command line and return codes.
-import { runTool } from './cli-runner.ts';
+import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { LOADSTATE_HELP } from './help.ts';
 import { parseLoadStateArgs, type LoadStateOptions } from './loadstate-options.ts';
 
-export function run(argv: string[]): Promise<number> {
+export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<LoadStateOptions>(
     {
       program: 'LoadState',
@@ -13,5 +13,6 @@ export function run(argv: string[]): Promise<number> {
       execute: async (options, ctx) => (await (await import('./loadstate.ts')).loadState(options, ctx)).exitCode,
     },
     argv,
+    invocation,
   );
 }

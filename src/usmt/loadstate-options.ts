@@ -72,7 +72,7 @@ export interface LoadStateOptions {
 export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadStateOptions> {
   const args = parseArgs(argv, LOADSTATE_SPEC);
   if (args.help) return { help: true };
-  const fail = (message: string) => usmtError('FERRY_E_USMT_INVALID_PARAMETERS', message);
+  const fail = (message: string) => usmtError('FERRY_E_INVALID_ARGUMENT', message);
   if (argv.length === 0) throw fail('Command line arguments are required. Specify /? for options.');
   if (args.positionals.length > 1) {
     throw fail(`Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`);
@@ -97,7 +97,7 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
   if (hardlink && !nocompress) throw fail('/hardlink requires /nocompress.');
   if (nocompress && has(args, 'decrypt')) throw fail('/nocompress cannot be combined with /decrypt: an uncompressed store is never encrypted.');
   const keySource = parseKeySource(args, 'decrypt');
-  if (keySource && 'key' in keySource && keySource.key === '') throw usmtError('FERRY_E_USMT_KEY_UNREADABLE', 'The encryption key must have at least one character.');
+  if (keySource && 'key' in keySource && keySource.key === '') throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
 
   if (has(args, 'lae') && !has(args, 'lac')) throw fail('/lae is only used with /lac.');
 
@@ -125,14 +125,14 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
 
 function parseDomainMove(value: string): DomainMove {
   const m = /^([^:\\]+):([^:\\*]+)$/.exec(value);
-  if (!m) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `The source-to-target domain mapping is invalid for /md: "${value}". Use /md:OldDomain:NewDomain.`);
+  if (!m) throw usmtError('FERRY_E_INVALID_ARGUMENT', `The source-to-target domain mapping is invalid for /md: "${value}". Use /md:OldDomain:NewDomain.`);
   return { from: m[1]!, to: m[2]! };
 }
 
 function parseUserMove(value: string): UserMove {
   const m = /^(?:([^:\\*]+)\\)?([^:\\*]+):(?:([^:\\*]+)\\)?([^:\\*]+)$/.exec(value);
   if (!m) {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `The source-to-target user account mapping is invalid for /mu: "${value}". Use /mu:OldDomain\\OldUser:[NewDomain\\]NewUser (no wildcards).`);
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', `The source-to-target user account mapping is invalid for /mu: "${value}". Use /mu:OldDomain\\OldUser:[NewDomain\\]NewUser (no wildcards).`);
   }
   return { ...optional('fromDomain', m[1]), fromUser: m[2]!, ...optional('toDomain', m[3]), toUser: m[4]! };
 }

@@ -8,7 +8,7 @@
 import { lstatSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FerryError, isFerryError } from '../errors/index.ts';
+import { CODES, FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
 import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
@@ -36,7 +36,8 @@ import { mapAccount } from './user-mapping.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, asFerryError, usmtError } from './usmt-error.ts';
 import { locateRuleFile } from './default-rules.ts';
 
-const USMT_ERROR_USE_LAC = 14;
+/** USMT_ERROR_USE_LAC: a local account is missing on the target and /lac was not given. */
+const USMT_ERROR_USE_LAC = CODES.FERRY_E_USMT_LOCAL_ACCOUNT.usmt!;
 const LINK_RELEVANT: ApplyFilterState = { linkRelevant: true };
 const LINK_IRRELEVANT: ApplyFilterState = { linkRelevant: false };
 const FATAL_ON_APPLY = new Set(['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TRUNCATED', 'FERRY_E_DISK_FULL']);
@@ -97,7 +98,7 @@ type Placement =
 type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
-  const { events, log, progress } = ctx;
+  const { events, progress } = ctx;
   if (options.targetWindowsDir === undefined) {
     throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'LoadState restores onto an offline Windows volume on this platform: add /offlinewindir:<the target volume\'s Windows folder>.');
   }
@@ -159,7 +160,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     if (stillLocal && !existing && !accounts) {
       needsLac.push(`${u.domain}\\${u.name}`);
       progress?.write('includedInMigration', 'No');
-      log?.error(`Unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`, USMT_ERROR_USE_LAC);
+      log?.error(`FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`, USMT_ERROR_USE_LAC);
       continue;
     }
     const profilePath = existing?.profilePath ?? `${target.systemDrive}\\Users\\${to.name}`;
@@ -181,7 +182,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // ── rules: locationModify and merge come from the /i files given to LoadState ─────────
   const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
-  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map(locateRuleFile), events) : [];
+  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)), events) : [];
   const engine = ruleFiles.length
     ? await RuleEngine.create({
         volume: target,

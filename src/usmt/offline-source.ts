@@ -25,7 +25,7 @@ export async function offlineWindowsDir(source: OfflineSource, cwd = process.cwd
     case 'winold': {
       const old = resolve(cwd, source.path);
       for (const name of ['Windows', 'WINDOWS', 'windows']) if (looksLikeWindowsDir(join(old, name))) return join(old, name);
-      throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/offlinewinold requires a Windows.old folder that holds a Windows installation: ${old} has no Windows\\System32.`);
+      throw usmtError('FERRY_E_INVALID_ARGUMENT', `/offlinewinold requires a Windows.old folder that holds a Windows installation: ${old} has no Windows\\System32.`);
     }
     case 'xml':
       return fromOfflineXml(resolve(cwd, source.path), cwd);
@@ -35,17 +35,17 @@ export async function offlineWindowsDir(source: OfflineSource, cwd = process.cwd
 async function fromOfflineXml(file: string, cwd: string): Promise<string> {
   let xml;
   try {
-    xml = await loadXmlFile(file, { missingCode: 'FERRY_E_USMT_INVALID_PARAMETERS', malformedCode: 'FERRY_E_USMT_INVALID_PARAMETERS' });
+    xml = await loadXmlFile(file, { missingCode: 'FERRY_E_INVALID_ARGUMENT', malformedCode: 'FERRY_E_INVALID_ARGUMENT' });
   } catch (err) {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/offline requires a valid path to an XML file describing offline paths: ${(err as Error).message}`, { file });
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', `/offline requires a valid path to an XML file describing offline paths: ${(err as Error).message}`, { file });
   }
   if ((xml.root.localName ?? '').toLowerCase() !== 'offline') {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `/offline requires an Offline.xml whose root element is <offline> (${file} has <${xml.root.localName}>).`, { file });
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', `/offline requires an Offline.xml whose root element is <offline> (${file} has <${xml.root.localName}>).`, { file });
   }
   const children = childElements(xml.root);
   const winDir = children.find((e) => (e.localName ?? '').toLowerCase() === 'windir');
   const paths = winDir ? childElements(winDir).filter((e) => (e.localName ?? '').toLowerCase() === 'path').map((e) => textOf(e).trim()).filter(Boolean) : [];
-  if (paths.length === 0) throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `${file}: <winDir> with at least one <path> is required.`, { file });
+  if (paths.length === 0) throw usmtError('FERRY_E_INVALID_ARGUMENT', `${file}: <winDir> with at least one <path> is required.`, { file });
   const failOnMultiple = children.some((e) => (e.localName ?? '').toLowerCase() === 'failonmultiplewindir' && textOf(e).trim() === '1');
   // Candidate paths are host paths; a volume root given instead of its Windows folder also counts.
   const valid = paths

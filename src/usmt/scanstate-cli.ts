@@ -1,11 +1,11 @@
 // `ferry scanstate` / `scanstate`: USMT ScanState's command line and return codes.
-import { runTool } from './cli-runner.ts';
+import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { SCANSTATE_HELP } from './help.ts';
 import { parseScanStateArgs, type ScanStateOptions } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
 
 
-export function run(argv: string[]): Promise<number> {
+export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<ScanStateOptions>(
     {
       program: 'ScanState',
@@ -18,5 +18,6 @@ export function run(argv: string[]): Promise<number> {
       },
     },
     argv,
+    invocation,
   );
 }

@@ -78,13 +78,13 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
   const args = parseArgs(argv, SCANSTATE_SPEC);
   if (args.help) return { help: true };
   if (argv.length === 0 || (args.options.size === 0 && args.positionals.length === 0)) {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', 'Command line arguments are required. Specify /? for options.');
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', 'Command line arguments are required. Specify /? for options.');
   }
   if (args.positionals.length > 1) {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`);
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`);
   }
   const storePath = args.positionals[0];
-  const fail = (message: string) => usmtError('FERRY_E_USMT_INVALID_PARAMETERS', message);
+  const fail = (message: string) => usmtError('FERRY_E_INVALID_ARGUMENT', message);
 
   for (const o of ['apps', 'ppkg'] as const) {
     if (has(args, o)) throw usmtError('FERRY_E_USMT_UNSUPPORTED_OPTION', `/${o} has no Ferry equivalent: list the applications to migrate with MigApp.xml (/i:MigApp.xml).`);
@@ -117,7 +117,7 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
   const keySource = parseKeySource(args, 'encrypt');
   const encryption = keySource ? { algId: parseAlgId(one(args, 'encrypt')!), keySource } : undefined;
   if (keySource && 'key' in keySource && keySource.key === '') {
-    throw usmtError('FERRY_E_USMT_KEY_UNREADABLE', 'The encryption key must have at least one character.');
+    throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
   }
 
   const efsValue = (one(args, 'efs') ?? 'abort').toLowerCase();

@@ -21,6 +21,7 @@ import { offlineWindowsDir } from './offline-source.ts';
 import type { ScanStateOptions } from './scanstate-options.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
 import { locateRuleFile } from './default-rules.ts';
+import { FERRY_VERSION } from '../version.ts';
 
 /** A source object that could not be read and was skipped (`/c` or a non-fatal ErrorControl rule). */
 export interface SkippedObject {
@@ -56,14 +57,14 @@ export interface CapturedUser {
 const WIN32 = { EACCES: 5, EPERM: 5, ENOENT: 2, EBUSY: 32 } as Record<string, number>;
 
 export async function scanState(options: ScanStateOptions, ctx: RunContext): Promise<ScanStateResult> {
-  const { events, log, progress } = ctx;
+  const { log, progress } = ctx;
   const platform = currentPlatform();
   if (options.vsc) await platform.createSnapshot(options.storePath ?? 'the system volume');
   if (options.localOnly) log?.info('/localonly: an offline volume has only the drives mapped for it; every mapped drive is treated as fixed.');
   if (!options.offline) {
     throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'Use /offline to run gather on this platform: ScanState reads an offline Windows volume here; add /offlinewindir:<the volume\'s Windows folder>.');
   }
-  const windowsDir = await offlineWindowsDir(options.offline);
+  const windowsDir = await offlineWindowsDir(options.offline, ctx.cwd);
   log?.info(`Offline Windows directory: ${windowsDir}`);
 
   const keyText = options.encryption ? await keyOf(options.encryption.keySource) : undefined;
@@ -86,13 +87,13 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
       const present = new Set(engine.passes.flatMap((p) => p.components.map((c) => c.component)));
       const target = resolve(options.generatePath!);
       if (!options.overwrite && (await exists(target))) {
-        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
+        throw usmtError('FERRY_E_INVALID_ARGUMENT', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
       }
-      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map(locateRuleFile)), (c) => present.has(c));
+      const xml = generateConfig(await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd))), (c) => present.has(c));
       try {
         await writeFile(target, xml);
       } catch (err) {
-        throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `File argument is invalid for /genconfig: cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+        throw usmtError('FERRY_E_INVALID_ARGUMENT', `File argument is invalid for /genconfig: cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
       }
       log?.info(`Wrote ${target}`);
       return { exitCode: USMT_SUCCESS, mode: 'genconfig', users: users.map(label), files: 0, dirs: 0, registry: 0, bytes: 0, skipped: [] };
@@ -109,7 +110,7 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
   try {
     return await openPlanning({
       windowsDir,
-      ruleFiles: options.ruleFiles.map(locateRuleFile),
+      ruleFiles: options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)),
       ...(options.configFile ? { config: resolve(options.configFile) } : {}),
       selection: options.users,
       events: ctx.events,
@@ -119,7 +120,7 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
     if (isFerryError(err, 'FERRY_E_XML_MALFORMED') || isFerryError(err, 'FERRY_E_IO')) {
       const file = String(err.details.file ?? '');
       if (options.ruleFiles.some((f) => locateRuleFile(f) === file)) {
-        throw new FerryError('FERRY_E_USMT_SCRIPT_FILE', `Script file is invalid for /i: ${err.message}`, { cause: err, details: err.details });
+        throw new FerryError('FERRY_E_MIGXML_FILE_NOT_FOUND', `Script file is invalid for /i: ${err.message}`, { cause: err, details: err.details });
       }
     }
     throw err;
@@ -152,7 +153,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       resume,
       overwrite: options.overwrite,
       events,
-      source: { computer: volume.computerName, ferryVersion: '0.1.0' },
+      source: { computer: volume.computerName, ferryVersion: FERRY_VERSION },
     });
   }
 
@@ -382,7 +383,7 @@ function openListFile(path: string): number {
   try {
     return openSync(resolve(path), 'w');
   } catch (err) {
-    throw usmtError('FERRY_E_USMT_INVALID_PARAMETERS', `List file path argument is invalid for /listfiles: cannot create ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', `List file path argument is invalid for /listfiles: cannot create ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
   }
 }
 

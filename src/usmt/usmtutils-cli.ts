@@ -1,9 +1,9 @@
 // `ferry usmtutils` / `usmtutils`: USMT UsmtUtils' command line and return codes.
-import { runTool } from './cli-runner.ts';
+import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { USMTUTILS_HELP } from './help.ts';
 import { parseUsmtUtilsArgs, type UsmtUtilsOptions } from './usmtutils-options.ts';
 
 
-export function run(argv: string[]): Promise<number> {
-  return runTool<UsmtUtilsOptions>({ program: 'UsmtUtils', help: USMTUTILS_HELP, parse: parseUsmtUtilsArgs, execute: async (options, ctx) => (await import('./usmtutils.ts')).usmtUtils(options, ctx) }, argv);
+export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
+  return runTool<UsmtUtilsOptions>({ program: 'UsmtUtils', help: USMTUTILS_HELP, parse: parseUsmtUtilsArgs, execute: async (options, ctx) => (await import('./usmtutils.ts')).usmtUtils(options, ctx) }, argv, invocation);
 }

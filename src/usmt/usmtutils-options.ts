@@ -48,7 +48,7 @@ const REPORTS: readonly VerifyReport[] = ['summary', 'all', 'failureonly', 'cata
 export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtUtilsOptions> {
   const args = parseArgs(argv, USMTUTILS_SPEC);
   if (args.help) return { help: true };
-  const fail = (message: string) => usmtError('FERRY_E_USMT_INVALID_PARAMETERS', message);
+  const fail = (message: string) => usmtError('FERRY_E_INVALID_ARGUMENT', message);
   const commands = (['ec', 'rd', 'verify', 'extract'] as const).filter((c) => has(args, c));
   if (commands.length === 0) throw fail('Command line arguments are required: give one of /ec, /rd, /verify or /extract. Specify /? for options.');
   if (commands.length > 1) throw fail(`A command was already specified: ${commands.map((c) => `/${c}`).join(' and ')} cannot be combined.`);
@@ -63,7 +63,7 @@ export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtU
     if (!allowed[command].includes(name)) throw fail(`/${name} cannot be used with /${command}.`);
   }
   const keySource = parseKeySource(args, 'decrypt');
-  if (keySource && 'key' in keySource && keySource.key === '') throw usmtError('FERRY_E_USMT_KEY_UNREADABLE', 'The encryption key must have at least one character.');
+  if (keySource && 'key' in keySource && keySource.key === '') throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
   const common: Common = {
     tool: 'usmtutils',
     ...optional('logFile', one(args, 'l')),

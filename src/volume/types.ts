@@ -43,7 +43,7 @@ export interface VolumeEntry {
   readonly ino: number;
   readonly nlink: number;
   /** For symlinks/junctions: the link text (never followed). */
-  readonly linkTarget?: string;
+  readonly linkTarget?: string | undefined;
 }
 
 /** How a profile was found. */

@@ -14,6 +14,7 @@ import { SmpService } from '../../smp/service.ts';
 import { verifyUploadedStore } from '../../smp/store-check.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { registerSmpRoutes } from './routes.ts';
+import { FERRY_VERSION } from '../../version.ts';
 
 export interface OpenSmpOptions {
   readonly dataDir: string;
@@ -33,7 +34,7 @@ export interface OpenSmpOptions {
   /** How long after expiry a credential may still renew itself (default 7 days). */
   readonly credentialRenewalGraceSeconds?: number;
   /** Check a store's own authentication before releasing its capture (default: src/store's verify); `false` accepts any files. */
-  readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false;
+  readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false | undefined;
   /** Extra migration sets to apply to the same database (the all-in-one server's own). */
   readonly extraMigrations?: readonly MigrationSet[];
 }
@@ -99,7 +100,7 @@ export interface SmpServer {
 
 /** The SMP's public API docs: `/openapi.json` and the swagger-ui page `/docs`. */
 export async function addApiDocs(app: FastifyInstance, title: string): Promise<void> {
-  await registerOpenApi(app, { title, version: '0.1.0', securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } });
+  await registerOpenApi(app, { title, version: FERRY_VERSION, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } });
   await serveApiDocs(app);
 }
 

@@ -1,0 +1,50 @@
+// Folder boundaries (docs/architecture.md): each folder under src/ is a concept whose public
+// surface is its index.ts. Code in another folder imports that index, never the files behind it,
+// so a folder can change its insides without breaking its neighbours. Test-support modules
+// (`testing.ts`, `testing/`, `test-support.ts`) are public to tests only.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-reaching-into-folders',
+      comment: 'Import another src/ folder through its index.ts.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: {
+        path: '^src/([^/]+)/.+',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/version\\.ts$'],
+      },
+    },
+    {
+      name: 'tests-use-public-surfaces',
+      comment: 'End-to-end suites, benchmarks and scripts import a folder through its index.ts or its test support.',
+      severity: 'error',
+      from: { path: '^(test|bench|scripts)/' },
+      to: {
+        path: '^src/[^/]+/.+',
+        pathNot: ['^src/[^/]+/index\\.ts$', '^src/[^/]+/(testing|test-support)(\\.ts|/)'],
+      },
+    },
+    {
+      name: 'console-uses-the-rest-api',
+      comment: 'The console talks only to the REST API; it does not import server or engine code.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'core-has-no-edges',
+      comment: 'The domain core knows nothing of HTTP, databases, the CLI or the agent.',
+      severity: 'error',
+      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|platform)/' },
+      to: { path: '^src/(server|db|cli|agent)/' },
+    },
+    { name: 'no-circular', severity: 'warn', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '(^|/)node_modules/' },
+  },
+};

@@ -1,0 +1,5 @@
+// Ferry's version, read once from package.json so that the CLI, the API documentation and every
+// store's header name the same release.
+import { readFileSync } from 'node:fs';
+
+export const FERRY_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
