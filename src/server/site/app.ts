@@ -123,7 +123,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       const cookies = parseCookies(req.headers.cookie);
       const session = auth.session(cookies[SESSION_COOKIE]);
       if (!session) {
-        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed.');
+        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed, or a new one from `ferry console-link --data DIR`.');
         return reply.status(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(SIGNED_OUT_PAGE);
       }
       if (UNSAFE.has(req.method)) {
