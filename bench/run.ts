@@ -1,11 +1,13 @@
 // `npm run bench`: runs every benchmark in one go. The benchmarks that read a Windows volume
-// (rules, volume, store) share one sample-volume tree (`ferry sample-volume`), generated once here and handed to each with
-// `--tree`, so their numbers describe the same files. Each bench/<name>.ts is its own script
-// (runnable alone) and prints its own table; this runner only sequences them so their numbers
-// come from the same machine state.
-//   npm run bench                         all benchmarks on a 2G tree for 6 users (issues 3 and 4)
+// (rules, volume, store) share one sample-volume tree (`ferry sample-volume`) per size, generated here and handed to each
+// with `--tree`, so their numbers describe the same files. Each bench/<name>.ts is its own script
+// (runnable alone) and prints its own table; this runner sequences them so their numbers come
+// from the same machine state, and ends with the issue-16 summary: every ratio beside its goal
+// (lines `ratio|name|value|goal` the benchmarks print) and peak RSS per tree size (`rss|…`).
+//   npm run bench                         all benchmarks on a 2G tree for 6 users (issues 3, 4, 16)
 //   npm run bench -- store rules          only those
 //   npm run bench -- --size 500M          a smaller tree (and --size to the others, e.g. smp's upload)
+//   npm run bench -- store --sizes 500M,2G,8G   the tree benchmarks once per size: is memory flat?
 //   npm run bench -- --tree DIR           an existing sample-volume tree instead of a new one
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,43 +20,78 @@ const GEN = new URL('../scripts/sample-volume.mjs', import.meta.url).pathname;
 
 const args = process.argv.slice(2);
 const picked = args.filter((a) => ALL.includes(a));
-const passThrough = args.filter((a) => !ALL.includes(a));
 const option = (name: string, fallback: string): string => {
-  const i = passThrough.indexOf(name);
-  return i === -1 ? fallback : passThrough[i + 1]!;
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1]!;
 };
+// --sizes is the runner's own; --size goes to each benchmark (per tree when --sizes is given).
+const without = (list: string[], name: string) => {
+  const i = list.indexOf(name);
+  return i === -1 ? list : [...list.slice(0, i), ...list.slice(i + 2)];
+};
+const passThrough = without(without(args.filter((a) => !ALL.includes(a)), '--sizes'), '--size');
 const names = (picked.length ? picked : ALL).filter((n) => existsSync(new URL(`./${n}.ts`, import.meta.url).pathname));
+const sizes = option('--sizes', option('--size', '2G')).split(',');
+const givenTree = option('--tree', '');
 
-let tree = option('--tree', '');
-let made: string | null = null;
-if (!tree && names.some((n) => ON_A_TREE.has(n))) {
-  const size = option('--size', '2G');
-  const users = option('--users', '6');
-  made = mkdtempSync(join(tmpdir(), 'ferry-bench-tree-'));
-  tree = join(made, 'vol');
-  const t = performance.now();
-  const g = spawnSync(process.execPath, [GEN, '--out', tree, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (g.status !== 0) {
-    rmSync(made, { recursive: true, force: true });
-    console.error('ferry sample-volume failed');
-    process.exit(1);
+const summary: string[] = [];
+let failed = 0;
+
+function runBench(name: string, extra: string[]): void {
+  const file = new URL(`./${name}.ts`, import.meta.url).pathname;
+  console.log(`\n=== bench: ${name} ${extra.filter((a) => a !== '--tree' && !a.startsWith('/')).join(' ')} ===`);
+  const r = spawnSync(process.execPath, ['--expose-gc', file, ...passThrough, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const out = r.stdout ?? '';
+  process.stdout.write(out.split('\n').filter((l) => !/^(ratio|rss)\|/.test(l)).join('\n'));
+  for (const l of out.split('\n')) if (/^(ratio|rss)\|/.test(l)) summary.push(l);
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench ${name} exited with ${r.status}`);
   }
-  console.log(`tree: ferry sample-volume --size ${size} --users ${users} --seed 1 (${((performance.now() - t) / 1000).toFixed(1)} s) in ${tree}`);
 }
 
-let failed = 0;
-try {
-  for (const name of names) {
-    const file = new URL(`./${name}.ts`, import.meta.url).pathname;
-    const extra = ON_A_TREE.has(name) && !passThrough.includes('--tree') ? ['--tree', tree] : [];
-    console.log(`\n=== bench: ${name} ===`);
-    const r = spawnSync(process.execPath, ['--expose-gc', file, ...passThrough, ...extra], { stdio: 'inherit' });
-    if (r.status !== 0) {
-      failed++;
-      console.error(`bench ${name} exited with ${r.status}`);
+for (const [i, size] of sizes.entries()) {
+  let tree = givenTree;
+  let made: string | null = null;
+  const here = names.filter((n) => ON_A_TREE.has(n) || i === 0);
+  if (!tree && here.some((n) => ON_A_TREE.has(n))) {
+    const users = option('--users', '6');
+    made = mkdtempSync(join(tmpdir(), 'ferry-bench-tree-'));
+    tree = join(made, 'vol');
+    const t = performance.now();
+    const g = spawnSync(process.execPath, [GEN, '--out', tree, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (g.status !== 0) {
+      rmSync(made, { recursive: true, force: true });
+      console.error('ferry sample-volume failed');
+      process.exit(1);
     }
+    console.log(`tree: ferry sample-volume --size ${size} --users ${users} --seed 1 (${((performance.now() - t) / 1000).toFixed(1)} s) in ${tree}`);
   }
-} finally {
-  if (made) rmSync(made, { recursive: true, force: true });
+  try {
+    // The SMP upload keeps its own default (512M) unless --size was given explicitly.
+    const sizeArg = (name: string) => (ON_A_TREE.has(name) || args.includes('--size') ? ['--size', size] : []);
+    for (const name of here) runBench(name, [...sizeArg(name), ...(ON_A_TREE.has(name) && !givenTree ? ['--tree', tree] : [])]);
+  } finally {
+    if (made) rmSync(made, { recursive: true, force: true });
+  }
+}
+
+// The issue-16 table: each ratio (lower is better unless the goal says >=) beside its goal.
+const ratios = summary.filter((l) => l.startsWith('ratio|')).map((l) => l.split('|'));
+if (ratios.length) {
+  console.log('\n=== summary (issue 16): ratio to the reference measured in the same run ===');
+  const width = Math.max(...ratios.map((r) => r[1]!.length));
+  for (const [, name, value, goal, cpu] of ratios) {
+    const [op, limit] = goal!.split(' ');
+    const met = op === '>=' ? Number(value) >= Number(limit) : Number(value) <= Number(limit);
+    const cpuNote = cpu ? `   (CPU seconds: ${cpu}×)` : '';
+    console.log(`${name!.padEnd(width)}  ${value!.padStart(6)}×  goal ${goal!.padEnd(7)} ${met ? 'met    ' : 'NOT met'}${cpuNote}`);
+  }
+  console.log('(wall-time ratios; on a shared machine the CPU-seconds ratio beside each is the steadier number)');
+}
+const rss = summary.filter((l) => l.startsWith('rss|')).map((l) => l.split('|'));
+if (rss.length) {
+  console.log('\npeak RSS per tree size (goal ≤ 256 MiB at any size):');
+  for (const [, size, what, mib] of rss) console.log(`  ${size!.padEnd(6)} ${what!.padEnd(8)} ${mib!.padStart(5)} MiB  ${Number(mib) <= 256 ? 'met' : 'NOT met'}`);
 }
 process.exit(failed ? 1 : 0);

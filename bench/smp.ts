@@ -3,15 +3,18 @@
 //     once (aggregate throughput; target ≥ 80 % of the single client's);
 //  2. latency of Request State Store (capture) and Release State Store at a steady 200
 //     requests/s (open loop: requests are sent on schedule, not after the previous answer);
-//  3. the server's resident memory (peak VmHWM; target ≤ 512 MB).
+//  3. the server's resident memory (peak VmHWM; target ≤ 512 MB);
+//  4. the manifest check of a 100k-entry store.
 //   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…]
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readdir, stat } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmpClient } from '../src/smp/client.ts';
+import { checkManifest } from '../src/smp/storage.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -52,6 +55,52 @@ const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
+
+/**
+ * The reference: the same upload (the files of `dir`, in chunks of `chunkSize`, 4 in flight, each
+ * read, hashed and PUT with fetch as SmpClient does) against bench/bare-put-server.ts.
+ */
+async function bareReference(dir: string, chunkSize: number): Promise<number> {
+  const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      bare.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /listening on (\S+)/.exec(text);
+        if (m) resolve(m[1] as string);
+      });
+      bare.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
+    });
+    const jobs: { name: string; offset: number; length: number }[] = [];
+    let total = 0;
+    for (const name of await readdir(dir)) {
+      const size = (await stat(join(dir, name))).size;
+      for (let offset = 0; offset < size; offset += chunkSize) jobs.push({ name, offset, length: Math.min(chunkSize, size - offset) });
+      total += size;
+    }
+    const t0 = performance.now();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        const fh = await open(join(dir, job.name), 'r');
+        const data = Buffer.allocUnsafe(job.length);
+        await fh.read(data, 0, job.length, job.offset);
+        await fh.close();
+        const sha = createHash('sha256').update(data).digest('hex');
+        const r = await fetch(`${base}/${job.name}?offset=${job.offset}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha }, body: data as Uint8Array<ArrayBuffer> });
+        if (!r.ok) throw new Error(`bare server: ${r.status}`);
+        await r.arrayBuffer();
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return total / ((performance.now() - t0) / 1000);
+  } finally {
+    bare.kill('SIGTERM');
+    await new Promise((r) => bare.once('exit', r));
+  }
+}
 
 const port = await freePort();
 const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'smp', 'serve', '--port', String(port), '--data', join(work, 'data'), '--rate-limit', '10000000', '--no-verify-stores', ...(db ? ['--db', db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -102,6 +151,9 @@ try {
   const singleSec = (performance.now() - t) / 1000;
   const singleRate = (per * clients) / singleSec;
   console.log(`one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`);
+  const bareRate = await bareReference(single, g0.chunkSize ?? 8 * 1024 * 1024);
+  console.log(`bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate)} MiB/s (PUT streamed to a file; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`);
+  console.log(`ratio|SMP one upload / bare Node HTTP server streaming a PUT to disk (MiB/s)|${(singleRate / bareRate).toFixed(2)}|>= 0.6|`);
 
   const many = await Promise.all(Array.from({ length: clients }, (_, i) => register(`BENCH-C${i}`)));
   t = performance.now();
@@ -141,6 +193,12 @@ try {
   const grants = await paced('request (capture)', ops, (i) => (computers[i] as SmpClient).requestCapture());
   for (let i = 0; i < ops; i += 50) await Promise.all(grants.slice(i, i + 50).map((g, j) => (computers[i + j] as SmpClient).upload(tiny, g.location)));
   await paced('release (capture)', ops, (i) => (computers[i] as SmpClient).releaseCapture((grants[i] as { location: string }).location));
+
+  // The manifest check of a 100k-file store (e.g. a large /nocompress capture), in this process.
+  const manifest = Array.from({ length: 100_000 }, (_, i) => ({ path: `USMT/File/C/Users/u${i % 97}/d${i % 13}/f-${i}.txt`, size: 1, sha256: 'a'.repeat(64) }));
+  t = performance.now();
+  await checkManifest(manifest);
+  console.log(`manifest check       100k entries in ${(performance.now() - t).toFixed(0)} ms (linear; yields to the event loop)`);
 
   const m = memory(child.pid as number);
   console.log(`server RSS now ${mb(m.rss)} MiB, peak ${mb(m.peak)} MiB (target ≤ 512 MiB)`);

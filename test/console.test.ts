@@ -153,7 +153,10 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await page.getByLabel('User state migration tool package').selectOption('FRY00001');
     await page.getByLabel('Restore local computer user profiles').check();
     await page.getByText('Enter the password for restored local accounts.').first().waitFor();
-    await page.getByLabel('Password').fill('P@ssw0rd!');
+    await page.getByLabel('Password', { exact: true }).fill('P@ssw0rd!');
+    await page.getByText('The passwords do not match.').waitFor();
+    await page.getByLabel('Confirm Password', { exact: true }).fill('P@ssw0rd!');
+    await page.getByText('The passwords do not match.').waitFor({ state: 'detached' });
     await page.getByRole('tab', { name: 'Options' }).click();
     await page.getByLabel('Continue on error').check();
     await addMenu('User State', 'Release State Store');

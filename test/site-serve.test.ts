@@ -83,7 +83,7 @@ test('console SMP routes: default folder, settings, associations, audited recove
     assert.equal((await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 0 }, { 'x-ferry-csrf': 'x' })).body.code, 'FERRY_E_SITE_CSRF');
 
     // A computer credential from the site (as an agent gets it) requests a capture store.
-    const cred = await s.site.smp!.credentialFor('SRC');
+    const cred = await s.site.smp!.credentialFor('SRC', 'GUID:SRC-TEST');
     const grant = await fetch(`${cred.servers[0]}/requests/capture`, { method: 'POST', headers: { authorization: `Bearer ${cred.credential}` } });
     assert.equal(grant.status, 200, await grant.clone().text());
     const { storeId } = (await grant.json()) as { storeId: string };

@@ -9,6 +9,7 @@ import { MonitoringPage } from './pages/Monitoring.tsx';
 import { ComputersPage } from './pages/Computers.tsx';
 import { CollectionsPage } from './pages/Collections.tsx';
 import { SmpPage } from './pages/Smp.tsx';
+import { OsImagesPage } from './pages/OsImages.tsx';
 
 export function useRoute(): string[] {
   const [hash, setHash] = useState(location.hash);
@@ -26,6 +27,7 @@ export const go = (...parts: string[]) => {
 
 const NAV: { route: string; label: string; section: string }[] = [
   { route: 'task-sequences', label: 'Task Sequences', section: 'Software Library › Operating Systems' },
+  { route: 'os-images', label: 'Operating System Images', section: 'Software Library › Operating Systems' },
   { route: 'monitoring', label: 'Deployments', section: 'Monitoring' },
   { route: 'computers', label: 'Devices', section: 'Assets and Compliance' },
   { route: 'collections', label: 'Device Collections', section: 'Assets and Compliance' },
@@ -43,6 +45,7 @@ export function App() {
   else if (page === 'computers') body = <ComputersPage />;
   else if (page === 'collections') body = <CollectionsPage />;
   else if (page === 'smp') body = <SmpPage />;
+  else if (page === 'os-images') body = <OsImagesPage />;
   else body = <TaskSequencesPage />;
   const sections = [...new Set(NAV.map((n) => n.section))];
   return (

@@ -22,9 +22,11 @@ function csrf(): string {
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A File/Blob goes as it is (an uploaded image); anything else as JSON.
+  const raw = typeof Blob !== 'undefined' && body instanceof Blob;
+  if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
   if (method !== 'GET') headers['x-ferry-csrf'] = csrf();
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: raw ? (body as Blob) : JSON.stringify(body) } : {}) });
   const text = await res.text();
   const data = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
   if (!res.ok) {
@@ -58,6 +60,16 @@ export interface Package {
   name: string;
   description: string;
   kind: string;
+}
+export interface OsImage {
+  id: string;
+  name: string;
+  description: string;
+  path: string;
+  size: number;
+  sha256: string;
+  images: { index: number; name: string; description: string; edition: string; architecture: string; size: number; fileCount: number }[];
+  error?: string;
 }
 export interface Variable {
   name: string;

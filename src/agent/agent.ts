@@ -2,7 +2,7 @@
 // in its state folder, polls policy, runs due deployments through the task sequence engine
 // (restart/resume included), and turns the engine's step events into status messages. Runs it
 // was in the middle of when it stopped are resumed when it starts again.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import { EventStream, type FerryEvent } from '../events/index.ts';
@@ -11,6 +11,7 @@ import { Engine, type EngineDeps, type RunResult } from '../tasksequence/engine.
 import type { SequenceNode, TaskSequence } from '../tasksequence/model.ts';
 import type { SmpClientFactory } from '../tasksequence/ports.ts';
 import { readEngineState, writeEngineFile } from '../tasksequence/index.ts';
+import { RunMonitor } from './run-monitor.ts';
 import { SiteClient, type DeploymentDetail, type StatusMessage } from './site-client.ts';
 
 export interface AgentOptions {
@@ -47,6 +48,8 @@ export class Agent {
   #stopped = false;
   #wake: (() => void) | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Image package id → its file on the site (from the deployment's package list). */
+  readonly #imagePaths = new Map<string, string>();
 
   constructor(options: AgentOptions) {
     this.options = options;
@@ -172,6 +175,7 @@ export class Agent {
     // agent's next start): never start a second one, nor fetch a new SMP credential under it.
     if (existsSync(join(dir, 'engine', 'state.json')) && ['running', 'restarting'].includes(readEngineState(join(dir, 'engine')).status)) return 'not-started';
     const detail = await this.client.deployment(deploymentId);
+    for (const p of detail.packages ?? []) if (p.kind === 'osimage' && p.source.startsWith('file:')) this.#imagePaths.set(p.id, p.source.slice(5));
     mkdirSync(dir, { recursive: true });
     writeEngineFile(join(dir, 'run.json'), JSON.stringify({ deploymentId, smp: detail.smp } satisfies RunRecord));
     const start = (deps: EngineDeps) =>
@@ -180,7 +184,7 @@ export class Agent {
         sequence: { ...detail.taskSequence.sequence, name: detail.taskSequence.name },
         computer: { root: this.options.root, name: this.#identity!.name },
         stateDir: join(dir, 'engine'),
-        variables: { device: detail.variables },
+        variables: { device: detail.variables, secret: detail.hiddenVariables ?? [] },
         identity: {
           packageId: detail.taskSequence.id,
           packageName: detail.taskSequence.name,
@@ -206,7 +210,23 @@ export class Agent {
             events: settings.events,
           })
       : undefined;
-    return { ...(factory ? { smp: factory } : {}) };
+    return { ...(factory ? { smp: factory } : {}), images: (id) => this.#image(id) };
+  }
+
+  /** An image package's WIM: the site's own file when this computer can read it, else downloaded. */
+  async #image(id: string): Promise<string> {
+    const local = this.#imagePaths.get(id);
+    if (local !== undefined) {
+      try {
+        accessSync(local, constants.R_OK);
+        this.#log(`Image package ${id}: reading ${local} directly.`);
+        return local;
+      } catch {
+        // not readable here: download it
+      }
+    }
+    this.#log(`Image package ${id}: downloading from ${this.client.site}.`);
+    return this.client.downloadOsImage(id, join(this.options.stateDir, 'images'));
   }
 
   /**
@@ -224,6 +244,8 @@ export class Agent {
         (m) => this.#send(deploymentId, [m]),
       );
       events.on((e) => reporter.onEvent(e));
+      const monitor = new RunMonitor(this.client, deploymentId, () => engine!.sequence, this.#log);
+      events.on((e) => monitor.onEvent(e));
       try {
         engine = await open({ ...this.#deps(smp), events });
       } catch (err) {
@@ -241,6 +263,7 @@ export class Agent {
       }
       first = false;
       const result = await engine.run();
+      await monitor.finish(result.status === 'restart');
       if (result.status === 'restart') {
         this.#log(`Deployment ${deploymentId}: restarting into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} and resuming.`);
         const stateDir = engine.stateDir;

@@ -25,10 +25,10 @@ export async function run(argv: string[]): Promise<number> {
     const { engine } = await openPlanning({ ...input, events });
     try {
       for (const path of args.positionals) {
-        const { decision, destination } = await engine.explain(path);
+        const { decision, destination, destinations } = await engine.explain(path);
         const rule = decision.rule ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern } : null;
         if (args.json) {
-          process.stdout.write(`${JSON.stringify({ path, decision: decision.decision, rule, destination })}\n`);
+          process.stdout.write(`${JSON.stringify({ path, decision: decision.decision, rule, ...(decision.reason ? { reason: decision.reason } : {}), destination, ...(destinations ? { destinations } : {}) })}\n`);
           continue;
         }
         const lines = [`${path}`, `  decision:    ${decision.decision}`];
@@ -36,8 +36,10 @@ export async function run(argv: string[]): Promise<number> {
           const r = decision.rule;
           lines.push(`  rule:        <${r.kind}> ${r.pattern}`, `  component:   ${r.component}`, `  file:        ${r.file}${r.line ? `:${r.line}` : ''}`);
         }
+        if (decision.reason) lines.push(`  reason:      ${decision.reason}`);
         if (decision.inclusions.length) lines.push(`  passes:      ${decision.inclusions.map((i) => `${i.pass.label} (${i.component.component.displayName})`).join(', ')}`);
-        if (destination) lines.push(`  destination: ${destination}`);
+        if (destinations) for (const d of destinations) lines.push(`  destination: ${d}`);
+        else if (destination) lines.push(`  destination: ${destination}`);
         process.stdout.write(`${lines.join('\n')}\n`);
       }
     } finally {

@@ -12,6 +12,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   usmtutils: { summary: 'verify, extract or delete stores (USMT UsmtUtils syntax)', load: () => import('../usmt/usmtutils-cli.ts') },
   explain: { summary: 'explain the include/exclude decision for paths', load: () => import('./explain.ts') },
   plan: { summary: 'list everything that would migrate, without writing', load: () => import('./plan.ts') },
+  report: { summary: 'show a migration report (or a store), or compare a capture with its restore', load: () => import('./report.ts') },
   ts: { summary: 'task sequences: show, validate, convert, run, resume', load: () => import('./ts.ts') },
   smp: { summary: 'State Migration Point: serve, request, release', load: () => import('./smp.ts') },
   serve: { summary: 'all-in-one server: site + SMP + web console', load: () => import('./serve.ts') },

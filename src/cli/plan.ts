@@ -32,11 +32,15 @@ export async function run(argv: string[]): Promise<number> {
         count(summary, o);
         const user = o.user ? `${o.user.domain}\\${o.user.userName}` : null;
         const path = o.winPath ?? o.regLocation!;
+        // A file or folder several components send to different places is written to each (as explain lists them).
+        const onDisk = o.kind === 'file' || o.kind === 'dir';
+        const destinations = onDisk && o.inclusions.length ? engine.allDestinations(path, o.kind === 'dir', o.inclusions) : [o.destination];
         if (args.json) {
           const rule = { file: o.rule.file, component: o.rule.component, kind: o.rule.kind, pattern: o.rule.pattern };
-          process.stdout.write(`${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, size: o.entry?.size ?? null })}\n`);
+          process.stdout.write(`${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, ...(destinations.length > 1 ? { destinations } : {}), size: o.entry?.size ?? null })}\n`);
         } else {
-          process.stdout.write(`${o.kind.padEnd(8)} ${path}${o.destination !== path ? ` -> ${o.destination}` : ''}  [${user ?? 'System'}: ${o.component}]\n`);
+          const moved = destinations.length > 1 || destinations[0] !== path;
+          process.stdout.write(`${o.kind.padEnd(8)} ${path}${moved ? ` -> ${destinations.join(', ')}` : ''}  [${user ?? 'System'}: ${o.component}]\n`);
         }
       }
     } finally {

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { EventStream } from '../events/index.ts';
 import { SmpClient } from '../smp/client.ts';
+import { rotateAdminToken } from '../smp/data-dir.ts';
 import { openRecoverySlot } from '../smp/keys.ts';
 import { createSmpServer } from '../server/smp/server.ts';
 
@@ -252,6 +253,14 @@ function build(): Command {
   adminOptions(program.command('recovery').argument('<storeId>').description('View Recovery Information: the store key and its recovery slot')).action(async (id: string, o) =>
     print(await admin(o, 'GET', `/admin/stores/${encodeURIComponent(id)}/recovery`), true),
   );
+  program
+    .command('rotate-admin-token')
+    .description('replace the admin token (the old one stops working once the SMP restarts); prints the new one once')
+    .option('--data <dir>', 'data directory of the SMP', 'ferry-smp-data')
+    .action((o: { data: string }) => {
+      const token = rotateAdminToken(resolve(o.data));
+      console.log(`New admin token (shown once; keep it): ${token}\nRestart \`ferry smp serve\` on this data directory for it to take effect.`);
+    });
   program
     .command('recover-key')
     .description('open a store recovery slot offline with the site recovery key')

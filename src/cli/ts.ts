@@ -13,6 +13,7 @@ import { loadSequenceFile } from '../tasksequence/input.ts';
 import { localPackages } from '../tasksequence/ports.ts';
 import { hasErrors, validateSequence } from '../tasksequence/validate.ts';
 import { serializeSequenceXml } from '../tasksequence/xml.ts';
+import { imagePackageTemplate } from '../server/site/ts-document.ts';
 
 export const EXIT_RESTART = 3;
 
@@ -101,24 +102,42 @@ export async function run(argv: string[]): Promise<number> {
     });
 
   program
+    .command('template')
+    .requiredOption('--out <file>', 'the task sequence XML to write')
+    .option('--usmt-package <ID>', 'the USMT package id of Capture/Restore User State', 'FRY00001')
+    .option('--image-package <ID>', 'an operating system image package id: the whole refresh (capture, install and set up the OS, restore)')
+    .option('--image-index <N>', 'the image in the WIM (OSDImageIndex)', '1')
+    .option('--hardlinks', 'capture locally by using links (into _SMSTSUserStatePath, kept by Apply Operating System Image)')
+    .description('write the "Install an existing image package" template')
+    .action((o: { out: string; usmtPackage: string; imagePackage?: string; imageIndex: string; hardlinks?: boolean }) => {
+      const index = Number(o.imageIndex);
+      if (!Number.isInteger(index) || index < 1) throw new CommanderError(2, 'ferry.usage', `--image-index must be a whole number from 1 (got ${o.imageIndex}).`);
+      const seq = imagePackageTemplate(o.usmtPackage, { ...(o.imagePackage ? { imagePackageId: o.imagePackage, imageIndex: index } : {}), hardLinks: o.hardlinks === true });
+      seq.name = 'Install an existing image package';
+      writeFileSync(o.out, serializeSequenceXml(seq));
+      console.log(`Wrote ${o.out}.`);
+    });
+
+  program
     .command('run')
     .argument('<file>')
     .requiredOption('--root <volume>', 'the Windows volume root (what C:\\ is)')
     .option('--var <NAME=VALUE>', 'a deployment variable (repeatable); overrides collection/device variables', collect)
     .option('--state <dir>', 'state folder for restart/resume (default <root>/_SMSTaskSequence)')
+    .option('--device <path>', 'the NTFS block device or image file mounted on --root (ntfs-3g): Apply Operating System Image uses wimlib\'s NTFS mode')
     .option('--winpe', 'start in Windows PE (_SMSTSInWinPE=true)')
-    .option('--package <ID=DIR>', 'map a package id to a folder of XML files (repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}', collect)
+    .option('--package <ID=DIR>', 'map a package id to a folder of XML files, or an image package id to its .wim (repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}', collect)
     .option('--name <computer>', 'computer name')
     .option('--mac <address>', 'MAC address')
     .option('--smbios-guid <guid>', 'SMBIOS GUID')
     .addOption(new Option('--json', 'print events as JSON lines'))
     .description('run a task sequence on a volume; exit 0 success, 1 failure, 3 restart due')
-    .action(async (file: string, o: { root: string; var?: string[]; state?: string; winpe?: boolean; package?: string[]; name?: string; mac?: string; smbiosGuid?: string; json?: boolean }) => {
+    .action(async (file: string, o: { root: string; var?: string[]; state?: string; device?: string; winpe?: boolean; package?: string[]; name?: string; mac?: string; smbiosGuid?: string; json?: boolean }) => {
       requireVolumeRoot(o.root);
       const loaded = await loadSequenceFile(file);
       const engine = await Engine.start({
         sequence: loaded.sequence,
-        computer: { root: o.root, ...(o.name ? { name: o.name } : {}), ...(o.mac ? { macAddress: o.mac } : {}), ...(o.smbiosGuid ? { smbiosGuid: o.smbiosGuid } : {}) },
+        computer: { root: o.root, ...(o.device ? { device: o.device } : {}), ...(o.name ? { name: o.name } : {}), ...(o.mac ? { macAddress: o.mac } : {}), ...(o.smbiosGuid ? { smbiosGuid: o.smbiosGuid } : {}) },
         ...(o.state ? { stateDir: o.state } : {}),
         winPE: o.winpe === true,
         variables: { deployment: pairs(o.var, '--var') },

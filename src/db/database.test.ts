@@ -29,7 +29,7 @@ test('SQLite: created on first open, migrations per module applied once and reco
   assert.deepEqual(await again.db.selectFrom('site_things').selectAll().execute(), [{ id: 'x' }]);
   const smp = await again.db.selectFrom('ferry_migrations_smp').select('name').execute();
   const site = await again.db.selectFrom('ferry_migrations_site_demo').select('name').execute();
-  assert.deepEqual(smp.map((r: { name: string }) => r.name), ['0001_initial', '0002_credential_proof']);
+  assert.deepEqual(smp.map((r: { name: string }) => r.name), Object.keys(smpMigrations.migrations));
   assert.deepEqual(site.map((r: { name: string }) => r.name), ['0001_things']);
   await again.close();
 });

@@ -26,6 +26,7 @@ const toComputer = (r: Row<'smp_computers'>): Computer => ({
   credentialExpiresAt: r.credential_expires_at,
   credentialRevokedAt: r.credential_revoked_at,
   createdAt: r.created_at,
+  owner: r.owner ?? null,
 });
 const toFolder = (r: Row<'smp_folders'>): StorageFolder => ({
   id: r.id,
@@ -119,7 +120,7 @@ export class KyselySmpRepository implements SmpRepository {
   async insertComputer(c: Computer) {
     await this.#db
       .insertInto('smp_computers')
-      .values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), credential_hash: c.credentialHash, credential_expires_at: c.credentialExpiresAt, credential_revoked_at: c.credentialRevokedAt, created_at: c.createdAt })
+      .values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), credential_hash: c.credentialHash, credential_expires_at: c.credentialExpiresAt, credential_revoked_at: c.credentialRevokedAt, created_at: c.createdAt, owner: c.owner })
       .execute();
   }
   async getComputer(id: string) {
@@ -130,8 +131,15 @@ export class KyselySmpRepository implements SmpRepository {
     const r = await this.#db.selectFrom('smp_computers').selectAll().where('name_key', '=', name.toLowerCase()).executeTakeFirst();
     return r && toComputer(r);
   }
-  async setComputerCredential(id: string, credentialHash: string, expiresAt: string) {
-    await this.#db.updateTable('smp_computers').set({ credential_hash: credentialHash, credential_expires_at: expiresAt, credential_revoked_at: null }).where('id', '=', id).execute();
+  async setComputerCredential(id: string, credentialHash: string, expiresAt: string, owner?: string | null) {
+    await this.#db
+      .updateTable('smp_computers')
+      .set({ credential_hash: credentialHash, credential_expires_at: expiresAt, credential_revoked_at: null, ...(owner !== undefined ? { owner } : {}) })
+      .where('id', '=', id)
+      .execute();
+  }
+  async setComputerOwner(id: string, owner: string | null) {
+    await this.#db.updateTable('smp_computers').set({ owner }).where('id', '=', id).execute();
   }
   async revokeComputerCredential(id: string, at: string) {
     await this.#db.updateTable('smp_computers').set({ credential_hash: null, credential_expires_at: null, credential_revoked_at: at }).where('id', '=', id).execute();
@@ -306,6 +314,10 @@ export class KyselySmpRepository implements SmpRepository {
   async getStoreFiles(storeId: string) {
     const rows = await this.#db.selectFrom('smp_store_files').selectAll().where('store_id', '=', storeId).orderBy('idx').execute();
     return rows.map((r) => ({ index: Number(r.idx), path: r.path, size: Number(r.size), sha256: r.sha256, verified: Boolean(r.verified) }));
+  }
+  async getStoreFile(storeId: string, index: number) {
+    const r = await this.#db.selectFrom('smp_store_files').selectAll().where('store_id', '=', storeId).where('idx', '=', index).executeTakeFirst();
+    return r ? { index: Number(r.idx), path: r.path, size: Number(r.size), sha256: r.sha256, verified: Boolean(r.verified) } : undefined;
   }
   async setFileVerified(storeId: string, index: number, verified: boolean) {
     await this.#db.updateTable('smp_store_files').set({ verified: verified ? 1 : 0 }).where('store_id', '=', storeId).where('idx', '=', index).execute();

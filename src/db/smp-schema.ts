@@ -1,11 +1,11 @@
 // Tables of the State Migration Point and their migrations (module "smp").
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { MigrationSet } from './migrations.ts';
 
 export interface SmpTables {
   smp_settings: { key: string; value: string };
   smp_servers: { name: string; url: string; restore_only: number; delete_after_seconds: number };
-  smp_computers: { id: string; name: string; name_key: string; credential_hash: string | null; credential_expires_at: string | null; credential_revoked_at: string | null; created_at: string };
+  smp_computers: { id: string; name: string; name_key: string; credential_hash: string | null; credential_expires_at: string | null; credential_revoked_at: string | null; created_at: string; owner: string | null };
   smp_enrollment_tokens: { id: string; token_hash: string; expires_at: string; uses_left: number; computer_name_key: string | null };
   smp_folders: { id: string; server_name: string; path: string; max_clients: number; min_free_space: number; space_unit: string };
   smp_associations: {
@@ -146,6 +146,24 @@ export const smpMigrations: MigrationSet = {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('smp_computers').addColumn('credential_revoked_at', 'text').execute();
         await db.schema.alterTable('smp_enrollment_tokens').addColumn('computer_name_key', 'text').execute();
+      },
+    },
+    // Who holds a computer's identity: null when it registered on the SMP itself (enrollment
+    // token or renewal), `site:<site computer id>` when the all-in-one site registered it for its
+    // agent. The site hands out only identities it owns.
+    '0003_computer_owner': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('smp_computers').addColumn('owner', 'text').execute();
+      },
+    },
+    // Request State Store is atomic: at most one capture store open ('requested') per computer,
+    // enforced by the database, so parallel requests on one SMP or on several sharing PostgreSQL
+    // all get the same store. Duplicates a race left before this are released for deletion.
+    '0004_one_open_capture': {
+      async up(db: Kysely<any>) {
+        await sql`UPDATE smp_stores SET status = 'released', released_at = created_at, delete_after = created_at
+          WHERE status = 'requested' AND id NOT IN (SELECT MIN(id) FROM smp_stores WHERE status = 'requested' GROUP BY source_computer_id)`.execute(db);
+        await sql`CREATE UNIQUE INDEX smp_stores_one_open_capture ON smp_stores (source_computer_id) WHERE status = 'requested'`.execute(db);
       },
     },
   },

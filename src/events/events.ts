@@ -30,6 +30,24 @@ export type FerryEvent = EventBase &
         readonly component?: string;
         readonly rule?: string;
       }
+    | {
+        /**
+         * What became of one object of a capture or restore (the migration report is built from
+         * these): stored or applied, not migrated (with why), or migrated but changed.
+         */
+        readonly type: 'object';
+        readonly outcome: ObjectOutcome;
+        readonly kind: 'file' | 'dir' | 'registry' | 'ini';
+        /** Source location (Windows path, registry location, or INI location). */
+        readonly object: string;
+        /** Source user `DOMAIN\name`; absent for machine objects. */
+        readonly user?: string;
+        readonly bytes?: number;
+        /** Why, for `notMigrated` and `changed`. */
+        readonly reason?: ObjectReason;
+        /** The rule (`<exclude> C:\x\* [*]` in MigUser.xml), the new location, or the error. */
+        readonly detail?: string;
+      }
     | { readonly type: 'warning'; readonly code: Code; readonly message: string; readonly path?: string }
     | { readonly type: 'error'; readonly code: Code; readonly message: string; readonly path?: string }
     | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly component: string; readonly message: string }
@@ -42,6 +60,27 @@ export type FerryEvent = EventBase &
         readonly ok?: boolean;
       }
   );
+
+export type ObjectOutcome = 'captured' | 'restored' | 'notMigrated' | 'changed';
+
+/** Why an object was not migrated, or how it changed on the way (docs/report-format.md). */
+export const OBJECT_REASONS = [
+  'excludedByRule',
+  'notIncluded',
+  'componentOff',
+  'unreadable',
+  'efs',
+  'userNotMigrated',
+  'keptFromTarget',
+  'neverRestore',
+  'linkDropped',
+  'notApplicableOffline',
+  'restoreFailed',
+  'collisionRenamed',
+  'overwrittenByMerge',
+  'rerouted',
+] as const;
+export type ObjectReason = (typeof OBJECT_REASONS)[number];
 
 export type EventType = FerryEvent['type'];
 export type EventOf<T extends EventType> = Extract<FerryEvent, { type: T }>;
@@ -91,6 +130,20 @@ export class EventStream {
     this.on((e) => events.push(e));
     return events;
   }
+}
+
+/**
+ * A stream that forwards every event to `target` with its text fields passed through `mask`
+ * (the task sequence engine scrubs secret variable values from whatever it reports).
+ */
+export function maskedStream(target: EventStream, mask: (text: string) => string): EventStream {
+  const s = new EventStream();
+  s.on((e) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'string' && k !== 'type' && k !== 'code' ? mask(v) : v;
+    target.emit(out as EventInput);
+  });
+  return s;
 }
 
 /** A stream nobody listens to, for callers that do not care. */

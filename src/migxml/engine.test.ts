@@ -341,6 +341,8 @@ test('§6.7 another component\'s locationModify applies the object in both place
     const o = r.objects.find((x) => x.winPath === 'C:\\Drafts\\a.dwg')!;
     assert.equal(o.destination, 'C:\\Drafts\\a.dwg');
     assert.deepEqual(r.engine.destinationsFor(o.winPath!, false, o.inclusions[0]!), ['C:\\Drafts\\a.dwg', 'C:\\Archive\\Drafts\\a.dwg']);
+    // explain shows every place LoadState writes it.
+    assert.deepEqual((await r.explain('C:\\Drafts\\a.dwg')).destinations, ['C:\\Drafts\\a.dwg', 'C:\\Archive\\Drafts\\a.dwg']);
   } finally {
     r.cleanup();
   }
@@ -403,6 +405,82 @@ test('explain names the exclude that keeps an object out even when nothing inclu
     assert.equal((await r.explain('C:\\Other\\o.txt')).decision.decision, 'none');
     assert.equal((await r.explain('C:\\Data\\a.txt')).decision.decision, 'include');
   } finally {
+    r.cleanup();
+  }
+});
+
+// Explain and plan must always agree (issue 13): every file and folder of a tree is explained and
+// compared with what the walk migrates, over a rule set mixing the documented shapes — component
+// precedence (usmt-conflicts-and-precedence), a mid-path `*` (usmt-include-files-and-settings),
+// filters (usmt-xml-elements-library), an unconditionalExclude and a user-context component.
+test('explain agrees with plan on every object of a tree', async () => {
+  const items = [
+    'C:\\Dir1\\a.txt',
+    'C:\\Dir1\\Dir2\\b.txt',
+    'C:\\Dir1\\Dir2\\c.doc',
+    'C:\\Projects\\x\\EngineeringDrafts\\d.dwg',
+    'C:\\Projects\\y\\e.dwg',
+    'C:\\Data\\big.iso',
+    'C:\\Data\\small.txt',
+    'C:\\Users\\bob\\Documents\\r.docx',
+    'C:\\Users\\bob\\Documents\\s.mp3',
+    'C:\\Users\\bob\\Music\\t.mp3',
+  ];
+  const xml = migration(
+    component('C1', inc('C:\\Dir1\\* [*]') + exc('C:\\Dir1\\Dir2\\* [*.txt]'), 'System') +
+      component('C2', inc('C:\\Dir1\\Dir2\\* [*.txt]') + exc('C:\\Dir1\\* [*]'), 'System') +
+      component('Drafts', inc('C:\\*\\EngineeringDrafts\\* [*]'), 'System') +
+      component('Small', `<include filter='MigXmlHelper.FileProperties("filesize","lt","1KB")'>${set('C:\\Data\\* [*]')}</include>`, 'System') +
+      component('Docs', inc('%CSIDL_PERSONAL%\\* [*]') + exc('%CSIDL_PERSONAL%\\* [*.mp3]'), 'User') +
+      component('No iso', `<unconditionalExclude>${set('C:\\* [*.iso]')}</unconditionalExclude>`, 'System'),
+  );
+  const r = await evaluate([xml], [...items.filter((i) => !i.endsWith('.iso')), { path: 'C:\\Data\\big.iso', content: Buffer.alloc(4096) }], ['bob']);
+  try {
+    const planned = new Map(r.objects.map((o) => [o.winPath!.toLowerCase(), o.rule.pattern]));
+    assert.ok(planned.has('c:\\projects\\x\\engineeringdrafts\\d.dwg'));
+    assert.ok(!planned.has('c:\\data\\big.iso'));
+    const all = new Set<string>();
+    for (const f of items) {
+      const segs = f.split('\\');
+      for (let i = 2; i <= segs.length; i++) all.add(segs.slice(0, i).join('\\'));
+    }
+    for (const path of all) {
+      const { decision } = await r.explain(path);
+      const plan = planned.get(path.toLowerCase());
+      assert.equal(decision.decision === 'include', plan !== undefined, `explain ${path}: ${decision.decision}; plan: ${plan ?? 'not migrated'}`);
+      if (plan) assert.equal(decision.rule?.pattern, plan, path);
+    }
+  } finally {
+    r.engine.close();
+    r.cleanup();
+  }
+});
+
+test('a reference to an undefined named element is refused with file, line and column (USMT exit 28)', async () => {
+  const xml = migration(component('C', '').replace('<rules></rules>', '<rules>\n</rules>').replace('<role role="Data">', '<role role="Data"><detection name="Nowhere"/>'));
+  await assert.rejects(
+    evaluate([xml], []),
+    (err: Error & { code?: string; usmtExitCode?: number }) => err.code === 'FERRY_E_MIGXML_INVALID' && /^rules0\.xml:1:\d+: <detections> named "Nowhere"/.test(err.message) && err.usmtExitCode === 28,
+  );
+});
+
+test('§6.7 only a matching locationModify of another component adds a place; contexts may differ', async () => {
+  const move = (from: string, to: string, pattern: string) => `<locationModify script="MigXmlHelper.RelativeMove('${from}','${to}')">${set(pattern)}</locationModify>`;
+  const xml = migration(
+    component('Drafts', inc('C:\\Drafts\\* [*]') + move('C:\\Drafts', 'C:\\Moved', 'C:\\Drafts\\* [*]'), 'System') +
+      component('Elsewhere', move('C:\\Other', 'C:\\Else', 'C:\\Other\\* [*]'), 'System') +
+      component('Archive', inc('C:\\Archive\\* [*]'), 'System') +
+      component('Personal copy', move('C:\\Archive', '%CSIDL_PERSONAL%\\Archive', 'C:\\Archive\\* [*]'), 'User'),
+  );
+  const r = await evaluate([xml], ['C:\\Drafts\\a.dwg', 'C:\\Archive\\b.txt'], ['bob', 'ann']);
+  try {
+    // An unrelated locationModify elsewhere does not bring the original path back.
+    assert.deepEqual((await r.explain('C:\\Drafts\\a.dwg')).destination, 'C:\\Moved\\a.dwg');
+    assert.equal((await r.explain('C:\\Drafts\\a.dwg')).destinations, undefined);
+    // A System include and a user-context reroute: the original place and every user's Documents.
+    assert.deepEqual((await r.explain('C:\\Archive\\b.txt')).destinations, ['C:\\Archive\\b.txt', 'C:\\Users\\ann\\Documents\\Archive\\b.txt', 'C:\\Users\\bob\\Documents\\Archive\\b.txt']);
+  } finally {
+    r.engine.close();
     r.cleanup();
   }
 });

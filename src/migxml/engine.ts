@@ -23,7 +23,7 @@ import {
 } from './helpers.ts';
 import { iniKey, iniLocation, iniSettings, readIniFile, splitIniLocation } from './ini.ts';
 import { patternMatcher, type Matcher } from './matcher.ts';
-import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Role, RuleFile, RuleKind, Rules } from './model.ts';
+import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Pos, Role, RuleFile, RuleKind, Rules } from './model.ts';
 import { namedKey } from './model.ts';
 import { compareSpecificity, compilePattern, objectKey, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
 import { closeMounts, openMachineMounts, openUserMount, RegistryView, type HiveOpener, type RegistryMount } from './registry-view.ts';
@@ -81,6 +81,8 @@ export interface Decision {
   readonly decision: 'include' | 'exclude' | 'none';
   /** The winning include, or the exclude/unconditionalExclude that removed it. */
   readonly rule: RuleRef | null;
+  /** Why an object is excluded without a rule (a profile not migrated, the store's folder). */
+  readonly reason?: string;
   /** Every pass/component that includes the object (the first is the primary one). */
   readonly inclusions: readonly PassInclusion[];
 }
@@ -119,6 +121,12 @@ export interface EngineOptions {
   readonly phase?: 'scan' | 'apply';
   /** Folders never collected, e.g. a store on the source volume (§6.3 step 5). Windows paths. */
   readonly excludedPaths?: readonly string[];
+  /**
+   * Profile folders of the volume's users that are not migrated (/ue, /ui, /uel): nothing in them
+   * is collected, whichever pass's pattern reaches them (`%ProfilesFolder%\* [*.doc]`,
+   * GenerateUserPatterns). "A user who is not migrated has none of their files migrated."
+   */
+  readonly unmigratedProfiles?: readonly string[];
 }
 
 const RULE_KINDS: readonly RuleKind[] = [
@@ -330,7 +338,7 @@ export class RuleEngine {
     this.events.warn('FERRY_W_MIGXML_UNRESOLVED_VARIABLE', `%${name}% has no value; patterns using it match nothing (first seen in "${pattern}").`);
   }
 
-  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(file: RuleFile, kind: K, name: string) {
+  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(file: RuleFile, kind: K, name: string, at?: Pos) {
     const key = namedKey(name);
     const own = file.named[kind].get(key);
     if (own) return own as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
@@ -338,7 +346,8 @@ export class RuleEngine {
       const v = f.named[kind].get(key);
       if (v) return v as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
     }
-    throw new FerryError('FERRY_E_MIGXML_INVALID', `${file.file}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`, { details: { file: file.file, name } });
+    const where = at?.line ? `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}` : file.file;
+    throw new FerryError('FERRY_E_MIGXML_INVALID', `${where}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`, { details: { file: file.file, name, ...(at?.line ? { line: at.line } : {}), ...(at?.column ? { column: at.column } : {}) } });
   }
 
   get phase(): 'scan' | 'apply' {
@@ -512,15 +521,42 @@ export class RuleEngine {
 
   /**
    * Every place an object is applied (§6.7): the destination of its primary inclusion, plus the
-   * destination given by another component's locationModify in the same pass, when that differs.
+   * destination given by another component's matching locationModify, when that differs.
    */
   destinationsFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): string[] {
-    const out = [this.destinationFor(path, isContainer, inc, type)];
-    for (const other of inc.pass.components) {
-      if (other === inc.component || !other.rules.locationModify.length) continue;
-      const d = this.destinationFor(path, isContainer, { ...inc, component: other }, type);
-      if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
+    return this.placementsFor(path, isContainer, inc, type).map((p) => p.dest);
+  }
+
+  /**
+   * destinationsFor with the pass each destination belongs to (a user pass's reroute lands in
+   * that user's folders). Files: the other components of the inclusion's pass and of the passes
+   * beside it (System with every user pass, a user pass with System), since "another component"
+   * may have another context; registry objects: the same pass only (HKCU is per user).
+   */
+  placementsFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): { dest: string; inclusion: PassInclusion }[] {
+    const out = [{ dest: this.destinationFor(path, isContainer, inc, type), inclusion: inc }];
+    const passes = type !== 'File' ? [inc.pass] : inc.pass.user ? [inc.pass, this.passes[0]!] : this.passes;
+    let key: { node: string[]; leaf: string | null } | undefined;
+    for (const pass of passes) {
+      for (const other of pass.components) {
+        if (other === inc.component || !other.rules.locationModify.length) continue;
+        key ??= objectKeyOf(type, path, isContainer);
+        const k = key;
+        if (!other.rules.locationModify.some((r) => r.matcher.type === type && r.matcher.matches(k.node, k.leaf))) continue;
+        const d = this.destinationFor(path, isContainer, { ...inc, pass, component: other }, type);
+        if (!out.some((x) => x.dest.toLowerCase() === d.toLowerCase())) out.push({ dest: d, inclusion: { ...inc, pass } });
+      }
     }
+    return out;
+  }
+
+  /**
+   * Every place LoadState writes a file or folder (§6.7), as explain and plan show it: the
+   * destination of each including component, and of another component's locationModify.
+   */
+  allDestinations(path: string, isContainer: boolean, inclusions: readonly PassInclusion[]): string[] {
+    const out: string[] = [];
+    for (const inc of inclusions) for (const d of this.destinationsFor(path, isContainer, inc)) if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
     return out;
   }
 
@@ -564,7 +600,7 @@ export class RuleEngine {
   }
 
   /** Decide a Windows path or registry location as given on the explain command line. */
-  async explain(target: string): Promise<{ decision: Decision; destination: string | null }> {
+  async explain(target: string): Promise<{ decision: Decision; destination: string | null; destinations?: string[] }> {
     if (splitIniLocation(target)) {
       const key = iniKey(target);
       const d = this.#explained(this.decideKey('Ini', key.node, key.leaf), 'Ini', key.node, key.leaf);
@@ -577,7 +613,9 @@ export class RuleEngine {
       let fallback: Decision | undefined;
       for (const pass of this.passes) {
         if (/^(hkcu|hkey_current_user)/i.test(node) && !pass.user) continue;
-        const d = this.#explained(this.decideKey('Registry', key.node, key.leaf, undefined, pass.index), 'Registry', key.node, key.leaf, undefined, pass.index);
+        // Filters such as CompareStringContent look at the value's data, as ScanState's walk gives it.
+        const content = leaf === null ? null : this.#registryContent(pass, node, leaf);
+        const d = this.#explained(this.decideKey('Registry', key.node, key.leaf, undefined, pass.index, content), 'Registry', key.node, key.leaf, undefined, pass.index);
         if (d.decision === 'include') return { decision: d, destination: this.destinationFor(target, leaf === null, d.inclusions[0]!, 'Registry') };
         if (!fallback || (fallback.decision === 'none' && d.decision === 'exclude')) fallback = d;
       }
@@ -587,8 +625,30 @@ export class RuleEngine {
     const entry = (await this.volume.stat(path)) ?? undefined;
     const isContainer = entry ? entry.kind === 'dir' : /\\$/.test(target.trim());
     const key = fileKey(path, isContainer);
+    const segs = isContainer ? key.node : [...key.node, key.leaf!];
+    const root = this.#excludedRoots().find((x) => x.segs.length <= segs.length && x.segs.every((s, i) => segs[i] === s));
+    if (root) return { decision: { decision: 'exclude', rule: null, reason: root.reason, inclusions: [] }, destination: null };
     const d = this.#explained(this.decideKey('File', key.node, key.leaf, entry), 'File', key.node, key.leaf, entry);
-    return { decision: d, destination: d.decision === 'include' ? this.destinationFor(path, isContainer, d.inclusions[0]!) : null };
+    if (d.decision !== 'include') return { decision: d, destination: null };
+    const destinations = this.allDestinations(path, isContainer, d.inclusions);
+    return { decision: d, destination: destinations[0]!, ...(destinations.length > 1 ? { destinations } : {}) };
+  }
+
+  /** Folders nothing is collected from, with the reason explain gives. */
+  #excludedRoots(): { segs: string[]; reason: string }[] {
+    return [
+      ...(this.#options.excludedPaths ?? []).map((p) => ({ segs: pathSegments(p), reason: `${p} is excluded from collection` })),
+      ...(this.#options.unmigratedProfiles ?? []).map((p) => ({ segs: pathSegments(p), reason: `${p} is the profile of a user who is not migrated (/ue, /ui, /uel)` })),
+    ];
+  }
+
+  /** The string form of a registry value in a pass (or emulated by its `<addObjects>`), null when absent. */
+  #registryContent(pass: Pass, keyPath: string, valueName: string): string | null {
+    const value = pass.registry.available ? pass.registry.value(keyPath, valueName) : null;
+    if (value) return regDataString(value.data);
+    const location = `${keyPath} [${valueName}]`.toLowerCase();
+    const added = pass.added.find((a) => a.location.toLowerCase() === location);
+    return added ? regDataString(added.value.data) : null;
   }
 
   /** Folders the walk starts from: the literal roots of every File include, minimized. */
@@ -611,7 +671,7 @@ export class RuleEngine {
 
   /** Every object that migrates: files and folders (one streaming walk), then registry objects. */
   async *objects(): AsyncGenerator<DecidedObject> {
-    const excluded = (this.#options.excludedPaths ?? []).map(pathSegments);
+    const excluded = this.#excludedRoots().map((x) => x.segs);
     const isExcluded = (segs: readonly string[]) => excluded.some((x) => x.length <= segs.length && x.every((s, i) => segs[i] === s));
     // Folders on the walk's current branch with their segments (the walk is depth first): an
     // entry's key is its folder's segments plus its own lower-cased name, so no path is split
@@ -650,7 +710,10 @@ export class RuleEngine {
         if (isContainer) branch.push({ winPath: entry.winPath, segs: key.node });
         if (excluded.length && isExcluded(isContainer ? key.node : [...key.node, key.leaf!])) continue;
         const d = this.decideKey('File', key.node, key.leaf, entry);
-        if (d.decision !== 'include') continue;
+        if (d.decision !== 'include') {
+          if (d.decision === 'exclude') this.#reportExcluded(isContainer ? 'dir' : 'file', entry.winPath, d.rule, this.#ownerOf(key.node), isContainer ? 0 : entry.size);
+          continue;
+        }
         this.stats.included++;
         const primary = d.inclusions[0]!;
         yield {
@@ -692,7 +755,10 @@ export class RuleEngine {
         const location = iniLocation(file, s.section, s.key);
         const key = iniKey(location);
         const d = this.decideKey('Ini', key.node, key.leaf, undefined, undefined, s.value);
-        if (d.decision !== 'include') continue;
+        if (d.decision !== 'include') {
+          if (d.decision === 'exclude') this.#reportExcluded('ini', location, d.rule, this.#ownerOf(pathSegments(file)));
+          continue;
+        }
         const primary = d.inclusions[0]!;
         yield {
           kind: 'ini',
@@ -719,7 +785,10 @@ export class RuleEngine {
         (machine ? seenMachine : seen).add(lower);
         const key = registryKey(location);
         const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index, value ? regDataString(value.data) : null);
-        if (d.decision !== 'include') return null;
+        if (d.decision !== 'include') {
+          if (d.decision === 'exclude') this.#reportExcluded('registry', location, d.rule, machine ? undefined : pass.user);
+          return null;
+        }
         const primary = d.inclusions[0]!;
         return {
           kind: 'registry',
@@ -752,10 +821,38 @@ export class RuleEngine {
     }
   }
 
+  /** The user whose profile folder holds a path (the user an excluded object belongs to). */
+  #ownerOf(node: readonly string[]): Profile | undefined {
+    this.#profileSegs ??= this.#options.users.map((p) => ({ p, segs: pathSegments(p.profilePath) }));
+    return this.#profileSegs.find(({ segs }) => segs.length <= node.length && segs.every((s, i) => node[i] === s))?.p;
+  }
+
+  #profileSegs: { p: Profile; segs: string[] }[] | undefined;
+
+  /** An object a rule excluded, for the migration report (an `object` event; nothing else reads it). */
+  #reportExcluded(kind: 'file' | 'dir' | 'registry' | 'ini', object: string, rule: RuleRef | null, user: Profile | undefined, bytes?: number): void {
+    this.events.emit({
+      type: 'object',
+      outcome: 'notMigrated',
+      kind,
+      object,
+      reason: 'excludedByRule',
+      ...(user ? { user: `${user.domain}\\${user.userName}` } : {}),
+      ...(bytes ? { bytes } : {}),
+      ...(rule ? { detail: ruleText(rule) } : {}),
+    });
+  }
+
   close(): void {
     closeMounts(this.#mounts);
     this.#mounts.length = 0;
   }
+}
+
+/** A rule as a report names it: `<exclude> %CSIDL_WINDOWS%\* [*] (Component, MigUser.xml:12)`. */
+export function ruleText(rule: RuleRef): string {
+  const file = rule.file.split(/[\\/]/).pop() ?? rule.file;
+  return `<${rule.kind}> ${rule.pattern} (${rule.component}, ${file}${rule.line ? `:${rule.line}` : ''})`;
 }
 
 const NONE: Decision = Object.freeze({ decision: 'none', rule: null, inclusions: [] });
@@ -847,7 +944,7 @@ class PassBuilder {
   }
 
   async #environment(file: RuleFile, c: Component, env: Environment, vars: VarScope): Promise<void> {
-    const def = env.ref ? this.#engine.namedLookup(file, 'environments', env.ref) : env;
+    const def = env.ref ? this.#engine.namedLookup(file, 'environments', env.ref, env) : env;
     const ctx = effectiveContext(c.context, def.context);
     if (!ctx || !contextApplies(ctx, this.#system)) return;
     if (!(await this.#all(file, def.conditions, vars))) return;
@@ -876,8 +973,8 @@ class PassBuilder {
       const eff = effectiveContext(c.context, ctx);
       return !!eff && contextApplies(eff, this.#system);
     };
-    const detections = role.detections.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref) : d) as Detection).filter((d) => applies(d.context));
-    const detects = role.detects.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref) : d) as Detects).filter((d) => applies(d.context));
+    const detections = role.detections.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref, d) : d) as Detection).filter((d) => applies(d.context));
+    const detects = role.detects.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d) as Detects).filter((d) => applies(d.context));
     if (!detections.length && !detects.length) return true;
     for (const d of detections) if (!d.conditions || (await this.#conditions(file, d.conditions, vars))) return true;
     for (const d of detects) if (await this.#detects(file, c, d, vars)) return true;
@@ -886,7 +983,7 @@ class PassBuilder {
 
   async #detects(file: RuleFile, c: Component, d: Detects, vars: VarScope): Promise<boolean> {
     for (const one of d.detects) {
-      const det = one.ref ? this.#engine.namedLookup(file, 'detect', one.ref) : one;
+      const det = one.ref ? this.#engine.namedLookup(file, 'detect', one.ref, one) : one;
       let any = det.items.length === 0;
       for (const item of det.items) {
         if ('kind' in item && (item.kind === 'condition' || item.kind === 'conditions')) {
@@ -910,13 +1007,13 @@ class PassBuilder {
   }
 
   async #rules(file: RuleFile, c: Component, rules: Rules, active: ActiveComponent, vars: VarScope): Promise<void> {
-    const def = rules.ref ? this.#engine.namedLookup(file, 'rules', rules.ref) : rules;
+    const def = rules.ref ? this.#engine.namedLookup(file, 'rules', rules.ref, rules) : rules;
     const ctx = effectiveContext(c.context, rules.ref ? rules.context : def.context);
     if (!ctx || !contextApplies(ctx, this.#system)) return;
     if (def.conditions && !(await this.#conditions(file, def.conditions, vars))) return;
     if (def.detects.length) {
       let ok = false;
-      for (const d of def.detects) if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref) : d, vars)) ok = true;
+      for (const d of def.detects) if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d, vars)) ok = true;
       if (!ok) return;
     }
     for (const el of def.elements) {
@@ -990,7 +1087,7 @@ class PassBuilder {
   }
 
   async #conditions(file: RuleFile, conds: Conditions, vars: VarScope): Promise<boolean> {
-    const def = conds.ref ? this.#engine.namedLookup(file, 'conditions', conds.ref) : conds;
+    const def = conds.ref ? this.#engine.namedLookup(file, 'conditions', conds.ref, conds) : conds;
     if (def.operation === 'OR') {
       for (const item of def.items) if (await this.#one(file, item, vars)) return true;
       return def.items.length === 0;

@@ -90,7 +90,7 @@ export function* registryObjects(registry: RegistryView, p: CompiledPattern): Ge
   const visit = function* (k: typeof key, segs: string[]): Generator<{ keyPath: string; value: RegValue | null }> {
     const keyPath = display(k.path);
     if (patternMatches(p, segs, null)) yield { keyPath, value: null };
-    if (p.leaf !== null && (p.anyNode || p.recursive ? segs.length >= p.prefix.length + p.rest.length : segs.length === p.prefix.length + p.rest.length)) {
+    if (p.leaf !== null && (p.anyNode || p.recursive || p.anyDepth ? segs.length >= p.prefix.length + p.rest.length : segs.length === p.prefix.length + p.rest.length)) {
       for (const v of k.values()) if (patternMatches(p, segs, v.name.toLowerCase())) yield { keyPath, value: v };
     }
     if (!mayMatchBelow(p, segs)) return;

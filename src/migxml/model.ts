@@ -10,6 +10,7 @@ export type RoleName = 'Container' | 'Binaries' | 'Settings' | 'Data';
 export interface Pos {
   readonly file: string;
   readonly line?: number;
+  readonly column?: number;
 }
 
 export interface Condition extends Pos {
@@ -182,6 +183,16 @@ export interface RuleFile {
   /** Top-level components (nested ones hang under their roles). */
   readonly components: readonly Component[];
   readonly named: NamedElements;
+  /** Defects the file is processed despite (reported when the rule set is loaded). */
+  readonly warnings?: readonly RuleFileWarning[];
+}
+
+export interface RuleFileWarning {
+  readonly code: 'FERRY_W_MIGXML_ELEMENT_IGNORED';
+  readonly message: string;
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** Lower-cased keys: named elements are referenced case-insensitively. */

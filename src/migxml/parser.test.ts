@@ -40,7 +40,7 @@ function assertCode(fn: () => unknown, code: string, text?: RegExp): void {
 }
 
 test('unknown element: coded error with file, line and element', () => {
-  assertCode(() => parseRuleText(wrap('\n<inclued><objectSet/></inclued>'), 'my.xml'), 'FERRY_E_MIGXML_UNKNOWN_ELEMENT', /my\.xml:2: unknown element <inclued> inside <rules>/);
+  assertCode(() => parseRuleText(wrap('\n<inclued><objectSet/></inclued>'), 'my.xml'), 'FERRY_E_MIGXML_UNKNOWN_ELEMENT', /my\.xml:2:1: unknown element <inclued> inside <rules>/);
 });
 
 test('unknown helper function, or one used in the wrong place: coded error', () => {
@@ -78,10 +78,49 @@ test('duplicate urlid: the later file is skipped with a warning; MigDocs with Mi
   assert.deepEqual(codes, ['FERRY_W_MIGXML_DUPLICATE_URLID', 'FERRY_W_MIGDOCS_WITH_MIGUSER']);
 });
 
+// "General conventions" (learn.microsoft.com/windows/deployment/usmt/usmt-general-conventions):
+// "USMT doesn't fail with an error if the required child elements aren't specified. They must be
+// specified for the parent element to affect the migration."
+test('a <component> without <displayName> is ignored with a warning naming file, line and column; the rest is kept', () => {
+  const text = [
+    '<migration urlid="http://t/nodisplay">',
+    '  <component type="Documents" context="System"><role role="Data"><rules><include><objectSet><pattern type="File">C:\\A\\* [*]</pattern></objectSet></include></rules></role></component>',
+    '  <component type="Documents" context="System"><displayName>Kept</displayName><role role="Data"><rules><include><objectSet><pattern type="File">C:\\B\\* [*]</pattern></objectSet></include></rules></role></component>',
+    '</migration>',
+  ].join('\n');
+  const file = parseRuleText(text, 'x.xml');
+  assert.deepEqual(file.components.map((c) => c.displayName), ['Kept']);
+  assert.equal(file.warnings?.length, 1);
+  assert.equal(file.warnings![0]!.code, 'FERRY_W_MIGXML_ELEMENT_IGNORED');
+  assert.match(file.warnings![0]!.message, /^x\.xml:2:3: this <component> has no <displayName>/);
+  const events = new EventStream();
+  const seen = events.record();
+  dedupeRuleFiles([file], events);
+  assert.deepEqual(seen.flatMap((e) => (e.type === 'warning' ? [e.code] : [])), ['FERRY_W_MIGXML_ELEMENT_IGNORED']);
+});
+
+test('a <variable> without a value and an <object> without <location> are ignored with a warning', () => {
+  const file = parseRuleText(
+    wrap('<addObjects><object><attributes>DWORD</attributes></object></addObjects>').replace('<role role="Data">', '<environment><variable name="X"/><variable name="Y"><text>y</text></variable></environment><role role="Data">'),
+    'v.xml',
+  );
+  const c = file.components[0]!;
+  assert.deepEqual(c.environments[0]!.variables.map((v) => v.name), ['Y']);
+  assert.equal(c.environments[0]!.ref, undefined);
+  assert.deepEqual(c.roles[0]!.rules[0]!.addObjects[0]!.objects, []);
+  assert.deepEqual(file.warnings?.map((w) => w.message.replace(/, so it.*/, '')), ['v.xml:1:115: this <variable> has no <text>, <script> or <objectSet>', 'v.xml:1:230: this <object> has no <location>']);
+});
+
+test('a refused rule file names the file, line and column', () => {
+  const text = '<migration urlid="u">\n  <component type="Documents"><displayName>C</displayName>\n    <role role="Data"><rulez/></role></component></migration>';
+  assertCode(() => parseRuleText(text, 'y.xml'), 'FERRY_E_MIGXML_UNKNOWN_ELEMENT', /^y\.xml:3:23: unknown element <rulez>/);
+  assertCode(() => parseRuleText(wrap('<merge script="MigXmlHelper.NoSuch()"><objectSet/></merge>'), 'z.xml'), 'FERRY_E_MIGXML_UNKNOWN_FUNCTION', /^z\.xml:1:\d+: unknown helper/);
+});
+
 // ── hostile input ──────────────────────────────────────────────────────────────────────────
 
-test('unclosed tags: FERRY_E_XML_MALFORMED with the line', () => {
-  assertCode(() => parseRuleText('<migration urlid="u">\n<component>\n', 'bad.xml'), 'FERRY_E_XML_MALFORMED', /bad\.xml:\d+: the XML is not well-formed/);
+test('unclosed tags: FERRY_E_XML_MALFORMED with the line and column', () => {
+  assertCode(() => parseRuleText('<migration urlid="u">\n<component>\n', 'bad.xml'), 'FERRY_E_XML_MALFORMED', /bad\.xml:\d+:\d+: the XML is not well-formed/);
 });
 
 test('billion laughs and external entities are refused before parsing', () => {
@@ -137,5 +176,15 @@ test('an unreadable rule file is a coded error (checked as an unprivileged user)
     assert.equal(r.stdout.trim(), 'FERRY_E_MIGXML_FILE_NOT_FOUND');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a DOCTYPE hidden after a processing instruction that looks like a comment is refused by the parser (issue 11)', () => {
+  for (const text of [
+    '<?x <!-- ?><!DOCTYPE m [<!ENTITY a "b">]><!-- --><migration urlid="u">&a;</migration>',
+    '<?x <!-- ?><!DOCTYPE m [<!ENTITY a "b">]><!-- --><migration urlid="u"/>',
+    '<?x <!-- ?>\n<!DOCTYPE m SYSTEM "http://127.0.0.1:9/x.dtd"><!-- --><migration urlid="u"/>',
+  ]) {
+    assertCode(() => parseRuleText(text, 'pi.xml'), 'FERRY_E_XML_MALFORMED', /pi\.xml:\d+: DTD and entity declarations are not allowed/);
   }
 });

@@ -28,6 +28,7 @@ import type {
   RoleName,
   RuleElement,
   RuleFile,
+  RuleFileWarning,
   RuleKind,
   Rules,
   ScriptItem,
@@ -36,38 +37,56 @@ import type {
 import { namedKey } from './model.ts';
 import type { ObjectType } from './pattern.ts';
 import { parseHelper, type ScriptCall, type Slot } from './script-call.ts';
-import { attr, childElements, lineOfNode, loadXmlFile, parseXmlText, textOf, type LoadedXml } from './xml-load.ts';
+import { attr, childElements, columnOfNode, lineOfNode, loadXmlFile, parseXmlText, textOf, type LoadedXml } from './xml-load.ts';
 
 /** Elements of the shipped files that carry nothing for the engine (spec §1). */
 const IGNORED = new Set(['_locdefinition', '_locdefault', '_loctag', 'paths', 'path', 'icon', 'windowsobjects', 'plugin', 'library', 'supportedcomponents']);
 
 class Ctx {
   readonly file: string;
+  /** What the file got away with: elements that lack a required child have no effect (General conventions). */
+  readonly warnings: RuleFileWarning[] = [];
   constructor(file: string) {
     this.file = file;
   }
   pos(el: Element): Pos {
     const line = lineOfNode(el);
-    return line === undefined ? { file: this.file } : { file: this.file, line };
+    const column = columnOfNode(el);
+    return line === undefined ? { file: this.file } : { file: this.file, line, ...(column ? { column } : {}) };
   }
+  /** `file:line:column` of an element, as every message about it starts. */
   where(el: Element): string {
     const line = lineOfNode(el);
-    return `${this.file}${line ? `:${line}` : ''}`;
+    const column = columnOfNode(el);
+    return `${this.file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}`;
+  }
+  /** Position details of an error or warning about an element. */
+  details(el: Element): { file: string; line?: number; column?: number } {
+    return this.pos(el);
   }
   unknown(el: Element, parent: string): never {
     throw new FerryError(
       'FERRY_E_MIGXML_UNKNOWN_ELEMENT',
       `${this.where(el)}: unknown element <${el.tagName}> inside <${parent}>. Remove it or fix its spelling (element names are case-sensitive).`,
-      { details: { ...this.pos(el), element: el.tagName, parent } },
+      { details: { ...this.details(el), element: el.tagName, parent } },
     );
+  }
+  /** A missing required child element: reported, and the element has no effect (General conventions). Returns null. */
+  ignored(el: Element, what: string): null {
+    this.warnings.push({
+      code: 'FERRY_W_MIGXML_ELEMENT_IGNORED',
+      message: `${this.where(el)}: ${what}, so it has no effect (USMT ignores an element without its required child elements); the rest of the file is processed.`,
+      ...this.details(el),
+    });
+    return null;
   }
   invalid(el: Element, why: string): never {
     throw new FerryError('FERRY_E_MIGXML_INVALID', `${this.where(el)}: <${el.tagName}>: ${why}`, {
-      details: { ...this.pos(el), element: el.tagName },
+      details: { ...this.details(el), element: el.tagName },
     });
   }
   helper(el: Element, text: string, slot: Slot): ScriptCall {
-    return parseHelper(text, slot, { ...this.pos(el), element: el.tagName });
+    return parseHelper(text, slot, { ...this.details(el), element: el.tagName });
   }
 }
 
@@ -207,8 +226,8 @@ function parseAddObjects(ctx: Ctx, el: Element): AddObjects {
           bytes = { text: textOf(b), string: boolValue(ctx, b, 'string', false), expand: boolValue(ctx, b, 'expand', true) };
         },
       });
-      if (location === undefined) ctx.invalid(o, 'an <object> needs a <location>.');
-      objects.push({ ...ctx.pos(o), type, location: location!, attributes, ...(bytes ? { bytes } : {}) });
+      if (location === undefined) return ctx.ignored(o, 'this <object> has no <location>');
+      objects.push({ ...ctx.pos(o), type, location, attributes, ...(bytes ? { bytes } : {}) });
     },
     conditions: (c) => conditions.push(parseConditions(ctx, c)),
     condition: (c) => conditions.push(parseCondition(ctx, c)),
@@ -321,8 +340,10 @@ function parseEnvironment(ctx: Ctx, el: Element, inNamed: boolean): Environment 
   const name = attr(el, 'name');
   const variables: Variable[] = [];
   const conditions: (Condition | Conditions)[] = [];
+  let written = 0;
   eachChild(ctx, el, {
     variable: (v) => {
+      written++;
       const vname = attr(v, 'name');
       if (!vname) ctx.invalid(v, 'the name= attribute is required.');
       let value: Variable['value'] | undefined;
@@ -337,12 +358,12 @@ function parseEnvironment(ctx: Ctx, el: Element, inNamed: boolean): Environment 
           value = { objectSet: parseObjectSet(ctx, o) };
         },
       });
-      if (!value) ctx.invalid(v, 'a <variable> needs a <text>, <script> or <objectSet>.');
-      variables.push({ ...ctx.pos(v), name: vname!, remap: boolValue(ctx, v, 'remap', false), value: value! });
+      if (!value) return ctx.ignored(v, 'this <variable> has no <text>, <script> or <objectSet>');
+      variables.push({ ...ctx.pos(v), name: vname!, remap: boolValue(ctx, v, 'remap', false), value });
     },
     conditions: (c) => conditions.push(parseConditions(ctx, c)),
   });
-  const isRef = !!name && !inNamed && variables.length === 0;
+  const isRef = !!name && !inNamed && written === 0;
   return { ...ctx.pos(el), ...(name ? { name } : {}), ...(isRef ? { ref: name } : {}), context: contextOf(ctx, el), conditions, variables };
 }
 
@@ -364,7 +385,7 @@ function parseRole(ctx: Ctx, el: Element, urlid: string): Role {
     detection: (c) => detections.push(parseDetection(ctx, c, false)),
     detects: (c) => detects.push(parseDetects(ctx, c, false)),
     rules: (c) => rules.push(parseRules(ctx, c, false)),
-    component: (c) => components.push(parseComponent(ctx, c, urlid)),
+    component: (c) => pushComponent(components, parseComponent(ctx, c, urlid)),
     role: (c) => roles.push(parseRole(ctx, c, urlid)),
     // Rule elements written directly under <role> (the shipped MigApp.xml does this for
     // destinationCleanup): they belong to an implicit <rules>.
@@ -374,7 +395,14 @@ function parseRole(ctx: Ctx, el: Element, urlid: string): Role {
   return { ...ctx.pos(el), role, environments, detections, detects, rules, components, roles };
 }
 
-function parseComponent(ctx: Ctx, el: Element, urlid: string): Component {
+const pushComponent = (into: Component[], c: Component | null) => void (c && into.push(c));
+
+/**
+ * A component, or null for one without a <displayName>: "USMT doesn't fail with an error if the
+ * required child elements aren't specified. They must be specified for the parent element to
+ * affect the migration" (General conventions) — it is reported and has no effect.
+ */
+function parseComponent(ctx: Ctx, el: Element, urlid: string): Component | null {
   let displayName = '';
   const environments: Environment[] = [];
   const roles: Role[] = [];
@@ -390,7 +418,7 @@ function parseComponent(ctx: Ctx, el: Element, urlid: string): Component {
     role: (c) => roles.push(parseRole(ctx, c, urlid)),
     extensions: (c) => eachChild(ctx, c, { extension: (x) => extensions.push(textOf(x).replace(/^\./, '')) }),
   });
-  if (!displayName) ctx.invalid(el, 'a <component> needs a <displayName>.');
+  if (!displayName) return ctx.ignored(el, 'this <component> has no <displayName>');
   const roleName = roles[0]?.role ?? 'Data';
   return {
     ...ctx.pos(el),
@@ -447,10 +475,10 @@ export function parseRuleDocument(xml: LoadedXml): RuleFile {
   };
   const components: Component[] = [];
   eachChild(ctx, root, {
-    component: (c) => components.push(parseComponent(ctx, c, urlid!)),
+    component: (c) => pushComponent(components, parseComponent(ctx, c, urlid!)),
     namedElements: (c) => parseNamed(ctx, c, named),
   });
-  return { file: xml.file, urlid: urlid!, components, named: named as unknown as NamedElements };
+  return { file: xml.file, urlid: urlid!, components, named: named as unknown as NamedElements, ...(ctx.warnings.length ? { warnings: ctx.warnings } : {}) };
 }
 
 /**

@@ -38,12 +38,15 @@ test('§3.2 pattern table', () => {
   assert.ok(!matches('HKCU\\Software\\X [V]', 'HKCU\\Software\\X\\Sub\\V', false, 'Registry'));
 });
 
-test('? is not a wildcard; * globs within one segment; trailing \\* is recursive', () => {
+test('? is not a wildcard; a partial * globs within one segment; trailing \\* is recursive', () => {
   assert.ok(!matches('C:\\Dir\\ [a?.txt]', 'C:\\Dir\\ab.txt'));
   assert.ok(matches('C:\\Dir\\ [a?.txt]', 'C:\\Dir\\a?.txt'));
   const p = '%L%\\Mozilla\\Firefox\\Profiles\\*\\Cache\\* [*]'.replace('%L%', 'C:\\U\\Local');
   assert.ok(matches(p, 'C:\\U\\Local\\Mozilla\\Firefox\\Profiles\\abc.default\\Cache\\x\\y'));
-  assert.ok(!matches(p, 'C:\\U\\Local\\Mozilla\\Firefox\\Profiles\\abc.default\\Other\\Cache\\y'));
+  // migxml.md §3.2 rule 5 left a whole middle `*` at one level "(unconfirmed)"; Microsoft's
+  // EngineeringDrafts example (next test) shows it spans folders, so a deeper Cache matches too.
+  assert.ok(matches(p, 'C:\\U\\Local\\Mozilla\\Firefox\\Profiles\\abc.default\\Other\\Cache\\y'));
+  assert.ok(!matches(p, 'C:\\U\\Local\\Mozilla\\Firefox\\Other\\abc.default\\Cache\\y'));
   assert.ok(matches('C:\\App\\1.*', 'C:\\App\\1.2.3', true));
   assert.ok(!matches('C:\\App\\1.*', 'C:\\App\\2.0', true));
   assert.ok(matches('C:\\ [a*b*c.txt]', 'C:\\aXbYc.txt'));
@@ -71,4 +74,31 @@ test('§6.4 specificity: node literals, then non-recursive, then leaf rank', () 
 test('Ini patterns keep file and section', () => {
   const p = compilePattern('Ini', 'C:\\Notes\\notes.ini|Notes[InstallType]');
   assert.deepEqual(p.ini, { file: 'C:\\Notes\\notes.ini', section: 'Notes' });
+});
+
+// "Include files and settings" (learn.microsoft.com/windows/deployment/usmt/usmt-include-files-and-settings):
+// `C:\*\EngineeringDrafts\* [*]` and `*\EngineeringDrafts\* [*]` migrate a folder of that name
+// "from any location"; "if multiple folders exist with the same name, they are all migrated".
+test('a whole * segment in the middle of a node spans any number of folders', () => {
+  const onC = 'C:\\*\\EngineeringDrafts\\* [*]';
+  assert.ok(matches(onC, 'C:\\Projects\\EngineeringDrafts\\a.dwg'));
+  assert.ok(matches(onC, 'C:\\Projects\\2019\\Q4\\EngineeringDrafts\\sub\\b.dwg'));
+  assert.ok(matches(onC, 'C:\\Projects\\2019\\EngineeringDrafts', true));
+  assert.ok(!matches(onC, 'C:\\Projects\\Other\\c.dwg'));
+  assert.ok(!matches(onC, 'C:\\Projects\\EngineeringDraftsOld\\c.dwg'));
+  const anywhere = '*\\EngineeringDrafts\\* [*]';
+  assert.ok(matches(anywhere, 'C:\\EngineeringDrafts\\a.dwg'));
+  assert.ok(matches(anywhere, 'C:\\Users\\bob\\Desktop\\EngineeringDrafts\\x\\a.dwg'));
+  assert.ok(!matches(anywhere, 'C:\\Users\\bob\\Desktop\\a.dwg'));
+  // Non-recursive: the named folder's own files only, at any depth.
+  assert.ok(matches('C:\\*\\Drafts\\ [*.dwg]', 'C:\\a\\b\\Drafts\\x.dwg'));
+  assert.ok(!matches('C:\\*\\Drafts\\ [*.dwg]', 'C:\\a\\b\\Drafts\\sub\\x.dwg'));
+  // A partial glob stays within one segment.
+  assert.ok(matches('C:\\Users\\b*\\Docs\\ [*]', 'C:\\Users\\bob\\Docs\\x.txt'));
+  assert.ok(!matches('C:\\Users\\b*\\Docs\\ [*]', 'C:\\Users\\bob\\x\\Docs\\x.txt'));
+  // The walk enters every folder below the spanning segment, and none outside its prefix.
+  const p = compilePattern('File', 'C:\\Data\\*\\Drafts\\* [*]');
+  assert.ok(mayMatchBelow(p, ['c:', 'data', 'a', 'b', 'c']));
+  assert.ok(!mayMatchBelow(p, ['c:', 'other']));
+  assert.ok(mayMatchBelow(p, ['c:']));
 });

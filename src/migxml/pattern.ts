@@ -3,6 +3,8 @@
 // specificity order of §6.4. Patterns are compiled once per pass into matchers that compare
 // pre-split, lower-cased path segments, so evaluating a path costs string compares, not regexes.
 
+import { STAR_ONLY, compileWildcard } from '../text/index.ts';
+
 export type ObjectType = 'File' | 'Registry' | 'Ini';
 
 export interface SplitLocation {
@@ -74,20 +76,12 @@ export type NameTest = (lowerName: string) => boolean;
 
 const anyName: NameTest = () => true;
 
-/** Compile a `*` glob (no other wildcard) into the cheapest test that implements it. */
+/** Compile a `*` glob (no other wildcard) into a test (the shared, non-backtracking matcher). */
 export function compileGlob(glob: string): NameTest {
   const g = glob.toLowerCase();
   if (g === '*') return anyName;
-  const parts = g.split('*');
-  if (parts.length === 1) return (n) => n === g;
-  if (parts.length === 2) {
-    const [pre, suf] = parts as [string, string];
-    if (pre === '') return (n) => n.endsWith(suf);
-    if (suf === '') return (n) => n.startsWith(pre);
-    return (n) => n.length >= pre.length + suf.length && n.startsWith(pre) && n.endsWith(suf);
-  }
-  const re = new RegExp(`^${parts.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
-  return (n) => re.test(n);
+  // Names are given lower-cased, so the glob is folded once here.
+  return compileWildcard(g, { syntax: STAR_ONLY });
 }
 
 export const hasWildcard = (s: string) => s.includes('*');
@@ -115,6 +109,12 @@ export interface CompiledPattern {
   readonly prefix: readonly string[];
   /** Node segments after the prefix (each may hold `*`). */
   readonly rest: readonly NameTest[];
+  /**
+   * Per `rest` segment: a whole `*` segment in the middle of the node, which stands for one or
+   * more folders (`C:\*\EngineeringDrafts\* [*]` finds that folder at any depth). Absent when
+   * the node has none, so the common patterns keep their fixed-length match.
+   */
+  readonly anyDepth?: readonly boolean[];
   /** Trailing `\*`: the node and everything below it. */
   readonly recursive: boolean;
   /** Drive-less `*` node (`*[*.library-ms]`): any node anywhere. */
@@ -153,13 +153,19 @@ export function compilePattern(type: ObjectType, text: string): CompiledPattern 
   let literal = 0;
   while (literal < segs.length && !hasWildcard(segs[literal]!)) literal++;
   const prefix = segs.slice(0, literal);
-  const rest = segs.slice(literal).map(compileGlob);
+  const restText = segs.slice(literal);
+  const rest = restText.map(compileGlob);
+  // "Include files and settings": `C:\*\EngineeringDrafts\* [*]` migrates that folder wherever it is
+  // ("if multiple folders exist with the same name, they are all migrated"): a `*` segment in the
+  // middle spans any number of folders, as USMT's node wildcard crosses `\`.
+  const anyDepth = restText.map((t) => t === '*');
   const leafRank: 0 | 1 | 2 = leaf === null || leaf === '*' ? 0 : hasWildcard(leaf) ? 1 : 2;
   return {
     type,
     text: text.trim(),
     prefix,
     rest,
+    ...(anyDepth.includes(true) ? { anyDepth } : {}),
     recursive: recursive || anyNode,
     anyNode,
     leaf: leaf === null ? null : compileGlob(leaf),
@@ -173,10 +179,22 @@ export function compilePattern(type: ObjectType, text: string): CompiledPattern 
 export function nodeMatches(p: CompiledPattern, node: readonly string[]): boolean {
   if (p.anyNode) return true;
   const fixed = p.prefix.length + p.rest.length;
-  if (node.length < fixed || (!p.recursive && node.length !== fixed)) return false;
+  if (node.length < fixed || (!p.recursive && !p.anyDepth && node.length !== fixed)) return false;
   for (let i = 0; i < p.prefix.length; i++) if (node[i] !== p.prefix[i]) return false;
+  if (p.anyDepth) return restMatches(p, node, 0, p.prefix.length);
   for (let i = 0; i < p.rest.length; i++) if (!p.rest[i]!(node[p.prefix.length + i]!)) return false;
   return true;
+}
+
+/** Match `rest[r…]` against `node[n…]` when some segments span several folders (backtracking; few segments). */
+function restMatches(p: CompiledPattern, node: readonly string[], r: number, n: number): boolean {
+  if (r === p.rest.length) return p.recursive || n === node.length;
+  if (n >= node.length) return false;
+  if (!p.anyDepth![r]) return p.rest[r]!(node[n]!) && restMatches(p, node, r + 1, n + 1);
+  // One or more folders; the rest must still fit in what is left.
+  const need = p.rest.length - r - 1;
+  for (let end = n + 1; end + need <= node.length; end++) if (restMatches(p, node, r + 1, end)) return true;
+  return false;
 }
 
 /**
@@ -198,6 +216,15 @@ export function mayMatchBelow(p: CompiledPattern, dir: readonly string[]): boole
   if (p.anyNode) return true;
   const n = Math.min(dir.length, p.prefix.length);
   for (let i = 0; i < n; i++) if (dir[i] !== p.prefix[i]) return false;
+  if (p.anyDepth) {
+    // Segments before the first spanning `*` must agree; past it, any folder may still lead to a match.
+    for (let i = p.prefix.length; i < dir.length && i - p.prefix.length < p.rest.length; i++) {
+      const r = i - p.prefix.length;
+      if (p.anyDepth[r]) return true;
+      if (!p.rest[r]!(dir[i]!)) return false;
+    }
+    return p.recursive || p.prefix.length + p.rest.length >= dir.length;
+  }
   for (let i = p.prefix.length; i < dir.length && i - p.prefix.length < p.rest.length; i++) {
     if (!p.rest[i - p.prefix.length]!(dir[i]!)) return false;
   }

@@ -12,68 +12,83 @@ export interface FileVersionInfo {
 
 const MAX_RESOURCE = 1024 * 1024;
 
-async function read(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = await fh.read(buf, 0, length, offset);
-  return buf.subarray(0, bytesRead);
-}
+/** Reads `length` bytes at `offset` (fewer at the end of the image). */
+type ReadAt = (offset: number, length: number) => Promise<Buffer>;
 
 export async function readFileVersion(hostPath: string): Promise<FileVersionInfo | null> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(hostPath, 'r');
-    const dos = await read(fh, 0, 64);
-    if (dos.length < 64 || dos.toString('latin1', 0, 2) !== 'MZ') return null;
-    const peOff = dos.readUInt32LE(0x3c);
-    const hdr = await read(fh, peOff, 24 + 240);
-    if (hdr.length < 24 || hdr.toString('latin1', 0, 4) !== 'PE\0\0') return null;
-    const nSections = hdr.readUInt16LE(6);
-    const optSize = hdr.readUInt16LE(20);
-    const opt = await read(fh, peOff + 24, optSize);
-    const magic = opt.readUInt16LE(0);
-    const dirBase = magic === 0x20b ? 112 : magic === 0x10b ? 96 : -1;
-    if (dirBase < 0 || opt.length < dirBase + 24) return null;
-    const resRva = opt.readUInt32LE(dirBase + 16);
-    if (!resRva) return null;
-    const sections = await read(fh, peOff + 24 + optSize, nSections * 40);
-    const toOffset = (rva: number): number | null => {
-      for (let i = 0; i + 40 <= sections.length; i += 40) {
-        const va = sections.readUInt32LE(i + 12);
-        const size = Math.max(sections.readUInt32LE(i + 8), sections.readUInt32LE(i + 16));
-        if (rva >= va && rva < va + size) return rva - va + sections.readUInt32LE(i + 20);
-      }
-      return null;
-    };
-    const resBase = toOffset(resRva);
-    if (resBase === null) return null;
-    // Resource tree: type (RT_VERSION = 16) → first name → first language → data entry.
-    const entry = async (dirOff: number, id?: number): Promise<number | null> => {
-      const dir = await read(fh!, resBase + dirOff, 16);
-      if (dir.length < 16) return null;
-      const n = dir.readUInt16LE(12) + dir.readUInt16LE(14);
-      const entries = await read(fh!, resBase + dirOff + 16, Math.min(n, 4096) * 8);
-      for (let i = 0; i + 8 <= entries.length; i += 8) {
-        const name = entries.readUInt32LE(i);
-        if (id === undefined || (!(name & 0x80000000) && name === id)) return entries.readUInt32LE(i + 4);
-      }
-      return null;
-    };
-    const t = await entry(0, 16);
-    if (t === null || !(t & 0x80000000)) return null;
-    const nm = await entry(t & 0x7fffffff);
-    if (nm === null || !(nm & 0x80000000)) return null;
-    const lang = await entry(nm & 0x7fffffff);
-    if (lang === null || lang & 0x80000000) return null;
-    const data = await read(fh, resBase + lang, 8);
-    const dataOff = toOffset(data.readUInt32LE(0));
-    const size = Math.min(data.readUInt32LE(4), MAX_RESOURCE);
-    if (dataOff === null) return null;
-    return parseVersionInfo(await read(fh, dataOff, size));
+    const handle = fh;
+    return await versionFrom(async (offset, length) => {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    });
   } catch {
     return null;
   } finally {
     await fh?.close();
   }
+}
+
+/** The version resource of a PE image held in memory (a file read from a store). */
+export async function bufferFileVersion(image: Buffer): Promise<FileVersionInfo | null> {
+  try {
+    return await versionFrom(async (offset, length) => image.subarray(offset, offset + length));
+  } catch {
+    return null;
+  }
+}
+
+async function versionFrom(read: ReadAt): Promise<FileVersionInfo | null> {
+  const dos = await read(0, 64);
+  if (dos.length < 64 || dos.toString('latin1', 0, 2) !== 'MZ') return null;
+  const peOff = dos.readUInt32LE(0x3c);
+  const hdr = await read(peOff, 24 + 240);
+  if (hdr.length < 24 || hdr.toString('latin1', 0, 4) !== 'PE\0\0') return null;
+  const nSections = hdr.readUInt16LE(6);
+  const optSize = hdr.readUInt16LE(20);
+  const opt = await read(peOff + 24, optSize);
+  const magic = opt.readUInt16LE(0);
+  const dirBase = magic === 0x20b ? 112 : magic === 0x10b ? 96 : -1;
+  if (dirBase < 0 || opt.length < dirBase + 24) return null;
+  const resRva = opt.readUInt32LE(dirBase + 16);
+  if (!resRva) return null;
+  const sections = await read(peOff + 24 + optSize, nSections * 40);
+  const toOffset = (rva: number): number | null => {
+    for (let i = 0; i + 40 <= sections.length; i += 40) {
+      const va = sections.readUInt32LE(i + 12);
+      const size = Math.max(sections.readUInt32LE(i + 8), sections.readUInt32LE(i + 16));
+      if (rva >= va && rva < va + size) return rva - va + sections.readUInt32LE(i + 20);
+    }
+    return null;
+  };
+  const resBase = toOffset(resRva);
+  if (resBase === null) return null;
+  // Resource tree: type (RT_VERSION = 16) → first name → first language → data entry.
+  const entry = async (dirOff: number, id?: number): Promise<number | null> => {
+    const dir = await read(resBase + dirOff, 16);
+    if (dir.length < 16) return null;
+    const n = dir.readUInt16LE(12) + dir.readUInt16LE(14);
+    const entries = await read(resBase + dirOff + 16, Math.min(n, 4096) * 8);
+    for (let i = 0; i + 8 <= entries.length; i += 8) {
+      const name = entries.readUInt32LE(i);
+      if (id === undefined || (!(name & 0x80000000) && name === id)) return entries.readUInt32LE(i + 4);
+    }
+    return null;
+  };
+  const t = await entry(0, 16);
+  if (t === null || !(t & 0x80000000)) return null;
+  const nm = await entry(t & 0x7fffffff);
+  if (nm === null || !(nm & 0x80000000)) return null;
+  const lang = await entry(nm & 0x7fffffff);
+  if (lang === null || lang & 0x80000000) return null;
+  const data = await read(resBase + lang, 8);
+  const dataOff = toOffset(data.readUInt32LE(0));
+  const size = Math.min(data.readUInt32LE(4), MAX_RESOURCE);
+  if (dataOff === null) return null;
+  return parseVersionInfo(await read(dataOff, size));
 }
 
 const align4 = (n: number) => (n + 3) & ~3;

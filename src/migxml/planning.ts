@@ -7,6 +7,7 @@ import { openVolume } from '../volume/index.ts';
 import type { Profile, WindowsVolume } from '../volume/types.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from './config-xml.ts';
 import { RuleEngine, type DecidedObject } from './engine.ts';
+import { allComponents } from './parser.ts';
 import { loadRuleSet } from './rule-set.ts';
 import { selectUsers, type UserSelection } from './user-selection.ts';
 
@@ -28,6 +29,9 @@ export interface Planning {
   readonly config?: MigrationConfig;
 }
 
+/** The `log` event component naming a component Config.xml turns off (message: its display name). */
+export const CONFIG_OFF_COMPONENT = 'Config.xml component off';
+
 export async function openPlanning(input: PlanningInput): Promise<Planning> {
   const events = input.events ?? new EventStream();
   const volume = await openVolume(input.windowsDir, { events });
@@ -35,14 +39,18 @@ export async function openPlanning(input: PlanningInput): Promise<Planning> {
   const config = input.config ? await loadConfig(input.config) : undefined;
   const profiles = await volume.profiles();
   const users = selectUsers(profiles, input.selection ?? { include: [], exclude: [] }, { computerName: volume.computerName, offline: true });
+  const migrated = new Set(users.map((u) => u.profilePath.toLowerCase()));
   const engine = await RuleEngine.create({
     volume,
     files,
     users,
+    unmigratedProfiles: profiles.map((p) => p.profilePath).filter((p) => !migrated.has(p.toLowerCase())),
     events,
     openHive,
     ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),
   });
+  // The migration report lists what Config.xml turned off (their objects are never walked).
+  if (config) for (const f of files) for (const { component } of allComponents(f.components)) if (isComponentDisabled(config, component)) events.log('info', CONFIG_OFF_COMPONENT, component.displayName);
   return { volume, engine, users, ...(config ? { config } : {}) };
 }
 

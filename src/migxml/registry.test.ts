@@ -175,3 +175,48 @@ test("Microsoft's MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWA
     tree.cleanup();
   }
 });
+
+/** Every key and value of the SOFTWARE hive the test writes, as encoded locations. */
+function hiveLocations(engine: RuleEngine): string[] {
+  const out: string[] = [];
+  const view = engine.passes[0]!.registry;
+  const visit = (path: string) => {
+    const key = view.key(path);
+    if (!key) return;
+    out.push(path);
+    for (const v of key.values()) out.push(`${path} [${v.name}]`);
+    for (const sub of key.subkeys()) visit(`${path}\\${sub.name}`);
+  };
+  visit('HKLM\\SOFTWARE\\Microsoft');
+  return out;
+}
+
+// XML elements library (learn.microsoft.com/windows/deployment/usmt/usmt-xml-elements-library),
+// CompareStringContent: an include filter on the value's string content. Explain and plan must
+// always agree (issue 13): explain once said `none` for a value plan and ScanState migrate.
+test('explain agrees with plan over a rule set with CompareStringContent filters, excludes and unconditional excludes', async () => {
+  await withSoftwareHive(async (engineFor) => {
+    const engine = await engineFor(
+      `<rules>` +
+        `<include filter='MigXmlHelper.CompareStringContent("cls","Equal")'>${regSet(`${CP} [*]`)}</include>` +
+        `<include filter='MigXmlHelper.CompareStringContent("x","NotEqual")'>${regSet(`${CP}\\Sub [*]`)}</include>` +
+        `<include>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\* [*]')}</include>` +
+        `<exclude>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion [CurrentBuildNumber]')}</exclude>` +
+        `<unconditionalExclude>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion [CurrentMinorVersionNumber]')}</unconditionalExclude>` +
+        `</rules>`,
+    );
+    const planned = new Map<string, string>();
+    for await (const o of engine.objects()) if (o.kind === 'registry') planned.set(o.regLocation!.toLowerCase(), o.rule.pattern);
+    assert.ok(planned.has(`${CP} [AutoRun]`.toLowerCase()), 'CompareStringContent Equal selects AutoRun = cls');
+    assert.ok(!planned.has(`${CP} [DefaultColor]`.toLowerCase()));
+    let compared = 0;
+    for (const location of hiveLocations(engine)) {
+      const { decision } = await engine.explain(location);
+      const plan = planned.get(location.toLowerCase());
+      assert.equal(decision.decision === 'include', plan !== undefined, `explain ${location}: ${decision.decision}, plan: ${plan ?? 'not migrated'}`);
+      if (plan) assert.equal(decision.rule?.pattern, plan, location);
+      compared++;
+    }
+    assert.ok(compared >= 10);
+  });
+});

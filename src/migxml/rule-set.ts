@@ -20,6 +20,7 @@ export function dedupeRuleFiles(files: readonly RuleFile[], events?: EventStream
     seen.set(key, f);
   }
   const kept = [...seen.values()];
+  for (const f of kept) for (const w of f.warnings ?? []) events?.warn(w.code, w.message, f.file);
   if (kept.some((f) => MIGDOCS.test(f.urlid)) && kept.some((f) => MIGUSER.test(f.urlid))) {
     events?.warn('FERRY_W_MIGDOCS_WITH_MIGUSER', 'MigDocs.xml and MigUser.xml were both given: they collect the same files with different rules; use one of them.');
   }

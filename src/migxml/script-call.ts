@@ -15,9 +15,10 @@ export interface ScriptCall {
 export interface SourcePos {
   readonly file: string;
   readonly line?: number;
+  readonly column?: number;
 }
 
-const where = (pos: SourcePos) => `${pos.file}${pos.line ? `:${pos.line}` : ''}`;
+const where = (pos: SourcePos) => `${pos.file}${pos.line ? `:${pos.line}${pos.column ? `:${pos.column}` : ''}` : ''}`;
 
 export function parseScriptCall(text: string, pos: SourcePos): ScriptCall {
   const src = text.trim();

@@ -1,9 +1,10 @@
 // Safe loading of rule and Config.xml files. MigXML files come from administrators and from the
-// internet, so before any XML parser sees them we refuse what has no business in them: DTDs and
-// entity declarations (entity-expansion bombs, external entities), files too large to be rules,
-// and absurdly long attribute values. Errors carry the file and line.
+// internet, so we refuse what has no business in them: files too large to be rules and absurdly
+// long attribute values before parsing, and DTDs (entity-expansion bombs, external entities) in
+// the parser itself (src/text/xml.ts). Errors carry the file and line.
 import { readFile, stat } from 'node:fs/promises';
-import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
+import type { Element, Node } from '@xmldom/xmldom';
+import { parseXmlRefusingDtd } from '../text/index.ts';
 import { FerryError, fromSystemError, type ErrorCode } from '../errors/index.ts';
 
 /** The shipped MigApp.xml is 650 KB; 32 MiB leaves room for any real rule file. */
@@ -29,28 +30,6 @@ function lineOf(text: string, index: number): number {
   return line;
 }
 
-/** Index of the first `<!DOCTYPE` / `<!ENTITY` outside comments, or -1. */
-function findDeclaration(text: string): number {
-  let i = 0;
-  for (;;) {
-    const lt = text.indexOf('<!', i);
-    if (lt === -1) return -1;
-    if (text.startsWith('<!--', lt)) {
-      const end = text.indexOf('-->', lt + 4);
-      if (end === -1) return -1; // unclosed comment: the parser reports it
-      i = end + 3;
-      continue;
-    }
-    if (text.startsWith('<![CDATA[', lt)) {
-      const end = text.indexOf(']]>', lt + 9);
-      if (end === -1) return -1;
-      i = end + 3;
-      continue;
-    }
-    return lt;
-  }
-}
-
 /** Index of the start of an attribute value longer than the cap, or -1 (a cheap scan, no regex backtracking). */
 function findLongAttribute(text: string, max: number): number {
   let i = 0;
@@ -74,32 +53,20 @@ function findLongAttribute(text: string, max: number): number {
 /** Parse XML text that was already read (tests, generated Config.xml). */
 export function parseXmlText(text: string, file: string, malformedCode: ErrorCode = 'FERRY_E_XML_MALFORMED'): LoadedXml {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const decl = findDeclaration(text);
-  if (decl !== -1) {
-    const line = lineOf(text, decl);
-    throw new FerryError(malformedCode, `${file}:${line}: DTD and entity declarations are not allowed in rule files; remove the <!DOCTYPE …> / <!ENTITY …> declaration.`, { details: { file, line } });
-  }
   const long = findLongAttribute(text, MAX_ATTRIBUTE_CHARS);
   if (long !== -1) {
     const line = lineOf(text, long);
     throw new FerryError(malformedCode, `${file}:${line}: an attribute value is longer than ${MAX_ATTRIBUTE_CHARS} characters; this is not a rule file.`, { details: { file, line } });
   }
-  let doc;
-  try {
-    doc = new DOMParser({
-      onError: (level, message) => {
-        if (level !== 'warning') throw new Error(message);
-      },
-    }).parseFromString(text, 'text/xml');
-  } catch (err) {
-    const loc = (err as { locator?: { lineNumber?: number; columnNumber?: number } }).locator;
-    const line = loc?.lineNumber;
-    const msg = (err as Error).message.split('\n')[0];
-    throw new FerryError(malformedCode, `${file}${line ? `:${line}` : ''}: the XML is not well-formed (${msg}). Fix the file at that line.`, {
-      cause: err,
-      details: { file, line, column: loc?.columnNumber },
-    });
+  const parsed = parseXmlRefusingDtd(text);
+  if (!parsed.ok) {
+    const { line, column } = parsed;
+    const what = parsed.dtd
+      ? 'DTD and entity declarations are not allowed in rule files; remove the <!DOCTYPE …> / <!ENTITY …> declaration.'
+      : `the XML is not well-formed (${parsed.message}). Fix the file at that line and column.`;
+    throw new FerryError(malformedCode, `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: ${what}`, { details: { file, line, column } });
   }
+  const doc = parsed.doc;
   const root = doc.documentElement;
   if (!root) throw new FerryError(malformedCode, `${file}: the file holds no XML element.`, { details: { file } });
   return { file, root };
@@ -139,6 +106,10 @@ export async function loadXmlFile(file: string, options: LoadXmlOptions = {}): P
 
 export function lineOfNode(node: Node): number | undefined {
   return (node as unknown as { lineNumber?: number }).lineNumber;
+}
+
+export function columnOfNode(node: Node): number | undefined {
+  return (node as unknown as { columnNumber?: number }).columnNumber;
 }
 
 export function childElements(el: Element): Element[] {

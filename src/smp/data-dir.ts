@@ -29,6 +29,8 @@ function writeSecretFile(path: string, content: string | Buffer): void {
 export function loadDataDir(dataDir: string, siteKeyFile?: string): DataDirSecrets {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // An existing directory keeps the mode it was made with: the SMP's keys and database are its own.
+    chmodSync(dataDir, 0o700);
     const keyFile = siteKeyFile ?? join(dataDir, 'site.key');
     if (!existsSync(keyFile)) {
       if (siteKeyFile) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Site key file ${siteKeyFile} does not exist; copy the site.key of the first SMP of the site.`);

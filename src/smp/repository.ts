@@ -26,8 +26,10 @@ export interface SmpRepository {
   insertComputer(computer: Computer): Promise<void>;
   getComputer(id: string): Promise<Computer | undefined>;
   findComputerByName(name: string): Promise<Computer | undefined>;
-  /** Set a new credential (clearing any revocation). */
-  setComputerCredential(id: string, credentialHash: string, expiresAt: string): Promise<void>;
+  /** Set a new credential (clearing any revocation); `owner`, when given, replaces the identity's holder. */
+  setComputerCredential(id: string, credentialHash: string, expiresAt: string, owner?: string | null): Promise<void>;
+  /** Record who holds the computer's identity (see `Computer.owner`). */
+  setComputerOwner(id: string, owner: string | null): Promise<void>;
   /** Drop the credential and record when it was revoked. */
   revokeComputerCredential(id: string, at: string): Promise<void>;
   listComputers(): Promise<Computer[]>;
@@ -65,6 +67,8 @@ export interface SmpRepository {
 
   replaceStoreFiles(storeId: string, files: readonly StoreFile[]): Promise<void>;
   getStoreFiles(storeId: string): Promise<StoreFile[]>;
+  /** One file of the manifest by number: what every chunk request needs, without reading the whole manifest. */
+  getStoreFile(storeId: string, index: number): Promise<StoreFile | undefined>;
   setFileVerified(storeId: string, index: number, verified: boolean): Promise<void>;
   addChunk(storeId: string, index: number, chunk: number): Promise<void>;
   /** Received chunk numbers per file index. */

@@ -11,7 +11,7 @@ import { newDataKey, newRecoveryKeyPair, sealToRecoveryKey, siteKeyId, unwrapWit
 import type { SmpRepository } from './repository.ts';
 import { computerIdOf, hashSecret, newSecret, SECRET_PREFIX, secretMatches } from './secrets.ts';
 import {
-  checkStorePath,
+  checkManifest,
   chunkCount,
   chunkLength,
   finishFile,
@@ -21,6 +21,7 @@ import {
   minimumFreeBytes,
   PART_SUFFIX,
   prepareStoreFiles,
+  PRIVATE_DIR,
   removeStoreDirectory,
   storeDirectory,
   usableBytes,
@@ -70,6 +71,10 @@ export interface SmpServiceOptions {
   readonly credentialRenewalGraceSeconds?: number;
   /** The store's own authentication (catalog MAC, …), checked before a capture is released. */
   readonly verifyStore?: (dir: string, dataKey: Buffer) => Promise<void>;
+  /** What files a store may declare (refused before any upload); none = any. */
+  readonly checkStoreFiles?: (paths: readonly string[]) => void;
+  /** Store verifications (scrypt + a full read) run at once at most; more wait. Default 2. */
+  readonly verifyConcurrency?: number;
   readonly now?: () => Date;
 }
 
@@ -125,6 +130,10 @@ export class SmpService {
   readonly #verifyStore: SmpServiceOptions['verifyStore'];
   readonly #now: () => Date;
   readonly #finishing = new Map<string, Promise<void>>();
+  readonly #checkStoreFiles: SmpServiceOptions['checkStoreFiles'];
+  /** Verifications in progress, per store: a second release of the same store waits for the first. */
+  readonly #verifying = new Map<string, Promise<void>>();
+  readonly #verifySlots: Slots;
   #onReleased: (store: StoreRecord) => void = () => {};
   #recoveryPublicKey: string | undefined;
 
@@ -139,6 +148,8 @@ export class SmpService {
     this.#ttl = o.credentialTtlSeconds ?? DEFAULT_TTL;
     this.#renewalGrace = o.credentialRenewalGraceSeconds ?? DEFAULT_RENEWAL_GRACE;
     this.#verifyStore = o.verifyStore;
+    this.#checkStoreFiles = o.checkStoreFiles;
+    this.#verifySlots = new Slots(o.verifyConcurrency ?? 2);
     this.#now = o.now ?? (() => new Date());
   }
 
@@ -204,10 +215,7 @@ export class SmpService {
    * name. An unbound token registers only new computers (and imported ones never registered).
    */
   async register(computerName: string, proof: RegistrationProof, options: { readonly ttlSeconds?: number } = {}): Promise<Registration> {
-    const name = computerName.trim();
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
-    }
+    const name = checkComputerName(computerName);
     if (!proof.enrollmentToken && !proof.currentCredential) {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Registration needs an enrollment token (new computer) or the current credential (renewal).');
     }
@@ -237,15 +245,43 @@ export class SmpService {
         }
       }
       if (!computer) {
-        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now) };
+        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now), owner: null };
         await repo.insertComputer(computer);
       }
-      // One credential per computer: the new one replaces (revokes) the previous.
-      const credential = newSecret('computer', computer.id);
-      const expiresAt = nowIso(new Date(now.getTime() + Math.min(options.ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
-      await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt);
-      return { computerId: computer.id, credential, expiresAt };
+      // A renewal keeps the holder; a token (plain or the administrator's bound one) hands the
+      // identity to whoever registered here, so the site no longer owns it.
+      const renewal = proof.currentCredential !== undefined && this.#renewable(computer, proof.currentCredential, now);
+      return this.#issue(repo, computer, now, options.ttlSeconds, renewal ? undefined : null);
     });
+  }
+
+  /**
+   * The all-in-one site's registration of its own agent `owner` (`site:<site computer id>`): no
+   * token is minted. The identity is issued when it is new, imported and never registered, or
+   * already held by `owner`; never when the SMP issued it to anyone else (a computer registered
+   * on the SMP itself, or one the site deleted and someone registered again under its name).
+   */
+  async registerOwned(computerName: string, owner: string, options: { readonly ttlSeconds?: number } = {}): Promise<Registration> {
+    const name = checkComputerName(computerName);
+    const now = this.#now();
+    return this.repo.transaction(async (repo) => {
+      let computer = await repo.findComputerByName(name);
+      if (!computer) {
+        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now), owner };
+        await repo.insertComputer(computer);
+      } else if (computer.owner !== owner && (computer.owner !== null || computer.credentialHash !== null || computer.credentialRevokedAt !== null)) {
+        throw new FerryError('FERRY_E_SMP_IDENTITY_NOT_OWNED', `The State Migration Point identity of ${computer.name} was issued to another holder; an administrator resets the computer to hand it on.`, { details: { computer: computer.name } });
+      }
+      return this.#issue(repo, computer, now, options.ttlSeconds, owner);
+    });
+  }
+
+  /** One credential per computer: the new one replaces (revokes) the previous. */
+  async #issue(repo: SmpRepository, computer: Computer, now: Date, ttlSeconds: number | undefined, owner: string | null | undefined): Promise<Registration> {
+    const credential = newSecret('computer', computer.id);
+    const expiresAt = nowIso(new Date(now.getTime() + Math.min(ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
+    await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt, owner);
+    return { computerId: computer.id, credential, expiresAt };
   }
 
   /** The computer's own credential, not revoked, unexpired or expired within the renewal grace. */
@@ -269,6 +305,18 @@ export class SmpService {
   // ── Request State Store ─────────────────────────────────────────────────────────────────
 
   async requestCapture(p: Principal): Promise<StoreGrant> {
+    // Parallel requests for one computer race to insert its one open store (a unique index);
+    // the losers' transactions roll back whole and, run again, find the winner's store.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#requestCapture(p);
+      } catch (err) {
+        if (attempt >= 5 || !isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  async #requestCapture(p: Principal): Promise<StoreGrant> {
     const computer = requireComputer(p);
     const server = await this.#server();
     if (server.restoreOnly) {
@@ -309,7 +357,7 @@ export class SmpService {
       const associations = open.length ? open : [await this.#inPlaceAssociation(repo, computer, now)];
       for (const a of associations) await repo.updateAssociation(a.id, { storeId: store.id });
       try {
-        await mkdir(storeDirectory(folder, store.id), { recursive: true });
+        await mkdir(storeDirectory(folder, store.id), { recursive: true, mode: PRIVATE_DIR });
       } catch (err) {
         throw mapDiskError(err, 'creating the store folder');
       }
@@ -418,21 +466,8 @@ export class SmpService {
   /** Declare (or re-declare, to resume) the files of a store being captured. */
   async putManifest(p: Principal, storeId: string, entries: readonly ManifestEntry[]): Promise<UploadState> {
     const { folder, dir, store } = await this.#writable(p, storeId);
-    const seen = new Set<string>();
-    let total = 0;
-    const files: StoreFile[] = entries.map((e, index) => {
-      const path = checkStorePath(e.path);
-      const key = path.toLowerCase();
-      if (seen.has(key)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} twice (names are case-insensitive on Windows).`, { details: { path } });
-      for (const other of seen) {
-        if (other.startsWith(`${key}/`) || key.startsWith(`${other}/`)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} both as a file and as a folder.`, { details: { path } });
-      }
-      seen.add(key);
-      if (!Number.isSafeInteger(e.size) || e.size < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} has an invalid size.`);
-      if (!/^[0-9a-f]{64}$/i.test(e.sha256)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} needs a SHA-256 as 64 hex digits.`);
-      total += e.size;
-      return { index, path, size: e.size, sha256: e.sha256.toLowerCase(), verified: false };
-    });
+    const { files, total } = await checkManifest(entries);
+    this.#checkStoreFiles?.(files.map((f) => f.path));
     if (total > this.maxStoreBytes) {
       throw new FerryError('FERRY_E_SMP_TOO_LARGE', `The store would hold ${total} bytes, more than the ${this.maxStoreBytes} this SMP allows per store.`, { details: { total, limit: this.maxStoreBytes } });
     }
@@ -479,7 +514,7 @@ export class SmpService {
   /** Receive chunk `chunk` of file `index`; when it completes the file, verify and place it. */
   async putChunk(p: Principal, storeId: string, index: number, chunk: number, sha256: string, body: Readable): Promise<{ fileComplete: boolean }> {
     const { dir } = await this.#writable(p, storeId);
-    const file = (await this.repo.getStoreFiles(storeId)).find((f) => f.index === index);
+    const file = Number.isInteger(index) ? await this.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}; declare the manifest first.`, { details: { index } });
     const count = chunkCount(file.size, this.chunkSize);
     if (!Number.isInteger(chunk) || chunk < 0 || chunk >= count) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${file.path} has chunks 0–${count - 1}, not ${chunk}.`);
@@ -507,7 +542,7 @@ export class SmpService {
   }
 
   async #finishFile(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {
-    if ((await this.repo.getStoreFiles(storeId)).find((f) => f.index === file.index)?.verified) return;
+    if ((await this.repo.getStoreFile(storeId, file.index))?.verified) return;
     let ok: boolean;
     try {
       ok = await finishFile(dir, file, knownSha256);
@@ -531,14 +566,40 @@ export class SmpService {
   /** Open a store file for reading, from byte `start` to `end` inclusive. */
   async openFile(p: Principal, storeId: string, index: number, start?: number, end?: number): Promise<{ stream: Readable; size: number; path: string; sha256: string }> {
     const { dir } = await this.#readable(p, storeId);
-    const file = (await this.repo.getStoreFiles(storeId)).find((f) => f.index === index);
+    const file = Number.isInteger(index) ? await this.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}.`);
     const full = join(dir, file.path);
-    const size = (await stat(full)).size;
+    const size = (await stat(full).catch(() => undefined))?.size;
+    // Gone or cut short outside Ferry: no retry will bring it back, so say which store is damaged.
+    if (size !== file.size) {
+      throw new FerryError('FERRY_E_SMP_STORE_DAMAGED', `Store ${storeId} is damaged on SMP ${this.serverName}: its file ${file.path} is ${size === undefined ? 'missing' : `${size} bytes instead of ${file.size}`}.`, {
+        details: { storeId, path: file.path, server: this.serverName },
+      });
+    }
     return { stream: createReadStream(full, { start, end }), size, path: file.path, sha256: file.sha256 };
   }
 
   // ── Release State Store ─────────────────────────────────────────────────────────────────
+
+  /**
+   * The store's own check costs a key derivation and a full read: parallel releases of one store
+   * share one run, and at most `verifyConcurrency` run at once (the rest queue), so a few
+   * expensive stores cannot take the whole thread pool from every other request.
+   */
+  #verifyOnce(storeId: string, dir: string): Promise<void> {
+    let running = this.#verifying.get(storeId);
+    if (!running) {
+      const verify = this.#verifyStore as NonNullable<SmpServiceOptions['verifyStore']>;
+      running = this.#verifySlots
+        .run(async () => {
+          const slot = (await this.repo.getKeySlot(storeId, 'site')) as string;
+          await verify(dir, unwrapWithSiteKey(slot, this.#siteKey, storeId));
+        })
+        .finally(() => this.#verifying.delete(storeId));
+      this.#verifying.set(storeId, running);
+    }
+    return running;
+  }
 
   /** After capture: every file verified (and the store's own check passed) → available for restore. */
   async releaseCapture(p: Principal, storeId: string): Promise<StoreRecord> {
@@ -550,10 +611,7 @@ export class SmpService {
         details: { storeId, missing: missing.slice(0, 20).map((f) => f.path) },
       });
     }
-    if (this.#verifyStore) {
-      const slot = (await this.repo.getKeySlot(storeId, 'site')) as string;
-      await this.#verifyStore(dir, unwrapWithSiteKey(slot, this.#siteKey, storeId));
-    }
+    if (this.#verifyStore) await this.#verifyOnce(storeId, dir);
     const now = nowIso(this.#now());
     await this.repo.transaction(async (repo) => {
       const current = await repo.getStore(storeId);
@@ -630,11 +688,20 @@ export class SmpService {
     checkFolderLimits(input);
     const serverName = input.serverName ?? this.serverName;
     const path = resolve(input.path);
+    // The database refuses a second (server, path) row; say so instead of failing the insert.
+    if ((await this.repo.listFolders()).some((f) => f.serverName === serverName && f.path === path)) {
+      throw new FerryError('FERRY_E_SMP_FOLDER_EXISTS', `Storage folder ${path} is already configured on ${serverName}; change its limits instead of adding it again.`, { details: { path, serverName } });
+    }
     if (serverName === this.serverName) {
       try {
-        await mkdir(path, { recursive: true });
+        await mkdir(path, { recursive: true, mode: PRIVATE_DIR });
         freeSpace(path);
       } catch (err) {
+        // A path that names a file, or that the server may not create, is the administrator's input to fix.
+        const errno = (err as NodeJS.ErrnoException).code ?? '';
+        if (['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'EINVAL', 'ELOOP'].includes(errno)) {
+          throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Storage folder ${path} cannot be used: ${errno === 'EEXIST' || errno === 'ENOTDIR' ? 'it (or a folder on its path) is a file' : `the server cannot create it (${errno})`}. Give a folder path the SMP service may write.`, { cause: err, details: { path, errno } });
+        }
         throw mapDiskError(err, `creating storage folder ${path}`);
       }
     }
@@ -709,7 +776,7 @@ export class SmpService {
     requireAdmin(p);
     const existing = await this.repo.findComputerByName(name);
     if (existing) return existing;
-    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()) };
+    const computer: Computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()), owner: null };
     await this.repo.insertComputer(computer);
     return computer;
   }
@@ -805,6 +872,42 @@ export class SmpService {
   async #server(): Promise<SmpServerRecord> {
     return (await this.repo.getServer(this.serverName)) ?? { name: this.serverName, url: this.serverUrl, restoreOnly: false, deleteAfterSeconds: 0 };
   }
+}
+
+/** At most `size` tasks at once; the others wait in order. */
+class Slots {
+  readonly #size: number;
+  #busy = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.#size = Math.max(1, size);
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#busy >= this.#size) await new Promise<void>((r) => this.#waiting.push(r));
+    else this.#busy++;
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot straight to the next waiter, or free it.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#busy--;
+    }
+  }
+}
+
+/** A unique constraint refused the row (SQLite or PostgreSQL). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}
+
+function checkComputerName(computerName: string): string {
+  const name = computerName.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
+  }
+  return name;
 }
 
 function requireComputer(p: Principal): Computer {

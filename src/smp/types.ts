@@ -31,6 +31,11 @@ export interface Computer {
   /** Set when the credential was revoked; cleared by the next registration. */
   readonly credentialRevokedAt: string | null;
   readonly createdAt: string;
+  /**
+   * Who the identity was issued to: null for a computer that registered on the SMP itself (or
+   * was imported), `site:<id>` for one the all-in-one site registered for its agent `<id>`.
+   */
+  readonly owner: string | null;
 }
 
 /** `MigrationType` of SMS_StateMigration. */

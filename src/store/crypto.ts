@@ -25,6 +25,31 @@ export function newKdfParams(): KdfParams {
   return { name: 'scrypt', N: 32768, r: 8, p: 1, keyLength: 32, salt: randomBytes(16).toString('base64') };
 }
 
+/**
+ * What a store header may ask of scrypt: what `newKdfParams` writes (N=2^15, r=8, p=1) with a
+ * margin of one step each way. scrypt costs 128·N·r bytes and N·r·p work, so a header that asked
+ * for more (N=2^20, r=16, p=16 is 2 GiB and seconds of CPU per attempt) would let whoever can
+ * hand us a store file exhaust the machine before any integrity check can run.
+ */
+export const KDF_LIMITS = { minN: 1 << 14, maxN: 1 << 16, maxR: 8, maxP: 2, saltBytes: 16 } as const;
+
+/** Refuse key-derivation parameters Ferry never writes, before any work is spent on them. */
+export function checkKdfParams(kdf: unknown, path?: string): asserts kdf is KdfParams {
+  const k = (kdf ?? {}) as Partial<KdfParams>;
+  const int = (v: unknown, lo: number, hi: number): boolean => Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi;
+  const saltOk = typeof k.salt === 'string' && k.salt.length <= 64 && Buffer.from(k.salt, 'base64').length === KDF_LIMITS.saltBytes;
+  const ok = typeof kdf === 'object' && kdf !== null && k.name === 'scrypt' && k.keyLength === 32 && int(k.N, KDF_LIMITS.minN, KDF_LIMITS.maxN) && (k.N! & (k.N! - 1)) === 0
+    && int(k.r, 1, KDF_LIMITS.maxR) && int(k.p, 1, KDF_LIMITS.maxP) && saltOk;
+  if (!ok) {
+    const where = path ? `The store ${path}` : 'The store';
+    throw new FerryError(
+      'FERRY_E_STORE_KDF_PARAMS',
+      `${where} asks for key-derivation parameters Ferry never writes (scrypt N ${KDF_LIMITS.minN}–${KDF_LIMITS.maxN}, r ≤ ${KDF_LIMITS.maxR}, p ≤ ${KDF_LIMITS.maxP}, 16-byte salt); its header was altered. Do not restore from it.`,
+      { details: { ...(path ? { path } : {}), kdf: typeof kdf === 'object' ? kdf : String(kdf) } },
+    );
+  }
+}
+
 /** The passphrase or key file text as bytes; an empty key is refused as USMT does. */
 function secretBytes(secret: Buffer | string): Buffer {
   const b = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
@@ -34,9 +59,7 @@ function secretBytes(secret: Buffer | string): Buffer {
 
 /** The AES-256-GCM key of a store, as a KeyObject (cheaper per cipher than raw bytes). */
 export async function deriveStoreKey(secret: Buffer | string, kdf: KdfParams, storeId: Buffer): Promise<KeyObject> {
-  // A tampered header must not make us allocate gigabytes: accept only sane scrypt parameters.
-  const sane = kdf.name === 'scrypt' && kdf.keyLength === 32 && kdf.N >= 1024 && kdf.N <= 1 << 20 && (kdf.N & (kdf.N - 1)) === 0 && kdf.r >= 1 && kdf.r <= 32 && kdf.p >= 1 && kdf.p <= 16;
-  if (!sane) throw new FerryError('FERRY_E_STORE_TAMPERED', 'The store header holds key-derivation parameters Ferry never writes; the header was altered.', { details: { kdf } });
+  checkKdfParams(kdf);
   const salt = Buffer.from(kdf.salt, 'base64');
   const master = await new Promise<Buffer>((ok, fail) =>
     scrypt(secretBytes(secret), salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 }, (err, key) => (err ? fail(err) : ok(key))),

@@ -2,7 +2,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
 import type { KeyObject } from 'node:crypto';
-import { NONCE_DOMAIN, TAG_LENGTH, nonce, seal, sealParts, sha256, unseal, type KdfParams } from './crypto.ts';
+import { NONCE_DOMAIN, TAG_LENGTH, checkKdfParams, nonce, seal, sealParts, sha256, unseal, type KdfParams } from './crypto.ts';
 import type { StoreSource, StoreType } from './types.ts';
 
 export const FORMAT_VERSION = 1;
@@ -85,6 +85,8 @@ export async function readHeader(fh: FileHandle, path: string, magic: Buffer = M
     throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} is not a Ferry store header; it was altered.`, { details: { path } });
   }
   if (header.version !== version) throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} disagrees with itself about the format version.`, { details: { path } });
+  // Checked here, before anyone derives a key from it: every reader of a header gets the bound.
+  if (header.encryption !== null && header.encryption !== undefined) checkKdfParams((header.encryption as { kdf?: unknown }).kdf, path);
   return { header, bytes: Buffer.concat([fixed, json]) };
 }
 

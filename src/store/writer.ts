@@ -566,15 +566,18 @@ export class StoreWriter {
     } catch (err) {
       throw this.#storeError(err, 'creating a store folder');
     }
-    let src;
+    // A hard link needs no stat of its own when the walker already gave size and time (issue 16:
+    // no more per file than linking and recording): another file system shows as EXDEV.
+    const known = this.type === 'hardlink' && meta.size !== undefined;
+    let src: { size: number; mtimeMs: number; dev?: number };
     try {
-      src = statSync(hostPath);
+      src = known ? { size: meta.size!, mtimeMs: meta.mtimeMs } : statSync(hostPath);
     } catch (err) {
       throw fromSystemError(err, `reading ${meta.winPath}`);
     }
     let sha: string | null = null;
     if (this.type === 'hardlink') {
-      if (src.dev !== this.#init.storeDev) {
+      if (src.dev !== undefined && src.dev !== this.#init.storeDev) {
         throw new FerryError('FERRY_E_STORE_CROSS_VOLUME', `${meta.winPath} (${hostPath}) is on another file system than the hard-link store ${this.#init.paths.storeDir}; a hard-link store can only link files on its own volume.`, { details: { path: hostPath } });
       }
       this.#link(hostPath, dst);
@@ -621,7 +624,8 @@ export class StoreWriter {
         throw new FerryError('FERRY_E_STORE_CROSS_VOLUME', `${hostPath} is on another file system than the hard-link store; a hard-link store can only link files on its own volume.`, { cause: err, details: { path: hostPath } });
       }
       const errno = (err as NodeJS.ErrnoException).code;
-      throw errno === 'EACCES' || errno === 'EPERM' ? fromSystemError(err, `linking ${hostPath}`) : this.#storeError(err, 'linking into the store');
+      // ENOENT: the source went away (its folder in the store was just made): a source error, as with /c.
+      throw errno === 'EACCES' || errno === 'EPERM' || errno === 'ENOENT' ? fromSystemError(err, `linking ${hostPath}`) : this.#storeError(err, 'linking into the store');
     }
   }
 

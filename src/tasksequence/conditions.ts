@@ -9,6 +9,7 @@ import type { CompareOperator, Condition, ConditionExpression, VariableCondition
 import type { TsEnvironment } from './variables.ts';
 import { matches, parseWql, WqlError } from './wql.ts';
 import { readFileVersion } from '../migxml/pe-version.ts';
+import { GLOB, wildcardMatch as matchWildcard } from '../text/index.ts';
 
 export interface ConditionNote {
   code: WarningCode;
@@ -86,8 +87,7 @@ function applyCompare(op: CompareOperator, c: number): boolean {
 
 /** Wildcard match for Like/NotLike: `*` any run, `?` one character, case-insensitive. */
 export function wildcardMatch(value: string, pattern: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]');
-  return new RegExp(`^${re}$`, 'i').test(value);
+  return matchWildcard(value, pattern, { syntax: GLOB, ignoreCase: true });
 }
 
 function evaluateVariable(c: VariableCondition, ctx: Ctx): boolean {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
@@ -141,22 +141,25 @@ test('Output to task sequence variable keeps the command output', async () => {
   assert.equal(engine.variables().CapturedOut, 'out:O\n');
 });
 
-test('Restart Computer persists the state and resume continues at the next step', async () => {
+test('Restart Computer persists the state and resume continues at the next step; a restart into Windows PE is skipped for this platform', async () => {
   const s = setup();
   // Linux exit codes stop at 255, so the 3010 comes from the USMT tool double (usmtutils).
-  const seq = seqOf(step('Before', s.cmd('BEFORE')), setVar('Kept', 'yes'), reboot('WinPE'), step('After', s.cmd('AFTER'), 'runIn="WinPE"'), step('Exit 3010', 'usmtutils.exe /ec'), step('Last', s.cmd('LAST')));
+  const seq = seqOf(step('Before', s.cmd('BEFORE')), setVar('Kept', 'yes'), reboot('WinPE'), step('After', s.cmd('AFTER'), 'runIn="WinPE"'), reboot('HD'), step('Exit 3010', 'usmtutils.exe /ec'), step('Last', s.cmd('LAST')));
   const usmt = recordingUsmt({ usmtutils: [3010] });
   const first = await start(s, seq, { usmt });
   const r1 = await first.run();
   assert.equal(r1.status, 'restart');
-  assert.equal(r1.restartInto, 'WinPE');
+  assert.equal(r1.restartInto, 'HD');
   assert.deepEqual(
     s.ran().map((x) => x.label),
-    ['BEFORE'],
+    ['BEFORE', 'AFTER'],
+    'no restart into Windows PE: the sequence continues in Windows PE',
   );
+  assert.match(readFileSync(r1.logPath, 'utf8'), /The step \(Restart Computer\) is skipped because there is no boot image .*skipped for this platform/);
+  assert.ok(r1.logPath.includes(join('_SMSTaskSequence', 'Logs', 'Smstslog')), 'in Windows PE the log is in the working folder');
   await assert.rejects(start(s, seq), (err: unknown) => isFerryError(err, 'FERRY_E_TS_IN_PROGRESS'));
   const second = await Engine.resume(s.stateDir, { usmt });
-  assert.equal(second.variables()._SMSTSInWinPE, 'true');
+  assert.equal(second.variables()._SMSTSInWinPE, 'false');
   assert.equal(second.variables().Kept, 'yes');
   const r2 = await second.run();
   assert.equal(r2.status, 'restart', 'exit code 3010 asks for a restart');
@@ -200,7 +203,7 @@ test('SMSTSRebootRequested + SMSTSRetryRequested rerun the same step after the r
 
 test('unsupported step types fail when run; wrong environment fails; validation errors refuse the run', async () => {
   const s = setup();
-  const seq = seqOf('<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply OS" continueOnError="true"><action>osdapplyos.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
+  const seq = seqOf('<step type="SMS_TaskSequence_InstallApplicationAction" name="Install App" continueOnError="true"><action>smsappinstall.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
   const engine = await start(s, seq);
   const r = await engine.run();
   assert.equal(r.status, 'failed');
@@ -396,4 +399,22 @@ test('Run Command Line: time-out stops the process; Start in maps into the volum
   const errors = seen.filter((e) => e.type === 'error').map((e) => (e as { code: string }).code);
   assert.deepEqual(errors, ['FERRY_E_TS_STEP_TIMEOUT', 'FERRY_E_TS_COMMAND_NOT_STARTED']);
   assert.deepEqual(readFileSync(join(s.base, 'cwd.txt'), 'utf8').trim().split('\n'), [join(s.root, 'Work Dir'), pkgDir]);
+});
+
+test('hidden site variables and password variables never reach smsts.log or events; the log is owner-only (issue 11)', async () => {
+  const s = setup();
+  const events = new EventStream();
+  const seen = events.record();
+  const seq = seqOf(step('Echo', s.cmd('E', 0, '%SiteSecret% %OSDLocalAdminPassword%')), step('Fail', s.cmd('F', 5, '%SiteSecret%'), 'continueOnError="true"'));
+  const engine = await start(s, seq, { events, variables: { device: { SiteSecret: 'Hunter2Hidden', OSDLocalAdminPassword: 'AdminPw!9z' }, secret: ['SiteSecret'] } });
+  const r = await engine.run();
+  assert.equal(r.status, 'succeeded');
+  const log = readFileSync(r.logPath, 'utf8');
+  assert.match(log, /Command line: .*\*{8} \*{8}/);
+  for (const secret of ['Hunter2Hidden', 'AdminPw!9z']) {
+    assert.ok(!log.includes(secret), `smsts.log shows ${secret}`);
+    assert.ok(!JSON.stringify(seen).includes(secret), `an event shows ${secret}`);
+  }
+  assert.equal(statSync(r.logPath).mode & 0o777, 0o600);
+  assert.deepEqual(s.ran()[0]!.args, ['Hunter2Hidden', 'AdminPw!9z'], 'the command still gets the real values');
 });

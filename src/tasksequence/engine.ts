@@ -6,13 +6,16 @@
 // without running a finished one again.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
-import { silentEvents, type EventStream } from '../events/index.ts';
+import { maskedStream, silentEvents, type EventStream } from '../events/index.ts';
 import { toHostPath, type Computer, type ComputerIdentity, type RegistryReader, type WmiInstance } from './computer.ts';
 import { evaluateCondition } from './conditions.ts';
-import type { KnownStep, SequenceNode, Step, TaskSequence } from './model.ts';
-import { builtinUsmtRunner, localPackages, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
+import { walkSteps, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
+import { builtinUsmtRunner, localPackages, type ImageSource, type PackageResolver, type SmpClientFactory, type UsmtRunner } from './ports.ts';
+import { applyOperatingSystem, DEFAULT_USER_STATE_PATH, setupWindows, type OsImageContext } from './os-image.ts';
+import { applyNetworkSettings, applyWindowsSettings } from './os-settings.ts';
+import { platformSkipReason } from './platform-skip.ts';
 import { commandArgv, runCommandLine } from './run-command.ts';
 import { SmstsLog, type SmstsLogOptions } from './smsts-log.ts';
 import { lockState, readEngineState, saveEngineState, SEQUENCE_FILE, STATE_FILE, writeEngineFile, type EngineState, type NodeOutcome } from './state.ts';
@@ -32,6 +35,8 @@ export interface EngineDeps {
   events?: EventStream;
   /** Package resolver (default: `--package` mappings kept in the state, else built-in USMT). */
   packages?: PackageResolver;
+  /** Operating system image content (the agent: from the site); default: the package resolver's path. */
+  images?: ImageSource;
   /** Registry of the computer for conditions (default: the volume's HKLM hives when readable). */
   registry?: RegistryReader;
   /** Extra WMI classes for conditions (root\cimv2). */
@@ -52,8 +57,8 @@ export interface TaskSequenceIdentity {
 
 export interface StartOptions extends EngineDeps {
   sequence: TaskSequence;
-  /** The volume root and identity; missing identity fields get stable defaults. */
-  computer: { root: string } & Partial<ComputerIdentity>;
+  /** The volume root and identity; missing identity fields get stable defaults. `device`: the NTFS block device or image file mounted on `root`. */
+  computer: { root: string; device?: string } & Partial<ComputerIdentity>;
   /** State folder (default `<root>/_SMSTaskSequence`, where ConfigMgr keeps it). */
   stateDir?: string;
   /** Start in Windows PE (`_SMSTSInWinPE=true`). */
@@ -89,6 +94,7 @@ export class Engine {
   readonly #smp: SmpClientFactory | undefined;
   readonly #events: EventStream;
   readonly #packages: PackageResolver;
+  readonly #images: ImageSource | undefined;
   readonly #log: SmstsLog;
   #unlock: (() => void) | undefined;
 
@@ -100,11 +106,15 @@ export class Engine {
     this.#computer = computer;
     this.#usmt = deps.usmt ?? builtinUsmtRunner();
     this.#smp = deps.smp;
-    this.#events = deps.events ?? silentEvents();
+    const secretEnv = this.#env;
+    // Everything the engine reports goes out with secret variable values masked.
+    this.#events = maskedStream(deps.events ?? silentEvents(), (text) => secretEnv.redact(text));
     this.#packages = deps.packages ?? localPackages(state.packages);
+    this.#images = deps.images;
     const events = this.#events;
     this.#log = new SmstsLog(state.logDir, {
       ...deps.log,
+      mask: (text) => secretEnv.redact(text),
       onRecord: (rec) => {
         deps.log?.onRecord?.(rec);
         events.log(rec.type === 3 ? 'error' : rec.type === 2 ? 'warn' : 'info', rec.component, rec.message);
@@ -115,8 +125,9 @@ export class Engine {
 
   /** Validate, create the state folder and prepare a run; refuses a sequence with validation errors. */
   static async start(options: StartOptions): Promise<Engine> {
-    const root = options.computer.root;
-    const stateDir = options.stateDir ?? join(root, '_SMSTaskSequence');
+    // Absolute: the USMT tools run with another current folder.
+    const root = resolve(options.computer.root);
+    const stateDir = resolve(options.stateDir ?? join(root, '_SMSTaskSequence'));
     const initial = layerVariables(options.variables ?? {});
     const packages = options.packages ?? localPackages(options.packageFolders ?? {});
     const issues = validateSequence(options.sequence, { packages, variables: initial });
@@ -142,7 +153,7 @@ export class Engine {
       };
       const winPE = options.winPE === true;
       const logDir = toHostPath(root, winPE ? 'C:\\_SMSTaskSequence\\Logs\\Smstslog' : 'C:\\Windows\\CCM\\Logs\\SMSTSLog')!;
-      const env = new TsEnvironment(initial);
+      const env = new TsEnvironment(initial, (options.variables?.secret ?? []).map((n) => n.toLowerCase()));
       for (const v of options.sequence.globalVariables ?? []) if (!env.has(v.name)) env.set(v.name, v.value);
       const id = options.identity ?? {};
       const builtins: Record<string, string | undefined> = {
@@ -162,6 +173,8 @@ export class Engine {
         _SMSTSMDataPath: 'C:\\_SMSTaskSequence',
       };
       for (const [k, v] of Object.entries(builtins)) if (v !== undefined) env.set(k, v);
+      // The folder Apply Operating System Image keeps (ConfigMgr's local state store).
+      if (!env.has('_SMSTSUserStatePath')) env.set('_SMSTSUserStatePath', DEFAULT_USER_STATE_PATH);
       const now = new Date().toISOString();
       const state: EngineState = {
         format: 'ferry-ts-state',
@@ -169,7 +182,7 @@ export class Engine {
         status: 'running',
         startedAt: now,
         updatedAt: now,
-        computer: { root, ...identity },
+        computer: { root, ...(options.computer.device ? { device: resolve(options.computer.device) } : {}), ...identity },
         inWinPE: winPE,
         variables: env.toRecord(),
         secretVariables: env.secretNames(),
@@ -347,7 +360,9 @@ export class Engine {
   async #shouldRun(node: SequenceNode, id: string): Promise<boolean> {
     const kind = node.kind === 'group' ? 'group' : 'step';
     let reason: string | undefined;
+    const platform = node.kind === 'step' ? platformSkipReason(node, this.#state.inWinPE) : undefined;
     if (node.disabled) reason = 'it is disabled';
+    else if (platform) reason = platform;
     else {
       const r = await evaluateCondition(node.condition, this.#env, this.#computer);
       for (const n of r.notes) {
@@ -358,10 +373,29 @@ export class Engine {
     }
     if (reason === undefined) return true;
     this.#log.info(TS, `The ${kind} (${node.name}) is skipped because ${reason}.`);
+    if (platform && node.kind === 'step' && !('unknown' in node) && node.type === 'SMS_TaskSequence_RebootAction') this.#enterWinPE();
     this.#events.emit({ type: 'step', step: node.name, stepType: node.kind === 'group' ? 'group' : node.type, status: 'skipped' });
     this.#state.nodes[id] = { status: 'done', outcome: 'skipped' };
     this.#save();
     return false;
+  }
+
+  /**
+   * Ferry works on the volume from outside the installed operating system, as Windows PE does:
+   * a restart into Windows PE only switches the environment (and the log into the working folder,
+   * which Apply Operating System Image keeps).
+   */
+  #enterWinPE(): void {
+    if (this.#state.inWinPE) return;
+    this.#state.inWinPE = true;
+    this.#env.set('_SMSTSInWinPE', 'true');
+    const logDir = toHostPath(this.#computer.root, 'C:\\_SMSTaskSequence\\Logs\\Smstslog');
+    if (logDir !== null) {
+      this.#log.moveTo(logDir);
+      this.#state.logDir = logDir;
+      this.#env.set('_SMSTSLogPath', 'C:\\_SMSTaskSequence\\Logs\\Smstslog');
+    }
+    this.#log.info(TS, 'Continuing in Windows PE (_SMSTSInWinPE=true) without a restart.');
   }
 
   async #runStep(step: Step, id: string): Promise<NodeOutcome> {
@@ -480,6 +514,14 @@ export class Engine {
         return restoreUserState(s, this.#userStateContext());
       case 'SMS_TaskSequence_ReleaseStateStoreAction':
         return releaseStateStore(this.#userStateContext());
+      case 'SMS_TaskSequence_ApplyOperatingSystemAction':
+        return applyOperatingSystem(s, this.#osImageContext());
+      case 'SMS_TaskSequence_ApplyWindowsSettingsAction':
+        return applyWindowsSettings(s, this.#osImageContext());
+      case 'SMS_TaskSequence_ApplyNetworkSettingsAction':
+        return applyNetworkSettings(s, this.#osImageContext());
+      case 'SMS_TaskSequence_SetupWindowsAndSMSAction':
+        return setupWindows(s, this.#osImageContext());
     }
   }
 
@@ -501,6 +543,24 @@ export class Engine {
     const dir = join(this.#stateDir, 'usmt-work');
     mkdirSync(dir, { recursive: true });
     return dir;
+  }
+
+  #osImageContext(): OsImageContext {
+    return {
+      env: this.#env,
+      computer: this.#computer,
+      packages: this.#packages,
+      ...(this.#images ? { images: this.#images } : {}),
+      state: this.#state,
+      stateDir: this.#stateDir,
+      logDir: this.#log.dir,
+      events: this.#events,
+      log: (type, component, message) => this.#log.write({ component, message: this.#env.redact(message), type }),
+      failedSteps: () =>
+        [...walkSteps(this.#seq.children)]
+          .filter((e) => this.#state.nodes[e.path.join('.')]?.outcome === 'failed' && e.node.kind === 'step')
+          .map((e) => ({ name: e.node.name, type: (e.node as Step).type })),
+    };
   }
 
   #userStateContext(): UserStateContext {

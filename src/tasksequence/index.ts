@@ -4,6 +4,7 @@ export * from './model.ts';
 export { STEP_TYPES, stepTypeSpec, propertyVariables, type StepTypeSpec, type PropSpec } from './step-types.ts';
 export { parseSequenceXml, serializeSequenceXml, parseXmlDocument } from './xml.ts';
 export { loadSequenceFile, parseSequenceDocument, decodeXmlBytes, type LoadedSequence } from './input.ts';
+export { TS_LIMITS, TS_REQUEST_BODY_BYTES, checkSequenceLimits } from './limits.ts';
 export { validateSequence, hasErrors, type ValidationIssue, type ValidateOptions } from './validate.ts';
 export { evaluateCondition, osVersionCondition, type ConditionResult, type ConditionNote } from './conditions.ts';
 export { TsEnvironment, layerVariables, checkVariableName, type VariableLayers } from './variables.ts';

@@ -203,6 +203,47 @@ export interface SetVariableProperties {
   DoNotShowVariableValue: boolean;
 }
 
+/** Apply Operating System Image from an image package (OS image packages only; no upgrade package). */
+export interface ApplyOperatingSystemProperties {
+  ImagePackageID: string;
+  /** 1-based index of the image in the WIM (`OSDImageIndex`). */
+  ImageIndex: number;
+  /** Package holding an answer file, and the file's name in it (`OSDConfigFileName`). */
+  ConfigFilePackage: string;
+  ConfigFileName: string;
+  /** Destination: next available partition, a disk and partition, a drive letter, or a variable naming one. */
+  Destination: 'NextAvailable' | 'DiskAndPartition' | 'LogicalDrive' | 'Variable';
+  DestinationDisk: number;
+  DestinationPartition: number;
+  DestinationLogicalDrive: string;
+  DestinationVariable: string;
+  /** Keyboard layered driver for Japanese/Korean keyboards (`OsdLayeredDriver`, 0 = none). */
+  LayeredDriver: number;
+}
+export interface ApplyWindowsSettingsProperties {
+  RegisteredUserName: string;
+  RegisteredOrgName: string;
+  ProductKey: string;
+  ComputerName: string;
+  RandomAdminPassword: boolean;
+  AdminPassword: string;
+  TimeZone: string;
+}
+export interface ApplyNetworkSettingsProperties {
+  /** Join a workgroup or a domain. */
+  JoinType: 'Workgroup' | 'Domain';
+  WorkgroupName: string;
+  DomainName: string;
+  DomainOUName: string;
+  DomainUserName: string;
+  DomainPassword: string;
+}
+export interface SetupWindowsAndSmsProperties {
+  /** The Configuration Manager client package (here: recorded, nothing to install). */
+  ClientPackageID: string;
+  InstallationProperties: string;
+}
+
 export interface PropertiesByType {
   SMS_TaskSequence_RequestStateStoreAction: RequestStateStoreProperties;
   SMS_TaskSequence_CaptureUserStateAction: CaptureUserStateProperties;
@@ -211,6 +252,10 @@ export interface PropertiesByType {
   SMS_TaskSequence_RunCommandLineAction: RunCommandLineProperties;
   SMS_TaskSequence_RebootAction: RebootProperties;
   SMS_TaskSequence_SetVariableAction: SetVariableProperties;
+  SMS_TaskSequence_ApplyOperatingSystemAction: ApplyOperatingSystemProperties;
+  SMS_TaskSequence_ApplyWindowsSettingsAction: ApplyWindowsSettingsProperties;
+  SMS_TaskSequence_ApplyNetworkSettingsAction: ApplyNetworkSettingsProperties;
+  SMS_TaskSequence_SetupWindowsAndSMSAction: SetupWindowsAndSmsProperties;
 }
 export type KnownStepType = keyof PropertiesByType;
 

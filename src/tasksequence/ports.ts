@@ -24,7 +24,7 @@ export interface UsmtRunner {
   usmtutils(args: string[], ctx: UsmtRunContext): Promise<number>;
 }
 
-type ToolModule = { run(argv: string[], invocation?: { cwd?: string }): Promise<number> };
+type ToolModule = { run(argv: string[], invocation?: { cwd?: string; events?: EventStream }): Promise<number> };
 
 const TOOL_MODULES = {
   scanstate: '../usmt/scanstate-cli.ts',
@@ -51,7 +51,7 @@ export function builtinUsmtRunner(): UsmtRunner {
     }
     if (typeof mod.run !== 'function') throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine module exports no run(argv).`, { details: { tool } });
     // The working folder is passed, never set with process.chdir: the process is shared.
-    return mod.run(args, { cwd: ctx.cwd });
+    return mod.run(args, { cwd: ctx.cwd, events: ctx.events });
   };
   return {
     scanstate: (args, ctx) => call('scanstate', args, ctx),
@@ -94,6 +94,14 @@ export interface SmpRequestSettings {
 /** Makes an SMP client for the step's settings; absent when no site/SMP is configured. */
 export type SmpClientFactory = (settings: SmpRequestSettings) => SmpClient;
 
+// ── operating system images ──────────────────────────────────────────────────────────────
+
+/**
+ * Fetches an operating system image package's WIM onto this computer and returns its host path
+ * (the agent downloads it from the site, hash-checked); undefined when the package is unknown.
+ */
+export type ImageSource = (packageId: string, events: EventStream) => Promise<string | undefined>;
+
 // ── packages ─────────────────────────────────────────────────────────────────────────────
 
 export interface PackageResolver {
@@ -101,6 +109,8 @@ export interface PackageResolver {
   usmt(id: string): UsmtPackage | undefined;
   /** Host folder of any package (Run Command Line's PackageID); undefined when unknown. */
   folder(id: string): string | undefined;
+  /** The WIM file of an operating system image package (mapped to the file, or to a folder holding one .wim). */
+  image(id: string): string | undefined;
   /** The id → folder map, kept in the engine state so `ts resume` sees the same packages. */
   mappings(): Record<string, string>;
 }
@@ -141,6 +151,13 @@ export function localPackages(mappings: Record<string, string> = {}): PackageRes
     },
     folder(id) {
       return byId.get(id.toUpperCase());
+    },
+    image(id) {
+      const path = byId.get(id.toUpperCase());
+      if (path === undefined || !existsSync(path)) return path;
+      if (!statSync(path).isDirectory()) return path;
+      const wims = readdirSync(path).filter((f) => f.toLowerCase().endsWith('.wim'));
+      return wims.length === 1 ? join(path, wims[0]!) : undefined;
     },
     mappings() {
       return Object.fromEntries([...byId.entries()]);

@@ -2,7 +2,7 @@
 // would grow past `maxBytes` it is renamed `smsts-yyyyMMdd-HHmmss.log` and a new one started;
 // only the newest `maxHistory` rolled files are kept. Lines are appended synchronously so the
 // log is complete up to the moment a process is killed.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type CmTraceType = 1 | 2 | 3;
@@ -36,12 +36,28 @@ export function formatCmTraceLine(rec: CmTraceRecord): string {
   return `<![LOG[${message}]LOG]!><time="${time}" date="${date}" component="${attr(rec.component)}" context="" type="${rec.type}" thread="${rec.thread ?? process.pid}" file="${attr(rec.file ?? '')}">`;
 }
 
-/** Parse CMTrace records back (tests, `ts` tooling); messages may span lines. */
+/**
+ * Parse CMTrace records back (tests, `ts` tooling); messages may span lines. A log is untrusted
+ * input, so this scans with indexOf instead of a lazy regular expression, which took quadratic
+ * time on many unterminated `<![LOG[` records: each start reuses the end marker found for the
+ * previous one while it still lies ahead.
+ */
 export function parseCmTrace(text: string): (CmTraceRecord & { time: undefined; raw: { time: string; date: string } })[] {
   const out: (CmTraceRecord & { time: undefined; raw: { time: string; date: string } })[] = [];
-  const re = /<!\[LOG\[([\s\S]*?)\]LOG\]!><time="([^"]*)" date="([^"]*)" component="([^"]*)" context="([^"]*)" type="([123])" thread="(\d+)" file="([^"]*)">/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ message: m[1]!, component: m[4]!, type: Number(m[6]) as CmTraceType, thread: Number(m[7]), file: m[8]!, time: undefined, raw: { time: m[2]!, date: m[3]! } });
+  const OPEN = '<![LOG[';
+  const CLOSE = ']LOG]!>';
+  const tail = /<time="([^"]*)" date="([^"]*)" component="([^"]*)" context="([^"]*)" type="([123])" thread="(\d+)" file="([^"]*)">/y;
+  let end = -1;
+  for (let start = text.indexOf(OPEN); start !== -1; ) {
+    const body = start + OPEN.length;
+    if (end < body) end = text.indexOf(CLOSE, body);
+    if (end === -1) break;
+    tail.lastIndex = end + CLOSE.length;
+    const m = tail.exec(text);
+    if (m) {
+      out.push({ message: text.slice(body, end), component: m[3]!, type: Number(m[5]) as CmTraceType, thread: Number(m[6]), file: m[7]!, time: undefined, raw: { time: m[1]!, date: m[2]! } });
+      start = text.indexOf(OPEN, tail.lastIndex);
+    } else start = text.indexOf(OPEN, body);
   }
   return out;
 }
@@ -53,6 +69,8 @@ export interface SmstsLogOptions {
   maxHistory?: number;
   /** Called with every record written (the engine mirrors them as `log` events). */
   onRecord?: (rec: CmTraceRecord) => void;
+  /** Applied to every message before it is written or passed on: masks secret values. */
+  mask?: (text: string) => string;
 }
 
 function rolledPath(dir: string, t: Date): string {
@@ -67,13 +85,16 @@ export class SmstsLog {
   readonly #maxBytes: number;
   readonly #maxHistory: number;
   readonly #onRecord: ((rec: CmTraceRecord) => void) | undefined;
+  readonly #mask: (text: string) => string;
 
   constructor(dir: string, options: SmstsLogOptions = {}) {
     this.#dir = dir;
     this.#onRecord = options.onRecord;
+    this.#mask = options.mask ?? ((t) => t);
     this.#maxBytes = options.maxBytes ?? 1024 * 1024;
     this.#maxHistory = options.maxHistory ?? 3;
     mkdirSync(dir, { recursive: true });
+    if (existsSync(this.path)) chmodSync(this.path, 0o600);
   }
 
   get dir(): string {
@@ -84,11 +105,15 @@ export class SmstsLog {
     return join(this.#dir, 'smsts.log');
   }
 
-  write(rec: CmTraceRecord): void {
+  write(record: CmTraceRecord): void {
+    // Every line and every event mirrored from it goes through the mask, whoever wrote it.
+    const rec = { ...record, message: this.#mask(record.message) };
     const line = formatCmTraceLine(rec) + '\r\n';
     const size = existsSync(this.path) ? statSync(this.path).size : 0;
     if (size > 0 && size + Buffer.byteLength(line) > this.#maxBytes) this.#rollover(rec.time ?? new Date());
-    appendFileSync(this.path, line);
+    // Owner-only: the log names computers, paths and accounts (a new file gets the mode; an
+    // existing one is set once when the log starts).
+    appendFileSync(this.path, line, { mode: 0o600 });
     this.#onRecord?.(rec);
   }
 

@@ -29,7 +29,8 @@ export interface EngineState {
   status: EngineStatus;
   startedAt: string;
   updatedAt: string;
-  computer: ComputerIdentity & { root: string };
+  /** `device`: the block device or NTFS image file mounted on `root` (Apply Operating System Image uses wimlib's NTFS mode). */
+  computer: ComputerIdentity & { root: string; device?: string };
   inWinPE: boolean;
   variables: Record<string, string>;
   secretVariables: string[];

@@ -201,6 +201,103 @@ const setVariable: StepTypeSpec<'SMS_TaskSequence_SetVariableAction'> = {
   },
 };
 
+// ── operating system deployment (task sequence steps: Images, Settings) ────────────────────
+
+const applyOperatingSystem: StepTypeSpec<'SMS_TaskSequence_ApplyOperatingSystemAction'> = {
+  type: 'SMS_TaskSequence_ApplyOperatingSystemAction',
+  label: 'Apply Operating System Image',
+  defaultRunIn: 'WinPE',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'ImageIndex', variable: 'OSDImageIndex', type: { kind: 'int', min: 1, max: 999 } },
+    { property: 'ConfigFileName', variable: 'OSDConfigFileName', type: str(255), emitWhen: nonEmpty('ConfigFileName') },
+    { property: 'LayeredDriver', variable: 'OsdLayeredDriver', type: { kind: 'int', min: 0, max: 6 }, emitWhen: (p) => p.LayeredDriver !== 0 },
+  ],
+  defaults: () => ({
+    ImagePackageID: '',
+    ImageIndex: 1,
+    ConfigFilePackage: '',
+    ConfigFileName: '',
+    Destination: 'NextAvailable',
+    DestinationDisk: 0,
+    DestinationPartition: 1,
+    DestinationLogicalDrive: '',
+    DestinationVariable: '',
+    LayeredDriver: 0,
+  }),
+  // The destination travels in the command line only (no action variable names it).
+  action(p) {
+    const target =
+      p.Destination === 'DiskAndPartition' ? ` /target:${p.DestinationDisk},${p.DestinationPartition}`
+      : p.Destination === 'LogicalDrive' ? ` /target:${p.DestinationLogicalDrive}`
+      : p.Destination === 'Variable' ? ` /target:%${p.DestinationVariable}%`
+      : '';
+    const config = p.ConfigFilePackage ? ` "/config:${p.ConfigFilePackage},%OSDConfigFileName%"` : '';
+    return `OSDApplyOS.exe /image:${p.ImagePackageID},%OSDImageIndex%${config}${target} /runfromnet:False`;
+  },
+  fromAction(action, props) {
+    const image = /\/image:([^,\s"]*)/i.exec(action);
+    if (image) props.ImagePackageID = image[1]!;
+    const config = /\/config:([^,\s"]*)/i.exec(action);
+    if (config) props.ConfigFilePackage = config[1]!;
+    const target = /\/target:("?)([^\s"]+)\1/i.exec(action)?.[2];
+    if (target === undefined) return;
+    let m: RegExpExecArray | null;
+    if ((m = /^(\d+),(\d+)$/.exec(target))) Object.assign(props, { Destination: 'DiskAndPartition', DestinationDisk: Number(m[1]), DestinationPartition: Number(m[2]) });
+    else if ((m = /^%([^%]+)%$/.exec(target))) Object.assign(props, { Destination: 'Variable', DestinationVariable: m[1]! });
+    else Object.assign(props, { Destination: 'LogicalDrive', DestinationLogicalDrive: target });
+  },
+};
+
+const applyWindowsSettings: StepTypeSpec<'SMS_TaskSequence_ApplyWindowsSettingsAction'> = {
+  type: 'SMS_TaskSequence_ApplyWindowsSettingsAction',
+  label: 'Apply Windows Settings',
+  defaultRunIn: 'WinPE',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'RegisteredUserName', variable: 'OSDRegisteredUserName', type: str(255) },
+    { property: 'RegisteredOrgName', variable: 'OSDRegisteredOrgName', type: str(255), emitWhen: nonEmpty('RegisteredOrgName') },
+    { property: 'ProductKey', variable: 'OSDProductKey', type: str(255), emitWhen: nonEmpty('ProductKey') },
+    { property: 'ComputerName', variable: 'OSDComputerName', type: str(15), emitWhen: nonEmpty('ComputerName') },
+    { property: 'RandomAdminPassword', variable: 'OSDRandomAdminPassword', type: bool },
+    { property: 'AdminPassword', variable: 'OSDLocalAdminPassword', type: str(255), hidden: true, emitWhen: nonEmpty('AdminPassword') },
+    { property: 'TimeZone', variable: 'OSDTimeZone', type: str(255), emitWhen: nonEmpty('TimeZone') },
+  ],
+  defaults: () => ({ RegisteredUserName: 'User', RegisteredOrgName: '', ProductKey: '', ComputerName: '', RandomAdminPassword: true, AdminPassword: '', TimeZone: '' }),
+  action: () => 'osdwinsettings.exe /config',
+};
+
+const applyNetworkSettings: StepTypeSpec<'SMS_TaskSequence_ApplyNetworkSettingsAction'> = {
+  type: 'SMS_TaskSequence_ApplyNetworkSettingsAction',
+  label: 'Apply Network Settings',
+  defaultRunIn: 'WinPE',
+  defaultSuccessCodes: [0],
+  props: [
+    { property: 'JoinType', variable: 'OSDJoinType', type: { kind: 'enum', values: ['Workgroup', 'Domain'] } },
+    { property: 'WorkgroupName', variable: 'OSDWorkgroupName', type: str(15), emitWhen: nonEmpty('WorkgroupName') },
+    { property: 'DomainName', variable: 'OSDDomainName', type: str(255), emitWhen: nonEmpty('DomainName') },
+    { property: 'DomainOUName', variable: 'OSDDomainOUName', type: str(255), emitWhen: nonEmpty('DomainOUName') },
+    { property: 'DomainUserName', variable: 'OSDJoinAccount', type: str(255), emitWhen: nonEmpty('DomainUserName') },
+    { property: 'DomainPassword', variable: 'OSDJoinPassword', type: str(255), hidden: true, emitWhen: nonEmpty('DomainPassword') },
+  ],
+  defaults: () => ({ JoinType: 'Workgroup', WorkgroupName: 'WORKGROUP', DomainName: '', DomainOUName: '', DomainUserName: '', DomainPassword: '' }),
+  action: () => 'osdnetsettings.exe configure',
+};
+
+const setupWindowsAndSms: StepTypeSpec<'SMS_TaskSequence_SetupWindowsAndSMSAction'> = {
+  type: 'SMS_TaskSequence_SetupWindowsAndSMSAction',
+  label: 'Setup Windows and ConfigMgr',
+  defaultRunIn: 'WinPE',
+  defaultSuccessCodes: [0],
+  props: [{ property: 'InstallationProperties', variable: 'SMSClientInstallProperties', type: str(4000), emitWhen: nonEmpty('InstallationProperties') }],
+  defaults: () => ({ ClientPackageID: '', InstallationProperties: '' }),
+  action: (p) => `OSDSetupWindows.exe /client:${p.ClientPackageID}`,
+  fromAction(action, props) {
+    const m = /\/client:(\S*)/i.exec(action);
+    if (m) props.ClientPackageID = m[1]!;
+  },
+};
+
 export const STEP_TYPES: { readonly [T in KnownStepType]: StepTypeSpec<T> } = {
   SMS_TaskSequence_RequestStateStoreAction: requestStateStore,
   SMS_TaskSequence_CaptureUserStateAction: captureUserState,
@@ -209,6 +306,10 @@ export const STEP_TYPES: { readonly [T in KnownStepType]: StepTypeSpec<T> } = {
   SMS_TaskSequence_RunCommandLineAction: runCommandLine,
   SMS_TaskSequence_RebootAction: reboot,
   SMS_TaskSequence_SetVariableAction: setVariable,
+  SMS_TaskSequence_ApplyOperatingSystemAction: applyOperatingSystem,
+  SMS_TaskSequence_ApplyWindowsSettingsAction: applyWindowsSettings,
+  SMS_TaskSequence_ApplyNetworkSettingsAction: applyNetworkSettings,
+  SMS_TaskSequence_SetupWindowsAndSMSAction: setupWindowsAndSms,
 };
 
 export function stepTypeSpec(type: string): StepTypeSpec | undefined {
@@ -240,6 +341,29 @@ export function parsePropValue(spec: PropSpec, text: string): { value: unknown }
     }
     case 'list':
       return { value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+  }
+}
+
+/**
+ * Why a property value held in a document (JSON from the site, a saved state) does not fit its
+ * type, or null. Documents do not only come from our own parser, so a missing or mistyped value
+ * must become a validation error instead of a crash further on.
+ */
+export function propValueProblem(spec: PropSpec, value: unknown): string | null {
+  const t = spec.type;
+  if (value === undefined || value === null) return 'is missing';
+  switch (t.kind) {
+    case 'string':
+      if (typeof value !== 'string') return 'must be text';
+      return t.maxLength !== undefined && value.length > t.maxLength ? `is longer than ${t.maxLength} characters` : null;
+    case 'bool':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'int':
+      return Number.isInteger(value) && (value as number) >= t.min && (value as number) <= t.max ? null : `must be a whole number ${t.min}–${t.max}`;
+    case 'enum':
+      return typeof value === 'string' && t.values.includes(value) ? null : `must be one of ${t.values.join(', ')}`;
+    case 'list':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? null : 'must be a list of names';
   }
 }
 

@@ -54,6 +54,18 @@ test('warnings: capture-all without local accounts, continue on error before Rel
   assert.deepEqual(codes(request + capture('', 'continueOnError="true"') + release), ['warning:FERRY_W_TS_CONTINUE_BEFORE_RELEASE']);
   assert.deepEqual(codes(request + capture('')), ['warning:FERRY_W_TS_REQUEST_WITHOUT_RELEASE']);
   assert.deepEqual(codes(capture(v('OSDMigrateFileAccess', 'FileAccess', 'VSS'))), ['warning:FERRY_W_TS_SETTING_IGNORED_OLD_USMT']);
-  assert.deepEqual(codes('<step type="SMS_TaskSequence_PartitionDiskAction" name="Partition"/>'), ['warning:FERRY_W_TS_UNKNOWN_STEP_TYPE']);
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_InstallApplicationAction" name="Install"/>'), ['warning:FERRY_W_TS_UNKNOWN_STEP_TYPE']);
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_PartitionDiskAction" name="Partition"/>'), [], 'hardware-only steps are skipped for this platform, not unknown');
+  assert.deepEqual(codes('<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply"><action>OSDApplyOS.exe /image:,%OSDImageIndex%</action></step>'), ['error:FERRY_E_TS_PROPERTY_INVALID']);
   assert.deepEqual(codes(`<group name="off" disable="true">${request}</group>`), [], 'disabled steps do not count');
+});
+
+test('a Run Command Line step whose properties are missing or mistyped gets coded errors, not a TypeError (issue 11)', () => {
+  const seq = parseSequenceXml('<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Run"><action>cmd /c exit 0</action></step></sequence>');
+  const step = seq.children[0] as unknown as { properties: Record<string, unknown> };
+  delete step.properties.CommandLine;
+  step.properties.OutputVariableName = 42;
+  const issues = validateSequence(seq);
+  assert.deepEqual(issues.map((i) => [i.severity, i.code]), [['error', 'FERRY_E_TS_PROPERTY_INVALID'], ['error', 'FERRY_E_TS_PROPERTY_INVALID']]);
+  assert.match(issues.map((i) => i.message).join(' '), /CommandLine is missing.*OutputVariableName must be text/);
 });

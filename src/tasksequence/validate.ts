@@ -5,7 +5,8 @@ import type { Code } from '../errors/codes.ts';
 import { isDriveRoot, isNetworkPath } from './computer.ts';
 import { isStepOfType, isUnknownStep, walkSteps, type Condition, type Group, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
 import type { PackageResolver } from './ports.ts';
-import { stepTypeSpec } from './step-types.ts';
+import { HARDWARE_ONLY_STEPS } from './platform-skip.ts';
+import { propValueProblem, stepTypeSpec } from './step-types.ts';
 import { usmtVersionAtLeast } from './usmt-args.ts';
 import { checkVariableName } from './variables.ts';
 import { FerryError } from '../errors/index.ts';
@@ -69,12 +70,19 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
   for (const e of steps) {
     const n = e.node;
     if (isUnknownStep(n)) {
-      add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
+      // Hardware-only steps are not unknown: they are skipped for this platform when reached.
+      if (HARDWARE_ONLY_STEPS[n.type] === undefined) add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
       continue;
     }
     for (const bad of (n as KnownStep).invalid ?? []) {
       add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${bad.property} = "${bad.value}": ${bad.reason}.`, n, e.path);
     }
+    // The checks below read typed properties: a document whose properties are missing or of the
+    // wrong type gets an error per property instead (and not a TypeError from deep inside).
+    const props = ((n as KnownStep).properties ?? {}) as Record<string, unknown>;
+    const shape = stepTypeSpec(n.type)!.props.map((p) => [p.property, propValueProblem(p, props[p.property])] as const).filter(([, why]) => why !== null);
+    for (const [property, why] of shape) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${property} ${why}.`, n, e.path);
+    if (shape.length > 0) continue;
     if (n.name.length === 0 || n.name.length > 100) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
     if (n.description.length > 255) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
     const runIn = n.runIn ?? stepTypeSpec(n.type)!.defaultRunIn;
@@ -88,6 +96,9 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       if (p.OfflineUserState && (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))) {
         add('error', 'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE', 'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.', n, e.path);
       }
+    }
+    if (isStepOfType(n, 'SMS_TaskSequence_ApplyOperatingSystemAction') && !n.properties.ImagePackageID) {
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Apply Operating System Image needs an operating system image package (/image: in its command line).', n, e.path);
     }
     if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
       add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);

@@ -108,6 +108,8 @@ export interface VariableLayers {
   device?: Record<string, string>;
   /** Variables given for this deployment/run (`--var`): override device and collection ones. */
   deployment?: Record<string, string>;
+  /** Names whose values are secret ("do not display this value" on the site): never logged. */
+  secret?: readonly string[];
 }
 
 /** Merge the layers a computer starts with: collection (by priority) < device < deployment. */

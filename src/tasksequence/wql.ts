@@ -2,6 +2,7 @@
 // comparisons, LIKE, IS [NOT] NULL, AND/OR/NOT and parentheses, evaluated over in-memory
 // instances. A query outside this subset is reported as unsupported, never guessed.
 import type { WmiInstance, WmiValue } from './computer.ts';
+import { WQL_LIKE, wildcardMatch } from '../text/index.ts';
 
 export interface WqlQuery {
   className: string;
@@ -159,22 +160,7 @@ export function parseWql(query: string): WqlQuery {
 
 /** WQL LIKE: `%` any run, `_` one character, `[abc]`/`[a-z]`/`[^a]` sets; case-insensitive. */
 export function wqlLike(value: string, pattern: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '%') re += '[\\s\\S]*';
-    else if (c === '_') re += '[\\s\\S]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += `[${body.startsWith('^') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 'i').test(value);
+  return wildcardMatch(value, pattern, { syntax: WQL_LIKE, ignoreCase: true });
 }
 
 function prop(inst: WmiInstance, name: string): WmiValue | undefined {

@@ -61,7 +61,7 @@ test('unknown step types, attributes and elements are preserved verbatim', () =>
   const xml = `<?xml version="1.0"?>
 <sequence version="3.10" packageID="X">
   <referenceList><reference package="CM100005" program="*"/></referenceList>
-  <step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply OS" custom="1"><action>osdapplyos.exe /image:CM1,1</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">1</variable></defaultVarList></step>
+  <step type="SMS_TaskSequence_InstallApplicationAction" name="Install App" custom="1"><action>smsappinstall.exe /app:CM1</action><defaultVarList><variable name="OrderedAppsInstall" property="AppInfo">1</variable></defaultVarList></step>
   <group name="G" description="" disable="false" continueOnError="false" editorHint="x">
     <futureElement a="b"><inner/></futureElement>
     <step type="SMS_TaskSequence_RunCommandLineAction" name="cmd" continueOnError="true" successCodeList="0 1" timeout="30" newAttr="y">
@@ -77,8 +77,8 @@ test('unknown step types, attributes and elements are preserved verbatim', () =>
   const seq = parseSequenceXml(xml);
   const os = seq.children[0] as UnknownStep;
   assert.equal(os.unknown, true);
-  assert.equal(os.name, 'Apply OS');
-  assert.match(os.raw, /osdapplyos\.exe \/image:CM1,1/);
+  assert.equal(os.name, 'Install App');
+  assert.match(os.raw, /smsappinstall\.exe \/app:CM1/);
   assert.deepEqual(seq.extraAttributes, [['packageID', 'X']]);
   assert.equal(seq.extraElements.length, 1);
   const g = seq.children[1] as Group;
@@ -91,7 +91,7 @@ test('unknown step types, attributes and elements are preserved verbatim', () =>
   assert.deepEqual(cmd.extraVariables, [{ name: 'MyFutureVar', property: 'Future', value: '1' }]);
   assert.equal(cmd.condition?.kind, 'unknown');
   const out = serializeSequenceXml(seq);
-  assert.match(out, /<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply OS" custom="1">/);
+  assert.match(out, /<step type="SMS_TaskSequence_InstallApplicationAction" name="Install App" custom="1">/);
   assert.match(out, /newAttr="y"/);
   assert.match(out, /<expression type="SMS_TaskSequence_SomeFutureConditionExpression">/);
   assert.deepEqual(parseSequenceXml(out), seq);
@@ -140,6 +140,8 @@ test('hostile and malformed XML is refused with a coded error', () => {
   const cases: [string, string][] = [
     ['<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><sequence version="3.00">&b;</sequence>', 'FERRY_E_XML_MALFORMED'],
     ['<!DOCTYPE x SYSTEM "file:///etc/passwd"><sequence/>', 'FERRY_E_XML_MALFORMED'],
+    // A DOCTYPE hidden behind a processing instruction that looks like a comment opener (issue 11).
+    ['<?x <!-- ?><!DOCTYPE x [<!ENTITY a "b">]><!-- --><sequence version="3.00"/>', 'FERRY_E_XML_MALFORMED'],
     ['<sequence version="3.00"><group name="a"></sequence>', 'FERRY_E_XML_MALFORMED'],
     ['', 'FERRY_E_XML_MALFORMED'],
     ['<tasks/>', 'FERRY_E_TS_INPUT_UNRECOGNIZED'],

@@ -1,7 +1,8 @@
 // ConfigMgr task sequence XML (task-sequence.md §7) ↔ the model. Import tolerates unknown
 // attributes and elements and any child order; export writes the console's shapes. For any XML
 // x: parse(serialize(parse(x))) equals parse(x) — the model keeps what it does not know verbatim.
-import { DOMParser, XMLSerializer, type Element as XElement } from '@xmldom/xmldom';
+import { XMLSerializer, type Element as XElement } from '@xmldom/xmldom';
+import { parseXmlRefusingDtd } from '../text/index.ts';
 import { FerryError } from '../errors/index.ts';
 import type {
   CompareOperator,
@@ -26,38 +27,26 @@ import { parsePropValue, propertyVariables, stepTypeSpec, type StepTypeSpec } fr
 const MAX_XML_CHARS = 64 * 1024 * 1024;
 
 /**
- * Parse XML text refusing DTDs and entity declarations (billion-laughs, external entities) and
- * anything not well-formed, with a coded error naming the source and line.
+ * Parse XML text refusing DTDs and entity declarations (billion-laughs, external entities) in the
+ * parser itself, and anything not well-formed, with a coded error naming the source and line.
  */
 export function parseXmlDocument(text: string, source: string): XElement {
   if (text.length > MAX_XML_CHARS) {
     throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is larger than ${MAX_XML_CHARS} characters; refusing to parse it.`, { details: { source } });
   }
-  const body = text.replace(/^\uFEFF/, '');
-  if (/<!DOCTYPE|<!ENTITY/i.test(body)) {
-    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML declares a DTD or entities, which Ferry refuses for safety. Remove the <!DOCTYPE>/<!ENTITY> declarations.`, {
-      details: { source },
-    });
+  const parsed = parseXmlRefusingDtd(text.replace(/^\uFEFF/, ''));
+  if (!parsed.ok) {
+    const at = parsed.line ? ` (line ${parsed.line})` : '';
+    throw new FerryError(
+      'FERRY_E_XML_MALFORMED',
+      parsed.dtd
+        ? `${source}: the XML declares a DTD or entities${at}, which Ferry refuses for safety. Remove the <!DOCTYPE>/<!ENTITY> declarations.`
+        : `${source}: the XML is not well-formed${at}: ${parsed.message.replace(/\s+/g, ' ').trim()}`,
+      { details: { source, ...(parsed.line ? { line: parsed.line } : {}) } },
+    );
   }
-  let firstError: string | undefined;
-  const parser = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning' && firstError === undefined) firstError = message;
-      if (level === 'fatalError') throw new Error(message);
-    },
-  });
-  let doc;
-  try {
-    doc = parser.parseFromString(body, 'text/xml');
-  } catch (err) {
-    firstError ??= err instanceof RangeError ? 'elements are nested too deeply' : (err as Error).message;
-  }
-  const root = doc?.documentElement;
-  if (firstError !== undefined || !root) {
-    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is not well-formed: ${(firstError ?? 'no root element').replace(/\s+/g, ' ').trim()}`, {
-      details: { source },
-    });
-  }
+  const root = parsed.doc.documentElement;
+  if (!root) throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is not well-formed: no root element`, { details: { source } });
   return root;
 }
 

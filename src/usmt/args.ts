@@ -5,6 +5,7 @@
 // (the part before the first `:`) is an option of the tool; `/tmp/store` stays positional.
 import type { UserSelection } from '../migxml/user-selection.ts';
 import { USMT_ALG_IDS } from '../store/index.ts';
+import { maskCommandLine } from './redact.ts';
 import { usmtError } from './usmt-error.ts';
 
 export type ValueKind = 'none' | 'required' | 'optional';
@@ -37,7 +38,7 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token.length > MAX_ARGUMENT_LENGTH) {
-      throw usmtError('FERRY_E_USMT_PARAM_TOO_LARGE', `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters: "${token.slice(0, 40)}…".`);
+      throw usmtError('FERRY_E_USMT_PARAM_TOO_LARGE', `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters: "${maskCommandLine([token])[0]!.slice(0, 40)}…".`);
     }
     if (token === '--json') {
       json = true;

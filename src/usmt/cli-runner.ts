@@ -6,9 +6,13 @@ import cliProgress from 'cli-progress';
 import { EventStream, type FerryEvent } from '../events/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { UsmtLog } from './usmt-log.ts';
+import { commandLineSecrets, maskCommandLine, Redactor } from './redact.ts';
+import { readFile } from 'node:fs/promises';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
+import { ReportCollector } from '../report/collector.ts';
+import { REPORT_WRITTEN, writeReportFiles } from '../report/io.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
 
@@ -20,6 +24,8 @@ export interface RunContext {
   readonly log?: UsmtLog;
   /** The `/progress` log. */
   readonly progress?: ProgressLog;
+  /** The migration report being collected (a capture or restore with `/l`). */
+  readonly report?: ReportCollector;
 }
 
 interface CommonOptions {
@@ -37,15 +43,23 @@ export interface Tool<T extends CommonOptions> {
   readonly defaultLog?: string;
   parse(argv: readonly string[]): ParsedCommand<T>;
   execute(options: T, ctx: RunContext): Promise<number>;
+  /** A capture or restore: the report it writes beside its `/l` log, and the store it names. */
+  reportOf?(options: T): { readonly kind: 'capture' | 'restore'; readonly storePath: string; readonly storeType: 'compressed' | 'uncompressed' | 'hardlink' } | undefined;
 }
 
-/** How a tool is started: its working folder (default: this process's). */
+/** How a tool is started: its working folder (default: this process's), and who else hears it. */
 export interface ToolInvocation {
   readonly cwd?: string;
+  /** An in-process caller (the task sequence engine): hears the tool's progress and phases, and a `log` event (component REPORT_WRITTEN) naming each report written. */
+  readonly events?: EventStream;
 }
 
 export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], invocation: ToolInvocation = {}): Promise<number> {
   const cwd = invocation.cwd ?? process.cwd();
+  // Known before anything is parsed or written, so that no line — not even a parse error — shows a secret.
+  const redactor = new Redactor();
+  for (const secret of commandLineSecrets(argv)) redactor.add(secret);
+  const shownArgs = maskCommandLine(argv).join(' ');
   let options: T;
   try {
     const parsed = tool.parse(argv);
@@ -58,11 +72,12 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     let log: UsmtLog | undefined;
     try {
       if (tool.defaultLog) log = UsmtLog.open(resolve(cwd, tool.defaultLog), 0);
+      if (log) log.mask = (t) => redactor.mask(t);
     } catch {
       // The console still gets the message.
     }
     try {
-      return report(err, log, argv.includes('--json'));
+      return report(err, log, argv.includes('--json'), redactor);
     } finally {
       log?.close();
     }
@@ -72,24 +87,65 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
   let log: UsmtLog | undefined;
   let progress: ProgressLog | undefined;
   const detach: (() => void)[] = [];
+  const reportSpec = options.logFile !== undefined ? tool.reportOf?.(options) : undefined;
+  const collector = reportSpec ? new ReportCollector(reportSpec.kind) : undefined;
+  if (collector) detach.push(collector.attach(events));
+  const outer = invocation.events;
+  if (outer) detach.push(events.on((e) => (e.type === 'progress' || e.type === 'phase' ? outer.emit(e) : undefined)));
+  const finishReport = async (exitCode: number): Promise<void> => {
+    if (!collector || !reportSpec) return;
+    try {
+      const r = await collector.finish({
+        tool: tool.program,
+        commandLine: `${tool.program.toLowerCase()} ${shownArgs}`,
+        exitCode,
+        store: { path: resolve(cwd, reportSpec.storePath), type: reportSpec.storeType },
+      });
+      const written = await writeReportFiles(resolve(cwd, options.logFile!), r);
+      log?.info(`Migration report written to ${written.json} and ${written.html}`);
+      invocation.events?.log('info', REPORT_WRITTEN, written.json);
+    } catch (err) {
+      const message = `The migration report could not be written: ${(err as Error).message}`;
+      log?.warning(`FERRY_W_REPORT_NOT_WRITTEN: ${message}`);
+      process.stderr.write(`warning FERRY_W_REPORT_NOT_WRITTEN: ${message}\n`);
+    }
+  };
   try {
+    redactor.add(await keyFileSecret(options));
     if (options.logFile !== undefined) log = UsmtLog.open(options.logFile, options.verbosity);
     if (options.progressFile !== undefined) progress = ProgressLog.open(options.progressFile);
-    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    if (log) log.mask = (t) => redactor.mask(t);
+    if (progress) progress.mask = (t) => redactor.mask(t);
+    log?.info(`${tool.program} (Ferry) command line: ${tool.program.toLowerCase()} ${shownArgs}`);
     progress?.write('program', `${tool.program}.exe`);
     progress?.write('productVersion', `Ferry ${FERRY_VERSION}`);
-    progress?.write('commandLine', `${tool.program.toLowerCase()} ${argv.join(' ')}`);
+    progress?.write('commandLine', `${tool.program.toLowerCase()} ${shownArgs}`);
     if (log) detach.push(events.on(logListener(log)));
-    detach.push(events.on(options.json ? jsonListener() : consoleListener()));
-    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}) });
+    detach.push(events.on(options.json ? jsonListener(redactor) : consoleListener(redactor)));
+    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}), ...(collector ? { report: collector } : {}) });
+    await finishReport(code);
     log?.info(`${tool.program} return code: ${code}`);
     return code;
   } catch (err) {
-    return report(err, log, options.json === true);
+    const code = report(err, log, options.json === true, redactor);
+    await finishReport(code);
+    return code;
   } finally {
     for (const d of detach) d();
     log?.close();
     progress?.close();
+  }
+}
+
+/** The key in a `/keyfile:` file, read only to mask it; the tool itself reports an unreadable file. */
+async function keyFileSecret(options: object): Promise<string | undefined> {
+  const o = options as { encryption?: { keySource?: { keyFile?: string } }; decryption?: { keySource?: { keyFile?: string } } };
+  const file = o.encryption?.keySource?.keyFile ?? o.decryption?.keySource?.keyFile;
+  if (file === undefined) return undefined;
+  try {
+    return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+  } catch {
+    return undefined;
   }
 }
 
@@ -114,14 +170,14 @@ function withAbsolutePaths<T>(options: T, cwd: string): T {
   return o as T;
 }
 
-function report(err: unknown, log: UsmtLog | undefined, json: boolean): number {
+function report(err: unknown, log: UsmtLog | undefined, json: boolean, redactor: Redactor): number {
   const fe = asFerryError(err);
   const code = exitCodeOf(fe);
   log?.error(`${fe.code}: ${fe.message}`, code);
   log?.info(`return code: ${code}`);
-  if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
-  process.stderr.write(`${fe.code}: ${fe.message}\n`);
-  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  if (json) process.stdout.write(`${redactor.json({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
+  process.stderr.write(`${fe.code}: ${redactor.mask(fe.message)}\n`);
+  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
   return code;
 }
 
@@ -152,14 +208,17 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
   };
 }
 
-function jsonListener(): (e: FerryEvent) => void {
-  return (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
+function jsonListener(redactor: Redactor): (e: FerryEvent) => void {
+  // Per-object outcomes are for the migration report; they would flood the stream.
+  return (e) => {
+    if (e.type !== 'object') process.stdout.write(`${redactor.json(e)}\n`);
+  };
 }
 
 const CONSOLE_WARNINGS = 10;
 
 /** A progress bar on a TTY, the first warnings and the summary; everything else is in the log. */
-function consoleListener(): (e: FerryEvent) => void {
+function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
   const tty = process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let warnings = 0;
@@ -181,10 +240,10 @@ function consoleListener(): (e: FerryEvent) => void {
       if (++warnings > CONSOLE_WARNINGS) return;
       bar?.stop();
       bar = undefined;
-      process.stderr.write(`warning ${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}\n`);
+      process.stderr.write(`warning ${e.code}: ${redactor.mask(e.message)}${e.path ? ` (${e.path})` : ''}\n`);
     } else if (e.type === 'log' && e.level === 'info' && e.component === 'summary') {
       if (warnings > CONSOLE_WARNINGS) process.stderr.write(`${warnings - CONSOLE_WARNINGS} more warnings are in the log (/l).\n`);
-      process.stdout.write(`${e.message}\n`);
+      process.stdout.write(`${redactor.mask(e.message)}\n`);
     }
   };
 }

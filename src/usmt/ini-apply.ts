@@ -5,6 +5,7 @@ import { lstat } from 'node:fs/promises';
 import { FerryError } from '../errors/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
 import { emptyIni, encodeIni, iniValue, readIniFile, setIniValue, splitIniLocation } from '../migxml/ini.ts';
+import { compareRegistryValues } from '../migxml/merge-compare.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import type { ScriptCall } from '../migxml/script-call.ts';
 import type { TargetVolume } from '../volume/index.ts';
@@ -68,7 +69,7 @@ export class IniApplier {
     let doc = existing ?? emptyIni();
     for (const s of pending.settings) {
       const current = iniValue(doc, s.section, s.key);
-      const outcome = resolveCollision({ kind: 'registry', path: file, ...(s.merge ? { merge: s.merge } : {}), exists: () => current !== null });
+      const outcome = resolveCollision({ kind: 'registry', path: file, ...(s.merge ? { merge: s.merge } : {}), exists: () => current !== null, compare: () => compareStrings(s.value, current) });
       if (outcome.action === 'skip') {
         result.kept.push(s.from);
         continue;
@@ -83,4 +84,10 @@ export class IniApplier {
     if (!existing) this.#target.noteCreated(host);
     return result;
   }
+}
+
+/** HigherValue / LowerValue on INI settings: both sides as numbers (REG_SZ-like strings). */
+function compareStrings(source: string, current: string | null): number {
+  const sz = (v: string) => ({ type: 1, raw: Buffer.from(`${v}\0`, 'utf16le') });
+  return current === null ? 0 : compareRegistryValues(sz(source), sz(current));
 }

@@ -10,7 +10,12 @@ export function run(argv: string[], invocation: ToolInvocation = {}): Promise<nu
       defaultLog: 'LoadState.log',
       help: LOADSTATE_HELP,
       parse: parseLoadStateArgs,
-      execute: async (options, ctx) => (await (await import('./loadstate.ts')).loadState(options, ctx)).exitCode,
+      execute: async (options, ctx) => {
+        const result = await (await import('./loadstate.ts')).loadState(options, ctx);
+        ctx.report?.note({ userMap: result.users });
+        return result.exitCode;
+      },
+      reportOf: (options) => ({ kind: 'restore', storePath: options.storePath, storeType: options.storeKind }),
     },
     argv,
     invocation,

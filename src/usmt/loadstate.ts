@@ -10,7 +10,8 @@ import { chown } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CODES, FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/config-xml.ts';
-import { fileKey, registryKey, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
+import { fileKey, registryKey, ruleText, RuleEngine, type Decision, type PassInclusion } from '../migxml/engine.ts';
+import type { ObjectOutcome, ObjectReason } from '../events/index.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/helpers.ts';
 import { iniKey } from '../migxml/ini.ts';
 import { allComponents } from '../migxml/parser.ts';
@@ -26,10 +27,13 @@ import type { Profile, VolumeEntry } from '../volume/types.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
+import { RestoreStaging } from './loadstate-staging.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
 import { destinationCleanup } from './loadstate-cleanup.ts';
+import { applyDestinations, profileHolding } from './loadstate-destinations.ts';
+import { newestVersionCompare } from './newest-version.ts';
 import { IniApplier } from './ini-apply.ts';
 import { parseShellLink } from './shell-link.ts';
 import { mapAccount } from './user-mapping.ts';
@@ -85,13 +89,17 @@ interface UserPlan {
 
 /** Where one catalog entry lands, or why it does not. */
 type Placement =
-  | { readonly skip: string; readonly reason: SkipReason }
+  | { readonly skip: string; readonly reason: SkipReason; readonly why: ObjectReason; readonly rule?: string }
   | {
       readonly dest: string;
       readonly inclusion?: PassInclusion;
       readonly user?: UserPlan;
       /** A shortcut only an include with IgnoreIrrelevantLinks brings in: restored only if its target exists. */
       readonly checkLink?: boolean;
+      /** Set when a <locationModify> rule moved it (the rule's destination, before the profile move). */
+      readonly rerouted?: string;
+      /** Further places the object is applied (loadstate-destinations.ts). */
+      readonly also?: readonly { readonly dest: string; readonly inclusion: PassInclusion; readonly user?: UserPlan }[];
     };
 
 /** Why a store object is not applied; the summary counts each. */
@@ -124,6 +132,7 @@ export async function loadState(options: LoadStateOptions, ctx: RunContext): Pro
 
 async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreReader, target: TargetVolume): Promise<LoadStateResult> {
   const { events, log, progress } = ctx;
+  ctx.report?.note({ computer: target.computerName });
   const extra = (reader.trailer.extra ?? {}) as { users?: CapturedUser[]; computerName?: string };
   const captured = extra.users ?? [];
   const sourceComputer = extra.computerName ?? '';
@@ -205,15 +214,21 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   // With /i files the LoadState rules decide what is applied (usmt-cli.md §3.2): a store object
   // they do not include, a NeverRestore object, a component Config.xml turns off stays in the store.
+  const planOfPass = new Map([...planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
   const place = (entry: CatalogEntry): Placement => {
-    const user = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
-    if (entry.user && !user) return { reason: 'user', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    // A file or folder in a user's profile is that user's, whichever pass collected it; one outside
+    // every profile belongs to no user and is decided in every pass (loadstate-destinations.ts).
+    const onDisk = entry.kind === 'file' || entry.kind === 'dir';
+    const holder = onDisk ? profileHolding(entry.winPath, captured) : undefined;
+    if (holder && excludedUsers.has(userKey(holder.name, holder.domain))) return { reason: 'user', why: 'userNotMigrated', skip: 'in the profile of a user not migrated' };
+    const ownerless = onDisk && !holder;
+    const entryPlan = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
+    const user = ownerless ? undefined : entryPlan;
+    if (entry.user && !ownerless && !user) return { reason: 'user', why: 'userNotMigrated', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
     const registry = entry.kind === 'registry';
     const container = registry ? entry.valueName === null : entry.kind === 'dir';
-    let dest = entry.winPath;
-    let inclusion: PassInclusion | undefined;
-    let checkLink = false;
     if (engine) {
+      let checkLink = false;
       const ini = entry.kind === 'ini';
       const type = registry ? 'Registry' : ini ? 'Ini' : 'File';
       const k = registry ? registryKey(entry.winPath) : ini ? iniKey(entry.winPath) : fileKey(entry.winPath, container);
@@ -224,7 +239,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
           : entry.kind === 'ini'
             ? entry.value
             : null;
-      const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, user?.passIndex, content, filters);
+      const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, ownerless ? undefined : user?.passIndex, content, filters);
       let d = decide(LINK_RELEVANT);
       if (d.decision !== 'include') return notApplied(entry, d, decide(null).decision === 'include');
       if (entry.kind === 'file' && /\.lnk$/i.test(entry.winPath)) {
@@ -233,22 +248,36 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         if (regardless.decision === 'include') d = regardless;
         else checkLink = true;
       }
-      inclusion = d.inclusions[0]!;
-      dest = engine.destinationFor(entry.winPath, container, inclusion, type);
+      // A <locationModify> destination, before the profile move, is what the report calls rerouted.
+      let rerouted: string | undefined;
+      const all = applyDestinations(engine, entry.winPath, container, d, type, (to, inc) => {
+        if (rerouted === undefined && to.toLowerCase() !== entry.winPath.toLowerCase()) rerouted = to;
+        return registry ? to : onTarget(to, planOfPass.get(inc.pass.index) ?? user);
+      });
+      const also = all.slice(1).map((x) => ({ ...x, ...(planOfPass.get(x.inclusion.pass.index) ? { user: planOfPass.get(x.inclusion.pass.index)! } : {}) }));
+      const primary = all[0]!;
+      const primaryUser = user ?? planOfPass.get(primary.inclusion.pass.index);
+      return { dest: primary.dest, inclusion: primary.inclusion, ...(primaryUser ? { user: primaryUser } : {}), ...(checkLink ? { checkLink } : {}), ...(also.length ? { also } : {}), ...(rerouted ? { rerouted } : {}) };
     }
-    const found = { ...(inclusion ? { inclusion } : {}), ...(user ? { user } : {}), ...(checkLink ? { checkLink } : {}) };
-    if (registry) return { dest, ...found };
-    if (user) dest = reroot(dest, user.source.profilePath, user.target.profilePath);
+    // Without /i everything is applied at its original path; the capturing user still moves a shortcut's target (/mu).
+    const found = { ...(entryPlan ? { user: entryPlan } : {}) };
+    if (registry) return { dest: entry.winPath, ...found };
+    return { dest: onTarget(entry.winPath, user), ...found };
+  };
+
+  /** A file path for the target: the user's new profile, a missing drive mapped to the system drive. */
+  const onTarget = (path: string, user: UserPlan | undefined): string => {
+    let dest = user ? reroot(path, user.source.profilePath, user.target.profilePath) : path;
     const drive = /^[A-Za-z]:/.exec(dest)?.[0];
     if (drive && target.driveRoot(drive) === null) dest = target.systemDrive + dest.slice(2);
-    return { dest, ...found };
+    return dest;
   };
 
   const notApplied = (entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement => {
-    if (gatheredOnly) return { reason: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
-    if (entry.component && configOff.has(entry.component.toLowerCase())) return { reason: 'config', skip: `its component "${entry.component}" is turned off in Config.xml` };
-    if (d.decision === 'exclude' && d.rule) return { reason: 'rules', skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
-    return { reason: 'rules', skip: 'not included by the LoadState rules' };
+    if (gatheredOnly) return { reason: 'neverRestore', why: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
+    if (entry.component && configOff.has(entry.component.toLowerCase())) return { reason: 'config', why: 'componentOff', rule: entry.component, skip: `its component "${entry.component}" is turned off in Config.xml` };
+    if (d.decision === 'exclude' && d.rule) return { reason: 'rules', why: 'excludedByRule', rule: ruleText(d.rule), skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
+    return { reason: 'rules', why: 'notIncluded', skip: 'not included by the LoadState rules' };
   };
 
   // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
@@ -256,6 +285,7 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, iniApplied: 0, iniKept: 0, contentModified: 0, cleanedUp: 0 };
   const registry = new RegistryApplier(target);
   const iniSettings = new IniApplier(target);
+  const iniEntries = new Map<string, CatalogEntry>();
   const failed: { winPath: string; message: string }[] = [];
   const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
   const total = reader.trailer.files;
@@ -264,9 +294,26 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
   progress?.write('PHASE', 'Applying');
   progress?.percent(0);
 
+  /** One object's outcome, for the migration report. */
+  const report = (outcome: ObjectOutcome, entry: CatalogEntry, reason?: ObjectReason, detail?: string): void =>
+    events.emit({
+      type: 'object',
+      outcome,
+      kind: entry.kind,
+      object: entry.winPath,
+      ...(entry.user ? { user: `${entry.user.domain}\\${entry.user.name}` } : {}),
+      ...(entry.kind === 'file' && entry.size ? { bytes: entry.size } : {}),
+      ...(reason ? { reason } : {}),
+      ...(detail ? { detail } : {}),
+    });
+
+  // Files and folders are staged and moved into place only once the whole store has authenticated.
+  const staging = new RestoreStaging(target);
+  /** On the target, or staged to be: what a collision or a shortcut's target sees. */
   const hostExists = (winPath: string): boolean => {
     try {
-      return lstatSync(target.mapPath(winPath).hostPath, { throwIfNoEntry: false }) !== undefined;
+      const mapped = target.mapPath(winPath);
+      return mapped.exists || staging.has(mapped);
     } catch {
       return false;
     }
@@ -295,17 +342,23 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 
   const applyFile = async (entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> => {
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
-    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists });
+    const versions = merge?.name === 'NewestVersion' && hostExists(dest) ? await newestVersionCompare(merge, reader, entry, target.mapPath(dest).hostPath) : 0;
+    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists, compare: () => versions });
     if (outcome.action === 'skip') {
       stats.kept++;
+      report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
       log?.detail(`Kept the existing ${dest}; ${entry.winPath} from the store is not applied (${merge?.name ?? 'collision'})`);
       return;
     }
     if (outcome.path !== dest) {
       stats.renamed++;
+      report('changed', entry, 'collisionRenamed', outcome.path);
       log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
     }
-    if (outcome.action === 'overwrite') stats.overwritten++;
+    if (outcome.action === 'overwrite') {
+      stats.overwritten++;
+      report('changed', entry, 'overwrittenByMerge', merge?.name ?? 'merge rule');
+    }
     // KeepExisting (<contentModify>): properties of the file being replaced survive the store's copy.
     const modify = inclusion ? contentModifyFor(entry.winPath, false, inclusion) : undefined;
     const existing = outcome.action === 'overwrite' && modify?.name === 'KeepExisting' ? await target.stat(outcome.path) : null;
@@ -325,13 +378,13 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await attempt(entry.winPath, outcome.path, async () => {
-      await target.ensureDir(outcome.path.slice(0, outcome.path.lastIndexOf('\\')));
-      const host = target.mapPath(outcome.path).hostPath;
-      await restoreFile(host, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.openContent(entry) }, meta, attributeTarget);
-      if (owner) await chown(host, owner.uid, owner.gid);
-      target.noteCreated(host);
+      const staged = staging.fileFor(target.mapPath(outcome.path));
+      await restoreFile(staged, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true }, meta, attributeTarget, { direct: true });
+      if (owner) await chown(staged, owner.uid, owner.gid);
+      staging.added(staged);
     });
-    if (!ok) return;
+    if (!ok) return report('notMigrated', entry, 'restoreFailed', failed.at(-1)?.message);
+    report('restored', entry);
     stats.restored++;
     stats.verified++;
     log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
@@ -361,18 +414,22 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     const ok = await attempt(entry.winPath, dest, async () => {
       result.outcome = await registry.apply(entry, parseRegLocation(dest), user ? registryUsers.get(user) : undefined, merge, modify);
     });
-    if (!ok) return;
-    if (result.outcome === 'written') stats.registryApplied++;
-    else if (result.outcome === 'kept') stats.registryKept++;
-    else {
+    if (!ok) return report('notMigrated', entry, 'restoreFailed', failed.at(-1)?.message);
+    if (result.outcome === 'written') {
+      stats.registryApplied++;
+      report('restored', entry);
+    } else if (result.outcome === 'kept') {
+      stats.registryKept++;
+      report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'merge rule');
+    } else {
       stats.registrySkipped++;
+      report('notMigrated', entry, 'notApplicableOffline', 'only HKCU and HKLM\\Software are written to an offline target');
       log?.detail(`Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
     }
   };
 
   try {
     // <destinationCleanup> runs before anything is applied (§6.8).
-    const planOfPass = new Map([...planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
     const cleaned = engine
       ? await destinationCleanup(
           engine,
@@ -394,30 +451,51 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       const p = place(entry);
       if ('skip' in p) {
         skipped[p.reason]++;
+        report('notMigrated', entry, p.why, p.rule);
         log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
         if (entry.kind === 'file') done++;
         continue;
       }
+      if (p.rerouted) report('changed', entry, 'rerouted', p.rerouted);
       if (entry.kind === 'registry') {
         await applyRegistry(entry, p.dest, p.inclusion, p.user);
+        for (const a of p.also ?? []) await applyRegistry(entry, a.dest, a.inclusion, a.user);
         continue;
       }
       if (entry.kind === 'ini') {
         const merge = p.inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
         iniSettings.add(entry.winPath, p.dest, entry.value, merge);
+        iniEntries.set(entry.winPath, entry);
         continue;
       }
       if (entry.kind === 'dir') {
-        await attempt(entry.winPath, p.dest, async () => void (await target.ensureDir(p.dest)));
+        for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) await attempt(entry.winPath, dest, async () => staging.dirFor(target.mapPath(dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
       done++;
       if (/\.lnk$/i.test(entry.winPath)) continue;
       await applyFile(entry, p.dest, p.inclusion);
+      for (const a of p.also ?? []) await applyFile(entry, a.dest, a.inclusion);
       events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
       if (total) progress?.percent((done / total) * 99);
     }
+
+    for await (const entry of reader.entries()) {
+      if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
+      const p = place(entry);
+      if ('skip' in p) continue;
+      for (const at of [p, ...(p.also ?? [])]) {
+        if (p.checkLink && !(await linkIsRelevant(entry, at.dest, at.user, reader, target, hostExists, events, log))) {
+          stats.linksDropped++;
+          report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
+          continue;
+        }
+        await applyFile(entry, at.dest, at.inclusion);
+      }
+    }
+
+    await commitStaged(reader, staging, log);
 
     // INI settings: each destination file read and replaced once, with all its settings.
     for (const file of iniSettings.files()) {
@@ -427,18 +505,9 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         stats.iniKept += r.kept.length;
         for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
         for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
+        for (const from of r.applied) report('restored', iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry));
+        for (const from of r.kept) report('notMigrated', iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry), 'keptFromTarget', 'merge rule');
       });
-    }
-
-    for await (const entry of reader.entries()) {
-      if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
-      const p = place(entry);
-      if ('skip' in p) continue;
-      if (p.checkLink && !(await linkIsRelevant(entry, p.dest, p.user, reader, target, hostExists, events, log))) {
-        stats.linksDropped++;
-        continue;
-      }
-      await applyFile(entry, p.dest, p.inclusion);
     }
 
     // Folder times last: writing their files changed them.
@@ -446,19 +515,22 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       if (entry.kind !== 'dir') continue;
       const p = place(entry);
       if ('skip' in p) continue;
-      let mapped;
-      try {
-        mapped = target.mapPath(p.dest);
-      } catch {
-        continue; // a folder that could not be created (reported above with /c)
+      for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) {
+        let mapped;
+        try {
+          mapped = target.mapPath(dest);
+        } catch {
+          continue; // a folder that could not be created (reported above with /c)
+        }
+        if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`));
       }
-      if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${p.dest}: ${(err as Error).message}`));
     }
   } catch (err) {
     events.phase('Applying', 'end', false);
     if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
     throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   } finally {
+    staging.discard();
     engine?.close();
   }
   const hives = registry.save();
@@ -498,6 +570,17 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
 }
 
 const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCase();
+
+/**
+ * The commit point: every data frame not read for a restored file is authenticated now (each
+ * frame is read once in the whole run), and only then do the staged files and folders move into
+ * place. A damaged frame ends the run here, with nothing of the store on the target.
+ */
+async function commitStaged(reader: StoreReader, staging: RestoreStaging, log: RunContext['log']): Promise<void> {
+  await reader.authenticateRest();
+  const moved = staging.commit();
+  log?.info(`Every frame of the store authenticated: ${moved} staged file(s) and folder(s) moved into place.`);
+}
 
 /**
  * The SID of a profile LoadState creates: the captured SID when the account is the same one

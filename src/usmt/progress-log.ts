@@ -1,7 +1,7 @@
 // The `/progress` log (spec/usmt-cli.md §8.2): one `key, value` pair per line after three fixed
 // fields, e.g. `15 Jan 2011, 20:46:21 -08:00, 00:04:48, totalPercentageCompleted, 48`.
 // Scripts watching a migration look for `, totalPercentageCompleted, 100`.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { usmtError } from './usmt-error.ts';
 
@@ -12,6 +12,8 @@ export class ProgressLog {
   readonly #fd: number;
   readonly #started: number;
   #lastPercent = -1;
+  /** Applied to every value: scrubs secrets (see redact.ts). */
+  mask: (text: string) => string = (t) => t;
 
   private constructor(fd: number, started: number) {
     this.#fd = fd;
@@ -22,14 +24,16 @@ export class ProgressLog {
   static open(path: string, started = Date.now()): ProgressLog {
     try {
       mkdirSync(dirname(path), { recursive: true });
-      return new ProgressLog(openSync(path, 'w'), started);
+      const fd = openSync(path, 'w', 0o600);
+      fchmodSync(fd, 0o600);
+      return new ProgressLog(fd, started);
     } catch (err) {
       throw usmtError('FERRY_E_USMT_PROGRESS_LOG', `Progress log argument is invalid for /progress: cannot create "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { path });
     }
   }
 
   write(key: string, value: string | number, now = new Date()): void {
-    const line = `${formatProgressLine(now, now.getTime() - this.#started, key, String(value))}\n`;
+    const line = `${formatProgressLine(now, now.getTime() - this.#started, key, this.mask(String(value)))}\n`;
     try {
       writeSync(this.#fd, line);
     } catch (err) {

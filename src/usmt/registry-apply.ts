@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { encodeSid, HiveEditor, openHive, parseRegTypeName, RegType, type ModelKey } from '../registry/index.ts';
 import type { ScriptCall } from '../migxml/script-call.ts';
 import { modifyRegistryValue, REGISTRY_CONTENT_FUNCTIONS, type RawValue } from '../migxml/content-modify.ts';
+import { compareRegistryValues } from '../migxml/merge-compare.ts';
 import { resolveCollision } from '../migxml/relocate.ts';
 import type { RegistryEntry } from '../store/index.ts';
 import { machineSidFromSam, type TargetVolume } from '../volume/index.ts';
@@ -68,7 +69,13 @@ export class RegistryApplier {
       const k = editor.key(key);
       return !!k && (dest.valueName === null || k.value(dest.valueName) !== null);
     };
-    const outcome = resolveCollision({ kind: 'registry', path: entry.winPath, ...(merge ? { merge } : {}), exists });
+    // HigherValue / LowerValue compare the store's value with the one already on the target.
+    const compare = () => {
+      if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) return 0;
+      const current = editor.key(key)?.value(dest.valueName);
+      return compareRegistryValues({ type: parseRegTypeName(entry.regType) ?? 0, raw: entry.data }, current ? { type: current.type, raw: current.raw } : null);
+    };
+    const outcome = resolveCollision({ kind: 'registry', path: entry.winPath, ...(merge ? { merge } : {}), exists, compare });
     if (outcome.action === 'skip') return 'kept';
     if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) {
       editor.ensureKey(key);

@@ -16,6 +16,7 @@ export function run(argv: string[], invocation: ToolInvocation = {}): Promise<nu
         if (options.mode === 'genmigxml') throw usmtError('FERRY_E_USMT_UNSUPPORTED_OPTION', '/genmigxml has no Ferry equivalent: write the MigXML by hand, starting from MigDocs.xml.');
         return (await (await import('./scanstate.ts')).scanState(options, ctx)).exitCode;
       },
+      reportOf: (options) => (options.mode === 'capture' && options.storePath !== undefined ? { kind: 'capture', storePath: options.storePath, storeType: options.storeKind } : undefined),
     },
     argv,
     invocation,

@@ -141,6 +141,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
     return u;
   };
   const listFd = options.listFile === undefined ? undefined : openListFile(options.listFile);
+  ctx.report?.note({ computer: volume.computerName });
 
   let writer: StoreWriter | undefined;
   if (!estimate) {
@@ -170,7 +171,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   const isExcluded = (hostPath: string) => excluded.some((x) => hostPath === x || hostPath.startsWith(x + sep));
 
   /** Skip (returns) or stop (throws) for one unreadable source object. */
-  const sourceFailure = async (winPath: string, err: FerryError): Promise<void> => {
+  const sourceFailure = async (winPath: string, err: FerryError, user?: Profile, bytes?: number): Promise<void> => {
     const errno = String(err.details.errno ?? (err.code === 'FERRY_E_ACCESS_DENIED' ? 'EACCES' : ''));
     const win32 = WIN32[errno] ?? 0;
     const rule = errorRuleFor(config, 'file', winPath, win32);
@@ -188,6 +189,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       });
     }
     skipped.push({ winPath, code: err.code, message: err.message });
+    events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: winPath, reason: 'unreadable', detail: `${err.code}: ${err.message}`, ...(user ? { user: label(user) } : {}), ...(bytes ? { bytes } : {}) });
     log?.warning(`Skipped ${winPath} (/c): ${err.message}`, win32);
     progress?.write('numberOfIgnoredErrors', skipped.length);
   };
@@ -236,12 +238,14 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       if (obj.kind === 'registry') {
         counts.registry++;
         if (writer && obj.regLocation) await writer.addRegistry(registryMeta(obj, obj.user ? storeUser(obj.user) : undefined));
+        if (obj.regLocation) events.emit({ type: 'object', outcome: 'captured', kind: 'registry', object: obj.regLocation, ...(obj.user ? { user: label(obj.user) } : {}) });
         continue;
       }
       if (obj.kind === 'ini') {
         counts.ini++;
         if (writer && obj.ini) await writer.addIni({ kind: 'ini', winPath: obj.winPath!, ...obj.ini, ...(obj.user ? { user: storeUser(obj.user) } : {}), component: obj.component });
         log?.object(`${estimate ? 'Counted' : 'Stored'} ${obj.winPath} [${obj.component}]`);
+        events.emit({ type: 'object', outcome: 'captured', kind: 'ini', object: obj.winPath!, ...(obj.user ? { user: label(obj.user) } : {}) });
         continue;
       }
       const entry = obj.entry!;
@@ -269,6 +273,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
         }
         if (options.efs === 'skip') {
           log?.warning(`Skipped the EFS-encrypted file ${entry.winPath} (/efs:skip)`);
+          events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: entry.winPath, reason: 'efs', detail: '/efs:skip', bytes: entry.size, ...(obj.user ? { user: label(obj.user) } : {}) });
           continue;
         }
         await currentPlatform().readEncryptedRaw(entry.hostPath);
@@ -280,7 +285,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
           await writer!.addFile(meta, entry.hostPath);
         } catch (err) {
           if (isSourceReadError(err)) {
-            await sourceFailure(entry.winPath, err);
+            await sourceFailure(entry.winPath, err, obj.user, entry.size);
             continue;
           }
           throw err;
@@ -290,6 +295,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       counts.bytes += entry.size;
       if (listFd !== undefined) writeSync(listFd, `${entry.winPath}\r\n`);
       log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
+      events.emit({ type: 'object', outcome: 'captured', kind: 'file', object: entry.winPath, bytes: entry.size, ...(obj.user ? { user: label(obj.user) } : {}) });
       events.emit({
         type: 'progress',
         phase: estimate ? 'Estimating' : 'Collecting',

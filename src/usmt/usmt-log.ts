@@ -1,7 +1,7 @@
 // The tools' main log (`/l`, spec/usmt-cli.md §8.3) with `/v` levels (§5):
 // errors, warnings and the run's key lines always; bit 0x01 adds verbose detail, 0x04 records
 // every object and its status, 0x08 echoes each line to stderr (Linux's "debug port").
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { usmtError } from './usmt-error.ts';
 
@@ -15,6 +15,8 @@ const FLUSH_AT = 64 * 1024;
 export class UsmtLog {
   readonly path: string;
   readonly verbosity: number;
+  /** Applied to every line: scrubs secrets (see redact.ts). */
+  mask: (text: string) => string = (t) => t;
   #fd: number | undefined;
   #buffer: string[] = [];
   #buffered = 0;
@@ -25,11 +27,14 @@ export class UsmtLog {
     this.#fd = fd;
   }
 
-  /** Create (truncate) the log; an unusable path is USMT's return code 13. */
+  /** Create (truncate) the log, readable by its owner only; an unusable path is USMT's return code 13. */
   static open(path: string, verbosity: number): UsmtLog {
     try {
       mkdirSync(dirname(path), { recursive: true });
-      return new UsmtLog(path, verbosity, openSync(path, 'w'));
+      const fd = openSync(path, 'w', 0o600);
+      // The mode above applies only to a new file; an existing log keeps its own without this.
+      fchmodSync(fd, 0o600);
+      return new UsmtLog(path, verbosity, fd);
     } catch (err) {
       throw usmtError('FERRY_E_USMT_LOG_FILE', `Log path argument is invalid for /l: cannot create "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { path });
     }
@@ -73,7 +78,7 @@ export class UsmtLog {
   }
 
   #write(severity: LogSeverity, message: string, code = 0): void {
-    const line = `${formatLogTime(new Date())}, ${severity.padEnd(21)} [0x${code.toString(16).padStart(6, '0')}] ${message}\n`;
+    const line = `${formatLogTime(new Date())}, ${severity.padEnd(21)} [0x${code.toString(16).padStart(6, '0')}] ${this.mask(message)}\n`;
     if (this.verbosity & ECHO) process.stderr.write(line);
     if (this.#fd === undefined) return;
     this.#buffer.push(line);

@@ -42,7 +42,7 @@ async function verify(options: Extract<UsmtUtilsOptions, { command: 'verify' }>,
     reader = await open(options.file, options);
   } catch (err) {
     // A store whose catalog or trailer cannot be authenticated is reported as a corrupted catalog.
-    if (isFerryError(err, 'FERRY_E_STORE_TAMPERED') || isFerryError(err, 'FERRY_E_STORE_TRUNCATED')) {
+    if (isFerryError(err, 'FERRY_E_STORE_TAMPERED') || isFerryError(err, 'FERRY_E_STORE_TRUNCATED') || isFerryError(err, 'FERRY_E_STORE_KDF_PARAMS')) {
       write('CATALOG\tCORRUPTED');
       ctx.log?.error(`${err.code}: ${err.message}`, USMT_ERROR_CORRUPTED_STORE);
       return USMT_ERROR_CORRUPTED_STORE;

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, type Package, type TsFull } from '../api.ts';
 import { go } from '../App.tsx';
 import { ErrorBanner } from '../ui.tsx';
+import { choiceLabel, PasswordWithConfirm, Tree, TreeToolbar } from './EditorParts.tsx';
 import type { Condition, ConditionExpression, ConditionOperator, SequenceNode, Step, TaskSequence } from '../../../src/tasksequence/model.ts';
 import {
   ADD_MENU_CATEGORIES,
@@ -47,6 +48,19 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
   const [packages, setPackages] = useState<Package[]>([]);
   const [menu, setMenu] = useState<string | false>(false);
   const [clipboard, setClipboard] = useState<SequenceNode>();
+  const [query, setQuery] = useState('');
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const treeView = {
+    query,
+    collapsed,
+    toggle: (p: Path) =>
+      setCollapsed((c) => {
+        const next = new Set(c);
+        const k = p.join('.');
+        if (!next.delete(k)) next.add(k);
+        return next;
+      }),
+  };
   // The engine's own validation (codes FERRY_*), as the server reported it at the last load/save.
   const [serverProblems, setServerProblems] = useState<TsProblem[]>([]);
 
@@ -243,8 +257,9 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
             Description
             <input aria-label="Task sequence description" readOnly={readOnly} value={description} maxLength={512} onChange={(e) => (setDescription(e.target.value), setDirty(true))} />
           </label>
+          <TreeToolbar nodes={doc.children} query={query} setQuery={setQuery} setCollapsed={setCollapsed} />
           <ul className="tree" role="tree" aria-label="Steps" onKeyDown={readOnly ? undefined : onTreeKey}>
-            <Tree nodes={doc.children} base={[]} selected={selected} onSelect={setSelected} problemsAt={problemsAt} parentDisabled={false} />
+            <Tree nodes={doc.children} base={[]} selected={selected} onSelect={setSelected} problemsAt={problemsAt} parentDisabled={false} view={treeView} />
           </ul>
         </div>
         <div className="detail-pane">
@@ -267,7 +282,9 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
               </fieldset>
             </>
           ) : (
-            <p className="hint">Select a step or group, or use Add to insert one. A new step goes into the selected group, or after the selected step.</p>
+            <p className="hint">
+              {readOnly ? 'Select a step or group to see its properties.' : 'Select a step or group, or use Add to insert one. A new step goes into the selected group, or after the selected step.'}
+            </p>
           )}
         </div>
       </div>
@@ -297,46 +314,6 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
         </div>
       ) : null}
     </section>
-  );
-}
-
-function Tree(props: {
-  nodes: SequenceNode[];
-  base: Path;
-  selected: Path | undefined;
-  onSelect: (p: Path) => void;
-  problemsAt: (p: Path) => TsProblem[];
-  parentDisabled: boolean;
-}) {
-  return (
-    <>
-      {props.nodes.map((n, i) => {
-        const path = [...props.base, i];
-        const disabled = props.parentDisabled || n.disabled;
-        const bad = props.problemsAt(path).some((p) => p.severity === 'error');
-        return (
-          <li key={path.join('.')} role="treeitem" aria-selected={samePath(path, props.selected)} aria-expanded={n.kind === 'group' ? true : undefined}>
-            <button
-              className={`tree-item ${n.kind}${disabled ? ' disabled' : ''}${samePath(path, props.selected) ? ' selected' : ''}`}
-              onClick={() => props.onSelect(path)}
-              title={bad ? 'This step has a problem' : n.description}
-            >
-              <span className={`icon ${bad ? 'bad' : n.kind}`} aria-hidden="true">
-                {bad ? '✖' : n.kind === 'group' ? '▣' : '▸'}
-              </span>
-              {n.name}
-              {bad ? <span className="sr-only"> (has errors)</span> : null}
-              {disabled ? <span className="sr-only"> (disabled)</span> : null}
-            </button>
-            {n.kind === 'group' && n.children.length ? (
-              <ul role="group">
-                <Tree {...props} nodes={n.children} base={path} parentDisabled={disabled} />
-              </ul>
-            ) : null}
-          </li>
-        );
-      })}
-    </>
   );
 }
 
@@ -429,11 +406,14 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
         </Field>
       );
     case 'package':
+    case 'image': {
+      // Image packages (Software Library › Operating System Images) for the image field, the others elsewhere.
+      const choices = packages.filter((p) => (p.kind === 'osimage') === (f.kind === 'image'));
       return (
         <Field label={f.label} error={error}>
           <select aria-label={f.label} value={String(value)} onChange={(e) => onChange(e.target.value)}>
             <option value="">(none)</option>
-            {packages.map((p) => (
+            {choices.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name} ({p.id})
               </option>
@@ -441,6 +421,7 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
           </select>
         </Field>
       );
+    }
     case 'list':
       return (
         <Field label={`${f.label}${f.help ? ` (${f.help})` : ''}`} error={error}>
@@ -458,10 +439,12 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
           />
         </Field>
       );
+    case 'password':
+      return <PasswordWithConfirm label={f.label} value={String(value)} error={error} onChange={onChange} />;
     default:
       return (
         <Field label={f.label} error={error}>
-          <input aria-label={f.label} type={f.kind === 'password' ? 'password' : 'text'} value={String(value)} onChange={(e) => onChange(e.target.value)} />
+          <input aria-label={f.label} type="text" value={String(value)} onChange={(e) => onChange(e.target.value)} />
         </Field>
       );
   }
@@ -596,7 +579,9 @@ function ExpressionNode({ expr, onChange, onRemove }: { expr: ConditionExpressio
           {f.choices ? (
             <select aria-label={f.label} value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)}>
               {f.choices.map((c) => (
-                <option key={c}>{c}</option>
+                <option key={c} value={c}>
+                  {choiceLabel(c)}
+                </option>
               ))}
             </select>
           ) : (

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { api, CATEGORIES, subscribeChanges, type ComputerStatus, type Deployment, type StatusMessage } from '../api.ts';
 import { go } from '../App.tsx';
 import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
+import { ComputerProgress, ComputerReports, DeploymentProgress, useProgress } from './Reports.tsx';
 
 export function MonitoringPage({ deploymentId, computerId }: { deploymentId?: string | undefined; computerId?: string | undefined }) {
   const list = useLoad(() => api<Deployment[]>('GET', '/api/deployments'), []);
@@ -58,6 +59,7 @@ function DeploymentStatus({ id, computerId, onReload }: { id: string; computerId
   const status = useLoad(() => api<{ computers: ComputerStatus[] }>('GET', `/api/deployments/${encodeURIComponent(id)}/status`), [id]);
   useEffect(() => subscribeChanges(status.reload), [status.reload]);
   const [error, setError] = useState<unknown>();
+  const progress = useProgress(id);
   return (
     <div className="panel">
       <h2>
@@ -79,6 +81,7 @@ function DeploymentStatus({ id, computerId, onReload }: { id: string; computerId
         </button>
       </h2>
       <ErrorBanner error={error ?? status.error} />
+      <DeploymentProgress computers={status.data?.computers ?? []} progress={progress} />
       <div className="categories">
         {CATEGORIES.map((c) => {
           const rows = status.data?.computers.filter((x) => x.category === c) ?? [];
@@ -101,6 +104,8 @@ function DeploymentStatus({ id, computerId, onReload }: { id: string; computerId
           );
         })}
       </div>
+      {computerId ? <ComputerProgress progress={progress.get(computerId)} /> : null}
+      {computerId ? <ComputerReports deploymentId={id} computerId={computerId} /> : null}
       {computerId ? <Messages deploymentId={id} computerId={computerId} name={status.data?.computers.find((c) => c.computerId === computerId)?.computerName ?? computerId} /> : null}
     </div>
   );

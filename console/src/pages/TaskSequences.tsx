@@ -120,12 +120,16 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [pkg, setPkg] = useState('');
+  const [image, setImage] = useState('');
+  const [imageIndex, setImageIndex] = useState(1);
+  const [hardLinks, setHardLinks] = useState(false);
   const [error, setError] = useState<unknown>();
   const usmt = pkg || packages.data?.find((p) => p.kind === 'usmt')?.id || '';
   const create = async () => {
     setError(undefined);
     try {
-      const ts = await api<TsFull>('POST', '/api/task-sequences', { name, description, template, usmtPackageId: usmt });
+      const withImage = template === 'image-package' && image ? { imagePackageId: image, imageIndex, hardLinks } : {};
+      const ts = await api<TsFull>('POST', '/api/task-sequences', { name, description, template, usmtPackageId: usmt, ...withImage });
       onCreated(ts.id);
     } catch (e) {
       setError(e);
@@ -139,7 +143,7 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
           <label className="radio">
             <input type="radio" name="tpl" checked={template === 'image-package'} onChange={() => setTemplate('image-package')} />
             Install an existing image package
-            <small>Adds the Capture Files and Settings and Restore User Files and Settings groups with the user-state steps.</small>
+            <small>Captures user files and settings, installs the operating system image, sets Windows up and restores the user files and settings (without an image: the user-state groups only).</small>
           </label>
           <label className="radio">
             <input type="radio" name="tpl" checked={template === 'custom'} onChange={() => setTemplate('custom')} />
@@ -161,13 +165,40 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
             <label>
               User state migration tool package
               <select value={usmt} onChange={(e) => setPkg(e.target.value)}>
-                {packages.data?.map((p) => (
+                {packages.data?.filter((p) => p.kind === 'usmt').map((p) => (
                   <option key={p.id} value={p.id}>
                     {p.name} ({p.id})
                   </option>
                 ))}
               </select>
             </label>
+          ) : null}
+          {template === 'image-package' ? (
+            <>
+              <label>
+                Image package
+                <select value={image} onChange={(e) => setImage(e.target.value)}>
+                  <option value="">(none: user state only)</option>
+                  {packages.data?.filter((p) => p.kind === 'osimage').map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name} ({p.id})
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {image ? (
+                <>
+                  <label>
+                    Image index
+                    <input type="number" min={1} value={imageIndex} onChange={(e) => setImageIndex(Math.max(1, Number(e.target.value) || 1))} />
+                  </label>
+                  <label className="check">
+                    <input type="checkbox" checked={hardLinks} onChange={(e) => setHardLinks(e.target.checked)} />
+                    Save user settings and files locally by using links (refresh this computer)
+                  </label>
+                </>
+              ) : null}
+            </>
           ) : null}
         </fieldset>
       )}

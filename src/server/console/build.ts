@@ -18,7 +18,7 @@ function newestSource(): number {
     if (st.isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['console/src', 'console/index.html', 'console/vite.config.ts', 'src/server/site/ts-document.ts', 'src/tasksequence/model.ts']) visit(resolve(REPO_ROOT, p));
+  for (const p of ['console/src', 'console/public', 'console/index.html', 'console/vite.config.ts', 'src/server/site/ts-document.ts', 'src/tasksequence/model.ts', 'src/report']) visit(resolve(REPO_ROOT, p));
   return newest;
 }
 

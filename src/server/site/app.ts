@@ -3,18 +3,23 @@
 // sign-in token); state-changing console requests need the CSRF header; agents use their own
 // bearer credential. Errors are coded JSON: `{ code, message, details }`.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FerryError, isFerryError } from '../../errors/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
-import { isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { FailedAuthLimiter } from '../auth-failures.ts';
+import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
 import { redeemMintedToken } from './sign-in-links.ts';
-import { ConsoleAuth, cookie, CSRF_COOKIE, CSRF_HEADER, parseCookies, secret, SESSION_COOKIE } from './auth.ts';
+import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
+import { loadSiteKey, SecretBox } from './secret-box.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
+import { OsImages } from './os-images.ts';
+import { registerReportRoutes, type Progress } from './routes-reports.ts';
 import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
 import { openSmpBridge, type SmpBridge } from './smp-bridge.ts';
 
@@ -25,6 +30,8 @@ export interface SiteOptions {
   /** Built console folder (index.html + assets); the console is not served when absent. */
   consoleDir?: string;
   logger?: boolean;
+  /** Serve HTTPS with this PEM key and certificate (chain); the console cookies are then `Secure`. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Run the State Migration Point in this process; `publicUrl` is where agents reach the server. */
   smp?: { publicUrl: string };
 }
@@ -58,24 +65,39 @@ const SIGNED_OUT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf
 <code>ferry console-link --data DIR</code> on the server with its data directory (default <code>.ferry-data</code>).</p></body></html>`;
 
 export async function createSite(options: SiteOptions): Promise<Site> {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The site's keys, tokens and database are the server's alone.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const database = await openDatabase<SiteTables>(options.db ?? join(options.dataDir, 'site.db'), { migrations: [SITE_MIGRATIONS] });
-  const repo = new SiteRepository(database.db);
+  const repo = new SiteRepository(database.db, new SecretBox(loadSiteKey(options.dataDir)));
+  await repo.sealStoredSecrets();
+  const osImages = new OsImages(repo, options.dataDir);
   await repo.ensureDefaultPackage();
   await repo.ensureAllSystems();
   const auth = new ConsoleAuth();
+  // Failed sign-ins, sessions, agent credentials and enrollments: 30 a minute per address, then 429.
+  const failures = new FailedAuthLimiter('FERRY_E_SITE_RATE_LIMITED');
+  const failedSignIn = new WeakSet<FastifyRequest>();
   const enrollToken = readOrCreateSecret(join(options.dataDir, 'enroll-token'));
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const progress = new Map<string, Map<string, Progress>>();
   const smp = options.smp
     ? await openSmpBridge({ dataDir: options.dataDir, publicUrl: options.smp.publicUrl, siteDb: database.db, ...(options.db && isPostgresUrl(options.db) ? { db: options.db } : {}) })
     : undefined;
 
   // forceCloseConnections: open event streams (Monitoring tabs) must not hold up a shutdown.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false, forceCloseConnections: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false, forceCloseConnections: true, ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}) }) as unknown as FastifyInstance;
+  // The maintained parser: a malformed cookie (a stray `%`) is kept raw, never a 500.
+  await app.register(fastifyCookie);
 
   app.setErrorHandler((err: unknown, req, reply) => {
-    if (isFerryError(err)) return reply.status(err.httpStatus).send(err.toJSON());
+    const fromDb = databaseError(err);
+    if (fromDb) return reply.status(fromDb.httpStatus).send(fromDb.toJSON());
+    if (isFerryError(err)) {
+      if (err.code === 'FERRY_E_SITE_RATE_LIMITED') void reply.header('retry-after', String(err.details.retryAfterSeconds ?? 60));
+      return reply.status(err.httpStatus).send(err.toJSON());
+    }
     const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
     if (e.validation)
       return reply.status(400).send({ code: 'FERRY_E_SITE_INVALID', message: `Invalid request: ${e.message}. Fix the fields and submit again.`, details: { validation: e.validation } });
@@ -108,9 +130,16 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     if (req.method !== 'GET' || !req.url.includes('token=')) return;
     const url = new URL(req.url, 'http://x');
     const token = url.searchParams.get('token');
-    const s = token ? (auth.signIn(token) ?? (redeemMintedToken(options.dataDir, token) ? auth.openSession() : undefined)) : undefined;
-    if (!s) return;
-    reply.header('set-cookie', [cookie(SESSION_COOKIE, s.session, { httpOnly: true }), cookie(CSRF_COOKIE, s.csrf, { httpOnly: false })]);
+    if (!token) return;
+    failures.check(req.ip);
+    const s = auth.signIn(token) ?? (redeemMintedToken(options.dataDir, token) ? auth.openSession() : undefined);
+    if (!s) {
+      failures.fail(req.ip);
+      failedSignIn.add(req);
+      return;
+    }
+    const secure = req.protocol === 'https';
+    reply.setCookie(SESSION_COOKIE, s.session, cookieOptions({ httpOnly: true, secure })).setCookie(CSRF_COOKIE, s.csrf, cookieOptions({ httpOnly: false, secure }));
     url.searchParams.delete('token');
     return reply.redirect(`${url.pathname}${url.search}`, 303);
   });
@@ -120,9 +149,11 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     site.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split('?')[0]!;
       if (path.startsWith('/api/agent/')) return; // agent routes authenticate by credential
-      const cookies = parseCookies(req.headers.cookie);
-      const session = auth.session(cookies[SESSION_COOKIE]);
+      failures.check(req.ip);
+      const session = auth.session(req.cookies[SESSION_COOKIE]);
       if (!session) {
+        // One failure per request: a wrong sign-in token already counted.
+        if (!failedSignIn.has(req)) failures.fail(req.ip);
         if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed, or a new one from `ferry console-link --data DIR`.');
         return reply.status(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(SIGNED_OUT_PAGE);
       }
@@ -144,8 +175,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     // (`/docs/?token=…`) opens them, and the page's own fetch of the document carries the cookie.
     await serveApiDocs(site);
     site.post('/api/session/sign-out', { schema: { tags: ['session'] } }, async (req, reply) => {
-      auth.signOut(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
-      reply.header('set-cookie', [`${SESSION_COOKIE}=; Path=/; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`]);
+      auth.signOut(req.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
       return { ok: true };
     });
 
@@ -155,15 +186,20 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       reply.raw.write('retry: 2000\n\n');
       const send = (e: unknown) => reply.raw.write(`event: change\ndata: ${JSON.stringify(e)}\n\n`);
+      // Progress has its own event name: listeners of `change` do not reload on every tick.
+      const sendProgress = (e: unknown) => reply.raw.write(`event: progress\ndata: ${JSON.stringify(e)}\n\n`);
       const ping = setInterval(() => reply.raw.write(': ping\n\n'), 15000);
       events.on('change', send);
+      events.on('progress', sendProgress);
       req.raw.on('close', () => {
         clearInterval(ping);
         events.off('change', send);
+        events.off('progress', sendProgress);
       });
     });
 
-    await registerAdminRoutes(site, { repo, events, ...(smp ? { smp } : {}) });
+    await registerAdminRoutes(site, { repo, events, osImages, ...(smp ? { smp } : {}) });
+    await registerReportRoutes(site, { repo, events, progress }, 'console');
     if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
@@ -173,7 +209,8 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     }
   });
 
-  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, ...(smp ? { smp } : {}) }));
+  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, failures, osImages, ...(smp ? { smp } : {}) }));
+  await app.register(async (agentScope) => registerReportRoutes(agentScope, { repo, events, progress }, 'agent'));
 
   await app.ready();
   return {

@@ -5,7 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 export const SESSION_COOKIE = 'ferry_session';
 export const CSRF_COOKIE = 'ferry_csrf';
 export const CSRF_HEADER = 'x-ferry-csrf';
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 export const secret = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 export const hashSecret = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -65,15 +65,10 @@ export class ConsoleAuth {
   }
 }
 
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
-export function cookie(name: string, value: string, opts: { httpOnly: boolean }): string {
-  return `${name}=${encodeURIComponent(value)}; Path=/; SameSite=Strict${opts.httpOnly ? '; HttpOnly' : ''}`;
+/**
+ * Options of the session and CSRF cookies (set with @fastify/cookie): same-site only, `Secure`
+ * when the console is served over TLS, and gone when the session expires.
+ */
+export function cookieOptions(o: { httpOnly: boolean; secure: boolean }) {
+  return { path: '/', sameSite: 'strict' as const, httpOnly: o.httpOnly, secure: o.secure, maxAge: SESSION_TTL_MS / 1000 };
 }

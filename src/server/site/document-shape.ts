@@ -2,9 +2,11 @@
 // `{ children: [...] }` because the tree is recursive. Property values are checked afterwards
 // by `validateDocument` (and the engine's own validation).
 import { FerryError } from '../../errors/index.ts';
+import { checkSequenceLimits, TS_LIMITS } from '../../tasksequence/index.ts';
 import type { TaskSequence } from './ts-document.ts';
 
-const MAX_DEPTH = 32;
+// A guard for the recursion below; the rule itself is TS_LIMITS, checked on the whole document.
+const MAX_DEPTH = TS_LIMITS.maxDepth + 1;
 
 function fail(where: string, what: string): never {
   throw new FerryError('FERRY_E_SITE_INVALID', `Task sequence: ${where} ${what}.`, { details: { where } });
@@ -68,5 +70,7 @@ export function checkDocumentShape(doc: unknown): TaskSequence {
   if (!isPairs(doc.extraAttributes)) fail('sequence.extraAttributes', 'must be a list of [name, value] pairs');
   if (!isStrings(doc.extraElements)) fail('sequence.extraElements', 'must be a list of XML strings');
   doc.children.forEach((n, i) => node(n, `children[${i}]`, 0));
+  // The same limits as import and export, so what is saved can always be exported and imported.
+  checkSequenceLimits(doc as unknown as TaskSequence, 'Task sequence');
   return doc as unknown as TaskSequence;
 }

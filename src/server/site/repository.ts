@@ -5,10 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret, sameSecret, secret } from './auth.ts';
+import { SecretBox } from './secret-box.ts';
 import { nextId, type SiteDb } from './schema.ts';
 import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
 import { validateSequence } from '../../tasksequence/validate.ts';
+import { GLOB, compileWildcard } from '../../text/index.ts';
 
 export interface Variable {
   name: string;
@@ -76,16 +78,35 @@ export function checkVariables(vars: Variable[]): Variable[] {
   return vars;
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+/** A collection name rule: `*` and `?`, case-insensitive, never backtracking (issue 11). */
+function wildcard(pattern: string): { test(name: string): boolean } {
+  return { test: compileWildcard(pattern, { syntax: GLOB, ignoreCase: true }) };
 }
 
 const maskVars = (vars: Variable[]) => vars.map((v) => (v.hidden ? { ...v, value: '' } : v));
 
 export class SiteRepository {
   readonly db: SiteDb;
-  constructor(db: SiteDb) {
+  readonly #box: SecretBox;
+  constructor(db: SiteDb, box: SecretBox) {
     this.db = db;
+    this.#box = box;
+  }
+
+  /** Hidden values sealed at rest (write-only: the API never returns them). */
+  #seal(vars: Variable[]): Variable[] {
+    return vars.map((v) => (v.hidden ? { ...v, value: this.#box.seal(v.value, v.name.toLowerCase()) } : v));
+  }
+
+  /** Seal hidden values stored in clear before sealing existed (once per start; cheap when none). */
+  async sealStoredSecrets(): Promise<void> {
+    const needs = (json: string) => (JSON.parse(json) as Variable[]).some((v) => v.hidden && v.value !== '' && !SecretBox.isSealed(v.value));
+    for (const c of await this.db.selectFrom('computers').select(['id', 'variables']).execute()) {
+      if (needs(c.variables)) await this.db.updateTable('computers').set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) }).where('id', '=', c.id).execute();
+    }
+    for (const c of await this.db.selectFrom('collections').select(['id', 'variables']).execute()) {
+      if (needs(c.variables)) await this.db.updateTable('collections').set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) }).where('id', '=', c.id).execute();
+    }
   }
 
   // ── packages ──────────────────────────────────────────────────────────────────────────
@@ -103,6 +124,10 @@ export class SiteRepository {
     const id = await nextId(this.db, 'package', 'FRY', 1);
     await uniqueName('package', name, () => this.db.insertInto('packages').values({ id, name, description: p.description, kind: p.kind, source: p.source, created_at: now() }).execute());
     return id;
+  }
+
+  async setPackageSource(id: string, source: string) {
+    await this.db.updateTable('packages').set({ source }).where('id', '=', id).execute();
   }
 
   async deletePackage(id: string) {
@@ -273,6 +298,8 @@ export class SiteRepository {
       if (!Number(r.numUpdatedRows)) throw enrollmentRefused();
       return { id: existing.id, credential };
     }
+    const retired = await this.db.selectFrom('retired_computers').selectAll().where('name_key', '=', n.toLowerCase()).executeTakeFirst();
+    if (retired) return this.#readmit(retired, enrollToken, sharedTokenMatches, credential);
     if (!sharedTokenMatches) throw enrollmentRefused();
     const id = `GUID:${randomUUID().toUpperCase()}`;
     await uniqueName('computer', n, () =>
@@ -281,13 +308,50 @@ export class SiteRepository {
     return { id, credential };
   }
 
-  /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers. */
+  /**
+   * A deleted computer's name comes back only with the reset token of its retired record; it
+   * comes back under its old id, so the State Migration Point identity the site owned for it
+   * (src/server/site/smp-bridge.ts) is handed back to it and to no one else.
+   */
+  async #readmit(retired: { id: string; name: string; reset_token_hash: string | null; reset_expires_at: string | null }, enrollToken: string, sharedTokenMatches: boolean, credential: string): Promise<{ id: string; credential: string }> {
+    const reset = retired.reset_token_hash !== null && retired.reset_expires_at !== null && retired.reset_expires_at > now() && sameSecret(hashSecret(enrollToken), retired.reset_token_hash);
+    if (!reset) {
+      if (!sharedTokenMatches) throw enrollmentRefused();
+      throw new FerryError('FERRY_E_AGENT_NAME_RETIRED', `Computer ${retired.name} was deleted by an administrator; its name stays unusable until they reset it (POST /api/computers/${retired.id}/reset) and the agent starts with --enroll <the reset token>.`, {
+        details: { computer: retired.name, computerId: retired.id },
+      });
+    }
+    await this.db.transaction().execute(async (trx) => {
+      // Compare-and-delete spends the reset token, so two agents cannot both use it.
+      const r = await trx.deleteFrom('retired_computers').where('id', '=', retired.id).where('reset_token_hash', '=', retired.reset_token_hash).executeTakeFirst();
+      if (!Number(r.numDeletedRows)) throw enrollmentRefused();
+      await trx
+        .insertInto('computers')
+        .values({ id: retired.id, name: retired.name, credential_hash: hashSecret(credential), revoked: 0, registered_at: now(), last_seen: now(), variables: '[]', reset_token_hash: null, reset_expires_at: null })
+        .execute();
+    });
+    return { id: retired.id, credential };
+  }
+
+  /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers; for a deleted computer, it re-admits its name. */
   async resetComputer(id: string): Promise<{ computerId: string; name: string; enrollToken: string; expiresAt: string }> {
-    const { name } = await this.getComputer(id);
     const enrollToken = secret();
     const expiresAt = new Date(Date.now() + RESET_TTL_MS).toISOString();
-    await this.db.updateTable('computers').set({ reset_token_hash: hashSecret(enrollToken), reset_expires_at: expiresAt }).where('id', '=', id).execute();
+    const set = { reset_token_hash: hashSecret(enrollToken), reset_expires_at: expiresAt };
+    const retired = await this.db.selectFrom('retired_computers').select('name').where('id', '=', id).executeTakeFirst();
+    if (retired) {
+      await this.db.updateTable('retired_computers').set(set).where('id', '=', id).execute();
+      return { computerId: id, name: retired.name, enrollToken, expiresAt };
+    }
+    const { name } = await this.getComputer(id);
+    await this.db.updateTable('computers').set(set).where('id', '=', id).execute();
     return { computerId: id, name, enrollToken, expiresAt };
+  }
+
+  /** Deleted computers whose names wait for an administrator's reset. */
+  async listRetiredComputers() {
+    const rows = await this.db.selectFrom('retired_computers').select(['id', 'name', 'deleted_at']).orderBy('name_key').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, deletedAt: r.deleted_at }));
   }
 
   async authenticateAgent(credential: string): Promise<{ id: string; name: string }> {
@@ -315,7 +379,7 @@ export class SiteRepository {
   }
 
   async setComputerVariables(id: string, vars: Variable[]) {
-    const r = await this.db.updateTable('computers').set({ variables: JSON.stringify(keepHidden(checkVariables(vars), await this.#rawComputerVars(id))) }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db.updateTable('computers').set({ variables: JSON.stringify(this.#seal(keepHidden(checkVariables(vars), await this.#rawComputerVars(id)))) }).where('id', '=', id).executeTakeFirst();
     if (!r.numUpdatedRows) notFound('Computer', id);
   }
 
@@ -324,10 +388,16 @@ export class SiteRepository {
     return r ? (JSON.parse(r.variables) as Variable[]) : [];
   }
 
+  /** Delete a computer; its name is retired (kept unusable) until an administrator resets it. */
   async deleteComputer(id: string) {
-    const r = await this.db.deleteFrom('computers').where('id', '=', id).executeTakeFirst();
-    if (!r.numDeletedRows) notFound('Computer', id);
-    await this.db.deleteFrom('collection_members').where('computer_id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      const c = await trx.selectFrom('computers').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+      if (!c) notFound('Computer', id);
+      await trx.deleteFrom('computers').where('id', '=', id).execute();
+      await trx.deleteFrom('collection_members').where('computer_id', '=', id).execute();
+      await trx.deleteFrom('retired_computers').where('name_key', '=', c.name.toLowerCase()).execute();
+      await trx.insertInto('retired_computers').values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), deleted_at: now(), reset_token_hash: null, reset_expires_at: null }).execute();
+    });
   }
 
   // ── collections ───────────────────────────────────────────────────────────────────────
@@ -373,7 +443,7 @@ export class SiteRepository {
     const id = await nextId(this.db, 'collection', 'FRY', 10001);
     await uniqueName('collection', name, () =>
       this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('collections').values({ id, name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(c.variables), created_at: now() }).execute();
+        await trx.insertInto('collections').values({ id, name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(this.#seal(c.variables)), created_at: now() }).execute();
         for (const m of new Set(c.members)) await trx.insertInto('collection_members').values({ collection_id: id, computer_id: m }).execute();
       }),
     );
@@ -385,7 +455,7 @@ export class SiteRepository {
     await this.#checkMembers(c.members);
     const old = await this.db.selectFrom('collections').select('variables').where('id', '=', id).executeTakeFirst();
     if (!old) notFound('Collection', id);
-    const variables = keepHidden(checkVariables(c.variables), JSON.parse(old.variables) as Variable[]);
+    const variables = this.#seal(keepHidden(checkVariables(c.variables), JSON.parse(old.variables) as Variable[]));
     await uniqueName('collection', name, () =>
       this.db.transaction().execute(async (trx) => {
         await trx.updateTable('collections').set({ name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(variables) }).where('id', '=', id).execute();
@@ -447,6 +517,7 @@ export class SiteRepository {
     if (!r.numDeletedRows) notFound('Deployment', id);
     await this.db.deleteFrom('deployment_runs').where('deployment_id', '=', id).execute();
     await this.db.deleteFrom('status_messages').where('deployment_id', '=', id).execute();
+    await this.db.deleteFrom('migration_reports').where('deployment_id', '=', id).execute();
   }
 
   /** Deployments with Monitoring's per-category counts over the collection's members. */
@@ -546,9 +617,26 @@ export class SiteRepository {
     const d = await this.getDeployment(deploymentId);
     const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
     const vars: Record<string, string> = {};
-    for (const v of JSON.parse(col?.variables ?? '[]') as Variable[]) vars[v.name] = v.value;
-    for (const v of await this.#rawComputerVars(computerId)) vars[v.name] = v.value;
+    const open = (v: Variable) => (v.hidden ? this.#box.open(v.value, v.name.toLowerCase()) : v.value);
+    for (const v of JSON.parse(col?.variables ?? '[]') as Variable[]) vars[v.name] = open(v);
+    for (const v of await this.#rawComputerVars(computerId)) vars[v.name] = open(v);
     return vars;
+  }
+
+  /** The hidden values a run of this deployment carries: masked wherever the run reports text. */
+  async #hiddenValues(deploymentId: string, computerId: string): Promise<string[]> {
+    const d = await this.getDeployment(deploymentId);
+    const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
+    const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
+    return all.filter((v) => v.hidden && v.value !== '').map((v) => this.#box.open(v.value, v.name.toLowerCase()));
+  }
+
+  /** Names of the run's variables marked "do not display this value": the agent masks them in smsts.log and events. */
+  async runHiddenVariableNames(deploymentId: string, computerId: string): Promise<string[]> {
+    const d = await this.getDeployment(deploymentId);
+    const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
+    const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
+    return [...new Set(all.filter((v) => v.hidden).map((v) => v.name))];
   }
 
   async assertTargets(deploymentId: string, computerId: string) {
@@ -573,8 +661,12 @@ export class SiteRepository {
         .execute();
   }
 
-  async recordStatus(deploymentId: string, computerId: string, messages: StatusInput[]) {
+  async recordStatus(deploymentId: string, computerId: string, input: StatusInput[]) {
     await this.assertTargets(deploymentId, computerId);
+    // A step's output can echo a secret value (a command line with a password): never stored.
+    const hidden = (await this.#hiddenValues(deploymentId, computerId)).filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+    const mask = (text: string | undefined) => (text === undefined ? undefined : hidden.reduce((t, secretValue) => t.split(secretValue).join('********'), text));
+    const messages = input.map((m) => ({ ...m, ...(m.actionOutput !== undefined ? { actionOutput: mask(m.actionOutput) } : {}) }));
     for (const m of messages) {
       const spec = STATUS_MESSAGES[m.kind];
       const exitCode = m.exitCode ?? null;

@@ -1,14 +1,17 @@
 // Console-facing REST routes: task sequences, packages, computers, collections, deployments and
 // monitoring. Bodies are checked by their JSON schemas (typebox) and then by the repository.
 import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
 import { checkDocumentShape } from './document-shape.ts';
 import type { Assignment, SiteRepository } from './repository.ts';
+import type { OsImages } from './os-images.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
+import { TS_LIMITS, TS_REQUEST_BODY_BYTES } from '../../tasksequence/index.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -21,10 +24,15 @@ const CreateTs = Type.Object({
   description: Type.Optional(Desc),
   template: Type.Optional(Type.Union([Type.Literal('custom'), Type.Literal('image-package')])),
   usmtPackageId: Type.Optional(Type.String({ maxLength: 20 })),
+  /** The operating system image package: the template becomes the whole refresh. */
+  imagePackageId: Type.Optional(Type.String({ maxLength: 20 })),
+  imageIndex: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+  /** Capture locally by using links instead of a state migration point. */
+  hardLinks: Type.Optional(Type.Boolean()),
   sequence: Type.Optional(Sequence),
 });
 const SaveTs = Type.Object({ name: Name, description: Desc, sequence: Sequence, version: Type.Integer({ minimum: 1 }) });
-const ImportTs = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Desc), xml: Type.String({ minLength: 1, maxLength: 2 * 1024 * 1024 }) });
+const ImportTs = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Desc), xml: Type.String({ minLength: 1, maxLength: 2 * TS_LIMITS.maxXmlBytes }) });
 const CreatePackage = Type.Object({ name: Name, description: Type.Optional(Desc), source: Type.Optional(Type.String({ maxLength: 1000 })) });
 const CollectionBody = Type.Object({
   name: Name,
@@ -45,29 +53,30 @@ const CreateDeployment = Type.Object({
   comments: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
-export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer'> }): Promise<void> {
-  const { repo, events } = deps;
+export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer'>; osImages: OsImages }): Promise<void> {
+  const { repo, events, osImages } = deps;
   const changed = (kind: string, id: string) => events.emit('change', { kind, id });
   const tag = (t: string, summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: [t], summary, security: [{ session: [], csrf: [] }], ...extra } });
 
   // ── task sequences ────────────────────────────────────────────────────────────────────
   app.get('/api/task-sequences', tag('task sequences', 'List task sequences'), async () => repo.listTaskSequences());
-  app.post('/api/task-sequences', tag('task sequences', 'Create (custom, image-package template, or a given sequence)', { body: CreateTs }), async (req, reply) => {
+  app.post('/api/task-sequences', { ...tag('task sequences', 'Create (custom, image-package template, or a given sequence)', { body: CreateTs }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req, reply) => {
     const b = req.body as Static<typeof CreateTs>;
     const pkg = b.usmtPackageId ?? (await repo.listPackages()).find((p) => p.kind === 'usmt')?.id ?? '';
-    const sequence = b.sequence ? checkDocumentShape(b.sequence) : b.template === 'image-package' ? imagePackageTemplate(pkg) : newSequence();
+    const image = b.imagePackageId ? { imagePackageId: b.imagePackageId, imageIndex: b.imageIndex ?? 1 } : {};
+    const sequence = b.sequence ? checkDocumentShape(b.sequence) : b.template === 'image-package' ? imagePackageTemplate(pkg, { ...image, hardLinks: b.hardLinks === true }) : newSequence();
     const ts = await repo.createTaskSequence({ name: b.name, description: b.description ?? '', document: sequence });
     changed('task-sequence', ts.id);
     return reply.status(201).header('etag', `"${ts.version}"`).send(ts);
   });
-  app.post('/api/task-sequences/import', tag('task sequences', 'Import a task sequence XML', { body: ImportTs }), async (req, reply) => {
+  app.post('/api/task-sequences/import', { ...tag('task sequences', 'Import a task sequence XML', { body: ImportTs }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req, reply) => {
     const b = req.body as Static<typeof ImportTs>;
     const imported = importSequenceXml(b.xml);
     const ts = await repo.createTaskSequence({ name: b.name ?? imported.name ?? 'Imported task sequence', description: b.description ?? imported.description ?? '', document: imported });
     changed('task-sequence', ts.id);
     return reply.status(201).send(ts);
   });
-  app.post('/api/task-sequences/validate', tag('task sequences', 'Validate a sequence without saving', { body: Type.Object({ sequence: Sequence }) }), async (req) => {
+  app.post('/api/task-sequences/validate', { ...tag('task sequences', 'Validate a sequence without saving', { body: Type.Object({ sequence: Sequence }) }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req) => {
     const sequence = checkDocumentShape((req.body as { sequence: unknown }).sequence);
     return { problems: await repo.problems(sequence) };
   });
@@ -75,7 +84,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     const ts = await repo.getTaskSequence((req.params as { id: string }).id);
     return reply.header('etag', `"${ts.version}"`).send(ts);
   });
-  app.put('/api/task-sequences/:id', tag('task sequences', 'Save a new version; 409 if `version` is not current', { params: Id, body: SaveTs }), async (req, reply) => {
+  app.put('/api/task-sequences/:id', { ...tag('task sequences', 'Save a new version; 409 if `version` is not current', { params: Id, body: SaveTs }), bodyLimit: TS_REQUEST_BODY_BYTES }, async (req, reply) => {
     const b = req.body as Static<typeof SaveTs>;
     const ifMatch = req.headers['if-match'];
     const expected = typeof ifMatch === 'string' ? Number(ifMatch.replace(/"/g, '')) : b.version;
@@ -134,8 +143,32 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     return { ok: true };
   });
 
+  // ── operating system images ─────────────────────────────────────────────────────────────
+  const RegisterImage = Type.Object({ name: Name, description: Type.Optional(Desc), path: Type.String({ minLength: 1, maxLength: 1000 }) });
+  const UploadQuery = Type.Object({ name: Name, description: Type.Optional(Desc) });
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.get('/api/os-images', tag('operating system images', 'Operating system image packages with the images of each WIM (wiminfo)'), async () => osImages.list());
+  app.post('/api/os-images', tag('operating system images', 'Register a WIM by its path on the site server', { body: RegisterImage }), async (req, reply) => {
+    const img = await osImages.register(req.body as Static<typeof RegisterImage>);
+    changed('package', img.id);
+    return reply.status(201).send(img);
+  });
+  app.put('/api/os-images/upload', tag('operating system images', 'Upload a WIM (application/octet-stream) into the site and register it', { querystring: UploadQuery }), async (req, reply) => {
+    const q = req.query as Static<typeof UploadQuery>;
+    if (!(req.body && typeof (req.body as { pipe?: unknown }).pipe === 'function')) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Send the WIM file as application/octet-stream.');
+    const img = await osImages.upload(q, req.body as Readable);
+    changed('package', img.id);
+    return reply.status(201).send(img);
+  });
+  app.delete('/api/os-images/:id', tag('operating system images', 'Delete an image package (and its uploaded file)', { params: Id }), async (req) => {
+    await osImages.remove((req.params as { id: string }).id);
+    changed('package', (req.params as { id: string }).id);
+    return { ok: true };
+  });
+
   // ── computers ─────────────────────────────────────────────────────────────────────────
   app.get('/api/computers', tag('computers', 'Registered computers'), async () => repo.listComputers());
+  app.get('/api/computers/retired', tag('computers', 'Deleted computers: each name stays unusable until reset (POST /api/computers/{id}/reset)'), async () => repo.listRetiredComputers());
   app.get('/api/computers/:id', tag('computers', 'One computer', { params: Id }), async (req) => repo.getComputer((req.params as { id: string }).id));
   app.put('/api/computers/:id/variables', tag('computers', 'Set device variables', { params: Id, body: Type.Object({ variables: Type.Array(VariableT, { maxItems: 1000 }) }) }), async (req) => {
     const id = (req.params as { id: string }).id;

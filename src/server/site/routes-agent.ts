@@ -2,11 +2,14 @@
 // read policy (deployments and whether each is due), fetch a deployment's task sequence and
 // variables, ask to run an available deployment, and stream status messages back.
 import type { EventEmitter } from 'node:events';
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
+import type { FailedAuthLimiter } from '../auth-failures.ts';
 import { sameSecret } from './auth.ts';
 import type { SiteRepository, StatusInput } from './repository.ts';
+import type { OsImages } from './os-images.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { STATUS_MESSAGES } from './status-messages.ts';
 
@@ -28,19 +31,37 @@ const Status = Type.Object({
 });
 const DeploymentId = Type.Object({ id: Type.String({ maxLength: 20 }) });
 
-export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string; smp?: SmpBridge }): Promise<void> {
-  const { repo, events } = deps;
-  const agent = (req: FastifyRequest) => {
+declare module 'fastify' {
+  interface FastifyRequest {
+    siteAgent: { id: string; name: string } | null;
+  }
+}
+
+/** Registration bodies are a name and a token: anything bigger is refused (413) before it is read. */
+const REGISTER_BODY_LIMIT = 16 * 1024;
+const ENROLL_FAILURES = new Set(['FERRY_E_AGENT_ENROLLMENT_REFUSED', 'FERRY_E_AGENT_ALREADY_REGISTERED', 'FERRY_E_AGENT_NAME_RETIRED']);
+
+export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string; smp?: SmpBridge; failures: FailedAuthLimiter; osImages: OsImages }): Promise<void> {
+  const { repo, events, failures } = deps;
+  app.decorateRequest('siteAgent', null);
+  // Every agent route but registration is authenticated before its body is read; a failure
+  // counts against the address (30 a minute, then 429).
+  app.addHook('onRequest', async (req) => {
+    failures.check(req.ip);
+    if (req.routeOptions.url === '/api/agent/register') return;
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-    if (!m) throw new FerryError('FERRY_E_AGENT_REVOKED', 'The agent sent no credential; register it first with `ferry agent --enroll <token>`.');
-    return repo.authenticateAgent(m[1]!);
-  };
+    req.siteAgent = await failures.guard(req.ip, async () => {
+      if (!m) throw new FerryError('FERRY_E_AGENT_REVOKED', 'The agent sent no credential; register it first with `ferry agent --enroll <token>`.');
+      return repo.authenticateAgent(m[1]!);
+    });
+  });
+  const agent = async (req: FastifyRequest) => req.siteAgent as { id: string; name: string };
   const tag = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['agent'], summary, security: [{ agent: [] }], ...extra } });
 
-  app.post('/api/agent/register', { schema: { tags: ['agent'], summary: "Register a new computer with the site's enrollment token, or a reset computer with its reset token; returns the credential", body: Register } }, async (req, reply) => {
+  app.post('/api/agent/register', { bodyLimit: REGISTER_BODY_LIMIT, schema: { tags: ['agent'], summary: "Register a new computer with the site's enrollment token, or a reset computer with its reset token; returns the credential", body: Register } }, async (req, reply) => {
     const b = req.body as Static<typeof Register>;
-    const r = await repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken));
+    const r = await failures.guard(req.ip, () => repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken)), ENROLL_FAILURES);
     events.emit('change', { kind: 'computer', id: r.id });
     return reply.status(201).send({ computerId: r.id, credential: r.credential });
   });
@@ -59,9 +80,26 @@ export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: Si
       deployment: d,
       taskSequence: { id: ts.id, name: ts.name, version: ts.version, sequence: ts.document },
       variables: await repo.runVariables(id, me.id),
+      hiddenVariables: await repo.runHiddenVariableNames(id, me.id),
       packages: await repo.listPackages(),
-      smp: deps.smp ? await deps.smp.credentialFor(me.name) : null,
+      smp: deps.smp ? await deps.smp.credentialFor(me.name, me.id) : null,
     };
+  });
+
+  // Image content for Apply Operating System Image: Range requests resume a download; the
+  // x-ferry-sha256 header is what the agent checks the whole file against.
+  app.get('/api/agent/os-images/:id/content', tag('The WIM of an operating system image package (Range supported)', { params: DeploymentId }), async (req, reply) => {
+    await agent(req);
+    const id = (req.params as { id: string }).id;
+    const img = await deps.osImages.get(id);
+    if (!img || img.error) throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', img?.error ?? `Operating system image package ${id} does not exist in the site.`, { details: { id } });
+    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? '').trim());
+    const start = range ? Number(range[1]) : 0;
+    void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', img.sha256).type('application/octet-stream');
+    if (start >= img.size && img.size > 0) return reply.status(416).header('content-range', `bytes */${img.size}`).send();
+    if (range) void reply.status(206).header('content-range', `bytes ${start}-${img.size - 1}/${img.size}`);
+    void reply.header('content-length', String(img.size - start));
+    return reply.send(createReadStream(img.path, { start }));
   });
 
   app.post('/api/agent/deployments/:id/request', tag('Run an available deployment now (user request)', { params: DeploymentId }), async (req) => {

@@ -21,6 +21,8 @@ export interface SiteTables {
     reset_token_hash: string | null;
     reset_expires_at: string | null;
   };
+  /** Deleted computers: the name stays unusable (and keeps its id) until an administrator resets it. */
+  retired_computers: { id: string; name: string; name_key: string; deleted_at: string; reset_token_hash: string | null; reset_expires_at: string | null };
   collections: { id: string; name: string; description: string; rule: string; variables: string; created_at: string };
   collection_members: { collection_id: string; computer_id: string };
   deployments: {
@@ -46,6 +48,8 @@ export interface SiteTables {
     message: string;
   };
   audit_log: { id: string; at: string; actor: string; action: string; target: string; address: string };
+  /** The latest capture and restore report (src/report) an agent uploaded for a run. */
+  migration_reports: { deployment_id: string; computer_id: string; kind: string; body: string; received_at: string };
   status_messages: {
     id: string;
     /** Order of the message within its (deployment, computer) run history. */
@@ -190,6 +194,32 @@ export const SITE_MIGRATIONS: MigrationSet = {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('computers').addColumn('reset_token_hash', 'text').execute();
         await db.schema.alterTable('computers').addColumn('reset_expires_at', 'text').execute();
+      },
+    },
+    '0004_migration_reports': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('migration_reports')
+          .addColumn('deployment_id', 'text', (c) => c.notNull())
+          .addColumn('computer_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('mr_pk', ['deployment_id', 'computer_id', 'kind'])
+          .execute();
+      },
+    },
+    '0005_retired_computers': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('retired_computers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('name_key', 'text', (c) => c.notNull().unique())
+          .addColumn('deleted_at', 'text', (c) => c.notNull())
+          .addColumn('reset_token_hash', 'text')
+          .addColumn('reset_expires_at', 'text')
+          .execute();
       },
     },
   },

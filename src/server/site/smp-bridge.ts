@@ -14,14 +14,15 @@ import type { Principal } from '../../smp/service.ts';
 import type { SiteDb } from './schema.ts';
 
 const ADMIN: Principal = { kind: 'admin' };
+const siteOwner = (siteComputerId: string): string => `site:${siteComputerId}`;
 /** SMP credentials handed out with a deployment last one run; a resumed run fetches a new one. */
 const RUN_CREDENTIAL_TTL_SECONDS = 24 * 3600;
 
 export interface SmpBridge {
   readonly smp: OpenedSmp;
   readonly url: string;
-  /** A fresh SMP credential for an enrolled agent, replacing its previous one; valid for one run. */
-  credentialFor(computerName: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
+  /** A fresh SMP credential for the enrolled agent `siteComputerId`, replacing its previous one; valid for one run. */
+  credentialFor(computerName: string, siteComputerId: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
   /** Revoke the computer's SMP credential at once (the site revoked or deleted it). */
   revokeComputer(computerName: string): Promise<void>;
   registerRoutes(app: FastifyInstance): Promise<void>;
@@ -36,9 +37,10 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
   // A fresh all-in-one server stores state under its data directory until the admin adds folders.
   if ((await service.listFolders(ADMIN)).length === 0) {
     const path = join(o.dataDir, 'smp', 'stores');
-    mkdirSync(path, { recursive: true });
+    mkdirSync(path, { recursive: true, mode: 0o700 });
     await service.addFolder(ADMIN, { path, maxClients: 100, minFreeSpace: 1, spaceUnit: 'Megabyte' });
   }
+  await adoptSiteComputers(smp, o.siteDb);
   let deletion: DeletionJob | undefined;
 
   const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -64,11 +66,10 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
   return {
     smp,
     url,
-    async credentialFor(computerName) {
-      // The site vouches for the agent (it holds its site credential), as an administrator's
-      // bound token does. The computer has one SMP credential: this one replaces the last.
-      const token = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 60, uses: 1, computer: computerName });
-      const r = await service.register(computerName, { enrollmentToken: token.token }, { ttlSeconds: RUN_CREDENTIAL_TTL_SECONDS });
+    async credentialFor(computerName, siteComputerId) {
+      // The site vouches for its own agent only: the SMP identity is issued to the site record
+      // `siteComputerId` and refused when the SMP issued it to anyone else (FERRY_E_SMP_IDENTITY_NOT_OWNED).
+      const r = await service.registerOwned(computerName, siteOwner(siteComputerId), { ttlSeconds: RUN_CREDENTIAL_TTL_SECONDS });
       return { servers: [url], credential: r.credential, expiresAt: r.expiresAt };
     },
     async revokeComputer(computerName) {
@@ -134,4 +135,19 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       await smp.database.close();
     },
   };
+}
+
+/**
+ * Once, on the first start after owners were introduced: the SMP identities the site had
+ * registered for its agents (same name, no owner recorded) become owned by those agents, so that
+ * an upgrade does not refuse every existing agent its SMP credential.
+ */
+async function adoptSiteComputers(smp: OpenedSmp, siteDb: SiteDb): Promise<void> {
+  const repo = smp.service.repo;
+  if (await repo.getSetting('site_owners_adopted')) return;
+  for (const c of await siteDb.selectFrom('computers').select(['id', 'name']).execute()) {
+    const known = await repo.findComputerByName(c.name);
+    if (known && known.owner === null && known.credentialHash !== null) await repo.setComputerOwner(known.id, siteOwner(c.id));
+  }
+  await repo.setSetting('site_owners_adopted', new Date().toISOString());
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imagePackageTemplate, newStep, STEP_CATALOG, USER_STATE_MENU, validateDocument, validateStep } from './ts-document.ts';
+import { IMAGES_MENU, imagePackageTemplate, newStep, STEP_CATALOG, USER_STATE_MENU, validateDocument, validateStep } from './ts-document.ts';
 import { serializeSequenceXml, parseSequenceXml } from '../../tasksequence/xml.ts';
 import { validateSequence, hasErrors } from '../../tasksequence/validate.ts';
 import { STEP_TYPES } from '../../tasksequence/step-types.ts';
@@ -51,4 +51,21 @@ test('the image-package template is valid for the editor and the engine and surv
   const disabled = imagePackageTemplate('');
   disabled.children[0]!.disabled = true;
   assert.equal(validateDocument(disabled).length, 1, 'disabled items are not checked');
+});
+
+test('with an image package the template is ConfigMgr\'s whole sequence; hardware-only steps are kept verbatim', () => {
+  const seq = imagePackageTemplate('FRY00001', { imagePackageId: 'FRY00002', imageIndex: 2, hardLinks: true });
+  assert.deepEqual(validateDocument(seq, new Set(['FRY00001', 'FRY00002'])), []);
+  assert.equal(hasErrors(validateSequence(seq)), false);
+  const back = parseSequenceXml(serializeSequenceXml(seq));
+  assert.deepEqual(
+    back.children.map((g) => [g.name, g.kind === 'group' ? g.children.map((c) => c.name) : []]),
+    [
+      ['Capture Files and Settings', ['Set Local State Location', 'Capture User State']],
+      ['Install Operating System', ['Restart in Windows PE', 'Partition Disk 0 - BIOS', 'Partition Disk 0 - UEFI', 'Apply Operating System', 'Apply Windows Settings', 'Apply Network Settings', 'Apply Device Drivers']],
+      ['Setup Operating System', ['Setup Windows and ConfigMgr', 'Install Updates']],
+      ['Restore User Files and Settings', ['Restore User State']],
+    ],
+  );
+  assert.deepEqual(STEP_CATALOG.filter((s) => s.category === 'Images').map((s) => s.label), IMAGES_MENU);
 });

@@ -11,7 +11,7 @@ export type PropertyValue = string | number | boolean | string[];
 
 // ── step catalog ────────────────────────────────────────────────────────────────────────────
 
-export type FieldKind = 'text' | 'password' | 'integer' | 'boolean' | 'choice' | 'package' | 'list';
+export type FieldKind = 'text' | 'password' | 'integer' | 'boolean' | 'choice' | 'package' | 'image' | 'list';
 
 export interface FieldSpec {
   property: string;
@@ -24,6 +24,8 @@ export interface FieldSpec {
   /** Max length for text. */
   maxLength?: number;
   required?: boolean;
+  /** For `package`: which kind of package the picker lists (default usmt). */
+  packageKind?: 'usmt' | 'osimage';
   /** Shown only when another property has one of these values. */
   when?: { property: string; equals: PropertyValue[] };
   help?: string;
@@ -32,7 +34,7 @@ export interface FieldSpec {
 export interface StepSpec {
   type: string;
   label: string;
-  category: 'General' | 'User State';
+  category: 'General' | 'User State' | 'Images' | 'Settings';
   runIn: RunIn;
   successCodes: string;
   fields: FieldSpec[];
@@ -188,7 +190,90 @@ export const STEP_CATALOG: StepSpec[] = [
     successCodes: '0',
     fields: [],
   },
+  {
+    type: 'SMS_TaskSequence_ApplyOperatingSystemAction',
+    label: 'Apply Operating System Image',
+    category: 'Images',
+    runIn: 'WinPE',
+    successCodes: '0',
+    fields: [
+      { property: 'ImagePackageID', label: 'Image package', kind: 'image', default: '', required: true },
+      { property: 'ImageIndex', label: 'Image', kind: 'integer', default: 1, min: 1, max: 999 },
+      { property: 'ConfigFilePackage', label: 'Answer file package', kind: 'package', default: '' },
+      { property: 'ConfigFileName', label: 'Answer file name', kind: 'text', default: '', maxLength: 255, help: 'e.g. unattend.xml' },
+      {
+        property: 'Destination',
+        label: 'Destination',
+        kind: 'choice',
+        default: 'NextAvailable',
+        choices: [
+          { value: 'NextAvailable', label: 'Next available partition' },
+          { value: 'DiskAndPartition', label: 'Specific disk and partition' },
+          { value: 'LogicalDrive', label: 'Specific logical drive letter' },
+          { value: 'Variable', label: 'Logical drive letter stored in a variable' },
+        ],
+      },
+      { property: 'DestinationDisk', label: 'Disk', kind: 'integer', default: 0, min: 0, max: 99, when: { property: 'Destination', equals: ['DiskAndPartition'] } },
+      { property: 'DestinationPartition', label: 'Partition', kind: 'integer', default: 1, min: 1, max: 99, when: { property: 'Destination', equals: ['DiskAndPartition'] } },
+      { property: 'DestinationLogicalDrive', label: 'Drive letter', kind: 'text', default: '', maxLength: 3, when: { property: 'Destination', equals: ['LogicalDrive'] } },
+      { property: 'DestinationVariable', label: 'Variable name', kind: 'text', default: '', maxLength: 256, when: { property: 'Destination', equals: ['Variable'] } },
+      { property: 'LayeredDriver', label: 'Keyboard layered driver', kind: 'integer', default: 0, min: 0, max: 6, help: '0 = do not specify, 6 = Japanese 106/109-key' },
+    ],
+  },
+  {
+    type: 'SMS_TaskSequence_SetupWindowsAndSMSAction',
+    label: 'Setup Windows and ConfigMgr',
+    category: 'Images',
+    runIn: 'WinPE',
+    successCodes: '0',
+    fields: [
+      { property: 'ClientPackageID', label: 'Package', kind: 'package', default: '' },
+      { property: 'InstallationProperties', label: 'Installation properties', kind: 'text', default: '', maxLength: 4000 },
+    ],
+  },
+  {
+    type: 'SMS_TaskSequence_ApplyWindowsSettingsAction',
+    label: 'Apply Windows Settings',
+    category: 'Settings',
+    runIn: 'WinPE',
+    successCodes: '0',
+    fields: [
+      { property: 'RegisteredUserName', label: 'User name', kind: 'text', default: 'User', maxLength: 255 },
+      { property: 'RegisteredOrgName', label: 'Organization name', kind: 'text', default: '', maxLength: 255 },
+      { property: 'ProductKey', label: 'Product key', kind: 'password', default: '', maxLength: 255 },
+      { property: 'ComputerName', label: 'Computer name (empty: keep the current name)', kind: 'text', default: '', maxLength: 15 },
+      { property: 'RandomAdminPassword', label: 'Randomly generate the local administrator password and disable the account', kind: 'boolean', default: true },
+      { property: 'AdminPassword', label: 'Password', kind: 'password', default: '', maxLength: 255, when: { property: 'RandomAdminPassword', equals: [false] } },
+      { property: 'TimeZone', label: 'Time zone', kind: 'text', default: '', maxLength: 255, help: 'e.g. W. Europe Standard Time' },
+    ],
+  },
+  {
+    type: 'SMS_TaskSequence_ApplyNetworkSettingsAction',
+    label: 'Apply Network Settings',
+    category: 'Settings',
+    runIn: 'WinPE',
+    successCodes: '0',
+    fields: [
+      {
+        property: 'JoinType',
+        label: 'Join',
+        kind: 'choice',
+        default: 'Workgroup',
+        choices: [
+          { value: 'Workgroup', label: 'Join a workgroup' },
+          { value: 'Domain', label: 'Join a domain' },
+        ],
+      },
+      { property: 'WorkgroupName', label: 'Workgroup', kind: 'text', default: 'WORKGROUP', maxLength: 15, when: { property: 'JoinType', equals: ['Workgroup'] } },
+      { property: 'DomainName', label: 'Domain', kind: 'text', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
+      { property: 'DomainOUName', label: 'Domain OU', kind: 'text', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
+      { property: 'DomainUserName', label: 'Account', kind: 'text', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
+      { property: 'DomainPassword', label: 'Password', kind: 'password', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
+    ],
+  },
 ];
+
+export const IMAGES_MENU = ['Apply Operating System Image', 'Setup Windows and ConfigMgr'];
 
 export const USER_STATE_MENU = ['Request State Store', 'Capture User State', 'Restore User State', 'Release State Store'];
 
@@ -229,27 +314,87 @@ export function newSequence(children: SequenceNode[] = []): TaskSequence {
   return { version: '3.10', children, extraAttributes: [], extraElements: [] };
 }
 
+export interface TemplateOptions {
+  /** The operating system image package; without one the template holds the user-state part only. */
+  imagePackageId?: string;
+  imageIndex?: number;
+  /** Capture locally by using links (a refresh keeps the store on the volume). */
+  hardLinks?: boolean;
+}
+
+/** A step of a type the editor does not offer (hardware only): kept verbatim, skipped when run. */
+function verbatimStep(type: string, name: string, action: string, condition?: { variable: string; operator: 'equals' | 'notEquals'; value: string }, runIn: RunIn = 'WinPE'): Step {
+  const cond = condition
+    ? `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">${condition.operator}</variable><variable name="Value">${condition.value}</variable><variable name="Variable">${condition.variable}</variable></expression></condition>`
+    : '';
+  return {
+    kind: 'step',
+    type,
+    name,
+    description: '',
+    disabled: false,
+    continueOnError: false,
+    runIn,
+    extraAttributes: [],
+    extraElements: [],
+    extraVariables: [],
+    ...(condition ? { condition: { kind: 'variable', variable: condition.variable, operator: condition.operator, value: condition.value } } : {}),
+    unknown: true,
+    raw: `<step type="${type}" name="${name}" description="" disable="false" continueOnError="false" runIn="${runIn}" successCodeList="0" retryCount="0" runFromNet="false">${cond}<action>${action}</action></step>`,
+  } as Step;
+}
+
 /**
- * The "Install an existing image package" template's user-state part: Capture Files and
- * Settings (Request → Capture → Release) and Restore User Files and Settings (Request restore →
- * Restore → Release); Capture and Restore continue on error so that Release still runs.
+ * The "Install an existing image package" template: Capture Files and Settings (Request →
+ * Capture → Release, or with hard links Set Local State Location → Capture), and with an image package Install Operating System (Restart in Windows
+ * PE, Partition Disk 0 BIOS/UEFI, Apply Operating System, Apply Windows Settings, Apply Network
+ * Settings, Apply Device Drivers) and Setup Operating System (Setup Windows and ConfigMgr,
+ * Install Updates), then Restore User Files and Settings (Request restore → Restore → Release,
+ * or Restore alone from the local store).
+ * Capture (with a state migration point) and Restore continue on error so that Release still
+ * runs; Apply Operating System Image refuses to wipe after a failed capture anyway.
  */
-export function imagePackageTemplate(usmtPackageId: string): TaskSequence {
-  const capture = newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: usmtPackageId });
-  capture.continueOnError = true;
+export function imagePackageTemplate(usmtPackageId: string, options: TemplateOptions = {}): TaskSequence {
+  const capture = newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: usmtPackageId, ...(options.hardLinks ? { UseHardlinks: true } : {}) });
+  // With a state migration point, Release must still run after a failed capture; a local store
+  // has no Release, and a failed capture must stop the sequence before the volume is wiped.
+  capture.continueOnError = !options.hardLinks;
   const restore = newStep('SMS_TaskSequence_RestoreUserStateAction', { UsmtRestorePackageID: usmtPackageId });
   restore.continueOnError = true;
+  // Saved locally with links (a refresh): the store goes to the folder Apply Operating System
+  // Image keeps (_SMSTSUserStatePath) and no state migration point is asked for.
+  const localStore = Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'OSDStateStorePath', VariableValue: '%_SMSTSUserStatePath%' }), { name: 'Set Local State Location' });
+  const captureGroup = newGroup(
+    'Capture Files and Settings',
+    options.hardLinks
+      ? [localStore, capture]
+      : [newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'capture' }), capture, newStep('SMS_TaskSequence_ReleaseStateStoreAction')],
+  );
+  const restoreGroup = newGroup(
+    'Restore User Files and Settings',
+    options.hardLinks
+      ? [restore]
+      : [newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'restore' }), restore, newStep('SMS_TaskSequence_ReleaseStateStoreAction')],
+  );
+  if (!options.imagePackageId) return newSequence([captureGroup, restoreGroup]);
+  const restartPE = Object.assign(newStep('SMS_TaskSequence_RebootAction', { Target: 'WinPE' }), { name: 'Restart in Windows PE' });
+  const apply = Object.assign(newStep('SMS_TaskSequence_ApplyOperatingSystemAction', { ImagePackageID: options.imagePackageId, ImageIndex: options.imageIndex ?? 1 }), { name: 'Apply Operating System' });
   return newSequence([
-    newGroup('Capture Files and Settings', [
-      newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'capture' }),
-      capture,
-      newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
+    captureGroup,
+    newGroup('Install Operating System', [
+      restartPE,
+      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - BIOS', 'osddiskpart.exe', { variable: '_SMSTSBootUEFI', operator: 'notEquals', value: 'true' }),
+      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - UEFI', 'osddiskpart.exe', { variable: '_SMSTSBootUEFI', operator: 'equals', value: 'true' }),
+      apply,
+      newStep('SMS_TaskSequence_ApplyWindowsSettingsAction'),
+      newStep('SMS_TaskSequence_ApplyNetworkSettingsAction'),
+      verbatimStep('SMS_TaskSequence_AutoApplyAction', 'Apply Device Drivers', 'osdautoapplydrivers.exe'),
     ]),
-    newGroup('Restore User Files and Settings', [
-      newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'restore' }),
-      restore,
-      newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
+    newGroup('Setup Operating System', [
+      newStep('SMS_TaskSequence_SetupWindowsAndSMSAction'),
+      verbatimStep('SMS_TaskSequence_InstallUpdateAction', 'Install Updates', 'smsswd.exe /run: %windir%\\system32\\cscript.exe %windir%\\ccm\\OSD\\installupdates.vbs', undefined, 'FullOS'),
     ]),
+    restoreGroup,
   ]);
 }
 
@@ -380,9 +525,9 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
       default:
         if (typeof v !== 'string') err(f.property, `${f.label} must be text.`);
         else if (f.required && v.trim() === '')
-          err(f.property, f.kind === 'package' ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.` : `${f.label} is required.`);
+          err(f.property, f.kind === 'package' || f.kind === 'image' ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.` : `${f.label} is required.`);
         else if (f.maxLength !== undefined && v.length > f.maxLength) err(f.property, `${f.label} can be at most ${f.maxLength} characters.`);
-        else if (f.kind === 'package' && v && packageIds && !packageIds.has(v)) err(f.property, `Package ${v} does not exist; select an existing package.`);
+        else if ((f.kind === 'package' || f.kind === 'image') && v && packageIds && !packageIds.has(v)) err(f.property, `Package ${v} does not exist; select an existing package.`);
     }
   }
   if (p.Mode === 'Advanced') {

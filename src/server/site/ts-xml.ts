@@ -11,7 +11,7 @@ export function importSequenceXml(xml: string): TaskSequence {
   try {
     loaded = parseSequenceDocument(xml.replace(/^\uFEFF/, ''), 'uploaded XML');
   } catch (err) {
-    if (err instanceof FerryError && err.httpStatus === 400) throw err;
+    if (err instanceof FerryError && err.httpStatus >= 400 && err.httpStatus < 500) throw err;
     if (err instanceof FerryError) throw new FerryError('FERRY_E_SITE_INVALID', `The XML cannot be imported: ${err.code}: ${err.message}`, { cause: err, details: { code: err.code, ...err.details } });
     throw err;
   }

@@ -4,19 +4,29 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { databaseError } from '../../db/database.ts';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret } from '../../smp/secrets.ts';
 import type { Principal, SmpService } from '../../smp/service.ts';
 import type { MigrationBehavior } from '../../smp/types.ts';
+import { FAILED_AUTH_PER_MINUTE, FailedAuthLimiter } from '../auth-failures.ts';
 import * as S from './schemas.ts';
 
 export interface SmpRouteDeps {
   readonly service: SmpService;
   /** Requests per minute per credential (or per address without one). Default 1200. */
   readonly rateLimitPerMinute?: number;
-  /** Largest JSON body (manifests of very large stores are the biggest). Default 64 MiB. */
+  /** Largest manifest body (a million-file store's). Default 64 MiB; every other JSON body is at most 1 MiB, registration 16 KiB. */
   readonly jsonBodyLimit?: number;
+  /** Failed authentications per minute per client address before 429. Default 30. */
+  readonly failedAuthPerMinute?: number;
 }
+
+const JSON_BODY_LIMIT = 1024 * 1024;
+const REGISTER_BODY_LIMIT = 16 * 1024;
+/** Errors that mean "this caller did not prove who it is": each counts against its address. */
+const AUTH_FAILURES = new Set(['FERRY_E_SMP_UNAUTHORIZED', 'FERRY_E_SMP_CREDENTIAL_EXPIRED', 'FERRY_E_SMP_NAA_NOT_ALLOWED', 'FERRY_E_SMP_UNKNOWN_COMPUTER', 'FERRY_E_SMP_FORBIDDEN']);
+const REGISTER_FAILURES = new Set(['FERRY_E_SMP_UNAUTHORIZED', 'FERRY_E_SMP_ENROLLMENT_REFUSED', 'FERRY_E_SMP_COMPUTER_REGISTERED']);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +34,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     smpPublic?: boolean;
+    /** A public route that checks a secret (registration): failures count against the address. */
+    smpAuthAttempt?: boolean;
   }
 }
 
@@ -38,6 +50,7 @@ const errorReply = { '4xx': S.ErrorBody, '5xx': S.ErrorBody };
 
 export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps): Promise<void> {
   const { service } = deps;
+  const failures = new FailedAuthLimiter('FERRY_E_SMP_RATE_LIMITED', { max: deps.failedAuthPerMinute ?? FAILED_AUTH_PER_MINUTE });
   await app.register(async (smp) => {
     smp.decorateRequest('smpPrincipal', null);
 
@@ -52,7 +65,9 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
     });
 
     smp.removeAllContentTypeParsers();
-    smp.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: deps.jsonBodyLimit ?? 64 * 1024 * 1024 }, (_req, body, done) => {
+    // Routes that take more (the manifest) or less (registration) say so with their own bodyLimit;
+    // fastify answers 413 from Content-Length before reading the body.
+    smp.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (_req, body, done) => {
       try {
         done(null, body === '' ? {} : JSON.parse(body as string));
       } catch (err) {
@@ -64,7 +79,9 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
 
     smp.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
       let ferry: FerryError;
+      const fromDb = databaseError(err);
       if (err instanceof FerryError) ferry = err;
+      else if (fromDb) ferry = fromDb;
       else if (err.validation) ferry = new FerryError('FERRY_E_INVALID_ARGUMENT', `Invalid request: ${err.message}.`);
       else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') ferry = new FerryError('FERRY_E_SMP_TOO_LARGE', 'The request body is larger than this server accepts.');
       else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') ferry = new FerryError('FERRY_E_INVALID_ARGUMENT', 'Unsupported content type: send application/json (or application/octet-stream for chunks).');
@@ -79,9 +96,11 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
     });
 
     smp.addHook('onRequest', async (req) => {
-      if (req.routeOptions.config?.smpPublic) return;
+      const config = req.routeOptions.config;
+      if (config?.smpAuthAttempt) failures.check(req.ip);
+      if (config?.smpPublic) return;
       const naaComputer = req.headers['x-ferry-computer'];
-      req.smpPrincipal = await service.authenticate(bearer(req), typeof naaComputer === 'string' ? naaComputer : undefined);
+      req.smpPrincipal = await failures.guard(req.ip, () => service.authenticate(bearer(req), typeof naaComputer === 'string' ? naaComputer : undefined), AUTH_FAILURES);
     });
 
     const admin = ['admin'];
@@ -95,10 +114,14 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
 
     smp.post(
       '/register',
-      { config: { smpPublic: true }, schema: { tags: computer, summary: 'Get a computer credential: enrollment token (new computer, or one bound to it) or current credential (renewal)', body: S.RegisterBody, response: { 200: S.RegisterReply, ...errorReply } } },
+      {
+        config: { smpPublic: true, smpAuthAttempt: true },
+        bodyLimit: REGISTER_BODY_LIMIT,
+        schema: { tags: computer, summary: 'Get a computer credential: enrollment token (new computer, or one bound to it) or current credential (renewal)', body: S.RegisterBody, response: { 200: S.RegisterReply, ...errorReply } },
+      },
       async (req) => {
         const b = req.body as Static<typeof S.RegisterBody>;
-        return service.register(b.computerName, { ...(b.enrollmentToken ? { enrollmentToken: b.enrollmentToken } : {}), ...(b.currentCredential ? { currentCredential: b.currentCredential } : {}) });
+        return failures.guard(req.ip, () => service.register(b.computerName, { ...(b.enrollmentToken ? { enrollmentToken: b.enrollmentToken } : {}), ...(b.currentCredential ? { currentCredential: b.currentCredential } : {}) }), REGISTER_FAILURES);
       },
     );
 
@@ -111,7 +134,7 @@ export async function registerSmpRoutes(app: FastifyInstance, deps: SmpRouteDeps
       service.uploadState(principal(req), (req.params as Static<typeof S.StoreIdParams>).id),
     );
 
-    smp.put('/stores/:id/manifest', { schema: { tags: computer, security, summary: 'Declare the files of a store being captured', params: S.StoreIdParams, body: S.ManifestBody, response: { 200: S.UploadState, ...errorReply } } }, async (req) =>
+    smp.put('/stores/:id/manifest', { bodyLimit: deps.jsonBodyLimit ?? 64 * 1024 * 1024, schema: { tags: computer, security, summary: 'Declare the files of a store being captured', params: S.StoreIdParams, body: S.ManifestBody, response: { 200: S.UploadState, ...errorReply } } }, async (req) =>
       service.putManifest(principal(req), (req.params as Static<typeof S.StoreIdParams>).id, (req.body as Static<typeof S.ManifestBody>).files),
     );
 
@@ -239,6 +262,10 @@ function parseRange(header: string | undefined): { start: number; end?: number }
   if (!m) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Unsupported Range header ${JSON.stringify(header)}; send bytes=START- or bytes=START-END.`);
   const start = Number(m[1]);
   const end = m[2] ? Number(m[2]) : undefined;
+  // Past 2^53 a number is no longer an exact byte offset, and far beyond any store file.
+  if (!Number.isSafeInteger(start) || (end !== undefined && !Number.isSafeInteger(end))) {
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `The Range ${JSON.stringify(header.slice(0, 100))} is beyond any file size; send offsets below 2^53.`);
+  }
   if (end !== undefined && end < start) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'The Range end is before its start.');
   return end === undefined ? { start } : { start, end };
 }

@@ -11,7 +11,7 @@ import { smpMigrations, type SmpTables } from '../../db/smp-schema.ts';
 import { defaultDatabasePath, loadDataDir } from '../../smp/data-dir.ts';
 import { startDeletionJob, type DeletionJob } from '../../smp/deletion.ts';
 import { SmpService } from '../../smp/service.ts';
-import { verifyUploadedStore } from '../../smp/store-check.ts';
+import { checkSmpStoreManifest, verifyUploadedStore } from '../../smp/store-check.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { registerSmpRoutes } from './routes.ts';
 import { FERRY_VERSION } from '../../version.ts';
@@ -64,7 +64,8 @@ export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
       ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
       ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
       ...(o.credentialRenewalGraceSeconds !== undefined ? { credentialRenewalGraceSeconds: o.credentialRenewalGraceSeconds } : {}),
-      ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore }),
+      // Verifying stores is also the policy that an SMP holds only encrypted Ferry stores.
+      ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore, checkStoreFiles: checkSmpStoreManifest }),
     });
     const init = await service.init();
     return { service, database, firstStart: { ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}), ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}) } };

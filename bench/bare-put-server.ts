@@ -1,0 +1,28 @@
+// The SMP benchmark's reference: a minimal Node HTTP server that streams each PUT body to a file
+// (at the offset the query names), with no database, hashing or flushing. What the SMP's upload
+// reaches against it, driven by the same client in the same run, is the issue-16 ratio.
+//   node bench/bare-put-server.ts DIR   → prints "listening on http://127.0.0.1:PORT"
+import { createWriteStream, mkdirSync, openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+const dir = process.argv[2]!;
+mkdirSync(dir, { recursive: true });
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const name = url.pathname.replace(/[^A-Za-z0-9._-]/g, '_');
+  const path = join(dir, name);
+  const start = Number(url.searchParams.get('offset') ?? 0);
+  if (req.method !== 'PUT') return void res.writeHead(405).end();
+  closeSync(openSync(path, 'a'));
+  pipeline(req, createWriteStream(path, { flags: 'r+', start })).then(
+    () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+    () => res.writeHead(500).end(),
+  );
+});
+server.listen(0, '127.0.0.1', () => {
+  const a = server.address() as { port: number };
+  console.log(`listening on http://127.0.0.1:${a.port}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
