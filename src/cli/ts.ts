@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { requireVolumeRoot } from '../volume/root.ts';
 import { EventStream, type FerryEvent } from '../events/index.ts';
 import { describeSequence, maskSecrets } from '../tasksequence/describe.ts';
 import { Engine, type RunResult } from '../tasksequence/engine.ts';
@@ -151,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     .addOption(new Option('--json', 'print events as JSON lines'))
     .description('run a task sequence on a volume; exit 0 success, 1 failure, 3 restart due')
     .action(async (file: string, o: { root: string; var?: string[]; state?: string; device?: string; winpe?: boolean; package?: string[]; name?: string; mac?: string; smbiosGuid?: string; json?: boolean }) => {
+      requireVolumeRoot(o.root);
       const loaded = await loadSequenceFile(file);
       const engine = await Engine.start({
         sequence: loaded.sequence,

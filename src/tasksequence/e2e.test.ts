@@ -6,13 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
+import { generateSampleVolume } from '../sample-volume/index.ts';
 import { parseCmTrace } from './smsts-log.ts';
 import { tempDir, writeDocumentsPackage } from './test-support.ts';
 
 const main = new URL('../cli/main.ts', import.meta.url).pathname;
-const gen = new URL('../../../shared/tools/gen-profiles', import.meta.url).pathname;
 const examples = new URL('./examples/', import.meta.url).pathname;
-const usmtAvailable = ['scanstate-cli.ts', 'loadstate-cli.ts'].every((f) => existsSync(new URL(`../usmt/${f}`, import.meta.url)));
 const tmp = tempDir('ferry-ts-e2e-');
 after(tmp.cleanup);
 
@@ -26,8 +25,7 @@ function usmtPackage(): string {
 
 function volume(name: string, users: number, seed: number): string {
   const out = join(tmp.dir, name);
-  const r = spawnSync(process.execPath, [gen, '--out', out, '--size', '4M', '--users', String(users), '--seed', String(seed)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  generateSampleVolume({ out, size: 4 << 20, users, seed });
   return out;
 }
 
@@ -45,7 +43,7 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', { skip: !usmtAvailable && 'src/usmt ScanState/LoadState not present' }, () => {
+test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', () => {
   const root = volume('refresh', 2, 11);
   const state = join(tmp.dir, 'refresh-state');
   const pkg = `CM100005=${usmtPackage()}`;
@@ -67,7 +65,7 @@ test('refresh with hard links: capture, restart, resume, restore; logs next to s
   assert.match(readFileSync(join(logs, 'LoadState.log'), 'utf8'), /return code: 0/i);
 });
 
-test('replace onto another volume through a local store: the target holds the migrated profiles', { skip: !usmtAvailable && 'src/usmt ScanState/LoadState not present' }, () => {
+test('replace onto another volume through a local store: the target holds the migrated profiles', () => {
   const source = volume('source', 2, 21);
   const target = volume('target', 1, 22);
   const store = join(tmp.dir, 'replace-store');
