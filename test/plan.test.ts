@@ -146,15 +146,15 @@ test('plan and explain with --store: what ScanState excludes because it is the s
   try {
     const without = plan('MigDocs.xml', 'MigApp.xml');
     assert.ok(without.objects.some((o) => o.path === inStore), 'without --store, MigDocs picks up the stale store');
-    const r = ferry('plan', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigDocs.xml')}`, `/i:${join(FIX, 'MigApp.xml')}`, '--store', join(vol, '_SMSTaskSequence', 'UserState'), '--json');
+    const r = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '/i:MigApp.xml', '--store', join(vol, '_SMSTaskSequence', 'UserState'), '--json');
     assert.equal(r.status, 0, r.stderr);
     const lines = r.lines.map((l) => JSON.parse(l) as PlanLine & { excluded?: string; excludedStore?: { objects: number; reason: string } });
     assert.ok(!lines.some((o) => o.kind && !o.excluded && o.path?.startsWith('C:\\_SMSTaskSequence\\UserState')));
     assert.ok(lines.some((o) => o.path === inStore && /ScanState never captures the store it is writing/.test(o.excluded ?? '')));
     assert.ok(lines.find((o) => o.excludedStore)!.excludedStore!.objects >= 1);
-    const text = ferry('plan', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigDocs.xml')}`, '--store', 'C:\\_SMSTaskSequence\\UserState');
+    const text = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState');
     assert.match(text.lines.join('\n'), /Excluded: \d+ objects inside the store path C:\\_SMSTaskSequence\\UserState: ScanState never captures the store it is writing\./);
-    const e = ferry('explain', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigDocs.xml')}`, '--store', 'C:\\_SMSTaskSequence\\UserState', '--json', inStore);
+    const e = ferry('explain', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState', '--json', inStore);
     assert.equal(e.status, 0, e.stderr);
     const ex = JSON.parse(e.lines[0]!);
     assert.equal(ex.decision, 'excluded');
