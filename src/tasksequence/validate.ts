@@ -149,12 +149,14 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
   }
 
   // Capture/Restore need OSDStateStorePath: a Request State Store or a step that sets it, before them.
+  // A mistyped property was reported above; here it reads as empty.
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   let storeKnown = startPath !== undefined && startPath.trim() !== '';
   for (const e of enabled) {
     const n = e.node;
     if (isStepOfType(n, 'SMS_TaskSequence_RequestStateStoreAction')) storeKnown = true;
-    else if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction') && n.properties.VariableName.toLowerCase() === 'osdstatestorepath' && n.properties.VariableValue.trim() !== '') storeKnown = true;
-    else if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') && n.properties.OutputVariableName.toLowerCase() === 'osdstatestorepath') storeKnown = true;
+    else if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction') && text(n.properties.VariableName).toLowerCase() === 'osdstatestorepath' && text(n.properties.VariableValue).trim() !== '') storeKnown = true;
+    else if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') && text(n.properties.OutputVariableName).toLowerCase() === 'osdstatestorepath') storeKnown = true;
     else if ((isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') || isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) && !storeKnown) {
       const what = isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') ? 'capture into' : 'restore from';
       add(
