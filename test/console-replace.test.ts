@@ -11,13 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSite } from './site-helpers.ts';
+import { GEN_PROFILES } from './support/shared.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const GEN_PROFILES = join(ROOT, '../shared/tools/gen-profiles');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-replace');
-const USMT_AVAILABLE =
-  existsSync(join(ROOT, 'src/usmt/scanstate-cli.ts')) && existsSync(join(ROOT, 'src/usmt/loadstate-cli.ts')) && (existsSync(join(ROOT, 'src/usmt/xml/MigUser.xml')) || !!process.env.FERRY_USMT_XML_DIR);
 
 /** Every regular file under `dir`, relative, sorted. */
 function files(dir: string): string[] {
@@ -36,8 +34,6 @@ function files(dir: string): string[] {
 
 test('console: the real replace — association, capture on SRC, restore on DST, Monitoring, files on DST', { timeout: 300_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
-  if (!existsSync(GEN_PROFILES)) return t.skip(`${GEN_PROFILES} is missing (test volumes cannot be generated)`);
-  if (!USMT_AVAILABLE) return t.skip('ScanState/LoadState or the default USMT XML files are not present');
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-replace-'));
   const children: ChildProcess[] = [];
