@@ -5,3 +5,5 @@ export { ConsoleAuth, SESSION_TTL_MS } from './site/auth.ts';
 export { isDue } from './site/repository.ts';
 export { imagePackageTemplate, newGroup, newSequence, newStep } from './site/ts-document.ts';
 export * from './smp/index.ts';
+export { mintSignInLink, recordConsoleUrl } from './site/sign-in-links.ts';
+export { buildConsole, consoleBundleState, ensureConsoleBuilt, viteInstalled } from './console/build.ts';

@@ -29,3 +29,5 @@ export { SmstsLog, formatCmTraceLine, parseCmTrace, type CmTraceRecord } from '.
 export { describeSequence, describeCondition } from './describe.ts';
 export { maskSecrets } from './describe.ts';
 export { wimInfo, type WimImage } from './wimlib.ts';
+export { type ExportSummary } from './input.ts';
+export { deploymentWarnings, userStateRole } from './roles.ts';
