@@ -1,4 +1,4 @@
-// Rule-evaluation benchmark (issue 3 "Performance"): on a gen-profiles volume, run the rule
+// Rule-evaluation benchmark (issue 3 "Performance"): on a sample volume, run the rule
 // engine with MigDocs+MigApp and with MigUser+MigApp. Each rule set runs in its own child
 // process so that its peak RSS is its own. Two numbers per set:
 //   walk+decide  paths/s of engine.objects() (streaming walk of the folders rules can reach, with
@@ -18,8 +18,9 @@ import { RuleEngine, fileKey } from '../src/migxml/engine.ts';
 import { loadRuleSet } from '../src/migxml/rule-set.ts';
 import { openVolume, type VolumeEntry } from '../src/volume/index.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/usmt/', import.meta.url).pathname;
-const GEN = new URL('../../shared/tools/gen-profiles', import.meta.url).pathname;
+// Ferry's bundled rule files; FERRY_TEST_MICROSOFT_XML_DIR measures Microsoft's instead.
+const FIXTURES = process.env.FERRY_TEST_MICROSOFT_XML_DIR ? `${process.env.FERRY_TEST_MICROSOFT_XML_DIR}/` : new URL('../src/usmt/xml/', import.meta.url).pathname;
+const GEN = new URL('../scripts/sample-volume.mjs', import.meta.url).pathname;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -114,8 +115,8 @@ async function main(): Promise<void> {
     const users = arg('--users') ?? '6';
     const t = performance.now();
     const g = spawnSync(process.execPath, [GEN, '--out', join(dir, 'vol'), '--size', size, '--users', users, '--seed', '1'], { encoding: 'utf8' });
-    if (g.status !== 0) throw new Error(`gen-profiles failed: ${g.stderr}`);
-    console.log(`volume: gen-profiles --size ${size} --users ${users} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    if (g.status !== 0) throw new Error(`ferry sample-volume failed: ${g.stderr}`);
+    console.log(`volume: ferry sample-volume --size ${size} --users ${users} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     windowsDir = join(dir, 'vol', 'Windows');
   }
   try {

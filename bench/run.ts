@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark in one go. The benchmarks that read a Windows volume
-// (rules, volume, store) share one gen-profiles tree per size, generated here and handed to each
+// (rules, volume, store) share one sample-volume tree (`ferry sample-volume`) per size, generated here and handed to each
 // with `--tree`, so their numbers describe the same files. Each bench/<name>.ts is its own script
 // (runnable alone) and prints its own table; this runner sequences them so their numbers come
 // from the same machine state, and ends with the issue-16 summary: every ratio beside its goal
@@ -8,7 +8,7 @@
 //   npm run bench -- store rules          only those
 //   npm run bench -- --size 500M          a smaller tree (and --size to the others, e.g. smp's upload)
 //   npm run bench -- store --sizes 500M,2G,8G   the tree benchmarks once per size: is memory flat?
-//   npm run bench -- --tree DIR           an existing gen-profiles tree instead of a new one
+//   npm run bench -- --tree DIR           an existing sample-volume tree instead of a new one
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 
 const ALL = ['rules', 'volume', 'store', 'registry', 'smp'];
 const ON_A_TREE = new Set(['rules', 'volume', 'store']);
-const GEN = new URL('../../shared/tools/gen-profiles', import.meta.url).pathname;
+const GEN = new URL('../scripts/sample-volume.mjs', import.meta.url).pathname;
 
 const args = process.argv.slice(2);
 const picked = args.filter((a) => ALL.includes(a));
@@ -59,13 +59,13 @@ for (const [i, size] of sizes.entries()) {
     made = mkdtempSync(join(tmpdir(), 'ferry-bench-tree-'));
     tree = join(made, 'vol');
     const t = performance.now();
-    const g = spawnSync(process.execPath, [GEN, '--out', tree, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const g = spawnSync(process.execPath, [GEN, '--out', tree, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (g.status !== 0) {
       rmSync(made, { recursive: true, force: true });
-      console.error('gen-profiles failed');
+      console.error('ferry sample-volume failed');
       process.exit(1);
     }
-    console.log(`tree: gen-profiles --size ${size} --users ${users} --seed 1 (${((performance.now() - t) / 1000).toFixed(1)} s) in ${tree}`);
+    console.log(`tree: ferry sample-volume --size ${size} --users ${users} --seed 1 (${((performance.now() - t) / 1000).toFixed(1)} s) in ${tree}`);
   }
   try {
     // The SMP upload keeps its own default (512M) unless --size was given explicitly.

@@ -1,8 +1,8 @@
-// Store benchmark: one gen-profiles tree, then in one run Ferry's capture (compressed+encrypted),
+// Store benchmark: one sample-volume tree, then in one run Ferry's capture (compressed+encrypted),
 // hard-link capture, restore and re-capture after an interruption against tar|zstd, restic, cp -al
 // and zstd -d|tar -x. Every tool runs as a child under /usr/bin/time -v, so wall time, CPU and
 // peak RSS are measured the same way for all.
-//   node bench/store.ts [--size 2G] [--users 6] [--keep] [--tree ROOT]  (ROOT: a gen-profiles tree
+//   node bench/store.ts [--size 2G] [--users 6] [--keep] [--tree ROOT]  (ROOT: a sample-volume tree
 //   on the same file system as the temporary folder, for cp -al and hard-link capture)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -105,8 +105,8 @@ async function main(): Promise<void> {
   try {
     if (!tree) {
       console.log(`generating a ${size} tree for ${users} users in ${vol} …`);
-      const g = spawnSync(process.execPath, [new URL('../../shared/tools/gen-profiles', import.meta.url).pathname, '--out', vol, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      if (g.status !== 0) throw new Error('gen-profiles failed');
+      const g = spawnSync(process.execPath, [new URL('../scripts/sample-volume.mjs', import.meta.url).pathname, '--out', vol, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (g.status !== 0) throw new Error('ferry sample-volume failed');
     }
     // Everything below reads the tree from the page cache: warm it once for all tools alike.
     spawnSync('tar', ['-cf', '/dev/null', '-C', vol, '.']);

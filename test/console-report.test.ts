@@ -1,5 +1,5 @@
 // Migration reports and live progress in the console, in a real browser: two agents (SRC and
-// DST volumes from gen-profiles) run a capture and then a restore through a shared local store;
+// DST volumes from `ferry sample-volume`) run a capture and then a restore through a shared local store;
 // Monitoring shows the running computer's step progress and the deployment's progress bar, then
 // each computer's report with charts. The report's numbers are checked against the volumes
 // (files under the new profile on DST = the report's restored count), and screenshots of the
@@ -17,7 +17,7 @@ import { call, signIn, startSite } from './site-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const GEN_PROFILES = join(ROOT, '../shared/tools/gen-profiles');
+const GEN_PROFILES = join(ROOT, 'scripts/sample-volume.mjs');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-report');
 const WIDTHS = [1440, 1024] as const;
 
@@ -43,7 +43,6 @@ function countFiles(dir: string): number {
 
 test('console: live progress and migration reports with charts, checked against the volumes', { timeout: 300_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
-  if (!existsSync(GEN_PROFILES)) return t.skip(`${GEN_PROFILES} is missing (test volumes cannot be generated)`);
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-report-'));
   const children: ChildProcess[] = [];

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStream } from '../src/events/index.ts';
 import { FileAttr, openVolume, type VolumeEntry } from '../src/volume/index.ts';
+import { writeHiveFixtures } from '../src/sample-volume/testing.ts';
 
-const HIVES = new URL('../../shared/fixtures/hives/dat/', import.meta.url).pathname;
+const HIVES = writeHiveFixtures();
+process.on('exit', () => rmSync(HIVES, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });

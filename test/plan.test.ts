@@ -1,25 +1,23 @@
-// End to end: `ferry plan` and `ferry explain` as processes on a gen-profiles volume with the
-// shipped rule files (MigUser+MigApp and MigDocs+MigApp).
+// End to end: `ferry plan` and `ferry explain` as processes on a sample volume with the
+// bundled rule files (MigUser+MigApp and MigDocs+MigApp).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const FIX = join(ROOT, '../shared/fixtures/usmt');
-const GEN = join(ROOT, '../shared/tools/gen-profiles');
 let dir = '';
 let windowsDir = '';
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-plan-'));
   const vol = join(dir, 'vol');
-  const g = spawnSync(process.execPath, [GEN, '--out', vol, '--size', '20M', '--users', '2', '--seed', '3'], { encoding: 'utf8' });
-  assert.equal(g.status, 0, g.stderr);
+  generateSampleVolume({ out: vol, size: 20 << 20, users: 2, seed: 3 });
   windowsDir = join(vol, 'Windows');
-  // gen-profiles installs Chrome machine-wide; MigApp detects the per-user install, so give
+  // The sample volume installs Chrome machine-wide; MigApp detects the per-user install, so give
   // alice one (MigApp.xml's detection: Application [chrome.exe] AND a version folder Application\1.*).
   const app = join(vol, 'Users', 'alice', 'AppData', 'Local', 'Google', 'Chrome', 'Application');
   mkdirSync(join(app, '1.0.154.65'), { recursive: true });
@@ -42,7 +40,7 @@ interface PlanLine {
 }
 
 function plan(...rules: string[]): { objects: PlanLine[]; totals: NonNullable<PlanLine['totals']> } {
-  const r = ferry('plan', '--offlinewindir', windowsDir, ...rules.map((x) => `/i:${join(FIX, x)}`), '--json');
+  const r = ferry('plan', '--offlinewindir', windowsDir, ...rules.map((x) => `/i:${x}`), '--json');
   assert.equal(r.status, 0, r.stderr);
   const parsed = r.lines.map((l) => JSON.parse(l) as PlanLine);
   const totals = parsed.find((p) => p.totals)!.totals!;
@@ -85,7 +83,7 @@ test('ferry plan with MigDocs.xml + MigApp.xml', () => {
 
 test('ferry explain --json: one object per path, in order, with the decision, rule and destination', () => {
   const paths = ['C:\\Users\\alice\\Desktop', 'C:\\pagefile.sys', 'C:\\Users\\alice\\AppData\\Local\\Temp', 'HKCU\\Control Panel\\Desktop [Wallpaper]'];
-  const r = ferry('explain', `--offlinewindir=${windowsDir}`, '--i', join(FIX, 'MigUser.xml'), `/i:${join(FIX, 'MigApp.xml')}`, '--json', ...paths);
+  const r = ferry('explain', `--offlinewindir=${windowsDir}`, '--i', 'MigUser.xml', '/i:MigApp.xml', '--json', ...paths);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.lines.length, paths.length);
   const objs = r.lines.map((l) => JSON.parse(l));
@@ -110,8 +108,8 @@ test('bad input: missing rule file 28, malformed XML 29, /uel:0 11, not a Window
   const r = ferry('plan', '--offlinewindir', windowsDir, '/i:' + bad);
   assert.equal(r.status, 29);
   assert.match(r.stderr, /FERRY_E_XML_MALFORMED: .*bad\.xml:1/);
-  assert.equal(ferry('plan', '--offlinewindir', windowsDir, '/i:' + join(FIX, 'MigDocs.xml'), '/uel:0').status, 11);
-  const notWin = ferry('plan', '--offlinewindir', dir, '/i:' + join(FIX, 'MigDocs.xml'));
+  assert.equal(ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '/uel:0').status, 11);
+  const notWin = ferry('plan', '--offlinewindir', dir, '/i:MigDocs.xml');
   assert.notEqual(notWin.status, 0);
   assert.match(notWin.stderr, /FERRY_E_(NOT_A_WINDOWS_DIR|WINDIR_NOT_FOUND)/);
 });
@@ -126,7 +124,7 @@ test('an unreadable folder is reported and skipped; the rest is still planned (r
   chmodSync(dir, 0o755);
   chmodSync(locked, 0o000);
   try {
-    const cmd = [process.execPath, join(ROOT, 'src/cli/main.ts'), 'plan', '--offlinewindir', windowsDir, `/i:${join(FIX, 'MigUser.xml')}`, '--json'];
+    const cmd = [process.execPath, join(ROOT, 'src/cli/main.ts'), 'plan', '--offlinewindir', windowsDir, '/i:MigUser.xml', '--json'];
     const r = process.getuid?.() === 0 ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -135,5 +133,33 @@ test('an unreadable folder is reported and skipped; the rest is still planned (r
     assert.ok(!lines.some((l) => l.path && /secret\.docx/.test(l.path)));
   } finally {
     chmodSync(locked, 0o755);
+  }
+});
+
+test('plan and explain with --store: what ScanState excludes because it is the store it writes, with the reason', () => {
+  // A hard-link store left in _SMSTSUserStatePath holds copies MigDocs would otherwise pick up.
+  const vol = join(windowsDir, '..');
+  const copy = join(vol, '_SMSTaskSequence', 'UserState', 'USMT', 'File', 'C$', 'Users', 'alice', 'Documents');
+  mkdirSync(copy, { recursive: true });
+  writeFileSync(join(copy, 'Budget.docx'), 'PK');
+  const inStore = 'C:\\_SMSTaskSequence\\UserState\\USMT\\File\\C$\\Users\\alice\\Documents\\Budget.docx';
+  try {
+    const without = plan('MigDocs.xml', 'MigApp.xml');
+    assert.ok(without.objects.some((o) => o.path === inStore), 'without --store, MigDocs picks up the stale store');
+    const r = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '/i:MigApp.xml', '--store', join(vol, '_SMSTaskSequence', 'UserState'), '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.lines.map((l) => JSON.parse(l) as PlanLine & { excluded?: string; excludedStore?: { objects: number; reason: string } });
+    assert.ok(!lines.some((o) => o.kind && !o.excluded && o.path?.startsWith('C:\\_SMSTaskSequence\\UserState')));
+    assert.ok(lines.some((o) => o.path === inStore && /ScanState never captures the store it is writing/.test(o.excluded ?? '')));
+    assert.ok(lines.find((o) => o.excludedStore)!.excludedStore!.objects >= 1);
+    const text = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState');
+    assert.match(text.lines.join('\n'), /Excluded: \d+ objects inside the store path C:\\_SMSTaskSequence\\UserState: ScanState never captures the store it is writing\./);
+    const e = ferry('explain', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState', '--json', inStore);
+    assert.equal(e.status, 0, e.stderr);
+    const ex = JSON.parse(e.lines[0]!);
+    assert.equal(ex.decision, 'excluded');
+    assert.match(ex.reason, /ScanState never captures the store it is writing/);
+  } finally {
+    rmSync(join(vol, '_SMSTaskSequence'), { recursive: true, force: true });
   }
 });

@@ -13,7 +13,8 @@ import { HiveEditor, RegType } from '../src/registry/index.ts';
 import { hivexMissing } from '../src/registry/testing/hivex.ts';
 import { openStore, type RegistryEntry } from '../src/store/index.ts';
 import { openVolume } from '../src/volume/index.ts';
-import { GEN_PROFILES, HIVE_FIXTURES } from './support/shared.ts';
+import { writeHiveFixtures } from '../src/sample-volume/testing.ts';
+import { GEN_PROFILES } from './support/shared.ts';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const KEY = 'registry-migration-key';
@@ -37,6 +38,7 @@ const EXPECTED: readonly (readonly [string, string])[] = [
 
 const hivex = hivexMissing();
 let work: string;
+let hiveFixtures: string;
 let windir: string;
 let store: string;
 /** alice's registry values in the catalog, by `HKCU\key [value]`. */
@@ -91,13 +93,13 @@ function freshTarget(name: string, { software = true } = {}): string {
   mkdirSync(join(root, 'Users/Default'), { recursive: true });
   if (software) {
     const path = join(root, 'Windows/System32/config/SOFTWARE');
-    const editor = HiveEditor.open(join(HIVE_FIXTURES, 'SOFTWARE'));
+    const editor = HiveEditor.open(join(hiveFixtures, 'SOFTWARE'));
     for (const k of editor.key(PROFILE_LIST)!.subkeys()) if (k.name.startsWith('S-1-5-21-')) editor.deleteKey(`${PROFILE_LIST}\\${k.name}`);
     editor.deleteKey('Microsoft\\Windows\\CurrentVersion\\App Paths');
     editor.save(path);
   }
   const defaultHive = join(root, 'Users/Default/NTUSER.DAT');
-  copyFileSync(join(HIVE_FIXTURES, 'NTUSER-Default.DAT'), defaultHive);
+  copyFileSync(join(hiveFixtures, 'NTUSER-Default.DAT'), defaultHive);
   const editor = HiveEditor.open(defaultHive);
   editor.setValue('Software\\FerryTarget', 'FromDefault', RegType.SZ, 'target default profile');
   editor.save(defaultHive);
@@ -106,6 +108,7 @@ function freshTarget(name: string, { software = true } = {}): string {
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-registry-migration-'));
+  hiveFixtures = writeHiveFixtures(join(work, 'hives'));
   const vol = join(work, 'vol');
   const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '8'], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);

@@ -3,7 +3,6 @@
 // (Request restore → Restore → Release) and gets A's users; the store is then deleted by the
 // deletion policy. Real task sequence engine, real ScanState/LoadState, real HTTP.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -13,10 +12,9 @@ import { Engine, parseSequenceXml } from '../src/tasksequence/index.ts';
 import { localPackages, type SmpClientFactory } from '../src/tasksequence/ports.ts';
 import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 import { adminOk, registerComputer, startSmp } from './smp-helpers.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
 
-const gen = new URL('../../shared/tools/gen-profiles', import.meta.url).pathname;
 const examples = new URL('../src/tasksequence/examples/', import.meta.url).pathname;
-const usmtAvailable = ['scanstate-cli.ts', 'loadstate-cli.ts'].every((f) => existsSync(new URL(`../src/usmt/${f}`, import.meta.url)));
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -32,13 +30,12 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-test('replace through a real SMP: capture sequence on A, restore sequence on B, store deleted', { skip: (!usmtAvailable && 'src/usmt ScanState/LoadState not present') || (!existsSync(gen) && 'gen-profiles not present') }, async (t) => {
+test('replace through a real SMP: capture sequence on A, restore sequence on B, store deleted', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'ferry-smp-ts-'));
   t.after(() => rmSync(base, { recursive: true, force: true }));
   const volume = (name: string, users: number, seed: number): string => {
     const out = join(base, name);
-    const r = spawnSync(process.execPath, [gen, '--out', out, '--size', '4M', '--users', String(users), '--seed', String(seed)], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    generateSampleVolume({ out, size: 4 << 20, users, seed });
     return out;
   };
   const source = volume('source', 2, 31);

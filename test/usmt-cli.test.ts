@@ -7,10 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildShellLink } from '../src/usmt/shell-link.ts';
-import { GEN_PROFILES, USMT_FIXTURES } from './support/shared.ts';
+import { GEN_PROFILES } from './support/shared.ts';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
-const FIXTURES = USMT_FIXTURES;
 let work: string;
 let windir: string;
 
@@ -69,26 +68,27 @@ test('input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, O
   writeFileSync(join(work, 'offline.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path></winDir></offline>`);
   writeFileSync(join(work, 'offline-good.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path><path>${windir}</path></winDir></offline>`);
   writeFileSync(join(work, 'file'), '');
+  writeFileSync(join(work, 'Config.xml'), '<?xml version="1.0"?>\n<Configuration><Applications/><Documents/><WindowsComponents/></Configuration>\n');
   const cases: [string[], number, RegExp?][] = [
     [[...base, '/i:missing.xml'], 28],
     [[...base, '/i:notxml.xml'], 28, /Script file is invalid for \/i/],
-    [[...base, `/i:${FIXTURES}/Config.xml`], 28],
+    [[...base, '/i:Config.xml'], 28],
     [[...base, '/config:missing.xml'], 39],
     [[...base, '/l:file/x.log'], 13],
     [[...base, '/progress:file/p.log'], 40],
     [[...base, '/encrypt', '/keyfile:missing.txt'], 33],
     [[store, '/offline:missing.xml'], 11],
     [[store, '/offline:offline.xml'], 26, /Unable to find a valid Windows directory/],
-    [['/', `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigDocs.xml`, '/nocompress'], 27, /FERRY_E_STORE_ROOT_FOLDER/],
+    [['/', `/offlinewindir:${windir}`, '/i:MigDocs.xml', '/nocompress'], 27, /FERRY_E_STORE_ROOT_FOLDER/],
   ];
   for (const [args, code, re] of cases) {
     const r = run('scanstate', args);
     assert.equal(r.status, code, `scanstate ${args.join(' ')}: ${show(r)}`);
     if (re) assert.match(r.stdout + r.stderr, re);
   }
-  const first = run('scanstate', [store, '/offline:offline-good.xml', `/i:${FIXTURES}/MigDocs.xml`, '/nocompress']);
+  const first = run('scanstate', [store, '/offline:offline-good.xml', '/i:MigDocs.xml', '/nocompress']);
   assert.equal(first.status, 0, show(first));
-  const again = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigDocs.xml`, '/nocompress']);
+  const again = run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigDocs.xml', '/nocompress']);
   assert.equal(again.status, 27, show(again));
   assert.match(again.stderr, /specify \/o/);
   const rd = run('usmtutils', ['/rd', store, '/y']);
@@ -100,7 +100,7 @@ test('input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, O
 });
 
 test('--json streams typed events, one JSON object per line', () => {
-  const r = run('scanstate', [join(work, 'store-json'), `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigUser.xml`, '--json']);
+  const r = run('scanstate', [join(work, 'store-json'), `/offlinewindir:${windir}`, '/i:MigUser.xml', '--json']);
   assert.equal(r.status, 0, show(r));
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; component?: string });
   assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'Collecting'));
@@ -112,20 +112,23 @@ test('--json streams typed events, one JSON object per line', () => {
 });
 
 test('IgnoreIrrelevantLinks: a shortcut to a missing target is dropped, one to a restored file kept, an unparseable one kept with a warning', () => {
+  writeFileSync(join(windir, '../Users/alice/Desktop/Broken.lnk'), Buffer.from('not a shell link'));
   const store = join(work, 'store-links');
-  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${FIXTURES}/MigUser.xml`, '/nocompress']);
+  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/nocompress']);
   assert.equal(scan.status, 0, show(scan));
   const target = join(work, 'target-links');
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
   const log = join(work, 'links.log');
-  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, `/i:${FIXTURES}/MigUser.xml`, '/nocompress', '/lac', `/l:${log}`]);
+  const load = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/nocompress', '/lac', `/l:${log}`]);
   assert.equal(load.status, 0, show(load));
   assert.ok(existsSync(join(target, 'Users/alice/Desktop/Notes.lnk')), 'the shortcut to a restored file is kept');
   assert.ok(existsSync(join(target, 'Users/alice/Desktop/notes.txt')));
   assert.ok(!existsSync(join(target, 'Users/alice/Desktop/Gone.lnk')), 'the shortcut to a missing program is dropped');
   const text = readFileSync(log, 'utf8');
   assert.match(text, /Dropped the shortcut C:\\Users\\alice\\Desktop\\Gone\.lnk/);
-  assert.match(text, /FERRY_W_USMT_LINK_UNPARSEABLE/, 'gen-profiles shortcuts are not real links: kept with a warning');
+  assert.equal(text.match(/FERRY_W_USMT_LINK_UNPARSEABLE/g)?.length, 1, 'the sample volume\'s own shortcuts are real links; only Broken.lnk is not');
+  assert.match(text, /Broken\.lnk could not be parsed/);
+  assert.ok(existsSync(join(target, 'Users/alice/Desktop/Broken.lnk')), 'an unparseable shortcut is kept');
 });
 
 test('restore faults: a target path that cannot be written stops with 61, or is skipped with /c (3); a full target is 72', async (t) => {
@@ -134,7 +137,7 @@ test('restore faults: a target path that cannot be written stops with 61, or is 
   mkdirSync(join(blocked, 'Windows/System32'), { recursive: true });
   mkdirSync(join(blocked, 'Users/alice'), { recursive: true });
   writeFileSync(join(blocked, 'Users/alice/Desktop'), 'a file where the Desktop folder should be');
-  const args = [store, `/offlinewindir:${join(blocked, 'Windows')}`, `/i:${FIXTURES}/MigUser.xml`, '/nocompress', '/lac'];
+  const args = [store, `/offlinewindir:${join(blocked, 'Windows')}`, '/i:MigUser.xml', '/nocompress', '/lac'];
   const stop = run('loadstate', args);
   assert.equal(stop.status, 61, show(stop));
   assert.match(stop.stderr, /FERRY_E_USMT_STOPPED_ON_ERROR/);

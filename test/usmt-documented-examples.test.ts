@@ -3,7 +3,7 @@
 // engine follows Microsoft's documented examples"). Pages (learn.microsoft.com/windows/deployment/usmt/…):
 //   usmt-conflicts-and-precedence, usmt-include-files-and-settings, usmt-reroute-files-and-settings,
 //   usmt-xml-elements-library, usmt-general-conventions. Where they contradict each other,
-//   ../shared/spec/migxml.md decides and the test names its section.
+//   spec/migxml.md decides and the test names its section.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 // End to end: INI settings as migration objects (migxml.md §3.1, §3.2, §6.6). ScanState stores
 // the settings an Ini include selects from a file on the source volume; LoadState writes them into
 // the target's INI file (created if missing, every other line and its encoding kept, the
-// DestinationPriority setting left alone); plan and explain see the same objects; the shipped
-// MigApp.xml (281 Ini patterns) still loads and plans.
+// DestinationPriority setting left alone); plan and explain see the same objects; Microsoft's
+// MigApp.xml (281 Ini patterns; FERRY_TEST_MICROSOFT_XML_DIR) still loads and plans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -10,10 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, newSummary, openPlanning } from '../src/migxml/index.ts';
-import { GEN_PROFILES } from './support/shared.ts';
+import { GEN_PROFILES, MICROSOFT_XML_SKIP, microsoftXml } from './support/shared.ts';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
-const MIGAPP = '/work/shared/fixtures/usmt/MigApp.xml';
 const INI = 'C:\\Apps\\Tool\\tool.ini';
 let work: string;
 let windir: string;
@@ -124,8 +123,8 @@ test('/mu relocates an INI file in a profile to the new profile', () => {
   assert.equal(existsSync(join(target, 'Users/alice/AppData/Roaming/Tool/user.ini')), false);
 });
 
-test('the shipped MigApp.xml (281 Ini patterns) loads and plans without error', async () => {
-  const { engine } = await openPlanning({ windowsDir: windir, ruleFiles: [MIGAPP] });
+test("Microsoft's MigApp.xml (281 Ini patterns) loads and plans without error", { skip: MICROSOFT_XML_SKIP }, async () => {
+  const { engine } = await openPlanning({ windowsDir: windir, ruleFiles: [microsoftXml('MigApp.xml')] });
   try {
     const summary = newSummary();
     for await (const o of engine.objects()) count(summary, o);

@@ -9,6 +9,7 @@ import { MonitoringPage } from './pages/Monitoring.tsx';
 import { ComputersPage } from './pages/Computers.tsx';
 import { CollectionsPage } from './pages/Collections.tsx';
 import { SmpPage } from './pages/Smp.tsx';
+import { UserStateMigrationPage } from './pages/UserStateMigration.tsx';
 import { OsImagesPage } from './pages/OsImages.tsx';
 
 export function useRoute(): string[] {
@@ -31,6 +32,7 @@ const NAV: { route: string; label: string; section: string }[] = [
   { route: 'monitoring', label: 'Deployments', section: 'Monitoring' },
   { route: 'computers', label: 'Devices', section: 'Assets and Compliance' },
   { route: 'collections', label: 'Device Collections', section: 'Assets and Compliance' },
+  { route: 'user-state-migration', label: 'User State Migration', section: 'Assets and Compliance' },
   { route: 'smp', label: 'State Migration Point', section: 'Administration' },
 ];
 
@@ -45,6 +47,7 @@ export function App() {
   else if (page === 'computers') body = <ComputersPage />;
   else if (page === 'collections') body = <CollectionsPage />;
   else if (page === 'smp') body = <SmpPage />;
+  else if (page === 'user-state-migration') body = <UserStateMigrationPage />;
   else if (page === 'os-images') body = <OsImagesPage />;
   else body = <TaskSequencesPage />;
   const sections = [...new Set(NAV.map((n) => n.section))];

@@ -357,6 +357,10 @@ export class StepReporter {
     const at = this.#order.find((o) => o.node.name === e.step && !nodes[o.id] && (!o.id.includes('.') || nodes[o.id.slice(0, o.id.lastIndexOf('.'))]?.status === 'running'));
     const steps = this.#order.filter((o) => o.node.kind === 'step');
     const step = at ? steps.indexOf(at) : -1;
+    if (e.reason === 'platform') {
+      this.#emit({ kind: 'actionSkippedPlatform', actionName: e.step, groupName: at?.group ?? '', actionOutput: e.detail ?? '', ...(step >= 0 ? { step } : {}) });
+      return;
+    }
     this.#emit({ kind: at?.node.disabled ? 'actionSkippedDisabled' : 'actionSkippedCondition', actionName: e.step, groupName: at?.group ?? '', ...(step >= 0 ? { step } : {}) });
   }
 }

@@ -36,6 +36,7 @@ export type StatusKind =
   | 'actionFailed'
   | 'actionSkippedCondition'
   | 'actionSkippedDisabled'
+  | 'actionSkippedPlatform'
   | 'actionFailureIgnored'
   | 'requirementsNotMet';
 

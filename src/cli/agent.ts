@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { Agent } from '../agent/index.ts';
+import { FerryError } from '../errors/index.ts';
+import { requireVolumeRoot } from '../volume/root.ts';
 
 const defaultState = (name: string) => resolve('.ferry-agent', name);
 
@@ -63,6 +65,13 @@ export async function run(argv: string[]): Promise<number> {
   const o = cmd.opts<{ site: string; root: string; name: string; state?: string; enroll?: string; poll: number; once?: boolean }>();
   if (!Number.isFinite(o.poll) || o.poll <= 0) {
     console.error('FERRY_E_INVALID_ARGUMENT: --poll takes a number of seconds greater than 0.');
+    return 2;
+  }
+  try {
+    requireVolumeRoot(o.root);
+  } catch (err) {
+    if (!(err instanceof FerryError)) throw err;
+    console.error(`${err.code}: ${err.message}`);
     return 2;
   }
   const agent = new Agent({

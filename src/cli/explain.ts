@@ -3,9 +3,9 @@
 // rule and the destination after locationModify. `--json`: one object per PATH per line.
 import { EventStream } from '../events/events.ts';
 import { openPlanning } from '../migxml/planning.ts';
-import { parseRuleOptions, reportError } from './rule-options.ts';
+import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
-const USAGE = 'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json] PATH…';
+const USAGE = 'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json] PATH…';
 
 export async function run(argv: string[]): Promise<number> {
   try {
@@ -24,7 +24,13 @@ export async function run(argv: string[]): Promise<number> {
     });
     const { engine } = await openPlanning({ ...input, events });
     try {
+      const store = storeExclusion(args, input.windowsDir);
       for (const path of args.positionals) {
+        if (isInStore(store, /^[A-Za-z]:/.test(path) ? path : undefined)) {
+          if (args.json) process.stdout.write(`${JSON.stringify({ path, decision: 'excluded', rule: null, destination: null, reason: store!.reason })}\n`);
+          else process.stdout.write(`${path}\n  decision:    excluded\n  reason:      ${store!.reason}\n`);
+          continue;
+        }
         const { decision, destination, destinations } = await engine.explain(path);
         const rule = decision.rule ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern } : null;
         if (args.json) {

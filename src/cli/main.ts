@@ -16,6 +16,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   ts: { summary: 'task sequences: show, validate, convert, run, resume', load: () => import('./ts.ts') },
   smp: { summary: 'State Migration Point: serve, request, release', load: () => import('./smp.ts') },
   serve: { summary: 'all-in-one server: site + SMP + web console', load: () => import('./serve.ts') },
+  'sample-volume': { summary: 'write a synthetic offline Windows volume to try things on', load: () => import('./sample-volume.ts') },
+  'console-link': { summary: 'print a new one-time console sign-in link for a running server', load: () => import('./console-link.ts') },
   agent: { summary: 'the agent that runs deployed task sequences on a computer', load: () => import('./agent.ts') },
 };
 

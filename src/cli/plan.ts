@@ -2,9 +2,9 @@
 // per user and per component; nothing is written (the basis of ScanState /p).
 import { EventStream } from '../events/events.ts';
 import { count, newSummary, openPlanning, type Totals } from '../migxml/planning.ts';
-import { parseRuleOptions, reportError } from './rule-options.ts';
+import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
-const USAGE = 'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--json]';
+const USAGE = 'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json]';
 
 const fmt = (t: Totals) => `${t.files} files, ${t.folders} folders, ${t.registry} registry, ${t.ini} INI, ${t.bytes} bytes`;
 
@@ -27,8 +27,15 @@ export async function run(argv: string[]): Promise<number> {
     });
     const { engine } = await openPlanning({ ...input, events });
     const summary = newSummary();
+    const store = storeExclusion(args, input.windowsDir);
+    let inStore = 0;
     try {
       for await (const o of engine.objects()) {
+        if (isInStore(store, o.winPath)) {
+          inStore++;
+          if (args.json) process.stdout.write(`${JSON.stringify({ kind: o.kind, path: o.winPath, excluded: store!.reason })}\n`);
+          continue;
+        }
         count(summary, o);
         const user = o.user ? `${o.user.domain}\\${o.user.userName}` : null;
         const path = o.winPath ?? o.regLocation!;
@@ -48,9 +55,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (args.json) {
       const obj = (m: Map<string, Totals>) => Object.fromEntries(m);
-      process.stdout.write(`${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) } })}\n`);
+      process.stdout.write(`${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) }, ...(store ? { excludedStore: { path: store.display, objects: inStore, reason: store.reason } } : {}) })}\n`);
     } else {
-      const lines = ['', `Total: ${summary.total.objects} objects (${fmt(summary.total)})`, 'Per user:'];
+      const lines = ['', `Total: ${summary.total.objects} objects (${fmt(summary.total)})`];
+      if (store) lines.push(`Excluded: ${inStore} objects ${store.reason}.`);
+      lines.push('Per user:');
       for (const [u, t] of summary.byUser) lines.push(`  ${u}: ${fmt(t)}`);
       lines.push('Per component:');
       for (const [c, t] of summary.byComponent) lines.push(`  ${c}: ${fmt(t)}`);

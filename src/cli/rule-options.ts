@@ -1,5 +1,6 @@
 // Options shared by `ferry explain` and `ferry plan`: the source volume, the rule files, the
 // Config.xml and the user selection, in USMT syntax (see usmt-args.ts for the GNU forms).
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { locateRuleFile } from '../usmt/default-rules.ts';
 import type { PlanningInput } from '../migxml/planning.ts';
@@ -14,7 +15,41 @@ export const RULE_OPTIONS: ToolSpec = {
   ui: { value: 'required', repeatable: true },
   ue: { value: 'required', repeatable: true },
   uel: { value: 'required' },
+  store: { value: 'required' },
 };
+
+/**
+ * `--store PATH` of plan/explain: the store ScanState would write, as a Windows path on the volume
+ * (`C:\_SMSTaskSequence\UserState`) or a host path. ScanState never captures the store it is
+ * writing (nor its log files), as USMT documents; plan and explain show that exclusion.
+ */
+export interface StoreExclusion {
+  /** The store as a lower-case Windows path prefix, without a trailing backslash. */
+  winPrefix: string;
+  display: string;
+  reason: string;
+}
+
+export function storeExclusion(args: ParsedArgs, windowsDir: string): StoreExclusion | undefined {
+  const store = one(args, 'store');
+  if (!store) return undefined;
+  let win: string | undefined;
+  if (/^[A-Za-z]:[\\/]/.test(store)) win = store.replace(/\//g, '\\');
+  else {
+    const volume = resolve(windowsDir, '..');
+    const rel = relative(volume, resolve(store));
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) win = `C:\\${rel.split(sep).join('\\')}`;
+  }
+  if (win === undefined) return undefined; // a store outside the volume excludes nothing on it
+  const winPrefix = win.replace(/\\+$/, '').toLowerCase();
+  return { winPrefix, display: win, reason: `inside the store path ${win}: ScanState never captures the store it is writing` };
+}
+
+export function isInStore(x: StoreExclusion | undefined, winPath: string | undefined): boolean {
+  if (!x || !winPath) return false;
+  const p = winPath.split('|')[0]!.toLowerCase();
+  return p === x.winPrefix || p.startsWith(`${x.winPrefix}\\`);
+}
 
 export function parseRuleOptions(argv: readonly string[], usage: string): { args: ParsedArgs; input: PlanningInput } {
   const args = parseArgs(normalizeUsmtArgs(argv, RULE_OPTIONS), RULE_OPTIONS);

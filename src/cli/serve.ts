@@ -1,43 +1,17 @@
 // `ferry serve`: the all-in-one server — site REST API, State Migration Point and the web
 // console in one process on embedded SQLite (or PostgreSQL by URL). Prints the console URL with
-// a one-time sign-in token, as Jupyter does. Builds the console bundle first when it is missing.
+// a one-time sign-in token, as Jupyter does. Serves the console bundle built at install time
+// (src/server/console/build.ts).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { requireVolumeRoot } from '../volume/root.ts';
+import { ensureConsoleBuilt } from '../server/console/build.ts';
 import { createSite } from '../server/site/app.ts';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CONSOLE_DIST = resolve(REPO_ROOT, 'console/dist');
-
-/** Newest modification time of the console's sources (and the shared model files it bundles). */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (p: string) => {
-    const st = statSync(p);
-    if (st.isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of ['console/src', 'console/public', 'console/index.html', 'console/vite.config.ts', 'src/server/site/ts-document.ts', 'src/tasksequence/model.ts', 'src/report']) visit(resolve(REPO_ROOT, p));
-  return newest;
-}
-
-/** Build console/ into console/dist with Vite when it is missing or older than its sources. */
-export async function ensureConsoleBuilt(log: (s: string) => void = () => {}): Promise<string> {
-  const index = resolve(CONSOLE_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return CONSOLE_DIST;
-  log('Building the web console…');
-  try {
-    const { build } = await import('vite');
-    await build({ configFile: resolve(REPO_ROOT, 'console/vite.config.ts'), logLevel: 'warn' });
-  } catch (err) {
-    throw new FerryError('FERRY_E_CONSOLE_BUILD_FAILED', `Building the console failed: ${(err as Error).message}`, { cause: err });
-  }
-  return CONSOLE_DIST;
-}
+import { recordConsoleUrl } from '../server/site/sign-in-links.ts';
 
 function freePort(host: string): Promise<number> {
   return new Promise((done, fail) => {
@@ -78,6 +52,13 @@ export async function run(argv: string[]): Promise<number> {
     console.error('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
     return 2;
   }
+  try {
+    for (const m of agents) requireVolumeRoot(m![2]!, `--agent ${m![1]}=`);
+  } catch (err) {
+    if (!(err instanceof FerryError)) throw err;
+    console.error(`${err.code}: ${err.message}`);
+    return 2;
+  }
   const dataDir = resolve(o.data);
   const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
   // The SMP builds store locations from its public URL, so the port is fixed before starting.
@@ -94,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Cannot listen on ${o.host}:${listenPort} (${code}); choose another --port or --host.`, { cause: err });
     throw err;
   }
+  recordConsoleUrl(dataDir, url.origin);
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
   console.log('Agents enroll with the token file of the data directory:');
   console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
@@ -101,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log('');
   if (site.smp?.smp.firstStart.adminToken) console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
   if (site.smp?.smp.firstStart.recoveryKey) console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
-  console.log('Open the console (one-time sign-in link):');
+  console.log(`Open the console (one-time sign-in link; another one: ferry console-link --data ${o.data}):`);
   console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
   // Local agents are enrolled by the server itself with the token of its data directory.
   const children = agents.map((m) => {

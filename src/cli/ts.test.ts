@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import yazl from 'yazl';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tempDir } from '../tasksequence/test-support.ts';
+import { fileURLToPath } from 'node:url';
 
 const main = new URL('./main.ts', import.meta.url).pathname;
 const examples = new URL('../tasksequence/examples/', import.meta.url).pathname;
@@ -156,4 +157,49 @@ test('ts show / validate / convert on the examples, an object.xml and an export 
   writeFileSync(notZip, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40)]));
   assert.match(ferry('show', notZip).stderr, /FERRY_E_TS_INPUT_UNRECOGNIZED/);
   assert.equal(ferry('run').status, 2, 'usage error');
+});
+
+test('a console export zip with packages, a boot image, drivers, an OS image and an application: every object read, sequences listed with what they reference', async () => {
+  const dir = fileURLToPath(new URL('../../test/fixtures/tasksequence/export/', import.meta.url));
+  const zipFile = join(tmp.dir, 'export-all.zip');
+  const zip = new yazl.ZipFile();
+  const add = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) add(r);
+      else if (r.endsWith('.xml')) zip.addBuffer(readFileSync(join(dir, r)), r);
+    }
+  };
+  add('');
+  zip.end();
+  const out = createWriteStream(zipFile);
+  zip.outputStream.pipe(out);
+  await once(out, 'close');
+
+  const show = ferry('show', zipFile);
+  assert.equal(show.status, 0, show.stderr);
+  assert.match(show.stdout, /Console export: 2 task sequence\(s\), 5 other object\(s\)\./);
+  assert.match(show.stdout, /references CM100005 SMS_Package "User State Migration Tool for Windows" version 10\.0\.22621\.1/);
+  assert.match(show.stdout, /references CM100002 SMS_BootImagePackage "Boot image \(x64\)"/);
+  assert.match(show.stdout, /\[Capture User State\]/);
+
+  const json = JSON.parse(ferry('show', zipFile, '--sequence', 'CM100011', '--json').stdout) as {
+    package: { packageId: string };
+    export: { sequences: { packageId: string; references: { id: string; kind?: string; inExport: boolean }[] }[]; content: { kind: string }[] };
+  };
+  assert.equal(json.package.packageId, 'CM100011');
+  assert.deepEqual(json.export.content.map((c) => c.kind).sort(), ['SMS_Application', 'SMS_BootImagePackage', 'SMS_DriverPackage', 'SMS_ImagePackage', 'SMS_Package']);
+  const restore = json.export.sequences.find((s) => s.packageId === 'CM100011')!;
+  assert.deepEqual(restore.references.map((r) => r.kind).sort(), ['SMS_Application', 'SMS_BootImagePackage', 'SMS_DriverPackage', 'SMS_ImagePackage', 'SMS_Package']);
+  assert.ok(restore.references.every((r) => r.inExport));
+
+  // Import: each sequence converts, and the conversion re-imports identically.
+  for (const id of ['CM100010', 'CM100011']) {
+    const converted = join(tmp.dir, `${id}.xml`);
+    assert.equal(ferry('convert', zipFile, '--sequence', id, '--out', converted).status, 0);
+    const again = join(tmp.dir, `${id}-again.xml`);
+    assert.equal(ferry('convert', converted, '--out', again).status, 0);
+    assert.equal(readFileSync(again, 'utf8'), readFileSync(converted, 'utf8'));
+  }
+  assert.match(ferry('show', zipFile, '--sequence', 'CM999999').stderr, /no task sequence CM999999 in the export; it holds CM100010, CM100011/);
 });

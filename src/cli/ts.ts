@@ -5,10 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { requireVolumeRoot } from '../volume/root.ts';
 import { EventStream, type FerryEvent } from '../events/index.ts';
 import { describeSequence, maskSecrets } from '../tasksequence/describe.ts';
 import { Engine, type RunResult } from '../tasksequence/engine.ts';
-import { loadSequenceFile } from '../tasksequence/input.ts';
+import { loadSequenceFile, type ExportSummary } from '../tasksequence/input.ts';
 import { localPackages } from '../tasksequence/ports.ts';
 import { hasErrors, validateSequence } from '../tasksequence/validate.ts';
 import { serializeSequenceXml } from '../tasksequence/xml.ts';
@@ -48,6 +49,20 @@ function renderEvents(json: boolean): EventStream {
   return events;
 }
 
+/** An export zip: its task sequences with what each references, and the other content it holds. */
+function describeExport(x: ExportSummary, shown: string | undefined): string {
+  const lines = [`Console export: ${x.sequences.length} task sequence(s), ${x.content.length} other object(s).`];
+  for (const s of x.sequences) {
+    lines.push(`  ${s.packageId === shown ? '*' : ' '} ${s.packageId} "${s.name ?? ''}" (${s.entry})`);
+    for (const r of s.references) lines.push(`      references ${r.id}${r.inExport ? ` ${r.kind} "${r.name ?? ''}"${r.version ? ` version ${r.version}` : ''}` : ' (not in the export)'}`);
+  }
+  const referenced = new Set(x.sequences.flatMap((s) => s.references.map((r) => r.id)));
+  const rest = x.content.filter((c) => !referenced.has(c.id));
+  if (rest.length > 0) lines.push('  Not referenced by any task sequence:', ...rest.map((c) => `      ${c.id} ${c.kind} "${c.name ?? ''}"`));
+  lines.push(`Showing ${shown ?? x.sequences[0]?.packageId}${x.sequences.length > 1 ? ' (choose another with --sequence ID)' : ''}:`, '');
+  return lines.join('\n');
+}
+
 function report(result: RunResult, json: boolean): number {
   if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
   else if (result.status === 'succeeded') console.log(`Task sequence succeeded. Log: ${result.logPath}`);
@@ -67,11 +82,15 @@ export async function run(argv: string[]): Promise<number> {
     .command('show')
     .argument('<file>')
     .option('--json', 'print the model as JSON')
-    .description('every group and step with type, name, enabled, continue on error, conditions and variables')
-    .action(async (file: string, o: { json?: boolean }) => {
-      const loaded = await loadSequenceFile(file);
-      if (o.json) console.log(JSON.stringify(maskSecrets({ form: loaded.form, package: loaded.package, entry: loaded.entry, sequence: loaded.sequence }), null, 2));
-      else console.log(describeSequence(loaded.sequence));
+    .option('--sequence <packageId>', 'in an export zip with several task sequences, the one to show')
+    .description('every group and step with type, name, enabled, continue on error, conditions and variables; for an export zip, also every task sequence with the content it references')
+    .action(async (file: string, o: { json?: boolean; sequence?: string }) => {
+      const loaded = await loadSequenceFile(file, o.sequence ? { packageId: o.sequence } : {});
+      if (o.json) console.log(JSON.stringify(maskSecrets({ form: loaded.form, package: loaded.package, entry: loaded.entry, export: loaded.export, sequence: loaded.sequence }), null, 2));
+      else {
+        if (loaded.export) console.log(describeExport(loaded.export, loaded.package?.packageId));
+        console.log(describeSequence(loaded.sequence));
+      }
     });
 
   program
@@ -93,9 +112,10 @@ export async function run(argv: string[]): Promise<number> {
     .command('convert')
     .argument('<file>')
     .requiredOption('--out <file>', 'the task sequence XML to write')
+    .option('--sequence <packageId>', 'in an export zip with several task sequences, the one to convert')
     .description('read and write back as a plain <sequence> XML')
-    .action(async (file: string, o: { out: string }) => {
-      const loaded = await loadSequenceFile(file);
+    .action(async (file: string, o: { out: string; sequence?: string }) => {
+      const loaded = await loadSequenceFile(file, o.sequence ? { packageId: o.sequence } : {});
       writeFileSync(o.out, serializeSequenceXml(loaded.sequence));
       console.log(`Wrote ${o.out}.`);
     });
@@ -132,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     .addOption(new Option('--json', 'print events as JSON lines'))
     .description('run a task sequence on a volume; exit 0 success, 1 failure, 3 restart due')
     .action(async (file: string, o: { root: string; var?: string[]; state?: string; device?: string; winpe?: boolean; package?: string[]; name?: string; mac?: string; smbiosGuid?: string; json?: boolean }) => {
+      requireVolumeRoot(o.root);
       const loaded = await loadSequenceFile(file);
       const engine = await Engine.start({
         sequence: loaded.sequence,

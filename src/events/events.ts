@@ -58,6 +58,9 @@ export type FerryEvent = EventBase &
         readonly status: 'start' | 'end' | 'skipped';
         readonly exitCode?: number;
         readonly ok?: boolean;
+        /** With `skipped`: why, when it is not the condition or the disabled flag (`platform`). */
+        readonly reason?: 'platform';
+        readonly detail?: string;
       }
   );
 

@@ -7,6 +7,7 @@ import { HiveEditor, RegType, openHive } from '../registry/index.ts';
 import { RuleEngine } from './engine.ts';
 import { parseRuleText } from './parser.ts';
 import { makeTree } from './testing/tree.ts';
+import { MICROSOFT_XML_SKIP, microsoftXml } from '../usmt/testing/microsoft-xml.ts';
 
 const rules = (body: string) =>
   parseRuleText(`<migration urlid="http://t/reg"><component type="System" context="System"><displayName>Cmd</displayName><role role="Settings">${body}</role></component></migration>`);
@@ -141,7 +142,7 @@ test('content filter ExtractSingleFile turns a registry value into a file includ
   }
 });
 
-test('MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWARE\\Wow6432Node on a 64-bit volume', async () => {
+test("Microsoft's MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWARE\\Wow6432Node on a 64-bit volume", { skip: MICROSOFT_XML_SKIP }, async () => {
   const profile = 'C:\\Users\\bob\\AppData';
   const tree = makeTree(
     [
@@ -160,7 +161,7 @@ test('MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWARE\\Wow6432N
     e.save(join(tree.root, 'Windows', 'System32', 'config', 'SOFTWARE'));
     const volume = await tree.open();
     const { loadRuleFile } = await import('./parser.ts');
-    const migApp = await loadRuleFile(new URL('../../../shared/fixtures/usmt/MigApp.xml', import.meta.url).pathname);
+    const migApp = await loadRuleFile(microsoftXml('MigApp.xml'));
     const engine = await RuleEngine.create({ volume, files: [migApp], users: await volume.profiles(), events: tree.events, openHive });
     const got: string[] = [];
     for await (const o of engine.objects()) if (o.kind === 'file') got.push(o.winPath!.slice(profile.length + 1));

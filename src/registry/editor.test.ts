@@ -8,8 +8,10 @@ import { HiveEditor, RegType, openHive, readHiveFile } from './index.ts';
 import { FerryError } from '../errors/index.ts';
 import { compareNames, lhHash } from './format.ts';
 import { ferryExport, hivexExport, hivexGet, hivexMerge, hivexMissing } from './testing/hivex.ts';
+import { writeHiveFixtures } from '../sample-volume/testing.ts';
 
-const DAT = new URL('../../../shared/fixtures/hives/dat/', import.meta.url).pathname;
+const DAT = writeHiveFixtures();
+process.on('exit', () => rmSync(DAT, { recursive: true, force: true }));
 const T0 = Date.UTC(2024, 5, 1, 12, 0, 0);
 const T1 = Date.UTC(2025, 0, 2, 3, 4, 5);
 

@@ -376,7 +376,7 @@ export class SmpService {
         const source = await repo.getComputer(store.sourceComputerId);
         return this.#grant(repo, store, 'restore', a.migrationBehavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTOREALL ? 'all' : a.userNames, source?.name ?? '');
       }
-      throw new FerryError('FERRY_E_SMP_NO_STORE', `No captured store is waiting for computer ${computer.name}; create an association to it and release the capture on the source first.`, { details: { computer: computer.name } });
+      throw new FerryError('FERRY_E_SMP_NO_STORE', `No captured store is waiting for computer ${computer.name}: create a computer association with ${computer.name} as the destination (console: Assets and Compliance › User State Migration › Create Computer Association; CLI: ferry smp association), then run Request, Capture and Release State Store on the source computer before restoring here.`, { details: { computer: computer.name } });
     });
   }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
+import { generateSampleVolume } from '../sample-volume/index.ts';
 import { createStore, inspectStore, openStore, type FileEntry, type ObjectMeta } from './index.ts';
 import { addAll, makeSource, metaOf, readAll, tempDir } from './test-support.ts';
 
@@ -262,8 +263,7 @@ function metaFor(f: { winPath: string; hostPath: string }): ObjectMeta {
 test('kill -9 in the middle of a capture: the store is incomplete; resuming completes it without re-reading stored files', async (t) => {
   const dir = tempDir(t);
   const vol = join(dir, 'vol');
-  const gen = spawnSync(process.execPath, [new URL('../../../shared/tools/gen-profiles', import.meta.url).pathname, '--out', vol, '--size', '30M', '--users', '2', '--seed', '7'], { encoding: 'utf8' });
-  if (gen.status !== 0) return t.skip(`gen-profiles is not available: ${gen.stderr || gen.error?.message}`);
+  generateSampleVolume({ out: vol, size: 30 << 20, users: 2, seed: 7 });
   const files = walkFiles(vol);
   const store = join(dir, 'store');
   const list = join(dir, 'files.json');

@@ -6,13 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
+import { generateSampleVolume } from '../sample-volume/index.ts';
 import { parseCmTrace } from './smsts-log.ts';
 import { tempDir, writeDocumentsPackage } from './test-support.ts';
 
 const main = new URL('../cli/main.ts', import.meta.url).pathname;
-const gen = new URL('../../../shared/tools/gen-profiles', import.meta.url).pathname;
 const examples = new URL('./examples/', import.meta.url).pathname;
-const usmtAvailable = ['scanstate-cli.ts', 'loadstate-cli.ts'].every((f) => existsSync(new URL(`../usmt/${f}`, import.meta.url)));
 const tmp = tempDir('ferry-ts-e2e-');
 after(tmp.cleanup);
 
@@ -26,8 +25,7 @@ function usmtPackage(): string {
 
 function volume(name: string, users: number, seed: number): string {
   const out = join(tmp.dir, name);
-  const r = spawnSync(process.execPath, [gen, '--out', out, '--size', '4M', '--users', String(users), '--seed', String(seed)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  generateSampleVolume({ out, size: 4 << 20, users, seed });
   return out;
 }
 
@@ -45,15 +43,19 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', { skip: !usmtAvailable && 'src/usmt ScanState/LoadState not present' }, () => {
+test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', () => {
   const root = volume('refresh', 2, 11);
   const state = join(tmp.dir, 'refresh-state');
   const pkg = `CM100005=${usmtPackage()}`;
   const r1 = ferry('run', join(examples, 'refresh-hardlink.xml'), '--root', root, '--state', state, '--package', pkg);
   assert.equal(r1.status, 3, r1.stdout + r1.stderr);
-  assert.ok(existsSync(join(root, 'StateStore', 'USMT', 'catalog.mig')), 'a hard-link store was captured');
+  // _SMSTSUserStatePath: ConfigMgr's local store folder.
+  assert.ok(existsSync(join(root, '_SMSTaskSequence', 'UserState', 'USMT', 'catalog.mig')), 'a hard-link store was captured');
   const r2 = ferry('resume', '--state', state);
   assert.equal(r2.status, 0, r2.stdout + r2.stderr);
+  // A successful refresh after a verified restore leaves no store and no working folder behind.
+  assert.ok(!existsSync(join(root, '_SMSTaskSequence')), 'the local store and its folder are removed');
+  assert.ok(!existsSync(join(state, 'usmt-work')), 'the USMT working folder is removed');
   assert.match(r2.stdout, /skipped: Clean up hard links after a failed restore/);
   const logs = join(root, 'Windows', 'CCM', 'Logs');
   for (const f of ['smsts.log', 'ScanState.log', 'LoadState.log']) assert.ok(existsSync(join(logs, f)), f);
@@ -63,7 +65,7 @@ test('refresh with hard links: capture, restart, resume, restore; logs next to s
   assert.match(readFileSync(join(logs, 'LoadState.log'), 'utf8'), /return code: 0/i);
 });
 
-test('replace onto another volume through a local store: the target holds the migrated profiles', { skip: !usmtAvailable && 'src/usmt ScanState/LoadState not present' }, () => {
+test('replace onto another volume through a local store: the target holds the migrated profiles', () => {
   const source = volume('source', 2, 21);
   const target = volume('target', 1, 22);
   const store = join(tmp.dir, 'replace-store');

@@ -201,15 +201,21 @@ test('SMSTSRebootRequested + SMSTSRetryRequested rerun the same step after the r
   );
 });
 
-test('unsupported step types fail when run; wrong environment fails; validation errors refuse the run', async () => {
+test('unsupported step types refuse the run; hardware-only steps are skipped for this platform; wrong environment fails', async () => {
   const s = setup();
-  const seq = seqOf('<step type="SMS_TaskSequence_InstallApplicationAction" name="Install App" continueOnError="true"><action>smsappinstall.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
-  const engine = await start(s, seq);
+  const unsupported = seqOf('<step type="SMS_TaskSequence_InstallSoftwareUpdateAction" name="Updates" continueOnError="true"><action>smsswd.exe</action></step>');
+  await assert.rejects(start(setup(), unsupported), (err: unknown) => isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') && /FERRY_E_TS_STEP_UNSUPPORTED/.test(err.message));
+  const seq = seqOf('<step type="SMS_TaskSequence_PartitionDiskAction" name="Format and Partition Disk"><action>osddiskpart.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
+  const stream = new EventStream();
+  const events: FerryEvent[] = stream.record();
+  const engine = await start(s, seq, { events: stream });
   const r = await engine.run();
   assert.equal(r.status, 'failed');
   assert.equal(r.failedStep?.name, 'PE only');
+  assert.equal(engine.state.nodes['0']?.outcome, 'skipped');
+  assert.ok(events.some((e) => e.type === 'step' && e.status === 'skipped' && e.reason === 'platform'));
   const log = readFileSync(r.logPath, 'utf8');
-  assert.match(log, /FERRY_E_TS_STEP_UNSUPPORTED/);
+  assert.match(log, /The step \(Format and Partition Disk\) is skipped because .*skipped for this platform/);
   assert.match(log, /FERRY_E_TS_STEP_WRONG_ENVIRONMENT/);
 
   const bad = seqOf(setVar('OSDStateStorePath', 'C:\\'));
@@ -250,7 +256,7 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   const first = await Engine.start({ sequence: parseSequenceXml(xml), computer: { root: s.root }, stateDir: s.stateDir, usmt });
   const r1 = await first.run();
   assert.equal(r1.status, 'restart');
-  const store = join(s.root, 'StateStore');
+  const store = join(s.root, '_SMSTaskSequence', 'UserState');
   const logDir = join(s.root, 'Windows', 'CCM', 'Logs', 'SMSTSLog');
   assert.deepEqual(usmt.calls[0]!.args, [
     store,
@@ -290,6 +296,31 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   const log = readFileSync(r3.logPath, 'utf8');
   assert.doesNotMatch(log, /Temp0rary!Pass/);
   assert.match(log, /\/lac:\*\*\*\*\*\*\*\*/);
+  // A step failed (the restore, with continue on error): the working folder is kept.
+  assert.match(log, /A step failed during the sequence/);
+  assert.ok(existsSync(join(s.stateDir, 'usmt-work')));
+});
+
+test('a successful refresh in the default working folder removes the store and C:\\_SMSTaskSequence; a capture nobody restored is kept', async () => {
+  const s = setup();
+  const xml = readFileSync(new URL('./examples/refresh-hardlink.xml', import.meta.url), 'utf8');
+  const usmt = recordingUsmt();
+  const work = join(s.root, '_SMSTaskSequence');
+  const r1 = await (await Engine.start({ sequence: parseSequenceXml(xml), computer: { root: s.root }, usmt })).run();
+  assert.equal(r1.status, 'restart');
+  assert.equal(usmt.calls[0]!.args[0], join(work, 'UserState'));
+  assert.equal((await (await Engine.resume(work, { usmt })).run()).status, 'succeeded');
+  assert.equal(existsSync(work), false, 'C:\\_SMSTaskSequence is gone');
+  assert.ok(existsSync(join(s.root, 'Windows', 'CCM', 'Logs', 'smsts.log')));
+
+  // Capture only: the store waits for its restore.
+  const t = setup();
+  const capture = parseSequenceXml(xml);
+  capture.children = capture.children.slice(0, 1);
+  const r = await (await Engine.start({ sequence: capture, computer: { root: t.root }, usmt: recordingUsmt() })).run();
+  assert.equal(r.status, 'succeeded');
+  assert.ok(existsSync(join(t.root, '_SMSTaskSequence', 'UserState')), 'the captured store is kept');
+  assert.match(readFileSync(join(t.root, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8'), /is kept: nothing has restored it yet/);
 });
 
 test('ScanState 3 with continue-if-locked is success with a warning; without it the step fails', async () => {

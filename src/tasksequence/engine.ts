@@ -5,7 +5,7 @@
 // Computer step (or a kill -9) is followed by `Engine.resume`, which continues at the next step
 // without running a finished one again.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
 import { maskedStream, silentEvents, type EventStream } from '../events/index.ts';
@@ -82,6 +82,8 @@ export interface RunResult {
 
 class RestartNow {}
 
+
+
 const TS = 'TSManager';
 
 export class Engine {
@@ -97,6 +99,7 @@ export class Engine {
   readonly #images: ImageSource | undefined;
   readonly #log: SmstsLog;
   #unlock: (() => void) | undefined;
+  #removeStateDir = false;
 
   private constructor(seq: TaskSequence, state: EngineState, stateDir: string, deps: EngineDeps, computer: Computer, unlock: () => void) {
     this.#seq = seq;
@@ -130,7 +133,7 @@ export class Engine {
     const stateDir = resolve(options.stateDir ?? join(root, '_SMSTaskSequence'));
     const initial = layerVariables(options.variables ?? {});
     const packages = options.packages ?? localPackages(options.packageFolders ?? {});
-    const issues = validateSequence(options.sequence, { packages, variables: initial });
+    const issues = validateSequence(options.sequence, { packages, variables: initial, purpose: 'run' });
     if (hasErrors(issues)) {
       throw new FerryError('FERRY_E_TS_SEQUENCE_INVALID', `The task sequence has ${issues.filter((i) => i.severity === 'error').length} validation error(s): ${describeIssues(issues)}`, {
         details: { issues },
@@ -264,9 +267,14 @@ export class Engine {
       const ok = outcome === 'ok';
       this.#state.status = ok ? 'succeeded' : 'failed';
       if (ok) this.#log.info(TS, 'Task sequence completed successfully.');
+      if (ok) this.#cleanUp();
       else this.#log.error(TS, `Task sequence execution failed (step ${this.#state.failedStep ?? '?'}, return code ${this.#env.get('_SMSTSLastActionRetCode') ?? '?'}).`);
       this.#finishLogs();
       this.#save();
+      if (this.#removeStateDir) {
+        rmSync(this.#stateDir, { recursive: true, force: true });
+        this.#log.info(TS, `The working folder ${this.#stateDir} is removed.`);
+      }
       this.#postAction();
       this.#events.phase('tasksequence', 'end', ok);
       return { status: ok ? 'succeeded' : 'failed', stateDir: this.#stateDir, logPath: this.#log.path, ...(ok ? {} : { failedStep: this.#failedStep() }) };
@@ -314,6 +322,35 @@ export class Engine {
     } catch (err) {
       this.#log.warn(TS, `The post action ${program} did not start: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * After a successful sequence: remove the working folders, the local store once a restore from
+   * it succeeded, and the state folder itself when it is ConfigMgr's `C:\_SMSTaskSequence` on the
+   * volume. Anything failed (even with continue on error) or a store not restored yet: all is
+   * kept, because the user data must survive.
+   */
+  #cleanUp(): void {
+    const failed = Object.values(this.#state.nodes).some((n) => n.outcome === 'failed');
+    const store = this.#state.localStore;
+    if (failed) {
+      this.#log.warn(TS, `A step failed during the sequence; the working folder${store ? ` and the local state store ${store.path}` : ''} are kept.`);
+      return;
+    }
+    for (const sub of ['usmt-work', 'smp']) rmSync(join(this.#stateDir, sub), { recursive: true, force: true });
+    if (store && !store.restored) {
+      this.#log.info(TS, `The local state store ${store.path} is kept: nothing has restored it yet.`);
+      return;
+    }
+    const inVolume = toHostPath(this.#computer.root, 'C:\\_SMSTaskSequence');
+    // Only a store on this computer's own drive: a host folder (a USB disk) is the administrator's.
+    if (store && /^[A-Za-z]:/.test(store.path)) {
+      rmSync(store.host, { recursive: true, force: true });
+      this.#log.info(TS, `The local state store ${store.path} was restored and is removed.`);
+      delete this.#state.localStore;
+      if (inVolume !== null && existsSync(inVolume) && readdirSync(inVolume).length === 0) rmSync(inVolume, { recursive: true, force: true });
+    }
+    if (!this.#state.inWinPE && inVolume !== null && resolve(inVolume) === resolve(this.#stateDir)) this.#removeStateDir = true;
   }
 
   /** Logs move to `C:\Windows\CCM\Logs` when the sequence ends in the full OS. */
@@ -374,7 +411,8 @@ export class Engine {
     if (reason === undefined) return true;
     this.#log.info(TS, `The ${kind} (${node.name}) is skipped because ${reason}.`);
     if (platform && node.kind === 'step' && !('unknown' in node) && node.type === 'SMS_TaskSequence_RebootAction') this.#enterWinPE();
-    this.#events.emit({ type: 'step', step: node.name, stepType: node.kind === 'group' ? 'group' : node.type, status: 'skipped' });
+    // A platform skip has its own Monitoring status message (11001), with the reason.
+    this.#events.emit({ type: 'step', step: node.name, stepType: node.kind === 'group' ? 'group' : node.type, status: 'skipped', ...(platform && !node.disabled ? { reason: 'platform' as const, detail: platform } : {}) });
     this.#state.nodes[id] = { status: 'done', outcome: 'skipped' };
     this.#save();
     return false;

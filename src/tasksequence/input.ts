@@ -17,6 +17,25 @@ export interface LoadedSequence {
   package?: { packageId?: string; name?: string; description?: string };
   /** The zip entry the sequence came from. */
   entry?: string;
+  /** A console export zip: every object it holds and what each task sequence references. */
+  export?: ExportSummary;
+}
+
+/** One object of a console export (a package, boot image, driver package, image, application…). */
+export interface ExportObject {
+  /** The WMI class (`SMS_Package`, `SMS_BootImagePackage`, `SMS_Application`…). */
+  kind: string;
+  /** PackageID, or the CI_UniqueID/ModelName of an application. */
+  id: string;
+  name?: string;
+  version?: string;
+  entry: string;
+}
+
+export interface ExportSummary {
+  sequences: { packageId: string; name?: string; entry: string; references: { id: string; kind?: string; name?: string; version?: string; inExport: boolean }[] }[];
+  /** Everything that is not a task sequence, kept as referenced content. */
+  content: ExportObject[];
 }
 
 /** Decode XML bytes by BOM (UTF-16 LE/BE as the console writes, else UTF-8). */
@@ -97,7 +116,7 @@ function instanceProperties(instance: XElement): Map<string, string> {
 }
 
 /** Load a task sequence from a file in any of the three forms. */
-export async function loadSequenceFile(file: string): Promise<LoadedSequence> {
+export async function loadSequenceFile(file: string, options: { packageId?: string } = {}): Promise<LoadedSequence> {
   let size: number;
   const magic = Buffer.alloc(4);
   try {
@@ -111,7 +130,7 @@ export async function loadSequenceFile(file: string): Promise<LoadedSequence> {
   } catch (err) {
     throw fromSystemError(err, `reading task sequence ${file}`);
   }
-  if (size >= 4 && magic.readUInt32LE(0) === 0x04034b50) return loadFromZip(file);
+  if (size >= 4 && magic.readUInt32LE(0) === 0x04034b50) return loadFromZip(file, options.packageId);
   // UTF-16 doubles the bytes of the characters the limits count.
   if (size > 2 * TS_LIMITS.maxZipEntryBytes) throw tooLarge(file, `the file is ${size} bytes`, { bytes: size });
   let buf: Buffer;
@@ -123,33 +142,123 @@ export async function loadSequenceFile(file: string): Promise<LoadedSequence> {
   return parseSequenceDocument(decodeXmlBytes(buf), file);
 }
 
+/** Load a task sequence from a file; in an export zip, `packageId` picks one of several sequences. */
+async function loadFromZip(file: string, packageId?: string): Promise<LoadedSequence> {
+  const entries = await readXmlEntries(file);
+  const sequences: (LoadedSequence & { entry: string; refs: Set<string> })[] = [];
+  const content: ExportObject[] = [];
+  let references = new Map<string, Set<string>>();
+  for (const e of entries) {
+    const source = `${file}:${e.name}`;
+    const text = decodeXmlBytes(e.data);
+    if (/(^|\/)ReferencesInfo\.xml$/i.test(e.name)) {
+      references = parseReferencesInfo(parseXmlDocument(text, source));
+      continue;
+    }
+    const root = parseXmlDocument(text, source);
+    if ((root.localName ?? root.nodeName) === 'sequence') {
+      sequences.push({ sequence: parseSequenceElement(root, source), form: 'zip', entry: e.name, refs: new Set() });
+      continue;
+    }
+    const instance = [root, ...descendants(root)].find((x) => /^INSTANCE$/i.test(x.localName ?? x.nodeName));
+    if (!instance) continue;
+    const kind = instance.getAttribute('CLASSNAME') ?? instance.getAttribute('classname') ?? '';
+    const props = instanceProperties(instance);
+    if (/^SMS_TaskSequencePackage$/i.test(kind)) {
+      const loaded = parseSequenceDocument(text, source);
+      const refs = new Set<string>([...embeddedReferences(instance), ...(props.get('bootimageid') ? [props.get('bootimageid')!] : [])]);
+      sequences.push({ ...loaded, form: 'zip', entry: e.name, refs });
+      continue;
+    }
+    const id = props.get('packageid') ?? props.get('modelname') ?? props.get('ci_uniqueid') ?? '';
+    const name = props.get('name') ?? props.get('localizeddisplayname');
+    const version = props.get('version') ?? props.get('softwareversion');
+    content.push({ kind, id, entry: e.name, ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}) });
+  }
+  if (sequences.length === 0) {
+    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: the zip holds no object.xml with a task sequence (SMS_TaskSequencePackage) and no <sequence> XML.`, {
+      details: { file, entries: entries.map((e) => e.name) },
+    });
+  }
+  const summary: ExportSummary = {
+    sequences: sequences.map((s) => {
+      const id = s.package?.packageId ?? s.entry;
+      const ids = new Set([...s.refs, ...(references.get(id.toLowerCase()) ?? []), ...referencedIds(s.sequence)]);
+      return {
+        packageId: id,
+        ...(s.package?.name !== undefined ? { name: s.package.name } : {}),
+        entry: s.entry,
+        references: [...ids].sort().map((ref) => {
+          const o = content.find((c) => c.id.toLowerCase() === ref.toLowerCase() || c.id.toLowerCase().startsWith(`${ref.toLowerCase()}/`) || ref.toLowerCase().startsWith(`${c.id.toLowerCase()}/`));
+          return o ? { id: o.id, kind: o.kind, inExport: true, ...(o.name !== undefined ? { name: o.name } : {}), ...(o.version !== undefined ? { version: o.version } : {}) } : { id: ref, inExport: false };
+        }),
+      };
+    }),
+    content,
+  };
+  const pick = packageId === undefined ? sequences[0]! : sequences.find((s) => (s.package?.packageId ?? '').toLowerCase() === packageId.toLowerCase());
+  if (!pick) {
+    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: no task sequence ${packageId} in the export; it holds ${sequences.map((s) => s.package?.packageId ?? s.entry).join(', ')}.`, {
+      details: { file, packageId },
+    });
+  }
+  const { refs: _refs, ...loaded } = pick;
+  return { ...loaded, export: summary };
+}
+
+/** `PROPERTY.ARRAY NAME="References"` → the `Package` of each embedded SMS_TaskSequence_Reference. */
+function embeddedReferences(instance: XElement): string[] {
+  const out: string[] = [];
+  for (const el of descendants(instance)) {
+    if (!/^INSTANCE$/i.test(el.localName ?? el.nodeName) || !/SMS_TaskSequence_Reference/i.test(el.getAttribute('CLASSNAME') ?? '')) continue;
+    const pkg = instanceProperties(el).get('package');
+    if (pkg) out.push(pkg);
+  }
+  return out;
+}
+
+/** ReferencesInfo.xml: an element naming an object (ObjectID/PackageID) and the objects under it. */
+function parseReferencesInfo(root: XElement): Map<string, Set<string>> {
+  const idOf = (el: XElement) => el.getAttribute('ObjectID') || el.getAttribute('PackageID') || el.getAttribute('ID') || '';
+  const out = new Map<string, Set<string>>();
+  for (const el of descendants(root)) {
+    const id = idOf(el);
+    if (!id) continue;
+    const refs = [...descendants(el)].map(idOf).filter((x) => x !== '');
+    if (refs.length > 0) out.set(id.toLowerCase(), new Set(refs));
+  }
+  return out;
+}
+
+/** Package ids the sequence itself names: `<referenceList>` and the steps' package properties. */
+function referencedIds(seq: TaskSequence): string[] {
+  const out: string[] = [];
+  for (const x of seq.extraElements) for (const m of x.matchAll(/<reference\b[^>]*\bpackage="([^"]+)"/g)) out.push(m[1]!);
+  const walk = (nodes: TaskSequence['children']) => {
+    for (const n of nodes) {
+      if (n.kind === 'group') walk(n.children);
+      else if (!('unknown' in n)) for (const [k, v] of Object.entries(n.properties)) if (/PackageID$/i.test(k) && typeof v === 'string' && v !== '') out.push(v);
+    }
+  };
+  walk(seq.children);
+  return out;
+}
+
 /**
- * The sequence of a console export zip. The central directory is listed first without reading
- * any content; then the XML entries are read one at a time (object.xml first), each within the
- * per-entry limit and all within the total, so a small zip declaring huge entries fails fast.
+ * The XML entries of a console export zip. The central directory is listed first without reading
+ * any content; then the entries are read one at a time, each within the per-entry limit and all
+ * within the total, so a small zip declaring huge entries fails fast.
  */
-async function loadFromZip(file: string): Promise<LoadedSequence> {
+async function readXmlEntries(file: string): Promise<{ name: string; data: Buffer }[]> {
   const zip = await openZip(file);
   try {
-    const entries = await listXmlEntries(zip, file);
-    const rank = (name: string) => (/(^|\/)object\.xml$/i.test(name) ? 0 : 1);
-    entries.sort((a, b) => rank(a.fileName) - rank(b.fileName) || a.fileName.localeCompare(b.fileName));
-    const total = entries.reduce((n, e) => n + e.uncompressedSize, 0);
+    const listed = await listXmlEntries(zip, file);
+    const total = listed.reduce((n, e) => n + e.uncompressedSize, 0);
     if (total > TS_LIMITS.maxZipXmlBytes) throw tooLarge(file, `its XML entries hold ${total} bytes together, more than ${TS_LIMITS.maxZipXmlBytes}`, { bytes: total, limit: TS_LIMITS.maxZipXmlBytes });
-    for (const e of entries) {
-      const data = await readEntry(zip, e, file);
-      let loaded: LoadedSequence;
-      try {
-        loaded = parseSequenceDocument(decodeXmlBytes(data), `${file}:${e.fileName}`);
-      } catch (err) {
-        if (err instanceof FerryError && err.code === 'FERRY_E_TS_INPUT_UNRECOGNIZED' && !/Sequence property/.test(err.message)) continue;
-        throw err;
-      }
-      return { ...loaded, form: 'zip', entry: e.fileName };
-    }
-    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: the zip holds no object.xml with a task sequence (SMS_TaskSequencePackage) and no <sequence> XML.`, {
-      details: { file, entries: entries.map((e) => e.fileName) },
-    });
+    listed.sort((a, b) => a.fileName.localeCompare(b.fileName));
+    const out: { name: string; data: Buffer }[] = [];
+    for (const e of listed) out.push({ name: e.fileName, data: await readEntry(zip, e, file) });
+    return out;
   } finally {
     zip.close();
   }

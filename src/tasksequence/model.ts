@@ -148,7 +148,12 @@ export interface StepCommon extends NodeCommon {
    * The mapped `<defaultVarList>` entries as read: order, presence and `hidden=`. Export follows
    * it (appending variables a changed property now needs); absent means the type's defaults.
    */
-  variableLayout?: { name: string; hidden: boolean }[];
+  variableLayout?: { name: string; hidden: boolean; property?: string }[];
+  /**
+   * Run Command Line as MDT writes it: the command is the `<action>` text itself and there is no
+   * `CommandLine` variable; export writes it back the same way.
+   */
+  commandInAction?: boolean;
 }
 
 export interface RequestStateStoreProperties {

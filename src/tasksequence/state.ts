@@ -47,6 +47,8 @@ export interface EngineState {
   smp?: { grant: SmpGrant; stagingDir: string; manifestDigest?: string; restoreSucceeded?: boolean };
   /** The step (index path) that failed the sequence. */
   failedStep?: string;
+  /** The local state store this sequence captured into or restored from; removed after a verified restore. */
+  localStore?: { path: string; host: string; restored: boolean };
 }
 
 /** Atomically replace one of the engine's files (0600: it may hold secret variables). */

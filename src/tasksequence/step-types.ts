@@ -381,21 +381,23 @@ export function formatPropValue(spec: PropSpec, value: unknown): string {
 export function propertyVariables(
   spec: StepTypeSpec,
   props: Record<string, unknown>,
-  layout?: readonly { name: string; hidden: boolean }[],
+  layout?: readonly { name: string; hidden: boolean; property?: string }[],
   skip: ReadonlySet<string> = new Set(),
 ): TsVariable[] {
   const byName = new Map(spec.props.map((p) => [p.variable.toLowerCase(), p]));
   const out: TsVariable[] = [];
   const done = new Set<string>();
-  const push = (p: PropSpec, hidden: boolean) => {
+  const byProperty = new Map(spec.props.map((p) => [p.property.toLowerCase(), p]));
+  // `name` is the variable name as read: MDT writes e.g. `RunAsUser` for the RunAsUser property.
+  const push = (p: PropSpec, hidden: boolean, name = p.variable) => {
     const key = p.variable.toLowerCase();
     if (done.has(key) || skip.has(key) || skip.has(p.property.toLowerCase())) return;
     done.add(key);
-    out.push({ name: p.variable, property: p.property, value: formatPropValue(p, props[p.property]), ...(hidden ? { hidden: true } : {}) });
+    out.push({ name, property: p.property, value: formatPropValue(p, props[p.property]), ...(hidden ? { hidden: true } : {}) });
   };
   for (const l of layout ?? []) {
-    const p = byName.get(l.name.toLowerCase());
-    if (p) push(p, l.hidden);
+    const p = byName.get(l.name.toLowerCase()) ?? byProperty.get((l.property ?? '').toLowerCase());
+    if (p) push(p, l.hidden, l.name);
   }
   for (const p of spec.props) if (p.emitWhen ? p.emitWhen(props) : true) push(p, p.hidden === true);
   return out;

@@ -60,6 +60,18 @@ export async function requestStateStore(step: KnownStep<'SMS_TaskSequence_Reques
   const storePath = ctx.env.get('OSDStateStorePath');
   if (isLocalStorePath(storePath)) {
     if (isDriveRoot(storePath)) return fail(new FerryError('FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath ${storePath} is a drive root; use a subfolder.`));
+    if (requestType === 'restore') {
+      const host = toHostPath(ctx.computer.root, storePath);
+      if (host === null || !(await probeStore(host))) {
+        return fail(
+          new FerryError(
+            'FERRY_E_TS_STORE_NOT_FOUND',
+            `Request State Store (restore): there is no migration store at ${storePath} on this computer. For a refresh, run Capture User State into it first on this same computer; for a replace (old computer → new computer), create a computer association (Assets and Compliance › User State Migration › Create Computer Association) and restore through the state migration point.`,
+            { details: { storePath } },
+          ),
+        );
+      }
+    }
     ctx.log(1, 'OSDSmpClient', `Local state store ${storePath} is used; no state migration point is needed for the ${requestType} request.`);
     return { exitCode: 0 };
   }
@@ -184,6 +196,7 @@ export async function captureUserState(step: KnownStep<'SMS_TaskSequence_Capture
   if (outcome.error) return outcome;
   // Later steps (Partition Disk, the clean-up after a failed restore) test it, so it outlives the step.
   const outputs = { _OSDMigrateUseHardlinks: ctx.env.get('_OSDMigrateUseHardlinks') ?? String(step.properties.UseHardlinks) };
+  if (!loc.smp) ctx.state.localStore = { path: ctx.env.get('OSDStateStorePath')!, host: loc.host, restored: false };
   if (loc.smp && ctx.smp && ctx.state.smp) {
     const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
     try {
@@ -229,5 +242,7 @@ export async function restoreUserState(step: KnownStep<'SMS_TaskSequence_Restore
   const continueOn = (ctx.env.get('OSDMigrateContinueOnRestore') ?? String(step.properties.ContinueOnRestore)).toLowerCase() === 'true';
   const outcome = usmtOutcome('LoadState', code, continueOn, ctx, 'OSDMigrateUserState');
   if (ctx.state.smp && loc.smp) ctx.state.smp.restoreSucceeded = outcome.error === undefined;
+  // A local store whose restore succeeded is removed when the whole sequence succeeds.
+  if (!loc.smp) ctx.state.localStore = { path: ctx.env.get('OSDStateStorePath')!, host: loc.host, restored: outcome.error === undefined };
   return outcome;
 }

@@ -26,6 +26,11 @@ export interface ValidateOptions {
   packages?: PackageResolver;
   /** Variables the computer starts with (collection/device/deployment). */
   variables?: Record<string, string>;
+  /**
+   * `save` (default: save, convert, import) keeps a step type Ferry cannot run as a warning, so
+   * real exports import; `run` (deploy, run) makes it an error.
+   */
+  purpose?: 'save' | 'run';
 }
 
 const get = (vars: Record<string, string> | undefined, name: string): string | undefined => {
@@ -71,7 +76,10 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
     const n = e.node;
     if (isUnknownStep(n)) {
       // Hardware-only steps are not unknown: they are skipped for this platform when reached.
-      if (HARDWARE_ONLY_STEPS[n.type] === undefined) add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
+      if (HARDWARE_ONLY_STEPS[n.type] !== undefined) continue;
+      const off = n.disabled || e.parents.some((g: Group) => g.disabled);
+      if (options.purpose === 'run' && !off) add('error', 'FERRY_E_TS_STEP_UNSUPPORTED', `Step type ${n.type || '(none)'} cannot run in Ferry; disable or remove the step before deploying or running the sequence.`, n, e.path);
+      else add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
       continue;
     }
     for (const bad of (n as KnownStep).invalid ?? []) {
@@ -137,6 +145,27 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       } catch (err) {
         add('error', 'FERRY_E_TS_VARIABLE_INVALID', (err as FerryError).message, n, e.path);
       }
+    }
+  }
+
+  // Capture/Restore need OSDStateStorePath: a Request State Store or a step that sets it, before them.
+  // A mistyped property was reported above; here it reads as empty.
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  let storeKnown = startPath !== undefined && startPath.trim() !== '';
+  for (const e of enabled) {
+    const n = e.node;
+    if (isStepOfType(n, 'SMS_TaskSequence_RequestStateStoreAction')) storeKnown = true;
+    else if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction') && text(n.properties.VariableName).toLowerCase() === 'osdstatestorepath' && text(n.properties.VariableValue).trim() !== '') storeKnown = true;
+    else if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') && text(n.properties.OutputVariableName).toLowerCase() === 'osdstatestorepath') storeKnown = true;
+    else if ((isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') || isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) && !storeKnown) {
+      const what = isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') ? 'capture into' : 'restore from';
+      add(
+        'error',
+        'FERRY_E_TS_STORE_PATH_MISSING',
+        `Nothing before this step says where to ${what}: add Request State Store before it (state migration point), or a Set Task Sequence Variable step that sets OSDStateStorePath to a local folder (e.g. %_SMSTSUserStatePath%).`,
+        n,
+        e.path,
+      );
     }
   }
 

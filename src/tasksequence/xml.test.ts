@@ -176,3 +176,29 @@ test('values with markup characters survive export', () => {
   assert.equal(step.properties.CommandLine, 'cmd /c echo "<x>" && exit 0');
   assert.equal(step.name, 'a & <b> "q"');
 });
+
+test('an MDT sequence: Run Command Line keeps its command in <action>, and a round trip keeps every variable and adds none', () => {
+  const text = readFileSync(new URL('../../test/fixtures/tasksequence/mdt-client-refresh.xml', import.meta.url), 'utf8');
+  const seq = parseSequenceXml(text, 'mdt-client-refresh.xml');
+  const gather = (seq.children[0] as Group).children[0]!;
+  assert.ok(isStepOfType(gather, 'SMS_TaskSequence_RunCommandLineAction'));
+  assert.equal(gather.properties.CommandLine, 'cscript.exe "%SCRIPTROOT%\\ZTIGather.wsf" /localonly');
+  const out = serializeSequenceXml(seq);
+  assert.deepEqual(parseSequenceXml(out, 'exported'), seq);
+  // Each <step>'s variables and action, as written and as read.
+  const stepsOf = (xml: string) =>
+    [...xml.matchAll(/<step [^>]*name="([^"]*)"[\s\S]*?<\/step>/g)].map((m) => ({
+      name: m[1],
+      action: /<action>([\s\S]*?)<\/action>/.exec(m[0])?.[1],
+      variables: [...m[0].matchAll(/<variable name="([^"]*)"(?: property="([^"]*)")?[^>]*>([^<]*)<\/variable>/g)].map((v) => `${v[1]}|${v[2] ?? ''}|${v[3]}`).sort(),
+    }));
+  assert.deepEqual(stepsOf(out), stepsOf(text));
+  assert.doesNotMatch(out, /smsswd\.exe/);
+});
+
+test('malformed task sequence XML names the file, line and column', () => {
+  assert.throws(
+    () => parseSequenceXml('<sequence version="3.10">\n  <group name="a" name="b">\n  </group>\n</sequence>', 'broken.xml'),
+    (err: unknown) => isFerryError(err, 'FERRY_E_XML_MALFORMED') && /^broken\.xml:2:\d+: /.test(err.message) && err.details.line === 2 && typeof err.details.column === 'number',
+  );
+});

@@ -36,13 +36,14 @@ export function parseXmlDocument(text: string, source: string): XElement {
   }
   const parsed = parseXmlRefusingDtd(text.replace(/^\uFEFF/, ''));
   if (!parsed.ok) {
-    const at = parsed.line ? ` (line ${parsed.line})` : '';
+    const { line, column } = parsed;
+    const at = line ? `:${line}${column ? `:${column}` : ''}` : '';
     throw new FerryError(
       'FERRY_E_XML_MALFORMED',
       parsed.dtd
-        ? `${source}: the XML declares a DTD or entities${at}, which Ferry refuses for safety. Remove the <!DOCTYPE>/<!ENTITY> declarations.`
-        : `${source}: the XML is not well-formed${at}: ${parsed.message.replace(/\s+/g, ' ').trim()}`,
-      { details: { source, ...(parsed.line ? { line: parsed.line } : {}) } },
+        ? `${source}${at}: the XML declares a DTD or entities, which Ferry refuses for safety. Remove the <!DOCTYPE>/<!ENTITY> declarations.`
+        : `${source}${at}: the XML is not well-formed: ${parsed.message.replace(/\s+/g, ' ').trim()}`,
+      { details: { source, ...(line ? { line } : {}), ...(column ? { column } : {}) } },
     );
   }
   const root = parsed.doc.documentElement;
@@ -201,7 +202,7 @@ function parseStep(el: XElement, at: string, source: string): Step {
   const present = new Set<string>();
   const badValues: { property: string; value: string; reason: string }[] = [];
   let action = '';
-  let layout: { name: string; hidden: boolean }[] | undefined;
+  let layout: { name: string; hidden: boolean; property?: string }[] | undefined;
   for (const child of elements(el)) {
     const n = local(child);
     if (n === 'condition') continue;
@@ -223,18 +224,35 @@ function parseStep(el: XElement, at: string, source: string): Step {
         } else {
           props[p.property] = parsed.value;
           present.add(p.property);
-          layout.push({ name: v.name, hidden: v.hidden === true });
+          // The property is kept only when the name is not the type's own variable (MDT's `RunAsUser`).
+          layout.push({ name: v.name, hidden: v.hidden === true, ...(v.name.toLowerCase() === p.variable.toLowerCase() ? {} : { property: p.property }) });
         }
       }
     } else base.extraElements.push(serializeElement(child));
   }
   spec.fromAction?.(action, props as never, present);
   const step = { ...base, type, properties: props } as unknown as KnownStep;
+  // MDT keeps a Run Command Line's command in <action> alone, with no CommandLine variable.
+  if (type === 'SMS_TaskSequence_RunCommandLineAction' && !present.has('CommandLine') && action.trim() !== '' && !/^\s*smsswd(?:\.exe)?\s+\/run:/i.test(action)) {
+    props.CommandLine = action;
+    step.commandInAction = true;
+  }
   // The layout is what export will write (as read, plus what the properties need), so a
   // re-import of the export yields the same model.
-  step.variableLayout = propertyVariables(spec, props, layout, extraVariableKeys(base.extraVariables)).map((v) => ({ name: v.name, hidden: v.hidden === true }));
+  step.variableLayout = propertyVariables(spec, props, layout, skippedVariables(step)).map((v) => ({
+    name: v.name,
+    hidden: v.hidden === true,
+    ...(v.property !== undefined && spec.props.find((ps) => ps.property === v.property)!.variable.toLowerCase() !== v.name.toLowerCase() ? { property: v.property } : {}),
+  }));
   if (badValues.length > 0) step.invalid = badValues;
   return step;
+}
+
+/** Variables export must not write from the properties: kept-verbatim ones and an MDT command. */
+function skippedVariables(step: Step): Set<string> {
+  const skip = extraVariableKeys(step.extraVariables);
+  if (step.commandInAction) skip.add('commandline');
+  return skip;
 }
 
 /** Names and properties of kept-verbatim variables: the typed property is not written again. */
@@ -426,9 +444,10 @@ function writeNode(n: SequenceNode, out: string[], ind: string): void {
   if (n.startIn !== undefined) attrs.push(['startIn', n.startIn]);
   out.push(ind + openTag('step', [...attrs, ...n.extraAttributes]));
   if (n.condition) writeCondition(n.condition, out, ind + '  ');
-  out.push(`${ind}  <action>${escText(spec.action(n.properties as never))}</action>`);
-  const vars = propertyVariables(spec, n.properties as unknown as Record<string, unknown>, n.variableLayout, extraVariableKeys(n.extraVariables));
-  if (n.type === 'SMS_TaskSequence_RunCommandLineAction' && n.successCodes !== undefined) {
+  const action = n.commandInAction && n.type === 'SMS_TaskSequence_RunCommandLineAction' ? n.properties.CommandLine : spec.action(n.properties as never);
+  out.push(`${ind}  <action>${escText(action)}</action>`);
+  const vars = propertyVariables(spec, n.properties as unknown as Record<string, unknown>, n.variableLayout, skippedVariables(n));
+  if (n.type === 'SMS_TaskSequence_RunCommandLineAction' && n.successCodes !== undefined && !n.commandInAction) {
     vars.push({ name: 'SuccessCodes', property: 'SuccessCodes', value: n.successCodes.join(' '), hidden: true });
   }
   writeVarList('defaultVarList', [...vars, ...n.extraVariables], out, ind + '  ');

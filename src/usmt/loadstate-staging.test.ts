@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { GEN_PROFILES, USMT_FIXTURES } from '../../test/support/shared.ts';
+import { GEN_PROFILES } from '../../test/support/shared.ts';
 import { run as loadstate } from './loadstate-cli.ts';
 import { run as scanstate } from './scanstate-cli.ts';
 
@@ -31,7 +31,7 @@ before(async () => {
     big.set(user, body);
   }
   store = join(work, 'store');
-  const code = await scanstate([store, `/offlinewindir:${join(vol, 'Windows')}`, `/i:${USMT_FIXTURES}/MigUser.xml`, '/encrypt', KEY, '/o', `/l:${join(work, 'scan.log')}`]);
+  const code = await scanstate([store, `/offlinewindir:${join(vol, 'Windows')}`, `/i:${new URL('./xml/MigUser.xml', import.meta.url).pathname}`, '/encrypt', KEY, '/o', `/l:${join(work, 'scan.log')}`]);
   assert.equal(code, 0, readFileSync(join(work, 'scan.log'), 'utf8').slice(-2000));
 });
 after(() => rmSync(work, { recursive: true, force: true }));

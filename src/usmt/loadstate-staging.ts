@@ -20,6 +20,8 @@ export class RestoreStaging {
   readonly #roots = new Map<string, string>();
   /** Case-insensitive lookups inside the staging trees, bounded like the target's own index. */
   readonly #index = new DirIndex();
+  /** Target folders seen to be folders (or absent: they are created at the commit). */
+  readonly #folderOk = new Set<string>();
   #done = false;
 
   constructor(target: TargetVolume) {
@@ -34,6 +36,7 @@ export class RestoreStaging {
 
   /** The staging path a file bound for `mapped` is written to (its folders are created). */
   fileFor(mapped: TargetPath): string {
+    this.#assertTargetFolders(mapped.hostPath, false);
     const at = this.#locate(mapped, true)!;
     return `${at.dir}/${at.name}`;
   }
@@ -46,6 +49,7 @@ export class RestoreStaging {
 
   /** Stage a folder (a catalog folder entry): created on the target at commit. */
   dirFor(mapped: TargetPath): void {
+    this.#assertTargetFolders(mapped.hostPath, true);
     const at = this.#locate(mapped, true)!;
     this.#mkdir(at.dir, at.name);
   }
@@ -63,6 +67,23 @@ export class RestoreStaging {
     if (this.#done) return;
     this.#done = true;
     for (const staging of this.#roots.values()) rmSync(staging, { recursive: true, force: true });
+  }
+
+  /**
+   * Fail now, not at the commit, when something on the target stands where a folder of this path
+   * must be (a file named like the folder, a link): the object is then reported like any write
+   * that failed (skipped with /c, else the run stops), and the rest is still committed.
+   */
+  #assertTargetFolders(hostPath: string, includeSelf: boolean): void {
+    const folders: string[] = [];
+    for (let p = includeSelf ? hostPath : hostPath.slice(0, hostPath.lastIndexOf('/')); p.length > 1 && !this.#folderOk.has(p); p = p.slice(0, p.lastIndexOf('/'))) folders.push(p);
+    for (const folder of folders.reverse()) {
+      const st = lstatSync(folder, { throwIfNoEntry: false });
+      if (st && (!st.isDirectory() || st.isSymbolicLink())) {
+        throw usmtError('FERRY_E_USMT_RESTORE_FAILED', `${folder} is ${st.isSymbolicLink() ? 'a link' : 'a file'} on the target where LoadState needs a folder; move it aside and run LoadState again.`, { path: folder });
+      }
+      this.#folderOk.add(folder);
+    }
   }
 
   /** Staging folder and canonical name of `mapped`; with `create`, its parent folders are made. */

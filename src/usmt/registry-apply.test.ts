@@ -10,8 +10,10 @@ import { registryKey } from '../migxml/engine.ts';
 import { compilePattern, patternMatches } from '../migxml/pattern.ts';
 import { parseScriptCall } from '../migxml/script-call.ts';
 import { parseRegLocation, RegistryApplier } from './registry-apply.ts';
+import { writeHiveFixtures } from '../sample-volume/testing.ts';
 
-const HIVES = new URL('../../../shared/fixtures/hives/dat', import.meta.url).pathname;
+const HIVES = writeHiveFixtures();
+process.on('exit', () => rmSync(HIVES, { recursive: true, force: true }));
 const PROFILE_LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
 const MACHINE_SID = 'S-1-5-21-111-222-333';
 

@@ -11,6 +11,7 @@ const HAS_TARGET_ID_LIST = 0x1;
 const HAS_LINK_INFO = 0x2;
 const HAS_NAME = 0x4;
 const HAS_RELATIVE_PATH = 0x8;
+const HAS_WORKING_DIR = 0x10;
 const IS_UNICODE = 0x80;
 
 const VOLUME_ID_AND_LOCAL_BASE_PATH = 0x1;
@@ -102,23 +103,33 @@ function readUtf16z(buf: Buffer, at: number): string | null {
   return null;
 }
 
-/** Build a minimal .lnk pointing at a local path (tests and fixtures). */
-export function buildShellLink(target: string): Buffer {
+/**
+ * Build a minimal .lnk pointing at a local path (tests, fixtures, `ferry sample-volume`). A path
+ * that is not Latin-1 also gets LinkInfo's Unicode base path (header size 0x24), as Windows
+ * writes it; `workingDir` adds StringData's WORKING_DIR.
+ */
+export function buildShellLink(target: string, options: { workingDir?: string } = {}): Buffer {
   const header = Buffer.alloc(HEADER_SIZE);
   header.writeUInt32LE(HEADER_SIZE, 0);
   LINK_CLSID.copy(header, 4);
-  header.writeUInt32LE(HAS_LINK_INFO | IS_UNICODE, 0x14);
+  header.writeUInt32LE(HAS_LINK_INFO | IS_UNICODE | (options.workingDir ? HAS_WORKING_DIR : 0), 0x14);
+  header.writeUInt32LE(1, 0x3c); // ShowCommand: SW_SHOWNORMAL
   const volumeId = Buffer.alloc(0x11);
   volumeId.writeUInt32LE(0x11, 0);
   volumeId.writeUInt32LE(3, 4); // DRIVE_FIXED
   volumeId.writeUInt32LE(0x10, 12);
-  const base = Buffer.from(`${target}\0`, 'latin1');
+  const latin1 = /^[\x00-\xff]*$/.test(target);
+  const base = Buffer.from(`${latin1 ? target : target.replace(/[^\x00-\x7f]/g, '?')}\0`, 'latin1');
   const suffix = Buffer.from('\0', 'latin1');
-  const headerSize = 0x1c;
+  const headerSize = latin1 ? 0x1c : 0x24;
   const volumeIdOffset = headerSize;
   const baseOffset = volumeIdOffset + volumeId.length;
   const suffixOffset = baseOffset + base.length;
-  const infoSize = suffixOffset + suffix.length;
+  const unicodeBase = latin1 ? Buffer.alloc(0) : Buffer.from(`${target}\0`, 'utf16le');
+  const unicodeBaseOffset = suffixOffset + suffix.length;
+  const unicodeSuffix = latin1 ? Buffer.alloc(0) : Buffer.from('\0', 'utf16le');
+  const unicodeSuffixOffset = unicodeBaseOffset + unicodeBase.length;
+  const infoSize = unicodeSuffixOffset + unicodeSuffix.length;
   const infoHeader = Buffer.alloc(headerSize);
   infoHeader.writeUInt32LE(infoSize, 0);
   infoHeader.writeUInt32LE(headerSize, 4);
@@ -127,5 +138,15 @@ export function buildShellLink(target: string): Buffer {
   infoHeader.writeUInt32LE(baseOffset, 16);
   infoHeader.writeUInt32LE(0, 20);
   infoHeader.writeUInt32LE(suffixOffset, 24);
-  return Buffer.concat([header, infoHeader, volumeId, base, suffix, Buffer.alloc(4)]);
+  if (!latin1) {
+    infoHeader.writeUInt32LE(unicodeBaseOffset, 28);
+    infoHeader.writeUInt32LE(unicodeSuffixOffset, 32);
+  }
+  const strings: Buffer[] = [];
+  if (options.workingDir) {
+    const count = Buffer.alloc(2);
+    count.writeUInt16LE(options.workingDir.length, 0);
+    strings.push(count, Buffer.from(options.workingDir, 'utf16le'));
+  }
+  return Buffer.concat([header, infoHeader, volumeId, base, suffix, unicodeBase, unicodeSuffix, ...strings, Buffer.alloc(4)]);
 }

@@ -13,7 +13,7 @@ test('ntfs-3g attribute word is 4 bytes big-endian', () => {
   assert.equal(decodeNtfsAttrib(hex('0026')), null);
 });
 
-test('DOSATTRIB ASCII form as gen-profiles and old Samba write it', () => {
+test('DOSATTRIB ASCII form as `ferry sample-volume` and old Samba write it', () => {
   assert.equal(decodeDosAttrib(Buffer.from('0x26')), 0x26);
   assert.equal(decodeDosAttrib(Buffer.from('0x12\0')), 0x12);
   assert.equal(decodeDosAttrib(Buffer.from('0XA')), 0xa);

@@ -1,6 +1,6 @@
 // Decoders for the two ways Linux file systems carry Windows FILE_ATTRIBUTE_* bits:
 //  - `system.ntfs_attrib_be` (ntfs-3g): the NTFS attribute word, 4 bytes big-endian;
-//  - `user.DOSATTRIB` (Samba, ksmbd, gen-profiles): either the ASCII string `0x<hex>` or Samba's
+//  - `user.DOSATTRIB` (Samba, ksmbd, `ferry sample-volume`): either the ASCII string `0x<hex>` or Samba's
 //    NDR-encoded `xattr_DOSATTRIB` blob (librpc/idl/xattr.idl).
 //
 // The NDR blob is: a NUL-terminated ASCII `attrib_hex` (often empty since Samba 4.9), then,

@@ -1,10 +1,12 @@
-// Test support: a generated offline Windows volume (shared/tools/gen-profiles) in a temp folder.
-import { spawnSync } from 'node:child_process';
+// Test support: a generated offline Windows volume (`ferry sample-volume`, src/sample-volume) in
+// a temp folder.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSampleVolume } from '../sample-volume/index.ts';
 
-export const GEN_PROFILES = new URL('../../../shared/tools/gen-profiles', import.meta.url).pathname;
+/** The generator as a script to spawn: `node GEN_PROFILES --out DIR --size 4M --users 1 --seed 5 [--hives none]`. */
+export const GEN_PROFILES = new URL('../../scripts/sample-volume.mjs', import.meta.url).pathname;
 
 export interface GeneratedVolume {
   readonly root: string;
@@ -12,14 +14,11 @@ export interface GeneratedVolume {
   cleanup(): void;
 }
 
-/** Generate a small volume (~1000 objects); `chmod 755` so other users can traverse it. */
-export function generateVolume(options: { users?: number; seed?: number; hives?: 'none' } = {}): GeneratedVolume {
+/** Generate a small volume (~1000 objects) in-process; `chmod 755` so other users can traverse it. */
+export function generateVolume(options: { users?: number; seed?: number; hives?: 'none'; size?: number } = {}): GeneratedVolume {
   const base = mkdtempSync(join(tmpdir(), 'ferry-vol-'));
   chmodSync(base, 0o755);
   const root = join(base, 'vol');
-  const args = [GEN_PROFILES, '--out', root, '--size', '2M', '--users', String(options.users ?? 3), '--seed', String(options.seed ?? 7)];
-  if (options.hives) args.push('--hives', options.hives);
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`gen-profiles failed: ${r.stderr}`);
+  generateSampleVolume({ out: root, size: options.size ?? 2 << 20, users: options.users ?? 3, seed: options.seed ?? 7, ...(options.hives ? { hives: options.hives } : {}) });
   return { root, windowsDir: join(root, 'Windows'), cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }

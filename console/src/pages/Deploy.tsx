@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, type Collection, type Deployment, type TsFull } from '../api.ts';
 import { go } from '../App.tsx';
 import { ErrorBanner, useLoad } from '../ui.tsx';
+import { DeployChecks } from './DeployChecks.tsx';
 
 const RERUN = [
   ['never', 'Never rerun deployed program'],
@@ -141,6 +142,7 @@ export function DeployPage({ id }: { id: string }) {
             <dd>{RERUN.find(([v]) => v === rerun)?.[1]}</dd>
           </dl>
         ) : null}
+        {page === 3 && col ? <DeployChecks taskSequenceId={id} collectionId={col} /> : null}
       </div>
       <ErrorBanner error={error} />
       <div className="buttons">

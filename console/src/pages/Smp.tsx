@@ -1,6 +1,6 @@
-// Administration › State Migration Point: storage folders, restore-only mode, deletion policy;
-// Assets and Compliance › User State Migration: computer associations (the three user options),
-// stores and View Recovery Information (each view is audited).
+// Administration › State Migration Point: storage folders, restore-only mode, deletion policy,
+// stores and View Recovery Information (each view is audited). Computer associations live under
+// Assets and Compliance › User State Migration (UserStateMigration.tsx), as in ConfigMgr.
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
@@ -20,17 +20,6 @@ interface Settings {
   restoreOnly: boolean;
   deleteAfterSeconds: number;
 }
-interface Association {
-  id: string;
-  sourceName: string;
-  restoreName: string;
-  migrationBehavior: number;
-  userNames: string[];
-  migrationStatus: number;
-  storeId: string | null;
-  storePath: string | null;
-  createdAt: string;
-}
 interface Store {
   id: string;
   status: string;
@@ -45,17 +34,12 @@ interface Audit {
   address: string;
 }
 
-const BEHAVIOR = ['Capture and restore all user accounts', 'Capture all user accounts and restore specified accounts', 'Capture and restore specified user accounts'];
-const STATUS = ['Not started', 'In progress (captured, awaiting restore)', 'Completed'];
-
 export function SmpPage() {
   const folders = useLoad(() => api<Folder[]>('GET', '/api/smp/folders'), []);
   const settings = useLoad(() => api<Settings>('GET', '/api/smp/settings'), []);
-  const assocs = useLoad(() => api<Association[]>('GET', '/api/smp/associations'), []);
   const stores = useLoad(() => api<Store[]>('GET', '/api/smp/stores'), []);
   const audit = useLoad(() => api<Audit[]>('GET', '/api/audit'), []);
   const [folder, setFolder] = useState({ path: '', maxClients: 100, minFreeSpace: 1, spaceUnit: 'Gigabyte' });
-  const [assoc, setAssoc] = useState({ source: '', destination: '', migrationBehavior: 0, users: '' });
   const [days, setDays] = useState(1);
   const [recovery, setRecovery] = useState<{ storeId: string; key: string; recoverySlot: string }>();
   const { error, act } = useAction();
@@ -139,88 +123,6 @@ export function SmpPage() {
           </div>
         </div>
       ) : null}
-      <div className="panel">
-        <h2>Computer associations</h2>
-        <table className="grid">
-          <thead>
-            <tr>
-              <th>Source computer</th>
-              <th>Destination computer</th>
-              <th>User accounts</th>
-              <th>Status</th>
-              <th>Store</th>
-              <th>Created</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {assocs.data?.map((a) => (
-              <tr key={a.id}>
-                <td>{a.sourceName}</td>
-                <td>{a.restoreName}</td>
-                <td>
-                  {BEHAVIOR[a.migrationBehavior]}
-                  {a.userNames.length ? `: ${a.userNames.join(', ')}` : ''}
-                </td>
-                <td>{STATUS[a.migrationStatus]}</td>
-                <td>{a.storeId ?? '—'}</td>
-                <td>{fmtTime(a.createdAt)}</td>
-                <td>
-                  <button className="link" onClick={() => confirm('Delete this association?') && act(() => api('DELETE', `/api/smp/associations/${encodeURIComponent(a.id)}`), assocs.reload)}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <h3>Create Computer Association</h3>
-        <div className="row-form">
-          <label>
-            Source computer
-            <input value={assoc.source} onChange={(e) => setAssoc({ ...assoc, source: e.target.value })} />
-          </label>
-          <label>
-            Destination computer
-            <input value={assoc.destination} onChange={(e) => setAssoc({ ...assoc, destination: e.target.value })} />
-          </label>
-        </div>
-        <fieldset>
-          <legend>User accounts</legend>
-          {BEHAVIOR.map((b, i) => (
-            <label key={b} className="radio">
-              <input type="radio" name="behavior" checked={assoc.migrationBehavior === i} onChange={() => setAssoc({ ...assoc, migrationBehavior: i })} />
-              {b}
-            </label>
-          ))}
-          {assoc.migrationBehavior !== 0 ? (
-            <label>
-              User accounts (DOMAIN\user, comma separated)
-              <input value={assoc.users} onChange={(e) => setAssoc({ ...assoc, users: e.target.value })} />
-            </label>
-          ) : null}
-        </fieldset>
-        <button
-          disabled={!assoc.source || !assoc.destination}
-          onClick={() =>
-            act(
-              () =>
-                api('POST', '/api/smp/associations', {
-                  source: assoc.source,
-                  destination: assoc.destination,
-                  migrationBehavior: assoc.migrationBehavior,
-                  userNames: assoc.users
-                    .split(',')
-                    .map((u) => u.trim())
-                    .filter(Boolean),
-                }),
-              assocs.reload,
-            )
-          }
-        >
-          Create association
-        </button>
-      </div>
       <div className="panel">
         <h2>State stores</h2>
         <table className="grid">

@@ -116,7 +116,9 @@ export function TaskSequencesPage() {
 function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
   const packages = useLoad(() => api<Package[]>('GET', '/api/packages'), []);
   const [page, setPage] = useState(0);
-  const [template, setTemplate] = useState<'custom' | 'image-package'>('image-package');
+  const [template, setTemplate] = useState<'custom' | 'image-package' | 'replace-capture' | 'replace-restore' | 'refresh'>('image-package');
+  const [password, setPassword] = useState('');
+  const needsPassword = template === 'replace-restore' || template === 'refresh';
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [pkg, setPkg] = useState('');
@@ -129,7 +131,7 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
     setError(undefined);
     try {
       const withImage = template === 'image-package' && image ? { imagePackageId: image, imageIndex, hardLinks } : {};
-      const ts = await api<TsFull>('POST', '/api/task-sequences', { name, description, template, usmtPackageId: usmt, ...withImage });
+      const ts = await api<TsFull>('POST', '/api/task-sequences', { name, description, template, usmtPackageId: usmt, ...withImage, ...(needsPassword ? { localAccountPassword: password } : {}) });
       onCreated(ts.id);
     } catch (e) {
       setError(e);
@@ -144,6 +146,21 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
             <input type="radio" name="tpl" checked={template === 'image-package'} onChange={() => setTemplate('image-package')} />
             Install an existing image package
             <small>Captures user files and settings, installs the operating system image, sets Windows up and restores the user files and settings (without an image: the user-state groups only).</small>
+          </label>
+          <label className="radio">
+            <input type="radio" name="tpl" checked={template === 'replace-capture'} onChange={() => setTemplate('replace-capture')} />
+            Replace: capture user state on the old computer
+            <small>Request State Store, Capture User State and Release State Store through the state migration point. Deploy it to the source computers of your computer associations.</small>
+          </label>
+          <label className="radio">
+            <input type="radio" name="tpl" checked={template === 'replace-restore'} onChange={() => setTemplate('replace-restore')} />
+            Replace: restore user state on the new computer
+            <small>Restores the store of the computer association whose destination this computer is, local accounts included.</small>
+          </label>
+          <label className="radio">
+            <input type="radio" name="tpl" checked={template === 'refresh'} onChange={() => setTemplate('refresh')} />
+            Refresh: capture and restore on the same computer
+            <small>A local hard-link store in _SMSTSUserStatePath, removed after a successful restore.</small>
           </label>
           <label className="radio">
             <input type="radio" name="tpl" checked={template === 'custom'} onChange={() => setTemplate('custom')} />
@@ -161,7 +178,13 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
             Description
             <textarea value={description} maxLength={512} onChange={(e) => setDescription(e.target.value)} />
           </label>
-          {template === 'image-package' ? (
+          {needsPassword ? (
+            <label>
+              Password for restored local accounts
+              <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            </label>
+          ) : null}
+          {template !== 'custom' ? (
             <label>
               User state migration tool package
               <select value={usmt} onChange={(e) => setPkg(e.target.value)}>
@@ -210,7 +233,7 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
             Next
           </button>
         ) : (
-          <button className="primary" disabled={!name.trim()} onClick={create}>
+          <button className="primary" disabled={!name.trim() || (needsPassword && !password)} onClick={create}>
             Create
           </button>
         )}

@@ -12,6 +12,7 @@ import { FerryError, isFerryError } from '../../errors/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
 import { FailedAuthLimiter } from '../auth-failures.ts';
 import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '../../db/database.ts';
+import { redeemMintedToken } from './sign-in-links.ts';
 import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { loadSiteKey, SecretBox } from './secret-box.ts';
@@ -60,7 +61,8 @@ function readOrCreateSecret(file: string): string {
 const SIGNED_OUT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry — sign in</title>
 <style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}code{background:#eef1f4;padding:.1rem .3rem}</style></head>
 <body><h1>Ferry console</h1><p>You are not signed in. Open the sign-in URL that <code>ferry serve</code> printed in its terminal
-(it carries a one-time token). Restart <code>ferry serve</code> to get a new one.</p></body></html>`;
+(it carries a one-time token). For a new link, without restarting the server, run
+<code>ferry console-link --data DIR</code> on the server with its data directory (default <code>.ferry-data</code>).</p></body></html>`;
 
 export async function createSite(options: SiteOptions): Promise<Site> {
   // The site's keys, tokens and database are the server's alone.
@@ -130,7 +132,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     const token = url.searchParams.get('token');
     if (!token) return;
     failures.check(req.ip);
-    const s = auth.signIn(token);
+    const s = auth.signIn(token) ?? (redeemMintedToken(options.dataDir, token) ? auth.openSession() : undefined);
     if (!s) {
       failures.fail(req.ip);
       failedSignIn.add(req);
@@ -152,7 +154,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       if (!session) {
         // One failure per request: a wrong sign-in token already counted.
         if (!failedSignIn.has(req)) failures.fail(req.ip);
-        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed.');
+        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed, or a new one from `ferry console-link --data DIR`.');
         return reply.status(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(SIGNED_OUT_PAGE);
       }
       if (UNSAFE.has(req.method)) {

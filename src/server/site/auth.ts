@@ -37,6 +37,11 @@ export class ConsoleAuth {
   signIn(token: string): { session: string; csrf: string } | undefined {
     const h = hashSecret(token);
     if (!this.#signInTokens.delete(h)) return undefined;
+    return this.openSession();
+  }
+
+  /** A new session (after a sign-in token was checked, here or by `sign-in-links.ts`). */
+  openSession(): { session: string; csrf: string } {
     const session = secret();
     const csrf = secret(18);
     this.#sessions.set(hashSecret(session), { csrf, expires: Date.now() + SESSION_TTL_MS });

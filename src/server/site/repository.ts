@@ -169,9 +169,9 @@ export class SiteRepository {
    * rules `ferry ts validate` and the engine apply); an engine issue on an item the editor
    * already flags with the same severity is not repeated.
    */
-  async problems(document: TaskSequence): Promise<TsProblem[]> {
+  async problems(document: TaskSequence, purpose: 'save' | 'run' = 'save'): Promise<TsProblem[]> {
     const mine = validateDocument(document, await this.packageIds());
-    const engine = validateSequence(document).map((i): TsProblem => ({
+    const engine = validateSequence(document, { purpose }).map((i): TsProblem => ({
       path: (i.path ?? '').split('.').filter((x) => x !== '').map(Number),
       severity: i.severity,
       message: `${i.code}: ${i.message}`,
@@ -477,7 +477,8 @@ export class SiteRepository {
   // ── deployments ───────────────────────────────────────────────────────────────────────
   async createDeployment(d: { taskSequenceId: string; collectionId: string; purpose: Purpose; availableAt?: string; expiresAt?: string; schedule: Assignment[]; rerun: Rerun; comments: string }) {
     const ts = await this.getTaskSequence(d.taskSequenceId);
-    const errors = ts.problems.filter((p) => p.severity === 'error');
+    // Deploying is running: a step type Ferry cannot run is an error here, not a warning.
+    const errors = (await this.problems(ts.document, 'run')).filter((p) => p.severity === 'error');
     if (errors.length) throw new FerryError('FERRY_E_SITE_INVALID', `Task sequence ${ts.id} has errors and cannot be deployed: ${errors[0]!.message}`, { details: { problems: errors } });
     await this.getCollection(d.collectionId);
     for (const t of [d.availableAt, d.expiresAt, ...d.schedule.map((a) => (a.kind === 'at' ? a.at : undefined))])

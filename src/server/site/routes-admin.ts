@@ -12,6 +12,8 @@ import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
 import { TS_LIMITS, TS_REQUEST_BODY_BYTES } from '../../tasksequence/index.ts';
+import { userStateTemplate } from './ts-templates.ts';
+import { deploymentWarnings, userStateRole } from '../../tasksequence/roles.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -22,8 +24,10 @@ const Sequence = Type.Object({ children: Type.Array(Type.Unknown()) }, { additio
 const CreateTs = Type.Object({
   name: Name,
   description: Type.Optional(Desc),
-  template: Type.Optional(Type.Union([Type.Literal('custom'), Type.Literal('image-package')])),
+  template: Type.Optional(Type.Union([Type.Literal('custom'), Type.Literal('image-package'), Type.Literal('replace-capture'), Type.Literal('replace-restore'), Type.Literal('refresh')])),
   usmtPackageId: Type.Optional(Type.String({ maxLength: 20 })),
+  /** The password restored local accounts get (replace-restore and refresh templates). */
+  localAccountPassword: Type.Optional(Type.String({ maxLength: 255 })),
   /** The operating system image package: the template becomes the whole refresh. */
   imagePackageId: Type.Optional(Type.String({ maxLength: 20 })),
   imageIndex: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
@@ -53,7 +57,7 @@ const CreateDeployment = Type.Object({
   comments: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
-export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer'>; osImages: OsImages }): Promise<void> {
+export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; smp?: Pick<SmpBridge, 'revokeComputer' | 'associations'>; osImages: OsImages }): Promise<void> {
   const { repo, events, osImages } = deps;
   const changed = (kind: string, id: string) => events.emit('change', { kind, id });
   const tag = (t: string, summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: [t], summary, security: [{ session: [], csrf: [] }], ...extra } });
@@ -64,7 +68,13 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
     const b = req.body as Static<typeof CreateTs>;
     const pkg = b.usmtPackageId ?? (await repo.listPackages()).find((p) => p.kind === 'usmt')?.id ?? '';
     const image = b.imagePackageId ? { imagePackageId: b.imagePackageId, imageIndex: b.imageIndex ?? 1 } : {};
-    const sequence = b.sequence ? checkDocumentShape(b.sequence) : b.template === 'image-package' ? imagePackageTemplate(pkg, { ...image, hardLinks: b.hardLinks === true }) : newSequence();
+    const sequence = b.sequence
+      ? checkDocumentShape(b.sequence)
+      : b.template === 'image-package'
+        ? imagePackageTemplate(pkg, { ...image, hardLinks: b.hardLinks === true })
+        : b.template === 'replace-capture' || b.template === 'replace-restore' || b.template === 'refresh'
+          ? userStateTemplate(b.template, pkg, b.localAccountPassword ?? '')
+          : newSequence();
     const ts = await repo.createTaskSequence({ name: b.name, description: b.description ?? '', document: sequence });
     changed('task-sequence', ts.id);
     return reply.status(201).header('etag', `"${ts.version}"`).send(ts);
@@ -229,6 +239,19 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: { repo: Si
 
   // ── deployments and monitoring ────────────────────────────────────────────────────────
   app.get('/api/deployments', tag('deployments', 'Deployments with status counts'), async () => repo.listDeployments());
+  app.get(
+    '/api/deployments/check',
+    tag('deployments', 'What deploying this sequence to this collection would get wrong (association missing, capture on a destination)', {
+      querystring: Type.Object({ taskSequenceId: Type.String({ maxLength: 20 }), collectionId: Type.String({ maxLength: 20 }) }),
+    }),
+    async (req) => {
+      const q = req.query as { taskSequenceId: string; collectionId: string };
+      const ts = await repo.getTaskSequence(q.taskSequenceId);
+      const members = new Set((await repo.getCollection(q.collectionId)).members);
+      const names = (await repo.listComputers()).filter((c) => members.has(c.id)).map((c) => c.name);
+      return { warnings: deploymentWarnings(userStateRole(ts.document), names, deps.smp ? await deps.smp.associations() : []) };
+    },
+  );
   app.post('/api/deployments', tag('deployments', 'Deploy a task sequence to a collection', { body: CreateDeployment }), async (req, reply) => {
     const b = req.body as Static<typeof CreateDeployment>;
     const d = await repo.createDeployment({

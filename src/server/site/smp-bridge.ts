@@ -25,6 +25,8 @@ export interface SmpBridge {
   credentialFor(computerName: string, siteComputerId: string): Promise<{ servers: string[]; credential: string; expiresAt: string }>;
   /** Revoke the computer's SMP credential at once (the site revoked or deleted it). */
   revokeComputer(computerName: string): Promise<void>;
+  /** The computer associations by computer name (an in-place one has source = destination). */
+  associations(): Promise<{ source: string; destination: string }[]>;
   registerRoutes(app: FastifyInstance): Promise<void>;
   registerConsoleRoutes(app: FastifyInstance, events: EventEmitter): Promise<void>;
   close(): Promise<void>;
@@ -71,6 +73,9 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       // `siteComputerId` and refused when the SMP issued it to anyone else (FERRY_E_SMP_IDENTITY_NOT_OWNED).
       const r = await service.registerOwned(computerName, siteOwner(siteComputerId), { ttlSeconds: RUN_CREDENTIAL_TTL_SECONDS });
       return { servers: [url], credential: r.credential, expiresAt: r.expiresAt };
+    },
+    async associations() {
+      return (await service.listAssociations(ADMIN)).map((a) => ({ source: a.sourceName, destination: a.restoreName }));
     },
     async revokeComputer(computerName) {
       await service.revokeComputer(ADMIN, computerName);

@@ -12,6 +12,8 @@ export const STATUS_MESSAGES = {
   actionFailed: { id: 11135, component: 'Task Sequence Action', text: 'The task sequence execution engine failed executing the action (%1) in the group (%2) with the error code %3' },
   actionSkippedCondition: { id: 11130, component: 'Task Sequence Action', text: 'The task sequence execution engine skipped the action (%1) in the group (%2) because the condition was evaluated to be false' },
   actionSkippedDisabled: { id: 11128, component: 'Task Sequence Action', text: 'The task sequence execution engine skipped the disabled action (%1) in the group (%2)' },
+  /** Ferry's own: a hardware-only step (Format and Partition Disk…) on a mounted volume. */
+  actionSkippedPlatform: { id: 11001, component: 'Task Sequence Action', text: 'The task sequence execution engine skipped the action (%1) in the group (%2) because it has no meaning on this platform' },
   actionFailureIgnored: { id: 11138, component: 'Task Sequence Action', text: 'The task sequence execution engine ignored execution failure of the action (%1) in the group (%2)' },
   /** Ferry's own: the agent could not start the run (requirements not met). */
   requirementsNotMet: { id: 11000, component: 'Task Sequence Engine', text: 'The task sequence was not started because its requirements were not met' },

@@ -1,0 +1,205 @@
+// The replace journey in a real browser, the way a ConfigMgr administrator does it: a computer
+// association SRC → DST through the Create Computer Association wizard, a capture sequence and a
+// restore sequence from the wizard's replace templates, each deployed to its own collection
+// (capture on SRC, then restore on DST), and Monitoring showing both runs. Then the volumes:
+// DST holds SRC's users' files byte for byte, and neither volume has a `name(1).ext` duplicate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSite } from './site-helpers.ts';
+import { GEN_PROFILES } from './support/shared.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-replace');
+
+/** Every regular file under `dir`, relative, sorted. */
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(p);
+      else if (st?.isFile()) out.push(relative(dir, p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out.sort();
+}
+
+test('console: the real replace — association, capture on SRC, restore on DST, Monitoring, files on DST', { timeout: 300_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
+  const { chromium } = await import('playwright-core');
+  const work = mkdtempSync(join(tmpdir(), 'ferry-replace-'));
+  const children: ChildProcess[] = [];
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'console'), emptyOutDir: true } });
+  const s = await startSite({ withSmp: true, consoleDir: join(work, 'console') });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const [name, users, size] of [
+      ['src', '2', '8M'],
+      ['dst', '0', '1M'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const skip = ['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'];
+    const sourceUsers = readdirSync(join(work, 'src/Users')).filter((u) => !skip.includes(u));
+    assert.equal(sourceUsers.length, 2);
+    const before = new Map(sourceUsers.map((u) => [u, files(join(work, 'src/Users', u))]));
+    const sourceBefore = new Set(files(join(work, 'src/Users')));
+
+    for (const [name, vol] of [
+      ['SRC', 'src'],
+      ['DST', 'dst'],
+    ]) {
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'src/cli/main.ts'), 'agent', '--site', s.url, '--root', join(work, vol!), '--name', name!, '--state', join(work, `agent-${name}`), '--enroll', s.site.enrollToken, '--poll', '1'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      child.on('exit', () => t.diagnostic(`agent ${name} output:\n${out}`));
+      children.push(child);
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    let shot = 0;
+    const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await page.goto(`${s.url}/?token=${s.site.auth.issueSignInToken()}`);
+    await page.getByRole('heading', { name: 'Task Sequences' }).waitFor();
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('cell', { name: 'SRC', exact: true }).waitFor({ timeout: 20_000 });
+    await page.getByRole('cell', { name: 'DST', exact: true }).waitFor();
+
+    // Assets and Compliance › User State Migration › Create Computer Association.
+    await page.getByRole('link', { name: 'User State Migration' }).click();
+    await page.getByRole('button', { name: 'Create Computer Association' }).click();
+    const wizard = page.getByRole('dialog');
+    await wizard.getByLabel('Source computer').fill('SRC');
+    await wizard.getByLabel('Destination computer').fill('DST');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByLabel('Capture and restore all user accounts').check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await screenshot('association-summary');
+    await wizard.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'DST', exact: true }).waitFor();
+
+    // The two replace templates; each validates with no warning, so Deploy is enabled.
+    const createFromTemplate = async (template: string, name: string, password?: string) => {
+      await page.getByRole('link', { name: 'Task Sequences' }).click();
+      await page.getByRole('button', { name: 'Create Task Sequence' }).click();
+      await page.getByLabel(template).check();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByLabel('Task sequence name').fill(name);
+      if (password) await page.getByLabel('Password for restored local accounts').fill(password);
+      await page.getByRole('dialog').getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByRole('heading', { name: /Task Sequence Editor/ }).waitFor();
+    };
+    await createFromTemplate('Replace: capture user state on the old computer', 'Replace - capture');
+    await createFromTemplate('Replace: restore user state on the new computer', 'Replace - restore', 'Temp0rary!Pass');
+
+    const collection = async (name: string, member: string) => {
+      await page.getByRole('link', { name: 'Device Collections' }).click();
+      await page.getByRole('button', { name: 'Create Device Collection' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Name', { exact: true }).fill(name);
+      await dialog.getByLabel(member, { exact: true }).check();
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('cell', { name, exact: true }).waitFor();
+    };
+    await collection('Old computers', 'SRC');
+    await collection('New computers', 'DST');
+
+    const deploy = async (tsName: string, collectionLabel: string) => {
+      await page.getByRole('link', { name: 'Task Sequences' }).click();
+      await page.locator('table.grid').first().getByRole('cell', { name: tsName, exact: true }).click();
+      await page.getByRole('button', { name: 'Deploy' }).click();
+      await page.getByLabel('Collection').selectOption({ label: collectionLabel });
+      for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
+      await page.waitForTimeout(300);
+      assert.equal(await page.getByRole('alert', { name: 'Before you deploy' }).count(), 0, `${tsName} on ${collectionLabel} is not flagged`);
+      await page.getByRole('button', { name: 'Deploy' }).click();
+      await page.getByRole('heading', { name: /Deployment status/ }).waitFor();
+    };
+    const waitSuccess = async (tsName: string) => {
+      const row = page.locator('tbody tr', { hasText: tsName }).first();
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const ok = await row.locator('td[data-category="Success"]').innerText();
+        const err = await row.locator('td[data-category="Error"]').innerText();
+        assert.equal(err, '0', `${tsName} failed: ${await row.innerText()}`);
+        if (ok === '1') return;
+        assert.ok(Date.now() < deadline, `${tsName} did not finish: ${await row.innerText()}`);
+        await page.waitForTimeout(1000);
+      }
+    };
+    // The wizard flags a restore-only sequence on a computer that no association names as a destination.
+    await page.getByRole('link', { name: 'Task Sequences' }).click();
+    await page.locator('table.grid').first().getByRole('cell', { name: 'Replace - restore', exact: true }).click();
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByLabel('Collection').selectOption({ label: 'Old computers (1 members)' });
+    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
+    const flagged = page.getByRole('alert', { name: 'Before you deploy' });
+    await flagged.waitFor();
+    assert.match(await flagged.innerText(), /SRC has no computer association as a destination/);
+    await screenshot('deploy-flagged');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    await deploy('Replace - capture', 'Old computers (1 members)');
+    await waitSuccess('Replace - capture');
+    await deploy('Replace - restore', 'New computers (1 members)');
+    await waitSuccess('Replace - restore');
+
+    // Monitoring shows both runs, each with its user-state steps.
+    await page.getByRole('link', { name: 'Deployments' }).click();
+    for (const [tsName, computer, step] of [
+      ['Replace - capture', 'SRC', 'Capture User State'],
+      ['Replace - restore', 'DST', 'Restore User State'],
+    ] as const) {
+      await page.locator('tbody tr', { hasText: tsName }).first().click();
+      await page.getByRole('link', { name: computer, exact: true }).click();
+      const messages = page.locator('table.messages tbody tr');
+      await messages.first().waitFor();
+      const rows = (await messages.allInnerTexts()).map((r) => r.replace(/\t/g, ' '));
+      assert.ok(rows.some((r) => r.includes('11143')), `${tsName}: completed\n${rows.join('\n')}`);
+      assert.ok(rows.some((r) => r.includes('11134') && r.includes(step)), `${tsName}: ${step}\n${rows.join('\n')}`);
+      await screenshot(`monitoring-${computer}`);
+    }
+
+    // DST holds SRC's users' files, byte for byte; no `name(1).ext` anywhere.
+    for (const [u, list] of before) {
+      const docs = list.filter((f) => /^(Documents|Desktop|Pictures)\//.test(f));
+      assert.ok(docs.length > 0, `${u} has documents to migrate`);
+      for (const f of docs) {
+        const got = join(work, 'dst/Users', u, f);
+        assert.ok(existsSync(got), `DST lacks ${u}\\${f}`);
+        assert.ok(readFileSync(got).equals(readFileSync(join(work, 'src/Users', u, f))), `${u}\\${f} differs`);
+      }
+    }
+    // A `name(1).ext` that was not on SRC before the run is a collision copy.
+    const dupe = (f: string) => /\(\d+\)(\.[^./\\]*)?$/.test(f) && !sourceBefore.has(f);
+    for (const vol of ['src', 'dst']) assert.deepEqual(files(join(work, vol, 'Users')).filter(dupe), [], `${vol}: duplicates`);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser.close();
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    await s.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,105 @@
+// The README cannot rot: every command of its "Quick tour" section (indented or fenced shell
+// blocks, one command per line, a trailing `\` continues it) runs here in order, from the
+// repository folder as a reader would run them, with the tour's /tmp/ paths moved into a fresh
+// temporary folder. A command ending in `# exit code N` must exit N, every other one 0; none may
+// print a warning (the sample volumes cause none). The long-running `ferry serve` is started,
+// must print its console sign-in link and answer on it, and is stopped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The commands of the README's "Quick tour" section, continuation lines joined. */
+export function tourCommands(readme: string): string[] {
+  const section = /^## Quick tour\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+  const lines: string[] = [];
+  let fenced = false;
+  for (const line of section.split('\n')) {
+    if (/^```/.test(line)) {
+      fenced = !fenced;
+      continue;
+    }
+    if (fenced) lines.push(line);
+    else if (/^ {4}\S/.test(line) || (/^ {4,}\S/.test(line) && lines.at(-1)?.endsWith('\\'))) lines.push(line.slice(4));
+    else if (line.trim() !== '' || !lines.at(-1)?.endsWith('\\')) lines.push('');
+  }
+  const commands: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    current += current ? ` ${line.trim()}` : line.trim();
+    if (current.endsWith('\\')) current = current.slice(0, -1).trimEnd();
+    else {
+      commands.push(current);
+      current = '';
+    }
+  }
+  return commands;
+}
+
+test('the README tour parses into commands', () => {
+  const commands = tourCommands(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  assert.ok(commands.length >= 10, commands.join('\n'));
+  assert.ok(commands[0]!.startsWith('npx ferry sample-volume '), 'the tour starts by making a sample volume');
+  assert.ok(commands.some((c) => c.includes("'C:\\Users\\alice\\Documents' 'C:\\pagefile.sys'")), 'a continued command is joined');
+  assert.ok(commands.every((c) => c.startsWith('npx ')), commands.join('\n'));
+});
+
+const env = { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`, NO_COLOR: '1' };
+
+/** Start `ferry serve`, wait for its sign-in link, fetch it, stop the server and its agents. */
+async function serve(command: string): Promise<string> {
+  const child = spawn('bash', ['-c', `exec ${command} --port 0`], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (out += d));
+  try {
+    const link = await new Promise<string>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no sign-in link after 120 s:\n${out}`)), 120_000);
+      const check = (): void => {
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          done(m[1]!);
+        }
+      };
+      child.stdout.on('data', check);
+      child.once('exit', (code) => fail(new Error(`ferry serve exited (${code}) before printing its link:\n${out}`)));
+    });
+    const signIn = await fetch(link, { redirect: 'manual' });
+    assert.equal(signIn.status, 303, `GET ${link}`);
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await fetch(new URL('/', link), { headers: { cookie } });
+    assert.equal(page.status, 200, 'the console, signed in');
+    assert.match(await page.text(), /<script/i);
+    await new Promise((r) => setTimeout(r, 1500)); // the local agents start and enroll
+    return out;
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+test('every command of the README tour runs as written', { timeout: 900_000 }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'ferry-readme-'));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const commands = tourCommands(readFileSync(join(ROOT, 'README.md'), 'utf8')).map((c) => c.replaceAll('/tmp/', `${work}/`));
+  for (const command of commands) {
+    const expected = Number(/#\s*exit code (\d+)\s*$/.exec(command)?.[1] ?? 0);
+    const started = performance.now();
+    let output: string;
+    if (/^npx ferry serve\b/.test(command)) output = await serve(command);
+    else {
+      const r = spawnSync('bash', ['-c', command], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000, maxBuffer: 256 << 20 });
+      output = `${r.stdout}\n${r.stderr}`;
+      assert.equal(r.status, expected, `${command}\nexit ${r.status}\n${output.slice(-3000)}`);
+    }
+    t.diagnostic(`${((performance.now() - started) / 1000).toFixed(1)} s  ${command.slice(0, 100)}`);
+    assert.deepEqual(output.split('\n').filter((l) => /\bFERRY_W_|\bwarning\b/i.test(l) && !/npm warn/i.test(l)), [], command);
+  }
+});
