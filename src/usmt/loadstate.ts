@@ -132,27 +132,40 @@ export async function loadState(options: LoadStateOptions, ctx: RunContext): Pro
 }
 
 async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreReader, target: TargetVolume): Promise<LoadStateResult> {
-  const { events, log, progress } = ctx;
   ctx.report?.note({ computer: target.computerName });
   const extra = (reader.trailer.extra ?? {}) as { users?: CapturedUser[]; computerName?: string };
   const captured = extra.users ?? [];
-  const sourceComputer = extra.computerName ?? '';
+  const users = await planUsers(options, ctx, target, captured, extra.computerName ?? '');
+  const rules = await loadApplyRules(options, ctx, target, users.plans);
+  return new ApplyRun(options, ctx, reader, target, captured, users, rules).run();
+}
 
-  // ── users: select, rename, local accounts ──────────────────────────────────────────────
-  const asProfile = (u: CapturedUser): Profile => {
-    const host = target.hostPathFor(u.profilePath);
-    return {
-      userName: u.name,
-      domain: u.domain,
-      isLocal: u.isLocal,
-      ...(u.sid ? { sid: u.sid } : {}),
-      profilePath: u.profilePath,
-      hostPath: host,
-      ntuserHostPath: `${host}/NTUSER.DAT`,
-      ...(u.ntuserMtimeMs !== undefined ? { ntuserMtimeMs: u.ntuserMtimeMs } : {}),
-    };
+/** The store's users LoadState restores, where they go, and those it cannot restore without /lac. */
+interface UserPlanning {
+  readonly plans: UserPlan[];
+  readonly needsLac: string[];
+  readonly accounts: AccountPlanRecorder | undefined;
+}
+
+/** A captured user as a profile, for /ui /ue /uel and the rules' user passes. */
+function asProfile(target: TargetVolume, u: CapturedUser): Profile {
+  const host = target.hostPathFor(u.profilePath);
+  return {
+    userName: u.name,
+    domain: u.domain,
+    isLocal: u.isLocal,
+    ...(u.sid ? { sid: u.sid } : {}),
+    profilePath: u.profilePath,
+    hostPath: host,
+    ntuserHostPath: `${host}/NTUSER.DAT`,
+    ...(u.ntuserMtimeMs !== undefined ? { ntuserMtimeMs: u.ntuserMtimeMs } : {}),
   };
-  const chosen = new Set(selectUsers(captured.map(asProfile), options.users, { computerName: sourceComputer, offline: true }).map((p) => p.profilePath.toLowerCase()));
+}
+
+/** Users: select (/ui /ue /uel), rename (/mu /md), record missing local accounts (/lac /lae). */
+async function planUsers(options: LoadStateOptions, ctx: RunContext, target: TargetVolume, captured: readonly CapturedUser[], sourceComputer: string): Promise<UserPlanning> {
+  const { log, progress } = ctx;
+  const chosen = new Set(selectUsers(captured.map((u) => asProfile(target, u)), options.users, { computerName: sourceComputer, offline: true }).map((p) => p.profilePath.toLowerCase()));
   const targetProfiles = await target.profiles();
   const plans: UserPlan[] = [];
   const needsLac: string[] = [];
@@ -189,15 +202,26 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
     progress?.write('includedInMigration', 'Yes');
     log?.info(`User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
   }
+  return { plans, needsLac, accounts };
+}
 
-  // ── rules: locationModify and merge come from the /i files given to LoadState ─────────
+/** The LoadState rules (/i) and Config.xml: what is applied, where, and how collisions merge. */
+interface ApplyRules {
+  readonly engine: RuleEngine | undefined;
+  /** Components Config.xml turns off, by display name, to say why their objects are not applied. */
+  readonly configOff: ReadonlySet<string>;
+}
+
+async function loadApplyRules(options: LoadStateOptions, ctx: RunContext, target: TargetVolume, plans: readonly UserPlan[]): Promise<ApplyRules> {
+  const { events } = ctx;
+  // locationModify and merge come from the /i files given to LoadState.
   const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
   const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)), events) : [];
   const engine = ruleFiles.length
     ? await RuleEngine.create({
         volume: target,
         files: ruleFiles,
-        users: plans.map((p) => asProfile(p.source)),
+        users: plans.map((p) => asProfile(target, p.source)),
         events,
         phase: 'apply',
         // Registry conditions of the LoadState rules read the target's hives, as on the destination computer.
@@ -205,99 +229,160 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
         ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),
       })
     : undefined;
-  const planOf = new Map<string, UserPlan>();
-  plans.forEach((p, i) => planOf.set(userKey(p.source.name, p.source.domain), engine ? { ...p, passIndex: i + 1 } : p));
-  const excludedUsers = new Set(captured.map((u) => userKey(u.name, u.domain)).filter((k) => !planOf.has(k)));
-
-  // Components Config.xml turns off, by display name, to say why their objects are not applied.
   const configOff = new Set<string>();
   if (engine && config) for (const f of ruleFiles) for (const { component } of allComponents(f.components)) if (isComponentDisabled(config, component)) configOff.add(component.displayName.toLowerCase());
+  return { engine, configOff };
+}
 
-  // With /i files the LoadState rules decide what is applied (usmt-cli.md §3.2): a store object
-  // they do not include, a NeverRestore object, a component Config.xml turns off stays in the store.
-  const planOfPass = new Map([...planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
-  const place = (entry: CatalogEntry): Placement => {
+type Stats = { -readonly [K in 'restored' | 'renamed' | 'kept' | 'overwritten' | 'linksDropped' | 'verified' | 'registryApplied' | 'registryKept' | 'registrySkipped' | 'iniApplied' | 'iniKept' | 'contentModified' | 'cleanedUp']: number };
+
+/**
+ * One LoadState apply: files, then shortcuts (their targets may have just been restored), the
+ * commit point, INI settings, then folder times; each object's outcome goes to the report.
+ */
+class ApplyRun {
+  readonly #options: LoadStateOptions;
+  readonly #ctx: RunContext;
+  readonly #reader: StoreReader;
+  readonly #target: TargetVolume;
+  readonly #captured: readonly CapturedUser[];
+  readonly #users: UserPlanning;
+  readonly #engine: RuleEngine | undefined;
+  readonly #configOff: ReadonlySet<string>;
+  readonly #planOf = new Map<string, UserPlan>();
+  readonly #planOfPass: Map<number, UserPlan>;
+  readonly #excludedUsers: Set<string>;
+  readonly #attributeTarget: AttributeTarget;
+  readonly #stats: Stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, iniApplied: 0, iniKept: 0, contentModified: 0, cleanedUp: 0 };
+  readonly #registry: RegistryApplier;
+  readonly #iniSettings: IniApplier;
+  readonly #iniEntries = new Map<string, CatalogEntry>();
+  readonly #failed: { winPath: string; message: string }[] = [];
+  readonly #skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
+  readonly #total: number;
+  #done = 0;
+  // Files and folders are staged and moved into place only once the whole store has authenticated.
+  readonly #staging: RestoreStaging;
+  readonly #registryUsers = new Map<UserPlan, RegistryUser>();
+
+  constructor(options: LoadStateOptions, ctx: RunContext, reader: StoreReader, target: TargetVolume, captured: readonly CapturedUser[], users: UserPlanning, rules: ApplyRules) {
+    this.#options = options;
+    this.#ctx = ctx;
+    this.#reader = reader;
+    this.#target = target;
+    this.#captured = captured;
+    this.#users = users;
+    this.#engine = rules.engine;
+    this.#configOff = rules.configOff;
+    users.plans.forEach((p, i) => this.#planOf.set(userKey(p.source.name, p.source.domain), rules.engine ? { ...p, passIndex: i + 1 } : p));
+    this.#excludedUsers = new Set(captured.map((u) => userKey(u.name, u.domain)).filter((k) => !this.#planOf.has(k)));
+    // With /i files the LoadState rules decide what is applied (usmt-cli.md §3.2): a store object
+    // they do not include, a NeverRestore object, a component Config.xml turns off stays in the store.
+    this.#planOfPass = new Map([...this.#planOf.values()].filter((p) => p.passIndex !== undefined).map((p) => [p.passIndex!, p]));
+    this.#attributeTarget = target.attributeSource;
+    this.#registry = new RegistryApplier(target);
+    this.#iniSettings = new IniApplier(target);
+    this.#total = reader.trailer.files;
+    this.#staging = new RestoreStaging(target);
+  }
+
+  async run(): Promise<LoadStateResult> {
+    const { events, progress } = this.#ctx;
+    events.phase('Applying', 'start');
+    progress?.write('PHASE', 'Applying');
+    progress?.percent(0);
+    this.#registerProfiles();
+    try {
+      // <destinationCleanup> runs before anything is applied (§6.8).
+      this.#stats.cleanedUp = (await this.#cleanUp()).length;
+      await this.#applyEntries();
+      await this.#applyShortcuts();
+      await commitStaged(this.#reader, this.#staging, this.#ctx.log);
+      await this.#applyIni();
+      await this.#folderTimes();
+    } catch (err) {
+      events.phase('Applying', 'end', false);
+      if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
+      throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    } finally {
+      this.#staging.discard();
+      this.#engine?.close();
+    }
+    return this.#finish();
+  }
+
+  /** Where one catalog entry lands, or why it does not. */
+  #place(entry: CatalogEntry): Placement {
     // A file or folder in a user's profile is that user's, whichever pass collected it; one outside
     // every profile belongs to no user and is decided in every pass (loadstate-destinations.ts).
     const onDisk = entry.kind === 'file' || entry.kind === 'dir';
-    const holder = onDisk ? profileHolding(entry.winPath, captured) : undefined;
-    if (holder && excludedUsers.has(userKey(holder.name, holder.domain))) return { reason: 'user', why: 'userNotMigrated', skip: 'in the profile of a user not migrated' };
+    const holder = onDisk ? profileHolding(entry.winPath, this.#captured) : undefined;
+    if (holder && this.#excludedUsers.has(userKey(holder.name, holder.domain))) return { reason: 'user', why: 'userNotMigrated', skip: 'in the profile of a user not migrated' };
     const ownerless = onDisk && !holder;
-    const entryPlan = entry.user ? planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
+    const entryPlan = entry.user ? this.#planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
     const user = ownerless ? undefined : entryPlan;
-    if (entry.user && !ownerless && !user) return { reason: 'user', why: 'userNotMigrated', skip: excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
-    const registry = entry.kind === 'registry';
-    const container = registry ? entry.valueName === null : entry.kind === 'dir';
-    if (engine) {
-      let checkLink = false;
-      const ini = entry.kind === 'ini';
-      const type = registry ? 'Registry' : ini ? 'Ini' : 'File';
-      const k = registry ? registryKey(entry.winPath) : ini ? iniKey(entry.winPath) : fileKey(entry.winPath, container);
-      const volumeEntry = entry.kind === 'file' || entry.kind === 'dir' ? pseudoEntry(entry) : undefined;
-      const content =
-        entry.kind === 'registry' && entry.regType !== undefined && entry.data !== undefined
-          ? regDataString(decodeValueData(parseRegTypeName(entry.regType) ?? 0, entry.data))
-          : entry.kind === 'ini'
-            ? entry.value
-            : null;
-      const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, ownerless ? undefined : user?.passIndex, content, filters);
-      let d = decide(LINK_RELEVANT);
-      if (d.decision !== 'include') return notApplied(entry, d, decide(null).decision === 'include');
-      if (entry.kind === 'file' && /\.lnk$/i.test(entry.winPath)) {
-        // IgnoreIrrelevantLinks only matters when no include without it brings the shortcut in.
-        const regardless = decide(LINK_IRRELEVANT);
-        if (regardless.decision === 'include') d = regardless;
-        else checkLink = true;
-      }
-      // A <locationModify> destination, before the profile move, is what the report calls rerouted.
-      let rerouted: string | undefined;
-      const all = applyDestinations(engine, entry.winPath, container, d, type, (to, inc) => {
-        if (rerouted === undefined && to.toLowerCase() !== entry.winPath.toLowerCase()) rerouted = to;
-        return registry ? to : onTarget(to, planOfPass.get(inc.pass.index) ?? user);
-      });
-      const also = all.slice(1).map((x) => ({ ...x, ...(planOfPass.get(x.inclusion.pass.index) ? { user: planOfPass.get(x.inclusion.pass.index)! } : {}) }));
-      const primary = all[0]!;
-      const primaryUser = user ?? planOfPass.get(primary.inclusion.pass.index);
-      return { dest: primary.dest, inclusion: primary.inclusion, ...(primaryUser ? { user: primaryUser } : {}), ...(checkLink ? { checkLink } : {}), ...(also.length ? { also } : {}), ...(rerouted ? { rerouted } : {}) };
-    }
+    if (entry.user && !ownerless && !user) return { reason: 'user', why: 'userNotMigrated', skip: this.#excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    if (this.#engine) return this.#placeByRules(this.#engine, entry, user, ownerless);
     // Without /i everything is applied at its original path; the capturing user still moves a shortcut's target (/mu).
     const found = { ...(entryPlan ? { user: entryPlan } : {}) };
-    if (registry) return { dest: entry.winPath, ...found };
-    return { dest: onTarget(entry.winPath, user), ...found };
-  };
+    if (entry.kind === 'registry') return { dest: entry.winPath, ...found };
+    return { dest: this.#onTarget(entry.winPath, user), ...found };
+  }
+
+  /** Placement decided by the LoadState rules: include/exclude, <locationModify>, further destinations. */
+  #placeByRules(engine: RuleEngine, entry: CatalogEntry, user: UserPlan | undefined, ownerless: boolean): Placement {
+    const registry = entry.kind === 'registry';
+    const container = registry ? entry.valueName === null : entry.kind === 'dir';
+    let checkLink = false;
+    const ini = entry.kind === 'ini';
+    const type = registry ? 'Registry' : ini ? 'Ini' : 'File';
+    const k = registry ? registryKey(entry.winPath) : ini ? iniKey(entry.winPath) : fileKey(entry.winPath, container);
+    const volumeEntry = entry.kind === 'file' || entry.kind === 'dir' ? pseudoEntry(entry) : undefined;
+    const content =
+      entry.kind === 'registry' && entry.regType !== undefined && entry.data !== undefined
+        ? regDataString(decodeValueData(parseRegTypeName(entry.regType) ?? 0, entry.data))
+        : entry.kind === 'ini'
+          ? entry.value
+          : null;
+    const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, ownerless ? undefined : user?.passIndex, content, filters);
+    let d = decide(LINK_RELEVANT);
+    if (d.decision !== 'include') return this.#notApplied(entry, d, decide(null).decision === 'include');
+    if (entry.kind === 'file' && /\.lnk$/i.test(entry.winPath)) {
+      // IgnoreIrrelevantLinks only matters when no include without it brings the shortcut in.
+      const regardless = decide(LINK_IRRELEVANT);
+      if (regardless.decision === 'include') d = regardless;
+      else checkLink = true;
+    }
+    // A <locationModify> destination, before the profile move, is what the report calls rerouted.
+    let rerouted: string | undefined;
+    const all = applyDestinations(engine, entry.winPath, container, d, type, (to, inc) => {
+      if (rerouted === undefined && to.toLowerCase() !== entry.winPath.toLowerCase()) rerouted = to;
+      return registry ? to : this.#onTarget(to, this.#planOfPass.get(inc.pass.index) ?? user);
+    });
+    const also = all.slice(1).map((x) => ({ ...x, ...(this.#planOfPass.get(x.inclusion.pass.index) ? { user: this.#planOfPass.get(x.inclusion.pass.index)! } : {}) }));
+    const primary = all[0]!;
+    const primaryUser = user ?? this.#planOfPass.get(primary.inclusion.pass.index);
+    return { dest: primary.dest, inclusion: primary.inclusion, ...(primaryUser ? { user: primaryUser } : {}), ...(checkLink ? { checkLink } : {}), ...(also.length ? { also } : {}), ...(rerouted ? { rerouted } : {}) };
+  }
 
   /** A file path for the target: the user's new profile, a missing drive mapped to the system drive. */
-  const onTarget = (path: string, user: UserPlan | undefined): string => {
+  #onTarget(path: string, user: UserPlan | undefined): string {
     let dest = user ? reroot(path, user.source.profilePath, user.target.profilePath) : path;
     const drive = /^[A-Za-z]:/.exec(dest)?.[0];
-    if (drive && target.driveRoot(drive) === null) dest = target.systemDrive + dest.slice(2);
+    if (drive && this.#target.driveRoot(drive) === null) dest = this.#target.systemDrive + dest.slice(2);
     return dest;
-  };
+  }
 
-  const notApplied = (entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement => {
+  #notApplied(entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement {
     if (gatheredOnly) return { reason: 'neverRestore', why: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
-    if (entry.component && configOff.has(entry.component.toLowerCase())) return { reason: 'config', why: 'componentOff', rule: entry.component, skip: `its component "${entry.component}" is turned off in Config.xml` };
+    if (entry.component && this.#configOff.has(entry.component.toLowerCase())) return { reason: 'config', why: 'componentOff', rule: entry.component, skip: `its component "${entry.component}" is turned off in Config.xml` };
     if (d.decision === 'exclude' && d.rule) return { reason: 'rules', why: 'excludedByRule', rule: ruleText(d.rule), skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
     return { reason: 'rules', why: 'notIncluded', skip: 'not included by the LoadState rules' };
-  };
-
-  // ── apply: files, then shortcuts (their targets may have just been restored), then folder times ──
-  const attributeTarget: AttributeTarget = target.attributeSource;
-  const stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, iniApplied: 0, iniKept: 0, contentModified: 0, cleanedUp: 0 };
-  const registry = new RegistryApplier(target);
-  const iniSettings = new IniApplier(target);
-  const iniEntries = new Map<string, CatalogEntry>();
-  const failed: { winPath: string; message: string }[] = [];
-  const skipped: Record<SkipReason, number> = { user: 0, rules: 0, config: 0, neverRestore: 0 };
-  const total = reader.trailer.files;
-  let done = 0;
-  events.phase('Applying', 'start');
-  progress?.write('PHASE', 'Applying');
-  progress?.percent(0);
+  }
 
   /** One object's outcome, for the migration report. */
-  const report = (outcome: ObjectOutcome, entry: CatalogEntry, reason?: ObjectReason, detail?: string): void =>
-    events.emit({
+  #report(outcome: ObjectOutcome, entry: CatalogEntry, reason?: ObjectReason, detail?: string): void {
+    this.#ctx.events.emit({
       type: 'object',
       outcome,
       kind: entry.kind,
@@ -307,21 +392,20 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       ...(reason ? { reason } : {}),
       ...(detail ? { detail } : {}),
     });
+  }
 
-  // Files and folders are staged and moved into place only once the whole store has authenticated.
-  const staging = new RestoreStaging(target);
   /** On the target, or staged to be: what a collision or a shortcut's target sees. */
-  const hostExists = (winPath: string): boolean => {
+  readonly #hostExists = (winPath: string): boolean => {
     try {
-      const mapped = target.mapPath(winPath);
-      return mapped.exists || staging.has(mapped);
+      const mapped = this.#target.mapPath(winPath);
+      return mapped.exists || this.#staging.has(mapped);
     } catch {
       return false;
     }
   };
 
   /** Run one write; a failure stops the run (61) or, with /c, is listed and skipped (false). */
-  const attempt = async (winPath: string, dest: string, write: () => Promise<void>): Promise<boolean> => {
+  async #attempt(winPath: string, dest: string, write: () => Promise<void>): Promise<boolean> {
     try {
       await write();
       return true;
@@ -329,40 +413,44 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
       const fe = asFerryError(err);
       // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
       if (FATAL_ON_APPLY.has(fe.code)) throw fe;
-      if (!options.continueOnError) {
+      if (!this.#options.continueOnError) {
         throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`, { cause: err, details: { path: winPath } });
       }
-      failed.push({ winPath, message: fe.message });
+      const { progress, log } = this.#ctx;
+      this.#failed.push({ winPath, message: fe.message });
       progress?.write('error', 'UnableToApply');
       progress?.write('objectName', winPath);
       progress?.write('action', 'Ignore');
       log?.warning(`Could not restore ${winPath} (/c): ${fe.message}`);
       return false;
     }
-  };
+  }
 
-  const applyFile = async (entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> => {
+  async #applyFile(entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> {
+    const { log } = this.#ctx;
+    const engine = this.#engine;
+    const stats = this.#stats;
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
-    const versions = merge?.name === 'NewestVersion' && hostExists(dest) ? await newestVersionCompare(merge, reader, entry, target.mapPath(dest).hostPath) : 0;
-    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: hostExists, compare: () => versions });
+    const versions = merge?.name === 'NewestVersion' && this.#hostExists(dest) ? await newestVersionCompare(merge, this.#reader, entry, this.#target.mapPath(dest).hostPath) : 0;
+    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: this.#hostExists, compare: () => versions });
     if (outcome.action === 'skip') {
       stats.kept++;
-      report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
+      this.#report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
       log?.detail(`Kept the existing ${dest}; ${entry.winPath} from the store is not applied (${merge?.name ?? 'collision'})`);
       return;
     }
     if (outcome.path !== dest) {
       stats.renamed++;
-      report('changed', entry, 'collisionRenamed', outcome.path);
+      this.#report('changed', entry, 'collisionRenamed', outcome.path);
       log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
     }
     if (outcome.action === 'overwrite') {
       stats.overwritten++;
-      report('changed', entry, 'overwrittenByMerge', merge?.name ?? 'merge rule');
+      this.#report('changed', entry, 'overwrittenByMerge', merge?.name ?? 'merge rule');
     }
     // KeepExisting (<contentModify>): properties of the file being replaced survive the store's copy.
     const modify = inclusion ? contentModifyFor(entry.winPath, false, inclusion) : undefined;
-    const existing = outcome.action === 'overwrite' && modify?.name === 'KeepExisting' ? await target.stat(outcome.path) : null;
+    const existing = outcome.action === 'overwrite' && modify?.name === 'KeepExisting' ? await this.#target.stat(outcome.path) : null;
     const kept = existing && modify ? keepExisting(modify) : undefined;
     const meta = existing && kept
       ? {
@@ -371,203 +459,227 @@ async function apply(options: LoadStateOptions, ctx: RunContext, reader: StoreRe
           attributes: (entry.attributes & ~kept.attributeMask) | (existing.attributes & kept.attributeMask),
         }
       : entry;
-    const owner = kept?.security ? lstatSync(target.mapPath(outcome.path).hostPath) : undefined;
+    const owner = kept?.security ? lstatSync(this.#target.mapPath(outcome.path).hostPath) : undefined;
     if (kept) {
       stats.contentModified++;
       log?.detail(`${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`);
     }
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
+    const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
-    const ok = await attempt(entry.winPath, outcome.path, async () => {
-      const staged = staging.fileFor(target.mapPath(outcome.path));
-      await restoreFile(staged, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true }, meta, attributeTarget, { direct: true });
+    const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
+      const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
+      await restoreFile(staged, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true }, meta, this.#attributeTarget, { direct: true });
       if (owner) await chown(staged, owner.uid, owner.gid);
-      staging.added(staged);
+      this.#staging.added(staged);
     });
-    if (!ok) return report('notMigrated', entry, 'restoreFailed', failed.at(-1)?.message);
-    report('restored', entry);
+    if (!ok) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
+    this.#report('restored', entry);
     stats.restored++;
     stats.verified++;
     log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
-  };
-
-  // New profiles get a ProfileList entry; values move with the profile folder and the SID.
-  const registryUsers = new Map<UserPlan, RegistryUser>();
-  for (const plan of planOf.values()) {
-    const sid = plan.created ? profileSid(plan, registry, log) : undefined;
-    if (sid) {
-      const listed = registry.registerProfile(sid, plan.target.profilePath);
-      if (listed === null) log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
-      else if (listed !== 'present') log?.info(`ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
-      // The first-boot step that creates the account finds its profile by this SID.
-      if (plan.plannedAccount) accounts?.setProfileSid(plan.target.name, sid);
-    }
-    const { profilePath: fromProfile, sid: fromSid } = plan.source;
-    const remap: ProfileRemap = { fromProfile, toProfile: plan.target.profilePath, ...(fromSid && sid && sid !== fromSid ? { fromSid, toSid: sid } : {}) };
-    const moved = remap.fromProfile.toLowerCase() !== remap.toProfile.toLowerCase() || remap.toSid !== undefined;
-    registryUsers.set(plan, { profilePath: plan.target.profilePath, ...(moved ? { remap } : {}) });
   }
 
-  const applyRegistry = async (entry: RegistryEntry, dest: string, inclusion: PassInclusion | undefined, user: UserPlan | undefined): Promise<void> => {
+  // New profiles get a ProfileList entry; values move with the profile folder and the SID.
+  #registerProfiles(): void {
+    const { log } = this.#ctx;
+    for (const plan of this.#planOf.values()) {
+      const sid = plan.created ? profileSid(plan, this.#registry, log) : undefined;
+      if (sid) {
+        const listed = this.#registry.registerProfile(sid, plan.target.profilePath);
+        if (listed === null) log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
+        else if (listed !== 'present') log?.info(`ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
+        // The first-boot step that creates the account finds its profile by this SID.
+        if (plan.plannedAccount) this.#users.accounts?.setProfileSid(plan.target.name, sid);
+      }
+      const { profilePath: fromProfile, sid: fromSid } = plan.source;
+      const remap: ProfileRemap = { fromProfile, toProfile: plan.target.profilePath, ...(fromSid && sid && sid !== fromSid ? { fromSid, toSid: sid } : {}) };
+      const moved = remap.fromProfile.toLowerCase() !== remap.toProfile.toLowerCase() || remap.toSid !== undefined;
+      this.#registryUsers.set(plan, { profilePath: plan.target.profilePath, ...(moved ? { remap } : {}) });
+    }
+  }
+
+  async #applyRegistry(entry: RegistryEntry, dest: string, inclusion: PassInclusion | undefined, user: UserPlan | undefined): Promise<void> {
+    const engine = this.#engine;
+    const stats = this.#stats;
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, entry.valueName === null, inclusion.component, 'Registry') : undefined;
     const modify = inclusion && entry.valueName !== null ? contentModifyFor(entry.winPath, false, inclusion, 'Registry') : undefined;
     const result: { outcome?: RegistryOutcome } = {};
-    const ok = await attempt(entry.winPath, dest, async () => {
-      result.outcome = await registry.apply(entry, parseRegLocation(dest), user ? registryUsers.get(user) : undefined, merge, modify);
+    const ok = await this.#attempt(entry.winPath, dest, async () => {
+      result.outcome = await this.#registry.apply(entry, parseRegLocation(dest), user ? this.#registryUsers.get(user) : undefined, merge, modify);
     });
-    if (!ok) return report('notMigrated', entry, 'restoreFailed', failed.at(-1)?.message);
+    if (!ok) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
     if (result.outcome === 'written') {
       stats.registryApplied++;
-      report('restored', entry);
+      this.#report('restored', entry);
     } else if (result.outcome === 'kept') {
       stats.registryKept++;
-      report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'merge rule');
+      this.#report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'merge rule');
     } else {
       stats.registrySkipped++;
-      report('notMigrated', entry, 'notApplicableOffline', 'only HKCU and HKLM\\Software are written to an offline target');
-      log?.detail(`Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
+      this.#report('notMigrated', entry, 'notApplicableOffline', 'only HKCU and HKLM\\Software are written to an offline target');
+      this.#ctx.log?.detail(`Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
     }
-  };
+  }
 
-  try {
-    // <destinationCleanup> runs before anything is applied (§6.8).
-    const cleaned = engine
-      ? await destinationCleanup(
-          engine,
-          target,
-          registry,
-          (pass) => {
-            const plan = planOfPass.get(pass.index);
-            return plan ? { from: plan.source.profilePath, to: plan.target.profilePath } : undefined;
-          },
-          (pass) => {
-            const plan = planOfPass.get(pass.index);
-            return plan ? registryUsers.get(plan) : undefined;
-          },
-          log,
-        )
-      : [];
-    stats.cleanedUp = cleaned.length;
-    for await (const entry of reader.entries()) {
-      const p = place(entry);
+  /** <destinationCleanup>: target objects the rules name are deleted before anything is applied. */
+  async #cleanUp(): Promise<readonly unknown[]> {
+    if (!this.#engine) return [];
+    return destinationCleanup(
+      this.#engine,
+      this.#target,
+      this.#registry,
+      (pass) => {
+        const plan = this.#planOfPass.get(pass.index);
+        return plan ? { from: plan.source.profilePath, to: plan.target.profilePath } : undefined;
+      },
+      (pass) => {
+        const plan = this.#planOfPass.get(pass.index);
+        return plan ? this.#registryUsers.get(plan) : undefined;
+      },
+      this.#ctx.log,
+    );
+  }
+
+  /** The first pass over the store: registry values, INI settings gathered, folders and files staged (shortcuts wait). */
+  async #applyEntries(): Promise<void> {
+    const { events, log, progress } = this.#ctx;
+    for await (const entry of this.#reader.entries()) {
+      const p = this.#place(entry);
       if ('skip' in p) {
-        skipped[p.reason]++;
-        report('notMigrated', entry, p.why, p.rule);
+        this.#skipped[p.reason]++;
+        this.#report('notMigrated', entry, p.why, p.rule);
         log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
-        if (entry.kind === 'file') done++;
+        if (entry.kind === 'file') this.#done++;
         continue;
       }
-      if (p.rerouted) report('changed', entry, 'rerouted', p.rerouted);
+      if (p.rerouted) this.#report('changed', entry, 'rerouted', p.rerouted);
       if (entry.kind === 'registry') {
-        await applyRegistry(entry, p.dest, p.inclusion, p.user);
-        for (const a of p.also ?? []) await applyRegistry(entry, a.dest, a.inclusion, a.user);
+        await this.#applyRegistry(entry, p.dest, p.inclusion, p.user);
+        for (const a of p.also ?? []) await this.#applyRegistry(entry, a.dest, a.inclusion, a.user);
         continue;
       }
       if (entry.kind === 'ini') {
-        const merge = p.inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
-        iniSettings.add(entry.winPath, p.dest, entry.value, merge);
-        iniEntries.set(entry.winPath, entry);
+        const merge = p.inclusion && this.#engine ? this.#engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
+        this.#iniSettings.add(entry.winPath, p.dest, entry.value, merge);
+        this.#iniEntries.set(entry.winPath, entry);
         continue;
       }
       if (entry.kind === 'dir') {
-        for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) await attempt(entry.winPath, dest, async () => staging.dirFor(target.mapPath(dest)));
+        for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) await this.#attempt(entry.winPath, dest, async () => this.#staging.dirFor(this.#target.mapPath(dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
-      done++;
+      this.#done++;
       if (/\.lnk$/i.test(entry.winPath)) continue;
-      await applyFile(entry, p.dest, p.inclusion);
-      for (const a of p.also ?? []) await applyFile(entry, a.dest, a.inclusion);
-      events.emit({ type: 'progress', phase: 'Applying', done, total, current: entry.winPath });
-      if (total) progress?.percent((done / total) * 99);
+      await this.#applyFile(entry, p.dest, p.inclusion);
+      for (const a of p.also ?? []) await this.#applyFile(entry, a.dest, a.inclusion);
+      events.emit({ type: 'progress', phase: 'Applying', done: this.#done, total: this.#total, current: entry.winPath });
+      if (this.#total) progress?.percent((this.#done / this.#total) * 99);
     }
+  }
 
-    for await (const entry of reader.entries()) {
+  /** Shortcuts last, so that IgnoreIrrelevantLinks sees the targets this restore brings. */
+  async #applyShortcuts(): Promise<void> {
+    for await (const entry of this.#reader.entries()) {
       if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
-      const p = place(entry);
+      const p = this.#place(entry);
       if ('skip' in p) continue;
       for (const at of [p, ...(p.also ?? [])]) {
-        if (p.checkLink && !(await linkIsRelevant(entry, at.dest, at.user, reader, target, hostExists, events, log))) {
-          stats.linksDropped++;
-          report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
+        if (p.checkLink && !(await linkIsRelevant(entry, at.dest, at.user, this.#reader, this.#target, this.#hostExists, this.#ctx.events, this.#ctx.log))) {
+          this.#stats.linksDropped++;
+          this.#report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
           continue;
         }
-        await applyFile(entry, at.dest, at.inclusion);
+        await this.#applyFile(entry, at.dest, at.inclusion);
       }
     }
+  }
 
-    await commitStaged(reader, staging, log);
-
-    // INI settings: each destination file read and replaced once, with all its settings.
-    for (const file of iniSettings.files()) {
-      await attempt(file, file, async () => {
-        const r = await iniSettings.apply(file);
-        stats.iniApplied += r.applied.length;
-        stats.iniKept += r.kept.length;
+  /** INI settings: each destination file read and replaced once, with all its settings. */
+  async #applyIni(): Promise<void> {
+    const { log } = this.#ctx;
+    const entryOf = (from: string) => this.#iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry);
+    for (const file of this.#iniSettings.files()) {
+      await this.#attempt(file, file, async () => {
+        const r = await this.#iniSettings.apply(file);
+        this.#stats.iniApplied += r.applied.length;
+        this.#stats.iniKept += r.kept.length;
         for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
         for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
-        for (const from of r.applied) report('restored', iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry));
-        for (const from of r.kept) report('notMigrated', iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry), 'keptFromTarget', 'merge rule');
+        for (const from of r.applied) this.#report('restored', entryOf(from));
+        for (const from of r.kept) this.#report('notMigrated', entryOf(from), 'keptFromTarget', 'merge rule');
       });
     }
+  }
 
-    // Folder times last: writing their files changed them.
-    for await (const entry of reader.entries()) {
+  /** Folder times last: writing their files changed them. */
+  async #folderTimes(): Promise<void> {
+    for await (const entry of this.#reader.entries()) {
       if (entry.kind !== 'dir') continue;
-      const p = place(entry);
+      const p = this.#place(entry);
       if ('skip' in p) continue;
       for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) {
         let mapped;
         try {
-          mapped = target.mapPath(dest);
+          mapped = this.#target.mapPath(dest);
         } catch {
           continue; // a folder that could not be created (reported above with /c)
         }
-        if (mapped.exists) await applyMetadata(mapped.hostPath, entry, attributeTarget).catch((err) => log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`));
+        if (mapped.exists) await applyMetadata(mapped.hostPath, entry, this.#attributeTarget).catch((err) => this.#ctx.log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`));
       }
     }
-  } catch (err) {
-    events.phase('Applying', 'end', false);
-    if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
-    throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-  } finally {
-    staging.discard();
-    engine?.close();
   }
-  const hives = registry.save();
-  for (const h of hives) log?.info(`Registry settings written to ${h}`);
-  if (registry.missingSoftware) {
-    events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `The target has no SOFTWARE hive under ${target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} HKLM\\Software registry object(s) were not applied.`, target.windowsWinPath);
+
+  /** Hives saved, account plan written, the summary and the result. */
+  async #finish(): Promise<LoadStateResult> {
+    const { events, log, progress } = this.#ctx;
+    const registry = this.#registry;
+    const hives = registry.save();
+    for (const h of hives) log?.info(`Registry settings written to ${h}`);
+    if (registry.missingSoftware) {
+      events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `The target has no SOFTWARE hive under ${this.#target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} HKLM\\Software registry object(s) were not applied.`, this.#target.windowsWinPath);
+    }
+    events.phase('Applying', 'end', true);
+
+    const { plans, needsLac, accounts } = this.#users;
+    const accountPlan = accounts && accounts.accounts.length ? await accounts.write() : undefined;
+    if (accountPlan) log?.info(`Local accounts to create on first boot recorded in ${accountPlan}`);
+    progress?.percent(100);
+
+    const failed = this.#failed;
+    events.log('info', 'summary', this.#summary());
+    if (failed.length) events.warn('FERRY_W_USMT_ERRORS_SKIPPED', `${failed.length} file(s) could not be restored and were skipped (/c).`);
+
+    const exitCode = needsLac.length ? USMT_ERROR_USE_LAC : failed.length ? USMT_WOULD_HAVE_FAILED : USMT_SUCCESS;
+    return {
+      exitCode,
+      users: new Map(plans.map((p) => [`${p.source.domain}\\${p.source.name}`, `${p.target.domain}\\${p.target.name}`])),
+      needsLac,
+      ...this.#stats,
+      notApplied: this.#skipped,
+      registryModified: registry.modified,
+      failed,
+      ...(accountPlan ? { accountPlan } : {}),
+    };
   }
-  events.phase('Applying', 'end', true);
 
-  const accountPlan = accounts && accounts.accounts.length ? await accounts.write() : undefined;
-  if (accountPlan) log?.info(`Local accounts to create on first boot recorded in ${accountPlan}`);
-  progress?.percent(100);
-
-  const summary =
-    (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
-    `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
-    `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
-    (stats.iniApplied || stats.iniKept ? `INI settings: ${stats.iniApplied} applied, ${stats.iniKept} kept from the target. ` : '') +
-    `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
-    ` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.` +
-    (failed.length ? ` ${failed.length} file(s) failed and were skipped (/c).` : '') +
-    (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '');
-  events.log('info', 'summary', summary);
-  if (failed.length) events.warn('FERRY_W_USMT_ERRORS_SKIPPED', `${failed.length} file(s) could not be restored and were skipped (/c).`);
-
-  const exitCode = needsLac.length ? USMT_ERROR_USE_LAC : failed.length ? USMT_WOULD_HAVE_FAILED : USMT_SUCCESS;
-  return {
-    exitCode,
-    users: new Map(plans.map((p) => [`${p.source.domain}\\${p.source.name}`, `${p.target.domain}\\${p.target.name}`])),
-    needsLac,
-    ...stats,
-    notApplied: skipped,
-    registryModified: registry.modified,
-    failed,
-    ...(accountPlan ? { accountPlan } : {}),
-  };
+  #summary(): string {
+    const stats = this.#stats;
+    const skipped = this.#skipped;
+    const registry = this.#registry;
+    const { needsLac } = this.#users;
+    return (
+      (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
+      `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
+      `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
+      (stats.iniApplied || stats.iniKept ? `INI settings: ${stats.iniApplied} applied, ${stats.iniKept} kept from the target. ` : '') +
+      `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
+      ` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.` +
+      (this.#failed.length ? ` ${this.#failed.length} file(s) failed and were skipped (/c).` : '') +
+      (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '')
+    );
+  }
 }
 
 const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCase();

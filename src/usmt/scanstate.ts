@@ -130,7 +130,7 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
 
 async function collect(options: ScanStateOptions, ctx: RunContext, planning: Planning, storeDir: string, keyText: string | undefined): Promise<ScanStateResult> {
   const { events, log, progress } = ctx;
-  const { volume, engine, users, config } = planning;
+  const { volume, engine, config } = planning;
   const estimate = options.mode === 'estimate';
   const skipped: SkippedObject[] = [];
   const counts = { files: 0, dirs: 0, registry: 0, ini: 0, bytes: 0 };
@@ -144,20 +144,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   const listFd = options.listFile === undefined ? undefined : openListFile(options.listFile);
   ctx.report?.note({ computer: volume.computerName });
 
-  let writer: StoreWriter | undefined;
-  if (!estimate) {
-    const state = await inspectStore(storeDir).catch(() => null);
-    const resume = !!state && !state.complete && !options.overwrite;
-    if (resume) log?.info(`Resuming the interrupted capture in ${storeDir}`);
-    writer = await createStore(storeDir, {
-      type: options.storeKind,
-      ...(keyText !== undefined ? { encryption: { key: keyText, algId: options.encryption!.algId } } : {}),
-      resume,
-      overwrite: options.overwrite,
-      events,
-      source: { computer: volume.computerName, ferryVersion: FERRY_VERSION },
-    });
-  }
+  const writer = estimate ? undefined : await openWriter(options, ctx, storeDir, keyText, volume.computerName);
 
   // Folders the walk could not read arrive as warnings from the rule engine; they are source
   // errors like an unreadable file.
@@ -171,29 +158,7 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   const excluded = [storeDir, ...[options.logFile, options.progressFile, options.listFile].filter((f): f is string => f !== undefined).map((f) => resolve(f))];
   const isExcluded = (hostPath: string) => excluded.some((x) => hostPath === x || hostPath.startsWith(x + sep));
 
-  /** Skip (returns) or stop (throws) for one unreadable source object. */
-  const sourceFailure = async (winPath: string, err: FerryError, user?: Profile, bytes?: number): Promise<void> => {
-    const errno = String(err.details.errno ?? (err.code === 'FERRY_E_ACCESS_DENIED' ? 'EACCES' : ''));
-    const win32 = WIN32[errno] ?? 0;
-    const rule = errorRuleFor(config, 'file', winPath, win32);
-    const fatal = rule ? rule.fatal : !options.continueOnError;
-    progress?.write('error', err.code === 'FERRY_E_ACCESS_DENIED' ? 'UnableToOpen' : 'UnableToCopy');
-    progress?.write('objectName', winPath);
-    progress?.write('action', fatal ? 'Abort' : 'Ignore');
-    progress?.write('errorCode', win32);
-    if (fatal) {
-      log?.error(`Unable to read ${winPath}: ${err.message}`, win32);
-      await writer?.abort();
-      throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`, {
-        cause: err,
-        details: { path: winPath, errno },
-      });
-    }
-    skipped.push({ winPath, code: err.code, message: err.message });
-    events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: winPath, reason: 'unreadable', detail: `${err.code}: ${err.message}`, ...(user ? { user: label(user) } : {}), ...(bytes ? { bytes } : {}) });
-    log?.warning(`Skipped ${winPath} (/c): ${err.message}`, win32);
-    progress?.write('numberOfIgnoredErrors', skipped.length);
-  };
+  const sourceFailure = sourceFailureHandler(options, ctx, config, skipped, writer);
   const walkFailures = async () => {
     for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
   };
@@ -202,28 +167,15 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   // reported as a percentage; unreadable folders are met (and handled) here, before any writing.
   const planned = { files: 0, bytes: 0 };
   if (!estimate) {
-    events.phase('Scanning', 'start');
-    progress?.write('PHASE', 'Scanning');
     try {
-      for await (const obj of engine.objects()) {
-        await walkFailures();
-        if (obj.kind === 'file' && !isExcluded(obj.entry!.hostPath)) {
-          planned.files++;
-          planned.bytes += obj.entry!.size;
-        }
-      }
-      await walkFailures();
+      Object.assign(planned, await countPlanned(engine, ctx, isExcluded, walkFailures));
     } catch (err) {
       detach();
       if (listFd !== undefined) closeSync(listFd);
-      events.phase('Scanning', 'end', false);
       throw err;
     }
-    events.phase('Scanning', 'end', true);
     stopWatchingWalk();
-    progress?.write('totalSizeInMBToTransfer', (planned.bytes / 1048576).toFixed(2));
   }
-
   events.phase(estimate ? 'Estimating' : 'Collecting', 'start');
   progress?.write('PHASE', estimate ? 'Estimating' : 'Collecting');
   progress?.percent(0);
@@ -251,34 +203,13 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       }
       const entry = obj.entry!;
       if (isExcluded(entry.hostPath)) continue;
-      const meta = {
-        kind: obj.kind,
-        winPath: entry.winPath,
-        ...(obj.user ? { user: storeUser(obj.user) } : {}),
-        component: obj.component,
-        size: entry.size,
-        mtimeMs: entry.mtimeMs,
-        atimeMs: entry.atimeMs,
-        birthtimeMs: entry.birthtimeMs,
-        attributes: entry.attributes,
-      };
+      const meta = { kind: obj.kind, winPath: entry.winPath, ...(obj.user ? { user: storeUser(obj.user) } : {}), component: obj.component, ...entryTimes(entry) };
       if (obj.kind === 'dir') {
         counts.dirs++;
         await writer?.addDirectory(meta);
         continue;
       }
-      if (entry.attributes & FileAttr.ENCRYPTED) {
-        if (options.efs === 'abort') {
-          await writer?.abort();
-          throw usmtError('FERRY_E_USMT_CANCELED', `Gather was aborted because of an EFS file: ${entry.winPath}. Use /efs:skip to leave EFS files out.`, { path: entry.winPath });
-        }
-        if (options.efs === 'skip') {
-          log?.warning(`Skipped the EFS-encrypted file ${entry.winPath} (/efs:skip)`);
-          events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: entry.winPath, reason: 'efs', detail: '/efs:skip', bytes: entry.size, ...(obj.user ? { user: label(obj.user) } : {}) });
-          continue;
-        }
-        await currentPlatform().readEncryptedRaw(entry.hostPath);
-      }
+      if (entry.attributes & FileAttr.ENCRYPTED && !(await efsCaptured(options, ctx, writer, entry, obj.user))) continue;
       if (estimate) {
         counter.add(entry.size);
       } else {
@@ -318,6 +249,109 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   }
   events.phase(estimate ? 'Estimating' : 'Collecting', 'end', true);
 
+  return finishCapture(options, ctx, planning, storeDir, writer, counts, counter, skipped);
+}
+
+/** The store a capture writes: resumed when an interrupted capture left one (and no /o). */
+async function openWriter(options: ScanStateOptions, ctx: RunContext, storeDir: string, keyText: string | undefined, computer: string): Promise<StoreWriter> {
+  const state = await inspectStore(storeDir).catch(() => null);
+  const resume = !!state && !state.complete && !options.overwrite;
+  if (resume) ctx.log?.info(`Resuming the interrupted capture in ${storeDir}`);
+  return createStore(storeDir, {
+    type: options.storeKind,
+    ...(keyText !== undefined ? { encryption: { key: keyText, algId: options.encryption!.algId } } : {}),
+    resume,
+    overwrite: options.overwrite,
+    events: ctx.events,
+    source: { computer, ferryVersion: FERRY_VERSION },
+  });
+}
+
+/** A store entry's size, times and attributes, as the walk read them. */
+function entryTimes(entry: { size: number; mtimeMs: number; atimeMs: number; birthtimeMs: number; attributes: number }) {
+  return { size: entry.size, mtimeMs: entry.mtimeMs, atimeMs: entry.atimeMs, birthtimeMs: entry.birthtimeMs, attributes: entry.attributes };
+}
+
+/** An EFS-encrypted file under /efs: abort stops the capture, skip leaves it out (false), otherwise its raw form is read. */
+async function efsCaptured(options: ScanStateOptions, ctx: RunContext, writer: StoreWriter | undefined, entry: { winPath: string; hostPath: string; size: number }, user: Profile | undefined): Promise<boolean> {
+  if (options.efs === 'abort') {
+    await writer?.abort();
+    throw usmtError('FERRY_E_USMT_CANCELED', `Gather was aborted because of an EFS file: ${entry.winPath}. Use /efs:skip to leave EFS files out.`, { path: entry.winPath });
+  }
+  if (options.efs === 'skip') {
+    ctx.log?.warning(`Skipped the EFS-encrypted file ${entry.winPath} (/efs:skip)`);
+    ctx.events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: entry.winPath, reason: 'efs', detail: '/efs:skip', bytes: entry.size, ...(user ? { user: label(user) } : {}) });
+    return false;
+  }
+  await currentPlatform().readEncryptedRaw(entry.hostPath);
+  return true;
+}
+
+/** Skip (returns) or stop (throws) for one unreadable source object. */
+function sourceFailureHandler(options: ScanStateOptions, ctx: RunContext, config: Planning['config'], skipped: SkippedObject[], writer: StoreWriter | undefined) {
+  const { events, log, progress } = ctx;
+  return async (winPath: string, err: FerryError, user?: Profile, bytes?: number): Promise<void> => {
+    const errno = String(err.details.errno ?? (err.code === 'FERRY_E_ACCESS_DENIED' ? 'EACCES' : ''));
+    const win32 = WIN32[errno] ?? 0;
+    const rule = errorRuleFor(config, 'file', winPath, win32);
+    const fatal = rule ? rule.fatal : !options.continueOnError;
+    progress?.write('error', err.code === 'FERRY_E_ACCESS_DENIED' ? 'UnableToOpen' : 'UnableToCopy');
+    progress?.write('objectName', winPath);
+    progress?.write('action', fatal ? 'Abort' : 'Ignore');
+    progress?.write('errorCode', win32);
+    if (fatal) {
+      log?.error(`Unable to read ${winPath}: ${err.message}`, win32);
+      await writer?.abort();
+      throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`, {
+        cause: err,
+        details: { path: winPath, errno },
+      });
+    }
+    skipped.push({ winPath, code: err.code, message: err.message });
+    events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: winPath, reason: 'unreadable', detail: `${err.code}: ${err.message}`, ...(user ? { user: label(user) } : {}), ...(bytes ? { bytes } : {}) });
+    log?.warning(`Skipped ${winPath} (/c): ${err.message}`, win32);
+    progress?.write('numberOfIgnoredErrors', skipped.length);
+  };
+}
+
+/** USMT's Scanning phase: what a capture will store, counted so progress can be a percentage. */
+async function countPlanned(engine: Planning['engine'], ctx: RunContext, isExcluded: (hostPath: string) => boolean, walkFailures: () => Promise<void>): Promise<{ files: number; bytes: number }> {
+  const { events, progress } = ctx;
+  const planned = { files: 0, bytes: 0 };
+  events.phase('Scanning', 'start');
+  progress?.write('PHASE', 'Scanning');
+  try {
+    for await (const obj of engine.objects()) {
+      await walkFailures();
+      if (obj.kind === 'file' && !isExcluded(obj.entry!.hostPath)) {
+        planned.files++;
+        planned.bytes += obj.entry!.size;
+      }
+    }
+    await walkFailures();
+  } catch (err) {
+    events.phase('Scanning', 'end', false);
+    throw err;
+  }
+  events.phase('Scanning', 'end', true);
+  progress?.write('totalSizeInMBToTransfer', (planned.bytes / 1048576).toFixed(2));
+  return planned;
+}
+
+/** After the walk: the estimate written or the store finished, skipped files listed, the summary. */
+async function finishCapture(
+  options: ScanStateOptions,
+  ctx: RunContext,
+  planning: Planning,
+  storeDir: string,
+  writer: StoreWriter | undefined,
+  counts: { files: number; dirs: number; registry: number; ini: number; bytes: number },
+  counter: EstimateCounter,
+  skipped: SkippedObject[],
+): Promise<ScanStateResult> {
+  const { events, log, progress } = ctx;
+  const { volume, users } = planning;
+  const estimate = options.mode === 'estimate';
   let store: StoreSummary | undefined;
   if (estimate) {
     const result = counter.result(counts.files * 512 + counts.registry * 256);
