@@ -75,7 +75,10 @@ function main(): void {
       const h0 = performance.now();
       const r = spawnSync('hivexregedit', ['--export', file, '\\'], { maxBuffer: 1 << 30 });
       const ms = performance.now() - h0;
-      hivex = r.status === 0 ? `${ms.toFixed(0)} ms (${Math.round(total / (ms / 1000)).toLocaleString('en-US')} values/s)` : `failed: ${r.stderr.toString().trim().slice(0, 120)}`;
+      hivex =
+        r.status === 0
+          ? `${ms.toFixed(0)} ms (${Math.round(total / (ms / 1000)).toLocaleString('en-US')} values/s)`
+          : `failed: ${r.stderr.toString().trim().slice(0, 120)}`;
     }
 
     const rows: Array<[string, string]> = [
@@ -85,7 +88,10 @@ function main(): void {
       ['write: serialise + atomic save', `${(tSaved - tBuilt).toFixed(0)} ms`],
       ['write: total', `${(tSaved - t0).toFixed(0)} ms (${Math.round(total / ((tSaved - t0) / 1000)).toLocaleString('en-US')} values/s)`],
       ['write: peak RSS', `${writeRss.toFixed(0)} MiB`],
-      ['read: open + walk + decode all', `${read.ms.toFixed(0)} ms (${Math.round(read.values / (read.ms / 1000)).toLocaleString('en-US')} values/s)`],
+      [
+        'read: open + walk + decode all',
+        `${read.ms.toFixed(0)} ms (${Math.round(read.values / (read.ms / 1000)).toLocaleString('en-US')} values/s)`,
+      ],
       ['read: peak RSS (own process)', `${read.rss.toFixed(0)} MiB`],
       ['hivexregedit --export', hivex],
     ];

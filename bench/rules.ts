@@ -19,7 +19,9 @@ import { loadRuleSet } from '../src/migxml/index.ts';
 import { openVolume, type VolumeEntry } from '../src/volume/index.ts';
 
 // Ferry's bundled rule files; FERRY_TEST_MICROSOFT_XML_DIR measures Microsoft's instead.
-const FIXTURES = process.env.FERRY_TEST_MICROSOFT_XML_DIR ? `${process.env.FERRY_TEST_MICROSOFT_XML_DIR}/` : new URL('../src/usmt/xml/', import.meta.url).pathname;
+const FIXTURES = process.env.FERRY_TEST_MICROSOFT_XML_DIR
+  ? `${process.env.FERRY_TEST_MICROSOFT_XML_DIR}/`
+  : new URL('../src/usmt/xml/', import.meta.url).pathname;
 const GEN = new URL('../scripts/sample-volume.mjs', import.meta.url).pathname;
 
 function arg(name: string): string | undefined {
@@ -114,7 +116,9 @@ async function main(): Promise<void> {
     const size = arg('--size') ?? '2G';
     const users = arg('--users') ?? '6';
     const t = performance.now();
-    const g = spawnSync(process.execPath, [GEN, '--out', join(dir, 'vol'), '--size', size, '--users', users, '--seed', '1'], { encoding: 'utf8' });
+    const g = spawnSync(process.execPath, [GEN, '--out', join(dir, 'vol'), '--size', size, '--users', users, '--seed', '1'], {
+      encoding: 'utf8',
+    });
     if (g.status !== 0) throw new Error(`ferry sample-volume failed: ${g.stderr}`);
     console.log(`volume: ferry sample-volume --size ${size} --users ${users} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     windowsDir = join(dir, 'vol', 'Windows');
@@ -122,7 +126,9 @@ async function main(): Promise<void> {
   try {
     const rows: Record<string, unknown>[] = [];
     for (const set of ['MigDocs.xml+MigApp.xml', 'MigUser.xml+MigApp.xml']) {
-      const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', set, '--windows', windowsDir], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', set, '--windows', windowsDir], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`${set}: ${r.stderr}`);
       rows.push(JSON.parse(r.stdout));
     }

@@ -29,7 +29,13 @@ const without = (list: string[], name: string) => {
   const i = list.indexOf(name);
   return i === -1 ? list : [...list.slice(0, i), ...list.slice(i + 2)];
 };
-const passThrough = without(without(args.filter((a) => !ALL.includes(a)), '--sizes'), '--size');
+const passThrough = without(
+  without(
+    args.filter((a) => !ALL.includes(a)),
+    '--sizes',
+  ),
+  '--size',
+);
 const names = (picked.length ? picked : ALL).filter((n) => existsSync(new URL(`./${n}.ts`, import.meta.url).pathname));
 const sizes = option('--sizes', option('--size', '2G')).split(',');
 const givenTree = option('--tree', '');
@@ -40,9 +46,18 @@ let failed = 0;
 function runBench(name: string, extra: string[]): void {
   const file = new URL(`./${name}.ts`, import.meta.url).pathname;
   console.log(`\n=== bench: ${name} ${extra.filter((a) => a !== '--tree' && !a.startsWith('/')).join(' ')} ===`);
-  const r = spawnSync(process.execPath, ['--expose-gc', file, ...passThrough, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--expose-gc', file, ...passThrough, ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const out = r.stdout ?? '';
-  process.stdout.write(out.split('\n').filter((l) => !/^(ratio|rss)\|/.test(l)).join('\n'));
+  process.stdout.write(
+    out
+      .split('\n')
+      .filter((l) => !/^(ratio|rss)\|/.test(l))
+      .join('\n'),
+  );
   for (const l of out.split('\n')) if (/^(ratio|rss)\|/.test(l)) summary.push(l);
   if (r.status !== 0) {
     failed++;
@@ -59,13 +74,17 @@ for (const [i, size] of sizes.entries()) {
     made = mkdtempSync(join(tmpdir(), 'ferry-bench-tree-'));
     tree = join(made, 'vol');
     const t = performance.now();
-    const g = spawnSync(process.execPath, [GEN, '--out', tree, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const g = spawnSync(process.execPath, [GEN, '--out', tree, '--size', size, '--users', users, '--seed', '1', '--quiet'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (g.status !== 0) {
       rmSync(made, { recursive: true, force: true });
       console.error('ferry sample-volume failed');
       process.exit(1);
     }
-    console.log(`tree: ferry sample-volume --size ${size} --users ${users} --seed 1 (${((performance.now() - t) / 1000).toFixed(1)} s) in ${tree}`);
+    console.log(
+      `tree: ferry sample-volume --size ${size} --users ${users} --seed 1 (${((performance.now() - t) / 1000).toFixed(1)} s) in ${tree}`,
+    );
   }
   try {
     // The SMP upload keeps its own default (512M) unless --size was given explicitly.
@@ -92,6 +111,7 @@ if (ratios.length) {
 const rss = summary.filter((l) => l.startsWith('rss|')).map((l) => l.split('|'));
 if (rss.length) {
   console.log('\npeak RSS per tree size (goal ≤ 256 MiB at any size):');
-  for (const [, size, what, mib] of rss) console.log(`  ${size!.padEnd(6)} ${what!.padEnd(8)} ${mib!.padStart(5)} MiB  ${Number(mib) <= 256 ? 'met' : 'NOT met'}`);
+  for (const [, size, what, mib] of rss)
+    console.log(`  ${size!.padEnd(6)} ${what!.padEnd(8)} ${mib!.padStart(5)} MiB  ${Number(mib) <= 256 ? 'met' : 'NOT met'}`);
 }
 process.exit(failed ? 1 : 0);

@@ -61,7 +61,9 @@ const percentile = (xs: number[], p: number): number => {
  * read, hashed and PUT with fetch as SmpHttpClient does) against bench/bare-put-server.ts.
  */
 async function bareReference(dir: string, chunkSize: number): Promise<number> {
-  const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const base = await new Promise<string>((resolve, reject) => {
       let text = '';
@@ -89,7 +91,11 @@ async function bareReference(dir: string, chunkSize: number): Promise<number> {
         await fh.read(data, 0, job.length, job.offset);
         await fh.close();
         const sha = createHash('sha256').update(data).digest('hex');
-        const r = await fetch(`${base}/${job.name}?offset=${job.offset}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha }, body: data as Uint8Array<ArrayBuffer> });
+        const r = await fetch(`${base}/${job.name}?offset=${job.offset}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
+          body: data as Uint8Array<ArrayBuffer>,
+        });
         if (!r.ok) throw new Error(`bare server: ${r.status}`);
         await r.arrayBuffer();
       }
@@ -103,7 +109,23 @@ async function bareReference(dir: string, chunkSize: number): Promise<number> {
 }
 
 const port = await freePort();
-const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'smp', 'serve', '--port', String(port), '--data', join(work, 'data'), '--rate-limit', '10000000', '--no-verify-stores', ...(db ? ['--db', db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [
+    join(root, 'src/cli/main.ts'),
+    'smp',
+    'serve',
+    '--port',
+    String(port),
+    '--data',
+    join(work, 'data'),
+    '--rate-limit',
+    '10000000',
+    '--no-verify-stores',
+    ...(db ? ['--db', db] : []),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 let out = '';
 const collect = (d: Buffer): void => {
   out += d.toString();
@@ -120,7 +142,11 @@ const url = await new Promise<string>((resolve, reject) => {
 child.stdout.off('data', collect);
 const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1] as string;
 const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-  const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  const r = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
   if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
   return r.json();
 };
@@ -143,16 +169,22 @@ try {
   writeFileSync(join(one, 'USMT.MIG'), data);
   for (let i = 0; i < clients; i++) writeFileSync(join(single, `USMT-${i}.MIG`), data);
 
-  console.log(`SMP benchmark on ${url} (${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(1)}), ${db ? 'PostgreSQL' : 'SQLite'}, store ${mb(size)} MiB`);
+  console.log(
+    `SMP benchmark on ${url} (${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(1)}), ${db ? 'PostgreSQL' : 'SQLite'}, store ${mb(size)} MiB`,
+  );
   const c0 = await register('BENCH-SINGLE');
   let t = performance.now();
   const g0 = await c0.requestCapture();
   await c0.upload(single, g0.location);
   const singleSec = (performance.now() - t) / 1000;
   const singleRate = (per * clients) / singleSec;
-  console.log(`one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`);
+  console.log(
+    `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
+  );
   const bareRate = await bareReference(single, g0.chunkSize ?? 8 * 1024 * 1024);
-  console.log(`bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate)} MiB/s (PUT streamed to a file; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`);
+  console.log(
+    `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate)} MiB/s (PUT streamed to a file; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
+  );
   console.log(`ratio|SMP one upload / bare Node HTTP server streaming a PUT to disk (MiB/s)|${(singleRate / bareRate).toFixed(2)}|>= 0.6|`);
 
   const many = await Promise.all(Array.from({ length: clients }, (_, i) => register(`BENCH-C${i}`)));
@@ -165,7 +197,9 @@ try {
   );
   const manySec = (performance.now() - t) / 1000;
   const manyRate = (per * clients) / manySec;
-  console.log(`${clients} uploads at once  ${mb(per * clients)} MiB in ${manySec.toFixed(2)} s = ${mb(manyRate)} MiB/s aggregate = ${((100 * manyRate) / singleRate).toFixed(0)} % of one (target ≥ 80 %)   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`);
+  console.log(
+    `${clients} uploads at once  ${mb(per * clients)} MiB in ${manySec.toFixed(2)} s = ${mb(manyRate)} MiB/s aggregate = ${((100 * manyRate) / singleRate).toFixed(0)} % of one (target ≥ 80 %)   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
+  );
 
   // Request / release latency at a steady rate.
   const computers: SmpHttpClient[] = [];
@@ -187,15 +221,24 @@ try {
       }),
     );
     const achieved = n / ((performance.now() - start) / 1000);
-    console.log(`${label.padEnd(18)} ${n} at ${rate}/s (achieved ${achieved.toFixed(0)}/s): p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+    console.log(
+      `${label.padEnd(18)} ${n} at ${rate}/s (achieved ${achieved.toFixed(0)}/s): p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+    );
     return results;
   };
   const grants = await paced('request (capture)', ops, (i) => (computers[i] as SmpHttpClient).requestCapture());
-  for (let i = 0; i < ops; i += 50) await Promise.all(grants.slice(i, i + 50).map((g, j) => (computers[i + j] as SmpHttpClient).upload(tiny, g.location)));
-  await paced('release (capture)', ops, (i) => (computers[i] as SmpHttpClient).releaseCapture((grants[i] as { location: string }).location));
+  for (let i = 0; i < ops; i += 50)
+    await Promise.all(grants.slice(i, i + 50).map((g, j) => (computers[i + j] as SmpHttpClient).upload(tiny, g.location)));
+  await paced('release (capture)', ops, (i) =>
+    (computers[i] as SmpHttpClient).releaseCapture((grants[i] as { location: string }).location),
+  );
 
   // The manifest check of a 100k-file store (e.g. a large /nocompress capture), in this process.
-  const manifest = Array.from({ length: 100_000 }, (_, i) => ({ path: `USMT/File/C/Users/u${i % 97}/d${i % 13}/f-${i}.txt`, size: 1, sha256: 'a'.repeat(64) }));
+  const manifest = Array.from({ length: 100_000 }, (_, i) => ({
+    path: `USMT/File/C/Users/u${i % 97}/d${i % 13}/f-${i}.txt`,
+    size: 1,
+    sha256: 'a'.repeat(64),
+  }));
   t = performance.now();
   await checkManifest(manifest);
   console.log(`manifest check       100k entries in ${(performance.now() - t).toFixed(0)} ms (linear; yields to the event loop)`);

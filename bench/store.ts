@@ -55,7 +55,11 @@ async function child(mode: string, src: string, out: string): Promise<void> {
     return;
   }
   const type: StoreType = mode === 'hardlink' ? 'hardlink' : 'compressed';
-  const w = await createStore(out, { type, resume: mode === 'resume', ...(type === 'compressed' ? { encryption: { key: KEY, algId: 'AES_256' } } : {}) });
+  const w = await createStore(out, {
+    type,
+    resume: mode === 'resume',
+    ...(type === 'compressed' ? { encryption: { key: KEY, algId: 'AES_256' } } : {}),
+  });
   for (const f of walk(src, 'C:')) {
     const st = f.st;
     const meta = { winPath: f.win, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, birthtimeMs: st.birthtimeMs, attributes: f.dir ? 0x10 : 0x20 };
@@ -105,7 +109,22 @@ async function main(): Promise<void> {
   try {
     if (!tree) {
       console.log(`generating a ${size} tree for ${users} users in ${vol} …`);
-      const g = spawnSync(process.execPath, [new URL('../scripts/sample-volume.mjs', import.meta.url).pathname, '--out', vol, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const g = spawnSync(
+        process.execPath,
+        [
+          new URL('../scripts/sample-volume.mjs', import.meta.url).pathname,
+          '--out',
+          vol,
+          '--size',
+          size,
+          '--users',
+          users,
+          '--seed',
+          '1',
+          '--quiet',
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
       if (g.status !== 0) throw new Error('ferry sample-volume failed');
     }
     // Everything below reads the tree from the page cache: warm it once for all tools alike.
@@ -117,26 +136,73 @@ async function main(): Promise<void> {
     const add = (r: Omit<Row, 'outBytes'>, out: string) => rows.push({ ...r, outBytes: du(out) });
 
     add(timed('ferry capture (zstd-3 + AES-256-GCM)', ferry('capture', vol, join(work, 'ferry'))), join(work, 'ferry'));
-    add(timed('tar -cf - | zstd -T0 -3', ['bash', '-c', `tar -cf - -C '${vol}' . | zstd -q -T0 -3 -o '${join(work, 'vol.tar.zst')}'`]), join(work, 'vol.tar.zst'));
+    add(
+      timed('tar -cf - | zstd -T0 -3', ['bash', '-c', `tar -cf - -C '${vol}' . | zstd -q -T0 -3 -o '${join(work, 'vol.tar.zst')}'`]),
+      join(work, 'vol.tar.zst'),
+    );
     spawnSync('restic', ['init', '--repo', join(work, 'restic'), '-q'], { env: { ...process.env, RESTIC_PASSWORD: KEY } });
-    add(timed('restic backup (first)', ['restic', 'backup', '--repo', join(work, 'restic'), '-q', vol], { RESTIC_PASSWORD: KEY, RESTIC_CACHE_DIR: join(work, 'restic-cache') }), join(work, 'restic'));
+    add(
+      timed('restic backup (first)', ['restic', 'backup', '--repo', join(work, 'restic'), '-q', vol], {
+        RESTIC_PASSWORD: KEY,
+        RESTIC_CACHE_DIR: join(work, 'restic-cache'),
+      }),
+      join(work, 'restic'),
+    );
     add(timed('ferry hard-link capture', ferry('hardlink', vol, join(work, 'hl'))), join(work, 'hl'));
     add(timed('cp -al', ['cp', '-al', vol, join(work, 'cpal')]), join(work, 'cpal'));
     add(timed('ferry restore (extract all)', ferry('restore', join(work, 'ferry'), join(work, 'restored'))), join(work, 'restored'));
     await mkdir(join(work, 'untarred'));
-    add(timed('zstd -d | tar -x', ['bash', '-c', `zstd -q -d -c '${join(work, 'vol.tar.zst')}' | tar -x -C '${join(work, 'untarred')}'`]), join(work, 'untarred'));
+    add(
+      timed('zstd -d | tar -x', ['bash', '-c', `zstd -q -d -c '${join(work, 'vol.tar.zst')}' | tar -x -C '${join(work, 'untarred')}'`]),
+      join(work, 'untarred'),
+    );
 
     // LoadState as users run it: scanstate/loadstate commands with MigDocs + MigUser onto a fresh
     // volume, beside extracting exactly the data it restored (tar | zstd of its output, made untimed).
     const usersStore = join(work, 'users-store');
-    add(timed('ferry scanstate /i:MigDocs /i:MigUser /encrypt', [process.execPath, MAIN, 'scanstate', usersStore, `/offlinewindir:${join(vol, 'Windows')}`, ...USER_RULES, '/encrypt', `/key:${KEY}`, '/o', `/l:${join(work, 'scan.log')}`]), usersStore);
+    add(
+      timed('ferry scanstate /i:MigDocs /i:MigUser /encrypt', [
+        process.execPath,
+        MAIN,
+        'scanstate',
+        usersStore,
+        `/offlinewindir:${join(vol, 'Windows')}`,
+        ...USER_RULES,
+        '/encrypt',
+        `/key:${KEY}`,
+        '/o',
+        `/l:${join(work, 'scan.log')}`,
+      ]),
+      usersStore,
+    );
     const fresh = join(work, 'fresh');
     mkdirSync(join(fresh, 'Windows/System32'), { recursive: true });
     mkdirSync(join(fresh, 'Users/Default'), { recursive: true });
-    add(timed('ferry loadstate /i:MigDocs /i:MigUser /lac (fresh volume)', [process.execPath, MAIN, 'loadstate', usersStore, `/offlinewindir:${join(fresh, 'Windows')}`, ...USER_RULES, '/decrypt', `/key:${KEY}`, '/lac', `/l:${join(work, 'load.log')}`]), fresh);
+    add(
+      timed('ferry loadstate /i:MigDocs /i:MigUser /lac (fresh volume)', [
+        process.execPath,
+        MAIN,
+        'loadstate',
+        usersStore,
+        `/offlinewindir:${join(fresh, 'Windows')}`,
+        ...USER_RULES,
+        '/decrypt',
+        `/key:${KEY}`,
+        '/lac',
+        `/l:${join(work, 'load.log')}`,
+      ]),
+      fresh,
+    );
     spawnSync('bash', ['-c', `tar -cf - -C '${fresh}' . | zstd -q -T0 -3 -o '${join(work, 'restored.tar.zst')}'`]);
     await mkdir(join(work, 'unrestored'));
-    add(timed('zstd -d | tar -x (the data loadstate restored)', ['bash', '-c', `zstd -q -d -c '${join(work, 'restored.tar.zst')}' | tar -x -C '${join(work, 'unrestored')}'`]), join(work, 'unrestored'));
+    add(
+      timed('zstd -d | tar -x (the data loadstate restored)', [
+        'bash',
+        '-c',
+        `zstd -q -d -c '${join(work, 'restored.tar.zst')}' | tar -x -C '${join(work, 'unrestored')}'`,
+      ]),
+      join(work, 'unrestored'),
+    );
 
     // Re-capture after an interruption: kill a capture at half its time, then time the resume.
     const half = rows[0]!.wall / 2;
@@ -144,12 +210,25 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, half * 1000));
     killed.kill('SIGKILL');
     await new Promise((r) => killed.on('exit', r));
-    add(timed(`ferry re-capture after kill -9 at ${half.toFixed(1)} s`, ferry('resume', vol, join(work, 'resumed'))), join(work, 'resumed'));
+    add(
+      timed(`ferry re-capture after kill -9 at ${half.toFixed(1)} s`, ferry('resume', vol, join(work, 'resumed'))),
+      join(work, 'resumed'),
+    );
 
     const mb = data / 1e6;
-    console.log(`\nsource: ${mb.toFixed(0)} MB in regular files (${tree || `${size}, ${users} users`}); MB/s = source MB / wall time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`);
+    console.log(
+      `\nsource: ${mb.toFixed(0)} MB in regular files (${tree || `${size}, ${users} users`}); MB/s = source MB / wall time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`,
+    );
     const head = ['tool', 'wall s', 'MB/s', 'output MB', 'peak RSS MiB', 'CPU %', 'CPU s'];
-    const lines = rows.map((r) => [r.name, r.wall.toFixed(2), (mb / r.wall).toFixed(0), (r.outBytes / 1e6).toFixed(1), r.rssMiB.toFixed(0), String(r.cpu), r.cpuSec.toFixed(2)]);
+    const lines = rows.map((r) => [
+      r.name,
+      r.wall.toFixed(2),
+      (mb / r.wall).toFixed(0),
+      (r.outBytes / 1e6).toFixed(1),
+      r.rssMiB.toFixed(0),
+      String(r.cpu),
+      r.cpuSec.toFixed(2),
+    ]);
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(fmt(head));
@@ -157,7 +236,8 @@ async function main(): Promise<void> {
     for (const l of lines) console.log(fmt(l));
     const by = (n: string) => rows.find((r) => r.name.startsWith(n))!;
     // Wall time is the goal; CPU seconds beside it stay meaningful when the machine is shared.
-    const ratio = (name: string, a: string, b: string, goal: string) => console.log(ratioLine(name, by(a).wall / by(b).wall, goal, by(a).cpuSec / by(b).cpuSec));
+    const ratio = (name: string, a: string, b: string, goal: string) =>
+      console.log(ratioLine(name, by(a).wall / by(b).wall, goal, by(a).cpuSec / by(b).cpuSec));
     console.log('');
     ratio('compressed + encrypted capture / tar + zstd -T0 -3', 'ferry capture', 'tar', '<= 1.0');
     ratio('restore, extract all / zstd -d + tar -x', 'ferry restore', 'zstd -d | tar -x', '<= 1.0');
@@ -165,7 +245,9 @@ async function main(): Promise<void> {
     ratio('hard-link capture / cp -al', 'ferry hard-link', 'cp -al', '<= 1.2');
     console.log(`rss|${size}|capture|${Math.max(by('ferry capture').rssMiB, by('ferry scanstate').rssMiB).toFixed(0)}`);
     console.log(`rss|${size}|restore|${Math.max(by('ferry restore').rssMiB, by('ferry loadstate').rssMiB).toFixed(0)}`);
-    console.log(`\nratios: capture/tar|zstd time ${(by('ferry capture').wall / by('tar').wall).toFixed(2)}× (goal ≤ 1.0), size ${(by('ferry capture').outBytes / by('tar').outBytes).toFixed(3)}× (≤ 1.02); restic/capture ${(by('restic').wall / by('ferry capture').wall).toFixed(2)}× (≥ 3); hard-link/cp -al ${(by('ferry hard-link').wall / by('cp -al').wall).toFixed(2)}× (≤ 1.2); restore/zstd|tar ${(by('ferry restore').wall / by('zstd -d').wall).toFixed(2)}× (≤ 1.0); peak RSS ≤ 256 MiB`);
+    console.log(
+      `\nratios: capture/tar|zstd time ${(by('ferry capture').wall / by('tar').wall).toFixed(2)}× (goal ≤ 1.0), size ${(by('ferry capture').outBytes / by('tar').outBytes).toFixed(3)}× (≤ 1.02); restic/capture ${(by('restic').wall / by('ferry capture').wall).toFixed(2)}× (≥ 3); hard-link/cp -al ${(by('ferry hard-link').wall / by('cp -al').wall).toFixed(2)}× (≤ 1.2); restore/zstd|tar ${(by('ferry restore').wall / by('zstd -d').wall).toFixed(2)}× (≤ 1.0); peak RSS ≤ 256 MiB`,
+    );
   } finally {
     if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
     else console.log(`kept ${work}`);

@@ -23,7 +23,9 @@ const base = tree ? null : mkdtempSync(join(tmpdir(), 'ferry-bench-vol-'));
 try {
   const root = tree || join(base!, 'vol');
   if (!tree) {
-    const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', root, '--size', size, '--users', users, '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', root, '--size', size, '--users', users, '--seed', '1', '--quiet'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (gen.status !== 0) throw new Error('ferry sample-volume failed');
   }
   const vol = await openVolume(join(root, 'Windows'));
@@ -61,7 +63,9 @@ try {
         bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
       }
       const rate = (ms: number) => String(Math.round((paths / ms) * 1000));
-      console.log(`${form.padEnd(13)} ${what.padEnd(11)} ${String(paths).padStart(7)} ${rate(best).padStart(9)} ${rate(bestCpu).padStart(12)}`);
+      console.log(
+        `${form.padEnd(13)} ${what.padEnd(11)} ${String(paths).padStart(7)} ${rate(best).padStart(9)} ${rate(bestCpu).padStart(12)}`,
+      );
     }
   }
   console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);

@@ -36,12 +36,25 @@ if (!filters.length && !process.env.FERRY_SKIP_TYPECHECK) {
   }
   // Folder boundaries (.dependency-cruiser.cjs, docs/architecture.md): imports across src/
   // folders go through each folder's index.ts.
-  const dc = spawnSync(join(root, 'node_modules/.bin/depcruise'), ['src', 'test', 'bench', 'scripts', 'console/src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  const dc = spawnSync(
+    join(root, 'node_modules/.bin/depcruise'),
+    ['src', 'test', 'bench', 'scripts', 'console/src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+    {
+      stdio: 'inherit',
+      cwd: root,
+    },
+  );
   if (dc.status !== 0) {
-    console.error('folder boundaries check failed: import the other folder through its index.ts (or its testing module from a test); see docs/architecture.md, "Folder boundaries"');
+    console.error(
+      'folder boundaries check failed: import the other folder through its index.ts (or its testing module from a test); see docs/architecture.md, "Folder boundaries"',
+    );
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  // Formatting and lint (biome.json): errors fail the run; `npm run format` fixes the formatting.
+  const lint = spawnSync(join(root, 'node_modules/.bin/biome'), ['ci', '--diagnostic-level=error', '.'], { stdio: 'inherit', cwd: root });
+  if (lint.status !== 0) {
+    console.error('lint failed: run `npm run format`, then fix what `npm run lint` still reports');
     console.log('0 passed, 1 failed');
     process.exit(1);
   }

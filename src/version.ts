@@ -2,4 +2,5 @@
 // store's header name the same release.
 import { readFileSync } from 'node:fs';
 
-export const FERRY_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const FERRY_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;

@@ -14,15 +14,24 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const NO_WIMLIB = spawnSync('sh', ['-c', 'command -v wimcapture && command -v wiminfo']).status !== 0;
 
-test('console: register an operating system image and add Apply Operating System Image from Add › Images', { timeout: 180_000 }, async (t) => {
+test('console: register an operating system image and add Apply Operating System Image from Add › Images', {
+  timeout: 180_000,
+}, async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
   if (NO_WIMLIB) return t.skip('wimtools is not installed (apt-get install wimtools)');
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-osimage-'));
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'console'), emptyOutDir: true } });
+  await build({
+    configFile: join(ROOT, 'console/vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir: join(work, 'console'), emptyOutDir: true },
+  });
   const s = await startSite({ consoleDir: join(work, 'console') });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   try {
     mkdirSync(join(work, 'tree', 'Windows', 'System32'), { recursive: true });
     writeFileSync(join(work, 'tree', 'Windows', 'System32', 'ntoskrnl.exe'), 'kernel');
@@ -66,7 +75,10 @@ test('console: register an operating system image and add Apply Operating System
     await page.getByRole('heading', { name: /Task Sequence Editor/ }).waitFor();
     await page.getByRole('button', { name: /^Add/ }).click();
     await page.getByRole('menuitem', { name: /^Images/ }).click();
-    assert.deepEqual(await page.getByRole('menu', { name: 'Images' }).getByRole('menuitem').allInnerTexts(), ['Apply Operating System Image', 'Setup Windows and ConfigMgr']);
+    assert.deepEqual(await page.getByRole('menu', { name: 'Images' }).getByRole('menuitem').allInnerTexts(), [
+      'Apply Operating System Image',
+      'Setup Windows and ConfigMgr',
+    ]);
     await page.getByRole('menuitem', { name: 'Apply Operating System Image', exact: true }).click();
     await page.getByText('Select the image package; the step cannot run without it.').first().waitFor();
     await page.getByLabel('Image package').selectOption(imageId);
@@ -78,8 +90,13 @@ test('console: register an operating system image and add Apply Operating System
     const list = await call(s, await signIn(s), 'GET', '/api/task-sequences');
     const ts = await call(s, await signIn(s), 'GET', `/api/task-sequences/${list.body[0].id}`);
     const step = ts.body.document.children[0];
-    assert.deepEqual([step.type, step.properties.ImagePackageID, step.properties.ImageIndex, step.properties.Destination], ['SMS_TaskSequence_ApplyOperatingSystemAction', imageId, 1, 'NextAvailable']);
-    const xml = await fetch(`${s.url}/api/task-sequences/${list.body[0].id}/export`, { headers: { cookie: (await signIn(s)).cookie } }).then((r) => r.text());
+    assert.deepEqual(
+      [step.type, step.properties.ImagePackageID, step.properties.ImageIndex, step.properties.Destination],
+      ['SMS_TaskSequence_ApplyOperatingSystemAction', imageId, 1, 'NextAvailable'],
+    );
+    const xml = await fetch(`${s.url}/api/task-sequences/${list.body[0].id}/export`, {
+      headers: { cookie: (await signIn(s)).cookie },
+    }).then((r) => r.text());
     assert.match(xml, new RegExp(`OSDApplyOS\\.exe /image:${imageId},%OSDImageIndex%`));
     assert.deepEqual(pageErrors, []);
   } finally {

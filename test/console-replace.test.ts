@@ -32,17 +32,32 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-test('console: the real replace — association, capture on SRC, restore on DST, Monitoring, files on DST', { timeout: 300_000 }, async (t) => {
+test('console: the real replace — association, capture on SRC, restore on DST, Monitoring, files on DST', {
+  timeout: 300_000,
+}, async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-replace-'));
   const children: ChildProcess[] = [];
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'console'), emptyOutDir: true } });
+  await build({
+    configFile: join(ROOT, 'console/vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir: join(work, 'console'), emptyOutDir: true },
+  });
   const s = await startSite({ withSmp: true, consoleDir: join(work, 'console') });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -50,7 +65,9 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       ['src', '2', '8M'],
       ['dst', '0', '1M'],
     ] as const) {
-      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users], {
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 0, r.stderr);
     }
     const skip = ['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'];
@@ -65,7 +82,22 @@ test('console: the real replace — association, capture on SRC, restore on DST,
     ]) {
       const child = spawn(
         process.execPath,
-        [join(ROOT, 'src/cli/main.ts'), 'agent', '--site', s.url, '--root', join(work, vol!), '--name', name!, '--state', join(work, `agent-${name}`), '--enroll', s.site.enrollToken, '--poll', '1'],
+        [
+          join(ROOT, 'src/cli/main.ts'),
+          'agent',
+          '--site',
+          s.url,
+          '--root',
+          join(work, vol!),
+          '--name',
+          name!,
+          '--state',
+          join(work, `agent-${name}`),
+          '--enroll',
+          s.site.enrollToken,
+          '--poll',
+          '1',
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
@@ -79,7 +111,8 @@ test('console: the real replace — association, capture on SRC, restore on DST,
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     let shot = 0;
-    const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+    const screenshot = (name: string) =>
+      page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
     await page.goto(`${s.url}/?token=${s.site.auth.issueSignInToken()}`);
     await page.getByRole('heading', { name: 'Task Sequences' }).waitFor();
     await page.getByRole('link', { name: 'Devices' }).click();
@@ -132,7 +165,11 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       await page.getByLabel('Collection').selectOption({ label: collectionLabel });
       for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
       await page.waitForTimeout(300);
-      assert.equal(await page.getByRole('alert', { name: 'Before you deploy' }).count(), 0, `${tsName} on ${collectionLabel} is not flagged`);
+      assert.equal(
+        await page.getByRole('alert', { name: 'Before you deploy' }).count(),
+        0,
+        `${tsName} on ${collectionLabel} is not flagged`,
+      );
       await page.getByRole('button', { name: 'Deploy' }).click();
       await page.getByRole('heading', { name: /Deployment status/ }).waitFor();
     };
@@ -176,8 +213,14 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       const messages = page.locator('table.messages tbody tr');
       await messages.first().waitFor();
       const rows = (await messages.allInnerTexts()).map((r) => r.replace(/\t/g, ' '));
-      assert.ok(rows.some((r) => r.includes('11143')), `${tsName}: completed\n${rows.join('\n')}`);
-      assert.ok(rows.some((r) => r.includes('11134') && r.includes(step)), `${tsName}: ${step}\n${rows.join('\n')}`);
+      assert.ok(
+        rows.some((r) => r.includes('11143')),
+        `${tsName}: completed\n${rows.join('\n')}`,
+      );
+      assert.ok(
+        rows.some((r) => r.includes('11134') && r.includes(step)),
+        `${tsName}: ${step}\n${rows.join('\n')}`,
+      );
       await screenshot(`monitoring-${computer}`);
     }
 

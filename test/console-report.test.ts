@@ -47,25 +47,61 @@ test('console: live progress and migration reports with charts, checked against 
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-report-'));
   const children: ChildProcess[] = [];
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'console'), emptyOutDir: true } });
+  await build({
+    configFile: join(ROOT, 'console/vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir: join(work, 'console'), emptyOutDir: true },
+  });
   const s = await startSite({ consoleDir: join(work, 'console') });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const [name, size, users] of [
       ['src', '12M', '2'],
       ['dst', '1M', '0'],
     ] as const) {
-      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users, '--seed', '21'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users, '--seed', '21'], {
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 0, r.stderr);
     }
     for (const [name, vol] of [
       ['SRC', 'src'],
       ['DST', 'dst'],
     ] as const) {
-      const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'agent', '--site', s.url, '--root', join(work, vol), '--name', name, '--state', join(work, `agent-${name}`), '--enroll', s.site.enrollToken, '--poll', '0.5'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'src/cli/main.ts'),
+          'agent',
+          '--site',
+          s.url,
+          '--root',
+          join(work, vol),
+          '--name',
+          name,
+          '--state',
+          join(work, `agent-${name}`),
+          '--enroll',
+          s.site.enrollToken,
+          '--poll',
+          '0.5',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       child.stdout!.on('data', (d) => (out += d));
       child.stderr!.on('data', (d) => (out += d));
@@ -82,25 +118,49 @@ test('console: live progress and migration reports with charts, checked against 
     const pkg = ((await call(s, session, 'GET', '/api/packages')).body as { id: string }[])[0]!.id;
 
     // Capture on SRC, restore on DST, through a store folder both agents see (local mode).
-    const on = (machine: string) => ({ kind: 'operator' as const, operator: 'and' as const, operands: [{ kind: 'variable' as const, variable: '_SMSTSMachineName', operator: 'equals' as const, value: machine }] });
-    const setVar = (name: string, value: string) => Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: name, VariableValue: value }), { name: `Set ${name}` });
-    const wait = Object.assign(newStep('SMS_TaskSequence_RunCommandLineAction', { CommandLine: 'sleep 3' }), { name: 'Wait for the console' });
+    const on = (machine: string) => ({
+      kind: 'operator' as const,
+      operator: 'and' as const,
+      operands: [{ kind: 'variable' as const, variable: '_SMSTSMachineName', operator: 'equals' as const, value: machine }],
+    });
+    const setVar = (name: string, value: string) =>
+      Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: name, VariableValue: value }), { name: `Set ${name}` });
+    const wait = Object.assign(newStep('SMS_TaskSequence_RunCommandLineAction', { CommandLine: 'sleep 3' }), {
+      name: 'Wait for the console',
+    });
     const sequence = newSequence([
       setVar('OSDStateStorePath', join(work, 'store')),
-      Object.assign(newGroup('Capture Files and Settings', [wait, newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: pkg })]), { condition: on('SRC') }),
-      Object.assign(newGroup('Restore Files and Settings', [newStep('SMS_TaskSequence_RestoreUserStateAction', { UsmtRestorePackageID: pkg, LocalAccounts: true, LocalAccountPassword: 'Pa55word!' })]), { condition: on('DST') }),
+      Object.assign(
+        newGroup('Capture Files and Settings', [wait, newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: pkg })]),
+        { condition: on('SRC') },
+      ),
+      Object.assign(
+        newGroup('Restore Files and Settings', [
+          newStep('SMS_TaskSequence_RestoreUserStateAction', {
+            UsmtRestorePackageID: pkg,
+            LocalAccounts: true,
+            LocalAccountPassword: 'Pa55word!',
+          }),
+        ]),
+        { condition: on('DST') },
+      ),
     ]);
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Refresh with report', sequence })).body;
     assert.ok(ts.id, JSON.stringify(ts));
     const deploy = async (computer: { id: string; name: string }) => {
       const col = (await call(s, session, 'POST', '/api/collections', { name: `${computer.name} only`, members: [computer.id] })).body;
-      return (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'required' })).body.id as string;
+      return (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'required' })).body
+        .id as string;
     };
     const finished = (dep: string) =>
-      until(`deployment ${dep} finished`, async () => {
-        const c = (await call(s, session, 'GET', `/api/deployments/${dep}/status`)).body.computers[0];
-        return c.category === 'Success' || c.category === 'Error' ? c.category : undefined;
-      }, 180_000);
+      until(
+        `deployment ${dep} finished`,
+        async () => {
+          const c = (await call(s, session, 'GET', `/api/deployments/${dep}/status`)).body.computers[0];
+          return c.category === 'Success' || c.category === 'Error' ? c.category : undefined;
+        },
+        180_000,
+      );
 
     const page = await browser.newPage({ viewport: { width: WIDTHS[0], height: 900 } });
     const failed: string[] = [];
@@ -125,7 +185,11 @@ test('console: live progress and migration reports with charts, checked against 
     assert.match((await live.innerText()).replace(/\s+/g, ' '), /Step \d+ of 4: /);
     await page.getByTestId('deployment-progress').waitFor();
     // The capture itself: percent, bytes and an ETA from ScanState's progress events.
-    await until('capture progress', async () => (/Capture User State.*\d+(\.\d)?%/s.test(await live.innerText().catch(() => '')) ? true : undefined), 60_000).catch(() => undefined);
+    await until(
+      'capture progress',
+      async () => (/Capture User State.*\d+(\.\d)?%/s.test(await live.innerText().catch(() => '')) ? true : undefined),
+      60_000,
+    ).catch(() => undefined);
     await shoot('progress');
     assert.equal(await finished(capture), 'Success');
 
@@ -134,9 +198,17 @@ test('console: live progress and migration reports with charts, checked against 
     assert.equal(await finished(restore), 'Success');
 
     // The reports the agents uploaded pass the schema and match the volumes.
-    const reportsOf = async (dep: string, c: { id: string }) => (await call(s, session, 'GET', `/api/deployments/${dep}/computers/${encodeURIComponent(c.id)}/reports`)).body as { kind: string; report: unknown }[];
-    const captured = parseReport((await until('capture report', async () => (await reportsOf(capture, computers.src)).find((r) => r.kind === 'capture')))!.report);
-    const restored = parseReport((await until('restore report', async () => (await reportsOf(restore, computers.dst)).find((r) => r.kind === 'restore')))!.report);
+    const reportsOf = async (dep: string, c: { id: string }) =>
+      (await call(s, session, 'GET', `/api/deployments/${dep}/computers/${encodeURIComponent(c.id)}/reports`)).body as {
+        kind: string;
+        report: unknown;
+      }[];
+    const captured = parseReport(
+      (await until('capture report', async () => (await reportsOf(capture, computers.src)).find((r) => r.kind === 'capture')))!.report,
+    );
+    const restored = parseReport(
+      (await until('restore report', async () => (await reportsOf(restore, computers.dst)).find((r) => r.kind === 'restore')))!.report,
+    );
     const users = Object.keys(restored.users).filter((u) => u !== 'System');
     assert.equal(users.length, 2);
     let onDst = 0;
@@ -157,12 +229,19 @@ test('console: live progress and migration reports with charts, checked against 
       const cell = view.locator(`tr[data-user="${u.replace(/\\/g, '\\\\')}"] td[data-col="files"]`);
       assert.equal(Number(await cell.innerText()), restored.users[u]!.files.restored);
     }
-    assert.equal(await view.locator('svg[role=img]').count() >= 2, true, 'charts: bytes per user, time per step (and reasons when any)');
-    assert.match(await view.locator('[data-figure="files"] b').innerText(), new RegExp(`^${restored.totals.files.restored} of ${restored.totals.files.selected}$`));
-    const json = await page.request.get(`${s.url}/api/deployments/${restore}/computers/${encodeURIComponent(computers.dst.id)}/reports/restore.json`);
+    assert.equal((await view.locator('svg[role=img]').count()) >= 2, true, 'charts: bytes per user, time per step (and reasons when any)');
+    assert.match(
+      await view.locator('[data-figure="files"] b').innerText(),
+      new RegExp(`^${restored.totals.files.restored} of ${restored.totals.files.selected}$`),
+    );
+    const json = await page.request.get(
+      `${s.url}/api/deployments/${restore}/computers/${encodeURIComponent(computers.dst.id)}/reports/restore.json`,
+    );
     assert.equal(json.status(), 200);
     assert.deepEqual(parseReport(await json.json()).totals, restored.totals);
-    const html = await page.request.get(`${s.url}/api/deployments/${restore}/computers/${encodeURIComponent(computers.dst.id)}/reports/restore.html`);
+    const html = await page.request.get(
+      `${s.url}/api/deployments/${restore}/computers/${encodeURIComponent(computers.dst.id)}/reports/restore.html`,
+    );
     assert.match(await html.text(), /<svg role="img"/);
     await shoot('restore-report');
     await view.screenshot({ path: join(ARTIFACTS, 'report-for-readme.png') });

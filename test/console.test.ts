@@ -25,12 +25,25 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
   const s = await (async () => {
     // A fresh bundle of the console sources, so the test never sees a stale console/dist.
     const { build } = await import('vite');
-    await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'console'), emptyOutDir: true } });
+    await build({
+      configFile: join(ROOT, 'console/vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir: join(work, 'console'), emptyOutDir: true },
+    });
     return startSite({ withSmp: true, consoleDir: join(work, 'console') });
   })();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -40,7 +53,9 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     ] as const) {
       generateSampleVolume({ out: join(work, name), size: name === 'src' ? 20 << 20 : 1 << 20, users: Number(users) });
     }
-    const sourceUsers = readdirSync(join(work, 'src/Users')).filter((u) => !['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'].includes(u));
+    const sourceUsers = readdirSync(join(work, 'src/Users')).filter(
+      (u) => !['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'].includes(u),
+    );
     assert.equal(sourceUsers.length, 2);
 
     for (const [name, vol] of [
@@ -49,7 +64,22 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     ]) {
       const child = spawn(
         process.execPath,
-        [join(ROOT, 'src/cli/main.ts'), 'agent', '--site', s.url, '--root', join(work, vol!), '--name', name!, '--state', join(work, `agent-${name}`), '--enroll', s.site.enrollToken, '--poll', '1'],
+        [
+          join(ROOT, 'src/cli/main.ts'),
+          'agent',
+          '--site',
+          s.url,
+          '--root',
+          join(work, vol!),
+          '--name',
+          name!,
+          '--state',
+          join(work, `agent-${name}`),
+          '--enroll',
+          s.site.enrollToken,
+          '--poll',
+          '1',
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
@@ -69,7 +99,8 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     // A cell of the task sequence list (the first table; the versions panel repeats names).
     const listCell = (name: string) => page.locator('table.grid').first().getByRole('cell', { name, exact: true });
     let shot = 0;
-    const screenshot = (name: string, fullPage = true) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
+    const screenshot = (name: string, fullPage = true) =>
+      page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
 
     // Without the token nothing is served; the one-time link signs in.
     await page.goto(s.url);
@@ -101,7 +132,11 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
       if (category) await page.getByRole('menuitem', { name: new RegExp(`^${category}`) }).click();
       await page.getByRole('menuitem', { name: item, exact: true }).click();
     };
-    const select = (name: string, nth = 0) => tree.getByRole('button', { name: new RegExp(`^\\S?\\s*${name}`) }).nth(nth).click();
+    const select = (name: string, nth = 0) =>
+      tree
+        .getByRole('button', { name: new RegExp(`^\\S?\\s*${name}`) })
+        .nth(nth)
+        .click();
     const addCondition = async (value: string) => {
       await page.getByRole('tab', { name: 'Options' }).click();
       await page.getByLabel('Add Condition').selectOption('variable');
@@ -119,7 +154,12 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     // The User State submenu holds exactly the four steps, in order.
     await page.getByRole('button', { name: /^Add/ }).click();
     await page.getByRole('menuitem', { name: /^User State/ }).click();
-    assert.deepEqual(await page.getByRole('menu', { name: 'User State' }).getByRole('menuitem').allInnerTexts(), ['Request State Store', 'Capture User State', 'Restore User State', 'Release State Store']);
+    assert.deepEqual(await page.getByRole('menu', { name: 'User State' }).getByRole('menuitem').allInnerTexts(), [
+      'Request State Store',
+      'Capture User State',
+      'Restore User State',
+      'Release State Store',
+    ]);
     await page.keyboard.press('Escape');
     await page.getByRole('menu').first().waitFor({ state: 'detached' });
     assert.equal(await page.getByLabel('Capture state from the computer').isChecked(), true, 'Request State Store defaults to capture');
@@ -131,7 +171,10 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await addMenu('User State', 'Capture User State');
     await page.getByText('Select the user state migration tool package; the step cannot run without it.').first().waitFor();
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.getByRole('alert').getByText(/Fix 1 problem/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Fix 1 problem/)
+      .waitFor();
     await page.getByLabel('User state migration tool package').selectOption('FRY00001');
     assert.equal(await page.getByLabel('Capture all user profiles by using standard options').isChecked(), true);
     assert.equal(await page.getByLabel('Continue if some files cannot be captured').isChecked(), true);
@@ -220,7 +263,10 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     await listCell('Refresh (imported)').click();
     await page.getByRole('button', { name: 'View' }).click();
     await page.getByRole('heading', { name: /Task Sequence \(view\)/ }).waitFor();
-    await tree.getByRole('button', { name: /Request State Store/ }).nth(1).click();
+    await tree
+      .getByRole('button', { name: /Request State Store/ })
+      .nth(1)
+      .click();
     assert.equal(await page.getByLabel('Restore state from another computer').isChecked(), true);
     assert.equal(await page.getByLabel('Number of retries').isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Apply' }).isVisible(), false);
@@ -289,7 +335,8 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
 
     // Monitoring, live: both computers leave Unknown and report their steps.
     const count = (category: string) => page.locator(`tbody td[data-category="${category}"]`).first().innerText();
-    const settled = async () => Number(await count('Success')) + Number(await count('Error')) + Number(await count('Requirements Not Met')) === 2;
+    const settled = async () =>
+      Number(await count('Success')) + Number(await count('Error')) + Number(await count('Requirements Not Met')) === 2;
     const deadline = Date.now() + 150_000;
     while (!(await settled())) {
       assert.ok(Date.now() < deadline, `deployment did not finish; counts: ${await page.locator('tbody tr').first().innerText()}`);
@@ -299,13 +346,25 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     const messages = page.locator('table.messages tbody tr');
     await messages.first().waitFor();
     const rows = await messages.allInnerTexts();
-    assert.ok(rows.some((r) => r.includes('11140')), 'started message');
-    assert.ok(rows.some((r) => /1113[45]\s.*Capture Files and Settings\s+Request State Store/.test(r.replace(/\t/g, ' '))), rows.join('\n'));
-    assert.ok(rows.some((r) => /1114[13]/.test(r)), 'finished message');
+    assert.ok(
+      rows.some((r) => r.includes('11140')),
+      'started message',
+    );
+    assert.ok(
+      rows.some((r) => /1113[45]\s.*Capture Files and Settings\s+Request State Store/.test(r.replace(/\t/g, ' '))),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /1114[13]/.test(r)),
+      'finished message',
+    );
     await screenshot('monitoring');
 
     assert.equal(await count('Success'), '2', rows.join('\n'));
-    assert.ok(rows.some((r) => r.includes('Restore User Files and Settings') && r.includes('11130')), 'the restore group is skipped on the source');
+    assert.ok(
+      rows.some((r) => r.includes('Restore User Files and Settings') && r.includes('11130')),
+      'the restore group is skipped on the source',
+    );
     const restored = readdirSync(join(work, 'dst/Users'));
     for (const u of sourceUsers) assert.ok(restored.includes(u), `user ${u} restored on the destination (have ${restored.join(', ')})`);
     assert.deepEqual(external, [], 'the console makes no external requests');

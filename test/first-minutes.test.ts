@@ -45,7 +45,8 @@ test('ferry console-link --data DIR: a one-time link the running server accepts 
   assert.notEqual((await open()).status, 303, 'spent after one use');
   // A link older than 15 minutes is refused.
   const stale = /\/\?token=(\S+)/.exec(ferry('console-link', '--data', s.dataDir).stdout)![1]!;
-  for (const f of readdirSync(join(s.dataDir, 'sign-in'))) utimesSync(join(s.dataDir, 'sign-in', f), new Date(Date.now() - 16 * 60_000), new Date(Date.now() - 16 * 60_000));
+  for (const f of readdirSync(join(s.dataDir, 'sign-in')))
+    utimesSync(join(s.dataDir, 'sign-in', f), new Date(Date.now() - 16 * 60_000), new Date(Date.now() - 16 * 60_000));
   assert.notEqual((await fetch(`${s.url}/?token=${stale}`, { redirect: 'manual' })).status, 303);
   const unsigned = await fetch(`${s.url}/`);
   assert.equal(unsigned.status, 401);

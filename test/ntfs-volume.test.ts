@@ -58,7 +58,14 @@ test('openVolume on an ntfs-3g mount reads NTFS attributes, profiles and hives',
     if (!mount()) return t.skip('ntfs-3g could not mount the image (FUSE not permitted here)');
 
     // A small Windows layout.
-    for (const d of ['Windows/System32/config', 'Users/alice/Documents', 'Users/alice/AppData/Local', 'Users/bob.smith/Desktop', 'Users/Public', 'Users/Default']) {
+    for (const d of [
+      'Windows/System32/config',
+      'Users/alice/Documents',
+      'Users/alice/AppData/Local',
+      'Users/bob.smith/Desktop',
+      'Users/Public',
+      'Users/Default',
+    ]) {
       mkdirSync(join(mnt, d), { recursive: true });
     }
     for (const h of ['SOFTWARE', 'SYSTEM', 'SAM']) copyFileSync(join(HIVES, h), join(mnt, 'Windows/System32/config', h));
@@ -86,17 +93,26 @@ test('openVolume on an ntfs-3g mount reads NTFS attributes, profiles and hives',
       assert.equal(vol.computerName, 'DESKTOP-FIXTURE');
       const attrs = async (p: string): Promise<number> => (await vol.stat(p))!.attributes;
       assert.equal(await attrs('C:\\PAGEFILE.SYS'), FileAttr.HIDDEN | FileAttr.SYSTEM | FileAttr.ARCHIVE);
-      assert.equal((await attrs('c:\\users\\alice\\appdata')) & (FileAttr.HIDDEN | FileAttr.DIRECTORY), FileAttr.HIDDEN | FileAttr.DIRECTORY);
+      assert.equal(
+        (await attrs('c:\\users\\alice\\appdata')) & (FileAttr.HIDDEN | FileAttr.DIRECTORY),
+        FileAttr.HIDDEN | FileAttr.DIRECTORY,
+      );
       assert.ok((await attrs('C:\\Users\\alice\\Documents\\fixed.txt')) & FileAttr.READONLY);
       assert.equal((await attrs('C:\\Users\\alice\\Documents\\report.docx')) & (FileAttr.HIDDEN | FileAttr.SYSTEM | FileAttr.READONLY), 0);
-      assert.equal((await attrs('C:\\Users\\bob.smith\\Desktop\\DESKTOP.INI')) & (FileAttr.HIDDEN | FileAttr.SYSTEM), FileAttr.HIDDEN | FileAttr.SYSTEM);
+      assert.equal(
+        (await attrs('C:\\Users\\bob.smith\\Desktop\\DESKTOP.INI')) & (FileAttr.HIDDEN | FileAttr.SYSTEM),
+        FileAttr.HIDDEN | FileAttr.SYSTEM,
+      );
       assert.equal((await vol.stat('C:\\Users\\alice\\AppData\\Local\\Application Data'))?.kind, 'symlink');
 
       const profiles = await vol.profiles();
-      assert.deepEqual(profiles.map((p) => [p.userName, p.sid, p.source]), [
-        ['alice', 'S-1-5-21-3623811015-3361044348-30300820-1001', 'ProfileList'],
-        ['bob.smith', 'S-1-5-21-3623811015-3361044348-30300820-1002', 'ProfileList'],
-      ]);
+      assert.deepEqual(
+        profiles.map((p) => [p.userName, p.sid, p.source]),
+        [
+          ['alice', 'S-1-5-21-3623811015-3361044348-30300820-1001', 'ProfileList'],
+          ['bob.smith', 'S-1-5-21-3623811015-3361044348-30300820-1002', 'ProfileList'],
+        ],
+      );
       assert.ok(profiles[0]!.ntuserMtimeMs! > 0);
       assert.ok(warnings.some((e) => e.type === 'warning' && e.code === 'FERRY_W_PROFILE_MISSING'));
       const env = await vol.userEnv(profiles[0]!);

@@ -31,7 +31,11 @@ after(() => rmSync(base, { recursive: true, force: true }));
 const PASSWORD = 'Adm1n-Secret!';
 
 function gen(out: string, users: number, seed: number): void {
-  const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', out, '--size', '1M', '--users', String(users), '--seed', String(seed), '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [GEN_PROFILES, '--out', out, '--size', '1M', '--users', String(users), '--seed', String(seed), '--quiet'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
 }
 
@@ -41,7 +45,8 @@ function freshImage(): string {
   if (wimPath) return wimPath;
   const tree = join(base, 'fresh');
   gen(tree, 0, 90);
-  for (const f of ['pagefile.sys', 'hiberfil.sys', 'swapfile.sys', 'DumpStack.log.tmp', 'System Volume Information', '$Recycle.Bin']) rmSync(join(tree, f), { recursive: true, force: true });
+  for (const f of ['pagefile.sys', 'hiberfil.sys', 'swapfile.sys', 'DumpStack.log.tmp', 'System Volume Information', '$Recycle.Bin'])
+    rmSync(join(tree, f), { recursive: true, force: true });
   writeFileSync(join(tree, 'Windows', 'System32', 'fresh-build.dll'), 'the new operating system');
   wimPath = join(base, 'install.wim');
   const r = ok('wimcapture', [tree, wimPath, 'Windows 11 Pro', '--flags', 'Professional']);
@@ -76,7 +81,9 @@ async function refresh(root: string, device?: string): Promise<void> {
   const wim = freshImage();
   const before = userDocuments(root);
   assert.ok(before.size > 0, 'the sample volume has user documents');
-  const oldProfiles = readdirSync(join(root, 'Users')).filter((u) => !['Public', 'Default', 'All Users', 'Default User', 'desktop.ini'].includes(u));
+  const oldProfiles = readdirSync(join(root, 'Users')).filter(
+    (u) => !['Public', 'Default', 'All Users', 'Default User', 'desktop.ini'].includes(u),
+  );
   writeFileSync(join(root, 'Windows', 'old-os-only.txt'), 'the old operating system');
 
   const usmtPkg = writeDocumentsPackage(join(base, `usmt-${Math.random().toString(36).slice(2)}`));
@@ -109,7 +116,10 @@ async function refresh(root: string, device?: string): Promise<void> {
   const unattend = readFileSync(join(root, 'Windows', 'Panther', 'Unattend', 'unattend.xml'), 'utf8');
   assert.match(unattend, /<ComputerName>PC-REFRESH<\/ComputerName>/);
   assert.match(unattend, /<JoinWorkgroup>WORKGROUP<\/JoinWorkgroup>/);
-  assert.ok(unattend.includes(Buffer.from(`${PASSWORD}AdministratorPassword`, 'utf16le').toString('base64')), 'administrator password encoded for Windows setup');
+  assert.ok(
+    unattend.includes(Buffer.from(`${PASSWORD}AdministratorPassword`, 'utf16le').toString('base64')),
+    'administrator password encoded for Windows setup',
+  );
   assert.ok(!unattend.includes(PASSWORD), 'no clear-text password in the answer file');
 
   const second = await Engine.resume(first.stateDir);
@@ -145,11 +155,12 @@ test('the image-package template refreshes a directory volume: capture, apply im
 function ntfsUnavailable(): string | false {
   if (SKIP) return SKIP;
   if (!existsSync('/dev/fuse')) return '/dev/fuse is not available (no FUSE in this environment)';
-  for (const tool of ['mkntfs', 'ntfs-3g']) if (!ok('sh', ['-c', `command -v ${tool}`]).ok) return `${tool} is not installed (apt-get install ntfs-3g)`;
+  for (const tool of ['mkntfs', 'ntfs-3g'])
+    if (!ok('sh', ['-c', `command -v ${tool}`]).ok) return `${tool} is not installed (apt-get install ntfs-3g)`;
   return false;
 }
 
-test('the same refresh on an NTFS image file through ntfs-3g and wimlib\'s NTFS mode', { skip: ntfsUnavailable() }, async (t) => {
+test("the same refresh on an NTFS image file through ntfs-3g and wimlib's NTFS mode", { skip: ntfsUnavailable() }, async (t) => {
   const img = join(base, 'disk.img');
   const mnt = join(base, 'ntfs');
   mkdirSync(mnt);
@@ -168,7 +179,9 @@ test('the same refresh on an NTFS image file through ntfs-3g and wimlib\'s NTFS 
   }
 });
 
-test('a missing file, a corrupt WIM, a missing index and a foreign destination fail before anything is deleted', { skip: SKIP }, async () => {
+test('a missing file, a corrupt WIM, a missing index and a foreign destination fail before anything is deleted', {
+  skip: SKIP,
+}, async () => {
   const root = join(base, 'errors');
   mkdirSync(join(root, 'Users', 'alice', 'Documents'), { recursive: true });
   writeFileSync(join(root, 'Users', 'alice', 'Documents', 'keep.txt'), 'keep');
@@ -183,7 +196,13 @@ test('a missing file, a corrupt WIM, a missing index and a foreign destination f
     const seq = parseSequenceXml(
       `<sequence version="3.10">${before}<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating System" runIn="WinPEandFullOS"><action>OSDApplyOS.exe /image:IMG00001,%OSDImageIndex%${xmlTarget} /runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">1</variable></defaultVarList></step></sequence>`,
     );
-    const engine = await Engine.start({ sequence: seq, computer: { root }, stateDir: join(base, `errors-state-${Math.random()}`), packages: localPackages({ IMG00001: wim }), variables: { deployment: vars } });
+    const engine = await Engine.start({
+      sequence: seq,
+      computer: { root },
+      stateDir: join(base, `errors-state-${Math.random()}`),
+      packages: localPackages({ IMG00001: wim }),
+      variables: { deployment: vars },
+    });
     const r = await engine.run();
     assert.equal(r.status, 'failed');
     return readFileSync(r.logPath, 'utf8');

@@ -57,11 +57,25 @@ function checkCommon(objects: PlanLine[]): void {
     assert.ok(has(new RegExp(`^C:\\\\Users\\\\${u}\\\\Favorites\\\\`)), `${user}: favorites`);
   }
   // MigApp's Google Chrome component: settings in, cache out.
-  assert.ok(has(/^C:\\Users\\alice\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\(Preferences|Bookmarks)$/), 'app settings (Chrome)');
+  assert.ok(
+    has(/^C:\\Users\\alice\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\(Preferences|Bookmarks)$/),
+    'app settings (Chrome)',
+  );
   assert.ok(!has(/\\Google\\Chrome\\User Data\\[^\\]+\\Cache\\/i), 'Chrome cache');
   const all = objects.map((o) => o.path!);
-  for (const bad of [/\\AppData\\Local\\Temp(\\|$)/i, /\\INetCache(\\|$)/i, /^C:\\pagefile\.sys$/i, /^C:\\hiberfil\.sys$/i, /^C:\\Windows(\\|$)/i, /^C:\\Program Files(\\|$)/i]) {
-    assert.deepEqual(all.filter((p) => bad.test(p)), [], `nothing matching ${bad}`);
+  for (const bad of [
+    /\\AppData\\Local\\Temp(\\|$)/i,
+    /\\INetCache(\\|$)/i,
+    /^C:\\pagefile\.sys$/i,
+    /^C:\\hiberfil\.sys$/i,
+    /^C:\\Windows(\\|$)/i,
+    /^C:\\Program Files(\\|$)/i,
+  ]) {
+    assert.deepEqual(
+      all.filter((p) => bad.test(p)),
+      [],
+      `nothing matching ${bad}`,
+    );
   }
 }
 
@@ -78,11 +92,19 @@ test('ferry plan with MigUser.xml + MigApp.xml', () => {
 test('ferry plan with MigDocs.xml + MigApp.xml', () => {
   const { objects } = plan('MigDocs.xml', 'MigApp.xml');
   checkCommon(objects);
-  assert.ok(objects.some((o) => o.path === 'C:\\Data\\Scans' || o.path?.startsWith('C:\\Data\\')), 'non-profile data of the drive root');
+  assert.ok(
+    objects.some((o) => o.path === 'C:\\Data\\Scans' || o.path?.startsWith('C:\\Data\\')),
+    'non-profile data of the drive root',
+  );
 });
 
 test('ferry explain --json: one object per path, in order, with the decision, rule and destination', () => {
-  const paths = ['C:\\Users\\alice\\Desktop', 'C:\\pagefile.sys', 'C:\\Users\\alice\\AppData\\Local\\Temp', 'HKCU\\Control Panel\\Desktop [Wallpaper]'];
+  const paths = [
+    'C:\\Users\\alice\\Desktop',
+    'C:\\pagefile.sys',
+    'C:\\Users\\alice\\AppData\\Local\\Temp',
+    'HKCU\\Control Panel\\Desktop [Wallpaper]',
+  ];
   const r = ferry('explain', `--offlinewindir=${windowsDir}`, '--i', 'MigUser.xml', '/i:MigApp.xml', '--json', ...paths);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.lines.length, paths.length);
@@ -125,11 +147,23 @@ test('an unreadable folder is reported and skipped; the rest is still planned (r
   chmodSync(locked, 0o000);
   try {
     const cmd = [process.execPath, join(ROOT, 'src/cli/main.ts'), 'plan', '--offlinewindir', windowsDir, '/i:MigUser.xml', '--json'];
-    const r = process.getuid?.() === 0 ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
+    const r =
+      process.getuid?.() === 0
+        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], { encoding: 'utf8' })
+        : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.ok(lines.some((l) => l.warning && /Locked/.test(l.warning.message)), 'a warning names the unreadable folder');
-    assert.ok(lines.some((l) => l.kind === 'file' && /\\alice\\Documents\\/.test(l.path)), 'the readable documents are still planned');
+    const lines = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      lines.some((l) => l.warning && /Locked/.test(l.warning.message)),
+      'a warning names the unreadable folder',
+    );
+    assert.ok(
+      lines.some((l) => l.kind === 'file' && /\\alice\\Documents\\/.test(l.path)),
+      'the readable documents are still planned',
+    );
     assert.ok(!lines.some((l) => l.path && /secret\.docx/.test(l.path)));
   } finally {
     chmodSync(locked, 0o755);
@@ -145,16 +179,42 @@ test('plan and explain with --store: what ScanState excludes because it is the s
   const inStore = 'C:\\_SMSTaskSequence\\UserState\\USMT\\File\\C$\\Users\\alice\\Documents\\Budget.docx';
   try {
     const without = plan('MigDocs.xml', 'MigApp.xml');
-    assert.ok(without.objects.some((o) => o.path === inStore), 'without --store, MigDocs picks up the stale store');
-    const r = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '/i:MigApp.xml', '--store', join(vol, '_SMSTaskSequence', 'UserState'), '--json');
+    assert.ok(
+      without.objects.some((o) => o.path === inStore),
+      'without --store, MigDocs picks up the stale store',
+    );
+    const r = ferry(
+      'plan',
+      '--offlinewindir',
+      windowsDir,
+      '/i:MigDocs.xml',
+      '/i:MigApp.xml',
+      '--store',
+      join(vol, '_SMSTaskSequence', 'UserState'),
+      '--json',
+    );
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.lines.map((l) => JSON.parse(l) as PlanLine & { excluded?: string; excludedStore?: { objects: number; reason: string } });
+    const lines = r.lines.map(
+      (l) => JSON.parse(l) as PlanLine & { excluded?: string; excludedStore?: { objects: number; reason: string } },
+    );
     assert.ok(!lines.some((o) => o.kind && !o.excluded && o.path?.startsWith('C:\\_SMSTaskSequence\\UserState')));
     assert.ok(lines.some((o) => o.path === inStore && /ScanState never captures the store it is writing/.test(o.excluded ?? '')));
     assert.ok(lines.find((o) => o.excludedStore)!.excludedStore!.objects >= 1);
     const text = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState');
-    assert.match(text.lines.join('\n'), /Excluded: \d+ objects inside the store path C:\\_SMSTaskSequence\\UserState: ScanState never captures the store it is writing\./);
-    const e = ferry('explain', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState', '--json', inStore);
+    assert.match(
+      text.lines.join('\n'),
+      /Excluded: \d+ objects inside the store path C:\\_SMSTaskSequence\\UserState: ScanState never captures the store it is writing\./,
+    );
+    const e = ferry(
+      'explain',
+      '--offlinewindir',
+      windowsDir,
+      '/i:MigDocs.xml',
+      '--store',
+      'C:\\_SMSTaskSequence\\UserState',
+      '--json',
+      inStore,
+    );
     assert.equal(e.status, 0, e.stderr);
     const ex = JSON.parse(e.lines[0]!);
     assert.equal(ex.decision, 'excluded');

@@ -46,8 +46,14 @@ test('the README tour parses into commands', () => {
   const commands = tourCommands(readFileSync(join(ROOT, 'README.md'), 'utf8'));
   assert.ok(commands.length >= 10, commands.join('\n'));
   assert.ok(commands[0]!.startsWith('npx ferry sample-volume '), 'the tour starts by making a sample volume');
-  assert.ok(commands.some((c) => c.includes("'C:\\Users\\alice\\Documents' 'C:\\pagefile.sys'")), 'a continued command is joined');
-  assert.ok(commands.every((c) => c.startsWith('npx ')), commands.join('\n'));
+  assert.ok(
+    commands.some((c) => c.includes("'C:\\Users\\alice\\Documents' 'C:\\pagefile.sys'")),
+    'a continued command is joined',
+  );
+  assert.ok(
+    commands.every((c) => c.startsWith('npx ')),
+    commands.join('\n'),
+  );
 });
 
 const env = { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`, NO_COLOR: '1' };
@@ -73,7 +79,10 @@ async function serve(command: string): Promise<string> {
     });
     const signIn = await fetch(link, { redirect: 'manual' });
     assert.equal(signIn.status, 303, `GET ${link}`);
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const page = await fetch(new URL('/', link), { headers: { cookie } });
     assert.equal(page.status, 200, 'the console, signed in');
     assert.match(await page.text(), /<script/i);
@@ -100,6 +109,10 @@ test('every command of the README tour runs as written', { timeout: 900_000 }, a
       assert.equal(r.status, expected, `${command}\nexit ${r.status}\n${output.slice(-3000)}`);
     }
     t.diagnostic(`${((performance.now() - started) / 1000).toFixed(1)} s  ${command.slice(0, 100)}`);
-    assert.deepEqual(output.split('\n').filter((l) => /\bFERRY_W_|\bwarning\b/i.test(l) && !/npm warn/i.test(l)), [], command);
+    assert.deepEqual(
+      output.split('\n').filter((l) => /\bFERRY_W_|\bwarning\b/i.test(l) && !/npm warn/i.test(l)),
+      [],
+      command,
+    );
   }
 });

@@ -52,7 +52,18 @@ function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyn
 /** `loadstate` of the store onto `target` with the same rules; its /l log text comes back too. */
 function loadTo(target: string, ...extra: string[]): { r: SpawnSyncReturns<string>; log: string } {
   const logFile = `${target}.log`;
-  const r = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/i:MigUser.xml', '/i:MigApp.xml', '/i:AppPaths.xml', '/decrypt', `/key:${KEY}`, '/lac', `/l:${logFile}`, ...extra]);
+  const r = run('loadstate', [
+    store,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    '/i:MigUser.xml',
+    '/i:MigApp.xml',
+    '/i:AppPaths.xml',
+    '/decrypt',
+    `/key:${KEY}`,
+    '/lac',
+    `/l:${logFile}`,
+    ...extra,
+  ]);
   return { r, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
 }
 const registryWarnings = (log: string) => log.split('\n').filter((l) => l.includes('FERRY_W_REGISTRY_UNAVAILABLE'));
@@ -110,7 +121,9 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-registry-migration-'));
   hiveFixtures = writeHiveFixtures(join(work, 'hives'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '8'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '8'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   store = join(work, 'store');
@@ -126,7 +139,15 @@ before(async () => {
   </component>
 </migration>`,
   );
-  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/i:MigApp.xml', '/i:AppPaths.xml', '/encrypt', `/key:${KEY}`]);
+  const scan = run('scanstate', [
+    store,
+    `/offlinewindir:${windir}`,
+    '/i:MigUser.xml',
+    '/i:MigApp.xml',
+    '/i:AppPaths.xml',
+    '/encrypt',
+    `/key:${KEY}`,
+  ]);
   assert.equal(scan.status, 0, show(scan));
   const reader = await openStore(store, { key: KEY });
   try {
@@ -153,7 +174,10 @@ test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed 
     assert.equal(hex(entry.data), hivexValues(source, key).get(value.toLowerCase()), `${location(key, value)} as captured`);
   }
   assert.equal(catalog.get(location('Control Panel\\Desktop', 'Wallpaper').toLowerCase())!.regType, 'REG_SZ');
-  assert.equal(catalog.get(location('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced', 'HideFileExt').toLowerCase())!.regType, 'REG_DWORD');
+  assert.equal(
+    catalog.get(location('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced', 'HideFileExt').toLowerCase())!.regType,
+    'REG_DWORD',
+  );
 });
 
 test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default hive and hivex reads the same values; ProfileList lists the profile', async (t) => {
@@ -165,7 +189,11 @@ test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default 
   const ntuser = join(target, 'Users/alice/NTUSER.DAT');
   assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
   for (const [key, value] of EXPECTED) {
-    assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);
+    assert.equal(
+      hivexValues(ntuser, key).get(value.toLowerCase()),
+      hex(catalog.get(location(key, value).toLowerCase())!.data!),
+      `${location(key, value)} restored`,
+    );
   }
   assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
 
@@ -175,7 +203,11 @@ test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default 
   const chrome = 'Microsoft\\Windows\\CurrentVersion\\App Paths\\chrome.exe';
   assert.deepEqual(hivexValues(software, chrome), hivexValues(join(windir, 'System32/config/SOFTWARE'), chrome));
   assert.equal(hivexGet(software, chrome, 'Path'), 'C:\\Program Files\\Google\\Chrome\\Application');
-  assert.equal(hivexGet(software, 'Microsoft\\Windows NT\\CurrentVersion', 'ProductName'), 'Windows 10 Pro', 'the rest of the target hive is kept');
+  assert.equal(
+    hivexGet(software, 'Microsoft\\Windows NT\\CurrentVersion', 'ProductName'),
+    'Windows 10 Pro',
+    'the rest of the target hive is kept',
+  );
   const volume = await openVolume(join(target, 'Windows'));
   try {
     const alice = (await volume.profiles()).find((p) => p.userName === 'alice');
@@ -199,10 +231,17 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.equal(hivexGet(ntuser, 'Environment', 'OneDrive'), 'C:\\Users\\alice2\\OneDrive');
   assert.equal(hivexGet(ntuser, 'Environment', 'TEMP'), '%USERPROFILE%\\AppData\\Local\\Temp');
   // Shell Folders come from the target's Default hive, pointed at the new profile.
-  assert.equal(hivexGet(ntuser, 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders', 'Personal'), 'C:\\Users\\alice2\\Documents');
+  assert.equal(
+    hivexGet(ntuser, 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders', 'Personal'),
+    'C:\\Users\\alice2\\Documents',
+  );
   for (const [key, value] of EXPECTED) {
     if (value === 'Wallpaper') continue;
-    assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);
+    assert.equal(
+      hivexValues(ntuser, key).get(value.toLowerCase()),
+      hex(catalog.get(location(key, value).toLowerCase())!.data!),
+      `${location(key, value)} restored`,
+    );
   }
 
   const software = join(target, 'Windows/System32/config/SOFTWARE');
@@ -213,7 +252,9 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.notEqual(sids[0], ALICE_SID);
   assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
   // /lac: the account plan names that SID, so the first-boot step finds the profile of the account it creates.
-  const plan = JSON.parse(readFileSync(join(target, 'Windows/Ferry/accounts-plan.json'), 'utf8')) as { accounts: Record<string, unknown>[] };
+  const plan = JSON.parse(readFileSync(join(target, 'Windows/Ferry/accounts-plan.json'), 'utf8')) as {
+    accounts: Record<string, unknown>[];
+  };
   const alice2 = plan.accounts.find((a) => a.userName === 'alice2');
   assert.ok(alice2, JSON.stringify(plan));
   assert.equal(alice2.profileSid, sids[0]);
@@ -221,16 +262,22 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.equal(alice2.sourceSid, ALICE_SID);
 });
 
-test('loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain\'s)', (t) => {
+test("loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain's)", (t) => {
   if (hivex) return t.skip(hivex);
   const target = freshTarget('target-md');
   const { r: load, log } = loadTo(target, '/md:DESKTOP-FIXTURE:CORP');
   assert.equal(load.status, 0, show(load));
   const ntuser = join(target, 'Users/alice/NTUSER.DAT');
   for (const [key, value] of EXPECTED) {
-    assert.equal(hivexValues(ntuser, key).get(value.toLowerCase()), hex(catalog.get(location(key, value).toLowerCase())!.data!), `${location(key, value)} restored`);
+    assert.equal(
+      hivexValues(ntuser, key).get(value.toLowerCase()),
+      hex(catalog.get(location(key, value).toLowerCase())!.data!),
+      `${location(key, value)} restored`,
+    );
   }
-  const list = spawnSync('hivexregedit', ['--export', join(target, 'Windows/System32/config/SOFTWARE'), `\\${PROFILE_LIST}`], { encoding: 'utf8' }).stdout;
+  const list = spawnSync('hivexregedit', ['--export', join(target, 'Windows/System32/config/SOFTWARE'), `\\${PROFILE_LIST}`], {
+    encoding: 'utf8',
+  }).stdout;
   assert.doesNotMatch(list, /ProfileList\\S-1-5-21-/);
   assert.match(log, /CORP\\alice is a different domain account: its SID is not known offline/);
 });
@@ -244,5 +291,8 @@ test('a target without hives: HKCU settings are still written; one accurate warn
   const warnings = registryWarnings(log);
   assert.equal(warnings.length, 1, log);
   assert.match(warnings[0]!, new RegExp(`no SOFTWARE hive .*: ${machineObjects} HKLM\\\\Software registry object`));
-  assert.equal(hivexGet(join(target, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
+  assert.equal(
+    hivexGet(join(target, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'),
+    'C:\\Users\\alice\\Pictures\\wallpaper.jpg',
+  );
 });

@@ -15,12 +15,15 @@ let work: string;
 let capture: MigrationReport;
 let restore: MigrationReport;
 
-const ferry = (...args: string[]): SpawnSyncReturns<string> => spawnSync(process.execPath, [MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+const ferry = (...args: string[]): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, [MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
 const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
 
 function gen(name: string, size: string, users: number, seed: number): string {
   const out = join(work, name);
-  const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', out, '--size', size, '--users', String(users), '--seed', String(seed)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', out, '--size', size, '--users', String(users), '--seed', String(seed)], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   return join(out, 'Windows');
 }
@@ -41,10 +44,29 @@ before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-report-'));
   const src = gen('src', '2M', 2, 11);
   const dst = gen('dst', '1M', 1, 12);
-  const scan = ferry('scanstate', join(work, 'store'), `/offlinewindir:${src}`, '/i:MigUser.xml', '/i:MigApp.xml', '/o', '/c', `/l:${join(work, 'scan.log')}`);
+  const scan = ferry(
+    'scanstate',
+    join(work, 'store'),
+    `/offlinewindir:${src}`,
+    '/i:MigUser.xml',
+    '/i:MigApp.xml',
+    '/o',
+    '/c',
+    `/l:${join(work, 'scan.log')}`,
+  );
   assert.ok(scan.status === 0 || scan.status === 3, show(scan));
   // alice lands in a new profile on DST, so every file under it comes from the store.
-  const load = ferry('loadstate', join(work, 'store'), `/offlinewindir:${dst}`, '/i:MigUser.xml', '/i:MigApp.xml', '/c', '/lac', '/mu:alice:alice2', `/l:${join(work, 'load.log')}`);
+  const load = ferry(
+    'loadstate',
+    join(work, 'store'),
+    `/offlinewindir:${dst}`,
+    '/i:MigUser.xml',
+    '/i:MigApp.xml',
+    '/c',
+    '/lac',
+    '/mu:alice:alice2',
+    `/l:${join(work, 'load.log')}`,
+  );
   assert.ok(load.status === 0 || load.status === 3, show(load));
   capture = parseReport(JSON.parse(readFileSync(join(work, 'scan.log.report.json'), 'utf8')));
   restore = parseReport(JSON.parse(readFileSync(join(work, 'load.log.report.json'), 'utf8')));
@@ -73,7 +95,11 @@ test("the reports' numbers match the volumes and each other", () => {
   // Every store object has one outcome: restored or not migrated (with a reason).
   for (const [name, u] of Object.entries(restore.users)) {
     assert.equal(u.files.restored + u.files.notMigrated, capture.users[name]!.files.captured, name);
-    assert.equal(u.files.notMigrated, u.notMigrated.reduce((n, g) => n + g.kinds.file, 0), name);
+    assert.equal(
+      u.files.notMigrated,
+      u.notMigrated.reduce((n, g) => n + g.kinds.file, 0),
+      name,
+    );
   }
   assert.equal(restore.totals.files.selected, capture.totals.files.captured);
   assert.equal(restore.totals.bytes.selected, capture.totals.bytes.captured);
@@ -100,7 +126,11 @@ test('ferry report prints a summary, --json the report as is, and a store is sum
 test('ferry report --compare lists what was captured but not restored, with why', () => {
   const r = ferry('report', '--compare', join(work, 'scan.log.report.json'), join(work, 'load.log.report.json'), '--json');
   assert.equal(r.status, 0, show(r));
-  const cmp = JSON.parse(r.stdout) as { notRestored: number; unaccounted: number; users: { notRestored: { count: number; paths: string[] }[] }[] };
+  const cmp = JSON.parse(r.stdout) as {
+    notRestored: number;
+    unaccounted: number;
+    users: { notRestored: { count: number; paths: string[] }[] }[];
+  };
   const notRestored = restore.totals.files.notMigrated + restore.totals.registry.notMigrated + restore.totals.ini.notMigrated;
   assert.equal(cmp.unaccounted, 0);
   assert.ok(cmp.notRestored >= notRestored);

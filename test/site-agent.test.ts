@@ -33,7 +33,9 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_0
   }
 }
 
-test('agent: runs a deployment with restart, resumes after being killed, runs on request, refuses when revoked until reset', { timeout: 120_000 }, async () => {
+test('agent: runs a deployment with restart, resumes after being killed, runs on request, refuses when revoked until reset', {
+  timeout: 120_000,
+}, async () => {
   const s = await startSite();
   const work = mkdtempSync(join(tmpdir(), 'ferry-agent-'));
   const running: ChildProcess[] = [];
@@ -50,25 +52,42 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     const pc = (await call(s, session, 'GET', '/api/computers')).body.find((c: any) => c.name === 'PC1');
     assert.ok(pc, 'PC1 registered');
 
-    const setVar = (name: string, value: string) => Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: name, VariableValue: value }), { name: `Set ${name}` });
+    const setVar = (name: string, value: string) =>
+      Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: name, VariableValue: value }), { name: `Set ${name}` });
     const sleep = Object.assign(newStep('SMS_TaskSequence_RunCommandLineAction', { CommandLine: 'sleep 3' }), { name: 'Wait a moment' });
     const disabled = Object.assign(setVar('Never', '1'), { disabled: true });
     const conditional = Object.assign(setVar('OnlyOnOthers', '1'), {
-      condition: { kind: 'operator' as const, operator: 'and' as const, operands: [{ kind: 'variable' as const, variable: '_SMSTSMachineName', operator: 'equals' as const, value: 'OTHER' }] },
+      condition: {
+        kind: 'operator' as const,
+        operator: 'and' as const,
+        operands: [{ kind: 'variable' as const, variable: '_SMSTSMachineName', operator: 'equals' as const, value: 'OTHER' }],
+      },
     });
     const sequence = newSequence([
-      newGroup('Prepare', [setVar('Greeting', 'hello'), sleep, newStep('SMS_TaskSequence_RebootAction'), disabled, conditional, setVar('After', '%Greeting%')]),
+      newGroup('Prepare', [
+        setVar('Greeting', 'hello'),
+        sleep,
+        newStep('SMS_TaskSequence_RebootAction'),
+        disabled,
+        conditional,
+        setVar('After', '%Greeting%'),
+      ]),
     ]);
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Agent test', sequence })).body;
     assert.ok(ts.id, JSON.stringify(ts));
     const col = (await call(s, session, 'POST', '/api/collections', { name: 'PC1 only', members: [pc.id] })).body;
-    const required = (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'required' })).body;
-    const messages = async (dep: string) => (await call(s, session, 'GET', `/api/deployments/${dep}/computers/${encodeURIComponent(pc.id)}/messages`)).body as any[];
+    const required = (
+      await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'required' })
+    ).body;
+    const messages = async (dep: string) =>
+      (await call(s, session, 'GET', `/api/deployments/${dep}/computers/${encodeURIComponent(pc.id)}/messages`)).body as any[];
 
     // The agent starts the run; it is killed while the command line step runs.
     const a1 = ferry(agentArgs);
     running.push(a1.child);
-    await until('the first step', async () => ((await messages(required.id)).some((m) => m.actionName === 'Set Greeting') ? true : undefined));
+    await until('the first step', async () =>
+      (await messages(required.id)).some((m) => m.actionName === 'Set Greeting') ? true : undefined,
+    );
     a1.child.kill('SIGTERM');
     await a1.exit;
     assert.equal((await call(s, session, 'GET', `/api/deployments/${required.id}/status`)).body.computers[0].category, 'In Progress');
@@ -96,7 +115,9 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     await a2.exit;
 
     // An available deployment runs only when asked: `ferry agent run <deployment>`.
-    const available = (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' })).body;
+    const available = (
+      await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' })
+    ).body;
     const once = ferry([...agentArgs, '--once']);
     assert.equal(await once.exit, 0);
     assert.equal((await messages(available.id)).length, 0, 'available deployments do not start by themselves');

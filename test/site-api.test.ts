@@ -77,13 +77,23 @@ test('the image-package template, property validation, duplicate names, versions
     const bad = structuredClone(ts.document);
     bad.children[0].children[0].properties.SMPRetryCount = 31;
     bad.children[0].children[1].properties.UsmtPackageID = '';
-    const refused = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, { name: 'Refresh', description: '', sequence: bad, version: 1 });
+    const refused = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, {
+      name: 'Refresh',
+      description: '',
+      sequence: bad,
+      version: 1,
+    });
     assert.equal(refused.status, 400);
     assert.equal(refused.body.code, 'FERRY_E_SITE_INVALID');
     const messages = refused.body.details.problems.map((p: any) => p.message);
     assert.ok(messages.includes('Number of retries must be a whole number from 0 to 30.'), messages.join('|'));
     assert.ok(messages.some((m: string) => /Select the user state migration tool package/.test(m)));
-    const malformed = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, { name: 'Refresh', description: '', sequence: { children: [{ kind: 'step' }] }, version: 1 });
+    const malformed = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, {
+      name: 'Refresh',
+      description: '',
+      sequence: { children: [{ kind: 'step' }] },
+      version: 1,
+    });
     assert.equal(malformed.body.code, 'FERRY_E_SITE_INVALID');
     assert.equal((await call(s, session, 'GET', `/api/task-sequences/${ts.id}`)).body.version, 1);
 
@@ -92,15 +102,32 @@ test('the image-package template, property validation, duplicate names, versions
     a.children[0].children[0].properties.SMPRetryCount = 5;
     const b = structuredClone(ts.document);
     b.children[0].children[0].properties.SMPRetryTime = 60;
-    const saveA = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, { name: 'Refresh', description: 'A', sequence: a, version: 1 });
+    const saveA = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, {
+      name: 'Refresh',
+      description: 'A',
+      sequence: a,
+      version: 1,
+    });
     assert.equal(saveA.status, 200);
     assert.equal(saveA.body.version, 2);
     assert.equal(saveA.headers.get('etag'), '"2"');
-    const saveB = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, { name: 'Refresh', description: 'B', sequence: b, version: 1 });
+    const saveB = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, {
+      name: 'Refresh',
+      description: 'B',
+      sequence: b,
+      version: 1,
+    });
     assert.equal(saveB.status, 409);
     assert.equal(saveB.body.code, 'FERRY_E_SITE_CONFLICT');
     assert.equal(saveB.body.details.currentVersion, 2);
-    const ifMatch = await call(s, session, 'PUT', `/api/task-sequences/${ts.id}`, { name: 'Refresh', description: 'B', sequence: b, version: 2 }, { 'if-match': '"1"' });
+    const ifMatch = await call(
+      s,
+      session,
+      'PUT',
+      `/api/task-sequences/${ts.id}`,
+      { name: 'Refresh', description: 'B', sequence: b, version: 2 },
+      { 'if-match': '"1"' },
+    );
     assert.equal(ifMatch.status, 409, 'If-Match takes precedence');
     const current = (await call(s, session, 'GET', `/api/task-sequences/${ts.id}`)).body;
     assert.equal(current.description, 'A');
@@ -110,7 +137,11 @@ test('the image-package template, property validation, duplicate names, versions
       versions.map((v: any) => v.version),
       [2, 1],
     );
-    assert.equal((await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/1`)).body.document.children[0].children[0].properties.SMPRetryCount, 3);
+    assert.equal(
+      (await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/1`)).body.document.children[0].children[0].properties
+        .SMPRetryCount,
+      3,
+    );
     const v1 = await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/1/export`);
     assert.match(v1.body, /<variable name="OSDStateSMPRetryCount" property="SMPRetryCount" hidden="true">3<\/variable>/);
     assert.equal((await call(s, session, 'GET', `/api/task-sequences/${ts.id}/versions/9`)).body.code, 'FERRY_E_SITE_NOT_FOUND');
@@ -119,7 +150,13 @@ test('the image-package template, property validation, duplicate names, versions
 test('XML export and re-import round-trip; copy; names with markup are kept verbatim as data', () =>
   withSite(async (s, session) => {
     const xssName = '<img src=x onerror=alert(1)> & "quotes"';
-    const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: xssName, description: '<script>alert(2)</script>', template: 'image-package' })).body;
+    const ts = (
+      await call(s, session, 'POST', '/api/task-sequences', {
+        name: xssName,
+        description: '<script>alert(2)</script>',
+        template: 'image-package',
+      })
+    ).body;
     assert.equal(ts.name, xssName);
     const exported = await call(s, session, 'GET', `/api/task-sequences/${ts.id}/export`);
     assert.equal(exported.status, 200);
@@ -128,7 +165,8 @@ test('XML export and re-import round-trip; copy; names with markup are kept verb
     assert.match(exported.body, /osdsmpclient\.exe \/capture/);
     const imported = await call(s, session, 'POST', '/api/task-sequences/import', { name: 'Reimported', xml: exported.body });
     assert.equal(imported.status, 201);
-    const shape = (nodes: any[]): unknown => nodes.map((n) => [n.kind, n.name, n.type, n.continueOnError, n.properties, n.children ? shape(n.children) : null]);
+    const shape = (nodes: any[]): unknown =>
+      nodes.map((n) => [n.kind, n.name, n.type, n.continueOnError, n.properties, n.children ? shape(n.children) : null]);
     assert.deepEqual(shape(imported.body.document.children), shape(ts.document.children));
     const bad = await call(s, session, 'POST', '/api/task-sequences/import', { xml: '<notasequence/>' });
     assert.equal(bad.status, 400);
@@ -137,7 +175,9 @@ test('XML export and re-import round-trip; copy; names with markup are kept verb
     assert.equal(malformed.status, 400);
     assert.equal(malformed.body.code, 'FERRY_E_SITE_INVALID');
     assert.match(malformed.body.message, /FERRY_E_XML_MALFORMED/);
-    const entity = await call(s, session, 'POST', '/api/task-sequences/import', { xml: '<!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><sequence version="3.10">&x;</sequence>' });
+    const entity = await call(s, session, 'POST', '/api/task-sequences/import', {
+      xml: '<!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><sequence version="3.10">&x;</sequence>',
+    });
     assert.equal(entity.status, 400, 'DTDs and external entities are refused');
     const copy = await call(s, session, 'POST', `/api/task-sequences/${ts.id}/copy`, {});
     assert.equal(copy.body.name, `${xssName} - Copy`);
@@ -156,15 +196,29 @@ test('agents enroll, get policy, report status; Monitoring aggregates; revoked c
     const pc2 = (await call(s, undefined, 'POST', '/api/agent/register', { name: 'PC2', enrollToken: s.site.enrollToken })).body;
     const auth = (c: any) => ({ authorization: `Bearer ${c.credential}` });
 
-    const col = await call(s, session, 'POST', '/api/collections', { name: 'Refresh PCs', members: [pc1.computerId, pc2.computerId], variables: [{ name: 'OSDStateStorePath', value: 'C:\\x', hidden: false }] });
+    const col = await call(s, session, 'POST', '/api/collections', {
+      name: 'Refresh PCs',
+      members: [pc1.computerId, pc2.computerId],
+      variables: [{ name: 'OSDStateStorePath', value: 'C:\\x', hidden: false }],
+    });
     assert.equal(col.status, 201);
     assert.equal((await call(s, session, 'POST', '/api/collections', { name: 'Refresh PCs' })).body.code, 'FERRY_E_SITE_DUPLICATE_NAME');
     assert.equal((await call(s, session, 'POST', '/api/collections', { name: 'X', members: ['nope'] })).body.code, 'FERRY_E_SITE_INVALID');
-    assert.equal((await call(s, session, 'POST', '/api/collections', { name: 'Y', variables: [{ name: '1bad', value: '', hidden: false }] })).body.code, 'FERRY_E_SITE_INVALID');
-    await call(s, session, 'PUT', `/api/computers/${encodeURIComponent(pc2.computerId)}/variables`, { variables: [{ name: 'OSDStateStorePath', value: 'D:\\y', hidden: true }] });
+    assert.equal(
+      (await call(s, session, 'POST', '/api/collections', { name: 'Y', variables: [{ name: '1bad', value: '', hidden: false }] })).body
+        .code,
+      'FERRY_E_SITE_INVALID',
+    );
+    await call(s, session, 'PUT', `/api/computers/${encodeURIComponent(pc2.computerId)}/variables`, {
+      variables: [{ name: 'OSDStateStorePath', value: 'D:\\y', hidden: true }],
+    });
 
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Refresh', template: 'image-package' })).body;
-    const dep = await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.body.id, purpose: 'required' });
+    const dep = await call(s, session, 'POST', '/api/deployments', {
+      taskSequenceId: ts.id,
+      collectionId: col.body.id,
+      purpose: 'required',
+    });
     assert.equal(dep.status, 201);
     assert.deepEqual(dep.body.schedule, [{ kind: 'asap' }]);
     assert.equal(dep.body.rerun, 'always');
@@ -180,22 +234,45 @@ test('agents enroll, get policy, report status; Monitoring aggregates; revoked c
     const computers = (await call(s, session, 'GET', '/api/computers')).body;
     assert.equal(computers.find((c: any) => c.name === 'PC2').variables[0].value, '', 'hidden values never reach the console');
 
-    const post = (c: any, messages: unknown[]) => call(s, undefined, 'POST', `/api/agent/deployments/${dep.body.id}/status`, { messages }, auth(c));
-    await post(pc1, [{ kind: 'tsStarted' }, { kind: 'actionCompleted', step: 0, groupName: 'Capture Files and Settings', actionName: 'Request State Store', exitCode: 0 }, { kind: 'tsCompleted', exitCode: 0 }]);
-    await post(pc2, [{ kind: 'tsStarted' }, { kind: 'actionFailed', step: 1, groupName: 'Capture Files and Settings', actionName: 'Capture User State', exitCode: 27, actionOutput: 'boom' }]);
+    const post = (c: any, messages: unknown[]) =>
+      call(s, undefined, 'POST', `/api/agent/deployments/${dep.body.id}/status`, { messages }, auth(c));
+    await post(pc1, [
+      { kind: 'tsStarted' },
+      { kind: 'actionCompleted', step: 0, groupName: 'Capture Files and Settings', actionName: 'Request State Store', exitCode: 0 },
+      { kind: 'tsCompleted', exitCode: 0 },
+    ]);
+    await post(pc2, [
+      { kind: 'tsStarted' },
+      {
+        kind: 'actionFailed',
+        step: 1,
+        groupName: 'Capture Files and Settings',
+        actionName: 'Capture User State',
+        exitCode: 27,
+        actionOutput: 'boom',
+      },
+    ]);
     let list = (await call(s, session, 'GET', '/api/deployments')).body;
     assert.deepEqual(list[0].counts, { Success: 1, 'In Progress': 1, Error: 0, 'Requirements Not Met': 0, Unknown: 0 });
     await post(pc2, [{ kind: 'tsFailed', exitCode: 27 }]);
     list = (await call(s, session, 'GET', '/api/deployments')).body;
     assert.equal(list[0].counts.Error, 1);
     assert.equal(list[0].compliance, 50);
-    const msgs = (await call(s, session, 'GET', `/api/deployments/${dep.body.id}/computers/${encodeURIComponent(pc1.computerId)}/messages`)).body;
+    const msgs = (await call(s, session, 'GET', `/api/deployments/${dep.body.id}/computers/${encodeURIComponent(pc1.computerId)}/messages`))
+      .body;
     assert.deepEqual(
       msgs.map((m: any) => m.messageId),
       [11140, 11134, 11143],
     );
-    assert.equal(msgs[1].text, 'The task sequence execution engine successfully completed the action (Request State Store) in the group (Capture Files and Settings) with exit code 0');
-    assert.equal((await call(s, undefined, 'GET', '/api/agent/policy', undefined, auth(pc1))).body.deployments[0].due, false, 'ASAP runs once');
+    assert.equal(
+      msgs[1].text,
+      'The task sequence execution engine successfully completed the action (Request State Store) in the group (Capture Files and Settings) with exit code 0',
+    );
+    assert.equal(
+      (await call(s, undefined, 'GET', '/api/agent/policy', undefined, auth(pc1))).body.deployments[0].due,
+      false,
+      'ASAP runs once',
+    );
     assert.equal((await post(pc1, [{ kind: 'nonsense' }])).status, 400);
 
     await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
@@ -210,13 +287,17 @@ test('the State Migration Point follows the site: revoking or deleting a compute
   const s = await startSite({ withSmp: true });
   try {
     const session = await signIn(s);
-    const register = async (name: string) => (await call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken: s.site.enrollToken })).body;
+    const register = async (name: string) =>
+      (await call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken: s.site.enrollToken })).body;
     const pc1 = await register('PC1');
     const pc2 = await register('PC2');
     const col = (await call(s, session, 'POST', '/api/collections', { name: 'Replace', members: [pc1.computerId, pc2.computerId] })).body;
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Replace', template: 'image-package' })).body;
-    const dep = (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' })).body;
-    const smpFor = async (c: { credential: string }) => (await call(s, undefined, 'GET', `/api/agent/deployments/${dep.id}`, undefined, { authorization: `Bearer ${c.credential}` })).body.smp;
+    const dep = (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' }))
+      .body;
+    const smpFor = async (c: { credential: string }) =>
+      (await call(s, undefined, 'GET', `/api/agent/deployments/${dep.id}`, undefined, { authorization: `Bearer ${c.credential}` })).body
+        .smp;
     const stores = async (credential: string) => {
       const r = await call(s, undefined, 'GET', '/smp/stores', undefined, { authorization: `Bearer ${credential}` });
       return r.status === 200 ? 'ok' : r.body.code;
@@ -247,7 +328,8 @@ test("the shared enrollment token registers new computers only; a registered or 
   withSite(async (s, session) => {
     const register = (name: string, enrollToken: string) => call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken });
     const pc1 = (await register('PC1', s.site.enrollToken)).body;
-    const policy = async (credential: string) => (await call(s, undefined, 'GET', '/api/agent/policy', undefined, { authorization: `Bearer ${credential}` })).status;
+    const policy = async (credential: string) =>
+      (await call(s, undefined, 'GET', '/api/agent/policy', undefined, { authorization: `Bearer ${credential}` })).status;
 
     for (const name of ['PC1', 'pc1']) {
       const takeover = await register(name, s.site.enrollToken);
@@ -259,11 +341,19 @@ test("the shared enrollment token registers new computers only; a registered or 
     assert.equal((await call(s, session, 'GET', '/api/computers')).body.length, 1);
 
     await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
-    assert.equal((await register('PC1', s.site.enrollToken)).body.code, 'FERRY_E_AGENT_ALREADY_REGISTERED', 'the shared token does not undo a revocation');
+    assert.equal(
+      (await register('PC1', s.site.enrollToken)).body.code,
+      'FERRY_E_AGENT_ALREADY_REGISTERED',
+      'the shared token does not undo a revocation',
+    );
     const reset = await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/reset`);
     assert.equal(reset.status, 200);
     assert.equal(reset.body.name, 'PC1');
-    assert.equal((await register('PC2', reset.body.enrollToken)).body.code, 'FERRY_E_AGENT_ENROLLMENT_REFUSED', 'a reset token registers only its computer');
+    assert.equal(
+      (await register('PC2', reset.body.enrollToken)).body.code,
+      'FERRY_E_AGENT_ENROLLMENT_REFUSED',
+      'a reset token registers only its computer',
+    );
     const again = await register('PC1', reset.body.enrollToken);
     assert.equal(again.status, 201);
     assert.equal(again.body.computerId, pc1.computerId);
@@ -277,10 +367,14 @@ test('deployment input is validated', () =>
   withSite(async (s, session) => {
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'T', template: 'image-package' })).body;
     const cols = (await call(s, session, 'GET', '/api/collections')).body;
-    const bad = (body: object) => call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: cols[0].id, ...body });
+    const bad = (body: object) =>
+      call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: cols[0].id, ...body });
     assert.equal((await bad({ purpose: 'sometimes' })).body.code, 'FERRY_E_SITE_INVALID');
     assert.equal((await bad({ purpose: 'required', schedule: [{ kind: 'at', at: 'tomorrow-ish' }] })).body.code, 'FERRY_E_SITE_INVALID');
-    assert.equal((await bad({ purpose: 'available', availableAt: '2030-01-02T00:00:00Z', expiresAt: '2030-01-01T00:00:00Z' })).body.code, 'FERRY_E_SITE_INVALID');
+    assert.equal(
+      (await bad({ purpose: 'available', availableAt: '2030-01-02T00:00:00Z', expiresAt: '2030-01-01T00:00:00Z' })).body.code,
+      'FERRY_E_SITE_INVALID',
+    );
     assert.equal((await bad({ purpose: 'required', collectionId: 'FRY99999' })).body.code, 'FERRY_E_SITE_NOT_FOUND');
     assert.equal((await call(s, session, 'GET', '/api/nothing-here')).body.code, 'FERRY_E_SITE_NOT_FOUND');
     const spec = (await call(s, session, 'GET', '/openapi.json')).body;
@@ -289,7 +383,13 @@ test('deployment input is validated', () =>
 
 test('schedule and rerun behaviour', () => {
   const at = new Date('2030-01-01T12:00:00Z');
-  const d = { purpose: 'required' as const, availableAt: '2030-01-01T00:00:00Z', expiresAt: null, schedule: [{ kind: 'asap' as const }], rerun: 'always' as const };
+  const d = {
+    purpose: 'required' as const,
+    availableAt: '2030-01-01T00:00:00Z',
+    expiresAt: null,
+    schedule: [{ kind: 'asap' as const }],
+    rerun: 'always' as const,
+  };
   assert.equal(isDue(d, undefined, at), true);
   assert.equal(isDue({ ...d, availableAt: '2030-01-02T00:00:00Z' }, undefined, at), false, 'not yet available');
   assert.equal(isDue({ ...d, expiresAt: '2030-01-01T06:00:00Z' }, undefined, at), false, 'expired');

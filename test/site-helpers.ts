@@ -54,7 +54,14 @@ export async function signIn(s: RunningSite): Promise<Session> {
   return { cookie: cookies.join('; '), csrf };
 }
 
-export async function call<T = any>(s: RunningSite, session: Session | undefined, method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+export async function call<T = any>(
+  s: RunningSite,
+  session: Session | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const headers: Record<string, string> = { ...extra };
   if (session) {
     headers.cookie = session.cookie;

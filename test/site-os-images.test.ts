@@ -9,7 +9,10 @@ import { test } from 'node:test';
 import { SiteClient } from '../src/agent/index.ts';
 import { call, signIn, startSite } from './site-helpers.ts';
 
-const SKIP = spawnSync('sh', ['-c', 'command -v wimcapture && command -v wiminfo']).status === 0 ? false : 'wimtools is not installed (apt-get install wimtools)';
+const SKIP =
+  spawnSync('sh', ['-c', 'command -v wimcapture && command -v wiminfo']).status === 0
+    ? false
+    : 'wimtools is not installed (apt-get install wimtools)';
 
 test('image packages: register by path, upload, wiminfo images, refusal, template, agent download resumed', { skip: SKIP }, async () => {
   const s = await startSite();
@@ -24,17 +27,23 @@ test('image packages: register by path, upload, wiminfo images, refusal, templat
 
     const reg = await call(s, session, 'POST', '/api/os-images', { name: 'Windows 11', path: wim });
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
-    assert.deepEqual(reg.body.images.map((i: { index: number; name: string; edition: string }) => [i.index, i.name, i.edition]), [
-      [1, 'Windows 11 Pro', 'Professional'],
-      [2, 'Windows 11 Enterprise', 'Enterprise'],
-    ]);
+    assert.deepEqual(
+      reg.body.images.map((i: { index: number; name: string; edition: string }) => [i.index, i.name, i.edition]),
+      [
+        [1, 'Windows 11 Pro', 'Professional'],
+        [2, 'Windows 11 Enterprise', 'Enterprise'],
+      ],
+    );
     assert.equal(reg.body.size, statSync(wim).size);
 
     const bad = join(s.dataDir, 'bad.wim');
     writeFileSync(bad, 'not a wim');
     const refused = await call(s, session, 'POST', '/api/os-images', { name: 'Broken', path: bad });
     assert.equal(refused.body.code, 'FERRY_E_OSIMAGE_CORRUPT');
-    assert.equal((await call(s, session, 'POST', '/api/os-images', { name: 'Gone', path: join(s.dataDir, 'nope.wim') })).body.code, 'FERRY_E_OSIMAGE_NOT_FOUND');
+    assert.equal(
+      (await call(s, session, 'POST', '/api/os-images', { name: 'Gone', path: join(s.dataDir, 'nope.wim') })).body.code,
+      'FERRY_E_OSIMAGE_NOT_FOUND',
+    );
 
     const up = await fetch(`${s.url}/api/os-images/upload?name=Uploaded`, {
       method: 'PUT',
@@ -46,12 +55,24 @@ test('image packages: register by path, upload, wiminfo images, refusal, templat
     assert.equal(uploaded.images.length, 2);
     assert.ok(uploaded.path.startsWith(join(s.dataDir, 'os-images')));
     const list = await call(s, session, 'GET', '/api/os-images');
-    assert.deepEqual(list.body.map((p: { name: string }) => p.name), ['Windows 11', 'Uploaded']);
+    assert.deepEqual(
+      list.body.map((p: { name: string }) => p.name),
+      ['Windows 11', 'Uploaded'],
+    );
 
-    const ts = await call(s, session, 'POST', '/api/task-sequences', { name: 'Refresh', template: 'image-package', imagePackageId: reg.body.id, imageIndex: 2, hardLinks: true });
+    const ts = await call(s, session, 'POST', '/api/task-sequences', {
+      name: 'Refresh',
+      template: 'image-package',
+      imagePackageId: reg.body.id,
+      imageIndex: 2,
+      hardLinks: true,
+    });
     assert.equal(ts.status, 201);
     const apply = ts.body.document.children[1].children[3];
-    assert.deepEqual([apply.name, apply.properties.ImagePackageID, apply.properties.ImageIndex], ['Apply Operating System', reg.body.id, 2]);
+    assert.deepEqual(
+      [apply.name, apply.properties.ImagePackageID, apply.properties.ImageIndex],
+      ['Apply Operating System', reg.body.id, 2],
+    );
     assert.equal((await call(s, session, 'GET', '/api/task-sequences')).body[0].errors, 0);
 
     // The agent: a partial download is resumed and the whole file checked.

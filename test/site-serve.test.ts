@@ -15,7 +15,11 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 test('ferry serve prints the sign-in URL and serves the console and the SMP', { timeout: 120_000 }, async () => {
   const data = mkdtempSync(join(tmpdir(), 'ferry-serve-'));
   mkdirSync(join(data, 'vol', 'Windows'), { recursive: true });
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data', join(data, 'site'), '--agent', `PC1=${join(data, 'vol')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [MAIN, 'serve', '--port', '0', '--data', join(data, 'site'), '--agent', `PC1=${join(data, 'vol')}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -38,7 +42,10 @@ test('ferry serve prints the sign-in URL and serves the console and the SMP', { 
     assert.equal((await fetch(`${origin}/smp/health`)).status, 200);
     const signIn = await fetch(link, { redirect: 'manual' });
     assert.equal(signIn.status, 303);
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const page = await fetch(`${origin}/`, { headers: { cookie } });
     assert.equal(page.status, 200);
     const html = await page.text();
@@ -67,24 +74,51 @@ test('console SMP routes: default folder, settings, associations, audited recove
   try {
     const session = await signIn(s);
     const spec = (await call(s, session, 'GET', '/openapi.json')).body;
-    assert.ok(spec.paths['/smp/requests/capture'] && spec.paths['/api/smp/associations'] && spec.paths['/api/deployments'], 'one OpenAPI document for site and SMP');
+    assert.ok(
+      spec.paths['/smp/requests/capture'] && spec.paths['/api/smp/associations'] && spec.paths['/api/deployments'],
+      'one OpenAPI document for site and SMP',
+    );
     const folders = (await call(s, session, 'GET', '/api/smp/folders')).body;
     assert.equal(folders.length, 1, 'a fresh all-in-one server stores under its data directory');
     assert.ok(folders[0].path.startsWith(s.dataDir));
     const settings = await call(s, session, 'PUT', '/api/smp/settings', { restoreOnly: true });
     assert.equal(settings.body.restoreOnly, true);
-    assert.equal((await call(s, session, 'PUT', '/api/smp/settings', { restoreOnly: false, timeDeleteAfter: 2, timeUnit: 'Days' })).body.deleteAfterSeconds, 172800);
+    assert.equal(
+      (await call(s, session, 'PUT', '/api/smp/settings', { restoreOnly: false, timeDeleteAfter: 2, timeUnit: 'Days' })).body
+        .deleteAfterSeconds,
+      172800,
+    );
     const noUsers = await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 2 });
     assert.equal(noUsers.status, 400);
     assert.match(noUsers.body.code, /^FERRY_E_/);
-    const a = await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 1, userNames: ['CONTOSO\\alice'] });
+    const a = await call(s, session, 'POST', '/api/smp/associations', {
+      source: 'SRC',
+      destination: 'DST',
+      migrationBehavior: 1,
+      userNames: ['CONTOSO\\alice'],
+    });
     assert.equal(a.status, 201, JSON.stringify(a.body));
     assert.equal((await call(s, session, 'GET', '/api/smp/associations')).body[0].restoreName, 'DST');
-    assert.equal((await call(s, session, 'POST', '/api/smp/associations', { source: 'SRC', destination: 'DST', migrationBehavior: 0 }, { 'x-ferry-csrf': 'x' })).body.code, 'FERRY_E_SITE_CSRF');
+    assert.equal(
+      (
+        await call(
+          s,
+          session,
+          'POST',
+          '/api/smp/associations',
+          { source: 'SRC', destination: 'DST', migrationBehavior: 0 },
+          { 'x-ferry-csrf': 'x' },
+        )
+      ).body.code,
+      'FERRY_E_SITE_CSRF',
+    );
 
     // A computer credential from the site (as an agent gets it) requests a capture store.
     const cred = await s.site.smp!.credentialFor('SRC', 'GUID:SRC-TEST');
-    const grant = await fetch(`${cred.servers[0]}/requests/capture`, { method: 'POST', headers: { authorization: `Bearer ${cred.credential}` } });
+    const grant = await fetch(`${cred.servers[0]}/requests/capture`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cred.credential}` },
+    });
     assert.equal(grant.status, 200, await grant.clone().text());
     const { storeId } = (await grant.json()) as { storeId: string };
     const recovery = await call(s, session, 'GET', `/api/smp/stores/${storeId}/recovery`);
@@ -112,7 +146,10 @@ test('/docs: swagger-ui for the whole API behind the session, every asset served
     const link = await fetch(`${s.url}/docs/?token=${s.site.auth.issueSignInToken()}`, { redirect: 'manual' });
     assert.equal(link.status, 303);
     assert.equal(link.headers.get('location'), '/docs/');
-    const cookie = link.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = link.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const page = await fetch(`${s.url}/docs/`, { headers: { cookie } });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-security-policy')!, /default-src 'self'/);
@@ -131,7 +168,10 @@ test('/docs: swagger-ui for the whole API behind the session, every asset served
     assert.doesNotMatch(initializer, /url: ['"]https?:/);
 
     const spec = (await (await fetch(`${s.url}/docs/json`, { headers: { cookie } })).json()) as { paths: Record<string, unknown> };
-    assert.ok(spec.paths['/api/deployments'] && spec.paths['/api/agent/policy'] && spec.paths['/smp/requests/capture'], 'site, agent and SMP routes in one document');
+    assert.ok(
+      spec.paths['/api/deployments'] && spec.paths['/api/agent/policy'] && spec.paths['/smp/requests/capture'],
+      'site, agent and SMP routes in one document',
+    );
     assert.ok(!spec.paths['/docs/'] && !spec.paths['/openapi.json'], 'the docs do not document themselves');
   } finally {
     await s.close();

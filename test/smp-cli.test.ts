@@ -22,7 +22,13 @@ async function ferry(args: string[], env: Record<string, string> = {}): Promise<
   }
 }
 
-const kv = (out: string): Record<string, string> => Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+const kv = (out: string): Record<string, string> =>
+  Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 
 test('ferry smp: the replace scenario from the command line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-cli-'));
@@ -56,12 +62,23 @@ test('ferry smp: the replace scenario from the command line', async (t) => {
   const out = join(dir, 'out');
   assert.equal((await ferry(['download', ...B, '--location', rg.OSDStateStorePath as string, '--dest', out])).code, 0);
   assert.deepEqual(treeHashes(out), treeHashes(store));
-  const released = JSON.parse((await ferry(['release', '--restore', ...B, '--location', rg.OSDStateStorePath as string, '--store', out, '--json'])).stdout) as { status: string };
+  const released = JSON.parse(
+    (await ferry(['release', '--restore', ...B, '--location', rg.OSDStateStorePath as string, '--store', out, '--json'])).stdout,
+  ) as { status: string };
   assert.equal(released.status, 'released');
 
-  const recovery = JSON.parse((await ferry(['recovery', grant.storeId as string, ...S], admin)).stdout) as { key: string; recoverySlot: string };
+  const recovery = JSON.parse((await ferry(['recovery', grant.storeId as string, ...S], admin)).stdout) as {
+    key: string;
+    recoverySlot: string;
+  };
   assert.equal(recovery.key, grant.OSDStateStoreKey);
-  const opened = JSON.parse((await ferry(['recover-key', '--store', grant.storeId as string, '--slot', recovery.recoverySlot], { FERRY_SMP_RECOVERY_KEY: smp.recoveryKey as string })).stdout) as { key: string };
+  const opened = JSON.parse(
+    (
+      await ferry(['recover-key', '--store', grant.storeId as string, '--slot', recovery.recoverySlot], {
+        FERRY_SMP_RECOVERY_KEY: smp.recoveryKey as string,
+      })
+    ).stdout,
+  ) as { key: string };
   assert.equal(opened.key, grant.OSDStateStoreKey);
 
   // Faults are coded on the command line too.
@@ -82,7 +99,10 @@ test('ferry smp: the replace scenario from the command line', async (t) => {
   const renewed = kv((await ferry(['register', ...S, '--current-credential', regB.credential as string, '--computer', 'NEWPC'])).stdout);
   assert.match(renewed.credential ?? '', /^fc_/);
   assert.equal((await ferry(['computer', 'revoke', 'NEWPC', ...S], admin)).code, 0);
-  const bound = JSON.parse((await ferry(['enrollment', 'create', ...S, '--computer', 'NEWPC'], admin)).stdout) as { token: string; computer: string };
+  const bound = JSON.parse((await ferry(['enrollment', 'create', ...S, '--computer', 'NEWPC'], admin)).stdout) as {
+    token: string;
+    computer: string;
+  };
   assert.equal(bound.computer, 'NEWPC');
   const reset = kv((await ferry(['register', ...S, '--enrollment-token', bound.token, '--computer', 'NEWPC'])).stdout);
   assert.equal(reset.computerId, regB.computerId);
@@ -93,7 +113,25 @@ test('ferry smp serve over HTTPS: clients that trust the certificate get in, oth
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
   try {
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
   } catch (err) {
     return t.skip(`openssl cannot make a test certificate: ${(err as Error).message}`);
   }

@@ -15,10 +15,21 @@ export async function startSmp(o: CreateSmpServerOptions): Promise<SmpServer> {
   return createSmpServer({ logger: false, deletionIntervalMs: 3_600_000, verifyStore: false, ...o });
 }
 
-export async function api(base: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function api(
+  base: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -36,13 +47,32 @@ export async function registerComputer(base: string, adminToken: string, name: s
   return (await SmpHttpClient.register(base, token, name)).credential;
 }
 
-export function client(servers: string | string[], computerName: string, credential: string | undefined, extra: Partial<SmpHttpClientOptions> = {}): SmpHttpClient {
-  return new SmpHttpClient({ servers: Array.isArray(servers) ? servers : [servers], computerName, ...(credential ? { credential } : {}), retryCount: 0, retryDelaySeconds: 0, sleep: async () => {}, ...extra });
+export function client(
+  servers: string | string[],
+  computerName: string,
+  credential: string | undefined,
+  extra: Partial<SmpHttpClientOptions> = {},
+): SmpHttpClient {
+  return new SmpHttpClient({
+    servers: Array.isArray(servers) ? servers : [servers],
+    computerName,
+    ...(credential ? { credential } : {}),
+    retryCount: 0,
+    retryDelaySeconds: 0,
+    sleep: async () => {},
+    ...extra,
+  });
 }
 
 /** A store-shaped folder: USMT/USMT.MIG plus a few files, sizes in bytes. */
 export function makeStore(dir: string, sizes: number[] = [300_000, 70_000, 1, 0, 150_000]): void {
-  const names = ['USMT/USMT.MIG', 'USMT/File/C$/Users/alice/Documents/Ünïcode report.docx', 'USMT/File/C$/Users/bob/a.txt', 'USMT/File/empty.dat', 'catalog.json'];
+  const names = [
+    'USMT/USMT.MIG',
+    'USMT/File/C$/Users/alice/Documents/Ünïcode report.docx',
+    'USMT/File/C$/Users/bob/a.txt',
+    'USMT/File/empty.dat',
+    'catalog.json',
+  ];
   sizes.forEach((size, i) => {
     const path = join(dir, names[i % names.length] + (i >= names.length ? `.${i}` : ''));
     mkdirSync(join(path, '..'), { recursive: true });
@@ -99,7 +129,10 @@ export interface SmpProcess {
 
 /** Run `ferry smp serve` as its own process and wait until it listens. */
 export async function spawnSmp(args: string[]): Promise<SmpProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

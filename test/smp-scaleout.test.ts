@@ -30,15 +30,44 @@ it('two SMP processes on one PostgreSQL database serve captures and restores thr
   if (typeof pg === 'string') return t.skip(pg);
   const db = pg.createDatabase('smp_scaleout');
   const [dirA, dirB] = [tmp(), tmp()];
-  const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', String(await freePort()), '--chunk-size', '65536', '--no-verify-stores']);
+  const a = await spawnSmp([
+    '--data',
+    dirA,
+    '--db',
+    db,
+    '--name',
+    'smp-a',
+    '--port',
+    String(await freePort()),
+    '--chunk-size',
+    '65536',
+    '--no-verify-stores',
+  ]);
   procs.push(a);
-  const b = await spawnSmp(['--data', dirB, '--db', db, '--name', 'smp-b', '--port', String(await freePort()), '--chunk-size', '65536', '--no-verify-stores', '--site-key', join(dirA, 'site.key')]);
+  const b = await spawnSmp([
+    '--data',
+    dirB,
+    '--db',
+    db,
+    '--name',
+    'smp-b',
+    '--port',
+    String(await freePort()),
+    '--chunk-size',
+    '65536',
+    '--no-verify-stores',
+    '--site-key',
+    join(dirA, 'site.key'),
+  ]);
   procs.push(b);
   assert.ok(a.recoveryKey, 'the first SMP of the site prints the recovery key');
   assert.equal(b.recoveryKey, undefined, 'the second SMP joins the existing site');
 
   // A third SMP with its own (different) site key is refused: it could not open the stores' keys.
-  await assert.rejects(spawnSmp(['--data', tmp(), '--db', db, '--name', 'smp-c', '--port', String(await freePort())]), /site key does not match/);
+  await assert.rejects(
+    spawnSmp(['--data', tmp(), '--db', db, '--name', 'smp-c', '--port', String(await freePort())]),
+    /site key does not match/,
+  );
 
   const [ta, tb] = [a.adminToken as string, b.adminToken as string];
   await adminOk(a.url, ta, 'POST', '/admin/folders', { path: join(dirA, 'sf'), maxClients: 50, minFreeSpace: 1, spaceUnit: 'Megabyte' });
@@ -56,7 +85,11 @@ it('two SMP processes on one PostgreSQL database serve captures and restores thr
   for (const p of pairs) {
     creds.set(p.src, await registerComputer(a.url, ta, p.src));
     creds.set(p.dst, await registerComputer(b.url, tb, p.dst));
-    await adminOk(p.src === 'S1' ? b.url : a.url, p.src === 'S1' ? tb : ta, 'POST', '/admin/associations', { source: p.src, destination: p.dst, migrationBehavior: 0 });
+    await adminOk(p.src === 'S1' ? b.url : a.url, p.src === 'S1' ? tb : ta, 'POST', '/admin/associations', {
+      source: p.src,
+      destination: p.dst,
+      migrationBehavior: 0,
+    });
   }
 
   await Promise.all(
@@ -89,5 +122,9 @@ it('two SMP processes on one PostgreSQL database serve captures and restores thr
 
   const stores = await adminOk(a.url, ta, 'GET', '/admin/stores');
   assert.deepEqual(stores.map((s: { serverName: string }) => s.serverName).sort(), ['smp-a', 'smp-a', 'smp-b', 'smp-b', 'smp-b']);
-  assert.equal(stores.filter((s: { releasedAt: string | null }) => s.releasedAt).length, 4, 'four restores released (and deleted at once by the default policy)');
+  assert.equal(
+    stores.filter((s: { releasedAt: string | null }) => s.releasedAt).length,
+    4,
+    'four restores released (and deleted at once by the default policy)',
+  );
 });

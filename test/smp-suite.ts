@@ -14,7 +14,20 @@ import { SmpHttpClient } from '../src/smp/index.ts';
 import { openRecoverySlot } from '../src/smp/index.ts';
 import { createStore } from '../src/store/index.ts';
 import type { SmpServer } from '../src/server/index.ts';
-import { adminOk, api, client, freePort, makeStore, registerComputer, ROOT, sleep, spawnSmp, startSmp, treeHashes, treeSize } from './smp-helpers.ts';
+import {
+  adminOk,
+  api,
+  client,
+  freePort,
+  makeStore,
+  registerComputer,
+  ROOT,
+  sleep,
+  spawnSmp,
+  startSmp,
+  treeHashes,
+  treeSize,
+} from './smp-helpers.ts';
 
 export interface SuiteBackend {
   readonly name: string;
@@ -54,7 +67,12 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const server = await startSmp({ dataDir, chunkSize: CHUNK, ...(db ? { db } : {}), ...extra });
       servers.push(server);
       const adminToken = server.firstStart.adminToken as string;
-      const folder = await adminOk(server.url, adminToken, 'POST', '/admin/folders', { path: join(dataDir, 'store-folder'), maxClients: 10, minFreeSpace: 1, spaceUnit: 'Megabyte' });
+      const folder = await adminOk(server.url, adminToken, 'POST', '/admin/folders', {
+        path: join(dataDir, 'store-folder'),
+        maxClients: 10,
+        minFreeSpace: 1,
+        spaceUnit: 'Megabyte',
+      });
       return { server, url: server.url, adminToken, folder, dataDir, db };
     }
 
@@ -68,7 +86,11 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const s = await site();
       const credA = await registerComputer(s.url, s.adminToken, 'PC-A');
       const credB = await registerComputer(s.url, s.adminToken, 'PC-B');
-      const assoc = await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', { source: 'PC-A', destination: 'PC-B', migrationBehavior: 0 });
+      const assoc = await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', {
+        source: 'PC-A',
+        destination: 'PC-B',
+        migrationBehavior: 0,
+      });
       assert.equal(assoc.migrationType, 1);
 
       const a = client(s.url, 'PC-A', credA);
@@ -84,7 +106,11 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(up.bytes, treeSize(src));
       assert.equal(up.files, 5);
       const b = client(s.url, 'PC-B', credB);
-      await assert.rejects(b.requestRestore(), (e) => isFerryError(e, 'FERRY_E_SMP_NO_STORE'), 'nothing to restore before the capture is released');
+      await assert.rejects(
+        b.requestRestore(),
+        (e) => isFerryError(e, 'FERRY_E_SMP_NO_STORE'),
+        'nothing to restore before the capture is released',
+      );
       const released = await a.releaseCapture(grant.location);
       assert.equal(released.status, 'captured');
       await assert.rejects(a.upload(src, grant.location), (e) => isFerryError(e, 'FERRY_E_SMP_STORE_STATE'));
@@ -101,7 +127,9 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(down.bytes, up.bytes);
       assert.equal(down.bytesTransferred, up.bytes - 1000);
       assert.deepEqual(treeHashes(dest), treeHashes(src));
-      await assert.rejects(b.releaseRestore(rg.location, { verified: false, manifestDigest: down.manifestDigest }), (e) => isFerryError(e, 'FERRY_E_SMP_STORE_STATE'));
+      await assert.rejects(b.releaseRestore(rg.location, { verified: false, manifestDigest: down.manifestDigest }), (e) =>
+        isFerryError(e, 'FERRY_E_SMP_STORE_STATE'),
+      );
       const report = await b.verifyDownload(rg.location, dest);
       assert.equal(report.verified, true);
       const done = await b.releaseRestore(rg.location, report);
@@ -146,24 +174,42 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const s = await site();
       const cred = await registerComputer(s.url, s.adminToken, 'SRC');
       for (const n of ['DST1', 'DST2', 'DST3']) await adminOk(s.url, s.adminToken, 'POST', '/admin/computers', { name: n });
-      await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', { source: 'SRC', destination: 'DST1', migrationBehavior: 2, userNames: ['CORP\\alice'] });
-      const conflict = await api(s.url, s.adminToken, 'POST', '/admin/associations', { source: 'SRC', destination: 'DST2', migrationBehavior: 0 });
+      await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', {
+        source: 'SRC',
+        destination: 'DST1',
+        migrationBehavior: 2,
+        userNames: ['CORP\\alice'],
+      });
+      const conflict = await api(s.url, s.adminToken, 'POST', '/admin/associations', {
+        source: 'SRC',
+        destination: 'DST2',
+        migrationBehavior: 0,
+      });
       assert.equal(conflict.status, 409);
       assert.equal(conflict.body.code, 'FERRY_E_SMP_ASSOCIATION_CONFLICT');
-      const missingUsers = await api(s.url, s.adminToken, 'POST', '/admin/associations', { source: 'DST2', destination: 'DST3', migrationBehavior: 1 });
+      const missingUsers = await api(s.url, s.adminToken, 'POST', '/admin/associations', {
+        source: 'DST2',
+        destination: 'DST3',
+        migrationBehavior: 1,
+      });
       assert.equal(missingUsers.body.code, 'FERRY_E_INVALID_ARGUMENT');
       const g = await client(s.url, 'SRC', cred).requestCapture();
       assert.deepEqual(g.users, ['CORP\\alice']);
 
       // Capture all, restore specified: several associations of one source are allowed.
       const cred2 = await registerComputer(s.url, s.adminToken, 'SRC2');
-      await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', { source: 'SRC2', destination: 'DST2', migrationBehavior: 1, userNames: ['CORP\\bob'] });
+      await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', {
+        source: 'SRC2',
+        destination: 'DST2',
+        migrationBehavior: 1,
+        userNames: ['CORP\\bob'],
+      });
       await adminOk(s.url, s.adminToken, 'POST', '/admin/associations', { source: 'SRC2', destination: 'DST3', migrationBehavior: 0 });
       const g2 = await client(s.url, 'SRC2', cred2).requestCapture();
       assert.equal(g2.users, 'all');
     });
 
-    it('a computer never lists, reads, writes or releases another computer\'s store', async (t) => {
+    it("a computer never lists, reads, writes or releases another computer's store", async (t) => {
       if (guard(t)) return;
       const s = await site();
       const credA = await registerComputer(s.url, s.adminToken, 'OWNER');
@@ -215,14 +261,18 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const expired = await api(s.url, cred, 'POST', '/requests/capture');
       assert.equal(expired.status, 401);
       assert.equal(expired.body.code, 'FERRY_E_SMP_CREDENTIAL_EXPIRED');
-      await assert.rejects(client(s.url, 'PC-E', cred, { retryCount: 2 }).requestCapture(), (e) => isFerryError(e, 'FERRY_E_SMP_CREDENTIAL_EXPIRED'));
+      await assert.rejects(client(s.url, 'PC-E', cred, { retryCount: 2 }).requestCapture(), (e) =>
+        isFerryError(e, 'FERRY_E_SMP_CREDENTIAL_EXPIRED'),
+      );
     });
 
     it('re-registration needs proof: the current credential or a token bound to the computer; revocation is immediate', async (t) => {
       if (guard(t)) return;
       const s = await site({ credentialTtlSeconds: 1, credentialRenewalGraceSeconds: 1 });
       const owner = await registerComputer(s.url, s.adminToken, 'PC-OWN');
-      const ownerId = (await api(s.url, s.adminToken, 'GET', '/admin/computers')).body.find((c: { name: string }) => c.name === 'PC-OWN').id;
+      const ownerId = (await api(s.url, s.adminToken, 'GET', '/admin/computers')).body.find(
+        (c: { name: string }) => c.name === 'PC-OWN',
+      ).id;
 
       // An unbound enrollment token cannot take over a registered name (in any case); the refused
       // attempt does not use up the token, and the owner keeps its credential.
@@ -234,7 +284,8 @@ export function defineSmpSuite(backend: SuiteBackend): void {
         assert.match(takeover.body.message, /enrollment create --computer PC-OWN/);
       }
       assert.equal((await api(s.url, owner, 'GET', '/stores')).status, 200);
-      const other = (await api(s.url, undefined, 'POST', '/register', { enrollmentToken: token, computerName: 'PC-NEW' })).body.credential as string;
+      const other = (await api(s.url, undefined, 'POST', '/register', { enrollmentToken: token, computerName: 'PC-NEW' })).body
+        .credential as string;
       assert.ok(other);
 
       // Renewal with the current credential replaces it; another computer's credential renews nothing.
@@ -242,14 +293,20 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(renewed.status, 200);
       assert.equal(renewed.body.computerId, ownerId);
       assert.equal((await api(s.url, owner, 'GET', '/stores')).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
-      assert.equal((await api(s.url, undefined, 'POST', '/register', { currentCredential: other, computerName: 'PC-OWN' })).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
+      assert.equal(
+        (await api(s.url, undefined, 'POST', '/register', { currentCredential: other, computerName: 'PC-OWN' })).body.code,
+        'FERRY_E_SMP_UNAUTHORIZED',
+      );
       assert.equal((await api(s.url, undefined, 'POST', '/register', { computerName: 'PC-OWN' })).status, 400);
 
       // A token bound to the computer resets it, and only it, once.
       assert.equal((await api(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { uses: 2, computer: 'PC-OWN' })).status, 400);
       const bound = await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' });
       assert.equal(bound.computer, 'PC-OWN');
-      assert.equal((await api(s.url, undefined, 'POST', '/register', { enrollmentToken: bound.token, computerName: 'PC-NEW' })).body.code, 'FERRY_E_SMP_ENROLLMENT_REFUSED');
+      assert.equal(
+        (await api(s.url, undefined, 'POST', '/register', { enrollmentToken: bound.token, computerName: 'PC-NEW' })).body.code,
+        'FERRY_E_SMP_ENROLLMENT_REFUSED',
+      );
       const reset = await api(s.url, undefined, 'POST', '/register', { enrollmentToken: bound.token, computerName: 'PC-OWN' });
       assert.equal(reset.status, 200);
       assert.equal(reset.body.computerId, ownerId);
@@ -259,14 +316,24 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const current: string = reset.body.credential;
       assert.deepEqual(await adminOk(s.url, s.adminToken, 'POST', '/admin/computers/PC-OWN/revoke'), { revoked: true });
       assert.equal((await api(s.url, current, 'GET', '/stores')).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
-      assert.equal((await api(s.url, undefined, 'POST', '/register', { currentCredential: current, computerName: 'PC-OWN' })).body.code, 'FERRY_E_SMP_UNAUTHORIZED');
+      assert.equal(
+        (await api(s.url, undefined, 'POST', '/register', { currentCredential: current, computerName: 'PC-OWN' })).body.code,
+        'FERRY_E_SMP_UNAUTHORIZED',
+      );
       const { token: plain } = await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { uses: 1 });
-      assert.equal((await api(s.url, undefined, 'POST', '/register', { enrollmentToken: plain, computerName: 'PC-OWN' })).body.code, 'FERRY_E_SMP_COMPUTER_REGISTERED');
+      assert.equal(
+        (await api(s.url, undefined, 'POST', '/register', { enrollmentToken: plain, computerName: 'PC-OWN' })).body.code,
+        'FERRY_E_SMP_COMPUTER_REGISTERED',
+      );
       const listed = (await adminOk(s.url, s.adminToken, 'GET', '/admin/computers')).find((c: { name: string }) => c.name === 'PC-OWN');
       assert.equal(listed.registered, false);
       assert.ok(listed.credentialRevokedAt);
       assert.equal((await api(s.url, s.adminToken, 'POST', '/admin/computers/NOPE/revoke')).body.code, 'FERRY_E_SMP_UNKNOWN_COMPUTER');
-      const back = await SmpHttpClient.register(s.url, (await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' })).token, 'PC-OWN');
+      const back = await SmpHttpClient.register(
+        s.url,
+        (await adminOk(s.url, s.adminToken, 'POST', '/admin/enrollment-tokens', { computer: 'PC-OWN' })).token,
+        'PC-OWN',
+      );
 
       // An expired credential renews within the grace, not after it.
       await sleep(1200);
@@ -290,7 +357,9 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const noFallback = client(s.url, 'NEWPC', 'fc_bogus.bogus', { naaCredential: naa, fallbackToNaa: false, retryCount: 1, events });
       await assert.rejects(noFallback.requestCapture(), (e) => isFerryError(e, 'FERRY_E_SMP_UNAUTHORIZED'));
       assert.ok(!logs.some((l) => l.includes('Network Access Account')));
-      await assert.rejects(client(s.url, 'NEWPC', undefined, { naaCredential: naa }).requestCapture(), (e) => isFerryError(e, 'FERRY_E_SMP_NAA_NOT_ALLOWED'));
+      await assert.rejects(client(s.url, 'NEWPC', undefined, { naaCredential: naa }).requestCapture(), (e) =>
+        isFerryError(e, 'FERRY_E_SMP_NAA_NOT_ALLOWED'),
+      );
 
       const withFallback = client(s.url, 'NEWPC', 'fc_bogus.bogus', { naaCredential: naa, fallbackToNaa: true, events });
       const g = await withFallback.requestCapture();
@@ -303,15 +372,25 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const unknown = await api(s.url, naa, 'POST', '/requests/capture', undefined, { 'x-ferry-computer': 'NOPE' });
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.code, 'FERRY_E_SMP_UNKNOWN_COMPUTER');
-      assert.equal((await api(s.url, naa, 'GET', '/admin/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code, 'FERRY_E_SMP_FORBIDDEN');
-      assert.equal((await api(s.url, naa, 'GET', '/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code, 'FERRY_E_SMP_FORBIDDEN', 'the NAA does not list stores');
+      assert.equal(
+        (await api(s.url, naa, 'GET', '/admin/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code,
+        'FERRY_E_SMP_FORBIDDEN',
+      );
+      assert.equal(
+        (await api(s.url, naa, 'GET', '/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code,
+        'FERRY_E_SMP_FORBIDDEN',
+        'the NAA does not list stores',
+      );
       // A revoked computer cannot be reached through the NAA either.
       await adminOk(s.url, s.adminToken, 'POST', '/admin/computers/NEWPC/revoke');
       const revoked = await api(s.url, naa, 'POST', '/requests/restore', undefined, { 'x-ferry-computer': 'NEWPC' });
       assert.equal(revoked.status, 403);
       assert.equal(revoked.body.code, 'FERRY_E_SMP_FORBIDDEN');
       await adminOk(s.url, s.adminToken, 'PUT', '/admin/naa', { enabled: false });
-      assert.equal((await api(s.url, naa, 'GET', '/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code, 'FERRY_E_SMP_NAA_NOT_ALLOWED');
+      assert.equal(
+        (await api(s.url, naa, 'GET', '/stores', undefined, { 'x-ferry-computer': 'NEWPC' })).body.code,
+        'FERRY_E_SMP_NAA_NOT_ALLOWED',
+      );
     });
 
     it('refuses path traversal, oversized, truncated and corrupted uploads; nothing incomplete is released', async (t) => {
@@ -320,19 +399,29 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const cred = await registerComputer(s.url, s.adminToken, 'PC-T');
       const g = await client(s.url, 'PC-T', cred).requestCapture();
       for (const path of ['../evil', '/etc/passwd', 'a/../../b', 'a//b', 'C:/x', 'a\\..\\b', 'a/./b', 'x\u0000y', 'USMT/f.ferry-part']) {
-        const r = await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, { files: [{ path, size: 1, sha256: sha(Buffer.from('x')) }] });
+        const r = await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, {
+          files: [{ path, size: 1, sha256: sha(Buffer.from('x')) }],
+        });
         assert.equal(r.status, 400, path);
         assert.equal(r.body.code, 'FERRY_E_SMP_PATH_INVALID', path);
       }
-      const big = await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, { files: [{ path: 'big', size: 20_000_000, sha256: sha(Buffer.from('x')) }] });
+      const big = await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, {
+        files: [{ path: 'big', size: 20_000_000, sha256: sha(Buffer.from('x')) }],
+      });
       assert.equal(big.status, 413);
       assert.equal(big.body.code, 'FERRY_E_SMP_TOO_LARGE');
 
       const data = Buffer.alloc(CHUNK + 10, 7);
-      await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, { files: [{ path: 'USMT/USMT.MIG', size: data.length, sha256: sha(data) }] });
+      await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, {
+        files: [{ path: 'USMT/USMT.MIG', size: data.length, sha256: sha(data) }],
+      });
       const first = data.subarray(0, CHUNK);
       const put = (chunk: number, body: Buffer, hash: string, headers: Record<string, string> = {}) =>
-        fetch(`${s.url}/stores/${g.storeId}/files/0/chunks/${chunk}`, { method: 'PUT', headers: { authorization: `Bearer ${cred}`, 'content-type': 'application/octet-stream', 'x-ferry-sha256': hash, ...headers }, body: body as Uint8Array<ArrayBuffer> });
+        fetch(`${s.url}/stores/${g.storeId}/files/0/chunks/${chunk}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${cred}`, 'content-type': 'application/octet-stream', 'x-ferry-sha256': hash, ...headers },
+          body: body as Uint8Array<ArrayBuffer>,
+        });
       let r = await put(0, Buffer.concat([first, Buffer.alloc(5)]), sha(first));
       assert.equal(r.status, 413);
       assert.equal(((await r.json()) as { code: string }).code, 'FERRY_E_SMP_TOO_LARGE');
@@ -344,7 +433,18 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       // A body cut off mid-stream (the client dies): the server records nothing.
       await new Promise<void>((resolve) => {
         const u = new URL(`${s.url}/stores/${g.storeId}/files/0/chunks/0`);
-        const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'PUT', headers: { authorization: `Bearer ${cred}`, 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha(first), 'content-length': String(CHUNK) } });
+        const req = request({
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'PUT',
+          headers: {
+            authorization: `Bearer ${cred}`,
+            'content-type': 'application/octet-stream',
+            'x-ferry-sha256': sha(first),
+            'content-length': String(CHUNK),
+          },
+        });
         req.on('error', () => resolve());
         req.write(first.subarray(0, 1000), () => setTimeout(() => req.destroy(), 50));
         req.on('close', () => resolve());
@@ -370,7 +470,20 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       writeFileSync(doc, 'quarterly numbers');
       const storeDir = join(src, 'store');
       const w = await createStore(storeDir, { encryption: { key: g.key } });
-      await w.addFile({ kind: 'file', winPath: 'C:\\Users\\alice\\Documents\\doc.txt', user: { name: 'alice', domain: 'PC-V' }, component: 'Documents', size: 17, mtimeMs: 1, atimeMs: 1, birthtimeMs: 1, attributes: 0x20 }, doc);
+      await w.addFile(
+        {
+          kind: 'file',
+          winPath: 'C:\\Users\\alice\\Documents\\doc.txt',
+          user: { name: 'alice', domain: 'PC-V' },
+          component: 'Documents',
+          size: 17,
+          mtimeMs: 1,
+          atimeMs: 1,
+          birthtimeMs: 1,
+          attributes: 0x20,
+        },
+        doc,
+      );
       await w.finish();
 
       // Tampered in transit or on the client: every byte matches the manifest, but not the store's own MAC.
@@ -413,8 +526,14 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const cred = await registerComputer(s.url, s.adminToken, 'PC-1');
       const cred2 = await registerComputer(s.url, s.adminToken, 'PC-2');
       await adminOk(s.url, s.adminToken, 'PATCH', `/admin/folders/${s.folder.id}`, { minFreeSpace: 99999, spaceUnit: 'Gigabyte' });
-      await assert.rejects(client(s.url, 'PC-1', cred, { retryCount: 2 }).requestCapture(), (e) => isFerryError(e, 'FERRY_E_SMP_NO_ELIGIBLE_FOLDER'));
-      await adminOk(s.url, s.adminToken, 'PATCH', `/admin/folders/${s.folder.id}`, { minFreeSpace: 1, spaceUnit: 'Percent', maxClients: 1 });
+      await assert.rejects(client(s.url, 'PC-1', cred, { retryCount: 2 }).requestCapture(), (e) =>
+        isFerryError(e, 'FERRY_E_SMP_NO_ELIGIBLE_FOLDER'),
+      );
+      await adminOk(s.url, s.adminToken, 'PATCH', `/admin/folders/${s.folder.id}`, {
+        minFreeSpace: 1,
+        spaceUnit: 'Percent',
+        maxClients: 1,
+      });
       const c1 = client(s.url, 'PC-1', cred);
       const g = await c1.requestCapture();
       const r = await api(s.url, cred2, 'POST', '/requests/capture');
@@ -448,19 +567,29 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       t.after(() => execFileSync('umount', ['-l', mnt]));
       const s = await site();
       await adminOk(s.url, s.adminToken, 'DELETE', `/admin/folders/${s.folder.id}`);
-      await adminOk(s.url, s.adminToken, 'POST', '/admin/folders', { path: join(mnt, 'f'), maxClients: 5, minFreeSpace: 1, spaceUnit: 'Percent' });
+      await adminOk(s.url, s.adminToken, 'POST', '/admin/folders', {
+        path: join(mnt, 'f'),
+        maxClients: 5,
+        minFreeSpace: 1,
+        spaceUnit: 'Percent',
+      });
       const cred = await registerComputer(s.url, s.adminToken, 'PC-D');
       const c = client(s.url, 'PC-D', cred, { transferAttempts: 1 });
       const g = await c.requestCapture();
       const src = tmp();
       makeStore(src, [600_000]);
       const file = readFileSync(join(src, 'USMT/USMT.MIG'));
-      const declared = await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, { files: [{ path: 'USMT/USMT.MIG', size: file.length, sha256: sha(file) }] });
+      const declared = await api(s.url, cred, 'PUT', `/stores/${g.storeId}/manifest`, {
+        files: [{ path: 'USMT/USMT.MIG', size: file.length, sha256: sha(file) }],
+      });
       assert.equal(declared.status, 200, 'the store fits when it is declared');
       // Then something else fills the disk: the upload meets ENOSPC.
       writeFileSync(join(mnt, 'filler'), Buffer.alloc(700_000));
       await assert.rejects(c.upload(src, g.location), (e) => isFerryError(e, 'FERRY_E_SMP_FOLDER_FULL'));
-      assert.equal((await api(s.url, cred, 'POST', `/stores/${g.storeId}/release`, { kind: 'capture' })).body.code, 'FERRY_E_SMP_STORE_INCOMPLETE');
+      assert.equal(
+        (await api(s.url, cred, 'POST', `/stores/${g.storeId}/release`, { kind: 'capture' })).body.code,
+        'FERRY_E_SMP_STORE_INCOMPLETE',
+      );
       rmSync(join(mnt, 'filler'));
       await c.upload(src, g.location);
       assert.equal((await c.releaseCapture(g.location)).status, 'captured');
@@ -485,7 +614,13 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.deepEqual(await s.server.deletion.runOnce(), [], 'not yet due');
       await s.server.close();
       await sleep(2100);
-      const restarted = await startSmp({ dataDir: s.dataDir, chunkSize: CHUNK, ...(s.db ? { db: s.db } : {}), name: s.server.service.serverName, port: Number(new URL(s.url).port) });
+      const restarted = await startSmp({
+        dataDir: s.dataDir,
+        chunkSize: CHUNK,
+        ...(s.db ? { db: s.db } : {}),
+        name: s.server.service.serverName,
+        port: Number(new URL(s.url).port),
+      });
       servers.push(restarted);
       assert.equal(restarted.firstStart.adminToken, undefined, 'the admin token is printed only on first start');
       await restarted.deletion.runOnce();
@@ -499,11 +634,27 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       const dataDir = tmp();
       const db = backend.database();
       const port = await freePort();
-      const args = ['--port', String(port), '--data', dataDir, '--chunk-size', String(CHUNK), '--rate-limit', '100000', '--no-verify-stores', ...(db ? ['--db', db] : [])];
+      const args = [
+        '--port',
+        String(port),
+        '--data',
+        dataDir,
+        '--chunk-size',
+        String(CHUNK),
+        '--rate-limit',
+        '100000',
+        '--no-verify-stores',
+        ...(db ? ['--db', db] : []),
+      ];
       let smp = await spawnSmp(args);
       t.after(() => smp.kill('SIGKILL'));
       const adminToken = smp.adminToken as string;
-      await adminOk(smp.url, adminToken, 'POST', '/admin/folders', { path: join(dataDir, 'sf'), maxClients: 10, minFreeSpace: 1, spaceUnit: 'Megabyte' });
+      await adminOk(smp.url, adminToken, 'POST', '/admin/folders', {
+        path: join(dataDir, 'sf'),
+        maxClients: 10,
+        minFreeSpace: 1,
+        spaceUnit: 'Megabyte',
+      });
       const cred = await registerComputer(smp.url, adminToken, 'PC-K');
       const c = client(smp.url, 'PC-K', cred, { parallelChunks: 2, sleep });
       const g = await c.requestCapture();
@@ -516,7 +667,25 @@ export function defineSmpSuite(backend: SuiteBackend): void {
         return r.status === 200 ? r.body.files.reduce((n: number, f: { chunksReceived: number[] }) => n + f.chunksReceived.length, 0) : 0;
       };
       // 1. The uploading client process is killed.
-      const up = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', 'upload', '--server', smp.url, '--computer', 'PC-K', '--credential', cred, '--store', src, '--location', g.location], { stdio: 'ignore' });
+      const up = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'src/cli/main.ts'),
+          'smp',
+          'upload',
+          '--server',
+          smp.url,
+          '--computer',
+          'PC-K',
+          '--credential',
+          cred,
+          '--store',
+          src,
+          '--location',
+          g.location,
+        ],
+        { stdio: 'ignore' },
+      );
       t.after(() => up.kill('SIGKILL'));
       while ((await received()) < 20) await sleep(20);
       up.kill('SIGKILL');

@@ -46,27 +46,54 @@ test('replace through a real SMP: capture sequence on A, restore sequence on B, 
   const smp = await startSmp({ dataDir: join(base, 'smp'), verifyStore: undefined });
   t.after(() => smp.close());
   const admin = smp.firstStart.adminToken as string;
-  await adminOk(smp.url, admin, 'POST', '/admin/folders', { path: join(base, 'smp', 'folder'), maxClients: 10, minFreeSpace: 1, spaceUnit: 'Megabyte' });
+  await adminOk(smp.url, admin, 'POST', '/admin/folders', {
+    path: join(base, 'smp', 'folder'),
+    maxClients: 10,
+    minFreeSpace: 1,
+    spaceUnit: 'Megabyte',
+  });
   const credentials = { OLDPC: await registerComputer(smp.url, admin, 'OLDPC'), NEWPC: await registerComputer(smp.url, admin, 'NEWPC') };
   await adminOk(smp.url, admin, 'POST', '/admin/associations', { source: 'OLDPC', destination: 'NEWPC', migrationBehavior: 0 });
   const factory =
     (name: 'OLDPC' | 'NEWPC'): SmpPortFactory =>
     (settings) =>
-      new SmpHttpClient({ servers: [smp.url], computerName: name, credential: credentials[name], retryCount: settings.retryCount, retryDelaySeconds: settings.retryDelaySeconds, fallbackToNaa: settings.fallbackToNaa, events: settings.events });
+      new SmpHttpClient({
+        servers: [smp.url],
+        computerName: name,
+        credential: credentials[name],
+        retryCount: settings.retryCount,
+        retryDelaySeconds: settings.retryDelaySeconds,
+        fallbackToNaa: settings.fallbackToNaa,
+        events: settings.events,
+      });
   const packages = localPackages({ CM100005: pkg });
 
-  const capture = await Engine.start({ sequence: parseSequenceXml(readFileSync(join(examples, 'replace-capture-smp.xml'), 'utf8')), computer: { root: source, name: 'OLDPC' }, stateDir: join(base, 'state-a'), smp: factory('OLDPC'), packages });
+  const capture = await Engine.start({
+    sequence: parseSequenceXml(readFileSync(join(examples, 'replace-capture-smp.xml'), 'utf8')),
+    computer: { root: source, name: 'OLDPC' },
+    stateDir: join(base, 'state-a'),
+    smp: factory('OLDPC'),
+    packages,
+  });
   const r1 = await capture.run();
   assert.equal(r1.status, 'succeeded', readFileSync(r1.logPath, 'utf8').slice(-3000));
   const [stored] = await adminOk(smp.url, admin, 'GET', '/admin/stores');
   assert.equal(stored.status, 'captured');
   assert.ok(stored.totalSize > 0);
 
-  const restore = await Engine.start({ sequence: parseSequenceXml(readFileSync(join(examples, 'replace-restore-smp.xml'), 'utf8')), computer: { root: target, name: 'NEWPC' }, stateDir: join(base, 'state-b'), smp: factory('NEWPC'), packages });
+  const restore = await Engine.start({
+    sequence: parseSequenceXml(readFileSync(join(examples, 'replace-restore-smp.xml'), 'utf8')),
+    computer: { root: target, name: 'NEWPC' },
+    stateDir: join(base, 'state-b'),
+    smp: factory('NEWPC'),
+    packages,
+  });
   const r2 = await restore.run();
   assert.equal(r2.status, 'succeeded', readFileSync(r2.logPath, 'utf8').slice(-3000));
 
-  const users = readdirSync(join(source, 'Users')).filter((u) => !['Public', 'Default'].includes(u) && files(join(source, 'Users', u, 'Documents')).length > 0);
+  const users = readdirSync(join(source, 'Users')).filter(
+    (u) => !['Public', 'Default'].includes(u) && files(join(source, 'Users', u, 'Documents')).length > 0,
+  );
   assert.equal(users.length, 2, users.join(', '));
   for (const u of users) {
     const want = files(join(source, 'Users', u, 'Documents'));

@@ -21,7 +21,9 @@ const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slic
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-cli-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '5'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '5'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   const desktop = join(vol, 'Users/alice/Desktop');
@@ -66,9 +68,15 @@ test('input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, O
   const base = [store, `/offlinewindir:${windir}`];
   writeFileSync(join(work, 'notxml.xml'), 'this is not xml');
   writeFileSync(join(work, 'offline.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path></winDir></offline>`);
-  writeFileSync(join(work, 'offline-good.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path><path>${windir}</path></winDir></offline>`);
+  writeFileSync(
+    join(work, 'offline-good.xml'),
+    `<offline><winDir><path>${join(work, 'nowhere')}</path><path>${windir}</path></winDir></offline>`,
+  );
   writeFileSync(join(work, 'file'), '');
-  writeFileSync(join(work, 'Config.xml'), '<?xml version="1.0"?>\n<Configuration><Applications/><Documents/><WindowsComponents/></Configuration>\n');
+  writeFileSync(
+    join(work, 'Config.xml'),
+    '<?xml version="1.0"?>\n<Configuration><Applications/><Documents/><WindowsComponents/></Configuration>\n',
+  );
   const cases: [string[], number, RegExp?][] = [
     [[...base, '/i:missing.xml'], 28],
     [[...base, '/i:notxml.xml'], 28, /Script file is invalid for \/i/],
@@ -102,7 +110,10 @@ test('input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, O
 test('--json streams typed events, one JSON object per line', () => {
   const r = run('scanstate', [join(work, 'store-json'), `/offlinewindir:${windir}`, '/i:MigUser.xml', '--json']);
   assert.equal(r.status, 0, show(r));
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; component?: string });
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; phase?: string; component?: string });
   assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'Collecting'));
   assert.ok(events.some((e) => e.type === 'progress'));
   assert.ok(events.some((e) => e.type === 'log' && e.component === 'summary'));
@@ -126,7 +137,11 @@ test('IgnoreIrrelevantLinks: a shortcut to a missing target is dropped, one to a
   assert.ok(!existsSync(join(target, 'Users/alice/Desktop/Gone.lnk')), 'the shortcut to a missing program is dropped');
   const text = readFileSync(log, 'utf8');
   assert.match(text, /Dropped the shortcut C:\\Users\\alice\\Desktop\\Gone\.lnk/);
-  assert.equal(text.match(/FERRY_W_USMT_LINK_UNPARSEABLE/g)?.length, 1, 'the sample volume\'s own shortcuts are real links; only Broken.lnk is not');
+  assert.equal(
+    text.match(/FERRY_W_USMT_LINK_UNPARSEABLE/g)?.length,
+    1,
+    "the sample volume's own shortcuts are real links; only Broken.lnk is not",
+  );
   assert.match(text, /Broken\.lnk could not be parsed/);
   assert.ok(existsSync(join(target, 'Users/alice/Desktop/Broken.lnk')), 'an unparseable shortcut is kept');
 });
@@ -165,7 +180,7 @@ test('restore faults: a target path that cannot be written stops with 61, or is 
   }
 });
 
-test('registry settings round-trip into the renamed user\'s NTUSER.DAT on the target', async () => {
+test("registry settings round-trip into the renamed user's NTUSER.DAT on the target", async () => {
   const { openHive } = await import('../src/registry/index.ts');
   const rules = join(work, 'desktop-settings.xml');
   writeFileSync(
@@ -189,10 +204,12 @@ test('registry settings round-trip into the renamed user\'s NTUSER.DAT on the ta
   assert.equal(load.status, 0, show(load));
   const source = openHive(join(windir, '../Users/alice/NTUSER.DAT'), { allowDirty: true });
   const restored = openHive(join(target, 'Users/al/NTUSER.DAT'));
-  const values = (h: typeof source) => (h.key('Control Panel\\Desktop')?.values() ?? []).map((v) => [v.name, v.type, v.raw.toString('hex')]);
+  const values = (h: typeof source) =>
+    (h.key('Control Panel\\Desktop')?.values() ?? []).map((v) => [v.name, v.type, v.raw.toString('hex')]);
   assert.ok(values(source).length > 0, 'the generated hive has Control Panel\\Desktop values');
   // The wallpaper path moves with the profile folder (C:\Users\alice → C:\Users\al); the rest is as captured.
-  const moved = (v: unknown[]) => (v[0] === 'Wallpaper' ? [v[0], v[1], Buffer.from('C:\\Users\\al\\Pictures\\wallpaper.jpg\0', 'utf16le').toString('hex')] : v);
+  const moved = (v: unknown[]) =>
+    v[0] === 'Wallpaper' ? [v[0], v[1], Buffer.from('C:\\Users\\al\\Pictures\\wallpaper.jpg\0', 'utf16le').toString('hex')] : v;
   assert.deepEqual(values(restored), values(source).map(moved));
   source.close();
   restored.close();

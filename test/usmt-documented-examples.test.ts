@@ -32,7 +32,14 @@ interface Run {
   onTarget(winPath: string): string;
 }
 
-const host = (root: string, winPath: string) => join(root, ...winPath.replace(/^[A-Za-z]:\\?/, '').split('\\').filter(Boolean));
+const host = (root: string, winPath: string) =>
+  join(
+    root,
+    ...winPath
+      .replace(/^[A-Za-z]:\\?/, '')
+      .split('\\')
+      .filter(Boolean),
+  );
 
 async function withRun(source: Tree, target: Tree, fn: (r: Run) => Promise<void>): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ferry-documented-'));
@@ -57,11 +64,24 @@ async function withRun(source: Tree, target: Tree, fn: (r: Run) => Promise<void>
         return path;
       },
       async scan(args = []) {
-        const options = parseScanStateArgs([store, `/offlinewindir:${source.windowsDir}`, ...ruleFiles.map((f) => `/i:${f}`), '/o', '/nocompress', ...args]) as ScanStateOptions;
+        const options = parseScanStateArgs([
+          store,
+          `/offlinewindir:${source.windowsDir}`,
+          ...ruleFiles.map((f) => `/i:${f}`),
+          '/o',
+          '/nocompress',
+          ...args,
+        ]) as ScanStateOptions;
         return (await scanState(options, ctx())).exitCode;
       },
       async load(args = []) {
-        const options = parseLoadStateArgs([store, `/offlinewindir:${target.windowsDir}`, ...ruleFiles.map((f) => `/i:${f}`), '/nocompress', ...args]) as LoadStateOptions;
+        const options = parseLoadStateArgs([
+          store,
+          `/offlinewindir:${target.windowsDir}`,
+          ...ruleFiles.map((f) => `/i:${f}`),
+          '/nocompress',
+          ...args,
+        ]) as LoadStateOptions;
         return (await loadState(options, ctx())).exitCode;
       },
       onTarget: (winPath) => host(target.root, winPath),
@@ -73,7 +93,8 @@ async function withRun(source: Tree, target: Tree, fn: (r: Run) => Promise<void>
   }
 }
 
-const migration = (components: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/test">\n${components}\n</migration>\n`;
+const migration = (components: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/test">\n${components}\n</migration>\n`;
 const component = (name: string, context: string, rules: string) =>
   `<component type="Documents" context="${context}"><displayName>${name}</displayName><role role="Data"><rules>${rules}</rules></role></component>`;
 const fileSet = (...patterns: string[]) => `<objectSet>${patterns.map((p) => `<pattern type="File">${p}</pattern>`).join('')}</objectSet>`;
@@ -97,7 +118,10 @@ function filesOn(root: string, under = ''): string[] {
 // Reroute files and settings, "Reroute a folder": "migrates directories and files from
 // C:\EngineeringDrafts into the My Documents folder of every user" (migxml.md §9.4).
 test('Reroute files and settings: a user-context reroute into %CSIDL_PERSONAL% reaches every user', async () => {
-  const items: TreeItem[] = [{ path: 'C:\\EngineeringDrafts\\sub\\a.dwg', content: 'drawing' }, { path: 'C:\\EngineeringDrafts\\b.dwg', content: 'b' }];
+  const items: TreeItem[] = [
+    { path: 'C:\\EngineeringDrafts\\sub\\a.dwg', content: 'drawing' },
+    { path: 'C:\\EngineeringDrafts\\b.dwg', content: 'b' },
+  ];
   await withRun(makeTree(items, ['bob', 'ann']), makeTree([], ['bob', 'ann']), async (r) => {
     r.rules(
       'drafts.xml',
@@ -117,7 +141,11 @@ test('Reroute files and settings: a user-context reroute into %CSIDL_PERSONAL% r
       assert.ok(existsSync(r.onTarget(`C:\\Users\\${user}\\Documents\\b.dwg`)));
     }
     assert.ok(!existsSync(r.onTarget('C:\\EngineeringDrafts\\sub\\a.dwg')), 'the same component reroutes it: not at its original place');
-    assert.deepEqual(filesOn(r.target.root, 'Users').filter((f) => /\(\d+\)/.test(f)), [], 'no name(1) duplicates');
+    assert.deepEqual(
+      filesOn(r.target.root, 'Users').filter((f) => /\(\d+\)/.test(f)),
+      [],
+      'no name(1) duplicates',
+    );
   });
 });
 
@@ -125,38 +153,59 @@ test('Reroute files and settings: a user-context reroute into %CSIDL_PERSONAL% r
 // and an <include> rule for the same file in another component?": "the file is migrated to both
 // places" (migxml.md §6.7).
 test('Conflicts and precedence: included by one component, rerouted by another: migrated in both places', async () => {
-  await withRun(makeTree([{ path: 'C:\\Drafts\\a.dwg', content: 'a' }, { path: 'C:\\Drafts\\deep\\b.dwg', content: 'b' }]), makeTree([]), async (r) => {
-    r.rules(
-      'both.xml',
-      migration(
-        component('Drafts', 'System', include('C:\\Drafts\\* [*]')) +
-          component('Archive', 'System', `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${fileSet('C:\\Drafts\\* [*]')}</locationModify>`),
-      ),
-    );
-    assert.equal(await r.scan(), 0);
-    assert.equal(await r.load(), 0);
-    assert.deepEqual(filesOn(r.target.root).filter((f) => /Drafts/.test(f)), [
-      'C:\\Archive\\Drafts\\a.dwg',
-      'C:\\Archive\\Drafts\\deep\\b.dwg',
-      'C:\\Drafts\\a.dwg',
-      'C:\\Drafts\\deep\\b.dwg',
-    ]);
-  });
+  await withRun(
+    makeTree([
+      { path: 'C:\\Drafts\\a.dwg', content: 'a' },
+      { path: 'C:\\Drafts\\deep\\b.dwg', content: 'b' },
+    ]),
+    makeTree([]),
+    async (r) => {
+      r.rules(
+        'both.xml',
+        migration(
+          component('Drafts', 'System', include('C:\\Drafts\\* [*]')) +
+            component(
+              'Archive',
+              'System',
+              `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${fileSet('C:\\Drafts\\* [*]')}</locationModify>`,
+            ),
+        ),
+      );
+      assert.equal(await r.scan(), 0);
+      assert.equal(await r.load(), 0);
+      assert.deepEqual(
+        filesOn(r.target.root).filter((f) => /Drafts/.test(f)),
+        ['C:\\Archive\\Drafts\\a.dwg', 'C:\\Archive\\Drafts\\deep\\b.dwg', 'C:\\Drafts\\a.dwg', 'C:\\Drafts\\deep\\b.dwg'],
+      );
+    },
+  );
 });
 
 // Include files and settings, "To migrate a specific folder from any location": C:\*\EngineeringDrafts\* [*]
 // and *\EngineeringDrafts\* [*]; "if multiple folders exist with the same name, they are all migrated".
 test('Include files and settings: a * in the middle of a folder path finds the folder at any depth', async () => {
-  const items = ['C:\\Projects\\EngineeringDrafts\\a.dwg', 'C:\\Old\\2019\\Q4\\EngineeringDrafts\\sub\\b.dwg', 'C:\\Projects\\Other\\c.dwg', 'C:\\EngineeringDrafts\\root.dwg'];
+  const items = [
+    'C:\\Projects\\EngineeringDrafts\\a.dwg',
+    'C:\\Old\\2019\\Q4\\EngineeringDrafts\\sub\\b.dwg',
+    'C:\\Projects\\Other\\c.dwg',
+    'C:\\EngineeringDrafts\\root.dwg',
+  ];
   for (const [pattern, expected] of [
     ['C:\\*\\EngineeringDrafts\\* [*]', ['C:\\Old\\2019\\Q4\\EngineeringDrafts\\sub\\b.dwg', 'C:\\Projects\\EngineeringDrafts\\a.dwg']],
-    ['*\\EngineeringDrafts\\* [*]', ['C:\\EngineeringDrafts\\root.dwg', 'C:\\Old\\2019\\Q4\\EngineeringDrafts\\sub\\b.dwg', 'C:\\Projects\\EngineeringDrafts\\a.dwg']],
+    [
+      '*\\EngineeringDrafts\\* [*]',
+      ['C:\\EngineeringDrafts\\root.dwg', 'C:\\Old\\2019\\Q4\\EngineeringDrafts\\sub\\b.dwg', 'C:\\Projects\\EngineeringDrafts\\a.dwg'],
+    ],
   ] as const) {
     await withRun(makeTree(items), makeTree([]), async (r) => {
       r.rules('any.xml', migration(component('Engineering Drafts', 'System', include(pattern))));
       assert.equal(await r.scan(), 0);
       assert.equal(await r.load(), 0);
-      assert.deepEqual(filesOn(r.target.root).filter((f) => f.endsWith('.dwg')), [...expected], pattern);
+      assert.deepEqual(
+        filesOn(r.target.root).filter((f) => f.endsWith('.dwg')),
+        [...expected],
+        pattern,
+      );
     });
   }
 });
@@ -206,10 +255,20 @@ test('XML elements library: <merge> HigherValue / LowerValue on registry values,
     const after = openHive(join(target.root, 'Windows', 'System32', 'config', 'SOFTWARE'));
     const value = (n: string) => after.key(KEY)?.value(n)?.data;
     assert.deepEqual(
-      { HighWins: value('HighWins'), HighKept: value('HighKept'), LowWins: value('LowWins'), LowKept: value('LowKept'), Text: value('Text') },
+      {
+        HighWins: value('HighWins'),
+        HighKept: value('HighKept'),
+        LowWins: value('LowWins'),
+        LowKept: value('LowKept'),
+        Text: value('Text'),
+      },
       { HighWins: 5, HighKept: 9, LowWins: 1, LowKept: 6, Text: '12' },
     );
-    assert.deepEqual(readFileSync(r.onTarget('C:\\App\\new.exe')), exe([2, 0, 0, 0]), 'the store version 2.0 is newer than the target 1.5: replaced');
+    assert.deepEqual(
+      readFileSync(r.onTarget('C:\\App\\new.exe')),
+      exe([2, 0, 0, 0]),
+      'the store version 2.0 is newer than the target 1.5: replaced',
+    );
     assert.deepEqual(readFileSync(r.onTarget('C:\\App\\old.exe')), exe([3, 0, 0, 0]), 'the target version 3.0 is newer: kept');
     assert.deepEqual(filesOn(r.target.root, 'App'), ['C:\\App\\new.exe', 'C:\\App\\old.exe'], 'no name(1) copies');
   });
@@ -222,7 +281,8 @@ test('General conventions: a component without <displayName> is ignored with a w
     r.rules(
       'partial.xml',
       migration(
-        `<component type="Documents" context="System"><role role="Data"><rules>${include('C:\\Nameless\\* [*]')}</rules></role></component>\n` + component('Keep', 'System', include('C:\\Keep\\* [*]')),
+        `<component type="Documents" context="System"><role role="Data"><rules>${include('C:\\Nameless\\* [*]')}</rules></role></component>\n` +
+          component('Keep', 'System', include('C:\\Keep\\* [*]')),
       ),
     );
     assert.equal(await r.scan(), 0);
@@ -234,9 +294,12 @@ test('General conventions: a component without <displayName> is ignored with a w
   });
 });
 
-test('a rule file Ferry refuses: the error names file, line and column, and the exit code is USMT\'s 28', async () => {
+test("a rule file Ferry refuses: the error names file, line and column, and the exit code is USMT's 28", async () => {
   await withRun(makeTree(['C:\\Keep\\k.txt']), makeTree([]), async (r) => {
-    r.rules('broken.xml', migration(component('Keep', 'System', `<include><objectSet><pattern type="File">C:\\Keep\\* [*]</pattern></objectSet></inclde>`)));
+    r.rules(
+      'broken.xml',
+      migration(component('Keep', 'System', `<include><objectSet><pattern type="File">C:\\Keep\\* [*]</pattern></objectSet></inclde>`)),
+    );
     const err = await r.scan().then(
       () => null,
       (e: unknown) => e,
@@ -252,21 +315,32 @@ test('a rule file Ferry refuses: the error names file, line and column, and the 
 // files migrated, even through another pass's `%ProfilesFolder%\* [*.doc]` (GenerateUserPatterns).
 // Plan and explain agree with ScanState on every file of the volume.
 test('Exclude files and settings: a profile excluded with /ue keeps its files, whatever pattern reaches them', async () => {
-  const items = ['C:\\Users\\bob\\Documents\\b.doc', 'C:\\Users\\ann\\Documents\\a.doc', 'C:\\Users\\carol\\Documents\\c.doc', 'C:\\Users\\carol\\Desktop\\notes.doc', 'C:\\Shared\\s.doc'];
+  const items = [
+    'C:\\Users\\bob\\Documents\\b.doc',
+    'C:\\Users\\ann\\Documents\\a.doc',
+    'C:\\Users\\carol\\Documents\\c.doc',
+    'C:\\Users\\carol\\Desktop\\notes.doc',
+    'C:\\Shared\\s.doc',
+  ];
   await withRun(makeTree(items, ['bob', 'ann', 'carol']), makeTree([], ['bob', 'ann']), async (r) => {
     const rules = r.rules(
       'docs.xml',
       migration(
         component(
-          'Every user\'s documents',
+          "Every user's documents",
           'System',
-          `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%PROFILESFOLDER%\\* [*.doc]","TRUE")</script></objectSet></include>` + include('C:\\Shared\\* [*]'),
+          `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%PROFILESFOLDER%\\* [*.doc]","TRUE")</script></objectSet></include>` +
+            include('C:\\Shared\\* [*]'),
         ),
       ),
     );
     const ue = ['/ue:*\\carol'];
     // Plan and explain, as `ferry plan` / `ferry explain` build them.
-    const planning = await openPlanning({ windowsDir: r.source.windowsDir, ruleFiles: [rules], selection: { include: [], exclude: ['*\\carol'] } });
+    const planning = await openPlanning({
+      windowsDir: r.source.windowsDir,
+      ruleFiles: [rules],
+      selection: { include: [], exclude: ['*\\carol'] },
+    });
     try {
       const planned = new Set<string>();
       for await (const o of planning.engine.objects()) if (o.kind === 'file') planned.add(o.winPath!.toLowerCase());
@@ -282,13 +356,16 @@ test('Exclude files and settings: a profile excluded with /ue keeps its files, w
     }
     assert.equal(await r.scan(ue), 0);
     assert.equal(await r.load(), 0);
-    assert.deepEqual(filesOn(r.target.root).filter((f) => f.endsWith('.doc')), ['C:\\Shared\\s.doc', 'C:\\Users\\ann\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.doc']);
+    assert.deepEqual(
+      filesOn(r.target.root).filter((f) => f.endsWith('.doc')),
+      ['C:\\Shared\\s.doc', 'C:\\Users\\ann\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.doc'],
+    );
     assert.ok(!existsSync(r.onTarget('C:\\Users\\carol')), 'nothing of carol reaches the target');
     // Captured with every user, restored without carol: her files stay in the store, even those
     // the System pass collected.
     assert.equal(await r.scan(), 0);
     assert.equal(await r.load(ue), 0);
-    assert.ok(!existsSync(r.onTarget('C:\\Users\\carol')), 'LoadState /ue leaves carol\'s files in the store');
+    assert.ok(!existsSync(r.onTarget('C:\\Users\\carol')), "LoadState /ue leaves carol's files in the store");
   });
 });
 
@@ -298,16 +375,41 @@ test('Exclude files and settings: a profile excluded with /ue keeps its files, w
 // the page's own default rename rule: migxml.md §6.6 (DOC CONFLICT) keeps the default rule, so
 // the store copy arrives as SampleB(1).txt.
 test('Conflicts and precedence: the <merge> table for files that exist on the destination', async () => {
-  const source = ['C:\\Data\\SampleA.txt', 'C:\\Data\\SampleB.txt', 'C:\\Data\\Folder\\SampleB.txt'].map((path) => ({ path, content: `source ${path}` }));
+  const source = ['C:\\Data\\SampleA.txt', 'C:\\Data\\SampleB.txt', 'C:\\Data\\Folder\\SampleB.txt'].map((path) => ({
+    path,
+    content: `source ${path}`,
+  }));
   const existing = ['C:\\Data\\SampleB.txt', 'C:\\Data\\Folder\\SampleB.txt'].map((path) => ({ path, content: `target ${path}` }));
   const rows = [
-    ['DestinationPriority', 'c:\\data\\* [*]', { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'target', 'C:\\Data\\Folder\\SampleB.txt': 'target' }],
-    ['SourcePriority', 'c:\\data\\* [*]', { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'source', 'C:\\Data\\Folder\\SampleB.txt': 'source' }],
-    ['SourcePriority', 'c:\\data\\ [*]', { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'source', 'C:\\Data\\Folder\\SampleB.txt': 'target', 'C:\\Data\\Folder\\SampleB(1).txt': 'source' }],
+    [
+      'DestinationPriority',
+      'c:\\data\\* [*]',
+      { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'target', 'C:\\Data\\Folder\\SampleB.txt': 'target' },
+    ],
+    [
+      'SourcePriority',
+      'c:\\data\\* [*]',
+      { 'C:\\Data\\SampleA.txt': 'source', 'C:\\Data\\SampleB.txt': 'source', 'C:\\Data\\Folder\\SampleB.txt': 'source' },
+    ],
+    [
+      'SourcePriority',
+      'c:\\data\\ [*]',
+      {
+        'C:\\Data\\SampleA.txt': 'source',
+        'C:\\Data\\SampleB.txt': 'source',
+        'C:\\Data\\Folder\\SampleB.txt': 'target',
+        'C:\\Data\\Folder\\SampleB(1).txt': 'source',
+      },
+    ],
   ] as const;
   for (const [script, pattern, expected] of rows) {
     await withRun(makeTree(source), makeTree(existing), async (r) => {
-      r.rules('merge.xml', migration(component('Data', 'System', include('c:\\data\\* [*]') + `<merge script="MigXmlHelper.${script}()">${fileSet(pattern)}</merge>`)));
+      r.rules(
+        'merge.xml',
+        migration(
+          component('Data', 'System', include('c:\\data\\* [*]') + `<merge script="MigXmlHelper.${script}()">${fileSet(pattern)}</merge>`),
+        ),
+      );
       assert.equal(await r.scan(), 0);
       assert.equal(await r.load(), 0);
       const got = Object.fromEntries(filesOn(r.target.root, 'Data').map((f) => [f, readFileSync(r.onTarget(f), 'utf8').split(' ')[0]]));

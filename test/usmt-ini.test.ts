@@ -27,14 +27,23 @@ const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-ini-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '1', '--seed', '5'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '1', '--seed', '5'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   mkdirSync(join(vol, 'Apps/Tool'), { recursive: true });
   mkdirSync(join(vol, 'Users/alice/AppData/Roaming/Tool'), { recursive: true });
-  writeFileSync(join(vol, 'Users/alice/AppData/Roaming/Tool/user.ini'), utf16('[Prefs]\r\nTheme=dark\r\nFont=Consolas\r\nName=Zoë 日本\r\n'));
-  writeFileSync(join(vol, 'Apps/Tool/tool.ini'), '; tool settings\r\n[General]\r\nColor=blue\r\nSize=12\r\nSecret=hunter2\r\n[Paths]\r\nData=C:\\Data\r\n[Window]\r\nX=5\r\n');
-  const pattern = (kind: string, p: string, script = '') => `<${kind}${script}><objectSet><pattern type="Ini">${p}</pattern></objectSet></${kind}>`;
+  writeFileSync(
+    join(vol, 'Users/alice/AppData/Roaming/Tool/user.ini'),
+    utf16('[Prefs]\r\nTheme=dark\r\nFont=Consolas\r\nName=Zoë 日本\r\n'),
+  );
+  writeFileSync(
+    join(vol, 'Apps/Tool/tool.ini'),
+    '; tool settings\r\n[General]\r\nColor=blue\r\nSize=12\r\nSecret=hunter2\r\n[Paths]\r\nData=C:\\Data\r\n[Window]\r\nX=5\r\n',
+  );
+  const pattern = (kind: string, p: string, script = '') =>
+    `<${kind}${script}><objectSet><pattern type="Ini">${p}</pattern></objectSet></${kind}>`;
   // Detected only when its file holds a setting the DoesObjectExist pattern (with wildcards) matches.
   const userComponent = (name: string, detect: string) =>
     `<component type="Application" context="User"><displayName>${name}</displayName><role role="Settings">` +
@@ -75,7 +84,15 @@ test('plan and explain see the INI settings the rules select', async () => {
     }
     assert.deepEqual(found.sort(), [`${INI}|General[Color]=blue`, `${INI}|General[Size]=12`, `${INI}|Paths[Data]=C:\\Data`]);
     const appData = 'C:\\Users\\alice\\AppData\\Roaming\\Tool\\user.ini';
-    assert.deepEqual(user.sort(), [`ToolUser alice ${appData}|Prefs[Font]=Consolas`, `ToolUser alice ${appData}|Prefs[Name]=Zoë 日本`, `ToolUser alice ${appData}|Prefs[Theme]=dark`], 'the Absent component is not detected');
+    assert.deepEqual(
+      user.sort(),
+      [
+        `ToolUser alice ${appData}|Prefs[Font]=Consolas`,
+        `ToolUser alice ${appData}|Prefs[Name]=Zoë 日本`,
+        `ToolUser alice ${appData}|Prefs[Theme]=dark`,
+      ],
+      'the Absent component is not detected',
+    );
     assert.equal(summary.total.ini, 6);
     assert.equal(summary.byComponent.get('Tool')?.ini, 3);
     const secret = await engine.explain(`${INI}|General[Secret]`);
@@ -94,9 +111,19 @@ test('LoadState writes the settings into the target INI: file created when missi
   // Target 1: no tool.ini yet.
   const fresh = join(work, 'fresh');
   mkdirSync(join(fresh, 'Windows/System32'), { recursive: true });
-  const a = run('loadstate', [store, `/offlinewindir:${join(fresh, 'Windows')}`, '/nocompress', `/i:${rules}`, '/lac', `/l:${join(work, 'fresh.log')}`]);
+  const a = run('loadstate', [
+    store,
+    `/offlinewindir:${join(fresh, 'Windows')}`,
+    '/nocompress',
+    `/i:${rules}`,
+    '/lac',
+    `/l:${join(work, 'fresh.log')}`,
+  ]);
   assert.equal(a.status, 0, show(a));
-  assert.equal(readFileSync(join(fresh, 'Apps/Tool/tool.ini'), 'latin1'), '[General]\r\nColor=blue\r\nSize=12\r\n\r\n[Paths]\r\nData=C:\\Data\r\n');
+  assert.equal(
+    readFileSync(join(fresh, 'Apps/Tool/tool.ini'), 'latin1'),
+    '[General]\r\nColor=blue\r\nSize=12\r\n\r\n[Paths]\r\nData=C:\\Data\r\n',
+  );
 
   // Target 2: a UTF-16 tool.ini with its own settings.
   const existing = join(work, 'existing');
@@ -104,18 +131,37 @@ test('LoadState writes the settings into the target INI: file created when missi
   mkdirSync(join(existing, 'Apps/Tool'), { recursive: true });
   writeFileSync(join(existing, 'Apps/Tool/tool.ini'), utf16('[General]\r\nColor=red\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n'));
   const log = join(work, 'existing.log');
-  const b = run('loadstate', [store, `/offlinewindir:${join(existing, 'Windows')}`, '/nocompress', `/i:${rules}`, '/lac', '/v:5', `/l:${log}`]);
+  const b = run('loadstate', [
+    store,
+    `/offlinewindir:${join(existing, 'Windows')}`,
+    '/nocompress',
+    `/i:${rules}`,
+    '/lac',
+    '/v:5',
+    `/l:${log}`,
+  ]);
   assert.equal(b.status, 0, show(b));
   const bytes = readFileSync(join(existing, 'Apps/Tool/tool.ini'));
   assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'still UTF-16LE with its BOM');
-  assert.equal(bytes.subarray(2).toString('utf16le'), '[General]\r\nColor=blue\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n\r\n[Paths]\r\nData=C:\\Data\r\n');
+  assert.equal(
+    bytes.subarray(2).toString('utf16le'),
+    '[General]\r\nColor=blue\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n\r\n[Paths]\r\nData=C:\\Data\r\n',
+  );
   assert.match(readFileSync(log, 'utf8'), /INI settings: 5 applied, 1 kept from the target/);
 });
 
 test('/mu relocates an INI file in a profile to the new profile', () => {
   const target = join(work, 'moved');
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
-  const r = run('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/nocompress', `/i:${rules}`, '/lac', '/mu:alice:alice2', `/l:${join(work, 'moved.log')}`]);
+  const r = run('loadstate', [
+    store,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    '/nocompress',
+    `/i:${rules}`,
+    '/lac',
+    '/mu:alice:alice2',
+    `/l:${join(work, 'moved.log')}`,
+  ]);
   assert.equal(r.status, 0, show(r));
   const bytes = readFileSync(join(target, 'Users/alice2/AppData/Roaming/Tool/user.ini'));
   assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'a new file holding non-ASCII text is UTF-16LE');

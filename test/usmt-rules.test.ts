@@ -25,13 +25,17 @@ const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slic
 /** One System-context Documents component per entry: [name, rules XML]. */
 function ruleFile(name: string, components: readonly (readonly [string, string])[]): string {
   const body = components
-    .map(([display, rules]) => `<component type="Documents" context="System"><displayName>${display}</displayName><role role="Data"><rules>${rules}</rules></role></component>`)
+    .map(
+      ([display, rules]) =>
+        `<component type="Documents" context="System"><displayName>${display}</displayName><role role="Data"><rules>${rules}</rules></role></component>`,
+    )
     .join('\n');
   const path = join(work, name);
   writeFileSync(path, `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="${URLID}">\n${body}\n</migration>\n`);
   return path;
 }
-const inc = (pattern: string, filter?: string) => `<include${filter ? ` filter="MigXmlHelper.${filter}()"` : ''}><objectSet><pattern type="File">${pattern}</pattern></objectSet></include>`;
+const inc = (pattern: string, filter?: string) =>
+  `<include${filter ? ` filter="MigXmlHelper.${filter}()"` : ''}><objectSet><pattern type="File">${pattern}</pattern></objectSet></include>`;
 const exc = (pattern: string) => `<exclude><objectSet><pattern type="File">${pattern}</pattern></objectSet></exclude>`;
 
 const A = 'C:\\Users\\alice';
@@ -54,7 +58,9 @@ let store: string;
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-rules-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '3M', '--users', '1', '--seed', '11'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '3M', '--users', '1', '--seed', '11'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(vol, 'Windows');
   const put = (rel: string, data: string | Buffer) => {
@@ -86,19 +92,35 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function restore(name: string, extra: readonly string[], prepare?: (target: string) => void, from = [store, '/nocompress']): { target: string; log: string; out: SpawnSyncReturns<string> } {
+function restore(
+  name: string,
+  extra: readonly string[],
+  prepare?: (target: string) => void,
+  from = [store, '/nocompress'],
+): { target: string; log: string; out: SpawnSyncReturns<string> } {
   const target = join(work, name);
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
   prepare?.(target);
   const log = join(work, `${name}.log`);
-  const out = run('loadstate', [from[0]!, `/offlinewindir:${join(target, 'Windows')}`, ...from.slice(1), '/lac', '/v:5', `/l:${log}`, ...extra]);
+  const out = run('loadstate', [
+    from[0]!,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    ...from.slice(1),
+    '/lac',
+    '/v:5',
+    `/l:${log}`,
+    ...extra,
+  ]);
   assert.equal(out.status, 0, show(out));
   return { target, log: readFileSync(log, 'utf8'), out };
 }
 
 test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore is never applied; each skip is logged and counted', () => {
   const config = join(work, 'config.xml');
-  writeFileSync(config, `<?xml version="1.0" encoding="UTF-8"?>\n<Configuration><Documents><component displayname="Tunes" migrate="no" ID="${URLID}/tunes/data"/></Documents></Configuration>\n`);
+  writeFileSync(
+    config,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Configuration><Documents><component displayname="Tunes" migrate="no" ID="${URLID}/tunes/data"/></Documents></Configuration>\n`,
+  );
   const { target, log } = restore('target-rules', [`/i:${loadRules}`, `/config:${config}`]);
   const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
   assert.ok(at('Projects/plan.txt'), 'included by the LoadState rules');
@@ -110,7 +132,8 @@ test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore
   assert.match(log, /Not applied: C:\\Users\\alice\\Extra\\x\.txt \(not included by the LoadState rules\)/);
   assert.match(log, /Not applied: C:\\Users\\alice\\Vault\\secret\.txt \(NeverRestore/);
   assert.match(log, /Not applied: C:\\Users\\alice\\Tunes\\song\.txt \(its component "Tunes" is turned off in Config\.xml\)/);
-  const summary = /Not applied: (\d+) not included by the LoadState rules, (\d+) of components turned off in Config\.xml, (\d+) NeverRestore/.exec(log);
+  const summary =
+    /Not applied: (\d+) not included by the LoadState rules, (\d+) of components turned off in Config\.xml, (\d+) NeverRestore/.exec(log);
   assert.ok(summary, 'the summary counts what was not applied');
   assert.ok(Number(summary[1]) >= 2 && Number(summary[2]) >= 1 && Number(summary[3]) >= 1, summary[0]);
 });
@@ -125,7 +148,8 @@ test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without
 
   const all = restore('target-no-rules', []);
   const got = (rel: string) => existsSync(join(all.target, 'Users/alice', rel));
-  for (const rel of ['Projects/report.docx', 'Extra/x.txt', 'Shortcuts/Gone.lnk', 'Tools/Old.lnk']) assert.ok(got(rel), `no /i: ${rel} is applied`);
+  for (const rel of ['Projects/report.docx', 'Extra/x.txt', 'Shortcuts/Gone.lnk', 'Tools/Old.lnk'])
+    assert.ok(got(rel), `no /i: ${rel} is applied`);
   assert.ok(got('Vault/secret.txt'), 'no /i: no rule says NeverRestore, so the store applies it');
 });
 
@@ -146,7 +170,7 @@ for (const kind of ['uncompressed', 'hard-link'] as const) {
       (t) => {
         const file = join(t, 'Users/alice/Notes/n.txt');
         mkdirSync(join(file, '..'), { recursive: true });
-        writeFileSync(file, 'the target\'s notes');
+        writeFileSync(file, "the target's notes");
         setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x22'));
         utimesSync(file, old, old);
       },
@@ -154,11 +178,11 @@ for (const kind of ['uncompressed', 'hard-link'] as const) {
     );
     const file = join(target, 'Users/alice/Notes/n.txt');
     assert.equal(readFileSync(file, 'utf8'), 'notes from the store', 'SourcePriority overwrites');
-    assert.equal(statSync(file).mtimeMs, old.getTime(), 'TimeFields kept from the target\'s copy');
+    assert.equal(statSync(file).mtimeMs, old.getTime(), "TimeFields kept from the target's copy");
     const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
     assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
     assert.match(log, /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/);
-    assert.equal(statSync(source).mtimeMs, sourceMtime, 'the source (and a hard-link store\'s copy) keeps its own times');
+    assert.equal(statSync(source).mtimeMs, sourceMtime, "the source (and a hard-link store's copy) keeps its own times");
   });
 }
 
@@ -172,7 +196,10 @@ test('<destinationCleanup> deletes, before applying, only the target files its p
   const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
   assert.ok(!at('Cache/a.tmp') && !at('Cache/deep/b.TMP'), 'the named files are deleted');
   assert.ok(at('Cache/keep.txt') && at('Cache/deep') && at('Other/c.tmp'), 'nothing else: other files and the folders stay');
-  assert.match(log, /Deleted C:\\Users\\alice\\Cache\\a\.tmp on the target before applying: <destinationCleanup> C:\\Users\\alice\\Cache\\\* \[\*\.tmp\] \(Cleanup, /i);
+  assert.match(
+    log,
+    /Deleted C:\\Users\\alice\\Cache\\a\.tmp on the target before applying: <destinationCleanup> C:\\Users\\alice\\Cache\\\* \[\*\.tmp\] \(Cleanup, /i,
+  );
   assert.match(log, /Deleted C:\\Users\\alice\\Cache\\deep\\b\.TMP on the target/i);
   assert.match(`${out.stdout}${log}`, /Deleted 2 target file\(s\) and registry value\(s\) named by <destinationCleanup> rules/);
   assert.ok(at('Projects/plan.txt'), 'then the store is applied');

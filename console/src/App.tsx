@@ -59,7 +59,12 @@ export function App() {
           <div key={s}>
             <div className="nav-section">{s}</div>
             {NAV.filter((n) => n.section === s).map((n) => (
-              <a key={n.route} href={`#/${n.route}`} className={page === n.route ? 'active' : ''} aria-current={page === n.route ? 'page' : undefined}>
+              <a
+                key={n.route}
+                href={`#/${n.route}`}
+                className={page === n.route ? 'active' : ''}
+                aria-current={page === n.route ? 'page' : undefined}
+              >
                 {n.label}
               </a>
             ))}
@@ -68,6 +73,7 @@ export function App() {
       </nav>
       <main className="main">{body}</main>
       <button
+        type="button"
         className="link sign-out"
         onClick={async () => {
           await api('POST', '/api/session/sign-out', {});

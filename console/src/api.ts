@@ -26,7 +26,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const raw = typeof Blob !== 'undefined' && body instanceof Blob;
   if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
   if (method !== 'GET') headers['x-ferry-csrf'] = csrf();
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: raw ? (body as Blob) : JSON.stringify(body) } : {}) });
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: raw ? (body as Blob) : JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   const data = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
   if (!res.ok) {

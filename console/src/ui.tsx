@@ -1,6 +1,6 @@
 // Small shared pieces: error banner, modal dialog, async loader.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from './api.ts';
+import type { ApiError } from './api.ts';
 
 /** A table row that is selected by a click or by Enter. */
 export function SelectableRow({ selected, onSelect, children }: { selected: boolean; onSelect: () => void; children: ReactNode }) {

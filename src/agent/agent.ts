@@ -64,7 +64,11 @@ export class Agent {
   /** The identity stored in an agent state folder (for `ferry agent run`). */
   static storedIdentity(stateDir: string): Identity {
     const file = join(stateDir, 'agent.json');
-    if (!existsSync(file)) throw new FerryError('FERRY_E_AGENT_ENROLLMENT_REFUSED', `No registered agent in ${stateDir}; start \`ferry agent --enroll <token> …\` with this --state first.`);
+    if (!existsSync(file))
+      throw new FerryError(
+        'FERRY_E_AGENT_ENROLLMENT_REFUSED',
+        `No registered agent in ${stateDir}; start \`ferry agent --enroll <token> …\` with this --state first.`,
+      );
     return JSON.parse(readFileSync(file, 'utf8')) as Identity;
   }
 
@@ -88,9 +92,18 @@ export class Agent {
       }
     }
     if (!this.options.enrollToken)
-      throw new FerryError('FERRY_E_AGENT_ENROLLMENT_REFUSED', `This agent is not registered yet (${this.#identityFile} is missing); start it once with --enroll <token>.`);
+      throw new FerryError(
+        'FERRY_E_AGENT_ENROLLMENT_REFUSED',
+        `This agent is not registered yet (${this.#identityFile} is missing); start it once with --enroll <token>.`,
+      );
     const r = await new SiteClient(this.options.site).register(this.options.name, this.options.enrollToken);
-    const identity: Identity = { site: this.options.site, name: this.options.name, root: this.options.root, computerId: r.computerId, credential: r.credential };
+    const identity: Identity = {
+      site: this.options.site,
+      name: this.options.name,
+      root: this.options.root,
+      computerId: r.computerId,
+      credential: r.credential,
+    };
     writeEngineFile(this.#identityFile, JSON.stringify(identity, null, 2));
     chmodSync(this.#identityFile, 0o600);
     this.#identity = identity;
@@ -173,9 +186,11 @@ export class Agent {
     const dir = this.#runDir(deploymentId);
     // A run of this deployment is in progress here (or was interrupted and is resumed at the
     // agent's next start): never start a second one, nor fetch a new SMP credential under it.
-    if (existsSync(join(dir, 'engine', 'state.json')) && ['running', 'restarting'].includes(readEngineState(join(dir, 'engine')).status)) return 'not-started';
+    if (existsSync(join(dir, 'engine', 'state.json')) && ['running', 'restarting'].includes(readEngineState(join(dir, 'engine')).status))
+      return 'not-started';
     const detail = await this.client.deployment(deploymentId);
-    for (const p of detail.packages ?? []) if (p.kind === 'osimage' && p.source.startsWith('file:')) this.#imagePaths.set(p.id, p.source.slice(5));
+    for (const p of detail.packages ?? [])
+      if (p.kind === 'osimage' && p.source.startsWith('file:')) this.#imagePaths.set(p.id, p.source.slice(5));
     mkdirSync(dir, { recursive: true });
     writeEngineFile(join(dir, 'run.json'), JSON.stringify({ deploymentId, smp: detail.smp } satisfies RunRecord));
     const start = (deps: EngineDeps) =>
@@ -233,7 +248,12 @@ export class Agent {
    * Create the engine with `open` (start, or resume after the agent stopped), run it to the end
    * — resuming across Restart Computer steps — and report every step.
    */
-  async #drive(deploymentId: string, smp: DeploymentDetail['smp'], open: (deps: EngineDeps) => Promise<Engine>, name?: string): Promise<RunResult['status'] | 'not-started'> {
+  async #drive(
+    deploymentId: string,
+    smp: DeploymentDetail['smp'],
+    open: (deps: EngineDeps) => Promise<Engine>,
+    name?: string,
+  ): Promise<RunResult['status'] | 'not-started'> {
     let engine: Engine | undefined;
     let first = true;
     for (;;) {
@@ -253,7 +273,13 @@ export class Agent {
         if (isFerryError(err, 'FERRY_E_TS_ALREADY_FINISHED')) return 'not-started';
         const message = (err as Error).message;
         this.#log(`Deployment ${deploymentId} not started: ${message}`);
-        this.#send(deploymentId, [{ kind: isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') ? 'requirementsNotMet' : 'tsFailed', actionOutput: message, exitCode: 1 }]);
+        this.#send(deploymentId, [
+          {
+            kind: isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') ? 'requirementsNotMet' : 'tsFailed',
+            actionOutput: message,
+            exitCode: 1,
+          },
+        ]);
         await this.#queue;
         return 'not-started';
       }
@@ -265,7 +291,9 @@ export class Agent {
       const result = await engine.run();
       await monitor.finish(result.status === 'restart');
       if (result.status === 'restart') {
-        this.#log(`Deployment ${deploymentId}: restarting into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} and resuming.`);
+        this.#log(
+          `Deployment ${deploymentId}: restarting into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} and resuming.`,
+        );
         const stateDir = engine.stateDir;
         open = (deps) => Engine.resume(stateDir, deps);
         continue;
@@ -274,7 +302,11 @@ export class Agent {
       this.#send(deploymentId, [
         result.status === 'succeeded'
           ? { kind: 'tsCompleted', exitCode: 0 }
-          : { kind: 'tsFailed', exitCode: failed?.exitCode ?? 1, ...(failed ? { actionName: failed.name, actionOutput: `The step "${failed.name}" failed; see ${result.logPath}.` } : {}) },
+          : {
+              kind: 'tsFailed',
+              exitCode: failed?.exitCode ?? 1,
+              ...(failed ? { actionName: failed.name, actionOutput: `The step "${failed.name}" failed; see ${result.logPath}.` } : {}),
+            },
       ]);
       await this.#queue;
       this.#log(`Deployment ${deploymentId} ${result.status}.`);
@@ -286,13 +318,15 @@ export class Agent {
   #send(deploymentId: string, messages: StatusMessage[]): void {
     const time = new Date().toISOString();
     this.#queue = this.#queue.then(() =>
-      this.client.status(
-        deploymentId,
-        messages.map((m) => ({ time, ...m })),
-      ).then(
-        () => undefined,
-        (err: unknown) => this.#log(`Status for ${deploymentId} not sent: ${(err as Error).message}`),
-      ),
+      this.client
+        .status(
+          deploymentId,
+          messages.map((m) => ({ time, ...m })),
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => this.#log(`Status for ${deploymentId} not sent: ${(err as Error).message}`),
+        ),
     );
   }
 }
@@ -342,9 +376,17 @@ export class StepReporter {
       return;
     }
     if (e.status === 'end') {
-      const at = this.#order.find((o) => o.id === this.#current?.id) ?? this.#order.find((o) => o.node.name === e.step && nodes[o.id]?.status === 'running');
+      const at =
+        this.#order.find((o) => o.id === this.#current?.id) ??
+        this.#order.find((o) => o.node.name === e.step && nodes[o.id]?.status === 'running');
       const step = at ? this.#order.filter((o) => o.node.kind === 'step').indexOf(at) : undefined;
-      const base = { actionName: e.step, groupName: at?.group ?? '', exitCode: e.exitCode ?? 0, actionOutput: this.#current?.output.join('\n') ?? '', ...(step !== undefined && step >= 0 ? { step } : {}) };
+      const base = {
+        actionName: e.step,
+        groupName: at?.group ?? '',
+        exitCode: e.exitCode ?? 0,
+        actionOutput: this.#current?.output.join('\n') ?? '',
+        ...(step !== undefined && step >= 0 ? { step } : {}),
+      };
       if (e.ok) this.#emit({ kind: 'actionCompleted', ...base });
       else {
         this.#emit({ kind: 'actionFailed', ...base });
@@ -354,13 +396,29 @@ export class StepReporter {
       return;
     }
     // skipped: the first not-yet-recorded node of that name whose parent is running (or top level)
-    const at = this.#order.find((o) => o.node.name === e.step && !nodes[o.id] && (!o.id.includes('.') || nodes[o.id.slice(0, o.id.lastIndexOf('.'))]?.status === 'running'));
+    const at = this.#order.find(
+      (o) =>
+        o.node.name === e.step &&
+        !nodes[o.id] &&
+        (!o.id.includes('.') || nodes[o.id.slice(0, o.id.lastIndexOf('.'))]?.status === 'running'),
+    );
     const steps = this.#order.filter((o) => o.node.kind === 'step');
     const step = at ? steps.indexOf(at) : -1;
     if (e.reason === 'platform') {
-      this.#emit({ kind: 'actionSkippedPlatform', actionName: e.step, groupName: at?.group ?? '', actionOutput: e.detail ?? '', ...(step >= 0 ? { step } : {}) });
+      this.#emit({
+        kind: 'actionSkippedPlatform',
+        actionName: e.step,
+        groupName: at?.group ?? '',
+        actionOutput: e.detail ?? '',
+        ...(step >= 0 ? { step } : {}),
+      });
       return;
     }
-    this.#emit({ kind: at?.node.disabled ? 'actionSkippedDisabled' : 'actionSkippedCondition', actionName: e.step, groupName: at?.group ?? '', ...(step >= 0 ? { step } : {}) });
+    this.#emit({
+      kind: at?.node.disabled ? 'actionSkippedDisabled' : 'actionSkippedCondition',
+      actionName: e.step,
+      groupName: at?.group ?? '',
+      ...(step >= 0 ? { step } : {}),
+    });
   }
 }

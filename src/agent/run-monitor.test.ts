@@ -16,10 +16,16 @@ test('the run monitor reports step N of M, percent, bytes and ETA, and uploads w
     progress: async (_id: string, p: RunProgress) => void sent.push(p),
     report: async (_id: string, kind: string, report: unknown) => void uploaded.push({ kind, report }),
   } as unknown as SiteClient;
-  const step = (name: string) => Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'X', VariableValue: '1' }), { name });
+  const step = (name: string) =>
+    Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'X', VariableValue: '1' }), { name });
   const sequence = newSequence([step('First'), newGroup('Capture', [step('Capture User State'), step('Last')])]);
   const events = new EventStream();
-  const monitor = new RunMonitor(client, 'FRY20001', () => sequence, () => undefined);
+  const monitor = new RunMonitor(
+    client,
+    'FRY20001',
+    () => sequence,
+    () => undefined,
+  );
   events.on((e) => monitor.onEvent(e));
   const dir = mkdtempSync(join(tmpdir(), 'ferry-monitor-'));
   try {
@@ -37,7 +43,10 @@ test('the run monitor reports step N of M, percent, bytes and ETA, and uploads w
     const progress = sent.find((p) => p.percent !== undefined)!;
     assert.equal(progress.phase, 'Collecting');
     assert.equal(sent.at(-1)!.running, false);
-    assert.ok(sent.every((p) => (p.bytesDone ?? 0) >= 0), 'the store writer’s raw counters are not forwarded');
+    assert.ok(
+      sent.every((p) => (p.bytesDone ?? 0) >= 0),
+      'the store writer’s raw counters are not forwarded',
+    );
     assert.deepEqual(uploaded, [{ kind: 'capture', report: { kind: 'capture', totals: {} } }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -47,8 +56,15 @@ test('the run monitor reports step N of M, percent, bytes and ETA, and uploads w
 test('the ETA comes from the rate since the phase began', async () => {
   const sent: RunProgress[] = [];
   const client = { progress: async (_id: string, p: RunProgress) => void sent.push(p) } as unknown as SiteClient;
-  const sequence = newSequence([Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'X', VariableValue: '1' }), { name: 'Only' })]);
-  const monitor = new RunMonitor(client, 'FRY20001', () => sequence, () => undefined);
+  const sequence = newSequence([
+    Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'X', VariableValue: '1' }), { name: 'Only' }),
+  ]);
+  const monitor = new RunMonitor(
+    client,
+    'FRY20001',
+    () => sequence,
+    () => undefined,
+  );
   const at = 1_000_000;
   monitor.onEvent({ type: 'step', step: 'Only', stepType: 'x', status: 'start', at });
   monitor.onEvent({ type: 'progress', phase: 'Applying', done: 0, bytesDone: 0, bytesTotal: 1000, at });

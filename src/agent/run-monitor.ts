@@ -40,7 +40,13 @@ export class RunMonitor {
       this.#phaseStart = undefined;
       this.#send(true);
     } else if (e.type === 'step' && e.status === 'end' && this.#current) {
-      this.#current = { step: this.#current.step, stepIndex: this.#current.stepIndex, stepCount: this.#current.stepCount, percent: 100, running: true };
+      this.#current = {
+        step: this.#current.step,
+        stepIndex: this.#current.stepIndex,
+        stepCount: this.#current.stepCount,
+        percent: 100,
+        running: true,
+      };
       this.#send(true);
     } else if (e.type === 'progress' && this.#current && e.phase !== 'rules' && e.phase !== 'store') {
       // 'rules' (the walk) and 'store' (raw bytes written) are inner counters; the tool's own phases carry the totals.
@@ -91,7 +97,9 @@ export class RunMonitor {
 
   /** One call at a time, in order; a call that fails is logged and dropped (the run goes on). */
   #enqueue(call: () => Promise<void>): void {
-    this.#queue = this.#queue.then(call).catch((err: unknown) => this.#log(`Monitoring data for ${this.#deploymentId} not sent: ${(err as Error).message}`));
+    this.#queue = this.#queue
+      .then(call)
+      .catch((err: unknown) => this.#log(`Monitoring data for ${this.#deploymentId} not sent: ${(err as Error).message}`));
   }
 
   /** The run ended (or is restarting): say so, and wait for every upload. */

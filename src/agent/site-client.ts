@@ -86,13 +86,19 @@ export class SiteClient {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      throw new FerryError('FERRY_E_SITE_UNREACHABLE', `Cannot reach the site at ${this.site}: ${(err as Error).message}.`, { cause: err, details: { site: this.site } });
+      throw new FerryError('FERRY_E_SITE_UNREACHABLE', `Cannot reach the site at ${this.site}: ${(err as Error).message}.`, {
+        cause: err,
+        details: { site: this.site },
+      });
     }
     const text = await res.text();
     const data = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     if (!res.ok) {
-      const code = typeof data.code === 'string' && data.code.startsWith('FERRY_E_') ? (data.code as ErrorCode) : 'FERRY_E_SITE_UNREACHABLE';
-      throw new FerryError(code, String(data.message ?? `The site answered HTTP ${res.status}.`), { details: { status: res.status, path } });
+      const code =
+        typeof data.code === 'string' && data.code.startsWith('FERRY_E_') ? (data.code as ErrorCode) : 'FERRY_E_SITE_UNREACHABLE';
+      throw new FerryError(code, String(data.message ?? `The site answered HTTP ${res.status}.`), {
+        details: { status: res.status, path },
+      });
     }
     return data as T;
   }
@@ -125,14 +131,25 @@ export class SiteClient {
     const get = async (range?: number): Promise<Response> => {
       let res: Response;
       try {
-        res = await fetch(url, { headers: { ...(this.#credential ? { authorization: `Bearer ${this.#credential}` } : {}), ...(range ? { range: `bytes=${range}-` } : {}) } });
+        res = await fetch(url, {
+          headers: {
+            ...(this.#credential ? { authorization: `Bearer ${this.#credential}` } : {}),
+            ...(range ? { range: `bytes=${range}-` } : {}),
+          },
+        });
       } catch (err) {
-        throw new FerryError('FERRY_E_SITE_UNREACHABLE', `Cannot reach the site at ${this.site}: ${(err as Error).message}.`, { cause: err, details: { site: this.site } });
+        throw new FerryError('FERRY_E_SITE_UNREACHABLE', `Cannot reach the site at ${this.site}: ${(err as Error).message}.`, {
+          cause: err,
+          details: { site: this.site },
+        });
       }
       if (!res.ok && res.status !== 416) {
         const data = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-        const code = typeof data.code === 'string' && data.code.startsWith('FERRY_E_') ? (data.code as ErrorCode) : 'FERRY_E_SITE_UNREACHABLE';
-        throw new FerryError(code, data.message ?? `The site answered HTTP ${res.status} for image package ${id}.`, { details: { status: res.status, id } });
+        const code =
+          typeof data.code === 'string' && data.code.startsWith('FERRY_E_') ? (data.code as ErrorCode) : 'FERRY_E_SITE_UNREACHABLE';
+        throw new FerryError(code, data.message ?? `The site answered HTTP ${res.status} for image package ${id}.`, {
+          details: { status: res.status, id },
+        });
       }
       return res;
     };
@@ -150,7 +167,10 @@ export class SiteClient {
         continue;
       }
       if (!res.body) throw new FerryError('FERRY_E_SITE_UNREACHABLE', `The site sent no content for image package ${id}.`);
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(part, { flags: res.status === 206 ? 'a' : 'w', mode: 0o600 }));
+      await pipeline(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        createWriteStream(part, { flags: res.status === 206 ? 'a' : 'w', mode: 0o600 }),
+      );
       if ((await sha256File(part)) === sha) {
         renameSync(part, dest);
         writeFileSync(`${dest}.sha256`, sha);
@@ -158,7 +178,11 @@ export class SiteClient {
       }
       rmSync(part, { force: true });
     }
-    throw new FerryError('FERRY_E_OSIMAGE_CORRUPT', `Image package ${id} did not arrive intact from ${this.site} (SHA-256 mismatch three times).`, { details: { id } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_CORRUPT',
+      `Image package ${id} did not arrive intact from ${this.site} (SHA-256 mismatch three times).`,
+      { details: { id } },
+    );
   }
 
   status(id: string, messages: StatusMessage[]): Promise<unknown> {

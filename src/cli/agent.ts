@@ -57,7 +57,10 @@ export async function run(argv: string[]): Promise<number> {
     .requiredOption('--root <dir>', "this computer's volume root (offline Windows tree)")
     .requiredOption('--name <name>', 'computer name')
     .option('--state <dir>', 'state folder: credential and task sequence state (default ./.ferry-agent/<name>)')
-    .option('--enroll <token|file>', "the site's enrollment token, or the file holding it (<data>/enroll-token), for a new computer; the reset token from the console/API to re-register a registered or revoked one")
+    .option(
+      '--enroll <token|file>',
+      "the site's enrollment token, or the file holding it (<data>/enroll-token), for a new computer; the reset token from the console/API to re-register a registered or revoked one",
+    )
     .option('--poll <seconds>', 'policy poll interval', (v) => Number(v), 5)
     .option('--once', 'poll once, run what is due, then exit');
   const early = await parse(cmd, argv);

@@ -5,7 +5,8 @@ import { EventStream } from '../events/index.ts';
 import { openPlanning } from '../migxml/index.ts';
 import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
-const USAGE = 'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json] PATH…';
+const USAGE =
+  'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json] PATH…';
 
 export async function run(argv: string[]): Promise<number> {
   try {
@@ -27,23 +28,37 @@ export async function run(argv: string[]): Promise<number> {
       const store = storeExclusion(args, input.windowsDir);
       for (const path of args.positionals) {
         if (isInStore(store, /^[A-Za-z]:/.test(path) ? path : undefined)) {
-          if (args.json) process.stdout.write(`${JSON.stringify({ path, decision: 'excluded', rule: null, destination: null, reason: store!.reason })}\n`);
+          if (args.json)
+            process.stdout.write(
+              `${JSON.stringify({ path, decision: 'excluded', rule: null, destination: null, reason: store!.reason })}\n`,
+            );
           else process.stdout.write(`${path}\n  decision:    excluded\n  reason:      ${store!.reason}\n`);
           continue;
         }
         const { decision, destination, destinations } = await engine.explain(path);
-        const rule = decision.rule ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern } : null;
+        const rule = decision.rule
+          ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern }
+          : null;
         if (args.json) {
-          process.stdout.write(`${JSON.stringify({ path, decision: decision.decision, rule, ...(decision.reason ? { reason: decision.reason } : {}), destination, ...(destinations ? { destinations } : {}) })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ path, decision: decision.decision, rule, ...(decision.reason ? { reason: decision.reason } : {}), destination, ...(destinations ? { destinations } : {}) })}\n`,
+          );
           continue;
         }
         const lines = [`${path}`, `  decision:    ${decision.decision}`];
         if (decision.rule) {
           const r = decision.rule;
-          lines.push(`  rule:        <${r.kind}> ${r.pattern}`, `  component:   ${r.component}`, `  file:        ${r.file}${r.line ? `:${r.line}` : ''}`);
+          lines.push(
+            `  rule:        <${r.kind}> ${r.pattern}`,
+            `  component:   ${r.component}`,
+            `  file:        ${r.file}${r.line ? `:${r.line}` : ''}`,
+          );
         }
         if (decision.reason) lines.push(`  reason:      ${decision.reason}`);
-        if (decision.inclusions.length) lines.push(`  passes:      ${decision.inclusions.map((i) => `${i.pass.label} (${i.component.component.displayName})`).join(', ')}`);
+        if (decision.inclusions.length)
+          lines.push(
+            `  passes:      ${decision.inclusions.map((i) => `${i.pass.label} (${i.component.component.displayName})`).join(', ')}`,
+          );
         if (destinations) for (const d of destinations) lines.push(`  destination: ${d}`);
         else if (destination) lines.push(`  destination: ${destination}`);
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,9 +7,18 @@ import { FERRY_VERSION } from '../version.ts';
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  scanstate: { summary: 'capture user state into a store (USMT ScanState syntax)', load: async () => ({ run: (await import('../usmt/index.ts')).runScanStateCli }) },
-  loadstate: { summary: 'restore user state from a store (USMT LoadState syntax)', load: async () => ({ run: (await import('../usmt/index.ts')).runLoadStateCli }) },
-  usmtutils: { summary: 'verify, extract or delete stores (USMT UsmtUtils syntax)', load: async () => ({ run: (await import('../usmt/index.ts')).runUsmtUtilsCli }) },
+  scanstate: {
+    summary: 'capture user state into a store (USMT ScanState syntax)',
+    load: async () => ({ run: (await import('../usmt/index.ts')).runScanStateCli }),
+  },
+  loadstate: {
+    summary: 'restore user state from a store (USMT LoadState syntax)',
+    load: async () => ({ run: (await import('../usmt/index.ts')).runLoadStateCli }),
+  },
+  usmtutils: {
+    summary: 'verify, extract or delete stores (USMT UsmtUtils syntax)',
+    load: async () => ({ run: (await import('../usmt/index.ts')).runUsmtUtilsCli }),
+  },
   explain: { summary: 'explain the include/exclude decision for paths', load: () => import('./explain.ts') },
   plan: { summary: 'list everything that would migrate, without writing', load: () => import('./plan.ts') },
   report: { summary: 'show a migration report (or a store), or compare a capture with its restore', load: () => import('./report.ts') },

@@ -4,7 +4,8 @@ import { EventStream } from '../events/index.ts';
 import { count, newSummary, openPlanning, type Totals } from '../migxml/index.ts';
 import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
-const USAGE = 'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json]';
+const USAGE =
+  'Usage: ferry plan --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json]';
 
 const fmt = (t: Totals) => `${t.files} files, ${t.folders} folders, ${t.registry} registry, ${t.ini} INI, ${t.bytes} bytes`;
 
@@ -44,10 +45,14 @@ export async function run(argv: string[]): Promise<number> {
         const destinations = onDisk && o.inclusions.length ? engine.allDestinations(path, o.kind === 'dir', o.inclusions) : [o.destination];
         if (args.json) {
           const rule = { file: o.rule.file, component: o.rule.component, kind: o.rule.kind, pattern: o.rule.pattern };
-          process.stdout.write(`${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, ...(destinations.length > 1 ? { destinations } : {}), size: o.entry?.size ?? null })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, ...(destinations.length > 1 ? { destinations } : {}), size: o.entry?.size ?? null })}\n`,
+          );
         } else {
           const moved = destinations.length > 1 || destinations[0] !== path;
-          process.stdout.write(`${o.kind.padEnd(8)} ${path}${moved ? ` -> ${destinations.join(', ')}` : ''}  [${user ?? 'System'}: ${o.component}]\n`);
+          process.stdout.write(
+            `${o.kind.padEnd(8)} ${path}${moved ? ` -> ${destinations.join(', ')}` : ''}  [${user ?? 'System'}: ${o.component}]\n`,
+          );
         }
       }
     } finally {
@@ -55,7 +60,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (args.json) {
       const obj = (m: Map<string, Totals>) => Object.fromEntries(m);
-      process.stdout.write(`${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) }, ...(store ? { excludedStore: { path: store.display, objects: inStore, reason: store.reason } } : {}) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) }, ...(store ? { excludedStore: { path: store.display, objects: inStore, reason: store.reason } } : {}) })}\n`,
+      );
     } else {
       const lines = ['', `Total: ${summary.total.objects} objects (${fmt(summary.total)})`];
       if (store) lines.push(`Excluded: ${inStore} objects ${store.reason}.`);

@@ -18,7 +18,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, compare: { type: 'boolean' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          json: { type: 'boolean' },
+          compare: { type: 'boolean' },
+          key: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
     } catch (err) {
       throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${(err as Error).message}\n${USAGE}`);
     }
@@ -29,9 +38,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     const key = values.key === undefined ? {} : { key: values.key };
     if (values.compare) {
-      if (positionals.length !== 2) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--compare takes a capture report and a restore report.\n${USAGE}`);
+      if (positionals.length !== 2)
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--compare takes a capture report and a restore report.\n${USAGE}`);
       const [capture, restore] = await Promise.all([loadReport(positionals[0]!, key), loadReport(positionals[1]!, key)]);
-      if (restore.kind !== 'restore') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${positionals[1]} is a ${restore.kind} report; give the LoadState report second.`);
+      if (restore.kind !== 'restore')
+        throw new FerryError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `${positionals[1]} is a ${restore.kind} report; give the LoadState report second.`,
+        );
       const c = compareReports(capture, restore);
       process.stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : renderComparisonText(c));
       return 0;

@@ -55,11 +55,20 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
   const args = parseArgs(normalizeUsmtArgs(argv, RULE_OPTIONS), RULE_OPTIONS);
   if (args.help) return { args, input: { windowsDir: '', ruleFiles: [] } };
   const windowsDir = one(args, 'offlinewindir');
-  if (!windowsDir) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--offlinewindir DIR is required (the Windows folder of the offline volume).\n${usage}`);
+  if (!windowsDir)
+    throw new FerryError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `--offlinewindir DIR is required (the Windows folder of the offline volume).\n${usage}`,
+    );
   const config = one(args, 'config');
   return {
     args,
-    input: { windowsDir, ruleFiles: all(args, 'i').map((f) => locateRuleFile(f)), ...(config ? { config } : {}), selection: parseUserSelection(args) },
+    input: {
+      windowsDir,
+      ruleFiles: all(args, 'i').map((f) => locateRuleFile(f)),
+      ...(config ? { config } : {}),
+      selection: parseUserSelection(args),
+    },
   };
 }
 

@@ -8,7 +8,9 @@ const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export async function run(argv: string[]): Promise<number> {
   const program = new Command('ferry sample-volume')
-    .description('Write a deterministic synthetic offline Windows volume (DIR plays C:\\; its Windows folder is what /offlinewindir: takes).')
+    .description(
+      'Write a deterministic synthetic offline Windows volume (DIR plays C:\\; its Windows folder is what /offlinewindir: takes).',
+    )
     .requiredOption('--out <dir>', 'folder to write; must not exist or be empty')
     .option('--users <n>', 'ordinary user profiles besides Public and Default', '3')
     .option('--size <size>', 'approximate bytes of file data, e.g. 20M or 2G (sparse paging files come on top)', '32M')
@@ -20,15 +22,26 @@ export async function run(argv: string[]): Promise<number> {
   try {
     program.parse(argv, { from: 'user' });
     const o = program.opts<{ out: string; users: string; size: string; seed: string; hives?: string; quiet?: boolean }>();
-    if (o.hives !== undefined && o.hives !== 'none') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--hives takes only "none", not "${o.hives}".`);
+    if (o.hives !== undefined && o.hives !== 'none')
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--hives takes only "none", not "${o.hives}".`);
     if (!/^\d+$/.test(o.users)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--users takes a whole number, not "${o.users}".`);
     const started = performance.now();
-    const s = generateSampleVolume({ out: o.out, users: Number(o.users), size: parseSize(o.size), seed: o.seed, ...(o.hives === 'none' ? { hives: 'none' as const } : {}) });
+    const s = generateSampleVolume({
+      out: o.out,
+      users: Number(o.users),
+      size: parseSize(o.size),
+      seed: o.seed,
+      ...(o.hives === 'none' ? { hives: 'none' as const } : {}),
+    });
     if (!o.quiet) {
       console.log(`Sample volume in ${s.root} (seed ${o.seed}; users: ${s.users.join(', ') || 'none'}).`);
-      console.log(`  ${s.files} files, ${s.dirs} folders, ${s.symlinks} symlinks, ${s.hardlinks} hard links, ${mib(s.bytes)} of data, ${mib(s.sparseBytes)} sparse`);
+      console.log(
+        `  ${s.files} files, ${s.dirs} folders, ${s.symlinks} symlinks, ${s.hardlinks} hard links, ${mib(s.bytes)} of data, ${mib(s.sparseBytes)} sparse`,
+      );
       console.log(`  ${s.longPaths} paths over 260 characters, ${s.unicodeNames} non-ASCII names, ${s.readOnly} read-only files`);
-      console.log(`  hidden/system attributes (user.DOSATTRIB): ${s.attributes === null ? 'not written (the file system takes no user xattrs)' : `${s.attributes} entries`}`);
+      console.log(
+        `  hidden/system attributes (user.DOSATTRIB): ${s.attributes === null ? 'not written (the file system takes no user xattrs)' : `${s.attributes} entries`}`,
+      );
       console.log(`  ${((performance.now() - started) / 1000).toFixed(1)} s. Offline Windows folder: ${s.windowsDir}`);
     }
     return 0;

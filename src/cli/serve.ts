@@ -37,7 +37,12 @@ export async function run(argv: string[]): Promise<number> {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'data directory (SQLite database, enrollment token, state stores)', './.ferry-data')
     .option('--db <url>', 'database: postgres://… URL or SQLite file (default <data>/site.db)')
-    .option('--agent <name=root>', 'also run a local agent for this computer name and volume root (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--agent <name=root>',
+      'also run a local agent for this computer name and volume root (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`FERRY_E_INVALID_ARGUMENT: ${str.replace(/^error: /, '')}`) });
   try {
@@ -72,7 +77,11 @@ export async function run(argv: string[]): Promise<number> {
     await site.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Cannot listen on ${o.host}:${listenPort} (${code}); choose another --port or --host.`, { cause: err });
+      throw new FerryError(
+        'FERRY_E_INVALID_ARGUMENT',
+        `Cannot listen on ${o.host}:${listenPort} (${code}); choose another --port or --host.`,
+        { cause: err },
+      );
     throw err;
   }
   recordConsoleUrl(dataDir, url.origin);
@@ -81,8 +90,10 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
   console.log('  (a registered or revoked computer re-enrolls with its one-time reset token: console Devices › Reset)');
   console.log('');
-  if (site.smp?.smp.firstStart.adminToken) console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
-  if (site.smp?.smp.firstStart.recoveryKey) console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
+  if (site.smp?.smp.firstStart.adminToken)
+    console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
+  if (site.smp?.smp.firstStart.recoveryKey)
+    console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
   console.log(`Open the console (one-time sign-in link; another one: ferry console-link --data ${o.data}):`);
   console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
   // Local agents are enrolled by the server itself with the token of its data directory.
@@ -90,7 +101,20 @@ export async function run(argv: string[]): Promise<number> {
     const [, name, root] = m!;
     const child = spawn(
       process.execPath,
-      [fileURLToPath(new URL('./main.ts', import.meta.url)), 'agent', '--site', url.origin, '--root', resolve(root!), '--name', name!, '--state', resolve(dataDir, 'agents', name!), '--enroll', site.enrollToken],
+      [
+        fileURLToPath(new URL('./main.ts', import.meta.url)),
+        'agent',
+        '--site',
+        url.origin,
+        '--root',
+        resolve(root!),
+        '--name',
+        name!,
+        '--state',
+        resolve(dataDir, 'agents', name!),
+        '--enroll',
+        site.enrollToken,
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     console.log(`Local agent ${name} (volume ${resolve(root!)}) started, pid ${child.pid}.`);

@@ -10,11 +10,14 @@ import { rotateAdminToken } from '../smp/index.ts';
 import { openRecoverySlot } from '../smp/index.ts';
 import { createSmpServer } from '../server/index.ts';
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${name} must be a whole number, not ${JSON.stringify(v)}.`);
-  return n;
-};
+const int =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${name} must be a whole number, not ${JSON.stringify(v)}.`);
+    return n;
+  };
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 interface ClientFlags {
@@ -80,7 +83,9 @@ interface AdminFlags {
 }
 
 function adminOptions(cmd: Command): Command {
-  return cmd.requiredOption('--server <url>', 'SMP URL').addOption(new Option('--token <token>', 'admin token printed at first start').env('FERRY_SMP_ADMIN_TOKEN').makeOptionMandatory());
+  return cmd
+    .requiredOption('--server <url>', 'SMP URL')
+    .addOption(new Option('--token <token>', 'admin token printed at first start').env('FERRY_SMP_ADMIN_TOKEN').makeOptionMandatory());
 }
 
 async function admin(f: AdminFlags, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -93,12 +98,19 @@ async function admin(f: AdminFlags, method: string, path: string, body?: unknown
   });
   if (res.status === 204) return { ok: true };
   const data = (await res.json()) as { code?: string; message?: string };
-  if (!res.ok) throw new FerryError((data.code?.startsWith('FERRY_E_') ? data.code : 'FERRY_E_INTERNAL') as 'FERRY_E_INTERNAL', data.message ?? `HTTP ${res.status}`);
+  if (!res.ok)
+    throw new FerryError(
+      (data.code?.startsWith('FERRY_E_') ? data.code : 'FERRY_E_INTERNAL') as 'FERRY_E_INTERNAL',
+      data.message ?? `HTTP ${res.status}`,
+    );
   return data;
 }
 
 function build(): Command {
-  const program = new Command('ferry smp').description('State Migration Point: serve, request, transfer, release, administer').exitOverride().showHelpAfterError();
+  const program = new Command('ferry smp')
+    .description('State Migration Point: serve, request, transfer, release, administer')
+    .exitOverride()
+    .showHelpAfterError();
 
   program
     .command('serve')
@@ -119,7 +131,8 @@ function build(): Command {
     .option('--no-verify-stores', 'release captures without checking them as migration stores (for non-store payloads)')
     .option('--credential-ttl <seconds>', 'lifetime of computer credentials', int('--credential-ttl'))
     .action(async (o) => {
-      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give both --tls-cert and --tls-key, or neither.');
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey))
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give both --tls-cert and --tls-key, or neither.');
       const server = await createSmpServer({
         ...(o.tlsCert ? { tls: { cert: readFileSync(resolve(o.tlsCert)), key: readFileSync(resolve(o.tlsKey)) } } : {}),
         dataDir: resolve(o.data),
@@ -168,10 +181,21 @@ function build(): Command {
     .option('--capture', 'capture state from this computer')
     .option('--restore', 'restore state from another computer (or this one after a refresh)')
     .action(async (o) => {
-      if (Boolean(o.capture) === Boolean(o.restore)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give exactly one of --capture or --restore.');
+      if (Boolean(o.capture) === Boolean(o.restore))
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give exactly one of --capture or --restore.');
       const client = makeClient(o, progressEvents(o.json));
       const grant = o.capture ? await client.requestCapture() : await client.requestRestore();
-      print({ OSDStateStorePath: grant.location, OSDStateStoreKey: grant.key, storeId: grant.storeId, kind: grant.kind, users: grant.users, sourceComputer: grant.sourceComputer }, o.json);
+      print(
+        {
+          OSDStateStorePath: grant.location,
+          OSDStateStoreKey: grant.key,
+          storeId: grant.storeId,
+          kind: grant.kind,
+          users: grant.users,
+          sourceComputer: grant.sourceComputer,
+        },
+        o.json,
+      );
     });
 
   clientOptions(program.command('upload').description('upload a captured store folder to its SMP location (resumes)'))
@@ -190,12 +214,18 @@ function build(): Command {
     .option('--restore', 'release after a restore; needs --store of the verified download')
     .option('--store <dir>', 'restore: the downloaded store folder, verified against the manifest first')
     .action(async (o) => {
-      if (Boolean(o.capture) === Boolean(o.restore)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give exactly one of --capture or --restore.');
+      if (Boolean(o.capture) === Boolean(o.restore))
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Give exactly one of --capture or --restore.');
       const client = makeClient(o, progressEvents(o.json));
       if (o.capture) return print(await client.releaseCapture(o.location), o.json);
-      if (!o.store) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Release after restore needs --store <dir> (the downloaded store, to verify).');
+      if (!o.store)
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Release after restore needs --store <dir> (the downloaded store, to verify).');
       const report = await client.verifyDownload(o.location, resolve(o.store));
-      if (!report.verified) throw new FerryError('FERRY_E_SMP_STORE_STATE', `The store in ${o.store} does not match the SMP's manifest; restore again before releasing.`);
+      if (!report.verified)
+        throw new FerryError(
+          'FERRY_E_SMP_STORE_STATE',
+          `The store in ${o.store} does not match the SMP's manifest; restore again before releasing.`,
+        );
       print(await client.releaseRestore(o.location, report), o.json);
     });
 
@@ -205,14 +235,36 @@ function build(): Command {
     .option('--min-free <n>', 'minimum free space (with --unit)', int('--min-free'), 1)
     .addOption(new Option('--unit <unit>', 'unit of --min-free').choices(['Megabyte', 'Gigabyte', 'Percent']).default('Gigabyte'))
     .option('--smp <name>', 'SMP that owns the folder (default: the one at --server)')
-    .action(async (path: string, o) => print(await admin(o, 'POST', '/admin/folders', { path, maxClients: o.maxClients, minFreeSpace: o.minFree, spaceUnit: o.unit, ...(o.smp ? { serverName: o.smp } : {}) }), true));
+    .action(async (path: string, o) =>
+      print(
+        await admin(o, 'POST', '/admin/folders', {
+          path,
+          maxClients: o.maxClients,
+          minFreeSpace: o.minFree,
+          spaceUnit: o.unit,
+          ...(o.smp ? { serverName: o.smp } : {}),
+        }),
+        true,
+      ),
+    );
   adminOptions(folder.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/folders'), true));
   adminOptions(folder.command('set').argument('<id>'))
     .option('--max-clients <n>', 'maximum number of clients', int('--max-clients'))
     .option('--min-free <n>', 'minimum free space', int('--min-free'))
     .addOption(new Option('--unit <unit>', 'unit of --min-free').choices(['Megabyte', 'Gigabyte', 'Percent']))
-    .action(async (id: string, o) => print(await admin(o, 'PATCH', `/admin/folders/${encodeURIComponent(id)}`, { ...(o.maxClients ? { maxClients: o.maxClients } : {}), ...(o.minFree ? { minFreeSpace: o.minFree } : {}), ...(o.unit ? { spaceUnit: o.unit } : {}) }), true));
-  adminOptions(folder.command('remove').argument('<id>')).action(async (id: string, o) => print(await admin(o, 'DELETE', `/admin/folders/${encodeURIComponent(id)}`), true));
+    .action(async (id: string, o) =>
+      print(
+        await admin(o, 'PATCH', `/admin/folders/${encodeURIComponent(id)}`, {
+          ...(o.maxClients ? { maxClients: o.maxClients } : {}),
+          ...(o.minFree ? { minFreeSpace: o.minFree } : {}),
+          ...(o.unit ? { spaceUnit: o.unit } : {}),
+        }),
+        true,
+      ),
+    );
+  adminOptions(folder.command('remove').argument('<id>')).action(async (id: string, o) =>
+    print(await admin(o, 'DELETE', `/admin/folders/${encodeURIComponent(id)}`), true),
+  );
 
   adminOptions(program.command('settings').description('restore-only mode and deletion policy of this SMP'))
     .addOption(new Option('--restore-only <on|off>', 'restore-only mode').choices(['on', 'off']))
@@ -220,46 +272,86 @@ function build(): Command {
     .option('--delete-after <n>', 'delete a released store after n --unit', int('--delete-after'))
     .addOption(new Option('--unit <unit>', 'unit of --delete-after').choices(['Days', 'Hours', 'Seconds']).default('Days'))
     .action(async (o) => {
-      const patch = { ...(o.restoreOnly ? { restoreOnly: o.restoreOnly === 'on' } : {}), ...(o.deleteImmediately ? { deleteImmediately: true } : {}), ...(o.deleteAfter ? { timeDeleteAfter: o.deleteAfter, timeUnit: o.unit } : {}) };
-      print(await admin(o, Object.keys(patch).length ? 'PATCH' : 'GET', '/admin/settings', Object.keys(patch).length ? patch : undefined), true);
+      const patch = {
+        ...(o.restoreOnly ? { restoreOnly: o.restoreOnly === 'on' } : {}),
+        ...(o.deleteImmediately ? { deleteImmediately: true } : {}),
+        ...(o.deleteAfter ? { timeDeleteAfter: o.deleteAfter, timeUnit: o.unit } : {}),
+      };
+      print(
+        await admin(o, Object.keys(patch).length ? 'PATCH' : 'GET', '/admin/settings', Object.keys(patch).length ? patch : undefined),
+        true,
+      );
     });
 
   const association = program.command('association').description('computer associations');
   adminOptions(association.command('add').argument('<source>').argument('<destination>'))
-    .addOption(new Option('--behavior <n>', '0 capture and restore all, 1 capture all and restore specified, 2 capture and restore specified').choices(['0', '1', '2']).default('2'))
+    .addOption(
+      new Option('--behavior <n>', '0 capture and restore all, 1 capture all and restore specified, 2 capture and restore specified')
+        .choices(['0', '1', '2'])
+        .default('2'),
+    )
     .option('--user <account>', 'user account to migrate (repeat)', collect)
-    .action(async (source: string, destination: string, o) => print(await admin(o, 'POST', '/admin/associations', { source, destination, migrationBehavior: Number(o.behavior), userNames: o.user ?? [] }), true));
+    .action(async (source: string, destination: string, o) =>
+      print(
+        await admin(o, 'POST', '/admin/associations', {
+          source,
+          destination,
+          migrationBehavior: Number(o.behavior),
+          userNames: o.user ?? [],
+        }),
+        true,
+      ),
+    );
   adminOptions(association.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/associations'), true));
-  adminOptions(association.command('remove').argument('<id>')).action(async (id: string, o) => print(await admin(o, 'DELETE', `/admin/associations/${encodeURIComponent(id)}`), true));
+  adminOptions(association.command('remove').argument('<id>')).action(async (id: string, o) =>
+    print(await admin(o, 'DELETE', `/admin/associations/${encodeURIComponent(id)}`), true),
+  );
 
   const computer = program.command('computer').description('computers known to the SMP');
-  adminOptions(computer.command('add').argument('<name>').description('import a computer (e.g. a new destination)')).action(async (name: string, o) => print(await admin(o, 'POST', '/admin/computers', { name }), true));
+  adminOptions(computer.command('add').argument('<name>').description('import a computer (e.g. a new destination)')).action(
+    async (name: string, o) => print(await admin(o, 'POST', '/admin/computers', { name }), true),
+  );
   adminOptions(computer.command('list')).action(async (o) => print(await admin(o, 'GET', '/admin/computers'), true));
-  adminOptions(computer.command('revoke').argument('<name>').description("revoke the computer's credential now")).action(async (name: string, o) =>
-    print(await admin(o, 'POST', `/admin/computers/${encodeURIComponent(name)}/revoke`), true),
+  adminOptions(computer.command('revoke').argument('<name>').description("revoke the computer's credential now")).action(
+    async (name: string, o) => print(await admin(o, 'POST', `/admin/computers/${encodeURIComponent(name)}/revoke`), true),
   );
 
   adminOptions(program.command('enrollment').command('create').description('create an enrollment token for `ferry smp register`'))
     .option('--uses <n>', 'how many computers may use it', int('--uses'), 1)
     .option('--expires <seconds>', 'lifetime', int('--expires'), 86400)
     .option('--computer <name>', 'bind the token to this computer: it re-registers (resets) that computer, once')
-    .action(async (o) => print(await admin(o, 'POST', '/admin/enrollment-tokens', { uses: o.uses, expiresInSeconds: o.expires, ...(o.computer ? { computer: o.computer } : {}) }), true));
+    .action(async (o) =>
+      print(
+        await admin(o, 'POST', '/admin/enrollment-tokens', {
+          uses: o.uses,
+          expiresInSeconds: o.expires,
+          ...(o.computer ? { computer: o.computer } : {}),
+        }),
+        true,
+      ),
+    );
 
   const naa = program.command('naa').description('the Network Access Account credential');
-  adminOptions(naa.command('set').description('create a new NAA credential (shown once; replaces the old)')).action(async (o) => print(await admin(o, 'PUT', '/admin/naa', { enabled: true }), true));
+  adminOptions(naa.command('set').description('create a new NAA credential (shown once; replaces the old)')).action(async (o) =>
+    print(await admin(o, 'PUT', '/admin/naa', { enabled: true }), true),
+  );
   adminOptions(naa.command('disable')).action(async (o) => print(await admin(o, 'PUT', '/admin/naa', { enabled: false }), true));
 
-  adminOptions(program.command('stores').description('every store of the site')).action(async (o) => print(await admin(o, 'GET', '/admin/stores'), true));
-  adminOptions(program.command('recovery').argument('<storeId>').description('View Recovery Information: the store key and its recovery slot')).action(async (id: string, o) =>
-    print(await admin(o, 'GET', `/admin/stores/${encodeURIComponent(id)}/recovery`), true),
+  adminOptions(program.command('stores').description('every store of the site')).action(async (o) =>
+    print(await admin(o, 'GET', '/admin/stores'), true),
   );
+  adminOptions(
+    program.command('recovery').argument('<storeId>').description('View Recovery Information: the store key and its recovery slot'),
+  ).action(async (id: string, o) => print(await admin(o, 'GET', `/admin/stores/${encodeURIComponent(id)}/recovery`), true));
   program
     .command('rotate-admin-token')
     .description('replace the admin token (the old one stops working once the SMP restarts); prints the new one once')
     .option('--data <dir>', 'data directory of the SMP', 'ferry-smp-data')
     .action((o: { data: string }) => {
       const token = rotateAdminToken(resolve(o.data));
-      console.log(`New admin token (shown once; keep it): ${token}\nRestart \`ferry smp serve\` on this data directory for it to take effect.`);
+      console.log(
+        `New admin token (shown once; keep it): ${token}\nRestart \`ferry smp serve\` on this data directory for it to take effect.`,
+      );
     });
   program
     .command('recover-key')

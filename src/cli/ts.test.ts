@@ -48,7 +48,10 @@ if (mode === 'sleep' && !existsSync(${JSON.stringify(flag)})) {
     return `<step type="SMS_TaskSequence_RunCommandLineAction" name="${name}"><action>smsswd.exe /run: ${line}</action><defaultVarList><variable name="CommandLine" property="CommandLine">${line}</variable></defaultVarList></step>`;
   };
   const seqFile = join(base, 'seq.xml');
-  writeFileSync(seqFile, `<sequence version="3.10"><group name="G">${cmd('First', 'A')}${cmd('Sleeps', 'B', 'sleep')}</group>${cmd('Last', 'C')}</sequence>`);
+  writeFileSync(
+    seqFile,
+    `<sequence version="3.10"><group name="G">${cmd('First', 'A')}${cmd('Sleeps', 'B', 'sleep')}</group>${cmd('Last', 'C')}</sequence>`,
+  );
   const state = join(base, 'state');
 
   const engine = spawn(process.execPath, [main, 'ts', 'run', seqFile, '--root', root, '--state', state], { stdio: 'ignore' });
@@ -61,7 +64,10 @@ if (mode === 'sleep' && !existsSync(${JSON.stringify(flag)})) {
   } catch {
     // already gone
   }
-  const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as { status: string; nodes: Record<string, { status: string }> };
+  const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as {
+    status: string;
+    nodes: Record<string, { status: string }>;
+  };
   assert.equal(saved.status, 'running');
   assert.equal(saved.nodes['0.0']!.status, 'done');
   assert.equal(saved.nodes['0.1']!.status, 'running');
@@ -87,7 +93,10 @@ test('ts run exits 3 at a restart and ts resume finishes; the engine lock refuse
   const state = join(base, 'state');
   const r1 = ferry('run', seqFile, '--root', root, '--state', state, '--var', 'Given=red', '--name', 'PC7', '--json');
   assert.equal(r1.status, 3, r1.stdout + r1.stderr);
-  const lines = r1.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string });
+  const lines = r1.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; status?: string });
   assert.equal(lines.at(-1)!.type, 'result');
   assert.ok(lines.some((l) => l.type === 'step' && l.status === 'end'));
   const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as { variables: Record<string, string> };
@@ -185,12 +194,27 @@ test('a console export zip with packages, a boot image, drivers, an OS image and
 
   const json = JSON.parse(ferry('show', zipFile, '--sequence', 'CM100011', '--json').stdout) as {
     package: { packageId: string };
-    export: { sequences: { packageId: string; references: { id: string; kind?: string; inExport: boolean }[] }[]; content: { kind: string }[] };
+    export: {
+      sequences: { packageId: string; references: { id: string; kind?: string; inExport: boolean }[] }[];
+      content: { kind: string }[];
+    };
   };
   assert.equal(json.package.packageId, 'CM100011');
-  assert.deepEqual(json.export.content.map((c) => c.kind).sort(), ['SMS_Application', 'SMS_BootImagePackage', 'SMS_DriverPackage', 'SMS_ImagePackage', 'SMS_Package']);
+  assert.deepEqual(json.export.content.map((c) => c.kind).sort(), [
+    'SMS_Application',
+    'SMS_BootImagePackage',
+    'SMS_DriverPackage',
+    'SMS_ImagePackage',
+    'SMS_Package',
+  ]);
   const restore = json.export.sequences.find((s) => s.packageId === 'CM100011')!;
-  assert.deepEqual(restore.references.map((r) => r.kind).sort(), ['SMS_Application', 'SMS_BootImagePackage', 'SMS_DriverPackage', 'SMS_ImagePackage', 'SMS_Package']);
+  assert.deepEqual(restore.references.map((r) => r.kind).sort(), [
+    'SMS_Application',
+    'SMS_BootImagePackage',
+    'SMS_DriverPackage',
+    'SMS_ImagePackage',
+    'SMS_Package',
+  ]);
   assert.ok(restore.references.every((r) => r.inExport));
 
   // Import: each sequence converts, and the conversion re-imports identically.
@@ -201,5 +225,8 @@ test('a console export zip with packages, a boot image, drivers, an OS image and
     assert.equal(ferry('convert', converted, '--out', again).status, 0);
     assert.equal(readFileSync(again, 'utf8'), readFileSync(converted, 'utf8'));
   }
-  assert.match(ferry('show', zipFile, '--sequence', 'CM999999').stderr, /no task sequence CM999999 in the export; it holds CM100010, CM100011/);
+  assert.match(
+    ferry('show', zipFile, '--sequence', 'CM999999').stderr,
+    /no task sequence CM999999 in the export; it holds CM100010, CM100011/,
+  );
 });

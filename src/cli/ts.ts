@@ -18,7 +18,11 @@ import { imagePackageTemplate } from '../server/index.ts';
 export const EXIT_RESTART = 3;
 
 /** Index paths are 0-based in the API; `ts show` numbers from 1. */
-const displayPath = (path: string) => path.split('.').map((n) => Number(n) + 1).join('.');
+const displayPath = (path: string) =>
+  path
+    .split('.')
+    .map((n) => Number(n) + 1)
+    .join('.');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -54,11 +58,15 @@ function describeExport(x: ExportSummary, shown: string | undefined): string {
   const lines = [`Console export: ${x.sequences.length} task sequence(s), ${x.content.length} other object(s).`];
   for (const s of x.sequences) {
     lines.push(`  ${s.packageId === shown ? '*' : ' '} ${s.packageId} "${s.name ?? ''}" (${s.entry})`);
-    for (const r of s.references) lines.push(`      references ${r.id}${r.inExport ? ` ${r.kind} "${r.name ?? ''}"${r.version ? ` version ${r.version}` : ''}` : ' (not in the export)'}`);
+    for (const r of s.references)
+      lines.push(
+        `      references ${r.id}${r.inExport ? ` ${r.kind} "${r.name ?? ''}"${r.version ? ` version ${r.version}` : ''}` : ' (not in the export)'}`,
+      );
   }
   const referenced = new Set(x.sequences.flatMap((s) => s.references.map((r) => r.id)));
   const rest = x.content.filter((c) => !referenced.has(c.id));
-  if (rest.length > 0) lines.push('  Not referenced by any task sequence:', ...rest.map((c) => `      ${c.id} ${c.kind} "${c.name ?? ''}"`));
+  if (rest.length > 0)
+    lines.push('  Not referenced by any task sequence:', ...rest.map((c) => `      ${c.id} ${c.kind} "${c.name ?? ''}"`));
   lines.push(`Showing ${shown ?? x.sequences[0]?.packageId}${x.sequences.length > 1 ? ' (choose another with --sequence ID)' : ''}:`, '');
   return lines.join('\n');
 }
@@ -66,7 +74,10 @@ function describeExport(x: ExportSummary, shown: string | undefined): string {
 function report(result: RunResult, json: boolean): number {
   if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
   else if (result.status === 'succeeded') console.log(`Task sequence succeeded. Log: ${result.logPath}`);
-  else if (result.status === 'restart') console.log(`Restart into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} requested. Continue with: ferry ts resume --state ${result.stateDir}`);
+  else if (result.status === 'restart')
+    console.log(
+      `Restart into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} requested. Continue with: ferry ts resume --state ${result.stateDir}`,
+    );
   else console.log(`Task sequence failed at "${result.failedStep?.name}" (exit ${result.failedStep?.exitCode}). Log: ${result.logPath}`);
   return result.status === 'succeeded' ? 0 : result.status === 'restart' ? EXIT_RESTART : 1;
 }
@@ -74,7 +85,9 @@ function report(result: RunResult, json: boolean): number {
 export async function run(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('ferry ts')
-    .description('Task sequences: show, validate, convert, run, resume. FILE is a <sequence> XML, a console object.xml or a console export zip.')
+    .description(
+      'Task sequences: show, validate, convert, run, resume. FILE is a <sequence> XML, a console object.xml or a console export zip.',
+    )
     .exitOverride()
     .showHelpAfterError();
 
@@ -83,10 +96,25 @@ export async function run(argv: string[]): Promise<number> {
     .argument('<file>')
     .option('--json', 'print the model as JSON')
     .option('--sequence <packageId>', 'in an export zip with several task sequences, the one to show')
-    .description('every group and step with type, name, enabled, continue on error, conditions and variables; for an export zip, also every task sequence with the content it references')
+    .description(
+      'every group and step with type, name, enabled, continue on error, conditions and variables; for an export zip, also every task sequence with the content it references',
+    )
     .action(async (file: string, o: { json?: boolean; sequence?: string }) => {
       const loaded = await loadSequenceFile(file, o.sequence ? { packageId: o.sequence } : {});
-      if (o.json) console.log(JSON.stringify(maskSecrets({ form: loaded.form, package: loaded.package, entry: loaded.entry, export: loaded.export, sequence: loaded.sequence }), null, 2));
+      if (o.json)
+        console.log(
+          JSON.stringify(
+            maskSecrets({
+              form: loaded.form,
+              package: loaded.package,
+              entry: loaded.entry,
+              export: loaded.export,
+              sequence: loaded.sequence,
+            }),
+            null,
+            2,
+          ),
+        );
       else {
         if (loaded.export) console.log(describeExport(loaded.export, loaded.package?.packageId));
         console.log(describeSequence(loaded.sequence));
@@ -104,7 +132,9 @@ export async function run(argv: string[]): Promise<number> {
       const issues = validateSequence(loaded.sequence, { packages: localPackages(pairs(o.package, '--package')) });
       if (o.json) console.log(JSON.stringify(issues, null, 2));
       else if (issues.length === 0) console.log('No errors or warnings.');
-      else for (const i of issues) console.log(`${i.severity} ${i.code}${i.step ? ` "${i.step}"` : ''}${i.path ? ` [${displayPath(i.path)}]` : ''}: ${i.message}`);
+      else
+        for (const i of issues)
+          console.log(`${i.severity} ${i.code}${i.step ? ` "${i.step}"` : ''}${i.path ? ` [${displayPath(i.path)}]` : ''}: ${i.message}`);
       code = hasErrors(issues) ? 1 : 0;
     });
 
@@ -130,8 +160,12 @@ export async function run(argv: string[]): Promise<number> {
     .description('write the "Install an existing image package" template')
     .action((o: { out: string; usmtPackage: string; imagePackage?: string; imageIndex: string; hardlinks?: boolean }) => {
       const index = Number(o.imageIndex);
-      if (!Number.isInteger(index) || index < 1) throw new CommanderError(2, 'ferry.usage', `--image-index must be a whole number from 1 (got ${o.imageIndex}).`);
-      const seq = imagePackageTemplate(o.usmtPackage, { ...(o.imagePackage ? { imagePackageId: o.imagePackage, imageIndex: index } : {}), hardLinks: o.hardlinks === true });
+      if (!Number.isInteger(index) || index < 1)
+        throw new CommanderError(2, 'ferry.usage', `--image-index must be a whole number from 1 (got ${o.imageIndex}).`);
+      const seq = imagePackageTemplate(o.usmtPackage, {
+        ...(o.imagePackage ? { imagePackageId: o.imagePackage, imageIndex: index } : {}),
+        hardLinks: o.hardlinks === true,
+      });
       seq.name = 'Install an existing image package';
       writeFileSync(o.out, serializeSequenceXml(seq));
       console.log(`Wrote ${o.out}.`);
@@ -143,29 +177,61 @@ export async function run(argv: string[]): Promise<number> {
     .requiredOption('--root <volume>', 'the Windows volume root (what C:\\ is)')
     .option('--var <NAME=VALUE>', 'a deployment variable (repeatable); overrides collection/device variables', collect)
     .option('--state <dir>', 'state folder for restart/resume (default <root>/_SMSTaskSequence)')
-    .option('--device <path>', 'the NTFS block device or image file mounted on --root (ntfs-3g): Apply Operating System Image uses wimlib\'s NTFS mode')
+    .option(
+      '--device <path>',
+      "the NTFS block device or image file mounted on --root (ntfs-3g): Apply Operating System Image uses wimlib's NTFS mode",
+    )
     .option('--winpe', 'start in Windows PE (_SMSTSInWinPE=true)')
-    .option('--package <ID=DIR>', 'map a package id to a folder of XML files, or an image package id to its .wim (repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}', collect)
+    .option(
+      '--package <ID=DIR>',
+      'map a package id to a folder of XML files, or an image package id to its .wim (repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}',
+      collect,
+    )
     .option('--name <computer>', 'computer name')
     .option('--mac <address>', 'MAC address')
     .option('--smbios-guid <guid>', 'SMBIOS GUID')
     .addOption(new Option('--json', 'print events as JSON lines'))
     .description('run a task sequence on a volume; exit 0 success, 1 failure, 3 restart due')
-    .action(async (file: string, o: { root: string; var?: string[]; state?: string; device?: string; winpe?: boolean; package?: string[]; name?: string; mac?: string; smbiosGuid?: string; json?: boolean }) => {
-      requireVolumeRoot(o.root);
-      const loaded = await loadSequenceFile(file);
-      const engine = await Engine.start({
-        sequence: loaded.sequence,
-        computer: { root: o.root, ...(o.device ? { device: o.device } : {}), ...(o.name ? { name: o.name } : {}), ...(o.mac ? { macAddress: o.mac } : {}), ...(o.smbiosGuid ? { smbiosGuid: o.smbiosGuid } : {}) },
-        ...(o.state ? { stateDir: o.state } : {}),
-        winPE: o.winpe === true,
-        variables: { deployment: pairs(o.var, '--var') },
-        packageFolders: pairs(o.package, '--package'),
-        identity: { ...(loaded.package?.packageId ? { packageId: loaded.package.packageId } : {}), ...(loaded.package?.name ? { packageName: loaded.package.name } : {}) },
-        events: renderEvents(o.json === true),
-      });
-      code = report(await engine.run(), o.json === true);
-    });
+    .action(
+      async (
+        file: string,
+        o: {
+          root: string;
+          var?: string[];
+          state?: string;
+          device?: string;
+          winpe?: boolean;
+          package?: string[];
+          name?: string;
+          mac?: string;
+          smbiosGuid?: string;
+          json?: boolean;
+        },
+      ) => {
+        requireVolumeRoot(o.root);
+        const loaded = await loadSequenceFile(file);
+        const engine = await Engine.start({
+          sequence: loaded.sequence,
+          computer: {
+            root: o.root,
+            ...(o.device ? { device: o.device } : {}),
+            ...(o.name ? { name: o.name } : {}),
+            ...(o.mac ? { macAddress: o.mac } : {}),
+            ...(o.smbiosGuid ? { smbiosGuid: o.smbiosGuid } : {}),
+          },
+          ...(o.state ? { stateDir: o.state } : {}),
+          winPE: o.winpe === true,
+          variables: { deployment: pairs(o.var, '--var') },
+          packageFolders: pairs(o.package, '--package'),
+          identity: {
+            ...(loaded.package?.packageId ? { packageId: loaded.package.packageId } : {}),
+            ...(loaded.package?.name ? { packageName: loaded.package.name } : {}),
+          },
+          events: renderEvents(o.json === true),
+        });
+        code = report(await engine.run(), o.json === true);
+      },
+    );
 
   program
     .command('resume')

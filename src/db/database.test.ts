@@ -12,7 +12,13 @@ import { smpMigrations } from './smp-schema.ts';
 const siteMigrations: MigrationSet = {
   module: 'site_demo',
   migrations: {
-    '0001_things': { up: async (db) => void (await db.schema.createTable('site_things').addColumn('id', 'text', (c) => c.primaryKey()).execute()) },
+    '0001_things': {
+      up: async (db) =>
+        void (await db.schema
+          .createTable('site_things')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .execute()),
+    },
   },
 };
 
@@ -29,17 +35,28 @@ test('SQLite: created on first open, migrations per module applied once and reco
   assert.deepEqual(await again.db.selectFrom('site_things').selectAll().execute(), [{ id: 'x' }]);
   const smp = await again.db.selectFrom('ferry_migrations_smp').select('name').execute();
   const site = await again.db.selectFrom('ferry_migrations_site_demo').select('name').execute();
-  assert.deepEqual(smp.map((r: { name: string }) => r.name), Object.keys(smpMigrations.migrations));
-  assert.deepEqual(site.map((r: { name: string }) => r.name), ['0001_things']);
+  assert.deepEqual(
+    smp.map((r: { name: string }) => r.name),
+    Object.keys(smpMigrations.migrations),
+  );
+  assert.deepEqual(
+    site.map((r: { name: string }) => r.name),
+    ['0001_things'],
+  );
   await again.close();
 });
 
 test('a failing migration is a coded error and the database is closed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-db-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const broken: MigrationSet = { module: 'broken', migrations: { '0001_bad': { up: async (db) => void (await db.schema.createTable('t').execute()) } } };
+  const broken: MigrationSet = {
+    module: 'broken',
+    migrations: { '0001_bad': { up: async (db) => void (await db.schema.createTable('t').execute()) } },
+  };
   await assert.rejects(openDatabase(join(dir, 'b.sqlite'), { migrations: [broken] }), (e) => isFerryError(e, 'FERRY_E_DB_MIGRATION'));
-  await assert.rejects(openDatabase(join(dir, 'c.sqlite'), { migrations: [{ module: 'Bad-Name', migrations: {} }] }), (e) => isFerryError(e, 'FERRY_E_INVALID_ARGUMENT'));
+  await assert.rejects(openDatabase(join(dir, 'c.sqlite'), { migrations: [{ module: 'Bad-Name', migrations: {} }] }), (e) =>
+    isFerryError(e, 'FERRY_E_INVALID_ARGUMENT'),
+  );
 });
 
 test('an unreachable PostgreSQL URL is FERRY_E_DB_OPEN', async () => {

@@ -65,7 +65,11 @@ function openSqlite<DB>(target: string): FerryDatabase<DB> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
   } catch (err) {
-    throw new FerryError('FERRY_E_DB_OPEN', `Cannot open the SQLite database ${file}: ${(err as Error).message}. Check the path is writable.`, { cause: err, details: { file } });
+    throw new FerryError(
+      'FERRY_E_DB_OPEN',
+      `Cannot open the SQLite database ${file}: ${(err as Error).message}. Check the path is writable.`,
+      { cause: err, details: { file } },
+    );
   }
   const db = new Kysely<DB>({ dialect: new SqliteAutoRollbackDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
@@ -96,7 +100,11 @@ export function databaseError(err: unknown): FerryError | undefined {
   const code = (err as { code?: unknown })?.code;
   // SQLITE_FULL: the disk (or max_page_count) is full; 53100: PostgreSQL's disk_full.
   if (code === 'SQLITE_FULL' || code === '53100') {
-    return new FerryError('FERRY_E_DB_FULL', `The database could not write: ${(err as Error).message}. Free space on its disk and retry; the change was rolled back.`, { cause: err, details: { cause: code } });
+    return new FerryError(
+      'FERRY_E_DB_FULL',
+      `The database could not write: ${(err as Error).message}. Free space on its disk and retry; the change was rolled back.`,
+      { cause: err, details: { cause: code } },
+    );
   }
   return undefined;
 }
@@ -108,7 +116,10 @@ async function openPostgres<DB>(url: string, options: OpenDatabaseOptions): Prom
     connectionString: url,
     max: options.poolSize ?? 10,
     // int8 (counts, byte sizes) as numbers: Ferry's sizes stay far below 2^53.
-    types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+    },
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
@@ -118,7 +129,11 @@ async function openPostgres<DB>(url: string, options: OpenDatabaseOptions): Prom
     client.release();
   } catch (err) {
     await pool.end().catch(() => {});
-    throw new FerryError('FERRY_E_DB_OPEN', `Cannot connect to PostgreSQL at ${location}: ${(err as Error).message}. Check the URL and that the server is running.`, { cause: err, details: { location } });
+    throw new FerryError(
+      'FERRY_E_DB_OPEN',
+      `Cannot connect to PostgreSQL at ${location}: ${(err as Error).message}. Check the URL and that the server is running.`,
+      { cause: err, details: { location } },
+    );
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location, close: () => db.destroy() };

@@ -29,10 +29,14 @@ export async function migrate(db: Kysely<any>, sets: readonly MigrationSet[]): P
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-      throw new FerryError('FERRY_E_DB_MIGRATION', `Migration ${set.module}/${failed ?? '?'} failed: ${(error as Error).message ?? String(error)}.`, {
-        cause: error,
-        details: { module: set.module, migration: failed },
-      });
+      throw new FerryError(
+        'FERRY_E_DB_MIGRATION',
+        `Migration ${set.module}/${failed ?? '?'} failed: ${(error as Error).message ?? String(error)}.`,
+        {
+          cause: error,
+          details: { module: set.module, migration: failed },
+        },
+      );
     }
   }
 }

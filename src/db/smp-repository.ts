@@ -90,7 +90,11 @@ export class KyselySmpRepository implements SmpRepository {
     return r?.value;
   }
   async initSetting(key: string, value: string) {
-    await this.#db.insertInto('smp_settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await this.#db
+      .insertInto('smp_settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     return (await this.getSetting(key)) as string;
   }
   async setSetting(key: string, value: string | null) {
@@ -98,7 +102,11 @@ export class KyselySmpRepository implements SmpRepository {
       await this.#db.deleteFrom('smp_settings').where('key', '=', key).execute();
       return;
     }
-    await this.#db.insertInto('smp_settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+    await this.#db
+      .insertInto('smp_settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
   }
 
   async upsertServer(s: SmpServerRecord) {
@@ -106,7 +114,9 @@ export class KyselySmpRepository implements SmpRepository {
     await this.#db
       .insertInto('smp_servers')
       .values(row)
-      .onConflict((oc) => oc.column('name').doUpdateSet({ url: row.url, restore_only: row.restore_only, delete_after_seconds: row.delete_after_seconds }))
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({ url: row.url, restore_only: row.restore_only, delete_after_seconds: row.delete_after_seconds }),
+      )
       .execute();
   }
   async getServer(name: string) {
@@ -120,7 +130,16 @@ export class KyselySmpRepository implements SmpRepository {
   async insertComputer(c: SmpComputer) {
     await this.#db
       .insertInto('smp_computers')
-      .values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), credential_hash: c.credentialHash, credential_expires_at: c.credentialExpiresAt, credential_revoked_at: c.credentialRevokedAt, created_at: c.createdAt, owner: c.owner })
+      .values({
+        id: c.id,
+        name: c.name,
+        name_key: c.name.toLowerCase(),
+        credential_hash: c.credentialHash,
+        credential_expires_at: c.credentialExpiresAt,
+        credential_revoked_at: c.credentialRevokedAt,
+        created_at: c.createdAt,
+        owner: c.owner,
+      })
       .execute();
   }
   async getComputer(id: string) {
@@ -134,7 +153,12 @@ export class KyselySmpRepository implements SmpRepository {
   async setComputerCredential(id: string, credentialHash: string, expiresAt: string, owner?: string | null) {
     await this.#db
       .updateTable('smp_computers')
-      .set({ credential_hash: credentialHash, credential_expires_at: expiresAt, credential_revoked_at: null, ...(owner !== undefined ? { owner } : {}) })
+      .set({
+        credential_hash: credentialHash,
+        credential_expires_at: expiresAt,
+        credential_revoked_at: null,
+        ...(owner !== undefined ? { owner } : {}),
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -142,14 +166,21 @@ export class KyselySmpRepository implements SmpRepository {
     await this.#db.updateTable('smp_computers').set({ owner }).where('id', '=', id).execute();
   }
   async revokeComputerCredential(id: string, at: string) {
-    await this.#db.updateTable('smp_computers').set({ credential_hash: null, credential_expires_at: null, credential_revoked_at: at }).where('id', '=', id).execute();
+    await this.#db
+      .updateTable('smp_computers')
+      .set({ credential_hash: null, credential_expires_at: null, credential_revoked_at: at })
+      .where('id', '=', id)
+      .execute();
   }
   async listComputers() {
     return (await this.#db.selectFrom('smp_computers').selectAll().orderBy('name_key').execute()).map(toComputer);
   }
 
   async insertEnrollmentToken(t: EnrollmentTokenRecord) {
-    await this.#db.insertInto('smp_enrollment_tokens').values({ id: t.id, token_hash: t.tokenHash, expires_at: t.expiresAt, uses_left: t.usesLeft, computer_name_key: t.computerNameKey }).execute();
+    await this.#db
+      .insertInto('smp_enrollment_tokens')
+      .values({ id: t.id, token_hash: t.tokenHash, expires_at: t.expiresAt, uses_left: t.usesLeft, computer_name_key: t.computerNameKey })
+      .execute();
   }
   async consumeEnrollmentToken(tokenHash: string, now: string) {
     const r = await this.#db
@@ -160,13 +191,28 @@ export class KyselySmpRepository implements SmpRepository {
       .where('expires_at', '>', now)
       .returningAll()
       .executeTakeFirst();
-    return r && { id: r.id, tokenHash: r.token_hash, expiresAt: r.expires_at, usesLeft: Number(r.uses_left), computerNameKey: r.computer_name_key };
+    return (
+      r && {
+        id: r.id,
+        tokenHash: r.token_hash,
+        expiresAt: r.expires_at,
+        usesLeft: Number(r.uses_left),
+        computerNameKey: r.computer_name_key,
+      }
+    );
   }
 
   async insertFolder(f: StorageFolder) {
     await this.#db
       .insertInto('smp_folders')
-      .values({ id: f.id, server_name: f.serverName, path: f.path, max_clients: f.maxClients, min_free_space: f.minFreeSpace, space_unit: f.spaceUnit })
+      .values({
+        id: f.id,
+        server_name: f.serverName,
+        path: f.path,
+        max_clients: f.maxClients,
+        min_free_space: f.minFreeSpace,
+        space_unit: f.spaceUnit,
+      })
       .execute();
   }
   async getFolder(id: string) {
@@ -228,7 +274,10 @@ export class KyselySmpRepository implements SmpRepository {
   async deleteAssociation(id: string) {
     await this.#db.deleteFrom('smp_associations').where('id', '=', id).execute();
   }
-  async updateAssociation(id: string, patch: Partial<Pick<Association, 'migrationStatus' | 'storeId' | 'storeCreationDate' | 'storeReleaseDate' | 'storeDeletionDate'>>) {
+  async updateAssociation(
+    id: string,
+    patch: Partial<Pick<Association, 'migrationStatus' | 'storeId' | 'storeCreationDate' | 'storeReleaseDate' | 'storeDeletionDate'>>,
+  ) {
     const set: Partial<Row<'smp_associations'>> = {};
     if (patch.migrationStatus !== undefined) set.migration_status = patch.migrationStatus;
     if (patch.storeId !== undefined) set.store_id = patch.storeId;
@@ -238,13 +287,24 @@ export class KyselySmpRepository implements SmpRepository {
     if (Object.keys(set).length) await this.#db.updateTable('smp_associations').set(set).where('id', '=', id).execute();
   }
   async associationsBySource(computerId: string) {
-    return (await this.#db.selectFrom('smp_associations').selectAll().where('source_computer_id', '=', computerId).orderBy('created_at').execute()).map(toAssociation);
+    return (
+      await this.#db.selectFrom('smp_associations').selectAll().where('source_computer_id', '=', computerId).orderBy('created_at').execute()
+    ).map(toAssociation);
   }
   async associationsByRestore(computerId: string) {
-    return (await this.#db.selectFrom('smp_associations').selectAll().where('restore_computer_id', '=', computerId).orderBy('created_at').execute()).map(toAssociation);
+    return (
+      await this.#db
+        .selectFrom('smp_associations')
+        .selectAll()
+        .where('restore_computer_id', '=', computerId)
+        .orderBy('created_at')
+        .execute()
+    ).map(toAssociation);
   }
   async associationsByStore(storeId: string) {
-    return (await this.#db.selectFrom('smp_associations').selectAll().where('store_id', '=', storeId).orderBy('created_at').execute()).map(toAssociation);
+    return (await this.#db.selectFrom('smp_associations').selectAll().where('store_id', '=', storeId).orderBy('created_at').execute()).map(
+      toAssociation,
+    );
   }
 
   async insertStore(s: StoreRecord) {
@@ -298,7 +358,12 @@ export class KyselySmpRepository implements SmpRepository {
     await this.#db.insertInto('smp_key_slots').values({ store_id: storeId, kind, wrapped }).execute();
   }
   async getKeySlot(storeId: string, kind: KeySlotKind) {
-    const r = await this.#db.selectFrom('smp_key_slots').select('wrapped').where('store_id', '=', storeId).where('kind', '=', kind).executeTakeFirst();
+    const r = await this.#db
+      .selectFrom('smp_key_slots')
+      .select('wrapped')
+      .where('store_id', '=', storeId)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
     return r?.wrapped;
   }
 
@@ -307,7 +372,9 @@ export class KyselySmpRepository implements SmpRepository {
     await this.#db.deleteFrom('smp_store_files').where('store_id', '=', storeId).execute();
     // Batches keep each statement under SQLite's bound-parameter limit.
     for (let i = 0; i < files.length; i += 500) {
-      const batch = files.slice(i, i + 500).map((f) => ({ store_id: storeId, idx: f.index, path: f.path, size: f.size, sha256: f.sha256, verified: f.verified ? 1 : 0 }));
+      const batch = files
+        .slice(i, i + 500)
+        .map((f) => ({ store_id: storeId, idx: f.index, path: f.path, size: f.size, sha256: f.sha256, verified: f.verified ? 1 : 0 }));
       await this.#db.insertInto('smp_store_files').values(batch).execute();
     }
   }
@@ -316,17 +383,37 @@ export class KyselySmpRepository implements SmpRepository {
     return rows.map((r) => ({ index: Number(r.idx), path: r.path, size: Number(r.size), sha256: r.sha256, verified: Boolean(r.verified) }));
   }
   async getStoreFile(storeId: string, index: number) {
-    const r = await this.#db.selectFrom('smp_store_files').selectAll().where('store_id', '=', storeId).where('idx', '=', index).executeTakeFirst();
+    const r = await this.#db
+      .selectFrom('smp_store_files')
+      .selectAll()
+      .where('store_id', '=', storeId)
+      .where('idx', '=', index)
+      .executeTakeFirst();
     return r ? { index: Number(r.idx), path: r.path, size: Number(r.size), sha256: r.sha256, verified: Boolean(r.verified) } : undefined;
   }
   async setFileVerified(storeId: string, index: number, verified: boolean) {
-    await this.#db.updateTable('smp_store_files').set({ verified: verified ? 1 : 0 }).where('store_id', '=', storeId).where('idx', '=', index).execute();
+    await this.#db
+      .updateTable('smp_store_files')
+      .set({ verified: verified ? 1 : 0 })
+      .where('store_id', '=', storeId)
+      .where('idx', '=', index)
+      .execute();
   }
   async addChunk(storeId: string, index: number, chunk: number) {
-    await this.#db.insertInto('smp_store_chunks').values({ store_id: storeId, idx: index, chunk }).onConflict((oc) => oc.columns(['store_id', 'idx', 'chunk']).doNothing()).execute();
+    await this.#db
+      .insertInto('smp_store_chunks')
+      .values({ store_id: storeId, idx: index, chunk })
+      .onConflict((oc) => oc.columns(['store_id', 'idx', 'chunk']).doNothing())
+      .execute();
   }
   async getChunks(storeId: string) {
-    const rows = await this.#db.selectFrom('smp_store_chunks').select(['idx', 'chunk']).where('store_id', '=', storeId).orderBy('idx').orderBy('chunk').execute();
+    const rows = await this.#db
+      .selectFrom('smp_store_chunks')
+      .select(['idx', 'chunk'])
+      .where('store_id', '=', storeId)
+      .orderBy('idx')
+      .orderBy('chunk')
+      .execute();
     const out = new Map<number, number[]>();
     for (const r of rows) {
       const list = out.get(Number(r.idx)) ?? [];

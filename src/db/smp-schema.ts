@@ -5,7 +5,16 @@ import type { MigrationSet } from './migrations.ts';
 export interface SmpTables {
   smp_settings: { key: string; value: string };
   smp_servers: { name: string; url: string; restore_only: number; delete_after_seconds: number };
-  smp_computers: { id: string; name: string; name_key: string; credential_hash: string | null; credential_expires_at: string | null; credential_revoked_at: string | null; created_at: string; owner: string | null };
+  smp_computers: {
+    id: string;
+    name: string;
+    name_key: string;
+    credential_hash: string | null;
+    credential_expires_at: string | null;
+    credential_revoked_at: string | null;
+    created_at: string;
+    owner: string | null;
+  };
   smp_enrollment_tokens: { id: string; token_hash: string; expires_at: string; uses_left: number; computer_name_key: string | null };
   smp_folders: { id: string; server_name: string; path: string; max_clients: number; min_free_space: number; space_unit: string };
   smp_associations: {
@@ -46,7 +55,11 @@ export const smpMigrations: MigrationSet = {
   migrations: {
     '0001_initial': {
       async up(db: Kysely<any>) {
-        await db.schema.createTable('smp_settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+        await db.schema
+          .createTable('smp_settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
         await db.schema
           .createTable('smp_servers')
           .addColumn('name', 'text', (c) => c.primaryKey())
@@ -162,8 +175,12 @@ export const smpMigrations: MigrationSet = {
     '0004_one_open_capture': {
       async up(db: Kysely<any>) {
         await sql`UPDATE smp_stores SET status = 'released', released_at = created_at, delete_after = created_at
-          WHERE status = 'requested' AND id NOT IN (SELECT MIN(id) FROM smp_stores WHERE status = 'requested' GROUP BY source_computer_id)`.execute(db);
-        await sql`CREATE UNIQUE INDEX smp_stores_one_open_capture ON smp_stores (source_computer_id) WHERE status = 'requested'`.execute(db);
+          WHERE status = 'requested' AND id NOT IN (SELECT MIN(id) FROM smp_stores WHERE status = 'requested' GROUP BY source_computer_id)`.execute(
+          db,
+        );
+        await sql`CREATE UNIQUE INDEX smp_stores_one_open_capture ON smp_stores (source_computer_id) WHERE status = 'requested'`.execute(
+          db,
+        );
       },
     },
   },

@@ -34,7 +34,8 @@ test('every code in the catalog is used somewhere in the code', () => {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
       const rel = join(dir, entry.name);
       if (entry.isDirectory()) walk(rel);
-      else if (/\.(ts|tsx|mjs)$/.test(entry.name) && !entry.name.endsWith('.test.ts') && rel !== join('src', 'errors', 'codes.ts')) sources.push(readFileSync(join(root, rel), 'utf8'));
+      else if (/\.(ts|tsx|mjs)$/.test(entry.name) && !entry.name.endsWith('.test.ts') && rel !== join('src', 'errors', 'codes.ts'))
+        sources.push(readFileSync(join(root, rel), 'utf8'));
     }
   };
   for (const dir of ['src', 'bin', 'scripts', 'console/src']) walk(dir);

@@ -49,11 +49,22 @@ export function fromSystemError(err: unknown, what: string): FerryError {
   switch (errno) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new FerryError('FERRY_E_DISK_FULL', `No space left while ${what}${path ? ` (${path})` : ''}. Free space and run again; the partial output can be resumed.`, { cause: err, details });
+      return new FerryError(
+        'FERRY_E_DISK_FULL',
+        `No space left while ${what}${path ? ` (${path})` : ''}. Free space and run again; the partial output can be resumed.`,
+        { cause: err, details },
+      );
     case 'EACCES':
     case 'EPERM':
-      return new FerryError('FERRY_E_ACCESS_DENIED', `Access denied while ${what}${path ? `: ${path}` : ''}. Grant access or continue past it with /c.`, { cause: err, details });
+      return new FerryError(
+        'FERRY_E_ACCESS_DENIED',
+        `Access denied while ${what}${path ? `: ${path}` : ''}. Grant access or continue past it with /c.`,
+        { cause: err, details },
+      );
     default:
-      return new FerryError('FERRY_E_IO', `I/O error (${errno ?? 'unknown'}) while ${what}${path ? `: ${path}` : ''}.`, { cause: err, details });
+      return new FerryError('FERRY_E_IO', `I/O error (${errno ?? 'unknown'}) while ${what}${path ? `: ${path}` : ''}.`, {
+        cause: err,
+        details,
+      });
   }
 }

@@ -23,8 +23,18 @@ export function renderErrorsDoc(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   for (const [code, spec] of rows) out.push(`| [\`${code}\`](#${errorDocAnchor(code)}) | ${spec.severity} | ${cell(spec.meaning)} |`);
   for (const [code, spec] of rows) {
-    out.push('', `## ${code}`, '', `**${spec.severity === 'error' ? 'Error' : 'Warning'}.** ${spec.meaning}`, '', `**What to do:** ${spec.remedy}`);
-    const exits = [spec.usmt !== undefined ? `USMT return code ${spec.usmt}` : '', spec.http !== undefined ? `HTTP ${spec.http}` : ''].filter(Boolean);
+    out.push(
+      '',
+      `## ${code}`,
+      '',
+      `**${spec.severity === 'error' ? 'Error' : 'Warning'}.** ${spec.meaning}`,
+      '',
+      `**What to do:** ${spec.remedy}`,
+    );
+    const exits = [
+      spec.usmt !== undefined ? `USMT return code ${spec.usmt}` : '',
+      spec.http !== undefined ? `HTTP ${spec.http}` : '',
+    ].filter(Boolean);
     if (exits.length) out.push('', `${exits.join(' · ')}.`);
   }
   return `${out.join('\n')}\n`;

@@ -11,6 +11,9 @@ test('events are stamped, typed and delivered in order; a throwing listener does
   s.phase('scan', 'start');
   s.emit({ type: 'progress', phase: 'scan', done: 1, total: 2 });
   s.warn('FERRY_W_REGISTRY_UNAVAILABLE', 'no hives');
-  assert.deepEqual(seen.map((e) => e.type), ['phase', 'progress', 'warning']);
+  assert.deepEqual(
+    seen.map((e) => e.type),
+    ['phase', 'progress', 'warning'],
+  );
   assert.ok(seen.every((e) => typeof e.at === 'number'));
 });

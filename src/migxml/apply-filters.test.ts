@@ -16,5 +16,9 @@ test('IgnoreIrrelevantLinks keeps everything at ScanState; at LoadState it is wh
   assert.equal(scanFilter(iil, undefined, null), true);
   assert.equal(scanFilter(iil, undefined, null, { linkRelevant: true }), true);
   assert.equal(scanFilter(iil, undefined, null, { linkRelevant: false }), false);
-  assert.equal(scanFilter(call('MigXmlHelper.AnswerNo()'), undefined, null, { linkRelevant: true }), false, 'other filters are the same in both phases');
+  assert.equal(
+    scanFilter(call('MigXmlHelper.AnswerNo()'), undefined, null, { linkRelevant: true }),
+    false,
+    'other filters are the same in both phases',
+  );
 });

@@ -14,14 +14,23 @@ test("Microsoft's sample Config.xml parses: sections, nesting, commented policie
   assert.deepEqual(c.fileErrors, []);
 });
 
-test('/genconfig output of Microsoft\'s MigDocs/MigApp lists the components with their IDs and round-trips; migrate="no" turns one off', { skip: MICROSOFT_XML_SKIP }, async () => {
+test('/genconfig output of Microsoft\'s MigDocs/MigApp lists the components with their IDs and round-trips; migrate="no" turns one off', {
+  skip: MICROSOFT_XML_SKIP,
+}, async () => {
   const files = await Promise.all(['MigDocs.xml', 'MigApp.xml'].map((f) => loadRuleFile(microsoftXml(f))));
   const text = generateConfig(files);
-  assert.match(text, /<component displayname="MigDocUser" migrate="yes" ID="http:\/\/www.microsoft.com\/migration\/1.0\/migxmlext\/migdocs\/migdocuser\/data"\/>/);
+  assert.match(
+    text,
+    /<component displayname="MigDocUser" migrate="yes" ID="http:\/\/www.microsoft.com\/migration\/1.0\/migxmlext\/migdocs\/migdocuser\/data"\/>/,
+  );
   const parsed = parseConfigText(text);
   assert.equal(parsed.sections.documents.length, 2);
   assert.ok(parsed.sections.applications.length > 20);
-  const off = parseConfigText(text.replace('migdocuser/data"', 'migdocuser/data"').replace('displayname="MigDocUser" migrate="yes"', 'displayname="MigDocUser" migrate="no"'));
+  const off = parseConfigText(
+    text
+      .replace('migdocuser/data"', 'migdocuser/data"')
+      .replace('displayname="MigDocUser" migrate="yes"', 'displayname="MigDocUser" migrate="no"'),
+  );
   const byName = new Map([...allComponents(files[0]!.components)].map(({ component }) => [component.displayName, component]));
   assert.equal(isComponentDisabled(off, byName.get('MigDocUser')!), true);
   assert.equal(isComponentDisabled(off, byName.get('MigDocSystem')!), false);
@@ -38,10 +47,22 @@ test('ErrorControl: first matching rule in document order wins; ProfileControl a
   assert.equal(errorRuleFor(c, 'file', 'C:\\Users\\bob\\x.doc', 5)?.fatal, true);
   assert.equal(errorRuleFor(c, 'file', 'C:\\Data\\x.doc', 5), null);
   assert.equal(errorRuleFor(c, 'registry', 'HKCU\\SOFTWARE\\Microsoft\\X [V]', 5)?.fatal, false);
-  assert.deepEqual(c.hardLinkLocked.map((h) => h.action), ['createHardLink', 'errorHardLink']);
-  assert.deepEqual(c.changeGroups[0], { from: 'Administrators', to: 'Users', appliesTo: 'MigratedUsers', include: ['DOM\\u1'], exclude: [] });
+  assert.deepEqual(
+    c.hardLinkLocked.map((h) => h.action),
+    ['createHardLink', 'errorHardLink'],
+  );
+  assert.deepEqual(c.changeGroups[0], {
+    from: 'Administrators',
+    to: 'Users',
+    appliesTo: 'MigratedUsers',
+    include: ['DOM\\u1'],
+    exclude: [],
+  });
 });
 
 test('a rule file given as /config is a coded error with USMT return code 39', () => {
-  assert.throws(() => parseConfigText('<migration urlid="u"/>'), (err) => isFerryError(err, 'FERRY_E_CONFIG_INVALID') && err.usmtExitCode === 39);
+  assert.throws(
+    () => parseConfigText('<migration urlid="u"/>'),
+    (err) => isFerryError(err, 'FERRY_E_CONFIG_INVALID') && err.usmtExitCode === 39,
+  );
 });

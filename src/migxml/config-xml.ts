@@ -32,7 +32,11 @@ export interface ChangeGroup {
 
 export interface MigrationConfig {
   readonly file: string;
-  readonly sections: { readonly applications: readonly ConfigComponent[]; readonly documents: readonly ConfigComponent[]; readonly windowsComponents: readonly ConfigComponent[] };
+  readonly sections: {
+    readonly applications: readonly ConfigComponent[];
+    readonly documents: readonly ConfigComponent[];
+    readonly windowsComponents: readonly ConfigComponent[];
+  };
   readonly fileErrors: readonly ErrorRule[];
   readonly registryErrors: readonly ErrorRule[];
   /** HardLinkStoreControl/fileLocked, in document order. */
@@ -46,7 +50,9 @@ export interface MigrationConfig {
 
 function invalid(file: string, el: Element, why: string): never {
   const line = lineOfNode(el);
-  throw new FerryError('FERRY_E_CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: <${el.tagName}>: ${why}`, { details: { file, line, element: el.tagName } });
+  throw new FerryError('FERRY_E_CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: <${el.tagName}>: ${why}`, {
+    details: { file, line, element: el.tagName },
+  });
 }
 
 function parseComponents(file: string, el: Element, disabled: Set<string>, inheritedOff = false): ConfigComponent[] {
@@ -74,40 +80,68 @@ function parseErrorRules(file: string, el: Element | undefined): ErrorRule[] {
   });
 }
 
-const child = (el: Element | undefined, name: string) => (el ? childElements(el).find((c) => c.tagName.toLowerCase() === name.toLowerCase()) : undefined);
+const child = (el: Element | undefined, name: string) =>
+  el ? childElements(el).find((c) => c.tagName.toLowerCase() === name.toLowerCase()) : undefined;
 
 export function parseConfigDocument(xml: LoadedXml): MigrationConfig {
   const { file, root } = xml;
   if (root.tagName !== 'Configuration') {
-    throw new FerryError('FERRY_E_CONFIG_INVALID', `${file}: the root element is <${root.tagName}>, expected <Configuration>. Pass rule files with /i and Config.xml with /config.`, { details: { file } });
+    throw new FerryError(
+      'FERRY_E_CONFIG_INVALID',
+      `${file}: the root element is <${root.tagName}>, expected <Configuration>. Pass rule files with /i and Config.xml with /config.`,
+      { details: { file } },
+    );
   }
   const disabled = new Set<string>();
   const section = (name: string) => {
     const el = child(root, name);
     return el ? parseComponents(file, el, disabled) : [];
   };
-  const sections = { applications: section('Applications'), documents: section('Documents'), windowsComponents: section('WindowsComponents') };
+  const sections = {
+    applications: section('Applications'),
+    documents: section('Documents'),
+    windowsComponents: section('WindowsComponents'),
+  };
   const policies = child(root, 'Policies') ?? child(root, 'Policy');
   const errorControl = child(policies, 'ErrorControl');
   const fileLocked = child(child(policies, 'HardLinkStoreControl'), 'fileLocked');
   const hardLinkLocked = fileLocked
     ? childElements(fileLocked).map((e) => {
-        if (e.tagName !== 'createHardLink' && e.tagName !== 'errorHardLink') invalid(file, e, 'expected <createHardLink> or <errorHardLink>.');
+        if (e.tagName !== 'createHardLink' && e.tagName !== 'errorHardLink')
+          invalid(file, e, 'expected <createHardLink> or <errorHardLink>.');
         return { action: e.tagName as 'createHardLink' | 'errorHardLink', pattern: textOf(e) };
       })
     : [];
   const profile = child(root, 'ProfileControl');
   const mappings = child(child(profile, 'localGroups'), 'mappings');
-  const patterns = (el: Element | undefined) => (el ? childElements(el).filter((p) => p.tagName === 'pattern').map(textOf) : []);
+  const patterns = (el: Element | undefined) =>
+    el
+      ? childElements(el)
+          .filter((p) => p.tagName === 'pattern')
+          .map(textOf)
+      : [];
   const changeGroups: ChangeGroup[] = mappings
     ? childElements(mappings).map((g) => {
         const applies = (attr(g, 'appliesTo') ?? 'MigratedUsers').trim();
-        const appliesTo = (['MigratedUsers', 'NonmigratedUsers', 'AllUsers'] as const).find((a) => a.toLowerCase() === applies.toLowerCase());
+        const appliesTo = (['MigratedUsers', 'NonmigratedUsers', 'AllUsers'] as const).find(
+          (a) => a.toLowerCase() === applies.toLowerCase(),
+        );
         if (!appliesTo) invalid(file, g, `appliesTo="${applies}" must be MigratedUsers, NonmigratedUsers or AllUsers.`);
-        return { from: attr(g, 'from') ?? '*', to: attr(g, 'to') ?? '', appliesTo: appliesTo!, include: patterns(child(g, 'include')), exclude: patterns(child(g, 'exclude')) };
+        return {
+          from: attr(g, 'from') ?? '*',
+          to: attr(g, 'to') ?? '',
+          appliesTo: appliesTo!,
+          include: patterns(child(g, 'include')),
+          exclude: patterns(child(g, 'exclude')),
+        };
       })
     : [];
-  const pairs = (el: Element | undefined, tag: string) => (el ? childElements(el).filter((d) => d.tagName === tag).map((d) => ({ from: attr(d, 'from') ?? '', to: attr(d, 'to') ?? '' })) : []);
+  const pairs = (el: Element | undefined, tag: string) =>
+    el
+      ? childElements(el)
+          .filter((d) => d.tagName === tag)
+          .map((d) => ({ from: attr(d, 'from') ?? '', to: attr(d, 'to') ?? '' }))
+      : [];
   return {
     file,
     sections,
@@ -136,7 +170,12 @@ export function isComponentDisabled(config: MigrationConfig | undefined, c: Comp
 }
 
 /** The first ErrorControl rule matching an object and error code (document order), or null. */
-export function errorRuleFor(config: MigrationConfig | undefined, kind: 'file' | 'registry', location: string, errorCode: number): ErrorRule | null {
+export function errorRuleFor(
+  config: MigrationConfig | undefined,
+  kind: 'file' | 'registry',
+  location: string,
+  errorCode: number,
+): ErrorRule | null {
   if (!config) return null;
   for (const r of kind === 'file' ? config.fileErrors : config.registryErrors) {
     if (r.errorCode !== null && r.errorCode !== errorCode) continue;
@@ -156,7 +195,11 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
  * policy and profile samples of USMT's output.
  */
 export function generateConfig(files: readonly RuleFile[], present?: (c: Component) => boolean): string {
-  const sections: Record<'Applications' | 'Documents' | 'WindowsComponents', string[]> = { Applications: [], Documents: [], WindowsComponents: [] };
+  const sections: Record<'Applications' | 'Documents' | 'WindowsComponents', string[]> = {
+    Applications: [],
+    Documents: [],
+    WindowsComponents: [],
+  };
   const render = (c: Component, depth: number): string[] => {
     const pad = '  '.repeat(depth);
     const kids: Component[] = [];

@@ -11,7 +11,12 @@ import type { ScriptCall } from './script-call.ts';
  * The contentModify script for an object: the most specific matching rule among the components
  * of its pass (§6.8 resolves them for all components), the including component first on a tie.
  */
-export function contentModifyFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): ScriptCall | undefined {
+export function contentModifyFor(
+  path: string,
+  isContainer: boolean,
+  inc: PassInclusion,
+  type: ObjectType = 'File',
+): ScriptCall | undefined {
   const components = [inc.component, ...inc.pass.components.filter((c) => c !== inc.component)];
   let key: { node: string[]; leaf: string | null } | undefined;
   let best: ScriptCall | undefined;
@@ -38,7 +43,15 @@ export interface RawValue {
 }
 
 /** Functions of §5.7 that rewrite a registry value. */
-export const REGISTRY_CONTENT_FUNCTIONS = new Set(['ConvertToDWORD', 'ConvertToString', 'ConvertToBinary', 'OffsetValue', 'SetValueByTable', 'MergeMultiSzContent', 'MergeDelimitedContent']);
+export const REGISTRY_CONTENT_FUNCTIONS = new Set([
+  'ConvertToDWORD',
+  'ConvertToString',
+  'ConvertToBinary',
+  'OffsetValue',
+  'SetValueByTable',
+  'MergeMultiSzContent',
+  'MergeDelimitedContent',
+]);
 
 const isString = (type: number) => type === RegType.SZ || type === RegType.EXPAND_SZ;
 const isNumber = (type: number) => type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN || type === RegType.QWORD;
@@ -90,7 +103,9 @@ export function modifyRegistryValue(call: ScriptCall, source: RawValue, existing
       if (offset === null || n === null) return source;
       if (isNumber(source.type)) {
         const sum = BigInt(n) + BigInt(offset);
-        return source.type === RegType.QWORD ? { type: source.type, raw: encodeValueData(source.type, BigInt.asUintN(64, sum)) } : { type: source.type, raw: encodeValueData(source.type, Number(BigInt.asUintN(32, sum))) };
+        return source.type === RegType.QWORD
+          ? { type: source.type, raw: encodeValueData(source.type, BigInt.asUintN(64, sum)) }
+          : { type: source.type, raw: encodeValueData(source.type, Number(BigInt.asUintN(32, sum))) };
       }
       return { type: source.type, raw: encodeValueData(source.type, String(n + offset)) };
     }

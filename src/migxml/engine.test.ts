@@ -8,7 +8,8 @@ import { parseRuleText } from './parser.ts';
 import { makeTree, type TreeItem } from './testing/tree.ts';
 import { MICROSOFT_XML_SKIP, microsoftXml } from '../usmt/testing/microsoft-xml.ts';
 
-const migration = (components: string, urlid = 'http://test/a') => `<?xml version="1.0"?><migration urlid="${urlid}">${components}</migration>`;
+const migration = (components: string, urlid = 'http://test/a') =>
+  `<?xml version="1.0"?><migration urlid="${urlid}">${components}</migration>`;
 
 const component = (name: string, rules: string, context = 'UserAndSystem', type = 'Documents') =>
   `<component type="${type}" context="${context}"><displayName>${name}</displayName><role role="Data"><rules>${rules}</rules></role></component>`;
@@ -22,7 +23,12 @@ async function evaluate(xmls: string[], items: readonly (TreeItem | string)[], u
   const tree = makeTree(items, users);
   try {
     const volume = await tree.open();
-    const engine = await RuleEngine.create({ volume, files: xmls.map((x, i) => parseRuleText(x, `rules${i}.xml`)), users: await volume.profiles(), events: tree.events });
+    const engine = await RuleEngine.create({
+      volume,
+      files: xmls.map((x, i) => parseRuleText(x, `rules${i}.xml`)),
+      users: await volume.profiles(),
+      events: tree.events,
+    });
     const files = new Set<string>();
     const dirs = new Set<string>();
     const objects = [];
@@ -45,7 +51,9 @@ async function included(xmls: string[], items: string[], users: string[] = []): 
 }
 
 test('§9.1 include with exclude by extension', async () => {
-  const xml = migration(component('MP3 Files', `<include filter='MigXmlHelper.IgnoreIrrelevantLinks()'>${set('C:\\* [*]')}</include>${exc('C:\\* [*.mp3]')}`));
+  const xml = migration(
+    component('MP3 Files', `<include filter='MigXmlHelper.IgnoreIrrelevantLinks()'>${set('C:\\* [*]')}</include>${exc('C:\\* [*.mp3]')}`),
+  );
   const got = await included([xml], ['C:\\a.txt', 'C:\\Music\\song.mp3', 'C:\\Music\\cover.jpg', 'C:\\Tools\\x.lnk']);
   // Windows\System32\config exists in every test tree but holds no files.
   assert.deepEqual(got, ['C:\\Music\\cover.jpg', 'C:\\Tools\\x.lnk', 'C:\\a.txt']);
@@ -71,7 +79,11 @@ test('§9.3 files of a folder but not its own top-level files, and the subfolder
 test('§9.4 a User-context reroute runs in every user pass; the object is decided once', async () => {
   const pattern = 'C:\\EngineeringDrafts\\* [*]';
   const xml = migration(
-    component('Drafts', `${inc(pattern)}<locationModify script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">${set(pattern)}</locationModify>`, 'User'),
+    component(
+      'Drafts',
+      `${inc(pattern)}<locationModify script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">${set(pattern)}</locationModify>`,
+      'User',
+    ),
   );
   const r = await evaluate([xml], ['C:\\EngineeringDrafts\\sub\\a.dwg'], ['ann', 'bob']);
   try {
@@ -88,29 +100,73 @@ test('§9.4 a User-context reroute runs in every user pass; the object is decide
 
 test('§9.6 unconditionalExclude beats MigDocs; a plain exclude in another component does not', async () => {
   const migdocs = migration(
-    component('MigDocUser', `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>`, 'User') +
-      component('MigDocSystem', `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>`, 'System'),
+    component(
+      'MigDocUser',
+      `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>`,
+      'User',
+    ) +
+      component(
+        'MigDocSystem',
+        `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>`,
+        'System',
+      ),
     'http://test/migdocs',
   );
   const tree = ['C:\\new folder\\new text document.txt', 'C:\\Users\\bob\\Documents\\notes.txt', 'C:\\Users\\bob\\Documents\\a.docx'];
-  const uncond = migration(component('NoTxt', `<unconditionalExclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></unconditionalExclude>`, 'UserandSystem'), 'http://test/x');
+  const uncond = migration(
+    component(
+      'NoTxt',
+      `<unconditionalExclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></unconditionalExclude>`,
+      'UserandSystem',
+    ),
+    'http://test/x',
+  );
   assert.deepEqual(await included([migdocs, uncond], tree, ['bob']), ['C:\\Users\\bob\\Documents\\a.docx']);
-  const plain = migration(component('NoTxt', `<exclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></exclude>`), 'http://test/x');
-  assert.deepEqual(await included([migdocs, plain], tree, ['bob']), ['C:\\Users\\bob\\Documents\\a.docx', 'C:\\Users\\bob\\Documents\\notes.txt', 'C:\\new folder\\new text document.txt']);
+  const plain = migration(
+    component(
+      'NoTxt',
+      `<exclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></exclude>`,
+    ),
+    'http://test/x',
+  );
+  assert.deepEqual(await included([migdocs, plain], tree, ['bob']), [
+    'C:\\Users\\bob\\Documents\\a.docx',
+    'C:\\Users\\bob\\Documents\\notes.txt',
+    'C:\\new folder\\new text document.txt',
+  ]);
   // Inside MigDocs' own component a wildcard exclude loses to the finder's exact-file include.
   const own = migration(
-    component('MigDocUser', `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>${exc('%CSIDL_PERSONAL%\\* [*.txt]')}`, 'User'),
+    component(
+      'MigDocUser',
+      `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>${exc('%CSIDL_PERSONAL%\\* [*.txt]')}`,
+      'User',
+    ),
     'http://test/migdocs',
   );
   assert.deepEqual(await included([own], tree, ['bob']), ['C:\\Users\\bob\\Documents\\a.docx', 'C:\\Users\\bob\\Documents\\notes.txt']);
 });
 
-test("§9.7 Microsoft's MigUser.xml: profile folders by their component, the rest of C: by User Data", { skip: MICROSOFT_XML_SKIP }, async () => {
+test("§9.7 Microsoft's MigUser.xml: profile folders by their component, the rest of C: by User Data", {
+  skip: MICROSOFT_XML_SKIP,
+}, async () => {
   const { readFileSync } = await import('node:fs');
   const migUser = readFileSync(microsoftXml('MigUser.xml'), 'utf8');
-  const r = await evaluate([migUser], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\Users\\bob\\Music\\s.mp3', 'C:\\Projects\\q.xlsx', 'C:\\Projects\\p.psd', 'C:\\Windows\\t.txt'], ['bob']);
+  const r = await evaluate(
+    [migUser],
+    [
+      'C:\\Users\\bob\\Documents\\r.docx',
+      'C:\\Users\\bob\\Music\\s.mp3',
+      'C:\\Projects\\q.xlsx',
+      'C:\\Projects\\p.psd',
+      'C:\\Windows\\t.txt',
+    ],
+    ['bob'],
+  );
   try {
-    assert.deepEqual([...r.files].sort(), ['C:\\Projects\\q.xlsx', 'C:\\Users\\bob\\Music\\s.mp3', 'C:\\Users\\bob\\Documents\\r.docx'].sort());
+    assert.deepEqual(
+      [...r.files].sort(),
+      ['C:\\Projects\\q.xlsx', 'C:\\Users\\bob\\Music\\s.mp3', 'C:\\Users\\bob\\Documents\\r.docx'].sort(),
+    );
     const byPath = new Map(r.objects.map((o) => [o.winPath, o]));
     assert.equal(byPath.get('C:\\Users\\bob\\Documents\\r.docx')!.component, 'My Documents');
     assert.equal(byPath.get('C:\\Users\\bob\\Music\\s.mp3')!.component, 'My Music');
@@ -127,15 +183,26 @@ test("§9.7 Microsoft's MigUser.xml: profile folders by their component, the res
 });
 
 test('§9.9 two components: an object included by any component migrates', async () => {
-  const xml = migration(component('C1', inc('C:\\Dir1\\* [*]') + exc('C:\\Dir1\\Dir2\\* [*.txt]')) + component('C2', inc('C:\\Dir1\\Dir2\\* [*.txt]') + exc('C:\\Dir1\\* [*]')));
-  assert.deepEqual(await included([xml], ['C:\\Dir1\\a.txt', 'C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\c.doc']), ['C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\c.doc', 'C:\\Dir1\\a.txt']);
+  const xml = migration(
+    component('C1', inc('C:\\Dir1\\* [*]') + exc('C:\\Dir1\\Dir2\\* [*.txt]')) +
+      component('C2', inc('C:\\Dir1\\Dir2\\* [*.txt]') + exc('C:\\Dir1\\* [*]')),
+  );
+  assert.deepEqual(await included([xml], ['C:\\Dir1\\a.txt', 'C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\c.doc']), [
+    'C:\\Dir1\\Dir2\\b.txt',
+    'C:\\Dir1\\Dir2\\c.doc',
+    'C:\\Dir1\\a.txt',
+  ]);
 });
 
 test('§6.4 same-component precedence table (file rows)', async () => {
   const tree = ['C:\\Dir1\\a.txt', 'C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.txt', 'C:\\Dir1\\Dir2\\b.doc', 'C:\\Dir1\\Dir3\\c.txt'];
   const rows: [string, string, string[]][] = [
     ['C:\\Dir1\\* [*]', 'C:\\* [*.txt]', tree],
-    ['C:\\Dir1\\* [*]', 'C:\\Dir1\\Dir2\\* [*.txt]', ['C:\\Dir1\\a.txt', 'C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.doc', 'C:\\Dir1\\Dir3\\c.txt']],
+    [
+      'C:\\Dir1\\* [*]',
+      'C:\\Dir1\\Dir2\\* [*.txt]',
+      ['C:\\Dir1\\a.txt', 'C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.doc', 'C:\\Dir1\\Dir3\\c.txt'],
+    ],
     ['C:\\Dir1\\* [*]', 'C:\\Dir1\\* [*.txt]', ['C:\\Dir1\\a.doc', 'C:\\Dir1\\Dir2\\b.doc']],
     ['C:\\Dir1\\Dir2\\* [*.txt]', 'C:\\Dir1\\Dir2\\* [*.txt]', []],
     ['C:\\Dir1\\* [*.txt]', 'C:\\Dir1\\Dir2\\* [*]', ['C:\\Dir1\\a.txt', 'C:\\Dir1\\Dir3\\c.txt']],
@@ -174,11 +241,24 @@ test('detection: a component whose detection is FALSE contributes nothing; negat
       <detection><conditions operation="OR">${cond}</conditions></detection>
       <rules>${inc('C:\\App\\* [*]')}</rules></role></component>`);
   const tree = ['C:\\App\\settings.ini', 'C:\\App\\bin\\app.exe'];
-  assert.deepEqual(await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\bin [app.exe]")</condition>')], tree), ['C:\\App\\bin\\app.exe', 'C:\\App\\settings.ini']);
-  assert.deepEqual(await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>')], tree), []);
-  assert.deepEqual(await included([detected('<condition negation="Yes">MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>')], tree), tree.slice().sort());
   assert.deepEqual(
-    await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition><condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\* [*.ini]")</condition>')], tree),
+    await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\bin [app.exe]")</condition>')], tree),
+    ['C:\\App\\bin\\app.exe', 'C:\\App\\settings.ini'],
+  );
+  assert.deepEqual(await included([detected('<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>')], tree), []);
+  assert.deepEqual(
+    await included([detected('<condition negation="Yes">MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>')], tree),
+    tree.slice().sort(),
+  );
+  assert.deepEqual(
+    await included(
+      [
+        detected(
+          '<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition><condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\* [*.ini]")</condition>',
+        ),
+      ],
+      tree,
+    ),
     tree.slice().sort(),
   );
 });
@@ -194,10 +274,16 @@ test('environment variables of a component, named environments and rules', async
        <environment><variable name="Sub"><text>%AppRoot%\\data</text></variable></environment>
        <role role="Settings"><rules name="AppRules"/><rules>${inc('%Sub%\\ [*]')}</rules></role></component>`,
   );
-  assert.deepEqual(await included([xml], ['C:\\App\\a.cfg', 'C:\\App\\x\\b.cfg', 'C:\\App\\data\\d.bin', 'C:\\App\\c.txt']), ['C:\\App\\a.cfg', 'C:\\App\\data\\d.bin', 'C:\\App\\x\\b.cfg']);
+  assert.deepEqual(await included([xml], ['C:\\App\\a.cfg', 'C:\\App\\x\\b.cfg', 'C:\\App\\data\\d.bin', 'C:\\App\\c.txt']), [
+    'C:\\App\\a.cfg',
+    'C:\\App\\data\\d.bin',
+    'C:\\App\\x\\b.cfg',
+  ]);
 });
 
-test("Microsoft's MigDocs document finder skips hidden+system files, AppData, Windows and Program Files", { skip: MICROSOFT_XML_SKIP }, async () => {
+test("Microsoft's MigDocs document finder skips hidden+system files, AppData, Windows and Program Files", {
+  skip: MICROSOFT_XML_SKIP,
+}, async () => {
   const { readFileSync } = await import('node:fs');
   const migDocs = readFileSync(microsoftXml('MigDocs.xml'), 'utf8');
   const hs = FileAttr.HIDDEN | FileAttr.SYSTEM | FileAttr.ARCHIVE;
@@ -217,7 +303,10 @@ test("Microsoft's MigDocs document finder skips hidden+system files, AppData, Wi
     ['bob'],
   );
   try {
-    assert.deepEqual([...r.files].sort(), ['C:\\Data\\report.docx', 'C:\\Users\\Public\\Documents\\shared.docx', 'C:\\Users\\bob\\Documents\\r.docx', 'C:\\readme.txt'].sort());
+    assert.deepEqual(
+      [...r.files].sort(),
+      ['C:\\Data\\report.docx', 'C:\\Users\\Public\\Documents\\shared.docx', 'C:\\Users\\bob\\Documents\\r.docx', 'C:\\readme.txt'].sort(),
+    );
     // The finder never generates include patterns for hidden+system files.
     // Explain still names an exclude that matches what nothing includes (the reason it stays).
     assert.notEqual((await r.explain('C:\\pagefile.sys')).decision.decision, 'include');
@@ -228,7 +317,13 @@ test("Microsoft's MigDocs document finder skips hidden+system files, AppData, Wi
 });
 
 test('locationModify Move keeps the path below the deepest known folder; destination in explain', async () => {
-  const xml = migration(component('Mp3', `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></include><locationModify script="MigXmlHelper.Move('C:\\Music')"><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></locationModify>`, 'System'));
+  const xml = migration(
+    component(
+      'Mp3',
+      `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></include><locationModify script="MigXmlHelper.Move('C:\\Music')"><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></locationModify>`,
+      'System',
+    ),
+  );
   const r = await evaluate([xml], ['C:\\Party\\x.mp3']);
   try {
     const e = await r.explain('C:\\Party\\x.mp3');
@@ -262,7 +357,13 @@ test('merge: the most specific merge rule of the component decides', async () =>
 test('§9.11 includeAttributes/excludeAttributes: the most specific rule decides which metadata travels', async () => {
   const attrs = (kind: string, p: string) => `<${kind} attributes="TimeFields">${set(p)}</${kind}>`;
   const xml = migration(
-    component('Txt', inc('%SYSTEMDRIVE%\\ [*.txt]') + attrs('excludeAttributes', '%SYSTEMDRIVE%\\ [a*.txt]') + attrs('includeAttributes', '%SYSTEMDRIVE%\\ [aa.txt]'), 'System'),
+    component(
+      'Txt',
+      inc('%SYSTEMDRIVE%\\ [*.txt]') +
+        attrs('excludeAttributes', '%SYSTEMDRIVE%\\ [a*.txt]') +
+        attrs('includeAttributes', '%SYSTEMDRIVE%\\ [aa.txt]'),
+      'System',
+    ),
   );
   const r = await evaluate([xml], ['C:\\b.txt', 'C:\\ab.txt', 'C:\\aa.txt', 'C:\\sub\\c.txt']);
   try {
@@ -302,19 +403,29 @@ test('DoesFileVersionMatch / IsFileVersionAbove / IsFileVersionBelow read the PE
     r.cleanup();
     return [...r.files];
   };
-  assert.deepEqual(await run('<condition>MigXmlHelper.DoesFileVersionMatch("C:\\App\\app.exe","ProductVersion","9.*")</condition>'), ['C:\\App\\a.ini']);
+  assert.deepEqual(await run('<condition>MigXmlHelper.DoesFileVersionMatch("C:\\App\\app.exe","ProductVersion","9.*")</condition>'), [
+    'C:\\App\\a.ini',
+  ]);
   assert.deepEqual(await run('<condition>MigXmlHelper.DoesFileVersionMatch("C:\\App\\app.exe","ProductVersion","8.*")</condition>'), []);
-  assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionAbove("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), ['C:\\App\\a.ini']);
+  assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionAbove("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), [
+    'C:\\App\\a.ini',
+  ]);
   assert.deepEqual(await run('<condition>MigXmlHelper.IsFileVersionBelow("C:\\App\\app.exe","FileVersion","9.0.9")</condition>'), []);
 });
 
 test('GenerateUserPatterns expands a pattern for every migrated user (optionally not the current one)', async () => {
   const xml = migration(
-    component('Others', `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%CSIDL_PERSONAL%\\* [*.doc]","FALSE")</script></objectSet></include>`, 'User'),
+    component(
+      'Others',
+      `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%CSIDL_PERSONAL%\\* [*.doc]","FALSE")</script></objectSet></include>`,
+      'User',
+    ),
   );
   const r = await evaluate([xml], ['C:\\Users\\ann\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.doc'], ['ann', 'bob']);
   try {
-    const owner = new Map(r.objects.filter((o) => o.kind === 'file').map((o) => [o.winPath, o.inclusions.map((i) => i.pass.user!.userName)]));
+    const owner = new Map(
+      r.objects.filter((o) => o.kind === 'file').map((o) => [o.winPath, o.inclusions.map((i) => i.pass.user!.userName)]),
+    );
     assert.deepEqual(owner.get('C:\\Users\\ann\\Documents\\a.doc'), ['bob']);
     assert.deepEqual(owner.get('C:\\Users\\bob\\Documents\\b.doc'), ['ann']);
   } finally {
@@ -328,13 +439,20 @@ test('IsSameObject and GenerateDrivePatterns for drive types an offline volume d
       <detects><detect><condition negation="Yes">MigXmlHelper.IsSameObject("File","%CSIDL_PERSONAL%","%CSIDL_COMMON_DOCUMENTS%")</condition></detect></detects>
       <rules>${inc('%CSIDL_PERSONAL%\\* [*]')}<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.usb]","Removable")</script></objectSet></include></rules></role></component>`,
   );
-  assert.deepEqual(await included([xml], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\x.usb', 'C:\\Users\\Public\\Documents\\s.docx'], ['bob']), ['C:\\Users\\bob\\Documents\\r.docx']);
+  assert.deepEqual(
+    await included([xml], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\x.usb', 'C:\\Users\\Public\\Documents\\s.docx'], ['bob']),
+    ['C:\\Users\\bob\\Documents\\r.docx'],
+  );
 });
 
-test('§6.7 another component\'s locationModify applies the object in both places', async () => {
+test("§6.7 another component's locationModify applies the object in both places", async () => {
   const xml = migration(
     component('Inc', inc('C:\\Drafts\\* [*]'), 'System') +
-      component('Move', `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${set('C:\\Drafts\\* [*]')}</locationModify>`, 'System'),
+      component(
+        'Move',
+        `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${set('C:\\Drafts\\* [*]')}</locationModify>`,
+        'System',
+      ),
   );
   const r = await evaluate([xml], ['C:\\Drafts\\a.dwg']);
   try {
@@ -349,7 +467,9 @@ test('§6.7 another component\'s locationModify applies the object in both place
 });
 
 test('FileProperties filter: size and date ranges', async () => {
-  const xml = migration(component('Big', `<include filter='MigXmlHelper.FileProperties("filesize","gte","1KB")'>${set('C:\\Data\\* [*]')}</include>`, 'System'));
+  const xml = migration(
+    component('Big', `<include filter='MigXmlHelper.FileProperties("filesize","gte","1KB")'>${set('C:\\Data\\* [*]')}</include>`, 'System'),
+  );
   const r = await evaluate([xml], [{ path: 'C:\\Data\\big.bin', content: Buffer.alloc(2048) }, 'C:\\Data\\small.txt']);
   try {
     assert.deepEqual([...r.files], ['C:\\Data\\big.bin']);
@@ -360,7 +480,11 @@ test('FileProperties filter: size and date ranges', async () => {
 
 test('the walk skips folders whose every reaching include is beaten by a covering exclude', async () => {
   const xml = migration(
-    component('User Data', `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("* [*.doc]", "Fixed")</script></objectSet></include>${exc('%CSIDL_WINDOWS%\\* [*]', '%PROFILESFOLDER%\\* [*]')}`, 'System'),
+    component(
+      'User Data',
+      `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("* [*.doc]", "Fixed")</script></objectSet></include>${exc('%CSIDL_WINDOWS%\\* [*]', '%PROFILESFOLDER%\\* [*]')}`,
+      'System',
+    ),
   );
   const windowsFiles = Array.from({ length: 50 }, (_, i) => `C:\\Windows\\System32\\f${i}.doc`);
   const r = await evaluate([xml], ['C:\\Projects\\a.doc', ...windowsFiles]);
@@ -375,14 +499,22 @@ test('the walk skips folders whose every reaching include is beaten by a coverin
 
 test('§6.5 Config.xml migrate="no" removes a component as if it were not in the XML', async () => {
   const { parseConfigText, isComponentDisabled } = await import('./config-xml.ts');
-  const xml = migration(component('My Documents', inc('%CSIDL_PERSONAL%\\* [*]'), 'User') + component('Doc files', inc('%CSIDL_PERSONAL%\\* [*.doc]'), 'User'), 'http://t/cfg');
+  const xml = migration(
+    component('My Documents', inc('%CSIDL_PERSONAL%\\* [*]'), 'User') + component('Doc files', inc('%CSIDL_PERSONAL%\\* [*.doc]'), 'User'),
+    'http://t/cfg',
+  );
   const config = parseConfigText(`<Configuration><Documents>
     <component displayname="My Documents" migrate="no" ID="http://t/cfg/my documents/data"/>
     <component displayname="Doc files" migrate="yes" ID="http://t/cfg/doc files/data"/></Documents></Configuration>`);
   const tree = makeTree(['C:\\Users\\bob\\Documents\\a.doc', 'C:\\Users\\bob\\Documents\\b.xlsx'], ['bob']);
   try {
     const volume = await tree.open();
-    const engine = await RuleEngine.create({ volume, files: [parseRuleText(xml)], users: await volume.profiles(), isDisabled: (c) => isComponentDisabled(config, c) });
+    const engine = await RuleEngine.create({
+      volume,
+      files: [parseRuleText(xml)],
+      users: await volume.profiles(),
+      isDisabled: (c) => isComponentDisabled(config, c),
+    });
     const got: string[] = [];
     for await (const o of engine.objects()) if (o.kind === 'file') got.push(o.winPath!);
     assert.deepEqual(got, ['C:\\Users\\bob\\Documents\\a.doc']);
@@ -394,7 +526,11 @@ test('§6.5 Config.xml migrate="no" removes a component as if it were not in the
 test('explain names the exclude that keeps an object out even when nothing includes it', async () => {
   const xml = migration(
     component('Data', `<include><objectSet><pattern type="File">C:\\Data\\* [*]</pattern></objectSet></include>`, 'System') +
-      component('Caches', `<unconditionalExclude><objectSet><pattern type="File">C:\\Temp\\* [*]</pattern></objectSet></unconditionalExclude>`, 'System'),
+      component(
+        'Caches',
+        `<unconditionalExclude><objectSet><pattern type="File">C:\\Temp\\* [*]</pattern></objectSet></unconditionalExclude>`,
+        'System',
+      ),
   );
   const r = await evaluate([xml], ['C:\\Data\\a.txt', 'C:\\Temp\\t.tmp', 'C:\\Other\\o.txt']);
   try {
@@ -430,11 +566,19 @@ test('explain agrees with plan on every object of a tree', async () => {
     component('C1', inc('C:\\Dir1\\* [*]') + exc('C:\\Dir1\\Dir2\\* [*.txt]'), 'System') +
       component('C2', inc('C:\\Dir1\\Dir2\\* [*.txt]') + exc('C:\\Dir1\\* [*]'), 'System') +
       component('Drafts', inc('C:\\*\\EngineeringDrafts\\* [*]'), 'System') +
-      component('Small', `<include filter='MigXmlHelper.FileProperties("filesize","lt","1KB")'>${set('C:\\Data\\* [*]')}</include>`, 'System') +
+      component(
+        'Small',
+        `<include filter='MigXmlHelper.FileProperties("filesize","lt","1KB")'>${set('C:\\Data\\* [*]')}</include>`,
+        'System',
+      ) +
       component('Docs', inc('%CSIDL_PERSONAL%\\* [*]') + exc('%CSIDL_PERSONAL%\\* [*.mp3]'), 'User') +
       component('No iso', `<unconditionalExclude>${set('C:\\* [*.iso]')}</unconditionalExclude>`, 'System'),
   );
-  const r = await evaluate([xml], [...items.filter((i) => !i.endsWith('.iso')), { path: 'C:\\Data\\big.iso', content: Buffer.alloc(4096) }], ['bob']);
+  const r = await evaluate(
+    [xml],
+    [...items.filter((i) => !i.endsWith('.iso')), { path: 'C:\\Data\\big.iso', content: Buffer.alloc(4096) }],
+    ['bob'],
+  );
   try {
     const planned = new Map(r.objects.map((o) => [o.winPath!.toLowerCase(), o.rule.pattern]));
     assert.ok(planned.has('c:\\projects\\x\\engineeringdrafts\\d.dwg'));
@@ -447,7 +591,11 @@ test('explain agrees with plan on every object of a tree', async () => {
     for (const path of all) {
       const { decision } = await r.explain(path);
       const plan = planned.get(path.toLowerCase());
-      assert.equal(decision.decision === 'include', plan !== undefined, `explain ${path}: ${decision.decision}; plan: ${plan ?? 'not migrated'}`);
+      assert.equal(
+        decision.decision === 'include',
+        plan !== undefined,
+        `explain ${path}: ${decision.decision}; plan: ${plan ?? 'not migrated'}`,
+      );
       if (plan) assert.equal(decision.rule?.pattern, plan, path);
     }
   } finally {
@@ -457,15 +605,23 @@ test('explain agrees with plan on every object of a tree', async () => {
 });
 
 test('a reference to an undefined named element is refused with file, line and column (USMT exit 28)', async () => {
-  const xml = migration(component('C', '').replace('<rules></rules>', '<rules>\n</rules>').replace('<role role="Data">', '<role role="Data"><detection name="Nowhere"/>'));
+  const xml = migration(
+    component('C', '')
+      .replace('<rules></rules>', '<rules>\n</rules>')
+      .replace('<role role="Data">', '<role role="Data"><detection name="Nowhere"/>'),
+  );
   await assert.rejects(
     evaluate([xml], []),
-    (err: Error & { code?: string; usmtExitCode?: number }) => err.code === 'FERRY_E_MIGXML_INVALID' && /^rules0\.xml:1:\d+: <detections> named "Nowhere"/.test(err.message) && err.usmtExitCode === 28,
+    (err: Error & { code?: string; usmtExitCode?: number }) =>
+      err.code === 'FERRY_E_MIGXML_INVALID' &&
+      /^rules0\.xml:1:\d+: <detections> named "Nowhere"/.test(err.message) &&
+      err.usmtExitCode === 28,
   );
 });
 
 test('§6.7 only a matching locationModify of another component adds a place; contexts may differ', async () => {
-  const move = (from: string, to: string, pattern: string) => `<locationModify script="MigXmlHelper.RelativeMove('${from}','${to}')">${set(pattern)}</locationModify>`;
+  const move = (from: string, to: string, pattern: string) =>
+    `<locationModify script="MigXmlHelper.RelativeMove('${from}','${to}')">${set(pattern)}</locationModify>`;
   const xml = migration(
     component('Drafts', inc('C:\\Drafts\\* [*]') + move('C:\\Drafts', 'C:\\Moved', 'C:\\Drafts\\* [*]'), 'System') +
       component('Elsewhere', move('C:\\Other', 'C:\\Else', 'C:\\Other\\* [*]'), 'System') +
@@ -478,7 +634,11 @@ test('§6.7 only a matching locationModify of another component adds a place; co
     assert.deepEqual((await r.explain('C:\\Drafts\\a.dwg')).destination, 'C:\\Moved\\a.dwg');
     assert.equal((await r.explain('C:\\Drafts\\a.dwg')).destinations, undefined);
     // A System include and a user-context reroute: the original place and every user's Documents.
-    assert.deepEqual((await r.explain('C:\\Archive\\b.txt')).destinations, ['C:\\Archive\\b.txt', 'C:\\Users\\ann\\Documents\\Archive\\b.txt', 'C:\\Users\\bob\\Documents\\Archive\\b.txt']);
+    assert.deepEqual((await r.explain('C:\\Archive\\b.txt')).destinations, [
+      'C:\\Archive\\b.txt',
+      'C:\\Users\\ann\\Documents\\Archive\\b.txt',
+      'C:\\Users\\bob\\Documents\\Archive\\b.txt',
+    ]);
   } finally {
     r.engine.close();
     r.cleanup();

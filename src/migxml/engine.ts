@@ -23,9 +23,32 @@ import {
 } from './helpers.ts';
 import { iniKey, iniLocation, iniSettings, readIniFile, splitIniLocation } from './ini.ts';
 import { patternMatcher, type Matcher } from './matcher.ts';
-import type { AddedObject, Component, Condition, Conditions, Context, Detection, Detects, Environment, ObjectSet, Pos, Role, RuleFile, RuleKind, Rules } from './model.ts';
+import type {
+  AddedObject,
+  Component,
+  Condition,
+  Conditions,
+  Context,
+  Detection,
+  Detects,
+  Environment,
+  ObjectSet,
+  Pos,
+  Role,
+  RuleFile,
+  RuleKind,
+  Rules,
+} from './model.ts';
 import { namedKey } from './model.ts';
-import { compareSpecificity, compilePattern, objectKey, pathSegments, splitLocation, type ObjectType, type Specificity } from './pattern.ts';
+import {
+  compareSpecificity,
+  compilePattern,
+  objectKey,
+  pathSegments,
+  splitLocation,
+  type ObjectType,
+  type Specificity,
+} from './pattern.ts';
 import { closeMounts, openMachineMounts, openUserMount, RegistryView, type HiveOpener, type RegistryMount } from './registry-view.ts';
 import { destinationOf, type RelocationEnv } from './relocate.ts';
 import type { ScriptCall } from './script-call.ts';
@@ -141,7 +164,8 @@ const RULE_KINDS: readonly RuleKind[] = [
   'excludeAttributes',
 ];
 
-const emptyRules = (): Record<RuleKind, ActiveRule[]> => Object.fromEntries(RULE_KINDS.map((k) => [k, []])) as unknown as Record<RuleKind, ActiveRule[]>;
+const emptyRules = (): Record<RuleKind, ActiveRule[]> =>
+  Object.fromEntries(RULE_KINDS.map((k) => [k, []])) as unknown as Record<RuleKind, ActiveRule[]>;
 
 // ── index of rules by literal path prefix ─────────────────────────────────────────────────
 
@@ -212,7 +236,8 @@ class RuleIndex {
       }
       n = n.children.get(dir[i]!);
     }
-    const covering = (e: IndexEntry) => (!e.rule.filter || ALWAYS_TRUE_AT_SCAN.has(e.rule.filter.name) ? e.rule.matcher.coversBelow(dir) : null);
+    const covering = (e: IndexEntry) =>
+      !e.rule.filter || ALWAYS_TRUE_AT_SCAN.has(e.rule.filter.name) ? e.rule.matcher.coversBelow(dir) : null;
     for (const node of along) for (const e of node.excludes) if (e.role === ROLE_UNCONDITIONAL && covering(e)) return false;
     const beaten = (inc: IndexEntry): boolean => {
       const max = inc.rule.matcher.maxSpecificityBelow(dir);
@@ -297,10 +322,17 @@ export class RuleEngine {
     for (const profile of options.users) {
       const userMounts = options.openHive ? openUserMount(profile, options.openHive) : [];
       engine.#mounts.push(...userMounts);
-      userScopes.push({ profile, vars: new VarScope(undefined, await volume.userEnv(profile)), registry: new RegistryView([...machineMounts, ...userMounts]) });
+      userScopes.push({
+        profile,
+        vars: new VarScope(undefined, await volume.userEnv(profile)),
+        registry: new RegistryView([...machineMounts, ...userMounts]),
+      });
     }
     const users = userScopes.map(({ profile, vars }) => ({ profile, vars }));
-    const specs = [{ vars: systemVars, registry: machineView } as { profile?: Profile; vars: VarScope; registry: RegistryView }, ...userScopes];
+    const specs = [
+      { vars: systemVars, registry: machineView } as { profile?: Profile; vars: VarScope; registry: RegistryView },
+      ...userScopes,
+    ];
     for (const spec of specs) {
       const pass: Pass = {
         index: engine.passes.length,
@@ -335,17 +367,28 @@ export class RuleEngine {
     this.#registryWarned = true;
     // The volume model already reported missing machine hives (FERRY_W_REGISTRY_UNAVAILABLE) when it opened.
     if ((this.volume as { registry?: { available?: boolean } }).registry?.available === false) return;
-    this.events.warn('FERRY_W_REGISTRY_UNAVAILABLE', 'Registry hives are not readable on this volume: registry conditions are FALSE and registry objects are absent.');
+    this.events.warn(
+      'FERRY_W_REGISTRY_UNAVAILABLE',
+      'Registry hives are not readable on this volume: registry conditions are FALSE and registry objects are absent.',
+    );
   }
 
   warnUnresolved(name: string, pattern: string): void {
     const key = name.toUpperCase();
     if (this.#unresolvedWarned.has(key)) return;
     this.#unresolvedWarned.add(key);
-    this.events.warn('FERRY_W_MIGXML_UNRESOLVED_VARIABLE', `%${name}% has no value; patterns using it match nothing (first seen in "${pattern}").`);
+    this.events.warn(
+      'FERRY_W_MIGXML_UNRESOLVED_VARIABLE',
+      `%${name}% has no value; patterns using it match nothing (first seen in "${pattern}").`,
+    );
   }
 
-  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(file: RuleFile, kind: K, name: string, at?: Pos) {
+  namedLookup<K extends 'environments' | 'rules' | 'conditions' | 'detections' | 'detects' | 'detect'>(
+    file: RuleFile,
+    kind: K,
+    name: string,
+    at?: Pos,
+  ) {
     const key = namedKey(name);
     const own = file.named[kind].get(key);
     if (own) return own as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
@@ -354,7 +397,11 @@ export class RuleEngine {
       if (v) return v as NonNullable<ReturnType<RuleFile['named'][K]['get']>>;
     }
     const where = at?.line ? `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}` : file.file;
-    throw new FerryError('FERRY_E_MIGXML_INVALID', `${where}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`, { details: { file: file.file, name, ...(at?.line ? { line: at.line } : {}), ...(at?.column ? { column: at.column } : {}) } });
+    throw new FerryError(
+      'FERRY_E_MIGXML_INVALID',
+      `${where}: <${kind}> named "${name}" is referenced but not defined under <namedElements>.`,
+      { details: { file: file.file, name, ...(at?.line ? { line: at.line } : {}), ...(at?.column ? { column: at.column } : {}) } },
+    );
   }
 
   get phase(): 'scan' | 'apply' {
@@ -469,7 +516,13 @@ export class RuleEngine {
    * that matches it, else the most specific matching exclude. Migration never needs this (an
    * object without an include does not migrate either way); an administrator asking does.
    */
-  #excludingRule(type: ObjectType, node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): ActiveRule | undefined {
+  #excludingRule(
+    type: ObjectType,
+    node: readonly string[],
+    leaf: string | null,
+    entry?: VolumeEntry,
+    onlyPass?: number,
+  ): ActiveRule | undefined {
     const index = this.#indexOf(type);
     const nodes: IndexNode[] = [];
     const n = index.candidates(node, nodes);
@@ -490,7 +543,14 @@ export class RuleEngine {
     return found;
   }
 
-  #explained(d: Decision, type: ObjectType, node: readonly string[], leaf: string | null, entry?: VolumeEntry, onlyPass?: number): Decision {
+  #explained(
+    d: Decision,
+    type: ObjectType,
+    node: readonly string[],
+    leaf: string | null,
+    entry?: VolumeEntry,
+    onlyPass?: number,
+  ): Decision {
     if (d.decision !== 'none') return d;
     const rule = this.#excludingRule(type, node, leaf, entry, onlyPass);
     return rule ? { decision: 'exclude', rule: rule.ref, inclusions: [] } : d;
@@ -540,7 +600,12 @@ export class RuleEngine {
    * beside it (System with every user pass, a user pass with System), since "another component"
    * may have another context; registry objects: the same pass only (HKCU is per user).
    */
-  placementsFor(path: string, isContainer: boolean, inc: PassInclusion, type: ObjectType = 'File'): { dest: string; inclusion: PassInclusion }[] {
+  placementsFor(
+    path: string,
+    isContainer: boolean,
+    inc: PassInclusion,
+    type: ObjectType = 'File',
+  ): { dest: string; inclusion: PassInclusion }[] {
     const out = [{ dest: this.destinationFor(path, isContainer, inc, type), inclusion: inc }];
     const passes = type !== 'File' ? [inc.pass] : inc.pass.user ? [inc.pass, this.passes[0]!] : this.passes;
     let key: { node: string[]; leaf: string | null } | undefined;
@@ -563,7 +628,8 @@ export class RuleEngine {
    */
   allDestinations(path: string, isContainer: boolean, inclusions: readonly PassInclusion[]): string[] {
     const out: string[] = [];
-    for (const inc of inclusions) for (const d of this.destinationsFor(path, isContainer, inc)) if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
+    for (const inc of inclusions)
+      for (const d of this.destinationsFor(path, isContainer, inc)) if (!out.some((x) => x.toLowerCase() === d.toLowerCase())) out.push(d);
     return out;
   }
 
@@ -588,14 +654,24 @@ export class RuleEngine {
    * (Security, TimeFields) the most specific matching rule of the component wins, an exclude on a
    * tie; without a rule everything migrates.
    */
-  metadataFor(path: string, isContainer: boolean, component: ActiveComponent, type: ObjectType = 'File'): { security: boolean; timeFields: boolean } {
+  metadataFor(
+    path: string,
+    isContainer: boolean,
+    component: ActiveComponent,
+    type: ObjectType = 'File',
+  ): { security: boolean; timeFields: boolean } {
     const key = objectKeyOf(type, path, isContainer);
     const keep = (attribute: string): boolean => {
       let inc: Specificity | undefined;
       let exc: Specificity | undefined;
       for (const kind of ['includeAttributes', 'excludeAttributes'] as const) {
         for (const r of component.rules[kind]) {
-          if (r.matcher.type !== type || !r.attributes?.some((a) => a.toLowerCase() === attribute) || !r.matcher.matches(key.node, key.leaf)) continue;
+          if (
+            r.matcher.type !== type ||
+            !r.attributes?.some((a) => a.toLowerCase() === attribute) ||
+            !r.matcher.matches(key.node, key.leaf)
+          )
+            continue;
           const sp = r.matcher.specificity(key.node, key.leaf);
           if (kind === 'includeAttributes') inc = !inc || compareSpecificity(sp, inc) > 0 ? sp : inc;
           else exc = !exc || compareSpecificity(sp, exc) > 0 ? sp : exc;
@@ -611,7 +687,10 @@ export class RuleEngine {
     if (splitIniLocation(target)) {
       const key = iniKey(target);
       const d = this.#explained(this.decideKey('Ini', key.node, key.leaf), 'Ini', key.node, key.leaf);
-      return { decision: d, destination: d.decision === 'include' ? this.destinationFor(target.trim(), false, d.inclusions[0]!, 'Ini') : null };
+      return {
+        decision: d,
+        destination: d.decision === 'include' ? this.destinationFor(target.trim(), false, d.inclusions[0]!, 'Ini') : null,
+      };
     }
     if (/^(hkcu|hklm|hkey_current_user|hkey_local_machine)(\\|$)/i.test(target.trim())) {
       const { node, leaf } = splitLocation(target);
@@ -622,8 +701,16 @@ export class RuleEngine {
         if (/^(hkcu|hkey_current_user)/i.test(node) && !pass.user) continue;
         // Filters such as CompareStringContent look at the value's data, as ScanState's walk gives it.
         const content = leaf === null ? null : this.#registryContent(pass, node, leaf);
-        const d = this.#explained(this.decideKey('Registry', key.node, key.leaf, undefined, pass.index, content), 'Registry', key.node, key.leaf, undefined, pass.index);
-        if (d.decision === 'include') return { decision: d, destination: this.destinationFor(target, leaf === null, d.inclusions[0]!, 'Registry') };
+        const d = this.#explained(
+          this.decideKey('Registry', key.node, key.leaf, undefined, pass.index, content),
+          'Registry',
+          key.node,
+          key.leaf,
+          undefined,
+          pass.index,
+        );
+        if (d.decision === 'include')
+          return { decision: d, destination: this.destinationFor(target, leaf === null, d.inclusions[0]!, 'Registry') };
         if (!fallback || (fallback.decision === 'none' && d.decision === 'exclude')) fallback = d;
       }
       return { decision: fallback ?? { decision: 'none', rule: null, inclusions: [] }, destination: null };
@@ -645,7 +732,10 @@ export class RuleEngine {
   #excludedRoots(): { segs: string[]; reason: string }[] {
     return [
       ...(this.#options.excludedPaths ?? []).map((p) => ({ segs: pathSegments(p), reason: `${p} is excluded from collection` })),
-      ...(this.#options.unmigratedProfiles ?? []).map((p) => ({ segs: pathSegments(p), reason: `${p} is the profile of a user who is not migrated (/ue, /ui, /uel)` })),
+      ...(this.#options.unmigratedProfiles ?? []).map((p) => ({
+        segs: pathSegments(p),
+        reason: `${p} is the profile of a user who is not migrated (/ue, /ui, /uel)`,
+      })),
     ];
   }
 
@@ -710,7 +800,8 @@ export class RuleEngine {
         onError: (winPath, err) => this.events.warn(isCoded(err) ? err.code : 'FERRY_E_IO', `Skipped ${winPath}: ${err.message}`, winPath),
       });
       for (const entry of walk) {
-        if (++this.stats.walked % 4096 === 0) this.events.emit({ type: 'progress', phase: 'rules', done: this.stats.walked, current: entry.winPath });
+        if (++this.stats.walked % 4096 === 0)
+          this.events.emit({ type: 'progress', phase: 'rules', done: this.stats.walked, current: entry.winPath });
         if (entry.kind === 'symlink') continue;
         const isContainer = entry.kind === 'dir';
         const key = keyOf(entry.winPath, isContainer);
@@ -718,7 +809,14 @@ export class RuleEngine {
         if (excluded.length && isExcluded(isContainer ? key.node : [...key.node, key.leaf!])) continue;
         const d = this.decideKey('File', key.node, key.leaf, entry);
         if (d.decision !== 'include') {
-          if (d.decision === 'exclude') this.#reportExcluded(isContainer ? 'dir' : 'file', entry.winPath, d.rule, this.#ownerOf(key.node), isContainer ? 0 : entry.size);
+          if (d.decision === 'exclude')
+            this.#reportExcluded(
+              isContainer ? 'dir' : 'file',
+              entry.winPath,
+              d.rule,
+              this.#ownerOf(key.node),
+              isContainer ? 0 : entry.size,
+            );
           continue;
         }
         this.stats.included++;
@@ -791,7 +889,14 @@ export class RuleEngine {
         if ((machine ? seenMachine : seen).has(lower)) return null;
         (machine ? seenMachine : seen).add(lower);
         const key = registryKey(location);
-        const d = this.decideKey('Registry', key.node, key.leaf, undefined, machine ? undefined : pass.index, value ? regDataString(value.data) : null);
+        const d = this.decideKey(
+          'Registry',
+          key.node,
+          key.leaf,
+          undefined,
+          machine ? undefined : pass.index,
+          value ? regDataString(value.data) : null,
+        );
         if (d.decision !== 'include') {
           if (d.decision === 'exclude') this.#reportExcluded('registry', location, d.rule, machine ? undefined : pass.user);
           return null;
@@ -837,7 +942,13 @@ export class RuleEngine {
   #profileSegs: { p: Profile; segs: string[] }[] | undefined;
 
   /** An object a rule excluded, for the migration report (an `object` event; nothing else reads it). */
-  #reportExcluded(kind: 'file' | 'dir' | 'registry' | 'ini', object: string, rule: RuleRef | null, user: Profile | undefined, bytes?: number): void {
+  #reportExcluded(
+    kind: 'file' | 'dir' | 'registry' | 'ini',
+    object: string,
+    rule: RuleRef | null,
+    user: Profile | undefined,
+    bytes?: number,
+  ): void {
     this.events.emit({
       type: 'object',
       outcome: 'notMigrated',
@@ -944,7 +1055,10 @@ class PassBuilder {
     for (const role of c.roles) await visitRole(role, vars);
     for (const ext of c.extensions) {
       const text = `${this.#engine.volume.systemDrive}\\* [*.${ext}]`;
-      active.rules.include.push({ matcher: patternMatcher(compilePattern('File', text)), ref: { file: file.file, component: c.displayName, kind: 'include', pattern: text, ...(c.line ? { line: c.line } : {}) } });
+      active.rules.include.push({
+        matcher: patternMatcher(compilePattern('File', text)),
+        ref: { file: file.file, component: c.displayName, kind: 'include', pattern: text, ...(c.line ? { line: c.line } : {}) },
+      });
     }
     if (RULE_KINDS.some((k) => active.rules[k].length)) (this.#pass.components as ActiveComponent[]).push(active);
     for (const child of children) await this.component(file, child, vars);
@@ -980,8 +1094,12 @@ class PassBuilder {
       const eff = effectiveContext(c.context, ctx);
       return !!eff && contextApplies(eff, this.#system);
     };
-    const detections = role.detections.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref, d) : d) as Detection).filter((d) => applies(d.context));
-    const detects = role.detects.map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d) as Detects).filter((d) => applies(d.context));
+    const detections = role.detections
+      .map((d) => (d.ref ? this.#engine.namedLookup(file, 'detections', d.ref, d) : d) as Detection)
+      .filter((d) => applies(d.context));
+    const detects = role.detects
+      .map((d) => (d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d) as Detects)
+      .filter((d) => applies(d.context));
     if (!detections.length && !detects.length) return true;
     for (const d of detections) if (!d.conditions || (await this.#conditions(file, d.conditions, vars))) return true;
     for (const d of detects) if (await this.#detects(file, c, d, vars)) return true;
@@ -995,7 +1113,7 @@ class PassBuilder {
       for (const item of det.items) {
         if ('kind' in item && (item.kind === 'condition' || item.kind === 'conditions')) {
           if (await this.#one(file, item, vars)) any = true;
-        } else if ((await this.#objectSetNonEmpty(file, c, item as ObjectSet, vars))) any = true;
+        } else if (await this.#objectSetNonEmpty(file, c, item as ObjectSet, vars)) any = true;
         if (any) break;
       }
       if (!any) return false;
@@ -1020,7 +1138,8 @@ class PassBuilder {
     if (def.conditions && !(await this.#conditions(file, def.conditions, vars))) return;
     if (def.detects.length) {
       let ok = false;
-      for (const d of def.detects) if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d, vars)) ok = true;
+      for (const d of def.detects)
+        if (await this.#detects(file, c, d.ref ? this.#engine.namedLookup(file, 'detects', d.ref, d) : d, vars)) ok = true;
       if (!ok) return;
     }
     for (const el of def.elements) {
@@ -1029,8 +1148,12 @@ class PassBuilder {
           active.rules[el.kind].push({
             matcher: m,
             ref: { file: file.file, component: c.displayName, kind: el.kind, pattern: m.text, ...(el.line ? { line: el.line } : {}) },
-            ...(el.script && (el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup') ? { filter: el.script } : {}),
-            ...(el.script && !(el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup') ? { script: el.script } : {}),
+            ...(el.script && (el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup')
+              ? { filter: el.script }
+              : {}),
+            ...(el.script && !(el.kind === 'include' || el.kind === 'exclude' || el.kind === 'destinationCleanup')
+              ? { script: el.script }
+              : {}),
             ...(el.attributes ? { attributes: el.attributes } : {}),
           });
         }
@@ -1103,7 +1226,17 @@ class PassBuilder {
   }
 }
 
-const ADDED_TYPES: Record<string, number> = { none: 0, string: 1, reg_sz: 1, expandstring: 2, reg_expand_sz: 2, binary: 3, reg_binary: 3, dword: 4, reg_dword: 4 };
+const ADDED_TYPES: Record<string, number> = {
+  none: 0,
+  string: 1,
+  reg_sz: 1,
+  expandstring: 2,
+  reg_expand_sz: 2,
+  binary: 3,
+  reg_binary: 3,
+  dword: 4,
+  reg_dword: 4,
+};
 
 /** An `<addObjects><object>` of type Registry as a value (file objects are not emulated). */
 async function addedRegistryValue(obj: AddedObject, scope: HelperScope): Promise<{ location: string; value: RegValue } | null> {

@@ -8,7 +8,16 @@ import type { RegData, RegValue } from '../registry/index.ts';
 import type { Profile, VolumeEntry, WindowsVolume } from '../volume/index.ts';
 import { iniKey, iniLocation, iniSettings, iniValue as iniSettingValue, readIniFile, splitIniLocation } from './ini.ts';
 import { docFinderMatcher, type Matcher } from './matcher.ts';
-import { compileGlob, compilePattern, encodeLocation, patternMatches, mayMatchBelow, splitLocation, type CompiledPattern, type ObjectType } from './pattern.ts';
+import {
+  compileGlob,
+  compilePattern,
+  encodeLocation,
+  patternMatches,
+  mayMatchBelow,
+  splitLocation,
+  type CompiledPattern,
+  type ObjectType,
+} from './pattern.ts';
 import { readFileVersion, type FileVersionInfo } from './pe-version.ts';
 import type { RegistryView } from './registry-view.ts';
 import type { ScriptCall } from './script-call.ts';
@@ -90,7 +99,12 @@ export function* registryObjects(registry: RegistryView, p: CompiledPattern): Ge
   const visit = function* (k: typeof key, segs: string[]): Generator<{ keyPath: string; value: RegValue | null }> {
     const keyPath = display(k.path);
     if (patternMatches(p, segs, null)) yield { keyPath, value: null };
-    if (p.leaf !== null && (p.anyNode || p.recursive || p.anyDepth ? segs.length >= p.prefix.length + p.rest.length : segs.length === p.prefix.length + p.rest.length)) {
+    if (
+      p.leaf !== null &&
+      (p.anyNode || p.recursive || p.anyDepth
+        ? segs.length >= p.prefix.length + p.rest.length
+        : segs.length === p.prefix.length + p.rest.length)
+    ) {
       for (const v of k.values()) if (patternMatches(p, segs, v.name.toLowerCase())) yield { keyPath, value: v };
     }
     if (!mayMatchBelow(p, segs)) return;
@@ -165,7 +179,11 @@ function compareVersions(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
-const parseVersion = (s: string) => s.split(/[.,\s]+/).filter(Boolean).map((x) => Number.parseInt(x, 10) || 0);
+const parseVersion = (s: string) =>
+  s
+    .split(/[.,\s]+/)
+    .filter(Boolean)
+    .map((x) => Number.parseInt(x, 10) || 0);
 
 async function fileVersion(scope: HelperScope, file: string): Promise<FileVersionInfo | null> {
   const e = expand(file, scope.vars);
@@ -279,7 +297,15 @@ export async function objectSetScript(call: ScriptCall, scope: HelperScope): Pro
     case 'GenerateDocPatterns': {
       const include = isTrue(arg(call, 1), true);
       const sys = scope.systemVars;
-      const shared = ['CSIDL_COMMON_DESKTOPDIRECTORY', 'CSIDL_COMMON_FAVORITES', 'CSIDL_COMMON_DOCUMENTS', 'CSIDL_COMMON_MUSIC', 'CSIDL_COMMON_PICTURES', 'CSIDL_COMMON_VIDEO', 'FOLDERID_PUBLICDOWNLOADS']
+      const shared = [
+        'CSIDL_COMMON_DESKTOPDIRECTORY',
+        'CSIDL_COMMON_FAVORITES',
+        'CSIDL_COMMON_DOCUMENTS',
+        'CSIDL_COMMON_MUSIC',
+        'CSIDL_COMMON_PICTURES',
+        'CSIDL_COMMON_VIDEO',
+        'FOLDERID_PUBLICDOWNLOADS',
+      ]
         .map((v) => sys.get(v))
         .filter((v): v is string => !!v);
       const systemFolders = ['WINDIR', 'PROGRAMFILES', 'PROGRAMFILES(X86)', 'PROGRAMDATA', 'ALLUSERSAPPDATA']
@@ -397,7 +423,15 @@ export function scanFilter(call: ScriptCall, entry: VolumeEntry | undefined, con
       const value = arg(call, 2) ?? '';
       const isSize = prop === 'filesize';
       const have =
-        prop === 'filesize' ? entry.size : prop === 'datecreated' ? entry.birthtimeMs : prop === 'datemodified' ? entry.mtimeMs : prop === 'dateaccessed' ? entry.atimeMs : NaN;
+        prop === 'filesize'
+          ? entry.size
+          : prop === 'datecreated'
+            ? entry.birthtimeMs
+            : prop === 'datemodified'
+              ? entry.mtimeMs
+              : prop === 'dateaccessed'
+                ? entry.atimeMs
+                : NaN;
       const parse = isSize ? parseSize : parseDate;
       if (op === 'range') {
         const [lo, hi] = value.split('-').map(parse);

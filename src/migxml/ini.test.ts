@@ -19,7 +19,10 @@ test('UTF-16LE with a BOM: settings read, an edit keeps the encoding, line ends 
   setIniValue(doc, 'New', 'k', 'v');
   const out = encodeIni(doc);
   assert.deepEqual(out.subarray(0, 2), Buffer.from([0xff, 0xfe]));
-  assert.equal(out.subarray(2).toString('utf16le'), '; Notes\r\n[Notes]\r\nInstallType=6\r\nDirectory=C:\\Notes\\Data\r\nAdded=yes\r\n\r\n[Other]\r\nx=1\r\n\r\n[New]\r\nk=v\r\n');
+  assert.equal(
+    out.subarray(2).toString('utf16le'),
+    '; Notes\r\n[Notes]\r\nInstallType=6\r\nDirectory=C:\\Notes\\Data\r\nAdded=yes\r\n\r\n[Other]\r\nx=1\r\n\r\n[New]\r\nk=v\r\n',
+  );
 });
 
 test('8-bit files: UTF-8 and ANSI bytes are written back unchanged; LF line ends stay LF', () => {
@@ -35,7 +38,9 @@ test('8-bit files: UTF-8 and ANSI bytes are written back unchanged; LF line ends
 });
 
 test('duplicate sections and keys: the first wins for reading and writing; comments and garbage are ignored', () => {
-  const doc = decodeIni(Buffer.from('top=0\r\n[A]\r\nk=1\r\n;k=c\r\nk=2\r\n[B]\r\nj=3\r\n[a]\r\nk=9\r\nm=4\r\nnot a setting\r\n=x\r\n', 'utf8'));
+  const doc = decodeIni(
+    Buffer.from('top=0\r\n[A]\r\nk=1\r\n;k=c\r\nk=2\r\n[B]\r\nj=3\r\n[a]\r\nk=9\r\nm=4\r\nnot a setting\r\n=x\r\n', 'utf8'),
+  );
   assert.equal(iniValue(doc, 'A', 'k'), '1');
   assert.equal(iniValue(doc, 'A', 'm'), '4', 'a key only in the duplicate section is still read');
   assert.equal(iniValue(doc, '', 'top'), '0');
@@ -57,7 +62,11 @@ test('a new file gets the section and setting with CRLF line ends', () => {
 });
 
 test('INI locations and patterns: file|Section[Setting], wildcards in the section and the setting', () => {
-  assert.deepEqual(splitIniLocation('C:\\Notes\\notes.ini|Notes[InstallType]'), { file: 'C:\\Notes\\notes.ini', section: 'Notes', key: 'InstallType' });
+  assert.deepEqual(splitIniLocation('C:\\Notes\\notes.ini|Notes[InstallType]'), {
+    file: 'C:\\Notes\\notes.ini',
+    section: 'Notes',
+    key: 'InstallType',
+  });
   assert.equal(splitIniLocation('C:\\Notes\\notes.ini [x]'), null);
   assert.equal(iniLocation('C:\\a.ini', 'S', 'k[1]'), 'C:\\a.ini|S[k^[1^]]');
   const key = iniKey('C:\\Notes\\notes.ini|Notes[InstallType]');

@@ -38,7 +38,9 @@ export function decodeIni(buf: Buffer): IniDocument {
   } else if (buf[0] === 0xfe && buf[1] === 0xff) {
     encoding = 'utf16be';
     // swap16 needs an even length: a stray last byte is dropped, as the LE decoder does.
-    text = Buffer.from(buf.subarray(2, buf.length - ((buf.length - 2) % 2))).swap16().toString('utf16le');
+    text = Buffer.from(buf.subarray(2, buf.length - ((buf.length - 2) % 2)))
+      .swap16()
+      .toString('utf16le');
   } else if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
     encoding = 'utf8-bom';
     text = buf.subarray(3).toString('utf8');

@@ -4,14 +4,7 @@
 // whose specificity is that of an exact-file pattern for every object it matches, which is
 // what USMT's generated `d:\folder[file.txt]` patterns amount to for precedence.
 import { FileAttr, type VolumeEntry } from '../volume/index.ts';
-import {
-  mayMatchBelow,
-  patternMatches,
-  pathSegments,
-  type CompiledPattern,
-  type ObjectType,
-  type Specificity,
-} from './pattern.ts';
+import { mayMatchBelow, patternMatches, pathSegments, type CompiledPattern, type ObjectType, type Specificity } from './pattern.ts';
 
 export interface Matcher {
   readonly type: ObjectType;
@@ -48,7 +41,8 @@ export function patternMatcher(p: CompiledPattern): Matcher {
 
 const EXACT: Specificity[] = [];
 /** The specificity of an exact `node [leaf]` pattern for this node (cached: evaluated per path). */
-const exactSpecificity = (node: readonly string[]): Specificity => (EXACT[node.length] ??= { nodeLiterals: node.length, nonRecursive: 1, leafRank: 2 });
+const exactSpecificity = (node: readonly string[]): Specificity =>
+  (EXACT[node.length] ??= { nodeLiterals: node.length, nonRecursive: 1, leafRank: 2 });
 
 const startsWith = (node: readonly string[], base: readonly string[]) => {
   if (node.length < base.length) return false;

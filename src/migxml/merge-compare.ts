@@ -29,7 +29,11 @@ export function compareRegistryValues(source: { type: number; raw: Buffer }, des
 }
 
 /** NewestVersion("FileVersion"|"ProductVersion"): sign of source − destination version. */
-export function compareFileVersions(tag: string | null | undefined, source: FileVersionInfo | null, destination: FileVersionInfo | null): number {
+export function compareFileVersions(
+  tag: string | null | undefined,
+  source: FileVersionInfo | null,
+  destination: FileVersionInfo | null,
+): number {
   const pick = (v: FileVersionInfo | null) => (v ? (/^productversion$/i.test(tag ?? '') ? v.productVersion : v.fileVersion) : undefined);
   const a = pick(source);
   const b = pick(destination);

@@ -13,10 +13,13 @@ import { MICROSOFT_XML_SKIP, microsoftXml } from '../usmt/testing/microsoft-xml.
 
 test("Microsoft's three default files load: components, nesting, named elements", { skip: MICROSOFT_XML_SKIP }, async () => {
   const docs = await loadRuleFile(microsoftXml('MigDocs.xml'));
-  assert.deepEqual(docs.components.map((c) => [c.displayName, c.context, c.id]), [
-    ['MigDocSystem', 'System', 'http://www.microsoft.com/migration/1.0/migxmlext/migdocs/migdocsystem/data'],
-    ['MigDocUser', 'User', 'http://www.microsoft.com/migration/1.0/migxmlext/migdocs/migdocuser/data'],
-  ]);
+  assert.deepEqual(
+    docs.components.map((c) => [c.displayName, c.context, c.id]),
+    [
+      ['MigDocSystem', 'System', 'http://www.microsoft.com/migration/1.0/migxmlext/migdocs/migdocsystem/data'],
+      ['MigDocUser', 'User', 'http://www.microsoft.com/migration/1.0/migxmlext/migdocs/migdocuser/data'],
+    ],
+  );
   const user = await loadRuleFile(microsoftXml('MigUser.xml'));
   assert.equal(user.components.length, 16);
   const app = await loadRuleFile(microsoftXml('MigApp.xml'));
@@ -25,7 +28,8 @@ test("Microsoft's three default files load: components, nesting, named elements"
   assert.ok(app.named.detections.has('outlook'));
 });
 
-const wrap = (inner: string) => `<migration urlid="http://t/x"><component type="Documents" context="User"><displayName>C</displayName><role role="Data"><rules>${inner}</rules></role></component></migration>`;
+const wrap = (inner: string) =>
+  `<migration urlid="http://t/x"><component type="Documents" context="User"><displayName>C</displayName><role role="Data"><rules>${inner}</rules></role></component></migration>`;
 
 function assertCode(fn: () => unknown, code: string, text?: RegExp): void {
   try {
@@ -40,17 +44,33 @@ function assertCode(fn: () => unknown, code: string, text?: RegExp): void {
 }
 
 test('unknown element: coded error with file, line and element', () => {
-  assertCode(() => parseRuleText(wrap('\n<inclued><objectSet/></inclued>'), 'my.xml'), 'FERRY_E_MIGXML_UNKNOWN_ELEMENT', /my\.xml:2:1: unknown element <inclued> inside <rules>/);
+  assertCode(
+    () => parseRuleText(wrap('\n<inclued><objectSet/></inclued>'), 'my.xml'),
+    'FERRY_E_MIGXML_UNKNOWN_ELEMENT',
+    /my\.xml:2:1: unknown element <inclued> inside <rules>/,
+  );
 });
 
 test('unknown helper function, or one used in the wrong place: coded error', () => {
-  assertCode(() => parseRuleText(wrap('<include><objectSet><script>MigXmlHelper.GenerateEverything("x")</script></objectSet></include>')), 'FERRY_E_MIGXML_UNKNOWN_FUNCTION', /GenerateEverything/);
-  assertCode(() => parseRuleText(wrap('<merge script="MigXmlHelper.RelativeMove(\'a\',\'b\')"><objectSet/></merge>')), 'FERRY_E_MIGXML_UNKNOWN_FUNCTION', /locationModify function, not valid here/);
-  assertCode(() => parseRuleText(wrap('<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("x"</script></objectSet></include>')), 'FERRY_E_MIGXML_INVALID');
+  assertCode(
+    () => parseRuleText(wrap('<include><objectSet><script>MigXmlHelper.GenerateEverything("x")</script></objectSet></include>')),
+    'FERRY_E_MIGXML_UNKNOWN_FUNCTION',
+    /GenerateEverything/,
+  );
+  assertCode(
+    () => parseRuleText(wrap("<merge script=\"MigXmlHelper.RelativeMove('a','b')\"><objectSet/></merge>")),
+    'FERRY_E_MIGXML_UNKNOWN_FUNCTION',
+    /locationModify function, not valid here/,
+  );
+  assertCode(
+    () => parseRuleText(wrap('<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("x"</script></objectSet></include>')),
+    'FERRY_E_MIGXML_INVALID',
+  );
 });
 
 test('enumerations and booleans are case-insensitive; internal elements are ignored', () => {
-  const f = parseRuleText(`\uFEFF<?xml version="1.0"?>\r\n<migration urlid="u"><_locDefinition><_locDefault _loc="locNone"/></_locDefinition>
+  const f =
+    parseRuleText(`\uFEFF<?xml version="1.0"?>\r\n<migration urlid="u"><_locDefinition><_locDefault _loc="locNone"/></_locDefinition>
     <library prefix="MigSysHelper">MigSys.dll</library>
     <component type="documents" context="USER" defaultSupported="no" hidden="TRUE"><displayName _locID="x">A</displayName><paths><path type="File">x</path></paths>
     <role role="data"><rules context="UserandSystem"><include><objectSet><pattern type="file">C:\\x [*]</pattern></objectSet></include></rules></role></component></migration>`);
@@ -73,7 +93,10 @@ test('duplicate urlid: the later file is skipped with a warning; MigDocs with Mi
   const events = new EventStream();
   const seen = events.record();
   const kept = dedupeRuleFiles([a, b, u], events);
-  assert.deepEqual(kept.map((f) => f.file), ['a.xml', 'u.xml']);
+  assert.deepEqual(
+    kept.map((f) => f.file),
+    ['a.xml', 'u.xml'],
+  );
   const codes = seen.flatMap((e) => (e.type === 'warning' ? [e.code] : []));
   assert.deepEqual(codes, ['FERRY_W_MIGXML_DUPLICATE_URLID', 'FERRY_W_MIGDOCS_WITH_MIGUSER']);
 });
@@ -89,38 +112,62 @@ test('a <component> without <displayName> is ignored with a warning naming file,
     '</migration>',
   ].join('\n');
   const file = parseRuleText(text, 'x.xml');
-  assert.deepEqual(file.components.map((c) => c.displayName), ['Kept']);
+  assert.deepEqual(
+    file.components.map((c) => c.displayName),
+    ['Kept'],
+  );
   assert.equal(file.warnings?.length, 1);
   assert.equal(file.warnings![0]!.code, 'FERRY_W_MIGXML_ELEMENT_IGNORED');
   assert.match(file.warnings![0]!.message, /^x\.xml:2:3: this <component> has no <displayName>/);
   const events = new EventStream();
   const seen = events.record();
   dedupeRuleFiles([file], events);
-  assert.deepEqual(seen.flatMap((e) => (e.type === 'warning' ? [e.code] : [])), ['FERRY_W_MIGXML_ELEMENT_IGNORED']);
+  assert.deepEqual(
+    seen.flatMap((e) => (e.type === 'warning' ? [e.code] : [])),
+    ['FERRY_W_MIGXML_ELEMENT_IGNORED'],
+  );
 });
 
 test('a <variable> without a value and an <object> without <location> are ignored with a warning', () => {
   const file = parseRuleText(
-    wrap('<addObjects><object><attributes>DWORD</attributes></object></addObjects>').replace('<role role="Data">', '<environment><variable name="X"/><variable name="Y"><text>y</text></variable></environment><role role="Data">'),
+    wrap('<addObjects><object><attributes>DWORD</attributes></object></addObjects>').replace(
+      '<role role="Data">',
+      '<environment><variable name="X"/><variable name="Y"><text>y</text></variable></environment><role role="Data">',
+    ),
     'v.xml',
   );
   const c = file.components[0]!;
-  assert.deepEqual(c.environments[0]!.variables.map((v) => v.name), ['Y']);
+  assert.deepEqual(
+    c.environments[0]!.variables.map((v) => v.name),
+    ['Y'],
+  );
   assert.equal(c.environments[0]!.ref, undefined);
   assert.deepEqual(c.roles[0]!.rules[0]!.addObjects[0]!.objects, []);
-  assert.deepEqual(file.warnings?.map((w) => w.message.replace(/, so it.*/, '')), ['v.xml:1:115: this <variable> has no <text>, <script> or <objectSet>', 'v.xml:1:230: this <object> has no <location>']);
+  assert.deepEqual(
+    file.warnings?.map((w) => w.message.replace(/, so it.*/, '')),
+    ['v.xml:1:115: this <variable> has no <text>, <script> or <objectSet>', 'v.xml:1:230: this <object> has no <location>'],
+  );
 });
 
 test('a refused rule file names the file, line and column', () => {
-  const text = '<migration urlid="u">\n  <component type="Documents"><displayName>C</displayName>\n    <role role="Data"><rulez/></role></component></migration>';
+  const text =
+    '<migration urlid="u">\n  <component type="Documents"><displayName>C</displayName>\n    <role role="Data"><rulez/></role></component></migration>';
   assertCode(() => parseRuleText(text, 'y.xml'), 'FERRY_E_MIGXML_UNKNOWN_ELEMENT', /^y\.xml:3:23: unknown element <rulez>/);
-  assertCode(() => parseRuleText(wrap('<merge script="MigXmlHelper.NoSuch()"><objectSet/></merge>'), 'z.xml'), 'FERRY_E_MIGXML_UNKNOWN_FUNCTION', /^z\.xml:1:\d+: unknown helper/);
+  assertCode(
+    () => parseRuleText(wrap('<merge script="MigXmlHelper.NoSuch()"><objectSet/></merge>'), 'z.xml'),
+    'FERRY_E_MIGXML_UNKNOWN_FUNCTION',
+    /^z\.xml:1:\d+: unknown helper/,
+  );
 });
 
 // ── hostile input ──────────────────────────────────────────────────────────────────────────
 
 test('unclosed tags: FERRY_E_XML_MALFORMED with the line and column', () => {
-  assertCode(() => parseRuleText('<migration urlid="u">\n<component>\n', 'bad.xml'), 'FERRY_E_XML_MALFORMED', /bad\.xml:\d+:\d+: the XML is not well-formed/);
+  assertCode(
+    () => parseRuleText('<migration urlid="u">\n<component>\n', 'bad.xml'),
+    'FERRY_E_XML_MALFORMED',
+    /bad\.xml:\d+:\d+: the XML is not well-formed/,
+  );
 });
 
 test('billion laughs and external entities are refused before parsing', () => {
@@ -149,8 +196,14 @@ test('a 100 MB attribute is refused without reading the file; a long attribute i
     assert.ok(process.memoryUsage().rss - before < 50 * 1024 * 1024, 'the file was not read into memory');
     const long = join(dir, 'long.xml');
     writeFileSync(long, `<migration\n urlid="${'u'.repeat(MAX_ATTRIBUTE_CHARS + 1)}"/>`);
-    await assert.rejects(loadRuleFile(long), (err) => isFerryError(err, 'FERRY_E_XML_MALFORMED') && /long\.xml:2: an attribute value is longer/.test(err.message));
-    await assert.rejects(loadRuleFile(join(dir, 'missing.xml')), (err) => isFerryError(err, 'FERRY_E_MIGXML_FILE_NOT_FOUND') && err.usmtExitCode === 28);
+    await assert.rejects(
+      loadRuleFile(long),
+      (err) => isFerryError(err, 'FERRY_E_XML_MALFORMED') && /long\.xml:2: an attribute value is longer/.test(err.message),
+    );
+    await assert.rejects(
+      loadRuleFile(join(dir, 'missing.xml')),
+      (err) => isFerryError(err, 'FERRY_E_MIGXML_FILE_NOT_FOUND') && err.usmtExitCode === 28,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -171,7 +224,11 @@ test('an unreadable rule file is a coded error (checked as an unprivileged user)
     const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
     if (probe.status !== 0) return t.skip('setpriv is not available to drop root privileges');
     const script = `import('${new URL('./parser.ts', import.meta.url).pathname}').then(m => m.loadRuleFile(${JSON.stringify(f)})).then(() => process.exit(0), (e) => { console.log(e.code); process.exit(3); })`;
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 3, r.stderr);
     assert.equal(r.stdout.trim(), 'FERRY_E_MIGXML_FILE_NOT_FOUND');
   } finally {

@@ -40,7 +40,18 @@ import { parseHelper, type ScriptCall, type Slot } from './script-call.ts';
 import { attr, childElements, columnOfNode, lineOfNode, loadXmlFile, parseXmlText, textOf, type LoadedXml } from './xml-load.ts';
 
 /** Elements of the shipped files that carry nothing for the engine (spec §1). */
-const IGNORED = new Set(['_locdefinition', '_locdefault', '_loctag', 'paths', 'path', 'icon', 'windowsobjects', 'plugin', 'library', 'supportedcomponents']);
+const IGNORED = new Set([
+  '_locdefinition',
+  '_locdefault',
+  '_loctag',
+  'paths',
+  'path',
+  'icon',
+  'windowsobjects',
+  'plugin',
+  'library',
+  'supportedcomponents',
+]);
 
 class Ctx {
   readonly file: string;
@@ -127,7 +138,12 @@ function eachChild(ctx: Ctx, el: Element, accept: Record<string, (c: Element) =>
 
 function parseCondition(ctx: Ctx, el: Element): Condition {
   eachChild(ctx, el, {});
-  return { kind: 'condition', ...ctx.pos(el), call: ctx.helper(el, textOf(el), 'condition'), negate: boolValue(ctx, el, 'negation', false) };
+  return {
+    kind: 'condition',
+    ...ctx.pos(el),
+    call: ctx.helper(el, textOf(el), 'condition'),
+    negate: boolValue(ctx, el, 'negation', false),
+  };
 }
 
 function parseConditions(ctx: Ctx, el: Element): Conditions {
@@ -195,7 +211,10 @@ function parseRuleElement(ctx: Ctx, el: Element, kind: RuleKind): RuleElement {
   let attributes: string[] | undefined;
   if (kind === 'includeAttributes' || kind === 'excludeAttributes') {
     const raw = attr(el, 'attributes') ?? '';
-    attributes = raw.split(',').map((a) => a.trim()).filter(Boolean);
+    attributes = raw
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const known = ['security', 'timefields'];
     const bad = attributes.find((a) => !known.includes(a.toLowerCase()));
     if (!attributes.length || bad) ctx.invalid(el, `attributes="${raw}" must be Security, TimeFields or Security,TimeFields.`);
@@ -243,7 +262,17 @@ function parseRules(ctx: Ctx, el: Element, inNamed: boolean): Rules {
   const context = contextOf(ctx, el);
   if (name && !inNamed) {
     // A reference: its own children are ignored (spec §2 `rules`).
-    return { ...ctx.pos(el), ref: name, context, elements: [], detects: [], addObjects: [], externalProcesses: [], processing: [], nested: [] };
+    return {
+      ...ctx.pos(el),
+      ref: name,
+      context,
+      elements: [],
+      detects: [],
+      addObjects: [],
+      externalProcesses: [],
+      processing: [],
+      nested: [],
+    };
   }
   const elements: RuleElement[] = [];
   const detects: Detects[] = [];
@@ -331,7 +360,13 @@ function parseDetection(ctx: Ctx, el: Element, inNamed: boolean): Detection {
     },
   });
   const isRef = !!name && !inNamed && !conditions;
-  return { ...ctx.pos(el), ...(name ? { name } : {}), ...(isRef ? { ref: name } : {}), context: contextOf(ctx, el), ...(conditions ? { conditions } : {}) };
+  return {
+    ...ctx.pos(el),
+    ...(name ? { name } : {}),
+    ...(isRef ? { ref: name } : {}),
+    context: contextOf(ctx, el),
+    ...(conditions ? { conditions } : {}),
+  };
 }
 
 // ── environment ────────────────────────────────────────────────────────────────────────────
@@ -390,7 +425,16 @@ function parseRole(ctx: Ctx, el: Element, urlid: string): Role {
     // Rule elements written directly under <role> (the shipped MigApp.xml does this for
     // destinationCleanup): they belong to an implicit <rules>.
     destinationCleanup: (c) =>
-      rules.push({ ...ctx.pos(c), context: 'UserAndSystem', elements: [parseRuleElement(ctx, c, 'destinationCleanup')], detects: [], addObjects: [], externalProcesses: [], processing: [], nested: [] }),
+      rules.push({
+        ...ctx.pos(c),
+        context: 'UserAndSystem',
+        elements: [parseRuleElement(ctx, c, 'destinationCleanup')],
+        detects: [],
+        addObjects: [],
+        externalProcesses: [],
+        processing: [],
+        nested: [],
+      }),
   });
   return { ...ctx.pos(el), role, environments, detections, detects, rules, components, roles };
 }
@@ -459,9 +503,13 @@ export function parseRuleDocument(xml: LoadedXml): RuleFile {
   const root = xml.root;
   if (root.tagName !== 'migration') {
     const hint = root.tagName === 'Configuration' ? ' This looks like a Config.xml: pass it with /config, not /i.' : '';
-    throw new FerryError('FERRY_E_MIGXML_INVALID', `${ctx.where(root)}: the root element is <${root.tagName}>, expected <migration>.${hint}`, {
-      details: { ...ctx.pos(root), element: root.tagName },
-    });
+    throw new FerryError(
+      'FERRY_E_MIGXML_INVALID',
+      `${ctx.where(root)}: the root element is <${root.tagName}>, expected <migration>.${hint}`,
+      {
+        details: { ...ctx.pos(root), element: root.tagName },
+      },
+    );
   }
   const urlid = attr(root, 'urlid');
   if (!urlid) ctx.invalid(root, 'the urlid= attribute is required.');
@@ -478,7 +526,13 @@ export function parseRuleDocument(xml: LoadedXml): RuleFile {
     component: (c) => pushComponent(components, parseComponent(ctx, c, urlid!)),
     namedElements: (c) => parseNamed(ctx, c, named),
   });
-  return { file: xml.file, urlid: urlid!, components, named: named as unknown as NamedElements, ...(ctx.warnings.length ? { warnings: ctx.warnings } : {}) };
+  return {
+    file: xml.file,
+    urlid: urlid!,
+    components,
+    named: named as unknown as NamedElements,
+    ...(ctx.warnings.length ? { warnings: ctx.warnings } : {}),
+  };
 }
 
 /**

@@ -7,7 +7,9 @@ import { parseVersionInfo, readFileVersion } from './pe-version.ts';
 import { peWithVersion, versionResource } from './testing/pe-image.ts';
 
 test('VS_VERSIONINFO: fixed versions and the string table', () => {
-  const info = parseVersionInfo(versionResource([9, 1, 2, 3], { CompanyName: 'Contoso', ProductVersion: '9.1 beta', FileVersion: '9.1.2.3' }))!;
+  const info = parseVersionInfo(
+    versionResource([9, 1, 2, 3], { CompanyName: 'Contoso', ProductVersion: '9.1 beta', FileVersion: '9.1.2.3' }),
+  )!;
   assert.deepEqual(info.fileVersion, [9, 1, 2, 3]);
   assert.equal(info.strings.get('companyname'), 'Contoso');
   assert.equal(info.strings.get('productversion'), '9.1 beta');

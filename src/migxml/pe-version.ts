@@ -136,8 +136,16 @@ export function parseVersionInfo(buf: Buffer): FileVersionInfo | null {
     }
   };
   walk(off, total, 0);
-  if (!fileVersion && strings.has('fileversion')) fileVersion = strings.get('fileversion')!.split(/[.,\s]+/).map((x) => Number.parseInt(x, 10) || 0);
-  if (!productVersion && strings.has('productversion')) productVersion = strings.get('productversion')!.split(/[.,\s]+/).map((x) => Number.parseInt(x, 10) || 0);
+  if (!fileVersion && strings.has('fileversion'))
+    fileVersion = strings
+      .get('fileversion')!
+      .split(/[.,\s]+/)
+      .map((x) => Number.parseInt(x, 10) || 0);
+  if (!productVersion && strings.has('productversion'))
+    productVersion = strings
+      .get('productversion')!
+      .split(/[.,\s]+/)
+      .map((x) => Number.parseInt(x, 10) || 0);
   if (fileVersion && !strings.has('fileversion')) strings.set('fileversion', fileVersion.join('.'));
   if (productVersion && !strings.has('productversion')) strings.set('productversion', productVersion.join('.'));
   return { ...(fileVersion ? { fileVersion } : {}), ...(productVersion ? { productVersion } : {}), strings };

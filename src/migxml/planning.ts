@@ -38,7 +38,10 @@ export async function openPlanning(input: PlanningInput): Promise<Planning> {
   const files = await loadRuleSet(input.ruleFiles, events);
   const config = input.config ? await loadConfig(input.config) : undefined;
   const profiles = await volume.profiles();
-  const users = selectUsers(profiles, input.selection ?? { include: [], exclude: [] }, { computerName: volume.computerName, offline: true });
+  const users = selectUsers(profiles, input.selection ?? { include: [], exclude: [] }, {
+    computerName: volume.computerName,
+    offline: true,
+  });
   const migrated = new Set(users.map((u) => u.profilePath.toLowerCase()));
   const engine = await RuleEngine.create({
     volume,
@@ -50,7 +53,10 @@ export async function openPlanning(input: PlanningInput): Promise<Planning> {
     ...(config ? { isDisabled: (c) => isComponentDisabled(config, c) } : {}),
   });
   // The migration report lists what Config.xml turned off (their objects are never walked).
-  if (config) for (const f of files) for (const { component } of allComponents(f.components)) if (isComponentDisabled(config, component)) events.log('info', CONFIG_OFF_COMPONENT, component.displayName);
+  if (config)
+    for (const f of files)
+      for (const { component } of allComponents(f.components))
+        if (isComponentDisabled(config, component)) events.log('info', CONFIG_OFF_COMPONENT, component.displayName);
   return { volume, engine, users, ...(config ? { config } : {}) };
 }
 

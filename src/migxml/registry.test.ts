@@ -10,7 +10,9 @@ import { makeTree } from './testing/tree.ts';
 import { MICROSOFT_XML_SKIP, microsoftXml } from '../usmt/testing/microsoft-xml.ts';
 
 const rules = (body: string) =>
-  parseRuleText(`<migration urlid="http://t/reg"><component type="System" context="System"><displayName>Cmd</displayName><role role="Settings">${body}</role></component></migration>`);
+  parseRuleText(
+    `<migration urlid="http://t/reg"><component type="System" context="System"><displayName>Cmd</displayName><role role="Settings">${body}</role></component></migration>`,
+  );
 
 async function withSoftwareHive(fn: (engineFor: (body: string) => Promise<RuleEngine>) => Promise<void>): Promise<void> {
   const tree = makeTree(['C:\\Windows\\SysWOW64\\']);
@@ -47,16 +49,24 @@ async function locations(engine: RuleEngine): Promise<string[]> {
 
 test('§9.10 include a key tree, exclude one value', async () => {
   await withSoftwareHive(async (engineFor) => {
-    const all = await locations(await engineFor(`<rules><include>${regSet(`${CP}\\* [*]`)}</include><exclude>${regSet(`${CP} [DefaultColor]`)}</exclude></rules>`));
+    const all = await locations(
+      await engineFor(`<rules><include>${regSet(`${CP}\\* [*]`)}</include><exclude>${regSet(`${CP} [DefaultColor]`)}</exclude></rules>`),
+    );
     assert.deepEqual(all, [
       'HKLM\\SOFTWARE\\Microsoft\\Command Processor',
       'HKLM\\SOFTWARE\\Microsoft\\Command Processor [AutoRun]',
       'HKLM\\SOFTWARE\\Microsoft\\Command Processor\\Sub',
       'HKLM\\SOFTWARE\\Microsoft\\Command Processor\\Sub [X]',
     ]);
-    const only = await locations(await engineFor(`<rules><include>${regSet(`${CP} [DefaultColor]`)}</include><exclude>${regSet(`${CP}\\* [*]`)}</exclude></rules>`));
+    const only = await locations(
+      await engineFor(`<rules><include>${regSet(`${CP} [DefaultColor]`)}</include><exclude>${regSet(`${CP}\\* [*]`)}</exclude></rules>`),
+    );
     assert.deepEqual(only, ['HKLM\\SOFTWARE\\Microsoft\\Command Processor [DefaultColor]']);
-    const none = await locations(await engineFor(`<rules><include>${regSet(`${CP} [DefaultColor]`)}</include><exclude>${regSet(`${CP} [DefaultColor]`)}</exclude></rules>`));
+    const none = await locations(
+      await engineFor(
+        `<rules><include>${regSet(`${CP} [DefaultColor]`)}</include><exclude>${regSet(`${CP} [DefaultColor]`)}</exclude></rules>`,
+      ),
+    );
     assert.deepEqual(none, []);
   });
 });
@@ -64,7 +74,9 @@ test('§9.10 include a key tree, exclude one value', async () => {
 test('registry conditions, GetStringContent, OS version and 64-bit from the volume', async () => {
   await withSoftwareHive(async (engineFor) => {
     const detected = async (cond: string) => {
-      const engine = await engineFor(`<detection><conditions>${cond}</conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`);
+      const engine = await engineFor(
+        `<detection><conditions>${cond}</conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
+      );
       return (await locations(engine)).length === 1;
     };
     assert.equal(await detected(`<condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition>`), true);
@@ -88,7 +100,9 @@ test('without readable hives registry conditions are FALSE and one warning says 
     const seen = tree.events.record();
     const volume = await tree.open();
     const files = [
-      rules(`<detection><conditions><condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition><condition>MigXmlHelper.DoesObjectExist("Registry","HKLM\\Software\\X")</condition></conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`),
+      rules(
+        `<detection><conditions><condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition><condition>MigXmlHelper.DoesObjectExist("Registry","HKLM\\Software\\X")</condition></conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
+      ),
     ];
     const engine = await RuleEngine.create({ volume, files, users: [], events: tree.events });
     assert.equal(engine.passes[0]!.components.length, 0);
@@ -142,7 +156,9 @@ test('content filter ExtractSingleFile turns a registry value into a file includ
   }
 });
 
-test("Microsoft's MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWARE\\Wow6432Node on a 64-bit volume", { skip: MICROSOFT_XML_SKIP }, async () => {
+test("Microsoft's MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWARE\\Wow6432Node on a 64-bit volume", {
+  skip: MICROSOFT_XML_SKIP,
+}, async () => {
   const profile = 'C:\\Users\\bob\\AppData';
   const tree = makeTree(
     [
@@ -157,7 +173,12 @@ test("Microsoft's MigApp.xml end to end: Firefox 3 detected through HKLM\\SOFTWA
   );
   try {
     const e = HiveEditor.create({ rootName: 'SOFTWARE' });
-    e.setValue('Wow6432Node\\Mozilla\\Mozilla Firefox 3.6.28\\bin', 'PathToExe', RegType.SZ, 'C:\\Program Files (x86)\\Mozilla Firefox\\firefox.exe');
+    e.setValue(
+      'Wow6432Node\\Mozilla\\Mozilla Firefox 3.6.28\\bin',
+      'PathToExe',
+      RegType.SZ,
+      'C:\\Program Files (x86)\\Mozilla Firefox\\firefox.exe',
+    );
     e.save(join(tree.root, 'Windows', 'System32', 'config', 'SOFTWARE'));
     const volume = await tree.open();
     const { loadRuleFile } = await import('./parser.ts');
@@ -213,7 +234,11 @@ test('explain agrees with plan over a rule set with CompareStringContent filters
     for (const location of hiveLocations(engine)) {
       const { decision } = await engine.explain(location);
       const plan = planned.get(location.toLowerCase());
-      assert.equal(decision.decision === 'include', plan !== undefined, `explain ${location}: ${decision.decision}, plan: ${plan ?? 'not migrated'}`);
+      assert.equal(
+        decision.decision === 'include',
+        plan !== undefined,
+        `explain ${location}: ${decision.decision}, plan: ${plan ?? 'not migrated'}`,
+      );
       if (plan) assert.equal(decision.rule?.pattern, plan, location);
       compared++;
     }

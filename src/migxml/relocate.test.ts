@@ -29,13 +29,24 @@ test('Move keeps the part below the deepest known folder (§9.5)', () => {
 
 test('ExactMove: a node flattens, a leaf renames', () => {
   assert.equal(applyLocationModify(call("MigXmlHelper.ExactMove('C:\\Flat')"), 'C:\\a\\b\\c.txt', false, env), 'C:\\Flat\\c.txt');
-  assert.equal(applyLocationModify(call("MigXmlHelper.ExactMove('HKCU\\Keyboard Layout\\Toggle [HotKey]')"), 'HKCU\\Keyboard Layout\\Toggle\\', false, env), 'HKCU\\Keyboard Layout\\Toggle\\HotKey');
+  assert.equal(
+    applyLocationModify(
+      call("MigXmlHelper.ExactMove('HKCU\\Keyboard Layout\\Toggle [HotKey]')"),
+      'HKCU\\Keyboard Layout\\Toggle\\',
+      false,
+      env,
+    ),
+    'HKCU\\Keyboard Layout\\Toggle\\HotKey',
+  );
 });
 
 test('a missing destination drive becomes the system drive, even after locationModify', () => {
   const e = { ...env, destinationDrives: ['C:'], systemDrive: 'C:' };
   assert.equal(mapMissingDrive('E:\\data\\File.pst', e), 'C:\\data\\File.pst');
-  assert.equal(destinationOf('C:\\EngineeringDrafts\\a.dwg', false, call("MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')"), e), 'C:\\Home\\bob\\Docs\\a.dwg');
+  assert.equal(
+    destinationOf('C:\\EngineeringDrafts\\a.dwg', false, call("MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')"), e),
+    'C:\\Home\\bob\\Docs\\a.dwg',
+  );
 });
 
 test('§6.6 collisions: default rename r(1).docx, registry overwrite, merge scripts', () => {
@@ -43,11 +54,26 @@ test('§6.6 collisions: default rename r(1).docx, registry overwrite, merge scri
   assert.equal(placeByPattern('C:\\d\\MyDocument.doc', '<F> (<N>).<E>', 1), 'C:\\d\\MyDocument (1).doc');
   const existing = new Set(['C:\\Data\\SampleB.txt', 'C:\\Data\\Folder\\SampleB.txt', 'C:\\Data\\Folder\\SampleB(1).txt']);
   const exists = (p: string) => existing.has(p);
-  assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleA.txt', exists }), { action: 'write', path: 'C:\\Data\\SampleA.txt' });
-  assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\Folder\\SampleB.txt', exists }), { action: 'write', path: 'C:\\Data\\Folder\\SampleB(2).txt' });
-  assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleB.txt', exists, merge: call('MigXmlHelper.DestinationPriority()') }), { action: 'skip' });
-  assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleB.txt', exists, merge: call('MigXmlHelper.SourcePriority()') }), { action: 'overwrite', path: 'C:\\Data\\SampleB.txt' });
-  assert.deepEqual(resolveCollision({ kind: 'registry', path: 'C:\\Data\\SampleB.txt', exists }), { action: 'overwrite', path: 'C:\\Data\\SampleB.txt' });
+  assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleA.txt', exists }), {
+    action: 'write',
+    path: 'C:\\Data\\SampleA.txt',
+  });
+  assert.deepEqual(resolveCollision({ kind: 'file', path: 'C:\\Data\\Folder\\SampleB.txt', exists }), {
+    action: 'write',
+    path: 'C:\\Data\\Folder\\SampleB(2).txt',
+  });
+  assert.deepEqual(
+    resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleB.txt', exists, merge: call('MigXmlHelper.DestinationPriority()') }),
+    { action: 'skip' },
+  );
+  assert.deepEqual(
+    resolveCollision({ kind: 'file', path: 'C:\\Data\\SampleB.txt', exists, merge: call('MigXmlHelper.SourcePriority()') }),
+    { action: 'overwrite', path: 'C:\\Data\\SampleB.txt' },
+  );
+  assert.deepEqual(resolveCollision({ kind: 'registry', path: 'C:\\Data\\SampleB.txt', exists }), {
+    action: 'overwrite',
+    path: 'C:\\Data\\SampleB.txt',
+  });
 });
 
 test('variable remap: objects under the source value follow the variable to its destination value', () => {

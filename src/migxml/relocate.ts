@@ -27,7 +27,10 @@ export function isUnder(path: string, base: string): boolean {
 
 /** Variables whose values are folders (CSIDL_*, FOLDERID_*, profile and drive roots): Move's anchors. */
 function folderAnchors(vars: VarScope | ReadonlyMap<string, string>): string[] {
-  const entries = 'entries' in vars && typeof vars.entries === 'function' ? [...(vars as VarScope).entries()] : [...(vars as ReadonlyMap<string, string>)];
+  const entries =
+    'entries' in vars && typeof vars.entries === 'function'
+      ? [...(vars as VarScope).entries()]
+      : [...(vars as ReadonlyMap<string, string>)];
   return entries
     .filter(([k, v]) => /^(CSIDL_|FOLDERID_|USERPROFILE$|PROFILESFOLDER$|SYSTEMDRIVE$)/i.test(k) && /^[A-Za-z]:/.test(v))
     .map(([, v]) => v.replace(/\\+$/, ''));
@@ -76,7 +79,11 @@ export function mapMissingDrive(path: string, env: RelocationEnv): string {
 }
 
 /** `<variable remap="TRUE">` (§6.7): a path under a variable's source value moves under its destination value. */
-export function applyRemaps(path: string, remaps: readonly { readonly name: string; readonly source: string }[], env: RelocationEnv): string | null {
+export function applyRemaps(
+  path: string,
+  remaps: readonly { readonly name: string; readonly source: string }[],
+  env: RelocationEnv,
+): string | null {
   for (const r of remaps) {
     if (!r.source || !isUnder(path, r.source)) continue;
     const to = expand(`%${r.name}%`, env.destination);

@@ -14,7 +14,11 @@ export function dedupeRuleFiles(files: readonly RuleFile[], events?: EventStream
     const key = f.urlid.toLowerCase();
     const first = seen.get(key);
     if (first) {
-      events?.warn('FERRY_W_MIGXML_DUPLICATE_URLID', `${f.file} has the same urlid as ${first.file} (${f.urlid}); it was not processed.`, f.file);
+      events?.warn(
+        'FERRY_W_MIGXML_DUPLICATE_URLID',
+        `${f.file} has the same urlid as ${first.file} (${f.urlid}); it was not processed.`,
+        f.file,
+      );
       continue;
     }
     seen.set(key, f);
@@ -22,7 +26,10 @@ export function dedupeRuleFiles(files: readonly RuleFile[], events?: EventStream
   const kept = [...seen.values()];
   for (const f of kept) for (const w of f.warnings ?? []) events?.warn(w.code, w.message, f.file);
   if (kept.some((f) => MIGDOCS.test(f.urlid)) && kept.some((f) => MIGUSER.test(f.urlid))) {
-    events?.warn('FERRY_W_MIGDOCS_WITH_MIGUSER', 'MigDocs.xml and MigUser.xml were both given: they collect the same files with different rules; use one of them.');
+    events?.warn(
+      'FERRY_W_MIGDOCS_WITH_MIGUSER',
+      'MigDocs.xml and MigUser.xml were both given: they collect the same files with different rules; use one of them.',
+    );
   }
   return kept;
 }

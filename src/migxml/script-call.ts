@@ -23,9 +23,13 @@ const where = (pos: SourcePos) => `${pos.file}${pos.line ? `:${pos.line}${pos.co
 export function parseScriptCall(text: string, pos: SourcePos): ScriptCall {
   const src = text.trim();
   const bad = (why: string): never => {
-    throw new FerryError('FERRY_E_MIGXML_INVALID', `${where(pos)}: cannot parse the helper call "${src.slice(0, 200)}" (${why}); write Prefix.Function("arg", …).`, {
-      details: { ...pos, script: src.slice(0, 200) },
-    });
+    throw new FerryError(
+      'FERRY_E_MIGXML_INVALID',
+      `${where(pos)}: cannot parse the helper call "${src.slice(0, 200)}" (${why}); write Prefix.Function("arg", …).`,
+      {
+        details: { ...pos, script: src.slice(0, 200) },
+      },
+    );
   };
   const head = /^([A-Za-z_][\w]*)\s*\.\s*([A-Za-z_][\w]*)\s*\(/.exec(src);
   if (!head) bad('expected Prefix.Function(');

@@ -15,7 +15,12 @@ const p = (domain: string, userName: string, isLocal: boolean, ageDays: number):
   ntuserHostPath: `/v/Users/${userName}/NTUSER.DAT`,
   ntuserMtimeMs: NOW - ageDays * DAY,
 });
-const users = [p('FABRIKAM', 'user2', false, 100), p('FABRIKAM', 'old', false, 400), p('PC1', 'user1', true, 5), p('CONTOSO', 'ann', false, 10)];
+const users = [
+  p('FABRIKAM', 'user2', false, 100),
+  p('FABRIKAM', 'old', false, 400),
+  p('PC1', 'user1', true, 5),
+  p('CONTOSO', 'ann', false, 10),
+];
 const opts = { computerName: 'PC1', offline: true, now: NOW };
 const names = (sel: Parameters<typeof selectUsers>[1]) => selectUsers(users, sel, opts).map((u) => `${u.domain}\\${u.userName}`);
 
@@ -33,8 +38,17 @@ test('/ui beats /ue (usmt-cli.md §2.5 examples)', () => {
 
 test('/uel keeps recent NTUSER.DAT users and beats /ue; /ui still wins', () => {
   assert.deepEqual(names({ include: [], exclude: [], lastLogon: { days: 30 } }), ['PC1\\user1', 'CONTOSO\\ann']);
-  assert.deepEqual(names({ include: ['fabrikam\\*'], exclude: ['contoso\\*'], lastLogon: { days: 30 } }), ['FABRIKAM\\user2', 'FABRIKAM\\old', 'PC1\\user1', 'CONTOSO\\ann']);
-  assert.deepEqual(names({ include: [], exclude: [], lastLogon: { since: new Date(NOW - 200 * DAY) } }), ['FABRIKAM\\user2', 'PC1\\user1', 'CONTOSO\\ann']);
+  assert.deepEqual(names({ include: ['fabrikam\\*'], exclude: ['contoso\\*'], lastLogon: { days: 30 } }), [
+    'FABRIKAM\\user2',
+    'FABRIKAM\\old',
+    'PC1\\user1',
+    'CONTOSO\\ann',
+  ]);
+  assert.deepEqual(names({ include: [], exclude: [], lastLogon: { since: new Date(NOW - 200 * DAY) } }), [
+    'FABRIKAM\\user2',
+    'PC1\\user1',
+    'CONTOSO\\ann',
+  ]);
 });
 
 test('/uel:0 offline is refused with return code 11', () => {

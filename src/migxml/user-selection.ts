@@ -40,9 +40,13 @@ export function selectUsers(profiles: readonly Profile[], sel: UserSelection, op
   let recent: ((p: Profile) => boolean) | undefined;
   if (sel.lastLogon) {
     if ('days' in sel.lastLogon && sel.lastLogon.days === 0 && options.offline) {
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', '/uel:0 selects users logged on now, which has no meaning for an offline volume. Use /uel:N (days) or /uel:YYYY/MM/DD.', {
-        details: { option: 'uel' },
-      });
+      throw new FerryError(
+        'FERRY_E_INVALID_ARGUMENT',
+        '/uel:0 selects users logged on now, which has no meaning for an offline volume. Use /uel:N (days) or /uel:YYYY/MM/DD.',
+        {
+          details: { option: 'uel' },
+        },
+      );
     }
     const now = options.now ?? Date.now();
     const since = 'days' in sel.lastLogon ? now - sel.lastLogon.days * 86_400_000 : sel.lastLogon.since.getTime();

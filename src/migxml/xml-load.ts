@@ -56,7 +56,11 @@ export function parseXmlText(text: string, file: string, malformedCode: ErrorCod
   const long = findLongAttribute(text, MAX_ATTRIBUTE_CHARS);
   if (long !== -1) {
     const line = lineOf(text, long);
-    throw new FerryError(malformedCode, `${file}:${line}: an attribute value is longer than ${MAX_ATTRIBUTE_CHARS} characters; this is not a rule file.`, { details: { file, line } });
+    throw new FerryError(
+      malformedCode,
+      `${file}:${line}: an attribute value is longer than ${MAX_ATTRIBUTE_CHARS} characters; this is not a rule file.`,
+      { details: { file, line } },
+    );
   }
   const parsed = parseXmlRefusingDtd(text);
   if (!parsed.ok) {
@@ -64,7 +68,9 @@ export function parseXmlText(text: string, file: string, malformedCode: ErrorCod
     const what = parsed.dtd
       ? 'DTD and entity declarations are not allowed in rule files; remove the <!DOCTYPE …> / <!ENTITY …> declaration.'
       : `the XML is not well-formed (${parsed.message}). Fix the file at that line and column.`;
-    throw new FerryError(malformedCode, `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: ${what}`, { details: { file, line, column } });
+    throw new FerryError(malformedCode, `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: ${what}`, {
+      details: { file, line, column },
+    });
   }
   const doc = parsed.doc;
   const root = doc.documentElement;
@@ -87,7 +93,11 @@ export async function loadXmlFile(file: string, options: LoadXmlOptions = {}): P
     throw new FerryError(missingCode, `Cannot read ${file}: ${sys.message}`, { cause: err, details: { file } });
   }
   if (size > MAX_XML_BYTES) {
-    throw new FerryError(malformedCode, `${file} is ${size} bytes, more than the ${MAX_XML_BYTES}-byte limit for XML rule files; this is not a rule file.`, { details: { file, size } });
+    throw new FerryError(
+      malformedCode,
+      `${file} is ${size} bytes, more than the ${MAX_XML_BYTES}-byte limit for XML rule files; this is not a rule file.`,
+      { details: { file, size } },
+    );
   }
   let buf: Buffer;
   try {

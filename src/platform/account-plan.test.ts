@@ -16,11 +16,25 @@ after(() => gen.cleanup());
 test('writes Windows\\Ferry\\accounts-plan.json without the password, and merges a second run', async () => {
   const target = await openTargetVolume(gen.windowsDir);
   const first = new AccountPlanRecorder(target);
-  first.add({ userName: 'alice', enabled: false, passwordProvided: true, profilePath: 'C:\\Users\\alice', sourceDomain: 'OLDPC', sourceSid: 'S-1-5-21-1-2-3-1001' });
+  first.add({
+    userName: 'alice',
+    enabled: false,
+    passwordProvided: true,
+    profilePath: 'C:\\Users\\alice',
+    sourceDomain: 'OLDPC',
+    sourceSid: 'S-1-5-21-1-2-3-1001',
+  });
   first.add({ userName: 'bob', enabled: false, passwordProvided: false });
   first.setProfileSid('Alice', 'S-1-5-21-7-8-9-1003');
   first.setProfileSid('nobody', 'S-1-5-21-7-8-9-1004');
-  assert.deepEqual(first.accounts.map((a) => [a.userName, a.profilePath, a.profileSid]), [['alice', 'C:\\Users\\alice', 'S-1-5-21-7-8-9-1003'], ['bob', undefined, undefined]], 'the SID goes to the recorded account only');
+  assert.deepEqual(
+    first.accounts.map((a) => [a.userName, a.profilePath, a.profileSid]),
+    [
+      ['alice', 'C:\\Users\\alice', 'S-1-5-21-7-8-9-1003'],
+      ['bob', undefined, undefined],
+    ],
+    'the SID goes to the recorded account only',
+  );
   const file = await first.write();
   assert.equal((JSON.parse(readFileSync(file, 'utf8')) as AccountPlan).accounts[0]!.profileSid, 'S-1-5-21-7-8-9-1003');
   assert.equal(file, join(gen.root, 'Windows/Ferry/accounts-plan.json'));
@@ -30,7 +44,13 @@ test('writes Windows\\Ferry\\accounts-plan.json without the password, and merges
   const plan = JSON.parse(readFileSync(file, 'utf8')) as AccountPlan;
   assert.equal(plan.format, 'ferry-accounts-plan');
   assert.equal(plan.version, 1);
-  assert.deepEqual(plan.accounts.map((a) => [a.userName, a.enabled]), [['ALICE', true], ['bob', false]]);
+  assert.deepEqual(
+    plan.accounts.map((a) => [a.userName, a.enabled]),
+    [
+      ['ALICE', true],
+      ['bob', false],
+    ],
+  );
   assert.ok(!readFileSync(file, 'utf8').toLowerCase().includes('"password"'), 'no password field');
   target.close();
 });
@@ -47,7 +67,13 @@ test('an invalid existing plan is left alone; invalid names are refused', async 
   symlinkSync('/etc/passwd', file);
   await assert.rejects(r.write(), (e: FerryError) => e.code === 'FERRY_E_ACCOUNT_PLAN_INVALID', 'a symlink is not read through');
   rmSync(file);
-  assert.throws(() => r.add({ userName: 'a/b', enabled: false, passwordProvided: false }), (e: FerryError) => e.code === 'FERRY_E_INVALID_ARGUMENT');
-  assert.throws(() => r.add({ userName: 'x'.repeat(21), enabled: false, passwordProvided: false }), (e: FerryError) => e.code === 'FERRY_E_INVALID_ARGUMENT');
+  assert.throws(
+    () => r.add({ userName: 'a/b', enabled: false, passwordProvided: false }),
+    (e: FerryError) => e.code === 'FERRY_E_INVALID_ARGUMENT',
+  );
+  assert.throws(
+    () => r.add({ userName: 'x'.repeat(21), enabled: false, passwordProvided: false }),
+    (e: FerryError) => e.code === 'FERRY_E_INVALID_ARGUMENT',
+  );
   target.close();
 });

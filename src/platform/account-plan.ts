@@ -44,9 +44,17 @@ export type PlanTarget = Pick<TargetVolume, 'ensureDir' | 'windowsWinPath'>;
 function isPlan(v: unknown): v is AccountPlan {
   const p = v as AccountPlan | null;
   return (
-    typeof p === 'object' && p !== null && p.format === ACCOUNT_PLAN_FORMAT && p.version === ACCOUNT_PLAN_VERSION && Array.isArray(p.accounts) &&
+    typeof p === 'object' &&
+    p !== null &&
+    p.format === ACCOUNT_PLAN_FORMAT &&
+    p.version === ACCOUNT_PLAN_VERSION &&
+    Array.isArray(p.accounts) &&
     p.accounts.every(
-      (a) => typeof a?.userName === 'string' && typeof a.enabled === 'boolean' && typeof a.passwordProvided === 'boolean' && (a.profileSid === undefined || typeof a.profileSid === 'string'),
+      (a) =>
+        typeof a?.userName === 'string' &&
+        typeof a.enabled === 'boolean' &&
+        typeof a.passwordProvided === 'boolean' &&
+        (a.profileSid === undefined || typeof a.profileSid === 'string'),
     )
   );
 }
@@ -65,7 +73,11 @@ export class AccountPlanRecorder {
   /** Record one account; a later record for the same name (case-insensitive) replaces it. */
   add(account: PlannedAccount): void {
     if (!account.userName.trim() || /[\x00-\x1f"/\\[\]:;|=,+*?<>@]/.test(account.userName) || account.userName.length > 20) {
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `"${account.userName}" cannot be a Windows local account name (1–20 characters, none of " / \\ [ ] : ; | = , + * ? < > @). Map the user to a valid name with /mu.`, { details: { userName: account.userName } });
+      throw new FerryError(
+        'FERRY_E_INVALID_ARGUMENT',
+        `"${account.userName}" cannot be a Windows local account name (1–20 characters, none of " / \\ [ ] : ; | = , + * ? < > @). Map the user to a valid name with /mu.`,
+        { details: { userName: account.userName } },
+      );
     }
     this.#accounts.set(key(account.userName), account);
   }
@@ -96,7 +108,11 @@ export class AccountPlanRecorder {
         }
       }
       if (!isPlan(existing)) {
-        throw new FerryError('FERRY_E_ACCOUNT_PLAN_INVALID', `${file} is not a Ferry account plan (format ${ACCOUNT_PLAN_FORMAT} v${ACCOUNT_PLAN_VERSION}); it was left as it is. Move it aside and run again.`, { details: { file } });
+        throw new FerryError(
+          'FERRY_E_ACCOUNT_PLAN_INVALID',
+          `${file} is not a Ferry account plan (format ${ACCOUNT_PLAN_FORMAT} v${ACCOUNT_PLAN_VERSION}); it was left as it is. Move it aside and run again.`,
+          { details: { file } },
+        );
       }
       for (const a of existing.accounts) merged.set(key(a.userName), a);
     }

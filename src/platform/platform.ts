@@ -34,7 +34,11 @@ export interface Platform {
 }
 
 function unsupported(what: string, instead: string): FerryError {
-  return new FerryError('FERRY_E_NOT_SUPPORTED_ON_PLATFORM', `${what} needs Windows and Ferry is running on ${process.platform}. ${instead}`, { details: { platform: process.platform, operation: what } });
+  return new FerryError(
+    'FERRY_E_NOT_SUPPORTED_ON_PLATFORM',
+    `${what} needs Windows and Ferry is running on ${process.platform}. ${instead}`,
+    { details: { platform: process.platform, operation: what } },
+  );
 }
 
 /** Linux (and any non-Windows host): every live-Windows operation is refused with the alternative. */
@@ -42,19 +46,31 @@ export class LinuxPlatform implements Platform {
   readonly name = 'linux';
 
   async createSnapshot(volume: string): Promise<Snapshot> {
-    throw unsupported(`A Volume Shadow Copy of ${volume} (/vsc)`, 'Capture from the offline volume instead (/offlinewindir:); nothing writes to an offline volume, so no snapshot is needed.');
+    throw unsupported(
+      `A Volume Shadow Copy of ${volume} (/vsc)`,
+      'Capture from the offline volume instead (/offlinewindir:); nothing writes to an offline volume, so no snapshot is needed.',
+    );
   }
 
   async createLocalAccount(request: LocalAccountRequest): Promise<void> {
-    throw unsupported(`Creating the local account ${request.userName} (/lac)`, 'On an offline target the account is recorded in Windows\\Ferry\\accounts-plan.json (see src/platform/README.md) for Windows to create on first boot.');
+    throw unsupported(
+      `Creating the local account ${request.userName} (/lac)`,
+      'On an offline target the account is recorded in Windows\\Ferry\\accounts-plan.json (see src/platform/README.md) for Windows to create on first boot.',
+    );
   }
 
   async openLiveRegistry(hive: LiveHiveName): Promise<Hive> {
-    throw unsupported(`The live registry (${hive})`, 'Read the hive files of the offline volume instead (Windows\\System32\\config\\*, Users\\<name>\\NTUSER.DAT).');
+    throw unsupported(
+      `The live registry (${hive})`,
+      'Read the hive files of the offline volume instead (Windows\\System32\\config\\*, Users\\<name>\\NTUSER.DAT).',
+    );
   }
 
   async readEncryptedRaw(path: string): Promise<Buffer> {
-    throw unsupported(`Reading the EFS-encrypted file ${path} in raw form (/efs:copyraw)`, 'Decrypt the files on Windows before capture, or leave them out with /efs:skip.');
+    throw unsupported(
+      `Reading the EFS-encrypted file ${path} in raw form (/efs:copyraw)`,
+      'Decrypt the files on Windows before capture, or leave them out with /efs:skip.',
+    );
   }
 }
 

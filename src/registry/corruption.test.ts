@@ -125,8 +125,22 @@ test('cells pointing outside the file, free cells, negative and odd sizes', (t) 
   const deepB = locate(good, file, (h) => h.key('Deep\\A\\B')!.nk);
 
   const cases: Array<[string, (b: Buffer) => void, string]> = [
-    ['root outside', (b) => { b.writeUInt32LE(0x7ffffff8, BB.rootCell); fixChecksum(b); }, 'cell-offset'],
-    ['root unaligned', (b) => { b.writeUInt32LE(0x24, BB.rootCell); fixChecksum(b); }, 'cell-offset'],
+    [
+      'root outside',
+      (b) => {
+        b.writeUInt32LE(0x7ffffff8, BB.rootCell);
+        fixChecksum(b);
+      },
+      'cell-offset',
+    ],
+    [
+      'root unaligned',
+      (b) => {
+        b.writeUInt32LE(0x24, BB.rootCell);
+        fixChecksum(b);
+      },
+      'cell-offset',
+    ],
     ['subkey list outside', (b) => b.writeUInt32LE(0xfffffff0, at(deep) + NK.subkeyList), 'cell-offset'],
     ['value list outside', (b) => b.writeUInt32LE(good.length * 2, at(deepB.offset) + NK.valueList), 'cell-offset'],
     ['value count beyond list', (b) => b.writeUInt32LE(5000, at(deepB.offset) + NK.valueCount), 'value-list'],
@@ -136,7 +150,11 @@ test('cells pointing outside the file, free cells, negative and odd sizes', (t) 
     ['cell size past its bin', (b) => b.writeInt32LE(-0x100000, at(deep) - 4), 'cell-size'],
     ['cell size zero', (b) => b.writeInt32LE(0, at(deep) - 4), 'cell-free'],
     ['name longer than cell', (b) => b.writeUInt16LE(4000, at(deep) + NK.nameLength), 'nk'],
-    ['class name longer than cell', (b) => b.writeUInt16LE(4000, at(locate(good, file, (h) => h.key('Deep\\Classy')!.nk.offset)) + NK.classLength), 'class'],
+    [
+      'class name longer than cell',
+      (b) => b.writeUInt16LE(4000, at(locate(good, file, (h) => h.key('Deep\\Classy')!.nk.offset)) + NK.classLength),
+      'class',
+    ],
   ];
   for (const [name, mutate, reason] of cases) {
     const b = Buffer.from(good);
@@ -182,7 +200,12 @@ test('loops: ri → ri, a key listing its ancestor, a key listed twice — refus
     [(b) => b.writeUInt32LE(ri, at(firstLeaf) + 4), 'nk'],
     [(b) => b.writeUInt32LE(wide.offset, at(firstLeaf) + 4), 'key-loop'],
     [(b) => b.writeUInt32LE(root, at(deepList) + 4), 'key-loop'],
-    [(b) => { b.writeUInt32LE(b.readUInt32LE(at(firstLeaf) + 4), at(firstLeaf) + 12); }, 'key-loop'],
+    [
+      (b) => {
+        b.writeUInt32LE(b.readUInt32LE(at(firstLeaf) + 4), at(firstLeaf) + 12);
+      },
+      'key-loop',
+    ],
     [(b) => b.write('zz', at(ri), 'latin1'), 'index'],
   ];
   for (const [mutate, reason] of cases) {

@@ -56,7 +56,10 @@ export function findHiveLogs(hivePath: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => ['.LOG', '.LOG1', '.LOG2'].some((ext) => n.toUpperCase() === base + ext)).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => ['.LOG', '.LOG1', '.LOG2'].some((ext) => n.toUpperCase() === base + ext))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 export function detectDirty(hivePath: string, base: BaseBlock): HiveDirtyState | null {

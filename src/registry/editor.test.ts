@@ -237,14 +237,38 @@ test('invalid names and data are refused with coded errors', () => {
     }
     return undefined;
   };
-  assert.equal(code(() => e.ensureKey('a\\' + 'x'.repeat(256))), 'FERRY_E_REGISTRY_NAME_INVALID');
-  assert.equal(code(() => e.setValue('a', 'v'.repeat(16384), RegType.SZ, 'x')), 'FERRY_E_REGISTRY_NAME_INVALID');
-  assert.equal(code(() => e.setValue('a', 'v', RegType.DWORD, 2 ** 32)), 'FERRY_E_REGISTRY_VALUE_INVALID');
-  assert.equal(code(() => e.setValue('a', 'v', RegType.SZ, 5)), 'FERRY_E_REGISTRY_VALUE_INVALID');
-  assert.equal(code(() => e.setValue('a', 'v', RegType.BINARY, 'text')), 'FERRY_E_REGISTRY_VALUE_INVALID');
-  assert.equal(code(() => e.setValue('a', 'v', RegType.MULTI_SZ, ['a\0b'])), 'FERRY_E_REGISTRY_VALUE_INVALID');
-  assert.equal(code(() => e.setClassName('missing', 'x')), 'FERRY_E_REGISTRY_KEY_NOT_FOUND');
-  assert.equal(code(() => e.deleteKey('')), 'FERRY_E_INVALID_ARGUMENT');
+  assert.equal(
+    code(() => e.ensureKey('a\\' + 'x'.repeat(256))),
+    'FERRY_E_REGISTRY_NAME_INVALID',
+  );
+  assert.equal(
+    code(() => e.setValue('a', 'v'.repeat(16384), RegType.SZ, 'x')),
+    'FERRY_E_REGISTRY_NAME_INVALID',
+  );
+  assert.equal(
+    code(() => e.setValue('a', 'v', RegType.DWORD, 2 ** 32)),
+    'FERRY_E_REGISTRY_VALUE_INVALID',
+  );
+  assert.equal(
+    code(() => e.setValue('a', 'v', RegType.SZ, 5)),
+    'FERRY_E_REGISTRY_VALUE_INVALID',
+  );
+  assert.equal(
+    code(() => e.setValue('a', 'v', RegType.BINARY, 'text')),
+    'FERRY_E_REGISTRY_VALUE_INVALID',
+  );
+  assert.equal(
+    code(() => e.setValue('a', 'v', RegType.MULTI_SZ, ['a\0b'])),
+    'FERRY_E_REGISTRY_VALUE_INVALID',
+  );
+  assert.equal(
+    code(() => e.setClassName('missing', 'x')),
+    'FERRY_E_REGISTRY_KEY_NOT_FOUND',
+  );
+  assert.equal(
+    code(() => e.deleteKey('')),
+    'FERRY_E_INVALID_ARGUMENT',
+  );
   assert.equal(e.key('a'), null, 'nothing was created by the refused calls');
   e.setValue('a', 'neg', RegType.DWORD, -1);
   assert.equal(e.key('A')?.value('NEG')?.data, 0xffffffff);
@@ -260,7 +284,11 @@ test('save is atomic: the target is replaced by rename, never rewritten in place
   e.setValue('Control Panel\\Desktop', 'Wallpaper', RegType.SZ, 'new');
   e.save(file);
   assert.notEqual(statSync(file).ino, inodeBefore);
-  assert.equal(old.key('Control Panel\\Desktop')?.value('Wallpaper')?.data, 'C:\\Users\\alice\\Pictures\\wallpaper.jpg', 'open readers keep the old file');
+  assert.equal(
+    old.key('Control Panel\\Desktop')?.value('Wallpaper')?.data,
+    'C:\\Users\\alice\\Pictures\\wallpaper.jpg',
+    'open readers keep the old file',
+  );
   old.close();
   assert.deepEqual(readdirSync(dir), ['NTUSER.DAT'], 'no temp file left');
   readHiveFile(file, (h) => assert.equal(h.key('Control Panel\\Desktop')?.value('Wallpaper')?.data, 'new'));
@@ -297,7 +325,20 @@ test('hivex can edit a hive Ferry wrote (free space and bins as its allocator ex
   fillAllTypes(e, 'Software\\Ferry');
   for (let i = 0; i < 700; i++) e.ensureKey(`Software\\Wide\\W${i}`);
   e.save(file);
-  hivexMerge(file, ['Windows Registry Editor Version 5.00', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Software\\Ferry\\Added]', '"x"=dword:00000003', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Software\\Wide\\W350]', '"y"=hex:01,02', ''].join('\n'), 'HKEY_LOCAL_MACHINE\\SOFTWARE');
+  hivexMerge(
+    file,
+    [
+      'Windows Registry Editor Version 5.00',
+      '',
+      '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Software\\Ferry\\Added]',
+      '"x"=dword:00000003',
+      '',
+      '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Software\\Wide\\W350]',
+      '"y"=hex:01,02',
+      '',
+    ].join('\n'),
+    'HKEY_LOCAL_MACHINE\\SOFTWARE',
+  );
   checkAllTypes(file, 'Software\\Ferry');
   readHiveFile(file, (h) => {
     assert.equal(h.key('Software\\Ferry\\Added')?.value('x')?.data, 3);

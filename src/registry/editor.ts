@@ -102,7 +102,17 @@ export class HiveEditor implements Hive {
   readonly #embeddedName: string;
   readonly #rootParentField: number;
 
-  private constructor(root: ModelKey, o: { now: () => number; minorVersion: number; sequence: number; baseTemplate: Buffer | null; embeddedName: string; rootParentField: number }) {
+  private constructor(
+    root: ModelKey,
+    o: {
+      now: () => number;
+      minorVersion: number;
+      sequence: number;
+      baseTemplate: Buffer | null;
+      embeddedName: string;
+      rootParentField: number;
+    },
+  ) {
     this.root = root;
     this.#now = o.now;
     this.#minorVersion = o.minorVersion;
@@ -128,7 +138,14 @@ export class HiveEditor implements Hive {
       securityDescriptor: options.securityDescriptor ?? defaultSecurityDescriptor(),
       flags: KEY_HIVE_ENTRY | KEY_NO_DELETE,
     });
-    return new HiveEditor(root, { now, minorVersion, sequence: 1, baseTemplate: null, embeddedName: options.embeddedName ?? rootName, rootParentField: NO_CELL });
+    return new HiveEditor(root, {
+      now,
+      minorVersion,
+      sequence: 1,
+      baseTemplate: null,
+      embeddedName: options.embeddedName ?? rootName,
+      rootParentField: NO_CELL,
+    });
   }
 
   /** Load a whole hive for editing (refuses a dirty hive unless `allowDirty`). */
@@ -199,7 +216,10 @@ export class HiveEditor implements Hive {
 
   #existing(path: string): ModelKey {
     const k = this.key(path);
-    if (!k) throw new FerryError('FERRY_E_REGISTRY_KEY_NOT_FOUND', `Registry key ${path} does not exist in this hive; create it first.`, { details: { path } });
+    if (!k)
+      throw new FerryError('FERRY_E_REGISTRY_KEY_NOT_FOUND', `Registry key ${path} does not exist in this hive; create it first.`, {
+        details: { path },
+      });
     return k;
   }
 
@@ -242,12 +262,16 @@ export class HiveEditor implements Hive {
    * type (string, string[], number, bigint) or a Buffer with the raw bytes for any type.
    */
   setValue(keyPath: string, name: string, type: number, data: RegData): void {
-    if (name.length > MAX_VALUE_NAME) throw badName(`Registry value name is ${name.length} characters; Windows allows ${MAX_VALUE_NAME}.`, name);
+    if (name.length > MAX_VALUE_NAME)
+      throw badName(`Registry value name is ${name.length} characters; Windows allows ${MAX_VALUE_NAME}.`, name);
     if (!Number.isInteger(type) || type < 0 || type > 0xffffffff) {
-      throw new FerryError('FERRY_E_REGISTRY_VALUE_INVALID', `Registry value type ${type} is not a 32-bit type number.`, { details: { type } });
+      throw new FerryError('FERRY_E_REGISTRY_VALUE_INVALID', `Registry value type ${type} is not a 32-bit type number.`, {
+        details: { type },
+      });
     }
     const raw = encodeValueData(type, data);
-    if (raw.length > 0x7fffffff - 0x10000) throw new FerryError('FERRY_E_HIVE_TOO_LARGE', `Registry value ${name} is ${raw.length} bytes, too large for a hive.`);
+    if (raw.length > 0x7fffffff - 0x10000)
+      throw new FerryError('FERRY_E_HIVE_TOO_LARGE', `Registry value ${name} is ${raw.length} bytes, too large for a hive.`);
     const key = this.ensureKey(keyPath);
     key.valueMap.set(upcaseName(name), new ModelValue(name, type, Buffer.from(raw)));
     this.#touch(key);
@@ -293,4 +317,3 @@ export class HiveEditor implements Hive {
   /** Nothing to release: the editor holds no file open. Present so an editor can stand in for a Hive. */
   close(): void {}
 }
-

@@ -108,7 +108,11 @@ function upcaseUnit(c: number): number {
 /** Upper-cases a name the way the configuration manager compares names (per code unit). */
 export function upcaseName(name: string): string {
   let ascii = true;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) { ascii = false; break; }
+  for (let i = 0; i < name.length; i++)
+    if (name.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
   if (ascii) return name.toUpperCase();
   let out = '';
   for (let i = 0; i < name.length; i++) out += String.fromCharCode(upcaseUnit(name.charCodeAt(i)));

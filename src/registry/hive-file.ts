@@ -24,32 +24,57 @@ export interface BaseBlock {
 }
 
 export function corrupt(path: string, reason: string, message: string, details: Record<string, unknown> = {}): FerryError {
-  return new FerryError('FERRY_E_HIVE_CORRUPT', `Registry hive ${path} is damaged: ${message}. Use a backup of the hive; it was not changed.`, {
-    details: { path, reason, ...details },
-  });
+  return new FerryError(
+    'FERRY_E_HIVE_CORRUPT',
+    `Registry hive ${path} is damaged: ${message}. Use a backup of the hive; it was not changed.`,
+    {
+      details: { path, reason, ...details },
+    },
+  );
 }
 
 /** Parse and check a base block; `fileSize` bounds the hive-bins area it announces. */
 export function parseBaseBlock(path: string, block: Buffer, fileSize: number): BaseBlock {
   if (block.length < 4 || block.toString('latin1', 0, 4) !== 'regf') {
-    throw new FerryError('FERRY_E_HIVE_NOT_REGF', `${path} is not a registry hive (no "regf" signature). Point Ferry at the hive file itself.`, { details: { path } });
+    throw new FerryError(
+      'FERRY_E_HIVE_NOT_REGF',
+      `${path} is not a registry hive (no "regf" signature). Point Ferry at the hive file itself.`,
+      { details: { path } },
+    );
   }
-  if (block.length < BASE_BLOCK_SIZE) throw corrupt(path, 'truncated', `the file is ${block.length} bytes, shorter than its 4096-byte base block`);
+  if (block.length < BASE_BLOCK_SIZE)
+    throw corrupt(path, 'truncated', `the file is ${block.length} bytes, shorter than its 4096-byte base block`);
   const stored = block.readUInt32LE(BB.checksum);
   const computed = baseBlockChecksum(block);
-  if (stored !== computed) throw corrupt(path, 'checksum', `the base block checksum is 0x${stored.toString(16)}, expected 0x${computed.toString(16)}`, { stored, computed });
+  if (stored !== computed)
+    throw corrupt(path, 'checksum', `the base block checksum is 0x${stored.toString(16)}, expected 0x${computed.toString(16)}`, {
+      stored,
+      computed,
+    });
   const majorVersion = block.readUInt32LE(BB.major);
   const minorVersion = block.readUInt32LE(BB.minor);
   if (majorVersion !== 1) {
-    throw new FerryError('FERRY_E_HIVE_UNSUPPORTED', `Registry hive ${path} has format version ${majorVersion}.${minorVersion}; Ferry reads version 1.x.`, { details: { path, majorVersion, minorVersion } });
+    throw new FerryError(
+      'FERRY_E_HIVE_UNSUPPORTED',
+      `Registry hive ${path} has format version ${majorVersion}.${minorVersion}; Ferry reads version 1.x.`,
+      { details: { path, majorVersion, minorVersion } },
+    );
   }
   if (block.readUInt32LE(BB.fileType) !== FILE_TYPE_PRIMARY) {
-    throw new FerryError('FERRY_E_HIVE_NOT_REGF', `${path} is a registry transaction log, not a hive. Point Ferry at the hive file next to it.`, { details: { path } });
+    throw new FerryError(
+      'FERRY_E_HIVE_NOT_REGF',
+      `${path} is a registry transaction log, not a hive. Point Ferry at the hive file next to it.`,
+      { details: { path } },
+    );
   }
   const hbinsSize = block.readUInt32LE(BB.hbinsSize);
-  if (hbinsSize === 0 || hbinsSize % HBIN_ALIGN !== 0) throw corrupt(path, 'hbins-size', `the hive-bins size 0x${hbinsSize.toString(16)} is not a positive multiple of 4096`);
+  if (hbinsSize === 0 || hbinsSize % HBIN_ALIGN !== 0)
+    throw corrupt(path, 'hbins-size', `the hive-bins size 0x${hbinsSize.toString(16)} is not a positive multiple of 4096`);
   if (BASE_BLOCK_SIZE + hbinsSize > fileSize) {
-    throw corrupt(path, 'truncated', `the file is ${fileSize} bytes but its base block announces ${BASE_BLOCK_SIZE + hbinsSize}`, { fileSize, expected: BASE_BLOCK_SIZE + hbinsSize });
+    throw corrupt(path, 'truncated', `the file is ${fileSize} bytes but its base block announces ${BASE_BLOCK_SIZE + hbinsSize}`, {
+      fileSize,
+      expected: BASE_BLOCK_SIZE + hbinsSize,
+    });
   }
   const nameBytes = block.subarray(BB.fileName, BB.fileName + 64);
   const name = nameBytes.toString('utf16le');
@@ -164,9 +189,17 @@ export class HiveFile {
     while (pos < total) {
       const h = this.bytes(BASE_BLOCK_SIZE + pos, HBIN_HEADER_SIZE);
       const size = h.readUInt32LE(8);
-      if (h.toString('latin1', 0, 4) !== 'hbin') throw corrupt(this.path, 'hbin', `no hbin signature at hive-bins offset 0x${pos.toString(16)}`, { offset: pos });
-      if (h.readUInt32LE(4) !== pos) throw corrupt(this.path, 'hbin', `the hbin at 0x${pos.toString(16)} records offset 0x${h.readUInt32LE(4).toString(16)}`, { offset: pos });
-      if (size === 0 || size % HBIN_ALIGN !== 0 || pos + size > total) throw corrupt(this.path, 'hbin', `the hbin at 0x${pos.toString(16)} has an impossible size 0x${size.toString(16)}`, { offset: pos, size });
+      if (h.toString('latin1', 0, 4) !== 'hbin')
+        throw corrupt(this.path, 'hbin', `no hbin signature at hive-bins offset 0x${pos.toString(16)}`, { offset: pos });
+      if (h.readUInt32LE(4) !== pos)
+        throw corrupt(this.path, 'hbin', `the hbin at 0x${pos.toString(16)} records offset 0x${h.readUInt32LE(4).toString(16)}`, {
+          offset: pos,
+        });
+      if (size === 0 || size % HBIN_ALIGN !== 0 || pos + size > total)
+        throw corrupt(this.path, 'hbin', `the hbin at 0x${pos.toString(16)} has an impossible size 0x${size.toString(16)}`, {
+          offset: pos,
+          size,
+        });
       starts.push(pos);
       pos += size;
     }
@@ -194,13 +227,25 @@ export class HiveFile {
   cell(offset: number, what: string): Buffer {
     const bin = Number.isInteger(offset) && offset >= 0 && offset < this.base.hbinsSize ? this.#binOf(offset) : null;
     if (!bin || offset % 8 !== 0 || offset < bin[0] + HBIN_HEADER_SIZE || offset + 8 > bin[1]) {
-      throw corrupt(this.path, 'cell-offset', `the ${what} cell offset 0x${(offset >>> 0).toString(16)} points outside the hive bins`, { offset, what });
+      throw corrupt(this.path, 'cell-offset', `the ${what} cell offset 0x${(offset >>> 0).toString(16)} points outside the hive bins`, {
+        offset,
+        what,
+      });
     }
     const size = this.bytes(BASE_BLOCK_SIZE + offset, 4).readInt32LE(0);
-    if (size >= 0) throw corrupt(this.path, 'cell-free', `the ${what} cell at 0x${offset.toString(16)} is not allocated (size ${size})`, { offset, size, what });
+    if (size >= 0)
+      throw corrupt(this.path, 'cell-free', `the ${what} cell at 0x${offset.toString(16)} is not allocated (size ${size})`, {
+        offset,
+        size,
+        what,
+      });
     const length = -size;
     if (length < 8 || length % 8 !== 0 || offset + length > bin[1]) {
-      throw corrupt(this.path, 'cell-size', `the ${what} cell at 0x${offset.toString(16)} has an impossible size ${length}`, { offset, size: length, what });
+      throw corrupt(this.path, 'cell-size', `the ${what} cell at 0x${offset.toString(16)} has an impossible size ${length}`, {
+        offset,
+        size: length,
+        what,
+      });
     }
     return this.bytes(BASE_BLOCK_SIZE + offset + 4, length - 4);
   }

@@ -6,5 +6,12 @@ export type { BaseBlock } from './hive-file.ts';
 export { splitRegPath, joinRegPath, formatRegPath } from './paths.ts';
 export { regTypeName, parseRegTypeName, decodeValueData, encodeValueData } from './value-data.ts';
 export { filetimeToMs, msToFiletime } from './format.ts';
-export { HiveEditor, defaultSecurityDescriptor, encodeSid, type CreateHiveOptions, type OpenEditorOptions, type KeyOptions } from './editor.ts';
+export {
+  HiveEditor,
+  defaultSecurityDescriptor,
+  encodeSid,
+  type CreateHiveOptions,
+  type OpenEditorOptions,
+  type KeyOptions,
+} from './editor.ts';
 export { ModelKey, ModelValue } from './model.ts';

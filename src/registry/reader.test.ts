@@ -58,7 +58,10 @@ test('NTUSER: wallpaper, Shell Folders, User Shell Folders, Office signatures, R
       assert.equal(outlook?.value('Account Name')?.data, `${name}@corp.example`);
       assert.deepEqual(hive.key('Software\\Microsoft\\Office\\16.0\\Outlook\\Setup')?.value('First-Run')?.data, Buffer.from([1, 0, 0, 0]));
       assert.equal(hive.key('Console')?.value('FontSize')?.data, 0x00100000);
-      assert.match(String(hive.key('Software\\Microsoft\\Windows\\CurrentVersion\\Run')?.value('OneDrive')?.data), /OneDrive\.exe" \/background$/);
+      assert.match(
+        String(hive.key('Software\\Microsoft\\Windows\\CurrentVersion\\Run')?.value('OneDrive')?.data),
+        /OneDrive\.exe" \/background$/,
+      );
       assert.ok(hive.key('Printers\\Connections\\,,printsrv01.corp.example,HR-Laser'));
     });
   }

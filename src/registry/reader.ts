@@ -95,10 +95,12 @@ export class RegfHive implements Hive {
   /** @internal */
   readNk(offset: number): NkRecord {
     const c = this.file.cell(offset, 'key node');
-    if (c.length < NK.name || c.toString('latin1', 0, 2) !== 'nk') throw corrupt(this.path, 'nk', `the cell at 0x${offset.toString(16)} is not a key node`, { offset });
+    if (c.length < NK.name || c.toString('latin1', 0, 2) !== 'nk')
+      throw corrupt(this.path, 'nk', `the cell at 0x${offset.toString(16)} is not a key node`, { offset });
     const flags = c.readUInt16LE(NK.flags);
     const nameLength = c.readUInt16LE(NK.nameLength);
-    if (NK.name + nameLength > c.length) throw corrupt(this.path, 'nk', `the key node at 0x${offset.toString(16)} has a name longer than its cell`, { offset });
+    if (NK.name + nameLength > c.length)
+      throw corrupt(this.path, 'nk', `the key node at 0x${offset.toString(16)} has a name longer than its cell`, { offset });
     const nameBytes = c.subarray(NK.name, NK.name + nameLength);
     return {
       offset,
@@ -127,18 +129,29 @@ export class RegfHive implements Hive {
       const sig = c.length >= 4 ? c.toString('latin1', 0, 2) : '';
       const count = c.length >= 4 ? c.readUInt16LE(2) : 0;
       const stride = sig === 'lf' || sig === 'lh' ? 8 : sig === 'li' || sig === 'ri' ? 4 : 0;
-      if (stride === 0) throw corrupt(this.path, 'index', `the subkey index at 0x${off.toString(16)} has no li/lf/lh/ri signature`, { offset: off });
-      if (4 + count * stride > c.length) throw corrupt(this.path, 'index', `the subkey index at 0x${off.toString(16)} lists more entries than its cell holds`, { offset: off });
+      if (stride === 0)
+        throw corrupt(this.path, 'index', `the subkey index at 0x${off.toString(16)} has no li/lf/lh/ri signature`, { offset: off });
+      if (4 + count * stride > c.length)
+        throw corrupt(this.path, 'index', `the subkey index at 0x${off.toString(16)} lists more entries than its cell holds`, {
+          offset: off,
+        });
       if (sig === 'ri') {
-        if (inRoot) throw corrupt(this.path, 'index-loop', `the index root at 0x${off.toString(16)} points at another index root`, { offset: off });
+        if (inRoot)
+          throw corrupt(this.path, 'index-loop', `the index root at 0x${off.toString(16)} points at another index root`, { offset: off });
         for (let i = 0; i < count; i++) leaf(c.readUInt32LE(4 + i * 4), true);
         return;
       }
-      if (out.length + count > nk.subkeyCount) throw corrupt(this.path, 'index', `key ${nk.name} has more subkeys in its index than its count ${nk.subkeyCount}`, { offset: nk.offset });
+      if (out.length + count > nk.subkeyCount)
+        throw corrupt(this.path, 'index', `key ${nk.name} has more subkeys in its index than its count ${nk.subkeyCount}`, {
+          offset: nk.offset,
+        });
       for (let i = 0; i < count; i++) out.push(c.readUInt32LE(4 + i * stride));
     };
     leaf(nk.subkeyList, false);
-    if (out.length !== nk.subkeyCount) throw corrupt(this.path, 'index', `key ${nk.name} has ${out.length} subkeys in its index but a count of ${nk.subkeyCount}`, { offset: nk.offset });
+    if (out.length !== nk.subkeyCount)
+      throw corrupt(this.path, 'index', `key ${nk.name} has ${out.length} subkeys in its index but a count of ${nk.subkeyCount}`, {
+        offset: nk.offset,
+      });
     return out;
   }
 
@@ -146,10 +159,16 @@ export class RegfHive implements Hive {
   children(nk: NkRecord): NkRecord[] {
     const seen = new Set<number>();
     return this.subkeyOffsets(nk).map((off) => {
-      if (seen.has(off) || off === this.file.base.rootCell) throw corrupt(this.path, 'key-loop', `key ${nk.name} lists the key at 0x${off.toString(16)} twice or lists the root`, { offset: off });
+      if (seen.has(off) || off === this.file.base.rootCell)
+        throw corrupt(this.path, 'key-loop', `key ${nk.name} lists the key at 0x${off.toString(16)} twice or lists the root`, {
+          offset: off,
+        });
       seen.add(off);
       const child = this.readNk(off);
-      if (child.parent !== nk.offset) throw corrupt(this.path, 'key-loop', `key ${child.name} at 0x${off.toString(16)} does not name ${nk.name} as its parent`, { offset: off });
+      if (child.parent !== nk.offset)
+        throw corrupt(this.path, 'key-loop', `key ${child.name} at 0x${off.toString(16)} does not name ${nk.name} as its parent`, {
+          offset: off,
+        });
       return child;
     });
   }
@@ -172,7 +191,10 @@ export class RegfHive implements Hive {
   valueOffsets(nk: NkRecord): number[] {
     if (nk.valueCount === 0) return [];
     const c = this.file.cell(nk.valueList, 'value list');
-    if (nk.valueCount * 4 > c.length) throw corrupt(this.path, 'value-list', `key ${nk.name} has ${nk.valueCount} values but its value list holds ${c.length >>> 2}`, { offset: nk.valueList });
+    if (nk.valueCount * 4 > c.length)
+      throw corrupt(this.path, 'value-list', `key ${nk.name} has ${nk.valueCount} values but its value list holds ${c.length >>> 2}`, {
+        offset: nk.valueList,
+      });
     const out = new Array<number>(nk.valueCount);
     for (let i = 0; i < nk.valueCount; i++) out[i] = c.readUInt32LE(i * 4);
     return out;
@@ -181,9 +203,11 @@ export class RegfHive implements Hive {
   /** @internal */
   readValue(offset: number): RegfValue {
     const c = this.file.cell(offset, 'value');
-    if (c.length < VK.name || c.toString('latin1', 0, 2) !== 'vk') throw corrupt(this.path, 'vk', `the cell at 0x${offset.toString(16)} is not a value`, { offset });
+    if (c.length < VK.name || c.toString('latin1', 0, 2) !== 'vk')
+      throw corrupt(this.path, 'vk', `the cell at 0x${offset.toString(16)} is not a value`, { offset });
     const nameLength = c.readUInt16LE(VK.nameLength);
-    if (VK.name + nameLength > c.length) throw corrupt(this.path, 'vk', `the value at 0x${offset.toString(16)} has a name longer than its cell`, { offset });
+    if (VK.name + nameLength > c.length)
+      throw corrupt(this.path, 'vk', `the value at 0x${offset.toString(16)} has a name longer than its cell`, { offset });
     const flags = c.readUInt16LE(VK.flags);
     const nameBytes = c.subarray(VK.name, VK.name + nameLength);
     const name = flags & VALUE_COMP_NAME ? nameBytes.toString('latin1') : nameBytes.toString('utf16le', 0, nameLength & ~1);
@@ -194,41 +218,59 @@ export class RegfHive implements Hive {
   readData(sizeField: number, dataOffset: number, at: number): Buffer {
     if (sizeField & DATA_INLINE) {
       const len = sizeField & ~DATA_INLINE;
-      if (len > 4) throw corrupt(this.path, 'vk-data', `the value at 0x${at.toString(16)} claims ${len} bytes of inline data`, { offset: at });
+      if (len > 4)
+        throw corrupt(this.path, 'vk-data', `the value at 0x${at.toString(16)} claims ${len} bytes of inline data`, { offset: at });
       const b = Buffer.alloc(4);
       b.writeUInt32LE(dataOffset);
       return b.subarray(0, len);
     }
     const len = sizeField;
     if (len === 0) return Buffer.alloc(0);
-    if (len > this.file.base.hbinsSize) throw corrupt(this.path, 'vk-data', `the value at 0x${at.toString(16)} claims ${len} bytes, more than the hive holds`, { offset: at });
+    if (len > this.file.base.hbinsSize)
+      throw corrupt(this.path, 'vk-data', `the value at 0x${at.toString(16)} claims ${len} bytes, more than the hive holds`, {
+        offset: at,
+      });
     const c = this.file.cell(dataOffset, 'value data');
     if (len > BIG_DATA_SEGMENT && this.file.base.minorVersion >= 4 && c.length >= 8 && c.toString('latin1', 0, 2) === 'db') {
       const segments = c.readUInt16LE(2);
-      if (segments * BIG_DATA_SEGMENT < len) throw corrupt(this.path, 'big-data', `the big-data value at 0x${at.toString(16)} has too few segments for ${len} bytes`, { offset: at });
+      if (segments * BIG_DATA_SEGMENT < len)
+        throw corrupt(this.path, 'big-data', `the big-data value at 0x${at.toString(16)} has too few segments for ${len} bytes`, {
+          offset: at,
+        });
       const list = this.file.cell(c.readUInt32LE(4), 'big-data segment list');
-      if (segments * 4 > list.length) throw corrupt(this.path, 'big-data', `the big-data segment list of the value at 0x${at.toString(16)} is shorter than its count`, { offset: at });
+      if (segments * 4 > list.length)
+        throw corrupt(this.path, 'big-data', `the big-data segment list of the value at 0x${at.toString(16)} is shorter than its count`, {
+          offset: at,
+        });
       const out = Buffer.allocUnsafe(len);
       let done = 0;
       for (let i = 0; i < segments && done < len; i++) {
         const seg = this.file.cell(list.readUInt32LE(i * 4), 'big-data segment');
         const n = Math.min(BIG_DATA_SEGMENT, len - done);
-        if (seg.length < n) throw corrupt(this.path, 'big-data', `a big-data segment of the value at 0x${at.toString(16)} is shorter than its data`, { offset: at });
+        if (seg.length < n)
+          throw corrupt(this.path, 'big-data', `a big-data segment of the value at 0x${at.toString(16)} is shorter than its data`, {
+            offset: at,
+          });
         seg.copy(out, done, 0, n);
         done += n;
       }
       return out;
     }
-    if (len > c.length) throw corrupt(this.path, 'vk-data', `the value at 0x${at.toString(16)} has ${len} bytes of data in a ${c.length}-byte cell`, { offset: at });
+    if (len > c.length)
+      throw corrupt(this.path, 'vk-data', `the value at 0x${at.toString(16)} has ${len} bytes of data in a ${c.length}-byte cell`, {
+        offset: at,
+      });
     return Buffer.from(c.subarray(0, len));
   }
 
   /** @internal Security descriptor bytes of an sk cell. */
   readSecurity(offset: number): Buffer {
     const c = this.file.cell(offset, 'security');
-    if (c.length < SK.sd || c.toString('latin1', 0, 2) !== 'sk') throw corrupt(this.path, 'sk', `the cell at 0x${offset.toString(16)} is not a security cell`, { offset });
+    if (c.length < SK.sd || c.toString('latin1', 0, 2) !== 'sk')
+      throw corrupt(this.path, 'sk', `the cell at 0x${offset.toString(16)} is not a security cell`, { offset });
     const size = c.readUInt32LE(SK.sdSize);
-    if (SK.sd + size > c.length) throw corrupt(this.path, 'sk', `the security cell at 0x${offset.toString(16)} is shorter than its descriptor`, { offset });
+    if (SK.sd + size > c.length)
+      throw corrupt(this.path, 'sk', `the security cell at 0x${offset.toString(16)} is shorter than its descriptor`, { offset });
     return Buffer.from(c.subarray(SK.sd, SK.sd + size));
   }
 
@@ -236,7 +278,8 @@ export class RegfHive implements Hive {
   readClassName(nk: NkRecord): Buffer | null {
     if (nk.classCell === NO_CELL || nk.classLength === 0) return null;
     const c = this.file.cell(nk.classCell, 'class name');
-    if (nk.classLength > c.length) throw corrupt(this.path, 'class', `the class name of key ${nk.name} is longer than its cell`, { offset: nk.classCell });
+    if (nk.classLength > c.length)
+      throw corrupt(this.path, 'class', `the class name of key ${nk.name} is longer than its cell`, { offset: nk.classCell });
     return Buffer.from(c.subarray(0, nk.classLength));
   }
 }

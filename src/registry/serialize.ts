@@ -60,7 +60,11 @@ class Layout {
       this.bins.push({ start: this.#end, size: binSize });
       this.#pos = this.#end + HBIN_HEADER_SIZE;
       this.#end += binSize;
-      if (this.#end > MAX_HBINS_SIZE) throw new FerryError('FERRY_E_HIVE_TOO_LARGE', 'The registry hive would exceed the 2 GiB limit of the regf format; migrate fewer registry objects into it.');
+      if (this.#end > MAX_HBINS_SIZE)
+        throw new FerryError(
+          'FERRY_E_HIVE_TOO_LARGE',
+          'The registry hive would exceed the 2 GiB limit of the regf format; migrate fewer registry objects into it.',
+        );
     }
     const at = this.#pos;
     this.#pos += size;
@@ -178,7 +182,9 @@ class HiveSerializer {
       key,
       name: encodeName(key.name),
       sorted: key.subkeys().sort((a, b) => compareNames(a.name, b.name)),
-      values: key.values().map((value) => ({ value, name: encodeName(value.name), vk: 0, data: NO_CELL, segmentList: NO_CELL, segments: [] })),
+      values: key
+        .values()
+        .map((value) => ({ value, name: encodeName(value.name), vk: 0, data: NO_CELL, segmentList: NO_CELL, segments: [] })),
       nk: 0,
       classCell: NO_CELL,
       valueList: NO_CELL,

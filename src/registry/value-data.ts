@@ -82,13 +82,15 @@ export function encodeValueData(type: number, data: RegData): Buffer {
       if (typeof data !== 'string') throw invalid(type, 'a string');
       return Buffer.from(data, 'utf16le');
     case RegType.MULTI_SZ: {
-      if (!Array.isArray(data) || data.some((s) => typeof s !== 'string' || s.includes('\0'))) throw invalid(type, 'an array of strings without NUL characters');
+      if (!Array.isArray(data) || data.some((s) => typeof s !== 'string' || s.includes('\0')))
+        throw invalid(type, 'an array of strings without NUL characters');
       return Buffer.from(data.map((s) => s + '\0').join('') + '\0', 'utf16le');
     }
     case RegType.DWORD:
     case RegType.DWORD_BIG_ENDIAN: {
       const n = typeof data === 'bigint' ? Number(data) : data;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff) throw invalid(type, 'an integer in 0…4294967295 (or a signed 32-bit integer)');
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff)
+        throw invalid(type, 'an integer in 0…4294967295 (or a signed 32-bit integer)');
       const b = Buffer.alloc(4);
       if (type === RegType.DWORD) b.writeUInt32LE(n >>> 0);
       else b.writeUInt32BE(n >>> 0);

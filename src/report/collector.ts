@@ -45,7 +45,11 @@ interface Bucket {
 }
 
 const zeroCounts = (): CountSet => ({ selected: 0, captured: 0, restored: 0, notMigrated: 0, changed: 0 });
-const newBucket = (): Bucket => ({ counts: { files: zeroCounts(), bytes: zeroCounts(), registry: zeroCounts(), ini: zeroCounts() }, notMigrated: new Map(), changed: new Map() });
+const newBucket = (): Bucket => ({
+  counts: { files: zeroCounts(), bytes: zeroCounts(), registry: zeroCounts(), ini: zeroCounts() },
+  notMigrated: new Map(),
+  changed: new Map(),
+});
 
 export class ReportCollector {
   readonly kind: 'capture' | 'restore';
@@ -99,7 +103,14 @@ export class ReportCollector {
     // taken from the second walk only.
     if (this.kind === 'capture' && e.reason === 'excludedByRule' && !this.#open.has('Collecting')) return;
     const bucket = this.#bucket(e.user ?? SYSTEM);
-    const counts = e.kind === 'registry' ? bucket.counts.registry : e.kind === 'ini' ? bucket.counts.ini : e.kind === 'file' ? bucket.counts.files : undefined;
+    const counts =
+      e.kind === 'registry'
+        ? bucket.counts.registry
+        : e.kind === 'ini'
+          ? bucket.counts.ini
+          : e.kind === 'file'
+            ? bucket.counts.files
+            : undefined;
     const bytes = e.kind === 'file' ? (e.bytes ?? 0) : 0;
     const notSelected = this.kind === 'capture' && e.reason === 'excludedByRule';
     if (e.outcome !== 'changed' && !notSelected && counts) {
@@ -121,7 +132,16 @@ export class ReportCollector {
     const key = `${reason}\0${detail ?? ''}`;
     let g = groups.get(key);
     if (!g) {
-      g = { reason, label: REASON_LABELS[reason], ...(detail ? { detail } : {}), count: 0, bytes: 0, kinds: { file: 0, dir: 0, registry: 0, ini: 0 }, paths: [], truncated: false };
+      g = {
+        reason,
+        label: REASON_LABELS[reason],
+        ...(detail ? { detail } : {}),
+        count: 0,
+        bytes: 0,
+        kinds: { file: 0, dir: 0, registry: 0, ini: 0 },
+        paths: [],
+        truncated: false,
+      };
       groups.set(key, g);
     }
     const m = g as { count: number; bytes: number; truncated: boolean; paths: string[]; kinds: Record<Kind, number> };
@@ -173,19 +193,34 @@ export class ReportCollector {
         notMigrated: sortGroups(b.notMigrated),
         changed: sortGroups(b.changed),
       };
-      for (const k of ['files', 'bytes', 'registry', 'ini'] as const) for (const f of Object.keys(totals[k]) as (keyof CountSet)[]) totals[k][f] += b.counts[k][f];
+      for (const k of ['files', 'bytes', 'registry', 'ini'] as const)
+        for (const f of Object.keys(totals[k]) as (keyof CountSet)[]) totals[k][f] += b.counts[k][f];
     }
     const durationMs = Math.max(0, ended - this.#started);
     const moved = this.kind === 'capture' ? totals.bytes.captured : totals.bytes.restored;
     const warnings = [...this.#warnings].map(([code, w]) => {
       const spec = (CODES as Record<string, { meaning: string; remedy: string } | undefined>)[code];
-      return { code, severity: w.severity, count: w.count, meaning: spec?.meaning ?? '', remedy: spec?.remedy ?? '', docs: `docs/errors.md#${errorDocAnchor(code)}`, messages: w.messages };
+      return {
+        code,
+        severity: w.severity,
+        count: w.count,
+        meaning: spec?.meaning ?? '',
+        remedy: spec?.remedy ?? '',
+        docs: `docs/errors.md#${errorDocAnchor(code)}`,
+        messages: w.messages,
+      };
     });
     let store: MigrationReport['store'];
     if (meta.store) {
       const bytesOnDisk = await sizeOnDisk(meta.store.path);
-      const ratio = this.kind === 'capture' && totals.bytes.captured > 0 ? Math.round((bytesOnDisk / totals.bytes.captured) * 1000) / 1000 : undefined;
-      store = { path: meta.store.path, ...(meta.store.type ? { type: meta.store.type } : {}), bytesOnDisk, ...(ratio !== undefined ? { compressionRatio: ratio } : {}) };
+      const ratio =
+        this.kind === 'capture' && totals.bytes.captured > 0 ? Math.round((bytesOnDisk / totals.bytes.captured) * 1000) / 1000 : undefined;
+      store = {
+        path: meta.store.path,
+        ...(meta.store.type ? { type: meta.store.type } : {}),
+        bytesOnDisk,
+        ...(ratio !== undefined ? { compressionRatio: ratio } : {}),
+      };
     }
     return {
       format: REPORT_FORMAT,
@@ -218,10 +253,20 @@ export class ReportCollector {
   #timeline(ended: number): MigrationReport['phases'] {
     const phases = [...this.#phases];
     // A phase still open (the run failed inside it) ends now, not ok.
-    for (const [name, start] of this.#open) phases.push({ name, startedAt: new Date(start).toISOString(), durationMs: Math.max(0, ended - start), ok: false });
+    for (const [name, start] of this.#open)
+      phases.push({ name, startedAt: new Date(start).toISOString(), durationMs: Math.max(0, ended - start), ok: false });
     const first = this.#firstPhaseStart ?? ended;
-    const out: MigrationReport['phases'] = [{ name: 'Initializing', startedAt: new Date(this.#started).toISOString(), durationMs: Math.max(0, first - this.#started), ok: true }, ...phases];
-    if (this.#lastPhaseEnd !== undefined && this.#open.size === 0) out.push({ name: 'Finishing', startedAt: new Date(this.#lastPhaseEnd).toISOString(), durationMs: Math.max(0, ended - this.#lastPhaseEnd), ok: true });
+    const out: MigrationReport['phases'] = [
+      { name: 'Initializing', startedAt: new Date(this.#started).toISOString(), durationMs: Math.max(0, first - this.#started), ok: true },
+      ...phases,
+    ];
+    if (this.#lastPhaseEnd !== undefined && this.#open.size === 0)
+      out.push({
+        name: 'Finishing',
+        startedAt: new Date(this.#lastPhaseEnd).toISOString(),
+        durationMs: Math.max(0, ended - this.#lastPhaseEnd),
+        ok: true,
+      });
     return out;
   }
 }

@@ -5,7 +5,8 @@ import { formatBytes, formatDuration } from './text.ts';
 
 const PATHS_SHOWN = 20;
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#4d7c0f', '#9a3412', '#475569'];
 
@@ -40,7 +41,11 @@ export const objectsNotMigrated = (u: MigrationReport['users'][string]): number 
 export function chartData(r: MigrationReport) {
   const moved = (u: MigrationReport['users'][string]) => (r.kind === 'capture' ? u.bytes.captured : u.bytes.restored);
   // The account name alone: the domain is usually the same for all and would be cut off.
-  const bytesPerUser = Object.entries(r.users).map(([name, u]) => ({ label: name.slice(name.lastIndexOf('\\') + 1), value: moved(u), text: formatBytes(moved(u)) }));
+  const bytesPerUser = Object.entries(r.users).map(([name, u]) => ({
+    label: name.slice(name.lastIndexOf('\\') + 1),
+    value: moved(u),
+    text: formatBytes(moved(u)),
+  }));
   const reasons = new Map<string, number>();
   for (const u of Object.values(r.users)) for (const g of u.notMigrated) reasons.set(g.label, (reasons.get(g.label) ?? 0) + g.count);
   const notMigrated = [...reasons].sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value, text: `${value}` }));
@@ -103,7 +108,11 @@ export function renderReportHtml(r: MigrationReport): string {
     })
     .join('');
   const perUser = Object.entries(r.users)
-    .map(([name, u]) => (u.notMigrated.length || u.changed.length ? `<h3>${esc(name)}</h3>${groupList('Not migrated', u.notMigrated)}${groupList('Migrated, changed on the way', u.changed)}` : ''))
+    .map(([name, u]) =>
+      u.notMigrated.length || u.changed.length
+        ? `<h3>${esc(name)}</h3>${groupList('Not migrated', u.notMigrated)}${groupList('Migrated, changed on the way', u.changed)}`
+        : '',
+    )
     .join('');
   const warnings = r.warnings.length
     ? `<table><thead><tr><th>Code</th><th class="n">Count</th><th>Meaning / what to do</th><th>First messages</th></tr></thead><tbody>${r.warnings

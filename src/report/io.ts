@@ -29,14 +29,23 @@ export function reportFromJson(text: string, source: string): MigrationReport {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new FerryError('FERRY_E_REPORT_INVALID', `${source} is not JSON (${(err as Error).message}); give a .report.json file written by ScanState or LoadState.`);
+    throw new FerryError(
+      'FERRY_E_REPORT_INVALID',
+      `${source} is not JSON (${(err as Error).message}); give a .report.json file written by ScanState or LoadState.`,
+    );
   }
   try {
     return parseReport(value);
   } catch (err) {
     const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues ?? [];
-    const first = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new FerryError('FERRY_E_REPORT_INVALID', `${source} is not a Ferry migration report of version 1 (${first || (err as Error).message}).`);
+    const first = issues
+      .slice(0, 3)
+      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new FerryError(
+      'FERRY_E_REPORT_INVALID',
+      `${source} is not a Ferry migration report of version 1 (${first || (err as Error).message}).`,
+    );
   }
 }
 

@@ -53,9 +53,7 @@ export const UserReportSchema = z
   })
   .strict();
 
-export const PhaseSchema = z
-  .object({ name: z.string(), startedAt: z.iso.datetime(), durationMs: count, ok: z.boolean() })
-  .strict();
+export const PhaseSchema = z.object({ name: z.string(), startedAt: z.iso.datetime(), durationMs: count, ok: z.boolean() }).strict();
 
 export const WarningGroupSchema = z
   .object({

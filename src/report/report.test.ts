@@ -16,13 +16,47 @@ async function sampleCapture() {
   const rule = '<exclude> C:\\Users\\*\\AppData\\Local\\Temp\\* [*] (Temp, MigUser.xml:12)';
   // Scanning walks once: its exclusions are not counted again.
   events.phase('Scanning', 'start');
-  events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: 'C:\\Users\\alice\\AppData\\Local\\Temp\\a.tmp', reason: 'excludedByRule', detail: rule, user: ALICE, bytes: 5 });
+  events.emit({
+    type: 'object',
+    outcome: 'notMigrated',
+    kind: 'file',
+    object: 'C:\\Users\\alice\\AppData\\Local\\Temp\\a.tmp',
+    reason: 'excludedByRule',
+    detail: rule,
+    user: ALICE,
+    bytes: 5,
+  });
   events.phase('Scanning', 'end', true);
   events.phase('Collecting', 'start');
-  events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: 'C:\\Users\\alice\\AppData\\Local\\Temp\\a.tmp', reason: 'excludedByRule', detail: rule, user: ALICE, bytes: 5 });
-  events.emit({ type: 'object', outcome: 'captured', kind: 'file', object: 'C:\\Users\\alice\\Documents\\a.docx', user: ALICE, bytes: 100 });
+  events.emit({
+    type: 'object',
+    outcome: 'notMigrated',
+    kind: 'file',
+    object: 'C:\\Users\\alice\\AppData\\Local\\Temp\\a.tmp',
+    reason: 'excludedByRule',
+    detail: rule,
+    user: ALICE,
+    bytes: 5,
+  });
+  events.emit({
+    type: 'object',
+    outcome: 'captured',
+    kind: 'file',
+    object: 'C:\\Users\\alice\\Documents\\a.docx',
+    user: ALICE,
+    bytes: 100,
+  });
   events.emit({ type: 'object', outcome: 'captured', kind: 'file', object: 'C:\\Users\\alice\\Documents\\b.docx', user: ALICE, bytes: 50 });
-  events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: 'C:\\Users\\alice\\locked.pst', reason: 'unreadable', detail: 'FERRY_E_ACCESS_DENIED: denied', user: ALICE, bytes: 7 });
+  events.emit({
+    type: 'object',
+    outcome: 'notMigrated',
+    kind: 'file',
+    object: 'C:\\Users\\alice\\locked.pst',
+    reason: 'unreadable',
+    detail: 'FERRY_E_ACCESS_DENIED: denied',
+    user: ALICE,
+    bytes: 7,
+  });
   events.emit({ type: 'object', outcome: 'captured', kind: 'registry', object: 'HKCU\\Control Panel\\Desktop [Wallpaper]', user: ALICE });
   events.emit({ type: 'object', outcome: 'captured', kind: 'file', object: 'C:\\ProgramData\\x.ini', bytes: 3 });
   events.warn('FERRY_W_USMT_ERRORS_SKIPPED', '1 file(s) could not be read');
@@ -51,14 +85,25 @@ test('a capture report counts per user, groups what did not migrate by reason an
   assert.equal(r.warnings[0]!.docs, 'docs/errors.md#ferry_w_usmt_errors_skipped');
   assert.ok(r.warnings[0]!.meaning.length > 0);
   assert.ok(r.ok, 'USMT 3 (skipped with /c) is a success');
-  assert.deepEqual(r.phases.map((p) => p.name), ['Initializing', 'Scanning', 'Collecting', 'Finishing']);
+  assert.deepEqual(
+    r.phases.map((p) => p.name),
+    ['Initializing', 'Scanning', 'Collecting', 'Finishing'],
+  );
 });
 
 test('groups keep the first paths and say when they hold more', async () => {
   const events = new EventStream();
   const c = new ReportCollector('restore');
   c.attach(events);
-  for (let i = 0; i < PATHS_PER_GROUP + 5; i++) events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: `C:\\f${i}`, reason: 'keptFromTarget', detail: 'DestinationPriority' });
+  for (let i = 0; i < PATHS_PER_GROUP + 5; i++)
+    events.emit({
+      type: 'object',
+      outcome: 'notMigrated',
+      kind: 'file',
+      object: `C:\\f${i}`,
+      reason: 'keptFromTarget',
+      detail: 'DestinationPriority',
+    });
   const r = parseReport(await c.finish({ tool: 'LoadState', commandLine: 'loadstate s', exitCode: 0 }));
   const g = r.users.System!.notMigrated[0]!;
   assert.equal(g.count, PATHS_PER_GROUP + 5);
@@ -71,8 +116,24 @@ test('the comparison lists every object captured but not restored, with why, and
   const events = new EventStream();
   const c = new ReportCollector('restore');
   c.attach(events);
-  events.emit({ type: 'object', outcome: 'restored', kind: 'file', object: 'C:\\Users\\alice\\Documents\\a.docx', user: ALICE, bytes: 100 });
-  events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: 'C:\\Users\\alice\\Documents\\b.docx', user: ALICE, bytes: 50, reason: 'keptFromTarget', detail: 'DestinationPriority' });
+  events.emit({
+    type: 'object',
+    outcome: 'restored',
+    kind: 'file',
+    object: 'C:\\Users\\alice\\Documents\\a.docx',
+    user: ALICE,
+    bytes: 100,
+  });
+  events.emit({
+    type: 'object',
+    outcome: 'notMigrated',
+    kind: 'file',
+    object: 'C:\\Users\\alice\\Documents\\b.docx',
+    user: ALICE,
+    bytes: 50,
+    reason: 'keptFromTarget',
+    detail: 'DestinationPriority',
+  });
   c.note({ userMap: new Map([[ALICE, 'PC\\alice2']]) });
   const restore = await c.finish({ tool: 'LoadState', commandLine: 'loadstate s', exitCode: 0 });
   const cmp = compareReports(capture, restore);
@@ -98,6 +159,8 @@ test('the HTML page is self-contained and the terminal summary names reasons and
 });
 
 test('src/report/migration-report.schema.json is generated from the schema in model.ts', () => {
-  const r = spawnSync(process.execPath, [new URL('../../scripts/gen-report-schema.ts', import.meta.url).pathname, '--check'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [new URL('../../scripts/gen-report-schema.ts', import.meta.url).pathname, '--check'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
 });

@@ -55,11 +55,14 @@ test('self-consistent: ProfileList lists exactly the profiles written, the volum
   const seen = events.record();
   const vol = await openVolume(v.windowsDir, { events });
   const profiles = await vol.profiles();
-  assert.deepEqual(profiles.map((p) => [p.userName, p.profilePath, p.source]), [
-    ['alice', 'C:\\Users\\alice', 'ProfileList'],
-    ['bob.smith', 'C:\\Users\\bob.smith', 'ProfileList'],
-    ['Zoë Müller', 'C:\\Users\\Zoë Müller', 'ProfileList'],
-  ]);
+  assert.deepEqual(
+    profiles.map((p) => [p.userName, p.profilePath, p.source]),
+    [
+      ['alice', 'C:\\Users\\alice', 'ProfileList'],
+      ['bob.smith', 'C:\\Users\\bob.smith', 'ProfileList'],
+      ['Zoë Müller', 'C:\\Users\\Zoë Müller', 'ProfileList'],
+    ],
+  );
   for (const p of profiles) {
     const env = await vol.userEnv(p);
     assert.equal(env.get('CSIDL_PERSONAL'), `${p.profilePath}\\Documents`);
@@ -67,7 +70,10 @@ test('self-consistent: ProfileList lists exactly the profiles written, the volum
   }
   assert.equal(vol.computerName, 'DESKTOP-FIXTURE');
   vol.close();
-  assert.deepEqual(seen.filter((e) => e.type === 'warning'), []);
+  assert.deepEqual(
+    seen.filter((e) => e.type === 'warning'),
+    [],
+  );
 
   const links = [...files(v.root)].filter((r) => r.endsWith('.lnk'));
   assert.ok(links.length > 20, `${links.length} shortcuts`);
@@ -77,7 +83,10 @@ test('self-consistent: ProfileList lists exactly the profiles written, the volum
     const host = join(v.root, target!.path.slice(3).replace(/\\/g, '/'));
     assert.doesNotThrow(() => lstatSync(host), `${r} points at ${target!.path}, which is on the volume`);
   }
-  assert.ok(links.some((r) => /[^\x00-\x7f]/.test(r)), 'a shortcut with a non-ASCII target');
+  assert.ok(
+    links.some((r) => /[^\x00-\x7f]/.test(r)),
+    'a shortcut with a non-ASCII target',
+  );
 });
 
 test('hidden and system attributes as user.DOSATTRIB, where the file system takes user xattrs', (t) => {
@@ -109,7 +118,18 @@ test('hives cross-checked with hivex: every hive reads the same in hivex and in 
   const sw = join(v.windowsDir, 'System32/config/SOFTWARE');
   const list = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
   assert.equal(hivexGet(sw, `${list}\\S-1-5-21-3623811015-3361044348-30300820-1002`, 'ProfileImagePath'), 'C:\\Users\\bob.smith');
-  const keys = execFileSync('hivexsh', ['-w', sw], { input: `cd \\${list}\nls\n`, encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(keys.sort(), ['S-1-5-18', 'S-1-5-19', 'S-1-5-20', 'S-1-5-21-3623811015-3361044348-30300820-1001', 'S-1-5-21-3623811015-3361044348-30300820-1002']);
-  assert.equal(hivexGet(join(v.root, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
+  const keys = execFileSync('hivexsh', ['-w', sw], { input: `cd \\${list}\nls\n`, encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  assert.deepEqual(keys.sort(), [
+    'S-1-5-18',
+    'S-1-5-19',
+    'S-1-5-20',
+    'S-1-5-21-3623811015-3361044348-30300820-1001',
+    'S-1-5-21-3623811015-3361044348-30300820-1002',
+  ]);
+  assert.equal(
+    hivexGet(join(v.root, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'),
+    'C:\\Users\\alice\\Pictures\\wallpaper.jpg',
+  );
 });

@@ -53,10 +53,13 @@ export function generateSampleVolume(options: SampleVolumeOptions): SampleVolume
   const users = options.users ?? 3;
   const total = options.size ?? DEFAULT_SIZE;
   const seed = String(options.seed ?? '1');
-  if (!Number.isInteger(users) || users < 0 || users > 999) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--users must be a whole number from 0 to 999, not ${users}.`);
-  if (!Number.isFinite(total) || total < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--size must be a size such as 20M, not ${total}.`);
+  if (!Number.isInteger(users) || users < 0 || users > 999)
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--users must be a whole number from 0 to 999, not ${users}.`);
+  if (!Number.isFinite(total) || total < 0)
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `--size must be a size such as 20M, not ${total}.`);
   const root = resolve(options.out);
-  if (existsSync(root) && readdirSync(root).length) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${options.out} exists and is not empty; give a new or empty folder.`);
+  if (existsSync(root) && readdirSync(root).length)
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${options.out} exists and is not empty; give a new or empty folder.`);
   mkdirSync(root, { recursive: true });
   const t = new Tree(root, seed, rng(sha256(`ferry-sample-volume\0${seed}`).readUInt32LE(0)), options.hives !== 'none');
   const names = Array.from({ length: users }, (_, i) => userName(i));
@@ -66,7 +69,11 @@ export function generateSampleVolume(options: SampleVolumeOptions): SampleVolume
   names.forEach((n, i) => writeProfile(t, n, 1001 + i, perUser, scale));
   writeSharedProfiles(t, total);
   writeData(t, total);
-  writeWindows(t, names.map((folder, i): ProfileEntry => ({ rid: 1001 + i, folder })), total);
+  writeWindows(
+    t,
+    names.map((folder, i): ProfileEntry => ({ rid: 1001 + i, folder })),
+    total,
+  );
   writeProgramFiles(t, total);
   writeVolumeRoot(t, total);
   t.finish();
@@ -77,11 +84,30 @@ function writeSharedProfiles(t: Tree, total: number): void {
   for (const [d, res] of PUBLIC_KNOWN) desktopIni(t, `Users/Public/${d}`, res);
   t.putText('Users/desktop.ini', '\n[.ShellClassInfo]\nLocalizedResourceName=@%SystemRoot%\\system32\\shell32.dll,-21813\n');
   link(t, 'Users/Public/Desktop/Microsoft Edge.lnk', 'Program Files (x86)/Microsoft/Edge/Application/msedge.exe');
-  t.fill(total * 0.02, 2048, 4 << 20, (s) => t.put(`Users/Public/Documents/${t.r.chance(0.5) ? `${cap(word(t))}/` : ''}${fileName(t, t.r.pick(MEDIUM_EXT))}`, s));
-  t.put('Users/Default/NTUSER.DAT', 0, t.hivesOrPlaceholder(() => userHive('Default')));
+  t.fill(total * 0.02, 2048, 4 << 20, (s) =>
+    t.put(`Users/Public/Documents/${t.r.chance(0.5) ? `${cap(word(t))}/` : ''}${fileName(t, t.r.pick(MEDIUM_EXT))}`, s),
+  );
+  t.put(
+    'Users/Default/NTUSER.DAT',
+    0,
+    t.hivesOrPlaceholder(() => userHive('Default')),
+  );
   t.put('Users/Default/NTUSER.DAT.LOG1', 0, 'zero');
-  for (const d of ['Desktop', 'Documents', 'Downloads', 'Favorites', 'Links', 'Music', 'Pictures', 'Saved Games', 'Videos',
-    'AppData/Roaming/Microsoft/Windows/Start Menu/Programs', 'AppData/Local/Temp', 'AppData/LocalLow']) t.mkdirp(`Users/Default/${d}`);
+  for (const d of [
+    'Desktop',
+    'Documents',
+    'Downloads',
+    'Favorites',
+    'Links',
+    'Music',
+    'Pictures',
+    'Saved Games',
+    'Videos',
+    'AppData/Roaming/Microsoft/Windows/Start Menu/Programs',
+    'AppData/Local/Temp',
+    'AppData/LocalLow',
+  ])
+    t.mkdirp(`Users/Default/${d}`);
   t.symlink('Users/All Users', '../ProgramData');
   t.symlink('Users/Default User', 'Default');
 }
@@ -91,7 +117,12 @@ function writeData(t: Tree, total: number): void {
   t.putText('Data/project/settings.json', '{"project":"sample","owner":"IT"}\n');
   t.put('Data/project/Übergabe/Protokoll 2024.docx', t.r.int(2000, 20000));
   t.put('Data/project/reports/Quarterly report.pdf', t.r.int(5000, 50000));
-  t.fill(total * 0.03, 1024, 2 << 20, (s) => t.put(`Data/project/${t.r.pick(['src', 'docs', 'specs', 'Übergabe', 'reports/2023', 'reports/2024'])}/${fileName(t, t.r.pick(SMALL_EXT))}`, s));
+  t.fill(total * 0.03, 1024, 2 << 20, (s) =>
+    t.put(
+      `Data/project/${t.r.pick(['src', 'docs', 'specs', 'Übergabe', 'reports/2023', 'reports/2024'])}/${fileName(t, t.r.pick(SMALL_EXT))}`,
+      s,
+    ),
+  );
   t.fill(total * 0.01, 100000, 4 << 20, (s) => t.put(`Data/Scans/${fileName(t, 'pdf')}`, s, 'rand'));
   let deep = 'Data/project/archive';
   for (let i = 0; i < 7; i++) deep += `/${'very long folder name for path length tests'.slice(0, 30 + i)}`;
@@ -110,11 +141,27 @@ dllhost sihost reg robocopy xcopy icacls takeown whoami ipconfig ping netsh sc s
 function writeWindows(t: Tree, profiles: ProfileEntry[], total: number): void {
   const cfg = 'Windows/System32/config';
   const h = (make: () => Buffer): Buffer => t.hivesOrPlaceholder(make);
-  t.put(`${cfg}/SOFTWARE`, 0, h(() => softwareHive(profiles)));
+  t.put(
+    `${cfg}/SOFTWARE`,
+    0,
+    h(() => softwareHive(profiles)),
+  );
   t.put(`${cfg}/SYSTEM`, 0, h(systemHive));
-  t.put(`${cfg}/SAM`, 0, h(() => emptyHive('\\SystemRoot\\System32\\Config\\SAM')));
-  t.put(`${cfg}/SECURITY`, 0, h(() => emptyHive('\\SystemRoot\\System32\\Config\\SECURITY')));
-  t.put(`${cfg}/DEFAULT`, 0, h(() => userHive('Default')));
+  t.put(
+    `${cfg}/SAM`,
+    0,
+    h(() => emptyHive('\\SystemRoot\\System32\\Config\\SAM')),
+  );
+  t.put(
+    `${cfg}/SECURITY`,
+    0,
+    h(() => emptyHive('\\SystemRoot\\System32\\Config\\SECURITY')),
+  );
+  t.put(
+    `${cfg}/DEFAULT`,
+    0,
+    h(() => userHive('Default')),
+  );
   for (const name of ['SOFTWARE', 'SYSTEM', 'SAM', 'SECURITY', 'DEFAULT']) {
     t.put(`${cfg}/${name}.LOG1`, 0, 'zero');
     t.put(`${cfg}/${name}.LOG2`, 0, 'zero');
@@ -122,7 +169,10 @@ function writeWindows(t: Tree, profiles: ProfileEntry[], total: number): void {
   t.mkdirp(`${cfg}/RegBack`);
   const budget = total * 0.04;
   const bins = [...DLL.map((n) => `${n}.dll`), ...EXE.map((n) => `${n}.exe`), 'winspool.drv'];
-  while (bins.length < 300) bins.push(`api-ms-win-${t.r.pick(['core', 'crt', 'eventing', 'security', 'shell'])}-${word(t)}-l1-${t.r.int(1, 2)}-${t.r.int(0, 3)}.dll`);
+  while (bins.length < 300)
+    bins.push(
+      `api-ms-win-${t.r.pick(['core', 'crt', 'eventing', 'security', 'shell'])}-${word(t)}-l1-${t.r.int(1, 2)}-${t.r.int(0, 3)}.dll`,
+    );
   const scale = (budget * 0.8) / (bins.length * 105000); // mean of logu(4K, 512K) is about 105 KB
   const sys32 = bins.map((b) => t.put(`Windows/System32/${b}`, Math.max(512, Math.round(t.r.logu(4096, 524288) * scale)), 'mixed'));
   for (const b of bins.slice(0, 30)) t.put(`Windows/SysWOW64/${b}`, Math.max(512, Math.round(t.r.logu(4096, 262144) * scale)), 'mixed');
@@ -139,16 +189,31 @@ function writeWindows(t: Tree, profiles: ProfileEntry[], total: number): void {
 function writeProgramFiles(t: Tree, total: number): void {
   const scale = (total * 0.04 * 0.8) / (300 * 105000);
   const size = (lo: number, hi: number): number => Math.max(4096, Math.round(t.r.logu(lo, hi) * scale));
-  for (const p of ['Google/Chrome/Application/chrome.exe', 'Mozilla Firefox/firefox.exe', 'Mozilla Firefox/xul.dll', '7-Zip/7z.exe', '7-Zip/7zFM.exe',
-    '7-Zip/7z.dll', 'Microsoft Office/root/Office16/OUTLOOK.EXE', 'Microsoft Office/root/Office16/WINWORD.EXE',
-    'Microsoft Office/root/Office16/EXCEL.EXE', 'Common Files/microsoft shared/ClickToRun/OfficeClickToRun.exe'])
+  for (const p of [
+    'Google/Chrome/Application/chrome.exe',
+    'Mozilla Firefox/firefox.exe',
+    'Mozilla Firefox/xul.dll',
+    '7-Zip/7z.exe',
+    '7-Zip/7zFM.exe',
+    '7-Zip/7z.dll',
+    'Microsoft Office/root/Office16/OUTLOOK.EXE',
+    'Microsoft Office/root/Office16/WINWORD.EXE',
+    'Microsoft Office/root/Office16/EXCEL.EXE',
+    'Common Files/microsoft shared/ClickToRun/OfficeClickToRun.exe',
+  ])
     t.put(`Program Files/${p}`, size(500000, 8000000), 'mixed');
   t.put('Program Files (x86)/Microsoft/Edge/Application/msedge.exe', Math.max(4096, Math.round(3000000 * scale)), 'mixed');
   const sm = 'ProgramData/Microsoft/Windows/Start Menu/Programs';
-  for (const [name, target] of [['Google Chrome', 'Program Files/Google/Chrome/Application/chrome.exe'], ['Firefox', 'Program Files/Mozilla Firefox/firefox.exe'],
-    ['Microsoft Edge', 'Program Files (x86)/Microsoft/Edge/Application/msedge.exe'], ['Word', 'Program Files/Microsoft Office/root/Office16/WINWORD.EXE'],
-    ['Excel', 'Program Files/Microsoft Office/root/Office16/EXCEL.EXE'], ['Outlook', 'Program Files/Microsoft Office/root/Office16/OUTLOOK.EXE'],
-    ['7-Zip/7-Zip File Manager', 'Program Files/7-Zip/7zFM.exe']] as const) link(t, `${sm}/${name}.lnk`, target);
+  for (const [name, target] of [
+    ['Google Chrome', 'Program Files/Google/Chrome/Application/chrome.exe'],
+    ['Firefox', 'Program Files/Mozilla Firefox/firefox.exe'],
+    ['Microsoft Edge', 'Program Files (x86)/Microsoft/Edge/Application/msedge.exe'],
+    ['Word', 'Program Files/Microsoft Office/root/Office16/WINWORD.EXE'],
+    ['Excel', 'Program Files/Microsoft Office/root/Office16/EXCEL.EXE'],
+    ['Outlook', 'Program Files/Microsoft Office/root/Office16/OUTLOOK.EXE'],
+    ['7-Zip/7-Zip File Manager', 'Program Files/7-Zip/7zFM.exe'],
+  ] as const)
+    link(t, `${sm}/${name}.lnk`, target);
   t.put('ProgramData/Microsoft/User Account Pictures/user.png', 20000, 'rand');
   t.put('ProgramData/Microsoft/Windows/WER/ReportArchive/AppCrash_explorer.exe/Report.wer', t.r.int(2000, 20000));
 }

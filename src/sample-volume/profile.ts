@@ -10,13 +10,55 @@ import { emptyHive, SID_BASE, userHive } from './hives.ts';
 import { NAME_WORDS, sha256 } from './random.ts';
 import type { Tree } from './tree.ts';
 
-export const UNICODE_NAMES = ['Résumé', 'Überweisung März', 'naïve café menu', 'Ångström notes', 'Große Straße', '报告', '会議メモ',
-  '설명서', 'Ελληνικά', 'Привет мир', '🎉 party plan', '📷 holiday pics', 'smörgåsbord', 'façade ✓'];
+export const UNICODE_NAMES = [
+  'Résumé',
+  'Überweisung März',
+  'naïve café menu',
+  'Ångström notes',
+  'Große Straße',
+  '报告',
+  '会議メモ',
+  '설명서',
+  'Ελληνικά',
+  'Привет мир',
+  '🎉 party plan',
+  '📷 holiday pics',
+  'smörgåsbord',
+  'façade ✓',
+];
 const SUBDIRS = ['Drafts', 'Final', 'Archive', 'Meeting notes', '2022', '2023', 'Old', 'Scans', 'Templates', 'Invoices'];
-export const SMALL_EXT = ['docx', 'docx', 'xlsx', 'xlsx', 'pptx', 'txt', 'txt', 'csv', 'log', 'md', 'xml', 'html', 'rtf', 'json', 'eml', 'msg'];
+export const SMALL_EXT = [
+  'docx',
+  'docx',
+  'xlsx',
+  'xlsx',
+  'pptx',
+  'txt',
+  'txt',
+  'csv',
+  'log',
+  'md',
+  'xml',
+  'html',
+  'rtf',
+  'json',
+  'eml',
+  'msg',
+];
 export const MEDIUM_EXT = ['pdf', 'pdf', 'docx', 'xlsx', 'pptx', 'csv', 'log', 'xml'];
-const KNOWN = [['Desktop', 21769], ['Documents', 21770], ['Downloads', 21798], ['Pictures', 21779], ['Music', 21790],
-  ['Videos', 21791], ['Favorites', 21796], ['Contacts', 32012], ['Saved Games', 32011], ['Links', 32010], ['Searches', 9031]] as const;
+const KNOWN = [
+  ['Desktop', 21769],
+  ['Documents', 21770],
+  ['Downloads', 21798],
+  ['Pictures', 21779],
+  ['Music', 21790],
+  ['Videos', 21791],
+  ['Favorites', 21796],
+  ['Contacts', 32012],
+  ['Saved Games', 32011],
+  ['Links', 32010],
+  ['Searches', 9031],
+] as const;
 export const PUBLIC_KNOWN = KNOWN.slice(0, 6);
 
 export const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
@@ -56,13 +98,21 @@ export function writeProfile(t: Tree, name: string, rid: number, budget: number,
   for (const [d, res] of KNOWN) desktopIni(t, `${u}/${d}`, res);
   t.mkdirp(`${u}/OneDrive`);
   // registry hive and transaction logs (what a capture tool must load, and must not copy blindly)
-  t.put(`${u}/NTUSER.DAT`, 0, t.hivesOrPlaceholder(() => userHive(name)));
+  t.put(
+    `${u}/NTUSER.DAT`,
+    0,
+    t.hivesOrPlaceholder(() => userHive(name)),
+  );
   t.put(`${u}/ntuser.dat.LOG1`, 0, 'zero');
   t.put(`${u}/ntuser.dat.LOG2`, 0, 'zero');
   t.putText(`${u}/ntuser.ini`, '\n');
   t.put(`${u}/NTUSER.DAT{53b39e88-18c4-11ea-a811-000d3aa4692b}.TM.blf`, 65536, 'zero');
   t.put(`${u}/NTUSER.DAT{53b39e88-18c4-11ea-a811-000d3aa4692b}.TMContainer00000000000000000001.regtrans-ms`, 524288, 'sparse');
-  t.put(`${L}/Microsoft/Windows/UsrClass.dat`, 0, t.hivesOrPlaceholder(() => emptyHive(`\\??\\C:\\Users\\${name}\\AppData\\Local\\Microsoft\\Windows\\UsrClass.dat`)));
+  t.put(
+    `${L}/Microsoft/Windows/UsrClass.dat`,
+    0,
+    t.hivesOrPlaceholder(() => emptyHive(`\\??\\C:\\Users\\${name}\\AppData\\Local\\Microsoft\\Windows\\UsrClass.dat`)),
+  );
   t.put(`${L}/Microsoft/Windows/UsrClass.dat.LOG1`, 0, 'zero');
   // legacy junctions, including the self-referencing one (a loop trap), and a dangling link
   t.symlink(`${u}/Application Data`, 'AppData/Roaming');
@@ -82,7 +132,10 @@ export function writeProfile(t: Tree, name: string, rid: number, budget: number,
   link(t, `${u}/Links/Desktop.lnk`, `${u}/Desktop`);
   link(t, `${u}/Links/Downloads.lnk`, `${u}/Downloads`);
   t.putText(`${u}/Searches/Everywhere.search-ms`, '<?xml version="1.0"?><persistedQuery version="1.0"><query/></persistedQuery>\n');
-  t.putText(`${u}/Contacts/${name}.contact`, `<?xml version="1.0" encoding="UTF-8"?><c:contact><c:FormattedName>${name}</c:FormattedName></c:contact>\n`);
+  t.putText(
+    `${u}/Contacts/${name}.contact`,
+    `<?xml version="1.0" encoding="UTF-8"?><c:contact><c:FormattedName>${name}</c:FormattedName></c:contact>\n`,
+  );
   t.put(`${u}/Saved Games/${cap(word(t))}/save01.sav`, sz(10000, 500000), 'rand');
   t.put(`${u}/Documents/~$${word(t)}.docx`, 0, 'zero'); // Office owner/lock file
   t.put(`${u}/Documents/Outlook Files/archive.pst`, Math.max(65536, Math.round(budget * 0.03)), 'mixed');
@@ -151,42 +204,97 @@ function writeAppData(t: Tree, name: string, u: string, sz: Sizer, budget: numbe
   t.put(`${fp}/logins.json`, sz(500, 5000), 'rand');
   const ch = `${L}/Google/Chrome/User Data`;
   t.putText(`${ch}/Local State`, '{"profile":{"last_used":"Default"}}\n');
-  const marks = Array.from({ length: t.r.int(5, 40) }, (_, i) => `{"type":"url","name":"${cap(word(t))} ${i}","url":"https://${word(t)}.example/"}`);
-  t.putText(`${ch}/Default/Bookmarks`, `{"roots":{"bookmark_bar":{"children":[${marks.join(',')}],"name":"Bookmarks bar","type":"folder"}},"version":1}\n`);
+  const marks = Array.from(
+    { length: t.r.int(5, 40) },
+    (_, i) => `{"type":"url","name":"${cap(word(t))} ${i}","url":"https://${word(t)}.example/"}`,
+  );
+  t.putText(
+    `${ch}/Default/Bookmarks`,
+    `{"roots":{"bookmark_bar":{"children":[${marks.join(',')}],"name":"Bookmarks bar","type":"folder"}},"version":1}\n`,
+  );
   t.putText(`${ch}/Default/Preferences`, '{"homepage":"https://intranet.corp.example/","download":{"default_directory":""}}\n');
   t.put(`${ch}/Default/History`, sz(200000, 8000000), 'mixed');
   t.put(`${ch}/Default/Login Data`, sz(40960, 40960), 'rand');
-  t.put(`${L}/Microsoft/Outlook/${name.replace(/[^\p{L}\p{N}.]/gu, '')}@corp.example.ost`, Math.max(65536, Math.round(budget * 0.06)), 'mixed');
+  t.put(
+    `${L}/Microsoft/Outlook/${name.replace(/[^\p{L}\p{N}.]/gu, '')}@corp.example.ost`,
+    Math.max(65536, Math.round(budget * 0.06)),
+    'mixed',
+  );
   t.put(`${L}/Microsoft/Windows/Explorer/thumbcache_256.db`, sz(100000, 3000000), 'rand');
   t.put(`${u}/AppData/LocalLow/Microsoft/CryptnetUrlCache/Content/${t.r.u32().toString(16).toUpperCase()}`, t.r.int(500, 3000), 'rand');
   t.put(`${u}/AppData/LocalLow/Sun/Java/Deployment/deployment.properties`, t.r.int(100, 400));
   const cache = budget * 0.04;
-  t.fill(cache * 0.4, 200, 200000, (s) => t.put(`${ch}/Default/Cache/Cache_Data/f_${t.r.u32().toString(16).padStart(6, '0').slice(0, 6)}`, s, 'rand'));
-  t.fill(cache * 0.2, 200, 100000, (s) => t.put(`${L}/Mozilla/Firefox/Profiles/${ff}/cache2/entries/${sha256(String(t.r.u32())).toString('hex').slice(0, 40).toUpperCase()}`, s, 'rand'));
-  t.fill(cache * 0.2, 500, 300000, (s) => t.put(`${L}/Microsoft/Windows/INetCache/IE/${t.r.pick(['7H2K9QXA', 'B3LMZ0QE', 'W8RT5YUP'])}/${word(t)}[${t.r.int(1, 3)}].${t.r.pick(['htm', 'js', 'css', 'png'])}`, s, 'rand'));
-  t.fill(cache * 0.2, 100, 2000000, (s) => t.put(`${L}/Temp/${t.r.chance(0.5) ? `~DF${t.r.u32().toString(16).toUpperCase().slice(0, 4)}.tmp` : fileName(t, 'tmp')}`, s, 'rand'));
+  t.fill(cache * 0.4, 200, 200000, (s) =>
+    t.put(`${ch}/Default/Cache/Cache_Data/f_${t.r.u32().toString(16).padStart(6, '0').slice(0, 6)}`, s, 'rand'),
+  );
+  t.fill(cache * 0.2, 200, 100000, (s) =>
+    t.put(
+      `${L}/Mozilla/Firefox/Profiles/${ff}/cache2/entries/${sha256(String(t.r.u32())).toString('hex').slice(0, 40).toUpperCase()}`,
+      s,
+      'rand',
+    ),
+  );
+  t.fill(cache * 0.2, 500, 300000, (s) =>
+    t.put(
+      `${L}/Microsoft/Windows/INetCache/IE/${t.r.pick(['7H2K9QXA', 'B3LMZ0QE', 'W8RT5YUP'])}/${word(t)}[${t.r.int(1, 3)}].${t.r.pick(['htm', 'js', 'css', 'png'])}`,
+      s,
+      'rand',
+    ),
+  );
+  t.fill(cache * 0.2, 100, 2000000, (s) =>
+    t.put(`${L}/Temp/${t.r.chance(0.5) ? `~DF${t.r.u32().toString(16).toUpperCase().slice(0, 4)}.tmp` : fileName(t, 'tmp')}`, s, 'rand'),
+  );
   t.put(`${L}/Temp/${t.r.u32().toString(16)}.lock`, 0, 'zero');
 }
 
 /** Documents, pictures, music, videos and downloads for `rest` bytes; returns the small documents written. */
 function writeBulk(t: Tree, u: string, rest: number): string[] {
-  const projects = Array.from({ length: t.r.int(6, 14) }, () => (t.r.chance(0.1) ? t.r.pick(UNICODE_NAMES) : `${cap(word(t))} ${cap(word(t))}`));
+  const projects = Array.from({ length: t.r.int(6, 14) }, () =>
+    t.r.chance(0.1) ? t.r.pick(UNICODE_NAMES) : `${cap(word(t))} ${cap(word(t))}`,
+  );
   const docDir = (): string => {
-    const base = t.r.pick([`${u}/Documents`, `${u}/Documents`, `${u}/Documents`, `${u}/OneDrive/Documents`, `${u}/Desktop`, `${u}/Downloads`]);
+    const base = t.r.pick([
+      `${u}/Documents`,
+      `${u}/Documents`,
+      `${u}/Documents`,
+      `${u}/OneDrive/Documents`,
+      `${u}/Desktop`,
+      `${u}/Downloads`,
+    ]);
     if (base.endsWith('Desktop') || base.endsWith('Downloads') || t.r.chance(0.2)) return base;
     return `${base}/${t.r.pick(projects)}${t.r.chance(0.5) ? `/${t.r.pick(SUBDIRS)}` : ''}`;
   };
   const picDir = (): string =>
-    t.r.pick([`${u}/Pictures/Camera Roll`, `${u}/Pictures/Screenshots`, `${u}/OneDrive/Pictures/Camera Roll`, `${u}/Pictures/${t.r.int(2016, 2024)}/${cap(word(t))} ${word(t)}`]);
+    t.r.pick([
+      `${u}/Pictures/Camera Roll`,
+      `${u}/Pictures/Screenshots`,
+      `${u}/OneDrive/Pictures/Camera Roll`,
+      `${u}/Pictures/${t.r.int(2016, 2024)}/${cap(word(t))} ${word(t)}`,
+    ]);
   const small: string[] = [];
   // at least a few documents, however small the volume
   small.push(t.put(`${u}/Documents/${t.r.pick(UNICODE_NAMES)}.docx`, t.r.logu(1024, 8192)));
   for (let i = 0; i < 3; i++) small.push(t.put(`${docDir()}/${fileName(t, t.r.pick(SMALL_EXT))}`, t.r.logu(1024, 8192)));
   t.fill(rest * 0.38, 1024, 65536, (s) => small.push(t.put(`${docDir()}/${fileName(t, t.r.pick(SMALL_EXT))}`, s)));
   t.fill(rest * 0.16, 65536, 8 << 20, (s) => t.put(`${docDir()}/${fileName(t, t.r.pick(MEDIUM_EXT))}`, s));
-  t.fill(rest * 0.14, 300000, 6 << 20, (s) => t.put(`${picDir()}/${t.r.chance(0.7) ? `IMG_${t.r.int(1000, 9999)}.jpg` : fileName(t, t.r.pick(['jpg', 'png', 'gif']))}`, s, 'rand'));
-  t.fill(rest * 0.07, 1 << 20, 12 << 20, (s) => t.put(`${u}/Music/${cap(word(t))} ${cap(word(t))}/${cap(word(t))}/${String(t.r.int(1, 14)).padStart(2, '0')} ${cap(word(t))}.${t.r.pick(['mp3', 'm4a'])}`, s, 'rand'));
+  t.fill(rest * 0.14, 300000, 6 << 20, (s) =>
+    t.put(`${picDir()}/${t.r.chance(0.7) ? `IMG_${t.r.int(1000, 9999)}.jpg` : fileName(t, t.r.pick(['jpg', 'png', 'gif']))}`, s, 'rand'),
+  );
+  t.fill(rest * 0.07, 1 << 20, 12 << 20, (s) =>
+    t.put(
+      `${u}/Music/${cap(word(t))} ${cap(word(t))}/${cap(word(t))}/${String(t.r.int(1, 14)).padStart(2, '0')} ${cap(word(t))}.${t.r.pick(['mp3', 'm4a'])}`,
+      s,
+      'rand',
+    ),
+  );
   t.fill(rest * 0.25, 8 << 20, 256 << 20, (s) =>
-    t.put(t.r.chance(0.6) ? `${t.r.pick([`${u}/Videos`, `${u}/Videos/Captures`, `${u}/OneDrive/Videos`])}/${fileName(t, t.r.pick(['mp4', 'mov']))}` : `${u}/Downloads/${fileName(t, t.r.pick(['zip', 'iso', '7z', 'mp4']))}`, s, 'rand'));
+    t.put(
+      t.r.chance(0.6)
+        ? `${t.r.pick([`${u}/Videos`, `${u}/Videos/Captures`, `${u}/OneDrive/Videos`])}/${fileName(t, t.r.pick(['mp4', 'mov']))}`
+        : `${u}/Downloads/${fileName(t, t.r.pick(['zip', 'iso', '7z', 'mp4']))}`,
+      s,
+      'rand',
+    ),
+  );
   return small;
 }

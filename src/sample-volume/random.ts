@@ -42,7 +42,9 @@ report budget meeting project customer invoice quarter revenue review draft fina
 please regards thanks attached update status deadline approval policy network printer server account
 migration profile desktop settings document agenda minutes action item owner risk issue plan forecast
 sales marketing support ticket order delivery payment supplier warehouse inventory training onboarding
-Größe Straße café naïve résumé façade Ærø 会議 報告 données über März`.split(/\s+/).filter(Boolean);
+Größe Straße café naïve résumé façade Ærø 会議 報告 données über März`
+  .split(/\s+/)
+  .filter(Boolean);
 export const NAME_WORDS = TEXT_WORDS.filter((w) => /^[a-z]{4,}$/.test(w));
 const WORD_BYTES = TEXT_WORDS.map((w) => Buffer.from(w));
 

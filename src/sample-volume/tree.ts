@@ -2,7 +2,20 @@
 // names kept unique ignoring case (as on NTFS, Explorer-style " (2)" suffix), symlinks standing
 // in for junctions, hard links, read-only files, and Windows attributes stored the way Samba
 // stores them on Linux file systems (xattr `user.DOSATTRIB` = "0x<hex>").
-import { chmodSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { MAGIC, randomStream, rng, sha256, textContent, type Rng } from './random.ts';
@@ -31,7 +44,18 @@ const CHUNK = 1 << 20;
 const MIXBLK = 16384;
 
 export class Tree {
-  readonly stats: TreeStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, sparseBytes: 0, readOnly: 0, longPaths: 0, unicodeNames: 0, attributes: 0 };
+  readonly stats: TreeStats = {
+    files: 0,
+    dirs: 0,
+    symlinks: 0,
+    hardlinks: 0,
+    bytes: 0,
+    sparseBytes: 0,
+    readOnly: 0,
+    longPaths: 0,
+    unicodeNames: 0,
+    attributes: 0,
+  };
   readonly #dirs = new Set<string>(['.']);
   readonly #used = new Set<string>();
   readonly #symlinks: string[] = [];

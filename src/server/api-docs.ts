@@ -5,10 +5,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
-type SecuritySchemes = Record<string, { type: 'http'; scheme: string } | { type: 'apiKey'; in: 'cookie' | 'header' | 'query'; name: string }>;
+type SecuritySchemes = Record<
+  string,
+  { type: 'http'; scheme: string } | { type: 'apiKey'; in: 'cookie' | 'header' | 'query'; name: string }
+>;
 
 /** Collect the OpenAPI document of every route registered after this; register it on the root app. */
-export async function registerOpenApi(app: FastifyInstance, info: { title: string; version: string; securitySchemes: SecuritySchemes }): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  info: { title: string; version: string; securitySchemes: SecuritySchemes },
+): Promise<void> {
   await app.register(swagger, {
     openapi: { info: { title: info.title, version: info.version }, components: { securitySchemes: info.securitySchemes } },
   });

@@ -14,7 +14,10 @@ export class FailedAuthLimiter {
   readonly #now: () => number;
   readonly #windows = new Map<string, { start: number; failures: number }>();
 
-  constructor(code: 'FERRY_E_SMP_RATE_LIMITED' | 'FERRY_E_SITE_RATE_LIMITED', o: { max?: number; windowMs?: number; now?: () => number } = {}) {
+  constructor(
+    code: 'FERRY_E_SMP_RATE_LIMITED' | 'FERRY_E_SITE_RATE_LIMITED',
+    o: { max?: number; windowMs?: number; now?: () => number } = {},
+  ) {
     this.#code = code;
     this.#max = o.max ?? FAILED_AUTH_PER_MINUTE;
     this.#windowMs = o.windowMs ?? 60_000;
@@ -35,7 +38,9 @@ export class FailedAuthLimiter {
     const w = this.#current(address);
     if (w && w.failures >= this.#max) {
       const retryAfterSeconds = Math.max(1, Math.ceil((w.start + this.#windowMs - this.#now()) / 1000));
-      throw new FerryError(this.#code, `Too many failed authentications from ${address}; retry in ${retryAfterSeconds} s.`, { details: { retryAfterSeconds } });
+      throw new FerryError(this.#code, `Too many failed authentications from ${address}; retry in ${retryAfterSeconds} s.`, {
+        details: { retryAfterSeconds },
+      });
     }
   }
 

@@ -63,9 +63,22 @@ interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
-const AUTH_FAILURES = new Set(['FERRY_E_SMP_UNAUTHORIZED', 'FERRY_E_SMP_CREDENTIAL_EXPIRED', 'FERRY_E_SMP_FORBIDDEN', 'FERRY_E_SMP_UNKNOWN_COMPUTER']);
+const AUTH_FAILURES = new Set([
+  'FERRY_E_SMP_UNAUTHORIZED',
+  'FERRY_E_SMP_CREDENTIAL_EXPIRED',
+  'FERRY_E_SMP_FORBIDDEN',
+  'FERRY_E_SMP_UNKNOWN_COMPUTER',
+]);
 /** Answers that say the request itself is wrong: no other SMP or later retry will change them. */
-const FINAL = new Set(['FERRY_E_INVALID_ARGUMENT', 'FERRY_E_SMP_PATH_INVALID', 'FERRY_E_SMP_TOO_LARGE', 'FERRY_E_SMP_STORE_STATE', 'FERRY_E_SMP_STORE_NOT_FOUND', 'FERRY_E_SMP_STORE_INCOMPLETE', 'FERRY_E_SMP_NAA_NOT_ALLOWED']);
+const FINAL = new Set([
+  'FERRY_E_INVALID_ARGUMENT',
+  'FERRY_E_SMP_PATH_INVALID',
+  'FERRY_E_SMP_TOO_LARGE',
+  'FERRY_E_SMP_STORE_STATE',
+  'FERRY_E_SMP_STORE_NOT_FOUND',
+  'FERRY_E_SMP_STORE_INCOMPLETE',
+  'FERRY_E_SMP_NAA_NOT_ALLOWED',
+]);
 
 /** HTTP client of a State Migration Point: registration, store requests, upload and download with retries across servers. */
 export class SmpHttpClient {
@@ -84,12 +97,20 @@ export class SmpHttpClient {
    * `POST /register`: get this computer's credential with an enrollment token (a new computer, or
    * a token the administrator bound to this one).
    */
-  static register(serverUrl: string, enrollmentToken: string, computerName: string): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+  static register(
+    serverUrl: string,
+    enrollmentToken: string,
+    computerName: string,
+  ): Promise<{ computerId: string; credential: string; expiresAt: string }> {
     return postRegister(serverUrl, { enrollmentToken, computerName });
   }
 
   /** `POST /register` with the current credential (valid, or recently expired): a new credential replaces it. */
-  static renew(serverUrl: string, currentCredential: string, computerName: string): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+  static renew(
+    serverUrl: string,
+    currentCredential: string,
+    computerName: string,
+  ): Promise<{ computerId: string; credential: string; expiresAt: string }> {
     return postRegister(serverUrl, { currentCredential, computerName });
   }
 
@@ -121,15 +142,26 @@ export class SmpHttpClient {
         }
       }
       if (attempt < attempts) {
-        this.#events.log('info', 'OSDSmpClient', `no SMP granted the ${kind} request; retry ${attempt} of ${attempts - 1} in ${delayMs / 1000} s`);
+        this.#events.log(
+          'info',
+          'OSDSmpClient',
+          `no SMP granted the ${kind} request; retry ${attempt} of ${attempts - 1} in ${delayMs / 1000} s`,
+        );
         await this.#sleep(delayMs);
       }
     }
     const details = { attempts, servers: this.#o.servers, lastCode: last?.code, lastMessage: last?.message };
     if (last && last.code !== 'FERRY_E_SMP_UNREACHABLE' && last.details.network !== true) {
-      throw new FerryError(last.code, `${last.message} (after ${attempts} attempt(s) on ${this.#o.servers.length} SMP(s))`, { cause: last, details: { ...last.details, ...details } });
+      throw new FerryError(last.code, `${last.message} (after ${attempts} attempt(s) on ${this.#o.servers.length} SMP(s))`, {
+        cause: last,
+        details: { ...last.details, ...details },
+      });
     }
-    throw new FerryError('FERRY_E_SMP_UNREACHABLE', `No State Migration Point granted the ${kind} request after ${attempts} attempt(s): ${last?.message ?? 'no answer'}.`, { cause: last, details });
+    throw new FerryError(
+      'FERRY_E_SMP_UNREACHABLE',
+      `No State Migration Point granted the ${kind} request after ${attempts} attempt(s): ${last?.message ?? 'no answer'}.`,
+      { cause: last, details },
+    );
   }
 
   /**
@@ -140,7 +172,11 @@ export class SmpHttpClient {
   async upload(storeDir: string, location: string, events: EventStream = this.#events): Promise<TransferResult> {
     const entries = await hashTree(storeDir, events);
     const total = entries.reduce((n, e) => n + e.size, 0);
-    let state = await this.#json<UploadState>(`${location}/manifest`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ files: entries }) });
+    let state = await this.#json<UploadState>(`${location}/manifest`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ files: entries }),
+    });
     const chunkSize = state.chunkSize;
     let done = 0;
     let sent = 0;
@@ -159,7 +195,11 @@ export class SmpHttpClient {
       const data = await readChunk(join(storeDir, ...job.path.split('/')), job.chunk * chunkSize, job.length);
       const sha = createHash('sha256').update(data).digest('hex');
       await this.#transfer(`uploading ${job.path} chunk ${job.chunk}`, () =>
-        this.#call(`${location}/files/${job.index}/chunks/${job.chunk}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha }, body: data as Uint8Array<ArrayBuffer> }),
+        this.#call(`${location}/files/${job.index}/chunks/${job.chunk}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
+          body: data as Uint8Array<ArrayBuffer>,
+        }),
       );
       done += job.length;
       sent += job.length;
@@ -169,7 +209,11 @@ export class SmpHttpClient {
     state = await this.#json<UploadState>(location, { method: 'GET' });
     const missing = state.files.filter((f) => !f.verified);
     if (missing.length) {
-      throw new FerryError('FERRY_E_SMP_STORE_INCOMPLETE', `${missing.length} file(s) were not verified by the SMP after the upload (first: ${missing[0]?.path}); run the upload again to resume.`, { details: { missing: missing.slice(0, 20).map((f) => f.path) } });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_INCOMPLETE',
+        `${missing.length} file(s) were not verified by the SMP after the upload (first: ${missing[0]?.path}); run the upload again to resume.`,
+        { details: { missing: missing.slice(0, 20).map((f) => f.path) } },
+      );
     }
     events.emit({ type: 'phase', phase: 'smp-upload', status: 'end', ok: true });
     return { files: entries.length, bytes: total, bytesTransferred: sent, manifestDigest: manifestDigest(entries) };
@@ -203,7 +247,8 @@ export class SmpHttpClient {
           if (f.size === 0) return writeFile(part, '');
           if (offset === f.size) return;
           const res = await this.#call(`${location}/files/${index}`, { method: 'GET', headers: { range: `bytes=${offset}-` } });
-          if (res.status !== 206 || !res.body) throw new FerryError('FERRY_E_INTERNAL', `The SMP did not answer the range request for ${f.path} (HTTP ${res.status}).`);
+          if (res.status !== 206 || !res.body)
+            throw new FerryError('FERRY_E_INTERNAL', `The SMP did not answer the range request for ${f.path} (HTTP ${res.status}).`);
           const counter = new Transform({
             transform(chunk: Buffer, _e, cb) {
               done += chunk.length;
@@ -212,11 +257,20 @@ export class SmpHttpClient {
               cb(null, chunk);
             },
           });
-          await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(part, { flags: offset ? 'r+' : 'w', start: offset }));
+          await pipeline(
+            Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+            counter,
+            createWriteStream(part, { flags: offset ? 'r+' : 'w', start: offset }),
+          );
         });
         if ((await sizeOf(part)) === f.size && (await sha256File(part)) === f.sha256) break;
         await rm(part, { force: true });
-        if (pass >= 1) throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `${f.path} does not match its SHA-256 after downloading it twice; the store on the SMP may be damaged.`, { details: { path: f.path } });
+        if (pass >= 1)
+          throw new FerryError(
+            'FERRY_E_SMP_CHUNK_MISMATCH',
+            `${f.path} does not match its SHA-256 after downloading it twice; the store on the SMP may be damaged.`,
+            { details: { path: f.path } },
+          );
       }
       await rename(part, dest);
     }
@@ -232,19 +286,28 @@ export class SmpHttpClient {
     const manifest = await this.#json<{ manifestDigest: string; files: ManifestEntry[] }>(`${location}/manifest`, { method: 'GET' });
     for (const f of manifest.files) {
       const path = join(destDir, ...checkStorePath(f.path).split('/'));
-      if ((await sizeOf(path)) !== f.size || (await sha256File(path)) !== f.sha256) return { verified: false, manifestDigest: manifest.manifestDigest };
+      if ((await sizeOf(path)) !== f.size || (await sha256File(path)) !== f.sha256)
+        return { verified: false, manifestDigest: manifest.manifestDigest };
     }
     return { verified: true, manifestDigest: manifest.manifestDigest };
   }
 
   /** Release State Store after a capture: the store becomes available for restore. */
   releaseCapture(location: string): Promise<StoreRecord> {
-    return this.#json<StoreRecord>(`${location}/release`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'capture' }) });
+    return this.#json<StoreRecord>(`${location}/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'capture' }),
+    });
   }
 
   /** Release State Store after a restore: only with a verified restore; starts the deletion policy. */
   releaseRestore(location: string, report: RestoreReport): Promise<StoreRecord> {
-    return this.#json<StoreRecord>(`${location}/release`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'restore', verified: report.verified, manifestDigest: report.manifestDigest }) });
+    return this.#json<StoreRecord>(`${location}/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'restore', verified: report.verified, manifestDigest: report.manifestDigest }),
+    });
   }
 
   /** Release for either kind of grant. */
@@ -267,7 +330,11 @@ export class SmpHttpClient {
         return await step();
       } catch (err) {
         const e = asFerry(err, what);
-        const retryable = e.details.network === true || e.code === 'FERRY_E_SMP_CHUNK_MISMATCH' || e.code === 'FERRY_E_SMP_RATE_LIMITED' || e.httpStatus >= 500 && e.code !== 'FERRY_E_SMP_FOLDER_FULL';
+        const retryable =
+          e.details.network === true ||
+          e.code === 'FERRY_E_SMP_CHUNK_MISMATCH' ||
+          e.code === 'FERRY_E_SMP_RATE_LIMITED' ||
+          (e.httpStatus >= 500 && e.code !== 'FERRY_E_SMP_FOLDER_FULL');
         if (!retryable || attempt >= attempts) throw e;
         this.#events.log('warn', 'OSDSmpClient', `${what} failed (${e.code}: ${e.message}); attempt ${attempt + 1} of ${attempts}`);
         await this.#sleep(Math.min(5000, 200 * 2 ** (attempt - 1)));
@@ -281,7 +348,12 @@ export class SmpHttpClient {
     if (this.#o.credential) auth.push('computer');
     if (this.#o.fallbackToNaa && this.#o.naaCredential) auth.push('naa');
     if (!auth.length) {
-      throw new FerryError(this.#o.naaCredential ? 'FERRY_E_SMP_NAA_NOT_ALLOWED' : 'FERRY_E_SMP_UNAUTHORIZED', this.#o.naaCredential ? 'Only a Network Access Account credential is available and the step does not allow falling back to it (OSDStateFallbackToNAA=false).' : 'No computer credential: register the computer first.');
+      throw new FerryError(
+        this.#o.naaCredential ? 'FERRY_E_SMP_NAA_NOT_ALLOWED' : 'FERRY_E_SMP_UNAUTHORIZED',
+        this.#o.naaCredential
+          ? 'Only a Network Access Account credential is available and the step does not allow falling back to it (OSDStateFallbackToNAA=false).'
+          : 'No computer credential: register the computer first.',
+      );
     }
     let last: FerryError | undefined;
     for (const a of auth) {
@@ -293,15 +365,27 @@ export class SmpHttpClient {
       } catch (err) {
         last = asFerry(err, url);
         if (!AUTH_FAILURES.has(last.code)) throw last;
-        if (a === 'computer' && auth.includes('naa')) this.#events.log('warn', 'OSDSmpClient', `computer credential refused by ${new URL(url).host} (${last.code}); using the Network Access Account`);
+        if (a === 'computer' && auth.includes('naa'))
+          this.#events.log(
+            'warn',
+            'OSDSmpClient',
+            `computer credential refused by ${new URL(url).host} (${last.code}); using the Network Access Account`,
+          );
       }
     }
     throw last as FerryError;
   }
 }
 
-async function postRegister(serverUrl: string, body: { computerName: string; enrollmentToken?: string; currentCredential?: string }): Promise<{ computerId: string; credential: string; expiresAt: string }> {
-  const res = await fetchOrThrow(`${serverUrl.replace(/\/+$/, '')}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function postRegister(
+  serverUrl: string,
+  body: { computerName: string; enrollmentToken?: string; currentCredential?: string },
+): Promise<{ computerId: string; credential: string; expiresAt: string }> {
+  const res = await fetchOrThrow(`${serverUrl.replace(/\/+$/, '')}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as { computerId: string; credential: string; expiresAt: string };
 }
 
@@ -310,7 +394,11 @@ async function fetchOrThrow(url: string, init: RequestInit): Promise<Response> {
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw new FerryError('FERRY_E_SMP_UNREACHABLE', `Cannot reach ${new URL(url).origin}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}.`, { cause: err, details: { network: true, url } });
+    throw new FerryError(
+      'FERRY_E_SMP_UNREACHABLE',
+      `Cannot reach ${new URL(url).origin}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}.`,
+      { cause: err, details: { network: true, url } },
+    );
   }
   if (res.ok) return res;
   let body: ErrorBody = {};
@@ -319,14 +407,29 @@ async function fetchOrThrow(url: string, init: RequestInit): Promise<Response> {
   } catch {
     // Not a Ferry answer (a proxy, a crash): keep the status.
   }
-  const code = (typeof body.code === 'string' && body.code.startsWith('FERRY_E_') ? body.code : res.status >= 500 ? 'FERRY_E_INTERNAL' : 'FERRY_E_INVALID_ARGUMENT') as ErrorCode;
-  throw new FerryError(code, body.message ?? `HTTP ${res.status} from ${url}`, { details: { ...(body.details ?? {}), status: res.status, url } });
+  const code = (
+    typeof body.code === 'string' && body.code.startsWith('FERRY_E_')
+      ? body.code
+      : res.status >= 500
+        ? 'FERRY_E_INTERNAL'
+        : 'FERRY_E_INVALID_ARGUMENT'
+  ) as ErrorCode;
+  throw new FerryError(code, body.message ?? `HTTP ${res.status} from ${url}`, {
+    details: { ...(body.details ?? {}), status: res.status, url },
+  });
 }
 
 function asFerry(err: unknown, what: string): FerryError {
   if (err instanceof FerryError) return err;
-  if ((err as Error)?.name === 'TypeError' || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (err as NodeJS.ErrnoException)?.code === 'UND_ERR_SOCKET') {
-    return new FerryError('FERRY_E_SMP_UNREACHABLE', `The connection dropped while ${what}: ${(err as Error).message}.`, { cause: err, details: { network: true } });
+  if (
+    (err as Error)?.name === 'TypeError' ||
+    (err as NodeJS.ErrnoException)?.code === 'ECONNRESET' ||
+    (err as NodeJS.ErrnoException)?.code === 'UND_ERR_SOCKET'
+  ) {
+    return new FerryError('FERRY_E_SMP_UNREACHABLE', `The connection dropped while ${what}: ${(err as Error).message}.`, {
+      cause: err,
+      details: { network: true },
+    });
   }
   return fromSystemError(err, what);
 }
@@ -350,12 +453,17 @@ async function hashTree(root: string, events: EventStream): Promise<ManifestEntr
         out.push({ path: relative(root, full).split(sep).join('/'), size: s.size, sha256: await sha256File(full) });
         events.emit({ type: 'progress', phase: 'smp-hash', done: out.length, current: d.name });
       } else {
-        throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The store folder holds ${full}, which is not a regular file or folder; a store holds only files.`, { details: { path: full } });
+        throw new FerryError(
+          'FERRY_E_SMP_PATH_INVALID',
+          `The store folder holds ${full}, which is not a regular file or folder; a store holds only files.`,
+          { details: { path: full } },
+        );
       }
     }
   };
   await walk(root);
-  if (!out.length) throw new FerryError('FERRY_E_SMP_STORE_INCOMPLETE', `The store folder ${root} holds no files; run Capture User State first.`);
+  if (!out.length)
+    throw new FerryError('FERRY_E_SMP_STORE_INCOMPLETE', `The store folder ${root} holds no files; run Capture User State first.`);
   return out;
 }
 
@@ -366,7 +474,8 @@ async function readChunk(path: string, offset: number, length: number): Promise<
     let got = 0;
     while (got < length) {
       const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-      if (bytesRead === 0) throw new FerryError('FERRY_E_IO', `${path} became shorter while uploading it; capture the store again.`, { details: { path } });
+      if (bytesRead === 0)
+        throw new FerryError('FERRY_E_IO', `${path} became shorter while uploading it; capture the store again.`, { details: { path } });
       got += bytesRead;
     }
     return buf;

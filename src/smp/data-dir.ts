@@ -33,11 +33,16 @@ export function loadDataDir(dataDir: string, siteKeyFile?: string): DataDirSecre
     chmodSync(dataDir, 0o700);
     const keyFile = siteKeyFile ?? join(dataDir, 'site.key');
     if (!existsSync(keyFile)) {
-      if (siteKeyFile) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Site key file ${siteKeyFile} does not exist; copy the site.key of the first SMP of the site.`);
+      if (siteKeyFile)
+        throw new FerryError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `Site key file ${siteKeyFile} does not exist; copy the site.key of the first SMP of the site.`,
+        );
       writeSecretFile(keyFile, newSiteKey().toString('base64') + '\n');
     }
     const siteKey = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
-    if (siteKey.length !== 32) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Site key file ${keyFile} does not hold a 256-bit key (base64).`);
+    if (siteKey.length !== 32)
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Site key file ${keyFile} does not hold a 256-bit key (base64).`);
     const hashFile = join(dataDir, 'admin-token.sha256');
     let adminToken: string | undefined;
     if (!existsSync(hashFile)) {
@@ -48,7 +53,10 @@ export function loadDataDir(dataDir: string, siteKeyFile?: string): DataDirSecre
     return { siteKey, adminTokenHash, siteKeyFile: keyFile, ...(adminToken ? { adminToken } : {}) };
   } catch (err) {
     if (err instanceof FerryError) throw err;
-    throw new FerryError('FERRY_E_IO', `Cannot prepare the SMP data directory ${dataDir}: ${(err as Error).message}.`, { cause: err, details: { dataDir } });
+    throw new FerryError('FERRY_E_IO', `Cannot prepare the SMP data directory ${dataDir}: ${(err as Error).message}.`, {
+      cause: err,
+      details: { dataDir },
+    });
   }
 }
 

@@ -8,7 +8,12 @@ export interface DeletionJob {
   runOnce(): Promise<string[]>;
 }
 
-export function startDeletionJob(service: SmpService, intervalMs: number, onError: (err: unknown) => void, onDeleted: (ids: string[]) => void = () => {}): DeletionJob {
+export function startDeletionJob(
+  service: SmpService,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+  onDeleted: (ids: string[]) => void = () => {},
+): DeletionJob {
   let running: Promise<string[]> | undefined;
   const runOnce = (): Promise<string[]> => {
     running ??= service

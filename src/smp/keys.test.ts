@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newDataKey, newRecoveryKeyPair, newSiteKey, openRecoverySlot, sealToRecoveryKey, siteKeyId, unwrapWithSiteKey, wrapWithSiteKey } from './keys.ts';
+import {
+  newDataKey,
+  newRecoveryKeyPair,
+  newSiteKey,
+  openRecoverySlot,
+  sealToRecoveryKey,
+  siteKeyId,
+  unwrapWithSiteKey,
+  wrapWithSiteKey,
+} from './keys.ts';
 
 test('site slot opens only with the site key and only for its store', () => {
   const key = newDataKey();

@@ -3,7 +3,18 @@
 // key can hand it to the restoring computer; the "recovery" slot seals it to the site recovery
 // public key (X25519 + HKDF-SHA256 + AES-256-GCM), so whoever holds the recovery private key —
 // printed once when the site was created — can open it even if the site key is lost.
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { FerryError } from '../errors/index.ts';
 
 const b64u = (b: Buffer): string => b.toString('base64url');
@@ -51,7 +62,11 @@ export function unwrapWithSiteKey(slot: string, siteKey: Buffer, storeId: string
     if (!slot.startsWith('s1.')) throw new Error('unknown slot version');
     return open(siteKey, slot.slice(3), aadFor(storeId, 'site'));
   } catch (err) {
-    throw new FerryError('FERRY_E_INTERNAL', `The key slot of store ${storeId} does not open with this server's site key; start the server with the site key the store was created with (--site-key).`, { cause: err, details: { storeId } });
+    throw new FerryError(
+      'FERRY_E_INTERNAL',
+      `The key slot of store ${storeId} does not open with this server's site key; start the server with the site key the store was created with (--site-key).`,
+      { cause: err, details: { storeId } },
+    );
   }
 }
 
@@ -95,6 +110,10 @@ export function openRecoverySlot(slot: string, recoveryPrivateKey: string, store
     const kek = recoveryKek(diffieHellman({ privateKey: priv, publicKey: ephKey }), ephDer, recipientDer);
     return open(kek, rest.join('.'), aadFor(storeId, 'recovery'));
   } catch (err) {
-    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `The recovery key does not open the recovery slot of store ${storeId}; check you use this site's recovery key (frk_…) and the slot of that store.`, { cause: err, details: { storeId } });
+    throw new FerryError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `The recovery key does not open the recovery slot of store ${storeId}; check you use this site's recovery key (frk_…) and the slot of that store.`,
+      { cause: err, details: { storeId } },
+    );
   }
 }

@@ -50,14 +50,20 @@ export interface SmpRepository {
   getAssociation(id: string): Promise<Association | undefined>;
   listAssociations(): Promise<Association[]>;
   deleteAssociation(id: string): Promise<void>;
-  updateAssociation(id: string, patch: Partial<Pick<Association, 'migrationStatus' | 'storeId' | 'storeCreationDate' | 'storeReleaseDate' | 'storeDeletionDate'>>): Promise<void>;
+  updateAssociation(
+    id: string,
+    patch: Partial<Pick<Association, 'migrationStatus' | 'storeId' | 'storeCreationDate' | 'storeReleaseDate' | 'storeDeletionDate'>>,
+  ): Promise<void>;
   associationsBySource(computerId: string): Promise<Association[]>;
   associationsByRestore(computerId: string): Promise<Association[]>;
   associationsByStore(storeId: string): Promise<Association[]>;
 
   insertStore(store: StoreRecord): Promise<void>;
   getStore(id: string): Promise<StoreRecord | undefined>;
-  updateStore(id: string, patch: Partial<Omit<StoreRecord, 'id' | 'sourceComputerId' | 'folderId' | 'serverName' | 'createdAt'>>): Promise<void>;
+  updateStore(
+    id: string,
+    patch: Partial<Omit<StoreRecord, 'id' | 'sourceComputerId' | 'folderId' | 'serverName' | 'createdAt'>>,
+  ): Promise<void>;
   listStores(): Promise<StoreRecord[]>;
   /** Stores of `serverName` that are released and due at `now`, or left half-deleted. */
   storesToDelete(serverName: string, now: string): Promise<StoreRecord[]>;

@@ -42,7 +42,10 @@ import {
   type UserSelection,
 } from './types.ts';
 
-export type Principal = { readonly kind: 'admin' } | { readonly kind: 'computer'; readonly computer: SmpComputer } | { readonly kind: 'naa'; readonly computer: SmpComputer };
+export type Principal =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'computer'; readonly computer: SmpComputer }
+  | { readonly kind: 'naa'; readonly computer: SmpComputer };
 
 export interface RegistrationProof {
   readonly enrollmentToken?: string;
@@ -115,7 +118,12 @@ const DEFAULT_TTL = 90 * 24 * 3600;
 const DEFAULT_RENEWAL_GRACE = 7 * 24 * 3600;
 const nowIso = (d: Date): string => d.toISOString();
 
-const notFound = (id: string): FerryError => new FerryError('FERRY_E_SMP_STORE_NOT_FOUND', `No store ${id} exists for this computer; use the location returned by Request State Store.`, { details: { storeId: id } });
+const notFound = (id: string): FerryError =>
+  new FerryError(
+    'FERRY_E_SMP_STORE_NOT_FOUND',
+    `No store ${id} exists for this computer; use the location returned by Request State Store.`,
+    { details: { storeId: id } },
+  );
 
 /** The State Migration Point's domain: registration, store requests and transfers, associations, administration. */
 export class SmpService {
@@ -166,11 +174,19 @@ export class SmpService {
     return this.repo.transaction(async (repo) => {
       const inForce = await repo.initSetting('site_key_id', keyId);
       if (inForce !== keyId) {
-        throw new FerryError('FERRY_E_INVALID_ARGUMENT', `This server's site key does not match the site's (database ${inForce.slice(0, 8)}…, server ${keyId.slice(0, 8)}…); start it with the site key file of the other SMPs (--site-key).`);
+        throw new FerryError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `This server's site key does not match the site's (database ${inForce.slice(0, 8)}…, server ${keyId.slice(0, 8)}…); start it with the site key file of the other SMPs (--site-key).`,
+        );
       }
       const publicKey = await repo.initSetting('recovery_public_key', recovery.publicKey);
       const existing = await repo.getServer(this.serverName);
-      await repo.upsertServer({ name: this.serverName, url: this.serverUrl, restoreOnly: existing?.restoreOnly ?? false, deleteAfterSeconds: existing?.deleteAfterSeconds ?? 0 });
+      await repo.upsertServer({
+        name: this.serverName,
+        url: this.serverUrl,
+        restoreOnly: existing?.restoreOnly ?? false,
+        deleteAfterSeconds: existing?.deleteAfterSeconds ?? 0,
+      });
       return publicKey === recovery.publicKey ? { recoveryKey: recovery.privateKey } : {};
     });
   }
@@ -179,19 +195,32 @@ export class SmpService {
 
   /** Resolve a bearer secret (and, for the NAA, the computer it acts for) to a principal. */
   async authenticate(secret: string | undefined, naaComputerName: string | undefined): Promise<Principal> {
-    if (!secret) throw new FerryError('FERRY_E_SMP_UNAUTHORIZED', 'This route needs a credential: send `Authorization: Bearer <credential>`.');
+    if (!secret)
+      throw new FerryError('FERRY_E_SMP_UNAUTHORIZED', 'This route needs a credential: send `Authorization: Bearer <credential>`.');
     if (secret.startsWith(SECRET_PREFIX.admin)) {
       if (secretMatches(secret, this.#adminTokenHash)) return { kind: 'admin' };
     } else if (secret.startsWith(SECRET_PREFIX.naa)) {
       const hash = await this.repo.getSetting('naa_hash');
-      if (!hash) throw new FerryError('FERRY_E_SMP_NAA_NOT_ALLOWED', 'No Network Access Account is configured on this SMP; configure one (`ferry smp naa set`) or use the computer credential.');
+      if (!hash)
+        throw new FerryError(
+          'FERRY_E_SMP_NAA_NOT_ALLOWED',
+          'No Network Access Account is configured on this SMP; configure one (`ferry smp naa set`) or use the computer credential.',
+        );
       if (secretMatches(secret, hash)) {
-        if (!naaComputerName) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'A Network Access Account request must name its computer in the x-ferry-computer header.');
+        if (!naaComputerName)
+          throw new FerryError(
+            'FERRY_E_INVALID_ARGUMENT',
+            'A Network Access Account request must name its computer in the x-ferry-computer header.',
+          );
         const computer = await this.repo.findComputerByName(naaComputerName);
         if (!computer) throw unknownComputer(naaComputerName);
         // The NAA is a fallback for a computer whose own credential fails, not a way around revocation.
         if (computer.credentialRevokedAt !== null) {
-          throw new FerryError('FERRY_E_SMP_FORBIDDEN', `Computer ${computer.name} was revoked; the Network Access Account cannot act for it. Re-register it with an enrollment token bound to it.`, { details: { computer: computer.name } });
+          throw new FerryError(
+            'FERRY_E_SMP_FORBIDDEN',
+            `Computer ${computer.name} was revoked; the Network Access Account cannot act for it. Re-register it with an enrollment token bound to it.`,
+            { details: { computer: computer.name } },
+          );
         }
         return { kind: 'naa', computer };
       }
@@ -200,7 +229,11 @@ export class SmpService {
       const computer = id === undefined ? undefined : await this.repo.getComputer(id);
       if (computer && secretMatches(secret, computer.credentialHash)) {
         if (computer.credentialExpiresAt && computer.credentialExpiresAt <= nowIso(this.#now())) {
-          throw new FerryError('FERRY_E_SMP_CREDENTIAL_EXPIRED', `The credential of computer ${computer.name} expired at ${computer.credentialExpiresAt}; register it again.`, { details: { computer: computer.name } });
+          throw new FerryError(
+            'FERRY_E_SMP_CREDENTIAL_EXPIRED',
+            `The credential of computer ${computer.name} expired at ${computer.credentialExpiresAt}; register it again.`,
+            { details: { computer: computer.name } },
+          );
         }
         return { kind: 'computer', computer };
       }
@@ -218,23 +251,37 @@ export class SmpService {
   async register(computerName: string, proof: RegistrationProof, options: { readonly ttlSeconds?: number } = {}): Promise<Registration> {
     const name = checkComputerName(computerName);
     if (!proof.enrollmentToken && !proof.currentCredential) {
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Registration needs an enrollment token (new computer) or the current credential (renewal).');
+      throw new FerryError(
+        'FERRY_E_INVALID_ARGUMENT',
+        'Registration needs an enrollment token (new computer) or the current credential (renewal).',
+      );
     }
     const now = this.#now();
     return this.repo.transaction(async (repo) => {
       let computer = await repo.findComputerByName(name);
       if (!(computer && proof.currentCredential && this.#renewable(computer, proof.currentCredential, now))) {
         if (!proof.enrollmentToken) {
-          throw new FerryError('FERRY_E_SMP_UNAUTHORIZED', `The credential cannot renew ${name} (not its current one, revoked, or expired too long ago); register it with an enrollment token bound to it (\`ferry smp enrollment create --computer ${name}\`).`, {
-            details: { computer: name },
-          });
+          throw new FerryError(
+            'FERRY_E_SMP_UNAUTHORIZED',
+            `The credential cannot renew ${name} (not its current one, revoked, or expired too long ago); register it with an enrollment token bound to it (\`ferry smp enrollment create --computer ${name}\`).`,
+            {
+              details: { computer: name },
+            },
+          );
         }
         const token = await repo.consumeEnrollmentToken(hashSecret(proof.enrollmentToken), nowIso(now));
         if (!token) {
-          throw new FerryError('FERRY_E_SMP_ENROLLMENT_REFUSED', 'The enrollment token is unknown, expired or used up; ask the administrator for a new one.');
+          throw new FerryError(
+            'FERRY_E_SMP_ENROLLMENT_REFUSED',
+            'The enrollment token is unknown, expired or used up; ask the administrator for a new one.',
+          );
         }
         if (token.computerNameKey && token.computerNameKey !== name.toLowerCase()) {
-          throw new FerryError('FERRY_E_SMP_ENROLLMENT_REFUSED', `This enrollment token is bound to another computer and cannot register ${name}.`, { details: { computer: name } });
+          throw new FerryError(
+            'FERRY_E_SMP_ENROLLMENT_REFUSED',
+            `This enrollment token is bound to another computer and cannot register ${name}.`,
+            { details: { computer: name } },
+          );
         }
         // Only a token bound to this name takes over an identity that was ever registered.
         if (computer && (computer.credentialHash !== null || computer.credentialRevokedAt !== null) && !token.computerNameKey) {
@@ -246,7 +293,15 @@ export class SmpService {
         }
       }
       if (!computer) {
-        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now), owner: null };
+        computer = {
+          id: randomUUID(),
+          name,
+          credentialHash: null,
+          credentialExpiresAt: null,
+          credentialRevokedAt: null,
+          createdAt: nowIso(now),
+          owner: null,
+        };
         await repo.insertComputer(computer);
       }
       // A renewal keeps the holder; a token (plain or the administrator's bound one) hands the
@@ -268,17 +323,38 @@ export class SmpService {
     return this.repo.transaction(async (repo) => {
       let computer = await repo.findComputerByName(name);
       if (!computer) {
-        computer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(now), owner };
+        computer = {
+          id: randomUUID(),
+          name,
+          credentialHash: null,
+          credentialExpiresAt: null,
+          credentialRevokedAt: null,
+          createdAt: nowIso(now),
+          owner,
+        };
         await repo.insertComputer(computer);
-      } else if (computer.owner !== owner && (computer.owner !== null || computer.credentialHash !== null || computer.credentialRevokedAt !== null)) {
-        throw new FerryError('FERRY_E_SMP_IDENTITY_NOT_OWNED', `The State Migration Point identity of ${computer.name} was issued to another holder; an administrator resets the computer to hand it on.`, { details: { computer: computer.name } });
+      } else if (
+        computer.owner !== owner &&
+        (computer.owner !== null || computer.credentialHash !== null || computer.credentialRevokedAt !== null)
+      ) {
+        throw new FerryError(
+          'FERRY_E_SMP_IDENTITY_NOT_OWNED',
+          `The State Migration Point identity of ${computer.name} was issued to another holder; an administrator resets the computer to hand it on.`,
+          { details: { computer: computer.name } },
+        );
       }
       return this.#issue(repo, computer, now, options.ttlSeconds, owner);
     });
   }
 
   /** One credential per computer: the new one replaces (revokes) the previous. */
-  async #issue(repo: SmpRepository, computer: SmpComputer, now: Date, ttlSeconds: number | undefined, owner: string | null | undefined): Promise<Registration> {
+  async #issue(
+    repo: SmpRepository,
+    computer: SmpComputer,
+    now: Date,
+    ttlSeconds: number | undefined,
+    owner: string | null | undefined,
+  ): Promise<Registration> {
     const credential = newSecret('computer', computer.id);
     const expiresAt = nowIso(new Date(now.getTime() + Math.min(ttlSeconds ?? this.#ttl, this.#ttl) * 1000));
     await repo.setComputerCredential(computer.id, hashSecret(credential), expiresAt, owner);
@@ -287,7 +363,8 @@ export class SmpService {
 
   /** The computer's own credential, not revoked, unexpired or expired within the renewal grace. */
   #renewable(computer: SmpComputer, credential: string, now: Date): boolean {
-    if (computerIdOf(credential) !== computer.id || !secretMatches(credential, computer.credentialHash) || !computer.credentialExpiresAt) return false;
+    if (computerIdOf(credential) !== computer.id || !secretMatches(credential, computer.credentialHash) || !computer.credentialExpiresAt)
+      return false;
     return new Date(computer.credentialExpiresAt).getTime() + this.#renewalGrace * 1000 > now.getTime();
   }
 
@@ -321,7 +398,11 @@ export class SmpService {
     const computer = requireComputer(p);
     const server = await this.#server();
     if (server.restoreOnly) {
-      throw new FerryError('FERRY_E_SMP_NO_ELIGIBLE_FOLDER', `State Migration Point ${server.name} is in restore-only mode and takes no new captures; the client tries another SMP.`, { details: { server: server.name, reason: 'restore-only' } });
+      throw new FerryError(
+        'FERRY_E_SMP_NO_ELIGIBLE_FOLDER',
+        `State Migration Point ${server.name} is in restore-only mode and takes no new captures; the client tries another SMP.`,
+        { details: { server: server.name, reason: 'restore-only' } },
+      );
     }
     const dataKey = newDataKey();
     // Set once per site, at its first start: read once per process.
@@ -334,7 +415,11 @@ export class SmpService {
         const store = a.storeId ? await repo.getStore(a.storeId) : undefined;
         if (store?.status === 'requested') return this.#grant(repo, store, 'capture', captureUsers(open), computer.name);
         if (store && store.status === 'captured') {
-          throw new FerryError('FERRY_E_SMP_STORE_STATE', `Computer ${computer.name} already has a captured store (${store.id}) waiting for restore; restore or delete it before capturing again.`, { details: { storeId: store.id } });
+          throw new FerryError(
+            'FERRY_E_SMP_STORE_STATE',
+            `Computer ${computer.name} already has a captured store (${store.id}) waiting for restore; restore or delete it before capturing again.`,
+            { details: { storeId: store.id } },
+          );
         }
       }
       const folder = await this.#pickFolder(repo);
@@ -370,21 +455,48 @@ export class SmpService {
   async requestRestore(p: Principal): Promise<StoreGrant> {
     const computer = requireComputer(p);
     return this.repo.transaction(async (repo) => {
-      const candidates = (await repo.associationsByRestore(computer.id)).filter((a) => a.migrationStatus === MIGRATION_STATUS.INPROGRESS && a.storeId);
+      const candidates = (await repo.associationsByRestore(computer.id)).filter(
+        (a) => a.migrationStatus === MIGRATION_STATUS.INPROGRESS && a.storeId,
+      );
       for (const a of candidates.reverse()) {
         const store = await repo.getStore(a.storeId as string);
         if (store?.status !== 'captured') continue;
         const source = await repo.getComputer(store.sourceComputerId);
-        return this.#grant(repo, store, 'restore', a.migrationBehavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTOREALL ? 'all' : a.userNames, source?.name ?? '');
+        return this.#grant(
+          repo,
+          store,
+          'restore',
+          a.migrationBehavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTOREALL ? 'all' : a.userNames,
+          source?.name ?? '',
+        );
       }
-      throw new FerryError('FERRY_E_SMP_NO_STORE', `No captured store is waiting for computer ${computer.name}: create a computer association with ${computer.name} as the destination (console: Assets and Compliance › User State Migration › Create Computer Association; CLI: ferry smp association), then run Request, Capture and Release State Store on the source computer before restoring here.`, { details: { computer: computer.name } });
+      throw new FerryError(
+        'FERRY_E_SMP_NO_STORE',
+        `No captured store is waiting for computer ${computer.name}: create a computer association with ${computer.name} as the destination (console: Assets and Compliance › User State Migration › Create Computer Association; CLI: ferry smp association), then run Request, Capture and Release State Store on the source computer before restoring here.`,
+        { details: { computer: computer.name } },
+      );
     });
   }
 
-  async #grant(repo: SmpRepository, store: StoreRecord, kind: 'capture' | 'restore', users: UserSelection, sourceComputer: string, newKey?: Buffer): Promise<StoreGrant> {
+  async #grant(
+    repo: SmpRepository,
+    store: StoreRecord,
+    kind: 'capture' | 'restore',
+    users: UserSelection,
+    sourceComputer: string,
+    newKey?: Buffer,
+  ): Promise<StoreGrant> {
     const key = newKey ?? unwrapWithSiteKey((await repo.getKeySlot(store.id, 'site')) as string, this.#siteKey, store.id);
     const base = store.serverName === this.serverName ? this.serverUrl : ((await repo.getServer(store.serverName))?.url ?? this.serverUrl);
-    return { storeId: store.id, kind, location: `${base}/stores/${store.id}`, key: key.toString('base64'), chunkSize: this.chunkSize, users, sourceComputer };
+    return {
+      storeId: store.id,
+      kind,
+      location: `${base}/stores/${store.id}`,
+      key: key.toString('base64'),
+      chunkSize: this.chunkSize,
+      users,
+      sourceComputer,
+    };
   }
 
   async #pickFolder(repo: SmpRepository): Promise<StorageFolder> {
@@ -404,9 +516,13 @@ export class SmpService {
     eligible.sort((a, b) => b.room - a.room);
     const best = eligible[0];
     if (!best) {
-      throw new FerryError('FERRY_E_SMP_NO_ELIGIBLE_FOLDER', `No storage folder of SMP ${this.serverName} can take a capture (${folders.length} folder(s): each is at its maximum number of clients or below its minimum free space).`, {
-        details: { server: this.serverName, folders: folders.length },
-      });
+      throw new FerryError(
+        'FERRY_E_SMP_NO_ELIGIBLE_FOLDER',
+        `No storage folder of SMP ${this.serverName} can take a capture (${folders.length} folder(s): each is at its maximum number of clients or below its minimum free space).`,
+        {
+          details: { server: this.serverName, folders: folders.length },
+        },
+      );
     }
     return best.folder;
   }
@@ -438,19 +554,28 @@ export class SmpService {
     const store = await this.repo.getStore(storeId);
     if (!store || store.sourceComputerId !== computer.id) throw notFound(storeId);
     if (store.status !== 'requested') {
-      throw new FerryError('FERRY_E_SMP_STORE_STATE', `Store ${storeId} is ${store.status}; it no longer takes uploads.`, { details: { storeId, status: store.status } });
+      throw new FerryError('FERRY_E_SMP_STORE_STATE', `Store ${storeId} is ${store.status}; it no longer takes uploads.`, {
+        details: { storeId, status: store.status },
+      });
     }
     return this.#local(store);
   }
 
   /** The store, if `p` may read it (a restoring computer of one of its associations, after the capture was released). */
-  async #readable(p: Principal, storeId: string): Promise<{ store: StoreRecord; folder: StorageFolder; dir: string; association: Association }> {
+  async #readable(
+    p: Principal,
+    storeId: string,
+  ): Promise<{ store: StoreRecord; folder: StorageFolder; dir: string; association: Association }> {
     const computer = requireComputer(p);
     const store = await this.repo.getStore(storeId);
     const association = store && (await this.repo.associationsByStore(storeId)).find((a) => a.restoreComputerId === computer.id);
     if (!store || !association) throw notFound(storeId);
     if (store.status !== 'captured') {
-      throw new FerryError('FERRY_E_SMP_STORE_STATE', `Store ${storeId} is ${store.status}; it can be read only after its capture was released and before its restore was released.`, { details: { storeId, status: store.status } });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_STATE',
+        `Store ${storeId} is ${store.status}; it can be read only after its capture was released and before its restore was released.`,
+        { details: { storeId, status: store.status } },
+      );
     }
     return { ...(await this.#local(store)), association };
   }
@@ -459,7 +584,11 @@ export class SmpService {
     const folder = await this.repo.getFolder(store.folderId);
     if (store.serverName !== this.serverName || !folder) {
       const server = await this.repo.getServer(store.serverName);
-      throw new FerryError('FERRY_E_SMP_STORE_NOT_FOUND', `Store ${store.id} is held by SMP ${store.serverName}${server ? ` at ${server.url}` : ''}, not by this one; use the location of the grant.`, { details: { storeId: store.id, server: store.serverName } });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_NOT_FOUND',
+        `Store ${store.id} is held by SMP ${store.serverName}${server ? ` at ${server.url}` : ''}, not by this one; use the location of the grant.`,
+        { details: { storeId: store.id, server: store.serverName } },
+      );
     }
     return { store, folder, dir: storeDirectory(folder, store.id) };
   }
@@ -470,13 +599,21 @@ export class SmpService {
     const { files, total } = await checkManifest(entries);
     this.#checkStoreFiles?.(files.map((f) => f.path));
     if (total > this.maxStoreBytes) {
-      throw new FerryError('FERRY_E_SMP_TOO_LARGE', `The store would hold ${total} bytes, more than the ${this.maxStoreBytes} this SMP allows per store.`, { details: { total, limit: this.maxStoreBytes } });
+      throw new FerryError(
+        'FERRY_E_SMP_TOO_LARGE',
+        `The store would hold ${total} bytes, more than the ${this.maxStoreBytes} this SMP allows per store.`,
+        { details: { total, limit: this.maxStoreBytes } },
+      );
     }
     const digest = manifestDigest(files);
     if (store.manifestDigest !== digest) {
       const room = usableBytes(folder) + store.totalSize;
       if (total > room) {
-        throw new FerryError('FERRY_E_SMP_FOLDER_FULL', `The store needs ${total} bytes but storage folder ${folder.path} has ${Math.max(0, room)} above its minimum free space.`, { details: { total, room: Math.max(0, room) } });
+        throw new FerryError(
+          'FERRY_E_SMP_FOLDER_FULL',
+          `The store needs ${total} bytes but storage folder ${folder.path} has ${Math.max(0, room)} above its minimum free space.`,
+          { details: { total, room: Math.max(0, room) } },
+        );
       }
       // Database first: a crash after it leaves stale files, never a stale "verified".
       await this.repo.transaction(async (repo) => {
@@ -508,22 +645,42 @@ export class SmpService {
       status: store.status,
       chunkSize: this.chunkSize,
       manifestDigest: store.manifestDigest,
-      files: files.map((f) => ({ ...f, chunksReceived: f.verified ? range(chunkCount(f.size, this.chunkSize)) : (chunks.get(f.index) ?? []) })),
+      files: files.map((f) => ({
+        ...f,
+        chunksReceived: f.verified ? range(chunkCount(f.size, this.chunkSize)) : (chunks.get(f.index) ?? []),
+      })),
     };
   }
 
   /** Receive chunk `chunk` of file `index`; when it completes the file, verify and place it. */
-  async putChunk(p: Principal, storeId: string, index: number, chunk: number, sha256: string, body: Readable): Promise<{ fileComplete: boolean }> {
+  async putChunk(
+    p: Principal,
+    storeId: string,
+    index: number,
+    chunk: number,
+    sha256: string,
+    body: Readable,
+  ): Promise<{ fileComplete: boolean }> {
     const { dir } = await this.#writable(p, storeId);
     const file = Number.isInteger(index) ? await this.repo.getStoreFile(storeId, index) : undefined;
-    if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}; declare the manifest first.`, { details: { index } });
+    if (!file)
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}; declare the manifest first.`, {
+        details: { index },
+      });
     const count = chunkCount(file.size, this.chunkSize);
-    if (!Number.isInteger(chunk) || chunk < 0 || chunk >= count) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${file.path} has chunks 0–${count - 1}, not ${chunk}.`);
+    if (!Number.isInteger(chunk) || chunk < 0 || chunk >= count)
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${file.path} has chunks 0–${count - 1}, not ${chunk}.`);
     if (file.verified) {
       body.resume();
       return { fileComplete: true };
     }
-    await writeChunk(join(dir, file.path + PART_SUFFIX), chunk * this.chunkSize, chunkLength(file.size, this.chunkSize, chunk), sha256, body);
+    await writeChunk(
+      join(dir, file.path + PART_SUFFIX),
+      chunk * this.chunkSize,
+      chunkLength(file.size, this.chunkSize, chunk),
+      sha256,
+      body,
+    );
     await this.repo.addChunk(storeId, index, chunk);
     if ((await this.repo.countChunks(storeId, index)) < count) return { fileComplete: false };
     // A file sent as one chunk was just hashed whole: no need to read it again.
@@ -552,7 +709,11 @@ export class SmpService {
     }
     if (!ok) {
       await this.repo.clearChunks(storeId, file.index);
-      throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `File ${file.path} does not match its manifest SHA-256 after all chunks arrived; upload it again.`, { details: { path: file.path } });
+      throw new FerryError(
+        'FERRY_E_SMP_CHUNK_MISMATCH',
+        `File ${file.path} does not match its manifest SHA-256 after all chunks arrived; upload it again.`,
+        { details: { path: file.path } },
+      );
     }
     await this.repo.setFileVerified(storeId, file.index, true);
   }
@@ -561,11 +722,21 @@ export class SmpService {
   async readManifest(p: Principal, storeId: string): Promise<{ storeId: string; manifestDigest: string; files: ManifestEntry[] }> {
     const { store } = await this.#readable(p, storeId);
     const files = await this.repo.getStoreFiles(storeId);
-    return { storeId, manifestDigest: store.manifestDigest as string, files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })) };
+    return {
+      storeId,
+      manifestDigest: store.manifestDigest as string,
+      files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+    };
   }
 
   /** Open a store file for reading, from byte `start` to `end` inclusive. */
-  async openFile(p: Principal, storeId: string, index: number, start?: number, end?: number): Promise<{ stream: Readable; size: number; path: string; sha256: string }> {
+  async openFile(
+    p: Principal,
+    storeId: string,
+    index: number,
+    start?: number,
+    end?: number,
+  ): Promise<{ stream: Readable; size: number; path: string; sha256: string }> {
     const { dir } = await this.#readable(p, storeId);
     const file = Number.isInteger(index) ? await this.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}.`);
@@ -573,9 +744,13 @@ export class SmpService {
     const size = (await stat(full).catch(() => undefined))?.size;
     // Gone or cut short outside Ferry: no retry will bring it back, so say which store is damaged.
     if (size !== file.size) {
-      throw new FerryError('FERRY_E_SMP_STORE_DAMAGED', `Store ${storeId} is damaged on SMP ${this.serverName}: its file ${file.path} is ${size === undefined ? 'missing' : `${size} bytes instead of ${file.size}`}.`, {
-        details: { storeId, path: file.path, server: this.serverName },
-      });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_DAMAGED',
+        `Store ${storeId} is damaged on SMP ${this.serverName}: its file ${file.path} is ${size === undefined ? 'missing' : `${size} bytes instead of ${file.size}`}.`,
+        {
+          details: { storeId, path: file.path, server: this.serverName },
+        },
+      );
     }
     return { stream: createReadStream(full, { start, end }), size, path: file.path, sha256: file.sha256 };
   }
@@ -608,9 +783,15 @@ export class SmpService {
     const files = await this.repo.getStoreFiles(storeId);
     const missing = files.filter((f) => !f.verified);
     if (!store.manifestDigest || missing.length) {
-      throw new FerryError('FERRY_E_SMP_STORE_INCOMPLETE', store.manifestDigest ? `${missing.length} of ${files.length} files of store ${storeId} are not uploaded and verified; resume the upload.` : `Store ${storeId} has no files; upload the store before releasing it.`, {
-        details: { storeId, missing: missing.slice(0, 20).map((f) => f.path) },
-      });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_INCOMPLETE',
+        store.manifestDigest
+          ? `${missing.length} of ${files.length} files of store ${storeId} are not uploaded and verified; resume the upload.`
+          : `Store ${storeId} has no files; upload the store before releasing it.`,
+        {
+          details: { storeId, missing: missing.slice(0, 20).map((f) => f.path) },
+        },
+      );
     }
     if (this.#verifyStore) await this.#verifyOnce(storeId, dir);
     const now = nowIso(this.#now());
@@ -618,7 +799,8 @@ export class SmpService {
       const current = await repo.getStore(storeId);
       if (current?.status !== 'requested') throw new FerryError('FERRY_E_SMP_STORE_STATE', `Store ${storeId} was already released.`);
       await repo.updateStore(storeId, { status: 'captured', capturedAt: now });
-      for (const a of await repo.associationsByStore(storeId)) await repo.updateAssociation(a.id, { migrationStatus: MIGRATION_STATUS.INPROGRESS, storeCreationDate: now });
+      for (const a of await repo.associationsByStore(storeId))
+        await repo.updateAssociation(a.id, { migrationStatus: MIGRATION_STATUS.INPROGRESS, storeCreationDate: now });
     });
     return (await this.repo.getStore(storeId)) as StoreRecord;
   }
@@ -631,7 +813,11 @@ export class SmpService {
   async releaseRestore(p: Principal, storeId: string, report: { verified: boolean; manifestDigest: string }): Promise<StoreRecord> {
     const { store, association } = await this.#readable(p, storeId);
     if (!report.verified || report.manifestDigest !== store.manifestDigest) {
-      throw new FerryError('FERRY_E_SMP_STORE_STATE', `The restore of store ${storeId} is not reported as verified against its manifest; release only after a successful Restore User State.`, { details: { storeId } });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_STATE',
+        `The restore of store ${storeId} is not reported as verified against its manifest; release only after a successful Restore User State.`,
+        { details: { storeId } },
+      );
     }
     const now = this.#now();
     await this.repo.transaction(async (repo) => {
@@ -650,10 +836,15 @@ export class SmpService {
 
   /** Stores the computer captured or may restore (never another computer's); not for the NAA, whose reach is the steps' own requests. */
   async listOwnStores(p: Principal): Promise<StoreRecord[]> {
-    if (p.kind === 'naa') throw new FerryError('FERRY_E_SMP_FORBIDDEN', 'The Network Access Account only requests, transfers and releases stores for the steps; listing needs the computer credential.');
+    if (p.kind === 'naa')
+      throw new FerryError(
+        'FERRY_E_SMP_FORBIDDEN',
+        'The Network Access Account only requests, transfers and releases stores for the steps; listing needs the computer credential.',
+      );
     const computer = requireComputer(p);
     const ids = new Set<string>();
-    for (const a of [...(await this.repo.associationsBySource(computer.id)), ...(await this.repo.associationsByRestore(computer.id))]) if (a.storeId) ids.add(a.storeId);
+    for (const a of [...(await this.repo.associationsBySource(computer.id)), ...(await this.repo.associationsByRestore(computer.id))])
+      if (a.storeId) ids.add(a.storeId);
     const out: StoreRecord[] = [];
     for (const id of ids) {
       const s = await this.repo.getStore(id);
@@ -683,15 +874,23 @@ export class SmpService {
 
   // ── administration ──────────────────────────────────────────────────────────────────────
 
-  async addFolder(p: Principal, input: { path: string; maxClients: number; minFreeSpace: number; spaceUnit: SpaceUnit; serverName?: string }): Promise<StorageFolder> {
+  async addFolder(
+    p: Principal,
+    input: { path: string; maxClients: number; minFreeSpace: number; spaceUnit: SpaceUnit; serverName?: string },
+  ): Promise<StorageFolder> {
     requireAdmin(p);
-    if (!isAbsolute(input.path)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Storage folder ${input.path} must be an absolute path on the SMP server.`);
+    if (!isAbsolute(input.path))
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Storage folder ${input.path} must be an absolute path on the SMP server.`);
     checkFolderLimits(input);
     const serverName = input.serverName ?? this.serverName;
     const path = resolve(input.path);
     // The database refuses a second (server, path) row; say so instead of failing the insert.
     if ((await this.repo.listFolders()).some((f) => f.serverName === serverName && f.path === path)) {
-      throw new FerryError('FERRY_E_SMP_FOLDER_EXISTS', `Storage folder ${path} is already configured on ${serverName}; change its limits instead of adding it again.`, { details: { path, serverName } });
+      throw new FerryError(
+        'FERRY_E_SMP_FOLDER_EXISTS',
+        `Storage folder ${path} is already configured on ${serverName}; change its limits instead of adding it again.`,
+        { details: { path, serverName } },
+      );
     }
     if (serverName === this.serverName) {
       try {
@@ -701,12 +900,23 @@ export class SmpService {
         // A path that names a file, or that the server may not create, is the administrator's input to fix.
         const errno = (err as NodeJS.ErrnoException).code ?? '';
         if (['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'EINVAL', 'ELOOP'].includes(errno)) {
-          throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Storage folder ${path} cannot be used: ${errno === 'EEXIST' || errno === 'ENOTDIR' ? 'it (or a folder on its path) is a file' : `the server cannot create it (${errno})`}. Give a folder path the SMP service may write.`, { cause: err, details: { path, errno } });
+          throw new FerryError(
+            'FERRY_E_INVALID_ARGUMENT',
+            `Storage folder ${path} cannot be used: ${errno === 'EEXIST' || errno === 'ENOTDIR' ? 'it (or a folder on its path) is a file' : `the server cannot create it (${errno})`}. Give a folder path the SMP service may write.`,
+            { cause: err, details: { path, errno } },
+          );
         }
         throw mapDiskError(err, `creating storage folder ${path}`);
       }
     }
-    const folder: StorageFolder = { id: randomUUID(), serverName, path, maxClients: input.maxClients, minFreeSpace: input.minFreeSpace, spaceUnit: input.spaceUnit };
+    const folder: StorageFolder = {
+      id: randomUUID(),
+      serverName,
+      path,
+      maxClients: input.maxClients,
+      minFreeSpace: input.minFreeSpace,
+      spaceUnit: input.spaceUnit,
+    };
     await this.repo.insertFolder(folder);
     return folder;
   }
@@ -726,7 +936,11 @@ export class SmpService {
     });
   }
 
-  async updateFolder(p: Principal, id: string, patch: { maxClients?: number; minFreeSpace?: number; spaceUnit?: SpaceUnit }): Promise<StorageFolder> {
+  async updateFolder(
+    p: Principal,
+    id: string,
+    patch: { maxClients?: number; minFreeSpace?: number; spaceUnit?: SpaceUnit },
+  ): Promise<StorageFolder> {
     requireAdmin(p);
     const folder = await this.repo.getFolder(id);
     if (!folder) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `No storage folder ${id}.`);
@@ -738,7 +952,8 @@ export class SmpService {
 
   async removeFolder(p: Principal, id: string): Promise<void> {
     requireAdmin(p);
-    if ((await this.repo.countActiveStoresByFolder()).get(id)) throw new FerryError('FERRY_E_SMP_STORE_STATE', `Storage folder ${id} still holds stores; wait until they are deleted.`);
+    if ((await this.repo.countActiveStoresByFolder()).get(id))
+      throw new FerryError('FERRY_E_SMP_STORE_STATE', `Storage folder ${id} still holds stores; wait until they are deleted.`);
     await this.repo.deleteFolder(id);
   }
 
@@ -751,7 +966,11 @@ export class SmpService {
     requireAdmin(p);
     const current = await this.#server();
     const next = { ...current, ...patch };
-    if (!Number.isInteger(next.deleteAfterSeconds) || next.deleteAfterSeconds < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'The deletion delay must be zero (delete immediately) or a positive number of seconds.');
+    if (!Number.isInteger(next.deleteAfterSeconds) || next.deleteAfterSeconds < 0)
+      throw new FerryError(
+        'FERRY_E_INVALID_ARGUMENT',
+        'The deletion delay must be zero (delete immediately) or a positive number of seconds.',
+      );
     await this.repo.upsertServer(next);
     return next;
   }
@@ -760,15 +979,28 @@ export class SmpService {
    * An enrollment token. Bound to `computer`, it is the administrator's "reset computer": it may
    * re-register that computer (replacing its credential) and no other, once.
    */
-  async createEnrollmentToken(p: Principal, input: { expiresInSeconds: number; uses: number; computer?: string }): Promise<{ token: string; expiresAt: string; uses: number; computer?: string }> {
+  async createEnrollmentToken(
+    p: Principal,
+    input: { expiresInSeconds: number; uses: number; computer?: string },
+  ): Promise<{ token: string; expiresAt: string; uses: number; computer?: string }> {
     requireAdmin(p);
     if (input.computer !== undefined) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(input.computer)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(input.computer)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(input.computer))
+        throw new FerryError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `Computer name ${JSON.stringify(input.computer)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`,
+        );
       if (input.uses !== 1) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'A token bound to a computer has exactly one use.');
     }
     const token = newSecret('enrollment');
     const expiresAt = nowIso(new Date(this.#now().getTime() + input.expiresInSeconds * 1000));
-    await this.repo.insertEnrollmentToken({ id: randomUUID(), tokenHash: hashSecret(token), expiresAt, usesLeft: input.uses, computerNameKey: input.computer?.toLowerCase() ?? null });
+    await this.repo.insertEnrollmentToken({
+      id: randomUUID(),
+      tokenHash: hashSecret(token),
+      expiresAt,
+      usesLeft: input.uses,
+      computerNameKey: input.computer?.toLowerCase() ?? null,
+    });
     return { token, expiresAt, uses: input.uses, ...(input.computer !== undefined ? { computer: input.computer } : {}) };
   }
 
@@ -777,14 +1009,30 @@ export class SmpService {
     requireAdmin(p);
     const existing = await this.repo.findComputerByName(name);
     if (existing) return existing;
-    const computer: SmpComputer = { id: randomUUID(), name, credentialHash: null, credentialExpiresAt: null, credentialRevokedAt: null, createdAt: nowIso(this.#now()), owner: null };
+    const computer: SmpComputer = {
+      id: randomUUID(),
+      name,
+      credentialHash: null,
+      credentialExpiresAt: null,
+      credentialRevokedAt: null,
+      createdAt: nowIso(this.#now()),
+      owner: null,
+    };
     await this.repo.insertComputer(computer);
     return computer;
   }
 
-  async listComputers(p: Principal): Promise<{ id: string; name: string; registered: boolean; credentialExpiresAt: string | null; credentialRevokedAt: string | null }[]> {
+  async listComputers(
+    p: Principal,
+  ): Promise<{ id: string; name: string; registered: boolean; credentialExpiresAt: string | null; credentialRevokedAt: string | null }[]> {
     requireAdmin(p);
-    return (await this.repo.listComputers()).map((c) => ({ id: c.id, name: c.name, registered: c.credentialHash !== null, credentialExpiresAt: c.credentialExpiresAt, credentialRevokedAt: c.credentialRevokedAt }));
+    return (await this.repo.listComputers()).map((c) => ({
+      id: c.id,
+      name: c.name,
+      registered: c.credentialHash !== null,
+      credentialExpiresAt: c.credentialExpiresAt,
+      credentialRevokedAt: c.credentialRevokedAt,
+    }));
   }
 
   /** The Network Access Account credential: a new one replaces the old; shown once. */
@@ -799,12 +1047,18 @@ export class SmpService {
     return { credential };
   }
 
-  async createAssociation(p: Principal, input: { source: string; destination: string; migrationBehavior?: MigrationBehavior; userNames?: readonly string[] }): Promise<Association> {
+  async createAssociation(
+    p: Principal,
+    input: { source: string; destination: string; migrationBehavior?: MigrationBehavior; userNames?: readonly string[] },
+  ): Promise<Association> {
     requireAdmin(p);
     const behavior = input.migrationBehavior ?? MIGRATION_BEHAVIOR.CAPTUREANDRESTORESPECIFIED;
     const userNames = [...new Set(input.userNames ?? [])];
     if (behavior !== MIGRATION_BEHAVIOR.CAPTUREANDRESTOREALL && userNames.length === 0) {
-      throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'This migration behaviour restores specified accounts: name at least one user account (DOMAIN\\user).');
+      throw new FerryError(
+        'FERRY_E_INVALID_ARGUMENT',
+        'This migration behaviour restores specified accounts: name at least one user account (DOMAIN\\user).',
+      );
     }
     return this.repo.transaction(async (repo) => {
       const source = await repo.findComputerByName(input.source);
@@ -815,8 +1069,15 @@ export class SmpService {
       if (open.some((a) => a.restoreComputerId === destination.id)) {
         throw new FerryError('FERRY_E_SMP_ASSOCIATION_CONFLICT', `${source.name} → ${destination.name} is already associated.`);
       }
-      if (open.length && (behavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTORESPECIFIED || open.some((a) => a.migrationBehavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTORESPECIFIED))) {
-        throw new FerryError('FERRY_E_SMP_ASSOCIATION_CONFLICT', `${source.name} already has an association; "capture and restore specified user accounts" allows only one per source computer.`);
+      if (
+        open.length &&
+        (behavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTORESPECIFIED ||
+          open.some((a) => a.migrationBehavior === MIGRATION_BEHAVIOR.CAPTUREANDRESTORESPECIFIED))
+      ) {
+        throw new FerryError(
+          'FERRY_E_SMP_ASSOCIATION_CONFLICT',
+          `${source.name} already has an association; "capture and restore specified user accounts" allows only one per source computer.`,
+        );
       }
       const inProgress = open.find((a) => a.storeId);
       const a: Association = {
@@ -845,7 +1106,12 @@ export class SmpService {
     const out = [];
     for (const a of await this.repo.listAssociations()) {
       const store = a.storeId ? await this.repo.getStore(a.storeId) : undefined;
-      out.push({ ...a, sourceName: names.get(a.sourceComputerId) ?? '', restoreName: names.get(a.restoreComputerId) ?? '', storePath: store ? `${servers.get(store.serverName) ?? ''}/stores/${store.id}` : null });
+      out.push({
+        ...a,
+        sourceName: names.get(a.sourceComputerId) ?? '',
+        restoreName: names.get(a.restoreComputerId) ?? '',
+        storePath: store ? `${servers.get(store.serverName) ?? ''}/stores/${store.id}` : null,
+      });
     }
     return out;
   }
@@ -871,7 +1137,14 @@ export class SmpService {
   }
 
   async #server(): Promise<SmpServerRecord> {
-    return (await this.repo.getServer(this.serverName)) ?? { name: this.serverName, url: this.serverUrl, restoreOnly: false, deleteAfterSeconds: 0 };
+    return (
+      (await this.repo.getServer(this.serverName)) ?? {
+        name: this.serverName,
+        url: this.serverUrl,
+        restoreOnly: false,
+        deleteAfterSeconds: 0,
+      }
+    );
   }
 }
 
@@ -906,13 +1179,20 @@ function isUniqueViolation(err: unknown): boolean {
 function checkComputerName(computerName: string): string {
   const name = computerName.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`);
+    throw new FerryError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `Computer name ${JSON.stringify(computerName)} is not valid: use 1–63 letters, digits, ".", "_" or "-".`,
+    );
   }
   return name;
 }
 
 function requireComputer(p: Principal): SmpComputer {
-  if (p.kind === 'admin') throw new FerryError('FERRY_E_SMP_FORBIDDEN', 'The admin token administers the SMP; store requests and transfers use a computer credential.');
+  if (p.kind === 'admin')
+    throw new FerryError(
+      'FERRY_E_SMP_FORBIDDEN',
+      'The admin token administers the SMP; store requests and transfers use a computer credential.',
+    );
   return p.computer;
 }
 
@@ -921,13 +1201,17 @@ function requireAdmin(p: Principal): void {
 }
 
 function unknownComputer(name: string): FerryError {
-  return new FerryError('FERRY_E_SMP_UNKNOWN_COMPUTER', `Computer ${name} is not known to the SMP; register or import it first.`, { details: { computer: name } });
+  return new FerryError('FERRY_E_SMP_UNKNOWN_COMPUTER', `Computer ${name} is not known to the SMP; register or import it first.`, {
+    details: { computer: name },
+  });
 }
 
 function checkFolderLimits(f: { maxClients: number; minFreeSpace: number; spaceUnit: SpaceUnit }): void {
-  if (!Number.isInteger(f.maxClients) || f.maxClients < 1 || f.maxClients > 99999) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Maximum number of clients must be 1–99999.');
+  if (!Number.isInteger(f.maxClients) || f.maxClients < 1 || f.maxClients > 99999)
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'Maximum number of clients must be 1–99999.');
   const max = f.spaceUnit === 'Percent' ? 100 : 99999;
-  if (!Number.isInteger(f.minFreeSpace) || f.minFreeSpace < 1 || f.minFreeSpace > max) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Minimum free space must be 1–${max} ${f.spaceUnit}.`);
+  if (!Number.isInteger(f.minFreeSpace) || f.minFreeSpace < 1 || f.minFreeSpace > max)
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Minimum free space must be 1–${max} ${f.spaceUnit}.`);
 }
 
 /** Capture all users unless an association says "capture and restore specified". */

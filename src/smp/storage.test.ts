@@ -11,7 +11,20 @@ import { checkStorePath, chunkCount, chunkLength, manifestDigest, minimumFreeByt
 
 test('store paths stay inside the store', () => {
   for (const ok of ['USMT/USMT.MIG', 'USMT/File/C$/Users/ünï/a b.txt', 'catalog.json']) assert.equal(checkStorePath(ok), ok);
-  for (const bad of ['', '/abs', '../x', 'a/../b', 'a/./b', 'a//b', 'a/', 'C:/x', 'a\\b', 'x\u0001', 'f.ferry-part', `${'a'.repeat(256)}/b`]) {
+  for (const bad of [
+    '',
+    '/abs',
+    '../x',
+    'a/../b',
+    'a/./b',
+    'a//b',
+    'a/',
+    'C:/x',
+    'a\\b',
+    'x\u0001',
+    'f.ferry-part',
+    `${'a'.repeat(256)}/b`,
+  ]) {
     assert.throws(() => checkStorePath(bad), { code: 'FERRY_E_SMP_PATH_INVALID' }, JSON.stringify(bad));
   }
 });
@@ -19,7 +32,10 @@ test('store paths stay inside the store', () => {
 test('chunks and minimum free space', () => {
   assert.equal(chunkCount(0, 10), 1);
   assert.equal(chunkCount(25, 10), 3);
-  assert.deepEqual([0, 1, 2].map((c) => chunkLength(25, 10, c)), [10, 10, 5]);
+  assert.deepEqual(
+    [0, 1, 2].map((c) => chunkLength(25, 10, c)),
+    [10, 10, 5],
+  );
   assert.equal(minimumFreeBytes({ minFreeSpace: 2, spaceUnit: 'Megabyte' }, 0), 2 * 1024 * 1024);
   assert.equal(minimumFreeBytes({ minFreeSpace: 1, spaceUnit: 'Gigabyte' }, 0), 1024 ** 3);
   assert.equal(minimumFreeBytes({ minFreeSpace: 10, spaceUnit: 'Percent' }, 1000), 100);
@@ -58,8 +74,15 @@ test('a chunk cut short by a full disk is refused and never lands on its neighbo
   // takes only part of a batch before the disk is full.
   const data = randomBytes(chunk);
   const pieces = Array.from({ length: 16 }, (_, i) => data.subarray(i * 4096, (i + 1) * 4096));
-  await assert.rejects(writeChunk(part, 0, chunk, sha256Hex(data), Readable.from(pieces)), (e) => isFerryError(e, 'FERRY_E_SMP_FOLDER_FULL'));
-  assert.ok(readFileSync(part).subarray(chunk, 2 * chunk).equals(next), 'the bytes of chunk 1 are untouched');
+  await assert.rejects(writeChunk(part, 0, chunk, sha256Hex(data), Readable.from(pieces)), (e) =>
+    isFerryError(e, 'FERRY_E_SMP_FOLDER_FULL'),
+  );
+  assert.ok(
+    readFileSync(part)
+      .subarray(chunk, 2 * chunk)
+      .equals(next),
+    'the bytes of chunk 1 are untouched',
+  );
   rmSync(join(mnt, 'filler'));
   await writeChunk(part, 0, chunk, sha256Hex(data), Readable.from(pieces));
   assert.ok(readFileSync(part).equals(Buffer.concat([data, next])));

@@ -59,7 +59,11 @@ export function checkStorePath(path: string): string {
     // No segment may end in the part suffix: `a.ferry-part` is where file `a` is written.
     segments.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 255 || s.toLowerCase().endsWith(PART_SUFFIX));
   if (bad) {
-    throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The store file name ${JSON.stringify(path.slice(0, 300))} is not a safe relative path; names must stay inside the store.`, { details: { path: path.slice(0, 300) } });
+    throw new FerryError(
+      'FERRY_E_SMP_PATH_INVALID',
+      `The store file name ${JSON.stringify(path.slice(0, 300))} is not a safe relative path; names must stay inside the store.`,
+      { details: { path: path.slice(0, 300) } },
+    );
   }
   return path;
 }
@@ -88,18 +92,26 @@ export async function checkManifest(entries: readonly ManifestInput[]): Promise<
     const e = entries[index] as ManifestInput;
     const path = checkStorePath(e.path);
     const key = path.normalize('NFC').toLowerCase();
-    if (fileKeys.has(key)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} twice (names are case-insensitive on Windows).`, { details: { path } });
-    if (folderKeys.has(key)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} both as a file and as a folder.`, { details: { path } });
+    if (fileKeys.has(key))
+      throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} twice (names are case-insensitive on Windows).`, {
+        details: { path },
+      });
+    if (folderKeys.has(key))
+      throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path} both as a file and as a folder.`, { details: { path } });
     // Ancestors, deepest first: one already known as a folder means all above it are too.
     for (let cut = key.lastIndexOf('/'); cut > 0; cut = key.lastIndexOf('/', cut - 1)) {
       const folder = key.slice(0, cut);
-      if (fileKeys.has(folder)) throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path.slice(0, cut)} both as a file and as a folder.`, { details: { path } });
+      if (fileKeys.has(folder))
+        throw new FerryError('FERRY_E_SMP_PATH_INVALID', `The manifest names ${path.slice(0, cut)} both as a file and as a folder.`, {
+          details: { path },
+        });
       if (folderKeys.has(folder)) break;
       folderKeys.add(folder);
     }
     fileKeys.add(key);
     if (!Number.isSafeInteger(e.size) || e.size < 0) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} has an invalid size.`);
-    if (!/^[0-9a-f]{64}$/i.test(e.sha256)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} needs a SHA-256 as 64 hex digits.`);
+    if (!/^[0-9a-f]{64}$/i.test(e.sha256))
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `File ${path} needs a SHA-256 as 64 hex digits.`);
     total += e.size;
     files[index] = { index, path, size: e.size, sha256: e.sha256.toLowerCase(), verified: false };
   }
@@ -145,7 +157,11 @@ export async function prepareStoreFiles(dir: string, files: readonly StoreFile[]
 export function mapDiskError(err: unknown, what: string): FerryError {
   const e = fromSystemError(err, what);
   if (e.code === 'FERRY_E_DISK_FULL') {
-    return new FerryError('FERRY_E_SMP_FOLDER_FULL', `The storage folder ran out of space while ${what}; free space and resume the upload.`, { cause: err, details: e.details });
+    return new FerryError(
+      'FERRY_E_SMP_FOLDER_FULL',
+      `The storage folder ran out of space while ${what}; free space and resume the upload.`,
+      { cause: err, details: e.details },
+    );
   }
   return e;
 }
@@ -158,14 +174,24 @@ export function mapDiskError(err: unknown, what: string): FerryError {
  * It is hashed as it arrives, into a reused buffer: a fresh 8 MiB buffer per chunk cost more in
  * page faults and garbage collection than the copy itself (profiled, issue 16).
  */
-export async function writeChunk(partFile: string, offset: number, expectedLength: number, expectedSha256: string, body: Readable): Promise<void> {
+export async function writeChunk(
+  partFile: string,
+  offset: number,
+  expectedLength: number,
+  expectedSha256: string,
+  body: Readable,
+): Promise<void> {
   const buffer = takeBuffer(expectedLength);
   try {
     const hash = createHash('sha256');
     const data = await receiveChunk(body, buffer.subarray(0, expectedLength), hash);
     const actual = hash.digest('hex');
     if (actual !== expectedSha256.toLowerCase()) {
-      throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `The chunk's SHA-256 is ${actual}, not the ${expectedSha256} the client declared; send it again.`, { details: { expected: expectedSha256, actual } });
+      throw new FerryError(
+        'FERRY_E_SMP_CHUNK_MISMATCH',
+        `The chunk's SHA-256 is ${actual}, not the ${expectedSha256} the client declared; send it again.`,
+        { details: { expected: expectedSha256, actual } },
+      );
     }
     await writeAt(partFile, offset, data);
   } finally {
@@ -201,7 +227,13 @@ function receiveChunk(body: Readable, data: Buffer, hash: Hash): Promise<Buffer>
       settled = true;
       body.off('data', onData);
       if (received > expectedLength) {
-        reject(new FerryError('FERRY_E_SMP_TOO_LARGE', `The chunk is larger than the ${expectedLength} bytes it must have; send chunks of the announced size.`, { details: { expectedLength } }));
+        reject(
+          new FerryError(
+            'FERRY_E_SMP_TOO_LARGE',
+            `The chunk is larger than the ${expectedLength} bytes it must have; send chunks of the announced size.`,
+            { details: { expectedLength } },
+          ),
+        );
       } else if (!ended || received !== expectedLength) {
         reject(truncated(received, expectedLength));
       } else {
@@ -235,7 +267,8 @@ async function writeAt(path: string, offset: number, data: Buffer): Promise<void
     fh = await open(path, 'r+');
     for (let done = 0; done < data.length; ) {
       const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
-      if (bytesWritten === 0) throw new FerryError('FERRY_E_IO', `Writing ${path} made no progress; check the storage folder's disk.`, { details: { path } });
+      if (bytesWritten === 0)
+        throw new FerryError('FERRY_E_IO', `Writing ${path} made no progress; check the storage folder's disk.`, { details: { path } });
       done += bytesWritten;
     }
     await fh.datasync();
@@ -248,7 +281,11 @@ async function writeAt(path: string, offset: number, data: Buffer): Promise<void
 }
 
 function truncated(received: number, expected: number): FerryError {
-  return new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', `The chunk was truncated (${received} of ${expected} bytes arrived); send it again.`, { details: { received, expected } });
+  return new FerryError(
+    'FERRY_E_SMP_CHUNK_MISMATCH',
+    `The chunk was truncated (${received} of ${expected} bytes arrived); send it again.`,
+    { details: { received, expected } },
+  );
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -11,20 +11,31 @@ export async function verifyUploadedStore(dir: string, dataKey: Buffer): Promise
     // The task sequence hands ScanState the key as `/key:<base64>`, so that text is the store key.
     reader = await openStore(dir, { key: dataKey.toString('base64') });
     if (!reader.encrypted || reader.type !== 'compressed') {
-      throw new FerryError('FERRY_E_SMP_STORE_REJECTED', `The uploaded store is ${reader.encrypted ? 'not compressed' : 'not encrypted'}; a State Migration Point holds only compressed stores encrypted with the key of the grant (ScanState /encrypt with OSDStateStorePath's key).`, {
-        details: { reason: reader.encrypted ? 'uncompressed' : 'unencrypted', type: reader.type },
-      });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_REJECTED',
+        `The uploaded store is ${reader.encrypted ? 'not compressed' : 'not encrypted'}; a State Migration Point holds only compressed stores encrypted with the key of the grant (ScanState /encrypt with OSDStateStorePath's key).`,
+        {
+          details: { reason: reader.encrypted ? 'uncompressed' : 'unencrypted', type: reader.type },
+        },
+      );
     }
     const report = await reader.verify('failureonly');
     if (!report.catalogOk || report.corrupted) {
       const first = report.catalogError ?? report.results[0];
-      throw new FerryError('FERRY_E_SMP_STORE_REJECTED', `The uploaded store failed its integrity check (${report.catalogOk ? `${report.corrupted} of ${report.files} files corrupted` : 'catalog'}${first && 'message' in first ? `: ${first.message}` : ''}); capture and upload it again.`, {
-        details: { files: report.files, corrupted: report.corrupted, catalogOk: report.catalogOk },
-      });
+      throw new FerryError(
+        'FERRY_E_SMP_STORE_REJECTED',
+        `The uploaded store failed its integrity check (${report.catalogOk ? `${report.corrupted} of ${report.files} files corrupted` : 'catalog'}${first && 'message' in first ? `: ${first.message}` : ''}); capture and upload it again.`,
+        {
+          details: { files: report.files, corrupted: report.corrupted, catalogOk: report.catalogOk },
+        },
+      );
     }
   } catch (err) {
     if (isFerryError(err, 'FERRY_E_SMP_STORE_REJECTED')) throw err;
-    throw new FerryError('FERRY_E_SMP_STORE_REJECTED', `The uploaded files are not an intact migration store: ${(err as Error).message}`, { cause: err, details: { reason: isFerryError(err) ? err.code : 'unknown' } });
+    throw new FerryError('FERRY_E_SMP_STORE_REJECTED', `The uploaded files are not an intact migration store: ${(err as Error).message}`, {
+      cause: err,
+      details: { reason: isFerryError(err) ? err.code : 'unknown' },
+    });
   } finally {
     await reader?.close();
   }
@@ -37,8 +48,12 @@ export const SMP_STORE_FILE = 'USMT/USMT.MIG';
 export function checkSmpStoreManifest(paths: readonly string[]): void {
   const extra = paths.filter((p) => p.toLowerCase() !== SMP_STORE_FILE.toLowerCase());
   if (extra.length || paths.length !== 1) {
-    throw new FerryError('FERRY_E_SMP_STORE_REJECTED', `A State Migration Point store holds exactly ${SMP_STORE_FILE} (an encrypted, compressed Ferry store); this upload declares ${extra.length ? `other files (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''})` : 'no store file'}.`, {
-      details: { reason: 'files', extra: extra.slice(0, 20) },
-    });
+    throw new FerryError(
+      'FERRY_E_SMP_STORE_REJECTED',
+      `A State Migration Point store holds exactly ${SMP_STORE_FILE} (an encrypted, compressed Ferry store); this upload declares ${extra.length ? `other files (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''})` : 'no store file'}.`,
+      {
+        details: { reason: 'files', extra: extra.slice(0, 20) },
+      },
+    );
   }
 }

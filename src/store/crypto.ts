@@ -38,8 +38,16 @@ export function checkKdfParams(kdf: unknown, path?: string): asserts kdf is KdfP
   const k = (kdf ?? {}) as Partial<KdfParams>;
   const int = (v: unknown, lo: number, hi: number): boolean => Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi;
   const saltOk = typeof k.salt === 'string' && k.salt.length <= 64 && Buffer.from(k.salt, 'base64').length === KDF_LIMITS.saltBytes;
-  const ok = typeof kdf === 'object' && kdf !== null && k.name === 'scrypt' && k.keyLength === 32 && int(k.N, KDF_LIMITS.minN, KDF_LIMITS.maxN) && (k.N! & (k.N! - 1)) === 0
-    && int(k.r, 1, KDF_LIMITS.maxR) && int(k.p, 1, KDF_LIMITS.maxP) && saltOk;
+  const ok =
+    typeof kdf === 'object' &&
+    kdf !== null &&
+    k.name === 'scrypt' &&
+    k.keyLength === 32 &&
+    int(k.N, KDF_LIMITS.minN, KDF_LIMITS.maxN) &&
+    (k.N! & (k.N! - 1)) === 0 &&
+    int(k.r, 1, KDF_LIMITS.maxR) &&
+    int(k.p, 1, KDF_LIMITS.maxP) &&
+    saltOk;
   if (!ok) {
     const where = path ? `The store ${path}` : 'The store';
     throw new FerryError(
@@ -62,7 +70,9 @@ export async function deriveStoreKey(secret: Buffer | string, kdf: KdfParams, st
   checkKdfParams(kdf);
   const salt = Buffer.from(kdf.salt, 'base64');
   const master = await new Promise<Buffer>((ok, fail) =>
-    scrypt(secretBytes(secret), salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 }, (err, key) => (err ? fail(err) : ok(key))),
+    scrypt(secretBytes(secret), salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 }, (err, key) =>
+      err ? fail(err) : ok(key),
+    ),
   );
   return createSecretKey(Buffer.from(hkdfSync('sha256', master, storeId, 'ferry-store-v1 aes-256-gcm', 32)));
 }
@@ -125,9 +135,16 @@ export async function readKeyFile(path: string): Promise<string> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const sys = fromSystemError(err, 'reading the /keyfile');
-    throw new FerryError('FERRY_E_STORE_KEYFILE', `Error accessing the file specified by the /keyfile parameter (${path}): ${sys.message}`, { cause: err, details: { path } });
+    throw new FerryError(
+      'FERRY_E_STORE_KEYFILE',
+      `Error accessing the file specified by the /keyfile parameter (${path}): ${sys.message}`,
+      { cause: err, details: { path } },
+    );
   }
   const key = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
-  if (key.length === 0) throw new FerryError('FERRY_E_STORE_KEYFILE', `The key file ${path} holds no key; its first line must be the key.`, { details: { path } });
+  if (key.length === 0)
+    throw new FerryError('FERRY_E_STORE_KEYFILE', `The key file ${path} holds no key; its first line must be the key.`, {
+      details: { path },
+    });
   return key;
 }

@@ -14,12 +14,16 @@ export async function deleteHardlinkStore(storeDir: string): Promise<void> {
     type = (await inspectStore(paths.storeDir)).type;
   } catch (err) {
     if (isFerryError(err, 'FERRY_E_STORE_NOT_FOUND')) {
-      throw new FerryError('FERRY_E_STORE_NOT_HARDLINK', `${storeDir} does not hold a store, so it is not deleted.`, { details: { path: storeDir } });
+      throw new FerryError('FERRY_E_STORE_NOT_HARDLINK', `${storeDir} does not hold a store, so it is not deleted.`, {
+        details: { path: storeDir },
+      });
     }
     throw err;
   }
   if (type !== 'hardlink') {
-    throw new FerryError('FERRY_E_STORE_NOT_HARDLINK', `${storeDir} holds a ${type} store, not a hard-link store, so it is not deleted.`, { details: { path: storeDir, type } });
+    throw new FerryError('FERRY_E_STORE_NOT_HARDLINK', `${storeDir} holds a ${type} store, not a hard-link store, so it is not deleted.`, {
+      details: { path: storeDir, type },
+    });
   }
   try {
     await rm(paths.usmtDir, { recursive: true, force: true });

@@ -4,7 +4,19 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -137,7 +149,10 @@ test('a store from a future format version is FERRY_E_STORE_VERSION with a clear
   const b = readFileSync(mig);
   b.writeUInt16LE(2, 8);
   writeFileSync(mig, b);
-  await assert.rejects(openStore(store), (e: unknown) => isFerryError(e, 'FERRY_E_STORE_VERSION') && /version 2.*reads versions up to 1/.test(e.message));
+  await assert.rejects(
+    openStore(store),
+    (e: unknown) => isFerryError(e, 'FERRY_E_STORE_VERSION') && /version 2.*reads versions up to 1/.test(e.message),
+  );
   await assert.rejects(inspectStore(store), code('FERRY_E_STORE_VERSION'));
 });
 
@@ -152,7 +167,10 @@ test('folder stores: a changed or missing file is reported, the rest verifies', 
   const r = await openStore(join(dir, 'store'));
   const report = await r.verify('failureonly');
   assert.equal(report.corrupted, 2);
-  assert.deepEqual(report.results.map((x) => x.code), ['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TAMPERED']);
+  assert.deepEqual(
+    report.results.map((x) => x.code),
+    ['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TAMPERED'],
+  );
   await r.close();
 });
 
@@ -196,7 +214,10 @@ for (const type of ['compressed', 'uncompressed'] as const) {
     await w.abort();
     assert.equal((await inspectStore(join(mnt, 'store'))).complete, false);
     await assert.rejects(openStore(join(mnt, 'store')), code('FERRY_E_STORE_INCOMPLETE'));
-    assert.deepEqual(files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex')), before);
+    assert.deepEqual(
+      files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex')),
+      before,
+    );
 
     // Space freed (the tmpfs grown): the same capture resumes and completes.
     const grown = spawnSync('mount', ['-o', 'remount,size=64m', mnt], { encoding: 'utf8' });
@@ -214,7 +235,8 @@ for (const type of ['compressed', 'uncompressed'] as const) {
 
 test('an unreadable source file (EACCES, read as uid 65534) is FERRY_E_ACCESS_DENIED and the capture can go on', async (t) => {
   const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
-  if (probe.status !== 0) return t.skip(`setpriv cannot drop to uid 65534 here (${probe.stderr?.toString().trim() || probe.error?.message})`);
+  if (probe.status !== 0)
+    return t.skip(`setpriv cannot drop to uid 65534 here (${probe.stderr?.toString().trim() || probe.error?.message})`);
   const dir = tempDir(t);
   chmodSync(dir, 0o755);
   const files = makeSource(join(dir, 'vol'), 1024);
@@ -233,7 +255,11 @@ test('an unreadable source file (EACCES, read as uid 65534) is FERRY_E_ACCESS_DE
     const s = await w.finish();
     process.stdout.write(JSON.stringify({ codes, files: s.files }));`;
   const arg = JSON.stringify(files.map((f) => ({ meta: metaOf(f), hostPath: f.hostPath })));
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script, arg], { encoding: 'utf8' });
+  const r = spawnSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script, arg],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { codes: string[]; files: number };
   assert.deepEqual(out.codes, ['ok', 'FERRY_E_ACCESS_DENIED', 'ok', 'ok', 'ok']);
@@ -257,7 +283,15 @@ function walkFiles(root: string, winRoot = 'C:'): { winPath: string; hostPath: s
 
 function metaFor(f: { winPath: string; hostPath: string }): ObjectMeta {
   const st = statSync(f.hostPath);
-  return { kind: 'file', winPath: f.winPath, size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, birthtimeMs: st.birthtimeMs, attributes: 0x20 };
+  return {
+    kind: 'file',
+    winPath: f.winPath,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    atimeMs: st.atimeMs,
+    birthtimeMs: st.birthtimeMs,
+    attributes: 0x20,
+  };
 }
 
 test('kill -9 in the middle of a capture: the store is incomplete; resuming completes it without re-reading stored files', async (t) => {

@@ -66,12 +66,15 @@ export async function readHeader(fh: FileHandle, path: string, magic: Buffer = M
   const fixed = Buffer.alloc(16);
   const { bytesRead } = await fh.read(fixed, 0, 16, 0);
   if (bytesRead < 16 || !fixed.subarray(0, 8).equals(magic)) {
-    throw new FerryError('FERRY_E_STORE_NOT_FOUND', `${path} is not a Ferry store file (no ${magic.toString()} signature).`, { details: { path } });
+    throw new FerryError('FERRY_E_STORE_NOT_FOUND', `${path} is not a Ferry store file (no ${magic.toString()} signature).`, {
+      details: { path },
+    });
   }
   const version = fixed.readUInt16LE(8);
   if (version > FORMAT_VERSION) throw futureVersion(path, version);
   const len = fixed.readUInt32LE(12);
-  if (len > 1024 * 1024) throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} claims ${len} bytes; it was altered.`, { details: { path } });
+  if (len > 1024 * 1024)
+    throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} claims ${len} bytes; it was altered.`, { details: { path } });
   const json = Buffer.alloc(len);
   const r = await fh.read(json, 0, len, 16);
   if (r.bytesRead < len) throw new FerryError('FERRY_E_STORE_TRUNCATED', `${path} ends inside its header.`, { details: { path } });
@@ -82,9 +85,14 @@ export async function readHeader(fh: FileHandle, path: string, magic: Buffer = M
     throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} is not valid; it was altered.`, { details: { path } });
   }
   if (header.format !== 'ferry-store' || typeof header.storeId !== 'string' || !/^[0-9a-f]{32}$/.test(header.storeId)) {
-    throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} is not a Ferry store header; it was altered.`, { details: { path } });
+    throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} is not a Ferry store header; it was altered.`, {
+      details: { path },
+    });
   }
-  if (header.version !== version) throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} disagrees with itself about the format version.`, { details: { path } });
+  if (header.version !== version)
+    throw new FerryError('FERRY_E_STORE_TAMPERED', `The header of ${path} disagrees with itself about the format version.`, {
+      details: { path },
+    });
   // Checked here, before anyone derives a key from it: every reader of a header gets the bound.
   if (header.encryption !== null && header.encryption !== undefined) checkKdfParams((header.encryption as { kdf?: unknown }).kdf, path);
   return { header, bytes: Buffer.concat([fixed, json]) };

@@ -7,7 +7,11 @@ import { inspectStore, openStore } from './index.ts';
 import { readAll } from './test-support.ts';
 
 const v1 = new URL('../../test/fixtures/stores/v1/', import.meta.url).pathname;
-const expected = JSON.parse(readFileSync(`${v1}expected.json`, 'utf8')) as { key: string; mtimeMs: number; files: { winPath: string; size: number; sha256: string }[] };
+const expected = JSON.parse(readFileSync(`${v1}expected.json`, 'utf8')) as {
+  key: string;
+  mtimeMs: number;
+  files: { winPath: string; size: number; sha256: string }[];
+};
 
 for (const [name, type, encrypted] of [
   ['compressed', 'compressed', false],
@@ -19,7 +23,10 @@ for (const [name, type, encrypted] of [
     assert.deepEqual([info.version, info.type, info.encrypted, info.complete], [1, type, encrypted, true]);
     const r = await openStore(`${v1}${name}`, encrypted ? { key: expected.key } : {});
     const { entries, contents } = await readAll(r);
-    assert.deepEqual(entries.map((e) => e.kind), ['dir', 'file', 'file', 'file', 'file', 'registry']);
+    assert.deepEqual(
+      entries.map((e) => e.kind),
+      ['dir', 'file', 'file', 'file', 'file', 'registry'],
+    );
     for (const f of expected.files) {
       const e = entries.find((x) => x.winPath === f.winPath);
       assert.ok(e && e.kind === 'file', f.winPath);
@@ -30,7 +37,10 @@ for (const [name, type, encrypted] of [
     assert.deepEqual(hello.user, { name: 'alice', domain: 'PC01', sid: 'S-1-5-21-1-2-3-1001' });
     const reg = entries.at(-1)!;
     assert.ok(reg.kind === 'registry');
-    assert.deepEqual([reg.hive, reg.key, reg.valueName, reg.regType, reg.data?.toString('utf16le')], ['HKCU', 'Software\\Ferry', 'Color', 'REG_SZ', 'blue\u0000']);
+    assert.deepEqual(
+      [reg.hive, reg.key, reg.valueName, reg.regType, reg.data?.toString('utf16le')],
+      ['HKCU', 'Software\\Ferry', 'Color', 'REG_SZ', 'blue\u0000'],
+    );
     assert.deepEqual(r.trailer.extra, { golden: true });
     const report = await r.verify('all');
     assert.deepEqual([report.catalogOk, report.intact, report.corrupted], [true, expected.files.length, 0]);

@@ -1,7 +1,7 @@
 // The resume journal (docs/store-format.md §5): an append-only file of framed, sealed records that
 // says which chunks and objects of an unfinished store are safely on disk.
 import { open, type FileHandle } from 'node:fs/promises';
-import { FerryError, fromSystemError } from '../errors/index.ts';
+import { type FerryError, fromSystemError } from '../errors/index.ts';
 import { encodeHeader, readHeader, type FrameCodec, type StoreHeader } from './frame.ts';
 import type { CatalogEntry, RegistryEntry } from './types.ts';
 

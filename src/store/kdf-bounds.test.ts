@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
 import { EventStream } from '../events/index.ts';
-import { loadState, parseLoadStateArgs, parseUsmtUtilsArgs, usmtUtils, type LoadStateOptions, type UsmtUtilsOptions } from '../usmt/index.ts';
+import {
+  loadState,
+  parseLoadStateArgs,
+  parseUsmtUtilsArgs,
+  usmtUtils,
+  type LoadStateOptions,
+  type UsmtUtilsOptions,
+} from '../usmt/index.ts';
 import { checkKdfParams, newKdfParams } from './crypto.ts';
 import { createStore, openStore } from './index.ts';
 import { tempDir } from './test-support.ts';
@@ -47,7 +54,11 @@ test('usmtutils /verify reports the hostile store as a corrupted catalog (42), f
   const store = await hostileStore(t, HOSTILE);
   const lines: string[] = [];
   const t0 = performance.now();
-  const rc = await usmtUtils(parseUsmtUtilsArgs(['/verify', join(store, 'USMT/USMT.MIG'), '/decrypt', '/key:k3y']) as UsmtUtilsOptions, { events: new EventStream(), cwd: process.cwd() }, (l) => lines.push(l));
+  const rc = await usmtUtils(
+    parseUsmtUtilsArgs(['/verify', join(store, 'USMT/USMT.MIG'), '/decrypt', '/key:k3y']) as UsmtUtilsOptions,
+    { events: new EventStream(), cwd: process.cwd() },
+    (l) => lines.push(l),
+  );
   assert.equal(rc, 42);
   assert.deepEqual(lines, ['CATALOG\tCORRUPTED']);
   assert.ok(performance.now() - t0 < 2000);
@@ -65,7 +76,19 @@ test('the bounds admit what Ferry writes and refuse each parameter just past its
   const ok = newKdfParams();
   checkKdfParams(ok);
   checkKdfParams({ ...ok, N: 1 << 16, r: 8, p: 2 });
-  for (const bad of [{ N: 1 << 17 }, { N: 1 << 13 }, { N: 40000 }, { r: 9 }, { r: 0 }, { p: 3 }, { p: 1.5 }, { keyLength: 64 }, { salt: 'AAAA' }, { name: 'argon2' }, { N: '32768' }]) {
+  for (const bad of [
+    { N: 1 << 17 },
+    { N: 1 << 13 },
+    { N: 40000 },
+    { r: 9 },
+    { r: 0 },
+    { p: 3 },
+    { p: 1.5 },
+    { keyLength: 64 },
+    { salt: 'AAAA' },
+    { name: 'argon2' },
+    { N: '32768' },
+  ]) {
     assert.throws(() => checkKdfParams({ ...ok, ...bad }), code('FERRY_E_STORE_KDF_PARAMS'), JSON.stringify(bad));
   }
   assert.throws(() => checkKdfParams(null), code('FERRY_E_STORE_KDF_PARAMS'));

@@ -51,7 +51,10 @@ export async function locateStore(path: string): Promise<StorePaths> {
     const usmt = dirname(abs);
     return storePaths(dirname(usmt));
   }
-  if (name === USMT_DIR.toLowerCase() && (await exists(join(abs, MIG_FILE)) || await exists(join(abs, CATALOG_FILE)) || await exists(join(abs, JOURNAL_FILE)))) {
+  if (
+    name === USMT_DIR.toLowerCase() &&
+    ((await exists(join(abs, MIG_FILE))) || (await exists(join(abs, CATALOG_FILE))) || (await exists(join(abs, JOURNAL_FILE))))
+  ) {
     return storePaths(dirname(abs));
   }
   return storePaths(abs);
@@ -70,7 +73,12 @@ function mountPoints(): Set<string> {
   try {
     const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
     // Field 5 is the mount point, with spaces and the like octal-escaped.
-    return new Set(lines.map((l) => l.split(' ')[4]).filter((m): m is string => !!m).map((m) => m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))));
+    return new Set(
+      lines
+        .map((l) => l.split(' ')[4])
+        .filter((m): m is string => !!m)
+        .map((m) => m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))),
+    );
   } catch {
     return new Set();
   }
@@ -94,7 +102,11 @@ export async function assertNotVolumeRoot(dir: string): Promise<void> {
     throw fromSystemError(err, 'checking the store path');
   }
   if (root) {
-    throw new FerryError('FERRY_E_STORE_ROOT_FOLDER', `The store path ${dir} is the root of a volume; a store must be a folder below it (e.g. ${join(dir, 'USMTStore')}).`, { details: { path: dir } });
+    throw new FerryError(
+      'FERRY_E_STORE_ROOT_FOLDER',
+      `The store path ${dir} is the root of a volume; a store must be a folder below it (e.g. ${join(dir, 'USMTStore')}).`,
+      { details: { path: dir } },
+    );
   }
 }
 
@@ -112,7 +124,9 @@ async function footerPresent(path: string): Promise<boolean> {
 }
 
 /** What the folder holds: a finished store, an interrupted one, or nothing. */
-export async function storeState(paths: StorePaths): Promise<{ state: 'complete'; file: string } | { state: 'incomplete' } | { state: 'none' }> {
+export async function storeState(
+  paths: StorePaths,
+): Promise<{ state: 'complete'; file: string } | { state: 'incomplete' } | { state: 'none' }> {
   for (const file of [paths.mig, paths.catalog]) if (await exists(file)) return { state: 'complete', file };
   for (const file of [paths.journal, paths.migPartial, paths.catalogTmp]) if (await exists(file)) return { state: 'incomplete' };
   return { state: 'none' };
@@ -146,9 +160,18 @@ export async function inspectStore(storeDir: string): Promise<StoreInfo> {
   } else if (st.state === 'incomplete' && (await exists(paths.migPartial))) {
     header = await headerOf(paths.migPartial);
   } else {
-    throw new FerryError('FERRY_E_STORE_NOT_FOUND', `No store was found at ${paths.storeDir} (expected ${join(USMT_DIR, MIG_FILE)} or ${join(USMT_DIR, CATALOG_FILE)}).`, { details: { path: paths.storeDir } });
+    throw new FerryError(
+      'FERRY_E_STORE_NOT_FOUND',
+      `No store was found at ${paths.storeDir} (expected ${join(USMT_DIR, MIG_FILE)} or ${join(USMT_DIR, CATALOG_FILE)}).`,
+      { details: { path: paths.storeDir } },
+    );
   }
-  if (header.version > FORMAT_VERSION) throw new FerryError('FERRY_E_STORE_VERSION', `The store at ${paths.storeDir} has format version ${header.version}; this Ferry reads up to ${FORMAT_VERSION}.`, { details: { version: header.version } });
+  if (header.version > FORMAT_VERSION)
+    throw new FerryError(
+      'FERRY_E_STORE_VERSION',
+      `The store at ${paths.storeDir} has format version ${header.version}; this Ferry reads up to ${FORMAT_VERSION}.`,
+      { details: { version: header.version } },
+    );
   const info: StoreInfo = {
     storeDir: paths.storeDir,
     usmtDir: paths.usmtDir,

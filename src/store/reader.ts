@@ -9,8 +9,19 @@ import { zstdDecompress } from 'node:zlib';
 import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { deriveStoreKey, keyMatches, sha256 } from './crypto.ts';
 import {
-  FLAG_ZSTD, FOOTER_MAGIC, FOOTER_SIZE, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameCodec, FrameType, decodeFrameHeader, futureVersion, readHeader,
-  type FrameHeader, type StoreHeader, type Trailer,
+  FLAG_ZSTD,
+  FOOTER_MAGIC,
+  FOOTER_SIZE,
+  FORMAT_VERSION,
+  FRAME_HEADER_SIZE,
+  FrameCodec,
+  FrameType,
+  decodeFrameHeader,
+  futureVersion,
+  readHeader,
+  type FrameHeader,
+  type StoreHeader,
+  type Trailer,
 } from './frame.ts';
 import type { EntryJson } from './journal.ts';
 import { locateStore, storeState, type StorePaths } from './layout.ts';
@@ -26,7 +37,9 @@ export interface OpenStoreOptions {
 }
 
 function tampered(path: string, what: string, details: Record<string, unknown> = {}): FerryError {
-  return new FerryError('FERRY_E_STORE_TAMPERED', `The store ${path} failed an integrity check: ${what}. Do not restore from it.`, { details: { path, ...details } });
+  return new FerryError('FERRY_E_STORE_TAMPERED', `The store ${path} failed an integrity check: ${what}. Do not restore from it.`, {
+    details: { path, ...details },
+  });
 }
 
 /**
@@ -39,10 +52,16 @@ export async function openStore(storeDir: string, options: OpenStoreOptions = {}
   const paths = await locateStore(storeDir);
   const st = await storeState(paths);
   if (st.state === 'none') {
-    throw new FerryError('FERRY_E_STORE_NOT_FOUND', `No store was found at ${storeDir} (expected USMT/USMT.MIG or USMT/catalog.mig).`, { details: { path: storeDir } });
+    throw new FerryError('FERRY_E_STORE_NOT_FOUND', `No store was found at ${storeDir} (expected USMT/USMT.MIG or USMT/catalog.mig).`, {
+      details: { path: storeDir },
+    });
   }
   if (st.state === 'incomplete') {
-    throw new FerryError('FERRY_E_STORE_INCOMPLETE', `The store at ${paths.storeDir} is incomplete: its capture was interrupted. Re-run the same capture to resume it before restoring.`, { details: { path: paths.storeDir } });
+    throw new FerryError(
+      'FERRY_E_STORE_INCOMPLETE',
+      `The store at ${paths.storeDir} is incomplete: its capture was interrupted. Re-run the same capture to resume it before restoring.`,
+      { details: { path: paths.storeDir } },
+    );
   }
   let fh: FileHandle;
   try {
@@ -73,7 +92,16 @@ export class StoreReader {
   /** Data frames whose MAC has been checked (1 bit each would do; a byte is simpler and small). */
   #authenticated = new Uint8Array(0);
 
-  private constructor(paths: StorePaths, file: string, fh: FileHandle, header: StoreHeader, trailer: Trailer, codec: FrameCodec, size: number, trailerOffset: number) {
+  private constructor(
+    paths: StorePaths,
+    file: string,
+    fh: FileHandle,
+    header: StoreHeader,
+    trailer: Trailer,
+    codec: FrameCodec,
+    size: number,
+    trailerOffset: number,
+  ) {
     this.paths = paths;
     this.file = file;
     this.#fh = fh;
@@ -104,22 +132,37 @@ export class StoreReader {
     let key: KeyObject | null = null;
     if (header.encryption) {
       if (options.key === undefined) {
-        throw new FerryError('FERRY_E_STORE_BAD_KEY', `The store ${file} is encrypted; give its key with /decrypt and /key: or /keyfile:.`, { details: { path: file } });
+        throw new FerryError(
+          'FERRY_E_STORE_BAD_KEY',
+          `The store ${file} is encrypted; give its key with /decrypt and /key: or /keyfile:.`,
+          { details: { path: file } },
+        );
       }
       key = await deriveStoreKey(options.key, header.encryption.kdf, storeId);
       if (!keyMatches(key, storeId, header.encryption.keyCheck)) {
-        throw new FerryError('FERRY_E_STORE_BAD_KEY', `The key does not open the store ${file}; give the key ScanState was run with.`, { details: { path: file } });
+        throw new FerryError('FERRY_E_STORE_BAD_KEY', `The key does not open the store ${file}; give the key ScanState was run with.`, {
+          details: { path: file },
+        });
       }
     }
     const codec = new FrameCodec(storeId, key);
     const size = (await fh.stat()).size;
     const footer = Buffer.alloc(FOOTER_SIZE);
-    if (size < headerBytes.length + FOOTER_SIZE || (await fh.read(footer, 0, FOOTER_SIZE, size - FOOTER_SIZE)).bytesRead < FOOTER_SIZE || !footer.subarray(8).equals(FOOTER_MAGIC)) {
-      throw new FerryError('FERRY_E_STORE_TRUNCATED', `The store ${file} ends early (no end marker): it was cut short after it was written. Copy it again from its source.`, { details: { path: file, size } });
+    if (
+      size < headerBytes.length + FOOTER_SIZE ||
+      (await fh.read(footer, 0, FOOTER_SIZE, size - FOOTER_SIZE)).bytesRead < FOOTER_SIZE ||
+      !footer.subarray(8).equals(FOOTER_MAGIC)
+    ) {
+      throw new FerryError(
+        'FERRY_E_STORE_TRUNCATED',
+        `The store ${file} ends early (no end marker): it was cut short after it was written. Copy it again from its source.`,
+        { details: { path: file, size } },
+      );
     }
     const trailerOffset = Number(footer.readBigUInt64LE(0));
     const reader0 = new StoreReader(paths, file, fh, header, {} as Trailer, codec, size, size - FOOTER_SIZE);
-    if (trailerOffset < headerBytes.length || trailerOffset >= size - FOOTER_SIZE) throw tampered(file, 'the end marker points outside the file');
+    if (trailerOffset < headerBytes.length || trailerOffset >= size - FOOTER_SIZE)
+      throw tampered(file, 'the end marker points outside the file');
     const tf = await reader0.#readFrame(trailerOffset, FrameType.trailer, null);
     if (tf.next !== size - FOOTER_SIZE) throw tampered(file, 'the trailer does not end where the file does');
     let trailer: Trailer;
@@ -129,7 +172,8 @@ export class StoreReader {
       throw tampered(file, 'the trailer is not readable');
     }
     if (trailer.version > FORMAT_VERSION) throw futureVersion(file, trailer.version);
-    if (trailer.storeId !== header.storeId || trailer.headerSha256 !== sha256(headerBytes).toString('hex')) throw tampered(file, 'the header does not match the trailer');
+    if (trailer.storeId !== header.storeId || trailer.headerSha256 !== sha256(headerBytes).toString('hex'))
+      throw tampered(file, 'the header does not match the trailer');
     if (tf.h.seq !== trailer.frames || trailer.dataFrames + trailer.catalogFrames + trailer.chunkMapFrames !== trailer.frames) {
       throw tampered(file, 'frames are missing or out of order', { frames: trailer.frames, trailerSeq: tf.h.seq });
     }
@@ -145,7 +189,8 @@ export class StoreReader {
     const head = Buffer.alloc(FRAME_HEADER_SIZE);
     await this.#read(head, pos);
     const h = decodeFrameHeader(head);
-    if (h.type !== type || (seq !== null && h.seq !== seq)) throw tampered(this.file, `frame ${seq ?? '(trailer)'} at offset ${pos} is not the one expected (type ${h.type}, seq ${h.seq})`);
+    if (h.type !== type || (seq !== null && h.seq !== seq))
+      throw tampered(this.file, `frame ${seq ?? '(trailer)'} at offset ${pos} is not the one expected (type ${h.type}, seq ${h.seq})`);
     const bodyLen = h.storedLen + this.#codec.macLength;
     if (pos + FRAME_HEADER_SIZE + bodyLen > limit) throw tampered(this.file, `frame ${h.seq} runs past its end`);
     const body = Buffer.alloc(bodyLen);
@@ -172,7 +217,10 @@ export class StoreReader {
   async #unpack(h: FrameHeader, payload: Buffer): Promise<Buffer> {
     let raw: Buffer;
     try {
-      raw = h.flags & FLAG_ZSTD ? await decompressAsync(payload, { chunkSize: Math.max(h.rawLen, 1024), maxOutputLength: Math.max(h.rawLen, 1) }) : payload;
+      raw =
+        h.flags & FLAG_ZSTD
+          ? await decompressAsync(payload, { chunkSize: Math.max(h.rawLen, 1024), maxOutputLength: Math.max(h.rawLen, 1) })
+          : payload;
     } catch {
       throw tampered(this.file, `frame ${h.seq} does not decompress`);
     }
@@ -217,7 +265,9 @@ export class StoreReader {
           throw tampered(this.file, 'a catalog entry is not readable');
         }
         count++;
-        yield e.kind === 'registry' && e.data !== undefined ? ({ ...e, data: Buffer.from(e.data, 'base64') } as CatalogEntry) : (e as CatalogEntry);
+        yield e.kind === 'registry' && e.data !== undefined
+          ? ({ ...e, data: Buffer.from(e.data, 'base64') } as CatalogEntry)
+          : (e as CatalogEntry);
       }
       pos = f.next;
     }
@@ -257,8 +307,10 @@ export class StoreReader {
       total += piece.length;
       yield piece;
     }
-    if (total !== entry.size) throw tampered(this.file, `${entry.winPath} has ${total} bytes, the catalog says ${entry.size}`, { winPath: entry.winPath });
-    if (entry.sha256 !== null && hash.digest('hex') !== entry.sha256) throw tampered(this.file, `${entry.winPath} does not match its SHA-256`, { winPath: entry.winPath });
+    if (total !== entry.size)
+      throw tampered(this.file, `${entry.winPath} has ${total} bytes, the catalog says ${entry.size}`, { winPath: entry.winPath });
+    if (entry.sha256 !== null && hash.digest('hex') !== entry.sha256)
+      throw tampered(this.file, `${entry.winPath} does not match its SHA-256`, { winPath: entry.winPath });
   }
 
   async *#fromStream(entry: FileEntry, offset: number): AsyncGenerator<Buffer> {
@@ -322,7 +374,8 @@ export class StoreReader {
     try {
       fh = await open(path, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw tampered(this.file, `${entry.winPath} is missing from the store (${rel})`, { winPath: entry.winPath });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw tampered(this.file, `${entry.winPath} is missing from the store (${rel})`, { winPath: entry.winPath });
       throw fromSystemError(err, `reading ${path}`);
     }
     try {
@@ -352,10 +405,15 @@ export class StoreReader {
     const tmp = `${destPath}.ferry-partial`;
     try {
       if (options.hardlink) {
-        if (!('path' in entry.content)) throw new FerryError('FERRY_E_STORE_OPTIONS', 'Only an uncompressed or hard-link store can be restored with hard links (/hardlink /nocompress).');
+        if (!('path' in entry.content))
+          throw new FerryError(
+            'FERRY_E_STORE_OPTIONS',
+            'Only an uncompressed or hard-link store can be restored with hard links (/hardlink /nocompress).',
+          );
         const src = this.#folderFile(entry, entry.content.path);
         const st = await stat(src).catch(() => null);
-        if (!st || st.size !== entry.size) throw tampered(this.file, `${entry.winPath} is missing from the store or has another size`, { winPath: entry.winPath });
+        if (!st || st.size !== entry.size)
+          throw tampered(this.file, `${entry.winPath} is missing from the store or has another size`, { winPath: entry.winPath });
         rmSync(tmp, { force: true });
         linkSync(src, tmp);
       } else {
@@ -407,7 +465,14 @@ export class StoreReader {
     } catch (err) {
       catalogError = { code: isFerryError(err) ? err.code : 'FERRY_E_INTERNAL', message: (err as Error).message };
     }
-    return { catalogOk: catalogError === undefined, ...(catalogError ? { catalogError } : {}), files, intact, corrupted: files - intact, results };
+    return {
+      catalogOk: catalogError === undefined,
+      ...(catalogError ? { catalogError } : {}),
+      files,
+      intact,
+      corrupted: files - intact,
+      results,
+    };
   }
 
   async close(): Promise<void> {

@@ -11,16 +11,42 @@ test('safeJoin keeps ordinary Windows paths under the destination', () => {
 
 test('safeJoin refuses every way out of the destination', () => {
   const bad = [
-    '..\\x', 'a\\..\\..\\x', 'a/../b', '\\Windows\\x', '/etc/passwd', 'C:\\x', 'C:x', '\\\\?\\C:\\x', '\\\\.\\PhysicalDrive0',
-    '\\\\server\\share\\x', 'a\\CON', 'a\\nul.txt', 'COM1', 'lpt9.log', 'a\\...', 'a\\.. ', 'x\u0000y', 'a:stream', '', '.', 'a\\b?c',
+    '..\\x',
+    'a\\..\\..\\x',
+    'a/../b',
+    '\\Windows\\x',
+    '/etc/passwd',
+    'C:\\x',
+    'C:x',
+    '\\\\?\\C:\\x',
+    '\\\\.\\PhysicalDrive0',
+    '\\\\server\\share\\x',
+    'a\\CON',
+    'a\\nul.txt',
+    'COM1',
+    'lpt9.log',
+    'a\\...',
+    'a\\.. ',
+    'x\u0000y',
+    'a:stream',
+    '',
+    '.',
+    'a\\b?c',
   ];
   for (const p of bad) {
-    assert.throws(() => safeJoin('/dest', p), (e: unknown) => isFerryError(e, 'FERRY_E_STORE_UNSAFE_PATH'), p);
+    assert.throws(
+      () => safeJoin('/dest', p),
+      (e: unknown) => isFerryError(e, 'FERRY_E_STORE_UNSAFE_PATH'),
+      p,
+    );
   }
 });
 
 test('folder store paths put each drive in its own folder', () => {
   assert.equal(driveRelative('c:\\Users\\a'), 'C\\Users\\a');
   assert.equal(folderStorePath('C:\\Users\\a\\x.txt'), 'File/C/Users/a/x.txt');
-  assert.throws(() => folderStorePath('\\\\srv\\share\\x'), (e: unknown) => isFerryError(e, 'FERRY_E_STORE_UNSAFE_PATH'));
+  assert.throws(
+    () => folderStorePath('\\\\srv\\share\\x'),
+    (e: unknown) => isFerryError(e, 'FERRY_E_STORE_UNSAFE_PATH'),
+  );
 });

@@ -5,7 +5,9 @@ import { FerryError } from '../errors/index.ts';
 const DEVICE_NAME = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 
 function unsafe(path: string, why: string): FerryError {
-  return new FerryError('FERRY_E_STORE_UNSAFE_PATH', `Refusing path ${JSON.stringify(path)}: ${why}. Do not extract from this store.`, { details: { path, why } });
+  return new FerryError('FERRY_E_STORE_UNSAFE_PATH', `Refusing path ${JSON.stringify(path)}: ${why}. Do not extract from this store.`, {
+    details: { path, why },
+  });
 }
 
 /** The components of a relative Windows path, each checked as safeJoin describes. */

@@ -19,7 +19,10 @@ for (const type of ['compressed', 'uncompressed', 'hardlink'] as StoreType[]) {
     assert.equal(summary.files, files.length);
     assert.equal(summary.dirs, 1);
     assert.equal(summary.registry, 1);
-    assert.equal(summary.bytes, files.reduce((n, f) => n + f.content.length, 0));
+    assert.equal(
+      summary.bytes,
+      files.reduce((n, f) => n + f.content.length, 0),
+    );
     assert.ok(!existsSync(join(dir, 'store/USMT/ferry-capture.journal')));
     const info = await inspectStore(join(dir, 'store'));
     assert.equal(info.type, type);
@@ -28,7 +31,10 @@ for (const type of ['compressed', 'uncompressed', 'hardlink'] as StoreType[]) {
 
     const r = await openStore(join(dir, 'store'));
     const { entries, contents } = await readAll(r);
-    assert.deepEqual(entries.map((e) => e.kind), ['dir', 'file', 'file', 'file', 'file', 'file', 'registry']);
+    assert.deepEqual(
+      entries.map((e) => e.kind),
+      ['dir', 'file', 'file', 'file', 'file', 'file', 'registry'],
+    );
     for (const f of files) assert.ok(contents.get(f.winPath)!.equals(f.content), f.winPath);
     const doc = entries.find((e) => e.winPath.endsWith('hello.txt'))!;
     assert.equal(doc.kind, 'file');
@@ -39,7 +45,9 @@ for (const type of ['compressed', 'uncompressed', 'hardlink'] as StoreType[]) {
       assert.equal(doc.sha256, type === 'hardlink' ? null : '853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020');
     }
     const reg = entries.at(-1)!;
-    assert.ok(reg.kind === 'registry' && reg.data!.equals(Buffer.from('b\u0000l\u0000u\u0000e\u0000\u0000\u0000')) && reg.regType === 'REG_SZ');
+    assert.ok(
+      reg.kind === 'registry' && reg.data!.equals(Buffer.from('b\u0000l\u0000u\u0000e\u0000\u0000\u0000')) && reg.regType === 'REG_SZ',
+    );
     assert.deepEqual(r.trailer.extra, { note: 'test' });
     const report = await r.verify('all');
     assert.equal(report.catalogOk, true);

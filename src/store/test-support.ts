@@ -39,13 +39,31 @@ export function makeSource(root: string, bigBytes = 9 * 1024 * 1024): SourceFile
 export function metaOf(f: SourceFile): ObjectMeta {
   const st = statSync(f.hostPath);
   const user = f.winPath.split('\\')[2]!;
-  return { kind: 'file', winPath: f.winPath, user: { name: user, domain: 'PC01' }, component: 'Documents', size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, birthtimeMs: st.birthtimeMs, attributes: 0x20 };
+  return {
+    kind: 'file',
+    winPath: f.winPath,
+    user: { name: user, domain: 'PC01' },
+    component: 'Documents',
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    atimeMs: st.atimeMs,
+    birthtimeMs: st.birthtimeMs,
+    attributes: 0x20,
+  };
 }
 
 export async function addAll(writer: StoreWriter, files: SourceFile[]): Promise<void> {
   await writer.addDirectory({ kind: 'dir', winPath: 'C:\\Users\\alice', mtimeMs: 1, atimeMs: 1, birthtimeMs: 1, attributes: 0x10 });
   for (const f of files) await writer.addFile(metaOf(f), f.hostPath);
-  await writer.addRegistry({ kind: 'registry', winPath: 'HKCU\\Software\\Ferry [Color]', hive: 'HKCU', key: 'Software\\Ferry', valueName: 'Color', regType: 'REG_SZ', data: Buffer.from('b\u0000l\u0000u\u0000e\u0000\u0000\u0000') });
+  await writer.addRegistry({
+    kind: 'registry',
+    winPath: 'HKCU\\Software\\Ferry [Color]',
+    hive: 'HKCU',
+    key: 'Software\\Ferry',
+    valueName: 'Color',
+    regType: 'REG_SZ',
+    data: Buffer.from('b\u0000l\u0000u\u0000e\u0000\u0000\u0000'),
+  });
 }
 
 export async function readAll(reader: StoreReader): Promise<{ entries: CatalogEntry[]; contents: Map<string, Buffer> }> {

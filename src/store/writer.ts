@@ -11,8 +11,19 @@ import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
 import {
-  CHUNK_SIZE, FLAG_ZSTD, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameCodec, FrameType, ZSTD_LEVEL, decodeFrameHeader, encodeFooter, encodeHeader, readHeader,
-  type StoreHeader, type Trailer,
+  CHUNK_SIZE,
+  FLAG_ZSTD,
+  FORMAT_VERSION,
+  FRAME_HEADER_SIZE,
+  FrameCodec,
+  FrameType,
+  ZSTD_LEVEL,
+  decodeFrameHeader,
+  encodeFooter,
+  encodeHeader,
+  readHeader,
+  type StoreHeader,
+  type Trailer,
 } from './frame.ts';
 import { JournalWriter, readJournal, readJournalHeader, type EntryJson, type SourceStamp } from './journal.ts';
 import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } from './layout.ts';
@@ -79,7 +90,11 @@ interface ContentState {
 function normaliseAlgId(algId: string | undefined): string {
   const id = (algId ?? DEFAULT_ALG_ID).toUpperCase();
   if (!(USMT_ALG_IDS as readonly string[]).includes(id)) {
-    throw new FerryError('FERRY_E_STORE_OPTIONS', `Specified encryption algorithm is not supported: ${algId}. Use one of ${USMT_ALG_IDS.join(', ')}.`, { details: { algId } });
+    throw new FerryError(
+      'FERRY_E_STORE_OPTIONS',
+      `Specified encryption algorithm is not supported: ${algId}. Use one of ${USMT_ALG_IDS.join(', ')}.`,
+      { details: { algId } },
+    );
   }
   return id;
 }
@@ -133,7 +148,10 @@ function entryJson(meta: ObjectMeta | RegistryObjectMeta | IniObjectMeta, id: nu
 export async function createStore(storeDir: string, options: CreateStoreOptions = {}): Promise<StoreWriter> {
   const type = options.type ?? 'compressed';
   if (options.encryption && type !== 'compressed') {
-    throw new FerryError('FERRY_E_STORE_OPTIONS', 'An uncompressed or hard-link store cannot be encrypted (/nocompress cannot be combined with /encrypt).');
+    throw new FerryError(
+      'FERRY_E_STORE_OPTIONS',
+      'An uncompressed or hard-link store cannot be encrypted (/nocompress cannot be combined with /encrypt).',
+    );
   }
   const algId = options.encryption ? normaliseAlgId(options.encryption.algId) : undefined;
   const dir = resolve(storeDir);
@@ -146,10 +164,16 @@ export async function createStore(storeDir: string, options: CreateStoreOptions 
   const paths = storePaths(dir);
   const st = await storeState(paths);
   if (st.state === 'complete' && !options.overwrite) {
-    throw new FerryError('FERRY_E_STORE_EXISTS', `A store already exists at ${dir}; specify /o to overwrite it.`, { details: { path: dir } });
+    throw new FerryError('FERRY_E_STORE_EXISTS', `A store already exists at ${dir}; specify /o to overwrite it.`, {
+      details: { path: dir },
+    });
   }
   if (st.state === 'incomplete' && !options.overwrite && !options.resume) {
-    throw new FerryError('FERRY_E_STORE_EXISTS', `An interrupted capture left an incomplete store at ${dir}; re-run the capture to resume it, or specify /o to start over.`, { details: { path: dir } });
+    throw new FerryError(
+      'FERRY_E_STORE_EXISTS',
+      `An interrupted capture left an incomplete store at ${dir}; re-run the capture to resume it, or specify /o to start over.`,
+      { details: { path: dir } },
+    );
   }
   if (st.state !== 'none' && options.overwrite) {
     try {
@@ -167,7 +191,13 @@ export async function createStore(storeDir: string, options: CreateStoreOptions 
   return freshStore(paths, type, options, algId, events);
 }
 
-async function freshStore(paths: StorePaths, type: StoreType, options: CreateStoreOptions, algId: string | undefined, events: EventStream): Promise<StoreWriter> {
+async function freshStore(
+  paths: StorePaths,
+  type: StoreType,
+  options: CreateStoreOptions,
+  algId: string | undefined,
+  events: EventStream,
+): Promise<StoreWriter> {
   const storeId = randomBytes(16);
   let key: KeyObject | null = null;
   let encryption: StoreHeader['encryption'] = null;
@@ -206,9 +236,20 @@ async function freshStore(paths: StorePaths, type: StoreType, options: CreateSto
   });
   const storeDev = (await stat(paths.usmtDir)).dev;
   return new StoreWriter({
-    paths, type, header, headerBytes, codec, journal, content, events, storeDev,
+    paths,
+    type,
+    header,
+    headerBytes,
+    codec,
+    journal,
+    content,
+    events,
+    storeDev,
     state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 },
-    resumed: new Map(), nextId: 0, firstOrdinal: 0, hashHardLinks: options.hashHardLinks ?? false,
+    resumed: new Map(),
+    nextId: 0,
+    firstOrdinal: 0,
+    hashHardLinks: options.hashHardLinks ?? false,
   });
 }
 
@@ -226,7 +267,10 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   if (header.encryption) {
     key = await deriveStoreKey(options.encryption!.key, header.encryption.kdf, storeId);
     if (!keyMatches(key, storeId, header.encryption.keyCheck)) {
-      throw new FerryError('FERRY_E_STORE_BAD_KEY', `The key does not match the one the interrupted store at ${paths.storeDir} was started with; resume with the same /key or /keyfile.`);
+      throw new FerryError(
+        'FERRY_E_STORE_BAD_KEY',
+        `The key does not match the one the interrupted store at ${paths.storeDir} was started with; resume with the same /key or /keyfile.`,
+      );
     }
   }
   const codec = new FrameCodec(storeId, key);
@@ -235,13 +279,19 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   let headerBytes: Buffer = Buffer.alloc(0);
   if (type === 'compressed') {
     if (!(await exists(paths.migPartial))) {
-      throw new FerryError('FERRY_E_STORE_INCOMPLETE', `The interrupted store at ${paths.storeDir} lost its content file (${paths.migPartial}); capture again with /o.`);
+      throw new FerryError(
+        'FERRY_E_STORE_INCOMPLETE',
+        `The interrupted store at ${paths.storeDir} lost its content file (${paths.migPartial}); capture again with /o.`,
+      );
     }
     content = await open(paths.migPartial, 'r+');
     const h = await readHeader(content, paths.migPartial);
     if (h.header.storeId !== header.storeId) {
       await content.close();
-      throw new FerryError('FERRY_E_STORE_TAMPERED', `The content file and journal of the interrupted store at ${paths.storeDir} belong to different stores; capture again with /o.`);
+      throw new FerryError(
+        'FERRY_E_STORE_TAMPERED',
+        `The content file and journal of the interrupted store at ${paths.storeDir} belong to different stores; capture again with /o.`,
+      );
     }
     headerBytes = h.bytes;
   }
@@ -281,7 +331,8 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
       state.rawEnd = r.rec.raw + r.rec.len;
     } else if (r.rec.t === 'o') {
       nextId = Math.max(nextId, r.rec.e.id + 1);
-      if (r.rec.e.kind === 'file') resumed.set(r.rec.e.winPath, { ordinal: r.ordinal, entry: r.rec.e, ...(r.rec.src ? { src: r.rec.src } : {}) });
+      if (r.rec.e.kind === 'file')
+        resumed.set(r.rec.e.winPath, { ordinal: r.ordinal, entry: r.rec.e, ...(r.rec.src ? { src: r.rec.src } : {}) });
     }
   }
   if (maxSession + 1 > MAX_SESSION) {
@@ -298,12 +349,28 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${resumed.size} files already stored, session ${maxSession + 1}.`);
   const storeDev = (await stat(paths.usmtDir)).dev;
   return new StoreWriter({
-    paths, type, header, headerBytes, codec, journal, content, events, storeDev, state,
-    resumed, nextId, firstOrdinal: ordinals, hashHardLinks: options.hashHardLinks ?? false,
+    paths,
+    type,
+    header,
+    headerBytes,
+    codec,
+    journal,
+    content,
+    events,
+    storeDev,
+    state,
+    resumed,
+    nextId,
+    firstOrdinal: ordinals,
+    hashHardLinks: options.hashHardLinks ?? false,
   });
 }
 
-async function chunkVerifies(fh: FileHandle, codec: FrameCodec, rec: { seq: number; off: number; raw: number; len: number; flen: number }): Promise<boolean> {
+async function chunkVerifies(
+  fh: FileHandle,
+  codec: FrameCodec,
+  rec: { seq: number; off: number; raw: number; len: number; flen: number },
+): Promise<boolean> {
   const buf = Buffer.alloc(rec.flen);
   const { bytesRead } = await fh.read(buf, 0, rec.flen, rec.off);
   if (bytesRead < rec.flen || rec.flen < FRAME_HEADER_SIZE) return false;
@@ -411,7 +478,8 @@ export class StoreWriter {
 
   addDirectory(meta: ObjectMeta): Promise<void> {
     return this.#serial(async () => {
-      if (meta.kind !== 'dir') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addDirectory got a ${meta.kind} object (${meta.winPath}).`);
+      if (meta.kind !== 'dir')
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addDirectory got a ${meta.kind} object (${meta.winPath}).`);
       await this.#queueObject(entryJson(meta, this.#nextId++));
     });
   }
@@ -431,7 +499,8 @@ export class StoreWriter {
   async #queueObject(entry: EntryJson, src?: SourceStamp): Promise<void> {
     this.#pending.push({ entry, ...(src ? { src } : {}), endRaw: this.#state.rawEnd });
     this.#releaseObjects();
-    if (this.type !== 'compressed' && (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS)) await this.#flushJournal();
+    if (this.type !== 'compressed' && (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS))
+      await this.#flushJournal();
   }
 
   async #flushJournal(): Promise<void> {
@@ -515,7 +584,10 @@ export class StoreWriter {
     const session = this.#journal.session;
     const frame = compressAsync(raw, ZSTD_PARAMS).then((z) => {
       const packed = z.length < raw.length;
-      return this.#codec.frame({ type: FrameType.data, flags: packed ? FLAG_ZSTD : 0, session, seq, rawLen: raw.length, rawOffset }, packed ? z : raw);
+      return this.#codec.frame(
+        { type: FrameType.data, flags: packed ? FLAG_ZSTD : 0, session, seq, rawLen: raw.length, rawOffset },
+        packed ? z : raw,
+      );
     });
     frame.catch(() => undefined);
     this.#inFlight.push({ seq, rawOffset, rawLen: raw.length, frame, chunk: full });
@@ -553,7 +625,12 @@ export class StoreWriter {
       this.#sinceSync = 0;
     }
     await this.#flushJournal();
-    this.#init.events.emit({ type: 'progress', phase: 'store', done: this.#files, bytesDone: this.#writtenRawEnd - this.#init.state.rawEnd });
+    this.#init.events.emit({
+      type: 'progress',
+      phase: 'store',
+      done: this.#files,
+      bytesDone: this.#writtenRawEnd - this.#init.state.rawEnd,
+    });
   }
 
   #releaseObjects(): void {
@@ -584,7 +661,11 @@ export class StoreWriter {
     let sha: string | null = null;
     if (this.type === 'hardlink') {
       if (src.dev !== undefined && src.dev !== this.#init.storeDev) {
-        throw new FerryError('FERRY_E_STORE_CROSS_VOLUME', `${meta.winPath} (${hostPath}) is on another file system than the hard-link store ${this.#init.paths.storeDir}; a hard-link store can only link files on its own volume.`, { details: { path: hostPath } });
+        throw new FerryError(
+          'FERRY_E_STORE_CROSS_VOLUME',
+          `${meta.winPath} (${hostPath}) is on another file system than the hard-link store ${this.#init.paths.storeDir}; a hard-link store can only link files on its own volume.`,
+          { details: { path: hostPath } },
+        );
       }
       this.#link(hostPath, dst);
       if (this.#init.hashHardLinks) sha = await hashFile(hostPath, meta.winPath);
@@ -627,11 +708,17 @@ export class StoreWriter {
         }
       }
       if ((err as NodeJS.ErrnoException).code === 'EXDEV') {
-        throw new FerryError('FERRY_E_STORE_CROSS_VOLUME', `${hostPath} is on another file system than the hard-link store; a hard-link store can only link files on its own volume.`, { cause: err, details: { path: hostPath } });
+        throw new FerryError(
+          'FERRY_E_STORE_CROSS_VOLUME',
+          `${hostPath} is on another file system than the hard-link store; a hard-link store can only link files on its own volume.`,
+          { cause: err, details: { path: hostPath } },
+        );
       }
       const errno = (err as NodeJS.ErrnoException).code;
       // ENOENT: the source went away (its folder in the store was just made): a source error, as with /c.
-      throw errno === 'EACCES' || errno === 'EPERM' || errno === 'ENOENT' ? fromSystemError(err, `linking ${hostPath}`) : this.#storeError(err, 'linking into the store');
+      throw errno === 'EACCES' || errno === 'EPERM' || errno === 'ENOENT'
+        ? fromSystemError(err, `linking ${hostPath}`)
+        : this.#storeError(err, 'linking into the store');
     }
   }
 
@@ -738,7 +825,7 @@ export class StoreWriter {
       batch.push(line);
       batchBytes += line.length;
       counts.entries++;
-      if (r.rec.e.kind === 'file') (counts.files++, (counts.bytes += r.rec.e.size));
+      if (r.rec.e.kind === 'file') counts.files++, (counts.bytes += r.rec.e.size);
       else if (r.rec.e.kind === 'dir') counts.dirs++;
       else if (r.rec.e.kind === 'registry') counts.registry++;
       if (batchBytes >= CHUNK_SIZE) {
@@ -784,7 +871,10 @@ export class StoreWriter {
       ...(extra ? { extra } : {}),
     };
     const trailerOffset = offset;
-    const trailerFrame = this.#codec.frame({ type: FrameType.trailer, flags: 0, session, seq, rawLen: 0, rawOffset: 0 }, Buffer.from(JSON.stringify(trailer), 'utf8'));
+    const trailerFrame = this.#codec.frame(
+      { type: FrameType.trailer, flags: 0, session, seq, rawLen: 0, rawOffset: 0 },
+      Buffer.from(JSON.stringify(trailer), 'utf8'),
+    );
     offset += await writeAll(out, [...trailerFrame, encodeFooter(trailerOffset)], offset);
     await out.truncate(offset);
     await out.sync();
@@ -796,7 +886,11 @@ export class StoreWriter {
     this.#closed = true;
     await unlink(paths.journal);
     await fsyncDir(paths.usmtDir);
-    this.#init.events.log('info', 'store', `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} registry objects, ${this.#reused} reused from the interrupted run.`);
+    this.#init.events.log(
+      'info',
+      'store',
+      `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} registry objects, ${this.#reused} reused from the interrupted run.`,
+    );
     return { type, storeId: header.storeId, path: final, ...counts, storeBytes: offset, reusedFiles: this.#reused };
   }
 

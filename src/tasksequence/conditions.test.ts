@@ -3,7 +3,15 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TaskSequenceComputer, RegistryReader } from './computer.ts';
-import { compareValues, compareVersions, evaluateCondition, osVersionCondition, packGuid, parseConditionDate, wildcardMatch } from './conditions.ts';
+import {
+  compareValues,
+  compareVersions,
+  evaluateCondition,
+  osVersionCondition,
+  packGuid,
+  parseConditionDate,
+  wildcardMatch,
+} from './conditions.ts';
 import type { Condition } from './model.ts';
 import { tempDir } from './test-support.ts';
 import { TsEnvironment } from './variables.ts';
@@ -23,7 +31,12 @@ const computer: TaskSequenceComputer = {
   smbiosGuid: '4C4C4544-0042-3010-8052-B4C04F4E5A31',
   wmi: { Win32_OperatingSystem: [{ Version: '10.0.22631', ProductType: 1, Caption: 'Microsoft Windows 11 Enterprise' }] },
 };
-const v = (variable: string, operator: string, value?: string): Condition => ({ kind: 'variable', variable, operator: operator as never, ...(value === undefined ? {} : { value }) });
+const v = (variable: string, operator: string, value?: string): Condition => ({
+  kind: 'variable',
+  variable,
+  operator: operator as never,
+  ...(value === undefined ? {} : { value }),
+});
 const env = new TsEnvironment({ OSDMigrateMode: 'Simple', Count: '10', Name: 'Contoso-PC' });
 const evalc = (c: Condition, e = env, comp = computer) => evaluateCondition(c, e, comp);
 
@@ -62,9 +75,34 @@ test('file and folder conditions on the volume, with %WINDIR% and dates', async 
   assert.equal((await evalc({ kind: 'file', path: 'C:\\Windows\\System32' })).value, false, 'a folder is not a file');
   assert.equal((await evalc({ kind: 'folder', path: 'C:\\windows\\system32' })).value, true);
   assert.equal((await evalc({ kind: 'folder', path: 'C:\\Missing' })).value, false);
-  assert.equal((await evalc({ kind: 'file', path: 'C:\\Windows\\System32\\notepad.exe', dateTime: '20200101000000.000000+000', dateTimeOperator: 'greater' })).value, true);
-  assert.equal((await evalc({ kind: 'file', path: 'C:\\Windows\\System32\\notepad.exe', dateTime: '2022-01-01T00:00:00Z', dateTimeOperator: 'greater' })).value, false);
-  const version = await evalc({ kind: 'file', path: 'C:\\Windows\\System32\\notepad.exe', version: '10.0', versionOperator: 'greaterEqual' });
+  assert.equal(
+    (
+      await evalc({
+        kind: 'file',
+        path: 'C:\\Windows\\System32\\notepad.exe',
+        dateTime: '20200101000000.000000+000',
+        dateTimeOperator: 'greater',
+      })
+    ).value,
+    true,
+  );
+  assert.equal(
+    (
+      await evalc({
+        kind: 'file',
+        path: 'C:\\Windows\\System32\\notepad.exe',
+        dateTime: '2022-01-01T00:00:00Z',
+        dateTimeOperator: 'greater',
+      })
+    ).value,
+    false,
+  );
+  const version = await evalc({
+    kind: 'file',
+    path: 'C:\\Windows\\System32\\notepad.exe',
+    version: '10.0',
+    versionOperator: 'greaterEqual',
+  });
   assert.deepEqual([version.value, version.notes], [false, []], 'no version resource: no version matches');
   const badVersion = await evalc({ kind: 'file', path: 'C:\\Windows\\System32\\notepad.exe', version: 'ten' });
   assert.equal(badVersion.notes[0]!.code, 'FERRY_W_TS_CONDITION_NOT_EVALUATED');
@@ -77,8 +115,14 @@ test('WMI: the supported WQL subset over identity and OS facts; anything else ca
   assert.equal((await evalc(osVersionCondition('10.0', 1))).value, true);
   assert.equal((await evalc(osVersionCondition('6.1'))).value, false);
   assert.equal((await evalc(wmi("SELECT * FROM Win32_ComputerSystem WHERE Name = 'pc01'"))).value, true);
-  assert.equal((await evalc(wmi('select UUID from Win32_ComputerSystemProduct where UUID like "4C4C4544-%" and not (UUID is null)'))).value, true);
-  assert.equal((await evalc(wmi("SELECT * FROM Win32_NetworkAdapterConfiguration WHERE MACAddress = '00:15:5D:01:02:03' AND IPEnabled = TRUE"))).value, true);
+  assert.equal(
+    (await evalc(wmi('select UUID from Win32_ComputerSystemProduct where UUID like "4C4C4544-%" and not (UUID is null)'))).value,
+    true,
+  );
+  assert.equal(
+    (await evalc(wmi("SELECT * FROM Win32_NetworkAdapterConfiguration WHERE MACAddress = '00:15:5D:01:02:03' AND IPEnabled = TRUE"))).value,
+    true,
+  );
   for (const [c, why] of [
     [wmi('SELECT * FROM Win32_Battery'), /Win32_Battery/],
     [wmi('SELECT * FROM Win32_OperatingSystem', 'root\\ccm'), /namespace/],
@@ -101,7 +145,9 @@ test('registry and installed software conditions use the registry reader; withou
     ['hkey_local_machine\\software\\contoso|ver', { type: 'REG_SZ', data: '12' }],
     ['hkey_local_machine\\software\\contoso|flags', { type: 'REG_DWORD', data: 3 }],
   ]);
-  const keys = new Set(['HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer\\UpgradeCodes\\' + packGuid('{12345678-ABCD-EF01-2345-6789ABCDEF01}')]);
+  const keys = new Set([
+    'HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer\\UpgradeCodes\\' + packGuid('{12345678-ABCD-EF01-2345-6789ABCDEF01}'),
+  ]);
   const registry: RegistryReader = {
     keyExists: async (k) => keys.has(k),
     value: async (k, n) => data.get(`${k.toLowerCase()}|${n.toLowerCase()}`),
@@ -120,7 +166,10 @@ test('registry and installed software conditions use the registry reader; withou
   assert.equal((await evalc(reg('nonExists', 'Other'), env, withReg)).value, true);
   assert.equal((await evalc(reg('greaterEqual', 'Ver', '9'), env, withReg)).value, true);
   assert.equal((await evalc(reg('equals', 'Flags', '3', 'REG_DWORD'), env, withReg)).value, true);
-  assert.equal((await evalc({ kind: 'software', operator: 'AnyVersion', upgradeCode: '{12345678-ABCD-EF01-2345-6789ABCDEF01}' }, env, withReg)).value, true);
+  assert.equal(
+    (await evalc({ kind: 'software', operator: 'AnyVersion', upgradeCode: '{12345678-ABCD-EF01-2345-6789ABCDEF01}' }, env, withReg)).value,
+    true,
+  );
   assert.equal(packGuid('{12345678-ABCD-EF01-2345-6789ABCDEF01}'), '87654321DCBA10FE32547698BADCFE10');
   const no = await evalc(reg('exists', 'Ver'));
   assert.equal(no.value, false);

@@ -30,7 +30,11 @@ interface Ctx {
 }
 
 /** Evaluate a step's or group's condition on the computer; `notes` are the warnings met while evaluating it. */
-export async function evaluateCondition(condition: Condition | undefined, env: TsEnvironment, computer: TaskSequenceComputer): Promise<ConditionResult> {
+export async function evaluateCondition(
+  condition: Condition | undefined,
+  env: TsEnvironment,
+  computer: TaskSequenceComputer,
+): Promise<ConditionResult> {
   if (!condition) return { value: true, notes: [] };
   const ctx: Ctx = { env, computer, notes: [] };
   try {
@@ -96,7 +100,10 @@ function evaluateVariable(c: VariableCondition, ctx: Ctx): boolean {
   if (c.operator === 'exists') return value !== undefined;
   if (c.operator === 'notExists') return value === undefined;
   if (value === undefined) {
-    ctx.notes.push({ code: 'FERRY_W_TS_UNDEFINED_VARIABLE', message: `Condition variable ${c.variable} is not defined; it is compared as an empty value.` });
+    ctx.notes.push({
+      code: 'FERRY_W_TS_UNDEFINED_VARIABLE',
+      message: `Condition variable ${c.variable} is not defined; it is compared as an empty value.`,
+    });
   }
   const left = value ?? '';
   const right = ctx.env.expand(c.value ?? '');
@@ -149,7 +156,8 @@ async function evaluateExpression(c: ConditionExpression, ctx: Ctx): Promise<boo
     }
     case 'registry': {
       const reg = ctx.computer.registry;
-      if (!reg) throw new CannotEvaluate(`registry condition on ${c.keyPath} cannot be evaluated: the registry of this volume is not readable`);
+      if (!reg)
+        throw new CannotEvaluate(`registry condition on ${c.keyPath} cannot be evaluated: the registry of this volume is not readable`);
       const keyPath = ctx.env.expand(c.keyPath);
       const v = await reg.value(keyPath, c.valueName);
       if (c.operator === 'exists') return v !== undefined && (c.valueType === '' || v.type.toUpperCase() === c.valueType.toUpperCase());
@@ -171,12 +179,14 @@ async function evaluateExpression(c: ConditionExpression, ctx: Ctx): Promise<boo
       throw new CannotEvaluate('installed software condition has neither a product code nor an upgrade code');
     }
     case 'wmi': {
-      if (!/^(root\\cimv2|\\\\\.\\root\\cimv2)$/i.test(c.namespace.trim())) throw new CannotEvaluate(`WMI namespace ${c.namespace} is not available on this platform`);
+      if (!/^(root\\cimv2|\\\\\.\\root\\cimv2)$/i.test(c.namespace.trim()))
+        throw new CannotEvaluate(`WMI namespace ${c.namespace} is not available on this platform`);
       let q;
       try {
         q = parseWql(ctx.env.expand(c.query));
       } catch (err) {
-        if (err instanceof WqlError) throw new CannotEvaluate(`WMI query "${c.query}" is outside the supported WQL subset (${err.message})`);
+        if (err instanceof WqlError)
+          throw new CannotEvaluate(`WMI query "${c.query}" is outside the supported WQL subset (${err.message})`);
         throw err;
       }
       const classes = identityWmi(ctx.computer);

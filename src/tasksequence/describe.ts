@@ -34,7 +34,10 @@ export function stepVariables(node: SequenceNode): TsVariable[] {
   if (node.kind !== 'step') return [];
   if ('unknown' in node) return node.extraVariables;
   const spec = stepTypeSpec(node.type) as StepTypeSpec;
-  const vars = [...propertyVariables(spec, node.properties as unknown as Record<string, unknown>, node.variableLayout), ...node.extraVariables];
+  const vars = [
+    ...propertyVariables(spec, node.properties as unknown as Record<string, unknown>, node.variableLayout),
+    ...node.extraVariables,
+  ];
   return vars.map((v) => (SECRET_RE.test(v.name) && v.value !== '' ? { ...v, value: '********' } : v));
 }
 
@@ -45,14 +48,19 @@ export function describeSequence(seq: TaskSequence): string {
     nodes.forEach((n, i) => {
       const id = prefix === '' ? String(i + 1) : `${prefix}.${i + 1}`;
       const enabled = !n.disabled && !parentDisabled;
-      const flags = [enabled ? 'enabled' : n.disabled ? 'disabled' : 'disabled by its group', n.continueOnError ? 'continue on error' : 'stop on error'];
+      const flags = [
+        enabled ? 'enabled' : n.disabled ? 'disabled' : 'disabled by its group',
+        n.continueOnError ? 'continue on error' : 'stop on error',
+      ];
       if (n.kind === 'group') {
         lines.push(`${ind}${id} [group] ${n.name}  (${flags.join(', ')})`);
       } else {
         const spec = stepTypeSpec(n.type);
         const label = spec ? spec.label : `unknown type ${n.type}`;
         const runIn = n.runIn ?? spec?.defaultRunIn;
-        lines.push(`${ind}${id} [${label}] ${n.name}  (${flags.join(', ')}${runIn ? `, runs in ${runIn}` : ''}${n.successCodes ? `, success codes ${n.successCodes.join(' ')}` : ''}${n.timeout !== undefined ? `, time-out ${n.timeout} s` : ''})`);
+        lines.push(
+          `${ind}${id} [${label}] ${n.name}  (${flags.join(', ')}${runIn ? `, runs in ${runIn}` : ''}${n.successCodes ? `, success codes ${n.successCodes.join(' ')}` : ''}${n.timeout !== undefined ? `, time-out ${n.timeout} s` : ''})`,
+        );
       }
       if (n.description) lines.push(`${ind}    description: ${n.description}`);
       if (n.condition) lines.push(`${ind}    if ${describeCondition(n.condition)}`);
@@ -70,7 +78,8 @@ export function maskSecrets<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (key, v: unknown) => {
     if (typeof v === 'string' && v !== '' && SECRET_RE.test(key)) return '********';
     // `{ name, value }` variables (defaultVarList entries kept verbatim).
-    if (v && typeof v === 'object' && 'name' in v && 'value' in v && SECRET_RE.test(String(v.name)) && v.value !== '') return { ...v, value: '********' };
+    if (v && typeof v === 'object' && 'name' in v && 'value' in v && SECRET_RE.test(String(v.name)) && v.value !== '')
+      return { ...v, value: '********' };
     return v;
   }) as T;
 }

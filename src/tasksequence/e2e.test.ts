@@ -83,12 +83,40 @@ test('replace onto another volume through a local store: the target holds the mi
     '<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore User State"><action/><defaultVarList><variable name="_OSDMigrateUsmtRestorePackageID" property="UsmtRestorePackageID">CM100005</variable><variable name="OSDMigrateLocalAccounts" property="LocalAccounts">true</variable><variable name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" hidden="true">Temp0rary!</variable></defaultVarList></step>',
   );
   // An uncompressed store (additional capture options), which Restore recognises by itself.
-  const c = ferry('run', capture, '--root', source, '--state', join(tmp.dir, 'sa'), '--package', pkg, '--var', `OSDStateStorePath=${store}`, '--var', 'OSDMigrateAdditionalCaptureOptions=/nocompress');
+  const c = ferry(
+    'run',
+    capture,
+    '--root',
+    source,
+    '--state',
+    join(tmp.dir, 'sa'),
+    '--package',
+    pkg,
+    '--var',
+    `OSDStateStorePath=${store}`,
+    '--var',
+    'OSDMigrateAdditionalCaptureOptions=/nocompress',
+  );
   assert.equal(c.status, 0, c.stdout + c.stderr);
-  const r = ferry('run', restore, '--root', target, '--state', join(tmp.dir, 'sb'), '--package', pkg, '--var', `OSDStateStorePath=${store}`);
+  const r = ferry(
+    'run',
+    restore,
+    '--root',
+    target,
+    '--state',
+    join(tmp.dir, 'sb'),
+    '--package',
+    pkg,
+    '--var',
+    `OSDStateStorePath=${store}`,
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const users = readdirSync(join(source, 'Users')).filter(
-    (u) => !['Public', 'Default'].includes(u) && lstatSync(join(source, 'Users', u)).isDirectory() && existsSync(join(source, 'Users', u, 'Documents')) && files(join(source, 'Users', u, 'Documents')).length > 0,
+    (u) =>
+      !['Public', 'Default'].includes(u) &&
+      lstatSync(join(source, 'Users', u)).isDirectory() &&
+      existsSync(join(source, 'Users', u, 'Documents')) &&
+      files(join(source, 'Users', u, 'Documents')).length > 0,
   );
   assert.equal(users.length, 2, users.join(', '));
   for (const u of users) {

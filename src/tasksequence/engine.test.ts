@@ -33,7 +33,8 @@ process.stdout.write('out:' + label + '\\n');
 process.exit(Number(code));
 `,
   );
-  const cmd = (label: string, code = 0, extra = '') => `"${process.execPath}" "${probe}" "${record}" ${label} ${code}${extra ? ` ${extra}` : ''}`;
+  const cmd = (label: string, code = 0, extra = '') =>
+    `"${process.execPath}" "${probe}" "${record}" ${label} ${code}${extra ? ` ${extra}` : ''}`;
   const ran = (): { label: string; args: string[] }[] =>
     existsSync(record)
       ? readFileSync(record, 'utf8')
@@ -49,7 +50,8 @@ const step = (name: string, commandLine: string, attrs = '', inner = '') =>
   `<step type="SMS_TaskSequence_RunCommandLineAction" name="${name}" ${attrs}>${inner}<action>smsswd.exe /run: ${esc(commandLine)}</action><defaultVarList><variable name="CommandLine" property="CommandLine" hidden="true">${esc(commandLine)}</variable></defaultVarList></step>`;
 const setVar = (name: string, value: string, attrs = '', inner = '') =>
   `<step type="SMS_TaskSequence_SetVariableAction" name="Set ${name}" ${attrs}>${inner}<action>tsenv.exe "${esc(name)}=${esc(value)}"</action></step>`;
-const reboot = (target = 'HD') => `<step type="SMS_TaskSequence_RebootAction" name="Restart Computer"><action>smsboot.exe /target:${target}</action></step>`;
+const reboot = (target = 'HD') =>
+  `<step type="SMS_TaskSequence_RebootAction" name="Restart Computer"><action>smsboot.exe /target:${target}</action></step>`;
 const varCond = (variable: string, operator: string, value?: string) =>
   `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">${variable}</variable><variable name="Operator">${operator}</variable>${value === undefined ? '' : `<variable name="Value">${esc(value)}</variable>`}</expression></condition>`;
 const seqOf = (...children: string[]) => parseSequenceXml(`<sequence version="3.10">${children.join('')}</sequence>`);
@@ -144,7 +146,15 @@ test('Output to task sequence variable keeps the command output', async () => {
 test('Restart Computer persists the state and resume continues at the next step; a restart into Windows PE is skipped for this platform', async () => {
   const s = setup();
   // Linux exit codes stop at 255, so the 3010 comes from the USMT tool double (usmtutils).
-  const seq = seqOf(step('Before', s.cmd('BEFORE')), setVar('Kept', 'yes'), reboot('WinPE'), step('After', s.cmd('AFTER'), 'runIn="WinPE"'), reboot('HD'), step('Exit 3010', 'usmtutils.exe /ec'), step('Last', s.cmd('LAST')));
+  const seq = seqOf(
+    step('Before', s.cmd('BEFORE')),
+    setVar('Kept', 'yes'),
+    reboot('WinPE'),
+    step('After', s.cmd('AFTER'), 'runIn="WinPE"'),
+    reboot('HD'),
+    step('Exit 3010', 'usmtutils.exe /ec'),
+    step('Last', s.cmd('LAST')),
+  );
   const usmt = recordingUsmt({ usmtutils: [3010] });
   const first = await start(s, seq, { usmt });
   const r1 = await first.run();
@@ -155,7 +165,10 @@ test('Restart Computer persists the state and resume continues at the next step;
     ['BEFORE', 'AFTER'],
     'no restart into Windows PE: the sequence continues in Windows PE',
   );
-  assert.match(readFileSync(r1.logPath, 'utf8'), /The step \(Restart Computer\) is skipped because there is no boot image .*skipped for this platform/);
+  assert.match(
+    readFileSync(r1.logPath, 'utf8'),
+    /The step \(Restart Computer\) is skipped because there is no boot image .*skipped for this platform/,
+  );
   assert.ok(r1.logPath.includes(join('_SMSTaskSequence', 'Logs', 'Smstslog')), 'in Windows PE the log is in the working folder');
   await assert.rejects(start(s, seq), (err: unknown) => isFerryError(err, 'FERRY_E_TS_IN_PROGRESS'));
   const second = await Engine.resume(s.stateDir, { usmt });
@@ -170,7 +183,10 @@ test('Restart Computer persists the state and resume continues at the next step;
     s.ran().map((x) => x.label),
     ['BEFORE', 'AFTER', 'LAST'],
   );
-  assert.deepEqual(usmt.calls.map((c) => c.args), [['/ec']]);
+  assert.deepEqual(
+    usmt.calls.map((c) => c.args),
+    [['/ec']],
+  );
   assert.equal(third.state.restarts, 2);
   await assert.rejects(Engine.resume(s.stateDir), (err: unknown) => isFerryError(err, 'FERRY_E_TS_ALREADY_FINISHED'));
 });
@@ -203,9 +219,17 @@ test('SMSTSRebootRequested + SMSTSRetryRequested rerun the same step after the r
 
 test('unsupported step types refuse the run; hardware-only steps are skipped for this platform; wrong environment fails', async () => {
   const s = setup();
-  const unsupported = seqOf('<step type="SMS_TaskSequence_InstallSoftwareUpdateAction" name="Updates" continueOnError="true"><action>smsswd.exe</action></step>');
-  await assert.rejects(start(setup(), unsupported), (err: unknown) => isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') && /FERRY_E_TS_STEP_UNSUPPORTED/.test(err.message));
-  const seq = seqOf('<step type="SMS_TaskSequence_PartitionDiskAction" name="Format and Partition Disk"><action>osddiskpart.exe</action></step>', step('PE only', s.cmd('PE'), 'runIn="WinPE"'));
+  const unsupported = seqOf(
+    '<step type="SMS_TaskSequence_InstallSoftwareUpdateAction" name="Updates" continueOnError="true"><action>smsswd.exe</action></step>',
+  );
+  await assert.rejects(
+    start(setup(), unsupported),
+    (err: unknown) => isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') && /FERRY_E_TS_STEP_UNSUPPORTED/.test(err.message),
+  );
+  const seq = seqOf(
+    '<step type="SMS_TaskSequence_PartitionDiskAction" name="Format and Partition Disk"><action>osddiskpart.exe</action></step>',
+    step('PE only', s.cmd('PE'), 'runIn="WinPE"'),
+  );
   const stream = new EventStream();
   const events: FerryEvent[] = stream.record();
   const engine = await start(s, seq, { events: stream });
@@ -219,7 +243,10 @@ test('unsupported step types refuse the run; hardware-only steps are skipped for
   assert.match(log, /FERRY_E_TS_STEP_WRONG_ENVIRONMENT/);
 
   const bad = seqOf(setVar('OSDStateStorePath', 'C:\\'));
-  await assert.rejects(start(setup(), bad), (err: unknown) => isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') && /FERRY_E_TS_STORE_PATH_ROOT/.test(err.message));
+  await assert.rejects(
+    start(setup(), bad),
+    (err: unknown) => isFerryError(err, 'FERRY_E_TS_SEQUENCE_INVALID') && /FERRY_E_TS_STORE_PATH_ROOT/.test(err.message),
+  );
 });
 
 test('smsts.log is CMTrace, rolls over, masks secrets, and moves to CCM\\Logs at the end', async () => {
@@ -289,7 +316,12 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
     `/progress:${logDir}/LoadStateProgress.log`,
     `/offlinewindir:${join(s.root, 'Windows')}`,
   ]);
-  assert.deepEqual(usmt.calls[2], { tool: 'usmtutils', args: ['/rd', store, '/y'], cwd: s.root, env: { USMT_WORKING_DIR: join(s.stateDir, 'usmt-work') } });
+  assert.deepEqual(usmt.calls[2], {
+    tool: 'usmtutils',
+    args: ['/rd', store, '/y'],
+    cwd: s.root,
+    env: { USMT_WORKING_DIR: join(s.stateDir, 'usmt-work') },
+  });
   assert.equal(existsSync(store), false);
   const r3 = await (await Engine.resume(s.stateDir, { usmt })).run();
   assert.equal(r3.status, 'succeeded');
@@ -353,7 +385,17 @@ test('Request/Release State Store: no SMP and no local store fails clearly; a fa
   assert.match(readFileSync(r.logPath, 'utf8'), /FERRY_E_TS_NO_STATE_MIGRATION_POINT/);
 
   const s2 = setup();
-  const r2 = await (await start(s2, seqOf(setVar('OSDStateStorePath', 'C:\\Local'), req, step('Fails', s2.cmd('X', 1), 'continueOnError="true" successCodeList="0"'), rel))).run();
+  const r2 = await (
+    await start(
+      s2,
+      seqOf(
+        setVar('OSDStateStorePath', 'C:\\Local'),
+        req,
+        step('Fails', s2.cmd('X', 1), 'continueOnError="true" successCodeList="0"'),
+        rel,
+      ),
+    )
+  ).run();
   assert.equal(r2.status, 'failed');
   assert.equal(r2.failedStep?.name, 'Release');
   assert.match(readFileSync(r2.logPath, 'utf8'), /FERRY_E_TS_RELEASE_AFTER_FAILED_STEP/);
@@ -364,18 +406,41 @@ test('replace through a state migration point: grant, encrypted capture, upload,
   const smp = fakeSmp(join(s.base, 'smp'));
   const usmt = recordingUsmt();
   const capXml = readFileSync(new URL('./examples/replace-capture-smp.xml', import.meta.url), 'utf8');
-  const r1 = await (await Engine.start({ sequence: parseSequenceXml(capXml), computer: { root: s.root, name: 'OLDPC' }, stateDir: s.stateDir, usmt, smp: smp.factory })).run();
+  const r1 = await (
+    await Engine.start({
+      sequence: parseSequenceXml(capXml),
+      computer: { root: s.root, name: 'OLDPC' },
+      stateDir: s.stateDir,
+      usmt,
+      smp: smp.factory,
+    })
+  ).run();
   assert.equal(r1.status, 'succeeded');
   const scan = usmt.calls[0]!.args;
   assert.equal(scan[0], join(s.stateDir, 'smp', 'store1', 'capture'));
   assert.ok(scan.includes('/encrypt:AES_256') && scan.includes('/key:a2V5LWZvci10ZXN0cw==') && scan.includes('/v:5'));
-  assert.deepEqual(smp.log, ['client retry=3 delay=10 naa=false', 'requestCapture', 'client retry=3 delay=10 naa=false', 'upload http://smp.test/stores/store1', 'client retry=3 delay=10 naa=false', 'release capture http://smp.test/stores/store1']);
+  assert.deepEqual(smp.log, [
+    'client retry=3 delay=10 naa=false',
+    'requestCapture',
+    'client retry=3 delay=10 naa=false',
+    'upload http://smp.test/stores/store1',
+    'client retry=3 delay=10 naa=false',
+    'release capture http://smp.test/stores/store1',
+  ]);
   assert.doesNotMatch(readFileSync(r1.logPath, 'utf8'), /a2V5LWZvci10ZXN0cw==/);
 
   const d = setup();
   const resXml = readFileSync(new URL('./examples/replace-restore-smp.xml', import.meta.url), 'utf8');
   smp.log.length = 0;
-  const r2 = await (await Engine.start({ sequence: parseSequenceXml(resXml), computer: { root: d.root, name: 'NEWPC' }, stateDir: d.stateDir, usmt, smp: smp.factory })).run();
+  const r2 = await (
+    await Engine.start({
+      sequence: parseSequenceXml(resXml),
+      computer: { root: d.root, name: 'NEWPC' },
+      stateDir: d.stateDir,
+      usmt,
+      smp: smp.factory,
+    })
+  ).run();
   assert.equal(r2.status, 'succeeded');
   const load = usmt.calls[1]!.args;
   assert.equal(load[0], join(d.stateDir, 'smp', 'store1', 'restore'));
@@ -400,11 +465,15 @@ test('Run Command Line: time-out stops the process; Start in maps into the volum
   const sleeper = join(s.base, 'sleep.mjs');
   writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
   const cwdProbe = join(s.base, 'cwd.mjs');
-  writeFileSync(cwdProbe, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(s.base, 'cwd.txt'))}, process.cwd() + '\\n');\n`);
+  writeFileSync(
+    cwdProbe,
+    `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(s.base, 'cwd.txt'))}, process.cwd() + '\\n');\n`,
+  );
   mkdirSync(join(s.root, 'Work Dir'));
   const pkgDir = join(s.base, 'pkg');
   mkdirSync(pkgDir);
-  const withVar = (xml: string, name: string, property: string, value: string) => xml.replace('</defaultVarList>', `<variable name="${name}" property="${property}">${value}</variable></defaultVarList>`);
+  const withVar = (xml: string, name: string, property: string, value: string) =>
+    xml.replace('</defaultVarList>', `<variable name="${name}" property="${property}">${value}</variable></defaultVarList>`);
   const seq = seqOf(
     step('Hangs', `"${process.execPath}" "${sleeper}"`, 'timeout="1" continueOnError="true"'),
     withVar(step('Start in', `"${process.execPath}" "${cwdProbe}"`), 'WorkingDirectory', 'WorkingDirectory', 'C:\\work dir'),
@@ -436,8 +505,14 @@ test('hidden site variables and password variables never reach smsts.log or even
   const s = setup();
   const events = new EventStream();
   const seen = events.record();
-  const seq = seqOf(step('Echo', s.cmd('E', 0, '%SiteSecret% %OSDLocalAdminPassword%')), step('Fail', s.cmd('F', 5, '%SiteSecret%'), 'continueOnError="true"'));
-  const engine = await start(s, seq, { events, variables: { device: { SiteSecret: 'Hunter2Hidden', OSDLocalAdminPassword: 'AdminPw!9z' }, secret: ['SiteSecret'] } });
+  const seq = seqOf(
+    step('Echo', s.cmd('E', 0, '%SiteSecret% %OSDLocalAdminPassword%')),
+    step('Fail', s.cmd('F', 5, '%SiteSecret%'), 'continueOnError="true"'),
+  );
+  const engine = await start(s, seq, {
+    events,
+    variables: { device: { SiteSecret: 'Hunter2Hidden', OSDLocalAdminPassword: 'AdminPw!9z' }, secret: ['SiteSecret'] },
+  });
   const r = await engine.run();
   assert.equal(r.status, 'succeeded');
   const log = readFileSync(r.logPath, 'utf8');

@@ -18,7 +18,16 @@ import { applyNetworkSettings, applyWindowsSettings } from './os-settings.ts';
 import { platformSkipReason } from './platform-skip.ts';
 import { commandArgv, runCommandLine } from './run-command.ts';
 import { SmstsLog, type SmstsLogOptions } from './smsts-log.ts';
-import { lockState, readEngineState, saveEngineState, SEQUENCE_FILE, STATE_FILE, writeEngineFile, type EngineState, type NodeOutcome } from './state.ts';
+import {
+  lockState,
+  readEngineState,
+  saveEngineState,
+  SEQUENCE_FILE,
+  STATE_FILE,
+  writeEngineFile,
+  type EngineState,
+  type NodeOutcome,
+} from './state.ts';
 import { propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types.ts';
 import { captureUserState, E_FAIL, releaseStateStore, requestStateStore, restoreUserState, type UserStateContext } from './user-state.ts';
 import { hasErrors, validateSequence, type ValidationIssue } from './validate.ts';
@@ -82,8 +91,6 @@ export interface RunResult {
 
 class RestartNow {}
 
-
-
 const TS = 'TSManager';
 
 /**
@@ -108,7 +115,14 @@ export class Engine {
   #unlock: (() => void) | undefined;
   #removeStateDir = false;
 
-  private constructor(seq: TaskSequence, state: EngineState, stateDir: string, deps: EngineDeps, computer: TaskSequenceComputer, unlock: () => void) {
+  private constructor(
+    seq: TaskSequence,
+    state: EngineState,
+    stateDir: string,
+    deps: EngineDeps,
+    computer: TaskSequenceComputer,
+    unlock: () => void,
+  ) {
     this.#seq = seq;
     this.#state = state;
     this.#stateDir = stateDir;
@@ -142,18 +156,26 @@ export class Engine {
     const packages = options.packages ?? localPackages(options.packageFolders ?? {});
     const issues = validateSequence(options.sequence, { packages, variables: initial, purpose: 'run' });
     if (hasErrors(issues)) {
-      throw new FerryError('FERRY_E_TS_SEQUENCE_INVALID', `The task sequence has ${issues.filter((i) => i.severity === 'error').length} validation error(s): ${describeIssues(issues)}`, {
-        details: { issues },
-      });
+      throw new FerryError(
+        'FERRY_E_TS_SEQUENCE_INVALID',
+        `The task sequence has ${issues.filter((i) => i.severity === 'error').length} validation error(s): ${describeIssues(issues)}`,
+        {
+          details: { issues },
+        },
+      );
     }
     const unlock = lockState(stateDir);
     try {
       if (existsSync(join(stateDir, STATE_FILE))) {
         const previous = readEngineState(stateDir);
         if (previous.status === 'running' || previous.status === 'restarting') {
-          throw new FerryError('FERRY_E_TS_IN_PROGRESS', `A task sequence is ${previous.status === 'restarting' ? 'waiting for its restart' : 'in progress'} in ${stateDir}; continue it with \`ferry ts resume --state ${stateDir}\` or use another state folder.`, {
-            details: { stateDir, status: previous.status },
-          });
+          throw new FerryError(
+            'FERRY_E_TS_IN_PROGRESS',
+            `A task sequence is ${previous.status === 'restarting' ? 'waiting for its restart' : 'in progress'} in ${stateDir}; continue it with \`ferry ts resume --state ${stateDir}\` or use another state folder.`,
+            {
+              details: { stateDir, status: previous.status },
+            },
+          );
         }
       }
       const identity: ComputerIdentity = {
@@ -163,7 +185,10 @@ export class Engine {
       };
       const winPE = options.winPE === true;
       const logDir = toHostPath(root, winPE ? 'C:\\_SMSTaskSequence\\Logs\\Smstslog' : 'C:\\Windows\\CCM\\Logs\\SMSTSLog')!;
-      const env = new TsEnvironment(initial, (options.variables?.secret ?? []).map((n) => n.toLowerCase()));
+      const env = new TsEnvironment(
+        initial,
+        (options.variables?.secret ?? []).map((n) => n.toLowerCase()),
+      );
       for (const v of options.sequence.globalVariables ?? []) if (!env.has(v.name)) env.set(v.name, v.value);
       const id = options.identity ?? {};
       const builtins: Record<string, string | undefined> = {
@@ -205,7 +230,10 @@ export class Engine {
       writeEngineFile(join(stateDir, SEQUENCE_FILE), serializeSequenceXml(options.sequence));
       saveEngineState(stateDir, state);
       const engine = new Engine(options.sequence, state, stateDir, { ...options, packages }, await computerFor(state, options), unlock);
-      engine.#log.info(TS, `Task sequence "${options.sequence.name ?? state.variables._SMSTSPackageName}" starting on ${identity.name} (${winPE ? 'Windows PE' : 'full OS'}), volume ${root}, state ${stateDir}.`);
+      engine.#log.info(
+        TS,
+        `Task sequence "${options.sequence.name ?? state.variables._SMSTSPackageName}" starting on ${identity.name} (${winPE ? 'Windows PE' : 'full OS'}), volume ${root}, state ${stateDir}.`,
+      );
       for (const w of issues) engine.#log.warn(TS, `${w.code}: ${w.step ? `"${w.step}": ` : ''}${w.message}`);
       for (const w of issues) engine.#events.warn(w.code, w.message);
       return engine;
@@ -221,13 +249,20 @@ export class Engine {
     try {
       const state = readEngineState(stateDir);
       if (state.status === 'succeeded' || state.status === 'failed') {
-        throw new FerryError('FERRY_E_TS_ALREADY_FINISHED', `The task sequence in ${stateDir} already ${state.status}; there is nothing to resume.`, { details: { stateDir, status: state.status } });
+        throw new FerryError(
+          'FERRY_E_TS_ALREADY_FINISHED',
+          `The task sequence in ${stateDir} already ${state.status}; there is nothing to resume.`,
+          { details: { stateDir, status: state.status } },
+        );
       }
       let text: string;
       try {
         text = readFileSync(join(stateDir, SEQUENCE_FILE), 'utf8');
       } catch (err) {
-        throw new FerryError('FERRY_E_TS_STATE_INVALID', `${join(stateDir, SEQUENCE_FILE)} is missing; the state folder is incomplete.`, { cause: err, details: { stateDir } });
+        throw new FerryError('FERRY_E_TS_STATE_INVALID', `${join(stateDir, SEQUENCE_FILE)} is missing; the state folder is incomplete.`, {
+          cause: err,
+          details: { stateDir },
+        });
       }
       const seq = parseSequenceXml(text, join(stateDir, SEQUENCE_FILE));
       const engine = new Engine(seq, state, stateDir, deps, await computerFor(state, deps), unlock);
@@ -235,7 +270,10 @@ export class Engine {
         state.restarts++;
         state.inWinPE = state.restartTarget === 'WinPE';
         engine.#env.set('_SMSTSInWinPE', String(state.inWinPE));
-        engine.#log.info(TS, `Resuming after restart ${state.restarts} into ${state.inWinPE ? 'Windows PE' : 'the installed operating system'}.`);
+        engine.#log.info(
+          TS,
+          `Resuming after restart ${state.restarts} into ${state.inWinPE ? 'Windows PE' : 'the installed operating system'}.`,
+        );
         delete state.restartTarget;
       } else {
         engine.#log.warn(TS, 'Resuming a task sequence that was interrupted; the step that was running when it stopped runs again.');
@@ -275,7 +313,11 @@ export class Engine {
       this.#state.status = ok ? 'succeeded' : 'failed';
       if (ok) this.#log.info(TS, 'Task sequence completed successfully.');
       if (ok) this.#cleanUp();
-      else this.#log.error(TS, `Task sequence execution failed (step ${this.#state.failedStep ?? '?'}, return code ${this.#env.get('_SMSTSLastActionRetCode') ?? '?'}).`);
+      else
+        this.#log.error(
+          TS,
+          `Task sequence execution failed (step ${this.#state.failedStep ?? '?'}, return code ${this.#env.get('_SMSTSLastActionRetCode') ?? '?'}).`,
+        );
       this.#finishLogs();
       this.#save();
       if (this.#removeStateDir) {
@@ -284,11 +326,19 @@ export class Engine {
       }
       this.#postAction();
       this.#events.phase('tasksequence', 'end', ok);
-      return { status: ok ? 'succeeded' : 'failed', stateDir: this.#stateDir, logPath: this.#log.path, ...(ok ? {} : { failedStep: this.#failedStep() }) };
+      return {
+        status: ok ? 'succeeded' : 'failed',
+        stateDir: this.#stateDir,
+        logPath: this.#log.path,
+        ...(ok ? {} : { failedStep: this.#failedStep() }),
+      };
     } catch (err) {
       if (!(err instanceof RestartNow)) throw err;
       const into = this.#state.restartTarget ?? 'HD';
-      this.#log.info(TS, `Restart requested into ${into === 'WinPE' ? 'Windows PE' : 'the installed operating system'}; the state is saved. Continue with: ferry ts resume --state ${this.#stateDir}`);
+      this.#log.info(
+        TS,
+        `Restart requested into ${into === 'WinPE' ? 'Windows PE' : 'the installed operating system'}; the state is saved. Continue with: ferry ts resume --state ${this.#stateDir}`,
+      );
       this.#events.phase('tasksequence', 'end', true);
       return { status: 'restart', stateDir: this.#stateDir, logPath: this.#log.path, restartInto: into };
     } finally {
@@ -341,7 +391,10 @@ export class Engine {
     const failed = Object.values(this.#state.nodes).some((n) => n.outcome === 'failed');
     const store = this.#state.localStore;
     if (failed) {
-      this.#log.warn(TS, `A step failed during the sequence; the working folder${store ? ` and the local state store ${store.path}` : ''} are kept.`);
+      this.#log.warn(
+        TS,
+        `A step failed during the sequence; the working folder${store ? ` and the local state store ${store.path}` : ''} are kept.`,
+      );
       return;
     }
     for (const sub of ['usmt-work', 'smp']) rmSync(join(this.#stateDir, sub), { recursive: true, force: true });
@@ -355,7 +408,8 @@ export class Engine {
       rmSync(store.host, { recursive: true, force: true });
       this.#log.info(TS, `The local state store ${store.path} was restored and is removed.`);
       delete this.#state.localStore;
-      if (inVolume !== null && existsSync(inVolume) && readdirSync(inVolume).length === 0) rmSync(inVolume, { recursive: true, force: true });
+      if (inVolume !== null && existsSync(inVolume) && readdirSync(inVolume).length === 0)
+        rmSync(inVolume, { recursive: true, force: true });
     }
     if (!this.#state.inWinPE && inVolume !== null && resolve(inVolume) === resolve(this.#stateDir)) this.#removeStateDir = true;
   }
@@ -389,7 +443,11 @@ export class Engine {
           const r = await this.#runChildren(node.children, id);
           outcome = r === 'failed' ? 'failed' : 'succeeded';
           this.#state.nodes[id] = { status: 'done', outcome };
-          if (r === 'failed') this.#log.error(TS, `The execution of the group (${node.name}) has failed${node.continueOnError ? '; continue on error is set, so the sequence goes on' : ' and the execution has been aborted'}.`);
+          if (r === 'failed')
+            this.#log.error(
+              TS,
+              `The execution of the group (${node.name}) has failed${node.continueOnError ? '; continue on error is set, so the sequence goes on' : ' and the execution has been aborted'}.`,
+            );
           else this.#log.info(TS, `End executing the group (${node.name}).`);
           this.#save();
         } else {
@@ -419,7 +477,13 @@ export class Engine {
     this.#log.info(TS, `The ${kind} (${node.name}) is skipped because ${reason}.`);
     if (platform && node.kind === 'step' && !('unknown' in node) && node.type === 'SMS_TaskSequence_RebootAction') this.#enterWinPE();
     // A platform skip has its own Monitoring status message (11001), with the reason.
-    this.#events.emit({ type: 'step', step: node.name, stepType: node.kind === 'group' ? 'group' : node.type, status: 'skipped', ...(platform && !node.disabled ? { reason: 'platform' as const, detail: platform } : {}) });
+    this.#events.emit({
+      type: 'step',
+      step: node.name,
+      stepType: node.kind === 'group' ? 'group' : node.type,
+      status: 'skipped',
+      ...(platform && !node.disabled ? { reason: 'platform' as const, detail: platform } : {}),
+    });
     this.#state.nodes[id] = { status: 'done', outcome: 'skipped' };
     this.#save();
     return false;
@@ -455,23 +519,33 @@ export class Engine {
     try {
       result = await this.#execute(step);
     } catch (err) {
-      const e = err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Step "${step.name}" failed unexpectedly: ${(err as Error).message}`, { cause: err });
+      const e =
+        err instanceof FerryError
+          ? err
+          : new FerryError('FERRY_E_INTERNAL', `Step "${step.name}" failed unexpectedly: ${(err as Error).message}`, { cause: err });
       result = { exitCode: E_FAIL, error: e };
     }
     for (const name of added) this.#env.delete(name);
     for (const [k, v] of Object.entries(result.outputs ?? {})) this.#env.set(k, v);
 
-    const successCodes = step.successCodes ?? (stepTypeSpec(step.type)?.defaultSuccessCodes ?? [0]);
+    const successCodes = step.successCodes ?? stepTypeSpec(step.type)?.defaultSuccessCodes ?? [0];
     const ok = result.error === undefined && (result.succeeded ?? successCodes.includes(result.exitCode));
     this.#env.set('_SMSTSLastActionName', step.name);
     this.#env.set('_SMSTSLastActionRetCode', String(result.exitCode));
     this.#env.set('_SMSTSLastActionSucceeded', String(ok));
     if (result.error) {
-      this.#log.error(step.type.replace(/^SMS_TaskSequence_|Action$/g, ''), `${result.error.code}: ${this.#env.redact(result.error.message)}`);
+      this.#log.error(
+        step.type.replace(/^SMS_TaskSequence_|Action$/g, ''),
+        `${result.error.code}: ${this.#env.redact(result.error.message)}`,
+      );
       this.#events.emit({ type: 'error', code: result.error.code, message: result.error.message });
     }
     if (ok) this.#log.info(TS, `Process completed with exit code ${result.exitCode}. The action (${step.name}) succeeded.`);
-    else this.#log.error(TS, `Failed to run the action: ${step.name}. Return code ${result.exitCode}.${step.continueOnError ? ' Continue on error is set.' : ''}`);
+    else
+      this.#log.error(
+        TS,
+        `Failed to run the action: ${step.name}. Return code ${result.exitCode}.${step.continueOnError ? ' Continue on error is set.' : ''}`,
+      );
     this.#events.emit({ type: 'step', step: step.name, stepType: step.type, status: 'end', exitCode: result.exitCode, ok });
 
     // Restart: Restart Computer, a command's 3010, or SMSTSRebootRequested set during the step.
@@ -500,7 +574,10 @@ export class Engine {
   #injectActionVariables(step: Step): string[] {
     if ('unknown' in step) return [];
     const spec = stepTypeSpec(step.type) as StepTypeSpec;
-    const vars = [...propertyVariables(spec, step.properties as unknown as Record<string, unknown>, step.variableLayout), ...step.extraVariables];
+    const vars = [
+      ...propertyVariables(spec, step.properties as unknown as Record<string, unknown>, step.variableLayout),
+      ...step.extraVariables,
+    ];
     const added: string[] = [];
     for (const v of vars) {
       if (v.name === '' || this.#env.has(v.name)) continue;
@@ -512,13 +589,21 @@ export class Engine {
 
   async #execute(step: Step): Promise<StepExecution> {
     if ('unknown' in step) {
-      return { exitCode: E_FAIL, error: new FerryError('FERRY_E_TS_STEP_UNSUPPORTED', `Step type ${step.type} cannot run in Ferry.`, { details: { type: step.type } }) };
+      return {
+        exitCode: E_FAIL,
+        error: new FerryError('FERRY_E_TS_STEP_UNSUPPORTED', `Step type ${step.type} cannot run in Ferry.`, {
+          details: { type: step.type },
+        }),
+      };
     }
     const runIn = step.runIn ?? stepTypeSpec(step.type)!.defaultRunIn;
     if ((runIn === 'FullOS' && this.#state.inWinPE) || (runIn === 'WinPE' && !this.#state.inWinPE)) {
       return {
         exitCode: E_FAIL,
-        error: new FerryError('FERRY_E_TS_STEP_WRONG_ENVIRONMENT', `"${step.name}" runs only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full operating system'}, but the sequence is in ${this.#state.inWinPE ? 'Windows PE' : 'the full operating system'}.`),
+        error: new FerryError(
+          'FERRY_E_TS_STEP_WRONG_ENVIRONMENT',
+          `"${step.name}" runs only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full operating system'}, but the sequence is in ${this.#state.inWinPE ? 'Windows PE' : 'the full operating system'}.`,
+        ),
       };
     }
     const s = step as KnownStep;
@@ -548,7 +633,10 @@ export class Engine {
       case 'SMS_TaskSequence_RebootAction': {
         const target = (this.#env.get('SMSRebootTarget') ?? s.properties.Target).toLowerCase() === 'winpe' ? 'WinPE' : 'HD';
         const message = this.#env.get('SMSRebootMessage') ?? s.properties.Message;
-        this.#log.info('Reboot', `Restart into ${target === 'WinPE' ? 'the boot image' : 'the installed operating system'}${message ? `: ${message.replace(/\.$/, '')}` : ''}.`);
+        this.#log.info(
+          'Reboot',
+          `Restart into ${target === 'WinPE' ? 'the boot image' : 'the installed operating system'}${message ? `: ${message.replace(/\.$/, '')}` : ''}.`,
+        );
         return { exitCode: 0, restart: target };
       }
       case 'SMS_TaskSequence_RequestStateStoreAction':

@@ -9,7 +9,14 @@ export { validateSequence, hasErrors, type ValidationIssue, type ValidateOptions
 export { evaluateCondition, osVersionCondition, type ConditionResult, type ConditionNote } from './conditions.ts';
 export { TsEnvironment, layerVariables, checkVariableName, type VariableLayers } from './variables.ts';
 export { splitWindowsCommandLine, splitArguments } from './command-line.ts';
-export { buildScanStateArgs, buildLoadStateArgs, type UsmtPackage, type UsmtArgContext, type VariableReader, type StoreType } from './usmt-args.ts';
+export {
+  buildScanStateArgs,
+  buildLoadStateArgs,
+  type UsmtPackage,
+  type UsmtArgContext,
+  type VariableReader,
+  type StoreType,
+} from './usmt-args.ts';
 export {
   builtinUsmtRunner,
   localPackages,
@@ -29,5 +36,5 @@ export { SmstsLog, formatCmTraceLine, parseCmTrace, type CmTraceRecord } from '.
 export { describeSequence, describeCondition } from './describe.ts';
 export { maskSecrets } from './describe.ts';
 export { wimInfo, type WimImage } from './wimlib.ts';
-export { type ExportSummary } from './input.ts';
+export type { ExportSummary } from './input.ts';
 export { deploymentWarnings, userStateRole } from './roles.ts';

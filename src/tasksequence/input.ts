@@ -33,7 +33,12 @@ export interface ExportObject {
 }
 
 export interface ExportSummary {
-  sequences: { packageId: string; name?: string; entry: string; references: { id: string; kind?: string; name?: string; version?: string; inExport: boolean }[] }[];
+  sequences: {
+    packageId: string;
+    name?: string;
+    entry: string;
+    references: { id: string; kind?: string; name?: string; version?: string; inExport: boolean }[];
+  }[];
   /** Everything that is not a task sequence, kept as referenced content. */
   content: ExportObject[];
 }
@@ -54,7 +59,8 @@ export function decodeXmlBytes(buf: Buffer): string {
 /** Parse XML text that is either a `<sequence>` or an object.xml holding one. */
 export function parseSequenceDocument(text: string, source: string): LoadedSequence {
   // An object.xml escapes the sequence it holds, so it may be larger than the sequence itself.
-  if (text.length > TS_LIMITS.maxZipEntryBytes) throw tooLarge(source, `the file is larger than ${TS_LIMITS.maxZipEntryBytes} characters`, { limit: TS_LIMITS.maxZipEntryBytes });
+  if (text.length > TS_LIMITS.maxZipEntryBytes)
+    throw tooLarge(source, `the file is larger than ${TS_LIMITS.maxZipEntryBytes} characters`, { limit: TS_LIMITS.maxZipEntryBytes });
   const root = parseXmlDocument(text, source);
   const rootName = root.localName ?? root.nodeName;
   if (rootName === 'sequence') {
@@ -74,7 +80,11 @@ export function parseSequenceDocument(text: string, source: string): LoadedSeque
   const props = instanceProperties(instance);
   const sequenceText = props.get('sequence');
   if (sequenceText === undefined || sequenceText.trim() === '') {
-    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${source}: the SMS_TaskSequencePackage instance has no Sequence property value.`, { details: { source } });
+    throw new FerryError(
+      'FERRY_E_TS_INPUT_UNRECOGNIZED',
+      `${source}: the SMS_TaskSequencePackage instance has no Sequence property value.`,
+      { details: { source } },
+    );
   }
   const pkg: LoadedSequence['package'] = {};
   if (props.has('packageid')) pkg.packageId = props.get('packageid')!;
@@ -97,7 +107,11 @@ function* descendants(el: XElement): Generator<XElement> {
 
 function findTaskSequenceInstance(root: XElement): XElement | undefined {
   const all = [root, ...descendants(root)];
-  return all.find((e) => /^INSTANCE$/i.test(e.localName ?? e.nodeName) && /SMS_TaskSequencePackage/i.test(e.getAttribute('CLASSNAME') ?? e.getAttribute('classname') ?? ''));
+  return all.find(
+    (e) =>
+      /^INSTANCE$/i.test(e.localName ?? e.nodeName) &&
+      /SMS_TaskSequencePackage/i.test(e.getAttribute('CLASSNAME') ?? e.getAttribute('classname') ?? ''),
+  );
 }
 
 /** `PROPERTY NAME=… <VALUE>text</VALUE>` pairs of one instance, names lower-cased. */
@@ -109,7 +123,8 @@ function instanceProperties(instance: XElement): Map<string, string> {
     if (!/^PROPERTY$/i.test(el.localName ?? el.nodeName)) continue;
     const name = (el.getAttribute('NAME') ?? el.getAttribute('name') ?? '').toLowerCase();
     let value: string | undefined;
-    for (let v = el.firstChild; v; v = v.nextSibling) if (v.nodeType === 1 && /^VALUE$/i.test((v as XElement).localName ?? v.nodeName)) value = v.textContent ?? '';
+    for (let v = el.firstChild; v; v = v.nextSibling)
+      if (v.nodeType === 1 && /^VALUE$/i.test((v as XElement).localName ?? v.nodeName)) value = v.textContent ?? '';
     if (name && value !== undefined) props.set(name, value);
   }
   return props;
@@ -176,9 +191,13 @@ async function loadFromZip(file: string, packageId?: string): Promise<LoadedSequ
     content.push({ kind, id, entry: e.name, ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}) });
   }
   if (sequences.length === 0) {
-    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: the zip holds no object.xml with a task sequence (SMS_TaskSequencePackage) and no <sequence> XML.`, {
-      details: { file, entries: entries.map((e) => e.name) },
-    });
+    throw new FerryError(
+      'FERRY_E_TS_INPUT_UNRECOGNIZED',
+      `${file}: the zip holds no object.xml with a task sequence (SMS_TaskSequencePackage) and no <sequence> XML.`,
+      {
+        details: { file, entries: entries.map((e) => e.name) },
+      },
+    );
   }
   const summary: ExportSummary = {
     sequences: sequences.map((s) => {
@@ -189,18 +208,36 @@ async function loadFromZip(file: string, packageId?: string): Promise<LoadedSequ
         ...(s.package?.name !== undefined ? { name: s.package.name } : {}),
         entry: s.entry,
         references: [...ids].sort().map((ref) => {
-          const o = content.find((c) => c.id.toLowerCase() === ref.toLowerCase() || c.id.toLowerCase().startsWith(`${ref.toLowerCase()}/`) || ref.toLowerCase().startsWith(`${c.id.toLowerCase()}/`));
-          return o ? { id: o.id, kind: o.kind, inExport: true, ...(o.name !== undefined ? { name: o.name } : {}), ...(o.version !== undefined ? { version: o.version } : {}) } : { id: ref, inExport: false };
+          const o = content.find(
+            (c) =>
+              c.id.toLowerCase() === ref.toLowerCase() ||
+              c.id.toLowerCase().startsWith(`${ref.toLowerCase()}/`) ||
+              ref.toLowerCase().startsWith(`${c.id.toLowerCase()}/`),
+          );
+          return o
+            ? {
+                id: o.id,
+                kind: o.kind,
+                inExport: true,
+                ...(o.name !== undefined ? { name: o.name } : {}),
+                ...(o.version !== undefined ? { version: o.version } : {}),
+              }
+            : { id: ref, inExport: false };
         }),
       };
     }),
     content,
   };
-  const pick = packageId === undefined ? sequences[0]! : sequences.find((s) => (s.package?.packageId ?? '').toLowerCase() === packageId.toLowerCase());
+  const pick =
+    packageId === undefined ? sequences[0]! : sequences.find((s) => (s.package?.packageId ?? '').toLowerCase() === packageId.toLowerCase());
   if (!pick) {
-    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: no task sequence ${packageId} in the export; it holds ${sequences.map((s) => s.package?.packageId ?? s.entry).join(', ')}.`, {
-      details: { file, packageId },
-    });
+    throw new FerryError(
+      'FERRY_E_TS_INPUT_UNRECOGNIZED',
+      `${file}: no task sequence ${packageId} in the export; it holds ${sequences.map((s) => s.package?.packageId ?? s.entry).join(', ')}.`,
+      {
+        details: { file, packageId },
+      },
+    );
   }
   const { refs: _refs, ...loaded } = pick;
   return { ...loaded, export: summary };
@@ -210,7 +247,8 @@ async function loadFromZip(file: string, packageId?: string): Promise<LoadedSequ
 function embeddedReferences(instance: XElement): string[] {
   const out: string[] = [];
   for (const el of descendants(instance)) {
-    if (!/^INSTANCE$/i.test(el.localName ?? el.nodeName) || !/SMS_TaskSequence_Reference/i.test(el.getAttribute('CLASSNAME') ?? '')) continue;
+    if (!/^INSTANCE$/i.test(el.localName ?? el.nodeName) || !/SMS_TaskSequence_Reference/i.test(el.getAttribute('CLASSNAME') ?? ''))
+      continue;
     const pkg = instanceProperties(el).get('package');
     if (pkg) out.push(pkg);
   }
@@ -237,7 +275,8 @@ function referencedIds(seq: TaskSequence): string[] {
   const walk = (nodes: TaskSequence['children']) => {
     for (const n of nodes) {
       if (n.kind === 'group') walk(n.children);
-      else if (!('unknown' in n)) for (const [k, v] of Object.entries(n.properties)) if (/PackageID$/i.test(k) && typeof v === 'string' && v !== '') out.push(v);
+      else if (!('unknown' in n))
+        for (const [k, v] of Object.entries(n.properties)) if (/PackageID$/i.test(k) && typeof v === 'string' && v !== '') out.push(v);
     }
   };
   walk(seq.children);
@@ -254,7 +293,11 @@ async function readXmlEntries(file: string): Promise<{ name: string; data: Buffe
   try {
     const listed = await listXmlEntries(zip, file);
     const total = listed.reduce((n, e) => n + e.uncompressedSize, 0);
-    if (total > TS_LIMITS.maxZipXmlBytes) throw tooLarge(file, `its XML entries hold ${total} bytes together, more than ${TS_LIMITS.maxZipXmlBytes}`, { bytes: total, limit: TS_LIMITS.maxZipXmlBytes });
+    if (total > TS_LIMITS.maxZipXmlBytes)
+      throw tooLarge(file, `its XML entries hold ${total} bytes together, more than ${TS_LIMITS.maxZipXmlBytes}`, {
+        bytes: total,
+        limit: TS_LIMITS.maxZipXmlBytes,
+      });
     listed.sort((a, b) => a.fileName.localeCompare(b.fileName));
     const out: { name: string; data: Buffer }[] = [];
     for (const e of listed) out.push({ name: e.fileName, data: await readEntry(zip, e, file) });
@@ -267,12 +310,17 @@ async function readXmlEntries(file: string): Promise<{ name: string; data: Buffe
 const MAX_ZIP_ENTRIES = 100_000;
 
 function notZip(file: string, err: unknown): FerryError {
-  return new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: not a readable zip file (${(err as Error)?.message ?? String(err)}).`, { cause: err, details: { file } });
+  return new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${file}: not a readable zip file (${(err as Error)?.message ?? String(err)}).`, {
+    cause: err,
+    details: { file },
+  });
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err || !zip ? reject(notZip(file, err)) : resolve(zip)));
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) =>
+      err || !zip ? reject(notZip(file, err)) : resolve(zip),
+    );
   });
 }
 
@@ -288,10 +336,16 @@ function listXmlEntries(zip: yauzl.ZipFile, file: string): Promise<yauzl.Entry[]
     zip.on('error', fail);
     zip.on('end', () => resolve(out));
     zip.on('entry', (entry: yauzl.Entry) => {
-      if (++seen > MAX_ZIP_ENTRIES) return fail(tooLarge(file, `the zip lists more than ${MAX_ZIP_ENTRIES} entries`, { limit: MAX_ZIP_ENTRIES }));
+      if (++seen > MAX_ZIP_ENTRIES)
+        return fail(tooLarge(file, `the zip lists more than ${MAX_ZIP_ENTRIES} entries`, { limit: MAX_ZIP_ENTRIES }));
       if (/\.xml$/i.test(entry.fileName)) {
         if (entry.uncompressedSize > TS_LIMITS.maxZipEntryBytes) {
-          return fail(tooLarge(`${file}:${entry.fileName}`, `the entry is ${entry.uncompressedSize} bytes, more than ${TS_LIMITS.maxZipEntryBytes}`, { bytes: entry.uncompressedSize, limit: TS_LIMITS.maxZipEntryBytes }));
+          return fail(
+            tooLarge(`${file}:${entry.fileName}`, `the entry is ${entry.uncompressedSize} bytes, more than ${TS_LIMITS.maxZipEntryBytes}`, {
+              bytes: entry.uncompressedSize,
+              limit: TS_LIMITS.maxZipEntryBytes,
+            }),
+          );
         }
         out.push(entry);
       }

@@ -26,7 +26,9 @@ export const TS_LIMITS = {
 export const TS_REQUEST_BODY_BYTES = 2 * Math.max(TS_LIMITS.maxDocumentBytes, TS_LIMITS.maxXmlBytes) + 64 * 1024;
 
 export function tooLarge(source: string, what: string, details: Record<string, unknown> = {}): FerryError {
-  return new FerryError('FERRY_E_TS_TOO_LARGE', `${source}: ${what}; refusing it so that it can always be saved, validated and exported.`, { details: { source, ...details } });
+  return new FerryError('FERRY_E_TS_TOO_LARGE', `${source}: ${what}; refusing it so that it can always be saved, validated and exported.`, {
+    details: { source, ...details },
+  });
 }
 
 /** Refuse XML text over the import limit before it is parsed. */
@@ -39,7 +41,8 @@ export function checkXmlSize(text: string, source: string): void {
 
 function conditionDepth(c: Condition | undefined, depth: number, source: string): void {
   if (!c || c.kind !== 'operator') return;
-  if (depth > TS_LIMITS.maxDepth) throw tooLarge(source, `conditions are nested deeper than ${TS_LIMITS.maxDepth} levels`, { limit: TS_LIMITS.maxDepth });
+  if (depth > TS_LIMITS.maxDepth)
+    throw tooLarge(source, `conditions are nested deeper than ${TS_LIMITS.maxDepth} levels`, { limit: TS_LIMITS.maxDepth });
   for (const o of c.operands) conditionDepth(o, depth + 1, source);
 }
 
@@ -47,7 +50,8 @@ function nodeDepth(nodes: readonly SequenceNode[], depth: number, source: string
   for (const n of nodes) {
     conditionDepth(n.condition, 1, source);
     if (n.kind !== 'group') continue;
-    if (depth > TS_LIMITS.maxDepth) throw tooLarge(source, `groups are nested deeper than ${TS_LIMITS.maxDepth} levels`, { limit: TS_LIMITS.maxDepth });
+    if (depth > TS_LIMITS.maxDepth)
+      throw tooLarge(source, `groups are nested deeper than ${TS_LIMITS.maxDepth} levels`, { limit: TS_LIMITS.maxDepth });
     nodeDepth(n.children, depth + 1, source);
   }
 }
@@ -56,7 +60,15 @@ function nodeDepth(nodes: readonly SequenceNode[], depth: number, source: string
 export function checkSequenceLimits(seq: TaskSequence, source: string): void {
   nodeDepth(seq.children, 1, source);
   const json = Buffer.byteLength(JSON.stringify(seq), 'utf8');
-  if (json > TS_LIMITS.maxDocumentBytes) throw tooLarge(source, `the task sequence is ${json} bytes as a document, more than ${TS_LIMITS.maxDocumentBytes}`, { bytes: json, limit: TS_LIMITS.maxDocumentBytes });
+  if (json > TS_LIMITS.maxDocumentBytes)
+    throw tooLarge(source, `the task sequence is ${json} bytes as a document, more than ${TS_LIMITS.maxDocumentBytes}`, {
+      bytes: json,
+      limit: TS_LIMITS.maxDocumentBytes,
+    });
   const xml = Buffer.byteLength(serializeSequenceXml(seq), 'utf8');
-  if (xml > TS_LIMITS.maxXmlBytes) throw tooLarge(source, `the task sequence is ${xml} bytes as XML, more than ${TS_LIMITS.maxXmlBytes}`, { bytes: xml, limit: TS_LIMITS.maxXmlBytes });
+  if (xml > TS_LIMITS.maxXmlBytes)
+    throw tooLarge(source, `the task sequence is ${xml} bytes as XML, more than ${TS_LIMITS.maxXmlBytes}`, {
+      bytes: xml,
+      limit: TS_LIMITS.maxXmlBytes,
+    });
 }

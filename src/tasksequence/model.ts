@@ -304,10 +304,17 @@ export function isStepOfType<T extends KnownStepType>(n: SequenceNode, type: T):
 }
 
 /** Every step of the tree in execution (document) order, with its path of indices. */
-export function* walkSteps(nodes: SequenceNode[], path: number[] = []): Generator<{ node: SequenceNode; path: number[]; parents: Group[] }> {
+export function* walkSteps(
+  nodes: SequenceNode[],
+  path: number[] = [],
+): Generator<{ node: SequenceNode; path: number[]; parents: Group[] }> {
   yield* walk(nodes, path, []);
 }
-function* walk(nodes: SequenceNode[], path: number[], parents: Group[]): Generator<{ node: SequenceNode; path: number[]; parents: Group[] }> {
+function* walk(
+  nodes: SequenceNode[],
+  path: number[],
+  parents: Group[],
+): Generator<{ node: SequenceNode; path: number[]; parents: Group[] }> {
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i]!;
     const p = [...path, i];

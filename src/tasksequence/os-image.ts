@@ -42,11 +42,18 @@ export interface OsImageContext {
 const C = 'ApplyOperatingSystem';
 const fail = (error: FerryError): UserStateResult => ({ exitCode: 1, error });
 
-export async function applyOperatingSystem(step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemAction'>, ctx: OsImageContext): Promise<UserStateResult> {
+export async function applyOperatingSystem(
+  step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemAction'>,
+  ctx: OsImageContext,
+): Promise<UserStateResult> {
   const p = step.properties;
   try {
     // 1. Everything that can be wrong is found before the wipe.
-    if (!p.ImagePackageID) throw new FerryError('FERRY_E_TS_PROPERTY_INVALID', `"${step.name}" names no operating system image package; select one in the step's properties.`);
+    if (!p.ImagePackageID)
+      throw new FerryError(
+        'FERRY_E_TS_PROPERTY_INVALID',
+        `"${step.name}" names no operating system image package; select one in the step's properties.`,
+      );
     const wim = await resolveImage(p.ImagePackageID, ctx);
     const index = Number(ctx.env.get('OSDImageIndex') ?? p.ImageIndex);
     const image = await wimImage(wim, index);
@@ -59,7 +66,11 @@ export async function applyOperatingSystem(step: KnownStep<'SMS_TaskSequence_App
     // 2. The wipe.
     const keep = keptPaths(ctx, root);
     const removed = wipeVolume(root, keep);
-    ctx.log(1, C, `Deleted ${removed.length} item(s) from ${drive}\\ and kept ${keep.map((k) => windowsPath(root, k)).join(', ') || 'nothing'}.`);
+    ctx.log(
+      1,
+      C,
+      `Deleted ${removed.length} item(s) from ${drive}\\ and kept ${keep.map((k) => windowsPath(root, k)).join(', ') || 'nothing'}.`,
+    );
     for (const r of removed.slice(0, 200)) ctx.log(1, C, `Deleted ${windowsPath(root, r)}`);
     if (removed.length > 200) ctx.log(1, C, `… and ${removed.length - 200} more.`);
 
@@ -76,14 +87,22 @@ export async function applyOperatingSystem(step: KnownStep<'SMS_TaskSequence_App
     ctx.log(1, C, `The operating system image was applied; OSDTargetSystemDrive=${drive}.`);
     return { exitCode: 0, outputs: { OSDTargetSystemDrive: drive } };
   } catch (err) {
-    return fail(err instanceof FerryError ? err : new FerryError('FERRY_E_OSIMAGE_APPLY_FAILED', `Apply Operating System Image failed: ${(err as Error).message}`, { cause: err }));
+    return fail(
+      err instanceof FerryError
+        ? err
+        : new FerryError('FERRY_E_OSIMAGE_APPLY_FAILED', `Apply Operating System Image failed: ${(err as Error).message}`, { cause: err }),
+    );
   }
 }
 
 async function resolveImage(id: string, ctx: OsImageContext): Promise<string> {
   const path = ctx.images ? await ctx.images(id, ctx.events) : ctx.packages.image(id);
   if (path === undefined) {
-    throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', `Operating system image package ${id} is not available on this computer; map it with --package ${id}=/path/install.wim or register it in the site.`, { details: { id } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_NOT_FOUND',
+      `Operating system image package ${id} is not available on this computer; map it with --package ${id}=/path/install.wim or register it in the site.`,
+      { details: { id } },
+    );
   }
   return path;
 }
@@ -96,9 +115,13 @@ function refuseAfterFailedCapture(ctx: OsImageContext): void {
   if ((ctx.env.get('OSDApplyAfterFailedCapture') ?? '').toLowerCase() === 'true') return;
   const failed = ctx.failedSteps?.().find((s) => s.type === 'SMS_TaskSequence_CaptureUserStateAction');
   if (failed) {
-    throw new FerryError('FERRY_E_OSIMAGE_CAPTURE_FAILED', `Capture User State ("${failed.name}") failed earlier in this sequence, so the volume still holds the only copy of the user state; nothing was deleted. Fix the capture (see ScanState.log) and run the sequence again, or set OSDApplyAfterFailedCapture=true to wipe anyway.`, {
-      details: { step: failed.name },
-    });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_CAPTURE_FAILED',
+      `Capture User State ("${failed.name}") failed earlier in this sequence, so the volume still holds the only copy of the user state; nothing was deleted. Fix the capture (see ScanState.log) and run the sequence again, or set OSDApplyAfterFailedCapture=true to wipe anyway.`,
+      {
+        details: { step: failed.name },
+      },
+    );
   }
 }
 
@@ -119,7 +142,11 @@ function targetDrive(step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemActio
     case 'Variable':
       what = `the drive in variable ${p.DestinationVariable}`;
       letter = env.get(p.DestinationVariable);
-      if (letter === undefined) throw new FerryError('FERRY_E_OSIMAGE_TARGET_REFUSED', `"${step.name}": variable ${p.DestinationVariable} that should name the destination drive is not set.`);
+      if (letter === undefined)
+        throw new FerryError(
+          'FERRY_E_OSIMAGE_TARGET_REFUSED',
+          `"${step.name}": variable ${p.DestinationVariable} that should name the destination drive is not set.`,
+        );
       break;
     default:
       what = 'the next available partition';
@@ -127,9 +154,13 @@ function targetDrive(step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemActio
   }
   const norm = /^\s*([A-Za-z]):?\\?\s*$/.exec(letter ?? '')?.[1]?.toUpperCase();
   if (norm !== 'C') {
-    throw new FerryError('FERRY_E_OSIMAGE_TARGET_REFUSED', `"${step.name}" targets ${what}, which is not this task sequence's volume (C:, the volume under --root); nothing was deleted. Target the next available partition, disk 0 partition 1, or C:.`, {
-      details: { destination: p.Destination },
-    });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_TARGET_REFUSED',
+      `"${step.name}" targets ${what}, which is not this task sequence's volume (C:, the volume under --root); nothing was deleted. Target the next available partition, disk 0 partition 1, or C:.`,
+      {
+        details: { destination: p.Destination },
+      },
+    );
   }
   return 'C:';
 }
@@ -138,19 +169,30 @@ function targetDrive(step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemActio
 function checkedRoot(root: string): string {
   const r = resolve(root);
   if (r === sep || r === resolve(process.env.HOME ?? sep) || !existsSync(r) || !statSync(r).isDirectory()) {
-    throw new FerryError('FERRY_E_OSIMAGE_TARGET_REFUSED', `The volume root ${r} is not a Windows volume Ferry may wipe; give --root the mounted volume. Nothing was deleted.`, { details: { root: r } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_TARGET_REFUSED',
+      `The volume root ${r} is not a Windows volume Ferry may wipe; give --root the mounted volume. Nothing was deleted.`,
+      { details: { root: r } },
+    );
   }
   return r;
 }
 
-function suppliedAnswerFile(step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemAction'>, ctx: OsImageContext): { name: string; text: string } | undefined {
+function suppliedAnswerFile(
+  step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemAction'>,
+  ctx: OsImageContext,
+): { name: string; text: string } | undefined {
   const pkg = step.properties.ConfigFilePackage;
   if (!pkg) return undefined;
   const name = ctx.env.get('OSDConfigFileName') ?? step.properties.ConfigFileName;
   const dir = ctx.packages.folder(pkg);
   const file = dir && name ? join(dir, name) : undefined;
   if (!file || !existsSync(file)) {
-    throw new FerryError('FERRY_E_OSIMAGE_ANSWER_FILE_MISSING', `The answer file ${name || '(no name)'} of package ${pkg} is not available${dir ? ` in ${dir}` : ''}; set OSDConfigFileName to a file of that package.`, { details: { pkg, name } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_ANSWER_FILE_MISSING',
+      `The answer file ${name || '(no name)'} of package ${pkg} is not available${dir ? ` in ${dir}` : ''}; set OSDConfigFileName to a file of that package.`,
+      { details: { pkg, name } },
+    );
   }
   return { name, text: readFileSync(file, 'utf8') };
 }
@@ -213,7 +255,11 @@ async function applyToNtfsDevice(wim: string, index: number, device: string, roo
   );
   const m = spawnSync('ntfs-3g', [device, root], { encoding: 'utf8' });
   if (m.status !== 0) {
-    throw new FerryError('FERRY_E_OSIMAGE_APPLY_FAILED', `The NTFS volume ${device} could not be mounted again on ${root}: ${(m.stderr || m.error?.message || '').trim()}`, { details: { device, root } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_APPLY_FAILED',
+      `The NTFS volume ${device} could not be mounted again on ${root}: ${(m.stderr || m.error?.message || '').trim()}`,
+      { details: { device, root } },
+    );
   }
   for (const l of lines) ctx.log(1, C, `wimapply: ${l}`);
   if (applied !== undefined) throw applied;
@@ -221,22 +267,40 @@ async function applyToNtfsDevice(wim: string, index: number, device: string, roo
 }
 
 function unmount(root: string): void {
-  for (const [cmd, args] of [['umount', [root]], ['fusermount', ['-u', root]]] as const) {
+  for (const [cmd, args] of [
+    ['umount', [root]],
+    ['fusermount', ['-u', root]],
+  ] as const) {
     const r = spawnSync(cmd, [...args], { encoding: 'utf8' });
     if (r.status === 0) return;
   }
-  throw new FerryError('FERRY_E_OSIMAGE_APPLY_FAILED', `The NTFS volume mounted on ${root} could not be unmounted for wimlib's NTFS mode (is a file on it open?); the volume was wiped but no image was applied.`, { details: { root } });
+  throw new FerryError(
+    'FERRY_E_OSIMAGE_APPLY_FAILED',
+    `The NTFS volume mounted on ${root} could not be unmounted for wimlib's NTFS mode (is a file on it open?); the volume was wiped but no image was applied.`,
+    { details: { root } },
+  );
 }
 
 /** Setup Windows and ConfigMgr: the image must be there; the computer restarts into it. */
-export function setupWindows(step: KnownStep<'SMS_TaskSequence_SetupWindowsAndSMSAction'>, ctx: OsImageContext): UserStateResult & { restart?: 'HD' } {
+export function setupWindows(
+  step: KnownStep<'SMS_TaskSequence_SetupWindowsAndSMSAction'>,
+  ctx: OsImageContext,
+): UserStateResult & { restart?: 'HD' } {
   const windows = toHostPath(ctx.computer.root, 'C:\\Windows\\System32');
   if (windows === null || !existsSync(windows)) {
-    return fail(new FerryError('FERRY_E_OSIMAGE_NOT_APPLIED', `"${step.name}": there is no Windows installation on C: (no C:\\Windows\\System32); run Apply Operating System Image before this step.`));
+    return fail(
+      new FerryError(
+        'FERRY_E_OSIMAGE_NOT_APPLIED',
+        `"${step.name}": there is no Windows installation on C: (no C:\\Windows\\System32); run Apply Operating System Image before this step.`,
+      ),
+    );
   }
   const unattend = toHostPath(ctx.computer.root, UNATTEND_PATH);
-  ctx.log(1, 'OSDSetupWindows', `Windows setup will use ${unattend && existsSync(unattend) ? UNATTEND_PATH : 'no answer file'}; the Configuration Manager client${step.properties.ClientPackageID ? ` (package ${step.properties.ClientPackageID})` : ''} is not installed on this platform.`);
+  ctx.log(
+    1,
+    'OSDSetupWindows',
+    `Windows setup will use ${unattend && existsSync(unattend) ? UNATTEND_PATH : 'no answer file'}; the Configuration Manager client${step.properties.ClientPackageID ? ` (package ${step.properties.ClientPackageID})` : ''} is not installed on this platform.`,
+  );
   ctx.log(1, 'OSDSetupWindows', 'Restarting into the new operating system; the task sequence continues there (_SMSTSInWinPE=false).');
   return { exitCode: 0, restart: 'HD' };
 }
-

@@ -17,14 +17,26 @@ const JOIN = 'Microsoft-Windows-UnattendedJoin';
 function writeSettings(ctx: OsImageContext, component: string, settings: UnattendSetting[], names: string[]): UserStateResult {
   const file = toHostPath(ctx.computer.root, UNATTEND_PATH);
   if (file === null || !existsSync(toHostPath(ctx.computer.root, 'C:\\Windows')!)) {
-    return { exitCode: 1, error: new FerryError('FERRY_E_OSIMAGE_NOT_APPLIED', `There is no applied image on C: to configure; run Apply Operating System Image before this step.`) };
+    return {
+      exitCode: 1,
+      error: new FerryError(
+        'FERRY_E_OSIMAGE_NOT_APPLIED',
+        `There is no applied image on C: to configure; run Apply Operating System Image before this step.`,
+      ),
+    };
   }
   try {
     const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, setUnattendSettings(before, settings));
   } catch (err) {
-    return { exitCode: 1, error: err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Writing ${UNATTEND_PATH} failed: ${(err as Error).message}`, { cause: err }) };
+    return {
+      exitCode: 1,
+      error:
+        err instanceof FerryError
+          ? err
+          : new FerryError('FERRY_E_INTERNAL', `Writing ${UNATTEND_PATH} failed: ${(err as Error).message}`, { cause: err }),
+    };
   }
   ctx.log(1, component, `Wrote ${names.join(', ') || 'no settings'} into ${UNATTEND_PATH}.`);
   return { exitCode: 0 };
@@ -48,7 +60,12 @@ export function applyWindowsSettings(step: KnownStep<'SMS_TaskSequence_ApplyWind
   const random = v('OSDRandomAdminPassword', String(p.RandomAdminPassword)).toLowerCase() === 'true';
   const password = random ? randomPassword() : v('OSDLocalAdminPassword', p.AdminPassword);
   if (password !== '') {
-    add(random ? 'AdministratorPassword (random, hidden)' : 'AdministratorPassword (hidden)', 'oobeSystem', ['UserAccounts', 'AdministratorPassword', 'Value'], encodeAdministratorPassword(password));
+    add(
+      random ? 'AdministratorPassword (random, hidden)' : 'AdministratorPassword (hidden)',
+      'oobeSystem',
+      ['UserAccounts', 'AdministratorPassword', 'Value'],
+      encodeAdministratorPassword(password),
+    );
     add('AdministratorPassword (hidden)', 'oobeSystem', ['UserAccounts', 'AdministratorPassword', 'PlainText'], 'false');
   }
   return writeSettings(ctx, 'OSDWinSettings', s, names);
@@ -66,11 +83,15 @@ export function applyNetworkSettings(step: KnownStep<'SMS_TaskSequence_ApplyNetw
     names.push(label);
   };
   if (v('OSDJoinType', p.JoinType) === 'Domain' || (p.JoinType !== 'Workgroup' && domain)) {
-    if (!domain) return { exitCode: 1, error: new FerryError('FERRY_E_TS_PROPERTY_INVALID', `"${step.name}" joins a domain but names none (OSDDomainName).`) };
+    if (!domain)
+      return {
+        exitCode: 1,
+        error: new FerryError('FERRY_E_TS_PROPERTY_INVALID', `"${step.name}" joins a domain but names none (OSDDomainName).`),
+      };
     add('JoinDomain', ['Identification', 'JoinDomain'], domain);
     add('MachineObjectOU', ['Identification', 'MachineObjectOU'], v('OSDDomainOUName', p.DomainOUName));
     const account = v('OSDJoinAccount', p.DomainUserName);
-    const [accountDomain, user] = account.includes('\\') ? account.split('\\', 2) as [string, string] : [domain, account];
+    const [accountDomain, user] = account.includes('\\') ? (account.split('\\', 2) as [string, string]) : [domain, account];
     add('Credentials.Domain', ['Identification', 'Credentials', 'Domain'], user ? accountDomain : '');
     add('Credentials.Username', ['Identification', 'Credentials', 'Username'], user);
     add('Credentials.Password (hidden)', ['Identification', 'Credentials', 'Password'], v('OSDJoinPassword', p.DomainPassword));

@@ -35,17 +35,22 @@ test('packages: any id is the built-in engine (with its XML folder when installe
   assert.equal(packages.folder('CM100006'), pkg);
   assert.equal(localPackages({ X: join(tmp.dir, 'nope') }).usmt('X'), undefined);
   writeFileSync(join(pkg, 'ferry-package.json'), '{');
-  assert.throws(() => packages.usmt('CM100006'), (e: unknown) => isFerryError(e, 'FERRY_E_TS_PACKAGE_NOT_FOUND'));
+  assert.throws(
+    () => packages.usmt('CM100006'),
+    (e: unknown) => isFerryError(e, 'FERRY_E_TS_PACKAGE_NOT_FOUND'),
+  );
 });
 
 test('the built-in USMT runner restores the working folder and environment after a call', async () => {
   const runner = builtinUsmtRunner();
   const cwd = process.cwd();
   const before = process.env.USMT_WORKING_DIR;
-  const code = await runner.usmtutils(['/?'], { cwd: tmp.dir, env: { USMT_WORKING_DIR: tmp.dir }, events: new EventStream() }).catch((e: unknown) => {
-    assert.ok(isFerryError(e, 'FERRY_E_TS_USMT_NOT_AVAILABLE'));
-    return -1;
-  });
+  const code = await runner
+    .usmtutils(['/?'], { cwd: tmp.dir, env: { USMT_WORKING_DIR: tmp.dir }, events: new EventStream() })
+    .catch((e: unknown) => {
+      assert.ok(isFerryError(e, 'FERRY_E_TS_USMT_NOT_AVAILABLE'));
+      return -1;
+    });
   assert.ok(code === -1 || Number.isInteger(code));
   assert.equal(process.cwd(), cwd);
   assert.equal(process.env.USMT_WORKING_DIR, before);

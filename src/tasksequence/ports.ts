@@ -44,12 +44,17 @@ export function builtinUsmtRunner(): UsmtRunner {
     try {
       mod = (await import(specifier)) as ToolModule;
     } catch (err) {
-      throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine (${specifier.replace('../', 'src/')}) could not be loaded: ${(err as Error).message}`, {
-        cause: err,
-        details: { tool },
-      });
+      throw new FerryError(
+        'FERRY_E_TS_USMT_NOT_AVAILABLE',
+        `The ${tool} engine (${specifier.replace('../', 'src/')}) could not be loaded: ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { tool },
+        },
+      );
     }
-    if (typeof mod.run !== 'function') throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine module exports no run(argv).`, { details: { tool } });
+    if (typeof mod.run !== 'function')
+      throw new FerryError('FERRY_E_TS_USMT_NOT_AVAILABLE', `The ${tool} engine module exports no run(argv).`, { details: { tool } });
     // The working folder is passed, never set with process.chdir: the process is shared.
     return mod.run(args, { cwd: ctx.cwd, events: ctx.events });
   };
@@ -143,7 +148,10 @@ export function localPackages(mappings: Record<string, string> = {}): PackageRes
           const v = (JSON.parse(readFileSync(manifest, 'utf8')) as { usmtVersion?: unknown }).usmtVersion;
           if (typeof v === 'string' || typeof v === 'number') usmtVersion = String(v);
         } catch (err) {
-          throw new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `${manifest} is not valid JSON: ${(err as Error).message}`, { cause: err, details: { id, dir } });
+          throw new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `${manifest} is not valid JSON: ${(err as Error).message}`, {
+            cause: err,
+            details: { id, dir },
+          });
         }
       }
       const files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.xml'));

@@ -4,7 +4,8 @@ import { deploymentWarnings, userStateRole } from './roles.ts';
 import { parseSequenceXml } from './xml.ts';
 
 const seq = (steps: string) => parseSequenceXml(`<sequence version="3.10">${steps}</sequence>`);
-const req = (type: string) => `<step type="SMS_TaskSequence_RequestStateStoreAction" name="Request"><action/><defaultVarList><variable name="OSDStateRequestType" property="RequestType">${type}</variable></defaultVarList></step>`;
+const req = (type: string) =>
+  `<step type="SMS_TaskSequence_RequestStateStoreAction" name="Request"><action/><defaultVarList><variable name="OSDStateRequestType" property="RequestType">${type}</variable></defaultVarList></step>`;
 const capture = '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture"><action/></step>';
 const restore = '<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore"><action/></step>';
 
@@ -13,7 +14,10 @@ test('a restore-only sequence to a computer without an association, or a capture
   assert.deepEqual(restoreOnly, { role: 'restore', smp: true });
   const assoc = [{ source: 'SRC', destination: 'DST' }];
   assert.deepEqual(deploymentWarnings(restoreOnly, ['DST'], assoc), []);
-  assert.match(deploymentWarnings(restoreOnly, ['SRC'], assoc)[0]!, /SRC has no computer association as a destination and no in-place store/);
+  assert.match(
+    deploymentWarnings(restoreOnly, ['SRC'], assoc)[0]!,
+    /SRC has no computer association as a destination and no in-place store/,
+  );
   assert.deepEqual(deploymentWarnings(restoreOnly, ['PC'], [{ source: 'PC', destination: 'PC' }]), [], 'an in-place association');
 
   const captureOnly = userStateRole(seq(req('capture') + capture));

@@ -11,7 +11,9 @@ export interface UserStateRole {
 }
 
 export function userStateRole(seq: TaskSequence): UserStateRole {
-  const enabled = [...walkSteps(seq.children)].filter((e) => e.node.kind === 'step' && !e.node.disabled && !e.parents.some((g: Group) => g.disabled)).map((e) => e.node);
+  const enabled = [...walkSteps(seq.children)]
+    .filter((e) => e.node.kind === 'step' && !e.node.disabled && !e.parents.some((g: Group) => g.disabled))
+    .map((e) => e.node);
   const captures = enabled.some((n) => n.kind === 'step' && isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction'));
   const restores = enabled.some((n) => n.kind === 'step' && isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction'));
   const smp = enabled.some((n) => n.kind === 'step' && isStepOfType(n, 'SMS_TaskSequence_RequestStateStoreAction'));
@@ -22,7 +24,11 @@ export function userStateRole(seq: TaskSequence): UserStateRole {
  * Deploying `role` to these computers, given the computer associations (by name; an in-place
  * association has source = destination): what would move nothing, said before it runs.
  */
-export function deploymentWarnings(role: UserStateRole, computers: string[], associations: { source: string; destination: string }[]): string[] {
+export function deploymentWarnings(
+  role: UserStateRole,
+  computers: string[],
+  associations: { source: string; destination: string }[],
+): string[] {
   const lc = (s: string) => s.toLowerCase();
   const out: string[] = [];
   for (const c of computers) {
@@ -34,7 +40,9 @@ export function deploymentWarnings(role: UserStateRole, computers: string[], ass
       );
     }
     if (role.role === 'capture' && asSource.length === 0 && asDestination.some((a) => lc(a.source) !== lc(c))) {
-      out.push(`${c} is only the destination of a computer association (from ${asDestination.map((a) => a.source).join(', ')}): this capture-only sequence belongs on the source computer, not on ${c}.`);
+      out.push(
+        `${c} is only the destination of a computer association (from ${asDestination.map((a) => a.source).join(', ')}): this capture-only sequence belongs on the source computer, not on ${c}.`,
+      );
     }
   }
   return out;

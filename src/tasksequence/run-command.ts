@@ -49,13 +49,19 @@ function mapDrivePaths(arg: string, root: string): string {
   return host === null ? arg : `${m[1] ?? ''}${host}`;
 }
 
-export async function runCommandLine(step: KnownStep<'SMS_TaskSequence_RunCommandLineAction'>, ctx: RunCommandContext): Promise<CommandResult> {
+export async function runCommandLine(
+  step: KnownStep<'SMS_TaskSequence_RunCommandLineAction'>,
+  ctx: RunCommandContext,
+): Promise<CommandResult> {
   const p = step.properties;
   if (p.RunAsUser) {
     return {
       exitCode: 1,
       output: '',
-      error: new FerryError('FERRY_E_NOT_SUPPORTED_ON_PLATFORM', `"${step.name}" runs as another account (${p.UserName}); Ferry cannot switch to a Windows account on this platform. Clear "Run this step as the following account".`),
+      error: new FerryError(
+        'FERRY_E_NOT_SUPPORTED_ON_PLATFORM',
+        `"${step.name}" runs as another account (${p.UserName}); Ferry cannot switch to a Windows account on this platform. Clear "Run this step as the following account".`,
+      ),
     };
   }
   const argv = commandArgv(p.CommandLine, ctx.env);
@@ -66,7 +72,14 @@ export async function runCommandLine(step: KnownStep<'SMS_TaskSequence_RunComman
   if (p.PackageID) {
     const dir = ctx.packages.folder(p.PackageID);
     if (dir === undefined) {
-      return { exitCode: 1, output: '', error: new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `Package ${p.PackageID} of "${step.name}" is not available; map it with --package ${p.PackageID}=DIR.`) };
+      return {
+        exitCode: 1,
+        output: '',
+        error: new FerryError(
+          'FERRY_E_TS_PACKAGE_NOT_FOUND',
+          `Package ${p.PackageID} of "${step.name}" is not available; map it with --package ${p.PackageID}=DIR.`,
+        ),
+      };
     }
     cwd = dir;
   }
@@ -74,12 +87,21 @@ export async function runCommandLine(step: KnownStep<'SMS_TaskSequence_RunComman
     const wd = ctx.env.expand(p.WorkingDirectory);
     const host = toHostPath(ctx.computer.root, wd);
     if (host === null) {
-      return { exitCode: 1, output: '', error: new FerryError('FERRY_E_TS_COMMAND_NOT_STARTED', `Start in folder ${wd} of "${step.name}" is not on this computer's volume.`) };
+      return {
+        exitCode: 1,
+        output: '',
+        error: new FerryError(
+          'FERRY_E_TS_COMMAND_NOT_STARTED',
+          `Start in folder ${wd} of "${step.name}" is not on this computer's volume.`,
+        ),
+      };
     }
     cwd = host;
   }
 
-  const tool = basename(argv[0]!.replace(/\\/g, '/')).toLowerCase().replace(/\.exe$/, '');
+  const tool = basename(argv[0]!.replace(/\\/g, '/'))
+    .toLowerCase()
+    .replace(/\.exe$/, '');
   if (USMT_TOOLS.has(tool)) {
     const args = argv.slice(1).map((a) => mapDrivePaths(a, ctx.computer.root));
     const code = await ctx.usmt[tool as 'scanstate' | 'loadstate' | 'usmtutils'](args, {
@@ -94,7 +116,13 @@ export async function runCommandLine(step: KnownStep<'SMS_TaskSequence_RunComman
   return spawnProgram(program, argv.slice(1), cwd, step.timeout, ctx);
 }
 
-function spawnProgram(program: string, args: string[], cwd: string, timeoutSeconds: number | undefined, ctx: RunCommandContext): Promise<CommandResult> {
+function spawnProgram(
+  program: string,
+  args: string[],
+  cwd: string,
+  timeoutSeconds: number | undefined,
+  ctx: RunCommandContext,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     let output = '';
     let settled = false;
@@ -133,15 +161,26 @@ function spawnProgram(program: string, args: string[], cwd: string, timeoutSecon
       finish({
         exitCode: 2,
         output,
-        error: new FerryError('FERRY_E_TS_COMMAND_NOT_STARTED', `Could not start ${program} (${err.code ?? err.message}) in ${cwd}. Shell features need an explicit shell program; cmd.exe does not exist here.`, {
-          cause: err,
-          details: { program, cwd },
-        }),
+        error: new FerryError(
+          'FERRY_E_TS_COMMAND_NOT_STARTED',
+          `Could not start ${program} (${err.code ?? err.message}) in ${cwd}. Shell features need an explicit shell program; cmd.exe does not exist here.`,
+          {
+            cause: err,
+            details: { program, cwd },
+          },
+        ),
       });
     });
     child.on('close', (code, signal) => {
       if (timedOut) {
-        finish({ exitCode: ERROR_TIMEOUT, output, error: new FerryError('FERRY_E_TS_STEP_TIMEOUT', `${program} ran longer than its time-out of ${timeoutSeconds} s and was stopped.`) });
+        finish({
+          exitCode: ERROR_TIMEOUT,
+          output,
+          error: new FerryError(
+            'FERRY_E_TS_STEP_TIMEOUT',
+            `${program} ran longer than its time-out of ${timeoutSeconds} s and was stopped.`,
+          ),
+        });
       } else finish({ exitCode: code ?? 128 + (signal ? 9 : 0), output });
     });
   });

@@ -55,7 +55,15 @@ export function parseCmTrace(text: string): (CmTraceRecord & { time: undefined; 
     tail.lastIndex = end + CLOSE.length;
     const m = tail.exec(text);
     if (m) {
-      out.push({ message: text.slice(body, end), component: m[3]!, type: Number(m[5]) as CmTraceType, thread: Number(m[6]), file: m[7]!, time: undefined, raw: { time: m[1]!, date: m[2]! } });
+      out.push({
+        message: text.slice(body, end),
+        component: m[3]!,
+        type: Number(m[5]) as CmTraceType,
+        thread: Number(m[6]),
+        file: m[7]!,
+        time: undefined,
+        raw: { time: m[1]!, date: m[2]! },
+      });
       start = text.indexOf(OPEN, tail.lastIndex);
     } else start = text.indexOf(OPEN, body);
   }

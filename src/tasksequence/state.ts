@@ -70,10 +70,14 @@ export function readEngineState(dir: string): EngineState {
   try {
     text = readFileSync(join(dir, STATE_FILE), 'utf8');
   } catch (err) {
-    throw new FerryError('FERRY_E_TS_STATE_INVALID', `No task sequence state in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}). Give --state the folder of the interrupted \`ferry ts run\`.`, {
-      cause: err,
-      details: { dir },
-    });
+    throw new FerryError(
+      'FERRY_E_TS_STATE_INVALID',
+      `No task sequence state in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}). Give --state the folder of the interrupted \`ferry ts run\`.`,
+      {
+        cause: err,
+        details: { dir },
+      },
+    );
   }
   let state: EngineState;
   try {
@@ -82,7 +86,11 @@ export function readEngineState(dir: string): EngineState {
     throw new FerryError('FERRY_E_TS_STATE_INVALID', `${join(dir, STATE_FILE)} is not valid JSON.`, { cause: err, details: { dir } });
   }
   if (state?.format !== 'ferry-ts-state' || state.version !== 1 || typeof state.nodes !== 'object' || typeof state.variables !== 'object') {
-    throw new FerryError('FERRY_E_TS_STATE_INVALID', `${join(dir, STATE_FILE)} was not written by ferry ts run (format ${String(state?.format)}).`, { details: { dir } });
+    throw new FerryError(
+      'FERRY_E_TS_STATE_INVALID',
+      `${join(dir, STATE_FILE)} was not written by ferry ts run (format ${String(state?.format)}).`,
+      { details: { dir } },
+    );
   }
   return state;
 }
@@ -121,7 +129,9 @@ export function lockState(dir: string): () => void {
         // unreadable lock: treat as stale
       }
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new FerryError('FERRY_E_TS_STATE_LOCKED', `Task sequence engine process ${pid} is running with state folder ${dir}.`, { details: { dir, pid } });
+        throw new FerryError('FERRY_E_TS_STATE_LOCKED', `Task sequence engine process ${pid} is running with state folder ${dir}.`, {
+          details: { dir, pid },
+        });
       }
       try {
         unlinkSync(path);

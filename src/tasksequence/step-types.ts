@@ -89,7 +89,8 @@ const captureUserState: StepTypeSpec<'SMS_TaskSequence_CaptureUserStateAction'> 
     UseHardlinks: false,
     OfflineUserState: false,
   }),
-  action: () => 'osdmigrateuserstate.exe /collect /continueOnError:%OSDMigrateContinueOnLockedFiles% /skipefs:%OSDMigrateSkipEncryptedFiles%',
+  action: () =>
+    'osdmigrateuserstate.exe /collect /continueOnError:%OSDMigrateContinueOnLockedFiles% /skipefs:%OSDMigrateSkipEncryptedFiles%',
 };
 
 const restoreUserState: StepTypeSpec<'SMS_TaskSequence_RestoreUserStateAction'> = {
@@ -101,7 +102,13 @@ const restoreUserState: StepTypeSpec<'SMS_TaskSequence_RestoreUserStateAction'> 
     { property: 'ConfigFiles', variable: 'OSDMigrateConfigFiles', type: { kind: 'list' }, emitWhen: nonEmpty('ConfigFiles') },
     { property: 'ContinueOnRestore', variable: 'OSDMigrateContinueOnRestore', type: bool },
     { property: 'EnableVerboseLogging', variable: 'OSDMigrateEnableVerboseLogging', type: bool },
-    { property: 'LocalAccountPassword', variable: 'OSDMigrateLocalAccountPassword', type: str(), hidden: true, emitWhen: nonEmpty('LocalAccountPassword') },
+    {
+      property: 'LocalAccountPassword',
+      variable: 'OSDMigrateLocalAccountPassword',
+      type: str(),
+      hidden: true,
+      emitWhen: nonEmpty('LocalAccountPassword'),
+    },
     { property: 'LocalAccounts', variable: 'OSDMigrateLocalAccounts', type: bool },
     { property: 'Mode', variable: 'OSDMigrateMode', type: { kind: 'enum', values: ['Simple', 'Advanced'] } },
     { property: 'UsmtRestorePackageID', variable: '_OSDMigrateUsmtRestorePackageID', type: str() },
@@ -135,12 +142,28 @@ const runCommandLine: StepTypeSpec<'SMS_TaskSequence_RunCommandLineAction'> = {
   defaultSuccessCodes: [0, 3010],
   props: [
     { property: 'CommandLine', variable: 'CommandLine', type: str(32000), hidden: true },
-    { property: 'DisableWow64Redirection', variable: 'SMSTSDisableWow64Redirection', type: bool, emitWhen: nonEmpty('DisableWow64Redirection') },
-    { property: 'OutputVariableName', variable: 'SMSTSRunCommandLineOutputVariableName', type: str(256), emitWhen: nonEmpty('OutputVariableName') },
+    {
+      property: 'DisableWow64Redirection',
+      variable: 'SMSTSDisableWow64Redirection',
+      type: bool,
+      emitWhen: nonEmpty('DisableWow64Redirection'),
+    },
+    {
+      property: 'OutputVariableName',
+      variable: 'SMSTSRunCommandLineOutputVariableName',
+      type: str(256),
+      emitWhen: nonEmpty('OutputVariableName'),
+    },
     { property: 'PackageID', variable: 'PackageID', type: str(), emitWhen: nonEmpty('PackageID') },
     { property: 'RunAsUser', variable: '_SMSTSRunCommandLineAsUser', type: bool, emitWhen: nonEmpty('RunAsUser') },
     { property: 'UserName', variable: 'SMSTSRunCommandLineUserName', type: str(), emitWhen: nonEmpty('UserName') },
-    { property: 'UserPassword', variable: 'SMSTSRunCommandLineUserPassword', type: str(), hidden: true, emitWhen: nonEmpty('UserPassword') },
+    {
+      property: 'UserPassword',
+      variable: 'SMSTSRunCommandLineUserPassword',
+      type: str(),
+      hidden: true,
+      emitWhen: nonEmpty('UserPassword'),
+    },
     { property: 'WorkingDirectory', variable: 'WorkingDirectory', type: str(255), emitWhen: nonEmpty('WorkingDirectory') },
   ],
   defaults: () => ({
@@ -191,7 +214,8 @@ const setVariable: StepTypeSpec<'SMS_TaskSequence_SetVariableAction'> = {
     { property: 'VariableValue', variable: 'VariableValue', type: str(4001), hidden: true },
   ],
   defaults: () => ({ VariableName: '', VariableValue: '', DoNotShowVariableValue: false }),
-  action: (p) => `tsenv.exe "${p.VariableName}=${p.DoNotShowVariableValue ? '' : p.VariableValue}" /hiddenflag:${p.DoNotShowVariableValue ? 'True' : 'False'}`,
+  action: (p) =>
+    `tsenv.exe "${p.VariableName}=${p.DoNotShowVariableValue ? '' : p.VariableValue}" /hiddenflag:${p.DoNotShowVariableValue ? 'True' : 'False'}`,
   fromAction(action, props, present) {
     const m = /^\s*tsenv(?:\.exe)?\s+"([^"=]*)=([\s\S]*)"(?:\s+\/hiddenflag:(\w+))?\s*$/i.exec(action);
     if (!m) return;
@@ -211,7 +235,12 @@ const applyOperatingSystem: StepTypeSpec<'SMS_TaskSequence_ApplyOperatingSystemA
   props: [
     { property: 'ImageIndex', variable: 'OSDImageIndex', type: { kind: 'int', min: 1, max: 999 } },
     { property: 'ConfigFileName', variable: 'OSDConfigFileName', type: str(255), emitWhen: nonEmpty('ConfigFileName') },
-    { property: 'LayeredDriver', variable: 'OsdLayeredDriver', type: { kind: 'int', min: 0, max: 6 }, emitWhen: (p) => p.LayeredDriver !== 0 },
+    {
+      property: 'LayeredDriver',
+      variable: 'OsdLayeredDriver',
+      type: { kind: 'int', min: 0, max: 6 },
+      emitWhen: (p) => p.LayeredDriver !== 0,
+    },
   ],
   defaults: () => ({
     ImagePackageID: '',
@@ -228,10 +257,13 @@ const applyOperatingSystem: StepTypeSpec<'SMS_TaskSequence_ApplyOperatingSystemA
   // The destination travels in the command line only (no action variable names it).
   action(p) {
     const target =
-      p.Destination === 'DiskAndPartition' ? ` /target:${p.DestinationDisk},${p.DestinationPartition}`
-      : p.Destination === 'LogicalDrive' ? ` /target:${p.DestinationLogicalDrive}`
-      : p.Destination === 'Variable' ? ` /target:%${p.DestinationVariable}%`
-      : '';
+      p.Destination === 'DiskAndPartition'
+        ? ` /target:${p.DestinationDisk},${p.DestinationPartition}`
+        : p.Destination === 'LogicalDrive'
+          ? ` /target:${p.DestinationLogicalDrive}`
+          : p.Destination === 'Variable'
+            ? ` /target:%${p.DestinationVariable}%`
+            : '';
     const config = p.ConfigFilePackage ? ` "/config:${p.ConfigFilePackage},%OSDConfigFileName%"` : '';
     return `OSDApplyOS.exe /image:${p.ImagePackageID},%OSDImageIndex%${config}${target} /runfromnet:False`;
   },
@@ -243,7 +275,8 @@ const applyOperatingSystem: StepTypeSpec<'SMS_TaskSequence_ApplyOperatingSystemA
     const target = /\/target:("?)([^\s"]+)\1/i.exec(action)?.[2];
     if (target === undefined) return;
     let m: RegExpExecArray | null;
-    if ((m = /^(\d+),(\d+)$/.exec(target))) Object.assign(props, { Destination: 'DiskAndPartition', DestinationDisk: Number(m[1]), DestinationPartition: Number(m[2]) });
+    if ((m = /^(\d+),(\d+)$/.exec(target)))
+      Object.assign(props, { Destination: 'DiskAndPartition', DestinationDisk: Number(m[1]), DestinationPartition: Number(m[2]) });
     else if ((m = /^%([^%]+)%$/.exec(target))) Object.assign(props, { Destination: 'Variable', DestinationVariable: m[1]! });
     else Object.assign(props, { Destination: 'LogicalDrive', DestinationLogicalDrive: target });
   },
@@ -263,7 +296,15 @@ const applyWindowsSettings: StepTypeSpec<'SMS_TaskSequence_ApplyWindowsSettingsA
     { property: 'AdminPassword', variable: 'OSDLocalAdminPassword', type: str(255), hidden: true, emitWhen: nonEmpty('AdminPassword') },
     { property: 'TimeZone', variable: 'OSDTimeZone', type: str(255), emitWhen: nonEmpty('TimeZone') },
   ],
-  defaults: () => ({ RegisteredUserName: 'User', RegisteredOrgName: '', ProductKey: '', ComputerName: '', RandomAdminPassword: true, AdminPassword: '', TimeZone: '' }),
+  defaults: () => ({
+    RegisteredUserName: 'User',
+    RegisteredOrgName: '',
+    ProductKey: '',
+    ComputerName: '',
+    RandomAdminPassword: true,
+    AdminPassword: '',
+    TimeZone: '',
+  }),
   action: () => 'osdwinsettings.exe /config',
 };
 
@@ -280,7 +321,14 @@ const applyNetworkSettings: StepTypeSpec<'SMS_TaskSequence_ApplyNetworkSettingsA
     { property: 'DomainUserName', variable: 'OSDJoinAccount', type: str(255), emitWhen: nonEmpty('DomainUserName') },
     { property: 'DomainPassword', variable: 'OSDJoinPassword', type: str(255), hidden: true, emitWhen: nonEmpty('DomainPassword') },
   ],
-  defaults: () => ({ JoinType: 'Workgroup', WorkgroupName: 'WORKGROUP', DomainName: '', DomainOUName: '', DomainUserName: '', DomainPassword: '' }),
+  defaults: () => ({
+    JoinType: 'Workgroup',
+    WorkgroupName: 'WORKGROUP',
+    DomainName: '',
+    DomainOUName: '',
+    DomainUserName: '',
+    DomainPassword: '',
+  }),
   action: () => 'osdnetsettings.exe configure',
 };
 
@@ -289,7 +337,14 @@ const setupWindowsAndSms: StepTypeSpec<'SMS_TaskSequence_SetupWindowsAndSMSActio
   label: 'Setup Windows and ConfigMgr',
   defaultRunIn: 'WinPE',
   defaultSuccessCodes: [0],
-  props: [{ property: 'InstallationProperties', variable: 'SMSClientInstallProperties', type: str(4000), emitWhen: nonEmpty('InstallationProperties') }],
+  props: [
+    {
+      property: 'InstallationProperties',
+      variable: 'SMSClientInstallProperties',
+      type: str(4000),
+      emitWhen: nonEmpty('InstallationProperties'),
+    },
+  ],
   defaults: () => ({ ClientPackageID: '', InstallationProperties: '' }),
   action: (p) => `OSDSetupWindows.exe /client:${p.ClientPackageID}`,
   fromAction(action, props) {
@@ -340,7 +395,12 @@ export function parsePropValue(spec: PropSpec, text: string): { value: unknown }
       return hit === undefined ? { error: `expected one of ${t.values.join(', ')}` } : { value: hit };
     }
     case 'list':
-      return { value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+      return {
+        value: text
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      };
   }
 }
 
@@ -359,7 +419,9 @@ export function propValueProblem(spec: PropSpec, value: unknown): string | null 
     case 'bool':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'int':
-      return Number.isInteger(value) && (value as number) >= t.min && (value as number) <= t.max ? null : `must be a whole number ${t.min}–${t.max}`;
+      return Number.isInteger(value) && (value as number) >= t.min && (value as number) <= t.max
+        ? null
+        : `must be a whole number ${t.min}–${t.max}`;
     case 'enum':
       return typeof value === 'string' && t.values.includes(value) ? null : `must be one of ${t.values.join(', ')}`;
     case 'list':

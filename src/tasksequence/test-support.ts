@@ -16,7 +16,9 @@ export interface RecordedCall {
 export function writeStoreHeader(storePath: string, type: 'compressed' | 'uncompressed' | 'hardlink', encrypted: boolean): void {
   const dir = join(storePath, 'USMT');
   mkdirSync(dir, { recursive: true });
-  const json = Buffer.from(JSON.stringify({ format: 'ferry-store', version: 1, type, encryption: encrypted ? { cipher: 'AES-256-GCM', algId: 'AES_256' } : null }));
+  const json = Buffer.from(
+    JSON.stringify({ format: 'ferry-store', version: 1, type, encryption: encrypted ? { cipher: 'AES-256-GCM', algId: 'AES_256' } : null }),
+  );
   const head = Buffer.alloc(16);
   head.write('FERRYMIG', 0, 'latin1');
   head.writeUInt16LE(1, 8);
@@ -27,7 +29,8 @@ export function writeStoreHeader(storePath: string, type: 'compressed' | 'uncomp
 export function recordingUsmt(codes: Partial<Record<RecordedCall['tool'], number[]>> = {}): UsmtRunner & { calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
   const next = (tool: RecordedCall['tool']) => codes[tool]?.shift() ?? 0;
-  const record = (tool: RecordedCall['tool'], args: string[], ctx: UsmtRunContext) => calls.push({ tool, args, cwd: ctx.cwd, env: ctx.env });
+  const record = (tool: RecordedCall['tool'], args: string[], ctx: UsmtRunContext) =>
+    calls.push({ tool, args, cwd: ctx.cwd, env: ctx.env });
   return {
     calls,
     async scanstate(args, ctx) {
@@ -35,7 +38,11 @@ export function recordingUsmt(codes: Partial<Record<RecordedCall['tool'], number
       const code = next('scanstate');
       if (code === 0 || code === 3) {
         const type = args.includes('/hardlink') ? 'hardlink' : args.includes('/nocompress') ? 'uncompressed' : 'compressed';
-        writeStoreHeader(args[0]!, type, args.some((a) => a.startsWith('/encrypt')));
+        writeStoreHeader(
+          args[0]!,
+          type,
+          args.some((a) => a.startsWith('/encrypt')),
+        );
       }
       return code;
     },
@@ -65,7 +72,7 @@ export function fakeSmp(root: string): FakeSmp {
   const stores = new Map<string, string>();
   let n = 0;
   const grant = (kind: 'capture' | 'restore'): SmpGrant => {
-    const storeId = kind === 'capture' ? `store${++n}` : [...stores.keys()].at(-1) ?? 'none';
+    const storeId = kind === 'capture' ? `store${++n}` : ([...stores.keys()].at(-1) ?? 'none');
     return { storeId, kind, location: `http://smp.test/stores/${storeId}`, key: 'a2V5LWZvci10ZXN0cw==' };
   };
   const factory: SmpPortFactory = (settings) => {
@@ -123,6 +130,9 @@ export function writeDocumentsPackage(dir: string): string {
 </migration>
 `,
   );
-  writeFileSync(join(dir, 'MigApp.xml'), '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n');
+  writeFileSync(
+    join(dir, 'MigApp.xml'),
+    '<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/migapp"></migration>\n',
+  );
   return dir;
 }

@@ -21,14 +21,28 @@ test('the generated answer file is merged with a supplied one whose values win; 
   const merged = mergeUnattend(supplied, 'amd64');
   assert.match(merged, /<HideEULAPage>false<\/HideEULAPage>/, 'the supplied value wins');
   assert.match(merged, /<ProtectYourPC>1<\/ProtectYourPC>/, 'generated values fill in');
-  const set = setUnattendSettings(merged, [{ pass: 'specialize', component: 'Microsoft-Windows-Shell-Setup', path: ['ComputerName'], value: 'PC-01' }]);
-  assert.match(set, /<settings pass="specialize"><component name="Microsoft-Windows-Shell-Setup" processorArchitecture="x86"[^>]*><ComputerName>PC-01<\/ComputerName>/, 'a new component takes the file\'s architecture');
-  const again = setUnattendSettings(set, [{ pass: 'specialize', component: 'Microsoft-Windows-Shell-Setup', path: ['ComputerName'], value: 'PC-02' }]);
+  const set = setUnattendSettings(merged, [
+    { pass: 'specialize', component: 'Microsoft-Windows-Shell-Setup', path: ['ComputerName'], value: 'PC-01' },
+  ]);
+  assert.match(
+    set,
+    /<settings pass="specialize"><component name="Microsoft-Windows-Shell-Setup" processorArchitecture="x86"[^>]*><ComputerName>PC-01<\/ComputerName>/,
+    "a new component takes the file's architecture",
+  );
+  const again = setUnattendSettings(set, [
+    { pass: 'specialize', component: 'Microsoft-Windows-Shell-Setup', path: ['ComputerName'], value: 'PC-02' },
+  ]);
   assert.equal((again.match(/<ComputerName>/g) ?? []).length, 1);
   assert.match(again, /PC-02/);
 });
 
 test('an answer file with a DTD or another root element is refused', () => {
-  assert.throws(() => mergeUnattend('<!DOCTYPE x [<!ENTITY a "b">]><unattend/>', 'amd64'), (e: unknown) => isFerryError(e, 'FERRY_E_XML_MALFORMED'));
-  assert.throws(() => mergeUnattend('<sequence/>', 'amd64'), (e: unknown) => isFerryError(e, 'FERRY_E_XML_MALFORMED'));
+  assert.throws(
+    () => mergeUnattend('<!DOCTYPE x [<!ENTITY a "b">]><unattend/>', 'amd64'),
+    (e: unknown) => isFerryError(e, 'FERRY_E_XML_MALFORMED'),
+  );
+  assert.throws(
+    () => mergeUnattend('<sequence/>', 'amd64'),
+    (e: unknown) => isFerryError(e, 'FERRY_E_XML_MALFORMED'),
+  );
 });

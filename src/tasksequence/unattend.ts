@@ -40,17 +40,26 @@ export function randomPassword(): string {
 }
 
 function parse(text: string, what: string): Document {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new FerryError('FERRY_E_XML_MALFORMED', `${what} declares a DTD or entities, which Ferry refuses.`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(text))
+    throw new FerryError('FERRY_E_XML_MALFORMED', `${what} declares a DTD or entities, which Ferry refuses.`);
   let failed: string | undefined;
-  const doc = new DOMParser({ onError: (level, msg) => { if (level !== 'warning') failed ??= msg; } }).parseFromString(text, 'text/xml');
+  const doc = new DOMParser({
+    onError: (level, msg) => {
+      if (level !== 'warning') failed ??= msg;
+    },
+  }).parseFromString(text, 'text/xml');
   const root = doc.documentElement;
   if (failed || !root || root.localName !== 'unattend') {
-    throw new FerryError('FERRY_E_XML_MALFORMED', `${what} is not a Windows answer file (<unattend>): ${failed ?? `root element ${root?.localName ?? 'missing'}`}.`);
+    throw new FerryError(
+      'FERRY_E_XML_MALFORMED',
+      `${what} is not a Windows answer file (<unattend>): ${failed ?? `root element ${root?.localName ?? 'missing'}`}.`,
+    );
   }
   return doc;
 }
 
-const children = (el: Element, name: string): Element[] => Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).localName === name);
+const children = (el: Element, name: string): Element[] =>
+  Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).localName === name);
 
 function component(doc: Document, pass: UnattendPass, name: string, arch: string): Element {
   const root = doc.documentElement!;
@@ -89,7 +98,8 @@ function set(doc: Document, s: UnattendSetting, arch: string, overwrite: boolean
 }
 
 function archOf(doc: Document): string | undefined {
-  for (const s of children(doc.documentElement!, 'settings')) for (const c of children(s, 'component')) return c.getAttribute('processorArchitecture') ?? undefined;
+  for (const s of children(doc.documentElement!, 'settings'))
+    for (const c of children(s, 'component')) return c.getAttribute('processorArchitecture') ?? undefined;
   return undefined;
 }
 

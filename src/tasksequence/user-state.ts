@@ -54,12 +54,16 @@ function int(env: TsEnvironment, name: string, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
-export async function requestStateStore(step: KnownStep<'SMS_TaskSequence_RequestStateStoreAction'>, ctx: UserStateContext): Promise<UserStateResult> {
+export async function requestStateStore(
+  step: KnownStep<'SMS_TaskSequence_RequestStateStoreAction'>,
+  ctx: UserStateContext,
+): Promise<UserStateResult> {
   const p = step.properties;
   const requestType = (ctx.env.get('OSDStateRequestType') ?? p.RequestType).toLowerCase() === 'restore' ? 'restore' : 'capture';
   const storePath = ctx.env.get('OSDStateStorePath');
   if (isLocalStorePath(storePath)) {
-    if (isDriveRoot(storePath)) return fail(new FerryError('FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath ${storePath} is a drive root; use a subfolder.`));
+    if (isDriveRoot(storePath))
+      return fail(new FerryError('FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath ${storePath} is a drive root; use a subfolder.`));
     if (requestType === 'restore') {
       const host = toHostPath(ctx.computer.root, storePath);
       if (host === null || !(await probeStore(host))) {
@@ -72,7 +76,11 @@ export async function requestStateStore(step: KnownStep<'SMS_TaskSequence_Reques
         );
       }
     }
-    ctx.log(1, 'OSDSmpClient', `Local state store ${storePath} is used; no state migration point is needed for the ${requestType} request.`);
+    ctx.log(
+      1,
+      'OSDSmpClient',
+      `Local state store ${storePath} is used; no state migration point is needed for the ${requestType} request.`,
+    );
     return { exitCode: 0 };
   }
   if (!ctx.smp) {
@@ -91,13 +99,20 @@ export async function requestStateStore(step: KnownStep<'SMS_TaskSequence_Reques
   });
   try {
     const grant = requestType === 'capture' ? await client.requestCapture() : await client.requestRestore();
-    ctx.state.smp = { grant: { storeId: grant.storeId, kind: grant.kind, location: grant.location, key: grant.key }, stagingDir: join(ctx.stateDir, 'smp', grant.storeId, grant.kind) };
+    ctx.state.smp = {
+      grant: { storeId: grant.storeId, kind: grant.kind, location: grant.location, key: grant.key },
+      stagingDir: join(ctx.stateDir, 'smp', grant.storeId, grant.kind),
+    };
     ctx.env.set('OSDStateStorePath', grant.location);
     ctx.save();
     ctx.log(1, 'OSDSmpClient', `State migration point granted the ${requestType} request: store ${grant.storeId} at ${grant.location}.`);
     return { exitCode: 0 };
   } catch (err) {
-    return fail(err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Request State Store failed: ${(err as Error).message}`, { cause: err }));
+    return fail(
+      err instanceof FerryError
+        ? err
+        : new FerryError('FERRY_E_INTERNAL', `Request State Store failed: ${(err as Error).message}`, { cause: err }),
+    );
   }
 }
 
@@ -114,40 +129,60 @@ export async function releaseStateStore(ctx: UserStateContext): Promise<UserStat
   if (smp && ctx.smp) {
     const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
     try {
-      const report = smp.grant.kind === 'restore' ? { verified: smp.restoreSucceeded === true, manifestDigest: smp.manifestDigest ?? '' } : undefined;
+      const report =
+        smp.grant.kind === 'restore' ? { verified: smp.restoreSucceeded === true, manifestDigest: smp.manifestDigest ?? '' } : undefined;
       await client.release(smp.grant, report);
       ctx.log(1, 'OSDSmpClient', `Released ${smp.grant.kind} store ${smp.grant.storeId}.`);
       rmSync(smp.stagingDir, { recursive: true, force: true });
       delete ctx.state.smp;
       return { exitCode: 0 };
     } catch (err) {
-      return fail(err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Release State Store failed: ${(err as Error).message}`, { cause: err }));
+      return fail(
+        err instanceof FerryError
+          ? err
+          : new FerryError('FERRY_E_INTERNAL', `Release State Store failed: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
   if (isLocalStorePath(ctx.env.get('OSDStateStorePath'))) {
     ctx.log(1, 'OSDSmpClient', 'Local state store in use; there is nothing to release.');
     return { exitCode: 0 };
   }
-  return fail(new FerryError('FERRY_E_TS_NO_STATE_MIGRATION_POINT', 'Release State Store: no state migration point is configured and no store was requested.'));
+  return fail(
+    new FerryError(
+      'FERRY_E_TS_NO_STATE_MIGRATION_POINT',
+      'Release State Store: no state migration point is configured and no store was requested.',
+    ),
+  );
 }
 
 /** Where the USMT tool reads/writes the store on this host, and with which key. */
 function storeLocation(ctx: UserStateContext, kind: 'capture' | 'restore'): { host: string; key?: string; smp: boolean } | FerryError {
   const storePath = ctx.env.get('OSDStateStorePath');
   if (storePath === undefined || storePath.trim() === '') {
-    return new FerryError('FERRY_E_TS_STORE_PATH_MISSING', 'OSDStateStorePath is not set: add Request State Store before this step, or set OSDStateStorePath to a local folder.');
+    return new FerryError(
+      'FERRY_E_TS_STORE_PATH_MISSING',
+      'OSDStateStorePath is not set: add Request State Store before this step, or set OSDStateStorePath to a local folder.',
+    );
   }
   const smp = ctx.state.smp;
   if (smp && smp.grant.location === storePath) {
     if (smp.grant.kind !== kind) {
-      return new FerryError('FERRY_E_TS_STORE_PATH_MISSING', `The state migration point store ${smp.grant.storeId} was requested for ${smp.grant.kind}, not ${kind}.`);
+      return new FerryError(
+        'FERRY_E_TS_STORE_PATH_MISSING',
+        `The state migration point store ${smp.grant.storeId} was requested for ${smp.grant.kind}, not ${kind}.`,
+      );
     }
     return { host: smp.stagingDir, key: smp.grant.key, smp: true };
   }
-  if (isDriveRoot(storePath)) return new FerryError('FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath ${storePath} is a drive root; use a subfolder.`);
+  if (isDriveRoot(storePath))
+    return new FerryError('FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath ${storePath} is a drive root; use a subfolder.`);
   const host = isLocalStorePath(storePath) ? toHostPath(ctx.computer.root, storePath) : null;
   if (host === null) {
-    return new FerryError('FERRY_E_TS_STORE_PATH_MISSING', `OSDStateStorePath ${storePath} names no location reachable from this computer; use a local folder or a state migration point.`);
+    return new FerryError(
+      'FERRY_E_TS_STORE_PATH_MISSING',
+      `OSDStateStorePath ${storePath} names no location reachable from this computer; use a local folder or a state migration point.`,
+    );
   }
   return { host, smp: false };
 }
@@ -159,11 +194,19 @@ function usmtOutcome(tool: string, code: number, continueOption: boolean, ctx: U
     ctx.events.warn('FERRY_W_USMT_ERRORS_SKIPPED', `${tool} skipped at least one file (return code 3).`);
     return { exitCode: 3, succeeded: true };
   }
-  return { exitCode: code, error: new FerryError('FERRY_E_TS_USMT_FAILED', `${tool} returned ${code}; see ${tool}.log in ${ctx.logDir}.`, { details: { tool, code } }) };
+  return {
+    exitCode: code,
+    error: new FerryError('FERRY_E_TS_USMT_FAILED', `${tool} returned ${code}; see ${tool}.log in ${ctx.logDir}.`, {
+      details: { tool, code },
+    }),
+  };
 }
 
 function usablePackage(pkg: UsmtPackage | undefined, id: string): UsmtPackage | FerryError {
-  if (!pkg) return new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `USMT package ${id} is not available; map it with --package ${id}=DIR.`, { details: { id } });
+  if (!pkg)
+    return new FerryError('FERRY_E_TS_PACKAGE_NOT_FOUND', `USMT package ${id} is not available; map it with --package ${id}=DIR.`, {
+      details: { id },
+    });
   if (pkg.builtin && pkg.dir === undefined) {
     return new FerryError(
       'FERRY_E_TS_PACKAGE_NOT_FOUND',
@@ -180,18 +223,27 @@ function usmtEnv(ctx: UserStateContext): Record<string, string> {
   return { USMT_WORKING_DIR: work };
 }
 
-export async function captureUserState(step: KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>, ctx: UserStateContext): Promise<UserStateResult> {
+export async function captureUserState(
+  step: KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>,
+  ctx: UserStateContext,
+): Promise<UserStateResult> {
   const loc = storeLocation(ctx, 'capture');
   if (loc instanceof FerryError) return fail(loc);
   const pkgId = ctx.env.get('_OSDMigrateUsmtPackageID') ?? step.properties.UsmtPackageID;
   const pkg = usablePackage(ctx.packages.usmt(pkgId), pkgId);
   if (pkg instanceof FerryError) return fail(pkg);
   const windowsDir = toHostPath(ctx.computer.root, 'C:\\Windows') ?? join(ctx.computer.root, 'Windows');
-  const args = buildScanStateArgs(step, ctx.env, pkg, { storePath: loc.host, logDir: ctx.logDir, windowsDir, ...(loc.key === undefined ? {} : { key: loc.key }) });
+  const args = buildScanStateArgs(step, ctx.env, pkg, {
+    storePath: loc.host,
+    logDir: ctx.logDir,
+    windowsDir,
+    ...(loc.key === undefined ? {} : { key: loc.key }),
+  });
   ctx.log(1, 'OSDMigrateUserState', `Command line: ${displayUsmtArgs('scanstate.exe', args)}`);
   mkdirSync(loc.host, { recursive: true });
   const code = await ctx.usmt.scanstate(args, { cwd: pkg.dir ?? ctx.logDir, env: usmtEnv(ctx), events: ctx.events });
-  const continueOn = (ctx.env.get('OSDMigrateContinueOnLockedFiles') ?? String(step.properties.ContinueOnLockedFiles)).toLowerCase() === 'true';
+  const continueOn =
+    (ctx.env.get('OSDMigrateContinueOnLockedFiles') ?? String(step.properties.ContinueOnLockedFiles)).toLowerCase() === 'true';
   const outcome = usmtOutcome('ScanState', code, continueOn, ctx, 'OSDMigrateUserState');
   if (outcome.error) return outcome;
   // Later steps (Partition Disk, the clean-up after a failed restore) test it, so it outlives the step.
@@ -204,13 +256,20 @@ export async function captureUserState(step: KnownStep<'SMS_TaskSequence_Capture
       ctx.state.smp.manifestDigest = r.manifestDigest;
       ctx.log(1, 'OSDMigrateUserState', `Store uploaded to ${ctx.state.smp.grant.location}.`);
     } catch (err) {
-      return fail(err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Uploading the store failed: ${(err as Error).message}`, { cause: err }));
+      return fail(
+        err instanceof FerryError
+          ? err
+          : new FerryError('FERRY_E_INTERNAL', `Uploading the store failed: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
   return { ...outcome, outputs };
 }
 
-export async function restoreUserState(step: KnownStep<'SMS_TaskSequence_RestoreUserStateAction'>, ctx: UserStateContext): Promise<UserStateResult> {
+export async function restoreUserState(
+  step: KnownStep<'SMS_TaskSequence_RestoreUserStateAction'>,
+  ctx: UserStateContext,
+): Promise<UserStateResult> {
   const loc = storeLocation(ctx, 'restore');
   if (loc instanceof FerryError) return fail(loc);
   const pkgId = ctx.env.get('_OSDMigrateUsmtRestorePackageID') ?? step.properties.UsmtRestorePackageID;
@@ -223,12 +282,25 @@ export async function restoreUserState(step: KnownStep<'SMS_TaskSequence_Restore
       ctx.state.smp.manifestDigest = r.manifestDigest;
       ctx.save();
     } catch (err) {
-      return fail(err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `Downloading the store failed: ${(err as Error).message}`, { cause: err }));
+      return fail(
+        err instanceof FerryError
+          ? err
+          : new FerryError('FERRY_E_INTERNAL', `Downloading the store failed: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
   const probe = await probeStore(loc.host);
-  if (!probe) return fail(new FerryError('FERRY_E_TS_STORE_NOT_FOUND', `No complete migration store at ${ctx.env.get('OSDStateStorePath')} (${loc.host}).`, { details: { host: loc.host } }));
-  ctx.log(1, 'OSDMigrateUserState', `Store at ${ctx.env.get('OSDStateStorePath')} is ${probe.type}${probe.encrypted ? ', encrypted' : ''}.`);
+  if (!probe)
+    return fail(
+      new FerryError('FERRY_E_TS_STORE_NOT_FOUND', `No complete migration store at ${ctx.env.get('OSDStateStorePath')} (${loc.host}).`, {
+        details: { host: loc.host },
+      }),
+    );
+  ctx.log(
+    1,
+    'OSDMigrateUserState',
+    `Store at ${ctx.env.get('OSDStateStorePath')} is ${probe.type}${probe.encrypted ? ', encrypted' : ''}.`,
+  );
   const windowsDir = toHostPath(ctx.computer.root, 'C:\\Windows') ?? join(ctx.computer.root, 'Windows');
   const args = buildLoadStateArgs(step, ctx.env, pkg, {
     storePath: loc.host,

@@ -5,7 +5,9 @@ import { STEP_TYPES } from './step-types.ts';
 import { buildLoadStateArgs, buildScanStateArgs, displayUsmtArgs, type UsmtPackage } from './usmt-args.ts';
 import { TsEnvironment } from './variables.ts';
 
-const capture = (p: Partial<KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>['properties']> = {}): KnownStep<'SMS_TaskSequence_CaptureUserStateAction'> => ({
+const capture = (
+  p: Partial<KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>['properties']> = {},
+): KnownStep<'SMS_TaskSequence_CaptureUserStateAction'> => ({
   kind: 'step',
   type: 'SMS_TaskSequence_CaptureUserStateAction',
   name: 'Capture User State',
@@ -17,25 +19,48 @@ const capture = (p: Partial<KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>
   extraVariables: [],
   properties: { ...STEP_TYPES.SMS_TaskSequence_CaptureUserStateAction.defaults(), UsmtPackageID: 'CM1', ...p },
 });
-const restore = (p: Partial<KnownStep<'SMS_TaskSequence_RestoreUserStateAction'>['properties']> = {}): KnownStep<'SMS_TaskSequence_RestoreUserStateAction'> => ({
+const restore = (
+  p: Partial<KnownStep<'SMS_TaskSequence_RestoreUserStateAction'>['properties']> = {},
+): KnownStep<'SMS_TaskSequence_RestoreUserStateAction'> => ({
   ...capture(),
   type: 'SMS_TaskSequence_RestoreUserStateAction',
   name: 'Restore User State',
   properties: { ...STEP_TYPES.SMS_TaskSequence_RestoreUserStateAction.defaults(), UsmtRestorePackageID: 'CM1', ...p },
 });
 const builtin: UsmtPackage = { id: 'CM1', usmtVersion: '10.0', files: ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'], builtin: true };
-const folder: UsmtPackage = { id: 'CM2', dir: '/pkg/usmt', usmtVersion: '10.0', files: ['migapp.xml', 'MigUser.xml', 'custom.xml'], builtin: false };
+const folder: UsmtPackage = {
+  id: 'CM2',
+  dir: '/pkg/usmt',
+  usmtVersion: '10.0',
+  files: ['migapp.xml', 'MigUser.xml', 'custom.xml'],
+  builtin: false,
+};
 const old: UsmtPackage = { ...folder, usmtVersion: '3.0.1' };
 const ctx = { storePath: '/vol/StateStore', logDir: '/logs' };
 const none = new TsEnvironment();
 
 test('capture, standard options: store first, MigUser+MigApp, /o, /c (continue if locked is on by default), logs', () => {
-  assert.deepEqual(buildScanStateArgs(capture(), none, builtin, ctx), ['/vol/StateStore', '/i:MigUser.xml', '/i:MigApp.xml', '/o', '/c', '/l:/logs/ScanState.log', '/progress:/logs/ScanStateProgress.log']);
+  assert.deepEqual(buildScanStateArgs(capture(), none, builtin, ctx), [
+    '/vol/StateStore',
+    '/i:MigUser.xml',
+    '/i:MigApp.xml',
+    '/o',
+    '/c',
+    '/l:/logs/ScanState.log',
+    '/progress:/logs/ScanStateProgress.log',
+  ]);
 });
 
 test('capture: every property maps to its switch', () => {
   const args = buildScanStateArgs(
-    capture({ Mode: 'Advanced', ConfigFiles: ['MIGAPP.xml', 'custom.xml'], EnableVerboseLogging: true, SkipEncryptedFiles: true, ContinueOnLockedFiles: false, FileAccess: 'VSS' }),
+    capture({
+      Mode: 'Advanced',
+      ConfigFiles: ['MIGAPP.xml', 'custom.xml'],
+      EnableVerboseLogging: true,
+      SkipEncryptedFiles: true,
+      ContinueOnLockedFiles: false,
+      FileAccess: 'VSS',
+    }),
     none,
     folder,
     { ...ctx, windowsDir: '/vol/Windows', key: 'k3y' },
@@ -107,14 +132,32 @@ test('restore: the store kind decides /hardlink /nocompress and /decrypt; local 
       key: 'k',
       store: { type: 'compressed', encrypted: true },
     }),
-    ['/vol/StateStore', '/i:MigUser.xml', '/i:MigApp.xml', '/v:5', '/lac:P w!', '/lae', '/decrypt:AES_256', '/key:k', '/l:/logs/LoadState.log', '/progress:/logs/LoadStateProgress.log', '/offlinewindir:/vol/Windows', '/mu:old\\a:new\\a'],
+    [
+      '/vol/StateStore',
+      '/i:MigUser.xml',
+      '/i:MigApp.xml',
+      '/v:5',
+      '/lac:P w!',
+      '/lae',
+      '/decrypt:AES_256',
+      '/key:k',
+      '/l:/logs/LoadState.log',
+      '/progress:/logs/LoadStateProgress.log',
+      '/offlinewindir:/vol/Windows',
+      '/mu:old\\a:new\\a',
+    ],
   );
   assert.ok(buildLoadStateArgs(restore({ LocalAccounts: true }), none, builtin, ctx).includes('/lac'));
   const hl = buildLoadStateArgs(restore(), none, builtin, { ...ctx, store: { type: 'hardlink', encrypted: false } });
   assert.deepEqual(hl.slice(4, 6), ['/hardlink', '/nocompress']);
-  assert.ok(buildLoadStateArgs(restore(), none, builtin, { ...ctx, store: { type: 'uncompressed', encrypted: false } }).includes('/nocompress'));
+  assert.ok(
+    buildLoadStateArgs(restore(), none, builtin, { ...ctx, store: { type: 'uncompressed', encrypted: false } }).includes('/nocompress'),
+  );
 });
 
 test('the logged command line masks keys and passwords', () => {
-  assert.equal(displayUsmtArgs('loadstate.exe', ['/s', '/lac:secret', '/key:abc', '/l:/a b/x.log']), 'loadstate.exe /s /lac:******** /key:******** "/l:/a b/x.log"');
+  assert.equal(
+    displayUsmtArgs('loadstate.exe', ['/s', '/lac:secret', '/key:abc', '/l:/a b/x.log']),
+    'loadstate.exe /s /lac:******** /key:******** "/l:/a b/x.log"',
+  );
 });

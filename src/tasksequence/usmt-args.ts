@@ -62,7 +62,12 @@ export function migrationFiles(mode: string, configFiles: string[], pkg: UsmtPac
 
 function configFilesFrom(vars: VariableReader, fallback: string[]): string[] {
   const v = vars.get('OSDMigrateConfigFiles');
-  return v === undefined ? fallback : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return v === undefined
+    ? fallback
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 }
 
 /** ScanState arguments for Capture User State. */
@@ -125,5 +130,7 @@ export function buildLoadStateArgs(
 
 /** The command line as logged: secrets (`/key:`, `/lac:`) masked. */
 export function displayUsmtArgs(tool: string, args: readonly string[]): string {
-  return [tool, ...args.map((a) => a.replace(/^(\/(?:key|lac|keyfile)):.*$/i, '$1:********'))].map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+  return [tool, ...args.map((a) => a.replace(/^(\/(?:key|lac|keyfile)):.*$/i, '$1:********'))]
+    .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+    .join(' ');
 }

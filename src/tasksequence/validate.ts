@@ -3,13 +3,23 @@
 // validate; `ts validate` and `ts run` do.
 import type { Code } from '../errors/index.ts';
 import { isDriveRoot, isNetworkPath } from './computer.ts';
-import { isStepOfType, isUnknownStep, walkSteps, type Condition, type Group, type KnownStep, type SequenceNode, type Step, type TaskSequence } from './model.ts';
+import {
+  isStepOfType,
+  isUnknownStep,
+  walkSteps,
+  type Condition,
+  type Group,
+  type KnownStep,
+  type SequenceNode,
+  type Step,
+  type TaskSequence,
+} from './model.ts';
 import type { PackageResolver } from './ports.ts';
 import { HARDWARE_ONLY_STEPS } from './platform-skip.ts';
 import { propValueProblem, stepTypeSpec } from './step-types.ts';
 import { usmtVersionAtLeast } from './usmt-args.ts';
 import { checkVariableName } from './variables.ts';
-import { FerryError } from '../errors/index.ts';
+import type { FerryError } from '../errors/index.ts';
 
 export interface ValidationIssue {
   severity: 'error' | 'warning';
@@ -43,7 +53,12 @@ const get = (vars: Record<string, string> | undefined, name: string): string | u
 function requiresFullOs(c: Condition | undefined): boolean {
   if (!c) return false;
   if (c.kind === 'operator') return c.operator === 'and' && c.operands.some(requiresFullOs);
-  return c.kind === 'variable' && c.variable.toLowerCase() === '_smstsinwinpe' && c.operator === 'equals' && (c.value ?? '').toLowerCase() === 'false';
+  return (
+    c.kind === 'variable' &&
+    c.variable.toLowerCase() === '_smstsinwinpe' &&
+    c.operator === 'equals' &&
+    (c.value ?? '').toLowerCase() === 'false'
+  );
 }
 
 /** Check a task sequence against the step catalog and limits: the errors and warnings found, in sequence order. */
@@ -61,13 +76,22 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
   const startPath = get(options.variables, 'OSDStateStorePath');
   if (startPath !== undefined) storePaths.push({ value: startPath });
   for (const e of enabled) {
-    if (isStepOfType(e.node, 'SMS_TaskSequence_SetVariableAction') && e.node.properties.VariableName.toLowerCase() === 'osdstatestorepath') {
+    if (
+      isStepOfType(e.node, 'SMS_TaskSequence_SetVariableAction') &&
+      e.node.properties.VariableName.toLowerCase() === 'osdstatestorepath'
+    ) {
       storePaths.push({ value: e.node.properties.VariableValue, node: e.node, path: e.path });
     }
   }
   for (const sp of storePaths) {
     if (!sp.value.includes('%') && !isNetworkPath(sp.value) && isDriveRoot(sp.value)) {
-      add('error', 'FERRY_E_TS_STORE_PATH_ROOT', `OSDStateStorePath "${sp.value}" is a drive root; a local state store must be a folder or subfolder (e.g. C:\\UserState).`, sp.node, sp.path);
+      add(
+        'error',
+        'FERRY_E_TS_STORE_PATH_ROOT',
+        `OSDStateStorePath "${sp.value}" is a drive root; a local state store must be a folder or subfolder (e.g. C:\\UserState).`,
+        sp.node,
+        sp.path,
+      );
     }
   }
   const hasRequest = enabled.some((e) => isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction'));
@@ -79,8 +103,22 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       // Hardware-only steps are not unknown: they are skipped for this platform when reached.
       if (HARDWARE_ONLY_STEPS[n.type] !== undefined) continue;
       const off = n.disabled || e.parents.some((g: Group) => g.disabled);
-      if (options.purpose === 'run' && !off) add('error', 'FERRY_E_TS_STEP_UNSUPPORTED', `Step type ${n.type || '(none)'} cannot run in Ferry; disable or remove the step before deploying or running the sequence.`, n, e.path);
-      else add('warning', 'FERRY_W_TS_UNKNOWN_STEP_TYPE', `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`, n, e.path);
+      if (options.purpose === 'run' && !off)
+        add(
+          'error',
+          'FERRY_E_TS_STEP_UNSUPPORTED',
+          `Step type ${n.type || '(none)'} cannot run in Ferry; disable or remove the step before deploying or running the sequence.`,
+          n,
+          e.path,
+        );
+      else
+        add(
+          'warning',
+          'FERRY_W_TS_UNKNOWN_STEP_TYPE',
+          `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`,
+          n,
+          e.path,
+        );
       continue;
     }
     for (const bad of (n as KnownStep).invalid ?? []) {
@@ -89,25 +127,51 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
     // The checks below read typed properties: a document whose properties are missing or of the
     // wrong type gets an error per property instead (and not a TypeError from deep inside).
     const props = ((n as KnownStep).properties ?? {}) as Record<string, unknown>;
-    const shape = stepTypeSpec(n.type)!.props.map((p) => [p.property, propValueProblem(p, props[p.property])] as const).filter(([, why]) => why !== null);
+    const shape = stepTypeSpec(n.type)!
+      .props.map((p) => [p.property, propValueProblem(p, props[p.property])] as const)
+      .filter(([, why]) => why !== null);
     for (const [property, why] of shape) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${property} ${why}.`, n, e.path);
     if (shape.length > 0) continue;
-    if (n.name.length === 0 || n.name.length > 100) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
-    if (n.description.length > 255) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
+    if (n.name.length === 0 || n.name.length > 100)
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
+    if (n.description.length > 255)
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
     const runIn = n.runIn ?? stepTypeSpec(n.type)!.defaultRunIn;
 
     if (isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
       const p = n.properties;
-      if (!p.UsmtPackageID) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Capture User State needs a USMT package (UsmtPackageID).', n, e.path);
+      if (!p.UsmtPackageID)
+        add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Capture User State needs a USMT package (UsmtPackageID).', n, e.path);
       if (p.UseHardlinks && (hasRequest || networkStore)) {
-        add('error', 'FERRY_E_TS_HARDLINK_NETWORK_STORE', 'Capture User State uses hard links, but the store is on a state migration point or a network share; hard links need a local store on the same computer.', n, e.path);
+        add(
+          'error',
+          'FERRY_E_TS_HARDLINK_NETWORK_STORE',
+          'Capture User State uses hard links, but the store is on a state migration point or a network share; hard links need a local store on the same computer.',
+          n,
+          e.path,
+        );
       }
-      if (p.OfflineUserState && (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))) {
-        add('error', 'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE', 'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.', n, e.path);
+      if (
+        p.OfflineUserState &&
+        (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))
+      ) {
+        add(
+          'error',
+          'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE',
+          'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.',
+          n,
+          e.path,
+        );
       }
     }
     if (isStepOfType(n, 'SMS_TaskSequence_ApplyOperatingSystemAction') && !n.properties.ImagePackageID) {
-      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Apply Operating System Image needs an operating system image package (/image: in its command line).', n, e.path);
+      add(
+        'error',
+        'FERRY_E_TS_PROPERTY_INVALID',
+        'Apply Operating System Image needs an operating system image package (/image: in its command line).',
+        n,
+        e.path,
+      );
     }
     if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
       add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);
@@ -119,18 +183,34 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       if (pkg && p.Mode === 'Advanced') {
         for (const f of p.ConfigFiles) {
           if (!pkg.files.some((h) => h.toLowerCase() === f.toLowerCase())) {
-            add('error', 'FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE', `Configuration file ${f} is not in USMT package ${id} (it holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`, n, e.path);
+            add(
+              'error',
+              'FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE',
+              `Configuration file ${f} is not in USMT package ${id} (it holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`,
+              n,
+              e.path,
+            );
           }
         }
       }
       if (pkg && !usmtVersionAtLeast(pkg.usmtVersion, 4) && isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
         const q = n.properties;
-        const set = [q.UseHardlinks && 'hard links', q.OfflineUserState && 'off-line capture', q.FileAccess === 'VSS' && 'VSS'].filter(Boolean);
-        if (set.length > 0) add('warning', 'FERRY_W_TS_SETTING_IGNORED_OLD_USMT', `${set.join(', ')} need USMT 4.0 or later; package ${id} is USMT ${pkg.usmtVersion}, so they are ignored.`, n, e.path);
+        const set = [q.UseHardlinks && 'hard links', q.OfflineUserState && 'off-line capture', q.FileAccess === 'VSS' && 'VSS'].filter(
+          Boolean,
+        );
+        if (set.length > 0)
+          add(
+            'warning',
+            'FERRY_W_TS_SETTING_IGNORED_OLD_USMT',
+            `${set.join(', ')} need USMT 4.0 or later; package ${id} is USMT ${pkg.usmtVersion}, so they are ignored.`,
+            n,
+            e.path,
+          );
       }
     }
     if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction')) {
-      if (n.properties.CommandLine.trim() === '') add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, e.path);
+      if (n.properties.CommandLine.trim() === '')
+        add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, e.path);
       const out = n.properties.OutputVariableName;
       if (out !== '') {
         try {
@@ -156,9 +236,21 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
   for (const e of enabled) {
     const n = e.node;
     if (isStepOfType(n, 'SMS_TaskSequence_RequestStateStoreAction')) storeKnown = true;
-    else if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction') && text(n.properties.VariableName).toLowerCase() === 'osdstatestorepath' && text(n.properties.VariableValue).trim() !== '') storeKnown = true;
-    else if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') && text(n.properties.OutputVariableName).toLowerCase() === 'osdstatestorepath') storeKnown = true;
-    else if ((isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') || isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) && !storeKnown) {
+    else if (
+      isStepOfType(n, 'SMS_TaskSequence_SetVariableAction') &&
+      text(n.properties.VariableName).toLowerCase() === 'osdstatestorepath' &&
+      text(n.properties.VariableValue).trim() !== ''
+    )
+      storeKnown = true;
+    else if (
+      isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction') &&
+      text(n.properties.OutputVariableName).toLowerCase() === 'osdstatestorepath'
+    )
+      storeKnown = true;
+    else if (
+      (isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') || isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) &&
+      !storeKnown
+    ) {
       const what = isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') ? 'capture into' : 'restore from';
       add(
         'error',
@@ -171,7 +263,9 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
   }
 
   // Capture-all with a restore that does not restore local accounts.
-  const captureAll = enabled.find((e) => isStepOfType(e.node, 'SMS_TaskSequence_CaptureUserStateAction') && e.node.properties.Mode === 'Simple');
+  const captureAll = enabled.find(
+    (e) => isStepOfType(e.node, 'SMS_TaskSequence_CaptureUserStateAction') && e.node.properties.Mode === 'Simple',
+  );
   for (const e of enabled) {
     if (captureAll && isStepOfType(e.node, 'SMS_TaskSequence_RestoreUserStateAction') && !e.node.properties.LocalAccounts) {
       add(
@@ -189,10 +283,25 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
     const e = enabled[i]!;
     if (isStepOfType(e.node, 'SMS_TaskSequence_ReleaseStateStoreAction') && i > 0 && enabled[i - 1]!.node.continueOnError) {
       const prev = enabled[i - 1]!.node;
-      add('warning', 'FERRY_W_TS_CONTINUE_BEFORE_RELEASE', `"${prev.name}" runs right before Release State Store with "Continue on error"; if it fails, Release State Store refuses to run and the store stays reserved.`, e.node, e.path);
+      add(
+        'warning',
+        'FERRY_W_TS_CONTINUE_BEFORE_RELEASE',
+        `"${prev.name}" runs right before Release State Store with "Continue on error"; if it fails, Release State Store refuses to run and the store stays reserved.`,
+        e.node,
+        e.path,
+      );
     }
-    if (isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction') && !enabled.slice(i + 1).some((x) => isStepOfType(x.node, 'SMS_TaskSequence_ReleaseStateStoreAction'))) {
-      add('warning', 'FERRY_W_TS_REQUEST_WITHOUT_RELEASE', 'Request State Store has no Release State Store after it; the store stays reserved on the state migration point.', e.node, e.path);
+    if (
+      isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction') &&
+      !enabled.slice(i + 1).some((x) => isStepOfType(x.node, 'SMS_TaskSequence_ReleaseStateStoreAction'))
+    ) {
+      add(
+        'warning',
+        'FERRY_W_TS_REQUEST_WITHOUT_RELEASE',
+        'Request State Store has no Release State Store after it; the store stays reserved on the state migration point.',
+        e.node,
+        e.path,
+      );
     }
   }
   return issues;

@@ -17,7 +17,11 @@ test('names are case-insensitive, keep their first spelling, and the empty value
 
 test('name rules: read-only _ names, letters first, allowed characters', () => {
   for (const bad of ['_SMSTSInWinPE', '1abc', 'a b', '', 'x'.repeat(257)]) {
-    assert.throws(() => checkVariableName(bad), (e: unknown) => isFerryError(e, 'FERRY_E_TS_VARIABLE_INVALID'), bad);
+    assert.throws(
+      () => checkVariableName(bad),
+      (e: unknown) => isFerryError(e, 'FERRY_E_TS_VARIABLE_INVALID'),
+      bad,
+    );
   }
   assert.equal(checkVariableName(' My-Var_1 '), 'My-Var_1');
   assert.equal(checkVariableName('_SMSTSX', { engine: true }), '_SMSTSX');
@@ -33,13 +37,26 @@ test('layering: collection by priority, then device, then deployment', () => {
     deployment: { c: 'deployment' },
   });
   assert.deepEqual(vars, { A: 'high', B: 'device', C: 'deployment' });
-  assert.throws(() => layerVariables({ deployment: { _SMSTSInWinPE: 'true' } }), (e: unknown) => isFerryError(e, 'FERRY_E_TS_VARIABLE_INVALID'));
-  assert.throws(() => layerVariables({ device: { Big: 'x'.repeat(4001) } }), (e: unknown) => isFerryError(e, 'FERRY_E_TS_VARIABLE_INVALID'));
+  assert.throws(
+    () => layerVariables({ deployment: { _SMSTSInWinPE: 'true' } }),
+    (e: unknown) => isFerryError(e, 'FERRY_E_TS_VARIABLE_INVALID'),
+  );
+  assert.throws(
+    () => layerVariables({ device: { Big: 'x'.repeat(4001) } }),
+    (e: unknown) => isFerryError(e, 'FERRY_E_TS_VARIABLE_INVALID'),
+  );
 });
 
 test('CMTrace line: the spec format, local time with the Windows bias, record breaks escaped', () => {
   const t = new Date(2015, 5, 26, 14, 24, 33, 329);
-  const line = formatCmTraceLine({ message: 'Downloaded file ]LOG]!> x\r\nsecond line', component: 'ApplyOperatingSystem', type: 1, time: t, thread: 1256, file: 'downloadcontent.cpp:1626' });
+  const line = formatCmTraceLine({
+    message: 'Downloaded file ]LOG]!> x\r\nsecond line',
+    component: 'ApplyOperatingSystem',
+    type: 1,
+    time: t,
+    thread: 1256,
+    file: 'downloadcontent.cpp:1626',
+  });
   const bias = t.getTimezoneOffset();
   const sign = bias < 0 ? '-' : '+';
   assert.equal(

@@ -10,10 +10,18 @@ const NAME_RE = /^[A-Za-z0-9_-]{1,256}$/;
 export function checkVariableName(name: string, options: { engine?: boolean } = {}): string {
   const n = name.trim();
   if (!NAME_RE.test(n)) {
-    throw new FerryError('FERRY_E_TS_VARIABLE_INVALID', `"${name}" is not a valid task sequence variable name: use 1–256 letters, digits, _ or -.`, { details: { name } });
+    throw new FerryError(
+      'FERRY_E_TS_VARIABLE_INVALID',
+      `"${name}" is not a valid task sequence variable name: use 1–256 letters, digits, _ or -.`,
+      { details: { name } },
+    );
   }
   if (!options.engine && n.startsWith('_')) {
-    throw new FerryError('FERRY_E_TS_VARIABLE_INVALID', `"${n}" is a read-only variable (it starts with _); only the task sequence engine sets it.`, { details: { name: n } });
+    throw new FerryError(
+      'FERRY_E_TS_VARIABLE_INVALID',
+      `"${n}" is a read-only variable (it starts with _); only the task sequence engine sets it.`,
+      { details: { name: n } },
+    );
   }
   if (!options.engine && !/^[A-Za-z]/.test(n)) {
     throw new FerryError('FERRY_E_TS_VARIABLE_INVALID', `"${n}" must start with a letter.`, { details: { name: n } });
@@ -23,7 +31,11 @@ export function checkVariableName(name: string, options: { engine?: boolean } = 
 
 export function checkVariableValue(name: string, value: string): void {
   if (value.length > MAX_VALUE_LENGTH) {
-    throw new FerryError('FERRY_E_TS_VARIABLE_INVALID', `The value of ${name} is ${value.length} characters; the limit is ${MAX_VALUE_LENGTH}.`, { details: { name, length: value.length } });
+    throw new FerryError(
+      'FERRY_E_TS_VARIABLE_INVALID',
+      `The value of ${name} is ${value.length} characters; the limit is ${MAX_VALUE_LENGTH}.`,
+      { details: { name, length: value.length } },
+    );
   }
 }
 

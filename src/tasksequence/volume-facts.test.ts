@@ -10,7 +10,7 @@ import { parseSequenceXml } from './xml.ts';
 const tmp = tempDir('ferry-ts-facts-');
 after(tmp.cleanup);
 
-test('registry, OS version and computer name come from the generated volume\'s real hives', async () => {
+test("registry, OS version and computer name come from the generated volume's real hives", async () => {
   const root = join(tmp.dir, 'vol');
   generateSampleVolume({ out: root, size: 3 << 20, users: 1, seed: 7 });
   const reg = volumeRegistry(root);
@@ -22,7 +22,8 @@ test('registry, OS version and computer name come from the generated volume\'s r
   assert.ok(name);
 
   const cond = (inner: string) => `<condition>${inner}</condition>`;
-  const setVar = (n: string, c: string) => `<step type="SMS_TaskSequence_SetVariableAction" name="${n}"><action>tsenv.exe "${n}=yes"</action>${c}</step>`;
+  const setVar = (n: string, c: string) =>
+    `<step type="SMS_TaskSequence_SetVariableAction" name="${n}"><action>tsenv.exe "${n}=yes"</action>${c}</step>`;
   const seq = parseSequenceXml(`<sequence version="3.10">
     ${setVar('OnWindows10', cond('<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "10.0%" AND ProductType = "1"</variable></expression>'))}
     ${setVar('HasProfileList', cond('<expression type="SMS_TaskSequence_RegistryConditionExpression"><variable name="KeyPath">HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion</variable><variable name="Value">CurrentBuildNumber</variable><variable name="Type">REG_SZ</variable><variable name="Operator">greater</variable><variable name="Data">9000</variable></expression>'))}

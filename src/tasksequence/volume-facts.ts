@@ -78,7 +78,9 @@ export async function computerNameFromVolume(reg: RegistryReader | undefined): P
   const current = await reg.value('HKEY_LOCAL_MACHINE\\SYSTEM\\Select', 'Current').catch(() => undefined);
   const n = typeof current?.data === 'number' ? current.data : 1;
   for (const set of [`ControlSet${String(n).padStart(3, '0')}`, 'ControlSet001']) {
-    const v = await reg.value(`HKEY_LOCAL_MACHINE\\SYSTEM\\${set}\\Control\\ComputerName\\ComputerName`, 'ComputerName').catch(() => undefined);
+    const v = await reg
+      .value(`HKEY_LOCAL_MACHINE\\SYSTEM\\${set}\\Control\\ComputerName\\ComputerName`, 'ComputerName')
+      .catch(() => undefined);
     if (v && typeof v.data === 'string' && v.data !== '') return v.data;
   }
   return undefined;

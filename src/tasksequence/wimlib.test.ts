@@ -42,7 +42,10 @@ test('Apply Operating System Image: image, answer file and each destination surv
     assert.equal(step.properties.ImagePackageID, 'FRY00002');
     assert.equal(step.properties.ImageIndex, 3);
     assert.equal(step.properties.ConfigFilePackage, 'FRY00003');
-    assert.equal(step.properties.Destination, target === '' ? 'NextAvailable' : target.includes(',') ? 'DiskAndPartition' : target.includes('%') ? 'Variable' : 'LogicalDrive');
+    assert.equal(
+      step.properties.Destination,
+      target === '' ? 'NextAvailable' : target.includes(',') ? 'DiskAndPartition' : target.includes('%') ? 'Variable' : 'LogicalDrive',
+    );
     assert.deepEqual(parseSequenceXml(serializeSequenceXml(seq)), seq);
   }
 });

@@ -47,7 +47,14 @@ function run(tool: string, args: string[], onLine?: (line: string) => void): Pro
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') reject(new FerryError('FERRY_E_OSIMAGE_WIMLIB_MISSING', `${tool} is not installed; install wimlib (Debian package wimtools: scripts/install-system-deps.sh).`, { details: { tool } }));
+      if (err.code === 'ENOENT')
+        reject(
+          new FerryError(
+            'FERRY_E_OSIMAGE_WIMLIB_MISSING',
+            `${tool} is not installed; install wimlib (Debian package wimtools: scripts/install-system-deps.sh).`,
+            { details: { tool } },
+          ),
+        );
       else reject(err);
     });
     child.on('close', (code) => {
@@ -60,12 +67,20 @@ function run(tool: string, args: string[], onLine?: (line: string) => void): Pro
 /** The images of a WIM file; coded errors for a missing file and a file wimlib cannot read. */
 export async function wimInfo(path: string): Promise<WimImage[]> {
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', `The operating system image ${path} does not exist or is not a file; check the image package's source path.`, { details: { path } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_NOT_FOUND',
+      `The operating system image ${path} does not exist or is not a file; check the image package's source path.`,
+      { details: { path } },
+    );
   }
   const r = await run('wiminfo', [path]);
   if (r.code !== 0) {
     const why = /ERROR[^\n]*\n\s*([^\n]+)/.exec(r.out)?.[1]?.trim() ?? r.out.trim().split('\n')[0];
-    throw new FerryError('FERRY_E_OSIMAGE_CORRUPT', `${path} is not a readable WIM file (wiminfo exit ${r.code}: ${why}); capture it again or copy it again from its source.`, { details: { path, code: r.code } });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_CORRUPT',
+      `${path} is not a readable WIM file (wiminfo exit ${r.code}: ${why}); capture it again or copy it again from its source.`,
+      { details: { path, code: r.code } },
+    );
   }
   return parseWimInfo(r.out);
 }
@@ -106,9 +121,13 @@ export async function wimImage(path: string, index: number): Promise<WimImage> {
   const images = await wimInfo(path);
   const image = images.find((i) => i.index === index);
   if (!image) {
-    throw new FerryError('FERRY_E_OSIMAGE_INDEX_MISSING', `${path} has no image ${index} (it holds ${images.map((i) => `${i.index} "${i.name}"`).join(', ') || 'no images'}); set the step's image index (OSDImageIndex) to one of them.`, {
-      details: { path, index, available: images.map((i) => i.index) },
-    });
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_INDEX_MISSING',
+      `${path} has no image ${index} (it holds ${images.map((i) => `${i.index} "${i.name}"`).join(', ') || 'no images'}); set the step's image index (OSDImageIndex) to one of them.`,
+      {
+        details: { path, index, available: images.map((i) => i.index) },
+      },
+    );
   }
   return image;
 }
@@ -120,7 +139,17 @@ export async function wimImage(path: string, index: number): Promise<WimImage> {
 export async function wimApply(wim: string, index: number, target: string, onLine?: (line: string) => void): Promise<void> {
   const r = await run('wimapply', [wim, String(index), target], onLine);
   if (r.code !== 0) {
-    const last = r.out.trim().split('\n').filter((l) => /error/i.test(l)).slice(-2).join(' ').trim();
-    throw new FerryError('FERRY_E_OSIMAGE_APPLY_FAILED', `wimapply of image ${index} from ${wim} onto ${target} failed (exit ${r.code}): ${last || 'see smsts.log'}.`, { details: { wim, index, target, code: r.code } });
+    const last = r.out
+      .trim()
+      .split('\n')
+      .filter((l) => /error/i.test(l))
+      .slice(-2)
+      .join(' ')
+      .trim();
+    throw new FerryError(
+      'FERRY_E_OSIMAGE_APPLY_FAILED',
+      `wimapply of image ${index} from ${wim} onto ${target} failed (exit ${r.code}): ${last || 'see smsts.log'}.`,
+      { details: { wim, index, target, code: r.code } },
+    );
   }
 }

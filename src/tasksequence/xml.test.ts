@@ -34,7 +34,11 @@ test('the spec §7.1 example: groups, steps, typed properties, conditions', () =
   });
   const setVar = g.children[0] as KnownStep<'SMS_TaskSequence_SetVariableAction'>;
   assert.ok(isStepOfType(setVar, 'SMS_TaskSequence_SetVariableAction'));
-  assert.deepEqual(setVar.properties, { VariableName: 'OSDMigrateAdditionalCaptureOptions', VariableValue: '/ue:*\\Guest', DoNotShowVariableValue: false });
+  assert.deepEqual(setVar.properties, {
+    VariableName: 'OSDMigrateAdditionalCaptureOptions',
+    VariableValue: '/ue:*\\Guest',
+    DoNotShowVariableValue: false,
+  });
   const req = g.children[1]!;
   assert.ok(isStepOfType(req, 'SMS_TaskSequence_RequestStateStoreAction'));
   assert.deepEqual(req.properties, { RequestType: 'capture', SMPRetryCount: 3, SMPRetryTime: 60, FallbackToNAA: false });
@@ -52,8 +56,14 @@ test('the spec §7.1 example: groups, steps, typed properties, conditions', () =
   assert.equal(restore.properties.LocalAccounts, true);
   assert.equal(restore.properties.LocalAccountPassword, 'P@ssw0rd!');
   const exported = serializeSequenceXml(seq);
-  assert.match(exported, /<variable name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" hidden="true">P@ssw0rd!<\/variable>/);
-  assert.match(exported, /<action>osdmigrateuserstate\.exe \/collect \/continueOnError:%OSDMigrateContinueOnLockedFiles% \/skipefs:%OSDMigrateSkipEncryptedFiles%<\/action>/);
+  assert.match(
+    exported,
+    /<variable name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" hidden="true">P@ssw0rd!<\/variable>/,
+  );
+  assert.match(
+    exported,
+    /<action>osdmigrateuserstate\.exe \/collect \/continueOnError:%OSDMigrateContinueOnLockedFiles% \/skipefs:%OSDMigrateSkipEncryptedFiles%<\/action>/,
+  );
   assert.match(exported, /<action>smsboot\.exe \/target:HD<\/action>/);
 });
 
@@ -138,7 +148,10 @@ test('invalid property values are reported, kept verbatim, and never crash', () 
 
 test('hostile and malformed XML is refused with a coded error', () => {
   const cases: [string, string][] = [
-    ['<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><sequence version="3.00">&b;</sequence>', 'FERRY_E_XML_MALFORMED'],
+    [
+      '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><sequence version="3.00">&b;</sequence>',
+      'FERRY_E_XML_MALFORMED',
+    ],
     ['<!DOCTYPE x SYSTEM "file:///etc/passwd"><sequence/>', 'FERRY_E_XML_MALFORMED'],
     // A DOCTYPE hidden behind a processing instruction that looks like a comment opener (issue 11).
     ['<?x <!-- ?><!DOCTYPE x [<!ENTITY a "b">]><!-- --><sequence version="3.00"/>', 'FERRY_E_XML_MALFORMED'],
@@ -153,7 +166,10 @@ test('hostile and malformed XML is refused with a coded error', () => {
     ],
     ['<sequence><step type="X"><condition><operator type="xor"/></condition></step></sequence>', 'FERRY_E_TS_PROPERTY_INVALID'],
     [`<sequence>${'<group name="g">'.repeat(5000)}${'</group>'.repeat(5000)}</sequence>`, 'FERRY_E_XML_MALFORMED'],
-    [`<sequence><step type="X"><condition>${'<operator type="not">'.repeat(5000)}${'</operator>'.repeat(5000)}</condition></step></sequence>`, 'FERRY_E_XML_MALFORMED'],
+    [
+      `<sequence><step type="X"><condition>${'<operator type="not">'.repeat(5000)}${'</operator>'.repeat(5000)}</condition></step></sequence>`,
+      'FERRY_E_XML_MALFORMED',
+    ],
   ];
   for (const [xml, code] of cases) {
     assert.throws(
@@ -190,7 +206,9 @@ test('an MDT sequence: Run Command Line keeps its command in <action>, and a rou
     [...xml.matchAll(/<step [^>]*name="([^"]*)"[\s\S]*?<\/step>/g)].map((m) => ({
       name: m[1],
       action: /<action>([\s\S]*?)<\/action>/.exec(m[0])?.[1],
-      variables: [...m[0].matchAll(/<variable name="([^"]*)"(?: property="([^"]*)")?[^>]*>([^<]*)<\/variable>/g)].map((v) => `${v[1]}|${v[2] ?? ''}|${v[3]}`).sort(),
+      variables: [...m[0].matchAll(/<variable name="([^"]*)"(?: property="([^"]*)")?[^>]*>([^<]*)<\/variable>/g)]
+        .map((v) => `${v[1]}|${v[2] ?? ''}|${v[3]}`)
+        .sort(),
     }));
   assert.deepEqual(stepsOf(out), stepsOf(text));
   assert.doesNotMatch(out, /smsswd\.exe/);
@@ -199,6 +217,10 @@ test('an MDT sequence: Run Command Line keeps its command in <action>, and a rou
 test('malformed task sequence XML names the file, line and column', () => {
   assert.throws(
     () => parseSequenceXml('<sequence version="3.10">\n  <group name="a" name="b">\n  </group>\n</sequence>', 'broken.xml'),
-    (err: unknown) => isFerryError(err, 'FERRY_E_XML_MALFORMED') && /^broken\.xml:2:\d+: /.test(err.message) && err.details.line === 2 && typeof err.details.column === 'number',
+    (err: unknown) =>
+      isFerryError(err, 'FERRY_E_XML_MALFORMED') &&
+      /^broken\.xml:2:\d+: /.test(err.message) &&
+      err.details.line === 2 &&
+      typeof err.details.column === 'number',
   );
 });

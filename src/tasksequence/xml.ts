@@ -32,7 +32,9 @@ const MAX_XML_CHARS = 64 * 1024 * 1024;
  */
 export function parseXmlDocument(text: string, source: string): XElement {
   if (text.length > MAX_XML_CHARS) {
-    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is larger than ${MAX_XML_CHARS} characters; refusing to parse it.`, { details: { source } });
+    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is larger than ${MAX_XML_CHARS} characters; refusing to parse it.`, {
+      details: { source },
+    });
   }
   const parsed = parseXmlRefusingDtd(text.replace(/^\uFEFF/, ''));
   if (!parsed.ok) {
@@ -47,7 +49,8 @@ export function parseXmlDocument(text: string, source: string): XElement {
     );
   }
   const root = parsed.doc.documentElement;
-  if (!root) throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is not well-formed: no root element`, { details: { source } });
+  if (!root)
+    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: the XML is not well-formed: no root element`, { details: { source } });
   return root;
 }
 
@@ -92,13 +95,19 @@ export const MAX_NESTING = 256;
 
 function checkDepth(at: string, source: string): void {
   if (at.split('/').length > MAX_NESTING) {
-    throw new FerryError('FERRY_E_XML_MALFORMED', `${source}: groups or conditions are nested deeper than ${MAX_NESTING} levels at ${at.slice(0, 80)}…; refusing the file.`, { details: { source } });
+    throw new FerryError(
+      'FERRY_E_XML_MALFORMED',
+      `${source}: groups or conditions are nested deeper than ${MAX_NESTING} levels at ${at.slice(0, 80)}…; refusing the file.`,
+      { details: { source } },
+    );
   }
 }
 
 export function parseSequenceElement(root: XElement, source: string): TaskSequence {
   if (local(root) !== 'sequence') {
-    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${source}: the root element is <${local(root)}>, not <sequence>.`, { details: { source } });
+    throw new FerryError('FERRY_E_TS_INPUT_UNRECOGNIZED', `${source}: the root element is <${local(root)}>, not <sequence>.`, {
+      details: { source },
+    });
   }
   const seq: TaskSequence = { version: '3.00', children: [], extraAttributes: [], extraElements: [] };
   for (const [name, value] of attributes(root)) {
@@ -121,7 +130,12 @@ function parseBool(value: string): boolean {
   return value.trim().toLowerCase() === 'true';
 }
 
-function parseCommon(el: XElement, at: string, source: string, known: Set<string>): Omit<StepCommon, 'kind' | 'extraVariables'> & { attrs: Map<string, string> } {
+function parseCommon(
+  el: XElement,
+  at: string,
+  source: string,
+  known: Set<string>,
+): Omit<StepCommon, 'kind' | 'extraVariables'> & { attrs: Map<string, string> } {
   const attrs = new Map<string, string>();
   const extraAttributes: ExtraAttribute[] = [];
   for (const [name, value] of attributes(el)) {
@@ -146,7 +160,19 @@ function parseCommon(el: XElement, at: string, source: string, known: Set<string
 }
 
 const GROUP_ATTRS = new Set(['name', 'description', 'disable', 'continueOnError', 'expand']);
-const STEP_ATTRS = new Set(['type', 'name', 'description', 'disable', 'continueOnError', 'runIn', 'successCodeList', 'timeout', 'retryCount', 'runFromNet', 'startIn']);
+const STEP_ATTRS = new Set([
+  'type',
+  'name',
+  'description',
+  'disable',
+  'continueOnError',
+  'runIn',
+  'successCodeList',
+  'timeout',
+  'retryCount',
+  'runFromNet',
+  'startIn',
+]);
 const RUN_IN: readonly RunIn[] = ['WinPE', 'FullOS', 'WinPEandFullOS'];
 
 function parseNode(el: XElement, at: string, source: string): SequenceNode {
@@ -166,14 +192,19 @@ function parseNode(el: XElement, at: string, source: string): SequenceNode {
 }
 
 function parseIntAttr(value: string, what: string, at: string, source: string): number {
-  if (!/^\s*\d+\s*$/.test(value)) throw invalid(`${source}: ${at}: ${what}="${value}" is not a whole number.`, { source, at, attribute: what, value });
+  if (!/^\s*\d+\s*$/.test(value))
+    throw invalid(`${source}: ${at}: ${what}="${value}" is not a whole number.`, { source, at, attribute: what, value });
   return Number(value);
 }
 
 function parseCodeList(value: string, what: string, at: string, source: string): number[] {
-  const parts = value.trim().split(/\s+/).filter((s) => s !== '');
+  const parts = value
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
   return parts.map((p) => {
-    if (!/^-?\d+$/.test(p)) throw invalid(`${source}: ${at}: ${what} "${value}" must be exit codes separated by spaces.`, { source, at, attribute: what, value });
+    if (!/^-?\d+$/.test(p))
+      throw invalid(`${source}: ${at}: ${what} "${value}" must be exit codes separated by spaces.`, { source, at, attribute: what, value });
     return Number(p);
   });
 }
@@ -185,11 +216,18 @@ function parseStep(el: XElement, at: string, source: string): Step {
   const runIn = attrs.get('runIn');
   if (runIn !== undefined) {
     const hit = RUN_IN.find((r) => r.toLowerCase() === runIn.toLowerCase());
-    if (!hit) throw invalid(`${source}: ${at}: runIn="${runIn}" must be WinPE, FullOS or WinPEandFullOS.`, { source, at, attribute: 'runIn', value: runIn });
+    if (!hit)
+      throw invalid(`${source}: ${at}: runIn="${runIn}" must be WinPE, FullOS or WinPEandFullOS.`, {
+        source,
+        at,
+        attribute: 'runIn',
+        value: runIn,
+      });
     base.runIn = hit;
   }
   // An empty list means the type's default, as an absent one does.
-  if (attrs.has('successCodeList') && attrs.get('successCodeList')!.trim() !== '') base.successCodes = parseCodeList(attrs.get('successCodeList')!, 'successCodeList', at, source);
+  if (attrs.has('successCodeList') && attrs.get('successCodeList')!.trim() !== '')
+    base.successCodes = parseCodeList(attrs.get('successCodeList')!, 'successCodeList', at, source);
   if (attrs.has('timeout')) base.timeout = parseIntAttr(attrs.get('timeout')!, 'timeout', at, source);
   if (attrs.has('retryCount')) base.retryCount = parseIntAttr(attrs.get('retryCount')!, 'retryCount', at, source);
   if (attrs.has('runFromNet')) base.runFromNet = parseBool(attrs.get('runFromNet')!);
@@ -210,9 +248,15 @@ function parseStep(el: XElement, at: string, source: string): Step {
     else if (n === 'defaultVarList') {
       layout ??= [];
       for (const v of parseVarList(child)) {
-        const p = spec.props.find((ps) => (v.property ?? '').toLowerCase() === ps.property.toLowerCase() || v.name.toLowerCase() === ps.variable.toLowerCase());
+        const p = spec.props.find(
+          (ps) => (v.property ?? '').toLowerCase() === ps.property.toLowerCase() || v.name.toLowerCase() === ps.variable.toLowerCase(),
+        );
         if (!p) {
-          if (type === 'SMS_TaskSequence_RunCommandLineAction' && (v.property ?? v.name).toLowerCase() === 'successcodes' && /^[\s\d-]*$/.test(v.value)) {
+          if (
+            type === 'SMS_TaskSequence_RunCommandLineAction' &&
+            (v.property ?? v.name).toLowerCase() === 'successcodes' &&
+            /^[\s\d-]*$/.test(v.value)
+          ) {
             base.successCodes ??= parseCodeList(v.value, 'SuccessCodes', at, source);
           } else base.extraVariables.push(v);
           continue;
@@ -225,7 +269,11 @@ function parseStep(el: XElement, at: string, source: string): Step {
           props[p.property] = parsed.value;
           present.add(p.property);
           // The property is kept only when the name is not the type's own variable (MDT's `RunAsUser`).
-          layout.push({ name: v.name, hidden: v.hidden === true, ...(v.name.toLowerCase() === p.variable.toLowerCase() ? {} : { property: p.property }) });
+          layout.push({
+            name: v.name,
+            hidden: v.hidden === true,
+            ...(v.name.toLowerCase() === p.variable.toLowerCase() ? {} : { property: p.property }),
+          });
         }
       }
     } else base.extraElements.push(serializeElement(child));
@@ -233,7 +281,12 @@ function parseStep(el: XElement, at: string, source: string): Step {
   spec.fromAction?.(action, props as never, present);
   const step = { ...base, type, properties: props } as unknown as KnownStep;
   // MDT keeps a Run Command Line's command in <action> alone, with no CommandLine variable.
-  if (type === 'SMS_TaskSequence_RunCommandLineAction' && !present.has('CommandLine') && action.trim() !== '' && !/^\s*smsswd(?:\.exe)?\s+\/run:/i.test(action)) {
+  if (
+    type === 'SMS_TaskSequence_RunCommandLineAction' &&
+    !present.has('CommandLine') &&
+    action.trim() !== '' &&
+    !/^\s*smsswd(?:\.exe)?\s+\/run:/i.test(action)
+  ) {
     props.CommandLine = action;
     step.commandInAction = true;
   }
@@ -242,7 +295,9 @@ function parseStep(el: XElement, at: string, source: string): Step {
   step.variableLayout = propertyVariables(spec, props, layout, skippedVariables(step)).map((v) => ({
     name: v.name,
     hidden: v.hidden === true,
-    ...(v.property !== undefined && spec.props.find((ps) => ps.property === v.property)!.variable.toLowerCase() !== v.name.toLowerCase() ? { property: v.property } : {}),
+    ...(v.property !== undefined && spec.props.find((ps) => ps.property === v.property)!.variable.toLowerCase() !== v.name.toLowerCase()
+      ? { property: v.property }
+      : {}),
   }));
   if (badValues.length > 0) step.invalid = badValues;
   return step;
@@ -274,7 +329,18 @@ function parseVarList(el: XElement): TsVariable[] {
 
 // ── conditions ───────────────────────────────────────────────────────────────────────────
 
-const VARIABLE_OPS: readonly VariableOperator[] = ['exists', 'notExists', 'equals', 'notEquals', 'less', 'lessEqual', 'greater', 'greaterEqual', 'like', 'notLike'];
+const VARIABLE_OPS: readonly VariableOperator[] = [
+  'exists',
+  'notExists',
+  'equals',
+  'notEquals',
+  'less',
+  'lessEqual',
+  'greater',
+  'greaterEqual',
+  'like',
+  'notLike',
+];
 const COMPARE_OPS: readonly CompareOperator[] = ['equals', 'notEquals', 'less', 'lessEqual', 'greater', 'greaterEqual'];
 const REGISTRY_OPS: readonly RegistryOperator[] = ['exists', 'nonExists', ...COMPARE_OPS];
 
@@ -326,7 +392,8 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
     }
     return { map, extra };
   };
-  const withExtra = <T extends ConditionExpression>(expr: T, extra: ExtraAttribute[]): T => (extra.length > 0 ? { ...expr, extraFields: extra } : expr);
+  const withExtra = <T extends ConditionExpression>(expr: T, extra: ExtraAttribute[]): T =>
+    extra.length > 0 ? { ...expr, extraFields: extra } : expr;
   switch (type) {
     case EXPRESSION_TYPES.variable: {
       const { map, extra } = take(['Variable', 'Operator', 'Value']);
@@ -345,13 +412,22 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
     case EXPRESSION_TYPES.file:
     case EXPRESSION_TYPES.folder: {
       const isFile = type === EXPRESSION_TYPES.file;
-      const { map, extra } = take(isFile ? ['Path', 'Version', 'VersionOperator', 'DateTime', 'DateTimeOperator'] : ['Path', 'DateTime', 'DateTimeOperator']);
+      const { map, extra } = take(
+        isFile ? ['Path', 'Version', 'VersionOperator', 'DateTime', 'DateTimeOperator'] : ['Path', 'DateTime', 'DateTimeOperator'],
+      );
       const expr = { kind: isFile ? 'file' : 'folder', path: map.get('Path') ?? '' } as ConditionExpression & { kind: 'file' | 'folder' };
       if (isFile && map.has('Version')) (expr as { version?: string }).version = map.get('Version')!;
       if (isFile && map.has('VersionOperator'))
-        (expr as { versionOperator?: CompareOperator }).versionOperator = pickOp(COMPARE_OPS, map.get('VersionOperator')!, 'version operator', at, source);
+        (expr as { versionOperator?: CompareOperator }).versionOperator = pickOp(
+          COMPARE_OPS,
+          map.get('VersionOperator')!,
+          'version operator',
+          at,
+          source,
+        );
       if (map.has('DateTime')) expr.dateTime = map.get('DateTime')!;
-      if (map.has('DateTimeOperator')) expr.dateTimeOperator = pickOp(COMPARE_OPS, map.get('DateTimeOperator')!, 'date operator', at, source);
+      if (map.has('DateTimeOperator'))
+        expr.dateTimeOperator = pickOp(COMPARE_OPS, map.get('DateTimeOperator')!, 'date operator', at, source);
       return withExtra(expr, extra);
     }
     case EXPRESSION_TYPES.registry: {
@@ -389,7 +465,14 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
 // ── export ───────────────────────────────────────────────────────────────────────────────
 
 const escAttr = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
 const escText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 
 function openTag(name: string, attrs: ExtraAttribute[], selfClose = false): string {
@@ -444,7 +527,8 @@ function writeNode(n: SequenceNode, out: string[], ind: string): void {
   if (n.startIn !== undefined) attrs.push(['startIn', n.startIn]);
   out.push(ind + openTag('step', [...attrs, ...n.extraAttributes]));
   if (n.condition) writeCondition(n.condition, out, ind + '  ');
-  const action = n.commandInAction && n.type === 'SMS_TaskSequence_RunCommandLineAction' ? n.properties.CommandLine : spec.action(n.properties as never);
+  const action =
+    n.commandInAction && n.type === 'SMS_TaskSequence_RunCommandLineAction' ? n.properties.CommandLine : spec.action(n.properties as never);
   out.push(`${ind}  <action>${escText(action)}</action>`);
   const vars = propertyVariables(spec, n.properties as unknown as Record<string, unknown>, n.variableLayout, skippedVariables(n));
   if (n.type === 'SMS_TaskSequence_RunCommandLineAction' && n.successCodes !== undefined && !n.commandInAction) {

@@ -36,8 +36,15 @@ export function parseXmlRefusingDtd(text: string): XmlParseResult {
   } catch (err) {
     if (sawDtd) return dtdRefused(sawDtd.line);
     const loc = (err as { locator?: Locator }).locator ?? first?.locator;
-    const message = err instanceof RangeError ? 'elements are nested too deeply' : (first?.message ?? (err as Error).message ?? String(err));
-    return { ok: false, dtd: false, message: message.split('\n')[0]!, ...(loc?.lineNumber ? { line: loc.lineNumber } : {}), ...(loc?.columnNumber ? { column: loc.columnNumber } : {}) };
+    const message =
+      err instanceof RangeError ? 'elements are nested too deeply' : (first?.message ?? (err as Error).message ?? String(err));
+    return {
+      ok: false,
+      dtd: false,
+      message: message.split('\n')[0]!,
+      ...(loc?.lineNumber ? { line: loc.lineNumber } : {}),
+      ...(loc?.columnNumber ? { column: loc.columnNumber } : {}),
+    };
   }
   if (doc.doctype) return dtdRefused((doc.doctype as unknown as Locator).lineNumber);
   for (let n = doc.firstChild; n; n = n.nextSibling) if (n.nodeType === 10) return dtdRefused((n as unknown as Locator).lineNumber);

@@ -47,16 +47,42 @@ test('/? /help --help and --json', () => {
 });
 
 test('errors: unknown option, repeated single-use option, missing value → 11; >256 chars → 12', () => {
-  assert.equal(usmtCode(() => parseArgs(['/bogus'], SPEC)), 11);
-  assert.equal(usmtCode(() => parseArgs(['/key:a', '/key:b'], SPEC)), 11);
-  assert.equal(usmtCode(() => parseArgs(['/key'], SPEC)), 11);
-  assert.equal(usmtCode(() => parseArgs(['/key:'], SPEC)), 11);
-  assert.equal(usmtCode(() => parseArgs(['/o:x'], SPEC)), 11);
-  assert.equal(usmtCode(() => parseArgs([`C:\\${'a'.repeat(260)}`], SPEC)), 12);
-  assert.equal(usmtCode(() => parseArgs(['/key', 'k'.repeat(257)], SPEC)), 12);
+  assert.equal(
+    usmtCode(() => parseArgs(['/bogus'], SPEC)),
+    11,
+  );
+  assert.equal(
+    usmtCode(() => parseArgs(['/key:a', '/key:b'], SPEC)),
+    11,
+  );
+  assert.equal(
+    usmtCode(() => parseArgs(['/key'], SPEC)),
+    11,
+  );
+  assert.equal(
+    usmtCode(() => parseArgs(['/key:'], SPEC)),
+    11,
+  );
+  assert.equal(
+    usmtCode(() => parseArgs(['/o:x'], SPEC)),
+    11,
+  );
+  assert.equal(
+    usmtCode(() => parseArgs([`C:\\${'a'.repeat(260)}`], SPEC)),
+    12,
+  );
+  assert.equal(
+    usmtCode(() => parseArgs(['/key', 'k'.repeat(257)], SPEC)),
+    12,
+  );
 });
 
 test('verbosity accepts only sums of 1, 4 and 8', () => {
   for (const v of [0, 1, 4, 5, 8, 9, 12, 13]) assert.equal(parseVerbosity(String(v)), v);
-  for (const v of ['2', '3', '6', '7', '10', '11', '14', 'x', '-1']) assert.equal(usmtCode(() => parseVerbosity(v)), 11, v);
+  for (const v of ['2', '3', '6', '7', '10', '11', '14', 'x', '-1'])
+    assert.equal(
+      usmtCode(() => parseVerbosity(v)),
+      11,
+      v,
+    );
 });

@@ -38,7 +38,10 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token.length > MAX_ARGUMENT_LENGTH) {
-      throw usmtError('FERRY_E_USMT_PARAM_TOO_LARGE', `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters: "${maskCommandLine([token])[0]!.slice(0, 40)}…".`);
+      throw usmtError(
+        'FERRY_E_USMT_PARAM_TOO_LARGE',
+        `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters: "${maskCommandLine([token])[0]!.slice(0, 40)}…".`,
+      );
     }
     if (token === '--json') {
       json = true;
@@ -69,10 +72,16 @@ export function parseArgs(argv: readonly string[], spec: ToolSpec): ParsedArgs {
     } else if (def.value === 'required') {
       const next = argv[i + 1];
       if (next === undefined || splitOption(next, spec)) {
-        throw usmtError('FERRY_E_INVALID_ARGUMENT', `Undefined or incomplete command line option: /${name} needs a value (/${name}:value).`);
+        throw usmtError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `Undefined or incomplete command line option: /${name} needs a value (/${name}:value).`,
+        );
       }
       if (next.length > MAX_ARGUMENT_LENGTH) {
-        throw usmtError('FERRY_E_USMT_PARAM_TOO_LARGE', `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters (value of /${name}).`);
+        throw usmtError(
+          'FERRY_E_USMT_PARAM_TOO_LARGE',
+          `Command line arguments cannot exceed ${MAX_ARGUMENT_LENGTH} characters (value of /${name}).`,
+        );
       }
       value = next;
       i++;
@@ -138,7 +147,11 @@ export type AlgId = (typeof USMT_ALG_IDS)[number];
 export function parseAlgId(value: string): AlgId {
   if (value === '') return '3DES';
   const alg = USMT_ALG_IDS.find((a) => a === value.toUpperCase());
-  if (!alg) throw usmtError('FERRY_E_INVALID_ARGUMENT', `Specified encryption algorithm is not supported: ${value}. Use one of ${USMT_ALG_IDS.join(', ')}.`);
+  if (!alg)
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `Specified encryption algorithm is not supported: ${value}. Use one of ${USMT_ALG_IDS.join(', ')}.`,
+    );
   return alg;
 }
 
@@ -150,11 +163,15 @@ export function parseKeySource(args: ParsedArgs, switchName: 'encrypt' | 'decryp
   const keyFile = one(args, 'keyfile');
   if (!has(args, switchName)) {
     if (key !== undefined || keyFile !== undefined) {
-      throw usmtError('FERRY_E_INVALID_ARGUMENT', `/key or /keyfile used without enabling ${switchName === 'encrypt' ? 'encryption (/encrypt)' : 'decryption (/decrypt)'}.`);
+      throw usmtError(
+        'FERRY_E_INVALID_ARGUMENT',
+        `/key or /keyfile used without enabling ${switchName === 'encrypt' ? 'encryption (/encrypt)' : 'decryption (/decrypt)'}.`,
+      );
     }
     return undefined;
   }
-  if (key !== undefined && keyFile !== undefined) throw usmtError('FERRY_E_INVALID_ARGUMENT', '/key and /keyfile both specified; give only one.');
+  if (key !== undefined && keyFile !== undefined)
+    throw usmtError('FERRY_E_INVALID_ARGUMENT', '/key and /keyfile both specified; give only one.');
   if (key === undefined && keyFile === undefined) throw usmtError('FERRY_E_INVALID_ARGUMENT', `/${switchName} requires /key or /keyfile.`);
   return key !== undefined ? { key } : { keyFile: keyFile! };
 }
@@ -168,10 +185,16 @@ export function parseUserSelection(args: ParsedArgs): UserSelection {
   if (allUsers && (include.length || exclude.length || uel !== undefined)) {
     throw usmtError('FERRY_E_INVALID_ARGUMENT', '/all conflicts with /ui, /ue or /uel.');
   }
-  for (const [name, list] of [['ui', include], ['ue', exclude]] as const) {
+  for (const [name, list] of [
+    ['ui', include],
+    ['ue', exclude],
+  ] as const) {
     for (const u of list) {
       if (!/^[^\\]+(\\[^\\]+)?$/.test(u)) {
-        throw usmtError('FERRY_E_INVALID_ARGUMENT', `User ${name === 'ue' ? 'exclusion' : 'inclusion'} argument is invalid for /${name}: "${u}". Use Domain\\User or Computer\\User.`);
+        throw usmtError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `User ${name === 'ue' ? 'exclusion' : 'inclusion'} argument is invalid for /${name}: "${u}". Use Domain\\User or Computer\\User.`,
+        );
       }
     }
   }
@@ -191,6 +214,7 @@ function parseLastLogon(value: string): { days: number } | { since: Date } {
 /** Reject options that may not accompany `owner` (e.g. /genconfig allows only /i /v /l /o). */
 export function onlyAllowedWith(args: ParsedArgs, owner: string, allowed: readonly string[], message: string): void {
   for (const name of args.options.keys()) {
-    if (name !== owner && !allowed.includes(name)) throw usmtError('FERRY_E_INVALID_ARGUMENT', `${message} (/${name} is not allowed with /${owner}).`);
+    if (name !== owner && !allowed.includes(name))
+      throw usmtError('FERRY_E_INVALID_ARGUMENT', `${message} (/${name} is not allowed with /${owner}).`);
   }
 }

@@ -44,7 +44,11 @@ export interface Tool<T extends CommonOptions> {
   parse(argv: readonly string[]): ParsedCommand<T>;
   execute(options: T, ctx: RunContext): Promise<number>;
   /** A capture or restore: the report it writes beside its `/l` log, and the store it names. */
-  reportOf?(options: T): { readonly kind: 'capture' | 'restore'; readonly storePath: string; readonly storeType: 'compressed' | 'uncompressed' | 'hardlink' } | undefined;
+  reportOf?(
+    options: T,
+  ):
+    | { readonly kind: 'capture' | 'restore'; readonly storePath: string; readonly storeType: 'compressed' | 'uncompressed' | 'hardlink' }
+    | undefined;
 }
 
 /** How a tool is started: its working folder (default: this process's), and who else hears it. */
@@ -54,7 +58,11 @@ export interface ToolInvocation {
   readonly events?: EventStream;
 }
 
-export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: readonly string[], invocation: ToolInvocation = {}): Promise<number> {
+export async function runTool<T extends CommonOptions>(
+  tool: Tool<T>,
+  argv: readonly string[],
+  invocation: ToolInvocation = {},
+): Promise<number> {
   const cwd = invocation.cwd ?? process.cwd();
   // Known before anything is parsed or written, so that no line — not even a parse error — shows a secret.
   const redactor = new Redactor();
@@ -122,7 +130,13 @@ export async function runTool<T extends CommonOptions>(tool: Tool<T>, argv: read
     progress?.write('commandLine', `${tool.program.toLowerCase()} ${shownArgs}`);
     if (log) detach.push(events.on(logListener(log)));
     detach.push(events.on(options.json ? jsonListener(redactor) : consoleListener(redactor)));
-    const code = await tool.execute(options, { events, cwd, ...(log ? { log } : {}), ...(progress ? { progress } : {}), ...(collector ? { report: collector } : {}) });
+    const code = await tool.execute(options, {
+      events,
+      cwd,
+      ...(log ? { log } : {}),
+      ...(progress ? { progress } : {}),
+      ...(collector ? { report: collector } : {}),
+    });
     await finishReport(code);
     log?.info(`${tool.program} return code: ${code}`);
     return code;
@@ -150,7 +164,19 @@ async function keyFileSecret(options: object): Promise<string | undefined> {
 }
 
 /** Options that name a file or folder; `estimatePath` may be '' (`/p` alone: the store's own folder). */
-const PATH_OPTIONS = ['storePath', 'storeDir', 'file', 'destination', 'configFile', 'generatePath', 'logFile', 'progressFile', 'listFile', 'estimatePath', 'targetWindowsDir'];
+const PATH_OPTIONS = [
+  'storePath',
+  'storeDir',
+  'file',
+  'destination',
+  'configFile',
+  'generatePath',
+  'logFile',
+  'progressFile',
+  'listFile',
+  'estimatePath',
+  'targetWindowsDir',
+];
 
 /**
  * Every path on the command line made absolute against the tool's working folder, and each `/i`
@@ -177,7 +203,8 @@ function report(err: unknown, log: UsmtLog | undefined, json: boolean, redactor:
   log?.info(`return code: ${code}`);
   if (json) process.stdout.write(`${redactor.json({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
   process.stderr.write(`${fe.code}: ${redactor.mask(fe.message)}\n`);
-  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG) process.stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
+  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG)
+    process.stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
   return code;
 }
 
@@ -191,7 +218,9 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
         log.error(`${e.code}: ${e.message}${e.path ? ` (${e.path})` : ''}`);
         break;
       case 'decision':
-        log.object(`${e.decision === 'include' ? 'Included' : 'Excluded'} ${e.object}${e.component ? ` [${e.component}]` : ''}${e.user ? ` for ${e.user}` : ''}`);
+        log.object(
+          `${e.decision === 'include' ? 'Included' : 'Excluded'} ${e.object}${e.component ? ` [${e.component}]` : ''}${e.user ? ` for ${e.user}` : ''}`,
+        );
         break;
       case 'phase':
         log.info(`${e.status === 'start' ? 'Starting' : 'Finished'} ${e.phase}${e.ok === false ? ' (failed)' : ''}`);

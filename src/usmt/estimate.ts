@@ -53,6 +53,10 @@ export function writeEstimate(path: string, content: string): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   } catch (err) {
-    throw usmtError('FERRY_E_USMT_ESTIMATE_FILE', `Invalid space estimate path: cannot write "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { path });
+    throw usmtError(
+      'FERRY_E_USMT_ESTIMATE_FILE',
+      `Invalid space estimate path: cannot write "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+      { path },
+    );
   }
 }

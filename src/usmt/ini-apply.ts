@@ -64,12 +64,22 @@ export class IniApplier {
     const host = this.#target.mapPath(file).hostPath;
     const existing = await readIniFile(host);
     if (!existing && (await lstat(host).catch(() => null))) {
-      throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `${file} exists on the target but is not a readable INI file (a folder, unreadable, or over 16 MiB): its settings are not applied. Fix or remove it and run LoadState again.`, { details: { path: file } });
+      throw new FerryError(
+        'FERRY_E_USMT_RESTORE_FAILED',
+        `${file} exists on the target but is not a readable INI file (a folder, unreadable, or over 16 MiB): its settings are not applied. Fix or remove it and run LoadState again.`,
+        { details: { path: file } },
+      );
     }
     let doc = existing ?? emptyIni();
     for (const s of pending.settings) {
       const current = iniValue(doc, s.section, s.key);
-      const outcome = resolveCollision({ kind: 'registry', path: file, ...(s.merge ? { merge: s.merge } : {}), exists: () => current !== null, compare: () => compareStrings(s.value, current) });
+      const outcome = resolveCollision({
+        kind: 'registry',
+        path: file,
+        ...(s.merge ? { merge: s.merge } : {}),
+        exists: () => current !== null,
+        compare: () => compareStrings(s.value, current),
+      });
       if (outcome.action === 'skip') {
         result.kept.push(s.from);
         continue;

@@ -53,7 +53,10 @@ export async function destinationCleanup(
           const moved = move ? reroot(prefix, move.from, move.to) : prefix;
           const root = /^[a-z]:$/i.test(moved) ? `${moved}\\` : moved;
           if ((await target.stat(root))?.kind !== 'dir') continue;
-          for await (const e of target.walk(root, { enterDir: (d) => m.mayMatchBelow(fileKey(sourceForm(d.winPath, move), true).node), onError: () => undefined })) {
+          for await (const e of target.walk(root, {
+            enterDir: (d) => m.mayMatchBelow(fileKey(sourceForm(d.winPath, move), true).node),
+            onError: () => undefined,
+          })) {
             if (e.kind !== 'file') continue;
             const k = fileKey(sourceForm(e.winPath, move), false);
             if (!m.matches(k.node, k.leaf, e)) continue;

@@ -31,7 +31,10 @@ export function applyDestinations(
   // INI settings are merged into their file by one writer: the primary destination only.
   const inclusions = type === 'Ini' ? decision.inclusions.slice(0, 1) : decision.inclusions;
   for (const inclusion of inclusions) {
-    const raw = type === 'Ini' ? [{ dest: engine.destinationFor(path, isContainer, inclusion, type), inclusion }] : engine.placementsFor(path, isContainer, inclusion, type);
+    const raw =
+      type === 'Ini'
+        ? [{ dest: engine.destinationFor(path, isContainer, inclusion, type), inclusion }]
+        : engine.placementsFor(path, isContainer, inclusion, type);
     for (const p of raw) {
       const dest = finish(p.dest, p.inclusion);
       const key = dest.toLowerCase();

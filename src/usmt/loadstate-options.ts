@@ -1,6 +1,19 @@
 // LoadState's command line (spec/usmt-cli.md §3) → a typed, validated option object.
 // `/offlinewindir:` is Ferry's extension: the Windows folder of the target volume.
-import { all, has, one, parseAlgId, parseArgs, parseInteger, parseKeySource, parseUserSelection, parseVerbosity, type AlgId, type KeySource, type ToolSpec } from './args.ts';
+import {
+  all,
+  has,
+  one,
+  parseAlgId,
+  parseArgs,
+  parseInteger,
+  parseKeySource,
+  parseUserSelection,
+  parseVerbosity,
+  type AlgId,
+  type KeySource,
+  type ToolSpec,
+} from './args.ts';
 import type { UserSelection } from '../migxml/index.ts';
 import { optional, type ParsedCommand, type StoreKind } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
@@ -75,17 +88,26 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
   const fail = (message: string) => usmtError('FERRY_E_INVALID_ARGUMENT', message);
   if (argv.length === 0) throw fail('Command line arguments are required. Specify /? for options.');
   if (args.positionals.length > 1) {
-    throw fail(`Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`);
+    throw fail(
+      `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`,
+    );
   }
   const storePath = args.positionals[0];
   if (storePath === undefined) throw fail('The store parameter is required but not specified.');
-  if (has(args, 'offline')) throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'Use of /offline is not supported during apply; give the target with /offlinewindir:<Windows folder>.');
+  if (has(args, 'offline'))
+    throw usmtError(
+      'FERRY_E_USMT_OFFLINE_REQUIRED',
+      'Use of /offline is not supported during apply; give the target with /offlinewindir:<Windows folder>.',
+    );
 
   let ruleFiles = [...all(args, 'i')];
   let verbosity = parseVerbosity(one(args, 'v'));
   if (has(args, 'auto')) {
     for (const o of ['all', 'ui', 'ue', 'v'] as const) {
-      if (has(args, o)) throw fail('By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.');
+      if (has(args, o))
+        throw fail(
+          'By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.',
+        );
     }
     const folder = one(args, 'auto') || '.';
     ruleFiles = [`${folder}/MigDocs.xml`, `${folder}/MigApp.xml`, ...ruleFiles];
@@ -95,9 +117,11 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
   const nocompress = has(args, 'nocompress');
   const hardlink = has(args, 'hardlink');
   if (hardlink && !nocompress) throw fail('/hardlink requires /nocompress.');
-  if (nocompress && has(args, 'decrypt')) throw fail('/nocompress cannot be combined with /decrypt: an uncompressed store is never encrypted.');
+  if (nocompress && has(args, 'decrypt'))
+    throw fail('/nocompress cannot be combined with /decrypt: an uncompressed store is never encrypted.');
   const keySource = parseKeySource(args, 'decrypt');
-  if (keySource && 'key' in keySource && keySource.key === '') throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
+  if (keySource && 'key' in keySource && keySource.key === '')
+    throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
 
   if (has(args, 'lae') && !has(args, 'lac')) throw fail('/lae is only used with /lac.');
 
@@ -125,14 +149,21 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
 
 function parseDomainMove(value: string): DomainMove {
   const m = /^([^:\\]+):([^:\\*]+)$/.exec(value);
-  if (!m) throw usmtError('FERRY_E_INVALID_ARGUMENT', `The source-to-target domain mapping is invalid for /md: "${value}". Use /md:OldDomain:NewDomain.`);
+  if (!m)
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `The source-to-target domain mapping is invalid for /md: "${value}". Use /md:OldDomain:NewDomain.`,
+    );
   return { from: m[1]!, to: m[2]! };
 }
 
 function parseUserMove(value: string): UserMove {
   const m = /^(?:([^:\\*]+)\\)?([^:\\*]+):(?:([^:\\*]+)\\)?([^:\\*]+)$/.exec(value);
   if (!m) {
-    throw usmtError('FERRY_E_INVALID_ARGUMENT', `The source-to-target user account mapping is invalid for /mu: "${value}". Use /mu:OldDomain\\OldUser:[NewDomain\\]NewUser (no wildcards).`);
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `The source-to-target user account mapping is invalid for /mu: "${value}". Use /mu:OldDomain\\OldUser:[NewDomain\\]NewUser (no wildcards).`,
+    );
   }
   return { ...optional('fromDomain', m[1]), fromUser: m[2]!, ...optional('toDomain', m[3]), toUser: m[4]! };
 }

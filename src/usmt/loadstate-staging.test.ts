@@ -6,7 +6,19 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { GEN_PROFILES } from '../../test/support/shared.ts';
@@ -22,7 +34,9 @@ const big = new Map<string, Buffer>();
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-staging-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '2', '--seed', '3'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '2', '--seed', '3'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   // Incompressible, so each of these fills its own frames: alice's first, then bob's (capture order).
   for (const user of ['alice', 'bob.smith']) {
@@ -31,7 +45,15 @@ before(async () => {
     big.set(user, body);
   }
   store = join(work, 'store');
-  const code = await scanstate([store, `/offlinewindir:${join(vol, 'Windows')}`, `/i:${new URL('./xml/MigUser.xml', import.meta.url).pathname}`, '/encrypt', KEY, '/o', `/l:${join(work, 'scan.log')}`]);
+  const code = await scanstate([
+    store,
+    `/offlinewindir:${join(vol, 'Windows')}`,
+    `/i:${new URL('./xml/MigUser.xml', import.meta.url).pathname}`,
+    '/encrypt',
+    KEY,
+    '/o',
+    `/l:${join(work, 'scan.log')}`,
+  ]);
   assert.equal(code, 0, readFileSync(join(work, 'scan.log'), 'utf8').slice(-2000));
 });
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -45,7 +67,10 @@ function makeTarget(name: string): string {
 }
 
 /** Every path under `dir`, folders included, sorted. */
-const tree = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((p) => relative(dir, join(dir, p))).sort();
+const tree = (dir: string) =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((p) => relative(dir, join(dir, p)))
+    .sort();
 
 /** A copy of the store with one byte flipped inside the data frame that holds `needle`'s bytes. */
 function damagedCopy(name: string, needle: Buffer): string {
@@ -79,7 +104,14 @@ test('a damaged frame in the middle: exit 42 and nothing of the store on the tar
   const damaged = damagedCopy('store-damaged', big.get('alice')!);
   const target = makeTarget('target-damaged');
   const before = tree(target);
-  const code = await loadstate([damaged, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac', `/l:${join(work, 'load1.log')}`]);
+  const code = await loadstate([
+    damaged,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    '/decrypt',
+    KEY,
+    '/lac',
+    `/l:${join(work, 'load1.log')}`,
+  ]);
   assert.equal(code, 42, readFileSync(join(work, 'load1.log'), 'utf8').slice(-2000));
   assert.deepEqual(tree(target), before, 'the target is as it was: no file, no folder, no staging folder');
 });
@@ -88,7 +120,15 @@ test('a damaged frame holding only files this run does not restore still stops t
   const damaged = damagedCopy('store-damaged-bob', big.get('bob.smith')!);
   const target = makeTarget('target-damaged-bob');
   const before = tree(target);
-  const code = await loadstate([damaged, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac', '/ue:*\\bob.smith', `/l:${join(work, 'load2.log')}`]);
+  const code = await loadstate([
+    damaged,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    '/decrypt',
+    KEY,
+    '/lac',
+    '/ue:*\\bob.smith',
+    `/l:${join(work, 'load2.log')}`,
+  ]);
   assert.equal(code, 42, readFileSync(join(work, 'load2.log'), 'utf8').slice(-2000));
   assert.match(readFileSync(join(work, 'load2.log'), 'utf8'), /FERRY_E_STORE_TAMPERED/);
   assert.deepEqual(tree(target), before);
@@ -96,9 +136,19 @@ test('a damaged frame holding only files this run does not restore still stops t
 
 test('the same store undamaged restores every file, and no staging folder is left', async () => {
   const target = makeTarget('target-good');
-  const code = await loadstate([store, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac', `/l:${join(work, 'load3.log')}`]);
+  const code = await loadstate([
+    store,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    '/decrypt',
+    KEY,
+    '/lac',
+    `/l:${join(work, 'load3.log')}`,
+  ]);
   assert.equal(code, 0, readFileSync(join(work, 'load3.log'), 'utf8').slice(-2000));
   for (const [user, body] of big) assert.equal(sha(readFileSync(join(target, `Users/${user}/Documents/big.bin`))), sha(body));
   assert.equal(readFileSync(join(target, 'Users/Default/keep.txt'), 'utf8'), 'the target had this');
-  assert.deepEqual(readdirSync(target).filter((n) => n.startsWith('.ferry-loadstate-')), []);
+  assert.deepEqual(
+    readdirSync(target).filter((n) => n.startsWith('.ferry-loadstate-')),
+    [],
+  );
 });

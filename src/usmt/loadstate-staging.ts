@@ -76,11 +76,20 @@ export class RestoreStaging {
    */
   #assertTargetFolders(hostPath: string, includeSelf: boolean): void {
     const folders: string[] = [];
-    for (let p = includeSelf ? hostPath : hostPath.slice(0, hostPath.lastIndexOf('/')); p.length > 1 && !this.#folderOk.has(p); p = p.slice(0, p.lastIndexOf('/'))) folders.push(p);
+    for (
+      let p = includeSelf ? hostPath : hostPath.slice(0, hostPath.lastIndexOf('/'));
+      p.length > 1 && !this.#folderOk.has(p);
+      p = p.slice(0, p.lastIndexOf('/'))
+    )
+      folders.push(p);
     for (const folder of folders.reverse()) {
       const st = lstatSync(folder, { throwIfNoEntry: false });
       if (st && (!st.isDirectory() || st.isSymbolicLink())) {
-        throw usmtError('FERRY_E_USMT_RESTORE_FAILED', `${folder} is ${st.isSymbolicLink() ? 'a link' : 'a file'} on the target where LoadState needs a folder; move it aside and run LoadState again.`, { path: folder });
+        throw usmtError(
+          'FERRY_E_USMT_RESTORE_FAILED',
+          `${folder} is ${st.isSymbolicLink() ? 'a link' : 'a file'} on the target where LoadState needs a folder; move it aside and run LoadState again.`,
+          { path: folder },
+        );
       }
       this.#folderOk.add(folder);
     }
@@ -139,7 +148,11 @@ export class RestoreStaging {
         continue;
       }
       if (there && (d.isDirectory() || there.isDirectory())) {
-        throw usmtError('FERRY_E_USMT_RESTORE_FAILED', `${dst} changed on the target while LoadState ran (it is now ${there.isSymbolicLink() ? 'a link' : there.isDirectory() ? 'a folder' : 'a file'}); run LoadState again.`, { path: dst });
+        throw usmtError(
+          'FERRY_E_USMT_RESTORE_FAILED',
+          `${dst} changed on the target while LoadState ran (it is now ${there.isSymbolicLink() ? 'a link' : there.isDirectory() ? 'a folder' : 'a file'}); run LoadState again.`,
+          { path: dst },
+        );
       }
       move(src, dst);
       this.#target.noteCreated(dst, d.isDirectory() ? 'dir' : 'file');

@@ -109,16 +109,27 @@ type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
   const { events, progress } = ctx;
   if (options.targetWindowsDir === undefined) {
-    throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'LoadState restores onto an offline Windows volume on this platform: add /offlinewindir:<the target volume\'s Windows folder>.');
+    throw usmtError(
+      'FERRY_E_USMT_OFFLINE_REQUIRED',
+      "LoadState restores onto an offline Windows volume on this platform: add /offlinewindir:<the target volume's Windows folder>.",
+    );
   }
-  const key = options.decryption ? ('key' in options.decryption.keySource ? options.decryption.keySource.key : await readKeyFile(resolve(options.decryption.keySource.keyFile))) : undefined;
+  const key = options.decryption
+    ? 'key' in options.decryption.keySource
+      ? options.decryption.keySource.key
+      : await readKeyFile(resolve(options.decryption.keySource.keyFile))
+    : undefined;
 
   progress?.write('PHASE', 'Initializing');
   const reader = await openStore(resolve(options.storePath), key === undefined ? {} : { key });
   try {
     if (reader.type !== options.storeKind) {
       const need = reader.type === 'compressed' ? 'no /nocompress' : reader.type === 'hardlink' ? '/hardlink /nocompress' : '/nocompress';
-      throw usmtError('FERRY_E_USMT_STORE_LOCATION', `The store at ${options.storePath} is a ${reader.type} store; restore it with ${need}.`, { path: options.storePath });
+      throw usmtError(
+        'FERRY_E_USMT_STORE_LOCATION',
+        `The store at ${options.storePath} is a ${reader.type} store; restore it with ${need}.`,
+        { path: options.storePath },
+      );
     }
     const target = await openTargetVolume(resolve(options.targetWindowsDir), { events });
     try {
@@ -163,9 +174,21 @@ function asProfile(target: TargetVolume, u: CapturedUser): Profile {
 }
 
 /** Users: select (/ui /ue /uel), rename (/mu /md), record missing local accounts (/lac /lae). */
-async function planUsers(options: LoadStateOptions, ctx: RunContext, target: TargetVolume, captured: readonly CapturedUser[], sourceComputer: string): Promise<UserPlanning> {
+async function planUsers(
+  options: LoadStateOptions,
+  ctx: RunContext,
+  target: TargetVolume,
+  captured: readonly CapturedUser[],
+  sourceComputer: string,
+): Promise<UserPlanning> {
   const { log, progress } = ctx;
-  const chosen = new Set(selectUsers(captured.map((u) => asProfile(target, u)), options.users, { computerName: sourceComputer, offline: true }).map((p) => p.profilePath.toLowerCase()));
+  const chosen = new Set(
+    selectUsers(
+      captured.map((u) => asProfile(target, u)),
+      options.users,
+      { computerName: sourceComputer, offline: true },
+    ).map((p) => p.profilePath.toLowerCase()),
+  );
   const targetProfiles = await target.profiles();
   const plans: UserPlan[] = [];
   const needsLac: string[] = [];
@@ -178,12 +201,17 @@ async function planUsers(options: LoadStateOptions, ctx: RunContext, target: Tar
       continue;
     }
     const to = mapAccount({ name: u.name, domain: u.domain }, options.userMoves, options.domainMoves);
-    const existing = targetProfiles.find((p) => p.userName.toLowerCase() === to.name.toLowerCase() && (p.domain.toLowerCase() === to.domain.toLowerCase() || p.isLocal));
+    const existing = targetProfiles.find(
+      (p) => p.userName.toLowerCase() === to.name.toLowerCase() && (p.domain.toLowerCase() === to.domain.toLowerCase() || p.isLocal),
+    );
     const stillLocal = u.isLocal && to.domain.toLowerCase() === u.domain.toLowerCase();
     if (stillLocal && !existing && !accounts) {
       needsLac.push(`${u.domain}\\${u.name}`);
       progress?.write('includedInMigration', 'No');
-      log?.error(`FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`, USMT_ERROR_USE_LAC);
+      log?.error(
+        `FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`,
+        USMT_ERROR_USE_LAC,
+      );
       continue;
     }
     const profilePath = existing?.profilePath ?? `${target.systemDrive}\\Users\\${to.name}`;
@@ -198,7 +226,12 @@ async function planUsers(options: LoadStateOptions, ctx: RunContext, target: Tar
         ...(u.sid ? { sourceSid: u.sid } : {}),
       });
     }
-    plans.push({ source: u, target: { name: to.name, domain: to.domain, profilePath }, created: !existing, ...(plannedAccount ? { plannedAccount } : {}) });
+    plans.push({
+      source: u,
+      target: { name: to.name, domain: to.domain, profilePath },
+      created: !existing,
+      ...(plannedAccount ? { plannedAccount } : {}),
+    });
     progress?.write('includedInMigration', 'Yes');
     log?.info(`User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
   }
@@ -212,11 +245,21 @@ interface ApplyRules {
   readonly configOff: ReadonlySet<string>;
 }
 
-async function loadApplyRules(options: LoadStateOptions, ctx: RunContext, target: TargetVolume, plans: readonly UserPlan[]): Promise<ApplyRules> {
+async function loadApplyRules(
+  options: LoadStateOptions,
+  ctx: RunContext,
+  target: TargetVolume,
+  plans: readonly UserPlan[],
+): Promise<ApplyRules> {
   const { events } = ctx;
   // locationModify and merge come from the /i files given to LoadState.
   const config: MigrationConfig | undefined = options.configFile ? await loadConfig(resolve(options.configFile)) : undefined;
-  const ruleFiles = options.ruleFiles.length ? await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)), events) : [];
+  const ruleFiles = options.ruleFiles.length
+    ? await loadRuleSet(
+        options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd)),
+        events,
+      )
+    : [];
   const engine = ruleFiles.length
     ? await RuleEngine.create({
         volume: target,
@@ -230,11 +273,29 @@ async function loadApplyRules(options: LoadStateOptions, ctx: RunContext, target
       })
     : undefined;
   const configOff = new Set<string>();
-  if (engine && config) for (const f of ruleFiles) for (const { component } of allComponents(f.components)) if (isComponentDisabled(config, component)) configOff.add(component.displayName.toLowerCase());
+  if (engine && config)
+    for (const f of ruleFiles)
+      for (const { component } of allComponents(f.components))
+        if (isComponentDisabled(config, component)) configOff.add(component.displayName.toLowerCase());
   return { engine, configOff };
 }
 
-type Stats = { -readonly [K in 'restored' | 'renamed' | 'kept' | 'overwritten' | 'linksDropped' | 'verified' | 'registryApplied' | 'registryKept' | 'registrySkipped' | 'iniApplied' | 'iniKept' | 'contentModified' | 'cleanedUp']: number };
+type Stats = {
+  -readonly [K in
+    | 'restored'
+    | 'renamed'
+    | 'kept'
+    | 'overwritten'
+    | 'linksDropped'
+    | 'verified'
+    | 'registryApplied'
+    | 'registryKept'
+    | 'registrySkipped'
+    | 'iniApplied'
+    | 'iniKept'
+    | 'contentModified'
+    | 'cleanedUp']: number;
+};
 
 /**
  * One LoadState apply: files, then shortcuts (their targets may have just been restored), the
@@ -253,7 +314,21 @@ class ApplyRun {
   readonly #planOfPass: Map<number, UserPlan>;
   readonly #excludedUsers: Set<string>;
   readonly #attributeTarget: AttributeTarget;
-  readonly #stats: Stats = { restored: 0, renamed: 0, kept: 0, overwritten: 0, linksDropped: 0, verified: 0, registryApplied: 0, registryKept: 0, registrySkipped: 0, iniApplied: 0, iniKept: 0, contentModified: 0, cleanedUp: 0 };
+  readonly #stats: Stats = {
+    restored: 0,
+    renamed: 0,
+    kept: 0,
+    overwritten: 0,
+    linksDropped: 0,
+    verified: 0,
+    registryApplied: 0,
+    registryKept: 0,
+    registrySkipped: 0,
+    iniApplied: 0,
+    iniKept: 0,
+    contentModified: 0,
+    cleanedUp: 0,
+  };
   readonly #registry: RegistryApplier;
   readonly #iniSettings: IniApplier;
   readonly #iniEntries = new Map<string, CatalogEntry>();
@@ -265,7 +340,15 @@ class ApplyRun {
   readonly #staging: RestoreStaging;
   readonly #registryUsers = new Map<UserPlan, RegistryUser>();
 
-  constructor(options: LoadStateOptions, ctx: RunContext, reader: StoreReader, target: TargetVolume, captured: readonly CapturedUser[], users: UserPlanning, rules: ApplyRules) {
+  constructor(
+    options: LoadStateOptions,
+    ctx: RunContext,
+    reader: StoreReader,
+    target: TargetVolume,
+    captured: readonly CapturedUser[],
+    users: UserPlanning,
+    rules: ApplyRules,
+  ) {
     this.#options = options;
     this.#ctx = ctx;
     this.#reader = reader;
@@ -303,7 +386,9 @@ class ApplyRun {
     } catch (err) {
       events.phase('Applying', 'end', false);
       if (isFerryError(err) || typeof (err as NodeJS.ErrnoException)?.code === 'string') throw asFerryError(err);
-      throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new FerryError('FERRY_E_USMT_RESTORE_FAILED', `Applying the store failed: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     } finally {
       this.#staging.discard();
       this.#engine?.close();
@@ -317,11 +402,17 @@ class ApplyRun {
     // every profile belongs to no user and is decided in every pass (loadstate-destinations.ts).
     const onDisk = entry.kind === 'file' || entry.kind === 'dir';
     const holder = onDisk ? profileHolding(entry.winPath, this.#captured) : undefined;
-    if (holder && this.#excludedUsers.has(userKey(holder.name, holder.domain))) return { reason: 'user', why: 'userNotMigrated', skip: 'in the profile of a user not migrated' };
+    if (holder && this.#excludedUsers.has(userKey(holder.name, holder.domain)))
+      return { reason: 'user', why: 'userNotMigrated', skip: 'in the profile of a user not migrated' };
     const ownerless = onDisk && !holder;
     const entryPlan = entry.user ? this.#planOf.get(userKey(entry.user.name, entry.user.domain)) : undefined;
     const user = ownerless ? undefined : entryPlan;
-    if (entry.user && !ownerless && !user) return { reason: 'user', why: 'userNotMigrated', skip: this.#excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list' };
+    if (entry.user && !ownerless && !user)
+      return {
+        reason: 'user',
+        why: 'userNotMigrated',
+        skip: this.#excludedUsers.has(userKey(entry.user.name, entry.user.domain)) ? 'user not migrated' : 'user not in the store list',
+      };
     if (this.#engine) return this.#placeByRules(this.#engine, entry, user, ownerless);
     // Without /i everything is applied at its original path; the capturing user still moves a shortcut's target (/mu).
     const found = { ...(entryPlan ? { user: entryPlan } : {}) };
@@ -344,7 +435,8 @@ class ApplyRun {
         : entry.kind === 'ini'
           ? entry.value
           : null;
-    const decide = (filters: ApplyFilterState | null) => engine.decideKey(type, k.node, k.leaf, volumeEntry, ownerless ? undefined : user?.passIndex, content, filters);
+    const decide = (filters: ApplyFilterState | null) =>
+      engine.decideKey(type, k.node, k.leaf, volumeEntry, ownerless ? undefined : user?.passIndex, content, filters);
     let d = decide(LINK_RELEVANT);
     if (d.decision !== 'include') return this.#notApplied(entry, d, decide(null).decision === 'include');
     if (entry.kind === 'file' && /\.lnk$/i.test(entry.winPath)) {
@@ -359,10 +451,20 @@ class ApplyRun {
       if (rerouted === undefined && to.toLowerCase() !== entry.winPath.toLowerCase()) rerouted = to;
       return registry ? to : this.#onTarget(to, this.#planOfPass.get(inc.pass.index) ?? user);
     });
-    const also = all.slice(1).map((x) => ({ ...x, ...(this.#planOfPass.get(x.inclusion.pass.index) ? { user: this.#planOfPass.get(x.inclusion.pass.index)! } : {}) }));
+    const also = all.slice(1).map((x) => ({
+      ...x,
+      ...(this.#planOfPass.get(x.inclusion.pass.index) ? { user: this.#planOfPass.get(x.inclusion.pass.index)! } : {}),
+    }));
     const primary = all[0]!;
     const primaryUser = user ?? this.#planOfPass.get(primary.inclusion.pass.index);
-    return { dest: primary.dest, inclusion: primary.inclusion, ...(primaryUser ? { user: primaryUser } : {}), ...(checkLink ? { checkLink } : {}), ...(also.length ? { also } : {}), ...(rerouted ? { rerouted } : {}) };
+    return {
+      dest: primary.dest,
+      inclusion: primary.inclusion,
+      ...(primaryUser ? { user: primaryUser } : {}),
+      ...(checkLink ? { checkLink } : {}),
+      ...(also.length ? { also } : {}),
+      ...(rerouted ? { rerouted } : {}),
+    };
   }
 
   /** A file path for the target: the user's new profile, a missing drive mapped to the system drive. */
@@ -375,8 +477,20 @@ class ApplyRun {
 
   #notApplied(entry: CatalogEntry, d: Decision, gatheredOnly: boolean): Placement {
     if (gatheredOnly) return { reason: 'neverRestore', why: 'neverRestore', skip: 'NeverRestore: gathered into the store, never applied' };
-    if (entry.component && this.#configOff.has(entry.component.toLowerCase())) return { reason: 'config', why: 'componentOff', rule: entry.component, skip: `its component "${entry.component}" is turned off in Config.xml` };
-    if (d.decision === 'exclude' && d.rule) return { reason: 'rules', why: 'excludedByRule', rule: ruleText(d.rule), skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})` };
+    if (entry.component && this.#configOff.has(entry.component.toLowerCase()))
+      return {
+        reason: 'config',
+        why: 'componentOff',
+        rule: entry.component,
+        skip: `its component "${entry.component}" is turned off in Config.xml`,
+      };
+    if (d.decision === 'exclude' && d.rule)
+      return {
+        reason: 'rules',
+        why: 'excludedByRule',
+        rule: ruleText(d.rule),
+        skip: `excluded by the LoadState rules (${d.rule.component}: <${d.rule.kind}> ${d.rule.pattern})`,
+      };
     return { reason: 'rules', why: 'notIncluded', skip: 'not included by the LoadState rules' };
   }
 
@@ -414,7 +528,11 @@ class ApplyRun {
       // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
       if (FATAL_ON_APPLY.has(fe.code)) throw fe;
       if (!this.#options.continueOnError) {
-        throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`, { cause: err, details: { path: winPath } });
+        throw new FerryError(
+          'FERRY_E_USMT_STOPPED_ON_ERROR',
+          `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`,
+          { cause: err, details: { path: winPath } },
+        );
       }
       const { progress, log } = this.#ctx;
       this.#failed.push({ winPath, message: fe.message });
@@ -431,8 +549,17 @@ class ApplyRun {
     const engine = this.#engine;
     const stats = this.#stats;
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
-    const versions = merge?.name === 'NewestVersion' && this.#hostExists(dest) ? await newestVersionCompare(merge, this.#reader, entry, this.#target.mapPath(dest).hostPath) : 0;
-    const outcome = resolveCollision({ kind: 'file', path: dest, ...(merge ? { merge } : {}), exists: this.#hostExists, compare: () => versions });
+    const versions =
+      merge?.name === 'NewestVersion' && this.#hostExists(dest)
+        ? await newestVersionCompare(merge, this.#reader, entry, this.#target.mapPath(dest).hostPath)
+        : 0;
+    const outcome = resolveCollision({
+      kind: 'file',
+      path: dest,
+      ...(merge ? { merge } : {}),
+      exists: this.#hostExists,
+      compare: () => versions,
+    });
     if (outcome.action === 'skip') {
       stats.kept++;
       this.#report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
@@ -452,24 +579,33 @@ class ApplyRun {
     const modify = inclusion ? contentModifyFor(entry.winPath, false, inclusion) : undefined;
     const existing = outcome.action === 'overwrite' && modify?.name === 'KeepExisting' ? await this.#target.stat(outcome.path) : null;
     const kept = existing && modify ? keepExisting(modify) : undefined;
-    const meta = existing && kept
-      ? {
-          ...entry,
-          ...(kept.timeFields ? { mtimeMs: existing.mtimeMs, atimeMs: existing.atimeMs } : {}),
-          attributes: (entry.attributes & ~kept.attributeMask) | (existing.attributes & kept.attributeMask),
-        }
-      : entry;
+    const meta =
+      existing && kept
+        ? {
+            ...entry,
+            ...(kept.timeFields ? { mtimeMs: existing.mtimeMs, atimeMs: existing.atimeMs } : {}),
+            attributes: (entry.attributes & ~kept.attributeMask) | (existing.attributes & kept.attributeMask),
+          }
+        : entry;
     const owner = kept?.security ? lstatSync(this.#target.mapPath(outcome.path).hostPath) : undefined;
     if (kept) {
       stats.contentModified++;
-      log?.detail(`${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`);
+      log?.detail(
+        `${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`,
+      );
     }
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
       const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
-      await restoreFile(staged, { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true }, meta, this.#attributeTarget, { direct: true });
+      await restoreFile(
+        staged,
+        { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true },
+        meta,
+        this.#attributeTarget,
+        { direct: true },
+      );
       if (owner) await chown(staged, owner.uid, owner.gid);
       this.#staging.added(staged);
     });
@@ -487,26 +623,43 @@ class ApplyRun {
       const sid = plan.created ? profileSid(plan, this.#registry, log) : undefined;
       if (sid) {
         const listed = this.#registry.registerProfile(sid, plan.target.profilePath);
-        if (listed === null) log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
+        if (listed === null)
+          log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
         else if (listed !== 'present') log?.info(`ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
         // The first-boot step that creates the account finds its profile by this SID.
         if (plan.plannedAccount) this.#users.accounts?.setProfileSid(plan.target.name, sid);
       }
       const { profilePath: fromProfile, sid: fromSid } = plan.source;
-      const remap: ProfileRemap = { fromProfile, toProfile: plan.target.profilePath, ...(fromSid && sid && sid !== fromSid ? { fromSid, toSid: sid } : {}) };
+      const remap: ProfileRemap = {
+        fromProfile,
+        toProfile: plan.target.profilePath,
+        ...(fromSid && sid && sid !== fromSid ? { fromSid, toSid: sid } : {}),
+      };
       const moved = remap.fromProfile.toLowerCase() !== remap.toProfile.toLowerCase() || remap.toSid !== undefined;
       this.#registryUsers.set(plan, { profilePath: plan.target.profilePath, ...(moved ? { remap } : {}) });
     }
   }
 
-  async #applyRegistry(entry: RegistryEntry, dest: string, inclusion: PassInclusion | undefined, user: UserPlan | undefined): Promise<void> {
+  async #applyRegistry(
+    entry: RegistryEntry,
+    dest: string,
+    inclusion: PassInclusion | undefined,
+    user: UserPlan | undefined,
+  ): Promise<void> {
     const engine = this.#engine;
     const stats = this.#stats;
-    const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, entry.valueName === null, inclusion.component, 'Registry') : undefined;
+    const merge =
+      inclusion && engine ? engine.mergeScriptFor(entry.winPath, entry.valueName === null, inclusion.component, 'Registry') : undefined;
     const modify = inclusion && entry.valueName !== null ? contentModifyFor(entry.winPath, false, inclusion, 'Registry') : undefined;
     const result: { outcome?: RegistryOutcome } = {};
     const ok = await this.#attempt(entry.winPath, dest, async () => {
-      result.outcome = await this.#registry.apply(entry, parseRegLocation(dest), user ? this.#registryUsers.get(user) : undefined, merge, modify);
+      result.outcome = await this.#registry.apply(
+        entry,
+        parseRegLocation(dest),
+        user ? this.#registryUsers.get(user) : undefined,
+        merge,
+        modify,
+      );
     });
     if (!ok) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
     if (result.outcome === 'written') {
@@ -560,13 +713,15 @@ class ApplyRun {
         continue;
       }
       if (entry.kind === 'ini') {
-        const merge = p.inclusion && this.#engine ? this.#engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
+        const merge =
+          p.inclusion && this.#engine ? this.#engine.mergeScriptFor(entry.winPath, false, p.inclusion.component, 'Ini') : undefined;
         this.#iniSettings.add(entry.winPath, p.dest, entry.value, merge);
         this.#iniEntries.set(entry.winPath, entry);
         continue;
       }
       if (entry.kind === 'dir') {
-        for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)]) await this.#attempt(entry.winPath, dest, async () => this.#staging.dirFor(this.#target.mapPath(dest)));
+        for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)])
+          await this.#attempt(entry.winPath, dest, async () => this.#staging.dirFor(this.#target.mapPath(dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
@@ -586,7 +741,10 @@ class ApplyRun {
       const p = this.#place(entry);
       if ('skip' in p) continue;
       for (const at of [p, ...(p.also ?? [])]) {
-        if (p.checkLink && !(await linkIsRelevant(entry, at.dest, at.user, this.#reader, this.#target, this.#hostExists, this.#ctx.events, this.#ctx.log))) {
+        if (
+          p.checkLink &&
+          !(await linkIsRelevant(entry, at.dest, at.user, this.#reader, this.#target, this.#hostExists, this.#ctx.events, this.#ctx.log))
+        ) {
           this.#stats.linksDropped++;
           this.#report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
           continue;
@@ -626,7 +784,10 @@ class ApplyRun {
         } catch {
           continue; // a folder that could not be created (reported above with /c)
         }
-        if (mapped.exists) await applyMetadata(mapped.hostPath, entry, this.#attributeTarget).catch((err) => this.#ctx.log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`));
+        if (mapped.exists)
+          await applyMetadata(mapped.hostPath, entry, this.#attributeTarget).catch((err) =>
+            this.#ctx.log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`),
+          );
       }
     }
   }
@@ -638,7 +799,11 @@ class ApplyRun {
     const hives = registry.save();
     for (const h of hives) log?.info(`Registry settings written to ${h}`);
     if (registry.missingSoftware) {
-      events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `The target has no SOFTWARE hive under ${this.#target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} HKLM\\Software registry object(s) were not applied.`, this.#target.windowsWinPath);
+      events.warn(
+        'FERRY_W_REGISTRY_UNAVAILABLE',
+        `The target has no SOFTWARE hive under ${this.#target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} HKLM\\Software registry object(s) were not applied.`,
+        this.#target.windowsWinPath,
+      );
     }
     events.phase('Applying', 'end', true);
 
@@ -670,7 +835,9 @@ class ApplyRun {
     const registry = this.#registry;
     const { needsLac } = this.#users;
     return (
-      (stats.cleanedUp ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). ` : '') +
+      (stats.cleanedUp
+        ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). `
+        : '') +
       `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
       `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
       (stats.iniApplied || stats.iniKept ? `INI settings: ${stats.iniApplied} applied, ${stats.iniKept} kept from the target. ` : '') +
@@ -706,7 +873,9 @@ function profileSid(plan: UserPlan, registry: RegistryApplier, log: RunContext['
   const sameDomain = source.domain.toLowerCase() === target.domain.toLowerCase();
   if (sameDomain && source.name.toLowerCase() === target.name.toLowerCase()) return source.sid;
   if (sameDomain && source.isLocal) return registry.newLocalSid();
-  log?.info(`${target.domain}\\${target.name} is a different domain account: its SID is not known offline, so no ProfileList entry is written for ${target.profilePath}.`);
+  log?.info(
+    `${target.domain}\\${target.name} is a different domain account: its SID is not known offline, so no ProfileList entry is written for ${target.profilePath}.`,
+  );
   return undefined;
 }
 
@@ -759,7 +928,11 @@ async function linkIsRelevant(
   for await (const c of reader.openContent(entry)) chunks.push(c as Buffer);
   const parsed = parseShellLink(Buffer.concat(chunks));
   if (!parsed) {
-    events.warn('FERRY_W_USMT_LINK_UNPARSEABLE', `The shortcut ${entry.winPath} could not be parsed; it is restored without checking its target.`, entry.winPath);
+    events.warn(
+      'FERRY_W_USMT_LINK_UNPARSEABLE',
+      `The shortcut ${entry.winPath} could not be parsed; it is restored without checking its target.`,
+      entry.winPath,
+    );
     return true;
   }
   if (parsed.kind === 'network') return true;

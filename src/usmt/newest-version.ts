@@ -18,7 +18,12 @@ async function storeFileVersion(reader: StoreReader, entry: FileEntry): Promise<
 }
 
 /** Sign of (store version − target version) for a NewestVersion merge; 0 when either has none. */
-export async function newestVersionCompare(merge: ScriptCall, reader: StoreReader, entry: FileEntry, targetHostPath: string): Promise<number> {
+export async function newestVersionCompare(
+  merge: ScriptCall,
+  reader: StoreReader,
+  entry: FileEntry,
+  targetHostPath: string,
+): Promise<number> {
   const destination = await readFileVersion(targetHostPath);
   if (!destination) return 0;
   return compareFileVersions(merge.args[0], await storeFileVersion(reader, entry), destination);

@@ -25,7 +25,10 @@ export async function offlineWindowsDir(source: OfflineSource, cwd = process.cwd
     case 'winold': {
       const old = resolve(cwd, source.path);
       for (const name of ['Windows', 'WINDOWS', 'windows']) if (looksLikeWindowsDir(join(old, name))) return join(old, name);
-      throw usmtError('FERRY_E_INVALID_ARGUMENT', `/offlinewinold requires a Windows.old folder that holds a Windows installation: ${old} has no Windows\\System32.`);
+      throw usmtError(
+        'FERRY_E_INVALID_ARGUMENT',
+        `/offlinewinold requires a Windows.old folder that holds a Windows installation: ${old} has no Windows\\System32.`,
+      );
     }
     case 'xml':
       return fromOfflineXml(resolve(cwd, source.path), cwd);
@@ -37,14 +40,27 @@ async function fromOfflineXml(file: string, cwd: string): Promise<string> {
   try {
     xml = await loadXmlFile(file, { missingCode: 'FERRY_E_INVALID_ARGUMENT', malformedCode: 'FERRY_E_INVALID_ARGUMENT' });
   } catch (err) {
-    throw usmtError('FERRY_E_INVALID_ARGUMENT', `/offline requires a valid path to an XML file describing offline paths: ${(err as Error).message}`, { file });
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `/offline requires a valid path to an XML file describing offline paths: ${(err as Error).message}`,
+      { file },
+    );
   }
   if ((xml.root.localName ?? '').toLowerCase() !== 'offline') {
-    throw usmtError('FERRY_E_INVALID_ARGUMENT', `/offline requires an Offline.xml whose root element is <offline> (${file} has <${xml.root.localName}>).`, { file });
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `/offline requires an Offline.xml whose root element is <offline> (${file} has <${xml.root.localName}>).`,
+      { file },
+    );
   }
   const children = childElements(xml.root);
   const winDir = children.find((e) => (e.localName ?? '').toLowerCase() === 'windir');
-  const paths = winDir ? childElements(winDir).filter((e) => (e.localName ?? '').toLowerCase() === 'path').map((e) => textOf(e).trim()).filter(Boolean) : [];
+  const paths = winDir
+    ? childElements(winDir)
+        .filter((e) => (e.localName ?? '').toLowerCase() === 'path')
+        .map((e) => textOf(e).trim())
+        .filter(Boolean)
+    : [];
   if (paths.length === 0) throw usmtError('FERRY_E_INVALID_ARGUMENT', `${file}: <winDir> with at least one <path> is required.`, { file });
   const failOnMultiple = children.some((e) => (e.localName ?? '').toLowerCase() === 'failonmultiplewindir' && textOf(e).trim() === '1');
   // Candidate paths are host paths; a volume root given instead of its Windows folder also counts.
@@ -53,10 +69,18 @@ async function fromOfflineXml(file: string, cwd: string): Promise<string> {
     .map((p) => (looksLikeWindowsDir(p) ? p : looksLikeWindowsDir(join(p, 'Windows')) ? join(p, 'Windows') : null))
     .filter((p): p is string => p !== null);
   if (valid.length === 0) {
-    throw usmtError('FERRY_E_USMT_INIT_ERROR', `Unable to find a valid Windows directory to proceed with requested offline operation: none of ${paths.join(', ')} (from ${file}) holds a Windows installation.`, { file });
+    throw usmtError(
+      'FERRY_E_USMT_INIT_ERROR',
+      `Unable to find a valid Windows directory to proceed with requested offline operation: none of ${paths.join(', ')} (from ${file}) holds a Windows installation.`,
+      { file },
+    );
   }
   if (failOnMultiple && new Set(valid.map((v) => dirname(v))).size > 1) {
-    throw usmtError('FERRY_E_USMT_INIT_ERROR', `Multiple Windows installations found (${valid.join(', ')}) and ${file} sets <failOnMultipleWinDir>1.`, { file });
+    throw usmtError(
+      'FERRY_E_USMT_INIT_ERROR',
+      `Multiple Windows installations found (${valid.join(', ')}) and ${file} sets <failOnMultipleWinDir>1.`,
+      { file },
+    );
   }
   return valid[0]!;
 }

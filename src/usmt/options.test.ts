@@ -85,7 +85,12 @@ test('ScanState: compatibility matrix and value checks (§2.1–2.7)', () => {
     ['s /o /o', 11],
     ['s /frobnicate', 11],
   ];
-  for (const [line, code] of cases) assert.equal(codeOf(() => scan(line)), code, line);
+  for (const [line, code] of cases)
+    assert.equal(
+      codeOf(() => scan(line)),
+      code,
+      line,
+    );
   assert.equal(scan('s /p /nocompress').estimatePath, '');
   assert.equal(scan('s /encrypt:aes_256 /keyfile:k.txt').encryption?.algId, 'AES_256');
   assert.deepEqual(scan('s /auto:/usmt').ruleFiles, ['/usmt/MigDocs.xml', '/usmt/MigApp.xml']);
@@ -95,8 +100,14 @@ test('ScanState: compatibility matrix and value checks (§2.1–2.7)', () => {
 });
 
 test('an empty /key value is an incomplete option (11); a single-level /name is taken as an option', () => {
-  assert.equal(codeOf(() => parseScanStateArgs(['s', '/encrypt', '/key:""'])), 11);
-  assert.equal(codeOf(() => parseLoadStateArgs(['/st'])), 11);
+  assert.equal(
+    codeOf(() => parseScanStateArgs(['s', '/encrypt', '/key:""'])),
+    11,
+  );
+  assert.equal(
+    codeOf(() => parseLoadStateArgs(['/st'])),
+    11,
+  );
 });
 
 test('LoadState: options, /mu /md parsing and conflicts (§3)', () => {
@@ -105,7 +116,9 @@ test('LoadState: options, /mu /md parsing and conflicts (§3)', () => {
   assert.deepEqual(a.decryption, { algId: '3DES', keySource: { key: 'mykey' } });
   assert.equal(a.logFile, 'LoadState.log');
 
-  const m = load('/tmp/st /offlinewindir:/t/Windows /mu:PC1\\alice:contoso\\alice2 /mu:bob:robert /md:corporate:fabrikam /md:*:farnorth /lac:Pa55 /lae');
+  const m = load(
+    '/tmp/st /offlinewindir:/t/Windows /mu:PC1\\alice:contoso\\alice2 /mu:bob:robert /md:corporate:fabrikam /md:*:farnorth /lac:Pa55 /lae',
+  );
   assert.deepEqual(m.userMoves, [
     { fromDomain: 'PC1', fromUser: 'alice', toDomain: 'contoso', toUser: 'alice2' },
     { fromUser: 'bob', toUser: 'robert' },
@@ -133,17 +146,31 @@ test('LoadState: options, /mu /md parsing and conflicts (§3)', () => {
     ['s /p:x', 11],
     ['s /offline:o.xml', 36],
   ];
-  for (const [line, code] of cases) assert.equal(codeOf(() => load(line)), code, line);
+  for (const [line, code] of cases)
+    assert.equal(
+      codeOf(() => load(line)),
+      code,
+      line,
+    );
 });
 
 test('UsmtUtils: one command, report types, interleaved positionals (§4)', () => {
-  assert.deepEqual(utils('/verify D:\\s\\USMT\\USMT.MIG'), { tool: 'usmtutils', verbosity: 0, command: 'verify', report: 'summary', file: 'D:\\s\\USMT\\USMT.MIG' });
+  assert.deepEqual(utils('/verify D:\\s\\USMT\\USMT.MIG'), {
+    tool: 'usmtutils',
+    verbosity: 0,
+    command: 'verify',
+    report: 'summary',
+    file: 'D:\\s\\USMT\\USMT.MIG',
+  });
   const v = utils('/verify:failureonly f.mig /decrypt:AES_192 /keyfile:D:\\encryptionKey.txt');
   assert.equal(v.command === 'verify' && v.report, 'failureonly');
   assert.deepEqual(v.decryption, { algId: 'AES_192', keySource: { keyFile: 'D:\\encryptionKey.txt' } });
   const x = utils('/extract store.mig /i:"*.txt,*.pdf" C:\\Out /e:*.exe /o');
   assert.ok(x.command === 'extract');
-  assert.deepEqual([x.file, x.destination, x.include, x.exclude, x.overwrite], ['store.mig', 'C:\\Out', ['*.txt', '*.pdf'], ['*.exe'], true]);
+  assert.deepEqual(
+    [x.file, x.destination, x.include, x.exclude, x.overwrite],
+    ['store.mig', 'C:\\Out', ['*.txt', '*.pdf'], ['*.exe'], true],
+  );
   const rd = utils('/rd D:\\store /y');
   assert.ok(rd.command === 'rd' && rd.storeDir === 'D:\\store' && rd.noPrompt);
   assert.equal(utils('/ec').command, 'ec');
@@ -156,5 +183,10 @@ test('UsmtUtils: one command, report types, interleaved positionals (§4)', () =
     ['/rd a /o', 11],
     ['/verify f /key:k', 11],
   ];
-  for (const [line, code] of cases) assert.equal(codeOf(() => utils(line)), code, line);
+  for (const [line, code] of cases)
+    assert.equal(
+      codeOf(() => utils(line)),
+      code,
+      line,
+    );
 });

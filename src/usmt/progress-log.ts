@@ -28,7 +28,11 @@ export class ProgressLog {
       fchmodSync(fd, 0o600);
       return new ProgressLog(fd, started);
     } catch (err) {
-      throw usmtError('FERRY_E_USMT_PROGRESS_LOG', `Progress log argument is invalid for /progress: cannot create "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { path });
+      throw usmtError(
+        'FERRY_E_USMT_PROGRESS_LOG',
+        `Progress log argument is invalid for /progress: cannot create "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+        { path },
+      );
     }
   }
 
@@ -37,7 +41,10 @@ export class ProgressLog {
     try {
       writeSync(this.#fd, line);
     } catch (err) {
-      throw usmtError('FERRY_E_USMT_PROGRESS_LOG', `Error writing to the progress log (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+      throw usmtError(
+        'FERRY_E_USMT_PROGRESS_LOG',
+        `Error writing to the progress log (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+      );
     }
   }
 

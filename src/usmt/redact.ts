@@ -32,7 +32,8 @@ export function maskCommandLine(argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     const o = optionOf(token);
-    if (o && SECRET_OPTIONS.has(o.name) && o.value !== undefined && o.value !== '') out.push(`${token.slice(0, token.indexOf(':') + 1)}${MASK}`);
+    if (o && SECRET_OPTIONS.has(o.name) && o.value !== undefined && o.value !== '')
+      out.push(`${token.slice(0, token.indexOf(':') + 1)}${MASK}`);
     else if (o && o.name === 'key' && o.value === undefined && argv[i + 1] !== undefined && !optionOf(argv[i + 1]!)) {
       out.push(token, MASK);
       i++;

@@ -77,9 +77,15 @@ test('ProfileList entries and HKLM\\Software values go into SOFTWARE in one atom
   const added = hive.key(`${PROFILE_LIST}\\${MACHINE_SID}-1001`)!;
   assert.equal(added.value('ProfileImagePath')?.type, RegType.EXPAND_SZ);
   assert.equal(added.value('ProfileImagePath')?.data, 'C:\\Users\\al');
-  assert.deepEqual(added.value('Sid')?.raw, Buffer.from('010500000000000515000000' + '6f000000' + 'de000000' + '4d010000' + 'e9030000', 'hex'));
+  assert.deepEqual(
+    added.value('Sid')?.raw,
+    Buffer.from('010500000000000515000000' + '6f000000' + 'de000000' + '4d010000' + 'e9030000', 'hex'),
+  );
   assert.equal(added.value('State')?.data, 0);
-  assert.equal(hive.key(`${PROFILE_LIST}\\S-1-5-21-3623811015-3361044348-30300820-1001`)!.value('ProfileImagePath')?.data, 'C:\\Users\\alice.NEW');
+  assert.equal(
+    hive.key(`${PROFILE_LIST}\\S-1-5-21-3623811015-3361044348-30300820-1001`)!.value('ProfileImagePath')?.data,
+    'C:\\Users\\alice.NEW',
+  );
   assert.equal(hive.key('Ferry\\Test')?.value('Name')?.data, 'value');
   hive.close();
 });
@@ -126,14 +132,17 @@ test('HKCU values of a moved profile: remapped into the new NTUSER.DAT, made fro
   }
   const hive = openHive(join(root, 'Users/al/NTUSER.DAT'));
   assert.equal(hive.key('Control Panel\\Desktop')?.value('Wallpaper')?.data, 'C:\\Users\\al\\Pictures\\w.jpg');
-  assert.ok(hive.key('Control Panel\\International'), 'the Default hive\'s keys are there');
+  assert.ok(hive.key('Control Panel\\International'), "the Default hive's keys are there");
   const shellFolders = hive.key('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders')!;
   assert.equal(shellFolders.value('Personal')?.data, 'C:\\Users\\al\\Documents');
-  assert.ok(shellFolders.values().every((v) => !/\\Users\\Default\b/i.test(String(v.data))), 'no path is left under Users\\Default');
+  assert.ok(
+    shellFolders.values().every((v) => !/\\Users\\Default\b/i.test(String(v.data))),
+    'no path is left under Users\\Default',
+  );
   hive.close();
 });
 
-test('<contentModify> rewrites a value before it is written: merged with the target\'s value, converted, or left as the target has it', async (t) => {
+test("<contentModify> rewrites a value before it is written: merged with the target's value, converted, or left as the target has it", async (t) => {
   const root = targetTree(t);
   const software = join(root, 'Windows/System32/config/SOFTWARE');
   const seed = HiveEditor.open(software, { allowDirty: true });
@@ -143,8 +152,12 @@ test('<contentModify> rewrites a value before it is written: merged with the tar
   const target = await openTargetVolume(join(root, 'Windows'));
   try {
     const applier = new RegistryApplier(target);
-    const apply = (e: RegistryEntry, script: string) => applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script, { file: 'test' }));
-    assert.equal(await apply(machineValue('Path', 'C:\\shared;C:\\app'), 'MigXmlHelper.MergeDelimitedContent(";","Add","C:\\extra")'), 'written');
+    const apply = (e: RegistryEntry, script: string) =>
+      applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script, { file: 'test' }));
+    assert.equal(
+      await apply(machineValue('Path', 'C:\\shared;C:\\app'), 'MigXmlHelper.MergeDelimitedContent(";","Add","C:\\extra")'),
+      'written',
+    );
     assert.equal(await apply(machineValue('Level', '42'), 'MigXmlHelper.ConvertToDWORD(NULL)'), 'written');
     assert.equal(await apply(machineValue('Mode', 'unknown'), 'MigXmlHelper.SetValueByTable("a,b","1,2",NULL)'), 'kept');
     assert.equal(applier.modified, 2);
@@ -177,9 +190,16 @@ test('<destinationCleanup> of registry values: only the values the pattern names
       const k = registryKey(location);
       return patternMatches(p, k.node, k.leaf);
     };
-    assert.deepEqual((await applier.deleteValues('HKLM\\Software\\Ferry\\Test', names, undefined)).sort(), ['HKLM\\Software\\Ferry\\Test [Stale]', 'HKLM\\Software\\Ferry\\Test\\Sub [Stale]']);
+    assert.deepEqual((await applier.deleteValues('HKLM\\Software\\Ferry\\Test', names, undefined)).sort(), [
+      'HKLM\\Software\\Ferry\\Test [Stale]',
+      'HKLM\\Software\\Ferry\\Test\\Sub [Stale]',
+    ]);
     assert.deepEqual(await applier.deleteValues('HKCU\\Software', () => true, undefined), [], 'HKCU needs a user');
-    assert.deepEqual(await applier.deleteValues('HKCU\\Software', () => true, { profilePath: 'C:\\Users\\new' }), [], 'a profile without a hive has nothing to clean');
+    assert.deepEqual(
+      await applier.deleteValues('HKCU\\Software', () => true, { profilePath: 'C:\\Users\\new' }),
+      [],
+      'a profile without a hive has nothing to clean',
+    );
     assert.ok(!existsSync(join(root, 'Users/new')), 'and cleanup creates no profile or hive');
     applier.save();
   } finally {

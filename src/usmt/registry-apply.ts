@@ -34,7 +34,8 @@ export interface RegistryUser {
 
 const PROFILE_LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
 
-const isHklmSoftware = (dest: RegLocation) => (dest.hive === 'HKLM' || dest.hive === 'HKEY_LOCAL_MACHINE') && /^software(\\|$)/i.test(dest.key);
+const isHklmSoftware = (dest: RegLocation) =>
+  (dest.hive === 'HKLM' || dest.hive === 'HKEY_LOCAL_MACHINE') && /^software(\\|$)/i.test(dest.key);
 
 export type RegistryOutcome = 'written' | 'kept' | 'unsupported';
 
@@ -58,7 +59,13 @@ export class RegistryApplier {
    * the value's <contentModify> script (§5.7), applied last, with the destination's value for
    * the Merge* functions.
    */
-  async apply(entry: RegistryEntry, dest: RegLocation, user: RegistryUser | undefined, merge: ScriptCall | undefined, modify?: ScriptCall): Promise<RegistryOutcome> {
+  async apply(
+    entry: RegistryEntry,
+    dest: RegLocation,
+    user: RegistryUser | undefined,
+    merge: ScriptCall | undefined,
+    modify?: ScriptCall,
+  ): Promise<RegistryOutcome> {
     const hive = await this.#hiveFor(dest, user?.profilePath);
     if (!hive) {
       if (isHklmSoftware(dest)) this.#noSoftware++;
@@ -73,7 +80,10 @@ export class RegistryApplier {
     const compare = () => {
       if (dest.valueName === null || entry.regType === undefined || entry.data === undefined) return 0;
       const current = editor.key(key)?.value(dest.valueName);
-      return compareRegistryValues({ type: parseRegTypeName(entry.regType) ?? 0, raw: entry.data }, current ? { type: current.type, raw: current.raw } : null);
+      return compareRegistryValues(
+        { type: parseRegTypeName(entry.regType) ?? 0, raw: entry.data },
+        current ? { type: current.type, raw: current.raw } : null,
+      );
     };
     const outcome = resolveCollision({ kind: 'registry', path: entry.winPath, ...(merge ? { merge } : {}), exists, compare });
     if (outcome.action === 'skip') return 'kept';

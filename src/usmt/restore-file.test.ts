@@ -39,5 +39,8 @@ test('bytes that do not match the catalog hash never appear under the file name'
     (err: unknown) => err instanceof FerryError && err.code === 'FERRY_E_USMT_RESTORE_FAILED',
   );
   assert.ok(!existsSync(dest));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });

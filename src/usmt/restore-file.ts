@@ -4,7 +4,19 @@
 // under its name. Writes are synchronous: the data is in memory already, and a thread-pool round
 // trip per open/write/close/utimes made small files several times slower (profiled, issue 16).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import {
+  createReadStream,
+  chmodSync,
+  closeSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { FileAttr } from '../volume/index.ts';
@@ -40,7 +52,13 @@ export interface RestoreOptions {
 }
 
 /** Returns how the file landed: copied, or linked to the store's copy. */
-export async function restoreFile(dest: string, source: RestoreSource, meta: RestoreMeta, attributeTarget: AttributeTarget, options: RestoreOptions = {}): Promise<'copied' | 'linked'> {
+export async function restoreFile(
+  dest: string,
+  source: RestoreSource,
+  meta: RestoreMeta,
+  attributeTarget: AttributeTarget,
+  options: RestoreOptions = {},
+): Promise<'copied' | 'linked'> {
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = options.direct ? dest : join(dirname(dest), `.${basename(dest).slice(0, 40)}.ferry-${randomBytes(4).toString('hex')}.tmp`);
   let how: 'copied' | 'linked' = 'copied';
@@ -91,7 +109,11 @@ async function writeChecked(path: string, chunks: AsyncIterable<Uint8Array>, met
   }
   const got = hash?.digest('hex');
   if (got !== undefined && got !== meta.sha256) {
-    throw usmtError('FERRY_E_USMT_RESTORE_FAILED', `Restored file ${meta.winPath} does not match its catalog hash after writing; it was not put in place.`, { path: meta.winPath, expected: meta.sha256, got });
+    throw usmtError(
+      'FERRY_E_USMT_RESTORE_FAILED',
+      `Restored file ${meta.winPath} does not match its catalog hash after writing; it was not put in place.`,
+      { path: meta.winPath, expected: meta.sha256, got },
+    );
   }
 }
 
@@ -100,16 +122,28 @@ async function checkHash(path: string, meta: RestoreMeta): Promise<void> {
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   const got = hash.digest('hex');
   if (got !== meta.sha256) {
-    throw usmtError('FERRY_E_USMT_RESTORE_FAILED', `Restored file ${meta.winPath} does not match its catalog hash; it was not put in place.`, { path: meta.winPath, expected: meta.sha256, got });
+    throw usmtError(
+      'FERRY_E_USMT_RESTORE_FAILED',
+      `Restored file ${meta.winPath} does not match its catalog hash; it was not put in place.`,
+      { path: meta.winPath, expected: meta.sha256, got },
+    );
   }
 }
 
 function sizeMismatch(meta: RestoreMeta, size: number) {
-  return usmtError('FERRY_E_USMT_RESTORE_FAILED', `Restored file ${meta.winPath} has ${size} bytes, the catalog says ${meta.size}; it was not put in place.`, { path: meta.winPath });
+  return usmtError(
+    'FERRY_E_USMT_RESTORE_FAILED',
+    `Restored file ${meta.winPath} has ${size} bytes, the catalog says ${meta.size}; it was not put in place.`,
+    { path: meta.winPath },
+  );
 }
 
 /** Times, Windows attributes (xattr) and the read-only bit of a restored file or folder. */
-export function applyMetadataSync(path: string, meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>, attributeTarget: AttributeTarget): void {
+export function applyMetadataSync(
+  path: string,
+  meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+  attributeTarget: AttributeTarget,
+): void {
   const stored = meta.attributes & ~(FileAttr.NORMAL | FileAttr.DIRECTORY);
   if (attributeTarget === 'ntfs-3g') {
     const be = Buffer.alloc(4);
@@ -123,6 +157,10 @@ export function applyMetadataSync(path: string, meta: Pick<RestoreMeta, 'mtimeMs
 }
 
 /** applyMetadataSync for callers on an async path. */
-export async function applyMetadata(path: string, meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>, attributeTarget: AttributeTarget): Promise<void> {
+export async function applyMetadata(
+  path: string,
+  meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+  attributeTarget: AttributeTarget,
+): Promise<void> {
   applyMetadataSync(path, meta, attributeTarget);
 }

@@ -4,7 +4,6 @@ import { SCANSTATE_HELP } from './help.ts';
 import { parseScanStateArgs, type ScanStateOptions } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
 
-
 export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<ScanStateOptions>(
     {
@@ -13,10 +12,17 @@ export function run(argv: string[], invocation: ToolInvocation = {}): Promise<nu
       help: SCANSTATE_HELP,
       parse: parseScanStateArgs,
       execute: async (options, ctx) => {
-        if (options.mode === 'genmigxml') throw usmtError('FERRY_E_USMT_UNSUPPORTED_OPTION', '/genmigxml has no Ferry equivalent: write the MigXML by hand, starting from MigDocs.xml.');
+        if (options.mode === 'genmigxml')
+          throw usmtError(
+            'FERRY_E_USMT_UNSUPPORTED_OPTION',
+            '/genmigxml has no Ferry equivalent: write the MigXML by hand, starting from MigDocs.xml.',
+          );
         return (await (await import('./scanstate.ts')).scanState(options, ctx)).exitCode;
       },
-      reportOf: (options) => (options.mode === 'capture' && options.storePath !== undefined ? { kind: 'capture', storePath: options.storePath, storeType: options.storeKind } : undefined),
+      reportOf: (options) =>
+        options.mode === 'capture' && options.storePath !== undefined
+          ? { kind: 'capture', storePath: options.storePath, storeType: options.storeKind }
+          : undefined,
     },
     argv,
     invocation,

@@ -1,5 +1,19 @@
 // ScanState's command line (spec/usmt-cli.md §2) → a typed, validated option object.
-import { all, has, one, onlyAllowedWith, parseAlgId, parseArgs, parseInteger, parseKeySource, parseUserSelection, parseVerbosity, type AlgId, type KeySource, type ToolSpec } from './args.ts';
+import {
+  all,
+  has,
+  one,
+  onlyAllowedWith,
+  parseAlgId,
+  parseArgs,
+  parseInteger,
+  parseKeySource,
+  parseUserSelection,
+  parseVerbosity,
+  type AlgId,
+  type KeySource,
+  type ToolSpec,
+} from './args.ts';
 import type { UserSelection } from '../migxml/index.ts';
 import { usmtError } from './usmt-error.ts';
 
@@ -81,19 +95,29 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
     throw usmtError('FERRY_E_INVALID_ARGUMENT', 'Command line arguments are required. Specify /? for options.');
   }
   if (args.positionals.length > 1) {
-    throw usmtError('FERRY_E_INVALID_ARGUMENT', `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`);
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`,
+    );
   }
   const storePath = args.positionals[0];
   const fail = (message: string) => usmtError('FERRY_E_INVALID_ARGUMENT', message);
 
   for (const o of ['apps', 'ppkg'] as const) {
-    if (has(args, o)) throw usmtError('FERRY_E_USMT_UNSUPPORTED_OPTION', `/${o} has no Ferry equivalent: list the applications to migrate with MigApp.xml (/i:MigApp.xml).`);
+    if (has(args, o))
+      throw usmtError(
+        'FERRY_E_USMT_UNSUPPORTED_OPTION',
+        `/${o} has no Ferry equivalent: list the applications to migrate with MigApp.xml (/i:MigApp.xml).`,
+      );
   }
   let ruleFiles = [...all(args, 'i')];
   let verbosity = parseVerbosity(one(args, 'v'));
   if (has(args, 'auto')) {
     for (const o of ['all', 'ui', 'ue', 'v'] as const) {
-      if (has(args, o)) throw fail('By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.');
+      if (has(args, o))
+        throw fail(
+          'By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.',
+        );
     }
     const folder = one(args, 'auto') || '.';
     ruleFiles = [`${folder}/MigDocs.xml`, `${folder}/MigApp.xml`, ...ruleFiles];
@@ -103,7 +127,12 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
   const generator = has(args, 'genconfig') ? 'genconfig' : has(args, 'genmigxml') ? 'genmigxml' : undefined;
   if (has(args, 'genconfig') && has(args, 'genmigxml')) throw fail('/genconfig and /genmigxml cannot be used together.');
   if (generator) {
-    onlyAllowedWith(args, generator, ['i', 'v', 'l', 'o', 'offline', 'offlinewindir', 'offlinewinold'], `/${generator} can't be used with most other options`);
+    onlyAllowedWith(
+      args,
+      generator,
+      ['i', 'v', 'l', 'o', 'offline', 'offlinewindir', 'offlinewinold'],
+      `/${generator} can't be used with most other options`,
+    );
     if (storePath !== undefined) throw fail(`/${generator} writes a file and creates no store: remove the StorePath "${storePath}".`);
   } else if (storePath === undefined) {
     throw fail('The store parameter is required but not specified.');
@@ -113,7 +142,8 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
   const hardlink = has(args, 'hardlink');
   if (hardlink && !nocompress) throw fail('/hardlink requires /nocompress.');
   if (hardlink && has(args, 'vsc')) throw fail('Volume shadow copy feature is not supported with a hardlink store (/hardlink with /vsc).');
-  if (nocompress && has(args, 'encrypt')) throw fail('/nocompress cannot be combined with /encrypt: an uncompressed store is never encrypted.');
+  if (nocompress && has(args, 'encrypt'))
+    throw fail('/nocompress cannot be combined with /encrypt: an uncompressed store is never encrypted.');
   const keySource = parseKeySource(args, 'encrypt');
   const encryption = keySource ? { algId: parseAlgId(one(args, 'encrypt')!), keySource } : undefined;
   if (keySource && 'key' in keySource && keySource.key === '') {
@@ -122,11 +152,13 @@ export function parseScanStateArgs(argv: readonly string[]): ParsedCommand<ScanS
 
   const efsValue = (one(args, 'efs') ?? 'abort').toLowerCase();
   const efs = EFS_MODES.find((m) => m === efsValue);
-  if (!efs) throw fail(`EFS parameter specified is not valid for /efs: "${one(args, 'efs')}". Use abort, skip, decryptcopy, copyraw or hardlink.`);
+  if (!efs)
+    throw fail(`EFS parameter specified is not valid for /efs: "${one(args, 'efs')}". Use abort, skip, decryptcopy, copyraw or hardlink.`);
   if (efs === 'hardlink' && !hardlink) throw fail('The /efs:hardlink requires /hardlink.');
 
   const offlineKinds = (['offline', 'offlinewindir', 'offlinewinold'] as const).filter((o) => has(args, o));
-  if (offlineKinds.length > 1) throw fail(`Only one of /offline, /offlinewindir and /offlinewinold may be used (got ${offlineKinds.map((o) => `/${o}`).join(' ')}).`);
+  if (offlineKinds.length > 1)
+    throw fail(`Only one of /offline, /offlinewindir and /offlinewinold may be used (got ${offlineKinds.map((o) => `/${o}`).join(' ')}).`);
   const offlineKind = offlineKinds[0];
   const offline: OfflineSource | undefined = offlineKind
     ? { kind: offlineKind === 'offline' ? 'xml' : offlineKind === 'offlinewindir' ? 'windir' : 'winold', path: one(args, offlineKind)! }

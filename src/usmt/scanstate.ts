@@ -61,9 +61,13 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
   const { log, progress } = ctx;
   const platform = currentPlatform();
   if (options.vsc) await platform.createSnapshot(options.storePath ?? 'the system volume');
-  if (options.localOnly) log?.info('/localonly: an offline volume has only the drives mapped for it; every mapped drive is treated as fixed.');
+  if (options.localOnly)
+    log?.info('/localonly: an offline volume has only the drives mapped for it; every mapped drive is treated as fixed.');
   if (!options.offline) {
-    throw usmtError('FERRY_E_USMT_OFFLINE_REQUIRED', 'Use /offline to run gather on this platform: ScanState reads an offline Windows volume here; add /offlinewindir:<the volume\'s Windows folder>.');
+    throw usmtError(
+      'FERRY_E_USMT_OFFLINE_REQUIRED',
+      "Use /offline to run gather on this platform: ScanState reads an offline Windows volume here; add /offlinewindir:<the volume's Windows folder>.",
+    );
   }
   const windowsDir = await offlineWindowsDir(options.offline, ctx.cwd);
   log?.info(`Offline Windows directory: ${windowsDir}`);
@@ -88,13 +92,19 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
       const present = new Set(engine.passes.flatMap((p) => p.components.map((c) => c.component)));
       const target = resolve(options.generatePath!);
       if (!options.overwrite && (await exists(target))) {
-        throw usmtError('FERRY_E_INVALID_ARGUMENT', `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`);
+        throw usmtError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `File argument is invalid for /genconfig: ${target} already exists; specify /o to overwrite it.`,
+        );
       }
       const xml = generateConfig(await loadRuleSet(options.ruleFiles.map((f) => locateRuleFile(f, ctx.cwd))), (c) => present.has(c));
       try {
         await writeFile(target, xml);
       } catch (err) {
-        throw usmtError('FERRY_E_INVALID_ARGUMENT', `File argument is invalid for /genconfig: cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+        throw usmtError(
+          'FERRY_E_INVALID_ARGUMENT',
+          `File argument is invalid for /genconfig: cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+        );
       }
       log?.info(`Wrote ${target}`);
       return { exitCode: USMT_SUCCESS, mode: 'genconfig', users: users.map(label), files: 0, dirs: 0, registry: 0, bytes: 0, skipped: [] };
@@ -121,14 +131,23 @@ async function openPlanningForUsmt(options: ScanStateOptions, windowsDir: string
     if (isFerryError(err, 'FERRY_E_XML_MALFORMED') || isFerryError(err, 'FERRY_E_IO')) {
       const file = String(err.details.file ?? '');
       if (options.ruleFiles.some((f) => locateRuleFile(f) === file)) {
-        throw new FerryError('FERRY_E_MIGXML_FILE_NOT_FOUND', `Script file is invalid for /i: ${err.message}`, { cause: err, details: err.details });
+        throw new FerryError('FERRY_E_MIGXML_FILE_NOT_FOUND', `Script file is invalid for /i: ${err.message}`, {
+          cause: err,
+          details: err.details,
+        });
       }
     }
     throw err;
   }
 }
 
-async function collect(options: ScanStateOptions, ctx: RunContext, planning: Planning, storeDir: string, keyText: string | undefined): Promise<ScanStateResult> {
+async function collect(
+  options: ScanStateOptions,
+  ctx: RunContext,
+  planning: Planning,
+  storeDir: string,
+  keyText: string | undefined,
+): Promise<ScanStateResult> {
   const { events, log, progress } = ctx;
   const { volume, engine, config } = planning;
   const estimate = options.mode === 'estimate';
@@ -152,15 +171,20 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
   let watchWalk = true;
   const stopWatchingWalk = () => (watchWalk = false);
   const detach = events.on((e: FerryEvent) => {
-    if (watchWalk && e.type === 'warning' && (e.code === 'FERRY_E_ACCESS_DENIED' || e.code === 'FERRY_E_IO') && e.path) walkErrors.push({ winPath: e.path, code: e.code, message: e.message });
+    if (watchWalk && e.type === 'warning' && (e.code === 'FERRY_E_ACCESS_DENIED' || e.code === 'FERRY_E_IO') && e.path)
+      walkErrors.push({ winPath: e.path, code: e.code, message: e.message });
   });
 
-  const excluded = [storeDir, ...[options.logFile, options.progressFile, options.listFile].filter((f): f is string => f !== undefined).map((f) => resolve(f))];
+  const excluded = [
+    storeDir,
+    ...[options.logFile, options.progressFile, options.listFile].filter((f): f is string => f !== undefined).map((f) => resolve(f)),
+  ];
   const isExcluded = (hostPath: string) => excluded.some((x) => hostPath === x || hostPath.startsWith(x + sep));
 
   const sourceFailure = sourceFailureHandler(options, ctx, config, skipped, writer);
   const walkFailures = async () => {
-    for (const w of walkErrors.splice(0)) await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
+    for (const w of walkErrors.splice(0))
+      await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
   };
 
   // A capture first counts what it will store (USMT's Scanning phase), so that progress can be
@@ -191,19 +215,45 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       if (obj.kind === 'registry') {
         counts.registry++;
         if (writer && obj.regLocation) await writer.addRegistry(registryMeta(obj, obj.user ? storeUser(obj.user) : undefined));
-        if (obj.regLocation) events.emit({ type: 'object', outcome: 'captured', kind: 'registry', object: obj.regLocation, ...(obj.user ? { user: label(obj.user) } : {}) });
+        if (obj.regLocation)
+          events.emit({
+            type: 'object',
+            outcome: 'captured',
+            kind: 'registry',
+            object: obj.regLocation,
+            ...(obj.user ? { user: label(obj.user) } : {}),
+          });
         continue;
       }
       if (obj.kind === 'ini') {
         counts.ini++;
-        if (writer && obj.ini) await writer.addIni({ kind: 'ini', winPath: obj.winPath!, ...obj.ini, ...(obj.user ? { user: storeUser(obj.user) } : {}), component: obj.component });
+        if (writer && obj.ini)
+          await writer.addIni({
+            kind: 'ini',
+            winPath: obj.winPath!,
+            ...obj.ini,
+            ...(obj.user ? { user: storeUser(obj.user) } : {}),
+            component: obj.component,
+          });
         log?.object(`${estimate ? 'Counted' : 'Stored'} ${obj.winPath} [${obj.component}]`);
-        events.emit({ type: 'object', outcome: 'captured', kind: 'ini', object: obj.winPath!, ...(obj.user ? { user: label(obj.user) } : {}) });
+        events.emit({
+          type: 'object',
+          outcome: 'captured',
+          kind: 'ini',
+          object: obj.winPath!,
+          ...(obj.user ? { user: label(obj.user) } : {}),
+        });
         continue;
       }
       const entry = obj.entry!;
       if (isExcluded(entry.hostPath)) continue;
-      const meta = { kind: obj.kind, winPath: entry.winPath, ...(obj.user ? { user: storeUser(obj.user) } : {}), component: obj.component, ...entryTimes(entry) };
+      const meta = {
+        kind: obj.kind,
+        winPath: entry.winPath,
+        ...(obj.user ? { user: storeUser(obj.user) } : {}),
+        component: obj.component,
+        ...entryTimes(entry),
+      };
       if (obj.kind === 'dir') {
         counts.dirs++;
         await writer?.addDirectory(meta);
@@ -227,7 +277,14 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
       counts.bytes += entry.size;
       if (listFd !== undefined) writeSync(listFd, `${entry.winPath}\r\n`);
       log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
-      events.emit({ type: 'object', outcome: 'captured', kind: 'file', object: entry.winPath, bytes: entry.size, ...(obj.user ? { user: label(obj.user) } : {}) });
+      events.emit({
+        type: 'object',
+        outcome: 'captured',
+        kind: 'file',
+        object: entry.winPath,
+        bytes: entry.size,
+        ...(obj.user ? { user: label(obj.user) } : {}),
+      });
       events.emit({
         type: 'progress',
         phase: estimate ? 'Estimating' : 'Collecting',
@@ -253,7 +310,13 @@ async function collect(options: ScanStateOptions, ctx: RunContext, planning: Pla
 }
 
 /** The store a capture writes: resumed when an interrupted capture left one (and no /o). */
-async function openWriter(options: ScanStateOptions, ctx: RunContext, storeDir: string, keyText: string | undefined, computer: string): Promise<StoreWriter> {
+async function openWriter(
+  options: ScanStateOptions,
+  ctx: RunContext,
+  storeDir: string,
+  keyText: string | undefined,
+  computer: string,
+): Promise<StoreWriter> {
   const state = await inspectStore(storeDir).catch(() => null);
   const resume = !!state && !state.complete && !options.overwrite;
   if (resume) ctx.log?.info(`Resuming the interrupted capture in ${storeDir}`);
@@ -273,14 +336,33 @@ function entryTimes(entry: { size: number; mtimeMs: number; atimeMs: number; bir
 }
 
 /** An EFS-encrypted file under /efs: abort stops the capture, skip leaves it out (false), otherwise its raw form is read. */
-async function efsCaptured(options: ScanStateOptions, ctx: RunContext, writer: StoreWriter | undefined, entry: { winPath: string; hostPath: string; size: number }, user: Profile | undefined): Promise<boolean> {
+async function efsCaptured(
+  options: ScanStateOptions,
+  ctx: RunContext,
+  writer: StoreWriter | undefined,
+  entry: { winPath: string; hostPath: string; size: number },
+  user: Profile | undefined,
+): Promise<boolean> {
   if (options.efs === 'abort') {
     await writer?.abort();
-    throw usmtError('FERRY_E_USMT_CANCELED', `Gather was aborted because of an EFS file: ${entry.winPath}. Use /efs:skip to leave EFS files out.`, { path: entry.winPath });
+    throw usmtError(
+      'FERRY_E_USMT_CANCELED',
+      `Gather was aborted because of an EFS file: ${entry.winPath}. Use /efs:skip to leave EFS files out.`,
+      { path: entry.winPath },
+    );
   }
   if (options.efs === 'skip') {
     ctx.log?.warning(`Skipped the EFS-encrypted file ${entry.winPath} (/efs:skip)`);
-    ctx.events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: entry.winPath, reason: 'efs', detail: '/efs:skip', bytes: entry.size, ...(user ? { user: label(user) } : {}) });
+    ctx.events.emit({
+      type: 'object',
+      outcome: 'notMigrated',
+      kind: 'file',
+      object: entry.winPath,
+      reason: 'efs',
+      detail: '/efs:skip',
+      bytes: entry.size,
+      ...(user ? { user: label(user) } : {}),
+    });
     return false;
   }
   await currentPlatform().readEncryptedRaw(entry.hostPath);
@@ -288,7 +370,13 @@ async function efsCaptured(options: ScanStateOptions, ctx: RunContext, writer: S
 }
 
 /** Skip (returns) or stop (throws) for one unreadable source object. */
-function sourceFailureHandler(options: ScanStateOptions, ctx: RunContext, config: Planning['config'], skipped: SkippedObject[], writer: StoreWriter | undefined) {
+function sourceFailureHandler(
+  options: ScanStateOptions,
+  ctx: RunContext,
+  config: Planning['config'],
+  skipped: SkippedObject[],
+  writer: StoreWriter | undefined,
+) {
   const { events, log, progress } = ctx;
   return async (winPath: string, err: FerryError, user?: Profile, bytes?: number): Promise<void> => {
     const errno = String(err.details.errno ?? (err.code === 'FERRY_E_ACCESS_DENIED' ? 'EACCES' : ''));
@@ -302,20 +390,38 @@ function sourceFailureHandler(options: ScanStateOptions, ctx: RunContext, config
     if (fatal) {
       log?.error(`Unable to read ${winPath}: ${err.message}`, win32);
       await writer?.abort();
-      throw new FerryError('FERRY_E_USMT_STOPPED_ON_ERROR', `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`, {
-        cause: err,
-        details: { path: winPath, errno },
-      });
+      throw new FerryError(
+        'FERRY_E_USMT_STOPPED_ON_ERROR',
+        `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`,
+        {
+          cause: err,
+          details: { path: winPath, errno },
+        },
+      );
     }
     skipped.push({ winPath, code: err.code, message: err.message });
-    events.emit({ type: 'object', outcome: 'notMigrated', kind: 'file', object: winPath, reason: 'unreadable', detail: `${err.code}: ${err.message}`, ...(user ? { user: label(user) } : {}), ...(bytes ? { bytes } : {}) });
+    events.emit({
+      type: 'object',
+      outcome: 'notMigrated',
+      kind: 'file',
+      object: winPath,
+      reason: 'unreadable',
+      detail: `${err.code}: ${err.message}`,
+      ...(user ? { user: label(user) } : {}),
+      ...(bytes ? { bytes } : {}),
+    });
     log?.warning(`Skipped ${winPath} (/c): ${err.message}`, win32);
     progress?.write('numberOfIgnoredErrors', skipped.length);
   };
 }
 
 /** USMT's Scanning phase: what a capture will store, counted so progress can be a percentage. */
-async function countPlanned(engine: Planning['engine'], ctx: RunContext, isExcluded: (hostPath: string) => boolean, walkFailures: () => Promise<void>): Promise<{ files: number; bytes: number }> {
+async function countPlanned(
+  engine: Planning['engine'],
+  ctx: RunContext,
+  isExcluded: (hostPath: string) => boolean,
+  walkFailures: () => Promise<void>,
+): Promise<{ files: number; bytes: number }> {
   const { events, progress } = ctx;
   const planned = { files: 0, bytes: 0 };
   events.phase('Scanning', 'start');
@@ -424,7 +530,10 @@ function openListFile(path: string): number {
   try {
     return openSync(resolve(path), 'w');
   } catch (err) {
-    throw usmtError('FERRY_E_INVALID_ARGUMENT', `List file path argument is invalid for /listfiles: cannot create ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+    throw usmtError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `List file path argument is invalid for /listfiles: cannot create ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+    );
   }
 }
 

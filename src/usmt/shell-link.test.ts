@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { buildShellLink, parseShellLink } from './shell-link.ts';
 
 test('a local target is read from LinkInfo', () => {
-  assert.deepEqual(parseShellLink(buildShellLink('C:\\Users\\alice\\Documents\\plan.docx')), { kind: 'local', path: 'C:\\Users\\alice\\Documents\\plan.docx' });
+  assert.deepEqual(parseShellLink(buildShellLink('C:\\Users\\alice\\Documents\\plan.docx')), {
+    kind: 'local',
+    path: 'C:\\Users\\alice\\Documents\\plan.docx',
+  });
 });
 
 test('damaged, truncated or foreign data is unparseable (null), never a throw', () => {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mapAccount } from './user-mapping.ts';
 
 test('/mu renames one user; /md moves domains, first match wins; /mu beats /md', () => {
-  const mu = [{ fromDomain: 'PC1', fromUser: 'alice', toDomain: 'contoso', toUser: 'alice2' }, { fromUser: 'bob', toUser: 'robert' }];
+  const mu = [
+    { fromDomain: 'PC1', fromUser: 'alice', toDomain: 'contoso', toUser: 'alice2' },
+    { fromUser: 'bob', toUser: 'robert' },
+  ];
   const md = [
     { from: 'corporate', to: 'fabrikam' },
     { from: 'corporate', to: 'farnorth' },

@@ -10,7 +10,11 @@ export function usmtError(code: ErrorCode, message: string, details?: Record<str
 export function asFerryError(err: unknown): FerryError {
   if (err instanceof FerryError) return err;
   if (typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string') return fromSystemError(err, 'running');
-  return new FerryError('FERRY_E_INTERNAL', `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. Re-run with FERRY_DEBUG=1 for the stack and report it.`, { cause: err });
+  return new FerryError(
+    'FERRY_E_INTERNAL',
+    `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. Re-run with FERRY_DEBUG=1 for the stack and report it.`,
+    { cause: err },
+  );
 }
 
 /** Return code for an error that ends a run: its catalog `usmt` number, 26 when it has none. */

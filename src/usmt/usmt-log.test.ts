@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UsmtLog } from './usmt-log.ts';
 import { ProgressLog, formatProgressLine } from './progress-log.ts';
 import { EstimateCounter, estimateXml, writeEstimate } from './estimate.ts';
-import { FerryError } from '../errors/index.ts';
+import type { FerryError } from '../errors/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-usmt-log-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,9 +40,18 @@ test('an unusable /l path is 13, /progress 40, /p 41', () => {
     }
     return 0;
   };
-  assert.equal(code(() => UsmtLog.open(join(dir, 'file', 'x.log'), 0)), 13);
-  assert.equal(code(() => ProgressLog.open(join(dir, 'file', 'p.log'))), 40);
-  assert.equal(code(() => writeEstimate(join(dir, 'file', 'p.xml'), 'x')), 41);
+  assert.equal(
+    code(() => UsmtLog.open(join(dir, 'file', 'x.log'), 0)),
+    13,
+  );
+  assert.equal(
+    code(() => ProgressLog.open(join(dir, 'file', 'p.log'))),
+    40,
+  );
+  assert.equal(
+    code(() => writeEstimate(join(dir, 'file', 'p.xml'), 'x')),
+    41,
+  );
 });
 
 test('progress lines follow §8.2', () => {

@@ -36,7 +36,11 @@ export class UsmtLog {
       fchmodSync(fd, 0o600);
       return new UsmtLog(path, verbosity, fd);
     } catch (err) {
-      throw usmtError('FERRY_E_USMT_LOG_FILE', `Log path argument is invalid for /l: cannot create "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { path });
+      throw usmtError(
+        'FERRY_E_USMT_LOG_FILE',
+        `Log path argument is invalid for /l: cannot create "${path}" (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+        { path },
+      );
     }
   }
 

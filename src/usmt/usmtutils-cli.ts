@@ -3,7 +3,15 @@ import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { USMTUTILS_HELP } from './help.ts';
 import { parseUsmtUtilsArgs, type UsmtUtilsOptions } from './usmtutils-options.ts';
 
-
 export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
-  return runTool<UsmtUtilsOptions>({ program: 'UsmtUtils', help: USMTUTILS_HELP, parse: parseUsmtUtilsArgs, execute: async (options, ctx) => (await import('./usmtutils.ts')).usmtUtils(options, ctx) }, argv, invocation);
+  return runTool<UsmtUtilsOptions>(
+    {
+      program: 'UsmtUtils',
+      help: USMTUTILS_HELP,
+      parse: parseUsmtUtilsArgs,
+      execute: async (options, ctx) => (await import('./usmtutils.ts')).usmtUtils(options, ctx),
+    },
+    argv,
+    invocation,
+  );
 }

@@ -50,7 +50,8 @@ export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtU
   if (args.help) return { help: true };
   const fail = (message: string) => usmtError('FERRY_E_INVALID_ARGUMENT', message);
   const commands = (['ec', 'rd', 'verify', 'extract'] as const).filter((c) => has(args, c));
-  if (commands.length === 0) throw fail('Command line arguments are required: give one of /ec, /rd, /verify or /extract. Specify /? for options.');
+  if (commands.length === 0)
+    throw fail('Command line arguments are required: give one of /ec, /rd, /verify or /extract. Specify /? for options.');
   if (commands.length > 1) throw fail(`A command was already specified: ${commands.map((c) => `/${c}`).join(' and ')} cannot be combined.`);
   const command = commands[0]!;
   const allowed: Record<typeof command, readonly string[]> = {
@@ -63,7 +64,8 @@ export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtU
     if (!allowed[command].includes(name)) throw fail(`/${name} cannot be used with /${command}.`);
   }
   const keySource = parseKeySource(args, 'decrypt');
-  if (keySource && 'key' in keySource && keySource.key === '') throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
+  if (keySource && 'key' in keySource && keySource.key === '')
+    throw usmtError('FERRY_E_STORE_KEYFILE', 'The encryption key must have at least one character.');
   const common: Common = {
     tool: 'usmtutils',
     ...optional('logFile', one(args, 'l')),
@@ -72,7 +74,8 @@ export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtU
   };
   const positionals = [...args.positionals];
   const expect = (n: number, usage: string) => {
-    if (positionals.length !== n) throw fail(`Usage: ${usage} (got ${positionals.length} path argument${positionals.length === 1 ? '' : 's'}).`);
+    if (positionals.length !== n)
+      throw fail(`Usage: ${usage} (got ${positionals.length} path argument${positionals.length === 1 ? '' : 's'}).`);
   };
 
   switch (command) {
@@ -108,5 +111,10 @@ export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtU
 }
 
 function splitPatterns(value: string | undefined): string[] {
-  return value === undefined ? [] : value.split(/[,;]/).map((p) => p.trim()).filter(Boolean);
+  return value === undefined
+    ? []
+    : value
+        .split(/[,;]/)
+        .map((p) => p.trim())
+        .filter(Boolean);
 }

@@ -14,7 +14,11 @@ import type { UsmtUtilsOptions } from './usmtutils-options.ts';
 const USMT_ERROR_CORRUPTED_STORE = 42;
 
 /** Runs one UsmtUtils command; `write` receives the report lines (stdout for the CLI). */
-export async function usmtUtils(options: UsmtUtilsOptions, ctx: RunContext, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function usmtUtils(
+  options: UsmtUtilsOptions,
+  ctx: RunContext,
+  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
   switch (options.command) {
     case 'ec':
       write('Encryption algorithms accepted by /encrypt and /decrypt:');
@@ -36,13 +40,21 @@ async function open(file: string, options: UsmtUtilsOptions): Promise<StoreReade
   return openStore(resolve(file), key === undefined ? {} : { key });
 }
 
-async function verify(options: Extract<UsmtUtilsOptions, { command: 'verify' }>, ctx: RunContext, write: (line: string) => void): Promise<number> {
+async function verify(
+  options: Extract<UsmtUtilsOptions, { command: 'verify' }>,
+  ctx: RunContext,
+  write: (line: string) => void,
+): Promise<number> {
   let reader: StoreReader;
   try {
     reader = await open(options.file, options);
   } catch (err) {
     // A store whose catalog or trailer cannot be authenticated is reported as a corrupted catalog.
-    if (isFerryError(err, 'FERRY_E_STORE_TAMPERED') || isFerryError(err, 'FERRY_E_STORE_TRUNCATED') || isFerryError(err, 'FERRY_E_STORE_KDF_PARAMS')) {
+    if (
+      isFerryError(err, 'FERRY_E_STORE_TAMPERED') ||
+      isFerryError(err, 'FERRY_E_STORE_TRUNCATED') ||
+      isFerryError(err, 'FERRY_E_STORE_KDF_PARAMS')
+    ) {
       write('CATALOG\tCORRUPTED');
       ctx.log?.error(`${err.code}: ${err.message}`, USMT_ERROR_CORRUPTED_STORE);
       return USMT_ERROR_CORRUPTED_STORE;
@@ -72,7 +84,9 @@ async function verify(options: Extract<UsmtUtilsOptions, { command: 'verify' }>,
     }
     for (const r of report.results) if (!r.ok) ctx.log?.error(`${r.winPath}: ${r.code}: ${r.message}`);
     if (report.catalogError) ctx.log?.error(`CATALOG: ${report.catalogError.code}: ${report.catalogError.message}`);
-    ctx.log?.info(`Verified ${report.files} files: ${report.intact} intact, ${report.corrupted} corrupted; catalog ${report.catalogOk ? 'OK' : 'CORRUPTED'}`);
+    ctx.log?.info(
+      `Verified ${report.files} files: ${report.intact} intact, ${report.corrupted} corrupted; catalog ${report.catalogOk ? 'OK' : 'CORRUPTED'}`,
+    );
     return report.corrupted > 0 || !report.catalogOk ? USMT_ERROR_CORRUPTED_STORE : USMT_SUCCESS;
   } finally {
     await reader.close();
@@ -85,7 +99,11 @@ function matches(patterns: readonly string[], winPath: string): boolean {
   return patterns.some((p) => compileGlob(p)((p.includes('\\') ? winPath : name).toLowerCase()));
 }
 
-async function extract(options: Extract<UsmtUtilsOptions, { command: 'extract' }>, ctx: RunContext, write: (line: string) => void): Promise<number> {
+async function extract(
+  options: Extract<UsmtUtilsOptions, { command: 'extract' }>,
+  ctx: RunContext,
+  write: (line: string) => void,
+): Promise<number> {
   const destination = resolve(options.destination);
   const reader = await open(options.file, options);
   let extracted = 0;
@@ -115,7 +133,9 @@ async function extract(options: Extract<UsmtUtilsOptions, { command: 'extract' }
   } finally {
     await reader.close();
   }
-  write(`Extracted ${extracted} files to ${destination}${existing ? `; ${existing} already there and kept (use /o to overwrite)` : ''}${filtered ? `; ${filtered} left out by /i /e` : ''}.`);
+  write(
+    `Extracted ${extracted} files to ${destination}${existing ? `; ${existing} already there and kept (use /o to overwrite)` : ''}${filtered ? `; ${filtered} left out by /i /e` : ''}.`,
+  );
   return USMT_SUCCESS;
 }
 

@@ -48,7 +48,11 @@ test('DOSATTRIB NDR v1 and v2, and v3 without the ATTRIB flag', () => {
 test('truncated or unknown NDR falls back to the hex text, never throws', () => {
   assert.equal(decodeDosAttrib(hex('0000 0500 05')), null);
   assert.equal(decodeDosAttrib(Buffer.concat([Buffer.from('0x6\0', 'latin1'), hex('0900 0900')])), 0x6);
-  assert.equal(decodeDosAttrib(Buffer.concat([Buffer.from('0x6\0', 'latin1'), hex('0300 0400 0000 01000000 01000000')])), 0x6, 'level must equal version');
+  assert.equal(
+    decodeDosAttrib(Buffer.concat([Buffer.from('0x6\0', 'latin1'), hex('0300 0400 0000 01000000 01000000')])),
+    0x6,
+    'level must equal version',
+  );
 });
 
 test('composing: DIRECTORY, REPARSE_POINT, READONLY from mode, NORMAL when nothing', () => {

@@ -88,7 +88,21 @@ export class HostEntry implements VolumeEntry {
 
   toJSON(): VolumeEntry {
     const { winPath, hostPath, kind, size, mtimeMs, atimeMs, birthtimeMs, attributes, mode, dev, ino, nlink, linkTarget } = this;
-    return { winPath, hostPath, kind, size, mtimeMs, atimeMs, birthtimeMs, attributes, mode, dev, ino, nlink, ...(linkTarget === undefined ? {} : { linkTarget }) };
+    return {
+      winPath,
+      hostPath,
+      kind,
+      size,
+      mtimeMs,
+      atimeMs,
+      birthtimeMs,
+      attributes,
+      mode,
+      dev,
+      ino,
+      nlink,
+      ...(linkTarget === undefined ? {} : { linkTarget }),
+    };
   }
 }
 

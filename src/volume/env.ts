@@ -66,8 +66,12 @@ export function buildSystemEnv(input: SystemEnvInput): Env {
 
   const programFiles = fromHive(CURRENT_VERSION, 'ProgramFilesDir', `${systemDrive}\\Program Files`);
   const commonFiles = fromHive(CURRENT_VERSION, 'CommonFilesDir', joinWinPath(programFiles, 'Common Files'));
-  const programFilesX86 = is64Bit ? fromHive(CURRENT_VERSION, 'ProgramFilesDir (x86)', `${systemDrive}\\Program Files (x86)`) : programFiles;
-  const commonFilesX86 = is64Bit ? fromHive(CURRENT_VERSION, 'CommonFilesDir (x86)', joinWinPath(programFilesX86, 'Common Files')) : commonFiles;
+  const programFilesX86 = is64Bit
+    ? fromHive(CURRENT_VERSION, 'ProgramFilesDir (x86)', `${systemDrive}\\Program Files (x86)`)
+    : programFiles;
+  const commonFilesX86 = is64Bit
+    ? fromHive(CURRENT_VERSION, 'CommonFilesDir (x86)', joinWinPath(programFilesX86, 'Common Files'))
+    : commonFiles;
   for (const n of ['PROGRAMFILES', 'CSIDL_PROGRAM_FILES']) set(n, programFiles);
   for (const n of ['COMMONPROGRAMFILES', 'CSIDL_PROGRAM_FILES_COMMON']) set(n, commonFiles);
   for (const n of ['PROGRAMFILES(X86)', 'CSIDL_PROGRAM_FILESX86']) set(n, programFilesX86);
@@ -84,7 +88,11 @@ export function buildSystemEnv(input: SystemEnvInput): Env {
   const pub = fromHive(PROFILE_LIST, 'Public', joinWinPath(profilesFolder, 'Public'));
   set('PUBLIC', pub);
   set('ALLUSERSPROFILE', pub);
-  const defaultProfile = fromHive(PROFILE_LIST, 'Default', fromHive(PROFILE_LIST, 'DefaultUserProfile', joinWinPath(profilesFolder, 'Default')));
+  const defaultProfile = fromHive(
+    PROFILE_LIST,
+    'Default',
+    fromHive(PROFILE_LIST, 'DefaultUserProfile', joinWinPath(profilesFolder, 'Default')),
+  );
   set('DEFAULTUSERPROFILE', defaultProfile);
   const systemProfile = fromHive(`${PROFILE_LIST}\\S-1-5-18`, 'ProfileImagePath', joinWinPath(system32, 'config', 'systemprofile'));
   set('SYSTEMPROFILE', systemProfile);
@@ -145,25 +153,25 @@ const USER_FOLDER_DEFAULTS: ReadonlyArray<readonly [string, string]> = [
  * their parent when only the parent is redirected.
  */
 const SHELL_FOLDER_VARS: Readonly<Record<string, readonly string[]>> = {
-  'APPDATA': ['CSIDL_APPDATA', 'APPDATA'],
+  APPDATA: ['CSIDL_APPDATA', 'APPDATA'],
   'LOCAL APPDATA': ['CSIDL_LOCAL_APPDATA', 'LOCALAPPDATA'],
-  'CACHE': ['CSIDL_INTERNET_CACHE'],
-  'COOKIES': ['CSIDL_COOKIES'],
-  'DESKTOP': ['CSIDL_DESKTOP', 'CSIDL_DESKTOPDIRECTORY'],
-  'FAVORITES': ['CSIDL_FAVORITES'],
-  'HISTORY': ['CSIDL_HISTORY'],
+  CACHE: ['CSIDL_INTERNET_CACHE'],
+  COOKIES: ['CSIDL_COOKIES'],
+  DESKTOP: ['CSIDL_DESKTOP', 'CSIDL_DESKTOPDIRECTORY'],
+  FAVORITES: ['CSIDL_FAVORITES'],
+  HISTORY: ['CSIDL_HISTORY'],
   'MY MUSIC': ['CSIDL_MYMUSIC'],
   'MY PICTURES': ['CSIDL_MYPICTURES'],
   'MY VIDEO': ['CSIDL_MYVIDEO'],
-  'PERSONAL': ['CSIDL_PERSONAL', 'CSIDL_MYDOCUMENTS'],
-  'PROGRAMS': ['CSIDL_PROGRAMS'],
-  'RECENT': ['CSIDL_RECENT'],
-  'SENDTO': ['CSIDL_SENDTO'],
+  PERSONAL: ['CSIDL_PERSONAL', 'CSIDL_MYDOCUMENTS'],
+  PROGRAMS: ['CSIDL_PROGRAMS'],
+  RECENT: ['CSIDL_RECENT'],
+  SENDTO: ['CSIDL_SENDTO'],
   'START MENU': ['CSIDL_STARTMENU'],
-  'STARTUP': ['CSIDL_STARTUP', 'CSIDL_ALTSTARTUP'],
-  'TEMPLATES': ['CSIDL_TEMPLATES'],
-  'NETHOOD': ['CSIDL_NETHOOD'],
-  'PRINTHOOD': ['CSIDL_PRINTHOOD'],
+  STARTUP: ['CSIDL_STARTUP', 'CSIDL_ALTSTARTUP'],
+  TEMPLATES: ['CSIDL_TEMPLATES'],
+  NETHOOD: ['CSIDL_NETHOOD'],
+  PRINTHOOD: ['CSIDL_PRINTHOOD'],
   'ADMINISTRATIVE TOOLS': ['CSIDL_ADMINTOOLS'],
   'CD BURNING': ['CSIDL_CDBURN_AREA'],
   '{374DE290-123F-4565-9164-39C4925E467B}': ['FOLDERID_DOWNLOADS', 'CSIDL_DOWNLOADS'],

@@ -56,12 +56,21 @@ export class VolumeHives implements VolumeRegistry {
     if (hostPath) {
       try {
         const h = openHive(hostPath, { allowDirty: true });
-        if (h.dirty) this.#events.warn('FERRY_W_HIVE_DIRTY', `Registry hive ${winPath} has unreplayed transaction logs; read as it is, recent changes may be missing.`, winPath);
+        if (h.dirty)
+          this.#events.warn(
+            'FERRY_W_HIVE_DIRTY',
+            `Registry hive ${winPath} has unreplayed transaction logs; read as it is, recent changes may be missing.`,
+            winPath,
+          );
         hive = h;
       } catch (err) {
         const why = isFerryError(err) ? `${err.code}: ${err.message}` : String(err);
         this.warnings++;
-        this.#events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `Registry hive ${winPath} could not be read (${why}); its keys are treated as absent.`, winPath);
+        this.#events.warn(
+          'FERRY_W_REGISTRY_UNAVAILABLE',
+          `Registry hive ${winPath} could not be read (${why}); its keys are treated as absent.`,
+          winPath,
+        );
       }
     }
     this.#open.set(key, hive);

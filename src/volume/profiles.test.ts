@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { EventStream } from '../events/index.ts';
 import { RegType } from '../registry/index.ts';
 import { memoryHive } from './memory-hive.ts';
-import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromProfileList, sortProfiles, userNameFor, type ProfileHost } from './profiles.ts';
+import {
+  domainNameFrom,
+  localAccountNames,
+  machineSidFromSam,
+  profilesFromProfileList,
+  sortProfiles,
+  userNameFor,
+  type ProfileHost,
+} from './profiles.ts';
 import { foldCase } from './winpath.ts';
 
 const LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
@@ -20,10 +28,15 @@ function fakeHost(folders: string[]): { host: ProfileHost; warnings: string[] } 
     systemDrive: 'C:',
     computerName: 'PC1',
     events,
-    env: new Map([['SYSTEMDRIVE', 'C:'], ['SYSTEMROOT', 'C:\\Windows']]),
+    env: new Map([
+      ['SYSTEMDRIVE', 'C:'],
+      ['SYSTEMROOT', 'C:\\Windows'],
+    ]),
     lookup: (w) => {
       const hit = known.get(foldCase(w));
-      return hit ? { winPath: hit, hostPath: `/vol/${hit.slice(3).replace(/\\/g, '/')}`, kind: hit.endsWith('.DAT') ? 'file' : 'dir' } : null;
+      return hit
+        ? { winPath: hit, hostPath: `/vol/${hit.slice(3).replace(/\\/g, '/')}`, kind: hit.endsWith('.DAT') ? 'file' : 'dir' }
+        : null;
     },
     names: () => [],
     mtime: () => 1_700_000_000_000,
@@ -31,7 +44,10 @@ function fakeHost(folders: string[]): { host: ProfileHost; warnings: string[] } 
   return { host, warnings };
 }
 
-const entry = (image: string, state = 0) => ({ ProfileImagePath: [RegType.EXPAND_SZ, image] as const, State: [RegType.DWORD, state] as const });
+const entry = (image: string, state = 0) => ({
+  ProfileImagePath: [RegType.EXPAND_SZ, image] as const,
+  State: [RegType.DWORD, state] as const,
+});
 
 test('ProfileList: system SIDs skipped, temp/backup warned, missing folders warned, local vs domain vs Azure AD', () => {
   const software = memoryHive({
@@ -49,7 +65,16 @@ test('ProfileList: system SIDs skipped, temp/backup warned, missing folders warn
     [`${LIST}\\${MACHINE}-1006.bak`]: entry('C:\\Users\\frank', 0x8000),
     [`${LIST}\\${MACHINE}-1004`]: entry('C:\\Users\\gone'),
   });
-  const { host, warnings } = fakeHost(['C:\\Users\\alice', 'C:\\Users\\alice\\NTUSER.DAT', 'C:\\Users\\bob.CORP', 'C:\\Users\\AzureAD_carol', 'C:\\Users\\TEMP', 'C:\\Users\\dave', 'C:\\Users\\erin', 'C:\\Users\\frank']);
+  const { host, warnings } = fakeHost([
+    'C:\\Users\\alice',
+    'C:\\Users\\alice\\NTUSER.DAT',
+    'C:\\Users\\bob.CORP',
+    'C:\\Users\\AzureAD_carol',
+    'C:\\Users\\TEMP',
+    'C:\\Users\\dave',
+    'C:\\Users\\erin',
+    'C:\\Users\\frank',
+  ]);
   const profiles = sortProfiles(profilesFromProfileList(host, software, { machineSid: MACHINE, domainName: 'CORP' })!);
   assert.deepEqual(
     profiles.map((p) => [p.userName, p.sid, p.domain, p.isLocal, p.profilePath]),
@@ -102,7 +127,13 @@ test('account names: SAM names by RID for local accounts, profile-folder suffixe
     'SAM\\Domains\\Account\\Users\\Names\\Administrator': { '': [500, Buffer.alloc(0)] },
   });
   const localNames = localAccountNames(sam);
-  assert.deepEqual([...localNames], [[1001, 'Alice Renamed'], [500, 'Administrator']]);
+  assert.deepEqual(
+    [...localNames],
+    [
+      [1001, 'Alice Renamed'],
+      [500, 'Administrator'],
+    ],
+  );
   const info = { machineSid: MACHINE, domainName: 'CORP', localNames };
   assert.equal(userNameFor('alice', `${MACHINE}-1001`, 'PC1', info), 'Alice Renamed');
   assert.equal(userNameFor('bob.CORP', 'S-1-5-21-7-8-9-1105', 'CORP', info), 'bob');

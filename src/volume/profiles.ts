@@ -103,7 +103,12 @@ function classify(sid: string, host: ProfileHost, info: DomainInfo): { domain: s
   return { domain: host.computerName, isLocal: true };
 }
 
-function makeProfile(host: ProfileHost, found: { hostPath: string; winPath: string }, info: DomainInfo | null, extra: Partial<Profile> & Pick<Profile, 'domain' | 'isLocal' | 'source'>): Profile {
+function makeProfile(
+  host: ProfileHost,
+  found: { hostPath: string; winPath: string },
+  info: DomainInfo | null,
+  extra: Partial<Profile> & Pick<Profile, 'domain' | 'isLocal' | 'source'>,
+): Profile {
   const ntuser = host.lookup(`${found.winPath}\\NTUSER.DAT`);
   const ntuserHostPath = ntuser?.hostPath ?? `${found.hostPath}/NTUSER.DAT`;
   const parts = parseWinPath(found.winPath).parts;
@@ -165,20 +170,44 @@ export function profilesFromProfileList(host: ProfileHost, software: Hive, info:
     let use: ListEntry | null = null;
     if (main && !main.flagged) {
       use = main;
-      if (bak) warnTemp(bak, `is a stale backup entry of ${sid}; ${main.image} is migrated instead. Remove the .bak key when the profile is fine.`);
+      if (bak)
+        warnTemp(
+          bak,
+          `is a stale backup entry of ${sid}; ${main.image} is migrated instead. Remove the .bak key when the profile is fine.`,
+        );
     } else if (bak && !bak.flagged) {
       use = bak;
-      if (main) warnTemp(main, `is a temporary profile; the user's own profile ${bak.image} (ProfileList\\${bak.keyName}) is migrated instead. Repair the profile on Windows so the user stops getting a temporary one.`);
+      if (main)
+        warnTemp(
+          main,
+          `is a temporary profile; the user's own profile ${bak.image} (ProfileList\\${bak.keyName}) is migrated instead. Repair the profile on Windows so the user stops getting a temporary one.`,
+        );
     } else {
-      for (const e of [main, bak]) if (e) warnTemp(e, 'is marked temporary or backup in ProfileList and is not migrated. Sign in once with that account so Windows repairs the profile, then capture again.');
+      for (const e of [main, bak])
+        if (e)
+          warnTemp(
+            e,
+            'is marked temporary or backup in ProfileList and is not migrated. Sign in once with that account so Windows repairs the profile, then capture again.',
+          );
       continue;
     }
     const found = host.lookup(use.image);
     if (!found || found.kind !== 'dir') {
-      host.events.warn('FERRY_W_PROFILE_MISSING', `Profile ${use.image} of ${sid} is listed in ProfileList but its folder is not on the volume; skipped.`, use.image);
+      host.events.warn(
+        'FERRY_W_PROFILE_MISSING',
+        `Profile ${use.image} of ${sid} is listed in ProfileList but its folder is not on the volume; skipped.`,
+        use.image,
+      );
       continue;
     }
-    out.push(makeProfile(host, found, info, { sid, ...classify(sid, host, info), ...(use.state === undefined ? {} : { state: use.state }), source: 'ProfileList' }));
+    out.push(
+      makeProfile(host, found, info, {
+        sid,
+        ...classify(sid, host, info),
+        ...(use.state === undefined ? {} : { state: use.state }),
+        source: 'ProfileList',
+      }),
+    );
   }
   return out;
 }

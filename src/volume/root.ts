@@ -10,6 +10,10 @@ export function requireVolumeRoot(hostPath: string, option = '--root '): string 
   const abs = resolve(hostPath);
   const st = statSync(abs, { throwIfNoEntry: false });
   if (!st?.isDirectory())
-    throw new FerryError('FERRY_E_VOLUME_ROOT_NOT_FOUND', `${option}${hostPath}: ${st ? 'is not a folder' : 'no such folder'}. Give the folder that is the volume's C:\\ (it holds Windows and Users).`, { details: { path: abs } });
+    throw new FerryError(
+      'FERRY_E_VOLUME_ROOT_NOT_FOUND',
+      `${option}${hostPath}: ${st ? 'is not a folder' : 'no such folder'}. Give the folder that is the volume's C:\\ (it holds Windows and Users).`,
+      { details: { path: abs } },
+    );
   return abs;
 }

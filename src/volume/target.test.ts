@@ -43,7 +43,10 @@ test('refuses paths that leave the volume, pass through links, or use names Wind
   assert.throws(() => t.hostPathFor('C:\\pagefile.sys\\x'), code('FERRY_E_PATH_OUTSIDE_VOLUME'));
   assert.throws(() => t.hostPathFor('C:\\Users\\a:b'), code('FERRY_E_WIN_PATH_INVALID'));
   assert.throws(() => t.hostPathFor('C:\\Users\\a\u0001b'), code('FERRY_E_WIN_PATH_INVALID'));
-  assert.throws(() => t.hostPathFor('E:\\Data'), (e: FerryError) => e.code === 'FERRY_E_DRIVE_NOT_MAPPED' && e.usmtExitCode === 29);
+  assert.throws(
+    () => t.hostPathFor('E:\\Data'),
+    (e: FerryError) => e.code === 'FERRY_E_DRIVE_NOT_MAPPED' && e.usmtExitCode === 29,
+  );
   t.close();
 });
 
@@ -52,7 +55,10 @@ test('a mapped second drive is writable, its root never escaped', async () => {
   mkdirSync(data);
   const t = await openTargetVolume(gen.windowsDir, { drives: { D: data } });
   assert.equal(await t.ensureDir('D:\\Shares\\Team'), join(data, 'Shares/Team'));
-  assert.throws(() => t.hostPathFor('D:\\..\\vol'), (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME');
+  assert.throws(
+    () => t.hostPathFor('D:\\..\\vol'),
+    (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME',
+  );
   t.close();
 });
 

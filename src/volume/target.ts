@@ -10,7 +10,6 @@ import { OfflineVolume, type OpenVolumeOptions } from './volume.ts';
 import { INVALID_NAME_CHARS, formatWinPath, parseWinPath } from './winpath.ts';
 import { accessError } from './walk.ts';
 
-
 export interface TargetPath {
   /** Windows path with the case of existing components, e.g. `C:\Users\alice\Documents`. */
   readonly winPath: string;
@@ -42,10 +41,18 @@ export class TargetVolume extends OfflineVolume {
         continue;
       }
       if (found.kind === 'symlink') {
-        throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${winPath} passes through the link ${formatWinPath(p.drive, [...parts, found.name])}; links on the target are not followed. Remove the link or choose another path.`, { details: { winPath } });
+        throw new FerryError(
+          'FERRY_E_PATH_OUTSIDE_VOLUME',
+          `${winPath} passes through the link ${formatWinPath(p.drive, [...parts, found.name])}; links on the target are not followed. Remove the link or choose another path.`,
+          { details: { winPath } },
+        );
       }
       if (!last && found.kind !== 'dir') {
-        throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${winPath} cannot be created: ${formatWinPath(p.drive, [...parts, found.name])} is a file, not a folder.`, { details: { winPath } });
+        throw new FerryError(
+          'FERRY_E_PATH_OUTSIDE_VOLUME',
+          `${winPath} cannot be created: ${formatWinPath(p.drive, [...parts, found.name])} is a file, not a folder.`,
+          { details: { winPath } },
+        );
       }
       parts.push(found.name);
       host = `${host}/${found.name}`;
@@ -66,14 +73,19 @@ export class TargetVolume extends OfflineVolume {
         try {
           mkdirSync(next);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw accessError(err, formatWinPath(p.drive, [...parts, name]), next, 'creating folder');
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+            throw accessError(err, formatWinPath(p.drive, [...parts, name]), next, 'creating folder');
         }
         this.index.add(host, name, 'dir');
       }
       // Check what is there now (also after mkdir: something may have raced us).
       const st = lstatSync(next, { throwIfNoEntry: false });
       if (!st || st.isSymbolicLink() || !st.isDirectory()) {
-        throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${winPath} cannot be created: ${formatWinPath(p.drive, [...parts, name])} is ${st?.isSymbolicLink() ? 'a link (not followed)' : 'not a folder'}.`, { details: { winPath } });
+        throw new FerryError(
+          'FERRY_E_PATH_OUTSIDE_VOLUME',
+          `${winPath} cannot be created: ${formatWinPath(p.drive, [...parts, name])} is ${st?.isSymbolicLink() ? 'a link (not followed)' : 'not a folder'}.`,
+          { details: { winPath } },
+        );
       }
       parts.push(name);
       host = next;
@@ -101,17 +113,27 @@ export class TargetVolume extends OfflineVolume {
     const raw = parseWinPath(winPath);
     const drive = raw.drive || this.systemDrive;
     if (this.driveRoot(drive) === null) {
-      throw new FerryError('FERRY_E_DRIVE_NOT_MAPPED', `Drive ${drive} of ${winPath} is not mapped on the target; map it or restore to ${this.systemDrive}.`, { details: { winPath, drive } });
+      throw new FerryError(
+        'FERRY_E_DRIVE_NOT_MAPPED',
+        `Drive ${drive} of ${winPath} is not mapped on the target; map it or restore to ${this.systemDrive}.`,
+        { details: { winPath, drive } },
+      );
     }
     // `..` is resolved textually by parseWinPath; refuse it when it would climb above the drive root.
     let depth = 0;
     for (const part of winPath.replace(/^(\\\\\?\\|\\\?\?\\)?([A-Za-z]:)?/, '').split(/[\\/]/)) {
       if (part === '..') depth--;
       else if (part !== '' && part !== '.') depth++;
-      if (depth < 0) throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${winPath} climbs above the root of drive ${drive}.`, { details: { winPath } });
+      if (depth < 0)
+        throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${winPath} climbs above the root of drive ${drive}.`, {
+          details: { winPath },
+        });
     }
     for (const part of raw.parts) {
-      if (INVALID_NAME_CHARS.test(part)) throw new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} contains a character Windows does not allow in the name "${part}".`, { details: { winPath } });
+      if (INVALID_NAME_CHARS.test(part))
+        throw new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} contains a character Windows does not allow in the name "${part}".`, {
+          details: { winPath },
+        });
     }
     return { drive, parts: raw.parts };
   }

@@ -19,6 +19,12 @@ export function generateVolume(options: { users?: number; seed?: number; hives?:
   const base = mkdtempSync(join(tmpdir(), 'ferry-vol-'));
   chmodSync(base, 0o755);
   const root = join(base, 'vol');
-  generateSampleVolume({ out: root, size: options.size ?? 2 << 20, users: options.users ?? 3, seed: options.seed ?? 7, ...(options.hives ? { hives: options.hives } : {}) });
+  generateSampleVolume({
+    out: root,
+    size: options.size ?? 2 << 20,
+    users: options.users ?? 3,
+    seed: options.seed ?? 7,
+    ...(options.hives ? { hives: options.hives } : {}),
+  });
   return { root, windowsDir: join(root, 'Windows'), cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }

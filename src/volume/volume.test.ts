@@ -61,8 +61,14 @@ describe('openVolume', () => {
   });
 
   test('a missing folder is FERRY_E_WINDIR_NOT_FOUND (USMT 11), a non-Windows one FERRY_E_NOT_A_WINDOWS_DIR (USMT 26)', async () => {
-    await assert.rejects(openVolume(join(gen.root, 'NoSuch')), (e: FerryError) => e.code === 'FERRY_E_WINDIR_NOT_FOUND' && e.usmtExitCode === 11);
-    await assert.rejects(openVolume(join(gen.root, 'Data')), (e: FerryError) => e.code === 'FERRY_E_NOT_A_WINDOWS_DIR' && e.usmtExitCode === 26);
+    await assert.rejects(
+      openVolume(join(gen.root, 'NoSuch')),
+      (e: FerryError) => e.code === 'FERRY_E_WINDIR_NOT_FOUND' && e.usmtExitCode === 11,
+    );
+    await assert.rejects(
+      openVolume(join(gen.root, 'Data')),
+      (e: FerryError) => e.code === 'FERRY_E_NOT_A_WINDOWS_DIR' && e.usmtExitCode === 26,
+    );
     await assert.rejects(openVolume(join(gen.root, 'pagefile.sys')), (e: FerryError) => e.code === 'FERRY_E_WINDIR_NOT_FOUND');
     await assert.rejects(openVolume('/no/such/dir/Windows'), (e: FerryError) => e.code === 'FERRY_E_WINDIR_NOT_FOUND');
   });
@@ -102,8 +108,14 @@ describe('paths', () => {
       assert.equal(vol.toWindowsPath(gen.root), 'C:\\');
       assert.equal(vol.toWindowsPath(join(data, 'x.txt')), 'D:\\x.txt');
       assert.equal(await vol.resolve('d:\\X.TXT'), join(data, 'x.txt'));
-      assert.throws(() => vol.toWindowsPath('/etc/passwd'), (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME');
-      assert.throws(() => vol.toWindowsPath(`${gen.root}-other/x`), (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME');
+      assert.throws(
+        () => vol.toWindowsPath('/etc/passwd'),
+        (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME',
+      );
+      assert.throws(
+        () => vol.toWindowsPath(`${gen.root}-other/x`),
+        (e: FerryError) => e.code === 'FERRY_E_PATH_OUTSIDE_VOLUME',
+      );
       vol.close();
     } finally {
       rmSync(data, { recursive: true, force: true });
@@ -160,13 +172,22 @@ describe('walk', () => {
     const loop = all.find((e) => e.winPath === 'C:\\Users\\alice\\AppData\\Local\\Application Data');
     assert.equal(loop?.kind, 'symlink');
     assert.equal(loop?.linkTarget, '.');
-    assert.ok(!all.some((e) => e.winPath.startsWith('C:\\Users\\alice\\AppData\\Local\\Application Data\\')), 'the self-loop is not entered');
+    assert.ok(
+      !all.some((e) => e.winPath.startsWith('C:\\Users\\alice\\AppData\\Local\\Application Data\\')),
+      'the self-loop is not entered',
+    );
     const escape = all.find((e) => e.winPath === 'C:\\Users\\alice\\escape');
     assert.equal(escape?.kind, 'symlink');
     assert.equal(escape?.linkTarget, '/etc');
     assert.ok(!all.some((e) => e.winPath.startsWith('C:\\Users\\alice\\escape\\')));
-    assert.ok(all.some((e) => e.winPath.length > 260), 'long paths');
-    assert.ok(all.some((e) => e.winPath.startsWith('C:\\Users\\Zoë Müller\\Documents\\')), 'unicode names as stored');
+    assert.ok(
+      all.some((e) => e.winPath.length > 260),
+      'long paths',
+    );
+    assert.ok(
+      all.some((e) => e.winPath.startsWith('C:\\Users\\Zoë Müller\\Documents\\')),
+      'unicode names as stored',
+    );
     vol.close();
   });
 
@@ -174,9 +195,18 @@ describe('walk', () => {
     const vol = await openVolume(gen.windowsDir);
     const errors: Array<[string, string]> = [];
     const seen = await collect(vol.walk('C:\\Odd', { onError: (p, e) => errors.push([p, (e as FerryError).code]) }));
-    assert.deepEqual(seen.map((e) => e.winPath), ['C:\\Odd', 'C:\\Odd\\fine.txt']);
-    assert.deepEqual(errors.map(([, c]) => c), ['FERRY_E_WIN_PATH_INVALID', 'FERRY_E_WIN_PATH_INVALID']);
-    assert.deepEqual((await vol.list('C:\\Odd')).map((e) => e.winPath), ['C:\\Odd\\fine.txt']);
+    assert.deepEqual(
+      seen.map((e) => e.winPath),
+      ['C:\\Odd', 'C:\\Odd\\fine.txt'],
+    );
+    assert.deepEqual(
+      errors.map(([, c]) => c),
+      ['FERRY_E_WIN_PATH_INVALID', 'FERRY_E_WIN_PATH_INVALID'],
+    );
+    assert.deepEqual(
+      (await vol.list('C:\\Odd')).map((e) => e.winPath),
+      ['C:\\Odd\\fine.txt'],
+    );
     assert.equal(await vol.resolve('C:\\Odd\\a:b'), null);
     vol.close();
   });
@@ -184,14 +214,30 @@ describe('walk', () => {
   test('sorted, pruned and non-recursive walks', async () => {
     const vol = await openVolume(gen.windowsDir);
     const users = (await collect(vol.walk('c:\\users', { recursive: false, sorted: true }))).map((e) => e.winPath);
-    assert.deepEqual(users, ['C:\\Users', 'C:\\Users\\alice', 'C:\\Users\\All Users', 'C:\\Users\\bob.smith', 'C:\\Users\\Default', 'C:\\Users\\Default User', 'C:\\Users\\desktop.ini', 'C:\\Users\\Public', 'C:\\Users\\Zoë Müller']);
+    assert.deepEqual(users, [
+      'C:\\Users',
+      'C:\\Users\\alice',
+      'C:\\Users\\All Users',
+      'C:\\Users\\bob.smith',
+      'C:\\Users\\Default',
+      'C:\\Users\\Default User',
+      'C:\\Users\\desktop.ini',
+      'C:\\Users\\Public',
+      'C:\\Users\\Zoë Müller',
+    ]);
     const pruned = await collect(vol.walk('C:\\Users', { enterDir: (e) => !/\\AppData$/i.test(e.winPath) }));
-    assert.ok(pruned.some((e) => e.winPath === 'C:\\Users\\alice\\AppData'), 'the pruned folder itself is reported');
+    assert.ok(
+      pruned.some((e) => e.winPath === 'C:\\Users\\alice\\AppData'),
+      'the pruned folder itself is reported',
+    );
     assert.ok(!pruned.some((e) => /\\AppData\\/i.test(e.winPath)));
     assert.deepEqual(await collect(vol.walk('C:\\No\\Such')), []);
     const single = await collect(vol.walk('C:\\pagefile.sys'));
     assert.equal(single.length, 1);
-    assert.deepEqual((await vol.list('C:\\Users\\alice\\Documents')).map((e) => e.winPath), (await collect(vol.walk('C:\\Users\\alice\\Documents', { recursive: false, sorted: true }))).slice(1).map((e) => e.winPath));
+    assert.deepEqual(
+      (await vol.list('C:\\Users\\alice\\Documents')).map((e) => e.winPath),
+      (await collect(vol.walk('C:\\Users\\alice\\Documents', { recursive: false, sorted: true }))).slice(1).map((e) => e.winPath),
+    );
     vol.close();
   });
 
@@ -207,7 +253,10 @@ describe('walk', () => {
     }
     assert.deepEqual(batches, one);
     assert.equal(count, Math.ceil(one.length / 100));
-    assert.deepEqual([...vol.walkSync('C:\\Users')].map((e) => e.winPath), one);
+    assert.deepEqual(
+      [...vol.walkSync('C:\\Users')].map((e) => e.winPath),
+      one,
+    );
     assert.deepEqual([...vol.walkSync('C:\\Nothing')], []);
     vol.close();
   });
@@ -274,16 +323,22 @@ describe('profiles', () => {
     const seen = events.record();
     const vol = await openVolume(gen.windowsDir, { events });
     const profiles = await vol.profiles();
-    assert.deepEqual(profiles.map((p) => [p.userName, p.profilePath, p.domain, p.isLocal, p.source]), [
-      ['alice', 'C:\\Users\\alice', 'DESKTOP-FIXTURE', true, 'ProfileList'],
-      ['bob.smith', 'C:\\Users\\bob.smith', 'DESKTOP-FIXTURE', true, 'ProfileList'],
-      ['Zoë Müller', 'C:\\Users\\Zoë Müller', 'DESKTOP-FIXTURE', true, 'ProfileList'],
-    ]);
+    assert.deepEqual(
+      profiles.map((p) => [p.userName, p.profilePath, p.domain, p.isLocal, p.source]),
+      [
+        ['alice', 'C:\\Users\\alice', 'DESKTOP-FIXTURE', true, 'ProfileList'],
+        ['bob.smith', 'C:\\Users\\bob.smith', 'DESKTOP-FIXTURE', true, 'ProfileList'],
+        ['Zoë Müller', 'C:\\Users\\Zoë Müller', 'DESKTOP-FIXTURE', true, 'ProfileList'],
+      ],
+    );
     assert.equal(profiles[0]!.sid, 'S-1-5-21-3623811015-3361044348-30300820-1001');
     assert.equal(profiles[0]!.ntuserHostPath, join(gen.root, 'Users/alice/NTUSER.DAT'));
     assert.ok(profiles[0]!.ntuserMtimeMs! > 0);
     // ProfileList lists exactly the profiles the sample volume holds (profiles.test.ts covers a missing one).
-    assert.deepEqual(seen.filter((e) => e.type === 'warning'), []);
+    assert.deepEqual(
+      seen.filter((e) => e.type === 'warning'),
+      [],
+    );
     assert.ok(await vol.registry.user(profiles[0]!));
     vol.close();
   });
@@ -298,10 +353,13 @@ describe('profiles', () => {
       assert.equal(vol.registry.available, false);
       assert.equal(vol.computerName, 'FERRY-OFFLINE');
       const profiles = await vol.profiles();
-      assert.deepEqual(profiles.map((p) => [p.userName, p.domain, p.isLocal, p.sid, p.source]), [
-        ['alice', 'FERRY-OFFLINE', true, undefined, 'Users'],
-        ['bob.smith', 'FERRY-OFFLINE', true, undefined, 'Users'],
-      ]);
+      assert.deepEqual(
+        profiles.map((p) => [p.userName, p.domain, p.isLocal, p.sid, p.source]),
+        [
+          ['alice', 'FERRY-OFFLINE', true, undefined, 'Users'],
+          ['bob.smith', 'FERRY-OFFLINE', true, undefined, 'Users'],
+        ],
+      );
       assert.ok(seen.some((e) => e.type === 'warning' && e.code === 'FERRY_W_REGISTRY_UNAVAILABLE'));
       const env = await vol.userEnv(profiles[0]!);
       assert.equal(env.get('CSIDL_PERSONAL'), 'C:\\Users\\alice\\Documents', 'known-folder defaults without a hive');
@@ -317,16 +375,29 @@ describe('real hives edited with the registry library', () => {
     const g = generateVolume({ users: 2 });
     try {
       const ntuser = HiveEditor.open(join(g.root, 'Users/alice/NTUSER.DAT'));
-      ntuser.setValue('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders', 'Personal', RegType.EXPAND_SZ, 'D:\\Docs\\%USERNAME%');
+      ntuser.setValue(
+        'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders',
+        'Personal',
+        RegType.EXPAND_SZ,
+        'D:\\Docs\\%USERNAME%',
+      );
       ntuser.save(join(g.root, 'Users/alice/NTUSER.DAT'));
       const software = HiveEditor.open(join(g.windowsDir, 'System32/config/SOFTWARE'));
-      software.setValue('Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\S-1-5-21-3623811015-3361044348-30300820-1002', 'State', RegType.DWORD, 0x800);
+      software.setValue(
+        'Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\S-1-5-21-3623811015-3361044348-30300820-1002',
+        'State',
+        RegType.DWORD,
+        0x800,
+      );
       software.save(join(g.windowsDir, 'System32/config/SOFTWARE'));
       const events = new EventStream();
       const seen = events.record();
       const vol = await openVolume(g.windowsDir, { events });
       const profiles = await vol.profiles();
-      assert.deepEqual(profiles.map((p) => p.userName), ['alice']);
+      assert.deepEqual(
+        profiles.map((p) => p.userName),
+        ['alice'],
+      );
       assert.ok(seen.some((e) => e.type === 'warning' && e.code === 'FERRY_W_PROFILE_TEMPORARY' && e.path === 'C:\\Users\\bob.smith'));
       const env = await vol.userEnv(profiles[0]!);
       assert.equal(env.get('CSIDL_PERSONAL'), 'D:\\Docs\\alice');
@@ -358,5 +429,4 @@ describe('environment', () => {
     assert.equal(env.get('WINDIR'), 'C:\\Windows', 'system variables are visible in user context');
     vol.close();
   });
-
 });

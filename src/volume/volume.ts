@@ -15,7 +15,15 @@ import { accessError, walkHost, walkHostBatches, walkHostSync } from './walk.ts'
 import { INVALID_NAME_CHARS, foldCase, formatWinPath, parseWinPath } from './winpath.ts';
 import { VolumeHives } from './hives.ts';
 import { buildSystemEnv, buildUserEnv, type Env } from './env.ts';
-import { domainNameFrom, localAccountNames, machineSidFromSam, profilesFromFolders, profilesFromProfileList, sortProfiles, type ProfileHost } from './profiles.ts';
+import {
+  domainNameFrom,
+  localAccountNames,
+  machineSidFromSam,
+  profilesFromFolders,
+  profilesFromProfileList,
+  sortProfiles,
+  type ProfileHost,
+} from './profiles.ts';
 
 export interface OpenVolumeOptions {
   /** Drive letter of the system volume (default `C:`). */
@@ -42,6 +50,7 @@ export const FALLBACK_COMPUTER_NAME = 'FERRY-OFFLINE';
 async function* noEntries<T>(): AsyncGenerator<T> {}
 
 /** A walk whose root cannot be read fails when iterated, like every other walk error. */
+// biome-ignore lint/correctness/useYield: it yields nothing by design; iterating it throws.
 async function* failed<T>(err: FerryError): AsyncGenerator<T> {
   throw err;
 }
@@ -58,7 +67,11 @@ function locateWindowsDir(windowsDir: string): { root: string; windowsName: stri
   try {
     root = realpathSync(dirname(given));
   } catch (err) {
-    throw new FerryError('FERRY_E_WINDIR_NOT_FOUND', `The Windows directory ${windowsDir} does not exist. Mount the volume and pass the host path of its Windows folder.`, { cause: err, details: { windowsDir } });
+    throw new FerryError(
+      'FERRY_E_WINDIR_NOT_FOUND',
+      `The Windows directory ${windowsDir} does not exist. Mount the volume and pass the host path of its Windows folder.`,
+      { cause: err, details: { windowsDir } },
+    );
   }
   const want = basename(given);
   let names: string[];
@@ -69,7 +82,11 @@ function locateWindowsDir(windowsDir: string): { root: string; windowsName: stri
   }
   const windowsName = names.includes(want) ? want : names.find((n) => foldCase(n) === foldCase(want));
   if (!windowsName || !isDirNoFollow(`${root}/${windowsName}`)) {
-    throw new FerryError('FERRY_E_WINDIR_NOT_FOUND', `The Windows directory ${windowsDir} does not exist or is not a folder (symlinks are not followed). Pass the host path of the volume's Windows folder.`, { details: { windowsDir } });
+    throw new FerryError(
+      'FERRY_E_WINDIR_NOT_FOUND',
+      `The Windows directory ${windowsDir} does not exist or is not a folder (symlinks are not followed). Pass the host path of the volume's Windows folder.`,
+      { details: { windowsDir } },
+    );
   }
   let inner: string[];
   try {
@@ -79,7 +96,11 @@ function locateWindowsDir(windowsDir: string): { root: string; windowsName: stri
   }
   const system32 = inner.find((n) => foldCase(n) === 'SYSTEM32');
   if (!system32 || !isDirNoFollow(`${root}/${windowsName}/${system32}`)) {
-    throw new FerryError('FERRY_E_NOT_A_WINDOWS_DIR', `${windowsDir} is not a Windows directory: it has no System32 folder. Point /offlinewindir: at the Windows folder of the mounted volume.`, { details: { windowsDir } });
+    throw new FerryError(
+      'FERRY_E_NOT_A_WINDOWS_DIR',
+      `${windowsDir} is not a Windows directory: it has no System32 folder. Point /offlinewindir: at the Windows folder of the mounted volume.`,
+      { details: { windowsDir } },
+    );
   }
   return { root, windowsName };
 }
@@ -112,20 +133,33 @@ export class OfflineVolume implements WindowsVolume {
     this.#drives.set(this.systemDrive, root);
     for (const [letter, hostDir] of Object.entries(options.drives ?? {})) {
       const drive = /^[A-Za-z]:?$/.test(letter) ? `${letter[0]!.toUpperCase()}:` : '';
-      if (!drive) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `"${letter}" is not a drive letter; map drives as { 'D:': '/host/folder' }.`, { details: { drive: letter } });
+      if (!drive)
+        throw new FerryError('FERRY_E_INVALID_ARGUMENT', `"${letter}" is not a drive letter; map drives as { 'D:': '/host/folder' }.`, {
+          details: { drive: letter },
+        });
       if (drive === this.systemDrive) continue;
       try {
         this.#drives.set(drive, realpathSync(hostDir));
       } catch (err) {
-        throw new FerryError('FERRY_E_DRIVE_NOT_MAPPED', `Drive ${drive} is mapped to ${hostDir}, which does not exist; mount that volume first.`, { cause: err, details: { drive, hostDir } });
+        throw new FerryError(
+          'FERRY_E_DRIVE_NOT_MAPPED',
+          `Drive ${drive} is mapped to ${hostDir}, which does not exist; mount that volume first.`,
+          { cause: err, details: { drive, hostDir } },
+        );
       }
     }
     this.attributeSource = detectAttributeSource(root);
-    this.is64Bit = this.resolveSync(`${this.windowsWinPath}\\SysWOW64`)?.kind === 'dir' || this.resolveSync(`${this.systemDrive}\\Program Files (x86)`)?.kind === 'dir';
+    this.is64Bit =
+      this.resolveSync(`${this.windowsWinPath}\\SysWOW64`)?.kind === 'dir' ||
+      this.resolveSync(`${this.systemDrive}\\Program Files (x86)`)?.kind === 'dir';
     this.registry = new VolumeHives(this.windowsWinPath, (w) => this.resolveSync(w)?.hostPath ?? null, this.events);
     this.computerName = this.#readComputerName();
     if (!this.registry.available && this.registry.warnings === 0 && options.warnMissingHives !== false) {
-      this.events.warn('FERRY_W_REGISTRY_UNAVAILABLE', `No readable SOFTWARE or SYSTEM hive under ${this.windowsWinPath}\\System32\\config: profiles come from the Users folder and registry objects are absent.`, this.windowsWinPath);
+      this.events.warn(
+        'FERRY_W_REGISTRY_UNAVAILABLE',
+        `No readable SOFTWARE or SYSTEM hive under ${this.windowsWinPath}\\System32\\config: profiles come from the Users folder and registry objects are absent.`,
+        this.windowsWinPath,
+      );
     }
   }
 
@@ -183,7 +217,9 @@ export class OfflineVolume implements WindowsVolume {
       }
     }
     if (!best) {
-      throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${hostPath} is not inside the Windows volume at ${this.root}.`, { details: { hostPath, root: this.root } });
+      throw new FerryError('FERRY_E_PATH_OUTSIDE_VOLUME', `${hostPath} is not inside the Windows volume at ${this.root}.`, {
+        details: { hostPath, root: this.root },
+      });
     }
     return formatWinPath(best.drive, best.rel === '' ? [] : best.rel.split(sep));
   }
@@ -272,7 +308,13 @@ export class OfflineVolume implements WindowsVolume {
     let env = this.#userEnvs.get(key);
     if (!env) {
       const ntuser = await this.registry.user(profile);
-      env = buildUserEnv(this.#sysEnv(), { userName: profile.userName, domain: profile.domain, profilePath: profile.profilePath, ntuser, ...(profile.sid ? { sid: profile.sid } : {}) });
+      env = buildUserEnv(this.#sysEnv(), {
+        userName: profile.userName,
+        domain: profile.domain,
+        profilePath: profile.profilePath,
+        ntuser,
+        ...(profile.sid ? { sid: profile.sid } : {}),
+      });
       this.#userEnvs.set(key, env);
     }
     return new Map(env);
@@ -332,7 +374,11 @@ export class OfflineVolume implements WindowsVolume {
       };
       const fromList = profilesFromProfileList(host, software, info);
       if (fromList) return sortProfiles(fromList);
-      this.events.warn('FERRY_W_REGISTRY_UNAVAILABLE', 'The SOFTWARE hive has no ProfileList key; profiles come from the Users folder.', this.windowsWinPath);
+      this.events.warn(
+        'FERRY_W_REGISTRY_UNAVAILABLE',
+        'The SOFTWARE hive has no ProfileList key; profiles come from the Users folder.',
+        this.windowsWinPath,
+      );
     }
     return sortProfiles(profilesFromFolders(host, this.#sysEnv().get('PROFILESFOLDER')!));
   }

@@ -68,7 +68,11 @@ test('a name that is not valid UTF-8 is reported, not turned into a wrong path',
     const root = statEntry('C:\\d', base, 'dosattrib')!;
     const errors: string[] = [];
     const seen: string[] = [];
-    for (const e of walkHostSync(root, { attributeSource: 'dosattrib', onError: (_p, err) => errors.push((err as { code?: string }).code ?? '') })) seen.push(e.winPath);
+    for (const e of walkHostSync(root, {
+      attributeSource: 'dosattrib',
+      onError: (_p, err) => errors.push((err as { code?: string }).code ?? ''),
+    }))
+      seen.push(e.winPath);
     assert.deepEqual(seen, ['C:\\d', 'C:\\d\\ok.txt']);
     assert.deepEqual(errors, ['FERRY_E_WIN_PATH_INVALID']);
   } finally {

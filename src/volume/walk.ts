@@ -44,10 +44,14 @@ const byFoldedName = (a: Dirent, b: Dirent): number => {
 export function accessError(err: unknown, winPath: string, hostPath: string, what: string): FerryError {
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
   if (errno === 'EACCES' || errno === 'EPERM') {
-    return new FerryError('FERRY_E_ACCESS_DENIED', `Access denied ${what} ${winPath}. Grant read access to it, or run with /c to continue past it.`, {
-      cause: err,
-      details: { winPath, hostPath, errno },
-    });
+    return new FerryError(
+      'FERRY_E_ACCESS_DENIED',
+      `Access denied ${what} ${winPath}. Grant read access to it, or run with /c to continue past it.`,
+      {
+        cause: err,
+        details: { winPath, hostPath, errno },
+      },
+    );
   }
   const fe = fromSystemError(err, `${what} ${winPath}`);
   Object.assign(fe.details, { winPath, hostPath });
@@ -137,12 +141,24 @@ export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Genera
       const winPath = frame.winPath.endsWith('\\') ? frame.winPath + name : `${frame.winPath}\\${name}`;
       const hostPath = `${frame.hostPath}/${name}`;
       if (INVALID_NAME_CHARS.test(name)) {
-        report(new FerryError('FERRY_E_WIN_PATH_INVALID', `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`, { details: { winPath, hostPath } }));
+        report(
+          new FerryError(
+            'FERRY_E_WIN_PATH_INVALID',
+            `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`,
+            { details: { winPath, hostPath } },
+          ),
+        );
         continue;
       }
       // A name that is not valid UTF-8 decodes with U+FFFD and no longer names the file.
       if (name.includes('\uFFFD') && !existsNoFollow(hostPath)) {
-        report(new FerryError('FERRY_E_WIN_PATH_INVALID', `A name in ${frame.winPath} is not valid UTF-8 (shown as ${name}); it is skipped. Rename it on the volume to migrate it.`, { details: { winPath, hostPath } }));
+        report(
+          new FerryError(
+            'FERRY_E_WIN_PATH_INVALID',
+            `A name in ${frame.winPath} is not valid UTF-8 (shown as ${name}); it is skipped. Rename it on the volume to migrate it.`,
+            { details: { winPath, hostPath } },
+          ),
+        );
         continue;
       }
       if (frame.unsearchable) {
@@ -150,7 +166,13 @@ export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Genera
         continue;
       }
       if (hostPath.length > HOST_PATH_MAX / 3 && Buffer.byteLength(hostPath) > HOST_PATH_MAX) {
-        report(new FerryError('FERRY_E_IO', `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as UTF-8); it is skipped. Shorten the path on Windows before capture.`, { details: { winPath, hostPath, errno: 'ENAMETOOLONG' } }));
+        report(
+          new FerryError(
+            'FERRY_E_IO',
+            `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as UTF-8); it is skipped. Shorten the path on Windows before capture.`,
+            { details: { winPath, hostPath, errno: 'ENAMETOOLONG' } },
+          ),
+        );
         continue;
       }
       const entry = new HostEntry(winPath, hostPath, kindOfDirent(d), attributeSource);

@@ -30,10 +30,21 @@ test('a full SQLite database answers FERRY_E_DB_FULL with the transaction rolled
   const grant = await app.inject({ method: 'POST', url: '/requests/capture', headers: { authorization: `Bearer ${credential}` } });
   assert.equal(grant.statusCode, 200, grant.body);
 
-  const pages = Number(((await sql<{ page_count: number }>`PRAGMA page_count`.execute(database.db)).rows[0] as { page_count: number }).page_count);
+  const pages = Number(
+    ((await sql<{ page_count: number }>`PRAGMA page_count`.execute(database.db)).rows[0] as { page_count: number }).page_count,
+  );
   await sql.raw(`PRAGMA max_page_count = ${pages + 2}`).execute(database.db);
-  const files = Array.from({ length: 5000 }, (_, i) => ({ path: `USMT/File/f-${i}-${'x'.repeat(100)}.txt`, size: 1, sha256: 'b'.repeat(64) }));
-  const r = await app.inject({ method: 'PUT', url: `/stores/${grant.json().storeId}/manifest`, headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, payload: JSON.stringify({ files }) });
+  const files = Array.from({ length: 5000 }, (_, i) => ({
+    path: `USMT/File/f-${i}-${'x'.repeat(100)}.txt`,
+    size: 1,
+    sha256: 'b'.repeat(64),
+  }));
+  const r = await app.inject({
+    method: 'PUT',
+    url: `/stores/${grant.json().storeId}/manifest`,
+    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ files }),
+  });
   assert.equal(r.statusCode, 507, r.body);
   assert.equal(r.json().code, 'FERRY_E_DB_FULL');
   assert.doesNotMatch(r.body, /cannot rollback/);

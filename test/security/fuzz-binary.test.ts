@@ -19,15 +19,40 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 async function seedStore(name: string, options: Parameters<typeof createStore>[1]): Promise<string> {
   const src = join(work, `${name}-src`);
   mkdirSync(src, { recursive: true });
-  const files: [string, Buffer][] = [['a.txt', Buffer.from('hello, world\n'.repeat(50))], ['b.bin', Buffer.alloc(3000, 7)], ['empty', Buffer.alloc(0)]];
+  const files: [string, Buffer][] = [
+    ['a.txt', Buffer.from('hello, world\n'.repeat(50))],
+    ['b.bin', Buffer.alloc(3000, 7)],
+    ['empty', Buffer.alloc(0)],
+  ];
   const store = join(work, name);
   const w = await createStore(store, options);
   await w.addDirectory({ kind: 'dir', winPath: 'C:\\Users\\alice', mtimeMs: 1, atimeMs: 1, birthtimeMs: 1, attributes: 0x10 });
   for (const [f, data] of files) {
     writeFileSync(join(src, f), data);
-    await w.addFile({ kind: 'file', winPath: `C:\\Users\\alice\\${f}`, user: { name: 'alice', domain: 'PC01' }, component: 'Documents', size: data.length, mtimeMs: 1, atimeMs: 1, birthtimeMs: 1, attributes: 0x20 }, join(src, f));
+    await w.addFile(
+      {
+        kind: 'file',
+        winPath: `C:\\Users\\alice\\${f}`,
+        user: { name: 'alice', domain: 'PC01' },
+        component: 'Documents',
+        size: data.length,
+        mtimeMs: 1,
+        atimeMs: 1,
+        birthtimeMs: 1,
+        attributes: 0x20,
+      },
+      join(src, f),
+    );
   }
-  await w.addRegistry({ kind: 'registry', winPath: 'HKCU\\Software\\Ferry [Color]', hive: 'HKCU', key: 'Software\\Ferry', valueName: 'Color', regType: 'REG_SZ', data: Buffer.from('b\u0000\u0000\u0000') });
+  await w.addRegistry({
+    kind: 'registry',
+    winPath: 'HKCU\\Software\\Ferry [Color]',
+    hive: 'HKCU',
+    key: 'Software\\Ferry',
+    valueName: 'Color',
+    regType: 'REG_SZ',
+    data: Buffer.from('b\u0000\u0000\u0000'),
+  });
   await w.finish();
   return store;
 }
@@ -46,19 +71,32 @@ async function readWhole(store: string, key?: string): Promise<void> {
 }
 
 /** Fuzz one file of a store: every case gets its own copy of the store with that file mutated. */
-async function fuzzStoreFile(t: Parameters<typeof fuzz>[0], target: string, store: string, rel: string, key: string | undefined, budgetMs: number): Promise<void> {
+async function fuzzStoreFile(
+  t: Parameters<typeof fuzz>[0],
+  target: string,
+  store: string,
+  rel: string,
+  key: string | undefined,
+  budgetMs: number,
+): Promise<void> {
   const seed = readFileSync(join(store, rel));
   let n = 0;
-  await fuzz(t, target, mutatedBytes([seed]), async (bytes) => {
-    const copy = join(work, `case-${target.replace(/\W+/g, '-')}-${n++}`);
-    cpSync(store, copy, { recursive: true });
-    writeFileSync(join(copy, rel), bytes);
-    try {
-      await readWhole(copy, key);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
-  }, { budgetMs });
+  await fuzz(
+    t,
+    target,
+    mutatedBytes([seed]),
+    async (bytes) => {
+      const copy = join(work, `case-${target.replace(/\W+/g, '-')}-${n++}`);
+      cpSync(store, copy, { recursive: true });
+      writeFileSync(join(copy, rel), bytes);
+      try {
+        await readWhole(copy, key);
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+    { budgetMs },
+  );
 }
 
 test('fuzz: compressed store (header, frames, trailer, chunk map)', async (t) => {
@@ -95,25 +133,46 @@ test('fuzz: regf hives', async (t) => {
   e.ensureKey('Deep\\Classy', { className: 'cls' });
   const seeds = [e.toBuffer()];
   const file = join(work, 'fuzz.dat');
-  await fuzz(t, 'regf hive', mutatedBytes(seeds, 8), (bytes) => {
-    writeFileSync(file, bytes);
-    const h = openHive(file);
-    try {
-      walk(h.root, { n: 10_000 });
-    } finally {
-      h.close();
-    }
-  }, { budgetMs: 3_000 });
+  await fuzz(
+    t,
+    'regf hive',
+    mutatedBytes(seeds, 8),
+    (bytes) => {
+      writeFileSync(file, bytes);
+      const h = openHive(file);
+      try {
+        walk(h.root, { n: 10_000 });
+      } finally {
+        h.close();
+      }
+    },
+    { budgetMs: 3_000 },
+  );
 });
 
 test('fuzz: console export zips', async (t) => {
   const seq = readFileSync(join(ROOT, 'src/tasksequence/examples/refresh-smp.xml'), 'utf8');
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const objectXml = Buffer.from(`\uFEFF<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY NAME="Sequence"><VALUE>${esc(seq)}</VALUE></PROPERTY></INSTANCE>`, 'utf16le');
-  const seeds = [craftZip([{ name: 'TS/object.xml', data: objectXml }, { name: 'TS/readme.txt', data: Buffer.from('x') }]), craftZip([{ name: 'seq.xml', data: Buffer.from(seq) }])];
+  const objectXml = Buffer.from(
+    `\uFEFF<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY NAME="Sequence"><VALUE>${esc(seq)}</VALUE></PROPERTY></INSTANCE>`,
+    'utf16le',
+  );
+  const seeds = [
+    craftZip([
+      { name: 'TS/object.xml', data: objectXml },
+      { name: 'TS/readme.txt', data: Buffer.from('x') },
+    ]),
+    craftZip([{ name: 'seq.xml', data: Buffer.from(seq) }]),
+  ];
   const file = join(work, 'fuzz.zip');
-  await fuzz(t, 'console export zip', mutatedBytes(seeds, 6), async (bytes) => {
-    writeFileSync(file, bytes);
-    await loadSequenceFile(file);
-  }, { budgetMs: 3_000 });
+  await fuzz(
+    t,
+    'console export zip',
+    mutatedBytes(seeds, 6),
+    async (bytes) => {
+      writeFileSync(file, bytes);
+      await loadSequenceFile(file);
+    },
+    { budgetMs: 3_000 },
+  );
 });

@@ -28,7 +28,13 @@ export class FuzzFinding extends Error {}
  * FerryError; it throws FuzzFinding for an unacceptable outcome it saw itself (e.g. a 500), and
  * returns 'coded' for a coded refusal it saw itself (e.g. a 4xx with a code).
  */
-export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<T>, check: (input: T) => unknown, budget: FuzzBudget = {}): Promise<void> {
+export async function fuzz<T>(
+  t: TestContext,
+  target: string,
+  arb: fc.Arbitrary<T>,
+  check: (input: T) => unknown,
+  budget: FuzzBudget = {},
+): Promise<void> {
   let runs = 0;
   let accepted = 0;
   let coded = 0;
@@ -43,7 +49,14 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
       } catch (err) {
         if (err instanceof FuzzFinding || !isFerryError(err)) {
           const e = err as Error;
-          throw new FuzzFinding(`${target}: ${err instanceof FuzzFinding ? '' : 'uncoded '}${e?.name ?? typeof err}: ${String(e?.message ?? err).slice(0, 500)}\n${String(e?.stack ?? '').split('\n').slice(1, 6).join('\n')}`);
+          throw new FuzzFinding(
+            `${target}: ${err instanceof FuzzFinding ? '' : 'uncoded '}${e?.name ?? typeof err}: ${String(e?.message ?? err).slice(0, 500)}\n${String(
+              e?.stack ?? '',
+            )
+              .split('\n')
+              .slice(1, 6)
+              .join('\n')}`,
+          );
         }
         coded++;
       }
@@ -52,11 +65,20 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
       const cpu = process.cpuUsage(cpu0);
       const cpuMs = (cpu.user + cpu.system) / 1000;
       const ms = performance.now() - t0;
-      if (cpuMs > CASE_LIMIT_MS || ms > 6 * CASE_LIMIT_MS) throw new FuzzFinding(`${target}: one case took ${cpuMs.toFixed(0)} ms of CPU, ${ms.toFixed(0)} ms in all (limit ${CASE_LIMIT_MS} ms)`);
+      if (cpuMs > CASE_LIMIT_MS || ms > 6 * CASE_LIMIT_MS)
+        throw new FuzzFinding(
+          `${target}: one case took ${cpuMs.toFixed(0)} ms of CPU, ${ms.toFixed(0)} ms in all (limit ${CASE_LIMIT_MS} ms)`,
+        );
       const rss = process.memoryUsage().rss;
-      if (rss > MEMORY_LIMIT) throw new FuzzFinding(`${target}: the process grew to ${(rss / 1048576).toFixed(0)} MB (limit ${MEMORY_LIMIT / 1048576})`);
+      if (rss > MEMORY_LIMIT)
+        throw new FuzzFinding(`${target}: the process grew to ${(rss / 1048576).toFixed(0)} MB (limit ${MEMORY_LIMIT / 1048576})`);
     }),
-    { seed: FUZZ_SEED, numRuns: Math.round((budget.runs ?? 2000) * FUZZ_SCALE), interruptAfterTimeLimit: Math.round((budget.budgetMs ?? 3_000) * FUZZ_SCALE), markInterruptAsFailure: false },
+    {
+      seed: FUZZ_SEED,
+      numRuns: Math.round((budget.runs ?? 2000) * FUZZ_SCALE),
+      interruptAfterTimeLimit: Math.round((budget.budgetMs ?? 3_000) * FUZZ_SCALE),
+      markInterruptAsFailure: false,
+    },
   );
   t.diagnostic(`fuzz ${target}: ${runs} cases (${accepted} accepted, ${coded} refused with a coded error), seed ${FUZZ_SEED}`);
 }
@@ -65,9 +87,49 @@ export async function fuzz<T>(t: TestContext, target: string, arb: fc.Arbitrary<
 
 /** Text that breaks parsers: markup, entities, DTDs, odd code points, path tricks, long runs. */
 const TEXT_TOKENS = [
-  '<', '>', '/>', '</', '&', '&amp;', '&#0;', '&#x110000;', '&lt;', '"', "'", '=', '<!DOCTYPE x [<!ENTITY a "b">]>', '<?x <!-- ?><!DOCTYPE x><!-- -->',
-  '<![CDATA[', ']]>', '<!--', '-->', '<?xml version="1.0"?>', '\u0000', '\uFFFF', '\uD800', '\uFEFF', '%', '%windir%', '*', '?', '\\', '..\\..\\', 'C:\\', '\\\\?\\',
-  '[', ']', ' ', '\r\n', '\t', 'x'.repeat(300), '9'.repeat(30), '-1', 'true', 'NaN', '<group name="g">'.repeat(40), '<operator type="not">'.repeat(40),
+  '<',
+  '>',
+  '/>',
+  '</',
+  '&',
+  '&amp;',
+  '&#0;',
+  '&#x110000;',
+  '&lt;',
+  '"',
+  "'",
+  '=',
+  '<!DOCTYPE x [<!ENTITY a "b">]>',
+  '<?x <!-- ?><!DOCTYPE x><!-- -->',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<?xml version="1.0"?>',
+  '\u0000',
+  '\uFFFF',
+  '\uD800',
+  '\uFEFF',
+  '%',
+  '%windir%',
+  '*',
+  '?',
+  '\\',
+  '..\\..\\',
+  'C:\\',
+  '\\\\?\\',
+  '[',
+  ']',
+  ' ',
+  '\r\n',
+  '\t',
+  'x'.repeat(300),
+  '9'.repeat(30),
+  '-1',
+  'true',
+  'NaN',
+  '<group name="g">'.repeat(40),
+  '<operator type="not">'.repeat(40),
 ];
 
 interface Mutation {
@@ -123,7 +185,9 @@ interface ByteMutation {
   readonly bytes: Uint8Array;
 }
 
-const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 4096, 0x1000000];
+const INTERESTING_U32 = [
+  0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 4096, 0x1000000,
+];
 
 /** A real binary seed with up to `max` byte mutations; `near` biases positions to the first 512 bytes (headers). */
 export function mutatedBytes(seeds: readonly Buffer[], max = 6): fc.Arbitrary<Buffer> {

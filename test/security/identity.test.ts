@@ -12,7 +12,8 @@ const ADMIN = { kind: 'admin' } as const;
 async function deployToAll(s: RunningSite, session: Session): Promise<string> {
   const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Migrate' })).body;
   const all = (await call(s, session, 'GET', '/api/collections')).body.find((c: { name: string }) => c.name === 'All Systems');
-  return (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: all.id, purpose: 'available' })).body.id;
+  return (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: all.id, purpose: 'available' })).body
+    .id;
 }
 
 async function agentRegister(s: RunningSite, name: string, token: string) {
@@ -47,7 +48,10 @@ test('a deleted computer name stays unusable with the shared token until an admi
 
     // The administrator re-admits it: the same site id, the same SMP identity.
     const retired = (await call(s, session, 'GET', '/api/computers/retired')).body;
-    assert.deepEqual(retired.map((r: { name: string }) => r.name), ['VICTIMPC']);
+    assert.deepEqual(
+      retired.map((r: { name: string }) => r.name),
+      ['VICTIMPC'],
+    );
     const reset = await call(s, session, 'POST', `/api/computers/${retired[0].id}/reset`);
     assert.equal(reset.status, 200);
     const back = await agentRegister(s, 'VICTIMPC', reset.body.enrollToken);
@@ -95,7 +99,8 @@ test('direct SMP path: a site-owned identity, live or revoked, is not taken with
     const fetched = await fetchDeployment(s, agent.body.credential, deployment);
     assert.equal(fetched.status, 200);
 
-    const register = (body: unknown) => fetch(`${s.url}/smp/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const register = (body: unknown) =>
+      fetch(`${s.url}/smp/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const plain = await service.createEnrollmentToken(ADMIN, { expiresInSeconds: 600, uses: 5 });
     const live = await register({ computerName: 'ownedpc', enrollmentToken: plain.token });
     assert.equal(live.status, 409);

@@ -14,14 +14,18 @@ import { call, signIn, startSite } from '../site-helpers.ts';
 /** Declare a 60 MiB body, send 1 KiB of it, and take the answer that comes without the rest. */
 function oversizedPost(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024 * 1024) } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-        req.destroy();
-      });
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024 * 1024) } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy();
+        });
+      },
+    );
     req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
     req.write('{"computerName":"' + 'x'.repeat(1000));
     setTimeout(() => reject(new Error('no answer before the body was sent: it is being read')), 5000).unref();
@@ -39,7 +43,11 @@ test('SMP: unauthenticated /register gets 413 before a big body is read; other J
   assert.equal(r.status, 413);
   assert.equal(JSON.parse(r.body).code, 'FERRY_E_SMP_TOO_LARGE');
   const admin = { authorization: `Bearer ${smp.firstStart.adminToken}`, 'content-type': 'application/json' };
-  const twoMiB = await fetch(`${smp.url}/admin/computers`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+  const twoMiB = await fetch(`${smp.url}/admin/computers`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+  });
   assert.equal(twoMiB.status, 413);
 });
 
@@ -52,12 +60,20 @@ test('SMP: 30 failed authentications per minute per address, then 429 even for a
   });
   const admin = { authorization: `Bearer ${smp.firstStart.adminToken}` };
   const statuses: number[] = [];
-  for (let i = 0; i < 20; i++) statuses.push((await fetch(`${smp.url}/stores`, { headers: { authorization: `Bearer fc_guess${i}.x` } })).status);
+  for (let i = 0; i < 20; i++)
+    statuses.push((await fetch(`${smp.url}/stores`, { headers: { authorization: `Bearer fc_guess${i}.x` } })).status);
   for (let i = 0; i < 10; i++) {
-    const r = await fetch(`${smp.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ computerName: `PC${i}`, enrollmentToken: `fe_guess${i}` }) });
+    const r = await fetch(`${smp.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ computerName: `PC${i}`, enrollmentToken: `fe_guess${i}` }),
+    });
     statuses.push(r.status);
   }
-  assert.ok(statuses.every((s) => s === 401 || s === 403), statuses.join());
+  assert.ok(
+    statuses.every((s) => s === 401 || s === 403),
+    statuses.join(),
+  );
   const blocked = await fetch(`${smp.url}/admin/settings`, { headers: admin });
   assert.equal(blocked.status, 429);
   assert.equal(((await blocked.json()) as { code: string }).code, 'FERRY_E_SMP_RATE_LIMITED');
@@ -73,7 +89,12 @@ test('site: failed sign-ins, sessions, agent credentials and enrollments are lim
       () => fetch(`${s.url}/?token=guess`, { redirect: 'manual' }),
       () => fetch(`${s.url}/api/computers`, { headers: { cookie: 'ferry_session=guess' } }),
       () => fetch(`${s.url}/api/agent/policy`, { headers: { authorization: 'Bearer guess' } }),
-      () => fetch(`${s.url}/api/agent/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'PC', enrollToken: 'guess' }) }),
+      () =>
+        fetch(`${s.url}/api/agent/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'PC', enrollToken: 'guess' }),
+        }),
     ];
     for (let i = 0; i < 30; i++) {
       const r = await attempts[i % attempts.length]!();

@@ -36,14 +36,28 @@ it('20 parallel capture requests across two SMPs on one PostgreSQL make one stor
   const [dirA, dirB] = [tmp(), tmp()];
   const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', String(await freePort()), '--no-verify-stores']);
   procs.push(a);
-  const b = await spawnSmp(['--data', dirB, '--db', db, '--name', 'smp-b', '--port', String(await freePort()), '--no-verify-stores', '--site-key', join(dirA, 'site.key')]);
+  const b = await spawnSmp([
+    '--data',
+    dirB,
+    '--db',
+    db,
+    '--name',
+    'smp-b',
+    '--port',
+    String(await freePort()),
+    '--no-verify-stores',
+    '--site-key',
+    join(dirA, 'site.key'),
+  ]);
   procs.push(b);
   const [ta, tb] = [a.adminToken as string, b.adminToken as string];
   await adminOk(a.url, ta, 'POST', '/admin/folders', { path: join(dirA, 'sf'), maxClients: 50, minFreeSpace: 1, spaceUnit: 'Megabyte' });
   await adminOk(b.url, tb, 'POST', '/admin/folders', { path: join(dirB, 'sf'), maxClients: 50, minFreeSpace: 1, spaceUnit: 'Megabyte' });
   const credential = await registerComputer(a.url, ta, 'RACEPC');
 
-  const grants = await Promise.all(Array.from({ length: 20 }, (_, i) => api(i % 2 ? b.url : a.url, credential, 'POST', '/requests/capture')));
+  const grants = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => api(i % 2 ? b.url : a.url, credential, 'POST', '/requests/capture')),
+  );
   for (const g of grants) assert.equal(g.status, 200, JSON.stringify(g.body));
   assert.equal(new Set(grants.map((g) => g.body.storeId)).size, 1, 'every request got the same store');
   assert.equal(new Set(grants.map((g) => g.body.key)).size, 1, 'and the same key');
@@ -54,7 +68,13 @@ it('20 parallel capture requests across two SMPs on one PostgreSQL make one stor
   const database = await openDatabase<any>(db);
   try {
     const store = (await database.db.selectFrom('smp_stores').selectAll().executeTakeFirstOrThrow()) as Record<string, unknown>;
-    await assert.rejects(database.db.insertInto('smp_stores').values({ ...store, id: 'second' }).execute(), (err: { code?: string }) => err.code === '23505');
+    await assert.rejects(
+      database.db
+        .insertInto('smp_stores')
+        .values({ ...store, id: 'second' })
+        .execute(),
+      (err: { code?: string }) => err.code === '23505',
+    );
     const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM smp_stores WHERE status = 'requested'`.execute(database.db);
     assert.equal(n.rows[0]!.n, 1);
   } finally {

@@ -18,7 +18,14 @@ test('site and SMP data: directories 0700, files 0600; hidden variables sealed, 
     const session = await signIn(s);
     const secret = 'Pa55-w0rd-for-local-admin';
     const all = (await call(s, session, 'GET', '/api/collections')).body.find((c: { name: string }) => c.name === 'All Systems');
-    const put = await call(s, session, 'PUT', `/api/collections/${all.id}`, { name: all.name, rule: all.rule, variables: [{ name: 'OSDLocalAdminPassword', value: secret, hidden: true }, { name: 'Plain', value: 'visible', hidden: false }] });
+    const put = await call(s, session, 'PUT', `/api/collections/${all.id}`, {
+      name: all.name,
+      rule: all.rule,
+      variables: [
+        { name: 'OSDLocalAdminPassword', value: secret, hidden: true },
+        { name: 'Plain', value: 'visible', hidden: false },
+      ],
+    });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     const listed = JSON.stringify((await call(s, session, 'GET', '/api/collections')).body);
     assert.doesNotMatch(listed, new RegExp(secret), 'never returned after it is set');
@@ -32,16 +39,35 @@ test('site and SMP data: directories 0700, files 0600; hidden variables sealed, 
     assert.match(raw, /enc:v1:/);
 
     // Saving again with the empty (masked) value keeps it; the agent of a run gets it in clear.
-    await call(s, session, 'PUT', `/api/collections/${all.id}`, { name: all.name, rule: all.rule, variables: [{ name: 'OSDLocalAdminPassword', value: '', hidden: true }] });
+    await call(s, session, 'PUT', `/api/collections/${all.id}`, {
+      name: all.name,
+      rule: all.rule,
+      variables: [{ name: 'OSDLocalAdminPassword', value: '', hidden: true }],
+    });
     const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Secrets' })).body;
-    const deployment = (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: all.id, purpose: 'available' })).body;
+    const deployment = (
+      await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: all.id, purpose: 'available' })
+    ).body;
     const agent = (await call(s, undefined, 'POST', '/api/agent/register', { name: 'SECPC', enrollToken: s.site.enrollToken })).body;
     const bearer = { authorization: `Bearer ${agent.credential}` };
     const fetched = (await call(s, undefined, 'GET', `/api/agent/deployments/${deployment.id}`, undefined, bearer)).body;
     assert.equal(fetched.variables.OSDLocalAdminPassword, secret);
-    const status = await call(s, undefined, 'POST', `/api/agent/deployments/${deployment.id}/status`, { messages: [{ kind: 'actionFailed', step: 1, actionName: 'Run', exitCode: 1, actionOutput: `net user Administrator ${secret} failed` }] }, bearer);
+    const status = await call(
+      s,
+      undefined,
+      'POST',
+      `/api/agent/deployments/${deployment.id}/status`,
+      {
+        messages: [
+          { kind: 'actionFailed', step: 1, actionName: 'Run', exitCode: 1, actionOutput: `net user Administrator ${secret} failed` },
+        ],
+      },
+      bearer,
+    );
     assert.equal(status.status, 200, JSON.stringify(status.body));
-    const messages = JSON.stringify((await call(s, session, 'GET', `/api/deployments/${deployment.id}/computers/${agent.computerId}/messages`)).body);
+    const messages = JSON.stringify(
+      (await call(s, session, 'GET', `/api/deployments/${deployment.id}/computers/${agent.computerId}/messages`)).body,
+    );
     assert.doesNotMatch(messages, new RegExp(secret));
     assert.match(messages, /net user Administrator \*{8} failed/);
 
@@ -53,7 +79,8 @@ test('site and SMP data: directories 0700, files 0600; hidden variables sealed, 
     assert.equal(mode(storeDir), 0o700);
 
     for (const dir of [s.dataDir, join(s.dataDir, 'smp'), join(s.dataDir, 'smp', 'stores')]) assert.equal(mode(dir), 0o700, dir);
-    for (const file of ['site.db', 'site.key', 'enroll-token', 'smp/site.key', 'smp/admin-token.sha256', 'smp/smp.sqlite']) assert.equal(mode(join(s.dataDir, file)), 0o600, file);
+    for (const file of ['site.db', 'site.key', 'enroll-token', 'smp/site.key', 'smp/admin-token.sha256', 'smp/smp.sqlite'])
+      assert.equal(mode(join(s.dataDir, file)), 0o600, file);
     assert.doesNotMatch(readFileSync(join(s.dataDir, 'site.db')).toString('latin1'), new RegExp(secret));
   } finally {
     await s.close();

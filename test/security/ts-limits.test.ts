@@ -21,8 +21,10 @@ function tmp(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-const step = (i: number) => `<step type="SMS_TaskSequence_RunCommandLineAction" name="Run ${i}"><action>cmd /c exit 0</action><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit 0</variable></defaultVarList></step>`;
-const nested = (depth: number) => `<sequence version="3.10">${'<group name="g">'.repeat(depth)}${step(0)}${'</group>'.repeat(depth)}</sequence>`;
+const step = (i: number) =>
+  `<step type="SMS_TaskSequence_RunCommandLineAction" name="Run ${i}"><action>cmd /c exit 0</action><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit 0</variable></defaultVarList></step>`;
+const nested = (depth: number) =>
+  `<sequence version="3.10">${'<group name="g">'.repeat(depth)}${step(0)}${'</group>'.repeat(depth)}</sequence>`;
 
 test('a 2 MB zip of 40 × 60 MiB XML entries fails fast with FERRY_E_TS_TOO_LARGE and little memory (ferry ts show)', async (t) => {
   const dir = tmp(t);
@@ -34,7 +36,10 @@ test('a 2 MB zip of 40 × 60 MiB XML entries fails fast with FERRY_E_TS_TOO_LARG
   assert.ok(performance.now() - t0 < 1000);
   assert.ok(process.memoryUsage().rss - rss < 100 * 1024 * 1024, 'no entry was buffered');
   // The CLI as an administrator runs it: a coded error, bounded memory.
-  const r = spawnSync(process.execPath, ['--max-old-space-size=256', join(root, 'src/cli/main.ts'), 'ts', 'show', zip], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', join(root, 'src/cli/main.ts'), 'ts', 'show', zip], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /FERRY_E_TS_TOO_LARGE/);
 });
@@ -52,7 +57,13 @@ test('a console export zip within limits still loads its object.xml', async (t) 
   const zip = join(dir, 'ok.zip');
   const seq = `<sequence version="3.10">${step(1)}</sequence>`.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const objectXml = `<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY NAME="Sequence"><VALUE>${seq}</VALUE></PROPERTY></INSTANCE>`;
-  writeFileSync(zip, craftZip([{ name: 'big.bin', zeros: 20 * 1024 * 1024 }, { name: 'TS/object.xml', data: Buffer.from(objectXml) }]));
+  writeFileSync(
+    zip,
+    craftZip([
+      { name: 'big.bin', zeros: 20 * 1024 * 1024 },
+      { name: 'TS/object.xml', data: Buffer.from(objectXml) },
+    ]),
+  );
   const loaded = await loadSequenceFile(zip);
   assert.equal(loaded.form, 'zip');
   assert.equal(loaded.sequence.children.length, 1);
@@ -68,7 +79,9 @@ test('one set of limits for import, save, validate and export on the site', asyn
   assert.equal(deep.body.code, 'FERRY_E_TS_TOO_LARGE');
   // Over the size limit: refused at import too.
   const many = Math.ceil(TS_LIMITS.maxXmlBytes / step(0).length) + 10;
-  const big = await call(s, session, 'POST', '/api/task-sequences/import', { xml: `<sequence version="3.10">${Array.from({ length: many }, (_, i) => step(i)).join('')}</sequence>` });
+  const big = await call(s, session, 'POST', '/api/task-sequences/import', {
+    xml: `<sequence version="3.10">${Array.from({ length: many }, (_, i) => step(i)).join('')}</sequence>`,
+  });
   assert.equal(big.status, 413, JSON.stringify(big.body).slice(0, 300));
   assert.equal(big.body.code, 'FERRY_E_TS_TOO_LARGE');
   // At the limits: imported, then saved, validated, exported and imported again.
@@ -79,7 +92,12 @@ test('one set of limits for import, save, validate and export on the site', asyn
   const got = await call(s, session, 'GET', `/api/task-sequences/${id}`);
   const val = await call(s, session, 'POST', '/api/task-sequences/validate', { sequence: got.body.document });
   assert.equal(val.status, 200, JSON.stringify(val.body).slice(0, 300));
-  const save = await call(s, session, 'PUT', `/api/task-sequences/${id}`, { name: got.body.name, description: got.body.description, version: got.body.version, sequence: got.body.document });
+  const save = await call(s, session, 'PUT', `/api/task-sequences/${id}`, {
+    name: got.body.name,
+    description: got.body.description,
+    version: got.body.version,
+    sequence: got.body.document,
+  });
   assert.equal(save.status, 200, JSON.stringify(save.body).slice(0, 300));
   const res = await fetch(`${s.url}/api/task-sequences/${id}/export`, { headers: { cookie: session.cookie } });
   const xml = await res.text();

@@ -16,11 +16,14 @@ const LAC = 'LacPassw0rd';
 let work: string;
 let windir: string;
 
-const run = (tool: string, args: string[]) => spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+const run = (tool: string, args: string[]) =>
+  spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-secrets-'));
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, 'vol'), '--size', '1M', '--users', '1', '--seed', '7'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, 'vol'), '--size', '1M', '--users', '1', '--seed', '7'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   windir = join(work, 'vol/Windows');
 });
@@ -37,7 +40,18 @@ test('scanstate /key: masked in /l, /progress, --json and the console; logs are 
   // An existing world-readable log is made owner-only too.
   writeFileSync(scanLog, 'old');
   chmodSync(scanLog, 0o644);
-  const r = run('scanstate', [join(work, 'store'), `/offlinewindir:${windir}`, '/i:MigUser.xml', '/o', '/c', '/encrypt', `/key:${KEY}`, `/l:${scanLog}`, `/progress:${progress}`, '--json']);
+  const r = run('scanstate', [
+    join(work, 'store'),
+    `/offlinewindir:${windir}`,
+    '/i:MigUser.xml',
+    '/o',
+    '/c',
+    '/encrypt',
+    `/key:${KEY}`,
+    `/l:${scanLog}`,
+    `/progress:${progress}`,
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   const log = readFileSync(scanLog, 'utf8');
   assert.match(log, /\/key:\*{8}/);
@@ -52,9 +66,21 @@ test('loadstate /keyfile and /lac: the key from the file and the password are ma
   const keyFile = join(work, 'key.txt');
   writeFileSync(keyFile, `${KEY}\r\n`);
   const loadLog = join(work, 'load.log');
-  const target = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, 'dst'), '--size', '1M', '--users', '1', '--seed', '8'], { encoding: 'utf8' });
+  const target = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, 'dst'), '--size', '1M', '--users', '1', '--seed', '8'], {
+    encoding: 'utf8',
+  });
   assert.equal(target.status, 0, target.stderr);
-  const r = run('loadstate', [join(work, 'store'), `/offlinewindir:${join(work, 'dst/Windows')}`, '/i:MigUser.xml', '/c', '/decrypt', `/keyfile:${keyFile}`, `/lac:${LAC}`, `/l:${loadLog}`, '--json']);
+  const r = run('loadstate', [
+    join(work, 'store'),
+    `/offlinewindir:${join(work, 'dst/Windows')}`,
+    '/i:MigUser.xml',
+    '/c',
+    '/decrypt',
+    `/keyfile:${keyFile}`,
+    `/lac:${LAC}`,
+    `/l:${loadLog}`,
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   const log = readFileSync(loadLog, 'utf8');
   assert.match(log, /\/lac:\*{8}/);
@@ -64,7 +90,15 @@ test('loadstate /keyfile and /lac: the key from the file and the password are ma
 
   // A wrong key from a file fails, and its text appears nowhere either.
   writeFileSync(keyFile, `${FILE_KEY}\n`);
-  const bad = run('loadstate', [join(work, 'store'), `/offlinewindir:${join(work, 'dst/Windows')}`, '/i:MigUser.xml', '/decrypt', `/keyfile:${keyFile}`, `/l:${loadLog}`, '--json']);
+  const bad = run('loadstate', [
+    join(work, 'store'),
+    `/offlinewindir:${join(work, 'dst/Windows')}`,
+    '/i:MigUser.xml',
+    '/decrypt',
+    `/keyfile:${keyFile}`,
+    `/l:${loadLog}`,
+    '--json',
+  ]);
   assert.notEqual(bad.status, 0);
   assertClean('failed LoadState', readFileSync(loadLog, 'utf8') + bad.stdout + bad.stderr, [FILE_KEY]);
 });

@@ -17,7 +17,9 @@ export interface TestPostgres {
 function binDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(root, versions[0], 'bin') : undefined;
 }
 
@@ -43,13 +45,29 @@ export async function startPostgres(): Promise<TestPostgres | string> {
   const port = await freePort();
   // initdb and postgres refuse to run as root: run them as the postgres user.
   const run = (cmd: string, args: string[]): void => {
-    const [file, argv] = asRoot ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', join(bin, cmd), ...args]] : [join(bin, cmd), args];
+    const [file, argv] = asRoot
+      ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', join(bin, cmd), ...args]]
+      : [join(bin, cmd), args];
     execFileSync(file as string, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   };
   try {
-    if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+    if (asRoot)
+      chownSync(
+        dir,
+        Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+      );
     run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`, '-w', 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      '-w',
+      'start',
+    ]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: Buffer; message: string };

@@ -15,17 +15,28 @@ export function CollectionsPage() {
   const save = (c: Collection, patch: Partial<Collection>) =>
     act(() => {
       const next = { ...c, ...patch };
-      return api('PUT', `/api/collections/${encodeURIComponent(c.id)}`, { name: next.name, description: next.description, rule: next.rule, members: next.directMembers, variables: next.variables });
+      return api('PUT', `/api/collections/${encodeURIComponent(c.id)}`, {
+        name: next.name,
+        description: next.description,
+        rule: next.rule,
+        members: next.directMembers,
+        variables: next.variables,
+      });
     });
   return (
     <section>
       <h1>Device Collections</h1>
       <div className="toolbar">
-        <button onClick={() => setCreating(true)}>Create Device Collection</button>
+        <button type="button" onClick={() => setCreating(true)}>
+          Create Device Collection
+        </button>
         <button
+          type="button"
           className="danger"
           disabled={!sel}
-          onClick={() => sel && confirm(`Delete collection ${sel.name}?`) && act(() => api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`))}
+          onClick={() =>
+            sel && confirm(`Delete collection ${sel.name}?`) && act(() => api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`))
+          }
         >
           Delete
         </button>
@@ -58,7 +69,11 @@ export function CollectionsPage() {
           <h3>Membership</h3>
           <label>
             Query rule: computer name matches (wildcards * and ?; empty = none)
-            <input key={sel.id} defaultValue={sel.rule.namePattern} onBlur={(e) => e.target.value !== sel.rule.namePattern && save(sel, { rule: { namePattern: e.target.value } })} />
+            <input
+              key={sel.id}
+              defaultValue={sel.rule.namePattern}
+              onBlur={(e) => e.target.value !== sel.rule.namePattern && save(sel, { rule: { namePattern: e.target.value } })}
+            />
           </label>
           <fieldset>
             <legend>Direct members</legend>
@@ -67,7 +82,11 @@ export function CollectionsPage() {
                 <input
                   type="checkbox"
                   checked={sel.directMembers.includes(c.id)}
-                  onChange={(e) => save(sel, { directMembers: e.target.checked ? [...sel.directMembers, c.id] : sel.directMembers.filter((m) => m !== c.id) })}
+                  onChange={(e) =>
+                    save(sel, {
+                      directMembers: e.target.checked ? [...sel.directMembers, c.id] : sel.directMembers.filter((m) => m !== c.id),
+                    })
+                  }
                 />
                 {c.name}
               </label>
@@ -93,7 +112,15 @@ export function CollectionsPage() {
   );
 }
 
-function CreateCollection({ computers, onClose, onCreated }: { computers: SiteComputer[]; onClose: () => void; onCreated: (id: string) => void }) {
+function CreateCollection({
+  computers,
+  onClose,
+  onCreated,
+}: {
+  computers: SiteComputer[];
+  onClose: () => void;
+  onCreated: (id: string) => void;
+}) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [pattern, setPattern] = useState('');
@@ -117,7 +144,11 @@ function CreateCollection({ computers, onClose, onCreated }: { computers: SiteCo
         <legend>Direct members</legend>
         {computers.map((c) => (
           <label key={c.id} className="check">
-            <input type="checkbox" checked={members.includes(c.id)} onChange={(e) => setMembers(e.target.checked ? [...members, c.id] : members.filter((m) => m !== c.id))} />
+            <input
+              type="checkbox"
+              checked={members.includes(c.id)}
+              onChange={(e) => setMembers(e.target.checked ? [...members, c.id] : members.filter((m) => m !== c.id))}
+            />
             {c.name}
           </label>
         ))}
@@ -125,6 +156,7 @@ function CreateCollection({ computers, onClose, onCreated }: { computers: SiteCo
       <ErrorBanner error={error} />
       <div className="buttons">
         <button
+          type="button"
           className="primary"
           disabled={!name.trim()}
           onClick={async () => {
@@ -138,7 +170,9 @@ function CreateCollection({ computers, onClose, onCreated }: { computers: SiteCo
         >
           Create
         </button>
-        <button onClick={onClose}>Cancel</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
       </div>
     </Dialog>
   );

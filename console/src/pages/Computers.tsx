@@ -23,25 +23,49 @@ export function ComputersPage() {
     <section>
       <h1>Devices</h1>
       <div className="toolbar">
-        <button className="danger" disabled={!sel || sel.revoked} onClick={() => sel && confirm(`Revoke the credential of ${sel.name}?`) && act(() => api('POST', `/api/computers/${encodeURIComponent(sel.id)}/revoke`))}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!sel || sel.revoked}
+          onClick={() =>
+            sel &&
+            confirm(`Revoke the credential of ${sel.name}?`) &&
+            act(() => api('POST', `/api/computers/${encodeURIComponent(sel.id)}/revoke`))
+          }
+        >
           Revoke credential
         </button>
-        <button disabled={!sel} onClick={() => sel && act(async () => setReset(await api<ResetToken>('POST', `/api/computers/${encodeURIComponent(sel.id)}/reset`)))}>
+        <button
+          type="button"
+          disabled={!sel}
+          onClick={() =>
+            sel && act(async () => setReset(await api<ResetToken>('POST', `/api/computers/${encodeURIComponent(sel.id)}/reset`)))
+          }
+        >
           Reset (re-enroll)
         </button>
-        <button className="danger" disabled={!sel} onClick={() => sel && confirm(`Delete ${sel.name}?`) && act(() => api('DELETE', `/api/computers/${encodeURIComponent(sel.id)}`))}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!sel}
+          onClick={() => sel && confirm(`Delete ${sel.name}?`) && act(() => api('DELETE', `/api/computers/${encodeURIComponent(sel.id)}`))}
+        >
           Delete
         </button>
       </div>
       <ErrorBanner error={error ?? list.error} />
       {reset ? (
         <div className="panel" role="status">
-          <h2>Reset token for {reset.name} (shown once, valid until {fmtTime(reset.expiresAt)})</h2>
+          <h2>
+            Reset token for {reset.name} (shown once, valid until {fmtTime(reset.expiresAt)})
+          </h2>
           <p>
-            Start the computer's agent with <code>--enroll {reset.enrollToken}</code>; it registers again as the same computer. The site's shared enrollment token does not re-register a
-            registered or revoked computer.
+            Start the computer's agent with <code>--enroll {reset.enrollToken}</code>; it registers again as the same computer. The site's
+            shared enrollment token does not re-register a registered or revoked computer.
           </p>
-          <button onClick={() => setReset(undefined)}>Done</button>
+          <button type="button" onClick={() => setReset(undefined)}>
+            Done
+          </button>
         </div>
       ) : null}
       <table className="grid">
@@ -76,7 +100,11 @@ export function ComputersPage() {
       {sel ? (
         <div className="panel">
           <h2>Device variables — {sel.name}</h2>
-          <VariablesEditor key={sel.id} initial={sel.variables} onSave={(v: Variable[]) => act(() => api('PUT', `/api/computers/${encodeURIComponent(sel.id)}/variables`, { variables: v }))} />
+          <VariablesEditor
+            key={sel.id}
+            initial={sel.variables}
+            onSave={(v: Variable[]) => act(() => api('PUT', `/api/computers/${encodeURIComponent(sel.id)}/variables`, { variables: v }))}
+          />
         </div>
       ) : null}
     </section>

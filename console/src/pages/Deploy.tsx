@@ -39,7 +39,10 @@ export function DeployPage({ id }: { id: string }) {
         rerun,
         ...(availableAt ? { availableAt: new Date(availableAt).toISOString() } : {}),
         ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
-        schedule: purpose === 'required' ? [assign === 'asap' ? { kind: 'asap' } : { kind: 'at', at: assignAt ? new Date(assignAt).toISOString() : '' }] : [],
+        schedule:
+          purpose === 'required'
+            ? [assign === 'asap' ? { kind: 'asap' } : { kind: 'at', at: assignAt ? new Date(assignAt).toISOString() : '' }]
+            : [],
       });
       go('monitoring', d.id);
     } catch (e) {
@@ -112,7 +115,13 @@ export function DeployPage({ id }: { id: string }) {
                 <label className="radio">
                   <input type="radio" name="assign" checked={assign === 'at'} onChange={() => setAssign('at')} />
                   At a specific time
-                  <input type="datetime-local" aria-label="Assignment time" value={assignAt} disabled={assign !== 'at'} onChange={(e) => setAssignAt(e.target.value)} />
+                  <input
+                    type="datetime-local"
+                    aria-label="Assignment time"
+                    value={assignAt}
+                    disabled={assign !== 'at'}
+                    onChange={(e) => setAssignAt(e.target.value)}
+                  />
                 </label>
               </fieldset>
             ) : null}
@@ -146,19 +155,21 @@ export function DeployPage({ id }: { id: string }) {
       </div>
       <ErrorBanner error={error} />
       <div className="buttons">
-        <button disabled={page === 0} onClick={() => setPage(page - 1)}>
+        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
           Previous
         </button>
         {page < PAGES.length - 1 ? (
-          <button className="primary" onClick={() => setPage(page + 1)} disabled={!col}>
+          <button type="button" className="primary" onClick={() => setPage(page + 1)} disabled={!col}>
             Next
           </button>
         ) : (
-          <button className="primary" onClick={deploy}>
+          <button type="button" className="primary" onClick={deploy}>
             Deploy
           </button>
         )}
-        <button onClick={() => go('task-sequences')}>Cancel</button>
+        <button type="button" onClick={() => go('task-sequences')}>
+          Cancel
+        </button>
       </div>
     </section>
   );

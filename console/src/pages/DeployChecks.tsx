@@ -6,7 +6,11 @@ import { useLoad } from '../ui.tsx';
 
 export function DeployChecks({ taskSequenceId, collectionId }: { taskSequenceId: string; collectionId: string }) {
   const check = useLoad(
-    () => api<{ warnings: string[] }>('GET', `/api/deployments/check?taskSequenceId=${encodeURIComponent(taskSequenceId)}&collectionId=${encodeURIComponent(collectionId)}`),
+    () =>
+      api<{ warnings: string[] }>(
+        'GET',
+        `/api/deployments/check?taskSequenceId=${encodeURIComponent(taskSequenceId)}&collectionId=${encodeURIComponent(collectionId)}`,
+      ),
     [taskSequenceId, collectionId],
   );
   const warnings = check.data?.warnings ?? [];

@@ -7,7 +7,14 @@ import { api, ApiError, type Package, type TsFull } from '../api.ts';
 import { go } from '../App.tsx';
 import { ErrorBanner } from '../ui.tsx';
 import { choiceLabel, PasswordWithConfirm, Tree, TreeToolbar } from './EditorParts.tsx';
-import type { Condition, ConditionExpression, ConditionOperator, SequenceNode, Step, TaskSequence } from '../../../src/tasksequence/model.ts';
+import type {
+  Condition,
+  ConditionExpression,
+  ConditionOperator,
+  SequenceNode,
+  Step,
+  TaskSequence,
+} from '../../../src/tasksequence/model.ts';
 import {
   ADD_MENU_CATEGORIES,
   EXPRESSION_CATALOG,
@@ -145,7 +152,12 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
       return;
     }
     try {
-      const t = await api<TsFull>('PUT', `/api/task-sequences/${encodeURIComponent(id)}`, { name, description, sequence: doc, version: ts.version });
+      const t = await api<TsFull>('PUT', `/api/task-sequences/${encodeURIComponent(id)}`, {
+        name,
+        description,
+        sequence: doc,
+        version: ts.version,
+      });
       setTs(t);
       setDoc(t.document);
       setDirty(false);
@@ -185,29 +197,39 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
   return (
     <section className="editor">
       <h1>
-        {readOnly ? 'Task Sequence (view)' : 'Task Sequence Editor'} — <span className="ts-name">{ts.name}</span> <small>({ts.id}, version {ts.version})</small>
+        {readOnly ? 'Task Sequence (view)' : 'Task Sequence Editor'} — <span className="ts-name">{ts.name}</span>{' '}
+        <small>
+          ({ts.id}, version {ts.version})
+        </small>
       </h1>
       <div className="toolbar" role="toolbar" aria-label="Editor" hidden={readOnly}>
         <div className="menu-wrap">
-          <button aria-haspopup="menu" aria-expanded={!!menu} onClick={() => setMenu(menu ? false : 'root')}>
+          <button type="button" aria-haspopup="menu" aria-expanded={!!menu} onClick={() => setMenu(menu ? false : 'root')}>
             Add ▾
           </button>
           {menu ? (
             <div className="menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
-              <button role="menuitem" onClick={() => insert(newGroup())}>
+              <button type="button" role="menuitem" onClick={() => insert(newGroup())}>
                 New Group
               </button>
               {ADD_MENU_CATEGORIES.map((cat) => {
                 const steps = STEP_CATALOG.filter((s) => s.category === cat);
                 return (
                   <div key={cat} className="submenu-wrap" onMouseEnter={() => steps.length && setMenu(cat)}>
-                    <button role="menuitem" aria-haspopup="menu" aria-expanded={menu === cat} disabled={!steps.length} onClick={() => setMenu(cat)}>
+                    <button
+                      type="button"
+                      role="menuitem"
+                      aria-haspopup="menu"
+                      aria-expanded={menu === cat}
+                      disabled={!steps.length}
+                      onClick={() => setMenu(cat)}
+                    >
                       {cat} ▸
                     </button>
                     {menu === cat ? (
                       <div className="menu submenu" role="menu" aria-label={cat}>
                         {steps.map((s) => (
-                          <button key={s.type} role="menuitem" onClick={() => insert(newStep(s.type))}>
+                          <button type="button" key={s.type} role="menuitem" onClick={() => insert(newStep(s.type))}>
                             {s.label}
                           </button>
                         ))}
@@ -219,19 +241,19 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
             </div>
           ) : null}
         </div>
-        <button disabled={!selected} onClick={remove}>
+        <button type="button" disabled={!selected} onClick={remove}>
           Remove
         </button>
-        <button disabled={!item} onClick={() => item && setClipboard(structuredClone(item))} title="Ctrl+C">
+        <button type="button" disabled={!item} onClick={() => item && setClipboard(structuredClone(item))} title="Ctrl+C">
           Copy
         </button>
-        <button disabled={!clipboard} onClick={() => clipboard && insert(structuredClone(clipboard))} title="Ctrl+V">
+        <button type="button" disabled={!clipboard} onClick={() => clipboard && insert(structuredClone(clipboard))} title="Ctrl+V">
           Paste
         </button>
-        <button disabled={!selected} onClick={() => move(-1)} aria-label="Move Up">
+        <button type="button" disabled={!selected} onClick={() => move(-1)} aria-label="Move Up">
           Move Up
         </button>
-        <button disabled={!selected} onClick={() => move(1)} aria-label="Move Down">
+        <button type="button" disabled={!selected} onClick={() => move(1)} aria-label="Move Down">
           Move Down
         </button>
       </div>
@@ -239,7 +261,7 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
         <ul className="problems" aria-label="Problems">
           {shown.map((p, i) => (
             <li key={i} className={p.severity}>
-              <button className="link" onClick={() => setSelected(p.path)}>
+              <button type="button" className="link" onClick={() => setSelected(p.path)}>
                 {nodeAt(doc, p.path)?.name ?? '?'}
               </button>
               : {p.message}
@@ -251,25 +273,45 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
         <div className="tree-pane">
           <label>
             Name
-            <input aria-label="Task sequence name" readOnly={readOnly} value={name} maxLength={100} onChange={(e) => (setName(e.target.value), setDirty(true))} />
+            <input
+              aria-label="Task sequence name"
+              readOnly={readOnly}
+              value={name}
+              maxLength={100}
+              onChange={(e) => (setName(e.target.value), setDirty(true))}
+            />
           </label>
           <label>
             Description
-            <input aria-label="Task sequence description" readOnly={readOnly} value={description} maxLength={512} onChange={(e) => (setDescription(e.target.value), setDirty(true))} />
+            <input
+              aria-label="Task sequence description"
+              readOnly={readOnly}
+              value={description}
+              maxLength={512}
+              onChange={(e) => (setDescription(e.target.value), setDirty(true))}
+            />
           </label>
           <TreeToolbar nodes={doc.children} query={query} setQuery={setQuery} setCollapsed={setCollapsed} />
           <ul className="tree" role="tree" aria-label="Steps" onKeyDown={readOnly ? undefined : onTreeKey}>
-            <Tree nodes={doc.children} base={[]} selected={selected} onSelect={setSelected} problemsAt={problemsAt} parentDisabled={false} view={treeView} />
+            <Tree
+              nodes={doc.children}
+              base={[]}
+              selected={selected}
+              onSelect={setSelected}
+              problemsAt={problemsAt}
+              parentDisabled={false}
+              view={treeView}
+            />
           </ul>
         </div>
         <div className="detail-pane">
           {item ? (
             <>
               <div className="tabs" role="tablist">
-                <button role="tab" aria-selected={tab === 'properties'} onClick={() => setTab('properties')}>
+                <button type="button" role="tab" aria-selected={tab === 'properties'} onClick={() => setTab('properties')}>
                   Properties
                 </button>
-                <button role="tab" aria-selected={tab === 'options'} onClick={() => setTab('options')}>
+                <button type="button" role="tab" aria-selected={tab === 'options'} onClick={() => setTab('options')}>
                   Options
                 </button>
               </div>
@@ -283,7 +325,9 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
             </>
           ) : (
             <p className="hint">
-              {readOnly ? 'Select a step or group to see its properties.' : 'Select a step or group, or use Add to insert one. A new step goes into the selected group, or after the selected step.'}
+              {readOnly
+                ? 'Select a step or group to see its properties.'
+                : 'Select a step or group, or use Add to insert one. A new step goes into the selected group, or after the selected step.'}
             </p>
           )}
         </div>
@@ -291,7 +335,10 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
       <ErrorBanner error={error} />
       {error instanceof ApiError && error.code === 'FERRY_E_SITE_CONFLICT' ? (
         <p className="conflict">
-          Your edit is still here. <button onClick={() => load().catch(setError)}>Discard my changes and reload</button>
+          Your edit is still here.{' '}
+          <button type="button" onClick={() => load().catch(setError)}>
+            Discard my changes and reload
+          </button>
         </p>
       ) : null}
       <div className="buttons sticky" hidden={readOnly}>
@@ -299,16 +346,22 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
           {saved}
           {dirty ? ' Unsaved changes.' : ''}
         </span>
-        <button className="primary" onClick={() => apply(true)}>
+        <button type="button" className="primary" onClick={() => apply(true)}>
           OK
         </button>
-        <button onClick={() => (!dirty || confirm('Discard unsaved changes?')) && go('task-sequences')}>Cancel</button>
-        <button onClick={() => apply(false)}>Apply</button>
+        <button type="button" onClick={() => (!dirty || confirm('Discard unsaved changes?')) && go('task-sequences')}>
+          Cancel
+        </button>
+        <button type="button" onClick={() => apply(false)}>
+          Apply
+        </button>
       </div>
       {readOnly ? (
         <div className="buttons">
-          <button onClick={() => go('task-sequences', id, 'edit')}>Edit</button>
-          <button className="primary" onClick={() => go('task-sequences')}>
+          <button type="button" onClick={() => go('task-sequences', id, 'edit')}>
+            Edit
+          </button>
+          <button type="button" className="primary" onClick={() => go('task-sequences')}>
             Close
           </button>
         </div>
@@ -317,7 +370,17 @@ export function EditorPage({ id, readOnly = false }: { id: string; readOnly?: bo
   );
 }
 
-function PropertiesTab({ node, packages, problems, update }: { node: SequenceNode; packages: Package[]; problems: TsProblem[]; update: (f: (n: SequenceNode) => void) => void }) {
+function PropertiesTab({
+  node,
+  packages,
+  problems,
+  update,
+}: {
+  node: SequenceNode;
+  packages: Package[];
+  problems: TsProblem[];
+  update: (f: (n: SequenceNode) => void) => void;
+}) {
   const spec = node.kind === 'step' ? stepSpec(node.type) : undefined;
   const msg = (prop: string) => problems.find((p) => p.property === prop)?.message;
   const props = node.kind === 'step' && !('unknown' in node) ? (node.properties as unknown as Record<string, PropertyValue>) : {};
@@ -334,24 +397,45 @@ function PropertiesTab({ node, packages, problems, update }: { node: SequenceNod
       <Field label="Description" error={msg('description')}>
         <textarea value={node.description} onChange={(e) => update((n) => void (n.description = e.target.value))} />
       </Field>
-      {node.kind === 'step' && 'unknown' in node ? <p className="hint">Ferry does not know this step type; it is kept as imported.</p> : null}
+      {node.kind === 'step' && 'unknown' in node ? (
+        <p className="hint">Ferry does not know this step type; it is kept as imported.</p>
+      ) : null}
       {spec?.fields
         .filter((f) => fieldVisible(f, props))
         .map((f) => (
           <div key={f.property} className={f.when ? 'sub' : undefined}>
-            <PropertyField field={f} value={props[f.property] ?? f.default} packages={packages} error={msg(f.property)} onChange={(v) => setProp(f.property, v)} />
+            <PropertyField
+              field={f}
+              value={props[f.property] ?? f.default}
+              packages={packages}
+              error={msg(f.property)}
+              onChange={(v) => setProp(f.property, v)}
+            />
           </div>
         ))}
-      {node.kind === 'step' && spec && spec.fields.length === 0 ? <p className="hint">This step has no properties other than its name and description.</p> : null}
+      {node.kind === 'step' && spec && spec.fields.length === 0 ? (
+        <p className="hint">This step has no properties other than its name and description.</p>
+      ) : null}
       {node.kind === 'step' && node.type === 'SMS_TaskSequence_RunCommandLineAction' ? (
         <>
           <label className="check">
-            <input type="checkbox" checked={node.timeout !== undefined} onChange={(e) => update((n) => void (e.target.checked ? ((n as Step).timeout = 15 * 60) : delete (n as Step).timeout))} />
+            <input
+              type="checkbox"
+              checked={node.timeout !== undefined}
+              onChange={(e) => update((n) => void (e.target.checked ? ((n as Step).timeout = 15 * 60) : delete (n as Step).timeout))}
+            />
             Time-out (minutes)
           </label>
           {node.timeout !== undefined ? (
             <Field label="Minutes" error={msg('timeout')}>
-              <input aria-label="Time-out minutes" type="number" min={1} max={999} value={node.timeout / 60} onChange={(e) => update((n) => void ((n as Step).timeout = Math.round(Number(e.target.value) * 60)))} />
+              <input
+                aria-label="Time-out minutes"
+                type="number"
+                min={1}
+                max={999}
+                value={node.timeout / 60}
+                onChange={(e) => update((n) => void ((n as Step).timeout = Math.round(Number(e.target.value) * 60)))}
+              />
             </Field>
           ) : null}
         </>
@@ -370,7 +454,19 @@ function Field({ label, error, children }: { label: string; error?: string | und
   );
 }
 
-function PropertyField({ field: f, value, packages, error, onChange }: { field: FieldSpec; value: PropertyValue; packages: Package[]; error?: string | undefined; onChange: (v: PropertyValue) => void }) {
+function PropertyField({
+  field: f,
+  value,
+  packages,
+  error,
+  onChange,
+}: {
+  field: FieldSpec;
+  value: PropertyValue;
+  packages: Package[];
+  error?: string | undefined;
+  onChange: (v: PropertyValue) => void;
+}) {
   switch (f.kind) {
     case 'boolean':
       return (
@@ -452,8 +548,16 @@ function PropertyField({ field: f, value, packages, error, onChange }: { field: 
 
 function OptionsTab({ node, update }: { node: SequenceNode; update: (f: (n: SequenceNode) => void) => void }) {
   const step = node.kind === 'step' ? (node as Step) : undefined;
-  const withSuccessCodes = step && (step.type === 'SMS_TaskSequence_RunCommandLineAction' || step.type === 'SMS_TaskSequence_RunPowerShellScriptAction');
-  const [codes, setCodes] = useState((step?.successCodes ?? (stepSpec(step?.type ?? '')?.successCodes.split(' ').map(Number) ?? [0])).join(' '));
+  const withSuccessCodes =
+    step && (step.type === 'SMS_TaskSequence_RunCommandLineAction' || step.type === 'SMS_TaskSequence_RunPowerShellScriptAction');
+  const [codes, setCodes] = useState(
+    (
+      step?.successCodes ??
+      stepSpec(step?.type ?? '')
+        ?.successCodes.split(' ')
+        .map(Number) ?? [0]
+    ).join(' '),
+  );
   return (
     <div className="form">
       <label className="check">
@@ -461,7 +565,11 @@ function OptionsTab({ node, update }: { node: SequenceNode; update: (f: (n: Sequ
         Disable this {node.kind}
       </label>
       <label className="check">
-        <input type="checkbox" checked={node.continueOnError} onChange={(e) => update((n) => void (n.continueOnError = e.target.checked))} />
+        <input
+          type="checkbox"
+          checked={node.continueOnError}
+          onChange={(e) => update((n) => void (n.continueOnError = e.target.checked))}
+        />
         Continue on error
       </label>
       {withSuccessCodes ? (
@@ -491,7 +599,11 @@ function OptionsTab({ node, update }: { node: SequenceNode; update: (f: (n: Sequ
 }
 
 function ConditionBuilder({ condition, onChange }: { condition: Condition | undefined; onChange: (c: Condition | undefined) => void }) {
-  const root: ConditionOperator | undefined = condition ? (condition.kind === 'operator' ? condition : { kind: 'operator', operator: 'and', operands: [condition] }) : undefined;
+  const root: ConditionOperator | undefined = condition
+    ? condition.kind === 'operator'
+      ? condition
+      : { kind: 'operator', operator: 'and', operands: [condition] }
+    : undefined;
   return (
     <fieldset className="conditions">
       <legend>Conditions</legend>
@@ -526,7 +638,15 @@ function AddCondition({ label, onAdd }: { label: string; onAdd: (c: Condition) =
   );
 }
 
-function OperatorNode({ node, onChange, onRemove }: { node: ConditionOperator; onChange: (n: ConditionOperator) => void; onRemove: () => void }) {
+function OperatorNode({
+  node,
+  onChange,
+  onRemove,
+}: {
+  node: ConditionOperator;
+  onChange: (n: ConditionOperator) => void;
+  onRemove: () => void;
+}) {
   const setChild = (i: number, c: Condition | undefined) => {
     const operands = [...node.operands];
     if (c) operands[i] = c;
@@ -544,7 +664,7 @@ function OperatorNode({ node, onChange, onRemove }: { node: ConditionOperator; o
             <option value="not">None of the conditions are true</option>
           </select>
         </label>
-        <button className="link" onClick={onRemove}>
+        <button type="button" className="link" onClick={onRemove}>
           Remove
         </button>
       </div>
@@ -566,7 +686,15 @@ function OperatorNode({ node, onChange, onRemove }: { node: ConditionOperator; o
   );
 }
 
-function ExpressionNode({ expr, onChange, onRemove }: { expr: ConditionExpression; onChange: (e: ConditionExpression) => void; onRemove: () => void }) {
+function ExpressionNode({
+  expr,
+  onChange,
+  onRemove,
+}: {
+  expr: ConditionExpression;
+  onChange: (e: ConditionExpression) => void;
+  onRemove: () => void;
+}) {
   const spec = EXPRESSION_CATALOG.find((e) => e.kind === expr.kind);
   if (!spec) return <div className="cond-expr">Condition of type {expr.kind === 'unknown' ? expr.type : expr.kind} (kept as imported)</div>;
   const rec = expr as unknown as Record<string, string | undefined>;
@@ -577,7 +705,11 @@ function ExpressionNode({ expr, onChange, onRemove }: { expr: ConditionExpressio
         <label key={f.name}>
           {f.label}
           {f.choices ? (
-            <select aria-label={f.label} value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)}>
+            <select
+              aria-label={f.label}
+              value={rec[f.name] ?? ''}
+              onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)}
+            >
               {f.choices.map((c) => (
                 <option key={c} value={c}>
                   {choiceLabel(c)}
@@ -585,11 +717,15 @@ function ExpressionNode({ expr, onChange, onRemove }: { expr: ConditionExpressio
               ))}
             </select>
           ) : (
-            <input aria-label={f.label} value={rec[f.name] ?? ''} onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)} />
+            <input
+              aria-label={f.label}
+              value={rec[f.name] ?? ''}
+              onChange={(e) => onChange({ ...expr, [f.name]: e.target.value } as ConditionExpression)}
+            />
           )}
         </label>
       ))}
-      <button className="link" onClick={onRemove}>
+      <button type="button" className="link" onClick={onRemove}>
         Remove
       </button>
     </div>

@@ -23,7 +23,17 @@ const OPERATOR_WORDS: Record<string, string> = {
 };
 export const choiceLabel = (value: string): string => OPERATOR_WORDS[value] ?? value;
 
-export function PasswordWithConfirm({ label, value, error, onChange }: { label: string; value: string; error?: string | undefined; onChange: (v: string) => void }) {
+export function PasswordWithConfirm({
+  label,
+  value,
+  error,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  error?: string | undefined;
+  onChange: (v: string) => void;
+}) {
   // A password already saved counts as confirmed; typing a new one asks for it twice.
   const [confirm, setConfirm] = useState(value);
   const mismatch = confirm !== value;
@@ -36,7 +46,13 @@ export function PasswordWithConfirm({ label, value, error, onChange }: { label: 
       </label>
       <label className={mismatch ? 'invalid' : ''}>
         Confirm {label.charAt(0).toLowerCase() + label.slice(1)}
-        <input aria-label={`Confirm ${label}`} type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+        <input
+          aria-label={`Confirm ${label}`}
+          type="password"
+          autoComplete="new-password"
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+        />
         {mismatch ? <span className="field-error">The passwords do not match.</span> : null}
       </label>
     </>
@@ -65,14 +81,24 @@ export interface TreeView {
   toggle: (p: Path) => void;
 }
 
-export function TreeToolbar({ nodes, query, setQuery, setCollapsed }: { nodes: readonly SequenceNode[]; query: string; setQuery: (q: string) => void; setCollapsed: (s: Set<string>) => void }) {
+export function TreeToolbar({
+  nodes,
+  query,
+  setQuery,
+  setCollapsed,
+}: {
+  nodes: readonly SequenceNode[];
+  query: string;
+  setQuery: (q: string) => void;
+  setCollapsed: (s: Set<string>) => void;
+}) {
   return (
     <div className="tree-toolbar">
       <input type="search" aria-label="Search steps" placeholder="Search steps" value={query} onChange={(e) => setQuery(e.target.value)} />
-      <button className="small" onClick={() => setCollapsed(new Set())} title="Expand every group">
+      <button type="button" className="small" onClick={() => setCollapsed(new Set())} title="Expand every group">
         Expand all
       </button>
-      <button className="small" onClick={() => setCollapsed(new Set(groupPaths(nodes)))} title="Collapse every group">
+      <button type="button" className="small" onClick={() => setCollapsed(new Set(groupPaths(nodes)))} title="Collapse every group">
         Collapse all
       </button>
     </div>
@@ -100,16 +126,28 @@ export function Tree(props: {
         const open = n.kind === 'group' && (q !== '' || !props.view.collapsed.has(keyOf(path)));
         const hit = q !== '' && n.name.toLowerCase().includes(q);
         return (
-          <li key={keyOf(path)} role="treeitem" aria-selected={samePath(path, props.selected)} aria-expanded={n.kind === 'group' ? open : undefined}>
+          <li
+            key={keyOf(path)}
+            role="treeitem"
+            aria-selected={samePath(path, props.selected)}
+            aria-expanded={n.kind === 'group' ? open : undefined}
+          >
             <span className="tree-row">
               {n.kind === 'group' ? (
-                <button className="twisty" aria-label={open ? `Collapse ${n.name}` : `Expand ${n.name}`} onClick={() => props.view.toggle(path)} disabled={q !== ''}>
+                <button
+                  type="button"
+                  className="twisty"
+                  aria-label={open ? `Collapse ${n.name}` : `Expand ${n.name}`}
+                  onClick={() => props.view.toggle(path)}
+                  disabled={q !== ''}
+                >
                   {open ? '▾' : '▸'}
                 </button>
               ) : (
                 <span className="twisty" aria-hidden="true" />
               )}
               <button
+                type="button"
                 className={`tree-item ${n.kind}${disabled ? ' disabled' : ''}${samePath(path, props.selected) ? ' selected' : ''}${hit ? ' hit' : ''}`}
                 onClick={() => props.onSelect(path)}
                 title={bad ? 'This step has a problem' : n.description}

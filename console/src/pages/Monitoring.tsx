@@ -28,7 +28,13 @@ export function MonitoringPage({ deploymentId, computerId }: { deploymentId?: st
         </thead>
         <tbody>
           {list.data?.map((d) => (
-            <tr key={d.id} className={d.id === deploymentId ? 'selected' : ''} tabIndex={0} onClick={() => go('monitoring', d.id)} onKeyDown={(e) => e.key === 'Enter' && go('monitoring', d.id)}>
+            <tr
+              key={d.id}
+              className={d.id === deploymentId ? 'selected' : ''}
+              tabIndex={0}
+              onClick={() => go('monitoring', d.id)}
+              onKeyDown={(e) => e.key === 'Enter' && go('monitoring', d.id)}
+            >
               <td>{d.id}</td>
               <td>{d.taskSequenceName}</td>
               <td>{d.collectionName}</td>
@@ -65,6 +71,7 @@ function DeploymentStatus({ id, computerId, onReload }: { id: string; computerId
       <h2>
         Deployment status — {id}{' '}
         <button
+          type="button"
           className="danger small"
           onClick={async () => {
             if (!confirm(`Delete deployment ${id} and its status?`)) return;
@@ -93,7 +100,10 @@ function DeploymentStatus({ id, computerId, onReload }: { id: string; computerId
               <ul>
                 {rows.map((r) => (
                   <li key={r.computerId}>
-                    <a href={`#/monitoring/${encodeURIComponent(id)}/${encodeURIComponent(r.computerId)}`} className={r.computerId === computerId ? 'active' : ''}>
+                    <a
+                      href={`#/monitoring/${encodeURIComponent(id)}/${encodeURIComponent(r.computerId)}`}
+                      className={r.computerId === computerId ? 'active' : ''}
+                    >
                       {r.computerName}
                     </a>
                     {r.exitCode !== null ? <small> exit {r.exitCode}</small> : null}
@@ -106,13 +116,26 @@ function DeploymentStatus({ id, computerId, onReload }: { id: string; computerId
       </div>
       {computerId ? <ComputerProgress progress={progress.get(computerId)} /> : null}
       {computerId ? <ComputerReports deploymentId={id} computerId={computerId} /> : null}
-      {computerId ? <Messages deploymentId={id} computerId={computerId} name={status.data?.computers.find((c) => c.computerId === computerId)?.computerName ?? computerId} /> : null}
+      {computerId ? (
+        <Messages
+          deploymentId={id}
+          computerId={computerId}
+          name={status.data?.computers.find((c) => c.computerId === computerId)?.computerName ?? computerId}
+        />
+      ) : null}
     </div>
   );
 }
 
 function Messages({ deploymentId, computerId, name }: { deploymentId: string; computerId: string; name: string }) {
-  const msgs = useLoad(() => api<StatusMessage[]>('GET', `/api/deployments/${encodeURIComponent(deploymentId)}/computers/${encodeURIComponent(computerId)}/messages`), [deploymentId, computerId]);
+  const msgs = useLoad(
+    () =>
+      api<StatusMessage[]>(
+        'GET',
+        `/api/deployments/${encodeURIComponent(deploymentId)}/computers/${encodeURIComponent(computerId)}/messages`,
+      ),
+    [deploymentId, computerId],
+  );
   useEffect(() => subscribeChanges(msgs.reload), [msgs.reload]);
   return (
     <div>

@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { api, type OsImage } from '../api.ts';
 import { Dialog, ErrorBanner, SelectableRow, useAction, useLoad } from '../ui.tsx';
 
-const size = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+const size = (n: number) =>
+  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
 
 export function OsImagesPage() {
   const list = useLoad(() => api<OsImage[]>('GET', '/api/os-images'), []);
@@ -16,8 +17,17 @@ export function OsImagesPage() {
     <section>
       <h1>Operating System Images</h1>
       <div className="toolbar">
-        <button onClick={() => setAdding(true)}>Add Operating System Image</button>
-        <button className="danger" disabled={!sel} onClick={() => sel && confirm(`Delete image package ${sel.name}?`) && act(() => api('DELETE', `/api/os-images/${encodeURIComponent(sel.id)}`))}>
+        <button type="button" onClick={() => setAdding(true)}>
+          Add Operating System Image
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={!sel}
+          onClick={() =>
+            sel && confirm(`Delete image package ${sel.name}?`) && act(() => api('DELETE', `/api/os-images/${encodeURIComponent(sel.id)}`))
+          }
+        >
           Delete
         </button>
       </div>
@@ -132,10 +142,12 @@ function AddImage({ onClose, onAdded }: { onClose: () => void; onAdded: (id: str
       </label>
       <ErrorBanner error={error} />
       <div className="buttons">
-        <button className="primary" disabled={busy || !name.trim() || (!file && !path.trim())} onClick={add}>
+        <button type="button" className="primary" disabled={busy || !name.trim() || (!file && !path.trim())} onClick={add}>
           {busy ? 'Reading the image…' : 'Add'}
         </button>
-        <button onClick={onClose}>Cancel</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
       </div>
     </Dialog>
   );

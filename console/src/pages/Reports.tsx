@@ -69,7 +69,14 @@ export function DeploymentProgress({ computers, progress }: { computers: Compute
       <div className="progress-label">
         {done} of {computers.length} computers finished · {pct}%
       </div>
-      <div className="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label="Deployment progress">
+      <div
+        className="progress-bar"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        aria-label="Deployment progress"
+      >
         <div style={{ width: `${pct}%` }} />
       </div>
     </div>
@@ -90,7 +97,14 @@ export function ComputerProgress({ progress }: { progress: Progress | undefined 
         {p.bytesDone !== undefined ? ` · ${formatBytes(p.bytesDone)}${p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}` : ''}
         {p.etaSeconds !== undefined ? ` · about ${formatDuration(p.etaSeconds * 1000)} left` : ''}
       </div>
-      <div className="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={p.percent ?? 0} aria-label={`Progress of ${p.step}`}>
+      <div
+        className="progress-bar"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={p.percent ?? 0}
+        aria-label={`Progress of ${p.step}`}
+      >
         <div style={{ width: `${p.percent ?? 0}%` }} />
       </div>
     </div>
@@ -147,7 +161,15 @@ function ReportView({ deploymentId, computerId, stored }: { deploymentId: string
     ['registry', `Registry values ${verb}`, String(r.totals.registry[verb])],
     ['duration', 'Duration', formatDuration(r.durationMs)],
     ['throughput', 'Throughput', `${formatBytes(r.totals.throughputBytesPerSecond)}/s`],
-    ...(r.store ? ([['store', 'Store size', `${formatBytes(r.store.bytesOnDisk)}${r.store.compressionRatio !== undefined ? ` (${Math.round(r.store.compressionRatio * 100)} %)` : ''}`]] as [string, string, string][]) : []),
+    ...(r.store
+      ? ([
+          [
+            'store',
+            'Store size',
+            `${formatBytes(r.store.bytesOnDisk)}${r.store.compressionRatio !== undefined ? ` (${Math.round(r.store.compressionRatio * 100)} %)` : ''}`,
+          ],
+        ] as [string, string, string][])
+      : []),
   ];
   return (
     <section className="report" data-testid={`report-${r.kind}`} aria-label={`${r.kind} report`}>
@@ -234,7 +256,14 @@ function ReportView({ deploymentId, computerId, stored }: { deploymentId: string
 }
 
 export function ComputerReports({ deploymentId, computerId }: { deploymentId: string; computerId: string }) {
-  const reports = useLoad(() => api<StoredReport[]>('GET', `/api/deployments/${encodeURIComponent(deploymentId)}/computers/${encodeURIComponent(computerId)}/reports`), [deploymentId, computerId]);
+  const reports = useLoad(
+    () =>
+      api<StoredReport[]>(
+        'GET',
+        `/api/deployments/${encodeURIComponent(deploymentId)}/computers/${encodeURIComponent(computerId)}/reports`,
+      ),
+    [deploymentId, computerId],
+  );
   useEffect(() => subscribeChanges(reports.reload), [reports.reload]);
   if (!reports.data?.length && !reports.error) return null;
   return (

@@ -69,7 +69,14 @@ export function SmpPage() {
                 </td>
                 <td>{f.clients}</td>
                 <td>
-                  <button className="link" onClick={() => confirm(`Remove ${f.path}?`) && act(() => api('DELETE', `/api/smp/folders/${encodeURIComponent(f.id)}`), folders.reload)}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() =>
+                      confirm(`Remove ${f.path}?`) &&
+                      act(() => api('DELETE', `/api/smp/folders/${encodeURIComponent(f.id)}`), folders.reload)
+                    }
+                  >
                     Remove
                   </button>
                 </td>
@@ -88,7 +95,11 @@ export function SmpPage() {
           </label>
           <label>
             Minimum free space
-            <input type="number" value={folder.minFreeSpace} onChange={(e) => setFolder({ ...folder, minFreeSpace: Number(e.target.value) })} />
+            <input
+              type="number"
+              value={folder.minFreeSpace}
+              onChange={(e) => setFolder({ ...folder, minFreeSpace: Number(e.target.value) })}
+            />
           </label>
           <label>
             Unit
@@ -98,7 +109,7 @@ export function SmpPage() {
               <option>Percent</option>
             </select>
           </label>
-          <button disabled={!folder.path} onClick={() => act(() => api('POST', '/api/smp/folders', folder), folders.reload)}>
+          <button type="button" disabled={!folder.path} onClick={() => act(() => api('POST', '/api/smp/folders', folder), folders.reload)}>
             Add folder
           </button>
         </div>
@@ -107,19 +118,33 @@ export function SmpPage() {
         <div className="panel">
           <h2>Settings — {settings.data.name}</h2>
           <label className="check">
-            <input type="checkbox" checked={settings.data.restoreOnly} onChange={(e) => act(() => api('PUT', '/api/smp/settings', { restoreOnly: e.target.checked }), settings.reload)} />
+            <input
+              type="checkbox"
+              checked={settings.data.restoreOnly}
+              onChange={(e) => act(() => api('PUT', '/api/smp/settings', { restoreOnly: e.target.checked }), settings.reload)}
+            />
             Enable restore-only mode
           </label>
           <p>
-            Deletion policy: {settings.data.deleteAfterSeconds === 0 ? 'Delete immediately' : `Delete after ${Math.round(settings.data.deleteAfterSeconds / 3600)} hours`}
+            Deletion policy:{' '}
+            {settings.data.deleteAfterSeconds === 0
+              ? 'Delete immediately'
+              : `Delete after ${Math.round(settings.data.deleteAfterSeconds / 3600)} hours`}
           </p>
           <div className="row-form">
-            <button onClick={() => act(() => api('PUT', '/api/smp/settings', { deleteImmediately: true }), settings.reload)}>Delete immediately</button>
+            <button type="button" onClick={() => act(() => api('PUT', '/api/smp/settings', { deleteImmediately: true }), settings.reload)}>
+              Delete immediately
+            </button>
             <label>
               Days
               <input type="number" min={1} value={days} onChange={(e) => setDays(Number(e.target.value))} />
             </label>
-            <button onClick={() => act(() => api('PUT', '/api/smp/settings', { timeDeleteAfter: days, timeUnit: 'Days' }), settings.reload)}>Delete after days</button>
+            <button
+              type="button"
+              onClick={() => act(() => api('PUT', '/api/smp/settings', { timeDeleteAfter: days, timeUnit: 'Days' }), settings.reload)}
+            >
+              Delete after days
+            </button>
           </div>
         </div>
       ) : null}
@@ -140,6 +165,7 @@ export function SmpPage() {
                 <td>{st.status}</td>
                 <td>
                   <button
+                    type="button"
                     className="link"
                     onClick={() =>
                       act(async () => {
@@ -162,7 +188,9 @@ export function SmpPage() {
             <p>
               Recovery slot: <code className="wrap">{recovery.recoverySlot}</code>
             </p>
-            <button onClick={() => setRecovery(undefined)}>Hide</button>
+            <button type="button" onClick={() => setRecovery(undefined)}>
+              Hide
+            </button>
           </div>
         ) : null}
         <h3>Audit: recovery information views</h3>

@@ -12,26 +12,35 @@ export function TaskSequencesPage() {
   const sel = list.data?.find((t) => t.id === selected);
   const { error, act } = useAction(list.reload);
 
-
   return (
     <section>
       <h1>Task Sequences</h1>
       <div className="toolbar" role="toolbar" aria-label="Task sequence actions">
-        <button onClick={() => setDialog('create')}>Create Task Sequence</button>
-        <button onClick={() => setDialog('import')}>Import</button>
-        <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'view')}>
+        <button type="button" onClick={() => setDialog('create')}>
+          Create Task Sequence
+        </button>
+        <button type="button" onClick={() => setDialog('import')}>
+          Import
+        </button>
+        <button type="button" disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'view')}>
           View
         </button>
-        <button disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'edit')}>
+        <button type="button" disabled={!sel} onClick={() => sel && go('task-sequences', sel.id, 'edit')}>
           Edit
         </button>
-        <button disabled={!sel} onClick={() => sel && act(() => api('POST', `/api/task-sequences/${sel.id}/copy`, {}))}>
+        <button type="button" disabled={!sel} onClick={() => sel && act(() => api('POST', `/api/task-sequences/${sel.id}/copy`, {}))}>
           Copy
         </button>
-        <a className={`button${sel ? '' : ' disabled'}`} aria-disabled={!sel} href={sel ? `/api/task-sequences/${encodeURIComponent(sel.id)}/export` : undefined} download>
+        <a
+          className={`button${sel ? '' : ' disabled'}`}
+          aria-disabled={!sel}
+          href={sel ? `/api/task-sequences/${encodeURIComponent(sel.id)}/export` : undefined}
+          download
+        >
           Export
         </a>
         <button
+          type="button"
           disabled={!sel || sel.errors > 0}
           title={sel && sel.errors > 0 ? 'Fix the errors in the task sequence (Edit) before deploying it.' : undefined}
           onClick={() => sel && go('task-sequences', sel.id, 'deploy')}
@@ -39,6 +48,7 @@ export function TaskSequencesPage() {
           Deploy
         </button>
         <button
+          type="button"
           className="danger"
           disabled={!sel}
           onClick={() => sel && confirm(`Delete task sequence "${sel.name}"?`) && act(() => api('DELETE', `/api/task-sequences/${sel.id}`))}
@@ -99,7 +109,9 @@ export function TaskSequencesPage() {
         </tbody>
       </table>
       {sel ? <Versions key={`${sel.id}-${sel.version}`} id={sel.id} /> : null}
-      {dialog === 'create' ? <CreateWizard onClose={() => setDialog(undefined)} onCreated={(id) => go('task-sequences', id, 'edit')} /> : null}
+      {dialog === 'create' ? (
+        <CreateWizard onClose={() => setDialog(undefined)} onCreated={(id) => go('task-sequences', id, 'edit')} />
+      ) : null}
       {dialog === 'import' ? (
         <ImportDialog
           onClose={() => setDialog(undefined)}
@@ -131,7 +143,14 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
     setError(undefined);
     try {
       const withImage = template === 'image-package' && image ? { imagePackageId: image, imageIndex, hardLinks } : {};
-      const ts = await api<TsFull>('POST', '/api/task-sequences', { name, description, template, usmtPackageId: usmt, ...withImage, ...(needsPassword ? { localAccountPassword: password } : {}) });
+      const ts = await api<TsFull>('POST', '/api/task-sequences', {
+        name,
+        description,
+        template,
+        usmtPackageId: usmt,
+        ...withImage,
+        ...(needsPassword ? { localAccountPassword: password } : {}),
+      });
       onCreated(ts.id);
     } catch (e) {
       setError(e);
@@ -145,12 +164,18 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
           <label className="radio">
             <input type="radio" name="tpl" checked={template === 'image-package'} onChange={() => setTemplate('image-package')} />
             Install an existing image package
-            <small>Captures user files and settings, installs the operating system image, sets Windows up and restores the user files and settings (without an image: the user-state groups only).</small>
+            <small>
+              Captures user files and settings, installs the operating system image, sets Windows up and restores the user files and
+              settings (without an image: the user-state groups only).
+            </small>
           </label>
           <label className="radio">
             <input type="radio" name="tpl" checked={template === 'replace-capture'} onChange={() => setTemplate('replace-capture')} />
             Replace: capture user state on the old computer
-            <small>Request State Store, Capture User State and Release State Store through the state migration point. Deploy it to the source computers of your computer associations.</small>
+            <small>
+              Request State Store, Capture User State and Release State Store through the state migration point. Deploy it to the source
+              computers of your computer associations.
+            </small>
           </label>
           <label className="radio">
             <input type="radio" name="tpl" checked={template === 'replace-restore'} onChange={() => setTemplate('replace-restore')} />
@@ -188,11 +213,13 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
             <label>
               User state migration tool package
               <select value={usmt} onChange={(e) => setPkg(e.target.value)}>
-                {packages.data?.filter((p) => p.kind === 'usmt').map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name} ({p.id})
-                  </option>
-                ))}
+                {packages.data
+                  ?.filter((p) => p.kind === 'usmt')
+                  .map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name} ({p.id})
+                    </option>
+                  ))}
               </select>
             </label>
           ) : null}
@@ -202,18 +229,25 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
                 Image package
                 <select value={image} onChange={(e) => setImage(e.target.value)}>
                   <option value="">(none: user state only)</option>
-                  {packages.data?.filter((p) => p.kind === 'osimage').map((p) => (
-                    <option key={p.id} value={p.id}>
-                      {p.name} ({p.id})
-                    </option>
-                  ))}
+                  {packages.data
+                    ?.filter((p) => p.kind === 'osimage')
+                    .map((p) => (
+                      <option key={p.id} value={p.id}>
+                        {p.name} ({p.id})
+                      </option>
+                    ))}
                 </select>
               </label>
               {image ? (
                 <>
                   <label>
                     Image index
-                    <input type="number" min={1} value={imageIndex} onChange={(e) => setImageIndex(Math.max(1, Number(e.target.value) || 1))} />
+                    <input
+                      type="number"
+                      min={1}
+                      value={imageIndex}
+                      onChange={(e) => setImageIndex(Math.max(1, Number(e.target.value) || 1))}
+                    />
                   </label>
                   <label className="check">
                     <input type="checkbox" checked={hardLinks} onChange={(e) => setHardLinks(e.target.checked)} />
@@ -227,17 +261,23 @@ function CreateWizard({ onClose, onCreated }: { onClose: () => void; onCreated: 
       )}
       <ErrorBanner error={error} />
       <div className="buttons">
-        {page > 0 ? <button onClick={() => setPage(0)}>Previous</button> : null}
+        {page > 0 ? (
+          <button type="button" onClick={() => setPage(0)}>
+            Previous
+          </button>
+        ) : null}
         {page === 0 ? (
-          <button className="primary" onClick={() => setPage(1)}>
+          <button type="button" className="primary" onClick={() => setPage(1)}>
             Next
           </button>
         ) : (
-          <button className="primary" disabled={!name.trim() || (needsPassword && !password)} onClick={create}>
+          <button type="button" className="primary" disabled={!name.trim() || (needsPassword && !password)} onClick={create}>
             Create
           </button>
         )}
-        <button onClick={onClose}>Cancel</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
       </div>
     </Dialog>
   );
@@ -267,6 +307,7 @@ function ImportDialog({ onClose, onImported }: { onClose: () => void; onImported
       <ErrorBanner error={error} />
       <div className="buttons">
         <button
+          type="button"
           className="primary"
           disabled={!xml}
           onClick={async () => {
@@ -281,14 +322,19 @@ function ImportDialog({ onClose, onImported }: { onClose: () => void; onImported
         >
           Import
         </button>
-        <button onClick={onClose}>Cancel</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
       </div>
     </Dialog>
   );
 }
 
 function Versions({ id }: { id: string }) {
-  const versions = useLoad(() => api<{ version: number; name: string; saved_at: string }[]>('GET', `/api/task-sequences/${encodeURIComponent(id)}/versions`), [id]);
+  const versions = useLoad(
+    () => api<{ version: number; name: string; saved_at: string }[]>('GET', `/api/task-sequences/${encodeURIComponent(id)}/versions`),
+    [id],
+  );
   return (
     <div className="panel">
       <h2>Saved versions</h2>

@@ -23,7 +23,11 @@ interface Recovery {
   recoverySlot: string;
 }
 
-export const BEHAVIOR = ['Capture and restore all user accounts', 'Capture all user accounts and restore specified accounts', 'Capture and restore specified user accounts'];
+export const BEHAVIOR = [
+  'Capture and restore all user accounts',
+  'Capture all user accounts and restore specified accounts',
+  'Capture and restore specified user accounts',
+];
 const STATUS = ['Not started', 'In progress (captured, awaiting restore)', 'Completed'];
 
 export function UserStateMigrationPage() {
@@ -37,11 +41,27 @@ export function UserStateMigrationPage() {
     <section>
       <h1>User State Migration</h1>
       <div className="toolbar">
-        <button onClick={() => setWizard(true)}>Create Computer Association</button>
-        <button disabled={!sel?.storeId} onClick={() => sel?.storeId && act(async () => setRecovery(await api<Recovery>('GET', `/api/smp/stores/${encodeURIComponent(sel.storeId!)}/recovery`)))}>
+        <button type="button" onClick={() => setWizard(true)}>
+          Create Computer Association
+        </button>
+        <button
+          type="button"
+          disabled={!sel?.storeId}
+          onClick={() =>
+            sel?.storeId &&
+            act(async () => setRecovery(await api<Recovery>('GET', `/api/smp/stores/${encodeURIComponent(sel.storeId!)}/recovery`)))
+          }
+        >
           View Recovery Information
         </button>
-        <button className="danger" disabled={!sel} onClick={() => sel && confirm('Delete this association?') && act(() => api('DELETE', `/api/smp/associations/${encodeURIComponent(sel.id)}`))}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!sel}
+          onClick={() =>
+            sel && confirm('Delete this association?') && act(() => api('DELETE', `/api/smp/associations/${encodeURIComponent(sel.id)}`))
+          }
+        >
           Delete
         </button>
       </div>
@@ -59,7 +79,12 @@ export function UserStateMigrationPage() {
         </thead>
         <tbody>
           {assocs.data?.map((a) => (
-            <tr key={a.id} className={a.id === selected ? 'selected' : ''} aria-selected={a.id === selected} onClick={() => setSelected(a.id)}>
+            <tr
+              key={a.id}
+              className={a.id === selected ? 'selected' : ''}
+              aria-selected={a.id === selected}
+              onClick={() => setSelected(a.id)}
+            >
               <td>{a.sourceName}</td>
               <td>{a.restoreName}</td>
               <td>
@@ -102,7 +127,9 @@ function RecoveryView({ recovery, onClose }: { recovery: Recovery; onClose: () =
       <p>
         Recovery slot: <code className="wrap">{recovery.recoverySlot}</code>
       </p>
-      <button onClick={onClose}>Hide</button>
+      <button type="button" onClick={onClose}>
+        Hide
+      </button>
     </div>
   );
 }
@@ -117,7 +144,12 @@ function CreateAssociationWizard({ onClose, onCreated }: { onClose: () => void; 
     .split(',')
     .map((u) => u.trim())
     .filter(Boolean);
-  const canNext = page === 0 ? a.source !== '' && a.destination !== '' && a.source.toLowerCase() !== a.destination.toLowerCase() : page === 1 ? a.migrationBehavior === 0 || users.length > 0 : true;
+  const canNext =
+    page === 0
+      ? a.source !== '' && a.destination !== '' && a.source.toLowerCase() !== a.destination.toLowerCase()
+      : page === 1
+        ? a.migrationBehavior === 0 || users.length > 0
+        : true;
   const names = computers.data?.map((c) => c.name) ?? [];
   return (
     <Dialog title="Create Computer Association" onClose={onClose}>
@@ -151,7 +183,12 @@ function CreateAssociationWizard({ onClose, onCreated }: { onClose: () => void; 
           <legend>User accounts</legend>
           {BEHAVIOR.map((b, i) => (
             <label key={b} className="radio">
-              <input type="radio" name="behavior" checked={a.migrationBehavior === i} onChange={() => setA({ ...a, migrationBehavior: i })} />
+              <input
+                type="radio"
+                name="behavior"
+                checked={a.migrationBehavior === i}
+                onChange={() => setA({ ...a, migrationBehavior: i })}
+              />
               {b}
             </label>
           ))}
@@ -177,18 +214,24 @@ function CreateAssociationWizard({ onClose, onCreated }: { onClose: () => void; 
         </dl>
       ) : null}
       <div className="buttons">
-        <button disabled={page === 0} onClick={() => setPage(page - 1)}>
+        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
           Previous
         </button>
         {page < 2 ? (
-          <button disabled={!canNext} onClick={() => setPage(page + 1)}>
+          <button type="button" disabled={!canNext} onClick={() => setPage(page + 1)}>
             Next
           </button>
         ) : (
           <button
+            type="button"
             onClick={() =>
               act(async () => {
-                const created = await api<{ id: string }>('POST', '/api/smp/associations', { source: a.source, destination: a.destination, migrationBehavior: a.migrationBehavior, userNames: users });
+                const created = await api<{ id: string }>('POST', '/api/smp/associations', {
+                  source: a.source,
+                  destination: a.destination,
+                  migrationBehavior: a.migrationBehavior,
+                  userNames: users,
+                });
                 onCreated(created.id);
               })
             }
@@ -196,7 +239,9 @@ function CreateAssociationWizard({ onClose, onCreated }: { onClose: () => void; 
             Create
           </button>
         )}
-        <button onClick={onClose}>Cancel</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
       </div>
     </Dialog>
   );

@@ -23,13 +23,19 @@ export function VariablesEditor({ initial, onSave }: { initial: Variable[]; onSa
                 <input aria-label="Variable name" value={v.name} onChange={(e) => set(i, { name: e.target.value })} />
               </td>
               <td>
-                <input aria-label="Variable value" type={v.hidden ? 'password' : 'text'} placeholder={v.hidden ? '(unchanged)' : ''} value={v.value} onChange={(e) => set(i, { value: e.target.value })} />
+                <input
+                  aria-label="Variable value"
+                  type={v.hidden ? 'password' : 'text'}
+                  placeholder={v.hidden ? '(unchanged)' : ''}
+                  value={v.value}
+                  onChange={(e) => set(i, { value: e.target.value })}
+                />
               </td>
               <td>
                 <input aria-label="Hidden" type="checkbox" checked={v.hidden} onChange={(e) => set(i, { hidden: e.target.checked })} />
               </td>
               <td>
-                <button className="link" onClick={() => setVars(vars.filter((_, j) => j !== i))}>
+                <button type="button" className="link" onClick={() => setVars(vars.filter((_, j) => j !== i))}>
                   Remove
                 </button>
               </td>
@@ -38,8 +44,10 @@ export function VariablesEditor({ initial, onSave }: { initial: Variable[]; onSa
         </tbody>
       </table>
       <div className="buttons">
-        <button onClick={() => setVars([...vars, { name: '', value: '', hidden: false }])}>Add variable</button>
-        <button className="primary" onClick={() => onSave(vars)}>
+        <button type="button" onClick={() => setVars([...vars, { name: '', value: '', hidden: false }])}>
+          Add variable
+        </button>
+        <button type="button" className="primary" onClick={() => onSave(vars)}>
           Save variables
         </button>
       </div>

@@ -22,7 +22,13 @@ export function versionResource(fileVersion: number[], strings: Record<string, s
   fixed.writeUInt32LE(((fileVersion[2]! << 16) | fileVersion[3]!) >>> 0, 12);
   fixed.writeUInt32LE(((fileVersion[0]! << 16) | fileVersion[1]!) >>> 0, 16);
   fixed.writeUInt32LE(((fileVersion[2]! << 16) | fileVersion[3]!) >>> 0, 20);
-  const table = block('040904b0', 1, Buffer.alloc(0), 0, Object.entries(strings).map(([k, v]) => str(k, v)));
+  const table = block(
+    '040904b0',
+    1,
+    Buffer.alloc(0),
+    0,
+    Object.entries(strings).map(([k, v]) => str(k, v)),
+  );
   return block('VS_VERSION_INFO', 0, fixed, 52, [block('StringFileInfo', 1, Buffer.alloc(0), 0, [table])]);
 }
 

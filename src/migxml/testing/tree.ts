@@ -23,7 +23,14 @@ export interface Tree {
   cleanup(): void;
 }
 
-const hostOf = (root: string, winPath: string) => join(root, ...winPath.replace(/^[A-Za-z]:\\?/, '').split('\\').filter(Boolean));
+const hostOf = (root: string, winPath: string) =>
+  join(
+    root,
+    ...winPath
+      .replace(/^[A-Za-z]:\\?/, '')
+      .split('\\')
+      .filter(Boolean),
+  );
 
 /** Build the tree; users are given as profile folders with an (empty) NTUSER.DAT. */
 export function makeTree(items: readonly (TreeItem | string)[], users: readonly string[] = []): Tree {

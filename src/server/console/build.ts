@@ -18,7 +18,16 @@ function newestSource(): number {
     if (st.isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['console/src', 'console/public', 'console/index.html', 'console/vite.config.ts', 'src/server/site/ts-document.ts', 'src/tasksequence/model.ts', 'src/report']) visit(resolve(REPO_ROOT, p));
+  for (const p of [
+    'console/src',
+    'console/public',
+    'console/index.html',
+    'console/vite.config.ts',
+    'src/server/site/ts-document.ts',
+    'src/tasksequence/model.ts',
+    'src/report',
+  ])
+    visit(resolve(REPO_ROOT, p));
   return newest;
 }
 
@@ -66,5 +75,8 @@ export async function ensureConsoleBuilt(log: (s: string) => void = () => {}): P
     log('Note: console/dist is older than the console sources; run `npm run build` to rebuild it.');
     return CONSOLE_DIST;
   }
-  throw new FerryError('FERRY_E_CONSOLE_BUILD_FAILED', 'The web console is not built (console/dist is missing) and Vite is not installed to build it: run `npm ci` (it builds the console) or `npm run build`.');
+  throw new FerryError(
+    'FERRY_E_CONSOLE_BUILD_FAILED',
+    'The web console is not built (console/dist is missing) and Vite is not installed to build it: run `npm ci` (it builds the console) or `npm run build`.',
+  );
 }

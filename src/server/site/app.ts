@@ -84,11 +84,22 @@ export async function createSite(options: SiteOptions): Promise<Site> {
   events.setMaxListeners(0);
   const progress = new Map<string, Map<string, Progress>>();
   const smp = options.smp
-    ? await openSmpBridge({ dataDir: options.dataDir, publicUrl: options.smp.publicUrl, siteDb: database.db, ...(options.db && isPostgresUrl(options.db) ? { db: options.db } : {}) })
+    ? await openSmpBridge({
+        dataDir: options.dataDir,
+        publicUrl: options.smp.publicUrl,
+        siteDb: database.db,
+        ...(options.db && isPostgresUrl(options.db) ? { db: options.db } : {}),
+      })
     : undefined;
 
   // forceCloseConnections: open event streams (Monitoring tabs) must not hold up a shutdown.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, trustProxy: false, forceCloseConnections: true, ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}) }) as unknown as FastifyInstance;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 4 * 1024 * 1024,
+    trustProxy: false,
+    forceCloseConnections: true,
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+  }) as unknown as FastifyInstance;
   // The maintained parser: a malformed cookie (a stray `%`) is kept raw, never a 500.
   await app.register(fastifyCookie);
 
@@ -101,14 +112,26 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     }
     const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
     if (e.validation)
-      return reply.status(400).send({ code: 'FERRY_E_SITE_INVALID', message: `Invalid request: ${e.message}. Fix the fields and submit again.`, details: { validation: e.validation } });
+      return reply.status(400).send({
+        code: 'FERRY_E_SITE_INVALID',
+        message: `Invalid request: ${e.message}. Fix the fields and submit again.`,
+        details: { validation: e.validation },
+      });
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
-      return reply.status(e.statusCode).send({ code: 'FERRY_E_SITE_INVALID', message: e.message ?? 'Invalid request.', details: { fastify: e.code } });
+      return reply
+        .status(e.statusCode)
+        .send({ code: 'FERRY_E_SITE_INVALID', message: e.message ?? 'Invalid request.', details: { fastify: e.code } });
     req.log.error(err);
-    return reply.status(500).send({ code: 'FERRY_E_INTERNAL', message: 'An unexpected internal error occurred; the server log has the details. Nothing was changed.', details: {} });
+    return reply.status(500).send({
+      code: 'FERRY_E_INTERNAL',
+      message: 'An unexpected internal error occurred; the server log has the details. Nothing was changed.',
+      details: {},
+    });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ code: 'FERRY_E_SITE_NOT_FOUND', message: `No such resource: ${req.method} ${req.url.split('?')[0]}.`, details: {} });
+    reply
+      .status(404)
+      .send({ code: 'FERRY_E_SITE_NOT_FOUND', message: `No such resource: ${req.method} ${req.url.split('?')[0]}.`, details: {} });
   });
 
   await registerOpenApi(app, {
@@ -140,7 +163,9 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       return;
     }
     const secure = req.protocol === 'https';
-    reply.setCookie(SESSION_COOKIE, s.session, cookieOptions({ httpOnly: true, secure })).setCookie(CSRF_COOKIE, s.csrf, cookieOptions({ httpOnly: false, secure }));
+    reply
+      .setCookie(SESSION_COOKIE, s.session, cookieOptions({ httpOnly: true, secure }))
+      .setCookie(CSRF_COOKIE, s.csrf, cookieOptions({ httpOnly: false, secure }));
     url.searchParams.delete('token');
     return reply.redirect(`${url.pathname}${url.search}`, 303);
   });
@@ -155,7 +180,11 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       if (!session) {
         // One failure per request: a wrong sign-in token already counted.
         if (!failedSignIn.has(req)) failures.fail(req.ip);
-        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json') throw new FerryError('FERRY_E_SITE_AUTH_REQUIRED', 'Sign in first: open the URL that `ferry serve` printed, or a new one from `ferry console-link --data DIR`.');
+        if (path.startsWith('/api/') || path === '/openapi.json' || path === '/docs/json')
+          throw new FerryError(
+            'FERRY_E_SITE_AUTH_REQUIRED',
+            'Sign in first: open the URL that `ferry serve` printed, or a new one from `ferry console-link --data DIR`.',
+          );
         return reply.status(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(SIGNED_OUT_PAGE);
       }
       if (UNSAFE.has(req.method)) {
@@ -168,7 +197,10 @@ export async function createSite(options: SiteOptions): Promise<Site> {
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
       reply.header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
       return payload;
     });
 
@@ -204,13 +236,25 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
-      await site.register(fastifyStatic, { root: options.consoleDir, prefix: '/', index: ['index.html'], wildcard: true, cacheControl: false });
+      await site.register(fastifyStatic, {
+        root: options.consoleDir,
+        prefix: '/',
+        index: ['index.html'],
+        wildcard: true,
+        cacheControl: false,
+      });
     } else {
-      site.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>Ferry</title><p>The console bundle is not built; `ferry serve` builds it.</p>'));
+      site.get('/', { schema: { hide: true } }, async (_req, reply) =>
+        reply
+          .type('text/html; charset=utf-8')
+          .send('<!doctype html><title>Ferry</title><p>The console bundle is not built; `ferry serve` builds it.</p>'),
+      );
     }
   });
 
-  await app.register(async (agentScope) => registerAgentRoutes(agentScope, { repo, events, enrollToken, failures, osImages, ...(smp ? { smp } : {}) }));
+  await app.register(async (agentScope) =>
+    registerAgentRoutes(agentScope, { repo, events, enrollToken, failures, osImages, ...(smp ? { smp } : {}) }),
+  );
   await app.register(async (agentScope) => registerReportRoutes(agentScope, { repo, events, progress }, 'agent'));
 
   await app.ready();

@@ -13,7 +13,8 @@ function fail(where: string, what: string): never {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPairs = (v: unknown) => Array.isArray(v) && v.every((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
+const isPairs = (v: unknown) =>
+  Array.isArray(v) && v.every((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 function condition(c: unknown, where: string, depth: number): void {
@@ -25,7 +26,8 @@ function condition(c: unknown, where: string, depth: number): void {
     c.operands.forEach((x, i) => condition(x, `${where}.operands[${i}]`, depth + 1));
     return;
   }
-  if (!['variable', 'wmi', 'file', 'folder', 'registry', 'software', 'unknown'].includes(c.kind)) fail(`${where}.kind`, 'is not a known condition type');
+  if (!['variable', 'wmi', 'file', 'folder', 'registry', 'software', 'unknown'].includes(c.kind))
+    fail(`${where}.kind`, 'is not a known condition type');
   for (const [k, v] of Object.entries(c)) {
     if (k === 'extraFields' || k === 'fields') {
       if (!isPairs(v)) fail(`${where}.${k}`, 'must be a list of [name, value] pairs');
@@ -47,8 +49,10 @@ function node(n: unknown, where: string, depth: number): void {
     return;
   }
   if (n.kind !== 'step') fail(`${where}.kind`, 'must be "group" or "step"');
-  if (typeof n.type !== 'string' || !/^SMS_TaskSequence_\w+$/.test(n.type)) fail(`${where}.type`, 'must be an SMS_TaskSequence_* step class');
-  if (n.runIn !== undefined && !['WinPE', 'FullOS', 'WinPEandFullOS'].includes(n.runIn as string)) fail(`${where}.runIn`, 'must be WinPE, FullOS or WinPEandFullOS');
+  if (typeof n.type !== 'string' || !/^SMS_TaskSequence_\w+$/.test(n.type))
+    fail(`${where}.type`, 'must be an SMS_TaskSequence_* step class');
+  if (n.runIn !== undefined && !['WinPE', 'FullOS', 'WinPEandFullOS'].includes(n.runIn as string))
+    fail(`${where}.runIn`, 'must be WinPE, FullOS or WinPEandFullOS');
   if (n.successCodes !== undefined && !(Array.isArray(n.successCodes) && n.successCodes.every((x) => Number.isInteger(x))))
     fail(`${where}.successCodes`, 'must be a list of whole numbers');
   if (n.timeout !== undefined && !Number.isInteger(n.timeout)) fail(`${where}.timeout`, 'must be whole seconds');

@@ -45,10 +45,16 @@ export class OsImages {
 
   /** Register a WIM the site can read; refused (nothing saved) when it is missing or not a WIM. */
   async register(p: { name: string; description?: string; path: string }): Promise<OsImagePackage> {
-    if (!isAbsolute(p.path)) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Give the image's full path on the site server (got ${p.path}).`);
+    if (!isAbsolute(p.path))
+      throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Give the image's full path on the site server (got ${p.path}).`);
     const path = resolve(p.path);
     const facts = await this.#read(path);
-    const id = await this.#repo.createPackage({ name: p.name, description: p.description ?? '', kind: OS_IMAGE_KIND, source: `file:${path}` });
+    const id = await this.#repo.createPackage({
+      name: p.name,
+      description: p.description ?? '',
+      kind: OS_IMAGE_KIND,
+      source: `file:${path}`,
+    });
     this.#writeSidecar(id, facts);
     return (await this.get(id))!;
   }
@@ -101,7 +107,13 @@ export class OsImages {
       }
       return { ...base, size: side.size, sha256: side.sha256, images: side.images };
     } catch (err) {
-      return { ...base, size: 0, sha256: '', images: [], error: err instanceof FerryError ? err.message : `${path}: ${(err as Error).message}` };
+      return {
+        ...base,
+        size: 0,
+        sha256: '',
+        images: [],
+        error: err instanceof FerryError ? err.message : `${path}: ${(err as Error).message}`,
+      };
     }
   }
 

@@ -7,7 +7,15 @@ import { FerryError } from '../../errors/index.ts';
 import { hashSecret, sameSecret, secret } from './auth.ts';
 import { SecretBox } from './secret-box.ts';
 import { nextId, type SiteDb } from './schema.ts';
-import { categoryOf, DEPLOYMENT_CATEGORIES, stateAfter, statusText, STATUS_MESSAGES, type DeploymentCategory, type StatusKind } from './status-messages.ts';
+import {
+  categoryOf,
+  DEPLOYMENT_CATEGORIES,
+  stateAfter,
+  statusText,
+  STATUS_MESSAGES,
+  type DeploymentCategory,
+  type StatusKind,
+} from './status-messages.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
 import { validateSequence } from '../../tasksequence/index.ts';
 import { GLOB, compileWildcard } from '../../text/index.ts';
@@ -37,7 +45,11 @@ export interface StatusInput {
 
 const now = () => new Date().toISOString();
 const RESET_TTL_MS = 24 * 3600 * 1000;
-const enrollmentRefused = () => new FerryError('FERRY_E_AGENT_ENROLLMENT_REFUSED', 'The enrollment token is wrong; use the token from the site data directory (enroll-token), or the reset token an administrator issued for this computer.');
+const enrollmentRefused = () =>
+  new FerryError(
+    'FERRY_E_AGENT_ENROLLMENT_REFUSED',
+    'The enrollment token is wrong; use the token from the site data directory (enroll-token), or the reset token an administrator issued for this computer.',
+  );
 const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,255}$/;
 
 function notFound(kind: string, id: string): never {
@@ -53,7 +65,10 @@ async function uniqueName<T>(kind: string, name: string, fn: () => Promise<T>): 
   try {
     return await fn();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new FerryError('FERRY_E_SITE_DUPLICATE_NAME', `A ${kind} named "${name}" already exists; choose another name.`, { details: { kind, name } });
+    if (isUniqueViolation(err))
+      throw new FerryError('FERRY_E_SITE_DUPLICATE_NAME', `A ${kind} named "${name}" already exists; choose another name.`, {
+        details: { kind, name },
+      });
     throw err;
   }
 }
@@ -61,7 +76,8 @@ async function uniqueName<T>(kind: string, name: string, fn: () => Promise<T>): 
 function checkName(kind: string, name: string, max: number): string {
   const n = name.trim();
   if (!n) throw new FerryError('FERRY_E_SITE_INVALID', `The ${kind} name is required.`, { details: { field: 'name' } });
-  if (n.length > max) throw new FerryError('FERRY_E_SITE_INVALID', `The ${kind} name can be at most ${max} characters.`, { details: { field: 'name' } });
+  if (n.length > max)
+    throw new FerryError('FERRY_E_SITE_INVALID', `The ${kind} name can be at most ${max} characters.`, { details: { field: 'name' } });
   return n;
 }
 
@@ -69,10 +85,20 @@ export function checkVariables(vars: Variable[]): Variable[] {
   const seen = new Set<string>();
   for (const v of vars) {
     if (!VARIABLE_NAME.test(v.name))
-      throw new FerryError('FERRY_E_SITE_INVALID', `Variable name "${v.name}" is invalid: start with a letter; use letters, digits, "_" and "-".`, { details: { field: 'variables', name: v.name } });
-    if (v.value.length > 4000) throw new FerryError('FERRY_E_SITE_INVALID', `Variable ${v.name}: a value can be at most 4000 characters.`, { details: { field: 'variables', name: v.name } });
+      throw new FerryError(
+        'FERRY_E_SITE_INVALID',
+        `Variable name "${v.name}" is invalid: start with a letter; use letters, digits, "_" and "-".`,
+        { details: { field: 'variables', name: v.name } },
+      );
+    if (v.value.length > 4000)
+      throw new FerryError('FERRY_E_SITE_INVALID', `Variable ${v.name}: a value can be at most 4000 characters.`, {
+        details: { field: 'variables', name: v.name },
+      });
     const key = v.name.toLowerCase();
-    if (seen.has(key)) throw new FerryError('FERRY_E_SITE_INVALID', `Variable ${v.name} is listed twice (names are case-insensitive).`, { details: { field: 'variables', name: v.name } });
+    if (seen.has(key))
+      throw new FerryError('FERRY_E_SITE_INVALID', `Variable ${v.name} is listed twice (names are case-insensitive).`, {
+        details: { field: 'variables', name: v.name },
+      });
     seen.add(key);
   }
   return vars;
@@ -100,19 +126,36 @@ export class SiteRepository {
 
   /** Seal hidden values stored in clear before sealing existed (once per start; cheap when none). */
   async sealStoredSecrets(): Promise<void> {
-    const needs = (json: string) => (JSON.parse(json) as Variable[]).some((v) => v.hidden && v.value !== '' && !SecretBox.isSealed(v.value));
+    const needs = (json: string) =>
+      (JSON.parse(json) as Variable[]).some((v) => v.hidden && v.value !== '' && !SecretBox.isSealed(v.value));
     for (const c of await this.db.selectFrom('computers').select(['id', 'variables']).execute()) {
-      if (needs(c.variables)) await this.db.updateTable('computers').set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) }).where('id', '=', c.id).execute();
+      if (needs(c.variables))
+        await this.db
+          .updateTable('computers')
+          .set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) })
+          .where('id', '=', c.id)
+          .execute();
     }
     for (const c of await this.db.selectFrom('collections').select(['id', 'variables']).execute()) {
-      if (needs(c.variables)) await this.db.updateTable('collections').set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) }).where('id', '=', c.id).execute();
+      if (needs(c.variables))
+        await this.db
+          .updateTable('collections')
+          .set({ variables: JSON.stringify(this.#seal(JSON.parse(c.variables) as Variable[])) })
+          .where('id', '=', c.id)
+          .execute();
     }
   }
 
   // ── packages ──────────────────────────────────────────────────────────────────────────
   async ensureDefaultPackage(): Promise<void> {
     const any = await this.db.selectFrom('packages').select('id').executeTakeFirst();
-    if (!any) await this.createPackage({ name: 'User State Migration Tool for Windows', description: 'Ferry ScanState/LoadState engine', kind: 'usmt', source: 'builtin:ferry-usmt' });
+    if (!any)
+      await this.createPackage({
+        name: 'User State Migration Tool for Windows',
+        description: 'Ferry ScanState/LoadState engine',
+        kind: 'usmt',
+        source: 'builtin:ferry-usmt',
+      });
   }
 
   async listPackages() {
@@ -122,7 +165,12 @@ export class SiteRepository {
   async createPackage(p: { name: string; description: string; kind: string; source: string }) {
     const name = checkName('package', p.name, 100);
     const id = await nextId(this.db, 'package', 'FRY', 1);
-    await uniqueName('package', name, () => this.db.insertInto('packages').values({ id, name, description: p.description, kind: p.kind, source: p.source, created_at: now() }).execute());
+    await uniqueName('package', name, () =>
+      this.db
+        .insertInto('packages')
+        .values({ id, name, description: p.description, kind: p.kind, source: p.source, created_at: now() })
+        .execute(),
+    );
     return id;
   }
 
@@ -141,7 +189,11 @@ export class SiteRepository {
 
   // ── task sequences ────────────────────────────────────────────────────────────────────
   async listTaskSequences() {
-    const rows = await this.db.selectFrom('task_sequences').select(['id', 'name', 'description', 'version', 'updated_at', 'body']).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('task_sequences')
+      .select(['id', 'name', 'description', 'version', 'updated_at', 'body'])
+      .orderBy('name')
+      .execute();
     const deployments = await this.db.selectFrom('deployments').select(['ts_id']).execute();
     const packages = await this.packageIds();
     return rows.map((r) => ({
@@ -161,7 +213,15 @@ export class SiteRepository {
     const r = await this.db.selectFrom('task_sequences').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) notFound('Task sequence', id);
     const document = JSON.parse(r.body) as TaskSequence;
-    return { id: r.id, name: r.name, description: r.description, version: r.version, updatedAt: r.updated_at, document, problems: await this.problems(document) };
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      version: r.version,
+      updatedAt: r.updated_at,
+      document,
+      problems: await this.problems(document),
+    };
   }
 
   /**
@@ -171,11 +231,16 @@ export class SiteRepository {
    */
   async problems(document: TaskSequence, purpose: 'save' | 'run' = 'save'): Promise<TsProblem[]> {
     const mine = validateDocument(document, await this.packageIds());
-    const engine = validateSequence(document, { purpose }).map((i): TsProblem => ({
-      path: (i.path ?? '').split('.').filter((x) => x !== '').map(Number),
-      severity: i.severity,
-      message: `${i.code}: ${i.message}`,
-    }));
+    const engine = validateSequence(document, { purpose }).map(
+      (i): TsProblem => ({
+        path: (i.path ?? '')
+          .split('.')
+          .filter((x) => x !== '')
+          .map(Number),
+        severity: i.severity,
+        message: `${i.code}: ${i.message}`,
+      }),
+    );
     const seen = new Set(mine.map((p) => `${p.path.join('.')}|${p.severity}`));
     return [...mine, ...engine.filter((p) => !seen.has(`${p.path.join('.')}|${p.severity}`))];
   }
@@ -185,21 +250,32 @@ export class SiteRepository {
     const problems = await this.problems(document);
     const errors = problems.filter((p) => p.severity === 'error');
     if (errors.length)
-      throw new FerryError('FERRY_E_SITE_INVALID', `The task sequence has ${errors.length} error(s): ${errors[0]!.message}${errors.length > 1 ? ' …' : ''}`, { details: { problems: errors } });
+      throw new FerryError(
+        'FERRY_E_SITE_INVALID',
+        `The task sequence has ${errors.length} error(s): ${errors[0]!.message}${errors.length > 1 ? ' …' : ''}`,
+        { details: { problems: errors } },
+      );
     return problems;
   }
 
   async createTaskSequence(t: { name: string; description: string; document: TaskSequence }) {
     const name = checkName('task sequence', t.name, 100);
-    if (t.description.length > 512) throw new FerryError('FERRY_E_SITE_INVALID', 'The description can be at most 512 characters.', { details: { field: 'description' } });
+    if (t.description.length > 512)
+      throw new FerryError('FERRY_E_SITE_INVALID', 'The description can be at most 512 characters.', { details: { field: 'description' } });
     await this.#checkDocument(t.document);
     const id = await nextId(this.db, 'package', 'FRY', 1);
     const at = now();
     const body = JSON.stringify(t.document);
     await uniqueName('task sequence', name, () =>
       this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('task_sequences').values({ id, name, description: t.description, version: 1, body, created_at: at, updated_at: at }).execute();
-        await trx.insertInto('task_sequence_versions').values({ ts_id: id, version: 1, name, description: t.description, body, saved_at: at }).execute();
+        await trx
+          .insertInto('task_sequences')
+          .values({ id, name, description: t.description, version: 1, body, created_at: at, updated_at: at })
+          .execute();
+        await trx
+          .insertInto('task_sequence_versions')
+          .values({ ts_id: id, version: 1, name, description: t.description, body, saved_at: at })
+          .execute();
       }),
     );
     return this.getTaskSequence(id);
@@ -208,7 +284,8 @@ export class SiteRepository {
   /** Save a new version if `expectedVersion` is still current; otherwise 409, nothing lost. */
   async saveTaskSequence(id: string, expectedVersion: number, t: { name: string; description: string; document: TaskSequence }) {
     const name = checkName('task sequence', t.name, 100);
-    if (t.description.length > 512) throw new FerryError('FERRY_E_SITE_INVALID', 'The description can be at most 512 characters.', { details: { field: 'description' } });
+    if (t.description.length > 512)
+      throw new FerryError('FERRY_E_SITE_INVALID', 'The description can be at most 512 characters.', { details: { field: 'description' } });
     await this.#checkDocument(t.document);
     const at = now();
     const body = JSON.stringify(t.document);
@@ -229,7 +306,10 @@ export class SiteRepository {
             { details: { id, currentVersion: cur.version, yourVersion: expectedVersion } },
           );
         }
-        await trx.insertInto('task_sequence_versions').values({ ts_id: id, version: expectedVersion + 1, name, description: t.description, body, saved_at: at }).execute();
+        await trx
+          .insertInto('task_sequence_versions')
+          .values({ ts_id: id, version: expectedVersion + 1, name, description: t.description, body, saved_at: at })
+          .execute();
       }),
     );
     return this.getTaskSequence(id);
@@ -238,14 +318,20 @@ export class SiteRepository {
   async copyTaskSequence(id: string, name?: string) {
     const src = await this.getTaskSequence(id);
     let candidate = name ?? `${src.name} - Copy`;
-    if (!name) for (let i = 2; await this.db.selectFrom('task_sequences').select('id').where('name', '=', candidate).executeTakeFirst(); i++) candidate = `${src.name} - Copy (${i})`;
+    if (!name)
+      for (let i = 2; await this.db.selectFrom('task_sequences').select('id').where('name', '=', candidate).executeTakeFirst(); i++)
+        candidate = `${src.name} - Copy (${i})`;
     return this.createTaskSequence({ name: candidate, description: src.description, document: src.document });
   }
 
   async deleteTaskSequence(id: string) {
     const deps = await this.db.selectFrom('deployments').select('id').where('ts_id', '=', id).execute();
     if (deps.length)
-      throw new FerryError('FERRY_E_SITE_IN_USE', `Task sequence ${id} is deployed (${deps.map((d) => d.id).join(', ')}); delete those deployments first.`, { details: { deployments: deps.map((d) => d.id) } });
+      throw new FerryError(
+        'FERRY_E_SITE_IN_USE',
+        `Task sequence ${id} is deployed (${deps.map((d) => d.id).join(', ')}); delete those deployments first.`,
+        { details: { deployments: deps.map((d) => d.id) } },
+      );
     const r = await this.db.deleteFrom('task_sequences').where('id', '=', id).executeTakeFirst();
     if (!r.numDeletedRows) notFound('Task sequence', id);
     await this.db.deleteFrom('task_sequence_versions').where('ts_id', '=', id).execute();
@@ -253,13 +339,30 @@ export class SiteRepository {
 
   async listVersions(id: string) {
     await this.getTaskSequence(id);
-    return this.db.selectFrom('task_sequence_versions').select(['version', 'name', 'saved_at']).where('ts_id', '=', id).orderBy('version', 'desc').execute();
+    return this.db
+      .selectFrom('task_sequence_versions')
+      .select(['version', 'name', 'saved_at'])
+      .where('ts_id', '=', id)
+      .orderBy('version', 'desc')
+      .execute();
   }
 
   async getVersion(id: string, version: number) {
-    const r = await this.db.selectFrom('task_sequence_versions').selectAll().where('ts_id', '=', id).where('version', '=', version).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('task_sequence_versions')
+      .selectAll()
+      .where('ts_id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
     if (!r) notFound('Task sequence version', `${id} v${version}`);
-    return { id, version: r.version, name: r.name, description: r.description, savedAt: r.saved_at, document: JSON.parse(r.body) as TaskSequence };
+    return {
+      id,
+      version: r.version,
+      name: r.name,
+      description: r.description,
+      savedAt: r.saved_at,
+      document: JSON.parse(r.body) as TaskSequence,
+    };
   }
 
   // ── computers ─────────────────────────────────────────────────────────────────────────
@@ -271,7 +374,10 @@ export class SiteRepository {
    */
   async registerComputer(name: string, enrollToken: string, sharedTokenMatches: boolean): Promise<{ id: string; credential: string }> {
     const n = checkName('computer', name, 63);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n)) throw new FerryError('FERRY_E_SITE_INVALID', 'A computer name holds letters, digits, ".", "_" and "-".', { details: { field: 'name' } });
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n))
+      throw new FerryError('FERRY_E_SITE_INVALID', 'A computer name holds letters, digits, ".", "_" and "-".', {
+        details: { field: 'name' },
+      });
     const credential = secret();
     const existing = await this.db
       .selectFrom('computers')
@@ -279,7 +385,11 @@ export class SiteRepository {
       .where(sql<string>`lower(name)`, '=', n.toLowerCase())
       .executeTakeFirst();
     if (existing) {
-      const reset = existing.reset_token_hash !== null && existing.reset_expires_at !== null && existing.reset_expires_at > now() && sameSecret(hashSecret(enrollToken), existing.reset_token_hash);
+      const reset =
+        existing.reset_token_hash !== null &&
+        existing.reset_expires_at !== null &&
+        existing.reset_expires_at > now() &&
+        sameSecret(hashSecret(enrollToken), existing.reset_token_hash);
       if (!reset) {
         if (!sharedTokenMatches) throw enrollmentRefused();
         throw new FerryError(
@@ -303,7 +413,20 @@ export class SiteRepository {
     if (!sharedTokenMatches) throw enrollmentRefused();
     const id = `GUID:${randomUUID().toUpperCase()}`;
     await uniqueName('computer', n, () =>
-      this.db.insertInto('computers').values({ id, name: n, credential_hash: hashSecret(credential), revoked: 0, registered_at: now(), last_seen: now(), variables: '[]', reset_token_hash: null, reset_expires_at: null }).execute(),
+      this.db
+        .insertInto('computers')
+        .values({
+          id,
+          name: n,
+          credential_hash: hashSecret(credential),
+          revoked: 0,
+          registered_at: now(),
+          last_seen: now(),
+          variables: '[]',
+          reset_token_hash: null,
+          reset_expires_at: null,
+        })
+        .execute(),
     );
     return { id, credential };
   }
@@ -313,21 +436,48 @@ export class SiteRepository {
    * comes back under its old id, so the State Migration Point identity the site owned for it
    * (src/server/site/smp-bridge.ts) is handed back to it and to no one else.
    */
-  async #readmit(retired: { id: string; name: string; reset_token_hash: string | null; reset_expires_at: string | null }, enrollToken: string, sharedTokenMatches: boolean, credential: string): Promise<{ id: string; credential: string }> {
-    const reset = retired.reset_token_hash !== null && retired.reset_expires_at !== null && retired.reset_expires_at > now() && sameSecret(hashSecret(enrollToken), retired.reset_token_hash);
+  async #readmit(
+    retired: { id: string; name: string; reset_token_hash: string | null; reset_expires_at: string | null },
+    enrollToken: string,
+    sharedTokenMatches: boolean,
+    credential: string,
+  ): Promise<{ id: string; credential: string }> {
+    const reset =
+      retired.reset_token_hash !== null &&
+      retired.reset_expires_at !== null &&
+      retired.reset_expires_at > now() &&
+      sameSecret(hashSecret(enrollToken), retired.reset_token_hash);
     if (!reset) {
       if (!sharedTokenMatches) throw enrollmentRefused();
-      throw new FerryError('FERRY_E_AGENT_NAME_RETIRED', `Computer ${retired.name} was deleted by an administrator; its name stays unusable until they reset it (POST /api/computers/${retired.id}/reset) and the agent starts with --enroll <the reset token>.`, {
-        details: { computer: retired.name, computerId: retired.id },
-      });
+      throw new FerryError(
+        'FERRY_E_AGENT_NAME_RETIRED',
+        `Computer ${retired.name} was deleted by an administrator; its name stays unusable until they reset it (POST /api/computers/${retired.id}/reset) and the agent starts with --enroll <the reset token>.`,
+        {
+          details: { computer: retired.name, computerId: retired.id },
+        },
+      );
     }
     await this.db.transaction().execute(async (trx) => {
       // Compare-and-delete spends the reset token, so two agents cannot both use it.
-      const r = await trx.deleteFrom('retired_computers').where('id', '=', retired.id).where('reset_token_hash', '=', retired.reset_token_hash).executeTakeFirst();
+      const r = await trx
+        .deleteFrom('retired_computers')
+        .where('id', '=', retired.id)
+        .where('reset_token_hash', '=', retired.reset_token_hash)
+        .executeTakeFirst();
       if (!Number(r.numDeletedRows)) throw enrollmentRefused();
       await trx
         .insertInto('computers')
-        .values({ id: retired.id, name: retired.name, credential_hash: hashSecret(credential), revoked: 0, registered_at: now(), last_seen: now(), variables: '[]', reset_token_hash: null, reset_expires_at: null })
+        .values({
+          id: retired.id,
+          name: retired.name,
+          credential_hash: hashSecret(credential),
+          revoked: 0,
+          registered_at: now(),
+          last_seen: now(),
+          variables: '[]',
+          reset_token_hash: null,
+          reset_expires_at: null,
+        })
         .execute();
     });
     return { id: retired.id, credential };
@@ -355,16 +505,34 @@ export class SiteRepository {
   }
 
   async authenticateAgent(credential: string): Promise<{ id: string; name: string }> {
-    const r = await this.db.selectFrom('computers').select(['id', 'name', 'credential_hash', 'revoked']).where('credential_hash', '=', hashSecret(credential)).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('computers')
+      .select(['id', 'name', 'credential_hash', 'revoked'])
+      .where('credential_hash', '=', hashSecret(credential))
+      .executeTakeFirst();
     if (!r || r.revoked || !sameSecret(r.credential_hash, hashSecret(credential)))
-      throw new FerryError('FERRY_E_AGENT_REVOKED', 'This agent credential is not valid (revoked or unknown); an administrator resets the computer (POST /api/computers/{id}/reset) and the agent re-registers with --enroll <the reset token>.');
+      throw new FerryError(
+        'FERRY_E_AGENT_REVOKED',
+        'This agent credential is not valid (revoked or unknown); an administrator resets the computer (POST /api/computers/{id}/reset) and the agent re-registers with --enroll <the reset token>.',
+      );
     await this.db.updateTable('computers').set({ last_seen: now() }).where('id', '=', r.id).execute();
     return { id: r.id, name: r.name };
   }
 
   async listComputers() {
-    const rows = await this.db.selectFrom('computers').select(['id', 'name', 'revoked', 'registered_at', 'last_seen', 'variables']).orderBy('name').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, revoked: !!r.revoked, registeredAt: r.registered_at, lastSeen: r.last_seen, variables: maskVars(JSON.parse(r.variables) as Variable[]) }));
+    const rows = await this.db
+      .selectFrom('computers')
+      .select(['id', 'name', 'revoked', 'registered_at', 'last_seen', 'variables'])
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      revoked: !!r.revoked,
+      registeredAt: r.registered_at,
+      lastSeen: r.last_seen,
+      variables: maskVars(JSON.parse(r.variables) as Variable[]),
+    }));
   }
 
   async getComputer(id: string) {
@@ -374,12 +542,20 @@ export class SiteRepository {
   }
 
   async setComputerRevoked(id: string, revoked: boolean) {
-    const r = await this.db.updateTable('computers').set({ revoked: revoked ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .updateTable('computers')
+      .set({ revoked: revoked ? 1 : 0 })
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!r.numUpdatedRows) notFound('Computer', id);
   }
 
   async setComputerVariables(id: string, vars: Variable[]) {
-    const r = await this.db.updateTable('computers').set({ variables: JSON.stringify(this.#seal(keepHidden(checkVariables(vars), await this.#rawComputerVars(id)))) }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .updateTable('computers')
+      .set({ variables: JSON.stringify(this.#seal(keepHidden(checkVariables(vars), await this.#rawComputerVars(id)))) })
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!r.numUpdatedRows) notFound('Computer', id);
   }
 
@@ -396,18 +572,37 @@ export class SiteRepository {
       await trx.deleteFrom('computers').where('id', '=', id).execute();
       await trx.deleteFrom('collection_members').where('computer_id', '=', id).execute();
       await trx.deleteFrom('retired_computers').where('name_key', '=', c.name.toLowerCase()).execute();
-      await trx.insertInto('retired_computers').values({ id: c.id, name: c.name, name_key: c.name.toLowerCase(), deleted_at: now(), reset_token_hash: null, reset_expires_at: null }).execute();
+      await trx
+        .insertInto('retired_computers')
+        .values({
+          id: c.id,
+          name: c.name,
+          name_key: c.name.toLowerCase(),
+          deleted_at: now(),
+          reset_token_hash: null,
+          reset_expires_at: null,
+        })
+        .execute();
     });
   }
 
   // ── collections ───────────────────────────────────────────────────────────────────────
   async ensureAllSystems(): Promise<void> {
     const any = await this.db.selectFrom('collections').select('id').executeTakeFirst();
-    if (!any) await this.createCollection({ name: 'All Systems', description: 'Every registered computer', rule: { namePattern: '*' }, members: [], variables: [] });
+    if (!any)
+      await this.createCollection({
+        name: 'All Systems',
+        description: 'Every registered computer',
+        rule: { namePattern: '*' },
+        members: [],
+        variables: [],
+      });
   }
 
   async #members(collectionId: string, rule: CollectionRule): Promise<string[]> {
-    const direct = (await this.db.selectFrom('collection_members').select('computer_id').where('collection_id', '=', collectionId).execute()).map((r) => r.computer_id);
+    const direct = (
+      await this.db.selectFrom('collection_members').select('computer_id').where('collection_id', '=', collectionId).execute()
+    ).map((r) => r.computer_id);
     const computers = await this.db.selectFrom('computers').select(['id', 'name']).execute();
     const re = rule.namePattern ? wildcard(rule.namePattern) : undefined;
     return computers.filter((c) => direct.includes(c.id) || (re && re.test(c.name))).map((c) => c.id);
@@ -418,8 +613,18 @@ export class SiteRepository {
     return Promise.all(
       rows.map(async (r) => {
         const rule = JSON.parse(r.rule) as CollectionRule;
-        const direct = (await this.db.selectFrom('collection_members').select('computer_id').where('collection_id', '=', r.id).execute()).map((m) => m.computer_id);
-        return { id: r.id, name: r.name, description: r.description, rule, directMembers: direct, members: await this.#members(r.id, rule), variables: maskVars(JSON.parse(r.variables) as Variable[]) };
+        const direct = (
+          await this.db.selectFrom('collection_members').select('computer_id').where('collection_id', '=', r.id).execute()
+        ).map((m) => m.computer_id);
+        return {
+          id: r.id,
+          name: r.name,
+          description: r.description,
+          rule,
+          directMembers: direct,
+          members: await this.#members(r.id, rule),
+          variables: maskVars(JSON.parse(r.variables) as Variable[]),
+        };
       }),
     );
   }
@@ -433,7 +638,10 @@ export class SiteRepository {
   async #checkMembers(members: string[]) {
     const known = new Set((await this.db.selectFrom('computers').select('id').execute()).map((r) => r.id));
     const unknown = members.filter((m) => !known.has(m));
-    if (unknown.length) throw new FerryError('FERRY_E_SITE_INVALID', `Unknown computer(s): ${unknown.join(', ')}.`, { details: { field: 'members', unknown } });
+    if (unknown.length)
+      throw new FerryError('FERRY_E_SITE_INVALID', `Unknown computer(s): ${unknown.join(', ')}.`, {
+        details: { field: 'members', unknown },
+      });
   }
 
   async createCollection(c: { name: string; description: string; rule: CollectionRule; members: string[]; variables: Variable[] }) {
@@ -443,14 +651,28 @@ export class SiteRepository {
     const id = await nextId(this.db, 'collection', 'FRY', 10001);
     await uniqueName('collection', name, () =>
       this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('collections').values({ id, name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(this.#seal(c.variables)), created_at: now() }).execute();
-        for (const m of new Set(c.members)) await trx.insertInto('collection_members').values({ collection_id: id, computer_id: m }).execute();
+        await trx
+          .insertInto('collections')
+          .values({
+            id,
+            name,
+            description: c.description,
+            rule: JSON.stringify(c.rule),
+            variables: JSON.stringify(this.#seal(c.variables)),
+            created_at: now(),
+          })
+          .execute();
+        for (const m of new Set(c.members))
+          await trx.insertInto('collection_members').values({ collection_id: id, computer_id: m }).execute();
       }),
     );
     return this.getCollection(id);
   }
 
-  async updateCollection(id: string, c: { name: string; description: string; rule: CollectionRule; members: string[]; variables: Variable[] }) {
+  async updateCollection(
+    id: string,
+    c: { name: string; description: string; rule: CollectionRule; members: string[]; variables: Variable[] },
+  ) {
     const name = checkName('collection', c.name, 100);
     await this.#checkMembers(c.members);
     const old = await this.db.selectFrom('collections').select('variables').where('id', '=', id).executeTakeFirst();
@@ -458,9 +680,14 @@ export class SiteRepository {
     const variables = this.#seal(keepHidden(checkVariables(c.variables), JSON.parse(old.variables) as Variable[]));
     await uniqueName('collection', name, () =>
       this.db.transaction().execute(async (trx) => {
-        await trx.updateTable('collections').set({ name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(variables) }).where('id', '=', id).execute();
+        await trx
+          .updateTable('collections')
+          .set({ name, description: c.description, rule: JSON.stringify(c.rule), variables: JSON.stringify(variables) })
+          .where('id', '=', id)
+          .execute();
         await trx.deleteFrom('collection_members').where('collection_id', '=', id).execute();
-        for (const m of new Set(c.members)) await trx.insertInto('collection_members').values({ collection_id: id, computer_id: m }).execute();
+        for (const m of new Set(c.members))
+          await trx.insertInto('collection_members').values({ collection_id: id, computer_id: m }).execute();
       }),
     );
     return this.getCollection(id);
@@ -468,26 +695,50 @@ export class SiteRepository {
 
   async deleteCollection(id: string) {
     const deps = await this.db.selectFrom('deployments').select('id').where('collection_id', '=', id).execute();
-    if (deps.length) throw new FerryError('FERRY_E_SITE_IN_USE', `Collection ${id} has deployments (${deps.map((d) => d.id).join(', ')}); delete them first.`, { details: { deployments: deps.map((d) => d.id) } });
+    if (deps.length)
+      throw new FerryError(
+        'FERRY_E_SITE_IN_USE',
+        `Collection ${id} has deployments (${deps.map((d) => d.id).join(', ')}); delete them first.`,
+        { details: { deployments: deps.map((d) => d.id) } },
+      );
     const r = await this.db.deleteFrom('collections').where('id', '=', id).executeTakeFirst();
     if (!r.numDeletedRows) notFound('Collection', id);
     await this.db.deleteFrom('collection_members').where('collection_id', '=', id).execute();
   }
 
   // ── deployments ───────────────────────────────────────────────────────────────────────
-  async createDeployment(d: { taskSequenceId: string; collectionId: string; purpose: Purpose; availableAt?: string; expiresAt?: string; schedule: Assignment[]; rerun: Rerun; comments: string }) {
+  async createDeployment(d: {
+    taskSequenceId: string;
+    collectionId: string;
+    purpose: Purpose;
+    availableAt?: string;
+    expiresAt?: string;
+    schedule: Assignment[];
+    rerun: Rerun;
+    comments: string;
+  }) {
     const ts = await this.getTaskSequence(d.taskSequenceId);
     // Deploying is running: a step type Ferry cannot run is an error here, not a warning.
     const errors = (await this.problems(ts.document, 'run')).filter((p) => p.severity === 'error');
-    if (errors.length) throw new FerryError('FERRY_E_SITE_INVALID', `Task sequence ${ts.id} has errors and cannot be deployed: ${errors[0]!.message}`, { details: { problems: errors } });
+    if (errors.length)
+      throw new FerryError('FERRY_E_SITE_INVALID', `Task sequence ${ts.id} has errors and cannot be deployed: ${errors[0]!.message}`, {
+        details: { problems: errors },
+      });
     await this.getCollection(d.collectionId);
     for (const t of [d.availableAt, d.expiresAt, ...d.schedule.map((a) => (a.kind === 'at' ? a.at : undefined))])
-      if (t !== undefined && Number.isNaN(Date.parse(t))) throw new FerryError('FERRY_E_SITE_INVALID', `"${t}" is not a date and time (use ISO 8601).`, { details: { field: 'schedule' } });
+      if (t !== undefined && Number.isNaN(Date.parse(t)))
+        throw new FerryError('FERRY_E_SITE_INVALID', `"${t}" is not a date and time (use ISO 8601).`, { details: { field: 'schedule' } });
     if (d.purpose === 'required' && d.schedule.length === 0)
-      throw new FerryError('FERRY_E_SITE_INVALID', 'A required deployment needs an assignment schedule (for example "As soon as possible").', { details: { field: 'schedule' } });
+      throw new FerryError(
+        'FERRY_E_SITE_INVALID',
+        'A required deployment needs an assignment schedule (for example "As soon as possible").',
+        { details: { field: 'schedule' } },
+      );
     const availableAt = d.availableAt ? new Date(d.availableAt).toISOString() : now();
     if (d.expiresAt && Date.parse(d.expiresAt) <= Date.parse(availableAt))
-      throw new FerryError('FERRY_E_SITE_INVALID', 'The expiry time must be after the available time.', { details: { field: 'expiresAt' } });
+      throw new FerryError('FERRY_E_SITE_INVALID', 'The expiry time must be after the available time.', {
+        details: { field: 'expiresAt' },
+      });
     const id = await nextId(this.db, 'deployment', 'FRY', 20001);
     await this.db
       .insertInto('deployments')
@@ -574,7 +825,13 @@ export class SiteRepository {
   }
 
   async statusMessages(deploymentId: string, computerId: string) {
-    const rows = await this.db.selectFrom('status_messages').selectAll().where('deployment_id', '=', deploymentId).where('computer_id', '=', computerId).orderBy('seq').execute();
+    const rows = await this.db
+      .selectFrom('status_messages')
+      .selectAll()
+      .where('deployment_id', '=', deploymentId)
+      .where('computer_id', '=', computerId)
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => ({
       messageId: r.message_id,
       severity: r.severity,
@@ -652,13 +909,45 @@ export class SiteRepository {
     await this.#upsertRun(deploymentId, computerId, { requested_at: now() });
   }
 
-  async #upsertRun(deploymentId: string, computerId: string, set: Partial<{ state: string; requested_at: string; started_at: string; finished_at: string | null; exit_code: number | null; message: string }>) {
-    const existing = await this.db.selectFrom('deployment_runs').select('state').where('deployment_id', '=', deploymentId).where('computer_id', '=', computerId).executeTakeFirst();
-    if (existing) await this.db.updateTable('deployment_runs').set(set).where('deployment_id', '=', deploymentId).where('computer_id', '=', computerId).execute();
+  async #upsertRun(
+    deploymentId: string,
+    computerId: string,
+    set: Partial<{
+      state: string;
+      requested_at: string;
+      started_at: string;
+      finished_at: string | null;
+      exit_code: number | null;
+      message: string;
+    }>,
+  ) {
+    const existing = await this.db
+      .selectFrom('deployment_runs')
+      .select('state')
+      .where('deployment_id', '=', deploymentId)
+      .where('computer_id', '=', computerId)
+      .executeTakeFirst();
+    if (existing)
+      await this.db
+        .updateTable('deployment_runs')
+        .set(set)
+        .where('deployment_id', '=', deploymentId)
+        .where('computer_id', '=', computerId)
+        .execute();
     else
       await this.db
         .insertInto('deployment_runs')
-        .values({ deployment_id: deploymentId, computer_id: computerId, state: 'none', requested_at: null, started_at: null, finished_at: null, exit_code: null, message: '', ...set })
+        .values({
+          deployment_id: deploymentId,
+          computer_id: computerId,
+          state: 'none',
+          requested_at: null,
+          started_at: null,
+          finished_at: null,
+          exit_code: null,
+          message: '',
+          ...set,
+        })
         .execute();
   }
 
@@ -666,12 +955,18 @@ export class SiteRepository {
     await this.assertTargets(deploymentId, computerId);
     // A step's output can echo a secret value (a command line with a password): never stored.
     const hidden = (await this.#hiddenValues(deploymentId, computerId)).filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-    const mask = (text: string | undefined) => (text === undefined ? undefined : hidden.reduce((t, secretValue) => t.split(secretValue).join('********'), text));
+    const mask = (text: string | undefined) =>
+      text === undefined ? undefined : hidden.reduce((t, secretValue) => t.split(secretValue).join('********'), text);
     const messages = input.map((m) => ({ ...m, ...(m.actionOutput !== undefined ? { actionOutput: mask(m.actionOutput) } : {}) }));
     for (const m of messages) {
       const spec = STATUS_MESSAGES[m.kind];
       const exitCode = m.exitCode ?? null;
-      const severity = m.kind === 'actionFailed' || m.kind === 'tsFailed' ? 'Error' : m.kind === 'actionFailureIgnored' || m.kind === 'requirementsNotMet' ? 'Warning' : 'Informational';
+      const severity =
+        m.kind === 'actionFailed' || m.kind === 'tsFailed'
+          ? 'Error'
+          : m.kind === 'actionFailureIgnored' || m.kind === 'requirementsNotMet'
+            ? 'Warning'
+            : 'Informational';
       const time = m.time && !Number.isNaN(Date.parse(m.time)) ? new Date(m.time).toISOString() : now();
       const count = await this.db
         .selectFrom('status_messages')
@@ -699,16 +994,24 @@ export class SiteRepository {
         })
         .execute();
       const state = stateAfter(spec.id);
-      if (state === 'running') await this.#upsertRun(deploymentId, computerId, { state, started_at: time, finished_at: null, exit_code: null, message: '' });
+      if (state === 'running')
+        await this.#upsertRun(deploymentId, computerId, { state, started_at: time, finished_at: null, exit_code: null, message: '' });
       else if (state)
-        await this.#upsertRun(deploymentId, computerId, { state, finished_at: time, exit_code: exitCode, message: m.actionOutput ? m.actionOutput.slice(0, 500) : statusText(m.kind, '', '', exitCode) });
+        await this.#upsertRun(deploymentId, computerId, {
+          state,
+          finished_at: time,
+          exit_code: exitCode,
+          message: m.actionOutput ? m.actionOutput.slice(0, 500) : statusText(m.kind, '', '', exitCode),
+        });
     }
   }
 }
 
 function keepHidden(next: Variable[], old: Variable[]): Variable[] {
   // The console never sees hidden values; an empty hidden value on save means "unchanged".
-  return next.map((v) => (v.hidden && v.value === '' ? { ...v, value: old.find((o) => o.name.toLowerCase() === v.name.toLowerCase())?.value ?? '' } : v));
+  return next.map((v) =>
+    v.hidden && v.value === '' ? { ...v, value: old.find((o) => o.name.toLowerCase() === v.name.toLowerCase())?.value ?? '' } : v,
+  );
 }
 
 interface RunRow {
@@ -718,7 +1021,11 @@ interface RunRow {
 }
 
 /** Deployment schedule, expiry and rerun behaviour (deploy-and-monitor.md §3.3). */
-export function isDue(d: { purpose: Purpose; availableAt: string; expiresAt: string | null; schedule: Assignment[]; rerun: Rerun }, run: RunRow | undefined, at: Date): boolean {
+export function isDue(
+  d: { purpose: Purpose; availableAt: string; expiresAt: string | null; schedule: Assignment[]; rerun: Rerun },
+  run: RunRow | undefined,
+  at: Date,
+): boolean {
   const t = at.getTime();
   if (run?.state === 'running') return false;
   if (t < Date.parse(d.availableAt)) return false;

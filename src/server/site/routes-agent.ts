@@ -41,7 +41,17 @@ declare module 'fastify' {
 const REGISTER_BODY_LIMIT = 16 * 1024;
 const ENROLL_FAILURES = new Set(['FERRY_E_AGENT_ENROLLMENT_REFUSED', 'FERRY_E_AGENT_ALREADY_REGISTERED', 'FERRY_E_AGENT_NAME_RETIRED']);
 
-export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: SiteRepository; events: EventEmitter; enrollToken: string; smp?: SmpBridge; failures: FailedAuthLimiter; osImages: OsImages }): Promise<void> {
+export async function registerAgentRoutes(
+  app: FastifyInstance,
+  deps: {
+    repo: SiteRepository;
+    events: EventEmitter;
+    enrollToken: string;
+    smp?: SmpBridge;
+    failures: FailedAuthLimiter;
+    osImages: OsImages;
+  },
+): Promise<void> {
   const { repo, events, failures } = deps;
   app.decorateRequest('siteAgent', null);
   // Every agent route but registration is authenticated before its body is read; a failure
@@ -52,61 +62,100 @@ export async function registerAgentRoutes(app: FastifyInstance, deps: { repo: Si
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
     req.siteAgent = await failures.guard(req.ip, async () => {
-      if (!m) throw new FerryError('FERRY_E_AGENT_REVOKED', 'The agent sent no credential; register it first with `ferry agent --enroll <token>`.');
+      if (!m)
+        throw new FerryError(
+          'FERRY_E_AGENT_REVOKED',
+          'The agent sent no credential; register it first with `ferry agent --enroll <token>`.',
+        );
       return repo.authenticateAgent(m[1]!);
     });
   });
   const agent = async (req: FastifyRequest) => req.siteAgent as { id: string; name: string };
-  const tag = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['agent'], summary, security: [{ agent: [] }], ...extra } });
-
-  app.post('/api/agent/register', { bodyLimit: REGISTER_BODY_LIMIT, schema: { tags: ['agent'], summary: "Register a new computer with the site's enrollment token, or a reset computer with its reset token; returns the credential", body: Register } }, async (req, reply) => {
-    const b = req.body as Static<typeof Register>;
-    const r = await failures.guard(req.ip, () => repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken)), ENROLL_FAILURES);
-    events.emit('change', { kind: 'computer', id: r.id });
-    return reply.status(201).send({ computerId: r.id, credential: r.credential });
+  const tag = (summary: string, extra: Record<string, unknown> = {}) => ({
+    schema: { tags: ['agent'], summary, security: [{ agent: [] }], ...extra },
   });
+
+  app.post(
+    '/api/agent/register',
+    {
+      bodyLimit: REGISTER_BODY_LIMIT,
+      schema: {
+        tags: ['agent'],
+        summary:
+          "Register a new computer with the site's enrollment token, or a reset computer with its reset token; returns the credential",
+        body: Register,
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as Static<typeof Register>;
+      const r = await failures.guard(
+        req.ip,
+        () => repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken)),
+        ENROLL_FAILURES,
+      );
+      events.emit('change', { kind: 'computer', id: r.id });
+      return reply.status(201).send({ computerId: r.id, credential: r.credential });
+    },
+  );
 
   app.get('/api/agent/policy', tag('Deployments for this computer, each with `due`'), async (req) => {
     const me = await agent(req);
     return { computer: me, deployments: await repo.policyFor(me.id) };
   });
 
-  app.get('/api/agent/deployments/:id', tag('The deployment with its task sequence and variables', { params: DeploymentId }), async (req) => {
-    const me = await agent(req);
-    const id = (req.params as { id: string }).id;
-    const d = await repo.assertTargets(id, me.id);
-    const ts = await repo.getTaskSequence(d.taskSequenceId);
-    return {
-      deployment: d,
-      taskSequence: { id: ts.id, name: ts.name, version: ts.version, sequence: ts.document },
-      variables: await repo.runVariables(id, me.id),
-      hiddenVariables: await repo.runHiddenVariableNames(id, me.id),
-      packages: await repo.listPackages(),
-      smp: deps.smp ? await deps.smp.credentialFor(me.name, me.id) : null,
-    };
-  });
+  app.get(
+    '/api/agent/deployments/:id',
+    tag('The deployment with its task sequence and variables', { params: DeploymentId }),
+    async (req) => {
+      const me = await agent(req);
+      const id = (req.params as { id: string }).id;
+      const d = await repo.assertTargets(id, me.id);
+      const ts = await repo.getTaskSequence(d.taskSequenceId);
+      return {
+        deployment: d,
+        taskSequence: { id: ts.id, name: ts.name, version: ts.version, sequence: ts.document },
+        variables: await repo.runVariables(id, me.id),
+        hiddenVariables: await repo.runHiddenVariableNames(id, me.id),
+        packages: await repo.listPackages(),
+        smp: deps.smp ? await deps.smp.credentialFor(me.name, me.id) : null,
+      };
+    },
+  );
 
   // Image content for Apply Operating System Image: Range requests resume a download; the
   // x-ferry-sha256 header is what the agent checks the whole file against.
-  app.get('/api/agent/os-images/:id/content', tag('The WIM of an operating system image package (Range supported)', { params: DeploymentId }), async (req, reply) => {
-    await agent(req);
-    const id = (req.params as { id: string }).id;
-    const img = await deps.osImages.get(id);
-    if (!img || img.error) throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', img?.error ?? `Operating system image package ${id} does not exist in the site.`, { details: { id } });
-    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? '').trim());
-    const start = range ? Number(range[1]) : 0;
-    void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', img.sha256).type('application/octet-stream');
-    if (start >= img.size && img.size > 0) return reply.status(416).header('content-range', `bytes */${img.size}`).send();
-    if (range) void reply.status(206).header('content-range', `bytes ${start}-${img.size - 1}/${img.size}`);
-    void reply.header('content-length', String(img.size - start));
-    return reply.send(createReadStream(img.path, { start }));
-  });
+  app.get(
+    '/api/agent/os-images/:id/content',
+    tag('The WIM of an operating system image package (Range supported)', { params: DeploymentId }),
+    async (req, reply) => {
+      await agent(req);
+      const id = (req.params as { id: string }).id;
+      const img = await deps.osImages.get(id);
+      if (!img || img.error)
+        throw new FerryError(
+          'FERRY_E_OSIMAGE_NOT_FOUND',
+          img?.error ?? `Operating system image package ${id} does not exist in the site.`,
+          { details: { id } },
+        );
+      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? '').trim());
+      const start = range ? Number(range[1]) : 0;
+      void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', img.sha256).type('application/octet-stream');
+      if (start >= img.size && img.size > 0) return reply.status(416).header('content-range', `bytes */${img.size}`).send();
+      if (range) void reply.status(206).header('content-range', `bytes ${start}-${img.size - 1}/${img.size}`);
+      void reply.header('content-length', String(img.size - start));
+      return reply.send(createReadStream(img.path, { start }));
+    },
+  );
 
-  app.post('/api/agent/deployments/:id/request', tag('Run an available deployment now (user request)', { params: DeploymentId }), async (req) => {
-    const me = await agent(req);
-    await repo.requestRun((req.params as { id: string }).id, me.id);
-    return { ok: true };
-  });
+  app.post(
+    '/api/agent/deployments/:id/request',
+    tag('Run an available deployment now (user request)', { params: DeploymentId }),
+    async (req) => {
+      const me = await agent(req);
+      await repo.requestRun((req.params as { id: string }).id, me.id);
+      return { ok: true };
+    },
+  );
 
   app.post('/api/agent/deployments/:id/status', tag('Report status messages', { params: DeploymentId, body: Status }), async (req) => {
     const me = await agent(req);

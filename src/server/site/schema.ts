@@ -22,7 +22,14 @@ export interface SiteTables {
     reset_expires_at: string | null;
   };
   /** Deleted computers: the name stays unusable (and keeps its id) until an administrator resets it. */
-  retired_computers: { id: string; name: string; name_key: string; deleted_at: string; reset_token_hash: string | null; reset_expires_at: string | null };
+  retired_computers: {
+    id: string;
+    name: string;
+    name_key: string;
+    deleted_at: string;
+    reset_token_hash: string | null;
+    reset_expires_at: string | null;
+  };
   collections: { id: string; name: string; description: string; rule: string; variables: string; created_at: string };
   collection_members: { collection_id: string; computer_id: string };
   deployments: {
@@ -77,7 +84,11 @@ export const SITE_MIGRATIONS: MigrationSet = {
     '0001_site_objects': {
       async up(db: Kysely<any>) {
         const s = db.schema;
-        await s.createTable('counters').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('value', 'integer', (c) => c.notNull()).execute();
+        await s
+          .createTable('counters')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'integer', (c) => c.notNull())
+          .execute();
         await s
           .createTable('task_sequences')
           .addColumn('id', 'text', (c) => c.primaryKey())

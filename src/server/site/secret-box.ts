@@ -37,7 +37,11 @@ export class SecretBox {
       d.setAuthTag(raw.subarray(12, 28));
       return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
     } catch (err) {
-      throw new FerryError('FERRY_E_SITE_INVALID', `The secret value of ${context} cannot be opened with this site key (${(err as Error).message}); set the value again, or start the site with the site.key it was sealed with.`, { cause: err, details: { field: context } });
+      throw new FerryError(
+        'FERRY_E_SITE_INVALID',
+        `The secret value of ${context} cannot be opened with this site key (${(err as Error).message}); set the value again, or start the site with the site.key it was sealed with.`,
+        { cause: err, details: { field: context } },
+      );
     }
   }
 }
@@ -48,6 +52,7 @@ export function loadSiteKey(dataDir: string): Buffer {
   if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  if (key.length !== 32) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Site key file ${file} does not hold a 256-bit key (base64).`, { details: { file } });
+  if (key.length !== 32)
+    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Site key file ${file} does not hold a 256-bit key (base64).`, { details: { file } });
   return key;
 }

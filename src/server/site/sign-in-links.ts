@@ -21,7 +21,10 @@ export function recordConsoleUrl(dataDir: string, origin: string): void {
 /** Mint a one-time sign-in token for the server whose data directory this is; returns the link. */
 export function mintSignInLink(dataDir: string): { link: string; token: string } {
   if (!existsSync(join(dataDir, 'enroll-token')))
-    throw new FerryError('FERRY_E_INVALID_ARGUMENT', `${dataDir} is not the data directory of a Ferry server (it has no enroll-token); pass the --data folder \`ferry serve\` uses (default ./.ferry-data).`);
+    throw new FerryError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `${dataDir} is not the data directory of a Ferry server (it has no enroll-token); pass the --data folder \`ferry serve\` uses (default ./.ferry-data).`,
+    );
   const token = secret();
   mkdirSync(join(dataDir, PENDING), { recursive: true, mode: 0o700 });
   writeFileSync(join(dataDir, PENDING, hashSecret(token)), '', { mode: 0o600 });

@@ -85,7 +85,9 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       deletion = startDeletionJob(service, 60_000, (err) => app.log.error({ err }, 'SMP deletion job failed'));
     },
     async registerConsoleRoutes(app, events) {
-      const tag = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['state migration point'], summary, security: [{ session: [], csrf: [] }], ...extra } });
+      const tag = (summary: string, extra: Record<string, unknown> = {}) => ({
+        schema: { tags: ['state migration point'], summary, security: [{ session: [], csrf: [] }], ...extra },
+      });
       const changed = () => events.emit('change', { kind: 'smp' });
       app.get('/api/smp/folders', tag('Storage folders'), async () => service.listFolders(ADMIN));
       app.post('/api/smp/folders', tag('Add a storage folder', { body: FolderBody }), async (req, reply) => {
@@ -113,8 +115,15 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       app.get('/api/smp/associations', tag('Computer associations'), async () => service.listAssociations(ADMIN));
       app.post('/api/smp/associations', tag('Create a computer association', { body: AssociationBody }), async (req, reply) => {
         const b = req.body as Static<typeof AssociationBody>;
-        for (const name of [b.source, b.destination]) if (!(await service.listComputers(ADMIN)).some((c) => c.name.toLowerCase() === name.toLowerCase())) await service.importComputer(ADMIN, name);
-        const a = await service.createAssociation(ADMIN, { source: b.source, destination: b.destination, migrationBehavior: b.migrationBehavior, ...(b.userNames ? { userNames: b.userNames } : {}) });
+        for (const name of [b.source, b.destination])
+          if (!(await service.listComputers(ADMIN)).some((c) => c.name.toLowerCase() === name.toLowerCase()))
+            await service.importComputer(ADMIN, name);
+        const a = await service.createAssociation(ADMIN, {
+          source: b.source,
+          destination: b.destination,
+          migrationBehavior: b.migrationBehavior,
+          ...(b.userNames ? { userNames: b.userNames } : {}),
+        });
         changed();
         return reply.status(201).send(a);
       });
@@ -129,11 +138,20 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
         const info = await service.recoveryInformation(ADMIN, id);
         await o.siteDb
           .insertInto('audit_log')
-          .values({ id: randomUUID(), at: new Date().toISOString(), actor: 'console administrator', action: 'view-recovery-key', target: id, address: req.ip })
+          .values({
+            id: randomUUID(),
+            at: new Date().toISOString(),
+            actor: 'console administrator',
+            action: 'view-recovery-key',
+            target: id,
+            address: req.ip,
+          })
           .execute();
         return info;
       });
-      app.get('/api/audit', tag('Audit log (recovery key views)'), async () => o.siteDb.selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(500).execute());
+      app.get('/api/audit', tag('Audit log (recovery key views)'), async () =>
+        o.siteDb.selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(500).execute(),
+      );
     },
     async close() {
       await deletion?.stop();

@@ -4,7 +4,16 @@
 // Options › Add Condition, and the wizard template. Pure data and functions, no Node imports:
 // the console bundles this file.
 
-import type { Condition, ConditionExpression, Group, KnownStep, RunIn, SequenceNode, Step, TaskSequence } from '../../tasksequence/index.ts';
+import type {
+  Condition,
+  ConditionExpression,
+  Group,
+  KnownStep,
+  RunIn,
+  SequenceNode,
+  Step,
+  TaskSequence,
+} from '../../tasksequence/index.ts';
 
 export type { Condition, ConditionExpression, Group, RunIn, SequenceNode, Step, TaskSequence };
 export type PropertyValue = string | number | boolean | string[];
@@ -139,7 +148,14 @@ export const STEP_CATALOG: StepSpec[] = [
           { value: 'Advanced', label: 'Customize how user profiles are captured' },
         ],
       },
-      { property: 'ConfigFiles', label: 'Files', kind: 'list', default: [], when: { property: 'Mode', equals: ['Advanced'] }, help: 'e.g. miguser.xml, migsys.xml, migapp.xml' },
+      {
+        property: 'ConfigFiles',
+        label: 'Files',
+        kind: 'list',
+        default: [],
+        when: { property: 'Mode', equals: ['Advanced'] },
+        help: 'e.g. miguser.xml, migsys.xml, migapp.xml',
+      },
       { property: 'EnableVerboseLogging', label: 'Enable verbose logging', kind: 'boolean', default: false },
       { property: 'SkipEncryptedFiles', label: 'Skip files using encrypted file system', kind: 'boolean', default: false },
       {
@@ -152,9 +168,27 @@ export const STEP_CATALOG: StepSpec[] = [
           { value: 'VSS', label: 'Capture by using Volume Copy Shadow Services (VSS)' },
         ],
       },
-      { property: 'ContinueOnLockedFiles', label: 'Continue if some files cannot be captured', kind: 'boolean', default: true, when: { property: 'FileAccess', equals: ['Normal'] } },
-      { property: 'UseHardlinks', label: 'Capture locally by using links instead of by copying files', kind: 'boolean', default: false, when: { property: 'FileAccess', equals: ['Normal'] } },
-      { property: 'OfflineUserState', label: 'Capture in off-line mode (Windows PE only)', kind: 'boolean', default: false, when: { property: 'FileAccess', equals: ['Normal'] } },
+      {
+        property: 'ContinueOnLockedFiles',
+        label: 'Continue if some files cannot be captured',
+        kind: 'boolean',
+        default: true,
+        when: { property: 'FileAccess', equals: ['Normal'] },
+      },
+      {
+        property: 'UseHardlinks',
+        label: 'Capture locally by using links instead of by copying files',
+        kind: 'boolean',
+        default: false,
+        when: { property: 'FileAccess', equals: ['Normal'] },
+      },
+      {
+        property: 'OfflineUserState',
+        label: 'Capture in off-line mode (Windows PE only)',
+        kind: 'boolean',
+        default: false,
+        when: { property: 'FileAccess', equals: ['Normal'] },
+      },
     ],
   },
   {
@@ -175,9 +209,22 @@ export const STEP_CATALOG: StepSpec[] = [
           { value: 'Advanced', label: 'Customize how user profiles are restored' },
         ],
       },
-      { property: 'ConfigFiles', label: 'Files', kind: 'list', default: [], when: { property: 'Mode', equals: ['Advanced'] }, help: 'e.g. miguser.xml, migsys.xml, migapp.xml' },
+      {
+        property: 'ConfigFiles',
+        label: 'Files',
+        kind: 'list',
+        default: [],
+        when: { property: 'Mode', equals: ['Advanced'] },
+        help: 'e.g. miguser.xml, migsys.xml, migapp.xml',
+      },
       { property: 'LocalAccounts', label: 'Restore local computer user profiles', kind: 'boolean', default: false },
-      { property: 'LocalAccountPassword', label: 'Password', kind: 'password', default: '', when: { property: 'LocalAccounts', equals: [true] } },
+      {
+        property: 'LocalAccountPassword',
+        label: 'Password',
+        kind: 'password',
+        default: '',
+        when: { property: 'LocalAccounts', equals: [true] },
+      },
       { property: 'ContinueOnRestore', label: 'Continue if some files cannot be restored', kind: 'boolean', default: true },
       { property: 'EnableVerboseLogging', label: 'Enable verbose logging', kind: 'boolean', default: false },
     ],
@@ -213,11 +260,49 @@ export const STEP_CATALOG: StepSpec[] = [
           { value: 'Variable', label: 'Logical drive letter stored in a variable' },
         ],
       },
-      { property: 'DestinationDisk', label: 'Disk', kind: 'integer', default: 0, min: 0, max: 99, when: { property: 'Destination', equals: ['DiskAndPartition'] } },
-      { property: 'DestinationPartition', label: 'Partition', kind: 'integer', default: 1, min: 1, max: 99, when: { property: 'Destination', equals: ['DiskAndPartition'] } },
-      { property: 'DestinationLogicalDrive', label: 'Drive letter', kind: 'text', default: '', maxLength: 3, when: { property: 'Destination', equals: ['LogicalDrive'] } },
-      { property: 'DestinationVariable', label: 'Variable name', kind: 'text', default: '', maxLength: 256, when: { property: 'Destination', equals: ['Variable'] } },
-      { property: 'LayeredDriver', label: 'Keyboard layered driver', kind: 'integer', default: 0, min: 0, max: 6, help: '0 = do not specify, 6 = Japanese 106/109-key' },
+      {
+        property: 'DestinationDisk',
+        label: 'Disk',
+        kind: 'integer',
+        default: 0,
+        min: 0,
+        max: 99,
+        when: { property: 'Destination', equals: ['DiskAndPartition'] },
+      },
+      {
+        property: 'DestinationPartition',
+        label: 'Partition',
+        kind: 'integer',
+        default: 1,
+        min: 1,
+        max: 99,
+        when: { property: 'Destination', equals: ['DiskAndPartition'] },
+      },
+      {
+        property: 'DestinationLogicalDrive',
+        label: 'Drive letter',
+        kind: 'text',
+        default: '',
+        maxLength: 3,
+        when: { property: 'Destination', equals: ['LogicalDrive'] },
+      },
+      {
+        property: 'DestinationVariable',
+        label: 'Variable name',
+        kind: 'text',
+        default: '',
+        maxLength: 256,
+        when: { property: 'Destination', equals: ['Variable'] },
+      },
+      {
+        property: 'LayeredDriver',
+        label: 'Keyboard layered driver',
+        kind: 'integer',
+        default: 0,
+        min: 0,
+        max: 6,
+        help: '0 = do not specify, 6 = Japanese 106/109-key',
+      },
     ],
   },
   {
@@ -242,8 +327,20 @@ export const STEP_CATALOG: StepSpec[] = [
       { property: 'RegisteredOrgName', label: 'Organization name', kind: 'text', default: '', maxLength: 255 },
       { property: 'ProductKey', label: 'Product key', kind: 'password', default: '', maxLength: 255 },
       { property: 'ComputerName', label: 'Computer name (empty: keep the current name)', kind: 'text', default: '', maxLength: 15 },
-      { property: 'RandomAdminPassword', label: 'Randomly generate the local administrator password and disable the account', kind: 'boolean', default: true },
-      { property: 'AdminPassword', label: 'Password', kind: 'password', default: '', maxLength: 255, when: { property: 'RandomAdminPassword', equals: [false] } },
+      {
+        property: 'RandomAdminPassword',
+        label: 'Randomly generate the local administrator password and disable the account',
+        kind: 'boolean',
+        default: true,
+      },
+      {
+        property: 'AdminPassword',
+        label: 'Password',
+        kind: 'password',
+        default: '',
+        maxLength: 255,
+        when: { property: 'RandomAdminPassword', equals: [false] },
+      },
       { property: 'TimeZone', label: 'Time zone', kind: 'text', default: '', maxLength: 255, help: 'e.g. W. Europe Standard Time' },
     ],
   },
@@ -264,11 +361,46 @@ export const STEP_CATALOG: StepSpec[] = [
           { value: 'Domain', label: 'Join a domain' },
         ],
       },
-      { property: 'WorkgroupName', label: 'Workgroup', kind: 'text', default: 'WORKGROUP', maxLength: 15, when: { property: 'JoinType', equals: ['Workgroup'] } },
-      { property: 'DomainName', label: 'Domain', kind: 'text', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
-      { property: 'DomainOUName', label: 'Domain OU', kind: 'text', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
-      { property: 'DomainUserName', label: 'Account', kind: 'text', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
-      { property: 'DomainPassword', label: 'Password', kind: 'password', default: '', maxLength: 255, when: { property: 'JoinType', equals: ['Domain'] } },
+      {
+        property: 'WorkgroupName',
+        label: 'Workgroup',
+        kind: 'text',
+        default: 'WORKGROUP',
+        maxLength: 15,
+        when: { property: 'JoinType', equals: ['Workgroup'] },
+      },
+      {
+        property: 'DomainName',
+        label: 'Domain',
+        kind: 'text',
+        default: '',
+        maxLength: 255,
+        when: { property: 'JoinType', equals: ['Domain'] },
+      },
+      {
+        property: 'DomainOUName',
+        label: 'Domain OU',
+        kind: 'text',
+        default: '',
+        maxLength: 255,
+        when: { property: 'JoinType', equals: ['Domain'] },
+      },
+      {
+        property: 'DomainUserName',
+        label: 'Account',
+        kind: 'text',
+        default: '',
+        maxLength: 255,
+        when: { property: 'JoinType', equals: ['Domain'] },
+      },
+      {
+        property: 'DomainPassword',
+        label: 'Password',
+        kind: 'password',
+        default: '',
+        maxLength: 255,
+        when: { property: 'JoinType', equals: ['Domain'] },
+      },
     ],
   },
 ];
@@ -307,7 +439,16 @@ export function newStep(type: string, overrides: Partial<Record<string, Property
 }
 
 export function newGroup(name = 'New Group', children: SequenceNode[] = []): Group {
-  return { kind: 'group', name, description: '', disabled: false, continueOnError: false, extraAttributes: [], extraElements: [], children };
+  return {
+    kind: 'group',
+    name,
+    description: '',
+    disabled: false,
+    continueOnError: false,
+    extraAttributes: [],
+    extraElements: [],
+    children,
+  };
 }
 
 export function newSequence(children: SequenceNode[] = []): TaskSequence {
@@ -323,7 +464,13 @@ export interface TemplateOptions {
 }
 
 /** A step of a type the editor does not offer (hardware only): kept verbatim, skipped when run. */
-function verbatimStep(type: string, name: string, action: string, condition?: { variable: string; operator: 'equals' | 'notEquals'; value: string }, runIn: RunIn = 'WinPE'): Step {
+function verbatimStep(
+  type: string,
+  name: string,
+  action: string,
+  condition?: { variable: string; operator: 'equals' | 'notEquals'; value: string },
+  runIn: RunIn = 'WinPE',
+): Step {
   const cond = condition
     ? `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">${condition.operator}</variable><variable name="Value">${condition.value}</variable><variable name="Variable">${condition.variable}</variable></expression></condition>`
     : '';
@@ -338,7 +485,9 @@ function verbatimStep(type: string, name: string, action: string, condition?: { 
     extraAttributes: [],
     extraElements: [],
     extraVariables: [],
-    ...(condition ? { condition: { kind: 'variable', variable: condition.variable, operator: condition.operator, value: condition.value } } : {}),
+    ...(condition
+      ? { condition: { kind: 'variable', variable: condition.variable, operator: condition.operator, value: condition.value } }
+      : {}),
     unknown: true,
     raw: `<step type="${type}" name="${name}" description="" disable="false" continueOnError="false" runIn="${runIn}" successCodeList="0" retryCount="0" runFromNet="false">${cond}<action>${action}</action></step>`,
   } as Step;
@@ -355,7 +504,10 @@ function verbatimStep(type: string, name: string, action: string, condition?: { 
  * runs; Apply Operating System Image refuses to wipe after a failed capture anyway.
  */
 export function imagePackageTemplate(usmtPackageId: string, options: TemplateOptions = {}): TaskSequence {
-  const capture = newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: usmtPackageId, ...(options.hardLinks ? { UseHardlinks: true } : {}) });
+  const capture = newStep('SMS_TaskSequence_CaptureUserStateAction', {
+    UsmtPackageID: usmtPackageId,
+    ...(options.hardLinks ? { UseHardlinks: true } : {}),
+  });
   // With a state migration point, Release must still run after a failed capture; a local store
   // has no Release, and a failed capture must stop the sequence before the volume is wiped.
   capture.continueOnError = !options.hardLinks;
@@ -363,28 +515,50 @@ export function imagePackageTemplate(usmtPackageId: string, options: TemplateOpt
   restore.continueOnError = true;
   // Saved locally with links (a refresh): the store goes to the folder Apply Operating System
   // Image keeps (_SMSTSUserStatePath) and no state migration point is asked for.
-  const localStore = Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'OSDStateStorePath', VariableValue: '%_SMSTSUserStatePath%' }), { name: 'Set Local State Location' });
+  const localStore = Object.assign(
+    newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'OSDStateStorePath', VariableValue: '%_SMSTSUserStatePath%' }),
+    { name: 'Set Local State Location' },
+  );
   const captureGroup = newGroup(
     'Capture Files and Settings',
     options.hardLinks
       ? [localStore, capture]
-      : [newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'capture' }), capture, newStep('SMS_TaskSequence_ReleaseStateStoreAction')],
+      : [
+          newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'capture' }),
+          capture,
+          newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
+        ],
   );
   const restoreGroup = newGroup(
     'Restore User Files and Settings',
     options.hardLinks
       ? [restore]
-      : [newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'restore' }), restore, newStep('SMS_TaskSequence_ReleaseStateStoreAction')],
+      : [
+          newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'restore' }),
+          restore,
+          newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
+        ],
   );
   if (!options.imagePackageId) return newSequence([captureGroup, restoreGroup]);
   const restartPE = Object.assign(newStep('SMS_TaskSequence_RebootAction', { Target: 'WinPE' }), { name: 'Restart in Windows PE' });
-  const apply = Object.assign(newStep('SMS_TaskSequence_ApplyOperatingSystemAction', { ImagePackageID: options.imagePackageId, ImageIndex: options.imageIndex ?? 1 }), { name: 'Apply Operating System' });
+  const apply = Object.assign(
+    newStep('SMS_TaskSequence_ApplyOperatingSystemAction', { ImagePackageID: options.imagePackageId, ImageIndex: options.imageIndex ?? 1 }),
+    { name: 'Apply Operating System' },
+  );
   return newSequence([
     captureGroup,
     newGroup('Install Operating System', [
       restartPE,
-      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - BIOS', 'osddiskpart.exe', { variable: '_SMSTSBootUEFI', operator: 'notEquals', value: 'true' }),
-      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - UEFI', 'osddiskpart.exe', { variable: '_SMSTSBootUEFI', operator: 'equals', value: 'true' }),
+      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - BIOS', 'osddiskpart.exe', {
+        variable: '_SMSTSBootUEFI',
+        operator: 'notEquals',
+        value: 'true',
+      }),
+      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - UEFI', 'osddiskpart.exe', {
+        variable: '_SMSTSBootUEFI',
+        operator: 'equals',
+        value: 'true',
+      }),
       apply,
       newStep('SMS_TaskSequence_ApplyWindowsSettingsAction'),
       newStep('SMS_TaskSequence_ApplyNetworkSettingsAction'),
@@ -392,7 +566,13 @@ export function imagePackageTemplate(usmtPackageId: string, options: TemplateOpt
     ]),
     newGroup('Setup Operating System', [
       newStep('SMS_TaskSequence_SetupWindowsAndSMSAction'),
-      verbatimStep('SMS_TaskSequence_InstallUpdateAction', 'Install Updates', 'smsswd.exe /run: %windir%\\system32\\cscript.exe %windir%\\ccm\\OSD\\installupdates.vbs', undefined, 'FullOS'),
+      verbatimStep(
+        'SMS_TaskSequence_InstallUpdateAction',
+        'Install Updates',
+        'smsswd.exe /run: %windir%\\system32\\cscript.exe %windir%\\ccm\\OSD\\installupdates.vbs',
+        undefined,
+        'FullOS',
+      ),
     ]),
     restoreGroup,
   ]);
@@ -444,7 +624,11 @@ export const EXPRESSION_CATALOG: ExpressionSpec[] = [
     fields: [
       { name: 'keyPath', label: 'Key' },
       { name: 'valueName', label: 'Value name' },
-      { name: 'valueType', label: 'Value type', choices: ['REG_SZ', 'REG_EXPAND_SZ', 'REG_MULTI_SZ', 'REG_DWORD', 'REG_QWORD', 'REG_BINARY', 'REG_NONE'] },
+      {
+        name: 'valueType',
+        label: 'Value type',
+        choices: ['REG_SZ', 'REG_EXPAND_SZ', 'REG_MULTI_SZ', 'REG_DWORD', 'REG_QWORD', 'REG_BINARY', 'REG_NONE'],
+      },
       { name: 'operator', label: 'Condition', choices: ['exists', 'nonExists', ...COMPARE] },
       { name: 'data', label: 'Value data' },
     ],
@@ -517,7 +701,8 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
         if (typeof v !== 'boolean') err(f.property, `${f.label} must be true or false.`);
         break;
       case 'choice':
-        if (!f.choices!.some((c) => c.value === v)) err(f.property, `${f.label} must be one of: ${f.choices!.map((c) => c.value).join(', ')}.`);
+        if (!f.choices!.some((c) => c.value === v))
+          err(f.property, `${f.label} must be one of: ${f.choices!.map((c) => c.value).join(', ')}.`);
         break;
       case 'list':
         if (!Array.isArray(v)) err(f.property, `${f.label} must be a list of file names.`);
@@ -525,14 +710,22 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
       default:
         if (typeof v !== 'string') err(f.property, `${f.label} must be text.`);
         else if (f.required && v.trim() === '')
-          err(f.property, f.kind === 'package' || f.kind === 'image' ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.` : `${f.label} is required.`);
-        else if (f.maxLength !== undefined && v.length > f.maxLength) err(f.property, `${f.label} can be at most ${f.maxLength} characters.`);
-        else if ((f.kind === 'package' || f.kind === 'image') && v && packageIds && !packageIds.has(v)) err(f.property, `Package ${v} does not exist; select an existing package.`);
+          err(
+            f.property,
+            f.kind === 'package' || f.kind === 'image'
+              ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.`
+              : `${f.label} is required.`,
+          );
+        else if (f.maxLength !== undefined && v.length > f.maxLength)
+          err(f.property, `${f.label} can be at most ${f.maxLength} characters.`);
+        else if ((f.kind === 'package' || f.kind === 'image') && v && packageIds && !packageIds.has(v))
+          err(f.property, `Package ${v} does not exist; select an existing package.`);
     }
   }
   if (p.Mode === 'Advanced') {
     const files = Array.isArray(p.ConfigFiles) ? p.ConfigFiles : [];
-    if (files.length === 0) err('ConfigFiles', 'Add at least one configuration file (for example miguser.xml) or choose the standard options.');
+    if (files.length === 0)
+      err('ConfigFiles', 'Add at least one configuration file (for example miguser.xml) or choose the standard options.');
     if (files.some((f) => f.toLowerCase() === 'config.xml'))
       err('ConfigFiles', 'config.xml cannot be chosen here; pass it with OSDMigrateAdditionalCaptureOptions instead.');
   }
@@ -542,9 +735,11 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
     err('LocalAccountPassword', 'Enter the password for restored local accounts.');
   if (step.type === 'SMS_TaskSequence_SetVariableAction' && typeof p.VariableName === 'string' && p.VariableName !== '') {
     if (p.VariableName.startsWith('_')) err('VariableName', 'Variables that start with "_" are read-only and cannot be set.');
-    else if (!VARIABLE_NAME.test(p.VariableName)) err('VariableName', 'A variable name starts with a letter and holds only letters, digits, "_" and "-".');
+    else if (!VARIABLE_NAME.test(p.VariableName))
+      err('VariableName', 'A variable name starts with a letter and holds only letters, digits, "_" and "-".');
   }
-  if (step.successCodes && !step.successCodes.every((c) => Number.isInteger(c))) err('successCodes', 'Success codes are whole numbers separated by spaces.');
+  if (step.successCodes && !step.successCodes.every((c) => Number.isInteger(c)))
+    err('successCodes', 'Success codes are whole numbers separated by spaces.');
   if (step.timeout !== undefined && (!Number.isInteger(step.timeout) || step.timeout < 60 || step.timeout > 999 * 60))
     err('timeout', 'Time-out must be from 1 to 999 minutes.');
   return out;
@@ -574,14 +769,19 @@ function validateCondition(c: Condition, err: Report): void {
 export function validateDocument(doc: TaskSequence, packageIds?: ReadonlySet<string>): TsProblem[] {
   const problems: TsProblem[] = [];
   for (const f of flatten(doc.children)) {
-    const report: Report = (property, message) => problems.push({ path: f.path, severity: 'error', message, ...(property ? { property } : {}) });
+    const report: Report = (property, message) =>
+      problems.push({ path: f.path, severity: 'error', message, ...(property ? { property } : {}) });
     if (f.node.kind === 'group') validateItem(f.node, report);
     else if (!f.disabled) for (const p of validateStep(f.node, packageIds)) problems.push({ path: f.path, ...p });
   }
   return problems;
 }
 
-export function flatten(nodes: SequenceNode[], base: number[] = [], parentDisabled = false): { node: SequenceNode; path: number[]; disabled: boolean }[] {
+export function flatten(
+  nodes: SequenceNode[],
+  base: number[] = [],
+  parentDisabled = false,
+): { node: SequenceNode; path: number[]; disabled: boolean }[] {
   return nodes.flatMap((n, i) => {
     const path = [...base, i];
     const disabled = parentDisabled || n.disabled;

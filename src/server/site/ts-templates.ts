@@ -9,7 +9,11 @@ import { newGroup, newSequence, newStep } from './ts-document.ts';
 export type UserStateTemplate = 'replace-capture' | 'replace-restore' | 'refresh';
 
 function restoreStep(usmtPackageId: string, password: string) {
-  return newStep('SMS_TaskSequence_RestoreUserStateAction', { UsmtRestorePackageID: usmtPackageId, LocalAccounts: true, LocalAccountPassword: password });
+  return newStep('SMS_TaskSequence_RestoreUserStateAction', {
+    UsmtRestorePackageID: usmtPackageId,
+    LocalAccounts: true,
+    LocalAccountPassword: password,
+  });
 }
 
 /** Replace, old computer: Request State Store (capture) → Capture User State → Release, through the SMP. */
@@ -36,10 +40,16 @@ export function replaceRestoreTemplate(usmtPackageId: string, password: string):
 
 /** Refresh, same computer: a local hard-link store in `_SMSTSUserStatePath`, restart, restore. */
 export function refreshTemplate(usmtPackageId: string, password: string): TaskSequence {
-  const store = newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'OSDStateStorePath', VariableValue: '%_SMSTSUserStatePath%' });
+  const store = newStep('SMS_TaskSequence_SetVariableAction', {
+    VariableName: 'OSDStateStorePath',
+    VariableValue: '%_SMSTSUserStatePath%',
+  });
   store.name = 'Set local state store path';
   return newSequence([
-    newGroup('Capture User Files and Settings', [store, newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: usmtPackageId, UseHardlinks: true })]),
+    newGroup('Capture User Files and Settings', [
+      store,
+      newStep('SMS_TaskSequence_CaptureUserStateAction', { UsmtPackageID: usmtPackageId, UseHardlinks: true }),
+    ]),
     newStep('SMS_TaskSequence_RebootAction', { Target: 'HD' }),
     newGroup('Restore User Files and Settings', [restoreStep(usmtPackageId, password)]),
   ]);

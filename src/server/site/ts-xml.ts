@@ -12,7 +12,11 @@ export function importSequenceXml(xml: string): TaskSequence {
     loaded = parseSequenceDocument(xml.replace(/^\uFEFF/, ''), 'uploaded XML');
   } catch (err) {
     if (err instanceof FerryError && err.httpStatus >= 400 && err.httpStatus < 500) throw err;
-    if (err instanceof FerryError) throw new FerryError('FERRY_E_SITE_INVALID', `The XML cannot be imported: ${err.code}: ${err.message}`, { cause: err, details: { code: err.code, ...err.details } });
+    if (err instanceof FerryError)
+      throw new FerryError('FERRY_E_SITE_INVALID', `The XML cannot be imported: ${err.code}: ${err.message}`, {
+        cause: err,
+        details: { code: err.code, ...err.details },
+      });
     throw err;
   }
   const seq = loaded.sequence;

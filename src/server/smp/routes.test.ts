@@ -13,7 +13,11 @@ import { createSmpServer, openSmp } from './server.ts';
 test('docs, OpenAPI, health are public; rate limit and body limit answer with codes; access log', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-routes-'));
   const lines: string[] = [];
-  const server = await createSmpServer({ dataDir: dir, rateLimitPerMinute: 30, logger: { level: 'info', stream: { write: (l: string) => void lines.push(l) } } });
+  const server = await createSmpServer({
+    dataDir: dir,
+    rateLimitPerMinute: 30,
+    logger: { level: 'info', stream: { write: (l: string) => void lines.push(l) } },
+  });
   t.after(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -24,13 +28,26 @@ test('docs, OpenAPI, health are public; rate limit and body limit answer with co
   assert.match(await docs.text(), /swagger/i);
   const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
   assert.match(spec.openapi, /^3\./);
-  for (const p of ['/register', '/requests/capture', '/requests/restore', '/stores/{id}/manifest', '/stores/{id}/files/{index}/chunks/{chunk}', '/stores/{id}/release', '/admin/folders', '/admin/associations']) {
+  for (const p of [
+    '/register',
+    '/requests/capture',
+    '/requests/restore',
+    '/stores/{id}/manifest',
+    '/stores/{id}/files/{index}/chunks/{chunk}',
+    '/stores/{id}/release',
+    '/admin/folders',
+    '/admin/associations',
+  ]) {
     assert.ok(spec.paths[p], p);
   }
   assert.equal((await fetch(`${server.url}/health`)).status, 200);
 
   const admin = { authorization: `Bearer ${server.firstStart.adminToken}`, 'content-type': 'application/json' };
-  const huge = await fetch(`${server.url}/admin/computers`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'x'.repeat(70 * 1024 * 1024) }) });
+  const huge = await fetch(`${server.url}/admin/computers`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ name: 'x'.repeat(70 * 1024 * 1024) }),
+  });
   assert.equal(huge.status, 413);
   assert.equal(((await huge.json()) as { code: string }).code, 'FERRY_E_SMP_TOO_LARGE');
   const bad = await fetch(`${server.url}/admin/computers`, { method: 'POST', headers: admin, body: '{nope' });
@@ -86,5 +103,13 @@ test('all-in-one use: SMP routes under a prefix on a shared fastify and database
   assert.equal((await client.releaseCapture(grant.location)).status, 'captured');
   assert.equal((await fetch(`${base}/site/health`)).status, 200);
   // The shared database holds the SMP tables beside whatever else the site keeps there.
-  assert.equal((await database.db.selectFrom('smp_stores' as never).selectAll().execute()).length, 1);
+  assert.equal(
+    (
+      await database.db
+        .selectFrom('smp_stores' as never)
+        .selectAll()
+        .execute()
+    ).length,
+    1,
+  );
 });

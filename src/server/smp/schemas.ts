@@ -1,19 +1,36 @@
 // Request and response schemas of the SMP API (JSON Schema via TypeBox; they also feed /openapi.json).
 import { Type } from 'typebox';
 
-export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { $id: 'SmpError' });
+export const ErrorBody = Type.Object(
+  { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  { $id: 'SmpError' },
+);
 
 const Iso = Type.String({ description: 'ISO-8601 UTC timestamp' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const RegisterBody = Type.Object({
-  enrollmentToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'registers a new computer; re-registers an existing one only when bound to it' })),
-  currentCredential: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "renews the computer's credential (valid, or expired within the renewal grace)" })),
+  enrollmentToken: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'registers a new computer; re-registers an existing one only when bound to it',
+    }),
+  ),
+  currentCredential: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description: "renews the computer's credential (valid, or expired within the renewal grace)",
+    }),
+  ),
   computerName: Type.String({ minLength: 1, maxLength: 63 }),
 });
 export const RegisterReply = Type.Object({ computerId: Type.String(), credential: Type.String(), expiresAt: Iso });
 
-export const UserSelection = Type.Union([Type.Literal('all'), Type.Array(Type.String())], { description: '"all" or the accounts (DOMAIN\\user) to migrate' });
+export const UserSelection = Type.Union([Type.Literal('all'), Type.Array(Type.String())], {
+  description: '"all" or the accounts (DOMAIN\\user) to migrate',
+});
 
 export const StoreGrant = Type.Object({
   storeId: Type.String(),
@@ -27,7 +44,11 @@ export const StoreGrant = Type.Object({
 
 export const StoreIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const FileParams = Type.Object({ id: Type.String({ format: 'uuid' }), index: Type.Integer({ minimum: 0 }) });
-export const ChunkParams = Type.Object({ id: Type.String({ format: 'uuid' }), index: Type.Integer({ minimum: 0 }), chunk: Type.Integer({ minimum: 0 }) });
+export const ChunkParams = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  index: Type.Integer({ minimum: 0 }),
+  chunk: Type.Integer({ minimum: 0 }),
+});
 
 export const ManifestEntry = Type.Object({
   path: Type.String({ minLength: 1, maxLength: 4096 }),
@@ -115,18 +136,35 @@ export const SettingsPatch = Type.Object({
   restoreOnly: Type.Optional(Type.Boolean()),
   deleteImmediately: Type.Optional(Type.Boolean()),
   timeDeleteAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 99999 })),
-  timeUnit: Type.Optional(Type.Union([Type.Literal('Days'), Type.Literal('Hours'), Type.Literal('Seconds')], { description: 'Seconds is a Ferry extension for tests' })),
+  timeUnit: Type.Optional(
+    Type.Union([Type.Literal('Days'), Type.Literal('Hours'), Type.Literal('Seconds')], {
+      description: 'Seconds is a Ferry extension for tests',
+    }),
+  ),
 });
 
 export const EnrollmentBody = Type.Object({
   expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600, default: 24 * 3600 })),
   uses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1 })),
-  computer: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'bind the token to this computer: it may re-register it (reset), once' })),
+  computer: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 63, description: 'bind the token to this computer: it may re-register it (reset), once' }),
+  ),
 });
-export const EnrollmentReply = Type.Object({ token: Type.String(), expiresAt: Iso, uses: Type.Integer(), computer: Type.Optional(Type.String()) });
+export const EnrollmentReply = Type.Object({
+  token: Type.String(),
+  expiresAt: Iso,
+  uses: Type.Integer(),
+  computer: Type.Optional(Type.String()),
+});
 
 export const ComputerBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) });
-export const ComputerReply = Type.Object({ id: Type.String(), name: Type.String(), registered: Type.Boolean(), credentialExpiresAt: Nullable(Iso), credentialRevokedAt: Nullable(Iso) });
+export const ComputerReply = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  registered: Type.Boolean(),
+  credentialExpiresAt: Nullable(Iso),
+  credentialRevokedAt: Nullable(Iso),
+});
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) });
 
 export const NaaBody = Type.Object({ enabled: Type.Boolean() });
@@ -135,7 +173,11 @@ export const NaaReply = Type.Object({ credential: Type.Optional(Type.String()) }
 export const AssociationBody = Type.Object({
   source: Type.String({ minLength: 1 }),
   destination: Type.String({ minLength: 1 }),
-  migrationBehavior: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { description: '0 capture and restore all, 1 capture all and restore specified, 2 capture and restore specified (default)' })),
+  migrationBehavior: Type.Optional(
+    Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
+      description: '0 capture and restore all, 1 capture all and restore specified, 2 capture and restore specified (default)',
+    }),
+  ),
   userNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
 });
 export const Association = Type.Object({

@@ -68,7 +68,14 @@ export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
       ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore, checkStoreFiles: checkSmpStoreManifest }),
     });
     const init = await service.init();
-    return { service, database, firstStart: { ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}), ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}) } };
+    return {
+      service,
+      database,
+      firstStart: {
+        ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}),
+        ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}),
+      },
+    };
   } catch (err) {
     await database.close();
     throw err;
@@ -129,7 +136,10 @@ export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpSer
   });
   try {
     await addApiDocs(app, 'Ferry State Migration Point');
-    await registerSmpRoutes(app, { service: opened.service, ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}) });
+    await registerSmpRoutes(app, {
+      service: opened.service,
+      ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}),
+    });
     await app.listen({ host, port });
   } catch (err) {
     await deletion.stop();

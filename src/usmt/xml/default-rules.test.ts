@@ -93,7 +93,11 @@ function assertNothingUnwanted(files: Set<string>): void {
     /\\Mozilla\\Firefox\\Profiles\\[^\\]+\\cache2\\/i,
     /\\AppData\\Local\\Mozilla\\/i,
   ]) {
-    assert.deepEqual([...files].filter((f) => bad.test(f)), [], `nothing matching ${bad}`);
+    assert.deepEqual(
+      [...files].filter((f) => bad.test(f)),
+      [],
+      `nothing matching ${bad}`,
+    );
   }
 }
 
@@ -115,9 +119,14 @@ test('MigUser.xml + MigApp.xml: known folders, application settings and Windows 
     }
     assert.ok(under(e.files, `${profile}\\AppData\\Roaming\\Microsoft\\Signatures`).length > 0, `${user}: Outlook signatures`);
     assert.ok(under(e.files, `${profile}\\AppData\\Roaming\\Microsoft\\Sticky Notes`).length > 0, `${user}: Sticky Notes`);
-    for (const f of ['Preferences', 'Bookmarks']) assert.ok(e.files.has(`${profile}\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\${f}`), `${user}: Chrome ${f}`);
+    for (const f of ['Preferences', 'Bookmarks'])
+      assert.ok(e.files.has(`${profile}\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\${f}`), `${user}: Chrome ${f}`);
     const firefox = under(e.files, `${profile}\\AppData\\Roaming\\Mozilla\\Firefox\\Profiles`);
-    for (const f of ['places.sqlite', 'prefs.js']) assert.ok(firefox.some((p) => p.endsWith(`\\${f}`)), `${user}: Firefox ${f}`);
+    for (const f of ['places.sqlite', 'prefs.js'])
+      assert.ok(
+        firefox.some((p) => p.endsWith(`\\${f}`)),
+        `${user}: Firefox ${f}`,
+      );
     for (const v of [
       'HKCU\\Control Panel\\Desktop [Wallpaper]',
       'HKCU\\Control Panel\\International [LocaleName]',
@@ -138,7 +147,10 @@ test('MigUser.xml + MigApp.xml: known folders, application settings and Windows 
   assert.ok(![...e.registry].some((r) => /\\Explorer\\(User )?Shell Folders/i.test(r)), 'Shell Folders');
   assert.ok(under(e.files, 'C:\\Users\\Public\\Documents').length > 0, 'Public Documents');
   // User Data: documents outside the profiles, by extension.
-  assert.ok(under(e.files, 'C:\\Data').some((f) => /\.(pdf|docx|eml)$/i.test(f)), 'documents under C:\\Data');
+  assert.ok(
+    under(e.files, 'C:\\Data').some((f) => /\.(pdf|docx|eml)$/i.test(f)),
+    'documents under C:\\Data',
+  );
   assert.deepEqual(under(e.files, 'C:\\$Recycle.Bin'), [], 'deleted files');
   assertNothingUnwanted(e.files);
 
@@ -165,7 +177,10 @@ test('MigDocs.xml + MigApp.xml: profile documents, data folders and shell librar
   }
   const data = under(e.files, 'C:\\Data');
   assert.ok(data.length > 0, 'C:\\Data');
-  assert.ok(data.some((f) => f.endsWith('.json')), 'the finder takes every file of a data folder, not only documents');
+  assert.ok(
+    data.some((f) => f.endsWith('.json')),
+    'the finder takes every file of a data folder, not only documents',
+  );
   assert.ok(e.files.has('C:\\Users\\alice\\AppData\\Roaming\\Microsoft\\Windows\\Libraries\\Documents.library-ms'), 'shell library');
   assertNothingUnwanted(e.files);
 });
