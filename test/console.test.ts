@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -253,6 +253,15 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     assert.match(xml, /osdsmpclient\.exe \/restore/);
     assert.match(xml, /<variable name="OSDStateSMPRetryCount" property="SMPRetryCount" hidden="true">15<\/variable>/);
     assert.match(xml, /<variable name="Variable">FerryRole<\/variable>/);
+    // Password properties are never exported (issue 11): the administrator enters it again.
+    assert.doesNotMatch(xml, /P@ssw0rd!|OSDMigrateLocalAccountPassword/);
+    writeFileSync(
+      xmlPath,
+      xml.replace(
+        /(<variable name="OSDMigrateLocalAccounts" property="LocalAccounts"[^>]*>true<\/variable>)/,
+        '$1<variable name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" hidden="true">P@ssw0rd!</variable>',
+      ),
+    );
     await page.getByRole('button', { name: 'Import' }).click();
     await page.getByLabel('XML file').setInputFiles(xmlPath);
     await page.getByLabel(/^Name \(optional/).fill('Refresh (imported)');

@@ -407,6 +407,7 @@ function PropertiesTab({
             <PropertyField
               field={f}
               value={props[f.property] ?? f.default}
+              stored={f.kind === 'password' && props[`${f.property}Set`] === true}
               packages={packages}
               error={msg(f.property)}
               onChange={(v) => setProp(f.property, v)}
@@ -457,12 +458,15 @@ function Field({ label, error, children }: { label: string; error?: string | und
 function PropertyField({
   field: f,
   value,
+  stored,
   packages,
   error,
   onChange,
 }: {
   field: FieldSpec;
   value: PropertyValue;
+  /** A password the site keeps (it never sends it back): an empty field keeps it on save. */
+  stored?: boolean;
   packages: Package[];
   error?: string | undefined;
   onChange: (v: PropertyValue) => void;
@@ -536,7 +540,7 @@ function PropertyField({
         </Field>
       );
     case 'password':
-      return <PasswordWithConfirm label={f.label} value={String(value)} error={error} onChange={onChange} />;
+      return <PasswordWithConfirm label={f.label} value={String(value)} stored={stored === true} error={error} onChange={onChange} />;
     default:
       return (
         <Field label={f.label} error={error}>

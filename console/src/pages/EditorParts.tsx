@@ -26,11 +26,14 @@ export const choiceLabel = (value: string): string => OPERATOR_WORDS[value] ?? v
 export function PasswordWithConfirm({
   label,
   value,
+  stored = false,
   error,
   onChange,
 }: {
   label: string;
   value: string;
+  /** The site keeps a value it does not send back: leaving the field empty keeps it. */
+  stored?: boolean;
   error?: string | undefined;
   onChange: (v: string) => void;
 }) {
@@ -41,7 +44,14 @@ export function PasswordWithConfirm({
     <>
       <label className={mismatch || error ? 'invalid' : ''}>
         {label}
-        <input aria-label={label} type="password" autoComplete="new-password" value={value} onChange={(e) => onChange(e.target.value)} />
+        <input
+          aria-label={label}
+          type="password"
+          autoComplete="new-password"
+          placeholder={stored ? '(set — leave empty to keep)' : undefined}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
         {error ? <span className="field-error">{error}</span> : null}
       </label>
       <label className={mismatch ? 'invalid' : ''}>

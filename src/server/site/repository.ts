@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret, sameSecret, secret } from './auth.ts';
 import { SecretBox } from './secret-box.ts';
+import { hasClearPasswords, maskPasswords, openPasswords, sealPasswords } from './ts-secrets.ts';
 import { nextId, type SiteDb } from './schema.ts';
 import {
   categoryOf,
@@ -144,6 +145,26 @@ export class SiteRepository {
           .where('id', '=', c.id)
           .execute();
     }
+    // Password properties of task sequence steps, in the current body and every saved version.
+    for (const t of await this.db.selectFrom('task_sequences').select(['id', 'body']).execute()) {
+      const doc = JSON.parse(t.body) as TaskSequence;
+      if (hasClearPasswords(doc))
+        await this.db
+          .updateTable('task_sequences')
+          .set({ body: JSON.stringify(sealPasswords(this.#box, doc)) })
+          .where('id', '=', t.id)
+          .execute();
+    }
+    for (const v of await this.db.selectFrom('task_sequence_versions').select(['ts_id', 'version', 'body']).execute()) {
+      const doc = JSON.parse(v.body) as TaskSequence;
+      if (hasClearPasswords(doc))
+        await this.db
+          .updateTable('task_sequence_versions')
+          .set({ body: JSON.stringify(sealPasswords(this.#box, doc)) })
+          .where('ts_id', '=', v.ts_id)
+          .where('version', '=', v.version)
+          .execute();
+    }
   }
 
   // ── packages ──────────────────────────────────────────────────────────────────────────
@@ -209,10 +230,23 @@ export class SiteRepository {
     }));
   }
 
+  /** The stored document: password properties sealed (never for an API response as it is). */
+  async #storedDocument(id: string): Promise<TaskSequence> {
+    const r = await this.db.selectFrom('task_sequences').select('body').where('id', '=', id).executeTakeFirst();
+    if (!r) notFound('Task sequence', id);
+    return JSON.parse(r.body) as TaskSequence;
+  }
+
+  /** The sequence for the agent that runs it: password properties in clear, and their values to mask. */
+  async runTaskSequence(id: string) {
+    const ts = await this.getTaskSequence(id);
+    return { ...ts, ...openPasswords(this.#box, await this.#storedDocument(id)) };
+  }
+
   async getTaskSequence(id: string) {
     const r = await this.db.selectFrom('task_sequences').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) notFound('Task sequence', id);
-    const document = JSON.parse(r.body) as TaskSequence;
+    const document = maskPasswords(JSON.parse(r.body) as TaskSequence);
     return {
       id: r.id,
       name: r.name,
@@ -265,7 +299,7 @@ export class SiteRepository {
     await this.#checkDocument(t.document);
     const id = await nextId(this.db, 'package', 'FRY', 1);
     const at = now();
-    const body = JSON.stringify(t.document);
+    const body = JSON.stringify(sealPasswords(this.#box, t.document));
     await uniqueName('task sequence', name, () =>
       this.db.transaction().execute(async (trx) => {
         await trx
@@ -288,7 +322,8 @@ export class SiteRepository {
       throw new FerryError('FERRY_E_SITE_INVALID', 'The description can be at most 512 characters.', { details: { field: 'description' } });
     await this.#checkDocument(t.document);
     const at = now();
-    const body = JSON.stringify(t.document);
+    // An emptied password marked as set keeps the stored one; a new value replaces it.
+    const body = JSON.stringify(sealPasswords(this.#box, t.document, await this.#storedDocument(id)));
     await uniqueName('task sequence', name, () =>
       this.db.transaction().execute(async (trx) => {
         const r = await trx
@@ -321,7 +356,8 @@ export class SiteRepository {
     if (!name)
       for (let i = 2; await this.db.selectFrom('task_sequences').select('id').where('name', '=', candidate).executeTakeFirst(); i++)
         candidate = `${src.name} - Copy (${i})`;
-    return this.createTaskSequence({ name: candidate, description: src.description, document: src.document });
+    // The stored document: its sealed passwords go with the copy (sealing keeps a sealed value).
+    return this.createTaskSequence({ name: candidate, description: src.description, document: await this.#storedDocument(id) });
   }
 
   async deleteTaskSequence(id: string) {
@@ -361,7 +397,7 @@ export class SiteRepository {
       name: r.name,
       description: r.description,
       savedAt: r.saved_at,
-      document: JSON.parse(r.body) as TaskSequence,
+      document: maskPasswords(JSON.parse(r.body) as TaskSequence),
     };
   }
 
@@ -886,7 +922,8 @@ export class SiteRepository {
     const d = await this.getDeployment(deploymentId);
     const col = await this.db.selectFrom('collections').select('variables').where('id', '=', d.collectionId).executeTakeFirst();
     const all = [...(JSON.parse(col?.variables ?? '[]') as Variable[]), ...(await this.#rawComputerVars(computerId))];
-    return all.filter((v) => v.hidden && v.value !== '').map((v) => this.#box.open(v.value, v.name.toLowerCase()));
+    const passwords = openPasswords(this.#box, await this.#storedDocument(d.taskSequenceId)).secrets;
+    return [...all.filter((v) => v.hidden && v.value !== '').map((v) => this.#box.open(v.value, v.name.toLowerCase())), ...passwords];
   }
 
   /** Names of the run's variables marked "do not display this value": the agent masks them in smsts.log and events. */

@@ -10,6 +10,7 @@ import type { Assignment, SiteRepository } from './repository.ts';
 import type { OsImages } from './os-images.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
+import { withoutMarkers } from './ts-secrets.ts';
 import { imagePackageTemplate, newSequence } from './ts-document.ts';
 import { TS_LIMITS, TS_REQUEST_BODY_BYTES } from '../../tasksequence/index.ts';
 import { userStateTemplate } from './ts-templates.ts';
@@ -193,7 +194,7 @@ export async function registerAdminRoutes(
     async (req, reply) => {
       const p = req.params as { id: string; version: number };
       const v = await repo.getVersion(p.id, p.version);
-      const xml = exportSequenceXml({ ...v.document, name: v.name, description: v.description });
+      const xml = exportSequenceXml({ ...withoutMarkers(v.document), name: v.name, description: v.description });
       return reply
         .type('application/xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="${p.id}-v${v.version}.xml"`)
@@ -205,7 +206,7 @@ export async function registerAdminRoutes(
     tag('task sequences', 'Export as ConfigMgr task sequence XML', { params: Id }),
     async (req, reply) => {
       const ts = await repo.getTaskSequence((req.params as { id: string }).id);
-      const xml = exportSequenceXml({ ...ts.document, name: ts.name, description: ts.description });
+      const xml = exportSequenceXml({ ...withoutMarkers(ts.document), name: ts.name, description: ts.description });
       const file = `${ts.id}.xml`;
       return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`).send(xml);
     },

@@ -110,7 +110,8 @@ export async function registerAgentRoutes(
       const me = await agent(req);
       const id = (req.params as { id: string }).id;
       const d = await repo.assertTargets(id, me.id);
-      const ts = await repo.getTaskSequence(d.taskSequenceId);
+      // Only here do password properties of the sequence leave the site in clear.
+      const ts = await repo.runTaskSequence(d.taskSequenceId);
       return {
         deployment: d,
         taskSequence: { id: ts.id, name: ts.name, version: ts.version, sequence: ts.document },

@@ -731,7 +731,12 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
   }
   if (step.type === 'SMS_TaskSequence_CaptureUserStateAction' && p.FileAccess === 'VSS' && p.UseHardlinks === true)
     err('UseHardlinks', 'Hard links and VSS cannot be combined.');
-  if (step.type === 'SMS_TaskSequence_RestoreUserStateAction' && p.LocalAccounts === true && !p.LocalAccountPassword)
+  if (
+    step.type === 'SMS_TaskSequence_RestoreUserStateAction' &&
+    p.LocalAccounts === true &&
+    !p.LocalAccountPassword &&
+    p.LocalAccountPasswordSet !== true
+  )
     err('LocalAccountPassword', 'Enter the password for restored local accounts.');
   if (step.type === 'SMS_TaskSequence_SetVariableAction' && typeof p.VariableName === 'string' && p.VariableName !== '') {
     if (p.VariableName.startsWith('_')) err('VariableName', 'Variables that start with "_" are read-only and cannot be set.');
