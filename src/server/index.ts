@@ -4,6 +4,7 @@ export { createSite, type Site, type SiteOptions } from './site/app.ts';
 export { ConsoleAuth, SESSION_TTL_MS } from './site/auth.ts';
 export { isDue } from './site/repository.ts';
 export { imagePackageTemplate, newGroup, newSequence, newStep } from './site/ts-document.ts';
+export { exportSequenceXml } from './site/ts-xml.ts';
 export * from './smp/index.ts';
 export { mintSignInLink, recordConsoleUrl } from './site/sign-in-links.ts';
 export { buildConsole, consoleBundleState, ensureConsoleBuilt, viteInstalled } from './console/build.ts';

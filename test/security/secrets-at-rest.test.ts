@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SmpHttpClient } from '../../src/smp/index.ts';
 import { call, signIn, startSite } from '../site-helpers.ts';
-import { newSequence, newStep } from '../../src/server/site/ts-document.ts';
-import { exportSequenceXml } from '../../src/server/site/ts-xml.ts';
+import { exportSequenceXml, newSequence, newStep } from '../../src/server/index.ts';
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 
