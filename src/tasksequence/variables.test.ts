@@ -67,3 +67,13 @@ test('CMTrace line: the spec format, local time with the Windows bias, record br
   assert.equal(rec!.message, 'Downloaded file ]LOG] !> x\r\nsecond line');
   assert.equal(rec!.component, 'ApplyOperatingSystem');
 });
+
+test('password and product key variables are secret: masked in what the engine logs', () => {
+  const env = new TsEnvironment();
+  env.set('OSDProductKey', 'ABCDE-12345-FGHIJ-67890-KLMNO');
+  env.set('SMSTSRunCommandLineUserPassword', 'Pa55word!');
+  env.set('OSDComputerName', 'PC01');
+  assert.deepEqual(env.secretNames(), ['osdproductkey', 'smstsruncommandlineuserpassword']);
+  const masked = env.redact('key ABCDE-12345-FGHIJ-67890-KLMNO, password Pa55word!, computer PC01');
+  assert.ok(!masked.includes('ABCDE-12345') && !masked.includes('Pa55word!') && masked.includes('PC01'), masked);
+});

@@ -67,7 +67,8 @@ export class TsEnvironment {
     }
     const existing = this.#vars.get(key);
     this.#vars.set(key, { name: existing?.name ?? name.trim(), value });
-    if (options.secret || /password/i.test(key)) this.#secret.add(key);
+    // Passwords and the Windows product key (OSDProductKey) are secrets wherever they are set.
+    if (options.secret || /password|productkey/i.test(key)) this.#secret.add(key);
   }
 
   delete(name: string): void {
