@@ -5,12 +5,12 @@
 // DST holds SRC's users' files byte for byte, and neither volume has a `name(1).ext` duplicate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSite } from './site-helpers.ts';
+import { startSite, startAgents } from './site-helpers.ts';
 import { GEN_PROFILES } from './support/shared.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -76,36 +76,12 @@ test('console: the real replace — association, capture on SRC, restore on DST,
     const before = new Map(sourceUsers.map((u) => [u, files(join(work, 'src/Users', u))]));
     const sourceBefore = new Set(files(join(work, 'src/Users')));
 
-    for (const [name, vol] of [
-      ['SRC', 'src'],
-      ['DST', 'dst'],
-    ]) {
-      const child = spawn(
-        process.execPath,
-        [
-          join(ROOT, 'src/cli/main.ts'),
-          'agent',
-          '--site',
-          s.url,
-          '--root',
-          join(work, vol!),
-          '--name',
-          name!,
-          '--state',
-          join(work, `agent-${name}`),
-          '--enroll',
-          s.site.enrollToken,
-          '--poll',
-          '1',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
-      child.on('exit', () => t.diagnostic(`agent ${name} output:\n${out}`));
-      children.push(child);
-    }
+    children.push(
+      ...startAgents(t, s, work, [
+        ['SRC', 'src'],
+        ['DST', 'dst'],
+      ]),
+    );
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
     const pageErrors: string[] = [];

@@ -6,14 +6,14 @@
 // report and progress views at 1440 and 1024 px go to test-artifacts/console-report/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newGroup, newSequence, newStep } from '../src/server/index.ts';
 import { parseReport } from '../src/report/index.ts';
-import { call, signIn, startSite } from './site-helpers.ts';
+import { call, signIn, startSite, startAgents } from './site-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -76,38 +76,18 @@ test('console: live progress and migration reports with charts, checked against 
       });
       assert.equal(r.status, 0, r.stderr);
     }
-    for (const [name, vol] of [
-      ['SRC', 'src'],
-      ['DST', 'dst'],
-    ] as const) {
-      const child = spawn(
-        process.execPath,
+    children.push(
+      ...startAgents(
+        t,
+        s,
+        work,
         [
-          join(ROOT, 'src/cli/main.ts'),
-          'agent',
-          '--site',
-          s.url,
-          '--root',
-          join(work, vol),
-          '--name',
-          name,
-          '--state',
-          join(work, `agent-${name}`),
-          '--enroll',
-          s.site.enrollToken,
-          '--poll',
-          '0.5',
+          ['SRC', 'src'],
+          ['DST', 'dst'],
         ],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
-      child.on('exit', () => t.diagnostic(`agent ${name} output:\n${out}`));
-      children.push(child);
-    }
+        '0.5',
+      ),
+    );
     const session = await signIn(s);
     const computers = await until('both agents registered', async () => {
       const list = (await call(s, session, 'GET', '/api/computers')).body as { id: string; name: string }[];

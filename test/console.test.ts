@@ -5,13 +5,13 @@
 // `ferry sample-volume`) and watch Monitoring. Screenshots of every page go to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSampleVolume } from '../src/sample-volume/index.ts';
-import { startSite } from './site-helpers.ts';
+import { startSite, startAgents } from './site-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -58,36 +58,12 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
     );
     assert.equal(sourceUsers.length, 2);
 
-    for (const [name, vol] of [
-      ['SRC', 'src'],
-      ['DST', 'dst'],
-    ]) {
-      const child = spawn(
-        process.execPath,
-        [
-          join(ROOT, 'src/cli/main.ts'),
-          'agent',
-          '--site',
-          s.url,
-          '--root',
-          join(work, vol!),
-          '--name',
-          name!,
-          '--state',
-          join(work, `agent-${name}`),
-          '--enroll',
-          s.site.enrollToken,
-          '--poll',
-          '1',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
-      child.on('exit', () => t.diagnostic(`agent ${name} output:\n${out}`));
-      children.push(child);
-    }
+    children.push(
+      ...startAgents(t, s, work, [
+        ['SRC', 'src'],
+        ['DST', 'dst'],
+      ]),
+    );
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
     const external: string[] = [];

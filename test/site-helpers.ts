@@ -1,10 +1,13 @@
 // Shared helpers for the site suites: start a site on a random port with a temporary data
 // directory, sign in with the one-time token, and call the API with session + CSRF headers.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createSite, type Site, type SiteOptions } from '../src/server/index.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
 
 export interface RunningSite {
   site: Site;
@@ -77,4 +80,44 @@ export async function call<T = any>(
     // XML or HTML bodies stay text
   }
   return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/**
+ * Start a local agent per `[name, volume folder]` under `work`, enrolled on the site; their output
+ * goes to the test's diagnostics when they exit. The caller kills them.
+ */
+export function startAgents(
+  t: { diagnostic(message: string): void },
+  s: RunningSite,
+  work: string,
+  agents: readonly (readonly [string, string])[],
+  pollSeconds = '1',
+): ChildProcess[] {
+  return agents.map(([name, vol]) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'src/cli/main.ts'),
+        'agent',
+        '--site',
+        s.url,
+        '--root',
+        join(work, vol),
+        '--name',
+        name,
+        '--state',
+        join(work, `agent-${name}`),
+        '--enroll',
+        s.site.enrollToken,
+        '--poll',
+        pollSeconds,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('exit', () => t.diagnostic(`agent ${name} output:\n${out}`));
+    return child;
+  });
 }
