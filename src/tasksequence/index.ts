@@ -1,7 +1,23 @@
 // Public API of the task sequence core: the model, ConfigMgr XML import/export, validation,
 // conditions, and the engine with the ports (USMT runner, SMP client, packages) it is given.
 export * from './model.ts';
-export { STEP_TYPES, stepTypeSpec, propertyVariables, type StepTypeSpec, type PropSpec } from './step-types.ts';
+export {
+  STEP_TYPES,
+  ADD_MENU_CATEGORIES,
+  stepTypeSpec,
+  propertyVariables,
+  editorStepTypes,
+  newStep,
+  type StepTypeSpec,
+  type PropSpec,
+  type PropertyDef,
+  type PropType,
+  type PropertyValue,
+  type AddMenuCategory,
+  type FieldKind,
+  type FieldSpec,
+  type StepSpec,
+} from './step-types.ts';
 export { parseSequenceXml, serializeSequenceXml, parseXmlDocument } from './xml.ts';
 export { loadSequenceFile, parseSequenceDocument, decodeXmlBytes, type LoadedSequence } from './input.ts';
 export { TS_LIMITS, TS_REQUEST_BODY_BYTES, checkSequenceLimits } from './limits.ts';

@@ -1,441 +1,33 @@
-// What the Task Sequence Editor offers over the task sequence model (src/tasksequence/model.ts,
-// which the site stores as JSON and the console edits): the Add menu catalog, each step's
-// Properties tab fields with labels, defaults and validation messages, the condition types of
-// Options › Add Condition, and the wizard template. Pure data and functions, no Node imports:
-// the console bundles this file.
+// The task sequence document the site stores as JSON and the console edits: new groups and
+// sequences, the wizard template, the condition types of Options › Add Condition, the checks the
+// editor shows before save (the site runs the same on save), and walking the tree. The step types
+// themselves (labels, limits, defaults) are the domain's one catalog, `STEP_TYPES` in
+// src/tasksequence/step-types.ts; `STEP_CATALOG` is its editor view. Pure data and functions,
+// nothing HTTP: the console receives the catalogs over REST (routes-catalog.ts).
 
-import type {
-  Condition,
-  ConditionExpression,
-  Group,
-  KnownStep,
-  RunIn,
-  SequenceNode,
-  Step,
-  TaskSequence,
+import {
+  editorStepTypes,
+  newStep,
+  type Condition,
+  type ConditionExpression,
+  type FieldSpec,
+  type Group,
+  type PropertyValue,
+  type RunIn,
+  type SequenceNode,
+  type Step,
+  type StepSpec,
+  type TaskSequence,
 } from '../../tasksequence/index.ts';
 
-export type { Condition, ConditionExpression, Group, RunIn, SequenceNode, Step, TaskSequence };
-export type PropertyValue = string | number | boolean | string[];
+export type { Condition, ConditionExpression, FieldSpec, Group, PropertyValue, RunIn, SequenceNode, Step, StepSpec, TaskSequence };
+export { newStep };
 
-// ── step catalog ────────────────────────────────────────────────────────────────────────────
-
-export type FieldKind = 'text' | 'password' | 'integer' | 'boolean' | 'choice' | 'package' | 'image' | 'list';
-
-export interface FieldSpec {
-  property: string;
-  label: string;
-  kind: FieldKind;
-  default: PropertyValue;
-  choices?: { value: string; label: string }[];
-  min?: number;
-  max?: number;
-  /** Max length for text. */
-  maxLength?: number;
-  required?: boolean;
-  /** For `package`: which kind of package the picker lists (default usmt). */
-  packageKind?: 'usmt' | 'osimage';
-  /** Shown only when another property has one of these values. */
-  when?: { property: string; equals: PropertyValue[] };
-  help?: string;
-}
-
-export interface StepSpec {
-  type: string;
-  label: string;
-  category: 'General' | 'User State' | 'Images' | 'Settings';
-  runIn: RunIn;
-  successCodes: string;
-  fields: FieldSpec[];
-}
-
-export const ADD_MENU_CATEGORIES = ['General', 'Disks', 'User State', 'Images', 'Drivers', 'Settings', 'Software'] as const;
-
-export const STEP_CATALOG: StepSpec[] = [
-  {
-    type: 'SMS_TaskSequence_RunCommandLineAction',
-    label: 'Run Command Line',
-    category: 'General',
-    runIn: 'WinPEandFullOS',
-    successCodes: '0 3010',
-    fields: [
-      { property: 'CommandLine', label: 'Command line', kind: 'text', default: '', required: true, maxLength: 32000 },
-      { property: 'OutputVariableName', label: 'Output to task sequence variable', kind: 'text', default: '', maxLength: 256 },
-      { property: 'DisableWow64Redirection', label: 'Disable 64-bit file system redirection', kind: 'boolean', default: false },
-      { property: 'WorkingDirectory', label: 'Start in', kind: 'text', default: '', maxLength: 127 },
-      { property: 'PackageID', label: 'Package', kind: 'package', default: '' },
-      { property: 'RunAsUser', label: 'Run this step as the following account', kind: 'boolean', default: false },
-      { property: 'UserName', label: 'Account', kind: 'text', default: '', when: { property: 'RunAsUser', equals: [true] } },
-      { property: 'UserPassword', label: 'Password', kind: 'password', default: '', when: { property: 'RunAsUser', equals: [true] } },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_SetVariableAction',
-    label: 'Set Task Sequence Variable',
-    category: 'General',
-    runIn: 'WinPEandFullOS',
-    successCodes: '0',
-    fields: [
-      { property: 'VariableName', label: 'Task sequence variable', kind: 'text', default: '', required: true, maxLength: 256 },
-      { property: 'VariableValue', label: 'Value', kind: 'text', default: '', maxLength: 4001 },
-      { property: 'DoNotShowVariableValue', label: 'Do not display this value', kind: 'boolean', default: false },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_RebootAction',
-    label: 'Restart Computer',
-    category: 'General',
-    runIn: 'WinPEandFullOS',
-    successCodes: '0',
-    fields: [
-      {
-        property: 'Target',
-        label: 'Restart into',
-        kind: 'choice',
-        default: 'HD',
-        choices: [
-          { value: 'WinPE', label: 'The boot image assigned to this task sequence' },
-          { value: 'HD', label: 'The currently installed default operating system' },
-        ],
-      },
-      { property: 'Message', label: 'Notification message', kind: 'text', default: '', maxLength: 512 },
-      { property: 'MessageTimeout', label: 'Message display time-out (seconds)', kind: 'integer', default: 60, min: 0, max: 86400 },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_RequestStateStoreAction',
-    label: 'Request State Store',
-    category: 'User State',
-    runIn: 'WinPEandFullOS',
-    successCodes: '0',
-    fields: [
-      {
-        property: 'RequestType',
-        label: 'Request type',
-        kind: 'choice',
-        default: 'capture',
-        required: true,
-        choices: [
-          { value: 'capture', label: 'Capture state from the computer' },
-          { value: 'restore', label: 'Restore state from another computer' },
-        ],
-      },
-      { property: 'SMPRetryCount', label: 'Number of retries', kind: 'integer', default: 3, min: 0, max: 30 },
-      { property: 'SMPRetryTime', label: 'Retry delay (in seconds)', kind: 'integer', default: 10, min: 0, max: 600 },
-      {
-        property: 'FallbackToNAA',
-        label: 'If computer account fails to connect to a state store, use the Network Access account',
-        kind: 'boolean',
-        default: false,
-      },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_CaptureUserStateAction',
-    label: 'Capture User State',
-    category: 'User State',
-    runIn: 'WinPEandFullOS',
-    successCodes: '0',
-    fields: [
-      { property: 'UsmtPackageID', label: 'User state migration tool package', kind: 'package', default: '', required: true },
-      {
-        property: 'Mode',
-        label: 'User profiles',
-        kind: 'choice',
-        default: 'Simple',
-        choices: [
-          { value: 'Simple', label: 'Capture all user profiles by using standard options' },
-          { value: 'Advanced', label: 'Customize how user profiles are captured' },
-        ],
-      },
-      {
-        property: 'ConfigFiles',
-        label: 'Files',
-        kind: 'list',
-        default: [],
-        when: { property: 'Mode', equals: ['Advanced'] },
-        help: 'e.g. miguser.xml, migsys.xml, migapp.xml',
-      },
-      { property: 'EnableVerboseLogging', label: 'Enable verbose logging', kind: 'boolean', default: false },
-      { property: 'SkipEncryptedFiles', label: 'Skip files using encrypted file system', kind: 'boolean', default: false },
-      {
-        property: 'FileAccess',
-        label: 'File access',
-        kind: 'choice',
-        default: 'Normal',
-        choices: [
-          { value: 'Normal', label: 'Copy by using file system access' },
-          { value: 'VSS', label: 'Capture by using Volume Copy Shadow Services (VSS)' },
-        ],
-      },
-      {
-        property: 'ContinueOnLockedFiles',
-        label: 'Continue if some files cannot be captured',
-        kind: 'boolean',
-        default: true,
-        when: { property: 'FileAccess', equals: ['Normal'] },
-      },
-      {
-        property: 'UseHardlinks',
-        label: 'Capture locally by using links instead of by copying files',
-        kind: 'boolean',
-        default: false,
-        when: { property: 'FileAccess', equals: ['Normal'] },
-      },
-      {
-        property: 'OfflineUserState',
-        label: 'Capture in off-line mode (Windows PE only)',
-        kind: 'boolean',
-        default: false,
-        when: { property: 'FileAccess', equals: ['Normal'] },
-      },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_RestoreUserStateAction',
-    label: 'Restore User State',
-    category: 'User State',
-    runIn: 'FullOS',
-    successCodes: '0',
-    fields: [
-      { property: 'UsmtRestorePackageID', label: 'User state migration tool package', kind: 'package', default: '', required: true },
-      {
-        property: 'Mode',
-        label: 'User profiles',
-        kind: 'choice',
-        default: 'Simple',
-        choices: [
-          { value: 'Simple', label: 'Restore all captured user profiles with standard options' },
-          { value: 'Advanced', label: 'Customize how user profiles are restored' },
-        ],
-      },
-      {
-        property: 'ConfigFiles',
-        label: 'Files',
-        kind: 'list',
-        default: [],
-        when: { property: 'Mode', equals: ['Advanced'] },
-        help: 'e.g. miguser.xml, migsys.xml, migapp.xml',
-      },
-      { property: 'LocalAccounts', label: 'Restore local computer user profiles', kind: 'boolean', default: false },
-      {
-        property: 'LocalAccountPassword',
-        label: 'Password',
-        kind: 'password',
-        default: '',
-        when: { property: 'LocalAccounts', equals: [true] },
-      },
-      { property: 'ContinueOnRestore', label: 'Continue if some files cannot be restored', kind: 'boolean', default: true },
-      { property: 'EnableVerboseLogging', label: 'Enable verbose logging', kind: 'boolean', default: false },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_ReleaseStateStoreAction',
-    label: 'Release State Store',
-    category: 'User State',
-    runIn: 'WinPEandFullOS',
-    successCodes: '0',
-    fields: [],
-  },
-  {
-    type: 'SMS_TaskSequence_ApplyOperatingSystemAction',
-    label: 'Apply Operating System Image',
-    category: 'Images',
-    runIn: 'WinPE',
-    successCodes: '0',
-    fields: [
-      { property: 'ImagePackageID', label: 'Image package', kind: 'image', default: '', required: true },
-      { property: 'ImageIndex', label: 'Image', kind: 'integer', default: 1, min: 1, max: 999 },
-      { property: 'ConfigFilePackage', label: 'Answer file package', kind: 'package', default: '' },
-      { property: 'ConfigFileName', label: 'Answer file name', kind: 'text', default: '', maxLength: 255, help: 'e.g. unattend.xml' },
-      {
-        property: 'Destination',
-        label: 'Destination',
-        kind: 'choice',
-        default: 'NextAvailable',
-        choices: [
-          { value: 'NextAvailable', label: 'Next available partition' },
-          { value: 'DiskAndPartition', label: 'Specific disk and partition' },
-          { value: 'LogicalDrive', label: 'Specific logical drive letter' },
-          { value: 'Variable', label: 'Logical drive letter stored in a variable' },
-        ],
-      },
-      {
-        property: 'DestinationDisk',
-        label: 'Disk',
-        kind: 'integer',
-        default: 0,
-        min: 0,
-        max: 99,
-        when: { property: 'Destination', equals: ['DiskAndPartition'] },
-      },
-      {
-        property: 'DestinationPartition',
-        label: 'Partition',
-        kind: 'integer',
-        default: 1,
-        min: 1,
-        max: 99,
-        when: { property: 'Destination', equals: ['DiskAndPartition'] },
-      },
-      {
-        property: 'DestinationLogicalDrive',
-        label: 'Drive letter',
-        kind: 'text',
-        default: '',
-        maxLength: 3,
-        when: { property: 'Destination', equals: ['LogicalDrive'] },
-      },
-      {
-        property: 'DestinationVariable',
-        label: 'Variable name',
-        kind: 'text',
-        default: '',
-        maxLength: 256,
-        when: { property: 'Destination', equals: ['Variable'] },
-      },
-      {
-        property: 'LayeredDriver',
-        label: 'Keyboard layered driver',
-        kind: 'integer',
-        default: 0,
-        min: 0,
-        max: 6,
-        help: '0 = do not specify, 6 = Japanese 106/109-key',
-      },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_SetupWindowsAndSMSAction',
-    label: 'Setup Windows and ConfigMgr',
-    category: 'Images',
-    runIn: 'WinPE',
-    successCodes: '0',
-    fields: [
-      { property: 'ClientPackageID', label: 'Package', kind: 'package', default: '' },
-      { property: 'InstallationProperties', label: 'Installation properties', kind: 'text', default: '', maxLength: 4000 },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_ApplyWindowsSettingsAction',
-    label: 'Apply Windows Settings',
-    category: 'Settings',
-    runIn: 'WinPE',
-    successCodes: '0',
-    fields: [
-      { property: 'RegisteredUserName', label: 'User name', kind: 'text', default: 'User', maxLength: 255 },
-      { property: 'RegisteredOrgName', label: 'Organization name', kind: 'text', default: '', maxLength: 255 },
-      { property: 'ProductKey', label: 'Product key', kind: 'password', default: '', maxLength: 255 },
-      { property: 'ComputerName', label: 'Computer name (empty: keep the current name)', kind: 'text', default: '', maxLength: 15 },
-      {
-        property: 'RandomAdminPassword',
-        label: 'Randomly generate the local administrator password and disable the account',
-        kind: 'boolean',
-        default: true,
-      },
-      {
-        property: 'AdminPassword',
-        label: 'Password',
-        kind: 'password',
-        default: '',
-        maxLength: 255,
-        when: { property: 'RandomAdminPassword', equals: [false] },
-      },
-      { property: 'TimeZone', label: 'Time zone', kind: 'text', default: '', maxLength: 255, help: 'e.g. W. Europe Standard Time' },
-    ],
-  },
-  {
-    type: 'SMS_TaskSequence_ApplyNetworkSettingsAction',
-    label: 'Apply Network Settings',
-    category: 'Settings',
-    runIn: 'WinPE',
-    successCodes: '0',
-    fields: [
-      {
-        property: 'JoinType',
-        label: 'Join',
-        kind: 'choice',
-        default: 'Workgroup',
-        choices: [
-          { value: 'Workgroup', label: 'Join a workgroup' },
-          { value: 'Domain', label: 'Join a domain' },
-        ],
-      },
-      {
-        property: 'WorkgroupName',
-        label: 'Workgroup',
-        kind: 'text',
-        default: 'WORKGROUP',
-        maxLength: 15,
-        when: { property: 'JoinType', equals: ['Workgroup'] },
-      },
-      {
-        property: 'DomainName',
-        label: 'Domain',
-        kind: 'text',
-        default: '',
-        maxLength: 255,
-        when: { property: 'JoinType', equals: ['Domain'] },
-      },
-      {
-        property: 'DomainOUName',
-        label: 'Domain OU',
-        kind: 'text',
-        default: '',
-        maxLength: 255,
-        when: { property: 'JoinType', equals: ['Domain'] },
-      },
-      {
-        property: 'DomainUserName',
-        label: 'Account',
-        kind: 'text',
-        default: '',
-        maxLength: 255,
-        when: { property: 'JoinType', equals: ['Domain'] },
-      },
-      {
-        property: 'DomainPassword',
-        label: 'Password',
-        kind: 'password',
-        default: '',
-        maxLength: 255,
-        when: { property: 'JoinType', equals: ['Domain'] },
-      },
-    ],
-  },
-];
-
-export const IMAGES_MENU = ['Apply Operating System Image', 'Setup Windows and ConfigMgr'];
-
-export const USER_STATE_MENU = ['Request State Store', 'Capture User State', 'Restore User State', 'Release State Store'];
+/** The editor's view of the step catalog, in Add menu order. */
+export const STEP_CATALOG: readonly StepSpec[] = editorStepTypes();
 
 export function stepSpec(type: string): StepSpec | undefined {
   return STEP_CATALOG.find((s) => s.type === type);
-}
-
-export function defaultProperties(spec: StepSpec): Record<string, PropertyValue> {
-  return Object.fromEntries(spec.fields.map((f) => [f.property, Array.isArray(f.default) ? [...f.default] : f.default]));
-}
-
-export function newStep(type: string, overrides: Partial<Record<string, PropertyValue>> = {}): KnownStep {
-  const spec = stepSpec(type);
-  if (!spec) throw new Error(`unknown step type ${type}`);
-  const properties = defaultProperties(spec);
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) properties[k] = v;
-  return {
-    kind: 'step',
-    type,
-    name: spec.label,
-    description: '',
-    disabled: false,
-    continueOnError: false,
-    runIn: spec.runIn,
-    successCodes: spec.successCodes.split(' ').map(Number),
-    extraAttributes: [],
-    extraElements: [],
-    extraVariables: [],
-    properties,
-  } as unknown as KnownStep;
 }
 
 export function newGroup(name = 'New Group', children: SequenceNode[] = []): Group {
@@ -495,70 +87,77 @@ function verbatimStep(
 
 /**
  * The "Install an existing image package" template: Capture Files and Settings (Request →
- * Capture → Release, or with hard links Set Local State Location → Capture), and with an image package Install Operating System (Restart in Windows
- * PE, Partition Disk 0 BIOS/UEFI, Apply Operating System, Apply Windows Settings, Apply Network
- * Settings, Apply Device Drivers) and Setup Operating System (Setup Windows and ConfigMgr,
- * Install Updates), then Restore User Files and Settings (Request restore → Restore → Release,
- * or Restore alone from the local store).
+ * Capture → Release, or with hard links Set Local State Location → Capture), and with an image
+ * package Install Operating System and Setup Operating System (`installGroups`), then Restore
+ * User Files and Settings (Request restore → Restore → Release, or Restore alone from the local
+ * store).
  * Capture (with a state migration point) and Restore continue on error so that Release still
  * runs; Apply Operating System Image refuses to wipe after a failed capture anyway.
  */
 export function imagePackageTemplate(usmtPackageId: string, options: TemplateOptions = {}): TaskSequence {
+  const hardLinks = options.hardLinks === true;
+  const captureGroup = newGroup('Capture Files and Settings', captureSteps(usmtPackageId, hardLinks));
+  const restoreGroup = newGroup('Restore User Files and Settings', restoreSteps(usmtPackageId, hardLinks));
+  if (!options.imagePackageId) return newSequence([captureGroup, restoreGroup]);
+  return newSequence([captureGroup, ...installGroups(options.imagePackageId, options.imageIndex ?? 1), restoreGroup]);
+}
+
+function captureSteps(usmtPackageId: string, hardLinks: boolean): SequenceNode[] {
   const capture = newStep('SMS_TaskSequence_CaptureUserStateAction', {
     UsmtPackageID: usmtPackageId,
-    ...(options.hardLinks ? { UseHardlinks: true } : {}),
+    ...(hardLinks ? { UseHardlinks: true } : {}),
   });
   // With a state migration point, Release must still run after a failed capture; a local store
   // has no Release, and a failed capture must stop the sequence before the volume is wiped.
-  capture.continueOnError = !options.hardLinks;
-  const restore = newStep('SMS_TaskSequence_RestoreUserStateAction', { UsmtRestorePackageID: usmtPackageId });
-  restore.continueOnError = true;
+  capture.continueOnError = !hardLinks;
+  if (!hardLinks)
+    return [
+      newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'capture' }),
+      capture,
+      newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
+    ];
   // Saved locally with links (a refresh): the store goes to the folder Apply Operating System
   // Image keeps (_SMSTSUserStatePath) and no state migration point is asked for.
   const localStore = Object.assign(
     newStep('SMS_TaskSequence_SetVariableAction', { VariableName: 'OSDStateStorePath', VariableValue: '%_SMSTSUserStatePath%' }),
     { name: 'Set Local State Location' },
   );
-  const captureGroup = newGroup(
-    'Capture Files and Settings',
-    options.hardLinks
-      ? [localStore, capture]
-      : [
-          newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'capture' }),
-          capture,
-          newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
-        ],
-  );
-  const restoreGroup = newGroup(
-    'Restore User Files and Settings',
-    options.hardLinks
-      ? [restore]
-      : [
-          newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'restore' }),
-          restore,
-          newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
-        ],
-  );
-  if (!options.imagePackageId) return newSequence([captureGroup, restoreGroup]);
+  return [localStore, capture];
+}
+
+function restoreSteps(usmtPackageId: string, hardLinks: boolean): SequenceNode[] {
+  const restore = newStep('SMS_TaskSequence_RestoreUserStateAction', { UsmtRestorePackageID: usmtPackageId });
+  restore.continueOnError = true;
+  if (hardLinks) return [restore];
+  return [
+    newStep('SMS_TaskSequence_RequestStateStoreAction', { RequestType: 'restore' }),
+    restore,
+    newStep('SMS_TaskSequence_ReleaseStateStoreAction'),
+  ];
+}
+
+/**
+ * Install Operating System (Restart in Windows PE, Partition Disk 0 BIOS/UEFI, Apply Operating
+ * System, Apply Windows Settings, Apply Network Settings, Apply Device Drivers) and Setup
+ * Operating System (Setup Windows and ConfigMgr, Install Updates).
+ */
+function installGroups(imagePackageId: string, imageIndex: number): Group[] {
   const restartPE = Object.assign(newStep('SMS_TaskSequence_RebootAction', { Target: 'WinPE' }), { name: 'Restart in Windows PE' });
   const apply = Object.assign(
-    newStep('SMS_TaskSequence_ApplyOperatingSystemAction', { ImagePackageID: options.imagePackageId, ImageIndex: options.imageIndex ?? 1 }),
+    newStep('SMS_TaskSequence_ApplyOperatingSystemAction', { ImagePackageID: imagePackageId, ImageIndex: imageIndex }),
     { name: 'Apply Operating System' },
   );
-  return newSequence([
-    captureGroup,
+  const partition = (firmware: 'BIOS' | 'UEFI') =>
+    verbatimStep('SMS_TaskSequence_PartitionDiskAction', `Partition Disk 0 - ${firmware}`, 'osddiskpart.exe', {
+      variable: '_SMSTSBootUEFI',
+      operator: firmware === 'UEFI' ? 'equals' : 'notEquals',
+      value: 'true',
+    });
+  return [
     newGroup('Install Operating System', [
       restartPE,
-      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - BIOS', 'osddiskpart.exe', {
-        variable: '_SMSTSBootUEFI',
-        operator: 'notEquals',
-        value: 'true',
-      }),
-      verbatimStep('SMS_TaskSequence_PartitionDiskAction', 'Partition Disk 0 - UEFI', 'osddiskpart.exe', {
-        variable: '_SMSTSBootUEFI',
-        operator: 'equals',
-        value: 'true',
-      }),
+      partition('BIOS'),
+      partition('UEFI'),
       apply,
       newStep('SMS_TaskSequence_ApplyWindowsSettingsAction'),
       newStep('SMS_TaskSequence_ApplyNetworkSettingsAction'),
@@ -574,8 +173,7 @@ export function imagePackageTemplate(usmtPackageId: string, options: TemplateOpt
         'FullOS',
       ),
     ]),
-    restoreGroup,
-  ]);
+  ];
 }
 
 // ── condition catalog (Options › Add Condition) ───────────────────────────────────────────
@@ -689,39 +287,39 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
   const spec = stepSpec(step.type);
   if (!spec || 'unknown' in step) return out;
   const p = step.properties as unknown as Record<string, PropertyValue>;
-  for (const f of spec.fields) {
-    if (!fieldVisible(f, p)) continue;
-    const v = p[f.property] ?? f.default;
-    switch (f.kind) {
-      case 'integer':
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < (f.min ?? -Infinity) || v > (f.max ?? Infinity))
-          err(f.property, `${f.label} must be a whole number from ${f.min} to ${f.max}.`);
-        break;
-      case 'boolean':
-        if (typeof v !== 'boolean') err(f.property, `${f.label} must be true or false.`);
-        break;
-      case 'choice':
-        if (!f.choices!.some((c) => c.value === v))
-          err(f.property, `${f.label} must be one of: ${f.choices!.map((c) => c.value).join(', ')}.`);
-        break;
-      case 'list':
-        if (!Array.isArray(v)) err(f.property, `${f.label} must be a list of file names.`);
-        break;
-      default:
-        if (typeof v !== 'string') err(f.property, `${f.label} must be text.`);
-        else if (f.required && v.trim() === '')
-          err(
-            f.property,
-            f.kind === 'package' || f.kind === 'image'
-              ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.`
-              : `${f.label} is required.`,
-          );
-        else if (f.maxLength !== undefined && v.length > f.maxLength)
-          err(f.property, `${f.label} can be at most ${f.maxLength} characters.`);
-        else if ((f.kind === 'package' || f.kind === 'image') && v && packageIds && !packageIds.has(v))
-          err(f.property, `Package ${v} does not exist; select an existing package.`);
-    }
+  for (const f of spec.fields) if (fieldVisible(f, p)) validateField(f, p[f.property] ?? f.default, err, packageIds);
+  validateStepRules(step, p, err);
+  return out;
+}
+
+/** One visible Properties tab field against its kind and limits. */
+function validateField(f: FieldSpec, v: PropertyValue, err: Report, packageIds?: ReadonlySet<string>): void {
+  switch (f.kind) {
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < (f.min ?? -Infinity) || v > (f.max ?? Infinity))
+        err(f.property, `${f.label} must be a whole number from ${f.min} to ${f.max}.`);
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') err(f.property, `${f.label} must be true or false.`);
+      return;
+    case 'choice':
+      if (!f.choices!.some((c) => c.value === v))
+        err(f.property, `${f.label} must be one of: ${f.choices!.map((c) => c.value).join(', ')}.`);
+      return;
+    case 'list':
+      if (!Array.isArray(v)) err(f.property, `${f.label} must be a list of file names.`);
+      return;
   }
+  const picker = f.kind === 'package' || f.kind === 'image';
+  if (typeof v !== 'string') err(f.property, `${f.label} must be text.`);
+  else if (f.required && v.trim() === '')
+    err(f.property, picker ? `Select the ${f.label.toLowerCase()}; the step cannot run without it.` : `${f.label} is required.`);
+  else if (f.maxLength !== undefined && v.length > f.maxLength) err(f.property, `${f.label} can be at most ${f.maxLength} characters.`);
+  else if (picker && v && packageIds && !packageIds.has(v)) err(f.property, `Package ${v} does not exist; select an existing package.`);
+}
+
+/** Rules that span properties or the step's options. */
+function validateStepRules(step: Step, p: Record<string, PropertyValue>, err: Report): void {
   if (p.Mode === 'Advanced') {
     const files = Array.isArray(p.ConfigFiles) ? p.ConfigFiles : [];
     if (files.length === 0)
@@ -747,7 +345,6 @@ export function validateStep(step: Step, packageIds?: ReadonlySet<string>): Omit
     err('successCodes', 'Success codes are whole numbers separated by spaces.');
   if (step.timeout !== undefined && (!Number.isInteger(step.timeout) || step.timeout < 60 || step.timeout > 999 * 60))
     err('timeout', 'Time-out must be from 1 to 999 minutes.');
-  return out;
 }
 
 function validateItem(item: SequenceNode, err: Report): void {
