@@ -1,7 +1,17 @@
 // The console's only channel to the site: JSON over the REST API, with the CSRF header from
 // the `ferry_csrf` cookie on state-changing calls and coded errors turned into ApiError.
 import type { TaskSequence } from '../../src/tasksequence/model.ts';
-import type { TsProblem } from '../../src/server/site/ts-document.ts';
+
+export type {
+  Condition,
+  ConditionExpression,
+  ConditionOperator,
+  Group,
+  KnownStep,
+  SequenceNode,
+  Step,
+  TaskSequence,
+} from '../../src/tasksequence/model.ts';
 
 export class ApiError extends Error {
   readonly code: string;
@@ -41,6 +51,13 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
+/** A problem the editor shows, at an item of the tree (index path) and maybe one property. */
+export interface TsProblem {
+  path: number[];
+  property?: string;
+  severity: 'error' | 'warning';
+  message: string;
+}
 export interface TsSummary {
   id: string;
   name: string;

@@ -1,11 +1,9 @@
 // Pieces of the task sequence editor kept out of Editor.tsx: the step tree with collapse/expand
 // and search, ConfigMgr's words for condition operators, and a password field with confirmation.
 import { useState } from 'react';
-import type { SequenceNode } from '../../../src/tasksequence/model.ts';
-import type { TsProblem } from '../../../src/server/site/ts-document.ts';
+import type { SequenceNode, TsProblem } from '../api.ts';
+import { type Path, samePath } from '../catalog.ts';
 
-type Path = number[];
-const samePath = (a: Path | undefined, b: Path | undefined) => !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
 const keyOf = (p: Path) => p.join('.');
 
 /** The operator words ConfigMgr's condition dialogs show, by the identifier the document stores. */

@@ -18,6 +18,7 @@ import { SiteRepository } from './repository.ts';
 import { loadSiteKey, SecretBox } from './secret-box.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
+import { registerCatalogRoutes } from './routes-catalog.ts';
 import { OsImages } from './os-images.ts';
 import { registerReportRoutes, type Progress } from './routes-reports.ts';
 import { SITE_MIGRATIONS, type SiteTables } from './schema.ts';
@@ -233,6 +234,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
 
     await registerAdminRoutes(site, { repo, events, osImages, ...(smp ? { smp } : {}) });
     await registerReportRoutes(site, { repo, events, progress }, 'console');
+    await registerCatalogRoutes(site);
     if (smp) await smp.registerConsoleRoutes(site, events);
 
     if (options.consoleDir && existsSync(join(options.consoleDir, 'index.html'))) {
