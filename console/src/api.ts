@@ -1,6 +1,9 @@
 // The console's only channel to the site: JSON over the REST API, with the CSRF header from
 // the `ferry_csrf` cookie on state-changing calls and coded errors turned into ApiError.
+import type { MigrationReport } from '../../src/report/model.ts';
 import type { TaskSequence } from '../../src/tasksequence/model.ts';
+
+export type { MigrationReport } from '../../src/report/model.ts';
 
 export type {
   Condition,
@@ -154,6 +157,13 @@ export interface StatusMessage {
   actionOutput: string;
   text: string;
   executionTime: string;
+}
+
+/** A capture or restore report as the site stores it for one computer. */
+export interface StoredReport {
+  kind: 'capture' | 'restore';
+  receivedAt: string;
+  report: MigrationReport;
 }
 
 /** Re-run `load` whenever the server reports a change (server-sent events), plus a slow poll. */

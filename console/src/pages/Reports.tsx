@@ -1,13 +1,12 @@
 // Monitoring's migration views: a deployment's progress bar across its computers, a running
 // computer's live step progress (step N of M, percent, bytes, ETA), and a computer's capture and
-// restore reports with charts (plain SVG) and downloads. Progress arrives as `progress`
+// restore reports (ReportView.tsx) with downloads. Progress arrives as `progress`
 // server-sent events; reports reload on `change`.
 import { useEffect, useState } from 'react';
-import type { MigrationReport } from '../../../src/report/model.ts';
-import { chartData, objectsNotMigrated } from '../../../src/report/html.ts';
-import { formatBytes, formatDuration } from '../../../src/report/text.ts';
-import { api, subscribeChanges, type ComputerStatus } from '../api.ts';
+import { api, subscribeChanges, type ComputerStatus, type StoredReport } from '../api.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { ErrorBanner, useLoad } from '../ui.tsx';
+import { ReportView } from './ReportView.tsx';
 
 export interface Progress {
   computerId: string;
@@ -21,12 +20,6 @@ export interface Progress {
   etaSeconds?: number;
   running: boolean;
   at: string;
-}
-
-interface StoredReport {
-  kind: 'capture' | 'restore';
-  receivedAt: string;
-  report: MigrationReport;
 }
 
 /** The deployment's live progress, kept current by `progress` events. */
@@ -108,150 +101,6 @@ export function ComputerProgress({ progress }: { progress: Progress | undefined 
         <div style={{ width: `${p.percent ?? 0}%` }} />
       </div>
     </div>
-  );
-}
-
-const COLORS = ['#2563eb', '#16a34a', '#d97706', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#4d7c0f'];
-
-/** A horizontal bar chart in plain SVG. */
-function BarChart({ title, items }: { title: string; items: { label: string; value: number; text: string }[] }) {
-  if (!items.length) return null;
-  const max = Math.max(1, ...items.map((i) => i.value));
-  const row = 22;
-  const labelW = 140;
-  const barW = 170;
-  const width = labelW + barW + 70;
-  return (
-    <figure className="chart">
-      <figcaption>{title}</figcaption>
-      <svg role="img" aria-label={title} viewBox={`0 0 ${width} ${items.length * row + 6}`} width="100%">
-        {items.map((it, i) => {
-          const w = Math.max(it.value > 0 ? 2 : 0, Math.round((it.value / max) * barW));
-          const y = i * row + 3;
-          const label = it.label.length > 21 ? `${it.label.slice(0, 20)}…` : it.label;
-          return (
-            <g key={it.label}>
-              <text x={labelW - 6} y={y + 14} textAnchor="end">
-                {label}
-              </text>
-              <rect x={labelW} y={y + 2} width={w} height={15} rx={2} fill={COLORS[i % COLORS.length]}>
-                <title>{`${it.label}: ${it.text}`}</title>
-              </rect>
-              <text x={labelW + w + 5} y={y + 14}>
-                {it.text}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-    </figure>
-  );
-}
-
-function ReportView({ deploymentId, computerId, stored }: { deploymentId: string; computerId: string; stored: StoredReport }) {
-  const r = stored.report;
-  const verb = r.kind === 'capture' ? 'captured' : 'restored';
-  const c = chartData(r);
-  const base = `/api/deployments/${encodeURIComponent(deploymentId)}/computers/${encodeURIComponent(computerId)}/reports/${r.kind}`;
-  const notMigrated = Object.values(r.users).reduce((n, u) => n + objectsNotMigrated(u), 0);
-  const figures: [string, string, string][] = [
-    ['files', `Files ${verb}`, `${r.totals.files[verb]} of ${r.totals.files.selected}`],
-    ['bytes', `Bytes ${verb}`, formatBytes(r.totals.bytes[verb])],
-    ['not-migrated', 'Objects not migrated', String(notMigrated)],
-    ['registry', `Registry values ${verb}`, String(r.totals.registry[verb])],
-    ['duration', 'Duration', formatDuration(r.durationMs)],
-    ['throughput', 'Throughput', `${formatBytes(r.totals.throughputBytesPerSecond)}/s`],
-    ...(r.store
-      ? ([
-          [
-            'store',
-            'Store size',
-            `${formatBytes(r.store.bytesOnDisk)}${r.store.compressionRatio !== undefined ? ` (${Math.round(r.store.compressionRatio * 100)} %)` : ''}`,
-          ],
-        ] as [string, string, string][])
-      : []),
-  ];
-  return (
-    <section className="report" data-testid={`report-${r.kind}`} aria-label={`${r.kind} report`}>
-      <h4>
-        {r.kind === 'capture' ? 'Capture' : 'Restore'} report — {r.tool} returned {r.exitCode}
-        <span className="downloads">
-          <a href={`${base}.json`} download>
-            Download JSON
-          </a>
-          <a href={`${base}.html`} download>
-            Download HTML
-          </a>
-        </span>
-      </h4>
-      <div className="figures">
-        {figures.map(([key, label, value]) => (
-          <div key={key} className="figure" data-figure={key}>
-            <span>{label}</span>
-            <b>{value}</b>
-          </div>
-        ))}
-      </div>
-      <div className="charts">
-        <BarChart title={`Bytes ${verb} per user`} items={c.bytesPerUser} />
-        <BarChart title="Objects not migrated, by reason" items={c.notMigrated} />
-        <BarChart title="Time per step" items={c.phases} />
-      </div>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>User</th>
-            <th className="num">Files {verb}</th>
-            <th className="num">Bytes {verb}</th>
-            <th className="num">Not migrated</th>
-            <th>Reasons</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(r.users).map(([name, u]) => (
-            <tr key={name} data-user={name}>
-              <td>
-                {name}
-                {r.userMap?.[name] && r.userMap[name] !== name ? ` → ${r.userMap[name]}` : ''}
-              </td>
-              <td className="num" data-col="files">
-                {u.files[verb]}
-              </td>
-              <td className="num">{formatBytes(u.bytes[verb])}</td>
-              <td className="num">{objectsNotMigrated(u)}</td>
-              <td>
-                {u.notMigrated.length === 0 ? '—' : null}
-                {u.notMigrated.map((g, i) => (
-                  <details key={i}>
-                    <summary>
-                      {g.label}: {g.count}
-                      {g.detail ? <code> {g.detail}</code> : null}
-                    </summary>
-                    <ul className="paths">
-                      {g.paths.slice(0, 10).map((p) => (
-                        <li key={p}>
-                          <code>{p}</code>
-                        </li>
-                      ))}
-                      {g.count > 10 ? <li>… and {g.count - 10} more (download the report)</li> : null}
-                    </ul>
-                  </details>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {r.warnings.length ? (
-        <ul className="report-warnings">
-          {r.warnings.map((w) => (
-            <li key={w.code}>
-              <code>{w.code}</code> ×{w.count}: {w.messages[0] ?? w.meaning} <i>{w.remedy}</i>
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </section>
   );
 }
 
