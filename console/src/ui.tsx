@@ -1,15 +1,6 @@
-// Small shared pieces: error banner, modal dialog, async loader.
+// Small shared pieces: error banner, modal dialog, async loader (list pages: list.tsx).
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ApiError } from './api.ts';
-
-/** A table row that is selected by a click or by Enter. */
-export function SelectableRow({ selected, onSelect, children }: { selected: boolean; onSelect: () => void; children: ReactNode }) {
-  return (
-    <tr className={selected ? 'selected' : ''} tabIndex={0} onClick={onSelect} onKeyDown={(e) => e.key === 'Enter' && onSelect()}>
-      {children}
-    </tr>
-  );
-}
 
 export function ErrorBanner({ error }: { error: unknown }) {
   if (!error) return null;

@@ -1,17 +1,23 @@
 // Assets and Compliance › Device Collections: direct members, a name rule, collection variables.
 import { useState } from 'react';
 import { api, type Collection, type SiteComputer, type Variable } from '../api.ts';
-import { Dialog, ErrorBanner, SelectableRow, useAction, useLoad } from '../ui.tsx';
+import { type Column, ListPage, ListTable, useSelection } from '../list.tsx';
+import { Dialog, ErrorBanner, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
+
+const COLUMNS: Column<Collection>[] = [
+  { header: 'Name', cell: (c) => c.name },
+  { header: 'Collection ID', cell: (c) => c.id },
+  { header: 'Rule (name matches)', cell: (c) => c.rule.namePattern },
+  { header: 'Members', cell: (c) => c.members.length },
+];
 
 export function CollectionsPage() {
   const list = useLoad(() => api<Collection[]>('GET', '/api/collections'), []);
   const computers = useLoad(() => api<SiteComputer[]>('GET', '/api/computers'), []);
-  const [selected, setSelected] = useState<string>();
+  const { selected, setSelected, sel } = useSelection(list.data);
   const [creating, setCreating] = useState(false);
   const { error, act } = useAction(list.reload);
-  const sel = list.data?.find((c) => c.id === selected);
-  const nameOf = (id: string) => computers.data?.find((c) => c.id === id)?.name ?? id;
   const save = (c: Collection, patch: Partial<Collection>) =>
     act(() => {
       const next = { ...c, ...patch };
@@ -23,80 +29,27 @@ export function CollectionsPage() {
         variables: next.variables,
       });
     });
+  const actions = (
+    <>
+      <button type="button" onClick={() => setCreating(true)}>
+        Create Device Collection
+      </button>
+      <button
+        type="button"
+        className="danger"
+        disabled={!sel}
+        onClick={() =>
+          sel && confirm(`Delete collection ${sel.name}?`) && act(() => api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`))
+        }
+      >
+        Delete
+      </button>
+    </>
+  );
   return (
-    <section>
-      <h1>Device Collections</h1>
-      <div className="toolbar">
-        <button type="button" onClick={() => setCreating(true)}>
-          Create Device Collection
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={!sel}
-          onClick={() =>
-            sel && confirm(`Delete collection ${sel.name}?`) && act(() => api('DELETE', `/api/collections/${encodeURIComponent(sel.id)}`))
-          }
-        >
-          Delete
-        </button>
-      </div>
-      <ErrorBanner error={error ?? list.error} />
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Collection ID</th>
-            <th>Rule (name matches)</th>
-            <th>Members</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data?.map((c) => (
-            <SelectableRow key={c.id} selected={c.id === selected} onSelect={() => setSelected(c.id)}>
-              <td>{c.name}</td>
-              <td>{c.id}</td>
-              <td>{c.rule.namePattern}</td>
-              <td>{c.members.length}</td>
-            </SelectableRow>
-          ))}
-        </tbody>
-      </table>
-      {sel ? (
-        <div className="panel">
-          <h2>{sel.name}</h2>
-          <p>{sel.description}</p>
-          <h3>Membership</h3>
-          <label>
-            Query rule: computer name matches (wildcards * and ?; empty = none)
-            <input
-              key={sel.id}
-              defaultValue={sel.rule.namePattern}
-              onBlur={(e) => e.target.value !== sel.rule.namePattern && save(sel, { rule: { namePattern: e.target.value } })}
-            />
-          </label>
-          <fieldset>
-            <legend>Direct members</legend>
-            {computers.data?.map((c) => (
-              <label key={c.id} className="check">
-                <input
-                  type="checkbox"
-                  checked={sel.directMembers.includes(c.id)}
-                  onChange={(e) =>
-                    save(sel, {
-                      directMembers: e.target.checked ? [...sel.directMembers, c.id] : sel.directMembers.filter((m) => m !== c.id),
-                    })
-                  }
-                />
-                {c.name}
-              </label>
-            ))}
-          </fieldset>
-          <p>Members now: {sel.members.map(nameOf).join(', ') || 'none'}</p>
-          <h3>Collection variables</h3>
-          <VariablesEditor key={sel.id} initial={sel.variables} onSave={(v: Variable[]) => save(sel, { variables: v })} />
-        </div>
-      ) : null}
+    <ListPage title="Device Collections" actions={actions} error={error ?? list.error}>
+      <ListTable rows={list.data} columns={COLUMNS} selected={selected} onSelect={setSelected} />
+      {sel ? <CollectionDetails sel={sel} computers={computers.data ?? []} save={(patch) => save(sel, patch)} /> : null}
       {creating ? (
         <CreateCollection
           computers={computers.data ?? []}
@@ -108,7 +61,52 @@ export function CollectionsPage() {
           }}
         />
       ) : null}
-    </section>
+    </ListPage>
+  );
+}
+
+function CollectionDetails({
+  sel,
+  computers,
+  save,
+}: {
+  sel: Collection;
+  computers: SiteComputer[];
+  save: (patch: Partial<Collection>) => void;
+}) {
+  const nameOf = (id: string) => computers.find((c) => c.id === id)?.name ?? id;
+  return (
+    <div className="panel">
+      <h2>{sel.name}</h2>
+      <p>{sel.description}</p>
+      <h3>Membership</h3>
+      <label>
+        Query rule: computer name matches (wildcards * and ?; empty = none)
+        <input
+          key={sel.id}
+          defaultValue={sel.rule.namePattern}
+          onBlur={(e) => e.target.value !== sel.rule.namePattern && save({ rule: { namePattern: e.target.value } })}
+        />
+      </label>
+      <fieldset>
+        <legend>Direct members</legend>
+        {computers.map((c) => (
+          <label key={c.id} className="check">
+            <input
+              type="checkbox"
+              checked={sel.directMembers.includes(c.id)}
+              onChange={(e) =>
+                save({ directMembers: e.target.checked ? [...sel.directMembers, c.id] : sel.directMembers.filter((m) => m !== c.id) })
+              }
+            />
+            {c.name}
+          </label>
+        ))}
+      </fieldset>
+      <p>Members now: {sel.members.map(nameOf).join(', ') || 'none'}</p>
+      <h3>Collection variables</h3>
+      <VariablesEditor key={sel.id} initial={sel.variables} onSave={(v: Variable[]) => save({ variables: v })} />
+    </div>
   );
 }
 

@@ -2,87 +2,46 @@
 // site, registered by its path or uploaded) with the images `wiminfo` reads from each.
 import { useState } from 'react';
 import { api, type OsImage } from '../api.ts';
-import { Dialog, ErrorBanner, SelectableRow, useAction, useLoad } from '../ui.tsx';
+import { type Column, ListPage, ListTable, useSelection } from '../list.tsx';
+import { Dialog, ErrorBanner, useAction, useLoad } from '../ui.tsx';
 
 const size = (n: number) =>
   n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
 
+const COLUMNS: Column<OsImage>[] = [
+  { header: 'Name', cell: (p) => p.name },
+  { header: 'Package ID', cell: (p) => p.id },
+  { header: 'Images', cell: (p) => (p.error ? <span className="error-text">{p.error}</span> : p.images.length) },
+  { header: 'Size', cell: (p) => (p.size ? size(p.size) : '—') },
+  { header: 'Source', cell: (p) => p.path },
+];
+
 export function OsImagesPage() {
   const list = useLoad(() => api<OsImage[]>('GET', '/api/os-images'), []);
-  const [selected, setSelected] = useState<string>();
+  const { selected, setSelected, sel } = useSelection(list.data);
   const [adding, setAdding] = useState(false);
   const { error, act } = useAction(list.reload);
-  const sel = list.data?.find((p) => p.id === selected);
+  const actions = (
+    <>
+      <button type="button" onClick={() => setAdding(true)}>
+        Add Operating System Image
+      </button>
+      <button
+        type="button"
+        className="danger"
+        disabled={!sel}
+        onClick={() =>
+          sel && confirm(`Delete image package ${sel.name}?`) && act(() => api('DELETE', `/api/os-images/${encodeURIComponent(sel.id)}`))
+        }
+      >
+        Delete
+      </button>
+    </>
+  );
   return (
-    <section>
-      <h1>Operating System Images</h1>
-      <div className="toolbar">
-        <button type="button" onClick={() => setAdding(true)}>
-          Add Operating System Image
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={!sel}
-          onClick={() =>
-            sel && confirm(`Delete image package ${sel.name}?`) && act(() => api('DELETE', `/api/os-images/${encodeURIComponent(sel.id)}`))
-          }
-        >
-          Delete
-        </button>
-      </div>
-      <ErrorBanner error={error ?? list.error} />
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Package ID</th>
-            <th>Images</th>
-            <th>Size</th>
-            <th>Source</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data?.map((p) => (
-            <SelectableRow key={p.id} selected={p.id === selected} onSelect={() => setSelected(p.id)}>
-              <td>{p.name}</td>
-              <td>{p.id}</td>
-              <td>{p.error ? <span className="error-text">{p.error}</span> : p.images.length}</td>
-              <td>{p.size ? size(p.size) : '—'}</td>
-              <td>{p.path}</td>
-            </SelectableRow>
-          ))}
-        </tbody>
-      </table>
-      {sel ? (
-        <div className="panel">
-          <h2>{sel.name}</h2>
-          <p>{sel.description}</p>
-          <table className="grid" aria-label="Images">
-            <thead>
-              <tr>
-                <th>Index</th>
-                <th>Name</th>
-                <th>Edition</th>
-                <th>Architecture</th>
-                <th>Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sel.images.map((i) => (
-                <tr key={i.index}>
-                  <td>{i.index}</td>
-                  <td>{i.name}</td>
-                  <td>{i.edition || '—'}</td>
-                  <td>{i.architecture || '—'}</td>
-                  <td>{size(i.size)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <p>SHA-256 {sel.sha256}</p>
-        </div>
-      ) : null}
+    <ListPage title="Operating System Images" actions={actions} error={error ?? list.error}>
+      <ListTable rows={list.data} columns={COLUMNS} selected={selected} onSelect={setSelected} />
+      {sel ? <ImageDetails sel={sel} /> : null}
       {adding ? (
         <AddImage
           onClose={() => setAdding(false)}
@@ -93,7 +52,39 @@ export function OsImagesPage() {
           }}
         />
       ) : null}
-    </section>
+    </ListPage>
+  );
+}
+
+function ImageDetails({ sel }: { sel: OsImage }) {
+  return (
+    <div className="panel">
+      <h2>{sel.name}</h2>
+      <p>{sel.description}</p>
+      <table className="grid" aria-label="Images">
+        <thead>
+          <tr>
+            <th>Index</th>
+            <th>Name</th>
+            <th>Edition</th>
+            <th>Architecture</th>
+            <th>Size</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sel.images.map((i) => (
+            <tr key={i.index}>
+              <td>{i.index}</td>
+              <td>{i.name}</td>
+              <td>{i.edition || '—'}</td>
+              <td>{i.architecture || '—'}</td>
+              <td>{size(i.size)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>SHA-256 {sel.sha256}</p>
+    </div>
   );
 }
 
