@@ -48,7 +48,7 @@ module.exports = {
       name: 'core-has-no-edges',
       comment: 'The domain core knows nothing of HTTP, databases, the CLI or the agent.',
       severity: 'error',
-      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|platform)/' },
+      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|site|platform)/' },
       to: { path: '^src/(server|db|cli|agent)/' },
     },
     { name: 'no-circular', severity: 'warn', from: {}, to: { circular: true } },

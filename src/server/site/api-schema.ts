@@ -307,6 +307,8 @@ export const StatusMessageSchema = Type.Object({
 });
 /** One status message of a computer's run (the step history). */
 export type StatusMessage = Static<typeof StatusMessageSchema>;
+/** `:id` of a deployment, unbounded (as the status route has always taken it). */
+export const DeploymentStatusParams = Type.Object({ id: Type.String() });
 export const ComputerMessagesParams = Type.Object({ id: Type.String(), computerId: Type.String() });
 
 // ── reports and progress ────────────────────────────────────────────────────────────────
