@@ -4,6 +4,7 @@
 // bearer credential. Errors are coded JSON: `{ code, message, details }`.
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -31,6 +32,12 @@ export interface SiteOptions {
   logger?: boolean;
   /** Serve HTTPS with this PEM key and certificate (chain); the console cookies are then `Secure`. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * An HTTP server already listening (`ferry serve` listens first, so that it knows its URL even
+   * on port 0): the site answers its requests instead of listening itself. The caller closes it
+   * after `close()`.
+   */
+  server?: HttpServer;
   /** Run the State Migration Point in this process; `publicUrl` is where agents reach the server. */
   smp?: { publicUrl: string };
 }
@@ -145,6 +152,7 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
 
 /** The Fastify app with cookies, coded errors, the 404 answer and the OpenAPI document. */
 async function createApp(options: SiteOptions): Promise<FastifyInstance> {
+  const server = options.server;
   // forceCloseConnections: open event streams (Monitoring tabs) must not hold up a shutdown.
   const app = Fastify({
     logger: options.logger ?? false,
@@ -152,6 +160,7 @@ async function createApp(options: SiteOptions): Promise<FastifyInstance> {
     trustProxy: false,
     forceCloseConnections: true,
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+    ...(server ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => server.on('request', handler) } : {}),
   }) as unknown as FastifyInstance;
   // The maintained parser: a malformed cookie (a stray `%`) is kept raw, never a 500.
   await app.register(fastifyCookie);
