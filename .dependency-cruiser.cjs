@@ -38,17 +38,22 @@ module.exports = {
     {
       name: 'console-uses-the-rest-api',
       comment: 'The console talks only to the REST API; it does not import server or engine code.',
-      // warn, not error, while the console's remaining imports of src/ (api.ts, pages/Editor.tsx)
-      // are replaced by types derived from the API schemas (issue 17, done separately).
-      severity: 'warn',
+      severity: 'error',
       from: { path: '^console/' },
-      to: { path: '^src/' },
+      to: { path: '^src/', pathNot: '^src/server/site/api-schema\\.ts$' },
+    },
+    {
+      name: 'console-imports-only-api-types',
+      comment: 'The console takes the API types from the schemas (import type), never their runtime values.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { path: '^src/server/site/api-schema\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'core-has-no-edges',
       comment: 'The domain core knows nothing of HTTP, databases, the CLI or the agent.',
       severity: 'error',
-      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|platform)/' },
+      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|site|platform)/' },
       to: { path: '^src/(server|db|cli|agent)/' },
     },
     { name: 'no-circular', severity: 'warn', from: {}, to: { circular: true } },

@@ -1,20 +1,48 @@
 // The console's only channel to the site: JSON over the REST API, with the CSRF header from
 // the `ferry_csrf` cookie on state-changing calls and coded errors turned into ApiError.
-import type { MigrationReport } from '../../src/report/model.ts';
-import type { TaskSequence } from '../../src/tasksequence/model.ts';
+import type {
+  Category,
+  Collection,
+  ComputerStatus,
+  Deployment,
+  OsImage,
+  Package,
+  SiteComputer,
+  StatusMessage,
+  StoredReport,
+  TsFull,
+  TsProblem,
+  TsSummary,
+  Variable,
+} from '../../src/server/site/api-schema.ts';
 
-export type { MigrationReport } from '../../src/report/model.ts';
-
+// The REST API's types come from its schemas (type-only: nothing of the server is bundled).
 export type {
-  Condition,
-  ConditionExpression,
-  ConditionOperator,
-  Group,
-  KnownStep,
-  SequenceNode,
-  Step,
-  TaskSequence,
-} from '../../src/tasksequence/model.ts';
+  Category,
+  Collection,
+  ComputerStatus,
+  Deployment,
+  OsImage,
+  Package,
+  SiteComputer,
+  StatusMessage,
+  StoredReport,
+  TsFull,
+  TsProblem,
+  TsSummary,
+  Variable,
+};
+
+// The task sequence document as the API carries it, and its parts.
+export type TaskSequence = TsFull['document'];
+export type SequenceNode = TaskSequence['children'][number];
+export type Group = Extract<SequenceNode, { kind: 'group' }>;
+export type Step = Extract<SequenceNode, { kind: 'step' }>;
+export type KnownStep = Extract<Step, { properties: unknown }>;
+export type Condition = NonNullable<SequenceNode['condition']>;
+export type ConditionOperator = Extract<Condition, { kind: 'operator' }>;
+export type ConditionExpression = Exclude<Condition, ConditionOperator>;
+export type MigrationReport = StoredReport['report'];
 
 export class ApiError extends Error {
   readonly code: string;
@@ -54,117 +82,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
-/** A problem the editor shows, at an item of the tree (index path) and maybe one property. */
-export interface TsProblem {
-  path: number[];
-  property?: string;
-  severity: 'error' | 'warning';
-  message: string;
-}
-export interface TsSummary {
-  id: string;
-  name: string;
-  description: string;
-  version: number;
-  updatedAt: string;
-  deployments: number;
-  steps: number;
-  errors: number;
-}
-export interface TsFull {
-  id: string;
-  name: string;
-  description: string;
-  version: number;
-  updatedAt: string;
-  document: TaskSequence;
-  problems: TsProblem[];
-}
-export interface Package {
-  id: string;
-  name: string;
-  description: string;
-  kind: string;
-}
-export interface OsImage {
-  id: string;
-  name: string;
-  description: string;
-  path: string;
-  size: number;
-  sha256: string;
-  images: { index: number; name: string; description: string; edition: string; architecture: string; size: number; fileCount: number }[];
-  error?: string;
-}
-export interface Variable {
-  name: string;
-  value: string;
-  hidden: boolean;
-}
-/** A computer registered with the site, as `GET /api/computers` lists it. */
-export interface SiteComputer {
-  id: string;
-  name: string;
-  revoked: boolean;
-  registeredAt: string;
-  lastSeen: string | null;
-  variables: Variable[];
-}
-export interface Collection {
-  id: string;
-  name: string;
-  description: string;
-  rule: { namePattern: string };
-  directMembers: string[];
-  members: string[];
-  variables: Variable[];
-}
-export type Category = 'Success' | 'In Progress' | 'Error' | 'Requirements Not Met' | 'Unknown';
 export const CATEGORIES: Category[] = ['Success', 'In Progress', 'Error', 'Requirements Not Met', 'Unknown'];
-export interface Deployment {
-  id: string;
-  taskSequenceId: string;
-  taskSequenceName: string;
-  collectionId: string;
-  collectionName: string;
-  purpose: 'available' | 'required';
-  availableAt: string;
-  expiresAt: string | null;
-  schedule: ({ kind: 'asap' } | { kind: 'at'; at: string })[];
-  rerun: string;
-  comments: string;
-  targets: number;
-  counts: Record<Category, number>;
-  compliance: number;
-}
-export interface ComputerStatus {
-  computerId: string;
-  computerName: string;
-  category: Category;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  message: string;
-}
-export interface StatusMessage {
-  messageId: number;
-  severity: string;
-  component: string;
-  step: number | null;
-  groupName: string;
-  actionName: string;
-  exitCode: number | null;
-  actionOutput: string;
-  text: string;
-  executionTime: string;
-}
-
-/** A capture or restore report as the site stores it for one computer. */
-export interface StoredReport {
-  kind: 'capture' | 'restore';
-  receivedAt: string;
-  report: MigrationReport;
-}
 
 /** Re-run `load` whenever the server reports a change (server-sent events), plus a slow poll. */
 export function subscribeChanges(onChange: () => void): () => void {

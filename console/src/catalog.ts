@@ -67,9 +67,14 @@ export function fieldVisible(f: FieldSpec, props: Record<string, unknown>): bool
   return !f.when || f.when.equals.some((v) => v === props[f.when!.property]);
 }
 
-/** Problems of `doc` as the server checks it before a save (nothing is stored). */
-export const checkDocument = (doc: TaskSequence, packageIds: string[]) =>
-  api<TsProblem[]>('POST', '/api/task-sequences/check', { sequence: doc, packageIds });
+/**
+ * The editor's problems of `doc` as the server checks it before a save (nothing is stored); the
+ * engine's own codes (FERRY_*) come with the load and save responses instead.
+ */
+export const checkDocument = async (doc: TaskSequence) =>
+  (await api<{ problems: TsProblem[] }>('POST', '/api/task-sequences/validate', { sequence: doc })).problems.filter(
+    (p) => !p.message.startsWith('FERRY_'),
+  );
 
 // ── the tree ───────────────────────────────────────────────────────────────────────────────
 

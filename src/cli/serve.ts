@@ -2,27 +2,15 @@
 // console in one process on embedded SQLite (or PostgreSQL by URL). Prints the console URL with
 // a one-time sign-in token, as Jupyter does. Serves the console bundle built at install time
 // (src/server/console/build.ts).
-import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../errors/index.ts';
 import { requireVolumeRoot } from '../volume/index.ts';
-import { ensureConsoleBuilt } from '../server/index.ts';
-import { createSite } from '../server/index.ts';
-import { recordConsoleUrl } from '../server/index.ts';
-
-function freePort(host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, host, () => {
-      const p = (srv.address() as AddressInfo).port;
-      srv.close(() => done(p));
-    });
-  });
-}
+import { createSite, ensureConsoleBuilt, recordConsoleUrl, type Site } from '../server/index.ts';
 
 function port(v: string): number {
   const n = Number(v);
@@ -30,7 +18,17 @@ function port(v: string): number {
   return n;
 }
 
-export async function run(argv: string[]): Promise<number> {
+interface ServeOptions {
+  port: number;
+  host: string;
+  data: string;
+  db?: string;
+  /** Local agents: computer name and volume root. */
+  agents: { name: string; root: string }[];
+}
+
+/** The options, or the exit code when they are wrong (the message is printed). */
+function parseOptions(argv: string[]): ServeOptions | number {
   const cmd = new Command('ferry serve')
     .description('all-in-one server: site REST API + State Migration Point + web console')
     .option('--port <port>', 'TCP port (0 = any free port)', port, 8080)
@@ -52,42 +50,59 @@ export async function run(argv: string[]): Promise<number> {
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
   }
   const o = cmd.opts<{ port: number; host: string; data: string; db?: string; agent: string[] }>();
-  const agents = o.agent.map((a) => /^([^=]+)=(.+)$/.exec(a));
-  if (agents.some((m) => !m)) {
-    console.error('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
-    return 2;
+  const agents: ServeOptions['agents'] = [];
+  for (const a of o.agent) {
+    const m = /^([^=]+)=(.+)$/.exec(a);
+    if (!m) {
+      console.error('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
+      return 2;
+    }
+    agents.push({ name: m[1]!, root: m[2]! });
   }
   try {
-    for (const m of agents) requireVolumeRoot(m![2]!, `--agent ${m![1]}=`);
+    for (const a of agents) requireVolumeRoot(a.root, `--agent ${a.name}=`);
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
     console.error(`${err.code}: ${err.message}`);
     return 2;
   }
-  const dataDir = resolve(o.data);
-  const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
-  // The SMP builds store locations from its public URL, so the port is fixed before starting.
-  const listenPort = o.port || (await freePort(o.host));
-  const url = new URL(`http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${listenPort}`);
-  if (o.host === '0.0.0.0' || o.host === '::') url.hostname = '127.0.0.1';
-  const site = await createSite({ dataDir, consoleDir, smp: { publicUrl: url.origin }, ...(o.db ? { db: o.db } : {}) });
+  return { port: o.port, host: o.host, data: o.data, agents, ...(o.db ? { db: o.db } : {}) };
+}
+
+/**
+ * Listen before the site is built: the State Migration Point builds store locations from its
+ * public URL, so the port (any free one for `--port 0`) must be known first. Listening on the
+ * port itself, rather than probing for a free one and reusing it, leaves no window for a race.
+ */
+async function listen(host: string, listenPort: number): Promise<Server> {
+  const server = createServer();
   try {
-    await site.app.listen({ port: listenPort, host: o.host });
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(listenPort, host, () => {
+        server.off('error', fail);
+        done();
+      });
+    });
   } catch (err) {
-    await site.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
       throw new FerryError(
         'FERRY_E_INVALID_ARGUMENT',
-        `Cannot listen on ${o.host}:${listenPort} (${code}); choose another --port or --host.`,
-        { cause: err },
+        `Cannot listen on ${host}:${listenPort} (${code}); choose another --port or --host.`,
+        {
+          cause: err,
+        },
       );
     throw err;
   }
-  recordConsoleUrl(dataDir, url.origin);
+  return server;
+}
+
+function printWelcome(site: Site, o: ServeOptions, dataDir: string, origin: string): void {
   console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
   console.log('Agents enroll with the token file of the data directory:');
-  console.log(`  ferry agent --site ${url.origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
+  console.log(`  ferry agent --site ${origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
   console.log('  (a registered or revoked computer re-enrolls with its one-time reset token: console Devices › Reset)');
   console.log('');
   if (site.smp?.smp.firstStart.adminToken)
@@ -95,40 +110,69 @@ export async function run(argv: string[]): Promise<number> {
   if (site.smp?.smp.firstStart.recoveryKey)
     console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
   console.log(`Open the console (one-time sign-in link; another one: ferry console-link --data ${o.data}):`);
-  console.log(`  ${url.origin}/?token=${site.auth.issueSignInToken()}`);
-  // Local agents are enrolled by the server itself with the token of its data directory.
-  const children = agents.map((m) => {
-    const [, name, root] = m!;
+  console.log(`  ${origin}/?token=${site.auth.issueSignInToken()}`);
+}
+
+/** Local agents are enrolled by the server itself with the token of its data directory. */
+function startLocalAgents(o: ServeOptions, site: Site, dataDir: string, origin: string): ChildProcess[] {
+  return o.agents.map(({ name, root }) => {
     const child = spawn(
       process.execPath,
       [
         fileURLToPath(new URL('./main.ts', import.meta.url)),
         'agent',
         '--site',
-        url.origin,
+        origin,
         '--root',
-        resolve(root!),
+        resolve(root),
         '--name',
-        name!,
+        name,
         '--state',
-        resolve(dataDir, 'agents', name!),
+        resolve(dataDir, 'agents', name),
         '--enroll',
         site.enrollToken,
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    console.log(`Local agent ${name} (volume ${resolve(root!)}) started, pid ${child.pid}.`);
+    console.log(`Local agent ${name} (volume ${resolve(root)}) started, pid ${child.pid}.`);
     return child;
   });
-  await new Promise<void>((done) => {
+}
+
+/** Runs until SIGINT/SIGTERM, then stops the agents, the site and the listener. */
+function untilStopped(site: Site, server: Server, children: ChildProcess[]): Promise<void> {
+  return new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       for (const c of children) c.kill('SIGTERM');
-      void site.close().then(done);
+      void site.close().then(() => {
+        server.closeAllConnections();
+        server.close(() => done());
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const o = parseOptions(argv);
+  if (typeof o === 'number') return o;
+  const dataDir = resolve(o.data);
+  const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
+  const server = await listen(o.host, o.port);
+  const url = new URL(`http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${(server.address() as AddressInfo).port}`);
+  if (o.host === '0.0.0.0' || o.host === '::') url.hostname = '127.0.0.1';
+  let site: Site;
+  try {
+    site = await createSite({ dataDir, consoleDir, server, smp: { publicUrl: url.origin }, ...(o.db ? { db: o.db } : {}) });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  recordConsoleUrl(dataDir, url.origin);
+  printWelcome(site, o, dataDir, url.origin);
+  await untilStopped(site, server, startLocalAgents(o, site, dataDir, url.origin));
   return 0;
 }

@@ -2,7 +2,7 @@
 // end-to-end suites start them through here.
 export { createSite, type Site, type SiteOptions } from './site/app.ts';
 export { ConsoleAuth, SESSION_TTL_MS } from './site/auth.ts';
-export { isDue } from './site/repository.ts';
+export { isDue } from '../site/index.ts';
 export { imagePackageTemplate, newGroup, newSequence, newStep } from './site/ts-document.ts';
 export { exportSequenceXml } from './site/ts-xml.ts';
 export * from './smp/index.ts';

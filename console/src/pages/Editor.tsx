@@ -4,7 +4,7 @@
 // a save against a newer version is refused by the server (409) without losing the edit. The
 // step catalog and the checks come from the server (`GET /api/step-types`, `POST
 // /api/task-sequences/check`).
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type Package, type SequenceNode, type TaskSequence, type TsFull, type TsProblem } from '../api.ts';
 import { go } from '../App.tsx';
 import { checkDocument, nodeAt, type Path, samePath, useCatalog } from '../catalog.ts';
@@ -25,7 +25,6 @@ function useTsDocument(id: string) {
   const [problems, setProblems] = useState<TsProblem[]>([]);
   // The engine's own validation (codes FERRY_*), as the server reported it at the last load/save.
   const [serverProblems, setServerProblems] = useState<TsProblem[]>([]);
-  const packageIds = useMemo(() => packages.map((p) => p.id), [packages]);
 
   const loaded = (t: TsFull) => {
     setTs(t);
@@ -46,9 +45,10 @@ function useTsDocument(id: string) {
   useEffect(() => {
     if (!doc) return;
     let current = true;
-    checkDocument(doc, packageIds).then((p) => current && setProblems(p), setError);
+    checkDocument(doc).then((p) => current && setProblems(p), setError);
     return () => void (current = false);
-  }, [doc, packageIds]);
+    // Packages arriving can settle a missing-package problem: check again.
+  }, [doc, packages]);
 
   const edit = (f: (d: TaskSequence) => void) => {
     if (!doc) return;
@@ -63,7 +63,7 @@ function useTsDocument(id: string) {
     if (!doc || !ts) return false;
     setError(undefined);
     try {
-      const errors = (await checkDocument(doc, packageIds)).filter((p) => p.severity === 'error');
+      const errors = (await checkDocument(doc)).filter((p) => p.severity === 'error');
       if (errors.length) {
         setError(new ApiError(400, 'FERRY_E_SITE_INVALID', `Fix ${errors.length} problem(s) before saving: ${errors[0]!.message}`, {}));
         onProblem(errors[0]!);

@@ -5,44 +5,33 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { FerryError } from '../../errors/index.ts';
 import { hashSecret, sameSecret, secret } from './auth.ts';
-import { SecretBox } from './secret-box.ts';
-import { hasClearPasswords, maskPasswords, openPasswords, sealPasswords } from './ts-secrets.ts';
-import { nextId, type SiteDb } from './schema.ts';
 import {
+  checkName,
+  checkVariables,
+  isDue,
+  keepHidden,
+  maskVars,
+  notFound,
+  SecretBox,
+  wildcard,
   categoryOf,
   DEPLOYMENT_CATEGORIES,
   stateAfter,
   statusText,
   STATUS_MESSAGES,
   type DeploymentCategory,
-  type StatusKind,
-} from './status-messages.ts';
+  type Assignment,
+  type CollectionRule,
+  type Purpose,
+  type Rerun,
+  type StatusInput,
+  type Variable,
+} from '../../site/index.ts';
+import { hasClearPasswords, maskPasswords, openPasswords, sealPasswords } from './ts-secrets.ts';
+import { nextId, replaceReport, reportsOfRun, type SiteDb } from '../../db/index.ts';
+import type { MigrationReport } from '../../report/index.ts';
 import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
 import { validateSequence } from '../../tasksequence/index.ts';
-import { GLOB, compileWildcard } from '../../text/index.ts';
-
-export interface Variable {
-  name: string;
-  value: string;
-  hidden: boolean;
-}
-export interface CollectionRule {
-  /** Computers whose name matches this wildcard (`*`, `?`) are members. Empty = none. */
-  namePattern: string;
-}
-export type Purpose = 'available' | 'required';
-export type Rerun = 'never' | 'always' | 'ifFailed' | 'ifSucceeded';
-export type Assignment = { kind: 'asap' } | { kind: 'at'; at: string };
-
-export interface StatusInput {
-  kind: StatusKind;
-  step?: number;
-  groupName?: string;
-  actionName?: string;
-  exitCode?: number;
-  actionOutput?: string;
-  time?: string;
-}
 
 const now = () => new Date().toISOString();
 const RESET_TTL_MS = 24 * 3600 * 1000;
@@ -51,12 +40,6 @@ const enrollmentRefused = () =>
     'FERRY_E_AGENT_ENROLLMENT_REFUSED',
     'The enrollment token is wrong; use the token from the site data directory (enroll-token), or the reset token an administrator issued for this computer.',
   );
-const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,255}$/;
-
-function notFound(kind: string, id: string): never {
-  throw new FerryError('FERRY_E_SITE_NOT_FOUND', `${kind} ${id} does not exist.`, { details: { kind, id } });
-}
-
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505' || /UNIQUE constraint/.test(e?.message ?? '');
@@ -73,44 +56,6 @@ async function uniqueName<T>(kind: string, name: string, fn: () => Promise<T>): 
     throw err;
   }
 }
-
-function checkName(kind: string, name: string, max: number): string {
-  const n = name.trim();
-  if (!n) throw new FerryError('FERRY_E_SITE_INVALID', `The ${kind} name is required.`, { details: { field: 'name' } });
-  if (n.length > max)
-    throw new FerryError('FERRY_E_SITE_INVALID', `The ${kind} name can be at most ${max} characters.`, { details: { field: 'name' } });
-  return n;
-}
-
-export function checkVariables(vars: Variable[]): Variable[] {
-  const seen = new Set<string>();
-  for (const v of vars) {
-    if (!VARIABLE_NAME.test(v.name))
-      throw new FerryError(
-        'FERRY_E_SITE_INVALID',
-        `Variable name "${v.name}" is invalid: start with a letter; use letters, digits, "_" and "-".`,
-        { details: { field: 'variables', name: v.name } },
-      );
-    if (v.value.length > 4000)
-      throw new FerryError('FERRY_E_SITE_INVALID', `Variable ${v.name}: a value can be at most 4000 characters.`, {
-        details: { field: 'variables', name: v.name },
-      });
-    const key = v.name.toLowerCase();
-    if (seen.has(key))
-      throw new FerryError('FERRY_E_SITE_INVALID', `Variable ${v.name} is listed twice (names are case-insensitive).`, {
-        details: { field: 'variables', name: v.name },
-      });
-    seen.add(key);
-  }
-  return vars;
-}
-
-/** A collection name rule: `*` and `?`, case-insensitive, never backtracking (issue 11). */
-function wildcard(pattern: string): { test(name: string): boolean } {
-  return { test: compileWildcard(pattern, { syntax: GLOB, ignoreCase: true }) };
-}
-
-const maskVars = (vars: Variable[]) => vars.map((v) => (v.hidden ? { ...v, value: '' } : v));
 
 export class SiteRepository {
   readonly db: SiteDb;
@@ -882,6 +827,21 @@ export class SiteRepository {
     }));
   }
 
+  // ── migration reports ─────────────────────────────────────────────────────────────────
+  /** Keep `report` as the run's `kind` report (the latest upload wins). */
+  async saveReport(deploymentId: string, computerId: string, kind: 'capture' | 'restore', report: MigrationReport): Promise<void> {
+    await replaceReport(this.db, deploymentId, computerId, kind, JSON.stringify(report));
+  }
+
+  /** The run's capture and restore reports, capture first. */
+  async reports(deploymentId: string, computerId: string) {
+    return (await reportsOfRun(this.db, deploymentId, computerId)).map((r) => ({
+      kind: r.kind as 'capture' | 'restore',
+      receivedAt: r.receivedAt,
+      report: JSON.parse(r.body) as MigrationReport,
+    }));
+  }
+
   // ── agent side ────────────────────────────────────────────────────────────────────────
   /** Deployments targeting a computer, each with whether it is due to run now. */
   async policyFor(computerId: string, at = new Date()) {
@@ -1041,51 +1001,5 @@ export class SiteRepository {
           message: m.actionOutput ? m.actionOutput.slice(0, 500) : statusText(m.kind, '', '', exitCode),
         });
     }
-  }
-}
-
-function keepHidden(next: Variable[], old: Variable[]): Variable[] {
-  // The console never sees hidden values; an empty hidden value on save means "unchanged".
-  return next.map((v) =>
-    v.hidden && v.value === '' ? { ...v, value: old.find((o) => o.name.toLowerCase() === v.name.toLowerCase())?.value ?? '' } : v,
-  );
-}
-
-interface RunRow {
-  state: string;
-  requested_at: string | null;
-  started_at: string | null;
-}
-
-/** Deployment schedule, expiry and rerun behaviour (deploy-and-monitor.md §3.3). */
-export function isDue(
-  d: { purpose: Purpose; availableAt: string; expiresAt: string | null; schedule: Assignment[]; rerun: Rerun },
-  run: RunRow | undefined,
-  at: Date,
-): boolean {
-  const t = at.getTime();
-  if (run?.state === 'running') return false;
-  if (t < Date.parse(d.availableAt)) return false;
-  if (d.expiresAt && t >= Date.parse(d.expiresAt)) return false;
-  const started = run?.started_at ? Date.parse(run.started_at) : undefined;
-  // Users can always (re)run an available deployment, or start a required one early.
-  if (run?.requested_at && (started === undefined || Date.parse(run.requested_at) > started)) return true;
-  if (d.purpose !== 'required') return false;
-  const assignmentDue = d.schedule.some((a) => {
-    if (a.kind === 'asap') return started === undefined;
-    const when = Date.parse(a.at);
-    return when <= t && (started === undefined || started < when);
-  });
-  if (!assignmentDue) return false;
-  if (started === undefined) return true;
-  switch (d.rerun) {
-    case 'never':
-      return false;
-    case 'ifFailed':
-      return run?.state === 'error';
-    case 'ifSucceeded':
-      return run?.state === 'success';
-    default:
-      return true;
   }
 }

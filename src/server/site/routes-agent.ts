@@ -3,18 +3,18 @@
 // variables, ask to run an available deployment, and stream status messages back.
 import type { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
+import { STATUS_MESSAGES, type OsImages, type StatusKind } from '../../site/index.ts';
 import type { FailedAuthLimiter } from '../auth-failures.ts';
+import { DeploymentIdParams, RegisterAgentBody } from './api-schema.ts';
 import { sameSecret } from './auth.ts';
-import type { SiteRepository, StatusInput } from './repository.ts';
-import type { OsImages } from './os-images.ts';
+import type { SiteRepository } from './repository.ts';
 import type { SmpBridge } from './smp-bridge.ts';
-import { STATUS_MESSAGES } from './status-messages.ts';
+import { agentDoc, typed, type SiteApp } from './typed.ts';
 
-const Register = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }), enrollToken: Type.String({ maxLength: 200 }) });
-const StatusKindT = Type.Union(Object.keys(STATUS_MESSAGES).map((k) => Type.Literal(k)));
+const StatusKindT = Type.Union((Object.keys(STATUS_MESSAGES) as StatusKind[]).map((k) => Type.Literal(k)));
 const Status = Type.Object({
   messages: Type.Array(
     Type.Object({
@@ -29,7 +29,6 @@ const Status = Type.Object({
     { maxItems: 500 },
   ),
 });
-const DeploymentId = Type.Object({ id: Type.String({ maxLength: 20 }) });
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,18 +40,24 @@ declare module 'fastify' {
 const REGISTER_BODY_LIMIT = 16 * 1024;
 const ENROLL_FAILURES = new Set(['FERRY_E_AGENT_ENROLLMENT_REFUSED', 'FERRY_E_AGENT_ALREADY_REGISTERED', 'FERRY_E_AGENT_NAME_RETIRED']);
 
-export async function registerAgentRoutes(
-  app: FastifyInstance,
-  deps: {
-    repo: SiteRepository;
-    events: EventEmitter;
-    enrollToken: string;
-    smp?: SmpBridge;
-    failures: FailedAuthLimiter;
-    osImages: OsImages;
-  },
-): Promise<void> {
-  const { repo, events, failures } = deps;
+type AgentDeps = {
+  repo: SiteRepository;
+  events: EventEmitter;
+  enrollToken: string;
+  smp?: SmpBridge;
+  failures: FailedAuthLimiter;
+  osImages: OsImages;
+};
+
+/** The computer the request's bearer credential belongs to (set by the onRequest hook). */
+function agentOf(req: FastifyRequest): { id: string; name: string } {
+  if (!req.siteAgent)
+    throw new FerryError('FERRY_E_AGENT_REVOKED', 'The agent is not authenticated; register it first with `ferry agent --enroll <token>`.');
+  return req.siteAgent;
+}
+
+export async function registerAgentRoutes(app: FastifyInstance, deps: AgentDeps): Promise<void> {
+  const { repo, failures } = deps;
   app.decorateRequest('siteAgent', null);
   // Every agent route but registration is authenticated before its body is read; a failure
   // counts against the address (30 a minute, then 429).
@@ -70,11 +75,13 @@ export async function registerAgentRoutes(
       return repo.authenticateAgent(m[1]!);
     });
   });
-  const agent = async (req: FastifyRequest) => req.siteAgent as { id: string; name: string };
-  const tag = (summary: string, extra: Record<string, unknown> = {}) => ({
-    schema: { tags: ['agent'], summary, security: [{ agent: [] }], ...extra },
-  });
+  const site = typed(app);
+  registerEnrollment(site, deps);
+  registerRunRoutes(site, deps);
+}
 
+/** Registration with the site's enrollment token (or a reset token): returns the credential. */
+function registerEnrollment(app: SiteApp, deps: AgentDeps): void {
   app.post(
     '/api/agent/register',
     {
@@ -83,32 +90,36 @@ export async function registerAgentRoutes(
         tags: ['agent'],
         summary:
           "Register a new computer with the site's enrollment token, or a reset computer with its reset token; returns the credential",
-        body: Register,
+        body: RegisterAgentBody,
       },
     },
     async (req, reply) => {
-      const b = req.body as Static<typeof Register>;
-      const r = await failures.guard(
+      const b = req.body;
+      const r = await deps.failures.guard(
         req.ip,
-        () => repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken)),
+        () => deps.repo.registerComputer(b.name, b.enrollToken, sameSecret(b.enrollToken, deps.enrollToken)),
         ENROLL_FAILURES,
       );
-      events.emit('change', { kind: 'computer', id: r.id });
+      deps.events.emit('change', { kind: 'computer', id: r.id });
       return reply.status(201).send({ computerId: r.id, credential: r.credential });
     },
   );
+}
 
-  app.get('/api/agent/policy', tag('Deployments for this computer, each with `due`'), async (req) => {
-    const me = await agent(req);
+/** Policy, a deployment with its sequence and variables, image content, run requests, status. */
+function registerRunRoutes(app: SiteApp, deps: AgentDeps): void {
+  const { repo, events } = deps;
+  app.get('/api/agent/policy', { schema: agentDoc('Deployments for this computer, each with `due`') }, async (req) => {
+    const me = agentOf(req);
     return { computer: me, deployments: await repo.policyFor(me.id) };
   });
 
   app.get(
     '/api/agent/deployments/:id',
-    tag('The deployment with its task sequence and variables', { params: DeploymentId }),
+    { schema: { ...agentDoc('The deployment with its task sequence and variables'), params: DeploymentIdParams } },
     async (req) => {
-      const me = await agent(req);
-      const id = (req.params as { id: string }).id;
+      const me = agentOf(req);
+      const id = req.params.id;
       const d = await repo.assertTargets(id, me.id);
       // Only here do password properties of the sequence leave the site in clear.
       const ts = await repo.runTaskSequence(d.taskSequenceId);
@@ -123,46 +134,51 @@ export async function registerAgentRoutes(
     },
   );
 
-  // Image content for Apply Operating System Image: Range requests resume a download; the
-  // x-ferry-sha256 header is what the agent checks the whole file against.
   app.get(
     '/api/agent/os-images/:id/content',
-    tag('The WIM of an operating system image package (Range supported)', { params: DeploymentId }),
+    { schema: { ...agentDoc('The WIM of an operating system image package (Range supported)'), params: DeploymentIdParams } },
     async (req, reply) => {
-      await agent(req);
-      const id = (req.params as { id: string }).id;
-      const img = await deps.osImages.get(id);
-      if (!img || img.error)
-        throw new FerryError(
-          'FERRY_E_OSIMAGE_NOT_FOUND',
-          img?.error ?? `Operating system image package ${id} does not exist in the site.`,
-          { details: { id } },
-        );
-      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? '').trim());
-      const start = range ? Number(range[1]) : 0;
-      void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', img.sha256).type('application/octet-stream');
-      if (start >= img.size && img.size > 0) return reply.status(416).header('content-range', `bytes */${img.size}`).send();
-      if (range) void reply.status(206).header('content-range', `bytes ${start}-${img.size - 1}/${img.size}`);
-      void reply.header('content-length', String(img.size - start));
-      return reply.send(createReadStream(img.path, { start }));
+      agentOf(req);
+      return sendImage(deps.osImages, req.params.id, req.headers.range, reply);
     },
   );
 
   app.post(
     '/api/agent/deployments/:id/request',
-    tag('Run an available deployment now (user request)', { params: DeploymentId }),
+    { schema: { ...agentDoc('Run an available deployment now (user request)'), params: DeploymentIdParams } },
     async (req) => {
-      const me = await agent(req);
-      await repo.requestRun((req.params as { id: string }).id, me.id);
+      await repo.requestRun(req.params.id, agentOf(req).id);
       return { ok: true };
     },
   );
 
-  app.post('/api/agent/deployments/:id/status', tag('Report status messages', { params: DeploymentId, body: Status }), async (req) => {
-    const me = await agent(req);
-    const id = (req.params as { id: string }).id;
-    await repo.recordStatus(id, me.id, (req.body as Static<typeof Status>).messages as StatusInput[]);
-    events.emit('change', { kind: 'status', id, computerId: me.id });
-    return { ok: true };
-  });
+  app.post(
+    '/api/agent/deployments/:id/status',
+    { schema: { ...agentDoc('Report status messages'), params: DeploymentIdParams, body: Status } },
+    async (req) => {
+      const me = agentOf(req);
+      await repo.recordStatus(req.params.id, me.id, req.body.messages);
+      events.emit('change', { kind: 'status', id: req.params.id, computerId: me.id });
+      return { ok: true };
+    },
+  );
+}
+
+/**
+ * Image content for Apply Operating System Image: Range requests resume a download; the
+ * x-ferry-sha256 header is what the agent checks the whole file against.
+ */
+async function sendImage(osImages: OsImages, id: string, rangeHeader: string | undefined, reply: FastifyReply): Promise<FastifyReply> {
+  const img = await osImages.get(id);
+  if (!img || img.error)
+    throw new FerryError('FERRY_E_OSIMAGE_NOT_FOUND', img?.error ?? `Operating system image package ${id} does not exist in the site.`, {
+      details: { id },
+    });
+  const range = /^bytes=(\d+)-$/.exec(String(rangeHeader ?? '').trim());
+  const start = range ? Number(range[1]) : 0;
+  void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', img.sha256).type('application/octet-stream');
+  if (start >= img.size && img.size > 0) return reply.status(416).header('content-range', `bytes */${img.size}`).send();
+  if (range) void reply.status(206).header('content-range', `bytes ${start}-${img.size - 1}/${img.size}`);
+  void reply.header('content-length', String(img.size - start));
+  return reply.send(createReadStream(img.path, { start }));
 }

@@ -4,141 +4,111 @@
 // only (it is stale the moment a run ends) and is pushed to consoles as `progress` events.
 import type { EventEmitter } from 'node:events';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
 import { FerryError } from '../../errors/index.ts';
-import { renderReportHtml } from '../../report/index.ts';
-import { parseReport, type MigrationReport } from '../../report/index.ts';
+import { parseReport, renderReportHtml, type MigrationReport } from '../../report/index.ts';
+import {
+  DeploymentIdParams,
+  ProgressBody,
+  ReportDownloadParams,
+  ReportParams,
+  ReportUploadParams,
+  type Progress,
+  type ReportKind,
+} from './api-schema.ts';
 import type { SiteRepository } from './repository.ts';
+import { agentDoc, typed, type SiteApp } from './typed.ts';
 
-const Kind = Type.Union([Type.Literal('capture'), Type.Literal('restore')]);
-const RunParams = Type.Object({ id: Type.String({ maxLength: 20 }), kind: Kind });
-const ConsoleParams = Type.Object({ id: Type.String({ maxLength: 20 }), computerId: Type.String({ maxLength: 64 }) });
-const DownloadParams = Type.Object({
-  id: Type.String({ maxLength: 20 }),
-  computerId: Type.String({ maxLength: 64 }),
-  kind: Kind,
-  format: Type.Union([Type.Literal('json'), Type.Literal('html')]),
-});
-export const ProgressBody = Type.Object({
-  step: Type.String({ maxLength: 300 }),
-  stepIndex: Type.Integer({ minimum: 0 }),
-  stepCount: Type.Integer({ minimum: 0 }),
-  phase: Type.Optional(Type.String({ maxLength: 100 })),
-  percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-  bytesDone: Type.Optional(Type.Number({ minimum: 0 })),
-  bytesTotal: Type.Optional(Type.Number({ minimum: 0 })),
-  etaSeconds: Type.Optional(Type.Number({ minimum: 0 })),
-  running: Type.Boolean(),
-});
-export type Progress = Static<typeof ProgressBody> & { computerId: string; at: string };
+export type { Progress } from './api-schema.ts';
 
 /** A report body may hold a few thousand paths. */
 const REPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
-export async function registerReportRoutes(
-  app: FastifyInstance,
-  deps: { repo: SiteRepository; events: EventEmitter; progress: Map<string, Map<string, Progress>> },
-  side: 'agent' | 'console',
-): Promise<void> {
-  const { repo, events, progress } = deps;
-  if (side === 'agent') {
-    const agent = async (req: FastifyRequest) => {
-      const h = req.headers.authorization;
-      const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-      if (!m)
-        throw new FerryError(
-          'FERRY_E_AGENT_REVOKED',
-          'The agent sent no credential; register it first with `ferry agent --enroll <token>`.',
-        );
-      const me = await repo.authenticateAgent(m[1]!);
-      await repo.assertTargets((req.params as { id: string }).id, me.id);
-      return me;
-    };
-    const tag = (summary: string, extra: Record<string, unknown> = {}) => ({
-      schema: { tags: ['agent'], summary, security: [{ agent: [] }], ...extra },
-    });
+type ReportDeps = { repo: SiteRepository; events: EventEmitter; progress: Map<string, Map<string, Progress>> };
 
-    app.put(
-      '/api/agent/deployments/:id/reports/:kind',
-      {
-        bodyLimit: REPORT_BODY_LIMIT,
-        ...tag('Upload the migration report of a capture or restore (docs/report-format.md)', { params: RunParams }),
-      },
-      async (req) => {
-        const me = await agent(req);
-        const { id, kind } = req.params as Static<typeof RunParams>;
-        let report: MigrationReport;
-        try {
-          report = parseReport(req.body);
-        } catch (err) {
-          throw new FerryError(
-            'FERRY_E_REPORT_INVALID',
-            `The uploaded report is not a migration report of version 1: ${(err as Error).message.slice(0, 500)}`,
-          );
-        }
-        if (report.kind !== kind)
-          throw new FerryError('FERRY_E_REPORT_INVALID', `The uploaded report is a ${report.kind} report, not a ${kind} report.`);
-        const row = { deployment_id: id, computer_id: me.id, kind, body: JSON.stringify(report), received_at: new Date().toISOString() };
-        await repo.db
-          .deleteFrom('migration_reports')
-          .where('deployment_id', '=', id)
-          .where('computer_id', '=', me.id)
-          .where('kind', '=', kind)
-          .execute();
-        await repo.db.insertInto('migration_reports').values(row).execute();
-        events.emit('change', { kind: 'report', id, computerId: me.id });
-        return { ok: true };
-      },
-    );
+export async function registerReportRoutes(app: FastifyInstance, deps: ReportDeps, side: 'agent' | 'console'): Promise<void> {
+  if (side === 'agent') registerAgentReportRoutes(typed(app), deps);
+  else registerConsoleReportRoutes(typed(app), deps);
+}
 
-    app.post(
-      '/api/agent/deployments/:id/progress',
-      tag('Progress of the running step (step N of M, percent, bytes, ETA)', {
-        params: Type.Object({ id: Type.String({ maxLength: 20 }) }),
-        body: ProgressBody,
-      }),
-      async (req) => {
-        const me = await agent(req);
-        const id = (req.params as { id: string }).id;
-        const p: Progress = { ...(req.body as Static<typeof ProgressBody>), computerId: me.id, at: new Date().toISOString() };
-        let runs = progress.get(id);
-        if (!runs) progress.set(id, (runs = new Map()));
-        runs.set(me.id, p);
-        events.emit('progress', { id, ...p });
-        return { ok: true };
-      },
+/** The agent of the request, which the deployment `id` must target. */
+async function agentFor(repo: SiteRepository, req: FastifyRequest, deploymentId: string): Promise<{ id: string; name: string }> {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  if (!m)
+    throw new FerryError('FERRY_E_AGENT_REVOKED', 'The agent sent no credential; register it first with `ferry agent --enroll <token>`.');
+  const me = await repo.authenticateAgent(m[1]!);
+  await repo.assertTargets(deploymentId, me.id);
+  return me;
+}
+
+/** The uploaded body as a migration report of `kind`, or FERRY_E_REPORT_INVALID. */
+function checkedReport(body: unknown, kind: ReportKind): MigrationReport {
+  let report: MigrationReport;
+  try {
+    report = parseReport(body);
+  } catch (err) {
+    throw new FerryError(
+      'FERRY_E_REPORT_INVALID',
+      `The uploaded report is not a migration report of version 1: ${(err as Error).message.slice(0, 500)}`,
     );
-    return;
   }
+  if (report.kind !== kind)
+    throw new FerryError('FERRY_E_REPORT_INVALID', `The uploaded report is a ${report.kind} report, not a ${kind} report.`);
+  return report;
+}
 
-  const tag = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['monitoring'], summary, ...extra } });
-  const load = async (id: string, computerId: string) => {
-    const rows = await repo.db
-      .selectFrom('migration_reports')
-      .selectAll()
-      .where('deployment_id', '=', id)
-      .where('computer_id', '=', computerId)
-      .execute();
-    return rows
-      .map((r) => ({ kind: r.kind as 'capture' | 'restore', receivedAt: r.received_at, report: JSON.parse(r.body) as MigrationReport }))
-      .sort((a, b) => a.kind.localeCompare(b.kind));
-  };
+function registerAgentReportRoutes(app: SiteApp, { repo, events, progress }: ReportDeps): void {
+  app.put(
+    '/api/agent/deployments/:id/reports/:kind',
+    {
+      bodyLimit: REPORT_BODY_LIMIT,
+      schema: { ...agentDoc('Upload the migration report of a capture or restore (docs/report-format.md)'), params: ReportUploadParams },
+    },
+    async (req) => {
+      const { id, kind } = req.params;
+      const me = await agentFor(repo, req, id);
+      await repo.saveReport(id, me.id, kind, checkedReport(req.body, kind));
+      events.emit('change', { kind: 'report', id, computerId: me.id });
+      return { ok: true };
+    },
+  );
 
+  app.post(
+    '/api/agent/deployments/:id/progress',
+    {
+      schema: {
+        ...agentDoc('Progress of the running step (step N of M, percent, bytes, ETA)'),
+        params: DeploymentIdParams,
+        body: ProgressBody,
+      },
+    },
+    async (req) => {
+      const id = req.params.id;
+      const me = await agentFor(repo, req, id);
+      const p: Progress = { ...req.body, computerId: me.id, at: new Date().toISOString() };
+      let runs = progress.get(id);
+      if (!runs) progress.set(id, (runs = new Map()));
+      runs.set(me.id, p);
+      events.emit('progress', { id, ...p });
+      return { ok: true };
+    },
+  );
+}
+
+function registerConsoleReportRoutes(app: SiteApp, { repo, progress }: ReportDeps): void {
+  const doc = (summary: string) => ({ tags: ['monitoring'], summary });
   app.get(
     '/api/deployments/:id/computers/:computerId/reports',
-    tag("A computer's capture and restore reports", { params: ConsoleParams }),
-    async (req) => {
-      const { id, computerId } = req.params as Static<typeof ConsoleParams>;
-      return load(id, computerId);
-    },
+    { schema: { ...doc("A computer's capture and restore reports"), params: ReportParams } },
+    async (req) => repo.reports(req.params.id, req.params.computerId),
   );
 
   app.get(
     '/api/deployments/:id/computers/:computerId/reports/:kind.:format',
-    tag('Download a report as JSON or as its self-contained HTML page', { params: DownloadParams }),
+    { schema: { ...doc('Download a report as JSON or as its self-contained HTML page'), params: ReportDownloadParams } },
     async (req, reply) => {
-      const { id, computerId, kind, format } = req.params as Static<typeof DownloadParams>;
-      const found = (await load(id, computerId)).find((r) => r.kind === kind);
+      const { id, computerId, kind, format } = req.params;
+      const found = (await repo.reports(id, computerId)).find((r) => r.kind === kind);
       if (!found) throw new FerryError('FERRY_E_SITE_NOT_FOUND', `No ${kind} report from computer ${computerId} for deployment ${id} yet.`);
       const name = `${id}-${found.report.computer ?? computerId}-${kind}.report.${format}`.replace(/[^A-Za-z0-9._-]/g, '_');
       reply.header('content-disposition', `attachment; filename="${name}"`);
@@ -149,10 +119,7 @@ export async function registerReportRoutes(
 
   app.get(
     '/api/deployments/:id/progress',
-    tag('Live progress of the computers running this deployment', { params: Type.Object({ id: Type.String({ maxLength: 20 }) }) }),
-    async (req) => {
-      const id = (req.params as { id: string }).id;
-      return { computers: [...(progress.get(id)?.values() ?? [])] };
-    },
+    { schema: { ...doc('Live progress of the computers running this deployment'), params: DeploymentIdParams } },
+    async (req) => ({ computers: [...(progress.get(req.params.id)?.values() ?? [])] }),
   );
 }

@@ -1,17 +1,17 @@
 // The State Migration Point inside the all-in-one server: its HTTP routes under /smp for the
 // agents' SMP client, console routes under /api/smp (the signed-in administrator acts as the
 // SMP admin), SMP credentials handed to enrolled agents, and an audit trail of recovery-key views.
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from 'typebox';
 import { openSmp, type OpenedSmp } from '../smp/server.ts';
 import { registerSmpRoutes } from '../smp/routes.ts';
 import { startDeletionJob, type DeletionJob } from '../../smp/index.ts';
-import type { Principal } from '../../smp/index.ts';
-import type { SiteDb } from './schema.ts';
+import type { Principal, SmpService } from '../../smp/index.ts';
+import { IdParams, SmpAssociationBody, SmpFolderBody, SmpSettingsBody } from './api-schema.ts';
+import { consoleDoc, typed, type SiteApp } from './typed.ts';
+import { appendAudit, listAudit, type SiteDb } from '../../db/index.ts';
 
 const ADMIN: Principal = { kind: 'admin' };
 const siteOwner = (siteComputerId: string): string => `site:${siteComputerId}`;
@@ -45,26 +45,6 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
   await adoptSiteComputers(smp, o.siteDb);
   let deletion: DeletionJob | undefined;
 
-  const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
-  const FolderBody = Type.Object({
-    path: Type.String({ minLength: 1, maxLength: 4096 }),
-    maxClients: Type.Integer({ minimum: 1, maximum: 99999 }),
-    minFreeSpace: Type.Integer({ minimum: 1, maximum: 99999 }),
-    spaceUnit: Type.Union([Type.Literal('Megabyte'), Type.Literal('Gigabyte'), Type.Literal('Percent')]),
-  });
-  const SettingsBody = Type.Object({
-    restoreOnly: Type.Optional(Type.Boolean()),
-    deleteImmediately: Type.Optional(Type.Boolean()),
-    timeDeleteAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 99999 })),
-    timeUnit: Type.Optional(Type.Union([Type.Literal('Days'), Type.Literal('Hours')])),
-  });
-  const AssociationBody = Type.Object({
-    source: Type.String({ minLength: 1, maxLength: 63 }),
-    destination: Type.String({ minLength: 1, maxLength: 63 }),
-    migrationBehavior: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
-    userNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
-  });
-
   return {
     smp,
     url,
@@ -85,73 +65,11 @@ export async function openSmpBridge(o: { dataDir: string; db?: string; publicUrl
       deletion = startDeletionJob(service, 60_000, (err) => app.log.error({ err }, 'SMP deletion job failed'));
     },
     async registerConsoleRoutes(app, events) {
-      const tag = (summary: string, extra: Record<string, unknown> = {}) => ({
-        schema: { tags: ['state migration point'], summary, security: [{ session: [], csrf: [] }], ...extra },
-      });
+      const site = typed(app);
       const changed = () => events.emit('change', { kind: 'smp' });
-      app.get('/api/smp/folders', tag('Storage folders'), async () => service.listFolders(ADMIN));
-      app.post('/api/smp/folders', tag('Add a storage folder', { body: FolderBody }), async (req, reply) => {
-        const f = await service.addFolder(ADMIN, req.body as Static<typeof FolderBody>);
-        changed();
-        return reply.status(201).send(f);
-      });
-      app.delete('/api/smp/folders/:id', tag('Remove a storage folder', { params: Id }), async (req) => {
-        await service.removeFolder(ADMIN, (req.params as { id: string }).id);
-        changed();
-        return { ok: true };
-      });
-      app.get('/api/smp/settings', tag('Restore-only mode and deletion policy'), async () => service.getSettings(ADMIN));
-      app.put('/api/smp/settings', tag('Change restore-only mode / deletion policy', { body: SettingsBody }), async (req) => {
-        const b = req.body as Static<typeof SettingsBody>;
-        const patch: { restoreOnly?: boolean; deleteAfterSeconds?: number } = {};
-        if (b.restoreOnly !== undefined) patch.restoreOnly = b.restoreOnly;
-        if (b.deleteImmediately) patch.deleteAfterSeconds = 0;
-        else if (b.timeDeleteAfter !== undefined) patch.deleteAfterSeconds = b.timeDeleteAfter * (b.timeUnit === 'Hours' ? 3600 : 86400);
-        const s = await service.updateSettings(ADMIN, patch);
-        changed();
-        return s;
-      });
-      app.get('/api/smp/computers', tag('Computers known to the SMP'), async () => service.listComputers(ADMIN));
-      app.get('/api/smp/associations', tag('Computer associations'), async () => service.listAssociations(ADMIN));
-      app.post('/api/smp/associations', tag('Create a computer association', { body: AssociationBody }), async (req, reply) => {
-        const b = req.body as Static<typeof AssociationBody>;
-        for (const name of [b.source, b.destination])
-          if (!(await service.listComputers(ADMIN)).some((c) => c.name.toLowerCase() === name.toLowerCase()))
-            await service.importComputer(ADMIN, name);
-        const a = await service.createAssociation(ADMIN, {
-          source: b.source,
-          destination: b.destination,
-          migrationBehavior: b.migrationBehavior,
-          ...(b.userNames ? { userNames: b.userNames } : {}),
-        });
-        changed();
-        return reply.status(201).send(a);
-      });
-      app.delete('/api/smp/associations/:id', tag('Delete an association', { params: Id }), async (req) => {
-        await service.deleteAssociation(ADMIN, (req.params as { id: string }).id);
-        changed();
-        return { ok: true };
-      });
-      app.get('/api/smp/stores', tag('State stores'), async () => service.listStores(ADMIN));
-      app.get('/api/smp/stores/:id/recovery', tag('View Recovery Information (audited)', { params: Id }), async (req) => {
-        const id = (req.params as { id: string }).id;
-        const info = await service.recoveryInformation(ADMIN, id);
-        await o.siteDb
-          .insertInto('audit_log')
-          .values({
-            id: randomUUID(),
-            at: new Date().toISOString(),
-            actor: 'console administrator',
-            action: 'view-recovery-key',
-            target: id,
-            address: req.ip,
-          })
-          .execute();
-        return info;
-      });
-      app.get('/api/audit', tag('Audit log (recovery key views)'), async () =>
-        o.siteDb.selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(500).execute(),
-      );
+      registerStorageRoutes(site, service, changed);
+      registerAssociationRoutes(site, service, changed);
+      registerStoreRoutes(site, service, o.siteDb);
     },
     async close() {
       await deletion?.stop();
@@ -173,4 +91,72 @@ async function adoptSiteComputers(smp: OpenedSmp, siteDb: SiteDb): Promise<void>
     if (known && known.owner === null && known.credentialHash !== null) await repo.setComputerOwner(known.id, siteOwner(c.id));
   }
   await repo.setSetting('site_owners_adopted', new Date().toISOString());
+}
+
+const doc = (summary: string) => consoleDoc('state migration point', summary);
+
+/** Storage folders, restore-only mode and the deletion policy. */
+function registerStorageRoutes(app: SiteApp, service: SmpService, changed: () => void): void {
+  app.get('/api/smp/folders', { schema: doc('Storage folders') }, async () => service.listFolders(ADMIN));
+  app.post('/api/smp/folders', { schema: { ...doc('Add a storage folder'), body: SmpFolderBody } }, async (req, reply) => {
+    const f = await service.addFolder(ADMIN, req.body);
+    changed();
+    return reply.status(201).send(f);
+  });
+  app.delete('/api/smp/folders/:id', { schema: { ...doc('Remove a storage folder'), params: IdParams } }, async (req) => {
+    await service.removeFolder(ADMIN, req.params.id);
+    changed();
+    return { ok: true };
+  });
+  app.get('/api/smp/settings', { schema: doc('Restore-only mode and deletion policy') }, async () => service.getSettings(ADMIN));
+  app.put('/api/smp/settings', { schema: { ...doc('Change restore-only mode / deletion policy'), body: SmpSettingsBody } }, async (req) => {
+    const b = req.body;
+    const patch: { restoreOnly?: boolean; deleteAfterSeconds?: number } = {};
+    if (b.restoreOnly !== undefined) patch.restoreOnly = b.restoreOnly;
+    if (b.deleteImmediately) patch.deleteAfterSeconds = 0;
+    else if (b.timeDeleteAfter !== undefined) patch.deleteAfterSeconds = b.timeDeleteAfter * (b.timeUnit === 'Hours' ? 3600 : 86400);
+    const s = await service.updateSettings(ADMIN, patch);
+    changed();
+    return s;
+  });
+}
+
+/** Computers known to the SMP and their associations (source → destination). */
+function registerAssociationRoutes(app: SiteApp, service: SmpService, changed: () => void): void {
+  app.get('/api/smp/computers', { schema: doc('Computers known to the SMP') }, async () => service.listComputers(ADMIN));
+  app.get('/api/smp/associations', { schema: doc('Computer associations') }, async () => service.listAssociations(ADMIN));
+  app.post(
+    '/api/smp/associations',
+    { schema: { ...doc('Create a computer association'), body: SmpAssociationBody } },
+    async (req, reply) => {
+      const b = req.body;
+      for (const name of [b.source, b.destination])
+        if (!(await service.listComputers(ADMIN)).some((c) => c.name.toLowerCase() === name.toLowerCase()))
+          await service.importComputer(ADMIN, name);
+      const a = await service.createAssociation(ADMIN, {
+        source: b.source,
+        destination: b.destination,
+        migrationBehavior: b.migrationBehavior,
+        ...(b.userNames ? { userNames: b.userNames } : {}),
+      });
+      changed();
+      return reply.status(201).send(a);
+    },
+  );
+  app.delete('/api/smp/associations/:id', { schema: { ...doc('Delete an association'), params: IdParams } }, async (req) => {
+    await service.deleteAssociation(ADMIN, req.params.id);
+    changed();
+    return { ok: true };
+  });
+}
+
+/** State stores, their recovery information (each view audited) and the audit log. */
+function registerStoreRoutes(app: SiteApp, service: SmpService, siteDb: SiteDb): void {
+  app.get('/api/smp/stores', { schema: doc('State stores') }, async () => service.listStores(ADMIN));
+  app.get('/api/smp/stores/:id/recovery', { schema: { ...doc('View Recovery Information (audited)'), params: IdParams } }, async (req) => {
+    const info = await service.recoveryInformation(ADMIN, req.params.id);
+    await appendAudit(siteDb, { actor: 'console administrator', action: 'view-recovery-key', target: req.params.id, address: req.ip });
+    return info;
+  });
+  app.get('/api/audit', { schema: doc('Audit log (recovery key views)') }, async () => listAudit(siteDb));
 }

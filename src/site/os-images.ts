@@ -7,10 +7,17 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FerryError } from '../../errors/index.ts';
-import { sha256File } from '../../smp/index.ts';
-import { wimInfo, type WimImage } from '../../tasksequence/index.ts';
-import type { SiteRepository } from './repository.ts';
+import { FerryError } from '../errors/index.ts';
+import { sha256File } from '../smp/index.ts';
+import { wimInfo, type WimImage } from '../tasksequence/index.ts';
+
+/** The package records an image package is kept in (the site repository implements it). */
+export interface PackageRecords {
+  createPackage(p: { name: string; description: string; kind: string; source: string }): Promise<string>;
+  setPackageSource(id: string, source: string): Promise<void>;
+  listPackages(): Promise<{ id: string; name: string; description: string; kind: string; source: string }[]>;
+  deletePackage(id: string): Promise<void>;
+}
 
 export interface OsImagePackage {
   id: string;
@@ -34,11 +41,12 @@ interface Sidecar {
 
 export const OS_IMAGE_KIND = 'osimage';
 
+/** The site's operating system image packages: register, upload, list and delete WIMs. */
 export class OsImages {
-  readonly #repo: SiteRepository;
+  readonly #repo: PackageRecords;
   readonly #dir: string;
 
-  constructor(repo: SiteRepository, dataDir: string) {
+  constructor(repo: PackageRecords, dataDir: string) {
     this.#repo = repo;
     this.#dir = join(dataDir, 'os-images');
   }

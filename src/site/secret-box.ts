@@ -4,7 +4,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FerryError } from '../../errors/index.ts';
+import { FerryError } from '../errors/index.ts';
 
 const PREFIX = 'enc:v1:';
 
