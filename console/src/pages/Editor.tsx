@@ -3,7 +3,7 @@
 // Store), Properties and Options tabs, Apply / OK / Cancel. Problems are shown before saving and
 // a save against a newer version is refused by the server (409) without losing the edit. The
 // step catalog and the checks come from the server (`GET /api/step-types`, `POST
-// /api/task-sequences/check`).
+// /api/task-sequences/validate`).
 import { useEffect, useState } from 'react';
 import { api, ApiError, type Package, type SequenceNode, type TaskSequence, type TsFull, type TsProblem } from '../api.ts';
 import { go } from '../App.tsx';
