@@ -21,6 +21,7 @@ const MAX_KEY_NAME = 255;
 const MAX_VALUE_NAME = 16383;
 const MAX_DEPTH = 512;
 
+/** How `HiveEditor.create` names and secures a new hive's root. */
 export interface CreateHiveOptions {
   /** Name of the root key (default `ROOT`; Windows uses e.g. `CMI-CreateHive{GUID}`). */
   readonly rootName?: string;
@@ -34,10 +35,12 @@ export interface CreateHiveOptions {
   readonly now?: () => number;
 }
 
+/** How `HiveEditor.open` treats a dirty hive, and the clock for key timestamps (tests fix it). */
 export interface OpenEditorOptions extends Pick<OpenHiveOptions, 'allowDirty'> {
   readonly now?: () => number;
 }
 
+/** Options for keys `HiveEditor.ensureKey` creates. */
 export interface KeyOptions {
   /** Class name for keys this call creates. */
   readonly className?: string;
@@ -93,6 +96,14 @@ function checkKeyName(name: string): void {
   }
 }
 
+/**
+ * Edits an existing hive or builds a new one in memory, then saves it as a fresh regf file,
+ * atomically (a crash leaves the old hive or the new one).
+ * @example
+ * const hive = HiveEditor.open('/mnt/c/Users/alice/NTUSER.DAT');
+ * hive.setValue('Control Panel\\Desktop', 'Wallpaper', RegType.SZ, 'C:\\wall.jpg');
+ * hive.save('/mnt/c/Users/alice/NTUSER.DAT');
+ */
 export class HiveEditor implements Hive {
   readonly root: ModelKey;
   readonly #now: () => number;

@@ -51,10 +51,14 @@ export const SCANSTATE_SPEC: ToolSpec = {
   ppkg: { value: 'optional' },
 };
 
+/** How ScanState writes the store: compressed (the default), `/nocompress`, or `/hardlink` (links, no copies). */
 export type StoreKind = 'compressed' | 'uncompressed' | 'hardlink';
+/** `/efs:`: what ScanState does with EFS-encrypted files (default abort). */
 export type EfsMode = 'abort' | 'skip' | 'decryptcopy' | 'copyraw' | 'hardlink';
+/** Where an offline capture reads Windows from: `/offlinewindir:`, `/offlinewinold:` or an `/offline:` XML. */
 export type OfflineSource = { readonly kind: 'windir' | 'winold' | 'xml'; readonly path: string };
 
+/** A ScanState command line, parsed and checked by `parseScanStateArgs`. */
 export interface ScanStateOptions {
   readonly tool: 'scanstate';
   /** What the run does: capture into a store, estimate its size, or write Config.xml / a MigXML. */
