@@ -7,6 +7,7 @@ import { generateSampleVolume, parseSize } from '../sample-volume/index.ts';
 
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
+/** `ferry sample-volume`: writes a synthetic offline Windows volume. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const program = new Command('ferry sample-volume')
     .description(

@@ -16,6 +16,7 @@ import { hasErrors, validateSequence } from '../tasksequence/index.ts';
 import { serializeSequenceXml } from '../tasksequence/index.ts';
 import { imagePackageTemplate } from '../server/index.ts';
 
+/** Exit code of `ts run`/`ts resume` when a restart is due: continue with `ferry ts resume --state DIR`. */
 export const EXIT_RESTART = 3;
 
 /** Index paths are 0-based in the API; `ts show` numbers from 1. */

@@ -21,6 +21,7 @@ import { usmtVersionAtLeast } from './usmt-args.ts';
 import { checkVariableName } from './variables.ts';
 import type { FerryError } from '../errors/index.ts';
 
+/** One finding of `validateSequence`: an error (refuses save and run) or a warning (reported only). */
 export interface ValidationIssue {
   severity: 'error' | 'warning';
   code: Code;
@@ -31,6 +32,7 @@ export interface ValidationIssue {
   path?: string;
 }
 
+/** What `validateSequence` may check beyond the sequence itself, and for which purpose. */
 export interface ValidateOptions {
   /** Resolves USMT package ids (config files held, USMT version); without it those checks are skipped. */
   packages?: PackageResolver;
@@ -366,4 +368,5 @@ function checkStateStoreRelease(enabled: StepEntry[], add: Add): void {
   }
 }
 
+/** True when any issue is an error, i.e. the sequence may not be saved or run. */
 export const hasErrors = (issues: ValidationIssue[]): boolean => issues.some((i) => i.severity === 'error');
