@@ -108,12 +108,18 @@ export interface Processing extends Pos {
   readonly scripts: readonly ScriptCall[];
 }
 
-/** A `<rules>` block: rule elements, detects and added objects in one context, possibly a named one. */
-export interface Rules extends Pos {
+/** What a named element (`<namedElements>`) and a reference to one share: its name or the name it refers to, and its context. */
+export interface NamedInContext extends Pos {
   readonly name?: string;
-  /** Set when this `<rules name=…/>` outside namedElements refers to a definition. */
+  /** Set when this element refers to a named definition. */
   readonly ref?: string;
   readonly context: Context;
+}
+
+/** A `<rules>` block: rule elements, detects and added objects in one context, possibly a named one. */
+export interface Rules extends NamedInContext {
+  /** Set when this `<rules name=…/>` outside namedElements refers to a definition. */
+  readonly ref?: string;
   readonly elements: readonly RuleElement[];
   readonly conditions?: Conditions;
   readonly detects: readonly Detects[];
@@ -124,28 +130,19 @@ export interface Rules extends Pos {
 }
 
 /** A `<detect>`: true when any of its conditions or object sets holds. */
-export interface Detect extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+export interface Detect extends NamedInContext {
   /** ORed. */
   readonly items: readonly (Condition | Conditions | ObjectSet)[];
 }
 
 /** A `<detects>` block: true when all its detects hold. */
-export interface Detects extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+export interface Detects extends NamedInContext {
   /** ANDed. */
   readonly detects: readonly Detect[];
 }
 
 /** A `<detection>`: a named condition block deciding whether a component is present. */
-export interface Detection extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+export interface Detection extends NamedInContext {
   readonly conditions?: Conditions;
 }
 
@@ -157,10 +154,7 @@ export interface Variable extends Pos {
 }
 
 /** An `<environment>`: variables defined under conditions for a component. */
-export interface Environment extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+export interface Environment extends NamedInContext {
   readonly conditions: readonly (Condition | Conditions)[];
   readonly variables: readonly Variable[];
 }

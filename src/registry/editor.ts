@@ -11,7 +11,7 @@ import { FerryError, fromSystemError } from '../errors/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
 import { KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, KEY_VOLATILE, NO_CELL, msToFiletime, upcaseName } from './format.ts';
 import { ModelKey, ModelValue } from './model.ts';
-import { splitRegPath } from './paths.ts';
+import { keyAtPath, splitRegPath } from './paths.ts';
 import { openHive, type OpenHiveOptions, type RegfKey } from './reader.ts';
 import { serializeHive } from './serialize.ts';
 import type { Hive, RegData } from './types.ts';
@@ -217,12 +217,7 @@ export class HiveEditor implements Hive {
   }
 
   key(path: string): ModelKey | null {
-    let k: ModelKey | null = this.root;
-    for (const part of splitRegPath(path)) {
-      k = k.subkey(part);
-      if (!k) return null;
-    }
-    return k;
+    return keyAtPath(this.root, path);
   }
 
   #existing(path: string): ModelKey {

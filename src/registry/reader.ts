@@ -16,7 +16,7 @@ import { BIG_DATA_SEGMENT, DATA_INLINE, KEY_COMP_NAME, NK, NO_CELL, SK, VALUE_CO
 import { HiveFile, corrupt, type BaseBlock } from './hive-file.ts';
 import type { Hive, RegData, RegKey, RegValue } from './types.ts';
 import { decodeValueData } from './value-data.ts';
-import { splitRegPath } from './paths.ts';
+import { keyAtPath } from './paths.ts';
 
 /** How `openHive` treats a dirty hive and how much of the file it caches. */
 export interface OpenHiveOptions {
@@ -81,12 +81,7 @@ export class RegfHive implements Hive {
   }
 
   key(path: string): RegfKey | null {
-    let k: RegfKey | null = this.root;
-    for (const part of splitRegPath(path)) {
-      k = k.subkey(part);
-      if (!k) return null;
-    }
-    return k;
+    return keyAtPath(this.root, path);
   }
 
   close(): void {
