@@ -2,5 +2,6 @@
 // store's header name the same release.
 import { readFileSync } from 'node:fs';
 
+/** Ferry's release (package.json), named by the CLI, the API documentation and every store header. */
 export const FERRY_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;

@@ -14,6 +14,7 @@ import { readEngineState, writeEngineFile } from '../tasksequence/index.ts';
 import { RunMonitor } from './run-monitor.ts';
 import { SiteClient, type DeploymentDetail, type StatusMessage } from './site-client.ts';
 
+/** Where the site is, which computer (volume root and name) the agent acts for, and where it keeps its state. */
 export interface AgentOptions {
   site: string;
   /** The computer's volume root (the offline Windows tree). */
@@ -27,6 +28,7 @@ export interface AgentOptions {
   log?: (line: string) => void;
 }
 
+/** What registration gives the agent and it keeps in its state folder: the site's computer id and credential. */
 export interface Identity {
   site: string;
   name: string;
@@ -40,6 +42,14 @@ interface RunRecord {
   smp: DeploymentDetail['smp'];
 }
 
+/**
+ * The agent of one computer: registers with the site, polls policy, runs due deployments through the
+ * task sequence engine (resuming interrupted runs) and reports their steps as status messages.
+ * @example
+ * const agent = new Agent({ site: 'https://site:8443', root: '/mnt/c', name: 'PC-042', stateDir: '/var/lib/ferry-agent' });
+ * await agent.register();
+ * await agent.loop(); // until agent.stop()
+ */
 export class Agent {
   readonly options: AgentOptions;
   readonly #log: (line: string) => void;

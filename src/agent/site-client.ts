@@ -8,6 +8,7 @@ import { FerryError, type ErrorCode } from '../errors/index.ts';
 import { sha256File } from '../smp/index.ts';
 import type { TaskSequence } from '../tasksequence/index.ts';
 
+/** One deployment in the computer's policy: which task sequence, available or required, and its state. */
 export interface PolicyDeployment {
   id: string;
   taskSequenceId: string;
@@ -17,6 +18,7 @@ export interface PolicyDeployment {
   due: boolean;
 }
 
+/** A deployment as the agent runs it: the task sequence, its variables and how to reach its SMP. */
 export interface DeploymentDetail {
   deployment: { id: string; purpose: string; collectionId: string };
   taskSequence: { id: string; name: string; version: number; sequence: TaskSequence };
@@ -28,6 +30,7 @@ export interface DeploymentDetail {
   packages?: { id: string; kind: string; source: string }[];
 }
 
+/** Which event of a run a status message reports: started, a step done or failed, finished, requirements not met. */
 export type StatusKind =
   | 'tsStarted'
   | 'tsCompleted'
@@ -40,6 +43,7 @@ export type StatusKind =
   | 'actionFailureIgnored'
   | 'requirementsNotMet';
 
+/** One status message about a run (started, a step done or failed, finished) for the site's reports. */
 export interface StatusMessage {
   kind: StatusKind;
   step?: number;
@@ -64,6 +68,10 @@ export interface RunProgress {
   running: boolean;
 }
 
+/**
+ * The agent's HTTP client for the site's agent API; network failures become FERRY_E_SITE_UNREACHABLE
+ * and coded error bodies are rethrown with their code.
+ */
 export class SiteClient {
   readonly site: string;
   readonly #credential: string | undefined;

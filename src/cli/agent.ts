@@ -49,6 +49,7 @@ async function runOne(argv: string[]): Promise<number> {
   return status === 'succeeded' ? 0 : 1;
 }
 
+/** `ferry agent`: registers, polls and runs deployments; `ferry agent run <deployment>` runs one now. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runOne(argv.slice(1));
   const cmd = new Command('ferry agent')

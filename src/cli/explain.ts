@@ -8,6 +8,7 @@ import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule
 const USAGE =
   'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json] PATH…';
 
+/** `ferry explain`: for each PATH, the final decision, the winning rule and the destination. Returns the exit code (USMT's for errors). */
 export async function run(argv: string[]): Promise<number> {
   try {
     const { args, input } = parseRuleOptions(argv, USAGE);

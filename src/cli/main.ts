@@ -6,6 +6,7 @@ import { FERRY_VERSION } from '../version.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
+/** Every `ferry` subcommand with its one-line summary (for `ferry --help`) and its module, loaded only when run. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   scanstate: {
     summary: 'capture user state into a store (USMT ScanState syntax)',
@@ -42,6 +43,9 @@ function usage(): string {
   ].join('\n');
 }
 
+/**
+ * Runs `ferry ARGS…` (help, version, or a subcommand) and returns the exit code; an error the subcommand throws propagates (`cli` prints it).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

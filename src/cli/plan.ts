@@ -9,6 +9,7 @@ const USAGE =
 
 const fmt = (t: Totals) => `${t.files} files, ${t.folders} folders, ${t.registry} registry, ${t.ini} INI, ${t.bytes} bytes`;
 
+/** `ferry plan`: every object that would migrate, with totals; writes nothing. Returns the exit code (USMT's for errors). */
 export async function run(argv: string[]): Promise<number> {
   try {
     const { args, input } = parseRuleOptions(argv, USAGE);

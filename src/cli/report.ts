@@ -14,6 +14,7 @@ const USAGE = [
   'from its catalog; --key for an encrypted store). --json prints the report as is.',
 ].join('\n');
 
+/** `ferry report`: a migration report as a summary, or a capture compared with its restore. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   try {
     let parsed;

@@ -7,6 +7,7 @@ import type { PlanningInput } from '../migxml/index.ts';
 import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/index.ts';
 import { normalizeUsmtArgs } from './usmt-args.ts';
 
+/** The options `plan` and `explain` take: the offline Windows folder, ScanState's rule and user options, and `--store`. */
 export const RULE_OPTIONS: ToolSpec = {
   offlinewindir: { value: 'required' },
   i: { value: 'required', repeatable: true },
@@ -30,6 +31,7 @@ export interface StoreExclusion {
   reason: string;
 }
 
+/** The store path as a Windows prefix on the volume, when it lies on it; undefined when it does not. */
 export function storeExclusion(args: ParsedArgs, windowsDir: string): StoreExclusion | undefined {
   const store = one(args, 'store');
   if (!store) return undefined;
@@ -45,12 +47,14 @@ export function storeExclusion(args: ParsedArgs, windowsDir: string): StoreExclu
   return { winPrefix, display: win, reason: `inside the store path ${win}: ScanState never captures the store it is writing` };
 }
 
+/** True when a Windows path lies inside the store path (and so is never captured). */
 export function isInStore(x: StoreExclusion | undefined, winPath: string | undefined): boolean {
   if (!x || !winPath) return false;
   const p = winPath.split('|')[0]!.toLowerCase();
   return p === x.winPrefix || p.startsWith(`${x.winPrefix}\\`);
 }
 
+/** Parses the command line of `plan` or `explain` into the planning input; a usage error is a FerryError. */
 export function parseRuleOptions(argv: readonly string[], usage: string): { args: ParsedArgs; input: PlanningInput } {
   const args = parseArgs(normalizeUsmtArgs(argv, RULE_OPTIONS), RULE_OPTIONS);
   if (args.help) return { args, input: { windowsDir: '', ruleFiles: [] } };

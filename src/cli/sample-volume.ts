@@ -1,11 +1,13 @@
 // `ferry sample-volume --out DIR [--users N] [--size S] [--seed K]`: write a synthetic offline
 // Windows volume to try rules, task sequences and the console on (src/sample-volume).
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { commandErrorExit } from './command-error.ts';
 import { generateSampleVolume, parseSize } from '../sample-volume/index.ts';
 
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
+/** `ferry sample-volume`: writes a synthetic offline Windows volume. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const program = new Command('ferry sample-volume')
     .description(
@@ -46,11 +48,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof FerryError) {
-      console.error(`${err.code}: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    return commandErrorExit(err, 2);
   }
 }

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { commandErrorExit } from './command-error.ts';
 import { requireVolumeRoot } from '../volume/index.ts';
 import { EventStream, type FerryEvent } from '../events/index.ts';
 import { describeSequence, maskSecrets } from '../tasksequence/index.ts';
@@ -15,6 +16,7 @@ import { hasErrors, validateSequence } from '../tasksequence/index.ts';
 import { serializeSequenceXml } from '../tasksequence/index.ts';
 import { imagePackageTemplate } from '../server/index.ts';
 
+/** Exit code of `ts run`/`ts resume` when a restart is due: continue with `ferry ts resume --state DIR`. */
 export const EXIT_RESTART = 3;
 
 /** Index paths are 0-based in the API; `ts show` numbers from 1. */
@@ -82,15 +84,11 @@ function report(result: RunResult, json: boolean): number {
   return result.status === 'succeeded' ? 0 : result.status === 'restart' ? EXIT_RESTART : 1;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let code = 0;
-  const program = new Command('ferry ts')
-    .description(
-      'Task sequences: show, validate, convert, run, resume. FILE is a <sequence> XML, a console object.xml or a console export zip.',
-    )
-    .exitOverride()
-    .showHelpAfterError();
+/** Sets the exit code of `run` from inside a command action. */
+type SetCode = (code: number) => void;
 
+/** `ts show`: the model as text or JSON; for an export zip, also what it holds. */
+function addShow(program: Command): void {
   program
     .command('show')
     .argument('<file>')
@@ -120,7 +118,10 @@ export async function run(argv: string[]): Promise<number> {
         console.log(describeSequence(loaded.sequence));
       }
     });
+}
 
+/** `ts validate`: errors and warnings with codes; exit 1 on an error. */
+function addValidate(program: Command, setCode: SetCode): void {
   program
     .command('validate')
     .argument('<file>')
@@ -135,9 +136,12 @@ export async function run(argv: string[]): Promise<number> {
       else
         for (const i of issues)
           console.log(`${i.severity} ${i.code}${i.step ? ` "${i.step}"` : ''}${i.path ? ` [${displayPath(i.path)}]` : ''}: ${i.message}`);
-      code = hasErrors(issues) ? 1 : 0;
+      setCode(hasErrors(issues) ? 1 : 0);
     });
+}
 
+/** `ts convert`: write back as a plain <sequence> XML. */
+function addConvert(program: Command): void {
   program
     .command('convert')
     .argument('<file>')
@@ -149,7 +153,10 @@ export async function run(argv: string[]): Promise<number> {
       writeFileSync(o.out, serializeSequenceXml(loaded.sequence));
       console.log(`Wrote ${o.out}.`);
     });
+}
 
+/** `ts template`: the "Install an existing image package" template. */
+function addTemplate(program: Command): void {
   program
     .command('template')
     .requiredOption('--out <file>', 'the task sequence XML to write')
@@ -170,7 +177,10 @@ export async function run(argv: string[]): Promise<number> {
       writeFileSync(o.out, serializeSequenceXml(seq));
       console.log(`Wrote ${o.out}.`);
     });
+}
 
+/** `ts run`: run a sequence on a volume. */
+function addRun(program: Command, setCode: SetCode): void {
   program
     .command('run')
     .argument('<file>')
@@ -229,10 +239,13 @@ export async function run(argv: string[]): Promise<number> {
           },
           events: renderEvents(o.json === true),
         });
-        code = report(await engine.run(), o.json === true);
+        setCode(report(await engine.run(), o.json === true));
       },
     );
+}
 
+/** `ts resume`: continue after a restart or an interruption. */
+function addResume(program: Command, setCode: SetCode): void {
   program
     .command('resume')
     .requiredOption('--state <dir>', 'the state folder of the interrupted or restarting run')
@@ -244,18 +257,33 @@ export async function run(argv: string[]): Promise<number> {
         events: renderEvents(o.json === true),
         ...(o.package ? { packages: localPackages(pairs(o.package, '--package')) } : {}),
       });
-      code = report(await engine.run(), o.json === true);
+      setCode(report(await engine.run(), o.json === true));
     });
+}
+
+/** Runs `ferry ts ARGS…` and returns the exit code (see the top of this file). */
+export async function run(argv: string[]): Promise<number> {
+  let code = 0;
+  const setCode: SetCode = (c) => {
+    code = c;
+  };
+  const program = new Command('ferry ts')
+    .description(
+      'Task sequences: show, validate, convert, run, resume. FILE is a <sequence> XML, a console object.xml or a console export zip.',
+    )
+    .exitOverride()
+    .showHelpAfterError();
+  addShow(program);
+  addValidate(program, setCode);
+  addConvert(program);
+  addTemplate(program);
+  addRun(program, setCode);
+  addResume(program, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof FerryError) {
-      console.error(`${err.code}: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    return commandErrorExit(err, 1);
   }
   return code;
 }

@@ -6,8 +6,10 @@
 // (spec/usmt-cli.md §6); `http` is the status an HTTP edge answers with.
 // Sections are per concept; keep codes sorted within a section and never reuse or rename one.
 
+/** An error stops the operation it is in; a warning is reported and never blocks. */
 export type Severity = 'error' | 'warning';
 
+/** One catalog entry: what `docs/errors.md` and `--json` output say about a code. */
 export interface CodeSpec {
   readonly severity: Severity;
   /** What happened, in one sentence. */
@@ -31,6 +33,11 @@ const w = (meaning: string, remedy: string, extra: { usmt?: number; http?: numbe
   ...extra,
 });
 
+/**
+ * The error and warning catalog: each code's meaning, what the administrator does about it, its
+ * USMT exit code and HTTP status. `docs/errors.md` is generated from it (`npm run docs:errors`);
+ * codes are API: never reused or renamed.
+ */
 export const CODES = {
   // ── general ─────────────────────────────────────────────────────────────────────────────
   FERRY_E_INTERNAL: e('An unexpected internal error occurred.', 'Re-run with verbose logging and report the log; nothing was deleted.', {
@@ -729,6 +736,9 @@ export const CODES = {
   ),
 } as const satisfies Record<string, CodeSpec>;
 
+/** Every catalogued code, error or warning. */
 export type Code = keyof typeof CODES;
+/** A code a FerryError may carry (`FERRY_E_…`). */
 export type ErrorCode = Extract<Code, `FERRY_E_${string}`>;
+/** A code for a warning event (`FERRY_W_…`); never thrown. */
 export type WarningCode = Extract<Code, `FERRY_W_${string}`>;

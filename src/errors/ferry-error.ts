@@ -1,5 +1,6 @@
 import { CODES, type Code, type ErrorCode } from './codes.ts';
 
+/** The optional parts of a FerryError: its cause and structured details for logs. */
 export interface FerryErrorOptions {
   cause?: unknown;
   /** Structured context (path, line, element, …) for logs and `--json` output. */
@@ -36,6 +37,15 @@ export class FerryError extends Error {
   }
 }
 
+/**
+ * True for a FerryError, and when `code` is given, one with that code: for catch blocks that handle one case.
+ * @example
+ * try {
+ *   openHive(path).close();
+ * } catch (err) {
+ *   if (!isFerryError(err, 'FERRY_E_HIVE_DIRTY')) throw err;
+ * }
+ */
 export function isFerryError(err: unknown, code?: ErrorCode): err is FerryError {
   return err instanceof FerryError && (code === undefined || err.code === code);
 }

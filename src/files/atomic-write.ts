@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+/** Options of `writeFileAtomic`. */
 export interface AtomicWriteOptions {
   /** Mode of a new file (default 0o600); an existing file keeps its own mode. */
   readonly mode?: number;

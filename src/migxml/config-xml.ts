@@ -15,6 +15,7 @@ export interface ConfigComponent {
   readonly children: readonly ConfigComponent[];
 }
 
+/** One `<errorControl>` rule: which files or registry locations and error codes are fatal or ignored. */
 export interface ErrorRule {
   readonly fatal: boolean;
   /** Win32 error code, or null for any. */
@@ -22,6 +23,7 @@ export interface ErrorRule {
   readonly pattern: string;
 }
 
+/** One `<changeGroup>` of `<profileControl>`: users of a local group become members of another. */
 export interface ChangeGroup {
   readonly from: string;
   readonly to: string;
@@ -30,6 +32,7 @@ export interface ChangeGroup {
   readonly exclude: readonly string[];
 }
 
+/** A parsed Config.xml: which components migrate, which errors are fatal, and profile control. */
 export interface MigrationConfig {
   readonly file: string;
   readonly sections: {
@@ -160,6 +163,7 @@ export async function loadConfig(file: string): Promise<MigrationConfig> {
   return parseConfigDocument(await loadXmlFile(file, { missingCode: 'FERRY_E_CONFIG_INVALID', malformedCode: 'FERRY_E_CONFIG_INVALID' }));
 }
 
+/** Parses Config.xml text (components on or off, error control, profile control); a coded error names the file and line. */
 export function parseConfigText(text: string, file = '<inline>'): MigrationConfig {
   return parseConfigDocument(parseXmlText(text, file, 'FERRY_E_CONFIG_INVALID'));
 }

@@ -63,6 +63,7 @@ export interface RuleRef {
   readonly line?: number;
 }
 
+/** One rule pattern compiled for a pass: its matcher, where it was written, and its filter or script. */
 export interface ActiveRule {
   readonly matcher: Matcher;
   readonly ref: RuleRef;
@@ -74,6 +75,7 @@ export interface ActiveRule {
   readonly attributes?: readonly string[];
 }
 
+/** A component detected in a pass, with its variables and its rules expanded for that pass. */
 export interface ActiveComponent {
   readonly component: Component;
   readonly vars: VarScope;
@@ -82,6 +84,7 @@ export interface ActiveComponent {
   readonly remaps: { readonly name: string; readonly source: string }[];
 }
 
+/** One evaluation pass: the System pass, or one per selected user with that user's variables and registry. */
 export interface Pass {
   readonly index: number;
   /** Absent for the System pass. */
@@ -94,12 +97,14 @@ export interface Pass {
   readonly added: readonly { readonly location: string; readonly value: RegValue }[];
 }
 
+/** A pass and component whose rule includes an object; an object can be included by several. */
 export interface PassInclusion {
   readonly pass: Pass;
   readonly component: ActiveComponent;
   readonly rule: RuleRef;
 }
 
+/** What the rules decide for one object: included, excluded or untouched, and which rule won (spec §6.4). */
 export interface Decision {
   readonly decision: 'include' | 'exclude' | 'none';
   /** The winning include, or the exclude/unconditionalExclude that removed it. */
@@ -130,6 +135,7 @@ export interface DecidedObject {
   readonly inclusions: readonly PassInclusion[];
 }
 
+/** What the rule engine evaluates: the volume, the rule files, the selected users and how to read their hives. */
 export interface EngineOptions {
   readonly volume: WindowsVolume;
   readonly files: readonly RuleFile[];
@@ -992,6 +998,7 @@ function objectKeyOf(type: ObjectType, path: string, isContainer: boolean): { no
   return type === 'Registry' ? registryKey(path) : type === 'Ini' ? iniKey(path) : fileKey(path, isContainer);
 }
 
+/** Lower-cased node segments and value name of a registry location (the form decideKey takes). */
 export function registryKey(location: string): { node: string[]; leaf: string | null } {
   const { node, leaf } = splitLocation(location);
   return { node: pathSegments(node), leaf: leaf === null ? null : leaf.toLowerCase() };

@@ -9,6 +9,7 @@ import { pathSegments, splitLocation } from './pattern.ts';
 /** How the file's bytes are decoded and written back. */
 export type IniEncoding = 'utf16le' | 'utf16be' | 'utf8-bom' | 'utf8' | 'latin1';
 
+/** An INI file as lines, with the encoding and line ends to write it back in. */
 export interface IniDocument {
   readonly encoding: IniEncoding;
   /** Line end of the file (`\r\n` for a new file). */
@@ -17,6 +18,7 @@ export interface IniDocument {
   readonly lines: string[];
 }
 
+/** One key of an INI file, with its section and value. */
 export interface IniSetting {
   /** As written in the file (the header's text, trimmed). '' for keys before the first header. */
   readonly section: string;
@@ -29,6 +31,7 @@ export const MAX_INI_BYTES = 16 * 1024 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Reads an INI file's bytes, detecting its encoding (UTF-16 by BOM, UTF-8, else Latin-1) so `encodeIni` writes it back unchanged. */
 export function decodeIni(buf: Buffer): IniDocument {
   let encoding: IniEncoding;
   let text: string;
@@ -58,6 +61,7 @@ export function decodeIni(buf: Buffer): IniDocument {
   return { encoding, eol, lines: text.split(/\r?\n/) };
 }
 
+/** An INI document as bytes, in its own encoding and line ends. */
 export function encodeIni(doc: IniDocument): Buffer {
   const text = doc.lines.join(doc.eol);
   switch (doc.encoding) {
@@ -114,6 +118,7 @@ export function iniSettings(doc: IniDocument): IniSetting[] {
   return out;
 }
 
+/** The value of a key in a section (case-insensitive, as Windows reads INI files); null when absent. */
 export function iniValue(doc: IniDocument, section: string, key: string): string | null {
   const s = section.toLowerCase();
   const k = key.toLowerCase();

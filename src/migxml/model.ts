@@ -3,22 +3,28 @@
 import type { ObjectType } from './pattern.ts';
 import type { ScriptCall } from './script-call.ts';
 
+/** Which passes a component or rule applies in: user passes, the System pass, or both. */
 export type Context = 'User' | 'System' | 'UserAndSystem';
+/** The `type=` of a `<component>`. */
 export type ComponentType = 'System' | 'Application' | 'Device' | 'Documents';
+/** The `role=` of a `<role>`. */
 export type RoleName = 'Container' | 'Binaries' | 'Settings' | 'Data';
 
+/** Where an element was written: decisions and errors name the rule that caused them. */
 export interface Pos {
   readonly file: string;
   readonly line?: number;
   readonly column?: number;
 }
 
+/** A `<condition>`: a helper call, possibly negated. */
 export interface Condition extends Pos {
   readonly kind: 'condition';
   readonly call: ScriptCall;
   readonly negate: boolean;
 }
 
+/** A `<conditions>` block: its items ANDed or ORed, or a reference to a named one. */
 export interface Conditions extends Pos {
   readonly kind: 'conditions';
   readonly operation: 'AND' | 'OR';
@@ -27,29 +33,34 @@ export interface Conditions extends Pos {
   readonly ref?: string;
 }
 
+/** A `<pattern>` of an object set. */
 export interface PatternItem extends Pos {
   readonly kind: 'pattern';
   readonly type: ObjectType;
   readonly text: string;
 }
 
+/** A `<script>` of an object set: a helper call that yields patterns. */
 export interface ScriptItem extends Pos {
   readonly kind: 'script';
   readonly call: ScriptCall;
 }
 
+/** A `<content filter=…>`: objects named by the contents of the files its object sets match. */
 export interface ContentItem extends Pos {
   readonly kind: 'content';
   readonly filter: ScriptCall;
   readonly objectSets: readonly ObjectSet[];
 }
 
+/** An `<objectSet>`: patterns, scripts and content items, under conditions. */
 export interface ObjectSet extends Pos {
   readonly items: readonly (PatternItem | ScriptItem | ContentItem)[];
   /** All must hold (conditions blocks and bare `<condition>`s are ANDed); false → empty set. */
   readonly conditions: readonly (Condition | Conditions)[];
 }
 
+/** The rule elements inside `<rules>`. */
 export type RuleKind =
   | 'include'
   | 'exclude'
@@ -61,6 +72,7 @@ export type RuleKind =
   | 'includeAttributes'
   | 'excludeAttributes';
 
+/** One rule element (`<include>`, `<merge>`, `<locationModify>`…) with its object sets. */
 export interface RuleElement extends Pos {
   readonly kind: RuleKind;
   /** `filter=` (include/exclude/destinationCleanup) or `script=` (merge/locationModify/contentModify). */
@@ -70,6 +82,7 @@ export interface RuleElement extends Pos {
   readonly objectSets: readonly ObjectSet[];
 }
 
+/** An `<object>` of `<addObjects>`: a registry value emulated as if it existed on the source. */
 export interface AddedObject extends Pos {
   readonly type: ObjectType;
   readonly location: string | ScriptCall;
@@ -77,26 +90,36 @@ export interface AddedObject extends Pos {
   readonly bytes?: { readonly text: string; readonly string: boolean; readonly expand: boolean };
 }
 
+/** An `<addObjects>` block, under conditions. */
 export interface AddObjects extends Pos {
   readonly objects: readonly AddedObject[];
   readonly conditions: readonly (Condition | Conditions)[];
 }
 
+/** An `<externalProcess>`: command lines to run before or after the scan or apply. */
 export interface ExternalProcess extends Pos {
   readonly when: string;
   readonly commandLines: readonly string[];
 }
 
+/** A `<processing>`: helper scripts to run before or after the scan or apply. */
 export interface Processing extends Pos {
   readonly when: string;
   readonly scripts: readonly ScriptCall[];
 }
 
-export interface Rules extends Pos {
+/** What a named element (`<namedElements>`) and a reference to one share: its name or the name it refers to, and its context. */
+export interface NamedInContext extends Pos {
   readonly name?: string;
-  /** Set when this `<rules name=…/>` outside namedElements refers to a definition. */
+  /** Set when this element refers to a named definition. */
   readonly ref?: string;
   readonly context: Context;
+}
+
+/** A `<rules>` block: rule elements, detects and added objects in one context, possibly a named one. */
+export interface Rules extends NamedInContext {
+  /** Set when this `<rules name=…/>` outside namedElements refers to a definition. */
+  readonly ref?: string;
   readonly elements: readonly RuleElement[];
   readonly conditions?: Conditions;
   readonly detects: readonly Detects[];
@@ -106,43 +129,37 @@ export interface Rules extends Pos {
   readonly nested: readonly Rules[];
 }
 
-export interface Detect extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+/** A `<detect>`: true when any of its conditions or object sets holds. */
+export interface Detect extends NamedInContext {
   /** ORed. */
   readonly items: readonly (Condition | Conditions | ObjectSet)[];
 }
 
-export interface Detects extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+/** A `<detects>` block: true when all its detects hold. */
+export interface Detects extends NamedInContext {
   /** ANDed. */
   readonly detects: readonly Detect[];
 }
 
-export interface Detection extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+/** A `<detection>`: a named condition block deciding whether a component is present. */
+export interface Detection extends NamedInContext {
   readonly conditions?: Conditions;
 }
 
+/** A `<variable>` of an environment: a text, a script result or an object set, optionally remapped. */
 export interface Variable extends Pos {
   readonly name: string;
   readonly remap: boolean;
   readonly value: { readonly text: string } | { readonly script: ScriptCall } | { readonly objectSet: ObjectSet };
 }
 
-export interface Environment extends Pos {
-  readonly name?: string;
-  readonly ref?: string;
-  readonly context: Context;
+/** An `<environment>`: variables defined under conditions for a component. */
+export interface Environment extends NamedInContext {
   readonly conditions: readonly (Condition | Conditions)[];
   readonly variables: readonly Variable[];
 }
 
+/** A `<role>` of a component: its environments, detection, rules and nested components. */
 export interface Role extends Pos {
   readonly role: RoleName;
   readonly environments: readonly Environment[];
@@ -153,6 +170,7 @@ export interface Role extends Pos {
   readonly roles: readonly Role[];
 }
 
+/** A `<component>`: what Config.xml turns on or off, with its roles and rules. */
 export interface Component extends Pos {
   /** Config.xml ID: `<urlid>/<displayName lower-cased>/<role lower-cased>` (spec §7). */
   readonly id: string;
@@ -168,6 +186,7 @@ export interface Component extends Pos {
   readonly extensions: readonly string[];
 }
 
+/** The `<namedElements>` of a file, by lower-cased name, for references to resolve. */
 export interface NamedElements {
   readonly environments: ReadonlyMap<string, Environment>;
   readonly rules: ReadonlyMap<string, Rules>;
@@ -177,6 +196,7 @@ export interface NamedElements {
   readonly detect: ReadonlyMap<string, Detect>;
 }
 
+/** A parsed MigXML file: its components, named elements and the defects it was accepted despite. */
 export interface RuleFile {
   readonly file: string;
   readonly urlid: string;
@@ -187,6 +207,7 @@ export interface RuleFile {
   readonly warnings?: readonly RuleFileWarning[];
 }
 
+/** A defect a rule file is processed despite (an ignored element), reported when the rule set is loaded. */
 export interface RuleFileWarning {
   readonly code: 'FERRY_W_MIGXML_ELEMENT_IGNORED';
   readonly message: string;

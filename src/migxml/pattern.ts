@@ -5,6 +5,7 @@
 
 import { STAR_ONLY, compileWildcard } from '../text/index.ts';
 
+/** The kinds of object a MigXML pattern names. */
 export type ObjectType = 'File' | 'Registry' | 'Ini';
 
 export interface SplitLocation {
@@ -101,6 +102,7 @@ export function compareSpecificity(a: Specificity, b: Specificity): number {
   return a.nodeLiterals - b.nodeLiterals || a.nonRecursive - b.nonRecursive || a.leafRank - b.leafRank;
 }
 
+/** A MigXML pattern (`C:\Users\* [*.docx]`) compiled to a matcher, with the folders a walk must visit for it. */
 export interface CompiledPattern {
   readonly type: ObjectType;
   /** The pattern after variable expansion, as shown in logs and explain output. */

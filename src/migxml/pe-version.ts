@@ -3,6 +3,7 @@
 // is not a well-formed PE image yields null (the condition is then FALSE).
 import { open, type FileHandle } from 'node:fs/promises';
 
+/** A PE file's file and product versions and its string table entries. */
 export interface FileVersionInfo {
   readonly fileVersion?: readonly number[];
   readonly productVersion?: readonly number[];
@@ -15,6 +16,7 @@ const MAX_RESOURCE = 1024 * 1024;
 /** Reads `length` bytes at `offset` (fewer at the end of the image). */
 type ReadAt = (offset: number, length: number) => Promise<Buffer>;
 
+/** The version resource of a PE file (VS_FIXEDFILEINFO and string table), for MigXML's version conditions; null when it has none. */
 export async function readFileVersion(hostPath: string): Promise<FileVersionInfo | null> {
   let fh: FileHandle | undefined;
   try {

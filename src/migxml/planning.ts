@@ -11,6 +11,7 @@ import { allComponents } from './parser.ts';
 import { loadRuleSet } from './rule-set.ts';
 import { selectUsers, type UserSelection } from './user-selection.ts';
 
+/** What to plan from: the offline Windows folder, the rule files, Config.xml and the user selection. */
 export interface PlanningInput {
   /** `/offlinewindir:` host path. */
   readonly windowsDir: string;
@@ -22,6 +23,7 @@ export interface PlanningInput {
   readonly events?: EventStream;
 }
 
+/** An opened planning: the volume, the rule engine, the selected users and the config in effect. */
 export interface Planning {
   readonly volume: WindowsVolume;
   readonly engine: RuleEngine;
@@ -32,6 +34,13 @@ export interface Planning {
 /** The `log` event component naming a component Config.xml turns off (message: its display name). */
 export const CONFIG_OFF_COMPONENT = 'Config.xml component off';
 
+/**
+ * Opens the volume, loads the `/i` rules and `/config`, selects the users and builds the rule engine:
+ * what `ferry plan`, `ferry explain` and ScanState share.
+ * @example
+ * const { engine } = await openPlanning({ windowsDir: '/mnt/c/Windows', ruleFiles: ['MigDocs.xml'] });
+ * for await (const o of engine.objects()) console.log(o.winPath ?? o.regLocation, '→', o.destination);
+ */
 export async function openPlanning(input: PlanningInput): Promise<Planning> {
   const events = input.events ?? new EventStream();
   const volume = await openVolume(input.windowsDir, { events });
@@ -60,6 +69,7 @@ export async function openPlanning(input: PlanningInput): Promise<Planning> {
   return { volume, engine, users, ...(config ? { config } : {}) };
 }
 
+/** Counts and bytes of the objects that migrate, by kind. */
 export interface Totals {
   objects: number;
   files: number;
@@ -72,6 +82,7 @@ export interface Totals {
 
 const zero = (): Totals => ({ objects: 0, files: 0, folders: 0, registry: 0, ini: 0, bytes: 0 });
 
+/** Totals of a plan: overall, per user and per component. */
 export interface PlanSummary {
   readonly total: Totals;
   /** By `DOMAIN\user`, or `System` for objects only the System pass includes. */
@@ -79,6 +90,7 @@ export interface PlanSummary {
   readonly byComponent: Map<string, Totals>;
 }
 
+/** An empty plan summary, to `count` decided objects into. */
 export function newSummary(): PlanSummary {
   return { total: zero(), byUser: new Map(), byComponent: new Map() };
 }

@@ -6,6 +6,7 @@ import { splitLocation } from './pattern.ts';
 import type { ScriptCall } from './script-call.ts';
 import { expand, type VarScope } from './variables.ts';
 
+/** The source and destination variables relocation expands, and how a missing drive is mapped. */
 export interface RelocationEnv {
   /** Variables on the source (ScanState) side. */
   readonly source: VarScope | ReadonlyMap<string, string>;
@@ -126,11 +127,13 @@ export function placeByPattern(path: string, pattern: string, n: number): string
   return path.slice(0, slash + 1) + (ext ? out : out.replace(/\.$/, ''));
 }
 
+/** What to do with an object whose destination exists: write it under a new name, overwrite, or skip. */
 export type CollisionOutcome =
   | { readonly action: 'write'; readonly path: string }
   | { readonly action: 'overwrite'; readonly path: string }
   | { readonly action: 'skip' };
 
+/** An object about to be restored onto an existing one, with the merge script that decides. */
 export interface CollisionInput {
   readonly kind: 'file' | 'registry';
   /** Destination path (after relocation). */

@@ -3,6 +3,7 @@
 // error naming file, line and function; never silently ignored.
 import { FerryError } from '../errors/index.ts';
 
+/** A parsed `MigXmlHelper`/`MigSysHelper` call: function name and arguments, with where it was written. */
 export interface ScriptCall {
   /** `MigXmlHelper` or `MigSysHelper`, as written. */
   readonly prefix: string;
@@ -20,6 +21,7 @@ export interface SourcePos {
 
 const where = (pos: SourcePos) => `${pos.file}${pos.line ? `:${pos.line}${pos.column ? `:${pos.column}` : ''}` : ''}`;
 
+/** Parses a helper call as MigXML writes it (`MigXmlHelper.DoesObjectExist("File","%WINDIR%")`); a coded error names its place. */
 export function parseScriptCall(text: string, pos: SourcePos): ScriptCall {
   const src = text.trim();
   const bad = (why: string): never => {

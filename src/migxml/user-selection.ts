@@ -6,6 +6,7 @@ import { FerryError } from '../errors/index.ts';
 import type { Profile } from '../volume/index.ts';
 import { compileGlob } from './pattern.ts';
 
+/** The user options of a command line: `/all`, `/ui`, `/ue`, `/uel`. */
 export interface UserSelection {
   readonly all?: boolean;
   readonly include: readonly string[];
@@ -14,6 +15,7 @@ export interface UserSelection {
   readonly lastLogon?: { readonly days: number } | { readonly since: Date };
 }
 
+/** What user selection needs to know about the computer: its name (`%computername%`), whether it is offline, and now. */
 export interface SelectOptions {
   readonly computerName: string;
   readonly offline: boolean;
@@ -34,6 +36,7 @@ function userMatcher(spec: string, computerName: string): (p: Profile) => boolea
   };
 }
 
+/** The profiles that migrate under `/all`, `/ui`, `/ue` and `/uel`, with USMT's precedence (/ui beats /ue and /uel, /uel beats /ue). */
 export function selectUsers(profiles: readonly Profile[], sel: UserSelection, options: SelectOptions): Profile[] {
   const includes = sel.include.map((s) => userMatcher(s, options.computerName));
   const excludes = sel.exclude.map((s) => userMatcher(s, options.computerName));

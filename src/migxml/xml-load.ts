@@ -122,6 +122,7 @@ export function columnOfNode(node: Node): number | undefined {
   return (node as unknown as { columnNumber?: number }).columnNumber;
 }
 
+/** The element children of an element, in document order (text and comments skipped). */
 export function childElements(el: Element): Element[] {
   const out: Element[] = [];
   for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) out.push(n as Element);

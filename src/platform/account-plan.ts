@@ -7,10 +7,14 @@ import { FerryError, fromSystemError } from '../errors/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
 import type { TargetVolume } from '../volume/index.ts';
 
+/** The `format` field that identifies an account plan file. */
 export const ACCOUNT_PLAN_FORMAT = 'ferry-accounts-plan';
+/** Version of the account plan format; a first-boot script refuses a version it does not know. */
 export const ACCOUNT_PLAN_VERSION = 1;
+/** The plan's file name, in `Windows\Ferry\` of the offline target. */
 export const ACCOUNT_PLAN_FILE = 'accounts-plan.json';
 
+/** One local account to create at first boot: what `/lac` and `/lae` would have done (no password stored). */
 export interface PlannedAccount {
   /** Local account name to create on the target. */
   readonly userName: string;
@@ -31,6 +35,7 @@ export interface PlannedAccount {
   readonly fullName?: string;
 }
 
+/** The account plan file: every account LoadState could not create on an offline volume. */
 export interface AccountPlan {
   readonly format: typeof ACCOUNT_PLAN_FORMAT;
   readonly version: typeof ACCOUNT_PLAN_VERSION;

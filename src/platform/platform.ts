@@ -5,12 +5,14 @@
 import { FerryError } from '../errors/index.ts';
 import type { Hive } from '../registry/index.ts';
 
+/** A readable shadow copy of a volume, held until released. */
 export interface Snapshot {
   /** Host path where the snapshot of the volume is readable. */
   readonly path: string;
   release(): Promise<void>;
 }
 
+/** A local account LoadState `/lac` creates on the target (disabled unless `/lae`). */
 export interface LocalAccountRequest {
   readonly userName: string;
   /** Empty string: no password (`/lac` without a value). */
@@ -19,8 +21,13 @@ export interface LocalAccountRequest {
   readonly fullName?: string;
 }
 
+/** The registry hives of a running Windows that `Platform` can open. */
 export type LiveHiveName = 'HKLM\\SOFTWARE' | 'HKLM\\SYSTEM' | 'HKLM\\SAM' | 'HKCU' | 'HKU';
 
+/**
+ * What only a running Windows can do (shadow copies, live hives, local accounts); the Linux
+ * implementation refuses with a coded error that says what to use offline instead.
+ */
 export interface Platform {
   readonly name: string;
   /** A Volume Shadow Copy of a live volume (ScanState `/vsc`). */

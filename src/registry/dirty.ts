@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { BASE_BLOCK_SIZE, baseBlockChecksum } from './format.ts';
 import type { BaseBlock } from './hive-file.ts';
 
+/** Why a hive file is out of date, for the FERRY_E_HIVE_DIRTY message and `RegfHive.dirty`. */
 export interface HiveDirtyState {
   readonly primarySequence: number;
   readonly secondarySequence: number;
@@ -62,6 +63,10 @@ export function findHiveLogs(hivePath: string): string[] {
     .map((n) => join(dir, n));
 }
 
+/**
+ * Whether a hive is out of date on disk (unequal sequence numbers, pending .LOG1/.LOG2 files) and
+ * why; null when clean. A dirty hive read as is can miss the last writes Windows made.
+ */
 export function detectDirty(hivePath: string, base: BaseBlock): HiveDirtyState | null {
   const reasons: string[] = [];
   const pendingLogs: string[] = [];

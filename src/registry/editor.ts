@@ -11,7 +11,7 @@ import { FerryError, fromSystemError } from '../errors/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
 import { KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, KEY_VOLATILE, NO_CELL, msToFiletime, upcaseName } from './format.ts';
 import { ModelKey, ModelValue } from './model.ts';
-import { splitRegPath } from './paths.ts';
+import { keyAtPath, splitRegPath } from './paths.ts';
 import { openHive, type OpenHiveOptions, type RegfKey } from './reader.ts';
 import { serializeHive } from './serialize.ts';
 import type { Hive, RegData } from './types.ts';
@@ -21,6 +21,7 @@ const MAX_KEY_NAME = 255;
 const MAX_VALUE_NAME = 16383;
 const MAX_DEPTH = 512;
 
+/** How `HiveEditor.create` names and secures a new hive's root. */
 export interface CreateHiveOptions {
   /** Name of the root key (default `ROOT`; Windows uses e.g. `CMI-CreateHive{GUID}`). */
   readonly rootName?: string;
@@ -34,10 +35,12 @@ export interface CreateHiveOptions {
   readonly now?: () => number;
 }
 
+/** How `HiveEditor.open` treats a dirty hive, and the clock for key timestamps (tests fix it). */
 export interface OpenEditorOptions extends Pick<OpenHiveOptions, 'allowDirty'> {
   readonly now?: () => number;
 }
 
+/** Options for keys `HiveEditor.ensureKey` creates. */
 export interface KeyOptions {
   /** Class name for keys this call creates. */
   readonly className?: string;
@@ -93,6 +96,14 @@ function checkKeyName(name: string): void {
   }
 }
 
+/**
+ * Edits an existing hive or builds a new one in memory, then saves it as a fresh regf file,
+ * atomically (a crash leaves the old hive or the new one).
+ * @example
+ * const hive = HiveEditor.open('/mnt/c/Users/alice/NTUSER.DAT');
+ * hive.setValue('Control Panel\\Desktop', 'Wallpaper', RegType.SZ, 'C:\\wall.jpg');
+ * hive.save('/mnt/c/Users/alice/NTUSER.DAT');
+ */
 export class HiveEditor implements Hive {
   readonly root: ModelKey;
   readonly #now: () => number;
@@ -206,12 +217,7 @@ export class HiveEditor implements Hive {
   }
 
   key(path: string): ModelKey | null {
-    let k: ModelKey | null = this.root;
-    for (const part of splitRegPath(path)) {
-      k = k.subkey(part);
-      if (!k) return null;
-    }
-    return k;
+    return keyAtPath(this.root, path);
   }
 
   #existing(path: string): ModelKey {

@@ -88,10 +88,12 @@ export function baseBlockChecksum(block: Buffer): number {
 
 const FILETIME_UNIX_EPOCH = 116444736000000000n;
 
+/** A Windows FILETIME (100 ns since 1601) as JavaScript milliseconds since 1970. */
 export function filetimeToMs(ft: bigint): number {
   return Number((ft - FILETIME_UNIX_EPOCH) / 10000n);
 }
 
+/** JavaScript milliseconds since 1970 as a Windows FILETIME (100 ns since 1601). */
 export function msToFiletime(ms: number): bigint {
   return BigInt(Math.trunc(ms)) * 10000n + FILETIME_UNIX_EPOCH;
 }

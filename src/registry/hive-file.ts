@@ -9,6 +9,7 @@ import { BASE_BLOCK_SIZE, BB, FILE_TYPE_PRIMARY, HBIN_ALIGN, HBIN_HEADER_SIZE, b
 const PAGE_SIZE = 0x10000;
 export const DEFAULT_CACHE_PAGES = 256;
 
+/** The regf base block (the first 4 KiB): sequence numbers, version, root cell and sizes. */
 export interface BaseBlock {
   readonly primarySequence: number;
   readonly secondarySequence: number;

@@ -6,6 +6,7 @@ import { filetimeToMs, upcaseName } from './format.ts';
 import type { RegData, RegKey, RegValue } from './types.ts';
 import { decodeValueData } from './value-data.ts';
 
+/** A value of the in-memory tree: its raw bytes, decoded on first read. */
 export class ModelValue implements RegValue {
   readonly name: string;
   readonly type: number;
@@ -37,6 +38,7 @@ export interface ModelKeyInit {
   readonly className?: Buffer | null;
 }
 
+/** A key of the in-memory tree a HiveEditor edits, with everything the writer needs to keep. */
 export class ModelKey implements RegKey {
   readonly name: string;
   readonly parent: ModelKey | null;

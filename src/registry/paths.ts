@@ -6,6 +6,16 @@ export function splitRegPath(path: string): string[] {
   return path.split('\\').filter((p) => p !== '');
 }
 
+/** The key at `A\B\C` below `root`, each part found with the key's own `subkey`; null when a part is missing. */
+export function keyAtPath<K extends { subkey(name: string): K | null }>(root: K, path: string): K | null {
+  let k: K | null = root;
+  for (const part of splitRegPath(path)) {
+    k = k.subkey(part);
+    if (!k) return null;
+  }
+  return k;
+}
+
 /** Join key path parts (or partial paths) with `\`, ignoring empty ones. */
 export function joinRegPath(...parts: string[]): string {
   return parts.flatMap(splitRegPath).join('\\');

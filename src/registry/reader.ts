@@ -16,8 +16,9 @@ import { BIG_DATA_SEGMENT, DATA_INLINE, KEY_COMP_NAME, NK, NO_CELL, SK, VALUE_CO
 import { HiveFile, corrupt, type BaseBlock } from './hive-file.ts';
 import type { Hive, RegData, RegKey, RegValue } from './types.ts';
 import { decodeValueData } from './value-data.ts';
-import { splitRegPath } from './paths.ts';
+import { keyAtPath } from './paths.ts';
 
+/** How `openHive` treats a dirty hive and how much of the file it caches. */
 export interface OpenHiveOptions {
   /** Read a dirty hive as it is instead of throwing FERRY_E_HIVE_DIRTY (see `RegfHive.dirty`). */
   readonly allowDirty?: boolean;
@@ -46,6 +47,7 @@ export interface NkRecord {
   readonly name: string;
 }
 
+/** A regf hive file read in place through a page cache (never loaded whole); get one from `openHive`. */
 export class RegfHive implements Hive {
   readonly path: string;
   /** Null when clean; otherwise why the file is out of date (only with `allowDirty`). */
@@ -79,12 +81,7 @@ export class RegfHive implements Hive {
   }
 
   key(path: string): RegfKey | null {
-    let k: RegfKey | null = this.root;
-    for (const part of splitRegPath(path)) {
-      k = k.subkey(part);
-      if (!k) return null;
-    }
-    return k;
+    return keyAtPath(this.root, path);
   }
 
   close(): void {
@@ -284,6 +281,7 @@ export class RegfHive implements Hive {
   }
 }
 
+/** A key of a RegfHive; its subkeys and values are read on demand. */
 export class RegfKey implements RegKey {
   readonly hive: RegfHive;
   readonly nk: NkRecord;

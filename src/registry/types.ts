@@ -20,6 +20,7 @@ export const RegType = {
 /** Decoded data: strings for SZ/EXPAND_SZ/LINK, string[] for MULTI_SZ, number for DWORD, bigint for QWORD, Buffer otherwise. */
 export type RegData = string | string[] | number | bigint | Buffer;
 
+/** A registry value as both readers give it: name, type number and decoded data. */
 export interface RegValue {
   /** Value name; '' is the default value. */
   readonly name: string;
@@ -31,6 +32,7 @@ export interface RegValue {
   readonly data: RegData;
 }
 
+/** A registry key as both readers give it (the regf reader and the in-memory editor). */
 export interface RegKey {
   readonly name: string;
   /** Path from the hive root, `\`-separated, without the root key's own name ('' for the root). */
@@ -45,6 +47,7 @@ export interface RegKey {
   value(name: string): RegValue | null;
 }
 
+/** A loaded hive, read from a regf file or being edited: the rules engine reads either through this. */
 export interface Hive {
   readonly root: RegKey;
   /** Case-insensitive lookup of `A\B\C` from the root; null if any part is missing. */

@@ -40,6 +40,7 @@ function utf16z(raw: Buffer): string {
   return nul === -1 ? s : s.slice(0, nul);
 }
 
+/** Decodes a value's raw bytes by its REG_* type (strings, multi-strings, DWORD/QWORD); an unknown type stays a Buffer. */
 export function decodeValueData(type: number, raw: Buffer): RegData {
   switch (type) {
     case RegType.SZ:

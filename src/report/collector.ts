@@ -51,6 +51,10 @@ const newBucket = (): Bucket => ({
   changed: new Map(),
 });
 
+/**
+ * Builds a MigrationReport by listening to a capture's or restore's event stream; the edge that runs
+ * them attaches one and calls `finish()` at the end.
+ */
 export class ReportCollector {
   readonly kind: 'capture' | 'restore';
   readonly #started = Date.now();

@@ -116,6 +116,7 @@ export const ReportSchema = z
   })
   .strict();
 
+/** A capture's or restore's report (what became of each object, and why), as validated by `ReportSchema`. */
 export type MigrationReport = z.infer<typeof ReportSchema>;
 export type UserReport = z.infer<typeof UserReportSchema>;
 export type ReportGroup = z.infer<typeof GroupSchema>;

@@ -157,6 +157,7 @@ export function compareReports(capture: MigrationReport, restore: MigrationRepor
   };
 }
 
+/** The capture-versus-restore comparison as text: per user, what was captured, restored, not restored and unaccounted for. */
 export function renderComparisonText(c: Comparison): string {
   const out: string[] = [
     `Captured ${c.capture.startedAt}${c.capture.computer ? ` on ${c.capture.computer}` : ''}; restored ${c.restore.startedAt}${c.restore.computer ? ` on ${c.restore.computer}` : ''}.`,

@@ -17,6 +17,7 @@ import { Tree, type TreeStats } from './tree.ts';
  */
 export const SAMPLE_USERS = ['alice', 'bob.smith', 'Zoë Müller', 'jdoe', '李伟', 'carol.admin', "dave.o'brien", 'frank'] as const;
 
+/** What to generate: where, how many users, how much data, and the seed that fixes every name and byte. */
 export interface SampleVolumeOptions {
   /** Folder to write; it plays C:\ and must not exist or be empty. */
   readonly out: string;
@@ -30,12 +31,14 @@ export interface SampleVolumeOptions {
   readonly hives?: 'none';
 }
 
+/** What was written: the volume and Windows folders, the users, and the tree's counts. */
 export interface SampleVolumeSummary extends TreeStats {
   readonly root: string;
   readonly windowsDir: string;
   readonly users: readonly string[];
 }
 
+/** File data written when no size is given: 32 MiB. */
 export const DEFAULT_SIZE = 32 << 20;
 
 /** `200M`, `2G`, `512K`, `1.5GiB`, or a byte count. */
@@ -45,10 +48,17 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * 1024 ** ' KMGT'.indexOf((m[2] || ' ').toUpperCase()));
 }
 
+/** The profile name of the i-th sample user (awkward names first: spaces, umlauts, CJK, quotes). */
 export function userName(i: number): string {
   return SAMPLE_USERS[i] ?? `user${String(i + 1).padStart(2, '0')}`;
 }
 
+/**
+ * Writes a deterministic synthetic offline Windows volume: the same options give the same tree and hives.
+ * @example
+ * const s = generateSampleVolume({ out: '/tmp/vol', users: 2, size: parseSize('20M') });
+ * // then: ferry scanstate STORE /offlinewindir:${s.windowsDir} /i:MigDocs.xml
+ */
 export function generateSampleVolume(options: SampleVolumeOptions): SampleVolumeSummary {
   const users = options.users ?? 3;
   const total = options.size ?? DEFAULT_SIZE;

@@ -6,7 +6,9 @@
 import { encodeSid, HiveEditor, RegType } from '../registry/index.ts';
 
 const FIXED_MS = Date.UTC(2024, 0, 1);
+/** The machine SID of the sample computer; user SIDs are this plus a RID. */
 export const SID_BASE = 'S-1-5-21-3623811015-3361044348-30300820';
+/** The sample computer's name, in its SYSTEM hive. */
 export const COMPUTER_NAME = 'DESKTOP-FIXTURE';
 
 /** A value: string = REG_SZ, number = REG_DWORD, string[] = REG_MULTI_SZ, Buffer = REG_BINARY, `{ expand }` = REG_EXPAND_SZ. */

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
+/** How the computer identifies itself to the sequence: name, MAC address, SMBIOS GUID (the `_SMSTS…` variables). */
 export interface ComputerIdentity {
   /** Computer name (`_SMSTSMachineName`). */
   name: string;
@@ -23,6 +24,7 @@ export interface RegistryReader {
 }
 
 export type WmiValue = string | number | boolean | null;
+/** One WMI object, property name to value, as WQL conditions see it. */
 export type WmiInstance = Record<string, WmiValue>;
 
 /** The computer a task sequence runs on: identity, volume root, registry and WMI for conditions. */

@@ -11,11 +11,13 @@ import { matches, parseWql, WqlError } from './wql.ts';
 import { readFileVersion } from '../migxml/index.ts';
 import { GLOB, wildcardMatch as matchWildcard } from '../text/index.ts';
 
+/** A warning met while evaluating a condition (e.g. a WMI class the offline computer cannot answer). */
 export interface ConditionNote {
   code: WarningCode;
   message: string;
 }
 
+/** A condition's value, with notes on what could not be evaluated as ConfigMgr would. */
 export interface ConditionResult {
   value: boolean;
   notes: ConditionNote[];

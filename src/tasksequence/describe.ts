@@ -5,6 +5,7 @@ import { propertyVariables, stepTypeSpec, type StepTypeSpec } from './step-types
 
 const SECRET_RE = /password/i;
 
+/** A condition as one line of text, as `ferry ts show` prints it. */
 export function describeCondition(c: Condition): string {
   if (c.kind === 'operator') {
     const inner = c.operands.map(describeCondition);
@@ -41,6 +42,7 @@ export function stepVariables(node: SequenceNode): TsVariable[] {
   return vars.map((v) => (SECRET_RE.test(v.name) && v.value !== '' ? { ...v, value: '********' } : v));
 }
 
+/** A task sequence as text for `ferry ts show`: every group and step with its type, settings, conditions and variables; secrets masked. */
 export function describeSequence(seq: TaskSequence): string {
   const lines: string[] = [];
   lines.push(`Task sequence${seq.name ? ` "${seq.name}"` : ''} (version ${seq.version})`);

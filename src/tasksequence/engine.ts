@@ -53,6 +53,7 @@ export interface EngineDeps {
   log?: SmstsLogOptions;
 }
 
+/** The package the sequence came from, as `_SMSTSPackageID` and `_SMSTSPackageName` name it. */
 export interface TaskSequenceIdentity {
   /** `_SMSTSPackageID` / `_SMSTSPackageName`. */
   packageId?: string;
@@ -64,6 +65,7 @@ export interface TaskSequenceIdentity {
   clientGuid?: string;
 }
 
+/** What `Engine.start` runs: the sequence, the computer and its volume, the starting variables and packages. */
 export interface StartOptions extends EngineDeps {
   sequence: TaskSequence;
   /** The volume root and identity; missing identity fields get stable defaults. `device`: the NTFS block device or image file mounted on `root`. */
@@ -78,6 +80,7 @@ export interface StartOptions extends EngineDeps {
   identity?: TaskSequenceIdentity;
 }
 
+/** How a run ended: succeeded, failed (at which step), or a restart is due (resume from `stateDir`). */
 export interface RunResult {
   status: 'succeeded' | 'failed' | 'restart';
   stateDir: string;

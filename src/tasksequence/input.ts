@@ -9,6 +9,7 @@ import type { TaskSequence } from './model.ts';
 import { parseSequenceElement, parseXmlDocument, parseSequenceXml } from './xml.ts';
 import type { Element as XElement } from '@xmldom/xmldom';
 
+/** A task sequence read by `loadSequenceFile`, with the package and export it came from (when it came in one). */
 export interface LoadedSequence {
   sequence: TaskSequence;
   /** How the file held it. */
@@ -32,6 +33,7 @@ export interface ExportObject {
   entry: string;
 }
 
+/** What a console export zip holds: its task sequences, what each references, and the other content. */
 export interface ExportSummary {
   sequences: {
     packageId: string;

@@ -6,6 +6,10 @@ import { FerryError } from '../errors/index.ts';
 import type { Condition, SequenceNode, TaskSequence } from './model.ts';
 import { serializeSequenceXml } from './xml.ts';
 
+/**
+ * The size limits a task sequence must stay within wherever it crosses a boundary (import, save,
+ * validate, export), so that whatever is imported can be exported again; over them: FERRY_E_TS_TOO_LARGE.
+ */
 export const TS_LIMITS = {
   /** Groups inside groups, and condition operators inside operators (the editor never comes close). */
   maxDepth: 32,

@@ -3,6 +3,7 @@
 // the console labels map one to one). Anything the model does not know is kept verbatim so an
 // import → export round trip loses nothing.
 
+/** Where a step may run: Windows PE, the full OS, or both (`runIn=`). */
 export type RunIn = 'WinPE' | 'FullOS' | 'WinPEandFullOS';
 
 /** One `<variable name= property= hidden=>` entry of a `<defaultVarList>` or `<globalVarList>`. */
@@ -18,6 +19,7 @@ export type ExtraAttribute = readonly [name: string, value: string];
 
 // ── conditions (task-sequence.md §2) ─────────────────────────────────────────────────────
 
+/** How a task sequence variable condition compares (`<expression type="SMS_TaskSequence_VariableConditionExpression">`). */
 export type VariableOperator =
   | 'exists'
   | 'notExists'
@@ -29,9 +31,12 @@ export type VariableOperator =
   | 'greaterEqual'
   | 'like'
   | 'notLike';
+/** The ordering comparisons conditions share (file dates, folder dates, registry values). */
 export type CompareOperator = 'equals' | 'notEquals' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+/** How a registry condition tests its value: existence or a comparison. */
 export type RegistryOperator = 'exists' | 'nonExists' | CompareOperator;
 
+/** `and`, `or`, `not` over nested conditions (`<operator>`). */
 export interface ConditionOperator {
   kind: 'operator';
   operator: 'and' | 'or' | 'not';
@@ -45,6 +50,7 @@ interface ExpressionBase {
   extraFields?: ExtraAttribute[];
 }
 
+/** A condition on a task sequence variable's value. */
 export interface VariableCondition extends ExpressionBase {
   kind: 'variable';
   variable: string;
@@ -52,11 +58,13 @@ export interface VariableCondition extends ExpressionBase {
   operator: VariableOperator;
   value?: string;
 }
+/** A WQL query that is true when it returns any object. */
 export interface WmiCondition extends ExpressionBase {
   kind: 'wmi';
   namespace: string;
   query: string;
 }
+/** A file exists, optionally with a version and a date comparison. */
 export interface FileCondition extends ExpressionBase {
   kind: 'file';
   path: string;
@@ -66,12 +74,14 @@ export interface FileCondition extends ExpressionBase {
   dateTime?: string;
   dateTimeOperator?: CompareOperator;
 }
+/** A folder exists, optionally with a date comparison. */
 export interface FolderCondition extends ExpressionBase {
   kind: 'folder';
   path: string;
   dateTime?: string;
   dateTimeOperator?: CompareOperator;
 }
+/** A registry key or value exists or compares to a value. */
 export interface RegistryCondition extends ExpressionBase {
   kind: 'registry';
   /** e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Contoso`. */
@@ -82,6 +92,7 @@ export interface RegistryCondition extends ExpressionBase {
   data?: string;
   operator: RegistryOperator;
 }
+/** An MSI product is installed: any version, or this one. */
 export interface SoftwareCondition extends ExpressionBase {
   kind: 'software';
   operator: 'AnyVersion' | 'ThisVersion';
@@ -97,6 +108,7 @@ export interface UnknownCondition {
   fields: ExtraAttribute[];
 }
 
+/** One leaf test of a condition tree (`<expression>`); an unknown type is kept for the round trip. */
 export type ConditionExpression =
   | VariableCondition
   | WmiCondition
@@ -105,6 +117,7 @@ export type ConditionExpression =
   | RegistryCondition
   | SoftwareCondition
   | UnknownCondition;
+/** A group's or step's condition: a tree of operators over expressions. */
 export type Condition = ConditionOperator | ConditionExpression;
 
 // ── groups and steps ─────────────────────────────────────────────────────────────────────
@@ -123,6 +136,7 @@ export interface NodeCommon {
   extraElements: string[];
 }
 
+/** A group of steps and groups; disabling or a false condition skips all it holds. */
 export interface Group extends NodeCommon {
   kind: 'group';
   /** Editor state (`expand=`); kept for the round trip. */
@@ -156,6 +170,7 @@ export interface StepCommon extends NodeCommon {
   commandInAction?: boolean;
 }
 
+/** Request State Store: reserve a store on a state migration point for capture or restore. */
 export interface RequestStateStoreProperties {
   RequestType: 'capture' | 'restore';
   /** 0–30 (SDK). */
@@ -164,6 +179,7 @@ export interface RequestStateStoreProperties {
   SMPRetryTime: number;
   FallbackToNAA: boolean;
 }
+/** Capture User State: run ScanState into the store (OSDStateStorePath). */
 export interface CaptureUserStateProperties {
   UsmtPackageID: string;
   Mode: 'Simple' | 'Advanced';
@@ -176,6 +192,7 @@ export interface CaptureUserStateProperties {
   UseHardlinks: boolean;
   OfflineUserState: boolean;
 }
+/** Restore User State: run LoadState from the store (OSDStateStorePath). */
 export interface RestoreUserStateProperties {
   UsmtRestorePackageID: string;
   Mode: 'Simple' | 'Advanced';
@@ -185,7 +202,9 @@ export interface RestoreUserStateProperties {
   ContinueOnRestore: boolean;
   EnableVerboseLogging: boolean;
 }
+/** Release State Store has no properties: it releases what Request State Store reserved. */
 export type ReleaseStateStoreProperties = Record<never, never>;
+/** Run Command Line: a command, where and as whom it runs, and the variable its output goes to. */
 export interface RunCommandLineProperties {
   CommandLine: string;
   WorkingDirectory: string;
@@ -196,12 +215,14 @@ export interface RunCommandLineProperties {
   UserName: string;
   UserPassword: string;
 }
+/** Restart Computer: into Windows PE or the installed OS, with a message shown first. */
 export interface RebootProperties {
   Target: 'WinPE' | 'HD';
   Message: string;
   /** Seconds the notification shows; 0 = no message. */
   MessageTimeout: number;
 }
+/** Set Task Sequence Variable: one variable and its value. */
 export interface SetVariableProperties {
   VariableName: string;
   VariableValue: string;
@@ -225,6 +246,7 @@ export interface ApplyOperatingSystemProperties {
   /** Keyboard layered driver for Japanese/Korean keyboards (`OsdLayeredDriver`, 0 = none). */
   LayeredDriver: number;
 }
+/** Apply Windows Settings: computer, user and organization names, product key, administrator password, time zone. */
 export interface ApplyWindowsSettingsProperties {
   RegisteredUserName: string;
   RegisteredOrgName: string;
@@ -234,6 +256,7 @@ export interface ApplyWindowsSettingsProperties {
   AdminPassword: string;
   TimeZone: string;
 }
+/** Apply Network Settings: join a workgroup or a domain. */
 export interface ApplyNetworkSettingsProperties {
   /** Join a workgroup or a domain. */
   JoinType: 'Workgroup' | 'Domain';
@@ -243,12 +266,14 @@ export interface ApplyNetworkSettingsProperties {
   DomainUserName: string;
   DomainPassword: string;
 }
+/** Setup Windows and ConfigMgr: the client package and its installation properties. */
 export interface SetupWindowsAndSmsProperties {
   /** The Configuration Manager client package (here: recorded, nothing to install). */
   ClientPackageID: string;
   InstallationProperties: string;
 }
 
+/** Each known step type's property shape, by its ConfigMgr class name. */
 export interface PropertiesByType {
   SMS_TaskSequence_RequestStateStoreAction: RequestStateStoreProperties;
   SMS_TaskSequence_CaptureUserStateAction: CaptureUserStateProperties;
@@ -262,8 +287,10 @@ export interface PropertiesByType {
   SMS_TaskSequence_ApplyNetworkSettingsAction: ApplyNetworkSettingsProperties;
   SMS_TaskSequence_SetupWindowsAndSMSAction: SetupWindowsAndSmsProperties;
 }
+/** The ConfigMgr step classes Ferry knows and can run. */
 export type KnownStepType = keyof PropertiesByType;
 
+/** A step of a known type, with its typed properties. */
 export type KnownStep<T extends KnownStepType = KnownStepType> = T extends KnownStepType
   ? StepCommon & {
       type: T;
@@ -281,9 +308,12 @@ export interface UnknownStep extends StepCommon {
   raw: string;
 }
 
+/** A step, of a known type or kept as read. */
 export type Step = KnownStep | UnknownStep;
+/** What a group or a sequence holds: groups and steps. */
 export type SequenceNode = Group | Step;
 
+/** A task sequence in ConfigMgr's `<sequence>` model: import and export lose nothing. */
 export interface TaskSequence {
   /** `version=` of `<sequence>` (`3.00`, `3.10`). */
   version: string;
@@ -297,8 +327,15 @@ export interface TaskSequence {
   extraElements: string[];
 }
 
+/** True for a group (which has children) rather than a step. */
 export const isGroup = (n: SequenceNode): n is Group => n.kind === 'group';
+/** True for a step whose type Ferry does not know: kept as read so that export loses nothing. */
 export const isUnknownStep = (n: SequenceNode): n is UnknownStep => n.kind === 'step' && 'unknown' in n;
+/**
+ * True for a known step of this type, narrowing its `properties` to that type's.
+ * @example
+ * if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction')) run(n.properties.CommandLine);
+ */
 export function isStepOfType<T extends KnownStepType>(n: SequenceNode, type: T): n is KnownStep<T> {
   return n.kind === 'step' && !('unknown' in n) && n.type === type;
 }

@@ -11,6 +11,7 @@ import { builtinXmlDir, BUILTIN_USMT_FILES } from '../usmt/index.ts';
 
 // ── USMT ─────────────────────────────────────────────────────────────────────────────────
 
+/** Where a USMT tool runs (working folder, environment) and the stream its events go to. */
 export interface UsmtRunContext {
   cwd: string;
   env: Record<string, string>;
@@ -109,6 +110,7 @@ export type ImageSource = (packageId: string, events: EventStream) => Promise<st
 
 // ── packages ─────────────────────────────────────────────────────────────────────────────
 
+/** Finds the packages a sequence references by id (USMT packages, OS images): the engine holds no package store of its own. */
 export interface PackageResolver {
   /** A USMT package by id; undefined when it cannot be found. */
   usmt(id: string): UsmtPackage | undefined;

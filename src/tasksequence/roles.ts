@@ -10,6 +10,10 @@ export interface UserStateRole {
   smp: boolean;
 }
 
+/**
+ * What the sequence does with user state (capture, restore, both, none) and whether through a state
+ * migration point: the deploy wizard places it on the source or destination computers by it.
+ */
 export function userStateRole(seq: TaskSequence): UserStateRole {
   const enabled = [...walkSteps(seq.children)]
     .filter((e) => e.node.kind === 'step' && !e.node.disabled && !e.parents.some((g: Group) => g.disabled))

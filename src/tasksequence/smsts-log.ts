@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 export type CmTraceType = 1 | 2 | 3;
 
+/** One CMTrace log line: message, component, time, type (1 info, 2 warning, 3 error) and thread. */
 export interface CmTraceRecord {
   message: string;
   component: string;
@@ -88,6 +89,10 @@ function rolledPath(dir: string, t: Date): string {
   return target;
 }
 
+/**
+ * smsts.log in CMTrace's line format, rolled over at a size limit; lines are written synchronously so
+ * the log is complete up to the moment a process is killed.
+ */
 export class SmstsLog {
   #dir: string;
   readonly #maxBytes: number;

@@ -15,6 +15,7 @@ const LOCK_FILE = 'engine.lock';
 
 export type NodeOutcome = 'succeeded' | 'failed' | 'skipped';
 
+/** What one group or step did in this run: running or done, and its outcome. */
 export interface NodeRecord {
   status: 'running' | 'done';
   outcome?: NodeOutcome;
@@ -23,6 +24,10 @@ export interface NodeRecord {
 
 export type EngineStatus = 'running' | 'restarting' | 'succeeded' | 'failed';
 
+/**
+ * The engine's persistent state, written atomically before and after every step so that a restart
+ * or a kill resumes without re-running a finished step.
+ */
 export interface EngineState {
   format: 'ferry-ts-state';
   version: 1;
@@ -65,6 +70,7 @@ export function saveEngineState(dir: string, state: EngineState): void {
   writeEngineFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
 }
 
+/** Reads the engine state of a state folder (what a resume continues from); a coded error when it is missing or damaged. */
 export function readEngineState(dir: string): EngineState {
   let text: string;
   try {

@@ -44,6 +44,14 @@ export interface UserStateResult {
 
 const fail = (err: FerryError, exitCode = E_FAIL): UserStateResult => ({ exitCode, error: err });
 
+/** A thrown error as the step's failure: a FerryError as it is, anything else as FERRY_E_INTERNAL naming what failed. */
+const failWith = (err: unknown, what: string): UserStateResult =>
+  fail(err instanceof FerryError ? err : new FerryError('FERRY_E_INTERNAL', `${what} failed: ${(err as Error).message}`, { cause: err }));
+
+/** The SMP client for transfers and Release: 3 retries 10 s apart, no fallback to the network access account. */
+const transferClient = (factory: SmpPortFactory, events: EventStream) =>
+  factory({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events });
+
 /** A store path this computer can use without a state migration point. */
 export function isLocalStorePath(path: string | undefined): path is string {
   return path !== undefined && path.trim() !== '' && !isNetworkPath(path) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
@@ -108,11 +116,7 @@ export async function requestStateStore(
     ctx.log(1, 'OSDSmpClient', `State migration point granted the ${requestType} request: store ${grant.storeId} at ${grant.location}.`);
     return { exitCode: 0 };
   } catch (err) {
-    return fail(
-      err instanceof FerryError
-        ? err
-        : new FerryError('FERRY_E_INTERNAL', `Request State Store failed: ${(err as Error).message}`, { cause: err }),
-    );
+    return failWith(err, 'Request State Store');
   }
 }
 
@@ -127,7 +131,7 @@ export async function releaseStateStore(ctx: UserStateContext): Promise<UserStat
   }
   const smp = ctx.state.smp;
   if (smp && ctx.smp) {
-    const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
+    const client = transferClient(ctx.smp, ctx.events);
     try {
       const report =
         smp.grant.kind === 'restore' ? { verified: smp.restoreSucceeded === true, manifestDigest: smp.manifestDigest ?? '' } : undefined;
@@ -137,11 +141,7 @@ export async function releaseStateStore(ctx: UserStateContext): Promise<UserStat
       delete ctx.state.smp;
       return { exitCode: 0 };
     } catch (err) {
-      return fail(
-        err instanceof FerryError
-          ? err
-          : new FerryError('FERRY_E_INTERNAL', `Release State Store failed: ${(err as Error).message}`, { cause: err }),
-      );
+      return failWith(err, 'Release State Store');
     }
   }
   if (isLocalStorePath(ctx.env.get('OSDStateStorePath'))) {
@@ -217,6 +217,18 @@ function usablePackage(pkg: UsmtPackage | undefined, id: string): UsmtPackage | 
   return pkg;
 }
 
+/** Where a Capture or Restore step's store is and the USMT package it runs, or why it cannot run. */
+function storeAndPackage(
+  ctx: UserStateContext,
+  kind: 'capture' | 'restore',
+  pkgId: string,
+): { loc: Exclude<ReturnType<typeof storeLocation>, FerryError>; pkg: UsmtPackage } | FerryError {
+  const loc = storeLocation(ctx, kind);
+  if (loc instanceof FerryError) return loc;
+  const pkg = usablePackage(ctx.packages.usmt(pkgId), pkgId);
+  return pkg instanceof FerryError ? pkg : { loc, pkg };
+}
+
 function usmtEnv(ctx: UserStateContext): Record<string, string> {
   const work = join(ctx.stateDir, 'usmt-work');
   mkdirSync(work, { recursive: true });
@@ -227,11 +239,9 @@ export async function captureUserState(
   step: KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>,
   ctx: UserStateContext,
 ): Promise<UserStateResult> {
-  const loc = storeLocation(ctx, 'capture');
-  if (loc instanceof FerryError) return fail(loc);
-  const pkgId = ctx.env.get('_OSDMigrateUsmtPackageID') ?? step.properties.UsmtPackageID;
-  const pkg = usablePackage(ctx.packages.usmt(pkgId), pkgId);
-  if (pkg instanceof FerryError) return fail(pkg);
+  const found = storeAndPackage(ctx, 'capture', ctx.env.get('_OSDMigrateUsmtPackageID') ?? step.properties.UsmtPackageID);
+  if (found instanceof FerryError) return fail(found);
+  const { loc, pkg } = found;
   const windowsDir = toHostPath(ctx.computer.root, 'C:\\Windows') ?? join(ctx.computer.root, 'Windows');
   const args = buildScanStateArgs(step, ctx.env, pkg, {
     storePath: loc.host,
@@ -250,17 +260,13 @@ export async function captureUserState(
   const outputs = { _OSDMigrateUseHardlinks: ctx.env.get('_OSDMigrateUseHardlinks') ?? String(step.properties.UseHardlinks) };
   if (!loc.smp) ctx.state.localStore = { path: ctx.env.get('OSDStateStorePath')!, host: loc.host, restored: false };
   if (loc.smp && ctx.smp && ctx.state.smp) {
-    const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
+    const client = transferClient(ctx.smp, ctx.events);
     try {
       const r = await client.upload(loc.host, ctx.state.smp.grant.location, ctx.events);
       ctx.state.smp.manifestDigest = r.manifestDigest;
       ctx.log(1, 'OSDMigrateUserState', `Store uploaded to ${ctx.state.smp.grant.location}.`);
     } catch (err) {
-      return fail(
-        err instanceof FerryError
-          ? err
-          : new FerryError('FERRY_E_INTERNAL', `Uploading the store failed: ${(err as Error).message}`, { cause: err }),
-      );
+      return failWith(err, 'Uploading the store');
     }
   }
   return { ...outcome, outputs };
@@ -270,23 +276,17 @@ export async function restoreUserState(
   step: KnownStep<'SMS_TaskSequence_RestoreUserStateAction'>,
   ctx: UserStateContext,
 ): Promise<UserStateResult> {
-  const loc = storeLocation(ctx, 'restore');
-  if (loc instanceof FerryError) return fail(loc);
-  const pkgId = ctx.env.get('_OSDMigrateUsmtRestorePackageID') ?? step.properties.UsmtRestorePackageID;
-  const pkg = usablePackage(ctx.packages.usmt(pkgId), pkgId);
-  if (pkg instanceof FerryError) return fail(pkg);
+  const found = storeAndPackage(ctx, 'restore', ctx.env.get('_OSDMigrateUsmtRestorePackageID') ?? step.properties.UsmtRestorePackageID);
+  if (found instanceof FerryError) return fail(found);
+  const { loc, pkg } = found;
   if (loc.smp && ctx.smp && ctx.state.smp) {
-    const client = ctx.smp({ retryCount: 3, retryDelaySeconds: 10, fallbackToNaa: false, events: ctx.events });
+    const client = transferClient(ctx.smp, ctx.events);
     try {
       const r = await client.download(ctx.state.smp.grant.location, loc.host, ctx.events);
       ctx.state.smp.manifestDigest = r.manifestDigest;
       ctx.save();
     } catch (err) {
-      return fail(
-        err instanceof FerryError
-          ? err
-          : new FerryError('FERRY_E_INTERNAL', `Downloading the store failed: ${(err as Error).message}`, { cause: err }),
-      );
+      return failWith(err, 'Downloading the store');
     }
   }
   const probe = await probeStore(loc.host);

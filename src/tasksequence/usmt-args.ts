@@ -8,6 +8,7 @@
 import type { KnownStep } from './model.ts';
 import { splitArguments } from './command-line.ts';
 
+/** Read access to task sequence variables (OSDMigrateAdditionalCaptureOptions and the like). */
 export interface VariableReader {
   get(name: string): string | undefined;
 }
@@ -24,8 +25,10 @@ export interface UsmtPackage {
   builtin: boolean;
 }
 
+/** How Capture User State writes the store: compressed, uncompressed, or hard links (a local store). */
 export type StoreType = 'compressed' | 'uncompressed' | 'hardlink';
 
+/** What the USMT command line of a Capture/Restore User State step is built from besides the step's properties. */
 export interface UsmtArgContext {
   /** Host path of the store folder (StorePath). */
   storePath: string;

@@ -21,6 +21,7 @@ import { usmtVersionAtLeast } from './usmt-args.ts';
 import { checkVariableName } from './variables.ts';
 import type { FerryError } from '../errors/index.ts';
 
+/** One finding of `validateSequence`: an error (refuses save and run) or a warning (reported only). */
 export interface ValidationIssue {
   severity: 'error' | 'warning';
   code: Code;
@@ -31,6 +32,7 @@ export interface ValidationIssue {
   path?: string;
 }
 
+/** What `validateSequence` may check beyond the sequence itself, and for which purpose. */
 export interface ValidateOptions {
   /** Resolves USMT package ids (config files held, USMT version); without it those checks are skipped. */
   packages?: PackageResolver;
@@ -61,19 +63,46 @@ function requiresFullOs(c: Condition | undefined): boolean {
   );
 }
 
-/** Check a task sequence against the step catalog and limits: the errors and warnings found, in sequence order. */
+type Add = (severity: 'error' | 'warning', code: Code, message: string, node?: SequenceNode, path?: number[]) => void;
+type StepEntry = { node: Step; path: number[]; parents: Group[] };
+type StorePath = { value: string; node?: SequenceNode; path?: number[] };
+/** What the whole sequence says about the state store, read by the per-step checks. */
+type StoreFacts = { hasRequest: boolean; networkStore: boolean };
+
+/**
+ * Check a task sequence against the step catalog and limits: the errors and warnings found, in
+ * sequence order. Errors refuse save and run; warnings never block.
+ *
+ * @example
+ * const issues = validateSequence(seq, { purpose: 'run', packages: localPackages(dir) });
+ * if (hasErrors(issues)) for (const i of issues) console.error(i.code, i.step, i.message);
+ */
 export function validateSequence(seq: TaskSequence, options: ValidateOptions = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const add = (severity: 'error' | 'warning', code: Code, message: string, node?: SequenceNode, path?: number[]) =>
+  const add: Add = (severity, code, message, node, path) =>
     issues.push({ severity, code, message, ...(node ? { step: node.name } : {}), ...(path ? { path: path.join('.') } : {}) });
 
   const all = [...walkSteps(seq.children)];
   const steps = all.filter((e): e is typeof e & { node: Step } => e.node.kind === 'step');
   const enabled = steps.filter((e) => !e.node.disabled && !e.parents.some((g: Group) => g.disabled));
 
-  // Literal OSDStateStorePath values: from the starting variables and Set Task Sequence Variable steps.
-  const storePaths: { value: string; node?: SequenceNode; path?: number[] }[] = [];
   const startPath = get(options.variables, 'OSDStateStorePath');
+  const storePaths = literalStorePaths(enabled, startPath);
+  checkStorePathRoots(storePaths, add);
+  const store: StoreFacts = {
+    hasRequest: enabled.some((e) => isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction')),
+    networkStore: storePaths.some((sp) => isNetworkPath(sp.value)),
+  };
+  for (const e of steps) checkStep(e, store, options, add);
+  checkStorePathBeforeUse(enabled, startPath, add);
+  checkRestoreLocalAccounts(enabled, add);
+  checkStateStoreRelease(enabled, add);
+  return issues;
+}
+
+/** Literal OSDStateStorePath values: from the starting variables and Set Task Sequence Variable steps. */
+function literalStorePaths(enabled: StepEntry[], startPath: string | undefined): StorePath[] {
+  const storePaths: StorePath[] = [];
   if (startPath !== undefined) storePaths.push({ value: startPath });
   for (const e of enabled) {
     if (
@@ -83,6 +112,10 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       storePaths.push({ value: e.node.properties.VariableValue, node: e.node, path: e.path });
     }
   }
+  return storePaths;
+}
+
+function checkStorePathRoots(storePaths: StorePath[], add: Add): void {
   for (const sp of storePaths) {
     if (!sp.value.includes('%') && !isNetworkPath(sp.value) && isDriveRoot(sp.value)) {
       add(
@@ -94,143 +127,167 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       );
     }
   }
-  const hasRequest = enabled.some((e) => isStepOfType(e.node, 'SMS_TaskSequence_RequestStateStoreAction'));
-  const networkStore = storePaths.some((sp) => isNetworkPath(sp.value));
+}
 
-  for (const e of steps) {
-    const n = e.node;
-    if (isUnknownStep(n)) {
-      // Hardware-only steps are not unknown: they are skipped for this platform when reached.
-      if (HARDWARE_ONLY_STEPS[n.type] !== undefined) continue;
-      const off = n.disabled || e.parents.some((g: Group) => g.disabled);
-      if (options.purpose === 'run' && !off)
-        add(
-          'error',
-          'FERRY_E_TS_STEP_UNSUPPORTED',
-          `Step type ${n.type || '(none)'} cannot run in Ferry; disable or remove the step before deploying or running the sequence.`,
-          n,
-          e.path,
-        );
-      else
-        add(
-          'warning',
-          'FERRY_W_TS_UNKNOWN_STEP_TYPE',
-          `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`,
-          n,
-          e.path,
-        );
-      continue;
-    }
-    for (const bad of (n as KnownStep).invalid ?? []) {
-      add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${bad.property} = "${bad.value}": ${bad.reason}.`, n, e.path);
-    }
-    // The checks below read typed properties: a document whose properties are missing or of the
-    // wrong type gets an error per property instead (and not a TypeError from deep inside).
-    const props = ((n as KnownStep).properties ?? {}) as Record<string, unknown>;
-    const shape = stepTypeSpec(n.type)!
-      .props.map((p) => [p.property, propValueProblem(p, props[p.property])] as const)
-      .filter(([, why]) => why !== null);
-    for (const [property, why] of shape) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${property} ${why}.`, n, e.path);
-    if (shape.length > 0) continue;
-    if (n.name.length === 0 || n.name.length > 100)
-      add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
-    if (n.description.length > 255)
-      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
-    const runIn = n.runIn ?? stepTypeSpec(n.type)!.defaultRunIn;
+/** The checks of one step, enabled or not, in the order its issues are reported. */
+function checkStep(e: StepEntry, store: StoreFacts, options: ValidateOptions, add: Add): void {
+  const n = e.node;
+  if (isUnknownStep(n)) {
+    checkUnknownStep(n, e, options, add);
+    return;
+  }
+  if (!checkStepShape(n, e.path, add)) return;
+  if (n.name.length === 0 || n.name.length > 100)
+    add('error', 'FERRY_E_TS_PROPERTY_INVALID', `The step name must be 1–100 characters (it is ${n.name.length}).`, n, e.path);
+  if (n.description.length > 255) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'The description is longer than 255 characters.', n, e.path);
+  checkCapture(n, e, store, add);
+  if (isStepOfType(n, 'SMS_TaskSequence_ApplyOperatingSystemAction') && !n.properties.ImagePackageID) {
+    add(
+      'error',
+      'FERRY_E_TS_PROPERTY_INVALID',
+      'Apply Operating System Image needs an operating system image package (/image: in its command line).',
+      n,
+      e.path,
+    );
+  }
+  if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
+    add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);
+  }
+  checkUsmtPackage(n, e.path, options.packages, add);
+  checkVariableSteps(n, e.path, add);
+}
 
-    if (isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
-      const p = n.properties;
-      if (!p.UsmtPackageID)
-        add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Capture User State needs a USMT package (UsmtPackageID).', n, e.path);
-      if (p.UseHardlinks && (hasRequest || networkStore)) {
+/** A step type Ferry does not know: a warning on save, an error when it would run. */
+function checkUnknownStep(n: Step, e: StepEntry, options: ValidateOptions, add: Add): void {
+  // Hardware-only steps are not unknown: they are skipped for this platform when reached.
+  if (HARDWARE_ONLY_STEPS[n.type] !== undefined) return;
+  const off = n.disabled || e.parents.some((g: Group) => g.disabled);
+  if (options.purpose === 'run' && !off)
+    add(
+      'error',
+      'FERRY_E_TS_STEP_UNSUPPORTED',
+      `Step type ${n.type || '(none)'} cannot run in Ferry; disable or remove the step before deploying or running the sequence.`,
+      n,
+      e.path,
+    );
+  else
+    add(
+      'warning',
+      'FERRY_W_TS_UNKNOWN_STEP_TYPE',
+      `Step type ${n.type || '(none)'} is not known to Ferry; it is kept for export and fails if it runs.`,
+      n,
+      e.path,
+    );
+}
+
+/**
+ * The checks after this one read typed properties: a document whose properties are missing or of
+ * the wrong type gets an error per property instead (and not a TypeError from deep inside).
+ * False when the properties do not have their catalog shape.
+ */
+function checkStepShape(n: KnownStep, path: number[], add: Add): boolean {
+  for (const bad of n.invalid ?? []) {
+    add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${bad.property} = "${bad.value}": ${bad.reason}.`, n, path);
+  }
+  const props = (n.properties ?? {}) as Record<string, unknown>;
+  const shape = stepTypeSpec(n.type)!
+    .props.map((p) => [p.property, propValueProblem(p, props[p.property])] as const)
+    .filter(([, why]) => why !== null);
+  for (const [property, why] of shape) add('error', 'FERRY_E_TS_PROPERTY_INVALID', `${property} ${why}.`, n, path);
+  return shape.length === 0;
+}
+
+/** Capture User State: its package, hard links only to a local store, off-line only in Windows PE. */
+function checkCapture(n: KnownStep, e: StepEntry, store: StoreFacts, add: Add): void {
+  if (!isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) return;
+  const runIn = n.runIn ?? stepTypeSpec(n.type)!.defaultRunIn;
+  const p = n.properties;
+  if (!p.UsmtPackageID) add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Capture User State needs a USMT package (UsmtPackageID).', n, e.path);
+  if (p.UseHardlinks && (store.hasRequest || store.networkStore)) {
+    add(
+      'error',
+      'FERRY_E_TS_HARDLINK_NETWORK_STORE',
+      'Capture User State uses hard links, but the store is on a state migration point or a network share; hard links need a local store on the same computer.',
+      n,
+      e.path,
+    );
+  }
+  if (
+    p.OfflineUserState &&
+    (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))
+  ) {
+    add(
+      'error',
+      'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE',
+      'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.',
+      n,
+      e.path,
+    );
+  }
+}
+
+/** Capture/Restore against their USMT package (when a resolver is given): config files held, USMT version. */
+function checkUsmtPackage(n: KnownStep, path: number[], packages: PackageResolver | undefined, add: Add): void {
+  if (!isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') && !isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) return;
+  const p = n.properties;
+  const id = 'UsmtPackageID' in p ? p.UsmtPackageID : p.UsmtRestorePackageID;
+  const pkg = id && packages ? packages.usmt(id) : undefined;
+  if (!pkg) return;
+  if (p.Mode === 'Advanced') {
+    for (const f of p.ConfigFiles) {
+      if (!pkg.files.some((h) => h.toLowerCase() === f.toLowerCase())) {
         add(
           'error',
-          'FERRY_E_TS_HARDLINK_NETWORK_STORE',
-          'Capture User State uses hard links, but the store is on a state migration point or a network share; hard links need a local store on the same computer.',
+          'FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE',
+          `Configuration file ${f} is not in USMT package ${id} (it holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`,
           n,
-          e.path,
+          path,
         );
-      }
-      if (
-        p.OfflineUserState &&
-        (runIn === 'FullOS' || requiresFullOs(n.condition) || e.parents.some((g: Group) => requiresFullOs(g.condition)))
-      ) {
-        add(
-          'error',
-          'FERRY_E_TS_OFFLINE_OUTSIDE_WINPE',
-          'Capture in off-line mode runs only in Windows PE, but this step runs only in the full operating system.',
-          n,
-          e.path,
-        );
-      }
-    }
-    if (isStepOfType(n, 'SMS_TaskSequence_ApplyOperatingSystemAction') && !n.properties.ImagePackageID) {
-      add(
-        'error',
-        'FERRY_E_TS_PROPERTY_INVALID',
-        'Apply Operating System Image needs an operating system image package (/image: in its command line).',
-        n,
-        e.path,
-      );
-    }
-    if (isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction') && !n.properties.UsmtRestorePackageID) {
-      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Restore User State needs a USMT package (UsmtRestorePackageID).', n, e.path);
-    }
-    if (isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction') || isStepOfType(n, 'SMS_TaskSequence_RestoreUserStateAction')) {
-      const p = n.properties;
-      const id = 'UsmtPackageID' in p ? p.UsmtPackageID : p.UsmtRestorePackageID;
-      const pkg = id && options.packages ? options.packages.usmt(id) : undefined;
-      if (pkg && p.Mode === 'Advanced') {
-        for (const f of p.ConfigFiles) {
-          if (!pkg.files.some((h) => h.toLowerCase() === f.toLowerCase())) {
-            add(
-              'error',
-              'FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE',
-              `Configuration file ${f} is not in USMT package ${id} (it holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`,
-              n,
-              e.path,
-            );
-          }
-        }
-      }
-      if (pkg && !usmtVersionAtLeast(pkg.usmtVersion, 4) && isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
-        const q = n.properties;
-        const set = [q.UseHardlinks && 'hard links', q.OfflineUserState && 'off-line capture', q.FileAccess === 'VSS' && 'VSS'].filter(
-          Boolean,
-        );
-        if (set.length > 0)
-          add(
-            'warning',
-            'FERRY_W_TS_SETTING_IGNORED_OLD_USMT',
-            `${set.join(', ')} need USMT 4.0 or later; package ${id} is USMT ${pkg.usmtVersion}, so they are ignored.`,
-            n,
-            e.path,
-          );
-      }
-    }
-    if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction')) {
-      if (n.properties.CommandLine.trim() === '')
-        add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, e.path);
-      const out = n.properties.OutputVariableName;
-      if (out !== '') {
-        try {
-          checkVariableName(out);
-        } catch (err) {
-          add('error', 'FERRY_E_TS_VARIABLE_INVALID', `Output to task sequence variable: ${(err as FerryError).message}`, n, e.path);
-        }
-      }
-    }
-    if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction')) {
-      try {
-        checkVariableName(n.properties.VariableName);
-      } catch (err) {
-        add('error', 'FERRY_E_TS_VARIABLE_INVALID', (err as FerryError).message, n, e.path);
       }
     }
   }
+  if (!usmtVersionAtLeast(pkg.usmtVersion, 4) && isStepOfType(n, 'SMS_TaskSequence_CaptureUserStateAction')) {
+    const q = n.properties;
+    const set = [q.UseHardlinks && 'hard links', q.OfflineUserState && 'off-line capture', q.FileAccess === 'VSS' && 'VSS'].filter(Boolean);
+    if (set.length > 0)
+      add(
+        'warning',
+        'FERRY_W_TS_SETTING_IGNORED_OLD_USMT',
+        `${set.join(', ')} need USMT 4.0 or later; package ${id} is USMT ${pkg.usmtVersion}, so they are ignored.`,
+        n,
+        path,
+      );
+  }
+}
 
-  // Capture/Restore need OSDStateStorePath: a Request State Store or a step that sets it, before them.
-  // A mistyped property was reported above; here it reads as empty.
+/** Run Command Line (its command and output variable) and Set Task Sequence Variable (the name). */
+function checkVariableSteps(n: KnownStep, path: number[], add: Add): void {
+  if (isStepOfType(n, 'SMS_TaskSequence_RunCommandLineAction')) {
+    if (n.properties.CommandLine.trim() === '')
+      add('error', 'FERRY_E_TS_PROPERTY_INVALID', 'Run Command Line needs a command line.', n, path);
+    const out = n.properties.OutputVariableName;
+    if (out !== '') {
+      try {
+        checkVariableName(out);
+      } catch (err) {
+        add('error', 'FERRY_E_TS_VARIABLE_INVALID', `Output to task sequence variable: ${(err as FerryError).message}`, n, path);
+      }
+    }
+  }
+  if (isStepOfType(n, 'SMS_TaskSequence_SetVariableAction')) {
+    try {
+      checkVariableName(n.properties.VariableName);
+    } catch (err) {
+      add('error', 'FERRY_E_TS_VARIABLE_INVALID', (err as FerryError).message, n, path);
+    }
+  }
+}
+
+/**
+ * Capture/Restore need OSDStateStorePath: a Request State Store or a step that sets it, before
+ * them. A mistyped property was reported by the step checks; here it reads as empty.
+ */
+function checkStorePathBeforeUse(enabled: StepEntry[], startPath: string | undefined, add: Add): void {
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   let storeKnown = startPath !== undefined && startPath.trim() !== '';
   for (const e of enabled) {
@@ -261,13 +318,16 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       );
     }
   }
+}
 
-  // Capture-all with a restore that does not restore local accounts.
+/** Capture-all with a restore that does not restore local accounts. */
+function checkRestoreLocalAccounts(enabled: StepEntry[], add: Add): void {
   const captureAll = enabled.find(
     (e) => isStepOfType(e.node, 'SMS_TaskSequence_CaptureUserStateAction') && e.node.properties.Mode === 'Simple',
   );
+  if (!captureAll) return;
   for (const e of enabled) {
-    if (captureAll && isStepOfType(e.node, 'SMS_TaskSequence_RestoreUserStateAction') && !e.node.properties.LocalAccounts) {
+    if (isStepOfType(e.node, 'SMS_TaskSequence_RestoreUserStateAction') && !e.node.properties.LocalAccounts) {
       add(
         'warning',
         'FERRY_W_TS_RESTORE_WITHOUT_LOCAL_ACCOUNTS',
@@ -277,8 +337,10 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       );
     }
   }
+}
 
-  // Release State Store: the step before it must succeed; every Request needs a Release after it.
+/** Release State Store: the step before it must succeed; every Request needs a Release after it. */
+function checkStateStoreRelease(enabled: StepEntry[], add: Add): void {
   for (let i = 0; i < enabled.length; i++) {
     const e = enabled[i]!;
     if (isStepOfType(e.node, 'SMS_TaskSequence_ReleaseStateStoreAction') && i > 0 && enabled[i - 1]!.node.continueOnError) {
@@ -304,7 +366,7 @@ export function validateSequence(seq: TaskSequence, options: ValidateOptions = {
       );
     }
   }
-  return issues;
 }
 
+/** True when any issue is an error, i.e. the sequence may not be saved or run. */
 export const hasErrors = (issues: ValidationIssue[]): boolean => issues.some((i) => i.severity === 'error');

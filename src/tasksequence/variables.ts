@@ -114,6 +114,10 @@ export class TsEnvironment {
   }
 }
 
+/**
+ * The variables a computer starts with, by where they were set: collections, device, deployment;
+ * `layerVariables` merges them with ConfigMgr's precedence.
+ */
 export interface VariableLayers {
   /** Collection variables; lower `priority` numbers win (ConfigMgr: 1 is the highest). */
   collections?: { name?: string; priority?: number; variables: Record<string, string> }[];

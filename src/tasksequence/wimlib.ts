@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { FerryError } from '../errors/index.ts';
 
+/** One image of a WIM file, as `wiminfo` lists it. */
 export interface WimImage {
   index: number;
   name: string;

@@ -359,6 +359,48 @@ export const EXPRESSION_TYPES = {
   software: 'SMS_TaskSequence_SoftwareConditionExpression',
 } as const;
 
+/** Each expression kind's `<variable name=…>` fields and the model property each fills, in the order they are written. */
+const EXPRESSION_FIELDS = {
+  variable: [
+    ['Variable', 'variable'],
+    ['Operator', 'operator'],
+    ['Value', 'value'],
+  ],
+  wmi: [
+    ['Namespace', 'namespace'],
+    ['Query', 'query'],
+  ],
+  file: [
+    ['Path', 'path'],
+    ['Version', 'version'],
+    ['VersionOperator', 'versionOperator'],
+    ['DateTime', 'dateTime'],
+    ['DateTimeOperator', 'dateTimeOperator'],
+  ],
+  folder: [
+    ['Path', 'path'],
+    ['DateTime', 'dateTime'],
+    ['DateTimeOperator', 'dateTimeOperator'],
+  ],
+  registry: [
+    ['KeyPath', 'keyPath'],
+    ['Value', 'valueName'],
+    ['Type', 'valueType'],
+    ['Data', 'data'],
+    ['Operator', 'operator'],
+  ],
+  software: [
+    ['Operator', 'operator'],
+    ['ProductCode', 'productCode'],
+    ['ProductName', 'productName'],
+    ['UpgradeCode', 'upgradeCode'],
+    ['Version', 'version'],
+  ],
+} as const satisfies {
+  [K in keyof typeof EXPRESSION_TYPES]: readonly (readonly [string, keyof Extract<ConditionExpression, { kind: K }>])[];
+};
+const fieldNames = (kind: keyof typeof EXPRESSION_FIELDS): string[] => EXPRESSION_FIELDS[kind].map(([name]) => name);
+
 function parseConditionElement(el: XElement, at: string, source: string): Condition | undefined {
   const operands = elements(el)
     .filter((c) => local(c) === 'operator' || local(c) === 'expression')
@@ -396,7 +438,7 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
     extra.length > 0 ? { ...expr, extraFields: extra } : expr;
   switch (type) {
     case EXPRESSION_TYPES.variable: {
-      const { map, extra } = take(['Variable', 'Operator', 'Value']);
+      const { map, extra } = take(fieldNames('variable'));
       const expr: ConditionExpression = {
         kind: 'variable',
         variable: map.get('Variable') ?? '',
@@ -406,15 +448,13 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
       return withExtra(expr, extra);
     }
     case EXPRESSION_TYPES.wmi: {
-      const { map, extra } = take(['Namespace', 'Query']);
+      const { map, extra } = take(fieldNames('wmi'));
       return withExtra({ kind: 'wmi', namespace: map.get('Namespace') ?? 'root\\cimv2', query: map.get('Query') ?? '' }, extra);
     }
     case EXPRESSION_TYPES.file:
     case EXPRESSION_TYPES.folder: {
       const isFile = type === EXPRESSION_TYPES.file;
-      const { map, extra } = take(
-        isFile ? ['Path', 'Version', 'VersionOperator', 'DateTime', 'DateTimeOperator'] : ['Path', 'DateTime', 'DateTimeOperator'],
-      );
+      const { map, extra } = take(fieldNames(isFile ? 'file' : 'folder'));
       const expr = { kind: isFile ? 'file' : 'folder', path: map.get('Path') ?? '' } as ConditionExpression & { kind: 'file' | 'folder' };
       if (isFile && map.has('Version')) (expr as { version?: string }).version = map.get('Version')!;
       if (isFile && map.has('VersionOperator'))
@@ -431,7 +471,7 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
       return withExtra(expr, extra);
     }
     case EXPRESSION_TYPES.registry: {
-      const { map, extra } = take(['KeyPath', 'Value', 'Type', 'Data', 'Operator']);
+      const { map, extra } = take(fieldNames('registry'));
       const expr: ConditionExpression = {
         kind: 'registry',
         keyPath: map.get('KeyPath') ?? '',
@@ -443,18 +483,12 @@ function parseOperand(el: XElement, at: string, source: string): Condition {
       return withExtra(expr, extra);
     }
     case EXPRESSION_TYPES.software: {
-      const { map, extra } = take(['Operator', 'ProductCode', 'ProductName', 'UpgradeCode', 'Version']);
+      const { map, extra } = take(fieldNames('software'));
       const expr: ConditionExpression = {
         kind: 'software',
         operator: pickOp(['AnyVersion', 'ThisVersion'] as const, map.get('Operator') ?? '', 'software operator', at, source),
       };
-      for (const [k, f] of [
-        ['ProductCode', 'productCode'],
-        ['ProductName', 'productName'],
-        ['UpgradeCode', 'upgradeCode'],
-        ['Version', 'version'],
-      ] as const)
-        if (map.has(k)) expr[f] = map.get(k)!;
+      for (const [k, f] of EXPRESSION_FIELDS.software) if (f !== 'operator' && map.has(k)) expr[f] = map.get(k)!;
       return withExtra(expr, extra);
     }
     default:
@@ -562,48 +596,11 @@ function writeCondition(c: Condition, out: string[], ind: string): void {
 }
 
 function expressionFields(c: ConditionExpression): { type: string; fields: ExtraAttribute[] } {
+  if (c.kind === 'unknown') return { type: c.type, fields: c.fields };
   const f: ExtraAttribute[] = [];
-  const put = (k: string, v: string | undefined) => {
-    if (v !== undefined) f.push([k, v]);
-  };
-  switch (c.kind) {
-    case 'unknown':
-      return { type: c.type, fields: c.fields };
-    case 'variable':
-      put('Variable', c.variable);
-      put('Operator', c.operator);
-      put('Value', c.value);
-      break;
-    case 'wmi':
-      put('Namespace', c.namespace);
-      put('Query', c.query);
-      break;
-    case 'file':
-      put('Path', c.path);
-      put('Version', c.version);
-      put('VersionOperator', c.versionOperator);
-      put('DateTime', c.dateTime);
-      put('DateTimeOperator', c.dateTimeOperator);
-      break;
-    case 'folder':
-      put('Path', c.path);
-      put('DateTime', c.dateTime);
-      put('DateTimeOperator', c.dateTimeOperator);
-      break;
-    case 'registry':
-      put('KeyPath', c.keyPath);
-      put('Value', c.valueName);
-      put('Type', c.valueType);
-      put('Data', c.data);
-      put('Operator', c.operator);
-      break;
-    case 'software':
-      put('Operator', c.operator);
-      put('ProductCode', c.productCode);
-      put('ProductName', c.productName);
-      put('UpgradeCode', c.upgradeCode);
-      put('Version', c.version);
-      break;
+  for (const [name, prop] of EXPRESSION_FIELDS[c.kind]) {
+    const v = (c as unknown as Record<string, string | undefined>)[prop];
+    if (v !== undefined) f.push([name, v]);
   }
   return { type: EXPRESSION_TYPES[c.kind], fields: [...f, ...(c.extraFields ?? [])] };
 }

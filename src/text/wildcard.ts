@@ -22,6 +22,7 @@ export const GLOB: WildcardSyntax = { any: '*', one: '?' };
 /** WQL LIKE: `%`, `_` and sets. */
 export const WQL_LIKE: WildcardSyntax = { any: '%', one: '_', sets: true };
 
+/** How `compileWildcard` reads a pattern; by default `*`/`?` globs, case-sensitive. */
 export interface WildcardOptions {
   readonly syntax?: WildcardSyntax;
   /** Compare characters case-insensitively (each UTF-16 unit folded with toLowerCase). */
@@ -33,8 +34,15 @@ type CharTest = string | ((c: string) => boolean);
 
 const ANY_ONE: CharTest = () => true;
 
+/** A compiled pattern: true when the whole value matches. */
 export type WildcardTest = (value: string) => boolean;
 
+/**
+ * Compiles a wildcard pattern into a matcher that never backtracks (see the top of this file).
+ * @example
+ * const isDoc = compileWildcard('*.do?', { ignoreCase: true });
+ * isDoc('Report.DOCX'); // false: `?` is exactly one character
+ */
 export function compileWildcard(pattern: string, options: WildcardOptions = {}): WildcardTest {
   const syntax = options.syntax ?? GLOB;
   const fold = options.ignoreCase ? (c: string) => c.toLowerCase() : (c: string) => c;

@@ -5,6 +5,7 @@
 // undeclared entity reference is an error, so no entity is ever expanded.
 import { DOMParser, type Document } from '@xmldom/xmldom';
 
+/** The parsed document, or why it was refused: `dtd` tells a refused DTD from malformed XML. */
 export type XmlParseResult =
   | { readonly ok: true; readonly doc: Document }
   | { readonly ok: false; readonly dtd: boolean; readonly message: string; readonly line?: number; readonly column?: number };
@@ -14,6 +15,12 @@ interface Locator {
   columnNumber?: number;
 }
 
+/**
+ * Parses untrusted XML, refusing any DTD (so no entity is ever expanded); a result, never a throw.
+ * @example
+ * const r = parseXmlRefusingDtd(text);
+ * if (!r.ok) throw new FerryError('FERRY_E_MIGXML_INVALID', `${r.message} (line ${r.line})`);
+ */
 export function parseXmlRefusingDtd(text: string): XmlParseResult {
   let first: { message: string; locator?: Locator } | undefined;
   let sawDtd: { line: number | undefined } | undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs, parseVerbosity, type ToolSpec } from './args.ts';
-import { FerryError } from '../errors/index.ts';
+import { usmtExitCodeOf } from './testing.ts';
 
 const SPEC: ToolSpec = {
   i: { value: 'required', repeatable: true },
@@ -13,15 +13,7 @@ const SPEC: ToolSpec = {
   offlinewindir: { value: 'required' },
 };
 
-const usmtCode = (fn: () => unknown): number => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof FerryError, String(err));
-    return err.usmtExitCode;
-  }
-  assert.fail('expected an error');
-};
+const usmtCode = usmtExitCodeOf;
 
 test('colon and space separators, quotes, case-insensitive names, repeatable /i', () => {
   const a = parseArgs(['/I:MigApp.xml', '/i', 'MigUser.xml', '/KEY:"my key"', '/uel:30', '/ue:*\\*', '/o', 'C:\\store'], SPEC);

@@ -15,8 +15,10 @@ export interface OptionSpec {
   readonly repeatable?: boolean;
 }
 
+/** Which options a tool takes and whether each takes a value: `parseArgs` refuses others with USMT's exit code 11. */
 export type ToolSpec = Readonly<Record<string, OptionSpec>>;
 
+/** A USMT command line split into options (`/name:value`, case-insensitive) and positionals, not yet validated. */
 export interface ParsedArgs {
   /** Lower-cased option name → every value given (`''` for a switch without value). */
   readonly options: ReadonlyMap<string, readonly string[]>;
@@ -117,7 +119,9 @@ function unquote(value: string): string {
 // ── accessors and shared validators ─────────────────────────────────────────────────────────
 
 export const has = (args: ParsedArgs, name: string): boolean => args.options.has(name);
+/** The first value of an option, or undefined when it is not given. */
 export const one = (args: ParsedArgs, name: string): string | undefined => args.options.get(name)?.[0];
+/** Every value of a repeatable option, in command-line order. */
 export const all = (args: ParsedArgs, name: string): readonly string[] => args.options.get(name) ?? [];
 
 /** Verbosity is a bit mask of 0x01, 0x04, 0x08 (§5). */

@@ -9,6 +9,7 @@ export function builtinXmlDir(): string | undefined {
   return existsSync(dir) && statSync(dir).isDirectory() ? dir.replace(/\/+$/, '') : undefined;
 }
 
+/** The MigXML files Ferry bundles (Microsoft's defaults), found when `/i:` names them and they are not in the current folder. */
 export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
 
 /**

@@ -3,17 +3,9 @@ import assert from 'node:assert/strict';
 import { parseScanStateArgs, type ScanStateOptions } from './scanstate-options.ts';
 import { parseLoadStateArgs, type LoadStateOptions } from './loadstate-options.ts';
 import { parseUsmtUtilsArgs, type UsmtUtilsOptions } from './usmtutils-options.ts';
-import { FerryError } from '../errors/index.ts';
+import { usmtExitCodeOf } from './testing.ts';
 
-const codeOf = (fn: () => unknown): number => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof FerryError, String(err));
-    return err.usmtExitCode;
-  }
-  assert.fail('expected an error');
-};
+const codeOf = usmtExitCodeOf;
 const scan = (line: string) => parseScanStateArgs(split(line)) as ScanStateOptions;
 const load = (line: string) => parseLoadStateArgs(split(line)) as LoadStateOptions;
 const utils = (line: string) => parseUsmtUtilsArgs(split(line)) as UsmtUtilsOptions;

@@ -4,6 +4,7 @@ import { SCANSTATE_HELP } from './help.ts';
 import { parseScanStateArgs, type ScanStateOptions } from './scanstate-options.ts';
 import { usmtError } from './usmt-error.ts';
 
+/** The `scanstate` command: parses USMT's command line, runs the capture and returns USMT's exit code. */
 export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<ScanStateOptions>(
     {

@@ -17,6 +17,7 @@ const IS_UNICODE = 0x80;
 const VOLUME_ID_AND_LOCAL_BASE_PATH = 0x1;
 const COMMON_NETWORK_RELATIVE_LINK = 0x2;
 
+/** Where a shell link points: a local path, a UNC path or a path relative to the link. */
 export type LinkTarget =
   /** A path on a drive (`C:\Users\a\x.docx`). */
   | { readonly kind: 'local'; readonly path: string }
@@ -25,6 +26,7 @@ export type LinkTarget =
   /** Only a path relative to the .lnk file's folder is recorded. */
   | { readonly kind: 'relative'; readonly path: string };
 
+/** The target a Windows shell link (.lnk) records; null when the data is not a shell link. */
 export function parseShellLink(data: Uint8Array): LinkTarget | null {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const u16 = (off: number) => (off + 2 <= buf.length ? buf.readUInt16LE(off) : null);

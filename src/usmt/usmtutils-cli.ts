@@ -3,6 +3,7 @@ import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { USMTUTILS_HELP } from './help.ts';
 import { parseUsmtUtilsArgs, type UsmtUtilsOptions } from './usmtutils-options.ts';
 
+/** The `usmtutils` command: parses USMT's command line, runs the command and returns USMT's exit code. */
 export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<UsmtUtilsOptions>(
     {

@@ -19,6 +19,7 @@ export const USMTUTILS_SPEC: ToolSpec = {
   keyfile: { value: 'required' },
 };
 
+/** `/verify:` report kinds: summary (the default), all, failureonly, catalog. */
 export type VerifyReport = 'summary' | 'all' | 'failureonly' | 'catalog';
 
 interface Common {
@@ -28,6 +29,7 @@ interface Common {
   readonly decryption?: { readonly algId: AlgId; readonly keySource: KeySource };
 }
 
+/** A UsmtUtils command line, one variant per command. */
 export type UsmtUtilsOptions = Common &
   (
     | { readonly command: 'ec' }
@@ -45,6 +47,11 @@ export type UsmtUtilsOptions = Common &
 
 const REPORTS: readonly VerifyReport[] = ['summary', 'all', 'failureonly', 'catalog'];
 
+/**
+ * Parses and validates a UsmtUtils command line (`/ec`, `/rd`, `/verify`, `/extract`: exactly one), with USMT's rules and messages.
+ * @example
+ * const o = parseUsmtUtilsArgs(['/verify:summary', 'D:\\store\\USMT\\USMT.MIG']);
+ */
 export function parseUsmtUtilsArgs(argv: readonly string[]): ParsedCommand<UsmtUtilsOptions> {
   const args = parseArgs(argv, USMTUTILS_SPEC);
   if (args.help) return { help: true };
