@@ -1,8 +1,9 @@
 // The SMP benchmark's reference: a minimal Node HTTP server that streams each PUT body to a file
-// (at the offset the query names), with no database, hashing or flushing. What the SMP's upload
-// reaches against it, driven by the same client in the same run, is the issue-16 ratio.
+// (at the offset the query names) and each GET from one, with no database, hashing or flushing.
+// What the SMP's upload and download reach against it, driven the same way in the same run, are
+// the issue-16 ratios.
 //   node bench/bare-put-server.ts DIR   → prints "listening on http://127.0.0.1:PORT"
-import { createWriteStream, mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -11,9 +12,14 @@ const dir = process.argv[2]!;
 mkdirSync(dir, { recursive: true });
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
-  const name = url.pathname.replace(/[^A-Za-z0-9._-]/g, '_');
+  const name = url.pathname.slice(1).replace(/[^A-Za-z0-9._-]/g, '_');
   const path = join(dir, name);
   const start = Number(url.searchParams.get('offset') ?? 0);
+  if (req.method === 'GET') {
+    const size = statSync(path).size;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+    return void pipeline(createReadStream(path), res).catch(() => res.destroy());
+  }
   if (req.method !== 'PUT') return void res.writeHead(405).end();
   closeSync(openSync(path, 'a'));
   pipeline(req, createWriteStream(path, { flags: 'r+', start })).then(

@@ -1,4 +1,6 @@
 // SMP benchmark on loopback, against a `ferry smp serve` child process:
+//  0. one upload and one download against a bare Node server that streams PUT/GET to/from disk,
+//     in the same run (the issue-16 ratios, printed as `ratio|…` lines for bench/run.ts);
 //  1. one client uploading a store of --size bytes vs 50 clients uploading --size/50 each at
 //     once (aggregate throughput; target ≥ 80 % of the single client's);
 //  2. latency of Request State Store (capture) and Release State Store at a steady 200
@@ -9,8 +11,9 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmpHttpClient } from '../src/smp/index.ts';
@@ -35,16 +38,6 @@ const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'ferry-bench-smp-'));
 const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function memory(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
@@ -56,59 +49,80 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
 
-/**
- * The reference: the same upload (the files of `dir`, in chunks of `chunkSize`, 4 in flight, each
- * read, hashed and PUT with fetch as SmpHttpClient does) against bench/bare-put-server.ts.
- */
-async function bareReference(dir: string, chunkSize: number): Promise<number> {
+/** The reference server (bench/bare-put-server.ts), started once for the upload and the download. */
+async function startBare(): Promise<{ base: string; stop: () => Promise<void> }> {
   const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      bare.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /listening on (\S+)/.exec(text);
-        if (m) resolve(m[1] as string);
-      });
-      bare.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
+  const base = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    bare.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /listening on (\S+)/.exec(text);
+      if (m) resolve(m[1] as string);
     });
-    const jobs: { name: string; offset: number; length: number }[] = [];
-    let total = 0;
-    for (const name of await readdir(dir)) {
-      const size = (await stat(join(dir, name))).size;
-      for (let offset = 0; offset < size; offset += chunkSize) jobs.push({ name, offset, length: Math.min(chunkSize, size - offset) });
-      total += size;
-    }
-    const t0 = performance.now();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const job = jobs[next++]!;
-        const fh = await open(join(dir, job.name), 'r');
-        const data = Buffer.allocUnsafe(job.length);
-        await fh.read(data, 0, job.length, job.offset);
-        await fh.close();
-        const sha = createHash('sha256').update(data).digest('hex');
-        const r = await fetch(`${base}/${job.name}?offset=${job.offset}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
-          body: data as Uint8Array<ArrayBuffer>,
-        });
-        if (!r.ok) throw new Error(`bare server: ${r.status}`);
-        await r.arrayBuffer();
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    return total / ((performance.now() - t0) / 1000);
-  } finally {
-    bare.kill('SIGTERM');
-    await new Promise((r) => bare.once('exit', r));
-  }
+    bare.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
+  });
+  return {
+    base,
+    stop: async () => {
+      bare.kill('SIGTERM');
+      await new Promise((r) => bare.once('exit', r));
+    },
+  };
 }
 
-const port = await freePort();
+/**
+ * The upload reference: the same upload (the files of `dir`, in chunks of `chunkSize`, 4 in
+ * flight, each read, hashed and PUT with fetch, as SmpHttpClient did before issue 16) against the
+ * bare server.
+ */
+async function bareUpload(base: string, dir: string, chunkSize: number): Promise<number> {
+  const jobs: { name: string; offset: number; length: number }[] = [];
+  let total = 0;
+  for (const name of await readdir(dir)) {
+    const size = (await stat(join(dir, name))).size;
+    for (let offset = 0; offset < size; offset += chunkSize) jobs.push({ name, offset, length: Math.min(chunkSize, size - offset) });
+    total += size;
+  }
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const fh = await open(join(dir, job.name), 'r');
+      const data = Buffer.allocUnsafe(job.length);
+      await fh.read(data, 0, job.length, job.offset);
+      await fh.close();
+      const sha = createHash('sha256').update(data).digest('hex');
+      const r = await fetch(`${base}/${job.name}?offset=${job.offset}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
+        body: data as Uint8Array<ArrayBuffer>,
+      });
+      if (!r.ok) throw new Error(`bare server: ${r.status}`);
+      await r.arrayBuffer();
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return total / ((performance.now() - t0) / 1000);
+}
+
+/** The download reference: each file GET in turn with fetch and streamed to a file, no hashing. */
+async function bareDownload(base: string, names: readonly string[], dest: string): Promise<number> {
+  mkdirSync(dest, { recursive: true });
+  let total = 0;
+  const t0 = performance.now();
+  for (const name of names) {
+    const r = await fetch(`${base}/${name}`);
+    if (!r.ok || !r.body) throw new Error(`bare server: ${r.status}`);
+    const out = createWriteStream(join(dest, name));
+    await pipeline(Readable.fromWeb(r.body as import('node:stream/web').ReadableStream), out);
+    total += out.bytesWritten;
+  }
+  return total / ((performance.now() - t0) / 1000);
+}
+
 const child = spawn(
   process.execPath,
   [
@@ -116,7 +130,7 @@ const child = spawn(
     'smp',
     'serve',
     '--port',
-    String(port),
+    '0',
     '--data',
     join(work, 'data'),
     '--rate-limit',
@@ -173,19 +187,41 @@ try {
     `SMP benchmark on ${url} (${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(1)}), ${db ? 'PostgreSQL' : 'SQLite'}, store ${mb(size)} MiB`,
   );
   const c0 = await register('BENCH-SINGLE');
+  const d0 = await register('BENCH-DEST');
+  await call('POST', '/admin/associations', { source: 'BENCH-SINGLE', destination: 'BENCH-DEST', migrationBehavior: 0 });
+  const bare = await startBare();
   let t = performance.now();
-  const g0 = await c0.requestCapture();
-  await c0.upload(single, g0.location);
-  const singleSec = (performance.now() - t) / 1000;
-  const singleRate = (per * clients) / singleSec;
-  console.log(
-    `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
-  );
-  const bareRate = await bareReference(single, g0.chunkSize ?? 8 * 1024 * 1024);
-  console.log(
-    `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate)} MiB/s (PUT streamed to a file; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
-  );
-  console.log(`ratio|SMP one upload / bare Node HTTP server streaming a PUT to disk (MiB/s)|${(singleRate / bareRate).toFixed(2)}|>= 0.6|`);
+  let singleRate: number;
+  try {
+    const g0 = await c0.requestCapture();
+    await c0.upload(single, g0.location);
+    const singleSec = (performance.now() - t) / 1000;
+    singleRate = (per * clients) / singleSec;
+    console.log(
+      `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
+    );
+    const bareRate = await bareUpload(bare.base, single, g0.chunkSize);
+    console.log(
+      `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate)} MiB/s (PUT streamed to a file; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
+    );
+    await c0.releaseCapture(g0.location);
+    const r0 = await d0.requestRestore();
+    t = performance.now();
+    await d0.download(r0.location, join(work, 'restored'));
+    const downSec = (performance.now() - t) / 1000;
+    const downRate = (per * clients) / downSec;
+    console.log(`one download       ${mb(per * clients)} MiB in ${downSec.toFixed(2)} s = ${mb(downRate)} MiB/s (verified file by file)`);
+    const bareDown = await bareDownload(bare.base, await readdir(join(work, 'bare')), join(work, 'bare-restored'));
+    console.log(`bare Node server   ${mb(per * clients)} MiB = ${mb(bareDown)} MiB/s (GET streamed from a file, file by file, no hashing)`);
+    console.log(
+      `ratio|SMP one upload / bare Node HTTP server streaming a PUT to disk (MiB/s)|${(singleRate / bareRate).toFixed(2)}|>= 0.6|`,
+    );
+    console.log(
+      `ratio|SMP one download / bare Node HTTP server streaming a GET from disk (MiB/s)|${(downRate / bareDown).toFixed(2)}|>= 0.6|`,
+    );
+  } finally {
+    await bare.stop();
+  }
 
   const many = await Promise.all(Array.from({ length: clients }, (_, i) => register(`BENCH-C${i}`)));
   t = performance.now();

@@ -112,6 +112,15 @@ function build(): Command {
     .exitOverride()
     .showHelpAfterError();
 
+  addServeCommand(program);
+  addClientCommands(program);
+  addFolderAndSettingsCommands(program);
+  addAdminCommands(program);
+  return program;
+}
+
+/** `ferry smp serve`. */
+function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run a State Migration Point (HTTP, 127.0.0.1 unless --host)')
@@ -162,7 +171,10 @@ function build(): Command {
         process.on('SIGTERM', stop);
       });
     });
+}
 
+/** What a computer does: register, Request State Store, upload, download, Release State Store. */
+function addClientCommands(program: Command): void {
   program
     .command('register')
     .description('register this computer (enrollment token) or renew its credential (current credential); prints the new credential')
@@ -228,7 +240,10 @@ function build(): Command {
         );
       print(await client.releaseRestore(o.location, report), o.json);
     });
+}
 
+/** Storage folders and this SMP's settings. */
+function addFolderAndSettingsCommands(program: Command): void {
   const folder = program.command('folder').description('storage folders');
   adminOptions(folder.command('add').argument('<path>', 'absolute path on the SMP server'))
     .option('--max-clients <n>', 'maximum number of clients (1–99999)', int('--max-clients'), 100)
@@ -282,7 +297,10 @@ function build(): Command {
         true,
       );
     });
+}
 
+/** Associations, computers, enrollment, NAA, stores, recovery and the admin token. */
+function addAdminCommands(program: Command): void {
   const association = program.command('association').description('computer associations');
   adminOptions(association.command('add').argument('<source>').argument('<destination>'))
     .addOption(
@@ -360,8 +378,6 @@ function build(): Command {
     .requiredOption('--slot <slot>', 'recoverySlot from `ferry smp recovery`')
     .addOption(new Option('--recovery-key <key>', 'site recovery key (frk_…)').env('FERRY_SMP_RECOVERY_KEY').makeOptionMandatory())
     .action((o) => print({ storeId: o.store, key: openRecoverySlot(o.slot, o.recoveryKey, o.store).toString('base64') }, true));
-
-  return program;
 }
 
 export async function run(argv: string[]): Promise<number> {

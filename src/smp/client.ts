@@ -13,11 +13,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, fromSystemError, type ErrorCode } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
-import type { ManifestEntry, StoreGrant, UploadState } from './service.ts';
 import { checkStorePath, chunkCount, chunkLength, manifestDigest, PART_SUFFIX, sha256File } from './storage.ts';
-import type { StoreRecord } from './types.ts';
-
-export type { StoreGrant, ManifestEntry };
+import type { Manifest, ManifestEntry, StoreGrant, StoreRecord, UploadState } from './types.ts';
 
 export interface SmpHttpClientOptions {
   /** SMP base URLs in the order to try them (the management point's list). */
@@ -224,7 +221,7 @@ export class SmpHttpClient {
    * skipping files already present with the right hash; every file is verified.
    */
   async download(location: string, destDir: string, events: EventStream = this.#events): Promise<TransferResult> {
-    const manifest = await this.#json<{ manifestDigest: string; files: ManifestEntry[] }>(`${location}/manifest`, { method: 'GET' });
+    const manifest = await this.#json<Manifest>(`${location}/manifest`, { method: 'GET' });
     if (manifestDigest(manifest.files) !== manifest.manifestDigest) {
       throw new FerryError('FERRY_E_SMP_CHUNK_MISMATCH', 'The store manifest does not match its digest; the SMP answer is corrupt.');
     }
@@ -283,7 +280,7 @@ export class SmpHttpClient {
    * file): the report Release State Store needs after a restore.
    */
   async verifyDownload(location: string, destDir: string): Promise<RestoreReport> {
-    const manifest = await this.#json<{ manifestDigest: string; files: ManifestEntry[] }>(`${location}/manifest`, { method: 'GET' });
+    const manifest = await this.#json<Manifest>(`${location}/manifest`, { method: 'GET' });
     for (const f of manifest.files) {
       const path = join(destDir, ...checkStorePath(f.path).split('/'));
       if ((await sizeOf(path)) !== f.size || (await sha256File(path)) !== f.sha256)

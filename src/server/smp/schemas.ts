@@ -1,13 +1,13 @@
-// Request and response schemas of the SMP API (JSON Schema via TypeBox; they also feed /openapi.json).
+// The SMP API's HTTP-only schemas: request bodies, route params and error answers (JSON Schema via
+// TypeBox; they also feed /openapi.json). Records and replies are the domain's own schemas
+// (src/smp/types.ts), used here as they are.
 import { Type } from 'typebox';
+import { AssociationInput, FolderInput, FolderPatch, ManifestEntry } from '../../smp/index.ts';
 
 export const ErrorBody = Type.Object(
   { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
   { $id: 'SmpError' },
 );
-
-const Iso = Type.String({ description: 'ISO-8601 UTC timestamp' });
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const RegisterBody = Type.Object({
   enrollmentToken: Type.Optional(
@@ -26,21 +26,6 @@ export const RegisterBody = Type.Object({
   ),
   computerName: Type.String({ minLength: 1, maxLength: 63 }),
 });
-export const RegisterReply = Type.Object({ computerId: Type.String(), credential: Type.String(), expiresAt: Iso });
-
-export const UserSelection = Type.Union([Type.Literal('all'), Type.Array(Type.String())], {
-  description: '"all" or the accounts (DOMAIN\\user) to migrate',
-});
-
-export const StoreGrant = Type.Object({
-  storeId: Type.String(),
-  kind: Type.Union([Type.Literal('capture'), Type.Literal('restore')]),
-  location: Type.String({ description: 'URL of the store: OSDStateStorePath' }),
-  key: Type.String({ description: 'the store data key, base64' }),
-  chunkSize: Type.Integer(),
-  users: UserSelection,
-  sourceComputer: Type.String(),
-});
 
 export const StoreIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const FileParams = Type.Object({ id: Type.String({ format: 'uuid' }), index: Type.Integer({ minimum: 0 }) });
@@ -49,48 +34,11 @@ export const ChunkParams = Type.Object({
   index: Type.Integer({ minimum: 0 }),
   chunk: Type.Integer({ minimum: 0 }),
 });
+export const ChunkHeaders = Type.Object({ 'x-ferry-sha256': Type.String({ pattern: '^[0-9a-fA-F]{64}$' }) });
+export const IdParams = Type.Object({ id: Type.String() });
+export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) });
 
-export const ManifestEntry = Type.Object({
-  path: Type.String({ minLength: 1, maxLength: 4096 }),
-  size: Type.Integer({ minimum: 0 }),
-  sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
-});
 export const ManifestBody = Type.Object({ files: Type.Array(ManifestEntry, { maxItems: 1_000_000 }) });
-export const ManifestReply = Type.Object({ storeId: Type.String(), manifestDigest: Type.String(), files: Type.Array(ManifestEntry) });
-
-export const StoreStatus = Type.Union(['requested', 'captured', 'released', 'deleting', 'deleted'].map((s) => Type.Literal(s)));
-
-export const UploadState = Type.Object({
-  storeId: Type.String(),
-  status: StoreStatus,
-  chunkSize: Type.Integer(),
-  manifestDigest: Nullable(Type.String()),
-  files: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      path: Type.String(),
-      size: Type.Integer(),
-      sha256: Type.String(),
-      verified: Type.Boolean(),
-      chunksReceived: Type.Array(Type.Integer()),
-    }),
-  ),
-});
-
-export const StoreRecord = Type.Object({
-  id: Type.String(),
-  sourceComputerId: Type.String(),
-  folderId: Type.String(),
-  serverName: Type.String(),
-  status: StoreStatus,
-  createdAt: Iso,
-  capturedAt: Nullable(Iso),
-  releasedAt: Nullable(Iso),
-  deleteAfter: Nullable(Iso),
-  deletedAt: Nullable(Iso),
-  manifestDigest: Nullable(Type.String()),
-  totalSize: Type.Integer(),
-});
 
 export const ReleaseBody = Type.Object({
   kind: Type.Union([Type.Literal('capture'), Type.Literal('restore')]),
@@ -100,38 +48,10 @@ export const ReleaseBody = Type.Object({
 
 export const ChunkReply = Type.Object({ fileComplete: Type.Boolean() });
 
-export const SpaceUnit = Type.Union([Type.Literal('Megabyte'), Type.Literal('Gigabyte'), Type.Literal('Percent')]);
-export const FolderBody = Type.Object({
-  path: Type.String({ minLength: 1, maxLength: 4096 }),
-  maxClients: Type.Integer({ minimum: 1, maximum: 99999 }),
-  minFreeSpace: Type.Integer({ minimum: 1, maximum: 99999 }),
-  spaceUnit: SpaceUnit,
-  serverName: Type.Optional(Type.String({ description: 'SMP that owns the folder; default: the server receiving the request' })),
-});
-export const FolderPatch = Type.Object({
-  maxClients: Type.Optional(Type.Integer({ minimum: 1, maximum: 99999 })),
-  minFreeSpace: Type.Optional(Type.Integer({ minimum: 1, maximum: 99999 })),
-  spaceUnit: Type.Optional(SpaceUnit),
-});
-export const Folder = Type.Object({
-  id: Type.String(),
-  serverName: Type.String(),
-  path: Type.String(),
-  maxClients: Type.Integer(),
-  minFreeSpace: Type.Integer(),
-  spaceUnit: SpaceUnit,
-  clients: Type.Optional(Type.Integer()),
-  freeBytes: Type.Optional(Type.Number()),
-  minimumFreeBytes: Type.Optional(Type.Number()),
-});
-export const IdParams = Type.Object({ id: Type.String() });
+/** Bodies the domain takes as they are. */
+export const FolderBody = FolderInput;
+export { AssociationInput as AssociationBody, FolderPatch };
 
-export const Settings = Type.Object({
-  name: Type.String(),
-  url: Type.String(),
-  restoreOnly: Type.Boolean(),
-  deleteAfterSeconds: Type.Integer({ minimum: 0 }),
-});
 export const SettingsPatch = Type.Object({
   restoreOnly: Type.Optional(Type.Boolean()),
   deleteImmediately: Type.Optional(Type.Boolean()),
@@ -150,52 +70,9 @@ export const EnrollmentBody = Type.Object({
     Type.String({ minLength: 1, maxLength: 63, description: 'bind the token to this computer: it may re-register it (reset), once' }),
   ),
 });
-export const EnrollmentReply = Type.Object({
-  token: Type.String(),
-  expiresAt: Iso,
-  uses: Type.Integer(),
-  computer: Type.Optional(Type.String()),
-});
 
 export const ComputerBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) });
-export const ComputerReply = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  registered: Type.Boolean(),
-  credentialExpiresAt: Nullable(Iso),
-  credentialRevokedAt: Nullable(Iso),
-});
-export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) });
+export const RevokeReply = Type.Object({ revoked: Type.Boolean() });
 
 export const NaaBody = Type.Object({ enabled: Type.Boolean() });
 export const NaaReply = Type.Object({ credential: Type.Optional(Type.String()) });
-
-export const AssociationBody = Type.Object({
-  source: Type.String({ minLength: 1 }),
-  destination: Type.String({ minLength: 1 }),
-  migrationBehavior: Type.Optional(
-    Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
-      description: '0 capture and restore all, 1 capture all and restore specified, 2 capture and restore specified (default)',
-    }),
-  ),
-  userNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
-});
-export const Association = Type.Object({
-  id: Type.String(),
-  sourceComputerId: Type.String(),
-  restoreComputerId: Type.String(),
-  sourceName: Type.Optional(Type.String()),
-  restoreName: Type.Optional(Type.String()),
-  migrationType: Type.Integer(),
-  migrationBehavior: Type.Integer(),
-  userNames: Type.Array(Type.String()),
-  migrationStatus: Type.Integer(),
-  storeId: Nullable(Type.String()),
-  storePath: Type.Optional(Nullable(Type.String())),
-  createdAt: Iso,
-  storeCreationDate: Nullable(Iso),
-  storeReleaseDate: Nullable(Iso),
-  storeDeletionDate: Nullable(Iso),
-});
-
-export const RecoveryReply = Type.Object({ storeId: Type.String(), key: Type.String(), recoverySlot: Type.String() });

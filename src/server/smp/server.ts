@@ -2,7 +2,7 @@
 // database, API docs and the deletion job. The all-in-one server builds the same pieces with
 // `openSmp` and mounts `registerSmpRoutes` next to the site's routes.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { openDatabase, type FerryDatabase } from '../../db/index.ts';
 import { migrate, type MigrationSet } from '../../db/index.ts';
@@ -46,38 +46,56 @@ export interface OpenedSmp {
   readonly firstStart: { readonly adminToken?: string; readonly recoveryKey?: string };
 }
 
-export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
+/** The database opened and migrated, the service built; it knows its name and URL only at `init`. */
+async function prepareSmp(
+  o: Omit<OpenSmpOptions, 'publicUrl' | 'name'>,
+): Promise<{ service: SmpService; database: FerryDatabase<SmpTables>; adminToken?: string }> {
   const secrets = loadDataDir(o.dataDir, o.siteKeyFile);
   const shared = o.database as FerryDatabase<SmpTables> | undefined;
   if (shared) await migrate(shared.db, [smpMigrations, ...(o.extraMigrations ?? [])]);
   const database: FerryDatabase<SmpTables> = shared
     ? { ...shared, close: async () => {} }
     : await openDatabase<SmpTables>(o.db ?? defaultDatabasePath(o.dataDir), { migrations: [smpMigrations, ...(o.extraMigrations ?? [])] });
+  const service = new SmpService({
+    repo: new KyselySmpRepository(database.db),
+    siteKey: secrets.siteKey,
+    adminTokenHash: secrets.adminTokenHash,
+    ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+    ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
+    ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
+    ...(o.credentialRenewalGraceSeconds !== undefined ? { credentialRenewalGraceSeconds: o.credentialRenewalGraceSeconds } : {}),
+    // Verifying stores is also the policy that an SMP holds only encrypted Ferry stores.
+    ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore, checkStoreFiles: checkSmpStoreManifest }),
+  });
+  return { service, database, ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}) };
+}
+
+/** Register the server under its name and URL. */
+async function initSmp(
+  prepared: Awaited<ReturnType<typeof prepareSmp>>,
+  identity: { serverName: string; serverUrl: string },
+): Promise<OpenedSmp> {
+  const init = await prepared.service.init(identity);
+  return {
+    service: prepared.service,
+    database: prepared.database,
+    firstStart: {
+      ...(prepared.adminToken ? { adminToken: prepared.adminToken } : {}),
+      ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}),
+    },
+  };
+}
+
+/**
+ * Open an SMP whose public URL is known in advance (the all-in-one server's): data directory,
+ * database (migrated), service, initialised. Routes are mounted separately with `registerSmpRoutes`.
+ */
+export async function openSmp(o: OpenSmpOptions): Promise<OpenedSmp> {
+  const prepared = await prepareSmp(o);
   try {
-    const service = new SmpService({
-      repo: new KyselySmpRepository(database.db),
-      serverName: o.name ?? hostname(),
-      serverUrl: o.publicUrl,
-      siteKey: secrets.siteKey,
-      adminTokenHash: secrets.adminTokenHash,
-      ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
-      ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
-      ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
-      ...(o.credentialRenewalGraceSeconds !== undefined ? { credentialRenewalGraceSeconds: o.credentialRenewalGraceSeconds } : {}),
-      // Verifying stores is also the policy that an SMP holds only encrypted Ferry stores.
-      ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore, checkStoreFiles: checkSmpStoreManifest }),
-    });
-    const init = await service.init();
-    return {
-      service,
-      database,
-      firstStart: {
-        ...(secrets.adminToken ? { adminToken: secrets.adminToken } : {}),
-        ...(init.recoveryKey ? { recoveryKey: init.recoveryKey } : {}),
-      },
-    };
+    return await initSmp(prepared, { serverName: o.name ?? hostname(), serverUrl: o.publicUrl });
   } catch (err) {
-    await database.close();
+    await prepared.database.close();
     throw err;
   }
 }
@@ -86,7 +104,7 @@ export interface CreateSmpServerOptions extends Omit<OpenSmpOptions, 'publicUrl'
   readonly host?: string;
   /** Serve HTTPS with this PEM key and certificate (chain). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
-  /** 0 picks a free port. */
+  /** Default 0: the system picks a free port (see `SmpServer.url`). */
   readonly port?: number;
   readonly name?: string;
   readonly publicUrl?: string;
@@ -112,19 +130,51 @@ export async function addApiDocs(app: FastifyInstance, title: string): Promise<v
   await serveApiDocs(app);
 }
 
-/** Start a State Migration Point listening on `host:port` (127.0.0.1 by default). */
+/**
+ * Start a State Migration Point listening on `host:port` (127.0.0.1 and a free port by default).
+ * It listens first, on port 0 unless one is given, and only then learns its URL and name (which
+ * default to the bound port); requests that arrive meanwhile wait for it.
+ *
+ * @example
+ * const smp = await createSmpServer({ dataDir: '/var/lib/ferry-smp' });
+ * console.log(smp.url, smp.firstStart.adminToken);
+ * await smp.close();
+ */
 export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpServer> {
   const host = o.host ?? '127.0.0.1';
-  const port = o.port || (await freePort(host));
-  const scheme = o.tls ? 'https' : 'http';
-  const publicUrl = (o.publicUrl ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
-  const opened = await openSmp({ ...o, name: o.name ?? `${hostname()}:${port}`, publicUrl });
+  const prepared = await prepareSmp(o);
   const app = Fastify({
     logger: o.logger ?? { level: 'info' },
     // The chunk route streams its body itself; this bounds every other body.
     bodyLimit: 1024 * 1024,
     ...(o.tls ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
   }) as unknown as FastifyInstance;
+  let started!: () => void;
+  let failed!: (err: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
+  ready.catch(() => {});
+  app.addHook('onRequest', async () => ready);
+  let opened: OpenedSmp;
+  try {
+    await addApiDocs(app, 'Ferry State Migration Point');
+    await registerSmpRoutes(app, {
+      service: prepared.service,
+      ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}),
+    });
+    await app.listen({ host, port: o.port ?? 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const url = (o.publicUrl ?? `${o.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+    opened = await initSmp(prepared, { serverName: o.name ?? `${hostname()}:${port}`, serverUrl: url });
+  } catch (err) {
+    failed(err);
+    await app.close();
+    await prepared.database.close();
+    throw err;
+  }
+  started();
   const deletion = startDeletionJob(
     opened.service,
     o.deletionIntervalMs ?? 60_000,
@@ -134,22 +184,9 @@ export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpSer
   opened.service.onStoreReleased((store) => {
     if (store.deleteAfter && store.deleteAfter <= new Date().toISOString()) void deletion.runOnce();
   });
-  try {
-    await addApiDocs(app, 'Ferry State Migration Point');
-    await registerSmpRoutes(app, {
-      service: opened.service,
-      ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}),
-    });
-    await app.listen({ host, port });
-  } catch (err) {
-    await deletion.stop();
-    await app.close();
-    await opened.database.close();
-    throw err;
-  }
   return {
     app,
-    url: publicUrl,
+    url: opened.service.serverUrl,
     service: opened.service,
     firstStart: opened.firstStart,
     deletion,
@@ -159,15 +196,4 @@ export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpSer
       await opened.database.close();
     },
   };
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
 }

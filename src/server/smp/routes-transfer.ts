@@ -1,0 +1,123 @@
+// The routes of a store's transfers: upload state, manifest and chunks for the capturing computer,
+// manifest and ranged file reads for the restoring one, and Release State Store.
+import { FerryError } from '../../errors/index.ts';
+import { Manifest, StoreRecord, UploadState } from '../../smp/index.ts';
+import { COMPUTER_TAGS, ok, principal, SECURITY, type SmpApp, type SmpRouteContext } from './plumbing.ts';
+import { ChunkHeaders, ChunkParams, ChunkReply, FileParams, ManifestBody, ReleaseBody, StoreIdParams } from './schemas.ts';
+
+export function registerTransferRoutes(smp: SmpApp, { service, manifestBodyLimit }: SmpRouteContext): void {
+  const schema = { tags: COMPUTER_TAGS, security: SECURITY };
+  smp.get(
+    '/stores/:id',
+    { schema: { ...schema, summary: 'Upload state of a store (for resuming)', params: StoreIdParams, response: ok(UploadState) } },
+    async (req) => service.uploadState(principal(req), req.params.id),
+  );
+
+  smp.put(
+    '/stores/:id/manifest',
+    {
+      bodyLimit: manifestBodyLimit,
+      schema: {
+        ...schema,
+        summary: 'Declare the files of a store being captured',
+        params: StoreIdParams,
+        body: ManifestBody,
+        response: ok(UploadState),
+      },
+    },
+    async (req) => service.putManifest(principal(req), req.params.id, req.body.files),
+  );
+
+  smp.put(
+    '/stores/:id/files/:index/chunks/:chunk',
+    {
+      schema: {
+        ...schema,
+        summary: 'Upload one chunk (application/octet-stream; header x-ferry-sha256)',
+        params: ChunkParams,
+        headers: ChunkHeaders,
+        response: ok(ChunkReply),
+      },
+    },
+    async (req, reply) => {
+      const { id, index, chunk } = req.params;
+      const declared = Number(req.headers['content-length'] ?? Number.NaN);
+      if (declared > service.chunkSize) {
+        reply.raw.setHeader('connection', 'close');
+        throw new FerryError('FERRY_E_SMP_TOO_LARGE', `A chunk is at most ${service.chunkSize} bytes; this one declares ${declared}.`, {
+          details: { chunkSize: service.chunkSize },
+        });
+      }
+      try {
+        return await service.putChunk(principal(req), id, index, chunk, req.headers['x-ferry-sha256'], req.raw);
+      } catch (err) {
+        // Refused before the body was read (auth, state): do not keep a half-read connection.
+        if (!req.raw.readableEnded) reply.raw.setHeader('connection', 'close');
+        throw err;
+      }
+    },
+  );
+
+  smp.get(
+    '/stores/:id/manifest',
+    { schema: { ...schema, summary: 'Files of a store to restore', params: StoreIdParams, response: ok(Manifest) } },
+    async (req) => service.readManifest(principal(req), req.params.id),
+  );
+
+  smp.get(
+    '/stores/:id/files/:index',
+    { schema: { ...schema, summary: 'Download a store file (Range supported)', params: FileParams } },
+    async (req, reply) => {
+      const range = parseRange(req.headers.range);
+      const opened = await service.openFile(principal(req), req.params.id, req.params.index, range?.start, range?.end);
+      void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', opened.sha256).type('application/octet-stream');
+      if (range) {
+        const end = Math.min(range.end ?? opened.size - 1, opened.size - 1);
+        if (range.start >= opened.size && opened.size > 0) {
+          opened.stream.destroy();
+          return reply.status(416).header('content-range', `bytes */${opened.size}`).send();
+        }
+        void reply
+          .status(206)
+          .header('content-range', `bytes ${range.start}-${end}/${opened.size}`)
+          .header('content-length', String(Math.max(0, end - range.start + 1)));
+      } else {
+        void reply.header('content-length', String(opened.size));
+      }
+      return reply.send(opened.stream);
+    },
+  );
+
+  smp.post(
+    '/stores/:id/release',
+    { schema: { ...schema, summary: 'Release State Store', params: StoreIdParams, body: ReleaseBody, response: ok(StoreRecord) } },
+    async (req) => {
+      const b = req.body;
+      return b.kind === 'capture'
+        ? service.releaseCapture(principal(req), req.params.id)
+        : service.releaseRestore(principal(req), req.params.id, { verified: b.verified === true, manifestDigest: b.manifestDigest ?? '' });
+    },
+  );
+}
+
+/** `bytes=START-` or `bytes=START-END` (one range; that is all the client asks for). */
+export function parseRange(header: string | undefined): { start: number; end?: number } | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!m)
+    throw new FerryError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `Unsupported Range header ${JSON.stringify(header)}; send bytes=START- or bytes=START-END.`,
+    );
+  const start = Number(m[1]);
+  const end = m[2] ? Number(m[2]) : undefined;
+  // Past 2^53 a number is no longer an exact byte offset, and far beyond any store file.
+  if (!Number.isSafeInteger(start) || (end !== undefined && !Number.isSafeInteger(end))) {
+    throw new FerryError(
+      'FERRY_E_INVALID_ARGUMENT',
+      `The Range ${JSON.stringify(header.slice(0, 100))} is beyond any file size; send offsets below 2^53.`,
+    );
+  }
+  if (end !== undefined && end < start) throw new FerryError('FERRY_E_INVALID_ARGUMENT', 'The Range end is before its start.');
+  return end === undefined ? { start } : { start, end };
+}
