@@ -3,13 +3,12 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { constants as zc, zstdCompress, zstdCompressSync } from 'node:zlib';
+import { zstdCompressSync } from 'node:zlib';
 import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
+import { ChunkPool } from './chunk-pool.ts';
 import {
   CHUNK_SIZE,
   FLAG_ZSTD,
@@ -18,6 +17,7 @@ import {
   FrameCodec,
   FrameType,
   ZSTD_LEVEL,
+  ZSTD_PARAMS,
   decodeFrameHeader,
   encodeFooter,
   encodeHeader,
@@ -30,12 +30,6 @@ import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } 
 import { folderStorePath } from './safe-path.ts';
 import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
 
-const compressAsync = promisify(zstdCompress);
-// One output buffer big enough for a whole chunk: with zlib's default 16 KiB the callback
-// bounces to the main thread hundreds of times per chunk (measured 3.7x slower).
-const ZSTD_PARAMS = { params: { [zc.ZSTD_c_compressionLevel]: ZSTD_LEVEL }, chunkSize: CHUNK_SIZE + 128 * 1024 };
-/** Chunks compressing or waiting to be written at once: enough to keep every core busy, bounded for memory. */
-const MAX_IN_FLIGHT = availableParallelism() + 1;
 const SYNC_EVERY = 64 * 1024 * 1024;
 const COPY_BUFFER = 1024 * 1024;
 const JOURNAL_FLUSH_MS = 200;
@@ -69,9 +63,10 @@ interface InFlight {
   readonly seq: number;
   readonly rawOffset: number;
   readonly rawLen: number;
-  readonly frame: Promise<Buffer[]>;
-  /** The raw chunk buffer, reused once the frame is written (less garbage, so a lower RSS). */
-  readonly chunk: Buffer;
+  /** The pool slot holding the raw chunk and, once sealed, its frame. */
+  readonly slot: number;
+  /** Resolves with the frame's length. */
+  readonly frameLen: Promise<number>;
 }
 
 interface ResumedObject {
@@ -413,8 +408,10 @@ export class StoreWriter {
   readonly #resumed: Map<string, ResumedObject>;
   readonly #live = new Set<number>();
   #nextId: number;
-  #chunk: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
-  readonly #spare: Buffer[] = [];
+  /** Compressed stores: the worker pool and the slot being filled (`#chunk`). */
+  readonly #pool: ChunkPool | null;
+  #slot = -1;
+  #chunk: Buffer = Buffer.alloc(0);
   #fill = 0;
   #chunkStart: number;
   #writtenRawEnd: number;
@@ -441,6 +438,13 @@ export class StoreWriter {
     this.#nextId = init.nextId;
     this.#chunkStart = init.state.rawEnd;
     this.#writtenRawEnd = init.state.rawEnd;
+    this.#pool = init.type === 'compressed' ? new ChunkPool(init.codec) : null;
+    if (this.#pool) this.#takeSlot();
+  }
+
+  #takeSlot(): void {
+    this.#slot = this.#pool!.take();
+    this.#chunk = this.#pool!.raw(this.#slot);
   }
 
   /** Files found already stored by the interrupted run so far (not read again). */
@@ -572,45 +576,45 @@ export class StoreWriter {
     return { sha256: sha, reused: false };
   }
 
-  async #dispatch(): Promise<void> {
+  /**
+   * Hand the filled chunk to the pool and take a free slot for the next one (waiting for the
+   * oldest chunk to be written when all are in flight). `last`: the capture's final chunk, sealed
+   * on this thread when no worker was needed before (small captures start no threads).
+   */
+  async #dispatch(last = false): Promise<void> {
     if (this.#fill === 0) return;
-    const full = this.#chunk;
-    const raw = full.subarray(0, this.#fill);
+    const pool = this.#pool!;
+    const rawLen = this.#fill;
     const seq = this.#state.nextSeq++;
     const rawOffset = this.#chunkStart;
-    this.#chunkStart += this.#fill;
-    this.#chunk = this.#spare.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
+    this.#chunkStart += rawLen;
     this.#fill = 0;
-    const session = this.#journal.session;
-    const frame = compressAsync(raw, ZSTD_PARAMS).then((z) => {
-      const packed = z.length < raw.length;
-      return this.#codec.frame(
-        { type: FrameType.data, flags: packed ? FLAG_ZSTD : 0, session, seq, rawLen: raw.length, rawOffset },
-        packed ? z : raw,
-      );
-    });
-    frame.catch(() => undefined);
-    this.#inFlight.push({ seq, rawOffset, rawLen: raw.length, frame, chunk: full });
-    while (this.#inFlight.length > MAX_IN_FLIGHT) await this.#drainOne();
+    const frameLen = pool.seal(this.#slot, { session: this.#journal.session, seq, rawOffset, rawLen }, last);
+    frameLen.catch(() => undefined);
+    this.#inFlight.push({ seq, rawOffset, rawLen, slot: this.#slot, frameLen });
+    this.#slot = -1;
+    if (last) return;
+    while (pool.freeSlots === 0) await this.#drainOne();
+    this.#takeSlot();
   }
 
   async #drainOne(): Promise<void> {
     const c = this.#inFlight.shift()!;
-    let frame: Buffer[];
+    let frameLen: number;
     try {
-      frame = await c.frame;
+      frameLen = await c.frameLen;
     } catch (err) {
       throw this.#storeError(err, 'compressing store content');
     }
     const off = this.#state.fileOffset;
     let flen: number;
     try {
-      flen = await writeAll(this.#content!, frame, off);
+      flen = await writeAll(this.#content!, this.#pool!.frame(c.slot, frameLen), off);
     } catch (err) {
       throw this.#storeError(err, 'writing the store');
     }
     this.#state.fileOffset += flen;
-    if (this.#spare.length < 2) this.#spare.push(c.chunk);
+    this.#pool!.release(c.slot);
     this.#writtenRawEnd = c.rawOffset + c.rawLen;
     this.#journal.add({ t: 'c', seq: c.seq, off, raw: c.rawOffset, len: c.rawLen, flen });
     this.#releaseObjects();
@@ -788,8 +792,9 @@ export class StoreWriter {
 
   async #finish(extra?: Record<string, unknown>): Promise<StoreSummary> {
     const { paths, type, header } = this.#init;
-    await this.#dispatch();
+    await this.#dispatch(true);
     while (this.#inFlight.length > 0) await this.#drainOne();
+    await this.#pool?.close();
     this.#releaseObjects();
     await this.#journal.flush();
 
@@ -901,13 +906,14 @@ export class StoreWriter {
       this.#closed = true;
       if (!this.#failed) {
         try {
-          await this.#dispatch();
+          await this.#dispatch(true);
           while (this.#inFlight.length > 0) await this.#drainOne();
           await this.#journal.sync();
         } catch {
           // What could not be written is simply captured again on resume.
         }
       }
+      await this.#pool?.close();
       await this.#journal.close();
       await this.#content?.close().catch(() => undefined);
     });
