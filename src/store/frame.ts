@@ -6,6 +6,7 @@ import { FerryError } from '../errors/index.ts';
 import { NONCE_DOMAIN, TAG_LENGTH, checkKdfParams, nonce, seal, sealParts, sha256, unseal, type KdfParams } from './crypto.ts';
 import type { StoreSource, StoreType } from './types.ts';
 
+/** The store format version this Ferry writes and the newest it reads (docs/store-format.md §6). */
 export const FORMAT_VERSION = 1;
 export const MAGIC = Buffer.from('FERRYMIG');
 export const FOOTER_MAGIC = Buffer.from('FERRYEND');
