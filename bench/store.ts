@@ -100,6 +100,8 @@ function du(path: string): number {
 }
 
 async function main(): Promise<void> {
+  // The scanstate/loadstate rows read Microsoft's MigDocs.xml and MigUser.xml.
+  if (!USMT_FIXTURES) throw new Error('Set FERRY_TEST_MICROSOFT_XML_DIR to the folder holding MigDocs.xml and MigUser.xml.');
   const size = arg('--size', '2G');
   const users = arg('--users', '6');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));

@@ -7,6 +7,7 @@ import { FORMAT_VERSION, FOOTER_MAGIC, FOOTER_SIZE, readHeader, type StoreHeader
 import { readJournalHeader } from './journal.ts';
 import type { StoreInfo } from './types.ts';
 
+/** The folder a store path receives, named as USMT names it (`StorePath/USMT/`). */
 export const USMT_DIR = 'USMT';
 export const MIG_FILE = 'USMT.MIG';
 export const MIG_PARTIAL = 'USMT.MIG.partial';

@@ -3,13 +3,12 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { constants as zc, zstdCompress, zstdCompressSync } from 'node:zlib';
+import { zstdCompressSync } from 'node:zlib';
 import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
+import { ChunkPool } from './chunk-pool.ts';
 import {
   CHUNK_SIZE,
   FLAG_ZSTD,
@@ -18,6 +17,7 @@ import {
   FrameCodec,
   FrameType,
   ZSTD_LEVEL,
+  ZSTD_PARAMS,
   decodeFrameHeader,
   encodeFooter,
   encodeHeader,
@@ -30,12 +30,6 @@ import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } 
 import { folderStorePath } from './safe-path.ts';
 import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
 
-const compressAsync = promisify(zstdCompress);
-// One output buffer big enough for a whole chunk: with zlib's default 16 KiB the callback
-// bounces to the main thread hundreds of times per chunk (measured 3.7x slower).
-const ZSTD_PARAMS = { params: { [zc.ZSTD_c_compressionLevel]: ZSTD_LEVEL }, chunkSize: CHUNK_SIZE + 128 * 1024 };
-/** Chunks compressing or waiting to be written at once: enough to keep every core busy, bounded for memory. */
-const MAX_IN_FLIGHT = availableParallelism() + 1;
 const SYNC_EVERY = 64 * 1024 * 1024;
 const COPY_BUFFER = 1024 * 1024;
 const JOURNAL_FLUSH_MS = 200;
@@ -69,15 +63,23 @@ interface InFlight {
   readonly seq: number;
   readonly rawOffset: number;
   readonly rawLen: number;
-  readonly frame: Promise<Buffer[]>;
-  /** The raw chunk buffer, reused once the frame is written (less garbage, so a lower RSS). */
-  readonly chunk: Buffer;
+  /** The pool slot holding the raw chunk and, once sealed, its frame. */
+  readonly slot: number;
+  /** Resolves with the frame's length. */
+  readonly frameLen: Promise<number>;
 }
 
 interface ResumedObject {
   readonly ordinal: number;
   readonly entry: EntryJson;
   readonly src?: SourceStamp;
+}
+
+/** Where #finish appends frames: the file, the next offset and the next seq. */
+interface FrameSink {
+  readonly out: FileHandle;
+  offset: number;
+  seq: number;
 }
 
 /** Where a compressed store's content stream stands (fresh: just after the header). */
@@ -255,6 +257,49 @@ async function freshStore(
 
 async function resumeStore(paths: StorePaths, type: StoreType, options: CreateStoreOptions, events: EventStream): Promise<StoreWriter> {
   const { header, headerLength } = await readJournalHeader(paths.journal);
+  const codec = await resumeCodec(paths, header, type, options);
+  const opened = type === 'compressed' ? await openPartialContent(paths, header) : null;
+  const content = opened?.content ?? null;
+  const headerBytes = opened?.headerBytes ?? Buffer.alloc(0);
+  let replay: JournalReplay;
+  let end: { validEnd: number; maxSession: number };
+  try {
+    end = await findValidJournalEnd(paths, headerLength, codec, content);
+    if (end.maxSession + 1 > MAX_SESSION) {
+      throw new FerryError('FERRY_E_STORE_INCOMPLETE', `The store at ${paths.storeDir} was resumed too many times; capture again with /o.`);
+    }
+    replay = await replayJournal(paths, headerLength, codec, end.validEnd, headerBytes.length);
+    await content?.truncate(replay.state.fileOffset).catch((err: unknown) => {
+      throw fromSystemError(err, 'trimming the interrupted store');
+    });
+  } catch (err) {
+    await content?.close();
+    throw err;
+  }
+  const session = end.maxSession + 1;
+  const journal = await JournalWriter.resume(paths.journal, codec, end.validEnd, session, replay.ordinals);
+  events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${replay.resumed.size} files already stored, session ${session}.`);
+  const storeDev = (await stat(paths.usmtDir)).dev;
+  return new StoreWriter({
+    paths,
+    type,
+    header,
+    headerBytes,
+    codec,
+    journal,
+    content,
+    events,
+    storeDev,
+    state: replay.state,
+    resumed: replay.resumed,
+    nextId: replay.nextId,
+    firstOrdinal: replay.ordinals,
+    hashHardLinks: options.hashHardLinks ?? false,
+  });
+}
+
+/** The codec of the store being resumed, once its type and key are known to match this run's. */
+async function resumeCodec(paths: StorePaths, header: StoreHeader, type: StoreType, options: CreateStoreOptions): Promise<FrameCodec> {
   if (header.type !== type || (header.encryption !== null) !== (options.encryption !== undefined)) {
     throw new FerryError(
       'FERRY_E_STORE_RESUME_MISMATCH',
@@ -273,30 +318,42 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
       );
     }
   }
-  const codec = new FrameCodec(storeId, key);
+  return new FrameCodec(storeId, key);
+}
 
-  let content: FileHandle | null = null;
-  let headerBytes: Buffer = Buffer.alloc(0);
-  if (type === 'compressed') {
-    if (!(await exists(paths.migPartial))) {
-      throw new FerryError(
-        'FERRY_E_STORE_INCOMPLETE',
-        `The interrupted store at ${paths.storeDir} lost its content file (${paths.migPartial}); capture again with /o.`,
-      );
-    }
-    content = await open(paths.migPartial, 'r+');
-    const h = await readHeader(content, paths.migPartial);
-    if (h.header.storeId !== header.storeId) {
-      await content.close();
-      throw new FerryError(
-        'FERRY_E_STORE_TAMPERED',
-        `The content file and journal of the interrupted store at ${paths.storeDir} belong to different stores; capture again with /o.`,
-      );
-    }
-    headerBytes = h.bytes;
+/** The partial container of an interrupted compressed store, checked to belong to its journal. */
+async function openPartialContent(paths: StorePaths, header: StoreHeader): Promise<{ content: FileHandle; headerBytes: Buffer }> {
+  if (!(await exists(paths.migPartial))) {
+    throw new FerryError(
+      'FERRY_E_STORE_INCOMPLETE',
+      `The interrupted store at ${paths.storeDir} lost its content file (${paths.migPartial}); capture again with /o.`,
+    );
   }
+  const content = await open(paths.migPartial, 'r+');
+  const h = await readHeader(content, paths.migPartial).catch(async (err: unknown) => {
+    await content.close();
+    throw err;
+  });
+  if (h.header.storeId !== header.storeId) {
+    await content.close();
+    throw new FerryError(
+      'FERRY_E_STORE_TAMPERED',
+      `The content file and journal of the interrupted store at ${paths.storeDir} belong to different stores; capture again with /o.`,
+    );
+  }
+  return { content, headerBytes: h.bytes };
+}
 
-  // Pass 1: how far the journal is valid, and the chunks written since the last fsync.
+/**
+ * Pass 1 over the journal: how far it is valid. Chunks written since the last fsync are checked
+ * against the content file, as a crash may have lost any of them: the first that fails ends it.
+ */
+async function findValidJournalEnd(
+  paths: StorePaths,
+  headerLength: number,
+  codec: FrameCodec,
+  content: FileHandle | null,
+): Promise<{ validEnd: number; maxSession: number }> {
   let maxSession = 0;
   let validEnd = headerLength;
   let unsynced: { start: number; rec: { seq: number; off: number; raw: number; len: number; flen: number } }[] = [];
@@ -306,7 +363,6 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
     if (r.rec.t === 's') unsynced = [];
     else if (r.rec.t === 'c') unsynced.push({ start: r.start, rec: r.rec });
   }
-  // Re-check those chunks against the content file: a crash may have lost any of them.
   if (content) {
     const size = (await content.stat()).size;
     for (const { start, rec } of unsynced) {
@@ -317,9 +373,26 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
       }
     }
   }
-  // Pass 2: what survives, up to validEnd.
+  return { validEnd, maxSession };
+}
+
+interface JournalReplay {
+  state: ContentState;
+  resumed: Map<string, ResumedObject>;
+  nextId: number;
+  ordinals: number;
+}
+
+/** Pass 2: what survives up to `validEnd` — where the content stream stands and the files stored. */
+async function replayJournal(
+  paths: StorePaths,
+  headerLength: number,
+  codec: FrameCodec,
+  validEnd: number,
+  containerHeaderLength: number,
+): Promise<JournalReplay> {
   const resumed = new Map<string, ResumedObject>();
-  const state: ContentState = { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 };
+  const state: ContentState = { fileOffset: containerHeaderLength, nextSeq: 0, rawEnd: 0 };
   let nextId = 0;
   let ordinals = 0;
   for await (const r of readJournal(paths.journal, headerLength, codec)) {
@@ -335,35 +408,7 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
         resumed.set(r.rec.e.winPath, { ordinal: r.ordinal, entry: r.rec.e, ...(r.rec.src ? { src: r.rec.src } : {}) });
     }
   }
-  if (maxSession + 1 > MAX_SESSION) {
-    await content?.close();
-    throw new FerryError('FERRY_E_STORE_INCOMPLETE', `The store at ${paths.storeDir} was resumed too many times; capture again with /o.`);
-  }
-  try {
-    await content?.truncate(state.fileOffset);
-  } catch (err) {
-    await content?.close();
-    throw fromSystemError(err, 'trimming the interrupted store');
-  }
-  const journal = await JournalWriter.resume(paths.journal, codec, validEnd, maxSession + 1, ordinals);
-  events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${resumed.size} files already stored, session ${maxSession + 1}.`);
-  const storeDev = (await stat(paths.usmtDir)).dev;
-  return new StoreWriter({
-    paths,
-    type,
-    header,
-    headerBytes,
-    codec,
-    journal,
-    content,
-    events,
-    storeDev,
-    state,
-    resumed,
-    nextId,
-    firstOrdinal: ordinals,
-    hashHardLinks: options.hashHardLinks ?? false,
-  });
+  return { state, resumed, nextId, ordinals };
 }
 
 async function chunkVerifies(
@@ -413,8 +458,10 @@ export class StoreWriter {
   readonly #resumed: Map<string, ResumedObject>;
   readonly #live = new Set<number>();
   #nextId: number;
-  #chunk: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
-  readonly #spare: Buffer[] = [];
+  /** Compressed stores: the worker pool and the slot being filled (`#chunk`). */
+  readonly #pool: ChunkPool | null;
+  #slot = -1;
+  #chunk: Buffer = Buffer.alloc(0);
   #fill = 0;
   #chunkStart: number;
   #writtenRawEnd: number;
@@ -441,6 +488,13 @@ export class StoreWriter {
     this.#nextId = init.nextId;
     this.#chunkStart = init.state.rawEnd;
     this.#writtenRawEnd = init.state.rawEnd;
+    this.#pool = init.type === 'compressed' ? new ChunkPool(init.codec) : null;
+    if (this.#pool) this.#takeSlot();
+  }
+
+  #takeSlot(): void {
+    this.#slot = this.#pool!.take();
+    this.#chunk = this.#pool!.raw(this.#slot);
   }
 
   /** Files found already stored by the interrupted run so far (not read again). */
@@ -572,45 +626,45 @@ export class StoreWriter {
     return { sha256: sha, reused: false };
   }
 
-  async #dispatch(): Promise<void> {
+  /**
+   * Hand the filled chunk to the pool and take a free slot for the next one (waiting for the
+   * oldest chunk to be written when all are in flight). `last`: the capture's final chunk, sealed
+   * on this thread when no worker was needed before (small captures start no threads).
+   */
+  async #dispatch(last = false): Promise<void> {
     if (this.#fill === 0) return;
-    const full = this.#chunk;
-    const raw = full.subarray(0, this.#fill);
+    const pool = this.#pool!;
+    const rawLen = this.#fill;
     const seq = this.#state.nextSeq++;
     const rawOffset = this.#chunkStart;
-    this.#chunkStart += this.#fill;
-    this.#chunk = this.#spare.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
+    this.#chunkStart += rawLen;
     this.#fill = 0;
-    const session = this.#journal.session;
-    const frame = compressAsync(raw, ZSTD_PARAMS).then((z) => {
-      const packed = z.length < raw.length;
-      return this.#codec.frame(
-        { type: FrameType.data, flags: packed ? FLAG_ZSTD : 0, session, seq, rawLen: raw.length, rawOffset },
-        packed ? z : raw,
-      );
-    });
-    frame.catch(() => undefined);
-    this.#inFlight.push({ seq, rawOffset, rawLen: raw.length, frame, chunk: full });
-    while (this.#inFlight.length > MAX_IN_FLIGHT) await this.#drainOne();
+    const frameLen = pool.seal(this.#slot, { session: this.#journal.session, seq, rawOffset, rawLen }, last);
+    frameLen.catch(() => undefined);
+    this.#inFlight.push({ seq, rawOffset, rawLen, slot: this.#slot, frameLen });
+    this.#slot = -1;
+    if (last) return;
+    while (pool.freeSlots === 0) await this.#drainOne();
+    this.#takeSlot();
   }
 
   async #drainOne(): Promise<void> {
     const c = this.#inFlight.shift()!;
-    let frame: Buffer[];
+    let frameLen: number;
     try {
-      frame = await c.frame;
+      frameLen = await c.frameLen;
     } catch (err) {
       throw this.#storeError(err, 'compressing store content');
     }
     const off = this.#state.fileOffset;
     let flen: number;
     try {
-      flen = await writeAll(this.#content!, frame, off);
+      flen = await writeAll(this.#content!, this.#pool!.frame(c.slot, frameLen), off);
     } catch (err) {
       throw this.#storeError(err, 'writing the store');
     }
     this.#state.fileOffset += flen;
-    if (this.#spare.length < 2) this.#spare.push(c.chunk);
+    this.#pool!.release(c.slot);
     this.#writtenRawEnd = c.rawOffset + c.rawLen;
     this.#journal.add({ t: 'c', seq: c.seq, off, raw: c.rawOffset, len: c.rawLen, flen });
     this.#releaseObjects();
@@ -788,34 +842,74 @@ export class StoreWriter {
 
   async #finish(extra?: Record<string, unknown>): Promise<StoreSummary> {
     const { paths, type, header } = this.#init;
-    await this.#dispatch();
+    await this.#dispatch(true);
     while (this.#inFlight.length > 0) await this.#drainOne();
+    await this.#pool?.close();
     this.#releaseObjects();
     await this.#journal.flush();
 
     const compressed = type === 'compressed';
     const out = compressed ? this.#content! : await open(paths.catalogTmp, 'w');
     const headerBytes = compressed ? this.#init.headerBytes : encodeHeader(header);
-    let offset = compressed ? this.#state.fileOffset : 0;
-    if (!compressed) await writeAll(out, headerBytes, 0), (offset = headerBytes.length);
-    const session = this.#journal.session;
-    let seq = compressed ? this.#state.nextSeq : 0;
-    const dataFrames = seq;
-    const put = async (frameType: number, raw: Buffer, rawOffset: number): Promise<void> => {
-      const z = zstdCompressSync(raw, ZSTD_PARAMS);
-      const frame = this.#codec.frame({ type: frameType, flags: FLAG_ZSTD, session, seq: seq++, rawLen: raw.length, rawOffset }, z);
-      offset += await writeAll(out, frame, offset);
-    };
+    const sink: FrameSink = { out, offset: compressed ? this.#state.fileOffset : 0, seq: compressed ? this.#state.nextSeq : 0 };
+    if (!compressed) sink.offset = await writeAll(out, headerBytes, 0);
+    const dataFrames = sink.seq;
 
-    // Catalog: the live object records of the journal, in order, batched into frames.
-    const catalogOffset = offset;
+    const catalogOffset = sink.offset;
+    const { counts, chunkOffsets, chunkRaws } = await this.#writeCatalog(sink, headerBytes.length);
+    const catalogFrames = sink.seq - dataFrames;
+    if (chunkOffsets.length !== dataFrames) {
+      throw new FerryError('FERRY_E_INTERNAL', `The store journal lists ${chunkOffsets.length} chunks but ${dataFrames} were written.`);
+    }
+    const chunkMapOffset = sink.offset;
+    await this.#writeChunkMap(sink, chunkOffsets, chunkRaws);
+    const chunkMapFrames = sink.seq - dataFrames - catalogFrames;
+
+    const trailer: Trailer = {
+      version: FORMAT_VERSION,
+      storeId: header.storeId,
+      headerSha256: sha256(headerBytes).toString('hex'),
+      frames: sink.seq,
+      dataFrames,
+      contentBytes: this.#state.rawEnd,
+      catalogOffset,
+      catalogFrames,
+      chunkMapOffset,
+      chunkMapFrames,
+      ...counts,
+      completedAt: new Date().toISOString(),
+      ...(extra ? { extra } : {}),
+    };
+    await this.#writeTrailer(sink, trailer);
+    const final = await this.#commit(sink);
+    this.#init.events.log(
+      'info',
+      'store',
+      `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} registry objects, ${this.#reused} reused from the interrupted run.`,
+    );
+    return { type, storeId: header.storeId, path: final, ...counts, storeBytes: sink.offset, reusedFiles: this.#reused };
+  }
+
+  /** Append one zstd-compressed index frame (catalog or chunk map). */
+  async #putIndexFrame(sink: FrameSink, frameType: number, raw: Buffer, rawOffset: number): Promise<void> {
+    const z = zstdCompressSync(raw, ZSTD_PARAMS);
+    const session = this.#journal.session;
+    const frame = this.#codec.frame({ type: frameType, flags: FLAG_ZSTD, session, seq: sink.seq++, rawLen: raw.length, rawOffset }, z);
+    sink.offset += await writeAll(sink.out, frame, sink.offset);
+  }
+
+  /**
+   * The catalog: the live object records of the journal, in order, batched into frames of at
+   * most CHUNK_SIZE; on the way, the chunk records the chunk map needs.
+   */
+  async #writeCatalog(sink: FrameSink, journalHeaderLength: number) {
     const counts = { entries: 0, files: 0, dirs: 0, registry: 0, bytes: 0 };
     const chunkOffsets: number[] = [];
     const chunkRaws: number[] = [];
     let batch: Buffer[] = [];
     let batchBytes = 0;
     let batchFirst = 0;
-    for await (const r of readJournal(paths.journal, headerBytes.length, this.#codec)) {
+    for await (const r of readJournal(this.#init.paths.journal, journalHeaderLength, this.#codec)) {
       if (r.rec.t === 'c') {
         chunkOffsets.push(r.rec.off);
         chunkRaws.push(r.rec.raw);
@@ -829,20 +923,18 @@ export class StoreWriter {
       else if (r.rec.e.kind === 'dir') counts.dirs++;
       else if (r.rec.e.kind === 'registry') counts.registry++;
       if (batchBytes >= CHUNK_SIZE) {
-        await put(FrameType.catalog, Buffer.concat(batch), batchFirst);
+        await this.#putIndexFrame(sink, FrameType.catalog, Buffer.concat(batch), batchFirst);
         batchFirst = counts.entries;
         batch = [];
         batchBytes = 0;
       }
     }
-    if (batch.length > 0) await put(FrameType.catalog, Buffer.concat(batch), batchFirst);
-    const catalogFrames = seq - dataFrames;
-    if (chunkOffsets.length !== dataFrames) {
-      throw new FerryError('FERRY_E_INTERNAL', `The store journal lists ${chunkOffsets.length} chunks but ${dataFrames} were written.`);
-    }
+    if (batch.length > 0) await this.#putIndexFrame(sink, FrameType.catalog, Buffer.concat(batch), batchFirst);
+    return { counts, chunkOffsets, chunkRaws };
+  }
 
-    // Chunk map: file offset and raw offset of every data frame.
-    const chunkMapOffset = offset;
+  /** The chunk map: file offset and raw offset of every data frame, two u64 each. */
+  async #writeChunkMap(sink: FrameSink, chunkOffsets: number[], chunkRaws: number[]): Promise<void> {
     const perFrame = CHUNK_SIZE / 16;
     for (let i = 0; i < chunkOffsets.length; i += perFrame) {
       const n = Math.min(perFrame, chunkOffsets.length - i);
@@ -851,34 +943,27 @@ export class StoreWriter {
         map.writeBigUInt64LE(BigInt(chunkOffsets[i + j]!), j * 16);
         map.writeBigUInt64LE(BigInt(chunkRaws[i + j]!), j * 16 + 8);
       }
-      await put(FrameType.chunkMap, map, i);
+      await this.#putIndexFrame(sink, FrameType.chunkMap, map, i);
     }
-    const chunkMapFrames = seq - dataFrames - catalogFrames;
+  }
 
-    const trailer: Trailer = {
-      version: FORMAT_VERSION,
-      storeId: header.storeId,
-      headerSha256: sha256(headerBytes).toString('hex'),
-      frames: seq,
-      dataFrames,
-      contentBytes: this.#state.rawEnd,
-      catalogOffset,
-      catalogFrames,
-      chunkMapOffset,
-      chunkMapFrames,
-      ...counts,
-      completedAt: new Date().toISOString(),
-      ...(extra ? { extra } : {}),
-    };
-    const trailerOffset = offset;
+  /** The trailer frame (JSON, not compressed) and the footer pointing at it; the file ends there. */
+  async #writeTrailer(sink: FrameSink, trailer: Trailer): Promise<void> {
+    const trailerOffset = sink.offset;
     const trailerFrame = this.#codec.frame(
-      { type: FrameType.trailer, flags: 0, session, seq, rawLen: 0, rawOffset: 0 },
+      { type: FrameType.trailer, flags: 0, session: this.#journal.session, seq: sink.seq, rawLen: 0, rawOffset: 0 },
       Buffer.from(JSON.stringify(trailer), 'utf8'),
     );
-    offset += await writeAll(out, [...trailerFrame, encodeFooter(trailerOffset)], offset);
-    await out.truncate(offset);
-    await out.sync();
-    await out.close();
+    sink.offset += await writeAll(sink.out, [...trailerFrame, encodeFooter(trailerOffset)], sink.offset);
+    await sink.out.truncate(sink.offset);
+  }
+
+  /** Manifest last (§5 step 5): fsync, rename into place, fsync the folder, drop the journal. */
+  async #commit(sink: FrameSink): Promise<string> {
+    const { paths, type } = this.#init;
+    await sink.out.sync();
+    await sink.out.close();
+    const compressed = type === 'compressed';
     const final = compressed ? paths.mig : paths.catalog;
     await rename(compressed ? paths.migPartial : paths.catalogTmp, final);
     await fsyncDir(paths.usmtDir);
@@ -886,12 +971,7 @@ export class StoreWriter {
     this.#closed = true;
     await unlink(paths.journal);
     await fsyncDir(paths.usmtDir);
-    this.#init.events.log(
-      'info',
-      'store',
-      `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} registry objects, ${this.#reused} reused from the interrupted run.`,
-    );
-    return { type, storeId: header.storeId, path: final, ...counts, storeBytes: offset, reusedFiles: this.#reused };
+    return final;
   }
 
   /** Stop: write what is ready, keep the journal; the store stays incomplete and resumable. */
@@ -901,13 +981,14 @@ export class StoreWriter {
       this.#closed = true;
       if (!this.#failed) {
         try {
-          await this.#dispatch();
+          await this.#dispatch(true);
           while (this.#inFlight.length > 0) await this.#drainOne();
           await this.#journal.sync();
         } catch {
           // What could not be written is simply captured again on resume.
         }
       }
+      await this.#pool?.close();
       await this.#journal.close();
       await this.#content?.close().catch(() => undefined);
     });

@@ -148,7 +148,7 @@ async function collect(
   storeDir: string,
   keyText: string | undefined,
 ): Promise<ScanStateResult> {
-  const { events, log, progress } = ctx;
+  const { events, progress } = ctx;
   const { volume, engine, config } = planning;
   const estimate = options.mode === 'estimate';
   const skipped: SkippedObject[] = [];
@@ -203,6 +203,7 @@ async function collect(
   events.phase(estimate ? 'Estimating' : 'Collecting', 'start');
   progress?.write('PHASE', estimate ? 'Estimating' : 'Collecting');
   progress?.percent(0);
+  const run: CollectRun = { options, ctx, estimate, writer, counts, counter, planned, storeUser, isExcluded, sourceFailure, listFd };
   let collectingUser: string | undefined;
   try {
     for await (const obj of engine.objects()) {
@@ -212,88 +213,9 @@ async function collect(
         collectingUser = who;
         progress?.write('collectingUser', who);
       }
-      if (obj.kind === 'registry') {
-        counts.registry++;
-        if (writer && obj.regLocation) await writer.addRegistry(registryMeta(obj, obj.user ? storeUser(obj.user) : undefined));
-        if (obj.regLocation)
-          events.emit({
-            type: 'object',
-            outcome: 'captured',
-            kind: 'registry',
-            object: obj.regLocation,
-            ...(obj.user ? { user: label(obj.user) } : {}),
-          });
-        continue;
-      }
-      if (obj.kind === 'ini') {
-        counts.ini++;
-        if (writer && obj.ini)
-          await writer.addIni({
-            kind: 'ini',
-            winPath: obj.winPath!,
-            ...obj.ini,
-            ...(obj.user ? { user: storeUser(obj.user) } : {}),
-            component: obj.component,
-          });
-        log?.object(`${estimate ? 'Counted' : 'Stored'} ${obj.winPath} [${obj.component}]`);
-        events.emit({
-          type: 'object',
-          outcome: 'captured',
-          kind: 'ini',
-          object: obj.winPath!,
-          ...(obj.user ? { user: label(obj.user) } : {}),
-        });
-        continue;
-      }
-      const entry = obj.entry!;
-      if (isExcluded(entry.hostPath)) continue;
-      const meta = {
-        kind: obj.kind,
-        winPath: entry.winPath,
-        ...(obj.user ? { user: storeUser(obj.user) } : {}),
-        component: obj.component,
-        ...entryTimes(entry),
-      };
-      if (obj.kind === 'dir') {
-        counts.dirs++;
-        await writer?.addDirectory(meta);
-        continue;
-      }
-      if (entry.attributes & FileAttr.ENCRYPTED && !(await efsCaptured(options, ctx, writer, entry, obj.user))) continue;
-      if (estimate) {
-        counter.add(entry.size);
-      } else {
-        try {
-          await writer!.addFile(meta, entry.hostPath);
-        } catch (err) {
-          if (isSourceReadError(err)) {
-            await sourceFailure(entry.winPath, err, obj.user, entry.size);
-            continue;
-          }
-          throw err;
-        }
-      }
-      counts.files++;
-      counts.bytes += entry.size;
-      if (listFd !== undefined) writeSync(listFd, `${entry.winPath}\r\n`);
-      log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
-      events.emit({
-        type: 'object',
-        outcome: 'captured',
-        kind: 'file',
-        object: entry.winPath,
-        bytes: entry.size,
-        ...(obj.user ? { user: label(obj.user) } : {}),
-      });
-      events.emit({
-        type: 'progress',
-        phase: estimate ? 'Estimating' : 'Collecting',
-        done: counts.files,
-        bytesDone: counts.bytes,
-        current: entry.winPath,
-        ...(estimate ? {} : { total: Math.max(planned.files, counts.files), bytesTotal: planned.bytes }),
-      });
-      if (planned.bytes > 0) progress?.percent((counts.bytes / planned.bytes) * 99);
+      if (obj.kind === 'registry') await captureRegistry(run, obj);
+      else if (obj.kind === 'ini') await captureIni(run, obj);
+      else await captureFileOrDir(run, obj);
     }
     await walkFailures();
   } catch (err) {
@@ -307,6 +229,116 @@ async function collect(
   events.phase(estimate ? 'Estimating' : 'Collecting', 'end', true);
 
   return finishCapture(options, ctx, planning, storeDir, writer, counts, counter, skipped);
+}
+
+/** What each collected object needs while `collect` runs. */
+interface CollectRun {
+  readonly options: ScanStateOptions;
+  readonly ctx: RunContext;
+  readonly estimate: boolean;
+  readonly writer: StoreWriter | undefined;
+  readonly counts: { files: number; dirs: number; registry: number; ini: number; bytes: number };
+  readonly counter: EstimateCounter;
+  readonly planned: { files: number; bytes: number };
+  readonly storeUser: (p: Profile) => StoreUser;
+  readonly isExcluded: (hostPath: string) => boolean;
+  readonly sourceFailure: ReturnType<typeof sourceFailureHandler>;
+  readonly listFd: number | undefined;
+}
+
+/** A registry key or value: into the store as a typed value. */
+async function captureRegistry(run: CollectRun, obj: DecidedObject): Promise<void> {
+  run.counts.registry++;
+  if (!obj.regLocation) return;
+  if (run.writer) await run.writer.addRegistry(registryMeta(obj, obj.user ? run.storeUser(obj.user) : undefined));
+  run.ctx.events.emit({
+    type: 'object',
+    outcome: 'captured',
+    kind: 'registry',
+    object: obj.regLocation,
+    ...(obj.user ? { user: label(obj.user) } : {}),
+  });
+}
+
+/** An INI setting (MigXML `type="Ini"`): into the store as its text. */
+async function captureIni(run: CollectRun, obj: DecidedObject): Promise<void> {
+  run.counts.ini++;
+  if (run.writer && obj.ini)
+    await run.writer.addIni({
+      kind: 'ini',
+      winPath: obj.winPath!,
+      ...obj.ini,
+      ...(obj.user ? { user: run.storeUser(obj.user) } : {}),
+      component: obj.component,
+    });
+  run.ctx.log?.object(`${run.estimate ? 'Counted' : 'Stored'} ${obj.winPath} [${obj.component}]`);
+  run.ctx.events.emit({
+    type: 'object',
+    outcome: 'captured',
+    kind: 'ini',
+    object: obj.winPath!,
+    ...(obj.user ? { user: label(obj.user) } : {}),
+  });
+}
+
+/** A folder or file: stored (or counted, /estimate), a source read error handled as /c says. */
+async function captureFileOrDir(run: CollectRun, obj: DecidedObject): Promise<void> {
+  const { options, ctx, estimate, writer, counts } = run;
+  const entry = obj.entry!;
+  if (run.isExcluded(entry.hostPath)) return;
+  const meta = {
+    kind: obj.kind as 'file' | 'dir',
+    winPath: entry.winPath,
+    ...(obj.user ? { user: run.storeUser(obj.user) } : {}),
+    component: obj.component,
+    ...entryTimes(entry),
+  };
+  if (obj.kind === 'dir') {
+    counts.dirs++;
+    await writer?.addDirectory(meta);
+    return;
+  }
+  if (entry.attributes & FileAttr.ENCRYPTED && !(await efsCaptured(options, ctx, writer, entry, obj.user))) return;
+  if (estimate) {
+    run.counter.add(entry.size);
+  } else {
+    try {
+      await writer!.addFile(meta, entry.hostPath);
+    } catch (err) {
+      if (isSourceReadError(err)) {
+        await run.sourceFailure(entry.winPath, err, obj.user, entry.size);
+        return;
+      }
+      throw err;
+    }
+  }
+  counts.files++;
+  counts.bytes += entry.size;
+  reportCapturedFile(run, obj, entry);
+}
+
+/** The list file line, log line, object event and progress of one captured file. */
+function reportCapturedFile(run: CollectRun, obj: DecidedObject, entry: { winPath: string; size: number }): void {
+  const { ctx, estimate, counts, planned } = run;
+  if (run.listFd !== undefined) writeSync(run.listFd, `${entry.winPath}\r\n`);
+  ctx.log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
+  ctx.events.emit({
+    type: 'object',
+    outcome: 'captured',
+    kind: 'file',
+    object: entry.winPath,
+    bytes: entry.size,
+    ...(obj.user ? { user: label(obj.user) } : {}),
+  });
+  ctx.events.emit({
+    type: 'progress',
+    phase: estimate ? 'Estimating' : 'Collecting',
+    done: counts.files,
+    bytesDone: counts.bytes,
+    current: entry.winPath,
+    ...(estimate ? {} : { total: Math.max(planned.files, counts.files), bytesTotal: planned.bytes }),
+  });
+  if (planned.bytes > 0) ctx.progress?.percent((counts.bytes / planned.bytes) * 99);
 }
 
 /** The store a capture writes: resumed when an interrupted capture left one (and no /o). */

@@ -20,6 +20,7 @@ export interface DirIndexLimits {
   readonly maxNames?: number;
 }
 
+/** A bounded cache of folder listings for case-insensitive name lookups on a case-sensitive host. */
 export class DirIndex {
   readonly #cache = new Map<string, Listing>();
   readonly #maxDirs: number;

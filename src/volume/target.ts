@@ -18,6 +18,12 @@ export interface TargetPath {
   readonly exists: boolean;
 }
 
+/**
+ * The volume LoadState restores onto: an OfflineVolume that also maps paths that do not exist yet.
+ * @example
+ * const target = await openTargetVolume(windowsDir);
+ * const { hostPath, exists } = target.mapPath('C:\\Users\\alice\\Documents\\a.txt');
+ */
 export class TargetVolume extends OfflineVolume {
   /** Map a Windows path to the host path it has, or will have once created. Creates nothing. */
   hostPathFor(winPath: string): string {

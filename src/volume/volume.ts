@@ -45,6 +45,7 @@ export interface Resolved {
   readonly kind: 'file' | 'dir' | 'symlink' | 'other';
 }
 
+/** The computer name used when the volume's SYSTEM hive does not give one. */
 export const FALLBACK_COMPUTER_NAME = 'FERRY-OFFLINE';
 
 async function* noEntries<T>(): AsyncGenerator<T> {}
@@ -105,6 +106,7 @@ function locateWindowsDir(windowsDir: string): { root: string; windowsName: stri
   return { root, windowsName };
 }
 
+/** An offline Windows installation on the host, seen with Windows semantics; made by `openVolume`. */
 export class OfflineVolume implements WindowsVolume {
   readonly root: string;
   readonly windowsDir: string;

@@ -73,114 +73,137 @@ function nextDirent(frame: Frame): Dirent | null {
   return frame.dir!.readSync();
 }
 
-/** The walk itself: synchronous (every step is a cheap system call), wrapped by the async forms below. */
-export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Generator<VolumeEntry, void, undefined> {
-  const { attributeSource, onError, enterDir, recursive = true, sorted = false } = options;
-  const maxOpen = options.maxOpenDirs ?? 64;
-  const report = (err: FerryError): void => {
-    if (!onError) throw err;
-    onError(String(err.details.winPath ?? ''), err);
-  };
-  const stack: Frame[] = [];
-  let open = 0;
+/** Why a listed child cannot be migrated (it is skipped with this error), or null when it can. */
+function skipReason(frame: Frame, name: string, winPath: string, hostPath: string): FerryError | null {
+  if (INVALID_NAME_CHARS.test(name)) {
+    return new FerryError(
+      'FERRY_E_WIN_PATH_INVALID',
+      `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`,
+      { details: { winPath, hostPath } },
+    );
+  }
+  // A name that is not valid UTF-8 decodes with U+FFFD and no longer names the file.
+  if (name.includes('\uFFFD') && !existsNoFollow(hostPath)) {
+    return new FerryError(
+      'FERRY_E_WIN_PATH_INVALID',
+      `A name in ${frame.winPath} is not valid UTF-8 (shown as ${name}); it is skipped. Rename it on the volume to migrate it.`,
+      { details: { winPath, hostPath } },
+    );
+  }
+  if (frame.unsearchable) return accessError(Object.assign(new Error('EACCES'), { code: 'EACCES' }), winPath, hostPath, 'reading');
+  if (hostPath.length > HOST_PATH_MAX / 3 && Buffer.byteLength(hostPath) > HOST_PATH_MAX) {
+    return new FerryError(
+      'FERRY_E_IO',
+      `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as UTF-8); it is skipped. Shorten the path on Windows before capture.`,
+      { details: { winPath, hostPath, errno: 'ENAMETOOLONG' } },
+    );
+  }
+  return null;
+}
 
-  const push = (entry: HostEntry): void => {
+/**
+ * The folders being listed, deepest last. Big folders of an unsorted walk are streamed through a
+ * handle (at most `maxOpen` at once); the others are listed whole (sorted when asked).
+ */
+class FolderStack {
+  readonly #frames: Frame[] = [];
+  readonly #sorted: boolean;
+  readonly #maxOpen: number;
+  #open = 0;
+
+  constructor(sorted: boolean, maxOpen: number) {
+    this.#sorted = sorted;
+    this.#maxOpen = maxOpen;
+  }
+
+  get top(): Frame | undefined {
+    return this.#frames[this.#frames.length - 1];
+  }
+
+  /** Start listing a folder; throws what the listing throws. */
+  push(entry: HostEntry): void {
     const { winPath, hostPath } = entry;
+    // A folder with read but no search permission lists fine, but nothing in it can be opened.
+    let unsearchable = false;
     try {
-      // A folder with read but no search permission lists fine, but nothing in it can be opened.
-      let unsearchable = false;
-      try {
-        accessSync(hostPath, fsConstants.X_OK);
-      } catch {
-        unsearchable = true;
-      }
-      if (!sorted && open < maxOpen && entry.stats.size > LIST_WHOLE_MAX_BYTES) {
-        const dir = opendirSync(hostPath, { bufferSize: 256 });
-        open++;
-        stack.push({ winPath, hostPath, dir, dirents: null, unsearchable, next: 0 });
-      } else {
-        const dirents = readdirSync(hostPath, { withFileTypes: true });
-        if (sorted) dirents.sort(byFoldedName);
-        stack.push({ winPath, hostPath, dir: null, dirents, unsearchable, next: 0 });
-      }
-    } catch (err) {
-      report(accessError(err, winPath, hostPath, 'listing folder'));
+      accessSync(hostPath, fsConstants.X_OK);
+    } catch {
+      unsearchable = true;
     }
-  };
-  const pop = (): void => {
-    const f = stack.pop()!;
+    if (!this.#sorted && this.#open < this.#maxOpen && entry.stats.size > LIST_WHOLE_MAX_BYTES) {
+      const dir = opendirSync(hostPath, { bufferSize: 256 });
+      this.#open++;
+      this.#frames.push({ winPath, hostPath, dir, dirents: null, unsearchable, next: 0 });
+    } else {
+      const dirents = readdirSync(hostPath, { withFileTypes: true });
+      if (this.#sorted) dirents.sort(byFoldedName);
+      this.#frames.push({ winPath, hostPath, dir: null, dirents, unsearchable, next: 0 });
+    }
+  }
+
+  pop(): void {
+    const f = this.#frames.pop()!;
     if (f.dir) {
-      open--;
+      this.#open--;
       try {
         f.dir.closeSync();
       } catch {
         // already closed by a failed read
       }
     }
-  };
+  }
 
+  closeAll(): void {
+    while (this.#frames.length > 0) this.pop();
+  }
+}
+
+/** The walk itself: synchronous (every step is a cheap system call), wrapped by the async forms below. */
+export function* walkHostSync(root: HostEntry, options: HostWalkOptions): Generator<VolumeEntry, void, undefined> {
+  const { attributeSource, onError, enterDir, recursive = true, sorted = false } = options;
+  const report = (err: FerryError): void => {
+    if (!onError) throw err;
+    onError(String(err.details.winPath ?? ''), err);
+  };
+  const stack = new FolderStack(sorted, options.maxOpenDirs ?? 64);
+  const enter = (entry: HostEntry): void => {
+    try {
+      stack.push(entry);
+    } catch (err) {
+      report(accessError(err, entry.winPath, entry.hostPath, 'listing folder'));
+    }
+  };
   try {
     yield root;
     if (root.kind !== 'dir' || (enterDir && !enterDir(root))) return;
-    push(root);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1]!;
+    enter(root);
+    for (let frame = stack.top; frame; frame = stack.top) {
       let d: Dirent | null;
       try {
         d = nextDirent(frame);
       } catch (err) {
-        pop();
+        stack.pop();
         report(accessError(err, frame.winPath, frame.hostPath, 'listing folder'));
         continue;
       }
       if (d === null) {
-        pop();
+        stack.pop();
         continue;
       }
       const name = d.name;
       const winPath = frame.winPath.endsWith('\\') ? frame.winPath + name : `${frame.winPath}\\${name}`;
       const hostPath = `${frame.hostPath}/${name}`;
-      if (INVALID_NAME_CHARS.test(name)) {
-        report(
-          new FerryError(
-            'FERRY_E_WIN_PATH_INVALID',
-            `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`,
-            { details: { winPath, hostPath } },
-          ),
-        );
-        continue;
-      }
-      // A name that is not valid UTF-8 decodes with U+FFFD and no longer names the file.
-      if (name.includes('\uFFFD') && !existsNoFollow(hostPath)) {
-        report(
-          new FerryError(
-            'FERRY_E_WIN_PATH_INVALID',
-            `A name in ${frame.winPath} is not valid UTF-8 (shown as ${name}); it is skipped. Rename it on the volume to migrate it.`,
-            { details: { winPath, hostPath } },
-          ),
-        );
-        continue;
-      }
-      if (frame.unsearchable) {
-        report(accessError(Object.assign(new Error('EACCES'), { code: 'EACCES' }), winPath, hostPath, 'reading'));
-        continue;
-      }
-      if (hostPath.length > HOST_PATH_MAX / 3 && Buffer.byteLength(hostPath) > HOST_PATH_MAX) {
-        report(
-          new FerryError(
-            'FERRY_E_IO',
-            `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as UTF-8); it is skipped. Shorten the path on Windows before capture.`,
-            { details: { winPath, hostPath, errno: 'ENAMETOOLONG' } },
-          ),
-        );
+      const skip = skipReason(frame, name, winPath, hostPath);
+      if (skip) {
+        report(skip);
         continue;
       }
       const entry = new HostEntry(winPath, hostPath, kindOfDirent(d), attributeSource);
       yield entry;
-      if (entry.kind === 'dir' && recursive && (!enterDir || enterDir(entry))) push(entry);
+      if (entry.kind === 'dir' && recursive && (!enterDir || enterDir(entry))) enter(entry);
     }
   } finally {
-    while (stack.length > 0) pop();
+    stack.closeAll();
   }
 }
 

@@ -1,0 +1,161 @@
+// The capture's chunk pipeline (docs/store-format.md §5, step 2): raw chunks are filled in place
+// in shared memory slots, compressed and sealed by a small pool of worker threads (one per core),
+// and handed back as finished frames in the same slot. The slots bound memory: the reader waits
+// for a free one when every slot is in flight.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CHUNK_SIZE, MAX_DATA_FRAME, type FrameCodec } from './frame.ts';
+
+/** What a worker gets once: the codec's secret parts and the shared slot memory. */
+export interface ChunkWorkerData {
+  readonly storeId: Uint8Array;
+  readonly key: unknown;
+  readonly raw: SharedArrayBuffer;
+  readonly out: SharedArrayBuffer;
+  readonly rawSlot: number;
+  readonly outSlot: number;
+}
+export interface ChunkJob {
+  readonly id: number;
+  readonly slot: number;
+  readonly rawLen: number;
+  readonly session: number;
+  readonly seq: number;
+  readonly rawOffset: number;
+}
+export type ChunkDone = { readonly id: number; readonly frameLen: number } | { readonly id: number; readonly error: string };
+
+const WORKER = new URL('./chunk-worker.ts', import.meta.url);
+
+/**
+ * Workers inherit the process's Node options, but refuse `--input-type` (`node --input-type=module
+ * -e …`): such a process starts its workers with none.
+ */
+function workerExecArgv(): string[] | undefined {
+  return process.execArgv.some((a) => a.startsWith('--input-type')) ? [] : undefined;
+}
+
+export class ChunkPool {
+  /** Slots: one being filled plus one per chunk in flight. */
+  readonly slots: number;
+  readonly #codec: FrameCodec;
+  readonly #threads: number;
+  readonly #rawMem: SharedArrayBuffer;
+  readonly #outMem: SharedArrayBuffer;
+  readonly #free: number[] = [];
+  readonly #waiting = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
+  #workers: { worker: Worker; busy: number }[] = [];
+  #nextId = 0;
+  #broken: Error | null = null;
+
+  constructor(codec: FrameCodec, threads = availableParallelism()) {
+    this.#codec = codec;
+    this.slots = threads + 2;
+    // Shared memory is only committed where it is written: a small capture touches one slot.
+    this.#rawMem = new SharedArrayBuffer(CHUNK_SIZE * this.slots);
+    this.#outMem = new SharedArrayBuffer(MAX_DATA_FRAME * this.slots);
+    for (let i = 0; i < this.slots; i++) this.#free.push(i);
+    this.#threads = threads;
+  }
+
+  /** A free slot number; the caller keeps at most `slots` taken. */
+  take(): number {
+    const slot = this.#free.pop();
+    if (slot === undefined) throw new Error('chunk pool: no free slot (drain a chunk first)');
+    return slot;
+  }
+
+  get freeSlots(): number {
+    return this.#free.length;
+  }
+
+  release(slot: number): void {
+    this.#free.push(slot);
+  }
+
+  /** The slot's raw chunk buffer (CHUNK_SIZE bytes), to be filled by the reader. */
+  raw(slot: number): Buffer {
+    return Buffer.from(this.#rawMem, slot * CHUNK_SIZE, CHUNK_SIZE);
+  }
+
+  /** The finished frame in a slot, valid until the slot is released. */
+  frame(slot: number, frameLen: number): Buffer {
+    return Buffer.from(this.#outMem, slot * MAX_DATA_FRAME, frameLen);
+  }
+
+  /**
+   * Compress and seal the first `rawLen` bytes of a slot; resolves with the frame's length.
+   * `inline`: do it here and now (a small capture's only chunk is not worth starting threads).
+   */
+  seal(slot: number, h: { session: number; seq: number; rawOffset: number; rawLen: number }, inline = false): Promise<number> {
+    if (inline && this.#workers.length === 0) {
+      try {
+        const raw = Buffer.from(this.#rawMem, slot * CHUNK_SIZE, h.rawLen);
+        return Promise.resolve(this.#codec.sealDataInto(h, raw, this.frame(slot, MAX_DATA_FRAME)));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    if (this.#broken) return Promise.reject(this.#broken);
+    if (this.#workers.length === 0) this.#start();
+    const w = this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.#nextId++;
+    w.busy++;
+    const job: ChunkJob = { id, slot, rawLen: h.rawLen, session: h.session, seq: h.seq, rawOffset: h.rawOffset };
+    return new Promise<number>((ok, fail) => {
+      this.#waiting.set(id, {
+        ok: (n) => {
+          w.busy--;
+          ok(n);
+        },
+        fail: (e) => {
+          w.busy--;
+          fail(e);
+        },
+      });
+      w.worker.postMessage(job);
+    });
+  }
+
+  #start(): void {
+    const data: ChunkWorkerData = {
+      storeId: new Uint8Array(this.#codec.storeId),
+      key: this.#codec.key,
+      raw: this.#rawMem,
+      out: this.#outMem,
+      rawSlot: CHUNK_SIZE,
+      outSlot: MAX_DATA_FRAME,
+    };
+    for (let i = 0; i < this.#threads; i++) {
+      const execArgv = workerExecArgv();
+      const worker = new Worker(WORKER, { workerData: data, ...(execArgv ? { execArgv } : {}) });
+      // A writer nobody finishes must not keep the process alive.
+      worker.unref();
+      worker.on('message', (m: ChunkDone) => {
+        const waiter = this.#waiting.get(m.id);
+        this.#waiting.delete(m.id);
+        if ('error' in m) waiter?.fail(new Error(`compressing store content: ${m.error}`));
+        else waiter?.ok(m.frameLen);
+      });
+      worker.on('error', (err) => this.#fail(err));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.#fail(new Error(`a store compression thread stopped (exit code ${code})`));
+      });
+      this.#workers.push({ worker, busy: 0 });
+    }
+  }
+
+  #fail(err: Error): void {
+    this.#broken ??= err;
+    for (const w of this.#waiting.values()) w.fail(err);
+    this.#waiting.clear();
+  }
+
+  /** Stop the threads (pending seals fail). */
+  async close(): Promise<void> {
+    const workers = this.#workers;
+    this.#workers = [];
+    this.#broken ??= new Error('the store writer is closed');
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
