@@ -28,6 +28,7 @@ import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import { RestoreStaging } from './loadstate-staging.ts';
+import { StagedFileWriter, WRITER_MAX_FILE } from './loadstate-writer.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -339,6 +340,11 @@ class ApplyRun {
   // Files and folders are staged and moved into place only once the whole store has authenticated.
   readonly #staging: RestoreStaging;
   readonly #registryUsers = new Map<UserPlan, RegistryUser>();
+  readonly #writer = new StagedFileWriter();
+  /** Writes handed to the writer thread and not settled yet. */
+  readonly #writing = new Set<Promise<void>>();
+  /** A failure of a handed-over write that ends the run, thrown at the next file or at the drain. */
+  #deferredError: unknown;
 
   constructor(
     options: LoadStateOptions,
@@ -380,6 +386,7 @@ class ApplyRun {
       this.#stats.cleanedUp = (await this.#cleanUp()).length;
       await this.#applyEntries();
       await this.#applyShortcuts();
+      await this.#drainWrites();
       await commitStaged(this.#reader, this.#staging, this.#ctx.log);
       await this.#applyIni();
       await this.#folderTimes();
@@ -390,6 +397,8 @@ class ApplyRun {
         cause: err,
       });
     } finally {
+      // The writer thread stops before its staging folder goes.
+      await this.#writer.close();
       this.#staging.discard();
       this.#engine?.close();
     }
@@ -524,24 +533,30 @@ class ApplyRun {
       await write();
       return true;
     } catch (err) {
-      const fe = asFerryError(err);
-      // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
-      if (FATAL_ON_APPLY.has(fe.code)) throw fe;
-      if (!this.#options.continueOnError) {
-        throw new FerryError(
-          'FERRY_E_USMT_STOPPED_ON_ERROR',
-          `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`,
-          { cause: err, details: { path: winPath } },
-        );
-      }
-      const { progress, log } = this.#ctx;
-      this.#failed.push({ winPath, message: fe.message });
-      progress?.write('error', 'UnableToApply');
-      progress?.write('objectName', winPath);
-      progress?.write('action', 'Ignore');
-      log?.warning(`Could not restore ${winPath} (/c): ${fe.message}`);
+      this.#failure(err, winPath, dest);
       return false;
     }
+  }
+
+  /** A write that failed: thrown on when it ends the run, else (/c) listed, logged, and its message returned. */
+  #failure(err: unknown, winPath: string, dest: string): string {
+    const fe = asFerryError(err);
+    // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
+    if (FATAL_ON_APPLY.has(fe.code)) throw fe;
+    if (!this.#options.continueOnError) {
+      throw new FerryError(
+        'FERRY_E_USMT_STOPPED_ON_ERROR',
+        `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`,
+        { cause: err, details: { path: winPath } },
+      );
+    }
+    const { progress, log } = this.#ctx;
+    this.#failed.push({ winPath, message: fe.message });
+    progress?.write('error', 'UnableToApply');
+    progress?.write('objectName', winPath);
+    progress?.write('action', 'Ignore');
+    log?.warning(`Could not restore ${winPath} (/c): ${fe.message}`);
+    return fe.message;
   }
 
   async #applyFile(entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> {
@@ -597,6 +612,8 @@ class ApplyRun {
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
+    // The common case, a file of a compressed store that keeps nothing of the target, goes to the writer thread.
+    if (!owner && 'offset' in entry.content && entry.size <= WRITER_MAX_FILE) return this.#writeStaged(entry, meta, outcome.path);
     const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
       const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
       await restoreFile(
@@ -610,10 +627,60 @@ class ApplyRun {
       this.#staging.added(staged);
     });
     if (!ok) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
+    this.#restored(entry, outcome.path);
+  }
+
+  #restored(entry: FileEntry, dest: string): void {
     this.#report('restored', entry);
-    stats.restored++;
-    stats.verified++;
-    log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
+    this.#stats.restored++;
+    this.#stats.verified++;
+    this.#ctx.log?.object(`Applied ${entry.winPath} → ${dest}`);
+  }
+
+  /**
+   * Read the file's checked bytes into a buffer of its own and hand them to the writer thread; its
+   * outcome is reported when the write ends (a failure that ends the run is thrown by the next
+   * #applyFile or by #drainWrites). The staged name is taken at once, so collisions see it.
+   */
+  async #writeStaged(entry: FileEntry, meta: FileEntry, dest: string): Promise<void> {
+    this.#throwDeferred();
+    let written: Promise<void> | undefined;
+    const ok = await this.#attempt(entry.winPath, dest, async () => {
+      const staged = this.#staging.fileFor(this.#target.mapPath(dest));
+      const data = new Uint8Array(entry.size);
+      let at = 0;
+      for await (const piece of this.#reader.content(entry)) {
+        data.set(piece, at);
+        at += piece.length;
+      }
+      await this.#writer.room();
+      written = this.#writer.write(staged, data, meta, this.#attributeTarget);
+      this.#staging.added(staged);
+    });
+    if (!ok || !written) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
+    const settled: Promise<void> = written.then(
+      () => this.#restored(entry, dest),
+      (err: unknown) => {
+        try {
+          this.#report('notMigrated', entry, 'restoreFailed', this.#failure(err, entry.winPath, dest));
+        } catch (fatal) {
+          this.#deferredError ??= fatal;
+        }
+      },
+    );
+    this.#writing.add(settled);
+    void settled.finally(() => this.#writing.delete(settled));
+  }
+
+  #throwDeferred(): void {
+    if (this.#deferredError !== undefined) throw this.#deferredError;
+  }
+
+  /** Wait for every write handed to the writer thread; the first failure that ends the run is thrown. */
+  async #drainWrites(): Promise<void> {
+    while (this.#writing.size) await Promise.all(this.#writing);
+    await this.#writer.close();
+    this.#throwDeferred();
   }
 
   // New profiles get a ProfileList entry; values move with the profile folder and the SID.
