@@ -362,7 +362,8 @@ export class StoreReader {
         return this.#unpack(f.h, f.payload);
       });
       this.#chunks.set(k, p);
-      for (const old of this.#chunks.keys()) if (this.#chunks.size > CHUNK_CACHE && (old < k - 1 || old > k + READ_AHEAD)) this.#chunks.delete(old);
+      for (const old of this.#chunks.keys())
+        if (this.#chunks.size > CHUNK_CACHE && (old < k - 1 || old > k + READ_AHEAD)) this.#chunks.delete(old);
     }
     return p;
   }

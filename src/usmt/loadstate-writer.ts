@@ -45,7 +45,12 @@ export class StagedFileWriter {
    * new file `path` with the times and attributes of `meta`. Resolves once it is written; rejects
    * with the system error (the file is then removed).
    */
-  write(path: string, data: Uint8Array, meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>, target: AttributeTarget): Promise<void> {
+  write(
+    path: string,
+    data: Uint8Array,
+    meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+    target: AttributeTarget,
+  ): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
     const { xattr, readOnly } = attributeWrites(meta.attributes, target);
