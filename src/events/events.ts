@@ -50,7 +50,15 @@ export type FerryEvent = EventBase &
       }
     | { readonly type: 'warning'; readonly code: Code; readonly message: string; readonly path?: string }
     | { readonly type: 'error'; readonly code: Code; readonly message: string; readonly path?: string }
-    | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly component: string; readonly message: string }
+    | {
+        readonly type: 'log';
+        readonly level: LogLevel;
+        /** Who speaks: `loadstate`, `summary` (a run's closing line), a rule file's component… */
+        readonly component: string;
+        readonly message: string;
+        /** The return code a USMT log line carries (`[0x00000e]`), when the line announces one. */
+        readonly returnCode?: number;
+      }
     | {
         readonly type: 'step';
         readonly step: string;
@@ -63,6 +71,12 @@ export type FerryEvent = EventBase &
         readonly detail?: string;
       }
   );
+
+/**
+ * How much a log line matters. `debug` is verbose detail (USMT `/v:1`), `object` one object's
+ * outcome (`/v:4`, one line per file): both stay out of the `--json` stream, like object events.
+ */
+export type LogLevel = 'debug' | 'object' | 'info' | 'warn' | 'error';
 
 export type ObjectOutcome = 'captured' | 'restored' | 'notMigrated' | 'changed';
 
@@ -123,8 +137,8 @@ export class EventStream {
     this.emit({ type: 'warning', code, message, ...(path === undefined ? {} : { path }) });
   }
 
-  log(level: 'debug' | 'info' | 'warn' | 'error', component: string, message: string): void {
-    this.emit({ type: 'log', level, component, message });
+  log(level: LogLevel, component: string, message: string, returnCode?: number): void {
+    this.emit({ type: 'log', level, component, message, ...(returnCode === undefined ? {} : { returnCode }) });
   }
 
   /** Collect events into an array (tests, summaries). */

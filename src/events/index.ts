@@ -7,6 +7,7 @@ export {
   type EventOf,
   type EventInput,
   type Listener,
+  type LogLevel,
   type ObjectOutcome,
   type ObjectReason,
   OBJECT_REASONS,

@@ -29,7 +29,10 @@ import { safeJoin } from './safe-path.ts';
 import type { CatalogEntry, FileCheck, FileEntry, StoreType, VerifyMode, VerifyReport } from './types.ts';
 
 const decompressAsync = promisify(zstdDecompress);
-const CHUNK_CACHE = 3;
+/** Data chunks fetched ahead of the one being read: their reading and decompression run on the thread pool meanwhile. */
+const READ_AHEAD = 2;
+/** Decompressed chunks kept (4 MiB each): the one being read, the ones ahead, one behind. */
+const CHUNK_CACHE = READ_AHEAD + 2;
 
 export interface OpenStoreOptions {
   /** `/key:` text or `/keyfile:` contents; required for an encrypted store. */
@@ -193,7 +196,8 @@ export class StoreReader {
       throw tampered(this.file, `frame ${seq ?? '(trailer)'} at offset ${pos} is not the one expected (type ${h.type}, seq ${h.seq})`);
     const bodyLen = h.storedLen + this.#codec.macLength;
     if (pos + FRAME_HEADER_SIZE + bodyLen > limit) throw tampered(this.file, `frame ${h.seq} runs past its end`);
-    const body = Buffer.alloc(bodyLen);
+    // Every byte is read into it (#read fails otherwise): no need to zero it first.
+    const body = Buffer.allocUnsafe(bodyLen);
     await this.#read(body, pos + FRAME_HEADER_SIZE);
     const payload = this.#codec.openFrame(head, body);
     if (!payload) throw tampered(this.file, `frame ${h.seq} at offset ${pos} was altered`, { seq: h.seq, offset: pos });
@@ -345,7 +349,7 @@ export class StoreReader {
   #chunk(k: number): Promise<Buffer> {
     if (k >= this.#chunkFile.length) return Promise.reject(tampered(this.file, 'a file runs past the last chunk'));
     const p = this.#load(k);
-    if (k + 1 < this.#chunkFile.length) this.#load(k + 1).catch(() => undefined);
+    for (let a = k + 1; a <= k + READ_AHEAD && a < this.#chunkFile.length; a++) this.#load(a).catch(() => undefined);
     return p;
   }
 
@@ -358,7 +362,8 @@ export class StoreReader {
         return this.#unpack(f.h, f.payload);
       });
       this.#chunks.set(k, p);
-      for (const old of this.#chunks.keys()) if (this.#chunks.size > CHUNK_CACHE && old !== k && old !== k + 1) this.#chunks.delete(old);
+      for (const old of this.#chunks.keys())
+        if (this.#chunks.size > CHUNK_CACHE && (old < k - 1 || old > k + READ_AHEAD)) this.#chunks.delete(old);
     }
     return p;
   }

@@ -16,11 +16,15 @@ import { REPORT_WRITTEN, writeReportFiles } from '../report/index.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
 
+/** What a USMT-shaped tool runs with: where it reports (events), and the logs the command line asked for. */
 export interface RunContext {
   readonly events: EventStream;
   /** The folder relative paths on the command line (and in an /offline file) are read from. */
   readonly cwd: string;
-  /** The `/l` log; absent for programmatic callers that did not ask for one. */
+  /**
+   * The `/l` log; absent for programmatic callers that did not ask for one. LoadState does not
+   * write it: its `log` events are rendered into it by the tool's log listener.
+   */
   readonly log?: UsmtLog;
   /** The `/progress` log. */
   readonly progress?: ProgressLog;
@@ -58,6 +62,15 @@ export interface ToolInvocation {
   readonly events?: EventStream;
 }
 
+/**
+ * Run one USMT-shaped tool as its command line asks: parse, open `/l` and `/progress`, render the
+ * tool's events (log listener, console or `--json`), write the migration report, and turn any
+ * failure into USMT's return code. Secrets on the command line (and a `/keyfile`'s contents) are
+ * masked in every line written.
+ * @example
+ * // What `ferry loadstate` does (loadstate-cli.ts):
+ * const code = await runTool(tool, ['D:\\Store', '/offlinewindir:/mnt/t/Windows', '/l:load.log'], { cwd: '/tmp' });
+ */
 export async function runTool<T extends CommonOptions>(
   tool: Tool<T>,
   argv: readonly string[],
@@ -227,8 +240,9 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
         break;
       case 'log':
         if (e.level === 'debug') log.detail(e.message);
-        else if (e.level === 'warn') log.warning(e.message);
-        else if (e.level === 'error') log.error(e.message);
+        else if (e.level === 'object') log.object(e.message);
+        else if (e.level === 'warn') log.warning(e.message, e.returnCode);
+        else if (e.level === 'error') log.error(e.message, e.returnCode);
         else log.info(e.message);
         break;
       default:
@@ -238,9 +252,11 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
 }
 
 function jsonListener(redactor: Redactor): (e: FerryEvent) => void {
-  // Per-object outcomes are for the migration report; they would flood the stream.
+  // Per-object outcomes (and the log lines about single objects) are for the report and the /l
+  // log; they would flood the stream.
   return (e) => {
-    if (e.type !== 'object') process.stdout.write(`${redactor.json(e)}\n`);
+    if (e.type === 'object' || (e.type === 'log' && (e.level === 'object' || e.level === 'debug'))) return;
+    process.stdout.write(`${redactor.json(e)}\n`);
   };
 }
 

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { fileKey, registryKey, type Pass, type RuleEngine } from '../migxml/index.ts';
 import { scanFilter } from '../migxml/index.ts';
 import type { TargetVolume } from '../volume/index.ts';
-import type { RunContext } from './cli-runner.ts';
+import type { EventStream } from '../events/index.ts';
 import type { RegistryApplier, RegistryUser } from './registry-apply.ts';
 
 /** Where a pass's user profile lands on the target (a `/mu` move), to find its files there. */
@@ -15,14 +15,14 @@ export interface ProfileMove {
   readonly to: string;
 }
 
-/** Delete the target's files and registry values named by the rules' destinationCleanup patterns; returns them (Windows paths, registry locations). */
+/** Delete the target's files and registry values named by the rules' destinationCleanup patterns; returns them (Windows paths, registry locations), each announced as a `warn` log event. */
 export async function destinationCleanup(
   engine: RuleEngine,
   target: TargetVolume,
   registry: RegistryApplier,
   moveOf: (pass: Pass) => ProfileMove | undefined,
   registryUserOf: (pass: Pass) => RegistryUser | undefined,
-  log: RunContext['log'],
+  events: EventStream,
 ): Promise<string[]> {
   const deleted: string[] = [];
   for (const pass of engine.passes) {
@@ -40,7 +40,7 @@ export async function destinationCleanup(
             };
             for (const location of await registry.deleteValues(rootSegs.join('\\'), names, registryUserOf(pass))) {
               deleted.push(location);
-              log?.warning(`Deleted ${location} on the target before applying: ${why}`);
+              events.log('warn', 'loadstate', `Deleted ${location} on the target before applying: ${why}`);
             }
           }
           continue;
@@ -67,7 +67,7 @@ export async function destinationCleanup(
         for (const d of doomed) {
           await rm(d.hostPath);
           deleted.push(d.winPath);
-          log?.warning(`Deleted ${d.winPath} on the target before applying: ${why}`);
+          events.log('warn', 'loadstate', `Deleted ${d.winPath} on the target before applying: ${why}`);
         }
       }
     }

@@ -3,6 +3,12 @@ import { runTool, type ToolInvocation } from './cli-runner.ts';
 import { LOADSTATE_HELP } from './help.ts';
 import { parseLoadStateArgs, type LoadStateOptions } from './loadstate-options.ts';
 
+/**
+ * `loadstate …` as on the command line: returns USMT's return code; the `/l` log, `/progress` log
+ * and migration report are written as the arguments ask.
+ * @example
+ * process.exitCode = await runLoadStateCli(['D:\\Store', '/offlinewindir:/mnt/target/Windows', '/i:MigUser.xml', '/lac', '/l:load.log']);
+ */
 export function run(argv: string[], invocation: ToolInvocation = {}): Promise<number> {
   return runTool<LoadStateOptions>(
     {

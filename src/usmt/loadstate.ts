@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { CODES, FerryError, isFerryError } from '../errors/index.ts';
 import { isComponentDisabled, loadConfig, type MigrationConfig } from '../migxml/index.ts';
 import { fileKey, registryKey, ruleText, RuleEngine, type Decision, type PassInclusion } from '../migxml/index.ts';
-import type { ObjectOutcome, ObjectReason } from '../events/index.ts';
+import type { EventStream, LogLevel, ObjectOutcome, ObjectReason } from '../events/index.ts';
 import { regDataString, type ApplyFilterState } from '../migxml/index.ts';
 import { iniKey } from '../migxml/index.ts';
 import { allComponents } from '../migxml/index.ts';
@@ -28,6 +28,7 @@ import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import { RestoreStaging } from './loadstate-staging.ts';
+import { StagedFileWriter, WRITER_MAX_FILE } from './loadstate-writer.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -44,6 +45,8 @@ import { locateRuleFile } from './default-rules.ts';
 const USMT_ERROR_USE_LAC = CODES.FERRY_E_USMT_LOCAL_ACCOUNT.usmt!;
 const LINK_RELEVANT: ApplyFilterState = { linkRelevant: true };
 const LINK_IRRELEVANT: ApplyFilterState = { linkRelevant: false };
+/** The component of LoadState's log events. */
+const LOG = 'loadstate';
 const FATAL_ON_APPLY = new Set(['FERRY_E_STORE_TAMPERED', 'FERRY_E_STORE_TRUNCATED', 'FERRY_E_DISK_FULL']);
 
 export interface LoadStateResult {
@@ -105,7 +108,17 @@ type Placement =
 /** Why a store object is not applied; the summary counts each. */
 type SkipReason = 'user' | 'rules' | 'config' | 'neverRestore';
 
-/** LoadState: restore a store onto a target volume (USMT return codes in the result). */
+/**
+ * LoadState: restore a store onto an offline target volume (USMT return codes in the result).
+ * Everything it has to say goes to `ctx.events`: object outcomes (the migration report), phases
+ * and progress, warnings, and `log` events of component `loadstate` that the CLI writes to `/l`.
+ * Files are staged on the target and moved into place only once the whole store authenticated.
+ * @example
+ * const options = parseLoadStateArgs(['D:\\Store', '/offlinewindir:/mnt/target/Windows', '/i:MigUser.xml', '/lac']) as LoadStateOptions;
+ * const events = new EventStream();
+ * const result = await loadState(options, { events, cwd: process.cwd() });
+ * if (result.exitCode !== 0) console.error(result.failed);
+ */
 export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<LoadStateResult> {
   const { events, progress } = ctx;
   if (options.targetWindowsDir === undefined) {
@@ -181,7 +194,7 @@ async function planUsers(
   captured: readonly CapturedUser[],
   sourceComputer: string,
 ): Promise<UserPlanning> {
-  const { log, progress } = ctx;
+  const { events, progress } = ctx;
   const chosen = new Set(
     selectUsers(
       captured.map((u) => asProfile(target, u)),
@@ -197,7 +210,7 @@ async function planUsers(
     progress?.write('detectedUser', `${u.domain}\\${u.name}`);
     if (!chosen.has(u.profilePath.toLowerCase())) {
       progress?.write('includedInMigration', 'No');
-      log?.info(`User ${u.domain}\\${u.name}: excluded by /ui /ue /uel`);
+      events.log('info', LOG, `User ${u.domain}\\${u.name}: excluded by /ui /ue /uel`);
       continue;
     }
     const to = mapAccount({ name: u.name, domain: u.domain }, options.userMoves, options.domainMoves);
@@ -208,7 +221,9 @@ async function planUsers(
     if (stillLocal && !existing && !accounts) {
       needsLac.push(`${u.domain}\\${u.name}`);
       progress?.write('includedInMigration', 'No');
-      log?.error(
+      events.log(
+        'error',
+        LOG,
         `FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`,
         USMT_ERROR_USE_LAC,
       );
@@ -233,7 +248,7 @@ async function planUsers(
       ...(plannedAccount ? { plannedAccount } : {}),
     });
     progress?.write('includedInMigration', 'Yes');
-    log?.info(`User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
+    events.log('info', LOG, `User ${u.domain}\\${u.name} → ${to.domain}\\${to.name} (${profilePath})`);
   }
   return { plans, needsLac, accounts };
 }
@@ -339,6 +354,11 @@ class ApplyRun {
   // Files and folders are staged and moved into place only once the whole store has authenticated.
   readonly #staging: RestoreStaging;
   readonly #registryUsers = new Map<UserPlan, RegistryUser>();
+  readonly #writer = new StagedFileWriter();
+  /** Writes handed to the writer thread and not settled yet. */
+  readonly #writing = new Set<Promise<void>>();
+  /** A failure of a handed-over write that ends the run, thrown at the next file or at the drain. */
+  #deferredError: unknown;
 
   constructor(
     options: LoadStateOptions,
@@ -380,7 +400,8 @@ class ApplyRun {
       this.#stats.cleanedUp = (await this.#cleanUp()).length;
       await this.#applyEntries();
       await this.#applyShortcuts();
-      await commitStaged(this.#reader, this.#staging, this.#ctx.log);
+      await this.#drainWrites();
+      await commitStaged(this.#reader, this.#staging, this.#ctx.events);
       await this.#applyIni();
       await this.#folderTimes();
     } catch (err) {
@@ -390,6 +411,8 @@ class ApplyRun {
         cause: err,
       });
     } finally {
+      // The writer thread stops before its staging folder goes.
+      await this.#writer.close();
       this.#staging.discard();
       this.#engine?.close();
     }
@@ -494,6 +517,11 @@ class ApplyRun {
     return { reason: 'rules', why: 'notIncluded', skip: 'not included by the LoadState rules' };
   }
 
+  /** A line for the `/l` log, rendered by the tool's log listener (cli-runner.ts). */
+  #log(level: LogLevel, message: string): void {
+    this.#ctx.events.log(level, LOG, message);
+  }
+
   /** One object's outcome, for the migration report. */
   #report(outcome: ObjectOutcome, entry: CatalogEntry, reason?: ObjectReason, detail?: string): void {
     this.#ctx.events.emit({
@@ -524,28 +552,33 @@ class ApplyRun {
       await write();
       return true;
     } catch (err) {
-      const fe = asFerryError(err);
-      // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
-      if (FATAL_ON_APPLY.has(fe.code)) throw fe;
-      if (!this.#options.continueOnError) {
-        throw new FerryError(
-          'FERRY_E_USMT_STOPPED_ON_ERROR',
-          `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`,
-          { cause: err, details: { path: winPath } },
-        );
-      }
-      const { progress, log } = this.#ctx;
-      this.#failed.push({ winPath, message: fe.message });
-      progress?.write('error', 'UnableToApply');
-      progress?.write('objectName', winPath);
-      progress?.write('action', 'Ignore');
-      log?.warning(`Could not restore ${winPath} (/c): ${fe.message}`);
+      this.#failure(err, winPath, dest);
       return false;
     }
   }
 
+  /** A write that failed: thrown on when it ends the run, else (/c) listed, logged, and its message returned. */
+  #failure(err: unknown, winPath: string, dest: string): string {
+    const fe = asFerryError(err);
+    // A damaged store or a full target ends the run whatever /c says; other write failures are per object.
+    if (FATAL_ON_APPLY.has(fe.code)) throw fe;
+    if (!this.#options.continueOnError) {
+      throw new FerryError(
+        'FERRY_E_USMT_STOPPED_ON_ERROR',
+        `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`,
+        { cause: err, details: { path: winPath } },
+      );
+    }
+    const { progress } = this.#ctx;
+    this.#failed.push({ winPath, message: fe.message });
+    progress?.write('error', 'UnableToApply');
+    progress?.write('objectName', winPath);
+    progress?.write('action', 'Ignore');
+    this.#log('warn', `Could not restore ${winPath} (/c): ${fe.message}`);
+    return fe.message;
+  }
+
   async #applyFile(entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> {
-    const { log } = this.#ctx;
     const engine = this.#engine;
     const stats = this.#stats;
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
@@ -563,13 +596,13 @@ class ApplyRun {
     if (outcome.action === 'skip') {
       stats.kept++;
       this.#report('notMigrated', entry, 'keptFromTarget', merge?.name ?? 'collision');
-      log?.detail(`Kept the existing ${dest}; ${entry.winPath} from the store is not applied (${merge?.name ?? 'collision'})`);
+      this.#log('debug', `Kept the existing ${dest}; ${entry.winPath} from the store is not applied (${merge?.name ?? 'collision'})`);
       return;
     }
     if (outcome.path !== dest) {
       stats.renamed++;
       this.#report('changed', entry, 'collisionRenamed', outcome.path);
-      log?.info(`${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
+      this.#log('info', `${dest} exists on the target: ${entry.winPath} is restored as ${outcome.path}`);
     }
     if (outcome.action === 'overwrite') {
       stats.overwritten++;
@@ -590,13 +623,16 @@ class ApplyRun {
     const owner = kept?.security ? lstatSync(this.#target.mapPath(outcome.path).hostPath) : undefined;
     if (kept) {
       stats.contentModified++;
-      log?.detail(
+      this.#log(
+        'debug',
         `${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`,
       );
     }
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
     const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
+    // The common case, a file of a compressed store that keeps nothing of the target, goes to the writer thread.
+    if (!owner && 'offset' in entry.content && entry.size <= WRITER_MAX_FILE) return this.#writeStaged(entry, meta, outcome.path);
     const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
       const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
       await restoreFile(
@@ -610,22 +646,71 @@ class ApplyRun {
       this.#staging.added(staged);
     });
     if (!ok) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
+    this.#restored(entry, outcome.path);
+  }
+
+  #restored(entry: FileEntry, dest: string): void {
     this.#report('restored', entry);
-    stats.restored++;
-    stats.verified++;
-    log?.object(`Applied ${entry.winPath} → ${outcome.path}`);
+    this.#stats.restored++;
+    this.#stats.verified++;
+    this.#log('object', `Applied ${entry.winPath} → ${dest}`);
+  }
+
+  /**
+   * Read the file's checked bytes into a buffer of its own and hand them to the writer thread; its
+   * outcome is reported when the write ends (a failure that ends the run is thrown by the next
+   * #applyFile or by #drainWrites). The staged name is taken at once, so collisions see it.
+   */
+  async #writeStaged(entry: FileEntry, meta: FileEntry, dest: string): Promise<void> {
+    this.#throwDeferred();
+    let written: Promise<void> | undefined;
+    const ok = await this.#attempt(entry.winPath, dest, async () => {
+      const staged = this.#staging.fileFor(this.#target.mapPath(dest));
+      const data = new Uint8Array(entry.size);
+      let at = 0;
+      for await (const piece of this.#reader.content(entry)) {
+        data.set(piece, at);
+        at += piece.length;
+      }
+      await this.#writer.room();
+      written = this.#writer.write(staged, data, meta, this.#attributeTarget);
+      this.#staging.added(staged);
+    });
+    if (!ok || !written) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
+    const settled: Promise<void> = written.then(
+      () => this.#restored(entry, dest),
+      (err: unknown) => {
+        try {
+          this.#report('notMigrated', entry, 'restoreFailed', this.#failure(err, entry.winPath, dest));
+        } catch (fatal) {
+          this.#deferredError ??= fatal;
+        }
+      },
+    );
+    this.#writing.add(settled);
+    void settled.finally(() => this.#writing.delete(settled));
+  }
+
+  #throwDeferred(): void {
+    if (this.#deferredError !== undefined) throw this.#deferredError;
+  }
+
+  /** Wait for every write handed to the writer thread; the first failure that ends the run is thrown. */
+  async #drainWrites(): Promise<void> {
+    while (this.#writing.size) await Promise.all(this.#writing);
+    await this.#writer.close();
+    this.#throwDeferred();
   }
 
   // New profiles get a ProfileList entry; values move with the profile folder and the SID.
   #registerProfiles(): void {
-    const { log } = this.#ctx;
     for (const plan of this.#planOf.values()) {
-      const sid = plan.created ? profileSid(plan, this.#registry, log) : undefined;
+      const sid = plan.created ? profileSid(plan, this.#registry, this.#ctx.events) : undefined;
       if (sid) {
         const listed = this.#registry.registerProfile(sid, plan.target.profilePath);
         if (listed === null)
-          log?.warning(`The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
-        else if (listed !== 'present') log?.info(`ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
+          this.#log('warn', `The target has no SOFTWARE hive: ${plan.target.profilePath} (${sid}) is not added to its ProfileList.`);
+        else if (listed !== 'present') this.#log('info', `ProfileList: ${sid} → ${plan.target.profilePath} (${listed})`);
         // The first-boot step that creates the account finds its profile by this SID.
         if (plan.plannedAccount) this.#users.accounts?.setProfileSid(plan.target.name, sid);
       }
@@ -671,7 +756,7 @@ class ApplyRun {
     } else {
       stats.registrySkipped++;
       this.#report('notMigrated', entry, 'notApplicableOffline', 'only HKCU and HKLM\\Software are written to an offline target');
-      this.#ctx.log?.detail(`Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
+      this.#log('debug', `Not applied: ${entry.winPath} (only HKCU and HKLM\\Software are written to an offline target)`);
     }
   }
 
@@ -690,19 +775,19 @@ class ApplyRun {
         const plan = this.#planOfPass.get(pass.index);
         return plan ? this.#registryUsers.get(plan) : undefined;
       },
-      this.#ctx.log,
+      this.#ctx.events,
     );
   }
 
   /** The first pass over the store: registry values, INI settings gathered, folders and files staged (shortcuts wait). */
   async #applyEntries(): Promise<void> {
-    const { events, log, progress } = this.#ctx;
+    const { events, progress } = this.#ctx;
     for await (const entry of this.#reader.entries()) {
       const p = this.#place(entry);
       if ('skip' in p) {
         this.#skipped[p.reason]++;
         this.#report('notMigrated', entry, p.why, p.rule);
-        log?.detail(`Not applied: ${entry.winPath} (${p.skip})`);
+        this.#log('debug', `Not applied: ${entry.winPath} (${p.skip})`);
         if (entry.kind === 'file') this.#done++;
         continue;
       }
@@ -743,7 +828,7 @@ class ApplyRun {
       for (const at of [p, ...(p.also ?? [])]) {
         if (
           p.checkLink &&
-          !(await linkIsRelevant(entry, at.dest, at.user, this.#reader, this.#target, this.#hostExists, this.#ctx.events, this.#ctx.log))
+          !(await linkIsRelevant(entry, at.dest, at.user, this.#reader, this.#target, this.#hostExists, this.#ctx.events))
         ) {
           this.#stats.linksDropped++;
           this.#report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
@@ -756,15 +841,14 @@ class ApplyRun {
 
   /** INI settings: each destination file read and replaced once, with all its settings. */
   async #applyIni(): Promise<void> {
-    const { log } = this.#ctx;
     const entryOf = (from: string) => this.#iniEntries.get(from) ?? ({ kind: 'ini', winPath: from } as CatalogEntry);
     for (const file of this.#iniSettings.files()) {
       await this.#attempt(file, file, async () => {
         const r = await this.#iniSettings.apply(file);
         this.#stats.iniApplied += r.applied.length;
         this.#stats.iniKept += r.kept.length;
-        for (const from of r.applied) log?.object(`Applied ${from} → ${file}`);
-        for (const from of r.kept) log?.detail(`Kept the target's setting; ${from} from the store is not applied (merge rule)`);
+        for (const from of r.applied) this.#log('object', `Applied ${from} → ${file}`);
+        for (const from of r.kept) this.#log('debug', `Kept the target's setting; ${from} from the store is not applied (merge rule)`);
         for (const from of r.applied) this.#report('restored', entryOf(from));
         for (const from of r.kept) this.#report('notMigrated', entryOf(from), 'keptFromTarget', 'merge rule');
       });
@@ -786,7 +870,7 @@ class ApplyRun {
         }
         if (mapped.exists)
           await applyMetadata(mapped.hostPath, entry, this.#attributeTarget).catch((err) =>
-            this.#ctx.log?.warning(`Could not set the times of ${dest}: ${(err as Error).message}`),
+            this.#log('warn', `Could not set the times of ${dest}: ${(err as Error).message}`),
           );
       }
     }
@@ -794,10 +878,10 @@ class ApplyRun {
 
   /** Hives saved, account plan written, the summary and the result. */
   async #finish(): Promise<LoadStateResult> {
-    const { events, log, progress } = this.#ctx;
+    const { events, progress } = this.#ctx;
     const registry = this.#registry;
     const hives = registry.save();
-    for (const h of hives) log?.info(`Registry settings written to ${h}`);
+    for (const h of hives) this.#log('info', `Registry settings written to ${h}`);
     if (registry.missingSoftware) {
       events.warn(
         'FERRY_W_REGISTRY_UNAVAILABLE',
@@ -809,7 +893,7 @@ class ApplyRun {
 
     const { plans, needsLac, accounts } = this.#users;
     const accountPlan = accounts && accounts.accounts.length ? await accounts.write() : undefined;
-    if (accountPlan) log?.info(`Local accounts to create on first boot recorded in ${accountPlan}`);
+    if (accountPlan) this.#log('info', `Local accounts to create on first boot recorded in ${accountPlan}`);
     progress?.percent(100);
 
     const failed = this.#failed;
@@ -856,10 +940,10 @@ const userKey = (name: string, domain: string) => `${domain}\\${name}`.toLowerCa
  * frame is read once in the whole run), and only then do the staged files and folders move into
  * place. A damaged frame ends the run here, with nothing of the store on the target.
  */
-async function commitStaged(reader: StoreReader, staging: RestoreStaging, log: RunContext['log']): Promise<void> {
+async function commitStaged(reader: StoreReader, staging: RestoreStaging, events: EventStream): Promise<void> {
   await reader.authenticateRest();
   const moved = staging.commit();
-  log?.info(`Every frame of the store authenticated: ${moved} staged file(s) and folder(s) moved into place.`);
+  events.log('info', LOG, `Every frame of the store authenticated: ${moved} staged file(s) and folder(s) moved into place.`);
 }
 
 /**
@@ -868,12 +952,14 @@ async function commitStaged(reader: StoreReader, staging: RestoreStaging, log: R
  * created on the target, see /lac). A domain account under another name or domain has a SID
  * only its domain knows: none, and no ProfileList entry (Windows makes one at first logon).
  */
-function profileSid(plan: UserPlan, registry: RegistryApplier, log: RunContext['log']): string | undefined {
+function profileSid(plan: UserPlan, registry: RegistryApplier, events: EventStream): string | undefined {
   const { source, target } = plan;
   const sameDomain = source.domain.toLowerCase() === target.domain.toLowerCase();
   if (sameDomain && source.name.toLowerCase() === target.name.toLowerCase()) return source.sid;
   if (sameDomain && source.isLocal) return registry.newLocalSid();
-  log?.info(
+  events.log(
+    'info',
+    LOG,
     `${target.domain}\\${target.name} is a different domain account: its SID is not known offline, so no ProfileList entry is written for ${target.profilePath}.`,
   );
   return undefined;
@@ -920,8 +1006,7 @@ async function linkIsRelevant(
   reader: StoreReader,
   target: TargetVolume,
   exists: (winPath: string) => boolean,
-  events: RunContext['events'],
-  log: RunContext['log'],
+  events: EventStream,
 ): Promise<boolean> {
   if (entry.size > MAX_LINK_BYTES) return true;
   const chunks: Buffer[] = [];
@@ -941,7 +1026,11 @@ async function linkIsRelevant(
   const drive = /^[A-Za-z]:/.exec(linkTarget)?.[0];
   if (drive && target.driveRoot(drive) === null) linkTarget = target.systemDrive + linkTarget.slice(2);
   if (exists(linkTarget)) return true;
-  log?.info(`Dropped the shortcut ${entry.winPath}: its target ${linkTarget} does not exist on the target (IgnoreIrrelevantLinks)`);
+  events.log(
+    'info',
+    LOG,
+    `Dropped the shortcut ${entry.winPath}: its target ${linkTarget} does not exist on the target (IgnoreIrrelevantLinks)`,
+  );
   return false;
 }
 

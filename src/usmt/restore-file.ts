@@ -47,7 +47,7 @@ export interface RestoreMeta {
 }
 
 export interface RestoreOptions {
-  /** `dest` is a private staging path nobody else sees: write it directly, no temporary name. */
+  /** `dest` is a private staging path nobody else sees, its folder made: write it directly, no temporary name. */
   readonly direct?: boolean;
 }
 
@@ -59,7 +59,8 @@ export async function restoreFile(
   attributeTarget: AttributeTarget,
   options: RestoreOptions = {},
 ): Promise<'copied' | 'linked'> {
-  mkdirSync(dirname(dest), { recursive: true });
+  // A staging path's folders exist already (RestoreStaging.fileFor made them): a failing mkdir per file was measurable.
+  if (!options.direct) mkdirSync(dirname(dest), { recursive: true });
   const tmp = options.direct ? dest : join(dirname(dest), `.${basename(dest).slice(0, 40)}.ferry-${randomBytes(4).toString('hex')}.tmp`);
   let how: 'copied' | 'linked' = 'copied';
   try {
@@ -138,21 +139,30 @@ function sizeMismatch(meta: RestoreMeta, size: number) {
   );
 }
 
+/** The Windows attributes of a restored file or folder as the host keeps them: the xattr to set, and whether it is read-only. */
+export function attributeWrites(
+  attributes: number,
+  attributeTarget: AttributeTarget,
+): { readonly xattr?: { readonly name: string; readonly value: string | Buffer }; readonly readOnly: boolean } {
+  const readOnly = (attributes & FileAttr.READONLY) !== 0;
+  if (attributeTarget === 'ntfs-3g') {
+    const be = Buffer.alloc(4);
+    be.writeUInt32BE(attributes >>> 0);
+    return { xattr: { name: 'system.ntfs_attrib_be', value: be }, readOnly };
+  }
+  const stored = attributes & ~(FileAttr.NORMAL | FileAttr.DIRECTORY);
+  return stored !== 0 ? { xattr: { name: 'user.DOSATTRIB', value: `0x${stored.toString(16)}` }, readOnly } : { readOnly };
+}
+
 /** Times, Windows attributes (xattr) and the read-only bit of a restored file or folder. */
 export function applyMetadataSync(
   path: string,
   meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
   attributeTarget: AttributeTarget,
 ): void {
-  const stored = meta.attributes & ~(FileAttr.NORMAL | FileAttr.DIRECTORY);
-  if (attributeTarget === 'ntfs-3g') {
-    const be = Buffer.alloc(4);
-    be.writeUInt32BE(meta.attributes >>> 0);
-    setAttributeSync(path, 'system.ntfs_attrib_be', be);
-  } else if (stored !== 0) {
-    setAttributeSync(path, 'user.DOSATTRIB', `0x${stored.toString(16)}`);
-  }
-  if (meta.attributes & FileAttr.READONLY) chmodSync(path, lstatSync(path).mode & ~0o222);
+  const { xattr, readOnly } = attributeWrites(meta.attributes, attributeTarget);
+  if (xattr) setAttributeSync(path, xattr.name, xattr.value);
+  if (readOnly) chmodSync(path, lstatSync(path).mode & ~0o222);
   utimesSync(path, meta.atimeMs / 1000, meta.mtimeMs / 1000);
 }
 
