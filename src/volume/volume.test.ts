@@ -240,7 +240,9 @@ describe('walk', () => {
     );
     vol.close();
   });
+});
 
+describe('walk: other entry points and failures', () => {
   test('walkBatches and walkSync give the same entries in the same order', async () => {
     const vol = await openVolume(gen.windowsDir);
     const one = (await collect(vol.walk('C:\\Users'))).map((e) => e.winPath);
