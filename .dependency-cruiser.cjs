@@ -53,7 +53,7 @@ module.exports = {
       name: 'core-has-no-edges',
       comment: 'The domain core knows nothing of HTTP, databases, the CLI or the agent.',
       severity: 'error',
-      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|site|platform)/' },
+      from: { path: '^src/(errors|events|volume|registry|migxml|store|usmt|tasksequence|smp|site|platform|secrets|files|text)/' },
       to: { path: '^src/(server|db|cli|agent)/' },
     },
     { name: 'no-circular', severity: 'warn', from: {}, to: { circular: true } },

@@ -16,7 +16,8 @@ import { databaseError, isPostgresUrl, openDatabase, type FerryDatabase } from '
 import { siteMigrations, type SiteTables } from '../../db/index.ts';
 import { loadSiteKey, OsImages, SecretBox } from '../../site/index.ts';
 import { redeemMintedToken } from './sign-in-links.ts';
-import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, secret, SESSION_COOKIE } from './auth.ts';
+import { randomSecret } from '../../secrets/index.ts';
+import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './auth.ts';
 import { SiteRepository } from './repository.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
@@ -60,7 +61,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function readOrCreateSecret(file: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const s = secret();
+  const s = randomSecret();
   writeFileSync(file, `${s}\n`, { mode: 0o600 });
   return s;
 }

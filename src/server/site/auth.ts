@@ -1,20 +1,11 @@
 // Console sign-in (Jupyter-style one-time token → session cookie), double-submit CSRF tokens,
 // and agent credentials (random secrets stored as SHA-256 hashes).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashSecret, randomSecret } from '../../secrets/index.ts';
 
 export const SESSION_COOKIE = 'ferry_session';
 export const CSRF_COOKIE = 'ferry_csrf';
 export const CSRF_HEADER = 'x-ferry-csrf';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-
-export const secret = (bytes = 32): string => randomBytes(bytes).toString('base64url');
-export const hashSecret = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 interface Session {
   csrf: string;
@@ -28,7 +19,7 @@ export class ConsoleAuth {
 
   /** A new one-time sign-in token (printed in the console URL). */
   issueSignInToken(): string {
-    const t = secret();
+    const t = randomSecret();
     this.#signInTokens.add(hashSecret(t));
     return t;
   }
@@ -42,8 +33,8 @@ export class ConsoleAuth {
 
   /** A new session (after a sign-in token was checked, here or by `sign-in-links.ts`). */
   openSession(): { session: string; csrf: string } {
-    const session = secret();
-    const csrf = secret(18);
+    const session = randomSecret();
+    const csrf = randomSecret(18);
     this.#sessions.set(hashSecret(session), { csrf, expires: Date.now() + SESSION_TTL_MS });
     return { session, csrf };
   }

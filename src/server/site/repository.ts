@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { FerryError } from '../../errors/index.ts';
-import { hashSecret, sameSecret, secret } from './auth.ts';
+import { hashSecret, randomSecret, secretMatches } from '../../secrets/index.ts';
 import {
   checkName,
   checkVariables,
@@ -359,7 +359,7 @@ export class SiteRepository {
       throw new FerryError('FERRY_E_SITE_INVALID', 'A computer name holds letters, digits, ".", "_" and "-".', {
         details: { field: 'name' },
       });
-    const credential = secret();
+    const credential = randomSecret();
     const existing = await this.db
       .selectFrom('computers')
       .select(['id', 'name', 'reset_token_hash', 'reset_expires_at'])
@@ -370,7 +370,7 @@ export class SiteRepository {
         existing.reset_token_hash !== null &&
         existing.reset_expires_at !== null &&
         existing.reset_expires_at > now() &&
-        sameSecret(hashSecret(enrollToken), existing.reset_token_hash);
+        secretMatches(enrollToken, existing.reset_token_hash);
       if (!reset) {
         if (!sharedTokenMatches) throw enrollmentRefused();
         throw new FerryError(
@@ -427,7 +427,7 @@ export class SiteRepository {
       retired.reset_token_hash !== null &&
       retired.reset_expires_at !== null &&
       retired.reset_expires_at > now() &&
-      sameSecret(hashSecret(enrollToken), retired.reset_token_hash);
+      secretMatches(enrollToken, retired.reset_token_hash);
     if (!reset) {
       if (!sharedTokenMatches) throw enrollmentRefused();
       throw new FerryError(
@@ -466,7 +466,7 @@ export class SiteRepository {
 
   /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers; for a deleted computer, it re-admits its name. */
   async resetComputer(id: string): Promise<{ computerId: string; name: string; enrollToken: string; expiresAt: string }> {
-    const enrollToken = secret();
+    const enrollToken = randomSecret();
     const expiresAt = new Date(Date.now() + RESET_TTL_MS).toISOString();
     const set = { reset_token_hash: hashSecret(enrollToken), reset_expires_at: expiresAt };
     const retired = await this.db.selectFrom('retired_computers').select('name').where('id', '=', id).executeTakeFirst();
@@ -491,7 +491,7 @@ export class SiteRepository {
       .select(['id', 'name', 'credential_hash', 'revoked'])
       .where('credential_hash', '=', hashSecret(credential))
       .executeTakeFirst();
-    if (!r || r.revoked || !sameSecret(r.credential_hash, hashSecret(credential)))
+    if (!r || r.revoked || !secretMatches(credential, r.credential_hash))
       throw new FerryError(
         'FERRY_E_AGENT_REVOKED',
         'This agent credential is not valid (revoked or unknown); an administrator resets the computer (POST /api/computers/{id}/reset) and the agent re-registers with --enroll <the reset token>.',

@@ -9,7 +9,7 @@ import { FerryError } from '../../errors/index.ts';
 import { STATUS_MESSAGES, type OsImages, type StatusKind } from '../../site/index.ts';
 import type { FailedAuthLimiter } from '../auth-failures.ts';
 import { DeploymentIdParams, RegisterAgentBody } from './api-schema.ts';
-import { sameSecret } from './auth.ts';
+import { sameSecret } from '../../secrets/index.ts';
 import type { SiteRepository } from './repository.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { agentDoc, typed, type SiteApp } from './typed.ts';

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../../errors/index.ts';
-import { hashSecret, secret } from './auth.ts';
+import { hashSecret, randomSecret } from '../../secrets/index.ts';
 
 const PENDING = 'sign-in';
 const URL_FILE = 'console-url';
@@ -25,7 +25,7 @@ export function mintSignInLink(dataDir: string): { link: string; token: string }
       'FERRY_E_INVALID_ARGUMENT',
       `${dataDir} is not the data directory of a Ferry server (it has no enroll-token); pass the --data folder \`ferry serve\` uses (default ./.ferry-data).`,
     );
-  const token = secret();
+  const token = randomSecret();
   mkdirSync(join(dataDir, PENDING), { recursive: true, mode: 0o700 });
   writeFileSync(join(dataDir, PENDING, hashSecret(token)), '', { mode: 0o600 });
   const origin = existsSync(join(dataDir, URL_FILE)) ? readFileSync(join(dataDir, URL_FILE), 'utf8').trim() : 'http://127.0.0.1:8080';
