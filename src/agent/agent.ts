@@ -12,7 +12,8 @@ import type { SequenceNode, TaskSequence } from '../tasksequence/index.ts';
 import type { SmpPortFactory } from '../tasksequence/index.ts';
 import { readEngineState, writeEngineFile } from '../tasksequence/index.ts';
 import { RunMonitor } from './run-monitor.ts';
-import { SiteClient, type DeploymentDetail, type StatusMessage } from './site-client.ts';
+import type { StatusInput } from '../site/index.ts';
+import { SiteClient, type DeploymentDetail } from './site-client.ts';
 
 /** Where the site is, which computer (volume root and name) the agent acts for, and where it keeps its state. */
 export interface AgentOptions {
@@ -325,7 +326,7 @@ export class Agent {
   }
 
   /** Post status in order (one at a time); a message that cannot be sent is dropped, as in ConfigMgr. */
-  #send(deploymentId: string, messages: StatusMessage[]): void {
+  #send(deploymentId: string, messages: StatusInput[]): void {
     const time = new Date().toISOString();
     this.#queue = this.#queue.then(() =>
       this.client
@@ -349,11 +350,11 @@ export class Agent {
 export class StepReporter {
   readonly #seq: () => TaskSequence;
   readonly #nodes: () => Readonly<Record<string, { status: string }>>;
-  readonly #emit: (m: StatusMessage) => void;
+  readonly #emit: (m: StatusInput) => void;
   #cached: { id: string; node: SequenceNode; group: string }[] | undefined;
   #current: { id: string; output: string[] } | undefined;
 
-  constructor(seq: () => TaskSequence, nodes: () => Readonly<Record<string, { status: string }>>, emit: (m: StatusMessage) => void) {
+  constructor(seq: () => TaskSequence, nodes: () => Readonly<Record<string, { status: string }>>, emit: (m: StatusInput) => void) {
     this.#seq = seq;
     this.#nodes = nodes;
     this.#emit = emit;

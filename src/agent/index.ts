@@ -1,2 +1,2 @@
 export { Agent, StepReporter, type AgentOptions, type Identity } from './agent.ts';
-export { SiteClient, type DeploymentDetail, type PolicyDeployment, type StatusKind, type StatusMessage } from './site-client.ts';
+export { SiteClient, type DeploymentDetail, type PolicyDeployment } from './site-client.ts';

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, type ErrorCode } from '../errors/index.ts';
 import { sha256File } from '../smp/index.ts';
+import type { StatusInput } from '../site/index.ts';
 import type { TaskSequence } from '../tasksequence/index.ts';
 
 /** One deployment in the computer's policy: which task sequence, available or required, and its state. */
@@ -28,30 +29,6 @@ export interface DeploymentDetail {
   smp: { servers: string[]; credential: string; expiresAt: string } | null;
   /** The site's packages; an image package's `source` is `file:<path on the site>`. */
   packages?: { id: string; kind: string; source: string }[];
-}
-
-/** Which event of a run a status message reports: started, a step done or failed, finished, requirements not met. */
-export type StatusKind =
-  | 'tsStarted'
-  | 'tsCompleted'
-  | 'tsFailed'
-  | 'actionCompleted'
-  | 'actionFailed'
-  | 'actionSkippedCondition'
-  | 'actionSkippedDisabled'
-  | 'actionSkippedPlatform'
-  | 'actionFailureIgnored'
-  | 'requirementsNotMet';
-
-/** One status message about a run (started, a step done or failed, finished) for the site's reports. */
-export interface StatusMessage {
-  kind: StatusKind;
-  step?: number;
-  groupName?: string;
-  actionName?: string;
-  exitCode?: number;
-  actionOutput?: string;
-  time?: string;
 }
 
 /** The running step's progress, as the console shows it. */
@@ -193,7 +170,7 @@ export class SiteClient {
     );
   }
 
-  status(id: string, messages: StatusMessage[]): Promise<unknown> {
+  status(id: string, messages: StatusInput[]): Promise<unknown> {
     return this.#call('POST', `/api/agent/deployments/${encodeURIComponent(id)}/status`, { messages });
   }
 
