@@ -1,9 +1,9 @@
 // `ferry console-link [--data DIR]`: print a new one-time console sign-in link for the server
 // running on this data directory, without restarting it (src/server/site/sign-in-links.ts).
 import { resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { FerryError } from '../errors/index.ts';
+import { Command } from 'commander';
 import { mintSignInLink } from '../server/index.ts';
+import { commandErrorExit } from './command-error.ts';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('ferry console-link')
@@ -16,11 +16,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log(link);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof FerryError) {
-      console.error(`${err.code}: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    return commandErrorExit(err, 2);
   }
 }

@@ -1,6 +1,6 @@
 // `ferry smp`: run a State Migration Point, act as its client (what Request / Release State
 // Store do), and administer it (storage folders, associations, enrollment, NAA, recovery).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
@@ -9,6 +9,7 @@ import { SmpHttpClient } from '../smp/index.ts';
 import { rotateAdminToken } from '../smp/index.ts';
 import { openRecoverySlot } from '../smp/index.ts';
 import { createSmpServer } from '../server/index.ts';
+import { commandErrorExit } from './command-error.ts';
 
 const int =
   (name: string) =>
@@ -386,11 +387,6 @@ export async function run(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof FerryError) {
-      console.error(`${err.code}: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    return commandErrorExit(err, 1);
   }
 }
