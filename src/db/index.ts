@@ -10,3 +10,5 @@ export { siteMigrations } from './site-migrations.ts';
 /** The site's migration reports and audit trail. */
 export { replaceReport, reportsOfRun, type StoredReportRow } from './site-reports.ts';
 export { appendAudit, listAudit, type AuditEntryRow } from './site-audit.ts';
+/** The site's objects over its tables: the one repository the site's routes use. */
+export { SiteRepository } from './site-repository.ts';

@@ -34,3 +34,22 @@ export {
 export { loadSiteKey, SecretBox } from './secret-box.ts';
 /** Operating system image packages (WIM files read with wiminfo). */
 export { OS_IMAGE_KIND, OsImages, type OsImagePackage, type PackageRecords } from './os-images.ts';
+/** Task sequence documents as the site stores them and the console edits them: the catalogs, the
+ * wizard templates, the checks before save, hidden passwords, XML import and export. */
+export {
+  countSteps,
+  EXPRESSION_CATALOG,
+  imagePackageTemplate,
+  newExpression,
+  newGroup,
+  newSequence,
+  newStep,
+  STEP_CATALOG,
+  validateDocument,
+  type ExpressionSpec,
+  type TemplateOptions,
+  type TsProblem,
+} from './ts-document.ts';
+export { hasClearPasswords, maskPasswords, openPasswords, sealPasswords, withoutMarkers } from './ts-secrets.ts';
+export { userStateTemplate, type UserStateTemplate } from './ts-templates.ts';
+export { exportSequenceXml, importSequenceXml } from './ts-xml.ts';

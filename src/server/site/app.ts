@@ -18,7 +18,7 @@ import { loadSiteKey, OsImages, SecretBox } from '../../site/index.ts';
 import { redeemMintedToken } from './sign-in-links.ts';
 import { randomSecret } from '../../secrets/index.ts';
 import { ConsoleAuth, cookieOptions, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './auth.ts';
-import { SiteRepository } from './repository.ts';
+import { SiteRepository } from '../../db/index.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerAgentRoutes } from './routes-agent.ts';
 import { registerCatalogRoutes } from './routes-catalog.ts';

@@ -5,7 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { OsImages } from '../../site/index.ts';
-import type { SiteRepository } from './repository.ts';
+import type { SiteRepository } from '../../db/index.ts';
 import { registerCollectionRoutes, registerComputerRoutes } from './routes-computers.ts';
 import { registerDeploymentRoutes } from './routes-deployments.ts';
 import { registerOsImageRoutes, registerPackageRoutes } from './routes-packages.ts';

@@ -10,7 +10,7 @@ import { STATUS_MESSAGES, type OsImages, type StatusKind } from '../../site/inde
 import type { FailedAuthLimiter } from '../auth-failures.ts';
 import { DeploymentIdParams, RegisterAgentBody } from './api-schema.ts';
 import { sameSecret } from '../../secrets/index.ts';
-import type { SiteRepository } from './repository.ts';
+import type { SiteRepository } from '../../db/index.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { agentDoc, typed, type SiteApp } from './typed.ts';
 

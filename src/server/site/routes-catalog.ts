@@ -5,7 +5,7 @@
 // (src/tasksequence/step-types.ts).
 import type { FastifyInstance } from 'fastify';
 import { ADD_MENU_CATEGORIES } from '../../tasksequence/index.ts';
-import { EXPRESSION_CATALOG, newExpression, newGroup, newStep, STEP_CATALOG } from './ts-document.ts';
+import { EXPRESSION_CATALOG, newExpression, newGroup, newStep, STEP_CATALOG } from '../../site/index.ts';
 
 /** `GET /api/step-types`: everything the editor offers, as plain JSON. */
 export function stepTypesResponse() {

@@ -1,7 +1,7 @@
 // Console routes of the assets: registered computers (device variables, revoke, reset, delete;
 // the State Migration Point credential goes with the site credential) and device collections.
 import { CollectionBody, IdParams, SetVariablesBody } from './api-schema.ts';
-import type { SiteRepository } from './repository.ts';
+import type { SiteRepository } from '../../db/index.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { consoleDoc, type Changed, type SiteApp } from './typed.ts';
 

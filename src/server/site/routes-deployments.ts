@@ -10,7 +10,7 @@ import {
   IdParams,
   type Assignment,
 } from './api-schema.ts';
-import type { SiteRepository } from './repository.ts';
+import type { SiteRepository } from '../../db/index.ts';
 import type { SmpBridge } from './smp-bridge.ts';
 import { consoleDoc, type Changed, type SiteApp } from './typed.ts';
 

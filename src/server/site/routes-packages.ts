@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { FerryError } from '../../errors/index.ts';
 import type { OsImages } from '../../site/index.ts';
 import { CreatePackageBody, IdParams, RegisterImageBody, UploadImageQuery } from './api-schema.ts';
-import type { SiteRepository } from './repository.ts';
+import type { SiteRepository } from '../../db/index.ts';
 import { consoleDoc, type Changed, type SiteApp } from './typed.ts';
 
 const isStream = (body: unknown): body is Readable => !!body && typeof (body as { pipe?: unknown }).pipe === 'function';

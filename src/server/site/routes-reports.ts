@@ -15,7 +15,7 @@ import {
   type Progress,
   type ReportKind,
 } from './api-schema.ts';
-import type { SiteRepository } from './repository.ts';
+import type { SiteRepository } from '../../db/index.ts';
 import { agentDoc, typed, type SiteApp } from './typed.ts';
 
 export type { Progress } from './api-schema.ts';

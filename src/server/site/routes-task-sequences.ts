@@ -5,11 +5,15 @@ import { FerryError } from '../../errors/index.ts';
 import { parseSequenceDocument } from '../../site/index.ts';
 import { TS_REQUEST_BODY_BYTES, type TaskSequence } from '../../tasksequence/index.ts';
 import { CopyTsBody, CreateTsBody, IdParams, ImportTsBody, SaveTsBody, ValidateTsBody, VersionParams } from './api-schema.ts';
-import type { SiteRepository } from './repository.ts';
-import { imagePackageTemplate, newSequence } from './ts-document.ts';
-import { withoutMarkers } from './ts-secrets.ts';
-import { userStateTemplate } from './ts-templates.ts';
-import { exportSequenceXml, importSequenceXml } from './ts-xml.ts';
+import type { SiteRepository } from '../../db/index.ts';
+import {
+  exportSequenceXml,
+  imagePackageTemplate,
+  importSequenceXml,
+  newSequence,
+  userStateTemplate,
+  withoutMarkers,
+} from '../../site/index.ts';
 import { consoleDoc, type Changed, type SiteApp } from './typed.ts';
 
 const doc = (summary: string) => consoleDoc('task sequences', summary);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imagePackageTemplate, newStep, STEP_CATALOG, validateDocument, validateStep } from './ts-document.ts';
-import { serializeSequenceXml, parseSequenceXml } from '../../tasksequence/index.ts';
-import { validateSequence, hasErrors } from '../../tasksequence/index.ts';
-import { STEP_TYPES } from '../../tasksequence/index.ts';
+import { serializeSequenceXml, parseSequenceXml } from '../tasksequence/index.ts';
+import { validateSequence, hasErrors } from '../tasksequence/index.ts';
+import { STEP_TYPES } from '../tasksequence/index.ts';
 
 const messages = (s: Parameters<typeof validateStep>[0], pkgs?: Set<string>) =>
   validateStep(s, pkgs).map((p) => `${p.property}: ${p.message}`);

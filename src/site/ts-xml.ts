@@ -1,9 +1,9 @@
 // XML import/export of the site's task sequences through the task sequence module's own
 // parser and serializer (the `<sequence>` XML, or a console object.xml holding one).
-import { FerryError } from '../../errors/index.ts';
-import { parseSequenceDocument } from '../../tasksequence/index.ts';
-import { serializeSequenceXml } from '../../tasksequence/index.ts';
-import type { TaskSequence } from '../../tasksequence/index.ts';
+import { FerryError } from '../errors/index.ts';
+import { parseSequenceDocument } from '../tasksequence/index.ts';
+import { serializeSequenceXml } from '../tasksequence/index.ts';
+import type { TaskSequence } from '../tasksequence/index.ts';
 
 /** Parse uploaded XML; anything unreadable is the uploader's input error (400), with its code kept. */
 export function importSequenceXml(xml: string): TaskSequence {

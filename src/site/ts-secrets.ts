@@ -2,8 +2,8 @@
 // Run As password, restored local accounts' password, product key, administrator password):
 // sealed at rest with the site's SecretBox, write-only in the API (returned as "" with a sibling
 // `<Property>Set: true`), opened only for the agent that runs a deployment (issue 11, item 6).
-import { walkSteps } from '../../tasksequence/index.ts';
-import { SecretBox } from '../../site/index.ts';
+import { walkSteps } from '../tasksequence/index.ts';
+import { SecretBox } from './secret-box.ts';
 import { STEP_CATALOG, type TaskSequence } from './ts-document.ts';
 
 const PASSWORDS = new Map(

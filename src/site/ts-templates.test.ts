@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateSequence } from '../../tasksequence/index.ts';
-import { parseSequenceXml, serializeSequenceXml } from '../../tasksequence/index.ts';
+import { validateSequence } from '../tasksequence/index.ts';
+import { parseSequenceXml, serializeSequenceXml } from '../tasksequence/index.ts';
 import { validateDocument } from './ts-document.ts';
 import { userStateTemplate } from './ts-templates.ts';
 

@@ -18,7 +18,7 @@ import {
   type Step,
   type StepSpec,
   type TaskSequence,
-} from '../../tasksequence/index.ts';
+} from '../tasksequence/index.ts';
 
 export type { Condition, ConditionExpression, FieldSpec, Group, PropertyValue, RunIn, SequenceNode, Step, StepSpec, TaskSequence };
 export { newStep };

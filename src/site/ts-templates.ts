@@ -3,7 +3,7 @@
 // defaults that agree with each other, so a new sequence validates with no warning: restore
 // restores local accounts (with the password given in the wizard), no step before Release
 // continues on error, the refresh keeps its store in `_SMSTSUserStatePath`.
-import type { TaskSequence } from '../../tasksequence/index.ts';
+import type { TaskSequence } from '../tasksequence/index.ts';
 import { newGroup, newSequence, newStep } from './ts-document.ts';
 
 export type UserStateTemplate = 'replace-capture' | 'replace-restore' | 'refresh';

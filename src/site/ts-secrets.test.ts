@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { SecretBox } from '../../site/index.ts';
+import { SecretBox } from './secret-box.ts';
 import { newSequence, newStep } from './ts-document.ts';
 import { hasClearPasswords, maskPasswords, openPasswords, sealPasswords, withoutMarkers } from './ts-secrets.ts';
 

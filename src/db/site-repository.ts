@@ -1,10 +1,11 @@
 // Site objects over the database: task sequences (versioned, optimistic concurrency), packages,
 // computers, collections (direct members + name rule), variables, deployments, runs and
-// status messages. Route handlers stay thin; everything with a rule lives here.
+// status messages. Route handlers (src/server/site) stay thin; the rules this applies are the
+// site domain's (src/site), and this is where they meet the tables.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { FerryError } from '../../errors/index.ts';
-import { hashSecret, randomSecret, secretMatches } from '../../secrets/index.ts';
+import { FerryError } from '../errors/index.ts';
+import { hashSecret, randomSecret, secretMatches } from '../secrets/index.ts';
 import {
   checkName,
   checkVariables,
@@ -26,12 +27,18 @@ import {
   type Rerun,
   type StatusInput,
   type Variable,
-} from '../../site/index.ts';
-import { hasClearPasswords, maskPasswords, openPasswords, sealPasswords } from './ts-secrets.ts';
-import { nextId, replaceReport, reportsOfRun, type SiteDb } from '../../db/index.ts';
-import type { MigrationReport } from '../../report/index.ts';
-import { countSteps, validateDocument, type TaskSequence, type TsProblem } from './ts-document.ts';
-import { validateSequence } from '../../tasksequence/index.ts';
+  hasClearPasswords,
+  maskPasswords,
+  openPasswords,
+  sealPasswords,
+  countSteps,
+  validateDocument,
+  type TsProblem,
+} from '../site/index.ts';
+import { nextId, type SiteDb } from './site-schema.ts';
+import { replaceReport, reportsOfRun } from './site-reports.ts';
+import type { MigrationReport } from '../report/index.ts';
+import { validateSequence, type TaskSequence } from '../tasksequence/index.ts';
 
 const now = () => new Date().toISOString();
 const RESET_TTL_MS = 24 * 3600 * 1000;
