@@ -1,13 +1,21 @@
 // The console's only channel to the site: JSON over the REST API, with the CSRF header from
 // the `ferry_csrf` cookie on state-changing calls and coded errors turned into ApiError.
 import type {
+  AuditEntry,
   Category,
   Collection,
   ComputerStatus,
   Deployment,
   OsImage,
   Package,
+  Progress,
+  Recovery,
+  ResetToken,
   SiteComputer,
+  SmpAssociation,
+  SmpFolder,
+  SmpSettings,
+  SmpStore,
   StatusMessage,
   StoredReport,
   TsFull,
@@ -18,13 +26,21 @@ import type {
 
 // The REST API's types come from its schemas (type-only: nothing of the server is bundled).
 export type {
+  AuditEntry,
   Category,
   Collection,
   ComputerStatus,
   Deployment,
   OsImage,
   Package,
+  Progress,
+  Recovery,
+  ResetToken,
   SiteComputer,
+  SmpAssociation,
+  SmpFolder,
+  SmpSettings,
+  SmpStore,
   StatusMessage,
   StoredReport,
   TsFull,

@@ -1,4 +1,6 @@
-// How the console writes sizes and durations (the same words as the reports the server renders).
+// How the console writes sizes and durations: the same words as src/report/text.ts, repeated on
+// purpose. The console bundles no runtime code from src/ (.dependency-cruiser.cjs), and it formats
+// numbers that arrive live (progress events, stored reports) in the browser; keep the two alike.
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

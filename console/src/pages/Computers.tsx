@@ -1,17 +1,10 @@
 // Assets and Compliance › Devices: registered agents, their device variables, revoke, and reset
 // (a one-time enrollment token with which a reimaged or revoked computer's agent registers again).
 import { useEffect, useState } from 'react';
-import { api, subscribeChanges, type SiteComputer, type Variable } from '../api.ts';
+import { api, subscribeChanges, type ResetToken, type SiteComputer, type Variable } from '../api.ts';
 import { type Column, ListPage, ListTable, useSelection } from '../list.tsx';
 import { fmtTime, useAction, useLoad } from '../ui.tsx';
 import { VariablesEditor } from './Variables.tsx';
-
-interface ResetToken {
-  computerId: string;
-  name: string;
-  enrollToken: string;
-  expiresAt: string;
-}
 
 const COLUMNS: Column<SiteComputer>[] = [
   { header: 'Name', cell: (c) => c.name },

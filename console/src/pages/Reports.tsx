@@ -3,24 +3,10 @@
 // restore reports (ReportView.tsx) with downloads. Progress arrives as `progress`
 // server-sent events; reports reload on `change`.
 import { useEffect, useState } from 'react';
-import { api, subscribeChanges, type ComputerStatus, type StoredReport } from '../api.ts';
+import { api, subscribeChanges, type ComputerStatus, type Progress, type StoredReport } from '../api.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { ErrorBanner, useLoad } from '../ui.tsx';
 import { ReportView } from './ReportView.tsx';
-
-export interface Progress {
-  computerId: string;
-  step: string;
-  stepIndex: number;
-  stepCount: number;
-  phase?: string;
-  percent?: number;
-  bytesDone?: number;
-  bytesTotal?: number;
-  etaSeconds?: number;
-  running: boolean;
-  at: string;
-}
 
 /** The deployment's live progress, kept current by `progress` events. */
 export function useProgress(deploymentId: string): Map<string, Progress> {

@@ -2,37 +2,8 @@
 // stores and View Recovery Information (each view is audited). Computer associations live under
 // Assets and Compliance › User State Migration (UserStateMigration.tsx), as in ConfigMgr.
 import { useEffect, useState } from 'react';
-import { api } from '../api.ts';
+import { api, type AuditEntry, type SmpFolder, type SmpSettings, type SmpStore } from '../api.ts';
 import { ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
-
-interface Folder {
-  id: string;
-  path: string;
-  maxClients: number;
-  minFreeSpace: number;
-  spaceUnit: string;
-  clients: number;
-  freeBytes?: number;
-}
-interface Settings {
-  name: string;
-  url: string;
-  restoreOnly: boolean;
-  deleteAfterSeconds: number;
-}
-interface Store {
-  id: string;
-  status: string;
-  [k: string]: unknown;
-}
-interface Audit {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  address: string;
-}
 
 type Act = ReturnType<typeof useAction>['act'];
 
@@ -51,7 +22,7 @@ export function SmpPage() {
 }
 
 function FoldersPanel({ act, onError }: { act: Act; onError: (e: unknown) => void }) {
-  const folders = useLoad(() => api<Folder[]>('GET', '/api/smp/folders'), []);
+  const folders = useLoad(() => api<SmpFolder[]>('GET', '/api/smp/folders'), []);
   useEffect(() => void (folders.error && onError(folders.error)), [folders.error]);
   const [folder, setFolder] = useState({ path: '', maxClients: 100, minFreeSpace: 1, spaceUnit: 'Gigabyte' });
   return (
@@ -125,7 +96,7 @@ function FoldersPanel({ act, onError }: { act: Act; onError: (e: unknown) => voi
 }
 
 function SettingsPanel({ act, onError }: { act: Act; onError: (e: unknown) => void }) {
-  const settings = useLoad(() => api<Settings>('GET', '/api/smp/settings'), []);
+  const settings = useLoad(() => api<SmpSettings>('GET', '/api/smp/settings'), []);
   useEffect(() => void (settings.error && onError(settings.error)), [settings.error]);
   const [days, setDays] = useState(1);
   const put = (body: Record<string, unknown>) => act(() => api('PUT', '/api/smp/settings', body), settings.reload);
@@ -159,8 +130,8 @@ function SettingsPanel({ act, onError }: { act: Act; onError: (e: unknown) => vo
 }
 
 function StoresPanel({ act }: { act: Act }) {
-  const stores = useLoad(() => api<Store[]>('GET', '/api/smp/stores'), []);
-  const audit = useLoad(() => api<Audit[]>('GET', '/api/audit'), []);
+  const stores = useLoad(() => api<SmpStore[]>('GET', '/api/smp/stores'), []);
+  const audit = useLoad(() => api<AuditEntry[]>('GET', '/api/audit'), []);
   const [recovery, setRecovery] = useState<{ storeId: string; key: string; recoverySlot: string }>();
   const view = (id: string) =>
     act(async () => setRecovery(await api('GET', `/api/smp/stores/${encodeURIComponent(id)}/recovery`)), audit.reload);

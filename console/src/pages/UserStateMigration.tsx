@@ -3,26 +3,9 @@
 // wizard — source and destination, then which user accounts, then the recovery view of the
 // association's store. The State Migration Point's own settings stay under Administration.
 import { useState } from 'react';
-import { api, type SiteComputer } from '../api.ts';
+import { api, type Recovery, type SiteComputer, type SmpAssociation as Association } from '../api.ts';
 import { type Column, ListPage, ListTable, useSelection } from '../list.tsx';
 import { Dialog, ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
-
-interface Association {
-  id: string;
-  sourceName: string;
-  restoreName: string;
-  migrationBehavior: number;
-  userNames: string[];
-  migrationStatus: number;
-  storeId: string | null;
-  storePath: string | null;
-  createdAt: string;
-}
-interface Recovery {
-  storeId: string;
-  key: string;
-  recoverySlot: string;
-}
 
 export const BEHAVIOR = [
   'Capture and restore all user accounts',
