@@ -1,7 +1,7 @@
 // Console shell: a left navigation (the ConfigMgr workspaces Ferry has) and hash routes, so the
 // server only ever serves index.html and the bundle.
-import { useEffect, useState } from 'react';
 import { api } from './api.ts';
+import { useRoute } from './route.ts';
 import { TaskSequencesPage } from './pages/TaskSequences.tsx';
 import { EditorPage } from './pages/Editor.tsx';
 import { DeployPage } from './pages/Deploy.tsx';
@@ -11,20 +11,6 @@ import { CollectionsPage } from './pages/Collections.tsx';
 import { SmpPage } from './pages/Smp.tsx';
 import { UserStateMigrationPage } from './pages/UserStateMigration.tsx';
 import { OsImagesPage } from './pages/OsImages.tsx';
-
-export function useRoute(): string[] {
-  const [hash, setHash] = useState(location.hash);
-  useEffect(() => {
-    const on = () => setHash(location.hash);
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
-  }, []);
-  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-}
-
-export const go = (...parts: string[]) => {
-  location.hash = `#/${parts.map(encodeURIComponent).join('/')}`;
-};
 
 const NAV: { route: string; label: string; section: string }[] = [
   { route: 'task-sequences', label: 'Task Sequences', section: 'Software Library › Operating Systems' },

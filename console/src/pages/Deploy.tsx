@@ -2,7 +2,7 @@
 // (purpose), Scheduling (available/expiry, assignment schedule, rerun behaviour), Summary.
 import { useState } from 'react';
 import { api, type Collection, type Deployment, type TsFull } from '../api.ts';
-import { go } from '../App.tsx';
+import { go } from '../route.ts';
 import { ErrorBanner, useLoad } from '../ui.tsx';
 import { DeployChecks } from './DeployChecks.tsx';
 

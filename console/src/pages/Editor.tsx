@@ -6,7 +6,7 @@
 // /api/task-sequences/validate`).
 import { useEffect, useState } from 'react';
 import { api, ApiError, type Package, type SequenceNode, type TaskSequence, type TsFull, type TsProblem } from '../api.ts';
-import { go } from '../App.tsx';
+import { go } from '../route.ts';
 import { checkDocument, nodeAt, type Path, samePath, useCatalog } from '../catalog.ts';
 import { ErrorBanner } from '../ui.tsx';
 import { EditorToolbar, ProblemList, useTreeEditing } from './EditorTree.tsx';

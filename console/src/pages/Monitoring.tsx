@@ -2,7 +2,7 @@
 // a computer: its status messages (step history). Live through server-sent events.
 import { useEffect, useState } from 'react';
 import { api, CATEGORIES, subscribeChanges, type ComputerStatus, type Deployment, type StatusMessage } from '../api.ts';
-import { go } from '../App.tsx';
+import { go } from '../route.ts';
 import { ErrorBanner, fmtTime, useLoad } from '../ui.tsx';
 import { ComputerProgress, ComputerReports, DeploymentProgress, useProgress } from './Reports.tsx';
 

@@ -2,7 +2,7 @@
 // (custom or "Install an existing image package"), Import, Export, Copy, Delete, Edit, Deploy.
 import { useState } from 'react';
 import { api, type Package, type TsFull, type TsSummary } from '../api.ts';
-import { go } from '../App.tsx';
+import { go } from '../route.ts';
 import { type Column, ListPage, ListTable, useSelection } from '../list.tsx';
 import { Dialog, ErrorBanner, fmtTime, useAction, useLoad } from '../ui.tsx';
 
