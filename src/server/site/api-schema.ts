@@ -1,10 +1,11 @@
 // The site's REST API as TypeBox schemas: one definition of every request the routes validate
 // and of every response the console reads. The routes take their bodies, params and queries
 // from here (typed through the TypeBox type provider); the console takes the `Static<>` types.
-// Pure schemas: this module imports only `typebox` and types, never server code, so the
-// console can import it.
+// Pure schemas: this module imports only `typebox`, types, and the SMP domain's schemas (which
+// it re-uses rather than repeats), never server code; the console imports it type-only.
 import { Type, type Static } from 'typebox';
 import type { MigrationReport } from '../../report/index.ts';
+import { FolderInput, MigrationBehavior, RecoveryInformation, SmpServerRecord } from '../../smp/index.ts';
 import type { TaskSequence } from '../../tasksequence/index.ts';
 
 // ── shared pieces ─────────────────────────────────────────────────────────────────────────
@@ -347,13 +348,8 @@ export const ProgressResponse = Type.Object({ computers: Type.Array(ProgressSche
 
 // ── State Migration Point (console side) ─────────────────────────────────────────────────
 
-export const SpaceUnitSchema = Type.Union([Type.Literal('Megabyte'), Type.Literal('Gigabyte'), Type.Literal('Percent')]);
-export const SmpFolderBody = Type.Object({
-  path: Type.String({ minLength: 1, maxLength: 4096 }),
-  maxClients: Type.Integer({ minimum: 1, maximum: 99999 }),
-  minFreeSpace: Type.Integer({ minimum: 1, maximum: 99999 }),
-  spaceUnit: SpaceUnitSchema,
-});
+/** A storage folder to add: the SMP's own input, less the server (the site's SMP is the one). */
+export const SmpFolderBody = Type.Omit(FolderInput, ['serverName']);
 export type SmpFolderBody = Static<typeof SmpFolderBody>;
 export const SmpFolderSchema = Type.Object({
   id: Type.String(),
@@ -374,12 +370,8 @@ export const SmpSettingsBody = Type.Object({
   timeUnit: Type.Optional(Type.Union([Type.Literal('Days'), Type.Literal('Hours')])),
 });
 export type SmpSettingsBody = Static<typeof SmpSettingsBody>;
-export const SmpSettingsSchema = Type.Object({
-  name: Type.String(),
-  url: Type.String(),
-  restoreOnly: Type.Boolean(),
-  deleteAfterSeconds: Type.Number(),
-});
+/** The SMP's role settings, as the SMP domain defines them. */
+export const SmpSettingsSchema = SmpServerRecord;
 export type SmpSettings = Static<typeof SmpSettingsSchema>;
 
 export const SmpStoreSchema = Type.Object({ id: Type.String(), status: Type.String() }, { additionalProperties: true });
@@ -389,7 +381,7 @@ export type SmpStore = Static<typeof SmpStoreSchema> & Record<string, unknown>;
 export const SmpAssociationBody = Type.Object({
   source: Type.String({ minLength: 1, maxLength: 63 }),
   destination: Type.String({ minLength: 1, maxLength: 63 }),
-  migrationBehavior: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
+  migrationBehavior: MigrationBehavior,
   userNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
 });
 export type SmpAssociationBody = Static<typeof SmpAssociationBody>;
@@ -407,7 +399,7 @@ export const SmpAssociationSchema = Type.Object({
 /** A computer association (source → destination) of the State Migration Point. */
 export type SmpAssociation = Static<typeof SmpAssociationSchema>;
 
-export const RecoverySchema = Type.Object({ storeId: Type.String(), key: Type.String(), recoverySlot: Type.String() });
+export const RecoverySchema = RecoveryInformation;
 /** `GET /api/smp/stores/{id}/recovery` (audited). */
 export type Recovery = Static<typeof RecoverySchema>;
 
