@@ -118,6 +118,32 @@ function unquote(value: string): string {
 
 // ── accessors and shared validators ─────────────────────────────────────────────────────────
 
+/**
+ * The options ScanState and LoadState share, with the same value rules (spec/usmt-cli.md §2–3);
+ * each tool's table spreads this and adds its own.
+ */
+export const SHARED_TOOL_SPEC: ToolSpec = {
+  i: { value: 'required', repeatable: true },
+  v: { value: 'required' },
+  nocompress: { value: 'none' },
+  hardlink: { value: 'none' },
+  key: { value: 'required' },
+  keyfile: { value: 'required' },
+  l: { value: 'required' },
+  progress: { value: 'required' },
+  r: { value: 'required' },
+  w: { value: 'required' },
+  c: { value: 'none' },
+  all: { value: 'none' },
+  ui: { value: 'required', repeatable: true },
+  ue: { value: 'required', repeatable: true },
+  uel: { value: 'required' },
+  config: { value: 'required' },
+  auto: { value: 'optional' },
+  offline: { value: 'required' },
+  offlinewindir: { value: 'required' },
+};
+
 export const has = (args: ParsedArgs, name: string): boolean => args.options.has(name);
 /** The first value of an option, or undefined when it is not given. */
 export const one = (args: ParsedArgs, name: string): string | undefined => args.options.get(name)?.[0];
@@ -221,4 +247,23 @@ export function onlyAllowedWith(args: ParsedArgs, owner: string, allowed: readon
     if (name !== owner && !allowed.includes(name))
       throw usmtError('FERRY_E_INVALID_ARGUMENT', `${message} (/${name} is not allowed with /${owner}).`);
   }
+}
+
+/** /i: files and /v:, with /auto's MigDocs.xml + MigApp.xml and verbosity 5 (both tools alike). */
+export function rulesAndVerbosity(args: ParsedArgs): { ruleFiles: string[]; verbosity: number } {
+  let ruleFiles = [...all(args, 'i')];
+  let verbosity = parseVerbosity(one(args, 'v'));
+  if (has(args, 'auto')) {
+    for (const o of ['all', 'ui', 'ue', 'v'] as const) {
+      if (has(args, o))
+        throw usmtError(
+          'FERRY_E_INVALID_ARGUMENT',
+          'By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.',
+        );
+    }
+    const folder = one(args, 'auto') || '.';
+    ruleFiles = [`${folder}/MigDocs.xml`, `${folder}/MigApp.xml`, ...ruleFiles];
+    verbosity = 5;
+  }
+  return { ruleFiles, verbosity };
 }

@@ -9,7 +9,8 @@ import {
   parseInteger,
   parseKeySource,
   parseUserSelection,
-  parseVerbosity,
+  rulesAndVerbosity,
+  SHARED_TOOL_SPEC,
   type AlgId,
   type KeySource,
   type ToolSpec,
@@ -19,30 +20,12 @@ import { optional, type ParsedCommand, type StoreKind } from './scanstate-option
 import { usmtError } from './usmt-error.ts';
 
 export const LOADSTATE_SPEC: ToolSpec = {
-  i: { value: 'required', repeatable: true },
-  v: { value: 'required' },
-  nocompress: { value: 'none' },
-  hardlink: { value: 'none' },
+  ...SHARED_TOOL_SPEC,
   decrypt: { value: 'optional' },
-  key: { value: 'required' },
-  keyfile: { value: 'required' },
-  l: { value: 'required' },
-  progress: { value: 'required' },
-  r: { value: 'required' },
-  w: { value: 'required' },
-  c: { value: 'none' },
-  all: { value: 'none' },
-  ui: { value: 'required', repeatable: true },
-  ue: { value: 'required', repeatable: true },
-  uel: { value: 'required' },
   md: { value: 'required', repeatable: true },
   mu: { value: 'required', repeatable: true },
   lac: { value: 'optional' },
   lae: { value: 'none' },
-  config: { value: 'required' },
-  auto: { value: 'optional' },
-  offlinewindir: { value: 'required' },
-  offline: { value: 'required' },
 };
 
 /** `/md:OldDomain:NewDomain` (OldDomain may hold `*`). */
@@ -100,19 +83,7 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
       'Use of /offline is not supported during apply; give the target with /offlinewindir:<Windows folder>.',
     );
 
-  let ruleFiles = [...all(args, 'i')];
-  let verbosity = parseVerbosity(one(args, 'v'));
-  if (has(args, 'auto')) {
-    for (const o of ['all', 'ui', 'ue', 'v'] as const) {
-      if (has(args, o))
-        throw fail(
-          'By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.',
-        );
-    }
-    const folder = one(args, 'auto') || '.';
-    ruleFiles = [`${folder}/MigDocs.xml`, `${folder}/MigApp.xml`, ...ruleFiles];
-    verbosity = 5;
-  }
+  const { ruleFiles, verbosity } = rulesAndVerbosity(args);
 
   const nocompress = has(args, 'nocompress');
   const hardlink = has(args, 'hardlink');

@@ -1,6 +1,5 @@
 // ScanState's command line (spec/usmt-cli.md §2) → a typed, validated option object.
 import {
-  all,
   has,
   one,
   onlyAllowedWith,
@@ -9,7 +8,8 @@ import {
   parseInteger,
   parseKeySource,
   parseUserSelection,
-  parseVerbosity,
+  rulesAndVerbosity,
+  SHARED_TOOL_SPEC,
   type AlgId,
   type KeySource,
   type ToolSpec,
@@ -18,35 +18,17 @@ import type { UserSelection } from '../migxml/index.ts';
 import { usmtError } from './usmt-error.ts';
 
 export const SCANSTATE_SPEC: ToolSpec = {
-  i: { value: 'required', repeatable: true },
+  ...SHARED_TOOL_SPEC,
   o: { value: 'none' },
-  v: { value: 'required' },
-  nocompress: { value: 'none' },
   localonly: { value: 'none' },
   vsc: { value: 'none' },
-  hardlink: { value: 'none' },
   encrypt: { value: 'optional' },
-  key: { value: 'required' },
-  keyfile: { value: 'required' },
-  l: { value: 'required' },
-  progress: { value: 'required' },
   listfiles: { value: 'required' },
-  r: { value: 'required' },
-  w: { value: 'required' },
-  c: { value: 'none' },
   p: { value: 'optional' },
-  all: { value: 'none' },
-  ui: { value: 'required', repeatable: true },
-  ue: { value: 'required', repeatable: true },
-  uel: { value: 'required' },
   efs: { value: 'required' },
-  offline: { value: 'required' },
-  offlinewindir: { value: 'required' },
   offlinewinold: { value: 'required' },
   genconfig: { value: 'required' },
   genmigxml: { value: 'required' },
-  config: { value: 'required' },
-  auto: { value: 'optional' },
   apps: { value: 'none' },
   ppkg: { value: 'optional' },
 };
@@ -169,24 +151,6 @@ function storePathArgument(argv: readonly string[], args: Args): string | undefi
     );
   }
   return args.positionals[0];
-}
-
-/** /i: files and /v:, with /auto's MigDocs.xml + MigApp.xml and verbosity 5. */
-function rulesAndVerbosity(args: Args): { ruleFiles: string[]; verbosity: number } {
-  let ruleFiles = [...all(args, 'i')];
-  let verbosity = parseVerbosity(one(args, 'v'));
-  if (has(args, 'auto')) {
-    for (const o of ['all', 'ui', 'ue', 'v'] as const) {
-      if (has(args, o))
-        throw fail(
-          'By default /auto selects all users and uses the highest log verbosity level; /all, /ui, /ue and /v cannot be used with it.',
-        );
-    }
-    const folder = one(args, 'auto') || '.';
-    ruleFiles = [`${folder}/MigDocs.xml`, `${folder}/MigApp.xml`, ...ruleFiles];
-    verbosity = 5;
-  }
-  return { ruleFiles, verbosity };
 }
 
 /** /genconfig or /genmigxml (which write a file and take no store), or the required StorePath. */
