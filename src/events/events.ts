@@ -4,11 +4,16 @@
 // the same shapes. Add a variant here rather than inventing a side channel.
 import type { Code } from '../errors/index.ts';
 
+/** What every event carries: when it happened. */
 export interface EventBase {
   /** Milliseconds since the epoch. */
   readonly at: number;
 }
 
+/**
+ * Every event Ferry emits, a union discriminated by `type`: narrow on it (or take one variant
+ * with `EventOf<'warning'>`) rather than reading fields loosely.
+ */
 export type FerryEvent = EventBase &
   (
     | { readonly type: 'phase'; readonly phase: string; readonly status: 'start' | 'end'; readonly ok?: boolean }
@@ -78,6 +83,7 @@ export type FerryEvent = EventBase &
  */
 export type LogLevel = 'debug' | 'object' | 'info' | 'warn' | 'error';
 
+/** What happened to one migrated object (the `object` event and the report). */
 export type ObjectOutcome = 'captured' | 'restored' | 'notMigrated' | 'changed';
 
 /** Why an object was not migrated, or how it changed on the way (docs/report-format.md). */
@@ -97,27 +103,43 @@ export const OBJECT_REASONS = [
   'overwrittenByMerge',
   'rerouted',
 ] as const;
+/** One of `OBJECT_REASONS`. */
 export type ObjectReason = (typeof OBJECT_REASONS)[number];
 
+/** The `type` of an event: `'phase'`, `'warning'`, `'log'`, … */
 export type EventType = FerryEvent['type'];
+/** The variant of `FerryEvent` whose `type` is `T`, e.g. `EventOf<'log'>`. */
 export type EventOf<T extends EventType> = Extract<FerryEvent, { type: T }>;
 /** An event as emitted: `at` is filled in by the stream. */
 export type EventInput = FerryEvent extends infer E ? (E extends FerryEvent ? Omit<E, 'at'> & { at?: number } : never) : never;
 
+/** A consumer of a stream; it must not throw (see `EventStream`). */
 export type Listener = (event: FerryEvent) => void;
 
 /**
  * A synchronous, typed event stream. Listeners must not throw; an exception in one listener is
  * swallowed (and reported on stderr) so that a broken consumer never aborts a migration.
+ *
+ * @example
+ * const events = new EventStream();
+ * const stop = events.on((e) => {
+ *   if (e.type === 'warning') console.warn(e.code, e.message);
+ * });
+ * events.phase('gather', 'start');
+ * events.warn('FERRY_E_ACCESS_DENIED', 'Cannot read the file', 'C:\\Users\\a\\x.txt');
+ * events.phase('gather', 'end', true);
+ * stop();
  */
 export class EventStream {
   readonly #listeners = new Set<Listener>();
 
+  /** Add a listener; the function returned removes it. */
   on(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
+  /** Send an event to every listener, stamped with the time unless `at` is given. */
   emit(input: EventInput): void {
     const event = { at: Date.now(), ...input } as FerryEvent;
     for (const l of this.#listeners) {
@@ -129,14 +151,17 @@ export class EventStream {
     }
   }
 
+  /** A `phase` event: a named part of a run starts, or ends (`ok` saying how). */
   phase(phase: string, status: 'start' | 'end', ok?: boolean): void {
     this.emit({ type: 'phase', phase, status, ...(ok === undefined ? {} : { ok }) });
   }
 
+  /** A `warning` event with its stable error code (src/errors) and, when one is concerned, the path. */
   warn(code: Code, message: string, path?: string): void {
     this.emit({ type: 'warning', code, message, ...(path === undefined ? {} : { path }) });
   }
 
+  /** A `log` line of `component` (what the USMT log and CMTrace logs are written from). */
   log(level: LogLevel, component: string, message: string, returnCode?: number): void {
     this.emit({ type: 'log', level, component, message, ...(returnCode === undefined ? {} : { returnCode }) });
   }
@@ -152,6 +177,10 @@ export class EventStream {
 /**
  * A stream that forwards every event to `target` with its text fields passed through `mask`
  * (the task sequence engine scrubs secret variable values from whatever it reports).
+ *
+ * @example
+ * const masked = maskedStream(events, (text) => text.replaceAll(password, '********'));
+ * masked.log('info', 'TSManager', `Running with ${password}`); // listeners of `events` see ********
  */
 export function maskedStream(target: EventStream, mask: (text: string) => string): EventStream {
   const s = new EventStream();
