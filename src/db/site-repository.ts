@@ -64,6 +64,21 @@ async function uniqueName<T>(kind: string, name: string, fn: () => Promise<T>): 
   }
 }
 
+/** A computer's row as it registers (or is re-admitted): active, seen now, no variables, no reset pending. */
+function newComputerRow(id: string, name: string, credential: string) {
+  return {
+    id,
+    name,
+    credential_hash: hashSecret(credential),
+    revoked: 0,
+    registered_at: now(),
+    last_seen: now(),
+    variables: '[]',
+    reset_token_hash: null,
+    reset_expires_at: null,
+  };
+}
+
 export class SiteRepository {
   readonly db: SiteDb;
   readonly #box: SecretBox;
@@ -403,17 +418,7 @@ export class SiteRepository {
     await uniqueName('computer', n, () =>
       this.db
         .insertInto('computers')
-        .values({
-          id,
-          name: n,
-          credential_hash: hashSecret(credential),
-          revoked: 0,
-          registered_at: now(),
-          last_seen: now(),
-          variables: '[]',
-          reset_token_hash: null,
-          reset_expires_at: null,
-        })
+        .values(newComputerRow(id, n, credential))
         .execute(),
     );
     return { id, credential };
@@ -455,17 +460,7 @@ export class SiteRepository {
       if (!Number(r.numDeletedRows)) throw enrollmentRefused();
       await trx
         .insertInto('computers')
-        .values({
-          id: retired.id,
-          name: retired.name,
-          credential_hash: hashSecret(credential),
-          revoked: 0,
-          registered_at: now(),
-          last_seen: now(),
-          variables: '[]',
-          reset_token_hash: null,
-          reset_expires_at: null,
-        })
+        .values(newComputerRow(retired.id, retired.name, credential))
         .execute();
     });
     return { id: retired.id, credential };
