@@ -3,7 +3,7 @@
 // editor shows before save (the site runs the same on save), and walking the tree. The step types
 // themselves (labels, limits, defaults) are the domain's one catalog, `STEP_TYPES` in
 // src/tasksequence/step-types.ts; `STEP_CATALOG` is its editor view. Pure data and functions,
-// nothing HTTP: the console receives the catalogs over REST (routes-catalog.ts).
+// nothing HTTP: the console receives the catalogs over REST (src/server/site/routes-catalog.ts).
 
 import {
   editorStepTypes,
