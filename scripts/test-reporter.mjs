@@ -33,7 +33,7 @@ async function* arrange(source) {
     if (event.type === 'test:coverage') {
       const t = event.data.summary.totals;
       mkdirSync(artifacts, { recursive: true });
-      writeFileSync(join(artifacts, 'coverage.txt'), (await render([event])).replace(/\x1b\[[0-9;]*m/g, ''));
+      writeFileSync(join(artifacts, 'coverage.txt'), (await render([event])).replace(/\x1b\[[0-9;]*m/g, '').replace(/^ℹ /gm, ''));
       const pct = (n) => `${n.toFixed(1)} %`;
       yield {
         type: 'test:diagnostic',
