@@ -115,6 +115,12 @@ export interface SmpProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+// Servers a failed test did not get to stop die with the test file's process.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /**
  * Run `ferry smp serve` as its own process and wait until it listens. Pass `--port 0` (the system
  * picks the port; the process prints its URL) unless the test restarts a server on its old port.
@@ -126,6 +132,8 @@ export async function spawnSmp(args: string[], startTimeoutMs = 120_000): Promis
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -648,7 +648,8 @@ export function defineSmpSuite(backend: SuiteBackend): void {
         spaceUnit: 'Megabyte',
       });
       const cred = await registerComputer(smp.url, adminToken, 'PC-K');
-      const c = client(smp.url, 'PC-K', cred, { parallelChunks: 2, sleep });
+      // Enough transfer attempts (backing off to 5 s) to outlast a slow restart on a loaded machine.
+      const c = client(smp.url, 'PC-K', cred, { parallelChunks: 2, sleep, transferAttempts: 40 });
       const g = await c.requestCapture();
       const src = tmp();
       makeStore(src, [12_000_000, 6_000_000]);
@@ -687,6 +688,8 @@ export function defineSmpSuite(backend: SuiteBackend): void {
 
       // 2. The server is killed while the resumed upload runs, and restarted on the same port.
       const uploading = c.upload(src, g.location);
+      // Awaited below, once the restarted server is in `smp` for the after hook to kill.
+      uploading.catch(() => {});
       while ((await received()) < afterKill + 20) await sleep(10);
       await smp.kill('SIGKILL');
       await sleep(300);
