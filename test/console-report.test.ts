@@ -174,10 +174,12 @@ test('console: live progress and migration reports with charts, checked against 
         report: unknown;
       }[];
     const captured = parseReport(
-      (await until('capture report', async () => (await reportsOf(capture, computers.src)).find((r) => r.kind === 'capture')))!.report,
+      (await until('capture report', async () => (await reportsOf(capture, computers.src)).find((r) => r.kind === 'capture'), 180_000))!
+        .report,
     );
     const restored = parseReport(
-      (await until('restore report', async () => (await reportsOf(restore, computers.dst)).find((r) => r.kind === 'restore')))!.report,
+      (await until('restore report', async () => (await reportsOf(restore, computers.dst)).find((r) => r.kind === 'restore'), 180_000))!
+        .report,
     );
     const users = Object.keys(restored.users).filter((u) => u !== 'System');
     assert.equal(users.length, 2);
