@@ -1,8 +1,15 @@
-// `npm test`: typecheck, folder boundaries, then every *.test.ts (unit tests beside the code in
-// src/, end-to-end suites in test/) with node's own test runner, whose closing summary CI reads.
-// Arguments narrow the run: `npm test -- src/migxml` runs only files under that path.
+// `npm test`: every *.test.ts (unit tests beside the code in src/, end-to-end suites in test/)
+// with node's own test runner, whose closing summary CI reads, plus the static checks (typecheck,
+// folder boundaries, lint: scripts/test-checks.mjs) run as tests beside them, and coverage of
+// src/ (table in test-artifacts/coverage.txt). Files start longest first (durations of the last
+// run, test-artifacts/test-times.json, else scripts/test-times.json), so that the long end-to-end
+// suites do not end up last on one core.
+// Arguments narrow the run: `npm test -- src/migxml` runs only files under that path, without the
+// static checks and coverage (FERRY_TEST_COVERAGE=1 turns it on, =0 off for a full run).
+// FERRY_TEST_CONCURRENCY: test files at once (default 3: most suites wait on child processes,
+// servers or a browser part of the time, so a third file fills two cores).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,47 +29,56 @@ function find(dir, out = []) {
   return out;
 }
 
+function readTimes(file) {
+  try {
+    return JSON.parse(readFileSync(join(root, file), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
 let files = [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
 if (filters.length) files = files.filter((f) => filters.some((x) => f.startsWith(x.replace(/^\.\//, ''))));
+const full = !filters.length;
+if (full && !process.env.FERRY_SKIP_TYPECHECK) files.push('scripts/test-checks.mjs');
 
-if (!filters.length && !process.env.FERRY_SKIP_TYPECHECK) {
-  const tc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', root, '--noEmit'], { stdio: 'inherit' });
-  if (tc.status !== 0) {
-    console.error('typecheck failed');
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  }
-  // Folder boundaries (.dependency-cruiser.cjs, docs/architecture.md): imports across src/
-  // folders go through each folder's index.ts.
-  const dc = spawnSync(
-    join(root, 'node_modules/.bin/depcruise'),
-    ['src', 'test', 'bench', 'scripts', 'console/src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
-    {
-      stdio: 'inherit',
-      cwd: root,
-    },
-  );
-  if (dc.status !== 0) {
-    console.error(
-      'folder boundaries check failed: import the other folder through its index.ts (or its testing module from a test); see docs/architecture.md, "Folder boundaries"',
-    );
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  }
-  // Formatting and lint (biome.json): errors fail the run; `npm run format` fixes the formatting.
-  const lint = spawnSync(join(root, 'node_modules/.bin/biome'), ['ci', '--diagnostic-level=error', '.'], { stdio: 'inherit', cwd: root });
-  if (lint.status !== 0) {
-    console.error('lint failed: run `npm run format`, then fix what `npm run lint` still reports');
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  }
-}
+// Longest first; a file not timed yet counts as a long one, so that it does not start last.
+const times = { ...readTimes('scripts/test-times.json'), ...readTimes('test-artifacts/test-times.json') };
+files.sort((a, b) => (times[b] ?? 30_000) - (times[a] ?? 30_000) || a.localeCompare(b));
 
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...passThrough, ...files], {
-  stdio: 'inherit',
-  cwd: root,
-  env: { ...process.env, FERRY_TEST: '1' },
-});
+const coverage = process.env.FERRY_TEST_COVERAGE ? process.env.FERRY_TEST_COVERAGE !== '0' : full;
+const coverageArgs = coverage
+  ? [
+      '--experimental-test-coverage',
+      '--test-coverage-include=src/**',
+      '--test-coverage-exclude=src/**/*.test.ts',
+      '--test-coverage-exclude=src/**/testing/**',
+      '--test-coverage-exclude=src/**/testing.ts',
+      '--test-coverage-exclude=src/**/test-support.ts',
+    ]
+  : [];
+const concurrency = Number(process.env.FERRY_TEST_CONCURRENCY) || 3;
+
+const r = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=900000',
+    ...coverageArgs,
+    // A reporter asked for on the command line replaces this one.
+    ...(passThrough.some((a) => a.startsWith('--test-reporter'))
+      ? []
+      : ['--test-reporter=./scripts/test-reporter.mjs', '--test-reporter-destination=stdout']),
+    ...passThrough,
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, FERRY_TEST: '1' },
+  },
+);
 process.exit(r.status ?? 1);

@@ -7,10 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { call, signIn, startSite } from './site-helpers.ts';
+import { consoleBundle } from './support/console.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const NO_WIMLIB = spawnSync('sh', ['-c', 'command -v wimcapture && command -v wiminfo']).status !== 0;
 
@@ -21,13 +20,7 @@ test('console: register an operating system image and add Apply Operating System
   if (NO_WIMLIB) return t.skip('wimtools is not installed (apt-get install wimtools)');
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-osimage-'));
-  const { build } = await import('vite');
-  await build({
-    configFile: join(ROOT, 'console/vite.config.ts'),
-    logLevel: 'error',
-    build: { outDir: join(work, 'console'), emptyOutDir: true },
-  });
-  const s = await startSite({ consoleDir: join(work, 'console') });
+  const s = await startSite({ consoleDir: await consoleBundle() });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],

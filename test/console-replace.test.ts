@@ -5,13 +5,14 @@
 // DST holds SRC's users' files byte for byte, and neither volume has a `name(1).ext` duplicate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSite, startAgents } from './site-helpers.ts';
-import { GEN_PROFILES } from './support/shared.ts';
+import { consoleBundle } from './support/console.ts';
+import { generateSampleVolume, parseSize } from '../src/sample-volume/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -39,13 +40,7 @@ test('console: the real replace — association, capture on SRC, restore on DST,
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-replace-'));
   const children: ChildProcess[] = [];
-  const { build } = await import('vite');
-  await build({
-    configFile: join(ROOT, 'console/vite.config.ts'),
-    logLevel: 'error',
-    build: { outDir: join(work, 'console'), emptyOutDir: true },
-  });
-  const s = await startSite({ withSmp: true, consoleDir: join(work, 'console') });
+  const s = await startSite({ withSmp: true, consoleDir: await consoleBundle() });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -65,10 +60,7 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       ['src', '2', '8M'],
       ['dst', '0', '1M'],
     ] as const) {
-      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users], {
-        encoding: 'utf8',
-      });
-      assert.equal(r.status, 0, r.stderr);
+      generateSampleVolume({ out: join(work, name), size: parseSize(size), users: Number(users) });
     }
     const skip = ['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'];
     const sourceUsers = readdirSync(join(work, 'src/Users')).filter((u) => !skip.includes(u));

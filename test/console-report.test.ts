@@ -6,18 +6,19 @@
 // report and progress views at 1440 and 1024 px go to test-artifacts/console-report/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newGroup, newSequence, newStep } from '../src/server/index.ts';
 import { parseReport } from '../src/report/index.ts';
+import { generateSampleVolume, parseSize } from '../src/sample-volume/index.ts';
 import { call, signIn, startSite, startAgents } from './site-helpers.ts';
+import { consoleBundle } from './support/console.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const GEN_PROFILES = join(ROOT, 'scripts/sample-volume.mjs');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-report');
 const WIDTHS = [1440, 1024] as const;
 
@@ -46,13 +47,7 @@ test('console: live progress and migration reports with charts, checked against 
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-report-'));
   const children: ChildProcess[] = [];
-  const { build } = await import('vite');
-  await build({
-    configFile: join(ROOT, 'console/vite.config.ts'),
-    logLevel: 'error',
-    build: { outDir: join(work, 'console'), emptyOutDir: true },
-  });
-  const s = await startSite({ consoleDir: join(work, 'console') });
+  const s = await startSite({ consoleDir: await consoleBundle() });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -71,10 +66,7 @@ test('console: live progress and migration reports with charts, checked against 
       ['src', '12M', '2'],
       ['dst', '1M', '0'],
     ] as const) {
-      const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, name), '--size', size, '--users', users, '--seed', '21'], {
-        encoding: 'utf8',
-      });
-      assert.equal(r.status, 0, r.stderr);
+      generateSampleVolume({ out: join(work, name), size: parseSize(size), users: Number(users), seed: 21 });
     }
     children.push(
       ...startAgents(
@@ -132,15 +124,11 @@ test('console: live progress and migration reports with charts, checked against 
       return (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'required' })).body
         .id as string;
     };
-    const finished = (dep: string) =>
-      until(
-        `deployment ${dep} finished`,
-        async () => {
-          const c = (await call(s, session, 'GET', `/api/deployments/${dep}/status`)).body.computers[0];
-          return c.category === 'Success' || c.category === 'Error' ? c.category : undefined;
-        },
-        180_000,
-      );
+    const ended = async (dep: string): Promise<string | undefined> => {
+      const c = (await call(s, session, 'GET', `/api/deployments/${dep}/status`)).body.computers[0];
+      return c.category === 'Success' || c.category === 'Error' ? c.category : undefined;
+    };
+    const finished = (dep: string) => until(`deployment ${dep} finished`, () => ended(dep), 180_000);
 
     const page = await browser.newPage({ viewport: { width: WIDTHS[0], height: 900 } });
     const failed: string[] = [];
@@ -164,10 +152,12 @@ test('console: live progress and migration reports with charts, checked against 
     await live.waitFor({ timeout: 60_000 });
     assert.match((await live.innerText()).replace(/\s+/g, ' '), /Step \d+ of 4: /);
     await page.getByTestId('deployment-progress').waitFor();
-    // The capture itself: percent, bytes and an ETA from ScanState's progress events.
+    // The capture itself: percent, bytes and an ETA from ScanState's progress events, when the
+    // page catches it running (a small capture may end between two polls: then stop waiting).
     await until(
       'capture progress',
-      async () => (/Capture User State.*\d+(\.\d)?%/s.test(await live.innerText().catch(() => '')) ? true : undefined),
+      async () =>
+        /Capture User State.*\d+(\.\d)?%/s.test(await live.innerText().catch(() => '')) || (await ended(capture)) ? true : undefined,
       60_000,
     ).catch(() => undefined);
     await shoot('progress');
@@ -184,10 +174,12 @@ test('console: live progress and migration reports with charts, checked against 
         report: unknown;
       }[];
     const captured = parseReport(
-      (await until('capture report', async () => (await reportsOf(capture, computers.src)).find((r) => r.kind === 'capture')))!.report,
+      (await until('capture report', async () => (await reportsOf(capture, computers.src)).find((r) => r.kind === 'capture'), 180_000))!
+        .report,
     );
     const restored = parseReport(
-      (await until('restore report', async () => (await reportsOf(restore, computers.dst)).find((r) => r.kind === 'restore')))!.report,
+      (await until('restore report', async () => (await reportsOf(restore, computers.dst)).find((r) => r.kind === 'restore'), 180_000))!
+        .report,
     );
     const users = Object.keys(restored.users).filter((u) => u !== 'System');
     assert.equal(users.length, 2);

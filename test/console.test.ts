@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSampleVolume } from '../src/sample-volume/index.ts';
 import { startSite, startAgents } from './site-helpers.ts';
+import { consoleBundle } from './support/console.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,16 +23,7 @@ test('console: author, export/import, deploy to two agents and monitor', { timeo
   const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-'));
   const children: ChildProcess[] = [];
-  const s = await (async () => {
-    // A fresh bundle of the console sources, so the test never sees a stale console/dist.
-    const { build } = await import('vite');
-    await build({
-      configFile: join(ROOT, 'console/vite.config.ts'),
-      logLevel: 'error',
-      build: { outDir: join(work, 'console'), emptyOutDir: true },
-    });
-    return startSite({ withSmp: true, consoleDir: join(work, 'console') });
-  })();
+  const s = await startSite({ withSmp: true, consoleDir: await consoleBundle() });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

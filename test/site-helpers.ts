@@ -1,9 +1,10 @@
-// Shared helpers for the site suites: start a site on a random port with a temporary data
+// Shared helpers for the site suites: start a site on a free port with a temporary data
 // directory, sign in with the one-time token, and call the API with session + CSRF headers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createSite, type Site, type SiteOptions } from '../src/server/index.ts';
 
@@ -16,30 +17,52 @@ export interface RunningSite {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** Listen on a port the system picks, so that its number is known before the site is built. */
+function listenOnFreePort(): Promise<HttpServer> {
   return new Promise((done, fail) => {
-    const srv = createServer();
+    const srv = createHttpServer();
     srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as AddressInfo).port;
-      srv.close(() => done(p));
-    });
+    srv.listen(0, '127.0.0.1', () => done(srv));
   });
 }
 
-/** A site on 127.0.0.1; with `withSmp` the State Migration Point runs in it, as in `ferry serve`. */
+/**
+ * A site on 127.0.0.1, on a port the system picks (never probed then reused: that races with other
+ * test files). With `withSmp` the State Migration Point runs in it, as in `ferry serve`, which
+ * needs its URL first: as `ferry serve` does, the test listens first and hands the server over.
+ */
 export async function startSite(options: Partial<SiteOptions> & { withSmp?: boolean } = {}): Promise<RunningSite> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-site-'));
-  const port = await freePort();
   const { withSmp, ...rest } = options;
-  const site = await createSite({ dataDir, ...rest, ...(withSmp ? { smp: { publicUrl: `http://127.0.0.1:${port}` } } : {}) });
-  const url = await site.app.listen({ port, host: '127.0.0.1' });
+  if (!withSmp) {
+    const site = await createSite({ dataDir, ...rest });
+    const url = await site.app.listen({ port: 0, host: '127.0.0.1' });
+    return running(site, url, dataDir, async () => {});
+  }
+  if (rest.tls) throw new Error('startSite: withSmp over TLS is not supported by this helper');
+  const server = await listenOnFreePort();
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const site = await createSite({ dataDir, ...rest, server, smp: { publicUrl: url } });
+    return running(site, url, dataDir, () => {
+      server.closeAllConnections();
+      return new Promise<void>((done) => server.close(() => done()));
+    });
+  } catch (err) {
+    server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function running(site: Site, url: string, dataDir: string, closeServer: () => Promise<void>): RunningSite {
   return {
     site,
     url,
     dataDir,
     async close() {
       await site.close();
+      await closeServer();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

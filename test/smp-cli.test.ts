@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort, makeStore, ROOT, spawnSmp, treeHashes } from './smp-helpers.ts';
+import { makeStore, ROOT, spawnSmp, treeHashes } from './smp-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -32,7 +32,7 @@ const kv = (out: string): Record<string, string> =>
 
 test('ferry smp: the replace scenario from the command line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-cli-'));
-  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', String(await freePort()), '--no-verify-stores']);
+  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', '0', '--no-verify-stores']);
   t.after(async () => {
     await smp.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -135,7 +135,7 @@ test('ferry smp serve over HTTPS: clients that trust the certificate get in, oth
   } catch (err) {
     return t.skip(`openssl cannot make a test certificate: ${(err as Error).message}`);
   }
-  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', String(await freePort()), '--tls-cert', cert, '--tls-key', key]);
+  const smp = await spawnSmp(['--data', join(dir, 'data'), '--port', '0', '--tls-cert', cert, '--tls-key', key]);
   t.after(() => smp.kill());
   assert.match(smp.url, /^https:\/\/127\.0\.0\.1:/);
   const admin = { FERRY_SMP_ADMIN_TOKEN: smp.adminToken as string };

@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import { SmpHttpClient, type SmpHttpClientOptions } from '../src/smp/index.ts';
 import { createSmpServer, type CreateSmpServerOptions, type SmpServer } from '../src/server/index.ts';
@@ -107,17 +106,6 @@ export function treeSize(dir: string): number {
   return n;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export interface SmpProcess {
   readonly child: ChildProcess;
   readonly url: string;
@@ -127,31 +115,54 @@ export interface SmpProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Run `ferry smp serve` as its own process and wait until it listens. */
-export async function spawnSmp(args: string[]): Promise<SmpProcess> {
+// Servers a failed test did not get to stop die with the test file's process.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * Run `ferry smp serve` as its own process and wait until it listens. Pass `--port 0` (the system
+ * picks the port; the process prints its URL) unless the test restarts a server on its old port.
+ * Start-up gets two minutes, for a loaded machine; a process that does not start in time is
+ * killed, not left behind.
+ */
+export async function spawnSmp(args: string[], startTimeoutMs = 120_000): Promise<SmpProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', 'serve', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ferry smp serve did not start:\n${out}`)), 20_000);
-    const check = (): void => {
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ferry smp serve did not start in ${startTimeoutMs} ms:\n${out}`)), startTimeoutMs);
+      const check = (): void => {
+        const m = /listening on (\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      };
+      child.stdout.on('data', check);
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ferry smp serve exited with ${code}:\n${out}`));
+        reject(new Error(`ferry smp serve exited with ${code}:\n${out}`));
+      });
     });
-  });
+  } catch (err) {
+    await kill('SIGKILL');
+    throw err;
+  }
   const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1];
   const recovery = /Site recovery key \(shown once; keep it offline\): (\S+)/.exec(out)?.[1];
   return {
@@ -160,10 +171,7 @@ export async function spawnSmp(args: string[]): Promise<SmpProcess> {
     ...(admin ? { adminToken: admin } : {}),
     ...(recovery ? { recoveryKey: recovery } : {}),
     output: () => out,
-    async kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
+    kill,
   };
 }
 

@@ -14,20 +14,7 @@ import { SmpHttpClient } from '../src/smp/index.ts';
 import { openRecoverySlot } from '../src/smp/index.ts';
 import { createStore } from '../src/store/index.ts';
 import type { SmpServer } from '../src/server/index.ts';
-import {
-  adminOk,
-  api,
-  client,
-  freePort,
-  makeStore,
-  registerComputer,
-  ROOT,
-  sleep,
-  spawnSmp,
-  startSmp,
-  treeHashes,
-  treeSize,
-} from './smp-helpers.ts';
+import { adminOk, api, client, makeStore, registerComputer, ROOT, sleep, spawnSmp, startSmp, treeHashes, treeSize } from './smp-helpers.ts';
 
 export interface SuiteBackend {
   readonly name: string;
@@ -45,6 +32,13 @@ export function defineSmpSuite(backend: SuiteBackend): void {
     let skip: string | undefined;
     const temps: string[] = [];
     const servers: SmpServer[] = [];
+    // The servers' clock: tests move it past a credential's expiry or a store's retention
+    // instead of sleeping through them.
+    let clockOffsetMs = 0;
+    const now = (): Date => new Date(Date.now() + clockOffsetMs);
+    const advanceClock = (ms: number): void => {
+      clockOffsetMs += ms;
+    };
     const tmp = (): string => {
       const d = mkdtempSync(join(tmpdir(), 'ferry-smp-'));
       temps.push(d);
@@ -64,7 +58,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
     async function site(extra: Partial<Parameters<typeof startSmp>[0]> = {}) {
       const dataDir = tmp();
       const db = backend.database();
-      const server = await startSmp({ dataDir, chunkSize: CHUNK, ...(db ? { db } : {}), ...extra });
+      const server = await startSmp({ dataDir, chunkSize: CHUNK, now, ...(db ? { db } : {}), ...extra });
       servers.push(server);
       const adminToken = server.firstStart.adminToken as string;
       const folder = await adminOk(server.url, adminToken, 'POST', '/admin/folders', {
@@ -257,7 +251,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.equal(bad.body.code, 'FERRY_E_SMP_UNAUTHORIZED');
       const unknown = await api(s.url, 'fc_00000000-0000-0000-0000-000000000000.x', 'POST', '/requests/capture');
       assert.equal(unknown.body.code, 'FERRY_E_SMP_UNAUTHORIZED');
-      await sleep(1100);
+      advanceClock(1100);
       const expired = await api(s.url, cred, 'POST', '/requests/capture');
       assert.equal(expired.status, 401);
       assert.equal(expired.body.code, 'FERRY_E_SMP_CREDENTIAL_EXPIRED');
@@ -336,10 +330,10 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       );
 
       // An expired credential renews within the grace, not after it.
-      await sleep(1200);
+      advanceClock(1200);
       assert.equal((await api(s.url, back.credential, 'GET', '/stores')).body.code, 'FERRY_E_SMP_CREDENTIAL_EXPIRED');
       const late = await SmpHttpClient.renew(s.url, back.credential, 'PC-OWN');
-      await sleep(2100);
+      advanceClock(2100);
       await assert.rejects(SmpHttpClient.renew(s.url, late.credential, 'PC-OWN'), (e) => isFerryError(e, 'FERRY_E_SMP_UNAUTHORIZED'));
     });
 
@@ -613,10 +607,11 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       assert.ok(rel.deleteAfter && rel.deleteAfter > new Date().toISOString());
       assert.deepEqual(await s.server.deletion.runOnce(), [], 'not yet due');
       await s.server.close();
-      await sleep(2100);
+      advanceClock(2100);
       const restarted = await startSmp({
         dataDir: s.dataDir,
         chunkSize: CHUNK,
+        now,
         ...(s.db ? { db: s.db } : {}),
         name: s.server.service.serverName,
         port: Number(new URL(s.url).port),
@@ -633,10 +628,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
       if (guard(t)) return;
       const dataDir = tmp();
       const db = backend.database();
-      const port = await freePort();
       const args = [
-        '--port',
-        String(port),
         '--data',
         dataDir,
         '--chunk-size',
@@ -646,7 +638,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
         '--no-verify-stores',
         ...(db ? ['--db', db] : []),
       ];
-      let smp = await spawnSmp(args);
+      let smp = await spawnSmp(['--port', '0', ...args]);
       t.after(() => smp.kill('SIGKILL'));
       const adminToken = smp.adminToken as string;
       await adminOk(smp.url, adminToken, 'POST', '/admin/folders', {
@@ -656,7 +648,8 @@ export function defineSmpSuite(backend: SuiteBackend): void {
         spaceUnit: 'Megabyte',
       });
       const cred = await registerComputer(smp.url, adminToken, 'PC-K');
-      const c = client(smp.url, 'PC-K', cred, { parallelChunks: 2, sleep });
+      // Enough transfer attempts (backing off to 5 s) to outlast a slow restart on a loaded machine.
+      const c = client(smp.url, 'PC-K', cred, { parallelChunks: 2, sleep, transferAttempts: 40 });
       const g = await c.requestCapture();
       const src = tmp();
       makeStore(src, [12_000_000, 6_000_000]);
@@ -695,10 +688,13 @@ export function defineSmpSuite(backend: SuiteBackend): void {
 
       // 2. The server is killed while the resumed upload runs, and restarted on the same port.
       const uploading = c.upload(src, g.location);
+      // Awaited below, once the restarted server is in `smp` for the after hook to kill.
+      uploading.catch(() => {});
       while ((await received()) < afterKill + 20) await sleep(10);
       await smp.kill('SIGKILL');
       await sleep(300);
-      smp = await spawnSmp(args);
+      // The same port: the client resumes against the URL it was given.
+      smp = await spawnSmp(['--port', new URL(smp.url).port, ...args]);
       const result = await uploading;
       assert.ok(result.bytesTransferred < total, `resumed: sent ${result.bytesTransferred} of ${total}`);
       await c.releaseCapture(g.location);

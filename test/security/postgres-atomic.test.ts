@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/index.ts';
-import { adminOk, api, freePort, registerComputer, spawnSmp, type SmpProcess } from '../smp-helpers.ts';
+import { adminOk, api, registerComputer, spawnSmp, type SmpProcess } from '../smp-helpers.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
 let pg: TestPostgres | string;
@@ -34,7 +34,7 @@ it('20 parallel capture requests across two SMPs on one PostgreSQL make one stor
   if (typeof pg === 'string') return t.skip(pg);
   const db = pg.createDatabase('smp_atomic');
   const [dirA, dirB] = [tmp(), tmp()];
-  const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', String(await freePort()), '--no-verify-stores']);
+  const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', '0', '--no-verify-stores']);
   procs.push(a);
   const b = await spawnSmp([
     '--data',
@@ -44,7 +44,7 @@ it('20 parallel capture requests across two SMPs on one PostgreSQL make one stor
     '--name',
     'smp-b',
     '--port',
-    String(await freePort()),
+    '0',
     '--no-verify-stores',
     '--site-key',
     join(dirA, 'site.key'),

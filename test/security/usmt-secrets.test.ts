@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GEN_PROFILES } from '../support/shared.ts';
+import { generateSampleVolume, parseSize } from '../../src/sample-volume/index.ts';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const KEY = 'Sup3rSecretKey';
@@ -21,10 +21,7 @@ const run = (tool: string, args: string[]) =>
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-secrets-'));
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, 'vol'), '--size', '1M', '--users', '1', '--seed', '7'], {
-    encoding: 'utf8',
-  });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: join(work, 'vol'), size: parseSize('1M'), users: 1, seed: 7 });
   windir = join(work, 'vol/Windows');
 });
 
@@ -66,10 +63,7 @@ test('loadstate /keyfile and /lac: the key from the file and the password are ma
   const keyFile = join(work, 'key.txt');
   writeFileSync(keyFile, `${KEY}\r\n`);
   const loadLog = join(work, 'load.log');
-  const target = spawnSync(process.execPath, [GEN_PROFILES, '--out', join(work, 'dst'), '--size', '1M', '--users', '1', '--seed', '8'], {
-    encoding: 'utf8',
-  });
-  assert.equal(target.status, 0, target.stderr);
+  generateSampleVolume({ out: join(work, 'dst'), size: parseSize('1M'), users: 1, seed: 8 });
   const r = run('loadstate', [
     join(work, 'store'),
     `/offlinewindir:${join(work, 'dst/Windows')}`,

@@ -1,11 +1,13 @@
-// A throwaway PostgreSQL cluster for tests: initdb into a temp dir, start it on a free
-// 127.0.0.1 port with its socket in that dir, hand out database URLs, stop and remove it.
+// A throwaway PostgreSQL cluster for tests: a copy of a template data directory (initdb'ed once
+// per machine) in a temp dir, started on a free 127.0.0.1 port with its socket in that dir; it
+// hands out database URLs, and is stopped and removed.
 // Uses the Debian postgresql package; `startPostgres` returns the reason when it is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withLock } from './lock.ts';
 
 export interface TestPostgres {
   readonly port: number;
@@ -23,7 +25,8 @@ function binDir(): string | undefined {
   return versions[0] ? join(root, versions[0], 'bin') : undefined;
 }
 
-function freePort(): Promise<number> {
+/** A port that was free a moment ago; postgres cannot listen on port 0, so `start` retries on a race. */
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -34,40 +37,81 @@ function freePort(): Promise<number> {
   });
 }
 
+type Run = (cmd: string, args: string[], cwd: string) => void;
+
+/**
+ * An initdb'ed data directory to copy, made once per machine and PostgreSQL version (initdb costs
+ * about ten times a copy): under the OS temp dir, created under a lock so that concurrent test
+ * files do not race, and renamed into place only when complete.
+ */
+async function template(bin: string, run: Run, owner: { uid: number; gid: number } | undefined): Promise<string> {
+  const version = bin.split('/').at(-2) ?? 'pg';
+  const dir = join(tmpdir(), `ferry-test-pg${version}-template`);
+  if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+  return withLock(`ferry-test-pg${version}-template`, () => {
+    if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+    const work = mkdtempSync(join(tmpdir(), 'ferry-pg-template-'));
+    try {
+      if (owner) chownSync(work, owner.uid, owner.gid);
+      run('initdb', ['-D', join(work, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'], work);
+      renameSync(join(work, 'data'), dir);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return dir;
+  });
+}
+
 /** Start a cluster, or return why it cannot run here (for `t.skip(reason)`). */
 export async function startPostgres(): Promise<TestPostgres | string> {
   const bin = binDir();
   if (!bin) return 'PostgreSQL server binaries not installed (apt-get install postgresql)';
   const asRoot = process.getuid?.() === 0;
   if (asRoot && spawnSync('id', ['postgres']).status !== 0) return 'no "postgres" system user to run the test cluster as';
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-pg-'));
-  const data = join(dir, 'data');
-  const port = await freePort();
+  const owner = asRoot
+    ? {
+        uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+        gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+      }
+    : undefined;
   // initdb and postgres refuse to run as root: run them as the postgres user.
-  const run = (cmd: string, args: string[]): void => {
+  const run: Run = (cmd, args, cwd) => {
     const [file, argv] = asRoot
       ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', join(bin, cmd), ...args]]
       : [join(bin, cmd), args];
-    execFileSync(file as string, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    execFileSync(file as string, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   };
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-pg-'));
+  const data = join(dir, 'data');
+  let port = 0;
   try {
-    if (asRoot)
-      chownSync(
-        dir,
-        Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-        Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
-      );
-    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    run('pg_ctl', [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'log'),
-      '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-      '-w',
-      'start',
-    ]);
+    if (owner) chownSync(dir, owner.uid, owner.gid);
+    execFileSync('cp', ['-a', await template(bin, run, owner), data]);
+    // The probed port may be taken before postgres binds it (other test files probe too): retry.
+    for (let attempt = 1; ; attempt++) {
+      port = await probePort();
+      try {
+        run(
+          'pg_ctl',
+          [
+            '-D',
+            data,
+            '-l',
+            join(dir, 'log'),
+            '-o',
+            `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+            '-w',
+            'start',
+          ],
+          dir,
+        );
+        break;
+      } catch (err) {
+        const log = existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '';
+        if (attempt >= 5 || !/already in use/i.test(log)) throw err;
+        rmSync(join(dir, 'log'), { force: true });
+      }
+    }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: Buffer; message: string };
@@ -77,14 +121,14 @@ export async function startPostgres(): Promise<TestPostgres | string> {
   return {
     port,
     createDatabase(name: string): string {
-      run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]);
+      run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name], dir);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     stop(): void {
       if (stopped) return;
       stopped = true;
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], dir);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -37,6 +37,8 @@ export interface OpenSmpOptions {
   readonly verifyStore?: ((dir: string, dataKey: Buffer) => Promise<void>) | false | undefined;
   /** Extra migration sets to apply to the same database (the all-in-one server's own). */
   readonly extraMigrations?: readonly MigrationSet[];
+  /** The clock of credential expiry and retention (tests move it instead of sleeping). */
+  readonly now?: () => Date;
 }
 
 export interface OpenedSmp {
@@ -64,6 +66,7 @@ async function prepareSmp(
     ...(o.maxStoreBytes ? { maxStoreBytes: o.maxStoreBytes } : {}),
     ...(o.credentialTtlSeconds ? { credentialTtlSeconds: o.credentialTtlSeconds } : {}),
     ...(o.credentialRenewalGraceSeconds !== undefined ? { credentialRenewalGraceSeconds: o.credentialRenewalGraceSeconds } : {}),
+    ...(o.now ? { now: o.now } : {}),
     // Verifying stores is also the policy that an SMP holds only encrypted Ferry stores.
     ...(o.verifyStore === false ? {} : { verifyStore: o.verifyStore ?? verifyUploadedStore, checkStoreFiles: checkSmpStoreManifest }),
   });
@@ -182,7 +185,7 @@ export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpSer
     (ids) => app.log.info({ stores: ids }, 'deleted released stores'),
   );
   opened.service.onStoreReleased((store) => {
-    if (store.deleteAfter && store.deleteAfter <= new Date().toISOString()) void deletion.runOnce();
+    if (store.deleteAfter && store.deleteAfter <= (o.now?.() ?? new Date()).toISOString()) void deletion.runOnce();
   });
   return {
     app,

@@ -1,0 +1,42 @@
+// The static checks of a full `npm test` run as three tests of node's runner, so that they
+// overlap with the test files instead of running before them, and a failure is counted in the
+// runner's summary like any other: typecheck, folder boundaries (.dependency-cruiser.cjs,
+// docs/architecture.md) and formatting/lint (biome.json).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function check(command, args, hint) {
+  return new Promise((resolve) => {
+    const child = spawn(join(root, 'node_modules/.bin', command), args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (err) => resolve(`${command}: ${err.message}`));
+    child.on('close', (code) => resolve(code === 0 ? undefined : `${out.trim()}\n${hint}`));
+  });
+}
+
+// All three start at once; each test waits for its own.
+const checks = {
+  typecheck: check('tsc', ['-p', root, '--noEmit'], 'typecheck failed'),
+  'folder boundaries': check(
+    'depcruise',
+    ['src', 'test', 'bench', 'scripts', 'console/src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+    'folder boundaries check failed: import the other folder through its index.ts (or its testing module from a test); see docs/architecture.md, "Folder boundaries"',
+  ),
+  'format and lint': check(
+    'biome',
+    ['ci', '--diagnostic-level=error', '.'],
+    'lint failed: run `npm run format`, then fix what `npm run lint` still reports',
+  ),
+};
+
+for (const [name, result] of Object.entries(checks)) {
+  test(`static check: ${name}`, async () => {
+    const failure = await result;
+    if (failure) throw new Error(failure);
+  });
+}
