@@ -4,21 +4,24 @@ import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { FerryError } from '../errors/index.ts';
 import { mintSignInLink } from '../server/index.ts';
+import { print, printError } from '../events/index.ts';
+import { TERMINAL_OUTPUT } from './command-error.ts';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('ferry console-link')
+    .configureOutput(TERMINAL_OUTPUT)
     .description('Print a new one-time console sign-in link (valid 15 minutes) for the `ferry serve` that uses this data directory.')
     .option('--data <dir>', 'the data directory of `ferry serve`', './.ferry-data')
     .exitOverride();
   try {
     cmd.parse(argv, { from: 'user' });
     const { link } = mintSignInLink(resolve(cmd.opts<{ data: string }>().data));
-    console.log(link);
+    print(link);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof FerryError) {
-      console.error(`${err.code}: ${err.message}`);
+      printError(`${err.code}: ${err.message}`);
       return 2;
     }
     throw err;
