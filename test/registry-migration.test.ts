@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HiveEditor, RegType } from '../src/registry/index.ts';
@@ -72,12 +72,41 @@ const show = (r: InProcessResult) => `exit ${r.status}\n${r.stdout.slice(-1500)}
 const location = (key: string, value: string) => `HKCU\\${key} [${value}]`;
 const hex = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(',');
 
-/** One key's values as hivexregedit exports them: lower-cased name → data bytes as `aa,bb,…`. */
+/** `hivexregedit --export HIVE \\` once per hive (and version of it): one perl start-up instead of one per key. */
+const hiveExports = new Map<string, string[]>();
+function hivexExportLines(hive: string): string[] {
+  const st = statSync(hive);
+  const id = `${hive}\0${st.mtimeMs}\0${st.size}`;
+  let lines = hiveExports.get(id);
+  if (!lines) {
+    const r = spawnSync('hivexregedit', ['--export', hive, '\\'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      env: { ...process.env, PERL_UNICODE: 'SDA' },
+    });
+    assert.equal(r.status, 0, `hivexregedit --export ${hive} \\: ${r.stderr}`);
+    lines = r.stdout.split('\n');
+    hiveExports.set(id, lines);
+  }
+  return lines;
+}
+
+/**
+ * One key's values as hivexregedit exports them: lower-cased name → data bytes as `aa,bb,…`. As
+ * `hivexregedit --export HIVE \KEY` would, this reads the key's section and those of its subkeys.
+ */
 function hivexValues(hive: string, key: string): Map<string, string> {
-  const r = spawnSync('hivexregedit', ['--export', hive, `\\${key}`], { encoding: 'utf8', env: { ...process.env, PERL_UNICODE: 'SDA' } });
-  assert.equal(r.status, 0, `hivexregedit --export ${hive} \\${key}: ${r.stderr}`);
+  const want = `\\${key}`.toLowerCase();
   const values = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
+  let inside = false;
+  for (const line of hivexExportLines(hive)) {
+    const section = /^\[(.*)\]$/.exec(line);
+    if (section) {
+      const path = section[1]!.toLowerCase();
+      inside = path === want || path.startsWith(`${want}\\`);
+      continue;
+    }
+    if (!inside) continue;
     const m = /^"((?:[^"\\]|\\.)*)"=(?:dword:([0-9a-f]{8})|hex\([0-9a-f]+\):([0-9a-f,]*))$/.exec(line);
     if (!m) continue;
     const name = m[1]!.replace(/\\(.)/g, '$1').toLowerCase();
@@ -87,6 +116,10 @@ function hivexValues(hive: string, key: string): Map<string, string> {
       values.set(name, hex(b));
     } else values.set(name, m[3]!);
   }
+  assert.ok(
+    hivexExportLines(hive).some((l) => l.toLowerCase() === `[${want}]`),
+    `hivexregedit --export ${hive}: no key \\${key}`,
+  );
   return values;
 }
 
