@@ -16,7 +16,7 @@ import { Engine } from '../src/tasksequence/index.ts';
 import { localPackages } from '../src/tasksequence/index.ts';
 import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 import { parseSequenceXml, serializeSequenceXml } from '../src/tasksequence/index.ts';
-import { GEN_PROFILES } from '../src/volume/testing.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
 
 const ok = (cmd: string, args: string[]) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -31,12 +31,7 @@ after(() => rmSync(base, { recursive: true, force: true }));
 const PASSWORD = 'Adm1n-Secret!';
 
 function gen(out: string, users: number, seed: number): void {
-  const r = spawnSync(
-    process.execPath,
-    [GEN_PROFILES, '--out', out, '--size', '1M', '--users', String(users), '--seed', String(seed), '--quiet'],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  generateSampleVolume({ out, size: 1 << 20, users, seed });
 }
 
 /** A "fresh Windows" tree (no users) captured with wimcapture; built once. */

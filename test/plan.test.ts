@@ -1,5 +1,5 @@
-// End to end: `ferry plan` and `ferry explain` as processes on a sample volume with the
-// bundled rule files (MigUser+MigApp and MigDocs+MigApp).
+// End to end: `ferry plan` and `ferry explain` on a sample volume with the bundled rule files
+// (MigUser+MigApp and MigDocs+MigApp); in-process, and as a process run as another user.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { runFerry } from '../src/cli/testing.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 let dir = '';
@@ -26,8 +27,8 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function ferry(...args: string[]): { status: number | null; lines: string[]; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+async function ferry(...args: string[]): Promise<{ status: number | null; lines: string[]; stderr: string }> {
+  const r = await runFerry(args);
   return { status: r.status, lines: r.stdout.split('\n').filter(Boolean), stderr: r.stderr };
 }
 
@@ -39,8 +40,8 @@ interface PlanLine {
   totals?: { total: { objects: number }; byUser: Record<string, unknown>; byComponent: Record<string, unknown> };
 }
 
-function plan(...rules: string[]): { objects: PlanLine[]; totals: NonNullable<PlanLine['totals']> } {
-  const r = ferry('plan', '--offlinewindir', windowsDir, ...rules.map((x) => `/i:${x}`), '--json');
+async function plan(...rules: string[]): Promise<{ objects: PlanLine[]; totals: NonNullable<PlanLine['totals']> }> {
+  const r = await ferry('plan', '--offlinewindir', windowsDir, ...rules.map((x) => `/i:${x}`), '--json');
   assert.equal(r.status, 0, r.stderr);
   const parsed = r.lines.map((l) => JSON.parse(l) as PlanLine);
   const totals = parsed.find((p) => p.totals)!.totals!;
@@ -79,8 +80,8 @@ function checkCommon(objects: PlanLine[]): void {
   }
 }
 
-test('ferry plan with MigUser.xml + MigApp.xml', () => {
-  const { objects, totals } = plan('MigUser.xml', 'MigApp.xml');
+test('ferry plan with MigUser.xml + MigApp.xml', async () => {
+  const { objects, totals } = await plan('MigUser.xml', 'MigApp.xml');
   checkCommon(objects);
   const byComp = new Set(objects.map((o) => o.component));
   for (const c of ['My Documents', 'Desktop', 'Favorites', 'Google Chrome']) assert.ok(byComp.has(c), c);
@@ -89,8 +90,8 @@ test('ferry plan with MigUser.xml + MigApp.xml', () => {
   assert.ok('My Documents' in totals.byComponent);
 });
 
-test('ferry plan with MigDocs.xml + MigApp.xml', () => {
-  const { objects } = plan('MigDocs.xml', 'MigApp.xml');
+test('ferry plan with MigDocs.xml + MigApp.xml', async () => {
+  const { objects } = await plan('MigDocs.xml', 'MigApp.xml');
   checkCommon(objects);
   assert.ok(
     objects.some((o) => o.path === 'C:\\Data\\Scans' || o.path?.startsWith('C:\\Data\\')),
@@ -98,14 +99,14 @@ test('ferry plan with MigDocs.xml + MigApp.xml', () => {
   );
 });
 
-test('ferry explain --json: one object per path, in order, with the decision, rule and destination', () => {
+test('ferry explain --json: one object per path, in order, with the decision, rule and destination', async () => {
   const paths = [
     'C:\\Users\\alice\\Desktop',
     'C:\\pagefile.sys',
     'C:\\Users\\alice\\AppData\\Local\\Temp',
     'HKCU\\Control Panel\\Desktop [Wallpaper]',
   ];
-  const r = ferry('explain', `--offlinewindir=${windowsDir}`, '--i', 'MigUser.xml', '/i:MigApp.xml', '--json', ...paths);
+  const r = await ferry('explain', `--offlinewindir=${windowsDir}`, '--i', 'MigUser.xml', '/i:MigApp.xml', '--json', ...paths);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.lines.length, paths.length);
   const objs = r.lines.map((l) => JSON.parse(l));
@@ -123,15 +124,15 @@ test('ferry explain --json: one object per path, in order, with the decision, ru
   assert.equal(objs[1].destination, null);
 });
 
-test('bad input: missing rule file 28, malformed XML 29, /uel:0 11, not a Windows folder', () => {
-  assert.equal(ferry('plan', '--offlinewindir', windowsDir, '/i:' + join(dir, 'nope.xml')).status, 28);
+test('bad input: missing rule file 28, malformed XML 29, /uel:0 11, not a Windows folder', async () => {
+  assert.equal((await ferry('plan', '--offlinewindir', windowsDir, '/i:' + join(dir, 'nope.xml'))).status, 28);
   const bad = join(dir, 'bad.xml');
   writeFileSync(bad, '<migration urlid="u"><component>');
-  const r = ferry('plan', '--offlinewindir', windowsDir, '/i:' + bad);
+  const r = await ferry('plan', '--offlinewindir', windowsDir, '/i:' + bad);
   assert.equal(r.status, 29);
   assert.match(r.stderr, /FERRY_E_XML_MALFORMED: .*bad\.xml:1/);
-  assert.equal(ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '/uel:0').status, 11);
-  const notWin = ferry('plan', '--offlinewindir', dir, '/i:MigDocs.xml');
+  assert.equal((await ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '/uel:0')).status, 11);
+  const notWin = await ferry('plan', '--offlinewindir', dir, '/i:MigDocs.xml');
   assert.notEqual(notWin.status, 0);
   assert.match(notWin.stderr, /FERRY_E_(NOT_A_WINDOWS_DIR|WINDIR_NOT_FOUND)/);
 });
@@ -170,7 +171,7 @@ test('an unreadable folder is reported and skipped; the rest is still planned (r
   }
 });
 
-test('plan and explain with --store: what ScanState excludes because it is the store it writes, with the reason', () => {
+test('plan and explain with --store: what ScanState excludes because it is the store it writes, with the reason', async () => {
   // A hard-link store left in _SMSTSUserStatePath holds copies MigDocs would otherwise pick up.
   const vol = join(windowsDir, '..');
   const copy = join(vol, '_SMSTaskSequence', 'UserState', 'USMT', 'File', 'C$', 'Users', 'alice', 'Documents');
@@ -178,12 +179,12 @@ test('plan and explain with --store: what ScanState excludes because it is the s
   writeFileSync(join(copy, 'Budget.docx'), 'PK');
   const inStore = 'C:\\_SMSTaskSequence\\UserState\\USMT\\File\\C$\\Users\\alice\\Documents\\Budget.docx';
   try {
-    const without = plan('MigDocs.xml', 'MigApp.xml');
+    const without = await plan('MigDocs.xml', 'MigApp.xml');
     assert.ok(
       without.objects.some((o) => o.path === inStore),
       'without --store, MigDocs picks up the stale store',
     );
-    const r = ferry(
+    const r = await ferry(
       'plan',
       '--offlinewindir',
       windowsDir,
@@ -200,12 +201,12 @@ test('plan and explain with --store: what ScanState excludes because it is the s
     assert.ok(!lines.some((o) => o.kind && !o.excluded && o.path?.startsWith('C:\\_SMSTaskSequence\\UserState')));
     assert.ok(lines.some((o) => o.path === inStore && /ScanState never captures the store it is writing/.test(o.excluded ?? '')));
     assert.ok(lines.find((o) => o.excludedStore)!.excludedStore!.objects >= 1);
-    const text = ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState');
+    const text = await ferry('plan', '--offlinewindir', windowsDir, '/i:MigDocs.xml', '--store', 'C:\\_SMSTaskSequence\\UserState');
     assert.match(
       text.lines.join('\n'),
       /Excluded: \d+ objects inside the store path C:\\_SMSTaskSequence\\UserState: ScanState never captures the store it is writing\./,
     );
-    const e = ferry(
+    const e = await ferry(
       'explain',
       '--offlinewindir',
       windowsDir,

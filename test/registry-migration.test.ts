@@ -5,8 +5,8 @@
 // new user's NTUSER.DAT (made from the target's Default profile hive) with the same data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HiveEditor, RegType } from '../src/registry/index.ts';
@@ -14,9 +14,9 @@ import { hivexMissing } from '../src/registry/testing/hivex.ts';
 import { openStore, type RegistryEntry } from '../src/store/index.ts';
 import { openVolume } from '../src/volume/index.ts';
 import { writeHiveFixtures } from '../src/sample-volume/testing.ts';
-import { GEN_PROFILES } from './support/shared.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { runFerry, type InProcessResult } from '../src/cli/testing.ts';
 
-const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const KEY = 'registry-migration-key';
 const ALICE_SID = 'S-1-5-21-3623811015-3361044348-30300820-1001';
 const PROFILE_LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
@@ -46,13 +46,14 @@ const catalog = new Map<string, RegistryEntry>();
 /** HKLM\Software keys and values in the catalog (App Paths, collected by AppPaths.xml). */
 let machineObjects = 0;
 
-function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+/** The tool in-process, as `ferry <tool>` runs it. */
+function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): Promise<InProcessResult> {
+  return runFerry([tool, ...args], { cwd: work });
 }
 /** `loadstate` of the store onto `target` with the same rules; its /l log text comes back too. */
-function loadTo(target: string, ...extra: string[]): { r: SpawnSyncReturns<string>; log: string } {
+async function loadTo(target: string, ...extra: string[]): Promise<{ r: InProcessResult; log: string }> {
   const logFile = `${target}.log`;
-  const r = run('loadstate', [
+  const r = await run('loadstate', [
     store,
     `/offlinewindir:${join(target, 'Windows')}`,
     '/i:MigUser.xml',
@@ -67,16 +68,45 @@ function loadTo(target: string, ...extra: string[]): { r: SpawnSyncReturns<strin
   return { r, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
 }
 const registryWarnings = (log: string) => log.split('\n').filter((l) => l.includes('FERRY_W_REGISTRY_UNAVAILABLE'));
-const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-2500)}`;
+const show = (r: InProcessResult) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-2500)}`;
 const location = (key: string, value: string) => `HKCU\\${key} [${value}]`;
 const hex = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(',');
 
-/** One key's values as hivexregedit exports them: lower-cased name → data bytes as `aa,bb,…`. */
+/** `hivexregedit --export HIVE \\` once per hive (and version of it): one perl start-up instead of one per key. */
+const hiveExports = new Map<string, string[]>();
+function hivexExportLines(hive: string): string[] {
+  const st = statSync(hive);
+  const id = `${hive}\0${st.mtimeMs}\0${st.size}`;
+  let lines = hiveExports.get(id);
+  if (!lines) {
+    const r = spawnSync('hivexregedit', ['--export', hive, '\\'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      env: { ...process.env, PERL_UNICODE: 'SDA' },
+    });
+    assert.equal(r.status, 0, `hivexregedit --export ${hive} \\: ${r.stderr}`);
+    lines = r.stdout.split('\n');
+    hiveExports.set(id, lines);
+  }
+  return lines;
+}
+
+/**
+ * One key's values as hivexregedit exports them: lower-cased name → data bytes as `aa,bb,…`. As
+ * `hivexregedit --export HIVE \KEY` would, this reads the key's section and those of its subkeys.
+ */
 function hivexValues(hive: string, key: string): Map<string, string> {
-  const r = spawnSync('hivexregedit', ['--export', hive, `\\${key}`], { encoding: 'utf8', env: { ...process.env, PERL_UNICODE: 'SDA' } });
-  assert.equal(r.status, 0, `hivexregedit --export ${hive} \\${key}: ${r.stderr}`);
+  const want = `\\${key}`.toLowerCase();
   const values = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
+  let inside = false;
+  for (const line of hivexExportLines(hive)) {
+    const section = /^\[(.*)\]$/.exec(line);
+    if (section) {
+      const path = section[1]!.toLowerCase();
+      inside = path === want || path.startsWith(`${want}\\`);
+      continue;
+    }
+    if (!inside) continue;
     const m = /^"((?:[^"\\]|\\.)*)"=(?:dword:([0-9a-f]{8})|hex\([0-9a-f]+\):([0-9a-f,]*))$/.exec(line);
     if (!m) continue;
     const name = m[1]!.replace(/\\(.)/g, '$1').toLowerCase();
@@ -86,6 +116,10 @@ function hivexValues(hive: string, key: string): Map<string, string> {
       values.set(name, hex(b));
     } else values.set(name, m[3]!);
   }
+  assert.ok(
+    hivexExportLines(hive).some((l) => l.toLowerCase() === `[${want}]`),
+    `hivexregedit --export ${hive}: no key \\${key}`,
+  );
   return values;
 }
 
@@ -121,10 +155,7 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-registry-migration-'));
   hiveFixtures = writeHiveFixtures(join(work, 'hives'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '4M', '--users', '1', '--seed', '8'], {
-    encoding: 'utf8',
-  });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: vol, size: 4 << 20, users: 1, seed: 8 });
   windir = join(vol, 'Windows');
   store = join(work, 'store');
   writeFileSync(
@@ -139,7 +170,7 @@ before(async () => {
   </component>
 </migration>`,
   );
-  const scan = run('scanstate', [
+  const scan = await run('scanstate', [
     store,
     `/offlinewindir:${windir}`,
     '/i:MigUser.xml',
@@ -165,7 +196,7 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed values, as hivex reads them on the source', (t) => {
+test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed values, as hivex reads them on the source', async (t) => {
   if (hivex) return t.skip(hivex);
   const source = join(windir, '../Users/alice/NTUSER.DAT');
   for (const [key, value] of EXPECTED) {
@@ -183,7 +214,7 @@ test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed 
 test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default hive and hivex reads the same values; ProfileList lists the profile', async (t) => {
   if (hivex) return t.skip(hivex);
   const target = freshTarget('target-same');
-  const { r: load, log } = loadTo(target);
+  const { r: load, log } = await loadTo(target);
   assert.equal(load.status, 0, show(load));
   assert.deepEqual(registryWarnings(log), []);
   const ntuser = join(target, 'Users/alice/NTUSER.DAT');
@@ -218,10 +249,10 @@ test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default 
   }
 });
 
-test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpaper path remapped), a new local SID in ProfileList', (t) => {
+test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpaper path remapped), a new local SID in ProfileList', async (t) => {
   if (hivex) return t.skip(hivex);
   const target = freshTarget('target-mu');
-  const { r: load, log } = loadTo(target, '/mu:alice:alice2');
+  const { r: load, log } = await loadTo(target, '/mu:alice:alice2');
   assert.equal(load.status, 0, show(load));
   assert.deepEqual(registryWarnings(log), []);
   const ntuser = join(target, 'Users/alice2/NTUSER.DAT');
@@ -262,10 +293,10 @@ test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpap
   assert.equal(alice2.sourceSid, ALICE_SID);
 });
 
-test("loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain's)", (t) => {
+test("loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain's)", async (t) => {
   if (hivex) return t.skip(hivex);
   const target = freshTarget('target-md');
-  const { r: load, log } = loadTo(target, '/md:DESKTOP-FIXTURE:CORP');
+  const { r: load, log } = await loadTo(target, '/md:DESKTOP-FIXTURE:CORP');
   assert.equal(load.status, 0, show(load));
   const ntuser = join(target, 'Users/alice/NTUSER.DAT');
   for (const [key, value] of EXPECTED) {
@@ -282,11 +313,11 @@ test("loadstate /md: a domain move changes no value and writes no ProfileList en
   assert.match(log, /CORP\\alice is a different domain account: its SID is not known offline/);
 });
 
-test('a target without hives: HKCU settings are still written; one accurate warning for the HKLM\\Software objects it could not take', (t) => {
+test('a target without hives: HKCU settings are still written; one accurate warning for the HKLM\\Software objects it could not take', async (t) => {
   if (hivex) return t.skip(hivex);
   assert.ok(machineObjects > 0, 'AppPaths.xml collected HKLM\\Software objects');
   const target = freshTarget('target-nohives', { software: false });
-  const { r: load, log } = loadTo(target);
+  const { r: load, log } = await loadTo(target);
   assert.equal(load.status, 0, show(load));
   const warnings = registryWarnings(log);
   assert.equal(warnings.length, 1, log);

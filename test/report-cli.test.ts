@@ -1,30 +1,26 @@
-// Migration reports end to end: ScanState and LoadState (real processes, a small generated
-// volume) write <log>.report.json/.html that pass the schema and match the volumes; `ferry
+// Migration reports end to end: ScanState and LoadState (in-process, a small generated volume)
+// write <log>.report.json/.html that pass the schema and match the volumes; `ferry
 // report` summarizes them and a store, and `--compare` lists what was captured but not restored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReport, type MigrationReport } from '../src/report/index.ts';
-import { GEN_PROFILES } from './support/shared.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { runFerry, type InProcessResult } from '../src/cli/testing.ts';
 
-const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 let work: string;
 let capture: MigrationReport;
 let restore: MigrationReport;
 
-const ferry = (...args: string[]): SpawnSyncReturns<string> =>
-  spawnSync(process.execPath, [MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
-const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
+/** `ferry …` in-process (every path given is absolute). */
+const ferry = (...args: string[]): Promise<InProcessResult> => runFerry(args);
+const show = (r: InProcessResult) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
 
-function gen(name: string, size: string, users: number, seed: number): string {
+function gen(name: string, size: number, users: number, seed: number): string {
   const out = join(work, name);
-  const r = spawnSync(process.execPath, [GEN_PROFILES, '--out', out, '--size', size, '--users', String(users), '--seed', String(seed)], {
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, r.stderr);
+  generateSampleVolume({ out, size, users, seed });
   return join(out, 'Windows');
 }
 
@@ -40,11 +36,11 @@ function countFiles(dir: string): number {
   return n;
 }
 
-before(() => {
+before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-report-'));
-  const src = gen('src', '2M', 2, 11);
-  const dst = gen('dst', '1M', 1, 12);
-  const scan = ferry(
+  const src = gen('src', 2 << 20, 2, 11);
+  const dst = gen('dst', 1 << 20, 1, 12);
+  const scan = await ferry(
     'scanstate',
     join(work, 'store'),
     `/offlinewindir:${src}`,
@@ -56,7 +52,7 @@ before(() => {
   );
   assert.ok(scan.status === 0 || scan.status === 3, show(scan));
   // alice lands in a new profile on DST, so every file under it comes from the store.
-  const load = ferry(
+  const load = await ferry(
     'loadstate',
     join(work, 'store'),
     `/offlinewindir:${dst}`,
@@ -107,24 +103,24 @@ test("the reports' numbers match the volumes and each other", () => {
   assert.equal(Number(summary[1]), restore.totals.files.restored);
 });
 
-test('ferry report prints a summary, --json the report as is, and a store is summarized from its catalog', () => {
-  const text = ferry('report', join(work, 'load.log.report.json'));
+test('ferry report prints a summary, --json the report as is, and a store is summarized from its catalog', async () => {
+  const text = await ferry('report', join(work, 'load.log.report.json'));
   assert.equal(text.status, 0, show(text));
   assert.match(text.stdout, new RegExp(`${restore.totals.files.restored} restored`));
-  const json = ferry('report', join(work, 'scan.log.report.json'), '--json');
+  const json = await ferry('report', join(work, 'scan.log.report.json'), '--json');
   assert.deepEqual(JSON.parse(json.stdout), capture);
-  const store = ferry('report', join(work, 'store'), '--json');
+  const store = await ferry('report', join(work, 'store'), '--json');
   assert.equal(store.status, 0, show(store));
   const fromStore = parseReport(JSON.parse(store.stdout));
   assert.equal(fromStore.totals.files.captured, capture.totals.files.captured);
   assert.equal(fromStore.totals.registry.captured, capture.totals.registry.captured);
-  const bad = ferry('report', join(work, 'scan.log'));
+  const bad = await ferry('report', join(work, 'scan.log'));
   assert.equal(bad.status, 11);
   assert.match(bad.stderr, /FERRY_E_REPORT_INVALID/);
 });
 
-test('ferry report --compare lists what was captured but not restored, with why', () => {
-  const r = ferry('report', '--compare', join(work, 'scan.log.report.json'), join(work, 'load.log.report.json'), '--json');
+test('ferry report --compare lists what was captured but not restored, with why', async () => {
+  const r = await ferry('report', '--compare', join(work, 'scan.log.report.json'), join(work, 'load.log.report.json'), '--json');
   assert.equal(r.status, 0, show(r));
   const cmp = JSON.parse(r.stdout) as {
     notRestored: number;
@@ -134,7 +130,7 @@ test('ferry report --compare lists what was captured but not restored, with why'
   const notRestored = restore.totals.files.notMigrated + restore.totals.registry.notMigrated + restore.totals.ini.notMigrated;
   assert.equal(cmp.unaccounted, 0);
   assert.ok(cmp.notRestored >= notRestored);
-  const text = ferry('report', '--compare', join(work, 'scan.log.report.json'), join(work, 'load.log.report.json'));
+  const text = await ferry('report', '--compare', join(work, 'scan.log.report.json'), join(work, 'load.log.report.json'));
   assert.match(text.stdout, /captured but not restored/);
   assert.ok(existsSync(join(work, 'store')));
 });

@@ -5,32 +5,30 @@
 // MigApp.xml (281 Ini patterns; FERRY_TEST_MICROSOFT_XML_DIR) still loads and plans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, newSummary, openPlanning } from '../src/migxml/index.ts';
-import { GEN_PROFILES, MICROSOFT_XML_SKIP, microsoftXml } from './support/shared.ts';
+import { MICROSOFT_XML_SKIP, microsoftXml } from './support/shared.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { runFerry, type InProcessResult } from '../src/cli/testing.ts';
 
-const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const INI = 'C:\\Apps\\Tool\\tool.ini';
 let work: string;
 let windir: string;
 let rules: string;
 let store: string;
 
-const run = (tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> =>
-  spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
-const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
+/** The tool in-process, as `ferry <tool>` runs it. */
+const run = (tool: 'scanstate' | 'loadstate', args: readonly string[]): Promise<InProcessResult> =>
+  runFerry([tool, ...args], { cwd: work });
+const show = (r: InProcessResult) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
 const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 
-before(() => {
+before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-ini-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '1', '--seed', '5'], {
-    encoding: 'utf8',
-  });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: vol, size: 2 << 20, users: 1, seed: 5 });
   windir = join(vol, 'Windows');
   mkdirSync(join(vol, 'Apps/Tool'), { recursive: true });
   mkdirSync(join(vol, 'Users/alice/AppData/Roaming/Tool'), { recursive: true });
@@ -63,7 +61,7 @@ before(() => {
       `</migration>\n`,
   );
   store = join(work, 'store');
-  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${rules}`, '/nocompress', '/o']);
+  const scan = await run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${rules}`, '/nocompress', '/o']);
   assert.equal(scan.status, 0, show(scan));
 });
 
@@ -107,11 +105,11 @@ test('plan and explain see the INI settings the rules select', async () => {
   }
 });
 
-test('LoadState writes the settings into the target INI: file created when missing; an existing file keeps its encoding and other lines; DestinationPriority keeps the target value', () => {
+test('LoadState writes the settings into the target INI: file created when missing; an existing file keeps its encoding and other lines; DestinationPriority keeps the target value', async () => {
   // Target 1: no tool.ini yet.
   const fresh = join(work, 'fresh');
   mkdirSync(join(fresh, 'Windows/System32'), { recursive: true });
-  const a = run('loadstate', [
+  const a = await run('loadstate', [
     store,
     `/offlinewindir:${join(fresh, 'Windows')}`,
     '/nocompress',
@@ -131,7 +129,7 @@ test('LoadState writes the settings into the target INI: file created when missi
   mkdirSync(join(existing, 'Apps/Tool'), { recursive: true });
   writeFileSync(join(existing, 'Apps/Tool/tool.ini'), utf16('[General]\r\nColor=red\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n'));
   const log = join(work, 'existing.log');
-  const b = run('loadstate', [
+  const b = await run('loadstate', [
     store,
     `/offlinewindir:${join(existing, 'Windows')}`,
     '/nocompress',
@@ -150,10 +148,10 @@ test('LoadState writes the settings into the target INI: file created when missi
   assert.match(readFileSync(log, 'utf8'), /INI settings: 5 applied, 1 kept from the target/);
 });
 
-test('/mu relocates an INI file in a profile to the new profile', () => {
+test('/mu relocates an INI file in a profile to the new profile', async () => {
   const target = join(work, 'moved');
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
-  const r = run('loadstate', [
+  const r = await run('loadstate', [
     store,
     `/offlinewindir:${join(target, 'Windows')}`,
     '/nocompress',

@@ -4,23 +4,24 @@
 // whose include names it. Real scanstate → loadstate on a small generated volume.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { buildShellLink } from '../src/usmt/index.ts';
-import { GEN_PROFILES } from './support/shared.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { runFerry, type InProcessResult } from '../src/cli/testing.ts';
 
-const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const URLID = 'http://test/ferry/usmt-rules';
 let work: string;
 let windir: string;
 
-function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [MAIN, tool, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+/** The tool in-process, as `ferry <tool>` runs it. */
+function run(tool: 'scanstate' | 'loadstate', args: readonly string[]): Promise<InProcessResult> {
+  return runFerry([tool, ...args], { cwd: work });
 }
-const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
+const show = (r: InProcessResult) => `exit ${r.status}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`;
 
 /** One System-context Documents component per entry: [name, rules XML]. */
 function ruleFile(name: string, components: readonly (readonly [string, string])[]): string {
@@ -55,13 +56,10 @@ let scanRules: string;
 let loadRules: string;
 let store: string;
 
-before(() => {
+before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-rules-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '3M', '--users', '1', '--seed', '11'], {
-    encoding: 'utf8',
-  });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: vol, size: 3 << 20, users: 1, seed: 11 });
   windir = join(vol, 'Windows');
   const put = (rel: string, data: string | Buffer) => {
     mkdirSync(join(vol, rel, '..'), { recursive: true });
@@ -84,7 +82,7 @@ before(() => {
     ...COMMON,
   ]);
   store = join(work, 'store');
-  const scan = run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/nocompress']);
+  const scan = await run('scanstate', [store, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/nocompress']);
   assert.equal(scan.status, 0, show(scan));
 });
 
@@ -92,17 +90,17 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function restore(
+async function restore(
   name: string,
   extra: readonly string[],
   prepare?: (target: string) => void,
   from = [store, '/nocompress'],
-): { target: string; log: string; out: SpawnSyncReturns<string> } {
+): Promise<{ target: string; log: string; out: InProcessResult }> {
   const target = join(work, name);
   mkdirSync(join(target, 'Windows/System32'), { recursive: true });
   prepare?.(target);
   const log = join(work, `${name}.log`);
-  const out = run('loadstate', [
+  const out = await run('loadstate', [
     from[0]!,
     `/offlinewindir:${join(target, 'Windows')}`,
     ...from.slice(1),
@@ -115,13 +113,13 @@ function restore(
   return { target, log: readFileSync(log, 'utf8'), out };
 }
 
-test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore is never applied; each skip is logged and counted', () => {
+test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore is never applied; each skip is logged and counted', async () => {
   const config = join(work, 'config.xml');
   writeFileSync(
     config,
     `<?xml version="1.0" encoding="UTF-8"?>\n<Configuration><Documents><component displayname="Tunes" migrate="no" ID="${URLID}/tunes/data"/></Documents></Configuration>\n`,
   );
-  const { target, log } = restore('target-rules', [`/i:${loadRules}`, `/config:${config}`]);
+  const { target, log } = await restore('target-rules', [`/i:${loadRules}`, `/config:${config}`]);
   const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
   assert.ok(at('Projects/plan.txt'), 'included by the LoadState rules');
   assert.ok(!at('Projects/report.docx'), 'excluded by the LoadState rules');
@@ -138,15 +136,15 @@ test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore
   assert.ok(Number(summary[1]) >= 2 && Number(summary[2]) >= 1 && Number(summary[3]) >= 1, summary[0]);
 });
 
-test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without /i everything in the store is applied', () => {
-  const { target, log } = restore('target-links', [`/i:${loadRules}`]);
+test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without /i everything in the store is applied', async () => {
+  const { target, log } = await restore('target-links', [`/i:${loadRules}`]);
   const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
   assert.ok(at('Shortcuts/Here.lnk'), 'its target is restored in the same run');
   assert.ok(!at('Shortcuts/Gone.lnk'), 'its include names IgnoreIrrelevantLinks and its target is missing');
   assert.match(log, /Dropped the shortcut C:\\Users\\alice\\Shortcuts\\Gone\.lnk/);
   assert.ok(at('Tools/Old.lnk'), 'its include has no IgnoreIrrelevantLinks: restored though its target is missing');
 
-  const all = restore('target-no-rules', []);
+  const all = await restore('target-no-rules', []);
   const got = (rel: string) => existsSync(join(all.target, 'Users/alice', rel));
   for (const rel of ['Projects/report.docx', 'Extra/x.txt', 'Shortcuts/Gone.lnk', 'Tools/Old.lnk'])
     assert.ok(got(rel), `no /i: ${rel} is applied`);
@@ -154,17 +152,17 @@ test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without
 });
 
 for (const kind of ['uncompressed', 'hard-link'] as const) {
-  test(`<contentModify> KeepExisting: a file replaced by SourcePriority keeps the times and the hidden bit of the target's copy (${kind} store)`, () => {
+  test(`<contentModify> KeepExisting: a file replaced by SourcePriority keeps the times and the hidden bit of the target's copy (${kind} store)`, async () => {
     const old = new Date('2001-02-03T04:05:06Z');
     let from = [store, '/nocompress'];
     if (kind === 'hard-link') {
       from = [join(work, 'store-hardlink'), '/hardlink', '/nocompress'];
-      const scan = run('scanstate', [from[0]!, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/hardlink', '/nocompress']);
+      const scan = await run('scanstate', [from[0]!, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/hardlink', '/nocompress']);
       assert.equal(scan.status, 0, show(scan));
     }
     const source = join(windir, '../Users/alice/Notes/n.txt');
     const sourceMtime = statSync(source).mtimeMs;
-    const { target, log } = restore(
+    const { target, log } = await restore(
       `target-keep-${kind}`,
       [`/i:${loadRules}`],
       (t) => {
@@ -186,8 +184,8 @@ for (const kind of ['uncompressed', 'hard-link'] as const) {
   });
 }
 
-test('<destinationCleanup> deletes, before applying, only the target files its pattern names, each one logged', () => {
-  const { target, log, out } = restore('target-cleanup', [`/i:${loadRules}`], (t) => {
+test('<destinationCleanup> deletes, before applying, only the target files its pattern names, each one logged', async () => {
+  const { target, log, out } = await restore('target-cleanup', [`/i:${loadRules}`], (t) => {
     for (const rel of ['Cache/a.tmp', 'Cache/deep/b.TMP', 'Cache/keep.txt', 'Other/c.tmp']) {
       mkdirSync(join(t, 'Users/alice', rel, '..'), { recursive: true });
       writeFileSync(join(t, 'Users/alice', rel), rel);

@@ -31,7 +31,8 @@ import { join, relative } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
 import { openPlanning } from '../src/migxml/index.ts';
 import { inspectStore } from '../src/store/index.ts';
-import { GEN_PROFILES } from './support/shared.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { runFerry } from '../src/cli/testing.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -48,16 +49,22 @@ let expected: Map<string, string>;
 
 type Tool = 'scanstate' | 'loadstate' | 'usmtutils';
 
-/** Run a tool as `node src/cli/main.ts <tool> …`, or through its `bin/<tool>.mjs` alias. */
-function cli(tool: Tool, args: readonly string[], opts: { cwd?: string; nobody?: boolean; bin?: boolean } = {}): SpawnSyncReturns<string> {
+type Run = Pick<SpawnSyncReturns<string>, 'status' | 'stdout' | 'stderr'>;
+
+/**
+ * Run a tool in-process (src/cli/testing.ts, what `ferry <tool>` runs), or as a real process where
+ * the test is about it: through its `bin/<tool>.mjs` alias, or as uid 65534.
+ */
+async function cli(tool: Tool, args: readonly string[], opts: { cwd?: string; nobody?: boolean; bin?: boolean } = {}): Promise<Run> {
+  if (!opts.nobody && !opts.bin) return runFerry([tool, ...args], { cwd: opts.cwd ?? work, env: { FERRY_DEBUG: '1' } });
   const node = opts.bin ? [join(ROOT, `bin/${tool}.mjs`), ...args] : [MAIN, tool, ...args];
   const cmd = opts.nobody ? 'setpriv' : process.execPath;
   const argv = opts.nobody ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...node] : node;
   return spawnSync(cmd, argv, { cwd: opts.cwd ?? work, encoding: 'utf8', env: { ...process.env, FERRY_DEBUG: '1' }, timeout: 300_000 });
 }
 
-const rc = (r: SpawnSyncReturns<string>) => r.status;
-const explain = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`;
+const rc = (r: Run) => r.status;
+const explain = (r: Run) => `exit ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`;
 
 function makeTarget(name: string): string {
   const t = join(work, name);
@@ -129,10 +136,7 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-usmt-e2e-'));
   chmodSync(work, 0o755);
   vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '30M', '--users', '3', '--seed', '7'], {
-    encoding: 'utf8',
-  });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: vol, size: 30 << 20, users: 3, seed: 7 });
   windir = join(vol, 'Windows');
   const planning = await openPlanning({ windowsDir: windir, ruleFiles: [`${BUNDLED}MigUser.xml`, `${BUNDLED}MigApp.xml`] });
   expected = new Map();
@@ -152,9 +156,9 @@ const MODES = [
 ] as const;
 
 for (const mode of MODES) {
-  test(`capture and restore, ${mode.name} store`, () => {
+  test(`capture and restore, ${mode.name} store`, async () => {
     const store = join(work, `store-${mode.name}`);
-    const scan = cli('scanstate', [
+    const scan = await cli('scanstate', [
       store,
       `/offlinewindir:${windir}`,
       ...RULES,
@@ -170,7 +174,7 @@ for (const mode of MODES) {
     assert.ok((progressLog.match(/totalPercentageCompleted/g) ?? []).length >= 3, 'the percentage advances during the capture');
     assert.match(progressLog, /, PHASE, Scanning\n[\s\S]*, totalSizeInMBToTransfer, \d+\.\d\d\n[\s\S]*, PHASE, Collecting\n/);
     const target = makeTarget(`target-${mode.name}`);
-    const load = cli('loadstate', [
+    const load = await cli('loadstate', [
       store,
       `/offlinewindir:${join(target, 'Windows')}`,
       ...RULES,
@@ -183,13 +187,13 @@ for (const mode of MODES) {
     assertRestored(target, mode.name);
     assert.ok(!existsSync(join(target, 'Users/alice')), 'the renamed user has no folder under the old name');
     if (mode.verify) {
-      const v = cli('usmtutils', ['/verify:all', join(store, 'USMT/USMT.MIG'), '/decrypt:AES_256', KEY]);
+      const v = await cli('usmtutils', ['/verify:all', join(store, 'USMT/USMT.MIG'), '/decrypt:AES_256', KEY]);
       assert.equal(rc(v), 0, explain(v));
       assert.match(v.stdout, /CATALOG\tOK\n$/);
       assert.doesNotMatch(v.stdout, /CORRUPTED/);
     }
     if (mode.name === 'hard-link') {
-      const rd = cli('usmtutils', ['/rd', store, '/y']);
+      const rd = await cli('usmtutils', ['/rd', store, '/y']);
       assert.equal(rc(rd), 0, explain(rd));
       assert.ok(!existsSync(store), 'usmtutils /rd removes the hard-link store');
       for (const src of expected.values()) assert.ok(existsSync(src), 'removing the store keeps the originals');
@@ -197,7 +201,7 @@ for (const mode of MODES) {
   });
 }
 
-test('a restore onto a target that already holds a file renames the store copy to name(1).ext', () => {
+test('a restore onto a target that already holds a file renames the store copy to name(1).ext', async () => {
   const store = join(work, 'store-uncompressed');
   const [win, src] = [...expected].find(([w]) => /^C:\\Users\\bob\.smith\\Documents\\[^\\]+\.docx$/i.test(w))!;
   const target = makeTarget('target-collision');
@@ -208,7 +212,14 @@ test('a restore onto a target that already holds a file renames the store copy t
   assert.ok(desk, "the generated volume has a file on bob's desktop");
   mkdirSync(join(target, targetRel(desk), '..'), { recursive: true });
   writeFileSync(join(target, targetRel(desk)), 'mine');
-  const load = cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, ...RULES, '/nocompress', '/lac', '/mu:alice:alice2']);
+  const load = await cli('loadstate', [
+    store,
+    `/offlinewindir:${join(target, 'Windows')}`,
+    ...RULES,
+    '/nocompress',
+    '/lac',
+    '/mu:alice:alice2',
+  ]);
   assert.equal(rc(load), 0, explain(load));
   assert.equal(readFileSync(join(target, rel), 'utf8'), 'already here', 'nothing is overwritten without a merge rule');
   const renamed = join(target, rel.replace(/\.docx$/, '(1).docx'));
@@ -224,7 +235,7 @@ test('a restore onto a target that already holds a file renames the store copy t
   );
 });
 
-test("the spec's ScanState example command lines run unchanged (plus the offline source)", () => {
+test("the spec's ScanState example command lines run unchanged (plus the offline source)", async () => {
   const cwd = join(work, 'example');
   mkdirSync(cwd);
   for (const f of ['MigApp.xml', 'MigDocs.xml']) cpSync(join(BUNDLED, f), join(cwd, f));
@@ -243,42 +254,42 @@ test("the spec's ScanState example command lines run unchanged (plus the offline
     '/key:mykey',
     `/offlinewindir:${windir}`,
   ];
-  const r = cli('scanstate', line, { cwd });
+  const r = await cli('scanstate', line, { cwd });
   assert.equal(rc(r), 0, explain(r));
   assert.ok(existsSync(join(cwd, '\\\\server\\share\\migration\\mystore', 'USMT', 'USMT.MIG')));
   assert.ok(existsSync(join(cwd, 'ScanState.log')), 'the default log is ScanState.log in the current folder');
-  const p = cli('scanstate', ['C:\\store', '/p:C:\\spaceRequirements.xml', `/offlinewindir:${windir}`, '/i:MigDocs.xml'], { cwd });
+  const p = await cli('scanstate', ['C:\\store', '/p:C:\\spaceRequirements.xml', `/offlinewindir:${windir}`, '/i:MigDocs.xml'], { cwd });
   assert.equal(rc(p), 0, explain(p));
   assert.match(
     readFileSync(join(cwd, 'C:\\spaceRequirements.xml'), 'utf8'),
     /<PreMigration>\n {2}<storeSize>\n {4}<size clusterSize="4096">\d+<\/size>/,
   );
   assert.ok(!existsSync(join(cwd, 'C:\\store', 'USMT')), '/p creates no store');
-  const g = cli('scanstate', ['/i:MigApp.xml', '/i:MigDocs.xml', '/genconfig:Gen.xml', '/v:13', `/offlinewindir:${windir}`], { cwd });
+  const g = await cli('scanstate', ['/i:MigApp.xml', '/i:MigDocs.xml', '/genconfig:Gen.xml', '/v:13', `/offlinewindir:${windir}`], { cwd });
   assert.equal(rc(g), 0, explain(g));
   assert.match(readFileSync(join(cwd, 'Gen.xml'), 'utf8'), /<Configuration>/);
 });
 
-test('the scanstate / loadstate / usmtutils bin aliases run the tools', () => {
-  const help = cli('scanstate', ['/?'], { bin: true });
+test('the scanstate / loadstate / usmtutils bin aliases run the tools', async () => {
+  const help = await cli('scanstate', ['/?'], { bin: true });
   assert.equal(rc(help), 1, explain(help));
   assert.match(help.stdout, /ScanState \(Ferry\)/);
   const store = join(work, 'store-compressed+encrypted');
-  const v = cli('usmtutils', ['/verify', join(store, 'USMT/USMT.MIG'), '/decrypt:AES_256', KEY], { bin: true });
+  const v = await cli('usmtutils', ['/verify', join(store, 'USMT/USMT.MIG'), '/decrypt:AES_256', KEY], { bin: true });
   assert.equal(rc(v), 0, explain(v));
   assert.match(v.stdout, /Number of corrupted files: 0/);
 });
 
-test('faults in the store: wrong key 37, tampered byte 42, truncated 42, future version 27, incomplete 27', () => {
+test('faults in the store: wrong key 37, tampered byte 42, truncated 42, future version 27, incomplete 27', async () => {
   const store = join(work, 'store-compressed+encrypted');
   const target = makeTarget('target-faults');
   const load = (s: string, extra: string[] = ['/decrypt:AES_256', KEY]) =>
     cli('loadstate', [s, `/offlinewindir:${join(target, 'Windows')}`, ...extra, '/lac']);
 
-  const wrong = load(store, ['/decrypt', '/key:wrong key']);
+  const wrong = await load(store, ['/decrypt', '/key:wrong key']);
   assert.equal(rc(wrong), 37, explain(wrong));
   assert.match(wrong.stderr, /FERRY_E_STORE_BAD_KEY/);
-  const noKey = load(store, []);
+  const noKey = await load(store, []);
   assert.equal(rc(noKey), 37, explain(noKey));
   assert.deepEqual(filesUnder(target), [], 'nothing restored with a wrong key');
 
@@ -296,16 +307,16 @@ test('faults in the store: wrong key 37, tampered byte 42, truncated 42, future 
   b[0] = b[0]! ^ 0x40;
   writeSync(fd, b, 0, 1, at);
   closeSync(fd);
-  const t = load(tampered);
+  const t = await load(tampered);
   assert.equal(rc(t), 42, explain(t));
   assert.match(t.stderr, /FERRY_E_STORE_TAMPERED/);
-  const v = cli('usmtutils', ['/verify:failureonly', mig, '/decrypt', KEY]);
+  const v = await cli('usmtutils', ['/verify:failureonly', mig, '/decrypt', KEY]);
   assert.equal(rc(v), 42, explain(v));
   assert.match(v.stdout, /CORRUPTED/);
 
   const truncated = copy('store-truncated');
   truncateSync(join(truncated, 'USMT/USMT.MIG'), statSync(join(truncated, 'USMT/USMT.MIG')).size - 100);
-  const tr = load(truncated);
+  const tr = await load(truncated);
   assert.equal(rc(tr), 42, explain(tr));
   assert.match(tr.stderr, /FERRY_E_STORE_TRUNCATED/);
 
@@ -313,17 +324,17 @@ test('faults in the store: wrong key 37, tampered byte 42, truncated 42, future 
   const ffd = openSync(join(future, 'USMT/USMT.MIG'), 'r+');
   writeSync(ffd, Buffer.from([9, 0]), 0, 2, 8);
   closeSync(ffd);
-  const fu = load(future);
+  const fu = await load(future);
   assert.equal(rc(fu), 27, explain(fu));
   assert.match(fu.stderr, /FERRY_E_STORE_VERSION/);
 
-  const missing = load(join(work, 'no-such-store'));
+  const missing = await load(join(work, 'no-such-store'));
   assert.equal(rc(missing), 27, explain(missing));
 });
 
-test('local users absent from the target need /lac (14); without it their data is not restored', () => {
+test('local users absent from the target need /lac (14); without it their data is not restored', async () => {
   const target = makeTarget('target-nolac');
-  const r = cli('loadstate', [join(work, 'store-uncompressed'), `/offlinewindir:${join(target, 'Windows')}`, '/nocompress']);
+  const r = await cli('loadstate', [join(work, 'store-uncompressed'), `/offlinewindir:${join(target, 'Windows')}`, '/nocompress']);
   assert.equal(rc(r), 14, explain(r));
   assert.ok(!existsSync(join(target, 'Users/alice')), 'no profile data without /lac');
 });
@@ -337,12 +348,12 @@ test('unreadable source file (uid 65534): stops with 61 and a resumable store wi
   try {
     const store = join(parent, 'store');
     const args = [store, `/offlinewindir:${windir}`, ...RULES, '/nocompress', `/l:${parent}/scan.log`];
-    const stop = cli('scanstate', args, { nobody: true });
+    const stop = await cli('scanstate', args, { nobody: true });
     assert.equal(rc(stop), 61, explain(stop));
     assert.match(stop.stderr, /FERRY_E_USMT_STOPPED_ON_ERROR/);
     assert.ok(readFileSync(`${parent}/scan.log`, 'utf8').includes(win), 'the log names the file');
     assert.equal((await inspectStore(store)).complete, false, 'the store is left incomplete (resumable), never reported whole');
-    const cont = cli('scanstate', [...args, '/c', `/listfiles:${parent}/list.txt`], { nobody: true });
+    const cont = await cli('scanstate', [...args, '/c', `/listfiles:${parent}/list.txt`], { nobody: true });
     assert.equal(rc(cont), 3, explain(cont));
     const log = readFileSync(`${parent}/scan.log`, 'utf8');
     assert.match(log, /Skipped because of \/c \(1\)/);
@@ -364,7 +375,7 @@ test('ENOSPC on a tiny tmpfs: 72 and an incomplete store', async (t) => {
     return;
   }
   try {
-    const r = cli('scanstate', [join(mnt, 'store'), `/offlinewindir:${windir}`, ...RULES, '/nocompress', `/l:${work}/enospc.log`]);
+    const r = await cli('scanstate', [join(mnt, 'store'), `/offlinewindir:${windir}`, ...RULES, '/nocompress', `/l:${work}/enospc.log`]);
     assert.equal(rc(r), 72, explain(r));
     assert.match(r.stderr, /FERRY_E_DISK_FULL/);
     assert.equal((await inspectStore(join(mnt, 'store'))).complete, false, 'the partial store is marked incomplete');
@@ -375,8 +386,7 @@ test('ENOSPC on a tiny tmpfs: 72 and an incomplete store', async (t) => {
 
 test('kill -9 in the middle of a capture, then the same command resumes and the store restores', async (t) => {
   const v2 = join(work, 'vol-kill');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', v2, '--size', '8M', '--users', '2', '--seed', '3'], { encoding: 'utf8' });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: v2, size: 8 << 20, users: 2, seed: 3 });
   const big = join(v2, 'Users/alice/Documents/big.docx');
   writeFileSync(big, randomBytes(48 * 1024 * 1024));
   const store = join(work, 'store-kill');
@@ -396,14 +406,14 @@ test('kill -9 in the middle of a capture, then the same command resumes and the 
   await new Promise((r) => child.once('exit', r));
   assert.equal((await inspectStore(store)).complete, false, 'a killed capture leaves an incomplete store');
   const target = makeTarget('target-kill');
-  const early = cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac']);
+  const early = await cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac']);
   assert.equal(rc(early), 27, explain(early));
   assert.match(early.stderr, /FERRY_E_STORE_INCOMPLETE/);
 
-  const again = cli('scanstate', args);
+  const again = await cli('scanstate', args);
   assert.equal(rc(again), 0, explain(again));
   assert.match(readFileSync(`${work}/kill.log`, 'utf8'), /Resuming the interrupted capture/);
-  const load = cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac']);
+  const load = await cli('loadstate', [store, `/offlinewindir:${join(target, 'Windows')}`, '/decrypt', KEY, '/lac']);
   assert.equal(rc(load), 0, explain(load));
   assert.equal(sha(join(target, 'Users/alice/Documents/big.docx')), sha(big));
 });

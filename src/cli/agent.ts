@@ -8,6 +8,8 @@ import { Command } from 'commander';
 import { Agent } from '../agent/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { requireVolumeRoot } from '../volume/index.ts';
+import { printError } from '../events/index.ts';
+import { TERMINAL_OUTPUT } from './command-error.ts';
 
 const defaultState = (name: string) => resolve('.ferry-agent', name);
 
@@ -24,6 +26,7 @@ async function parse(cmd: Command, argv: string[]): Promise<number | undefined> 
 
 async function runOne(argv: string[]): Promise<number> {
   const cmd = new Command('ferry agent run')
+    .configureOutput(TERMINAL_OUTPUT)
     .description('run an available (or required) deployment now on this computer')
     .argument('<deployment>', 'deployment id, e.g. FRY20001')
     .option('--state <dir>', 'agent state folder (default ./.ferry-agent/<name>)')
@@ -32,7 +35,7 @@ async function runOne(argv: string[]): Promise<number> {
   if (early !== undefined) return early;
   const o = cmd.opts<{ state?: string; name?: string }>();
   if (!o.state && !o.name) {
-    console.error('FERRY_E_INVALID_ARGUMENT: give --state DIR (or --name NAME for ./.ferry-agent/NAME).');
+    printError('FERRY_E_INVALID_ARGUMENT: give --state DIR (or --name NAME for ./.ferry-agent/NAME).');
     return 2;
   }
   const stateDir = resolve(o.state ?? defaultState(o.name!));
@@ -43,7 +46,7 @@ async function runOne(argv: string[]): Promise<number> {
   await agent.client.requestRun(deployment);
   const status = await agent.runDeployment(deployment);
   if (status === 'not-started') {
-    console.error(`Deployment ${deployment} did not start on ${id.name} (already running, or refused; see the site's status messages).`);
+    printError(`Deployment ${deployment} did not start on ${id.name} (already running, or refused; see the site's status messages).`);
     return 1;
   }
   return status === 'succeeded' ? 0 : 1;
@@ -53,6 +56,7 @@ async function runOne(argv: string[]): Promise<number> {
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runOne(argv.slice(1));
   const cmd = new Command('ferry agent')
+    .configureOutput(TERMINAL_OUTPUT)
     .description('register with a site, then poll for deployments and run them (ferry agent run <deployment> runs one now)')
     .requiredOption('--site <url>', 'site server URL (the one ferry serve printed)')
     .requiredOption('--root <dir>', "this computer's volume root (offline Windows tree)")
@@ -68,14 +72,14 @@ export async function run(argv: string[]): Promise<number> {
   if (early !== undefined) return early;
   const o = cmd.opts<{ site: string; root: string; name: string; state?: string; enroll?: string; poll: number; once?: boolean }>();
   if (!Number.isFinite(o.poll) || o.poll <= 0) {
-    console.error('FERRY_E_INVALID_ARGUMENT: --poll takes a number of seconds greater than 0.');
+    printError('FERRY_E_INVALID_ARGUMENT: --poll takes a number of seconds greater than 0.');
     return 2;
   }
   try {
     requireVolumeRoot(o.root);
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
-    console.error(`${err.code}: ${err.message}`);
+    printError(`${err.code}: ${err.message}`);
     return 2;
   }
   const agent = new Agent({

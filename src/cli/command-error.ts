@@ -1,6 +1,7 @@
 // One mapping from what a commander program throws to the exit code of a `ferry` command.
-import { CommanderError } from 'commander';
+import { CommanderError, type OutputConfiguration } from 'commander';
 import { FerryError } from '../errors/index.ts';
+import { printError, terminal } from '../events/index.ts';
 
 /**
  * The exit code for an error thrown while a commander program (built with `exitOverride()`) runs:
@@ -17,8 +18,14 @@ import { FerryError } from '../errors/index.ts';
 export function commandErrorExit(err: unknown, ferryExit: number): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   if (err instanceof FerryError) {
-    console.error(`${err.code}: ${err.message}`);
+    printError(`${err.code}: ${err.message}`);
     return ferryExit;
   }
   throw err;
 }
+
+/** Commander's help and usage errors go to the command's terminal (`configureOutput(TERMINAL_OUTPUT)`), not straight to the process's. */
+export const TERMINAL_OUTPUT: OutputConfiguration = {
+  writeOut: (str) => terminal().stdout.write(str),
+  writeErr: (str) => terminal().stderr.write(str),
+};

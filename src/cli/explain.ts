@@ -1,7 +1,7 @@
 // `ferry explain --offlinewindir DIR /i:X.xml … [--json] PATH…`: for each Windows path or
 // registry location, the final decision over the System pass and every user pass, the winning
 // rule and the destination after locationModify. `--json`: one object per PATH per line.
-import { EventStream } from '../events/index.ts';
+import { EventStream, print, terminal } from '../events/index.ts';
 import { openPlanning } from '../migxml/index.ts';
 import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
@@ -13,16 +13,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const { args, input } = parseRuleOptions(argv, USAGE);
     if (args.help) {
-      console.log(USAGE);
+      print(USAGE);
       return 0;
     }
     if (!args.positionals.length) {
-      process.stderr.write(`FERRY_E_INVALID_ARGUMENT: give at least one PATH (C:\\… or HKCU\\…) to explain.\n${USAGE}\n`);
+      terminal().stderr.write(`FERRY_E_INVALID_ARGUMENT: give at least one PATH (C:\\… or HKCU\\…) to explain.\n${USAGE}\n`);
       return 11;
     }
     const events = new EventStream();
     events.on((e) => {
-      if (e.type === 'warning') process.stderr.write(`warning ${e.code}: ${e.message}\n`);
+      if (e.type === 'warning') terminal().stderr.write(`warning ${e.code}: ${e.message}\n`);
     });
     const { engine } = await openPlanning({ ...input, events });
     try {
@@ -30,10 +30,10 @@ export async function run(argv: string[]): Promise<number> {
       for (const path of args.positionals) {
         if (isInStore(store, /^[A-Za-z]:/.test(path) ? path : undefined)) {
           if (args.json)
-            process.stdout.write(
+            terminal().stdout.write(
               `${JSON.stringify({ path, decision: 'excluded', rule: null, destination: null, reason: store!.reason })}\n`,
             );
-          else process.stdout.write(`${path}\n  decision:    excluded\n  reason:      ${store!.reason}\n`);
+          else terminal().stdout.write(`${path}\n  decision:    excluded\n  reason:      ${store!.reason}\n`);
           continue;
         }
         const { decision, destination, destinations } = await engine.explain(path);
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
           ? { file: decision.rule.file, component: decision.rule.component, kind: decision.rule.kind, pattern: decision.rule.pattern }
           : null;
         if (args.json) {
-          process.stdout.write(
+          terminal().stdout.write(
             `${JSON.stringify({ path, decision: decision.decision, rule, ...(decision.reason ? { reason: decision.reason } : {}), destination, ...(destinations ? { destinations } : {}) })}\n`,
           );
           continue;
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
           );
         if (destinations) for (const d of destinations) lines.push(`  destination: ${d}`);
         else if (destination) lines.push(`  destination: ${destination}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        terminal().stdout.write(`${lines.join('\n')}\n`);
       }
     } finally {
       engine.close();

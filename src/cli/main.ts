@@ -4,6 +4,7 @@
 import { enableCompileCache } from 'node:module';
 import { FerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
+import { print, printError } from '../events/index.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -50,16 +51,16 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    print(usage());
     return 0;
   }
   if (name === '--version') {
-    console.log(`ferry ${FERRY_VERSION}`);
+    print(`ferry ${FERRY_VERSION}`);
     return 0;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    console.error(`FERRY_E_INVALID_ARGUMENT: unknown command "${name}".\n\n${usage()}`);
+    printError(`FERRY_E_INVALID_ARGUMENT: unknown command "${name}".\n\n${usage()}`);
     return 2;
   }
   const mod = await cmd.load();
@@ -73,8 +74,8 @@ export async function cli(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (err) {
-    if (err instanceof FerryError) console.error(`${err.code}: ${err.message}`);
-    else console.error(err);
+    if (err instanceof FerryError) printError(`${err.code}: ${err.message}`);
+    else printError(err);
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 // `ferry plan --offlinewindir DIR /i:… [--json]`: every object that would migrate, with totals
 // per user and per component; nothing is written (the basis of ScanState /p).
-import { EventStream } from '../events/index.ts';
+import { EventStream, print, terminal } from '../events/index.ts';
 import { count, newSummary, openPlanning, type Totals } from '../migxml/index.ts';
 import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
@@ -14,18 +14,18 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const { args, input } = parseRuleOptions(argv, USAGE);
     if (args.help) {
-      console.log(USAGE);
+      print(USAGE);
       return 0;
     }
     if (args.positionals.length) {
-      process.stderr.write(`FERRY_E_INVALID_ARGUMENT: unexpected argument "${args.positionals[0]}".\n${USAGE}\n`);
+      terminal().stderr.write(`FERRY_E_INVALID_ARGUMENT: unexpected argument "${args.positionals[0]}".\n${USAGE}\n`);
       return 11;
     }
     const events = new EventStream();
     events.on((e) => {
       if (e.type !== 'warning') return;
-      if (args.json) process.stdout.write(`${JSON.stringify({ warning: { code: e.code, message: e.message } })}\n`);
-      else process.stderr.write(`warning ${e.code}: ${e.message}\n`);
+      if (args.json) terminal().stdout.write(`${JSON.stringify({ warning: { code: e.code, message: e.message } })}\n`);
+      else terminal().stderr.write(`warning ${e.code}: ${e.message}\n`);
     });
     const { engine } = await openPlanning({ ...input, events });
     const summary = newSummary();
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       for await (const o of engine.objects()) {
         if (isInStore(store, o.winPath)) {
           inStore++;
-          if (args.json) process.stdout.write(`${JSON.stringify({ kind: o.kind, path: o.winPath, excluded: store!.reason })}\n`);
+          if (args.json) terminal().stdout.write(`${JSON.stringify({ kind: o.kind, path: o.winPath, excluded: store!.reason })}\n`);
           continue;
         }
         count(summary, o);
@@ -46,12 +46,12 @@ export async function run(argv: string[]): Promise<number> {
         const destinations = onDisk && o.inclusions.length ? engine.allDestinations(path, o.kind === 'dir', o.inclusions) : [o.destination];
         if (args.json) {
           const rule = { file: o.rule.file, component: o.rule.component, kind: o.rule.kind, pattern: o.rule.pattern };
-          process.stdout.write(
+          terminal().stdout.write(
             `${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, ...(destinations.length > 1 ? { destinations } : {}), size: o.entry?.size ?? null })}\n`,
           );
         } else {
           const moved = destinations.length > 1 || destinations[0] !== path;
-          process.stdout.write(
+          terminal().stdout.write(
             `${o.kind.padEnd(8)} ${path}${moved ? ` -> ${destinations.join(', ')}` : ''}  [${user ?? 'System'}: ${o.component}]\n`,
           );
         }
@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (args.json) {
       const obj = (m: Map<string, Totals>) => Object.fromEntries(m);
-      process.stdout.write(
+      terminal().stdout.write(
         `${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) }, ...(store ? { excludedStore: { path: store.display, objects: inStore, reason: store.reason } } : {}) })}\n`,
       );
     } else {
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const [u, t] of summary.byUser) lines.push(`  ${u}: ${fmt(t)}`);
       lines.push('Per component:');
       for (const [c, t] of summary.byComponent) lines.push(`  ${c}: ${fmt(t)}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      terminal().stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;
   } catch (err) {

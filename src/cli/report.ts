@@ -5,6 +5,7 @@ import { FerryError } from '../errors/index.ts';
 import { loadReport } from '../report/index.ts';
 import { compareReports, renderComparisonText, renderReportText } from '../report/index.ts';
 import { reportError } from './rule-options.ts';
+import { print, terminal } from '../events/index.ts';
 
 const USAGE = [
   'Usage: ferry report FILE [--json] [--key KEY]',
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const { values, positionals } = parsed;
     if (values.help) {
-      console.log(USAGE);
+      print(USAGE);
       return 0;
     }
     const key = values.key === undefined ? {} : { key: values.key };
@@ -48,12 +49,12 @@ export async function run(argv: string[]): Promise<number> {
           `${positionals[1]} is a ${restore.kind} report; give the LoadState report second.`,
         );
       const c = compareReports(capture, restore);
-      process.stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : renderComparisonText(c));
+      terminal().stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : renderComparisonText(c));
       return 0;
     }
     if (positionals.length !== 1) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `give one report file or store.\n${USAGE}`);
     const report = await loadReport(positionals[0]!, key);
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report));
+    terminal().stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report));
     return 0;
   } catch (err) {
     return reportError(err);

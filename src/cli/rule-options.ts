@@ -6,6 +6,7 @@ import { locateRuleFile } from '../usmt/index.ts';
 import type { PlanningInput } from '../migxml/index.ts';
 import { all, one, parseArgs, parseUserSelection, type ParsedArgs, type ToolSpec } from '../usmt/index.ts';
 import { normalizeUsmtArgs } from './usmt-args.ts';
+import { terminal } from '../events/index.ts';
 
 /** The options `plan` and `explain` take: the offline Windows folder, ScanState's rule and user options, and `--store`. */
 export const RULE_OPTIONS: ToolSpec = {
@@ -39,7 +40,7 @@ export function storeExclusion(args: ParsedArgs, windowsDir: string): StoreExclu
   if (/^[A-Za-z]:[\\/]/.test(store)) win = store.replace(/\//g, '\\');
   else {
     const volume = resolve(windowsDir, '..');
-    const rel = relative(volume, resolve(store));
+    const rel = relative(volume, resolve(terminal().cwd, store));
     if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) win = `C:\\${rel.split(sep).join('\\')}`;
   }
   if (win === undefined) return undefined; // a store outside the volume excludes nothing on it
@@ -65,12 +66,14 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
       `--offlinewindir DIR is required (the Windows folder of the offline volume).\n${usage}`,
     );
   const config = one(args, 'config');
+  // Relative paths are read from the command's working folder, never the process's (tests run several commands in one process).
+  const { cwd } = terminal();
   return {
     args,
     input: {
-      windowsDir,
-      ruleFiles: all(args, 'i').map((f) => locateRuleFile(f)),
-      ...(config ? { config } : {}),
+      windowsDir: resolve(cwd, windowsDir),
+      ruleFiles: all(args, 'i').map((f) => locateRuleFile(f, cwd)),
+      ...(config ? { config: resolve(cwd, config) } : {}),
       selection: parseUserSelection(args),
     },
   };
@@ -79,7 +82,7 @@ export function parseRuleOptions(argv: readonly string[], usage: string): { args
 /** Print a coded error and give the exit code (the USMT return code of the error). */
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
-    process.stderr.write(`${err.code}: ${err.message}\n`);
+    terminal().stderr.write(`${err.code}: ${err.message}\n`);
     return err.usmtExitCode;
   }
   throw err;

@@ -2,14 +2,16 @@
 // Windows volume to try rules, task sequences and the console on (src/sample-volume).
 import { Command } from 'commander';
 import { FerryError } from '../errors/index.ts';
-import { commandErrorExit } from './command-error.ts';
+import { commandErrorExit, TERMINAL_OUTPUT } from './command-error.ts';
 import { generateSampleVolume, parseSize } from '../sample-volume/index.ts';
+import { print } from '../events/index.ts';
 
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 /** `ferry sample-volume`: writes a synthetic offline Windows volume. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const program = new Command('ferry sample-volume')
+    .configureOutput(TERMINAL_OUTPUT)
     .description(
       'Write a deterministic synthetic offline Windows volume (DIR plays C:\\; its Windows folder is what /offlinewindir: takes).',
     )
@@ -36,15 +38,15 @@ export async function run(argv: string[]): Promise<number> {
       ...(o.hives === 'none' ? { hives: 'none' as const } : {}),
     });
     if (!o.quiet) {
-      console.log(`Sample volume in ${s.root} (seed ${o.seed}; users: ${s.users.join(', ') || 'none'}).`);
-      console.log(
+      print(`Sample volume in ${s.root} (seed ${o.seed}; users: ${s.users.join(', ') || 'none'}).`);
+      print(
         `  ${s.files} files, ${s.dirs} folders, ${s.symlinks} symlinks, ${s.hardlinks} hard links, ${mib(s.bytes)} of data, ${mib(s.sparseBytes)} sparse`,
       );
-      console.log(`  ${s.longPaths} paths over 260 characters, ${s.unicodeNames} non-ASCII names, ${s.readOnly} read-only files`);
-      console.log(
+      print(`  ${s.longPaths} paths over 260 characters, ${s.unicodeNames} non-ASCII names, ${s.readOnly} read-only files`);
+      print(
         `  hidden/system attributes (user.DOSATTRIB): ${s.attributes === null ? 'not written (the file system takes no user xattrs)' : `${s.attributes} entries`}`,
       );
-      console.log(`  ${((performance.now() - started) / 1000).toFixed(1)} s. Offline Windows folder: ${s.windowsDir}`);
+      print(`  ${((performance.now() - started) / 1000).toFixed(1)} s. Offline Windows folder: ${s.windowsDir}`);
     }
     return 0;
   } catch (err) {

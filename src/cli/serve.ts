@@ -11,6 +11,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../errors/index.ts';
 import { requireVolumeRoot } from '../volume/index.ts';
 import { createSite, ensureConsoleBuilt, recordConsoleUrl, type Site } from '../server/index.ts';
+import { print, printError } from '../events/index.ts';
+import { TERMINAL_OUTPUT } from './command-error.ts';
 
 function port(v: string): number {
   const n = Number(v);
@@ -30,6 +32,7 @@ interface ServeOptions {
 /** The options, or the exit code when they are wrong (the message is printed). */
 function parseOptions(argv: string[]): ServeOptions | number {
   const cmd = new Command('ferry serve')
+    .configureOutput(TERMINAL_OUTPUT)
     .description('all-in-one server: site REST API + State Migration Point + web console')
     .option('--port <port>', 'TCP port (0 = any free port)', port, 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -54,7 +57,7 @@ function parseOptions(argv: string[]): ServeOptions | number {
   for (const a of o.agent) {
     const m = /^([^=]+)=(.+)$/.exec(a);
     if (!m) {
-      console.error('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
+      printError('FERRY_E_INVALID_ARGUMENT: --agent takes NAME=VOLUME_ROOT, e.g. --agent PC1=/tmp/src-vol.');
       return 2;
     }
     agents.push({ name: m[1]!, root: m[2]! });
@@ -63,7 +66,7 @@ function parseOptions(argv: string[]): ServeOptions | number {
     for (const a of agents) requireVolumeRoot(a.root, `--agent ${a.name}=`);
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
-    console.error(`${err.code}: ${err.message}`);
+    printError(`${err.code}: ${err.message}`);
     return 2;
   }
   return { port: o.port, host: o.host, data: o.data, agents, ...(o.db ? { db: o.db } : {}) };
@@ -100,17 +103,16 @@ async function listen(host: string, listenPort: number): Promise<Server> {
 }
 
 function printWelcome(site: Site, o: ServeOptions, dataDir: string, origin: string): void {
-  console.log(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
-  console.log('Agents enroll with the token file of the data directory:');
-  console.log(`  ferry agent --site ${origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
-  console.log('  (a registered or revoked computer re-enrolls with its one-time reset token: console Devices › Reset)');
-  console.log('');
-  if (site.smp?.smp.firstStart.adminToken)
-    console.log(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
+  print(`Ferry site server: data in ${dataDir} (${site.database.dialect} ${site.database.location})`);
+  print('Agents enroll with the token file of the data directory:');
+  print(`  ferry agent --site ${origin} --enroll ${resolve(dataDir, 'enroll-token')} --root VOLUME --name NAME`);
+  print('  (a registered or revoked computer re-enrolls with its one-time reset token: console Devices › Reset)');
+  print('');
+  if (site.smp?.smp.firstStart.adminToken) print(`State Migration Point admin token (shown once): ${site.smp.smp.firstStart.adminToken}`);
   if (site.smp?.smp.firstStart.recoveryKey)
-    console.log(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
-  console.log(`Open the console (one-time sign-in link; another one: ferry console-link --data ${o.data}):`);
-  console.log(`  ${origin}/?token=${site.auth.issueSignInToken()}`);
+    print(`State Migration Point recovery key (shown once; keep it offline): ${site.smp.smp.firstStart.recoveryKey}`);
+  print(`Open the console (one-time sign-in link; another one: ferry console-link --data ${o.data}):`);
+  print(`  ${origin}/?token=${site.auth.issueSignInToken()}`);
 }
 
 /** Local agents are enrolled by the server itself with the token of its data directory. */
@@ -134,7 +136,7 @@ function startLocalAgents(o: ServeOptions, site: Site, dataDir: string, origin: 
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    console.log(`Local agent ${name} (volume ${resolve(root)}) started, pid ${child.pid}.`);
+    print(`Local agent ${name} (volume ${resolve(root)}) started, pid ${child.pid}.`);
     return child;
   });
 }
@@ -160,7 +162,7 @@ export async function run(argv: string[]): Promise<number> {
   const o = parseOptions(argv);
   if (typeof o === 'number') return o;
   const dataDir = resolve(o.data);
-  const consoleDir = await ensureConsoleBuilt((s) => console.log(s));
+  const consoleDir = await ensureConsoleBuilt((s) => print(s));
   const server = await listen(o.host, o.port);
   const url = new URL(`http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${(server.address() as AddressInfo).port}`);
   if (o.host === '0.0.0.0' || o.host === '::') url.hostname = '127.0.0.1';

@@ -4,12 +4,12 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
-import { EventStream } from '../events/index.ts';
+import { EventStream, print as println, printError, terminal } from '../events/index.ts';
 import { SmpHttpClient } from '../smp/index.ts';
 import { rotateAdminToken } from '../smp/index.ts';
 import { openRecoverySlot } from '../smp/index.ts';
 import { createSmpServer } from '../server/index.ts';
-import { commandErrorExit } from './command-error.ts';
+import { commandErrorExit, TERMINAL_OUTPUT } from './command-error.ts';
 
 const int =
   (name: string) =>
@@ -49,7 +49,7 @@ function makeClient(f: ClientFlags, events?: EventStream): SmpHttpClient {
   if (f.retryTime > 600) throw new FerryError('FERRY_E_INVALID_ARGUMENT', '--retry-time is 0–600 seconds.');
   return new SmpHttpClient({
     servers: f.server,
-    computerName: f.computer ?? process.env.FERRY_COMPUTER_NAME ?? (process.env.HOSTNAME || 'localhost'),
+    computerName: f.computer ?? terminal().env.FERRY_COMPUTER_NAME ?? (terminal().env.HOSTNAME || 'localhost'),
     ...(f.credential ? { credential: f.credential } : {}),
     ...(f.naaCredential ? { naaCredential: f.naaCredential } : {}),
     fallbackToNaa: f.fallbackToNaa === true,
@@ -63,10 +63,10 @@ function progressEvents(json: boolean | undefined): EventStream {
   const events = new EventStream();
   let lastPct = -1;
   events.on((e) => {
-    if (e.type === 'log') process.stderr.write(`${e.component}: ${e.message}\n`);
+    if (e.type === 'log') terminal().stderr.write(`${e.component}: ${e.message}\n`);
     if (e.type === 'progress' && e.bytesTotal && !json) {
       const pct = Math.floor((100 * (e.bytesDone ?? 0)) / e.bytesTotal);
-      if (pct !== lastPct && pct % 10 === 0) process.stderr.write(`${e.phase} ${pct}%\n`);
+      if (pct !== lastPct && pct % 10 === 0) terminal().stderr.write(`${e.phase} ${pct}%\n`);
       lastPct = pct;
     }
   });
@@ -74,8 +74,8 @@ function progressEvents(json: boolean | undefined): EventStream {
 }
 
 function print(value: unknown, json: boolean | undefined): void {
-  if (json || typeof value !== 'object' || value === null) console.log(JSON.stringify(value, null, 2));
-  else for (const [k, v] of Object.entries(value)) console.log(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  if (json || typeof value !== 'object' || value === null) println(JSON.stringify(value, null, 2));
+  else for (const [k, v] of Object.entries(value)) println(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
 interface AdminFlags {
@@ -109,6 +109,7 @@ async function admin(f: AdminFlags, method: string, path: string, body?: unknown
 
 function build(): Command {
   const program = new Command('ferry smp')
+    .configureOutput(TERMINAL_OUTPUT)
     .description('State Migration Point: serve, request, transfer, release, administer')
     .exitOverride()
     .showHelpAfterError();
@@ -159,9 +160,9 @@ function addServeCommand(program: Command): void {
         deletionIntervalMs: o.deletionInterval * 1000,
         ...(o.verifyStores === false ? { verifyStore: false as const } : {}),
       });
-      if (server.firstStart.adminToken) console.log(`Admin token (shown once; keep it): ${server.firstStart.adminToken}`);
-      if (server.firstStart.recoveryKey) console.log(`Site recovery key (shown once; keep it offline): ${server.firstStart.recoveryKey}`);
-      console.log(`SMP ${server.service.serverName} listening on ${server.url} (API docs ${server.url}/docs)`);
+      if (server.firstStart.adminToken) println(`Admin token (shown once; keep it): ${server.firstStart.adminToken}`);
+      if (server.firstStart.recoveryKey) println(`Site recovery key (shown once; keep it offline): ${server.firstStart.recoveryKey}`);
+      println(`SMP ${server.service.serverName} listening on ${server.url} (API docs ${server.url}/docs)`);
       await new Promise<void>((done) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -368,9 +369,7 @@ function addAdminCommands(program: Command): void {
     .option('--data <dir>', 'data directory of the SMP', 'ferry-smp-data')
     .action((o: { data: string }) => {
       const token = rotateAdminToken(resolve(o.data));
-      console.log(
-        `New admin token (shown once; keep it): ${token}\nRestart \`ferry smp serve\` on this data directory for it to take effect.`,
-      );
+      println(`New admin token (shown once; keep it): ${token}\nRestart \`ferry smp serve\` on this data directory for it to take effect.`);
     });
   program
     .command('recover-key')

@@ -8,13 +8,16 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tempDir } from '../tasksequence/test-support.ts';
 import { fileURLToPath } from 'node:url';
+import { runFerry } from './testing.ts';
 
 const main = new URL('./main.ts', import.meta.url).pathname;
 const examples = new URL('../tasksequence/examples/', import.meta.url).pathname;
 const tmp = tempDir('ferry-ts-cli-');
 after(tmp.cleanup);
 
-const ferry = (...args: string[]) => spawnSync(process.execPath, [main, 'ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+/** `ferry ts …` in-process; `ferryProcess` where the test is about the process (its pid holds the engine lock). */
+const ferry = (...args: string[]) => runFerry(['ts', ...args]);
+const ferryProcess = (...args: string[]) => spawnSync(process.execPath, [main, 'ts', ...args], { encoding: 'utf8', timeout: 120_000 });
 
 async function waitFor(check: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -55,7 +58,7 @@ if (mode === 'sleep' && !existsSync(${JSON.stringify(flag)})) {
   const state = join(base, 'state');
 
   const engine = spawn(process.execPath, [main, 'ts', 'run', seqFile, '--root', root, '--state', state], { stdio: 'ignore' });
-  await waitFor(() => existsSync(pidFile), 20_000);
+  await waitFor(() => existsSync(pidFile), 60_000);
   engine.kill('SIGKILL');
   await once(engine, 'exit');
   const sleeper = Number(readFileSync(pidFile, 'utf8'));
@@ -73,12 +76,12 @@ if (mode === 'sleep' && !existsSync(${JSON.stringify(flag)})) {
   assert.equal(saved.nodes['0.1']!.status, 'running');
 
   writeFileSync(flag, '1');
-  const r = ferry('resume', '--state', state);
+  const r = await ferry('resume', '--state', state);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.deepEqual(readFileSync(record, 'utf8').trim().split('\n'), ['A', 'B', 'B', 'C']);
   const log = readFileSync(join(root, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8');
   assert.match(log, /interrupted/);
-  assert.equal(ferry('resume', '--state', state).status, 1, 'a finished sequence cannot be resumed');
+  assert.equal((await ferry('resume', '--state', state)).status, 1, 'a finished sequence cannot be resumed');
 });
 
 test('ts run exits 3 at a restart and ts resume finishes; the engine lock refuses a second engine', async () => {
@@ -91,7 +94,7 @@ test('ts run exits 3 at a restart and ts resume finishes; the engine lock refuse
     `<sequence version="3.10"><step type="SMS_TaskSequence_SetVariableAction" name="Set"><action>tsenv.exe "Colour=%Given%"</action></step><step type="SMS_TaskSequence_RebootAction" name="Restart Computer"><action>smsboot.exe /target:HD</action></step></sequence>`,
   );
   const state = join(base, 'state');
-  const r1 = ferry('run', seqFile, '--root', root, '--state', state, '--var', 'Given=red', '--name', 'PC7', '--json');
+  const r1 = await ferry('run', seqFile, '--root', root, '--state', state, '--var', 'Given=red', '--name', 'PC7', '--json');
   assert.equal(r1.status, 3, r1.stdout + r1.stderr);
   const lines = r1.stdout
     .trim()
@@ -103,28 +106,28 @@ test('ts run exits 3 at a restart and ts resume finishes; the engine lock refuse
   assert.equal(saved.variables.Colour, 'red');
   assert.equal(saved.variables._SMSTSMachineName, 'PC7');
   writeFileSync(join(state, 'engine.lock'), String(process.pid));
-  const locked = ferry('resume', '--state', state);
+  const locked = ferryProcess('resume', '--state', state);
   assert.equal(locked.status, 1);
   assert.match(locked.stderr, /FERRY_E_TS_STATE_LOCKED/);
   writeFileSync(join(state, 'engine.lock'), '999999999');
-  const r2 = ferry('resume', '--state', state);
+  const r2 = await ferry('resume', '--state', state);
   assert.equal(r2.status, 0, r2.stdout + r2.stderr);
 });
 
 test('ts show / validate / convert on the examples, an object.xml and an export zip', async () => {
-  const show = ferry('show', join(examples, 'refresh-smp.xml'));
+  const show = await ferry('show', join(examples, 'refresh-smp.xml'));
   assert.equal(show.status, 0, show.stderr);
   assert.match(show.stdout, /\[Capture User State\] Capture User State {2}\(enabled, continue on error, runs in FullOS\)/);
   assert.match(show.stdout, /OSDMigrateLocalAccountPassword = \*{8}/);
   assert.match(show.stdout, /if all of \(variable _SMSTSInWinPE equals "false"\)/);
 
-  const json = ferry('show', join(examples, 'refresh-hardlink.xml'), '--json');
+  const json = await ferry('show', join(examples, 'refresh-hardlink.xml'), '--json');
   const parsed = JSON.parse(json.stdout) as { form: string; sequence: { children: unknown[] } };
   assert.equal(parsed.form, 'sequence');
   assert.equal(parsed.sequence.children.length, 3);
   assert.doesNotMatch(json.stdout, /Temp0rary/);
 
-  const v = ferry('validate', join(examples, 'refresh-smp.xml'));
+  const v = await ferry('validate', join(examples, 'refresh-smp.xml'));
   assert.equal(v.status, 0);
   assert.match(v.stdout, /warning FERRY_W_TS_CONTINUE_BEFORE_RELEASE "Release State Store" \[1\.4\]/);
 
@@ -138,7 +141,7 @@ test('ts show / validate / convert on the examples, an object.xml and an export 
 </INSTANCE></SmsObjects>`;
   const objFile = join(tmp.dir, 'object.xml');
   writeFileSync(objFile, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(objectXml, 'utf16le')]));
-  const fromObj = JSON.parse(ferry('show', objFile, '--json').stdout) as { form: string; package: { packageId: string } };
+  const fromObj = JSON.parse((await ferry('show', objFile, '--json')).stdout) as { form: string; package: { packageId: string } };
   assert.equal(fromObj.form, 'object.xml');
   assert.equal(fromObj.package.packageId, 'CM100010');
 
@@ -151,21 +154,21 @@ test('ts show / validate / convert on the examples, an object.xml and an export 
   zip.outputStream.pipe(out);
   await once(out, 'close');
   const converted = join(tmp.dir, 'converted.xml');
-  const c = ferry('convert', zipFile, '--out', converted);
+  const c = await ferry('convert', zipFile, '--out', converted);
   assert.equal(c.status, 0, c.stderr);
-  const again = ferry('convert', converted, '--out', join(tmp.dir, 'again.xml'));
+  const again = await ferry('convert', converted, '--out', join(tmp.dir, 'again.xml'));
   assert.equal(again.status, 0);
   assert.equal(readFileSync(join(tmp.dir, 'again.xml'), 'utf8'), readFileSync(converted, 'utf8'), 'export re-imports identically');
 
   const bad = join(tmp.dir, 'bad.xml');
   writeFileSync(bad, '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><sequence>&e;</sequence>');
-  const refused = ferry('show', bad);
+  const refused = await ferry('show', bad);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /FERRY_E_XML_MALFORMED/);
   const notZip = join(tmp.dir, 'notseq.zip');
   writeFileSync(notZip, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40)]));
-  assert.match(ferry('show', notZip).stderr, /FERRY_E_TS_INPUT_UNRECOGNIZED/);
-  assert.equal(ferry('run').status, 2, 'usage error');
+  assert.match((await ferry('show', notZip)).stderr, /FERRY_E_TS_INPUT_UNRECOGNIZED/);
+  assert.equal((await ferry('run')).status, 2, 'usage error');
 });
 
 test('a console export zip with packages, a boot image, drivers, an OS image and an application: every object read, sequences listed with what they reference', async () => {
@@ -185,14 +188,14 @@ test('a console export zip with packages, a boot image, drivers, an OS image and
   zip.outputStream.pipe(out);
   await once(out, 'close');
 
-  const show = ferry('show', zipFile);
+  const show = await ferry('show', zipFile);
   assert.equal(show.status, 0, show.stderr);
   assert.match(show.stdout, /Console export: 2 task sequence\(s\), 5 other object\(s\)\./);
   assert.match(show.stdout, /references CM100005 SMS_Package "User State Migration Tool for Windows" version 10\.0\.22621\.1/);
   assert.match(show.stdout, /references CM100002 SMS_BootImagePackage "Boot image \(x64\)"/);
   assert.match(show.stdout, /\[Capture User State\]/);
 
-  const json = JSON.parse(ferry('show', zipFile, '--sequence', 'CM100011', '--json').stdout) as {
+  const json = JSON.parse((await ferry('show', zipFile, '--sequence', 'CM100011', '--json')).stdout) as {
     package: { packageId: string };
     export: {
       sequences: { packageId: string; references: { id: string; kind?: string; inExport: boolean }[] }[];
@@ -220,13 +223,13 @@ test('a console export zip with packages, a boot image, drivers, an OS image and
   // Import: each sequence converts, and the conversion re-imports identically.
   for (const id of ['CM100010', 'CM100011']) {
     const converted = join(tmp.dir, `${id}.xml`);
-    assert.equal(ferry('convert', zipFile, '--sequence', id, '--out', converted).status, 0);
+    assert.equal((await ferry('convert', zipFile, '--sequence', id, '--out', converted)).status, 0);
     const again = join(tmp.dir, `${id}-again.xml`);
-    assert.equal(ferry('convert', converted, '--out', again).status, 0);
+    assert.equal((await ferry('convert', converted, '--out', again)).status, 0);
     assert.equal(readFileSync(again, 'utf8'), readFileSync(converted, 'utf8'));
   }
   assert.match(
-    ferry('show', zipFile, '--sequence', 'CM999999').stderr,
+    (await ferry('show', zipFile, '--sequence', 'CM999999')).stderr,
     /no task sequence CM999999 in the export; it holds CM100010, CM100011/,
   );
 });

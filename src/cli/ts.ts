@@ -5,9 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../errors/index.ts';
-import { commandErrorExit } from './command-error.ts';
+import { commandErrorExit, TERMINAL_OUTPUT } from './command-error.ts';
 import { requireVolumeRoot } from '../volume/index.ts';
-import { EventStream, type FerryEvent } from '../events/index.ts';
+import { EventStream, type FerryEvent, print, terminal } from '../events/index.ts';
 import { describeSequence, maskSecrets } from '../tasksequence/index.ts';
 import { Engine, type RunResult } from '../tasksequence/index.ts';
 import { loadSequenceFile, type ExportSummary } from '../tasksequence/index.ts';
@@ -42,15 +42,15 @@ function renderEvents(json: boolean): EventStream {
   const events = new EventStream();
   events.on((e: FerryEvent) => {
     if (json) {
-      process.stdout.write(JSON.stringify(e) + '\n');
+      terminal().stdout.write(JSON.stringify(e) + '\n');
       return;
     }
     if (e.type === 'step') {
-      if (e.status === 'start') console.log(`▶ ${e.step}`);
-      else if (e.status === 'skipped') console.log(`  skipped: ${e.step}`);
-      else console.log(`  ${e.ok ? 'ok' : 'FAILED'}: ${e.step} (exit ${e.exitCode})`);
-    } else if (e.type === 'warning') console.log(`  warning ${e.code}: ${e.message}`);
-    else if (e.type === 'error') console.log(`  error ${e.code}: ${e.message}`);
+      if (e.status === 'start') print(`▶ ${e.step}`);
+      else if (e.status === 'skipped') print(`  skipped: ${e.step}`);
+      else print(`  ${e.ok ? 'ok' : 'FAILED'}: ${e.step} (exit ${e.exitCode})`);
+    } else if (e.type === 'warning') print(`  warning ${e.code}: ${e.message}`);
+    else if (e.type === 'error') print(`  error ${e.code}: ${e.message}`);
   });
   return events;
 }
@@ -74,13 +74,13 @@ function describeExport(x: ExportSummary, shown: string | undefined): string {
 }
 
 function report(result: RunResult, json: boolean): number {
-  if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
-  else if (result.status === 'succeeded') console.log(`Task sequence succeeded. Log: ${result.logPath}`);
+  if (json) terminal().stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
+  else if (result.status === 'succeeded') print(`Task sequence succeeded. Log: ${result.logPath}`);
   else if (result.status === 'restart')
-    console.log(
+    print(
       `Restart into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} requested. Continue with: ferry ts resume --state ${result.stateDir}`,
     );
-  else console.log(`Task sequence failed at "${result.failedStep?.name}" (exit ${result.failedStep?.exitCode}). Log: ${result.logPath}`);
+  else print(`Task sequence failed at "${result.failedStep?.name}" (exit ${result.failedStep?.exitCode}). Log: ${result.logPath}`);
   return result.status === 'succeeded' ? 0 : result.status === 'restart' ? EXIT_RESTART : 1;
 }
 
@@ -100,7 +100,7 @@ function addShow(program: Command): void {
     .action(async (file: string, o: { json?: boolean; sequence?: string }) => {
       const loaded = await loadSequenceFile(file, o.sequence ? { packageId: o.sequence } : {});
       if (o.json)
-        console.log(
+        print(
           JSON.stringify(
             maskSecrets({
               form: loaded.form,
@@ -114,8 +114,8 @@ function addShow(program: Command): void {
           ),
         );
       else {
-        if (loaded.export) console.log(describeExport(loaded.export, loaded.package?.packageId));
-        console.log(describeSequence(loaded.sequence));
+        if (loaded.export) print(describeExport(loaded.export, loaded.package?.packageId));
+        print(describeSequence(loaded.sequence));
       }
     });
 }
@@ -131,11 +131,11 @@ function addValidate(program: Command, setCode: SetCode): void {
     .action(async (file: string, o: { json?: boolean; package?: string[] }) => {
       const loaded = await loadSequenceFile(file);
       const issues = validateSequence(loaded.sequence, { packages: localPackages(pairs(o.package, '--package')) });
-      if (o.json) console.log(JSON.stringify(issues, null, 2));
-      else if (issues.length === 0) console.log('No errors or warnings.');
+      if (o.json) print(JSON.stringify(issues, null, 2));
+      else if (issues.length === 0) print('No errors or warnings.');
       else
         for (const i of issues)
-          console.log(`${i.severity} ${i.code}${i.step ? ` "${i.step}"` : ''}${i.path ? ` [${displayPath(i.path)}]` : ''}: ${i.message}`);
+          print(`${i.severity} ${i.code}${i.step ? ` "${i.step}"` : ''}${i.path ? ` [${displayPath(i.path)}]` : ''}: ${i.message}`);
       setCode(hasErrors(issues) ? 1 : 0);
     });
 }
@@ -151,7 +151,7 @@ function addConvert(program: Command): void {
     .action(async (file: string, o: { out: string; sequence?: string }) => {
       const loaded = await loadSequenceFile(file, o.sequence ? { packageId: o.sequence } : {});
       writeFileSync(o.out, serializeSequenceXml(loaded.sequence));
-      console.log(`Wrote ${o.out}.`);
+      print(`Wrote ${o.out}.`);
     });
 }
 
@@ -175,7 +175,7 @@ function addTemplate(program: Command): void {
       });
       seq.name = 'Install an existing image package';
       writeFileSync(o.out, serializeSequenceXml(seq));
-      console.log(`Wrote ${o.out}.`);
+      print(`Wrote ${o.out}.`);
     });
 }
 
@@ -268,6 +268,7 @@ export async function run(argv: string[]): Promise<number> {
     code = c;
   };
   const program = new Command('ferry ts')
+    .configureOutput(TERMINAL_OUTPUT)
     .description(
       'Task sequences: show, validate, convert, run, resume. FILE is a <sequence> XML, a console object.xml or a console export zip.',
     )

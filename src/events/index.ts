@@ -12,3 +12,4 @@ export {
   type ObjectReason,
   OBJECT_REASONS,
 } from './events.ts';
+export { terminal, withTerminal, print, printError, type Terminal } from './terminal.ts';

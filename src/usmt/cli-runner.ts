@@ -3,7 +3,7 @@
 // turning any failure into a message on the console and in the log plus USMT's return code.
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { EventStream, type FerryEvent } from '../events/index.ts';
+import { EventStream, terminal, type FerryEvent } from '../events/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { UsmtLog } from './usmt-log.ts';
 import { commandLineSecrets, maskCommandLine, Redactor } from './redact.ts';
@@ -76,7 +76,7 @@ export async function runTool<T extends CommonOptions>(
   argv: readonly string[],
   invocation: ToolInvocation = {},
 ): Promise<number> {
-  const cwd = invocation.cwd ?? process.cwd();
+  const cwd = invocation.cwd ?? terminal().cwd;
   // Known before anything is parsed or written, so that no line — not even a parse error — shows a secret.
   const redactor = new Redactor();
   for (const secret of commandLineSecrets(argv)) redactor.add(secret);
@@ -85,7 +85,7 @@ export async function runTool<T extends CommonOptions>(
   try {
     const parsed = tool.parse(argv);
     if (parsed.help) {
-      process.stdout.write(tool.help);
+      terminal().stdout.write(tool.help);
       return USMT_DISPLAY_HELP;
     }
     options = withAbsolutePaths(parsed as T, cwd);
@@ -128,7 +128,7 @@ export async function runTool<T extends CommonOptions>(
     } catch (err) {
       const message = `The migration report could not be written: ${(err as Error).message}`;
       log?.warning(`FERRY_W_REPORT_NOT_WRITTEN: ${message}`);
-      process.stderr.write(`warning FERRY_W_REPORT_NOT_WRITTEN: ${message}\n`);
+      terminal().stderr.write(`warning FERRY_W_REPORT_NOT_WRITTEN: ${message}\n`);
     }
   };
   try {
@@ -214,10 +214,10 @@ function report(err: unknown, log: UsmtLog | undefined, json: boolean, redactor:
   const code = exitCodeOf(fe);
   log?.error(`${fe.code}: ${fe.message}`, code);
   log?.info(`return code: ${code}`);
-  if (json) process.stdout.write(`${redactor.json({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
-  process.stderr.write(`${fe.code}: ${redactor.mask(fe.message)}\n`);
-  if (!(err instanceof FerryError) && process.env.FERRY_DEBUG)
-    process.stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
+  if (json) terminal().stdout.write(`${redactor.json({ type: 'result', ok: false, exitCode: code, error: fe.toJSON() })}\n`);
+  terminal().stderr.write(`${fe.code}: ${redactor.mask(fe.message)}\n`);
+  if (!(err instanceof FerryError) && terminal().env.FERRY_DEBUG)
+    terminal().stderr.write(`${redactor.mask(String((err as Error)?.stack ?? err))}\n`);
   return code;
 }
 
@@ -252,11 +252,12 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
 }
 
 function jsonListener(redactor: Redactor): (e: FerryEvent) => void {
+  const out = terminal().stdout;
   // Per-object outcomes (and the log lines about single objects) are for the report and the /l
   // log; they would flood the stream.
   return (e) => {
     if (e.type === 'object' || (e.type === 'log' && (e.level === 'object' || e.level === 'debug'))) return;
-    process.stdout.write(`${redactor.json(e)}\n`);
+    out.write(`${redactor.json(e)}\n`);
   };
 }
 
@@ -264,7 +265,8 @@ const CONSOLE_WARNINGS = 10;
 
 /** A progress bar on a TTY, the first warnings and the summary; everything else is in the log. */
 function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
-  const tty = process.stderr.isTTY === true;
+  const { stdout, stderr } = terminal();
+  const tty = stderr.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let warnings = 0;
   return (e) => {
@@ -273,7 +275,7 @@ function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
       // Capture streams as it walks, so it has no total: a counter instead of a bar.
       if (!bar) {
         const format = e.total ? ' {phase} [{bar}] {percentage}% | {value}/{total} files' : ' {phase} {value} files, {mb} MB';
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar({ stream: stderr, format, hideCursor: true }, cliProgress.Presets.shades_classic);
         bar.start(e.total ?? Number.MAX_SAFE_INTEGER, e.done, { phase: e.phase, mb });
       }
       if (e.total) bar.setTotal(e.total);
@@ -285,10 +287,10 @@ function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
       if (++warnings > CONSOLE_WARNINGS) return;
       bar?.stop();
       bar = undefined;
-      process.stderr.write(`warning ${e.code}: ${redactor.mask(e.message)}${e.path ? ` (${e.path})` : ''}\n`);
+      stderr.write(`warning ${e.code}: ${redactor.mask(e.message)}${e.path ? ` (${e.path})` : ''}\n`);
     } else if (e.type === 'log' && e.level === 'info' && e.component === 'summary') {
-      if (warnings > CONSOLE_WARNINGS) process.stderr.write(`${warnings - CONSOLE_WARNINGS} more warnings are in the log (/l).\n`);
-      process.stdout.write(`${redactor.mask(e.message)}\n`);
+      if (warnings > CONSOLE_WARNINGS) stderr.write(`${warnings - CONSOLE_WARNINGS} more warnings are in the log (/l).\n`);
+      stdout.write(`${redactor.mask(e.message)}\n`);
     }
   };
 }

@@ -2,10 +2,11 @@
 // MigUser.xml) and how a relative `/i:` name finds them.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { terminal } from '../events/index.ts';
 
-/** `FERRY_USMT_XML_DIR`, else `src/usmt/xml/`; undefined while that folder does not exist. */
+/** `FERRY_USMT_XML_DIR` (of the running command's environment), else `src/usmt/xml/`; undefined while that folder does not exist. */
 export function builtinXmlDir(): string | undefined {
-  const dir = process.env.FERRY_USMT_XML_DIR ?? new URL('./xml/', import.meta.url).pathname;
+  const dir = terminal().env.FERRY_USMT_XML_DIR ?? new URL('./xml/', import.meta.url).pathname;
   return existsSync(dir) && statSync(dir).isDirectory() ? dir.replace(/\/+$/, '') : undefined;
 }
 
@@ -18,7 +19,7 @@ export const BUILTIN_USMT_FILES = ['MigApp.xml', 'MigDocs.xml', 'MigUser.xml'];
  * MigApp.xml, MigDocs.xml and MigUser.xml). Returns an absolute path; a file found nowhere is
  * returned as given (resolved), so the caller reports it as missing (USMT 28).
  */
-export function locateRuleFile(file: string, cwd = process.cwd()): string {
+export function locateRuleFile(file: string, cwd = terminal().cwd): string {
   const here = resolve(cwd, file);
   if (isAbsolute(file) || existsSync(here)) return here;
   const bundled = builtinXmlDir();

@@ -4,7 +4,6 @@
 // store (caught by authenticating the rest before the commit). The same store undamaged restores.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -21,7 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { GEN_PROFILES } from '../../test/support/shared.ts';
+import { generateSampleVolume } from '../sample-volume/index.ts';
 import { run as loadstate } from './loadstate-cli.ts';
 import { run as scanstate } from './scanstate-cli.ts';
 
@@ -34,10 +33,7 @@ const big = new Map<string, Buffer>();
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'ferry-staging-'));
   const vol = join(work, 'vol');
-  const gen = spawnSync(process.execPath, [GEN_PROFILES, '--out', vol, '--size', '2M', '--users', '2', '--seed', '3'], {
-    encoding: 'utf8',
-  });
-  assert.equal(gen.status, 0, gen.stderr);
+  generateSampleVolume({ out: vol, size: 2 << 20, users: 2, seed: 3 });
   // Incompressible, so each of these fills its own frames: alice's first, then bob's (capture order).
   for (const user of ['alice', 'bob.smith']) {
     const body = randomBytes(BIG);

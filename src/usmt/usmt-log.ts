@@ -4,6 +4,7 @@
 import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { usmtError } from './usmt-error.ts';
+import { terminal } from '../events/index.ts';
 
 export type LogSeverity = 'Info' | 'Warning' | 'Error' | 'Status' | 'Verbose';
 
@@ -83,7 +84,7 @@ export class UsmtLog {
 
   #write(severity: LogSeverity, message: string, code = 0): void {
     const line = `${formatLogTime(new Date())}, ${severity.padEnd(21)} [0x${code.toString(16).padStart(6, '0')}] ${this.mask(message)}\n`;
-    if (this.verbosity & ECHO) process.stderr.write(line);
+    if (this.verbosity & ECHO) terminal().stderr.write(line);
     if (this.#fd === undefined) return;
     this.#buffer.push(line);
     this.#buffered += line.length;

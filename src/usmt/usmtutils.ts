@@ -10,6 +10,7 @@ import { restoreFile } from './restore-file.ts';
 import { compileGlob } from '../migxml/index.ts';
 import { USMT_SUCCESS, usmtError } from './usmt-error.ts';
 import type { UsmtUtilsOptions } from './usmtutils-options.ts';
+import { terminal } from '../events/index.ts';
 
 const USMT_ERROR_CORRUPTED_STORE = 42;
 
@@ -17,7 +18,7 @@ const USMT_ERROR_CORRUPTED_STORE = 42;
 export async function usmtUtils(
   options: UsmtUtilsOptions,
   ctx: RunContext,
-  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  write: (line: string) => void = (l) => terminal().stdout.write(`${l}\n`),
 ): Promise<number> {
   switch (options.command) {
     case 'ec':
@@ -160,7 +161,7 @@ async function removeStore(storeDir: string, noPrompt: boolean, ctx: RunContext,
 
 function confirm(question: string): Promise<boolean> {
   return new Promise((done) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const rl = createInterface({ input: terminal().stdin, output: terminal().stderr });
     let answered = false;
     rl.question(question, (answer) => {
       answered = true;
