@@ -191,16 +191,29 @@ export class SmpHttpClient {
     }
     events.emit({ type: 'phase', phase: 'smp-upload', status: 'start' });
     const send = async (job: (typeof jobs)[number]): Promise<void> => {
-      const data = await readChunk(join(storeDir, ...job.path.split('/')), job.chunk * state.chunkSize, job.length);
+      const file = join(storeDir, ...job.path.split('/'));
+      const offset = job.chunk * state.chunkSize;
       // Hashed in the manifest's pass; a file changed since then is refused (its chunk mismatches).
       const known = state.chunkSize === chunkSize ? chunkHashes.get(job.path)?.[job.chunk] : undefined;
-      const sha = known ?? createHash('sha256').update(data).digest('hex');
+      const data = known === undefined ? await readChunk(file, offset, job.length) : undefined;
+      const sha =
+        known ??
+        createHash('sha256')
+          .update(data as Buffer)
+          .digest('hex');
       await this.#transfer(`uploading ${job.path} chunk ${job.chunk}`, () =>
-        this.#call(`${location}/files/${job.index}/chunks/${job.chunk}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
-          body: data as Uint8Array<ArrayBuffer>,
-        }),
+        this.#call(
+          `${location}/files/${job.index}/chunks/${job.chunk}`,
+          () =>
+            ({
+              method: 'PUT',
+              headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
+              // Streamed from the file (a fresh stream per attempt): no chunk-sized buffer, no copy of it.
+              ...(data
+                ? { body: data as Uint8Array<ArrayBuffer> }
+                : { body: chunkStream(file, offset, job.length) as unknown as BodyInit, duplex: 'half' }),
+            }) as RequestInit,
+        ),
       );
       done += job.length;
       sent += job.length;
@@ -357,8 +370,11 @@ export class SmpHttpClient {
     }
   }
 
-  /** One HTTP call with the computer credential, falling back to the NAA only if allowed. */
-  async #call(url: string, init: RequestInit): Promise<Response> {
+  /**
+   * One HTTP call with the computer credential, falling back to the NAA only if allowed. A
+   * streamed body can be sent once: give `init` as a function to get a fresh one per attempt.
+   */
+  async #call(url: string, request: RequestInit | (() => RequestInit)): Promise<Response> {
     const auth: Auth[] = [];
     if (this.#o.credential) auth.push('computer');
     if (this.#o.fallbackToNaa && this.#o.naaCredential) auth.push('naa');
@@ -372,6 +388,7 @@ export class SmpHttpClient {
     }
     let last: FerryError | undefined;
     for (const a of auth) {
+      const init = typeof request === 'function' ? request() : request;
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${a === 'computer' ? this.#o.credential : this.#o.naaCredential}`);
       if (a === 'naa') headers.set('x-ferry-computer', this.#o.computerName);
@@ -520,6 +537,12 @@ async function hashFile(path: string, chunkSize: number): Promise<{ size: number
   }
   if (inChunk > 0 || size === 0) chunks.push(chunk.digest('hex'));
   return { size, sha256: whole.digest('hex'), chunks };
+}
+
+/** `length` bytes of `path` from `offset` as a stream (an empty chunk is an empty stream). */
+function chunkStream(path: string, offset: number, length: number): Readable {
+  if (length === 0) return Readable.from([]);
+  return createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: 1024 * 1024 });
 }
 
 async function readChunk(path: string, offset: number, length: number): Promise<Buffer> {

@@ -2,7 +2,7 @@
 // A store lives in `<folder>/<storeId>/`; a file being uploaded is `<path>.ferry-part` until
 // all its chunks arrived, each matching the SHA-256 the client declared for it, then it is
 // renamed into place. Nothing is flushed per chunk: the upload's commit fsyncs the store once.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, statfsSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -191,56 +191,17 @@ export async function writeChunk(
   body: Readable,
 ): Promise<void> {
   const hash = createHash('sha256');
-  let fh: FileHandle | undefined;
-  let received = 0;
-  let pending: Promise<void> = Promise.resolve();
+  let fh: FileHandle;
   try {
     fh = await open(partFile, 'r+');
-    const file = fh;
-    let block: Buffer = Buffer.allocUnsafe(Math.min(WRITE_BLOCK, Math.max(1, expectedLength)));
-    let spare: Buffer | undefined;
-    let filled = 0;
-    let written = 0;
-    const flush = async (): Promise<void> => {
-      await pending;
-      const data = block.subarray(0, filled);
-      const at = offset + written;
-      written += filled;
-      const done = block;
-      pending = writeAll(file, partFile, data, at).catch((err: unknown) => {
-        throw err instanceof FerryError ? err : mapDiskError(err, 'writing an uploaded chunk');
-      });
-      block = spare ?? Buffer.allocUnsafe(block.length);
-      spare = done;
-      filled = 0;
-    };
-    for await (const piece of body as AsyncIterable<Buffer>) {
-      const room = expectedLength - received;
-      received += piece.length;
-      if (received > expectedLength) {
-        // Read on (up to the size again) so the client gets the coded answer, not a reset socket.
-        if (received > 2 * expectedLength) body.destroy();
-        if (room <= 0) continue;
-      }
-      const usable = room < piece.length ? piece.subarray(0, room) : piece;
-      hash.update(usable);
-      for (let at = 0; at < usable.length; ) {
-        const n = usable.copy(block, filled, at);
-        filled += n;
-        at += n;
-        if (filled === block.length) await flush();
-      }
-    }
-    if (filled) await flush();
-    await pending;
   } catch (err) {
-    await pending.catch(() => {});
-    if (err instanceof FerryError) throw err;
-    // Otherwise the body failed: cut off (the client went away), or destroyed for being too large.
-    if (received > expectedLength) throw tooLarge(expectedLength);
-    throw truncated(received, expectedLength);
+    throw mapDiskError(err, 'writing an uploaded chunk');
+  }
+  let received: number;
+  try {
+    received = await streamInto(body, fh, partFile, offset, expectedLength, hash);
   } finally {
-    await fh?.close();
+    await fh.close();
   }
   if (received > expectedLength) throw tooLarge(expectedLength);
   if (received !== expectedLength) throw truncated(received, expectedLength);
@@ -252,6 +213,124 @@ export async function writeChunk(
       { details: { expected: expectedSha256, actual } },
     );
   }
+}
+
+/** Write blocks kept for reuse: a fresh 1 MiB buffer per block costs garbage collection. */
+const spareBlocks: Buffer[] = [];
+const takeBlock = (): Buffer => spareBlocks.pop() ?? Buffer.allocUnsafeSlow(WRITE_BLOCK);
+const giveBlock = (b: Buffer): void => {
+  if (spareBlocks.length < 16) spareBlocks.push(b);
+};
+
+/**
+ * Copy `body` into two blocks that take turns: one fills while the other is written at its
+ * offset. When both are busy the body is paused until the write is done (backpressure). Bytes
+ * past `expectedLength` are counted, not written, and read on up to that many again (then the
+ * body is destroyed) so the client gets the coded answer instead of a reset socket. Resolves
+ * with the bytes received once all are written; rejects on a disk error or a body cut short.
+ */
+function streamInto(body: Readable, file: FileHandle, path: string, offset: number, expectedLength: number, hash: Hash): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let block = takeBlock();
+    let spare = takeBlock();
+    let filled = 0;
+    let written = 0;
+    let received = 0;
+    let writing = false;
+    let leftover: Buffer | undefined;
+    let ended = false;
+    let settled = false;
+    const settle = (err?: FerryError): void => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      const done = (): void => {
+        giveBlock(block);
+        giveBlock(spare);
+        if (err) reject(err);
+        else resolve(received);
+      };
+      // A write still running owns its block: return both only after it.
+      if (writing) waitForWrite = done;
+      else done();
+    };
+    let waitForWrite: (() => void) | undefined;
+    const startWrite = (): void => {
+      const data = block.subarray(0, filled);
+      const at = offset + written;
+      written += filled;
+      [block, spare] = [spare, block];
+      filled = 0;
+      writing = true;
+      writeAll(file, path, data, at).then(
+        () => {
+          writing = false;
+          if (waitForWrite) return waitForWrite();
+          onWritten();
+        },
+        (err: unknown) => {
+          writing = false;
+          body.resume();
+          settle(err instanceof FerryError ? err : mapDiskError(err, 'writing an uploaded chunk'));
+          waitForWrite?.();
+        },
+      );
+    };
+    /** Copy `piece` into the blocks; false when it had to stop (both blocks busy), keeping the rest. */
+    const consume = (piece: Buffer): boolean => {
+      for (let at = 0; at < piece.length; ) {
+        if (filled === block.length) {
+          if (writing) {
+            leftover = piece.subarray(at);
+            return false;
+          }
+          startWrite();
+        }
+        const n = piece.copy(block, filled, at);
+        filled += n;
+        at += n;
+      }
+      return true;
+    };
+    const onData = (chunk: Buffer): void => {
+      const room = expectedLength - received;
+      received += chunk.length;
+      let piece = chunk;
+      if (received > expectedLength) {
+        if (received > 2 * expectedLength) body.destroy();
+        if (room <= 0) return;
+        piece = chunk.subarray(0, room);
+      }
+      hash.update(piece);
+      if (!consume(piece)) body.pause();
+    };
+    const onWritten = (): void => {
+      if (settled) return;
+      if (leftover) {
+        const rest = leftover;
+        leftover = undefined;
+        if (!consume(rest)) return;
+        if (!ended) body.resume();
+      }
+      if (ended) onEnd();
+    };
+    const onEnd = (): void => {
+      ended = true;
+      if (leftover || writing) return; // onWritten comes back here
+      if (filled) return startWrite();
+      settle();
+    };
+    const cutOff = (): void => {
+      if (!ended) settle(received > expectedLength ? tooLarge(expectedLength) : truncated(received, expectedLength));
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', cutOff);
+    body.once('close', () => {
+      if (!body.readableEnded) cutOff();
+    });
+    if (body.readableEnded) onEnd();
+  });
 }
 
 async function writeAll(fh: FileHandle, path: string, data: Buffer, offset: number): Promise<void> {
