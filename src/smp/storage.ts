@@ -265,8 +265,8 @@ function streamInto(body: Readable, file: FileHandle, path: string, offset: numb
       writeAll(file, path, data, at).then(
         () => {
           writing = false;
-          if (waitForWrite) return waitForWrite();
-          onWritten();
+          if (waitForWrite) waitForWrite();
+          else onWritten();
         },
         (err: unknown) => {
           writing = false;
@@ -317,8 +317,8 @@ function streamInto(body: Readable, file: FileHandle, path: string, offset: numb
     const onEnd = (): void => {
       ended = true;
       if (leftover || writing) return; // onWritten comes back here
-      if (filled) return startWrite();
-      settle();
+      if (filled) startWrite();
+      else settle();
     };
     const cutOff = (): void => {
       if (!ended) settle(received > expectedLength ? tooLarge(expectedLength) : truncated(received, expectedLength));
