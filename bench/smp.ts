@@ -7,7 +7,10 @@
 //     requests/s (open loop: requests are sent on schedule, not after the previous answer);
 //  3. the server's resident memory (peak VmHWM; target ≤ 512 MB);
 //  4. the manifest check of a 100k-entry store.
-//   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…]
+//   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…] [--transfer-only]
+// The bare server is measured twice: as it is (nothing flushed: the issue's reference) and with
+// one fsync of its files at the end (what this disk allows when an upload ends durable, as the
+// SMP's commit does).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
@@ -34,6 +37,8 @@ const clients = Number(arg('--clients', '50'));
 const ops = Number(arg('--ops', '1000'));
 const rate = Number(arg('--rate', '200'));
 const db = arg('--db', '');
+const transferOnly = process.argv.includes('--transfer-only');
+let lastSingleRate = 0;
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'ferry-bench-smp-'));
 const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
@@ -44,13 +49,28 @@ function memory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** CPU seconds (user + system) `fn` cost the server `pid` and this process (the client). */
+async function cpuOf<T>(pid: number, fn: () => Promise<T>): Promise<{ value: T; text: string }> {
+  const s0 = cpuTimes(pid);
+  const c0 = process.cpuUsage();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { value, text: `CPU s: server ${(cpuTimes(pid) - s0).toFixed(2)}, client ${((c.user + c.system) / 1e6).toFixed(2)}` };
+}
+
+/** User + system CPU seconds a process used so far (its own, not its children's). */
+function cpuTimes(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
 
 /** The reference server (bench/bare-put-server.ts), started once for the upload and the download. */
-async function startBare(): Promise<{ base: string; stop: () => Promise<void> }> {
+async function startBare(): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -65,6 +85,7 @@ async function startBare(): Promise<{ base: string; stop: () => Promise<void> }>
   });
   return {
     base,
+    pid: bare.pid as number,
     stop: async () => {
       bare.kill('SIGTERM');
       await new Promise((r) => bare.once('exit', r));
@@ -77,8 +98,10 @@ async function startBare(): Promise<{ base: string; stop: () => Promise<void> }>
  * flight, each read, hashed and PUT with fetch, as SmpHttpClient did before issue 16) against the
  * bare server.
  */
-async function bareUpload(base: string, dir: string, chunkSize: number): Promise<number> {
+async function bareUpload(base: string, dir: string, chunkSize: number, sync: boolean): Promise<number> {
   const jobs: { name: string; offset: number; length: number }[] = [];
+  // The synced run writes files of its own, so that its fsync flushes only its upload.
+  const prefix = sync ? 'synced-' : '';
   let total = 0;
   for (const name of await readdir(dir)) {
     const size = (await stat(join(dir, name))).size;
@@ -95,7 +118,7 @@ async function bareUpload(base: string, dir: string, chunkSize: number): Promise
       await fh.read(data, 0, job.length, job.offset);
       await fh.close();
       const sha = createHash('sha256').update(data).digest('hex');
-      const r = await fetch(`${base}/${job.name}?offset=${job.offset}`, {
+      const r = await fetch(`${base}/${prefix}${job.name}?offset=${job.offset}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
         body: data as Uint8Array<ArrayBuffer>,
@@ -105,6 +128,11 @@ async function bareUpload(base: string, dir: string, chunkSize: number): Promise
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
+  if (sync) {
+    const r = await fetch(`${base}/sync`, { method: 'POST' });
+    if (!r.ok) throw new Error(`bare server sync: ${r.status}`);
+    await r.arrayBuffer();
+  }
   return total / ((performance.now() - t0) / 1000);
 }
 
@@ -113,7 +141,7 @@ async function bareDownload(base: string, names: readonly string[], dest: string
   mkdirSync(dest, { recursive: true });
   let total = 0;
   const t0 = performance.now();
-  for (const name of names) {
+  for (const name of names.filter((n) => !n.startsWith('synced-'))) {
     const r = await fetch(`${base}/${name}`);
     if (!r.ok || !r.body) throw new Error(`bare server: ${r.status}`);
     const out = createWriteStream(join(dest, name));
@@ -190,38 +218,67 @@ try {
   const d0 = await register('BENCH-DEST');
   await call('POST', '/admin/associations', { source: 'BENCH-SINGLE', destination: 'BENCH-DEST', migrationBehavior: 0 });
   const bare = await startBare();
-  let t = performance.now();
+  let t: number;
   let singleRate: number;
   try {
+    // Synced reference first: the unsynced one leaves its data dirty for the kernel to write back.
     const g0 = await c0.requestCapture();
-    await c0.upload(single, g0.location);
+    const bareSynced = await cpuOf(bare.pid, () => bareUpload(bare.base, single, g0.chunkSize, true));
+    t = performance.now();
+    const up = await cpuOf(child.pid as number, () => c0.upload(single, g0.location));
     const singleSec = (performance.now() - t) / 1000;
     singleRate = (per * clients) / singleSec;
+    lastSingleRate = singleRate;
     console.log(
-      `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
+      `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s, durable at its commit (${up.text}; server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
     );
-    const bareRate = await bareUpload(bare.base, single, g0.chunkSize);
+    const bareRate = await cpuOf(bare.pid, () => bareUpload(bare.base, single, g0.chunkSize, false));
     console.log(
-      `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate)} MiB/s (PUT streamed to a file; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
+      `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate.value)} MiB/s, nothing flushed (${bareRate.text}; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
     );
+    console.log(
+      `bare + one fsync   ${mb(per * clients)} MiB = ${mb(bareSynced.value)} MiB/s, then every file and the folder fsynced once (${bareSynced.text})`,
+    );
+    t = performance.now();
     await c0.releaseCapture(g0.location);
+    console.log(`release (capture)  ${((performance.now() - t) / 1000).toFixed(2)} s`);
     const r0 = await d0.requestRestore();
     t = performance.now();
-    await d0.download(r0.location, join(work, 'restored'));
+    const down = await cpuOf(child.pid as number, () => d0.download(r0.location, join(work, 'restored')));
     const downSec = (performance.now() - t) / 1000;
     const downRate = (per * clients) / downSec;
-    console.log(`one download       ${mb(per * clients)} MiB in ${downSec.toFixed(2)} s = ${mb(downRate)} MiB/s (verified file by file)`);
-    const bareDown = await bareDownload(bare.base, await readdir(join(work, 'bare')), join(work, 'bare-restored'));
-    console.log(`bare Node server   ${mb(per * clients)} MiB = ${mb(bareDown)} MiB/s (GET streamed from a file, file by file, no hashing)`);
     console.log(
-      `ratio|SMP one upload / bare Node HTTP server streaming a PUT to disk (MiB/s)|${(singleRate / bareRate).toFixed(2)}|>= 0.6|`,
+      `one download       ${mb(per * clients)} MiB in ${downSec.toFixed(2)} s = ${mb(downRate)} MiB/s, verified file by file (${down.text})`,
+    );
+    const names = await readdir(join(work, 'bare'));
+    const bareDown = await cpuOf(bare.pid, () => bareDownload(bare.base, names, join(work, 'bare-restored')));
+    console.log(
+      `bare Node server   ${mb(per * clients)} MiB = ${mb(bareDown.value)} MiB/s, GET streamed from a file, no hashing (${bareDown.text})`,
     );
     console.log(
-      `ratio|SMP one download / bare Node HTTP server streaming a GET from disk (MiB/s)|${(downRate / bareDown).toFixed(2)}|>= 0.6|`,
+      `ratio|SMP one upload / bare Node HTTP server streaming a PUT to disk (MiB/s)|${(singleRate / bareRate.value).toFixed(2)}|>= 0.6|`,
+    );
+    console.log(
+      `ratio|SMP one upload / the bare server with one fsync at the end (MiB/s)|${(singleRate / bareSynced.value).toFixed(2)}|>= 0.6|`,
+    );
+    console.log(
+      `ratio|SMP one download / bare Node HTTP server streaming a GET from disk (MiB/s)|${(downRate / bareDown.value).toFixed(2)}|>= 0.6|`,
     );
   } finally {
     await bare.stop();
   }
+  if (!transferOnly) await loadAndLatency(register, one);
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Sections 1–4: many clients at once, request/release latency, server memory, manifest check. */
+async function loadAndLatency(register: (name: string) => Promise<SmpHttpClient>, one: string): Promise<void> {
+  const singleRate = lastSingleRate;
+  const per = Math.floor(size / clients);
+  let t: number;
 
   const many = await Promise.all(Array.from({ length: clients }, (_, i) => register(`BENCH-C${i}`)));
   t = performance.now();
@@ -281,8 +338,4 @@ try {
 
   const m = memory(child.pid as number);
   console.log(`server RSS now ${mb(m.rss)} MiB, peak ${mb(m.peak)} MiB (target ≤ 512 MiB)`);
-} finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(work, { recursive: true, force: true });
 }

@@ -399,12 +399,54 @@ export class KyselySmpRepository implements SmpRepository {
       .where('idx', '=', index)
       .execute();
   }
-  async addChunk(storeId: string, index: number, chunk: number) {
+  async addChunk(storeId: string, index: number, chunk: number, sha256: string, writer: string) {
     await this.#db
       .insertInto('smp_store_chunks')
-      .values({ store_id: storeId, idx: index, chunk })
-      .onConflict((oc) => oc.columns(['store_id', 'idx', 'chunk']).doNothing())
+      .values({ store_id: storeId, idx: index, chunk, sha256, synced: 0, writer })
+      .onConflict((oc) => oc.columns(['store_id', 'idx', 'chunk']).doUpdateSet({ sha256, synced: 0, writer }))
       .execute();
+    const r = await this.#db
+      .selectFrom('smp_store_chunks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('store_id', '=', storeId)
+      .where('idx', '=', index)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+  async deleteChunk(storeId: string, index: number, chunk: number) {
+    await this.#db
+      .deleteFrom('smp_store_chunks')
+      .where('store_id', '=', storeId)
+      .where('idx', '=', index)
+      .where('chunk', '=', chunk)
+      .execute();
+  }
+  async unsyncedChunks(storeId: string) {
+    const rows = await this.#db
+      .selectFrom('smp_store_chunks')
+      .select(['idx', 'chunk', 'sha256', 'writer'])
+      .where('store_id', '=', storeId)
+      .where('synced', '=', 0)
+      .orderBy('idx')
+      .orderBy('chunk')
+      .execute();
+    return rows.map((r) => ({ index: Number(r.idx), chunk: Number(r.chunk), sha256: r.sha256, writer: r.writer }));
+  }
+  async markChunksSynced(storeId: string, chunks: readonly { index: number; chunk: number }[]) {
+    const byFile = new Map<number, number[]>();
+    for (const c of chunks) byFile.set(c.index, [...(byFile.get(c.index) ?? []), c.chunk]);
+    for (const [idx, list] of byFile) {
+      // Batches keep each statement under SQLite's bound-parameter limit.
+      for (let i = 0; i < list.length; i += 500) {
+        await this.#db
+          .updateTable('smp_store_chunks')
+          .set({ synced: 1 })
+          .where('store_id', '=', storeId)
+          .where('idx', '=', idx)
+          .where('chunk', 'in', list.slice(i, i + 500))
+          .execute();
+      }
+    }
   }
   async getChunks(storeId: string) {
     const rows = await this.#db
@@ -421,15 +463,6 @@ export class KyselySmpRepository implements SmpRepository {
       out.set(Number(r.idx), list);
     }
     return out;
-  }
-  async countChunks(storeId: string, index: number) {
-    const r = await this.#db
-      .selectFrom('smp_store_chunks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('store_id', '=', storeId)
-      .where('idx', '=', index)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
   }
   async clearChunks(storeId: string, index?: number) {
     let q = this.#db.deleteFrom('smp_store_chunks').where('store_id', '=', storeId);

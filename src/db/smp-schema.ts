@@ -47,7 +47,7 @@ export interface SmpTables {
   };
   smp_key_slots: { store_id: string; kind: string; wrapped: string };
   smp_store_files: { store_id: string; idx: number; path: string; size: number; sha256: string; verified: number };
-  smp_store_chunks: { store_id: string; idx: number; chunk: number };
+  smp_store_chunks: { store_id: string; idx: number; chunk: number; sha256: string | null; synced: number; writer: string | null };
 }
 
 export const smpMigrations: MigrationSet = {
@@ -181,6 +181,21 @@ export const smpMigrations: MigrationSet = {
         await sql`CREATE UNIQUE INDEX smp_stores_one_open_capture ON smp_stores (source_computer_id) WHERE status = 'requested'`.execute(
           db,
         );
+      },
+    },
+    // Durability is at the end of an upload (its commit), not per chunk: a chunk is recorded with
+    // its SHA-256 and the server process that wrote it, unsynced; the commit fsyncs the store and
+    // marks its chunks synced. An unsynced chunk another process wrote (the server restarted,
+    // perhaps after a crash that lost it) is re-read and checked before anything relies on it.
+    // Chunks recorded before this were flushed one by one.
+    '0005_chunk_durability': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('smp_store_chunks').addColumn('sha256', 'text').execute();
+        await db.schema
+          .alterTable('smp_store_chunks')
+          .addColumn('synced', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.alterTable('smp_store_chunks').addColumn('writer', 'text').execute();
       },
     },
   },

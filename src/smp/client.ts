@@ -6,7 +6,7 @@
 // Transfers stream file by file in chunks, resume from what the server already has, and are
 // verified by SHA-256 against the manifest.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -163,47 +163,65 @@ export class SmpHttpClient {
 
   /**
    * Upload the store folder `storeDir` to the store at `location`, resuming whatever the
-   * server already holds. Every file is hashed, declared in the manifest, sent in chunks and
-   * verified by the server.
+   * server already holds, and commit it. Every file is read and hashed once (its SHA-256 and
+   * those of its chunks, in one pass), declared in the manifest and sent in chunks the server
+   * checks against those hashes. The commit at the end makes the server fsync the store: when
+   * this resolves the upload is on the SMP's disk, and only then may the source be wiped.
    */
   async upload(storeDir: string, location: string, events: EventStream = this.#events): Promise<TransferResult> {
-    const entries = await hashTree(storeDir, events);
+    const { chunkSize } = await this.#json<UploadState>(location, { method: 'GET' });
+    const { entries, chunkHashes } = await hashTree(storeDir, chunkSize, events);
     const total = entries.reduce((n, e) => n + e.size, 0);
     let state = await this.#json<UploadState>(`${location}/manifest`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ files: entries }),
     });
-    const chunkSize = state.chunkSize;
     let done = 0;
     let sent = 0;
     const jobs: { path: string; index: number; chunk: number; length: number; size: number }[] = [];
     for (const f of state.files) {
       const have = new Set(f.chunksReceived);
-      const count = chunkCount(f.size, chunkSize);
+      const count = chunkCount(f.size, state.chunkSize);
       for (let c = 0; c < count; c++) {
-        const length = chunkLength(f.size, chunkSize, c);
+        const length = chunkLength(f.size, state.chunkSize, c);
         if (f.verified || have.has(c)) done += length;
         else jobs.push({ path: f.path, index: f.index, chunk: c, length, size: f.size });
       }
     }
     events.emit({ type: 'phase', phase: 'smp-upload', status: 'start' });
     const send = async (job: (typeof jobs)[number]): Promise<void> => {
-      const data = await readChunk(join(storeDir, ...job.path.split('/')), job.chunk * chunkSize, job.length);
-      const sha = createHash('sha256').update(data).digest('hex');
+      const file = join(storeDir, ...job.path.split('/'));
+      const offset = job.chunk * state.chunkSize;
+      // Hashed in the manifest's pass; a file changed since then is refused (its chunk mismatches).
+      const known = state.chunkSize === chunkSize ? chunkHashes.get(job.path)?.[job.chunk] : undefined;
+      const data = known === undefined ? await readChunk(file, offset, job.length) : undefined;
+      const sha =
+        known ??
+        createHash('sha256')
+          .update(data as Buffer)
+          .digest('hex');
       await this.#transfer(`uploading ${job.path} chunk ${job.chunk}`, () =>
-        this.#call(`${location}/files/${job.index}/chunks/${job.chunk}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
-          body: data as Uint8Array<ArrayBuffer>,
-        }),
+        this.#call(
+          `${location}/files/${job.index}/chunks/${job.chunk}`,
+          () =>
+            ({
+              method: 'PUT',
+              headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
+              // Streamed from the file (a fresh stream per attempt): no chunk-sized buffer, no copy of it.
+              ...(data
+                ? { body: data as Uint8Array<ArrayBuffer> }
+                : { body: chunkStream(file, offset, job.length) as unknown as BodyInit, duplex: 'half' }),
+            }) as RequestInit,
+        ),
       );
       done += job.length;
       sent += job.length;
       events.emit({ type: 'progress', phase: 'smp-upload', done, total, bytesDone: done, bytesTotal: total, current: job.path });
     };
     await runPool(jobs, this.#o.parallelChunks ?? 4, send);
-    state = await this.#json<UploadState>(location, { method: 'GET' });
+    // The durability point: the server fsyncs the store before it answers.
+    state = await this.#json<UploadState>(`${location}/commit`, { method: 'POST' });
     const missing = state.files.filter((f) => !f.verified);
     if (missing.length) {
       throw new FerryError(
@@ -239,15 +257,27 @@ export class SmpHttpClient {
         continue;
       }
       for (let pass = 0; ; pass++) {
+        // Hashed as it arrives (after what a resumed part file already holds): no second read.
+        let digest = '';
         await this.#transfer(`downloading ${f.path}`, async () => {
           const offset = Math.min((await sizeOf(part)) ?? 0, f.size);
-          if (f.size === 0) return writeFile(part, '');
-          if (offset === f.size) return;
+          const hash = createHash('sha256');
+          if (f.size === 0) {
+            await writeFile(part, '');
+            digest = hash.digest('hex');
+            return;
+          }
+          if (offset) for await (const b of createReadStream(part, { start: 0, end: offset - 1 })) hash.update(b as Buffer);
+          if (offset === f.size) {
+            digest = hash.digest('hex');
+            return;
+          }
           const res = await this.#call(`${location}/files/${index}`, { method: 'GET', headers: { range: `bytes=${offset}-` } });
           if (res.status !== 206 || !res.body)
             throw new FerryError('FERRY_E_INTERNAL', `The SMP did not answer the range request for ${f.path} (HTTP ${res.status}).`);
           const counter = new Transform({
             transform(chunk: Buffer, _e, cb) {
+              hash.update(chunk);
               done += chunk.length;
               received += chunk.length;
               events.emit({ type: 'progress', phase: 'smp-download', done, total, bytesDone: done, bytesTotal: total, current: f.path });
@@ -257,10 +287,11 @@ export class SmpHttpClient {
           await pipeline(
             Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
             counter,
-            createWriteStream(part, { flags: offset ? 'r+' : 'w', start: offset }),
+            createWriteStream(part, { flags: offset ? 'r+' : 'w', start: offset, highWaterMark: 1024 * 1024 }),
           );
+          digest = hash.digest('hex');
         });
-        if ((await sizeOf(part)) === f.size && (await sha256File(part)) === f.sha256) break;
+        if ((await sizeOf(part)) === f.size && digest === f.sha256) break;
         await rm(part, { force: true });
         if (pass >= 1)
           throw new FerryError(
@@ -339,8 +370,11 @@ export class SmpHttpClient {
     }
   }
 
-  /** One HTTP call with the computer credential, falling back to the NAA only if allowed. */
-  async #call(url: string, init: RequestInit): Promise<Response> {
+  /**
+   * One HTTP call with the computer credential, falling back to the NAA only if allowed. A
+   * streamed body can be sent once: give `init` as a function to get a fresh one per attempt.
+   */
+  async #call(url: string, request: RequestInit | (() => RequestInit)): Promise<Response> {
     const auth: Auth[] = [];
     if (this.#o.credential) auth.push('computer');
     if (this.#o.fallbackToNaa && this.#o.naaCredential) auth.push('naa');
@@ -354,6 +388,7 @@ export class SmpHttpClient {
     }
     let last: FerryError | undefined;
     for (const a of auth) {
+      const init = typeof request === 'function' ? request() : request;
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${a === 'computer' ? this.#o.credential : this.#o.naaCredential}`);
       if (a === 'naa') headers.set('x-ferry-computer', this.#o.computerName);
@@ -431,9 +466,17 @@ function asFerry(err: unknown, what: string): FerryError {
   return fromSystemError(err, what);
 }
 
-/** Relative forward-slash path, size and SHA-256 of every regular file under `root`. */
-async function hashTree(root: string, events: EventStream): Promise<ManifestEntry[]> {
+/**
+ * Relative forward-slash path, size and SHA-256 of every regular file under `root`, and the
+ * SHA-256 of each of its `chunkSize` chunks, from one read of each file.
+ */
+async function hashTree(
+  root: string,
+  chunkSize: number,
+  events: EventStream,
+): Promise<{ entries: ManifestEntry[]; chunkHashes: Map<string, string[]> }> {
   const out: ManifestEntry[] = [];
+  const chunkHashes = new Map<string, string[]>();
   const walk = async (dir: string): Promise<void> => {
     let names;
     try {
@@ -446,8 +489,10 @@ async function hashTree(root: string, events: EventStream): Promise<ManifestEntr
       if (d.isDirectory()) await walk(full);
       else if (d.isFile()) {
         if (d.name.endsWith(PART_SUFFIX)) continue;
-        const s = await stat(full);
-        out.push({ path: relative(root, full).split(sep).join('/'), size: s.size, sha256: await sha256File(full) });
+        const path = relative(root, full).split(sep).join('/');
+        const { size, sha256, chunks } = await hashFile(full, chunkSize);
+        out.push({ path, size, sha256 });
+        chunkHashes.set(path, chunks);
         events.emit({ type: 'progress', phase: 'smp-hash', done: out.length, current: d.name });
       } else {
         throw new FerryError(
@@ -461,7 +506,43 @@ async function hashTree(root: string, events: EventStream): Promise<ManifestEntr
   await walk(root);
   if (!out.length)
     throw new FerryError('FERRY_E_SMP_STORE_INCOMPLETE', `The store folder ${root} holds no files; run Capture User State first.`);
-  return out;
+  return { entries: out, chunkHashes };
+}
+
+/** One read of `path`: its size, SHA-256 and the SHA-256 of each `chunkSize` chunk. */
+async function hashFile(path: string, chunkSize: number): Promise<{ size: number; sha256: string; chunks: string[] }> {
+  const whole = createHash('sha256');
+  const chunks: string[] = [];
+  let chunk = createHash('sha256');
+  let inChunk = 0;
+  let size = 0;
+  try {
+    for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+      whole.update(piece);
+      size += piece.length;
+      for (let at = 0; at < piece.length; ) {
+        const n = Math.min(piece.length - at, chunkSize - inChunk);
+        chunk.update(at === 0 && n === piece.length ? piece : piece.subarray(at, at + n));
+        inChunk += n;
+        at += n;
+        if (inChunk === chunkSize) {
+          chunks.push(chunk.digest('hex'));
+          chunk = createHash('sha256');
+          inChunk = 0;
+        }
+      }
+    }
+  } catch (err) {
+    throw fromSystemError(err, `reading ${path}`);
+  }
+  if (inChunk > 0 || size === 0) chunks.push(chunk.digest('hex'));
+  return { size, sha256: whole.digest('hex'), chunks };
+}
+
+/** `length` bytes of `path` from `offset` as a stream (an empty chunk is an empty stream). */
+function chunkStream(path: string, offset: number, length: number): Readable {
+  if (length === 0) return Readable.from([]);
+  return createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: 1024 * 1024 });
 }
 
 async function readChunk(path: string, offset: number, length: number): Promise<Buffer> {

@@ -13,7 +13,7 @@ export type { SmpIdentity } from './context.ts';
 export type { OpenedStoreFile } from './transfers.ts';
 export type { RestoreReleaseReport, VerifyStore } from './release.ts';
 /** What the SMP domain needs from persistence (implemented in src/db over Kysely). */
-export type { SmpRepository, EnrollmentTokenRecord } from './repository.ts';
+export type { SmpRepository, EnrollmentTokenRecord, UnsyncedChunk } from './repository.ts';
 /**
  * The HTTP client of Request / Release State Store and of the store transfers.
  *

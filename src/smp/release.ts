@@ -17,6 +17,8 @@ export interface StoreReleaseOptions {
   readonly verifyStore?: VerifyStore | undefined;
   /** Store verifications (scrypt + a full read) run at once at most; more wait. Default 2. */
   readonly verifyConcurrency?: number | undefined;
+  /** Make the store's upload durable (fsync; see StoreTransfers.commit) before it is marked captured. */
+  readonly commitStore?: ((storeId: string, dir: string) => Promise<void>) | undefined;
 }
 
 /** What a restoring client reports at Release State Store. */
@@ -32,6 +34,7 @@ export class StoreRelease {
   /** Verifications in progress, per store: a second release of the same store waits for the first. */
   readonly #verifying = new Map<string, Promise<void>>();
   readonly #verifySlots: Slots;
+  readonly #commitStore: StoreReleaseOptions['commitStore'];
   #onReleased: (store: StoreRecord) => void = () => {};
 
   constructor(ctx: SmpContext, access: StoreAccess, o: StoreReleaseOptions = {}) {
@@ -39,6 +42,7 @@ export class StoreRelease {
     this.#access = access;
     this.#verifyStore = o.verifyStore;
     this.#verifySlots = new Slots(o.verifyConcurrency ?? 2);
+    this.#commitStore = o.commitStore;
   }
 
   /** Called after a store's final release (the deletion job uses it to honour "delete immediately"). */
@@ -66,9 +70,12 @@ export class StoreRelease {
     return running;
   }
 
-  /** After capture: every file verified (and the store's own check passed) → available for restore. */
+  /** After capture: the upload committed, every file in place (and the store's own check passed) → available for restore. */
   async releaseCapture(p: Principal, storeId: string): Promise<StoreRecord> {
     const { store, dir } = await this.#access.writable(p, storeId);
+    // Durable first (a no-op fsync when the client's commit did it): captured means on disk.
+    // It may also find chunks a crash tore, so the completeness check comes after it.
+    await this.#commitStore?.(storeId, dir);
     const files = await this.#ctx.repo.getStoreFiles(storeId);
     const missing = files.filter((f) => !f.verified);
     if (!store.manifestDigest || missing.length) {

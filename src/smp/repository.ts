@@ -11,6 +11,16 @@ export interface EnrollmentTokenRecord {
   readonly computerNameKey: string | null;
 }
 
+/** A recorded chunk whose data may still be only in the page cache. */
+export interface UnsyncedChunk {
+  readonly index: number;
+  readonly chunk: number;
+  /** Null for a chunk recorded before chunk hashes were kept. */
+  readonly sha256: string | null;
+  /** The server process that wrote it (see StoreTransfers). */
+  readonly writer: string | null;
+}
+
 export interface SmpRepository {
   transaction<T>(fn: (repo: SmpRepository) => Promise<T>): Promise<T>;
 
@@ -76,9 +86,18 @@ export interface SmpRepository {
   /** One file of the manifest by number: what every chunk request needs, without reading the whole manifest. */
   getStoreFile(storeId: string, index: number): Promise<StoreFile | undefined>;
   setFileVerified(storeId: string, index: number, verified: boolean): Promise<void>;
-  addChunk(storeId: string, index: number, chunk: number): Promise<void>;
+  /**
+   * Record chunk `chunk` of file `index` as received (unsynced, with its SHA-256 and the process
+   * that wrote it; a chunk recorded again is replaced) and return how many chunks of the file are
+   * now recorded: one call per chunk on the upload path.
+   */
+  addChunk(storeId: string, index: number, chunk: number, sha256: string, writer: string): Promise<number>;
+  deleteChunk(storeId: string, index: number, chunk: number): Promise<void>;
+  /** Chunks not yet covered by a commit's fsync, with their SHA-256 and writing process. */
+  unsyncedChunks(storeId: string): Promise<UnsyncedChunk[]>;
+  /** After a commit's fsync: these chunks are on disk. */
+  markChunksSynced(storeId: string, chunks: readonly Pick<UnsyncedChunk, 'index' | 'chunk'>[]): Promise<void>;
   /** Received chunk numbers per file index. */
   getChunks(storeId: string): Promise<Map<number, number[]>>;
-  countChunks(storeId: string, index: number): Promise<number>;
   clearChunks(storeId: string, index?: number): Promise<void>;
 }

@@ -93,7 +93,12 @@ export class SmpService {
     this.#auth = new SmpAuth(this.#ctx, o);
     this.#requests = new StoreRequests(this.#ctx);
     this.#transfers = new StoreTransfers(this.#ctx, access, { checkStoreFiles: o.checkStoreFiles });
-    this.#release = new StoreRelease(this.#ctx, access, { verifyStore: o.verifyStore, verifyConcurrency: o.verifyConcurrency });
+    const transfers = this.#transfers;
+    this.#release = new StoreRelease(this.#ctx, access, {
+      verifyStore: o.verifyStore,
+      verifyConcurrency: o.verifyConcurrency,
+      commitStore: (storeId, dir) => transfers.syncStore(storeId, dir),
+    });
     this.#admin = new SmpAdmin(this.#ctx);
   }
 
@@ -182,7 +187,7 @@ export class SmpService {
   uploadState(p: Principal, storeId: string): Promise<UploadState> {
     return this.#transfers.uploadState(p, storeId);
   }
-  /** Receive chunk `chunk` of file `index`; when it completes the file, verify and place it. */
+  /** Receive chunk `chunk` of file `index`, checked but not yet flushed; when it completes the file, place it. */
   putChunk(
     p: Principal,
     storeId: string,
@@ -192,6 +197,10 @@ export class SmpService {
     body: Readable,
   ): Promise<{ fileComplete: boolean }> {
     return this.#transfers.putChunk(p, storeId, index, chunk, sha256, body);
+  }
+  /** The end of an upload: the store's files are fsynced before this answers (its durability point). */
+  commit(p: Principal, storeId: string): Promise<UploadState> {
+    return this.#transfers.commit(p, storeId);
   }
   readManifest(p: Principal, storeId: string): Promise<Manifest> {
     return this.#transfers.readManifest(p, storeId);

@@ -1,6 +1,7 @@
 // Storage folders on disk: free-space rules, safe store-relative paths, and chunked writes.
 // A store lives in `<folder>/<storeId>/`; a file being uploaded is `<path>.ferry-part` until
-// all its chunks arrived and its SHA-256 matched the manifest, then it is renamed into place.
+// all its chunks arrived, each matching the SHA-256 the client declared for it, then it is
+// renamed into place. Nothing is flushed per chunk: the upload's commit fsyncs the store once.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, statfsSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
@@ -166,13 +167,21 @@ export function mapDiskError(err: unknown, what: string): FerryError {
   return e;
 }
 
+/** Bytes gathered from the request before each write: few syscalls, little memory per upload. */
+const WRITE_BLOCK = 1024 * 1024;
+
 /**
- * Receive one chunk from `body` and write it into the part file at its offset. The chunk is
- * held in memory and checked (exactly `expectedLength` bytes, SHA-256 `expectedSha256`) before
- * a byte of it is written, and it is written and flushed before this resolves, so a chunk the
- * caller records is on disk, and a refused one never overwrote what an earlier copy wrote.
- * It is hashed as it arrives, into a reused buffer: a fresh 8 MiB buffer per chunk cost more in
- * page faults and garbage collection than the copy itself (profiled, issue 16).
+ * Stream one chunk from `body` into the part file at its offset, hashing it as it goes (the
+ * only time the server hashes these bytes), and check it: exactly `expectedLength` bytes with
+ * SHA-256 `expectedSha256`. At most two blocks of WRITE_BLOCK bytes are held (one being written
+ * while the next fills) and the body is read only as fast as the disk takes it.
+ *
+ * Not flushed: an upload is made durable once, at its commit (StoreTransfers.commit). A chunk
+ * that fails its check may already have overwritten its own range of the part file; the caller
+ * records it only on success (and un-records an earlier copy), so the range is sent again.
+ * Short writes (a disk filling up) go on from where they stopped; fs.WriteStream is not used
+ * because its batched writes resume a short write at the end of the batch, placing the rest of
+ * the chunk over the next one.
  */
 export async function writeChunk(
   partFile: string,
@@ -181,103 +190,164 @@ export async function writeChunk(
   expectedSha256: string,
   body: Readable,
 ): Promise<void> {
-  const buffer = takeBuffer(expectedLength);
+  const hash = createHash('sha256');
+  let fh: FileHandle;
   try {
-    const hash = createHash('sha256');
-    const data = await receiveChunk(body, buffer.subarray(0, expectedLength), hash);
-    const actual = hash.digest('hex');
-    if (actual !== expectedSha256.toLowerCase()) {
-      throw new FerryError(
-        'FERRY_E_SMP_CHUNK_MISMATCH',
-        `The chunk's SHA-256 is ${actual}, not the ${expectedSha256} the client declared; send it again.`,
-        { details: { expected: expectedSha256, actual } },
-      );
-    }
-    await writeAt(partFile, offset, data);
+    fh = await open(partFile, 'r+');
+  } catch (err) {
+    throw mapDiskError(err, 'writing an uploaded chunk');
+  }
+  let received: number;
+  try {
+    received = await streamInto(body, fh, partFile, offset, expectedLength, hash);
   } finally {
-    giveBuffer(buffer);
+    await fh.close();
+  }
+  if (received > expectedLength) throw tooLarge(expectedLength);
+  if (received !== expectedLength) throw truncated(received, expectedLength);
+  const actual = hash.digest('hex');
+  if (actual !== expectedSha256.toLowerCase()) {
+    throw new FerryError(
+      'FERRY_E_SMP_CHUNK_MISMATCH',
+      `The chunk's SHA-256 is ${actual}, not the ${expectedSha256} the client declared; send it again.`,
+      { details: { expected: expectedSha256, actual } },
+    );
   }
 }
 
-/** Chunk buffers kept for reuse; bounded, so idle memory stays at a few chunks. */
-const spareBuffers: Buffer[] = [];
-const MAX_SPARE = 4;
-
-function takeBuffer(length: number): Buffer {
-  const i = spareBuffers.findIndex((b) => b.length >= length);
-  return i === -1 ? Buffer.allocUnsafe(length) : spareBuffers.splice(i, 1)[0]!;
-}
-
-function giveBuffer(b: Buffer): void {
-  if (spareBuffers.length < MAX_SPARE && b.length >= 1024 * 1024) spareBuffers.push(b);
-}
+/** Write blocks kept for reuse: a fresh 1 MiB buffer per block costs garbage collection. */
+const spareBlocks: Buffer[] = [];
+const takeBlock = (): Buffer => spareBlocks.pop() ?? Buffer.allocUnsafeSlow(WRITE_BLOCK);
+const giveBlock = (b: Buffer): void => {
+  if (spareBlocks.length < 16) spareBlocks.push(b);
+};
 
 /**
- * Read a request body of exactly `data.length` bytes into `data`, hashing them. A body that is
- * too large is read on (up to that many more bytes, then dropped) so the client gets the coded
- * answer instead of a reset socket.
+ * Copy `body` into two blocks that take turns: one fills while the other is written at its
+ * offset. When both are busy the body is paused until the write is done (backpressure). Bytes
+ * past `expectedLength` are counted, not written, and read on up to that many again (then the
+ * body is destroyed) so the client gets the coded answer instead of a reset socket. Resolves
+ * with the bytes received once all are written; rejects on a disk error or a body cut short.
  */
-function receiveChunk(body: Readable, data: Buffer, hash: Hash): Promise<Buffer> {
-  const expectedLength = data.length;
+function streamInto(body: Readable, file: FileHandle, path: string, offset: number, expectedLength: number, hash: Hash): Promise<number> {
   return new Promise((resolve, reject) => {
+    let block = takeBlock();
+    let spare = takeBlock();
+    let filled = 0;
+    let written = 0;
     let received = 0;
+    let writing = false;
+    let leftover: Buffer | undefined;
+    let ended = false;
     let settled = false;
-    const settle = (ended: boolean): void => {
+    const settle = (err?: FerryError): void => {
       if (settled) return;
       settled = true;
       body.off('data', onData);
+      const done = (): void => {
+        giveBlock(block);
+        giveBlock(spare);
+        if (err) reject(err);
+        else resolve(received);
+      };
+      // A write still running owns its block: return both only after it.
+      if (writing) waitForWrite = done;
+      else done();
+    };
+    let waitForWrite: (() => void) | undefined;
+    const startWrite = (): void => {
+      const data = block.subarray(0, filled);
+      const at = offset + written;
+      written += filled;
+      [block, spare] = [spare, block];
+      filled = 0;
+      writing = true;
+      writeAll(file, path, data, at).then(
+        () => {
+          writing = false;
+          if (waitForWrite) waitForWrite();
+          else onWritten();
+        },
+        (err: unknown) => {
+          writing = false;
+          body.resume();
+          settle(err instanceof FerryError ? err : mapDiskError(err, 'writing an uploaded chunk'));
+          waitForWrite?.();
+        },
+      );
+    };
+    /** Copy `piece` into the blocks; false when it had to stop (both blocks busy), keeping the rest. */
+    const consume = (piece: Buffer): boolean => {
+      for (let at = 0; at < piece.length; ) {
+        if (filled === block.length) {
+          if (writing) {
+            leftover = piece.subarray(at);
+            return false;
+          }
+          startWrite();
+        }
+        const n = piece.copy(block, filled, at);
+        filled += n;
+        at += n;
+      }
+      return true;
+    };
+    const onData = (chunk: Buffer): void => {
+      const room = expectedLength - received;
+      received += chunk.length;
+      let piece = chunk;
       if (received > expectedLength) {
-        reject(
-          new FerryError(
-            'FERRY_E_SMP_TOO_LARGE',
-            `The chunk is larger than the ${expectedLength} bytes it must have; send chunks of the announced size.`,
-            { details: { expectedLength } },
-          ),
-        );
-      } else if (!ended || received !== expectedLength) {
-        reject(truncated(received, expectedLength));
-      } else {
-        resolve(data);
+        if (received > 2 * expectedLength) body.destroy();
+        if (room <= 0) return;
+        piece = chunk.subarray(0, room);
       }
+      hash.update(piece);
+      if (!consume(piece)) body.pause();
     };
-    const onData = (c: Buffer): void => {
-      if (received + c.length <= expectedLength) {
-        c.copy(data, received);
-        hash.update(c);
+    const onWritten = (): void => {
+      if (settled) return;
+      if (leftover) {
+        const rest = leftover;
+        leftover = undefined;
+        if (!consume(rest)) return;
+        if (!ended) body.resume();
       }
-      received += c.length;
-      if (received > 2 * expectedLength) body.destroy();
+      if (ended) onEnd();
     };
-    if (body.readableEnded) return settle(true);
+    const onEnd = (): void => {
+      ended = true;
+      if (leftover || writing) return; // onWritten comes back here
+      if (filled) startWrite();
+      else settle();
+    };
+    const cutOff = (): void => {
+      if (!ended) settle(received > expectedLength ? tooLarge(expectedLength) : truncated(received, expectedLength));
+    };
     body.on('data', onData);
-    body.once('end', () => settle(true));
-    body.once('close', () => settle(body.readableEnded));
-    body.once('error', () => settle(false));
+    body.once('end', onEnd);
+    body.once('error', cutOff);
+    body.once('close', () => {
+      if (!body.readableEnded) cutOff();
+    });
+    if (body.readableEnded) onEnd();
   });
 }
 
-/**
- * Write `data` at `offset` and flush it. Short writes (a disk filling up) go on from where they
- * stopped; fs.WriteStream is not used because its batched writes resume a short write at the
- * end of the batch, placing the rest of the chunk over the next one.
- */
-async function writeAt(path: string, offset: number, data: Buffer): Promise<void> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(path, 'r+');
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
-      if (bytesWritten === 0)
-        throw new FerryError('FERRY_E_IO', `Writing ${path} made no progress; check the storage folder's disk.`, { details: { path } });
-      done += bytesWritten;
-    }
-    await fh.datasync();
-  } catch (err) {
-    if (err instanceof FerryError) throw err;
-    throw mapDiskError(err, 'writing an uploaded chunk');
-  } finally {
-    await fh?.close();
+async function writeAll(fh: FileHandle, path: string, data: Buffer, offset: number): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+    if (bytesWritten === 0)
+      throw new FerryError('FERRY_E_IO', `Writing ${path} made no progress; check the storage folder's disk.`, { details: { path } });
+    done += bytesWritten;
   }
+}
+
+function tooLarge(expectedLength: number): FerryError {
+  return new FerryError(
+    'FERRY_E_SMP_TOO_LARGE',
+    `The chunk is larger than the ${expectedLength} bytes it must have; send chunks of the announced size.`,
+    { details: { expectedLength } },
+  );
 }
 
 function truncated(received: number, expected: number): FerryError {
@@ -294,17 +364,27 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** SHA-256 of `length` bytes of `path` from `offset` (streamed): re-checks one recorded chunk. */
+export async function sha256Range(path: string, offset: number, length: number): Promise<string> {
+  const h = createHash('sha256');
+  if (length > 0) await pipeline(createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: WRITE_BLOCK }), h);
+  else h.end();
+  return h.digest('hex');
+}
+
 /**
- * Check a fully received part file against the manifest and move it into place.
- * `knownSha256` is the verified hash of its content when one chunk covered the whole file.
+ * Move a part file whose chunks all arrived (each checked against the SHA-256 the client
+ * computed for it in the same pass as the file's) into place, without reading it again.
+ * False when the part file is short (a chunk recorded but not on disk).
  */
-export async function finishFile(dir: string, file: StoreFile, knownSha256?: string): Promise<boolean> {
+export async function finishFile(dir: string, file: StoreFile): Promise<boolean> {
   const part = join(dir, file.path + PART_SUFFIX);
   const final = join(dir, file.path);
   const partSize = (await stat(part).catch(() => undefined))?.size;
   if (partSize === undefined || partSize < file.size) {
-    // Moved into place just before a crash, before the database recorded it?
-    if ((await stat(final).catch(() => undefined))?.size === file.size && (await sha256File(final)) === file.sha256.toLowerCase()) {
+    // Moved into place just before a crash, before the database recorded it? (Its chunks, not
+    // synced, are re-read before the store is committed.)
+    if ((await stat(final).catch(() => undefined))?.size === file.size) {
       await rm(part, { force: true });
       return true;
     }
@@ -313,9 +393,64 @@ export async function finishFile(dir: string, file: StoreFile, knownSha256?: str
   }
   // Every chunk is in, so bytes past the end can only be left from an earlier, longer declaration.
   if (partSize > file.size) await truncate(part, file.size);
-  if ((partSize === file.size && knownSha256 ? knownSha256 : await sha256File(part)) !== file.sha256.toLowerCase()) return false;
   await rename(part, final);
   return true;
+}
+
+/** Where a store file's bytes are now: in place once verified, else its part file (or in place, renamed before a crash). */
+export async function currentPath(dir: string, file: StoreFile): Promise<string> {
+  const final = join(dir, file.path);
+  if (file.verified) return final;
+  const part = final + PART_SUFFIX;
+  if ((await stat(part).catch(() => undefined))?.size) return part;
+  return (await stat(final).catch(() => undefined)) ? final : part;
+}
+
+/**
+ * The commit's durability point: fsync every file of the store (in place or still a part file)
+ * and every folder from the store's own up to the storage folder, so the data and the renames
+ * that placed it survive a crash. Files are synced a few at a time so the file system can
+ * batch their journal commits.
+ */
+export async function syncStoreFiles(dir: string, files: readonly StoreFile[]): Promise<void> {
+  const folders = new Set<string>([dir, dirname(dir)]);
+  const paths: string[] = [];
+  for (const f of files) {
+    paths.push(await currentPath(dir, f));
+    for (let d = dirname(join(dir, f.path)); d.length > dir.length; d = dirname(d)) folders.add(d);
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) await syncPath(paths[next++] as string, false);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(4, paths.length) }, worker));
+    for (const d of [...folders].sort((a, b) => b.length - a.length)) await syncPath(d, true);
+  } catch (err) {
+    throw mapDiskError(err, 'flushing the store to disk');
+  }
+}
+
+async function syncPath(path: string, folder: boolean): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    if (folder) await fh.sync();
+    else await fh.datasync();
+  } catch (err) {
+    // Some file systems cannot fsync a folder; the renames in it are atomic all the same.
+    if (!folder || !['EINVAL', 'ENOTSUP', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Start writing `path` back to disk in the background (a datasync nobody waits for), so the
+ * commit's fsync finds little left to write: the disk works while the network does. Best
+ * effort: errors are ignored, the commit's own fsync is what counts.
+ */
+export function writeBehind(path: string): Promise<void> {
+  return syncPath(path, false).catch(() => {});
 }
 
 export async function removeStoreDirectory(dir: string): Promise<void> {

@@ -1,24 +1,38 @@
-// Uploads and reads of store files: the manifest a capturing client declares, chunks written into
-// part files and each file verified against its SHA-256 when complete, and the restoring
-// client's manifest and ranged reads.
+// Uploads and reads of store files: the manifest a capturing client declares, chunks streamed
+// into part files (each checked against its SHA-256 as it arrives), the commit that makes an
+// upload durable, and the restoring client's manifest and ranged reads.
+//
+// Durability (see src/smp/README.md, "Transfers"): a chunk is acknowledged once written and
+// checked, not flushed; it is recorded with its SHA-256 and this process's mark (`#writer`).
+// The commit (POST …/commit, and Release State Store, which commits first) fsyncs every file of
+// the store and its folders once and marks the chunks synced. A chunk recorded unsynced by
+// another process — the server restarted, maybe after a crash that lost it — is re-read and
+// checked against its recorded hash on resume and at commit; one that fails is forgotten, so the
+// client sends it again. Nothing torn is ever accepted.
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../errors/index.ts';
 import { requireComputer, type SmpContext, storeNotFound } from './context.ts';
 import type { StoreAccess } from './store-access.ts';
+import type { UnsyncedChunk } from './repository.ts';
 import {
   checkManifest,
   chunkCount,
   chunkLength,
+  currentPath,
   finishFile,
   manifestDigest,
   mapDiskError,
   PART_SUFFIX,
   prepareStoreFiles,
   removeStoreDirectory,
+  sha256Range,
+  syncStoreFiles,
   usableBytes,
+  writeBehind,
   writeChunk,
 } from './storage.ts';
 import type { Manifest, ManifestEntry, Principal, StoreFile, UploadState } from './types.ts';
@@ -26,7 +40,12 @@ import type { Manifest, ManifestEntry, Principal, StoreFile, UploadState } from 
 export interface StoreTransfersOptions {
   /** What files a store may declare (refused before any upload); none = any. */
   readonly checkStoreFiles?: ((paths: readonly string[]) => void) | undefined;
+  /** Write uploaded files back in the background so the commit's fsync has little left (default on). */
+  readonly writeBehind?: boolean | undefined;
 }
+
+/** Read-ahead of a store file being served: fewer, larger reads than the 64 KiB default. */
+const READ_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Opened store file for a ranged read. */
 export interface OpenedStoreFile {
@@ -42,11 +61,20 @@ export class StoreTransfers {
   readonly #checkStoreFiles: StoreTransfersOptions['checkStoreFiles'];
   /** Files being verified, per `<store>/<index>`: parallel last chunks share one check. */
   readonly #finishing = new Map<string, Promise<void>>();
+  /** This process's mark on the chunks it records: its unsynced chunks are in its page cache. */
+  readonly #writer = randomUUID();
+  /** Requests for the same chunk, one after the other (a retry racing the attempt it replaces). */
+  readonly #chunkQueue = new Map<string, Promise<unknown>>();
+  /** Files to write back in the background, one at a time (see `writeBehind`). */
+  readonly #dirty = new Set<string>();
+  #flushing = false;
+  readonly #writeBehind: boolean;
 
   constructor(ctx: SmpContext, access: StoreAccess, o: StoreTransfersOptions = {}) {
     this.#ctx = ctx;
     this.#access = access;
     this.#checkStoreFiles = o.checkStoreFiles;
+    this.#writeBehind = o.writeBehind ?? true;
   }
 
   /** Declare (or re-declare, to resume) the files of a store being captured. */
@@ -78,9 +106,11 @@ export class StoreTransfers {
       });
       await removeStoreDirectory(dir);
     }
+    // Resuming: chunks a previous server process left unsynced are checked before they count.
+    await this.#recheck(storeId, dir, await this.#ctx.repo.getStoreFiles(storeId));
     const declared = await this.#ctx.repo.getStoreFiles(storeId);
     await prepareStoreFiles(dir, declared);
-    // Files whose chunks all arrived but whose check a crash interrupted are finished now.
+    // Files whose chunks all arrived but whose placing a crash interrupted are finished now.
     const chunks = await this.#ctx.repo.getChunks(storeId);
     for (const f of declared) {
       if (!f.verified && (chunks.get(f.index)?.length ?? 0) >= chunkCount(f.size, this.#ctx.chunkSize)) {
@@ -108,7 +138,11 @@ export class StoreTransfers {
     };
   }
 
-  /** Receive chunk `chunk` of file `index`; when it completes the file, verify and place it. */
+  /**
+   * Receive chunk `chunk` of file `index` (streamed to its part file, hashed as it arrives);
+   * when it completes the file, place it. Acknowledged once written and checked: not yet
+   * flushed, see `commit`.
+   */
   async putChunk(
     p: Principal,
     storeId: string,
@@ -130,44 +164,136 @@ export class StoreTransfers {
       body.resume();
       return { fileComplete: true };
     }
-    await writeChunk(
-      join(dir, file.path + PART_SUFFIX),
-      chunk * this.#ctx.chunkSize,
-      chunkLength(file.size, this.#ctx.chunkSize, chunk),
-      sha256,
-      body,
-    );
-    await this.#ctx.repo.addChunk(storeId, index, chunk);
-    if ((await this.#ctx.repo.countChunks(storeId, index)) < count) return { fileComplete: false };
-    // A file sent as one chunk was just hashed whole: no need to read it again.
-    await this.#finishOnce(storeId, dir, file, count === 1 ? sha256.toLowerCase() : undefined);
-    return { fileComplete: true };
+    return this.#oneAtATime(`${storeId}/${index}/${chunk}`, async () => {
+      const part = join(dir, file.path + PART_SUFFIX);
+      try {
+        await writeChunk(part, chunk * this.#ctx.chunkSize, chunkLength(file.size, this.#ctx.chunkSize, chunk), sha256, body);
+      } catch (err) {
+        // Its range may now hold part of this refused copy: an earlier, recorded copy is gone.
+        await this.#ctx.repo.deleteChunk(storeId, index, chunk);
+        throw err;
+      }
+      const received = await this.#ctx.repo.addChunk(storeId, index, chunk, sha256.toLowerCase(), this.#writer);
+      if (received < count) {
+        this.#markDirty(part);
+        return { fileComplete: false };
+      }
+      await this.#finishOnce(storeId, dir, file);
+      this.#dirty.delete(part);
+      this.#markDirty(join(dir, file.path));
+      return { fileComplete: true };
+    });
   }
 
-  /** Parallel last chunks of one file, and a resuming manifest, all get here: one verifies, the others wait for it. */
-  #finishOnce(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {
+  /**
+   * The upload's durability point: check what a previous server process left unsynced, fsync
+   * every file of the store and its folders, and mark the chunks that were recorded before the
+   * fsync as synced. Only after it may the client report the capture done (and its source be
+   * wiped); Release State Store commits before it marks the store captured.
+   */
+  async commit(p: Principal, storeId: string): Promise<UploadState> {
+    const { dir } = await this.#access.writable(p, storeId);
+    await this.syncStore(storeId, dir);
+    return this.uploadState(p, storeId);
+  }
+
+  /** `commit` without the access check (Release State Store has made it). */
+  async syncStore(storeId: string, dir: string): Promise<void> {
+    await this.#recheck(storeId, dir, await this.#ctx.repo.getStoreFiles(storeId));
+    // Listed before the fsync: a chunk recorded while it runs stays unsynced until the next commit.
+    const unsynced = await this.#ctx.repo.unsyncedChunks(storeId);
+    await syncStoreFiles(dir, await this.#ctx.repo.getStoreFiles(storeId));
+    await this.#ctx.repo.markChunksSynced(storeId, unsynced);
+  }
+
+  /**
+   * Re-read every chunk another server process recorded but no commit synced (this process's
+   * own are in its page cache, so the coming fsync covers them) and forget those whose bytes no
+   * longer match their recorded SHA-256 — torn by a crash — so the client sends them again. A
+   * placed file that loses a chunk goes back to being a part file.
+   */
+  async #recheck(storeId: string, dir: string, files: readonly StoreFile[]): Promise<void> {
+    const stale = (await this.#ctx.repo.unsyncedChunks(storeId)).filter((c) => c.writer !== this.#writer);
+    if (!stale.length) return;
+    const byIndex = new Map(files.map((f) => [f.index, f]));
+    for (const c of stale) {
+      const f = byIndex.get(c.index);
+      if (!f) continue;
+      if (await this.#chunkIntact(dir, f, c)) {
+        // Re-read from disk (or still cached): this process's commit covers it from now on.
+        await this.#ctx.repo.addChunk(storeId, c.index, c.chunk, c.sha256 as string, this.#writer);
+        continue;
+      }
+      await this.#ctx.repo.deleteChunk(storeId, c.index, c.chunk);
+      if (f.verified) {
+        try {
+          await rename(join(dir, f.path), join(dir, f.path + PART_SUFFIX));
+        } catch (err) {
+          throw mapDiskError(err, `reopening ${f.path} to upload it again`);
+        }
+        await this.#ctx.repo.setFileVerified(storeId, f.index, false);
+        byIndex.set(f.index, { ...f, verified: false });
+      }
+    }
+  }
+
+  async #chunkIntact(dir: string, f: StoreFile, c: UnsyncedChunk): Promise<boolean> {
+    if (c.sha256 === null) return false;
+    const length = chunkLength(f.size, this.#ctx.chunkSize, c.chunk);
+    const actual = await sha256Range(await currentPath(dir, f), c.chunk * this.#ctx.chunkSize, length).catch(() => '');
+    return actual === c.sha256;
+  }
+
+  #oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#chunkQueue.get(key) ?? Promise.resolve();
+    const run = before.catch(() => {}).then(fn);
+    this.#chunkQueue.set(key, run);
+    const forget = (): void => {
+      if (this.#chunkQueue.get(key) === run) this.#chunkQueue.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Queue `path` for write-back; one runs at a time so writes are not starved of pool threads. */
+  #markDirty(path: string): void {
+    if (!this.#writeBehind) return;
+    this.#dirty.add(path);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    void (async () => {
+      for (let next = first(this.#dirty); next !== undefined; next = first(this.#dirty)) {
+        this.#dirty.delete(next);
+        await writeBehind(next);
+      }
+      this.#flushing = false;
+    })();
+  }
+
+  /** Parallel last chunks of one file, and a resuming manifest, all get here: one places it, the others wait for it. */
+  #finishOnce(storeId: string, dir: string, file: StoreFile): Promise<void> {
     const key = `${storeId}/${file.index}`;
     let finishing = this.#finishing.get(key);
     if (!finishing) {
-      finishing = this.#finishFile(storeId, dir, file, knownSha256).finally(() => this.#finishing.delete(key));
+      finishing = this.#finishFile(storeId, dir, file).finally(() => this.#finishing.delete(key));
       this.#finishing.set(key, finishing);
     }
     return finishing;
   }
 
-  async #finishFile(storeId: string, dir: string, file: StoreFile, knownSha256?: string): Promise<void> {
+  async #finishFile(storeId: string, dir: string, file: StoreFile): Promise<void> {
     if ((await this.#ctx.repo.getStoreFile(storeId, file.index))?.verified) return;
     let ok: boolean;
     try {
-      ok = await finishFile(dir, file, knownSha256);
+      ok = await finishFile(dir, file);
     } catch (err) {
-      throw mapDiskError(err, `verifying ${file.path}`);
+      throw mapDiskError(err, `placing ${file.path}`);
     }
     if (!ok) {
       await this.#ctx.repo.clearChunks(storeId, file.index);
       throw new FerryError(
         'FERRY_E_SMP_CHUNK_MISMATCH',
-        `File ${file.path} does not match its manifest SHA-256 after all chunks arrived; upload it again.`,
+        `File ${file.path} is shorter than its manifest size after all chunks arrived; upload it again.`,
         { details: { path: file.path } },
       );
     }
@@ -202,8 +328,18 @@ export class StoreTransfers {
         },
       );
     }
-    return { stream: createReadStream(full, { start, end }), size, path: file.path, sha256: file.sha256 };
+    return {
+      stream: createReadStream(full, { start, end, highWaterMark: READ_HIGH_WATER_MARK }),
+      size,
+      path: file.path,
+      sha256: file.sha256,
+    };
   }
+}
+
+function first<T>(set: Set<T>): T | undefined {
+  for (const x of set) return x;
+  return undefined;
 }
 
 function range(n: number): number[] {

@@ -58,6 +58,19 @@ export function registerTransferRoutes(smp: SmpApp, { service, manifestBodyLimit
     },
   );
 
+  smp.post(
+    '/stores/:id/commit',
+    {
+      schema: {
+        ...schema,
+        summary: 'End an upload: the server fsyncs the store, then answers its upload state (the durability point)',
+        params: StoreIdParams,
+        response: ok(UploadState),
+      },
+    },
+    async (req) => service.commit(principal(req), req.params.id),
+  );
+
   smp.get(
     '/stores/:id/manifest',
     { schema: { ...schema, summary: 'Files of a store to restore', params: StoreIdParams, response: ok(Manifest) } },
