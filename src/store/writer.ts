@@ -236,22 +236,25 @@ async function freshStore(
     await content?.close();
     throw err;
   });
-  const storeDev = (await stat(paths.usmtDir)).dev;
+  return startWriter(
+    { paths, type, header, headerBytes, codec, journal, content, events, hashHardLinks: options.hashHardLinks ?? false },
+    { state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 }, resumed: new Map(), nextId: 0, ordinals: 0 },
+  );
+}
+
+/** The writer over an opened store: fresh (nothing stored yet) or resumed (what the journal replay found). */
+async function startWriter(
+  opened: Omit<WriterInit, 'storeDev' | 'state' | 'resumed' | 'nextId' | 'firstOrdinal'>,
+  replay: JournalReplay,
+): Promise<StoreWriter> {
+  const storeDev = (await stat(opened.paths.usmtDir)).dev;
   return new StoreWriter({
-    paths,
-    type,
-    header,
-    headerBytes,
-    codec,
-    journal,
-    content,
-    events,
+    ...opened,
     storeDev,
-    state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 },
-    resumed: new Map(),
-    nextId: 0,
-    firstOrdinal: 0,
-    hashHardLinks: options.hashHardLinks ?? false,
+    state: replay.state,
+    resumed: replay.resumed,
+    nextId: replay.nextId,
+    firstOrdinal: replay.ordinals,
   });
 }
 
@@ -279,23 +282,10 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   const session = end.maxSession + 1;
   const journal = await JournalWriter.resume(paths.journal, codec, end.validEnd, session, replay.ordinals);
   events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${replay.resumed.size} files already stored, session ${session}.`);
-  const storeDev = (await stat(paths.usmtDir)).dev;
-  return new StoreWriter({
-    paths,
-    type,
-    header,
-    headerBytes,
-    codec,
-    journal,
-    content,
-    events,
-    storeDev,
-    state: replay.state,
-    resumed: replay.resumed,
-    nextId: replay.nextId,
-    firstOrdinal: replay.ordinals,
-    hashHardLinks: options.hashHardLinks ?? false,
-  });
+  return startWriter(
+    { paths, type, header, headerBytes, codec, journal, content, events, hashHardLinks: options.hashHardLinks ?? false },
+    replay,
+  );
 }
 
 /** The codec of the store being resumed, once its type and key are known to match this run's. */
