@@ -49,6 +49,7 @@ export interface CreateStoreOptions {
 }
 
 export interface AddFileResult {
+  /** null when not computed here: hard links without hashHardLinks, files hashed on the pool's threads (the catalog has it). */
   readonly sha256: string | null;
   readonly reused: boolean;
 }
@@ -642,7 +643,7 @@ export class StoreWriter {
     const done = this.#pool!.hash(slot, ops).then((shas) => {
       for (const sha of shas) {
         const p = this.#awaitingSha.shift();
-        if (p) (p.entry as { sha256: string | null }).sha256 = sha, (p.waiting = false);
+        if (p) ((p.entry as { sha256: string | null }).sha256 = sha), (p.waiting = false);
       }
     });
     done.catch(() => undefined);
