@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
 import { createStore, deleteHardlinkStore, inspectStore, openStore, type StoreType } from './index.ts';
-import { addAll, makeSource, readAll, tempDir } from './test-support.ts';
+import { addAll, makeSource, metaOf, readAll, tempDir } from './test-support.ts';
 
 const KEY = 'correct horse battery staple';
 const code = (c: string) => (e: unknown) => isFerryError(e) && e.code === c;
@@ -148,4 +149,41 @@ test('hard-link stores: only hard-link stores are deleted by deleteHardlinkStore
   assert.equal(existsSync(join(dir, 'hl')), false);
   for (const f of files) assert.ok(readFileSync(f.hostPath).equals(f.content));
   assert.ok(existsSync(join(dir, 'cs/USMT/USMT.MIG')));
+});
+
+test('files hashed on the pool threads get their own SHA-256, across chunk ends and after a failed read', async (t) => {
+  const dir = tempDir(t);
+  const chunk = 4 * 1024 * 1024;
+  const vol = join(dir, 'vol');
+  mkdirSync(join(vol, 'unreadable'), { recursive: true });
+  // The first file fills the first chunk (starting the threads); the second ends exactly at the
+  // second chunk's end; the last ones span chunks or come after a file whose read failed.
+  const sources: [string, Buffer][] = [
+    ['first.bin', randomBytes(chunk + 100)],
+    ['to-the-boundary.bin', randomBytes(chunk - 100)],
+    ['empty.txt', Buffer.alloc(0)],
+    ['spans.bin', randomBytes(2 * chunk + 7)],
+    ['hello.txt', Buffer.from('hello\n')],
+  ];
+  const files = sources.map(([name, content]) => {
+    writeFileSync(join(vol, name), content);
+    return { winPath: `C:\\Users\\bob\\${name}`, hostPath: join(vol, name), content };
+  });
+  const w = await createStore(join(dir, 'store'), { encryption: { key: KEY } });
+  for (const f of files.slice(0, 3)) await w.addFile(metaOf(f), f.hostPath);
+  // A folder opens but cannot be read: the capture goes on (/c) and no digest is misplaced.
+  const bad = { winPath: 'C:\\Users\\bob\\unreadable', hostPath: join(vol, 'unreadable'), content: Buffer.alloc(0) };
+  await assert.rejects(w.addFile(metaOf(bad), bad.hostPath));
+  for (const f of files.slice(3)) await w.addFile(metaOf(f), f.hostPath);
+  await w.finish();
+  const r = await openStore(join(dir, 'store'), { key: KEY });
+  const { entries, contents } = await readAll(r);
+  for (const f of files) {
+    const e = entries.find((x) => x.winPath === f.winPath);
+    assert.ok(e?.kind === 'file', f.winPath);
+    assert.equal(e.sha256, createHash('sha256').update(f.content).digest('hex'), f.winPath);
+    assert.ok(contents.get(f.winPath)!.equals(f.content), f.winPath);
+  }
+  assert.equal((await r.verify('all')).corrupted, 0);
+  await r.close();
 });

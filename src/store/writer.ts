@@ -8,7 +8,7 @@ import { zstdCompressSync } from 'node:zlib';
 import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
-import { ChunkPool } from './chunk-pool.ts';
+import { ChunkPool, END_OF_FILE } from './chunk-pool.ts';
 import {
   CHUNK_SIZE,
   FLAG_ZSTD,
@@ -49,6 +49,7 @@ export interface CreateStoreOptions {
 }
 
 export interface AddFileResult {
+  /** null when not computed here: hard links without hashHardLinks, files hashed on the pool's threads (the catalog has it). */
   readonly sha256: string | null;
   readonly reused: boolean;
 }
@@ -57,6 +58,8 @@ interface PendingObject {
   readonly entry: EntryJson;
   readonly src?: SourceStamp;
   readonly endRaw: number;
+  /** A file whose SHA-256 the hashing thread has not reported yet (it is not journalled before). */
+  waiting?: boolean;
 }
 
 interface InFlight {
@@ -67,6 +70,8 @@ interface InFlight {
   readonly slot: number;
   /** Resolves with the frame's length. */
   readonly frameLen: Promise<number>;
+  /** Resolves when the hashing thread is done with the slot's raw chunk. */
+  readonly hashed: Promise<void>;
 }
 
 interface ResumedObject {
@@ -236,22 +241,25 @@ async function freshStore(
     await content?.close();
     throw err;
   });
-  const storeDev = (await stat(paths.usmtDir)).dev;
+  return startWriter(
+    { paths, type, header, headerBytes, codec, journal, content, events, hashHardLinks: options.hashHardLinks ?? false },
+    { state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 }, resumed: new Map(), nextId: 0, ordinals: 0 },
+  );
+}
+
+/** The writer over an opened store: fresh (nothing stored yet) or resumed (what the journal replay found). */
+async function startWriter(
+  opened: Omit<WriterInit, 'storeDev' | 'state' | 'resumed' | 'nextId' | 'firstOrdinal'>,
+  replay: JournalReplay,
+): Promise<StoreWriter> {
+  const storeDev = (await stat(opened.paths.usmtDir)).dev;
   return new StoreWriter({
-    paths,
-    type,
-    header,
-    headerBytes,
-    codec,
-    journal,
-    content,
-    events,
+    ...opened,
     storeDev,
-    state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 },
-    resumed: new Map(),
-    nextId: 0,
-    firstOrdinal: 0,
-    hashHardLinks: options.hashHardLinks ?? false,
+    state: replay.state,
+    resumed: replay.resumed,
+    nextId: replay.nextId,
+    firstOrdinal: replay.ordinals,
   });
 }
 
@@ -279,23 +287,10 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   const session = end.maxSession + 1;
   const journal = await JournalWriter.resume(paths.journal, codec, end.validEnd, session, replay.ordinals);
   events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${replay.resumed.size} files already stored, session ${session}.`);
-  const storeDev = (await stat(paths.usmtDir)).dev;
-  return new StoreWriter({
-    paths,
-    type,
-    header,
-    headerBytes,
-    codec,
-    journal,
-    content,
-    events,
-    storeDev,
-    state: replay.state,
-    resumed: replay.resumed,
-    nextId: replay.nextId,
-    firstOrdinal: replay.ordinals,
-    hashHardLinks: options.hashHardLinks ?? false,
-  });
+  return startWriter(
+    { paths, type, header, headerBytes, codec, journal, content, events, hashHardLinks: options.hashHardLinks ?? false },
+    replay,
+  );
 }
 
 /** The codec of the store being resumed, once its type and key are known to match this run's. */
@@ -467,6 +462,9 @@ export class StoreWriter {
   #writtenRawEnd: number;
   #inFlight: InFlight[] = [];
   #pending: PendingObject[] = [];
+  /** Hash steps for the chunk being filled (chunk-pool.ts HashJob), and the files they will end, in order (null: a file whose read failed). */
+  #hashOps: number[] = [];
+  readonly #awaitingSha: (PendingObject | null)[] = [];
   #sinceSync = 0;
   #lastFlush = Date.now();
   readonly #madeDirs = new Set<string>();
@@ -550,8 +548,10 @@ export class StoreWriter {
     });
   }
 
-  async #queueObject(entry: EntryJson, src?: SourceStamp): Promise<void> {
-    this.#pending.push({ entry, ...(src ? { src } : {}), endRaw: this.#state.rawEnd });
+  async #queueObject(entry: EntryJson, src?: SourceStamp, hashing = false): Promise<void> {
+    const p: PendingObject = { entry, ...(src ? { src } : {}), endRaw: this.#state.rawEnd };
+    if (hashing) (p.waiting = true), this.#awaitingSha.push(p);
+    this.#pending.push(p);
     this.#releaseObjects();
     if (this.type !== 'compressed' && (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS))
       await this.#flushJournal();
@@ -589,7 +589,8 @@ export class StoreWriter {
 
   // Source files are read with synchronous calls: the data is usually in the page cache, and a
   // thread-pool round trip per open/read/close made small files four times slower (measured);
-  // compression keeps running on the pool meanwhile.
+  // compression keeps running on the pool meanwhile. Once the pool's threads run, the file is
+  // hashed there too (`remote`): its digest reaches the catalog, not the result.
   async #addCompressed(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
     let fd: number;
     try {
@@ -598,8 +599,10 @@ export class StoreWriter {
       throw fromSystemError(err, `reading ${meta.winPath}`);
     }
     const start = this.#state.rawEnd;
-    const hash = createHash('sha256');
+    const remote = this.#pool!.started;
+    const hash = remote ? null : createHash('sha256');
     let stamp: SourceStamp;
+    let read = false;
     try {
       const st = fstatSync(fd);
       stamp = { size: st.size, mtimeMs: st.mtimeMs };
@@ -611,19 +614,53 @@ export class StoreWriter {
           throw fromSystemError(err, `reading ${meta.winPath}`);
         }
         if (n === 0) break;
-        hash.update(this.#chunk.subarray(this.#fill, this.#fill + n));
+        if (hash) hash.update(this.#chunk.subarray(this.#fill, this.#fill + n));
+        else this.#hashOps.push(this.#fill, n);
         this.#fill += n;
         this.#state.rawEnd += n;
         if (this.#fill === CHUNK_SIZE) await this.#dispatch();
       }
+      read = true;
     } finally {
       closeSync(fd);
+      if (remote) {
+        this.#hashOps.push(0, END_OF_FILE);
+        if (!read) this.#awaitingSha.push(null);
+      }
     }
-    const sha = hash.digest('hex');
+    const sha = hash ? hash.digest('hex') : null;
     const size = this.#state.rawEnd - start;
     const entry = { ...entryJson(meta, this.#nextId++), size, sha256: sha, content: { offset: start } } as EntryJson;
-    await this.#queueObject(entry, stamp);
+    await this.#queueObject(entry, stamp, remote);
     return { sha256: sha, reused: false };
+  }
+
+  /** Send the hash steps gathered for `slot` (-1: steps that only end files); the digests go into their entries. */
+  #sendHashes(slot: number): Promise<void> {
+    if (this.#hashOps.length === 0) return Promise.resolve();
+    const ops = this.#hashOps;
+    this.#hashOps = [];
+    const done = this.#pool!.hash(slot, ops).then((shas) => {
+      for (const sha of shas) {
+        const p = this.#awaitingSha.shift();
+        if (p) ((p.entry as { sha256: string | null }).sha256 = sha), (p.waiting = false);
+      }
+    });
+    done.catch(() => undefined);
+    return done;
+  }
+
+  /** Every hash step sent and answered, every chunk written: what finish and abort need first. */
+  async #drainAll(): Promise<void> {
+    await this.#dispatch(true);
+    const ends = this.#sendHashes(-1);
+    while (this.#inFlight.length > 0) await this.#drainOne();
+    try {
+      await ends;
+    } catch (err) {
+      throw this.#storeError(err, 'hashing store content');
+    }
+    this.#releaseObjects();
   }
 
   /**
@@ -641,7 +678,8 @@ export class StoreWriter {
     this.#fill = 0;
     const frameLen = pool.seal(this.#slot, { session: this.#journal.session, seq, rawOffset, rawLen }, last);
     frameLen.catch(() => undefined);
-    this.#inFlight.push({ seq, rawOffset, rawLen, slot: this.#slot, frameLen });
+    const hashed = this.#sendHashes(this.#slot);
+    this.#inFlight.push({ seq, rawOffset, rawLen, slot: this.#slot, frameLen, hashed });
     this.#slot = -1;
     if (last) return;
     while (pool.freeSlots === 0) await this.#drainOne();
@@ -653,6 +691,7 @@ export class StoreWriter {
     let frameLen: number;
     try {
       frameLen = await c.frameLen;
+      await c.hashed;
     } catch (err) {
       throw this.#storeError(err, 'compressing store content');
     }
@@ -688,7 +727,7 @@ export class StoreWriter {
   }
 
   #releaseObjects(): void {
-    while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd) {
+    while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd && !this.#pending[0]!.waiting) {
       const p = this.#pending.shift()!;
       this.#journal.add({ t: 'o', e: p.entry, ...(p.src ? { src: p.src } : {}) });
     }
@@ -842,8 +881,7 @@ export class StoreWriter {
 
   async #finish(extra?: Record<string, unknown>): Promise<StoreSummary> {
     const { paths, type, header } = this.#init;
-    await this.#dispatch(true);
-    while (this.#inFlight.length > 0) await this.#drainOne();
+    if (this.#pool) await this.#drainAll();
     await this.#pool?.close();
     this.#releaseObjects();
     await this.#journal.flush();
@@ -981,8 +1019,7 @@ export class StoreWriter {
       this.#closed = true;
       if (!this.#failed) {
         try {
-          await this.#dispatch(true);
-          while (this.#inFlight.length > 0) await this.#drainOne();
+          if (this.#pool) await this.#drainAll();
           await this.#journal.sync();
         } catch {
           // What could not be written is simply captured again on resume.
