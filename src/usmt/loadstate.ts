@@ -23,7 +23,7 @@ import { AccountPlanRecorder } from '../platform/index.ts';
 import { decodeValueData, openHive, parseRegTypeName } from '../registry/index.ts';
 import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type RegistryEntry, type StoreReader } from '../store/index.ts';
 import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
-import type { Profile, VolumeEntry } from '../volume/index.ts';
+import type { Profile, TargetPath, VolumeEntry } from '../volume/index.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
@@ -539,12 +539,24 @@ class ApplyRun {
   /** On the target, or staged to be: what a collision or a shortcut's target sees. */
   readonly #hostExists = (winPath: string): boolean => {
     try {
-      const mapped = this.#target.mapPath(winPath);
+      const mapped = this.#mapped(winPath);
       return mapped.exists || this.#staging.has(mapped);
     } catch {
       return false;
     }
   };
+
+  /** The last path mapped while placing a file: a file's collision check and its write map the same path. */
+  #lastMapped: { readonly winPath: string; readonly mapped: TargetPath } | undefined;
+
+  /** target.mapPath, remembered for the file being applied (the target does not change before the commit). */
+  #mapped(winPath: string): TargetPath {
+    const last = this.#lastMapped;
+    if (last?.winPath === winPath) return last.mapped;
+    const mapped = this.#target.mapPath(winPath);
+    this.#lastMapped = { winPath, mapped };
+    return mapped;
+  }
 
   /** Run one write; a failure stops the run (61) or, with /c, is listed and skipped (false). */
   async #attempt(winPath: string, dest: string, write: () => Promise<void>): Promise<boolean> {
@@ -579,6 +591,7 @@ class ApplyRun {
   }
 
   async #applyFile(entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> {
+    this.#lastMapped = undefined;
     const engine = this.#engine;
     const stats = this.#stats;
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
@@ -657,7 +670,7 @@ class ApplyRun {
   }
 
   /**
-   * Read the file's checked bytes into a buffer of its own and hand them to the writer thread; its
+   * Read the file's checked bytes and hand a copy of them to the writer thread; its
    * outcome is reported when the write ends (a failure that ends the run is thrown by the next
    * #applyFile or by #drainWrites). The staged name is taken at once, so collisions see it.
    */
@@ -665,15 +678,12 @@ class ApplyRun {
     this.#throwDeferred();
     let written: Promise<void> | undefined;
     const ok = await this.#attempt(entry.winPath, dest, async () => {
-      const staged = this.#staging.fileFor(this.#target.mapPath(dest));
-      const data = new Uint8Array(entry.size);
-      let at = 0;
-      for await (const piece of this.#reader.content(entry)) {
-        data.set(piece, at);
-        at += piece.length;
-      }
+      const staged = this.#staging.fileFor(this.#mapped(dest));
+      // Views of the reader's chunks, copied once, straight into the writer's slab.
+      const pieces: Buffer[] = [];
+      for await (const piece of this.#reader.content(entry)) pieces.push(piece);
       await this.#writer.room();
-      written = this.#writer.write(staged, data, meta, this.#attributeTarget);
+      written = this.#writer.write(staged, pieces, entry.size, meta, this.#attributeTarget);
       this.#staging.added(staged);
     });
     if (!ok || !written) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);

@@ -49,6 +49,12 @@ export class DirIndex {
     this.#names++;
   }
 
+  /** Record `hostDir` as a folder just created, empty: its listing is known without reading it. */
+  created(hostDir: string): void {
+    if (this.#cache.has(hostDir)) return;
+    this.#remember(hostDir, { exact: new Map(), folded: new Map() });
+  }
+
   #listing(hostDir: string): Listing {
     const hit = this.#cache.get(hostDir);
     if (hit) {
@@ -68,9 +74,12 @@ export class DirIndex {
       const prev = folded.get(key);
       if (!prev || d.name < prev.name) folded.set(key, item);
     }
-    const listing = { exact, folded };
+    return this.#remember(hostDir, { exact, folded });
+  }
+
+  #remember(hostDir: string, listing: Listing): Listing {
     this.#cache.set(hostDir, listing);
-    this.#names += exact.size;
+    this.#names += listing.exact.size;
     for (const [dir, l] of this.#cache) {
       if (this.#cache.size <= this.#maxDirs && this.#names <= this.#maxNames) break;
       if (dir === hostDir) continue;
