@@ -37,6 +37,14 @@ const CHUNK_CACHE = READ_AHEAD + 2;
 /** Frame buffers kept for reuse: the frames being read at once. */
 const BODY_POOL = READ_AHEAD + 1;
 
+export interface ContentOptions {
+  /**
+   * false: the bytes are checked against the catalog size only, and the caller checks them
+   * against `entry.sha256` before it uses them (LoadState's writer thread hashes off the main thread).
+   */
+  readonly hash?: boolean;
+}
+
 export interface OpenStoreOptions {
   /** `/key:` text or `/keyfile:` contents; required for an encrypted store. */
   readonly key?: Buffer | string;
@@ -303,8 +311,8 @@ export class StoreReader {
   }
 
   /** The same checked bytes as openContent, as plain buffers: no stream machinery per file. */
-  content(entry: FileEntry): AsyncIterable<Buffer> {
-    return this.#content(entry);
+  content(entry: FileEntry, options: ContentOptions = {}): AsyncIterable<Buffer> {
+    return this.#content(entry, options.hash !== false);
   }
 
   /**
@@ -321,18 +329,18 @@ export class StoreReader {
     }
   }
 
-  async *#content(entry: FileEntry): AsyncGenerator<Buffer> {
-    const hash = createHash('sha256');
+  async *#content(entry: FileEntry, hashed = true): AsyncGenerator<Buffer> {
+    const hash = hashed ? createHash('sha256') : null;
     let total = 0;
     const source = 'offset' in entry.content ? this.#fromStream(entry, entry.content.offset) : this.#fromFolder(entry, entry.content.path);
     for await (const piece of source) {
-      hash.update(piece);
+      hash?.update(piece);
       total += piece.length;
       yield piece;
     }
     if (total !== entry.size)
       throw tampered(this.file, `${entry.winPath} has ${total} bytes, the catalog says ${entry.size}`, { winPath: entry.winPath });
-    if (entry.sha256 !== null && hash.digest('hex') !== entry.sha256)
+    if (hash && entry.sha256 !== null && hash.digest('hex') !== entry.sha256)
       throw tampered(this.file, `${entry.winPath} does not match its SHA-256`, { winPath: entry.winPath });
   }
 

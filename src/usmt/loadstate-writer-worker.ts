@@ -1,7 +1,8 @@
 // The thread that writes LoadState's staged files (loadstate-writer.ts): create, write, times,
 // Windows attributes, read-only bit, close. Only file system calls run here, so that the main
 // thread goes on reading, decrypting and checking the store meanwhile; the bytes it receives have
-// already matched their catalog size and hash. Kept free of project imports: it starts in a few ms.
+// already matched their catalog size; their hash is checked here, off the main thread. Kept free of project imports: it starts in a few ms.
+import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, fstatSync, futimesSync, openSync, rmSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { setAttributeSync } from '@napi-rs/xattr';
@@ -18,7 +19,12 @@ export interface WriteJob {
   /** The attribute to set (name and value), decided by the main thread. */
   readonly xattr?: { readonly name: string; readonly value: string | Uint8Array };
   readonly readOnly: boolean;
+  /** The catalog's SHA-256 of the bytes: checked here, before the file is created. */
+  readonly sha256?: string;
 }
+
+/** The error code of a file whose bytes do not match `sha256` (nothing was written). */
+export const HASH_MISMATCH = 'FERRY_WRITER_HASH_MISMATCH';
 
 /** Jobs sent together, with the slab their packed files live in (handed back in the answer). */
 export interface WriteBatch {
@@ -39,6 +45,8 @@ export interface WriteDone {
 
 function write(job: WriteJob, slab: ArrayBuffer | undefined): void {
   const data = job.data ?? (job.length ? new Uint8Array(slab!, job.offset, job.length) : new Uint8Array(0));
+  if (job.sha256 !== undefined && createHash('sha256').update(data).digest('hex') !== job.sha256)
+    throw Object.assign(new Error('the bytes do not match the catalog SHA-256'), { code: HASH_MISMATCH });
   const fd = openSync(job.path, 'wx');
   try {
     for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);

@@ -1,13 +1,15 @@
 // LoadState's staged files are written on a thread of their own (loadstate-writer-worker.ts):
 // creating and writing thousands of small files is system-call time that the main thread, which
 // reads, decrypts and checks the store, would otherwise spend in series with its own work
-// (profiled, issue 16). Files are packed into 2 MiB slabs that go to the thread with their batch
+// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB slabs that go to the thread with their batch
 // of jobs and come back to be reused: a buffer per file cost an allocation, page faults and
 // garbage collection per file, and freed buffers lingered in the thread until it collected
 // (peak RSS +100 MiB). At most MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded
-// whatever the store's size. The bytes handed over have matched the catalog already.
+// whatever the store's size. The bytes handed over have matched the catalog size already.
 import { Worker } from 'node:worker_threads';
 import type { WriteBatch, WriteDone, WriteJob } from './loadstate-writer-worker.ts';
+
+export { HASH_MISMATCH } from './loadstate-writer-worker.ts';
 import { attributeWrites, type AttributeTarget, type RestoreMeta } from './restore-file.ts';
 
 /** Files larger than this are written by the main thread as they stream (restore-file.ts). */
@@ -52,8 +54,9 @@ export class StagedFileWriter {
 
   /**
    * Write the bytes `pieces` (together `size` bytes; copied, so the caller may reuse them) to the
-   * new file `path` with the times and attributes of `meta`. Resolves once it is written; rejects
-   * with the system error (the file is then removed).
+   * new file `path` with the times and attributes of `meta`, once they match `sha256` (when not
+   * null). Resolves once it is written; rejects with the system error (the file is then removed),
+   * or with code HASH_MISMATCH when the bytes do not match (nothing is written).
    */
   write(
     path: string,
@@ -61,11 +64,20 @@ export class StagedFileWriter {
     size: number,
     meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
     target: AttributeTarget,
+    sha256: string | null,
   ): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
     const { xattr, readOnly } = attributeWrites(meta.attributes, target);
-    const common = { id, path, atimeMs: meta.atimeMs, mtimeMs: meta.mtimeMs, readOnly, ...(xattr ? { xattr } : {}) };
+    const common = {
+      id,
+      path,
+      atimeMs: meta.atimeMs,
+      mtimeMs: meta.mtimeMs,
+      readOnly,
+      ...(xattr ? { xattr } : {}),
+      ...(sha256 !== null ? { sha256 } : {}),
+    };
     const data = this.#reserve(size);
     let at = 0;
     for (const piece of pieces) {
