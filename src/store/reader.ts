@@ -31,7 +31,7 @@ import type { CatalogEntry, FileCheck, FileEntry, StoreType, VerifyMode, VerifyR
 
 const decompressAsync = promisify(zstdDecompress);
 /** Data chunks fetched ahead of the one being read: their reading and decompression run on the thread pool meanwhile. */
-const READ_AHEAD = 2;
+const READ_AHEAD = 1;
 /** Decompressed chunks kept (4 MiB each): the one being read, the ones ahead, one behind. */
 const CHUNK_CACHE = READ_AHEAD + 2;
 /** Frame buffers kept for reuse: the frames being read at once. */
