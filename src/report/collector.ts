@@ -9,16 +9,8 @@ import { errorDocAnchor } from '../errors/index.ts';
 import type { EventStream, FerryEvent, ObjectReason } from '../events/index.ts';
 import { CONFIG_OFF_COMPONENT } from '../migxml/index.ts';
 import { USMT_DIR } from '../store/index.ts';
-import {
-  PATHS_PER_GROUP,
-  REASON_LABELS,
-  REPORT_FORMAT,
-  REPORT_VERSION,
-  type CountSet,
-  type MigrationReport,
-  type ReportGroup,
-  type UserReport,
-} from './model.ts';
+import { PATHS_PER_GROUP, REASON_LABELS, REPORT_FORMAT, REPORT_VERSION } from './labels.ts';
+import type { CountSet, MigrationReport, ReportGroup, UserReport } from './model.ts';
 
 export interface ReportMeta {
   readonly tool: string;

@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../files/index.ts';
 import { openStore } from '../store/index.ts';
 import { ReportCollector } from './collector.ts';
 import { renderReportHtml } from './html.ts';
-import { parseReport, type MigrationReport } from './model.ts';
+import type { MigrationReport } from './model.ts';
+import { parseReport } from './parse.ts';
 import { STORE_CATALOG } from './text.ts';
 
 /** The `log` event component announcing a written report (message: the .report.json path). */

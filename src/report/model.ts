@@ -4,10 +4,9 @@
 import { z } from 'zod';
 import { OBJECT_REASONS } from '../events/index.ts';
 
-export const REPORT_FORMAT = 'ferry-migration-report';
-export const REPORT_VERSION = 1;
-/** Paths kept per group in the JSON report (the HTML page and terminal show fewer). */
-export const PATHS_PER_GROUP = 200;
+import { REPORT_FORMAT, REPORT_VERSION } from './labels.ts';
+
+export { PATHS_PER_GROUP, REASON_LABELS, REPORT_FORMAT, REPORT_VERSION } from './labels.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -121,24 +120,6 @@ export type MigrationReport = z.infer<typeof ReportSchema>;
 export type UserReport = z.infer<typeof UserReportSchema>;
 export type ReportGroup = z.infer<typeof GroupSchema>;
 export type CountSet = z.infer<typeof Counts>;
-
-/** How each reason reads, and whether it means "not migrated" or "migrated, changed". */
-export const REASON_LABELS: Record<z.infer<typeof ReasonSchema>, string> = {
-  excludedByRule: 'Excluded by a rule',
-  notIncluded: 'Not included by the LoadState rules',
-  componentOff: 'Component turned off in Config.xml',
-  unreadable: 'Unreadable on the source (skipped with /c)',
-  efs: 'EFS-encrypted (/efs:skip)',
-  userNotMigrated: 'User not migrated (/ui /ue /uel, or needs /lac)',
-  keptFromTarget: 'Kept from the target by a merge rule',
-  neverRestore: 'NeverRestore: captured, never restored',
-  linkDropped: 'Shortcut to nothing (IgnoreIrrelevantLinks)',
-  notApplicableOffline: 'Not applicable to an offline target',
-  restoreFailed: 'Could not be written (skipped with /c)',
-  collisionRenamed: 'Renamed on collision',
-  overwrittenByMerge: 'Overwrote the target’s copy (merge rule)',
-  rerouted: 'Rerouted by locationModify',
-};
 
 /** Check a parsed report; throws a zod error listing what is wrong. */
 export function parseReport(value: unknown): MigrationReport {

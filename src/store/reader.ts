@@ -16,6 +16,7 @@ import {
   FRAME_HEADER_SIZE,
   FrameCodec,
   FrameType,
+  MAX_DATA_FRAME,
   decodeFrameHeader,
   futureVersion,
   readHeader,
@@ -30,9 +31,19 @@ import type { CatalogEntry, FileCheck, FileEntry, StoreType, VerifyMode, VerifyR
 
 const decompressAsync = promisify(zstdDecompress);
 /** Data chunks fetched ahead of the one being read: their reading and decompression run on the thread pool meanwhile. */
-const READ_AHEAD = 2;
+const READ_AHEAD = 1;
 /** Decompressed chunks kept (4 MiB each): the one being read, the ones ahead, one behind. */
 const CHUNK_CACHE = READ_AHEAD + 2;
+/** Frame buffers kept for reuse: the frames being read at once. */
+const BODY_POOL = READ_AHEAD + 1;
+
+export interface ContentOptions {
+  /**
+   * false: the bytes are checked against the catalog size only, and the caller checks them
+   * against `entry.sha256` before it uses them (LoadState's writer thread hashes off the main thread).
+   */
+  readonly hash?: boolean;
+}
 
 export interface OpenStoreOptions {
   /** `/key:` text or `/keyfile:` contents; required for an encrypted store. */
@@ -92,6 +103,8 @@ export class StoreReader {
   readonly #chunkFile: number[];
   readonly #chunkRaw: number[];
   readonly #chunks = new Map<number, Promise<Buffer>>();
+  /** Buffers of sealed frames already opened, reused for the next ones (encrypted stores). */
+  readonly #bodies: Buffer[] = [];
   /** Data frames whose MAC has been checked (1 bit each would do; a byte is simpler and small). */
   #authenticated = new Uint8Array(0);
 
@@ -197,11 +210,23 @@ export class StoreReader {
     const bodyLen = h.storedLen + this.#codec.macLength;
     if (pos + FRAME_HEADER_SIZE + bodyLen > limit) throw tampered(this.file, `frame ${h.seq} runs past its end`);
     // Every byte is read into it (#read fails otherwise): no need to zero it first.
-    const body = Buffer.allocUnsafe(bodyLen);
+    // Decrypting makes a payload of its own: a data frame's sealed bytes' buffer then serves the next one.
+    const reuse = this.encrypted && type === FrameType.data;
+    const body = reuse ? this.#body(bodyLen) : Buffer.allocUnsafe(bodyLen);
     await this.#read(body, pos + FRAME_HEADER_SIZE);
     const payload = this.#codec.openFrame(head, body);
+    if (reuse && this.#bodies.length < BODY_POOL) this.#bodies.push(body);
     if (!payload) throw tampered(this.file, `frame ${h.seq} at offset ${pos} was altered`, { seq: h.seq, offset: pos });
     return { h, payload, next: pos + FRAME_HEADER_SIZE + bodyLen };
+  }
+
+  /** A buffer for a frame's sealed bytes: a pooled one when it is large enough (frames are read a few at a time). */
+  #body(length: number): Buffer {
+    const i = this.#bodies.findIndex((b) => b.buffer.byteLength >= length);
+    // Room for any data frame, so that each pooled buffer fits the next frame whatever it compressed to.
+    if (i === -1) return Buffer.from(new ArrayBuffer(Math.max(length, MAX_DATA_FRAME)), 0, length);
+    const [pooled] = this.#bodies.splice(i, 1);
+    return Buffer.from(pooled!.buffer, 0, length);
   }
 
   async #read(buf: Buffer, pos: number): Promise<void> {
@@ -223,7 +248,9 @@ export class StoreReader {
     try {
       raw =
         h.flags & FLAG_ZSTD
-          ? await decompressAsync(payload, { chunkSize: Math.max(h.rawLen, 1024), maxOutputLength: Math.max(h.rawLen, 1) })
+          ? // One byte of room past rawLen: an output buffer filled exactly makes zlib allocate another
+            // one and go back to the thread pool once more to find the end (2 allocations per chunk, measured).
+            await decompressAsync(payload, { chunkSize: Math.max(h.rawLen + 1, 1024), maxOutputLength: Math.max(h.rawLen, 1) })
           : payload;
     } catch {
       throw tampered(this.file, `frame ${h.seq} does not decompress`);
@@ -284,8 +311,8 @@ export class StoreReader {
   }
 
   /** The same checked bytes as openContent, as plain buffers: no stream machinery per file. */
-  content(entry: FileEntry): AsyncIterable<Buffer> {
-    return this.#content(entry);
+  content(entry: FileEntry, options: ContentOptions = {}): AsyncIterable<Buffer> {
+    return this.#content(entry, options.hash !== false);
   }
 
   /**
@@ -302,18 +329,18 @@ export class StoreReader {
     }
   }
 
-  async *#content(entry: FileEntry): AsyncGenerator<Buffer> {
-    const hash = createHash('sha256');
+  async *#content(entry: FileEntry, hashed = true): AsyncGenerator<Buffer> {
+    const hash = hashed ? createHash('sha256') : null;
     let total = 0;
     const source = 'offset' in entry.content ? this.#fromStream(entry, entry.content.offset) : this.#fromFolder(entry, entry.content.path);
     for await (const piece of source) {
-      hash.update(piece);
+      hash?.update(piece);
       total += piece.length;
       yield piece;
     }
     if (total !== entry.size)
       throw tampered(this.file, `${entry.winPath} has ${total} bytes, the catalog says ${entry.size}`, { winPath: entry.winPath });
-    if (entry.sha256 !== null && hash.digest('hex') !== entry.sha256)
+    if (hash && entry.sha256 !== null && hash.digest('hex') !== entry.sha256)
       throw tampered(this.file, `${entry.winPath} does not match its SHA-256`, { winPath: entry.winPath });
   }
 

@@ -126,6 +126,8 @@ export class RestoreStaging {
     if (this.#index.lookup(dir, name) !== null) return;
     mkdirSync(`${dir}/${name}`);
     this.#index.add(dir, name, 'dir');
+    // Made just now, so empty: no need to list it.
+    this.#index.created(`${dir}/${name}`);
   }
 
   #makeRoot(root: string): string {
@@ -133,6 +135,7 @@ export class RestoreStaging {
     for (const old of readdirSync(root)) if (old.startsWith(PREFIX)) rmSync(`${root}/${old}`, { recursive: true, force: true });
     const staging = `${root}/${PREFIX}${this.#id}`;
     mkdirSync(staging, { mode: 0o700 });
+    this.#index.created(staging);
     this.#roots.set(root, staging);
     return staging;
   }

@@ -1,20 +1,24 @@
 // LoadState's staged files are written on a thread of their own (loadstate-writer-worker.ts):
 // creating and writing thousands of small files is system-call time that the main thread, which
 // reads, decrypts and checks the store, would otherwise spend in series with its own work
-// (profiled, issue 16). Jobs go in batches; at most MAX_IN_FLIGHT_BYTES are queued, so memory
-// stays bounded whatever the store's size. The bytes handed over have matched the catalog already.
+// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB slabs that go to the thread with their batch
+// of jobs and come back to be reused: a buffer per file cost an allocation, page faults and
+// garbage collection per file, and freed buffers lingered in the thread until it collected
+// (peak RSS +100 MiB). At most MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded
+// whatever the store's size. The bytes handed over have matched the catalog size already.
 import { Worker } from 'node:worker_threads';
-import type { WriteDone, WriteJob } from './loadstate-writer-worker.ts';
+import type { WriteBatch, WriteDone, WriteJob } from './loadstate-writer-worker.ts';
+
+export { HASH_MISMATCH } from './loadstate-writer-worker.ts';
 import { attributeWrites, type AttributeTarget, type RestoreMeta } from './restore-file.ts';
 
 /** Files larger than this are written by the main thread as they stream (restore-file.ts). */
 export const WRITER_MAX_FILE = 8 * 1024 * 1024;
-const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+const SLAB_BYTES = 2 * 1024 * 1024;
+const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const BATCH_FILES = 64;
-const BATCH_BYTES = 2 * 1024 * 1024;
 
 interface Pending {
-  readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -24,10 +28,18 @@ export class StagedFileWriter {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   #batch: WriteJob[] = [];
-  #batchBytes = 0;
-  #transfer: ArrayBuffer[] = [];
+  /** The slab the current batch's files are packed into, and how much of it is used. */
+  #slab: ArrayBuffer | undefined;
+  #slabUsed = 0;
+  /** Buffers of files too large for a slab, sent with the current batch. */
+  #own: ArrayBuffer[] = [];
+  /** Slabs back from the thread, ready for reuse. */
+  readonly #free: ArrayBuffer[] = [];
   #flushScheduled = false;
+  /** Bytes of the batches sent and not answered yet (whole slabs, and files of their own). */
   #inFlightBytes = 0;
+  readonly #batchBytes = new Map<number, number>();
+  #nextBatch = 1;
   #waiting: (() => void) | undefined;
   #failed: Error | undefined;
 
@@ -41,25 +53,44 @@ export class StagedFileWriter {
   }
 
   /**
-   * Write `data` (a buffer of its own, handed over: the caller must not use it again) to the
-   * new file `path` with the times and attributes of `meta`. Resolves once it is written; rejects
-   * with the system error (the file is then removed).
+   * Write the bytes `pieces` (together `size` bytes; copied, so the caller may reuse them) to the
+   * new file `path` with the times and attributes of `meta`, once they match `sha256` (when not
+   * null). Resolves once it is written; rejects with the system error (the file is then removed),
+   * or with code HASH_MISMATCH when the bytes do not match (nothing is written).
    */
   write(
     path: string,
-    data: Uint8Array,
+    pieces: readonly Uint8Array[],
+    size: number,
     meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
     target: AttributeTarget,
+    sha256: string | null,
   ): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
     const { xattr, readOnly } = attributeWrites(meta.attributes, target);
-    this.#batch.push({ id, path, data, atimeMs: meta.atimeMs, mtimeMs: meta.mtimeMs, readOnly, ...(xattr ? { xattr } : {}) });
-    if (data.byteLength) this.#transfer.push(data.buffer as ArrayBuffer);
-    this.#batchBytes += data.byteLength;
-    this.#inFlightBytes += data.byteLength;
-    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { bytes: data.byteLength, resolve, reject }));
-    if (this.#batch.length >= BATCH_FILES || this.#batchBytes >= BATCH_BYTES) this.#flush();
+    const common = {
+      id,
+      path,
+      atimeMs: meta.atimeMs,
+      mtimeMs: meta.mtimeMs,
+      readOnly,
+      ...(xattr ? { xattr } : {}),
+      ...(sha256 !== null ? { sha256 } : {}),
+    };
+    const data = this.#reserve(size);
+    let at = 0;
+    for (const piece of pieces) {
+      data.set(piece, at);
+      at += piece.byteLength;
+    }
+    if (data.buffer === this.#slab) this.#batch.push({ ...common, offset: data.byteOffset, length: size });
+    else {
+      this.#own.push(data.buffer as ArrayBuffer);
+      this.#batch.push({ ...common, data });
+    }
+    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    if (this.#batch.length >= BATCH_FILES || this.#own.length > 0) this.#flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
@@ -67,12 +98,28 @@ export class StagedFileWriter {
     return done;
   }
 
+  /** Room for `size` bytes: in the current slab (a new one when it is full), or a buffer of its own. */
+  #reserve(size: number): Uint8Array {
+    if (size > SLAB_BYTES) return new Uint8Array(new ArrayBuffer(size));
+    if (this.#slab === undefined || this.#slabUsed + size > SLAB_BYTES) {
+      this.#flush();
+      // A slab with no file in it is not sent: it stays, reused from its start.
+      this.#slab ??= this.#free.pop() ?? new ArrayBuffer(SLAB_BYTES);
+      this.#slabUsed = 0;
+    }
+    const view = new Uint8Array(this.#slab, this.#slabUsed, size);
+    this.#slabUsed += size;
+    return view;
+  }
+
   /** Stop the thread; writes not answered yet fail. Safe to call more than once. */
   async close(): Promise<void> {
     const w = this.#worker;
     this.#worker = undefined;
     this.#batch = [];
-    this.#transfer = [];
+    this.#own = [];
+    this.#slab = undefined;
+    this.#free.length = 0;
     if (w) await w.terminate();
     this.#fail(new Error('the staged-file writer was stopped'));
   }
@@ -80,30 +127,39 @@ export class StagedFileWriter {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#batch.length === 0) return;
-    const batch = this.#batch;
-    const transfer = this.#transfer;
+    const slab = this.#slabUsed > 0 ? this.#slab : undefined;
+    const own = this.#own;
+    const bytes = (slab ? SLAB_BYTES : 0) + own.reduce((n, b) => n + b.byteLength, 0);
+    const batch: WriteBatch = { batch: this.#nextBatch++, jobs: this.#batch, ...(slab ? { slab } : {}) };
     this.#batch = [];
-    this.#transfer = [];
-    this.#batchBytes = 0;
-    this.#thread().postMessage(batch, transfer);
+    this.#own = [];
+    if (slab) {
+      this.#slab = undefined;
+      this.#slabUsed = 0;
+    }
+    this.#inFlightBytes += bytes;
+    this.#batchBytes.set(batch.batch, bytes);
+    this.#thread().postMessage(batch, slab ? [slab, ...own] : own);
   }
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
     const w = new Worker(new URL('./loadstate-writer-worker.ts', import.meta.url));
-    w.on('message', (done: WriteDone[]) => this.#answered(done));
+    w.on('message', (done: WriteDone) => this.#answered(done));
     w.on('error', (err) => this.#fail(err));
     w.on('exit', () => this.#fail(new Error('the staged-file writer thread ended')));
     this.#worker = w;
     return w;
   }
 
-  #answered(done: readonly WriteDone[]): void {
-    for (const d of done) {
+  #answered(answer: WriteDone): void {
+    this.#inFlightBytes -= this.#batchBytes.get(answer.batch) ?? 0;
+    this.#batchBytes.delete(answer.batch);
+    if (answer.slab && this.#worker) this.#free.push(answer.slab);
+    for (const d of answer.done) {
       const p = this.#pending.get(d.id);
       if (!p) continue;
       this.#pending.delete(d.id);
-      this.#inFlightBytes -= p.bytes;
       if (d.error) p.reject(Object.assign(new Error(d.error.message), { code: d.error.code, path: d.error.path }));
       else p.resolve();
     }
@@ -116,6 +172,7 @@ export class StagedFileWriter {
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
     this.#inFlightBytes = 0;
+    this.#batchBytes.clear();
     this.#wake();
   }
 

@@ -23,12 +23,12 @@ import { AccountPlanRecorder } from '../platform/index.ts';
 import { decodeValueData, openHive, parseRegTypeName } from '../registry/index.ts';
 import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type RegistryEntry, type StoreReader } from '../store/index.ts';
 import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
-import type { Profile, VolumeEntry } from '../volume/index.ts';
+import type { Profile, TargetPath, VolumeEntry } from '../volume/index.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import { RestoreStaging } from './loadstate-staging.ts';
-import { StagedFileWriter, WRITER_MAX_FILE } from './loadstate-writer.ts';
+import { HASH_MISMATCH, StagedFileWriter, WRITER_MAX_FILE } from './loadstate-writer.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -355,6 +355,9 @@ class ApplyRun {
   readonly #staging: RestoreStaging;
   readonly #registryUsers = new Map<UserPlan, RegistryUser>();
   readonly #writer = new StagedFileWriter();
+  /** Shortcuts' checked bytes, kept from the first pass for the second (#keepShortcut). */
+  readonly #shortcuts = new Map<string, Buffer>();
+  #shortcutBytes = 0;
   /** Writes handed to the writer thread and not settled yet. */
   readonly #writing = new Set<Promise<void>>();
   /** A failure of a handed-over write that ends the run, thrown at the next file or at the drain. */
@@ -539,12 +542,24 @@ class ApplyRun {
   /** On the target, or staged to be: what a collision or a shortcut's target sees. */
   readonly #hostExists = (winPath: string): boolean => {
     try {
-      const mapped = this.#target.mapPath(winPath);
+      const mapped = this.#mapped(winPath);
       return mapped.exists || this.#staging.has(mapped);
     } catch {
       return false;
     }
   };
+
+  /** The last path mapped while placing a file: a file's collision check and its write map the same path. */
+  #lastMapped: { readonly winPath: string; readonly mapped: TargetPath } | undefined;
+
+  /** target.mapPath, remembered for the file being applied (the target does not change before the commit). */
+  #mapped(winPath: string): TargetPath {
+    const last = this.#lastMapped;
+    if (last?.winPath === winPath) return last.mapped;
+    const mapped = this.#target.mapPath(winPath);
+    this.#lastMapped = { winPath, mapped };
+    return mapped;
+  }
 
   /** Run one write; a failure stops the run (61) or, with /c, is listed and skipped (false). */
   async #attempt(winPath: string, dest: string, write: () => Promise<void>): Promise<boolean> {
@@ -578,7 +593,9 @@ class ApplyRun {
     return fe.message;
   }
 
-  async #applyFile(entry: FileEntry, dest: string, inclusion: PassInclusion | undefined): Promise<void> {
+  /** `content`: the file's bytes, checked already (a shortcut kept from the first pass); else read from the store. */
+  async #applyFile(entry: FileEntry, dest: string, inclusion: PassInclusion | undefined, content?: Buffer): Promise<void> {
+    this.#lastMapped = undefined;
     const engine = this.#engine;
     const stats = this.#stats;
     const merge = inclusion && engine ? engine.mergeScriptFor(entry.winPath, false, inclusion.component) : undefined;
@@ -632,12 +649,16 @@ class ApplyRun {
     const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     // The common case, a file of a compressed store that keeps nothing of the target, goes to the writer thread.
-    if (!owner && 'offset' in entry.content && entry.size <= WRITER_MAX_FILE) return this.#writeStaged(entry, meta, outcome.path);
+    if (!owner && 'offset' in entry.content && entry.size <= WRITER_MAX_FILE) return this.#writeStaged(entry, meta, outcome.path, content);
     const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
       const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
       await restoreFile(
         staged,
-        { ...(linkFrom && !kept ? { linkFrom } : {}), open: async () => reader.content(entry), checked: true },
+        {
+          ...(linkFrom && !kept ? { linkFrom } : {}),
+          open: async () => (content ? bytesOf(content) : reader.content(entry)),
+          checked: true,
+        },
         meta,
         this.#attributeTarget,
         { direct: true },
@@ -657,23 +678,21 @@ class ApplyRun {
   }
 
   /**
-   * Read the file's checked bytes into a buffer of its own and hand them to the writer thread; its
+   * Read the file's checked bytes and hand a copy of them to the writer thread; its
    * outcome is reported when the write ends (a failure that ends the run is thrown by the next
    * #applyFile or by #drainWrites). The staged name is taken at once, so collisions see it.
    */
-  async #writeStaged(entry: FileEntry, meta: FileEntry, dest: string): Promise<void> {
+  async #writeStaged(entry: FileEntry, meta: FileEntry, dest: string, content: Buffer | undefined): Promise<void> {
     this.#throwDeferred();
     let written: Promise<void> | undefined;
     const ok = await this.#attempt(entry.winPath, dest, async () => {
-      const staged = this.#staging.fileFor(this.#target.mapPath(dest));
-      const data = new Uint8Array(entry.size);
-      let at = 0;
-      for await (const piece of this.#reader.content(entry)) {
-        data.set(piece, at);
-        at += piece.length;
-      }
+      const staged = this.#staging.fileFor(this.#mapped(dest));
+      // Views of the reader's chunks, copied once, straight into the writer's slab.
+      // The writer thread checks the SHA-256 (the size is checked here): hashing is off this thread.
+      const pieces: Buffer[] = content ? [content] : [];
+      if (!content) for await (const piece of this.#reader.content(entry, { hash: false })) pieces.push(piece);
       await this.#writer.room();
-      written = this.#writer.write(staged, data, meta, this.#attributeTarget);
+      written = this.#writer.write(staged, pieces, entry.size, meta, this.#attributeTarget, content ? null : entry.sha256);
       this.#staging.added(staged);
     });
     if (!ok || !written) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
@@ -681,6 +700,7 @@ class ApplyRun {
       () => this.#restored(entry, dest),
       (err: unknown) => {
         try {
+          if ((err as NodeJS.ErrnoException).code === HASH_MISMATCH) throw this.#hashMismatch(entry);
           this.#report('notMigrated', entry, 'restoreFailed', this.#failure(err, entry.winPath, dest));
         } catch (fatal) {
           this.#deferredError ??= fatal;
@@ -689,6 +709,16 @@ class ApplyRun {
     );
     this.#writing.add(settled);
     void settled.finally(() => this.#writing.delete(settled));
+  }
+
+  /** The store's bytes for `entry` do not match its catalog hash: the store is damaged, the run ends. */
+  #hashMismatch(entry: FileEntry): FerryError {
+    const file = this.#reader.file;
+    return new FerryError(
+      'FERRY_E_STORE_TAMPERED',
+      `The store ${file} failed an integrity check: ${entry.winPath} does not match its SHA-256. Do not restore from it.`,
+      { details: { path: file, winPath: entry.winPath } },
+    );
   }
 
   #throwDeferred(): void {
@@ -811,7 +841,10 @@ class ApplyRun {
       }
       if (entry.kind !== 'file') continue;
       this.#done++;
-      if (/\.lnk$/i.test(entry.winPath)) continue;
+      if (/\.lnk$/i.test(entry.winPath)) {
+        await this.#keepShortcut(entry);
+        continue;
+      }
       await this.#applyFile(entry, p.dest, p.inclusion);
       for (const a of p.also ?? []) await this.#applyFile(entry, a.dest, a.inclusion);
       events.emit({ type: 'progress', phase: 'Applying', done: this.#done, total: this.#total, current: entry.winPath });
@@ -825,18 +858,28 @@ class ApplyRun {
       if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
       const p = this.#place(entry);
       if ('skip' in p) continue;
+      const bytes = this.#shortcuts.get(shortcutKey(entry)) ?? (await readShortcut(this.#reader, entry));
       for (const at of [p, ...(p.also ?? [])]) {
-        if (
-          p.checkLink &&
-          !(await linkIsRelevant(entry, at.dest, at.user, this.#reader, this.#target, this.#hostExists, this.#ctx.events))
-        ) {
+        if (p.checkLink && !linkIsRelevant(entry, bytes, at.dest, at.user, this.#target, this.#hostExists, this.#ctx.events)) {
           this.#stats.linksDropped++;
           this.#report('notMigrated', entry, 'linkDropped', 'IgnoreIrrelevantLinks: its target does not exist on the target computer');
           continue;
         }
-        await this.#applyFile(entry, at.dest, at.inclusion);
+        await this.#applyFile(entry, at.dest, at.inclusion, bytes);
       }
     }
+    this.#shortcuts.clear();
+  }
+
+  /**
+   * A shortcut's bytes, read while its chunk is at hand: the second pass applies them without
+   * reading (and decrypting, decompressing) its chunk again. Bounded: past the bound it re-reads.
+   */
+  async #keepShortcut(entry: FileEntry): Promise<void> {
+    if (entry.size > MAX_LINK_BYTES || this.#shortcutBytes + entry.size > MAX_SHORTCUT_BYTES_KEPT) return;
+    this.#shortcutBytes += entry.size;
+    const bytes = await readShortcut(this.#reader, entry);
+    if (bytes) this.#shortcuts.set(shortcutKey(entry), bytes);
   }
 
   /** INI settings: each destination file read and replaced once, with all its settings. */
@@ -993,25 +1036,42 @@ function pseudoEntry(entry: Exclude<CatalogEntry, { kind: 'registry' | 'ini' }>)
 }
 
 const MAX_LINK_BYTES = 1024 * 1024;
+/** Shortcut bytes kept between the two passes at most (a few KiB each). */
+const MAX_SHORTCUT_BYTES_KEPT = 16 * 1024 * 1024;
+
+/** A shortcut's checked bytes; none when it is too large to be parsed as one (it is then restored unchecked). */
+async function readShortcut(reader: StoreReader, entry: FileEntry): Promise<Buffer | undefined> {
+  if (entry.size > MAX_LINK_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of reader.content(entry)) chunks.push(c);
+  // A copy of its own (concat copies even one piece): a view would keep the whole 4 MiB chunk alive.
+  return Buffer.concat(chunks, entry.size);
+}
+
+function shortcutKey(entry: FileEntry): string {
+  return `${entry.winPath}\0${'offset' in entry.content ? entry.content.offset : entry.content.path}`;
+}
+
+async function* bytesOf(content: Buffer): AsyncGenerator<Buffer> {
+  yield content;
+}
 
 /**
  * IgnoreIrrelevantLinks: a shortcut whose target can be read and does not exist on the target
  * (after this restore, with the user's profile moved) is dropped; an unreadable one is kept
  * with a warning; a network target cannot be checked offline and is kept.
  */
-async function linkIsRelevant(
+function linkIsRelevant(
   entry: FileEntry,
+  bytes: Buffer | undefined,
   dest: string,
   user: UserPlan | undefined,
-  reader: StoreReader,
   target: TargetVolume,
   exists: (winPath: string) => boolean,
   events: EventStream,
-): Promise<boolean> {
-  if (entry.size > MAX_LINK_BYTES) return true;
-  const chunks: Buffer[] = [];
-  for await (const c of reader.openContent(entry)) chunks.push(c as Buffer);
-  const parsed = parseShellLink(Buffer.concat(chunks));
+): boolean {
+  if (bytes === undefined) return true;
+  const parsed = parseShellLink(bytes);
   if (!parsed) {
     events.warn(
       'FERRY_W_USMT_LINK_UNPARSEABLE',

@@ -13,6 +13,8 @@ export interface ListedName {
 interface Listing {
   readonly exact: Map<string, ListedName>;
   readonly folded: Map<string, ListedName>;
+  /** #added when it last moved to the recent end of the cache's order. */
+  moved: number;
 }
 
 export interface DirIndexLimits {
@@ -26,6 +28,8 @@ export class DirIndex {
   readonly #maxDirs: number;
   readonly #maxNames: number;
   #names = 0;
+  /** Listings added so far: how far down the order a listing has aged since it last moved. */
+  #added = 0;
 
   constructor(limits: DirIndexLimits = {}) {
     this.#maxDirs = limits.maxDirs ?? 1024;
@@ -49,11 +53,22 @@ export class DirIndex {
     this.#names++;
   }
 
+  /** Record `hostDir` as a folder just created, empty: its listing is known without reading it. */
+  created(hostDir: string): void {
+    if (this.#cache.has(hostDir)) return;
+    this.#remember(hostDir, { exact: new Map(), folded: new Map(), moved: 0 });
+  }
+
   #listing(hostDir: string): Listing {
     const hit = this.#cache.get(hostDir);
     if (hit) {
-      this.#cache.delete(hostDir);
-      this.#cache.set(hostDir, hit);
+      // Moved to the recent end only once it has aged past half the cache: a lookup per path
+      // component re-inserting its folder was a measurable share of LoadState (issue 16).
+      if (this.#added - hit.moved > this.#maxDirs >> 1) {
+        this.#cache.delete(hostDir);
+        this.#cache.set(hostDir, hit);
+        hit.moved = this.#added;
+      }
       return hit;
     }
     const exact = new Map<string, ListedName>();
@@ -68,9 +83,13 @@ export class DirIndex {
       const prev = folded.get(key);
       if (!prev || d.name < prev.name) folded.set(key, item);
     }
-    const listing = { exact, folded };
+    return this.#remember(hostDir, { exact, folded, moved: 0 });
+  }
+
+  #remember(hostDir: string, listing: Listing): Listing {
+    listing.moved = ++this.#added;
     this.#cache.set(hostDir, listing);
-    this.#names += exact.size;
+    this.#names += listing.exact.size;
     for (const [dir, l] of this.#cache) {
       if (this.#cache.size <= this.#maxDirs && this.#names <= this.#maxNames) break;
       if (dir === hostDir) continue;

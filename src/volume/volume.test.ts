@@ -130,6 +130,15 @@ describe('paths', () => {
     assert.equal(idx.lookup(join(gen.root, 'Data'), 'nothing-here'), null);
     assert.equal(idx.lookup(gen.root, 'users')?.kind, 'dir');
   });
+
+  test('a folder recorded as just created is known empty without reading it, and keeps the names added', () => {
+    const idx = new DirIndex();
+    const fresh = join(gen.root, 'never-made');
+    idx.created(fresh);
+    assert.equal(idx.lookup(fresh, 'a.txt'), null, 'no listing read: the folder does not exist on disk');
+    idx.add(fresh, 'A.txt', 'file');
+    assert.equal(idx.lookup(fresh, 'a.TXT')?.name, 'A.txt');
+  });
 });
 
 describe('attributes', () => {
