@@ -158,7 +158,7 @@ test('the HTML page is self-contained and the terminal summary names reasons and
   assert.match(text, /FERRY_W_USMT_ERRORS_SKIPPED ×1/);
 });
 
-test('src/report/migration-report.schema.json is generated from the schema in model.ts', () => {
+test('src/report/migration-report.schema.json is generated from the schema in schema.ts', () => {
   const r = spawnSync(process.execPath, [new URL('../../scripts/gen-report-schema.ts', import.meta.url).pathname, '--check'], {
     encoding: 'utf8',
   });

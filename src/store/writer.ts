@@ -913,7 +913,8 @@ export class StoreWriter {
     const counts = { entries: 0, files: 0, dirs: 0, registry: 0, bytes: 0 };
     const chunkOffsets: number[] = [];
     const chunkRaws: number[] = [];
-    let batch: Buffer[] = [];
+    // Lines are joined into one string per frame: a Buffer per entry cost more than its JSON.
+    let batch: string[] = [];
     let batchBytes = 0;
     let batchFirst = 0;
     for await (const r of readJournal(this.#init.paths.journal, journalHeaderLength, this.#codec)) {
@@ -927,22 +928,22 @@ export class StoreWriter {
       for (let index = 0; index < objects.length; index++) {
         if (prior && !this.#live.has(`${r.ordinal}:${index}`)) continue;
         const e = objects[index]!.e;
-        const line = Buffer.from(`${JSON.stringify(e)}\n`, 'utf8');
+        const line = `${JSON.stringify(e)}\n`;
         batch.push(line);
-        batchBytes += line.length;
+        batchBytes += Buffer.byteLength(line, 'utf8');
         counts.entries++;
         if (e.kind === 'file') counts.files++, (counts.bytes += e.size);
         else if (e.kind === 'dir') counts.dirs++;
         else if (e.kind === 'registry') counts.registry++;
         if (batchBytes >= CHUNK_SIZE) {
-          await this.#putIndexFrame(sink, FrameType.catalog, Buffer.concat(batch), batchFirst);
+          await this.#putIndexFrame(sink, FrameType.catalog, Buffer.from(batch.join(''), 'utf8'), batchFirst);
           batchFirst = counts.entries;
           batch = [];
           batchBytes = 0;
         }
       }
     }
-    if (batch.length > 0) await this.#putIndexFrame(sink, FrameType.catalog, Buffer.concat(batch), batchFirst);
+    if (batch.length > 0) await this.#putIndexFrame(sink, FrameType.catalog, Buffer.from(batch.join(''), 'utf8'), batchFirst);
     return { counts, chunkOffsets, chunkRaws };
   }
 
