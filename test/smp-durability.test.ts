@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { SmpServer } from '../src/server/index.ts';
-import { adminOk, api, client, freePort, registerComputer, startSmp } from './smp-helpers.ts';
+import { adminOk, api, client, registerComputer, startSmp } from './smp-helpers.ts';
 
 const CHUNK = 64 * 1024;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -41,8 +41,9 @@ function tear(path: string, offset: number, length: number): void {
 describe('SMP upload durability', () => {
   it('chunks acknowledged before a crash but lost by the disk are sent again at resume, never accepted', async () => {
     const dataDir = tmp();
-    const port = await freePort();
-    const s1 = await start(dataDir, port);
+    // Port 0, then the restart takes the port the first server got: the client keeps its URL.
+    const s1 = await start(dataDir, 0);
+    const port = Number(new URL(s1.url).port);
     const adminToken = s1.firstStart.adminToken as string;
     const folder = await adminOk(s1.url, adminToken, 'POST', '/admin/folders', {
       path: join(dataDir, 'store-folder'),
@@ -109,7 +110,7 @@ describe('SMP upload durability', () => {
 
   it('the commit answers with what is still missing, and a later upload completes it', async () => {
     const dataDir = tmp();
-    const s = await start(dataDir, await freePort());
+    const s = await start(dataDir, 0);
     const adminToken = s.firstStart.adminToken as string;
     await adminOk(s.url, adminToken, 'POST', '/admin/folders', {
       path: join(dataDir, 'store-folder'),

@@ -1,15 +1,22 @@
 // `ferry` entry point. Each subcommand lives in its own module, loaded on demand, and exports
 // `run(argv): Promise<number>` (the process exit code). scanstate/loadstate/usmtutils take
-// USMT's slash syntax and exit with USMT's return codes; the rest use commander.
+// USMT's slash syntax and exit with USMT's return codes; the rest use commander. Nothing else is
+// imported up front: a command pays only for the modules it runs (start-up is most of a small
+// command's time, and the test suite starts the CLI hundreds of times).
 import { enableCompileCache } from 'node:module';
-import { FerryError } from '../errors/index.ts';
-import { FERRY_VERSION } from '../version.ts';
+// The running command's terminal (src/events/terminal.ts): the process's own, or a test's.
 import { print, printError } from '../events/index.ts';
+
+// Before the command's modules load, so that they come from the cache (compiled code and stripped
+// TypeScript: a cache hit also spares loading the type stripper). bin/*.mjs enable it even before
+// this file is read.
+enableCompileCache();
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 /** Every `ferry` subcommand with its one-line summary (for `ferry --help`) and its module, loaded only when run. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  // usmt/index.ts loads only the command lines; each tool's engine is imported when it runs.
   scanstate: {
     summary: 'capture user state into a store (USMT ScanState syntax)',
     load: async () => ({ run: (await import('../usmt/index.ts')).runScanStateCli }),
@@ -55,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version') {
-    print(`ferry ${FERRY_VERSION}`);
+    print(`ferry ${(await import('../version.ts')).FERRY_VERSION}`);
     return 0;
   }
   const cmd = COMMANDS[name];
@@ -69,11 +76,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Run `ferry` with these arguments and return the exit code; coded errors are printed, not thrown. */
 export async function cli(argv: string[]): Promise<number> {
-  // Later runs reuse the compiled modules: compiling a command's ~250 modules took ~1 s of CPU per run.
-  enableCompileCache();
   try {
     return await main(argv);
   } catch (err) {
+    const { FerryError } = await import('../errors/index.ts');
     if (err instanceof FerryError) printError(`${err.code}: ${err.message}`);
     else printError(err);
     return 1;

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FerryError } from '../errors/index.ts';
-import { EventStream, print as println, printError, terminal } from '../events/index.ts';
+import { EventStream, print as println, terminal } from '../events/index.ts';
 import { SmpHttpClient } from '../smp/index.ts';
 import { rotateAdminToken } from '../smp/index.ts';
 import { openRecoverySlot } from '../smp/index.ts';

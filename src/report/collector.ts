@@ -2,7 +2,7 @@
 // events (what became of each object, and why), `phase` events (durations), warnings and errors.
 // Nothing is threaded through ScanState/LoadState for it; the edge that runs them attaches a
 // collector and calls finish() at the end.
-import { lstat, readdir } from 'node:fs/promises';
+import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { CODES, type Code } from '../errors/index.ts';
 import { errorDocAnchor } from '../errors/index.ts';
@@ -208,7 +208,7 @@ export class ReportCollector {
     });
     let store: MigrationReport['store'];
     if (meta.store) {
-      const bytesOnDisk = await sizeOnDisk(meta.store.path);
+      const bytesOnDisk = sizeOnDisk(meta.store.path);
       const ratio =
         this.kind === 'capture' && totals.bytes.captured > 0 ? Math.round((bytesOnDisk / totals.bytes.captured) * 1000) / 1000 : undefined;
       store = {
@@ -274,25 +274,43 @@ function sortGroups(groups: Map<string, ReportGroup>): ReportGroup[] {
 /**
  * Bytes of a store, each inode once (a hard-link store's links are not counted twice). Only the
  * store's own `USMT` folder is measured (or the store file itself): a store path the run refused,
- * such as a volume root, is never walked.
+ * such as a volume root, is never walked. Synchronous: a hard-link store has one entry per
+ * captured file, and a thread-pool round trip per lstat cost more than the lstat itself.
  */
-async function sizeOnDisk(storePath: string): Promise<number> {
-  const st = await lstat(storePath).catch(() => null);
+function sizeOnDisk(storePath: string): number {
+  const st = lstatSync(storePath, { throwIfNoEntry: false });
   const path = st?.isDirectory() ? join(storePath, USMT_DIR) : storePath;
   const seen = new Set<string>();
   let total = 0;
-  const walk = async (p: string): Promise<void> => {
-    const st = await lstat(p).catch(() => null);
-    if (!st) return;
-    if (st.isDirectory()) {
-      for (const name of await readdir(p).catch(() => [] as string[])) await walk(join(p, name));
+  const count = (p: string): void => {
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(p, { throwIfNoEntry: false });
+    } catch {
       return;
     }
-    const id = `${st.dev}:${st.ino}`;
-    if (seen.has(id)) return;
-    seen.add(id);
+    if (!st) return;
+    if (st.nlink > 1) {
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+    }
     total += st.size;
   };
-  await walk(path);
+  const walk = (dir: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else count(p);
+    }
+  };
+  if (st?.isDirectory()) walk(path);
+  else count(path);
   return total;
 }

@@ -349,3 +349,60 @@ test('kill -9 in the middle of a capture: the store is incomplete; resuming comp
   assert.deepEqual([report.catalogOk, report.corrupted, report.intact], [true, 0, files.length]);
   await r.close();
 });
+
+test('kill -9 in the middle of a hard-link capture: resuming keeps the links of batched objects already journalled', async (t) => {
+  const dir = tempDir(t);
+  const vol = join(dir, 'vol');
+  generateSampleVolume({ out: vol, size: 8 << 20, users: 2, seed: 9 });
+  const files = walkFiles(vol);
+  const store = join(dir, 'store');
+  const list = join(dir, 'files.json');
+  writeFileSync(list, JSON.stringify(files.map((f) => ({ meta: metaFor(f), hostPath: f.hostPath }))));
+  // The child says "started" once a batch of objects has reached the journal, then goes on slowly.
+  const journal = join(store, 'USMT', 'ferry-capture.journal');
+  const script = `
+    const { readFileSync, statSync } = await import('node:fs');
+    const { createStore } = await import(${JSON.stringify(INDEX)});
+    const files = JSON.parse(readFileSync(process.argv[1], 'utf8'));
+    const w = await createStore(${JSON.stringify(store)}, { type: 'hardlink' });
+    const start = statSync(${JSON.stringify(journal)}).size;
+    let n = 0;
+    let told = false;
+    for (const f of files) {
+      await w.addFile(f.meta, f.hostPath);
+      if (++n > 50 && !told && statSync(${JSON.stringify(journal)}).size > start) told = !!process.stdout.write('started\\n');
+      if (n > 50) await new Promise((r) => setTimeout(r, 5));
+    }
+    await w.finish();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, list], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((ok, fail) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && ok());
+    child.on('exit', (c) => fail(new Error(`capture child exited early (${c})`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  assert.equal((await inspectStore(store)).complete, false);
+
+  const w = await createStore(store, { type: 'hardlink', resume: true });
+  let reused = 0;
+  for (const f of files) if ((await w.addFile(metaFor(f), f.hostPath)).reused) reused++;
+  const summary = await w.finish();
+  assert.ok(reused > 0, 'some files were reused');
+  assert.ok(reused < files.length, 'the kill happened before the end');
+  assert.equal(summary.reusedFiles, reused);
+  assert.equal(summary.files, files.length);
+
+  const r = await openStore(store);
+  const seen = new Set<string>();
+  for await (const e of r.entries()) {
+    if (e.kind !== 'file') continue;
+    assert.equal(seen.has(e.winPath), false, `${e.winPath} appears once`);
+    seen.add(e.winPath);
+    const host = files.find((f) => f.winPath === e.winPath)!.hostPath;
+    assert.equal(statSync(join(store, 'USMT', (e.content as { path: string }).path)).ino, statSync(host).ino, e.winPath);
+  }
+  assert.equal(seen.size, files.length);
+  const report = await r.verify('summary');
+  assert.deepEqual([report.catalogOk, report.corrupted, report.intact], [true, 0, files.length]);
+  await r.close();
+});

@@ -25,7 +25,16 @@ export type JournalRecord =
   | { readonly t: 'c'; readonly seq: number; readonly off: number; readonly raw: number; readonly len: number; readonly flen: number }
   /** The container was fsynced up to `off`. */
   | { readonly t: 's'; readonly off: number }
-  | { readonly t: 'o'; readonly e: EntryJson; readonly src?: SourceStamp };
+  /** One object (what journals before object batches hold; still read). */
+  | { readonly t: 'o'; readonly e: EntryJson; readonly src?: SourceStamp }
+  /** Objects in the order they were added: one record per batch, not one per object. */
+  | { readonly t: 'b'; readonly o: readonly JournalObject[] };
+
+/** A catalog entry with the source facts a resume compares. */
+export interface JournalObject {
+  readonly e: EntryJson;
+  readonly src?: SourceStamp;
+}
 
 export interface ReadRecord {
   readonly rec: JournalRecord;
@@ -48,6 +57,9 @@ export class JournalWriter {
   #counter = 0;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** Objects not yet sealed into a batch record (their JSON). */
+  #objects: string[] = [];
+  #objectBytes = 0;
   #pos: number;
   /** Ordinal the next record will have. */
   ordinal: number;
@@ -100,7 +112,32 @@ export class JournalWriter {
 
   /** Queue a record; it reaches the file at the next flush (records keep their order). */
   add(rec: JournalRecord): void {
-    const payload = Buffer.from(JSON.stringify(rec), 'utf8');
+    this.#sealObjects();
+    this.#seal(Buffer.from(JSON.stringify(rec), 'utf8'));
+  }
+
+  /**
+   * Queue an object. Objects are sealed in batches (at the next other record, at a flush, or
+   * every FLUSH_AT bytes): a record per object cost a MAC, a header and a parse per file, the
+   * most a hard-link capture did per file after the link itself. A batch is torn or kept whole,
+   * like any record; the objects of a lost batch are captured again on resume.
+   */
+  addObject(entry: EntryJson, src?: SourceStamp): void {
+    const json = JSON.stringify(src ? { e: entry, src } : { e: entry });
+    this.#objects.push(json);
+    this.#objectBytes += json.length;
+    if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
+  }
+
+  #sealObjects(): void {
+    if (this.#objects.length === 0) return;
+    const payload = Buffer.from(`{"t":"b","o":[${this.#objects.join(',')}]}`, 'utf8');
+    this.#objects = [];
+    this.#objectBytes = 0;
+    this.#seal(payload);
+  }
+
+  #seal(payload: Buffer): void {
     const head = Buffer.alloc(RECORD_HEAD);
     const counter = this.#counter++;
     head.writeUInt32LE(payload.length + this.#codec.macLength, 0);
@@ -113,10 +150,11 @@ export class JournalWriter {
   }
 
   get needsFlush(): boolean {
-    return this.#pendingBytes >= FLUSH_AT;
+    return this.#pendingBytes + this.#objectBytes >= FLUSH_AT;
   }
 
   async flush(): Promise<void> {
+    this.#sealObjects();
     if (this.#pendingBytes === 0) return;
     const buf = Buffer.concat(this.#pending);
     this.#pending = [];

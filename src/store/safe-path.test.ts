@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
-import { driveRelative, folderStorePath, safeJoin } from './safe-path.ts';
+import { driveRelative, folderStorePath, folderStorePaths, safeJoin } from './safe-path.ts';
 
 test('safeJoin keeps ordinary Windows paths under the destination', () => {
   assert.equal(safeJoin('/dest', 'C\\Users\\alice\\Documents\\a b.txt'), '/dest/C/Users/alice/Documents/a b.txt');
@@ -49,4 +49,41 @@ test('folder store paths put each drive in its own folder', () => {
     () => folderStorePath('\\\\srv\\share\\x'),
     (e: unknown) => isFerryError(e, 'FERRY_E_STORE_UNSAFE_PATH'),
   );
+});
+
+test('folderStorePaths (a folder checked once for its files) maps and refuses exactly as folderStorePath', () => {
+  const paths = [
+    'C:\\Users\\a\\x.txt',
+    'C:\\Users\\a\\y.txt',
+    'C:\\Users\\a\\..',
+    'C:\\Users\\a\\CON',
+    'C:\\Users\\a\\b?c',
+    'C:\\Users\\a\\s:stream',
+    'C:\\Users\\a\\',
+    'C:\\Users\\a\\.',
+    'C:\\Users\\a\\/x',
+    'C:\\Users\\a\\d/../../x',
+    'C:\\Users\\a\\z\u0001',
+    'C:\\Users\\a\\z.txt',
+    'C:\\x',
+    'C:\\\\y',
+    'D:\\Users\\a\\x.txt',
+    'C:\\Users\\nul\\x.txt',
+    'C:\\Users\\nul\\y.txt',
+    '\\\\srv\\share\\x',
+  ];
+  const outcome = (f: () => string) => {
+    try {
+      return f();
+    } catch (e) {
+      return isFerryError(e, 'FERRY_E_STORE_UNSAFE_PATH') ? `refused: ${e.message}` : `other: ${String(e)}`;
+    }
+  };
+  const many = folderStorePaths();
+  for (const p of paths)
+    assert.equal(
+      outcome(() => many(p)),
+      outcome(() => folderStorePath(p)),
+      p,
+    );
 });

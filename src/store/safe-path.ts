@@ -50,3 +50,33 @@ export function driveRelative(winPath: string): string {
 export function folderStorePath(winPath: string): string {
   return ['File', ...checkedParts(driveRelative(winPath))].join('/');
 }
+
+/**
+ * folderStorePath for a stream of paths: the folder part is checked once for all its files (they
+ * arrive folder by folder), the name alone for each file. Same results and errors as
+ * folderStorePath: anything unusual takes the full check.
+ */
+export function folderStorePaths(): (winPath: string) => string {
+  let parent = '';
+  let parentRel = '';
+  return (winPath) => {
+    const cut = winPath.lastIndexOf('\\');
+    if (cut > 2 && cut === parent.length && winPath.startsWith(parent)) {
+      try {
+        return `${parentRel}/${checkedParts(winPath.slice(cut + 1)).join('/')}`;
+      } catch {
+        // The full check below says why.
+      }
+    }
+    const rel = folderStorePath(winPath);
+    if (cut > 2) {
+      parent = winPath.slice(0, cut);
+      try {
+        parentRel = folderStorePath(parent);
+      } catch {
+        parent = '';
+      }
+    }
+    return rel;
+  };
+}

@@ -27,7 +27,7 @@ import {
 } from './frame.ts';
 import { JournalWriter, readJournal, readJournalHeader, type EntryJson, type SourceStamp } from './journal.ts';
 import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } from './layout.ts';
-import { folderStorePath } from './safe-path.ts';
+import { folderStorePaths } from './safe-path.ts';
 import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
 
 const SYNC_EVERY = 64 * 1024 * 1024;
@@ -75,7 +75,9 @@ interface InFlight {
 }
 
 interface ResumedObject {
+  /** Where the object's record is: its ordinal and its place in a batch (0 for a single object). */
   readonly ordinal: number;
+  readonly index: number;
   readonly entry: EntryJson;
   readonly src?: SourceStamp;
 }
@@ -397,10 +399,13 @@ async function replayJournal(
       state.fileOffset = r.rec.off + r.rec.flen;
       state.nextSeq = r.rec.seq + 1;
       state.rawEnd = r.rec.raw + r.rec.len;
-    } else if (r.rec.t === 'o') {
-      nextId = Math.max(nextId, r.rec.e.id + 1);
-      if (r.rec.e.kind === 'file')
-        resumed.set(r.rec.e.winPath, { ordinal: r.ordinal, entry: r.rec.e, ...(r.rec.src ? { src: r.rec.src } : {}) });
+    } else if (r.rec.t === 'o' || r.rec.t === 'b') {
+      const objects = r.rec.t === 'o' ? [r.rec] : r.rec.o;
+      for (let index = 0; index < objects.length; index++) {
+        const { e, src } = objects[index]!;
+        nextId = Math.max(nextId, e.id + 1);
+        if (e.kind === 'file') resumed.set(e.winPath, { ordinal: r.ordinal, index, entry: e, ...(src ? { src } : {}) });
+      }
     }
   }
   return { state, resumed, nextId, ordinals };
@@ -451,7 +456,8 @@ export class StoreWriter {
   readonly #content: FileHandle | null;
   readonly #state: ContentState;
   readonly #resumed: Map<string, ResumedObject>;
-  readonly #live = new Set<number>();
+  /** Objects of the interrupted run reused by this one, as `ordinal:index` of their records. */
+  readonly #live = new Set<string>();
   #nextId: number;
   /** Compressed stores: the worker pool and the slot being filled (`#chunk`). */
   readonly #pool: ChunkPool | null;
@@ -468,6 +474,7 @@ export class StoreWriter {
   #sinceSync = 0;
   #lastFlush = Date.now();
   readonly #madeDirs = new Set<string>();
+  readonly #folderStorePath = folderStorePaths();
   #reused = 0;
   #files = 0;
   #failed: FerryError | null = null;
@@ -581,7 +588,7 @@ export class StoreWriter {
       const copy = await stat(join(this.#init.paths.usmtDir, prior.entry.content.path)).catch(() => null);
       if (!copy || copy.size !== src.size || (this.type === 'hardlink' && copy.ino !== src.ino)) return null;
     }
-    this.#live.add(prior.ordinal);
+    this.#live.add(`${prior.ordinal}:${prior.index}`);
     this.#reused++;
     this.#files++;
     return { sha256: prior.entry.sha256, reused: true };
@@ -729,12 +736,12 @@ export class StoreWriter {
   #releaseObjects(): void {
     while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd && !this.#pending[0]!.waiting) {
       const p = this.#pending.shift()!;
-      this.#journal.add({ t: 'o', e: p.entry, ...(p.src ? { src: p.src } : {}) });
+      this.#journal.addObject(p.entry, p.src);
     }
   }
 
   async #addToFolder(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
-    const rel = folderStorePath(meta.winPath);
+    const rel = this.#folderStorePath(meta.winPath);
     const dst = `${this.#init.paths.usmtDir}/${rel}`;
     const parent = dirname(dst);
     try {
@@ -944,7 +951,8 @@ export class StoreWriter {
     const counts = { entries: 0, files: 0, dirs: 0, registry: 0, bytes: 0 };
     const chunkOffsets: number[] = [];
     const chunkRaws: number[] = [];
-    let batch: Buffer[] = [];
+    // Lines are joined into one string per frame: a Buffer per entry cost more than its JSON.
+    let batch: string[] = [];
     let batchBytes = 0;
     let batchFirst = 0;
     for await (const r of readJournal(this.#init.paths.journal, journalHeaderLength, this.#codec)) {
@@ -952,22 +960,28 @@ export class StoreWriter {
         chunkOffsets.push(r.rec.off);
         chunkRaws.push(r.rec.raw);
       }
-      if (r.rec.t !== 'o' || (r.ordinal < this.#init.firstOrdinal && !this.#live.has(r.ordinal))) continue;
-      const line = Buffer.from(`${JSON.stringify(r.rec.e)}\n`, 'utf8');
-      batch.push(line);
-      batchBytes += line.length;
-      counts.entries++;
-      if (r.rec.e.kind === 'file') counts.files++, (counts.bytes += r.rec.e.size);
-      else if (r.rec.e.kind === 'dir') counts.dirs++;
-      else if (r.rec.e.kind === 'registry') counts.registry++;
-      if (batchBytes >= CHUNK_SIZE) {
-        await this.#putIndexFrame(sink, FrameType.catalog, Buffer.concat(batch), batchFirst);
-        batchFirst = counts.entries;
-        batch = [];
-        batchBytes = 0;
+      if (r.rec.t !== 'o' && r.rec.t !== 'b') continue;
+      const objects = r.rec.t === 'o' ? [r.rec] : r.rec.o;
+      const prior = r.ordinal < this.#init.firstOrdinal;
+      for (let index = 0; index < objects.length; index++) {
+        if (prior && !this.#live.has(`${r.ordinal}:${index}`)) continue;
+        const e = objects[index]!.e;
+        const line = `${JSON.stringify(e)}\n`;
+        batch.push(line);
+        batchBytes += Buffer.byteLength(line, 'utf8');
+        counts.entries++;
+        if (e.kind === 'file') counts.files++, (counts.bytes += e.size);
+        else if (e.kind === 'dir') counts.dirs++;
+        else if (e.kind === 'registry') counts.registry++;
+        if (batchBytes >= CHUNK_SIZE) {
+          await this.#putIndexFrame(sink, FrameType.catalog, Buffer.from(batch.join(''), 'utf8'), batchFirst);
+          batchFirst = counts.entries;
+          batch = [];
+          batchBytes = 0;
+        }
       }
     }
-    if (batch.length > 0) await this.#putIndexFrame(sink, FrameType.catalog, Buffer.concat(batch), batchFirst);
+    if (batch.length > 0) await this.#putIndexFrame(sink, FrameType.catalog, Buffer.from(batch.join(''), 'utf8'), batchFirst);
     return { counts, chunkOffsets, chunkRaws };
   }
 

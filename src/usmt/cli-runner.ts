@@ -2,7 +2,6 @@
 // `/progress` log, rendering events (a progress bar on a TTY, JSON lines with `--json`), and
 // turning any failure into a message on the console and in the log plus USMT's return code.
 import { resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { EventStream, terminal, type FerryEvent } from '../events/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { UsmtLog } from './usmt-log.ts';
@@ -11,8 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { ProgressLog } from './progress-log.ts';
 import { USMT_DISPLAY_HELP, asFerryError, exitCodeOf } from './usmt-error.ts';
 import type { ParsedCommand } from './scanstate-options.ts';
-import { ReportCollector } from '../report/index.ts';
-import { REPORT_WRITTEN, writeReportFiles } from '../report/index.ts';
+import type { ReportCollector } from '../report/index.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
 
@@ -109,12 +107,15 @@ export async function runTool<T extends CommonOptions>(
   let progress: ProgressLog | undefined;
   const detach: (() => void)[] = [];
   const reportSpec = options.logFile !== undefined ? tool.reportOf?.(options) : undefined;
-  const collector = reportSpec ? new ReportCollector(reportSpec.kind) : undefined;
+  // The report code (and the progress bar's) loads only when this run uses it: start-up counts.
+  const reporting = reportSpec ? await import('../report/index.ts') : undefined;
+  const collector = reportSpec ? new reporting!.ReportCollector(reportSpec.kind) : undefined;
   if (collector) detach.push(collector.attach(events));
   const outer = invocation.events;
   if (outer) detach.push(events.on((e) => (e.type === 'progress' || e.type === 'phase' ? outer.emit(e) : undefined)));
   const finishReport = async (exitCode: number): Promise<void> => {
-    if (!collector || !reportSpec) return;
+    if (!collector || !reportSpec || !reporting) return;
+    const { REPORT_WRITTEN, writeReportFiles } = reporting;
     try {
       const r = await collector.finish({
         tool: tool.program,
@@ -142,7 +143,8 @@ export async function runTool<T extends CommonOptions>(
     progress?.write('productVersion', `Ferry ${FERRY_VERSION}`);
     progress?.write('commandLine', `${tool.program.toLowerCase()} ${shownArgs}`);
     if (log) detach.push(events.on(logListener(log)));
-    detach.push(events.on(options.json ? jsonListener(redactor) : consoleListener(redactor)));
+    const bar = !options.json && terminal().stderr.isTTY === true ? (await import('cli-progress')).default : undefined;
+    detach.push(events.on(options.json ? jsonListener(redactor) : consoleListener(redactor, bar)));
     const code = await tool.execute(options, {
       events,
       cwd,
@@ -263,14 +265,15 @@ function jsonListener(redactor: Redactor): (e: FerryEvent) => void {
 
 const CONSOLE_WARNINGS = 10;
 
-/** A progress bar on a TTY, the first warnings and the summary; everything else is in the log. */
-function consoleListener(redactor: Redactor): (e: FerryEvent) => void {
+type CliProgress = typeof import('cli-progress');
+
+/** A progress bar on a TTY (`cliProgress` given), the first warnings and the summary; everything else is in the log. */
+function consoleListener(redactor: Redactor, cliProgress: CliProgress | undefined): (e: FerryEvent) => void {
   const { stdout, stderr } = terminal();
-  const tty = stderr.isTTY === true;
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: InstanceType<CliProgress['SingleBar']> | undefined;
   let warnings = 0;
   return (e) => {
-    if (e.type === 'progress' && tty && e.phase !== 'store') {
+    if (e.type === 'progress' && cliProgress && e.phase !== 'store') {
       const mb = ((e.bytesDone ?? 0) / 1048576).toFixed(1);
       // Capture streams as it walks, so it has no total: a counter instead of a bar.
       if (!bar) {

@@ -1,17 +1,34 @@
 // ScanState / LoadState / UsmtUtils: USMT command lines and return codes over migxml + store +
 // volume. The CLI entry points are `*-cli.ts` (`run(argv)`); these are the programmatic ones.
+// Loading this module loads the command lines only: each tool's engine (rules, volume, store…)
+// is imported when the tool first runs, so `scanstate /?` or a bad command line starts fast.
+import type { RunContext } from './cli-runner.ts';
+import type { LoadStateOptions } from './loadstate-options.ts';
+import type { ScanStateOptions } from './scanstate-options.ts';
+import type { UsmtUtilsOptions } from './usmtutils-options.ts';
+export type { ScanStateResult, SkippedObject, CapturedUser } from './scanstate.ts';
+export type { LoadStateResult } from './loadstate.ts';
+
 /**
- * Programmatic ScanState: capture (or estimate, or write Config.xml/a MigXML) from parsed options.
+ * ScanState: capture the selected users' state from a volume into a store (USMT return codes in the result).
  *
  * @example
  * const o = parseScanStateArgs(['D:\\Store', '/i:MigDocs.xml', '/offlinewindir:E:\\Windows']);
  * if (!o.help) await scanState(o, { events: new EventStream(), cwd: process.cwd() });
  */
-export { scanState, type ScanStateResult, type SkippedObject, type CapturedUser } from './scanstate.ts';
-/** Programmatic LoadState: restore a store onto a volume from parsed options (`parseLoadStateArgs`). */
-export { loadState, type LoadStateResult } from './loadstate.ts';
-/** Programmatic UsmtUtils: `/ec`, `/rd` (remove a hard-link store), `/verify` and `/extract`. */
-export { usmtUtils } from './usmtutils.ts';
+export async function scanState(options: ScanStateOptions, ctx: RunContext): Promise<import('./scanstate.ts').ScanStateResult> {
+  return (await import('./scanstate.ts')).scanState(options, ctx);
+}
+
+/** LoadState: restore a store onto a volume (USMT return codes in the result). */
+export async function loadState(options: LoadStateOptions, ctx: RunContext): Promise<import('./loadstate.ts').LoadStateResult> {
+  return (await import('./loadstate.ts')).loadState(options, ctx);
+}
+
+/** UsmtUtils: one command (verify, extract, delete…); `write` receives the report lines (default: stdout). Returns USMT's exit code. */
+export async function usmtUtils(options: UsmtUtilsOptions, ctx: RunContext, write?: (line: string) => void): Promise<number> {
+  return (await import('./usmtutils.ts')).usmtUtils(options, ctx, write);
+}
 /** The three tools' command lines, parsed and checked with USMT's rules and messages. */
 export { parseScanStateArgs, type ScanStateOptions, type StoreKind, type EfsMode, type OfflineSource } from './scanstate-options.ts';
 export { parseLoadStateArgs, type LoadStateOptions, type UserMove, type DomainMove } from './loadstate-options.ts';

@@ -192,7 +192,7 @@ async function collect(
   const planned = { files: 0, bytes: 0 };
   if (!estimate) {
     try {
-      Object.assign(planned, await countPlanned(engine, ctx, isExcluded, walkFailures));
+      Object.assign(planned, await countPlanned(engine, ctx, isExcluded, walkFailures, options.storeKind !== 'hardlink'));
     } catch (err) {
       detach();
       if (listFd !== undefined) closeSync(listFd);
@@ -336,9 +336,10 @@ function reportCapturedFile(run: CollectRun, obj: DecidedObject, entry: { winPat
     done: counts.files,
     bytesDone: counts.bytes,
     current: entry.winPath,
-    ...(estimate ? {} : { total: Math.max(planned.files, counts.files), bytesTotal: planned.bytes }),
+    ...(estimate ? {} : { total: Math.max(planned.files, counts.files), ...(planned.bytes > 0 ? { bytesTotal: planned.bytes } : {}) }),
   });
   if (planned.bytes > 0) ctx.progress?.percent((counts.bytes / planned.bytes) * 99);
+  else if (planned.files > 0) ctx.progress?.percent((Math.min(counts.files, planned.files) / planned.files) * 99);
 }
 
 /** The store a capture writes: resumed when an interrupted capture left one (and no /o). */
@@ -447,12 +448,17 @@ function sourceFailureHandler(
   };
 }
 
-/** USMT's Scanning phase: what a capture will store, counted so progress can be a percentage. */
+/**
+ * USMT's Scanning phase: what a capture will store, counted so progress can be a percentage.
+ * `bytes` false (a hard-link capture, which copies no data and costs per file, not per byte):
+ * files only, so that this walk stats nothing — the capture's own walk stats each file once.
+ */
 async function countPlanned(
   engine: Planning['engine'],
   ctx: RunContext,
   isExcluded: (hostPath: string) => boolean,
   walkFailures: () => Promise<void>,
+  bytes: boolean,
 ): Promise<{ files: number; bytes: number }> {
   const { events, progress } = ctx;
   const planned = { files: 0, bytes: 0 };
@@ -463,7 +469,7 @@ async function countPlanned(
       await walkFailures();
       if (obj.kind === 'file' && !isExcluded(obj.entry!.hostPath)) {
         planned.files++;
-        planned.bytes += obj.entry!.size;
+        if (bytes) planned.bytes += obj.entry!.size;
       }
     }
     await walkFailures();
@@ -472,6 +478,7 @@ async function countPlanned(
     throw err;
   }
   events.phase('Scanning', 'end', true);
+  // A hard-link capture transfers no data: 0.00.
   progress?.write('totalSizeInMBToTransfer', (planned.bytes / 1048576).toFixed(2));
   return planned;
 }
