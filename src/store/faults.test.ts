@@ -315,13 +315,7 @@ test('kill -9 in the middle of a capture: the store is incomplete; resuming comp
       if (n > 200) await new Promise((r) => setTimeout(r, 5));
     }
     await w.finish();`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, list], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && ok());
-    child.on('exit', (c) => fail(new Error(`capture child exited early (${c})`)));
-  });
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
+  await killOnceStarted(script, list);
 
   assert.equal((await inspectStore(store)).complete, false);
   await assert.rejects(openStore(store, { key: 'k' }), code('FERRY_E_STORE_INCOMPLETE'));
@@ -374,13 +368,7 @@ test('kill -9 in the middle of a hard-link capture: resuming keeps the links of 
       if (n > 50) await new Promise((r) => setTimeout(r, 5));
     }
     await w.finish();`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, list], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && ok());
-    child.on('exit', (c) => fail(new Error(`capture child exited early (${c})`)));
-  });
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
+  await killOnceStarted(script, list);
   assert.equal((await inspectStore(store)).complete, false);
 
   const w = await createStore(store, { type: 'hardlink', resume: true });
@@ -406,3 +394,14 @@ test('kill -9 in the middle of a hard-link capture: resuming keeps the links of 
   assert.deepEqual([report.catalogOk, report.corrupted, report.intact], [true, 0, files.length]);
   await r.close();
 });
+
+/** Runs a capture script in a child process and kills it (-9) once it prints "started". */
+async function killOnceStarted(script: string, list: string): Promise<void> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, list], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((ok, fail) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && ok());
+    child.on('exit', (c) => fail(new Error(`capture child exited early (${c})`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+}
