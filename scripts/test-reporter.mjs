@@ -39,7 +39,9 @@ async function* arrange(source) {
         type: 'test:diagnostic',
         data: {
           nesting: 0,
-          message: `coverage of src/: lines ${pct(t.coveredLinePercent)}, branches ${pct(t.coveredBranchPercent)}, functions ${pct(t.coveredFunctionPercent)} (per file: test-artifacts/coverage.txt)`,
+          message:
+            `coverage of src/: lines ${pct(t.coveredLinePercent)}, branches ${pct(t.coveredBranchPercent)}, ` +
+            `functions ${pct(t.coveredFunctionPercent)} (per file: test-artifacts/coverage.txt)`,
         },
       };
       continue;

@@ -189,7 +189,10 @@ test('a missing file, a corrupt WIM, a missing index and a foreign destination f
   ];
   const run = async (wim: string, vars: Record<string, string>, xmlTarget = '', before = '') => {
     const seq = parseSequenceXml(
-      `<sequence version="3.10">${before}<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating System" runIn="WinPEandFullOS"><action>OSDApplyOS.exe /image:IMG00001,%OSDImageIndex%${xmlTarget} /runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">1</variable></defaultVarList></step></sequence>`,
+      `<sequence version="3.10">${before}<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating ` +
+        `System" runIn="WinPEandFullOS"><action>OSDApplyOS.exe /image:IMG00001,%OSDImageIndex%${xmlTarget} ` +
+        `/runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" ` +
+        `property="ImageIndex">1</variable></defaultVarList></step></sequence>`,
     );
     const engine = await Engine.start({
       sequence: seq,
@@ -211,8 +214,13 @@ test('a missing file, a corrupt WIM, a missing index and a foreign destination f
   // A capture that failed (continue on error) leaves the profiles as the only copy: no wipe.
   // (Its store is on a drive this computer does not have, so ScanState never starts.)
   const failedCapture =
-    '<step type="SMS_TaskSequence_SetVariableAction" name="Set Local State Location"><action/><defaultVarList><variable name="VariableName" property="VariableName">OSDStateStorePath</variable><variable name="VariableValue" property="VariableValue">D:\\UserState</variable></defaultVarList></step>' +
-    '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State" continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">FRY00001</variable></defaultVarList></step>';
+    '<step type="SMS_TaskSequence_SetVariableAction" name="Set Local State ' +
+    'Location"><action/><defaultVarList><variable name="VariableName" ' +
+    'property="VariableName">OSDStateStorePath</variable><variable name="VariableValue" ' +
+    'property="VariableValue">D:\\UserState</variable></defaultVarList></step>' +
+    ('<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State" ' +
+      'continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" ' +
+      'property="UsmtPackageID">FRY00001</variable></defaultVarList></step>');
   assert.match(await run(freshImage(), {}, '', failedCapture), /FERRY_E_OSIMAGE_CAPTURE_FAILED/);
   assert.ok(existsSync(join(root, 'Users', 'alice', 'Documents', 'keep.txt')));
 });

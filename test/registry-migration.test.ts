@@ -211,87 +211,94 @@ test('scanstate with MigUser.xml + MigApp.xml stores the HKCU settings as typed 
   );
 });
 
-test('loadstate onto a fresh target: the new NTUSER.DAT starts from the Default hive and hivex reads the same values; ProfileList lists the profile', async (t) => {
-  if (hivex) return t.skip(hivex);
-  const target = freshTarget('target-same');
-  const { r: load, log } = await loadTo(target);
-  assert.equal(load.status, 0, show(load));
-  assert.deepEqual(registryWarnings(log), []);
-  const ntuser = join(target, 'Users/alice/NTUSER.DAT');
-  assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
-  for (const [key, value] of EXPECTED) {
+test(
+  'loadstate onto a fresh target: the new NTUSER.DAT starts from the Default hive ' +
+    'and hivex reads the same values; ProfileList lists the profile',
+  async (t) => {
+    if (hivex) return t.skip(hivex);
+    const target = freshTarget('target-same');
+    const { r: load, log } = await loadTo(target);
+    assert.equal(load.status, 0, show(load));
+    assert.deepEqual(registryWarnings(log), []);
+    const ntuser = join(target, 'Users/alice/NTUSER.DAT');
+    assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
+    for (const [key, value] of EXPECTED) {
+      assert.equal(
+        hivexValues(ntuser, key).get(value.toLowerCase()),
+        hex(catalog.get(location(key, value).toLowerCase())!.data!),
+        `${location(key, value)} restored`,
+      );
+    }
+    assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
+
+    const software = join(target, 'Windows/System32/config/SOFTWARE');
+    assert.equal(hivexGet(software, `${PROFILE_LIST}\\${ALICE_SID}`, 'ProfileImagePath'), 'C:\\Users\\alice');
+    // HKLM\Software values from the store, in the same atomic SOFTWARE write.
+    const chrome = 'Microsoft\\Windows\\CurrentVersion\\App Paths\\chrome.exe';
+    assert.deepEqual(hivexValues(software, chrome), hivexValues(join(windir, 'System32/config/SOFTWARE'), chrome));
+    assert.equal(hivexGet(software, chrome, 'Path'), 'C:\\Program Files\\Google\\Chrome\\Application');
     assert.equal(
-      hivexValues(ntuser, key).get(value.toLowerCase()),
-      hex(catalog.get(location(key, value).toLowerCase())!.data!),
-      `${location(key, value)} restored`,
+      hivexGet(software, 'Microsoft\\Windows NT\\CurrentVersion', 'ProductName'),
+      'Windows 10 Pro',
+      'the rest of the target hive is kept',
     );
-  }
-  assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice\\Pictures\\wallpaper.jpg');
+    const volume = await openVolume(join(target, 'Windows'));
+    try {
+      const alice = (await volume.profiles()).find((p) => p.userName === 'alice');
+      assert.equal(alice?.sid, ALICE_SID);
+      assert.equal(alice?.profilePath, 'C:\\Users\\alice');
+    } finally {
+      volume.close();
+    }
+  },
+);
 
-  const software = join(target, 'Windows/System32/config/SOFTWARE');
-  assert.equal(hivexGet(software, `${PROFILE_LIST}\\${ALICE_SID}`, 'ProfileImagePath'), 'C:\\Users\\alice');
-  // HKLM\Software values from the store, in the same atomic SOFTWARE write.
-  const chrome = 'Microsoft\\Windows\\CurrentVersion\\App Paths\\chrome.exe';
-  assert.deepEqual(hivexValues(software, chrome), hivexValues(join(windir, 'System32/config/SOFTWARE'), chrome));
-  assert.equal(hivexGet(software, chrome, 'Path'), 'C:\\Program Files\\Google\\Chrome\\Application');
-  assert.equal(
-    hivexGet(software, 'Microsoft\\Windows NT\\CurrentVersion', 'ProductName'),
-    'Windows 10 Pro',
-    'the rest of the target hive is kept',
-  );
-  const volume = await openVolume(join(target, 'Windows'));
-  try {
-    const alice = (await volume.profiles()).find((p) => p.userName === 'alice');
-    assert.equal(alice?.sid, ALICE_SID);
-    assert.equal(alice?.profilePath, 'C:\\Users\\alice');
-  } finally {
-    volume.close();
-  }
-});
-
-test('loadstate /mu:alice:alice2: values move to the new profile folder (wallpaper path remapped), a new local SID in ProfileList', async (t) => {
-  if (hivex) return t.skip(hivex);
-  const target = freshTarget('target-mu');
-  const { r: load, log } = await loadTo(target, '/mu:alice:alice2');
-  assert.equal(load.status, 0, show(load));
-  assert.deepEqual(registryWarnings(log), []);
-  const ntuser = join(target, 'Users/alice2/NTUSER.DAT');
-  assert.equal(existsSync(join(target, 'Users/alice')), false);
-  assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
-  assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice2\\Pictures\\wallpaper.jpg');
-  assert.equal(hivexGet(ntuser, 'Environment', 'OneDrive'), 'C:\\Users\\alice2\\OneDrive');
-  assert.equal(hivexGet(ntuser, 'Environment', 'TEMP'), '%USERPROFILE%\\AppData\\Local\\Temp');
-  // Shell Folders come from the target's Default hive, pointed at the new profile.
-  assert.equal(
-    hivexGet(ntuser, 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders', 'Personal'),
-    'C:\\Users\\alice2\\Documents',
-  );
-  for (const [key, value] of EXPECTED) {
-    if (value === 'Wallpaper') continue;
+test(
+  'loadstate /mu:alice:alice2: values move to the ' + 'new profile folder (wallpaper path remapped), a ' + 'new local SID in ProfileList',
+  async (t) => {
+    if (hivex) return t.skip(hivex);
+    const target = freshTarget('target-mu');
+    const { r: load, log } = await loadTo(target, '/mu:alice:alice2');
+    assert.equal(load.status, 0, show(load));
+    assert.deepEqual(registryWarnings(log), []);
+    const ntuser = join(target, 'Users/alice2/NTUSER.DAT');
+    assert.equal(existsSync(join(target, 'Users/alice')), false);
+    assert.equal(hivexGet(ntuser, 'Software\\FerryTarget', 'FromDefault'), 'target default profile');
+    assert.equal(hivexGet(ntuser, 'Control Panel\\Desktop', 'Wallpaper'), 'C:\\Users\\alice2\\Pictures\\wallpaper.jpg');
+    assert.equal(hivexGet(ntuser, 'Environment', 'OneDrive'), 'C:\\Users\\alice2\\OneDrive');
+    assert.equal(hivexGet(ntuser, 'Environment', 'TEMP'), '%USERPROFILE%\\AppData\\Local\\Temp');
+    // Shell Folders come from the target's Default hive, pointed at the new profile.
     assert.equal(
-      hivexValues(ntuser, key).get(value.toLowerCase()),
-      hex(catalog.get(location(key, value).toLowerCase())!.data!),
-      `${location(key, value)} restored`,
+      hivexGet(ntuser, 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders', 'Personal'),
+      'C:\\Users\\alice2\\Documents',
     );
-  }
+    for (const [key, value] of EXPECTED) {
+      if (value === 'Wallpaper') continue;
+      assert.equal(
+        hivexValues(ntuser, key).get(value.toLowerCase()),
+        hex(catalog.get(location(key, value).toLowerCase())!.data!),
+        `${location(key, value)} restored`,
+      );
+    }
 
-  const software = join(target, 'Windows/System32/config/SOFTWARE');
-  const list = spawnSync('hivexregedit', ['--export', software, `\\${PROFILE_LIST}`], { encoding: 'utf8' }).stdout;
-  const sids = [...list.matchAll(/^\[\\.*\\ProfileList\\(S-1-5-21-[^\]]+)\]$/gm)].map((m) => m[1]!);
-  assert.equal(sids.length, 1, list);
-  assert.match(sids[0]!, /^S-1-5-21-\d+-\d+-\d+-1001$/);
-  assert.notEqual(sids[0], ALICE_SID);
-  assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
-  // /lac: the account plan names that SID, so the first-boot step finds the profile of the account it creates.
-  const plan = JSON.parse(readFileSync(join(target, 'Windows/Ferry/accounts-plan.json'), 'utf8')) as {
-    accounts: Record<string, unknown>[];
-  };
-  const alice2 = plan.accounts.find((a) => a.userName === 'alice2');
-  assert.ok(alice2, JSON.stringify(plan));
-  assert.equal(alice2.profileSid, sids[0]);
-  assert.equal(alice2.profilePath, 'C:\\Users\\alice2');
-  assert.equal(alice2.sourceSid, ALICE_SID);
-});
+    const software = join(target, 'Windows/System32/config/SOFTWARE');
+    const list = spawnSync('hivexregedit', ['--export', software, `\\${PROFILE_LIST}`], { encoding: 'utf8' }).stdout;
+    const sids = [...list.matchAll(/^\[\\.*\\ProfileList\\(S-1-5-21-[^\]]+)\]$/gm)].map((m) => m[1]!);
+    assert.equal(sids.length, 1, list);
+    assert.match(sids[0]!, /^S-1-5-21-\d+-\d+-\d+-1001$/);
+    assert.notEqual(sids[0], ALICE_SID);
+    assert.equal(hivexGet(software, `${PROFILE_LIST}\\${sids[0]}`, 'ProfileImagePath'), 'C:\\Users\\alice2');
+    // /lac: the account plan names that SID, so the first-boot step finds the profile of the account it creates.
+    const plan = JSON.parse(readFileSync(join(target, 'Windows/Ferry/accounts-plan.json'), 'utf8')) as {
+      accounts: Record<string, unknown>[];
+    };
+    const alice2 = plan.accounts.find((a) => a.userName === 'alice2');
+    assert.ok(alice2, JSON.stringify(plan));
+    assert.equal(alice2.profileSid, sids[0]);
+    assert.equal(alice2.profilePath, 'C:\\Users\\alice2');
+    assert.equal(alice2.sourceSid, ALICE_SID);
+  },
+);
 
 test("loadstate /md: a domain move changes no value and writes no ProfileList entry (the new SID is the domain's)", async (t) => {
   if (hivex) return t.skip(hivex);
@@ -313,17 +320,22 @@ test("loadstate /md: a domain move changes no value and writes no ProfileList en
   assert.match(log, /CORP\\alice is a different domain account: its SID is not known offline/);
 });
 
-test('a target without hives: HKCU settings are still written; one accurate warning for the HKLM\\Software objects it could not take', async (t) => {
-  if (hivex) return t.skip(hivex);
-  assert.ok(machineObjects > 0, 'AppPaths.xml collected HKLM\\Software objects');
-  const target = freshTarget('target-nohives', { software: false });
-  const { r: load, log } = await loadTo(target);
-  assert.equal(load.status, 0, show(load));
-  const warnings = registryWarnings(log);
-  assert.equal(warnings.length, 1, log);
-  assert.match(warnings[0]!, new RegExp(`no SOFTWARE hive .*: ${machineObjects} HKLM\\\\Software registry object`));
-  assert.equal(
-    hivexGet(join(target, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'),
-    'C:\\Users\\alice\\Pictures\\wallpaper.jpg',
-  );
-});
+test(
+  'a target without hives: HKCU settings are still ' +
+    'written; one accurate warning for the ' +
+    'HKLM\\Software objects it could not take',
+  async (t) => {
+    if (hivex) return t.skip(hivex);
+    assert.ok(machineObjects > 0, 'AppPaths.xml collected HKLM\\Software objects');
+    const target = freshTarget('target-nohives', { software: false });
+    const { r: load, log } = await loadTo(target);
+    assert.equal(load.status, 0, show(load));
+    const warnings = registryWarnings(log);
+    assert.equal(warnings.length, 1, log);
+    assert.match(warnings[0]!, new RegExp(`no SOFTWARE hive .*: ${machineObjects} HKLM\\\\Software registry object`));
+    assert.equal(
+      hivexGet(join(target, 'Users/alice/NTUSER.DAT'), 'Control Panel\\Desktop', 'Wallpaper'),
+      'C:\\Users\\alice\\Pictures\\wallpaper.jpg',
+    );
+  },
+);

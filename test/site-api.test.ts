@@ -266,7 +266,8 @@ test('agents enroll, get policy, report status; Monitoring aggregates; revoked c
     );
     assert.equal(
       msgs[1].text,
-      'The task sequence execution engine successfully completed the action (Request State Store) in the group (Capture Files and Settings) with exit code 0',
+      'The task sequence execution engine successfully completed the action (Request ' +
+        'State Store) in the group (Capture Files and Settings) with exit code 0',
     );
     assert.equal(
       (await call(s, undefined, 'GET', '/api/agent/policy', undefined, auth(pc1))).body.deployments[0].due,
@@ -283,85 +284,101 @@ test('agents enroll, get policy, report status; Monitoring aggregates; revoked c
     assert.equal((await call(s, undefined, 'GET', '/api/agent/policy')).body.code, 'FERRY_E_AGENT_REVOKED');
   }));
 
-test('the State Migration Point follows the site: revoking or deleting a computer revokes its SMP credential; each deployment fetch replaces the last one', async () => {
-  const s = await startSite({ withSmp: true });
-  try {
-    const session = await signIn(s);
-    const register = async (name: string) =>
-      (await call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken: s.site.enrollToken })).body;
-    const pc1 = await register('PC1');
-    const pc2 = await register('PC2');
-    const col = (await call(s, session, 'POST', '/api/collections', { name: 'Replace', members: [pc1.computerId, pc2.computerId] })).body;
-    const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Replace', template: 'image-package' })).body;
-    const dep = (await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' }))
-      .body;
-    const smpFor = async (c: { credential: string }) =>
-      (await call(s, undefined, 'GET', `/api/agent/deployments/${dep.id}`, undefined, { authorization: `Bearer ${c.credential}` })).body
-        .smp;
-    const stores = async (credential: string) => {
-      const r = await call(s, undefined, 'GET', '/smp/stores', undefined, { authorization: `Bearer ${credential}` });
-      return r.status === 200 ? 'ok' : r.body.code;
-    };
+test(
+  'the State Migration Point follows the site: revoking or deleting a computer ' +
+    'revokes its SMP credential; each deployment fetch replaces the last one',
+  async () => {
+    const s = await startSite({ withSmp: true });
+    try {
+      const session = await signIn(s);
+      const register = async (name: string) =>
+        (await call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken: s.site.enrollToken })).body;
+      const pc1 = await register('PC1');
+      const pc2 = await register('PC2');
+      const col = (await call(s, session, 'POST', '/api/collections', { name: 'Replace', members: [pc1.computerId, pc2.computerId] })).body;
+      const ts = (await call(s, session, 'POST', '/api/task-sequences', { name: 'Replace', template: 'image-package' })).body;
+      const dep = (
+        await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' })
+      ).body;
+      const smpFor = async (c: { credential: string }) =>
+        (await call(s, undefined, 'GET', `/api/agent/deployments/${dep.id}`, undefined, { authorization: `Bearer ${c.credential}` })).body
+          .smp;
+      const stores = async (credential: string) => {
+        const r = await call(s, undefined, 'GET', '/smp/stores', undefined, { authorization: `Bearer ${credential}` });
+        return r.status === 200 ? 'ok' : r.body.code;
+      };
 
-    const first = await smpFor(pc1);
-    assert.equal(await stores(first.credential), 'ok');
-    assert.ok(Date.parse(first.expiresAt) <= Date.now() + 24 * 3600 * 1000 + 60_000, 'a per-run SMP credential lasts one run, not months');
-    const second = await smpFor(pc1);
-    assert.equal(await stores(first.credential), 'FERRY_E_SMP_UNAUTHORIZED', 'the earlier credential is replaced');
-    assert.equal(await stores(second.credential), 'ok');
+      const first = await smpFor(pc1);
+      assert.equal(await stores(first.credential), 'ok');
+      assert.ok(
+        Date.parse(first.expiresAt) <= Date.now() + 24 * 3600 * 1000 + 60_000,
+        'a per-run SMP credential lasts one run, not months',
+      );
+      const second = await smpFor(pc1);
+      assert.equal(await stores(first.credential), 'FERRY_E_SMP_UNAUTHORIZED', 'the earlier credential is replaced');
+      assert.equal(await stores(second.credential), 'ok');
 
-    await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
-    assert.equal(await stores(second.credential), 'FERRY_E_SMP_UNAUTHORIZED', 'revoked on the site, refused by the SMP at once');
-    const smpComputer = (await call(s, session, 'GET', '/api/smp/computers')).body.find((c: { name: string }) => c.name === 'PC1');
-    assert.equal(smpComputer.registered, false);
-    assert.ok(smpComputer.credentialRevokedAt);
+      await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
+      assert.equal(await stores(second.credential), 'FERRY_E_SMP_UNAUTHORIZED', 'revoked on the site, refused by the SMP at once');
+      const smpComputer = (await call(s, session, 'GET', '/api/smp/computers')).body.find((c: { name: string }) => c.name === 'PC1');
+      assert.equal(smpComputer.registered, false);
+      assert.ok(smpComputer.credentialRevokedAt);
 
-    const other = await smpFor(pc2);
-    assert.equal((await call(s, session, 'DELETE', `/api/computers/${encodeURIComponent(pc2.computerId)}`)).status, 200);
-    assert.equal(await stores(other.credential), 'FERRY_E_SMP_UNAUTHORIZED', 'deleted on the site, refused by the SMP');
-  } finally {
-    await s.close();
-  }
-});
-
-test("the shared enrollment token registers new computers only; a registered or revoked one re-registers with its administrator's reset token", () =>
-  withSite(async (s, session) => {
-    const register = (name: string, enrollToken: string) => call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken });
-    const pc1 = (await register('PC1', s.site.enrollToken)).body;
-    const policy = async (credential: string) =>
-      (await call(s, undefined, 'GET', '/api/agent/policy', undefined, { authorization: `Bearer ${credential}` })).status;
-
-    for (const name of ['PC1', 'pc1']) {
-      const takeover = await register(name, s.site.enrollToken);
-      assert.equal(takeover.status, 409);
-      assert.equal(takeover.body.code, 'FERRY_E_AGENT_ALREADY_REGISTERED');
-      assert.match(takeover.body.message, /\/reset/);
+      const other = await smpFor(pc2);
+      assert.equal((await call(s, session, 'DELETE', `/api/computers/${encodeURIComponent(pc2.computerId)}`)).status, 200);
+      assert.equal(await stores(other.credential), 'FERRY_E_SMP_UNAUTHORIZED', 'deleted on the site, refused by the SMP');
+    } finally {
+      await s.close();
     }
-    assert.equal(await policy(pc1.credential), 200, 'the owner keeps its credential');
-    assert.equal((await call(s, session, 'GET', '/api/computers')).body.length, 1);
+  },
+);
 
-    await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
-    assert.equal(
-      (await register('PC1', s.site.enrollToken)).body.code,
-      'FERRY_E_AGENT_ALREADY_REGISTERED',
-      'the shared token does not undo a revocation',
-    );
-    const reset = await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/reset`);
-    assert.equal(reset.status, 200);
-    assert.equal(reset.body.name, 'PC1');
-    assert.equal(
-      (await register('PC2', reset.body.enrollToken)).body.code,
-      'FERRY_E_AGENT_ENROLLMENT_REFUSED',
-      'a reset token registers only its computer',
-    );
-    const again = await register('PC1', reset.body.enrollToken);
-    assert.equal(again.status, 201);
-    assert.equal(again.body.computerId, pc1.computerId);
-    assert.equal(await policy(again.body.credential), 200);
-    assert.equal((await call(s, session, 'GET', `/api/computers/${encodeURIComponent(pc1.computerId)}`)).body.revoked, false);
-    assert.equal((await register('PC1', reset.body.enrollToken)).body.code, 'FERRY_E_AGENT_ENROLLMENT_REFUSED', 'a reset token works once');
-    assert.equal((await call(s, session, 'POST', '/api/computers/nope/reset')).body.code, 'FERRY_E_SITE_NOT_FOUND');
-  }));
+test(
+  'the shared enrollment token registers new computers only; a registered or ' +
+    "revoked one re-registers with its administrator's reset token",
+  () =>
+    withSite(async (s, session) => {
+      const register = (name: string, enrollToken: string) => call(s, undefined, 'POST', '/api/agent/register', { name, enrollToken });
+      const pc1 = (await register('PC1', s.site.enrollToken)).body;
+      const policy = async (credential: string) =>
+        (await call(s, undefined, 'GET', '/api/agent/policy', undefined, { authorization: `Bearer ${credential}` })).status;
+
+      for (const name of ['PC1', 'pc1']) {
+        const takeover = await register(name, s.site.enrollToken);
+        assert.equal(takeover.status, 409);
+        assert.equal(takeover.body.code, 'FERRY_E_AGENT_ALREADY_REGISTERED');
+        assert.match(takeover.body.message, /\/reset/);
+      }
+      assert.equal(await policy(pc1.credential), 200, 'the owner keeps its credential');
+      assert.equal((await call(s, session, 'GET', '/api/computers')).body.length, 1);
+
+      await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/revoke`);
+      assert.equal(
+        (await register('PC1', s.site.enrollToken)).body.code,
+        'FERRY_E_AGENT_ALREADY_REGISTERED',
+        'the shared token does not undo a revocation',
+      );
+      const reset = await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc1.computerId)}/reset`);
+      assert.equal(reset.status, 200);
+      assert.equal(reset.body.name, 'PC1');
+      assert.equal(
+        (await register('PC2', reset.body.enrollToken)).body.code,
+        'FERRY_E_AGENT_ENROLLMENT_REFUSED',
+        'a reset token registers only its computer',
+      );
+      const again = await register('PC1', reset.body.enrollToken);
+      assert.equal(again.status, 201);
+      assert.equal(again.body.computerId, pc1.computerId);
+      assert.equal(await policy(again.body.credential), 200);
+      assert.equal((await call(s, session, 'GET', `/api/computers/${encodeURIComponent(pc1.computerId)}`)).body.revoked, false);
+      assert.equal(
+        (await register('PC1', reset.body.enrollToken)).body.code,
+        'FERRY_E_AGENT_ENROLLMENT_REFUSED',
+        'a reset token works once',
+      );
+      assert.equal((await call(s, session, 'POST', '/api/computers/nope/reset')).body.code, 'FERRY_E_SITE_NOT_FOUND');
+    }),
+);
 
 test('deployment input is validated', () =>
   withSite(async (s, session) => {

@@ -72,49 +72,53 @@ test('command-line return codes: help 1, invalid 11, too long 12, platform 36', 
   }
 });
 
-test('input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, Offline.xml 11/26, store root and existing store 27, /rd 35', async () => {
-  const store = join(work, 'store');
-  const base = [store, `/offlinewindir:${windir}`];
-  writeFileSync(join(work, 'notxml.xml'), 'this is not xml');
-  writeFileSync(join(work, 'offline.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path></winDir></offline>`);
-  writeFileSync(
-    join(work, 'offline-good.xml'),
-    `<offline><winDir><path>${join(work, 'nowhere')}</path><path>${windir}</path></winDir></offline>`,
-  );
-  writeFileSync(join(work, 'file'), '');
-  writeFileSync(
-    join(work, 'Config.xml'),
-    '<?xml version="1.0"?>\n<Configuration><Applications/><Documents/><WindowsComponents/></Configuration>\n',
-  );
-  const cases: [string[], number, RegExp?][] = [
-    [[...base, '/i:missing.xml'], 28],
-    [[...base, '/i:notxml.xml'], 28, /Script file is invalid for \/i/],
-    [[...base, '/i:Config.xml'], 28],
-    [[...base, '/config:missing.xml'], 39],
-    [[...base, '/l:file/x.log'], 13],
-    [[...base, '/progress:file/p.log'], 40],
-    [[...base, '/encrypt', '/keyfile:missing.txt'], 33],
-    [[store, '/offline:missing.xml'], 11],
-    [[store, '/offline:offline.xml'], 26, /Unable to find a valid Windows directory/],
-    [['/', `/offlinewindir:${windir}`, '/i:MigDocs.xml', '/nocompress'], 27, /FERRY_E_STORE_ROOT_FOLDER/],
-  ];
-  for (const [args, code, re] of cases) {
-    const r = await run('scanstate', args);
-    assert.equal(r.status, code, `scanstate ${args.join(' ')}: ${show(r)}`);
-    if (re) assert.match(r.stdout + r.stderr, re);
-  }
-  const first = await run('scanstate', [store, '/offline:offline-good.xml', '/i:MigDocs.xml', '/nocompress']);
-  assert.equal(first.status, 0, show(first));
-  const again = await run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigDocs.xml', '/nocompress']);
-  assert.equal(again.status, 27, show(again));
-  assert.match(again.stderr, /specify \/o/);
-  const rd = await run('usmtutils', ['/rd', store, '/y']);
-  assert.equal(rd.status, 35, show(rd));
-  assert.ok(existsSync(join(store, 'USMT')), '/rd refuses a store that is not a hard-link store');
-  const wrongKind = await run('loadstate', [store, `/offlinewindir:${windir}`]);
-  assert.equal(wrongKind.status, 27, show(wrongKind));
-  assert.match(wrongKind.stderr, /\/nocompress/);
-});
+test(
+  'input return codes: /i 28, /config 39, /l 13, /progress 40, /keyfile 33, ' +
+    'Offline.xml 11/26, store root and existing store 27, /rd 35',
+  async () => {
+    const store = join(work, 'store');
+    const base = [store, `/offlinewindir:${windir}`];
+    writeFileSync(join(work, 'notxml.xml'), 'this is not xml');
+    writeFileSync(join(work, 'offline.xml'), `<offline><winDir><path>${join(work, 'nowhere')}</path></winDir></offline>`);
+    writeFileSync(
+      join(work, 'offline-good.xml'),
+      `<offline><winDir><path>${join(work, 'nowhere')}</path><path>${windir}</path></winDir></offline>`,
+    );
+    writeFileSync(join(work, 'file'), '');
+    writeFileSync(
+      join(work, 'Config.xml'),
+      '<?xml version="1.0"?>\n<Configuration><Applications/><Documents/><WindowsComponents/></Configuration>\n',
+    );
+    const cases: [string[], number, RegExp?][] = [
+      [[...base, '/i:missing.xml'], 28],
+      [[...base, '/i:notxml.xml'], 28, /Script file is invalid for \/i/],
+      [[...base, '/i:Config.xml'], 28],
+      [[...base, '/config:missing.xml'], 39],
+      [[...base, '/l:file/x.log'], 13],
+      [[...base, '/progress:file/p.log'], 40],
+      [[...base, '/encrypt', '/keyfile:missing.txt'], 33],
+      [[store, '/offline:missing.xml'], 11],
+      [[store, '/offline:offline.xml'], 26, /Unable to find a valid Windows directory/],
+      [['/', `/offlinewindir:${windir}`, '/i:MigDocs.xml', '/nocompress'], 27, /FERRY_E_STORE_ROOT_FOLDER/],
+    ];
+    for (const [args, code, re] of cases) {
+      const r = await run('scanstate', args);
+      assert.equal(r.status, code, `scanstate ${args.join(' ')}: ${show(r)}`);
+      if (re) assert.match(r.stdout + r.stderr, re);
+    }
+    const first = await run('scanstate', [store, '/offline:offline-good.xml', '/i:MigDocs.xml', '/nocompress']);
+    assert.equal(first.status, 0, show(first));
+    const again = await run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigDocs.xml', '/nocompress']);
+    assert.equal(again.status, 27, show(again));
+    assert.match(again.stderr, /specify \/o/);
+    const rd = await run('usmtutils', ['/rd', store, '/y']);
+    assert.equal(rd.status, 35, show(rd));
+    assert.ok(existsSync(join(store, 'USMT')), '/rd refuses a store that is not a hard-link store');
+    const wrongKind = await run('loadstate', [store, `/offlinewindir:${windir}`]);
+    assert.equal(wrongKind.status, 27, show(wrongKind));
+    assert.match(wrongKind.stderr, /\/nocompress/);
+  },
+);
 
 test('--json streams typed events, one JSON object per line', async () => {
   const r = await run('scanstate', [join(work, 'store-json'), `/offlinewindir:${windir}`, '/i:MigUser.xml', '--json']);
@@ -131,36 +135,40 @@ test('--json streams typed events, one JSON object per line', async () => {
   assert.deepEqual(JSON.parse(bad.stdout.trim()).exitCode, 36);
 });
 
-test('IgnoreIrrelevantLinks: a shortcut to a missing target is dropped, one to a restored file kept, an unparseable one kept with a warning', async () => {
-  writeFileSync(join(windir, '../Users/alice/Desktop/Broken.lnk'), Buffer.from('not a shell link'));
-  const store = join(work, 'store-links');
-  const scan = await run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/nocompress']);
-  assert.equal(scan.status, 0, show(scan));
-  const target = join(work, 'target-links');
-  mkdirSync(join(target, 'Windows/System32'), { recursive: true });
-  const log = join(work, 'links.log');
-  const load = await run('loadstate', [
-    store,
-    `/offlinewindir:${join(target, 'Windows')}`,
-    '/i:MigUser.xml',
-    '/nocompress',
-    '/lac',
-    `/l:${log}`,
-  ]);
-  assert.equal(load.status, 0, show(load));
-  assert.ok(existsSync(join(target, 'Users/alice/Desktop/Notes.lnk')), 'the shortcut to a restored file is kept');
-  assert.ok(existsSync(join(target, 'Users/alice/Desktop/notes.txt')));
-  assert.ok(!existsSync(join(target, 'Users/alice/Desktop/Gone.lnk')), 'the shortcut to a missing program is dropped');
-  const text = readFileSync(log, 'utf8');
-  assert.match(text, /Dropped the shortcut C:\\Users\\alice\\Desktop\\Gone\.lnk/);
-  assert.equal(
-    text.match(/FERRY_W_USMT_LINK_UNPARSEABLE/g)?.length,
-    1,
-    "the sample volume's own shortcuts are real links; only Broken.lnk is not",
-  );
-  assert.match(text, /Broken\.lnk could not be parsed/);
-  assert.ok(existsSync(join(target, 'Users/alice/Desktop/Broken.lnk')), 'an unparseable shortcut is kept');
-});
+test(
+  'IgnoreIrrelevantLinks: a shortcut to a missing target is dropped, one to a ' +
+    'restored file kept, an unparseable one kept with a warning',
+  async () => {
+    writeFileSync(join(windir, '../Users/alice/Desktop/Broken.lnk'), Buffer.from('not a shell link'));
+    const store = join(work, 'store-links');
+    const scan = await run('scanstate', [store, `/offlinewindir:${windir}`, '/i:MigUser.xml', '/nocompress']);
+    assert.equal(scan.status, 0, show(scan));
+    const target = join(work, 'target-links');
+    mkdirSync(join(target, 'Windows/System32'), { recursive: true });
+    const log = join(work, 'links.log');
+    const load = await run('loadstate', [
+      store,
+      `/offlinewindir:${join(target, 'Windows')}`,
+      '/i:MigUser.xml',
+      '/nocompress',
+      '/lac',
+      `/l:${log}`,
+    ]);
+    assert.equal(load.status, 0, show(load));
+    assert.ok(existsSync(join(target, 'Users/alice/Desktop/Notes.lnk')), 'the shortcut to a restored file is kept');
+    assert.ok(existsSync(join(target, 'Users/alice/Desktop/notes.txt')));
+    assert.ok(!existsSync(join(target, 'Users/alice/Desktop/Gone.lnk')), 'the shortcut to a missing program is dropped');
+    const text = readFileSync(log, 'utf8');
+    assert.match(text, /Dropped the shortcut C:\\Users\\alice\\Desktop\\Gone\.lnk/);
+    assert.equal(
+      text.match(/FERRY_W_USMT_LINK_UNPARSEABLE/g)?.length,
+      1,
+      "the sample volume's own shortcuts are real links; only Broken.lnk is not",
+    );
+    assert.match(text, /Broken\.lnk could not be parsed/);
+    assert.ok(existsSync(join(target, 'Users/alice/Desktop/Broken.lnk')), 'an unparseable shortcut is kept');
+  },
+);
 
 test('restore faults: a target path that cannot be written stops with 61, or is skipped with /c (3); a full target is 72', async (t) => {
   const store = join(work, 'store-links');

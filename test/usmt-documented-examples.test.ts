@@ -94,9 +94,12 @@ async function withRun(source: Tree, target: Tree, fn: (r: Run) => Promise<void>
 }
 
 const migration = (components: string) =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://www.microsoft.com/migration/1.0/migxmlext/test">\n${components}\n</migration>\n`;
+  `<?xml version="1.0" encoding="UTF-8"?>\n<migration ` +
+  `urlid="http://www.microsoft.com/migration/1.0/migxmlext/test">\n${components}\n</migration>\n`;
 const component = (name: string, context: string, rules: string) =>
-  `<component type="Documents" context="${context}"><displayName>${name}</displayName><role role="Data"><rules>${rules}</rules></role></component>`;
+  `<component type="Documents" ` +
+  `context="${context}"><displayName>${name}</displayName><role ` +
+  `role="Data"><rules>${rules}</rules></role></component>`;
 const fileSet = (...patterns: string[]) => `<objectSet>${patterns.map((p) => `<pattern type="File">${p}</pattern>`).join('')}</objectSet>`;
 const include = (...patterns: string[]) => `<include>${fileSet(...patterns)}</include>`;
 
@@ -130,7 +133,9 @@ test('Reroute files and settings: a user-context reroute into %CSIDL_PERSONAL% r
           'Engineering Drafts Documents to Personal Folder',
           'User',
           include('C:\\EngineeringDrafts\\* [*]') +
-            `<locationModify script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">${fileSet('C:\\EngineeringDrafts\\* [*]')}</locationModify>`,
+            (`<locationModify ` +
+              (`script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">` +
+                `${fileSet('C:\\EngineeringDrafts\\* [*]')}</locationModify>`)),
         ),
       ),
     );
@@ -167,7 +172,8 @@ test('Conflicts and precedence: included by one component, rerouted by another: 
             component(
               'Archive',
               'System',
-              `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${fileSet('C:\\Drafts\\* [*]')}</locationModify>`,
+              `<locationModify ` +
+                `script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${fileSet('C:\\Drafts\\* [*]')}</locationModify>`,
             ),
         ),
       );
@@ -281,7 +287,8 @@ test('General conventions: a component without <displayName> is ignored with a w
     r.rules(
       'partial.xml',
       migration(
-        `<component type="Documents" context="System"><role role="Data"><rules>${include('C:\\Nameless\\* [*]')}</rules></role></component>\n` +
+        `<component type="Documents" context="System"><role ` +
+          `role="Data"><rules>${include('C:\\Nameless\\* [*]')}</rules></role></component>\n` +
           component('Keep', 'System', include('C:\\Keep\\* [*]')),
       ),
     );
@@ -329,7 +336,8 @@ test('Exclude files and settings: a profile excluded with /ue keeps its files, w
         component(
           "Every user's documents",
           'System',
-          `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%PROFILESFOLDER%\\* [*.doc]","TRUE")</script></objectSet></include>` +
+          `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%PROFILESFOLDER%\\* ` +
+            `[*.doc]","TRUE")</script></objectSet></include>` +
             include('C:\\Shared\\* [*]'),
         ),
       ),

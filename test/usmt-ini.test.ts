@@ -45,12 +45,14 @@ before(async () => {
   // Detected only when its file holds a setting the DoesObjectExist pattern (with wildcards) matches.
   const userComponent = (name: string, detect: string) =>
     `<component type="Application" context="User"><displayName>${name}</displayName><role role="Settings">` +
-    `<detects><detect><condition>MigXmlHelper.DoesObjectExist("Ini","%CSIDL_APPDATA%\\Tool\\user.ini|${detect}")</condition></detect></detects>` +
+    (`<detects><detect><condition>MigXmlHelper.DoesObjectExist("Ini","%CSIDL_APPDATA%\\Tool\\user.ini|${detect}` +
+      `")</condition></detect></detects>`) +
     `<rules>${pattern('include', '%CSIDL_APPDATA%\\Tool\\user.ini|Prefs[*]')}</rules></role></component>\n`;
   rules = join(work, 'ini.xml');
   writeFileSync(
     rules,
-    `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://test/ferry/ini">\n<component type="Application" context="System"><displayName>Tool</displayName><role role="Settings"><rules>` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<migration urlid="http://test/ferry/ini">\n<component ` +
+      `type="Application" context="System"><displayName>Tool</displayName><role role="Settings"><rules>` +
       pattern('include', `${INI}|General[*]`) +
       pattern('include', `${INI}|P*s[Data]`) +
       pattern('exclude', `${INI}|General[Secret]`) +
@@ -105,48 +107,52 @@ test('plan and explain see the INI settings the rules select', async () => {
   }
 });
 
-test('LoadState writes the settings into the target INI: file created when missing; an existing file keeps its encoding and other lines; DestinationPriority keeps the target value', async () => {
-  // Target 1: no tool.ini yet.
-  const fresh = join(work, 'fresh');
-  mkdirSync(join(fresh, 'Windows/System32'), { recursive: true });
-  const a = await run('loadstate', [
-    store,
-    `/offlinewindir:${join(fresh, 'Windows')}`,
-    '/nocompress',
-    `/i:${rules}`,
-    '/lac',
-    `/l:${join(work, 'fresh.log')}`,
-  ]);
-  assert.equal(a.status, 0, show(a));
-  assert.equal(
-    readFileSync(join(fresh, 'Apps/Tool/tool.ini'), 'latin1'),
-    '[General]\r\nColor=blue\r\nSize=12\r\n\r\n[Paths]\r\nData=C:\\Data\r\n',
-  );
+test(
+  'LoadState writes the settings into the target INI: file created when missing; an existing file ' +
+    'keeps its encoding and other lines; DestinationPriority keeps the target value',
+  async () => {
+    // Target 1: no tool.ini yet.
+    const fresh = join(work, 'fresh');
+    mkdirSync(join(fresh, 'Windows/System32'), { recursive: true });
+    const a = await run('loadstate', [
+      store,
+      `/offlinewindir:${join(fresh, 'Windows')}`,
+      '/nocompress',
+      `/i:${rules}`,
+      '/lac',
+      `/l:${join(work, 'fresh.log')}`,
+    ]);
+    assert.equal(a.status, 0, show(a));
+    assert.equal(
+      readFileSync(join(fresh, 'Apps/Tool/tool.ini'), 'latin1'),
+      '[General]\r\nColor=blue\r\nSize=12\r\n\r\n[Paths]\r\nData=C:\\Data\r\n',
+    );
 
-  // Target 2: a UTF-16 tool.ini with its own settings.
-  const existing = join(work, 'existing');
-  mkdirSync(join(existing, 'Windows/System32'), { recursive: true });
-  mkdirSync(join(existing, 'Apps/Tool'), { recursive: true });
-  writeFileSync(join(existing, 'Apps/Tool/tool.ini'), utf16('[General]\r\nColor=red\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n'));
-  const log = join(work, 'existing.log');
-  const b = await run('loadstate', [
-    store,
-    `/offlinewindir:${join(existing, 'Windows')}`,
-    '/nocompress',
-    `/i:${rules}`,
-    '/lac',
-    '/v:5',
-    `/l:${log}`,
-  ]);
-  assert.equal(b.status, 0, show(b));
-  const bytes = readFileSync(join(existing, 'Apps/Tool/tool.ini'));
-  assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'still UTF-16LE with its BOM');
-  assert.equal(
-    bytes.subarray(2).toString('utf16le'),
-    '[General]\r\nColor=blue\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n\r\n[Paths]\r\nData=C:\\Data\r\n',
-  );
-  assert.match(readFileSync(log, 'utf8'), /INI settings: 5 applied, 1 kept from the target/);
-});
+    // Target 2: a UTF-16 tool.ini with its own settings.
+    const existing = join(work, 'existing');
+    mkdirSync(join(existing, 'Windows/System32'), { recursive: true });
+    mkdirSync(join(existing, 'Apps/Tool'), { recursive: true });
+    writeFileSync(join(existing, 'Apps/Tool/tool.ini'), utf16('[General]\r\nColor=red\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n'));
+    const log = join(work, 'existing.log');
+    const b = await run('loadstate', [
+      store,
+      `/offlinewindir:${join(existing, 'Windows')}`,
+      '/nocompress',
+      `/i:${rules}`,
+      '/lac',
+      '/v:5',
+      `/l:${log}`,
+    ]);
+    assert.equal(b.status, 0, show(b));
+    const bytes = readFileSync(join(existing, 'Apps/Tool/tool.ini'));
+    assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), 'still UTF-16LE with its BOM');
+    assert.equal(
+      bytes.subarray(2).toString('utf16le'),
+      '[General]\r\nColor=blue\r\nSize=99\r\nLocal=1\r\n[Other]\r\nk=v\r\n\r\n[Paths]\r\nData=C:\\Data\r\n',
+    );
+    assert.match(readFileSync(log, 'utf8'), /INI settings: 5 applied, 1 kept from the target/);
+  },
+);
 
 test('/mu relocates an INI file in a profile to the new profile', async () => {
   const target = join(work, 'moved');

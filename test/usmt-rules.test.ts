@@ -28,7 +28,9 @@ function ruleFile(name: string, components: readonly (readonly [string, string])
   const body = components
     .map(
       ([display, rules]) =>
-        `<component type="Documents" context="System"><displayName>${display}</displayName><role role="Data"><rules>${rules}</rules></role></component>`,
+        `<component type="Documents" ` +
+        `context="System"><displayName>${display}</displayName><role ` +
+        `role="Data"><rules>${rules}</rules></role></component>`,
     )
     .join('\n');
   const path = join(work, name);
@@ -36,7 +38,8 @@ function ruleFile(name: string, components: readonly (readonly [string, string])
   return path;
 }
 const inc = (pattern: string, filter?: string) =>
-  `<include${filter ? ` filter="MigXmlHelper.${filter}()"` : ''}><objectSet><pattern type="File">${pattern}</pattern></objectSet></include>`;
+  `<include${filter ? ` filter="MigXmlHelper.${filter}()"` : ''}><objectSet><pattern ` +
+  `type="File">${pattern}</pattern></objectSet></include>`;
 const exc = (pattern: string) => `<exclude><objectSet><pattern type="File">${pattern}</pattern></objectSet></exclude>`;
 
 const A = 'C:\\Users\\alice';
@@ -49,7 +52,9 @@ const COMMON = [
     'Notes',
     inc(`${A}\\Notes\\* [*]`) +
       `<merge script="MigXmlHelper.SourcePriority()"><objectSet><pattern type="File">${A}\\Notes\\* [*]</pattern></objectSet></merge>` +
-      `<contentModify script="MigXmlHelper.KeepExisting('TimeFields','FileAttrib:H')"><objectSet><pattern type="File">${A}\\Notes\\* [*]</pattern></objectSet></contentModify>`,
+      (`<contentModify ` +
+        `script="MigXmlHelper.KeepExisting('TimeFields','FileAttrib:H')"><objectSet><pattern ` +
+        `type="File">${A}\\Notes\\* [*]</pattern></objectSet></contentModify>`),
   ],
 ] as const;
 let scanRules: string;
@@ -113,28 +118,32 @@ async function restore(
   return { target, log: readFileSync(log, 'utf8'), out };
 }
 
-test('the LoadState /i rules and Config.xml decide what is applied; NeverRestore is never applied; each skip is logged and counted', async () => {
-  const config = join(work, 'config.xml');
-  writeFileSync(
-    config,
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Configuration><Documents><component displayname="Tunes" migrate="no" ID="${URLID}/tunes/data"/></Documents></Configuration>\n`,
-  );
-  const { target, log } = await restore('target-rules', [`/i:${loadRules}`, `/config:${config}`]);
-  const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
-  assert.ok(at('Projects/plan.txt'), 'included by the LoadState rules');
-  assert.ok(!at('Projects/report.docx'), 'excluded by the LoadState rules');
-  assert.ok(!at('Extra/x.txt'), 'in the store, but no LoadState rule includes it');
-  assert.ok(!at('Vault/secret.txt'), 'NeverRestore: gathered, never applied');
-  assert.ok(!at('Tunes/song.txt'), 'its component is turned off in Config.xml');
-  assert.match(log, /Not applied: C:\\Users\\alice\\Projects\\report\.docx \(excluded by the LoadState rules \(Projects: <exclude> /);
-  assert.match(log, /Not applied: C:\\Users\\alice\\Extra\\x\.txt \(not included by the LoadState rules\)/);
-  assert.match(log, /Not applied: C:\\Users\\alice\\Vault\\secret\.txt \(NeverRestore/);
-  assert.match(log, /Not applied: C:\\Users\\alice\\Tunes\\song\.txt \(its component "Tunes" is turned off in Config\.xml\)/);
-  const summary =
-    /Not applied: (\d+) not included by the LoadState rules, (\d+) of components turned off in Config\.xml, (\d+) NeverRestore/.exec(log);
-  assert.ok(summary, 'the summary counts what was not applied');
-  assert.ok(Number(summary[1]) >= 2 && Number(summary[2]) >= 1 && Number(summary[3]) >= 1, summary[0]);
-});
+test(
+  'the LoadState /i rules and Config.xml decide what ' + 'is applied; NeverRestore is never applied; each ' + 'skip is logged and counted',
+  async () => {
+    const config = join(work, 'config.xml');
+    writeFileSync(
+      config,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Configuration><Documents><component ` +
+        `displayname="Tunes" migrate="no" ID="${URLID}/tunes/data"/></Documents></Configuration>\n`,
+    );
+    const { target, log } = await restore('target-rules', [`/i:${loadRules}`, `/config:${config}`]);
+    const at = (rel: string) => existsSync(join(target, 'Users/alice', rel));
+    assert.ok(at('Projects/plan.txt'), 'included by the LoadState rules');
+    assert.ok(!at('Projects/report.docx'), 'excluded by the LoadState rules');
+    assert.ok(!at('Extra/x.txt'), 'in the store, but no LoadState rule includes it');
+    assert.ok(!at('Vault/secret.txt'), 'NeverRestore: gathered, never applied');
+    assert.ok(!at('Tunes/song.txt'), 'its component is turned off in Config.xml');
+    assert.match(log, /Not applied: C:\\Users\\alice\\Projects\\report\.docx \(excluded by the LoadState rules \(Projects: <exclude> /);
+    assert.match(log, /Not applied: C:\\Users\\alice\\Extra\\x\.txt \(not included by the LoadState rules\)/);
+    assert.match(log, /Not applied: C:\\Users\\alice\\Vault\\secret\.txt \(NeverRestore/);
+    assert.match(log, /Not applied: C:\\Users\\alice\\Tunes\\song\.txt \(its component "Tunes" is turned off in Config\.xml\)/);
+    const summary =
+      /Not applied: (\d+) not included by the LoadState rules, (\d+) of components turned off in Config\.xml, (\d+) NeverRestore/.exec(log);
+    assert.ok(summary, 'the summary counts what was not applied');
+    assert.ok(Number(summary[1]) >= 2 && Number(summary[2]) >= 1 && Number(summary[3]) >= 1, summary[0]);
+  },
+);
 
 test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without /i everything in the store is applied', async () => {
   const { target, log } = await restore('target-links', [`/i:${loadRules}`]);
@@ -152,36 +161,43 @@ test('IgnoreIrrelevantLinks drops only shortcuts whose include names it; without
 });
 
 for (const kind of ['uncompressed', 'hard-link'] as const) {
-  test(`<contentModify> KeepExisting: a file replaced by SourcePriority keeps the times and the hidden bit of the target's copy (${kind} store)`, async () => {
-    const old = new Date('2001-02-03T04:05:06Z');
-    let from = [store, '/nocompress'];
-    if (kind === 'hard-link') {
-      from = [join(work, 'store-hardlink'), '/hardlink', '/nocompress'];
-      const scan = await run('scanstate', [from[0]!, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/hardlink', '/nocompress']);
-      assert.equal(scan.status, 0, show(scan));
-    }
-    const source = join(windir, '../Users/alice/Notes/n.txt');
-    const sourceMtime = statSync(source).mtimeMs;
-    const { target, log } = await restore(
-      `target-keep-${kind}`,
-      [`/i:${loadRules}`],
-      (t) => {
-        const file = join(t, 'Users/alice/Notes/n.txt');
-        mkdirSync(join(file, '..'), { recursive: true });
-        writeFileSync(file, "the target's notes");
-        setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x22'));
-        utimesSync(file, old, old);
-      },
-      from,
-    );
-    const file = join(target, 'Users/alice/Notes/n.txt');
-    assert.equal(readFileSync(file, 'utf8'), 'notes from the store', 'SourcePriority overwrites');
-    assert.equal(statSync(file).mtimeMs, old.getTime(), "TimeFields kept from the target's copy");
-    const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
-    assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
-    assert.match(log, /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/);
-    assert.equal(statSync(source).mtimeMs, sourceMtime, "the source (and a hard-link store's copy) keeps its own times");
-  });
+  test(
+    `<contentModify> KeepExisting: a file replaced by SourcePriority keeps the ` +
+      `times and the hidden bit of the target's copy (${kind} store)`,
+    async () => {
+      const old = new Date('2001-02-03T04:05:06Z');
+      let from = [store, '/nocompress'];
+      if (kind === 'hard-link') {
+        from = [join(work, 'store-hardlink'), '/hardlink', '/nocompress'];
+        const scan = await run('scanstate', [from[0]!, `/offlinewindir:${windir}`, `/i:${scanRules}`, '/hardlink', '/nocompress']);
+        assert.equal(scan.status, 0, show(scan));
+      }
+      const source = join(windir, '../Users/alice/Notes/n.txt');
+      const sourceMtime = statSync(source).mtimeMs;
+      const { target, log } = await restore(
+        `target-keep-${kind}`,
+        [`/i:${loadRules}`],
+        (t) => {
+          const file = join(t, 'Users/alice/Notes/n.txt');
+          mkdirSync(join(file, '..'), { recursive: true });
+          writeFileSync(file, "the target's notes");
+          setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x22'));
+          utimesSync(file, old, old);
+        },
+        from,
+      );
+      const file = join(target, 'Users/alice/Notes/n.txt');
+      assert.equal(readFileSync(file, 'utf8'), 'notes from the store', 'SourcePriority overwrites');
+      assert.equal(statSync(file).mtimeMs, old.getTime(), "TimeFields kept from the target's copy");
+      const attributes = Number(getAttributeSync(file, 'user.DOSATTRIB')?.toString());
+      assert.equal(attributes & 0x2, 0x2, 'the hidden bit kept');
+      assert.match(
+        log,
+        /KeepExisting\('TimeFields','FileAttrib:H'\): C:\\Users\\alice\\Notes\\n\.txt keeps its existing times, attributes/,
+      );
+      assert.equal(statSync(source).mtimeMs, sourceMtime, "the source (and a hard-link store's copy) keeps its own times");
+    },
+  );
 }
 
 test('<destinationCleanup> deletes, before applying, only the target files its pattern names, each one logged', async () => {

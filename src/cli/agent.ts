@@ -64,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     .option('--state <dir>', 'state folder: credential and task sequence state (default ./.ferry-agent/<name>)')
     .option(
       '--enroll <token|file>',
-      "the site's enrollment token, or the file holding it (<data>/enroll-token), for a new computer; the reset token from the console/API to re-register a registered or revoked one",
+      "the site's enrollment token, or the file holding it (<data>/enroll-token), for a new computer; " +
+        'the reset token from the console/API to re-register a registered or revoked one',
     )
     .option('--poll <seconds>', 'policy poll interval', (v) => Number(v), 5)
     .option('--once', 'poll once, run what is due, then exit');

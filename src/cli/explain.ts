@@ -6,7 +6,8 @@ import { openPlanning } from '../migxml/index.ts';
 import { isInStore, parseRuleOptions, reportError, storeExclusion } from './rule-options.ts';
 
 const USAGE =
-  'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] [/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json] PATH…';
+  'Usage: ferry explain --offlinewindir DIR /i:RULES.xml [/i:…] ' +
+  '[/config:Config.xml] [/ue:… /ui:… /uel:…] [--store STOREPATH] [--json] PATH…';
 
 /** `ferry explain`: for each PATH, the final decision, the winning rule and the destination. Returns the exit code (USMT's for errors). */
 export async function run(argv: string[]): Promise<number> {
@@ -42,7 +43,14 @@ export async function run(argv: string[]): Promise<number> {
           : null;
         if (args.json) {
           terminal().stdout.write(
-            `${JSON.stringify({ path, decision: decision.decision, rule, ...(decision.reason ? { reason: decision.reason } : {}), destination, ...(destinations ? { destinations } : {}) })}\n`,
+            JSON.stringify({
+              path,
+              decision: decision.decision,
+              rule,
+              ...(decision.reason ? { reason: decision.reason } : {}),
+              destination,
+              ...(destinations ? { destinations } : {}),
+            }) + '\n',
           );
           continue;
         }

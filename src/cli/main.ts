@@ -53,7 +53,8 @@ function usage(): string {
 }
 
 /**
- * Runs `ferry ARGS…` (help, version, or a subcommand) and returns the exit code; an error the subcommand throws propagates (`cli` prints it).
+ * Runs `ferry ARGS…` (help, version, or a subcommand) and returns the exit code; an error the subcommand throws propagates (`cli` prints
+ * it).
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

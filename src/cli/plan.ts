@@ -47,7 +47,16 @@ export async function run(argv: string[]): Promise<number> {
         if (args.json) {
           const rule = { file: o.rule.file, component: o.rule.component, kind: o.rule.kind, pattern: o.rule.pattern };
           terminal().stdout.write(
-            `${JSON.stringify({ kind: o.kind, path, user, component: o.component, rule, destination: o.destination, ...(destinations.length > 1 ? { destinations } : {}), size: o.entry?.size ?? null })}\n`,
+            JSON.stringify({
+              kind: o.kind,
+              path,
+              user,
+              component: o.component,
+              rule,
+              destination: o.destination,
+              ...(destinations.length > 1 ? { destinations } : {}),
+              size: o.entry?.size ?? null,
+            }) + '\n',
           );
         } else {
           const moved = destinations.length > 1 || destinations[0] !== path;
@@ -62,7 +71,10 @@ export async function run(argv: string[]): Promise<number> {
     if (args.json) {
       const obj = (m: Map<string, Totals>) => Object.fromEntries(m);
       terminal().stdout.write(
-        `${JSON.stringify({ totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) }, ...(store ? { excludedStore: { path: store.display, objects: inStore, reason: store.reason } } : {}) })}\n`,
+        JSON.stringify({
+          totals: { total: summary.total, byUser: obj(summary.byUser), byComponent: obj(summary.byComponent) },
+          ...(store ? { excludedStore: { path: store.display, objects: inStore, reason: store.reason } } : {}),
+        }) + '\n',
       );
     } else {
       const lines = ['', `Total: ${summary.total.objects} objects (${fmt(summary.total)})`];

@@ -40,11 +40,13 @@ export async function run(argv: string[]): Promise<number> {
     if (!o.quiet) {
       print(`Sample volume in ${s.root} (seed ${o.seed}; users: ${s.users.join(', ') || 'none'}).`);
       print(
-        `  ${s.files} files, ${s.dirs} folders, ${s.symlinks} symlinks, ${s.hardlinks} hard links, ${mib(s.bytes)} of data, ${mib(s.sparseBytes)} sparse`,
+        `  ${s.files} files, ${s.dirs} folders, ${s.symlinks} symlinks, ${s.hardlinks} ` +
+          `hard links, ${mib(s.bytes)} of data, ${mib(s.sparseBytes)} sparse`,
       );
       print(`  ${s.longPaths} paths over 260 characters, ${s.unicodeNames} non-ASCII names, ${s.readOnly} read-only files`);
       print(
-        `  hidden/system attributes (user.DOSATTRIB): ${s.attributes === null ? 'not written (the file system takes no user xattrs)' : `${s.attributes} entries`}`,
+        `  hidden/system attributes ` +
+          `(user.DOSATTRIB): ${s.attributes === null ? 'not written (the file system takes no user xattrs)' : `${s.attributes} entries`}`,
       );
       print(`  ${((performance.now() - started) / 1000).toFixed(1)} s. Offline Windows folder: ${s.windowsDir}`);
     }

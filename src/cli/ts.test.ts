@@ -48,7 +48,11 @@ if (mode === 'sleep' && !existsSync(${JSON.stringify(flag)})) {
   );
   const cmd = (name: string, label: string, mode = '') => {
     const line = `"${process.execPath}" "${script}" ${label} ${mode}`.trim();
-    return `<step type="SMS_TaskSequence_RunCommandLineAction" name="${name}"><action>smsswd.exe /run: ${line}</action><defaultVarList><variable name="CommandLine" property="CommandLine">${line}</variable></defaultVarList></step>`;
+    return (
+      `<step type="SMS_TaskSequence_RunCommandLineAction" name="${name}"><action>smsswd.exe ` +
+      `/run: ${line}</action><defaultVarList><variable name="CommandLine" ` +
+      `property="CommandLine">${line}</variable></defaultVarList></step>`
+    );
   };
   const seqFile = join(base, 'seq.xml');
   writeFileSync(
@@ -91,7 +95,10 @@ test('ts run exits 3 at a restart and ts resume finishes; the engine lock refuse
   const seqFile = join(base, 'seq.xml');
   writeFileSync(
     seqFile,
-    `<sequence version="3.10"><step type="SMS_TaskSequence_SetVariableAction" name="Set"><action>tsenv.exe "Colour=%Given%"</action></step><step type="SMS_TaskSequence_RebootAction" name="Restart Computer"><action>smsboot.exe /target:HD</action></step></sequence>`,
+    `<sequence version="3.10"><step type="SMS_TaskSequence_SetVariableAction" ` +
+      `name="Set"><action>tsenv.exe "Colour=%Given%"</action></step><step ` +
+      `type="SMS_TaskSequence_RebootAction" name="Restart Computer"><action>smsboot.exe ` +
+      `/target:HD</action></step></sequence>`,
   );
   const state = join(base, 'state');
   const r1 = await ferry('run', seqFile, '--root', root, '--state', state, '--var', 'Given=red', '--name', 'PC7', '--json');
@@ -171,65 +178,69 @@ test('ts show / validate / convert on the examples, an object.xml and an export 
   assert.equal((await ferry('run')).status, 2, 'usage error');
 });
 
-test('a console export zip with packages, a boot image, drivers, an OS image and an application: every object read, sequences listed with what they reference', async () => {
-  const dir = fileURLToPath(new URL('../../test/fixtures/tasksequence/export/', import.meta.url));
-  const zipFile = join(tmp.dir, 'export-all.zip');
-  const zip = new yazl.ZipFile();
-  const add = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) add(r);
-      else if (r.endsWith('.xml')) zip.addBuffer(readFileSync(join(dir, r)), r);
-    }
-  };
-  add('');
-  zip.end();
-  const out = createWriteStream(zipFile);
-  zip.outputStream.pipe(out);
-  await once(out, 'close');
-
-  const show = await ferry('show', zipFile);
-  assert.equal(show.status, 0, show.stderr);
-  assert.match(show.stdout, /Console export: 2 task sequence\(s\), 5 other object\(s\)\./);
-  assert.match(show.stdout, /references CM100005 SMS_Package "User State Migration Tool for Windows" version 10\.0\.22621\.1/);
-  assert.match(show.stdout, /references CM100002 SMS_BootImagePackage "Boot image \(x64\)"/);
-  assert.match(show.stdout, /\[Capture User State\]/);
-
-  const json = JSON.parse((await ferry('show', zipFile, '--sequence', 'CM100011', '--json')).stdout) as {
-    package: { packageId: string };
-    export: {
-      sequences: { packageId: string; references: { id: string; kind?: string; inExport: boolean }[] }[];
-      content: { kind: string }[];
+test(
+  'a console export zip with packages, a boot image, drivers, an OS image and an ' +
+    'application: every object read, sequences listed with what they reference',
+  async () => {
+    const dir = fileURLToPath(new URL('../../test/fixtures/tasksequence/export/', import.meta.url));
+    const zipFile = join(tmp.dir, 'export-all.zip');
+    const zip = new yazl.ZipFile();
+    const add = (rel: string) => {
+      for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) add(r);
+        else if (r.endsWith('.xml')) zip.addBuffer(readFileSync(join(dir, r)), r);
+      }
     };
-  };
-  assert.equal(json.package.packageId, 'CM100011');
-  assert.deepEqual(json.export.content.map((c) => c.kind).sort(), [
-    'SMS_Application',
-    'SMS_BootImagePackage',
-    'SMS_DriverPackage',
-    'SMS_ImagePackage',
-    'SMS_Package',
-  ]);
-  const restore = json.export.sequences.find((s) => s.packageId === 'CM100011')!;
-  assert.deepEqual(restore.references.map((r) => r.kind).sort(), [
-    'SMS_Application',
-    'SMS_BootImagePackage',
-    'SMS_DriverPackage',
-    'SMS_ImagePackage',
-    'SMS_Package',
-  ]);
-  assert.ok(restore.references.every((r) => r.inExport));
+    add('');
+    zip.end();
+    const out = createWriteStream(zipFile);
+    zip.outputStream.pipe(out);
+    await once(out, 'close');
 
-  // Import: each sequence converts, and the conversion re-imports identically.
-  for (const id of ['CM100010', 'CM100011']) {
-    const converted = join(tmp.dir, `${id}.xml`);
-    assert.equal((await ferry('convert', zipFile, '--sequence', id, '--out', converted)).status, 0);
-    const again = join(tmp.dir, `${id}-again.xml`);
-    assert.equal((await ferry('convert', converted, '--out', again)).status, 0);
-    assert.equal(readFileSync(again, 'utf8'), readFileSync(converted, 'utf8'));
-  }
-  assert.match(
-    (await ferry('show', zipFile, '--sequence', 'CM999999')).stderr,
-    /no task sequence CM999999 in the export; it holds CM100010, CM100011/,
-  );
-});
+    const show = await ferry('show', zipFile);
+    assert.equal(show.status, 0, show.stderr);
+    assert.match(show.stdout, /Console export: 2 task sequence\(s\), 5 other object\(s\)\./);
+    assert.match(show.stdout, /references CM100005 SMS_Package "User State Migration Tool for Windows" version 10\.0\.22621\.1/);
+    assert.match(show.stdout, /references CM100002 SMS_BootImagePackage "Boot image \(x64\)"/);
+    assert.match(show.stdout, /\[Capture User State\]/);
+
+    const json = JSON.parse((await ferry('show', zipFile, '--sequence', 'CM100011', '--json')).stdout) as {
+      package: { packageId: string };
+      export: {
+        sequences: { packageId: string; references: { id: string; kind?: string; inExport: boolean }[] }[];
+        content: { kind: string }[];
+      };
+    };
+    assert.equal(json.package.packageId, 'CM100011');
+    assert.deepEqual(json.export.content.map((c) => c.kind).sort(), [
+      'SMS_Application',
+      'SMS_BootImagePackage',
+      'SMS_DriverPackage',
+      'SMS_ImagePackage',
+      'SMS_Package',
+    ]);
+    const restore = json.export.sequences.find((s) => s.packageId === 'CM100011')!;
+    assert.deepEqual(restore.references.map((r) => r.kind).sort(), [
+      'SMS_Application',
+      'SMS_BootImagePackage',
+      'SMS_DriverPackage',
+      'SMS_ImagePackage',
+      'SMS_Package',
+    ]);
+    assert.ok(restore.references.every((r) => r.inExport));
+
+    // Import: each sequence converts, and the conversion re-imports identically.
+    for (const id of ['CM100010', 'CM100011']) {
+      const converted = join(tmp.dir, `${id}.xml`);
+      assert.equal((await ferry('convert', zipFile, '--sequence', id, '--out', converted)).status, 0);
+      const again = join(tmp.dir, `${id}-again.xml`);
+      assert.equal((await ferry('convert', converted, '--out', again)).status, 0);
+      assert.equal(readFileSync(again, 'utf8'), readFileSync(converted, 'utf8'));
+    }
+    assert.match(
+      (await ferry('show', zipFile, '--sequence', 'CM999999')).stderr,
+      /no task sequence CM999999 in the export; it holds CM100010, CM100011/,
+    );
+  },
+);

@@ -62,7 +62,9 @@ function describeExport(x: ExportSummary, shown: string | undefined): string {
     lines.push(`  ${s.packageId === shown ? '*' : ' '} ${s.packageId} "${s.name ?? ''}" (${s.entry})`);
     for (const r of s.references)
       lines.push(
-        `      references ${r.id}${r.inExport ? ` ${r.kind} "${r.name ?? ''}"${r.version ? ` version ${r.version}` : ''}` : ' (not in the export)'}`,
+        `      ` +
+          (`references ${r.id}` +
+            `${r.inExport ? ` ${r.kind} "${r.name ?? ''}"${r.version ? ` version ${r.version}` : ''}` : ' (not in the export)'}`),
       );
   }
   const referenced = new Set(x.sequences.flatMap((s) => s.references.map((r) => r.id)));
@@ -78,7 +80,8 @@ function report(result: RunResult, json: boolean): number {
   else if (result.status === 'succeeded') print(`Task sequence succeeded. Log: ${result.logPath}`);
   else if (result.status === 'restart')
     print(
-      `Restart into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} requested. Continue with: ferry ts resume --state ${result.stateDir}`,
+      `Restart into ${result.restartInto === 'WinPE' ? 'Windows PE' : 'the installed OS'} ` +
+        `requested. Continue with: ferry ts resume --state ${result.stateDir}`,
     );
   else print(`Task sequence failed at "${result.failedStep?.name}" (exit ${result.failedStep?.exitCode}). Log: ${result.logPath}`);
   return result.status === 'succeeded' ? 0 : result.status === 'restart' ? EXIT_RESTART : 1;
@@ -95,7 +98,8 @@ function addShow(program: Command): void {
     .option('--json', 'print the model as JSON')
     .option('--sequence <packageId>', 'in an export zip with several task sequences, the one to show')
     .description(
-      'every group and step with type, name, enabled, continue on error, conditions and variables; for an export zip, also every task sequence with the content it references',
+      'every group and step with type, name, enabled, continue on error, conditions and ' +
+        'variables; for an export zip, also every task sequence with the content it references',
     )
     .action(async (file: string, o: { json?: boolean; sequence?: string }) => {
       const loaded = await loadSequenceFile(file, o.sequence ? { packageId: o.sequence } : {});
@@ -194,7 +198,8 @@ function addRun(program: Command, setCode: SetCode): void {
     .option('--winpe', 'start in Windows PE (_SMSTSInWinPE=true)')
     .option(
       '--package <ID=DIR>',
-      'map a package id to a folder of XML files, or an image package id to its .wim (repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}',
+      'map a package id to a folder of XML files, or an image package id to its .wim ' +
+        '(repeatable); DIR/ferry-package.json may declare {"usmtVersion": "4.0"}',
       collect,
     )
     .option('--name <computer>', 'computer name')

@@ -45,7 +45,8 @@ const RESET_TTL_MS = 24 * 3600 * 1000;
 const enrollmentRefused = () =>
   new FerryError(
     'FERRY_E_AGENT_ENROLLMENT_REFUSED',
-    'The enrollment token is wrong; use the token from the site data directory (enroll-token), or the reset token an administrator issued for this computer.',
+    'The enrollment token is wrong; use the token from the site data directory ' +
+      '(enroll-token), or the reset token an administrator issued for this computer.',
   );
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
@@ -304,7 +305,8 @@ export class SiteRepository {
           if (!cur) notFound('Task sequence', id);
           throw new FerryError(
             'FERRY_E_SITE_CONFLICT',
-            `Task sequence ${id} was saved by someone else (now version ${cur.version}, you edited version ${expectedVersion}). Reload it and apply your changes again.`,
+            `Task sequence ${id} was saved by someone else (now version ${cur.version}, you ` +
+              `edited version ${expectedVersion}). Reload it and apply your changes again.`,
             { details: { id, currentVersion: cur.version, yourVersion: expectedVersion } },
           );
         }
@@ -397,7 +399,8 @@ export class SiteRepository {
         if (!sharedTokenMatches) throw enrollmentRefused();
         throw new FerryError(
           'FERRY_E_AGENT_ALREADY_REGISTERED',
-          `Computer ${existing.name} is already registered. To re-register it (reimaged, or revoked), an administrator resets it (POST /api/computers/${existing.id}/reset) and the agent starts with --enroll <the reset token>.`,
+          `Computer ${existing.name} is already registered. To re-register it (reimaged, or revoked), an administrator resets ` +
+            `it (POST /api/computers/${existing.id}/reset) and the agent starts with --enroll <the reset token>.`,
           { details: { computer: existing.name, computerId: existing.id } },
         );
       }
@@ -444,7 +447,8 @@ export class SiteRepository {
       if (!sharedTokenMatches) throw enrollmentRefused();
       throw new FerryError(
         'FERRY_E_AGENT_NAME_RETIRED',
-        `Computer ${retired.name} was deleted by an administrator; its name stays unusable until they reset it (POST /api/computers/${retired.id}/reset) and the agent starts with --enroll <the reset token>.`,
+        `Computer ${retired.name} was deleted by an administrator; its name stays unusable until they reset it ` +
+          `(POST /api/computers/${retired.id}/reset) and the agent starts with --enroll <the reset token>.`,
         {
           details: { computer: retired.name, computerId: retired.id },
         },
@@ -466,7 +470,10 @@ export class SiteRepository {
     return { id: retired.id, credential };
   }
 
-  /** An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers; for a deleted computer, it re-admits its name. */
+  /**
+   * An administrator's reset: a one-time token (valid a day) with which the computer's agent re-registers; for a deleted computer, it
+   * re-admits its name.
+   */
   async resetComputer(id: string): Promise<{ computerId: string; name: string; enrollToken: string; expiresAt: string }> {
     const enrollToken = randomSecret();
     const expiresAt = new Date(Date.now() + RESET_TTL_MS).toISOString();
@@ -496,7 +503,8 @@ export class SiteRepository {
     if (!r || r.revoked || !secretMatches(credential, r.credential_hash))
       throw new FerryError(
         'FERRY_E_AGENT_REVOKED',
-        'This agent credential is not valid (revoked or unknown); an administrator resets the computer (POST /api/computers/{id}/reset) and the agent re-registers with --enroll <the reset token>.',
+        'This agent credential is not valid (revoked or unknown); an administrator resets the computer (POST ' +
+          '/api/computers/{id}/reset) and the agent re-registers with --enroll <the reset token>.',
       );
     await this.db.updateTable('computers').set({ last_seen: now() }).where('id', '=', r.id).execute();
     return { id: r.id, name: r.name };

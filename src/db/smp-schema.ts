@@ -174,10 +174,9 @@ export const smpMigrations: MigrationSet = {
     // all get the same store. Duplicates a race left before this are released for deletion.
     '0004_one_open_capture': {
       async up(db: Kysely<any>) {
-        await sql`UPDATE smp_stores SET status = 'released', released_at = created_at, delete_after = created_at
-          WHERE status = 'requested' AND id NOT IN (SELECT MIN(id) FROM smp_stores WHERE status = 'requested' GROUP BY source_computer_id)`.execute(
-          db,
-        );
+        const releaseDuplicates = sql`UPDATE smp_stores SET status = 'released', released_at = created_at, delete_after = created_at
+          WHERE status = 'requested' AND id NOT IN (SELECT MIN(id) FROM smp_stores WHERE status = 'requested' GROUP BY source_computer_id)`;
+        await releaseDuplicates.execute(db);
         await sql`CREATE UNIQUE INDEX smp_stores_one_open_capture ON smp_stores (source_computer_id) WHERE status = 'requested'`.execute(
           db,
         );

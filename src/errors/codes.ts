@@ -72,12 +72,15 @@ export const CODES = {
 
   // ── volume (Windows volume model) ──────────────────────────────────────────────────────
   FERRY_E_ACCOUNT_PLAN_INVALID: e(
-    'The offline account plan on the target (Windows\\Ferry\\accounts-plan.json) exists but is not a valid plan, so it was not overwritten.',
+    'The offline account plan on the target ' +
+      '(Windows\\Ferry\\accounts-plan.json) exists but is not a valid plan, so it ' +
+      'was not overwritten.',
     'Move the file aside (or fix its JSON) and run LoadState again; it is rewritten with every account of both runs.',
   ),
   FERRY_E_DRIVE_NOT_MAPPED: e(
     'A Windows path names a drive letter that is not mapped to a folder of this host (only the system drive is mapped by default).',
-    'Map the drive (e.g. `/offline:Offline.xml` with a `<mappings>` entry, or the volume option `drives`), or change the path to the system drive.',
+    'Map the drive (e.g. `/offline:Offline.xml` with a `<mappings>` entry, or the ' +
+      'volume option `drives`), or change the path to the system drive.',
     { usmt: 29 },
   ),
   FERRY_E_NOT_A_WINDOWS_DIR: e(
@@ -90,7 +93,8 @@ export const CODES = {
     'Check the path for a typo and that the volume is mounted, e.g. `--root /mnt/win` or `--agent PC1=/mnt/win`.',
   ),
   FERRY_E_PATH_OUTSIDE_VOLUME: e(
-    'A path would lead outside the Windows volume (through `..`, a symlink or junction, or a host path that is not below the volume root); nothing was read or written there.',
+    'A path would lead outside the Windows volume (through `..`, a symlink or junction, or a ' +
+      'host path that is not below the volume root); nothing was read or written there.',
     'Use a path inside the volume; links on the volume are reported, never followed.',
   ),
   FERRY_E_WINDIR_NOT_FOUND: e(
@@ -99,7 +103,8 @@ export const CODES = {
     { usmt: 11 },
   ),
   FERRY_E_WIN_PATH_INVALID: e(
-    'A Windows path, or a file name on the volume, contains characters Windows does not allow in names (control characters or `\\<>:"|?*`); such a file is skipped.',
+    'A Windows path, or a file name on the volume, contains characters Windows does not ' +
+      'allow in names (control characters or `\\<>:"|?*`); such a file is skipped.',
     'Correct the path, or rename the file on the volume (it was created outside Windows) so it can be migrated.',
   ),
   FERRY_W_PROFILE_MISSING: w(
@@ -107,8 +112,10 @@ export const CODES = {
     'Nothing to do if the account was deleted; otherwise check that the whole volume is mounted.',
   ),
   FERRY_W_PROFILE_TEMPORARY: w(
-    'A ProfileList entry is temporary or a backup (State flags or a `.bak` key): it is not migrated; when a temporary entry has a good `.bak` entry, the `.bak` profile folder is migrated instead.',
-    'Sign in once with that account so Windows repairs the profile (or remove the stale `.bak` key), then capture again if the message says a profile was skipped.',
+    'A ProfileList entry is temporary or a backup (State flags or a `.bak` key): it is not migrated; when a ' +
+      'temporary entry has a good `.bak` entry, the `.bak` profile folder is migrated instead.',
+    'Sign in once with that account so Windows repairs the profile (or remove the stale ' +
+      '`.bak` key), then capture again if the message says a profile was skipped.',
   ),
 
   // ── migxml (rules, Config.xml) ─────────────────────────────────────────────────────────
@@ -123,7 +130,8 @@ export const CODES = {
     { usmt: 28 },
   ),
   FERRY_E_MIGXML_INVALID: e(
-    'A migration XML file is well-formed but not valid MigXML (wrong root, bad attribute value, bad pattern or script syntax, missing named element).',
+    'A migration XML file is well-formed but not valid MigXML (wrong root, bad ' +
+      'attribute value, bad pattern or script syntax, missing named element).',
     'Fix the element at the file and line given in the message; check that Config.xml was not passed with /i.',
     { usmt: 28 },
   ),
@@ -139,11 +147,13 @@ export const CODES = {
   ),
   FERRY_E_CONFIG_INVALID: e(
     'The Config.xml given with /config is missing, could not be read or is not a valid Config.xml.',
-    'Check the path given to /config; regenerate it with `scanstate /genconfig:Config.xml /i:…`, or fix the element at the file and line given.',
+    'Check the path given to /config; regenerate it with `scanstate ' +
+      '/genconfig:Config.xml /i:…`, or fix the element at the file and line given.',
     { usmt: 39 },
   ),
   FERRY_W_MIGXML_ELEMENT_IGNORED: w(
-    'An element of a migration XML file lacks a required child element (a <component> its <displayName>, a <variable> its <text>/<script>/<objectSet>, an <object> its <location>), so it has no effect; the rest of the file is processed.',
+    'An element of a migration XML file lacks a required child element (a <component> its <displayName>, a <variable> its ' +
+      '<text>/<script>/<objectSet>, an <object> its <location>), so it has no effect; the rest of the file is processed.',
     'Add the missing element at the file, line and column given if it should affect the migration.',
   ),
   FERRY_W_MIGXML_DUPLICATE_URLID: w(
@@ -151,7 +161,8 @@ export const CODES = {
     'Give each custom migration XML file its own urlid.',
   ),
   FERRY_W_MIGDOCS_WITH_MIGUSER: w(
-    'MigDocs.xml and MigUser.xml were both given; they collect the same files with different rules, so files may be applied twice to different places.',
+    'MigDocs.xml and MigUser.xml were both given; they collect the same files with ' +
+      'different rules, so files may be applied twice to different places.',
     'Use MigDocs.xml or MigUser.xml, not both.',
   ),
   FERRY_W_MIGXML_UNRESOLVED_VARIABLE: w(
@@ -185,8 +196,10 @@ export const CODES = {
     { usmt: 27 },
   ),
   FERRY_E_STORE_KDF_PARAMS: e(
-    'The store header asks for key-derivation (scrypt) parameters outside what Ferry writes, which would cost excessive memory or CPU to honour.',
-    'Do not restore from this store: its header was altered or it was not written by Ferry. Use the copy on the State Migration Point or capture again.',
+    'The store header asks for key-derivation (scrypt) parameters outside what ' +
+      'Ferry writes, which would cost excessive memory or CPU to honour.',
+    'Do not restore from this store: its header was altered or it was not written by ' +
+      'Ferry. Use the copy on the State Migration Point or capture again.',
     { usmt: 42, http: 422 },
   ),
   FERRY_E_STORE_KEYFILE: e(
@@ -221,7 +234,8 @@ export const CODES = {
   ),
   FERRY_E_STORE_TAMPERED: e(
     'The store failed an integrity check: a frame, the catalog or a file was changed, reordered or damaged.',
-    "Do not restore from it; capture again or use the store's copy on the State Migration Point. `usmtutils /verify:all` lists the damaged files.",
+    "Do not restore from it; capture again or use the store's copy on the State " +
+      'Migration Point. `usmtutils /verify:all` lists the damaged files.',
     { usmt: 42 },
   ),
   FERRY_E_STORE_TRUNCATED: e(
@@ -270,7 +284,8 @@ export const CODES = {
     usmt: 13,
   }),
   FERRY_E_USMT_OFFLINE_REQUIRED: e(
-    'On this platform ScanState and LoadState only work on an offline Windows volume, and no offline option was given (or `/offline` was given to LoadState).',
+    'On this platform ScanState and LoadState only work on an offline Windows volume, ' +
+      'and no offline option was given (or `/offline` was given to LoadState).',
     "Add `/offlinewindir:<path of the volume's Windows folder>` (or `/offline:Offline.xml` for ScanState).",
     { usmt: 36 },
   ),
@@ -295,7 +310,8 @@ export const CODES = {
     { usmt: 61 },
   ),
   FERRY_E_USMT_STORE_LOCATION: e(
-    'The store path cannot be used: it already holds a store (without `/o`), is a volume root, lies inside the source, or holds no store of the requested kind.',
+    'The store path cannot be used: it already holds a store (without `/o`), is a volume ' +
+      'root, lies inside the source, or holds no store of the requested kind.',
     'Choose another store folder, add `/o` to overwrite, or pass the options the store was made with (`/nocompress`, `/hardlink`).',
     { usmt: 27 },
   ),
@@ -325,13 +341,17 @@ export const CODES = {
 
   // ── registry (regf hives) ──────────────────────────────────────────────────────────────
   FERRY_E_HIVE_CORRUPT: e(
-    'A registry hive file is damaged (bad checksum, truncated, a cell outside the file or of an impossible size, a loop or mismatch in the key tree).',
-    'Use the hive from a backup or a System Restore point, or let Windows repair it by loading it once (`reg load`); the file was not changed.',
+    'A registry hive file is damaged (bad checksum, truncated, a cell outside the ' +
+      'file or of an impossible size, a loop or mismatch in the key tree).',
+    'Use the hive from a backup or a System Restore point, or let Windows repair ' +
+      'it by loading it once (`reg load`); the file was not changed.',
     { usmt: 26 },
   ),
   FERRY_E_HIVE_DIRTY: e(
-    'A registry hive has changes in its transaction logs (.LOG1/.LOG2) that were never written into the hive file, so the file alone is out of date.',
-    'Boot that Windows once and shut it down fully (`shutdown /s /t 0`, not fast startup or hibernation), or load and unload the hive on Windows (`reg load` / `reg unload`); then run again.',
+    'A registry hive has changes in its transaction logs (.LOG1/.LOG2) that were ' +
+      'never written into the hive file, so the file alone is out of date.',
+    'Boot that Windows once and shut it down fully (`shutdown /s /t 0`, not fast startup or ' +
+      'hibernation), or load and unload the hive on Windows (`reg load` / `reg unload`); then run again.',
     { usmt: 26 },
   ),
   FERRY_E_HIVE_NOT_REGF: e(
@@ -397,7 +417,8 @@ export const CODES = {
   ),
   FERRY_E_TS_NO_STATE_MIGRATION_POINT: e(
     'Request/Release State Store needs a state migration point and none is configured, and OSDStateStorePath names no local store.',
-    'Run the sequence from a site with a state migration point, or set OSDStateStorePath to a local folder (not a drive root) before the step.',
+    'Run the sequence from a site with a state migration point, or set ' +
+      'OSDStateStorePath to a local folder (not a drive root) before the step.',
   ),
   FERRY_E_TS_OFFLINE_OUTSIDE_WINPE: e(
     'Capture User State asks for off-line capture but the step can run in the full operating system.',
@@ -435,7 +456,8 @@ export const CODES = {
     "Raise the step's time-out or find out why the command hangs.",
   ),
   FERRY_E_TS_STEP_UNSUPPORTED: e(
-    'The task sequence holds a step type Ferry cannot run; it is kept verbatim (saving and converting only warn), but deploying or running the sequence is refused.',
+    'The task sequence holds a step type Ferry cannot run; it is kept verbatim (saving and ' +
+      'converting only warn), but deploying or running the sequence is refused.',
     'Disable the step, remove it, or add "Continue on error" if the sequence may go on without it.',
   ),
   FERRY_E_TS_STEP_WRONG_ENVIRONMENT: e(
@@ -455,8 +477,10 @@ export const CODES = {
     'Set OSDStateStorePath to a subfolder, e.g. `C:\\UserState`.',
   ),
   FERRY_E_TS_TOO_LARGE: e(
-    "The task sequence is over Ferry's limits (groups or conditions nested deeper than 32, or more than 2 MiB as XML or as a document; a console export zip with XML entries over 8 MiB each or 16 MiB together).",
-    'Split the sequence, or remove deep nesting; the same limits apply to import, save, validate and export, so a sequence within them always round-trips.',
+    "The task sequence is over Ferry's limits (groups or conditions nested deeper than 32, or more than 2 MiB as " +
+      'XML or as a document; a console export zip with XML entries over 8 MiB each or 16 MiB together).',
+    'Split the sequence, or remove deep nesting; the same limits apply to import, save, ' +
+      'validate and export, so a sequence within them always round-trips.',
     { http: 413 },
   ),
   FERRY_E_TS_USMT_FAILED: e(
@@ -468,16 +492,20 @@ export const CODES = {
     'Reinstall Ferry (`npm ci`); the step failed without touching the store.',
   ),
   FERRY_E_TS_VARIABLE_INVALID: e(
-    'A task sequence variable name or value is invalid (bad characters, too long, or a read-only `_` name set by a step or the command line).',
-    'Use 1–256 letters, digits, `_` or `-` starting with a letter, values up to 4,000 characters; `_` variables are set only by the engine.',
+    'A task sequence variable name or value is invalid (bad characters, too ' +
+      'long, or a read-only `_` name set by a step or the command line).',
+    'Use 1–256 letters, digits, `_` or `-` starting with a letter, values up to ' +
+      '4,000 characters; `_` variables are set only by the engine.',
     { http: 400 },
   ),
   FERRY_W_TS_CONDITION_NOT_EVALUATED: w(
-    'A condition could not be evaluated on this computer (e.g. a WMI class or registry value Ferry cannot read offline); it counts as false and the step is skipped.',
+    'A condition could not be evaluated on this computer (e.g. a WMI class or registry value ' +
+      'Ferry cannot read offline); it counts as false and the step is skipped.',
     'Use a task sequence variable condition instead, or make the data readable (registry hives on the volume).',
   ),
   FERRY_W_TS_CONTINUE_BEFORE_RELEASE: w(
-    'The step right before Release State Store has "Continue on error"; if it fails, Release State Store refuses to run and the store stays reserved.',
+    'The step right before Release State Store has "Continue on error"; if it fails, ' +
+      'Release State Store refuses to run and the store stays reserved.',
     'Make sure the step before Release State Store succeeds, or accept that a failure leaves the store reserved.',
   ),
   FERRY_W_TS_REQUEST_WITHOUT_RELEASE: w(
@@ -485,7 +513,8 @@ export const CODES = {
     'Add Release State Store after the Capture/Restore User State step.',
   ),
   FERRY_W_TS_RESTORE_WITHOUT_LOCAL_ACCOUNTS: w(
-    'Capture User State captures all profiles but Restore User State does not restore local computer user profiles; the restore fails if the store holds local accounts (USMT 14).',
+    'Capture User State captures all profiles but Restore User State does not restore local ' +
+      'computer user profiles; the restore fails if the store holds local accounts (USMT 14).',
     'Select "Restore local computer user profiles" and give a password in Restore User State.',
     { usmt: 14 },
   ),
@@ -508,12 +537,16 @@ export const CODES = {
     'Set OSDConfigFileName to a file of the answer file package, or clear the answer file option.',
   ),
   FERRY_E_OSIMAGE_APPLY_FAILED: e(
-    'wimapply could not extract the image onto the volume (or the NTFS volume could not be unmounted/mounted around it); the volume was already wiped except the kept folders.',
-    'Read the wimapply lines in smsts.log, fix the cause (space, a file held open on the volume) and run the step again; the user state store was kept.',
+    'wimapply could not extract the image onto the volume (or the NTFS volume could not be ' +
+      'unmounted/mounted around it); the volume was already wiped except the kept folders.',
+    'Read the wimapply lines in smsts.log, fix the cause (space, a file held open on ' +
+      'the volume) and run the step again; the user state store was kept.',
   ),
   FERRY_E_OSIMAGE_CAPTURE_FAILED: e(
-    'Apply Operating System Image refused to wipe the volume because Capture User State failed earlier in the sequence (it had continue on error); the profiles on the volume are the only copy of the user state.',
-    'Fix the capture (ScanState.log next to smsts.log) and run the sequence again; set OSDApplyAfterFailedCapture=true only when losing the user state is acceptable.',
+    'Apply Operating System Image refused to wipe the volume because Capture User State failed earlier in the ' +
+      'sequence (it had continue on error); the profiles on the volume are the only copy of the user state.',
+    'Fix the capture (ScanState.log next to smsts.log) and run the sequence again; set ' +
+      'OSDApplyAfterFailedCapture=true only when losing the user state is acceptable.',
   ),
   FERRY_E_OSIMAGE_CORRUPT: e(
     'The operating system image file is not a WIM wimlib can read; nothing was deleted.',
@@ -530,11 +563,13 @@ export const CODES = {
   ),
   FERRY_E_OSIMAGE_NOT_FOUND: e(
     'The operating system image (package or WIM file) is not available on this computer; nothing was deleted.',
-    'Register the WIM as an operating system image package in the site, or map the package id to the file with `--package ID=/path/install.wim`.',
+    'Register the WIM as an operating system image package in the site, or map the ' +
+      'package id to the file with `--package ID=/path/install.wim`.',
     { http: 404 },
   ),
   FERRY_E_OSIMAGE_TARGET_REFUSED: e(
-    "Apply Operating System Image refused a destination that is not the task sequence's own volume (C:, the volume under --root); nothing was deleted.",
+    'Apply Operating System Image refused a destination that is not the task ' +
+      "sequence's own volume (C:, the volume under --root); nothing was deleted.",
     'Target the next available partition, disk 0 partition 1, or drive C:.',
   ),
   FERRY_E_OSIMAGE_WIMLIB_MISSING: e(
@@ -567,8 +602,10 @@ export const CODES = {
     { http: 422 },
   ),
   FERRY_E_SMP_COMPUTER_REGISTERED: e(
-    'Registration named a computer that is already registered (or whose credential was revoked) without proof that the caller is that computer.',
-    "Renew with the computer's current credential (`ferry smp register --current-credential`), or have the administrator issue an enrollment token bound to it (`ferry smp enrollment create --computer NAME`).",
+    'Registration named a computer that is already registered (or whose ' +
+      'credential was revoked) without proof that the caller is that computer.',
+    "Renew with the computer's current credential (`ferry smp register --current-credential`), or have the " +
+      'administrator issue an enrollment token bound to it (`ferry smp enrollment create --computer NAME`).',
     { http: 409 },
   ),
   FERRY_E_SMP_CREDENTIAL_EXPIRED: e(
@@ -592,23 +629,31 @@ export const CODES = {
     { http: 507 },
   ),
   FERRY_E_SMP_FORBIDDEN: e(
-    'The credential is valid but not allowed to do this (an administrator route, or an operation outside the Network Access Account scope).',
+    'The credential is valid but not allowed to do this (an administrator ' +
+      'route, or an operation outside the Network Access Account scope).',
     'Use the admin token for administration; computers and the Network Access Account only reach their own stores.',
     { http: 403 },
   ),
   FERRY_E_SMP_IDENTITY_NOT_OWNED: e(
-    'The site asked for the State Migration Point identity of a computer that was issued to someone else: a computer registered on the SMP itself, or one that belonged to a computer record the site deleted.',
-    'If this really is that computer, reset it: on the site, reset the deleted record (`POST /api/computers/{id}/reset`, listed under `GET /api/computers/retired`); on the SMP, issue an enrollment token bound to it (`ferry smp enrollment create --computer NAME`).',
+    'The site asked for the State Migration Point identity of a computer that was issued to someone else: a ' +
+      'computer registered on the SMP itself, or one that belonged to a computer record the site deleted.',
+    'If this really is that computer, reset it: on the site, reset the deleted record (`POST ' +
+      '/api/computers/{id}/reset`, listed under `GET /api/computers/retired`); on the SMP, issue an ' +
+      'enrollment token bound to it (`ferry smp enrollment create --computer NAME`).',
     { http: 409 },
   ),
   FERRY_E_SMP_NAA_NOT_ALLOWED: e(
-    'The Network Access Account was used where it is not allowed (the step does not allow fallback, or the server has no Network Access Account configured).',
-    'Enable "use the Network Access account" (OSDStateFallbackToNAA) on the Request State Store step, or configure the account on the SMP (`ferry smp naa set`).',
+    'The Network Access Account was used where it is not allowed (the step does not ' +
+      'allow fallback, or the server has no Network Access Account configured).',
+    'Enable "use the Network Access account" (OSDStateFallbackToNAA) on the Request State ' +
+      'Store step, or configure the account on the SMP (`ferry smp naa set`).',
     { http: 403 },
   ),
   FERRY_E_SMP_NO_ELIGIBLE_FOLDER: e(
-    'No storage folder of this State Migration Point can take a new capture (restore-only mode, maximum number of clients reached, or below minimum free space).',
-    'Add a storage folder, free space, raise the maximum number of clients, or turn off restore-only mode; the client tries other SMPs and retries.',
+    'No storage folder of this State Migration Point can take a new capture (restore-only ' +
+      'mode, maximum number of clients reached, or below minimum free space).',
+    'Add a storage folder, free space, raise the maximum number of clients, or turn ' +
+      'off restore-only mode; the client tries other SMPs and retries.',
     { http: 507 },
   ),
   FERRY_E_SMP_NO_STORE: e(
@@ -632,8 +677,10 @@ export const CODES = {
     { http: 409 },
   ),
   FERRY_E_SMP_STORE_DAMAGED: e(
-    'A file of a store is missing or has the wrong size on the State Migration Point: the store was damaged on the server (deleted or truncated outside Ferry).',
-    'Restore the storage folder from backup, or delete the store and capture the source computer again; the message names the store and file.',
+    'A file of a store is missing or has the wrong size on the State Migration Point: the ' +
+      'store was damaged on the server (deleted or truncated outside Ferry).',
+    'Restore the storage folder from backup, or delete the store and capture the ' +
+      'source computer again; the message names the store and file.',
     { http: 410 },
   ),
   FERRY_E_SMP_STORE_NOT_FOUND: e(
@@ -642,12 +689,14 @@ export const CODES = {
     { http: 404 },
   ),
   FERRY_E_SMP_STORE_REJECTED: e(
-    'The uploaded files are not an intact migration store: its own integrity check (catalog and file authentication with the store key) failed.',
+    'The uploaded files are not an intact migration store: its own integrity ' +
+      'check (catalog and file authentication with the store key) failed.',
     'Capture the store again with the key from Request State Store and upload it; the rejected upload was not released.',
     { http: 422 },
   ),
   FERRY_E_SMP_STORE_STATE: e(
-    'The store is not in a state that allows this operation (e.g. uploading to a released store, restoring before the capture was released, releasing a restore that was not verified).',
+    'The store is not in a state that allows this operation (e.g. uploading to a released store, ' +
+      'restoring before the capture was released, releasing a restore that was not verified).',
     'Follow the order Request → Capture → Release on the source and Request → Restore → Release on the destination.',
     { http: 409 },
   ),
@@ -668,13 +717,15 @@ export const CODES = {
   ),
   FERRY_E_SMP_UNREACHABLE: e(
     'No State Migration Point granted the request within the retries (OSDStateSMPRetryCount × OSDStateSMPRetryTime).',
-    'Check the SMP URLs, that `ferry smp serve` is running, and the last error in the details; raise the retry count or delay if the SMP is busy.',
+    'Check the SMP URLs, that `ferry smp serve` is running, and the last error in ' +
+      'the details; raise the retry count or delay if the SMP is busy.',
   ),
 
   // ── site, agent, console ───────────────────────────────────────────────────────────────
   FERRY_E_AGENT_ALREADY_REGISTERED: e(
     "An agent registered with the site's shared enrollment token under the name of a computer that is already registered (or revoked).",
-    'If the computer was reimaged or revoked, reset it (POST /api/computers/{id}/reset) and start its agent with `--enroll <the reset token>`; otherwise choose another name.',
+    'If the computer was reimaged or revoked, reset it (POST /api/computers/{id}/reset) and ' +
+      'start its agent with `--enroll <the reset token>`; otherwise choose another name.',
     { http: 409 },
   ),
   FERRY_E_AGENT_ENROLLMENT_REFUSED: e(
@@ -683,8 +734,10 @@ export const CODES = {
     { http: 403 },
   ),
   FERRY_E_AGENT_NAME_RETIRED: e(
-    "An agent registered with the site's shared enrollment token under the name of a computer an administrator deleted; the name, and the State Migration Point identity it held, stay unusable until the administrator re-admits it.",
-    'If this is the deleted computer, an administrator resets its retired record (`GET /api/computers/retired`, then `POST /api/computers/{id}/reset`) and the agent starts with `--enroll <the reset token>`.',
+    "An agent registered with the site's shared enrollment token under the name of a computer an administrator deleted; the " +
+      'name, and the State Migration Point identity it held, stay unusable until the administrator re-admits it.',
+    'If this is the deleted computer, an administrator resets its retired record (`GET /api/computers/retired`, ' +
+      'then `POST /api/computers/{id}/reset`) and the agent starts with `--enroll <the reset token>`.',
     { http: 409 },
   ),
   FERRY_E_AGENT_REVOKED: e(
@@ -698,7 +751,8 @@ export const CODES = {
   ),
   FERRY_E_SITE_AUTH_REQUIRED: e(
     'The request has no valid console session or sign-in token.',
-    'Open the sign-in URL that `ferry serve` printed; for a new one, run `ferry console-link --data DIR` with the data directory of the server (no restart needed).',
+    'Open the sign-in URL that `ferry serve` printed; for a new one, run `ferry ' +
+      'console-link --data DIR` with the data directory of the server (no restart needed).',
     { http: 401 },
   ),
   FERRY_E_SITE_CONFLICT: e(

@@ -37,12 +37,16 @@ test('/genconfig output of Microsoft\'s MigDocs/MigApp lists the components with
 });
 
 test('ErrorControl: first matching rule in document order wins; ProfileControl and HardLinkStoreControl', () => {
-  const c = parseConfigText(`<Configuration><Policies><ErrorControl>
+  const c = parseConfigText(
+    `<Configuration><Policies><ErrorControl>
     <fileError><nonFatal errorCode="33">* [*]</nonFatal><fatal errorCode="any">C:\\Users\\* [*]</fatal></fileError>
     <registryError><nonFatal errorCode="5">HKCU\\SOFTWARE\\Microsoft\\* [*]</nonFatal></registryError></ErrorControl>
-    <HardLinkStoreControl><fileLocked><createHardLink>c:\\Users\\* [*]</createHardLink><errorHardLink>C:\\* [*]</errorHardLink></fileLocked></HardLinkStoreControl></Policies>
-    <ProfileControl><localGroups><mappings><changeGroup From="Administrators" To="Users" appliesTo="MigratedUsers"><include><pattern>DOM\\u1</pattern></include></changeGroup></mappings></localGroups></ProfileControl>
-  </Configuration>`);
+    <HardLinkStoreControl><fileLocked><createHardLink>c:\\Users\\* [*]</createHardLink><errorHardLink>C:\\* ` +
+      `[*]</errorHardLink></fileLocked></HardLinkStoreControl></Policies>
+    <ProfileControl><localGroups><mappings><changeGroup From="Administrators" To="Users" ` +
+      `appliesTo="MigratedUsers"><include><pattern>DOM\\u1</pattern></include></changeGroup></mappings></localGroups></ProfileControl>
+  </Configuration>`,
+  );
   assert.equal(errorRuleFor(c, 'file', 'C:\\Users\\bob\\x.doc', 33)?.fatal, false);
   assert.equal(errorRuleFor(c, 'file', 'C:\\Users\\bob\\x.doc', 5)?.fatal, true);
   assert.equal(errorRuleFor(c, 'file', 'C:\\Data\\x.doc', 5), null);

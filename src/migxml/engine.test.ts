@@ -12,7 +12,9 @@ const migration = (components: string, urlid = 'http://test/a') =>
   `<?xml version="1.0"?><migration urlid="${urlid}">${components}</migration>`;
 
 const component = (name: string, rules: string, context = 'UserAndSystem', type = 'Documents') =>
-  `<component type="${type}" context="${context}"><displayName>${name}</displayName><role role="Data"><rules>${rules}</rules></role></component>`;
+  `<component type="${type}" ` +
+  `context="${context}"><displayName>${name}</displayName><role ` +
+  `role="Data"><rules>${rules}</rules></role></component>`;
 
 const set = (...patterns: string[]) => `<objectSet>${patterns.map((p) => `<pattern type="File">${p}</pattern>`).join('')}</objectSet>`;
 const inc = (...p: string[]) => `<include>${set(...p)}</include>`;
@@ -81,7 +83,8 @@ test('§9.4 a User-context reroute runs in every user pass; the object is decide
   const xml = migration(
     component(
       'Drafts',
-      `${inc(pattern)}<locationModify script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">${set(pattern)}</locationModify>`,
+      `${inc(pattern)}<locationModify ` +
+        `script="MigXmlHelper.RelativeMove('C:\\EngineeringDrafts','%CSIDL_PERSONAL%')">${set(pattern)}</locationModify>`,
       'User',
     ),
   );
@@ -116,7 +119,8 @@ test('§9.6 unconditionalExclude beats MigDocs; a plain exclude in another compo
   const uncond = migration(
     component(
       'NoTxt',
-      `<unconditionalExclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("*[*.txt]", "Fixed")</script></objectSet></unconditionalExclude>`,
+      `<unconditionalExclude><objectSet><script>MigXmlHelper.GenerateDrivePatterns ` +
+        `("*[*.txt]", "Fixed")</script></objectSet></unconditionalExclude>`,
       'UserandSystem',
     ),
     'http://test/x',
@@ -138,7 +142,8 @@ test('§9.6 unconditionalExclude beats MigDocs; a plain exclude in another compo
   const own = migration(
     component(
       'MigDocUser',
-      `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ("FALSE","TRUE","FALSE")</script></objectSet></include>${exc('%CSIDL_PERSONAL%\\* [*.txt]')}`,
+      `<include><objectSet><script>MigXmlHelper.GenerateDocPatterns ` +
+        `("FALSE","TRUE","FALSE")</script></objectSet></include>${exc('%CSIDL_PERSONAL%\\* [*.txt]')}`,
       'User',
     ),
     'http://test/migdocs',
@@ -254,7 +259,8 @@ test('detection: a component whose detection is FALSE contributes nothing; negat
     await included(
       [
         detected(
-          '<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition><condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\* [*.ini]")</condition>',
+          '<condition>MigXmlHelper.DoesObjectExist("File","C:\\Nope")</condition>' +
+            '<condition>MigXmlHelper.DoesObjectExist("File","C:\\App\\* [*.ini]")</condition>',
         ),
       ],
       tree,
@@ -320,7 +326,10 @@ test('locationModify Move keeps the path below the deepest known folder; destina
   const xml = migration(
     component(
       'Mp3',
-      `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></include><locationModify script="MigXmlHelper.Move('C:\\Music')"><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.mp3]","Fixed")</script></objectSet></locationModify>`,
+      `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* ` +
+        `[*.mp3]","Fixed")</script></objectSet></include><locationModify ` +
+        `script="MigXmlHelper.Move('C:\\Music')"><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* ` +
+        `[*.mp3]","Fixed")</script></objectSet></locationModify>`,
       'System',
     ),
   );
@@ -338,7 +347,8 @@ test('merge: the most specific merge rule of the component decides', async () =>
   const xml = migration(
     component(
       'C',
-      `${inc('C:\\* [*]')}<merge script="MigXmlHelper.SourcePriority()">${set('C:\\* [*]')}</merge><merge script="MigXmlHelper.DestinationPriority()">${set('C:\\subfolder\\* [*]')}</merge>`,
+      `${inc('C:\\* [*]')}<merge script="MigXmlHelper.SourcePriority()">${set('C:\\* [*]')}</merge><merge ` +
+        `script="MigXmlHelper.DestinationPriority()">${set('C:\\subfolder\\* [*]')}</merge>`,
       'System',
     ),
   );
@@ -417,7 +427,8 @@ test('GenerateUserPatterns expands a pattern for every migrated user (optionally
   const xml = migration(
     component(
       'Others',
-      `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%CSIDL_PERSONAL%\\* [*.doc]","FALSE")</script></objectSet></include>`,
+      `<include><objectSet><script>MigXmlHelper.GenerateUserPatterns("File","%CSIDL_PERSONAL%\\* ` +
+        `[*.doc]","FALSE")</script></objectSet></include>`,
       'User',
     ),
   );
@@ -436,8 +447,10 @@ test('GenerateUserPatterns expands a pattern for every migrated user (optionally
 test('IsSameObject and GenerateDrivePatterns for drive types an offline volume does not have', async () => {
   const xml = migration(
     `<component type="Documents" context="User"><displayName>Docs</displayName><role role="Data">
-      <detects><detect><condition negation="Yes">MigXmlHelper.IsSameObject("File","%CSIDL_PERSONAL%","%CSIDL_COMMON_DOCUMENTS%")</condition></detect></detects>
-      <rules>${inc('%CSIDL_PERSONAL%\\* [*]')}<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* [*.usb]","Removable")</script></objectSet></include></rules></role></component>`,
+      <detects><detect><condition ` +
+      `negation="Yes">MigXmlHelper.IsSameObject("File","%CSIDL_PERSONAL%","%CSIDL_COMMON_DOCUMENTS%")</condition></detect></detects>
+      <rules>${inc('%CSIDL_PERSONAL%\\* [*]')}<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns("* ` +
+      `[*.usb]","Removable")</script></objectSet></include></rules></role></component>`,
   );
   assert.deepEqual(
     await included([xml], ['C:\\Users\\bob\\Documents\\r.docx', 'C:\\x.usb', 'C:\\Users\\Public\\Documents\\s.docx'], ['bob']),
@@ -450,7 +463,8 @@ test("§6.7 another component's locationModify applies the object in both places
     component('Inc', inc('C:\\Drafts\\* [*]'), 'System') +
       component(
         'Move',
-        `<locationModify script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${set('C:\\Drafts\\* [*]')}</locationModify>`,
+        `<locationModify ` +
+          `script="MigXmlHelper.RelativeMove('C:\\Drafts','C:\\Archive\\Drafts')">${set('C:\\Drafts\\* [*]')}</locationModify>`,
         'System',
       ),
   );
@@ -482,7 +496,8 @@ test('the walk skips folders whose every reaching include is beaten by a coverin
   const xml = migration(
     component(
       'User Data',
-      `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("* [*.doc]", "Fixed")</script></objectSet></include>${exc('%CSIDL_WINDOWS%\\* [*]', '%PROFILESFOLDER%\\* [*]')}`,
+      `<include><objectSet><script>MigXmlHelper.GenerateDrivePatterns ("* [*.doc]", ` +
+        `"Fixed")</script></objectSet></include>${exc('%CSIDL_WINDOWS%\\* [*]', '%PROFILESFOLDER%\\* [*]')}`,
       'System',
     ),
   );

@@ -29,7 +29,9 @@ test("Microsoft's three default files load: components, nesting, named elements"
 });
 
 const wrap = (inner: string) =>
-  `<migration urlid="http://t/x"><component type="Documents" context="User"><displayName>C</displayName><role role="Data"><rules>${inner}</rules></role></component></migration>`;
+  `<migration urlid="http://t/x"><component type="Documents" ` +
+  `context="User"><displayName>C</displayName><role ` +
+  `role="Data"><rules>${inner}</rules></role></component></migration>`;
 
 function assertCode(fn: () => unknown, code: string, text?: RegExp): void {
   try {
@@ -69,11 +71,14 @@ test('unknown helper function, or one used in the wrong place: coded error', () 
 });
 
 test('enumerations and booleans are case-insensitive; internal elements are ignored', () => {
-  const f =
-    parseRuleText(`\uFEFF<?xml version="1.0"?>\r\n<migration urlid="u"><_locDefinition><_locDefault _loc="locNone"/></_locDefinition>
+  const f = parseRuleText(
+    `\uFEFF<?xml version="1.0"?>\r\n<migration urlid="u"><_locDefinition><_locDefault _loc="locNone"/></_locDefinition>
     <library prefix="MigSysHelper">MigSys.dll</library>
-    <component type="documents" context="USER" defaultSupported="no" hidden="TRUE"><displayName _locID="x">A</displayName><paths><path type="File">x</path></paths>
-    <role role="data"><rules context="UserandSystem"><include><objectSet><pattern type="file">C:\\x [*]</pattern></objectSet></include></rules></role></component></migration>`);
+    <component type="documents" context="USER" defaultSupported="no" hidden="TRUE"><displayName ` +
+      `_locID="x">A</displayName><paths><path type="File">x</path></paths>
+    <role role="data"><rules context="UserandSystem"><include><objectSet><pattern type="file">C:\\x ` +
+      `[*]</pattern></objectSet></include></rules></role></component></migration>`,
+  );
   const c = f.components[0]!;
   assert.equal(c.context, 'User');
   assert.equal(c.type, 'Documents');
@@ -107,8 +112,12 @@ test('duplicate urlid: the later file is skipped with a warning; MigDocs with Mi
 test('a <component> without <displayName> is ignored with a warning naming file, line and column; the rest is kept', () => {
   const text = [
     '<migration urlid="http://t/nodisplay">',
-    '  <component type="Documents" context="System"><role role="Data"><rules><include><objectSet><pattern type="File">C:\\A\\* [*]</pattern></objectSet></include></rules></role></component>',
-    '  <component type="Documents" context="System"><displayName>Kept</displayName><role role="Data"><rules><include><objectSet><pattern type="File">C:\\B\\* [*]</pattern></objectSet></include></rules></role></component>',
+    '  <component type="Documents" context="System"><role ' +
+      'role="Data"><rules><include><objectSet><pattern type="File">C:\\A\\* ' +
+      '[*]</pattern></objectSet></include></rules></role></component>',
+    '  <component type="Documents" context="System"><displayName>Kept</displayName><role ' +
+      'role="Data"><rules><include><objectSet><pattern type="File">C:\\B\\* ' +
+      '[*]</pattern></objectSet></include></rules></role></component>',
     '</migration>',
   ].join('\n');
   const file = parseRuleText(text, 'x.xml');
@@ -151,7 +160,9 @@ test('a <variable> without a value and an <object> without <location> are ignore
 
 test('a refused rule file names the file, line and column', () => {
   const text =
-    '<migration urlid="u">\n  <component type="Documents"><displayName>C</displayName>\n    <role role="Data"><rulez/></role></component></migration>';
+    '<migration urlid="u">\n  <component ' +
+    'type="Documents"><displayName>C</displayName>\n    <role ' +
+    'role="Data"><rulez/></role></component></migration>';
   assertCode(() => parseRuleText(text, 'y.xml'), 'FERRY_E_MIGXML_UNKNOWN_ELEMENT', /^y\.xml:3:23: unknown element <rulez>/);
   assertCode(
     () => parseRuleText(wrap('<merge script="MigXmlHelper.NoSuch()"><objectSet/></merge>'), 'z.xml'),
@@ -171,7 +182,11 @@ test('unclosed tags: FERRY_E_XML_MALFORMED with the line and column', () => {
 });
 
 test('billion laughs and external entities are refused before parsing', () => {
-  const lol = `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('\n')}\n]>\n<migration urlid="u">&lol9;</migration>`;
+  const lol =
+    `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol ` +
+    (`"lol">\n${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('\n')}` +
+      `\n]>\n<migration `) +
+    `urlid="u">&lol9;</migration>`;
   const t0 = Date.now();
   assertCode(() => parseRuleText(lol, 'lol.xml'), 'FERRY_E_XML_MALFORMED', /lol\.xml:2: DTD and entity declarations are not allowed/);
   assert.ok(Date.now() - t0 < 1000);
@@ -223,7 +238,10 @@ test('an unreadable rule file is a coded error (checked as an unprivileged user)
     }
     const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
     if (probe.status !== 0) return t.skip('setpriv is not available to drop root privileges');
-    const script = `import('${new URL('./parser.ts', import.meta.url).pathname}').then(m => m.loadRuleFile(${JSON.stringify(f)})).then(() => process.exit(0), (e) => { console.log(e.code); process.exit(3); })`;
+    const script =
+      `import('${new URL('./parser.ts', import.meta.url).pathname}').then(m => ` +
+      `m.loadRuleFile(${JSON.stringify(f)})).then(() => process.exit(0), (e) => { console.log(e.code); ` +
+      `process.exit(3); })`;
     const r = spawnSync(
       'setpriv',
       ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script],

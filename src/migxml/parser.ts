@@ -78,7 +78,8 @@ class Ctx {
   unknown(el: Element, parent: string): never {
     throw new FerryError(
       'FERRY_E_MIGXML_UNKNOWN_ELEMENT',
-      `${this.where(el)}: unknown element <${el.tagName}> inside <${parent}>. Remove it or fix its spelling (element names are case-sensitive).`,
+      `${this.where(el)}: unknown element <${el.tagName}> inside <${parent}>. ` +
+        `Remove it or fix its spelling (element names are case-sensitive).`,
       { details: { ...this.details(el), element: el.tagName, parent } },
     );
   }
@@ -86,7 +87,9 @@ class Ctx {
   ignored(el: Element, what: string): null {
     this.warnings.push({
       code: 'FERRY_W_MIGXML_ELEMENT_IGNORED',
-      message: `${this.where(el)}: ${what}, so it has no effect (USMT ignores an element without its required child elements); the rest of the file is processed.`,
+      message:
+        `${this.where(el)}: ${what}, so it has no effect (USMT ignores an element without ` +
+        `its required child elements); the rest of the file is processed.`,
       ...this.details(el),
     });
     return null;

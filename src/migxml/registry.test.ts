@@ -11,7 +11,9 @@ import { MICROSOFT_XML_SKIP, microsoftXml } from '../usmt/testing/microsoft-xml.
 
 const rules = (body: string) =>
   parseRuleText(
-    `<migration urlid="http://t/reg"><component type="System" context="System"><displayName>Cmd</displayName><role role="Settings">${body}</role></component></migration>`,
+    `<migration urlid="http://t/reg"><component type="System" ` +
+      `context="System"><displayName>Cmd</displayName><role ` +
+      `role="Settings">${body}</role></component></migration>`,
   );
 
 async function withSoftwareHive(fn: (engineFor: (body: string) => Promise<RuleEngine>) => Promise<void>): Promise<void> {
@@ -87,7 +89,8 @@ test('registry conditions, GetStringContent, OS version and 64-bit from the volu
     assert.equal(await detected('<condition>MigXmlHelper.DoesOSMatch("NT","10.0.*")</condition>'), true);
     assert.equal(await detected('<condition>MigXmlHelper.IsNative64Bit()</condition>'), true);
     const engine = await engineFor(
-      `<environment><variable name="Cmd"><script>MigXmlHelper.GetStringContent("Registry","${CP} [AutoRun]")</script></variable></environment><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
+      `<environment><variable name="Cmd"><script>MigXmlHelper.GetStringContent("Registry","${CP} ` +
+        `[AutoRun]")</script></variable></environment><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
     );
     assert.equal(engine.passes[0]!.components[0]!.vars.get('Cmd'), 'cls');
     assert.deepEqual(engine.machine.osVersion, [10, 0, 22631]);
@@ -101,7 +104,9 @@ test('without readable hives registry conditions are FALSE and one warning says 
     const volume = await tree.open();
     const files = [
       rules(
-        `<detection><conditions><condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition><condition>MigXmlHelper.DoesObjectExist("Registry","HKLM\\Software\\X")</condition></conditions></detection><rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
+        `<detection><conditions><condition>MigXmlHelper.DoesObjectExist("Registry","${CP} [AutoRun]")</condition>` +
+          '<condition>MigXmlHelper.DoesObjectExist("Registry","HKLM\\Software\\X")</condition></conditions></detection>' +
+          `<rules><include>${regSet(`${CP} [AutoRun]`)}</include></rules>`,
       ),
     ];
     const engine = await RuleEngine.create({ volume, files, users: [], events: tree.events });
@@ -119,8 +124,11 @@ test('addObjects: an emulated registry value is collected when an include matche
   try {
     const volume = await tree.open();
     const files = [
-      rules(`<rules><addObjects><object><location type="Registry">HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\Word [UpgradeVersion]</location><attributes>DWORD</attributes><bytes>10000000</bytes></object></addObjects>
-        <include>${regSet('HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\* [*]')}</include></rules>`),
+      rules(
+        `<rules><addObjects><object><location type="Registry">HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\Word ` +
+          `[UpgradeVersion]</location><attributes>DWORD</attributes><bytes>10000000</bytes></object></addObjects>
+        <include>${regSet('HKLM\\Software\\Microsoft\\Office\\16.0\\Common\\Migration\\* [*]')}</include></rules>`,
+      ),
     ];
     const engine = await RuleEngine.create({ volume, files, users: [], events: tree.events });
     const got = [];
@@ -142,9 +150,13 @@ test('content filter ExtractSingleFile turns a registry value into a file includ
     e.save(join(tree.root, 'Users', 'bob', 'NTUSER.DAT'));
     const volume = await tree.open();
     const files = [
-      parseRuleText(`<migration urlid="http://t/c"><component type="Application" context="User"><displayName>Pst</displayName><role role="Settings"><rules><include><objectSet>
-        <content filter="MigXmlHelper.ExtractSingleFile(',', NULL)"><objectSet><pattern type="Registry">HKCU\\Software\\Vendor [DataFile]</pattern></objectSet></content>
-      </objectSet></include></rules></role></component></migration>`),
+      parseRuleText(
+        `<migration urlid="http://t/c"><component type="Application" context="User"><displayName>Pst</displayName><role ` +
+          `role="Settings"><rules><include><objectSet>
+        <content filter="MigXmlHelper.ExtractSingleFile(',', NULL)"><objectSet><pattern type="Registry">HKCU\\Software\\Vendor ` +
+          `[DataFile]</pattern></objectSet></content>
+      </objectSet></include></rules></role></component></migration>`,
+      ),
     ];
     const engine = await RuleEngine.create({ volume, files, users: await volume.profiles(), events: tree.events, openHive });
     const got: string[] = [];
@@ -223,7 +235,8 @@ test('explain agrees with plan over a rule set with CompareStringContent filters
         `<include filter='MigXmlHelper.CompareStringContent("x","NotEqual")'>${regSet(`${CP}\\Sub [*]`)}</include>` +
         `<include>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\* [*]')}</include>` +
         `<exclude>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion [CurrentBuildNumber]')}</exclude>` +
-        `<unconditionalExclude>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion [CurrentMinorVersionNumber]')}</unconditionalExclude>` +
+        (`<unconditionalExclude>${regSet('HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion [CurrentMinorVersionNumber]')}` +
+          `</unconditionalExclude>`) +
         `</rules>`,
     );
     const planned = new Map<string, string>();

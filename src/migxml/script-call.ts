@@ -191,7 +191,9 @@ export function parseHelper(text: string, slot: Slot, pos: SourcePos & { element
     const hint = elsewhere.length ? ` (it is a ${elsewhere.join('/')} function, not valid here)` : '';
     throw new FerryError(
       'FERRY_E_MIGXML_UNKNOWN_FUNCTION',
-      `${where(pos)}: unknown helper function ${call.prefix}.${call.name} in <${pos.element ?? slot}>${hint}. Use a documented MigXmlHelper function for this element.`,
+      `${where(pos)}: unknown helper function ${call.prefix}.${call.name} in ` +
+        `<${pos.element ?? slot}>${hint}. Use a documented MigXmlHelper function for this ` +
+        `element.`,
       { details: { ...pos, function: `${call.prefix}.${call.name}`, slot } },
     );
   }

@@ -80,7 +80,8 @@ export class AccountPlanRecorder {
     if (!account.userName.trim() || /[\x00-\x1f"/\\[\]:;|=,+*?<>@]/.test(account.userName) || account.userName.length > 20) {
       throw new FerryError(
         'FERRY_E_INVALID_ARGUMENT',
-        `"${account.userName}" cannot be a Windows local account name (1–20 characters, none of " / \\ [ ] : ; | = , + * ? < > @). Map the user to a valid name with /mu.`,
+        `"${account.userName}" cannot be a Windows local account name (1–20 characters, none of ` +
+          `" / \\ [ ] : ; | = , + * ? < > @). Map the user to a valid name with /mu.`,
         { details: { userName: account.userName } },
       );
     }
@@ -115,7 +116,8 @@ export class AccountPlanRecorder {
       if (!isPlan(existing)) {
         throw new FerryError(
           'FERRY_E_ACCOUNT_PLAN_INVALID',
-          `${file} is not a Ferry account plan (format ${ACCOUNT_PLAN_FORMAT} v${ACCOUNT_PLAN_VERSION}); it was left as it is. Move it aside and run again.`,
+          `${file} is not a Ferry account plan (format ${ACCOUNT_PLAN_FORMAT} ` +
+            `v${ACCOUNT_PLAN_VERSION}); it was left as it is. Move it aside and run again.`,
           { details: { file } },
         );
       }

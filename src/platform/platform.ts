@@ -62,7 +62,9 @@ export class LinuxPlatform implements Platform {
   async createLocalAccount(request: LocalAccountRequest): Promise<void> {
     throw unsupported(
       `Creating the local account ${request.userName} (/lac)`,
-      'On an offline target the account is recorded in Windows\\Ferry\\accounts-plan.json (see src/platform/README.md) for Windows to create on first boot.',
+      'On an offline target the account is recorded in ' +
+        'Windows\\Ferry\\accounts-plan.json (see src/platform/README.md) for Windows to ' +
+        'create on first boot.',
     );
   }
 

@@ -64,7 +64,8 @@ export class RegfHive implements Hive {
       if (this.dirty && !options.allowDirty) {
         throw new FerryError(
           'FERRY_E_HIVE_DIRTY',
-          `Registry hive ${path} is dirty: ${this.dirty.reasons.join('; ')}. Boot that Windows once and shut it down fully (not fast startup), then run again.`,
+          `Registry hive ${path} is dirty: ${this.dirty.reasons.join('; ')}. Boot that ` +
+            `Windows once and shut it down fully (not fast startup), then run again.`,
           { details: { path, ...this.dirty } },
         );
       }

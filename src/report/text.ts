@@ -53,25 +53,32 @@ export function renderReportText(r: MigrationReport): string {
   const fromCatalog = r.tool === STORE_CATALOG;
   if (fromCatalog)
     out.push(
-      `Store ${r.store?.path ?? ''}${r.store?.type ? ` (${r.store.type})` : ''}${r.computer ? `, captured on ${r.computer}` : ''}: its catalog (the capture's own report has reasons and timings)`,
+      `Store ${r.store?.path ?? ''}${r.store?.type ? ` (${r.store.type})` : ''}${r.computer ? `, captured on ${r.computer}` : ''}: ` +
+        `its catalog (the capture's own report has reasons and timings)`,
     );
   else
     out.push(
-      `Ferry ${r.kind} report${r.computer ? ` — ${r.computer}` : ''}: ${r.tool} returned ${r.exitCode} (${r.ok ? 'success' : 'failed'}) in ${formatDuration(r.durationMs)}`,
+      `Ferry ${r.kind} report${r.computer ? ` — ${r.computer}` : ''}: ${r.tool} ` +
+        `returned ${r.exitCode} (${r.ok ? 'success' : 'failed'}) in ${formatDuration(r.durationMs)}`,
       `  ${r.commandLine}`,
     );
   const moved = r.kind === 'capture' ? r.totals.bytes.captured : r.totals.bytes.restored;
   out.push(
-    `Files: ${r.totals.files.selected} selected, ${r.totals.files[verb]} ${verb} (${formatBytes(moved)}), ${r.totals.files.notMigrated} not migrated, ${r.totals.files.changed} changed; ` +
-      `registry: ${r.totals.registry[verb]} ${verb}, ${r.totals.registry.notMigrated} not migrated; INI: ${r.totals.ini[verb]} ${verb}, ${r.totals.ini.notMigrated} not migrated.`,
+    `Files: ${r.totals.files.selected} selected, ${r.totals.files[verb]} ${verb} ` +
+      `(${formatBytes(moved)}), ${r.totals.files.notMigrated} not migrated, ${r.totals.files.changed} ` +
+      `changed; ` +
+      (`registry: ${r.totals.registry[verb]} ${verb}, ${r.totals.registry.notMigrated} not migrated; ` +
+        `INI: ${r.totals.ini[verb]} ${verb}, ${r.totals.ini.notMigrated} not migrated.`),
   );
   const storeText = r.store
-    ? `${formatBytes(r.store.bytesOnDisk)} on disk${r.store.compressionRatio !== undefined ? `, ${Math.round(r.store.compressionRatio * 100)} % of the data` : ''}`
+    ? `${formatBytes(r.store.bytesOnDisk)} on ` +
+      `disk${r.store.compressionRatio !== undefined ? `, ${Math.round(r.store.compressionRatio * 100)} % of the data` : ''}`
     : '';
   if (fromCatalog) out.push(`Store size: ${storeText}.`);
   else
     out.push(
-      `Throughput ${formatBytes(r.totals.throughputBytesPerSecond)}/s${r.store ? `; store ${r.store.path}${r.store.type ? ` (${r.store.type})` : ''}: ${storeText}` : ''}.`,
+      `Throughput ${formatBytes(r.totals.throughputBytesPerSecond)}/s` +
+        `${r.store ? `; store ${r.store.path}${r.store.type ? ` (${r.store.type})` : ''}: ${storeText}` : ''}.`,
     );
   out.push('');
   out.push(
@@ -160,21 +167,29 @@ export function compareReports(capture: MigrationReport, restore: MigrationRepor
 /** The capture-versus-restore comparison as text: per user, what was captured, restored, not restored and unaccounted for. */
 export function renderComparisonText(c: Comparison): string {
   const out: string[] = [
-    `Captured ${c.capture.startedAt}${c.capture.computer ? ` on ${c.capture.computer}` : ''}; restored ${c.restore.startedAt}${c.restore.computer ? ` on ${c.restore.computer}` : ''}.`,
+    `Captured ${c.capture.startedAt}${c.capture.computer ? ` on ${c.capture.computer}` : ''}; ` +
+      `restored ${c.restore.startedAt}${c.restore.computer ? ` on ${c.restore.computer}` : ''}.`,
   ];
   out.push(
-    `${c.notRestored} object(s) captured but not restored${c.unaccounted ? `; ${c.unaccounted} captured object(s) the restore report does not account for (was the restore interrupted?)` : ''}.`,
+    `${c.notRestored} object(s) captured but not restored` +
+      (c.unaccounted
+        ? `; ${c.unaccounted} captured object(s) the restore report does not account for (was the restore interrupted?)`
+        : '') +
+      '.',
   );
   for (const u of c.users) {
     out.push(
       '',
-      `${u.user}${u.target && u.target !== u.user ? ` → ${u.target}` : ''}: files ${u.restored.files}/${u.captured.files} restored, registry ${u.restored.registry}/${u.captured.registry}, INI ${u.restored.ini}/${u.captured.ini}`,
+      `${u.user}${u.target && u.target !== u.user ? ` → ${u.target}` : ''}: files ${u.restored.files}/${u.captured.files} ` +
+        `restored, registry ${u.restored.registry}/${u.captured.registry}, INI ${u.restored.ini}/${u.captured.ini}`,
     );
     out.push(...groupLines(u.notRestored, '  ', Number.MAX_SAFE_INTEGER));
     const gap = u.unaccounted.files + u.unaccounted.registry + u.unaccounted.ini;
     if (gap)
       out.push(
-        `  Not accounted for by the restore: ${u.unaccounted.files} file(s), ${u.unaccounted.registry} registry value(s), ${u.unaccounted.ini} INI setting(s)`,
+        `  Not accounted for by the restore: ${u.unaccounted.files} ` +
+          `file(s), ${u.unaccounted.registry} registry value(s), ${u.unaccounted.ini} INI ` +
+          `setting(s)`,
       );
   }
   return `${out.join('\n')}\n`;

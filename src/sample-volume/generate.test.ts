@@ -48,46 +48,50 @@ test('same options, same tree; another seed, another tree', (t) => {
   assert.throws(() => parseSize('lots'), { code: 'FERRY_E_INVALID_ARGUMENT' });
 });
 
-test('self-consistent: ProfileList lists exactly the profiles written, the volume opens without a warning, every .lnk parses to a path on the volume', async (t) => {
-  const dir = tmp(t);
-  const v = generateSampleVolume({ out: join(dir, 'vol'), size: parseSize('2M'), users: 3, seed: 7 });
-  const events = new EventStream();
-  const seen = events.record();
-  const vol = await openVolume(v.windowsDir, { events });
-  const profiles = await vol.profiles();
-  assert.deepEqual(
-    profiles.map((p) => [p.userName, p.profilePath, p.source]),
-    [
-      ['alice', 'C:\\Users\\alice', 'ProfileList'],
-      ['bob.smith', 'C:\\Users\\bob.smith', 'ProfileList'],
-      ['Zoë Müller', 'C:\\Users\\Zoë Müller', 'ProfileList'],
-    ],
-  );
-  for (const p of profiles) {
-    const env = await vol.userEnv(p);
-    assert.equal(env.get('CSIDL_PERSONAL'), `${p.profilePath}\\Documents`);
-    assert.ok(await vol.registry.user(p), `${p.userName}'s NTUSER.DAT opens`);
-  }
-  assert.equal(vol.computerName, 'DESKTOP-FIXTURE');
-  vol.close();
-  assert.deepEqual(
-    seen.filter((e) => e.type === 'warning'),
-    [],
-  );
+test(
+  'self-consistent: ProfileList lists exactly the profiles written, the volume ' +
+    'opens without a warning, every .lnk parses to a path on the volume',
+  async (t) => {
+    const dir = tmp(t);
+    const v = generateSampleVolume({ out: join(dir, 'vol'), size: parseSize('2M'), users: 3, seed: 7 });
+    const events = new EventStream();
+    const seen = events.record();
+    const vol = await openVolume(v.windowsDir, { events });
+    const profiles = await vol.profiles();
+    assert.deepEqual(
+      profiles.map((p) => [p.userName, p.profilePath, p.source]),
+      [
+        ['alice', 'C:\\Users\\alice', 'ProfileList'],
+        ['bob.smith', 'C:\\Users\\bob.smith', 'ProfileList'],
+        ['Zoë Müller', 'C:\\Users\\Zoë Müller', 'ProfileList'],
+      ],
+    );
+    for (const p of profiles) {
+      const env = await vol.userEnv(p);
+      assert.equal(env.get('CSIDL_PERSONAL'), `${p.profilePath}\\Documents`);
+      assert.ok(await vol.registry.user(p), `${p.userName}'s NTUSER.DAT opens`);
+    }
+    assert.equal(vol.computerName, 'DESKTOP-FIXTURE');
+    vol.close();
+    assert.deepEqual(
+      seen.filter((e) => e.type === 'warning'),
+      [],
+    );
 
-  const links = [...files(v.root)].filter((r) => r.endsWith('.lnk'));
-  assert.ok(links.length > 20, `${links.length} shortcuts`);
-  for (const r of links) {
-    const target = parseShellLink(readFileSync(join(v.root, r)));
-    assert.equal(target?.kind, 'local', r);
-    const host = join(v.root, target!.path.slice(3).replace(/\\/g, '/'));
-    assert.doesNotThrow(() => lstatSync(host), `${r} points at ${target!.path}, which is on the volume`);
-  }
-  assert.ok(
-    links.some((r) => /[^\x00-\x7f]/.test(r)),
-    'a shortcut with a non-ASCII target',
-  );
-});
+    const links = [...files(v.root)].filter((r) => r.endsWith('.lnk'));
+    assert.ok(links.length > 20, `${links.length} shortcuts`);
+    for (const r of links) {
+      const target = parseShellLink(readFileSync(join(v.root, r)));
+      assert.equal(target?.kind, 'local', r);
+      const host = join(v.root, target!.path.slice(3).replace(/\\/g, '/'));
+      assert.doesNotThrow(() => lstatSync(host), `${r} points at ${target!.path}, which is on the volume`);
+    }
+    assert.ok(
+      links.some((r) => /[^\x00-\x7f]/.test(r)),
+      'a shortcut with a non-ASCII target',
+    );
+  },
+);
 
 test('hidden and system attributes as user.DOSATTRIB, where the file system takes user xattrs', (t) => {
   const dir = tmp(t);

@@ -236,7 +236,8 @@ function writeAppData(t: Tree, name: string, u: string, sz: Sizer, budget: numbe
   );
   t.fill(cache * 0.2, 500, 300000, (s) =>
     t.put(
-      `${L}/Microsoft/Windows/INetCache/IE/${t.r.pick(['7H2K9QXA', 'B3LMZ0QE', 'W8RT5YUP'])}/${word(t)}[${t.r.int(1, 3)}].${t.r.pick(['htm', 'js', 'css', 'png'])}`,
+      `${L}/Microsoft/Windows/INetCache/IE/${t.r.pick(['7H2K9QXA', 'B3LMZ0QE', 'W8RT5YUP'])}/${word(t)}[${t.r.int(1, 3)}].` +
+        `${t.r.pick(['htm', 'js', 'css', 'png'])}`,
       s,
       'rand',
     ),
@@ -282,7 +283,8 @@ function writeBulk(t: Tree, u: string, rest: number): string[] {
   );
   t.fill(rest * 0.07, 1 << 20, 12 << 20, (s) =>
     t.put(
-      `${u}/Music/${cap(word(t))} ${cap(word(t))}/${cap(word(t))}/${String(t.r.int(1, 14)).padStart(2, '0')} ${cap(word(t))}.${t.r.pick(['mp3', 'm4a'])}`,
+      `${u}/Music/${cap(word(t))} ${cap(word(t))}/${cap(word(t))}/${String(t.r.int(1, 14)).padStart(2, '0')} ${cap(word(t))}.` +
+        `${t.r.pick(['mp3', 'm4a'])}`,
       s,
       'rand',
     ),

@@ -39,7 +39,9 @@ export class SecretBox {
     } catch (err) {
       throw new FerryError(
         'FERRY_E_SITE_INVALID',
-        `The secret value of ${context} cannot be opened with this site key (${(err as Error).message}); set the value again, or start the site with the site.key it was sealed with.`,
+        `The secret value of ${context} cannot be opened with this site key ` +
+          `(${(err as Error).message}); set the value again, or start the site with the site.key it was ` +
+          `sealed with.`,
         { cause: err, details: { field: context } },
       );
     }

@@ -64,7 +64,10 @@ function verbatimStep(
   runIn: RunIn = 'WinPE',
 ): Step {
   const cond = condition
-    ? `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">${condition.operator}</variable><variable name="Value">${condition.value}</variable><variable name="Variable">${condition.variable}</variable></expression></condition>`
+    ? `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable ` +
+      `name="Operator">${condition.operator}</variable><variable ` +
+      `name="Value">${condition.value}</variable><variable ` +
+      `name="Variable">${condition.variable}</variable></expression></condition>`
     : '';
   return {
     kind: 'step',
@@ -81,7 +84,9 @@ function verbatimStep(
       ? { condition: { kind: 'variable', variable: condition.variable, operator: condition.operator, value: condition.value } }
       : {}),
     unknown: true,
-    raw: `<step type="${type}" name="${name}" description="" disable="false" continueOnError="false" runIn="${runIn}" successCodeList="0" retryCount="0" runFromNet="false">${cond}<action>${action}</action></step>`,
+    raw:
+      `<step type="${type}" name="${name}" description="" disable="false" continueOnError="false" runIn="${runIn}" ` +
+      `successCodeList="0" retryCount="0" runFromNet="false">${cond}<action>${action}</action></step>`,
   } as Step;
 }
 

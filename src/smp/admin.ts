@@ -63,7 +63,11 @@ export class SmpAdmin {
         if (['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'EINVAL', 'ELOOP'].includes(errno)) {
           throw new FerryError(
             'FERRY_E_INVALID_ARGUMENT',
-            `Storage folder ${path} cannot be used: ${errno === 'EEXIST' || errno === 'ENOTDIR' ? 'it (or a folder on its path) is a file' : `the server cannot create it (${errno})`}. Give a folder path the SMP service may write.`,
+            `Storage folder ${path} cannot be used: ` +
+              (errno === 'EEXIST' || errno === 'ENOTDIR'
+                ? 'it (or a folder on its path) is a file'
+                : `the server cannot create it (${errno})`) +
+              '. Give a folder path the SMP service may write.',
             { cause: err, details: { path, errno } },
           );
         }

@@ -58,7 +58,8 @@ export class SmpAuth {
         if (computer.credentialRevokedAt !== null) {
           throw new FerryError(
             'FERRY_E_SMP_FORBIDDEN',
-            `Computer ${computer.name} was revoked; the Network Access Account cannot act for it. Re-register it with an enrollment token bound to it.`,
+            `Computer ${computer.name} was revoked; the Network Access Account cannot act ` +
+              `for it. Re-register it with an enrollment token bound to it.`,
             { details: { computer: computer.name } },
           );
         }
@@ -103,7 +104,8 @@ export class SmpAuth {
         if (!proof.enrollmentToken) {
           throw new FerryError(
             'FERRY_E_SMP_UNAUTHORIZED',
-            `The credential cannot renew ${name} (not its current one, revoked, or expired too long ago); register it with an enrollment token bound to it (\`ferry smp enrollment create --computer ${name}\`).`,
+            `The credential cannot renew ${name} (not its current one, revoked, or expired too long ago); register it ` +
+              `with an enrollment token bound to it (\`ferry smp enrollment create --computer ${name}\`).`,
             {
               details: { computer: name },
             },
@@ -127,7 +129,8 @@ export class SmpAuth {
         if (computer && (computer.credentialHash !== null || computer.credentialRevokedAt !== null) && !token.computerNameKey) {
           throw new FerryError(
             'FERRY_E_SMP_COMPUTER_REGISTERED',
-            `Computer ${computer.name} is already registered. Renew with its current credential, or ask the administrator for an enrollment token bound to it (\`ferry smp enrollment create --computer ${computer.name}\`).`,
+            `Computer ${computer.name} is already registered. Renew with its current credential, or ask the administrator ` +
+              `for an enrollment token bound to it (\`ferry smp enrollment create --computer ${computer.name}\`).`,
             { details: { computer: computer.name } },
           );
         }
@@ -179,7 +182,8 @@ export class SmpAuth {
       ) {
         throw new FerryError(
           'FERRY_E_SMP_IDENTITY_NOT_OWNED',
-          `The State Migration Point identity of ${computer.name} was issued to another holder; an administrator resets the computer to hand it on.`,
+          `The State Migration Point identity of ${computer.name} was issued to ` +
+            `another holder; an administrator resets the computer to hand it on.`,
           { details: { computer: computer.name } },
         );
       }

@@ -226,7 +226,8 @@ export class SmpHttpClient {
     if (missing.length) {
       throw new FerryError(
         'FERRY_E_SMP_STORE_INCOMPLETE',
-        `${missing.length} file(s) were not verified by the SMP after the upload (first: ${missing[0]?.path}); run the upload again to resume.`,
+        `${missing.length} file(s) were not verified by the SMP after the upload ` +
+          `(first: ${missing[0]?.path}); run the upload again to resume.`,
         { details: { missing: missing.slice(0, 20).map((f) => f.path) } },
       );
     }
@@ -382,7 +383,8 @@ export class SmpHttpClient {
       throw new FerryError(
         this.#o.naaCredential ? 'FERRY_E_SMP_NAA_NOT_ALLOWED' : 'FERRY_E_SMP_UNAUTHORIZED',
         this.#o.naaCredential
-          ? 'Only a Network Access Account credential is available and the step does not allow falling back to it (OSDStateFallbackToNAA=false).'
+          ? 'Only a Network Access Account credential is available and the step does ' +
+              'not allow falling back to it (OSDStateFallbackToNAA=false).'
           : 'No computer credential: register the computer first.',
       );
     }
@@ -428,7 +430,10 @@ async function fetchOrThrow(url: string, init: RequestInit): Promise<Response> {
   } catch (err) {
     throw new FerryError(
       'FERRY_E_SMP_UNREACHABLE',
-      `Cannot reach ${new URL(url).origin}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}.`,
+      `Cannot ` +
+        (`reach ${new URL(url).origin}: ` +
+          `${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}` +
+          `.`),
       { cause: err, details: { network: true, url } },
     );
   }

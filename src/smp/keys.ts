@@ -64,7 +64,8 @@ export function unwrapWithSiteKey(slot: string, siteKey: Buffer, storeId: string
   } catch (err) {
     throw new FerryError(
       'FERRY_E_INTERNAL',
-      `The key slot of store ${storeId} does not open with this server's site key; start the server with the site key the store was created with (--site-key).`,
+      `The key slot of store ${storeId} does not open with this server's site key; start ` +
+        `the server with the site key the store was created with (--site-key).`,
       { cause: err, details: { storeId } },
     );
   }
@@ -112,7 +113,8 @@ export function openRecoverySlot(slot: string, recoveryPrivateKey: string, store
   } catch (err) {
     throw new FerryError(
       'FERRY_E_INVALID_ARGUMENT',
-      `The recovery key does not open the recovery slot of store ${storeId}; check you use this site's recovery key (frk_…) and the slot of that store.`,
+      `The recovery key does not open the recovery slot of store ${storeId}; check you ` +
+        `use this site's recovery key (frk_…) and the slot of that store.`,
       { cause: err, details: { storeId } },
     );
   }

@@ -111,7 +111,8 @@ export class StoreRelease {
     if (!report.verified || report.manifestDigest !== store.manifestDigest) {
       throw new FerryError(
         'FERRY_E_SMP_STORE_STATE',
-        `The restore of store ${storeId} is not reported as verified against its manifest; release only after a successful Restore User State.`,
+        `The restore of store ${storeId} is not reported as verified against its ` +
+          `manifest; release only after a successful Restore User State.`,
         { details: { storeId } },
       );
     }

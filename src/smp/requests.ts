@@ -64,7 +64,8 @@ export class StoreRequests {
         if (store && store.status === 'captured') {
           throw new FerryError(
             'FERRY_E_SMP_STORE_STATE',
-            `Computer ${computer.name} already has a captured store (${store.id}) waiting for restore; restore or delete it before capturing again.`,
+            `Computer ${computer.name} already has a captured store (${store.id}) ` +
+              `waiting for restore; restore or delete it before capturing again.`,
             { details: { storeId: store.id } },
           );
         }
@@ -119,7 +120,9 @@ export class StoreRequests {
       }
       throw new FerryError(
         'FERRY_E_SMP_NO_STORE',
-        `No captured store is waiting for computer ${computer.name}: create a computer association with ${computer.name} as the destination (console: Assets and Compliance › User State Migration › Create Computer Association; CLI: ferry smp association), then run Request, Capture and Release State Store on the source computer before restoring here.`,
+        `No captured store is waiting for computer ${computer.name}: create a computer association with ${computer.name} as ` +
+          `the destination (console: Assets and Compliance › User State Migration › Create Computer Association; CLI: ferry smp ` +
+          `association), then run Request, Capture and Release State Store on the source computer before restoring here.`,
         { details: { computer: computer.name } },
       );
     });
@@ -168,7 +171,8 @@ export class StoreRequests {
     if (!best) {
       throw new FerryError(
         'FERRY_E_SMP_NO_ELIGIBLE_FOLDER',
-        `No storage folder of SMP ${this.#ctx.serverName} can take a capture (${folders.length} folder(s): each is at its maximum number of clients or below its minimum free space).`,
+        `No storage folder of SMP ${this.#ctx.serverName} can take a capture (${folders.length} ` +
+          `folder(s): each is at its maximum number of clients or below its minimum free space).`,
         {
           details: { server: this.#ctx.serverName, folders: folders.length },
         },

@@ -133,7 +133,8 @@ export class SmpService {
       if (inForce !== keyId) {
         throw new FerryError(
           'FERRY_E_INVALID_ARGUMENT',
-          `This server's site key does not match the site's (database ${inForce.slice(0, 8)}…, server ${keyId.slice(0, 8)}…); start it with the site key file of the other SMPs (--site-key).`,
+          `This server's site key does not match the site's (database ${inForce.slice(0, 8)}…, ` +
+            `server ${keyId.slice(0, 8)}…); start it with the site key file of the other SMPs (--site-key).`,
         );
       }
       const publicKey = await repo.initSetting('recovery_public_key', recovery.publicKey);

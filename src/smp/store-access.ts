@@ -54,7 +54,9 @@ export class StoreAccess {
       const server = await this.#ctx.repo.getServer(store.serverName);
       throw new FerryError(
         'FERRY_E_SMP_STORE_NOT_FOUND',
-        `Store ${store.id} is held by SMP ${store.serverName}${server ? ` at ${server.url}` : ''}, not by this one; use the location of the grant.`,
+        `Store ${store.id} is held by ` +
+          `SMP ${store.serverName}${server ? ` at ${server.url}` : ''}, not by this one; ` +
+          `use the location of the grant.`,
         { details: { storeId: store.id, server: store.serverName } },
       );
     }

@@ -13,7 +13,8 @@ export async function verifyUploadedStore(dir: string, dataKey: Buffer): Promise
     if (!reader.encrypted || reader.type !== 'compressed') {
       throw new FerryError(
         'FERRY_E_SMP_STORE_REJECTED',
-        `The uploaded store is ${reader.encrypted ? 'not compressed' : 'not encrypted'}; a State Migration Point holds only compressed stores encrypted with the key of the grant (ScanState /encrypt with OSDStateStorePath's key).`,
+        `The uploaded store is ${reader.encrypted ? 'not compressed' : 'not encrypted'}; a State Migration Point holds only ` +
+          `compressed stores encrypted with the key of the grant (ScanState /encrypt with OSDStateStorePath's key).`,
         {
           details: { reason: reader.encrypted ? 'uncompressed' : 'unencrypted', type: reader.type },
         },
@@ -24,7 +25,10 @@ export async function verifyUploadedStore(dir: string, dataKey: Buffer): Promise
       const first = report.catalogError ?? report.results[0];
       throw new FerryError(
         'FERRY_E_SMP_STORE_REJECTED',
-        `The uploaded store failed its integrity check (${report.catalogOk ? `${report.corrupted} of ${report.files} files corrupted` : 'catalog'}${first && 'message' in first ? `: ${first.message}` : ''}); capture and upload it again.`,
+        `The uploaded store failed its integrity check ` +
+          (`(${report.catalogOk ? `${report.corrupted} of ${report.files} files corrupted` : 'catalog'}` +
+            `${first && 'message' in first ? `: ${first.message}` : ''}); `) +
+          `capture and upload it again.`,
         {
           details: { files: report.files, corrupted: report.corrupted, catalogOk: report.catalogOk },
         },
@@ -50,7 +54,9 @@ export function checkSmpStoreManifest(paths: readonly string[]): void {
   if (extra.length || paths.length !== 1) {
     throw new FerryError(
       'FERRY_E_SMP_STORE_REJECTED',
-      `A State Migration Point store holds exactly ${SMP_STORE_FILE} (an encrypted, compressed Ferry store); this upload declares ${extra.length ? `other files (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''})` : 'no store file'}.`,
+      `A State Migration Point store holds exactly ${SMP_STORE_FILE} (an encrypted, compressed ` +
+        `Ferry store); this upload ` +
+        `declares ${extra.length ? `other files (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''})` : 'no store file'}.`,
       {
         details: { reason: 'files', extra: extra.slice(0, 20) },
       },

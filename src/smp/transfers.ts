@@ -322,7 +322,8 @@ export class StoreTransfers {
     if (size !== file.size) {
       throw new FerryError(
         'FERRY_E_SMP_STORE_DAMAGED',
-        `Store ${storeId} is damaged on SMP ${this.#ctx.serverName}: its file ${file.path} is ${size === undefined ? 'missing' : `${size} bytes instead of ${file.size}`}.`,
+        `Store ${storeId} is damaged on SMP ${this.#ctx.serverName}: its file ${file.path} ` +
+          `is ${size === undefined ? 'missing' : `${size} bytes instead of ${file.size}`}.`,
         {
           details: { storeId, path: file.path, server: this.#ctx.serverName },
         },

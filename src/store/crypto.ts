@@ -52,7 +52,8 @@ export function checkKdfParams(kdf: unknown, path?: string): asserts kdf is KdfP
     const where = path ? `The store ${path}` : 'The store';
     throw new FerryError(
       'FERRY_E_STORE_KDF_PARAMS',
-      `${where} asks for key-derivation parameters Ferry never writes (scrypt N ${KDF_LIMITS.minN}–${KDF_LIMITS.maxN}, r ≤ ${KDF_LIMITS.maxR}, p ≤ ${KDF_LIMITS.maxP}, 16-byte salt); its header was altered. Do not restore from it.`,
+      `${where} asks for key-derivation parameters Ferry never writes (scrypt N ${KDF_LIMITS.minN}–${KDF_LIMITS.maxN}, r ` +
+        `≤ ${KDF_LIMITS.maxR}, p ≤ ${KDF_LIMITS.maxP}, 16-byte salt); its header was altered. Do not restore from it.`,
       { details: { ...(path ? { path } : {}), kdf: typeof kdf === 'object' ? kdf : String(kdf) } },
     );
   }

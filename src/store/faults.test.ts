@@ -198,39 +198,43 @@ test('hard-link store: a file on another file system is FERRY_E_STORE_CROSS_VOLU
 });
 
 for (const type of ['compressed', 'uncompressed'] as const) {
-  test(`${type}: a full disk (ENOSPC) is FERRY_E_DISK_FULL, the store is left incomplete, the source untouched, and it resumes once space is freed`, async (t) => {
-    const dir = tempDir(t);
-    const m = mountTmpfs(t, '3m');
-    if ('why' in m) return t.skip(m.why);
-    const { mnt } = m;
-    const files = makeSource(join(dir, 'vol'), 8 * 1024 * 1024);
-    const before = files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex'));
-    const w = await createStore(join(mnt, 'store'), { type });
-    await assert.rejects(async () => {
-      await addAll(w, files);
-      await w.finish();
-    }, code('FERRY_E_DISK_FULL'));
-    await assert.rejects(w.finish(), code('FERRY_E_DISK_FULL'));
-    await w.abort();
-    assert.equal((await inspectStore(join(mnt, 'store'))).complete, false);
-    await assert.rejects(openStore(join(mnt, 'store')), code('FERRY_E_STORE_INCOMPLETE'));
-    assert.deepEqual(
-      files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex')),
-      before,
-    );
+  test(
+    `${type}: a full disk (ENOSPC) is FERRY_E_DISK_FULL, the store is left ` +
+      `incomplete, the source untouched, and it resumes once space is freed`,
+    async (t) => {
+      const dir = tempDir(t);
+      const m = mountTmpfs(t, '3m');
+      if ('why' in m) return t.skip(m.why);
+      const { mnt } = m;
+      const files = makeSource(join(dir, 'vol'), 8 * 1024 * 1024);
+      const before = files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex'));
+      const w = await createStore(join(mnt, 'store'), { type });
+      await assert.rejects(async () => {
+        await addAll(w, files);
+        await w.finish();
+      }, code('FERRY_E_DISK_FULL'));
+      await assert.rejects(w.finish(), code('FERRY_E_DISK_FULL'));
+      await w.abort();
+      assert.equal((await inspectStore(join(mnt, 'store'))).complete, false);
+      await assert.rejects(openStore(join(mnt, 'store')), code('FERRY_E_STORE_INCOMPLETE'));
+      assert.deepEqual(
+        files.map((f) => createHash('sha256').update(readFileSync(f.hostPath)).digest('hex')),
+        before,
+      );
 
-    // Space freed (the tmpfs grown): the same capture resumes and completes.
-    const grown = spawnSync('mount', ['-o', 'remount,size=64m', mnt], { encoding: 'utf8' });
-    if (grown.status !== 0) return t.skip(`cannot grow the tmpfs to resume (${grown.stderr.trim()})`);
-    const again = await createStore(join(mnt, 'store'), { type, resume: true });
-    await addAll(again, files);
-    const summary = await again.finish();
-    assert.equal(summary.files, files.length);
-    const r = await openStore(join(mnt, 'store'));
-    const { contents } = await readAll(r);
-    for (const f of files) assert.ok(contents.get(f.winPath)!.equals(f.content), f.winPath);
-    await r.close();
-  });
+      // Space freed (the tmpfs grown): the same capture resumes and completes.
+      const grown = spawnSync('mount', ['-o', 'remount,size=64m', mnt], { encoding: 'utf8' });
+      if (grown.status !== 0) return t.skip(`cannot grow the tmpfs to resume (${grown.stderr.trim()})`);
+      const again = await createStore(join(mnt, 'store'), { type, resume: true });
+      await addAll(again, files);
+      const summary = await again.finish();
+      assert.equal(summary.files, files.length);
+      const r = await openStore(join(mnt, 'store'));
+      const { contents } = await readAll(r);
+      for (const f of files) assert.ok(contents.get(f.winPath)!.equals(f.content), f.winPath);
+      await r.close();
+    },
+  );
 }
 
 test('an unreadable source file (EACCES, read as uid 65534) is FERRY_E_ACCESS_DENIED and the capture can go on', async (t) => {

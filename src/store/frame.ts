@@ -121,7 +121,8 @@ export async function readHeader(fh: FileHandle, path: string, magic: Buffer = M
 export function futureVersion(path: string, version: number): FerryError {
   return new FerryError(
     'FERRY_E_STORE_VERSION',
-    `${path} has store format version ${version}; this Ferry reads versions up to ${FORMAT_VERSION}. Restore it with the Ferry version that captured it, or a newer one.`,
+    `${path} has store format version ${version}; this Ferry reads versions up ` +
+      `to ${FORMAT_VERSION}. Restore it with the Ferry version that captured it, or a newer one.`,
     { details: { path, version, supported: FORMAT_VERSION } },
   );
 }

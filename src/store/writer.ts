@@ -300,7 +300,8 @@ async function resumeCodec(paths: StorePaths, header: StoreHeader, type: StoreTy
   if (header.type !== type || (header.encryption !== null) !== (options.encryption !== undefined)) {
     throw new FerryError(
       'FERRY_E_STORE_RESUME_MISMATCH',
-      `The interrupted store at ${paths.storeDir} is a ${header.type}${header.encryption ? ', encrypted' : ''} store; this run asks for a ${type}${options.encryption ? ', encrypted' : ''} one. Resume with the same options or use /o.`,
+      `The interrupted store at ${paths.storeDir} is a ${header.type}${header.encryption ? ', encrypted' : ''} store; this ` +
+        `run asks for a ${type}${options.encryption ? ', encrypted' : ''} one. Resume with the same options or use /o.`,
       { details: { stored: header.type, requested: type } },
     );
   }
@@ -311,7 +312,9 @@ async function resumeCodec(paths: StorePaths, header: StoreHeader, type: StoreTy
     if (!keyMatches(key, storeId, header.encryption.keyCheck)) {
       throw new FerryError(
         'FERRY_E_STORE_BAD_KEY',
-        `The key does not match the one the interrupted store at ${paths.storeDir} was started with; resume with the same /key or /keyfile.`,
+        `The key does not match the one the interrupted store ` +
+          `at ${paths.storeDir} was started with; resume with the same /key or ` +
+          `/keyfile.`,
       );
     }
   }
@@ -468,7 +471,9 @@ export class StoreWriter {
   #writtenRawEnd: number;
   #inFlight: InFlight[] = [];
   #pending: PendingObject[] = [];
-  /** Hash steps for the chunk being filled (chunk-pool.ts HashJob), and the files they will end, in order (null: a file whose read failed). */
+  /**
+   * Hash steps for the chunk being filled (chunk-pool.ts HashJob), and the files they will end, in order (null: a file whose read failed).
+   */
   #hashOps: number[] = [];
   readonly #awaitingSha: (PendingObject | null)[] = [];
   #sinceSync = 0;
@@ -763,7 +768,8 @@ export class StoreWriter {
       if (src.dev !== undefined && src.dev !== this.#init.storeDev) {
         throw new FerryError(
           'FERRY_E_STORE_CROSS_VOLUME',
-          `${meta.winPath} (${hostPath}) is on another file system than the hard-link store ${this.#init.paths.storeDir}; a hard-link store can only link files on its own volume.`,
+          `${meta.winPath} (${hostPath}) is on another file system than the hard-link ` +
+            `store ${this.#init.paths.storeDir}; a hard-link store can only link files on its own volume.`,
           { details: { path: hostPath } },
         );
       }
@@ -930,7 +936,8 @@ export class StoreWriter {
     this.#init.events.log(
       'info',
       'store',
-      `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} registry objects, ${this.#reused} reused from the interrupted run.`,
+      `Store complete: ${counts.files} files, ${counts.dirs} folders, ${counts.registry} ` +
+        `registry objects, ${this.#reused} reused from the interrupted run.`,
     );
     return { type, storeId: header.storeId, path: final, ...counts, storeBytes: sink.offset, reusedFiles: this.#reused };
   }

@@ -18,11 +18,19 @@ export function describeCondition(c: Condition): string {
     case 'wmi':
       return `WMI ${c.namespace}: ${c.query}`;
     case 'file':
-      return `file ${c.path} exists${c.version ? `, version ${c.versionOperator ?? 'equals'} ${c.version}` : ''}${c.dateTime ? `, date ${c.dateTimeOperator ?? 'equals'} ${c.dateTime}` : ''}`;
+      return (
+        `file ${c.path} ` +
+        (`exists${c.version ? `, version ${c.versionOperator ?? 'equals'} ${c.version}` : ''}` +
+          `${c.dateTime ? `, date ${c.dateTimeOperator ?? 'equals'} ${c.dateTime}` : ''}`)
+      );
     case 'folder':
       return `folder ${c.path} exists${c.dateTime ? `, date ${c.dateTimeOperator ?? 'equals'} ${c.dateTime}` : ''}`;
     case 'registry':
-      return `registry ${c.keyPath} [${c.valueName}] ${c.operator}${c.data !== undefined && !/exists/i.test(c.operator) ? ` "${c.data}"` : ''} (${c.valueType})`;
+      return (
+        `registry ${c.keyPath} ` +
+        `[${c.valueName}] ${c.operator}${c.data !== undefined && !/exists/i.test(c.operator) ? ` "${c.data}"` : ''} ` +
+        `(${c.valueType})`
+      );
     case 'software':
       return `installed software ${c.operator} ${c.productName ?? c.productCode ?? c.upgradeCode ?? ''}`.trim();
     case 'unknown':
@@ -61,7 +69,10 @@ export function describeSequence(seq: TaskSequence): string {
         const label = spec ? spec.label : `unknown type ${n.type}`;
         const runIn = n.runIn ?? spec?.defaultRunIn;
         lines.push(
-          `${ind}${id} [${label}] ${n.name}  (${flags.join(', ')}${runIn ? `, runs in ${runIn}` : ''}${n.successCodes ? `, success codes ${n.successCodes.join(' ')}` : ''}${n.timeout !== undefined ? `, time-out ${n.timeout} s` : ''})`,
+          `${ind}${id} [${label}] ${n.name}  ` +
+            (`(${flags.join(', ')}${runIn ? `, runs in ${runIn}` : ''}` +
+              `${n.successCodes ? `, success codes ${n.successCodes.join(' ')}` : ''}` +
+              `${n.timeout !== undefined ? `, time-out ${n.timeout} s` : ''})`),
         );
       }
       if (n.description) lines.push(`${ind}    description: ${n.description}`);

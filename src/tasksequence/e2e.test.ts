@@ -76,11 +76,16 @@ test('replace onto another volume through a local store: the target holds the mi
   };
   const capture = seq(
     'capture.xml',
-    '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">CM100005</variable></defaultVarList></step>',
+    '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture User State"><action/><defaultVarList><variable ' +
+      'name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">CM100005</variable></defaultVarList></step>',
   );
   const restore = seq(
     'restore.xml',
-    '<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore User State"><action/><defaultVarList><variable name="_OSDMigrateUsmtRestorePackageID" property="UsmtRestorePackageID">CM100005</variable><variable name="OSDMigrateLocalAccounts" property="LocalAccounts">true</variable><variable name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" hidden="true">Temp0rary!</variable></defaultVarList></step>',
+    '<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore User State"><action/><defaultVarList><variable ' +
+      'name="_OSDMigrateUsmtRestorePackageID" property="UsmtRestorePackageID">CM100005</variable><variable ' +
+      'name="OSDMigrateLocalAccounts" property="LocalAccounts">true</variable><variable ' +
+      'name="OSDMigrateLocalAccountPassword" property="LocalAccountPassword" ' +
+      'hidden="true">Temp0rary!</variable></defaultVarList></step>',
   );
   // An uncompressed store (additional capture options), which Restore recognises by itself.
   const c = ferry(

@@ -47,13 +47,21 @@ process.exit(Number(code));
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 const step = (name: string, commandLine: string, attrs = '', inner = '') =>
-  `<step type="SMS_TaskSequence_RunCommandLineAction" name="${name}" ${attrs}>${inner}<action>smsswd.exe /run: ${esc(commandLine)}</action><defaultVarList><variable name="CommandLine" property="CommandLine" hidden="true">${esc(commandLine)}</variable></defaultVarList></step>`;
+  `<step type="SMS_TaskSequence_RunCommandLineAction" ` +
+  `name="${name}" ${attrs}>${inner}<action>smsswd.exe ` +
+  `/run: ${esc(commandLine)}</action><defaultVarList><variable name="CommandLine" ` +
+  `property="CommandLine" hidden="true">${esc(commandLine)}</variable></defaultVarList></step>`;
 const setVar = (name: string, value: string, attrs = '', inner = '') =>
-  `<step type="SMS_TaskSequence_SetVariableAction" name="Set ${name}" ${attrs}>${inner}<action>tsenv.exe "${esc(name)}=${esc(value)}"</action></step>`;
+  `<step type="SMS_TaskSequence_SetVariableAction" ` +
+  `name="Set ${name}" ${attrs}>${inner}<action>tsenv.exe ` +
+  `"${esc(name)}=${esc(value)}"</action></step>`;
 const reboot = (target = 'HD') =>
   `<step type="SMS_TaskSequence_RebootAction" name="Restart Computer"><action>smsboot.exe /target:${target}</action></step>`;
 const varCond = (variable: string, operator: string, value?: string) =>
-  `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">${variable}</variable><variable name="Operator">${operator}</variable>${value === undefined ? '' : `<variable name="Value">${esc(value)}</variable>`}</expression></condition>`;
+  `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable ` +
+  `name="Variable">${variable}</variable><variable ` +
+  (`name="Operator">${operator}</variable>${value === undefined ? '' : `<variable name="Value">${esc(value)}</variable>`}` +
+    `</expression></condition>`);
 const seqOf = (...children: string[]) => parseSequenceXml(`<sequence version="3.10">${children.join('')}</sequence>`);
 
 async function start(s: ReturnType<typeof setup>, xml: ReturnType<typeof seqOf>, extra: Partial<StartOptions> = {}) {
@@ -63,8 +71,12 @@ async function start(s: ReturnType<typeof setup>, xml: ReturnType<typeof seqOf>,
 test('group failure semantics: the planning-doc worked example', async () => {
   const s = setup();
   const seq = seqOf(
-    `<group name="Group1" continueOnError="true">${step('Step1', s.cmd('S1', 1), 'continueOnError="true" successCodeList="0"')}${step('Step2', s.cmd('S2', 1), 'successCodeList="0"')}${step('Step3', s.cmd('S3'))}</group>`,
-    `<group name="Group2">${step('Step4', s.cmd('S4', 1), 'successCodeList="0"')}${step('Step5', s.cmd('S5'))}${step('Step6', s.cmd('S6'))}</group>`,
+    `<group name="Group1" ` +
+      (`continueOnError="true">${step('Step1', s.cmd('S1', 1), 'continueOnError="true" successCodeList="0"')}` +
+        `${step('Step2', s.cmd('S2', 1), 'successCodeList="0"')}${step('Step3', s.cmd('S3'))}</group>`),
+    `<group ` +
+      (`name="Group2">${step('Step4', s.cmd('S4', 1), 'successCodeList="0"')}${step('Step5', s.cmd('S5'))}${step('Step6', s.cmd('S6'))}` +
+        `</group>`),
     step('After', s.cmd('AFTER')),
   );
   const engine = await start(s, seq);
@@ -143,53 +155,56 @@ test('Output to task sequence variable keeps the command output', async () => {
   assert.equal(engine.variables().CapturedOut, 'out:O\n');
 });
 
-test('Restart Computer persists the state and resume continues at the next step; a restart into Windows PE is skipped for this platform', async () => {
-  const s = setup();
-  // Linux exit codes stop at 255, so the 3010 comes from the USMT tool double (usmtutils).
-  const seq = seqOf(
-    step('Before', s.cmd('BEFORE')),
-    setVar('Kept', 'yes'),
-    reboot('WinPE'),
-    step('After', s.cmd('AFTER'), 'runIn="WinPE"'),
-    reboot('HD'),
-    step('Exit 3010', 'usmtutils.exe /ec'),
-    step('Last', s.cmd('LAST')),
-  );
-  const usmt = recordingUsmt({ usmtutils: [3010] });
-  const first = await start(s, seq, { usmt });
-  const r1 = await first.run();
-  assert.equal(r1.status, 'restart');
-  assert.equal(r1.restartInto, 'HD');
-  assert.deepEqual(
-    s.ran().map((x) => x.label),
-    ['BEFORE', 'AFTER'],
-    'no restart into Windows PE: the sequence continues in Windows PE',
-  );
-  assert.match(
-    readFileSync(r1.logPath, 'utf8'),
-    /The step \(Restart Computer\) is skipped because there is no boot image .*skipped for this platform/,
-  );
-  assert.ok(r1.logPath.includes(join('_SMSTaskSequence', 'Logs', 'Smstslog')), 'in Windows PE the log is in the working folder');
-  await assert.rejects(start(s, seq), (err: unknown) => isFerryError(err, 'FERRY_E_TS_IN_PROGRESS'));
-  const second = await Engine.resume(s.stateDir, { usmt });
-  assert.equal(second.variables()._SMSTSInWinPE, 'false');
-  assert.equal(second.variables().Kept, 'yes');
-  const r2 = await second.run();
-  assert.equal(r2.status, 'restart', 'exit code 3010 asks for a restart');
-  assert.equal(r2.restartInto, 'HD');
-  const third = await Engine.resume(s.stateDir, { usmt: recordingUsmt() });
-  assert.equal((await third.run()).status, 'succeeded');
-  assert.deepEqual(
-    s.ran().map((x) => x.label),
-    ['BEFORE', 'AFTER', 'LAST'],
-  );
-  assert.deepEqual(
-    usmt.calls.map((c) => c.args),
-    [['/ec']],
-  );
-  assert.equal(third.state.restarts, 2);
-  await assert.rejects(Engine.resume(s.stateDir), (err: unknown) => isFerryError(err, 'FERRY_E_TS_ALREADY_FINISHED'));
-});
+test(
+  'Restart Computer persists the state and resume continues at the next ' + 'step; a restart into Windows PE is skipped for this platform',
+  async () => {
+    const s = setup();
+    // Linux exit codes stop at 255, so the 3010 comes from the USMT tool double (usmtutils).
+    const seq = seqOf(
+      step('Before', s.cmd('BEFORE')),
+      setVar('Kept', 'yes'),
+      reboot('WinPE'),
+      step('After', s.cmd('AFTER'), 'runIn="WinPE"'),
+      reboot('HD'),
+      step('Exit 3010', 'usmtutils.exe /ec'),
+      step('Last', s.cmd('LAST')),
+    );
+    const usmt = recordingUsmt({ usmtutils: [3010] });
+    const first = await start(s, seq, { usmt });
+    const r1 = await first.run();
+    assert.equal(r1.status, 'restart');
+    assert.equal(r1.restartInto, 'HD');
+    assert.deepEqual(
+      s.ran().map((x) => x.label),
+      ['BEFORE', 'AFTER'],
+      'no restart into Windows PE: the sequence continues in Windows PE',
+    );
+    assert.match(
+      readFileSync(r1.logPath, 'utf8'),
+      /The step \(Restart Computer\) is skipped because there is no boot image .*skipped for this platform/,
+    );
+    assert.ok(r1.logPath.includes(join('_SMSTaskSequence', 'Logs', 'Smstslog')), 'in Windows PE the log is in the working folder');
+    await assert.rejects(start(s, seq), (err: unknown) => isFerryError(err, 'FERRY_E_TS_IN_PROGRESS'));
+    const second = await Engine.resume(s.stateDir, { usmt });
+    assert.equal(second.variables()._SMSTSInWinPE, 'false');
+    assert.equal(second.variables().Kept, 'yes');
+    const r2 = await second.run();
+    assert.equal(r2.status, 'restart', 'exit code 3010 asks for a restart');
+    assert.equal(r2.restartInto, 'HD');
+    const third = await Engine.resume(s.stateDir, { usmt: recordingUsmt() });
+    assert.equal((await third.run()).status, 'succeeded');
+    assert.deepEqual(
+      s.ran().map((x) => x.label),
+      ['BEFORE', 'AFTER', 'LAST'],
+    );
+    assert.deepEqual(
+      usmt.calls.map((c) => c.args),
+      [['/ec']],
+    );
+    assert.equal(third.state.restarts, 2);
+    await assert.rejects(Engine.resume(s.stateDir), (err: unknown) => isFerryError(err, 'FERRY_E_TS_ALREADY_FINISHED'));
+  },
+);
 
 test('SMSTSRebootRequested + SMSTSRetryRequested rerun the same step after the restart', async () => {
   const s = setup();
@@ -199,7 +214,8 @@ test('SMSTSRebootRequested + SMSTSRetryRequested rerun the same step after the r
   // First run asks for a restart (prints HD into SMSTSRebootRequested), the rerun does not.
   writeFileSync(
     script,
-    `import { existsSync, writeFileSync, appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(runs)}, 'x');\nif (!existsSync(${JSON.stringify(flag)})) { writeFileSync(${JSON.stringify(flag)}, '1'); process.stdout.write('HD'); }\n`,
+    `import { existsSync, writeFileSync, appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(runs)}, 'x');\nif ` +
+      `(!existsSync(${JSON.stringify(flag)})) { writeFileSync(${JSON.stringify(flag)}, '1'); process.stdout.write('HD'); }\n`,
   );
   const once = step('Once', `"${process.execPath}" "${script}"`).replace(
     '</defaultVarList>',
@@ -253,7 +269,10 @@ test('smsts.log is CMTrace, rolls over, masks secrets, and moves to CCM\\Logs at
   const s = setup();
   const seq = seqOf(
     ...Array.from({ length: 12 }, (_, i) => setVar(`V${i}`, 'x'.repeat(40))),
-    `<step type="SMS_TaskSequence_SetVariableAction" name="Secret"><action/><defaultVarList><variable name="VariableName" property="VariableName">Pw</variable><variable name="VariableValue" property="VariableValue">S3cretValue!</variable><variable name="DoNotShowVariableValue" property="DoNotShowVariableValue">true</variable></defaultVarList></step>`,
+    `<step type="SMS_TaskSequence_SetVariableAction" name="Secret"><action/><defaultVarList><variable name="VariableName" ` +
+      `property="VariableName">Pw</variable><variable name="VariableValue" ` +
+      `property="VariableValue">S3cretValue!</variable><variable name="DoNotShowVariableValue" ` +
+      `property="DoNotShowVariableValue">true</variable></defaultVarList></step>`,
     step('Echo secret', s.cmd('S', 0, '%Pw%')),
   );
   const engine = await start(s, seq, { log: { maxBytes: 2000, maxHistory: 2 } });
@@ -333,32 +352,38 @@ test('local refresh with hard links: ScanState/LoadState arguments, restart, cle
   assert.ok(existsSync(join(s.stateDir, 'usmt-work')));
 });
 
-test('a successful refresh in the default working folder removes the store and C:\\_SMSTaskSequence; a capture nobody restored is kept', async () => {
-  const s = setup();
-  const xml = readFileSync(new URL('./examples/refresh-hardlink.xml', import.meta.url), 'utf8');
-  const usmt = recordingUsmt();
-  const work = join(s.root, '_SMSTaskSequence');
-  const r1 = await (await Engine.start({ sequence: parseSequenceXml(xml), computer: { root: s.root }, usmt })).run();
-  assert.equal(r1.status, 'restart');
-  assert.equal(usmt.calls[0]!.args[0], join(work, 'UserState'));
-  assert.equal((await (await Engine.resume(work, { usmt })).run()).status, 'succeeded');
-  assert.equal(existsSync(work), false, 'C:\\_SMSTaskSequence is gone');
-  assert.ok(existsSync(join(s.root, 'Windows', 'CCM', 'Logs', 'smsts.log')));
+test(
+  'a successful refresh in the default working folder removes the store ' + 'and C:\\_SMSTaskSequence; a capture nobody restored is kept',
+  async () => {
+    const s = setup();
+    const xml = readFileSync(new URL('./examples/refresh-hardlink.xml', import.meta.url), 'utf8');
+    const usmt = recordingUsmt();
+    const work = join(s.root, '_SMSTaskSequence');
+    const r1 = await (await Engine.start({ sequence: parseSequenceXml(xml), computer: { root: s.root }, usmt })).run();
+    assert.equal(r1.status, 'restart');
+    assert.equal(usmt.calls[0]!.args[0], join(work, 'UserState'));
+    assert.equal((await (await Engine.resume(work, { usmt })).run()).status, 'succeeded');
+    assert.equal(existsSync(work), false, 'C:\\_SMSTaskSequence is gone');
+    assert.ok(existsSync(join(s.root, 'Windows', 'CCM', 'Logs', 'smsts.log')));
 
-  // Capture only: the store waits for its restore.
-  const t = setup();
-  const capture = parseSequenceXml(xml);
-  capture.children = capture.children.slice(0, 1);
-  const r = await (await Engine.start({ sequence: capture, computer: { root: t.root }, usmt: recordingUsmt() })).run();
-  assert.equal(r.status, 'succeeded');
-  assert.ok(existsSync(join(t.root, '_SMSTaskSequence', 'UserState')), 'the captured store is kept');
-  assert.match(readFileSync(join(t.root, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8'), /is kept: nothing has restored it yet/);
-});
+    // Capture only: the store waits for its restore.
+    const t = setup();
+    const capture = parseSequenceXml(xml);
+    capture.children = capture.children.slice(0, 1);
+    const r = await (await Engine.start({ sequence: capture, computer: { root: t.root }, usmt: recordingUsmt() })).run();
+    assert.equal(r.status, 'succeeded');
+    assert.ok(existsSync(join(t.root, '_SMSTaskSequence', 'UserState')), 'the captured store is kept');
+    assert.match(readFileSync(join(t.root, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8'), /is kept: nothing has restored it yet/);
+  },
+);
 
 test('ScanState 3 with continue-if-locked is success with a warning; without it the step fails', async () => {
   const s = setup();
   const cap = (cont: boolean) =>
-    `<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture ${cont}" continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" property="UsmtPackageID">CM1</variable><variable name="OSDMigrateContinueOnLockedFiles" property="ContinueOnLockedFiles">${cont}</variable></defaultVarList></step>`;
+    `<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture ${cont}" ` +
+    `continueOnError="true"><action/><defaultVarList><variable name="_OSDMigrateUsmtPackageID" ` +
+    `property="UsmtPackageID">CM1</variable><variable name="OSDMigrateContinueOnLockedFiles" ` +
+    `property="ContinueOnLockedFiles">${cont}</variable></defaultVarList></step>`;
   const usmt = recordingUsmt({ scanstate: [3, 3] });
   const events = new EventStream();
   const seen = events.record();
@@ -401,53 +426,56 @@ test('Request/Release State Store: no SMP and no local store fails clearly; a fa
   assert.match(readFileSync(r2.logPath, 'utf8'), /FERRY_E_TS_RELEASE_AFTER_FAILED_STEP/);
 });
 
-test('replace through a state migration point: grant, encrypted capture, upload, release; download, decrypt, release with report', async () => {
-  const s = setup();
-  const smp = fakeSmp(join(s.base, 'smp'));
-  const usmt = recordingUsmt();
-  const capXml = readFileSync(new URL('./examples/replace-capture-smp.xml', import.meta.url), 'utf8');
-  const r1 = await (
-    await Engine.start({
-      sequence: parseSequenceXml(capXml),
-      computer: { root: s.root, name: 'OLDPC' },
-      stateDir: s.stateDir,
-      usmt,
-      smp: smp.factory,
-    })
-  ).run();
-  assert.equal(r1.status, 'succeeded');
-  const scan = usmt.calls[0]!.args;
-  assert.equal(scan[0], join(s.stateDir, 'smp', 'store1', 'capture'));
-  assert.ok(scan.includes('/encrypt:AES_256') && scan.includes('/key:a2V5LWZvci10ZXN0cw==') && scan.includes('/v:5'));
-  assert.deepEqual(smp.log, [
-    'client retry=3 delay=10 naa=false',
-    'requestCapture',
-    'client retry=3 delay=10 naa=false',
-    'upload http://smp.test/stores/store1',
-    'client retry=3 delay=10 naa=false',
-    'release capture http://smp.test/stores/store1',
-  ]);
-  assert.doesNotMatch(readFileSync(r1.logPath, 'utf8'), /a2V5LWZvci10ZXN0cw==/);
+test(
+  'replace through a state migration point: grant, ' + 'encrypted capture, upload, release; download, ' + 'decrypt, release with report',
+  async () => {
+    const s = setup();
+    const smp = fakeSmp(join(s.base, 'smp'));
+    const usmt = recordingUsmt();
+    const capXml = readFileSync(new URL('./examples/replace-capture-smp.xml', import.meta.url), 'utf8');
+    const r1 = await (
+      await Engine.start({
+        sequence: parseSequenceXml(capXml),
+        computer: { root: s.root, name: 'OLDPC' },
+        stateDir: s.stateDir,
+        usmt,
+        smp: smp.factory,
+      })
+    ).run();
+    assert.equal(r1.status, 'succeeded');
+    const scan = usmt.calls[0]!.args;
+    assert.equal(scan[0], join(s.stateDir, 'smp', 'store1', 'capture'));
+    assert.ok(scan.includes('/encrypt:AES_256') && scan.includes('/key:a2V5LWZvci10ZXN0cw==') && scan.includes('/v:5'));
+    assert.deepEqual(smp.log, [
+      'client retry=3 delay=10 naa=false',
+      'requestCapture',
+      'client retry=3 delay=10 naa=false',
+      'upload http://smp.test/stores/store1',
+      'client retry=3 delay=10 naa=false',
+      'release capture http://smp.test/stores/store1',
+    ]);
+    assert.doesNotMatch(readFileSync(r1.logPath, 'utf8'), /a2V5LWZvci10ZXN0cw==/);
 
-  const d = setup();
-  const resXml = readFileSync(new URL('./examples/replace-restore-smp.xml', import.meta.url), 'utf8');
-  smp.log.length = 0;
-  const r2 = await (
-    await Engine.start({
-      sequence: parseSequenceXml(resXml),
-      computer: { root: d.root, name: 'NEWPC' },
-      stateDir: d.stateDir,
-      usmt,
-      smp: smp.factory,
-    })
-  ).run();
-  assert.equal(r2.status, 'succeeded');
-  const load = usmt.calls[1]!.args;
-  assert.equal(load[0], join(d.stateDir, 'smp', 'store1', 'restore'));
-  assert.ok(load.includes('/decrypt:AES_256') && load.includes('/key:a2V5LWZvci10ZXN0cw==') && !load.includes('/nocompress'));
-  assert.equal(smp.log.at(-1), 'release restore http://smp.test/stores/store1 verified=true digest=digest-store1');
-  assert.match(smp.log[0]!, /naa=true/);
-});
+    const d = setup();
+    const resXml = readFileSync(new URL('./examples/replace-restore-smp.xml', import.meta.url), 'utf8');
+    smp.log.length = 0;
+    const r2 = await (
+      await Engine.start({
+        sequence: parseSequenceXml(resXml),
+        computer: { root: d.root, name: 'NEWPC' },
+        stateDir: d.stateDir,
+        usmt,
+        smp: smp.factory,
+      })
+    ).run();
+    assert.equal(r2.status, 'succeeded');
+    const load = usmt.calls[1]!.args;
+    assert.equal(load[0], join(d.stateDir, 'smp', 'store1', 'restore'));
+    assert.ok(load.includes('/decrypt:AES_256') && load.includes('/key:a2V5LWZvci10ZXN0cw==') && !load.includes('/nocompress'));
+    assert.equal(smp.log.at(-1), 'release restore http://smp.test/stores/store1 verified=true digest=digest-store1');
+    assert.match(smp.log[0]!, /naa=true/);
+  },
+);
 
 test('SMSTSPostAction starts after the sequence ends, without waiting for it', async () => {
   const s = setup();
@@ -460,46 +488,50 @@ test('SMSTSPostAction starts after the sequence ends, without waiting for it', a
   assert.match(readFileSync(r.logPath, 'utf8'), /Starting the post action/);
 });
 
-test('Run Command Line: time-out stops the process; Start in maps into the volume; a package folder is the default folder; a missing program fails clearly', async () => {
-  const s = setup();
-  const sleeper = join(s.base, 'sleep.mjs');
-  writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
-  const cwdProbe = join(s.base, 'cwd.mjs');
-  writeFileSync(
-    cwdProbe,
-    `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(s.base, 'cwd.txt'))}, process.cwd() + '\\n');\n`,
-  );
-  mkdirSync(join(s.root, 'Work Dir'));
-  const pkgDir = join(s.base, 'pkg');
-  mkdirSync(pkgDir);
-  const withVar = (xml: string, name: string, property: string, value: string) =>
-    xml.replace('</defaultVarList>', `<variable name="${name}" property="${property}">${value}</variable></defaultVarList>`);
-  const seq = seqOf(
-    step('Hangs', `"${process.execPath}" "${sleeper}"`, 'timeout="1" continueOnError="true"'),
-    withVar(step('Start in', `"${process.execPath}" "${cwdProbe}"`), 'WorkingDirectory', 'WorkingDirectory', 'C:\\work dir'),
-    withVar(step('In package', `"${process.execPath}" "${cwdProbe}"`), 'PackageID', 'PackageID', 'CM200001'),
-    step('Missing program', 'no-such-program-ferry.exe /x', 'continueOnError="true"'),
-  );
-  const events = new EventStream();
-  const seen = events.record();
-  const started = Date.now();
-  const r = await (await start(s, seq, { events, packageFolders: { CM200001: pkgDir } })).run();
-  assert.equal(r.status, 'succeeded');
-  assert.ok(Date.now() - started < 20_000);
-  const ends = seen.filter((e): e is Extract<FerryEvent, { type: 'step' }> => e.type === 'step' && e.status === 'end');
-  assert.deepEqual(
-    ends.map((e) => [e.step, e.ok, e.exitCode]),
-    [
-      ['Hangs', false, 1460],
-      ['Start in', true, 0],
-      ['In package', true, 0],
-      ['Missing program', false, 2],
-    ],
-  );
-  const errors = seen.filter((e) => e.type === 'error').map((e) => (e as { code: string }).code);
-  assert.deepEqual(errors, ['FERRY_E_TS_STEP_TIMEOUT', 'FERRY_E_TS_COMMAND_NOT_STARTED']);
-  assert.deepEqual(readFileSync(join(s.base, 'cwd.txt'), 'utf8').trim().split('\n'), [join(s.root, 'Work Dir'), pkgDir]);
-});
+test(
+  'Run Command Line: time-out stops the process; Start in maps into the volume; a ' +
+    'package folder is the default folder; a missing program fails clearly',
+  async () => {
+    const s = setup();
+    const sleeper = join(s.base, 'sleep.mjs');
+    writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
+    const cwdProbe = join(s.base, 'cwd.mjs');
+    writeFileSync(
+      cwdProbe,
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(s.base, 'cwd.txt'))}, process.cwd() + '\\n');\n`,
+    );
+    mkdirSync(join(s.root, 'Work Dir'));
+    const pkgDir = join(s.base, 'pkg');
+    mkdirSync(pkgDir);
+    const withVar = (xml: string, name: string, property: string, value: string) =>
+      xml.replace('</defaultVarList>', `<variable name="${name}" property="${property}">${value}</variable></defaultVarList>`);
+    const seq = seqOf(
+      step('Hangs', `"${process.execPath}" "${sleeper}"`, 'timeout="1" continueOnError="true"'),
+      withVar(step('Start in', `"${process.execPath}" "${cwdProbe}"`), 'WorkingDirectory', 'WorkingDirectory', 'C:\\work dir'),
+      withVar(step('In package', `"${process.execPath}" "${cwdProbe}"`), 'PackageID', 'PackageID', 'CM200001'),
+      step('Missing program', 'no-such-program-ferry.exe /x', 'continueOnError="true"'),
+    );
+    const events = new EventStream();
+    const seen = events.record();
+    const started = Date.now();
+    const r = await (await start(s, seq, { events, packageFolders: { CM200001: pkgDir } })).run();
+    assert.equal(r.status, 'succeeded');
+    assert.ok(Date.now() - started < 20_000);
+    const ends = seen.filter((e): e is Extract<FerryEvent, { type: 'step' }> => e.type === 'step' && e.status === 'end');
+    assert.deepEqual(
+      ends.map((e) => [e.step, e.ok, e.exitCode]),
+      [
+        ['Hangs', false, 1460],
+        ['Start in', true, 0],
+        ['In package', true, 0],
+        ['Missing program', false, 2],
+      ],
+    );
+    const errors = seen.filter((e) => e.type === 'error').map((e) => (e as { code: string }).code);
+    assert.deepEqual(errors, ['FERRY_E_TS_STEP_TIMEOUT', 'FERRY_E_TS_COMMAND_NOT_STARTED']);
+    assert.deepEqual(readFileSync(join(s.base, 'cwd.txt'), 'utf8').trim().split('\n'), [join(s.root, 'Work Dir'), pkgDir]);
+  },
+);
 
 test('hidden site variables and password variables never reach smsts.log or events; the log is owner-only (issue 11)', async () => {
   const s = setup();

@@ -68,7 +68,10 @@ export interface TaskSequenceIdentity {
 /** What `Engine.start` runs: the sequence, the computer and its volume, the starting variables and packages. */
 export interface StartOptions extends EngineDeps {
   sequence: TaskSequence;
-  /** The volume root and identity; missing identity fields get stable defaults. `device`: the NTFS block device or image file mounted on `root`. */
+  /**
+   * The volume root and identity; missing identity fields get stable defaults. `device`: the NTFS block device or image file mounted on
+   * `root`.
+   */
   computer: { root: string; device?: string } & Partial<ComputerIdentity>;
   /** State folder (default `<root>/_SMSTaskSequence`, where ConfigMgr keeps it). */
   stateDir?: string;
@@ -174,7 +177,8 @@ export class Engine {
         if (previous.status === 'running' || previous.status === 'restarting') {
           throw new FerryError(
             'FERRY_E_TS_IN_PROGRESS',
-            `A task sequence is ${previous.status === 'restarting' ? 'waiting for its restart' : 'in progress'} in ${stateDir}; continue it with \`ferry ts resume --state ${stateDir}\` or use another state folder.`,
+            `A task sequence is ${previous.status === 'restarting' ? 'waiting for its restart' : 'in progress'} ` +
+              `in ${stateDir}; continue it with \`ferry ts resume --state ${stateDir}\` or use another state folder.`,
             {
               details: { stateDir, status: previous.status },
             },
@@ -235,7 +239,8 @@ export class Engine {
       const engine = new Engine(options.sequence, state, stateDir, { ...options, packages }, await computerFor(state, options), unlock);
       engine.#log.info(
         TS,
-        `Task sequence "${options.sequence.name ?? state.variables._SMSTSPackageName}" starting on ${identity.name} (${winPE ? 'Windows PE' : 'full OS'}), volume ${root}, state ${stateDir}.`,
+        `Task sequence "${options.sequence.name ?? state.variables._SMSTSPackageName}" starting ` +
+          `on ${identity.name} (${winPE ? 'Windows PE' : 'full OS'}), volume ${root}, state ${stateDir}.`,
       );
       for (const w of issues) engine.#log.warn(TS, `${w.code}: ${w.step ? `"${w.step}": ` : ''}${w.message}`);
       for (const w of issues) engine.#events.warn(w.code, w.message);
@@ -319,7 +324,8 @@ export class Engine {
       else
         this.#log.error(
           TS,
-          `Task sequence execution failed (step ${this.#state.failedStep ?? '?'}, return code ${this.#env.get('_SMSTSLastActionRetCode') ?? '?'}).`,
+          `Task sequence execution failed (step ${this.#state.failedStep ?? '?'}, ` +
+            `return code ${this.#env.get('_SMSTSLastActionRetCode') ?? '?'}).`,
         );
       this.#finishLogs();
       this.#save();
@@ -340,7 +346,9 @@ export class Engine {
       const into = this.#state.restartTarget ?? 'HD';
       this.#log.info(
         TS,
-        `Restart requested into ${into === 'WinPE' ? 'Windows PE' : 'the installed operating system'}; the state is saved. Continue with: ferry ts resume --state ${this.#stateDir}`,
+        `Restart requested ` +
+          `into ${into === 'WinPE' ? 'Windows PE' : 'the installed operating system'}; the state is ` +
+          `saved. Continue with: ferry ts resume --state ${this.#stateDir}`,
       );
       this.#events.phase('tasksequence', 'end', true);
       return { status: 'restart', stateDir: this.#stateDir, logPath: this.#log.path, restartInto: into };
@@ -449,7 +457,9 @@ export class Engine {
           if (r === 'failed')
             this.#log.error(
               TS,
-              `The execution of the group (${node.name}) has failed${node.continueOnError ? '; continue on error is set, so the sequence goes on' : ' and the execution has been aborted'}.`,
+              `The execution of the group (${node.name}) has failed` +
+                (node.continueOnError ? '; continue on error is set, so the sequence goes on' : ' and the execution has been aborted') +
+                '.',
             );
           else this.#log.info(TS, `End executing the group (${node.name}).`);
           this.#save();
@@ -547,7 +557,8 @@ export class Engine {
     else
       this.#log.error(
         TS,
-        `Failed to run the action: ${step.name}. Return code ${result.exitCode}.${step.continueOnError ? ' Continue on error is set.' : ''}`,
+        `Failed to run the action: ${step.name}. Return ` +
+          `code ${result.exitCode}.${step.continueOnError ? ' Continue on error is set.' : ''}`,
       );
     this.#events.emit({ type: 'step', step: step.name, stepType: step.type, status: 'end', exitCode: result.exitCode, ok });
 
@@ -605,7 +616,8 @@ export class Engine {
         exitCode: E_FAIL,
         error: new FerryError(
           'FERRY_E_TS_STEP_WRONG_ENVIRONMENT',
-          `"${step.name}" runs only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full operating system'}, but the sequence is in ${this.#state.inWinPE ? 'Windows PE' : 'the full operating system'}.`,
+          `"${step.name}" runs only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full operating system'}, but ` +
+            `the sequence is in ${this.#state.inWinPE ? 'Windows PE' : 'the full operating system'}.`,
         ),
       };
     }
@@ -638,7 +650,9 @@ export class Engine {
         const message = this.#env.get('SMSRebootMessage') ?? s.properties.Message;
         this.#log.info(
           'Reboot',
-          `Restart into ${target === 'WinPE' ? 'the boot image' : 'the installed operating system'}${message ? `: ${message.replace(/\.$/, '')}` : ''}.`,
+          `Restart ` +
+            (`into ${target === 'WinPE' ? 'the boot image' : 'the installed operating system'}` +
+              `${message ? `: ${message.replace(/\.$/, '')}` : ''}.`),
         );
         return { exitCode: 0, restart: target };
       }

@@ -75,7 +75,8 @@ export function parseSequenceDocument(text: string, source: string): LoadedSeque
   if (!instance) {
     throw new FerryError(
       'FERRY_E_TS_INPUT_UNRECOGNIZED',
-      `${source}: <${rootName}> is neither a <sequence> nor an SMS_TaskSequencePackage instance with a Sequence property. Give the sequence XML, the console's object.xml or its export zip.`,
+      `${source}: <${rootName}> is neither a <sequence> nor an SMS_TaskSequencePackage instance with a ` +
+        `Sequence property. Give the sequence XML, the console's object.xml or its export zip.`,
       { details: { source, root: rootName } },
     );
   }

@@ -100,7 +100,8 @@ async function resolveImage(id: string, ctx: OsImageContext): Promise<string> {
   if (path === undefined) {
     throw new FerryError(
       'FERRY_E_OSIMAGE_NOT_FOUND',
-      `Operating system image package ${id} is not available on this computer; map it with --package ${id}=/path/install.wim or register it in the site.`,
+      `Operating system image package ${id} is not available on this computer; map it ` +
+        `with --package ${id}=/path/install.wim or register it in the site.`,
       { details: { id } },
     );
   }
@@ -117,7 +118,9 @@ function refuseAfterFailedCapture(ctx: OsImageContext): void {
   if (failed) {
     throw new FerryError(
       'FERRY_E_OSIMAGE_CAPTURE_FAILED',
-      `Capture User State ("${failed.name}") failed earlier in this sequence, so the volume still holds the only copy of the user state; nothing was deleted. Fix the capture (see ScanState.log) and run the sequence again, or set OSDApplyAfterFailedCapture=true to wipe anyway.`,
+      `Capture User State ("${failed.name}") failed earlier in this sequence, so the volume still holds ` +
+        `the only copy of the user state; nothing was deleted. Fix the capture (see ScanState.log) and run ` +
+        `the sequence again, or set OSDApplyAfterFailedCapture=true to wipe anyway.`,
       {
         details: { step: failed.name },
       },
@@ -156,7 +159,8 @@ function targetDrive(step: KnownStep<'SMS_TaskSequence_ApplyOperatingSystemActio
   if (norm !== 'C') {
     throw new FerryError(
       'FERRY_E_OSIMAGE_TARGET_REFUSED',
-      `"${step.name}" targets ${what}, which is not this task sequence's volume (C:, the volume under --root); nothing was deleted. Target the next available partition, disk 0 partition 1, or C:.`,
+      `"${step.name}" targets ${what}, which is not this task sequence's volume (C:, the volume under ` +
+        `--root); nothing was deleted. Target the next available partition, disk 0 partition 1, or C:.`,
       {
         details: { destination: p.Destination },
       },
@@ -190,7 +194,9 @@ function suppliedAnswerFile(
   if (!file || !existsSync(file)) {
     throw new FerryError(
       'FERRY_E_OSIMAGE_ANSWER_FILE_MISSING',
-      `The answer file ${name || '(no name)'} of package ${pkg} is not available${dir ? ` in ${dir}` : ''}; set OSDConfigFileName to a file of that package.`,
+      `The answer file ${name || '(no name)'} of package ${pkg} is not ` +
+        `available${dir ? ` in ${dir}` : ''}; set OSDConfigFileName to a file of that ` +
+        `package.`,
       { details: { pkg, name } },
     );
   }
@@ -276,7 +282,8 @@ function unmount(root: string): void {
   }
   throw new FerryError(
     'FERRY_E_OSIMAGE_APPLY_FAILED',
-    `The NTFS volume mounted on ${root} could not be unmounted for wimlib's NTFS mode (is a file on it open?); the volume was wiped but no image was applied.`,
+    `The NTFS volume mounted on ${root} could not be unmounted for wimlib's NTFS mode ` +
+      `(is a file on it open?); the volume was wiped but no image was applied.`,
     { details: { root } },
   );
 }
@@ -291,7 +298,8 @@ export function setupWindows(
     return fail(
       new FerryError(
         'FERRY_E_OSIMAGE_NOT_APPLIED',
-        `"${step.name}": there is no Windows installation on C: (no C:\\Windows\\System32); run Apply Operating System Image before this step.`,
+        `"${step.name}": there is no Windows installation on C: (no ` +
+          `C:\\Windows\\System32); run Apply Operating System Image before this step.`,
       ),
     );
   }
@@ -299,7 +307,11 @@ export function setupWindows(
   ctx.log(
     1,
     'OSDSetupWindows',
-    `Windows setup will use ${unattend && existsSync(unattend) ? UNATTEND_PATH : 'no answer file'}; the Configuration Manager client${step.properties.ClientPackageID ? ` (package ${step.properties.ClientPackageID})` : ''} is not installed on this platform.`,
+    `Windows setup will ` +
+      `use ${unattend && existsSync(unattend) ? UNATTEND_PATH : 'no answer file'}; the ` +
+      `Configuration Manager ` +
+      `client${step.properties.ClientPackageID ? ` (package ${step.properties.ClientPackageID})` : ''} ` +
+      `is not installed on this platform.`,
   );
   ctx.log(1, 'OSDSetupWindows', 'Restarting into the new operating system; the task sequence continues there (_SMSTSInWinPE=false).');
   return { exitCode: 0, restart: 'HD' };

@@ -20,7 +20,10 @@ export function platformSkipReason(step: Step, inWinPE: boolean): string | undef
   const what = HARDWARE_ONLY_STEPS[step.type];
   if (what !== undefined) return `${what} only has meaning on real hardware (skipped for this platform)`;
   if (!('unknown' in step) && step.type === 'SMS_TaskSequence_RebootAction' && step.properties.Target === 'WinPE') {
-    return `there is no boot image to restart into on this platform (skipped for this platform; the sequence continues ${inWinPE ? 'in' : 'as in'} Windows PE)`;
+    return (
+      `there is no boot image to restart into on this platform (skipped for this ` +
+      `platform; the sequence continues ${inWinPE ? 'in' : 'as in'} Windows PE)`
+    );
   }
   return undefined;
 }

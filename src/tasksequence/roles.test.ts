@@ -5,7 +5,8 @@ import { parseSequenceXml } from './xml.ts';
 
 const seq = (steps: string) => parseSequenceXml(`<sequence version="3.10">${steps}</sequence>`);
 const req = (type: string) =>
-  `<step type="SMS_TaskSequence_RequestStateStoreAction" name="Request"><action/><defaultVarList><variable name="OSDStateRequestType" property="RequestType">${type}</variable></defaultVarList></step>`;
+  `<step type="SMS_TaskSequence_RequestStateStoreAction" name="Request"><action/><defaultVarList><variable ` +
+  `name="OSDStateRequestType" property="RequestType">${type}</variable></defaultVarList></step>`;
 const capture = '<step type="SMS_TaskSequence_CaptureUserStateAction" name="Capture"><action/></step>';
 const restore = '<step type="SMS_TaskSequence_RestoreUserStateAction" name="Restore"><action/></step>';
 

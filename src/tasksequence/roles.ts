@@ -40,12 +40,16 @@ export function deploymentWarnings(
     const asDestination = associations.filter((a) => lc(a.destination) === lc(c));
     if (role.role === 'restore' && role.smp && asDestination.length === 0) {
       out.push(
-        `${c} has no computer association as a destination and no in-place store of its own: this restore-only sequence would find nothing to restore. Create a computer association (source → ${c}) under Assets and Compliance › User State Migration first.`,
+        `${c} has no computer association as a destination and no in-place store of its own: this ` +
+          `restore-only sequence would find nothing to restore. Create a computer association (source ` +
+          `→ ${c}) under Assets and Compliance › User State Migration first.`,
       );
     }
     if (role.role === 'capture' && asSource.length === 0 && asDestination.some((a) => lc(a.source) !== lc(c))) {
       out.push(
-        `${c} is only the destination of a computer association (from ${asDestination.map((a) => a.source).join(', ')}): this capture-only sequence belongs on the source computer, not on ${c}.`,
+        `${c} is only the destination of a computer association ` +
+          `(from ${asDestination.map((a) => a.source).join(', ')}): this capture-only sequence belongs on the ` +
+          `source computer, not on ${c}.`,
       );
     }
   }

@@ -60,7 +60,8 @@ export async function runCommandLine(
       output: '',
       error: new FerryError(
         'FERRY_E_NOT_SUPPORTED_ON_PLATFORM',
-        `"${step.name}" runs as another account (${p.UserName}); Ferry cannot switch to a Windows account on this platform. Clear "Run this step as the following account".`,
+        `"${step.name}" runs as another account (${p.UserName}); Ferry cannot switch to a Windows ` +
+          `account on this platform. Clear "Run this step as the following account".`,
       ),
     };
   }
@@ -163,7 +164,8 @@ function spawnProgram(
         output,
         error: new FerryError(
           'FERRY_E_TS_COMMAND_NOT_STARTED',
-          `Could not start ${program} (${err.code ?? err.message}) in ${cwd}. Shell features need an explicit shell program; cmd.exe does not exist here.`,
+          `Could not start ${program} (${err.code ?? err.message}) in ${cwd}. Shell ` +
+            `features need an explicit shell program; cmd.exe does not exist here.`,
           {
             cause: err,
             details: { program, cwd },

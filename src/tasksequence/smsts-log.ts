@@ -30,11 +30,16 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export function formatCmTraceLine(rec: CmTraceRecord): string {
   const t = rec.time ?? new Date();
   const bias = t.getTimezoneOffset();
-  const time = `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}${bias < 0 ? '-' : '+'}${pad(Math.abs(bias), 3)}`;
+  const time =
+    `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}` +
+    `${bias < 0 ? '-' : '+'}${pad(Math.abs(bias), 3)}`;
   const date = `${pad(t.getMonth() + 1)}-${pad(t.getDate())}-${t.getFullYear()}`;
   const message = rec.message.replace(/\]LOG\]!>/g, ']LOG] !>');
   const attr = (s: string) => s.replace(/"/g, "'");
-  return `<![LOG[${message}]LOG]!><time="${time}" date="${date}" component="${attr(rec.component)}" context="" type="${rec.type}" thread="${rec.thread ?? process.pid}" file="${attr(rec.file ?? '')}">`;
+  return (
+    `<![LOG[${message}]LOG]!><time="${time}" date="${date}" component="${attr(rec.component)}" context="" ` +
+    `type="${rec.type}" thread="${rec.thread ?? process.pid}" file="${attr(rec.file ?? '')}">`
+  );
 }
 
 /**
@@ -83,7 +88,8 @@ export interface SmstsLogOptions {
 }
 
 function rolledPath(dir: string, t: Date): string {
-  const stamp = `${t.getFullYear()}${pad(t.getMonth() + 1)}${pad(t.getDate())}-${pad(t.getHours())}${pad(t.getMinutes())}${pad(t.getSeconds())}`;
+  const stamp =
+    `${t.getFullYear()}${pad(t.getMonth() + 1)}${pad(t.getDate())}-${pad(t.getHours())}${pad(t.getMinutes())}` + `${pad(t.getSeconds())}`;
   let target = join(dir, `smsts-${stamp}.log`);
   for (let i = 1; existsSync(target); i++) target = join(dir, `smsts-${stamp}-${i}.log`);
   return target;

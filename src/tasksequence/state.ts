@@ -78,7 +78,9 @@ export function readEngineState(dir: string): EngineState {
   } catch (err) {
     throw new FerryError(
       'FERRY_E_TS_STATE_INVALID',
-      `No task sequence state in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}). Give --state the folder of the interrupted \`ferry ts run\`.`,
+      `No task sequence state in ${dir} ` +
+        `(${(err as NodeJS.ErrnoException).code ?? 'unreadable'}). Give --state the folder of ` +
+        `the interrupted \`ferry ts run\`.`,
       {
         cause: err,
         details: { dir },

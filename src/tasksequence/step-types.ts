@@ -257,7 +257,9 @@ const setVariable = define({
     },
   ],
   action: (p) =>
-    `tsenv.exe "${p.VariableName}=${p.DoNotShowVariableValue ? '' : p.VariableValue}" /hiddenflag:${p.DoNotShowVariableValue ? 'True' : 'False'}`,
+    `tsenv.exe ` +
+    `"${p.VariableName}=${p.DoNotShowVariableValue ? '' : p.VariableValue}" ` +
+    `/hiddenflag:${p.DoNotShowVariableValue ? 'True' : 'False'}`,
   fromAction(action, props, present) {
     const m = /^\s*tsenv(?:\.exe)?\s+"([^"=]*)=([\s\S]*)"(?:\s+\/hiddenflag:(\w+))?\s*$/i.exec(action);
     if (!m) return;

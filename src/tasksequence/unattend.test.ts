@@ -10,10 +10,12 @@ test('the administrator password is base64 of UTF-16LE password + "Administrator
 });
 
 test('the generated answer file is merged with a supplied one whose values win; settings overwrite', () => {
-  const supplied = `<?xml version="1.0" encoding="utf-8"?>
+  const supplied =
+    `<?xml version="1.0" encoding="utf-8"?>
 <unattend xmlns="urn:schemas-microsoft-com:unattend">
   <settings pass="oobeSystem">
-    <component name="Microsoft-Windows-Shell-Setup" processorArchitecture="x86" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS">
+    <component name="Microsoft-Windows-Shell-Setup" processorArchitecture="x86" publicKeyToken="31bf3856ad364e35" language="neutral" ` +
+    `versionScope="nonSxS">
       <OOBE><HideEULAPage>false</HideEULAPage></OOBE>
     </component>
   </settings>

@@ -78,7 +78,10 @@ export async function requestStateStore(
         return fail(
           new FerryError(
             'FERRY_E_TS_STORE_NOT_FOUND',
-            `Request State Store (restore): there is no migration store at ${storePath} on this computer. For a refresh, run Capture User State into it first on this same computer; for a replace (old computer → new computer), create a computer association (Assets and Compliance › User State Migration › Create Computer Association) and restore through the state migration point.`,
+            `Request State Store (restore): there is no migration store at ${storePath} on this computer. For a ` +
+              `refresh, run Capture User State into it first on this same computer; for a replace (old computer → ` +
+              `new computer), create a computer association (Assets and Compliance › User State Migration › Create ` +
+              `Computer Association) and restore through the state migration point.`,
             { details: { storePath } },
           ),
         );
@@ -95,7 +98,8 @@ export async function requestStateStore(
     return fail(
       new FerryError(
         'FERRY_E_TS_NO_STATE_MIGRATION_POINT',
-        `Request State Store (${requestType}): no state migration point is configured and OSDStateStorePath names no local store. Run from a site with a state migration point, or set OSDStateStorePath to a local folder.`,
+        `Request State Store (${requestType}): no state migration point is configured and OSDStateStorePath names no ` +
+          `local store. Run from a site with a state migration point, or set OSDStateStorePath to a local folder.`,
       ),
     );
   }
@@ -125,7 +129,9 @@ export async function releaseStateStore(ctx: UserStateContext): Promise<UserStat
     return fail(
       new FerryError(
         'FERRY_E_TS_RELEASE_AFTER_FAILED_STEP',
-        `Release State Store refused: the step before it (${ctx.env.get('_SMSTSLastActionName') ?? 'unknown'}) failed with ${ctx.env.get('_SMSTSLastActionRetCode') ?? '?'}.`,
+        `Release State Store refused: the step before it ` +
+          `(${ctx.env.get('_SMSTSLastActionName') ?? 'unknown'}) failed ` +
+          `with ${ctx.env.get('_SMSTSLastActionRetCode') ?? '?'}.`,
       ),
     );
   }
@@ -210,7 +216,8 @@ function usablePackage(pkg: UsmtPackage | undefined, id: string): UsmtPackage | 
   if (pkg.builtin && pkg.dir === undefined) {
     return new FerryError(
       'FERRY_E_TS_PACKAGE_NOT_FOUND',
-      `USMT package ${id} resolves to Ferry's built-in engine, but its default migration XML files are not installed (src/usmt/xml, or FERRY_USMT_XML_DIR). Map the package to a folder with --package ${id}=DIR.`,
+      `USMT package ${id} resolves to Ferry's built-in engine, but its default migration XML files are not ` +
+        `installed (src/usmt/xml, or FERRY_USMT_XML_DIR). Map the package to a folder with --package ${id}=DIR.`,
       { details: { id } },
     );
   }

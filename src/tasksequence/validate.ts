@@ -207,7 +207,8 @@ function checkCapture(n: KnownStep, e: StepEntry, store: StoreFacts, add: Add): 
     add(
       'error',
       'FERRY_E_TS_HARDLINK_NETWORK_STORE',
-      'Capture User State uses hard links, but the store is on a state migration point or a network share; hard links need a local store on the same computer.',
+      'Capture User State uses hard links, but the store is on a state migration point or ' +
+        'a network share; hard links need a local store on the same computer.',
       n,
       e.path,
     );
@@ -239,7 +240,8 @@ function checkUsmtPackage(n: KnownStep, path: number[], packages: PackageResolve
         add(
           'error',
           'FERRY_E_TS_CONFIG_FILE_NOT_IN_PACKAGE',
-          `Configuration file ${f} is not in USMT package ${id} (it holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`,
+          `Configuration file ${f} is not in USMT package ${id} (it ` +
+            `holds ${pkg.files.join(', ') || 'no XML files'}); USMT would fail with 28.`,
           n,
           path,
         );
@@ -312,7 +314,8 @@ function checkStorePathBeforeUse(enabled: StepEntry[], startPath: string | undef
       add(
         'error',
         'FERRY_E_TS_STORE_PATH_MISSING',
-        `Nothing before this step says where to ${what}: add Request State Store before it (state migration point), or a Set Task Sequence Variable step that sets OSDStateStorePath to a local folder (e.g. %_SMSTSUserStatePath%).`,
+        `Nothing before this step says where to ${what}: add Request State Store before it (state migration point), or a Set ` +
+          `Task Sequence Variable step that sets OSDStateStorePath to a local folder (e.g. %_SMSTSUserStatePath%).`,
         n,
         e.path,
       );
@@ -331,7 +334,8 @@ function checkRestoreLocalAccounts(enabled: StepEntry[], add: Add): void {
       add(
         'warning',
         'FERRY_W_TS_RESTORE_WITHOUT_LOCAL_ACCOUNTS',
-        `"${captureAll.node.name}" captures all user profiles but this step does not restore local computer user profiles; it fails if the store holds local accounts (USMT 14).`,
+        `"${captureAll.node.name}" captures all user profiles but this step does not restore local ` +
+          `computer user profiles; it fails if the store holds local accounts (USMT 14).`,
         e.node,
         e.path,
       );
@@ -348,7 +352,8 @@ function checkStateStoreRelease(enabled: StepEntry[], add: Add): void {
       add(
         'warning',
         'FERRY_W_TS_CONTINUE_BEFORE_RELEASE',
-        `"${prev.name}" runs right before Release State Store with "Continue on error"; if it fails, Release State Store refuses to run and the store stays reserved.`,
+        `"${prev.name}" runs right before Release State Store with "Continue on error"; if it ` +
+          `fails, Release State Store refuses to run and the store stays reserved.`,
         e.node,
         e.path,
       );

@@ -61,7 +61,9 @@ test('CMTrace line: the spec format, local time with the Windows bias, record br
   const sign = bias < 0 ? '-' : '+';
   assert.equal(
     line,
-    `<![LOG[Downloaded file ]LOG] !> x\r\nsecond line]LOG]!><time="14:24:33.329${sign}${String(Math.abs(bias)).padStart(3, '0')}" date="06-26-2015" component="ApplyOperatingSystem" context="" type="1" thread="1256" file="downloadcontent.cpp:1626">`,
+    `<![LOG[Downloaded file ]LOG] !> x\r\nsecond ` +
+      `line]LOG]!><time="14:24:33.329${sign}${String(Math.abs(bias)).padStart(3, '0')}" date="06-26-2015" ` +
+      `component="ApplyOperatingSystem" context="" type="1" thread="1256" file="downloadcontent.cpp:1626">`,
   );
   const [rec] = parseCmTrace(line);
   assert.equal(rec!.message, 'Downloaded file ]LOG] !> x\r\nsecond line');

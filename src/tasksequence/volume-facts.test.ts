@@ -24,10 +24,21 @@ test("registry, OS version and computer name come from the generated volume's re
   const cond = (inner: string) => `<condition>${inner}</condition>`;
   const setVar = (n: string, c: string) =>
     `<step type="SMS_TaskSequence_SetVariableAction" name="${n}"><action>tsenv.exe "${n}=yes"</action>${c}</step>`;
+  const win10 =
+    '<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable>' +
+    '<variable name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "10.0%" AND ProductType = "1"</variable></expression>';
+  const profileList =
+    '<expression type="SMS_TaskSequence_RegistryConditionExpression">' +
+    '<variable name="KeyPath">HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion</variable>' +
+    '<variable name="Value">CurrentBuildNumber</variable><variable name="Type">REG_SZ</variable>' +
+    '<variable name="Operator">greater</variable><variable name="Data">9000</variable></expression>';
+  const win7 =
+    '<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable>' +
+    '<variable name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "6.1%"</variable></expression>';
   const seq = parseSequenceXml(`<sequence version="3.10">
-    ${setVar('OnWindows10', cond('<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "10.0%" AND ProductType = "1"</variable></expression>'))}
-    ${setVar('HasProfileList', cond('<expression type="SMS_TaskSequence_RegistryConditionExpression"><variable name="KeyPath">HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion</variable><variable name="Value">CurrentBuildNumber</variable><variable name="Type">REG_SZ</variable><variable name="Operator">greater</variable><variable name="Data">9000</variable></expression>'))}
-    ${setVar('OnWindows7', cond('<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "6.1%"</variable></expression>'))}
+    ${setVar('OnWindows10', cond(win10))}
+    ${setVar('HasProfileList', cond(profileList))}
+    ${setVar('OnWindows7', cond(win7))}
   </sequence>`);
   const engine = await Engine.start({ sequence: seq, computer: { root }, stateDir: join(tmp.dir, 'state'), usmt: recordingUsmt() });
   assert.equal(engine.variables()._SMSTSMachineName, name);

@@ -35,7 +35,11 @@ Flags:                  Enterprise
 
 test('Apply Operating System Image: image, answer file and each destination survive XML', () => {
   for (const target of ['', ' /target:0,2', ' /target:C:', ' /target:%OSDisk%']) {
-    const xml = `<sequence version="3.10"><step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating System"><action>OSDApplyOS.exe /image:FRY00002,%OSDImageIndex% "/config:FRY00003,%OSDConfigFileName%"${target} /runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">3</variable><variable name="OSDConfigFileName" property="ConfigFileName">unattend.xml</variable></defaultVarList></step></sequence>`;
+    const xml =
+      `<sequence version="3.10"><step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply Operating ` +
+      `System"><action>OSDApplyOS.exe /image:FRY00002,%OSDImageIndex% "/config:FRY00003,%OSDConfigFileName%"${target} ` +
+      `/runfromnet:False</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">3</variable><variable ` +
+      `name="OSDConfigFileName" property="ConfigFileName">unattend.xml</variable></defaultVarList></step></sequence>`;
     const seq = parseSequenceXml(xml);
     const step = seq.children[0]!;
     assert.ok(isStepOfType(step, 'SMS_TaskSequence_ApplyOperatingSystemAction'));

@@ -124,7 +124,9 @@ export async function wimImage(path: string, index: number): Promise<WimImage> {
   if (!image) {
     throw new FerryError(
       'FERRY_E_OSIMAGE_INDEX_MISSING',
-      `${path} has no image ${index} (it holds ${images.map((i) => `${i.index} "${i.name}"`).join(', ') || 'no images'}); set the step's image index (OSDImageIndex) to one of them.`,
+      `${path} has no image ${index} (it ` +
+        `holds ${images.map((i) => `${i.index} "${i.name}"`).join(', ') || 'no images'}); set the step's ` +
+        `image index (OSDImageIndex) to one of them.`,
       {
         details: { path, index, available: images.map((i) => i.index) },
       },

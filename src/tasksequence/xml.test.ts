@@ -68,10 +68,12 @@ test('the spec §7.1 example: groups, steps, typed properties, conditions', () =
 });
 
 test('unknown step types, attributes and elements are preserved verbatim', () => {
-  const xml = `<?xml version="1.0"?>
+  const xml =
+    `<?xml version="1.0"?>
 <sequence version="3.10" packageID="X">
   <referenceList><reference package="CM100005" program="*"/></referenceList>
-  <step type="SMS_TaskSequence_InstallApplicationAction" name="Install App" custom="1"><action>smsappinstall.exe /app:CM1</action><defaultVarList><variable name="OrderedAppsInstall" property="AppInfo">1</variable></defaultVarList></step>
+  <step type="SMS_TaskSequence_InstallApplicationAction" name="Install App" custom="1"><action>smsappinstall.exe ` +
+    `/app:CM1</action><defaultVarList><variable name="OrderedAppsInstall" property="AppInfo">1</variable></defaultVarList></step>
   <group name="G" description="" disable="false" continueOnError="false" editorHint="x">
     <futureElement a="b"><inner/></futureElement>
     <step type="SMS_TaskSequence_RunCommandLineAction" name="cmd" continueOnError="true" successCodeList="0 1" timeout="30" newAttr="y">
@@ -108,16 +110,24 @@ test('unknown step types, attributes and elements are preserved verbatim', () =>
 });
 
 test('every condition kind parses and round-trips, including nesting and an implicit and', () => {
-  const xml = `<sequence version="3.00"><step type="SMS_TaskSequence_SetVariableAction" name="s"><action>tsenv.exe "A=1"</action>
+  const xml =
+    `<sequence version="3.00"><step type="SMS_TaskSequence_SetVariableAction" name="s"><action>tsenv.exe "A=1"</action>
   <condition>
     <operator type="or">
-      <expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "10.0%"</variable></expression>
-      <operator type="not"><expression type="SMS_TaskSequence_FileConditionExpression"><variable name="Path">%WINDIR%\\notepad.exe</variable><variable name="DateTime">20200101000000.000000+000</variable><variable name="DateTimeOperator">greater</variable></expression></operator>
+      <expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable ` +
+    `name="Query">SELECT * FROM Win32_OperatingSystem WHERE Version LIKE "10.0%"</variable></expression>
+      <operator type="not"><expression type="SMS_TaskSequence_FileConditionExpression"><variable ` +
+    (`name="Path">%WINDIR%\\notepad.exe</variable><variable name="DateTime">20200101000000.000000+000</variable><variable ` +
+      `name="DateTimeOperator">greater</variable></expression></operator>
       <expression type="SMS_TaskSequence_FolderConditionExpression"><variable name="Path">C:\\Users</variable></expression>
-      <expression type="SMS_TaskSequence_RegistryConditionExpression"><variable name="KeyPath">HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso</variable><variable name="Value">Ver</variable><variable name="Type">REG_SZ</variable><variable name="Data">2</variable><variable name="Operator">greaterEqual</variable></expression>
-      <expression type="SMS_TaskSequence_SoftwareConditionExpression"><variable name="Operator">AnyVersion</variable><variable name="UpgradeCode">{1}</variable></expression>
+      <expression type="SMS_TaskSequence_RegistryConditionExpression"><variable `) +
+    `name="KeyPath">HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso</variable><variable name="Value">Ver</variable><variable ` +
+    (`name="Type">REG_SZ</variable><variable name="Data">2</variable><variable name="Operator">greaterEqual</variable></expression>
+      <expression type="SMS_TaskSequence_SoftwareConditionExpression"><variable name="Operator">AnyVersion</variable><variable ` +
+      `name="UpgradeCode">{1}</variable></expression>
     </operator>
-    <expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">X</variable><variable name="Operator">Like</variable><variable name="Value">a*</variable></expression>
+    <expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">X</variable><variable `) +
+    `name="Operator">Like</variable><variable name="Value">a*</variable></expression>
   </condition></step></sequence>`;
   const seq = parseSequenceXml(xml);
   const step = seq.children[0]!;
@@ -135,8 +145,10 @@ test('every condition kind parses and round-trips, including nesting and an impl
 });
 
 test('invalid property values are reported, kept verbatim, and never crash', () => {
-  const xml = `<sequence version="3.00"><step type="SMS_TaskSequence_CaptureUserStateAction" name="c"><action/>
-    <defaultVarList><variable name="OSDMigrateContinueOnLockedFiles" property="ContinueOnLockedFiles">maybe</variable></defaultVarList></step></sequence>`;
+  const xml =
+    `<sequence version="3.00"><step type="SMS_TaskSequence_CaptureUserStateAction" name="c"><action/>
+    <defaultVarList><variable name="OSDMigrateContinueOnLockedFiles" ` +
+    `property="ContinueOnLockedFiles">maybe</variable></defaultVarList></step></sequence>`;
   const seq = parseSequenceXml(xml);
   const step = seq.children[0] as KnownStep<'SMS_TaskSequence_CaptureUserStateAction'>;
   assert.deepEqual(step.invalid, [{ property: 'ContinueOnLockedFiles', value: 'maybe', reason: 'expected true or false' }]);
@@ -161,13 +173,15 @@ test('hostile and malformed XML is refused with a coded error', () => {
     ['<sequence><step type="SMS_TaskSequence_RebootAction" timeout="soon"/></sequence>', 'FERRY_E_TS_PROPERTY_INVALID'],
     ['<sequence><step type="X" runIn="Mars"/></sequence>', 'FERRY_E_TS_PROPERTY_INVALID'],
     [
-      '<sequence><step type="X"><condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">A</variable><variable name="Operator">approx</variable></expression></condition></step></sequence>',
+      '<sequence><step type="X"><condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable ' +
+        'name="Variable">A</variable><variable name="Operator">approx</variable></expression></condition></step></sequence>',
       'FERRY_E_TS_PROPERTY_INVALID',
     ],
     ['<sequence><step type="X"><condition><operator type="xor"/></condition></step></sequence>', 'FERRY_E_TS_PROPERTY_INVALID'],
     [`<sequence>${'<group name="g">'.repeat(5000)}${'</group>'.repeat(5000)}</sequence>`, 'FERRY_E_XML_MALFORMED'],
     [
-      `<sequence><step type="X"><condition>${'<operator type="not">'.repeat(5000)}${'</operator>'.repeat(5000)}</condition></step></sequence>`,
+      `<sequence><step ` +
+        `type="X"><condition>${'<operator type="not">'.repeat(5000)}${'</operator>'.repeat(5000)}</condition></step></sequence>`,
       'FERRY_E_XML_MALFORMED',
     ],
   ];
@@ -181,8 +195,10 @@ test('hostile and malformed XML is refused with a coded error', () => {
 });
 
 test('values with markup characters survive export', () => {
-  const xml = `<sequence version="3.00"><step type="SMS_TaskSequence_RunCommandLineAction" name="a &amp; &lt;b&gt; &quot;q&quot;">
-    <action/><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c echo "&lt;x&gt;" &amp;&amp; exit 0</variable></defaultVarList></step></sequence>`;
+  const xml =
+    `<sequence version="3.00"><step type="SMS_TaskSequence_RunCommandLineAction" name="a &amp; &lt;b&gt; &quot;q&quot;">
+    <action/><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c echo "&lt;x&gt;" &amp;&amp; exit ` +
+    `0</variable></defaultVarList></step></sequence>`;
   const seq = parseSequenceXml(xml);
   const out = serializeSequenceXml(seq);
   const again = parseSequenceXml(out);

@@ -43,7 +43,8 @@ export function parseXmlDocument(text: string, source: string): XElement {
     throw new FerryError(
       'FERRY_E_XML_MALFORMED',
       parsed.dtd
-        ? `${source}${at}: the XML declares a DTD or entities, which Ferry refuses for safety. Remove the <!DOCTYPE>/<!ENTITY> declarations.`
+        ? `${source}${at}: the XML declares a DTD or entities, which Ferry refuses ` +
+            `for safety. Remove the <!DOCTYPE>/<!ENTITY> declarations.`
         : `${source}${at}: the XML is not well-formed: ${parsed.message.replace(/\s+/g, ' ').trim()}`,
       { details: { source, ...(line ? { line } : {}), ...(column ? { column } : {}) } },
     );

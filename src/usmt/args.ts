@@ -159,7 +159,8 @@ export function parseVerbosity(value: string | undefined): number {
   if (!(VERBOSITY_LEVELS as readonly number[]).includes(n)) {
     throw usmtError(
       'FERRY_E_INVALID_ARGUMENT',
-      'Verbosity level must be specified as a sum of the desired log options: Verbose (0x01), Record Objects (0x04), Echo to debug port (0x08).',
+      'Verbosity level must be specified as a sum of the desired log options: ' +
+        'Verbose (0x01), Record Objects (0x04), Echo to debug port (0x08).',
     );
   }
   return n;

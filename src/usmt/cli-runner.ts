@@ -56,7 +56,10 @@ export interface Tool<T extends CommonOptions> {
 /** How a tool is started: its working folder (default: this process's), and who else hears it. */
 export interface ToolInvocation {
   readonly cwd?: string;
-  /** An in-process caller (the task sequence engine): hears the tool's progress and phases, and a `log` event (component REPORT_WRITTEN) naming each report written. */
+  /**
+   * An in-process caller (the task sequence engine): hears the tool's progress and phases, and a `log` event (component REPORT_WRITTEN)
+   * naming each report written.
+   */
   readonly events?: EventStream;
 }
 
@@ -234,7 +237,8 @@ function logListener(log: UsmtLog): (e: FerryEvent) => void {
         break;
       case 'decision':
         log.object(
-          `${e.decision === 'include' ? 'Included' : 'Excluded'} ${e.object}${e.component ? ` [${e.component}]` : ''}${e.user ? ` for ${e.user}` : ''}`,
+          `${e.decision === 'include' ? 'Included' : 'Excluded'} ${e.object}${e.component ? ` [${e.component}]` : ''}` +
+            `${e.user ? ` for ${e.user}` : ''}`,
         );
         break;
       case 'phase':

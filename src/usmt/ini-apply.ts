@@ -66,7 +66,8 @@ export class IniApplier {
     if (!existing && (await lstat(host).catch(() => null))) {
       throw new FerryError(
         'FERRY_E_USMT_RESTORE_FAILED',
-        `${file} exists on the target but is not a readable INI file (a folder, unreadable, or over 16 MiB): its settings are not applied. Fix or remove it and run LoadState again.`,
+        `${file} exists on the target but is not a readable INI file (a folder, unreadable, or over 16 ` +
+          `MiB): its settings are not applied. Fix or remove it and run LoadState again.`,
         { details: { path: file } },
       );
     }

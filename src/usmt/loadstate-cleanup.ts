@@ -15,7 +15,10 @@ export interface ProfileMove {
   readonly to: string;
 }
 
-/** Delete the target's files and registry values named by the rules' destinationCleanup patterns; returns them (Windows paths, registry locations), each announced as a `warn` log event. */
+/**
+ * Delete the target's files and registry values named by the rules' destinationCleanup patterns; returns them (Windows paths, registry
+ * locations), each announced as a `warn` log event.
+ */
 export async function destinationCleanup(
   engine: RuleEngine,
   target: TargetVolume,

@@ -72,7 +72,8 @@ export function parseLoadStateArgs(argv: readonly string[]): ParsedCommand<LoadS
   if (argv.length === 0) throw fail('Command line arguments are required. Specify /? for options.');
   if (args.positionals.length > 1) {
     throw fail(
-      `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`,
+      `Settings store argument specified is invalid: only one StorePath may be ` +
+        `given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`,
     );
   }
   const storePath = args.positionals[0];
@@ -133,7 +134,8 @@ function parseUserMove(value: string): UserMove {
   if (!m) {
     throw usmtError(
       'FERRY_E_INVALID_ARGUMENT',
-      `The source-to-target user account mapping is invalid for /mu: "${value}". Use /mu:OldDomain\\OldUser:[NewDomain\\]NewUser (no wildcards).`,
+      `The source-to-target user account mapping is invalid for /mu: "${value}". ` +
+        `Use /mu:OldDomain\\OldUser:[NewDomain\\]NewUser (no wildcards).`,
     );
   }
   return { ...optional('fromDomain', m[1]), fromUser: m[2]!, ...optional('toDomain', m[3]), toUser: m[4]! };

@@ -87,7 +87,8 @@ export class RestoreStaging {
       if (st && (!st.isDirectory() || st.isSymbolicLink())) {
         throw usmtError(
           'FERRY_E_USMT_RESTORE_FAILED',
-          `${folder} is ${st.isSymbolicLink() ? 'a link' : 'a file'} on the target where LoadState needs a folder; move it aside and run LoadState again.`,
+          `${folder} is ${st.isSymbolicLink() ? 'a link' : 'a file'} on the target where ` +
+            `LoadState needs a folder; move it aside and run LoadState again.`,
           { path: folder },
         );
       }
@@ -153,7 +154,9 @@ export class RestoreStaging {
       if (there && (d.isDirectory() || there.isDirectory())) {
         throw usmtError(
           'FERRY_E_USMT_RESTORE_FAILED',
-          `${dst} changed on the target while LoadState ran (it is now ${there.isSymbolicLink() ? 'a link' : there.isDirectory() ? 'a folder' : 'a file'}); run LoadState again.`,
+          `${dst} changed on the target while LoadState ran (it is ` +
+            `now ${there.isSymbolicLink() ? 'a link' : there.isDirectory() ? 'a folder' : 'a file'}); ` +
+            `run LoadState again.`,
           { path: dst },
         );
       }

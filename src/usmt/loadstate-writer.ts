@@ -1,7 +1,8 @@
 // LoadState's staged files are written on a thread of their own (loadstate-writer-worker.ts):
 // creating and writing thousands of small files is system-call time that the main thread, which
 // reads, decrypts and checks the store, would otherwise spend in series with its own work
-// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB slabs that go to the thread with their batch
+// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB slabs that go to the thread with their
+// batch
 // of jobs and come back to be reused: a buffer per file cost an allocation, page faults and
 // garbage collection per file, and freed buffers lingered in the thread until it collected
 // (peak RSS +100 MiB). At most MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded

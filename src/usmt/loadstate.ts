@@ -73,7 +73,10 @@ export interface LoadStateResult {
   readonly cleanedUp: number;
   /** Registry values rewritten by a <contentModify> script. */
   readonly registryModified: number;
-  /** Store objects not applied, by reason: user not selected, not included by the LoadState rules, component off in Config.xml, NeverRestore. */
+  /**
+   * Store objects not applied, by reason: user not selected, not included by the LoadState rules, component off in Config.xml,
+   * NeverRestore.
+   */
   readonly notApplied: { readonly user: number; readonly rules: number; readonly config: number; readonly neverRestore: number };
   readonly failed: readonly { readonly winPath: string; readonly message: string }[];
   readonly accountPlan?: string;
@@ -224,7 +227,9 @@ async function planUsers(
       events.log(
         'error',
         LOG,
-        `FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not restored.`,
+        `FERRY_E_USMT_LOCAL_ACCOUNT: unable to create a local account because /lac was not ` +
+          `specified: ${to.name} does not exist on the target, so the data of ${u.domain}\\${u.name} is not ` +
+          `restored.`,
         USMT_ERROR_USE_LAC,
       );
       continue;
@@ -580,7 +585,8 @@ class ApplyRun {
     if (!this.#options.continueOnError) {
       throw new FerryError(
         'FERRY_E_USMT_STOPPED_ON_ERROR',
-        `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} Fix the target and run again, or add /c to continue past such errors.`,
+        `Processing stopped: ${winPath} could not be restored to ${dest}: ${fe.message} ` +
+          `Fix the target and run again, or add /c to continue past such errors.`,
         { cause: err, details: { path: winPath } },
       );
     }
@@ -642,7 +648,9 @@ class ApplyRun {
       stats.contentModified++;
       this.#log(
         'debug',
-        `${modify!.text}: ${outcome.path} keeps its existing ${[kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') || 'nothing'}`,
+        `${modify!.text}: ${outcome.path} keeps its existing ` +
+          ([kept.security && 'owner', kept.timeFields && 'times', kept.attributeMask && 'attributes'].filter(Boolean).join(', ') ||
+            'nothing'),
       );
     }
     // Kept properties are the target's, not the store's: such a file is copied, never hard-linked to the store's inode.
@@ -928,7 +936,9 @@ class ApplyRun {
     if (registry.missingSoftware) {
       events.warn(
         'FERRY_W_REGISTRY_UNAVAILABLE',
-        `The target has no SOFTWARE hive under ${this.#target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} HKLM\\Software registry object(s) were not applied.`,
+        `The target has no SOFTWARE hive ` +
+          `under ${this.#target.windowsWinPath}\\System32\\config: ${registry.missingSoftware} ` +
+          `HKLM\\Software registry object(s) were not applied.`,
         this.#target.windowsWinPath,
       );
     }
@@ -963,13 +973,20 @@ class ApplyRun {
     const { needsLac } = this.#users;
     return (
       (stats.cleanedUp
-        ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by <destinationCleanup> rules before applying (each listed in the log). `
+        ? `Deleted ${stats.cleanedUp} target file(s) and registry value(s) named by ` +
+          `<destinationCleanup> rules before applying (each listed in the log). `
         : '') +
-      `Restored ${stats.restored} files (${stats.renamed} renamed on collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the target), ` +
-      `${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. ` +
+      (`Restored ${stats.restored} files (${stats.renamed} renamed on ` +
+        `collision, ${stats.overwritten} overwritten by merge rules, ${stats.kept} kept from the ` +
+        `target), `) +
+      (`${stats.linksDropped} irrelevant shortcuts dropped, ${stats.contentModified} kept properties of the file they ` +
+        `replaced (KeepExisting); verified ${stats.verified} restored files against the catalog: all match. `) +
       (stats.iniApplied || stats.iniKept ? `INI settings: ${stats.iniApplied} applied, ${stats.iniKept} kept from the target. ` : '') +
-      `Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} kept from the target, ${stats.registrySkipped} not applicable offline.` +
-      ` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.` +
+      (`Registry: ${stats.registryApplied} applied (${registry.remapped} with profile paths or ` +
+        `SID remapped, ${registry.modified} rewritten by <contentModify>), ${stats.registryKept} ` +
+        `kept from the target, ${stats.registrySkipped} not applicable offline.`) +
+      (` Not applied: ${skipped.rules} not included by the LoadState rules, ${skipped.config} of components turned ` +
+        `off in Config.xml, ${skipped.neverRestore} NeverRestore, ${skipped.user} of users not migrated.`) +
       (this.#failed.length ? ` ${this.#failed.length} file(s) failed and were skipped (/c).` : '') +
       (needsLac.length ? ` Not restored (needs /lac): ${needsLac.join(', ')}.` : '')
     );
@@ -1003,7 +1020,8 @@ function profileSid(plan: UserPlan, registry: RegistryApplier, events: EventStre
   events.log(
     'info',
     LOG,
-    `${target.domain}\\${target.name} is a different domain account: its SID is not known offline, so no ProfileList entry is written for ${target.profilePath}.`,
+    `${target.domain}\\${target.name} is a different domain account: its SID is not known ` +
+      `offline, so no ProfileList entry is written for ${target.profilePath}.`,
   );
   return undefined;
 }

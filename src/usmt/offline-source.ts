@@ -71,7 +71,8 @@ async function fromOfflineXml(file: string, cwd: string): Promise<string> {
   if (valid.length === 0) {
     throw usmtError(
       'FERRY_E_USMT_INIT_ERROR',
-      `Unable to find a valid Windows directory to proceed with requested offline operation: none of ${paths.join(', ')} (from ${file}) holds a Windows installation.`,
+      `Unable to find a valid Windows directory to proceed with requested offline operation: ` +
+        `none of ${paths.join(', ')} (from ${file}) holds a Windows installation.`,
       { file },
     );
   }

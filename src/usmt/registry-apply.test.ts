@@ -142,37 +142,42 @@ test('HKCU values of a moved profile: remapped into the new NTUSER.DAT, made fro
   hive.close();
 });
 
-test("<contentModify> rewrites a value before it is written: merged with the target's value, converted, or left as the target has it", async (t) => {
-  const root = targetTree(t);
-  const software = join(root, 'Windows/System32/config/SOFTWARE');
-  const seed = HiveEditor.open(software, { allowDirty: true });
-  seed.setValue('Ferry\\Test', 'Path', RegType.SZ, 'C:\\mine;C:\\shared');
-  seed.setValue('Ferry\\Test', 'Mode', RegType.SZ, 'keep me');
-  seed.save(software);
-  const target = await openTargetVolume(join(root, 'Windows'));
-  try {
-    const applier = new RegistryApplier(target);
-    const apply = (e: RegistryEntry, script: string) =>
-      applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script, { file: 'test' }));
-    assert.equal(
-      await apply(machineValue('Path', 'C:\\shared;C:\\app'), 'MigXmlHelper.MergeDelimitedContent(";","Add","C:\\extra")'),
-      'written',
-    );
-    assert.equal(await apply(machineValue('Level', '42'), 'MigXmlHelper.ConvertToDWORD(NULL)'), 'written');
-    assert.equal(await apply(machineValue('Mode', 'unknown'), 'MigXmlHelper.SetValueByTable("a,b","1,2",NULL)'), 'kept');
-    assert.equal(applier.modified, 2);
-    applier.save();
-  } finally {
-    target.close();
-  }
-  const hive = openHive(software);
-  const key = hive.key('Ferry\\Test')!;
-  assert.equal(key.value('Path')?.data, 'C:\\mine;C:\\shared;C:\\app;C:\\extra');
-  assert.equal(key.value('Level')?.type, RegType.DWORD);
-  assert.equal(key.value('Level')?.data, 42);
-  assert.equal(key.value('Mode')?.data, 'keep me');
-  hive.close();
-});
+test(
+  '<contentModify> rewrites a value before it is ' +
+    "written: merged with the target's value, " +
+    'converted, or left as the target has it',
+  async (t) => {
+    const root = targetTree(t);
+    const software = join(root, 'Windows/System32/config/SOFTWARE');
+    const seed = HiveEditor.open(software, { allowDirty: true });
+    seed.setValue('Ferry\\Test', 'Path', RegType.SZ, 'C:\\mine;C:\\shared');
+    seed.setValue('Ferry\\Test', 'Mode', RegType.SZ, 'keep me');
+    seed.save(software);
+    const target = await openTargetVolume(join(root, 'Windows'));
+    try {
+      const applier = new RegistryApplier(target);
+      const apply = (e: RegistryEntry, script: string) =>
+        applier.apply(e, parseRegLocation(e.winPath), undefined, undefined, parseScriptCall(script, { file: 'test' }));
+      assert.equal(
+        await apply(machineValue('Path', 'C:\\shared;C:\\app'), 'MigXmlHelper.MergeDelimitedContent(";","Add","C:\\extra")'),
+        'written',
+      );
+      assert.equal(await apply(machineValue('Level', '42'), 'MigXmlHelper.ConvertToDWORD(NULL)'), 'written');
+      assert.equal(await apply(machineValue('Mode', 'unknown'), 'MigXmlHelper.SetValueByTable("a,b","1,2",NULL)'), 'kept');
+      assert.equal(applier.modified, 2);
+      applier.save();
+    } finally {
+      target.close();
+    }
+    const hive = openHive(software);
+    const key = hive.key('Ferry\\Test')!;
+    assert.equal(key.value('Path')?.data, 'C:\\mine;C:\\shared;C:\\app;C:\\extra');
+    assert.equal(key.value('Level')?.type, RegType.DWORD);
+    assert.equal(key.value('Level')?.data, 42);
+    assert.equal(key.value('Mode')?.data, 'keep me');
+    hive.close();
+  },
+);
 
 test('<destinationCleanup> of registry values: only the values the pattern names, never a key', async (t) => {
   const root = targetTree(t);

@@ -147,7 +147,8 @@ function storePathArgument(argv: readonly string[], args: Args): string | undefi
   if (args.positionals.length > 1) {
     throw usmtError(
       'FERRY_E_INVALID_ARGUMENT',
-      `Settings store argument specified is invalid: only one StorePath may be given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`,
+      `Settings store argument specified is invalid: only one StorePath may be ` +
+        `given (got ${args.positionals.map((p) => `"${p}"`).join(', ')}).`,
     );
   }
   return args.positionals[0];

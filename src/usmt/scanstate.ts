@@ -66,7 +66,8 @@ export async function scanState(options: ScanStateOptions, ctx: RunContext): Pro
   if (!options.offline) {
     throw usmtError(
       'FERRY_E_USMT_OFFLINE_REQUIRED',
-      "Use /offline to run gather on this platform: ScanState reads an offline Windows volume here; add /offlinewindir:<the volume's Windows folder>.",
+      'Use /offline to run gather on this platform: ScanState reads an offline ' +
+        "Windows volume here; add /offlinewindir:<the volume's Windows folder>.",
     );
   }
   const windowsDir = await offlineWindowsDir(options.offline, ctx.cwd);
@@ -425,7 +426,8 @@ function sourceFailureHandler(
       await writer?.abort();
       throw new FerryError(
         'FERRY_E_USMT_STOPPED_ON_ERROR',
-        `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and run the same command again to resume, or add /c to continue past such files.`,
+        `Processing stopped due to an I/O error reading ${winPath} (${err.code}). Fix access and ` +
+          `run the same command again to resume, or add /c to continue past such files.`,
         {
           cause: err,
           details: { path: winPath, errno },
@@ -522,7 +524,11 @@ async function finishCapture(
     log?.warning(`Skipped because of /c (${skipped.length}):`);
     for (const s of skipped) log?.warning(`  ${s.winPath}: ${s.code}`);
   }
-  const summary = `${estimate ? 'Estimated' : 'Captured'} ${counts.files} files (${counts.bytes} bytes), ${counts.dirs} folders, ${counts.registry} registry objects${counts.ini ? `, ${counts.ini} INI settings` : ''} for ${users.length} user(s)${skipped.length ? `; ${skipped.length} skipped` : ''}${store?.reusedFiles ? `; ${store.reusedFiles} reused from the interrupted run` : ''}.`;
+  const summary =
+    `${estimate ? 'Estimated' : 'Captured'} ${counts.files} files (${counts.bytes} bytes), ${counts.dirs} ` +
+    `folders, ${counts.registry} registry objects${counts.ini ? `, ${counts.ini} INI settings` : ''} for ${users.length} ` +
+    (`user(s)${skipped.length ? `; ${skipped.length} skipped` : ''}` +
+      `${store?.reusedFiles ? `; ${store.reusedFiles} reused from the interrupted run` : ''}.`);
   events.log('info', 'summary', summary);
   return {
     exitCode: skipped.length > 0 ? USMT_WOULD_HAVE_FAILED : USMT_SUCCESS,

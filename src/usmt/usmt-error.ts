@@ -12,7 +12,9 @@ export function asFerryError(err: unknown): FerryError {
   if (typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string') return fromSystemError(err, 'running');
   return new FerryError(
     'FERRY_E_INTERNAL',
-    `Unexpected internal error: ${err instanceof Error ? err.message : String(err)}. Re-run with FERRY_DEBUG=1 for the stack and report it.`,
+    `Unexpected internal ` +
+      `error: ${err instanceof Error ? err.message : String(err)}. Re-run with ` +
+      `FERRY_DEBUG=1 for the stack and report it.`,
     { cause: err },
   );
 }

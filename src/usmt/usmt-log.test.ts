@@ -78,6 +78,8 @@ test('/p XML has storeSize with clusterSize and temporarySpace (§8.1)', () => {
   assert.equal(e.storeBytes, 4096 + 8192 + 100);
   assert.equal(
     estimateXml(e),
-    `<?xml version="1.0" encoding="UTF-8"?>\n<PreMigration>\n  <storeSize>\n    <size clusterSize="4096">12388</size>\n  </storeSize>\n  <temporarySpace>\n    <size>4197</size>\n  </temporarySpace>\n</PreMigration>\n`,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<PreMigration>\n  <storeSize>\n    <size ` +
+      `clusterSize="4096">12388</size>\n  </storeSize>\n  <temporarySpace>\n    <size>4197</size>\n  ` +
+      `</temporarySpace>\n</PreMigration>\n`,
   );
 });

@@ -103,5 +103,8 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `2026-11-26 10:12:13`, local time, as USMT's logs start each line. */
 export function formatLogTime(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:` +
+    `${pad(d.getSeconds())}`
+  );
 }

@@ -86,7 +86,9 @@ async function verify(
     for (const r of report.results) if (!r.ok) ctx.log?.error(`${r.winPath}: ${r.code}: ${r.message}`);
     if (report.catalogError) ctx.log?.error(`CATALOG: ${report.catalogError.code}: ${report.catalogError.message}`);
     ctx.log?.info(
-      `Verified ${report.files} files: ${report.intact} intact, ${report.corrupted} corrupted; catalog ${report.catalogOk ? 'OK' : 'CORRUPTED'}`,
+      `Verified ${report.files} files: ${report.intact} ` +
+        `intact, ${report.corrupted} corrupted; ` +
+        `catalog ${report.catalogOk ? 'OK' : 'CORRUPTED'}`,
     );
     return report.corrupted > 0 || !report.catalogOk ? USMT_ERROR_CORRUPTED_STORE : USMT_SUCCESS;
   } finally {
@@ -135,7 +137,9 @@ async function extract(
     await reader.close();
   }
   write(
-    `Extracted ${extracted} files to ${destination}${existing ? `; ${existing} already there and kept (use /o to overwrite)` : ''}${filtered ? `; ${filtered} left out by /i /e` : ''}.`,
+    `Extracted ${extracted} files ` +
+      (`to ${destination}${existing ? `; ${existing} already there and kept (use /o to overwrite)` : ''}` +
+        `${filtered ? `; ${filtered} left out by /i /e` : ''}.`),
   );
   return USMT_SUCCESS;
 }

@@ -36,7 +36,9 @@ export class DirIndex {
     this.#maxNames = limits.maxNames ?? 200_000;
   }
 
-  /** The entry of `hostDir` whose name equals `name` exactly, else case-insensitively; null if none. Throws if the folder cannot be read. */
+  /**
+   * The entry of `hostDir` whose name equals `name` exactly, else case-insensitively; null if none. Throws if the folder cannot be read.
+   */
   lookup(hostDir: string, name: string): ListedName | null {
     const listing = this.#listing(hostDir);
     return listing.exact.get(name) ?? listing.folded.get(foldCase(name)) ?? null;

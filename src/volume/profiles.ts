@@ -180,14 +180,16 @@ export function profilesFromProfileList(host: ProfileHost, software: Hive, info:
       if (main)
         warnTemp(
           main,
-          `is a temporary profile; the user's own profile ${bak.image} (ProfileList\\${bak.keyName}) is migrated instead. Repair the profile on Windows so the user stops getting a temporary one.`,
+          `is a temporary profile; the user's own profile ${bak.image} (ProfileList\\${bak.keyName}) is ` +
+            `migrated instead. Repair the profile on Windows so the user stops getting a temporary one.`,
         );
     } else {
       for (const e of [main, bak])
         if (e)
           warnTemp(
             e,
-            'is marked temporary or backup in ProfileList and is not migrated. Sign in once with that account so Windows repairs the profile, then capture again.',
+            'is marked temporary or backup in ProfileList and is not migrated. Sign in once ' +
+              'with that account so Windows repairs the profile, then capture again.',
           );
       continue;
     }

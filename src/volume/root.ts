@@ -12,7 +12,8 @@ export function requireVolumeRoot(hostPath: string, option = '--root '): string 
   if (!st?.isDirectory())
     throw new FerryError(
       'FERRY_E_VOLUME_ROOT_NOT_FOUND',
-      `${option}${hostPath}: ${st ? 'is not a folder' : 'no such folder'}. Give the folder that is the volume's C:\\ (it holds Windows and Users).`,
+      `${option}${hostPath}: ${st ? 'is not a folder' : 'no such folder'}. Give the ` +
+        `folder that is the volume's C:\\ (it holds Windows and Users).`,
       { details: { path: abs } },
     );
   return abs;

@@ -49,7 +49,8 @@ export class TargetVolume extends OfflineVolume {
       if (found.kind === 'symlink') {
         throw new FerryError(
           'FERRY_E_PATH_OUTSIDE_VOLUME',
-          `${winPath} passes through the link ${formatWinPath(p.drive, [...parts, found.name])}; links on the target are not followed. Remove the link or choose another path.`,
+          `${winPath} passes through the link ${formatWinPath(p.drive, [...parts, found.name])}; ` +
+            `links on the target are not followed. Remove the link or choose another path.`,
           { details: { winPath } },
         );
       }
@@ -89,7 +90,8 @@ export class TargetVolume extends OfflineVolume {
       if (!st || st.isSymbolicLink() || !st.isDirectory()) {
         throw new FerryError(
           'FERRY_E_PATH_OUTSIDE_VOLUME',
-          `${winPath} cannot be created: ${formatWinPath(p.drive, [...parts, name])} is ${st?.isSymbolicLink() ? 'a link (not followed)' : 'not a folder'}.`,
+          `${winPath} cannot be created: ${formatWinPath(p.drive, [...parts, name])} ` +
+            `is ${st?.isSymbolicLink() ? 'a link (not followed)' : 'not a folder'}.`,
           { details: { winPath } },
         );
       }

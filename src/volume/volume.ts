@@ -85,7 +85,8 @@ function locateWindowsDir(windowsDir: string): { root: string; windowsName: stri
   if (!windowsName || !isDirNoFollow(`${root}/${windowsName}`)) {
     throw new FerryError(
       'FERRY_E_WINDIR_NOT_FOUND',
-      `The Windows directory ${windowsDir} does not exist or is not a folder (symlinks are not followed). Pass the host path of the volume's Windows folder.`,
+      `The Windows directory ${windowsDir} does not exist or is not a folder (symlinks ` +
+        `are not followed). Pass the host path of the volume's Windows folder.`,
       { details: { windowsDir } },
     );
   }
@@ -99,7 +100,8 @@ function locateWindowsDir(windowsDir: string): { root: string; windowsName: stri
   if (!system32 || !isDirNoFollow(`${root}/${windowsName}/${system32}`)) {
     throw new FerryError(
       'FERRY_E_NOT_A_WINDOWS_DIR',
-      `${windowsDir} is not a Windows directory: it has no System32 folder. Point /offlinewindir: at the Windows folder of the mounted volume.`,
+      `${windowsDir} is not a Windows directory: it has no System32 folder. Point ` +
+        `/offlinewindir: at the Windows folder of the mounted volume.`,
       { details: { windowsDir } },
     );
   }
@@ -159,7 +161,8 @@ export class OfflineVolume implements WindowsVolume {
     if (!this.registry.available && this.registry.warnings === 0 && options.warnMissingHives !== false) {
       this.events.warn(
         'FERRY_W_REGISTRY_UNAVAILABLE',
-        `No readable SOFTWARE or SYSTEM hive under ${this.windowsWinPath}\\System32\\config: profiles come from the Users folder and registry objects are absent.`,
+        `No readable SOFTWARE or SYSTEM hive under ${this.windowsWinPath}\\System32\\config: ` +
+          `profiles come from the Users folder and registry objects are absent.`,
         this.windowsWinPath,
       );
     }

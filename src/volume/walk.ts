@@ -78,7 +78,8 @@ function skipReason(frame: Frame, name: string, winPath: string, hostPath: strin
   if (INVALID_NAME_CHARS.test(name)) {
     return new FerryError(
       'FERRY_E_WIN_PATH_INVALID',
-      `${winPath} is not a valid Windows name (it holds a control character or one of \\ < > : " | ? *); it is skipped. Rename it on the volume to migrate it.`,
+      `${winPath} is not a valid Windows name (it holds a control character or one of \\ < ` +
+        `> : " | ? *); it is skipped. Rename it on the volume to migrate it.`,
       { details: { winPath, hostPath } },
     );
   }
@@ -94,7 +95,8 @@ function skipReason(frame: Frame, name: string, winPath: string, hostPath: strin
   if (hostPath.length > HOST_PATH_MAX / 3 && Buffer.byteLength(hostPath) > HOST_PATH_MAX) {
     return new FerryError(
       'FERRY_E_IO',
-      `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as UTF-8); it is skipped. Shorten the path on Windows before capture.`,
+      `${winPath} is longer than this host can open (${HOST_PATH_MAX} bytes as ` +
+        `UTF-8); it is skipped. Shorten the path on Windows before capture.`,
       { details: { winPath, hostPath, errno: 'ENAMETOOLONG' } },
     );
   }

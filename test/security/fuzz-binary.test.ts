@@ -154,7 +154,9 @@ test('fuzz: console export zips', async (t) => {
   const seq = readFileSync(join(ROOT, 'src/tasksequence/examples/refresh-smp.xml'), 'utf8');
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const objectXml = Buffer.from(
-    `\uFEFF<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY NAME="Sequence"><VALUE>${esc(seq)}</VALUE></PROPERTY></INSTANCE>`,
+    `\uFEFF<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY ` +
+      `NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY ` +
+      `NAME="Sequence"><VALUE>${esc(seq)}</VALUE></PROPERTY></INSTANCE>`,
     'utf16le',
   );
   const seeds = [

@@ -50,12 +50,11 @@ export async function fuzz<T>(
         if (err instanceof FuzzFinding || !isFerryError(err)) {
           const e = err as Error;
           throw new FuzzFinding(
-            `${target}: ${err instanceof FuzzFinding ? '' : 'uncoded '}${e?.name ?? typeof err}: ${String(e?.message ?? err).slice(0, 500)}\n${String(
-              e?.stack ?? '',
-            )
-              .split('\n')
-              .slice(1, 6)
-              .join('\n')}`,
+            `${target}: ${err instanceof FuzzFinding ? '' : 'uncoded '}${e?.name ?? typeof err}: ` +
+              `${String(e?.message ?? err).slice(0, 500)}\n${String(e?.stack ?? '')
+                .split('\n')
+                .slice(1, 6)
+                .join('\n')}`,
           );
         }
         coded++;

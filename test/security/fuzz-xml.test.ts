@@ -17,7 +17,16 @@ import { fuzz, FuzzFinding, mutatedText } from './fuzz-support.ts';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const RULES = ['MigUser.xml', 'MigApp.xml', 'MigDocs.xml'].map((f) => readFileSync(join(ROOT, 'src/usmt/xml', f), 'utf8'));
 const SMALL_RULES = [
-  `<migration urlid="http://t/x"><component type="Documents" context="User"><displayName>C</displayName><role role="Data"><detects><detect><condition>MigXmlHelper.DoesObjectExist("File","%CSIDL_PERSONAL%\\* [*]")</condition></detect></detects><rules><include filter='MigXmlHelper.IgnoreIrrelevantLinks()'><objectSet><pattern type="File">%CSIDL_PERSONAL%\\* [*.doc*]</pattern><script>MigXmlHelper.GenerateDrivePatterns("* [*.txt]", "Fixed")</script></objectSet></include><exclude><objectSet><pattern type="Registry">HKCU\\Software\\X [Y]</pattern></objectSet></exclude><locationModify script="MigXmlHelper.RelativeMove('C:\\a','C:\\b')"><objectSet><pattern type="File">C:\\a\\* [*]</pattern></objectSet></locationModify><contentModify script="MigXmlHelper.MergeDelimitedContent(';','Source')"><objectSet><pattern type="Registry">HKCU\\Environment [Path]</pattern></objectSet></contentModify><merge script="MigXmlHelper.SourcePriority()"><objectSet><pattern type="Ini">%windir%\\x.ini|Sec [Key]</pattern></objectSet></merge></rules></role></component></migration>`,
+  `<migration urlid="http://t/x"><component type="Documents" context="User"><displayName>C</displayName><role ` +
+    `role="Data"><detects><detect><condition>MigXmlHelper.DoesObjectExist("File","%CSIDL_PERSONAL%\\* ` +
+    `[*]")</condition></detect></detects><rules><include filter='MigXmlHelper.IgnoreIrrelevantLinks()'><objectSet><pattern ` +
+    `type="File">%CSIDL_PERSONAL%\\* [*.doc*]</pattern><script>MigXmlHelper.GenerateDrivePatterns("* [*.txt]", ` +
+    `"Fixed")</script></objectSet></include><exclude><objectSet><pattern type="Registry">HKCU\\Software\\X ` +
+    `[Y]</pattern></objectSet></exclude><locationModify script="MigXmlHelper.RelativeMove('C:\\a','C:\\b')"><objectSet><pattern ` +
+    `type="File">C:\\a\\* [*]</pattern></objectSet></locationModify><contentModify ` +
+    `script="MigXmlHelper.MergeDelimitedContent(';','Source')"><objectSet><pattern type="Registry">HKCU\\Environment ` +
+    `[Path]</pattern></objectSet></contentModify><merge script="MigXmlHelper.SourcePriority()"><objectSet><pattern ` +
+    `type="Ini">%windir%\\x.ini|Sec [Key]</pattern></objectSet></merge></rules></role></component></migration>`,
 ];
 
 test('fuzz: MigXML rule files', async (t) => {
@@ -58,7 +67,11 @@ test('fuzz: Config.xml', async (t) => {
   const config = generateConfig(RULES.map((r, i) => parseRuleText(r, `r${i}.xml`)));
   const seeds = [
     config,
-    '<Configuration><Policies><ErrorControl><fileError><nonFatal errorCode="33">C:\\x\\* [*]</nonFatal></fileError></ErrorControl><HardLinkStoreControl><fileLocked><createHardLink>C:\\* [*]</createHardLink></fileLocked></HardLinkStoreControl></Policies><ProfileControl><localGroups><mappings><changeGroup from="Administrators" to="Users" appliesTo="MigratedUsers"><include><pattern>DomainX\\*</pattern></include></changeGroup></mappings></localGroups></ProfileControl></Configuration>',
+    '<Configuration><Policies><ErrorControl><fileError><nonFatal errorCode="33">C:\\x\\* ' +
+      '[*]</nonFatal></fileError></ErrorControl><HardLinkStoreControl><fileLocked><createHardLink>C:\\* ' +
+      '[*]</createHardLink></fileLocked></HardLinkStoreControl></Policies><ProfileControl><localGroups><mappings><changeGroup ' +
+      'from="Administrators" to="Users" appliesTo="MigratedUsers"><include><pattern>DomainX\\*</pattern></include></changeGroup>' +
+      '</mappings></localGroups></ProfileControl></Configuration>',
   ];
   await fuzz(t, 'Config.xml', mutatedText(seeds), (text) => parseConfigText(text, 'config.xml'), { budgetMs: 2_500 });
 });
@@ -68,7 +81,11 @@ const TS_SEEDS = readdirSync(TS_DIR)
   .filter((f) => f.endsWith('.xml'))
   .map((f) => readFileSync(join(TS_DIR, f), 'utf8'));
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const OBJECT_XML = `<?xml version="1.0" encoding="utf-16"?><INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY NAME="PackageID" TYPE="string"><VALUE>CM100001</VALUE></PROPERTY><PROPERTY NAME="Name"><VALUE>Fuzz</VALUE></PROPERTY><PROPERTY NAME="Sequence"><VALUE>${esc(TS_SEEDS[0]!)}</VALUE></PROPERTY></INSTANCE>`;
+const OBJECT_XML =
+  `<?xml version="1.0" encoding="utf-16"?><INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY ` +
+  `NAME="PackageID" TYPE="string"><VALUE>CM100001</VALUE></PROPERTY><PROPERTY ` +
+  `NAME="Name"><VALUE>Fuzz</VALUE></PROPERTY><PROPERTY ` +
+  `NAME="Sequence"><VALUE>${esc(TS_SEEDS[0]!)}</VALUE></PROPERTY></INSTANCE>`;
 
 test('fuzz: task sequence XML and object.xml (parse, validate, export, re-import)', async (t) => {
   await fuzz(

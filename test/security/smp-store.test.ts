@@ -41,7 +41,8 @@ test('the manifest check is linear (10k vs 100k entries) and does not hold up th
   clearInterval(tick);
   const ratio = large / small;
   console.log(
-    `manifest check: 10k entries ${small.toFixed(1)} ms, 100k ${large.toFixed(1)} ms (×${ratio.toFixed(1)}; quadratic would be ×100); ${ticks} timer ticks ran meanwhile`,
+    `manifest check: 10k entries ${small.toFixed(1)} ms, 100k ${large.toFixed(1)} ms ` +
+      `(×${ratio.toFixed(1)}; quadratic would be ×100); ${ticks} timer ticks ran meanwhile`,
   );
   assert.ok(ratio < 50, `100k entries took ×${ratio.toFixed(1)} the time of 10k`);
   assert.ok(ticks >= 30, `only ${ticks} timer ticks ran during the check: it holds the event loop`);

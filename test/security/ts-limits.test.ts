@@ -22,7 +22,9 @@ function tmp(t: { after(fn: () => void): void }): string {
 }
 
 const step = (i: number) =>
-  `<step type="SMS_TaskSequence_RunCommandLineAction" name="Run ${i}"><action>cmd /c exit 0</action><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit 0</variable></defaultVarList></step>`;
+  `<step type="SMS_TaskSequence_RunCommandLineAction" name="Run ${i}"><action>cmd /c exit ` +
+  `0</action><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit ` +
+  `0</variable></defaultVarList></step>`;
 const nested = (depth: number) =>
   `<sequence version="3.10">${'<group name="g">'.repeat(depth)}${step(0)}${'</group>'.repeat(depth)}</sequence>`;
 
@@ -56,7 +58,10 @@ test('a console export zip within limits still loads its object.xml', async (t) 
   const dir = tmp(t);
   const zip = join(dir, 'ok.zip');
   const seq = `<sequence version="3.10">${step(1)}</sequence>`.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const objectXml = `<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY NAME="Sequence"><VALUE>${seq}</VALUE></PROPERTY></INSTANCE>`;
+  const objectXml =
+    `<INSTANCE CLASSNAME="SMS_TaskSequencePackage"><PROPERTY ` +
+    `NAME="Name"><VALUE>T</VALUE></PROPERTY><PROPERTY ` +
+    `NAME="Sequence"><VALUE>${seq}</VALUE></PROPERTY></INSTANCE>`;
   writeFileSync(
     zip,
     craftZip([
@@ -85,7 +90,10 @@ test('one set of limits for import, save, validate and export on the site', asyn
   assert.equal(big.status, 413, JSON.stringify(big.body).slice(0, 300));
   assert.equal(big.body.code, 'FERRY_E_TS_TOO_LARGE');
   // At the limits: imported, then saved, validated, exported and imported again.
-  const atLimit = `<sequence version="3.10">${'<group name="g">'.repeat(TS_LIMITS.maxDepth)}${Array.from({ length: 300 }, (_, i) => step(i)).join('')}${'</group>'.repeat(TS_LIMITS.maxDepth)}</sequence>`;
+  const atLimit =
+    `<sequence ` +
+    (`version="3.10">${'<group name="g">'.repeat(TS_LIMITS.maxDepth)}${Array.from({ length: 300 }, (_, i) => step(i)).join('')}` +
+      `${'</group>'.repeat(TS_LIMITS.maxDepth)}</sequence>`);
   const imp = await call(s, session, 'POST', '/api/task-sequences/import', { xml: atLimit, name: 'At the limits' });
   assert.equal(imp.status, 201, JSON.stringify(imp.body).slice(0, 300));
   const id = imp.body.id as string;

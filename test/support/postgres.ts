@@ -99,7 +99,8 @@ export async function startPostgres(): Promise<TestPostgres | string> {
             '-l',
             join(dir, 'log'),
             '-o',
-            `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+            `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c ` +
+              `synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
             '-w',
             'start',
           ],

@@ -156,7 +156,10 @@ export function Tree(props: {
               )}
               <button
                 type="button"
-                className={`tree-item ${n.kind}${disabled ? ' disabled' : ''}${samePath(path, props.selected) ? ' selected' : ''}${hit ? ' hit' : ''}`}
+                className={
+                  `tree-item ${n.kind}${disabled ? ' disabled' : ''}${samePath(path, props.selected) ? ' selected' : ''}` +
+                  `${hit ? ' hit' : ''}`
+                }
                 onClick={() => props.onSelect(path)}
                 title={bad ? 'This step has a problem' : n.description}
               >

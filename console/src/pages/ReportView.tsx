@@ -27,7 +27,8 @@ function chartData(r: MigrationReport, verb: Verb) {
 function figures(r: MigrationReport, verb: Verb): [string, string, string][] {
   const notMigrated = Object.values(r.users).reduce((n, u) => n + objectsNotMigrated(u), 0);
   const store = r.store
-    ? `${formatBytes(r.store.bytesOnDisk)}${r.store.compressionRatio !== undefined ? ` (${Math.round(r.store.compressionRatio * 100)} %)` : ''}`
+    ? `${formatBytes(r.store.bytesOnDisk)}` +
+      `${r.store.compressionRatio !== undefined ? ` (${Math.round(r.store.compressionRatio * 100)} %)` : ''}`
     : undefined;
   return [
     ['files', `Files ${verb}`, `${r.totals.files[verb]} of ${r.totals.files.selected}`],

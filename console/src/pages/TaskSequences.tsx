@@ -137,12 +137,16 @@ const TEMPLATES: { value: Template; label: string; help?: string }[] = [
   {
     value: 'image-package',
     label: 'Install an existing image package',
-    help: 'Captures user files and settings, installs the operating system image, sets Windows up and restores the user files and settings (without an image: the user-state groups only).',
+    help:
+      'Captures user files and settings, installs the operating system image, sets Windows up and ' +
+      'restores the user files and settings (without an image: the user-state groups only).',
   },
   {
     value: 'replace-capture',
     label: 'Replace: capture user state on the old computer',
-    help: 'Request State Store, Capture User State and Release State Store through the state migration point. Deploy it to the source computers of your computer associations.',
+    help:
+      'Request State Store, Capture User State and Release State Store through the state ' +
+      'migration point. Deploy it to the source computers of your computer associations.',
   },
   {
     value: 'replace-restore',

@@ -81,6 +81,7 @@ export async function ensureConsoleBuilt(log: (s: string) => void = () => {}): P
   }
   throw new FerryError(
     'FERRY_E_CONSOLE_BUILD_FAILED',
-    'The web console is not built (console/dist is missing) and Vite is not installed to build it: run `npm ci` (it builds the console) or `npm run build`.',
+    'The web console is not built (console/dist is missing) and Vite is not installed ' +
+      'to build it: run `npm ci` (it builds the console) or `npm run build`.',
   );
 }

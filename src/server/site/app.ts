@@ -66,11 +66,14 @@ function readOrCreateSecret(file: string): string {
   return s;
 }
 
-const SIGNED_OUT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry — sign in</title>
-<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}code{background:#eef1f4;padding:.1rem .3rem}</style></head>
+const SIGNED_OUT_PAGE =
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry — sign in</title>
+<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 ` +
+  `1rem;color:#1b1f24}code{background:#eef1f4;padding:.1rem .3rem}</style></head>
 <body><h1>Ferry console</h1><p>You are not signed in. Open the sign-in URL that <code>ferry serve</code> printed in its terminal
 (it carries a one-time token). For a new link, without restarting the server, run
-<code>ferry console-link --data DIR</code> on the server with its data directory (default <code>.ferry-data</code>).</p></body></html>`;
+<code>ferry console-link --data DIR</code> on the server with its data directory (default ` +
+  `<code>.ferry-data</code>).</p></body></html>`;
 
 /** What the site's routes share: its objects, the sign-in state and the event feed. */
 interface SiteState {
@@ -241,7 +244,8 @@ function guardConsole(site: FastifyInstance, st: SiteState): void {
     reply.header('x-frame-options', 'DENY');
     reply.header(
       'content-security-policy',
-      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     return payload;
   });

@@ -23,7 +23,8 @@ export function mintSignInLink(dataDir: string): { link: string; token: string }
   if (!existsSync(join(dataDir, 'enroll-token')))
     throw new FerryError(
       'FERRY_E_INVALID_ARGUMENT',
-      `${dataDir} is not the data directory of a Ferry server (it has no enroll-token); pass the --data folder \`ferry serve\` uses (default ./.ferry-data).`,
+      `${dataDir} is not the data directory of a Ferry server (it has no enroll-token); ` +
+        `pass the --data folder \`ferry serve\` uses (default ./.ferry-data).`,
     );
   const token = randomSecret();
   mkdirSync(join(dataDir, PENDING), { recursive: true, mode: 0o700 });

@@ -196,8 +196,11 @@ test('compared with Microsoft MigUser.xml + MigApp.xml on the same volume', { sk
   const onlyTheirs = [...theirs.files].filter((f) => !ours.files.has(f));
   const onlyOurs = [...ours.files].filter((f) => !theirs.files.has(f));
   t.diagnostic(
-    `Ferry: ${ours.summary.total.files} files, ${ours.summary.total.folders} folders, ${ours.summary.total.registry} registry objects, ${ours.summary.total.bytes} bytes; ` +
-      `Microsoft: ${theirs.summary.total.files} files, ${theirs.summary.total.folders} folders, ${theirs.summary.total.registry} registry objects, ${theirs.summary.total.bytes} bytes; ` +
+    `Ferry: ${ours.summary.total.files} files, ${ours.summary.total.folders} ` +
+      `folders, ${ours.summary.total.registry} registry objects, ${ours.summary.total.bytes} ` +
+      `bytes; ` +
+      (`Microsoft: ${theirs.summary.total.files} files, ${theirs.summary.total.folders} ` +
+        `folders, ${theirs.summary.total.registry} registry objects, ${theirs.summary.total.bytes} bytes; `) +
       `only Microsoft: ${onlyTheirs.length} files, only Ferry: ${onlyOurs.length} files`,
   );
   // Everything Microsoft's files collect, Ferry's collect too, except deleted files in the
