@@ -1,6 +1,8 @@
 // `ferry smp` as an administrator and two computers use it: serve, folders, enrollment,
 // register, association, request / upload / release on the source, request / download /
-// release on the destination, recovery, renewal, revocation and reset.
+// release on the destination, recovery, renewal, revocation and reset. The servers are `ferry smp
+// serve` processes; the client and admin commands run in-process (src/cli/testing.ts), except the
+// one whose point is the process's trust store (NODE_EXTRA_CA_CERTS is read at start-up).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,11 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { runFerry } from '../src/cli/testing.ts';
 import { makeStore, ROOT, spawnSmp, treeHashes } from './smp-helpers.ts';
 
 const run = promisify(execFile);
 
-async function ferry(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+const ferry = (args: string[], env: Record<string, string> = {}) => runFerry(['smp', ...args], { env });
+
+async function ferryProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await run(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'smp', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -139,7 +144,7 @@ test('ferry smp serve over HTTPS: clients that trust the certificate get in, oth
   t.after(() => smp.kill());
   assert.match(smp.url, /^https:\/\/127\.0\.0\.1:/);
   const admin = { FERRY_SMP_ADMIN_TOKEN: smp.adminToken as string };
-  const trusted = await ferry(['folder', 'list', '--server', smp.url], { ...admin, NODE_EXTRA_CA_CERTS: cert });
+  const trusted = await ferryProcess(['folder', 'list', '--server', smp.url], { ...admin, NODE_EXTRA_CA_CERTS: cert });
   assert.equal(trusted.code, 0, trusted.stderr);
   const untrusted = await ferry(['folder', 'list', '--server', smp.url], admin);
   assert.match(untrusted.stderr, /FERRY_E_SMP_UNREACHABLE/);

@@ -1,5 +1,6 @@
-// One mapping from what a commander program throws to the exit code of a `ferry` command.
-import { CommanderError, type OutputConfiguration } from 'commander';
+// Commander glue for the `ferry` commands: one mapping from what a program throws to the exit
+// code, and its output and environment taken from the command's terminal.
+import { type Command, CommanderError, type OutputConfiguration } from 'commander';
 import { FerryError } from '../errors/index.ts';
 import { printError, terminal } from '../events/index.ts';
 
@@ -29,3 +30,21 @@ export const TERMINAL_OUTPUT: OutputConfiguration = {
   writeOut: (str) => terminal().stdout.write(str),
   writeErr: (str) => terminal().stderr.write(str),
 };
+
+/**
+ * Commander reads `.env()` options from process.env; a command run in-process with an environment
+ * of its own (src/cli/testing.ts) takes them from its terminal's instead. A value given on the
+ * command line still wins. No-op when the terminal is the process's.
+ */
+export function envFromTerminal(cmd: Command): Command {
+  const env = terminal().env;
+  if (env === process.env) return cmd;
+  for (const option of cmd.options) {
+    if (!option.envVar) continue;
+    const value = env[option.envVar];
+    if (value !== undefined) cmd.setOptionValueWithSource(option.attributeName(), option.required || option.optional ? value : true, 'env');
+    delete option.envVar;
+  }
+  for (const sub of cmd.commands) envFromTerminal(sub);
+  return cmd;
+}

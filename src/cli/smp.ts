@@ -9,7 +9,7 @@ import { SmpHttpClient } from '../smp/index.ts';
 import { rotateAdminToken } from '../smp/index.ts';
 import { openRecoverySlot } from '../smp/index.ts';
 import { createSmpServer } from '../server/index.ts';
-import { commandErrorExit, TERMINAL_OUTPUT } from './command-error.ts';
+import { commandErrorExit, envFromTerminal, TERMINAL_OUTPUT } from './command-error.ts';
 
 const int =
   (name: string) =>
@@ -118,7 +118,7 @@ function build(): Command {
   addClientCommands(program);
   addFolderAndSettingsCommands(program);
   addAdminCommands(program);
-  return program;
+  return envFromTerminal(program);
 }
 
 /** `ferry smp serve`. */

@@ -41,3 +41,23 @@ test('servers and a working folder a command would not honour are refused', asyn
   await assert.rejects(runFerry(['serve']), /serves until stopped/);
   await assert.rejects(runFerry(['ts', 'show', 'x.xml'], { cwd: base }), /pass absolute paths/);
 });
+
+test("commander's environment options come from the command's own environment", async () => {
+  const args = ['smp', 'recover-key', '--store', 'st_1', '--slot', 'not-a-slot'];
+  delete process.env.FERRY_SMP_RECOVERY_KEY;
+  // Only the command's environment has the key: commander takes it (the slot is what fails).
+  const given = await runFerry(args, { env: { FERRY_SMP_RECOVERY_KEY: 'frk_from_the_command' } });
+  assert.equal(given.code, 1, given.stderr);
+  assert.match(given.stderr, /^FERRY_E_/);
+  // Only the process has it: the command, whose environment removed it, does not see it.
+  process.env.FERRY_SMP_RECOVERY_KEY = 'frk_from_the_process';
+  try {
+    const removed = await runFerry(args, { env: { FERRY_SMP_RECOVERY_KEY: undefined } });
+    assert.equal(removed.code, 2);
+    assert.match(removed.stderr, /required option '--recovery-key <key>' not specified/);
+    const flag = await runFerry([...args, '--recovery-key', 'frk_flag'], { env: { FERRY_SMP_RECOVERY_KEY: undefined } });
+    assert.equal(flag.code, 1, flag.stderr);
+  } finally {
+    delete process.env.FERRY_SMP_RECOVERY_KEY;
+  }
+});
