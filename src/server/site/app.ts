@@ -24,6 +24,7 @@ import { registerAgentRoutes } from './routes-agent.ts';
 import { registerCatalogRoutes } from './routes-catalog.ts';
 import { registerReportRoutes, type Progress } from './routes-reports.ts';
 import { openSmpBridge, type SmpBridge } from './smp-bridge.ts';
+import { SHARED_SCHEMA_COMPILERS } from '../schema-compilers.ts';
 
 export interface SiteOptions {
   dataDir: string;
@@ -164,6 +165,7 @@ async function createApp(options: SiteOptions): Promise<FastifyInstance> {
     bodyLimit: 4 * 1024 * 1024,
     trustProxy: false,
     forceCloseConnections: true,
+    schemaController: SHARED_SCHEMA_COMPILERS,
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
     ...(server ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => server.on('request', handler) } : {}),
   }) as unknown as FastifyInstance;

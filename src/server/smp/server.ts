@@ -13,6 +13,7 @@ import { startDeletionJob, type DeletionJob } from '../../smp/index.ts';
 import { SmpService } from '../../smp/index.ts';
 import { checkSmpStoreManifest, verifyUploadedStore } from '../../smp/index.ts';
 import { registerOpenApi, serveApiDocs } from '../api-docs.ts';
+import { SHARED_SCHEMA_COMPILERS } from '../schema-compilers.ts';
 import { registerSmpRoutes } from './routes.ts';
 import { FERRY_VERSION } from '../../version.ts';
 
@@ -150,6 +151,7 @@ export async function createSmpServer(o: CreateSmpServerOptions): Promise<SmpSer
     logger: o.logger ?? { level: 'info' },
     // The chunk route streams its body itself; this bounds every other body.
     bodyLimit: 1024 * 1024,
+    schemaController: SHARED_SCHEMA_COMPILERS,
     ...(o.tls ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
   }) as unknown as FastifyInstance;
   let started!: () => void;
