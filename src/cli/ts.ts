@@ -14,7 +14,7 @@ import { loadSequenceFile, type ExportSummary } from '../tasksequence/index.ts';
 import { localPackages } from '../tasksequence/index.ts';
 import { hasErrors, validateSequence } from '../tasksequence/index.ts';
 import { serializeSequenceXml } from '../tasksequence/index.ts';
-import { imagePackageTemplate } from '../server/index.ts';
+import { imagePackageTemplate } from '../site/index.ts';
 
 /** Exit code of `ts run`/`ts resume` when a restart is due: continue with `ferry ts resume --state DIR`. */
 export const EXIT_RESTART = 3;

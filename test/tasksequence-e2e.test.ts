@@ -1,21 +1,21 @@
 // End to end through `ferry ts run` / `ferry ts resume` with Ferry's real ScanState and LoadState
 // on generated volumes: the hard-link refresh example with its restart, and a replace onto a
-// second volume through a local store.
+// second volume through a local store. The commands run in-process (src/cli/testing.ts): the
+// point is what they do to the volumes, not the process.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
-import { generateSampleVolume } from '../sample-volume/index.ts';
-import { parseCmTrace } from './smsts-log.ts';
-import { tempDir, writeDocumentsPackage } from './test-support.ts';
+import { runFerry } from '../src/cli/testing.ts';
+import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { parseCmTrace } from '../src/tasksequence/index.ts';
+import { tempDir, writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 
-const main = new URL('../cli/main.ts', import.meta.url).pathname;
-const examples = new URL('./examples/', import.meta.url).pathname;
+const examples = new URL('../src/tasksequence/examples/', import.meta.url).pathname;
 const tmp = tempDir('ferry-ts-e2e-');
 after(tmp.cleanup);
 
-const ferry = (...args: string[]) => spawnSync(process.execPath, [main, 'ts', ...args], { encoding: 'utf8', timeout: 300_000 });
+const ferry = (...args: string[]) => runFerry(['ts', ...args]);
 
 /** A small USMT package: Documents of every user (the bundled defaults are not required). */
 function usmtPackage(): string {
@@ -43,15 +43,15 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', () => {
+test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', async () => {
   const root = volume('refresh', 2, 11);
   const state = join(tmp.dir, 'refresh-state');
   const pkg = `CM100005=${usmtPackage()}`;
-  const r1 = ferry('run', join(examples, 'refresh-hardlink.xml'), '--root', root, '--state', state, '--package', pkg);
+  const r1 = await ferry('run', join(examples, 'refresh-hardlink.xml'), '--root', root, '--state', state, '--package', pkg);
   assert.equal(r1.status, 3, r1.stdout + r1.stderr);
   // _SMSTSUserStatePath: ConfigMgr's local store folder.
   assert.ok(existsSync(join(root, '_SMSTaskSequence', 'UserState', 'USMT', 'catalog.mig')), 'a hard-link store was captured');
-  const r2 = ferry('resume', '--state', state);
+  const r2 = await ferry('resume', '--state', state);
   assert.equal(r2.status, 0, r2.stdout + r2.stderr);
   // A successful refresh after a verified restore leaves no store and no working folder behind.
   assert.ok(!existsSync(join(root, '_SMSTaskSequence')), 'the local store and its folder are removed');
@@ -65,7 +65,7 @@ test('refresh with hard links: capture, restart, resume, restore; logs next to s
   assert.match(readFileSync(join(logs, 'LoadState.log'), 'utf8'), /return code: 0/i);
 });
 
-test('replace onto another volume through a local store: the target holds the migrated profiles', () => {
+test('replace onto another volume through a local store: the target holds the migrated profiles', async () => {
   const source = volume('source', 2, 21);
   const target = volume('target', 1, 22);
   const store = join(tmp.dir, 'replace-store');
@@ -88,7 +88,7 @@ test('replace onto another volume through a local store: the target holds the mi
       'hidden="true">Temp0rary!</variable></defaultVarList></step>',
   );
   // An uncompressed store (additional capture options), which Restore recognises by itself.
-  const c = ferry(
+  const c = await ferry(
     'run',
     capture,
     '--root',
@@ -103,7 +103,7 @@ test('replace onto another volume through a local store: the target holds the mi
     'OSDMigrateAdditionalCaptureOptions=/nocompress',
   );
   assert.equal(c.status, 0, c.stdout + c.stderr);
-  const r = ferry(
+  const r = await ferry(
     'run',
     restore,
     '--root',
