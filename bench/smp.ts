@@ -8,6 +8,7 @@
 //  3. the server's resident memory (peak VmHWM; target ≤ 512 MB);
 //  4. the manifest check of a 100k-entry store.
 //   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…] [--transfer-only]
+//     [--server-node-args '--cpu-prof --cpu-prof-dir=DIR'] [--server-log FILE]   (profiling the SMP server)
 // The bare server is measured twice: as it is (nothing flushed: the issue's reference) and with
 // one fsync of its files at the end (what this disk allows when an upload ends durable, as the
 // SMP's commit does).
@@ -38,6 +39,8 @@ const ops = Number(arg('--ops', '1000'));
 const rate = Number(arg('--rate', '200'));
 const db = arg('--db', '');
 const transferOnly = process.argv.includes('--transfer-only');
+const serverNodeArgs = arg('--server-node-args', '').split(' ').filter(Boolean);
+const serverLog = arg('--server-log', '');
 let lastSingleRate = 0;
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'ferry-bench-smp-'));
@@ -154,6 +157,7 @@ async function bareDownload(base: string, names: readonly string[], dest: string
 const child = spawn(
   process.execPath,
   [
+    ...serverNodeArgs,
     join(root, 'src/cli/main.ts'),
     'smp',
     'serve',
@@ -180,8 +184,9 @@ const url = await new Promise<string>((resolve, reject) => {
   });
   child.once('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
 });
-// From here on the access log (one JSON line per request) is read and dropped.
+// From here on the access log (one JSON line per request) is read and dropped (or kept in --server-log).
 child.stdout.off('data', collect);
+if (serverLog) child.stdout.pipe(createWriteStream(serverLog));
 const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1] as string;
 const call = async (method: string, path: string, body?: unknown): Promise<any> => {
   const r = await fetch(`${url}${path}`, {
