@@ -8,7 +8,7 @@
 //  3. the server's resident memory (peak VmHWM; target ≤ 512 MB);
 //  4. the manifest check of a 100k-entry store.
 //   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…] [--transfer-only]
-//     [--server-node-args '--cpu-prof --cpu-prof-dir=DIR'] [--server-log FILE]   (profiling the SMP server)
+//     [--server-node-args '--cpu-prof --cpu-prof-dir=DIR'] [--server-log FILE] [--bare-node-args '…']   (profiling)
 // The bare server is measured twice: as it is (nothing flushed: the issue's reference) and with
 // one fsync of its files at the end (what this disk allows when an upload ends durable, as the
 // SMP's commit does).
@@ -41,6 +41,7 @@ const db = arg('--db', '');
 const transferOnly = process.argv.includes('--transfer-only');
 const serverNodeArgs = arg('--server-node-args', '').split(' ').filter(Boolean);
 const serverLog = arg('--server-log', '');
+const bareNodeArgs = arg('--bare-node-args', '').split(' ').filter(Boolean);
 let lastSingleRate = 0;
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'ferry-bench-smp-'));
@@ -74,7 +75,7 @@ const percentile = (xs: number[], p: number): number => {
 
 /** The reference server (bench/bare-put-server.ts), started once for the upload and the download. */
 async function startBare(): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
-  const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
+  const bare = spawn(process.execPath, [...bareNodeArgs, new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = await new Promise<string>((resolve, reject) => {
@@ -98,8 +99,8 @@ async function startBare(): Promise<{ base: string; pid: number; stop: () => Pro
 
 /**
  * The upload reference: the same upload (the files of `dir`, in chunks of `chunkSize`, 4 in
- * flight, each read, hashed and PUT with fetch, as SmpHttpClient did before issue 16) against the
- * bare server.
+ * flight, each read, hashed and PUT with fetch and the same fetch options, as SmpHttpClient did
+ * before issue 16) against the bare server.
  */
 async function bareUpload(base: string, dir: string, chunkSize: number, sync: boolean): Promise<number> {
   const jobs: { name: string; offset: number; length: number }[] = [];
@@ -123,6 +124,7 @@ async function bareUpload(base: string, dir: string, chunkSize: number, sync: bo
       const sha = createHash('sha256').update(data).digest('hex');
       const r = await fetch(`${base}/${prefix}${job.name}?offset=${job.offset}`, {
         method: 'PUT',
+        redirect: 'error', // as SmpHttpClient sends chunks: no copy of the body for redirects
         headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
         body: data as Uint8Array<ArrayBuffer>,
       });

@@ -207,6 +207,9 @@ export class SmpHttpClient {
           () =>
             ({
               method: 'PUT',
+              // fetch copies every piece of a body it may have to send again for a redirect (it
+              // tees the stream); a chunk is never redirected, so it is sent as read.
+              redirect: 'error',
               headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
               // Streamed from the file (a fresh stream per attempt): no chunk-sized buffer, no copy of it.
               ...(data
@@ -514,6 +517,10 @@ async function hashTree(
   return { entries: out, chunkHashes };
 }
 
+/** Read block of `hashFile`, reused: a fresh buffer per read costs the client garbage collection. */
+const HASH_BLOCK = 1024 * 1024;
+let hashBlock: Buffer | undefined;
+
 /** One read of `path`: its size, SHA-256 and the SHA-256 of each `chunkSize` chunk. */
 async function hashFile(path: string, chunkSize: number): Promise<{ size: number; sha256: string; chunks: string[] }> {
   const whole = createHash('sha256');
@@ -521,24 +528,34 @@ async function hashFile(path: string, chunkSize: number): Promise<{ size: number
   let chunk = createHash('sha256');
   let inChunk = 0;
   let size = 0;
+  // Taken while in use: uploads running at once in one process each get their own.
+  const block = hashBlock ?? Buffer.allocUnsafeSlow(HASH_BLOCK);
+  hashBlock = undefined;
   try {
-    for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-      whole.update(piece);
-      size += piece.length;
-      for (let at = 0; at < piece.length; ) {
-        const n = Math.min(piece.length - at, chunkSize - inChunk);
-        chunk.update(at === 0 && n === piece.length ? piece : piece.subarray(at, at + n));
-        inChunk += n;
-        at += n;
+    const fh = await open(path, 'r');
+    try {
+      for (;;) {
+        // Never past the chunk's end: each read feeds one chunk hash whole.
+        const { bytesRead } = await fh.read(block, 0, Math.min(HASH_BLOCK, chunkSize - inChunk), null);
+        if (bytesRead === 0) break;
+        const piece = block.subarray(0, bytesRead);
+        whole.update(piece);
+        chunk.update(piece);
+        size += bytesRead;
+        inChunk += bytesRead;
         if (inChunk === chunkSize) {
           chunks.push(chunk.digest('hex'));
           chunk = createHash('sha256');
           inChunk = 0;
         }
       }
+    } finally {
+      await fh.close();
     }
   } catch (err) {
     throw fromSystemError(err, `reading ${path}`);
+  } finally {
+    hashBlock = block;
   }
   if (inChunk > 0 || size === 0) chunks.push(chunk.digest('hex'));
   return { size, sha256: whole.digest('hex'), chunks };
