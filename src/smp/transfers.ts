@@ -313,7 +313,12 @@ export class StoreTransfers {
     const file = Number.isInteger(index) ? await this.#ctx.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}.`);
     const handle = await open(join(dir, file.path), 'r').catch(() => undefined);
-    const size = handle ? await handle.stat().then((s) => s.size, () => undefined) : undefined;
+    const size = handle
+      ? await handle.stat().then(
+          (s) => s.size,
+          () => undefined,
+        )
+      : undefined;
     // Gone or cut short outside Ferry: no retry will bring it back, so say which store is damaged.
     if (handle === undefined || size !== file.size) {
       await handle?.close();
