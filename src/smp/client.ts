@@ -206,10 +206,7 @@ export class SmpHttpClient {
           `${location}/files/${job.index}/chunks/${job.chunk}`,
           () =>
             ({
-              method: 'PUT',
-              // fetch copies every piece of a body it may have to send again for a redirect (it
-              // tees the stream); a chunk is never redirected, so it is sent as read.
-              redirect: 'error',
+              ...CHUNK_PUT,
               headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
               // Streamed from the file (a fresh stream per attempt): no chunk-sized buffer, no copy of it.
               ...(data ? { body: data as Uint8Array<ArrayBuffer> } : { body: chunkBody(file, offset, job.length), duplex: 'half' }),
@@ -566,6 +563,13 @@ async function hashFile(path: string, chunkSize: number): Promise<{ size: number
   return { size, sha256: chunks[0] as string, chunks };
 }
 
+/**
+ * The fetch options of a chunk PUT (besides its headers and body). fetch copies every piece of a
+ * body it may have to send again for a redirect (it tees the stream); a chunk is never
+ * redirected, so it is sent as read.
+ */
+export const CHUNK_PUT = { method: 'PUT', redirect: 'error' } as const satisfies RequestInit;
+
 /** Bytes per piece of a streamed chunk body. */
 const BODY_PIECE = 1024 * 1024;
 
@@ -574,7 +578,7 @@ const BODY_PIECE = 1024 * 1024;
  * as they are. (A Node stream as the body is converted by fetch, which copies every piece into a
  * new Uint8Array; the pieces are not reused because the socket may still hold them.)
  */
-function chunkBody(path: string, offset: number, length: number): ReadableStream<Uint8Array> {
+export function chunkBody(path: string, offset: number, length: number): ReadableStream<Uint8Array> {
   let fh: FileHandle | undefined;
   let at = 0;
   const close = async (): Promise<void> => {
