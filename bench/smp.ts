@@ -8,6 +8,7 @@
 //  3. the server's resident memory (peak VmHWM; target ≤ 512 MB);
 //  4. the manifest check of a 100k-entry store.
 //   node bench/smp.ts [--size 512M] [--clients 50] [--ops 1000] [--rate 200] [--db postgres://…] [--transfer-only]
+//     [--server-node-args '--cpu-prof --cpu-prof-dir=DIR'] [--server-log FILE] [--bare-node-args '…']   (profiling)
 // The bare server is measured twice: as it is (nothing flushed: the issue's reference) and with
 // one fsync of its files at the end (what this disk allows when an upload ends durable, as the
 // SMP's commit does).
@@ -19,7 +20,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmpHttpClient } from '../src/smp/index.ts';
+import { CHUNK_PUT, chunkBody, SmpHttpClient } from '../src/smp/index.ts';
 import { checkManifest } from '../src/smp/index.ts';
 
 function arg(name: string, fallback: string): string {
@@ -38,6 +39,9 @@ const ops = Number(arg('--ops', '1000'));
 const rate = Number(arg('--rate', '200'));
 const db = arg('--db', '');
 const transferOnly = process.argv.includes('--transfer-only');
+const serverNodeArgs = arg('--server-node-args', '').split(' ').filter(Boolean);
+const serverLog = arg('--server-log', '');
+const bareNodeArgs = arg('--bare-node-args', '').split(' ').filter(Boolean);
 let lastSingleRate = 0;
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'ferry-bench-smp-'));
@@ -71,7 +75,7 @@ const percentile = (xs: number[], p: number): number => {
 
 /** The reference server (bench/bare-put-server.ts), started once for the upload and the download. */
 async function startBare(): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
-  const bare = spawn(process.execPath, [new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
+  const bare = spawn(process.execPath, [...bareNodeArgs, new URL('./bare-put-server.ts', import.meta.url).pathname, join(work, 'bare')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = await new Promise<string>((resolve, reject) => {
@@ -95,8 +99,9 @@ async function startBare(): Promise<{ base: string; pid: number; stop: () => Pro
 
 /**
  * The upload reference: the same upload (the files of `dir`, in chunks of `chunkSize`, 4 in
- * flight, each read, hashed and PUT with fetch, as SmpHttpClient did before issue 16) against the
- * bare server.
+ * flight) sent the way SmpHttpClient sends a chunk: its SHA-256 from a read of the chunk, then
+ * a PUT with the client's fetch options and body (`CHUNK_PUT`, `chunkBody`: streamed from the
+ * file), against the bare server.
  */
 async function bareUpload(base: string, dir: string, chunkSize: number, sync: boolean): Promise<number> {
   const jobs: { name: string; offset: number; length: number }[] = [];
@@ -111,18 +116,24 @@ async function bareUpload(base: string, dir: string, chunkSize: number, sync: bo
   const t0 = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
+    const block = Buffer.allocUnsafeSlow(1024 * 1024);
     while (next < jobs.length) {
       const job = jobs[next++]!;
-      const fh = await open(join(dir, job.name), 'r');
-      const data = Buffer.allocUnsafe(job.length);
-      await fh.read(data, 0, job.length, job.offset);
+      const file = join(dir, job.name);
+      const hash = createHash('sha256');
+      const fh = await open(file, 'r');
+      for (let at = 0; at < job.length; ) {
+        const { bytesRead } = await fh.read(block, 0, Math.min(block.length, job.length - at), job.offset + at);
+        hash.update(block.subarray(0, bytesRead));
+        at += bytesRead;
+      }
       await fh.close();
-      const sha = createHash('sha256').update(data).digest('hex');
       const r = await fetch(`${base}/${prefix}${job.name}?offset=${job.offset}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
-        body: data as Uint8Array<ArrayBuffer>,
-      });
+        ...CHUNK_PUT,
+        headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': hash.digest('hex') },
+        body: chunkBody(file, job.offset, job.length),
+        duplex: 'half',
+      } as RequestInit);
       if (!r.ok) throw new Error(`bare server: ${r.status}`);
       await r.arrayBuffer();
     }
@@ -154,6 +165,7 @@ async function bareDownload(base: string, names: readonly string[], dest: string
 const child = spawn(
   process.execPath,
   [
+    ...serverNodeArgs,
     join(root, 'src/cli/main.ts'),
     'smp',
     'serve',
@@ -180,8 +192,9 @@ const url = await new Promise<string>((resolve, reject) => {
   });
   child.once('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
 });
-// From here on the access log (one JSON line per request) is read and dropped.
+// From here on the access log (one JSON line per request) is read and dropped (or kept in --server-log).
 child.stdout.off('data', collect);
+if (serverLog) child.stdout.pipe(createWriteStream(serverLog));
 const admin = /Admin token \(shown once; keep it\): (\S+)/.exec(out)?.[1] as string;
 const call = async (method: string, path: string, body?: unknown): Promise<any> => {
   const r = await fetch(`${url}${path}`, {
@@ -238,7 +251,7 @@ try {
     const bareRate = await cpuOf(bare.pid, () => bareUpload(bare.base, single, g0.chunkSize, false));
     console.log(
       `bare Node server   ${mb(per * clients)} MiB = ${mb(bareRate.value)} MiB/s, nothing flushed ` +
-        `(${bareRate.text}; same chunks, 4 in flight, fetch, SHA-256 per chunk on the client)`,
+        `(${bareRate.text}; same chunks, 4 in flight, sent as SmpHttpClient sends them, SHA-256 per chunk on the client)`,
     );
     console.log(
       `bare + one fsync   ${mb(per * clients)} MiB = ${mb(bareSynced.value)} MiB/s, ` +

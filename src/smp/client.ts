@@ -5,9 +5,9 @@
 // when the computer credential is refused and `fallbackToNaa` (OSDStateFallbackToNAA) is on.
 // Transfers stream file by file in chunks, resume from what the server already has, and are
 // verified by SHA-256 against the manifest.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -206,12 +206,10 @@ export class SmpHttpClient {
           `${location}/files/${job.index}/chunks/${job.chunk}`,
           () =>
             ({
-              method: 'PUT',
+              ...CHUNK_PUT,
               headers: { 'content-type': 'application/octet-stream', 'x-ferry-sha256': sha },
               // Streamed from the file (a fresh stream per attempt): no chunk-sized buffer, no copy of it.
-              ...(data
-                ? { body: data as Uint8Array<ArrayBuffer> }
-                : { body: chunkStream(file, offset, job.length) as unknown as BodyInit, duplex: 'half' }),
+              ...(data ? { body: data as Uint8Array<ArrayBuffer> } : { body: chunkBody(file, offset, job.length), duplex: 'half' }),
             }) as RequestInit,
         ),
       );
@@ -514,40 +512,102 @@ async function hashTree(
   return { entries: out, chunkHashes };
 }
 
-/** One read of `path`: its size, SHA-256 and the SHA-256 of each `chunkSize` chunk. */
+/** Read block of `hashFile`, reused: a fresh buffer per read costs the client garbage collection. */
+const HASH_BLOCK = 1024 * 1024;
+let hashBlock: Buffer | undefined;
+
+/**
+ * One read of `path`: its size, SHA-256 and the SHA-256 of each `chunkSize` chunk. A file of one
+ * chunk is hashed once: its chunk's hash is the file's.
+ */
 async function hashFile(path: string, chunkSize: number): Promise<{ size: number; sha256: string; chunks: string[] }> {
-  const whole = createHash('sha256');
+  let whole: Hash | undefined;
   const chunks: string[] = [];
   let chunk = createHash('sha256');
   let inChunk = 0;
   let size = 0;
+  // Taken while in use: uploads running at once in one process each get their own.
+  const block = hashBlock ?? Buffer.allocUnsafeSlow(HASH_BLOCK);
+  hashBlock = undefined;
   try {
-    for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-      whole.update(piece);
-      size += piece.length;
-      for (let at = 0; at < piece.length; ) {
-        const n = Math.min(piece.length - at, chunkSize - inChunk);
-        chunk.update(at === 0 && n === piece.length ? piece : piece.subarray(at, at + n));
-        inChunk += n;
-        at += n;
+    const fh = await open(path, 'r');
+    try {
+      if ((await fh.stat()).size > chunkSize) whole = createHash('sha256');
+      for (;;) {
+        // Never past the chunk's end: each read feeds one chunk hash whole.
+        const { bytesRead } = await fh.read(block, 0, Math.min(HASH_BLOCK, chunkSize - inChunk), null);
+        if (bytesRead === 0) break;
+        const piece = block.subarray(0, bytesRead);
+        whole?.update(piece);
+        chunk.update(piece);
+        size += bytesRead;
+        inChunk += bytesRead;
         if (inChunk === chunkSize) {
           chunks.push(chunk.digest('hex'));
           chunk = createHash('sha256');
           inChunk = 0;
         }
       }
+    } finally {
+      await fh.close();
     }
   } catch (err) {
     throw fromSystemError(err, `reading ${path}`);
+  } finally {
+    hashBlock = block;
   }
   if (inChunk > 0 || size === 0) chunks.push(chunk.digest('hex'));
-  return { size, sha256: whole.digest('hex'), chunks };
+  if (whole) return { size, sha256: whole.digest('hex'), chunks };
+  // It grew past one chunk while it was read: hash it again, whole.
+  if (chunks.length > 1) return hashFile(path, chunkSize);
+  return { size, sha256: chunks[0] as string, chunks };
 }
 
-/** `length` bytes of `path` from `offset` as a stream (an empty chunk is an empty stream). */
-function chunkStream(path: string, offset: number, length: number): Readable {
-  if (length === 0) return Readable.from([]);
-  return createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: 1024 * 1024 });
+/**
+ * The fetch options of a chunk PUT (besides its headers and body). fetch copies every piece of a
+ * body it may have to send again for a redirect (it tees the stream); a chunk is never
+ * redirected, so it is sent as read.
+ */
+export const CHUNK_PUT = { method: 'PUT', redirect: 'error' } as const satisfies RequestInit;
+
+/** Bytes per piece of a streamed chunk body. */
+const BODY_PIECE = 1024 * 1024;
+
+/**
+ * `length` bytes of `path` from `offset` as a web stream of fresh 1 MiB pieces, handed to fetch
+ * as they are. (A Node stream as the body is converted by fetch, which copies every piece into a
+ * new Uint8Array; the pieces are not reused because the socket may still hold them.)
+ */
+export function chunkBody(path: string, offset: number, length: number): ReadableStream<Uint8Array> {
+  let fh: FileHandle | undefined;
+  let at = 0;
+  const close = async (): Promise<void> => {
+    const h = fh;
+    fh = undefined;
+    await h?.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (at >= length) {
+          await close();
+          controller.close();
+          return;
+        }
+        fh ??= await open(path, 'r');
+        const piece = Buffer.allocUnsafeSlow(Math.min(BODY_PIECE, length - at));
+        const { bytesRead } = await fh.read(piece, 0, piece.length, offset + at);
+        if (bytesRead === 0)
+          throw new FerryError('FERRY_E_IO', `${path} became shorter while uploading it; capture the store again.`, { details: { path } });
+        at += bytesRead;
+        controller.enqueue(bytesRead === piece.length ? piece : piece.subarray(0, bytesRead));
+      } catch (err) {
+        await close().catch(() => {});
+        controller.error(err);
+      }
+    },
+    cancel: close,
+  });
 }
 
 async function readChunk(path: string, offset: number, length: number): Promise<Buffer> {

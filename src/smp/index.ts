@@ -25,6 +25,8 @@ export type { SmpRepository, EnrollmentTokenRecord, UnsyncedChunk } from './repo
  * await client.releaseCapture(grant.location);
  */
 export { SmpHttpClient, type SmpHttpClientOptions, type TransferResult, type RestoreReport } from './client.ts';
+/** How the client sends a chunk (fetch options, body streamed from the file): the SMP bench drives its bare reference with them. */
+export { CHUNK_PUT, chunkBody } from './client.ts';
 /** The deletion policy as a background job: `startDeletionJob(service, intervalMs, onError)`; `stop()` on shutdown. */
 export { startDeletionJob, type DeletionJob } from './deletion.ts';
 /** The check Release State Store runs on a captured store: it opens with the grant's key and passes its integrity check. */

@@ -206,9 +206,9 @@ export class SmpService {
   readManifest(p: Principal, storeId: string): Promise<Manifest> {
     return this.#transfers.readManifest(p, storeId);
   }
-  /** Open a store file for reading, from byte `start` to `end` inclusive. */
-  openFile(p: Principal, storeId: string, index: number, start?: number, end?: number): Promise<OpenedStoreFile> {
-    return this.#transfers.openFile(p, storeId, index, start, end);
+  /** Open a store file for reading (the caller closes its handle). */
+  openFile(p: Principal, storeId: string, index: number): Promise<OpenedStoreFile> {
+    return this.#transfers.openFile(p, storeId, index);
   }
 
   // ── Release State Store and the deletion policy (release.ts) ──

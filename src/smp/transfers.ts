@@ -10,8 +10,7 @@
 // checked against its recorded hash on resume and at commit; one that fails is forgotten, so the
 // client sends it again. Nothing torn is ever accepted.
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { type FileHandle, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../errors/index.ts';
@@ -44,12 +43,9 @@ export interface StoreTransfersOptions {
   readonly writeBehind?: boolean | undefined;
 }
 
-/** Read-ahead of a store file being served: fewer, larger reads than the 64 KiB default. */
-const READ_HIGH_WATER_MARK = 1024 * 1024;
-
-/** Opened store file for a ranged read. */
+/** Opened store file for a ranged read; whoever serves it closes `handle`. */
 export interface OpenedStoreFile {
-  readonly stream: Readable;
+  readonly handle: FileHandle;
   readonly size: number;
   readonly path: string;
   readonly sha256: string;
@@ -311,15 +307,21 @@ export class StoreTransfers {
     };
   }
 
-  /** Open a store file for reading, from byte `start` to `end` inclusive. */
-  async openFile(p: Principal, storeId: string, index: number, start?: number, end?: number): Promise<OpenedStoreFile> {
+  /** Open a store file for reading (the caller closes the handle). */
+  async openFile(p: Principal, storeId: string, index: number): Promise<OpenedStoreFile> {
     const { dir } = await this.#access.readable(p, storeId);
     const file = Number.isInteger(index) ? await this.#ctx.repo.getStoreFile(storeId, index) : undefined;
     if (!file) throw new FerryError('FERRY_E_INVALID_ARGUMENT', `Store ${storeId} has no file number ${index}.`);
-    const full = join(dir, file.path);
-    const size = (await stat(full).catch(() => undefined))?.size;
+    const handle = await open(join(dir, file.path), 'r').catch(() => undefined);
+    const size = handle
+      ? await handle.stat().then(
+          (s) => s.size,
+          () => undefined,
+        )
+      : undefined;
     // Gone or cut short outside Ferry: no retry will bring it back, so say which store is damaged.
-    if (size !== file.size) {
+    if (handle === undefined || size !== file.size) {
+      await handle?.close();
       throw new FerryError(
         'FERRY_E_SMP_STORE_DAMAGED',
         `Store ${storeId} is damaged on SMP ${this.#ctx.serverName}: its file ${file.path} ` +
@@ -329,12 +331,7 @@ export class StoreTransfers {
         },
       );
     }
-    return {
-      stream: createReadStream(full, { start, end, highWaterMark: READ_HIGH_WATER_MARK }),
-      size,
-      path: file.path,
-      sha256: file.sha256,
-    };
+    return { handle, size, path: file.path, sha256: file.sha256 };
   }
 }
 

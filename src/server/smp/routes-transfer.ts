@@ -1,8 +1,10 @@
 // The routes of a store's transfers: upload state, manifest and chunks for the capturing computer,
 // manifest and ranged file reads for the restoring one, and Release State Store.
+import type { OutgoingHttpHeaders } from 'node:http';
 import { FerryError } from '../../errors/index.ts';
 import { Manifest, StoreRecord, UploadState } from '../../smp/index.ts';
 import { COMPUTER_TAGS, ok, principal, SECURITY, type SmpApp, type SmpRouteContext } from './plumbing.ts';
+import { sendFileRange } from './send-file.ts';
 import { ChunkHeaders, ChunkParams, ChunkReply, FileParams, ManifestBody, ReleaseBody, StoreIdParams } from './schemas.ts';
 
 export function registerTransferRoutes(smp: SmpApp, { service, manifestBodyLimit }: SmpRouteContext): void {
@@ -82,22 +84,29 @@ export function registerTransferRoutes(smp: SmpApp, { service, manifestBodyLimit
     { schema: { ...schema, summary: 'Download a store file (Range supported)', params: FileParams } },
     async (req, reply) => {
       const range = parseRange(req.headers.range);
-      const opened = await service.openFile(principal(req), req.params.id, req.params.index, range?.start, range?.end);
-      void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', opened.sha256).type('application/octet-stream');
-      if (range) {
-        const end = Math.min(range.end ?? opened.size - 1, opened.size - 1);
-        if (range.start >= opened.size && opened.size > 0) {
-          opened.stream.destroy();
-          return reply.status(416).header('content-range', `bytes */${opened.size}`).send();
+      const opened = await service.openFile(principal(req), req.params.id, req.params.index);
+      const { handle, size } = opened;
+      try {
+        void reply.header('accept-ranges', 'bytes').header('x-ferry-sha256', opened.sha256).type('application/octet-stream');
+        if (range && range.start >= size && size > 0) {
+          return reply.status(416).header('content-range', `bytes */${size}`).send();
         }
-        void reply
-          .status(206)
-          .header('content-range', `bytes ${range.start}-${end}/${opened.size}`)
-          .header('content-length', String(Math.max(0, end - range.start + 1)));
-      } else {
-        void reply.header('content-length', String(opened.size));
+        const start = range?.start ?? 0;
+        const end = Math.min(range?.end ?? size - 1, size - 1);
+        const length = Math.max(0, end - start + 1);
+        if (range) void reply.status(206).header('content-range', `bytes ${start}-${end}/${size}`);
+        void reply.header('content-length', String(length));
+        // Written by hand from reused blocks (see send-file.ts); the headers set so far go with it.
+        reply.hijack();
+        reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+        await sendFileRange(reply.raw, handle, start, length).catch((err: unknown) => {
+          req.log.warn({ err, path: opened.path }, 'download cut short');
+          reply.raw.destroy();
+        });
+        return reply;
+      } finally {
+        await handle.close();
       }
-      return reply.send(opened.stream);
     },
   );
 
