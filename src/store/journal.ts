@@ -123,7 +123,12 @@ export class JournalWriter {
    * like any record; the objects of a lost batch are captured again on resume.
    */
   addObject(entry: EntryJson, src?: SourceStamp): void {
-    const json = JSON.stringify(src ? { e: entry, src } : { e: entry });
+    this.addObjectJson(JSON.stringify(entry), src);
+  }
+
+  /** addObject with the entry's JSON already made (the writer makes it once, for the catalog too). */
+  addObjectJson(entryJson: string, src?: SourceStamp): void {
+    const json = src ? `{"e":${entryJson},"src":${JSON.stringify(src)}}` : `{"e":${entryJson}}`;
     this.#objects.push(json);
     this.#objectBytes += json.length;
     if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
