@@ -5,6 +5,9 @@
 import { CHUNK_SIZE } from './frame.ts';
 import type { EntryJson } from './journal.ts';
 
+/** A frame's lines: CHUNK_SIZE and room for the line that crosses it. */
+const FRAME_BUFFER = CHUNK_SIZE + 256 * 1024;
+
 /** What a finished catalog holds, as the trailer counts it. */
 export interface CatalogCounts {
   entries: number;
@@ -20,8 +23,9 @@ export type PutCatalogFrame = (raw: Buffer, firstEntry: number) => Promise<void>
 export class CatalogStream {
   readonly counts: CatalogCounts = { entries: 0, files: 0, dirs: 0, registry: 0, bytes: 0 };
   readonly #put: PutCatalogFrame;
-  // Lines are joined into one string per frame: a Buffer per entry cost more than its JSON.
-  #lines: string[] = [];
+  // Each line is encoded straight into the frame's buffer: joining the lines of a frame and
+  // encoding the result cost several times as much (issue 16).
+  #buf = Buffer.allocUnsafe(FRAME_BUFFER);
   #bytes = 0;
   #first = 0;
 
@@ -31,9 +35,14 @@ export class CatalogStream {
 
   /** One live object, in catalog order, with its JSON (`JSON.stringify(entry)`). */
   add(entry: EntryJson, json: string): void {
-    const line = `${json}\n`;
-    this.#lines.push(line);
-    this.#bytes += Buffer.byteLength(line, 'utf8');
+    const need = this.#bytes + 3 * json.length + 1;
+    if (need > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(need);
+      this.#buf.copy(grown, 0, 0, this.#bytes);
+      this.#buf = grown;
+    }
+    this.#bytes += this.#buf.write(json, this.#bytes, 'utf8');
+    this.#buf[this.#bytes++] = 0x0a; // \n
     const c = this.counts;
     c.entries++;
     if (entry.kind === 'file') c.files++, (c.bytes += entry.size);
@@ -48,11 +57,11 @@ export class CatalogStream {
 
   /** Write the lines gathered so far as one frame (none when there are none). */
   async writeFrame(): Promise<void> {
-    if (this.#lines.length === 0) return;
-    const raw = Buffer.from(this.#lines.join(''), 'utf8');
+    if (this.#bytes === 0) return;
+    const raw = this.#buf.subarray(0, this.#bytes);
     const first = this.#first;
     this.#first = this.counts.entries;
-    this.#lines = [];
+    this.#buf = Buffer.allocUnsafe(FRAME_BUFFER);
     this.#bytes = 0;
     await this.#put(raw, first);
   }
