@@ -829,14 +829,14 @@ export class StoreWriter {
   /** mkdir -p, remembering what exists (bounded: forgetting a folder only costs one more mkdir). */
   #ensureDir(dir: string): void {
     if (this.#madeDirs.has(dir)) return;
+    // Parents first (down to USMT/File): trying the folder first cost a failed mkdir for every
+    // folder whose parent held no file yet.
+    const parent = dirname(dir);
+    if (parent.length > this.#init.paths.usmtDir.length && !this.#madeDirs.has(parent)) this.#ensureDir(parent);
     try {
       mkdirSync(dir);
     } catch (err) {
-      const errno = (err as NodeJS.ErrnoException).code;
-      if (errno === 'ENOENT') {
-        this.#ensureDir(dirname(dir));
-        mkdirSync(dir);
-      } else if (errno !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (this.#madeDirs.size > 50_000) this.#madeDirs.clear();
     this.#madeDirs.add(dir);

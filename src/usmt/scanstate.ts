@@ -184,6 +184,7 @@ async function collect(
 
   const sourceFailure = sourceFailureHandler(options, ctx, config, skipped, writer);
   const walkFailures = async () => {
+    if (walkErrors.length === 0) return;
     for (const w of walkErrors.splice(0))
       await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
   };
