@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import type { Profile } from '../volume/index.ts';
 import { PlanSpool, type PlannedObject } from './plan-spool.ts';
@@ -55,7 +56,7 @@ test('the plan gives back every object in order, with its user, component and wa
   });
   objects.push({ kind: 'file', winPath: 'C:\\last', entry: entry('C:\\last', '/v/last', 1), component: 'System' });
 
-  const spool = new PlanSpool();
+  const spool = new PlanSpool(tmpdir());
   for (const o of objects) spool.add(o);
   const back = [...spool.read()];
   assert.equal(back.length, objects.length);
@@ -75,7 +76,7 @@ test('the plan gives back every object in order, with its user, component and wa
 });
 
 test('an empty plan reads as nothing, and closing twice is harmless', () => {
-  const spool = new PlanSpool();
+  const spool = new PlanSpool(tmpdir());
   assert.deepEqual([...spool.read()], []);
   spool.close();
 });

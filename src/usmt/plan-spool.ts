@@ -1,10 +1,10 @@
 // ScanState's plan: what the Scanning pass decided, in walk order, so that Collecting stores it
 // without walking the volume and running every rule a second time (issue 16: the second pass was
-// 35–40 % of a capture). The plan goes to an unlinked temporary file, not to memory: a file or
-// folder costs about 60 bytes plus its two paths there and nothing in the heap, so memory stays
-// flat whatever the tree's size; one 1 MiB buffer is used to write and then to read it.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// 35–40 % of a capture). The plan goes to an unlinked file in the store folder, not to memory: a
+// file or folder costs 48 bytes plus its two paths (UTF-8) there and nothing in the heap, so
+// memory stays flat whatever the tree's size; one 1 MiB buffer writes and then reads it.
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { FerryError, fromSystemError } from '../errors/index.ts';
@@ -51,15 +51,15 @@ export class PlanSpool {
   readonly #components: string[] = [];
   readonly #componentIndex = new Map<string, number>();
 
-  constructor() {
-    const dir = mkdtempSync(join(tmpdir(), 'ferry-plan-'));
+  /** `dir`: where the file is made and unlinked at once (the store folder: it has room for the plan). */
+  constructor(dir: string) {
+    const path = join(dir, `.ferry-plan-${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
-      const path = join(dir, 'plan');
-      this.#fd = openSync(path, 'w+', 0o600);
-      // Unlinked at once: the plan holds paths of the volume and is gone with the process.
+      this.#fd = openSync(path, 'wx+', 0o600);
+      // Unlinked at once: the plan is gone with the process, however it ends.
       unlinkSync(path);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      throw fromSystemError(err, 'creating the capture plan (a temporary file)');
     }
   }
 

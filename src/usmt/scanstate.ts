@@ -193,7 +193,7 @@ async function collect(
   // reported as a percentage; unreadable folders are met (and handled) here, before any writing.
   // Collecting then stores that plan: the volume is walked and the rules run once.
   const planned = { files: 0, bytes: 0 };
-  const plan = estimate ? undefined : new PlanSpool();
+  const plan = estimate ? undefined : new PlanSpool(storeDir);
   if (plan) {
     try {
       Object.assign(planned, await scanPlan(engine, ctx, isExcluded, walkFailures, options.storeKind !== 'hardlink', plan));
