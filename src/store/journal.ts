@@ -1,5 +1,6 @@
 // The resume journal (docs/store-format.md §5): an append-only file of framed, sealed records that
 // says which chunks and objects of an unfinished store are safely on disk.
+import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { type FerryError, fromSystemError } from '../errors/index.ts';
 import { encodeHeader, readHeader, type FrameCodec, type StoreHeader } from './frame.ts';
@@ -182,8 +183,11 @@ export class JournalWriter {
     const buf = Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
+    // Written on this thread: a flush is a few hundred KiB into the page cache, and the thread-pool
+    // round trip of an async write cost more than the write, most of all on a busy machine.
+    let done = 0;
     try {
-      await this.#fh.write(buf, 0, buf.length, this.#pos);
+      while (done < buf.length) done += writeSync(this.#fh.fd, buf, done, buf.length - done, this.#pos + done);
     } catch (err) {
       throw ioError(err, 'writing the store journal');
     }
