@@ -95,9 +95,9 @@ export class ReportCollector {
   }
 
   #object(e: ObjectEvent): void {
-    // A capture walks the volume twice (Scanning counts, Collecting stores): rule exclusions are
-    // taken from the second walk only.
-    if (this.kind === 'capture' && e.reason === 'excludedByRule' && !this.#open.has('Collecting')) return;
+    // A capture walks the volume once, in Scanning (or Estimating for /p); Collecting stores the
+    // plan. Exclusions met while Collecting would be a second walk's: not counted again.
+    if (this.kind === 'capture' && e.reason === 'excludedByRule' && this.#open.has('Collecting')) return;
     const bucket = this.#bucket(e.user ?? SYSTEM);
     const counts =
       e.kind === 'registry'

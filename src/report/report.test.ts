@@ -14,7 +14,7 @@ async function sampleCapture() {
   const c = new ReportCollector('capture');
   c.attach(events);
   const rule = '<exclude> C:\\Users\\*\\AppData\\Local\\Temp\\* [*] (Temp, MigUser.xml:12)';
-  // Scanning walks once: its exclusions are not counted again.
+  // Scanning walks the volume; an exclusion met again while Collecting is not counted twice.
   events.phase('Scanning', 'start');
   events.emit({
     type: 'object',

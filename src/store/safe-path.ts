@@ -51,6 +51,16 @@ export function folderStorePath(winPath: string): string {
   return ['File', ...checkedParts(driveRelative(winPath))].join('/');
 }
 
+/** Forbidden in a name (checkedParts): control characters, separators, `:` and `<>"|?*`. */
+const ODD_CHARACTER = /[\u0000-\u001f\\/:<>"|?*]/;
+/** Names checkedParts looks at more closely: device names and names of dots and spaces only. */
+const ODD_NAME = /^(con|prn|aux|nul|com|lpt)|^[. ]*$/i;
+
+/** A name checkedParts passes unchanged, told by two tests instead of its five. */
+function plainName(name: string): boolean {
+  return !ODD_CHARACTER.test(name) && !ODD_NAME.test(name);
+}
+
 /**
  * folderStorePath for a stream of paths: the folder part is checked once for all its files (they
  * arrive folder by folder), the name alone for each file. Same results and errors as
@@ -62,6 +72,8 @@ export function folderStorePaths(): (winPath: string) => string {
   return (winPath) => {
     const cut = winPath.lastIndexOf('\\');
     if (cut > 2 && cut === parent.length && winPath.startsWith(parent)) {
+      const leaf = winPath.slice(cut + 1);
+      if (plainName(leaf)) return `${parentRel}/${leaf}`;
       try {
         return `${parentRel}/${checkedParts(winPath.slice(cut + 1)).join('/')}`;
       } catch {

@@ -8,6 +8,7 @@ import { zstdCompressSync } from 'node:zlib';
 import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
+import { CatalogStream } from './catalog-stream.ts';
 import { ChunkPool, END_OF_FILE } from './chunk-pool.ts';
 import {
   CHUNK_SIZE,
@@ -148,6 +149,21 @@ function entryJson(meta: ObjectMeta | RegistryObjectMeta | IniObjectMeta, id: nu
 }
 
 /**
+ * A folder store's file entry as one literal: the two object spreads of entryJson were the most
+ * a hard-link capture spent per file in JavaScript (issue 16). The fields of ObjectMeta, less size.
+ */
+function folderFileEntry(meta: ObjectMeta, id: number, size: number, sha256: string | null, path: string): EntryJson {
+  const { kind, winPath, user, component, mtimeMs, atimeMs, birthtimeMs, attributes } = meta;
+  if (user === undefined && component === undefined)
+    return { id, kind, winPath, mtimeMs, atimeMs, birthtimeMs, attributes, size, sha256, content: { path } } as EntryJson;
+  if (user === undefined)
+    return { id, kind, winPath, component, mtimeMs, atimeMs, birthtimeMs, attributes, size, sha256, content: { path } } as EntryJson;
+  if (component === undefined)
+    return { id, kind, winPath, user, mtimeMs, atimeMs, birthtimeMs, attributes, size, sha256, content: { path } } as EntryJson;
+  return { id, kind, winPath, user, component, mtimeMs, atimeMs, birthtimeMs, attributes, size, sha256, content: { path } } as EntryJson;
+}
+
+/**
  * Open a store for writing. See docs/store-format.md §5 for what resume does.
  * @example
  * const store = await createStore(dir, { encryption: { key: 'secret' } });
@@ -228,23 +244,31 @@ async function freshStore(
   const headerBytes = encodeHeader(header);
   const codec = new FrameCodec(storeId, key);
   let content: FileHandle | null = null;
+  let catalogOut: FileHandle | null = null;
   try {
     await mkdir(type === 'compressed' ? paths.usmtDir : paths.fileDir, { recursive: true });
     if (type === 'compressed') {
       content = await open(paths.migPartial, 'wx');
       await writeAll(content, headerBytes, 0);
       await content.sync();
+    } else {
+      // A fresh folder store writes its catalog as it goes (catalog-stream.ts); a crash leaves
+      // this file incomplete, and resume writes it again from the journal.
+      catalogOut = await open(paths.catalogTmp, 'w');
+      await writeAll(catalogOut, headerBytes, 0);
     }
   } catch (err) {
     await content?.close();
+    await catalogOut?.close();
     throw fromSystemError(err, 'creating the store');
   }
   const journal = await JournalWriter.create(paths.journal, header, codec).catch(async (err: unknown) => {
     await content?.close();
+    await catalogOut?.close();
     throw err;
   });
   return startWriter(
-    { paths, type, header, headerBytes, codec, journal, content, events, hashHardLinks: options.hashHardLinks ?? false },
+    { paths, type, header, headerBytes, codec, journal, content, catalogOut, events, hashHardLinks: options.hashHardLinks ?? false },
     { state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 }, resumed: new Map(), nextId: 0, ordinals: 0 },
   );
 }
@@ -290,7 +314,7 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   const journal = await JournalWriter.resume(paths.journal, codec, end.validEnd, session, replay.ordinals);
   events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${replay.resumed.size} files already stored, session ${session}.`);
   return startWriter(
-    { paths, type, header, headerBytes, codec, journal, content, events, hashHardLinks: options.hashHardLinks ?? false },
+    { paths, type, header, headerBytes, codec, journal, content, catalogOut: null, events, hashHardLinks: options.hashHardLinks ?? false },
     replay,
   );
 }
@@ -436,6 +460,8 @@ interface WriterInit {
   readonly codec: FrameCodec;
   readonly journal: JournalWriter;
   readonly content: FileHandle | null;
+  /** A fresh folder store: `catalog.mig.tmp`, its header written; the catalog is streamed into it. */
+  readonly catalogOut: FileHandle | null;
   readonly events: EventStream;
   readonly storeDev: number;
   readonly state: ContentState;
@@ -457,6 +483,8 @@ export class StoreWriter {
   readonly #codec: FrameCodec;
   readonly #journal: JournalWriter;
   readonly #content: FileHandle | null;
+  /** Fresh folder stores: the catalog being written, and where its frames go. */
+  readonly #catalog: { stream: CatalogStream; sink: FrameSink } | null;
   readonly #state: ContentState;
   readonly #resumed: Map<string, ResumedObject>;
   /** Objects of the interrupted run reused by this one, as `ordinal:index` of their records. */
@@ -500,6 +528,10 @@ export class StoreWriter {
     this.#writtenRawEnd = init.state.rawEnd;
     this.#pool = init.type === 'compressed' ? new ChunkPool(init.codec) : null;
     if (this.#pool) this.#takeSlot();
+    if (init.catalogOut) {
+      const sink: FrameSink = { out: init.catalogOut, offset: init.headerBytes.length, seq: 0 };
+      this.#catalog = { sink, stream: new CatalogStream((raw, first) => this.#putIndexFrame(sink, FrameType.catalog, raw, first)) };
+    } else this.#catalog = null;
   }
 
   #takeSlot(): void {
@@ -565,8 +597,17 @@ export class StoreWriter {
     if (hashing) (p.waiting = true), this.#awaitingSha.push(p);
     this.#pending.push(p);
     this.#releaseObjects();
+    if (this.#catalog?.stream.full) await this.#writeCatalogFrame();
     if (this.type !== 'compressed' && (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS))
       await this.#flushJournal();
+  }
+
+  async #writeCatalogFrame(): Promise<void> {
+    try {
+      await this.#catalog!.stream.writeFrame();
+    } catch (err) {
+      throw this.#storeError(err, 'writing the store catalog');
+    }
   }
 
   async #flushJournal(): Promise<void> {
@@ -741,7 +782,9 @@ export class StoreWriter {
   #releaseObjects(): void {
     while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd && !this.#pending[0]!.waiting) {
       const p = this.#pending.shift()!;
-      this.#journal.addObject(p.entry, p.src);
+      const json = JSON.stringify(p.entry);
+      this.#journal.addObjectJson(json, p.src);
+      this.#catalog?.stream.add(p.entry, json);
     }
   }
 
@@ -778,7 +821,7 @@ export class StoreWriter {
     } else {
       sha = await this.#copy(hostPath, dst, meta);
     }
-    const entry = { ...entryJson(meta, this.#nextId++), size: src.size, sha256: sha, content: { path: rel } } as EntryJson;
+    const entry = folderFileEntry(meta, this.#nextId++, src.size, sha, rel);
     await this.#queueObject(entry, { size: src.size, mtimeMs: src.mtimeMs });
     return { sha256: sha, reused: false };
   }
@@ -786,14 +829,14 @@ export class StoreWriter {
   /** mkdir -p, remembering what exists (bounded: forgetting a folder only costs one more mkdir). */
   #ensureDir(dir: string): void {
     if (this.#madeDirs.has(dir)) return;
+    // Parents first (down to USMT/File): trying the folder first cost a failed mkdir for every
+    // folder whose parent held no file yet.
+    const parent = dirname(dir);
+    if (parent.length > this.#init.paths.usmtDir.length && !this.#madeDirs.has(parent)) this.#ensureDir(parent);
     try {
       mkdirSync(dir);
     } catch (err) {
-      const errno = (err as NodeJS.ErrnoException).code;
-      if (errno === 'ENOENT') {
-        this.#ensureDir(dirname(dir));
-        mkdirSync(dir);
-      } else if (errno !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (this.#madeDirs.size > 50_000) this.#madeDirs.clear();
     this.#madeDirs.add(dir);
@@ -900,14 +943,21 @@ export class StoreWriter {
     await this.#journal.flush();
 
     const compressed = type === 'compressed';
-    const out = compressed ? this.#content! : await open(paths.catalogTmp, 'w');
-    const headerBytes = compressed ? this.#init.headerBytes : encodeHeader(header);
-    const sink: FrameSink = { out, offset: compressed ? this.#state.fileOffset : 0, seq: compressed ? this.#state.nextSeq : 0 };
-    if (!compressed) sink.offset = await writeAll(out, headerBytes, 0);
-    const dataFrames = sink.seq;
+    const streamed = this.#catalog;
+    const out = compressed ? this.#content! : streamed ? streamed.sink.out : await open(paths.catalogTmp, 'w');
+    const headerBytes = compressed || streamed ? this.#init.headerBytes : encodeHeader(header);
+    const sink: FrameSink = streamed?.sink ?? {
+      out,
+      offset: compressed ? this.#state.fileOffset : 0,
+      seq: compressed ? this.#state.nextSeq : 0,
+    };
+    if (!compressed && !streamed) sink.offset = await writeAll(out, headerBytes, 0);
+    const dataFrames = compressed ? sink.seq : 0;
 
-    const catalogOffset = sink.offset;
-    const { counts, chunkOffsets, chunkRaws } = await this.#writeCatalog(sink, headerBytes.length);
+    const catalogOffset = streamed ? headerBytes.length : sink.offset;
+    const { counts, chunkOffsets, chunkRaws } = streamed
+      ? (await streamed.stream.writeFrame(), { counts: streamed.stream.counts, chunkOffsets: [], chunkRaws: [] })
+      : await this.#writeCatalog(sink, headerBytes.length);
     const catalogFrames = sink.seq - dataFrames;
     if (chunkOffsets.length !== dataFrames) {
       throw new FerryError('FERRY_E_INTERNAL', `The store journal lists ${chunkOffsets.length} chunks but ${dataFrames} were written.`);
@@ -1049,6 +1099,7 @@ export class StoreWriter {
       await this.#pool?.close();
       await this.#journal.close();
       await this.#content?.close().catch(() => undefined);
+      await this.#catalog?.sink.out.close().catch(() => undefined);
     });
     this.#queue = run.catch(() => undefined);
     return run;

@@ -63,3 +63,32 @@ test('agrees with the RegExp reference on random patterns (fixed seed)', (t) => 
   );
   t.diagnostic(`wildcard: ${runs} cases`);
 });
+
+test('star-only patterns fold each UTF-16 unit, ASCII or not, as the per-unit matcher does (fixed seed)', () => {
+  // The reference: each unit folded on its own (İ folds to two units that only match İ), then a
+  // plain backtracking match of the units.
+  const unitsOf = (s: string, ci: boolean) => [...Array(s.length).keys()].map((i) => (ci ? s[i]!.toLowerCase() : s[i]!));
+  const ref = (v: string[], p: string[]): boolean =>
+    p.length === 0
+      ? v.length === 0
+      : p[0] === '*'
+        ? v.some((_, k) => ref(v.slice(k), p.slice(1))) || ref([], p.slice(1))
+        : v[0] === p[0] && ref(v.slice(1), p.slice(1));
+  const unit = fc.constantFrom('a', 'A', 'b', '.', 'İ', 'i', 'Σ', 'σ', 'ς', 'é', 'É', '\ud801', '\udc00', '\ud801\udc00');
+  fc.assert(
+    fc.property(
+      fc.string({ unit, maxLength: 12 }),
+      fc.string({ unit: fc.oneof(unit, fc.constant('*')), maxLength: 8 }),
+      fc.boolean(),
+      (v, p, ci) => {
+        const pattern = unitsOf(p, ci).map((c, i) => (p[i] === '*' ? '*' : c));
+        assert.equal(
+          compileWildcard(p, { syntax: STAR_ONLY, ignoreCase: ci })(v),
+          ref(unitsOf(v, ci), pattern),
+          `${JSON.stringify(v)} ~ ${JSON.stringify(p)} ci=${ci}`,
+        );
+      },
+    ),
+    { seed: 16, numRuns: 5000 },
+  );
+});

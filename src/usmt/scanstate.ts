@@ -8,7 +8,6 @@ import { join, resolve, sep } from 'node:path';
 import { FerryError, isFerryError } from '../errors/index.ts';
 import type { FerryEvent } from '../events/index.ts';
 import { errorRuleFor, generateConfig } from '../migxml/index.ts';
-import type { DecidedObject } from '../migxml/index.ts';
 import { openPlanning, type Planning } from '../migxml/index.ts';
 import { loadRuleSet } from '../migxml/index.ts';
 import { currentPlatform } from '../platform/index.ts';
@@ -22,6 +21,7 @@ import type { ScanStateOptions } from './scanstate-options.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
+import { PlanSpool, type PlannedObject } from './plan-spool.ts';
 
 /** A source object that could not be read and was skipped (`/c` or a non-fatal ErrorControl rule). */
 export interface SkippedObject {
@@ -184,17 +184,21 @@ async function collect(
 
   const sourceFailure = sourceFailureHandler(options, ctx, config, skipped, writer);
   const walkFailures = async () => {
+    if (walkErrors.length === 0) return;
     for (const w of walkErrors.splice(0))
       await sourceFailure(w.winPath, new FerryError(w.code as 'FERRY_E_ACCESS_DENIED' | 'FERRY_E_IO', w.message));
   };
 
-  // A capture first counts what it will store (USMT's Scanning phase), so that progress can be
+  // A capture first decides what it will store (USMT's Scanning phase), so that progress can be
   // reported as a percentage; unreadable folders are met (and handled) here, before any writing.
+  // Collecting then stores that plan: the volume is walked and the rules run once.
   const planned = { files: 0, bytes: 0 };
-  if (!estimate) {
+  const plan = estimate ? undefined : new PlanSpool(storeDir);
+  if (plan) {
     try {
-      Object.assign(planned, await countPlanned(engine, ctx, isExcluded, walkFailures, options.storeKind !== 'hardlink'));
+      Object.assign(planned, await scanPlan(engine, ctx, isExcluded, walkFailures, options.storeKind !== 'hardlink', plan));
     } catch (err) {
+      plan.close();
       detach();
       if (listFd !== undefined) closeSync(listFd);
       throw err;
@@ -207,7 +211,7 @@ async function collect(
   const run: CollectRun = { options, ctx, estimate, writer, counts, counter, planned, storeUser, isExcluded, sourceFailure, listFd };
   let collectingUser: string | undefined;
   try {
-    for await (const obj of engine.objects()) {
+    for await (const obj of plan ? plan.read() : engine.objects()) {
       await walkFailures();
       const who = obj.user ? label(obj.user) : 'This Computer';
       if (who !== collectingUser) {
@@ -224,6 +228,7 @@ async function collect(
     events.phase(estimate ? 'Estimating' : 'Collecting', 'end', false);
     throw err;
   } finally {
+    plan?.close();
     detach();
     if (listFd !== undefined) closeSync(listFd);
   }
@@ -248,7 +253,7 @@ interface CollectRun {
 }
 
 /** A registry key or value: into the store as a typed value. */
-async function captureRegistry(run: CollectRun, obj: DecidedObject): Promise<void> {
+async function captureRegistry(run: CollectRun, obj: PlannedObject): Promise<void> {
   run.counts.registry++;
   if (!obj.regLocation) return;
   if (run.writer) await run.writer.addRegistry(registryMeta(obj, obj.user ? run.storeUser(obj.user) : undefined));
@@ -262,7 +267,7 @@ async function captureRegistry(run: CollectRun, obj: DecidedObject): Promise<voi
 }
 
 /** An INI setting (MigXML `type="Ini"`): into the store as its text. */
-async function captureIni(run: CollectRun, obj: DecidedObject): Promise<void> {
+async function captureIni(run: CollectRun, obj: PlannedObject): Promise<void> {
   run.counts.ini++;
   if (run.writer && obj.ini)
     await run.writer.addIni({
@@ -283,7 +288,7 @@ async function captureIni(run: CollectRun, obj: DecidedObject): Promise<void> {
 }
 
 /** A folder or file: stored (or counted, /estimate), a source read error handled as /c says. */
-async function captureFileOrDir(run: CollectRun, obj: DecidedObject): Promise<void> {
+async function captureFileOrDir(run: CollectRun, obj: PlannedObject): Promise<void> {
   const { options, ctx, estimate, writer, counts } = run;
   const entry = obj.entry!;
   if (run.isExcluded(entry.hostPath)) return;
@@ -319,7 +324,7 @@ async function captureFileOrDir(run: CollectRun, obj: DecidedObject): Promise<vo
 }
 
 /** The list file line, log line, object event and progress of one captured file. */
-function reportCapturedFile(run: CollectRun, obj: DecidedObject, entry: { winPath: string; size: number }): void {
+function reportCapturedFile(run: CollectRun, obj: PlannedObject, entry: { winPath: string; size: number }): void {
   const { ctx, estimate, counts, planned } = run;
   if (run.listFd !== undefined) writeSync(run.listFd, `${entry.winPath}\r\n`);
   ctx.log?.object(`${estimate ? 'Counted' : 'Stored'} ${entry.winPath} [${obj.component}]`);
@@ -451,16 +456,17 @@ function sourceFailureHandler(
 }
 
 /**
- * USMT's Scanning phase: what a capture will store, counted so progress can be a percentage.
- * `bytes` false (a hard-link capture, which copies no data and costs per file, not per byte):
- * files only, so that this walk stats nothing — the capture's own walk stats each file once.
+ * USMT's Scanning phase: the rules decide what a capture will store, into `plan`, counted so
+ * progress can be a percentage. `bytes` false (a hard-link capture, which copies no data and
+ * costs per file, not per byte): the percentage counts files.
  */
-async function countPlanned(
+async function scanPlan(
   engine: Planning['engine'],
   ctx: RunContext,
   isExcluded: (hostPath: string) => boolean,
   walkFailures: () => Promise<void>,
   bytes: boolean,
+  plan: PlanSpool,
 ): Promise<{ files: number; bytes: number }> {
   const { events, progress } = ctx;
   const planned = { files: 0, bytes: 0 };
@@ -469,7 +475,9 @@ async function countPlanned(
   try {
     for await (const obj of engine.objects()) {
       await walkFailures();
-      if (obj.kind === 'file' && !isExcluded(obj.entry!.hostPath)) {
+      if ((obj.kind === 'file' || obj.kind === 'dir') && isExcluded(obj.entry!.hostPath)) continue;
+      plan.add(obj);
+      if (obj.kind === 'file') {
         planned.files++;
         if (bytes) planned.bytes += obj.entry!.size;
       }
@@ -550,7 +558,7 @@ function isSourceReadError(err: unknown): err is FerryError {
   );
 }
 
-function registryMeta(obj: DecidedObject, user: StoreUser | undefined) {
+function registryMeta(obj: PlannedObject, user: StoreUser | undefined) {
   const location = obj.regLocation!;
   const m = /^(.*?)(?: \[(.*)\])?$/.exec(location)!;
   const [hive, ...rest] = m[1]!.split('\\');
