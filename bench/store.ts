@@ -102,6 +102,9 @@ function du(path: string): number {
 async function main(): Promise<void> {
   // The scanstate/loadstate rows read Microsoft's MigDocs.xml and MigUser.xml.
   if (!USMT_FIXTURES) throw new Error('Set FERRY_TEST_MICROSOFT_XML_DIR to the folder holding MigDocs.xml and MigUser.xml.');
+  // Ferry's commands run with the compile cache the CLI turns on (bin/run-ts.mjs, Node's default
+  // folder), as users run them: without it every start strips and compiles the TypeScript anew.
+  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'node-compile-cache');
   const size = arg('--size', '2G');
   const users = arg('--users', '6');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));

@@ -123,7 +123,11 @@ export class JournalWriter {
    * like any record; the objects of a lost batch are captured again on resume.
    */
   addObject(entry: EntryJson, src?: SourceStamp): void {
-    const json = JSON.stringify(src ? { e: entry, src } : { e: entry });
+    this.addObjectJson(JSON.stringify(src ? { e: entry, src } : { e: entry }));
+  }
+
+  /** `addObject` of an object already in JSON (`{"e":…,"src":…}`). */
+  addObjectJson(json: string): void {
     this.#objects.push(json);
     this.#objectBytes += json.length;
     if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();

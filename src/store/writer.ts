@@ -59,8 +59,15 @@ export interface AddFileResult {
 }
 
 interface PendingObject {
-  readonly entry: EntryJson;
+  readonly entry?: EntryJson;
   readonly src?: SourceStamp;
+  /**
+   * A stored file instead of `entry`: its journal object as JSON, in two parts around its SHA-256
+   * (`sha`). These wait in memory for their chunk to be written; as objects they were most of what
+   * survived each young-generation GC, which made V8 grow it with the tree (to 64 MiB at 8 GB).
+   */
+  readonly json?: readonly [string, string];
+  sha?: string | null;
   readonly endRaw: number;
   /** A file whose SHA-256 the hashing thread has not reported yet (it is not journalled before). */
   waiting?: boolean;
@@ -665,8 +672,16 @@ export class StoreWriter {
     }
     const sha = hash ? hash.digest('hex') : null;
     const size = this.#state.rawEnd - start;
-    const entry = { ...entryJson(meta, this.#nextId++), size, sha256: sha, content: { offset: start } } as EntryJson;
-    await this.#queueObject(entry, stamp, remote);
+    // What JSON.stringify({ e: entry, src }) gives for the entry { ...meta, size, sha256, content }.
+    const head = JSON.stringify({ ...entryJson(meta, this.#nextId++), size });
+    const p: PendingObject = {
+      json: [`{"e":${head.slice(0, -1)},"sha256":`, `,"content":{"offset":${start}}},"src":${JSON.stringify(stamp)}}`],
+      sha,
+      endRaw: this.#state.rawEnd,
+    };
+    if (remote) (p.waiting = true), this.#awaitingSha.push(p);
+    this.#pending.push(p);
+    this.#releaseObjects();
     return { sha256: sha, reused: false };
   }
 
@@ -678,7 +693,7 @@ export class StoreWriter {
     const done = this.#pool!.hash(slot, ops).then((shas) => {
       for (const sha of shas) {
         const p = this.#awaitingSha.shift();
-        if (p) ((p.entry as { sha256: string | null }).sha256 = sha), (p.waiting = false);
+        if (p) (p.sha = sha), (p.waiting = false);
       }
     });
     done.catch(() => undefined);
@@ -828,7 +843,8 @@ export class StoreWriter {
   #releaseObjects(): void {
     while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd && !this.#pending[0]!.waiting) {
       const p = this.#pending.shift()!;
-      this.#journal.addObject(p.entry, p.src);
+      if (p.json) this.#journal.addObjectJson(`${p.json[0]}${JSON.stringify(p.sha ?? null)}${p.json[1]}`);
+      else this.#journal.addObject(p.entry!, p.src);
     }
   }
 
