@@ -2,6 +2,7 @@
 // says which chunks and objects of an unfinished store are safely on disk.
 import { open, type FileHandle } from 'node:fs/promises';
 import { type FerryError, fromSystemError } from '../errors/index.ts';
+import { ByteQueue } from './byte-queue.ts';
 import { encodeHeader, readHeader, type FrameCodec, type StoreHeader } from './frame.ts';
 import type { CatalogEntry, RegistryEntry } from './types.ts';
 
@@ -9,6 +10,8 @@ export const JOURNAL_MAGIC = Buffer.from('FERRYJNL');
 const RECORD_HEAD = 12;
 const MAX_RECORD = 16 * 1024 * 1024;
 const FLUSH_AT = 256 * 1024;
+const BATCH_OPEN = Buffer.from('{"t":"b","o":[');
+const BATCH_CLOSE = Buffer.from(']}');
 
 /** Source facts a resumed capture compares to decide whether a stored file can be reused. */
 export interface SourceStamp {
@@ -58,8 +61,8 @@ export class JournalWriter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** Objects not yet sealed into a batch record (their JSON). */
-  #objects: string[] = [];
-  #objectBytes = 0;
+  #objects = new ByteQueue();
+  #objectCount = 0;
   #pos: number;
   /** Ordinal the next record will have. */
   ordinal: number;
@@ -128,16 +131,24 @@ export class JournalWriter {
 
   /** `addObject` of an object already in JSON (`{"e":…,"src":…}`). */
   addObjectJson(json: string): void {
-    this.#objects.push(json);
-    this.#objectBytes += json.length;
-    if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
+    if (this.#objectCount++ > 0) this.#objects.write(',');
+    this.#objects.write(json);
+    if (this.#objects.length >= FLUSH_AT) this.#sealObjects();
+  }
+
+  /** `addObjectJson` of the JSON's UTF-8 bytes (copied). */
+  addObjectBytes(json: Buffer): void {
+    if (this.#objectCount++ > 0) this.#objects.write(',');
+    this.#objects.append(json);
+    if (this.#objects.length >= FLUSH_AT) this.#sealObjects();
   }
 
   #sealObjects(): void {
-    if (this.#objects.length === 0) return;
-    const payload = Buffer.from(`{"t":"b","o":[${this.#objects.join(',')}]}`, 'utf8');
-    this.#objects = [];
-    this.#objectBytes = 0;
+    if (this.#objectCount === 0) return;
+    const at = this.#objects.end - this.#objects.length;
+    const payload = Buffer.concat([BATCH_OPEN, this.#objects.view(at, this.#objects.length), BATCH_CLOSE]);
+    this.#objects.clear();
+    this.#objectCount = 0;
     this.#seal(payload);
   }
 
@@ -154,7 +165,7 @@ export class JournalWriter {
   }
 
   get needsFlush(): boolean {
-    return this.#pendingBytes + this.#objectBytes >= FLUSH_AT;
+    return this.#pendingBytes + this.#objects.length >= FLUSH_AT;
   }
 
   async flush(): Promise<void> {

@@ -8,6 +8,7 @@ import { zstdCompressSync } from 'node:zlib';
 import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import { silentEvents, type EventStream } from '../events/index.ts';
 import { DEFAULT_ALG_ID, MAX_SESSION, USMT_ALG_IDS, deriveStoreKey, keyMatches, makeKeyCheck, newKdfParams, sha256 } from './crypto.ts';
+import { ByteQueue } from './byte-queue.ts';
 import { ChunkPool, END_OF_FILE } from './chunk-pool.ts';
 import {
   CHUNK_SIZE,
@@ -34,6 +35,8 @@ import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreS
 
 /** Raw size of a catalog frame (the format allows up to CHUNK_SIZE). */
 const CATALOG_FRAME = 1024 * 1024;
+/** Room for a SHA-256 in hex, filled in when the hashing thread reports it. */
+const SHA_PLACEHOLDER = '0'.repeat(64);
 const SYNC_EVERY = 64 * 1024 * 1024;
 const COPY_BUFFER = 1024 * 1024;
 const JOURNAL_FLUSH_MS = 200;
@@ -62,12 +65,12 @@ interface PendingObject {
   readonly entry?: EntryJson;
   readonly src?: SourceStamp;
   /**
-   * A stored file instead of `entry`: its journal object as JSON, in two parts around its SHA-256
-   * (`sha`). These wait in memory for their chunk to be written; as objects they were most of what
-   * survived each young-generation GC, which made V8 grow it with the tree (to 64 MiB at 8 GB).
+   * A stored file instead of `entry`: where its journal object's JSON is in #waitingJson, and
+   * where in it the 64 hex digits of its SHA-256 go once the hashing thread reports them. These
+   * wait for their chunk to be written; as objects, then strings, they were most of what survived
+   * each young-generation GC, and V8 grew that generation with the tree (byte-queue.ts).
    */
-  readonly json?: readonly [string, string];
-  sha?: string | null;
+  readonly json?: { readonly at: number; readonly len: number; readonly shaAt: number };
   readonly endRaw: number;
   /** A file whose SHA-256 the hashing thread has not reported yet (it is not journalled before). */
   waiting?: boolean;
@@ -494,6 +497,8 @@ export class StoreWriter {
   #writtenRawEnd: number;
   #inFlight: InFlight[] = [];
   #pending: PendingObject[] = [];
+  /** The journal JSON of the stored files in #pending (PendingObject.json). */
+  readonly #waitingJson = new ByteQueue();
   /**
    * Hash steps for the chunk being filled (chunk-pool.ts HashJob), and the files they will end, in order (null: a file whose read failed).
    */
@@ -648,6 +653,7 @@ export class StoreWriter {
     try {
       const st = fstatSync(fd);
       stamp = { size: st.size, mtimeMs: st.mtimeMs };
+      let left = st.size;
       for (;;) {
         let n: number;
         try {
@@ -660,7 +666,11 @@ export class StoreWriter {
         else this.#hashOps.push(this.#fill, n);
         this.#fill += n;
         this.#state.rawEnd += n;
+        left -= n;
         if (this.#fill === CHUNK_SIZE) await this.#dispatch();
+        // Once the size fstat gave is read, no further read only to meet the end (one syscall per
+        // file): a file growing meanwhile is stored as it was at fstat, as tar does.
+        if (left <= 0 && st.size > 0) break;
       }
       read = true;
     } finally {
@@ -673,12 +683,10 @@ export class StoreWriter {
     const sha = hash ? hash.digest('hex') : null;
     const size = this.#state.rawEnd - start;
     // What JSON.stringify({ e: entry, src }) gives for the entry { ...meta, size, sha256, content }.
-    const head = JSON.stringify({ ...entryJson(meta, this.#nextId++), size });
-    const p: PendingObject = {
-      json: [`{"e":${head.slice(0, -1)},"sha256":`, `,"content":{"offset":${start}}},"src":${JSON.stringify(stamp)}}`],
-      sha,
-      endRaw: this.#state.rawEnd,
-    };
+    const head = `{"e":${JSON.stringify({ ...entryJson(meta, this.#nextId++), size }).slice(0, -1)},"sha256":"`;
+    const at = this.#waitingJson.write(`${head}${sha ?? SHA_PLACEHOLDER}","content":{"offset":${start}}},"src":${JSON.stringify(stamp)}}`);
+    const len = this.#waitingJson.end - at;
+    const p: PendingObject = { json: { at, len, shaAt: at + Buffer.byteLength(head, 'utf8') }, endRaw: this.#state.rawEnd };
     if (remote) (p.waiting = true), this.#awaitingSha.push(p);
     this.#pending.push(p);
     this.#releaseObjects();
@@ -693,7 +701,7 @@ export class StoreWriter {
     const done = this.#pool!.hash(slot, ops).then((shas) => {
       for (const sha of shas) {
         const p = this.#awaitingSha.shift();
-        if (p) (p.sha = sha), (p.waiting = false);
+        if (p) this.#waitingJson.view(p.json!.shaAt, SHA_PLACEHOLDER.length).write(sha, 'latin1'), (p.waiting = false);
       }
     });
     done.catch(() => undefined);
@@ -843,8 +851,10 @@ export class StoreWriter {
   #releaseObjects(): void {
     while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd && !this.#pending[0]!.waiting) {
       const p = this.#pending.shift()!;
-      if (p.json) this.#journal.addObjectJson(`${p.json[0]}${JSON.stringify(p.sha ?? null)}${p.json[1]}`);
-      else this.#journal.addObject(p.entry!, p.src);
+      if (p.json) {
+        this.#journal.addObjectBytes(this.#waitingJson.view(p.json.at, p.json.len));
+        this.#waitingJson.consume(p.json.at + p.json.len);
+      } else this.#journal.addObject(p.entry!, p.src);
     }
   }
 
