@@ -109,6 +109,9 @@ async function main(): Promise<void> {
   const { USMT_FIXTURES } = await import('../test/support/shared.ts');
   if (!USMT_FIXTURES) throw new Error('Set FERRY_TEST_MICROSOFT_XML_DIR to the folder holding MigDocs.xml and MigUser.xml.');
   const USER_RULES = [`/i:${USMT_FIXTURES}/MigDocs.xml`, `/i:${USMT_FIXTURES}/MigUser.xml`];
+  // Ferry's commands run with the compile cache the CLI turns on (bin/run-ts.mjs, Node's default
+  // folder), as users run them: without it every start strips and compiles the TypeScript anew.
+  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'node-compile-cache');
   const size = arg('--size', '2G');
   const users = arg('--users', '6');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));

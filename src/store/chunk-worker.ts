@@ -4,11 +4,12 @@
 // each file, in stream order), which the capture's own thread otherwise spent a tenth of its time on.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHash, type Hash, type KeyObject } from 'node:crypto';
-import { FrameCodec } from './frame.ts';
+import { ChunkCompressor, FrameCodec } from './frame.ts';
 import { END_OF_FILE, type ChunkJob, type ChunkDone, type ChunkWorkerData, type HashJob } from './chunk-pool.ts';
 
 const data = workerData as ChunkWorkerData;
 const codec = new FrameCodec(Buffer.from(data.storeId), data.key as KeyObject | null);
+const zstd = new ChunkCompressor();
 
 /** The file being hashed (it spans jobs when it spans chunks). */
 let current: Hash | null = null;
@@ -42,7 +43,7 @@ parentPort!.on('message', (job: ChunkJob | HashJob) => {
   try {
     const raw = Buffer.from(data.raw, job.slot * data.rawSlot, job.rawLen);
     const out = Buffer.from(data.out, job.slot * data.outSlot, data.outSlot);
-    reply = { id: job.id, frameLen: codec.sealDataInto(job, raw, out) };
+    reply = { id: job.id, frameLen: codec.sealDataInto(job, raw, out, zstd) };
   } catch (err) {
     reply = { id: job.id, error: err instanceof Error ? err.message : String(err) };
   }

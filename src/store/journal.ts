@@ -139,8 +139,22 @@ export class JournalWriter {
       : Number.isFinite(src.size) && Number.isFinite(src.mtimeMs)
         ? `{"e":${entryJson},"src":{"size":${src.size},"mtimeMs":${src.mtimeMs}}}`
         : `{"e":${entryJson},"src":${JSON.stringify(src)}}`;
-    // Room for the worst case of UTF-8 (3 bytes per UTF-16 unit) and the batch's brackets.
-    const need = this.#objectBytes + 3 * json.length + 32;
+    // Room for the worst case of UTF-8 (3 bytes per UTF-16 unit).
+    const b = this.#openObject(3 * json.length);
+    this.#objectBytes += b.write(json, this.#objectBytes, 'utf8');
+    if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
+  }
+
+  /** An object whose whole JSON (`{"e":…,"src":…}`) is already encoded, as UTF-8 bytes (copied). */
+  addObjectBytes(json: Buffer): void {
+    const b = this.#openObject(json.length);
+    this.#objectBytes += json.copy(b, this.#objectBytes);
+    if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
+  }
+
+  /** Makes room for an object of up to `bytes` and the batch's brackets, and starts it. */
+  #openObject(bytes: number): Buffer {
+    const need = this.#objectBytes + bytes + 32;
     if (need > this.#batch.length) {
       const grown = Buffer.allocUnsafe(Math.max(need, 2 * FLUSH_AT));
       this.#batch.copy(grown, 0, 0, this.#objectBytes);
@@ -149,8 +163,7 @@ export class JournalWriter {
     const b = this.#batch;
     if (this.#objectBytes === 0) this.#objectBytes = b.write(BATCH_OPEN, 0, 'latin1');
     else b[this.#objectBytes++] = 0x2c; // ,
-    this.#objectBytes += b.write(json, this.#objectBytes, 'utf8');
-    if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
+    return b;
   }
 
   #sealObjects(): void {
