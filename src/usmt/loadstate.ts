@@ -693,20 +693,25 @@ class ApplyRun {
   async #writeStaged(entry: FileEntry, meta: FileEntry, dest: string, content: Buffer | undefined): Promise<void> {
     this.#throwDeferred();
     let written: Promise<void> | undefined;
+    let staged = '';
     const ok = await this.#attempt(entry.winPath, dest, async () => {
-      const staged = this.#staging.fileFor(this.#mapped(dest));
+      staged = this.#staging.fileFor(this.#mapped(dest));
       // Views of the reader's chunks, copied once, straight into the writer's slab.
       // The writer thread checks the SHA-256 (the size is checked here): hashing is off this thread.
       const pieces: Buffer[] = content ? [content] : [];
       if (!content) for await (const piece of this.#reader.content(entry, { hash: false })) pieces.push(piece);
       await this.#writer.room();
       written = this.#writer.write(staged, pieces, entry.size, meta, this.#attributeTarget, content ? null : entry.sha256);
-      this.#staging.added(staged);
+      this.#staging.added(staged, true);
     });
     if (!ok || !written) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
     const settled: Promise<void> = written.then(
-      () => this.#restored(entry, dest),
+      () => {
+        this.#staging.written(staged);
+        this.#restored(entry, dest);
+      },
       (err: unknown) => {
+        this.#staging.written(staged);
         try {
           if ((err as NodeJS.ErrnoException).code === HASH_MISMATCH) throw this.#hashMismatch(entry);
           this.#report('notMigrated', entry, 'restoreFailed', this.#failure(err, entry.winPath, dest));
