@@ -199,7 +199,16 @@ export class StoreReader {
     return reader;
   }
 
-  async #readFrame(pos: number, type: number, seq: number | null): Promise<{ h: FrameHeader; payload: Buffer; next: number }> {
+  /**
+   * Frame `seq` of `type` at `pos`, authenticated. A data frame's payload is a view of a pooled
+   * buffer (decrypted in place): `release` hands the buffer back once the payload is no longer
+   * needed; without it the buffer is simply not reused.
+   */
+  async #readFrame(
+    pos: number,
+    type: number,
+    seq: number | null,
+  ): Promise<{ h: FrameHeader; payload: Buffer; next: number; release: () => void }> {
     const limit = type === FrameType.trailer ? this.#size - FOOTER_SIZE : this.#trailerOffset;
     if (pos + FRAME_HEADER_SIZE > limit) throw tampered(this.file, `a frame lies outside the store (offset ${pos})`);
     const head = Buffer.alloc(FRAME_HEADER_SIZE);
@@ -210,14 +219,18 @@ export class StoreReader {
     const bodyLen = h.storedLen + this.#codec.macLength;
     if (pos + FRAME_HEADER_SIZE + bodyLen > limit) throw tampered(this.file, `frame ${h.seq} runs past its end`);
     // Every byte is read into it (#read fails otherwise): no need to zero it first.
-    // Decrypting makes a payload of its own: a data frame's sealed bytes' buffer then serves the next one.
-    const reuse = this.encrypted && type === FrameType.data;
+    // A data frame is opened in place in a pooled buffer: no new multi-MiB buffer per frame,
+    // whose page faults and garbage cost more than decrypting it (issue 16).
+    const reuse = type === FrameType.data;
     const body = reuse ? this.#body(bodyLen) : Buffer.allocUnsafe(bodyLen);
     await this.#read(body, pos + FRAME_HEADER_SIZE);
-    const payload = this.#codec.openFrame(head, body);
-    if (reuse && this.#bodies.length < BODY_POOL) this.#bodies.push(body);
-    if (!payload) throw tampered(this.file, `frame ${h.seq} at offset ${pos} was altered`, { seq: h.seq, offset: pos });
-    return { h, payload, next: pos + FRAME_HEADER_SIZE + bodyLen };
+    const payload = reuse ? this.#codec.openFrameInPlace(head, body) : this.#codec.openFrame(head, body);
+    const release = reuse ? () => this.#bodies.length < BODY_POOL && !this.#bodies.includes(body) && this.#bodies.push(body) : () => {};
+    if (!payload) {
+      release();
+      throw tampered(this.file, `frame ${h.seq} at offset ${pos} was altered`, { seq: h.seq, offset: pos });
+    }
+    return { h, payload, next: pos + FRAME_HEADER_SIZE + bodyLen, release };
   }
 
   /** A buffer for a frame's sealed bytes: a pooled one when it is large enough (frames are read a few at a time). */
@@ -324,6 +337,7 @@ export class StoreReader {
     for (let k = 0; k < this.#authenticated.length; k++) {
       if (this.#authenticated[k]) continue;
       const f = await this.#readFrame(this.#chunkFile[k]!, FrameType.data, k);
+      f.release();
       if (f.h.rawOffset !== this.#chunkRaw[k]) throw tampered(this.file, `chunk ${k} is not where the chunk map says`);
       this.#authenticated[k] = 1;
     }
@@ -383,10 +397,16 @@ export class StoreReader {
   #load(k: number): Promise<Buffer> {
     let p = this.#chunks.get(k);
     if (!p) {
-      p = this.#readFrame(this.#chunkFile[k]!, FrameType.data, k).then((f) => {
-        if (f.h.rawOffset !== this.#chunkRaw[k]) throw tampered(this.file, `chunk ${k} is not where the chunk map says`);
-        this.#authenticated[k] = 1;
-        return this.#unpack(f.h, f.payload);
+      p = this.#readFrame(this.#chunkFile[k]!, FrameType.data, k).then(async (f) => {
+        // A stored (uncompressed) chunk is the payload itself: its buffer stays with it, not reused.
+        const packed = (f.h.flags & FLAG_ZSTD) !== 0;
+        try {
+          if (f.h.rawOffset !== this.#chunkRaw[k]) throw tampered(this.file, `chunk ${k} is not where the chunk map says`);
+          this.#authenticated[k] = 1;
+          return await this.#unpack(f.h, f.payload);
+        } finally {
+          if (packed) f.release();
+        }
       });
       this.#chunks.set(k, p);
       for (const old of this.#chunks.keys())
