@@ -13,9 +13,9 @@ import type { WriteBatch, WriteDone, WriteJob } from './loadstate-writer-worker.
 export { HASH_MISMATCH } from './loadstate-writer-worker.ts';
 import { attributeWrites, type AttributeTarget, type RestoreMeta } from './restore-file.ts';
 
-/** Files larger than this are written by the main thread as they stream (restore-file.ts). */
-export const WRITER_MAX_FILE = 8 * 1024 * 1024;
 const SLAB_BYTES = 2 * 1024 * 1024;
+/** Files larger than this are handed over in parts as they are read (writeStreamed), not held whole. */
+export const WRITER_WHOLE_FILE = SLAB_BYTES;
 const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const BATCH_FILES = 64;
 
@@ -69,16 +69,7 @@ export class StagedFileWriter {
   ): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
-    const { xattr, readOnly } = attributeWrites(meta.attributes, target);
-    const common = {
-      id,
-      path,
-      atimeMs: meta.atimeMs,
-      mtimeMs: meta.mtimeMs,
-      readOnly,
-      ...(xattr ? { xattr } : {}),
-      ...(sha256 !== null ? { sha256 } : {}),
-    };
+    const common = jobFields(id, path, meta, target, sha256);
     const data = this.#reserve(size);
     let at = 0;
     for (const piece of pieces) {
@@ -91,12 +82,67 @@ export class StagedFileWriter {
       this.#batch.push({ ...common, data });
     }
     const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.#queued();
+    return done;
+  }
+
+  /**
+   * write() for a file too large to hold whole: `pieces` (together `size` bytes) are read and
+   * handed to the thread in parts of at most a slab, in order, as the window has room, so memory
+   * stays bounded by the window whatever the file's size; the thread hashes them as they come and
+   * checks the hash before it finishes the file. Resolves once every part is handed over, with
+   * the promise of the write (wrapped: a promise would be awaited with it). When reading `pieces`
+   * fails, the file is dropped and the error thrown.
+   */
+  async writeStreamed(
+    path: string,
+    pieces: AsyncIterable<Uint8Array>,
+    size: number,
+    meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+    target: AttributeTarget,
+    sha256: string | null,
+  ): Promise<{ readonly written: Promise<void> }> {
+    if (this.#failed) throw this.#failed;
+    const id = this.#nextId++;
+    const common = jobFields(id, path, meta, target, sha256);
+    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    // Unhandled until the caller takes it: a failure while parts are still being handed over is seen there.
+    done.catch(() => undefined);
+    let sent = 0;
+    try {
+      for await (const piece of pieces) {
+        for (let at = 0; at < piece.length; ) {
+          await this.room();
+          if (this.#failed) throw this.#failed;
+          const n = Math.min(SLAB_BYTES, piece.length - at);
+          if (sent + n > size) throw new Error(`${path}: more bytes than the ${size} expected`);
+          const data = this.#reserve(n);
+          data.set(piece.subarray(at, at + n));
+          this.#batch.push({ ...common, offset: data.byteOffset, length: n, part: { first: sent === 0, last: sent + n === size } });
+          this.#queued();
+          at += n;
+          sent += n;
+        }
+      }
+      if (sent !== size) throw new Error(`${path}: ${sent} bytes, ${size} expected`);
+    } catch (err) {
+      this.#pending.delete(id);
+      if (sent > 0 && !this.#failed) {
+        this.#batch.push({ ...common, part: { first: false, last: true, abort: true } });
+        this.#queued();
+      }
+      throw err;
+    }
+    return { written: done };
+  }
+
+  /** A job was added to the batch: send it now when the batch is full, else soon. */
+  #queued(): void {
     if (this.#batch.length >= BATCH_FILES || this.#own.length > 0) this.#flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
-    return done;
   }
 
   /** Room for `size` bytes: in the current slab (a new one when it is full), or a buffer of its own. */
@@ -184,4 +230,24 @@ export class StagedFileWriter {
       w();
     }
   }
+}
+
+/** The fields every job of one file carries. */
+function jobFields(
+  id: number,
+  path: string,
+  meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+  target: AttributeTarget,
+  sha256: string | null,
+): Omit<WriteJob, 'data' | 'offset' | 'length' | 'part'> {
+  const { xattr, readOnly } = attributeWrites(meta.attributes, target);
+  return {
+    id,
+    path,
+    atimeMs: meta.atimeMs,
+    mtimeMs: meta.mtimeMs,
+    readOnly,
+    ...(xattr ? { xattr } : {}),
+    ...(sha256 !== null ? { sha256 } : {}),
+  };
 }

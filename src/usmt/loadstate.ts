@@ -28,7 +28,7 @@ import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import { RestoreStaging } from './loadstate-staging.ts';
-import { HASH_MISMATCH, StagedFileWriter, WRITER_MAX_FILE } from './loadstate-writer.ts';
+import { HASH_MISMATCH, StagedFileWriter, WRITER_WHOLE_FILE } from './loadstate-writer.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -657,7 +657,7 @@ class ApplyRun {
     const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     // The common case, a file of a compressed store that keeps nothing of the target, goes to the writer thread.
-    if (!owner && 'offset' in entry.content && entry.size <= WRITER_MAX_FILE) return this.#writeStaged(entry, meta, outcome.path, content);
+    if (!owner && 'offset' in entry.content) return this.#writeStaged(entry, meta, outcome.path, content);
     const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
       const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
       await restoreFile(
@@ -698,6 +698,13 @@ class ApplyRun {
       staged = this.#staging.fileFor(this.#mapped(dest));
       // Views of the reader's chunks, copied once, straight into the writer's slab.
       // The writer thread checks the SHA-256 (the size is checked here): hashing is off this thread.
+      if (!content && entry.size > WRITER_WHOLE_FILE) {
+        // Too large to hold whole: handed over in parts as its chunks are read.
+        const parts = this.#reader.content(entry, { hash: false });
+        ({ written } = await this.#writer.writeStreamed(staged, parts, entry.size, meta, this.#attributeTarget, entry.sha256));
+        this.#staging.added(staged, true);
+        return;
+      }
       const pieces: Buffer[] = content ? [content] : [];
       if (!content) for await (const piece of this.#reader.content(entry, { hash: false })) pieces.push(piece);
       await this.#writer.room();
