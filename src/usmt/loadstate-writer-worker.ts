@@ -32,17 +32,21 @@ export interface WriteJob {
 /** The error code of a file whose bytes do not match `sha256` (nothing was written). */
 export const HASH_MISMATCH = 'FERRY_WRITER_HASH_MISMATCH';
 
-/** Jobs sent together, with the slab their packed files live in (handed back in the answer). */
+/**
+ * Jobs sent together, with the number of the slab their packed files live in (handed back in the
+ * answer). Slabs are shared memory, each sent once (`shared`) and kept here by number.
+ */
 export interface WriteBatch {
   readonly batch: number;
   readonly jobs: readonly WriteJob[];
-  readonly slab?: ArrayBuffer;
+  readonly slab?: number;
+  readonly shared?: SharedArrayBuffer;
 }
 
 /** The answer for one batch: each job's id, with the error when its write failed (the file is then removed). */
 export interface WriteDone {
   readonly batch: number;
-  readonly slab?: ArrayBuffer;
+  readonly slab?: number;
   readonly done: readonly {
     readonly id: number;
     readonly error?: { readonly message: string; readonly code?: string; readonly path?: string };
@@ -51,7 +55,7 @@ export interface WriteDone {
 
 const mismatch = () => Object.assign(new Error('the bytes do not match the catalog SHA-256'), { code: HASH_MISMATCH });
 
-function bytesOf(job: WriteJob, slab: ArrayBuffer | undefined): Uint8Array {
+function bytesOf(job: WriteJob, slab: SharedArrayBuffer | undefined): Uint8Array {
   return job.data ?? (job.length ? new Uint8Array(slab!, job.offset, job.length) : new Uint8Array(0));
 }
 
@@ -65,7 +69,7 @@ function finish(fd: number, job: WriteJob): void {
   futimesSync(fd, job.atimeMs / 1000, job.mtimeMs / 1000);
 }
 
-function write(job: WriteJob, slab: ArrayBuffer | undefined): void {
+function write(job: WriteJob, slab: SharedArrayBuffer | undefined): void {
   const data = bytesOf(job, slab);
   if (job.sha256 !== undefined && createHash('sha256').update(data).digest('hex') !== job.sha256) throw mismatch();
   const fd = openSync(job.path, 'wx');
@@ -83,7 +87,7 @@ const streams = new Map<number, { readonly fd: number; readonly hash: ReturnType
 const failedStreams = new Set<number>();
 
 /** One part of a streamed file; true once the file is complete (its last part). */
-function writePart(job: WriteJob, slab: ArrayBuffer | undefined): boolean {
+function writePart(job: WriteJob, slab: SharedArrayBuffer | undefined): boolean {
   const part = job.part!;
   if (failedStreams.has(job.id)) {
     if (part.last) failedStreams.delete(job.id);
@@ -113,11 +117,16 @@ function writePart(job: WriteJob, slab: ArrayBuffer | undefined): boolean {
   return true;
 }
 
-parentPort?.on('message', ({ batch, jobs, slab }: WriteBatch) => {
+/** The shared slabs, by number. */
+const slabs: SharedArrayBuffer[] = [];
+
+parentPort?.on('message', ({ batch, jobs, slab, shared }: WriteBatch) => {
+  if (shared && slab !== undefined) slabs[slab] = shared;
+  const bytes = slab === undefined ? undefined : slabs[slab];
   const done: WriteDone['done'][number][] = [];
   for (const job of jobs) {
     try {
-      if (job.part ? writePart(job, slab) : (write(job, slab), true)) done.push({ id: job.id });
+      if (job.part ? writePart(job, bytes) : (write(job, bytes), true)) done.push({ id: job.id });
     } catch (err) {
       if (job.part) {
         const open = streams.get(job.id);
@@ -133,6 +142,6 @@ parentPort?.on('message', ({ batch, jobs, slab }: WriteBatch) => {
       });
     }
   }
-  const answer: WriteDone = { batch, done, ...(slab ? { slab } : {}) };
-  parentPort!.postMessage(answer, slab ? [slab] : []);
+  const answer: WriteDone = { batch, done, ...(slab !== undefined ? { slab } : {}) };
+  parentPort!.postMessage(answer);
 });

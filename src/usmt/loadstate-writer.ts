@@ -1,12 +1,13 @@
 // LoadState's staged files are written on a thread of their own (loadstate-writer-worker.ts):
 // creating and writing thousands of small files is system-call time that the main thread, which
 // reads, decrypts and checks the store, would otherwise spend in series with its own work
-// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB slabs that go to the thread with their
-// batch
-// of jobs and come back to be reused: a buffer per file cost an allocation, page faults and
-// garbage collection per file, and freed buffers lingered in the thread until it collected
-// (peak RSS +100 MiB). At most MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded
-// whatever the store's size. The bytes handed over have matched the catalog size already.
+// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB
+// slabs of shared memory that the thread reads and hands back by number with its answer: a buffer
+// per file cost an allocation, page faults and garbage collection per file, and buffers moved
+// back and forth counted as new allocations that started full collections. At most
+// MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded whatever the store's size; a file
+// larger than a slab goes in parts (writeStreamed). The bytes handed over have matched the
+// catalog size already.
 import { Worker } from 'node:worker_threads';
 import type { WriteBatch, WriteDone, WriteJob } from './loadstate-writer-worker.ts';
 
@@ -29,13 +30,20 @@ export class StagedFileWriter {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   #batch: WriteJob[] = [];
-  /** The slab the current batch's files are packed into, and how much of it is used. */
-  #slab: ArrayBuffer | undefined;
+  /**
+   * The slabs, shared with the thread: moving buffers back and forth made V8 count each returned
+   * one as a new 2 MiB allocation, and such churn is what starts its full collections here.
+   */
+  readonly #slabs: SharedArrayBuffer[] = [];
+  /** Numbers of the slabs the thread has been sent (it keeps them by number). */
+  readonly #slabsShared = new Set<number>();
+  /** The number of the slab the current batch's files are packed into, and how much of it is used. */
+  #slab: number | undefined;
   #slabUsed = 0;
   /** Buffers of files too large for a slab, sent with the current batch. */
   #own: ArrayBuffer[] = [];
-  /** Slabs back from the thread, ready for reuse. */
-  readonly #free: ArrayBuffer[] = [];
+  /** Numbers of the slabs back from the thread, ready for reuse. */
+  readonly #free: number[] = [];
   #flushScheduled = false;
   /** Bytes of the batches sent and not answered yet (whole slabs, and files of their own). */
   #inFlightBytes = 0;
@@ -76,7 +84,7 @@ export class StagedFileWriter {
       data.set(piece, at);
       at += piece.byteLength;
     }
-    if (data.buffer === this.#slab) this.#batch.push({ ...common, offset: data.byteOffset, length: size });
+    if (this.#slab !== undefined && data.buffer === this.#slabs[this.#slab]) this.#batch.push({ ...common, offset: data.byteOffset, length: size });
     else {
       this.#own.push(data.buffer as ArrayBuffer);
       this.#batch.push({ ...common, data });
@@ -151,10 +159,10 @@ export class StagedFileWriter {
     if (this.#slab === undefined || this.#slabUsed + size > SLAB_BYTES) {
       this.#flush();
       // A slab with no file in it is not sent: it stays, reused from its start.
-      this.#slab ??= this.#free.pop() ?? new ArrayBuffer(SLAB_BYTES);
+      this.#slab ??= this.#free.pop() ?? this.#slabs.push(new SharedArrayBuffer(SLAB_BYTES)) - 1;
       this.#slabUsed = 0;
     }
-    const view = new Uint8Array(this.#slab, this.#slabUsed, size);
+    const view = new Uint8Array(this.#slabs[this.#slab]!, this.#slabUsed, size);
     this.#slabUsed += size;
     return view;
   }
@@ -167,6 +175,8 @@ export class StagedFileWriter {
     this.#own = [];
     this.#slab = undefined;
     this.#free.length = 0;
+    this.#slabs.length = 0;
+    this.#slabsShared.clear();
     if (w) await w.terminate();
     this.#fail(new Error('the staged-file writer was stopped'));
   }
@@ -176,17 +186,25 @@ export class StagedFileWriter {
     if (this.#batch.length === 0) return;
     const slab = this.#slabUsed > 0 ? this.#slab : undefined;
     const own = this.#own;
-    const bytes = (slab ? SLAB_BYTES : 0) + own.reduce((n, b) => n + b.byteLength, 0);
-    const batch: WriteBatch = { batch: this.#nextBatch++, jobs: this.#batch, ...(slab ? { slab } : {}) };
+    const bytes = (slab !== undefined ? SLAB_BYTES : 0) + own.reduce((n, b) => n + b.byteLength, 0);
+    // A slab's memory goes to the thread the first time it is used; after that only its number.
+    const first = slab !== undefined && !this.#slabsShared.has(slab);
+    if (first) this.#slabsShared.add(slab);
+    const batch: WriteBatch = {
+      batch: this.#nextBatch++,
+      jobs: this.#batch,
+      ...(slab !== undefined ? { slab } : {}),
+      ...(first ? { shared: this.#slabs[slab]! } : {}),
+    };
     this.#batch = [];
     this.#own = [];
-    if (slab) {
+    if (slab !== undefined) {
       this.#slab = undefined;
       this.#slabUsed = 0;
     }
     this.#inFlightBytes += bytes;
     this.#batchBytes.set(batch.batch, bytes);
-    this.#thread().postMessage(batch, slab ? [slab, ...own] : own);
+    this.#thread().postMessage(batch, own);
   }
 
   #thread(): Worker {
@@ -206,7 +224,7 @@ export class StagedFileWriter {
   #answered(answer: WriteDone): void {
     this.#inFlightBytes -= this.#batchBytes.get(answer.batch) ?? 0;
     this.#batchBytes.delete(answer.batch);
-    if (answer.slab && this.#worker) this.#free.push(answer.slab);
+    if (answer.slab !== undefined && this.#worker) this.#free.push(answer.slab);
     for (const d of answer.done) {
       const p = this.#pending.get(d.id);
       if (!p) continue;
