@@ -3,7 +3,18 @@ import { createCipheriv, createHash, type KeyObject } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { constants as zc, zstdCompressSync } from 'node:zlib';
 import { FerryError } from '../errors/index.ts';
-import { NONCE_DOMAIN, TAG_LENGTH, checkKdfParams, nonce, seal, sealParts, sha256, unseal, unsealInPlace, type KdfParams } from './crypto.ts';
+import {
+  NONCE_DOMAIN,
+  TAG_LENGTH,
+  checkKdfParams,
+  nonce,
+  seal,
+  sealParts,
+  sha256,
+  unseal,
+  unsealInPlace,
+  type KdfParams,
+} from './crypto.ts';
 import type { StoreSource, StoreType } from './types.ts';
 
 /** The store format version this Ferry writes and the newest it reads (docs/store-format.md §6). */

@@ -48,6 +48,23 @@ export interface ContentOptions {
 export interface OpenStoreOptions {
   /** `/key:` text or `/keyfile:` contents; required for an encrypted store. */
   readonly key?: Buffer | string;
+  /**
+   * Free each decompressed chunk's memory as soon as it leaves the reader's cache. The bytes
+   * content() yields are then valid only until reading has gone two chunks past them: the caller
+   * copies (or writes) them before. Chunks otherwise live until the garbage collection that finds
+   * them dead, and tens of MiB of dead chunks piled up meanwhile (LoadState's peak RSS, issue 16).
+   */
+  readonly releaseChunks?: boolean;
+}
+
+/**
+ * Free a chunk's memory now, not at the garbage collection that finds it dead (a transfer to no
+ * bytes detaches the buffer and frees its memory at once). Only a buffer of the chunk's own:
+ * never a pool buffer that other Buffers share (those are small).
+ */
+function releaseNow(buf: Buffer): void {
+  const ab = buf.buffer;
+  if (ab instanceof ArrayBuffer && ab.byteLength >= 64 * 1024 && !ab.detached) ab.transfer(0);
 }
 
 function tampered(path: string, what: string, details: Record<string, unknown> = {}): FerryError {
@@ -107,6 +124,8 @@ export class StoreReader {
   readonly #bodies: Buffer[] = [];
   /** Data frames whose MAC has been checked (1 bit each would do; a byte is simpler and small). */
   #authenticated = new Uint8Array(0);
+  /** OpenStoreOptions.releaseChunks. */
+  #releaseChunks = false;
 
   private constructor(
     paths: StorePaths,
@@ -194,6 +213,7 @@ export class StoreReader {
       throw tampered(file, 'frames are missing or out of order', { frames: trailer.frames, trailerSeq: tf.h.seq });
     }
     const reader = new StoreReader(paths, file, fh, header, trailer, codec, size, trailerOffset);
+    reader.#releaseChunks = options.releaseChunks === true;
     await reader.#loadChunkMap();
     reader.#authenticated = new Uint8Array(trailer.dataFrames);
     return reader;
@@ -386,11 +406,20 @@ export class StoreReader {
     return lo;
   }
 
-  /** Chunk k, decompressed; the next one is fetched ahead so decompression overlaps use. */
+  /**
+   * Chunk k, decompressed; the next one is fetched ahead so decompression overlaps use. The cache
+   * keeps the one before k too: a file that started there may still hold its bytes.
+   */
   #chunk(k: number): Promise<Buffer> {
     if (k >= this.#chunkFile.length) return Promise.reject(tampered(this.file, 'a file runs past the last chunk'));
     const p = this.#load(k);
     for (let a = k + 1; a <= k + READ_AHEAD && a < this.#chunkFile.length; a++) this.#load(a).catch(() => undefined);
+    for (const [old, chunk] of this.#chunks) {
+      if (this.#chunks.size <= CHUNK_CACHE) break;
+      if (old >= k - 1 && old <= k + READ_AHEAD) continue;
+      this.#chunks.delete(old);
+      if (this.#releaseChunks) chunk.then(releaseNow, () => undefined);
+    }
     return p;
   }
 
@@ -409,8 +438,6 @@ export class StoreReader {
         }
       });
       this.#chunks.set(k, p);
-      for (const old of this.#chunks.keys())
-        if (this.#chunks.size > CHUNK_CACHE && (old < k - 1 || old > k + READ_AHEAD)) this.#chunks.delete(old);
     }
     return p;
   }

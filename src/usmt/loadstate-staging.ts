@@ -26,6 +26,8 @@ export class RestoreStaging {
    * and a collision must still see them. Bounded by the writer's window.
    */
   readonly #pending = new Map<string, Map<string, string>>();
+  /** The staging folder of the last target folder located (staging folders stay where they are until the commit). */
+  #lastParent: { readonly host: string; readonly dir: string } | undefined;
   /** Target folders seen to be folders (or absent: they are created at the commit). */
   readonly #folderOk = new Set<string>();
   #done = false;
@@ -139,17 +141,23 @@ export class RestoreStaging {
       if (!create) return null;
       dir = this.#makeRoot(root);
     }
-    const parts = mapped.hostPath.slice(root.length + 1).split('/');
-    const name = parts.pop()!;
-    for (const part of parts) {
-      const found = this.#index.lookup(dir, part);
-      if (found === null) {
-        if (!create) return null;
-        this.#mkdir(dir, part);
-        dir = `${dir}/${part}`;
-      } else {
-        dir = `${dir}/${found.name}`;
+    const cut = mapped.hostPath.lastIndexOf('/');
+    const parent = mapped.hostPath.slice(0, cut);
+    const name = mapped.hostPath.slice(cut + 1);
+    if (this.#lastParent?.host === parent) dir = this.#lastParent.dir;
+    else {
+      // Files come folder by folder: the last folder's staging path spares a lookup per segment.
+      for (const part of parent.length > root.length ? parent.slice(root.length + 1).split('/') : []) {
+        const found = this.#index.lookup(dir, part);
+        if (found === null) {
+          if (!create) return null;
+          this.#mkdir(dir, part);
+          dir = `${dir}/${part}`;
+        } else {
+          dir = `${dir}/${found.name}`;
+        }
       }
+      this.#lastParent = { host: parent, dir };
     }
     return { dir, name: this.#index.lookup(dir, name)?.name ?? this.#pendingName(dir, name) ?? name };
   }

@@ -53,7 +53,14 @@ test('a file streamed in parts lands whole; a streamed mismatch or a failing sou
     const good = join(dir, 'big');
     const { written } = await writer.writeStreamed(good, inPieces(big, 3 * 1024 * 1024 + 7), big.length, META, 'dosattrib', sha(big));
     const bad = join(dir, 'bad');
-    const { written: refused } = await writer.writeStreamed(bad, inPieces(big, 1024 * 1024), big.length, META, 'dosattrib', sha(Buffer.from('x')));
+    const { written: refused } = await writer.writeStreamed(
+      bad,
+      inPieces(big, 1024 * 1024),
+      big.length,
+      META,
+      'dosattrib',
+      sha(Buffer.from('x')),
+    );
     const cut = join(dir, 'cut');
     async function* failing(): AsyncGenerator<Buffer> {
       yield big.subarray(0, 3 * 1024 * 1024);

@@ -84,7 +84,8 @@ export class StagedFileWriter {
       data.set(piece, at);
       at += piece.byteLength;
     }
-    if (this.#slab !== undefined && data.buffer === this.#slabs[this.#slab]) this.#batch.push({ ...common, offset: data.byteOffset, length: size });
+    if (this.#slab !== undefined && data.buffer === this.#slabs[this.#slab])
+      this.#batch.push({ ...common, offset: data.byteOffset, length: size });
     else {
       this.#own.push(data.buffer as ArrayBuffer);
       this.#batch.push({ ...common, data });
