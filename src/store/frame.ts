@@ -3,7 +3,18 @@ import { createCipheriv, createHash, type KeyObject } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { constants as zc, ZstdCompress, zstdCompressSync } from 'node:zlib';
 import { FerryError } from '../errors/index.ts';
-import { NONCE_DOMAIN, TAG_LENGTH, checkKdfParams, nonce, seal, sealParts, sha256, unseal, type KdfParams } from './crypto.ts';
+import {
+  NONCE_DOMAIN,
+  TAG_LENGTH,
+  checkKdfParams,
+  nonce,
+  seal,
+  sealParts,
+  sha256,
+  unseal,
+  unsealInPlace,
+  type KdfParams,
+} from './crypto.ts';
 import type { StoreSource, StoreType } from './types.ts';
 
 /** The store format version this Ferry writes and the newest it reads (docs/store-format.md §6). */
@@ -234,6 +245,13 @@ export class FrameCodec {
     if (this.key) return unseal(this.key, nonce(NONCE_DOMAIN.frame, h.session, h.seq), aad, body);
     const payload = body.subarray(0, body.length - 32);
     return sha256(aad, payload).equals(body.subarray(body.length - 32)) ? payload : null;
+  }
+
+  /** openFrame, with the payload a view of `body` (decrypted over its sealed bytes): for callers that reuse frame buffers. */
+  openFrameInPlace(head: Buffer, body: Buffer): Buffer | null {
+    if (!this.key) return this.openFrame(head, body);
+    const h = decodeFrameHeader(head);
+    return unsealInPlace(this.key, nonce(NONCE_DOMAIN.frame, h.session, h.seq), Buffer.concat([this.storeId, head]), body);
   }
 
   /**

@@ -48,6 +48,23 @@ export interface ContentOptions {
 export interface OpenStoreOptions {
   /** `/key:` text or `/keyfile:` contents; required for an encrypted store. */
   readonly key?: Buffer | string;
+  /**
+   * Free each decompressed chunk's memory as soon as it leaves the reader's cache. The bytes
+   * content() yields are then valid only until reading has gone two chunks past them: the caller
+   * copies (or writes) them before. Chunks otherwise live until the garbage collection that finds
+   * them dead, and tens of MiB of dead chunks piled up meanwhile (LoadState's peak RSS, issue 16).
+   */
+  readonly releaseChunks?: boolean;
+}
+
+/**
+ * Free a chunk's memory now, not at the garbage collection that finds it dead (a transfer to no
+ * bytes detaches the buffer and frees its memory at once). Only a buffer of the chunk's own:
+ * never a pool buffer that other Buffers share (those are small).
+ */
+function releaseNow(buf: Buffer): void {
+  const ab = buf.buffer;
+  if (ab instanceof ArrayBuffer && ab.byteLength >= 64 * 1024 && !ab.detached) ab.transfer(0);
 }
 
 function tampered(path: string, what: string, details: Record<string, unknown> = {}): FerryError {
@@ -107,6 +124,8 @@ export class StoreReader {
   readonly #bodies: Buffer[] = [];
   /** Data frames whose MAC has been checked (1 bit each would do; a byte is simpler and small). */
   #authenticated = new Uint8Array(0);
+  /** OpenStoreOptions.releaseChunks. */
+  #releaseChunks = false;
 
   private constructor(
     paths: StorePaths,
@@ -194,12 +213,22 @@ export class StoreReader {
       throw tampered(file, 'frames are missing or out of order', { frames: trailer.frames, trailerSeq: tf.h.seq });
     }
     const reader = new StoreReader(paths, file, fh, header, trailer, codec, size, trailerOffset);
+    reader.#releaseChunks = options.releaseChunks === true;
     await reader.#loadChunkMap();
     reader.#authenticated = new Uint8Array(trailer.dataFrames);
     return reader;
   }
 
-  async #readFrame(pos: number, type: number, seq: number | null): Promise<{ h: FrameHeader; payload: Buffer; next: number }> {
+  /**
+   * Frame `seq` of `type` at `pos`, authenticated. A data frame's payload is a view of a pooled
+   * buffer (decrypted in place): `release` hands the buffer back once the payload is no longer
+   * needed; without it the buffer is simply not reused.
+   */
+  async #readFrame(
+    pos: number,
+    type: number,
+    seq: number | null,
+  ): Promise<{ h: FrameHeader; payload: Buffer; next: number; release: () => void }> {
     const limit = type === FrameType.trailer ? this.#size - FOOTER_SIZE : this.#trailerOffset;
     if (pos + FRAME_HEADER_SIZE > limit) throw tampered(this.file, `a frame lies outside the store (offset ${pos})`);
     const head = Buffer.alloc(FRAME_HEADER_SIZE);
@@ -210,14 +239,18 @@ export class StoreReader {
     const bodyLen = h.storedLen + this.#codec.macLength;
     if (pos + FRAME_HEADER_SIZE + bodyLen > limit) throw tampered(this.file, `frame ${h.seq} runs past its end`);
     // Every byte is read into it (#read fails otherwise): no need to zero it first.
-    // Decrypting makes a payload of its own: a data frame's sealed bytes' buffer then serves the next one.
-    const reuse = this.encrypted && type === FrameType.data;
+    // A data frame is opened in place in a pooled buffer: no new multi-MiB buffer per frame,
+    // whose page faults and garbage cost more than decrypting it (issue 16).
+    const reuse = type === FrameType.data;
     const body = reuse ? this.#body(bodyLen) : Buffer.allocUnsafe(bodyLen);
     await this.#read(body, pos + FRAME_HEADER_SIZE);
-    const payload = this.#codec.openFrame(head, body);
-    if (reuse && this.#bodies.length < BODY_POOL) this.#bodies.push(body);
-    if (!payload) throw tampered(this.file, `frame ${h.seq} at offset ${pos} was altered`, { seq: h.seq, offset: pos });
-    return { h, payload, next: pos + FRAME_HEADER_SIZE + bodyLen };
+    const payload = reuse ? this.#codec.openFrameInPlace(head, body) : this.#codec.openFrame(head, body);
+    const release = reuse ? () => this.#bodies.length < BODY_POOL && !this.#bodies.includes(body) && this.#bodies.push(body) : () => {};
+    if (!payload) {
+      release();
+      throw tampered(this.file, `frame ${h.seq} at offset ${pos} was altered`, { seq: h.seq, offset: pos });
+    }
+    return { h, payload, next: pos + FRAME_HEADER_SIZE + bodyLen, release };
   }
 
   /** A buffer for a frame's sealed bytes: a pooled one when it is large enough (frames are read a few at a time). */
@@ -324,6 +357,7 @@ export class StoreReader {
     for (let k = 0; k < this.#authenticated.length; k++) {
       if (this.#authenticated[k]) continue;
       const f = await this.#readFrame(this.#chunkFile[k]!, FrameType.data, k);
+      f.release();
       if (f.h.rawOffset !== this.#chunkRaw[k]) throw tampered(this.file, `chunk ${k} is not where the chunk map says`);
       this.#authenticated[k] = 1;
     }
@@ -372,25 +406,38 @@ export class StoreReader {
     return lo;
   }
 
-  /** Chunk k, decompressed; the next one is fetched ahead so decompression overlaps use. */
+  /**
+   * Chunk k, decompressed; the next one is fetched ahead so decompression overlaps use. The cache
+   * keeps the one before k too: a file that started there may still hold its bytes.
+   */
   #chunk(k: number): Promise<Buffer> {
     if (k >= this.#chunkFile.length) return Promise.reject(tampered(this.file, 'a file runs past the last chunk'));
     const p = this.#load(k);
     for (let a = k + 1; a <= k + READ_AHEAD && a < this.#chunkFile.length; a++) this.#load(a).catch(() => undefined);
+    for (const [old, chunk] of this.#chunks) {
+      if (this.#chunks.size <= CHUNK_CACHE) break;
+      if (old >= k - 1 && old <= k + READ_AHEAD) continue;
+      this.#chunks.delete(old);
+      if (this.#releaseChunks) chunk.then(releaseNow, () => undefined);
+    }
     return p;
   }
 
   #load(k: number): Promise<Buffer> {
     let p = this.#chunks.get(k);
     if (!p) {
-      p = this.#readFrame(this.#chunkFile[k]!, FrameType.data, k).then((f) => {
-        if (f.h.rawOffset !== this.#chunkRaw[k]) throw tampered(this.file, `chunk ${k} is not where the chunk map says`);
-        this.#authenticated[k] = 1;
-        return this.#unpack(f.h, f.payload);
+      p = this.#readFrame(this.#chunkFile[k]!, FrameType.data, k).then(async (f) => {
+        // A stored (uncompressed) chunk is the payload itself: its buffer stays with it, not reused.
+        const packed = (f.h.flags & FLAG_ZSTD) !== 0;
+        try {
+          if (f.h.rawOffset !== this.#chunkRaw[k]) throw tampered(this.file, `chunk ${k} is not where the chunk map says`);
+          this.#authenticated[k] = 1;
+          return await this.#unpack(f.h, f.payload);
+        } finally {
+          if (packed) f.release();
+        }
       });
       this.#chunks.set(k, p);
-      for (const old of this.#chunks.keys())
-        if (this.#chunks.size > CHUNK_CACHE && (old < k - 1 || old > k + READ_AHEAD)) this.#chunks.delete(old);
     }
     return p;
   }

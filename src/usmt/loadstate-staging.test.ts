@@ -21,6 +21,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { generateSampleVolume } from '../sample-volume/index.ts';
+import { openTargetVolume } from '../volume/index.ts';
+import { RestoreStaging } from './loadstate-staging.ts';
 import { run as loadstate } from './loadstate-cli.ts';
 import { run as scanstate } from './scanstate-cli.ts';
 
@@ -147,4 +149,24 @@ test('the same store undamaged restores every file, and no staging folder is lef
     readdirSync(target).filter((n) => n.startsWith('.ferry-loadstate-')),
     [],
   );
+});
+
+test('a staged file still queued for the writer is seen by a collision after its folder left the index', async () => {
+  const target = makeTarget('target-queued');
+  const volume = await openTargetVolume(join(target, 'Windows'));
+  try {
+    // One folder listing at a time: staging a file in another folder evicts Documents' listing.
+    const staging = new RestoreStaging(volume, { maxDirs: 1 });
+    const queued = staging.fileFor(volume.mapPath('C:\\Users\\ann\\Documents\\Report.txt'));
+    staging.added(queued, true); // handed to the writer thread, not on disk yet
+    staging.added(staging.fileFor(volume.mapPath('C:\\Users\\ann\\Music\\a.mp3')));
+    const again = volume.mapPath('C:\\Users\\ann\\Documents\\REPORT.TXT');
+    assert.equal(staging.has(again), true, 'the queued name is staged, in any case');
+    assert.equal(staging.fileFor(again), queued, 'the same staged file, not a second one');
+    staging.written(queued);
+    assert.equal(staging.has(again), false, 'written() drops it: the folder read from disk is the truth (nothing was written here)');
+    staging.discard();
+  } finally {
+    volume.close();
+  }
 });

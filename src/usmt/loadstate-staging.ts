@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { FerryError } from '../errors/index.ts';
-import { DirIndex } from '../volume/index.ts';
+import { DirIndex, foldCase } from '../volume/index.ts';
 import type { TargetPath, TargetVolume } from '../volume/index.ts';
 import { usmtError } from './usmt-error.ts';
 
@@ -19,19 +19,28 @@ export class RestoreStaging {
   /** Target drive root → its staging folder. */
   readonly #roots = new Map<string, string>();
   /** Case-insensitive lookups inside the staging trees, bounded like the target's own index. */
-  readonly #index = new DirIndex();
+  readonly #index: DirIndex;
+  /**
+   * Staged files not on disk yet (queued for the writer thread), by staging folder and folded
+   * name: the index may evict their folder and read it back from disk before they are written,
+   * and a collision must still see them. Bounded by the writer's window.
+   */
+  readonly #pending = new Map<string, Map<string, string>>();
+  /** The staging folder of the last target folder located (staging folders stay where they are until the commit). */
+  #lastParent: { readonly host: string; readonly dir: string } | undefined;
   /** Target folders seen to be folders (or absent: they are created at the commit). */
   readonly #folderOk = new Set<string>();
   #done = false;
 
-  constructor(target: TargetVolume) {
+  constructor(target: TargetVolume, limits?: ConstructorParameters<typeof DirIndex>[0]) {
     this.#target = target;
+    this.#index = new DirIndex(limits);
   }
 
   /** Whether `mapped` (not on the target) is already staged, matching names case-insensitively as NTFS does. */
   has(mapped: TargetPath): boolean {
     const at = this.#locate(mapped, false);
-    return at !== null && this.#index.lookup(at.dir, at.name) !== null;
+    return at !== null && (this.#index.lookup(at.dir, at.name) !== null || this.#pendingName(at.dir, at.name) !== undefined);
   }
 
   /** The staging path a file bound for `mapped` is written to (its folders are created). */
@@ -41,10 +50,34 @@ export class RestoreStaging {
     return `${at.dir}/${at.name}`;
   }
 
-  /** Record a file written at a path fileFor returned, so later lookups in any case find it. */
-  added(stagedPath: string): void {
+  /**
+   * Record a file at a path fileFor returned, so later lookups in any case find it. `queued`: it
+   * is not on disk yet (the writer thread has it); call written() once it is, or once it failed.
+   */
+  added(stagedPath: string, queued = false): void {
     const cut = stagedPath.lastIndexOf('/');
-    this.#index.add(stagedPath.slice(0, cut), stagedPath.slice(cut + 1), 'file');
+    const dir = stagedPath.slice(0, cut);
+    const name = stagedPath.slice(cut + 1);
+    this.#index.add(dir, name, 'file');
+    if (!queued) return;
+    let names = this.#pending.get(dir);
+    if (!names) this.#pending.set(dir, (names = new Map()));
+    names.set(foldCase(name), name);
+  }
+
+  /** A queued file (added with `queued`) is on disk now, or will never be: its folder's listing shows the truth. */
+  written(stagedPath: string): void {
+    const cut = stagedPath.lastIndexOf('/');
+    const dir = stagedPath.slice(0, cut);
+    const names = this.#pending.get(dir);
+    if (!names) return;
+    const key = foldCase(stagedPath.slice(cut + 1));
+    if (names.get(key) === stagedPath.slice(cut + 1)) names.delete(key);
+    if (names.size === 0) this.#pending.delete(dir);
+  }
+
+  #pendingName(dir: string, name: string): string | undefined {
+    return this.#pending.get(dir)?.get(foldCase(name));
   }
 
   /** Stage a folder (a catalog folder entry): created on the target at commit. */
@@ -108,19 +141,25 @@ export class RestoreStaging {
       if (!create) return null;
       dir = this.#makeRoot(root);
     }
-    const parts = mapped.hostPath.slice(root.length + 1).split('/');
-    const name = parts.pop()!;
-    for (const part of parts) {
-      const found = this.#index.lookup(dir, part);
-      if (found === null) {
-        if (!create) return null;
-        this.#mkdir(dir, part);
-        dir = `${dir}/${part}`;
-      } else {
-        dir = `${dir}/${found.name}`;
+    const cut = mapped.hostPath.lastIndexOf('/');
+    const parent = mapped.hostPath.slice(0, cut);
+    const name = mapped.hostPath.slice(cut + 1);
+    if (this.#lastParent?.host === parent) dir = this.#lastParent.dir;
+    else {
+      // Files come folder by folder: the last folder's staging path spares a lookup per segment.
+      for (const part of parent.length > root.length ? parent.slice(root.length + 1).split('/') : []) {
+        const found = this.#index.lookup(dir, part);
+        if (found === null) {
+          if (!create) return null;
+          this.#mkdir(dir, part);
+          dir = `${dir}/${part}`;
+        } else {
+          dir = `${dir}/${found.name}`;
+        }
       }
+      this.#lastParent = { host: parent, dir };
     }
-    return { dir, name: this.#index.lookup(dir, name)?.name ?? name };
+    return { dir, name: this.#index.lookup(dir, name)?.name ?? this.#pendingName(dir, name) ?? name };
   }
 
   #mkdir(dir: string, name: string): void {

@@ -39,3 +39,46 @@ test('files of every size land with their bytes and times; a hash mismatch write
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+async function* inPieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+test('a file streamed in parts lands whole; a streamed mismatch or a failing source leaves no file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-writer-'));
+  const writer = new StagedFileWriter();
+  try {
+    // Larger than the window of bytes in flight, in pieces that do not line up with the slabs.
+    const big = randomBytes(11 * 1024 * 1024 + 5);
+    const good = join(dir, 'big');
+    const { written } = await writer.writeStreamed(good, inPieces(big, 3 * 1024 * 1024 + 7), big.length, META, 'dosattrib', sha(big));
+    const bad = join(dir, 'bad');
+    const { written: refused } = await writer.writeStreamed(
+      bad,
+      inPieces(big, 1024 * 1024),
+      big.length,
+      META,
+      'dosattrib',
+      sha(Buffer.from('x')),
+    );
+    const cut = join(dir, 'cut');
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield big.subarray(0, 3 * 1024 * 1024);
+      throw new Error('the store ends early');
+    }
+    await assert.rejects(writer.writeStreamed(cut, failing(), big.length, META, 'dosattrib', sha(big)), /ends early/);
+    const small = join(dir, 'after');
+    const after = writer.write(small, [Buffer.from('next')], 4, META, 'dosattrib', sha(Buffer.from('next')));
+    await written;
+    await assert.rejects(refused, (e: NodeJS.ErrnoException) => e.code === HASH_MISMATCH);
+    await after;
+    assert.deepEqual(readFileSync(good), big);
+    assert.equal(statSync(good).mtimeMs, META.mtimeMs);
+    assert.equal(existsSync(bad), false);
+    assert.equal(existsSync(cut), false);
+    assert.equal(readFileSync(small, 'utf8'), 'next');
+  } finally {
+    await writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,21 +1,22 @@
 // LoadState's staged files are written on a thread of their own (loadstate-writer-worker.ts):
 // creating and writing thousands of small files is system-call time that the main thread, which
 // reads, decrypts and checks the store, would otherwise spend in series with its own work
-// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB slabs that go to the thread with their
-// batch
-// of jobs and come back to be reused: a buffer per file cost an allocation, page faults and
-// garbage collection per file, and freed buffers lingered in the thread until it collected
-// (peak RSS +100 MiB). At most MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded
-// whatever the store's size. The bytes handed over have matched the catalog size already.
+// (profiled, issue 16); so is hashing the bytes against the catalog. Files are packed into 2 MiB
+// slabs of shared memory that the thread reads and hands back by number with its answer: a buffer
+// per file cost an allocation, page faults and garbage collection per file, and buffers moved
+// back and forth counted as new allocations that started full collections. At most
+// MAX_IN_FLIGHT_BYTES are out at once, so memory stays bounded whatever the store's size; a file
+// larger than a slab goes in parts (writeStreamed). The bytes handed over have matched the
+// catalog size already.
 import { Worker } from 'node:worker_threads';
 import type { WriteBatch, WriteDone, WriteJob } from './loadstate-writer-worker.ts';
 
 export { HASH_MISMATCH } from './loadstate-writer-worker.ts';
 import { attributeWrites, type AttributeTarget, type RestoreMeta } from './restore-file.ts';
 
-/** Files larger than this are written by the main thread as they stream (restore-file.ts). */
-export const WRITER_MAX_FILE = 8 * 1024 * 1024;
 const SLAB_BYTES = 2 * 1024 * 1024;
+/** Files larger than this are handed over in parts as they are read (writeStreamed), not held whole. */
+export const WRITER_WHOLE_FILE = SLAB_BYTES;
 const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const BATCH_FILES = 64;
 
@@ -29,13 +30,20 @@ export class StagedFileWriter {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   #batch: WriteJob[] = [];
-  /** The slab the current batch's files are packed into, and how much of it is used. */
-  #slab: ArrayBuffer | undefined;
+  /**
+   * The slabs, shared with the thread: moving buffers back and forth made V8 count each returned
+   * one as a new 2 MiB allocation, and such churn is what starts its full collections here.
+   */
+  readonly #slabs: SharedArrayBuffer[] = [];
+  /** Numbers of the slabs the thread has been sent (it keeps them by number). */
+  readonly #slabsShared = new Set<number>();
+  /** The number of the slab the current batch's files are packed into, and how much of it is used. */
+  #slab: number | undefined;
   #slabUsed = 0;
   /** Buffers of files too large for a slab, sent with the current batch. */
   #own: ArrayBuffer[] = [];
-  /** Slabs back from the thread, ready for reuse. */
-  readonly #free: ArrayBuffer[] = [];
+  /** Numbers of the slabs back from the thread, ready for reuse. */
+  readonly #free: number[] = [];
   #flushScheduled = false;
   /** Bytes of the batches sent and not answered yet (whole slabs, and files of their own). */
   #inFlightBytes = 0;
@@ -69,34 +77,81 @@ export class StagedFileWriter {
   ): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
-    const { xattr, readOnly } = attributeWrites(meta.attributes, target);
-    const common = {
-      id,
-      path,
-      atimeMs: meta.atimeMs,
-      mtimeMs: meta.mtimeMs,
-      readOnly,
-      ...(xattr ? { xattr } : {}),
-      ...(sha256 !== null ? { sha256 } : {}),
-    };
+    const common = jobFields(id, path, meta, target, sha256);
     const data = this.#reserve(size);
     let at = 0;
     for (const piece of pieces) {
       data.set(piece, at);
       at += piece.byteLength;
     }
-    if (data.buffer === this.#slab) this.#batch.push({ ...common, offset: data.byteOffset, length: size });
+    if (this.#slab !== undefined && data.buffer === this.#slabs[this.#slab])
+      this.#batch.push({ ...common, offset: data.byteOffset, length: size });
     else {
       this.#own.push(data.buffer as ArrayBuffer);
       this.#batch.push({ ...common, data });
     }
     const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.#queued();
+    return done;
+  }
+
+  /**
+   * write() for a file too large to hold whole: `pieces` (together `size` bytes) are read and
+   * handed to the thread in parts of at most a slab, in order, as the window has room, so memory
+   * stays bounded by the window whatever the file's size; the thread hashes them as they come and
+   * checks the hash before it finishes the file. Resolves once every part is handed over, with
+   * the promise of the write (wrapped: a promise would be awaited with it). When reading `pieces`
+   * fails, the file is dropped and the error thrown.
+   */
+  async writeStreamed(
+    path: string,
+    pieces: AsyncIterable<Uint8Array>,
+    size: number,
+    meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+    target: AttributeTarget,
+    sha256: string | null,
+  ): Promise<{ readonly written: Promise<void> }> {
+    if (this.#failed) throw this.#failed;
+    const id = this.#nextId++;
+    const common = jobFields(id, path, meta, target, sha256);
+    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    // Unhandled until the caller takes it: a failure while parts are still being handed over is seen there.
+    done.catch(() => undefined);
+    let sent = 0;
+    try {
+      for await (const piece of pieces) {
+        for (let at = 0; at < piece.length; ) {
+          await this.room();
+          if (this.#failed) throw this.#failed;
+          const n = Math.min(SLAB_BYTES, piece.length - at);
+          if (sent + n > size) throw new Error(`${path}: more bytes than the ${size} expected`);
+          const data = this.#reserve(n);
+          data.set(piece.subarray(at, at + n));
+          this.#batch.push({ ...common, offset: data.byteOffset, length: n, part: { first: sent === 0, last: sent + n === size } });
+          this.#queued();
+          at += n;
+          sent += n;
+        }
+      }
+      if (sent !== size) throw new Error(`${path}: ${sent} bytes, ${size} expected`);
+    } catch (err) {
+      this.#pending.delete(id);
+      if (sent > 0 && !this.#failed) {
+        this.#batch.push({ ...common, part: { first: false, last: true, abort: true } });
+        this.#queued();
+      }
+      throw err;
+    }
+    return { written: done };
+  }
+
+  /** A job was added to the batch: send it now when the batch is full, else soon. */
+  #queued(): void {
     if (this.#batch.length >= BATCH_FILES || this.#own.length > 0) this.#flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
-    return done;
   }
 
   /** Room for `size` bytes: in the current slab (a new one when it is full), or a buffer of its own. */
@@ -105,10 +160,10 @@ export class StagedFileWriter {
     if (this.#slab === undefined || this.#slabUsed + size > SLAB_BYTES) {
       this.#flush();
       // A slab with no file in it is not sent: it stays, reused from its start.
-      this.#slab ??= this.#free.pop() ?? new ArrayBuffer(SLAB_BYTES);
+      this.#slab ??= this.#free.pop() ?? this.#slabs.push(new SharedArrayBuffer(SLAB_BYTES)) - 1;
       this.#slabUsed = 0;
     }
-    const view = new Uint8Array(this.#slab, this.#slabUsed, size);
+    const view = new Uint8Array(this.#slabs[this.#slab]!, this.#slabUsed, size);
     this.#slabUsed += size;
     return view;
   }
@@ -121,6 +176,8 @@ export class StagedFileWriter {
     this.#own = [];
     this.#slab = undefined;
     this.#free.length = 0;
+    this.#slabs.length = 0;
+    this.#slabsShared.clear();
     if (w) await w.terminate();
     this.#fail(new Error('the staged-file writer was stopped'));
   }
@@ -130,22 +187,34 @@ export class StagedFileWriter {
     if (this.#batch.length === 0) return;
     const slab = this.#slabUsed > 0 ? this.#slab : undefined;
     const own = this.#own;
-    const bytes = (slab ? SLAB_BYTES : 0) + own.reduce((n, b) => n + b.byteLength, 0);
-    const batch: WriteBatch = { batch: this.#nextBatch++, jobs: this.#batch, ...(slab ? { slab } : {}) };
+    const bytes = (slab !== undefined ? SLAB_BYTES : 0) + own.reduce((n, b) => n + b.byteLength, 0);
+    // A slab's memory goes to the thread the first time it is used; after that only its number.
+    const first = slab !== undefined && !this.#slabsShared.has(slab);
+    if (first) this.#slabsShared.add(slab);
+    const batch: WriteBatch = {
+      batch: this.#nextBatch++,
+      jobs: this.#batch,
+      ...(slab !== undefined ? { slab } : {}),
+      ...(first ? { shared: this.#slabs[slab]! } : {}),
+    };
     this.#batch = [];
     this.#own = [];
-    if (slab) {
+    if (slab !== undefined) {
       this.#slab = undefined;
       this.#slabUsed = 0;
     }
     this.#inFlightBytes += bytes;
     this.#batchBytes.set(batch.batch, bytes);
-    this.#thread().postMessage(batch, slab ? [slab, ...own] : own);
+    this.#thread().postMessage(batch, own);
   }
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
-    const w = new Worker(new URL('./loadstate-writer-worker.ts', import.meta.url));
+    // Started through a line of JavaScript that turns the compile cache on first: a .ts entry is
+    // stripped before any of its code runs, which loaded the TypeScript stripper into the thread
+    // on every run (0.15 CPU-s, 18 MiB RSS, measured).
+    const entry = JSON.stringify(new URL('./loadstate-writer-worker.ts', import.meta.url).href);
+    const w = new Worker(`require('node:module').enableCompileCache(); import(${entry});`, { eval: true });
     w.on('message', (done: WriteDone) => this.#answered(done));
     w.on('error', (err) => this.#fail(err));
     w.on('exit', () => this.#fail(new Error('the staged-file writer thread ended')));
@@ -156,7 +225,7 @@ export class StagedFileWriter {
   #answered(answer: WriteDone): void {
     this.#inFlightBytes -= this.#batchBytes.get(answer.batch) ?? 0;
     this.#batchBytes.delete(answer.batch);
-    if (answer.slab && this.#worker) this.#free.push(answer.slab);
+    if (answer.slab !== undefined && this.#worker) this.#free.push(answer.slab);
     for (const d of answer.done) {
       const p = this.#pending.get(d.id);
       if (!p) continue;
@@ -184,4 +253,24 @@ export class StagedFileWriter {
       w();
     }
   }
+}
+
+/** The fields every job of one file carries. */
+function jobFields(
+  id: number,
+  path: string,
+  meta: Pick<RestoreMeta, 'mtimeMs' | 'atimeMs' | 'attributes'>,
+  target: AttributeTarget,
+  sha256: string | null,
+): Omit<WriteJob, 'data' | 'offset' | 'length' | 'part'> {
+  const { xattr, readOnly } = attributeWrites(meta.attributes, target);
+  return {
+    id,
+    path,
+    atimeMs: meta.atimeMs,
+    mtimeMs: meta.mtimeMs,
+    readOnly,
+    ...(xattr ? { xattr } : {}),
+    ...(sha256 !== null ? { sha256 } : {}),
+  };
 }

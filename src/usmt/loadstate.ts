@@ -28,7 +28,8 @@ import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import { RestoreStaging } from './loadstate-staging.ts';
-import { HASH_MISMATCH, StagedFileWriter, WRITER_MAX_FILE } from './loadstate-writer.ts';
+import { YoungGenerationCap } from './loadstate-memory.ts';
+import { HASH_MISMATCH, StagedFileWriter, WRITER_WHOLE_FILE } from './loadstate-writer.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
 import type { ProfileRemap } from './profile-remap.ts';
@@ -137,7 +138,9 @@ export async function loadState(options: LoadStateOptions, ctx: RunContext): Pro
     : undefined;
 
   progress?.write('PHASE', 'Initializing');
-  const reader = await openStore(resolve(options.storePath), key === undefined ? {} : { key });
+  // Every read below copies or writes the bytes as they come (or holds at most two chunks' worth):
+  // the reader frees each chunk as it leaves its cache.
+  const reader = await openStore(resolve(options.storePath), { releaseChunks: true, ...(key === undefined ? {} : { key }) });
   try {
     if (reader.type !== options.storeKind) {
       const need = reader.type === 'compressed' ? 'no /nocompress' : reader.type === 'hardlink' ? '/hardlink /nocompress' : '/nocompress';
@@ -360,8 +363,16 @@ class ApplyRun {
   readonly #staging: RestoreStaging;
   readonly #registryUsers = new Map<UserPlan, RegistryUser>();
   readonly #writer = new StagedFileWriter();
+  /** Set while run() runs (loadstate-memory.ts). */
+  #youngCap: YoungGenerationCap | undefined;
   /** Shortcuts' checked bytes, kept from the first pass for the second (#keepShortcut). */
   readonly #shortcuts = new Map<string, Buffer>();
+  /**
+   * The catalog's shortcuts and folders, kept from the first pass for the passes that apply them
+   * (shortcuts, folder times): each pass over the catalog decrypts, decompresses and parses all of
+   * it again. Bounded: past KEPT_ENTRIES of a kind, that pass reads the catalog again.
+   */
+  readonly #kept = { links: [] as FileEntry[], dirs: [] as CatalogEntry[], linksAll: true, dirsAll: true };
   #shortcutBytes = 0;
   /** Writes handed to the writer thread and not settled yet. */
   readonly #writing = new Set<Promise<void>>();
@@ -403,6 +414,8 @@ class ApplyRun {
     progress?.write('PHASE', 'Applying');
     progress?.percent(0);
     this.#registerProfiles();
+    const youngCap = new YoungGenerationCap();
+    this.#youngCap = youngCap;
     try {
       // <destinationCleanup> runs before anything is applied (§6.8).
       this.#stats.cleanedUp = (await this.#cleanUp()).length;
@@ -419,6 +432,8 @@ class ApplyRun {
         cause: err,
       });
     } finally {
+      youngCap.release();
+      this.#youngCap = undefined;
       // The writer thread stops before its staging folder goes.
       await this.#writer.close();
       this.#staging.discard();
@@ -657,7 +672,7 @@ class ApplyRun {
     const reader = this.#reader;
     const linkFrom = reader.type === 'hardlink' && 'path' in entry.content ? `${reader.paths.usmtDir}/${entry.content.path}` : undefined;
     // The common case, a file of a compressed store that keeps nothing of the target, goes to the writer thread.
-    if (!owner && 'offset' in entry.content && entry.size <= WRITER_MAX_FILE) return this.#writeStaged(entry, meta, outcome.path, content);
+    if (!owner && 'offset' in entry.content) return this.#writeStaged(entry, meta, outcome.path, content);
     const ok = await this.#attempt(entry.winPath, outcome.path, async () => {
       const staged = this.#staging.fileFor(this.#target.mapPath(outcome.path));
       await restoreFile(
@@ -693,20 +708,34 @@ class ApplyRun {
   async #writeStaged(entry: FileEntry, meta: FileEntry, dest: string, content: Buffer | undefined): Promise<void> {
     this.#throwDeferred();
     let written: Promise<void> | undefined;
+    let staged = '';
     const ok = await this.#attempt(entry.winPath, dest, async () => {
-      const staged = this.#staging.fileFor(this.#mapped(dest));
+      staged = this.#staging.fileFor(this.#mapped(dest));
       // Views of the reader's chunks, copied once, straight into the writer's slab.
-      // The writer thread checks the SHA-256 (the size is checked here): hashing is off this thread.
-      const pieces: Buffer[] = content ? [content] : [];
-      if (!content) for await (const piece of this.#reader.content(entry, { hash: false })) pieces.push(piece);
+      if (!content && entry.size > WRITER_WHOLE_FILE) {
+        // Too large to hold whole: handed over in parts as its chunks are read. Hashed here as it
+        // is read: the writer thread, busy with the small files' system calls, is the slower of
+        // the two on large trees (profiled at 2 GB). A mismatch ends the reading with
+        // FERRY_E_STORE_TAMPERED, and the staged file is dropped.
+        const parts = this.#reader.content(entry);
+        ({ written } = await this.#writer.writeStreamed(staged, parts, entry.size, meta, this.#attributeTarget, null));
+        this.#staging.added(staged, true);
+        return;
+      }
+      // The writer thread checks the SHA-256 of a small file (the size is checked here).
+      const pieces = content ? [content] : await piecesOf(this.#reader, entry, false);
       await this.#writer.room();
       written = this.#writer.write(staged, pieces, entry.size, meta, this.#attributeTarget, content ? null : entry.sha256);
-      this.#staging.added(staged);
+      this.#staging.added(staged, true);
     });
     if (!ok || !written) return this.#report('notMigrated', entry, 'restoreFailed', this.#failed.at(-1)?.message);
     const settled: Promise<void> = written.then(
-      () => this.#restored(entry, dest),
+      () => {
+        this.#staging.written(staged);
+        this.#restored(entry, dest);
+      },
       (err: unknown) => {
+        this.#staging.written(staged);
         try {
           if ((err as NodeJS.ErrnoException).code === HASH_MISMATCH) throw this.#hashMismatch(entry);
           this.#report('notMigrated', entry, 'restoreFailed', this.#failure(err, entry.winPath, dest));
@@ -843,13 +872,16 @@ class ApplyRun {
         continue;
       }
       if (entry.kind === 'dir') {
+        this.#keep(entry);
         for (const dest of [p.dest, ...(p.also ?? []).map((a) => a.dest)])
           await this.#attempt(entry.winPath, dest, async () => this.#staging.dirFor(this.#target.mapPath(dest)));
         continue;
       }
       if (entry.kind !== 'file') continue;
       this.#done++;
+      this.#youngCap?.check();
       if (/\.lnk$/i.test(entry.winPath)) {
+        this.#keep(entry);
         await this.#keepShortcut(entry);
         continue;
       }
@@ -861,8 +893,27 @@ class ApplyRun {
   }
 
   /** Shortcuts last, so that IgnoreIrrelevantLinks sees the targets this restore brings. */
+  /** Keep a folder or shortcut entry of the first pass for its later pass, within KEPT_ENTRIES. */
+  #keep(entry: CatalogEntry): void {
+    const k = this.#kept;
+    if (entry.kind === 'dir') {
+      if (k.dirs.length < KEPT_ENTRIES) k.dirs.push(entry);
+      else k.dirsAll = false;
+    } else if (entry.kind === 'file') {
+      if (k.links.length < KEPT_ENTRIES) k.links.push(entry);
+      else k.linksAll = false;
+    }
+  }
+
+  /** The entries of one later pass: kept from the first pass, or the whole catalog again when they did not all fit. */
+  #later(kind: 'links' | 'dirs'): AsyncIterable<CatalogEntry> | Iterable<CatalogEntry> {
+    const k = this.#kept;
+    const all = kind === 'links' ? k.linksAll : k.dirsAll;
+    return all ? k[kind] : this.#reader.entries();
+  }
+
   async #applyShortcuts(): Promise<void> {
-    for await (const entry of this.#reader.entries()) {
+    for await (const entry of this.#later('links')) {
       if (entry.kind !== 'file' || !/\.lnk$/i.test(entry.winPath)) continue;
       const p = this.#place(entry);
       if ('skip' in p) continue;
@@ -877,6 +928,7 @@ class ApplyRun {
       }
     }
     this.#shortcuts.clear();
+    this.#kept.links = [];
   }
 
   /**
@@ -908,7 +960,7 @@ class ApplyRun {
 
   /** Folder times last: writing their files changed them. */
   async #folderTimes(): Promise<void> {
-    for await (const entry of this.#reader.entries()) {
+    for await (const entry of this.#later('dirs')) {
       if (entry.kind !== 'dir') continue;
       const p = this.#place(entry);
       if ('skip' in p) continue;
@@ -1054,16 +1106,31 @@ function pseudoEntry(entry: Exclude<CatalogEntry, { kind: 'registry' | 'ini' }>)
 }
 
 const MAX_LINK_BYTES = 1024 * 1024;
+/** Folder or shortcut entries kept from the first pass at most, of each kind (a few hundred bytes each). */
+const KEPT_ENTRIES = 20_000;
 /** Shortcut bytes kept between the two passes at most (a few KiB each). */
 const MAX_SHORTCUT_BYTES_KEPT = 16 * 1024 * 1024;
 
 /** A shortcut's checked bytes; none when it is too large to be parsed as one (it is then restored unchecked). */
 async function readShortcut(reader: StoreReader, entry: FileEntry): Promise<Buffer | undefined> {
   if (entry.size > MAX_LINK_BYTES) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const c of reader.content(entry)) chunks.push(c);
   // A copy of its own (concat copies even one piece): a view would keep the whole 4 MiB chunk alive.
-  return Buffer.concat(chunks, entry.size);
+  return Buffer.concat(await piecesOf(reader, entry, true), entry.size);
+}
+
+/**
+ * A file's bytes as views of the reader's chunks, every piece but the last copied: LoadState's
+ * reader frees a chunk once it has read two past it (releaseChunks), and a file may span more.
+ * Only a file that crosses a chunk boundary has a piece to copy (a small one, about once a chunk).
+ */
+async function piecesOf(reader: StoreReader, entry: FileEntry, hash: boolean): Promise<Buffer[]> {
+  const pieces: Buffer[] = [];
+  let got = 0;
+  for await (const piece of reader.content(entry, { hash })) {
+    got += piece.length;
+    pieces.push(got < entry.size ? Buffer.from(piece) : piece);
+  }
+  return pieces;
 }
 
 function shortcutKey(entry: FileEntry): string {

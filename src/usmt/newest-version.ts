@@ -13,7 +13,8 @@ async function storeFileVersion(reader: StoreReader, entry: FileEntry): Promise<
   if (reader.type === 'hardlink' && 'path' in entry.content) return readFileVersion(`${reader.paths.usmtDir}/${entry.content.path}`);
   if (entry.size > MAX_IMAGE_BYTES) return null;
   const chunks: Buffer[] = [];
-  for await (const c of reader.openContent(entry)) chunks.push(c as Buffer);
+  // Copied as read: LoadState's reader frees each chunk once it has read two past it.
+  for await (const c of reader.content(entry)) chunks.push(Buffer.from(c));
   return bufferFileVersion(Buffer.concat(chunks));
 }
 
