@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { isFerryError } from '../errors/index.ts';
 import { checkStorePath, chunkCount, chunkLength, manifestDigest, minimumFreeBytes, writeChunk } from './storage.ts';
@@ -86,4 +86,19 @@ test('a chunk cut short by a full disk is refused and never lands on its neighbo
   rmSync(join(mnt, 'filler'));
   await writeChunk(part, 0, chunk, sha256Hex(data), Readable.from(pieces));
   assert.ok(readFileSync(part).equals(Buffer.concat([data, next])));
+});
+
+test('a chunk whose client went away before the body was read fails at once, and the next try works', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-smp-gone-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const part = join(dir, 'USMT.MIG.ferry-part');
+  writeFileSync(part, '');
+  const data = randomBytes(4096);
+  const digest = createHash('sha256').update(data).digest('hex');
+  const gone = new PassThrough();
+  gone.write(data.subarray(0, 100));
+  gone.destroy();
+  await assert.rejects(writeChunk(part, 0, data.length, digest, gone), (e) => isFerryError(e, 'FERRY_E_SMP_CHUNK_MISMATCH'));
+  await writeChunk(part, 0, data.length, digest, Readable.from([data]));
+  assert.ok(readFileSync(part).equals(data));
 });

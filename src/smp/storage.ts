@@ -330,6 +330,8 @@ function streamInto(body: Readable, file: FileHandle, path: string, offset: numb
       if (!body.readableEnded) cutOff();
     });
     if (body.readableEnded) onEnd();
+    // A client that went away while the server checked the request: no event will come.
+    else if (body.destroyed) cutOff();
   });
 }
 

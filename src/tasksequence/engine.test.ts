@@ -38,8 +38,9 @@ process.exit(Number(code));
   const ran = (): { label: string; args: string[] }[] =>
     existsSync(record)
       ? readFileSync(record, 'utf8')
-          .trim()
           .split('\n')
+          // Only whole lines: a detached command (SMSTSPostAction) may still be writing the last one.
+          .slice(0, -1)
           .map((l) => JSON.parse(l) as { label: string; args: string[] })
       : [];
   return { base, root, stateDir: join(base, 'state'), cmd, ran };
