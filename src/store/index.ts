@@ -9,3 +9,4 @@ export { readKeyFile, USMT_ALG_IDS } from './crypto.ts';
 export { FORMAT_VERSION } from './frame.ts';
 export type * from './types.ts';
 export { USMT_DIR } from './layout.ts';
+export { YoungGenerationCap } from './young-generation.ts';

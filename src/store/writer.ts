@@ -33,6 +33,7 @@ import { JournalWriter, readJournal, readJournalHeader, type EntryJson, type Sou
 import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } from './layout.ts';
 import { folderStorePaths } from './safe-path.ts';
 import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
+import { YoungGenerationCap } from './young-generation.ts';
 
 /** Raw size of a catalog frame (the format allows up to CHUNK_SIZE). */
 const CATALOG_FRAME = 1024 * 1024;
@@ -548,6 +549,8 @@ export class StoreWriter {
   #failed: FerryError | null = null;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Keeps the young generation from growing with the tree (young-generation.ts); released at the end. */
+  readonly #youngCap = new YoungGenerationCap();
 
   constructor(init: WriterInit) {
     this.#init = init;
@@ -599,6 +602,7 @@ export class StoreWriter {
   addFile(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
     return this.#serial(async () => {
       if (meta.kind !== 'file') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addFile got a ${meta.kind} object (${meta.winPath}).`);
+      this.#youngCap.check();
       const reused = this.#resumed.size > 0 ? await this.#tryReuse(meta, hostPath) : null;
       if (reused) return reused;
       const result = this.type === 'compressed' ? await this.#addCompressed(meta, hostPath) : await this.#addToFolder(meta, hostPath);
@@ -1048,6 +1052,8 @@ export class StoreWriter {
         return await this.#finish(extra);
       } catch (err) {
         throw this.#storeError(err, 'finishing the store');
+      } finally {
+        this.#youngCap.release();
       }
     });
   }
@@ -1218,6 +1224,7 @@ export class StoreWriter {
 
   /** Stop: write what is ready, keep the journal; the store stays incomplete and resumable. */
   abort(): Promise<void> {
+    this.#youngCap.release();
     const run = this.#queue.then(async () => {
       if (this.#closed) return;
       this.#closed = true;

@@ -21,14 +21,21 @@ import { loadRuleSet } from '../migxml/index.ts';
 import { selectUsers } from '../migxml/index.ts';
 import { AccountPlanRecorder } from '../platform/index.ts';
 import { decodeValueData, openHive, parseRegTypeName } from '../registry/index.ts';
-import { openStore, readKeyFile, type CatalogEntry, type FileEntry, type RegistryEntry, type StoreReader } from '../store/index.ts';
+import {
+  openStore,
+  readKeyFile,
+  YoungGenerationCap,
+  type CatalogEntry,
+  type FileEntry,
+  type RegistryEntry,
+  type StoreReader,
+} from '../store/index.ts';
 import { openTargetVolume, type TargetVolume } from '../volume/index.ts';
 import type { Profile, TargetPath, VolumeEntry } from '../volume/index.ts';
 import type { RunContext } from './cli-runner.ts';
 import type { LoadStateOptions } from './loadstate-options.ts';
 import { restoreFile, applyMetadata, type AttributeTarget } from './restore-file.ts';
 import { RestoreStaging } from './loadstate-staging.ts';
-import { YoungGenerationCap } from './loadstate-memory.ts';
 import { HASH_MISMATCH, StagedFileWriter, WRITER_WHOLE_FILE } from './loadstate-writer.ts';
 import type { CapturedUser } from './scanstate.ts';
 import { parseRegLocation, RegistryApplier, type RegistryOutcome, type RegistryUser } from './registry-apply.ts';
@@ -363,7 +370,7 @@ class ApplyRun {
   readonly #staging: RestoreStaging;
   readonly #registryUsers = new Map<UserPlan, RegistryUser>();
   readonly #writer = new StagedFileWriter();
-  /** Set while run() runs (loadstate-memory.ts). */
+  /** Set while run() runs (store/young-generation.ts). */
   #youngCap: YoungGenerationCap | undefined;
   /** Shortcuts' checked bytes, kept from the first pass for the second (#keepShortcut). */
   readonly #shortcuts = new Map<string, Buffer>();

@@ -1,9 +1,10 @@
-// LoadState's peak RSS must not grow with the store (issue 16). What did grow was V8's young
-// generation: it doubles each time as many bytes have survived scavenges as it holds, so a long
-// restore took it from 32 MiB (a 500 MB store) to its 128 MiB maximum (2 GB), nearly all of the
-// difference in peak RSS between the two. Once it has reached YOUNG_CAP, further growth is turned
-// off for the rest of the run: the growth factor is read each time V8 grows the space (it cannot
-// be given as a command-line value below 2, so this works only at run time). On a V8 that ignores
+// Peak RSS must not grow with the tree or the store (issue 16), in capture (the store writer holds
+// this cap) and in LoadState. What did grow was V8's young generation: it doubles each time as many
+// bytes have survived scavenges as it holds, so a long restore took it from 32 MiB (a 500 MB store)
+// to its 128 MiB maximum (2 GB), nearly all of the difference in peak RSS between the two.
+// Once it has reached YOUNG_CAP, further growth is turned off for the rest of the run: the growth
+// factor is read each time V8 grows the space (it cannot be given as a command-line value below 2,
+// so this works only at run time). On a V8 that ignores
 // the setting nothing changes but the memory.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
@@ -14,7 +15,7 @@ const CHECK_EVERY = 256;
 /** V8's own growth factor (its default, and the least it accepts on the command line). */
 const DEFAULT_GROWTH = 2;
 
-/** Runs that hold the cap (LoadState runs in-process side by side in tests and servers). */
+/** Runs that hold the cap (captures and LoadState runs side by side in one process: tests, servers). */
 let holders = 0;
 let capped = false;
 
