@@ -81,6 +81,9 @@ interface Row {
 }
 
 function timed(name: string, cmd: string[], env: NodeJS.ProcessEnv = {}): Omit<Row, 'outBytes'> {
+  // Each row starts with no dirty pages of the one before: creating 40k files right after another
+  // tool wrote gigabytes cost 7 to 21 system CPU-s for the same restore (issue 16, 'extract all').
+  spawnSync('sync');
   const t0 = performance.now();
   // Node children start from the compile cache, as `bin/ferry` starts (bin/run-ts.mjs).
   const cache = { NODE_COMPILE_CACHE: join(tmpdir(), 'ferry-bench-compile-cache') };
