@@ -134,3 +134,34 @@ test('ferry report --compare lists what was captured but not restored, with why'
   assert.match(text.stdout, /captured but not restored/);
   assert.ok(existsSync(join(work, 'store')));
 });
+
+test("a hard-link capture's report gives the store's size on disk without walking it: catalog plus each linked inode once", async () => {
+  const store = join(work, 'hl-store');
+  const scan = await ferry(
+    'scanstate',
+    store,
+    `/offlinewindir:${join(work, 'src/Windows')}`,
+    '/i:MigUser.xml',
+    '/hardlink',
+    '/nocompress',
+    '/o',
+    '/c',
+    `/l:${join(work, 'hl.log')}`,
+  );
+  assert.ok(scan.status === 0 || scan.status === 3, show(scan));
+  const report = parseReport(JSON.parse(readFileSync(join(work, 'hl.log.report.json'), 'utf8')));
+  // What a walk of the store finds: every file's size, each inode once.
+  const seen = new Set<number>();
+  let onDisk = 0;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir)) {
+      const st = lstatSync(join(dir, e));
+      if (st.isDirectory()) walk(join(dir, e));
+      else if (!seen.has(st.ino)) seen.add(st.ino), (onDisk += st.size);
+    }
+  };
+  walk(join(store, 'USMT'));
+  assert.equal(report.store!.type, 'hardlink');
+  assert.ok(report.totals.files.captured > 0);
+  assert.equal(report.store!.bytesOnDisk, onDisk);
+});

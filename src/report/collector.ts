@@ -20,6 +20,11 @@ export interface ReportMeta {
   /** The store this run wrote or read (host path). */
   readonly store?: { readonly path: string; readonly type?: 'compressed' | 'uncompressed' | 'hardlink' };
   readonly userMap?: ReadonlyMap<string, string>;
+  /**
+   * The store's bytes on disk when the capture knows them (a fresh hard-link store: its catalog plus
+   * each linked file once); otherwise finish() walks the store and lstats every file in it.
+   */
+  readonly storeBytesOnDisk?: number;
 }
 
 /** Reasons whose detail is the object's own (its new path, its error): grouped by reason alone, detail beside the path. */
@@ -58,14 +63,14 @@ export class ReportCollector {
   #lastPhaseEnd: number | undefined;
   #firstPhaseStart: number | undefined;
 
-  #noted: Partial<Pick<ReportMeta, 'computer' | 'userMap'>> = {};
+  #noted: Partial<Pick<ReportMeta, 'computer' | 'userMap' | 'storeBytesOnDisk'>> = {};
 
   constructor(kind: 'capture' | 'restore') {
     this.kind = kind;
   }
 
-  /** What the run learned that no event carries: the computer's name, the user map of a restore. */
-  note(facts: Partial<Pick<ReportMeta, 'computer' | 'userMap'>>): void {
+  /** What the run learned that no event carries: the computer's name, the user map of a restore, the store's size. */
+  note(facts: Partial<Pick<ReportMeta, 'computer' | 'userMap' | 'storeBytesOnDisk'>>): void {
     Object.assign(this.#noted, facts);
   }
 
@@ -208,7 +213,7 @@ export class ReportCollector {
     });
     let store: MigrationReport['store'];
     if (meta.store) {
-      const bytesOnDisk = sizeOnDisk(meta.store.path);
+      const bytesOnDisk = meta.storeBytesOnDisk ?? sizeOnDisk(meta.store.path);
       const ratio =
         this.kind === 'capture' && totals.bytes.captured > 0 ? Math.round((bytesOnDisk / totals.bytes.captured) * 1000) / 1000 : undefined;
       store = {

@@ -291,7 +291,19 @@ async function freshStore(
     throw err;
   });
   return startWriter(
-    { paths, type, header, headerBytes, codec, journal, content, catalogOut, events, hashHardLinks: options.hashHardLinks ?? false },
+    {
+      paths,
+      type,
+      header,
+      headerBytes,
+      codec,
+      journal,
+      content,
+      catalogOut,
+      events,
+      hashHardLinks: options.hashHardLinks ?? false,
+      fresh: true,
+    },
     { state: { fileOffset: headerBytes.length, nextSeq: 0, rawEnd: 0 }, resumed: new Map(), nextId: 0, ordinals: 0 },
   );
 }
@@ -337,7 +349,19 @@ async function resumeStore(paths: StorePaths, type: StoreType, options: CreateSt
   const journal = await JournalWriter.resume(paths.journal, codec, end.validEnd, session, replay.ordinals);
   events.log('info', 'store', `Resuming the store at ${paths.storeDir}: ${replay.resumed.size} files already stored, session ${session}.`);
   return startWriter(
-    { paths, type, header, headerBytes, codec, journal, content, catalogOut: null, events, hashHardLinks: options.hashHardLinks ?? false },
+    {
+      paths,
+      type,
+      header,
+      headerBytes,
+      codec,
+      journal,
+      content,
+      catalogOut: null,
+      events,
+      hashHardLinks: options.hashHardLinks ?? false,
+      fresh: false,
+    },
     replay,
   );
 }
@@ -496,6 +520,8 @@ interface WriterInit {
   readonly nextId: number;
   readonly firstOrdinal: number;
   readonly hashHardLinks: boolean;
+  /** Started empty (not resuming an interrupted capture, whose links may still be in the store). */
+  readonly fresh: boolean;
 }
 
 /**
@@ -575,6 +601,11 @@ export class StoreWriter {
   #takeSlot(): void {
     this.#slot = this.#pool!.take();
     this.#chunk = this.#pool!.raw(this.#slot);
+  }
+
+  /** Started empty: the store holds only what this writer adds (no links of an interrupted run). */
+  get fresh(): boolean {
+    return this.#init.fresh;
   }
 
   /** Files found already stored by the interrupted run so far (not read again). */

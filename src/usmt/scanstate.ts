@@ -192,7 +192,7 @@ async function collect(
   // A capture first decides what it will store (USMT's Scanning phase), so that progress can be
   // reported as a percentage; unreadable folders are met (and handled) here, before any writing.
   // Collecting then stores that plan: the volume is walked and the rules run once.
-  const planned = { files: 0, bytes: 0 };
+  const planned = { files: 0, bytes: 0, shared: new SharedInodes() };
   const plan = estimate ? undefined : new PlanSpool(storeDir);
   if (plan) {
     try {
@@ -234,7 +234,7 @@ async function collect(
   }
   events.phase(estimate ? 'Estimating' : 'Collecting', 'end', true);
 
-  return finishCapture(options, ctx, planning, storeDir, writer, counts, counter, skipped);
+  return finishCapture(options, ctx, planning, storeDir, writer, counts, counter, skipped, planned.shared);
 }
 
 /** What each collected object needs while `collect` runs. */
@@ -245,7 +245,7 @@ interface CollectRun {
   readonly writer: StoreWriter | undefined;
   readonly counts: { files: number; dirs: number; registry: number; ini: number; bytes: number };
   readonly counter: EstimateCounter;
-  readonly planned: { files: number; bytes: number };
+  readonly planned: { files: number; bytes: number; shared: SharedInodes };
   readonly storeUser: (p: Profile) => StoreUser;
   readonly isExcluded: (hostPath: string) => boolean;
   readonly sourceFailure: ReturnType<typeof sourceFailureHandler>;
@@ -320,6 +320,7 @@ async function captureFileOrDir(run: CollectRun, obj: PlannedObject): Promise<vo
   }
   counts.files++;
   counts.bytes += entry.size;
+  run.planned.shared.captured(entry);
   reportCapturedFile(run, obj, entry);
 }
 
@@ -467,9 +468,9 @@ async function scanPlan(
   walkFailures: () => Promise<void>,
   bytes: boolean,
   plan: PlanSpool,
-): Promise<{ files: number; bytes: number }> {
+): Promise<{ files: number; bytes: number; shared: SharedInodes }> {
   const { events, progress } = ctx;
-  const planned = { files: 0, bytes: 0 };
+  const planned = { files: 0, bytes: 0, shared: new SharedInodes() };
   events.phase('Scanning', 'start');
   progress?.write('PHASE', 'Scanning');
   try {
@@ -480,6 +481,8 @@ async function scanPlan(
       if (obj.kind === 'file') {
         planned.files++;
         if (bytes) planned.bytes += obj.entry!.size;
+        // plan.add read the stat already: nlink costs nothing here.
+        if (obj.entry!.nlink > 1) planned.shared.note(obj.entry!);
       }
     }
     await walkFailures();
@@ -503,6 +506,7 @@ async function finishCapture(
   counts: { files: number; dirs: number; registry: number; ini: number; bytes: number },
   counter: EstimateCounter,
   skipped: SkippedObject[],
+  shared: SharedInodes,
 ): Promise<ScanStateResult> {
   const { events, log, progress } = ctx;
   const { volume, users } = planning;
@@ -524,6 +528,10 @@ async function finishCapture(
       ...(u.ntuserMtimeMs !== undefined ? { ntuserMtimeMs: u.ntuserMtimeMs } : {}),
     }));
     store = await writer!.finish({ users: captured, computerName: volume.computerName, systemDrive: volume.systemDrive });
+    // A fresh hard-link store is its catalog plus one link per captured file, each inode once:
+    // the report needs no lstat of every link (issue 16).
+    if (store.type === 'hardlink' && writer!.fresh && shared.exact)
+      ctx.report?.note({ storeBytesOnDisk: store.storeBytes + counts.bytes - shared.repeatedBytes });
   }
   progress?.percent(100);
 
@@ -546,6 +554,38 @@ async function finishCapture(
     skipped,
     ...(store ? { store } : {}),
   };
+}
+
+/**
+ * Planned files that share an inode with another path (nlink > 1, as Windows component stores and
+ * the sample volumes have): in a hard-link store such an inode is on disk once however many
+ * captured paths link it. Past MAX_SHARED such files the report measures the store instead.
+ */
+class SharedInodes {
+  static readonly MAX_SHARED = 200_000;
+  readonly #inode = new Map<string, string>();
+  readonly #seen = new Set<string>();
+  #overflow = false;
+  /** Bytes of captured files whose inode an earlier captured path already linked. */
+  repeatedBytes = 0;
+
+  note(entry: { hostPath: string; dev: number; ino: number }): void {
+    if (this.#inode.size >= SharedInodes.MAX_SHARED) this.#overflow = true;
+    else this.#inode.set(entry.hostPath, `${entry.dev}:${entry.ino}`);
+  }
+
+  captured(entry: { hostPath: string; size: number }): void {
+    if (this.#inode.size === 0) return;
+    const id = this.#inode.get(entry.hostPath);
+    if (id === undefined) return;
+    if (this.#seen.has(id)) this.repeatedBytes += entry.size;
+    else this.#seen.add(id);
+  }
+
+  /** Every shared inode is known (repeatedBytes is exact). */
+  get exact(): boolean {
+    return !this.#overflow;
+  }
 }
 
 const label = (p: Profile) => `${p.domain}\\${p.userName}`;
