@@ -24,13 +24,13 @@ before(async () => {
 });
 after(async () => {
   for (const p of procs) await p.kill('SIGTERM');
-  if (typeof pg !== 'string') pg.stop();
+  if (typeof pg !== 'string') await pg.stop();
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 it('two SMP processes on one PostgreSQL database serve captures and restores through both', async (t) => {
   if (typeof pg === 'string') return t.skip(pg);
-  const db = pg.createDatabase('smp_scaleout');
+  const db = await pg.createDatabase('smp_scaleout');
   const [dirA, dirB] = [tmp(), tmp()];
   const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', '0', '--chunk-size', '65536', '--no-verify-stores']);
   procs.push(a);

@@ -21,7 +21,7 @@ export interface SuiteBackend {
   /** Prepare the engine; return a reason to skip every test. */
   setup(): Promise<string | undefined>;
   /** A fresh database for one test (`undefined`: the data directory's SQLite file). */
-  database(): string | undefined;
+  database(): Promise<string | undefined>;
   teardown(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
     /** A running SMP with one storage folder, and its admin token. */
     async function site(extra: Partial<Parameters<typeof startSmp>[0]> = {}) {
       const dataDir = tmp();
-      const db = backend.database();
+      const db = await backend.database();
       const server = await startSmp({ dataDir, chunkSize: CHUNK, now, ...(db ? { db } : {}), ...extra });
       servers.push(server);
       const adminToken = server.firstStart.adminToken as string;
@@ -627,7 +627,7 @@ export function defineSmpSuite(backend: SuiteBackend): void {
     it('client killed mid-upload, then resumed; server killed mid-upload, then restarted', async (t) => {
       if (guard(t)) return;
       const dataDir = tmp();
-      const db = backend.database();
+      const db = await backend.database();
       const args = [
         '--data',
         dataDir,

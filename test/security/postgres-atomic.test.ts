@@ -30,13 +30,13 @@ before(async () => {
 after(async () => {
   for (const p of procs) await p.kill('SIGTERM');
   for (const s of servers) await s.close();
-  if (typeof pg !== 'string') pg.stop();
+  if (typeof pg !== 'string') await pg.stop();
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 it('20 parallel capture requests across two SMPs on one PostgreSQL make one store', { timeout: 120_000 }, async (t) => {
   if (typeof pg === 'string') return t.skip(pg);
-  const db = pg.createDatabase('smp_atomic');
+  const db = await pg.createDatabase('smp_atomic');
   const [dirA, dirB] = [tmp(), tmp()];
   const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', '0', '--no-verify-stores']);
   procs.push(a);
