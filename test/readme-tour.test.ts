@@ -102,7 +102,21 @@ async function serve(command: string, env: NodeJS.ProcessEnv): Promise<string> {
     const page = await fetch(new URL('/', link), { headers: { cookie } });
     assert.equal(page.status, 200, 'the console, signed in');
     assert.match(await page.text(), /<script/i);
-    await new Promise((r) => setTimeout(r, 1500)); // the local agents start and enroll
+    // The local agents start and enroll: wait for each one's "Registered NAME" (a warning they
+    // print on the way is in `out` by then), not for a fixed time.
+    const names = [...command.matchAll(/--agent\s+([^=\s]+)=/g)].map((m) => m[1]!);
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`agents ${names.join(', ')} not registered after 120 s:\n${out}`)), 120_000);
+      const check = (): void => {
+        if (names.every((n) => new RegExp(`^Registered ${n} with `, 'm').test(out))) {
+          clearTimeout(timer);
+          done();
+        }
+      };
+      child.stdout.on('data', check);
+      child.once('exit', (code) => fail(new Error(`ferry serve exited (${code}) before its agents registered:\n${out}`)));
+      check();
+    });
     return out;
   } finally {
     process.kill(-child.pid!, 'SIGTERM');

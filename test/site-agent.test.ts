@@ -1,7 +1,9 @@
-// `ferry agent` as real processes against a real site: registration, a required deployment run
-// through the task sequence engine (Restart Computer resumed, disabled and condition-false steps
-// skipped), the agent killed in the middle of a step and resuming when started again,
-// `ferry agent run` for an available deployment, and a revoked credential.
+// `ferry agent` against a real site: registration, a required deployment run through the task
+// sequence engine (Restart Computer resumed, disabled and condition-false steps skipped), the
+// agent killed in the middle of a step and resuming when started again, `ferry agent run` for an
+// available deployment, and a revoked credential. The polling agent runs as a real process (it
+// is killed, and stops itself when revoked); the commands that return (`--once`, `agent run`)
+// run in-process through runFerry, as the same `cli()` with their own output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, signIn, startSite } from './site-helpers.ts';
 import { newGroup, newSequence, newStep } from '../src/server/index.ts';
+import { runFerry } from '../src/cli/testing.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
@@ -47,8 +50,8 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     const agentArgs = ['agent', '--site', s.url, '--root', root, '--name', 'PC1', '--state', state, '--poll', '0.5'];
 
     // Register once with the enrollment token; the credential is kept in the state folder.
-    const first = ferry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
-    assert.equal(await first.exit, 0, first.output());
+    const first = await runFerry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
     const pc = (await call(s, session, 'GET', '/api/computers')).body.find((c: any) => c.name === 'PC1');
     assert.ok(pc, 'PC1 registered');
 
@@ -118,11 +121,11 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     const available = (
       await call(s, session, 'POST', '/api/deployments', { taskSequenceId: ts.id, collectionId: col.id, purpose: 'available' })
     ).body;
-    const once = ferry([...agentArgs, '--once']);
-    assert.equal(await once.exit, 0);
+    const once = await runFerry([...agentArgs, '--once']);
+    assert.equal(once.code, 0, once.stdout + once.stderr);
     assert.equal((await messages(available.id)).length, 0, 'available deployments do not start by themselves');
-    const runNow = ferry(['agent', 'run', available.id, '--state', state]);
-    assert.equal(await runNow.exit, 0, runNow.output());
+    const runNow = await runFerry(['agent', 'run', available.id, '--state', state]);
+    assert.equal(runNow.code, 0, runNow.stdout + runNow.stderr);
     assert.equal((await call(s, session, 'GET', '/api/deployments')).body.find((d: any) => d.id === available.id).counts.Success, 1);
 
     // A revoked credential is refused with a coded error; the agent stops.
@@ -132,14 +135,14 @@ test('agent: runs a deployment with restart, resumes after being killed, runs on
     assert.equal(await revoked.exit, 1);
     assert.match(revoked.output(), /FERRY_E_AGENT_REVOKED/);
     // The site's shared enrollment token does not undo a revocation …
-    const shared = ferry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
-    assert.equal(await shared.exit, 1);
-    assert.match(shared.output(), /FERRY_E_AGENT_ALREADY_REGISTERED/);
+    const shared = await runFerry([...agentArgs, '--enroll', s.site.enrollToken, '--once']);
+    assert.equal(shared.code, 1);
+    assert.match(shared.stdout + shared.stderr, /FERRY_E_AGENT_ALREADY_REGISTERED/);
     // … the administrator's reset does: its one-time token registers the same computer again.
     const reset = (await call(s, session, 'POST', `/api/computers/${encodeURIComponent(pc.id)}/reset`)).body;
-    const again = ferry([...agentArgs, '--enroll', reset.enrollToken, '--once']);
-    assert.equal(await again.exit, 0, again.output());
-    assert.match(again.output(), /registering again/);
+    const again = await runFerry([...agentArgs, '--enroll', reset.enrollToken, '--once']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout + again.stderr, /registering again/);
     const after = (await call(s, session, 'GET', '/api/computers')).body.find((c: any) => c.name === 'PC1');
     assert.equal(after.id, pc.id);
     assert.equal(after.revoked, false);

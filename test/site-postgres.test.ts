@@ -10,7 +10,7 @@ test('site on PostgreSQL: objects, conflicts, deployments, status; two servers s
   const pg = await startPostgres();
   if (typeof pg === 'string') return t.skip(pg);
   try {
-    const url = pg.createDatabase(`site_${process.pid}`);
+    const url = await pg.createDatabase(`site_${process.pid}`);
     const a = await startSite({ db: url, withSmp: true });
     const b = await startSite({ db: url });
     try {
@@ -67,6 +67,6 @@ test('site on PostgreSQL: objects, conflicts, deployments, status; two servers s
       await b.close();
     }
   } finally {
-    pg.stop();
+    await pg.stop();
   }
 });

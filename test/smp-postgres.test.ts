@@ -12,6 +12,6 @@ defineSmpSuite({
     pg = started;
     return undefined;
   },
-  database: () => pg?.createDatabase(`smp_${process.pid}_${++n}`),
+  database: async () => pg?.createDatabase(`smp_${process.pid}_${++n}`),
   teardown: async () => pg?.stop(),
 });

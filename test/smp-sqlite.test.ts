@@ -3,6 +3,6 @@ import { defineSmpSuite } from './smp-suite.ts';
 defineSmpSuite({
   name: 'sqlite',
   setup: async () => undefined,
-  database: () => undefined,
+  database: async () => undefined,
   teardown: async () => {},
 });

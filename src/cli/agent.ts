@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { Agent } from '../agent/index.ts';
 import { FerryError } from '../errors/index.ts';
 import { requireVolumeRoot } from '../volume/index.ts';
-import { printError } from '../events/index.ts';
+import { print, printError } from '../events/index.ts';
 import { TERMINAL_OUTPUT } from './command-error.ts';
 
 const defaultState = (name: string) => resolve('.ferry-agent', name);
@@ -40,7 +40,7 @@ async function runOne(argv: string[]): Promise<number> {
   }
   const stateDir = resolve(o.state ?? defaultState(o.name!));
   const id = Agent.storedIdentity(stateDir);
-  const agent = new Agent({ site: id.site, root: id.root, name: id.name, stateDir });
+  const agent = new Agent({ site: id.site, root: id.root, name: id.name, stateDir, log: print });
   await agent.register();
   const deployment = cmd.args[0]!;
   await agent.client.requestRun(deployment);
@@ -89,6 +89,8 @@ export async function run(argv: string[]): Promise<number> {
     name: o.name,
     stateDir: resolve(o.state ?? defaultState(o.name)),
     pollMs: o.poll * 1000,
+    // The command's terminal (the process's stdout when run as `ferry agent`).
+    log: print,
     ...(o.enroll ? { enrollToken: existsSync(o.enroll) ? readFileSync(o.enroll, 'utf8').trim() : o.enroll } : {}),
   });
   if (o.once) {

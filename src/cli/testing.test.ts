@@ -39,6 +39,7 @@ test("commander's help and usage errors go to the command's own output", async (
 test('servers and a working folder a command would not honour are refused', async () => {
   await assert.rejects(runFerry(['smp', 'serve']), /serves until stopped/);
   await assert.rejects(runFerry(['serve']), /serves until stopped/);
+  await assert.rejects(runFerry(['agent', '--site', 'http://127.0.0.1:9', '--root', base, '--name', 'PC']), /serves until stopped/);
   await assert.rejects(runFerry(['ts', 'show', 'x.xml'], { cwd: base }), /pass absolute paths/);
 });
 

@@ -3,7 +3,7 @@
 // process (its exit status as the OS sees it, signals, a TTY, another uid) calls the same `cli()`
 // that bin/*.mjs call, with its own output, working folder and environment (src/events
 // terminal.ts), so several can run at once. Never for commands that serve until stopped
-// (`smp serve`, `serve`, `agent`): they do not return.
+// (`smp serve`, `serve`, `agent` without `--once`): they do not return.
 import { Readable, Writable } from 'node:stream';
 import { withTerminal } from '../events/index.ts';
 import { cli } from './main.ts';
@@ -28,6 +28,8 @@ export interface InProcessResult {
 /** Commands that read relative paths from the given working folder; the others use the process's. */
 const CWD_AWARE = new Set(['scanstate', 'loadstate', 'usmtutils', 'plan', 'explain']);
 const NEVER_RETURN = new Set(['serve', 'agent']);
+/** `ferry agent --once` and `ferry agent run <deployment>` return like any other command. */
+const returns = (args: readonly string[]): boolean => args[0] === 'agent' && (args[1] === 'run' || args.includes('--once'));
 
 function collector(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
@@ -48,7 +50,7 @@ function collector(): { stream: Writable; text: () => string } {
  */
 export async function runFerry(args: readonly string[], options: InProcessOptions = {}): Promise<InProcessResult> {
   const [name, sub] = args;
-  if (NEVER_RETURN.has(name ?? '') || (name === 'smp' && sub === 'serve'))
+  if ((NEVER_RETURN.has(name ?? '') && !returns(args)) || (name === 'smp' && sub === 'serve'))
     throw new Error(`runFerry: \`ferry ${name}${name === 'smp' ? ' serve' : ''}\` serves until stopped; spawn it instead`);
   if (options.cwd !== undefined && options.cwd !== process.cwd() && !CWD_AWARE.has(name ?? ''))
     throw new Error(`runFerry: \`ferry ${name}\` reads relative paths from the process's folder; pass absolute paths instead of cwd`);

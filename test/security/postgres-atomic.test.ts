@@ -1,5 +1,6 @@
 // Request State Store is atomic on PostgreSQL (issue 11, item 5): 20 parallel capture requests
-// for one computer, split across two `ferry smp serve` processes sharing one database, create
+// for one computer, split across two SMPs in two processes sharing one database (a `ferry smp
+// serve` process, and one in the test's process, each with its own connection pool), create
 // exactly one store and one association; the database enforces it (a unique index on the open
 // capture store per computer), not a check-then-insert in the service.
 import assert from 'node:assert/strict';
@@ -9,11 +10,13 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/index.ts';
-import { adminOk, api, registerComputer, spawnSmp, type SmpProcess } from '../smp-helpers.ts';
+import type { SmpServer } from '../../src/server/index.ts';
+import { adminOk, api, registerComputer, spawnSmp, startSmp, type SmpProcess } from '../smp-helpers.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
 let pg: TestPostgres | string;
 const procs: SmpProcess[] = [];
+const servers: SmpServer[] = [];
 const temps: string[] = [];
 const tmp = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'ferry-sec-pg-'));
@@ -26,31 +29,20 @@ before(async () => {
 });
 after(async () => {
   for (const p of procs) await p.kill('SIGTERM');
-  if (typeof pg !== 'string') pg.stop();
+  for (const s of servers) await s.close();
+  if (typeof pg !== 'string') await pg.stop();
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 it('20 parallel capture requests across two SMPs on one PostgreSQL make one store', { timeout: 120_000 }, async (t) => {
   if (typeof pg === 'string') return t.skip(pg);
-  const db = pg.createDatabase('smp_atomic');
+  const db = await pg.createDatabase('smp_atomic');
   const [dirA, dirB] = [tmp(), tmp()];
   const a = await spawnSmp(['--data', dirA, '--db', db, '--name', 'smp-a', '--port', '0', '--no-verify-stores']);
   procs.push(a);
-  const b = await spawnSmp([
-    '--data',
-    dirB,
-    '--db',
-    db,
-    '--name',
-    'smp-b',
-    '--port',
-    '0',
-    '--no-verify-stores',
-    '--site-key',
-    join(dirA, 'site.key'),
-  ]);
-  procs.push(b);
-  const [ta, tb] = [a.adminToken as string, b.adminToken as string];
+  const b = await startSmp({ dataDir: dirB, db, name: 'smp-b', siteKeyFile: join(dirA, 'site.key') });
+  servers.push(b);
+  const [ta, tb] = [a.adminToken as string, b.firstStart.adminToken as string];
   await adminOk(a.url, ta, 'POST', '/admin/folders', { path: join(dirA, 'sf'), maxClients: 50, minFreeSpace: 1, spaceUnit: 'Megabyte' });
   await adminOk(b.url, tb, 'POST', '/admin/folders', { path: join(dirB, 'sf'), maxClients: 50, minFreeSpace: 1, spaceUnit: 'Megabyte' });
   const credential = await registerComputer(a.url, ta, 'RACEPC');

@@ -1,19 +1,21 @@
 // A throwaway PostgreSQL cluster for tests: a copy of a template data directory (initdb'ed once
 // per machine) in a temp dir, started on a free 127.0.0.1 port with its socket in that dir; it
-// hands out database URLs, and is stopped and removed.
+// hands out database URLs (CREATE DATABASE over one connection: a `createdb` process per database
+// cost three times as long), and is stopped and removed.
 // Uses the Debian postgresql package; `startPostgres` returns the reason when it is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { withLock } from './lock.ts';
 
 export interface TestPostgres {
   readonly port: number;
   /** A new empty database's URL. */
-  createDatabase(name: string): string;
-  stop(): void;
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
 }
 
 function binDir(): string | undefined {
@@ -119,15 +121,23 @@ export async function startPostgres(): Promise<TestPostgres | string> {
     return `could not start a PostgreSQL test cluster: ${e.stderr?.toString().trim() || e.message}`;
   }
   let stopped = false;
+  let admin: Promise<pg.Client> | undefined;
   return {
     port,
-    createDatabase(name: string): string {
-      run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name], dir);
+    async createDatabase(name: string): Promise<string> {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`createDatabase: ${name} is not a plain lower-case name`);
+      admin ??= (async () => {
+        const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
+        await client.connect();
+        return client;
+      })();
+      await (await admin).query(`CREATE DATABASE ${name}`);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
-    stop(): void {
+    async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      await admin?.then((c) => c.end()).catch(() => {});
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], dir);
       } finally {
