@@ -3,34 +3,36 @@
 // from the editor's Add › Images menu, pick the image package and index, and save.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { call, signIn, startSite } from './site-helpers.ts';
-import { consoleBundle } from './support/console.ts';
+import { call, signIn } from './site-helpers.ts';
+import { NO_CHROMIUM, startConsoleSite } from './support/console.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NO_WIMLIB = spawnSync('sh', ['-c', 'command -v wimcapture && command -v wiminfo']).status !== 0;
 
 test('console: register an operating system image and add Apply Operating System Image from Add › Images', {
   timeout: 180_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
+  if (NO_CHROMIUM) return t.skip(NO_CHROMIUM);
   if (NO_WIMLIB) return t.skip('wimtools is not installed (apt-get install wimtools)');
-  const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-osimage-'));
-  const s = await startSite({ consoleDir: await consoleBundle() });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const wim = join(work, 'install.wim');
+  // The image is captured while the browser starts.
+  let started: Awaited<ReturnType<typeof startConsoleSite>>;
   try {
-    mkdirSync(join(work, 'tree', 'Windows', 'System32'), { recursive: true });
-    writeFileSync(join(work, 'tree', 'Windows', 'System32', 'ntoskrnl.exe'), 'kernel');
-    const wim = join(work, 'install.wim');
-    assert.equal(spawnSync('wimcapture', [join(work, 'tree'), wim, 'Windows 11 Pro', '--flags', 'Professional']).status, 0);
-
+    started = await startConsoleSite({}, () => {
+      mkdirSync(join(work, 'tree', 'Windows', 'System32'), { recursive: true });
+      writeFileSync(join(work, 'tree', 'Windows', 'System32', 'ntoskrnl.exe'), 'kernel');
+      assert.equal(spawnSync('wimcapture', [join(work, 'tree'), wim, 'Windows 11 Pro', '--flags', 'Professional']).status, 0);
+    });
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  const { s, browser } = started;
+  try {
     const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -93,8 +95,7 @@ test('console: register an operating system image and add Apply Operating System
     assert.match(xml, new RegExp(`OSDApplyOS\\.exe /image:${imageId},%OSDImageIndex%`));
     assert.deepEqual(pageErrors, []);
   } finally {
-    await browser.close();
-    await s.close();
+    await started.close();
     rmSync(work, { recursive: true, force: true });
   }
 });

@@ -5,17 +5,14 @@
 // DST holds SRC's users' files byte for byte, and neither volume has a `name(1).ext` duplicate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSite, startAgents } from './site-helpers.ts';
-import { consoleBundle } from './support/console.ts';
+import { NO_CHROMIUM, startAgents, startConsoleSite } from './support/console.ts';
 import { generateSampleVolume, parseSize } from '../src/sample-volume/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-replace');
 
 /** Every regular file under `dir`, relative, sorted. */
@@ -36,44 +33,37 @@ function files(dir: string): string[] {
 test('console: the real replace — association, capture on SRC, restore on DST, Monitoring, files on DST', {
   timeout: 300_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
-  const { chromium } = await import('playwright-core');
+  if (NO_CHROMIUM) return t.skip(NO_CHROMIUM);
   const work = mkdtempSync(join(tmpdir(), 'ferry-replace-'));
-  const children: ChildProcess[] = [];
-  const s = await startSite({ withSmp: true, consoleDir: await consoleBundle() });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // The volumes are made while the browser starts.
+  let started: Awaited<ReturnType<typeof startConsoleSite>>;
+  try {
+    started = await startConsoleSite({ withSmp: true }, () => {
+      for (const [name, users, size] of [
+        ['src', '2', '8M'],
+        ['dst', '0', '1M'],
+      ] as const) {
+        generateSampleVolume({ out: join(work, name), size: parseSize(size), users: Number(users) });
+      }
+    });
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  const { s, browser } = started;
+  let agents: ReturnType<typeof startAgents> | undefined;
   try {
     mkdirSync(ARTIFACTS, { recursive: true });
-    for (const [name, users, size] of [
-      ['src', '2', '8M'],
-      ['dst', '0', '1M'],
-    ] as const) {
-      generateSampleVolume({ out: join(work, name), size: parseSize(size), users: Number(users) });
-    }
     const skip = ['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'];
     const sourceUsers = readdirSync(join(work, 'src/Users')).filter((u) => !skip.includes(u));
     assert.equal(sourceUsers.length, 2);
     const before = new Map(sourceUsers.map((u) => [u, files(join(work, 'src/Users', u))]));
     const sourceBefore = new Set(files(join(work, 'src/Users')));
 
-    children.push(
-      ...startAgents(t, s, work, [
-        ['SRC', 'src'],
-        ['DST', 'dst'],
-      ]),
-    );
+    agents = startAgents(t, s, work, [
+      ['SRC', 'src'],
+      ['DST', 'dst'],
+    ]);
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
     const pageErrors: string[] = [];
@@ -131,8 +121,15 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       await page.locator('table.grid').first().getByRole('cell', { name: tsName, exact: true }).click();
       await page.getByRole('button', { name: 'Deploy' }).click();
       await page.getByLabel('Collection').selectOption({ label: collectionLabel });
-      for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
-      await page.waitForTimeout(300);
+      for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Next' }).click();
+      // The summary page asks the site what this deployment would get wrong: once its answer is
+      // in and rendered (the next frame), there is no warning to show.
+      const [checked] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/api/deployments/check'),
+        page.getByRole('button', { name: 'Next' }).click(),
+      ]);
+      assert.deepEqual((await checked.json()).warnings, [], `${tsName} on ${collectionLabel}: no warnings`);
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
       assert.equal(
         await page.getByRole('alert', { name: 'Before you deploy' }).count(),
         0,
@@ -141,17 +138,28 @@ test('console: the real replace — association, capture on SRC, restore on DST,
       await page.getByRole('button', { name: 'Deploy' }).click();
       await page.getByRole('heading', { name: /Deployment status/ }).waitFor();
     };
+    // The page refreshes on the site's change events: wait on the row's cells, not on a clock.
     const waitSuccess = async (tsName: string) => {
       const row = page.locator('tbody tr', { hasText: tsName }).first();
-      const deadline = Date.now() + 120_000;
-      for (;;) {
-        const ok = await row.locator('td[data-category="Success"]').innerText();
-        const err = await row.locator('td[data-category="Error"]').innerText();
-        assert.equal(err, '0', `${tsName} failed: ${await row.innerText()}`);
-        if (ok === '1') return;
-        assert.ok(Date.now() < deadline, `${tsName} did not finish: ${await row.innerText()}`);
-        await page.waitForTimeout(1000);
-      }
+      const ended = await page
+        .waitForFunction(
+          (name) => {
+            const tr = [...document.querySelectorAll('tbody tr')].find((r) => r.textContent?.includes(name));
+            const cell = (c: string) => tr?.querySelector<HTMLElement>(`td[data-category="${c}"]`)?.innerText;
+            return cell('Success') === '1' || (cell('Error') ?? '0') !== '0';
+          },
+          tsName,
+          { timeout: 120_000, polling: 100 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      assert.equal(await row.locator('td[data-category="Error"]').innerText(), '0', `${tsName} failed: ${await row.innerText()}`);
+      assert.ok(
+        ended && (await row.locator('td[data-category="Success"]').innerText()) === '1',
+        `${tsName} did not finish: ${await row.innerText()}`,
+      );
     };
     // The wizard flags a restore-only sequence on a computer that no association names as a destination.
     await page.getByRole('link', { name: 'Task Sequences' }).click();
@@ -207,10 +215,8 @@ test('console: the real replace — association, capture on SRC, restore on DST,
     for (const vol of ['src', 'dst']) assert.deepEqual(files(join(work, vol, 'Users')).filter(dupe), [], `${vol}: duplicates`);
     assert.deepEqual(pageErrors, []);
   } finally {
-    await browser.close();
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
-    await s.close();
+    await agents?.stop();
+    await started.close();
     rmSync(work, { recursive: true, force: true });
   }
 });

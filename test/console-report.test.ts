@@ -6,19 +6,17 @@
 // report and progress views at 1440 and 1024 px go to test-artifacts/console-report/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newGroup, newSequence, newStep } from '../src/server/index.ts';
 import { parseReport } from '../src/report/index.ts';
 import { generateSampleVolume, parseSize } from '../src/sample-volume/index.ts';
-import { call, signIn, startSite, startAgents } from './site-helpers.ts';
-import { consoleBundle } from './support/console.ts';
+import { call, signIn } from './site-helpers.ts';
+import { NO_CHROMIUM, startAgents, startConsoleSite } from './support/console.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-report');
 const WIDTHS = [1440, 1024] as const;
 
@@ -28,7 +26,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 90_0
     const v = await f();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -43,43 +41,31 @@ function countFiles(dir: string): number {
 }
 
 test('console: live progress and migration reports with charts, checked against the volumes', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (apt-get install chromium)`);
-  const { chromium } = await import('playwright-core');
+  if (NO_CHROMIUM) return t.skip(NO_CHROMIUM);
   const work = mkdtempSync(join(tmpdir(), 'ferry-console-report-'));
-  const children: ChildProcess[] = [];
-  const s = await startSite({ consoleDir: await consoleBundle() });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // The volumes are made while the browser starts.
+  let started: Awaited<ReturnType<typeof startConsoleSite>>;
+  try {
+    started = await startConsoleSite({}, () => {
+      for (const [name, size, users] of [
+        ['src', '12M', '2'],
+        ['dst', '1M', '0'],
+      ] as const) {
+        generateSampleVolume({ out: join(work, name), size: parseSize(size), users: Number(users), seed: 21 });
+      }
+    });
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  const { s, browser } = started;
+  let agents: ReturnType<typeof startAgents> | undefined;
   try {
     mkdirSync(ARTIFACTS, { recursive: true });
-    for (const [name, size, users] of [
-      ['src', '12M', '2'],
-      ['dst', '1M', '0'],
-    ] as const) {
-      generateSampleVolume({ out: join(work, name), size: parseSize(size), users: Number(users), seed: 21 });
-    }
-    children.push(
-      ...startAgents(
-        t,
-        s,
-        work,
-        [
-          ['SRC', 'src'],
-          ['DST', 'dst'],
-        ],
-        '0.5',
-      ),
-    );
+    agents = startAgents(t, s, work, [
+      ['SRC', 'src'],
+      ['DST', 'dst'],
+    ]);
     const session = await signIn(s);
     const computers = await until('both agents registered', async () => {
       const list = (await call(s, session, 'GET', '/api/computers')).body as { id: string; name: string }[];
@@ -97,9 +83,15 @@ test('console: live progress and migration reports with charts, checked against 
     });
     const setVar = (name: string, value: string) =>
       Object.assign(newStep('SMS_TaskSequence_SetVariableAction', { VariableName: name, VariableValue: value }), { name: `Set ${name}` });
-    const wait = Object.assign(newStep('SMS_TaskSequence_RunCommandLineAction', { CommandLine: 'sleep 3' }), {
-      name: 'Wait for the console',
-    });
+    // The capture waits until the test has seen the run live in the console (`go` appears), at
+    // most 30 s; no shell is involved in Run Command Line, so the loop is sh's own.
+    const go = join(work, 'go');
+    const wait = Object.assign(
+      newStep('SMS_TaskSequence_RunCommandLineAction', {
+        CommandLine: `sh -c "i=0; while [ ! -e ${go} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done"`,
+      }),
+      { name: 'Wait for the console' },
+    );
     const sequence = newSequence([
       setVar('OSDStateStorePath', join(work, 'store')),
       Object.assign(
@@ -138,7 +130,8 @@ test('console: live progress and migration reports with charts, checked against 
     const shoot = async (name: string) => {
       for (const width of WIDTHS) {
         await page.setViewportSize({ width, height: 900 });
-        await page.waitForTimeout(150);
+        // The layout at the new width is done once two frames have been drawn.
+        await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
         await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
       }
       await page.setViewportSize({ width: WIDTHS[0], height: 900 });
@@ -152,12 +145,16 @@ test('console: live progress and migration reports with charts, checked against 
     await live.waitFor({ timeout: 60_000 });
     assert.match((await live.innerText()).replace(/\s+/g, ' '), /Step \d+ of 4: /);
     await page.getByTestId('deployment-progress').waitFor();
+    writeFileSync(go, '');
     // The capture itself: percent, bytes and an ETA from ScanState's progress events, when the
     // page catches it running (a small capture may end between two polls: then stop waiting).
     await until(
       'capture progress',
       async () =>
-        /Capture User State.*\d+(\.\d)?%/s.test(await live.innerText().catch(() => '')) || (await ended(capture)) ? true : undefined,
+        // Once the run has ended the live panel may be gone: ask the site first, then the page.
+        (await ended(capture)) || /Capture User State.*\d+(\.\d)?%/s.test(await live.innerText({ timeout: 1000 }).catch(() => ''))
+          ? true
+          : undefined,
       60_000,
     ).catch(() => undefined);
     await shoot('progress');
@@ -272,9 +269,8 @@ test('console: live progress and migration reports with charts, checked against 
     assert.deepEqual(failed, [], 'no failed requests (favicon included)');
     assert.deepEqual(pageErrors, []);
   } finally {
-    for (const c of children) c.kill();
-    await browser.close();
-    await s.close();
+    await agents?.stop();
+    await started.close();
     rmSync(work, { recursive: true, force: true });
   }
 });

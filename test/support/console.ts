@@ -1,10 +1,123 @@
-// The web console bundle the browser tests serve: console/dist as `npm ci` (prepare) built it.
-// Only when the console sources are newer than the bundle is it rebuilt, once for all the test
-// files of a run (they wait on a lock), so a test never sees a stale console.
-import { consoleBundleState, ensureConsoleBuilt } from '../../src/server/index.ts';
+// What the browser suites share: the web console bundle they serve (console/dist as `npm ci`
+// (prepare) built it; only when the console sources are newer than the bundle is it rebuilt, once
+// for all the test files of a run (they wait on a lock), so a test never sees a stale console), a
+// site and a real Chromium started side by side, and agents run in the test's process.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { Agent } from '../../src/agent/index.ts';
+import { consoleBundleState, ensureConsoleBuilt, type SiteOptions } from '../../src/server/index.ts';
+import { startSite, type RunningSite } from '../site-helpers.ts';
 import { withLock } from './lock.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** Why the browser suites cannot run on this machine, or undefined when they can. */
+export const NO_CHROMIUM = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 export async function consoleBundle(): Promise<string> {
   if (consoleBundleState() === 'fresh') return ensureConsoleBuilt();
   return withLock('ferry-test-console-build', () => ensureConsoleBuilt());
+}
+
+/** Debian's Chromium, headless, with nothing that reaches out of the machine. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface ConsoleSite {
+  s: RunningSite;
+  browser: Browser;
+  /** Close the browser, then the site (its data folder is removed). */
+  close(): Promise<void>;
+}
+
+/**
+ * A site serving the console and a Chromium to drive it. The browser starts while the site does
+ * (another process: the two overlap), so a suite waits for the slower of the two, not for both.
+ */
+export async function startConsoleSite(
+  options: Partial<SiteOptions> & { withSmp?: boolean } = {},
+  /** Work of the test's own (its volumes), done while the browser starts. */
+  alongside: () => void = () => {},
+): Promise<ConsoleSite> {
+  const starting = Promise.allSettled([launchChromium(), consoleBundle().then((consoleDir) => startSite({ ...options, consoleDir }))]);
+  let failed: unknown;
+  // Let Playwright spawn the browser before this thread is busy with the test's own work.
+  await new Promise((r) => setTimeout(r, 20));
+  try {
+    alongside();
+  } catch (err) {
+    failed = err;
+  }
+  const [browser, site] = await starting;
+  if (failed !== undefined || browser.status === 'rejected' || site.status === 'rejected') {
+    if (browser.status === 'fulfilled') await browser.value.close();
+    if (site.status === 'fulfilled') await site.value.close();
+    throw failed ?? (browser.status === 'rejected' ? browser.reason : (site as PromiseRejectedResult).reason);
+  }
+  return {
+    s: site.value,
+    browser: browser.value,
+    async close() {
+      await browser.value.close();
+      await site.value.close();
+    },
+  };
+}
+
+export interface RunningAgents {
+  agents: Agent[];
+  /** Stop polling and wait (a little) for the loops to end; their log goes to the test's diagnostics. */
+  stop(): Promise<void>;
+}
+
+/**
+ * An agent per `[name, volume folder]` under `work`, enrolled on the site, each polling every
+ * `pollMs`, in this process: the same Agent class `ferry agent` runs, over real HTTP to the site,
+ * without a node process to start per computer (test/site-agent.test.ts is about the process).
+ */
+export function startAgents(
+  t: { diagnostic(message: string): void },
+  s: RunningSite,
+  work: string,
+  agents: readonly (readonly [string, string])[],
+  pollMs = 200,
+): RunningAgents {
+  const running = agents.map(([name, vol]) => {
+    let out = '';
+    const agent = new Agent({
+      site: s.url,
+      root: join(work, vol),
+      name,
+      stateDir: join(work, `agent-${name}`),
+      enrollToken: s.site.enrollToken,
+      pollMs,
+      log: (line) => (out += `${new Date().toISOString()} ${line}\n`),
+    });
+    const loop = agent.loop().catch((err: unknown) => {
+      out += `agent loop failed: ${(err as Error).stack ?? String(err)}\n`;
+    });
+    return { name, agent, loop, output: () => out };
+  });
+  return {
+    agents: running.map((r) => r.agent),
+    async stop() {
+      for (const r of running) r.agent.stop();
+      // A run still going (a failed test) is left to end on its own: its state is on disk.
+      await Promise.race([Promise.all(running.map((r) => r.loop)), new Promise((done) => setTimeout(done, 5000).unref())]);
+      for (const r of running) t.diagnostic(`agent ${r.name} output:\n${r.output()}`);
+    },
+  };
 }
