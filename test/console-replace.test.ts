@@ -5,30 +5,16 @@
 // DST holds SRC's users' files byte for byte, and neither volume has a `name(1).ext` duplicate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NO_CHROMIUM, startAgents, startConsoleSite } from './support/console.ts';
 import { generateSampleVolume, parseSize } from '../src/sample-volume/index.ts';
+import { filesUnder } from './support/files.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console-replace');
-
-/** Every regular file under `dir`, relative, sorted. */
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      const st = lstatSync(p, { throwIfNoEntry: false });
-      if (st?.isDirectory()) walk(p);
-      else if (st?.isFile()) out.push(relative(dir, p));
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out.sort();
-}
 
 test('console: the real replace — association, capture on SRC, restore on DST, Monitoring, files on DST', {
   timeout: 300_000,
@@ -57,8 +43,8 @@ test('console: the real replace — association, capture on SRC, restore on DST,
     const skip = ['All Users', 'Default', 'Default User', 'Public', 'desktop.ini'];
     const sourceUsers = readdirSync(join(work, 'src/Users')).filter((u) => !skip.includes(u));
     assert.equal(sourceUsers.length, 2);
-    const before = new Map(sourceUsers.map((u) => [u, files(join(work, 'src/Users', u))]));
-    const sourceBefore = new Set(files(join(work, 'src/Users')));
+    const before = new Map(sourceUsers.map((u) => [u, filesUnder(join(work, 'src/Users', u))]));
+    const sourceBefore = new Set(filesUnder(join(work, 'src/Users')));
 
     agents = startAgents(t, s, work, [
       ['SRC', 'src'],
@@ -212,7 +198,7 @@ test('console: the real replace — association, capture on SRC, restore on DST,
     }
     // A `name(1).ext` that was not on SRC before the run is a collision copy.
     const dupe = (f: string) => /\(\d+\)(\.[^./\\]*)?$/.test(f) && !sourceBefore.has(f);
-    for (const vol of ['src', 'dst']) assert.deepEqual(files(join(work, vol, 'Users')).filter(dupe), [], `${vol}: duplicates`);
+    for (const vol of ['src', 'dst']) assert.deepEqual(filesUnder(join(work, vol, 'Users')).filter(dupe), [], `${vol}: duplicates`);
     assert.deepEqual(pageErrors, []);
   } finally {
     await agents?.stop();

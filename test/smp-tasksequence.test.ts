@@ -3,9 +3,9 @@
 // (Request restore → Restore → Release) and gets A's users; the store is then deleted by the
 // deletion policy. Real task sequence engine, real ScanState/LoadState, real HTTP.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { SmpHttpClient } from '../src/smp/index.ts';
 import { Engine, parseSequenceXml } from '../src/tasksequence/index.ts';
@@ -13,22 +13,9 @@ import { localPackages, type SmpPortFactory } from '../src/tasksequence/index.ts
 import { writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
 import { adminOk, registerComputer, startSmp } from './smp-helpers.ts';
 import { generateSampleVolume } from '../src/sample-volume/index.ts';
+import { filesUnder } from './support/files.ts';
 
 const examples = new URL('../src/tasksequence/examples/', import.meta.url).pathname;
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      const st = lstatSync(p, { throwIfNoEntry: false });
-      if (st?.isDirectory()) walk(p);
-      else if (st?.isFile()) out.push(relative(dir, p));
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out.sort();
-}
 
 test('replace through a real SMP: capture sequence on A, restore sequence on B, store deleted', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'ferry-smp-ts-'));
@@ -92,12 +79,12 @@ test('replace through a real SMP: capture sequence on A, restore sequence on B, 
   assert.equal(r2.status, 'succeeded', readFileSync(r2.logPath, 'utf8').slice(-3000));
 
   const users = readdirSync(join(source, 'Users')).filter(
-    (u) => !['Public', 'Default'].includes(u) && files(join(source, 'Users', u, 'Documents')).length > 0,
+    (u) => !['Public', 'Default'].includes(u) && filesUnder(join(source, 'Users', u, 'Documents')).length > 0,
   );
   assert.equal(users.length, 2, users.join(', '));
   for (const u of users) {
-    const want = files(join(source, 'Users', u, 'Documents'));
-    const got = new Set(files(join(target, 'Users', u, 'Documents')));
+    const want = filesUnder(join(source, 'Users', u, 'Documents'));
+    const got = new Set(filesUnder(join(target, 'Users', u, 'Documents')));
     for (const f of want) assert.ok(got.has(f) || [...got].some((g) => g.startsWith(f.replace(/(\.[^./]*)?$/, ''))), `${u}: ${f}`);
   }
 

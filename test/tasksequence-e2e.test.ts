@@ -4,12 +4,13 @@
 // point is what they do to the volumes, not the process.
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runFerry } from '../src/cli/testing.ts';
 import { generateSampleVolume } from '../src/sample-volume/index.ts';
 import { parseCmTrace } from '../src/tasksequence/index.ts';
 import { tempDir, writeDocumentsPackage } from '../src/tasksequence/test-support.ts';
+import { filesUnder } from './support/files.ts';
 
 const examples = new URL('../src/tasksequence/examples/', import.meta.url).pathname;
 const tmp = tempDir('ferry-ts-e2e-');
@@ -27,20 +28,6 @@ function volume(name: string, users: number, seed: number): string {
   const out = join(tmp.dir, name);
   generateSampleVolume({ out, size: 4 << 20, users, seed });
   return out;
-}
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      const st = lstatSync(p, { throwIfNoEntry: false });
-      if (st?.isDirectory()) walk(p);
-      else if (st?.isFile()) out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 test('refresh with hard links: capture, restart, resume, restore; logs next to smsts.log', async () => {
@@ -121,12 +108,12 @@ test('replace onto another volume through a local store: the target holds the mi
       !['Public', 'Default'].includes(u) &&
       lstatSync(join(source, 'Users', u)).isDirectory() &&
       existsSync(join(source, 'Users', u, 'Documents')) &&
-      files(join(source, 'Users', u, 'Documents')).length > 0,
+      filesUnder(join(source, 'Users', u, 'Documents')).length > 0,
   );
   assert.equal(users.length, 2, users.join(', '));
   for (const u of users) {
-    const want = files(join(source, 'Users', u, 'Documents'));
-    const got = new Set(files(join(target, 'Users', u, 'Documents')));
+    const want = filesUnder(join(source, 'Users', u, 'Documents'));
+    const got = new Set(filesUnder(join(target, 'Users', u, 'Documents')));
     for (const f of want) assert.ok(got.has(f) || [...got].some((g) => g.startsWith(f.replace(/(\.[^./]*)?$/, ''))), `${u}: ${f}`);
   }
   assert.doesNotMatch(readFileSync(join(target, 'Windows', 'CCM', 'Logs', 'smsts.log'), 'utf8'), /Temp0rary!/);
