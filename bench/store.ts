@@ -60,12 +60,20 @@ async function child(mode: string, src: string, out: string): Promise<void> {
     resume: mode === 'resume',
     ...(type === 'compressed' ? { encryption: { key: KEY, algId: 'AES_256' } } : {}),
   });
+  // As ScanState does: up to WINDOW files in flight, each settled in order (a hard-link store
+  // links on its own thread meanwhile; the other stores settle each call before the next starts).
+  const inFlight: Promise<unknown>[] = [];
+  const window = type === 'hardlink' ? 1024 : 0;
   for (const f of walk(src, 'C:')) {
     const st = f.st;
     const meta = { winPath: f.win, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, birthtimeMs: st.birthtimeMs, attributes: f.dir ? 0x10 : 0x20 };
     if (f.dir) await w.addDirectory({ kind: 'dir', ...meta });
-    else await w.addFile({ kind: 'file', size: st.size, ...meta }, f.host);
+    else {
+      inFlight.push(w.addFile({ kind: 'file', size: st.size, ...meta }, f.host));
+      while (inFlight.length > window) await inFlight.shift();
+    }
   }
+  for (const p of inFlight) await p;
   const s = await w.finish();
   if (mode === 'resume') process.stderr.write(`resume reused ${s.reusedFiles} of ${s.files} files\n`);
 }

@@ -50,6 +50,23 @@ export class CatalogStream {
     else if (entry.kind === 'registry') c.registry++;
   }
 
+  /** One live file whose entry's JSON is already encoded (UTF-8, copied here). */
+  addFile(json: Buffer, size: number): void {
+    const need = this.#bytes + json.length + 1;
+    if (need > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(need);
+      this.#buf.copy(grown, 0, 0, this.#bytes);
+      this.#buf = grown;
+    }
+    // set, not copy: Buffer#copy's argument checks cost more than the copy of a line.
+    this.#buf.set(json, this.#bytes);
+    this.#bytes += json.length;
+    this.#buf[this.#bytes++] = 0x0a; // \n
+    this.counts.entries++;
+    this.counts.files++;
+    this.counts.bytes += size;
+  }
+
   /** A full frame is waiting to be written. */
   get full(): boolean {
     return this.#bytes >= CHUNK_SIZE;

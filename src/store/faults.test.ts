@@ -448,3 +448,61 @@ async function killOnceStarted(script: string, list: string): Promise<void> {
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
 }
+
+test('hard-link store on its link thread: calls in flight, a vanished source fails alone, an abort keeps what was linked', async (t) => {
+  const dir = tempDir(t);
+  const vol = join(dir, 'vol');
+  // More files than the store links on the capture's own thread (INLINE_LINKS), in folders of 50.
+  const files = Array.from({ length: 700 }, (_, i) => {
+    const folder = `d${Math.floor(i / 50)}`;
+    mkdirSync(join(vol, folder), { recursive: true });
+    writeFileSync(join(vol, folder, `f${i}.txt`), `file ${i}\n`);
+    return { winPath: `C:\\Users\\alice\\${folder}\\f${i}.txt`, hostPath: join(vol, folder, `f${i}.txt`) };
+  });
+  const metas = files.map(metaFor);
+  const gone = files[500]!;
+  rmSync(gone.hostPath);
+  const folder = { kind: 'dir', winPath: 'C:\\Users\\alice', mtimeMs: 1, atimeMs: 1, birthtimeMs: 1, attributes: 0x10 } as const;
+  /** Every file added without waiting, then the folder; the failures' indexes. */
+  const capture = async (store: string, resume = false) => {
+    const w = await createStore(store, { type: 'hardlink', resume });
+    const adds = files.map((f, i) => w.addFile(metas[i]!, f.hostPath));
+    for (const p of adds) p.catch(() => undefined);
+    await w.addDirectory(folder);
+    const settled = await Promise.allSettled(adds);
+    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, err: s.reason as unknown }] : []));
+    return { w, failed, reused: settled.filter((s) => s.status === 'fulfilled' && s.value.reused).length };
+  };
+  const check = async (store: string) => {
+    const rd = await openStore(store);
+    const entries: string[] = [];
+    for await (const e of rd.entries()) {
+      entries.push(e.winPath);
+      if (e.kind !== 'file') continue;
+      const host = files.find((f) => f.winPath === e.winPath)!.hostPath;
+      assert.equal(statSync(join(store, 'USMT', (e.content as { path: string }).path)).ino, statSync(host).ino, e.winPath);
+    }
+    // Capture order: the folder's entry comes after the files added before it, the vanished file is left out.
+    assert.deepEqual(entries, [...files.filter((f) => f !== gone).map((f) => f.winPath), folder.winPath]);
+    assert.equal((await rd.verify('summary')).intact, files.length - 1);
+    await rd.close();
+  };
+
+  const whole = await capture(join(dir, 'whole'));
+  assert.deepEqual(
+    whole.failed.map((f) => f.i),
+    [500],
+  );
+  const err = whole.failed[0]!.err;
+  assert.ok(isFerryError(err, 'FERRY_E_IO') && /^linking /.test(String(err.details.what)), 'a source error, as /c needs');
+  await whole.w.finish();
+  await check(join(dir, 'whole'));
+
+  // Aborted once every call has settled: each link made was journalled, and a resume reuses them all.
+  const first = await capture(join(dir, 'resumed'));
+  await first.w.abort();
+  const again = await capture(join(dir, 'resumed'), true);
+  assert.equal(again.reused, files.length - 1);
+  await again.w.finish();
+  await check(join(dir, 'resumed'));
+});

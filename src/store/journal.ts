@@ -148,7 +148,8 @@ export class JournalWriter {
   /** An object whose whole JSON (`{"e":…,"src":…}`) is already encoded, as UTF-8 bytes (copied). */
   addObjectBytes(json: Buffer): void {
     const b = this.#openObject(json.length);
-    this.#objectBytes += json.copy(b, this.#objectBytes);
+    b.set(json, this.#objectBytes);
+    this.#objectBytes += json.length;
     if (this.#objectBytes >= FLUSH_AT) this.#sealObjects();
   }
 

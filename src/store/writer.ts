@@ -30,11 +30,14 @@ import {
   type Trailer,
 } from './frame.ts';
 import { JournalWriter, readJournal, readJournalHeader, type EntryJson, type SourceStamp } from './journal.ts';
+import { LinkThread } from './link-thread.ts';
 import { assertNotVolumeRoot, exists, storePaths, storeState, type StorePaths } from './layout.ts';
 import { folderStorePaths } from './safe-path.ts';
 import type { ObjectMeta, RegistryObjectMeta, IniObjectMeta, StoreSource, StoreSummary, StoreType } from './types.ts';
 import { YoungGenerationCap } from './young-generation.ts';
 
+/** What addFile gives for a file linked on the link thread. */
+const LINKED: AddFileResult = Object.freeze({ sha256: null, reused: false });
 /** Raw size of a catalog frame (the format allows up to CHUNK_SIZE). */
 const CATALOG_FRAME = 1024 * 1024;
 /** Room for a SHA-256 in hex, filled in when the hashing thread reports it. */
@@ -42,6 +45,12 @@ const SHA_PLACEHOLDER = '0'.repeat(64);
 const SYNC_EVERY = 64 * 1024 * 1024;
 const COPY_BUFFER = 1024 * 1024;
 const JOURNAL_FLUSH_MS = 200;
+/**
+ * Hard-link stores: files linked on the capture's own thread before the link thread starts (a
+ * thread costs more than it saves for a small capture, and the first links show a wrong store
+ * folder or file system before anything runs in the background).
+ */
+const INLINE_LINKS = 256;
 
 export interface CreateStoreOptions {
   readonly type?: StoreType;
@@ -73,9 +82,13 @@ interface PendingObject {
    * each young-generation GC, and V8 grew that generation with the tree (byte-queue.ts).
    */
   readonly json?: { readonly at: number; readonly len: number; readonly shaAt: number };
+  /** A file on the link thread: its size, and the length of its entry's JSON (after `{"e":` in `json`), for the catalog. */
+  readonly linked?: { readonly size: number; readonly entryLen: number };
   readonly endRaw: number;
-  /** A file whose SHA-256 the hashing thread has not reported yet (it is not journalled before). */
+  /** A file whose SHA-256 the hashing thread has not reported yet, or whose link is not made yet (it is not journalled before). */
   waiting?: boolean;
+  /** Its link failed: it is left out of the journal and the catalog. */
+  dropped?: boolean;
 }
 
 interface InFlight {
@@ -569,12 +582,16 @@ export class StoreWriter {
   #wake: (() => void) | null = null;
   #lastFlush = Date.now();
   readonly #madeDirs = new Set<string>();
+  /** Hard-link stores: the thread that links files once the first INLINE_LINKS are linked here. */
+  #links: LinkThread | null = null;
   readonly #folderStorePath = folderStorePaths();
   #reused = 0;
   #files = 0;
   #failed: FerryError | null = null;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Calls in #queue not yet done. */
+  #queued = 0;
   /** Keeps the young generation from growing with the tree (young-generation.ts); released at the end. */
   readonly #youngCap = new YoungGenerationCap();
 
@@ -614,12 +631,16 @@ export class StoreWriter {
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
+    this.#queued++;
     const run = this.#queue.then(() => {
       if (this.#closed) throw new FerryError('FERRY_E_INTERNAL', 'The store writer is already finished or aborted.');
       if (this.#failed) throw this.#failed;
       return fn();
     });
-    this.#queue = run.catch(() => undefined);
+    this.#queue = run.then(
+      () => void this.#queued--,
+      () => void this.#queued--,
+    );
     return run;
   }
 
@@ -630,16 +651,98 @@ export class StoreWriter {
     return fe;
   }
 
+  /**
+   * Store one file. A hard-link store past its first files links on its own thread: the call's
+   * turn in the queue ends once the link is asked for, and its promise settles once the link
+   * exists, so a caller that keeps several calls in flight overlaps its walk with the linking.
+   */
   addFile(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
-    return this.#serial(async () => {
+    // The link thread's files skip the queue when it is empty (what it would do costs less than the
+    // two promises a turn in it costs, per file): nothing of theirs waits for disk here.
+    if (
+      this.#queued === 0 &&
+      !this.#closed &&
+      !this.#failed &&
+      meta.kind === 'file' &&
+      this.#resumed.size === 0 &&
+      this.#linksLater(meta, hostPath)
+    ) {
+      this.#youngCap.check();
+      let linked: Promise<AddFileResult>;
+      try {
+        linked = this.#queueLink(meta, hostPath);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (this.#folderStoreNeedsFlush) this.#serial(() => this.#flushFolderStore()).catch(() => undefined);
+      return linked;
+    }
+    const later: { linked?: Promise<AddFileResult> } = {};
+    const added = this.#serial(async (): Promise<AddFileResult | null> => {
       if (meta.kind !== 'file') throw new FerryError('FERRY_E_INVALID_ARGUMENT', `addFile got a ${meta.kind} object (${meta.winPath}).`);
       this.#youngCap.check();
       const reused = this.#resumed.size > 0 ? await this.#tryReuse(meta, hostPath) : null;
       if (reused) return reused;
+      if (this.#linksLater(meta, hostPath)) {
+        later.linked = this.#queueLink(meta, hostPath);
+        await this.#flushFolderStore();
+        return null;
+      }
       const result = this.type === 'compressed' ? await this.#addCompressed(meta, hostPath) : await this.#addToFolder(meta, hostPath);
       this.#files++;
       return result;
     });
+    return added.then((r) => r ?? later.linked!);
+  }
+
+  /** Whether this file is linked on the link thread (started here, once the first files are linked). */
+  #linksLater(meta: ObjectMeta, hostPath: string): boolean {
+    if (this.type !== 'hardlink' || this.#init.hashHardLinks || meta.size === undefined) return false;
+    // NUL separates a batch's paths (link-thread.ts); such a path fails here, with linkSync's error.
+    if (hostPath.includes('\0')) return false;
+    if (!this.#links && this.#files < INLINE_LINKS) return false;
+    this.#links ??= new LinkThread(this.#init.paths.usmtDir);
+    return true;
+  }
+
+  /**
+   * Ask the link thread for the file's link. Its entry waits in #pending, in capture order, and
+   * reaches the journal and the catalog only once the link exists (a resumed capture trusts what
+   * the journal lists); a file whose link fails is left out, and its promise says why.
+   */
+  #queueLink(meta: ObjectMeta, hostPath: string): Promise<AddFileResult> {
+    const rel = this.#folderStorePath(meta.winPath);
+    const size = meta.size!;
+    // Kept as the journal object's bytes until the link exists, not as objects and strings that
+    // live across young-generation GCs (as a compressed store's waiting entries, byte-queue.ts).
+    const entry = JSON.stringify(folderFileEntry(meta, this.#nextId++, size, null, rel));
+    const src =
+      Number.isFinite(size) && Number.isFinite(meta.mtimeMs)
+        ? `{"size":${size},"mtimeMs":${meta.mtimeMs}}`
+        : JSON.stringify({ size, mtimeMs: meta.mtimeMs });
+    const at = this.#waitingJson.write(`{"e":${entry},"src":${src}}`);
+    const len = this.#waitingJson.end - at;
+    const linked = { size, entryLen: len - 5 - 7 - src.length - 1 };
+    const p: PendingObject = { json: { at, len, shaAt: -1 }, linked, endRaw: this.#state.rawEnd, waiting: true };
+    this.#pending.push(p);
+    this.#files++;
+    const { promise, resolve, reject } = Promise.withResolvers<AddFileResult>();
+    this.#links!.add(hostPath, `${this.#init.paths.usmtDir}/${rel}`, (failure) => {
+      p.waiting = false;
+      if (failure) {
+        p.dropped = true;
+        this.#files--;
+        const err = Object.assign(new Error(failure.message), {
+          code: failure.code,
+          errno: failure.errno,
+          syscall: failure.syscall,
+          path: failure.path,
+        });
+        reject(failure.step === 'mkdir' ? this.#storeError(err, 'creating a store folder') : this.#linkError(err, failure.step, hostPath));
+      } else resolve(LINKED);
+      this.#releaseObjects();
+    });
+    return promise;
   }
 
   addDirectory(meta: ObjectMeta): Promise<void> {
@@ -667,9 +770,17 @@ export class StoreWriter {
     if (hashing) (p.waiting = true), this.#awaitingSha.push(p);
     this.#pending.push(p);
     this.#releaseObjects();
+    if (this.type !== 'compressed') await this.#flushFolderStore();
+  }
+
+  /** A folder store: write a full catalog frame, and the journal every 256 KiB or 200 ms. */
+  async #flushFolderStore(): Promise<void> {
     if (this.#catalog?.stream.full) await this.#writeCatalogFrame();
-    if (this.type !== 'compressed' && (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS))
-      await this.#flushJournal();
+    if (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS) await this.#flushJournal();
+  }
+
+  get #folderStoreNeedsFlush(): boolean {
+    return !!this.#catalog?.stream.full || this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS;
   }
 
   async #writeCatalogFrame(): Promise<void> {
@@ -930,7 +1041,10 @@ export class StoreWriter {
     while (this.#pending.length > 0 && this.#pending[0]!.endRaw <= this.#writtenRawEnd && !this.#pending[0]!.waiting) {
       const p = this.#pending.shift()!;
       if (p.json) {
-        this.#journal.addObjectBytes(this.#waitingJson.view(p.json.at, p.json.len));
+        if (!p.dropped) {
+          this.#journal.addObjectBytes(this.#waitingJson.view(p.json.at, p.json.len));
+          if (p.linked) this.#catalog?.stream.addFile(this.#waitingJson.view(p.json.at + 5, p.linked.entryLen), p.linked.size);
+        }
         this.#waitingJson.consume(p.json.at + p.json.len);
       } else {
         const json = JSON.stringify(p.entry);
@@ -998,29 +1112,32 @@ export class StoreWriter {
     try {
       linkSync(hostPath, dst);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        // Left by an interrupted run: replace it.
-        rmSync(dst, { force: true });
-        try {
-          linkSync(hostPath, dst);
-          return;
-        } catch (again) {
-          throw this.#storeError(again, 'linking into the store');
-        }
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw this.#linkError(err, 'link', hostPath);
+      // Left by an interrupted run: replace it.
+      rmSync(dst, { force: true });
+      try {
+        linkSync(hostPath, dst);
+      } catch (again) {
+        throw this.#linkError(again, 'relink', hostPath);
       }
-      if ((err as NodeJS.ErrnoException).code === 'EXDEV') {
-        throw new FerryError(
-          'FERRY_E_STORE_CROSS_VOLUME',
-          `${hostPath} is on another file system than the hard-link store; a hard-link store can only link files on its own volume.`,
-          { cause: err, details: { path: hostPath } },
-        );
-      }
-      const errno = (err as NodeJS.ErrnoException).code;
-      // ENOENT: the source went away (its folder in the store was just made): a source error, as with /c.
-      throw errno === 'EACCES' || errno === 'EPERM' || errno === 'ENOENT'
-        ? fromSystemError(err, `linking ${hostPath}`)
-        : this.#storeError(err, 'linking into the store');
     }
+  }
+
+  /** What a failed link means: a source error (the writer stays usable, as /c needs) or a store error. */
+  #linkError(err: unknown, step: 'link' | 'relink', hostPath: string): FerryError {
+    if (step === 'relink') return this.#storeError(err, 'linking into the store');
+    const errno = (err as NodeJS.ErrnoException).code;
+    if (errno === 'EXDEV') {
+      return new FerryError(
+        'FERRY_E_STORE_CROSS_VOLUME',
+        `${hostPath} is on another file system than the hard-link store; a hard-link store can only link files on its own volume.`,
+        { cause: err, details: { path: hostPath } },
+      );
+    }
+    // ENOENT: the source went away (its folder in the store was just made): a source error, as with /c.
+    return errno === 'EACCES' || errno === 'EPERM' || errno === 'ENOENT'
+      ? fromSystemError(err, `linking ${hostPath}`)
+      : this.#storeError(err, 'linking into the store');
   }
 
   async #copy(hostPath: string, dst: string, meta: ObjectMeta): Promise<string> {
@@ -1091,6 +1208,8 @@ export class StoreWriter {
 
   async #finish(extra?: Record<string, unknown>): Promise<StoreSummary> {
     const { paths, type, header } = this.#init;
+    await this.#links?.close();
+    if (this.#failed) throw this.#failed;
     if (this.#pool) await this.#drainAll();
     await this.#pool?.close();
     this.#releaseObjects();
@@ -1256,9 +1375,12 @@ export class StoreWriter {
   /** Stop: write what is ready, keep the journal; the store stays incomplete and resumable. */
   abort(): Promise<void> {
     this.#youngCap.release();
+    this.#queued++;
     const run = this.#queue.then(async () => {
       if (this.#closed) return;
       this.#closed = true;
+      // Links asked for are made and journalled first: a resume then finds them.
+      await this.#links?.close().catch(() => undefined);
       if (!this.#failed) {
         try {
           if (this.#pool) await this.#drainAll();
@@ -1274,7 +1396,10 @@ export class StoreWriter {
       await this.#content?.close().catch(() => undefined);
       await this.#catalog?.sink.out.close().catch(() => undefined);
     });
-    this.#queue = run.catch(() => undefined);
+    this.#queue = run.then(
+      () => void this.#queued--,
+      () => void this.#queued--,
+    );
     return run;
   }
 }

@@ -21,7 +21,7 @@ import type { ScanStateOptions } from './scanstate-options.ts';
 import { USMT_SUCCESS, USMT_WOULD_HAVE_FAILED, usmtError } from './usmt-error.ts';
 import { locateRuleFile } from './default-rules.ts';
 import { FERRY_VERSION } from '../version.ts';
-import { PlanSpool, type PlannedObject } from './plan-spool.ts';
+import { PlanSpool, type PlannedEntry, type PlannedObject } from './plan-spool.ts';
 
 /** A source object that could not be read and was skipped (`/c` or a non-fatal ErrorControl rule). */
 export interface SkippedObject {
@@ -208,20 +208,37 @@ async function collect(
   events.phase(estimate ? 'Estimating' : 'Collecting', 'start');
   progress?.write('PHASE', estimate ? 'Estimating' : 'Collecting');
   progress?.percent(0);
-  const run: CollectRun = { options, ctx, estimate, writer, counts, counter, planned, storeUser, isExcluded, sourceFailure, listFd };
+  const inFlight = writer?.type === 'hardlink' ? [] : null;
+  const run: CollectRun = {
+    options,
+    ctx,
+    estimate,
+    writer,
+    counts,
+    counter,
+    planned,
+    storeUser,
+    isExcluded,
+    sourceFailure,
+    listFd,
+    inFlight,
+  };
   let collectingUser: string | undefined;
   try {
     for await (const obj of plan ? plan.read() : engine.objects()) {
       await walkFailures();
       const who = obj.user ? label(obj.user) : 'This Computer';
       if (who !== collectingUser) {
+        await settleFiles(run);
         collectingUser = who;
         progress?.write('collectingUser', who);
       }
+      if (obj.kind === 'registry' || obj.kind === 'ini') await settleFiles(run);
       if (obj.kind === 'registry') await captureRegistry(run, obj);
       else if (obj.kind === 'ini') await captureIni(run, obj);
       else await captureFileOrDir(run, obj);
     }
+    await settleFiles(run);
     await walkFailures();
   } catch (err) {
     await writer?.abort();
@@ -250,6 +267,8 @@ interface CollectRun {
   readonly isExcluded: (hostPath: string) => boolean;
   readonly sourceFailure: ReturnType<typeof sourceFailureHandler>;
   readonly listFd: number | undefined;
+  /** Hard-link stores: files given to the store, not yet settled (settleFile); null: each is settled at once. */
+  readonly inFlight: FileInFlight[] | null;
 }
 
 /** A registry key or value: into the store as a typed value. */
@@ -304,22 +323,57 @@ async function captureFileOrDir(run: CollectRun, obj: PlannedObject): Promise<vo
     await writer?.addDirectory(meta);
     return;
   }
-  if (entry.attributes & FileAttr.ENCRYPTED && !(await efsCaptured(options, ctx, writer, entry, obj.user))) return;
+  if (entry.attributes & FileAttr.ENCRYPTED) {
+    // Its outcome is reported after the files before it.
+    await settleFiles(run);
+    if (!(await efsCaptured(options, ctx, writer, entry, obj.user))) return;
+  }
   if (estimate) {
     run.counter.add(entry.size);
-  } else {
-    try {
-      await writer!.addFile(meta, entry.hostPath);
-    } catch (err) {
-      if (isSourceReadError(err)) {
-        await run.sourceFailure(entry.winPath, err, obj.user, entry.size);
-        return;
-      }
-      throw err;
-    }
+    fileCaptured(run, obj, entry);
+    return;
   }
-  counts.files++;
-  counts.bytes += entry.size;
+  const adding = writer!.addFile(meta, entry.hostPath);
+  if (run.inFlight === null) return settleFile(run, { obj, entry, adding });
+  // Settled (counted, reported, or handled as a source error) in order, FILES_IN_FLIGHT calls later.
+  adding.catch(() => undefined);
+  run.inFlight.push({ obj, entry, adding });
+  while (run.inFlight.length > FILES_IN_FLIGHT) await settleFile(run, run.inFlight.shift()!);
+}
+
+/** Files a hard-link capture keeps in flight: the store links them on its own thread meanwhile. */
+const FILES_IN_FLIGHT = 1024;
+
+/** A file given to the store and not yet settled. */
+interface FileInFlight {
+  readonly obj: PlannedObject;
+  readonly entry: PlannedEntry;
+  readonly adding: Promise<unknown>;
+}
+
+/** Settle every file in flight, in order (before anything else is reported). */
+async function settleFiles(run: CollectRun): Promise<void> {
+  if (!run.inFlight) return;
+  while (run.inFlight.length > 0) await settleFile(run, run.inFlight.shift()!);
+}
+
+/** Once the store has the file: counted and reported, or a source read error handled as /c says. */
+async function settleFile(run: CollectRun, f: FileInFlight): Promise<void> {
+  try {
+    await f.adding;
+  } catch (err) {
+    if (isSourceReadError(err)) {
+      await run.sourceFailure(f.entry.winPath, err, f.obj.user, f.entry.size);
+      return;
+    }
+    throw err;
+  }
+  fileCaptured(run, f.obj, f.entry);
+}
+
+function fileCaptured(run: CollectRun, obj: PlannedObject, entry: PlannedEntry): void {
+  run.counts.files++;
+  run.counts.bytes += entry.size;
   run.planned.shared.captured(entry);
   reportCapturedFile(run, obj, entry);
 }
