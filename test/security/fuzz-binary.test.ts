@@ -148,7 +148,7 @@ test('fuzz: regf hives', async (t) => {
         h.close();
       }
     },
-    { budgetMs: 1_250 },
+    { budgetMs: 3_000 },
   );
 });
 
@@ -177,6 +177,6 @@ test('fuzz: console export zips', async (t) => {
       writeFileSync(file, bytes);
       await loadSequenceFile(file);
     },
-    { budgetMs: 2_500 },
+    { budgetMs: 3_000 },
   );
 });
