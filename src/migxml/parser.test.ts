@@ -85,6 +85,8 @@ test('enumerations and booleans are case-insensitive; internal elements are igno
   assert.equal(c.defaultSupported, false);
   assert.equal(c.roles[0]!.rules[0]!.context, 'UserAndSystem');
   assertCode(() => parseRuleText(wrap('').replace('context="User"', 'context="Everyone"')), 'FERRY_E_MIGXML_INVALID', /context="Everyone"/);
+  // A required enumeration left empty (what the fuzz found first): coded, naming the choices.
+  assertCode(() => parseRuleText(wrap('').replace('role="Data"', 'role=" "')), 'FERRY_E_MIGXML_INVALID', /role= is required \(one of /);
 });
 
 test('Config.xml passed as a rule file gets a hint', () => {

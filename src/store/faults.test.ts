@@ -372,13 +372,14 @@ test('kill -9 in the middle of a capture: the store is incomplete; resuming comp
   assert.equal(summary.reusedFiles, reused);
   assert.equal(summary.files, files.length);
 
+  const hostOf = new Map(files.map((f) => [f.winPath, f.hostPath]));
   const r = await openStore(store, { key: 'k' });
   const seen = new Set<string>();
   for await (const e of r.entries()) {
     if (e.kind !== 'file') continue;
     assert.equal(seen.has(e.winPath), false, `${e.winPath} appears once`);
     seen.add(e.winPath);
-    const host = files.find((f) => f.winPath === e.winPath)!.hostPath;
+    const host = hostOf.get(e.winPath)!;
     assert.equal(e.sha256, createHash('sha256').update(readFileSync(host)).digest('hex'), e.winPath);
   }
   assert.equal(seen.size, files.length);
@@ -423,13 +424,14 @@ test('kill -9 in the middle of a hard-link capture: resuming keeps the links of 
   assert.equal(summary.reusedFiles, reused);
   assert.equal(summary.files, files.length);
 
+  const hostOf = new Map(files.map((f) => [f.winPath, f.hostPath]));
   const r = await openStore(store);
   const seen = new Set<string>();
   for await (const e of r.entries()) {
     if (e.kind !== 'file') continue;
     assert.equal(seen.has(e.winPath), false, `${e.winPath} appears once`);
     seen.add(e.winPath);
-    const host = files.find((f) => f.winPath === e.winPath)!.hostPath;
+    const host = hostOf.get(e.winPath)!;
     assert.equal(statSync(join(store, 'USMT', (e.content as { path: string }).path)).ino, statSync(host).ino, e.winPath);
   }
   assert.equal(seen.size, files.length);
