@@ -42,15 +42,18 @@ function* walk(host: string, win: string): Generator<{ host: string; win: string
 /** The Ferry side of each measurement, run in a child process. */
 async function child(mode: string, src: string, out: string): Promise<void> {
   if (mode === 'restore') {
-    const r = await openStore(src, { key: KEY });
+    // Chunks freed as soon as read (the extractor copies them): their garbage otherwise piled up in RSS.
+    const r = await openStore(src, { key: KEY, releaseChunks: true });
     let made = '';
+    const x = r.extractor();
     for await (const e of r.entries()) {
       if (e.kind === 'registry') continue;
       const dest = safeJoin(out, driveRelative(e.winPath));
       const dir = e.kind === 'dir' ? dest : dirname(dest);
       if (dir !== made) mkdirSync(dir, { recursive: true }), (made = dir);
-      if (e.kind === 'file') await r.extractFile(e, dest);
+      if (e.kind === 'file') await x.add(e, dest);
     }
+    await x.finish();
     await r.close();
     return;
   }

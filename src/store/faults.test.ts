@@ -87,6 +87,31 @@ for (const key of [undefined, 'k3y']) {
     await r.close();
   });
 
+  test(`${label}: the extractor fails a tampered file and leaves nothing of it, and reports a failed write`, async (t) => {
+    const { dir, store, mig } = await compressedStore(t, key);
+    const headerLen = 16 + readFileSync(mig).readUInt32LE(12);
+    flip(mig, headerLen + 32 + 5); // inside the first data frame's payload
+    const r = await openStore(store, key ? { key } : {});
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const files = [];
+    for await (const e of r.entries()) if (e.kind === 'file') files.push(e);
+    const hello = files.find((e) => e.winPath.endsWith('hello.txt'))!;
+    const x = r.extractor();
+    await assert.rejects(x.add(hello, join(out, 'hello.txt')), code('FERRY_E_STORE_TAMPERED'));
+    assert.deepEqual(readdirSync(out), []);
+    await x.finish();
+    // A folder that does not exist: the write fails, the error comes from add or finish, nothing is left.
+    const ini = files.find((e) => e.winPath.endsWith('app.ini'))!;
+    const x2 = r.extractor();
+    await assert.rejects(async () => {
+      await x2.add(ini, join(out, 'missing', 'app.ini'));
+      await x2.finish();
+    }, code('FERRY_E_IO'));
+    assert.deepEqual(readdirSync(out), []);
+    await r.close();
+  });
+
   test(`${label}: a flipped byte in the catalog, trailer or header is detected`, async (t) => {
     const { store, mig } = await compressedStore(t, key);
     const size = statSync(mig).size;

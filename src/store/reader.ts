@@ -24,6 +24,7 @@ import {
   type StoreHeader,
   type Trailer,
 } from './frame.ts';
+import { Extractor } from './extractor.ts';
 import type { EntryJson } from './journal.ts';
 import { locateStore, storeState, type StorePaths } from './layout.ts';
 import { safeJoin } from './safe-path.ts';
@@ -512,6 +513,15 @@ export class StoreReader {
       rmSync(tmp, { force: true });
       throw isFerryError(err) ? err : fromSystemError(err, `restoring ${entry.winPath} to ${destPath}`);
     }
+  }
+
+  /**
+   * extractFile for many files, each written on a thread of its own while the next ones are read
+   * (see Extractor): `add` each file in catalog order, awaiting each call, then `finish`. The
+   * bytes are copied as they are read, so `releaseChunks` suits it.
+   */
+  extractor(): Extractor {
+    return new Extractor((entry) => this.#content(entry));
   }
 
   /** Check one file completely: its bytes against the catalog size and SHA-256. */

@@ -187,3 +187,28 @@ test('files hashed on the pool threads get their own SHA-256, across chunk ends 
   assert.equal((await r.verify('all')).corrupted, 0);
   await r.close();
 });
+
+test('extractor: every file is written with its bytes and times while the next ones are read, nothing partial left', async (t) => {
+  const dir = tempDir(t);
+  const files = makeSource(join(dir, 'vol'));
+  const w = await createStore(join(dir, 'store'), { encryption: { key: KEY } });
+  await addAll(w, files);
+  await w.finish();
+  const r = await openStore(join(dir, 'store'), { key: KEY, releaseChunks: true });
+  const out = join(dir, 'out');
+  const x = r.extractor();
+  for await (const e of r.entries()) {
+    if (e.kind !== 'file') continue;
+    const dest = join(out, e.winPath.slice(3).replaceAll('\\', '/'));
+    mkdirSync(join(dest, '..'), { recursive: true });
+    await x.add(e, dest);
+  }
+  await x.finish();
+  await r.close();
+  for (const f of files) {
+    const dest = join(out, f.winPath.slice(3).replaceAll('\\', '/'));
+    assert.ok(readFileSync(dest).equals(f.content), f.winPath);
+    assert.equal(statSync(dest).mtimeMs, statSync(f.hostPath).mtimeMs);
+    assert.ok(!existsSync(`${dest}.ferry-partial`));
+  }
+});
