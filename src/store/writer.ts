@@ -111,13 +111,23 @@ interface PendingSync {
   error?: unknown;
 }
 
+/**
+ * A file of the interrupted run, kept only as what reuse compares and answers: a resume holds one
+ * per file already stored, so the whole entry here made a late resume's memory grow with the
+ * tree (315 MiB at 8 GB, issue 16); the catalog is rebuilt from the journal itself (#finish).
+ */
 interface ResumedObject {
-  /** Where the object's record is: its ordinal and its place in a batch (0 for a single object). */
-  readonly ordinal: number;
-  readonly index: number;
-  readonly entry: EntryJson;
-  readonly src?: SourceStamp;
+  /** Where the object's record is (resumeRef). */
+  readonly ref: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string | null;
+  /** A folder store's copy of the file, relative to the store. */
+  readonly path?: string;
 }
+
+/** An object's record as one number: its ordinal and its place in a batch (0 for a single object; a batch holds fewer than 2^20). */
+const resumeRef = (ordinal: number, index: number): number => ordinal * 2 ** 20 + index;
 
 /** Where #finish appends frames: the file, the next offset and the next seq. */
 interface FrameSink {
@@ -495,7 +505,12 @@ async function replayJournal(
       for (let index = 0; index < objects.length; index++) {
         const { e, src } = objects[index]!;
         nextId = Math.max(nextId, e.id + 1);
-        if (e.kind === 'file') resumed.set(e.winPath, { ordinal: r.ordinal, index, entry: e, ...(src ? { src } : {}) });
+        // Reuse compares a file with the stamp of its source: one stored without it is stored again.
+        if (e.kind === 'file' && src) {
+          const path = 'path' in e.content ? e.content.path : undefined;
+          const ref = resumeRef(r.ordinal, index);
+          resumed.set(e.winPath, { ref, size: src.size, mtimeMs: src.mtimeMs, sha256: e.sha256, ...(path === undefined ? {} : { path }) });
+        }
       }
     }
   }
@@ -554,7 +569,7 @@ export class StoreWriter {
   readonly #state: ContentState;
   readonly #resumed: Map<string, ResumedObject>;
   /** Objects of the interrupted run reused by this one, as `ordinal:index` of their records. */
-  readonly #live = new Set<string>();
+  readonly #live = new Set<number>();
   #nextId: number;
   /** Compressed stores: the worker pool and the slot being filled (`#chunk`). */
   readonly #pool: ChunkPool | null;
@@ -802,7 +817,7 @@ export class StoreWriter {
 
   async #tryReuse(meta: ObjectMeta, hostPath: string): Promise<AddFileResult | null> {
     const prior = this.#resumed.get(meta.winPath);
-    if (!prior || !prior.src || prior.entry.kind !== 'file') return null;
+    if (!prior) return null;
     this.#resumed.delete(meta.winPath);
     let src;
     try {
@@ -810,15 +825,15 @@ export class StoreWriter {
     } catch {
       return null;
     }
-    if (src.size !== prior.src.size || src.mtimeMs !== prior.src.mtimeMs) return null;
-    if ('path' in prior.entry.content) {
-      const copy = await stat(join(this.#init.paths.usmtDir, prior.entry.content.path)).catch(() => null);
+    if (src.size !== prior.size || src.mtimeMs !== prior.mtimeMs) return null;
+    if (prior.path !== undefined) {
+      const copy = await stat(join(this.#init.paths.usmtDir, prior.path)).catch(() => null);
       if (!copy || copy.size !== src.size || (this.type === 'hardlink' && copy.ino !== src.ino)) return null;
     }
-    this.#live.add(`${prior.ordinal}:${prior.index}`);
+    this.#live.add(prior.ref);
     this.#reused++;
     this.#files++;
-    return { sha256: prior.entry.sha256, reused: true };
+    return { sha256: prior.sha256, reused: true };
   }
 
   // Source files are read with synchronous calls: the data is usually in the page cache, and a
@@ -1311,7 +1326,7 @@ export class StoreWriter {
       const objects = r.rec.t === 'o' ? [r.rec] : r.rec.o;
       const prior = r.ordinal < this.#init.firstOrdinal;
       for (let index = 0; index < objects.length; index++) {
-        if (prior && !this.#live.has(`${r.ordinal}:${index}`)) continue;
+        if (prior && !this.#live.has(resumeRef(r.ordinal, index))) continue;
         const e = objects[index]!.e;
         const line = `${JSON.stringify(e)}\n`;
         const len = Buffer.byteLength(line, 'utf8');
