@@ -45,7 +45,8 @@ let failed = 0;
 
 function runBench(name: string, extra: string[]): void {
   const file = new URL(`./${name}.ts`, import.meta.url).pathname;
-  console.log(`\n=== bench: ${name} ${extra.filter((a) => a !== '--tree' && !a.startsWith('/')).join(' ')} ===`);
+  const shown = givenTree && ON_A_TREE.has(name) ? [`--tree ${givenTree}`] : extra.filter((a) => a !== '--tree' && !a.startsWith('/'));
+  console.log(`\n=== bench: ${name} ${shown.join(' ')} ===`);
   const r = spawnSync(process.execPath, ['--expose-gc', file, ...passThrough, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createStore, driveRelative, openStore, safeJoin, type StoreType } from '../src/store/index.ts';
 
 const KEY = 'bench-key';
@@ -129,6 +129,8 @@ async function main(): Promise<void> {
   const users = arg('--users', '6');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));
   const tree = arg('--tree', '');
+  // A tree given by path is labelled by its folder name (e.g. 8G), not the --size it was not made with.
+  const sizeLabel = tree ? basename(tree) : size;
   const vol = tree || join(work, 'vol');
   const ferry = (mode: string, src: string, out: string) => [process.execPath, self, '--child', mode, src, out];
   try {
@@ -159,7 +161,12 @@ async function main(): Promise<void> {
     for (const f of walk(vol, 'C:')) if (!f.dir) data += f.st.size;
 
     const rows: Row[] = [];
-    const add = (r: Omit<Row, 'outBytes'>, out: string) => rows.push({ ...r, outBytes: du(out) });
+    // An output no later row reads is removed once measured: an 8 GB tree's outputs together outgrow
+    // many disks (the 8G run once stopped on a full disk at its last row).
+    const add = (r: Omit<Row, 'outBytes'>, out: string, ...done: string[]) => {
+      rows.push({ ...r, outBytes: du(out) });
+      for (const d of done) rmSync(d, { recursive: true, force: true });
+    };
 
     add(timed('ferry capture (zstd-3 + AES-256-GCM)', ferry('capture', vol, join(work, 'ferry'))), join(work, 'ferry'));
     add(
@@ -173,14 +180,22 @@ async function main(): Promise<void> {
         RESTIC_CACHE_DIR: join(work, 'restic-cache'),
       }),
       join(work, 'restic'),
+      join(work, 'restic'),
     );
-    add(timed('ferry hard-link capture', ferry('hardlink', vol, join(work, 'hl'))), join(work, 'hl'));
-    add(timed('cp -al', ['cp', '-al', vol, join(work, 'cpal')]), join(work, 'cpal'));
-    add(timed('ferry restore (extract all)', ferry('restore', join(work, 'ferry'), join(work, 'restored'))), join(work, 'restored'));
+    add(timed('ferry hard-link capture', ferry('hardlink', vol, join(work, 'hl'))), join(work, 'hl'), join(work, 'hl'));
+    add(timed('cp -al', ['cp', '-al', vol, join(work, 'cpal')]), join(work, 'cpal'), join(work, 'cpal'));
+    add(
+      timed('ferry restore (extract all)', ferry('restore', join(work, 'ferry'), join(work, 'restored'))),
+      join(work, 'restored'),
+      join(work, 'restored'),
+      join(work, 'ferry'),
+    );
     await mkdir(join(work, 'untarred'));
     add(
       timed('zstd -d | tar -x', ['bash', '-c', `zstd -q -d -c '${join(work, 'vol.tar.zst')}' | tar -x -C '${join(work, 'untarred')}'`]),
       join(work, 'untarred'),
+      join(work, 'untarred'),
+      join(work, 'vol.tar.zst'),
     );
 
     // LoadState as users run it: scanstate/loadstate commands with MigDocs + MigUser onto a fresh
@@ -218,8 +233,10 @@ async function main(): Promise<void> {
         `/l:${join(work, 'load.log')}`,
       ]),
       fresh,
+      usersStore,
     );
     spawnSync('bash', ['-c', `tar -cf - -C '${fresh}' . | zstd -q -T0 -3 -o '${join(work, 'restored.tar.zst')}'`]);
+    rmSync(fresh, { recursive: true, force: true });
     await mkdir(join(work, 'unrestored'));
     add(
       timed('zstd -d | tar -x (the data loadstate restored)', [
@@ -228,6 +245,8 @@ async function main(): Promise<void> {
         `zstd -q -d -c '${join(work, 'restored.tar.zst')}' | tar -x -C '${join(work, 'unrestored')}'`,
       ]),
       join(work, 'unrestored'),
+      join(work, 'unrestored'),
+      join(work, 'restored.tar.zst'),
     );
 
     // Re-capture after an interruption: kill a capture at half its time, then time the resume.
@@ -270,8 +289,8 @@ async function main(): Promise<void> {
     ratio('restore, extract all / zstd -d + tar -x', 'ferry restore', 'zstd -d | tar -x', '<= 1.0');
     ratio('loadstate MigDocs+MigUser /lac / extracting the same data', 'ferry loadstate', 'zstd -d | tar -x (the data', '<= 1.0');
     ratio('hard-link capture / cp -al', 'ferry hard-link', 'cp -al', '<= 1.2');
-    console.log(`rss|${size}|capture|${Math.max(by('ferry capture').rssMiB, by('ferry scanstate').rssMiB).toFixed(0)}`);
-    console.log(`rss|${size}|restore|${Math.max(by('ferry restore').rssMiB, by('ferry loadstate').rssMiB).toFixed(0)}`);
+    console.log(`rss|${sizeLabel}|capture|${Math.max(by('ferry capture').rssMiB, by('ferry scanstate').rssMiB).toFixed(0)}`);
+    console.log(`rss|${sizeLabel}|restore|${Math.max(by('ferry restore').rssMiB, by('ferry loadstate').rssMiB).toFixed(0)}`);
     console.log(
       `\nratios: capture/tar|zstd time ${(by('ferry capture').wall / by('tar').wall).toFixed(2)}× (goal ≤ 1.0), ` +
         `size ${(by('ferry capture').outBytes / by('tar').outBytes).toFixed(3)}× (≤ 1.02); ` +
