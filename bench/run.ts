@@ -9,6 +9,8 @@
 //   npm run bench -- --size 500M          a smaller tree (and --size to the others, e.g. smp's upload)
 //   npm run bench -- store --sizes 500M,2G,8G   the tree benchmarks once per size: is memory flat?
 //   npm run bench -- --tree DIR           an existing sample-volume tree instead of a new one
+//   npm run bench -- store --runs 3       each benchmark 3 times: the summary gives each ratio's median
+//                                         (one run's capture ratio moved 1.08–1.24× with page-cache state)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,15 +37,36 @@ const passThrough = without(
     '--sizes',
   ),
   '--size',
-);
+).filter((a, i, all) => a !== '--runs' && all[i - 1] !== '--runs');
 const names = (picked.length ? picked : ALL).filter((n) => existsSync(new URL(`./${n}.ts`, import.meta.url).pathname));
 const sizes = option('--sizes', option('--size', '2G')).split(',');
 const givenTree = option('--tree', '');
+const runs = Math.max(1, Number(option('--runs', '1')) || 1);
 
 const summary: string[] = [];
 let failed = 0;
 
-function runBench(name: string, extra: string[]): void {
+/** One benchmark's summary lines over `runs` runs: each ratio's median (with every value), each peak RSS's maximum. */
+function combine(lines: string[]): string[] {
+  if (runs === 1) return lines;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const groups = new Map<string, string[][]>();
+  for (const l of lines) {
+    const f = l.split('|');
+    const key = `${f[0]}|${f[1]}|${f[0] === 'rss' ? f[2] : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0]!;
+    if (first[0] === 'rss') return [...first.slice(0, 3), String(Math.max(...g.map((f) => Number(f[3]))))].join('|');
+    const values = g.map((f) => Number(f[2]));
+    const cpus = g.map((f) => Number(f[4])).filter((c) => c > 0);
+    const cpu = cpus.length ? median(cpus).toFixed(2) : '';
+    return ['ratio', first[1], median(values).toFixed(2), first[3], cpu, values.map((v) => v.toFixed(2)).join(' ')].join('|');
+  });
+}
+
+function runBench(name: string, extra: string[]): string[] {
   const file = new URL(`./${name}.ts`, import.meta.url).pathname;
   const shown = givenTree && ON_A_TREE.has(name) ? [`--tree ${givenTree}`] : extra.filter((a) => a !== '--tree' && !a.startsWith('/'));
   console.log(`\n=== bench: ${name} ${shown.join(' ')} ===`);
@@ -59,11 +82,11 @@ function runBench(name: string, extra: string[]): void {
       .filter((l) => !/^(ratio|rss)\|/.test(l))
       .join('\n'),
   );
-  for (const l of out.split('\n')) if (/^(ratio|rss)\|/.test(l)) summary.push(l);
   if (r.status !== 0) {
     failed++;
     console.error(`bench ${name} exited with ${r.status}`);
   }
+  return out.split('\n').filter((l) => /^(ratio|rss)\|/.test(l));
 }
 
 for (const [i, size] of sizes.entries()) {
@@ -89,8 +112,14 @@ for (const [i, size] of sizes.entries()) {
   }
   try {
     // The SMP upload keeps its own default (512M) unless --size was given explicitly.
-    const sizeArg = (name: string) => (ON_A_TREE.has(name) || args.includes('--size') ? ['--size', size] : []);
-    for (const name of here) runBench(name, [...sizeArg(name), ...(ON_A_TREE.has(name) && !givenTree ? ['--tree', tree] : [])]);
+    // A tree given with --tree is not of any --size: the store bench labels it by its folder.
+    const sizeArg = (name: string) => ((ON_A_TREE.has(name) && !givenTree) || args.includes('--size') ? ['--size', size] : []);
+    for (const name of here) {
+      const lines: string[] = [];
+      for (let run = 0; run < runs; run++)
+        lines.push(...runBench(name, [...sizeArg(name), ...(ON_A_TREE.has(name) && !givenTree ? ['--tree', tree] : [])]));
+      summary.push(...combine(lines));
+    }
   } finally {
     if (made) rmSync(made, { recursive: true, force: true });
   }
@@ -101,13 +130,17 @@ const ratios = summary.filter((l) => l.startsWith('ratio|')).map((l) => l.split(
 if (ratios.length) {
   console.log('\n=== summary (issue 16): ratio to the reference measured in the same run ===');
   const width = Math.max(...ratios.map((r) => r[1]!.length));
-  for (const [, name, value, goal, cpu] of ratios) {
+  for (const [, name, value, goal, cpu, each] of ratios) {
     const [op, limit] = goal!.split(' ');
     const met = op === '>=' ? Number(value) >= Number(limit) : Number(value) <= Number(limit);
     const cpuNote = cpu ? `   (CPU seconds: ${cpu}×)` : '';
-    console.log(`${name!.padEnd(width)}  ${value!.padStart(6)}×  goal ${goal!.padEnd(7)} ${met ? 'met    ' : 'NOT met'}${cpuNote}`);
+    const runsNote = each ? `   runs: ${each}` : '';
+    console.log(
+      `${name!.padEnd(width)}  ${value!.padStart(6)}×  goal ${goal!.padEnd(7)} ${met ? 'met    ' : 'NOT met'}${cpuNote}${runsNote}`,
+    );
   }
   console.log('(wall-time ratios; on a shared machine the CPU-seconds ratio beside each is the steadier number)');
+  if (runs > 1) console.log(`(each ratio is the median of ${runs} runs; peak RSS is the largest of them)`);
 }
 const rss = summary.filter((l) => l.startsWith('rss|')).map((l) => l.split('|'));
 if (rss.length) {

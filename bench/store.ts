@@ -129,8 +129,8 @@ async function main(): Promise<void> {
   const users = arg('--users', '6');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-store-'));
   const tree = arg('--tree', '');
-  // A tree given by path is labelled by its folder name (e.g. 8G), not the --size it was not made with.
-  const sizeLabel = tree ? basename(tree) : size;
+  // A tree given by path alone is labelled by its folder name (e.g. 8G), not a --size it was not made with.
+  const sizeLabel = tree && !process.argv.includes('--size') ? basename(tree) : size;
   const vol = tree || join(work, 'vol');
   const ferry = (mode: string, src: string, out: string) => [process.execPath, self, '--child', mode, src, out];
   try {
