@@ -3,8 +3,8 @@
 // folder boundaries, lint: scripts/test-checks.mjs) run as tests beside them, and coverage of
 // src/ (table in test-artifacts/coverage.txt). Files start longest first (durations of the last
 // run, test-artifacts/test-times.json, else scripts/test-times.json), so that the long end-to-end
-// suites do not end up last on one core. In a full run the short unit files share two processes
-// (shareProcesses below; FERRY_TEST_SHARED=0: a process per file).
+// suites do not end up last on one core. In a full run test files share processes, a group
+// each (shareProcesses below; FERRY_TEST_SHARED=0: a process per file).
 // Arguments narrow the run: `npm test -- src/migxml` runs only files under that path, without the
 // static checks and coverage (FERRY_TEST_COVERAGE=1 turns it on, =0 off for a full run).
 // FERRY_TEST_CONCURRENCY: test files at once (default 3: most suites wait on child processes,
@@ -46,39 +46,61 @@ if (filters.length) files = files.filter((f) => filters.some((x) => f.startsWith
 const full = !filters.length;
 if (full && !process.env.FERRY_SKIP_TYPECHECK) files.push('scripts/test-checks.mjs');
 
+/**
+ * Test files that keep a process of their own in a shared run, and why: the fuzz targets check
+ * the process's memory (and fuzz-rest changes its working folder); engine.test.ts sets
+ * FERRY_USMT_XML_DIR for the whole process.
+ */
+const OWN_PROCESS = [/^test\/security\/fuzz-/, /^src\/tasksequence\/engine\.test\.ts$/];
+/** The browser suites: one process, so one Chromium (test/support/console.ts). */
+const BROWSER = /^test\/console[^/]*\.test\.ts$/;
+/** A shared process runs its files one after another: no longer than the longest suites. */
+const GROUP_MS = 30_000;
+
 // Longest first; a file not timed yet counts as a long one, so that it does not start last.
 const times = { ...readTimes('scripts/test-times.json'), ...readTimes('test-artifacts/test-times.json') };
-if (full && process.env.FERRY_TEST_SHARED !== '0') files = shareProcesses(files);
+const sharing = process.env.FERRY_TEST_SHARED ? process.env.FERRY_TEST_SHARED !== '0' : full;
+if (sharing) files = shareProcesses(files);
 files.sort((a, b) => (times[b] ?? 30_000) - (times[a] ?? 30_000) || a.localeCompare(b));
 
 /**
- * In a full run, the unit files of src/ that last under a second run in a few shared processes
- * (an entry file importing them), not in one each: a node start with coverage cost ~0.45 CPU-s a
- * file, 25 CPU-s for 60 such files against 7 shared (issue 16). A file not timed yet, and every
- * end-to-end suite, keeps a process of its own. FERRY_TEST_SHARED=0 turns sharing off.
+ * In a full run (FERRY_TEST_SHARED=1: any run; =0: none), test files share processes: an entry
+ * file imports a group of them. A node process with coverage costs ~1.3 CPU-s beyond its tests
+ * (start-up, importing src/, reading and summing its coverage): 60 unit files cost 25-30 CPU-s
+ * one per process, 7 in two; ten end-to-end files 36.5 CPU-s alone, 23 in one (issue 16). The
+ * browser suites share one process and one Chromium (a launch and a site cost ~5 CPU-s a suite).
+ * Groups are filled longest first up to GROUP_MS of last durations; a file not timed yet, or in
+ * OWN_PROCESS, keeps a process of its own.
  */
 function shareProcesses(list) {
-  const small = list.filter((f) => f.startsWith('src/') && times[f] !== undefined && times[f] < 1_000);
-  if (small.length < 2) return list;
   const dir = join(root, 'test-artifacts/shared');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  // Two groups of about equal duration: the tests of one process run one after another.
-  const groups = [[], []];
-  const load = [0, 0];
-  for (const f of [...small].sort((a, b) => times[b] - times[a] || a.localeCompare(b))) {
-    const i = load[0] <= load[1] ? 0 : 1;
-    groups[i].push(f);
-    load[i] += times[f];
-  }
-  const entries = groups.map((group, i) => {
-    const entry = join(dir, `unit-${i + 1}.test.mjs`);
+  const shared = new Set();
+  const entries = [];
+  const entry = (group) => {
+    const file = join(dir, `${entries.length + 1}.test.mjs`);
     const imports = group.map((f) => `import ${JSON.stringify(relative(dir, join(root, f)))};`);
-    writeFileSync(entry, `// ${group.length} unit test files in one process (scripts/test.mjs)\n${imports.join('\n')}\n`);
-    times[relative(root, entry)] = load[i];
-    return relative(root, entry);
-  });
-  const shared = new Set(small);
+    writeFileSync(file, `// ${group.length} test files in one process (scripts/test.mjs)\n${imports.join('\n')}\n`);
+    times[relative(root, file)] = group.reduce((n, f) => n + (times[f] ?? 30_000), 0);
+    entries.push(relative(root, file));
+    for (const f of group) shared.add(f);
+  };
+  const browser = list.filter((f) => BROWSER.test(f));
+  if (browser.length >= 2) entry(browser);
+  const rest = list
+    .filter((f) => f.endsWith('.test.ts') && !BROWSER.test(f) && times[f] !== undefined && !OWN_PROCESS.some((re) => re.test(f)))
+    .sort((a, b) => times[b] - times[a] || a.localeCompare(b));
+  // First fit, longest first: the long suites open the groups, the short files fill them up.
+  const groups = [];
+  for (const f of rest) {
+    const g = groups.find((x) => x.load + times[f] <= GROUP_MS);
+    if (g) {
+      g.files.push(f);
+      g.load += times[f];
+    } else groups.push({ files: [f], load: times[f] });
+  }
+  for (const g of groups) if (g.files.length > 1) entry(g.files);
   return [...list.filter((f) => !shared.has(f)), ...entries];
 }
 

@@ -4,7 +4,8 @@
 // site and a real Chromium started side by side, and agents run in the test's process.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { after } from 'node:test';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { Agent } from '../../src/agent/index.ts';
 import { consoleBundleState, ensureConsoleBuilt, type SiteOptions } from '../../src/server/index.ts';
 import { startSite, type RunningSite } from '../site-helpers.ts';
@@ -36,23 +37,41 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * One Chromium per process, launched by the first suite that asks and closed when the process's
+ * tests are done: a launch costs ~4 CPU-s, and a full run puts the console suites in one process
+ * (scripts/test.mjs). Each suite's pages live in contexts of their own, closed with its site.
+ */
+let shared: Promise<Browser> | undefined;
+function sharedChromium(): Promise<Browser> {
+  shared ??= launchChromium();
+  return shared;
+}
+after(async () => {
+  const launched = shared;
+  shared = undefined;
+  await (await launched?.catch(() => undefined))?.close();
+});
+
 export interface ConsoleSite {
   s: RunningSite;
+  /** The process's shared browser: a suite opens pages (each in a new context), never closes it. */
   browser: Browser;
-  /** Close the browser, then the site (its data folder is removed). */
+  /** Close the contexts this suite opened, then the site (its data folder is removed). */
   close(): Promise<void>;
 }
 
 /**
  * A site serving the console and a Chromium to drive it. The browser starts while the site does
  * (another process: the two overlap), so a suite waits for the slower of the two, not for both.
+ * The suites of a process run one after another, so the contexts opened meanwhile are this one's.
  */
 export async function startConsoleSite(
   options: Partial<SiteOptions> & { withSmp?: boolean } = {},
   /** Work of the test's own (its volumes), done while the browser starts. */
   alongside: () => void = () => {},
 ): Promise<ConsoleSite> {
-  const starting = Promise.allSettled([launchChromium(), consoleBundle().then((consoleDir) => startSite({ ...options, consoleDir }))]);
+  const starting = Promise.allSettled([sharedChromium(), consoleBundle().then((consoleDir) => startSite({ ...options, consoleDir }))]);
   let failed: unknown;
   // Let Playwright spawn the browser before this thread is busy with the test's own work.
   await new Promise((r) => setTimeout(r, 20));
@@ -63,15 +82,16 @@ export async function startConsoleSite(
   }
   const [browser, site] = await starting;
   if (failed !== undefined || browser.status === 'rejected' || site.status === 'rejected') {
-    if (browser.status === 'fulfilled') await browser.value.close();
+    if (browser.status === 'rejected') shared = undefined;
     if (site.status === 'fulfilled') await site.value.close();
     throw failed ?? (browser.status === 'rejected' ? browser.reason : (site as PromiseRejectedResult).reason);
   }
+  const before = new Set<BrowserContext>(browser.value.contexts());
   return {
     s: site.value,
     browser: browser.value,
     async close() {
-      await browser.value.close();
+      for (const c of browser.value.contexts()) if (!before.has(c)) await c.close();
       await site.value.close();
     },
   };
