@@ -446,15 +446,6 @@ async function syncPath(path: string, folder: boolean): Promise<void> {
   }
 }
 
-/**
- * Start writing `path` back to disk in the background (a datasync nobody waits for), so the
- * commit's fsync finds little left to write: the disk works while the network does. Best
- * effort: errors are ignored, the commit's own fsync is what counts.
- */
-export function writeBehind(path: string): Promise<void> {
-  return syncPath(path, false).catch(() => {});
-}
-
 export async function removeStoreDirectory(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }

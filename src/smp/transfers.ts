@@ -11,7 +11,7 @@
 // client sends it again. Nothing torn is ever accepted.
 import { randomUUID } from 'node:crypto';
 import { type FileHandle, open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../errors/index.ts';
 import { requireComputer, type SmpContext, storeNotFound } from './context.ts';
@@ -31,9 +31,9 @@ import {
   sha256Range,
   syncStoreFiles,
   usableBytes,
-  writeBehind,
   writeChunk,
 } from './storage.ts';
+import { WriteBack } from './write-back.ts';
 import type { Manifest, ManifestEntry, Principal, StoreFile, UploadState } from './types.ts';
 
 export interface StoreTransfersOptions {
@@ -61,16 +61,14 @@ export class StoreTransfers {
   readonly #writer = randomUUID();
   /** Requests for the same chunk, one after the other (a retry racing the attempt it replaces). */
   readonly #chunkQueue = new Map<string, Promise<unknown>>();
-  /** Files to write back in the background, one at a time (see `writeBehind`). */
-  readonly #dirty = new Set<string>();
-  #flushing = false;
-  readonly #writeBehind: boolean;
+  /** Uploaded files written back in the background (write-back.ts); null when turned off. */
+  readonly #writeBack: WriteBack | null;
 
   constructor(ctx: SmpContext, access: StoreAccess, o: StoreTransfersOptions = {}) {
     this.#ctx = ctx;
     this.#access = access;
     this.#checkStoreFiles = o.checkStoreFiles;
-    this.#writeBehind = o.writeBehind ?? true;
+    this.#writeBack = o.writeBehind === false ? null : new WriteBack();
   }
 
   /** Declare (or re-declare, to resume) the files of a store being captured. */
@@ -101,6 +99,7 @@ export class StoreTransfers {
         await repo.updateStore(storeId, { manifestDigest: digest, totalSize: total });
       });
       await removeStoreDirectory(dir);
+      this.#writeBack?.forget(dir);
     }
     // Resuming: chunks a previous server process left unsynced are checked before they count.
     await this.#recheck(storeId, dir, await this.#ctx.repo.getStoreFiles(storeId));
@@ -171,12 +170,12 @@ export class StoreTransfers {
       }
       const received = await this.#ctx.repo.addChunk(storeId, index, chunk, sha256.toLowerCase(), this.#writer);
       if (received < count) {
-        this.#markDirty(part);
+        this.#writeBack?.mark(part);
         return { fileComplete: false };
       }
       await this.#finishOnce(storeId, dir, file);
-      this.#dirty.delete(part);
-      this.#markDirty(join(dir, file.path));
+      this.#writeBack?.drop(part);
+      this.#writeBack?.mark(join(dir, file.path));
       return { fileComplete: true };
     });
   }
@@ -195,6 +194,9 @@ export class StoreTransfers {
 
   /** `commit` without the access check (Release State Store has made it). */
   async syncStore(storeId: string, dir: string): Promise<void> {
+    await this.#writeBack?.settled();
+    const lost = this.#writeBack?.failure(dir);
+    if (lost) throw writeBackFailed(storeId, lost.path, lost.error);
     await this.#recheck(storeId, dir, await this.#ctx.repo.getStoreFiles(storeId));
     // Listed before the fsync: a chunk recorded while it runs stays unsynced until the next commit.
     const unsynced = await this.#ctx.repo.unsyncedChunks(storeId);
@@ -249,21 +251,6 @@ export class StoreTransfers {
     };
     run.then(forget, forget);
     return run;
-  }
-
-  /** Queue `path` for write-back; one runs at a time so writes are not starved of pool threads. */
-  #markDirty(path: string): void {
-    if (!this.#writeBehind) return;
-    this.#dirty.add(path);
-    if (this.#flushing) return;
-    this.#flushing = true;
-    void (async () => {
-      for (let next = first(this.#dirty); next !== undefined; next = first(this.#dirty)) {
-        this.#dirty.delete(next);
-        await writeBehind(next);
-      }
-      this.#flushing = false;
-    })();
   }
 
   /** Parallel last chunks of one file, and a resuming manifest, all get here: one places it, the others wait for it. */
@@ -335,11 +322,17 @@ export class StoreTransfers {
   }
 }
 
-function first<T>(set: Set<T>): T | undefined {
-  for (const x of set) return x;
-  return undefined;
-}
-
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/** A background write-back of the store failed: its data may be gone, whatever a later fsync says (write-back.ts). */
+function writeBackFailed(storeId: string, path: string, error: unknown): FerryError {
+  const errno = (error as NodeJS.ErrnoException).code ?? String(error);
+  return new FerryError(
+    'FERRY_E_IO',
+    `The disk failed to write part of store ${storeId} back (${errno} on ${basename(path)}), so what it holds cannot be ` +
+      "trusted. Check the storage folder's disk, then delete the store (Release State Store, or the console) and capture again.",
+    { cause: error, details: { storeId, path, errno } },
+  );
 }
