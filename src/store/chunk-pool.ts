@@ -4,7 +4,7 @@
 // for a free one when every slot is in flight.
 import { getCompileCacheDir } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { CHUNK_SIZE, MAX_DATA_FRAME, type FrameCodec } from './frame.ts';
 
 /** What a worker gets once: the codec's secret parts and the shared slot memory. */
@@ -44,25 +44,21 @@ export const END_OF_FILE = -1;
 const WORKER = new URL('./chunk-worker.ts', import.meta.url);
 
 /**
- * Workers inherit the process's Node options, but refuse `--input-type` (`node --input-type=module
- * -e …`): such a process starts its workers with none.
+ * Start a TypeScript worker from `entry` (chunk-worker.ts, extract-worker.ts) through a few lines
+ * of plain JavaScript that turn a compile cache on first: the thread otherwise strips and compiles
+ * its modules anew (~0.15 s of CPU and ~15 MiB of the type stripper's memory each, measured). The
+ * process's cache when it has one (the CLI), else Node's default folder, so a library caller's
+ * threads get one too. Workers inherit the process's Node options but refuse `--input-type`
+ * (`node --input-type=module -e …`): such a process starts its workers with none.
  */
-function workerExecArgv(): string[] | undefined {
-  return process.execArgv.some((a) => a.startsWith('--input-type')) ? [] : undefined;
-}
-
-/**
- * A worker's first lines, in plain JavaScript: it uses a compile cache before loading the
- * TypeScript worker, which otherwise strips and compiles its modules anew in every thread (~0.15 s
- * of CPU and ~15 MiB of the type stripper's memory each, measured). The process's cache when it
- * has one (the CLI), else Node's default folder, so a library caller's threads get one too.
- */
-function workerBoot(): string {
+export function startWorker(entry: URL, options: Omit<WorkerOptions, 'eval' | 'execArgv'> = {}): Worker {
   const cache = getCompileCacheDir();
-  return [
+  const boot = [
     `require('node:module').enableCompileCache(${cache ? JSON.stringify(cache) : ''});`,
-    `import(${JSON.stringify(WORKER.href)});`,
+    `import(${JSON.stringify(entry.href)});`,
   ].join('\n');
+  const inputType = process.execArgv.some((a) => a.startsWith('--input-type'));
+  return new Worker(boot, { ...options, eval: true, ...(inputType ? { execArgv: [] } : {}) });
 }
 
 export class ChunkPool {
@@ -183,9 +179,8 @@ export class ChunkPool {
     });
   }
 
-  #spawn(boot: string, data: ChunkWorkerData): Worker {
-    const execArgv = workerExecArgv();
-    const worker = new Worker(boot, { eval: true, workerData: data, ...(execArgv ? { execArgv } : {}) });
+  #spawn(data: ChunkWorkerData): Worker {
+    const worker = startWorker(WORKER, { workerData: data });
     // A writer nobody finishes must not keep the process alive.
     worker.unref();
     worker.on('message', (m: ChunkDone) => {
@@ -210,8 +205,7 @@ export class ChunkPool {
       rawSlot: CHUNK_SIZE,
       outSlot: MAX_DATA_FRAME,
     };
-    const boot = workerBoot();
-    for (let i = 0; i < this.#threads; i++) this.#workers.push({ worker: this.#spawn(boot, data), busy: 0 });
+    for (let i = 0; i < this.#threads; i++) this.#workers.push({ worker: this.#spawn(data), busy: 0 });
     this.#hasher = this.#workers[0]!;
   }
 

@@ -6,8 +6,9 @@
 // contend for the same folders, measured.) Bytes go over in slabs of shared memory handed back
 // by number; at most SLABS are out at once, so memory stays bounded whatever the store's size.
 // Each file is still written to `.ferry-partial` and renamed only once its bytes matched the catalog.
-import { Worker } from 'node:worker_threads';
-import { FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './chunk-pool.ts';
+import { type FerryError, fromSystemError, isFerryError } from '../errors/index.ts';
 import type { ExtractBatch, ExtractDone, ExtractStep } from './extract-worker.ts';
 import type { FileEntry } from './types.ts';
 
@@ -154,9 +155,7 @@ export class Extractor {
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
-    // Through a line of JavaScript that turns the compile cache on first (see chunk-pool.ts).
-    const entry = JSON.stringify(new URL('./extract-worker.ts', import.meta.url).href);
-    const w = new Worker(`require('node:module').enableCompileCache(); import(${entry});`, { eval: true });
+    const w = startWorker(new URL('./extract-worker.ts', import.meta.url));
     const stop = (err: Error) => {
       this.#failed ??= fromSystemError(err, 'writing extracted files');
       this.#worker = undefined;

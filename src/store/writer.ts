@@ -568,7 +568,7 @@ export class StoreWriter {
   readonly #catalog: { stream: CatalogStream; sink: FrameSink } | null;
   readonly #state: ContentState;
   readonly #resumed: Map<string, ResumedObject>;
-  /** Objects of the interrupted run reused by this one, as `ordinal:index` of their records. */
+  /** Objects of the interrupted run reused by this one, as the resumeRef of their records. */
   readonly #live = new Set<number>();
   #nextId: number;
   /** Compressed stores: the worker pool and the slot being filled (`#chunk`). */
@@ -646,12 +646,17 @@ export class StoreWriter {
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    this.#queued++;
-    const run = this.#queue.then(() => {
+    return this.#enqueue(() => {
       if (this.#closed) throw new FerryError('FERRY_E_INTERNAL', 'The store writer is already finished or aborted.');
       if (this.#failed) throw this.#failed;
       return fn();
     });
+  }
+
+  /** Run `fn` after every call queued before it; #queued counts the calls not done yet. */
+  #enqueue<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.#queued++;
+    const run = this.#queue.then(fn);
     this.#queue = run.then(
       () => void this.#queued--,
       () => void this.#queued--,
@@ -737,6 +742,7 @@ export class StoreWriter {
         : JSON.stringify({ size, mtimeMs: meta.mtimeMs });
     const at = this.#waitingJson.write(`{"e":${entry},"src":${src}}`);
     const len = this.#waitingJson.end - at;
+    // The entry's bytes: the object's, less `{"e":`, `,"src":`, the stamp and `}` (ASCII, a byte each).
     const linked = { size, entryLen: len - 5 - 7 - src.length - 1 };
     const p: PendingObject = { json: { at, len, shaAt: -1 }, linked, endRaw: this.#state.rawEnd, waiting: true };
     this.#pending.push(p);
@@ -791,11 +797,16 @@ export class StoreWriter {
   /** A folder store: write a full catalog frame, and the journal every 256 KiB or 200 ms. */
   async #flushFolderStore(): Promise<void> {
     if (this.#catalog?.stream.full) await this.#writeCatalogFrame();
-    if (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS) await this.#flushJournal();
+    if (this.#journalDue) await this.#flushJournal();
   }
 
   get #folderStoreNeedsFlush(): boolean {
-    return !!this.#catalog?.stream.full || this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS;
+    return !!this.#catalog?.stream.full || this.#journalDue;
+  }
+
+  /** The journal's records reach the file every 256 KiB or JOURNAL_FLUSH_MS, not after each object. */
+  get #journalDue(): boolean {
+    return this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS;
   }
 
   async #writeCatalogFrame(): Promise<void> {
@@ -1011,7 +1022,7 @@ export class StoreWriter {
     this.#startSync();
     // Journal records reach the file every 256 KiB or 200 ms, not after every chunk: one thread-pool
     // round trip less per chunk; a kill loses at most those records, and resume redoes their chunks.
-    if (this.#journal.needsFlush || Date.now() - this.#lastFlush > JOURNAL_FLUSH_MS) await this.#flushJournal();
+    if (this.#journalDue) await this.#flushJournal();
     this.#init.events.emit({
       type: 'progress',
       phase: 'store',
@@ -1390,8 +1401,7 @@ export class StoreWriter {
   /** Stop: write what is ready, keep the journal; the store stays incomplete and resumable. */
   abort(): Promise<void> {
     this.#youngCap.release();
-    this.#queued++;
-    const run = this.#queue.then(async () => {
+    return this.#enqueue(async () => {
       if (this.#closed) return;
       this.#closed = true;
       // Links asked for are made and journalled first: a resume then finds them.
@@ -1411,11 +1421,6 @@ export class StoreWriter {
       await this.#content?.close().catch(() => undefined);
       await this.#catalog?.sink.out.close().catch(() => undefined);
     });
-    this.#queue = run.then(
-      () => void this.#queued--,
-      () => void this.#queued--,
-    );
-    return run;
   }
 }
 
